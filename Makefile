@@ -1,0 +1,71 @@
+# The README's commands. Everything real is in meson.build; this file
+# installs what a fresh Debian 12 machine lacks, then drives meson.
+
+BUILD ?= build
+SAN_BUILD ?= build-san
+MESON_OPTS ?=
+
+# Debian packages the build, the tests and the demo need. bpftool, clang,
+# llvm and libbpf-dev are for the optional eBPF backend of watch.
+DEB_PKGS = meson ninja-build pkg-config gcc libc6-dev libmnl-dev \
+	libcmocka-dev libmicrohttpd-dev iproute2 net-tools procps util-linux \
+	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev \
+	prometheus curl
+
+.PHONY: all deps demo check test san-check fuzz bench clean format
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# Installs missing packages when run as root; otherwise says what is missing.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "missing Debian packages (run as root to install): $$missing"; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --werror $(MESON_OPTS)
+
+demo: deps all
+	./scripts/demo.sh $(BUILD)/tcplimbo
+
+check: deps all
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	$(MAKE) san-check
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+san-check: $(SAN_BUILD)/build.ninja
+	ninja -C $(SAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C $(SAN_BUILD) --print-errorlogs --num-processes 2 \
+		--suite unit --suite integration
+
+$(SAN_BUILD)/build.ninja:
+	meson setup $(SAN_BUILD) --werror -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbpf=disabled $(MESON_OPTS)
+
+fuzz:
+	CC=clang meson setup build-fuzz -Dfuzz=true -Db_lundef=false \
+		-Dbpf=disabled || true
+	ninja -C build-fuzz
+	./scripts/fuzz.sh build-fuzz
+
+bench: deps all
+	./bench/run.sh
+
+format:
+	clang-format -i include/tcplimbo/*.h lib/*.c src/*.c src/*.h \
+		tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* netns: find, open and enter network namespaces. */
+#ifndef TCPLIMBO_NETNS_H
+#define TCPLIMBO_NETNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The longest NAME|PATH|PID accepted from a user. */
+#define TL_NETNS_SPEC_MAX 256
+
+/*
+ * Opens a network namespace given as a name under /var/run/netns, a path
+ * (anything with a '/'), or a pid (all digits: /proc/PID/ns/net). Returns
+ * an O_CLOEXEC fd or -errno: -EINVAL for a malformed spec, -ENOENT when it
+ * does not exist.
+ */
+int tl_netns_open(const char *spec);
+
+/*
+ * Runs fn(arg) with the calling thread in the namespace netns_fd, then
+ * returns to the namespace it was in. netns_fd < 0 runs fn here. Returns
+ * fn's result, or -errno if the namespace could not be entered (-EPERM
+ * without CAP_SYS_ADMIN).
+ */
+int tl_netns_run(int netns_fd, int (*fn)(void *arg), void *arg);
+
+/* One network namespace found on the machine. */
+struct tl_netns_info {
+	uint64_t inode; /* the namespace's identity */
+	pid_t pid;	/* one process in it (0 if found only by name) */
+	char name[TL_NETNS_SPEC_MAX]; /* its name under /var/run/netns, or "" */
+};
+
+/*
+ * Lists every network namespace: those named under /var/run/netns and
+ * those of every process in proc_root, de-duplicated by inode. Returns the
+ * count and sets *ret (free() it), or -errno.
+ */
+int tl_netns_list(const char *proc_root, struct tl_netns_info **ret);
+
+/* Returns the inode of a namespace fd, or 0 on error. */
+uint64_t tl_netns_inode(int netns_fd);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * owners: one pass over /proc that maps socket inodes to the processes and
+ * file descriptors holding them, with each process's fd use and limit.
+ */
+#ifndef TCPLIMBO_OWNERS_H
+#define TCPLIMBO_OWNERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Longest comm we keep; the kernel's is 16 but /proc text is untrusted. */
+#define TL_COMM_MAX 64
+
+/* One process seen in /proc. */
+struct tl_proc {
+	pid_t pid;
+	uid_t uid;	 /* real uid, from /proc/PID/status */
+	uint32_t nfds;	 /* open fds counted in /proc/PID/fd */
+	uint64_t nofile; /* RLIMIT_NOFILE soft limit, UINT64_MAX if unlimited */
+	uint64_t nofile_hard;
+	uint64_t start_ticks; /* starttime from /proc/PID/stat, clock ticks */
+	uint64_t cpu_ticks;   /* utime + stime from /proc/PID/stat */
+	int fd_error; /* 0, or -errno when /proc/PID/fd could not be read */
+	char comm[TL_COMM_MAX]; /* may hold spaces and ')' */
+};
+
+/* One (socket inode, process, fd) triple. */
+struct tl_fdref {
+	uint32_t inode;
+	uint32_t proc; /* index into tl_owners.procs */
+	int32_t fd;
+};
+
+/* The result of a scan: processes, and refs sorted by inode. */
+struct tl_owners {
+	struct tl_proc *procs;
+	size_t n_procs;
+	struct tl_fdref *refs;
+	size_t n_refs;
+	size_t n_denied; /* processes whose fds we could not read (EACCES) */
+};
+
+/* What the scan reads besides the fds. */
+enum tl_owners_flags {
+	TL_OWNERS_LIMITS = 1 << 0, /* read /proc/PID/limits for nofile */
+	TL_OWNERS_STAT = 1 << 1,   /* read /proc/PID/stat for times */
+};
+
+/*
+ * Scans proc_root (normally "/proc") once. Processes that vanish during
+ * the scan are skipped; unreadable fd directories are counted in n_denied
+ * and noted in the process's fd_error. Returns 0 and sets *ret, or -errno
+ * (only for failures that leave no useful result, such as -ENOMEM or an
+ * unreadable proc_root).
+ */
+int tl_owners_scan(const char *proc_root, unsigned flags,
+		   struct tl_owners **ret);
+
+/* Frees a scan; NULL is fine. */
+void tl_owners_free(struct tl_owners *o);
+
+/*
+ * Finds the refs for one inode: returns how many there are (0 if none) and
+ * points *first at the first of them (they are contiguous).
+ */
+size_t tl_owners_find(const struct tl_owners *o, uint32_t inode,
+		      const struct tl_fdref **first);
+
+/* Returns the process with this pid, or NULL. */
+const struct tl_proc *tl_owners_proc(const struct tl_owners *o, pid_t pid);
+
+/*
+ * Parses the text of /proc/PID/stat (len bytes, need not be terminated):
+ * the comm between the first '(' and the last ')', then starttime and
+ * utime+stime. Returns 0 or -EINVAL.
+ */
+int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
+		       uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks);
+
+/*
+ * Parses the text of /proc/PID/limits for "Max open files". Returns 0 and
+ * sets soft and hard (UINT64_MAX for "unlimited"), or -ENOENT/-EINVAL.
+ */
+int tl_proc_parse_limits(const char *buf, size_t len, uint64_t *ret_soft,
+			 uint64_t *ret_hard);
+
+/*
+ * Parses a /proc/PID/fd link target; returns the inode of "socket:[N]",
+ * or 0 when it is not a socket or N does not fit.
+ */
+uint32_t tl_proc_parse_socket_link(const char *buf, size_t len);
+
+/*
+ * Reads /proc/PID/cmdline into buf (size bytes, always terminated), with
+ * the NUL separators turned into spaces. Returns the length or -errno.
+ */
+int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
+			 size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

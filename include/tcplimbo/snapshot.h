@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapshot: one consistent view of a namespace's TCP sockets, their owners,
+ * and the listeners that fd-less sockets wait on.
+ */
+#ifndef TCPLIMBO_SNAPSHOT_H
+#define TCPLIMBO_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcplimbo/owners.h"
+#include "tcplimbo/sockdiag.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What to take. */
+struct tl_snapshot_opts {
+	int family;	       /* AF_INET, AF_INET6 or AF_UNSPEC */
+	uint32_t states;       /* mask; 0 means TL_STATES_REAL */
+	bool owners;	       /* scan /proc for owners */
+	const char *proc_root; /* NULL means "/proc" */
+	int netns_fd;	       /* -1 for the caller's namespace */
+	int record_fd;	       /* see tl_dump_opts */
+	int replay_fd;
+};
+
+/*
+ * A snapshot. socks holds every socket of the requested states, plus every
+ * listener (flagged by in_filter == false when LISTEN was not asked for),
+ * because fd-less sockets are tied to listeners.
+ */
+struct tl_snapshot {
+	struct tl_sock *socks;
+	size_t n_socks;
+	uint8_t *in_filter;	  /* per socket: 1 if its state was asked for */
+	struct tl_owners *owners; /* NULL when not asked for */
+	uint32_t states;	  /* the mask asked for */
+	uint64_t taken_ms;	  /* CLOCK_REALTIME at the dump, ms */
+};
+
+/* Fills opts with the defaults: everything, owners on, our namespace. */
+void tl_snapshot_opts_init(struct tl_snapshot_opts *opts);
+
+/*
+ * Takes a snapshot: one dump, one /proc scan, then classifies fd-less
+ * sockets (accept-queue, orphan, timewait) and ties accept-queue sockets
+ * to their listener (sk->listener). Returns 0 and sets *ret, or -errno.
+ */
+int tl_snapshot_take(const struct tl_snapshot_opts *opts,
+		     struct tl_snapshot **ret);
+
+/* Frees a snapshot; NULL is fine. */
+void tl_snapshot_free(struct tl_snapshot *snap);
+
+/*
+ * The fd refs holding a socket (see tl_owners_find). Returns their count;
+ * 0 when owners were not scanned or nobody holds it.
+ */
+size_t tl_snapshot_owners(const struct tl_snapshot *snap,
+			  const struct tl_sock *sk,
+			  const struct tl_fdref **first);
+
+/* The listener an accept-queue socket waits on, or NULL. */
+const struct tl_sock *tl_snapshot_listener(const struct tl_snapshot *snap,
+					   const struct tl_sock *sk);
+
+/*
+ * Classifies fd-less sockets and ties them to listeners, in place. Exposed
+ * so tests and replayed dumps can run it on their own arrays: socks must
+ * be the whole dump of a namespace, listeners included.
+ */
+void tl_snapshot_classify(struct tl_sock *socks, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sock_diag: one netlink dump of the kernel's TCP sockets, parsed into plain
+ * structs. The dump can be recorded to a file and replayed from one, so the
+ * parser is tested on real kernel replies without a kernel.
+ */
+#ifndef TCPLIMBO_SOCKDIAG_H
+#define TCPLIMBO_SOCKDIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The kernel's TCP states (include/net/tcp_states.h), same numbers. */
+enum tl_state {
+	TL_ESTABLISHED = 1,
+	TL_SYN_SENT,
+	TL_SYN_RECV,
+	TL_FIN_WAIT1,
+	TL_FIN_WAIT2,
+	TL_TIME_WAIT,
+	TL_CLOSE,
+	TL_CLOSE_WAIT,
+	TL_LAST_ACK,
+	TL_LISTEN,
+	TL_CLOSING,
+	TL_NEW_SYN_RECV,
+	TL_STATE_MAX,
+};
+
+/* Bit for one state in a state mask. */
+#define TL_STATE_BIT(s) (1u << (s))
+
+/*
+ * Every state a real connection can be in. CLOSE is left out on purpose:
+ * asking for it returns every bound-but-idle socket, which is noise.
+ */
+#define TL_STATES_REAL                                              \
+	(TL_STATE_BIT(TL_ESTABLISHED) | TL_STATE_BIT(TL_SYN_SENT) | \
+	 TL_STATE_BIT(TL_SYN_RECV) | TL_STATE_BIT(TL_FIN_WAIT1) |   \
+	 TL_STATE_BIT(TL_FIN_WAIT2) | TL_STATE_BIT(TL_TIME_WAIT) |  \
+	 TL_STATE_BIT(TL_CLOSE_WAIT) | TL_STATE_BIT(TL_LAST_ACK) |  \
+	 TL_STATE_BIT(TL_LISTEN) | TL_STATE_BIT(TL_CLOSING) |       \
+	 TL_STATE_BIT(TL_NEW_SYN_RECV))
+
+/* Which optional parts of a tl_sock the kernel sent. */
+enum tl_sock_has {
+	TL_HAS_INFO = 1 << 0,	  /* tcp_info fields below are valid */
+	TL_HAS_MEMINFO = 1 << 1,  /* drops is valid */
+	TL_HAS_SHUTDOWN = 1 << 2, /* shutdown is valid */
+	TL_HAS_V6ONLY = 1 << 3,	  /* v6only is valid */
+};
+
+/* Why a socket has no file descriptor; filled in by the snapshot. */
+enum tl_limbo {
+	TL_LIMBO_NONE = 0,
+	TL_LIMBO_ACCEPT_QUEUE, /* finished by the kernel, waiting for accept() */
+	TL_LIMBO_ORPHAN,       /* closed by its program, kernel finishing it */
+	TL_LIMBO_TIMEWAIT,     /* a TIME_WAIT entry */
+};
+
+/*
+ * One TCP socket as sock_diag reports it. Addresses are in network byte
+ * order, 4 bytes used for AF_INET and 16 for AF_INET6; ports are host order.
+ */
+struct tl_sock {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint64_t cookie;
+	uint64_t bytes_received; /* tcpi_bytes_received */
+	uint64_t bytes_acked;	 /* tcpi_bytes_acked */
+	uint32_t rqueue;	 /* Recv-Q: unread bytes, or accept queue */
+	uint32_t wqueue;	 /* Send-Q: unacked bytes, or backlog */
+	uint32_t inode;		 /* 0 when no struct socket / fd exists */
+	uint32_t uid;
+	uint32_t ifindex;
+	uint32_t timer_ms; /* time until the timer fires */
+	uint32_t drops;	   /* SK_MEMINFO_DROPS, listeners' SYN drops */
+	uint32_t rtt_us;
+	uint32_t rttvar_us;
+	uint32_t total_retrans;
+	uint32_t last_data_sent_ms;
+	uint32_t last_data_recv_ms;
+	uint32_t last_ack_recv_ms;
+	uint32_t listener; /* snapshot: index of the listener + 1, or 0 */
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t state;	/* enum tl_state */
+	uint8_t timer; /* 0 none, 1 retransmit, 2 keepalive, 3 timewait, 4 probe */
+	uint8_t retrans;  /* idiag_retrans: timer retries so far */
+	uint8_t shutdown; /* bit 0: we shut down sending, bit 1: peer's FIN */
+	uint8_t retransmits; /* tcpi_retransmits */
+	uint8_t v6only;
+	uint8_t has;   /* enum tl_sock_has */
+	uint8_t limbo; /* enum tl_limbo, filled by the snapshot */
+};
+
+/* Where a dump comes from and goes to. */
+struct tl_dump_opts {
+	int family;	 /* AF_INET, AF_INET6 or AF_UNSPEC for both */
+	uint32_t states; /* TL_STATE_BIT mask; 0 means TL_STATES_REAL */
+	int netns_fd;	 /* network namespace to dump, or -1 for ours */
+	int record_fd;	 /* if >= 0, raw replies are appended here */
+	int replay_fd; /* if >= 0, replies are read from here, not the kernel */
+};
+
+/* Called once per socket; a negative return stops the dump with it. */
+typedef int (*tl_sock_cb)(const struct tl_sock *sk, void *arg);
+
+/* Fills opts with the defaults: both families, real states, no files. */
+void tl_dump_opts_init(struct tl_dump_opts *opts);
+
+/*
+ * Dumps TCP sockets, calling cb for each one whose state and family match.
+ * An interrupted dump (NLM_F_DUMP_INTR, ENOBUFS) is restarted a bounded
+ * number of times; in that case cb may already have seen part of it, so
+ * callers that collect must be able to start over: reset is called (if not
+ * NULL) before each restart. Returns 0 or -errno.
+ */
+int tl_sockdiag_dump(const struct tl_dump_opts *opts, tl_sock_cb cb,
+		     void (*reset)(void *arg), void *arg);
+
+/*
+ * Parses one SOCK_DIAG_BY_FAMILY message (header included, len bytes) into
+ * *out. Returns 0, or -EBADMSG when the message is malformed. Optional
+ * attributes the kernel did not send leave their fields zero.
+ */
+int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out);
+
+/*
+ * Destroys one socket with SOCK_DESTROY (the peer gets a RST). Needs
+ * CAP_NET_ADMIN and CONFIG_INET_DIAG_DESTROY. Returns 0 or -errno.
+ */
+int tl_sockdiag_destroy(const struct tl_sock *sk, int netns_fd);
+
+/* ss's lower-case name of a state ("close-wait"), or NULL if out of range. */
+const char *tl_state_name(int state);
+
+/* The upper-case name netstat prints ("CLOSE_WAIT"), or NULL. */
+const char *tl_state_name_upper(int state);
+
+/*
+ * Parses a state name or one of ss's groups (all, connected, synchronized,
+ * bucket, big, established, close-wait, ...) into a mask. Returns 0 and
+ * sets *ret_mask, or -EINVAL.
+ */
+int tl_state_parse(const char *name, uint32_t *ret_mask);
+
+/* Returns the name of a limbo class ("accept-queue"), or NULL for none. */
+const char *tl_limbo_name(int limbo);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Printing sockets the way every command does: ls's table row and ls's
+ * JSON object, shared by ls, lab, doctor and watch so they agree.
+ */
+#ifndef TL_OUTPUT_H
+#define TL_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tcplimbo/snapshot.h"
+
+/* Longest text an address with brackets and port can take. */
+#define TL_ADDR_STR_MAX 64
+
+/* Formats an address (no port) into buf; returns buf. */
+const char *out_addr(char *buf, size_t size, int family, const uint8_t *addr);
+
+/* Writes s as a JSON string, quotes included, escaping what JSON needs. */
+void out_json_string(FILE *f, const char *s);
+
+/*
+ * Writes one socket as ls's JSON object: family, state, addresses, ports,
+ * queues, inode, uid, owners, limbo, listener_owners and the rest.
+ */
+void out_sock_json(FILE *f, const struct tl_snapshot *snap,
+		   const struct tl_sock *sk);
+
+/*
+ * Writes an owners array ([{"pid","comm","fd"}, ...]) for the refs given.
+ */
+void out_owners_json(FILE *f, const struct tl_owners *o,
+		     const struct tl_fdref *refs, size_t n);
+
+/* Writes the table header matching out_sock_row. */
+void out_table_header(FILE *f);
+
+/* Writes one table row: netstat-like columns, owner and limbo class. */
+void out_sock_row(FILE *f, const struct tl_snapshot *snap,
+		  const struct tl_sock *sk);
+
+/*
+ * Formats a socket's owner for a table: "pid/comm" (the first owner, with
+ * "+N" for more), "[accept-queue of pid/comm]", or "-". Returns buf.
+ */
+const char *out_owner_text(char *buf, size_t size,
+			   const struct tl_snapshot *snap,
+			   const struct tl_sock *sk);
+
+#endif
