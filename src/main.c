@@ -41,20 +41,21 @@ void tl_err(const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: tcplimbo [OPTIONS] COMMAND [ARGS]\n"
-		   "\n"
-		   "Global options:\n"
-		   "  -N, --netns NAME|PATH|PID  look into this network namespace\n"
-		   "  -4, -6                     IPv4 or IPv6 only\n"
-		   "  -j, --json                 JSON output\n"
-		   "      --no-owners            skip the /proc scan for owners\n"
-		   "      --record FILE          save the raw sock_diag dump to FILE\n"
-		   "      --replay FILE          read sockets from a saved dump\n"
-		   "      --proc-root DIR        read processes from DIR, not /proc\n"
-		   "  -h, --help                 this help\n"
-		   "  -V, --version              print the version\n"
-		   "\n"
-		   "Commands:\n");
+	fprintf(f,
+		"Usage: tcplimbo [OPTIONS] COMMAND [ARGS]\n"
+		"\n"
+		"Global options:\n"
+		"  -N, --netns NAME|PATH|PID  look into this network namespace\n"
+		"  -4, -6                     IPv4 or IPv6 only\n"
+		"  -j, --json                 JSON output\n"
+		"      --no-owners            skip the /proc scan for owners\n"
+		"      --record FILE          save the raw sock_diag dump to FILE\n"
+		"      --replay FILE          read sockets from a saved dump\n"
+		"      --proc-root DIR        read processes from DIR, not /proc\n"
+		"  -h, --help                 this help\n"
+		"  -V, --version              print the version\n"
+		"\n"
+		"Commands:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
 	fprintf(f, "\nSee tcplimbo(8).\n");
@@ -86,7 +87,8 @@ int main(int argc, char **argv)
 	int c, ret, vargc;
 
 	/* '+' stops at the verb, so each verb parses its own options. */
-	while ((c = getopt_long(argc, argv, "+N:46jhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+N:46jhV", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'N':
 			g.netns_spec = optarg;
@@ -139,10 +141,11 @@ int main(int argc, char **argv)
 		g.netns_fd = tl_netns_open(g.netns_spec);
 		if (g.netns_fd < 0) {
 			tl_err("network namespace '%s': %s", g.netns_spec,
-			       g.netns_fd == -EINVAL ? "not a name, path or pid"
-						     : strerror(-g.netns_fd));
-			return verb->usage_status ? verb->usage_status
-						  : TL_EXIT_USAGE;
+			       g.netns_fd == -EINVAL ?
+				       "not a name, path or pid" :
+				       strerror(-g.netns_fd));
+			return verb->usage_status ? verb->usage_status :
+						    TL_EXIT_USAGE;
 		}
 	}
 	/* Each verb sees its own name as argv[0], like a separate program. */

@@ -92,8 +92,8 @@ struct tl_sock {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t state;	/* enum tl_state */
 	uint8_t timer; /* 0 none, 1 retransmit, 2 keepalive, 3 timewait, 4 probe */
-	uint8_t retrans;  /* idiag_retrans: timer retries so far */
-	uint8_t shutdown; /* bit 0: we shut down sending, bit 1: peer's FIN */
+	uint8_t retrans;     /* idiag_retrans: timer retries so far */
+	uint8_t shutdown;    /* 1: peer sent FIN (RCV_SHUTDOWN), 2: we did */
 	uint8_t retransmits; /* tcpi_retransmits */
 	uint8_t v6only;
 	uint8_t has;   /* enum tl_sock_has */

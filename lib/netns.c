@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Network namespaces: a netlink socket dumps the namespace it was created
+ * in, so to look into another one we enter it, open the socket, and come
+ * back. Only the calling thread moves.
+ */
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tcplimbo/netns.h"
+
+#define NETNS_RUN_DIR "/var/run/netns"
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int tl_netns_open(const char *spec)
+{
+	char path[PATH_MAX];
+	size_t len;
+	int fd, n;
+
+	if (!spec)
+		return -EINVAL;
+	len = strnlen(spec, TL_NETNS_SPEC_MAX);
+	if (len == 0 || len >= TL_NETNS_SPEC_MAX)
+		return -EINVAL;
+	if (strchr(spec, '/')) {
+		n = snprintf(path, sizeof(path), "%s", spec);
+	} else if (all_digits(spec)) {
+		char *end;
+		unsigned long pid;
+
+		errno = 0;
+		pid = strtoul(spec, &end, 10);
+		if (errno || *end || pid == 0 || pid > INT_MAX)
+			return -EINVAL;
+		n = snprintf(path, sizeof(path), "/proc/%lu/ns/net", pid);
+	} else {
+		if (strcmp(spec, ".") == 0 || strcmp(spec, "..") == 0)
+			return -EINVAL;
+		n = snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", spec);
+	}
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Anything else opened by path (a regular file, say) is not one. */
+	n = ioctl(fd, NS_GET_NSTYPE);
+	if (n != CLONE_NEWNET) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+int tl_netns_run(int netns_fd, int (*fn)(void *arg), void *arg)
+{
+	int self, ret, err;
+
+	if (netns_fd < 0)
+		return fn(arg);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		err = -errno;
+		close(self);
+		return err;
+	}
+	ret = fn(arg);
+	/*
+	 * Coming back cannot fail for a namespace we were in, short of the
+	 * kernel running out of memory; report it rather than carry on in
+	 * the wrong namespace.
+	 */
+	if (setns(self, CLONE_NEWNET) < 0 && ret >= 0)
+		ret = -errno;
+	close(self);
+	return ret;
+}
+
+uint64_t tl_netns_inode(int netns_fd)
+{
+	struct stat st;
+
+	if (fstat(netns_fd, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+static int add_ns(struct tl_netns_info **list, size_t *n, size_t *cap,
+		  uint64_t ino, pid_t pid, const char *name)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if ((*list)[i].inode != ino)
+			continue;
+		if (pid && !(*list)[i].pid)
+			(*list)[i].pid = pid;
+		if (name && !(*list)[i].name[0])
+			snprintf((*list)[i].name, sizeof((*list)[i].name), "%s",
+				 name);
+		return 0;
+	}
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct tl_netns_info *nl =
+			realloc(*list, ncap * sizeof(**list));
+
+		if (!nl)
+			return -ENOMEM;
+		*list = nl;
+		*cap = ncap;
+	}
+	memset(&(*list)[*n], 0, sizeof(**list));
+	(*list)[*n].inode = ino;
+	(*list)[*n].pid = pid;
+	if (name)
+		snprintf((*list)[*n].name, sizeof((*list)[*n].name), "%s",
+			 name);
+	(*n)++;
+	return 0;
+}
+
+int tl_netns_list(const char *proc_root, struct tl_netns_info **ret)
+{
+	struct tl_netns_info *list = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	if (!proc_root)
+		proc_root = "/proc";
+	/* Named ones first, so their names stick. */
+	d = opendir(NETNS_RUN_DIR);
+	if (d) {
+		while ((de = readdir(d))) {
+			char path[PATH_MAX];
+			struct stat st;
+
+			if (de->d_name[0] == '.')
+				continue;
+			if (snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s",
+				     de->d_name) >= (int)sizeof(path))
+				continue;
+			/* A name whose mount is gone is not a namespace. */
+			if (stat(path, &st) < 0 ||
+			    strnlen(de->d_name, TL_NETNS_SPEC_MAX) >=
+				    TL_NETNS_SPEC_MAX)
+				continue;
+			err = add_ns(&list, &n, &cap, (uint64_t)st.st_ino, 0,
+				     de->d_name);
+			if (err < 0)
+				break;
+		}
+		closedir(d);
+		if (err < 0)
+			goto fail;
+	}
+	d = opendir(proc_root);
+	if (!d) {
+		err = -errno;
+		goto fail;
+	}
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+		unsigned long pid;
+		char *end;
+
+		if (!all_digits(de->d_name))
+			continue;
+		errno = 0;
+		pid = strtoul(de->d_name, &end, 10);
+		if (errno || *end || pid == 0 || pid > INT_MAX)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%lu/ns/net", proc_root,
+			     pid) >= (int)sizeof(path))
+			continue;
+		/* Gone, a kernel thread, or not ours to see: skip it. */
+		if (stat(path, &st) < 0)
+			continue;
+		err = add_ns(&list, &n, &cap, (uint64_t)st.st_ino, (pid_t)pid,
+			     NULL);
+		if (err < 0)
+			break;
+	}
+	closedir(d);
+	if (err < 0)
+		goto fail;
+	*ret = list;
+	return (int)n;
+fail:
+	free(list);
+	return err;
+}

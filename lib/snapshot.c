@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A snapshot: one sock_diag dump and one /proc scan, joined. Sockets with
+ * no fd are classified, and those still in an accept queue are tied to
+ * their listener, because the listener's owner is the process that is
+ * not calling accept().
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tcplimbo/snapshot.h"
+
+struct collect {
+	struct tl_sock *socks;
+	size_t n, cap;
+};
+
+void tl_snapshot_opts_init(struct tl_snapshot_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->family = AF_UNSPEC;
+	opts->states = TL_STATES_REAL;
+	opts->owners = true;
+	opts->netns_fd = -1;
+	opts->record_fd = -1;
+	opts->replay_fd = -1;
+}
+
+static int collect_cb(const struct tl_sock *sk, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 1024;
+		struct tl_sock *ns;
+
+		if (ncap > SIZE_MAX / sizeof(*ns))
+			return -ENOMEM;
+		ns = realloc(c->socks, ncap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		c->socks = ns;
+		c->cap = ncap;
+	}
+	c->socks[c->n++] = *sk;
+	return 0;
+}
+
+static void collect_reset(void *arg)
+{
+	((struct collect *)arg)->n = 0;
+}
+
+static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0,    0,
+					     0, 0, 0, 0, 0xff, 0xff };
+
+static bool is_zero(const uint8_t *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i])
+			return false;
+	return true;
+}
+
+/*
+ * How well a listener's local address matches a child's: 2 exact, 1 a
+ * wildcard that covers it, 0 no match. The kernel prefers the exact one,
+ * and so do we.
+ */
+static int listener_match(const struct tl_sock *l, const struct tl_sock *c)
+{
+	size_t alen = l->family == AF_INET ? 4 : 16;
+
+	if (l->family != c->family)
+		return 0;
+	if (memcmp(l->src, c->src, alen) == 0)
+		return 2;
+	if (!is_zero(l->src, alen))
+		return 0;
+	/* A dual-stack [::] listener takes IPv4 as v4-mapped children. */
+	if (l->family == AF_INET6 &&
+	    memcmp(c->src, v4mapped_prefix, sizeof(v4mapped_prefix)) == 0 &&
+	    (l->has & TL_HAS_V6ONLY) && l->v6only)
+		return 0;
+	return 1;
+}
+
+struct lref {
+	uint16_t port;
+	uint32_t idx;
+};
+
+static int lref_cmp(const void *a, const void *b)
+{
+	const struct lref *x = a, *y = b;
+
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* States a socket can be in while it waits in a listener's queues. */
+static bool queue_state(int state)
+{
+	return state == TL_ESTABLISHED || state == TL_CLOSE_WAIT ||
+	       state == TL_SYN_RECV || state == TL_NEW_SYN_RECV;
+}
+
+void tl_snapshot_classify(struct tl_sock *socks, size_t n)
+{
+	struct lref *ls = NULL;
+	size_t nl = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (socks[i].state == TL_LISTEN)
+			nl++;
+	if (nl) {
+		ls = malloc(nl * sizeof(*ls));
+		/*
+		 * Without memory for the index we still classify; we only
+		 * cannot name listeners.
+		 */
+		if (ls) {
+			nl = 0;
+			for (size_t i = 0; i < n; i++)
+				if (socks[i].state == TL_LISTEN)
+					ls[nl++] =
+						(struct lref){ socks[i].sport,
+							       (uint32_t)i };
+			qsort(ls, nl, sizeof(*ls), lref_cmp);
+		} else {
+			nl = 0;
+		}
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		struct tl_sock *sk = &socks[i];
+
+		sk->limbo = TL_LIMBO_NONE;
+		sk->listener = 0;
+		if (sk->state == TL_TIME_WAIT) {
+			sk->limbo = TL_LIMBO_TIMEWAIT;
+			continue;
+		}
+		if (sk->inode != 0 || sk->state == TL_LISTEN)
+			continue;
+		if (!queue_state(sk->state)) {
+			/* FIN_WAIT*, CLOSING, LAST_ACK with no fd. */
+			sk->limbo = TL_LIMBO_ORPHAN;
+			continue;
+		}
+		/*
+		 * Request sockets (SYN_RECV without tcp_info) sit in the SYN
+		 * queue, not the accept queue; tie them but don't call them
+		 * accepted.
+		 */
+		if ((sk->state == TL_ESTABLISHED ||
+		     sk->state == TL_CLOSE_WAIT || (sk->has & TL_HAS_INFO)))
+			sk->limbo = TL_LIMBO_ACCEPT_QUEUE;
+		if (nl) {
+			struct lref key = { sk->sport, 0 };
+			size_t lo = 0, hi = nl;
+			int best = 0;
+
+			/* First listener on this port. */
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (lref_cmp(&ls[mid], &key) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < nl && ls[lo].port == sk->sport; lo++) {
+				int m = listener_match(&socks[ls[lo].idx], sk);
+
+				if (m > best) {
+					best = m;
+					sk->listener = ls[lo].idx + 1;
+				}
+			}
+		}
+	}
+	free(ls);
+}
+
+int tl_snapshot_take(const struct tl_snapshot_opts *opts,
+		     struct tl_snapshot **ret)
+{
+	struct tl_dump_opts dopts;
+	struct collect c = { 0 };
+	struct tl_snapshot *snap;
+	struct timespec ts;
+	uint32_t want;
+	int err;
+
+	snap = calloc(1, sizeof(*snap));
+	if (!snap)
+		return -ENOMEM;
+	want = opts->states ? opts->states : TL_STATES_REAL;
+	snap->states = want;
+
+	tl_dump_opts_init(&dopts);
+	dopts.family = opts->family;
+	/* Listeners are always needed to tie fd-less sockets to them. */
+	dopts.states = want | TL_STATE_BIT(TL_LISTEN);
+	dopts.netns_fd = opts->netns_fd;
+	dopts.record_fd = opts->record_fd;
+	dopts.replay_fd = opts->replay_fd;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snap->taken_ms =
+		(uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	err = tl_sockdiag_dump(&dopts, collect_cb, collect_reset, &c);
+	if (err < 0)
+		goto fail;
+	snap->socks = c.socks;
+	snap->n_socks = c.n;
+	c.socks = NULL;
+
+	snap->in_filter = malloc(snap->n_socks ? snap->n_socks : 1);
+	if (!snap->in_filter) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < snap->n_socks; i++)
+		snap->in_filter[i] =
+			!!(want & TL_STATE_BIT(snap->socks[i].state));
+	tl_snapshot_classify(snap->socks, snap->n_socks);
+
+	if (opts->owners) {
+		err = tl_owners_scan(
+			opts->proc_root ? opts->proc_root : "/proc",
+			TL_OWNERS_LIMITS | TL_OWNERS_STAT, &snap->owners);
+		if (err < 0)
+			goto fail;
+	}
+	*ret = snap;
+	return 0;
+fail:
+	free(c.socks);
+	tl_snapshot_free(snap);
+	return err;
+}
+
+void tl_snapshot_free(struct tl_snapshot *snap)
+{
+	if (!snap)
+		return;
+	free(snap->socks);
+	free(snap->in_filter);
+	tl_owners_free(snap->owners);
+	free(snap);
+}
+
+size_t tl_snapshot_owners(const struct tl_snapshot *snap,
+			  const struct tl_sock *sk,
+			  const struct tl_fdref **first)
+{
+	*first = NULL;
+	if (!snap->owners || sk->inode == 0)
+		return 0;
+	return tl_owners_find(snap->owners, sk->inode, first);
+}
+
+const struct tl_sock *tl_snapshot_listener(const struct tl_snapshot *snap,
+					   const struct tl_sock *sk)
+{
+	if (sk->listener == 0 || sk->listener > snap->n_socks)
+		return NULL;
+	return &snap->socks[sk->listener - 1];
+}

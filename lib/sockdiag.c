@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sock_diag over libmnl: one dump per address family, parsed into
+ * struct tl_sock. Recorded dumps are the raw bytes of each recv(), so a
+ * replay walks exactly what the kernel sent.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcplimbo/netns.h"
+#include "tcplimbo/sockdiag.h"
+
+/* How often an interrupted dump is started again before giving up. */
+#define DUMP_RETRIES 8
+
+/*
+ * The kernel sizes each dump skb after the largest recv() buffer it has
+ * seen, so a large buffer means fewer, fuller reads.
+ */
+#define RECV_BUF (256 * 1024)
+
+/* A replayed file larger than this is not a dump we made. */
+#define REPLAY_MAX (1024L * 1024 * 1024)
+
+struct dump_ctx {
+	const struct tl_dump_opts *opts;
+	uint32_t states;
+	tl_sock_cb cb;
+	void *arg;
+	int cb_err; /* a callback's error: stop, don't retry */
+	bool interrupted;
+};
+
+void tl_dump_opts_init(struct tl_dump_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->family = AF_UNSPEC;
+	opts->states = TL_STATES_REAL;
+	opts->netns_fd = -1;
+	opts->record_fd = -1;
+	opts->replay_fd = -1;
+}
+
+static int attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	/* Unknown attributes are newer kernels' business, not an error. */
+	if (type <= INET_DIAG_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out)
+{
+	const struct nlmsghdr *nlh = msg;
+	const struct nlattr *tb[INET_DIAG_MAX + 1] = { 0 };
+	const struct inet_diag_msg *r;
+	size_t alen;
+
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+	    nlh->nlmsg_len > len)
+		return -EBADMSG;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*r))
+		return -EBADMSG;
+	r = mnl_nlmsg_get_payload(nlh);
+	if (r->idiag_family != AF_INET && r->idiag_family != AF_INET6)
+		return -EBADMSG;
+	if (mnl_attr_parse(nlh, sizeof(*r), attr_cb, tb) < 0)
+		return -EBADMSG;
+
+	memset(out, 0, sizeof(*out));
+	out->family = r->idiag_family;
+	out->state = r->idiag_state;
+	out->timer = r->idiag_timer;
+	out->retrans = r->idiag_retrans;
+	out->sport = ntohs(r->id.idiag_sport);
+	out->dport = ntohs(r->id.idiag_dport);
+	alen = out->family == AF_INET ? 4 : 16;
+	memcpy(out->src, r->id.idiag_src, alen);
+	memcpy(out->dst, r->id.idiag_dst, alen);
+	out->ifindex = r->id.idiag_if;
+	out->cookie = (uint64_t)r->id.idiag_cookie[0] |
+		      ((uint64_t)r->id.idiag_cookie[1] << 32);
+	out->timer_ms = r->idiag_expires;
+	out->rqueue = r->idiag_rqueue;
+	out->wqueue = r->idiag_wqueue;
+	out->uid = r->idiag_uid;
+	out->inode = r->idiag_inode;
+
+	if (tb[INET_DIAG_SHUTDOWN] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1) {
+		out->shutdown = mnl_attr_get_u8(tb[INET_DIAG_SHUTDOWN]);
+		out->has |= TL_HAS_SHUTDOWN;
+	}
+	if (tb[INET_DIAG_SKV6ONLY] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_SKV6ONLY]) >= 1) {
+		out->v6only = mnl_attr_get_u8(tb[INET_DIAG_SKV6ONLY]);
+		out->has |= TL_HAS_V6ONLY;
+	}
+	if (tb[INET_DIAG_SKMEMINFO]) {
+		const uint32_t *mi =
+			mnl_attr_get_payload(tb[INET_DIAG_SKMEMINFO]);
+		size_t n = mnl_attr_get_payload_len(tb[INET_DIAG_SKMEMINFO]) /
+			   sizeof(uint32_t);
+		uint32_t drops;
+
+		if (n > SK_MEMINFO_DROPS) {
+			/* The payload is only 4-byte aligned. */
+			memcpy(&drops, &mi[SK_MEMINFO_DROPS], sizeof(drops));
+			out->drops = drops;
+			out->has |= TL_HAS_MEMINFO;
+		}
+	}
+	if (tb[INET_DIAG_INFO]) {
+		struct tcp_info ti;
+		size_t n = mnl_attr_get_payload_len(tb[INET_DIAG_INFO]);
+
+		/*
+		 * The kernel's tcp_info may be longer than our header's, or
+		 * shorter on an older kernel: copy what both know, zero the
+		 * rest.
+		 */
+		memset(&ti, 0, sizeof(ti));
+		memcpy(&ti, mnl_attr_get_payload(tb[INET_DIAG_INFO]),
+		       n < sizeof(ti) ? n : sizeof(ti));
+		out->rtt_us = ti.tcpi_rtt;
+		out->rttvar_us = ti.tcpi_rttvar;
+		out->retransmits = ti.tcpi_retransmits;
+		out->total_retrans = ti.tcpi_total_retrans;
+		out->last_data_sent_ms = ti.tcpi_last_data_sent;
+		out->last_data_recv_ms = ti.tcpi_last_data_recv;
+		out->last_ack_recv_ms = ti.tcpi_last_ack_recv;
+		out->bytes_received = ti.tcpi_bytes_received;
+		out->bytes_acked = ti.tcpi_bytes_acked;
+		out->has |= TL_HAS_INFO;
+	}
+	return 0;
+}
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *ctx = data;
+	struct tl_sock sk;
+	int ret;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+		ctx->interrupted = true;
+		return MNL_CB_STOP;
+	}
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return MNL_CB_OK;
+	if (tl_sockdiag_parse(nlh, nlh->nlmsg_len, &sk) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	/*
+	 * The kernel already filtered, but a replayed file or an old kernel
+	 * may hold more than was asked for.
+	 */
+	if (!(ctx->states & TL_STATE_BIT(sk.state)))
+		return MNL_CB_OK;
+	if (ctx->opts->family != AF_UNSPEC && sk.family != ctx->opts->family)
+		return MNL_CB_OK;
+	ret = ctx->cb(&sk, ctx->arg);
+	if (ret < 0) {
+		ctx->cb_err = ret;
+		return MNL_CB_STOP;
+	}
+	return MNL_CB_OK;
+}
+
+/* Returns 1 when the dump must be started again, 0 when done, or -errno. */
+static int dump_family(struct mnl_socket *nl, struct dump_ctx *ctx, int family,
+		       char *buf, uint32_t seq)
+{
+	char reqbuf[1024];
+	struct nlmsghdr *nlh;
+	struct inet_diag_req_v2 *req;
+	unsigned int portid = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(reqbuf);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = (uint8_t)family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_states = ctx->states;
+	/* Request sockets are asked for by SYN_RECV, as ss does. */
+	if (ctx->states & TL_STATE_BIT(TL_NEW_SYN_RECV))
+		req->idiag_states |= TL_STATE_BIT(TL_SYN_RECV);
+	req->idiag_ext = (1 << (INET_DIAG_INFO - 1)) |
+			 (1 << (INET_DIAG_SKMEMINFO - 1));
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, RECV_BUF);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* The kernel dropped part of the dump: start over. */
+			if (errno == ENOBUFS)
+				return 1;
+			return -errno;
+		}
+		if (ctx->opts->record_fd >= 0) {
+			ssize_t off = 0;
+
+			while (off < n) {
+				ssize_t w = write(ctx->opts->record_fd,
+						  buf + off, (size_t)(n - off));
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					return w < 0 ? -errno : -EIO;
+				off += w;
+			}
+		}
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, data_cb, ctx);
+		if (ctx->cb_err)
+			return ctx->cb_err;
+		if (ctx->interrupted)
+			return 1;
+		if (ret == MNL_CB_STOP)
+			return 0;
+		if (ret < 0) {
+			/* The dump's own error, e.g. no inet_diag module. */
+			return errno ? -errno : -EIO;
+		}
+	}
+}
+
+struct live_args {
+	const struct tl_dump_opts *opts;
+	struct mnl_socket **nl;
+};
+
+/* Opens the netlink socket; run inside the target namespace. */
+static int open_nl(void *data)
+{
+	struct mnl_socket **nl = data;
+
+	*nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	if (!*nl)
+		return -errno;
+	if (mnl_socket_bind(*nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = -errno;
+
+		mnl_socket_close(*nl);
+		*nl = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static int dump_live(struct dump_ctx *ctx, void (*reset)(void *arg))
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	struct mnl_socket *nl = NULL;
+	char *buf;
+	int ret, tries = 0;
+	uint32_t seq = (uint32_t)time(NULL);
+
+	buf = malloc(RECV_BUF);
+	if (!buf)
+		return -ENOMEM;
+	/* A netlink socket dumps the namespace it was created in. */
+	ret = tl_netns_run(ctx->opts->netns_fd, open_nl, &nl);
+	if (ret < 0)
+		goto out;
+	/* A bigger socket buffer makes ENOBUFS restarts rare. */
+	{
+		int sz = 4 * 1024 * 1024;
+
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &sz,
+			   sizeof(sz));
+	}
+restart:
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		if (ctx->opts->family != AF_UNSPEC &&
+		    ctx->opts->family != fams[i])
+			continue;
+		ctx->interrupted = false;
+		ret = dump_family(nl, ctx, fams[i], buf, ++seq);
+		if (ret == 1) {
+			if (++tries >= DUMP_RETRIES) {
+				ret = -EAGAIN;
+				goto out;
+			}
+			/*
+			 * Replies of the broken dump may still be queued:
+			 * a fresh socket is the simple way to drop them.
+			 */
+			mnl_socket_close(nl);
+			nl = NULL;
+			ret = tl_netns_run(ctx->opts->netns_fd, open_nl, &nl);
+			if (ret < 0)
+				goto out;
+			if (reset)
+				reset(ctx->arg);
+			goto restart;
+		}
+		if (ret == -ENOENT && fams[i] == AF_INET6) {
+			/* No IPv6 in this kernel: nothing to list. */
+			ret = 0;
+			continue;
+		}
+		if (ret < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	free(buf);
+	return ret;
+}
+
+static int dump_replay(struct dump_ctx *ctx)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	const char *p;
+	size_t left;
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= (size_t)REPLAY_MAX) {
+				ret = -EFBIG;
+				goto out;
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(ctx->opts->replay_fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	/*
+	 * Walk message by message: a recording holds one NLMSG_DONE per
+	 * family, and each must not end the walk.
+	 */
+	p = buf;
+	left = len;
+	while (left > 0) {
+		const struct nlmsghdr *nlh = (const void *)p;
+		size_t step;
+
+		if (left < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+		    nlh->nlmsg_len > left) {
+			ret = -EBADMSG;
+			goto out;
+		}
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			ret = -EBADMSG;
+			goto out;
+		}
+		if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			if (data_cb(nlh, ctx) == MNL_CB_ERROR) {
+				ret = -EBADMSG;
+				goto out;
+			}
+			if (ctx->cb_err) {
+				ret = ctx->cb_err;
+				goto out;
+			}
+		}
+		step = NLMSG_ALIGN(nlh->nlmsg_len);
+		if (step > left)
+			step = left;
+		p += step;
+		left -= step;
+	}
+out:
+	free(buf);
+	return ret;
+}
+
+int tl_sockdiag_dump(const struct tl_dump_opts *opts, tl_sock_cb cb,
+		     void (*reset)(void *arg), void *arg)
+{
+	struct dump_ctx ctx = {
+		.opts = opts,
+		.states = opts->states ? opts->states : TL_STATES_REAL,
+		.cb = cb,
+		.arg = arg,
+	};
+
+	if (opts->family != AF_UNSPEC && opts->family != AF_INET &&
+	    opts->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (opts->replay_fd >= 0)
+		return dump_replay(&ctx);
+	return dump_live(&ctx, reset);
+}
+
+struct destroy_args {
+	const struct tl_sock *sk;
+};
+
+static int destroy_in_ns(void *data)
+{
+	const struct tl_sock *sk = ((struct destroy_args *)data)->sk;
+	char buf[8192];
+	struct mnl_socket *nl = NULL;
+	struct nlmsghdr *nlh;
+	struct inet_diag_req_v2 *req;
+	size_t alen = sk->family == AF_INET ? 4 : 16;
+	uint32_t seq = (uint32_t)time(NULL);
+	ssize_t n;
+	int ret;
+
+	ret = open_nl(&nl);
+	if (ret < 0)
+		return ret;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = SOCK_DESTROY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = sk->family;
+	req->sdiag_protocol = IPPROTO_TCP;
+	req->idiag_states = TL_STATE_BIT(sk->state);
+	req->id.idiag_sport = htons(sk->sport);
+	req->id.idiag_dport = htons(sk->dport);
+	memcpy(req->id.idiag_src, sk->src, alen);
+	memcpy(req->id.idiag_dst, sk->dst, alen);
+	req->id.idiag_if = sk->ifindex;
+	/* The cookie makes sure we destroy this socket, not a newer one. */
+	req->id.idiag_cookie[0] = (uint32_t)sk->cookie;
+	req->id.idiag_cookie[1] = (uint32_t)(sk->cookie >> 32);
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL,
+			 NULL);
+	ret = ret < 0 ? -errno : 0;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+int tl_sockdiag_destroy(const struct tl_sock *sk, int netns_fd)
+{
+	struct destroy_args a = { .sk = sk };
+
+	if (sk->family != AF_INET && sk->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	return tl_netns_run(netns_fd, destroy_in_ns, &a);
+}

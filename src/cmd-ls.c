@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/* tcplimbo ls: every TCP socket, with its owner and limbo class. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "output.h"
+#include "tl.h"
+
+static void ls_usage(FILE *f)
+{
+	fprintf(f, "Usage: tcplimbo [-N NS] [-4|-6] [--json] [--no-owners] ls "
+		   "[FILTERS]\n"
+		   "\n"
+		   "Filters:\n" TL_FILTER_HELP "\n"
+		   "Options:\n"
+		   "  -j, --json       one JSON array of socket objects\n"
+		   "  -H, --no-header  no table header\n");
+}
+
+enum { LS_OPT_NO_OWNERS = 0x2000 };
+
+int cmd_ls(struct tl_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TL_FILTER_LONGOPTS,
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-header", no_argument, NULL, 'H' },
+		{ "no-owners", no_argument, NULL, LS_OPT_NO_OWNERS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char obuf[1 << 16];
+	struct tl_filter *f;
+	struct tl_snapshot *snap = NULL;
+	bool header = true, first = true;
+	int c, ret = 1;
+
+	/* The filter holds arrays: too big for a small stack, so heap it. */
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		tl_err("out of memory");
+		return 1;
+	}
+	while ((c = getopt_long(argc, argv, "jHh", longopts, NULL)) != -1) {
+		int r = tl_filter_option(f, c, optarg);
+
+		if (r < 0) {
+			ret = TL_EXIT_USAGE;
+			goto out;
+		}
+		if (r > 0)
+			continue;
+		switch (c) {
+		case 'j':
+			g->json = true;
+			break;
+		case 'H':
+			header = false;
+			break;
+		case LS_OPT_NO_OWNERS:
+			g->no_owners = true;
+			break;
+		case 'h':
+			ls_usage(stdout);
+			ret = 0;
+			goto out;
+		default:
+			ls_usage(stderr);
+			ret = TL_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		tl_err("ls: unexpected argument '%s'", argv[optind]);
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
+	if (g->no_owners && tl_filter_needs_owners(f)) {
+		tl_err("ls: --pid and --comm need owners; drop --no-owners");
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
+	if (tl_take_snapshot(g, tl_filter_states(f), &snap) < 0)
+		goto out;
+
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if (g->json)
+		fputc_unlocked('[', stdout);
+	else if (header)
+		out_table_header(stdout);
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+
+		/* Listeners come along for the tie even when not asked for. */
+		if (!snap->in_filter[i] || !tl_filter_match(f, snap, sk))
+			continue;
+		if (g->json) {
+			if (!first)
+				fputc_unlocked(',', stdout);
+			fputc_unlocked('\n', stdout);
+			out_sock_json(stdout, snap, sk);
+		} else {
+			out_sock_row(stdout, snap, sk);
+		}
+		first = false;
+	}
+	if (g->json)
+		fputs("\n]\n", stdout);
+	if (snap->owners && snap->owners->n_denied && !g->json)
+		fprintf(stderr,
+			"tcplimbo: %zu processes' fds could not be read; "
+			"their sockets show no owner (run as root)\n",
+			snap->owners->n_denied);
+	ret = fflush(stdout) == 0 ? 0 : 1;
+	if (ret)
+		tl_err("cannot write output: %s", strerror(errno));
+out:
+	tl_snapshot_free(snap);
+	free(f);
+	return ret;
+}

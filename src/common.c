@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+/* Helpers every command uses: number parsing and taking a snapshot. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tl.h"
+
+int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull accepts " -1" and wraps it; we want digits only. */
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int tl_parse_port(const char *s, uint16_t *ret)
+{
+	uint64_t v;
+
+	if (tl_parse_uint(s, 65535, &v) < 0)
+		return -EINVAL;
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+int tl_take_snapshot(const struct tl_global *g, uint32_t states,
+		     struct tl_snapshot **ret)
+{
+	struct tl_snapshot_opts o;
+	int err = 0;
+
+	tl_snapshot_opts_init(&o);
+	o.family = g->family;
+	o.states = states;
+	o.owners = !g->no_owners;
+	o.proc_root = g->proc_root;
+	o.netns_fd = g->netns_fd;
+	if (g->record_path) {
+		o.record_fd = open(g->record_path,
+				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				   0644);
+		if (o.record_fd < 0) {
+			err = -errno;
+			tl_err("cannot write '%s': %s", g->record_path,
+			       strerror(errno));
+			return err;
+		}
+	}
+	if (g->replay_path) {
+		o.replay_fd = open(g->replay_path, O_RDONLY | O_CLOEXEC);
+		if (o.replay_fd < 0) {
+			err = -errno;
+			tl_err("cannot read '%s': %s", g->replay_path,
+			       strerror(errno));
+			goto out;
+		}
+	}
+	err = tl_snapshot_take(&o, ret);
+	if (err == -EPERM && g->netns_fd >= 0)
+		tl_err("cannot enter network namespace '%s': %s "
+		       "(needs CAP_SYS_ADMIN)",
+		       g->netns_spec, strerror(-err));
+	else if (err == -EBADMSG && g->replay_path)
+		tl_err("'%s' is not a sock_diag dump", g->replay_path);
+	else if (err < 0)
+		tl_err("cannot list sockets: %s", strerror(-err));
+out:
+	if (o.record_fd >= 0)
+		close(o.record_fd);
+	if (o.replay_fd >= 0)
+		close(o.replay_fd);
+	return err;
+}

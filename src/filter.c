@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/* ls's filters: parsed once from options, matched per socket. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "filter.h"
+#include "tl.h"
+
+/* Parses "1.2.3.4", "::1" or "[::1]" into family and bytes. */
+static int parse_addr(const char *s, int *family, uint8_t a[16])
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t len = strnlen(s, sizeof(buf));
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len + 1);
+	if (buf[0] == '[') {
+		if (len < 3 || buf[len - 1] != ']')
+			return -EINVAL;
+		buf[len - 1] = '\0';
+		memmove(buf, buf + 1, len - 1);
+	}
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, buf, a) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, a) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int too_many(const char *opt)
+{
+	tl_err("too many --%s filters (at most %d)", opt, TL_FILTER_MAX_LIST);
+	return -EINVAL;
+}
+
+int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
+{
+	uint32_t mask;
+	uint64_t v;
+
+	switch (opt) {
+	case TL_FOPT_STATE:
+		if (tl_state_parse(arg, &mask) < 0) {
+			tl_err("unknown state '%s' (try close-wait, "
+			       "established, connected, all, ...)",
+			       arg);
+			return -EINVAL;
+		}
+		f->states |= mask;
+		return 1;
+	case TL_FOPT_SPORT:
+	case TL_FOPT_DPORT: {
+		bool src = opt == TL_FOPT_SPORT;
+		int *n = src ? &f->nsport : &f->ndport;
+
+		if (*n >= TL_FILTER_MAX_LIST)
+			return too_many(src ? "sport" : "dport");
+		if (tl_parse_port(arg, src ? &f->sport[*n] : &f->dport[*n]) <
+		    0) {
+			tl_err("bad port '%s' (0-65535)", arg);
+			return -EINVAL;
+		}
+		(*n)++;
+		return 1;
+	}
+	case TL_FOPT_ADDR:
+		if (f->naddr >= TL_FILTER_MAX_LIST)
+			return too_many("addr");
+		if (parse_addr(arg, &f->addr[f->naddr].family,
+			       f->addr[f->naddr].a) < 0) {
+			tl_err("bad address '%s' (an IPv4 or IPv6 address)",
+			       arg);
+			return -EINVAL;
+		}
+		f->naddr++;
+		return 1;
+	case TL_FOPT_PID:
+		if (f->npid >= TL_FILTER_MAX_LIST)
+			return too_many("pid");
+		if (tl_parse_uint(arg, 0x7fffffff, &v) < 0 || v == 0) {
+			tl_err("bad pid '%s'", arg);
+			return -EINVAL;
+		}
+		f->pid[f->npid++] = (pid_t)v;
+		return 1;
+	case TL_FOPT_COMM:
+		if (f->ncomm >= TL_FILTER_MAX_LIST)
+			return too_many("comm");
+		if (arg[0] == '\0' || strlen(arg) >= TL_COMM_MAX) {
+			tl_err("bad process name '%s' (1 to %d bytes)", arg,
+			       TL_COMM_MAX - 1);
+			return -EINVAL;
+		}
+		f->comm[f->ncomm++] = arg;
+		return 1;
+	case TL_FOPT_LIMBO: {
+		int l;
+
+		if (f->nlimbo >= TL_FILTER_MAX_LIST)
+			return too_many("limbo");
+		for (l = TL_LIMBO_NONE; l <= TL_LIMBO_TIMEWAIT; l++) {
+			const char *name = tl_limbo_name(l);
+
+			if (strcmp(arg, name ? name : "none") == 0)
+				break;
+		}
+		if (l > TL_LIMBO_TIMEWAIT) {
+			tl_err("unknown limbo class '%s' (accept-queue, "
+			       "orphan, timewait or none)",
+			       arg);
+			return -EINVAL;
+		}
+		f->limbo[f->nlimbo++] = l;
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+uint32_t tl_filter_states(const struct tl_filter *f)
+{
+	return f->states ? f->states : TL_STATES_REAL;
+}
+
+bool tl_filter_needs_owners(const struct tl_filter *f)
+{
+	return f->npid || f->ncomm;
+}
+
+static bool port_in(const uint16_t *ports, int n, uint16_t p)
+{
+	for (int i = 0; i < n; i++)
+		if (ports[i] == p)
+			return true;
+	return false;
+}
+
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* An IPv4 filter address also matches the same address v4-mapped. */
+static bool addr_eq(int fam, const uint8_t *fa, const struct tl_sock *sk,
+		    const uint8_t *sa)
+{
+	if (fam == sk->family)
+		return memcmp(fa, sa, fam == AF_INET ? 4 : 16) == 0;
+	if (fam == AF_INET && sk->family == AF_INET6)
+		return memcmp(sa, v4mapped, 12) == 0 &&
+		       memcmp(sa + 12, fa, 4) == 0;
+	return false;
+}
+
+/* Does any process holding this socket, or its listener, pass? */
+static bool owner_match(const struct tl_filter *f,
+			const struct tl_snapshot *snap,
+			const struct tl_sock *sk)
+{
+	const struct tl_sock *l = tl_snapshot_listener(snap, sk);
+	const struct tl_sock *which[2] = { sk, l };
+
+	for (int w = 0; w < 2; w++) {
+		const struct tl_fdref *r;
+		size_t n;
+
+		if (!which[w])
+			continue;
+		n = tl_snapshot_owners(snap, which[w], &r);
+		for (size_t i = 0; i < n; i++) {
+			const struct tl_proc *p =
+				&snap->owners->procs[r[i].proc];
+			bool pid_ok = f->npid == 0, comm_ok = f->ncomm == 0;
+
+			for (int k = 0; k < f->npid && !pid_ok; k++)
+				pid_ok = p->pid == f->pid[k];
+			for (int k = 0; k < f->ncomm && !comm_ok; k++)
+				comm_ok = strcmp(p->comm, f->comm[k]) == 0;
+			if (pid_ok && comm_ok)
+				return true;
+		}
+	}
+	return false;
+}
+
+bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
+		     const struct tl_sock *sk)
+{
+	if (!(tl_filter_states(f) & TL_STATE_BIT(sk->state)))
+		return false;
+	if (f->nsport && !port_in(f->sport, f->nsport, sk->sport))
+		return false;
+	if (f->ndport && !port_in(f->dport, f->ndport, sk->dport))
+		return false;
+	if (f->naddr) {
+		bool ok = false;
+
+		for (int i = 0; i < f->naddr && !ok; i++)
+			ok = addr_eq(f->addr[i].family, f->addr[i].a, sk,
+				     sk->src) ||
+			     addr_eq(f->addr[i].family, f->addr[i].a, sk,
+				     sk->dst);
+		if (!ok)
+			return false;
+	}
+	if (f->nlimbo) {
+		bool ok = false;
+
+		for (int i = 0; i < f->nlimbo && !ok; i++)
+			ok = sk->limbo == f->limbo[i];
+		if (!ok)
+			return false;
+	}
+	if ((f->npid || f->ncomm) && !owner_match(f, snap, sk))
+		return false;
+	return true;
+}

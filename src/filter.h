@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ls's socket filters, shared by every command that lists or follows
+ * sockets (ls, watch, kill), so the same options mean the same thing.
+ */
+#ifndef TL_FILTER_H
+#define TL_FILTER_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tcplimbo/snapshot.h"
+
+/* Most --pid or --comm values one filter takes. */
+#define TL_FILTER_MAX_LIST 64
+
+struct tl_filter {
+	uint32_t states; /* 0: every real state */
+	int nsport, ndport, naddr, npid, ncomm, nlimbo;
+	uint16_t sport[TL_FILTER_MAX_LIST];
+	uint16_t dport[TL_FILTER_MAX_LIST];
+	struct {
+		int family;
+		uint8_t a[16];
+	} addr[TL_FILTER_MAX_LIST];
+	pid_t pid[TL_FILTER_MAX_LIST];
+	const char *comm[TL_FILTER_MAX_LIST];
+	int limbo[TL_FILTER_MAX_LIST];
+};
+
+/* getopt_long codes of the filter options; commands use codes below. */
+enum {
+	TL_FOPT_STATE = 0x1000,
+	TL_FOPT_SPORT,
+	TL_FOPT_DPORT,
+	TL_FOPT_ADDR,
+	TL_FOPT_PID,
+	TL_FOPT_COMM,
+	TL_FOPT_LIMBO,
+};
+
+/* The filter options as struct option entries, to put in a longopts. */
+#define TL_FILTER_LONGOPTS                                           \
+	{ "state", required_argument, NULL, TL_FOPT_STATE },         \
+		{ "sport", required_argument, NULL, TL_FOPT_SPORT }, \
+		{ "dport", required_argument, NULL, TL_FOPT_DPORT }, \
+		{ "addr", required_argument, NULL, TL_FOPT_ADDR },   \
+		{ "pid", required_argument, NULL, TL_FOPT_PID },     \
+		{ "comm", required_argument, NULL, TL_FOPT_COMM },   \
+	{                                                            \
+		"limbo", required_argument, NULL, TL_FOPT_LIMBO      \
+	}
+
+/* Help text lines for the filter options. */
+#define TL_FILTER_HELP                                                        \
+	"  --state STATE    a state or group (close-wait, connected, ...);\n" \
+	"                   repeatable\n"                                     \
+	"  --sport PORT     local port; repeatable\n"                         \
+	"  --dport PORT     remote port; repeatable\n"                        \
+	"  --addr ADDR      local or remote address; repeatable\n"            \
+	"  --pid PID        held by PID (or its listener is); repeatable\n"   \
+	"  --comm NAME      held by a process named NAME; repeatable\n"       \
+	"  --limbo CLASS    accept-queue, orphan, timewait or none\n"
+
+/*
+ * Handles one filter option (opt is a TL_FOPT_* code). Returns 1 when it
+ * was a filter option and was taken, 0 when opt is not a filter option,
+ * or -EINVAL after logging what was wrong with arg.
+ */
+int tl_filter_option(struct tl_filter *f, int opt, const char *arg);
+
+/* The kernel state mask the filter needs. */
+uint32_t tl_filter_states(const struct tl_filter *f);
+
+/* Does this socket of the snapshot pass every filter given? */
+bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
+		     const struct tl_sock *sk);
+
+/* Does the filter look at owners (so /proc must be scanned)? */
+bool tl_filter_needs_owners(const struct tl_filter *f);
+
+#endif

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ls's two ways of printing a socket. JSON is written with the unlocked
+ * stdio calls and our own number formatting because ls prints hundreds of
+ * thousands of objects and printf's format parsing would dominate.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "output.h"
+
+const char *out_addr(char *buf, size_t size, int family, const uint8_t *addr)
+{
+	if (!inet_ntop(family, addr, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+static void put_s(FILE *f, const char *s)
+{
+	fputs_unlocked(s, f);
+}
+
+static void put_u(FILE *f, uint64_t v)
+{
+	char buf[24];
+	char *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+}
+
+static void put_i(FILE *f, int64_t v)
+{
+	if (v < 0) {
+		fputc_unlocked('-', f);
+		put_u(f, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u(f, (uint64_t)v);
+	}
+}
+
+void out_json_string(FILE *f, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	fputc_unlocked('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			put_s(f, "\\\"");
+			break;
+		case '\\':
+			put_s(f, "\\\\");
+			break;
+		case '\n':
+			put_s(f, "\\n");
+			break;
+		case '\t':
+			put_s(f, "\\t");
+			break;
+		case '\r':
+			put_s(f, "\\r");
+			break;
+		default:
+			/*
+			 * Control bytes are escaped; other bytes pass as they
+			 * are, since a comm is arbitrary bytes and we cannot
+			 * know its encoding.
+			 */
+			if (*p < 0x20 || *p == 0x7f) {
+				put_s(f, "\\u00");
+				fputc_unlocked(hex[*p >> 4], f);
+				fputc_unlocked(hex[*p & 15], f);
+			} else {
+				fputc_unlocked(*p, f);
+			}
+		}
+	}
+	fputc_unlocked('"', f);
+}
+
+/* A key, with its comma unless it is the object's first. */
+static void key(FILE *f, const char *k, bool first)
+{
+	if (!first)
+		fputc_unlocked(',', f);
+	fputc_unlocked('"', f);
+	put_s(f, k);
+	put_s(f, "\":");
+}
+
+void out_owners_json(FILE *f, const struct tl_owners *o,
+		     const struct tl_fdref *refs, size_t n)
+{
+	fputc_unlocked('[', f);
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_proc *p = &o->procs[refs[i].proc];
+
+		if (i)
+			fputc_unlocked(',', f);
+		fputc_unlocked('{', f);
+		key(f, "pid", true);
+		put_i(f, p->pid);
+		key(f, "comm", false);
+		out_json_string(f, p->comm);
+		key(f, "fd", false);
+		put_i(f, refs[i].fd);
+		fputc_unlocked('}', f);
+	}
+	fputc_unlocked(']', f);
+}
+
+static const char *const timer_names[] = { "off", "on", "keepalive", "timewait",
+					   "persist" };
+
+void out_sock_json(FILE *f, const struct tl_snapshot *snap,
+		   const struct tl_sock *sk)
+{
+	char a[TL_ADDR_STR_MAX];
+	const struct tl_fdref *refs;
+	const struct tl_sock *l = tl_snapshot_listener(snap, sk);
+	const char *state = tl_state_name(sk->state);
+	const char *limbo = tl_limbo_name(sk->limbo);
+	size_t n;
+
+	put_s(f, "{\"family\":");
+	put_s(f, sk->family == AF_INET ? "\"inet\"" : "\"inet6\"");
+	key(f, "state", false);
+	if (state)
+		out_json_string(f, state);
+	else
+		put_s(f, "null");
+	key(f, "local_addr", false);
+	out_json_string(f, out_addr(a, sizeof(a), sk->family, sk->src));
+	key(f, "local_port", false);
+	put_u(f, sk->sport);
+	key(f, "remote_addr", false);
+	out_json_string(f, out_addr(a, sizeof(a), sk->family, sk->dst));
+	key(f, "remote_port", false);
+	put_u(f, sk->dport);
+	key(f, "recv_q", false);
+	put_u(f, sk->rqueue);
+	key(f, "send_q", false);
+	put_u(f, sk->wqueue);
+	key(f, "inode", false);
+	put_u(f, sk->inode);
+	key(f, "uid", false);
+	put_u(f, sk->uid);
+	key(f, "cookie", false);
+	put_u(f, sk->cookie);
+	key(f, "timer", false);
+	if (sk->timer < sizeof(timer_names) / sizeof(timer_names[0]))
+		out_json_string(f, timer_names[sk->timer]);
+	else
+		put_s(f, "null");
+	key(f, "timer_ms", false);
+	put_u(f, sk->timer_ms);
+	key(f, "timer_retries", false);
+	put_u(f, sk->retrans);
+	key(f, "shutdown", false);
+	if (sk->has & TL_HAS_SHUTDOWN)
+		put_u(f, sk->shutdown);
+	else
+		put_s(f, "null");
+	key(f, "drops", false);
+	if (sk->has & TL_HAS_MEMINFO)
+		put_u(f, sk->drops);
+	else
+		put_s(f, "null");
+	key(f, "tcp_info", false);
+	if (sk->has & TL_HAS_INFO) {
+		fputc_unlocked('{', f);
+		key(f, "rtt_us", true);
+		put_u(f, sk->rtt_us);
+		key(f, "rttvar_us", false);
+		put_u(f, sk->rttvar_us);
+		key(f, "retransmits", false);
+		put_u(f, sk->retransmits);
+		key(f, "total_retrans", false);
+		put_u(f, sk->total_retrans);
+		key(f, "last_data_sent_ms", false);
+		put_u(f, sk->last_data_sent_ms);
+		key(f, "last_data_recv_ms", false);
+		put_u(f, sk->last_data_recv_ms);
+		key(f, "last_ack_recv_ms", false);
+		put_u(f, sk->last_ack_recv_ms);
+		key(f, "bytes_received", false);
+		put_u(f, sk->bytes_received);
+		key(f, "bytes_acked", false);
+		put_u(f, sk->bytes_acked);
+		fputc_unlocked('}', f);
+	} else {
+		put_s(f, "null");
+	}
+	key(f, "owners", false);
+	n = tl_snapshot_owners(snap, sk, &refs);
+	out_owners_json(f, snap->owners, refs, n);
+	key(f, "limbo", false);
+	if (limbo)
+		out_json_string(f, limbo);
+	else
+		put_s(f, "null");
+	key(f, "listener", false);
+	if (l) {
+		fputc_unlocked('{', f);
+		key(f, "local_addr", true);
+		out_json_string(f, out_addr(a, sizeof(a), l->family, l->src));
+		key(f, "local_port", false);
+		put_u(f, l->sport);
+		key(f, "inode", false);
+		put_u(f, l->inode);
+		fputc_unlocked('}', f);
+	} else {
+		put_s(f, "null");
+	}
+	key(f, "listener_owners", false);
+	if (l) {
+		n = tl_snapshot_owners(snap, l, &refs);
+		out_owners_json(f, snap->owners, refs, n);
+	} else {
+		put_s(f, "null");
+	}
+	fputc_unlocked('}', f);
+}
+
+void out_table_header(FILE *f)
+{
+	fprintf(f, "%-12s %6s %6s %-28s %-28s %s\n", "State", "Recv-Q",
+		"Send-Q", "Local Address:Port", "Peer Address:Port", "Owner");
+}
+
+/* "addr:port", with brackets around IPv6 addresses as ss prints them. */
+static const char *addr_port(char *buf, size_t size, int family,
+			     const uint8_t *addr, uint16_t port)
+{
+	char a[TL_ADDR_STR_MAX];
+
+	out_addr(a, sizeof(a), family, addr);
+	if (family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", a, port);
+	else
+		snprintf(buf, size, "%s:%u", a, port);
+	return buf;
+}
+
+static int owner_of(char *buf, size_t size, const struct tl_snapshot *snap,
+		    const struct tl_sock *sk)
+{
+	const struct tl_fdref *r;
+	size_t n = tl_snapshot_owners(snap, sk, &r);
+	const struct tl_proc *p;
+
+	if (n == 0)
+		return 0;
+	p = &snap->owners->procs[r[0].proc];
+	if (n > 1)
+		snprintf(buf, size, "%d/%s fd %d +%zu", (int)p->pid, p->comm,
+			 r[0].fd, n - 1);
+	else
+		snprintf(buf, size, "%d/%s fd %d", (int)p->pid, p->comm,
+			 r[0].fd);
+	return 1;
+}
+
+const char *out_owner_text(char *buf, size_t size,
+			   const struct tl_snapshot *snap,
+			   const struct tl_sock *sk)
+{
+	const struct tl_sock *l = tl_snapshot_listener(snap, sk);
+	char lo[TL_COMM_MAX + 48];
+
+	if (owner_of(buf, size, snap, sk))
+		return buf;
+	switch (sk->limbo) {
+	case TL_LIMBO_ACCEPT_QUEUE:
+		if (l && owner_of(lo, sizeof(lo), snap, l))
+			snprintf(buf, size, "[accept-queue of %s]", lo);
+		else
+			snprintf(buf, size, "[accept-queue]");
+		break;
+	case TL_LIMBO_ORPHAN:
+		snprintf(buf, size, "[orphan]");
+		break;
+	case TL_LIMBO_TIMEWAIT:
+		snprintf(buf, size, "[timewait]");
+		break;
+	default:
+		if (l && owner_of(lo, sizeof(lo), snap, l))
+			snprintf(buf, size, "[syn-queue of %s]", lo);
+		else
+			snprintf(buf, size, "-");
+	}
+	return buf;
+}
+
+void out_sock_row(FILE *f, const struct tl_snapshot *snap,
+		  const struct tl_sock *sk)
+{
+	char src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
+	char owner[2 * TL_COMM_MAX + 64];
+	const char *state = tl_state_name_upper(sk->state);
+
+	fprintf(f, "%-12s %6u %6u %-28s %-28s %s\n", state ? state : "?",
+		sk->rqueue, sk->wqueue,
+		addr_port(src, sizeof(src), sk->family, sk->src, sk->sport),
+		addr_port(dst, sizeof(dst), sk->family, sk->dst, sk->dport),
+		out_owner_text(owner, sizeof(owner), snap, sk));
+}
