@@ -401,7 +401,8 @@ static int scan_proc(struct scan *s, pid_t pid)
 	 * name the process even when its fds are closed to us. */
 	snprintf(path, sizeof(path), "%d/stat", (int)pid);
 	len = read_file_at(s->proc_fd, path, buf, STAT_BUF_SIZE);
-	if (len < 0 && vanished((int)len))
+	/* ENOTDIR: a numeric name that is not a process directory. */
+	if (len < 0 && (vanished((int)len) || len == -ENOTDIR))
 		return 0;
 	/* A malformed stat leaves comm empty and times 0: we keep the pid. */
 	if (len > 0)

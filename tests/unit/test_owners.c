@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for lib/owners.c: the /proc text parsers, a scan of a fake /proc
+ * tree built in a temporary directory, and a scan of the real /proc that
+ * must find a socket this test opens.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tcplimbo/owners.h"
+
+/* A realistic stat line: comm "(a) b)", utime 7, stime 3, start 12345. */
+#define STAT_100                                                              \
+	"100 ((a) b)) S 1 100 100 0 -1 4194560 10 0 0 0 7 3 0 0 20 0 1 0 "    \
+	"12345 1000 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 " \
+	"0 0 0 0 0 0 0 0 0 0 0 0\n"
+#define STAT_200                                                              \
+	"200 (srv x) R 1 200 200 0 -1 4194560 10 0 0 0 100 50 0 0 20 -5 4 0 " \
+	"999 1000 200\n"
+
+#define LIMITS_HEAD                                                            \
+	"Limit                     Soft Limit           Hard Limit           " \
+	"Units     \n"                                                         \
+	"Max cpu time              unlimited            unlimited            " \
+	"seconds   \n"                                                         \
+	"Max core file size        0                    unlimited            " \
+	"bytes     \n"
+#define LIMITS_TAIL                                                            \
+	"Max locked memory         8388608              8388608              " \
+	"bytes     \n"
+
+static void write_file(const char *dir, const char *rel, const char *text,
+		       size_t len)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	assert_true(snprintf(path, sizeof(path), "%s/%s", dir, rel) <
+		    (int)sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static void write_str(const char *dir, const char *rel, const char *text)
+{
+	write_file(dir, rel, text, strlen(text));
+}
+
+static void make_dir(const char *dir, const char *rel)
+{
+	char path[PATH_MAX];
+
+	assert_true(snprintf(path, sizeof(path), "%s/%s", dir, rel) <
+		    (int)sizeof(path));
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static void make_link(const char *dir, const char *rel, const char *target)
+{
+	char path[PATH_MAX];
+
+	assert_true(snprintf(path, sizeof(path), "%s/%s", dir, rel) <
+		    (int)sizeof(path));
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static void remove_tree(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	/* The tree is ours, under a mkdtemp name without quotes. */
+	assert_true(snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) <
+		    (int)sizeof(cmd));
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Builds the fake /proc tree described in the comments below; returns its
+ * path in dir (64 bytes).
+ */
+static void build_tree(char *dir)
+{
+	strcpy(dir, "/tmp/tl-owners-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	/* Readable by the unprivileged child of the EACCES test. */
+	assert_int_equal(chmod(dir, 0755), 0);
+
+	/* Non-numeric and out-of-range entries are not processes. */
+	make_link(dir, "self", "100");
+	make_dir(dir, "sys");
+	make_dir(dir, "sys/fd");
+	make_link(dir, "sys/fd/3", "socket:[777]");
+	make_dir(dir, "99999999999");
+	write_str(dir, "99999999999/stat", STAT_100);
+	make_dir(dir, "99999999999/fd");
+	make_link(dir, "99999999999/fd/3", "socket:[778]");
+	make_dir(dir, "0100");
+	make_dir(dir, "0100/fd");
+	make_link(dir, "0100/fd/3", "socket:[779]");
+	write_str(dir, "42", "a regular file named like a pid\n");
+
+	/* 100: comm with spaces and ')', a mix of fd kinds. */
+	make_dir(dir, "100");
+	write_str(dir, "100/stat", STAT_100);
+	write_str(dir, "100/limits",
+		  LIMITS_HEAD "Max open files            1024                 "
+			      "524288               files     \n" LIMITS_TAIL);
+	write_file(dir, "100/cmdline", "a\0b c\0\0", 7);
+	make_dir(dir, "100/fd");
+	make_link(dir, "100/fd/0", "/dev/null");
+	make_link(dir, "100/fd/1", "pipe:[9]");
+	make_link(dir, "100/fd/3", "socket:[123]");
+	make_link(dir, "100/fd/4", "socket:[456]");
+	make_link(dir, "100/fd/5", "socket:[4294967296]");
+	make_link(dir, "100/fd/6", "socket:[4294967295]");
+	make_link(dir, "100/fd/7", "socket:[]");
+	make_link(dir, "100/fd/not-an-fd", "socket:[780]");
+
+	/* 200: shares socket 123 with 100 (as after fork), unlimited. */
+	make_dir(dir, "200");
+	write_str(dir, "200/stat", STAT_200);
+	write_str(dir, "200/limits",
+		  LIMITS_HEAD "Max open files            unlimited            "
+			      "unlimited            files     \n");
+	make_dir(dir, "200/fd");
+	make_link(dir, "200/fd/7", "socket:[123]");
+	make_link(dir, "200/fd/8", "socket:[789]");
+
+	/* 300: no fd directory, as when the process exits mid-scan. */
+	make_dir(dir, "300");
+	write_str(dir, "300/stat",
+		  "300 (gone) Z 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 "
+		  "20 0 1 0 5 0 0\n");
+
+	/* 400: "fd" is a regular file: opening it fails with ENOTDIR, the
+	 * class of errors that are neither "vanished" nor "denied". */
+	make_dir(dir, "400");
+	write_str(dir, "400/stat",
+		  "400 (notdir) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 "
+		  "0 20 0 1 0 6 0 0\n");
+	write_str(dir, "400/limits",
+		  "Max open files            10                   20\n");
+	write_str(dir, "400/fd", "not a directory\n");
+
+	/* 500: malformed stat and limits without the line: kept, blank. */
+	make_dir(dir, "500");
+	write_str(dir, "500/stat", "500 (noclose S 1 1");
+	write_str(dir, "500/limits", LIMITS_HEAD);
+	make_dir(dir, "500/fd");
+	make_link(dir, "500/fd/0", "socket:[12");
+
+	/* 600: no stat at all (vanished before we looked): skipped, even
+	 * though its fds are there. */
+	make_dir(dir, "600");
+	make_dir(dir, "600/fd");
+	make_link(dir, "600/fd/3", "socket:[999]");
+}
+
+static void test_parse_socket_link(void **state)
+{
+	static const struct {
+		const char *s;
+		uint32_t want;
+	} cases[] = {
+		{ "socket:[123]", 123 },
+		{ "socket:[1]", 1 },
+		{ "socket:[4294967295]", UINT32_MAX },
+		{ "socket:[4294967296]", 0 },
+		{ "socket:[99999999999999999999999]", 0 },
+		{ "socket:[00000000123]", 0 },
+		{ "socket:[0000000123]", 123 },
+		{ "socket:[0]", 0 },
+		{ "socket:[]", 0 },
+		{ "socket:[12", 0 },
+		{ "socket:[12]x", 0 },
+		{ "socket:[1a]", 0 },
+		{ "socket:[-1]", 0 },
+		{ "socket:[ 1]", 0 },
+		{ "socket:123]", 0 },
+		{ "Socket:[123]", 0 },
+		{ "pipe:[9]", 0 },
+		{ "anon_inode:[eventpoll]", 0 },
+		{ "/dev/null", 0 },
+		{ "", 0 },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t got = tl_proc_parse_socket_link(cases[i].s,
+							 strlen(cases[i].s));
+		if (got != cases[i].want)
+			fail_msg("%s: got %u want %u", cases[i].s, got,
+				 cases[i].want);
+	}
+	/* The length bounds the parse: a prefix of a valid link is not. */
+	assert_int_equal(tl_proc_parse_socket_link("socket:[123]", 11), 0);
+	assert_int_equal(tl_proc_parse_socket_link("socket:[123]]", 12), 123);
+	assert_int_equal(tl_proc_parse_socket_link(NULL, 12), 0);
+}
+
+static void test_parse_stat(void **state)
+{
+	char comm[TL_COMM_MAX];
+	uint64_t start = 1, cpu = 1;
+	char long_stat[512];
+	int n;
+	(void)state;
+
+	assert_int_equal(tl_proc_parse_stat(STAT_100, strlen(STAT_100), comm,
+					    &start, &cpu),
+			 0);
+	assert_string_equal(comm, "(a) b)");
+	assert_int_equal(start, 12345);
+	assert_int_equal(cpu, 10);
+
+	/* Without the trailing fields past starttime, and without '\n'. */
+	const char *s2 = "7 (x) S 1 1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0 66";
+	assert_int_equal(tl_proc_parse_stat(s2, strlen(s2), comm, &start, &cpu),
+			 0);
+	assert_string_equal(comm, "x");
+	assert_int_equal(start, 66);
+	assert_int_equal(cpu, 9);
+
+	/* An empty comm is valid. */
+	const char *s3 = "7 () S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1\n";
+	assert_int_equal(tl_proc_parse_stat(s3, strlen(s3), comm, NULL, NULL),
+			 0);
+	assert_string_equal(comm, "");
+
+	/* A comm longer than we keep is truncated, not an error. */
+	n = snprintf(long_stat, sizeof(long_stat),
+		     "7 (%0100d) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1\n",
+		     0);
+	assert_true(n > 0 && (size_t)n < sizeof(long_stat));
+	assert_int_equal(tl_proc_parse_stat(long_stat, (size_t)n, comm, &start,
+					    &cpu),
+			 0);
+	assert_int_equal(strlen(comm), TL_COMM_MAX - 1);
+
+	/* Failures leave the outputs alone. */
+	start = cpu = 77;
+	static const char *const bad[] = {
+		"",
+		"7 x) S 1",
+		"7 (x S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1",
+		"7 )x( S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1",
+		/* Truncated before starttime. */
+		"7 (x) S 1 1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0",
+		"7 (x) S 1 1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0 ",
+		"7 (x)",
+		/* Double space: an empty field. */
+		"7 (x) S  1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0 66 1",
+		/* utime does not fit in 64 bits. */
+		"7 (x) S 1 1 1 0 -1 0 0 0 0 0 99999999999999999999 5 0 0 20 0 "
+		"1 0 66",
+		/* utime + stime overflows. */
+		"7 (x) S 1 1 1 0 -1 0 0 0 0 0 18446744073709551615 1 0 0 20 0 "
+		"1 0 66",
+		/* Negative or non-numeric times. */
+		"7 (x) S 1 1 1 0 -1 0 0 0 0 0 -4 5 0 0 20 0 1 0 66",
+		"7 (x) S 1 1 1 0 -1 0 0 0 0 0 4 5x 0 0 20 0 1 0 66",
+		"7 (x) S 1 1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0 6a6",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (tl_proc_parse_stat(bad[i], strlen(bad[i]), comm, &start,
+				       &cpu) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+	}
+	assert_int_equal(start, 77);
+	assert_int_equal(cpu, 77);
+
+	/* The length bounds the parse: the same text cut short fails. */
+	assert_int_equal(tl_proc_parse_stat(s2, strlen(s2) - 3, comm, &start,
+					    &cpu),
+			 -EINVAL);
+	assert_int_equal(tl_proc_parse_stat(NULL, 3, comm, &start, &cpu),
+			 -EINVAL);
+}
+
+static void test_parse_limits(void **state)
+{
+	uint64_t soft = 1, hard = 1;
+	(void)state;
+
+	const char *l1 = LIMITS_HEAD
+		"Max open files            1024                 524288       "
+		"        files     \n" LIMITS_TAIL;
+	assert_int_equal(tl_proc_parse_limits(l1, strlen(l1), &soft, &hard), 0);
+	assert_int_equal(soft, 1024);
+	assert_int_equal(hard, 524288);
+
+	const char *l2 = "Max open files unlimited unlimited files\n";
+	assert_int_equal(tl_proc_parse_limits(l2, strlen(l2), &soft, &hard), 0);
+	assert_true(soft == UINT64_MAX);
+	assert_true(hard == UINT64_MAX);
+
+	/* Last line, no newline, no units. */
+	const char *l3 = LIMITS_HEAD "Max open files\t5\t18446744073709551615";
+	assert_int_equal(tl_proc_parse_limits(l3, strlen(l3), &soft, &hard), 0);
+	assert_int_equal(soft, 5);
+	assert_true(hard == UINT64_MAX);
+
+	soft = hard = 3;
+	assert_int_equal(tl_proc_parse_limits(LIMITS_HEAD, strlen(LIMITS_HEAD),
+					      &soft, &hard),
+			 -ENOENT);
+	assert_int_equal(tl_proc_parse_limits("", 0, &soft, &hard), -ENOENT);
+	static const char *const bad[] = {
+		"Max open files\n",
+		"Max open files 1024\n",
+		"Max open files 1024 \n",
+		"Max open files abc 1024 files\n",
+		"Max open files 10x 20\n",
+		"Max open files 10 unlimitedx\n",
+		"Max open files 18446744073709551616 1\n",
+		"Max open filesx 1 2\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (tl_proc_parse_limits(bad[i], strlen(bad[i]), &soft,
+					 &hard) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+	}
+	assert_int_equal(soft, 3);
+	assert_int_equal(hard, 3);
+	/* The length bounds the parse. */
+	assert_int_equal(tl_proc_parse_limits(l2, 20, &soft, &hard), -EINVAL);
+	assert_int_equal(tl_proc_parse_limits(l2, 10, &soft, &hard), -ENOENT);
+}
+
+static const struct tl_proc *proc_of(const struct tl_owners *o,
+				     const struct tl_fdref *r)
+{
+	assert_true(r->proc < o->n_procs);
+	return &o->procs[r->proc];
+}
+
+static void test_scan_fake(void **state)
+{
+	char dir[64];
+	struct tl_owners *o = NULL;
+	const struct tl_fdref *r;
+	const struct tl_proc *p;
+	char cmd[64];
+	(void)state;
+
+	build_tree(dir);
+	if (geteuid() == 0) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/200/fd", dir);
+		assert_int_equal(chown(path, 1234, 1234), 0);
+	}
+
+	assert_int_equal(
+		tl_owners_scan(dir, TL_OWNERS_LIMITS | TL_OWNERS_STAT, &o), 0);
+	assert_non_null(o);
+
+	/* Kept: 100, 200, 400, 500; skipped: 300, 600 and the non-pids. */
+	assert_int_equal(o->n_procs, 4);
+	assert_int_equal(o->procs[0].pid, 100);
+	assert_int_equal(o->procs[1].pid, 200);
+	assert_int_equal(o->procs[2].pid, 400);
+	assert_int_equal(o->procs[3].pid, 500);
+	assert_int_equal(o->n_denied, 0);
+	assert_null(tl_owners_proc(o, 300));
+	assert_null(tl_owners_proc(o, 600));
+	assert_null(tl_owners_proc(o, 42));
+	assert_null(tl_owners_proc(o, 0));
+
+	p = tl_owners_proc(o, 100);
+	assert_non_null(p);
+	assert_string_equal(p->comm, "(a) b)");
+	assert_int_equal(p->nfds, 7);
+	assert_int_equal(p->nofile, 1024);
+	assert_int_equal(p->nofile_hard, 524288);
+	assert_int_equal(p->start_ticks, 12345);
+	assert_int_equal(p->cpu_ticks, 10);
+	assert_int_equal(p->fd_error, 0);
+	assert_int_equal(p->uid, geteuid());
+
+	p = tl_owners_proc(o, 200);
+	assert_non_null(p);
+	assert_string_equal(p->comm, "srv x");
+	assert_int_equal(p->nfds, 2);
+	assert_true(p->nofile == UINT64_MAX);
+	assert_true(p->nofile_hard == UINT64_MAX);
+	assert_int_equal(p->start_ticks, 999);
+	assert_int_equal(p->cpu_ticks, 150);
+	if (geteuid() == 0)
+		assert_int_equal(p->uid, 1234);
+
+	p = tl_owners_proc(o, 400);
+	assert_non_null(p);
+	assert_string_equal(p->comm, "notdir");
+	assert_int_equal(p->fd_error, -ENOTDIR);
+	assert_int_equal(p->nfds, 0);
+	assert_int_equal(p->nofile, 10);
+	assert_int_equal(p->nofile_hard, 20);
+
+	p = tl_owners_proc(o, 500);
+	assert_non_null(p);
+	assert_string_equal(p->comm, "");
+	assert_int_equal(p->start_ticks, 0);
+	assert_int_equal(p->nfds, 1);
+	assert_int_equal(p->nofile, 0);
+	assert_int_equal(p->fd_error, 0);
+
+	/* Refs: 123 (x2), 456, 789, 4294967295; sorted by inode. */
+	assert_int_equal(o->n_refs, 5);
+	for (size_t i = 1; i < o->n_refs; i++)
+		assert_true(o->refs[i - 1].inode <= o->refs[i].inode);
+
+	assert_int_equal(tl_owners_find(o, 123, &r), 2);
+	assert_non_null(r);
+	assert_int_equal(r[0].inode, 123);
+	assert_int_equal(r[1].inode, 123);
+	/* Stable sort: scan order, and the scan goes by pid. */
+	assert_int_equal(proc_of(o, &r[0])->pid, 100);
+	assert_int_equal(r[0].fd, 3);
+	assert_int_equal(proc_of(o, &r[1])->pid, 200);
+	assert_int_equal(r[1].fd, 7);
+
+	assert_int_equal(tl_owners_find(o, 456, &r), 1);
+	assert_int_equal(proc_of(o, r)->pid, 100);
+	assert_int_equal(r->fd, 4);
+	assert_int_equal(tl_owners_find(o, 789, &r), 1);
+	assert_int_equal(proc_of(o, r)->pid, 200);
+	assert_int_equal(r->fd, 8);
+	assert_int_equal(tl_owners_find(o, UINT32_MAX, &r), 1);
+	assert_int_equal(r->fd, 6);
+
+	/* Absent: below, between and above the present ones, and the
+	 * sockets of entries that are not (or no longer) processes. */
+	static const uint32_t absent[] = { 0,	1,   122, 124, 457, 790,
+					   777, 778, 779, 780, 999, 12 };
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
+		r = (const void *)1;
+		assert_int_equal(tl_owners_find(o, absent[i], &r), 0);
+		assert_null(r);
+	}
+	assert_int_equal(tl_owners_find(o, 123, NULL), 2);
+
+	/* Without flags: no limits, but comm still comes from stat. */
+	tl_owners_free(o);
+	o = NULL;
+	assert_int_equal(tl_owners_scan(dir, 0, &o), 0);
+	p = tl_owners_proc(o, 100);
+	assert_non_null(p);
+	assert_string_equal(p->comm, "(a) b)");
+	assert_int_equal(p->nofile, 0);
+	assert_int_equal(o->n_refs, 5);
+
+	/* cmdline: NULs become spaces, the trailing ones go. */
+	assert_int_equal(tl_proc_read_cmdline(dir, 100, cmd, sizeof(cmd)), 5);
+	assert_string_equal(cmd, "a b c");
+	assert_int_equal(tl_proc_read_cmdline(dir, 100, cmd, 3), 1);
+	assert_string_equal(cmd, "a");
+	assert_int_equal(tl_proc_read_cmdline(dir, 200, cmd, sizeof(cmd)),
+			 -ENOENT);
+	assert_string_equal(cmd, "");
+	assert_int_equal(tl_proc_read_cmdline(dir, 0, cmd, sizeof(cmd)),
+			 -EINVAL);
+	assert_int_equal(tl_proc_read_cmdline(dir, 100, cmd, 0), -EINVAL);
+
+	tl_owners_free(o);
+	tl_owners_free(NULL);
+	remove_tree(dir);
+}
+
+/*
+ * EACCES on an fd directory, honestly: the directory is root's with mode
+ * 0700 and the scan runs in a child that has dropped to nobody. (Root
+ * would read it regardless.) Without root, the chmod alone denies us.
+ */
+static void test_scan_denied(void **state)
+{
+	char dir[64], path[PATH_MAX];
+	int status;
+	pid_t child;
+	(void)state;
+
+	build_tree(dir);
+	snprintf(path, sizeof(path), "%s/200/fd", dir);
+	assert_int_equal(chmod(path, 0700), 0);
+
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct tl_owners *o = NULL;
+		const struct tl_proc *p;
+		const struct tl_fdref *r;
+
+		if (geteuid() == 0 && (setgroups(0, NULL) < 0 ||
+				       setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(10);
+		if (tl_owners_scan(dir, TL_OWNERS_LIMITS, &o) < 0)
+			_exit(11);
+		p = tl_owners_proc(o, 200);
+		if (o->n_denied != 1 || o->n_procs != 4)
+			_exit(12);
+		if (!p || p->fd_error != -EACCES || p->nfds != 0)
+			_exit(13);
+		/* The process is kept with what we could read. */
+		if (strcmp(p->comm, "srv x") != 0 || p->nofile != UINT64_MAX)
+			_exit(14);
+		/* 123 is still found through 100; 789 is not found. */
+		if (tl_owners_find(o, 123, &r) != 1 || r->fd != 3 ||
+		    tl_owners_find(o, 789, &r) != 0)
+			_exit(15);
+		tl_owners_free(o);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	remove_tree(dir);
+}
+
+static void test_scan_errors(void **state)
+{
+	struct tl_owners *o = (void *)1;
+	char dir[64];
+	(void)state;
+
+	assert_int_equal(tl_owners_scan("/nonexistent-tl-proc", 0, &o),
+			 -ENOENT);
+	assert_ptr_equal(o, (void *)1);
+	assert_int_equal(tl_owners_scan("/dev/null", 0, &o), -ENOTDIR);
+	assert_int_equal(tl_owners_scan(NULL, 0, &o), -EINVAL);
+
+	/* An empty tree is a valid, empty result. */
+	strcpy(dir, "/tmp/tl-owners-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	o = NULL;
+	assert_int_equal(tl_owners_scan(dir, 0, &o), 0);
+	assert_int_equal(o->n_procs, 0);
+	assert_int_equal(o->n_refs, 0);
+	assert_int_equal(tl_owners_find(o, 1, NULL), 0);
+	assert_null(tl_owners_proc(o, 1));
+	tl_owners_free(o);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The real /proc must show a socket we hold, with our pid and fd. */
+static void test_scan_real(void **state)
+{
+	struct tl_owners *o = NULL;
+	const struct tl_fdref *r;
+	const struct tl_proc *p;
+	char name[17] = { 0 }, cmd[256];
+	struct rlimit rl;
+	struct stat st;
+	size_t n, mine = 0;
+	int sk, sk2;
+	(void)state;
+
+	sk = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(sk >= 0);
+	/* A second fd on the same socket: two refs, one process. */
+	sk2 = dup(sk);
+	assert_true(sk2 >= 0);
+	assert_int_equal(fstat(sk, &st), 0);
+	assert_true(st.st_ino > 0 && st.st_ino <= UINT32_MAX);
+
+	assert_int_equal(tl_owners_scan("/proc",
+					TL_OWNERS_LIMITS | TL_OWNERS_STAT, &o),
+			 0);
+	n = tl_owners_find(o, (uint32_t)st.st_ino, &r);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(r[i].inode, (uint32_t)st.st_ino);
+		if (proc_of(o, &r[i])->pid == getpid() &&
+		    (r[i].fd == sk || r[i].fd == sk2))
+			mine++;
+	}
+	assert_int_equal(mine, 2);
+
+	p = tl_owners_proc(o, getpid());
+	assert_non_null(p);
+	assert_int_equal(prctl(PR_GET_NAME, name), 0);
+	assert_string_equal(p->comm, name);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur == RLIM_INFINITY)
+		assert_true(p->nofile == UINT64_MAX);
+	else
+		assert_int_equal(p->nofile, rl.rlim_cur);
+	assert_true(p->nfds >= 5); /* stdio, the two socket fds */
+	assert_int_equal(p->fd_error, 0);
+	assert_int_equal(p->uid, geteuid());
+	assert_true(p->start_ticks > 0);
+	assert_non_null(tl_owners_proc(o, 1));
+	for (size_t i = 1; i < o->n_procs; i++)
+		assert_true(o->procs[i - 1].pid < o->procs[i].pid);
+
+	assert_true(tl_proc_read_cmdline("/proc", getpid(), cmd, sizeof(cmd)) >
+		    0);
+	assert_non_null(strstr(cmd, "test-owners"));
+
+	tl_owners_free(o);
+	close(sk2);
+	close(sk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_socket_link),
+		cmocka_unit_test(test_parse_stat),
+		cmocka_unit_test(test_parse_limits),
+		cmocka_unit_test(test_scan_fake),
+		cmocka_unit_test(test_scan_denied),
+		cmocka_unit_test(test_scan_errors),
+		cmocka_unit_test(test_scan_real),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
