@@ -1,0 +1,48 @@
+# Shared helpers for integration tests; source it first thing.
+# Each test runs inside a private network namespace of its own (the script
+# re-executes itself under `unshare -n`), so it sees only its own sockets
+# and leaves nothing behind: the namespace dies with the script.
+
+TCPLIMBO=${TCPLIMBO:-build/tcplimbo}
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# Re-runs the calling script in a new network namespace with lo up.
+# Needs root (CAP_SYS_ADMIN); skips without it.
+tl_private_netns() {
+	if [ -z "${TL_IN_NETNS:-}" ]; then
+		[ "$(id -u)" = 0 ] || skip "needs root for a private network namespace"
+		command -v unshare >/dev/null || skip "unshare not found"
+		TL_IN_NETNS=1 exec unshare -n bash "$0" "$@"
+	fi
+	ip link set lo up || fail "cannot bring lo up"
+}
+
+# Kills every background job of the script when it exits, however it exits.
+tl_cleanup_jobs() {
+	local pids
+	pids=$(jobs -p)
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	wait 2>/dev/null
+	return 0
+}
+trap tl_cleanup_jobs EXIT
+
+# Waits (bounded) until a command succeeds: tl_wait_for SECONDS CMD...
+tl_wait_for() {
+	local limit=$1 i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -le $((limit * 10)) ] || return 1
+		sleep 0.1
+	done
+}
+
+# True once something listens on PORT in this namespace.
+tl_listening() { ss -Htln "sport = :$1" | grep -q .; }
+
+# Runs a python3 snippet in the background, printing nothing.
+tl_py_bg() { python3 -c "$1" & }
