@@ -69,7 +69,8 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 			ret = 0;
 			goto out;
 		default:
-			ls_usage(stderr);
+			/* getopt named the bad option; one line is enough. */
+			fprintf(stderr, "Try 'tcplimbo ls --help'.\n");
 			ret = TL_EXIT_USAGE;
 			goto out;
 		}

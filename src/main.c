@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 		.prog = "tcplimbo",
 	};
 	const struct verb *verb = NULL;
-	char **vargv;
+	char **vargv, progname[64];
 	int c, ret, vargc;
 
 	/* '+' stops at the verb, so each verb parses its own options. */
@@ -151,6 +151,9 @@ int main(int argc, char **argv)
 	/* Each verb sees its own name as argv[0], like a separate program. */
 	vargc = argc - optind;
 	vargv = argv + optind;
+	/* getopt's messages then read "tcplimbo ls: unrecognized option". */
+	snprintf(progname, sizeof(progname), "tcplimbo %s", verb->name);
+	vargv[0] = progname;
 	optind = 0;
 	ret = verb->fn(&g, vargc, vargv);
 	if (g.netns_fd >= 0)

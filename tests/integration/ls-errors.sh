@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Bad input: each gets a one-line message naming the bad value and exit 2.
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+expect_usage() { # expected text in the message, then the arguments
+	local want=$1 rc
+	shift
+	"$TCPLIMBO" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" = 2 ] || fail "'$*' exited $rc, not 2"
+	grep -qF -- "$want" "$T/err" || { cat "$T/err"; fail "'$*': no '$want' in the message"; }
+	[ -s "$T/out" ] && fail "'$*' printed to stdout"
+	echo "ok: $* -> $(head -n 1 "$T/err")"
+}
+
+expect_usage "70000" ls --sport 70000
+expect_usage "-1" ls --dport -1
+expect_usage "http" ls --sport http
+expect_usage "99999999999999999999" ls --dport 99999999999999999999
+expect_usage "close-wiat" ls --state close-wiat
+expect_usage "1.2.3" ls --addr 1.2.3
+expect_usage "0" ls --pid 0
+expect_usage "x12" ls --pid x12
+expect_usage "limbo" ls --limbo purgatory
+expect_usage "bogus" ls --bogus
+expect_usage "extra" ls extra
+expect_usage "frobnicate" frobnicate
+expect_usage "no-such-ns-$$" -N "no-such-ns-$$" ls
+expect_usage "/nonexistent/ns" -N /nonexistent/ns ls
+expect_usage "/etc/hostname" -N /etc/hostname ls
+expect_usage "../x" -N ../x ls
+expect_usage "drop --no-owners" ls --no-owners --pid 1
+
+# A file that is not a dump is an error too, but not a usage error.
+echo "not netlink" >"$T/bad.nl"
+"$TCPLIMBO" --replay "$T/bad.nl" ls >/dev/null 2>"$T/err" && fail "--replay of junk succeeded"
+grep -q "not a sock_diag dump" "$T/err" || { cat "$T/err"; fail "--replay message"; }
+ok "errors"

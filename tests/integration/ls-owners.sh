@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Owners of accepted sockets (pid and fd, shared after fork), IPv6, and a
+# dual-stack listener whose IPv4 client waits as a v4-mapped child.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+# A server on ::1 that accepts one connection, forks (so parent and child
+# share the socket), and reports pids and the accepted fd.
+python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_INET6)
+s.bind(("::1", 4000)); s.listen(4)
+c, _ = s.accept()
+pid = os.fork()
+if pid == 0:
+    time.sleep(60); os._exit(0)
+with open(sys.argv[1], "w") as f:
+    f.write("%d %d %d\n" % (os.getpid(), pid, c.fileno()))
+time.sleep(60)' "$T/srv" &
+tl_wait_for 5 tl_listening 4000 || fail "v6 server did not listen"
+
+# A dual-stack [::] listener that never accepts, and an IPv6-only one.
+python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 4001)); s.listen(4)
+t = socket.socket(socket.AF_INET6)
+t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+t.bind(("::", 4002)); t.listen(4)
+time.sleep(60)' &
+DUAL=$!
+tl_wait_for 5 tl_listening 4002 || fail "dual-stack server did not listen"
+
+python3 -c '
+import socket, time
+a = socket.create_connection(("::1", 4000))
+b = socket.create_connection(("127.0.0.1", 4001))
+time.sleep(60)' &
+CLIENT=$!
+tl_wait_for 5 test -s "$T/srv" || fail "server did not accept"
+tl_wait_for 5 sh -c "ss -Htan state established | grep -q ':4001 '" || fail "no dual-stack connection"
+read -r PARENT CHILD FD <"$T/srv"
+
+"$TCPLIMBO" ls --json >"$T/all.json" || fail "ls"
+python3 - "$T/all.json" "$PARENT" "$CHILD" "$FD" "$DUAL" "$CLIENT" <<'PY' || fail "owners"
+import json, sys
+socks = json.load(open(sys.argv[1]))
+parent, child, fd, dual, client = map(int, sys.argv[2:])
+acc = [s for s in socks if s["local_port"] == 4000 and s["state"] == "established"]
+assert len(acc) == 1, acc
+acc = acc[0]
+assert acc["family"] == "inet6" and acc["local_addr"] == "::1", acc
+# Shared after fork: both processes hold it, at the same fd.
+assert sorted((o["pid"], o["fd"]) for o in acc["owners"]) == sorted([(parent, fd), (child, fd)]), acc
+assert acc["limbo"] is None and acc["inode"] != 0
+# The IPv4 client of the dual-stack listener waits as a v4-mapped child.
+q = [s for s in socks if s["local_port"] == 4001 and s["state"] == "established"]
+assert len(q) == 1, q
+q = q[0]
+assert q["family"] == "inet6" and q["local_addr"] == "::ffff:127.0.0.1", q
+assert q["limbo"] == "accept-queue" and q["listener"]["local_addr"] == "::", q
+assert [o["pid"] for o in q["listener_owners"]] == [dual], q
+# The client's side is an ordinary IPv4 socket it owns.
+c = [s for s in socks if s["remote_port"] == 4001]
+assert len(c) == 1 and c[0]["family"] == "inet" and [o["pid"] for o in c[0]["owners"]] == [client], c
+print("ok: owners, fork sharing, v6, dual-stack")
+PY
+
+# -4 and -6 split the families; filters by pid and comm find the sockets.
+"$TCPLIMBO" -4 ls --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s and all(x["family"] == "inet" for x in s), s' || fail "-4"
+"$TCPLIMBO" -6 ls --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s and all(x["family"] == "inet6" for x in s), s' || fail "-6"
+"$TCPLIMBO" ls --json --pid "$DUAL" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+# its two listeners, and the child waiting on one of them
+assert sorted((x["state"], x["local_port"]) for x in s) == [("established", 4001), ("listen", 4001), ("listen", 4002)], s' || fail "--pid"
+"$TCPLIMBO" ls --json --sport 4000 --state established | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert len(s) == 1 and s[0]["local_port"] == 4000, s' || fail "--sport"
+"$TCPLIMBO" ls --json --addr ::1 --dport 4000 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert len(s) == 1 and s[0]["remote_port"] == 4000, s' || fail "--addr/--dport"
+"$TCPLIMBO" ls --json --addr 127.0.0.1 --sport 4001 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert len(s) == 1 and s[0]["local_addr"] == "::ffff:127.0.0.1", s' || fail "--addr v4 matches v4-mapped"
+"$TCPLIMBO" ls --json --limbo accept-queue | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert len(s) == 1 and s[0]["local_port"] == 4001, s' || fail "--limbo"
+"$TCPLIMBO" ls --json --comm python3 --state listen | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert sorted(x["local_port"] for x in s) == [4000, 4001, 4002], s' || fail "--comm"
+# --no-owners skips /proc: no owners anywhere, but limbo is still known.
+"$TCPLIMBO" ls --json --no-owners | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert all(x["owners"] == [] for x in s), s
+assert any(x["limbo"] == "accept-queue" for x in s), s' || fail "--no-owners"
+ok "owners"
