@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * diagnose: rules over one snapshot (and the namespace's counters) that
+ * name what is stuck, who is responsible, since when, and what to do.
+ * Pure functions of their input: no /proc, no netlink, so tests build
+ * snapshots by hand.
+ */
+#ifndef TCPLIMBO_DIAGNOSE_H
+#define TCPLIMBO_DIAGNOSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tcplimbo/counters.h"
+#include "tcplimbo/owners.h"
+#include "tcplimbo/snapshot.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a finding is about. */
+enum tl_finding_kind {
+	TL_FIND_NOT_ACCEPTING = 0,
+	TL_FIND_ACCEPT_QUEUE_OVERFLOW,
+	TL_FIND_FD_EXHAUSTION,
+	TL_FIND_CLOSE_WAIT_LEAK,
+	TL_FIND_FIN_WAIT2_STUCK,
+	TL_FIND_TIME_WAIT_PRESSURE,
+	TL_FIND_ORPHAN_PRESSURE,
+	TL_FIND_SYN_BACKLOG,
+	TL_FIND_KIND_MAX,
+};
+
+enum tl_severity {
+	TL_SEV_NONE = 0,
+	TL_SEV_WARNING = 1,
+	TL_SEV_CRITICAL = 2,
+};
+
+/*
+ * Thresholds. Ages are in milliseconds, shares in percent. The defaults
+ * (tl_diag_opts_init) are chosen so that healthy traffic finds nothing:
+ * queueing for less than queue_age_ms, CLOSE_WAIT shorter than
+ * close_wait_age_ms and TIME_WAIT in ordinary numbers are normal.
+ */
+struct tl_diag_opts {
+	uint32_t queue_age_ms;	    /* queued this long = not accepting (5 s) */
+	uint32_t close_wait_age_ms; /* CLOSE_WAIT this long = a leak (30 s) */
+	uint32_t close_wait_min;    /* per process, at least this many (1) */
+	uint32_t close_wait_critical; /* this many make it critical (100) */
+	uint32_t fin_wait2_age_ms;    /* held FIN_WAIT2 this long (60 s) */
+	uint32_t fd_warn_pct;	      /* fds in use vs RLIMIT_NOFILE (90) */
+	uint32_t port_warn_pct;	      /* ephemeral ports to one peer (50) */
+	uint32_t port_crit_pct;	      /* (90) */
+	uint32_t orphan_warn_pct;     /* orphans vs tcp_max_orphans (50) */
+	uint32_t orphan_crit_pct;     /* (90) */
+	uint32_t syn_warn_pct;	      /* half-open vs SYN queue limit (50) */
+	uint32_t syn_min;   /* ignore fewer half-open than this (16) */
+	uint32_t drops_min; /* listener SYN drops worth a warning (1) */
+};
+
+/* The most processes a finding names; more are counted in n_pids. */
+#define TL_FINDING_PIDS_MAX 8
+#define TL_FINDING_SUMMARY_MAX 256
+
+/* One finding. */
+struct tl_finding {
+	uint8_t kind;	  /* enum tl_finding_kind */
+	uint8_t severity; /* enum tl_severity */
+	uint8_t state;	  /* the TCP state it is about (enum tl_state) */
+	uint8_t family;	  /* of local_addr, 0 when there is none */
+	pid_t pids[TL_FINDING_PIDS_MAX];
+	size_t n_pids;		 /* may exceed TL_FINDING_PIDS_MAX */
+	char comm[TL_COMM_MAX];	 /* the first process's, or "" */
+	uint8_t local_addr[16];	 /* the listener's or the sockets' */
+	uint16_t local_port;	 /* 0 when there is none */
+	uint8_t remote_addr[16]; /* time-wait-pressure: the destination */
+	uint16_t remote_port;
+	uint32_t sock;	    /* index in the snapshot + 1 (the listener), or 0 */
+	uint64_t count;	    /* connections involved */
+	uint64_t oldest_ms; /* age of the oldest, 0 when unknown */
+	bool has_age;
+	uint64_t value; /* what was measured (fds, ports, orphans, ...) */
+	uint64_t limit; /* what it was measured against */
+	char summary[TL_FINDING_SUMMARY_MAX];
+	const char *explanation; /* static text */
+	const char *remedy;	 /* static text */
+};
+
+/* Fills opts with the defaults above. */
+void tl_diag_opts_init(struct tl_diag_opts *opts);
+
+/*
+ * Runs every rule over a snapshot. ctr may be NULL (no host-wide rules
+ * then). Findings come sorted: most severe first, then grouped by the
+ * first pid. Returns the count and sets *ret (free() it; NULL when there
+ * are none), or -ENOMEM.
+ */
+int tl_diagnose(const struct tl_snapshot *snap, const struct tl_counters *ctr,
+		const struct tl_diag_opts *opts, struct tl_finding **ret);
+
+/* The kind's name ("not-accepting"), or NULL. */
+const char *tl_finding_kind_name(int kind);
+
+/* "warning", "critical", or NULL. */
+const char *tl_severity_name(int sev);
+
+/*
+ * The age of an accept-queue connection in ms: the kernel stamps a new
+ * child's last-send time at creation and nothing sends on a socket nobody
+ * has accepted, so tcpi_last_data_sent is the time since the handshake.
+ * Returns false when the socket carries no tcp_info.
+ */
+bool tl_diag_queue_age(const struct tl_sock *sk, uint64_t *ret_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
