@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The record tcpstates.bpf.c writes into its ring buffer for every TCP
+ * state change, shared by the BPF program and lib/events_bpf.c. Only
+ * fixed-size kernel types, so it means the same on both sides.
+ */
+#ifndef TL_BPF_TCPSTATES_H
+#define TL_BPF_TCPSTATES_H
+
+/* The record has the time spent in oldstate (see delta_ns). */
+#define TL_BPF_HAS_DELTA 0x1
+/* The socket had no struct socket: accept queue, orphan or not yet set up. */
+#define TL_BPF_NO_SOCKET 0x2
+/* The socket is marked SOCK_DEAD: its program closed it (an orphan). */
+#define TL_BPF_DEAD 0x4
+
+struct tl_bpf_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 skaddr; /* the kernel's struct sock address: identity while alive */
+	__u64 delta_ns; /* time since this socket's previous change */
+	__u32 netns;	/* inode of the socket's network namespace */
+	__u32 inode;	/* the socket's inode, 0 when it has no struct socket */
+	__u16 family;
+	__u16 sport; /* host order */
+	__u16 dport; /* host order */
+	__u8 oldstate;
+	__u8 newstate;
+	__u8 flags; /* TL_BPF_* */
+	__u8 pad[7];
+	__u8 saddr[16]; /* network order; 4 bytes used for AF_INET */
+	__u8 daddr[16];
+};
+
+#endif

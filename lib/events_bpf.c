@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The bpf backend: bpf/tcpstates.bpf.c on inet_sock_set_state, read from
+ * its ring buffer. tp_btf is tried first (typed arguments, lowest cost);
+ * the classic tracepoint is the fallback. Programs are attached through
+ * links owned by this process, so they go away with it however it ends.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <linux/types.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "events_backend.h"
+#include "tcplimbo/netns.h"
+#include "tcpstates.h"
+#include "tcpstates.skel.h"
+
+struct bpf_impl {
+	struct tcpstates_bpf *skel;
+	struct ring_buffer *rb;
+	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	int family;
+	const char *detail;
+	/* The current tl_events_run call. */
+	tl_event_cb cb;
+	void *arg;
+	int count;
+};
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * The library must not print; libbpf's messages go nowhere and its errors
+ * come back as return values.
+ */
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+static uint8_t limbo_of(const struct tl_bpf_event *e)
+{
+	if (e->newstate == TL_TIME_WAIT)
+		return TL_LIMBO_TIMEWAIT;
+	if (!(e->flags & TL_BPF_NO_SOCKET))
+		return TL_LIMBO_NONE;
+	if (e->flags & TL_BPF_DEAD)
+		return TL_LIMBO_ORPHAN;
+	/*
+	 * No struct socket and not closed: a child the kernel made that no
+	 * accept() has taken yet. The caller confirms it by its listener.
+	 */
+	return e->newstate == TL_LISTEN ? TL_LIMBO_NONE : TL_LIMBO_ACCEPT_QUEUE;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct bpf_impl *b = ctx;
+	const struct tl_bpf_event *e = data;
+	struct tl_event ev;
+	size_t alen;
+	int r;
+
+	if (size < sizeof(*e))
+		return 0;
+	if (b->family != AF_UNSPEC && e->family != b->family)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ms =
+		(uint64_t)(((int64_t)e->ts_ns + b->mono_to_real_ns) / 1000000);
+	ev.key = e->skaddr;
+	ev.netns = e->netns;
+	if (e->flags & TL_BPF_HAS_DELTA) {
+		ev.ms_in_old = e->delta_ns / 1000000;
+		ev.flags |= TL_EVENT_HAS_MS;
+	}
+	alen = e->family == AF_INET ? 4 : 16;
+	memcpy(ev.src, e->saddr, alen);
+	memcpy(ev.dst, e->daddr, alen);
+	ev.inode = e->inode;
+	ev.sport = e->sport;
+	ev.dport = e->dport;
+	ev.family = (uint8_t)e->family;
+	ev.old_state = e->oldstate;
+	ev.new_state = e->newstate;
+	ev.limbo = limbo_of(e);
+	if (!tl_events_step_known(ev.old_state, ev.new_state))
+		ev.flags |= TL_EVENT_UNKNOWN;
+	r = b->cb(&ev, b->arg);
+	if (r < 0)
+		return r;
+	b->count++;
+	return 0;
+}
+
+static int bpf_run(void *impl, int timeout_ms, tl_event_cb cb, void *arg)
+{
+	struct bpf_impl *b = impl;
+	int r;
+
+	b->cb = cb;
+	b->arg = arg;
+	b->count = 0;
+	r = ring_buffer__poll(b->rb, timeout_ms);
+	if (r < 0)
+		return r;
+	return b->count;
+}
+
+static uint64_t bpf_lost(const void *impl)
+{
+	const struct bpf_impl *b = impl;
+
+	return __atomic_load_n(&b->skel->bss->lost, __ATOMIC_RELAXED);
+}
+
+static const char *bpf_detail(const void *impl)
+{
+	const struct bpf_impl *b = impl;
+
+	return b->detail;
+}
+
+static void bpf_close(void *impl)
+{
+	struct bpf_impl *b = impl;
+
+	if (!b)
+		return;
+	ring_buffer__free(b->rb);
+	tcpstates_bpf__destroy(b->skel);
+	free(b);
+}
+
+static const struct tl_events_ops bpf_ops = {
+	.run = bpf_run,
+	.lost = bpf_lost,
+	.detail = bpf_detail,
+	.close = bpf_close,
+};
+
+/* Loads and attaches one of the two entry points. */
+static int load(struct bpf_impl *b, uint32_t netns, bool btf)
+{
+	struct bpf_program *use, *skip;
+	struct bpf_link *link;
+	int r;
+
+	b->skel = tcpstates_bpf__open();
+	if (!b->skel)
+		return errno ? -errno : -EINVAL;
+	use = btf ? b->skel->progs.tl_state_btf : b->skel->progs.tl_state_tp;
+	skip = btf ? b->skel->progs.tl_state_tp : b->skel->progs.tl_state_btf;
+	bpf_program__set_autoload(skip, false);
+	b->skel->rodata->target_netns = netns;
+	r = tcpstates_bpf__load(b->skel);
+	if (r < 0)
+		goto fail;
+	link = bpf_program__attach(use);
+	if (!link) {
+		r = errno ? -errno : -EINVAL;
+		goto fail;
+	}
+	if (btf)
+		b->skel->links.tl_state_btf = link;
+	else
+		b->skel->links.tl_state_tp = link;
+	b->detail = btf ? "tp_btf/inet_sock_set_state" :
+			  "tracepoint/sock/inet_sock_set_state";
+	return 0;
+fail:
+	tcpstates_bpf__destroy(b->skel);
+	b->skel = NULL;
+	return r;
+}
+
+int tl_events_bpf_open(const struct tl_events_opts *opts,
+		       const struct tl_events_ops **ret_ops, void **ret_impl)
+{
+	struct bpf_impl *b;
+	uint64_t netns = 0;
+	struct stat st;
+	int r = -EINVAL;
+
+	libbpf_set_print(quiet);
+	if (opts->netns_fd >= 0)
+		netns = tl_netns_inode(opts->netns_fd);
+	else if (stat("/proc/self/ns/net", &st) == 0)
+		netns = st.st_ino;
+	/* Without a namespace to filter on we would report every one. */
+	if (netns == 0 || netns > UINT32_MAX)
+		return -ENOENT;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->family = opts->family;
+
+	if (opts->attach != TL_ATTACH_TRACEPOINT)
+		r = load(b, (uint32_t)netns, true);
+	if (opts->attach == TL_ATTACH_TRACEPOINT ||
+	    (opts->attach == TL_ATTACH_AUTO && r < 0))
+		r = load(b, (uint32_t)netns, false);
+	if (r < 0)
+		goto fail;
+
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
+				 b, NULL);
+	if (!b->rb) {
+		r = errno ? -errno : -ENOMEM;
+		goto fail;
+	}
+	b->mono_to_real_ns =
+		clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	*ret_ops = &bpf_ops;
+	*ret_impl = b;
+	return 0;
+fail:
+	bpf_close(b);
+	return r;
+}
