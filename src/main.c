@@ -26,6 +26,7 @@ struct verb {
 /* One line a verb: several people add verbs at once. */
 static const struct verb verbs[] = {
 	{ "ls", cmd_ls, "list TCP sockets with owners and limbo class", 0 },
+	{ "watch", cmd_watch, "show TCP state transitions live, with owners", 0 },
 };
 
 void tl_err(const char *fmt, ...)

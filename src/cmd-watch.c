@@ -1,0 +1,872 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcplimbo watch: every TCP state transition as it happens, with the
+ * process that really holds the socket and how long it stayed in the state
+ * it left.
+ *
+ * The backends report sockets, not processes: the task running when a
+ * socket changes state is usually the peer, a timer or nobody. Owners come
+ * from a snapshot taken at start (inode map, listeners) that is refreshed
+ * when an event names a socket it does not know, and from a small cache
+ * keyed by socket identity, so a socket whose fd is already closed (FIN
+ * sent from close()) still shows who held it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "output.h"
+#include "tcplimbo/events.h"
+#include "tl.h"
+
+/* Owners kept per socket; more are counted, not named. */
+#define W_MAX_OWNERS 4
+/* Sockets whose owners are remembered (a direct-mapped cache). */
+#define W_CACHE_SLOTS 16384
+/* Shortest time between two owner rescans of /proc, ms. */
+#define W_REFRESH_GAP_MS 200
+/* Rows of the --top table; the rest are summed in one row. */
+#define W_TOP_ROWS 64
+/* The longest --seconds: a day. */
+#define W_MAX_SECONDS 86400
+
+struct w_owner {
+	pid_t pid;
+	int fd;
+	char comm[TL_COMM_MAX];
+};
+
+struct w_owners {
+	uint32_t n, more;
+	struct w_owner o[W_MAX_OWNERS];
+};
+
+struct w_slot {
+	uint64_t key; /* 0: empty */
+	struct w_owners ow;
+};
+
+/* What watch knows about the socket of one event. */
+struct w_resolved {
+	struct w_owners owners;
+	struct w_owners lowners;
+	bool has_listener;
+	uint8_t laddr[16];
+	uint8_t lfamily;
+	uint16_t lport;
+	uint8_t limbo;
+};
+
+struct w_top_row {
+	char label[2 * TL_COMM_MAX + 96];
+	uint32_t now[TL_STATE_MAX];
+	uint32_t entered[TL_STATE_MAX];
+};
+
+struct watch {
+	struct tl_global *g;
+	struct tl_filter *f;
+	struct tl_filter *f_sock; /* f without --pid/--comm: see event_pass */
+	bool filter_owners;	  /* --pid or --comm given */
+	bool top;
+	struct tl_snapshot *snap;
+	uint64_t snap_ms; /* CLOCK_MONOTONIC of the last snapshot */
+	struct w_slot *cache;
+	const char *backend;
+	uint64_t reported;
+	uint64_t jumps;
+	uint64_t unknown;
+	struct w_top_row *rows; /* --top */
+	size_t nrows;
+};
+
+static volatile sig_atomic_t w_stop;
+
+static void w_on_signal(int sig)
+{
+	w_stop = sig;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void watch_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplimbo [-N NS] [-4|-6] [--json] watch [OPTIONS] "
+		"[FILTERS]\n"
+		"\n"
+		"Prints each TCP state transition: time, addresses, OLD -> NEW,\n"
+		"time spent in OLD, the owner (for a socket in an accept queue,\n"
+		"its listener's owner) and the network namespace.\n"
+		"\n"
+		"Options:\n"
+		"  --backend auto|bpf|poll  where transitions come from "
+		"(auto)\n"
+		"  --interval MS    poll: time between dumps; --top: refresh "
+		"(1000)\n"
+		"  --seconds N      stop after N seconds\n"
+		"  --top            a live table per process and listener\n"
+		"  -j, --json       one JSON object per line\n"
+		"\n"
+		"Filters:\n" TL_FILTER_HELP);
+}
+
+/* Copies the fd refs of one socket out of a snapshot. */
+static void owners_copy(struct w_owners *dst, const struct tl_snapshot *snap,
+			const struct tl_fdref *refs, size_t n)
+{
+	memset(dst, 0, sizeof(*dst));
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_proc *p = &snap->owners->procs[refs[i].proc];
+
+		if (dst->n == W_MAX_OWNERS) {
+			dst->more++;
+			continue;
+		}
+		dst->o[dst->n].pid = p->pid;
+		dst->o[dst->n].fd = refs[i].fd;
+		snprintf(dst->o[dst->n].comm, sizeof(dst->o[dst->n].comm), "%s",
+			 p->comm);
+		dst->n++;
+	}
+}
+
+static bool find_owner(const struct watch *w, uint32_t inode,
+		       struct w_owners *out)
+{
+	const struct tl_fdref *refs;
+	size_t n;
+
+	if (!w->snap || !w->snap->owners)
+		return false;
+	n = tl_owners_find(w->snap->owners, inode, &refs);
+	if (n == 0)
+		return false;
+	owners_copy(out, w->snap, refs, n);
+	return true;
+}
+
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+static bool all_zero(const uint8_t *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i])
+			return false;
+	return true;
+}
+
+/*
+ * The listener a socket without an fd waits on: same port, same address
+ * or a wildcard (the exact address wins, as in the kernel).
+ */
+static const struct tl_sock *find_listener(const struct watch *w,
+					   const struct tl_event *ev)
+{
+	const struct tl_sock *best = NULL;
+	int best_score = 0;
+
+	if (!w->snap)
+		return NULL;
+	for (size_t i = 0; i < w->snap->n_socks; i++) {
+		const struct tl_sock *l = &w->snap->socks[i];
+		size_t alen = l->family == AF_INET ? 4 : 16;
+		int score;
+
+		if (l->state != TL_LISTEN || l->sport != ev->sport ||
+		    l->family != ev->family)
+			continue;
+		if (memcmp(l->src, ev->src, alen) == 0)
+			score = 2;
+		else if (!all_zero(l->src, alen))
+			continue;
+		else if (l->family == AF_INET6 && (l->has & TL_HAS_V6ONLY) &&
+			 l->v6only &&
+			 memcmp(ev->src, v4mapped, sizeof(v4mapped)) == 0)
+			continue;
+		else
+			score = 1;
+		if (score > best_score) {
+			best_score = score;
+			best = l;
+		}
+	}
+	return best;
+}
+
+/* Takes a new snapshot, at most every W_REFRESH_GAP_MS. */
+static bool refresh(struct watch *w, bool force)
+{
+	struct tl_snapshot *s;
+	uint64_t now = mono_ms();
+
+	if (!force && w->snap && now - w->snap_ms < W_REFRESH_GAP_MS)
+		return false;
+	w->snap_ms = now;
+	/* tl_take_snapshot has said why; keep the old one. */
+	if (tl_take_snapshot(w->g, TL_STATES_REAL, &s) < 0)
+		return false;
+	tl_snapshot_free(w->snap);
+	w->snap = s;
+	return true;
+}
+
+static struct w_slot *cache_slot(struct watch *w, uint64_t key)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ull;
+
+	return &w->cache[(h >> 32) % W_CACHE_SLOTS];
+}
+
+static bool queue_state(int s)
+{
+	return s == TL_SYN_RECV || s == TL_NEW_SYN_RECV ||
+	       s == TL_ESTABLISHED || s == TL_CLOSE_WAIT;
+}
+
+static void resolve(struct watch *w, const struct tl_event *ev,
+		    struct w_resolved *r)
+{
+	struct w_slot *slot = cache_slot(w, ev->key);
+	const struct tl_sock *l;
+
+	memset(r, 0, sizeof(*r));
+	r->limbo = ev->limbo;
+	if (ev->inode) {
+		if (!find_owner(w, ev->inode, &r->owners)) {
+			if (slot->key == ev->key)
+				r->owners = slot->ow;
+			else if (!w->g->no_owners && refresh(w, false))
+				find_owner(w, ev->inode, &r->owners);
+		}
+		if (r->owners.n) {
+			slot->key = ev->key;
+			slot->ow = r->owners;
+		}
+	} else if (r->limbo != TL_LIMBO_ORPHAN &&
+		   r->limbo != TL_LIMBO_TIMEWAIT &&
+		   (queue_state(ev->new_state) || queue_state(ev->old_state))) {
+		l = find_listener(w, ev);
+		if (!l && refresh(w, false))
+			l = find_listener(w, ev);
+		if (l) {
+			const struct tl_fdref *refs;
+			size_t n = tl_snapshot_owners(w->snap, l, &refs);
+
+			r->has_listener = true;
+			memcpy(r->laddr, l->src, sizeof(r->laddr));
+			r->lfamily = l->family;
+			r->lport = l->sport;
+			if (n)
+				owners_copy(&r->lowners, w->snap, refs, n);
+			/* A child with no fd and a listener is queued. */
+			if (r->limbo == TL_LIMBO_NONE &&
+			    (ev->new_state == TL_ESTABLISHED ||
+			     ev->new_state == TL_CLOSE_WAIT))
+				r->limbo = TL_LIMBO_ACCEPT_QUEUE;
+		}
+	}
+	/* A closed socket's key may be reused by the kernel: forget it. */
+	if (ev->new_state == TL_CLOSE && slot->key == ev->key)
+		slot->key = 0;
+}
+
+static bool owners_pass(const struct tl_filter *f, const struct w_owners *ow)
+{
+	for (uint32_t i = 0; i < ow->n; i++) {
+		bool pid_ok = f->npid == 0, comm_ok = f->ncomm == 0;
+
+		for (int k = 0; k < f->npid && !pid_ok; k++)
+			pid_ok = ow->o[i].pid == f->pid[k];
+		for (int k = 0; k < f->ncomm && !comm_ok; k++)
+			comm_ok = strcmp(ow->o[i].comm, f->comm[k]) == 0;
+		if (pid_ok && comm_ok)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ls's filters on an event: the socket as it was before and after, so a
+ * --state filter catches transitions into and out of that state.
+ */
+static bool event_pass(const struct watch *w, const struct tl_event *ev,
+		       const struct w_resolved *r)
+{
+	struct tl_sock sk;
+	bool ok;
+
+	memset(&sk, 0, sizeof(sk));
+	memcpy(sk.src, ev->src, sizeof(sk.src));
+	memcpy(sk.dst, ev->dst, sizeof(sk.dst));
+	sk.sport = ev->sport;
+	sk.dport = ev->dport;
+	sk.family = ev->family;
+	sk.limbo = r->limbo;
+	if (w->f->states == 0) {
+		sk.state = TL_ESTABLISHED;
+		ok = tl_filter_match(w->f_sock, w->snap, &sk);
+	} else {
+		sk.state = ev->new_state;
+		ok = tl_filter_match(w->f_sock, w->snap, &sk);
+		if (!ok) {
+			sk.state = ev->old_state;
+			ok = tl_filter_match(w->f_sock, w->snap, &sk);
+		}
+	}
+	if (!ok)
+		return false;
+	if (w->filter_owners)
+		return owners_pass(w->f, &r->owners) ||
+		       owners_pass(w->f, &r->lowners);
+	return true;
+}
+
+static void owners_json(FILE *f, const struct w_owners *ow)
+{
+	fputc('[', f);
+	for (uint32_t i = 0; i < ow->n; i++) {
+		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "",
+			(int)ow->o[i].pid);
+		out_json_string(f, ow->o[i].comm);
+		fprintf(f, ",\"fd\":%d}", ow->o[i].fd);
+	}
+	fputc(']', f);
+}
+
+static void owner_text(char *buf, size_t size, const struct w_owners *ow)
+{
+	if (ow->n == 0)
+		snprintf(buf, size, "-");
+	else if (ow->n + ow->more > 1)
+		snprintf(buf, size, "%d/%s +%u", (int)ow->o[0].pid,
+			 ow->o[0].comm, ow->n + ow->more - 1);
+	else
+		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
+}
+
+static void addr_port(char *buf, size_t size, int family, const uint8_t *addr,
+		      uint16_t port)
+{
+	char a[TL_ADDR_STR_MAX];
+
+	out_addr(a, sizeof(a), family, addr);
+	snprintf(buf, size, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
+/* "2026-11-24T12:34:56.789Z", or the time alone for the table. */
+static void format_ts(char *buf, size_t size, uint64_t ms, bool full)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	if (full)
+		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (unsigned)(ms % 1000));
+	else
+		snprintf(buf, size, "%02d:%02d:%02d.%03u", tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+}
+
+static const char *name_or(const char *s)
+{
+	return s ? s : "?";
+}
+
+static void print_json(const struct watch *w, const struct tl_event *ev,
+		       const struct w_resolved *r)
+{
+	char buf[TL_ADDR_STR_MAX];
+	const char *limbo = tl_limbo_name(r->limbo);
+	FILE *f = stdout;
+
+	format_ts(buf, sizeof(buf), ev->ts_ms, true);
+	fprintf(f, "{\"ts\":\"%s\",\"family\":\"%s\",\"local_addr\":", buf,
+		ev->family == AF_INET ? "inet" : "inet6");
+	out_json_string(f, out_addr(buf, sizeof(buf), ev->family, ev->src));
+	fprintf(f, ",\"local_port\":%u,\"remote_addr\":", ev->sport);
+	out_json_string(f, out_addr(buf, sizeof(buf), ev->family, ev->dst));
+	fprintf(f, ",\"remote_port\":%u,\"old_state\":", ev->dport);
+	out_json_string(f, name_or(tl_state_name(ev->old_state)));
+	fputs(",\"new_state\":", f);
+	out_json_string(f, name_or(tl_state_name(ev->new_state)));
+	if (ev->flags & TL_EVENT_HAS_MS)
+		fprintf(f, ",\"ms_in_old_state\":%llu",
+			(unsigned long long)ev->ms_in_old);
+	else
+		fputs(",\"ms_in_old_state\":null", f);
+	fputs(",\"owners\":", f);
+	owners_json(f, &r->owners);
+	fputs(",\"listener\":", f);
+	if (r->has_listener) {
+		fputs("{\"local_addr\":", f);
+		out_json_string(f, out_addr(buf, sizeof(buf), r->lfamily,
+					    r->laddr));
+		fprintf(f, ",\"local_port\":%u}", r->lport);
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\"listener_owners\":", f);
+	if (r->has_listener)
+		owners_json(f, &r->lowners);
+	else
+		fputs("null", f);
+	fputs(",\"limbo\":", f);
+	if (limbo)
+		out_json_string(f, limbo);
+	else
+		fputs("null", f);
+	fprintf(f,
+		",\"netns\":%llu,\"jump\":%s,\"known_transition\":%s,"
+		"\"inode\":%u,\"backend\":\"%s\"}\n",
+		(unsigned long long)ev->netns,
+		ev->flags & TL_EVENT_JUMP ? "true" : "false",
+		ev->flags & TL_EVENT_UNKNOWN ? "false" : "true", ev->inode,
+		w->backend);
+}
+
+static void print_text(const struct tl_event *ev, const struct w_resolved *r)
+{
+	char ts[32], src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
+	char ms[32], who[2 * TL_COMM_MAX + 160], o[TL_COMM_MAX + 32];
+	char la[TL_ADDR_STR_MAX + 8];
+	const char *note = "";
+
+	format_ts(ts, sizeof(ts), ev->ts_ms, false);
+	addr_port(src, sizeof(src), ev->family, ev->src, ev->sport);
+	addr_port(dst, sizeof(dst), ev->family, ev->dst, ev->dport);
+	if (ev->flags & TL_EVENT_HAS_MS)
+		snprintf(ms, sizeof(ms), "%llums",
+			 (unsigned long long)ev->ms_in_old);
+	else
+		snprintf(ms, sizeof(ms), "?");
+	if (r->owners.n) {
+		owner_text(who, sizeof(who), &r->owners);
+	} else if (r->has_listener) {
+		owner_text(o, sizeof(o), &r->lowners);
+		addr_port(la, sizeof(la), r->lfamily, r->laddr, r->lport);
+		snprintf(who, sizeof(who), "[%s of %s on %s]",
+			 r->limbo == TL_LIMBO_ACCEPT_QUEUE ? "accept-queue" :
+							     "listener",
+			 o, la);
+	} else if (tl_limbo_name(r->limbo)) {
+		snprintf(who, sizeof(who), "[%s]", tl_limbo_name(r->limbo));
+	} else {
+		snprintf(who, sizeof(who), "-");
+	}
+	if (ev->flags & TL_EVENT_JUMP)
+		note = "  (sampled: skipped states)";
+	else if (ev->flags & TL_EVENT_UNKNOWN)
+		note = "  (not in the state machine)";
+	printf("%s  %-24s %-24s %11s -> %-11s %9s  %s  netns:%llu%s\n", ts, src,
+	       dst, name_or(tl_state_name_upper(ev->old_state)),
+	       name_or(tl_state_name_upper(ev->new_state)), ms, who,
+	       (unsigned long long)ev->netns, note);
+}
+
+/* The --top row for a socket's owner or listener. */
+static void top_label(char *buf, size_t size, const struct w_owners *ow,
+		      const struct w_owners *lo, bool has_listener, int family,
+		      const uint8_t *laddr, uint16_t lport)
+{
+	char o[TL_COMM_MAX + 32], la[TL_ADDR_STR_MAX + 8];
+
+	if (ow->n) {
+		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
+	} else if (has_listener) {
+		owner_text(o, sizeof(o), lo);
+		addr_port(la, sizeof(la), family, laddr, lport);
+		snprintf(buf, size, "queue of %s (%s)", la, o);
+	} else {
+		snprintf(buf, size, "(no owner)");
+	}
+}
+
+static struct w_top_row *top_row(struct watch *w, const char *label)
+{
+	for (size_t i = 0; i < w->nrows; i++)
+		if (strcmp(w->rows[i].label, label) == 0)
+			return &w->rows[i];
+	if (w->nrows == W_TOP_ROWS)
+		return &w->rows[W_TOP_ROWS]; /* "(others)" */
+	memset(&w->rows[w->nrows], 0, sizeof(w->rows[0]));
+	snprintf(w->rows[w->nrows].label, sizeof(w->rows[0].label), "%s",
+		 label);
+	return &w->rows[w->nrows++];
+}
+
+static int on_event(const struct tl_event *ev, void *arg)
+{
+	struct watch *w = arg;
+	struct w_resolved r;
+
+	resolve(w, ev, &r);
+	if (!event_pass(w, ev, &r))
+		return 0;
+	w->reported++;
+	if (ev->flags & TL_EVENT_JUMP)
+		w->jumps++;
+	if (ev->flags & TL_EVENT_UNKNOWN)
+		w->unknown++;
+	if (w->top) {
+		char label[sizeof(w->rows[0].label)];
+
+		top_label(label, sizeof(label), &r.owners, &r.lowners,
+			  r.has_listener, r.lfamily, r.laddr, r.lport);
+		if (ev->new_state < TL_STATE_MAX)
+			top_row(w, label)->entered[ev->new_state]++;
+		return 0;
+	}
+	if (w->g->json)
+		print_json(w, ev, &r);
+	else
+		print_text(ev, &r);
+	return 0;
+}
+
+static const uint8_t top_states[] = {
+	TL_LISTEN,    TL_SYN_SENT,  TL_SYN_RECV,  TL_ESTABLISHED,
+	TL_FIN_WAIT1, TL_FIN_WAIT2, TL_TIME_WAIT, TL_CLOSE_WAIT,
+	TL_LAST_ACK,  TL_CLOSING,   TL_CLOSE,
+};
+
+static const char *const top_names[] = {
+	"LISTEN", "SYN-S",   "SYN-R",  "ESTAB",	  "FIN-W1", "FIN-W2",
+	"TIME-W", "CLOSE-W", "LAST-A", "CLOSING", "CLOSED",
+};
+
+/*
+ * Counts the sockets of the current snapshot per row, prints the table
+ * with the transitions into each state since the last one, and starts a
+ * new interval.
+ */
+static void top_render(struct watch *w, struct tl_events *ev, bool tty)
+{
+	char ts[32], label[sizeof(w->rows[0].label)];
+	size_t nshow;
+
+	if (w->snap) {
+		for (size_t i = 0; i < w->snap->n_socks; i++) {
+			const struct tl_sock *sk = &w->snap->socks[i];
+			const struct tl_sock *l =
+				tl_snapshot_listener(w->snap, sk);
+			const struct tl_fdref *refs;
+			struct w_owners ow = { 0 }, lo = { 0 };
+			size_t n;
+
+			if (!w->snap->in_filter[i] ||
+			    !tl_filter_match(w->f, w->snap, sk))
+				continue;
+			n = tl_snapshot_owners(w->snap, sk, &refs);
+			if (n)
+				owners_copy(&ow, w->snap, refs, n);
+			if (l) {
+				n = tl_snapshot_owners(w->snap, l, &refs);
+				if (n)
+					owners_copy(&lo, w->snap, refs, n);
+			}
+			top_label(label, sizeof(label), &ow, &lo, l != NULL,
+				  l ? l->family : 0, l ? l->src : NULL,
+				  l ? l->sport : 0);
+			top_row(w, label)->now[sk->state]++;
+		}
+	}
+	format_ts(ts, sizeof(ts), w->snap ? w->snap->taken_ms : 0, false);
+	if (tty)
+		fputs("\033[H\033[2J", stdout);
+	printf("tcplimbo watch --top  %s  backend %s (%s)  lost %llu\n", ts,
+	       w->backend, tl_events_detail(ev),
+	       (unsigned long long)tl_events_lost(ev));
+	printf("%-40s", "PROCESS / LISTENER QUEUE");
+	for (size_t s = 0; s < sizeof(top_states); s++)
+		printf(" %9s", top_names[s]);
+	printf("\n");
+	nshow = w->nrows;
+	for (size_t i = 0; i <= nshow; i++) {
+		struct w_top_row *row = &w->rows[i];
+		bool any = false;
+
+		if (i == nshow) {
+			row = &w->rows[W_TOP_ROWS];
+			snprintf(row->label, sizeof(row->label), "(others)");
+		}
+		for (size_t s = 0; s < sizeof(top_states); s++)
+			any |= row->now[top_states[s]] ||
+			       row->entered[top_states[s]];
+		if (!any)
+			continue;
+		printf("%-40.40s", row->label);
+		for (size_t s = 0; s < sizeof(top_states); s++) {
+			char cell[24];
+			uint32_t now = row->now[top_states[s]];
+			uint32_t in = row->entered[top_states[s]];
+
+			if (in)
+				snprintf(cell, sizeof(cell), "%u+%u", now, in);
+			else
+				snprintf(cell, sizeof(cell), "%u", now);
+			printf(" %9s", cell);
+		}
+		printf("\n");
+	}
+	printf("(N+M: N sockets in the state now, M entered it in the last "
+	       "interval)\n\n");
+	w->nrows = 0;
+	memset(&w->rows[W_TOP_ROWS], 0, sizeof(w->rows[0]));
+}
+
+enum {
+	W_OPT_BACKEND = 0x2000,
+	W_OPT_INTERVAL,
+	W_OPT_SECONDS,
+	W_OPT_TOP,
+	W_OPT_ATTACH,
+};
+
+int cmd_watch(struct tl_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TL_FILTER_LONGOPTS,
+		{ "backend", required_argument, NULL, W_OPT_BACKEND },
+		{ "interval", required_argument, NULL, W_OPT_INTERVAL },
+		{ "seconds", required_argument, NULL, W_OPT_SECONDS },
+		{ "top", no_argument, NULL, W_OPT_TOP },
+		/* Tests: force one bpf entry point (btf or tracepoint). */
+		{ "bpf-attach", required_argument, NULL, W_OPT_ATTACH },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tl_events_opts eo;
+	struct tl_events *ev = NULL;
+	struct watch w = { .g = g };
+	struct sigaction sa;
+	uint64_t seconds = 0, v, deadline = 0, next_top = 0, lost_told = 0;
+	bool tty = isatty(STDOUT_FILENO);
+	int c, r, ret = 1;
+
+	tl_events_opts_init(&eo);
+	w.f = calloc(1, sizeof(*w.f));
+	w.cache = calloc(W_CACHE_SLOTS, sizeof(*w.cache));
+	w.rows = calloc(W_TOP_ROWS + 1, sizeof(*w.rows));
+	if (!w.f || !w.cache || !w.rows) {
+		tl_err("out of memory");
+		goto out;
+	}
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		r = tl_filter_option(w.f, c, optarg);
+		if (r < 0) {
+			ret = TL_EXIT_USAGE;
+			goto out;
+		}
+		if (r > 0)
+			continue;
+		switch (c) {
+		case W_OPT_BACKEND:
+			if (tl_events_backend_parse(optarg, &eo.backend) < 0) {
+				tl_err("watch: bad --backend '%s' (auto, bpf "
+				       "or poll)",
+				       optarg);
+				ret = TL_EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case W_OPT_INTERVAL:
+			if (tl_parse_uint(optarg, TL_EVENTS_INTERVAL_MAX, &v) <
+				    0 ||
+			    v < TL_EVENTS_INTERVAL_MIN) {
+				tl_err("watch: bad --interval '%s' (%u to %u "
+				       "ms)",
+				       optarg, TL_EVENTS_INTERVAL_MIN,
+				       TL_EVENTS_INTERVAL_MAX);
+				ret = TL_EXIT_USAGE;
+				goto out;
+			}
+			eo.interval_ms = (uint32_t)v;
+			break;
+		case W_OPT_SECONDS:
+			if (tl_parse_uint(optarg, W_MAX_SECONDS, &seconds) <
+				    0 ||
+			    seconds == 0) {
+				tl_err("watch: bad --seconds '%s' (1 to %u)",
+				       optarg, W_MAX_SECONDS);
+				ret = TL_EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case W_OPT_TOP:
+			w.top = true;
+			break;
+		case W_OPT_ATTACH:
+			if (strcmp(optarg, "btf") == 0) {
+				eo.attach = TL_ATTACH_BTF;
+			} else if (strcmp(optarg, "tracepoint") == 0) {
+				eo.attach = TL_ATTACH_TRACEPOINT;
+			} else {
+				tl_err("watch: bad --bpf-attach '%s' (btf or "
+				       "tracepoint)",
+				       optarg);
+				ret = TL_EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'j':
+			g->json = true;
+			break;
+		case 'h':
+			watch_usage(stdout);
+			ret = 0;
+			goto out;
+		default:
+			fprintf(stderr, "Try 'tcplimbo watch --help'.\n");
+			ret = TL_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		tl_err("watch: unexpected argument '%s'", argv[optind]);
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
+	if (g->replay_path || g->record_path) {
+		tl_err("watch: --record and --replay are for one dump, not a "
+		       "watch");
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
+	w.filter_owners = tl_filter_needs_owners(w.f);
+	/*
+	 * An event's owners may be gone from /proc already (close() ran):
+	 * --pid and --comm are matched on the owners watch resolved, the
+	 * rest by ls's matcher.
+	 */
+	w.f_sock = malloc(sizeof(*w.f_sock));
+	if (!w.f_sock) {
+		tl_err("out of memory");
+		goto out;
+	}
+	*w.f_sock = *w.f;
+	w.f_sock->npid = 0;
+	w.f_sock->ncomm = 0;
+	if (g->no_owners && w.filter_owners) {
+		tl_err("watch: --pid and --comm need owners; drop --no-owners");
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
+	eo.family = g->family;
+	eo.netns_fd = g->netns_fd;
+
+	/* Stop cleanly, so programs are detached and the counts printed. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = w_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	/* Owners of what is open now, before the first transition. */
+	if (!refresh(&w, true))
+		goto out;
+	r = tl_events_open(&eo, &ev);
+	if (r < 0) {
+		if (r == -EOPNOTSUPP)
+			tl_err("watch: this build has no bpf backend "
+			       "(built with -Dbpf=disabled or without "
+			       "clang/bpftool/libbpf)");
+		else if (r == -EPERM)
+			tl_err("watch: cannot load the bpf program: %s (needs "
+			       "CAP_BPF and CAP_PERFMON, or root)",
+			       strerror(-r));
+		else
+			tl_err("watch: cannot start the %s backend: %s",
+			       tl_events_backend_name(eo.backend),
+			       strerror(-r));
+		goto out;
+	}
+	w.backend = tl_events_backend_name(tl_events_backend(ev));
+	if (tl_events_backend(ev) == TL_EVENTS_POLL)
+		fprintf(stderr,
+			"tcplimbo: watch: backend poll (%s)%s%s: it samples, so "
+			"states shorter than the interval are missed and "
+			"skipped states are marked\n",
+			tl_events_detail(ev),
+			tl_events_bpf_error(ev) ? "; bpf unavailable: " : "",
+			tl_events_bpf_error(ev) ?
+				strerror(-tl_events_bpf_error(ev)) :
+				"");
+	else
+		fprintf(stderr, "tcplimbo: watch: backend bpf (%s)\n",
+			tl_events_detail(ev));
+	fflush(stderr);
+	if (!g->json && !w.top)
+		printf("%-12s  %-24s %-24s %11s    %-11s %9s  %s\n", "TIME",
+		       "LOCAL", "PEER", "OLD", "NEW", "IN OLD", "OWNER");
+
+	if (seconds)
+		deadline = mono_ms() + seconds * 1000;
+	next_top = mono_ms() + eo.interval_ms;
+	while (!w_stop) {
+		uint64_t now = mono_ms();
+		uint64_t wait = 200;
+
+		if (deadline) {
+			if (now >= deadline)
+				break;
+			if (deadline - now < wait)
+				wait = deadline - now;
+		}
+		if (w.top && next_top > now && next_top - now < wait)
+			wait = next_top - now;
+		r = tl_events_run(ev, (int)wait, on_event, &w);
+		if (r < 0 && r != -EINTR) {
+			tl_err("watch: reading events: %s", strerror(-r));
+			goto out;
+		}
+		if (w.top && mono_ms() >= next_top) {
+			refresh(&w, true);
+			top_render(&w, ev, tty);
+			next_top = mono_ms() + eo.interval_ms;
+		}
+		if (tl_events_lost(ev) != lost_told) {
+			lost_told = tl_events_lost(ev);
+			tl_err("watch: %llu transitions lost so far (ring "
+			       "buffer full)",
+			       (unsigned long long)lost_told);
+		}
+		if (fflush(stdout) != 0) {
+			tl_err("cannot write output: %s", strerror(errno));
+			goto out;
+		}
+	}
+	fprintf(stderr,
+		"tcplimbo: watch: %llu transitions reported (%llu sampled "
+		"jumps, %llu not in the state machine), %llu lost, backend "
+		"%s\n",
+		(unsigned long long)w.reported, (unsigned long long)w.jumps,
+		(unsigned long long)w.unknown,
+		(unsigned long long)tl_events_lost(ev), w.backend);
+	ret = 0;
+out:
+	tl_events_close(ev);
+	tl_snapshot_free(w.snap);
+	free(w.rows);
+	free(w.cache);
+	free(w.f_sock);
+	free(w.f);
+	return ret;
+}
