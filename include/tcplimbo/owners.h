@@ -20,9 +20,9 @@ extern "C" {
 /* One process seen in /proc. */
 struct tl_proc {
 	pid_t pid;
-	uid_t uid;	 /* real uid, from /proc/PID/status */
+	uid_t uid;	 /* owner of /proc/PID/fd: euid, 0 if not dumpable */
 	uint32_t nfds;	 /* open fds counted in /proc/PID/fd */
-	uint64_t nofile; /* RLIMIT_NOFILE soft limit, UINT64_MAX if unlimited */
+	uint64_t nofile; /* RLIMIT_NOFILE soft: UINT64_MAX unlimited, 0 unknown */
 	uint64_t nofile_hard;
 	uint64_t start_ticks; /* starttime from /proc/PID/stat, clock ticks */
 	uint64_t cpu_ticks;   /* utime + stime from /proc/PID/stat */
@@ -49,7 +49,7 @@ struct tl_owners {
 /* What the scan reads besides the fds. */
 enum tl_owners_flags {
 	TL_OWNERS_LIMITS = 1 << 0, /* read /proc/PID/limits for nofile */
-	TL_OWNERS_STAT = 1 << 1,   /* read /proc/PID/stat for times */
+	TL_OWNERS_STAT = 1 << 1,   /* times; stat is read for comm anyway */
 };
 
 /*
