@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcplimbo doctor: runs the diagnosis rules over one network namespace
+ * (or all of them) and reports what is stuck, who is responsible and what
+ * to do. Exit status as monitoring checks expect: 0 nothing found,
+ * 1 warnings, 2 critical, 3 could not look (bad options included).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "tcplimbo/counters.h"
+#include "tcplimbo/diagnose.h"
+#include "tcplimbo/netns.h"
+#include "tcplimbo/tcpstate.h"
+#include "tl.h"
+
+#define DOCTOR_EXIT_UNKNOWN 3
+#define NETNS_LABEL_MAX (TL_NETNS_SPEC_MAX + 48)
+
+static void doctor_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplimbo doctor [-N NS] [--all-netns] [--json] [THRESHOLDS]\n"
+		"\n"
+		"Finds TCP connections stuck in limbo, names the process responsible\n"
+		"and says why and what to do. Exit status: 0 nothing found, 1 warnings,\n"
+		"2 critical, 3 could not look.\n"
+		"\n"
+		"Options:\n"
+		"  -N, --netns NS         look into this network namespace\n"
+		"  -A, --all-netns        look into every network namespace\n"
+		"  -j, --json             {\"findings\": [...]}\n"
+		"\n"
+		"Thresholds (DURATION: 5, 5s, 500ms, 2m):\n"
+		"  --queue-age DURATION        queued longer = not accepting (5s)\n"
+		"  --close-wait-age DURATION   CLOSE-WAIT longer = leaked (30s)\n"
+		"  --close-wait-min N          leaked sockets per process to report (1)\n"
+		"  --close-wait-critical N     leaked sockets that make it critical (100)\n"
+		"  --fin-wait2-age DURATION    held FIN-WAIT-2 longer = stuck (60s)\n"
+		"  --fd-pct PCT                fds in use vs RLIMIT_NOFILE (90)\n"
+		"  --port-pct PCT              ephemeral ports used to one peer (50)\n"
+		"  --orphan-pct PCT            orphans vs tcp_max_orphans (50)\n"
+		"  --syn-pct PCT               half-open vs SYN queue limit (50)\n"
+		"  --syn-min N                 fewer half-open are ignored (16)\n"
+		"  --drops-min N               listener SYN drops worth a warning (1)\n");
+}
+
+/* One namespace to look into. */
+struct target {
+	int fd; /* -1: ours */
+	bool own_fd;
+	char label[NETNS_LABEL_MAX];
+	char error[160]; /* why we could not look, or "" */
+	size_t n_socks;
+	size_t n_denied;
+	bool looked;
+};
+
+/* Findings of every namespace, each with the namespace it is in. */
+struct found {
+	struct tl_finding f;
+	size_t target;
+};
+
+struct doctor {
+	struct tl_diag_opts opts;
+	struct target *targets;
+	size_t n_targets;
+	struct found *found;
+	size_t n_found;
+};
+
+enum {
+	OPT_QUEUE_AGE = 0x3000,
+	OPT_CW_AGE,
+	OPT_CW_MIN,
+	OPT_CW_CRIT,
+	OPT_FW2_AGE,
+	OPT_FD_PCT,
+	OPT_PORT_PCT,
+	OPT_ORPHAN_PCT,
+	OPT_SYN_PCT,
+	OPT_SYN_MIN,
+	OPT_DROPS_MIN,
+};
+
+/* "5", "5s", "500ms", "2m" into milliseconds (at most a day). */
+static int parse_duration(const char *s, uint32_t *ret)
+{
+	char num[24];
+	size_t len = strlen(s), digits = 0;
+	uint64_t v, mult = 1000;
+
+	while (digits < len && s[digits] >= '0' && s[digits] <= '9')
+		digits++;
+	if (digits == 0 || digits >= sizeof(num))
+		return -EINVAL;
+	if (strcmp(s + digits, "ms") == 0)
+		mult = 1;
+	else if (strcmp(s + digits, "m") == 0)
+		mult = 60000;
+	else if (s[digits] && strcmp(s + digits, "s") != 0)
+		return -EINVAL;
+	memcpy(num, s, digits);
+	num[digits] = '\0';
+	if (tl_parse_uint(num, 86400000, &v) < 0 || v * mult > 86400000)
+		return -EINVAL;
+	*ret = (uint32_t)(v * mult);
+	return 0;
+}
+
+static int set_threshold(struct tl_diag_opts *o, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_QUEUE_AGE:
+		return parse_duration(arg, &o->queue_age_ms);
+	case OPT_CW_AGE:
+		return parse_duration(arg, &o->close_wait_age_ms);
+	case OPT_FW2_AGE:
+		return parse_duration(arg, &o->fin_wait2_age_ms);
+	}
+	if (tl_parse_uint(
+		    arg, c >= OPT_FD_PCT && c <= OPT_SYN_PCT ? 100 : 1000000000,
+		    &v) < 0)
+		return -EINVAL;
+	switch (c) {
+	case OPT_CW_MIN:
+		o->close_wait_min = (uint32_t)v;
+		break;
+	case OPT_CW_CRIT:
+		o->close_wait_critical = (uint32_t)v;
+		break;
+	case OPT_FD_PCT:
+		o->fd_warn_pct = (uint32_t)v;
+		break;
+	case OPT_PORT_PCT:
+		o->port_warn_pct = (uint32_t)v;
+		if (o->port_crit_pct < o->port_warn_pct)
+			o->port_crit_pct = o->port_warn_pct;
+		break;
+	case OPT_ORPHAN_PCT:
+		o->orphan_warn_pct = (uint32_t)v;
+		if (o->orphan_crit_pct < o->orphan_warn_pct)
+			o->orphan_crit_pct = o->orphan_warn_pct;
+		break;
+	case OPT_SYN_PCT:
+		o->syn_warn_pct = (uint32_t)v;
+		break;
+	case OPT_SYN_MIN:
+		o->syn_min = (uint32_t)v;
+		break;
+	case OPT_DROPS_MIN:
+		o->drops_min = (uint32_t)v;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "net:[4026531840]" for the namespace of this thread, or "". */
+static void own_label(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/thread-self/ns/net", buf, size - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+static int add_target(struct doctor *d, int fd, bool own_fd, const char *label)
+{
+	struct target *nt =
+		realloc(d->targets, (d->n_targets + 1) * sizeof(*nt));
+	struct target *t;
+
+	if (!nt)
+		return -ENOMEM;
+	d->targets = nt;
+	t = &d->targets[d->n_targets++];
+	memset(t, 0, sizeof(*t));
+	t->fd = fd;
+	t->own_fd = own_fd;
+	snprintf(t->label, sizeof(t->label), "%s", label);
+	return 0;
+}
+
+/* Every namespace on the machine, ours with fd -1 (no setns needed). */
+static int list_targets(struct doctor *d, const struct tl_global *g)
+{
+	struct tl_netns_info *ns = NULL;
+	char self[64];
+	uint64_t self_ino = 0;
+	int n, fd;
+
+	own_label(self, sizeof(self));
+	fd = tl_netns_open("/proc/thread-self/ns/net");
+	if (fd >= 0) {
+		self_ino = tl_netns_inode(fd);
+		close(fd);
+	}
+	n = tl_netns_list(g->proc_root, &ns);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		char label[NETNS_LABEL_MAX], spec[32];
+		const char *open_spec = ns[i].name;
+		int r;
+
+		if (ns[i].name[0])
+			snprintf(label, sizeof(label), "%s", ns[i].name);
+		else
+			snprintf(label, sizeof(label), "net:[%llu] (pid %d)",
+				 (unsigned long long)ns[i].inode,
+				 (int)ns[i].pid);
+		if (ns[i].inode == self_ino) {
+			r = add_target(d, -1, false, label);
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		if (!ns[i].name[0]) {
+			snprintf(spec, sizeof(spec), "%d", (int)ns[i].pid);
+			open_spec = spec;
+		}
+		fd = tl_netns_open(open_spec);
+		r = add_target(d, fd >= 0 ? fd : -1, fd >= 0, label);
+		if (r < 0) {
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		if (fd < 0)
+			snprintf(d->targets[d->n_targets - 1].error,
+				 sizeof(d->targets[0].error),
+				 "cannot open it: %s", strerror(-fd));
+	}
+	n = 0;
+out:
+	free(ns);
+	return n < 0 ? n : 0;
+}
+
+static int add_found(struct doctor *d, const struct tl_finding *f, size_t n,
+		     size_t target)
+{
+	struct found *nf;
+
+	if (n == 0)
+		return 0;
+	nf = realloc(d->found, (d->n_found + n) * sizeof(*nf));
+	if (!nf)
+		return -ENOMEM;
+	d->found = nf;
+	for (size_t i = 0; i < n; i++) {
+		/* The orphan count is the host's: report it once. */
+		if (f[i].kind == TL_FIND_ORPHAN_PRESSURE) {
+			bool dup = false;
+
+			for (size_t k = 0; k < d->n_found; k++)
+				dup |= d->found[k].f.kind ==
+				       TL_FIND_ORPHAN_PRESSURE;
+			if (dup)
+				continue;
+		}
+		d->found[d->n_found].f = f[i];
+		d->found[d->n_found].target = target;
+		d->n_found++;
+	}
+	return 0;
+}
+
+/* Looks into one namespace; failures are noted in the target. */
+static int look(struct doctor *d, const struct tl_global *g, size_t ti)
+{
+	struct target *t = &d->targets[ti];
+	struct tl_global sg = *g;
+	struct tl_snapshot *snap = NULL;
+	struct tl_finding *f = NULL;
+	struct tl_counters ctr;
+	bool have_ctr = false;
+	int n, r;
+
+	if (t->error[0])
+		return 0;
+	sg.netns_fd = t->fd;
+	sg.netns_spec = t->label;
+	r = tl_take_snapshot(&sg, TL_STATES_REAL, &snap);
+	if (r < 0) {
+		snprintf(t->error, sizeof(t->error), "%s",
+			 r == -EPERM ? "cannot enter it (needs CAP_SYS_ADMIN)" :
+				       strerror(-r));
+		return 0;
+	}
+	/* A replayed dump has no counters of its own moment. */
+	if (!g->replay_path && tl_counters_read(g->proc_root, t->fd, &ctr) >= 0)
+		have_ctr = true;
+	n = tl_diagnose(snap, have_ctr ? &ctr : NULL, &d->opts, &f);
+	if (n < 0) {
+		tl_snapshot_free(snap);
+		return n;
+	}
+	t->looked = true;
+	t->n_socks = snap->n_socks;
+	t->n_denied = snap->owners ? snap->owners->n_denied : 0;
+	r = add_found(d, f, (size_t)n, ti);
+	free(f);
+	tl_snapshot_free(snap);
+	return r;
+}
+
+static void wrap(FILE *out, const char *label, const char *text, int indent)
+{
+	int col = fprintf(out, "%*s%-*s", indent - 8, "", 8, label);
+	const char *p = text;
+
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		int wl = sp ? (int)(sp - p) : (int)strlen(p);
+
+		if (col > indent && col + 1 + wl > 78) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, (size_t)wl, out);
+		col += wl;
+		p += wl;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+static size_t shown_pids(const struct tl_finding *f)
+{
+	return f->n_pids < TL_FINDING_PIDS_MAX ? f->n_pids :
+						 TL_FINDING_PIDS_MAX;
+}
+
+static void print_text(const struct doctor *d, const struct tl_global *g)
+{
+	size_t crit = 0, warn = 0, looked = 0, denied = 0;
+	pid_t group = -1;
+
+	for (size_t i = 0; i < d->n_found; i++) {
+		if (d->found[i].f.severity == TL_SEV_CRITICAL)
+			crit++;
+		else
+			warn++;
+	}
+	for (size_t i = 0; i < d->n_targets; i++) {
+		looked += d->targets[i].looked;
+		denied += d->targets[i].n_denied;
+	}
+	if (d->n_found == 0)
+		printf("No TCP limbo found (%zu network namespace%s looked at).\n",
+		       looked, looked == 1 ? "" : "s");
+	else
+		printf("%zu problem%s (%zu critical, %zu warning%s) in %zu network namespace%s looked at.\n",
+		       d->n_found, d->n_found == 1 ? "" : "s", crit, warn,
+		       warn == 1 ? "" : "s", looked, looked == 1 ? "" : "s");
+	for (size_t i = 0; i < d->n_found; i++) {
+		const struct tl_finding *f = &d->found[i].f;
+		const struct target *t = &d->targets[d->found[i].target];
+		const struct tl_tcp_state_info *si = tl_tcpstate_info(f->state);
+		pid_t pid = f->n_pids ? f->pids[0] : 0;
+		char addr[TL_ADDR_STR_MAX], cmd[256];
+
+		if (pid != group) {
+			group = pid;
+			if (pid) {
+				if (tl_proc_read_cmdline(g->proc_root, pid, cmd,
+							 sizeof(cmd)) <= 0)
+					snprintf(cmd, sizeof(cmd), "?");
+				printf("\n== pid %d (%s): %s\n", (int)pid,
+				       f->comm, cmd);
+			} else {
+				printf("\n== no single process\n");
+			}
+		}
+		printf("\n  %-8s %s",
+		       f->severity == TL_SEV_CRITICAL ? "CRITICAL" : "WARNING",
+		       tl_finding_kind_name(f->kind));
+		if (f->local_port) {
+			out_addr(addr, sizeof(addr), f->family, f->local_addr);
+			printf(" on %s%s%s:%u",
+			       f->family == AF_INET6 ? "[" : "", addr,
+			       f->family == AF_INET6 ? "]" : "", f->local_port);
+		}
+		printf("  (netns %s)\n", t->label);
+		wrap(stdout, "", f->summary, 11);
+		if (shown_pids(f) > 1) {
+			printf("           processes:");
+			for (size_t k = 0; k < shown_pids(f); k++)
+				printf(" %d", (int)f->pids[k]);
+			printf("%s\n", f->n_pids > shown_pids(f) ? " ..." : "");
+		}
+		wrap(stdout, "   why:", f->explanation, 11);
+		if (si)
+			wrap(stdout, "   next:", si->leave, 11);
+		wrap(stdout, "   fix:", f->remedy, 11);
+	}
+	for (size_t i = 0; i < d->n_targets; i++)
+		if (d->targets[i].error[0])
+			printf("\nnot looked at: network namespace %s: %s\n",
+			       d->targets[i].label, d->targets[i].error);
+	if (denied)
+		printf("\nnot seen: the fds of %zu process%s could not be read (run as root); their sockets have no owner here.\n",
+		       denied, denied == 1 ? "" : "es");
+}
+
+static void json_str_kv(FILE *out, const char *key, const char *val)
+{
+	fprintf(out, ",\"%s\":", key);
+	if (val)
+		out_json_string(out, val);
+	else
+		fputs("null", out);
+}
+
+static void print_json(const struct doctor *d, const struct tl_global *g)
+{
+	size_t denied = 0;
+	bool first = true;
+
+	fputs("{\"findings\":[", stdout);
+	for (size_t i = 0; i < d->n_found; i++) {
+		const struct tl_finding *f = &d->found[i].f;
+		const struct target *t = &d->targets[d->found[i].target];
+		char addr[TL_ADDR_STR_MAX], cmd[512];
+
+		fputs(i ? ",\n{" : "\n{", stdout);
+		fputs("\"kind\":", stdout);
+		out_json_string(stdout, tl_finding_kind_name(f->kind));
+		json_str_kv(stdout, "severity", tl_severity_name(f->severity));
+		fputs(",\"pids\":[", stdout);
+		for (size_t k = 0; k < shown_pids(f); k++)
+			printf("%s%d", k ? "," : "", (int)f->pids[k]);
+		fputc(']', stdout);
+		json_str_kv(stdout, "comm", f->n_pids ? f->comm : NULL);
+		if (f->n_pids && tl_proc_read_cmdline(g->proc_root, f->pids[0],
+						      cmd, sizeof(cmd)) > 0)
+			json_str_kv(stdout, "cmdline", cmd);
+		else
+			json_str_kv(stdout, "cmdline", NULL);
+		json_str_kv(stdout, "netns", t->label);
+		if (f->family) {
+			out_addr(addr, sizeof(addr), f->family, f->local_addr);
+			json_str_kv(stdout, "local_addr", addr);
+		} else {
+			json_str_kv(stdout, "local_addr", NULL);
+		}
+		if (f->local_port)
+			printf(",\"local_port\":%u", f->local_port);
+		else
+			fputs(",\"local_port\":null", stdout);
+		if (f->remote_port) {
+			out_addr(addr, sizeof(addr), f->family, f->remote_addr);
+			json_str_kv(stdout, "remote_addr", addr);
+			printf(",\"remote_port\":%u", f->remote_port);
+		}
+		printf(",\"count\":%llu", (unsigned long long)f->count);
+		if (f->has_age)
+			printf(",\"oldest_ms\":%llu",
+			       (unsigned long long)f->oldest_ms);
+		else
+			fputs(",\"oldest_ms\":null", stdout);
+		printf(",\"value\":%llu,\"limit\":%llu",
+		       (unsigned long long)f->value,
+		       (unsigned long long)f->limit);
+		json_str_kv(stdout, "state",
+			    tl_tcpstate_info(f->state) ?
+				    tl_tcpstate_info(f->state)->rfc_name :
+				    NULL);
+		json_str_kv(stdout, "summary", f->summary);
+		json_str_kv(stdout, "explanation", f->explanation);
+		json_str_kv(stdout, "remedy", f->remedy);
+		fputc('}', stdout);
+	}
+	fputs("\n],\"netns\":[", stdout);
+	for (size_t i = 0; i < d->n_targets; i++) {
+		const struct target *t = &d->targets[i];
+
+		fputs(first ? "\n{" : ",\n{", stdout);
+		first = false;
+		fputs("\"netns\":", stdout);
+		out_json_string(stdout, t->label);
+		printf(",\"looked\":%s,\"sockets\":%zu,\"denied_processes\":%zu",
+		       t->looked ? "true" : "false", t->n_socks, t->n_denied);
+		json_str_kv(stdout, "error", t->error[0] ? t->error : NULL);
+		fputc('}', stdout);
+		denied += t->n_denied;
+	}
+	printf("\n],\"denied_processes\":%zu}\n", denied);
+}
+
+/* The long name of an option, for messages. */
+static const char *opt_name(const struct option *o, int val)
+{
+	for (; o->name; o++)
+		if (o->val == val)
+			return o->name;
+	return "?";
+}
+
+static const char *opt_wants(int c)
+{
+	if (c == OPT_QUEUE_AGE || c == OPT_CW_AGE || c == OPT_FW2_AGE)
+		return "want a duration such as 5s or 500ms, at most a day";
+	if (c >= OPT_FD_PCT && c <= OPT_SYN_PCT)
+		return "want a percentage 0..100";
+	return "want a whole number";
+}
+
+int cmd_doctor(struct tl_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "netns", required_argument, NULL, 'N' },
+		{ "all-netns", no_argument, NULL, 'A' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "queue-age", required_argument, NULL, OPT_QUEUE_AGE },
+		{ "close-wait-age", required_argument, NULL, OPT_CW_AGE },
+		{ "close-wait-min", required_argument, NULL, OPT_CW_MIN },
+		{ "close-wait-critical", required_argument, NULL, OPT_CW_CRIT },
+		{ "fin-wait2-age", required_argument, NULL, OPT_FW2_AGE },
+		{ "fd-pct", required_argument, NULL, OPT_FD_PCT },
+		{ "port-pct", required_argument, NULL, OPT_PORT_PCT },
+		{ "orphan-pct", required_argument, NULL, OPT_ORPHAN_PCT },
+		{ "syn-pct", required_argument, NULL, OPT_SYN_PCT },
+		{ "syn-min", required_argument, NULL, OPT_SYN_MIN },
+		{ "drops-min", required_argument, NULL, OPT_DROPS_MIN },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct doctor d = { 0 };
+	const char *netns_spec = NULL;
+	bool all = false;
+	size_t looked = 0;
+	int c, r, ret = DOCTOR_EXIT_UNKNOWN, sev = 0, fd = -1;
+	char label[NETNS_LABEL_MAX];
+
+	tl_diag_opts_init(&d.opts);
+	while ((c = getopt_long(argc, argv, "N:Ajh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'N':
+			netns_spec = optarg;
+			break;
+		case 'A':
+			all = true;
+			break;
+		case 'j':
+			g->json = true;
+			break;
+		case 'h':
+			doctor_usage(stdout);
+			return 0;
+		case '?':
+			fprintf(stderr, "Try 'tcplimbo doctor --help'.\n");
+			return DOCTOR_EXIT_UNKNOWN;
+		default:
+			if (set_threshold(&d.opts, c, optarg) < 0) {
+				tl_err("doctor: bad value '%s' for --%s (%s)",
+				       optarg, opt_name(longopts, c),
+				       opt_wants(c));
+				return DOCTOR_EXIT_UNKNOWN;
+			}
+		}
+	}
+	if (optind < argc) {
+		tl_err("doctor: unexpected argument '%s'", argv[optind]);
+		return DOCTOR_EXIT_UNKNOWN;
+	}
+	if (all && (netns_spec || g->netns_spec)) {
+		tl_err("doctor: --all-netns and -N exclude each other");
+		return DOCTOR_EXIT_UNKNOWN;
+	}
+	if (all && g->replay_path) {
+		tl_err("doctor: --all-netns cannot replay a single dump");
+		return DOCTOR_EXIT_UNKNOWN;
+	}
+	if (netns_spec) {
+		fd = tl_netns_open(netns_spec);
+		if (fd < 0) {
+			tl_err("doctor: network namespace '%s': %s", netns_spec,
+			       fd == -EINVAL ? "not a name, path or pid" :
+					       strerror(-fd));
+			return DOCTOR_EXIT_UNKNOWN;
+		}
+		r = add_target(&d, fd, true, netns_spec);
+	} else if (all) {
+		r = list_targets(&d, g);
+	} else if (g->netns_spec) {
+		r = add_target(&d, g->netns_fd, false, g->netns_spec);
+	} else {
+		own_label(label, sizeof(label));
+		r = add_target(&d, -1, false,
+			       g->replay_path ? g->replay_path : label);
+	}
+	if (r < 0) {
+		if (fd >= 0 && d.n_targets == 0)
+			close(fd);
+		tl_err("doctor: cannot list network namespaces: %s",
+		       strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < d.n_targets; i++) {
+		r = look(&d, g, i);
+		if (r < 0) {
+			tl_err("doctor: %s", strerror(-r));
+			goto out;
+		}
+		looked += d.targets[i].looked;
+	}
+	if (looked == 0) {
+		for (size_t i = 0; i < d.n_targets; i++)
+			if (d.targets[i].error[0])
+				tl_err("doctor: network namespace %s: %s",
+				       d.targets[i].label, d.targets[i].error);
+		tl_err("doctor: could not look at any network namespace");
+		goto out;
+	}
+	for (size_t i = 0; i < d.n_found; i++)
+		if (d.found[i].f.severity > sev)
+			sev = d.found[i].f.severity;
+	if (g->json)
+		print_json(&d, g);
+	else
+		print_text(&d, g);
+	if (fflush(stdout) != 0) {
+		tl_err("cannot write output: %s", strerror(errno));
+		goto out;
+	}
+	ret = sev == TL_SEV_CRITICAL ? 2 : sev == TL_SEV_WARNING ? 1 : 0;
+out:
+	for (size_t i = 0; i < d.n_targets; i++)
+		if (d.targets[i].own_fd && d.targets[i].fd >= 0)
+			close(d.targets[i].fd);
+	free(d.targets);
+	free(d.found);
+	return ret;
+}

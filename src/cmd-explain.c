@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcplimbo explain: what a TCP state means, how a socket gets there and
+ * whose move it is to leave it; or the whole state diagram with the
+ * number of sockets in each state now.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "tcplimbo/tcpstate.h"
+#include "tl.h"
+
+static void explain_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplimbo [-N NS] explain STATE\n"
+		"       tcplimbo [-N NS] [--replay FILE] explain --diagram\n"
+		"       tcplimbo explain --transitions\n"
+		"\n"
+		"STATE is a name as ss, netstat or RFC 9293 spell it: close-wait,\n"
+		"CLOSE_WAIT, CLOSE-WAIT, syn-received, new-syn-recv, ...\n"
+		"\n"
+		"Options:\n"
+		"  -d, --diagram      the state diagram with the number of sockets\n"
+		"                     in each state now (of the -N namespace)\n"
+		"  -t, --transitions  every transition of RFC 9293's diagram\n"
+		"  -j, --json         JSON output (STATE and --transitions)\n");
+}
+
+/* Prints text wrapped at 78 columns, each line indented by indent. */
+static void wrap(FILE *f, const char *label, const char *text, int indent)
+{
+	int col = fprintf(f, "  %-*s", indent - 2, label);
+	const char *p = text;
+
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		int wl = sp ? (int)(sp - p) : (int)strlen(p);
+
+		if (col > indent && col + 1 + wl > 78) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, (size_t)wl, f);
+		col += wl;
+		p += wl;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+static const char *rfc_name(int state)
+{
+	const struct tl_tcp_state_info *i = tl_tcpstate_info(state);
+
+	return i ? i->rfc_name : "?";
+}
+
+static void print_transition(FILE *f, const struct tl_tcp_transition *t)
+{
+	fprintf(f, "    %-12s --%s / snd %s--> %s\n", rfc_name(t->from),
+		tl_tcpstate_event_name(t->event),
+		tl_tcpstate_segment_name(t->send), rfc_name(t->to));
+}
+
+static void json_kv(FILE *f, const char *key, const char *val, bool comma)
+{
+	fprintf(f, "%s\"%s\":", comma ? "," : "", key);
+	if (val)
+		out_json_string(f, val);
+	else
+		fputs("null", f);
+}
+
+static void transition_json(FILE *f, const struct tl_tcp_transition *t)
+{
+	fputc('{', f);
+	json_kv(f, "from", rfc_name(t->from), false);
+	json_kv(f, "event", tl_tcpstate_event_name(t->event), true);
+	json_kv(f, "send", tl_tcpstate_segment_name(t->send), true);
+	json_kv(f, "to", rfc_name(t->to), true);
+	fputc('}', f);
+}
+
+static int explain_state(const struct tl_global *g, int state)
+{
+	const struct tl_tcp_state_info *i = tl_tcpstate_info(state);
+	const struct tl_tcp_transition *t;
+	size_t n = tl_tcpstate_transitions(&t);
+	int rfc = i->rfc_state;
+	bool first = true;
+
+	if (g->json) {
+		fputc('{', stdout);
+		json_kv(stdout, "state", i->rfc_name, false);
+		json_kv(stdout, "ss_name", tl_state_name(state), true);
+		json_kv(stdout, "netstat_name", tl_state_name_upper(state),
+			true);
+		json_kv(stdout, "meaning", i->meaning, true);
+		json_kv(stdout, "how", i->how, true);
+		json_kv(stdout, "leave", i->leave, true);
+		json_kv(stdout, "whose_move", tl_tcpstate_actor_name(i->actor),
+			true);
+		json_kv(stdout, "usual_bug", i->bug, true);
+		json_kv(stdout, "kernel", i->kernel, true);
+		fputs(",\"transitions\":[", stdout);
+		for (size_t k = 0; k < n; k++) {
+			if (t[k].from != rfc && t[k].to != rfc)
+				continue;
+			if (!first)
+				fputc(',', stdout);
+			transition_json(stdout, &t[k]);
+			first = false;
+		}
+		fputs("]}\n", stdout);
+		return 0;
+	}
+	printf("%s (ss: %s, netstat: %s)\n", i->rfc_name,
+	       tl_state_name(state) ? tl_state_name(state) : "-",
+	       tl_state_name_upper(state) ? tl_state_name_upper(state) : "-");
+	wrap(stdout, "Means:", i->meaning, 14);
+	wrap(stdout, "Gets here:", i->how, 14);
+	wrap(stdout, "Leaves:", i->leave, 14);
+	wrap(stdout, "Whose move:", tl_tcpstate_actor_name(i->actor), 14);
+	wrap(stdout, "Usual bug:", i->bug, 14);
+	if (i->kernel)
+		wrap(stdout, "Linux:", i->kernel, 14);
+	printf("  RFC 9293 transitions%s:\n",
+	       rfc != state ? " (as SYN-RECEIVED)" : "");
+	for (size_t k = 0; k < n; k++)
+		if (t[k].from == rfc || t[k].to == rfc)
+			print_transition(stdout, &t[k]);
+	return 0;
+}
+
+static int explain_transitions(const struct tl_global *g)
+{
+	const struct tl_tcp_transition *t;
+	size_t n = tl_tcpstate_transitions(&t);
+
+	if (g->json)
+		fputc('[', stdout);
+	for (size_t k = 0; k < n; k++) {
+		if (g->json) {
+			if (k)
+				fputc(',', stdout);
+			transition_json(stdout, &t[k]);
+		} else {
+			print_transition(stdout, &t[k]);
+		}
+	}
+	if (g->json)
+		fputs("]\n", stdout);
+	return 0;
+}
+
+static int explain_diagram(struct tl_global *g)
+{
+	struct tl_global sg = *g;
+	struct tl_snapshot *snap = NULL;
+	uint64_t counts[TL_STATE_MAX];
+	char *buf;
+	int len;
+
+	/* Counting needs no owners: skip the /proc scan. */
+	sg.no_owners = true;
+	if (tl_take_snapshot(&sg, TL_STATES_REAL, &snap) < 0)
+		return 1;
+	memset(counts, 0, sizeof(counts));
+	counts[TL_CLOSE] = TL_TCPSTATE_UNKNOWN;
+	for (size_t i = 0; i < snap->n_socks; i++)
+		if (snap->in_filter[i] && snap->socks[i].state < TL_STATE_MAX)
+			counts[snap->socks[i].state]++;
+	tl_snapshot_free(snap);
+	buf = malloc(TL_TCPSTATE_DIAGRAM_MAX);
+	if (!buf) {
+		tl_err("out of memory");
+		return 1;
+	}
+	len = tl_tcpstate_diagram(buf, TL_TCPSTATE_DIAGRAM_MAX, counts);
+	if (len < 0) {
+		tl_err("cannot draw the diagram: %s", strerror(-len));
+		free(buf);
+		return 1;
+	}
+	printf("TCP states (RFC 9293) and sockets in each now, namespace %s:\n\n",
+	       g->replay_path ? g->replay_path :
+	       g->netns_spec  ? g->netns_spec :
+				"of this process");
+	fputs(buf, stdout);
+	free(buf);
+	return 0;
+}
+
+int cmd_explain(struct tl_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "diagram", no_argument, NULL, 'd' },
+		{ "transitions", no_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool diagram = false, transitions = false;
+	int c, state, ret;
+
+	while ((c = getopt_long(argc, argv, "dtjh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			diagram = true;
+			break;
+		case 't':
+			transitions = true;
+			break;
+		case 'j':
+			g->json = true;
+			break;
+		case 'h':
+			explain_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'tcplimbo explain --help'.\n");
+			return TL_EXIT_USAGE;
+		}
+	}
+	if (diagram + transitions + (optind < argc) != 1 || argc - optind > 1) {
+		if (argc - optind > 1)
+			tl_err("explain: one state at a time ('%s' is extra)",
+			       argv[optind + 1]);
+		else
+			tl_err("explain: give one STATE, --diagram or --transitions");
+		return TL_EXIT_USAGE;
+	}
+	if (diagram)
+		ret = explain_diagram(g);
+	else if (transitions)
+		ret = explain_transitions(g);
+	else {
+		state = tl_tcpstate_lookup(argv[optind]);
+		if (state < 0) {
+			tl_err("explain: unknown state '%s' (try close-wait, time-wait, listen, ...)",
+			       argv[optind]);
+			return TL_EXIT_USAGE;
+		}
+		ret = explain_state(g, state);
+	}
+	if (fflush(stdout) != 0) {
+		tl_err("cannot write output: %s", strerror(errno));
+		return 1;
+	}
+	return ret;
+}
