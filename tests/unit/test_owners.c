@@ -93,6 +93,12 @@ static void remove_tree(const char *dir)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Inodes spread over all four bytes (odd, so never 0). */
+static uint32_t spread_inode(int i)
+{
+	return ((uint32_t)i * 2654435761U) | 1;
+}
+
 /*
  * Builds the fake /proc tree described in the comments below; returns its
  * path in dir (64 bytes).
@@ -144,6 +150,8 @@ static void build_tree(char *dir)
 	make_dir(dir, "200/fd");
 	make_link(dir, "200/fd/7", "socket:[123]");
 	make_link(dir, "200/fd/8", "socket:[789]");
+	/* Only the top byte sets it apart from the small inodes. */
+	make_link(dir, "200/fd/9", "socket:[16777216]");
 
 	/* 300: no fd directory, as when the process exits mid-scan. */
 	make_dir(dir, "300");
@@ -167,12 +175,30 @@ static void build_tree(char *dir)
 	write_str(dir, "500/limits", LIMITS_HEAD);
 	make_dir(dir, "500/fd");
 	make_link(dir, "500/fd/0", "socket:[12");
+	/* Inodes that differ in every byte, for the sort. */
+	for (int i = 1; i <= 40; i++) {
+		char rel[32], target[32];
+
+		snprintf(rel, sizeof(rel), "500/fd/%d", i);
+		snprintf(target, sizeof(target), "socket:[%u]",
+			 spread_inode(i));
+		make_link(dir, rel, target);
+	}
 
 	/* 600: no stat at all (vanished before we looked): skipped, even
 	 * though its fds are there. */
 	make_dir(dir, "600");
 	make_dir(dir, "600/fd");
 	make_link(dir, "600/fd/3", "socket:[999]");
+
+	/* 700: no limits file, as when the process exits after its fds were
+	 * read: with TL_OWNERS_LIMITS it is dropped together with its refs. */
+	make_dir(dir, "700");
+	write_str(dir, "700/stat",
+		  "700 (late) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 "
+		  "0 20 0 1 0 6 0 0\n");
+	make_dir(dir, "700/fd");
+	make_link(dir, "700/fd/3", "socket:[701]");
 }
 
 static void test_parse_socket_link(void **state)
@@ -185,6 +211,7 @@ static void test_parse_socket_link(void **state)
 		{ "socket:[1]", 1 },
 		{ "socket:[4294967295]", UINT32_MAX },
 		{ "socket:[4294967296]", 0 },
+		{ "socket:[4294967419]", 0 }, /* 2^32 + 123 */
 		{ "socket:[99999999999999999999999]", 0 },
 		{ "socket:[00000000123]", 0 },
 		{ "socket:[0000000123]", 123 },
@@ -374,7 +401,8 @@ static void test_scan_fake(void **state)
 		tl_owners_scan(dir, TL_OWNERS_LIMITS | TL_OWNERS_STAT, &o), 0);
 	assert_non_null(o);
 
-	/* Kept: 100, 200, 400, 500; skipped: 300, 600 and the non-pids. */
+	/* Kept: 100, 200, 400, 500; skipped: 300, 600, 700 and the
+	 * non-pids. */
 	assert_int_equal(o->n_procs, 4);
 	assert_int_equal(o->procs[0].pid, 100);
 	assert_int_equal(o->procs[1].pid, 200);
@@ -383,6 +411,7 @@ static void test_scan_fake(void **state)
 	assert_int_equal(o->n_denied, 0);
 	assert_null(tl_owners_proc(o, 300));
 	assert_null(tl_owners_proc(o, 600));
+	assert_null(tl_owners_proc(o, 700));
 	assert_null(tl_owners_proc(o, 42));
 	assert_null(tl_owners_proc(o, 0));
 
@@ -400,7 +429,7 @@ static void test_scan_fake(void **state)
 	p = tl_owners_proc(o, 200);
 	assert_non_null(p);
 	assert_string_equal(p->comm, "srv x");
-	assert_int_equal(p->nfds, 2);
+	assert_int_equal(p->nfds, 3);
 	assert_true(p->nofile == UINT64_MAX);
 	assert_true(p->nofile_hard == UINT64_MAX);
 	assert_int_equal(p->start_ticks, 999);
@@ -420,14 +449,22 @@ static void test_scan_fake(void **state)
 	assert_non_null(p);
 	assert_string_equal(p->comm, "");
 	assert_int_equal(p->start_ticks, 0);
-	assert_int_equal(p->nfds, 1);
+	assert_int_equal(p->nfds, 41);
 	assert_int_equal(p->nofile, 0);
 	assert_int_equal(p->fd_error, 0);
 
-	/* Refs: 123 (x2), 456, 789, 4294967295; sorted by inode. */
-	assert_int_equal(o->n_refs, 5);
+	/* Refs: 123 (x2), 456, 789, 16777216, 4294967295 and 500's 40;
+	 * sorted by inode. */
+	assert_int_equal(o->n_refs, 46);
 	for (size_t i = 1; i < o->n_refs; i++)
 		assert_true(o->refs[i - 1].inode <= o->refs[i].inode);
+	for (int i = 1; i <= 40; i++) {
+		assert_int_equal(tl_owners_find(o, spread_inode(i), &r), 1);
+		assert_int_equal(proc_of(o, r)->pid, 500);
+		assert_int_equal(r->fd, i);
+	}
+	assert_int_equal(tl_owners_find(o, 16777216, &r), 1);
+	assert_int_equal(r->fd, 9);
 
 	assert_int_equal(tl_owners_find(o, 123, &r), 2);
 	assert_non_null(r);
@@ -450,8 +487,8 @@ static void test_scan_fake(void **state)
 
 	/* Absent: below, between and above the present ones, and the
 	 * sockets of entries that are not (or no longer) processes. */
-	static const uint32_t absent[] = { 0,	1,   122, 124, 457, 790,
-					   777, 778, 779, 780, 999, 12 };
+	static const uint32_t absent[] = { 0,	1,   122, 124, 457, 790, 777,
+					   778, 779, 780, 999, 12,  701 };
 	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
 		r = (const void *)1;
 		assert_int_equal(tl_owners_find(o, absent[i], &r), 0);
@@ -467,7 +504,12 @@ static void test_scan_fake(void **state)
 	assert_non_null(p);
 	assert_string_equal(p->comm, "(a) b)");
 	assert_int_equal(p->nofile, 0);
-	assert_int_equal(o->n_refs, 5);
+	/* 700's limits are not read, so it is kept. */
+	assert_int_equal(o->n_procs, 5);
+	assert_non_null(tl_owners_proc(o, 700));
+	assert_int_equal(o->n_refs, 47);
+	assert_int_equal(tl_owners_find(o, 701, &r), 1);
+	assert_int_equal(r->fd, 3);
 
 	/* cmdline: NULs become spaces, the trailing ones go. */
 	assert_int_equal(tl_proc_read_cmdline(dir, 100, cmd, sizeof(cmd)), 5);
@@ -515,7 +557,7 @@ static void test_scan_denied(void **state)
 		if (tl_owners_scan(dir, TL_OWNERS_LIMITS, &o) < 0)
 			_exit(11);
 		p = tl_owners_proc(o, 200);
-		if (o->n_denied != 1 || o->n_procs != 4)
+		if (o->n_denied != 1 || o->n_procs != 4 || o->n_refs != 43)
 			_exit(12);
 		if (!p || p->fd_error != -EACCES || p->nfds != 0)
 			_exit(13);
