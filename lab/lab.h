@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The lab: the blog post's server and client as real programs, and a runner
+ * that starts them in a private network namespace, takes a snapshot after
+ * each step of a scenario and explains what the kernel did. This is command
+ * code (it prints and picks exit codes), not library code.
+ */
+#ifndef TL_LAB_H
+#define TL_LAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "tcplimbo/snapshot.h"
+
+/* Exit status of lab run when a signal stopped it: 128 + the signal. */
+#define LAB_EXIT_SIGNAL 128
+
+/* Most client connections, server fd limit and hook commands we accept. */
+#define LAB_MAX_COUNT 1024
+#define LAB_MAX_NOFILE 65536
+#define LAB_MAX_HOOKS 8
+#define LAB_MAX_PROCS 16
+
+/* The longest a single wait of a scenario may be, in seconds. */
+#define LAB_MAX_WAIT 3600
+
+/*
+ * Writes one log line to stdout the way the post's Go programs do
+ * ("2020/03/30 17:57:45 Dial ..."), tagged with who is speaking and its
+ * pid, in one write() so lines of several processes do not mix.
+ */
+void lab_log(const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Formats a socket address "1.2.3.4:5" or "[::1]:5" into buf; returns buf. */
+const char *lab_sockaddr_str(char *buf, size_t size, const void *sa);
+
+/* lab server and lab client: their own options; return the exit status. */
+int lab_server_main(int argc, char **argv);
+int lab_client_main(int argc, char **argv);
+
+/* Options of lab run, filled by cmd-lab.c. */
+struct lab_opts {
+	const char *scenario;
+	unsigned wait_ms; /* how long each step is shown */
+	bool json;
+	bool shared_netns; /* --no-netns: run in our namespace */
+	bool port_set;
+	uint16_t port; /* 0: 3000 in a private namespace, else free */
+	const char *hooks[LAB_MAX_HOOKS]; /* --hook: after every step */
+	size_t n_hooks;
+	const char *thens[LAB_MAX_HOOKS]; /* --then: once, at then_at */
+	size_t n_thens;
+	const char *then_at; /* step name; NULL means the last step */
+	unsigned hook_timeout_ms;
+};
+
+struct lab_run;
+
+/* One scenario: its name, a one-line summary and its steps. */
+struct lab_scenario {
+	const char *name;
+	const char *summary;
+	int (*fn)(struct lab_run *r);
+};
+
+/* The scenarios, terminated by an entry with a NULL name. */
+extern const struct lab_scenario lab_scenarios[];
+
+/* Returns the scenario with this name, or NULL. */
+const struct lab_scenario *lab_scenario_find(const char *name);
+
+/* Runs one scenario and returns the exit status of lab run. */
+int lab_run(const struct lab_opts *opts);
+
+/* A process the runner started: server, client or hook. */
+struct lab_proc {
+	pid_t pid; /* also its process group */
+	int sync;  /* our end of its control socket, or -1 */
+	bool reaped;
+	int status; /* waitpid status once reaped */
+	char role[16];
+	char linebuf[256]; /* bytes read from sync not yet used */
+	size_t linelen;
+};
+
+/* Which sockets of the scenario's port an expectation counts. */
+enum lab_side {
+	LAB_LISTENER, /* the LISTEN socket on the port */
+	LAB_SERVER,   /* connections whose local port is the port */
+	LAB_CLIENT,   /* connections whose remote port is the port */
+};
+
+/*
+ * What a step waits for: between min and max sockets on one side in one
+ * state (0: any state but LISTEN), with a limbo class (-1: any) and a
+ * Recv-Q (-1: any).
+ */
+struct lab_expect {
+	int side;
+	int state;
+	int limbo;
+	long rqueue;
+	unsigned min;
+	unsigned max;
+};
+
+/* The runner's state, shared by lab/runner.c and lab/scenarios.c. */
+struct lab_run {
+	const struct lab_opts *opts;
+	const struct lab_scenario *sc;
+	FILE *out;
+	bool private_netns;
+	uint64_t netns_inode;
+	char addr[64];
+	uint16_t port;
+	int sigfd;
+	int signo;	/* the signal that stopped us, or 0 */
+	bool failed;	/* a step did not see what it expected */
+	bool step_open; /* between lab_step_begin and lab_step_end */
+	bool step_ok;
+	unsigned n_steps;
+	char last_step[64];
+	bool thens_done;
+	bool tearing_down;	 /* waits ignore signals: cleanup must finish */
+	struct lab_proc *server; /* the current server, for hooks */
+	char text[4096];	 /* the step's explanation so far */
+	size_t text_len;
+	char missing[1024]; /* the step's unmet expectations, one a line */
+	size_t missing_len;
+	struct lab_proc procs[LAB_MAX_PROCS];
+	size_t n_procs;
+};
+
+/*
+ * Process control for scenarios. All waits are bounded and return -EINTR
+ * when a signal asked us to stop, -ETIMEDOUT or -EPIPE (the process died).
+ */
+int lab_spawn(struct lab_run *r, const char *role, const char *const *args,
+	      struct lab_proc **ret);
+int lab_expect_line(struct lab_run *r, struct lab_proc *p, const char *word,
+		    unsigned timeout_ms, char *rest, size_t size);
+int lab_go(struct lab_run *r, struct lab_proc *p);
+int lab_reap(struct lab_run *r, struct lab_proc *p, unsigned timeout_ms);
+int lab_stop(struct lab_run *r, struct lab_proc *p);
+int lab_sleep(struct lab_run *r, unsigned ms, const char *why);
+
+/*
+ * Starts a server in the given mode with extra options (NULL-terminated)
+ * and waits until it listens; learns the port when it was 0.
+ */
+int lab_start_server(struct lab_run *r, const char *mode,
+		     const char *const *extra, struct lab_proc **ret);
+
+/* Starts a client of the server with extra options and waits its dial. */
+int lab_start_client(struct lab_run *r, const char *const *extra,
+		     struct lab_proc **ret);
+
+/* Sends "go" and waits for the client's next phase (word). */
+int lab_client_next(struct lab_run *r, struct lab_proc *p, const char *word);
+
+/*
+ * Takes snapshots until every expectation holds or timeout_ms passes.
+ * Returns 0 (met) or -ETIMEDOUT with the last snapshot in *ret either way,
+ * or another -errno with *ret NULL.
+ */
+int lab_await(struct lab_run *r, const struct lab_expect *e, size_t n,
+	      unsigned timeout_ms, struct tl_snapshot **ret);
+
+/* Counts the sockets of a snapshot one expectation matches. */
+unsigned lab_count(const struct lab_run *r, const struct tl_snapshot *snap,
+		   const struct lab_expect *e);
+
+/* Returns the first socket an expectation matches, or NULL. */
+const struct tl_sock *lab_find(const struct lab_run *r,
+			       const struct tl_snapshot *snap,
+			       const struct lab_expect *e);
+
+/*
+ * One step of the transcript: begin, then sockets, numbers and the
+ * explanation in any order, then end. ok false marks the step failed.
+ */
+void lab_step_begin(struct lab_run *r, const char *name);
+void lab_step_sockets(struct lab_run *r, const struct tl_snapshot *snap);
+void lab_step_num(struct lab_run *r, const char *key, double v,
+		  const char *unit);
+void lab_step_text(struct lab_run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void lab_step_missing(struct lab_run *r, const struct tl_snapshot *snap,
+		      const struct lab_expect *e, size_t n);
+int lab_step_end(struct lab_run *r);
+
+/*
+ * Runs a step: awaits the expectations, prints the sockets and marks what
+ * was missing. Returns 0, or -EINTR/-errno; *ret gets the snapshot (free
+ * it) when not NULL.
+ */
+int lab_step(struct lab_run *r, const char *name, const struct lab_expect *e,
+	     size_t n, unsigned timeout_ms, struct tl_snapshot **ret);
+
+/* Reads utime+stime of a process in seconds; returns 0 or -errno. */
+int lab_cpu_seconds(pid_t pid, double *ret);
+
+/* Reads a TcpExt counter from /proc/net/netstat of our namespace. */
+int lab_netstat(const char *name, uint64_t *ret);
+
+/* Writes a value to /proc/sys/... of our namespace; returns 0 or -errno. */
+int lab_sysctl_write(const char *path, const char *value);
+
+#define LAB_N(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The lab's scenarios. Each one drives the server and the client(s) step by
+ * step, waits (bounded) until the kernel shows what the step is about, and
+ * explains it with the numbers the snapshot shows. The explanations state
+ * kernel behaviour observed on Linux 6.x (see docs and DESIGN.md).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lab.h"
+#include "tl.h"
+
+#define ANY (-1)
+/* How long a step may take to show what it expects. */
+#define STEP_MS 3000
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Reads a small integer sysctl of our namespace; 0 when unreadable. */
+static unsigned sysctl_uint(const char *path)
+{
+	char buf[32] = "";
+	uint64_t v;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return tl_parse_uint(buf, 1u << 30, &v) == 0 ? (unsigned)v : 0;
+}
+
+static uint64_t netstat_or_zero(const char *name)
+{
+	uint64_t v = 0;
+
+	return lab_netstat(name, &v) == 0 ? v : 0;
+}
+
+static void step_pids(struct lab_run *r, const struct lab_proc *srv,
+		      const struct lab_proc *cli)
+{
+	if (srv)
+		lab_step_num(r, "server_pid", srv->pid, NULL);
+	if (cli)
+		lab_step_num(r, "client_pid", cli->pid, NULL);
+}
+
+/* The post, step for step. */
+static int sc_seed(struct lab_run *r)
+{
+	static const char *const cargs[] = { "--send", "ping", NULL };
+	static const struct lab_expect e_conn[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 1, 1, 1 },
+		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_ACCEPT_QUEUE, ANY, 1,
+		  1 },
+		{ LAB_CLIENT, TL_ESTABLISHED, TL_LIMBO_NONE, ANY, 1, 1 },
+	};
+	static const struct lab_expect e_closed[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 1, 1, 1 },
+		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_ACCEPT_QUEUE, 5, 1, 1 },
+		{ LAB_CLIENT, TL_FIN_WAIT2, ANY, ANY, 1, 1 },
+	};
+	static const struct lab_expect e_accepted[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
+		{ LAB_SERVER, 0, ANY, ANY, 0, 0 },
+		{ LAB_CLIENT, TL_TIME_WAIT, ANY, ANY, 1, 1 },
+	};
+	const struct lab_expect *lst = &e_conn[0];
+	const struct lab_expect *cw = &e_closed[1];
+	struct tl_snapshot *snap = NULL;
+	const struct tl_sock *sk;
+	struct lab_proc *srv, *cli;
+	unsigned fin = sysctl_uint("/proc/sys/net/ipv4/tcp_fin_timeout");
+	int err;
+
+	err = lab_start_server(r, "no-accept", NULL, &srv);
+	if (err)
+		return err;
+	err = lab_start_client(r, cargs, &cli);
+	if (err)
+		return err;
+
+	err = lab_step(r, "connected", e_conn, LAB_N(e_conn), STEP_MS, &snap);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	sk = lab_find(r, snap, lst);
+	lab_step_text(
+		r,
+		"The client's connect() returned as soon as the kernel "
+		"finished the three-way handshake, yet the server never "
+		"called accept(). The server's side is ESTABLISHED all the "
+		"same, with inode 0 and no fd: a finished connection waiting "
+		"in the listener's accept queue (the listener's Recv-Q, %u, "
+		"counts it; its Send-Q, %u, is the backlog). ss -p and "
+		"netstat -p show no process for it; it belongs to the "
+		"listener of pid %d.",
+		sk ? sk->rqueue : 0, sk ? sk->wqueue : 0, (int)srv->pid);
+	tl_snapshot_free(snap);
+	snap = NULL;
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms,
+				"the client waits before it writes");
+	if (!err)
+		err = lab_client_next(r, cli, "written");
+	if (!err)
+		err = lab_client_next(r, cli, "closed");
+	if (err)
+		return err;
+
+	err = lab_step(r, "client-closed", e_closed, LAB_N(e_closed), STEP_MS,
+		       &snap);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	sk = lab_find(r, snap, cw);
+	lab_step_text(
+		r,
+		"The client wrote 4 bytes and called close(): its kernel "
+		"sent the data and a FIN. The server's kernel stored the "
+		"bytes, acknowledged both on its own and moved the "
+		"connection to CLOSE_WAIT, with Recv-Q %u: 4 bytes of "
+		"\"ping\" plus 1 for the FIN. The client's socket waits in "
+		"FIN_WAIT2 for the server's FIN, which only a close() by the "
+		"server program can send, and no program holds an fd for "
+		"this connection. The client's socket has no fd either: it "
+		"was closed, so it is an orphan the kernel finishes alone.",
+		sk ? sk->rqueue : 0);
+	tl_snapshot_free(snap);
+	snap = NULL;
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms,
+				"the client is about to exit");
+	if (!err)
+		err = lab_client_next(r, cli, NULL);
+	if (err)
+		return err;
+
+	err = lab_step(r, "client-exited", e_closed, LAB_N(e_closed), STEP_MS,
+		       NULL);
+	if (err)
+		return err;
+	step_pids(r, srv, NULL);
+	lab_step_text(
+		r,
+		"The client process is gone and nothing changed. Its "
+		"FIN_WAIT2 socket had no fd to lose: the kernel drops it "
+		"after net.ipv4.tcp_fin_timeout (%u s in this namespace). "
+		"The server's CLOSE_WAIT has no timer at all: it lasts until "
+		"the program accepts and closes it, or until the listener "
+		"itself is closed (the server exits), which resets it.",
+		fin);
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms,
+				"next, the server starts accepting");
+	if (err)
+		return err;
+
+	kill(srv->pid, SIGUSR1);
+	err = lab_step(r, "server-accepted", e_accepted, LAB_N(e_accepted),
+		       STEP_MS, &snap);
+	if (err)
+		return err;
+	step_pids(r, srv, NULL);
+	sk = lab_find(r, snap, &e_accepted[2]);
+	lab_step_text(
+		r,
+		"We sent the server SIGUSR1 and it started calling accept(): "
+		"it got the waiting connection, read \"ping\" and then 0 "
+		"bytes (the FIN), and closed it. That close() sent the FIN "
+		"the client's side was waiting for: the client's socket "
+		"moved to TIME_WAIT (%u s left on its timer) and the "
+		"server's is gone. This is the post's way out: connections "
+		"stuck behind a failing accept() are freed once the program "
+		"can accept and close them.",
+		sk ? (sk->timer_ms + 999) / 1000 : 0);
+	tl_snapshot_free(snap);
+	return lab_step_end(r);
+}
+
+/* Measures a process's CPU use over ms; returns the fraction of a core. */
+static int cpu_over(struct lab_run *r, pid_t pid, unsigned ms, const char *why,
+		    double *cpu, double *wall)
+{
+	double c0 = 0, c1 = 0, t0 = mono_s();
+	int err;
+
+	lab_cpu_seconds(pid, &c0);
+	err = lab_sleep(r, ms, why);
+	if (err)
+		return err;
+	lab_cpu_seconds(pid, &c1);
+	*wall = mono_s() - t0;
+	*cpu = c1 - c0;
+	return 0;
+}
+
+static void step_cpu(struct lab_run *r, double cpu, double wall)
+{
+	lab_step_num(r, "cpu_seconds", cpu, "s");
+	lab_step_num(r, "wall_seconds", wall, "s");
+	lab_step_num(r, "cpu_percent", wall > 0 ? 100.0 * cpu / wall : 0,
+		     "% of a core");
+}
+
+static int sc_emfile(struct lab_run *r)
+{
+	static const char *const sargs[] = { "--nofile", "32", NULL };
+	static const char *const cargs[] = { "--count", "5",	      "--send",
+					     "ping",	"--no-close", NULL };
+	static const char *const cargs2[] = { "--count", "5",	       "--send",
+					      "",	 "--no-close", NULL };
+	static const struct lab_expect e_queue[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 5, 1, 1 },
+		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_ACCEPT_QUEUE, 4, 5, 5 },
+	};
+	static const struct lab_expect e_freed[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
+		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_NONE, 0, 5, 5 },
+	};
+	static const struct lab_expect e_reserve[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
+		{ LAB_SERVER, 0, TL_LIMBO_ACCEPT_QUEUE, ANY, 0, 0 },
+		{ LAB_CLIENT, TL_CLOSE_WAIT, TL_LIMBO_NONE, ANY, 5, 5 },
+	};
+	unsigned ms = r->opts->wait_ms < 1000 ? 1000 : r->opts->wait_ms;
+	struct lab_proc *srv, *cli;
+	double cpu = 0, wall = 0;
+	int err;
+
+	err = lab_start_server(r, "emfile", sargs, &srv);
+	if (!err)
+		err = lab_start_client(r, cargs, &cli);
+	if (!err)
+		err = lab_client_next(r, cli, "written");
+	if (!err)
+		err = cpu_over(r, srv->pid, ms, "the server spins on EMFILE",
+			       &cpu, &wall);
+	if (!err)
+		err = lab_step(r, "queue-grows", e_queue, LAB_N(e_queue),
+			       STEP_MS, NULL);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	step_cpu(r, cpu, wall);
+	lab_step_text(
+		r,
+		"The server uses every fd its RLIMIT_NOFILE (32) allows, so "
+		"each accept() fails with EMFILE. Its epoll loop is "
+		"level-triggered: the listener stays readable while "
+		"connections wait, so epoll_wait returns at once and the "
+		"loop spins. Over %.1f s it used %.2f s of CPU and accepted "
+		"nothing. Meanwhile the kernel completed all 5 handshakes "
+		"and queued the connections on the listener, data included "
+		"(Recv-Q 4 each): inode 0, no owner, in the accept queue.",
+		wall, cpu);
+	err = lab_step_end(r);
+	if (err)
+		return err;
+
+	kill(srv->pid, SIGUSR1);
+	err = cpu_over(r, srv->pid, ms, "the server has fds again", &cpu,
+		       &wall);
+	if (!err)
+		err = lab_step(r, "fds-freed", e_freed, LAB_N(e_freed), STEP_MS,
+			       NULL);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	step_cpu(r, cpu, wall);
+	lab_step_text(
+		r,
+		"We sent SIGUSR1: the server closed the files it was "
+		"hoarding, so accept() works again. It took every waiting "
+		"connection off the queue (the listener's Recv-Q is 0 now), "
+		"read \"ping\" from each and holds them with fds of its own. "
+		"Over %.1f s it used %.2f s of CPU: the spin is over.",
+		wall, cpu);
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_client_next(r, cli, "holding");
+	if (!err)
+		err = lab_client_next(r, cli, NULL);
+	if (!err)
+		err = lab_stop(r, srv);
+	if (err)
+		return err;
+
+	/* A port of its own, away from the first round's TIME_WAITs. */
+	r->port = r->private_netns && r->port < 65535 ? r->port + 1 : 0;
+	err = lab_start_server(r, "reserve-fd", sargs, &srv);
+	if (!err)
+		err = lab_start_client(r, cargs2, &cli);
+	if (!err)
+		err = lab_client_next(r, cli, "written");
+	if (!err)
+		err = cpu_over(r, srv->pid, ms, "the reserve-fd server", &cpu,
+			       &wall);
+	if (!err)
+		err = lab_step(r, "reserve-fd", e_reserve, LAB_N(e_reserve),
+			       STEP_MS, NULL);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	step_cpu(r, cpu, wall);
+	lab_step_text(
+		r,
+		"A new server at the same limit, with the spare-fd remedy "
+		"(libuv's uv__emfile_trick, muduo's idle fd): it keeps one "
+		"fd in reserve, and when accept() fails with EMFILE it "
+		"closes the spare, accepts the connection, closes it at "
+		"once and reopens the spare. The 5 clients are refused "
+		"instead of left in the queue: they got EOF, so their "
+		"sockets are in CLOSE_WAIT, held by the client; the "
+		"server's closed sides are orphans in FIN_WAIT2. Over %.1f s "
+		"it used %.2f s of CPU. nginx instead stops accepting for "
+		"500 ms; Go's net/http backs off from 5 ms to 1 s.",
+		wall, cpu);
+	return lab_step_end(r);
+}
+
+static void step_fds(struct lab_run *r, const struct tl_snapshot *snap,
+		     pid_t pid)
+{
+	const struct tl_proc *p =
+		snap->owners ? tl_owners_proc(snap->owners, pid) : NULL;
+
+	if (!p)
+		return;
+	lab_step_num(r, "server_fds", p->nfds, NULL);
+	if (p->nofile != UINT64_MAX)
+		lab_step_num(r, "server_fd_limit", (double)p->nofile, NULL);
+}
+
+static int sc_leak(struct lab_run *r)
+{
+	static const char *const cargs[] = { "--count", "3", "--send", "ping",
+					     NULL };
+	static const struct lab_expect e_acc[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
+		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_NONE, 0, 3, 3 },
+	};
+	static const struct lab_expect e_closed[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
+		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_NONE, 0, 3, 3 },
+		{ LAB_CLIENT, TL_FIN_WAIT2, ANY, ANY, 3, 3 },
+	};
+	struct tl_snapshot *snap = NULL;
+	struct lab_proc *srv, *cli;
+	int err;
+
+	err = lab_start_server(r, "no-close", NULL, &srv);
+	if (!err)
+		err = lab_start_client(r, cargs, &cli);
+	if (!err)
+		err = lab_client_next(r, cli, "written");
+	if (!err)
+		err = lab_step(r, "accepted", e_acc, LAB_N(e_acc), STEP_MS,
+			       &snap);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	step_fds(r, snap, srv->pid);
+	tl_snapshot_free(snap);
+	lab_step_text(r,
+		      "The server accepted each connection and read "
+		      "\"ping\": every server-side socket is held by an fd "
+		      "of pid %d. Nothing is in limbo yet.",
+		      (int)srv->pid);
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms, "the clients close");
+	if (!err)
+		err = lab_client_next(r, cli, "closed");
+	if (!err)
+		err = lab_step(r, "clients-closed", e_closed, LAB_N(e_closed),
+			       STEP_MS, &snap);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	step_fds(r, snap, srv->pid);
+	tl_snapshot_free(snap);
+	lab_step_text(
+		r, "Each client closed its connection. The server read 0 bytes "
+		   "(EOF) from each and never called close(), so these "
+		   "CLOSE_WAIT sockets are held by the server's fds, which is "
+		   "what ss -p shows. This leak is in the program, not in the "
+		   "kernel: no timer ends CLOSE_WAIT, and every leaked socket "
+		   "costs an fd until accept() fails with EMFILE (see the "
+		   "emfile scenario).");
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms, "the clients exit");
+	if (!err)
+		err = lab_client_next(r, cli, NULL);
+	if (!err)
+		err = lab_step(r, "clients-exited", e_closed, LAB_N(e_closed),
+			       STEP_MS, &snap);
+	if (err)
+		return err;
+	step_pids(r, srv, NULL);
+	step_fds(r, snap, srv->pid);
+	tl_snapshot_free(snap);
+	lab_step_text(r, "The clients exited; the server's CLOSE_WAIT sockets "
+			 "stay until it calls close() or exits. The clients' "
+			 "FIN_WAIT2 sockets are orphans the kernel drops after "
+			 "net.ipv4.tcp_fin_timeout.");
+	return lab_step_end(r);
+}
+
+static int sc_overflow(struct lab_run *r)
+{
+	static const char *const sargs[] = { "--backlog", "2", NULL };
+	static const char *const cargs[] = { "--count",	   "5",
+					     "--send",	   "",
+					     "--no-close", "--connect-timeout",
+					     "300",	   NULL };
+	static const struct lab_expect e_full[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 3, 1, 1 },
+		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_ACCEPT_QUEUE, ANY, 3,
+		  3 },
+		{ LAB_CLIENT, TL_ESTABLISHED, ANY, ANY, 3, 3 },
+		{ LAB_CLIENT, TL_SYN_SENT, ANY, ANY, 2, 2 },
+	};
+	static const struct lab_expect e_in[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
+		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_NONE, ANY, 5, 5 },
+		{ LAB_CLIENT, TL_ESTABLISHED, ANY, ANY, 5, 5 },
+	};
+	uint64_t ov0, dr0, ov, dr;
+	struct lab_proc *srv, *cli;
+	double t0;
+	int err;
+
+	err = lab_start_server(r, "no-accept", sargs, &srv);
+	if (err)
+		return err;
+	ov0 = netstat_or_zero("ListenOverflows");
+	dr0 = netstat_or_zero("ListenDrops");
+	t0 = mono_s();
+	err = lab_start_client(r, cargs, &cli);
+	if (!err)
+		err = lab_step(r, "queue-full", e_full, LAB_N(e_full), STEP_MS,
+			       NULL);
+	if (err)
+		return err;
+	ov = netstat_or_zero("ListenOverflows") - ov0;
+	dr = netstat_or_zero("ListenDrops") - dr0;
+	step_pids(r, srv, cli);
+	lab_step_num(r, "listen_overflows", (double)ov, NULL);
+	lab_step_num(r, "listen_drops", (double)dr, NULL);
+	lab_step_text(
+		r,
+		"The server listens with backlog 2 and never accepts. The "
+		"kernel completed handshakes until the accept queue held "
+		"backlog+1 = 3 connections (the listener's Recv-Q; its "
+		"Send-Q is the backlog). Then it dropped the other clients' "
+		"SYNs: those wait in SYN_SENT and resend the SYN after 1 s, "
+		"2 s, 4 s... Each dropped SYN counts in TcpExt "
+		"ListenOverflows and ListenDrops (+%llu and +%llu so far%s).",
+		(unsigned long long)ov, (unsigned long long)dr,
+		r->private_netns ? ", in this namespace only" :
+				   ", machine-wide");
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_sleep(
+			r, r->opts->wait_ms < 1500 ? 1500 : r->opts->wait_ms,
+			"the waiting clients resend their SYNs");
+	if (!err)
+		err = lab_step(r, "syn-retries", e_full, LAB_N(e_full), STEP_MS,
+			       NULL);
+	if (err)
+		return err;
+	ov = netstat_or_zero("ListenOverflows") - ov0;
+	dr = netstat_or_zero("ListenDrops") - dr0;
+	step_pids(r, srv, cli);
+	lab_step_num(r, "listen_overflows", (double)ov, NULL);
+	lab_step_num(r, "listen_drops", (double)dr, NULL);
+	lab_step_text(
+		r,
+		"%.1f s after the first dial the retransmitted SYNs were "
+		"dropped too (ListenOverflows +%llu, ListenDrops +%llu in "
+		"all). A blocking connect() on those clients would hang "
+		"until a SYN gets through or net.ipv4.tcp_syn_retries runs "
+		"out, about two minutes.",
+		mono_s() - t0, (unsigned long long)ov, (unsigned long long)dr);
+	err = lab_step_end(r);
+	if (err)
+		return err;
+	kill(srv->pid, SIGUSR1);
+	/* The next SYN retransmission can be up to 8 s away. */
+	err = lab_step(r, "server-accepts", e_in, LAB_N(e_in), 16000, NULL);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	lab_step_text(r, "We sent SIGUSR1 and the server accepted the queued "
+			 "connections, which made room: at their next SYN "
+			 "retransmission the waiting clients got in, and the "
+			 "server accepted them too. All 5 are ESTABLISHED and "
+			 "held by the server's fds.");
+	return lab_step_end(r);
+}
+
+static int sc_fin_wait2(struct lab_run *r)
+{
+	static const char *const cargs[] = { "--send", "", "--no-close", NULL };
+	static const struct lab_expect e_closed[] = {
+		{ LAB_SERVER, TL_FIN_WAIT2, ANY, ANY, 1, 1 },
+		{ LAB_CLIENT, TL_CLOSE_WAIT, TL_LIMBO_NONE, 1, 1, 1 },
+	};
+	static const struct lab_expect e_expired[] = {
+		{ LAB_SERVER, 0, ANY, ANY, 0, 0 },
+		{ LAB_CLIENT, TL_CLOSE_WAIT, TL_LIMBO_NONE, 1, 1, 1 },
+	};
+	static const struct lab_expect e_exited[] = {
+		{ LAB_CLIENT, 0, ANY, ANY, 0, 0 },
+	};
+	unsigned fin = (r->opts->wait_ms + 999) / 1000 + 2;
+	struct lab_proc *srv, *cli;
+	char val[16];
+	int err;
+
+	if (r->private_netns) {
+		snprintf(val, sizeof(val), "%u", fin);
+		err = lab_sysctl_write("/proc/sys/net/ipv4/tcp_fin_timeout",
+				       val);
+		if (err < 0) {
+			tl_err("lab: setting tcp_fin_timeout: %s",
+			       strerror(-err));
+			return err;
+		}
+	}
+	fin = sysctl_uint("/proc/sys/net/ipv4/tcp_fin_timeout");
+	err = lab_start_server(r, "close-first", NULL, &srv);
+	if (!err)
+		err = lab_start_client(r, cargs, &cli);
+	if (!err)
+		err = lab_client_next(r, cli, "written");
+	if (!err)
+		err = lab_client_next(r, cli, "holding");
+	if (!err)
+		err = lab_step(r, "server-closed", e_closed, LAB_N(e_closed),
+			       STEP_MS, NULL);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	lab_step_num(r, "tcp_fin_timeout", fin, "s");
+	lab_step_text(
+		r,
+		"The server accepted the connection and closed it at once: "
+		"its kernel sent a FIN, the client's kernel acknowledged "
+		"it, and the server's side waits in FIN_WAIT2 for the "
+		"client's FIN. The client never calls close(), so its "
+		"socket sits in CLOSE_WAIT with Recv-Q 1 (the FIN), held by "
+		"its fd: the mirror image of the seed. The server's side "
+		"has no fd: after close() it is an orphan, and the kernel "
+		"gives an orphan in FIN_WAIT2 net.ipv4.tcp_fin_timeout (%u s "
+		"here%s) before dropping it.",
+		fin,
+		r->private_netns ? ", set for this namespace; 60 by default" :
+				   "");
+	err = lab_step_end(r);
+	if (err)
+		return err;
+	if (r->private_netns) {
+		err = lab_sleep(r, fin * 1000 + 500,
+				"waiting out tcp_fin_timeout");
+		if (!err)
+			err = lab_step(r, "fin-timeout", e_expired,
+				       LAB_N(e_expired), STEP_MS, NULL);
+		if (err)
+			return err;
+		step_pids(r, srv, cli);
+		lab_step_text(
+			r, "After tcp_fin_timeout the kernel dropped the "
+			   "server's orphan FIN_WAIT2. The client's CLOSE_WAIT "
+			   "has no timer and stays; when the client finally "
+			   "writes or closes, the server's kernel no longer "
+			   "knows the connection and answers with a RST. A "
+			   "FIN_WAIT2 that lasts for ever is one whose owner "
+			   "called shutdown(SHUT_WR) and kept the fd.");
+		err = lab_step_end(r);
+		if (err)
+			return err;
+	}
+	err = lab_client_next(r, cli, NULL);
+	if (!err)
+		err = lab_step(r, "client-exited", e_exited, LAB_N(e_exited),
+			       STEP_MS, NULL);
+	if (err)
+		return err;
+	step_pids(r, srv, NULL);
+	lab_step_text(r, "The client exited: its kernel closed the socket and "
+			 "sent its FIN at last. Nothing of the connection is "
+			 "left on the client's side.");
+	return lab_step_end(r);
+}
+
+static int sc_time_wait(struct lab_run *r)
+{
+	static const char *const cargs[] = { "--send", "ping", NULL };
+	static const struct lab_expect e_conn[] = {
+		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_NONE, ANY, 1, 1 },
+		{ LAB_CLIENT, TL_ESTABLISHED, TL_LIMBO_NONE, ANY, 1, 1 },
+	};
+	static const struct lab_expect e_tw[] = {
+		{ LAB_SERVER, 0, ANY, ANY, 0, 0 },
+		{ LAB_CLIENT, TL_TIME_WAIT, ANY, ANY, 1, 1 },
+	};
+	struct tl_snapshot *snap = NULL;
+	const struct tl_sock *sk;
+	struct lab_proc *srv, *cli;
+	unsigned t1 = 0, t2;
+	double t0;
+	int err;
+
+	err = lab_start_server(r, "good", NULL, &srv);
+	if (!err)
+		err = lab_start_client(r, cargs, &cli);
+	if (!err)
+		err = lab_step(r, "connected", e_conn, LAB_N(e_conn), STEP_MS,
+			       NULL);
+	if (err)
+		return err;
+	step_pids(r, srv, cli);
+	lab_step_text(r, "A good server: it accepts, reads until the client "
+			 "closes, then closes too. Both sides are ESTABLISHED "
+			 "and held by fds.");
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_client_next(r, cli, "written");
+	if (!err)
+		err = lab_client_next(r, cli, "closed");
+	if (!err)
+		err = lab_step(r, "client-closed", e_tw, LAB_N(e_tw), STEP_MS,
+			       &snap);
+	if (err)
+		return err;
+	t0 = mono_s();
+	sk = lab_find(r, snap, &e_tw[1]);
+	if (sk)
+		t1 = sk->timer_ms;
+	tl_snapshot_free(snap);
+	step_pids(r, srv, cli);
+	lab_step_num(r, "timer_ms", t1, "ms");
+	lab_step_text(
+		r,
+		"The client closed first, so it is the active closer: its "
+		"socket went through FIN_WAIT1 and FIN_WAIT2 and, when the "
+		"server (having read EOF) closed too, into TIME_WAIT, with "
+		"%u s left on its timer. The server's side went CLOSE_WAIT, "
+		"LAST_ACK, CLOSED in a moment and is gone. TIME_WAIT keeps "
+		"the address pair reserved so late segments of this "
+		"connection are not taken for a new one's.",
+		(t1 + 999) / 1000);
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_client_next(r, cli, NULL);
+	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms, "TIME_WAIT counts down");
+	if (!err)
+		err = lab_step(r, "later", e_tw, LAB_N(e_tw), STEP_MS, &snap);
+	if (err)
+		return err;
+	sk = lab_find(r, snap, &e_tw[1]);
+	t2 = sk ? sk->timer_ms : 0;
+	tl_snapshot_free(snap);
+	step_pids(r, srv, NULL);
+	lab_step_num(r, "timer_ms", t2, "ms");
+	lab_step_text(
+		r,
+		"%.1f s later the timer shows %u s left. TIME_WAIT lasts "
+		"60 s on Linux (TCP_TIMEWAIT_LEN), fixed when the kernel is "
+		"built: net.ipv4.tcp_fin_timeout does not shorten it. The "
+		"client process has exited and its TIME_WAIT stays: it "
+		"belongs to the kernel, not to a process. Only the active "
+		"closer pays it, which is why servers like their clients to "
+		"close first.",
+		mono_s() - t0, (t2 + 999) / 1000);
+	return lab_step_end(r);
+}
+
+const struct lab_scenario lab_scenarios[] = {
+	{ "seed",
+	  "the post: a server that never accepts, a client that writes "
+	  "\"ping\" and closes",
+	  sc_seed },
+	{ "emfile",
+	  "a server out of fds spins on EMFILE while the queue grows; the "
+	  "reserve-fd remedy",
+	  sc_emfile },
+	{ "leak",
+	  "a server that accepts and never closes: CLOSE_WAIT held by its "
+	  "fds",
+	  sc_leak },
+	{ "overflow",
+	  "more clients than backlog+1: SYN_SENT clients, ListenOverflows",
+	  sc_overflow },
+	{ "fin-wait2",
+	  "the server closes, the client never does: FIN_WAIT2 and "
+	  "tcp_fin_timeout",
+	  sc_fin_wait2 },
+	{ "time-wait", "the active closer's TIME_WAIT and how long it lasts",
+	  sc_time_wait },
+	{ NULL, NULL, NULL },
+};
+
+const struct lab_scenario *lab_scenario_find(const char *name)
+{
+	for (const struct lab_scenario *s = lab_scenarios; s->name; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}

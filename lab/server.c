@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lab server: the post's server and its relatives. Each mode is a way a real
+ * server treats (or fails to treat) the connections the kernel has already
+ * finished for it:
+ *   no-accept   listen, then only sleep (the post's server); SIGUSR1 makes
+ *               it start accepting, reading and closing
+ *   no-close    accept and read, but never close (a CLOSE_WAIT leak)
+ *   emfile      use up the fd limit, then accept from a level-triggered
+ *               epoll loop: accept fails with EMFILE and the loop spins;
+ *               SIGUSR1 frees the fds
+ *   reserve-fd  the same limit with the spare-fd remedy (libuv, muduo)
+ *   good        accept, read until the client closes, close
+ *   close-first accept and close at once (the server is the active closer)
+ * It logs each call and its result, and exits on SIGINT/SIGTERM or after
+ * --seconds.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "tl.h"
+
+enum srv_mode {
+	MODE_NO_ACCEPT,
+	MODE_NO_CLOSE,
+	MODE_EMFILE,
+	MODE_RESERVE_FD,
+	MODE_GOOD,
+	MODE_CLOSE_FIRST,
+};
+
+static const char *const mode_names[] = {
+	[MODE_NO_ACCEPT] = "no-accept", [MODE_NO_CLOSE] = "no-close",
+	[MODE_EMFILE] = "emfile",	[MODE_RESERVE_FD] = "reserve-fd",
+	[MODE_GOOD] = "good",		[MODE_CLOSE_FIRST] = "close-first",
+};
+
+struct srv {
+	enum srv_mode mode;
+	const char *addr;
+	uint16_t port;
+	unsigned backlog;
+	unsigned seconds;
+	unsigned nofile;
+	int sync_fd;
+	int lfd;
+	int efd;
+	int sigfd;
+	int spare; /* reserve-fd: the spare descriptor, or -1 */
+	int *fillers;
+	size_t n_fillers;
+	bool accepting;
+	bool done;
+	uint64_t emfile_fails; /* since the last report */
+	uint64_t emfile_total;
+	unsigned held; /* no-close: connections read to EOF and kept */
+	struct timespec last_report;
+};
+
+static const char *who = "server";
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void srv_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplimbo lab server [--addr A] [--port P] [--backlog N]\n"
+		"         [--mode M] [--nofile N] [--seconds S]\n"
+		"Modes: no-accept (default), no-close, emfile, reserve-fd, good,\n"
+		"       close-first. SIGUSR1: no-accept starts accepting, emfile\n"
+		"       frees its fds. SIGINT/SIGTERM: exit.\n");
+}
+
+static int parse_mode(const char *s, enum srv_mode *ret)
+{
+	for (size_t i = 0; i < LAB_N(mode_names); i++) {
+		if (strcmp(s, mode_names[i]) == 0) {
+			*ret = (enum srv_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Shows the first bytes read, quoted, so "ping" appears as in the post. */
+static void quote(char *out, size_t size, const char *in, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < size; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+}
+
+static int srv_listen(struct srv *s)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	char buf[80];
+	int one = 1;
+
+	if (inet_pton(AF_INET, s->addr, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(s->port);
+		len = sizeof(*in);
+	} else if (inet_pton(AF_INET6, s->addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(s->port);
+		len = sizeof(*in6);
+	} else {
+		tl_err("lab server: --addr '%s' is not an IP address", s->addr);
+		return -EINVAL;
+	}
+	s->lfd = socket(ss.ss_family,
+			SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->lfd < 0)
+		goto fail;
+	/* TIME_WAITs of an earlier server on the port must not block us. */
+	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->lfd, (struct sockaddr *)&ss, len) < 0)
+		goto fail;
+	if (listen(s->lfd, (int)s->backlog) < 0)
+		goto fail;
+	len = sizeof(ss);
+	if (getsockname(s->lfd, (struct sockaddr *)&ss, &len) < 0)
+		goto fail;
+	s->port =
+		ntohs(ss.ss_family == AF_INET ? in->sin_port : in6->sin6_port);
+	lab_log(who, "Listen %s backlog %u (mode %s) <nil>",
+		lab_sockaddr_str(buf, sizeof(buf), &ss), s->backlog,
+		mode_names[s->mode]);
+	return 0;
+fail:
+	lab_log(who, "Listen %s:%u error is %s", s->addr, s->port,
+		strerror(errno));
+	return -errno;
+}
+
+static int epoll_add(struct srv *s, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(s->efd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/*
+ * Opens /dev/null until the fd limit is reached, so the next accept()
+ * fails with EMFILE, as it does in a server with too many connections.
+ */
+static int srv_fill(struct srv *s)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_max != RLIM_INFINITY && s->nofile > rl.rlim_max)
+		s->nofile = (unsigned)rl.rlim_max;
+	rl.rlim_cur = s->nofile;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	s->fillers = calloc(s->nofile, sizeof(*s->fillers));
+	if (!s->fillers)
+		return -ENOMEM;
+	while (s->n_fillers < s->nofile) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			break;
+		s->fillers[s->n_fillers++] = fd;
+	}
+	lab_log(who,
+		"Set RLIMIT_NOFILE to %u and opened %zu files: every fd is in "
+		"use, accept() will fail with EMFILE",
+		s->nofile, s->n_fillers);
+	return 0;
+}
+
+static void srv_unfill(struct srv *s)
+{
+	size_t n = s->n_fillers;
+
+	for (size_t i = 0; i < s->n_fillers; i++)
+		close(s->fillers[i]);
+	s->n_fillers = 0;
+	free(s->fillers);
+	s->fillers = NULL;
+	if (n)
+		lab_log(who, "Closed %zu files: fds are free again", n);
+}
+
+static void srv_close_conn(struct srv *s, int fd)
+{
+	epoll_ctl(s->efd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+	lab_log(who, "Close fd %d <nil>", fd);
+}
+
+static void srv_report_emfile(struct srv *s, bool force)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (!s->emfile_fails)
+		return;
+	if (!force && ts.tv_sec == s->last_report.tv_sec)
+		return;
+	lab_log(who,
+		"Accept failed %llu times since the last report: %s (the "
+		"listener stays readable, so epoll_wait returns at once)",
+		(unsigned long long)s->emfile_fails, strerror(EMFILE));
+	s->emfile_fails = 0;
+	s->last_report = ts;
+}
+
+/* The spare-fd remedy: free one fd, take the connection, refuse it. */
+static void srv_shed(struct srv *s)
+{
+	int fd;
+
+	if (s->spare < 0)
+		return;
+	close(s->spare);
+	s->spare = -1;
+	fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		lab_log(who,
+			"Accept: EMFILE; closed the spare fd, accepted fd %d "
+			"and closed it at once (the client sees EOF)",
+			fd);
+	}
+	s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void srv_accept(struct srv *s)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	char buf[80];
+	int fd;
+
+	fd = accept4(s->lfd, (struct sockaddr *)&peer, &len,
+		     SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE) {
+			s->emfile_total++;
+			if (s->mode == MODE_RESERVE_FD) {
+				srv_shed(s);
+				return;
+			}
+			/* Level-triggered: epoll reports the listener again. */
+			s->emfile_fails++;
+			srv_report_emfile(s, s->emfile_total == 1);
+		} else if (errno != EAGAIN && errno != ECONNABORTED &&
+			   errno != EINTR) {
+			lab_log(who, "Accept error is %s", strerror(errno));
+		}
+		return;
+	}
+	lab_log(who, "Accept conn fd %d from %s <nil>", fd,
+		lab_sockaddr_str(buf, sizeof(buf), &peer));
+	if (s->mode == MODE_CLOSE_FIRST) {
+		close(fd);
+		lab_log(who, "Close fd %d <nil> (we close first)", fd);
+		return;
+	}
+	if (epoll_add(s, fd) < 0) {
+		lab_log(who, "epoll_ctl fd %d error is %s", fd,
+			strerror(errno));
+		close(fd);
+	}
+}
+
+static void srv_read(struct srv *s, int fd)
+{
+	char buf[4096], q[160];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		quote(q, sizeof(q), buf, (size_t)n > 32 ? 32 : (size_t)n);
+		lab_log(who, "Read fd %d: %zd bytes \"%s\" <nil>", fd, n, q);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == 0)
+		lab_log(who, "Read fd %d: 0 bytes, EOF (the client closed)",
+			fd);
+	else
+		lab_log(who, "Read fd %d error is %s", fd, strerror(errno));
+	if (s->mode == MODE_NO_CLOSE) {
+		/* The bug on purpose: forget the fd without closing it. */
+		epoll_ctl(s->efd, EPOLL_CTL_DEL, fd, NULL);
+		s->held++;
+		lab_log(who,
+			"Not closing fd %d: it stays in CLOSE_WAIT while we "
+			"live (%u held)",
+			fd, s->held);
+		return;
+	}
+	srv_close_conn(s, fd);
+}
+
+static void srv_signal(struct srv *s)
+{
+	struct signalfd_siginfo si;
+
+	if (read(s->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo != SIGUSR1) {
+		lab_log(who, "Got %s: exiting", strsignal((int)si.ssi_signo));
+		s->done = true;
+		return;
+	}
+	if (s->mode == MODE_NO_ACCEPT && !s->accepting) {
+		lab_log(who, "Got SIGUSR1: accepting from now on");
+		s->accepting = true;
+		if (epoll_add(s, s->lfd) < 0)
+			lab_log(who, "epoll_ctl error is %s", strerror(errno));
+	} else if (s->mode == MODE_EMFILE && s->n_fillers) {
+		srv_report_emfile(s, true);
+		lab_log(who, "Got SIGUSR1: freeing fds");
+		srv_unfill(s);
+	} else {
+		lab_log(who, "Got SIGUSR1: nothing to do in mode %s",
+			mode_names[s->mode]);
+	}
+}
+
+static int srv_loop(struct srv *s)
+{
+	double deadline = now_s() + s->seconds;
+
+	while (!s->done) {
+		struct epoll_event evs[64];
+		double left = deadline - now_s();
+		int n;
+
+		if (left <= 0) {
+			lab_log(who, "Ran %u seconds: exiting", s->seconds);
+			break;
+		}
+		/* Wake once a second to report EMFILE counts. */
+		n = epoll_wait(s->efd, evs, (int)LAB_N(evs),
+			       left > 1.0 ? 1000 : (int)(left * 1000) + 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			lab_log(who, "epoll_wait error is %s", strerror(errno));
+			return 1;
+		}
+		srv_report_emfile(s, false);
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == s->sigfd)
+				srv_signal(s);
+			else if (fd == s->lfd)
+				srv_accept(s);
+			else
+				srv_read(s, fd);
+		}
+	}
+	srv_report_emfile(s, true);
+	return 0;
+}
+
+static int srv_parse(struct srv *s, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "backlog", required_argument, NULL, 'b' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "nofile", required_argument, NULL, 'n' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "sync-fd", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "a:p:b:m:n:s:h", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'a':
+			s->addr = optarg;
+			break;
+		case 'p':
+			if (tl_parse_port(optarg, &s->port) < 0) {
+				tl_err("lab server: bad --port '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'b':
+			if (tl_parse_uint(optarg, 65535, &v) < 0) {
+				tl_err("lab server: bad --backlog '%s' "
+				       "(0..65535)",
+				       optarg);
+				return -EINVAL;
+			}
+			s->backlog = (unsigned)v;
+			break;
+		case 'm':
+			if (parse_mode(optarg, &s->mode) < 0) {
+				tl_err("lab server: unknown --mode '%s'",
+				       optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'n':
+			if (tl_parse_uint(optarg, LAB_MAX_NOFILE, &v) < 0 ||
+			    v < 8) {
+				tl_err("lab server: bad --nofile '%s' (8..%d)",
+				       optarg, LAB_MAX_NOFILE);
+				return -EINVAL;
+			}
+			s->nofile = (unsigned)v;
+			break;
+		case 's':
+			if (tl_parse_uint(optarg, 86400, &v) < 0 || v == 0) {
+				tl_err("lab server: bad --seconds '%s' "
+				       "(1..86400)",
+				       optarg);
+				return -EINVAL;
+			}
+			s->seconds = (unsigned)v;
+			break;
+		case 'S':
+			if (tl_parse_uint(optarg, 1023, &v) < 0) {
+				tl_err("lab server: bad --sync-fd '%s'",
+				       optarg);
+				return -EINVAL;
+			}
+			s->sync_fd = (int)v;
+			break;
+		case 'h':
+			srv_usage(stdout);
+			return 1;
+		default:
+			srv_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		tl_err("lab server: unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int lab_server_main(int argc, char **argv)
+{
+	struct srv s = {
+		.mode = MODE_NO_ACCEPT,
+		.addr = "127.0.0.1",
+		.port = 3000,
+		.backlog = 128,
+		.seconds = 3600,
+		.nofile = 32,
+		.sync_fd = -1,
+		.lfd = -1,
+		.efd = -1,
+		.sigfd = -1,
+		.spare = -1,
+	};
+	sigset_t mask;
+	int ret;
+
+	ret = srv_parse(&s, argc, argv);
+	if (ret)
+		return ret > 0 ? 0 : TL_EXIT_USAGE;
+	/* Transcripts show "pid/lab-server", not the binary's name. */
+	prctl(PR_SET_NAME, "lab-server");
+	/* Signals arrive through the epoll loop, like any other event. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	s.efd = epoll_create1(EPOLL_CLOEXEC);
+	if (s.sigfd < 0 || s.efd < 0 || epoll_add(&s, s.sigfd) < 0) {
+		tl_err("lab server: %s", strerror(errno));
+		ret = 1;
+		goto out;
+	}
+	if (srv_listen(&s) < 0) {
+		ret = 1;
+		goto out;
+	}
+	if (s.mode == MODE_RESERVE_FD)
+		s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (s.mode != MODE_NO_ACCEPT) {
+		s.accepting = true;
+		if (epoll_add(&s, s.lfd) < 0) {
+			tl_err("lab server: epoll_ctl: %s", strerror(errno));
+			ret = 1;
+			goto out;
+		}
+	}
+	if (s.mode == MODE_EMFILE || s.mode == MODE_RESERVE_FD) {
+		ret = srv_fill(&s);
+		if (ret < 0) {
+			tl_err("lab server: filling fds: %s", strerror(-ret));
+			ret = 1;
+			goto out;
+		}
+	}
+	if (s.mode == MODE_NO_ACCEPT)
+		lab_log(who, "Not calling accept(): sleeping");
+	if (s.sync_fd >= 0) {
+		char line[32];
+		int n = snprintf(line, sizeof(line), "ready %u\n", s.port);
+
+		if (write(s.sync_fd, line, (size_t)n) != n) {
+			ret = 1;
+			goto out;
+		}
+	}
+	ret = srv_loop(&s);
+out:
+	/* Free fds first: sanitizers need some at exit. */
+	srv_unfill(&s);
+	if (s.spare >= 0)
+		close(s.spare);
+	if (s.lfd >= 0)
+		close(s.lfd);
+	if (s.efd >= 0)
+		close(s.efd);
+	if (s.sigfd >= 0)
+		close(s.sigfd);
+	if (s.sync_fd >= 0)
+		close(s.sync_fd);
+	return ret;
+}

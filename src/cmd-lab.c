@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcplimbo lab: the post's experiment and its relatives with real sockets.
+ *   lab list                      the scenarios, one line each
+ *   lab run SCENARIO [options]    run one in a private network namespace
+ *   lab server [options]          the post's server and its variants
+ *   lab client [options]          the post's client
+ * The programs live in lab/; this file only parses lab run's options.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lab/lab.h"
+#include "tl.h"
+
+static void lab_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplimbo lab list\n"
+		"       tcplimbo lab run SCENARIO [--wait SECONDS] [--json]\n"
+		"            [--port P] [--no-netns] [--hook CMD]...\n"
+		"            [--then CMD]... [--then-at STEP]\n"
+		"            [--hook-timeout SECONDS]\n"
+		"       tcplimbo lab server [--addr A] [--port P] [--backlog N]\n"
+		"            [--mode M] [--nofile N] [--seconds S]\n"
+		"       tcplimbo lab client [--addr A] [--port P] [--wait S]\n"
+		"            [--send TEXT] [--count N] [--no-close]\n"
+		"\n"
+		"lab run starts the server and the clients in a private network\n"
+		"namespace (without CAP_SYS_ADMIN, or with --no-netns, on\n"
+		"127.0.0.1 with a free port here), snapshots it after each step\n"
+		"and explains what the kernel did. --wait is how long each step\n"
+		"is shown (default 3). --hook CMD runs after every step and\n"
+		"--then CMD once, after the step --then-at names (default: the\n"
+		"last), both inside the namespace with TL_LAB_SCENARIO,\n"
+		"TL_LAB_STEP, TL_LAB_ADDR, TL_LAB_PORT, TL_LAB_PID (a process in\n"
+		"the namespace, for -N), TL_LAB_SERVER_PID and TL_LAB_NETNS set;\n"
+		"a failing hook fails the run.\n");
+}
+
+static int lab_list(void)
+{
+	for (const struct lab_scenario *s = lab_scenarios; s->name; s++)
+		printf("%-10s %s\n", s->name, s->summary);
+	return 0;
+}
+
+static int lab_seconds(const char *opt, const char *s, unsigned max,
+		       unsigned *ret_ms)
+{
+	uint64_t v;
+
+	if (tl_parse_uint(s, max, &v) < 0) {
+		tl_err("lab run: bad %s '%s' (0..%u seconds)", opt, s, max);
+		return -EINVAL;
+	}
+	*ret_ms = (unsigned)v * 1000;
+	return 0;
+}
+
+/* Parses lab run's options into opts; returns 0, 1 (--help) or -EINVAL. */
+static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
+			 struct lab_opts *opts)
+{
+	enum {
+		OPT_NO_NETNS = 256,
+		OPT_HOOK,
+		OPT_THEN,
+		OPT_THEN_AT,
+		OPT_HOOK_TIMEOUT,
+	};
+	static const struct option longopts[] = {
+		{ "wait", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
+		{ "hook", required_argument, NULL, OPT_HOOK },
+		{ "then", required_argument, NULL, OPT_THEN },
+		{ "then-at", required_argument, NULL, OPT_THEN_AT },
+		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->wait_ms = 3000;
+	opts->json = g->json;
+	opts->hook_timeout_ms = 60000;
+	/* Options may come before or after the scenario. */
+	while ((c = getopt_long(argc, argv, "w:jp:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (lab_seconds("--wait", optarg, LAB_MAX_WAIT,
+					&opts->wait_ms) < 0)
+				return -EINVAL;
+			break;
+		case 'j':
+			opts->json = true;
+			break;
+		case 'p':
+			if (tl_parse_port(optarg, &opts->port) < 0 ||
+			    opts->port == 0) {
+				tl_err("lab run: bad --port '%s' (1..65535)",
+				       optarg);
+				return -EINVAL;
+			}
+			opts->port_set = true;
+			break;
+		case OPT_NO_NETNS:
+			opts->shared_netns = true;
+			break;
+		case OPT_HOOK:
+		case OPT_THEN:
+			if ((c == OPT_HOOK ? opts->n_hooks : opts->n_thens) >=
+			    LAB_MAX_HOOKS) {
+				tl_err("lab run: more than %d --%s commands",
+				       LAB_MAX_HOOKS,
+				       c == OPT_HOOK ? "hook" : "then");
+				return -EINVAL;
+			}
+			if (c == OPT_HOOK)
+				opts->hooks[opts->n_hooks++] = optarg;
+			else
+				opts->thens[opts->n_thens++] = optarg;
+			break;
+		case OPT_THEN_AT:
+			opts->then_at = optarg;
+			break;
+		case OPT_HOOK_TIMEOUT:
+			if (lab_seconds("--hook-timeout", optarg, LAB_MAX_WAIT,
+					&opts->hook_timeout_ms) < 0)
+				return -EINVAL;
+			if (!opts->hook_timeout_ms) {
+				tl_err("lab run: bad --hook-timeout '0'");
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			lab_usage(stdout);
+			return 1;
+		default:
+			lab_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		tl_err("lab run: which scenario? (try: tcplimbo lab list)");
+		return -EINVAL;
+	}
+	if (optind + 1 < argc) {
+		tl_err("lab run: unexpected argument '%s'", argv[optind + 1]);
+		return -EINVAL;
+	}
+	opts->scenario = argv[optind];
+	if (!lab_scenario_find(opts->scenario)) {
+		tl_err("lab run: unknown scenario '%s' (try: tcplimbo lab "
+		       "list)",
+		       opts->scenario);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_lab(struct tl_global *g, int argc, char **argv)
+{
+	struct lab_opts opts;
+	const char *sub;
+	int ret;
+
+	if (argc < 2) {
+		lab_usage(stderr);
+		return TL_EXIT_USAGE;
+	}
+	sub = argv[1];
+	/* Each subcommand parses its own options, from its own name. */
+	optind = 0;
+	if (strcmp(sub, "list") == 0) {
+		if (argc > 2) {
+			tl_err("lab list: unexpected argument '%s'", argv[2]);
+			return TL_EXIT_USAGE;
+		}
+		return lab_list();
+	}
+	if (strcmp(sub, "server") == 0)
+		return lab_server_main(argc - 1, argv + 1);
+	if (strcmp(sub, "client") == 0)
+		return lab_client_main(argc - 1, argv + 1);
+	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 ||
+	    strcmp(sub, "help") == 0) {
+		lab_usage(stdout);
+		return 0;
+	}
+	if (strcmp(sub, "run") != 0) {
+		tl_err("lab: unknown subcommand '%s' (list, run, server, "
+		       "client)",
+		       sub);
+		return TL_EXIT_USAGE;
+	}
+	if (g->netns_fd >= 0) {
+		tl_err("lab run makes its own network namespace: drop -N");
+		return TL_EXIT_USAGE;
+	}
+	ret = lab_parse_run(g, argc - 1, argv + 1, &opts);
+	if (ret)
+		return ret > 0 ? 0 : TL_EXIT_USAGE;
+	return lab_run(&opts);
+}
