@@ -27,6 +27,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "doctor", cmd_doctor, "find what is stuck, who holds it and why", 3 },
 	{ "explain", cmd_explain, "explain a TCP state or draw the diagram", 0 },
+	{ "lab", cmd_lab, "run the post's experiment and its relatives", 0 },
 	{ "ls", cmd_ls, "list TCP sockets with owners and limbo class", 0 },
 	{ "watch", cmd_watch, "show TCP state transitions live, with owners", 0 },
 };
