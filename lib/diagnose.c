@@ -758,7 +758,8 @@ static int rule_ports(const struct tl_snapshot *snap,
 		f->count = j - i;
 		f->value = tw;
 		f->limit = range;
-		addr_text(addr, sizeof(addr), f->family, f->local_addr, 0);
+		inet_ntop(f->family == AF_INET6 ? AF_INET6 : AF_INET,
+			  f->local_addr, addr, sizeof(addr));
 		addr_text(dst, sizeof(dst), f->family, f->remote_addr,
 			  f->remote_port);
 		set_summary(

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for lib/diagnose.c: findings on snapshots built by hand (sockets,
+ * processes and fd refs), classified with tl_snapshot_classify() as a real
+ * snapshot would be. Each rule is shown to fire on its case, to stay quiet
+ * on healthy traffic, and to follow its threshold.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "tcplimbo/diagnose.h"
+
+#define MAX_SOCKS 4096
+#define MAX_PROCS 8
+
+/* A hand-built namespace: sockets, processes, and who holds what. */
+struct world {
+	struct tl_sock socks[MAX_SOCKS];
+	size_t n;
+	struct tl_proc procs[MAX_PROCS];
+	size_t n_procs;
+	struct tl_fdref refs[MAX_SOCKS];
+	size_t n_refs;
+	struct tl_owners owners;
+	struct tl_snapshot snap;
+	struct tl_counters ctr;
+	struct tl_diag_opts opts;
+	uint32_t next_inode;
+	struct tl_finding *f;
+	int nf;
+};
+
+static struct world *W;
+
+static int setup(void **state)
+{
+	W = calloc(1, sizeof(*W));
+	if (!W)
+		return -1;
+	W->next_inode = 1000;
+	tl_diag_opts_init(&W->opts);
+	/* This machine's usual limits. */
+	W->ctr.have = TL_CTR_PORT_RANGE | TL_CTR_MAX_ORPHANS | TL_CTR_SOCKSTAT |
+		      TL_CTR_NETSTAT | TL_CTR_MAX_SYN_BACKLOG | TL_CTR_MAX_TW;
+	W->ctr.port_lo = 32768;
+	W->ctr.port_hi = 60999;
+	W->ctr.max_orphans = 131072;
+	W->ctr.max_syn_backlog = 2048;
+	W->ctr.max_tw_buckets = 131072;
+	*state = W;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(W->f);
+	free(W);
+	W = NULL;
+	return 0;
+}
+
+/* A process with nfds of nofile fds open. Returns its index. */
+static uint32_t proc(pid_t pid, const char *comm, uint32_t nfds,
+		     uint64_t nofile)
+{
+	struct tl_proc *p = &W->procs[W->n_procs];
+
+	assert_true(W->n_procs < MAX_PROCS);
+	p->pid = pid;
+	p->nfds = nfds;
+	p->nofile = nofile;
+	p->nofile_hard = nofile;
+	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	return (uint32_t)W->n_procs++;
+}
+
+static struct tl_sock *sock(int state, uint16_t sport, uint16_t dport)
+{
+	struct tl_sock *sk = &W->socks[W->n];
+
+	assert_true(W->n < MAX_SOCKS);
+	memset(sk, 0, sizeof(*sk));
+	sk->family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", sk->src);
+	inet_pton(AF_INET, "127.0.0.1", sk->dst);
+	sk->state = (uint8_t)state;
+	sk->sport = sport;
+	sk->dport = dport;
+	W->n++;
+	return sk;
+}
+
+/* Gives sk an inode held by process index p. */
+static void hold(struct tl_sock *sk, uint32_t p)
+{
+	sk->inode = W->next_inode++;
+	W->refs[W->n_refs].inode = sk->inode;
+	W->refs[W->n_refs].proc = p;
+	W->refs[W->n_refs].fd = (int32_t)(3 + W->n_refs);
+	W->n_refs++;
+}
+
+static struct tl_sock *listener(uint16_t port, uint32_t backlog,
+				uint32_t queued, uint32_t p)
+{
+	struct tl_sock *sk = sock(TL_LISTEN, port, 0);
+
+	memset(sk->dst, 0, sizeof(sk->dst));
+	sk->wqueue = backlog;
+	sk->rqueue = queued;
+	sk->has = TL_HAS_MEMINFO;
+	hold(sk, p);
+	return sk;
+}
+
+/* A connection in a listener's accept queue, age_ms after the handshake. */
+static struct tl_sock *queued(uint16_t port, int state, uint32_t age_ms)
+{
+	static uint16_t client = 40000;
+	struct tl_sock *sk = sock(state, port, client++);
+
+	sk->has = TL_HAS_INFO;
+	sk->last_data_sent_ms = age_ms;
+	sk->last_ack_recv_ms = age_ms;
+	return sk;
+}
+
+/* A held connection whose last ACK came age_ms ago. */
+static struct tl_sock *held(int state, uint16_t sport, uint16_t dport,
+			    uint32_t age_ms, uint32_t p)
+{
+	struct tl_sock *sk = sock(state, sport, dport);
+
+	sk->has = TL_HAS_INFO;
+	sk->last_ack_recv_ms = age_ms;
+	sk->last_data_sent_ms = age_ms;
+	hold(sk, p);
+	return sk;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct tl_fdref *x = a, *y = b;
+
+	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+/* Classifies the world like a snapshot and runs the rules. */
+static int diagnose(void)
+{
+	qsort(W->refs, W->n_refs, sizeof(W->refs[0]), ref_cmp);
+	W->owners.procs = W->procs;
+	W->owners.n_procs = W->n_procs;
+	W->owners.refs = W->refs;
+	W->owners.n_refs = W->n_refs;
+	W->snap.socks = W->socks;
+	W->snap.n_socks = W->n;
+	W->snap.owners = &W->owners;
+	W->snap.states = TL_STATES_REAL;
+	tl_snapshot_classify(W->socks, W->n);
+	free(W->f);
+	W->f = NULL;
+	W->nf = tl_diagnose(&W->snap, &W->ctr, &W->opts, &W->f);
+	assert_true(W->nf >= 0);
+	for (int i = 0; i < W->nf; i++)
+		print_message("  finding: %s %s: %s\n",
+			      tl_severity_name(W->f[i].severity),
+			      tl_finding_kind_name(W->f[i].kind),
+			      W->f[i].summary);
+	return W->nf;
+}
+
+static void test_post_not_accepting(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+	struct tl_sock *child;
+
+	(void)state;
+	listener(7777, 128, 1, srv);
+	child = queued(7777, TL_ESTABLISHED, 10000);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].n_pids, 1);
+	assert_int_equal(W->f[0].pids[0], 100);
+	assert_string_equal(W->f[0].comm, "server");
+	assert_int_equal(W->f[0].local_port, 7777);
+	assert_int_equal(W->f[0].count, 1);
+	assert_true(W->f[0].has_age);
+	assert_int_equal(W->f[0].oldest_ms, 10000);
+	assert_non_null(strstr(W->f[0].explanation, "accept queue"));
+	assert_non_null(W->f[0].remedy);
+
+	/* The client wrote, closed and left: CLOSE_WAIT in the queue. */
+	child->state = TL_CLOSE_WAIT;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	assert_non_null(strstr(W->f[0].summary, "CLOSE-WAIT"));
+}
+
+static void test_short_queueing_is_normal(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+
+	(void)state;
+	listener(80, 128, 3, srv);
+	queued(80, TL_ESTABLISHED, 3);
+	queued(80, TL_ESTABLISHED, 200);
+	queued(80, TL_CLOSE_WAIT, 1000);
+	assert_int_equal(diagnose(), 0);
+	/* The threshold is the user's. */
+	W->opts.queue_age_ms = 500;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
+	assert_int_equal(W->f[0].count, 3);
+	assert_int_equal(W->f[0].oldest_ms, 1000);
+}
+
+static void test_healthy_busy(void **state)
+{
+	uint32_t srv = proc(100, "server", 600, 1024);
+	uint32_t cli = proc(200, "client", 600, 1024);
+
+	(void)state;
+	listener(8080, 4096, 0, srv);
+	/* 500 long connections, both ends in this namespace. */
+	for (int i = 0; i < 500; i++) {
+		held(TL_ESTABLISHED, 8080, (uint16_t)(33000 + i), 50, srv);
+		held(TL_ESTABLISHED, (uint16_t)(33000 + i), 8080, 50, cli);
+	}
+	/* Short ones, closed by the client: TIME_WAIT on its side. */
+	for (int i = 0; i < 2000; i++)
+		sock(TL_TIME_WAIT, (uint16_t)(40000 + i), 8080);
+	/* A few just closed by the peer, the server about to close. */
+	held(TL_CLOSE_WAIT, 8080, 50000, 20, srv);
+	held(TL_LAST_ACK, 8080, 50001, 1, srv);
+	/* And a connection in the queue for a millisecond. */
+	queued(8080, TL_ESTABLISHED, 1);
+	W->ctr.tcp_orphan = 10;
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_queue_overflow(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+
+	(void)state;
+	listener(80, 4, 5, srv);
+	for (int i = 0; i < 5; i++)
+		queued(80, TL_ESTABLISHED, 100);
+	W->ctr.listen_overflows = 12;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_ACCEPT_QUEUE_OVERFLOW);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	assert_int_equal(W->f[0].pids[0], 100);
+	assert_int_equal(W->f[0].count, 5);
+	assert_int_equal(W->f[0].limit, 4);
+}
+
+static void test_listener_drops(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+	struct tl_sock *l;
+
+	(void)state;
+	l = listener(80, 128, 0, srv);
+	l->drops = 3;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_ACCEPT_QUEUE_OVERFLOW);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].count, 3);
+	W->opts.drops_min = 10;
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_emfile_with_queue(void **state)
+{
+	uint32_t srv = proc(100, "server", 1024, 1024);
+
+	(void)state;
+	listener(80, 128, 2, srv);
+	queued(80, TL_ESTABLISHED, 20000);
+	queued(80, TL_CLOSE_WAIT, 30000);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_FD_EXHAUSTION);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	assert_int_equal(W->f[0].pids[0], 100);
+	assert_int_equal(W->f[0].local_port, 80);
+	assert_int_equal(W->f[0].count, 2);
+	assert_int_equal(W->f[0].value, 1024);
+	assert_int_equal(W->f[0].limit, 1024);
+	assert_int_equal(W->f[0].oldest_ms, 30000);
+	assert_non_null(strstr(W->f[0].summary, "EMFILE"));
+}
+
+static void test_fd_near_limit(void **state)
+{
+	uint32_t a = proc(100, "near", 950, 1024);
+	uint32_t b = proc(200, "elsewhere", 1024, 1024);
+	uint32_t c = proc(300, "unlimited", 100000, UINT64_MAX);
+
+	(void)state;
+	held(TL_ESTABLISHED, 33000, 80, 10, a);
+	held(TL_ESTABLISHED, 33001, 80, 10, c);
+	/* b holds no socket here: another namespace's business. */
+	(void)b;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_FD_EXHAUSTION);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].pids[0], 100);
+	W->procs[a].nfds = 1024;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	/* Unreadable fd directories tell nothing. */
+	W->procs[a].fd_error = -EACCES;
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_close_wait_leak(void **state)
+{
+	uint32_t leak = proc(200, "leaky", 20, 1024);
+	uint32_t good = proc(300, "good", 20, 1024);
+
+	(void)state;
+	held(TL_CLOSE_WAIT, 9000, 40001, 60000, leak);
+	held(TL_CLOSE_WAIT, 9000, 40002, 45000, leak);
+	held(TL_CLOSE_WAIT, 9000, 40003, 31000, leak);
+	held(TL_CLOSE_WAIT, 9000, 40004, 1000, leak);
+	held(TL_CLOSE_WAIT, 9001, 40005, 500, good);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_CLOSE_WAIT_LEAK);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].pids[0], 200);
+	assert_string_equal(W->f[0].comm, "leaky");
+	assert_int_equal(W->f[0].count, 3);
+	assert_int_equal(W->f[0].value, 4);
+	assert_int_equal(W->f[0].oldest_ms, 60000);
+	assert_int_equal(W->f[0].state, TL_CLOSE_WAIT);
+	W->opts.close_wait_critical = 3;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	W->opts.close_wait_age_ms = 90000;
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_close_wait_unknown_owner(void **state)
+{
+	struct tl_sock *sk;
+
+	(void)state;
+	/* An inode, but its holder's fds could not be read. */
+	sk = sock(TL_CLOSE_WAIT, 9000, 40001);
+	sk->has = TL_HAS_INFO;
+	sk->last_ack_recv_ms = 100000;
+	sk->inode = 4242;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_CLOSE_WAIT_LEAK);
+	assert_int_equal(W->f[0].n_pids, 0);
+	assert_non_null(strstr(W->f[0].summary, "unknown"));
+}
+
+static void test_fin_wait2(void **state)
+{
+	uint32_t cli = proc(300, "halfcloser", 10, 1024);
+	struct tl_sock *orphan;
+
+	(void)state;
+	held(TL_FIN_WAIT2, 40010, 9000, 120000, cli);
+	/* An orphan FIN_WAIT2 ends with tcp_fin_timeout: not stuck. */
+	orphan = sock(TL_FIN_WAIT2, 40011, 9000);
+	orphan->timer_ms = 50000;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_FIN_WAIT2_STUCK);
+	assert_int_equal(W->f[0].pids[0], 300);
+	assert_int_equal(W->f[0].count, 1);
+	assert_int_equal(W->f[0].oldest_ms, 120000);
+	W->opts.fin_wait2_age_ms = 200000;
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_time_wait_pressure(void **state)
+{
+	uint32_t cli = proc(400, "hammer", 10, 1024);
+
+	(void)state;
+	W->ctr.port_lo = 1000;
+	W->ctr.port_hi = 1099;
+	for (int i = 0; i < 60; i++)
+		sock(TL_TIME_WAIT, (uint16_t)(1000 + i), 80);
+	held(TL_ESTABLISHED, 1060, 80, 1, cli);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_TIME_WAIT_PRESSURE);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].count, 61);
+	assert_int_equal(W->f[0].value, 60);
+	assert_int_equal(W->f[0].limit, 100);
+	assert_int_equal(W->f[0].remote_port, 80);
+	assert_int_equal(W->f[0].pids[0], 400);
+	for (int i = 61; i < 95; i++)
+		sock(TL_TIME_WAIT, (uint16_t)(1000 + i), 80);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+}
+
+static void test_time_wait_spread_is_fine(void **state)
+{
+	(void)state;
+	W->ctr.port_lo = 1000;
+	W->ctr.port_hi = 1099;
+	/* 90 ports, but to 3 destinations: 30 each. */
+	for (int i = 0; i < 90; i++)
+		sock(TL_TIME_WAIT, (uint16_t)(1000 + i),
+		     (uint16_t)(80 + i % 3));
+	assert_int_equal(diagnose(), 0);
+	/* Without the range there is nothing to compare with. */
+	W->ctr.have &= ~(unsigned)TL_CTR_PORT_RANGE;
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_orphans(void **state)
+{
+	(void)state;
+	W->ctr.tcp_orphan = 70000;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_ORPHAN_PRESSURE);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].n_pids, 0);
+	W->ctr.tcp_orphan = 125000;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	/* No counters, no host-wide rules. */
+	W->snap.socks = W->socks;
+	assert_int_equal(tl_diagnose(&W->snap, NULL, &W->opts, &W->f), 0);
+}
+
+static void test_syn_backlog(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+
+	(void)state;
+	listener(443, 64, 0, srv);
+	for (int i = 0; i < 40; i++)
+		sock(TL_NEW_SYN_RECV, 443, (uint16_t)(50000 + i));
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_SYN_BACKLOG);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].count, 40);
+	assert_int_equal(W->f[0].limit, 64);
+	assert_int_equal(W->f[0].pids[0], 100);
+	for (int i = 40; i < 64; i++)
+		sock(TL_NEW_SYN_RECV, 443, (uint16_t)(50000 + i));
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+}
+
+static void test_few_half_open_is_fine(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+
+	(void)state;
+	/* 4 of a backlog of 5 is most of it, but 4 is a handful. */
+	listener(443, 5, 0, srv);
+	for (int i = 0; i < 4; i++)
+		sock(TL_NEW_SYN_RECV, 443, (uint16_t)(50000 + i));
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_order(void **state)
+{
+	uint32_t a = proc(100, "warned", 5, 1024);
+	uint32_t b = proc(200, "critical", 5, 1024);
+
+	(void)state;
+	/* pid 100: a warning (not accepting, queue still open). */
+	listener(7000, 128, 1, a);
+	queued(7000, TL_ESTABLISHED, 10000);
+	/* pid 200: a critical (not accepting, clients gone) and a leak. */
+	listener(7001, 128, 1, b);
+	queued(7001, TL_CLOSE_WAIT, 10000);
+	held(TL_CLOSE_WAIT, 7001, 45000, 60000, b);
+	/* Host-wide warning. */
+	W->ctr.tcp_orphan = 70000;
+	assert_int_equal(diagnose(), 4);
+	assert_int_equal(W->f[0].pids[0], 200);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	assert_int_equal(W->f[1].pids[0], 200);
+	assert_int_equal(W->f[1].kind, TL_FIND_CLOSE_WAIT_LEAK);
+	assert_int_equal(W->f[2].pids[0], 100);
+	assert_int_equal(W->f[3].kind, TL_FIND_ORPHAN_PRESSURE);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(tl_finding_kind_name(TL_FIND_NOT_ACCEPTING),
+			    "not-accepting");
+	assert_string_equal(tl_finding_kind_name(TL_FIND_SYN_BACKLOG),
+			    "syn-backlog");
+	assert_null(tl_finding_kind_name(TL_FIND_KIND_MAX));
+	assert_string_equal(tl_severity_name(TL_SEV_CRITICAL), "critical");
+	assert_null(tl_severity_name(TL_SEV_NONE));
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_post_not_accepting),
+		T(test_short_queueing_is_normal),
+		T(test_healthy_busy),
+		T(test_queue_overflow),
+		T(test_listener_drops),
+		T(test_emfile_with_queue),
+		T(test_fd_near_limit),
+		T(test_close_wait_leak),
+		T(test_close_wait_unknown_owner),
+		T(test_fin_wait2),
+		T(test_time_wait_pressure),
+		T(test_time_wait_spread_is_fine),
+		T(test_orphans),
+		T(test_syn_backlog),
+		T(test_few_half_open_is_fine),
+		T(test_order),
+		T(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
