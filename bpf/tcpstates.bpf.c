@@ -32,23 +32,30 @@ struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
+/* What is remembered of a socket between two of its changes. */
+struct seen {
+	__u64 ts_ns; /* when it last changed state */
+	__u16 sport; /* its local port then */
+};
+
 /*
- * When each socket last changed state, to tell how long it stayed. LRU so
+ * Each socket's last change, to tell how long it stayed in a state. LRU so
  * that sockets whose CLOSE we missed cannot fill it.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, __u64);
+	__type(value, struct seen);
 } since SEC(".maps");
 
 static __always_inline int handle(const struct sock *sk, int oldstate,
 				  int newstate)
 {
+	struct seen *prev, cur = {};
 	struct tl_bpf_event *e;
 	struct socket *sock;
-	__u64 now, key, *prev;
+	__u64 now, key;
 	__u32 netns;
 	__u16 family;
 
@@ -63,6 +70,15 @@ static __always_inline int handle(const struct sock *sk, int oldstate,
 
 	now = bpf_ktime_get_ns();
 	key = (__u64)sk;
+	cur.ts_ns = now;
+	cur.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	prev = bpf_map_lookup_elem(&since, &key);
+	/*
+	 * Going to CLOSE, the kernel releases an automatic port before the
+	 * tracepoint fires: report the port the socket had.
+	 */
+	if (cur.sport == 0 && prev)
+		cur.sport = prev->sport;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&lost, 1);
@@ -76,12 +92,11 @@ static __always_inline int handle(const struct sock *sk, int oldstate,
 	e->newstate = newstate;
 	e->flags = 0;
 	e->delta_ns = 0;
-	prev = bpf_map_lookup_elem(&since, &key);
 	if (prev) {
-		e->delta_ns = now - *prev;
+		e->delta_ns = now - prev->ts_ns;
 		e->flags |= TL_BPF_HAS_DELTA;
 	}
-	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->sport = cur.sport;
 	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
@@ -107,7 +122,7 @@ track:
 	if (newstate == TCP_CLOSE)
 		bpf_map_delete_elem(&since, &key);
 	else
-		bpf_map_update_elem(&since, &key, &now, BPF_ANY);
+		bpf_map_update_elem(&since, &key, &cur, BPF_ANY);
 	return 0;
 }
 

@@ -792,6 +792,10 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 			tl_err("watch: cannot load the bpf program: %s (needs "
 			       "CAP_BPF and CAP_PERFMON, or root)",
 			       strerror(-r));
+		else if (r == -ENOENT && eo.attach == TL_ATTACH_TRACEPOINT)
+			tl_err("watch: cannot attach to the tracepoint: %s "
+			       "(is tracefs mounted on /sys/kernel/tracing?)",
+			       strerror(-r));
 		else
 			tl_err("watch: cannot start the %s backend: %s",
 			       tl_events_backend_name(eo.backend),

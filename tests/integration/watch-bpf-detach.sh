@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# watch's eBPF program goes away with it: stopped by SIGTERM, by SIGINT,
+# by --seconds, or killed outright, no program or link of its own is left
+# in the kernel. Programs are told apart from other people's by id (ids
+# are never reused while the machine runs).
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
+command -v bpftool >/dev/null || skip "no bpftool to check with"
+capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
+(( (0x$capeff >> 39) & 1 || (0x$capeff >> 21) & 1 )) || skip "needs CAP_BPF"
+if ! "$TCPLIMBO" watch --backend bpf --seconds 1 >/dev/null 2>"$T/probe"; then
+	grep -q "no bpf backend" "$T/probe" && skip "built without bpf"
+	fail "bpf backend does not start: $(cat "$T/probe")"
+fi
+
+prog_ids() { # ids of loaded programs named like ours
+	bpftool -j prog show | python3 -c '
+import json, sys
+print(" ".join(str(p["id"]) for p in json.load(sys.stdin)
+               if p.get("name", "").startswith("tl_state")))'
+}
+link_progs() { # program ids that have a link
+	bpftool -j link show | python3 -c '
+import json, sys
+print(" ".join(str(l.get("prog_id")) for l in json.load(sys.stdin)))'
+}
+has() { [[ " $1 " == *" $2 "* ]]; }
+
+# One run: start watch, find its program and link, stop it with $1, check
+# that both are gone.
+run() {
+	local how=$1 before ours="" id i
+	before=$(prog_ids)
+	: >"$T/err"
+	if [ "$how" = seconds ]; then
+		"$TCPLIMBO" watch --backend bpf --seconds 2 >/dev/null 2>"$T/err" &
+	else
+		"$TCPLIMBO" watch --backend bpf >/dev/null 2>"$T/err" &
+	fi
+	local pid=$!
+	tl_wait_for 10 grep -q "backend bpf" "$T/err" || fail "$how: watch did not start: $(cat "$T/err")"
+	for id in $(prog_ids); do
+		has "$before" "$id" || ours="$ours $id"
+	done
+	[ -n "$ours" ] || fail "$how: no program of ours is loaded"
+	for id in $ours; do
+		has "$(link_progs)" "$id" || fail "$how: program $id has no link"
+	done
+	case "$how" in
+	TERM | INT | KILL) kill -"$how" "$pid" ;;
+	esac
+	# Bounded: --seconds 2 ends by itself, a signal at once.
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && fail "$how: watch still running"
+	wait "$pid"
+	local rc=$?
+	case "$how" in
+	KILL) [ "$rc" = 137 ] || fail "KILL: exit $rc" ;;
+	*)
+		[ "$rc" = 0 ] || fail "$how: exit $rc: $(cat "$T/err")"
+		grep -q "transitions reported" "$T/err" || fail "$how: no summary"
+		;;
+	esac
+	# The kernel frees a program after its last reference; give it a moment.
+	for i in $(seq 20); do
+		local left="" lp
+		lp="$(prog_ids) $(link_progs)"
+		for id in $ours; do has "$lp" "$id" && left="$left $id"; done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	[ -z "$left" ] || fail "$how: programs/links still there after exit:$left"
+	ok "$how: program(s)$ours attached while running, gone after"
+}
+run TERM
+run INT
+run seconds
+run KILL

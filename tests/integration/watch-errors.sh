@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Bad input to watch: one line naming the bad value, exit 2, nothing on
+# stdout; and the tracepoint hint when tracefs is missing.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+bad() { # expected-text args...
+	local want=$1
+	shift
+	"$TCPLIMBO" watch "$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	[ "$rc" = 2 ] || fail "watch $*: exit $rc, want 2"
+	[ -s "$T/out" ] && fail "watch $*: wrote to stdout"
+	[ "$(wc -l <"$T/err")" -le 2 ] || fail "watch $*: more than a line: $(cat "$T/err")"
+	grep -qF -- "$want" "$T/err" || fail "watch $*: no '$want' in: $(cat "$T/err")"
+	ok "watch $* -> exit 2 naming '$want'"
+}
+bad "'kernel'" --backend kernel
+bad "'0'" --interval 0
+bad "'5'" --interval 5
+bad "'99999999999'" --interval 99999999999
+bad "'-1'" --seconds -1
+bad "'0'" --seconds 0
+bad "'1x'" --seconds 1x
+bad "'86401'" --seconds 86401
+bad "'nowhere'" --bpf-attach nowhere
+bad "'junk'" --state junk
+bad "'70000'" --sport 70000
+bad "'extra'" extra
+"$TCPLIMBO" watch --help | grep -q -- "--backend" || fail "no help"
+ok "help"
+
+# --seconds ends it by itself, with the summary, in about that time.
+start=$(date +%s%N)
+"$TCPLIMBO" watch --backend poll --interval 100 --seconds 1 >"$T/out" 2>"$T/err" || fail "poll --seconds 1: exit $?"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ] || fail "--seconds 1 took $ms ms"
+grep -q "backend poll" "$T/err" || fail "poll not announced"
+grep -q "0 transitions reported" "$T/err" || fail "idle namespace reported transitions: $(cat "$T/out")"
+ok "--seconds 1 stops after $ms ms"

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# The post's experiment under watch --json, tracepoint backend (see watch-post.sh).
+exec bash "$(dirname "$0")/watch-post.sh" tracepoint "$@"
