@@ -10,6 +10,7 @@
 
 #include "events_backend.h"
 #include "tcplimbo/events.h"
+#include "tcplimbo/tcpstate.h"
 
 struct tl_events {
 	const struct tl_events_ops *ops;
@@ -126,57 +127,51 @@ int tl_events_backend_parse(const char *name, enum tl_events_backend *ret)
 	return -EINVAL;
 }
 
-#define STEP(a, b)             \
-	{                      \
-		TL_##a, TL_##b \
+#define STEP(a, b, why)             \
+	{                           \
+		TL_##a, TL_##b, why \
 	}
 
 /*
- * The one-step transitions Linux makes: RFC 9293's diagram plus the
- * kernel's shortcuts to CLOSE (a RST, an abort, a socket closed before it
- * finished), the child cloned from a listener in SYN_RECV, and the request
- * socket (NEW_SYN_RECV) that stands for SYN_RECV until the handshake ends.
+ * The one-step transitions Linux makes beyond RFC 9293's diagram (which
+ * tcpstate.c holds): the shortcuts to CLOSE (a RST, an abort, close()
+ * before the handshake ended, a full socket handing over to a timewait
+ * entry) and the request socket (NEW_SYN_RECV) that stands for SYN_RECV
+ * until the handshake ends.
  */
-static const uint8_t known_steps[][2] = {
-	STEP(CLOSE, LISTEN),
-	STEP(CLOSE, SYN_SENT),
-	STEP(CLOSE, NEW_SYN_RECV),
-	STEP(LISTEN, CLOSE),
-	STEP(LISTEN, SYN_SENT),
-	STEP(LISTEN, SYN_RECV),
-	STEP(NEW_SYN_RECV, CLOSE),
-	STEP(NEW_SYN_RECV, SYN_RECV),
-	STEP(NEW_SYN_RECV, ESTABLISHED),
-	STEP(SYN_SENT, CLOSE),
-	STEP(SYN_SENT, SYN_RECV),
-	STEP(SYN_SENT, ESTABLISHED),
-	STEP(SYN_RECV, CLOSE),
-	STEP(SYN_RECV, LISTEN),
-	STEP(SYN_RECV, ESTABLISHED),
-	STEP(SYN_RECV, FIN_WAIT1),
-	STEP(ESTABLISHED, FIN_WAIT1),
-	STEP(ESTABLISHED, CLOSE_WAIT),
-	STEP(ESTABLISHED, CLOSE),
-	STEP(FIN_WAIT1, FIN_WAIT2),
-	STEP(FIN_WAIT1, CLOSING),
-	STEP(FIN_WAIT1, TIME_WAIT),
-	STEP(FIN_WAIT1, CLOSE),
-	STEP(FIN_WAIT2, TIME_WAIT),
-	STEP(FIN_WAIT2, CLOSE),
-	STEP(CLOSING, TIME_WAIT),
-	STEP(CLOSING, CLOSE),
-	STEP(CLOSE_WAIT, LAST_ACK),
-	STEP(CLOSE_WAIT, CLOSE),
-	STEP(LAST_ACK, CLOSE),
-	STEP(TIME_WAIT, CLOSE),
+static const struct {
+	uint8_t from, to;
+	const char *why;
+} linux_steps[] = {
+	STEP(CLOSE, NEW_SYN_RECV, "rcv SYN (request socket)"),
+	STEP(NEW_SYN_RECV, CLOSE, "request dropped or timed out"),
+	STEP(NEW_SYN_RECV, SYN_RECV, "rcv ACK of SYN (child created)"),
+	STEP(NEW_SYN_RECV, ESTABLISHED, "rcv ACK of SYN (child created)"),
+	STEP(SYN_RECV, CLOSE, "RST or abort"),
+	STEP(ESTABLISHED, CLOSE, "RST or abort"),
+	STEP(FIN_WAIT1, CLOSE, "now a timewait entry, or RST or abort"),
+	STEP(FIN_WAIT2, CLOSE, "now a timewait entry, or FIN timeout"),
+	STEP(CLOSING, CLOSE, "now a timewait entry, or RST or abort"),
+	STEP(CLOSE_WAIT, CLOSE, "RST or abort"),
 };
+
+const char *tl_events_step_cause(int old_state, int new_state)
+{
+	const struct tl_tcp_transition *t;
+	size_t n = tl_tcpstate_transitions(&t);
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].from == old_state && t[i].to == new_state)
+			return tl_tcpstate_event_name(t[i].event);
+	for (size_t i = 0; i < sizeof(linux_steps) / sizeof(linux_steps[0]);
+	     i++)
+		if (linux_steps[i].from == old_state &&
+		    linux_steps[i].to == new_state)
+			return linux_steps[i].why;
+	return NULL;
+}
 
 bool tl_events_step_known(int old_state, int new_state)
 {
-	for (size_t i = 0; i < sizeof(known_steps) / sizeof(known_steps[0]);
-	     i++)
-		if (known_steps[i][0] == old_state &&
-		    known_steps[i][1] == new_state)
-			return true;
-	return false;
+	return tl_events_step_cause(old_state, new_state) != NULL;
 }

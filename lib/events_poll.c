@@ -128,7 +128,8 @@ int tl_diff_feed(struct tl_diff *d, const struct tl_sock *socks, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		recs[i].sk = socks[i];
-	qsort(recs, n, sizeof(*recs), rec_cmp);
+	if (n)
+		qsort(recs, n, sizeof(*recs), rec_cmp);
 	/* A restarted dump can repeat a socket: keep its first copy. */
 	for (i = 0; i < n; i++)
 		if (m == 0 || recs[m - 1].sk.cookie != recs[i].sk.cookie)

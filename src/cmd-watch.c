@@ -394,6 +394,7 @@ static void print_json(const struct watch *w, const struct tl_event *ev,
 {
 	char buf[TL_ADDR_STR_MAX];
 	const char *limbo = tl_limbo_name(r->limbo);
+	const char *cause = tl_events_step_cause(ev->old_state, ev->new_state);
 	FILE *f = stdout;
 
 	format_ts(buf, sizeof(buf), ev->ts_ms, true);
@@ -425,6 +426,11 @@ static void print_json(const struct watch *w, const struct tl_event *ev,
 	fputs(",\"listener_owners\":", f);
 	if (r->has_listener)
 		owners_json(f, &r->lowners);
+	else
+		fputs("null", f);
+	fputs(",\"cause\":", f);
+	if (cause)
+		out_json_string(f, cause);
 	else
 		fputs("null", f);
 	fputs(",\"limbo\":", f);

@@ -140,10 +140,17 @@ const char *tl_events_backend_name(int backend);
 int tl_events_backend_parse(const char *name, enum tl_events_backend *ret);
 
 /*
- * Whether TCP can go from old_state to new_state in one step, as Linux
- * implements RFC 9293 (including its CLOSE shortcuts).
+ * Whether TCP can go from old_state to new_state in one step: RFC 9293's
+ * diagram (tcpstate.h) or one of Linux's own steps (its shortcuts to
+ * CLOSE, the request socket of NEW_SYN_RECV).
  */
 bool tl_events_step_known(int old_state, int new_state);
+
+/*
+ * What makes TCP take that step: the RFC's event ("rcv FIN") or Linux's
+ * reason ("RST or abort"), or NULL when it is not one step.
+ */
+const char *tl_events_step_cause(int old_state, int new_state);
 
 /*
  * The poll backend's differ, exposed for tests: it keeps each socket's
