@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# lab's bad input: one line naming the bad value, exit 2; lab list.
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+bad() { # expected-text args...
+	local want=$1 rc=0
+	shift
+	"$TCPLIMBO" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" = 2 ] || fail "'$*': exit $rc, want 2"
+	grep -qF -- "$want" "$T/err" || fail "'$*': stderr lacks '$want': $(cat "$T/err")"
+	[ "$(grep -c 'tcplimbo:' "$T/err")" = 1 ] || fail "'$*': not one error line"
+}
+
+bad "lab" lab bogus
+bad "which scenario" lab run
+bad "'nope'" lab run nope
+bad "'abc'" lab run seed --wait abc
+bad "'99999'" lab run seed --wait 99999
+bad "'-1'" lab run seed --wait -1
+bad "'extra'" lab run seed extra
+bad "'0'" lab run seed --port 0
+bad "'0'" lab run seed --hook-timeout 0
+bad "drop -N" -N /proc/self/ns/net lab run seed
+bad "'bogus'" lab server --mode bogus
+bad "'70000'" lab server --backlog 70000
+bad "'4'" lab server --nofile 4
+bad "'0'" lab client --count 0
+bad "'5000'" lab client --count 5000
+bad "'0'" lab client --port 0
+bad "'1.2.3'" lab client --addr 1.2.3
+bad "'x'" lab client --wait x
+hooks=()
+for i in 1 2 3 4 5 6 7 8 9; do hooks+=(--hook true); done
+bad "more than 8" lab run seed "${hooks[@]}"
+ok "bad input: exit 2, one line"
+
+"$TCPLIMBO" lab list >"$T/list" || fail "lab list failed"
+[ "$(wc -l <"$T/list")" = 6 ] || fail "lab list: $(cat "$T/list")"
+for s in seed emfile leak overflow fin-wait2 time-wait; do
+	grep -q "^$s " "$T/list" || fail "lab list lacks $s"
+done
+"$TCPLIMBO" lab run --help | grep -q -- "--then-at" || fail "lab run --help"
+ok "lab list: six scenarios"

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# lab run seed: the post's experiment, checked against ss in the lab's own
+# namespace at every step and against the post's numbers: ESTABLISHED with
+# no owner, then CLOSE_WAIT with Recv-Q 5 and inode 0 tied to the server's
+# listener while the client sits in FIN_WAIT2, still there after the client
+# exits, gone once the server accepts and closes.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+. "$(dirname "$0")/lab-lib.sh"
+
+lab_run seed
+lab_check '
+assert d["scenario"] == "seed" and d["netns"] == "private", d
+assert [s["name"] for s in d["steps"]] == ["connected", "client-closed", "client-exited", "server-accepted"]
+srv_pid = steps["connected"]["server_pid"]
+cli_pid = steps["connected"]["client_pid"]
+assert srv_pid != cli_pid
+
+# 1. connected: both ESTABLISHED; the server side has no fd (netstat: "-").
+lst = one("connected", "listen", "listen")
+assert pids(lst["owners"]) == [srv_pid] and lst["recv_q"] == 1, lst
+s = one("connected", "established", "server")
+assert s["inode"] == 0 and s["owners"] == [] and s["limbo"] == "accept-queue", s
+assert pids(s["listener_owners"]) == [srv_pid], s
+c = one("connected", "established", "client")
+assert pids(c["owners"]) == [cli_pid] and c["inode"] != 0, c
+assert ssp_pids("connected", "ESTAB") == [cli_pid], "ss -p names only the client"
+
+# 2. client-closed: CLOSE_WAIT, Recv-Q 5 = "ping" + FIN; client FIN_WAIT2.
+s = one("client-closed", "close-wait", "server")
+assert s["recv_q"] == 5 and s["inode"] == 0 and s["owners"] == [], s
+assert s["limbo"] == "accept-queue" and pids(s["listener_owners"]) == [srv_pid], s
+# The kernel sets RCV_SHUTDOWN (1) when the FIN of the peer arrives.
+assert s["shutdown"] & 1, ("peer FIN bit", s)
+c = one("client-closed", "fin-wait-2", "client")
+assert c["inode"] == 0 and c["owners"] == [], c
+assert ssp_pids("client-closed", "CLOSE-WAIT") == [], "ss -p shows no owner"
+
+# 3. client-exited: the client is gone, the CLOSE_WAIT is not.
+assert "client_pid" not in steps["client-exited"]
+s = one("client-exited", "close-wait", "server")
+assert s["recv_q"] == 5 and pids(s["listener_owners"]) == [srv_pid], s
+one("client-exited", "fin-wait-2", "client")
+
+# 4. server-accepted: accept + close ends it; the client is the active closer.
+assert socks("server-accepted", None, "server") == []
+t = one("server-accepted", "time-wait", "client")
+assert 50000 < t["timer_ms"] <= 60000, t
+assert one("server-accepted", "listen", "listen")["recv_q"] == 0
+print("ok: seed transcript matches ss and the post")
+'
+ok "lab run seed"
+
+# The text transcript says the same, in words.
+"$TCPLIMBO" lab run seed --wait 0 >"$T/out.txt" 2>&1 || fail "text run"
+for want in "== step 2: client-closed ==" "CLOSE_WAIT        5" \
+	"accept-queue of" "Write 4 bytes, error is <nil>" "Close <nil>" \
+	"Recv-Q 5: 4 bytes"; do
+	grep -qF "$want" "$T/out.txt" || fail "text transcript lacks '$want'"
+done
+ok "text transcript"

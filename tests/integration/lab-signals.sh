@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# No namespace, process or socket outlives a lab run: SIGINT and SIGTERM in
+# the middle of a step (text and JSON), SIGKILL of the runner itself (the
+# children die by PR_SET_PDEATHSIG), a failing hook and a hook that hangs.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+# True while pid exists and is not a zombie.
+alive() {
+	local st
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "$st" != Z ]
+}
+
+# True while any process is in the network namespace with this inode.
+ns_alive() {
+	local p
+	for p in /proc/[0-9]*/ns/net; do
+		[ "$(readlink "$p" 2>/dev/null)" = "net:[$1]" ] && return 0
+	done
+	return 1
+}
+
+# Starts a long seed run; sets PID, INO (its namespace), KIDS.
+start_run() {
+	"$TCPLIMBO" lab run seed --wait 60 "$@" >"$T/out" 2>"$T/err" &
+	PID=$!
+	# Step 1 is printed, then the runner waits 60 s: stop it there.
+	tl_wait_for 10 grep -q "connected" "$T/out" ||
+		fail "the run did not reach its first step"
+	INO=$(readlink "/proc/$PID/ns/net" | tr -dc 0-9)
+	[ -n "$INO" ] || fail "no namespace for $PID"
+	[ "$(readlink /proc/self/ns/net)" != "net:[$INO]" ] ||
+		fail "the runner is not in a namespace of its own"
+	KIDS=$(pgrep -P "$PID" | tr '\n' ' ')
+	[ "$(echo $KIDS | wc -w)" -ge 1 ] || fail "no server/client processes"
+	ns_alive "$INO" || fail "namespace not found while running"
+}
+
+# Waits (bounded) for the runner; sets RC.
+reap_run() {
+	(sleep 15 && kill -9 "$PID" 2>/dev/null) &
+	local dog=$!
+	RC=0
+	wait "$PID" || RC=$?
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+	return 0
+}
+
+gone() { # what
+	local k
+	for k in $KIDS; do
+		tl_wait_for 5 eval "! alive $k" || fail "$1: child $k survived"
+	done
+	tl_wait_for 5 eval "! ns_alive $INO" || fail "$1: namespace $INO survived"
+}
+
+for sig in INT TERM; do
+	start_run
+	kill -"$sig" "$PID"
+	reap_run
+	want=$((128 + $(kill -l "$sig")))
+	[ "$RC" = "$want" ] || fail "SIG$sig: exit $RC, want $want"
+	grep -q "stopped by SIG$sig" "$T/out" || fail "SIG$sig: no message"
+	gone "SIG$sig"
+	ok "SIG$sig mid-step: exit $RC, ${KIDS}gone, namespace gone"
+done
+
+# JSON stays valid JSON when interrupted, and says so.
+start_run --json
+kill -TERM "$PID"
+reap_run
+[ "$RC" = 143 ] || fail "json SIGTERM: exit $RC"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is False and d["interrupted"] == "TERM", d
+assert d["steps"][0]["name"] == "connected", d
+' "$T/out" || fail "interrupted JSON"
+gone "json SIGTERM"
+ok "SIGTERM with --json: valid JSON, interrupted TERM"
+
+# SIGKILL cannot be handled: the children must still go (PDEATHSIG), and
+# with them the namespace.
+start_run
+kill -KILL "$PID"
+reap_run
+gone "SIGKILL"
+ok "SIGKILL of the runner: children and namespace gone"
+
+# A failing hook fails the run, which still tears everything down.
+"$TCPLIMBO" lab run seed --wait 0 --hook 'echo $TL_LAB_SERVER_PID >>'"$T/pids"'; exit 3' \
+	>"$T/out" 2>"$T/err" && fail "a failing hook did not fail the run"
+grep -q "hook .* failed" "$T/err" || fail "no message for the failing hook"
+for k in $(sort -u "$T/pids"); do
+	alive "$k" && fail "server $k survived a failed run"
+done
+ok "failing hook: exit 1, server gone"
+
+# A hanging hook is killed after --hook-timeout, its children too.
+start=$(date +%s)
+"$TCPLIMBO" lab run seed --wait 0 --hook-timeout 1 \
+	--hook 'sleep 4242 & sleep 4242' >"$T/out" 2>"$T/err" &&
+	fail "a hanging hook did not fail the run"
+[ $(($(date +%s) - start)) -lt 15 ] || fail "the hook timeout was not enforced"
+grep -q "still running after 1000 ms" "$T/err" || fail "no message for the hook"
+pgrep -f "sleep 4242" >/dev/null && fail "the hook's children survived"
+ok "hanging hook: killed with its process group"
