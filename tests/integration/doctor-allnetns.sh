@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# --all-netns looks into every network namespace, named or not: a server
+# that never accepts, planted in an unnamed namespace (unshare -n) and in
+# a named one (ip netns add), is found in each, with the namespace named.
+# Other namespaces on the machine may have findings of their own: only
+# ours are asserted.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+NS=tl-doctor-$$
+# The planted processes are grandchildren: kill them by their pid files.
+cleanup() {
+	local f
+	for f in "$T"/pid.*; do
+		[ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	tl_cleanup_jobs
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+SRV="$(dirname "$0")/doctor-servers.py"
+
+plant() { # port; runs in the current namespace
+	python3 "$SRV" no-accept --port "$1" --seconds 120 >/dev/null &
+	echo $! >"$T/pid.srv.$1"
+	tl_wait_for 5 tl_listening "$1" || exit 1
+	python3 "$SRV" clients --port "$1" --hold --seconds 120 >"$T/ready.$1" &
+	echo $! >"$T/pid.cli.$1"
+	wait
+}
+export -f plant tl_wait_for tl_listening
+export SRV T
+
+# An unnamed namespace: only its processes lead to it.
+unshare -n bash -c 'ip link set lo up; plant 4000' &
+ip netns add "$NS" || fail "ip netns add"
+ip netns exec "$NS" bash -c 'ip link set lo up; plant 4001' &
+tl_wait_for 5 test -s "$T/pid.srv.4000" || fail "unnamed server not started"
+tl_wait_for 5 test -s "$T/pid.srv.4001" || fail "named server not started"
+# Ages count from the client's connect: wait for both to have connected.
+tl_wait_for 10 test -s "$T/ready.4000" || fail "unnamed client not connected"
+tl_wait_for 10 test -s "$T/ready.4001" || fail "named client not connected"
+P0=$(cat "$T/pid.srv.4000")
+P1=$(cat "$T/pid.srv.4001")
+INO0=$(readlink "/proc/$P0/ns/net")
+sleep 1.5
+
+"$TCPLIMBO" doctor --all-netns --json --queue-age 1s >"$T/d.json"
+rc=$?
+[ $rc -ge 1 ] && [ $rc -le 2 ] || { cat "$T/d.json"; fail "exit $rc"; }
+jq -e --argjson p "$P0" --arg ino "$INO0" '
+	[.findings[] | select(.pids == [$p])] as $m |
+	($m | length) == 1 and $m[0].kind == "not-accepting" and
+	$m[0].local_port == 4000 and ($m[0].netns | startswith($ino))' \
+	"$T/d.json" >/dev/null || { cat "$T/d.json"; fail "unnamed namespace"; }
+ok "found pid $P0 in unnamed $INO0"
+jq -e --argjson p "$P1" --arg ns "$NS" '
+	[.findings[] | select(.pids == [$p])] as $m |
+	($m | length) == 1 and $m[0].kind == "not-accepting" and
+	$m[0].local_port == 4001 and $m[0].netns == $ns' \
+	"$T/d.json" >/dev/null || { cat "$T/d.json"; fail "named namespace"; }
+ok "found pid $P1 in $NS"
+# Each namespace it looked at is listed; ours too.
+jq -e --arg ns "$NS" '[.netns[] | select(.netns == $ns and .looked)] | length == 1' \
+	"$T/d.json" >/dev/null || fail "netns list"
+"$TCPLIMBO" doctor --all-netns --queue-age 1s >"$T/d.txt"
+grep -q "not-accepting on 127.0.0.1:4001  (netns $NS)" "$T/d.txt" ||
+	{ cat "$T/d.txt"; fail "text names the namespace"; }
+ok "text report names the namespace"
+
+# -N into the unnamed one (by pid) sees only that one.
+"$TCPLIMBO" doctor -N "$P0" --json --queue-age 1s >"$T/n.json"
+[ $? = 1 ] || fail "-N PID exit status"
+jq -e --argjson p "$P0" '(.findings | length) == 1 and .findings[0].pids == [$p]' \
+	"$T/n.json" >/dev/null || { cat "$T/n.json"; fail "-N PID"; }
+ok "-N $P0"

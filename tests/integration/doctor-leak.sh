@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# A server that accepts and never closes: each client's close leaves a
+# CLOSE_WAIT socket the server holds. The doctor reports close-wait-leak
+# with the server's pid and the number of leaked sockets, once they are
+# older than --close-wait-age, and nothing else.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+SRV="$(dirname "$0")/doctor-servers.py"
+
+python3 "$SRV" leak --port 3001 --seconds 120 >/dev/null &
+SERVER=$!
+tl_wait_for 5 tl_listening 3001 || fail "server did not listen"
+python3 "$SRV" clients --port 3001 --count 3 --seconds 120 >"$T/cli" &
+tl_wait_for 5 test -s "$T/cli" || fail "clients did not connect"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3001" | wc -l)" = 3 ]' ||
+	fail "ss: not 3 CLOSE_WAIT"
+
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/d.json"
+rc=$?
+[ $rc = 0 ] || { cat "$T/d.json"; fail "young CLOSE_WAIT: exit $rc, want 0"; }
+ok "young CLOSE_WAIT is no finding"
+
+sleep 1.5
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/d.json"
+rc=$?
+[ $rc = 1 ] || { cat "$T/d.json"; fail "exit $rc, want 1"; }
+jq -e --argjson p "$SERVER" '
+	(.findings | length) == 1 and
+	.findings[0].kind == "close-wait-leak" and
+	.findings[0].severity == "warning" and
+	.findings[0].pids == [$p] and
+	.findings[0].local_port == 3001 and
+	.findings[0].count == 3 and
+	.findings[0].oldest_ms >= 1000' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "close-wait-leak"; }
+ok "close-wait-leak: pid $SERVER, 3 sockets"
+
+"$TCPLIMBO" doctor --json --close-wait-age 1s --close-wait-critical 3 >"$T/d.json"
+[ $? = 2 ] || fail "--close-wait-critical 3 should make it critical"
+jq -e '.findings[0].severity == "critical"' "$T/d.json" >/dev/null || fail "not critical"
+ok "critical past --close-wait-critical"

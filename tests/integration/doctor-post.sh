@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The post's case under `tcplimbo doctor`: a server that listens and never
+# accepts. Right after the client dials, queueing is normal (exit 0); once
+# the connection has waited past --queue-age, the doctor names the server
+# (warning, exit 1); once the client has written, closed and left, the
+# queued socket is CLOSE_WAIT and it is critical (exit 2). Only that one
+# finding, whatever the step: the client's orphan FIN_WAIT2 is not one.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+SRV="$(dirname "$0")/doctor-servers.py"
+
+python3 "$SRV" no-accept --port 3000 --seconds 120 >"$T/srv" &
+SERVER=$!
+tl_wait_for 5 tl_listening 3000 || fail "server did not listen"
+
+mkfifo "$T/go"
+python3 -c '
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", 3000))
+print(c.getsockname()[1], flush=True)
+open(sys.argv[1]).read()
+c.send(b"ping")
+c.close()
+time.sleep(120)' "$T/go" >"$T/port" &
+tl_wait_for 5 test -s "$T/port" || fail "client did not connect"
+
+doctor() { # expected-exit, then doctor options
+	local want=$1 rc
+	shift
+	"$TCPLIMBO" doctor --json "$@" >"$T/d.json"
+	rc=$?
+	[ "$rc" = "$want" ] || { cat "$T/d.json"; fail "doctor exit $rc, want $want"; }
+}
+
+# 1. Just connected: short queueing is how TCP works.
+doctor 0 --queue-age 3s
+jq -e '.findings == []' "$T/d.json" >/dev/null || fail "finding on a fresh queue"
+ok "fresh queue: no finding, exit 0"
+
+# 2. Queued for longer than the threshold: not-accepting, a warning.
+sleep 1.2
+doctor 1 --queue-age 1s
+jq -e --argjson p "$SERVER" '
+	(.findings | length) == 1 and
+	.findings[0].kind == "not-accepting" and
+	.findings[0].severity == "warning" and
+	.findings[0].pids == [$p] and
+	.findings[0].comm == "python3" and
+	.findings[0].local_addr == "127.0.0.1" and
+	.findings[0].local_port == 3000 and
+	.findings[0].count == 1 and
+	.findings[0].oldest_ms >= 1000 and
+	(.findings[0].cmdline | contains("no-accept")) and
+	(.findings[0].explanation | length) > 0 and
+	(.findings[0].remedy | length) > 0' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "step 2"; }
+ok "queued past --queue-age: not-accepting, pid $SERVER, exit 1"
+
+# 3. The client writes, closes, leaves: CLOSE_WAIT with Recv-Q 5 (ss agrees).
+echo go >"$T/go"
+tl_wait_for 5 sh -c 'ss -Htn state close-wait "sport = :3000" | grep -q .' ||
+	fail "no CLOSE_WAIT"
+[ "$(ss -Htn state close-wait 'sport = :3000' | awk '{print $1}')" = 5 ] ||
+	fail "ss: Recv-Q is not 5"
+doctor 2 --queue-age 1s
+jq -e --argjson p "$SERVER" '
+	(.findings | length) == 1 and
+	.findings[0].kind == "not-accepting" and
+	.findings[0].severity == "critical" and
+	.findings[0].pids == [$p]' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "step 3"; }
+ok "client gone: critical, still one finding, exit 2"
+
+# The text report names the process and its command line.
+"$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
+[ $? = 2 ] || fail "text: exit status"
+grep -q "== pid $SERVER (python3):.*no-accept" "$T/d.txt" || { cat "$T/d.txt"; fail "text: no process header"; }
+grep -q "CRITICAL not-accepting on 127.0.0.1:3000" "$T/d.txt" || { cat "$T/d.txt"; fail "text: no finding line"; }
+ok "text report"
+
+# With the default threshold (5 s) the same queue is still young enough.
+"$TCPLIMBO" doctor --queue-age 1m >/dev/null
+[ $? = 0 ] || fail "--queue-age 1m should find nothing"
+ok "threshold respected"

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Tiny servers and clients for the doctor's integration tests.
+
+Each mode plants one kind of TCP limbo (or healthy traffic) on 127.0.0.1
+and then sleeps, bounded by --seconds, until the test kills it. A mode
+prints "ready" on stdout once its sockets are in place.
+"""
+import argparse
+import os
+import resource
+import socket
+import sys
+import threading
+import time
+
+
+def listen(port, backlog=16):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(backlog)
+    return s
+
+
+def ready():
+    print("ready", flush=True)
+
+
+def no_accept(a):
+    """The post's server: listens and never calls accept()."""
+    s = listen(a.port)
+    ready()
+    time.sleep(a.seconds)
+    s.close()
+
+
+def leak(a):
+    """Accepts and never closes: peers' FINs leave CLOSE_WAIT behind."""
+    s = listen(a.port)
+    ready()
+    held = []
+    end = time.time() + a.seconds
+    s.settimeout(0.2)
+    while time.time() < end:
+        try:
+            c, _ = s.accept()
+            held.append(c)
+        except socket.timeout:
+            pass
+
+
+def emfile(a):
+    """Listens, then uses up RLIMIT_NOFILE so every accept() fails."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (a.nofile, a.nofile))
+    s = listen(a.port)
+    s.setblocking(False)
+    spare = []
+    try:
+        while True:
+            spare.append(os.open("/dev/null", os.O_RDONLY))
+    except OSError:
+        pass
+    ready()
+    end = time.time() + a.seconds
+    while time.time() < end:
+        try:
+            c, _ = s.accept()
+            c.close()
+        except BlockingIOError:
+            pass
+        except OSError:
+            # EMFILE: the connection stays in the queue.
+            pass
+        time.sleep(0.05)
+
+
+def serve_one(c):
+    with c:
+        while True:
+            d = c.recv(4096)
+            if not d:
+                return
+            c.sendall(d)
+
+
+def echo(a):
+    """A correct server: one thread a connection, closes on EOF."""
+    s = listen(a.port, 1024)
+    ready()
+    end = time.time() + a.seconds
+    s.settimeout(0.2)
+    while time.time() < end:
+        try:
+            c, _ = s.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=serve_one, args=(c,), daemon=True).start()
+
+
+def clients(a):
+    """n connections: each writes 'ping', then closes unless --hold."""
+    conns = []
+    for _ in range(a.count):
+        c = socket.create_connection(("127.0.0.1", a.port), timeout=5)
+        conns.append(c)
+    ready()
+    if a.wait:
+        time.sleep(a.wait)
+    for c in conns:
+        c.sendall(b"ping")
+        if a.half_close:
+            c.shutdown(socket.SHUT_WR)
+        elif not a.hold:
+            c.close()
+    time.sleep(a.seconds)
+
+
+def busy(a):
+    """Healthy traffic: many short request/response connections, some long."""
+    long_conns = []
+    for _ in range(a.count):
+        c = socket.create_connection(("127.0.0.1", a.port), timeout=5)
+        c.sendall(b"hello")
+        c.recv(16)
+        long_conns.append(c)
+    for _ in range(a.short):
+        c = socket.create_connection(("127.0.0.1", a.port), timeout=5)
+        c.sendall(b"ping")
+        c.recv(16)
+        c.close()
+    ready()
+    time.sleep(a.seconds)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--seconds", type=float, default=120)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--short", type=int, default=0)
+    p.add_argument("--wait", type=float, default=0)
+    p.add_argument("--nofile", type=int, default=16)
+    p.add_argument("--hold", action="store_true")
+    p.add_argument("--half-close", action="store_true")
+    a = p.parse_args()
+    modes = {"no-accept": no_accept, "leak": leak, "emfile": emfile,
+             "echo": echo, "clients": clients, "busy": busy}
+    if a.mode not in modes:
+        sys.exit("unknown mode " + a.mode)
+    modes[a.mode](a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Run as nobody, the doctor still reports what it can see (the dump needs
+# no privilege; the queued connection is tied to its listener by address)
+# and says what it could not: the fds of root's processes, namespaces it
+# cannot enter. It exits 3 only when it could look at nothing.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+command -v setpriv >/dev/null || skip "setpriv not found"
+T=$(mktemp -d)
+chmod 755 "$T"
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+SRV="$(dirname "$0")/doctor-servers.py"
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+$NOBODY test -x "$TCPLIMBO" || skip "nobody cannot run $TCPLIMBO"
+
+python3 "$SRV" no-accept --port 3005 --seconds 120 >/dev/null &
+SERVER=$!
+tl_wait_for 5 tl_listening 3005 || fail "server did not listen"
+python3 "$SRV" clients --port 3005 --hold --seconds 120 >"$T/cli" &
+tl_wait_for 5 test -s "$T/cli" || fail "client did not connect"
+sleep 1.2
+
+$NOBODY "$TCPLIMBO" doctor --json --queue-age 1s >"$T/d.json"
+rc=$?
+[ $rc = 1 ] || { cat "$T/d.json"; fail "exit $rc, want 1"; }
+jq -e '
+	(.findings | length) == 1 and
+	.findings[0].kind == "not-accepting" and
+	.findings[0].local_port == 3005 and
+	.findings[0].pids == [] and
+	.denied_processes > 0' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "unprivileged findings"; }
+ok "unprivileged: not-accepting on 3005 found, owner unknown, denied counted"
+
+$NOBODY "$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
+grep -q "^not seen: the fds of [0-9]* process" "$T/d.txt" || { cat "$T/d.txt"; fail "text says what it could not see"; }
+ok "text says what it could not see"
+
+# Another namespace it may not enter: could not look, exit 3, with why.
+unshare -n sleep 60 &
+OTHER=$!
+tl_wait_for 5 test -e "/proc/$OTHER/ns/net" || fail "no namespace"
+sleep 0.2
+$NOBODY "$TCPLIMBO" doctor -N "$OTHER" 2>"$T/err" >/dev/null
+rc=$?
+[ $rc = 3 ] || fail "-N unreachable: exit $rc, want 3"
+grep -q "$OTHER" "$T/err" || { cat "$T/err"; fail "no reason given"; }
+ok "unreachable namespace: exit 3 ($(head -1 "$T/err"))"
+
+# --all-netns as nobody: looks at what it can, says what it could not.
+$NOBODY "$TCPLIMBO" doctor --all-netns --json --queue-age 1s >"$T/a.json"
+rc=$?
+[ $rc -le 2 ] || { cat "$T/a.json"; fail "--all-netns unprivileged exit $rc"; }
+jq -e '[.netns[] | select(.looked)] | length >= 1' "$T/a.json" >/dev/null ||
+	{ cat "$T/a.json"; fail "looked at nothing"; }
+ok "--all-netns unprivileged: exit $rc"
