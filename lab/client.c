@@ -132,6 +132,8 @@ static void cli_dial(struct cli *c, unsigned i,
 		if (errno != EINPROGRESS) {
 			lab_log(who, "Dial %s error is %s", rbuf,
 				strerror(errno));
+			close(fd);
+			c->fds[i] = -1;
 			return;
 		}
 		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
@@ -150,6 +152,8 @@ static void cli_dial(struct cli *c, unsigned i,
 		if (err) {
 			lab_log(who, "Dial %s error is %s", rbuf,
 				strerror(err));
+			close(fd);
+			c->fds[i] = -1;
 			return;
 		}
 	}
@@ -332,7 +336,8 @@ int lab_client_main(int argc, char **argv)
 			goto gone;
 	}
 	lab_log(who, "Exit");
-	ret = 0;
+	/* Like the post's client, carry on after a failed dial, but say so. */
+	ret = n_up == c.count ? 0 : 1;
 	goto out;
 gone:
 	/* The runner went away: leave quietly, the kernel closes the rest. */

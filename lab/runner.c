@@ -1012,6 +1012,33 @@ static void lab_teardown(struct lab_run *r)
 	}
 }
 
+/*
+ * A server or client that failed on its own (a crash, a sanitizer report,
+ * an error exit) fails the run even if every step looked right. Our own
+ * SIGTERM/SIGKILL at teardown do not count.
+ */
+static int lab_check_exits(struct lab_run *r)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < r->n_procs; i++) {
+		const struct lab_proc *p = &r->procs[i];
+		char sbuf[64];
+		int st = p->status;
+
+		if (strcmp(p->role, "hook") == 0)
+			continue;
+		if ((WIFEXITED(st) && WEXITSTATUS(st) == 0) ||
+		    (WIFSIGNALED(st) &&
+		     (WTERMSIG(st) == SIGTERM || WTERMSIG(st) == SIGKILL)))
+			continue;
+		tl_err("lab: the %s (pid %d) ended badly: %s", p->role,
+		       (int)p->pid, lab_status_str(sbuf, sizeof(sbuf), st));
+		ret = -ECHILD;
+	}
+	return ret;
+}
+
 int lab_run(const struct lab_opts *opts)
 {
 	struct lab_run r = {
@@ -1079,6 +1106,8 @@ int lab_run(const struct lab_opts *opts)
 		lab_run_hooks(&r, opts->thens, opts->n_thens);
 	}
 	lab_teardown(&r);
+	if (!r.signo && lab_check_exits(&r) < 0)
+		r.failed = true;
 
 	if (r.signo)
 		status = LAB_EXIT_SIGNAL + r.signo;
