@@ -207,17 +207,24 @@ static const struct tl_sock *find_listener(const struct watch *w,
 	return best;
 }
 
-/* Takes a new snapshot, at most every W_REFRESH_GAP_MS. */
+/*
+ * Takes a new snapshot, at most every W_REFRESH_GAP_MS. Resolving owners
+ * needs only the /proc scan and the listeners, so that is all it dumps:
+ * under churn the table holds mostly TIME_WAIT entries, which have no
+ * owner and would make each refresh cost far more. --top counts every
+ * socket, so it asks for them all.
+ */
 static bool refresh(struct watch *w, bool force)
 {
 	struct tl_snapshot *s;
 	uint64_t now = mono_ms();
+	uint32_t states = w->top ? TL_STATES_REAL : TL_STATE_BIT(TL_LISTEN);
 
 	if (!force && w->snap && now - w->snap_ms < W_REFRESH_GAP_MS)
 		return false;
 	w->snap_ms = now;
 	/* tl_take_snapshot has said why; keep the old one. */
-	if (tl_take_snapshot(w->g, TL_STATES_REAL, &s) < 0)
+	if (tl_take_snapshot(w->g, states, &s) < 0)
 		return false;
 	tl_snapshot_free(w->snap);
 	w->snap = s;
