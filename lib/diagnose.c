@@ -486,26 +486,6 @@ struct hold {
 	const struct tl_sock *first;
 };
 
-static struct hold *hold_get(struct hold **v, size_t *n, size_t *cap,
-			     uint32_t proc)
-{
-	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i].proc == proc)
-			return &(*v)[i];
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 8;
-		struct hold *nv = realloc(*v, c * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		*v = nv;
-		*cap = c;
-	}
-	memset(&(*v)[*n], 0, sizeof(**v));
-	(*v)[*n].proc = proc;
-	return &(*v)[(*n)++];
-}
-
 /*
  * close-wait-leak and fin-wait2-stuck: sockets a program still holds in a
  * state only it (CLOSE_WAIT) or the peer (FIN_WAIT2) can end, for longer
@@ -516,15 +496,21 @@ static int rule_held(const struct tl_snapshot *snap,
 		     const uint8_t *proc_done, int state, int kind,
 		     uint32_t age_ms)
 {
+	/* One group a process, and the last one for sockets of no one seen. */
+	size_t nh = (snap->owners ? snap->owners->n_procs : 0) + 1;
 	struct hold *h = NULL;
-	size_t nh = 0, caph = 0;
 	char who[160], addr[80];
 	int r = 0;
 
+	r = alloc_zero((void **)&h, nh, sizeof(*h));
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nh; i++)
+		h[i].proc = i + 1 < nh ? (uint32_t)i : UINT32_MAX;
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 		const struct tl_fdref *refs;
-		uint32_t proc = UINT32_MAX;
+		size_t gi = nh - 1;
 		struct hold *g;
 		uint64_t age = 0;
 		bool known;
@@ -532,13 +518,10 @@ static int rule_held(const struct tl_snapshot *snap,
 		if (sk->state != state || sk->inode == 0 ||
 		    sk->limbo != TL_LIMBO_NONE)
 			continue;
-		if (tl_snapshot_owners(snap, sk, &refs) > 0)
-			proc = refs[0].proc;
-		g = hold_get(&h, &nh, &caph, proc);
-		if (!g) {
-			r = -ENOMEM;
-			goto out;
-		}
+		if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
+		    refs[0].proc < nh - 1)
+			gi = refs[0].proc;
+		g = &h[gi];
 		/*
 		 * The FIN (CLOSE_WAIT) or the ACK of ours (FIN_WAIT2) was the
 		 * last segment with an ACK; nothing normally follows, so
@@ -725,7 +708,8 @@ static int rule_ports(const struct tl_snapshot *snap,
 			continue;
 		v[nv++] = sk;
 	}
-	qsort(v, nv, sizeof(*v), cmp_sockp);
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_sockp);
 	for (size_t i = 0; i < nv;) {
 		size_t j = i;
 		uint64_t tw = 0;

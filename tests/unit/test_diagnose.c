@@ -441,8 +441,10 @@ static void test_orphans(void **state)
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
 	/* No counters, no host-wide rules. */
-	W->snap.socks = W->socks;
+	free(W->f);
+	W->f = NULL;
 	assert_int_equal(tl_diagnose(&W->snap, NULL, &W->opts, &W->f), 0);
+	assert_null(W->f);
 }
 
 static void test_syn_backlog(void **state)
