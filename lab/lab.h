@@ -55,6 +55,7 @@ struct lab_opts {
 	const char *thens[LAB_MAX_HOOKS]; /* --then: once, at then_at */
 	size_t n_thens;
 	const char *then_at; /* step name; NULL means the last step */
+	bool end_exit;	     /* seed: the server exits instead of accepting */
 	unsigned hook_timeout_ms;
 };
 
@@ -204,8 +205,12 @@ int lab_step(struct lab_run *r, const char *name, const struct lab_expect *e,
 /* Reads utime+stime of a process in seconds; returns 0 or -errno. */
 int lab_cpu_seconds(pid_t pid, double *ret);
 
-/* Reads a TcpExt counter from /proc/net/netstat of our namespace. */
-int lab_netstat(const char *name, uint64_t *ret);
+/*
+ * Reads a counter of our namespace from a /proc/net/netstat-style file
+ * (path, "TcpExt:" or "Tcp:" lines, the counter's name).
+ */
+int lab_netstat(const char *path, const char *prefix, const char *name,
+		uint64_t *ret);
 
 /* Writes a value to /proc/sys/... of our namespace; returns 0 or -errno. */
 int lab_sysctl_write(const char *path, const char *value);

@@ -854,11 +854,11 @@ static ssize_t lab_read_file(const char *path, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
-int lab_netstat(const char *name, uint64_t *ret)
+int lab_netstat(const char *path, const char *prefix, const char *name,
+		uint64_t *ret)
 {
-	static const char prefix[] = "TcpExt:";
+	size_t nlen = strlen(name), plen = strlen(prefix);
 	char *buf, *hdr, *val;
-	size_t nlen = strlen(name);
 	int err = -ENOENT;
 	ssize_t len;
 
@@ -866,19 +866,24 @@ int lab_netstat(const char *name, uint64_t *ret)
 	if (!buf)
 		return -ENOMEM;
 	/* /proc/net is /proc/self/net: our namespace's counters. */
-	len = lab_read_file("/proc/net/netstat", buf, 65536);
+	len = lab_read_file(path, buf, 65536);
 	if (len < 0) {
 		err = (int)len;
 		goto out;
 	}
-	hdr = strstr(buf, prefix);
+	/* The header line starts the file or follows a newline. */
+	for (hdr = buf; hdr && strncmp(hdr, prefix, plen) != 0;) {
+		hdr = strchr(hdr, '\n');
+		if (hdr)
+			hdr++;
+	}
 	if (!hdr)
 		goto out;
 	val = strchr(hdr, '\n');
-	if (!val || strncmp(val + 1, prefix, sizeof(prefix) - 1) != 0)
+	if (!val || strncmp(val + 1, prefix, plen) != 0)
 		goto out;
-	val += sizeof(prefix);
-	hdr += sizeof(prefix) - 1;
+	val += 1 + plen;
+	hdr += plen;
 	/* Walk the names and the values side by side. */
 	for (;;) {
 		size_t hl, vl;
@@ -1122,17 +1127,16 @@ int lab_run(const struct lab_opts *opts)
 				sigabbrev_np(r.signo) ? sigabbrev_np(r.signo) :
 							"?");
 		fprintf(r.out, ",\"ok\":%s}\n", status ? "false" : "true");
-	} else if (r.signo) {
-		fprintf(r.out,
-			"\nlab %s: stopped by SIG%s; every process is "
-			"gone and the namespace with them\n",
-			r.sc->name,
-			sigabbrev_np(r.signo) ? sigabbrev_np(r.signo) : "?");
 	} else {
-		fprintf(r.out,
-			"\nlab %s: %s; every process is gone and the "
-			"namespace with them\n",
-			r.sc->name, status ? "FAILED" : "done");
+		const char *ab = r.signo ? sigabbrev_np(r.signo) : NULL;
+
+		fprintf(r.out, "\nlab %s: ", r.sc->name);
+		if (r.signo)
+			fprintf(r.out, "stopped by SIG%s", ab ? ab : "?");
+		else
+			fputs(status ? "FAILED" : "done", r.out);
+		fprintf(r.out, "; every process is gone%s\n",
+			r.private_netns ? ", and the namespace with them" : "");
 	}
 	fflush(r.out);
 	close(r.sigfd);

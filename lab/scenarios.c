@@ -47,7 +47,15 @@ static uint64_t netstat_or_zero(const char *name)
 {
 	uint64_t v = 0;
 
-	return lab_netstat(name, &v) == 0 ? v : 0;
+	return lab_netstat("/proc/net/netstat", "TcpExt:", name, &v) == 0 ? v :
+									    0;
+}
+
+static uint64_t snmp_or_zero(const char *name)
+{
+	uint64_t v = 0;
+
+	return lab_netstat("/proc/net/snmp", "Tcp:", name, &v) == 0 ? v : 0;
 }
 
 static void step_pids(struct lab_run *r, const struct lab_proc *srv,
@@ -57,6 +65,33 @@ static void step_pids(struct lab_run *r, const struct lab_proc *srv,
 		lab_step_num(r, "server_pid", srv->pid, NULL);
 	if (cli)
 		lab_step_num(r, "client_pid", cli->pid, NULL);
+}
+
+/* The other way the seed ends: the server exits without accepting. */
+static int seed_exit(struct lab_run *r, struct lab_proc *srv)
+{
+	static const struct lab_expect e[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, ANY, 0, 0 },
+		{ LAB_SERVER, 0, ANY, ANY, 0, 0 },
+		{ LAB_CLIENT, 0, ANY, ANY, 0, 0 },
+	};
+	uint64_t rst0 = snmp_or_zero("OutRsts");
+	int err = lab_stop(r, srv);
+
+	if (!err)
+		err = lab_step(r, "server-exited", e, LAB_N(e), STEP_MS, NULL);
+	if (err)
+		return err;
+	lab_step_num(r, "out_rsts", (double)(snmp_or_zero("OutRsts") - rst0),
+		     NULL);
+	lab_step_text(
+		r, "The server exited without ever calling accept(). Closing "
+		   "its listener reset every connection still in the queue: "
+		   "the CLOSE_WAIT had unread data, so the kernel sent a RST "
+		   "(Tcp OutRsts above), "
+		   "and the RST ended the client's FIN_WAIT2 too. Nothing is "
+		   "left: the post's \"until the server process exits\".");
+	return lab_step_end(r);
 }
 
 /* The post, step for step. */
@@ -173,6 +208,8 @@ static int sc_seed(struct lab_run *r)
 	if (err)
 		return err;
 
+	if (r->opts->end_exit)
+		return seed_exit(r, srv);
 	kill(srv->pid, SIGUSR1);
 	err = lab_step(r, "server-accepted", e_accepted, LAB_N(e_accepted),
 		       STEP_MS, &snap);

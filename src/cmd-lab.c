@@ -22,7 +22,7 @@ static void lab_usage(FILE *f)
 		"       tcplimbo lab run SCENARIO [--wait SECONDS] [--json]\n"
 		"            [--port P] [--no-netns] [--hook CMD]...\n"
 		"            [--then CMD]... [--then-at STEP]\n"
-		"            [--hook-timeout SECONDS]\n"
+		"            [--hook-timeout SECONDS] [--end accept|exit]\n"
 		"       tcplimbo lab server [--addr A] [--port P] [--backlog N]\n"
 		"            [--mode M] [--nofile N] [--seconds S]\n"
 		"       tcplimbo lab client [--addr A] [--port P] [--wait S]\n"
@@ -37,7 +37,8 @@ static void lab_usage(FILE *f)
 		"last), both inside the namespace with TL_LAB_SCENARIO,\n"
 		"TL_LAB_STEP, TL_LAB_ADDR, TL_LAB_PORT, TL_LAB_PID (a process in\n"
 		"the namespace, for -N), TL_LAB_SERVER_PID and TL_LAB_NETNS set;\n"
-		"a failing hook fails the run.\n");
+		"a failing hook fails the run. --end says how the seed scenario\n"
+		"ends: the server accepts and closes (default) or exits.\n");
 }
 
 static int lab_list(void)
@@ -70,6 +71,7 @@ static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
 		OPT_THEN,
 		OPT_THEN_AT,
 		OPT_HOOK_TIMEOUT,
+		OPT_END,
 	};
 	static const struct option longopts[] = {
 		{ "wait", required_argument, NULL, 'w' },
@@ -80,6 +82,7 @@ static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
 		{ "then", required_argument, NULL, OPT_THEN },
 		{ "then-at", required_argument, NULL, OPT_THEN_AT },
 		{ "hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT },
+		{ "end", required_argument, NULL, OPT_END },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -135,6 +138,16 @@ static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
 				return -EINVAL;
 			if (!opts->hook_timeout_ms) {
 				tl_err("lab run: bad --hook-timeout '0'");
+				return -EINVAL;
+			}
+			break;
+		case OPT_END:
+			if (strcmp(optarg, "exit") == 0) {
+				opts->end_exit = true;
+			} else if (strcmp(optarg, "accept") != 0) {
+				tl_err("lab run: bad --end '%s' (accept or "
+				       "exit)",
+				       optarg);
 				return -EINVAL;
 			}
 			break;

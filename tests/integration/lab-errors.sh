@@ -34,6 +34,7 @@ bad "'x'" lab client --wait x
 hooks=()
 for i in 1 2 3 4 5 6 7 8 9; do hooks+=(--hook true); done
 bad "more than 8" lab run seed "${hooks[@]}"
+bad "'later'" lab run seed --end later
 ok "bad input: exit 2, one line"
 
 "$TCPLIMBO" lab list >"$T/list" || fail "lab list failed"

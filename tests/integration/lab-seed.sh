@@ -59,3 +59,16 @@ for want in "== step 2: client-closed ==" "CLOSE_WAIT        5" \
 	grep -qF "$want" "$T/out.txt" || fail "text transcript lacks '$want'"
 done
 ok "text transcript"
+
+# The other ending: the server exits without accepting. Closing the
+# listener resets the queued CLOSE_WAIT (a RST, counted in the namespace's
+# Tcp OutRsts), which also ends the client's FIN_WAIT2.
+lab_run seed --end exit
+lab_check '
+assert [s["name"] for s in d["steps"]][-1] == "server-exited", d["steps"]
+assert steps["server-exited"]["sockets"] == [], steps["server-exited"]
+assert steps["server-exited"]["out_rsts"] >= 1, steps["server-exited"]
+assert "server_pid" not in steps["server-exited"]
+print("ok: server exit resets the queue")
+'
+ok "lab run seed --end exit"
