@@ -72,3 +72,26 @@ assert "server_pid" not in steps["server-exited"]
 print("ok: server exit resets the queue")
 '
 ok "lab run seed --end exit"
+
+# From outside, while the lab waits at its first step: -N with the
+# runner's pid looks into the lab's namespace (as a doctor run would),
+# and our own namespace has none of its sockets.
+"$TCPLIMBO" lab run seed --wait 30 >"$T/bg.out" 2>&1 &
+RUN=$!
+tl_wait_for 10 grep -q "step 1: connected" "$T/bg.out" || fail "background run"
+"$TCPLIMBO" -N "$RUN" ls --json >"$T/inside.json" || fail "ls -N $RUN"
+"$TCPLIMBO" ls --json >"$T/outside.json" || fail "ls"
+kill -INT "$RUN"
+rc=0
+wait "$RUN" || rc=$?
+[ "$rc" = 130 ] || fail "SIGINT: exit $rc"
+python3 - "$T/inside.json" "$T/outside.json" <<'PY' || fail "-N view"
+import json, sys
+inside = json.load(open(sys.argv[1]))
+outside = json.load(open(sys.argv[2]))
+q = [s for s in inside if s["local_port"] == 3000 and s["state"] == "established"]
+assert len(q) == 1 and q[0]["limbo"] == "accept-queue", inside
+assert q[0]["listener_owners"][0]["comm"] == "lab-server", q
+assert not [s for s in outside if 3000 in (s["local_port"], s["remote_port"])], outside
+PY
+ok "tcplimbo -N <lab pid> sees the lab's sockets; this namespace does not"
