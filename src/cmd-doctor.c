@@ -317,7 +317,8 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 
 static void wrap(FILE *out, const char *label, const char *text, int indent)
 {
-	int col = fprintf(out, "%*s%-*s", indent - 8, "", 8, label);
+	/* The label ends right before the text's column. */
+	int col = fprintf(out, "%*s ", indent - 1, label);
 	const char *p = text;
 
 	while (*p) {
@@ -349,6 +350,7 @@ static size_t shown_pids(const struct tl_finding *f)
 static void print_text(const struct doctor *d, const struct tl_global *g)
 {
 	size_t crit = 0, warn = 0, looked = 0, denied = 0;
+	unsigned explained = 0; /* kinds whose why and fix were printed */
 	pid_t group = -1;
 
 	for (size_t i = 0; i < d->n_found; i++) {
@@ -404,10 +406,18 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 				printf(" %d", (int)f->pids[k]);
 			printf("%s\n", f->n_pids > shown_pids(f) ? " ..." : "");
 		}
-		wrap(stdout, "   why:", f->explanation, 11);
-		if (si)
-			wrap(stdout, "   next:", si->leave, 11);
-		wrap(stdout, "   fix:", f->remedy, 11);
+		if (explained & (1u << f->kind)) {
+			printf("%*s(why and fix: as for the %s above)\n", 11,
+			       "", tl_finding_kind_name(f->kind));
+			continue;
+		}
+		explained |= 1u << f->kind;
+		wrap(stdout, "why:", f->explanation, 11);
+		/* For held sockets, the state machine says whose move it is. */
+		if (si && (f->kind == TL_FIND_CLOSE_WAIT_LEAK ||
+			   f->kind == TL_FIND_FIN_WAIT2_STUCK))
+			wrap(stdout, "next:", si->leave, 11);
+		wrap(stdout, "fix:", f->remedy, 11);
 	}
 	for (size_t i = 0; i < d->n_targets; i++)
 		if (d->targets[i].error[0])
