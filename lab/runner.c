@@ -710,7 +710,8 @@ void lab_step_missing(struct lab_run *r, const struct tl_snapshot *snap,
 	}
 }
 
-static void lab_run_hooks(struct lab_run *r, const char *const *cmds, size_t n);
+static void lab_run_hooks(struct lab_run *r, const char *const *cmds, size_t n,
+			  bool must_pass);
 
 int lab_step_end(struct lab_run *r)
 {
@@ -745,11 +746,11 @@ int lab_step_end(struct lab_run *r)
 	fflush(r->out);
 	if (r->signo)
 		return -EINTR;
-	lab_run_hooks(r, r->opts->hooks, r->opts->n_hooks);
+	lab_run_hooks(r, r->opts->hooks, r->opts->n_hooks, true);
 	if (r->opts->then_at && !r->thens_done &&
 	    strcmp(r->opts->then_at, r->last_step) == 0) {
 		r->thens_done = true;
-		lab_run_hooks(r, r->opts->thens, r->opts->n_thens);
+		lab_run_hooks(r, r->opts->thens, r->opts->n_thens, false);
 	}
 	return r->signo ? -EINTR : 0;
 }
@@ -776,8 +777,14 @@ int lab_step(struct lab_run *r, const char *name, const struct lab_expect *e,
 	return 0;
 }
 
-/* Hooks: shell commands run inside the namespace, bounded in time. */
-static void lab_run_hooks(struct lab_run *r, const char *const *cmds, size_t n)
+/*
+ * Hooks: shell commands run inside the namespace, bounded in time. A --hook
+ * is a check (tests use them), so its failure fails the run; a --then is a
+ * look (a doctor that finds something exits non-zero on purpose), so its
+ * status is only reported.
+ */
+static void lab_run_hooks(struct lab_run *r, const char *const *cmds, size_t n,
+			  bool must_pass)
 {
 	for (size_t i = 0; i < n && !r->signo; i++) {
 		char *argv[] = { (char *)"/bin/sh", (char *)"-c",
@@ -797,10 +804,14 @@ static void lab_run_hooks(struct lab_run *r, const char *const *cmds, size_t n)
 			       cmds[i], r->opts->hook_timeout_ms);
 			lab_stop(r, p);
 			r->failed = true;
-		} else if (err == 0 && p->status != 0) {
+		} else if (err == 0 && p->status != 0 && must_pass) {
 			tl_err("lab: hook '%s' failed (%s)", cmds[i],
 			       lab_status_str(sbuf, sizeof(sbuf), p->status));
 			r->failed = true;
+		} else if (err == 0 && p->status != 0) {
+			fprintf(stderr, "tcplimbo: lab: '%s' ended with %s\n",
+				cmds[i],
+				lab_status_str(sbuf, sizeof(sbuf), p->status));
 		}
 		/* On -EINTR the teardown reaps it. */
 	}
@@ -1108,7 +1119,7 @@ int lab_run(const struct lab_opts *opts)
 	}
 	if (!err && !r.signo && !r.thens_done) {
 		r.thens_done = true;
-		lab_run_hooks(&r, opts->thens, opts->n_thens);
+		lab_run_hooks(&r, opts->thens, opts->n_thens, false);
 	}
 	lab_teardown(&r);
 	if (!r.signo && lab_check_exits(&r) < 0)

@@ -37,8 +37,9 @@ static void lab_usage(FILE *f)
 		"last), both inside the namespace with TL_LAB_SCENARIO,\n"
 		"TL_LAB_STEP, TL_LAB_ADDR, TL_LAB_PORT, TL_LAB_PID (a process in\n"
 		"the namespace, for -N), TL_LAB_SERVER_PID and TL_LAB_NETNS set;\n"
-		"a failing hook fails the run. --end says how the seed scenario\n"
-		"ends: the server accepts and closes (default) or exits.\n");
+		"a failing --hook fails the run, a --then's status is only\n"
+		"reported. --end says how the seed scenario ends: the server\n"
+		"accepts and closes (default) or exits.\n");
 }
 
 static int lab_list(void)

@@ -109,3 +109,14 @@ start=$(date +%s)
 grep -q "still running after 1000 ms" "$T/err" || fail "no message for the hook"
 pgrep -f "sleep 4242" >/dev/null && fail "the hook's children survived"
 ok "hanging hook: killed with its process group"
+
+# --then is a look, not a check: its status is reported, the run passes,
+# and it runs inside the lab's namespace at the step --then-at names.
+"$TCPLIMBO" lab run seed --wait 0 --then-at client-closed \
+	--then 'echo "$TL_LAB_STEP $(readlink /proc/self/ns/net)" >'"$T/then"'; exit 4' \
+	>"$T/out" 2>"$T/err" || fail "a failing --then failed the run"
+grep -q "ended with exit status 4" "$T/err" || fail "--then status not reported"
+read -r step ns <"$T/then"
+[ "$step" = client-closed ] || fail "--then ran at '$step'"
+[ "$ns" != "$(readlink /proc/self/ns/net)" ] || fail "--then ran outside the lab"
+ok "--then: at its step, in the lab's namespace, status reported"
