@@ -272,6 +272,7 @@ static bool fd_at_limit(const struct tl_proc *p)
 /* What the rules learn about one listener's queues. */
 struct lstat {
 	uint64_t queued, stale, closed, oldest_ms, syn;
+	uint32_t oldest; /* index + 1 of the oldest queued socket */
 	bool has_age;
 };
 
@@ -315,8 +316,10 @@ static int rule_listeners(const struct tl_snapshot *snap,
 		if (sk->state == TL_CLOSE_WAIT)
 			l->closed++;
 		if (tl_diag_queue_age(sk, &age)) {
-			if (!l->has_age || age > l->oldest_ms)
+			if (!l->has_age || age >= l->oldest_ms) {
 				l->oldest_ms = age;
+				l->oldest = (uint32_t)i + 1;
+			}
 			l->has_age = true;
 			if (age >= o->queue_age_ms)
 				l->stale++;
@@ -355,6 +358,7 @@ static int rule_listeners(const struct tl_snapshot *snap,
 			add_owners(snap, f, L);
 			set_local(f, L);
 			f->sock = (uint32_t)i + 1;
+			f->example = l->oldest;
 			f->count = l->queued > L->rqueue ? l->queued :
 							   L->rqueue;
 			f->oldest_ms = l->oldest_ms;
@@ -385,6 +389,7 @@ static int rule_listeners(const struct tl_snapshot *snap,
 			add_owners(snap, f, L);
 			set_local(f, L);
 			f->sock = (uint32_t)i + 1;
+			f->example = l->oldest;
 			f->count = L->rqueue;
 			f->oldest_ms = l->oldest_ms;
 			f->has_age = l->has_age;
@@ -410,6 +415,7 @@ static int rule_listeners(const struct tl_snapshot *snap,
 			add_owners(snap, f, L);
 			set_local(f, L);
 			f->sock = (uint32_t)i + 1;
+			f->example = l->oldest;
 			f->count = l->queued;
 			f->oldest_ms = l->oldest_ms;
 			f->has_age = l->has_age;
@@ -433,6 +439,7 @@ static int rule_listeners(const struct tl_snapshot *snap,
 			add_owners(snap, f, L);
 			set_local(f, L);
 			f->sock = (uint32_t)i + 1;
+			f->example = l->oldest;
 			f->count = L->drops;
 			f->value = L->drops;
 			f->limit = L->wqueue;
@@ -460,6 +467,7 @@ static int rule_listeners(const struct tl_snapshot *snap,
 				add_owners(snap, f, L);
 				set_local(f, L);
 				f->sock = (uint32_t)i + 1;
+				f->example = 0;
 				f->count = l->syn;
 				f->value = l->syn;
 				f->limit = limit;
@@ -561,6 +569,7 @@ static int rule_held(const struct tl_snapshot *snap,
 		if (g->first) {
 			add_owners(snap, f, g->first);
 			set_local(f, g->first);
+			f->example = (uint32_t)(g->first - snap->socks) + 1;
 		}
 		f->count = g->old;
 		f->oldest_ms = g->oldest_ms;
@@ -739,6 +748,7 @@ static int rule_ports(const struct tl_snapshot *snap,
 		memcpy(f->local_addr, v[i]->src, 16);
 		memcpy(f->remote_addr, v[i]->dst, 16);
 		f->remote_port = v[i]->dport;
+		f->example = (uint32_t)(v[i] - snap->socks) + 1;
 		f->count = j - i;
 		f->value = tw;
 		f->limit = range;

@@ -60,6 +60,7 @@ struct target {
 	size_t n_socks;
 	size_t n_denied;
 	bool looked;
+	struct tl_snapshot *snap; /* kept for the evidence until printed */
 };
 
 /* Findings of every namespace, each with the namespace it is in. */
@@ -309,9 +310,9 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 	t->looked = true;
 	t->n_socks = snap->n_socks;
 	t->n_denied = snap->owners ? snap->owners->n_denied : 0;
+	t->snap = snap;
 	r = add_found(d, f, (size_t)n, ti);
 	free(f);
-	tl_snapshot_free(snap);
 	return r;
 }
 
@@ -339,6 +340,14 @@ static void wrap(FILE *out, const char *label, const char *text, int indent)
 			p++;
 	}
 	fputc('\n', out);
+}
+
+/* The snapshot's socket at index + 1, or NULL. */
+static const struct tl_sock *sock_at(const struct target *t, uint32_t idx1)
+{
+	if (!t->snap || idx1 == 0 || idx1 > t->snap->n_socks)
+		return NULL;
+	return &t->snap->socks[idx1 - 1];
 }
 
 static size_t shown_pids(const struct tl_finding *f)
@@ -405,6 +414,14 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 			for (size_t k = 0; k < shown_pids(f); k++)
 				printf(" %d", (int)f->pids[k]);
 			printf("%s\n", f->n_pids > shown_pids(f) ? " ..." : "");
+		}
+		if (sock_at(t, f->sock) && f->example != f->sock) {
+			printf("%*s", 11, "");
+			out_sock_row(stdout, t->snap, sock_at(t, f->sock));
+		}
+		if (sock_at(t, f->example)) {
+			printf("%*s", 11, "");
+			out_sock_row(stdout, t->snap, sock_at(t, f->example));
 		}
 		if (explained & (1u << f->kind)) {
 			printf("%*s(why and fix: as for the %s above)\n", 11,
@@ -491,6 +508,16 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 			    tl_tcpstate_info(f->state) ?
 				    tl_tcpstate_info(f->state)->rfc_name :
 				    NULL);
+		fputs(",\"listener\":", stdout);
+		if (sock_at(t, f->sock))
+			out_sock_json(stdout, t->snap, sock_at(t, f->sock));
+		else
+			fputs("null", stdout);
+		fputs(",\"example\":", stdout);
+		if (sock_at(t, f->example))
+			out_sock_json(stdout, t->snap, sock_at(t, f->example));
+		else
+			fputs("null", stdout);
 		json_str_kv(stdout, "summary", f->summary);
 		json_str_kv(stdout, "explanation", f->explanation);
 		json_str_kv(stdout, "remedy", f->remedy);
@@ -651,9 +678,11 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 	}
 	ret = sev == TL_SEV_CRITICAL ? 2 : sev == TL_SEV_WARNING ? 1 : 0;
 out:
-	for (size_t i = 0; i < d.n_targets; i++)
+	for (size_t i = 0; i < d.n_targets; i++) {
 		if (d.targets[i].own_fd && d.targets[i].fd >= 0)
 			close(d.targets[i].fd);
+		tl_snapshot_free(d.targets[i].snap);
+	}
 	free(d.targets);
 	free(d.found);
 	return ret;

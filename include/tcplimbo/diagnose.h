@@ -80,6 +80,7 @@ struct tl_finding {
 	uint8_t remote_addr[16]; /* time-wait-pressure: the destination */
 	uint16_t remote_port;
 	uint32_t sock;	    /* index in the snapshot + 1 (the listener), or 0 */
+	uint32_t example;   /* index + 1 of the oldest socket involved, or 0 */
 	uint64_t count;	    /* connections involved */
 	uint64_t oldest_ms; /* age of the oldest, 0 when unknown */
 	bool has_age;

@@ -199,6 +199,9 @@ static void test_post_not_accepting(void **state)
 	assert_int_equal(W->f[0].count, 1);
 	assert_true(W->f[0].has_age);
 	assert_int_equal(W->f[0].oldest_ms, 10000);
+	/* Evidence: the listener and the queued socket, by index + 1. */
+	assert_int_equal(W->f[0].sock, 1);
+	assert_int_equal(W->f[0].example, child - W->socks + 1);
 	assert_non_null(strstr(W->f[0].explanation, "accept queue"));
 	assert_non_null(W->f[0].remedy);
 
@@ -348,6 +351,7 @@ static void test_close_wait_leak(void **state)
 	assert_int_equal(W->f[0].value, 4);
 	assert_int_equal(W->f[0].oldest_ms, 60000);
 	assert_int_equal(W->f[0].state, TL_CLOSE_WAIT);
+	assert_int_equal(W->f[0].example, 1);
 	W->opts.close_wait_critical = 3;
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
