@@ -25,6 +25,8 @@ ns_alive() {
 
 # Starts a long seed run; sets PID, INO (its namespace), KIDS.
 start_run() {
+	# A fresh file: the last run's "connected" must not count.
+	rm -f "$T/out" "$T/err"
 	"$TCPLIMBO" lab run seed --wait 60 "$@" >"$T/out" 2>"$T/err" &
 	PID=$!
 	# Step 1 is printed, then the runner waits 60 s: stop it there.
@@ -39,14 +41,12 @@ start_run() {
 	ns_alive "$INO" || fail "namespace not found while running"
 }
 
-# Waits (bounded) for the runner; sets RC.
+# Waits (bounded) for the runner; sets RC. No watchdog subshell: one
+# killed before it drops our EXIT trap would run it.
 reap_run() {
-	(sleep 15 && kill -9 "$PID" 2>/dev/null) &
-	local dog=$!
+	tl_wait_for 15 eval "! alive $PID" || kill -9 "$PID" 2>/dev/null
 	RC=0
 	wait "$PID" || RC=$?
-	kill "$dog" 2>/dev/null
-	wait "$dog" 2>/dev/null
 	return 0
 }
 
