@@ -67,6 +67,8 @@ struct target {
 struct found {
 	struct tl_finding f;
 	size_t target;
+	size_t order;  /* position from tl_diagnose, kept among equals */
+	int group_sev; /* the most severe of its (namespace, pid) group */
 };
 
 struct doctor {
@@ -272,6 +274,7 @@ static int add_found(struct doctor *d, const struct tl_finding *f, size_t n,
 		}
 		d->found[d->n_found].f = f[i];
 		d->found[d->n_found].target = target;
+		d->found[d->n_found].order = d->n_found;
 		d->n_found++;
 	}
 	return 0;
@@ -314,6 +317,43 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 	r = add_found(d, f, (size_t)n, ti);
 	free(f);
 	return r;
+}
+
+static pid_t found_pid(const struct found *x)
+{
+	return x->f.n_pids ? x->f.pids[0] : 0;
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	if (x->group_sev != y->group_sev)
+		return x->group_sev > y->group_sev ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * Most severe first across namespaces too, keeping each process's
+ * findings together and tl_diagnose's order within a namespace.
+ */
+static void sort_found(struct doctor *d)
+{
+	for (size_t i = 0; i < d->n_found; i++) {
+		struct found *x = &d->found[i];
+		int sev = x->f.severity;
+
+		for (size_t k = 0; k < d->n_found && found_pid(x); k++) {
+			const struct found *y = &d->found[k];
+
+			if (y->target == x->target &&
+			    found_pid(y) == found_pid(x) && y->f.severity > sev)
+				sev = y->f.severity;
+		}
+		x->group_sev = sev;
+	}
+	if (d->n_found > 1)
+		qsort(d->found, d->n_found, sizeof(*d->found), cmp_found);
 }
 
 static void wrap(FILE *out, const char *label, const char *text, int indent)
@@ -668,6 +708,7 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 	for (size_t i = 0; i < d.n_found; i++)
 		if (d.found[i].f.severity > sev)
 			sev = d.found[i].f.severity;
+	sort_found(&d);
 	if (g->json)
 		print_json(&d, g);
 	else
