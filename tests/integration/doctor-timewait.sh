@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# time-wait-pressure on a real namespace: with ip_local_port_range cut to
+# 100 ports (a per-namespace sysctl), 60 short connections closed by the
+# client leave 60 TIME_WAIT entries holding 60 of those ports towards one
+# server: a warning, naming the destination. 30 of them are no finding.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+SRV="$(dirname "$0")/doctor-servers.py"
+
+sysctl -qw net.ipv4.ip_local_port_range="40000 40099" || skip "cannot set ip_local_port_range"
+python3 "$SRV" echo --port 3007 --seconds 120 >/dev/null &
+tl_wait_for 5 tl_listening 3007 || fail "server did not listen"
+
+connections() { # n short connections, the client closing first
+	python3 "$SRV" busy --port 3007 --short "$1" --count 0 --seconds 0 >/dev/null ||
+		fail "clients failed"
+}
+connections 30
+tl_wait_for 5 sh -c '[ "$(ss -Htn state time-wait | wc -l)" = 30 ]' || fail "ss: not 30 TIME_WAIT"
+"$TCPLIMBO" doctor --json >"$T/d.json"
+rc=$?
+[ $rc = 0 ] || { cat "$T/d.json"; fail "30 of 100 ports: exit $rc, want 0"; }
+ok "30 of 100 ports: no finding"
+
+connections 30
+tl_wait_for 5 sh -c '[ "$(ss -Htn state time-wait | wc -l)" = 60 ]' || fail "ss: not 60 TIME_WAIT"
+"$TCPLIMBO" doctor --json >"$T/d.json"
+rc=$?
+[ $rc = 1 ] || { cat "$T/d.json"; fail "60 of 100 ports: exit $rc, want 1"; }
+jq -e '
+	(.findings | length) == 1 and
+	.findings[0].kind == "time-wait-pressure" and
+	.findings[0].severity == "warning" and
+	.findings[0].remote_addr == "127.0.0.1" and
+	.findings[0].remote_port == 3007 and
+	.findings[0].count == 60 and
+	.findings[0].value == 60 and
+	.findings[0].limit == 100' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "time-wait-pressure"; }
+ok "60 of 100 ports: time-wait-pressure towards 127.0.0.1:3007"
+"$TCPLIMBO" doctor --json --port-pct 70 >"$T/d.json"
+[ $? = 0 ] || fail "--port-pct 70 should find nothing"
+ok "--port-pct respected"
