@@ -9,7 +9,7 @@ MESON_OPTS ?=
 # llvm and libbpf-dev are for the optional eBPF backend of watch.
 DEB_PKGS = meson ninja-build pkg-config gcc libc6-dev libmnl-dev \
 	libcmocka-dev libmicrohttpd-dev iproute2 net-tools procps util-linux \
-	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev
+	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev time
 
 .PHONY: all deps demo check test san-check fuzz bench clean format
 

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# The ls benchmark: for each N, build a socket population in a private
+# network namespace (bench/population.c), then time, inside it and in the
+# same run, the bare lower bound (bench/bound.c), tcplimbo ls --json,
+# tcplimbo ls --no-owners, tcplimbo doctor --json (if the command has it),
+# ss -tan, ss -tanp, netstat -tanp and lsof -iTCP; report medians, ratios
+# and tcplimbo's peak RSS per socket as a markdown table on stdout (progress
+# goes to stderr). Not a test: `make check` never runs it; `make bench` does.
+#
+# Environment:
+#   BENCH_N        connection counts (default "10000 50000 200000")
+#   BENCH_RUNS     timed runs per command, median reported (default 5)
+#   BENCH_OWNERS   owner processes (default 50)
+#   BENCH_SLOW     ss -tanp, netstat -tanp and lsof above BENCH_SLOW_N:
+#                  "once" (default: one run each; they take ~100 s at 200k),
+#                  "all" (BENCH_RUNS runs), "skip" (not run)
+#   BENCH_SLOW_N   the threshold (default 50000)
+#   BENCH_POP_ARGS extra tl-population options (shares, --tw-warmup, ...)
+#   BUILD          build directory (default build); TL: tcplimbo binary
+set -euo pipefail
+
+die() {
+	echo "bench/run.sh: $*" >&2
+	exit 1
+}
+
+# Median of the numbers on stdin, one a line.
+median() {
+	sort -n | awk '{ v[NR] = $1 }
+		END { if (NR == 0) { print "nan"; exit }
+		      if (NR % 2) print v[(NR + 1) / 2];
+		      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+now_ns() {
+	date +%s%N
+}
+
+# ratio A B: A/B with two decimals, or "-" when either is missing.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "-" || b == "-" || b + 0 == 0) print "-";
+		else printf "%.2f", a / b }'
+}
+
+# Microseconds to seconds.
+secs() {
+	awk -v us="$1" 'BEGIN { if (us == "-") print "-"; else printf "%.3f", us / 1000000 }'
+}
+
+# ---------------------------------------------------------------------------
+# Inside the namespace: time every command, append one result line to
+# $BENCH_OUT. Runs rounds of all fast commands (so drift hits them alike),
+# then the slow ones.
+measure() {
+	local n=$1 runs=$2 slow_runs=$3
+	local tl=$TL bound=$BOUND
+	local -A samples=()
+	local names=() cmds=()
+	local i r name t0 t1 rc
+
+	names+=(bound)
+	cmds+=("$bound")
+	names+=(ls_json)
+	cmds+=("$tl ls --json")
+	names+=(ls_noown)
+	cmds+=("$tl ls --no-owners")
+	names+=(ss_tan)
+	cmds+=("ss -tan")
+	if "$tl" --help 2>&1 | grep -q '^ *doctor '; then
+		names+=(doctor)
+		cmds+=("$tl doctor --json")
+	fi
+
+	# One untimed run of each warms the dentry and inode caches of /proc.
+	for i in "${!cmds[@]}"; do
+		${cmds[$i]} >/dev/null 2>&1 || true
+	done
+	for ((r = 0; r < runs; r++)); do
+		for i in "${!cmds[@]}"; do
+			name=${names[$i]}
+			t0=$(now_ns)
+			rc=0
+			${cmds[$i]} >/dev/null 2>&1 || rc=$?
+			t1=$(now_ns)
+			# doctor exits 1 or 2 when it finds something; fine here.
+			if [ "$rc" -ne 0 ] && ! { [ "$name" = doctor ] && [ "$rc" -le 2 ]; }; then
+				die "'${cmds[$i]}' failed with status $rc"
+			fi
+			samples[$name]+="$(((t1 - t0) / 1000)) " # microseconds
+		done
+		echo "  N=$n round $((r + 1))/$runs done" >&2
+	done
+
+	local slow_names=(ss_tanp netstat_tanp lsof)
+	local slow_cmds=("ss -tanp" "netstat -tanp" "lsof -n -P -iTCP")
+	if [ "$slow_runs" -gt 0 ]; then
+		for i in "${!slow_cmds[@]}"; do
+			command -v "${slow_cmds[$i]%% *}" >/dev/null || continue
+			for ((r = 0; r < slow_runs; r++)); do
+				t0=$(now_ns)
+				${slow_cmds[$i]} >/dev/null 2>&1 || true
+				t1=$(now_ns)
+				samples[${slow_names[$i]}]+="$(((t1 - t0) / 1000)) "
+				echo "  N=$n ${slow_cmds[$i]}: $(((t1 - t0) / 1000000)) ms" >&2
+			done
+		done
+	fi
+
+	# Socket counts: the bound's dump, ls --json's objects, ss's lines.
+	local bline sockets ls_count ss_count
+	bline=$("$bound")
+	sockets=$(awk '{ print $2 }' <<<"$bline")
+	ls_count=$("$tl" ls --json | grep -c '^{"family"' || true)
+	ss_count=$(ss -tan | tail -n +2 | wc -l)
+
+	# Peak RSS in KiB, one run each.
+	local rss_json rss_noown rss_doctor=-
+	rss_json=$( { /usr/bin/time -f %M "$tl" ls --json >/dev/null; } 2>&1 | tail -1)
+	rss_noown=$( { /usr/bin/time -f %M "$tl" ls --no-owners >/dev/null; } 2>&1 | tail -1)
+	if [ -n "${samples[doctor]:-}" ]; then
+		rss_doctor=$( { /usr/bin/time -f %M "$tl" doctor --json >/dev/null || true; } 2>&1 | tail -1)
+	fi
+
+	local line="n=$n sockets=$sockets ls_count=$ls_count ss_count=$ss_count"
+	line+=" rss_json=$rss_json rss_noown=$rss_noown rss_doctor=$rss_doctor"
+	line+=" bound_detail='$bline'"
+	for name in bound ls_json ls_noown ss_tan doctor ss_tanp netstat_tanp lsof; do
+		if [ -n "${samples[$name]:-}" ]; then
+			line+=" $name=$(tr ' ' '\n' <<<"${samples[$name]}" | grep . | median)"
+			line+=" ${name}_runs=$(wc -w <<<"${samples[$name]}")"
+		else
+			line+=" $name=- ${name}_runs=0"
+		fi
+	done
+	echo "$line" >>"$BENCH_OUT"
+}
+
+if [ "${1:-}" = --measure ]; then
+	shift
+	measure "$@"
+	exit 0
+fi
+
+# ---------------------------------------------------------------------------
+# Outside: build each population, measure inside it, print the table.
+self=$(realpath "$0")
+cd "$(dirname "$self")/.."
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces, raised limits)"
+
+BUILD=${BUILD:-build}
+TL=$(realpath "${TL:-$BUILD/tcplimbo}")
+BOUND=$(realpath "$BUILD/bench/tl-bound")
+POP=$(realpath "$BUILD/bench/tl-population")
+[ -x "$TL" ] || die "no $TL: build first (make)"
+if [ ! -x "$BOUND" ] || [ ! -x "$POP" ]; then
+	die "no bench helpers in $BUILD/bench: build first"
+fi
+[ -x /usr/bin/time ] || die "/usr/bin/time missing (Debian package 'time')"
+
+BENCH_N=${BENCH_N:-10000 50000 200000}
+BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_OWNERS=${BENCH_OWNERS:-50}
+BENCH_SLOW=${BENCH_SLOW:-once}
+BENCH_SLOW_N=${BENCH_SLOW_N:-50000}
+case $BENCH_SLOW in once | all | skip) ;; *) die "BENCH_SLOW must be once, all or skip" ;; esac
+for v in $BENCH_N $BENCH_RUNS $BENCH_OWNERS $BENCH_SLOW_N; do
+	[[ $v =~ ^[0-9]+$ ]] || die "not a number: '$v'"
+done
+if [ "$BENCH_RUNS" -lt 1 ] || [ "$BENCH_RUNS" -gt 100 ]; then
+	die "BENCH_RUNS must be 1..100"
+fi
+
+work=$(mktemp -d /tmp/tl-bench.XXXXXX)
+pop_pid=
+cleanup() {
+	if [ -n "$pop_pid" ]; then
+		kill "$pop_pid" 2>/dev/null || true
+		wait "$pop_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+export BENCH_OUT=$work/results TL BOUND
+: >"$BENCH_OUT"
+
+for n in $BENCH_N; do
+	slow_runs=$BENCH_RUNS
+	if [ "$n" -gt "$BENCH_SLOW_N" ]; then
+		case $BENCH_SLOW in
+		once) slow_runs=1 ;;
+		skip) slow_runs=0 ;;
+		esac
+	fi
+	echo "N=$n: building the population" >&2
+	# shellcheck disable=SC2086 # BENCH_POP_ARGS is a list of options
+	"$POP" -n "$n" -p "$BENCH_OWNERS" --hold 3600 ${BENCH_POP_ARGS:-} \
+		>"$work/pop.out" 2>"$work/pop.err" &
+	pop_pid=$!
+	# Setup plus the 60 s TIME_WAIT warm-up; bounded.
+	for ((i = 0; i < 900; i++)); do
+		grep -q '^ready ' "$work/pop.out" && break
+		kill -0 "$pop_pid" 2>/dev/null || { cat "$work/pop.err" >&2; die "tl-population failed"; }
+		sleep 1
+	done
+	grep '^ready ' "$work/pop.out" >&2 || die "tl-population not ready after 900 s"
+	nsenter --net="/proc/$pop_pid/ns/net" -- "$self" --measure "$n" "$BENCH_RUNS" "$slow_runs"
+	kill "$pop_pid"
+	wait "$pop_pid" || true
+	pop_pid=
+	# Let the kernel finish tearing down the old namespace's sockets.
+	sleep 5
+done
+
+# ---------------------------------------------------------------------------
+get() { # get KEY LINE
+	sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"
+}
+
+kernel=$(uname -r)
+cpus=$(nproc)
+mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+tlver=$("$TL" --version 2>/dev/null | head -1 || true)
+echo "### $(date -u '+%Y-%m-%d %H:%M UTC'), $cpus CPUs ($model), $mem, Linux $kernel"
+echo
+echo "\`BENCH_N=\"$BENCH_N\" BENCH_RUNS=$BENCH_RUNS BENCH_OWNERS=$BENCH_OWNERS BENCH_SLOW=$BENCH_SLOW${BENCH_POP_ARGS:+ BENCH_POP_ARGS=\"$BENCH_POP_ARGS\"} ./bench/run.sh\` ($tlver; $BENCH_OWNERS owner processes; median of $BENCH_RUNS runs, seconds; slow tools above $BENCH_SLOW_N connections: $BENCH_SLOW)"
+echo
+echo "| connections | sockets | bound | ls --json | ls --no-owners | ss -tan | ss -tanp | netstat -tanp | lsof -iTCP | doctor --json |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+while read -r line; do
+	row="| $(get n "$line") | $(get sockets "$line")"
+	for k in bound ls_json ls_noown ss_tan ss_tanp netstat_tanp lsof doctor; do
+		v=$(secs "$(get "$k" "$line")")
+		runs=$(get "${k}_runs" "$line")
+		[ "$runs" = 1 ] && v="$v (1 run)"
+		row+=" | $v"
+	done
+	echo "$row |"
+done <"$BENCH_OUT"
+echo
+echo "| connections | ls --json / bound (≤ 1.5) | ss -tanp / ls --json | netstat -tanp / ls --json | ls --no-owners / ss -tan (≤ 1) | doctor / ls --json | peak RSS ls --json | bytes/socket (≤ 300) | bytes/socket --no-owners | bytes/socket doctor |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+while read -r line; do
+	s=$(get sockets "$line")
+	bps() { awk -v k="$1" -v s="$s" 'BEGIN { if (k == "-" || s == 0) print "-"; else printf "%.0f", k * 1024 / s }'; }
+	rj=$(get rss_json "$line")
+	echo "| $(get n "$line") | $(ratio "$(get ls_json "$line")" "$(get bound "$line")") |" \
+		"$(ratio "$(get ss_tanp "$line")" "$(get ls_json "$line")") |" \
+		"$(ratio "$(get netstat_tanp "$line")" "$(get ls_json "$line")") |" \
+		"$(ratio "$(get ls_noown "$line")" "$(get ss_tan "$line")") |" \
+		"$(ratio "$(get doctor "$line")" "$(get ls_json "$line")") |" \
+		"$(awk -v k="$rj" 'BEGIN { printf "%.1f MiB", k / 1024 }') |" \
+		"$(bps "$rj") | $(bps "$(get rss_noown "$line")") | $(bps "$(get rss_doctor "$line")") |"
+done <"$BENCH_OUT"
+echo
+echo "Socket counts seen (TIME_WAIT entries come and go, so they differ by a few):"
+echo
+while read -r line; do
+	echo "- N=$(get n "$line"): bound $(get sockets "$line"), ls --json $(get ls_count "$line"), ss -tan $(get ss_count "$line"); bound detail: \`$(sed -n "s/.*bound_detail='\([^']*\)'.*/\1/p" <<<"$line")\`"
+done <"$BENCH_OUT"
