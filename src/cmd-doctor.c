@@ -198,11 +198,9 @@ static int add_target(struct doctor *d, int fd, bool own_fd, const char *label)
 static int list_targets(struct doctor *d, const struct tl_global *g)
 {
 	struct tl_netns_info *ns = NULL;
-	char self[64];
 	uint64_t self_ino = 0;
 	int n, fd;
 
-	own_label(self, sizeof(self));
 	fd = tl_netns_open("/proc/thread-self/ns/net");
 	if (fd >= 0) {
 		self_ino = tl_netns_inode(fd);
@@ -233,6 +231,9 @@ static int list_targets(struct doctor *d, const struct tl_global *g)
 			open_spec = spec;
 		}
 		fd = tl_netns_open(open_spec);
+		/* Its last process exited since the listing: nothing to see. */
+		if (fd == -ENOENT || fd == -ESRCH)
+			continue;
 		r = add_target(d, fd >= 0 ? fd : -1, fd >= 0, label);
 		if (r < 0) {
 			if (fd >= 0)
