@@ -17,7 +17,8 @@ tl_wait_for 5 test -s "$T/cli" || fail "clients did not connect"
 tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3001" | wc -l)" = 3 ]' ||
 	fail "ss: not 3 CLOSE_WAIT"
 
-"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/d.json"
+# With the default threshold (30 s) they are young: brief CLOSE_WAIT is normal.
+"$TCPLIMBO" doctor --json >"$T/d.json"
 rc=$?
 [ $rc = 0 ] || { cat "$T/d.json"; fail "young CLOSE_WAIT: exit $rc, want 0"; }
 ok "young CLOSE_WAIT is no finding"

@@ -35,7 +35,7 @@ doctor() { # expected-exit, then doctor options
 }
 
 # 1. Just connected: short queueing is how TCP works.
-doctor 0 --queue-age 3s
+doctor 0 --queue-age 20s
 jq -e '.findings == []' "$T/d.json" >/dev/null || fail "finding on a fresh queue"
 ok "fresh queue: no finding, exit 0"
 
