@@ -32,6 +32,8 @@
 #define W_CACHE_SLOTS 16384
 /* Shortest time between two owner rescans of /proc, ms. */
 #define W_REFRESH_GAP_MS 200
+/* Sockets waiting for the next rescan to learn their owners. */
+#define W_MAX_PENDING 4096
 /* Rows of the --top table; the rest are summed in one row. */
 #define W_TOP_ROWS 64
 /* The longest --seconds: a day. */
@@ -79,6 +81,15 @@ struct watch {
 	struct tl_snapshot *snap;
 	uint64_t snap_ms; /* CLOCK_MONOTONIC of the last snapshot */
 	struct w_slot *cache;
+	/*
+	 * Sockets with an inode no snapshot knew, seen when a rescan was too
+	 * recent: the next rescan names them for their later transitions.
+	 */
+	struct w_pending {
+		uint64_t key;
+		uint32_t inode;
+	} * pending;
+	size_t npending;
 	const char *backend;
 	uint64_t reported;
 	uint64_t jumps;
@@ -258,6 +269,12 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 				r->owners = slot->ow;
 			else if (!w->g->no_owners && refresh(w, false))
 				find_owner(w, ev->inode, &r->owners);
+			else if (!w->g->no_owners &&
+				 w->npending < W_MAX_PENDING) {
+				w->pending[w->npending].key = ev->key;
+				w->pending[w->npending].inode = ev->inode;
+				w->npending++;
+			}
 		}
 		if (r->owners.n) {
 			slot->key = ev->key;
@@ -289,6 +306,25 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 	/* A closed socket's key may be reused by the kernel: forget it. */
 	if (ev->new_state == TL_CLOSE && slot->key == ev->key)
 		slot->key = 0;
+}
+
+/* Rescans for the sockets resolve() could not name, once it may. */
+static void resolve_pending(struct watch *w)
+{
+	if (w->npending == 0 || mono_ms() - w->snap_ms < W_REFRESH_GAP_MS)
+		return;
+	if (refresh(w, true)) {
+		for (size_t i = 0; i < w->npending; i++) {
+			struct w_slot *slot = cache_slot(w, w->pending[i].key);
+			struct w_owners ow;
+
+			if (find_owner(w, w->pending[i].inode, &ow)) {
+				slot->key = w->pending[i].key;
+				slot->ow = ow;
+			}
+		}
+	}
+	w->npending = 0;
 }
 
 static bool owners_pass(const struct tl_filter *f, const struct w_owners *ow)
@@ -678,7 +714,8 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 	w.f = calloc(1, sizeof(*w.f));
 	w.cache = calloc(W_CACHE_SLOTS, sizeof(*w.cache));
 	w.rows = calloc(W_TOP_ROWS + 1, sizeof(*w.rows));
-	if (!w.f || !w.cache || !w.rows) {
+	w.pending = calloc(W_MAX_PENDING, sizeof(*w.pending));
+	if (!w.f || !w.cache || !w.rows || !w.pending) {
 		tl_err("out of memory");
 		goto out;
 	}
@@ -816,16 +853,21 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 		goto out;
 	}
 	w.backend = tl_events_backend_name(tl_events_backend(ev));
+	if (tl_events_bpf_error(ev))
+		fprintf(stderr,
+			"tcplimbo: watch: bpf unavailable: %s%s; using poll\n",
+			strerror(-tl_events_bpf_error(ev)),
+			tl_events_bpf_error(ev) == -EPERM ?
+				" (needs CAP_BPF and CAP_PERFMON, or root)" :
+			tl_events_bpf_error(ev) == -EOPNOTSUPP ?
+				" (this build has no bpf backend)" :
+				"");
 	if (tl_events_backend(ev) == TL_EVENTS_POLL)
 		fprintf(stderr,
-			"tcplimbo: watch: backend poll (%s)%s%s: it samples, so "
+			"tcplimbo: watch: backend poll (%s): it samples, so "
 			"states shorter than the interval are missed and "
 			"skipped states are marked\n",
-			tl_events_detail(ev),
-			tl_events_bpf_error(ev) ? "; bpf unavailable: " : "",
-			tl_events_bpf_error(ev) ?
-				strerror(-tl_events_bpf_error(ev)) :
-				"");
+			tl_events_detail(ev));
 	else
 		fprintf(stderr, "tcplimbo: watch: backend bpf (%s)\n",
 			tl_events_detail(ev));
@@ -849,11 +891,14 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 		}
 		if (w.top && next_top > now && next_top - now < wait)
 			wait = next_top - now;
+		if (w.npending)
+			wait = W_REFRESH_GAP_MS / 4;
 		r = tl_events_run(ev, (int)wait, on_event, &w);
 		if (r < 0 && r != -EINTR) {
 			tl_err("watch: reading events: %s", strerror(-r));
 			goto out;
 		}
+		resolve_pending(&w);
 		if (w.top && mono_ms() >= next_top) {
 			refresh(&w, true);
 			top_render(&w, ev, tty);
@@ -881,6 +926,7 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 out:
 	tl_events_close(ev);
 	tl_snapshot_free(w.snap);
+	free(w.pending);
 	free(w.rows);
 	free(w.cache);
 	free(w.f_sock);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# watch -N NS follows another namespace, with each backend: transitions of
+# that namespace are reported with its inode and the right owners;
+# transitions in the namespace watch itself runs in are not.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+NS=tl-watch-ns-$$
+trap 'tl_cleanup_jobs; ip netns del "$NS" 2>/dev/null; rm -rf "$T"' EXIT
+ip netns add "$NS" || fail "cannot add netns $NS"
+ip -n "$NS" link set lo up || fail "lo in $NS"
+NSINO=$(stat -L -c %i "/var/run/netns/$NS")
+HERE=$(stat -L -c %i /proc/self/ns/net)
+[ "$NSINO" != "$HERE" ] || fail "namespaces not distinct"
+
+backends=(poll)
+if [ -r /sys/kernel/btf/vmlinux ] &&
+	"$TCPLIMBO" watch --backend bpf --seconds 1 >/dev/null 2>&1; then
+	backends+=(bpf)
+else
+	echo "note: bpf backend not available, testing poll only"
+fi
+
+server='
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+time.sleep(30)'
+client='
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+time.sleep(0.8)
+c.close()'
+
+for b in "${backends[@]}"; do
+	ip netns exec "$NS" python3 -c "$server" 3001 &
+	THERE_SRV=$!
+	python3 -c "$server" 3002 &
+	HERE_SRV=$!
+	tl_wait_for 5 ip netns exec "$NS" ss -Htln "sport = :3001" || fail "no server in $NS"
+	tl_wait_for 5 tl_listening 3002 || fail "no server here"
+
+	"$TCPLIMBO" -N "$NS" watch --json --backend "$b" --interval 200 >"$T/out" 2>"$T/err" &
+	W=$!
+	tl_wait_for 10 grep -q "backend $b" "$T/err" || fail "$b: watch did not start: $(cat "$T/err")"
+	ip netns exec "$NS" python3 -c "$client" 3001 &
+	C1=$!
+	python3 -c "$client" 3002 &
+	C2=$!
+	wait "$C1" "$C2" || fail "$b: a client failed"
+	sleep 1
+	tl_wait_for 5 sh -c "ip netns exec $NS ss -Htan state close-wait | grep -q :3001" || fail "no CLOSE_WAIT in $NS"
+	sleep 0.5
+	kill -INT "$W"
+	wait "$W" || fail "$b: watch exit $?"
+	python3 - "$T/out" "$NSINO" "$THERE_SRV" "$b" <<'PY' || fail "$b: wrong events"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ns, srv, backend = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+assert evs, "no events"
+for e in evs:
+    assert e["netns"] == ns, e
+    assert 3002 not in (e["local_port"], e["remote_port"]), ("leak from our netns", e)
+cw = [e for e in evs if e["local_port"] == 3001 and e["new_state"] == "close-wait"]
+assert len(cw) == 1, evs
+assert [o["pid"] for o in cw[0]["listener_owners"]] == [srv], cw
+print(backend, "ok:", len(evs), "events, all in", ns)
+PY
+	kill "$THERE_SRV" "$HERE_SRV"
+	wait "$THERE_SRV" "$HERE_SRV" 2>/dev/null
+	ok "watch -N with $b"
+done
