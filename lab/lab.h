@@ -206,10 +206,15 @@ int lab_step(struct lab_run *r, const char *name, const struct lab_expect *e,
 int lab_cpu_seconds(pid_t pid, double *ret);
 
 /*
- * Reads a counter of our namespace from a /proc/net/netstat-style file
- * (path, "TcpExt:" or "Tcp:" lines, the counter's name).
+ * Finds a counter in /proc/net/netstat or /proc/net/snmp text (NUL
+ * terminated): the line pair starting with prefix ("Tcp:"), the value
+ * under name. Returns 0, -ENOENT or -EINVAL (not a plain decimal).
  */
-int lab_netstat(const char *path, const char *prefix, const char *name,
+int lab_parse_counter(const char *buf, const char *prefix, const char *name,
+		      uint64_t *ret);
+
+/* Reads such a file of our namespace (path) and finds the counter. */
+int lab_counter(const char *path, const char *prefix, const char *name,
 		uint64_t *ret);
 
 /* Writes a value to /proc/sys/... of our namespace; returns 0 or -errno. */

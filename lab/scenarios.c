@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "lab.h"
+#include "tcplimbo/counters.h"
 #include "tl.h"
 
 #define ANY (-1)
@@ -27,35 +28,32 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Reads a small integer sysctl of our namespace; 0 when unreadable. */
-static unsigned sysctl_uint(const char *path)
+/* The namespace's net.ipv4.tcp_fin_timeout; 0 when unreadable. */
+static unsigned fin_timeout_s(void)
 {
-	char buf[32] = "";
-	uint64_t v;
-	FILE *f = fopen(path, "re");
+	struct tl_counters c = { 0 };
 
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return tl_parse_uint(buf, 1u << 30, &v) == 0 ? (unsigned)v : 0;
+	tl_counters_read(NULL, -1, &c);
+	return c.have & TL_CTR_FIN_TIMEOUT && c.fin_timeout_s < 1u << 30 ?
+		       (unsigned)c.fin_timeout_s :
+		       0;
 }
 
-static uint64_t netstat_or_zero(const char *name)
+/* The namespace's TcpExt listen counters; zeros when unreadable. */
+static void listen_counters(uint64_t *overflows, uint64_t *drops)
 {
-	uint64_t v = 0;
+	struct tl_counters c = { 0 };
 
-	return lab_netstat("/proc/net/netstat", "TcpExt:", name, &v) == 0 ? v :
-									    0;
+	tl_counters_read(NULL, -1, &c);
+	*overflows = c.have & TL_CTR_NETSTAT ? c.listen_overflows : 0;
+	*drops = c.have & TL_CTR_NETSTAT ? c.listen_drops : 0;
 }
 
 static uint64_t snmp_or_zero(const char *name)
 {
 	uint64_t v = 0;
 
-	return lab_netstat("/proc/net/snmp", "Tcp:", name, &v) == 0 ? v : 0;
+	return lab_counter("/proc/net/snmp", "Tcp:", name, &v) == 0 ? v : 0;
 }
 
 static void step_pids(struct lab_run *r, const struct lab_proc *srv,
@@ -119,7 +117,7 @@ static int sc_seed(struct lab_run *r)
 	struct tl_snapshot *snap = NULL;
 	const struct tl_sock *sk;
 	struct lab_proc *srv, *cli;
-	unsigned fin = sysctl_uint("/proc/sys/net/ipv4/tcp_fin_timeout");
+	unsigned fin = fin_timeout_s();
 	int err;
 
 	err = lab_start_server(r, "no-accept", NULL, &srv);
@@ -489,8 +487,7 @@ static int sc_overflow(struct lab_run *r)
 	err = lab_start_server(r, "no-accept", sargs, &srv);
 	if (err)
 		return err;
-	ov0 = netstat_or_zero("ListenOverflows");
-	dr0 = netstat_or_zero("ListenDrops");
+	listen_counters(&ov0, &dr0);
 	t0 = mono_s();
 	err = lab_start_client(r, cargs, &cli);
 	if (!err)
@@ -498,8 +495,9 @@ static int sc_overflow(struct lab_run *r)
 			       NULL);
 	if (err)
 		return err;
-	ov = netstat_or_zero("ListenOverflows") - ov0;
-	dr = netstat_or_zero("ListenDrops") - dr0;
+	listen_counters(&ov, &dr);
+	ov -= ov0;
+	dr -= dr0;
 	step_pids(r, srv, cli);
 	lab_step_num(r, "listen_overflows", (double)ov, NULL);
 	lab_step_num(r, "listen_drops", (double)dr, NULL);
@@ -525,8 +523,9 @@ static int sc_overflow(struct lab_run *r)
 			       NULL);
 	if (err)
 		return err;
-	ov = netstat_or_zero("ListenOverflows") - ov0;
-	dr = netstat_or_zero("ListenDrops") - dr0;
+	listen_counters(&ov, &dr);
+	ov -= ov0;
+	dr -= dr0;
 	step_pids(r, srv, cli);
 	lab_step_num(r, "listen_overflows", (double)ov, NULL);
 	lab_step_num(r, "listen_drops", (double)dr, NULL);
@@ -559,6 +558,7 @@ static int sc_fin_wait2(struct lab_run *r)
 {
 	static const char *const cargs[] = { "--send", "", "--no-close", NULL };
 	static const struct lab_expect e_closed[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
 		{ LAB_SERVER, TL_FIN_WAIT2, ANY, ANY, 1, 1 },
 		{ LAB_CLIENT, TL_CLOSE_WAIT, TL_LIMBO_NONE, 1, 1, 1 },
 	};
@@ -584,7 +584,7 @@ static int sc_fin_wait2(struct lab_run *r)
 			return err;
 		}
 	}
-	fin = sysctl_uint("/proc/sys/net/ipv4/tcp_fin_timeout");
+	fin = fin_timeout_s();
 	err = lab_start_server(r, "close-first", NULL, &srv);
 	if (!err)
 		err = lab_start_client(r, cargs, &cli);
@@ -653,7 +653,9 @@ static int sc_fin_wait2(struct lab_run *r)
 static int sc_time_wait(struct lab_run *r)
 {
 	static const char *const cargs[] = { "--send", "ping", NULL };
+	/* Listener's Recv-Q 0: the accept() is over, the dump consistent. */
 	static const struct lab_expect e_conn[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
 		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_NONE, ANY, 1, 1 },
 		{ LAB_CLIENT, TL_ESTABLISHED, TL_LIMBO_NONE, ANY, 1, 1 },
 	};

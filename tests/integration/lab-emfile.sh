@@ -19,17 +19,19 @@ assert len(queued) == 5, queued
 for s in queued:
     assert s["limbo"] == "accept-queue" and s["recv_q"] == 4 and s["inode"] == 0, s
     assert pids(s["listener_owners"]) == [srv], s
-# A spinning loop burns most of a core; the fixed ones almost nothing.
+# A spinning loop burns all the CPU it gets (a whole core on an idle
+# machine, less when the test machine is busy); the fixed ones almost none.
 assert q["wall_seconds"] >= 0.9, q
-assert q["cpu_percent"] > 40, ("no spin?", q["cpu_percent"])
 f = steps["fds-freed"]
+r = steps["reserve-fd"]
+assert q["cpu_percent"] > 20, ("no spin?", q["cpu_percent"])
+assert q["cpu_percent"] > 5 * max(f["cpu_percent"], r["cpu_percent"], 1), (q, f, r)
 assert f["server_pid"] == srv and f["cpu_percent"] < 20, f["cpu_percent"]
 assert one("fds-freed", "listen", "listen")["recv_q"] == 0
 for s in socks("fds-freed", "established", "server"):
     assert s["limbo"] is None and pids(s["owners"]) == [srv], s
 assert len(socks("fds-freed", "established", "server")) == 5
 assert ssp_pids("fds-freed", "ESTAB").count(srv) == 5
-r = steps["reserve-fd"]
 assert r["server_pid"] != srv and r["port"] != q["port"], r
 assert r["cpu_percent"] < 20, r["cpu_percent"]
 assert one("reserve-fd", "listen", "listen")["recv_q"] == 0

@@ -8,7 +8,8 @@ tl_private_netns "$@"
 . "$(dirname "$0")/lab-lib.sh"
 
 fin_before=$(cat /proc/sys/net/ipv4/tcp_fin_timeout)
-lab_run fin-wait2
+# --wait 1: tcp_fin_timeout 3 s, room for a slow hook on a busy machine.
+lab_run fin-wait2 --wait 1
 lab_check '
 assert [s["name"] for s in d["steps"]] == ["server-closed", "fin-timeout", "client-exited"]
 st = steps["server-closed"]
