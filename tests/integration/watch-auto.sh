@@ -22,11 +22,11 @@ s.listen(8)
 time.sleep(30)' &
 tl_wait_for 5 tl_listening 3003 || fail "no server"
 setpriv --bounding-set=-bpf,-sys_admin,-perfmon \
-	"$TCPLIMBO" watch --json --interval 100 --seconds 3 >"$T/out" 2>"$T/err" &
+	"$TCPLIMBO" watch --json --interval 100 --seconds 3 >"$T/out" 2>"$T/err2" &
 W=$!
-tl_wait_for 10 grep -q "backend" "$T/err" || fail "no backend line: $(cat "$T/err")"
-grep -q "bpf unavailable: Operation not permitted" "$T/err" || fail "no reason given: $(cat "$T/err")"
-grep -q "backend poll" "$T/err" || fail "did not fall back to poll: $(cat "$T/err")"
+tl_wait_for 10 grep -q "backend" "$T/err2" || fail "no backend line: $(cat "$T/err2")"
+grep -q "bpf unavailable: Operation not permitted" "$T/err2" || fail "no reason given: $(cat "$T/err2")"
+grep -q "backend poll" "$T/err2" || fail "did not fall back to poll: $(cat "$T/err2")"
 python3 -c '
 import socket, time
 c = socket.create_connection(("127.0.0.1", 3003))
