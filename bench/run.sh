@@ -36,6 +36,20 @@ now_ns() {
 	date +%s%N
 }
 
+# run_timed CMD...: runs CMD with output discarded; sets WALL_US (wall
+# clock), CPU_US (user + system time, which the machine's other load
+# disturbs less than wall time) and RC.
+run_timed() {
+	local t0 t1
+	t0=$(now_ns)
+	RC=0
+	/usr/bin/time -f '%U %S' -o "$CPU_FILE" "$@" >/dev/null 2>&1 || RC=$?
+	t1=$(now_ns)
+	WALL_US=$(((t1 - t0) / 1000))
+	# On failure time(1) writes a "Command exited" line first.
+	CPU_US=$(tail -1 "$CPU_FILE" | awk '{ printf "%d", ($1 + $2) * 1000000 }')
+}
+
 # ratio A B: A/B with two decimals, or "-" when either is missing.
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
@@ -55,9 +69,11 @@ secs() {
 measure() {
 	local n=$1 runs=$2 slow_runs=$3
 	local tl=$TL bound=$BOUND
-	local -A samples=()
+	local -A samples=() cpu=()
 	local names=() cmds=()
-	local i r name t0 t1 rc
+	local i r name load
+	CPU_FILE=$(mktemp /tmp/tl-bench-cpu.XXXXXX)
+	load=$(cut -d' ' -f1 /proc/loadavg)
 
 	names+=(bound)
 	cmds+=("$bound")
@@ -79,15 +95,14 @@ measure() {
 	for ((r = 0; r < runs; r++)); do
 		for i in "${!cmds[@]}"; do
 			name=${names[$i]}
-			t0=$(now_ns)
-			rc=0
-			${cmds[$i]} >/dev/null 2>&1 || rc=$?
-			t1=$(now_ns)
+			# shellcheck disable=SC2086 # a command line, split on purpose
+			run_timed ${cmds[$i]}
 			# doctor exits 1 or 2 when it finds something; fine here.
-			if [ "$rc" -ne 0 ] && ! { [ "$name" = doctor ] && [ "$rc" -le 2 ]; }; then
-				die "'${cmds[$i]}' failed with status $rc"
+			if [ "$RC" -ne 0 ] && ! { [ "$name" = doctor ] && [ "$RC" -le 2 ]; }; then
+				die "'${cmds[$i]}' failed with status $RC"
 			fi
-			samples[$name]+="$(((t1 - t0) / 1000)) " # microseconds
+			samples[$name]+="$WALL_US "
+			cpu[$name]+="$CPU_US "
 		done
 		echo "  N=$n round $((r + 1))/$runs done" >&2
 	done
@@ -98,11 +113,11 @@ measure() {
 		for i in "${!slow_cmds[@]}"; do
 			command -v "${slow_cmds[$i]%% *}" >/dev/null || continue
 			for ((r = 0; r < slow_runs; r++)); do
-				t0=$(now_ns)
-				${slow_cmds[$i]} >/dev/null 2>&1 || true
-				t1=$(now_ns)
-				samples[${slow_names[$i]}]+="$(((t1 - t0) / 1000)) "
-				echo "  N=$n ${slow_cmds[$i]}: $(((t1 - t0) / 1000000)) ms" >&2
+				# shellcheck disable=SC2086
+				run_timed ${slow_cmds[$i]}
+				samples[${slow_names[$i]}]+="$WALL_US "
+				cpu[${slow_names[$i]}]+="$CPU_US "
+				echo "  N=$n ${slow_cmds[$i]}: $((WALL_US / 1000)) ms wall, $((CPU_US / 1000)) ms cpu" >&2
 			done
 		done
 	fi
@@ -124,16 +139,18 @@ measure() {
 
 	local line="n=$n sockets=$sockets ls_count=$ls_count ss_count=$ss_count"
 	line+=" rss_json=$rss_json rss_noown=$rss_noown rss_doctor=$rss_doctor"
-	line+=" bound_detail='$bline'"
+	line+=" load=$load bound_detail='$bline'"
 	for name in bound ls_json ls_noown ss_tan doctor ss_tanp netstat_tanp lsof; do
 		if [ -n "${samples[$name]:-}" ]; then
 			line+=" $name=$(tr ' ' '\n' <<<"${samples[$name]}" | grep . | median)"
 			line+=" ${name}_runs=$(wc -w <<<"${samples[$name]}")"
+			line+=" ${name}_cpu=$(tr ' ' '\n' <<<"${cpu[$name]}" | grep . | median)"
 		else
-			line+=" $name=- ${name}_runs=0"
+			line+=" $name=- ${name}_runs=0 ${name}_cpu=-"
 		fi
 	done
 	echo "$line" >>"$BENCH_OUT"
+	rm -f "$CPU_FILE"
 }
 
 if [ "${1:-}" = --measure ]; then
@@ -227,6 +244,8 @@ echo "### $(date -u '+%Y-%m-%d %H:%M UTC'), $cpus CPUs ($model), $mem, Linux $ke
 echo
 echo "\`BENCH_N=\"$BENCH_N\" BENCH_RUNS=$BENCH_RUNS BENCH_OWNERS=$BENCH_OWNERS BENCH_SLOW=$BENCH_SLOW${BENCH_POP_ARGS:+ BENCH_POP_ARGS=\"$BENCH_POP_ARGS\"} ./bench/run.sh\` ($tlver; $BENCH_OWNERS owner processes; median of $BENCH_RUNS runs, seconds; slow tools above $BENCH_SLOW_N connections: $BENCH_SLOW)"
 echo
+echo "Wall seconds, median:"
+echo
 echo "| connections | sockets | bound | ls --json | ls --no-owners | ss -tan | ss -tanp | netstat -tanp | lsof -iTCP | doctor --json |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 while read -r line; do
@@ -239,6 +258,20 @@ while read -r line; do
 	done
 	echo "$row |"
 done <"$BENCH_OUT"
+echo
+echo "CPU seconds (user + system), median; less disturbed by other load than wall time:"
+echo
+echo "| connections | load avg | bound | ls --json | ls --no-owners | ss -tan | ss -tanp | netstat -tanp | lsof -iTCP | doctor --json | ls --json / bound |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+while read -r line; do
+	row="| $(get n "$line") | $(get load "$line")"
+	for k in bound ls_json ls_noown ss_tan ss_tanp netstat_tanp lsof doctor; do
+		row+=" | $(secs "$(get "${k}_cpu" "$line")")"
+	done
+	echo "$row | $(ratio "$(get ls_json_cpu "$line")" "$(get bound_cpu "$line")") |"
+done <"$BENCH_OUT"
+echo
+echo "Ratios of wall times, memory:"
 echo
 echo "| connections | ls --json / bound (≤ 1.5) | ss -tanp / ls --json | netstat -tanp / ls --json | ls --no-owners / ss -tan (≤ 1) | doctor / ls --json | peak RSS ls --json | bytes/socket (≤ 300) | bytes/socket --no-owners | bytes/socket doctor |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
