@@ -278,6 +278,8 @@ static int sc_emfile(struct lab_run *r)
 	unsigned ms = r->opts->wait_ms < 1000 ? 1000 : r->opts->wait_ms;
 	struct lab_proc *srv, *cli;
 	double cpu = 0, wall = 0;
+	uint64_t fails = 0;
+	char got[32];
 	int err;
 
 	err = lab_start_server(r, "emfile", sargs, &srv);
@@ -311,23 +313,31 @@ static int sc_emfile(struct lab_run *r)
 		return err;
 
 	kill(srv->pid, SIGUSR1);
-	err = cpu_over(r, srv->pid, ms, "the server has fds again", &cpu,
-		       &wall);
+	err = lab_expect_line(r, srv, "freed", 5000, got, sizeof(got));
+	if (!err && tl_parse_uint(got, UINT64_MAX, &fails) < 0) {
+		tl_err("lab: the server reported '%s'", got);
+		err = -EPROTO;
+	}
+	if (!err)
+		err = cpu_over(r, srv->pid, ms, "the server has fds again",
+			       &cpu, &wall);
 	if (!err)
 		err = lab_step(r, "fds-freed", e_freed, LAB_N(e_freed), STEP_MS,
 			       NULL);
 	if (err)
 		return err;
 	step_pids(r, srv, cli);
+	lab_step_num(r, "emfile_accept_failures", (double)fails, NULL);
 	step_cpu(r, cpu, wall);
 	lab_step_text(
 		r,
 		"We sent SIGUSR1: the server closed the files it was "
-		"hoarding, so accept() works again. It took every waiting "
-		"connection off the queue (the listener's Recv-Q is 0 now), "
+		"hoarding, so accept() works again. Until then accept() had "
+		"failed %llu times. Now the server took every waiting "
+		"connection off the queue (the listener's Recv-Q is 0), "
 		"read \"ping\" from each and holds them with fds of its own. "
 		"Over %.1f s it used %.2f s of CPU: the spin is over.",
-		wall, cpu);
+		(unsigned long long)fails, wall, cpu);
 	err = lab_step_end(r);
 	if (!err)
 		err = lab_client_next(r, cli, "holding");

@@ -232,7 +232,12 @@ static void srv_report_emfile(struct srv *s, bool force)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if (!s->emfile_fails)
 		return;
-	if (!force && ts.tv_sec == s->last_report.tv_sec)
+	/*
+	 * Once a second on our own; under lab run only the first failure and
+	 * the total when the fds come back, so logs do not break into the
+	 * runner's countdown.
+	 */
+	if (!force && (s->sync_fd >= 0 || ts.tv_sec == s->last_report.tv_sec))
 		return;
 	lab_log(who,
 		"Accept failed %llu times since the last report: %s (the "
@@ -351,6 +356,10 @@ static void srv_signal(struct srv *s)
 		srv_report_emfile(s, true);
 		lab_log(who, "Got SIGUSR1: freeing fds");
 		srv_unfill(s);
+		/* Tell lab run how often accept() failed, for its transcript. */
+		if (s->sync_fd >= 0)
+			dprintf(s->sync_fd, "freed %llu\n",
+				(unsigned long long)s->emfile_total);
 	} else {
 		lab_log(who, "Got SIGUSR1: nothing to do in mode %s",
 			mode_names[s->mode]);
