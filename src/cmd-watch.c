@@ -58,6 +58,7 @@ struct w_slot {
 /* What watch knows about the socket of one event. */
 struct w_resolved {
 	struct w_owners owners;
+	struct w_owners former; /* an orphan's holders before close() */
 	struct w_owners lowners;
 	bool has_listener;
 	uint8_t laddr[16];
@@ -280,6 +281,11 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 			slot->key = ev->key;
 			slot->ow = r->owners;
 		}
+	} else if (r->limbo == TL_LIMBO_ORPHAN ||
+		   r->limbo == TL_LIMBO_TIMEWAIT) {
+		/* Closed by its program: say which one it was, if known. */
+		if (slot->key == ev->key)
+			r->former = slot->ow;
 	} else if (r->limbo != TL_LIMBO_ORPHAN &&
 		   r->limbo != TL_LIMBO_TIMEWAIT &&
 		   (queue_state(ev->new_state) || queue_state(ev->old_state))) {
@@ -457,6 +463,11 @@ static void print_json(const struct watch *w, const struct tl_event *ev,
 		fputs(",\"ms_in_old_state\":null", f);
 	fputs(",\"owners\":", f);
 	owners_json(f, &r->owners);
+	fputs(",\"former_owners\":", f);
+	if (r->former.n)
+		owners_json(f, &r->former);
+	else
+		fputs("null", f);
 	fputs(",\"listener\":", f);
 	if (r->has_listener) {
 		fputs("{\"local_addr\":", f);
@@ -514,6 +525,10 @@ static void print_text(const struct tl_event *ev, const struct w_resolved *r)
 			 r->limbo == TL_LIMBO_ACCEPT_QUEUE ? "accept-queue" :
 							     "listener",
 			 o, la);
+	} else if (tl_limbo_name(r->limbo) && r->former.n) {
+		owner_text(o, sizeof(o), &r->former);
+		snprintf(who, sizeof(who), "[%s, was %s]",
+			 tl_limbo_name(r->limbo), o);
 	} else if (tl_limbo_name(r->limbo)) {
 		snprintf(who, sizeof(who), "[%s]", tl_limbo_name(r->limbo));
 	} else {

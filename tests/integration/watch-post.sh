@@ -152,6 +152,10 @@ else:
     # owner is the one watch learned when the socket connected.
     assert [o["pid"] for o in fw1["owners"]] == [client], fw1
     assert server not in [o["pid"] for o in fw1["owners"]], fw1
+    # Then an orphan, and watch says whose it was.
+    fw2 = cli[s.index(("fin-wait-1", "fin-wait-2"))]
+    assert fw2["owners"] == [] and fw2["limbo"] == "orphan", fw2
+    assert [o["pid"] for o in fw2["former_owners"]] == [client], fw2
     assert all(e["jump"] is False for e in evs), evs
     # The server side came from the listener: named by its owner there too.
     est = [e for e in srv if e["new_state"] == "established"]
