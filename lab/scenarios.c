@@ -657,6 +657,12 @@ static int sc_fin_wait2(struct lab_run *r)
 	lab_step_text(r, "The client exited: its kernel closed the socket and "
 			 "sent its FIN at last. Nothing of the connection is "
 			 "left on the client's side.");
+	if (!r->private_netns)
+		lab_step_text(r,
+			      "Without a namespace of our own we did not "
+			      "shorten tcp_fin_timeout, so the server's "
+			      "FIN_WAIT2 was still there to receive that FIN "
+			      "and went on to TIME_WAIT.");
 	return lab_step_end(r);
 }
 

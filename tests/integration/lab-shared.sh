@@ -18,6 +18,14 @@ print("ok: shared namespace, port", port)
 '
 ok "lab run seed --no-netns"
 
+# Every other scenario too: all steps as expected, ss agrees at each.
+for sc in emfile leak overflow fin-wait2 time-wait; do
+	rm -f "$T"/*.ss
+	lab_run "$sc" --no-netns
+	lab_check 'assert d["netns"] == "shared", d'
+	ok "lab run $sc --no-netns"
+done
+
 # Without privileges: the same, and a note on stderr. Needs a binary
 # nobody can run; skip that part when the build tree is private.
 command -v setpriv >/dev/null || { ok "no setpriv: unprivileged run skipped"; exit 0; }
