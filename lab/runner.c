@@ -156,7 +156,12 @@ static int lab_fork(struct lab_run *r, const char *role, char *const *argv,
 	int sv[2] = { -1, -1 };
 	pid_t parent = getpid(), pid;
 
-	if (r->n_procs >= LAB_MAX_PROCS) {
+	/* A finished hook's slot can be reused; servers' and clients' are
+	 * kept for their exit status. */
+	for (p = r->procs; p < r->procs + r->n_procs; p++)
+		if (p->reaped && strcmp(p->role, "hook") == 0)
+			break;
+	if (p == r->procs + LAB_MAX_PROCS) {
 		tl_err("lab: too many processes in one scenario");
 		return -ENOSPC;
 	}
@@ -183,7 +188,8 @@ static int lab_fork(struct lab_run *r, const char *role, char *const *argv,
 	}
 	/* Both sides set the group, so it is set whoever runs first. */
 	setpgid(pid, pid);
-	p = &r->procs[r->n_procs++];
+	if (p == r->procs + r->n_procs)
+		r->n_procs++;
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->sync = sync ? sv[0] : -1;

@@ -120,3 +120,13 @@ read -r step ns <"$T/then"
 [ "$step" = client-closed ] || fail "--then ran at '$step'"
 [ "$ns" != "$(readlink /proc/self/ns/net)" ] || fail "--then ran outside the lab"
 ok "--then: at its step, in the lab's namespace, status reported"
+
+# Eight hooks after each of four steps: 32 hook processes, each reaped and
+# its slot reused, none left.
+hooks=()
+for i in 1 2 3 4 5 6 7 8; do hooks+=(--hook "echo \$\$ >>$T/hookpids"); done
+"$TCPLIMBO" lab run seed --wait 0 "${hooks[@]}" >"$T/out" 2>"$T/err" ||
+	fail "eight hooks: $(cat "$T/err")"
+[ "$(sort -u "$T/hookpids" | wc -l)" = 32 ] || fail "hooks ran $(wc -l <"$T/hookpids") times"
+for k in $(cat "$T/hookpids"); do alive "$k" && fail "hook $k survived"; done
+ok "32 hook runs, all reaped"
