@@ -30,8 +30,8 @@ cpu_of() { # utime+stime of a live pid, in seconds
 }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$2"; }
 
-echo "| backend | output | conns/s | transitions generated | transitions/s | reported by watch | lost | churn CPU s | watch CPU s | watch CPU / churn CPU |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| backend | output | conns/s | transitions generated | transitions/s | reported by watch | lost | churn CPU s | watch CPU s | watch CPU / churn CPU | owner rescans (ms) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for mode in none bpf poll; do
 	W=
 	if [ "$mode" != none ]; then
@@ -55,9 +55,10 @@ for mode in none bpf poll; do
 		W=
 		rep=$(sed -n 's/.*: \([0-9]*\) transitions reported.*/\1/p' "$T/err")
 		lost=$(sed -n 's/.*, \([0-9]*\) lost, backend.*/\1/p' "$T/err")
+		resc=$(sed -n 's/.*; \([0-9]*\) owner rescans took \([0-9]*\) ms.*/\1 (\2)/p' "$T/err")
 		share=$(awk -v a="$wcpu" -v b="$ccpu" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-		echo "| $mode | $OUTPUT | $conns | $gen | $rate | $rep | $lost | $ccpu | $wcpu | $share |"
+		echo "| $mode | $OUTPUT | $conns | $gen | $rate | $rep | $lost | $ccpu | $wcpu | $share | $resc |"
 	else
-		echo "| (no watch) | - | $conns | $gen | $rate | - | - | $ccpu | - | - |"
+		echo "| (no watch) | - | $conns | $gen | $rate | - | - | $ccpu | - | - | - |"
 	fi
 done

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,18 @@
 #define W_CACHE_SLOTS 16384
 /* Shortest time between two owner rescans of /proc, ms. */
 #define W_REFRESH_GAP_MS 200
+/*
+ * A rescan costs what the whole machine's fds cost to read (most of a
+ * second with 100,000 fds). Waiting this many times its duration before
+ * the next keeps the rescan thread under half a CPU however many there
+ * are, while sockets opened since are still named within a few seconds.
+ */
+#define W_REFRESH_COST_FACTOR 2
+/*
+ * A rescan that took at most this long (ms) is taken in line, so the event
+ * that asked for it has its owner; slower ones go to the rescan thread.
+ */
+#define W_SYNC_MAX_MS 20
 /* Sockets waiting for the next rescan to learn their owners. */
 #define W_MAX_PENDING 4096
 /* Rows of the --top table; the rest are summed in one row. */
@@ -80,7 +93,18 @@ struct watch {
 	bool filter_owners;	  /* --pid or --comm given */
 	bool top;
 	struct tl_snapshot *snap;
-	uint64_t snap_ms; /* CLOCK_MONOTONIC of the last snapshot */
+	uint64_t snap_ms;   /* CLOCK_MONOTONIC of the last snapshot */
+	uint64_t gap_ms;    /* time to wait after it before the next */
+	uint64_t last_took; /* how long the last one took, ms */
+	/* The rescan thread and what it shares, under rs_lock. */
+	pthread_t rs_thread;
+	bool rs_running; /* the thread exists (only the main thread reads) */
+	pthread_mutex_t rs_lock;
+	pthread_cond_t rs_cond;
+	bool rs_requested, rs_busy, rs_done, rs_stop;
+	struct tl_snapshot *rs_ready; /* taken, not yet installed */
+	uint64_t rs_started, rs_took;
+	uint64_t rescans, rescan_ms; /* how many, and their total time */
 	struct w_slot *cache;
 	/*
 	 * Sockets with an inode no snapshot knew, seen when a rescan was too
@@ -220,27 +244,122 @@ static const struct tl_sock *find_listener(const struct watch *w,
 }
 
 /*
- * Takes a new snapshot, at most every W_REFRESH_GAP_MS. Resolving owners
- * needs only the /proc scan and the listeners, so that is all it dumps:
- * under churn the table holds mostly TIME_WAIT entries, which have no
- * owner and would make each refresh cost far more. --top counts every
- * socket, so it asks for them all.
+ * What watch dumps for a rescan. Resolving owners needs only the /proc
+ * scan and the listeners: under churn the table holds mostly TIME_WAIT
+ * entries, which have no owner and would make each rescan cost far more.
+ * --top counts every socket, so it asks for them all.
  */
-static bool refresh(struct watch *w, bool force)
+static uint32_t rescan_states(const struct watch *w)
 {
-	struct tl_snapshot *s;
-	uint64_t now = mono_ms();
-	uint32_t states = w->top ? TL_STATES_REAL : TL_STATE_BIT(TL_LISTEN);
+	return w->top ? TL_STATES_REAL : TL_STATE_BIT(TL_LISTEN);
+}
 
-	if (!force && w->snap && now - w->snap_ms < W_REFRESH_GAP_MS)
-		return false;
-	w->snap_ms = now;
-	/* tl_take_snapshot has said why; keep the old one. */
-	if (tl_take_snapshot(w->g, states, &s) < 0)
-		return false;
+/* Puts a new snapshot in place and sets when the next may be taken. */
+static void snap_install(struct watch *w, struct tl_snapshot *s,
+			 uint64_t started, uint64_t took)
+{
+	w->snap_ms = started;
+	w->last_took = took;
+	w->gap_ms = took * W_REFRESH_COST_FACTOR;
+	if (w->gap_ms < W_REFRESH_GAP_MS)
+		w->gap_ms = W_REFRESH_GAP_MS;
+	w->rescans++;
+	w->rescan_ms += took;
+	if (!s)
+		return;
 	tl_snapshot_free(w->snap);
 	w->snap = s;
-	return true;
+}
+
+/* Takes a snapshot here and now (at start, and while rescans are cheap). */
+static bool refresh_now(struct watch *w)
+{
+	struct tl_snapshot *s = NULL;
+	uint64_t now = mono_ms();
+	int r;
+
+	/* tl_take_snapshot says why it failed; the old one stays. */
+	r = tl_take_snapshot(w->g, rescan_states(w), &s);
+	snap_install(w, r < 0 ? NULL : s, now, mono_ms() - now);
+	return r == 0;
+}
+
+/*
+ * The rescan thread: takes a snapshot when asked, so that the thread
+ * reading events never stops for a /proc scan (on a machine with many
+ * fds one takes most of a second, long enough to fill the ring buffer).
+ */
+static void *rescan_main(void *arg)
+{
+	struct watch *w = arg;
+	struct tl_snapshot *s;
+	uint64_t t0;
+	int r;
+
+	pthread_mutex_lock(&w->rs_lock);
+	for (;;) {
+		while (!w->rs_requested && !w->rs_stop)
+			pthread_cond_wait(&w->rs_cond, &w->rs_lock);
+		if (w->rs_stop)
+			break;
+		w->rs_requested = false;
+		w->rs_busy = true;
+		pthread_mutex_unlock(&w->rs_lock);
+		s = NULL;
+		t0 = mono_ms();
+		r = tl_take_snapshot(w->g, rescan_states(w), &s);
+		pthread_mutex_lock(&w->rs_lock);
+		w->rs_busy = false;
+		w->rs_done = true;
+		w->rs_started = t0;
+		w->rs_took = mono_ms() - t0;
+		tl_snapshot_free(w->rs_ready);
+		w->rs_ready = r < 0 ? NULL : s;
+	}
+	pthread_mutex_unlock(&w->rs_lock);
+	return NULL;
+}
+
+/* Asks the rescan thread for a snapshot, unless one is under way or due. */
+static void rescan_request(struct watch *w)
+{
+	if (!w->rs_running || mono_ms() - w->snap_ms < w->gap_ms)
+		return;
+	pthread_mutex_lock(&w->rs_lock);
+	if (!w->rs_busy && !w->rs_done) {
+		w->rs_requested = true;
+		pthread_cond_signal(&w->rs_cond);
+	}
+	pthread_mutex_unlock(&w->rs_lock);
+}
+
+/* Is a rescan being taken or waiting to be installed? */
+static bool rescan_outstanding(struct watch *w)
+{
+	bool r;
+
+	if (!w->rs_running)
+		return false;
+	pthread_mutex_lock(&w->rs_lock);
+	r = w->rs_requested || w->rs_busy || w->rs_done;
+	pthread_mutex_unlock(&w->rs_lock);
+	return r;
+}
+
+/*
+ * Gets a newer snapshot for a socket no snapshot knew: here and now when
+ * rescans are cheap, so the event has its owner; otherwise the event goes
+ * out without it and the rescan thread is asked, whose snapshot names the
+ * socket for its later transitions. Returns whether w->snap is newer.
+ */
+static bool refresh(struct watch *w)
+{
+	if (w->g->no_owners || mono_ms() - w->snap_ms < w->gap_ms)
+		return false;
+	if (w->last_took <= W_SYNC_MAX_MS && !rescan_outstanding(w))
+		return refresh_now(w);
+	rescan_request(w);
+	return false;
 }
 
 static struct w_slot *cache_slot(struct watch *w, uint64_t key)
@@ -268,7 +387,7 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 		if (!find_owner(w, ev->inode, &r->owners)) {
 			if (slot->key == ev->key)
 				r->owners = slot->ow;
-			else if (!w->g->no_owners && refresh(w, false))
+			else if (refresh(w))
 				find_owner(w, ev->inode, &r->owners);
 			else if (!w->g->no_owners &&
 				 w->npending < W_MAX_PENDING) {
@@ -290,7 +409,7 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 		   r->limbo != TL_LIMBO_TIMEWAIT &&
 		   (queue_state(ev->new_state) || queue_state(ev->old_state))) {
 		l = find_listener(w, ev);
-		if (!l && refresh(w, false))
+		if (!l && refresh(w))
 			l = find_listener(w, ev);
 		if (l) {
 			const struct tl_fdref *refs;
@@ -314,23 +433,81 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 		slot->key = 0;
 }
 
-/* Rescans for the sockets resolve() could not name, once it may. */
-static void resolve_pending(struct watch *w)
+/* Names the sockets that waited for a newer snapshot than they had. */
+static void pending_resolve(struct watch *w)
 {
-	if (w->npending == 0 || mono_ms() - w->snap_ms < W_REFRESH_GAP_MS)
-		return;
-	if (refresh(w, true)) {
-		for (size_t i = 0; i < w->npending; i++) {
-			struct w_slot *slot = cache_slot(w, w->pending[i].key);
-			struct w_owners ow;
+	for (size_t i = 0; i < w->npending; i++) {
+		struct w_slot *slot = cache_slot(w, w->pending[i].key);
+		struct w_owners ow;
 
-			if (find_owner(w, w->pending[i].inode, &ow)) {
-				slot->key = w->pending[i].key;
-				slot->ow = ow;
-			}
+		if (find_owner(w, w->pending[i].inode, &ow)) {
+			slot->key = w->pending[i].key;
+			slot->ow = ow;
 		}
 	}
 	w->npending = 0;
+}
+
+/*
+ * Installs a snapshot the rescan thread took, if there is one, and names
+ * the sockets that waited for it.
+ */
+static void rescan_collect(struct watch *w)
+{
+	struct tl_snapshot *s;
+	uint64_t started, took;
+	bool done;
+
+	if (!w->rs_running)
+		return;
+	pthread_mutex_lock(&w->rs_lock);
+	done = w->rs_done;
+	s = w->rs_ready;
+	started = w->rs_started;
+	took = w->rs_took;
+	w->rs_ready = NULL;
+	w->rs_done = false;
+	pthread_mutex_unlock(&w->rs_lock);
+	if (!done)
+		return;
+	snap_install(w, s, started, took);
+	if (s)
+		pending_resolve(w);
+}
+
+/* Starts the rescan thread, with the stop signals left to the main one. */
+static int rescan_start(struct watch *w)
+{
+	sigset_t block, old;
+	int r;
+
+	pthread_mutex_init(&w->rs_lock, NULL);
+	pthread_cond_init(&w->rs_cond, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	r = pthread_create(&w->rs_thread, NULL, rescan_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		return -r;
+	w->rs_running = true;
+	return 0;
+}
+
+static void rescan_stop(struct watch *w)
+{
+	if (!w->rs_running)
+		return;
+	pthread_mutex_lock(&w->rs_lock);
+	w->rs_stop = true;
+	pthread_cond_signal(&w->rs_cond);
+	pthread_mutex_unlock(&w->rs_lock);
+	pthread_join(w->rs_thread, NULL);
+	tl_snapshot_free(w->rs_ready);
+	pthread_cond_destroy(&w->rs_cond);
+	pthread_mutex_destroy(&w->rs_lock);
+	w->rs_running = false;
 }
 
 static bool owners_pass(const struct tl_filter *f, const struct w_owners *ow)
@@ -845,8 +1022,13 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	/* Owners of what is open now, before the first transition. */
-	if (!refresh(&w, true))
+	if (!refresh_now(&w))
 		goto out;
+	r = rescan_start(&w);
+	if (r < 0) {
+		tl_err("watch: cannot start a thread: %s", strerror(-r));
+		goto out;
+	}
 	r = tl_events_open(&eo, &ev);
 	if (r < 0) {
 		if (r == -EOPNOTSUPP)
@@ -913,9 +1095,18 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 			tl_err("watch: reading events: %s", strerror(-r));
 			goto out;
 		}
-		resolve_pending(&w);
+		rescan_collect(&w);
+		if (w.npending && refresh(&w))
+			pending_resolve(&w);
 		if (w.top && mono_ms() >= next_top) {
-			refresh(&w, true);
+			/* Counts from the newest snapshot the cost allows. */
+			if (mono_ms() - w.snap_ms >= w.gap_ms) {
+				if (w.last_took <= W_SYNC_MAX_MS &&
+				    !rescan_outstanding(&w))
+					refresh_now(&w);
+				else
+					rescan_request(&w);
+			}
 			top_render(&w, ev, tty);
 			next_top = mono_ms() + eo.interval_ms;
 		}
@@ -933,13 +1124,15 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 	fprintf(stderr,
 		"tcplimbo: watch: %llu transitions reported (%llu sampled "
 		"jumps, %llu not in the state machine), %llu lost, backend "
-		"%s\n",
+		"%s; %llu owner rescans took %llu ms\n",
 		(unsigned long long)w.reported, (unsigned long long)w.jumps,
 		(unsigned long long)w.unknown,
-		(unsigned long long)tl_events_lost(ev), w.backend);
+		(unsigned long long)tl_events_lost(ev), w.backend,
+		(unsigned long long)w.rescans, (unsigned long long)w.rescan_ms);
 	ret = 0;
 out:
 	tl_events_close(ev);
+	rescan_stop(&w);
 	tl_snapshot_free(w.snap);
 	free(w.pending);
 	free(w.rows);

@@ -91,10 +91,20 @@ wait "$WATCHER" || fail "watch exited with $? after SIGINT: $(cat "$T/err")"
 grep -q "transitions reported" "$T/err" || fail "no summary after SIGINT"
 
 NETNS=$(stat -L -c %i /proc/self/ns/net)
-python3 - "$T/out" "$MODE" "$SERVER" "$CLIENT" "$CPORT" "$PORT" "$WAITED" "$INTERVAL" "$NETNS" <<'PY' || fail "$MODE: wrong transitions (see above)"
+# Owners come from /proc rescans. On a machine holding hundreds of
+# thousands of fds one takes seconds and watch spaces them out (it never
+# stalls for them), so a socket as short-lived as the client's may never be
+# named: the client's owner is only checked when rescans are quick.
+read -r n_rescans rescan_ms < <(sed -n 's/.*; \([0-9]*\) owner rescans took \([0-9]*\) ms.*/\1 \2/p' "$T/err")
+FAST=1
+if [ "${n_rescans:-0}" -gt 0 ] && [ $((rescan_ms / n_rescans)) -gt 150 ]; then
+	FAST=0
+	echo "note: /proc rescans take $((rescan_ms / n_rescans)) ms here; not checking the client's owner"
+fi
+python3 - "$T/out" "$MODE" "$SERVER" "$CLIENT" "$CPORT" "$PORT" "$WAITED" "$INTERVAL" "$NETNS" "$FAST" <<'PY' || fail "$MODE: wrong transitions (see above)"
 import json, sys
 path, mode = sys.argv[1], sys.argv[2]
-server, client, cport, port, wait_ms, interval, netns = map(int, sys.argv[3:])
+server, client, cport, port, wait_ms, interval, netns, fast = map(int, sys.argv[3:])
 evs = [json.loads(l) for l in open(path) if l.strip()]
 backend = "poll" if mode == "poll" else "bpf"
 for e in evs:
@@ -140,7 +150,6 @@ if mode == "poll":
     about_wait(j[0])
     first = cli[0]
     assert first["old_state"] == "close" and first["new_state"] == "established", steps(cli)
-    assert [o["pid"] for o in first["owners"]] == [client], first
 else:
     s = steps(cli)
     i = s.index(("established", "fin-wait-1"))
@@ -148,19 +157,26 @@ else:
     assert ("syn-sent", "established") in s[:i], s
     fw1 = cli[i]
     about_wait(fw1)
-    # The fd was gone from /proc when FIN_WAIT1 began (close() ran): the
-    # owner is the one watch learned when the socket connected.
-    assert [o["pid"] for o in fw1["owners"]] == [client], fw1
-    assert server not in [o["pid"] for o in fw1["owners"]], fw1
-    # Then an orphan, and watch says whose it was.
     fw2 = cli[s.index(("fin-wait-1", "fin-wait-2"))]
     assert fw2["owners"] == [] and fw2["limbo"] == "orphan", fw2
-    assert [o["pid"] for o in fw2["former_owners"]] == [client], fw2
+    if fast:
+        # The fd was gone from /proc when FIN_WAIT1 began (close() ran):
+        # the owner is the one watch learned while the socket was open.
+        assert [o["pid"] for o in fw1["owners"]] == [client], fw1
+        # Then an orphan, and watch says whose it was.
+        assert [o["pid"] for o in fw2["former_owners"]] == [client], fw2
     assert all(e["jump"] is False for e in evs), evs
     # The server side came from the listener: named by its owner there too.
     est = [e for e in srv if e["new_state"] == "established"]
     assert len(est) == 1 and est[0]["old_state"] == "syn-recv", steps(srv)
     assert [o["pid"] for o in est[0]["listener_owners"]] == [server], est[0]
+# The client's events name the client, or (slow rescans) nobody; never
+# anyone else, least of all the task the kernel happened to run.
+named = set()
+for e in cli:
+    for o in e["owners"] + (e["former_owners"] or []):
+        named.add(o["pid"])
+assert named == ({client} if fast else named & {client}), (named, client, steps(cli))
 print("ok")
 PY
 ok "watch --backend $MODE: the post's experiment"
