@@ -44,7 +44,9 @@
  * A rescan that took at most this long (ms) is taken in line, so the event
  * that asked for it has its owner; slower ones go to the rescan thread.
  */
+#ifndef W_SYNC_MAX_MS /* a build may set 0 to test the thread */
 #define W_SYNC_MAX_MS 20
+#endif
 /* Sockets waiting for the next rescan to learn their owners. */
 #define W_MAX_PENDING 4096
 /* Rows of the --top table; the rest are summed in one row. */
