@@ -60,7 +60,7 @@ fuzz:
 	./scripts/fuzz.sh build-fuzz
 
 bench: deps all
-	./bench/run.sh
+	BUILD=$(BUILD) ./bench/run.sh
 
 format:
 	clang-format -i include/tcplimbo/*.h lib/*.c src/*.c src/*.h \
