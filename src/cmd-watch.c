@@ -119,6 +119,8 @@ struct watch {
 	size_t npending;
 	const char *backend;
 	uint64_t reported;
+	uint64_t ts_sec;  /* the second ts_text was made for */
+	char ts_text[96]; /* its "YYYY-MM-DDTHH:MM:SS." */
 	uint64_t jumps;
 	uint64_t unknown;
 	struct w_top_row *rows; /* --top */
@@ -563,18 +565,6 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 	return true;
 }
 
-static void owners_json(FILE *f, const struct w_owners *ow)
-{
-	fputc('[', f);
-	for (uint32_t i = 0; i < ow->n; i++) {
-		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "",
-			(int)ow->o[i].pid);
-		out_json_string(f, ow->o[i].comm);
-		fprintf(f, ",\"fd\":%d}", ow->o[i].fd);
-	}
-	fputc(']', f);
-}
-
 static void owner_text(char *buf, size_t size, const struct w_owners *ow)
 {
 	if (ow->n == 0)
@@ -617,67 +607,142 @@ static const char *name_or(const char *s)
 	return s ? s : "?";
 }
 
-static void print_json(const struct watch *w, const struct tl_event *ev,
+/*
+ * JSON lines are written with unlocked stdio and our own number
+ * formatting: under churn watch prints hundreds of thousands a second and
+ * printf's format parsing was most of its time.
+ */
+static void put_s(FILE *f, const char *s)
+{
+	fputs_unlocked(s, f);
+}
+
+static void put_u(FILE *f, uint64_t v)
+{
+	char buf[24];
+	char *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+}
+
+static void put_i(FILE *f, int64_t v)
+{
+	if (v < 0) {
+		fputc_unlocked('-', f);
+		put_u(f, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u(f, (uint64_t)v);
+	}
+}
+
+/* A JSON string, or null. */
+static void put_js(FILE *f, const char *s)
+{
+	if (s)
+		out_json_string(f, s);
+	else
+		put_s(f, "null");
+}
+
+static void owners_json(FILE *f, const struct w_owners *ow)
+{
+	fputc_unlocked('[', f);
+	for (uint32_t i = 0; i < ow->n; i++) {
+		put_s(f, i ? ",{\"pid\":" : "{\"pid\":");
+		put_i(f, ow->o[i].pid);
+		put_s(f, ",\"comm\":");
+		out_json_string(f, ow->o[i].comm);
+		put_s(f, ",\"fd\":");
+		put_i(f, ow->o[i].fd);
+		fputc_unlocked('}', f);
+	}
+	fputc_unlocked(']', f);
+}
+
+/* "2026-11-24T12:34:56.789Z"; the part before the ms changes once a second. */
+static void put_ts(struct watch *w, FILE *f, uint64_t ms)
+{
+	char frac[8], *dot;
+
+	if (ms / 1000 != w->ts_sec || !w->ts_text[0]) {
+		w->ts_sec = ms / 1000;
+		format_ts(w->ts_text, sizeof(w->ts_text), w->ts_sec * 1000,
+			  true);
+		/* Keep "YYYY-MM-DDTHH:MM:SS." and add the ms each time. */
+		dot = strrchr(w->ts_text, '.');
+		if (dot)
+			dot[1] = '\0';
+	}
+	put_s(f, w->ts_text);
+	snprintf(frac, sizeof(frac), "%03uZ", (unsigned)(ms % 1000));
+	put_s(f, frac);
+}
+
+static void print_json(struct watch *w, const struct tl_event *ev,
 		       const struct w_resolved *r)
 {
 	char buf[TL_ADDR_STR_MAX];
-	const char *limbo = tl_limbo_name(r->limbo);
-	const char *cause = tl_events_step_cause(ev->old_state, ev->new_state);
 	FILE *f = stdout;
 
-	format_ts(buf, sizeof(buf), ev->ts_ms, true);
-	fprintf(f, "{\"ts\":\"%s\",\"family\":\"%s\",\"local_addr\":", buf,
-		ev->family == AF_INET ? "inet" : "inet6");
+	put_s(f, "{\"ts\":\"");
+	put_ts(w, f, ev->ts_ms);
+	put_s(f, ev->family == AF_INET ? "\",\"family\":\"inet\"" :
+					 "\",\"family\":\"inet6\"");
+	put_s(f, ",\"local_addr\":");
 	out_json_string(f, out_addr(buf, sizeof(buf), ev->family, ev->src));
-	fprintf(f, ",\"local_port\":%u,\"remote_addr\":", ev->sport);
+	put_s(f, ",\"local_port\":");
+	put_u(f, ev->sport);
+	put_s(f, ",\"remote_addr\":");
 	out_json_string(f, out_addr(buf, sizeof(buf), ev->family, ev->dst));
-	fprintf(f, ",\"remote_port\":%u,\"old_state\":", ev->dport);
+	put_s(f, ",\"remote_port\":");
+	put_u(f, ev->dport);
+	put_s(f, ",\"old_state\":");
 	out_json_string(f, name_or(tl_state_name(ev->old_state)));
-	fputs(",\"new_state\":", f);
+	put_s(f, ",\"new_state\":");
 	out_json_string(f, name_or(tl_state_name(ev->new_state)));
+	put_s(f, ",\"ms_in_old_state\":");
 	if (ev->flags & TL_EVENT_HAS_MS)
-		fprintf(f, ",\"ms_in_old_state\":%llu",
-			(unsigned long long)ev->ms_in_old);
+		put_u(f, ev->ms_in_old);
 	else
-		fputs(",\"ms_in_old_state\":null", f);
-	fputs(",\"owners\":", f);
+		put_s(f, "null");
+	put_s(f, ",\"owners\":");
 	owners_json(f, &r->owners);
-	fputs(",\"former_owners\":", f);
+	put_s(f, ",\"former_owners\":");
 	if (r->former.n)
 		owners_json(f, &r->former);
 	else
-		fputs("null", f);
-	fputs(",\"listener\":", f);
+		put_s(f, "null");
+	put_s(f, ",\"listener\":");
 	if (r->has_listener) {
-		fputs("{\"local_addr\":", f);
+		put_s(f, "{\"local_addr\":");
 		out_json_string(f, out_addr(buf, sizeof(buf), r->lfamily,
 					    r->laddr));
-		fprintf(f, ",\"local_port\":%u}", r->lport);
-	} else {
-		fputs("null", f);
-	}
-	fputs(",\"listener_owners\":", f);
-	if (r->has_listener)
+		put_s(f, ",\"local_port\":");
+		put_u(f, r->lport);
+		put_s(f, "},\"listener_owners\":");
 		owners_json(f, &r->lowners);
-	else
-		fputs("null", f);
-	fputs(",\"cause\":", f);
-	if (cause)
-		out_json_string(f, cause);
-	else
-		fputs("null", f);
-	fputs(",\"limbo\":", f);
-	if (limbo)
-		out_json_string(f, limbo);
-	else
-		fputs("null", f);
-	fprintf(f,
-		",\"netns\":%llu,\"jump\":%s,\"known_transition\":%s,"
-		"\"inode\":%u,\"backend\":\"%s\"}\n",
-		(unsigned long long)ev->netns,
-		ev->flags & TL_EVENT_JUMP ? "true" : "false",
-		ev->flags & TL_EVENT_UNKNOWN ? "false" : "true", ev->inode,
-		w->backend);
+	} else {
+		put_s(f, "null,\"listener_owners\":null");
+	}
+	put_s(f, ",\"cause\":");
+	put_js(f, tl_events_step_cause(ev->old_state, ev->new_state));
+	put_s(f, ",\"limbo\":");
+	put_js(f, tl_limbo_name(r->limbo));
+	put_s(f, ",\"netns\":");
+	put_u(f, ev->netns);
+	put_s(f,
+	      ev->flags & TL_EVENT_JUMP ? ",\"jump\":true" : ",\"jump\":false");
+	put_s(f, ev->flags & TL_EVENT_UNKNOWN ? ",\"known_transition\":false" :
+						",\"known_transition\":true");
+	put_s(f, ",\"inode\":");
+	put_u(f, ev->inode);
+	put_s(f, ",\"backend\":\"");
+	put_s(f, w->backend);
+	put_s(f, "\"}\n");
 }
 
 static void print_text(const struct tl_event *ev, const struct w_resolved *r)
