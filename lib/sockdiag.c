@@ -12,6 +12,7 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -52,15 +53,13 @@ void tl_dump_opts_init(struct tl_dump_opts *opts)
 	opts->replay_fd = -1;
 }
 
-static int attr_cb(const struct nlattr *attr, void *data)
+static void attr_cb(const struct nlattr *attr, const struct nlattr **tb)
 {
-	const struct nlattr **tb = data;
 	int type = mnl_attr_get_type(attr);
 
 	/* Unknown attributes are newer kernels' business, not an error. */
 	if (type <= INET_DIAG_MAX)
 		tb[type] = attr;
-	return MNL_CB_OK;
 }
 
 int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out)
@@ -68,6 +67,7 @@ int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out)
 	const struct nlmsghdr *nlh = msg;
 	const struct nlattr *tb[INET_DIAG_MAX + 1] = { 0 };
 	const struct inet_diag_msg *r;
+	const struct nlattr *a;
 	size_t alen;
 
 	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
@@ -78,7 +78,14 @@ int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out)
 	r = mnl_nlmsg_get_payload(nlh);
 	if (r->idiag_family != AF_INET && r->idiag_family != AF_INET6)
 		return -EBADMSG;
-	if (mnl_attr_parse(nlh, sizeof(*r), attr_cb, tb) < 0)
+	mnl_attr_for_each(a, nlh, sizeof(*r))
+		attr_cb(a, tb);
+	/*
+	 * libmnl stops quietly at an attribute that runs past the message;
+	 * such a message is cut or corrupt, and none of it is trusted.
+	 */
+	if ((const char *)mnl_nlmsg_get_payload_tail(nlh) - (const char *)a >=
+	    (ptrdiff_t)sizeof(struct nlattr))
 		return -EBADMSG;
 
 	memset(out, 0, sizeof(*out));

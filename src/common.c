@@ -43,7 +43,13 @@ int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 	tl_snapshot_opts_init(&o);
 	o.family = g->family;
 	o.states = states;
-	o.owners = !g->no_owners;
+	/*
+	 * A replayed dump's inodes belong to another moment: matching them
+	 * against today's /proc would name the wrong processes. A fake
+	 * /proc given with --proc-root is the caller's deliberate choice.
+	 */
+	o.owners = !g->no_owners &&
+		   (!g->replay_path || strcmp(g->proc_root, "/proc") != 0);
 	o.proc_root = g->proc_root;
 	o.netns_fd = g->netns_fd;
 	if (g->record_path) {

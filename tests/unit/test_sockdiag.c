@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The sock_diag parser and the snapshot's classification, on a dump the
+ * kernel really sent (tests/fixtures/post.nl, made by make-post-dump.sh)
+ * and on hand-made malformed messages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tcplimbo/snapshot.h"
+#include "tcplimbo/sockdiag.h"
+
+struct got {
+	struct tl_sock s[64];
+	size_t n;
+};
+
+static int grab(const struct tl_sock *sk, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->n >= 64)
+		return -E2BIG;
+	g->s[g->n++] = *sk;
+	return 0;
+}
+
+static int replay(const char *name, int family, uint32_t states, struct got *g)
+{
+	struct tl_dump_opts o;
+	char path[512];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
+	tl_dump_opts_init(&o);
+	o.family = family;
+	o.states = states;
+	o.replay_fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(o.replay_fd >= 0);
+	memset(g, 0, sizeof(*g));
+	ret = tl_sockdiag_dump(&o, grab, NULL, g);
+	close(o.replay_fd);
+	return ret;
+}
+
+static const struct tl_sock *find(const struct got *g, int state,
+				  uint16_t sport)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->s[i].state == state && g->s[i].sport == sport)
+			return &g->s[i];
+	return NULL;
+}
+
+static void test_replay_post(void **st)
+{
+	struct got g;
+	const struct tl_sock *cw, *l, *fw, *tw, *l6;
+	static const uint8_t lo4[4] = { 127, 0, 0, 1 };
+
+	(void)st;
+	assert_int_equal(replay("post.nl", AF_UNSPEC, 0, &g), 0);
+	assert_int_equal(g.n, 7);
+
+	/* The post's CLOSE_WAIT: 4 bytes and the FIN unread, no fd. */
+	cw = find(&g, TL_CLOSE_WAIT, 3000);
+	assert_non_null(cw);
+	assert_int_equal(cw->family, AF_INET);
+	assert_memory_equal(cw->src, lo4, 4);
+	assert_int_equal(cw->rqueue, 5);
+	assert_int_equal(cw->inode, 0);
+	assert_true(cw->has & TL_HAS_SHUTDOWN);
+	assert_int_equal(cw->shutdown & 1, 1);
+	assert_true(cw->has & TL_HAS_INFO);
+	assert_int_equal(cw->bytes_received, 5);
+	assert_true(cw->last_ack_recv_ms < 60000);
+
+	/* Its listener: one queued, backlog 8, a drop counter. */
+	l = find(&g, TL_LISTEN, 3000);
+	assert_non_null(l);
+	assert_int_equal(l->rqueue, 1);
+	assert_int_equal(l->wqueue, 8);
+	assert_true(l->has & TL_HAS_MEMINFO);
+	assert_int_not_equal(l->inode, 0);
+
+	/* The client's orphan FIN_WAIT2 is a timewait minisock: no info. */
+	fw = find(&g, TL_FIN_WAIT2, cw->dport);
+	assert_non_null(fw);
+	assert_int_equal(fw->dport, 3000);
+	assert_int_equal(fw->inode, 0);
+	assert_false(fw->has & TL_HAS_INFO);
+
+	tw = find(&g, TL_TIME_WAIT, 3001);
+	assert_non_null(tw);
+	assert_int_equal(tw->family, AF_INET6);
+	assert_int_equal(tw->timer, 3);
+
+	l6 = find(&g, TL_LISTEN, 3001);
+	assert_non_null(l6);
+	assert_int_equal(l6->family, AF_INET6);
+	assert_int_equal(l6->src[15], 1); /* ::1 */
+	assert_true(l6->has & TL_HAS_V6ONLY);
+}
+
+static void test_replay_filters(void **st)
+{
+	struct got g;
+
+	(void)st;
+	assert_int_equal(replay("post.nl", AF_INET6, 0, &g), 0);
+	assert_int_equal(g.n, 4);
+	for (size_t i = 0; i < g.n; i++)
+		assert_int_equal(g.s[i].family, AF_INET6);
+	assert_int_equal(replay("post.nl", AF_UNSPEC,
+				TL_STATE_BIT(TL_CLOSE_WAIT), &g),
+			 0);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.s[0].state, TL_CLOSE_WAIT);
+}
+
+static void test_classify_post(void **st)
+{
+	struct got g;
+	struct tl_sock *cw = NULL, *l = NULL;
+
+	(void)st;
+	assert_int_equal(replay("post.nl", AF_UNSPEC, 0, &g), 0);
+	tl_snapshot_classify(g.s, g.n);
+	for (size_t i = 0; i < g.n; i++) {
+		struct tl_sock *s = &g.s[i];
+
+		switch (s->state) {
+		case TL_CLOSE_WAIT:
+			cw = s;
+			assert_int_equal(s->limbo, TL_LIMBO_ACCEPT_QUEUE);
+			break;
+		case TL_LISTEN:
+			if (s->sport == 3000)
+				l = s;
+			assert_int_equal(s->limbo, TL_LIMBO_NONE);
+			break;
+		case TL_FIN_WAIT2:
+			assert_int_equal(s->limbo, TL_LIMBO_ORPHAN);
+			break;
+		case TL_TIME_WAIT:
+			assert_int_equal(s->limbo, TL_LIMBO_TIMEWAIT);
+			break;
+		case TL_ESTABLISHED:
+			/* the accepted IPv6 pair: both have fds */
+			assert_int_not_equal(s->inode, 0);
+			assert_int_equal(s->limbo, TL_LIMBO_NONE);
+			break;
+		default:
+			fail_msg("unexpected state %d", s->state);
+		}
+	}
+	assert_non_null(cw);
+	assert_non_null(l);
+	assert_ptr_equal(&g.s[cw->listener - 1], l);
+}
+
+/* Builds one SOCK_DIAG_BY_FAMILY message; returns its length. */
+static size_t build(char *buf, size_t size, uint8_t family, uint8_t state,
+		    const void *attr, uint16_t atype, uint16_t alen)
+{
+	struct nlmsghdr *nlh = (void *)buf;
+	struct inet_diag_msg *r = NLMSG_DATA(nlh);
+	size_t len = NLMSG_LENGTH(sizeof(*r));
+
+	assert_true(size >= len + NLA_HDRLEN + NLA_ALIGN(alen));
+	memset(buf, 0, size);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	r->idiag_family = family;
+	r->idiag_state = state;
+	r->id.idiag_sport = htons(80);
+	r->idiag_rqueue = 7;
+	if (attr) {
+		struct nlattr *a = (void *)(buf + NLMSG_ALIGN(len));
+
+		a->nla_type = atype;
+		a->nla_len = (uint16_t)(NLA_HDRLEN + alen);
+		memcpy((char *)a + NLA_HDRLEN, attr, alen);
+		len = NLMSG_ALIGN(len) + NLA_ALIGN(a->nla_len);
+	}
+	nlh->nlmsg_len = (uint32_t)len;
+	return len;
+}
+
+static void test_parse_malformed(void **st)
+{
+	char buf[512];
+	struct tl_sock sk;
+	uint8_t one = 1;
+	uint32_t meminfo[SK_MEMINFO_VARS] = { 0 };
+	size_t len;
+
+	(void)st;
+	/* A well-formed minimal message parses. */
+	len = build(buf, sizeof(buf), AF_INET, TL_LISTEN, NULL, 0, 0);
+	assert_int_equal(tl_sockdiag_parse(buf, len, &sk), 0);
+	assert_int_equal(sk.sport, 80);
+	assert_int_equal(sk.rqueue, 7);
+	assert_int_equal(sk.has, 0);
+
+	/* Shorter than a header, or than it claims, or than the payload. */
+	assert_int_equal(tl_sockdiag_parse(buf, 8, &sk), -EBADMSG);
+	assert_int_equal(tl_sockdiag_parse(buf, len - 1, &sk), -EBADMSG);
+	((struct nlmsghdr *)buf)->nlmsg_len = NLMSG_LENGTH(4);
+	assert_int_equal(tl_sockdiag_parse(buf, len, &sk), -EBADMSG);
+
+	/* A family sock_diag's inet handler never sends. */
+	len = build(buf, sizeof(buf), AF_UNIX, TL_LISTEN, NULL, 0, 0);
+	assert_int_equal(tl_sockdiag_parse(buf, len, &sk), -EBADMSG);
+
+	/* An attribute whose length runs past the message. */
+	len = build(buf, sizeof(buf), AF_INET, TL_LISTEN, &one,
+		    INET_DIAG_SHUTDOWN, 1);
+	((struct nlattr *)(buf + NLMSG_LENGTH(sizeof(struct inet_diag_msg))))
+		->nla_len = 200;
+	assert_int_equal(tl_sockdiag_parse(buf, len, &sk), -EBADMSG);
+
+	/* An empty SHUTDOWN, a too-short SKMEMINFO: ignored, not read. */
+	len = build(buf, sizeof(buf), AF_INET, TL_LISTEN, &one,
+		    INET_DIAG_SHUTDOWN, 0);
+	assert_int_equal(tl_sockdiag_parse(buf, len, &sk), 0);
+	assert_false(sk.has & TL_HAS_SHUTDOWN);
+	len = build(buf, sizeof(buf), AF_INET, TL_LISTEN, meminfo,
+		    INET_DIAG_SKMEMINFO, 4 * SK_MEMINFO_DROPS);
+	assert_int_equal(tl_sockdiag_parse(buf, len, &sk), 0);
+	assert_false(sk.has & TL_HAS_MEMINFO);
+	meminfo[SK_MEMINFO_DROPS] = 42;
+	len = build(buf, sizeof(buf), AF_INET, TL_LISTEN, meminfo,
+		    INET_DIAG_SKMEMINFO, sizeof(meminfo));
+	assert_int_equal(tl_sockdiag_parse(buf, len, &sk), 0);
+	assert_true(sk.has & TL_HAS_MEMINFO);
+	assert_int_equal(sk.drops, 42);
+
+	/* A tcp_info shorter than ours (an old kernel): the rest is zero. */
+	{
+		uint32_t ti[24];
+
+		memset(ti, 0xff, sizeof(ti));
+		len = build(buf, sizeof(buf), AF_INET, TL_ESTABLISHED, ti,
+			    INET_DIAG_INFO, 8 + 4 * 15); /* up to pmtu */
+		assert_int_equal(tl_sockdiag_parse(buf, len, &sk), 0);
+		assert_true(sk.has & TL_HAS_INFO);
+		assert_int_equal(sk.bytes_received, 0);
+		assert_int_equal(sk.rtt_us, 0);
+		assert_int_equal(sk.last_ack_recv_ms, 0xffffffffu);
+	}
+}
+
+static void test_replay_truncated(void **st)
+{
+	char path[] = "/tmp/tl-trunc-XXXXXX";
+	char src[512], data[4096];
+	struct tl_dump_opts o;
+	struct got g;
+	int fd, in;
+	ssize_t n;
+
+	(void)st;
+	snprintf(src, sizeof(src), "%s/post.nl", FIXTURES);
+	in = open(src, O_RDONLY);
+	assert_true(in >= 0);
+	n = read(in, data, sizeof(data));
+	close(in);
+	assert_true(n > 100);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	/* Cut the last message in half. */
+	assert_int_equal(write(fd, data, (size_t)n - 30), n - 30);
+	lseek(fd, 0, SEEK_SET);
+	tl_dump_opts_init(&o);
+	o.replay_fd = fd;
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(tl_sockdiag_dump(&o, grab, NULL, &g), -EBADMSG);
+	close(fd);
+	unlink(path);
+}
+
+static void test_state_names(void **st)
+{
+	uint32_t m;
+
+	(void)st;
+	assert_string_equal(tl_state_name(TL_CLOSE_WAIT), "close-wait");
+	assert_string_equal(tl_state_name_upper(TL_FIN_WAIT2), "FIN_WAIT2");
+	assert_null(tl_state_name(0));
+	assert_null(tl_state_name(TL_STATE_MAX));
+	assert_int_equal(tl_state_parse("close-wait", &m), 0);
+	assert_int_equal(m, TL_STATE_BIT(TL_CLOSE_WAIT));
+	assert_int_equal(tl_state_parse("CLOSE_WAIT", &m), 0);
+	assert_int_equal(m, TL_STATE_BIT(TL_CLOSE_WAIT));
+	assert_int_equal(tl_state_parse("FIN_WAIT1", &m), 0);
+	assert_int_equal(m, TL_STATE_BIT(TL_FIN_WAIT1));
+	assert_int_equal(tl_state_parse("listening", &m), 0);
+	assert_int_equal(m, TL_STATE_BIT(TL_LISTEN));
+	assert_int_equal(tl_state_parse("connected", &m), 0);
+	assert_false(m & TL_STATE_BIT(TL_LISTEN));
+	assert_false(m & TL_STATE_BIT(TL_TIME_WAIT));
+	assert_true(m & TL_STATE_BIT(TL_CLOSE_WAIT));
+	assert_true(m & TL_STATE_BIT(TL_SYN_SENT));
+	assert_int_equal(tl_state_parse("synchronized", &m), 0);
+	assert_false(m & TL_STATE_BIT(TL_SYN_SENT));
+	assert_int_equal(tl_state_parse("all", &m), 0);
+	assert_int_equal(m, TL_STATES_REAL);
+	assert_int_equal(tl_state_parse("close-wiat", &m), -EINVAL);
+	assert_int_equal(tl_state_parse("", &m), -EINVAL);
+	assert_int_equal(tl_state_parse("established-established-established",
+					&m),
+			 -EINVAL);
+	assert_string_equal(tl_limbo_name(TL_LIMBO_ACCEPT_QUEUE),
+			    "accept-queue");
+	assert_null(tl_limbo_name(TL_LIMBO_NONE));
+}
+
+/* Hand-built children and listeners for the tie's corner cases. */
+static struct tl_sock mk(int fam, int state, const char *a, uint16_t port,
+			 uint32_t inode)
+{
+	struct tl_sock s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = (uint8_t)fam;
+	s.state = (uint8_t)state;
+	s.sport = port;
+	s.inode = inode;
+	s.has = TL_HAS_INFO;
+	inet_pton(fam, a, s.src);
+	return s;
+}
+
+static void test_classify_ties(void **st)
+{
+	struct tl_sock s[8];
+
+	(void)st;
+	/* An exact listener beats a wildcard on the same port. */
+	s[0] = mk(AF_INET, TL_LISTEN, "0.0.0.0", 80, 10);
+	s[1] = mk(AF_INET, TL_LISTEN, "127.0.0.2", 80, 11);
+	s[2] = mk(AF_INET, TL_ESTABLISHED, "127.0.0.2", 80, 0);
+	s[3] = mk(AF_INET, TL_ESTABLISHED, "127.0.0.3", 80, 0);
+	/* A v6only [::] listener does not take v4-mapped children... */
+	s[4] = mk(AF_INET6, TL_LISTEN, "::", 81, 12);
+	s[4].has |= TL_HAS_V6ONLY;
+	s[4].v6only = 1;
+	s[5] = mk(AF_INET6, TL_CLOSE_WAIT, "::ffff:127.0.0.1", 81, 0);
+	/* ...but takes IPv6 ones; and a different port never matches. */
+	s[6] = mk(AF_INET6, TL_ESTABLISHED, "::1", 81, 0);
+	s[7] = mk(AF_INET6, TL_ESTABLISHED, "::1", 82, 0);
+	tl_snapshot_classify(s, 8);
+	assert_int_equal(s[2].listener, 2);
+	assert_int_equal(s[3].listener, 1);
+	assert_int_equal(s[5].listener, 0);
+	assert_int_equal(s[5].limbo, TL_LIMBO_ACCEPT_QUEUE);
+	assert_int_equal(s[6].listener, 5);
+	assert_int_equal(s[7].listener, 0);
+	/* Dual-stack after all: now the v4-mapped child is tied. */
+	s[4].v6only = 0;
+	tl_snapshot_classify(s, 8);
+	assert_int_equal(s[5].listener, 5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_post),
+		cmocka_unit_test(test_replay_filters),
+		cmocka_unit_test(test_classify_post),
+		cmocka_unit_test(test_parse_malformed),
+		cmocka_unit_test(test_replay_truncated),
+		cmocka_unit_test(test_state_names),
+		cmocka_unit_test(test_classify_ties),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
