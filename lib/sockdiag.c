@@ -175,9 +175,11 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	/*
 	 * The kernel already filtered, but a replayed file or an old kernel
-	 * may hold more than was asked for.
+	 * may hold more than was asked for. A state we have no name for
+	 * matches no filter.
 	 */
-	if (!(ctx->states & TL_STATE_BIT(sk.state)))
+	if (sk.state >= TL_STATE_MAX ||
+	    !(ctx->states & TL_STATE_BIT(sk.state)))
 		return MNL_CB_OK;
 	if (ctx->opts->family != AF_UNSPEC && sk.family != ctx->opts->family)
 		return MNL_CB_OK;
