@@ -8,6 +8,9 @@
 # usage: bench/watch.sh [BUILD_DIR] [SECONDS] [THREADS] [OUTPUT]
 #   OUTPUT is json (default: watch prints every transition as JSON to
 #   /dev/null) or text. Needs root (unshare, eBPF).
+#   TL_WATCH_NICE=N runs watch under `nice -n N` (e.g. -10): when the churn
+#   has more threads than the machine has CPUs, watch at normal priority
+#   gets too small a share to drain the ring buffer.
 set -u
 BUILD=${1:-build}
 SECONDS_RUN=${2:-5}
@@ -37,7 +40,7 @@ for mode in none bpf poll; do
 	if [ "$mode" != none ]; then
 		fmt=()
 		[ "$OUTPUT" = json ] && fmt=(--json)
-		"$TL" "${fmt[@]}" watch --backend "$mode" >/dev/null 2>"$T/err" &
+		${TL_WATCH_NICE:+nice -n "$TL_WATCH_NICE"} "$TL" "${fmt[@]}" watch --backend "$mode" >/dev/null 2>"$T/err" &
 		W=$!
 		for _ in $(seq 100); do grep -q backend "$T/err" && break; sleep 0.1; done
 		grep -q "backend $mode" "$T/err" || { echo "watch $mode did not start: $(cat "$T/err")" >&2; continue; }
