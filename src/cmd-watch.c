@@ -7,9 +7,11 @@
  * The backends report sockets, not processes: the task running when a
  * socket changes state is usually the peer, a timer or nobody. Owners come
  * from a snapshot taken at start (inode map, listeners) that is refreshed
- * when an event names a socket it does not know, and from a small cache
- * keyed by socket identity, so a socket whose fd is already closed (FIN
- * sent from close()) still shows who held it.
+ * when an event names a socket it does not know: in line while a /proc
+ * rescan is cheap, by a thread when it is not, so reading events never
+ * stalls. A small cache keyed by socket identity keeps what was learned,
+ * so a socket whose fd is already closed (FIN sent from close()) still
+ * shows who held it.
  */
 #include <errno.h>
 #include <getopt.h>
