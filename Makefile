@@ -63,8 +63,9 @@ bench: deps all
 	BUILD=$(BUILD) ./bench/run.sh
 
 format:
-	clang-format -i include/tcplimbo/*.h lib/*.c src/*.c src/*.h \
-		tests/unit/*.c
+	clang-format -i include/tcplimbo/*.h lib/*.c lib/*.h src/*.c src/*.h \
+		lab/*.c lab/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/fuzz/*.c \
+		bench/*.c
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz

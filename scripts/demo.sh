@@ -22,7 +22,8 @@ tl=$(cd "$(dirname "$tl")" && pwd)/$(basename "$tl")
 # Commands run inside the namespace at DEMO_THEN_AT, one per entry.
 DEMO_THEN=()
 DEMO_THEN_AT=client-exited
-# Example: DEMO_THEN+=("$tl doctor")
+# The doctor, on the namespace the lab made, while the CLOSE_WAIT is there.
+DEMO_THEN+=("$tl doctor")
 
 args=(--wait 3)
 if [ "${#DEMO_THEN[@]}" -gt 0 ]; then
