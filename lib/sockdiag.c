@@ -178,8 +178,7 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	 * may hold more than was asked for. A state we have no name for
 	 * matches no filter.
 	 */
-	if (sk.state >= TL_STATE_MAX ||
-	    !(ctx->states & TL_STATE_BIT(sk.state)))
+	if (sk.state >= TL_STATE_MAX || !(ctx->states & TL_STATE_BIT(sk.state)))
 		return MNL_CB_OK;
 	if (ctx->opts->family != AF_UNSPEC && sk.family != ctx->opts->family)
 		return MNL_CB_OK;

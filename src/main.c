@@ -26,10 +26,12 @@ struct verb {
 /* One line a verb: several people add verbs at once. */
 static const struct verb verbs[] = {
 	{ "doctor", cmd_doctor, "find what is stuck, who holds it and why", 3 },
-	{ "explain", cmd_explain, "explain a TCP state or draw the diagram", 0 },
+	{ "explain", cmd_explain, "explain a TCP state or draw the diagram",
+	  0 },
 	{ "lab", cmd_lab, "run the post's experiment and its relatives", 0 },
 	{ "ls", cmd_ls, "list TCP sockets with owners and limbo class", 0 },
-	{ "watch", cmd_watch, "show TCP state transitions live, with owners", 0 },
+	{ "watch", cmd_watch, "show TCP state transitions live, with owners",
+	  0 },
 };
 
 void tl_err(const char *fmt, ...)
