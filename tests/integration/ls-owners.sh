@@ -109,4 +109,19 @@ import json, sys
 s = json.load(sys.stdin)
 assert all(x["owners"] == [] for x in s), s
 assert any(x["limbo"] == "accept-queue" for x in s), s' || fail "--no-owners"
+# A process name with a quote, a backslash, a ')' and a space comes out
+# as the same string in JSON, and the table still names the owner.
+python3 -c '
+import socket, time
+open("/proc/self/comm", "w").write("a\") b\\c")
+s = socket.socket(); s.bind(("127.0.0.1", 4009)); s.listen(1)
+time.sleep(60)' &
+ODD=$!
+tl_wait_for 5 tl_listening 4009 || fail "odd-name server"
+"$TCPLIMBO" ls --json --sport 4009 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert len(s) == 1 and s[0]["owners"][0]["comm"] == "a\") b\\c", s
+assert s[0]["owners"][0]["pid"] == int(sys.argv[1]), s' "$ODD" || fail "odd comm in JSON"
+"$TCPLIMBO" ls --sport 4009 | grep -qF "$ODD/a\") b\\c fd" || fail "odd comm in the table"
 ok "owners"
