@@ -320,7 +320,8 @@ static bool vanished(int err)
 
 /*
  * Reads one fd directory, appending a ref for every socket. Returns 0,
- * -ENOMEM, or the -errno of getdents64 (the process died mid-read).
+ * -ENOMEM, -EACCES when the links cannot be read, or the -errno of
+ * getdents64 (the process died mid-read).
  */
 static int scan_fds(struct scan *s, int dir_fd, uint32_t proc_idx,
 		    uint32_t *ret_nfds)
@@ -354,7 +355,17 @@ static int scan_fds(struct scan *s, int dir_fd, uint32_t proc_idx,
 			nfds++;
 			llen = readlinkat(dir_fd, d->d_name, link,
 					  sizeof(link));
-			/* A failure is an fd closed since getdents. */
+			/*
+			 * EACCES here means the directory opened but its links
+			 * are closed to us (a process the kernel guards, like
+			 * pid 1 in some sandboxes): every link will fail the
+			 * same way, so say so once. Any other failure is an fd
+			 * closed since getdents.
+			 */
+			if (llen < 0 && (errno == EACCES || errno == EPERM)) {
+				*ret_nfds = nfds;
+				return -EACCES;
+			}
 			if (llen <= 0 || (size_t)llen >= sizeof(link))
 				continue;
 			ino = tl_proc_parse_socket_link(link, (size_t)llen);
@@ -439,6 +450,8 @@ static int scan_proc(struct scan *s, pid_t pid)
 		}
 		if (r < 0)
 			p->fd_error = r;
+		if (r == -EACCES)
+			o->n_denied++;
 	}
 
 	if (s->flags & TL_OWNERS_LIMITS) {

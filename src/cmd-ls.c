@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "filter.h"
 #include "output.h"
@@ -111,11 +112,14 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 	}
 	if (g->json)
 		fputs("\n]\n", stdout);
-	if (snap->owners && snap->owners->n_denied && !g->json)
+	/* stderr, so JSON on stdout stays clean and the gap is still told. */
+	if (snap->owners && snap->owners->n_denied)
 		fprintf(stderr,
-			"tcplimbo: %zu processes' fds could not be read; "
-			"their sockets show no owner (run as root)\n",
-			snap->owners->n_denied);
+			"tcplimbo: the fds of %zu process%s could not be read; "
+			"sockets they hold show no owner%s\n",
+			snap->owners->n_denied,
+			snap->owners->n_denied == 1 ? "" : "es",
+			geteuid() ? " (run as root to see them)" : "");
 	ret = fflush(stdout) == 0 ? 0 : 1;
 	if (ret)
 		tl_err("cannot write output: %s", strerror(errno));
