@@ -231,7 +231,11 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 			!!(want & TL_STATE_BIT(snap->socks[i].state));
 	tl_snapshot_classify(snap->socks, snap->n_socks);
 
-	if (opts->owners) {
+	if (opts->owners && opts->owners_from) {
+		/* Read-only from here on; tl_snapshot_free leaves it alone. */
+		snap->owners = (struct tl_owners *)opts->owners_from;
+		snap->owners_borrowed = true;
+	} else if (opts->owners) {
 		err = tl_owners_scan(
 			opts->proc_root ? opts->proc_root : "/proc",
 			TL_OWNERS_LIMITS | TL_OWNERS_STAT, &snap->owners);
@@ -252,7 +256,8 @@ void tl_snapshot_free(struct tl_snapshot *snap)
 		return;
 	free(snap->socks);
 	free(snap->in_filter);
-	tl_owners_free(snap->owners);
+	if (!snap->owners_borrowed)
+		tl_owners_free(snap->owners);
 	free(snap);
 }
 

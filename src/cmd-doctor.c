@@ -620,6 +620,7 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct doctor d = { 0 };
+	struct tl_owners *shared = NULL;
 	const char *netns_spec = NULL;
 	bool all = false;
 	size_t looked = 0;
@@ -690,6 +691,20 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 		       strerror(-r));
 		goto out;
 	}
+	/*
+	 * One /proc scan for every namespace: socket inodes are unique
+	 * machine-wide, and the scan costs as much as a dump.
+	 */
+	if (d.n_targets > 1 && !g->no_owners) {
+		r = tl_owners_scan(g->proc_root,
+				   TL_OWNERS_LIMITS | TL_OWNERS_STAT, &shared);
+		if (r < 0) {
+			tl_err("doctor: cannot read %s: %s", g->proc_root,
+			       strerror(-r));
+			goto out;
+		}
+		g->owners_from = shared;
+	}
 	for (size_t i = 0; i < d.n_targets; i++) {
 		r = look(&d, g, i);
 		if (r < 0) {
@@ -727,5 +742,7 @@ out:
 	}
 	free(d.targets);
 	free(d.found);
+	g->owners_from = NULL;
+	tl_owners_free(shared);
 	return ret;
 }

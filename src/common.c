@@ -52,6 +52,7 @@ int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 		   (!g->replay_path || strcmp(g->proc_root, "/proc") != 0);
 	o.proc_root = g->proc_root;
 	o.netns_fd = g->netns_fd;
+	o.owners_from = g->owners_from;
 	if (g->record_path) {
 		o.record_fd = open(g->record_path,
 				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,

@@ -26,6 +26,8 @@ struct tl_global {
 	const char *replay_path; /* --replay FILE: read a saved dump */
 	const char *proc_root;	 /* --proc-root DIR (tests), default /proc */
 	const char *prog;	 /* argv[0]'s basename, for messages */
+	/* A /proc scan that snapshots reuse (doctor --all-netns), or NULL. */
+	const struct tl_owners *owners_from;
 };
 
 /* Prints "tcplimbo: " and the message to stderr, with a newline. */

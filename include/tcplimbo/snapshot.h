@@ -24,7 +24,13 @@ struct tl_snapshot_opts {
 	bool owners;	       /* scan /proc for owners */
 	const char *proc_root; /* NULL means "/proc" */
 	int netns_fd;	       /* -1 for the caller's namespace */
-	int record_fd;	       /* see tl_dump_opts */
+	/*
+	 * A /proc scan to use instead of a new one, borrowed: it must outlive
+	 * the snapshot. Socket inodes are unique across namespaces, so one
+	 * scan serves snapshots of every namespace.
+	 */
+	const struct tl_owners *owners_from;
+	int record_fd; /* see tl_dump_opts */
 	int replay_fd;
 };
 
@@ -38,6 +44,7 @@ struct tl_snapshot {
 	size_t n_socks;
 	uint8_t *in_filter;	  /* per socket: 1 if its state was asked for */
 	struct tl_owners *owners; /* NULL when not asked for */
+	bool owners_borrowed;	  /* owners came from opts.owners_from */
 	uint32_t states;	  /* the mask asked for */
 	uint64_t taken_ms;	  /* CLOCK_REALTIME at the dump, ms */
 };
