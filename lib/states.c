@@ -62,6 +62,8 @@ static const struct {
 	{ "closed", B(TL_CLOSE) },
 	{ "unconnected", B(TL_CLOSE) },
 	{ "estab", B(TL_ESTABLISHED) },
+	{ "unconn", B(TL_CLOSE) },
+	{ "syn-rcvd", B(TL_SYN_RECV) },
 	/* Request sockets are reported as SYN_RECV; ask for both. */
 	{ "syn-recv", B(TL_SYN_RECV) | B(TL_NEW_SYN_RECV) },
 };

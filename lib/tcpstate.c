@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tcplimbo/tcpstate.h"
 
@@ -213,26 +214,10 @@ const struct tl_tcp_state_info *tl_tcpstate_info(int state)
 	return &states[state];
 }
 
-/* Names people type, beyond the RFC name in the table. */
-static const struct {
-	const char *name;
-	int state;
-} aliases[] = {
-	{ "estab", TL_ESTABLISHED },
-	{ "syn-recv", TL_SYN_RECV },
-	{ "syn-rcvd", TL_SYN_RECV },
-	{ "fin-wait1", TL_FIN_WAIT1 },
-	{ "fin-wait2", TL_FIN_WAIT2 },
-	{ "close", TL_CLOSE },
-	{ "unconn", TL_CLOSE },
-	{ "listening", TL_LISTEN },
-	{ "new-syn-recv", TL_NEW_SYN_RECV },
-	{ "syn-sent", TL_SYN_SENT },
-};
-
 int tl_tcpstate_lookup(const char *name)
 {
 	char norm[32];
+	uint32_t mask;
 	size_t len;
 
 	if (!name)
@@ -240,26 +225,25 @@ int tl_tcpstate_lookup(const char *name)
 	len = strlen(name);
 	if (len == 0 || len >= sizeof(norm))
 		return -EINVAL;
-	/* One spelling: lower case with dashes. */
-	for (size_t i = 0; i <= len; i++) {
-		char c = name[i];
-
-		norm[i] = c == '_' ? '-' : (char)tolower((unsigned char)c);
-	}
-	for (int s = 1; s < TL_STATE_MAX; s++) {
-		const char *rfc = states[s].rfc_name;
-		size_t j;
-
-		for (j = 0; rfc[j] && norm[j]; j++)
-			if ((char)tolower((unsigned char)rfc[j]) != norm[j])
-				break;
-		if (!rfc[j] && !norm[j])
+	/* The RFC's spellings ("SYN-RECEIVED"), in any case, '-' or '_'. */
+	for (size_t i = 0; i <= len; i++)
+		norm[i] = name[i] == '_' ? '-' : name[i];
+	for (int s = 1; s < TL_STATE_MAX; s++)
+		if (strcasecmp(norm, states[s].rfc_name) == 0)
 			return s;
-	}
-	for (size_t i = 0; i < N_ELEMS(aliases); i++)
-		if (strcmp(norm, aliases[i].name) == 0)
-			return aliases[i].state;
-	return -EINVAL;
+	/*
+	 * Then ss's and netstat's names, which tl_state_parse knows; a group
+	 * ("connected") is not one state. ss's "syn-recv" asks for request
+	 * sockets too, but names SYN-RECEIVED.
+	 */
+	if (tl_state_parse(name, &mask) < 0)
+		return -EINVAL;
+	mask &= ~(mask & TL_STATE_BIT(TL_SYN_RECV) ?
+			  TL_STATE_BIT(TL_NEW_SYN_RECV) :
+			  0);
+	if (mask == 0 || (mask & (mask - 1)))
+		return -EINVAL;
+	return __builtin_ctz(mask);
 }
 
 size_t tl_tcpstate_transitions(const struct tl_tcp_transition **ret)
