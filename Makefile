@@ -11,7 +11,7 @@ DEB_PKGS = meson ninja-build pkg-config gcc libc6-dev libmnl-dev \
 	libcmocka-dev libmicrohttpd-dev iproute2 net-tools procps util-linux \
 	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev time
 
-.PHONY: all deps demo check test san-check fuzz bench clean format
+.PHONY: all deps demo check san-check fuzz bench clean format
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -40,6 +40,7 @@ demo: deps all
 check: deps all
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
 	$(MAKE) san-check
+	./scripts/test-summary.sh $(BUILD) $(SAN_BUILD)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 san-check: $(SAN_BUILD)/build.ninja
