@@ -255,11 +255,6 @@ static int dump_family(struct mnl_socket *nl, struct dump_ctx *ctx, int family,
 	}
 }
 
-struct live_args {
-	const struct tl_dump_opts *opts;
-	struct mnl_socket **nl;
-};
-
 /* Opens the netlink socket; run inside the target namespace. */
 static int open_nl(void *data)
 {

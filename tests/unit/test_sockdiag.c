@@ -18,6 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -377,6 +382,95 @@ static void test_classify_ties(void **st)
 	assert_int_equal(s[5].listener, 5);
 }
 
+/* Finds the one ESTABLISHED socket with this local port, or fails. */
+static int find_child(uint16_t port, struct tl_sock *ret)
+{
+	struct tl_dump_opts o;
+	struct got g = { .n = 0 };
+	int found = 0;
+
+	tl_dump_opts_init(&o);
+	o.family = AF_INET;
+	o.states = TL_STATE_BIT(TL_ESTABLISHED);
+	if (tl_sockdiag_dump(&o, grab, NULL, &g) < 0)
+		return -1;
+	for (size_t i = 0; i < g.n; i++)
+		if (g.s[i].sport == port) {
+			*ret = g.s[i];
+			found++;
+		}
+	return found;
+}
+
+/*
+ * The child of test_destroy, in a network namespace of its own. Exit
+ * status: 0 passed, 77 skipped, anything else the step that failed.
+ */
+static int destroy_child(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct ifreq ifr = { .ifr_name = "lo" };
+	socklen_t alen = sizeof(a);
+	struct tl_sock sk;
+	char c;
+	int l, cl, s, r;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return 77;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return 2;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return 3;
+	close(s);
+	/* A listener that never accepts, and one client in its queue. */
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(l, 4) < 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &alen) < 0)
+		return 4;
+	cl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (cl < 0 || connect(cl, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return 5;
+	if (find_child(ntohs(a.sin_port), &sk) != 1 || sk.inode != 0)
+		return 6;
+	r = tl_sockdiag_destroy(&sk, -1);
+	if (r == -EOPNOTSUPP)
+		return 77; /* no CONFIG_INET_DIAG_DESTROY */
+	if (r != 0)
+		return 7;
+	/* Gone from the table, and the peer got a RST. */
+	if (find_child(ntohs(a.sin_port), &sk) != 0)
+		return 8;
+	if (recv(cl, &c, 1, 0) != -1 || errno != ECONNRESET)
+		return 9;
+	/* The same socket again: nothing to destroy. */
+	if (tl_sockdiag_destroy(&sk, -1) != -ENOENT)
+		return 10;
+	return 0;
+}
+
+static void test_destroy(void **st)
+{
+	pid_t pid;
+	int status;
+
+	(void)st;
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(destroy_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_replay_truncated),
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test(test_classify_ties),
+		cmocka_unit_test(test_destroy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
