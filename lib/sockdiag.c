@@ -270,6 +270,13 @@ static int open_nl(void *data)
 		*nl = NULL;
 		return err;
 	}
+	/* A bigger socket buffer makes ENOBUFS restarts rare. */
+	{
+		int sz = 4 * 1024 * 1024;
+
+		setsockopt(mnl_socket_get_fd(*nl), SOL_SOCKET, SO_RCVBUF, &sz,
+			   sizeof(sz));
+	}
 	return 0;
 }
 
@@ -280,6 +287,7 @@ static int dump_live(struct dump_ctx *ctx, void (*reset)(void *arg))
 	char *buf;
 	int ret, tries = 0;
 	uint32_t seq = (uint32_t)time(NULL);
+	off_t rec_start = -1;
 
 	buf = malloc(RECV_BUF);
 	if (!buf)
@@ -288,13 +296,9 @@ static int dump_live(struct dump_ctx *ctx, void (*reset)(void *arg))
 	ret = tl_netns_run(ctx->opts->netns_fd, open_nl, &nl);
 	if (ret < 0)
 		goto out;
-	/* A bigger socket buffer makes ENOBUFS restarts rare. */
-	{
-		int sz = 4 * 1024 * 1024;
-
-		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &sz,
-			   sizeof(sz));
-	}
+	/* Where a restart rewinds the recording to, so it holds one dump. */
+	if (ctx->opts->record_fd >= 0)
+		rec_start = lseek(ctx->opts->record_fd, 0, SEEK_CUR);
 restart:
 	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
 		if (ctx->opts->family != AF_UNSPEC &&
@@ -316,6 +320,17 @@ restart:
 			ret = tl_netns_run(ctx->opts->netns_fd, open_nl, &nl);
 			if (ret < 0)
 				goto out;
+			if (ctx->opts->record_fd >= 0) {
+				/* A pipe cannot take back what it was sent. */
+				if (rec_start < 0 ||
+				    ftruncate(ctx->opts->record_fd, rec_start) <
+					    0 ||
+				    lseek(ctx->opts->record_fd, rec_start,
+					  SEEK_SET) < 0) {
+					ret = -ESPIPE;
+					goto out;
+				}
+			}
 			if (reset)
 				reset(ctx->arg);
 			goto restart;
