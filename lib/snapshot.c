@@ -157,8 +157,8 @@ void tl_snapshot_classify(struct tl_sock *socks, size_t n)
 		 * queue, not the accept queue; tie them but don't call them
 		 * accepted.
 		 */
-		if ((sk->state == TL_ESTABLISHED ||
-		     sk->state == TL_CLOSE_WAIT || (sk->has & TL_HAS_INFO)))
+		if (sk->state == TL_ESTABLISHED || sk->state == TL_CLOSE_WAIT ||
+		    (sk->has & TL_HAS_INFO))
 			sk->limbo = TL_LIMBO_ACCEPT_QUEUE;
 		if (nl) {
 			struct lref key = { sk->sport, 0 };
