@@ -264,19 +264,27 @@ struct read_ctx {
 	struct tl_counters *c;
 };
 
-/* Reads one sysctl into up to max values; returns how many, or -errno. */
-static int read_values(const char *proc_root, const char *rel, uint64_t *v,
-		       size_t max)
+/* Reads proc_root/rel whole; returns its length or -errno. *ret: free(). */
+static ssize_t read_rel(const char *proc_root, const char *rel, char **ret)
 {
 	char path[512];
-	char *buf = NULL;
-	ssize_t len;
 	int r;
 
 	r = snprintf(path, sizeof(path), "%s/%s", proc_root, rel);
 	if (r < 0 || (size_t)r >= sizeof(path))
 		return -ENAMETOOLONG;
-	len = read_file(path, &buf);
+	return read_file(path, ret);
+}
+
+/* Reads one sysctl into up to max values; returns how many, or -errno. */
+static int read_values(const char *proc_root, const char *rel, uint64_t *v,
+		       size_t max)
+{
+	char *buf = NULL;
+	ssize_t len;
+	int r;
+
+	len = read_rel(proc_root, rel, &buf);
 	if (len < 0)
 		return (int)len;
 	r = tl_counters_parse_values(buf, (size_t)len, v, max);
@@ -288,20 +296,28 @@ static int parse_file(const char *proc_root, const char *rel,
 		      int (*parse)(const char *, size_t, struct tl_counters *),
 		      struct tl_counters *c)
 {
-	char path[512];
 	char *buf = NULL;
 	ssize_t len;
 	int r;
 
-	r = snprintf(path, sizeof(path), "%s/%s", proc_root, rel);
-	if (r < 0 || (size_t)r >= sizeof(path))
-		return -ENAMETOOLONG;
-	len = read_file(path, &buf);
+	len = read_rel(proc_root, rel, &buf);
 	if (len < 0)
 		return (int)len;
 	r = parse(buf, (size_t)len, c);
 	free(buf);
 	return r;
+}
+
+/* Reads a sysctl holding one number into *dst, and sets bit if it could. */
+static void read_one(const char *proc_root, const char *rel, uint64_t *dst,
+		     unsigned bit, struct tl_counters *c)
+{
+	uint64_t v;
+
+	if (read_values(proc_root, rel, &v, 1) == 1) {
+		*dst = v;
+		c->have |= bit;
+	}
 }
 
 static int read_all(void *arg)
@@ -316,32 +332,22 @@ static int read_all(void *arg)
 			 tl_counters_parse_netstat, c);
 	(void)parse_file(root, "thread-self/net/sockstat",
 			 tl_counters_parse_sockstat, c);
-	if (read_values(root, "sys/net/ipv4/tcp_max_orphans", v, 1) == 1) {
-		c->max_orphans = v[0];
-		c->have |= TL_CTR_MAX_ORPHANS;
-	}
 	if (read_values(root, "sys/net/ipv4/ip_local_port_range", v, 2) == 2 &&
 	    v[0] <= v[1] && v[1] <= 65535) {
 		c->port_lo = v[0];
 		c->port_hi = v[1];
 		c->have |= TL_CTR_PORT_RANGE;
 	}
-	if (read_values(root, "sys/net/ipv4/tcp_max_syn_backlog", v, 1) == 1) {
-		c->max_syn_backlog = v[0];
-		c->have |= TL_CTR_MAX_SYN_BACKLOG;
-	}
-	if (read_values(root, "sys/net/ipv4/tcp_fin_timeout", v, 1) == 1) {
-		c->fin_timeout_s = v[0];
-		c->have |= TL_CTR_FIN_TIMEOUT;
-	}
-	if (read_values(root, "sys/net/ipv4/tcp_max_tw_buckets", v, 1) == 1) {
-		c->max_tw_buckets = v[0];
-		c->have |= TL_CTR_MAX_TW;
-	}
-	if (read_values(root, "sys/net/core/somaxconn", v, 1) == 1) {
-		c->somaxconn = v[0];
-		c->have |= TL_CTR_SOMAXCONN;
-	}
+	read_one(root, "sys/net/ipv4/tcp_max_orphans", &c->max_orphans,
+		 TL_CTR_MAX_ORPHANS, c);
+	read_one(root, "sys/net/ipv4/tcp_max_syn_backlog", &c->max_syn_backlog,
+		 TL_CTR_MAX_SYN_BACKLOG, c);
+	read_one(root, "sys/net/ipv4/tcp_fin_timeout", &c->fin_timeout_s,
+		 TL_CTR_FIN_TIMEOUT, c);
+	read_one(root, "sys/net/ipv4/tcp_max_tw_buckets", &c->max_tw_buckets,
+		 TL_CTR_MAX_TW, c);
+	read_one(root, "sys/net/core/somaxconn", &c->somaxconn,
+		 TL_CTR_SOMAXCONN, c);
 	return 0;
 }
 

@@ -154,23 +154,30 @@ static void test_fake_proc(void **state)
 	mk(root, "sys");
 	mk(root, "sys/net");
 	mk(root, "sys/net/ipv4");
+	mk(root, "sys/net/core");
 	put(root, "thread-self/net/netstat", NETSTAT);
 	put(root, "thread-self/net/sockstat", SOCKSTAT);
 	put(root, "sys/net/ipv4/tcp_max_orphans", "4096\n");
 	put(root, "sys/net/ipv4/ip_local_port_range", "1000\t1099\n");
 	put(root, "sys/net/ipv4/tcp_fin_timeout", "60\n");
+	put(root, "sys/net/ipv4/tcp_max_tw_buckets", "262144\n");
+	put(root, "sys/net/core/somaxconn", "4095\n");
 	/* Malformed: must be left out, not half-read. */
 	put(root, "sys/net/ipv4/tcp_max_syn_backlog", "lots\n");
 	assert_int_equal(tl_counters_read(root, -1, &c), 0);
 	assert_int_equal(c.have,
 			 TL_CTR_NETSTAT | TL_CTR_SOCKSTAT | TL_CTR_MAX_ORPHANS |
-				 TL_CTR_PORT_RANGE | TL_CTR_FIN_TIMEOUT);
+				 TL_CTR_PORT_RANGE | TL_CTR_FIN_TIMEOUT |
+				 TL_CTR_MAX_TW | TL_CTR_SOMAXCONN);
 	assert_int_equal(c.listen_overflows, 17);
 	assert_int_equal(c.tcp_tw, 71);
 	assert_int_equal(c.max_orphans, 4096);
 	assert_int_equal(c.port_lo, 1000);
 	assert_int_equal(c.port_hi, 1099);
 	assert_int_equal(c.fin_timeout_s, 60);
+	assert_int_equal(c.max_tw_buckets, 262144);
+	assert_int_equal(c.somaxconn, 4095);
+	assert_int_equal(c.max_syn_backlog, 0);
 	/* A reversed range is nonsense: not used. */
 	put(root, "sys/net/ipv4/ip_local_port_range", "2000 1000\n");
 	assert_int_equal(tl_counters_read(root, -1, &c), 0);
