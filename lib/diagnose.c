@@ -282,6 +282,28 @@ static int alloc_zero(void **p, size_t n, size_t size)
 	return (n && !*p) ? -ENOMEM : 0;
 }
 
+/*
+ * A finding about the listener at index i: first (when not NULL) leads the
+ * processes named, then everyone holding the listener.
+ */
+static struct tl_finding *listener_finding(struct flist *out, int kind, int sev,
+					   const struct tl_snapshot *snap,
+					   size_t i,
+					   const struct tl_proc *first)
+{
+	const struct tl_sock *L = &snap->socks[i];
+	struct tl_finding *f = flist_add(out, kind, sev);
+
+	if (!f)
+		return NULL;
+	if (first)
+		add_pid(f, first->pid, first->comm);
+	add_owners(snap, f, L);
+	set_local(f, L);
+	f->sock = (uint32_t)i + 1;
+	return f;
+}
+
 /* Per listener: not-accepting, accept-queue-overflow, fd-exhaustion, syn-backlog. */
 static int rule_listeners(const struct tl_snapshot *snap,
 			  const struct tl_counters *ctr,
@@ -330,6 +352,7 @@ static int rule_listeners(const struct tl_snapshot *snap,
 		const struct tl_sock *L = &snap->socks[i];
 		const struct lstat *l = &ls[i];
 		const struct tl_proc *emfile = NULL;
+		uint32_t emfile_idx = 0;
 		const struct tl_fdref *refs;
 		size_t nref;
 		bool full, stale;
@@ -344,20 +367,18 @@ static int rule_listeners(const struct tl_snapshot *snap,
 		for (size_t k = 0; k < nref && !emfile; k++) {
 			const struct tl_proc *p = proc_at(snap, refs[k].proc);
 
-			if (fd_near(p, o))
+			if (fd_near(p, o)) {
 				emfile = p;
+				emfile_idx = refs[k].proc;
+			}
 		}
 		addr_text(addr, sizeof(addr), L->family, L->src, L->sport);
 
 		if (emfile && (stale || full)) {
-			f = flist_add(out, TL_FIND_FD_EXHAUSTION,
-				      TL_SEV_CRITICAL);
+			f = listener_finding(out, TL_FIND_FD_EXHAUSTION,
+					     TL_SEV_CRITICAL, snap, i, emfile);
 			if (!f)
 				goto nomem;
-			add_pid(f, emfile->pid, emfile->comm);
-			add_owners(snap, f, L);
-			set_local(f, L);
-			f->sock = (uint32_t)i + 1;
 			f->example = l->oldest;
 			f->count = l->queued > L->rqueue ? l->queued :
 							   L->rqueue;
@@ -376,19 +397,13 @@ static int rule_listeners(const struct tl_snapshot *snap,
 				l->closed ?
 					", some already closed by the client" :
 					"");
-			if (proc_done && snap->owners)
-				for (size_t k = 0; k < snap->owners->n_procs;
-				     k++)
-					if (&snap->owners->procs[k] == emfile)
-						proc_done[k] = 1;
+			if (proc_done)
+				proc_done[emfile_idx] = 1;
 		} else if (full) {
-			f = flist_add(out, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
-				      TL_SEV_CRITICAL);
+			f = listener_finding(out, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
+					     TL_SEV_CRITICAL, snap, i, NULL);
 			if (!f)
 				goto nomem;
-			add_owners(snap, f, L);
-			set_local(f, L);
-			f->sock = (uint32_t)i + 1;
 			f->example = l->oldest;
 			f->count = L->rqueue;
 			f->oldest_ms = l->oldest_ms;
@@ -407,14 +422,12 @@ static int rule_listeners(const struct tl_snapshot *snap,
 					" (TcpExt ListenOverflows grows)" :
 					"");
 		} else if (stale) {
-			f = flist_add(out, TL_FIND_NOT_ACCEPTING,
-				      l->closed ? TL_SEV_CRITICAL :
-						  TL_SEV_WARNING);
+			f = listener_finding(out, TL_FIND_NOT_ACCEPTING,
+					     l->closed ? TL_SEV_CRITICAL :
+							 TL_SEV_WARNING,
+					     snap, i, NULL);
 			if (!f)
 				goto nomem;
-			add_owners(snap, f, L);
-			set_local(f, L);
-			f->sock = (uint32_t)i + 1;
 			f->example = l->oldest;
 			f->count = l->queued;
 			f->oldest_ms = l->oldest_ms;
@@ -432,13 +445,10 @@ static int rule_listeners(const struct tl_snapshot *snap,
 					"");
 		} else if ((L->has & TL_HAS_MEMINFO) && o->drops_min &&
 			   L->drops >= o->drops_min) {
-			f = flist_add(out, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
-				      TL_SEV_WARNING);
+			f = listener_finding(out, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
+					     TL_SEV_WARNING, snap, i, NULL);
 			if (!f)
 				goto nomem;
-			add_owners(snap, f, L);
-			set_local(f, L);
-			f->sock = (uint32_t)i + 1;
 			f->example = l->oldest;
 			f->count = L->drops;
 			f->value = L->drops;
@@ -458,16 +468,13 @@ static int rule_listeners(const struct tl_snapshot *snap,
 			    ctr->max_syn_backlog < limit)
 				limit = ctr->max_syn_backlog;
 			if (l->syn * 100 >= limit * o->syn_warn_pct) {
-				f = flist_add(out, TL_FIND_SYN_BACKLOG,
-					      l->syn >= limit ?
-						      TL_SEV_CRITICAL :
-						      TL_SEV_WARNING);
+				f = listener_finding(out, TL_FIND_SYN_BACKLOG,
+						     l->syn >= limit ?
+							     TL_SEV_CRITICAL :
+							     TL_SEV_WARNING,
+						     snap, i, NULL);
 				if (!f)
 					goto nomem;
-				add_owners(snap, f, L);
-				set_local(f, L);
-				f->sock = (uint32_t)i + 1;
-				f->example = 0;
 				f->count = l->syn;
 				f->value = l->syn;
 				f->limit = limit;

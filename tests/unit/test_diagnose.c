@@ -270,6 +270,8 @@ static void test_queue_overflow(void **state)
 	assert_int_equal(W->f[0].pids[0], 100);
 	assert_int_equal(W->f[0].count, 5);
 	assert_int_equal(W->f[0].limit, 4);
+	assert_int_equal(W->f[0].sock, 1);
+	assert_int_equal(W->f[0].local_port, 80);
 }
 
 static void test_listener_drops(void **state)
@@ -300,6 +302,10 @@ static void test_emfile_with_queue(void **state)
 	assert_int_equal(W->f[0].kind, TL_FIND_FD_EXHAUSTION);
 	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
 	assert_int_equal(W->f[0].pids[0], 100);
+	/* The process at its limit and the listener's holder are one. */
+	assert_int_equal(W->f[0].n_pids, 1);
+	assert_int_equal(W->f[0].sock, 1);
+	assert_int_equal(W->f[0].example, 3);
 	assert_int_equal(W->f[0].local_port, 80);
 	assert_int_equal(W->f[0].count, 2);
 	assert_int_equal(W->f[0].value, 1024);
@@ -465,6 +471,9 @@ static void test_syn_backlog(void **state)
 	assert_int_equal(W->f[0].count, 40);
 	assert_int_equal(W->f[0].limit, 64);
 	assert_int_equal(W->f[0].pids[0], 100);
+	assert_int_equal(W->f[0].sock, 1);
+	assert_int_equal(W->f[0].example, 0);
+	assert_int_equal(W->f[0].local_port, 443);
 	for (int i = 40; i < 64; i++)
 		sock(TL_NEW_SYN_RECV, 443, (uint16_t)(50000 + i));
 	assert_int_equal(diagnose(), 1);
