@@ -336,22 +336,26 @@ static int cmp_found(const void *a, const void *b)
 
 /*
  * Most severe first across namespaces too, keeping each process's
- * findings together and tl_diagnose's order within a namespace.
+ * findings together and tl_diagnose's order within a namespace. That order
+ * already lists one process's findings of a namespace in a row, so one
+ * pass over the runs gives each group its severity.
  */
 static void sort_found(struct doctor *d)
 {
-	for (size_t i = 0; i < d->n_found; i++) {
-		struct found *x = &d->found[i];
+	for (size_t i = 0; i < d->n_found;) {
+		const struct found *x = &d->found[i];
 		int sev = x->f.severity;
+		size_t j = i + 1;
 
-		for (size_t k = 0; k < d->n_found && found_pid(x); k++) {
-			const struct found *y = &d->found[k];
-
-			if (y->target == x->target &&
-			    found_pid(y) == found_pid(x) && y->f.severity > sev)
-				sev = y->f.severity;
+		while (found_pid(x) && j < d->n_found &&
+		       d->found[j].target == x->target &&
+		       found_pid(&d->found[j]) == found_pid(x)) {
+			if (d->found[j].f.severity > sev)
+				sev = d->found[j].f.severity;
+			j++;
 		}
-		x->group_sev = sev;
+		for (; i < j; i++)
+			d->found[i].group_sev = sev;
 	}
 	if (d->n_found > 1)
 		qsort(d->found, d->n_found, sizeof(*d->found), cmp_found);
