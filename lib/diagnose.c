@@ -171,10 +171,16 @@ static void set_summary(struct tl_finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* How many of a finding's pids are stored in pids[]. */
+static size_t stored_pids(const struct tl_finding *f)
+{
+	return f->n_pids < TL_FINDING_PIDS_MAX ? f->n_pids :
+						 TL_FINDING_PIDS_MAX;
+}
+
 static void add_pid(struct tl_finding *f, pid_t pid, const char *comm)
 {
-	size_t n = f->n_pids < TL_FINDING_PIDS_MAX ? f->n_pids :
-						     TL_FINDING_PIDS_MAX;
+	size_t n = stored_pids(f);
 
 	for (size_t i = 0; i < n; i++)
 		if (f->pids[i] == pid)
@@ -227,8 +233,7 @@ static const char *addr_text(char *buf, size_t size, int family,
 /* "pid 12 (nginx)", "pids 12, 13 (nginx)", or "an unknown process". */
 static const char *who_text(char *buf, size_t size, const struct tl_finding *f)
 {
-	size_t n = f->n_pids < TL_FINDING_PIDS_MAX ? f->n_pids :
-						     TL_FINDING_PIDS_MAX;
+	size_t n = stored_pids(f);
 	size_t off = 0;
 
 	if (n == 0) {
@@ -255,18 +260,22 @@ static const struct tl_proc *proc_at(const struct tl_snapshot *snap,
 	return &snap->owners->procs[idx];
 }
 
+/* True when both a process's fd count and its fd limit are known. */
+static bool fd_known(const struct tl_proc *p)
+{
+	return p && !p->fd_error && p->nofile != UINT64_MAX && p->nofile > 0;
+}
+
 /* True when a process is at or near its fd limit. */
 static bool fd_near(const struct tl_proc *p, const struct tl_diag_opts *o)
 {
-	if (!p || p->fd_error || p->nofile == UINT64_MAX || p->nofile == 0)
-		return false;
-	return (uint64_t)p->nfds * 100 >= p->nofile * o->fd_warn_pct;
+	return fd_known(p) &&
+	       (uint64_t)p->nfds * 100 >= p->nofile * o->fd_warn_pct;
 }
 
 static bool fd_at_limit(const struct tl_proc *p)
 {
-	return p && !p->fd_error && p->nofile != UINT64_MAX && p->nofile > 0 &&
-	       p->nfds >= p->nofile;
+	return fd_known(p) && p->nfds >= p->nofile;
 }
 
 /* What the rules learn about one listener's queues. */
