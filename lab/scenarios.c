@@ -49,6 +49,20 @@ static void listen_counters(uint64_t *overflows, uint64_t *drops)
 	*drops = c.have & TL_CTR_NETSTAT ? c.listen_drops : 0;
 }
 
+/*
+ * Adds the listen counters' growth since ov0/dr0 to the step and returns it,
+ * for the explanation to quote.
+ */
+static void step_listen(struct lab_run *r, uint64_t ov0, uint64_t dr0,
+			uint64_t *ov, uint64_t *dr)
+{
+	listen_counters(ov, dr);
+	*ov -= ov0;
+	*dr -= dr0;
+	lab_step_num(r, "listen_overflows", (double)*ov, NULL);
+	lab_step_num(r, "listen_drops", (double)*dr, NULL);
+}
+
 static uint64_t snmp_or_zero(const char *name)
 {
 	uint64_t v = 0;
@@ -505,12 +519,8 @@ static int sc_overflow(struct lab_run *r)
 			       NULL);
 	if (err)
 		return err;
-	listen_counters(&ov, &dr);
-	ov -= ov0;
-	dr -= dr0;
 	step_pids(r, srv, cli);
-	lab_step_num(r, "listen_overflows", (double)ov, NULL);
-	lab_step_num(r, "listen_drops", (double)dr, NULL);
+	step_listen(r, ov0, dr0, &ov, &dr);
 	lab_step_text(
 		r,
 		"The server listens with backlog 2 and never accepts. The "
@@ -533,12 +543,8 @@ static int sc_overflow(struct lab_run *r)
 			       NULL);
 	if (err)
 		return err;
-	listen_counters(&ov, &dr);
-	ov -= ov0;
-	dr -= dr0;
 	step_pids(r, srv, cli);
-	lab_step_num(r, "listen_overflows", (double)ov, NULL);
-	lab_step_num(r, "listen_drops", (double)dr, NULL);
+	step_listen(r, ov0, dr0, &ov, &dr);
 	lab_step_text(
 		r,
 		"%.1f s after the first dial the retransmitted SYNs were "
