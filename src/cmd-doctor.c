@@ -502,13 +502,15 @@ static void json_str_kv(FILE *out, const char *key, const char *val)
 static void print_json(const struct doctor *d, const struct tl_global *g)
 {
 	size_t denied = 0;
-	bool first = true;
+	bool first = true, have_cmd = false;
+	pid_t cmd_pid = 0;
+	char cmd[512];
 
 	fputs("{\"findings\":[", stdout);
 	for (size_t i = 0; i < d->n_found; i++) {
 		const struct tl_finding *f = &d->found[i].f;
 		const struct target *t = &d->targets[d->found[i].target];
-		char addr[TL_ADDR_STR_MAX], cmd[512];
+		char addr[TL_ADDR_STR_MAX];
 
 		fputs(i ? ",\n{" : "\n{", stdout);
 		fputs("\"kind\":", stdout);
@@ -519,11 +521,14 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 			printf("%s%d", k ? "," : "", (int)f->pids[k]);
 		fputc(']', stdout);
 		json_str_kv(stdout, "comm", f->n_pids ? f->comm : NULL);
-		if (f->n_pids && tl_proc_read_cmdline(g->proc_root, f->pids[0],
-						      cmd, sizeof(cmd)) > 0)
-			json_str_kv(stdout, "cmdline", cmd);
-		else
-			json_str_kv(stdout, "cmdline", NULL);
+		/* A process's findings come in a row: read its cmdline once. */
+		if (f->n_pids && f->pids[0] != cmd_pid) {
+			cmd_pid = f->pids[0];
+			have_cmd = tl_proc_read_cmdline(g->proc_root, cmd_pid,
+							cmd, sizeof(cmd)) > 0;
+		}
+		json_str_kv(stdout, "cmdline",
+			    f->n_pids && have_cmd ? cmd : NULL);
 		json_str_kv(stdout, "netns", t->label);
 		if (f->family) {
 			out_addr(addr, sizeof(addr), f->family, f->local_addr);
