@@ -296,10 +296,12 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 		return 0;
 	sg.netns_fd = t->fd;
 	sg.netns_spec = t->label;
-	r = tl_take_snapshot(&sg, TL_STATES_REAL, &snap);
+	r = tl_take_snapshot_quiet(&sg, TL_STATES_REAL, &snap);
 	if (r < 0) {
 		snprintf(t->error, sizeof(t->error), "%s",
 			 r == -EPERM ? "cannot enter it (needs CAP_SYS_ADMIN)" :
+			 r == -EBADMSG && g->replay_path ?
+				       "not a sock_diag dump" :
 				       strerror(-r));
 		return 0;
 	}

@@ -34,8 +34,8 @@ int tl_parse_port(const char *s, uint16_t *ret)
 	return 0;
 }
 
-int tl_take_snapshot(const struct tl_global *g, uint32_t states,
-		     struct tl_snapshot **ret)
+static int take(const struct tl_global *g, uint32_t states, bool log,
+		struct tl_snapshot **ret)
 {
 	struct tl_snapshot_opts o;
 	int err = 0;
@@ -59,8 +59,9 @@ int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 				   0644);
 		if (o.record_fd < 0) {
 			err = -errno;
-			tl_err("cannot write '%s': %s", g->record_path,
-			       strerror(errno));
+			if (log)
+				tl_err("cannot write '%s': %s", g->record_path,
+				       strerror(-err));
 			return err;
 		}
 	}
@@ -68,19 +69,22 @@ int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 		o.replay_fd = open(g->replay_path, O_RDONLY | O_CLOEXEC);
 		if (o.replay_fd < 0) {
 			err = -errno;
-			tl_err("cannot read '%s': %s", g->replay_path,
-			       strerror(errno));
+			if (log)
+				tl_err("cannot read '%s': %s", g->replay_path,
+				       strerror(-err));
 			goto out;
 		}
 	}
 	err = tl_snapshot_take(&o, ret);
+	if (err >= 0 || !log)
+		goto out;
 	if (err == -EPERM && g->netns_fd >= 0)
 		tl_err("cannot enter network namespace '%s': %s "
 		       "(needs CAP_SYS_ADMIN)",
 		       g->netns_spec, strerror(-err));
 	else if (err == -EBADMSG && g->replay_path)
 		tl_err("'%s' is not a sock_diag dump", g->replay_path);
-	else if (err < 0)
+	else
 		tl_err("cannot list sockets: %s", strerror(-err));
 out:
 	if (o.record_fd >= 0)
@@ -88,4 +92,16 @@ out:
 	if (o.replay_fd >= 0)
 		close(o.replay_fd);
 	return err;
+}
+
+int tl_take_snapshot(const struct tl_global *g, uint32_t states,
+		     struct tl_snapshot **ret)
+{
+	return take(g, states, true, ret);
+}
+
+int tl_take_snapshot_quiet(const struct tl_global *g, uint32_t states,
+			   struct tl_snapshot **ret)
+{
+	return take(g, states, false, ret);
 }

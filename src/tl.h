@@ -41,6 +41,13 @@ void tl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 		     struct tl_snapshot **ret);
 
+/*
+ * The same, logging nothing: for callers that report the failure their
+ * own way (the doctor notes it per namespace). Returns -errno.
+ */
+int tl_take_snapshot_quiet(const struct tl_global *g, uint32_t states,
+			   struct tl_snapshot **ret);
+
 /* Parses a port 0..65535 (decimal only); returns 0 or -EINVAL. */
 int tl_parse_port(const char *s, uint16_t *ret);
 
