@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "events_backend.h"
 #include "tcplimbo/events.h"
+#include "tcplimbo/netns.h"
 #include "tcplimbo/tcpstate.h"
 
 struct tl_events {
@@ -32,6 +34,8 @@ void tl_events_opts_init(struct tl_events_opts *opts)
 int tl_events_open(const struct tl_events_opts *opts, struct tl_events **ret)
 {
 	struct tl_events *ev;
+	uint64_t netns = 0;
+	struct stat st;
 	int r;
 
 	if (opts->family != AF_UNSPEC && opts->family != AF_INET &&
@@ -43,9 +47,14 @@ int tl_events_open(const struct tl_events_opts *opts, struct tl_events **ret)
 	ev = calloc(1, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
+	/* Events name their namespace; both backends need its inode. */
+	if (opts->netns_fd >= 0)
+		netns = tl_netns_inode(opts->netns_fd);
+	else if (stat("/proc/self/ns/net", &st) == 0)
+		netns = st.st_ino;
 
 	if (opts->backend == TL_EVENTS_AUTO || opts->backend == TL_EVENTS_BPF) {
-		r = tl_events_bpf_open(opts, &ev->ops, &ev->impl);
+		r = tl_events_bpf_open(opts, netns, &ev->ops, &ev->impl);
 		if (r == 0) {
 			ev->backend = TL_EVENTS_BPF;
 			goto done;
@@ -55,7 +64,7 @@ int tl_events_open(const struct tl_events_opts *opts, struct tl_events **ret)
 		/* Auto: remember why, so the user is told, then sample. */
 		ev->bpf_error = r;
 	}
-	r = tl_events_poll_open(opts, &ev->ops, &ev->impl);
+	r = tl_events_poll_open(opts, netns, &ev->ops, &ev->impl);
 	if (r < 0)
 		goto fail;
 	ev->backend = TL_EVENTS_POLL;

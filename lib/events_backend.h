@@ -10,7 +10,9 @@
 
 /*
  * The backends, for events.c. Each returns 0 and sets *ret, or -errno;
- * the bpf one is -EOPNOTSUPP when the build has no bpf.
+ * the bpf one is -EOPNOTSUPP when the build has no bpf. netns is the inode
+ * of the namespace watched (0 if unknown), found once by events.c so
+ * that auto, trying bpf then poll, looks it up once.
  */
 struct tl_events_ops {
 	int (*run)(void *impl, int timeout_ms, tl_event_cb cb, void *arg);
@@ -20,11 +22,11 @@ struct tl_events_ops {
 };
 
 /* Opens the bpf backend (lib/events_bpf.c or its stub). */
-int tl_events_bpf_open(const struct tl_events_opts *opts,
+int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		       const struct tl_events_ops **ret_ops, void **ret_impl);
 
 /* Opens the poll backend (lib/events_poll.c). */
-int tl_events_poll_open(const struct tl_events_opts *opts,
+int tl_events_poll_open(const struct tl_events_opts *opts, uint64_t netns,
 			const struct tl_events_ops **ret_ops, void **ret_impl);
 
 #endif

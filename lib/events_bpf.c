@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <linux/types.h>
@@ -20,7 +19,6 @@
 #include <bpf/libbpf.h>
 
 #include "events_backend.h"
-#include "tcplimbo/netns.h"
 #include "tcpstates.h"
 #include "tcpstates.skel.h"
 
@@ -189,19 +187,13 @@ fail:
 	return r;
 }
 
-int tl_events_bpf_open(const struct tl_events_opts *opts,
+int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		       const struct tl_events_ops **ret_ops, void **ret_impl)
 {
 	struct bpf_impl *b;
-	uint64_t netns = 0;
-	struct stat st;
 	int r = -EINVAL;
 
 	libbpf_set_print(quiet);
-	if (opts->netns_fd >= 0)
-		netns = tl_netns_inode(opts->netns_fd);
-	else if (stat("/proc/self/ns/net", &st) == 0)
-		netns = st.st_ino;
 	/* Without a namespace to filter on we would report every one. */
 	if (netns == 0 || netns > UINT32_MAX)
 		return -ENOENT;

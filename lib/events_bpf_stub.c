@@ -8,7 +8,7 @@
 
 #include "events_backend.h"
 
-int tl_events_bpf_open(const struct tl_events_opts *opts,
+int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		       const struct tl_events_ops **ret_ops, void **ret_impl)
 {
 	return -EOPNOTSUPP;

@@ -10,11 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "events_backend.h"
-#include "tcplimbo/netns.h"
 #include "tcplimbo/snapshot.h"
 
 /* A bound on one dump, so a runaway table cannot eat all memory. */
@@ -308,11 +306,10 @@ static int baseline_cb(const struct tl_event *ev, void *arg)
 	return 0;
 }
 
-int tl_events_poll_open(const struct tl_events_opts *opts,
+int tl_events_poll_open(const struct tl_events_opts *opts, uint64_t netns,
 			const struct tl_events_ops **ret_ops, void **ret_impl)
 {
 	struct poll_impl *p;
-	struct stat st;
 	int r;
 
 	p = calloc(1, sizeof(*p));
@@ -325,10 +322,7 @@ int tl_events_poll_open(const struct tl_events_opts *opts,
 	p->dump.family = opts->family;
 	p->dump.netns_fd = opts->netns_fd;
 	p->interval_ms = opts->interval_ms;
-	if (opts->netns_fd >= 0)
-		p->netns = tl_netns_inode(opts->netns_fd);
-	else if (stat("/proc/self/ns/net", &st) == 0)
-		p->netns = st.st_ino;
+	p->netns = netns;
 	snprintf(p->detail, sizeof(p->detail), "sock_diag every %u ms",
 		 (unsigned)p->interval_ms);
 
