@@ -411,9 +411,7 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 		/* Closed by its program: say which one it was, if known. */
 		if (slot->key == ev->key)
 			r->former = slot->ow;
-	} else if (r->limbo != TL_LIMBO_ORPHAN &&
-		   r->limbo != TL_LIMBO_TIMEWAIT &&
-		   (queue_state(ev->new_state) || queue_state(ev->old_state))) {
+	} else if (queue_state(ev->new_state) || queue_state(ev->old_state)) {
 		l = find_listener(w, ev);
 		if (!l && refresh(w))
 			l = find_listener(w, ev);
