@@ -201,6 +201,9 @@ static void test_vanish(void **state)
 	assert_int_equal(tl_diff_feed(d, b, 3, 100, 0, record, &s), 1);
 	assert_int_equal(tl_diff_feed(d, c, 1, 600, 0, record, &s), 2);
 	assert_int_equal(s.n, 3);
+	/* One event each: both branches below are checked. */
+	assert_int_equal(s.ev[1].key + s.ev[2].key, 30 + 32);
+	assert_int_not_equal(s.ev[1].key, s.ev[2].key);
 	for (int i = 1; i < 3; i++) {
 		assert_int_equal(s.ev[i].new_state, TL_CLOSE);
 		assert_true(s.ev[i].flags & TL_EVENT_VANISHED);
