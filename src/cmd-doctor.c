@@ -366,27 +366,7 @@ static void sort_found(struct doctor *d)
 static void wrap(FILE *out, const char *label, const char *text, int indent)
 {
 	/* The label ends right before the text's column. */
-	int col = fprintf(out, "%*s ", indent - 1, label);
-	const char *p = text;
-
-	while (*p) {
-		const char *sp = strchr(p, ' ');
-		int wl = sp ? (int)(sp - p) : (int)strlen(p);
-
-		if (col > indent && col + 1 + wl > 78) {
-			fprintf(out, "\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', out);
-			col++;
-		}
-		fwrite(p, 1, (size_t)wl, out);
-		col += wl;
-		p += wl;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', out);
+	out_wrap(out, fprintf(out, "%*s ", indent - 1, label), indent, text);
 }
 
 /* The snapshot's socket at index + 1, or NULL. */
@@ -492,15 +472,6 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 		       denied, denied == 1 ? "" : "es");
 }
 
-static void json_str_kv(FILE *out, const char *key, const char *val)
-{
-	fprintf(out, ",\"%s\":", key);
-	if (val)
-		out_json_string(out, val);
-	else
-		fputs("null", out);
-}
-
 static void print_json(const struct doctor *d, const struct tl_global *g)
 {
 	size_t denied = 0;
@@ -517,26 +488,27 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 		fputs(i ? ",\n{" : "\n{", stdout);
 		fputs("\"kind\":", stdout);
 		out_json_string(stdout, tl_finding_kind_name(f->kind));
-		json_str_kv(stdout, "severity", tl_severity_name(f->severity));
+		out_json_kv(stdout, "severity", tl_severity_name(f->severity),
+			    false);
 		fputs(",\"pids\":[", stdout);
 		for (size_t k = 0; k < shown_pids(f); k++)
 			printf("%s%d", k ? "," : "", (int)f->pids[k]);
 		fputc(']', stdout);
-		json_str_kv(stdout, "comm", f->n_pids ? f->comm : NULL);
+		out_json_kv(stdout, "comm", f->n_pids ? f->comm : NULL, false);
 		/* A process's findings come in a row: read its cmdline once. */
 		if (f->n_pids && f->pids[0] != cmd_pid) {
 			cmd_pid = f->pids[0];
 			have_cmd = tl_proc_read_cmdline(g->proc_root, cmd_pid,
 							cmd, sizeof(cmd)) > 0;
 		}
-		json_str_kv(stdout, "cmdline",
-			    f->n_pids && have_cmd ? cmd : NULL);
-		json_str_kv(stdout, "netns", t->label);
+		out_json_kv(stdout, "cmdline",
+			    f->n_pids && have_cmd ? cmd : NULL, false);
+		out_json_kv(stdout, "netns", t->label, false);
 		if (f->family) {
 			out_addr(addr, sizeof(addr), f->family, f->local_addr);
-			json_str_kv(stdout, "local_addr", addr);
+			out_json_kv(stdout, "local_addr", addr, false);
 		} else {
-			json_str_kv(stdout, "local_addr", NULL);
+			out_json_kv(stdout, "local_addr", NULL, false);
 		}
 		if (f->local_port)
 			printf(",\"local_port\":%u", f->local_port);
@@ -544,7 +516,7 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 			fputs(",\"local_port\":null", stdout);
 		if (f->remote_port) {
 			out_addr(addr, sizeof(addr), f->family, f->remote_addr);
-			json_str_kv(stdout, "remote_addr", addr);
+			out_json_kv(stdout, "remote_addr", addr, false);
 			printf(",\"remote_port\":%u", f->remote_port);
 		}
 		printf(",\"count\":%llu", (unsigned long long)f->count);
@@ -556,10 +528,11 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 		printf(",\"value\":%llu,\"limit\":%llu",
 		       (unsigned long long)f->value,
 		       (unsigned long long)f->limit);
-		json_str_kv(stdout, "state",
+		out_json_kv(stdout, "state",
 			    tl_tcpstate_info(f->state) ?
 				    tl_tcpstate_info(f->state)->rfc_name :
-				    NULL);
+				    NULL,
+			    false);
 		fputs(",\"listener\":", stdout);
 		if (sock_at(t, f->sock))
 			out_sock_json(stdout, t->snap, sock_at(t, f->sock));
@@ -570,9 +543,9 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 			out_sock_json(stdout, t->snap, sock_at(t, f->example));
 		else
 			fputs("null", stdout);
-		json_str_kv(stdout, "summary", f->summary);
-		json_str_kv(stdout, "explanation", f->explanation);
-		json_str_kv(stdout, "remedy", f->remedy);
+		out_json_kv(stdout, "summary", f->summary, false);
+		out_json_kv(stdout, "explanation", f->explanation, false);
+		out_json_kv(stdout, "remedy", f->remedy, false);
 		fputc('}', stdout);
 	}
 	fputs("\n],\"netns\":[", stdout);
@@ -585,7 +558,8 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 		out_json_string(stdout, t->label);
 		printf(",\"looked\":%s,\"sockets\":%zu,\"denied_processes\":%zu",
 		       t->looked ? "true" : "false", t->n_socks, t->n_denied);
-		json_str_kv(stdout, "error", t->error[0] ? t->error : NULL);
+		out_json_kv(stdout, "error", t->error[0] ? t->error : NULL,
+			    false);
 		fputc('}', stdout);
 		denied += t->n_denied;
 	}

@@ -31,30 +31,10 @@ static void explain_usage(FILE *f)
 		"  -j, --json         JSON output (STATE and --transitions)\n");
 }
 
-/* Prints text wrapped at 78 columns, each line indented by indent. */
+/* A label in a column of its own, then the text wrapped beside it. */
 static void wrap(FILE *f, const char *label, const char *text, int indent)
 {
-	int col = fprintf(f, "  %-*s", indent - 2, label);
-	const char *p = text;
-
-	while (*p) {
-		const char *sp = strchr(p, ' ');
-		int wl = sp ? (int)(sp - p) : (int)strlen(p);
-
-		if (col > indent && col + 1 + wl > 78) {
-			fprintf(f, "\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', f);
-			col++;
-		}
-		fwrite(p, 1, (size_t)wl, f);
-		col += wl;
-		p += wl;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', f);
+	out_wrap(f, fprintf(f, "  %-*s", indent - 2, label), indent, text);
 }
 
 static const char *rfc_name(int state)
@@ -71,22 +51,13 @@ static void print_transition(FILE *f, const struct tl_tcp_transition *t)
 		tl_tcpstate_segment_name(t->send), rfc_name(t->to));
 }
 
-static void json_kv(FILE *f, const char *key, const char *val, bool comma)
-{
-	fprintf(f, "%s\"%s\":", comma ? "," : "", key);
-	if (val)
-		out_json_string(f, val);
-	else
-		fputs("null", f);
-}
-
 static void transition_json(FILE *f, const struct tl_tcp_transition *t)
 {
 	fputc('{', f);
-	json_kv(f, "from", rfc_name(t->from), false);
-	json_kv(f, "event", tl_tcpstate_event_name(t->event), true);
-	json_kv(f, "send", tl_tcpstate_segment_name(t->send), true);
-	json_kv(f, "to", rfc_name(t->to), true);
+	out_json_kv(f, "from", rfc_name(t->from), true);
+	out_json_kv(f, "event", tl_tcpstate_event_name(t->event), false);
+	out_json_kv(f, "send", tl_tcpstate_segment_name(t->send), false);
+	out_json_kv(f, "to", rfc_name(t->to), false);
 	fputc('}', f);
 }
 
@@ -100,17 +71,17 @@ static int explain_state(const struct tl_global *g, int state)
 
 	if (g->json) {
 		fputc('{', stdout);
-		json_kv(stdout, "state", i->rfc_name, false);
-		json_kv(stdout, "ss_name", tl_state_name(state), true);
-		json_kv(stdout, "netstat_name", tl_state_name_upper(state),
-			true);
-		json_kv(stdout, "meaning", i->meaning, true);
-		json_kv(stdout, "how", i->how, true);
-		json_kv(stdout, "leave", i->leave, true);
-		json_kv(stdout, "whose_move", tl_tcpstate_actor_name(i->actor),
-			true);
-		json_kv(stdout, "usual_bug", i->bug, true);
-		json_kv(stdout, "kernel", i->kernel, true);
+		out_json_kv(stdout, "state", i->rfc_name, true);
+		out_json_kv(stdout, "ss_name", tl_state_name(state), false);
+		out_json_kv(stdout, "netstat_name", tl_state_name_upper(state),
+			    false);
+		out_json_kv(stdout, "meaning", i->meaning, false);
+		out_json_kv(stdout, "how", i->how, false);
+		out_json_kv(stdout, "leave", i->leave, false);
+		out_json_kv(stdout, "whose_move",
+			    tl_tcpstate_actor_name(i->actor), false);
+		out_json_kv(stdout, "usual_bug", i->bug, false);
+		out_json_kv(stdout, "kernel", i->kernel, false);
 		fputs(",\"transitions\":[", stdout);
 		for (size_t k = 0; k < n; k++) {
 			if (t[k].from != rfc && t[k].to != rfc)

@@ -310,6 +310,39 @@ void out_sock_json(FILE *f, const struct tl_snapshot *snap,
 	wb_flush(&w);
 }
 
+void out_json_kv(FILE *f, const char *key, const char *val, bool first)
+{
+	fprintf(f, "%s\"%s\":", first ? "" : ",", key);
+	if (val)
+		out_json_string(f, val);
+	else
+		fputs("null", f);
+}
+
+void out_wrap(FILE *f, int col, int indent, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		int wl = sp ? (int)(sp - p) : (int)strlen(p);
+
+		if (col > indent && col + 1 + wl > 78) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, (size_t)wl, f);
+		col += wl;
+		p += wl;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
 void out_table_header(FILE *f)
 {
 	fprintf(f, "%-12s %6s %6s %-28s %-28s %s\n", "State", "Recv-Q",

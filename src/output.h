@@ -33,6 +33,16 @@ void out_sock_json(FILE *f, const struct tl_snapshot *snap,
 void out_owners_json(FILE *f, const struct tl_owners *o,
 		     const struct tl_fdref *refs, size_t n);
 
+/* Writes ,"key":"val" (no comma when first), or null for a NULL val. */
+void out_json_kv(FILE *f, const char *key, const char *val, bool first);
+
+/*
+ * Writes text word-wrapped at 78 columns and a newline. The caller has
+ * already printed col columns of the first line (a label); later lines
+ * start at column indent.
+ */
+void out_wrap(FILE *f, int col, int indent, const char *text);
+
 /* Writes the table header matching out_sock_row. */
 void out_table_header(FILE *f);
 
