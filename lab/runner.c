@@ -561,23 +561,8 @@ static void lab_text_append(struct lab_run *r, const char *s)
 /* Writes text wrapped at 78 columns, indented by two spaces. */
 static void lab_wrap(FILE *f, const char *s)
 {
-	size_t col = 0;
-
-	while (*s) {
-		size_t w = strcspn(s, " ");
-
-		if (col && col + 1 + w > 76) {
-			fputc('\n', f);
-			col = 0;
-		}
-		fputs(col ? " " : "  ", f);
-		fwrite(s, 1, w, f);
-		col += w + 1;
-		s += w;
-		s += strspn(s, " ");
-	}
-	if (col)
-		fputc('\n', f);
+	if (*s)
+		out_wrap(f, fprintf(f, "  "), 2, s);
 }
 
 void lab_step_begin(struct lab_run *r, const char *name)
