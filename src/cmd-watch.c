@@ -326,10 +326,10 @@ static void *rescan_main(void *arg)
 	return NULL;
 }
 
-/* Asks the rescan thread for a snapshot, unless one is under way or due. */
+/* Asks the rescan thread for a snapshot, unless one is under way. */
 static void rescan_request(struct watch *w)
 {
-	if (!w->rs_running || mono_ms() - w->snap_ms < w->gap_ms)
+	if (!w->rs_running)
 		return;
 	pthread_mutex_lock(&w->rs_lock);
 	if (!w->rs_busy && !w->rs_done) {
@@ -353,19 +353,28 @@ static bool rescan_outstanding(struct watch *w)
 }
 
 /*
- * Gets a newer snapshot for a socket no snapshot knew: here and now when
- * rescans are cheap, so the event has its owner; otherwise the event goes
- * out without it and the rescan thread is asked, whose snapshot names the
- * socket for its later transitions. Returns whether w->snap is newer.
+ * Gets a newer snapshot if the cost allows one: here and now when rescans
+ * are cheap, otherwise from the rescan thread, installed later by
+ * rescan_collect. Returns whether w->snap is newer now.
  */
-static bool refresh(struct watch *w)
+static bool snap_update(struct watch *w)
 {
-	if (w->g->no_owners || mono_ms() - w->snap_ms < w->gap_ms)
+	if (mono_ms() - w->snap_ms < w->gap_ms)
 		return false;
 	if (w->last_took <= W_SYNC_MAX_MS && !rescan_outstanding(w))
 		return refresh_now(w);
 	rescan_request(w);
 	return false;
+}
+
+/*
+ * Gets a newer snapshot for a socket no snapshot knew: here and now, the
+ * event has its owner; from the thread, the event goes out without it
+ * and the snapshot names the socket for its later transitions.
+ */
+static bool refresh(struct watch *w)
+{
+	return !w->g->no_owners && snap_update(w);
 }
 
 static struct w_slot *cache_slot(struct watch *w, uint64_t key)
@@ -1167,13 +1176,7 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 			pending_resolve(&w);
 		if (w.top && mono_ms() >= next_top) {
 			/* Counts from the newest snapshot the cost allows. */
-			if (mono_ms() - w.snap_ms >= w.gap_ms) {
-				if (w.last_took <= W_SYNC_MAX_MS &&
-				    !rescan_outstanding(&w))
-					refresh_now(&w);
-				else
-					rescan_request(&w);
-			}
+			snap_update(&w);
 			top_render(&w, ev, tty);
 			next_top = mono_ms() + eo.interval_ms;
 		}
