@@ -585,15 +585,6 @@ static void owner_text(char *buf, size_t size, const struct w_owners *ow)
 		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
 }
 
-static void addr_port(char *buf, size_t size, int family, const uint8_t *addr,
-		      uint16_t port)
-{
-	char a[TL_ADDR_STR_MAX];
-
-	out_addr(a, sizeof(a), family, addr);
-	snprintf(buf, size, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
-}
-
 /* "2026-11-24T12:34:56.789Z", or the time alone for the table. */
 static void format_ts(char *buf, size_t size, uint64_t ms, bool full)
 {
@@ -762,8 +753,8 @@ static void print_text(const struct tl_event *ev, const struct w_resolved *r)
 	const char *note = "";
 
 	format_ts(ts, sizeof(ts), ev->ts_ms, false);
-	addr_port(src, sizeof(src), ev->family, ev->src, ev->sport);
-	addr_port(dst, sizeof(dst), ev->family, ev->dst, ev->dport);
+	out_addr_port(src, sizeof(src), ev->family, ev->src, ev->sport);
+	out_addr_port(dst, sizeof(dst), ev->family, ev->dst, ev->dport);
 	if (ev->flags & TL_EVENT_HAS_MS)
 		snprintf(ms, sizeof(ms), "%llums",
 			 (unsigned long long)ev->ms_in_old);
@@ -773,7 +764,7 @@ static void print_text(const struct tl_event *ev, const struct w_resolved *r)
 		owner_text(who, sizeof(who), &r->owners);
 	} else if (r->has_listener) {
 		owner_text(o, sizeof(o), &r->lowners);
-		addr_port(la, sizeof(la), r->lfamily, r->laddr, r->lport);
+		out_addr_port(la, sizeof(la), r->lfamily, r->laddr, r->lport);
 		snprintf(who, sizeof(who), "[%s of %s on %s]",
 			 r->limbo == TL_LIMBO_ACCEPT_QUEUE ? "accept-queue" :
 							     "listener",
@@ -808,7 +799,7 @@ static void top_label(char *buf, size_t size, const struct w_owners *ow,
 		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
 	} else if (has_listener) {
 		owner_text(o, sizeof(o), lo);
-		addr_port(la, sizeof(la), family, laddr, lport);
+		out_addr_port(la, sizeof(la), family, laddr, lport);
 		snprintf(buf, size, "queue of %s (%s)", la, o);
 	} else {
 		snprintf(buf, size, "(no owner)");

@@ -349,9 +349,8 @@ void out_table_header(FILE *f)
 		"Send-Q", "Local Address:Port", "Peer Address:Port", "Owner");
 }
 
-/* "addr:port", with brackets around IPv6 addresses as ss prints them. */
-static const char *addr_port(char *buf, size_t size, int family,
-			     const uint8_t *addr, uint16_t port)
+const char *out_addr_port(char *buf, size_t size, int family,
+			  const uint8_t *addr, uint16_t port)
 {
 	char a[TL_ADDR_STR_MAX];
 
@@ -422,7 +421,7 @@ void out_sock_row(FILE *f, const struct tl_snapshot *snap,
 
 	fprintf(f, "%-12s %6u %6u %-28s %-28s %s\n", state ? state : "?",
 		sk->rqueue, sk->wqueue,
-		addr_port(src, sizeof(src), sk->family, sk->src, sk->sport),
-		addr_port(dst, sizeof(dst), sk->family, sk->dst, sk->dport),
+		out_addr_port(src, sizeof(src), sk->family, sk->src, sk->sport),
+		out_addr_port(dst, sizeof(dst), sk->family, sk->dst, sk->dport),
 		out_owner_text(owner, sizeof(owner), snap, sk));
 }

@@ -17,6 +17,10 @@
 /* Formats an address (no port) into buf; returns buf. */
 const char *out_addr(char *buf, size_t size, int family, const uint8_t *addr);
 
+/* "addr:port", with brackets around IPv6 addresses as ss prints them. */
+const char *out_addr_port(char *buf, size_t size, int family,
+			  const uint8_t *addr, uint16_t port);
+
 /* Writes s as a JSON string, quotes included, escaping what JSON needs. */
 void out_json_string(FILE *f, const char *s);
 

@@ -32,11 +32,12 @@ bad "'extra'" extra
 "$TCPLIMBO" watch --help | grep -q -- "--backend" || fail "no help"
 ok "help"
 
-# --seconds ends it by itself, with the summary, in about that time.
+# --seconds ends it by itself, with the summary, not before that time (the
+# upper bound only catches a watch that does not stop; timing is bench's).
 start=$(date +%s%N)
 "$TCPLIMBO" watch --backend poll --interval 100 --seconds 1 >"$T/out" 2>"$T/err" || fail "poll --seconds 1: exit $?"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ] || fail "--seconds 1 took $ms ms"
+[ "$ms" -ge 900 ] && [ "$ms" -lt 60000 ] || fail "--seconds 1 took $ms ms"
 grep -q "backend poll" "$T/err" || fail "poll not announced"
 grep -q "0 transitions reported" "$T/err" || fail "idle namespace reported transitions: $(cat "$T/out")"
 ok "--seconds 1 stops after $ms ms"
