@@ -44,5 +44,18 @@ tl_wait_for() {
 # True once something listens on PORT in this namespace.
 tl_listening() { ss -Htln "sport = :$1" | grep -q .; }
 
+# The post's server: listens on 127.0.0.1:PORT and never accepts, for at
+# most SECONDS (default 60). Sets SERVER to its pid; fails unless it listens.
+tl_listen_idle() {
+	python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+time.sleep(int(sys.argv[2]))' "$1" "${2:-60}" &
+	SERVER=$!
+	tl_wait_for 5 tl_listening "$1" || fail "server on port $1 did not listen"
+}
+
 # Runs a python3 snippet in the background, printing nothing.
 tl_py_bg() { python3 -c "$1" & }

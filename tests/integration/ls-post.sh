@@ -8,14 +8,7 @@ tl_private_netns "$@"
 T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
-python3 -c '
-import socket, time
-s = socket.socket()
-s.bind(("127.0.0.1", 3000))
-s.listen(16)
-time.sleep(60)' &
-SERVER=$!
-tl_wait_for 5 tl_listening 3000 || fail "server did not listen"
+tl_listen_idle 3000 60
 
 # The client: dial, wait for our signal, write, close, wait, exit.
 mkfifo "$T/go" "$T/closed"

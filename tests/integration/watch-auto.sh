@@ -18,13 +18,7 @@ elif [ -r /sys/kernel/btf/vmlinux ]; then
 fi
 
 command -v setpriv >/dev/null || skip "no setpriv to drop capabilities"
-python3 -c '
-import socket, time
-s = socket.socket()
-s.bind(("127.0.0.1", 3003))
-s.listen(8)
-time.sleep(30)' &
-tl_wait_for 5 tl_listening 3003 || fail "no server"
+tl_listen_idle 3003 30
 setpriv --bounding-set=-bpf,-sys_admin,-perfmon \
 	"$TCPLIMBO" watch --json --interval 100 --seconds 3 >"$T/out" 2>"$T/err2" &
 W=$!

@@ -7,14 +7,7 @@ tl_private_netns "$@"
 T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
-python3 -c '
-import socket, time
-s = socket.socket()
-s.bind(("127.0.0.1", 3005))
-s.listen(8)
-time.sleep(30)' &
-SERVER=$!
-tl_wait_for 5 tl_listening 3005 || fail "no server"
+tl_listen_idle 3005 30
 W=()
 for f in "--state close-wait" "--pid $SERVER" "--dport 3005"; do
 	n=${#W[@]}
