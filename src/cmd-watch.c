@@ -711,6 +711,9 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 		put_s(f, "null");
 	put_s(f, ",\"owners\":");
 	owners_json(f, &r->owners);
+	/* watch keeps a few owners a socket; say how many it left out. */
+	put_s(f, ",\"owners_more\":");
+	put_u(f, r->owners.more);
 	put_s(f, ",\"former_owners\":");
 	if (r->former.n)
 		owners_json(f, &r->former);
@@ -725,8 +728,11 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 		put_u(f, r->lport);
 		put_s(f, "},\"listener_owners\":");
 		owners_json(f, &r->lowners);
+		put_s(f, ",\"listener_owners_more\":");
+		put_u(f, r->lowners.more);
 	} else {
-		put_s(f, "null,\"listener_owners\":null");
+		put_s(f, "null,\"listener_owners\":null,"
+			 "\"listener_owners_more\":0");
 	}
 	put_s(f, ",\"cause\":");
 	put_js(f, tl_events_step_cause(ev->old_state, ev->new_state));
