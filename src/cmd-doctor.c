@@ -17,6 +17,7 @@
 #include "tcplimbo/counters.h"
 #include "tcplimbo/diagnose.h"
 #include "tcplimbo/netns.h"
+#include "tcplimbo/survey.h"
 #include "tcplimbo/tcpstate.h"
 #include "tl.h"
 
@@ -77,6 +78,7 @@ struct doctor {
 	size_t n_targets;
 	struct found *found;
 	size_t n_found;
+	struct tl_survey *survey; /* --all-netns: owns the shared scan */
 };
 
 enum {
@@ -194,63 +196,6 @@ static int add_target(struct doctor *d, int fd, bool own_fd, const char *label)
 	return 0;
 }
 
-/* Every namespace on the machine, ours with fd -1 (no setns needed). */
-static int list_targets(struct doctor *d, const struct tl_global *g)
-{
-	struct tl_netns_info *ns = NULL;
-	uint64_t self_ino = 0;
-	int n, fd;
-
-	fd = tl_netns_open("/proc/thread-self/ns/net");
-	if (fd >= 0) {
-		self_ino = tl_netns_inode(fd);
-		close(fd);
-	}
-	n = tl_netns_list(g->proc_root, &ns);
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++) {
-		char label[NETNS_LABEL_MAX], spec[32];
-		const char *open_spec = ns[i].name;
-		int r;
-
-		if (ns[i].name[0])
-			snprintf(label, sizeof(label), "%s", ns[i].name);
-		else
-			snprintf(label, sizeof(label), "net:[%llu] (pid %d)",
-				 (unsigned long long)ns[i].inode,
-				 (int)ns[i].pid);
-		if (ns[i].inode == self_ino) {
-			r = add_target(d, -1, false, label);
-			if (r < 0)
-				goto out;
-			continue;
-		}
-		if (!ns[i].name[0]) {
-			snprintf(spec, sizeof(spec), "%d", (int)ns[i].pid);
-			open_spec = spec;
-		}
-		fd = tl_netns_open(open_spec);
-		/* Its last process exited since the listing: nothing to see. */
-		if (fd == -ENOENT || fd == -ESRCH)
-			continue;
-		r = add_target(d, fd >= 0 ? fd : -1, fd >= 0, label);
-		if (r < 0) {
-			if (fd >= 0)
-				close(fd);
-			goto out;
-		}
-		if (fd < 0)
-			snprintf(d->targets[d->n_targets - 1].error,
-				 sizeof(d->targets[0].error),
-				 "cannot open it: %s", strerror(-fd));
-	}
-	n = 0;
-out:
-	free(ns);
-	return n < 0 ? n : 0;
-}
-
 static int add_found(struct doctor *d, const struct tl_finding *f, size_t n,
 		     size_t target)
 {
@@ -281,6 +226,65 @@ static int add_found(struct doctor *d, const struct tl_finding *f, size_t n,
 	return 0;
 }
 
+/*
+ * Every namespace on the machine, through the survey: one /proc scan for
+ * all, each namespace snapshotted and diagnosed. The snapshots move into
+ * the targets, which keep them for the evidence.
+ */
+static int survey_targets(struct doctor *d, const struct tl_global *g)
+{
+	struct tl_survey_opts o;
+	struct tl_survey *sv = NULL;
+	int r;
+
+	tl_survey_opts_init(&o);
+	o.proc_root = g->proc_root;
+	o.family = g->family;
+	o.owners = !g->no_owners;
+	o.diag = d->opts;
+	r = tl_survey_take(&o, &sv);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < sv->n_ns && r >= 0; i++) {
+		struct tl_survey_ns *ns = &sv->ns[i];
+		char label[NETNS_LABEL_MAX];
+		struct target *t;
+
+		if (ns->name[0])
+			snprintf(label, sizeof(label), "%s", ns->name);
+		else
+			snprintf(label, sizeof(label), "net:[%llu] (pid %d)",
+				 (unsigned long long)ns->inode, (int)ns->pid);
+		r = add_target(d, -1, false, label);
+		if (r < 0)
+			break;
+		t = &d->targets[d->n_targets - 1];
+		if (ns->stage == TL_SURVEY_OPEN) {
+			snprintf(t->error, sizeof(t->error),
+				 "cannot open it: %s", strerror(-ns->error));
+			continue;
+		}
+		if (ns->error) {
+			snprintf(
+				t->error, sizeof(t->error), "%s",
+				ns->error == -EPERM ?
+					"cannot enter it (needs CAP_SYS_ADMIN)" :
+					strerror(-ns->error));
+			continue;
+		}
+		t->looked = true;
+		t->snap = ns->snap;
+		ns->snap = NULL;
+		t->n_socks = t->snap->n_socks;
+		t->n_denied = sv->owners ? sv->owners->n_denied : 0;
+		r = add_found(d, ns->findings, ns->n_findings,
+			      d->n_targets - 1);
+	}
+	/* The snapshots borrow the survey's scan: keep it until the end. */
+	d->survey = sv;
+	return r;
+}
+
 /* Looks into one namespace; failures are noted in the target. */
 static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 {
@@ -292,7 +296,7 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 	bool have_ctr = false;
 	int n, r;
 
-	if (t->error[0])
+	if (t->error[0] || t->looked)
 		return 0;
 	sg.netns_fd = t->fd;
 	sg.netns_spec = t->label;
@@ -661,7 +665,7 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 		}
 		r = add_target(&d, fd, true, netns_spec);
 	} else if (all) {
-		r = list_targets(&d, g);
+		r = survey_targets(&d, g);
 	} else if (g->netns_spec) {
 		r = add_target(&d, g->netns_fd, false, g->netns_spec);
 	} else {
@@ -680,7 +684,7 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 	 * One /proc scan for every namespace: socket inodes are unique
 	 * machine-wide, and the scan costs as much as a dump.
 	 */
-	if (d.n_targets > 1 && !g->no_owners) {
+	if (d.n_targets > 1 && !g->no_owners && !all) {
 		r = tl_owners_scan(g->proc_root,
 				   TL_OWNERS_LIMITS | TL_OWNERS_STAT, &shared);
 		if (r < 0) {
@@ -729,5 +733,6 @@ out:
 	free(d.found);
 	g->owners_from = NULL;
 	tl_owners_free(shared);
+	tl_survey_free(d.survey);
 	return ret;
 }

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+/*
+ * survey: every network namespace at one moment. The /proc scan costs as
+ * much as a dump and socket inodes are unique machine-wide, so one scan
+ * serves the snapshots of every namespace.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcplimbo/survey.h"
+
+void tl_survey_opts_init(struct tl_survey_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->all = true;
+	o->netns_fd = -1;
+	o->owners = true;
+	o->counters = true;
+	o->diagnose = true;
+	tl_diag_opts_init(&o->diag);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The namespace inode of a /proc link such as "1/ns/net", or 0. */
+static uint64_t link_inode(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/%s", root, rel) >=
+		    (int)sizeof(path) ||
+	    stat(path, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+static struct tl_survey_ns *add_ns(struct tl_survey *sv)
+{
+	struct tl_survey_ns *n =
+		realloc(sv->ns, (sv->n_ns + 1) * sizeof(*sv->ns));
+
+	if (!n)
+		return NULL;
+	sv->ns = n;
+	n = &sv->ns[sv->n_ns++];
+	memset(n, 0, sizeof(*n));
+	return n;
+}
+
+/* Looks into one namespace (fd -1: ours); failures stay in ns. */
+static int look(const struct tl_survey_opts *o, struct tl_survey *sv,
+		struct tl_survey_ns *ns, int fd)
+{
+	struct tl_snapshot_opts so;
+	struct tl_finding *f = NULL;
+	int r;
+
+	tl_snapshot_opts_init(&so);
+	so.family = o->family;
+	so.states = TL_STATES_REAL;
+	so.owners = o->owners;
+	so.proc_root = o->proc_root;
+	so.netns_fd = fd;
+	so.owners_from = sv->owners;
+	r = tl_snapshot_take(&so, &ns->snap);
+	if (r < 0) {
+		ns->snap = NULL;
+		ns->error = r;
+		ns->stage = TL_SURVEY_SNAPSHOT;
+		return r == -ENOMEM ? r : 0;
+	}
+	if (o->counters && tl_counters_read(o->proc_root, fd, &ns->ctr) >= 0)
+		ns->have_ctr = true;
+	if (!o->diagnose)
+		return 0;
+	r = tl_diagnose(ns->snap, ns->have_ctr ? &ns->ctr : NULL, &o->diag, &f);
+	if (r < 0)
+		return r;
+	ns->findings = f;
+	ns->n_findings = (size_t)r;
+	return 0;
+}
+
+static int survey_all(const struct tl_survey_opts *o, struct tl_survey *sv,
+		      uint64_t self_ino, uint64_t host_ino)
+{
+	struct tl_netns_info *list = NULL;
+	int n, r = 0;
+
+	n = tl_netns_list(o->proc_root, &list);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && r >= 0; i++) {
+		struct tl_survey_ns *ns;
+		char spec[32];
+		int fd = -1;
+		bool self = list[i].inode == self_ino;
+
+		if (!self) {
+			if (list[i].name[0]) {
+				fd = tl_netns_open(list[i].name);
+			} else {
+				snprintf(spec, sizeof(spec), "%d",
+					 (int)list[i].pid);
+				fd = tl_netns_open(spec);
+			}
+			/* Its last process exited since the listing. */
+			if (fd == -ENOENT || fd == -ESRCH) {
+				sv->n_vanished++;
+				continue;
+			}
+		}
+		ns = add_ns(sv);
+		if (!ns) {
+			if (fd >= 0)
+				close(fd);
+			r = -ENOMEM;
+			break;
+		}
+		ns->inode = list[i].inode;
+		ns->pid = list[i].pid;
+		memcpy(ns->name, list[i].name, sizeof(ns->name));
+		ns->name[sizeof(ns->name) - 1] = '\0';
+		ns->self = self;
+		ns->host = host_ino && list[i].inode == host_ino;
+		if (!self && fd < 0) {
+			ns->error = fd;
+			ns->stage = TL_SURVEY_OPEN;
+			continue;
+		}
+		r = look(o, sv, ns, fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(list);
+	return r;
+}
+
+int tl_survey_take(const struct tl_survey_opts *o, struct tl_survey **ret)
+{
+	const char *root = o->proc_root ? o->proc_root : "/proc";
+	struct tl_survey *sv = calloc(1, sizeof(*sv));
+	uint64_t start = now_ns(), self_ino = 0, host_ino;
+	int r = 0, fd;
+
+	if (!sv)
+		return -ENOMEM;
+	fd = tl_netns_open("/proc/thread-self/ns/net");
+	if (fd >= 0) {
+		self_ino = tl_netns_inode(fd);
+		close(fd);
+	}
+	host_ino = link_inode(root, "1/ns/net");
+	if (o->owners) {
+		r = tl_owners_scan(root, TL_OWNERS_LIMITS | TL_OWNERS_STAT,
+				   &sv->owners);
+		if (r < 0)
+			goto fail;
+	}
+	if (o->all) {
+		r = survey_all(o, sv, self_ino, host_ino);
+	} else {
+		struct tl_survey_ns *ns = add_ns(sv);
+
+		if (!ns) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		ns->inode = o->netns_fd >= 0 ? tl_netns_inode(o->netns_fd) :
+					       self_ino;
+		ns->self = o->netns_fd < 0 || ns->inode == self_ino;
+		ns->host = host_ino && ns->inode == host_ino;
+		r = look(o, sv, ns, o->netns_fd);
+	}
+	if (r < 0)
+		goto fail;
+	sv->duration_ns = now_ns() - start;
+	*ret = sv;
+	return 0;
+fail:
+	tl_survey_free(sv);
+	return r;
+}
+
+void tl_survey_free(struct tl_survey *sv)
+{
+	if (!sv)
+		return;
+	for (size_t i = 0; i < sv->n_ns; i++) {
+		tl_snapshot_free(sv->ns[i].snap);
+		free(sv->ns[i].findings);
+	}
+	free(sv->ns);
+	tl_owners_free(sv->owners);
+	free(sv);
+}
+
+int tl_survey_listeners(const struct tl_snapshot *snap,
+			struct tl_listener_stat **ret)
+{
+	struct tl_listener_stat *v;
+	uint32_t *slot; /* per socket: its listener's entry + 1 */
+	size_t n = 0;
+
+	*ret = NULL;
+	for (size_t i = 0; i < snap->n_socks; i++)
+		n += snap->socks[i].state == TL_LISTEN;
+	if (n == 0)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	slot = calloc(snap->n_socks, sizeof(*slot));
+	if (!v || !slot) {
+		free(v);
+		free(slot);
+		return -ENOMEM;
+	}
+	n = 0;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		if (snap->socks[i].state != TL_LISTEN)
+			continue;
+		v[n].sock = (uint32_t)i;
+		slot[i] = (uint32_t)++n;
+	}
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		struct tl_listener_stat *l;
+		uint64_t age;
+
+		if (sk->limbo != TL_LIMBO_ACCEPT_QUEUE || sk->listener == 0 ||
+		    sk->listener > snap->n_socks || slot[sk->listener - 1] == 0)
+			continue;
+		l = &v[slot[sk->listener - 1] - 1];
+		l->queued++;
+		if (sk->state == TL_CLOSE_WAIT)
+			l->closed++;
+		if (tl_diag_queue_age(sk, &age)) {
+			if (!l->has_age || age > l->oldest_ms)
+				l->oldest_ms = age;
+			l->has_age = true;
+		}
+	}
+	free(slot);
+	*ret = v;
+	return (int)n;
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct tl_proc_stat *x = a, *y = b;
+
+	return x->proc < y->proc ? -1 : x->proc > y->proc;
+}
+
+int tl_survey_procs(const struct tl_snapshot *snap, struct tl_proc_stat **ret)
+{
+	const struct tl_owners *o = snap->owners;
+	struct tl_proc_stat *v = NULL;
+	uint32_t *slot; /* per process: its entry + 1 */
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	*ret = NULL;
+	if (!o || o->n_procs == 0)
+		return 0;
+	slot = calloc(o->n_procs, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		const struct tl_fdref *refs;
+		size_t nref = tl_snapshot_owners(snap, sk, &refs);
+		uint32_t last = UINT32_MAX;
+
+		for (size_t k = 0; k < nref; k++) {
+			struct tl_proc_stat *p;
+			uint32_t pi = refs[k].proc;
+
+			/* A process holding it by several fds counts once. */
+			if (pi >= o->n_procs || pi == last)
+				continue;
+			last = pi;
+			if (slot[pi] == 0) {
+				if (n == cap) {
+					size_t nc = cap ? cap * 2 : 16;
+					struct tl_proc_stat *nv =
+						realloc(v, nc * sizeof(*v));
+
+					if (!nv) {
+						r = -ENOMEM;
+						goto out;
+					}
+					v = nv;
+					cap = nc;
+				}
+				memset(&v[n], 0, sizeof(v[n]));
+				v[n].proc = pi;
+				slot[pi] = (uint32_t)++n;
+			}
+			p = &v[slot[pi] - 1];
+			p->sockets++;
+			if (sk->state == TL_LISTEN)
+				p->queued += sk->rqueue;
+			if (sk->state == TL_CLOSE_WAIT) {
+				p->close_wait++;
+				if (sk->has & TL_HAS_INFO) {
+					if (!p->has_age ||
+					    sk->last_ack_recv_ms >
+						    p->close_wait_oldest_ms)
+						p->close_wait_oldest_ms =
+							sk->last_ack_recv_ms;
+					p->has_age = true;
+				}
+			}
+		}
+	}
+out:
+	free(slot);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	/* Entries were made in socket order; callers want process order. */
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_proc);
+	*ret = v;
+	return (int)n;
+}

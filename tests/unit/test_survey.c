@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for lib/survey.c: the per-listener and per-process figures on
+ * snapshots built by hand, and a survey of the caller's own namespace.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "tcplimbo/survey.h"
+
+#define MAX_SOCKS 64
+
+struct world {
+	struct tl_sock socks[MAX_SOCKS];
+	size_t n;
+	struct tl_proc procs[4];
+	size_t n_procs;
+	struct tl_fdref refs[MAX_SOCKS];
+	size_t n_refs;
+	struct tl_owners owners;
+	struct tl_snapshot snap;
+	uint32_t next_inode;
+};
+
+static struct tl_sock *sock(struct world *w, int state, uint16_t sport,
+			    uint16_t dport)
+{
+	struct tl_sock *sk = &w->socks[w->n++];
+
+	assert_true(w->n <= MAX_SOCKS);
+	sk->family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", sk->src);
+	inet_pton(AF_INET, "127.0.0.1", sk->dst);
+	sk->state = (uint8_t)state;
+	sk->sport = sport;
+	sk->dport = dport;
+	return sk;
+}
+
+static void hold(struct world *w, struct tl_sock *sk, uint32_t p, int nfd)
+{
+	if (!sk->inode)
+		sk->inode = w->next_inode++;
+	for (int i = 0; i < nfd; i++) {
+		w->refs[w->n_refs].inode = sk->inode;
+		w->refs[w->n_refs].proc = p;
+		w->refs[w->n_refs].fd = (int32_t)(3 + w->n_refs);
+		w->n_refs++;
+	}
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct tl_fdref *x = a, *y = b;
+
+	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+static void finish(struct world *w)
+{
+	qsort(w->refs, w->n_refs, sizeof(w->refs[0]), ref_cmp);
+	w->owners.procs = w->procs;
+	w->owners.n_procs = w->n_procs;
+	w->owners.refs = w->refs;
+	w->owners.n_refs = w->n_refs;
+	w->snap.socks = w->socks;
+	w->snap.n_socks = w->n;
+	w->snap.owners = &w->owners;
+	w->snap.states = TL_STATES_REAL;
+	tl_snapshot_classify(w->socks, w->n);
+}
+
+/*
+ * The post's listener: three queued, one closed by its client, the oldest
+ * 9 s; a second listener with nothing queued; a process holding two
+ * CLOSE_WAIT sockets, one of them through two fds.
+ */
+static void build(struct world *w)
+{
+	struct tl_sock *l, *q, *cw;
+	static const uint32_t ages[] = { 1000, 9000, 4000 };
+
+	w->next_inode = 500;
+	w->n_procs = 2;
+	w->procs[0].pid = 10;
+	w->procs[1].pid = 20;
+	l = sock(w, TL_LISTEN, 3000, 0);
+	l->rqueue = 3;
+	l->wqueue = 128;
+	hold(w, l, 0, 1);
+	l = sock(w, TL_LISTEN, 4000, 0);
+	hold(w, l, 1, 1);
+	for (int i = 0; i < 3; i++) {
+		q = sock(w, i == 1 ? TL_CLOSE_WAIT : TL_ESTABLISHED, 3000,
+			 (uint16_t)(40000 + i));
+		q->has = TL_HAS_INFO;
+		q->last_data_sent_ms = ages[i];
+	}
+	cw = sock(w, TL_CLOSE_WAIT, 4000, 50000);
+	cw->has = TL_HAS_INFO;
+	cw->last_ack_recv_ms = 7000;
+	hold(w, cw, 1, 2);
+	cw = sock(w, TL_CLOSE_WAIT, 4000, 50001);
+	cw->has = TL_HAS_INFO;
+	cw->last_ack_recv_ms = 31000;
+	hold(w, cw, 1, 1);
+	finish(w);
+}
+
+static void test_listeners(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct tl_listener_stat *ls = NULL;
+	int n;
+
+	(void)state;
+	assert_non_null(w);
+	build(w);
+	n = tl_survey_listeners(&w->snap, &ls);
+	assert_int_equal(n, 2);
+	assert_int_equal(w->socks[ls[0].sock].sport, 3000);
+	assert_int_equal(ls[0].queued, 3);
+	assert_int_equal(ls[0].closed, 1);
+	assert_true(ls[0].has_age);
+	assert_int_equal(ls[0].oldest_ms, 9000);
+	assert_int_equal(w->socks[ls[1].sock].sport, 4000);
+	assert_int_equal(ls[1].queued, 0);
+	assert_false(ls[1].has_age);
+	free(ls);
+	free(w);
+}
+
+static void test_procs(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct tl_proc_stat *ps = NULL;
+	int n;
+
+	(void)state;
+	assert_non_null(w);
+	build(w);
+	n = tl_survey_procs(&w->snap, &ps);
+	assert_int_equal(n, 2);
+	assert_int_equal(ps[0].proc, 0);
+	assert_int_equal(ps[0].sockets, 1);
+	assert_int_equal(ps[0].queued, 3);
+	assert_int_equal(ps[0].close_wait, 0);
+	assert_int_equal(ps[1].proc, 1);
+	/* Two fds on one socket count once. */
+	assert_int_equal(ps[1].sockets, 3);
+	assert_int_equal(ps[1].close_wait, 2);
+	assert_true(ps[1].has_age);
+	assert_int_equal(ps[1].close_wait_oldest_ms, 31000);
+	assert_int_equal(ps[1].queued, 0);
+	free(ps);
+	/* Without owners nobody holds anything. */
+	w->snap.owners = NULL;
+	assert_int_equal(tl_survey_procs(&w->snap, &ps), 0);
+	assert_null(ps);
+	free(w);
+}
+
+/* Our own namespace: one entry, marked as ours, with a snapshot. */
+static void test_take_self(void **state)
+{
+	struct tl_survey_opts o;
+	struct tl_survey *sv = NULL;
+
+	(void)state;
+	tl_survey_opts_init(&o);
+	o.all = false;
+	o.owners = false;
+	assert_int_equal(tl_survey_take(&o, &sv), 0);
+	assert_int_equal(sv->n_ns, 1);
+	assert_true(sv->ns[0].self);
+	assert_int_equal(sv->ns[0].error, 0);
+	assert_non_null(sv->ns[0].snap);
+	assert_true(sv->ns[0].inode != 0);
+	tl_survey_free(sv);
+	tl_survey_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_procs),
+		cmocka_unit_test(test_take_self),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
