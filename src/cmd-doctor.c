@@ -64,19 +64,11 @@ struct target {
 	struct tl_snapshot *snap; /* kept for the evidence until printed */
 };
 
-/* Findings of every namespace, each with the namespace it is in. */
-struct found {
-	struct tl_finding f;
-	size_t target;
-	size_t order;  /* position from tl_diagnose, kept among equals */
-	int group_sev; /* the most severe of its (namespace, pid) group */
-};
-
 struct doctor {
 	struct tl_diag_opts opts;
 	struct target *targets;
 	size_t n_targets;
-	struct found *found;
+	struct tl_finding *found; /* of every namespace: group is the target */
 	size_t n_found;
 	struct tl_survey *survey; /* --all-netns: owns the shared scan */
 };
@@ -199,7 +191,7 @@ static int add_target(struct doctor *d, int fd, bool own_fd, const char *label)
 static int add_found(struct doctor *d, const struct tl_finding *f, size_t n,
 		     size_t target)
 {
-	struct found *nf;
+	struct tl_finding *nf;
 
 	if (n == 0)
 		return 0;
@@ -213,14 +205,13 @@ static int add_found(struct doctor *d, const struct tl_finding *f, size_t n,
 			bool dup = false;
 
 			for (size_t k = 0; k < d->n_found; k++)
-				dup |= d->found[k].f.kind ==
+				dup |= d->found[k].kind ==
 				       TL_FIND_ORPHAN_PRESSURE;
 			if (dup)
 				continue;
 		}
-		d->found[d->n_found].f = f[i];
-		d->found[d->n_found].target = target;
-		d->found[d->n_found].order = d->n_found;
+		d->found[d->n_found] = f[i];
+		d->found[d->n_found].group = (uint32_t)target;
 		d->n_found++;
 	}
 	return 0;
@@ -326,47 +317,6 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 	return r;
 }
 
-static pid_t found_pid(const struct found *x)
-{
-	return x->f.n_pids ? x->f.pids[0] : 0;
-}
-
-static int cmp_found(const void *a, const void *b)
-{
-	const struct found *x = a, *y = b;
-
-	if (x->group_sev != y->group_sev)
-		return x->group_sev > y->group_sev ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/*
- * Most severe first across namespaces too, keeping each process's
- * findings together and tl_diagnose's order within a namespace. That order
- * already lists one process's findings of a namespace in a row, so one
- * pass over the runs gives each group its severity.
- */
-static void sort_found(struct doctor *d)
-{
-	for (size_t i = 0; i < d->n_found;) {
-		const struct found *x = &d->found[i];
-		int sev = x->f.severity;
-		size_t j = i + 1;
-
-		while (found_pid(x) && j < d->n_found &&
-		       d->found[j].target == x->target &&
-		       found_pid(&d->found[j]) == found_pid(x)) {
-			if (d->found[j].f.severity > sev)
-				sev = d->found[j].f.severity;
-			j++;
-		}
-		for (; i < j; i++)
-			d->found[i].group_sev = sev;
-	}
-	if (d->n_found > 1)
-		qsort(d->found, d->n_found, sizeof(*d->found), cmp_found);
-}
-
 static void wrap(FILE *out, const char *label, const char *text, int indent)
 {
 	/* The label ends right before the text's column. */
@@ -394,7 +344,7 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 	pid_t group = -1;
 
 	for (size_t i = 0; i < d->n_found; i++) {
-		if (d->found[i].f.severity == TL_SEV_CRITICAL)
+		if (d->found[i].severity == TL_SEV_CRITICAL)
 			crit++;
 		else
 			warn++;
@@ -411,8 +361,8 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 		       d->n_found, d->n_found == 1 ? "" : "s", crit, warn,
 		       warn == 1 ? "" : "s", looked, looked == 1 ? "" : "s");
 	for (size_t i = 0; i < d->n_found; i++) {
-		const struct tl_finding *f = &d->found[i].f;
-		const struct target *t = &d->targets[d->found[i].target];
+		const struct tl_finding *f = &d->found[i];
+		const struct target *t = &d->targets[f->group];
 		const struct tl_tcp_state_info *si = tl_tcpstate_info(f->state);
 		pid_t pid = f->n_pids ? f->pids[0] : 0;
 		char addr[TL_ADDR_STR_MAX], cmd[256];
@@ -485,8 +435,8 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 
 	fputs("{\"findings\":[", stdout);
 	for (size_t i = 0; i < d->n_found; i++) {
-		const struct tl_finding *f = &d->found[i].f;
-		const struct target *t = &d->targets[d->found[i].target];
+		const struct tl_finding *f = &d->found[i];
+		const struct target *t = &d->targets[f->group];
 		char addr[TL_ADDR_STR_MAX];
 
 		fputs(i ? ",\n{" : "\n{", stdout);
@@ -711,9 +661,14 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < d.n_found; i++)
-		if (d.found[i].f.severity > sev)
-			sev = d.found[i].f.severity;
-	sort_found(&d);
+		if (d.found[i].severity > sev)
+			sev = d.found[i].severity;
+	/* Most severe first across namespaces too. */
+	r = tl_findings_sort(d.found, d.n_found);
+	if (r < 0) {
+		tl_err("doctor: %s", strerror(-r));
+		goto out;
+	}
 	if (g->json)
 		print_json(&d, g);
 	else

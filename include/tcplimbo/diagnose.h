@@ -89,6 +89,7 @@ struct tl_finding {
 	char summary[TL_FINDING_SUMMARY_MAX];
 	const char *explanation; /* static text */
 	const char *remedy;	 /* static text */
+	uint32_t group; /* the caller's: tl_findings_sort keeps groups apart */
 };
 
 /* Fills opts with the defaults above. */
@@ -102,6 +103,15 @@ void tl_diag_opts_init(struct tl_diag_opts *opts);
  */
 int tl_diagnose(const struct tl_snapshot *snap, const struct tl_counters *ctr,
 		const struct tl_diag_opts *opts, struct tl_finding **ret);
+
+/*
+ * Sorts findings as tl_diagnose returns them: the most severe group first,
+ * a group being the findings of one first pid within one value of group
+ * (tl_diagnose leaves it 0; a caller merging several namespaces' findings
+ * sets it to tell them apart); host-wide findings stand alone. Within a
+ * group: by severity, kind, port. Returns 0 or -ENOMEM.
+ */
+int tl_findings_sort(struct tl_finding *v, size_t n);
 
 /* The kind's name ("not-accepting"), or NULL. */
 const char *tl_finding_kind_name(int kind);

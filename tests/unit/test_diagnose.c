@@ -516,6 +516,36 @@ static void test_order(void **state)
 	assert_int_equal(W->f[3].kind, TL_FIND_ORPHAN_PRESSURE);
 }
 
+/*
+ * The doctor merges namespaces: one pid's findings in two groups are two
+ * groups, each with its own severity, and a group's findings stay together.
+ */
+static void test_sort_groups(void **state)
+{
+	struct tl_finding v[4];
+
+	(void)state;
+	memset(v, 0, sizeof(v));
+	for (int i = 0; i < 4; i++) {
+		v[i].n_pids = 1;
+		v[i].pids[0] = 300;
+		v[i].kind = TL_FIND_CLOSE_WAIT_LEAK;
+		v[i].severity = TL_SEV_WARNING;
+		v[i].group = (uint32_t)(i % 2);
+	}
+	/* Group 1 has a critical: all of group 1 comes first. */
+	v[3].severity = TL_SEV_CRITICAL;
+	v[3].kind = TL_FIND_NOT_ACCEPTING;
+	assert_int_equal(tl_findings_sort(v, 4), 0);
+	assert_int_equal(v[0].group, 1);
+	assert_int_equal(v[0].severity, TL_SEV_CRITICAL);
+	assert_int_equal(v[1].group, 1);
+	assert_int_equal(v[1].severity, TL_SEV_WARNING);
+	assert_int_equal(v[2].group, 0);
+	assert_int_equal(v[3].group, 0);
+	assert_int_equal(tl_findings_sort(v, 0), 0);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -549,6 +579,7 @@ int main(void)
 		T(test_syn_backlog),
 		T(test_few_half_open_is_fine),
 		T(test_order),
+		T(test_sort_groups),
 		T(test_names),
 	};
 

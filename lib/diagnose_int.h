@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to lib/diagnose.c and the rule files (lib/rules_*.c): the state
+ * one run of tl_diagnose() hands to each rule, and the helpers every rule
+ * uses to start a finding and to word it.
+ */
+#ifndef TCPLIMBO_DIAGNOSE_INT_H
+#define TCPLIMBO_DIAGNOSE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcplimbo/diagnose.h"
+
+/* What the rules learn about one listener's queues. */
+struct diag_lstat {
+	uint64_t queued, stale, closed, oldest_ms, syn;
+	uint32_t oldest; /* index + 1 of the oldest queued socket */
+	bool has_age;
+	bool reported; /* an fd-exhaustion finding already covers it */
+};
+
+/* One run of the rules: their input, and the findings so far. */
+struct diag {
+	const struct tl_snapshot *snap;
+	const struct tl_counters *ctr; /* may be NULL */
+	const struct tl_diag_opts *o;
+	struct tl_finding *v; /* the findings, grown by diag_add */
+	size_t n, cap;
+	struct diag_lstat *ls; /* per socket; only listeners' are filled */
+	uint8_t *proc_done;    /* per owner process: fd-exhaustion named it */
+};
+
+/* A rule: adds its findings to d; returns 0 or -ENOMEM. */
+typedef int (*diag_rule_fn)(struct diag *d);
+
+/* The rules, one a finding kind (lib/rules_*.c). */
+int diag_rule_fd_exhaustion(struct diag *d);
+int diag_rule_overflow(struct diag *d);
+int diag_rule_not_accepting(struct diag *d);
+int diag_rule_syn_backlog(struct diag *d);
+int diag_rule_close_wait(struct diag *d);
+int diag_rule_fin_wait2(struct diag *d);
+int diag_rule_time_wait(struct diag *d);
+int diag_rule_orphans(struct diag *d);
+
+/* Fills d->ls from the sockets tied to each listener. 0 or -ENOMEM. */
+int diag_listener_stats(struct diag *d);
+
+/*
+ * Starts a finding of kind and severity with its kind's state and texts.
+ * Returns NULL when out of memory.
+ */
+struct tl_finding *diag_add(struct diag *d, int kind, int sev);
+
+/*
+ * A finding about the listener at index i, naming everyone who holds it.
+ */
+struct tl_finding *diag_add_listener(struct diag *d, int kind, int sev,
+				     size_t i);
+
+/* Writes a finding's one-line summary, cut to fit. */
+void diag_summary(struct tl_finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Names a process in f (once). */
+void diag_add_pid(struct tl_finding *f, pid_t pid, const char *comm);
+
+/* Names every process holding sk in f. */
+void diag_add_owners(const struct tl_snapshot *snap, struct tl_finding *f,
+		     const struct tl_sock *sk);
+
+/* Sets f's address to sk's local one. */
+void diag_set_local(struct tl_finding *f, const struct tl_sock *sk);
+
+/* "127.0.0.1:80" or "[::1]:80" into buf. */
+const char *diag_addr_text(char *buf, size_t size, int family,
+			   const uint8_t *addr, uint16_t port);
+
+/* "pid 12 (nginx)", "pids 12, 13 (nginx)", or "an unknown process". */
+const char *diag_who_text(char *buf, size_t size, const struct tl_finding *f);
+
+/* How many of a finding's pids are stored in pids[]. */
+size_t diag_stored_pids(const struct tl_finding *f);
+
+/* The owner process at idx, or NULL. */
+const struct tl_proc *diag_proc_at(const struct tl_snapshot *snap,
+				   uint32_t idx);
+
+/* True when a process is at or near its fd limit (fd_warn_pct). */
+bool diag_fd_near(const struct tl_proc *p, const struct tl_diag_opts *o);
+
+/* True when a process has as many fds open as it may. */
+bool diag_fd_at_limit(const struct tl_proc *p);
+
+/* calloc that is fine with n == 0 (*p is NULL then). 0 or -ENOMEM. */
+int diag_alloc_zero(void **p, size_t n, size_t size);
+
+#endif

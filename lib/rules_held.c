@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The rules about connections and ports: sockets a program holds in a
+ * state it or its peer never leaves (close-wait-leak, fin-wait2-stuck),
+ * ephemeral ports and TIME-WAIT buckets running out (time-wait-pressure),
+ * and the host's orphans (orphan-pressure).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "diagnose_int.h"
+#include "tcplimbo/diagnose.h"
+
+/* Sockets of one state held by one process (or by nobody we could see). */
+struct hold {
+	uint32_t proc; /* index in owners, UINT32_MAX for unknown */
+	uint64_t count, old, oldest_ms;
+	const struct tl_sock *first;
+};
+
+/*
+ * close-wait-leak and fin-wait2-stuck: sockets a program still holds in a
+ * state only it (CLOSE_WAIT) or the peer (FIN_WAIT2) can end, for longer
+ * than age_ms, grouped by the process holding them.
+ */
+static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const struct tl_diag_opts *o = d->o;
+	const uint8_t *proc_done = d->proc_done;
+	/* One group a process, and the last one for sockets of no one seen. */
+	size_t nh = (snap->owners ? snap->owners->n_procs : 0) + 1;
+	struct hold *h = NULL;
+	char who[160], addr[80];
+	int r = 0;
+
+	r = diag_alloc_zero((void **)&h, nh, sizeof(*h));
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < nh; i++)
+		h[i].proc = i + 1 < nh ? (uint32_t)i : UINT32_MAX;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		const struct tl_fdref *refs;
+		size_t gi = nh - 1;
+		struct hold *g;
+		uint64_t age = 0;
+		bool known;
+
+		if (sk->state != state || sk->inode == 0 ||
+		    sk->limbo != TL_LIMBO_NONE)
+			continue;
+		if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
+		    refs[0].proc < nh - 1)
+			gi = refs[0].proc;
+		g = &h[gi];
+		/*
+		 * The FIN (CLOSE_WAIT) or the ACK of ours (FIN_WAIT2) was the
+		 * last segment with an ACK; nothing normally follows, so
+		 * last_ack_recv is the time spent in the state.
+		 */
+		known = sk->has & TL_HAS_INFO;
+		if (known)
+			age = sk->last_ack_recv_ms;
+		g->count++;
+		if (known && age >= age_ms) {
+			g->old++;
+			if (age >= g->oldest_ms) {
+				g->oldest_ms = age;
+				g->first = sk;
+			}
+		}
+	}
+	for (size_t i = 0; i < nh; i++) {
+		const struct hold *g = &h[i];
+		const struct tl_proc *p = diag_proc_at(snap, g->proc);
+		struct tl_finding *f;
+		int sev = TL_SEV_WARNING;
+
+		if (g->old == 0 || g->old < o->close_wait_min)
+			continue;
+		if (kind == TL_FIND_CLOSE_WAIT_LEAK &&
+		    (g->old >= o->close_wait_critical || diag_fd_near(p, o) ||
+		     (p && proc_done && proc_done[g->proc])))
+			sev = TL_SEV_CRITICAL;
+		f = diag_add(d, kind, sev);
+		if (!f) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (p)
+			diag_add_pid(f, p->pid, p->comm);
+		if (g->first) {
+			diag_add_owners(snap, f, g->first);
+			diag_set_local(f, g->first);
+			f->example = (uint32_t)(g->first - snap->socks) + 1;
+		}
+		f->count = g->old;
+		f->oldest_ms = g->oldest_ms;
+		f->has_age = true;
+		f->value = g->count;
+		diag_addr_text(addr, sizeof(addr), f->family, f->local_addr,
+			       f->local_port);
+		if (kind == TL_FIND_CLOSE_WAIT_LEAK)
+			diag_summary(
+				f,
+				"%s holds %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. %s); it never calls close()",
+				diag_who_text(who, sizeof(who), f),
+				(unsigned long long)g->old,
+				g->old == 1 ? "" : "s", age_ms / 1000,
+				(unsigned long long)(g->oldest_ms / 1000),
+				addr);
+		else
+			diag_summary(
+				f,
+				"%s holds %llu half-closed connection%s whose peer has not closed for more than %u s (FIN-WAIT-2, oldest %llu s, e.g. %s)",
+				diag_who_text(who, sizeof(who), f),
+				(unsigned long long)g->old,
+				g->old == 1 ? "" : "s", age_ms / 1000,
+				(unsigned long long)(g->oldest_ms / 1000),
+				addr);
+	}
+out:
+	free(h);
+	return r;
+}
+
+/* close-wait-leak: CLOSE_WAIT held past close_wait_age_ms. */
+int diag_rule_close_wait(struct diag *d)
+{
+	return rule_held(d, TL_CLOSE_WAIT, TL_FIND_CLOSE_WAIT_LEAK,
+			 d->o->close_wait_age_ms);
+}
+
+/* fin-wait2-stuck: FIN_WAIT2 held past fin_wait2_age_ms. */
+int diag_rule_fin_wait2(struct diag *d)
+{
+	return rule_held(d, TL_FIN_WAIT2, TL_FIND_FIN_WAIT2_STUCK,
+			 d->o->fin_wait2_age_ms);
+}
+
+static int cmp_sockp(const void *a, const void *b)
+{
+	const struct tl_sock *x = *(const struct tl_sock *const *)a;
+	const struct tl_sock *y = *(const struct tl_sock *const *)b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = memcmp(x->src, y->src, 16);
+	if (c)
+		return c;
+	c = memcmp(x->dst, y->dst, 16);
+	if (c)
+		return c;
+	if (x->dport != y->dport)
+		return x->dport < y->dport ? -1 : 1;
+	return 0;
+}
+
+/*
+ * time-wait-pressure: local ports of the ephemeral range in use towards
+ * one destination (same local address), against the size of the range.
+ */
+int diag_rule_time_wait(struct diag *d)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const struct tl_counters *ctr = d->ctr;
+	const struct tl_diag_opts *o = d->o;
+	const struct tl_sock **v = NULL;
+	uint8_t *listening = NULL;
+	uint64_t range, tw_total = 0;
+	size_t nv = 0;
+	char who[160], addr[80], dst[80];
+	int r = 0;
+
+	if (!ctr || !(ctr->have & TL_CTR_PORT_RANGE))
+		goto buckets;
+	range = ctr->port_hi - ctr->port_lo + 1;
+	r = diag_alloc_zero((void **)&v, snap->n_socks, sizeof(*v));
+	if (r < 0)
+		return r;
+	listening = calloc(65536 / 8, 1);
+	if (!listening) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < snap->n_socks; i++)
+		if (snap->socks[i].state == TL_LISTEN)
+			listening[snap->socks[i].sport / 8] |=
+				(uint8_t)(1u << (snap->socks[i].sport % 8));
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+
+		if (sk->state == TL_LISTEN || sk->state == TL_NEW_SYN_RECV ||
+		    sk->limbo == TL_LIMBO_ACCEPT_QUEUE)
+			continue;
+		if (sk->sport < ctr->port_lo || sk->sport > ctr->port_hi)
+			continue;
+		/* The server side of accepted connections uses no new port. */
+		if (listening[sk->sport / 8] & (1u << (sk->sport % 8)))
+			continue;
+		v[nv++] = sk;
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_sockp);
+	for (size_t i = 0; i < nv;) {
+		size_t j = i;
+		uint64_t tw = 0;
+		struct tl_finding *f;
+		int sev;
+
+		while (j < nv && cmp_sockp(&v[i], &v[j]) == 0) {
+			if (v[j]->state == TL_TIME_WAIT)
+				tw++;
+			j++;
+		}
+		if ((j - i) * 100 < range * o->port_warn_pct || tw == 0) {
+			i = j;
+			continue;
+		}
+		sev = (j - i) * 100 >= range * o->port_crit_pct ?
+			      TL_SEV_CRITICAL :
+			      TL_SEV_WARNING;
+		f = diag_add(d, TL_FIND_TIME_WAIT_PRESSURE, sev);
+		if (!f) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (size_t k = i; k < j; k++)
+			diag_add_owners(snap, f, v[k]);
+		f->family = v[i]->family;
+		memcpy(f->local_addr, v[i]->src, 16);
+		memcpy(f->remote_addr, v[i]->dst, 16);
+		f->remote_port = v[i]->dport;
+		f->example = (uint32_t)(v[i] - snap->socks) + 1;
+		f->count = j - i;
+		f->value = tw;
+		f->limit = range;
+		inet_ntop(f->family == AF_INET6 ? AF_INET6 : AF_INET,
+			  f->local_addr, addr, sizeof(addr));
+		diag_addr_text(dst, sizeof(dst), f->family, f->remote_addr,
+			       f->remote_port);
+		diag_summary(
+			f,
+			"%llu of the %llu ephemeral ports from %s to %s are taken (%llu in TIME-WAIT)%s%s",
+			(unsigned long long)(j - i), (unsigned long long)range,
+			addr, dst, (unsigned long long)tw,
+			f->n_pids ? ", connections by " : "",
+			f->n_pids ? diag_who_text(who, sizeof(who), f) : "");
+		i = j;
+	}
+buckets:
+	for (size_t i = 0; i < snap->n_socks; i++)
+		if (snap->socks[i].state == TL_TIME_WAIT)
+			tw_total++;
+	if (ctr && (ctr->have & TL_CTR_MAX_TW) && ctr->max_tw_buckets &&
+	    tw_total * 100 >= ctr->max_tw_buckets * o->port_warn_pct) {
+		struct tl_finding *f =
+			diag_add(d, TL_FIND_TIME_WAIT_PRESSURE,
+				 tw_total * 100 >= ctr->max_tw_buckets *
+							   o->port_crit_pct ?
+					 TL_SEV_CRITICAL :
+					 TL_SEV_WARNING);
+
+		if (!f) {
+			r = -ENOMEM;
+			goto out;
+		}
+		f->count = tw_total;
+		f->value = tw_total;
+		f->limit = ctr->max_tw_buckets;
+		diag_summary(
+			f,
+			"%llu TIME-WAIT sockets of at most %llu (net.ipv4.tcp_max_tw_buckets); past it the kernel skips TIME-WAIT",
+			(unsigned long long)tw_total,
+			(unsigned long long)ctr->max_tw_buckets);
+	}
+out:
+	free(listening);
+	free(v);
+	return r;
+}
+
+/* orphan-pressure: the kernel's orphan count against tcp_max_orphans. */
+int diag_rule_orphans(struct diag *d)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const struct tl_counters *ctr = d->ctr;
+	const struct tl_diag_opts *o = d->o;
+	struct tl_finding *f;
+	uint64_t orphans;
+
+	if (!ctr || !(ctr->have & TL_CTR_SOCKSTAT) ||
+	    !(ctr->have & TL_CTR_MAX_ORPHANS) || ctr->max_orphans == 0)
+		return 0;
+	orphans = ctr->tcp_orphan;
+	if (orphans * 100 < ctr->max_orphans * o->orphan_warn_pct)
+		return 0;
+	f = diag_add(d, TL_FIND_ORPHAN_PRESSURE,
+		     orphans * 100 >= ctr->max_orphans * o->orphan_crit_pct ?
+			     TL_SEV_CRITICAL :
+			     TL_SEV_WARNING);
+	if (!f)
+		return -ENOMEM;
+	f->count = 0;
+	for (size_t i = 0; i < snap->n_socks; i++)
+		if (snap->socks[i].limbo == TL_LIMBO_ORPHAN)
+			f->count++;
+	f->value = orphans;
+	f->limit = ctr->max_orphans;
+	diag_summary(
+		f,
+		"%llu orphaned sockets of at most %llu (net.ipv4.tcp_max_orphans); %llu of them here",
+		(unsigned long long)orphans,
+		(unsigned long long)ctr->max_orphans,
+		(unsigned long long)f->count);
+	return 0;
+}

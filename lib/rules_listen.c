@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The rules about listeners: a process out of fds (fd-exhaustion), a full
+ * accept queue or one that drops SYNs (accept-queue-overflow), one whose
+ * connections wait longer than a working accept loop lets them
+ * (not-accepting), and a full SYN queue (syn-backlog).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "diagnose_int.h"
+#include "tcplimbo/diagnose.h"
+
+int diag_listener_stats(struct diag *d)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const size_t n = snap->n_socks;
+	int r;
+
+	r = diag_alloc_zero((void **)&d->ls, n, sizeof(*d->ls));
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		struct diag_lstat *l;
+		uint64_t age;
+
+		if (sk->listener == 0 || sk->listener > n)
+			continue;
+		l = &d->ls[sk->listener - 1];
+		if (sk->state == TL_NEW_SYN_RECV ||
+		    (sk->state == TL_SYN_RECV &&
+		     sk->limbo != TL_LIMBO_ACCEPT_QUEUE)) {
+			l->syn++;
+			continue;
+		}
+		if (sk->limbo != TL_LIMBO_ACCEPT_QUEUE)
+			continue;
+		l->queued++;
+		if (sk->state == TL_CLOSE_WAIT)
+			l->closed++;
+		if (tl_diag_queue_age(sk, &age)) {
+			if (!l->has_age || age >= l->oldest_ms) {
+				l->oldest_ms = age;
+				l->oldest = (uint32_t)i + 1;
+			}
+			l->has_age = true;
+			if (age >= d->o->queue_age_ms)
+				l->stale++;
+		}
+	}
+	return 0;
+}
+
+/* Recv-Q of a listener is its accept queue, Send-Q the backlog. */
+static bool queue_full(const struct tl_sock *L)
+{
+	return L->rqueue > L->wqueue;
+}
+
+/* fd-exhaustion of a process holding a listener whose queue waits. */
+static int fd_listener(struct diag *d, size_t i)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const struct tl_sock *L = &snap->socks[i];
+	struct diag_lstat *l = &d->ls[i];
+	const struct tl_proc *emfile = NULL;
+	uint32_t emfile_idx = 0;
+	const struct tl_fdref *refs;
+	size_t nref = tl_snapshot_owners(snap, L, &refs);
+	struct tl_finding *f;
+	char who[160], addr[80];
+
+	if (!l->stale && !queue_full(L))
+		return 0;
+	for (size_t k = 0; k < nref && !emfile; k++) {
+		const struct tl_proc *p = diag_proc_at(snap, refs[k].proc);
+
+		if (diag_fd_near(p, d->o)) {
+			emfile = p;
+			emfile_idx = refs[k].proc;
+		}
+	}
+	if (!emfile)
+		return 0;
+	f = diag_add(d, TL_FIND_FD_EXHAUSTION, TL_SEV_CRITICAL);
+	if (!f)
+		return -ENOMEM;
+	diag_add_pid(f, emfile->pid, emfile->comm);
+	diag_add_owners(snap, f, L);
+	diag_set_local(f, L);
+	f->sock = (uint32_t)i + 1;
+	f->example = l->oldest;
+	f->count = l->queued > L->rqueue ? l->queued : L->rqueue;
+	f->oldest_ms = l->oldest_ms;
+	f->has_age = l->has_age;
+	f->value = emfile->nfds;
+	f->limit = emfile->nofile;
+	diag_summary(
+		f,
+		"%s has %u of %llu fds open: accept() is failing with EMFILE and %llu connection%s wait%s in the queue of %s%s",
+		diag_who_text(who, sizeof(who), f), emfile->nfds,
+		(unsigned long long)emfile->nofile,
+		(unsigned long long)f->count, f->count == 1 ? "" : "s",
+		f->count == 1 ? "s" : "",
+		diag_addr_text(addr, sizeof(addr), L->family, L->src, L->sport),
+		l->closed ? ", some already closed by the client" : "");
+	d->proc_done[emfile_idx] = 1;
+	l->reported = true;
+	return 0;
+}
+
+/* fd-exhaustion of a process with sockets here, not yet reported. */
+static int fd_process(struct diag *d, const uint8_t *here, size_t k)
+{
+	const struct tl_proc *p = &d->snap->owners->procs[k];
+	struct tl_finding *f;
+	char who[160];
+
+	if (!here[k] || d->proc_done[k] || !diag_fd_near(p, d->o))
+		return 0;
+	f = diag_add(d, TL_FIND_FD_EXHAUSTION,
+		     diag_fd_at_limit(p) ? TL_SEV_CRITICAL : TL_SEV_WARNING);
+	if (!f)
+		return -ENOMEM;
+	diag_add_pid(f, p->pid, p->comm);
+	f->count = p->nfds;
+	f->value = p->nfds;
+	f->limit = p->nofile;
+	diag_summary(
+		f, "%s has %u of %llu fds open (RLIMIT_NOFILE)%s",
+		diag_who_text(who, sizeof(who), f), p->nfds,
+		(unsigned long long)p->nofile,
+		diag_fd_at_limit(p) ?
+			": accept(), socket() and open() fail with EMFILE" :
+			"");
+	d->proc_done[k] = 1;
+	return 0;
+}
+
+/*
+ * fd-exhaustion: first where it keeps a listener's connections waiting,
+ * then for any other process with a socket here.
+ */
+int diag_rule_fd_exhaustion(struct diag *d)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const struct tl_owners *ow = snap->owners;
+	uint8_t *here = NULL;
+	int r = 0;
+
+	if (!ow || ow->n_procs == 0)
+		return 0;
+	for (size_t i = 0; i < snap->n_socks && r >= 0; i++)
+		if (snap->socks[i].state == TL_LISTEN)
+			r = fd_listener(d, i);
+	if (r >= 0)
+		r = diag_alloc_zero((void **)&here, ow->n_procs, 1);
+	if (r < 0)
+		return r;
+	/* Only processes with a socket in this namespace belong to it. */
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_fdref *refs;
+		size_t nr = tl_snapshot_owners(snap, &snap->socks[i], &refs);
+
+		for (size_t k = 0; k < nr; k++)
+			if (refs[k].proc < ow->n_procs)
+				here[refs[k].proc] = 1;
+	}
+	for (size_t k = 0; k < ow->n_procs && r >= 0; k++)
+		r = fd_process(d, here, k);
+	free(here);
+	return r;
+}
+
+/*
+ * accept-queue-overflow: a full accept queue (critical), or a listener
+ * that has dropped SYNs while its queue moves (a warning; a queue that
+ * does not move is not-accepting).
+ */
+int diag_rule_overflow(struct diag *d)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const struct tl_counters *ctr = d->ctr;
+	char who[160], addr[80];
+
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *L = &snap->socks[i];
+		const struct diag_lstat *l = &d->ls[i];
+		struct tl_finding *f;
+
+		if (L->state != TL_LISTEN || l->reported)
+			continue;
+		diag_addr_text(addr, sizeof(addr), L->family, L->src, L->sport);
+		if (queue_full(L)) {
+			f = diag_add_listener(d, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
+					      TL_SEV_CRITICAL, i);
+			if (!f)
+				return -ENOMEM;
+			f->example = l->oldest;
+			f->count = L->rqueue;
+			f->oldest_ms = l->oldest_ms;
+			f->has_age = l->has_age;
+			f->value = L->drops;
+			f->limit = L->wqueue;
+			diag_summary(
+				f,
+				"the accept queue of %s (%s) is full: %u connections for a backlog of %u%s; new SYNs are dropped%s",
+				addr, diag_who_text(who, sizeof(who), f),
+				L->rqueue, L->wqueue,
+				l->stale ? ", and they are not being accepted" :
+					   "",
+				ctr && (ctr->have & TL_CTR_NETSTAT) &&
+						ctr->listen_overflows ?
+					" (TcpExt ListenOverflows grows)" :
+					"");
+		} else if (!l->stale && (L->has & TL_HAS_MEMINFO) &&
+			   d->o->drops_min && L->drops >= d->o->drops_min) {
+			f = diag_add_listener(d, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
+					      TL_SEV_WARNING, i);
+			if (!f)
+				return -ENOMEM;
+			f->example = l->oldest;
+			f->count = L->drops;
+			f->value = L->drops;
+			f->limit = L->wqueue;
+			diag_summary(
+				f,
+				"the listener %s (%s) has dropped %u SYNs since it started (backlog %u, %u queued now)",
+				addr, diag_who_text(who, sizeof(who), f),
+				L->drops, L->wqueue, L->rqueue);
+		}
+	}
+	return 0;
+}
+
+/* not-accepting: connections queued longer than queue_age_ms. */
+int diag_rule_not_accepting(struct diag *d)
+{
+	const struct tl_snapshot *snap = d->snap;
+	char who[160], addr[80];
+
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *L = &snap->socks[i];
+		const struct diag_lstat *l = &d->ls[i];
+		struct tl_finding *f;
+
+		if (L->state != TL_LISTEN || l->reported || !l->stale ||
+		    queue_full(L))
+			continue;
+		f = diag_add_listener(
+			d, TL_FIND_NOT_ACCEPTING,
+			l->closed ? TL_SEV_CRITICAL : TL_SEV_WARNING, i);
+		if (!f)
+			return -ENOMEM;
+		f->example = l->oldest;
+		f->count = l->queued;
+		f->oldest_ms = l->oldest_ms;
+		f->has_age = l->has_age;
+		f->value = L->rqueue;
+		f->limit = L->wqueue;
+		diag_summary(
+			f,
+			"%s is not accepting connections on %s: %llu queued, the oldest for %llu s%s",
+			diag_who_text(who, sizeof(who), f),
+			diag_addr_text(addr, sizeof(addr), L->family, L->src,
+				       L->sport),
+			(unsigned long long)l->queued,
+			(unsigned long long)(l->oldest_ms / 1000),
+			l->closed ?
+				", some already closed by the client (CLOSE-WAIT in the queue)" :
+				"");
+	}
+	return 0;
+}
+
+/* syn-backlog: half-open connections against the SYN queue's limit. */
+int diag_rule_syn_backlog(struct diag *d)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const struct tl_counters *ctr = d->ctr;
+	char who[160], addr[80];
+
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *L = &snap->socks[i];
+		const struct diag_lstat *l = &d->ls[i];
+		struct tl_finding *f;
+		uint64_t limit = L->wqueue;
+
+		if (L->state != TL_LISTEN || l->syn < d->o->syn_min ||
+		    L->wqueue == 0)
+			continue;
+		if (ctr && (ctr->have & TL_CTR_MAX_SYN_BACKLOG) &&
+		    ctr->max_syn_backlog && ctr->max_syn_backlog < limit)
+			limit = ctr->max_syn_backlog;
+		if (l->syn * 100 < limit * d->o->syn_warn_pct)
+			continue;
+		f = diag_add_listener(
+			d, TL_FIND_SYN_BACKLOG,
+			l->syn >= limit ? TL_SEV_CRITICAL : TL_SEV_WARNING, i);
+		if (!f)
+			return -ENOMEM;
+		f->count = l->syn;
+		f->value = l->syn;
+		f->limit = limit;
+		diag_summary(
+			f,
+			"%llu half-open connections (NEW_SYN_RECV) on %s (%s), SYN queue limit %llu",
+			(unsigned long long)l->syn,
+			diag_addr_text(addr, sizeof(addr), L->family, L->src,
+				       L->sport),
+			diag_who_text(who, sizeof(who), f),
+			(unsigned long long)limit);
+	}
+	return 0;
+}
