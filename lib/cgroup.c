@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The cgroup2 hierarchy: where it is mounted, which path each cgroup id
+ * names, and which cgroup a process is in. On cgroup2 a cgroup's id is the
+ * inode number of its directory, so one walk of the hierarchy maps every
+ * id sock_diag reports to a path.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tcplimbo/context.h"
+
+/* Deepest directory the walk enters; systemd and Kubernetes use < 10. */
+#define WALK_DEPTH 32
+/* Most cgroups the walk records: a busy node has a few thousand. */
+#define WALK_MAX 200000
+/* Largest mountinfo or cgroup file we read. */
+#define TEXT_MAX (1024 * 1024)
+
+struct cg_entry {
+	uint64_t id;
+	size_t path;		/* offset into pool */
+	struct tl_context *ctx; /* computed on first use */
+};
+
+struct tl_cgroups {
+	char root[TL_CGROUP_PATH_MAX]; /* prefix for every path we open */
+	char mnt[TL_CGROUP_PATH_MAX];  /* the mount point, without root */
+	char base[TL_CGROUP_PATH_MAX]; /* the mount's root in the hierarchy */
+	struct cg_entry *ents;	       /* sorted by id */
+	size_t n, cap;
+	char *pool; /* NUL-terminated paths */
+	size_t pool_len, pool_cap;
+	uint64_t max_id;  /* largest id walked or asked for */
+	bool walk_failed; /* the last walk could not open the mount */
+};
+
+/* Reads a whole small file into a fresh buffer; returns its length. */
+static ssize_t read_text(const char *path, char **ret)
+{
+	size_t cap = 4096, len = 0;
+	char *buf, *nb;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			if (cap >= TEXT_MAX)
+				break; /* the rest is past any line we need */
+			nb = realloc(buf, cap * 2 + 1);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			free(buf);
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*ret = buf;
+	return (ssize_t)len;
+}
+
+int tl_cgroup_parse_proc(const char *text, size_t len, char *buf, size_t size)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		/* cgroup2's line has hierarchy 0 and no controllers. */
+		if (eol - p >= 3 && memcmp(p, "0::", 3) == 0) {
+			size_t n = (size_t)(eol - p) - 3;
+
+			if (n + 1 > size)
+				return -ENAMETOOLONG;
+			memcpy(buf, p + 3, n);
+			buf[n] = '\0';
+			/* A path holding a NUL is not one we can use. */
+			if (strlen(buf) != n || n == 0 || buf[0] != '/')
+				return -ENOENT;
+			return 0;
+		}
+		p = eol + 1;
+	}
+	return -ENOENT;
+}
+
+/* Copies one mountinfo field, decoding the kernel's \ooo escapes. */
+static int copy_field(const char *s, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' &&
+		    s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
+		    s[i + 3] >= '0' && s[i + 3] <= '7') {
+			c = (char)((s[i + 1] - '0') * 64 +
+				   (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			i += 3;
+		}
+		if (c == '\0' || o + 1 >= size)
+			return c == '\0' ? -EINVAL : -ENAMETOOLONG;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int tl_cgroup_parse_mountinfo(const char *text, size_t len, char *mnt,
+			      size_t mnt_size, char *base, size_t base_size)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *f[6], *fe[6], *q = p;
+		const char *sep;
+		int nf = 0;
+
+		/* id parent dev root mountpoint options [tags] - type ... */
+		while (nf < 6 && q < eol) {
+			while (q < eol && *q == ' ')
+				q++;
+			f[nf] = q;
+			while (q < eol && *q != ' ')
+				q++;
+			fe[nf++] = q;
+		}
+		sep = nf == 6 ? q : eol;
+		while (sep < eol) {
+			if (sep + 3 <= eol && memcmp(sep, " - ", 3) == 0)
+				break;
+			sep++;
+		}
+		if (nf == 6 && sep + 3 + 8 <= eol &&
+		    memcmp(sep + 3, "cgroup2 ", 8) == 0) {
+			int r = copy_field(f[4], (size_t)(fe[4] - f[4]), mnt,
+					   mnt_size);
+
+			if (r == 0)
+				r = copy_field(f[3], (size_t)(fe[3] - f[3]),
+					       base, base_size);
+			return r == -EINVAL ? -ENOENT : r;
+		}
+		p = eol + 1;
+	}
+	return -ENOENT;
+}
+
+static int pool_add(struct tl_cgroups *cg, const char *s, size_t n, size_t *ret)
+{
+	if (cg->pool_len + n + 1 > cg->pool_cap) {
+		size_t cap = cg->pool_cap ? cg->pool_cap * 2 : 16384;
+		char *np;
+
+		while (cap < cg->pool_len + n + 1)
+			cap *= 2;
+		np = realloc(cg->pool, cap);
+		if (!np)
+			return -ENOMEM;
+		cg->pool = np;
+		cg->pool_cap = cap;
+	}
+	memcpy(cg->pool + cg->pool_len, s, n);
+	cg->pool[cg->pool_len + n] = '\0';
+	*ret = cg->pool_len;
+	cg->pool_len += n + 1;
+	return 0;
+}
+
+static int add_entry(struct tl_cgroups *cg, uint64_t id, const char *path,
+		     size_t plen)
+{
+	size_t off;
+	int r;
+
+	if (cg->n >= WALK_MAX)
+		return -E2BIG;
+	if (cg->n == cg->cap) {
+		size_t cap = cg->cap ? cg->cap * 2 : 256;
+		struct cg_entry *ne = realloc(cg->ents, cap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		cg->ents = ne;
+		cg->cap = cap;
+	}
+	r = pool_add(cg, path, plen, &off);
+	if (r < 0)
+		return r;
+	cg->ents[cg->n++] = (struct cg_entry){ .id = id, .path = off };
+	if (id > cg->max_id)
+		cg->max_id = id;
+	return 0;
+}
+
+/*
+ * Records every directory below dir_fd; path (len bytes used, of
+ * TL_CGROUP_PATH_MAX) is dir_fd's path in the hierarchy. Takes dir_fd.
+ */
+static int walk(struct tl_cgroups *cg, int dir_fd, char *path, size_t len,
+		int depth)
+{
+	DIR *d = fdopendir(dir_fd);
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d) {
+		close(dir_fd);
+		return 0; /* vanished or unreadable: best effort */
+	}
+	while ((de = readdir(d))) {
+		size_t nlen = strlen(de->d_name);
+		size_t sep = len > 1 ? 1 : 0; /* no "//" below "/" */
+		uint64_t ino = de->d_ino;
+		int fd;
+
+		if (de->d_name[0] == '.' &&
+		    (nlen == 1 || (nlen == 2 && de->d_name[1] == '.')))
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (len + sep + nlen + 1 > TL_CGROUP_PATH_MAX)
+			continue; /* a path we could not print anyway */
+		fd = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* a file, or removed since */
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+
+			if (fstat(fd, &st) < 0) {
+				close(fd);
+				continue;
+			}
+			ino = st.st_ino;
+		}
+		if (sep)
+			path[len] = '/';
+		memcpy(path + len + sep, de->d_name, nlen + 1);
+		ret = add_entry(cg, ino, path, len + sep + nlen);
+		if (ret == 0 && depth + 1 < WALK_DEPTH) {
+			ret = walk(cg, fd, path, len + sep + nlen, depth + 1);
+			fd = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		path[len] = '\0';
+		if (ret < 0)
+			break;
+	}
+	closedir(d);
+	/* Too many cgroups: keep what we have, it is still useful. */
+	return ret == -E2BIG ? 0 : ret;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct cg_entry *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void clear_entries(struct tl_cgroups *cg)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		free(cg->ents[i].ctx);
+	cg->n = 0;
+	cg->pool_len = 0;
+}
+
+static int walk_all(struct tl_cgroups *cg)
+{
+	char dir[2 * TL_CGROUP_PATH_MAX + 2];
+	char path[TL_CGROUP_PATH_MAX];
+	struct stat st;
+	size_t len;
+	int fd, ret;
+
+	clear_entries(cg);
+	snprintf(dir, sizeof(dir), "%s%s", cg->root, cg->mnt);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		cg->walk_failed = true;
+		return -errno;
+	}
+	cg->walk_failed = false;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	len = strlen(cg->base);
+	memcpy(path, cg->base, len + 1);
+	ret = add_entry(cg, st.st_ino, path, len);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	ret = walk(cg, fd, path, len, 0);
+	if (ret < 0)
+		return ret;
+	qsort(cg->ents, cg->n, sizeof(*cg->ents), cmp_ent);
+	return 0;
+}
+
+int tl_cgroups_open(const char *root, struct tl_cgroups **ret)
+{
+	char path[TL_CGROUP_PATH_MAX + 32];
+	struct tl_cgroups *cg;
+	char *text = NULL;
+	ssize_t n;
+	int r;
+
+	if (!root)
+		root = "";
+	if (strlen(root) >= TL_CGROUP_PATH_MAX)
+		return -ENAMETOOLONG;
+	cg = calloc(1, sizeof(*cg));
+	if (!cg)
+		return -ENOMEM;
+	/* A root of "/" would double every slash: drop trailing ones. */
+	snprintf(cg->root, sizeof(cg->root), "%s", root);
+	for (size_t l = strlen(cg->root); l > 0 && cg->root[l - 1] == '/';)
+		cg->root[--l] = '\0';
+	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", cg->root);
+	n = read_text(path, &text);
+	if (n < 0) {
+		r = (int)n;
+		goto fail;
+	}
+	r = tl_cgroup_parse_mountinfo(text, (size_t)n, cg->mnt, sizeof(cg->mnt),
+				      cg->base, sizeof(cg->base));
+	free(text);
+	if (r < 0)
+		goto fail;
+	r = walk_all(cg);
+	if (r < 0)
+		goto fail;
+	*ret = cg;
+	return 0;
+fail:
+	tl_cgroups_free(cg);
+	return r;
+}
+
+void tl_cgroups_free(struct tl_cgroups *cg)
+{
+	if (!cg)
+		return;
+	clear_entries(cg);
+	free(cg->ents);
+	free(cg->pool);
+	free(cg);
+}
+
+static struct cg_entry *find(struct tl_cgroups *cg, uint64_t id)
+{
+	size_t lo = 0, hi = cg->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cg->ents[mid].id == id)
+			return &cg->ents[mid];
+		if (cg->ents[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static struct cg_entry *lookup(struct tl_cgroups *cg, uint64_t id)
+{
+	struct cg_entry *e;
+
+	if (!cg || id == 0)
+		return NULL;
+	e = find(cg, id);
+	/*
+	 * Ids only grow, so an id past the largest seen is a cgroup made
+	 * since the walk: walk again, once for that id.
+	 */
+	if (!e && id > cg->max_id) {
+		if (walk_all(cg) < 0)
+			return NULL;
+		if (id > cg->max_id)
+			cg->max_id = id;
+		e = find(cg, id);
+	}
+	return e;
+}
+
+const char *tl_cgroups_path(struct tl_cgroups *cg, uint64_t id)
+{
+	struct cg_entry *e = lookup(cg, id);
+
+	return e ? cg->pool + e->path : NULL;
+}
+
+const struct tl_context *tl_cgroups_context(struct tl_cgroups *cg, uint64_t id)
+{
+	struct cg_entry *e = lookup(cg, id);
+
+	if (!e)
+		return NULL;
+	if (!e->ctx) {
+		e->ctx = calloc(1, sizeof(*e->ctx));
+		if (!e->ctx)
+			return NULL;
+		tl_context_parse_path(cg->pool + e->path, e->ctx);
+		tl_context_add_names(cg->root, e->ctx);
+	}
+	return e->ctx;
+}
+
+uint64_t tl_cgroups_pid(struct tl_cgroups *cg, const char *proc_root, pid_t pid)
+{
+	char path[3 * TL_CGROUP_PATH_MAX + 64];
+	char cgpath[TL_CGROUP_PATH_MAX];
+	const char *rel;
+	struct stat st;
+	char *text = NULL;
+	size_t blen;
+	ssize_t n;
+	int r;
+
+	if (!cg || pid <= 0)
+		return 0;
+	if (proc_root)
+		snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root,
+			 (int)pid);
+	else
+		snprintf(path, sizeof(path), "%s/proc/%d/cgroup", cg->root,
+			 (int)pid);
+	n = read_text(path, &text);
+	if (n < 0)
+		return 0;
+	r = tl_cgroup_parse_proc(text, (size_t)n, cgpath, sizeof(cgpath));
+	free(text);
+	if (r < 0)
+		return 0;
+	/* The path is relative to the mount's root in the hierarchy. */
+	blen = strlen(cg->base);
+	if (blen > 1) {
+		if (strncmp(cgpath, cg->base, blen) != 0 ||
+		    (cgpath[blen] != '/' && cgpath[blen] != '\0'))
+			return 0;
+		rel = cgpath + blen;
+	} else {
+		rel = cgpath;
+	}
+	if (strcmp(rel, "/") == 0)
+		rel = "";
+	snprintf(path, sizeof(path), "%s%s%s", cg->root, cg->mnt, rel);
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return st.st_ino;
+}
