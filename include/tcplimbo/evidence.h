@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * evidence: what a process named by a finding is doing instead of
+ * accepting, read from /proc. The process state (stopped by a signal or a
+ * debugger, zombie), when it last ran, what each thread waits in, whether
+ * and how the listener sits in its epoll sets, how many of the listener's
+ * connections it holds, and what its fds are. tl_evidence_conclude turns
+ * that into a cause with its certainty and a remedy that fits it.
+ *
+ * This is read for the few processes findings name, never in a scan: a
+ * gather costs one readlink per fd and a few reads per thread.
+ */
+#ifndef TCPLIMBO_EVIDENCE_H
+#define TCPLIMBO_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tcplimbo/snapshot.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The most threads, epoll registrations and fds one gather looks at. */
+#define TL_EV_THREADS_MAX 64
+#define TL_EV_REGS_MAX 8
+#define TL_EV_FDS_MAX 65536
+#define TL_EV_WCHAN_MAX 32
+
+/* Syscall tables: the numbers differ per architecture. */
+enum tl_ev_arch {
+	TL_EV_ARCH_X86_64 = 0,
+	TL_EV_ARCH_ARM64,
+	TL_EV_ARCH_MAX,
+};
+
+/* The architecture this library was built for, or TL_EV_ARCH_MAX. */
+int tl_ev_arch_native(void);
+
+/* What a thread is doing, grouped the way the conclusions need it. */
+enum tl_ev_sys {
+	TL_SYS_UNKNOWN = 0, /* /proc/PID/task/TID/syscall unreadable */
+	TL_SYS_RUNNING,	    /* on a CPU or runnable ("running") */
+	TL_SYS_NONE,	    /* blocked outside a syscall (stopped: "-1") */
+	TL_SYS_ACCEPT,	    /* accept, accept4 */
+	TL_SYS_EPOLL,	    /* epoll_wait, epoll_pwait, epoll_pwait2 */
+	TL_SYS_POLL,	    /* poll, ppoll, select, pselect6 */
+	TL_SYS_FUTEX,	    /* futex: a lock or condition variable */
+	TL_SYS_IO,	    /* read, write, recv*, send*, connect */
+	TL_SYS_SLEEP,	    /* nanosleep, clock_nanosleep, pause */
+	TL_SYS_WAIT,	    /* wait4, waitid, sigsuspend, sigtimedwait */
+	TL_SYS_OTHER,	    /* a syscall not in the table */
+	TL_SYS_MAX,
+};
+
+/*
+ * Names a syscall number of an architecture. Returns the name ("epoll_wait")
+ * and sets *ret_group (enum tl_ev_sys) and *ret_has_fd (its first argument
+ * is an fd); NULL with TL_SYS_OTHER for a number not in the table.
+ */
+const char *tl_ev_syscall_name(int arch, long nr, int *ret_group,
+			       bool *ret_has_fd);
+
+/* One thread. */
+struct tl_ev_thread {
+	pid_t tid;
+	char state;	 /* 'R', 'S', 'D', 'T', 't', 'Z', ... or 0 unknown */
+	uint8_t kind;	 /* enum tl_ev_sys */
+	long nr;	 /* the syscall number when kind >= TL_SYS_ACCEPT */
+	const char *sys; /* its name (static), or NULL */
+	int64_t fd;	 /* the fd argument, or -1 */
+	char wchan[TL_EV_WCHAN_MAX]; /* kernel function it sleeps in, or "" */
+};
+
+/* The listener registered in one epoll set. */
+struct tl_ev_reg {
+	int32_t epfd;	 /* the epoll fd in the process */
+	int32_t tfd;	 /* the listener's fd as registered */
+	uint32_t events; /* the registration's event mask */
+	bool waited;	 /* some thread is in epoll_wait on epfd */
+};
+
+#define TL_EPOLLET (1u << 31)
+#define TL_EPOLLONESHOT (1u << 30)
+
+/* Kinds of fds, for the fd-exhaustion census. */
+enum tl_fd_kind {
+	TL_FDK_TCP = 0,	 /* a TCP socket of the snapshot (by state below) */
+	TL_FDK_SOCKET,	 /* any other socket (unix, udp, another netns) */
+	TL_FDK_FILE,	 /* a path */
+	TL_FDK_DEVICE,	 /* a path under /dev */
+	TL_FDK_PIPE,	 /* pipe:[N] */
+	TL_FDK_EVENTFD,	 /* anon_inode:[eventfd] */
+	TL_FDK_EPOLL,	 /* anon_inode:[eventpoll] */
+	TL_FDK_TIMERFD,	 /* anon_inode:[timerfd] */
+	TL_FDK_SIGNALFD, /* anon_inode:[signalfd] */
+	TL_FDK_OTHER,	 /* another anon inode or unknown */
+	TL_FDK_MAX,
+};
+
+/* The plural noun of a fd kind ("pipes"), or NULL. */
+const char *tl_fd_kind_name(int kind);
+
+/* What to gather. */
+enum tl_ev_what {
+	TL_EV_THREADS = 1 << 0,	 /* state, last run, threads */
+	TL_EV_LISTENER = 1 << 1, /* epoll registrations, held connections */
+	TL_EV_FDS = 1 << 2,	 /* the fd census */
+};
+
+/* Everything read about one process. Fixed size: no allocation. */
+struct tl_evidence {
+	pid_t pid;
+	bool gone;	    /* it exited before we looked */
+	char state;	    /* State: from /proc/PID/status, 0 unknown */
+	pid_t tracer;	    /* TracerPid, 0 none */
+	uint32_t n_threads; /* Threads: from status (may exceed those read) */
+	bool has_idle;
+	uint64_t idle_ms; /* since any of its threads last ran on a CPU */
+	struct tl_ev_thread threads[TL_EV_THREADS_MAX];
+	size_t n_read; /* threads read, at most TL_EV_THREADS_MAX */
+
+	/* TL_EV_LISTENER */
+	bool has_listener;
+	int32_t listener_fd;	/* one of its fds for the listener, or -1 */
+	uint16_t port;		/* the listener's port */
+	uint32_t backlog;	/* the listener's Send-Q */
+	uint32_t queued;	/* the listener's Recv-Q */
+	uint32_t n_epolls;	/* epoll fds it holds */
+	uint32_t n_epolls_read; /* of those whose fdinfo could be read */
+	struct tl_ev_reg regs[TL_EV_REGS_MAX];
+	size_t n_regs;
+	uint64_t held; /* connections from the listener it holds now */
+
+	/* TL_EV_FDS */
+	bool has_fds;
+	uint32_t n_fds; /* fds looked at (at most TL_EV_FDS_MAX) */
+	uint32_t kinds[TL_FDK_MAX];
+	uint32_t tcp[TL_STATE_MAX]; /* TCP sockets by state */
+};
+
+/*
+ * Reads the evidence about pid under proc_root ("/proc"). snap gives the
+ * TCP states of its sockets and the connections of listener (a LISTEN
+ * socket of snap, or NULL when the finding is about no listener). A
+ * process that vanished gives 0 with ev->gone; parts that cannot be read
+ * stay empty. Returns 0 or -EINVAL.
+ */
+int tl_evidence_gather(const char *proc_root, pid_t pid,
+		       const struct tl_snapshot *snap,
+		       const struct tl_sock *listener, unsigned what,
+		       struct tl_evidence *ev);
+
+/* Causes tl_evidence_conclude names. */
+enum tl_ev_cause {
+	TL_CAUSE_UNKNOWN = 0,
+	TL_CAUSE_GONE,	      /* exited */
+	TL_CAUSE_ZOMBIE,      /* exited, not reaped */
+	TL_CAUSE_STOPPED,     /* SIGSTOP (or TSTP, TTIN, TTOU) */
+	TL_CAUSE_TRACED,      /* stopped by a debugger */
+	TL_CAUSE_ACCEPTING,   /* a thread is in accept(): slow, not stuck */
+	TL_CAUSE_ONESHOT,     /* EPOLLONESHOT fired, not re-armed */
+	TL_CAUSE_EDGE,	      /* EPOLLET: one accept per wakeup */
+	TL_CAUSE_NOT_WAITED,  /* registered, nobody waits on that epoll fd */
+	TL_CAUSE_LIMIT,	      /* stopped watching it at a connection limit */
+	TL_CAUSE_NOT_WATCHED, /* not watched at all */
+	TL_CAUSE_WATCHED,     /* watched and waited for: accept must fail */
+	TL_CAUSE_CLOSE_WAIT,  /* fds: most are leaked CLOSE-WAIT sockets */
+	TL_CAUSE_CONNECTIONS, /* fds: most are live TCP connections */
+	TL_CAUSE_FDS_OTHER,   /* fds: most are of another kind */
+	TL_CAUSE_MAX,
+};
+
+enum tl_certainty {
+	TL_CERT_POSSIBLE = 0,
+	TL_CERT_LIKELY,
+	TL_CERT_CERTAIN, /* read directly from the kernel */
+};
+
+#define TL_EV_TEXT_MAX 640
+
+/* A conclusion: the cause, how sure, and what it rests on. */
+struct tl_ev_verdict {
+	uint8_t cause;		   /* enum tl_ev_cause */
+	uint8_t certainty;	   /* enum tl_certainty */
+	char text[TL_EV_TEXT_MAX]; /* the cause with its evidence */
+	const char *remedy;	   /* static, or NULL: keep the finding's */
+};
+
+/*
+ * Concludes from the evidence why the process does not accept (kind is
+ * TL_FIND_NOT_ACCEPTING or TL_FIND_ACCEPT_QUEUE_OVERFLOW) or what fills
+ * its fd table (TL_FIND_FD_EXHAUSTION: the listener parts add to it when
+ * gathered). Always fills *ret; TL_CAUSE_UNKNOWN when nothing stands out.
+ */
+void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
+			  struct tl_ev_verdict *ret);
+
+/* "stopped", "edge-triggered", ... or NULL. */
+const char *tl_ev_cause_name(int cause);
+
+/* "possible", "likely", "certain", or NULL. */
+const char *tl_certainty_name(int certainty);
+
+/*
+ * Says what the threads are in, into buf: "2 threads in futex, 1 in
+ * epoll_wait on fd 4, none in accept". Returns buf.
+ */
+const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
+				     size_t size);
+
+/* True when n looks like a limit someone configured (100, 512, 1000). */
+bool tl_ev_round_number(uint64_t n);
+
+/*
+ * Parsers of /proc text (len bytes, need not be terminated), exposed for
+ * tests. Each returns 0 or -EINVAL/-ENOENT and leaves ret_* alone then.
+ */
+
+/* /proc/PID/status: the State letter, TracerPid and Threads. */
+int tl_ev_parse_status(const char *buf, size_t len, char *ret_state,
+		       pid_t *ret_tracer, uint32_t *ret_threads);
+
+/*
+ * /proc/PID/task/TID/syscall: "running", "-1 SP PC" or "NR ARG1..ARG6 SP
+ * PC". Sets *ret_kind (TL_SYS_RUNNING, TL_SYS_NONE, or the group of nr),
+ * *ret_nr and *ret_fd (arg 1 when the syscall takes an fd, else -1).
+ */
+int tl_ev_parse_syscall(const char *buf, size_t len, int arch, int *ret_kind,
+			long *ret_nr, int64_t *ret_fd);
+
+/* /proc/PID/sched: se.exec_start in ns (the text is in ms.ns). */
+int tl_ev_parse_sched(const char *buf, size_t len, uint64_t *ret_ns);
+
+/*
+ * /proc/PID/fdinfo/EPFD of an epoll fd: calls cb for each "tfd:" line
+ * with the fd, the event mask and the target's inode; stops at a non-zero
+ * return of cb and returns it. Returns 0, or -EINVAL on a malformed tfd
+ * line.
+ */
+int tl_ev_parse_epoll(const char *buf, size_t len,
+		      int (*cb)(int32_t tfd, uint32_t events, uint64_t ino,
+				void *arg),
+		      void *arg);
+
+/* Classifies an fd's link target (enum tl_fd_kind); *ret_inode for sockets. */
+int tl_ev_fd_kind(const char *link, size_t len, uint32_t *ret_inode);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

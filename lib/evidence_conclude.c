@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: MIT
+/*
+ * evidence: from what /proc showed to a cause. Each conclusion names the
+ * facts it rests on and says how sure it is: a process state read from the
+ * kernel is certain, an epoll registration that explains a full queue is
+ * likely, a guess from what is missing is only possible.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tcplimbo/diagnose.h"
+#include "tcplimbo/evidence.h"
+
+static const char *const cause_names[TL_CAUSE_MAX] = {
+	[TL_CAUSE_UNKNOWN] = "unknown",
+	[TL_CAUSE_GONE] = "exited",
+	[TL_CAUSE_ZOMBIE] = "zombie",
+	[TL_CAUSE_STOPPED] = "stopped",
+	[TL_CAUSE_TRACED] = "traced",
+	[TL_CAUSE_ACCEPTING] = "accepting",
+	[TL_CAUSE_ONESHOT] = "oneshot-not-rearmed",
+	[TL_CAUSE_EDGE] = "edge-triggered",
+	[TL_CAUSE_NOT_WAITED] = "epoll-not-waited",
+	[TL_CAUSE_LIMIT] = "connection-limit",
+	[TL_CAUSE_NOT_WATCHED] = "listener-not-watched",
+	[TL_CAUSE_WATCHED] = "watched",
+	[TL_CAUSE_CLOSE_WAIT] = "close-wait-leak",
+	[TL_CAUSE_CONNECTIONS] = "connections",
+	[TL_CAUSE_FDS_OTHER] = "fds",
+};
+
+static const char *const cert_names[] = {
+	[TL_CERT_POSSIBLE] = "possible",
+	[TL_CERT_LIKELY] = "likely",
+	[TL_CERT_CERTAIN] = "certain",
+};
+
+/* Remedies that fit a cause; NULL keeps the finding's general one. */
+static const char *const remedies[TL_CAUSE_MAX] = {
+	[TL_CAUSE_GONE] =
+		"The process has exited: restart the service. Whoever still holds the listener (see the processes above) drains the queue only if it accepts.",
+	[TL_CAUSE_ZOMBIE] =
+		"The process has exited and its parent has not reaped it: restart the service, and look at the parent for why it does not wait() for its children.",
+	[TL_CAUSE_STOPPED] =
+		"Resume it with kill -CONT PID and find who stopped it (an operator's Ctrl-Z or kill -STOP, a supervisor, a checkpoint tool). It accepts the queued connections as soon as it runs.",
+	[TL_CAUSE_TRACED] =
+		"A debugger holds it stopped: continue or detach in the debugger (the tracer pid is given above). It accepts as soon as it runs.",
+	[TL_CAUSE_ONESHOT] =
+		"The listener was registered with EPOLLONESHOT and not re-armed after its last wakeup: re-arm it with epoll_ctl(EPOLL_CTL_MOD) after every accept round, or register it without EPOLLONESHOT. A restart only hides the bug until the next wakeup.",
+	[TL_CAUSE_EDGE] =
+		"With EPOLLET the listener signals only when the queue goes from empty to not empty: on each wakeup call accept() until it fails with EAGAIN, or register the listener level-triggered. Connections that arrived together otherwise wait until the next one comes.",
+	[TL_CAUSE_NOT_WAITED] =
+		"The listener is registered, but no thread waits on that epoll set: the event loop that should run it is busy or blocked elsewhere (see the threads above; a debugger's backtrace shows where).",
+	[TL_CAUSE_LIMIT] =
+		"The program stopped watching the listener while it holds that many connections: it is at its own connection limit. Raise the limit (e.g. haproxy maxconn, nginx worker_connections) if the load is real, or find why connections are held so long; accepting faster will not help.",
+	[TL_CAUSE_NOT_WATCHED] =
+		"No thread calls accept() and no event loop watches the listener: the accept loop never started, has exited or is stuck behind something else (see the threads above). Fixing or restarting it drains the queue; closing the listener resets the queued connections.",
+	[TL_CAUSE_CLOSE_WAIT] =
+		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
+};
+
+const char *tl_ev_cause_name(int cause)
+{
+	return cause >= 0 && cause < TL_CAUSE_MAX ? cause_names[cause] : NULL;
+}
+
+const char *tl_certainty_name(int certainty)
+{
+	return certainty >= 0 && certainty <= TL_CERT_CERTAIN ?
+		       cert_names[certainty] :
+		       NULL;
+}
+
+bool tl_ev_round_number(uint64_t n)
+{
+	/* Below 10 a count says nothing about a configured limit. */
+	if (n < 10)
+		return false;
+	return n % 10 == 0 || (n & (n - 1)) == 0;
+}
+
+/* Appends to buf at *len, keeping it terminated. */
+static void add(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = (size_t)n >= size - *len ? size - 1 : *len + (size_t)n;
+}
+
+/* A thread's activity, as "epoll_wait on fd 4" or "running". */
+static void activity(const struct tl_ev_thread *t, char *buf, size_t size)
+{
+	switch (t->kind) {
+	case TL_SYS_UNKNOWN:
+		snprintf(buf, size, "in an unknown place");
+		return;
+	case TL_SYS_RUNNING:
+		snprintf(buf, size, "running");
+		return;
+	case TL_SYS_NONE:
+		snprintf(buf, size, "stopped outside a syscall");
+		return;
+	default:
+		break;
+	}
+	if (!t->sys)
+		snprintf(buf, size, "in syscall %ld", t->nr);
+	else if (t->fd >= 0)
+		snprintf(buf, size, "in %s on fd %lld", t->sys,
+			 (long long)t->fd);
+	else
+		snprintf(buf, size, "in %s", t->sys);
+}
+
+const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
+				     size_t size)
+{
+	char seen[8][64];
+	size_t count[8], n_seen = 0, len = 0, other = 0;
+	bool accept = false;
+
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ev->n_read; i++) {
+		char a[64];
+		size_t k;
+
+		activity(&ev->threads[i], a, sizeof(a));
+		accept |= ev->threads[i].kind == TL_SYS_ACCEPT;
+		for (k = 0; k < n_seen && strcmp(seen[k], a) != 0; k++)
+			;
+		if (k < n_seen) {
+			count[k]++;
+		} else if (n_seen < 8) {
+			snprintf(seen[n_seen], sizeof(seen[0]), "%s", a);
+			count[n_seen++] = 1;
+		} else {
+			other++;
+		}
+	}
+	/* Most common first, in the order seen among equals. */
+	for (size_t k = 1; k < n_seen; k++) {
+		for (size_t j = k; j > 0 && count[j] > count[j - 1]; j--) {
+			char tmp[64];
+			size_t c = count[j];
+
+			memcpy(tmp, seen[j], sizeof(tmp));
+			memcpy(seen[j], seen[j - 1], sizeof(tmp));
+			memcpy(seen[j - 1], tmp, sizeof(tmp));
+			count[j] = count[j - 1];
+			count[j - 1] = c;
+		}
+	}
+	for (size_t k = 0; k < n_seen; k++) {
+		if (k == 0)
+			add(buf, size, &len, "%zu thread%s %s", count[k],
+			    count[k] == 1 ? "" : "s", seen[k]);
+		else
+			add(buf, size, &len, ", %zu %s", count[k], seen[k]);
+	}
+	if (other)
+		add(buf, size, &len, ", %zu elsewhere", other);
+	if (ev->n_threads > ev->n_read)
+		add(buf, size, &len, "%s%zu more not read", len ? ", " : "",
+		    (size_t)(ev->n_threads - ev->n_read));
+	if (ev->n_read && !accept)
+		add(buf, size, &len, ", none in accept");
+	return buf;
+}
+
+static bool stopped(char s)
+{
+	return s == 'T' || s == 't';
+}
+
+/* The registration most telling about a stuck listener, or NULL. */
+static const struct tl_ev_reg *worst_reg(const struct tl_evidence *ev,
+					 int *ret_cause)
+{
+	const uint32_t flags = TL_EPOLLET | TL_EPOLLONESHOT | (1u << 28) |
+			       (1u << 29); /* EXCLUSIVE, WAKEUP */
+
+	for (size_t i = 0; i < ev->n_regs; i++) {
+		/* A fired EPOLLONESHOT keeps its flags and loses its events. */
+		if ((ev->regs[i].events & TL_EPOLLONESHOT) &&
+		    (ev->regs[i].events & ~flags) == 0) {
+			*ret_cause = TL_CAUSE_ONESHOT;
+			return &ev->regs[i];
+		}
+	}
+	for (size_t i = 0; i < ev->n_regs; i++) {
+		if (ev->regs[i].events & TL_EPOLLET) {
+			*ret_cause = TL_CAUSE_EDGE;
+			return &ev->regs[i];
+		}
+	}
+	for (size_t i = 0; i < ev->n_regs; i++) {
+		if (!ev->regs[i].waited) {
+			*ret_cause = TL_CAUSE_NOT_WAITED;
+			return &ev->regs[i];
+		}
+	}
+	*ret_cause = TL_CAUSE_WATCHED;
+	return ev->n_regs ? &ev->regs[0] : NULL;
+}
+
+static bool any_thread(const struct tl_evidence *ev, int kind)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind == kind)
+			return true;
+	return false;
+}
+
+static void set(struct tl_ev_verdict *v, int cause, int cert)
+{
+	v->cause = (uint8_t)cause;
+	v->certainty = (uint8_t)cert;
+	v->remedy = remedies[cause];
+}
+
+/* Process state: the one fact that explains everything when it holds. */
+static bool conclude_state(const struct tl_evidence *ev,
+			   struct tl_ev_verdict *v, size_t *len)
+{
+	char idle[48] = "";
+
+	if (ev->has_idle && ev->idle_ms >= 1000)
+		snprintf(idle, sizeof(idle), ", and has not run for %llu s",
+			 (unsigned long long)(ev->idle_ms / 1000));
+	if (ev->gone) {
+		set(v, TL_CAUSE_GONE, TL_CERT_CERTAIN);
+		add(v->text, sizeof(v->text), len,
+		    "pid %d has exited (no /proc/%d)", (int)ev->pid,
+		    (int)ev->pid);
+		return true;
+	}
+	if (ev->state == 'Z' || ev->state == 'X') {
+		set(v, TL_CAUSE_ZOMBIE, TL_CERT_CERTAIN);
+		add(v->text, sizeof(v->text), len,
+		    "pid %d is a zombie (State %c): it has exited and its parent has not reaped it",
+		    (int)ev->pid, ev->state);
+		return true;
+	}
+	if (stopped(ev->state) && ev->tracer) {
+		set(v, TL_CAUSE_TRACED, TL_CERT_CERTAIN);
+		add(v->text, sizeof(v->text), len,
+		    "pid %d is stopped by a debugger (State %c, TracerPid %d)%s",
+		    (int)ev->pid, ev->state, (int)ev->tracer, idle);
+		return true;
+	}
+	if (stopped(ev->state)) {
+		set(v, TL_CAUSE_STOPPED, TL_CERT_CERTAIN);
+		add(v->text, sizeof(v->text), len,
+		    "pid %d is stopped by a signal such as SIGSTOP (State T, no tracer)%s",
+		    (int)ev->pid, idle);
+		return true;
+	}
+	return false;
+}
+
+static void conclude_listener(const struct tl_evidence *ev, int kind,
+			      struct tl_ev_verdict *v, size_t *len)
+{
+	const struct tl_ev_reg *reg;
+	char threads[256];
+	int cause;
+
+	tl_evidence_threads_text(ev, threads, sizeof(threads));
+	if (any_thread(ev, TL_SYS_ACCEPT)) {
+		set(v, TL_CAUSE_ACCEPTING,
+		    kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW ? TL_CERT_LIKELY :
+							    TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    "it is accepting, slower than clients arrive: %s", threads);
+		/* The finding's own remedy (accept faster) fits. */
+		v->remedy = NULL;
+		return;
+	}
+	reg = worst_reg(ev, &cause);
+	if (reg && cause == TL_CAUSE_ONESHOT) {
+		set(v, cause, TL_CERT_LIKELY);
+		add(v->text, sizeof(v->text), len,
+		    "the listener (fd %d) is in epoll fd %d with EPOLLONESHOT and has not been re-armed since it fired (events %x): epoll will not report it again; %s",
+		    (int)reg->tfd, (int)reg->epfd, reg->events, threads);
+		return;
+	}
+	if (reg && cause == TL_CAUSE_EDGE) {
+		set(v, cause, TL_CERT_LIKELY);
+		add(v->text, sizeof(v->text), len,
+		    "the listener (fd %d) is registered edge-triggered (EPOLLET, events %x) in epoll fd %d: a program that accepts once per wakeup leaves the rest queued until the next connection arrives; %s",
+		    (int)reg->tfd, reg->events, (int)reg->epfd, threads);
+		return;
+	}
+	if (reg && cause == TL_CAUSE_NOT_WAITED) {
+		set(v, cause, TL_CERT_LIKELY);
+		add(v->text, sizeof(v->text), len,
+		    "the listener (fd %d) is in epoll fd %d, but no thread waits on that epoll fd: %s",
+		    (int)reg->tfd, (int)reg->epfd, threads);
+		return;
+	}
+	if (reg) {
+		set(v, TL_CAUSE_WATCHED, TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    "the listener (fd %d) is in epoll fd %d (events %x) and a thread waits on it, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
+		    (int)reg->tfd, (int)reg->epfd, reg->events, threads);
+		v->remedy = NULL;
+		return;
+	}
+	/* Not registered in any epoll set we could read. */
+	if (ev->n_epolls_read < ev->n_epolls || !ev->has_fds) {
+		set(v, TL_CAUSE_UNKNOWN, TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    "the listener was not found in the epoll sets that could be read: %s",
+		    threads);
+		v->remedy = NULL;
+		return;
+	}
+	if (ev->held > 0 && ev->n_epolls) {
+		bool round = tl_ev_round_number(ev->held);
+
+		set(v, TL_CAUSE_LIMIT,
+		    round ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    "the program stopped watching the listener (in none of its %u epoll set%s) while it holds %llu accepted connection%s on port %u (backlog %u)%s: usually a connection limit; %s",
+		    ev->n_epolls, ev->n_epolls == 1 ? "" : "s",
+		    (unsigned long long)ev->held, ev->held == 1 ? "" : "s",
+		    ev->port, ev->backlog,
+		    round ? ", a round number like a configured maximum" : "",
+		    threads);
+		return;
+	}
+	if (any_thread(ev, TL_SYS_POLL)) {
+		set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    "no thread is in accept() and the listener is in none of its epoll sets; a thread in poll/select may watch it, which /proc cannot show: %s",
+		    threads);
+		return;
+	}
+	set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_LIKELY);
+	if (ev->n_epolls)
+		add(v->text, sizeof(v->text), len,
+		    "no thread is in accept() and the listener is in none of its %u epoll set%s: nothing in the program waits for it; %s",
+		    ev->n_epolls, ev->n_epolls == 1 ? "" : "s", threads);
+	else
+		add(v->text, sizeof(v->text), len,
+		    "no thread is in accept(), poll() or an epoll wait: nothing in the program waits for the listener; %s",
+		    threads);
+}
+
+/* The largest fd kind, with TCP split by state for the text. */
+static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+			 size_t *len)
+{
+	uint32_t cw = ev->tcp[TL_CLOSE_WAIT], est = ev->tcp[TL_ESTABLISHED];
+	int top = 0;
+	bool first = true;
+
+	if (!ev->has_fds || ev->n_fds == 0)
+		return;
+	for (int k = 1; k < TL_FDK_MAX; k++)
+		if (ev->kinds[k] > ev->kinds[top])
+			top = k;
+	add(v->text, sizeof(v->text), len, "%sits %u fds: ", *len ? "; " : "",
+	    ev->n_fds);
+	for (int k = 0; k < TL_FDK_MAX; k++) {
+		if (!ev->kinds[k])
+			continue;
+		add(v->text, sizeof(v->text), len, "%s%u %s", first ? "" : ", ",
+		    ev->kinds[k], tl_fd_kind_name(k));
+		first = false;
+		if (k != TL_FDK_TCP)
+			continue;
+		add(v->text, sizeof(v->text), len, " (");
+		for (int s = 1, f2 = 1; s < TL_STATE_MAX; s++) {
+			if (!ev->tcp[s])
+				continue;
+			add(v->text, sizeof(v->text), len, "%s%u %s",
+			    f2 ? "" : ", ", ev->tcp[s], tl_state_name(s));
+			f2 = 0;
+		}
+		add(v->text, sizeof(v->text), len, ")");
+	}
+	/* Only a verdict of the listener's kind may stand before this one. */
+	if (v->cause != TL_CAUSE_UNKNOWN && v->cause != TL_CAUSE_WATCHED)
+		return;
+	if ((uint64_t)cw * 2 >= ev->n_fds) {
+		set(v, TL_CAUSE_CLOSE_WAIT, TL_CERT_LIKELY);
+		add(v->text, sizeof(v->text), len,
+		    ": most are CLOSE-WAIT sockets the program never closed, so the leak is what exhausts the fds");
+	} else if ((uint64_t)est * 2 >= ev->n_fds) {
+		set(v, TL_CAUSE_CONNECTIONS, TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    ": most are open connections, so the load may be real (raise the limit) or connections are kept too long");
+		v->remedy = NULL;
+	} else {
+		set(v, TL_CAUSE_FDS_OTHER, TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    ": most are %s, so look there for a leak",
+		    tl_fd_kind_name(top));
+		v->remedy = NULL;
+	}
+}
+
+void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
+			  struct tl_ev_verdict *ret)
+{
+	size_t len = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	if (conclude_state(ev, ret, &len))
+		return;
+	if (kind == TL_FIND_FD_EXHAUSTION) {
+		conclude_fds(ev, ret, &len);
+		return;
+	}
+	if (ev->has_listener)
+		conclude_listener(ev, kind, ret, &len);
+}
