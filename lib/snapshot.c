@@ -183,6 +183,16 @@ void tl_snapshot_classify(struct tl_sock *socks, size_t n)
 				}
 			}
 		}
+		/*
+		 * A request socket has no cgroup of its own; the full socket
+		 * it becomes is a clone of its listener and gets the
+		 * listener's, so that is the one to show.
+		 */
+		if (sk->listener && !(sk->has & TL_HAS_CGROUP) &&
+		    (socks[sk->listener - 1].has & TL_HAS_CGROUP)) {
+			sk->cgroup_id = socks[sk->listener - 1].cgroup_id;
+			sk->has |= TL_HAS_CGROUP;
+		}
 	}
 	free(ls);
 }

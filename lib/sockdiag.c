@@ -117,6 +117,18 @@ int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out)
 		out->v6only = mnl_attr_get_u8(tb[INET_DIAG_SKV6ONLY]);
 		out->has |= TL_HAS_V6ONLY;
 	}
+	/* Sent for every full socket, unasked, since Linux 5.7. */
+	if (tb[INET_DIAG_CGROUP_ID] &&
+	    mnl_attr_get_payload_len(tb[INET_DIAG_CGROUP_ID]) >=
+		    sizeof(uint64_t)) {
+		uint64_t id;
+
+		/* 64-bit attributes are only 4-byte aligned here. */
+		memcpy(&id, mnl_attr_get_payload(tb[INET_DIAG_CGROUP_ID]),
+		       sizeof(id));
+		out->cgroup_id = id;
+		out->has |= TL_HAS_CGROUP;
+	}
 	if (tb[INET_DIAG_SKMEMINFO]) {
 		const uint32_t *mi =
 			mnl_attr_get_payload(tb[INET_DIAG_SKMEMINFO]);

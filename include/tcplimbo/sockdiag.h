@@ -53,6 +53,7 @@ enum tl_sock_has {
 	TL_HAS_MEMINFO = 1 << 1,  /* drops is valid */
 	TL_HAS_SHUTDOWN = 1 << 2, /* shutdown is valid */
 	TL_HAS_V6ONLY = 1 << 3,	  /* v6only is valid */
+	TL_HAS_CGROUP = 1 << 4,	  /* cgroup_id is valid */
 };
 
 /* Why a socket has no file descriptor; filled in by the snapshot. */
@@ -73,9 +74,15 @@ struct tl_sock {
 	uint64_t cookie;
 	uint64_t bytes_received; /* tcpi_bytes_received */
 	uint64_t bytes_acked;	 /* tcpi_bytes_acked */
-	uint32_t rqueue;	 /* Recv-Q: unread bytes, or accept queue */
-	uint32_t wqueue;	 /* Send-Q: unacked bytes, or backlog */
-	uint32_t inode;		 /* 0 when no struct socket / fd exists */
+	/*
+	 * INET_DIAG_CGROUP_ID: the cgroup2 id of the process that created
+	 * the socket (a queued child has its listener's). Full sockets only:
+	 * request and timewait entries have none.
+	 */
+	uint64_t cgroup_id;
+	uint32_t rqueue; /* Recv-Q: unread bytes, or accept queue */
+	uint32_t wqueue; /* Send-Q: unacked bytes, or backlog */
+	uint32_t inode;	 /* 0 when no struct socket / fd exists */
 	uint32_t uid;
 	uint32_t ifindex;
 	uint32_t timer_ms; /* time until the timer fires */

@@ -122,6 +122,72 @@ static void test_replay_post(void **st)
 	assert_true(l6->has & TL_HAS_V6ONLY);
 }
 
+/*
+ * cgroup.nl: a server in cgroup2 directory 82 (make-cgroup-dump.sh printed
+ * the id) with one connection queued on :3000 and an accepted pair and a
+ * TIME_WAIT on :3001.
+ */
+static void test_replay_cgroup(void **st)
+{
+	struct got g;
+	const struct tl_sock *l, *q = NULL, *tw;
+	size_t full = 0;
+
+	(void)st;
+	assert_int_equal(replay("cgroup.nl", AF_INET, 0, &g), 0);
+	assert_int_equal(g.n, 7);
+	for (size_t i = 0; i < g.n; i++) {
+		if (g.s[i].state == TL_TIME_WAIT)
+			continue;
+		full++;
+		assert_true(g.s[i].has & TL_HAS_CGROUP);
+		assert_int_equal(g.s[i].cgroup_id, 82);
+		if (g.s[i].sport == 3000 && g.s[i].state == TL_ESTABLISHED)
+			q = &g.s[i];
+	}
+	assert_int_equal(full, 6);
+	/* The queued child has no fd, but its listener's cgroup. */
+	assert_non_null(q);
+	assert_int_equal(q->inode, 0);
+	l = find(&g, TL_LISTEN, 3000);
+	assert_non_null(l);
+	assert_int_equal(q->cgroup_id, l->cgroup_id);
+	/* A timewait entry is no full socket: no cgroup. */
+	tw = find(&g, TL_TIME_WAIT, 3001);
+	assert_non_null(tw);
+	assert_false(tw->has & TL_HAS_CGROUP);
+	assert_int_equal(tw->cgroup_id, 0);
+}
+
+/* A request socket takes its listener's cgroup when tied to it. */
+static void test_classify_cgroup(void **st)
+{
+	struct tl_sock s[3];
+	static const uint8_t lo4[4] = { 127, 0, 0, 1 };
+
+	(void)st;
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 3; i++) {
+		s[i].family = AF_INET;
+		memcpy(s[i].src, lo4, 4);
+		memcpy(s[i].dst, lo4, 4);
+		s[i].sport = 3000;
+	}
+	s[0].state = TL_LISTEN;
+	s[0].inode = 7;
+	s[0].cgroup_id = 82;
+	s[0].has = TL_HAS_CGROUP;
+	s[1].state = TL_NEW_SYN_RECV;
+	s[1].dport = 40000;
+	s[2].state = TL_TIME_WAIT;
+	s[2].dport = 40001;
+	tl_snapshot_classify(s, 3);
+	assert_int_equal(s[1].listener, 1);
+	assert_true(s[1].has & TL_HAS_CGROUP);
+	assert_int_equal(s[1].cgroup_id, 82);
+	assert_false(s[2].has & TL_HAS_CGROUP);
+}
+
 static void test_replay_filters(void **st)
 {
 	struct got g;
@@ -476,6 +542,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_post),
 		cmocka_unit_test(test_replay_filters),
+		cmocka_unit_test(test_replay_cgroup),
+		cmocka_unit_test(test_classify_cgroup),
 		cmocka_unit_test(test_classify_post),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_replay_truncated),
