@@ -616,7 +616,7 @@ void lab_step_sockets(struct lab_run *r, const struct tl_snapshot *snap)
 			if (r->opts->json) {
 				if (!first)
 					fputc(',', r->out);
-				out_sock_json(r->out, snap, sk);
+				out_sock_json_file(r->out, snap, sk);
 			} else {
 				out_sock_row(r->out, snap, sk);
 			}

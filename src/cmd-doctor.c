@@ -489,12 +489,12 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 			    false);
 		fputs(",\"listener\":", stdout);
 		if (sock_at(t, f->sock))
-			out_sock_json(stdout, t->snap, sock_at(t, f->sock));
+			out_sock_json_file(stdout, t->snap, sock_at(t, f->sock));
 		else
 			fputs("null", stdout);
 		fputs(",\"example\":", stdout);
 		if (sock_at(t, f->example))
-			out_sock_json(stdout, t->snap, sock_at(t, f->example));
+			out_sock_json_file(stdout, t->snap, sock_at(t, f->example));
 		else
 			fputs("null", stdout);
 		out_json_kv(stdout, "summary", f->summary, false);

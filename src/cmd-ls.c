@@ -35,9 +35,10 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static char obuf[1 << 16];
+	static struct json w;
 	struct tl_filter *f;
 	struct tl_snapshot *snap = NULL;
-	bool header = true, first = true;
+	bool header = true;
 	int c, ret = 1;
 
 	/* The filter holds arrays: too big for a small stack, so heap it. */
@@ -90,8 +91,9 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 		goto out;
 
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	json_init_file(&w, stdout);
 	if (g->json)
-		fputc_unlocked('[', stdout);
+		json_arr_begin(&w);
 	else if (header)
 		out_table_header(stdout);
 	for (size_t i = 0; i < snap->n_socks; i++) {
@@ -101,17 +103,17 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 		if (!snap->in_filter[i] || !tl_filter_match(f, snap, sk))
 			continue;
 		if (g->json) {
-			if (!first)
-				fputc_unlocked(',', stdout);
-			fputc_unlocked('\n', stdout);
-			out_sock_json(stdout, snap, sk);
+			json_next_line(&w);
+			out_sock_json(&w, snap, sk);
 		} else {
 			out_sock_row(stdout, snap, sk);
 		}
-		first = false;
 	}
-	if (g->json)
-		fputs("\n]\n", stdout);
+	if (g->json) {
+		json_raw(&w, "\n", 1);
+		json_arr_end(&w);
+		json_raw(&w, "\n", 1);
+	}
 	/* stderr, so JSON on stdout stays clean and the gap is still told. */
 	if (snap->owners && snap->owners->n_denied)
 		fprintf(stderr,
@@ -120,7 +122,7 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 			snap->owners->n_denied,
 			snap->owners->n_denied == 1 ? "" : "es",
 			geteuid() ? " (run as root to see them)" : "");
-	ret = fflush(stdout) == 0 ? 0 : 1;
+	ret = json_flush(&w) == 0 && fflush(stdout) == 0 ? 0 : 1;
 	if (ret)
 		tl_err("cannot write output: %s", strerror(errno));
 out:

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "tcplimbo/snapshot.h"
 
 /* Longest text an address with brackets and port can take. */
@@ -21,21 +22,22 @@ const char *out_addr(char *buf, size_t size, int family, const uint8_t *addr);
 const char *out_addr_port(char *buf, size_t size, int family,
 			  const uint8_t *addr, uint16_t port);
 
-/* Writes s as a JSON string, quotes included, escaping what JSON needs. */
+/*
+ * Writes s as a JSON string through the JSON writer (json.h), quotes
+ * included, or null for NULL.
+ */
 void out_json_string(FILE *f, const char *s);
 
 /*
  * Writes one socket as ls's JSON object: family, state, addresses, ports,
  * queues, inode, uid, owners, limbo, listener_owners and the rest.
  */
-void out_sock_json(FILE *f, const struct tl_snapshot *snap,
+void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 		   const struct tl_sock *sk);
 
-/*
- * Writes an owners array ([{"pid","comm","fd"}, ...]) for the refs given.
- */
-void out_owners_json(FILE *f, const struct tl_owners *o,
-		     const struct tl_fdref *refs, size_t n);
+/* The same on a stream, for the callers not yet on a writer of their own. */
+void out_sock_json_file(FILE *f, const struct tl_snapshot *snap,
+			const struct tl_sock *sk);
 
 /* Writes ,"key":"val" (no comma when first), or null for a NULL val. */
 void out_json_kv(FILE *f, const char *key, const char *val, bool first);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * UTF-8 decoding shared by the JSON writer and the text escaper, so both
+ * agree on what is valid. Every string we print may come from outside (a
+ * comm, a cmdline, a path, a netns name) and is arbitrary bytes.
+ */
+#ifndef TL_UTF8_H
+#define TL_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Decodes one character at p (p < end) per RFC 3629: no overlong forms,
+ * no surrogates (U+D800..U+DFFF), nothing above U+10FFFF. Returns its
+ * length (1..4) and stores the code point in *cp. On an invalid sequence
+ * it returns the negated length of its "maximal subpart" (the bytes that
+ * could still have begun a valid character, at least 1), so that each
+ * invalid sequence becomes one U+FFFD, as Python's and the WHATWG
+ * decoders do: "\xe5" at the end is one, "\xed\xa0\x80" three.
+ */
+static inline int utf8_decode(const unsigned char *p, const unsigned char *end,
+			      uint32_t *cp)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	int need, i;
+	uint32_t v;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		v = c & 0x0f;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong below */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates above */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		v = c & 0x07;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong below */
+		else if (c == 0xf4)
+			hi = 0x8f; /* above U+10FFFF */
+	} else {
+		return -1; /* 80..c1 (continuation, overlong lead), f5..ff */
+	}
+	for (i = 1; i <= need; i++) {
+		if (p + i >= end || p[i] < lo || p[i] > hi)
+			return -i;
+		v = v << 6 | (p[i] & 0x3f);
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*cp = v;
+	return need + 1;
+}
+
+/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
+#define UTF8_REPLACEMENT "\xef\xbf\xbd"
+
+#endif

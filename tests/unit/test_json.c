@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for src/json.c, the one JSON writer: commas and nesting, numbers,
+ * escaping, and strings from outside made valid UTF-8 (each invalid
+ * sequence one U+FFFD, as Python's decoder with errors='replace' counts
+ * them), on a stream and in memory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "json.h"
+
+#define FFFD "\xef\xbf\xbd"
+
+/* The JSON text of one string value written from len bytes of s. */
+static char *str_json(const char *s, size_t len)
+{
+	static struct json w;
+	size_t n;
+
+	json_init_mem(&w);
+	json_str_len(&w, s, len);
+	return json_mem_take(&w, &n);
+}
+
+static void check_str(const char *in, size_t len, const char *want)
+{
+	char *got = str_json(in, len);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	/* Valid characters of 2, 3 and 4 bytes are kept as they are. */
+	check_str("a\xc3\xa9\xe6\x9c\x8d\xf0\x9f\x98\x80", 10,
+		  "\"a\xc3\xa9\xe6\x9c\x8d\xf0\x9f\x98\x80\"");
+	/* The kernel's 15-byte cut of "ab服务器服务器x". */
+	check_str("ab\xe6\x9c\x8d\xe5\x8a\xa1\xe5\x99\xa8\xe6\x9c\x8d\xe5", 15,
+		  "\"ab\xe6\x9c\x8d\xe5\x8a\xa1\xe5\x99\xa8\xe6\x9c\x8d" FFFD
+		  "\"");
+	check_str("\xff", 1, "\"" FFFD "\"");
+	check_str("x\xc3y", 3, "\"x" FFFD "y\"");
+	check_str("\xc3", 1, "\"" FFFD "\"");
+	/* A surrogate: ED then A0 is already wrong, so three replacements. */
+	check_str("\xed\xa0\x80", 3, "\"" FFFD FFFD FFFD "\"");
+	/* Overlong '/': C0 can begin nothing, AF continues nothing. */
+	check_str("\xc0\xaf", 2, "\"" FFFD FFFD "\"");
+	check_str("\xe0\x80\xaf", 3, "\"" FFFD FFFD FFFD "\"");
+	/* Above U+10FFFF, and F5 which can begin nothing. */
+	check_str("\xf4\x90\x80\x80", 4, "\"" FFFD FFFD FFFD FFFD "\"");
+	check_str("\xf5", 1, "\"" FFFD "\"");
+	/* A 4-byte sequence cut after 3 bytes is one maximal subpart. */
+	check_str("\xf0\x9f\x98z", 4, "\"" FFFD "z\"");
+	/* U+10FFFF and U+D7FF, U+E000: the edges that are valid. */
+	check_str("\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80", 10,
+		  "\"\xf4\x8f\xbf\xbf\xed\x9f\xbf\xee\x80\x80\"");
+}
+
+static void test_controls(void **state)
+{
+	(void)state;
+	check_str("\x1b[2J\r\nFAKE\t\"\\", 13,
+		  "\"\\u001b[2J\\r\\nFAKE\\t\\\"\\\\\"");
+	check_str("a\0b\x7f", 4, "\"a\\u0000b\\u007f\"");
+	/* C1 controls, encoded in UTF-8, are escaped too. */
+	check_str("\xc2\x80\xc2\x9b\xc2\xa0", 6, "\"\\u0080\\u009b\xc2\xa0\"");
+}
+
+static void test_structure(void **state)
+{
+	static struct json w;
+	char *got;
+	size_t n;
+
+	(void)state;
+	json_init_mem(&w);
+	json_obj_begin(&w);
+	json_kv_str(&w, "a", "x");
+	json_kv_uint(&w, "b", 0);
+	json_kv_uint(&w, "c", 18446744073709551615ULL);
+	json_kv_int(&w, "d", -9223372036854775807LL - 1);
+	json_kv_int(&w, "e", 42);
+	json_kv_str(&w, "f", NULL);
+	json_key(&w, "g");
+	json_arr_begin(&w);
+	json_arr_end(&w);
+	json_key(&w, "h");
+	json_arr_begin(&w);
+	json_next_line(&w);
+	json_obj_begin(&w);
+	json_obj_end(&w);
+	json_next_line(&w);
+	json_bool(&w, true);
+	json_double(&w, 1.5, 3);
+	json_double(&w, 0.0 / 0.0, 3);
+	json_uint(&w, 10);
+	json_uint(&w, 99);
+	json_uint(&w, 100);
+	json_raw(&w, "\n", 1);
+	json_arr_end(&w);
+	json_kv_bool(&w, "i", false);
+	json_kv_null(&w, "j");
+	json_obj_end(&w);
+	/* Top-level values get no comma: watch writes one a line. */
+	json_obj_begin(&w);
+	json_obj_end(&w);
+	got = json_mem_take(&w, &n);
+	assert_non_null(got);
+	assert_string_equal(
+		got, "{\"a\":\"x\",\"b\":0,\"c\":18446744073709551615,"
+		     "\"d\":-9223372036854775808,\"e\":42,\"f\":null,\"g\":[],"
+		     "\"h\":[\n{},\ntrue,1.500,null,10,99,100\n],\"i\":false,"
+		     "\"j\":null}{}");
+	assert_int_equal(n, strlen(got));
+	free(got);
+}
+
+/* Output larger than the buffer, and a string larger than it, in memory. */
+static void test_large(void **state)
+{
+	static struct json w;
+	static char big[10000];
+	char *got;
+	size_t n;
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	big[100] = '\xff';
+	json_init_mem(&w);
+	json_arr_begin(&w);
+	for (int i = 0; i < 1000; i++)
+		json_uint(&w, (uint64_t)i);
+	json_str(&w, big);
+	json_arr_end(&w);
+	got = json_mem_take(&w, &n);
+	assert_non_null(got);
+	assert_int_equal(n, strlen(got));
+	assert_memory_equal(got, "[0,1,2,", 7);
+	assert_non_null(strstr(got, ",998,999,\"aaa"));
+	assert_non_null(strstr(got, "a" FFFD "a"));
+	assert_memory_equal(got + n - 3, "a\"]", 3);
+	free(got);
+}
+
+/* On a stream the text arrives at json_flush, not before. */
+static void test_file(void **state)
+{
+	static struct json w;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	(void)state;
+	assert_non_null(f);
+	json_init_file(&w, f);
+	json_obj_begin(&w);
+	json_kv_str(&w, "comm", "\xe5");
+	json_obj_end(&w);
+	fflush(f);
+	assert_int_equal(size, 0);
+	assert_int_equal(json_flush(&w), 0);
+	fclose(f);
+	assert_string_equal(buf, "{\"comm\":\"" FFFD "\"}");
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_controls),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_large),
+		cmocka_unit_test(test_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
