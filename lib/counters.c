@@ -15,6 +15,7 @@
 
 #include "tcplimbo/counters.h"
 #include "tcplimbo/netns.h"
+#include "util.h"
 
 /* /proc/net/netstat is a few KiB; anything bigger is not what we expect. */
 #define COUNTERS_FILE_MAX (256 * 1024)
@@ -59,21 +60,11 @@ static bool tok_is(const struct tok *t, const char *s)
 /* Parses a decimal token into *ret; rejects signs, junk and overflow. */
 static int tok_u64(const struct tok *t, uint64_t *ret)
 {
-	uint64_t v = 0;
+	const char *p = t->p, *end = t->p + t->len;
 
-	if (t->len == 0 || t->len > 20)
+	if (t->len > 20 || tli_parse_u64(&p, end, UINT64_MAX, ret) < 0 ||
+	    p != end)
 		return -EINVAL;
-	for (size_t i = 0; i < t->len; i++) {
-		unsigned d;
-
-		if (t->p[i] < '0' || t->p[i] > '9')
-			return -EINVAL;
-		d = (unsigned)(t->p[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*ret = v;
 	return 0;
 }
 
@@ -210,51 +201,13 @@ int tl_counters_parse_values(const char *buf, size_t len, uint64_t *ret,
 /* Reads a whole small file; returns its length or -errno. *ret: free(). */
 static ssize_t read_file(const char *path, char **ret)
 {
-	size_t cap = 16384, len = 0;
-	char *buf = NULL;
 	ssize_t r;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= COUNTERS_FILE_MAX) {
-				r = -EFBIG;
-				goto out;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				r = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	*ret = buf;
-	buf = NULL;
-	r = (ssize_t)len;
-out:
-	free(buf);
+	r = tli_read_fd_alloc(fd, 16384, COUNTERS_FILE_MAX, ret);
 	close(fd);
 	return r;
 }

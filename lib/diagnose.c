@@ -22,6 +22,7 @@
 #include "diagnose_int.h"
 #include "tcplimbo/diagnose.h"
 #include "tcplimbo/tcpstate.h"
+#include "util.h"
 
 static const char *const kind_names[TL_FIND_KIND_MAX] = {
 	[TL_FIND_NOT_ACCEPTING] = "not-accepting",
@@ -134,18 +135,9 @@ struct tl_finding *diag_add(struct diag *d, int kind, int sev)
 {
 	struct tl_finding *f;
 
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		struct tl_finding *nv;
-
-		if (cap > SIZE_MAX / sizeof(*nv))
-			return NULL;
-		nv = realloc(d->v, cap * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		d->v = nv;
-		d->cap = cap;
-	}
+	if (d->n == d->cap &&
+	    tli_grow((void **)&d->v, &d->cap, sizeof(*d->v), 8) < 0)
+		return NULL;
 	f = &d->v[d->n++];
 	memset(f, 0, sizeof(*f));
 	f->kind = (uint8_t)kind;

@@ -13,6 +13,7 @@
 #include "tcplimbo/events.h"
 #include "tcplimbo/netns.h"
 #include "tcplimbo/tcpstate.h"
+#include "util.h"
 
 struct tl_events {
 	const struct tl_events_ops *ops;
@@ -118,16 +119,14 @@ static const char *const backend_names[] = {
 
 const char *tl_events_backend_name(int backend)
 {
-	if (backend < 0 ||
-	    (size_t)backend >= sizeof(backend_names) / sizeof(backend_names[0]))
+	if (backend < 0 || (size_t)backend >= ARRAY_SIZE(backend_names))
 		return NULL;
 	return backend_names[backend];
 }
 
 int tl_events_backend_parse(const char *name, enum tl_events_backend *ret)
 {
-	for (size_t i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]);
-	     i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(backend_names); i++) {
 		if (strcmp(name, backend_names[i]) == 0) {
 			*ret = (enum tl_events_backend)i;
 			return 0;
@@ -172,8 +171,7 @@ const char *tl_events_step_cause(int old_state, int new_state)
 	for (size_t i = 0; i < n; i++)
 		if (t[i].from == old_state && t[i].to == new_state)
 			return tl_tcpstate_event_name(t[i].event);
-	for (size_t i = 0; i < sizeof(linux_steps) / sizeof(linux_steps[0]);
-	     i++)
+	for (size_t i = 0; i < ARRAY_SIZE(linux_steps); i++)
 		if (linux_steps[i].from == old_state &&
 		    linux_steps[i].to == new_state)
 			return linux_steps[i].why;

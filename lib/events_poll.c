@@ -14,6 +14,7 @@
 
 #include "events_backend.h"
 #include "tcplimbo/snapshot.h"
+#include "util.h"
 
 /* A bound on one dump, so a runaway table cannot eat all memory. */
 #define POLL_MAX_SOCKS (1u << 22)
@@ -211,16 +212,11 @@ static int collect(const struct tl_sock *sk, void *arg)
 	struct poll_impl *p = arg;
 
 	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		struct tl_sock *b;
-
-		if (cap > POLL_MAX_SOCKS)
+		if (p->cap >= POLL_MAX_SOCKS)
 			return -E2BIG;
-		b = realloc(p->buf, cap * sizeof(*b));
-		if (!b)
+		if (tli_grow((void **)&p->buf, &p->cap, sizeof(*p->buf), 256) <
+		    0)
 			return -ENOMEM;
-		p->buf = b;
-		p->cap = cap;
 	}
 	p->buf[p->n++] = *sk;
 	return 0;

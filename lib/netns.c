@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "tcplimbo/netns.h"
+#include "util.h"
 
 #define NETNS_RUN_DIR "/var/run/netns"
 
@@ -46,14 +47,12 @@ int tl_netns_open(const char *spec)
 	if (strchr(spec, '/')) {
 		n = snprintf(path, sizeof(path), "%s", spec);
 	} else if (all_digits(spec)) {
-		char *end;
-		unsigned long pid;
+		uint64_t pid;
 
-		errno = 0;
-		pid = strtoul(spec, &end, 10);
-		if (errno || *end || pid == 0 || pid > INT_MAX)
+		if (tli_parse_dec(spec, INT_MAX, &pid) < 0 || pid == 0)
 			return -EINVAL;
-		n = snprintf(path, sizeof(path), "/proc/%lu/ns/net", pid);
+		n = snprintf(path, sizeof(path), "/proc/%llu/ns/net",
+			     (unsigned long long)pid);
 	} else {
 		if (strcmp(spec, ".") == 0 || strcmp(spec, "..") == 0)
 			return -EINVAL;
@@ -121,16 +120,8 @@ static int add_ns(struct tl_netns_info **list, size_t *n, size_t *cap,
 				 name);
 		return 0;
 	}
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct tl_netns_info *nl =
-			realloc(*list, ncap * sizeof(**list));
-
-		if (!nl)
-			return -ENOMEM;
-		*list = nl;
-		*cap = ncap;
-	}
+	if (*n == *cap && tli_grow((void **)list, cap, sizeof(**list), 16) < 0)
+		return -ENOMEM;
 	memset(&(*list)[*n], 0, sizeof(**list));
 	(*list)[*n].inode = ino;
 	(*list)[*n].pid = pid;
@@ -185,17 +176,12 @@ int tl_netns_list(const char *proc_root, struct tl_netns_info **ret)
 	while ((de = readdir(d))) {
 		char path[PATH_MAX];
 		struct stat st;
-		unsigned long pid;
-		char *end;
+		uint64_t pid;
 
-		if (!all_digits(de->d_name))
+		if (tli_parse_dec(de->d_name, INT_MAX, &pid) < 0 || pid == 0)
 			continue;
-		errno = 0;
-		pid = strtoul(de->d_name, &end, 10);
-		if (errno || *end || pid == 0 || pid > INT_MAX)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%lu/ns/net", proc_root,
-			     pid) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/%llu/ns/net", proc_root,
+			     (unsigned long long)pid) >= (int)sizeof(path))
 			continue;
 		/* Gone, a kernel thread, or not ours to see: skip it. */
 		if (stat(path, &st) < 0)

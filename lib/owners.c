@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tcplimbo/owners.h"
+#include "util.h"
 
 /* One getdents64 buffer per scan; large so big fd tables need few calls. */
 #define DENTS_BUF_SIZE (64 * 1024)
@@ -40,64 +41,6 @@ struct scan {
 	size_t refs_cap;
 };
 
-/* Reads a whole small file into buf; EINTR-safe and bounded by size. */
-static ssize_t read_all(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	while (len < size) {
-		ssize_t n = read(fd, buf + len, size - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	return (ssize_t)len;
-}
-
-/* Opens and reads dir_fd/path into buf; returns the length or -errno. */
-static ssize_t read_file_at(int dir_fd, const char *path, char *buf,
-			    size_t size)
-{
-	ssize_t len;
-	int fd;
-
-	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	len = read_all(fd, buf, size);
-	close(fd);
-	return len;
-}
-
-/*
- * Parses an unsigned decimal number at *p (before end) into *ret; moves *p
- * past it. Fails on no digits or on overflow of uint64_t.
- */
-static int parse_u64(const char **p, const char *end, uint64_t *ret)
-{
-	const char *s = *p;
-	uint64_t v = 0;
-
-	if (s >= end || *s < '0' || *s > '9')
-		return -EINVAL;
-	for (; s < end && *s >= '0' && *s <= '9'; s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*p = s;
-	*ret = v;
-	return 0;
-}
-
 uint32_t tl_proc_parse_socket_link(const char *buf, size_t len)
 {
 	static const char prefix[] = "socket:[";
@@ -113,8 +56,8 @@ uint32_t tl_proc_parse_socket_link(const char *buf, size_t len)
 	end = buf + len - 1;
 	/* Leading zeros never come from the kernel; bounding digits also
 	 * bounds the work on hostile input. */
-	if (end - p > 10 || parse_u64(&p, end, &v) < 0 || p != end ||
-	    v > UINT32_MAX)
+	if (end - p > 10 || tli_parse_u64(&p, end, UINT32_MAX, &v) < 0 ||
+	    p != end)
 		return 0;
 	return (uint32_t)v;
 }
@@ -147,7 +90,7 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 			return -EINVAL;
 		p++;
 		if (field == 14 || field == 15 || field == 22) {
-			if (parse_u64(&p, end, &v) < 0)
+			if (tli_parse_u64(&p, end, UINT64_MAX, &v) < 0)
 				return -EINVAL;
 			/* The number must end the field. */
 			if (p < end && *p != ' ' && *p != '\n')
@@ -194,7 +137,7 @@ static int parse_limit(const char **p, const char *end, uint64_t *ret)
 	if ((size_t)(end - s) >= ulen && memcmp(s, unl, ulen) == 0) {
 		s += ulen;
 		*ret = UINT64_MAX;
-	} else if (parse_u64(&s, end, ret) < 0) {
+	} else if (tli_parse_u64(&s, end, UINT64_MAX, ret) < 0) {
 		return -EINVAL;
 	}
 	/* The value must end at a blank or the line's end. */
@@ -254,7 +197,7 @@ int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
 	n = snprintf(path, sizeof(path), "%s/%d/cmdline", proc_root, (int)pid);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	len = read_file_at(AT_FDCWD, path, buf, size - 1);
+	len = tli_read_file_at(AT_FDCWD, path, buf, size - 1);
 	if (len < 0)
 		return (int)len;
 	while (len > 0 && (buf[len - 1] == '\0' || buf[len - 1] == ' '))
@@ -274,7 +217,7 @@ static pid_t parse_pid(const char *name)
 
 	if (*p < '1' || *p > '9')
 		return 0;
-	if (parse_u64(&p, end, &v) < 0 || p != end || v > INT_MAX)
+	if (tli_parse_u64(&p, end, INT_MAX, &v) < 0 || p != end)
 		return 0;
 	return (pid_t)v;
 }
@@ -289,28 +232,9 @@ static int32_t parse_fd(const char *name)
 		return 0;
 	if (*p < '1' || *p > '9')
 		return -1;
-	if (parse_u64(&p, end, &v) < 0 || p != end || v > INT32_MAX)
+	if (tli_parse_u64(&p, end, INT32_MAX, &v) < 0 || p != end)
 		return -1;
 	return (int32_t)v;
-}
-
-/* Grows an array by doubling; returns -ENOMEM on overflow or failure. */
-static int grow(void **arr, size_t *cap, size_t elem, size_t init)
-{
-	size_t ncap = *cap ? *cap : init;
-	void *p;
-
-	if (*cap) {
-		if (*cap > SIZE_MAX / 2 / elem)
-			return -ENOMEM;
-		ncap = *cap * 2;
-	}
-	p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
 }
 
 static bool vanished(int err)
@@ -372,8 +296,8 @@ static int scan_fds(struct scan *s, int dir_fd, uint32_t proc_idx,
 			if (!ino)
 				continue;
 			if (o->n_refs == s->refs_cap &&
-			    grow((void **)&o->refs, &s->refs_cap,
-				 sizeof(*o->refs), 1024) < 0)
+			    tli_grow((void **)&o->refs, &s->refs_cap,
+				     sizeof(*o->refs), 1024) < 0)
 				return -ENOMEM;
 			o->refs[o->n_refs++] = (struct tl_fdref){
 				.inode = ino, .proc = proc_idx, .fd = fd
@@ -400,7 +324,8 @@ static int scan_proc(struct scan *s, pid_t pid)
 	int dir_fd, r;
 
 	if (o->n_procs == s->procs_cap &&
-	    grow((void **)&o->procs, &s->procs_cap, sizeof(*o->procs), 256) < 0)
+	    tli_grow((void **)&o->procs, &s->procs_cap, sizeof(*o->procs),
+		     256) < 0)
 		return -ENOMEM;
 	if (o->n_procs >= UINT32_MAX)
 		return -ENOMEM;
@@ -411,7 +336,7 @@ static int scan_proc(struct scan *s, pid_t pid)
 	/* The comm always comes from stat: one read, and it is needed to
 	 * name the process even when its fds are closed to us. */
 	snprintf(path, sizeof(path), "%d/stat", (int)pid);
-	len = read_file_at(s->proc_fd, path, buf, STAT_BUF_SIZE);
+	len = tli_read_file_at(s->proc_fd, path, buf, STAT_BUF_SIZE);
 	/* ENOTDIR: a numeric name that is not a process directory. */
 	if (len < 0 && (vanished((int)len) || len == -ENOTDIR))
 		return 0;
@@ -456,7 +381,7 @@ static int scan_proc(struct scan *s, pid_t pid)
 
 	if (s->flags & TL_OWNERS_LIMITS) {
 		snprintf(path, sizeof(path), "%d/limits", (int)pid);
-		len = read_file_at(s->proc_fd, path, buf, sizeof(buf));
+		len = tli_read_file_at(s->proc_fd, path, buf, sizeof(buf));
 		if (len < 0 && vanished((int)len)) {
 			o->n_refs = refs_start;
 			return 0;
@@ -612,8 +537,8 @@ int tl_owners_scan(const char *proc_root, unsigned flags,
 			if (!pid)
 				continue;
 			if (n_pids == pids_cap &&
-			    grow((void **)&pids, &pids_cap, sizeof(*pids),
-				 1024) < 0) {
+			    tli_grow((void **)&pids, &pids_cap, sizeof(*pids),
+				     1024) < 0) {
 				r = -ENOMEM;
 				goto fail;
 			}

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "tcplimbo/snapshot.h"
+#include "util.h"
 
 struct collect {
 	struct tl_sock *socks;
@@ -33,18 +34,9 @@ static int collect_cb(const struct tl_sock *sk, void *arg)
 {
 	struct collect *c = arg;
 
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 1024;
-		struct tl_sock *ns;
-
-		if (ncap > SIZE_MAX / sizeof(*ns))
-			return -ENOMEM;
-		ns = realloc(c->socks, ncap * sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		c->socks = ns;
-		c->cap = ncap;
-	}
+	if (c->n == c->cap &&
+	    tli_grow((void **)&c->socks, &c->cap, sizeof(*c->socks), 1024) < 0)
+		return -ENOMEM;
 	c->socks[c->n++] = *sk;
 	return 0;
 }

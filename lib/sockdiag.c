@@ -21,6 +21,7 @@
 
 #include "tcplimbo/netns.h"
 #include "tcplimbo/sockdiag.h"
+#include "util.h"
 
 /* How often an interrupted dump is started again before giving up. */
 #define DUMP_RETRIES 8
@@ -312,7 +313,7 @@ static int dump_live(struct dump_ctx *ctx, void (*reset)(void *arg))
 	if (ctx->opts->record_fd >= 0)
 		rec_start = lseek(ctx->opts->record_fd, 0, SEEK_CUR);
 restart:
-	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(fams); i++) {
 		if (ctx->opts->family != AF_UNSPEC &&
 		    ctx->opts->family != fams[i])
 			continue;
@@ -365,49 +366,22 @@ out:
 
 static int dump_replay(struct dump_ctx *ctx)
 {
-	size_t cap = 1 << 20, len = 0;
-	char *buf = malloc(cap);
+	char *buf = NULL;
+	ssize_t len;
 	const char *p;
 	size_t left;
 	int ret = 0;
 
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= (size_t)REPLAY_MAX) {
-				ret = -EFBIG;
-				goto out;
-			}
-			nb = realloc(buf, cap * 2);
-			if (!nb) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		n = read(ctx->opts->replay_fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	len = tli_read_fd_alloc(ctx->opts->replay_fd, 1 << 20, REPLAY_MAX,
+				&buf);
+	if (len < 0)
+		return (int)len;
 	/*
 	 * Walk message by message: a recording holds one NLMSG_DONE per
 	 * family, and each must not end the walk.
 	 */
 	p = buf;
-	left = len;
+	left = (size_t)len;
 	while (left > 0) {
 		const struct nlmsghdr *nlh = (const void *)p;
 		size_t step;

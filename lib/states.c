@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "tcplimbo/sockdiag.h"
+#include "util.h"
 
 static const char *const state_names[TL_STATE_MAX] = {
 	[TL_ESTABLISHED] = "established",
@@ -106,7 +107,7 @@ int tl_state_parse(const char *name, uint32_t *ret_mask)
 	else if (strcmp(norm, "fin-wait2") == 0)
 		memcpy(norm, "fin-wait-2", sizeof("fin-wait-2"));
 
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
 		if (strcmp(norm, groups[i].name) == 0) {
 			*ret_mask = groups[i].mask;
 			return 0;

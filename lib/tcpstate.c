@@ -13,8 +13,7 @@
 #include <strings.h>
 
 #include "tcplimbo/tcpstate.h"
-
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /*
  * RFC 9293 Figure 5, one row an arrow, plus note 2's FIN-WAIT-1 shortcut
@@ -249,12 +248,12 @@ int tl_tcpstate_lookup(const char *name)
 size_t tl_tcpstate_transitions(const struct tl_tcp_transition **ret)
 {
 	*ret = transitions;
-	return N_ELEMS(transitions);
+	return ARRAY_SIZE(transitions);
 }
 
 int tl_tcpstate_next(int from, int event, int *ret_send)
 {
-	for (size_t i = 0; i < N_ELEMS(transitions); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(transitions); i++) {
 		if (transitions[i].from != from ||
 		    transitions[i].event != event)
 			continue;

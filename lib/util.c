@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/* The library's shared helpers: growable arrays and small-file reads. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int tli_grow(void **arr, size_t *cap, size_t elem, size_t init)
+{
+	size_t ncap = *cap ? *cap : init;
+	void *p;
+
+	if (elem == 0 || ncap == 0)
+		return -EINVAL;
+	if (*cap) {
+		if (*cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		ncap = *cap * 2;
+	}
+	if (ncap > SIZE_MAX / elem)
+		return -ENOMEM;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+ssize_t tli_read_fd(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	while (len < size) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	return (ssize_t)len;
+}
+
+ssize_t tli_read_file_at(int dir_fd, const char *path, char *buf, size_t size)
+{
+	ssize_t len;
+	int fd;
+
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	len = tli_read_fd(fd, buf, size);
+	close(fd);
+	return len;
+}
+
+ssize_t tli_read_fd_alloc(int fd, size_t init, size_t max, char **ret)
+{
+	size_t cap = 0, len = 0;
+	char *buf = NULL;
+	ssize_t n;
+
+	if (init == 0 || init > max || max > SSIZE_MAX)
+		return -EINVAL;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max) {
+				n = -EFBIG;
+				goto fail;
+			}
+			if (tli_grow((void **)&buf, &cap, 1, init) < 0) {
+				n = -ENOMEM;
+				goto fail;
+			}
+		}
+		n = tli_read_fd(fd, buf + len, cap - len);
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret = buf;
+	return (ssize_t)len;
+fail:
+	free(buf);
+	return n;
+}
