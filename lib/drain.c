@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Draining an accept queue from outside: borrow the listener's fd with
+ * pidfd_getfd(), accept and close the connections whose client is gone.
+ * Everything here is about not harming the program: same listener (by
+ * inode), only dead connections (by cookie), never a blocking call without
+ * a deadline, never a change to the listener's file flags.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcplimbo/drain.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+int tl_drain_plan(const struct tl_snapshot *snap,
+		  const struct tl_sock *listener, struct tl_drain_plan *ret)
+{
+	struct tl_drain_plan p = { .listener = listener, .fd = -1 };
+	const struct tl_fdref *refs;
+	size_t queued = 0;
+
+	if (!listener || listener < snap->socks ||
+	    listener >= snap->socks + snap->n_socks ||
+	    listener->state != TL_LISTEN)
+		return -EINVAL;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+
+		if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE &&
+		    tl_snapshot_listener(snap, sk) == listener)
+			queued++;
+	}
+	p.dead = calloc(queued ? queued : 1, sizeof(*p.dead));
+	p.live = calloc(queued ? queued : 1, sizeof(*p.live));
+	if (!p.dead || !p.live) {
+		tl_drain_plan_release(&p);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+
+		if (sk->limbo != TL_LIMBO_ACCEPT_QUEUE ||
+		    tl_snapshot_listener(snap, sk) != listener)
+			continue;
+		/* A FIN from the client: nobody will ever read or write it. */
+		if (sk->state == TL_CLOSE_WAIT)
+			p.dead[p.n_dead++] = sk;
+		else
+			p.live[p.n_live++] = sk;
+	}
+	if (listener->rqueue > queued)
+		p.hidden = listener->rqueue - (uint32_t)queued;
+	if (tl_snapshot_owners(snap, listener, &refs) > 0) {
+		p.pid = snap->owners->procs[refs[0].proc].pid;
+		p.fd = refs[0].fd;
+	}
+	*ret = p;
+	return 0;
+}
+
+void tl_drain_plan_release(struct tl_drain_plan *p)
+{
+	if (!p)
+		return;
+	free(p->dead);
+	free(p->live);
+	p->dead = p->live = NULL;
+	p->n_dead = p->n_live = 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The listener's fd, borrowed from its owner, checked to be the same one. */
+static int borrow_fd(const struct tl_drain_plan *plan)
+{
+	struct stat st;
+	int pidfd, fd, err;
+
+	pidfd = (int)syscall(SYS_pidfd_open, plan->pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, plan->fd, 0);
+	err = fd < 0 ? -errno : 0;
+	close(pidfd);
+	if (fd < 0)
+		return err == -EBADF ? -ESTALE : err;
+	/* The program may have closed it and reused the number since. */
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    st.st_ino != plan->listener->inode) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * The deadline of each accept(): a timer that signals this thread, whose
+ * handler does nothing but, installed without SA_RESTART, makes a blocked
+ * accept() return EINTR. What was there before is put back by
+ * deadline_end.
+ */
+struct deadline {
+	timer_t timer;
+	bool have_timer;
+	struct sigaction old_sa;
+	sigset_t old_mask;
+};
+
+static int deadline_begin(struct deadline *d)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+	sigset_t alrm;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGALRM;
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer) < 0)
+		return -errno;
+	d->have_timer = true;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &d->old_sa);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, &d->old_mask);
+	return 0;
+}
+
+static void deadline_end(struct deadline *d)
+{
+	if (!d->have_timer)
+		return;
+	timer_delete(d->timer);
+	pthread_sigmask(SIG_SETMASK, &d->old_mask, NULL);
+	sigaction(SIGALRM, &d->old_sa, NULL);
+	d->have_timer = false;
+}
+
+static void arm(struct deadline *d, unsigned ms)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	timer_settime(d->timer, 0, &its, NULL);
+}
+
+/* Accepts one connection within timeout_ms; returns its fd or -errno. */
+static int accept_within(int lfd, struct deadline *d, unsigned timeout_ms)
+{
+	int c, err;
+
+	arm(d, timeout_ms ? timeout_ms : 1);
+	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	err = c < 0 ? -errno : 0;
+	arm(d, 0);
+	if (c >= 0)
+		return c;
+	/* EINTR: the deadline; EAGAIN: a non-blocking queue ran dry. */
+	if (err == -EINTR || err == -EAGAIN || err == -EWOULDBLOCK)
+		return -ETIMEDOUT;
+	return err;
+}
+
+/* Notes a connection that was not in the dead set, for the report. */
+static void describe_other(int c, struct tl_drain_result *res)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct tcp_info ti;
+	socklen_t tlen = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &tlen) == 0)
+		res->other_state = ti.tcpi_state;
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(c, (struct sockaddr *)&ss, &len) < 0)
+		return; /* a destroyed socket has no peer any more */
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&ss;
+
+		res->other_family = AF_INET;
+		memcpy(res->other_peer, &in->sin_addr, 4);
+		res->other_port = ntohs(in->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)&ss;
+
+		res->other_family = AF_INET6;
+		memcpy(res->other_peer, &in6->sin6_addr, 16);
+		res->other_port = ntohs(in6->sin6_port);
+	}
+}
+
+/*
+ * Is an accepted connection one we may close? Dead by cookie, or one of
+ * the hidden destroyed children (state CLOSE) while the plan has room for
+ * them.
+ */
+static bool take_ok(int c, const uint64_t *cookies, bool *used, size_t n,
+		    uint32_t *hidden_left, bool *was_hidden)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	struct tcp_info ti;
+	socklen_t tlen = sizeof(ti);
+	uint64_t *hit;
+
+	*was_hidden = false;
+	if (getsockopt(c, SOL_SOCKET, SO_COOKIE, &cookie, &len) == 0) {
+		hit = bsearch(&cookie, cookies, n, sizeof(*cookies), cmp_u64);
+		if (hit && !used[hit - cookies]) {
+			used[hit - cookies] = true;
+			return true;
+		}
+	}
+	memset(&ti, 0, sizeof(ti));
+	if (*hidden_left &&
+	    getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &tlen) == 0 &&
+	    ti.tcpi_state == TL_CLOSE) {
+		(*hidden_left)--;
+		*was_hidden = true;
+		return true;
+	}
+	return false;
+}
+
+int tl_drain_run(const struct tl_drain_plan *plan,
+		 const struct tl_drain_opts *opts, struct tl_drain_result *res)
+{
+	struct deadline d = { 0 };
+	uint64_t *cookies = NULL;
+	bool *used = NULL;
+	uint32_t hidden_left = plan->hidden;
+	size_t want = plan->n_dead + plan->hidden;
+	int lfd = -1, err;
+
+	memset(res, 0, sizeof(*res));
+	if (plan->n_live)
+		return -EBUSY;
+	if (plan->pid <= 0 || plan->fd < 0)
+		return -ENOENT;
+	if (want == 0)
+		return 0;
+	cookies = calloc(plan->n_dead ? plan->n_dead : 1, sizeof(*cookies));
+	used = calloc(plan->n_dead ? plan->n_dead : 1, sizeof(*used));
+	if (!cookies || !used) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < plan->n_dead; i++)
+		cookies[i] = plan->dead[i]->cookie;
+	qsort(cookies, plan->n_dead, sizeof(*cookies), cmp_u64);
+	lfd = borrow_fd(plan);
+	if (lfd < 0) {
+		err = lfd;
+		goto out;
+	}
+	err = deadline_begin(&d);
+	if (err < 0)
+		goto out;
+	for (size_t i = 0; i < want; i++) {
+		bool hidden;
+		int c;
+
+		if (i && opts && opts->delay_ms) {
+			struct timespec ts = {
+				.tv_sec = opts->delay_ms / 1000,
+				.tv_nsec = (long)(opts->delay_ms % 1000) *
+					   1000000L,
+			};
+
+			nanosleep(&ts, NULL);
+		}
+		c = accept_within(lfd, &d, opts ? opts->timeout_ms : 1000);
+		if (c < 0) {
+			res->stop = c;
+			break;
+		}
+		if (take_ok(c, cookies, used, plan->n_dead, &hidden_left,
+			    &hidden)) {
+			res->freed++;
+			res->freed_hidden += hidden;
+			close(c);
+			continue;
+		}
+		/* Not one of ours: the program took some meanwhile. Stop. */
+		describe_other(c, res);
+		res->stop = -ESTALE;
+		close(c);
+		break;
+	}
+	err = 0;
+out:
+	deadline_end(&d);
+	if (lfd >= 0)
+		close(lfd);
+	free(cookies);
+	free(used);
+	return err;
+}
