@@ -25,8 +25,14 @@ struct verb {
 
 /* One line a verb: several people add verbs at once. */
 static const struct verb verbs[] = {
+	{ "drain", cmd_drain,
+	  "free an accept queue of connections whose "
+	  "client is gone",
+	  0 },
 	{ "doctor", cmd_doctor, "find what is stuck, who holds it and why", 3 },
 	{ "explain", cmd_explain, "explain a TCP state or draw the diagram",
+	  0 },
+	{ "kill", cmd_kill, "destroy sockets and say what that did not free",
 	  0 },
 	{ "lab", cmd_lab, "run the post's experiment and its relatives", 0 },
 	{ "ls", cmd_ls, "list TCP sockets with owners and limbo class", 0 },

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcplimbo drain ADDR:PORT: frees the accept-queue slots that connections
+ * whose client has gone still hold (the post's CLOSE-WAIT sockets), from
+ * outside the program and without its help. The engine is lib/drain.c;
+ * this file finds the listener, prints the plan and the outcome.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "tcplimbo/drain.h"
+#include "tl.h"
+
+/* The longest an accept() of the drain may wait, and the default. */
+#define DRAIN_TIMEOUT_MS 1000
+/* Queued connections the text report lists one by one. */
+#define DRAIN_LIST_MAX 10
+
+struct drain_opts {
+	bool dry_run;
+	bool json;
+	unsigned delay_ms; /* tests: a pause between accepts */
+	int family;	   /* of the address asked for, AF_UNSPEC for '*' */
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+static void drain_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplimbo [-N NS] drain ADDR:PORT [--dry-run] "
+		"[--json]\n"
+		"\n"
+		"Frees a listener's accept-queue slots held by connections "
+		"whose client\n"
+		"has already gone (CLOSE-WAIT in the queue): it borrows the "
+		"listener's fd\n"
+		"from its owner with pidfd_getfd() and accepts and closes "
+		"exactly those\n"
+		"connections itself. It refuses when a live connection is "
+		"queued (the\n"
+		"queue is first in, first out: accepting would take it from "
+		"the program),\n"
+		"checks every connection it accepts by its cookie, never "
+		"blocks, and\n"
+		"never changes the listener's flags. ADDR may be '*' for the "
+		"only\n"
+		"listener on PORT; IPv6 addresses go in brackets: [::1]:80.\n"
+		"Needs CAP_SYS_PTRACE (root) to take the fd.\n"
+		"\n"
+		"Options:\n"
+		"  --dry-run        show the queue and what would be freed\n"
+		"  -j, --json       one JSON object\n"
+		"\n"
+		"Exit status: 0 every dead connection freed (or none to free), "
+		"1 refused\n"
+		"(a live connection is queued) or stopped early, 2 usage "
+		"error, no such\n"
+		"listener, or no permission or kernel support.\n");
+}
+
+/* Parses ADDR:PORT, [V6]:PORT or *:PORT. Returns 0 or -EINVAL. */
+static int parse_target(const char *s, struct drain_opts *o)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(s, ':');
+	size_t hl;
+
+	if (!colon || colon == s)
+		return -EINVAL;
+	if (tl_parse_port(colon + 1, &o->port) < 0 || o->port == 0)
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	memset(o->addr, 0, sizeof(o->addr));
+	if (strcmp(host, "*") == 0) {
+		o->family = AF_UNSPEC;
+		return 0;
+	}
+	if (host[0] == '[') {
+		if (hl < 3 || host[hl - 1] != ']')
+			return -EINVAL;
+		host[hl - 1] = '\0';
+		o->family = AF_INET6;
+		return inet_pton(AF_INET6, host + 1, o->addr) == 1 ? 0 :
+								     -EINVAL;
+	}
+	o->family = AF_INET;
+	return inet_pton(AF_INET, host, o->addr) == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * The listener asked for: exact address and port; with '*', the only
+ * listener on the port. Returns it, or NULL after saying why.
+ */
+static const struct tl_sock *find_target(const struct tl_snapshot *snap,
+					 const struct drain_opts *o,
+					 const char *spec)
+{
+	const struct tl_sock *found = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+
+		if (sk->state != TL_LISTEN || sk->sport != o->port)
+			continue;
+		if (o->family != AF_UNSPEC &&
+		    (sk->family != o->family ||
+		     memcmp(sk->src, o->addr, o->family == AF_INET ? 4 : 16)))
+			continue;
+		found = sk;
+		n++;
+	}
+	if (n == 1)
+		return found;
+	if (n == 0)
+		tl_err("drain: no listener on %s in this network namespace "
+		       "(see 'tcplimbo ls --state listening')",
+		       spec);
+	else
+		tl_err("drain: %zu listeners on port %u; name one by its "
+		       "address (ADDR:%u)",
+		       n, o->port, o->port);
+	return NULL;
+}
+
+static void list_text(const char *label, const struct tl_sock **socks, size_t n)
+{
+	char b[TL_ADDR_STR_MAX + 8];
+
+	for (size_t i = 0; i < n && i < DRAIN_LIST_MAX; i++) {
+		const char *st = tl_state_name_upper(socks[i]->state);
+
+		out_addr_port(b, sizeof(b), socks[i]->family, socks[i]->dst,
+			      socks[i]->dport);
+		printf("    %-5s %-12s from %-28s Recv-Q %u\n", label,
+		       st ? st : "?", b, socks[i]->rqueue);
+	}
+	if (n > DRAIN_LIST_MAX)
+		printf("    and %zu more\n", n - DRAIN_LIST_MAX);
+}
+
+static void socks_json(const struct tl_snapshot *snap, const char *key,
+		       const struct tl_sock **socks, size_t n)
+{
+	printf(",\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', stdout);
+		out_sock_json(stdout, snap, socks[i]);
+	}
+	fputc(']', stdout);
+}
+
+/* The listener's queue and the CLOSE-WAIT left in it after the drain. */
+static int count_after(const struct tl_global *g, const struct tl_sock *l,
+		       uint32_t *ret_queue, size_t *ret_dead)
+{
+	struct tl_snapshot *snap = NULL;
+	const struct tl_sock *nl = NULL;
+	int r;
+
+	r = tl_take_snapshot_quiet(
+		g, TL_STATE_BIT(TL_LISTEN) | TL_STATE_BIT(TL_CLOSE_WAIT),
+		&snap);
+	if (r < 0)
+		return r;
+	*ret_dead = 0;
+	for (size_t i = 0; i < snap->n_socks; i++)
+		if (snap->socks[i].cookie == l->cookie)
+			nl = &snap->socks[i];
+	*ret_queue = nl ? nl->rqueue : 0;
+	for (size_t i = 0; nl && i < snap->n_socks; i++)
+		if (snap->socks[i].limbo == TL_LIMBO_ACCEPT_QUEUE &&
+		    tl_snapshot_listener(snap, &snap->socks[i]) == nl)
+			(*ret_dead)++;
+	tl_snapshot_free(snap);
+	return nl ? 0 : -ENOENT;
+}
+
+static const char *stop_word(int stop)
+{
+	switch (stop) {
+	case 0:
+		return NULL;
+	case -ETIMEDOUT:
+		return "deadline";
+	case -ESTALE:
+		return "took-other";
+	default:
+		return "error";
+	}
+}
+
+/* Says why a drain could not start; returns the exit status. */
+static int run_error(int err, const struct tl_drain_plan *p)
+{
+	switch (err) {
+	case -EPERM:
+		tl_err("drain: not permitted to take fd %d from pid %d: "
+		       "pidfd_getfd() needs the right to ptrace it "
+		       "(CAP_SYS_PTRACE)%s",
+		       p->fd, (int)p->pid, geteuid() ? "; run as root" : "");
+		return TL_EXIT_USAGE;
+	case -ENOSYS:
+		tl_err("drain: this kernel has no pidfd_getfd() (Linux 5.6 "
+		       "or later is needed)");
+		return TL_EXIT_USAGE;
+	case -ESRCH:
+		tl_err("drain: pid %d has exited; its queue went with it",
+		       (int)p->pid);
+		return 1;
+	case -ESTALE:
+		tl_err("drain: pid %d's fd %d no longer holds the listener "
+		       "(closed or reused since the dump); nothing done",
+		       (int)p->pid, p->fd);
+		return 1;
+	default:
+		tl_err("drain: %s", strerror(-err));
+		return 1;
+	}
+}
+
+enum { D_OPT_DRY_RUN = 0x2000, D_OPT_DELAY };
+
+static int parse_opts(const struct tl_global *g, int argc, char **argv,
+		      struct drain_opts *o, const char **ret_spec)
+{
+	static const struct option longopts[] = {
+		{ "dry-run", no_argument, NULL, D_OPT_DRY_RUN },
+		{ "json", no_argument, NULL, 'j' },
+		/* Tests: a pause between accepts, to race the program. */
+		{ "test-delay-ms", required_argument, NULL, D_OPT_DELAY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	o->json = g->json;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case D_OPT_DRY_RUN:
+			o->dry_run = true;
+			break;
+		case D_OPT_DELAY:
+			if (tl_parse_uint(optarg, 10000, &v) < 0) {
+				tl_err("drain: bad --test-delay-ms '%s' "
+				       "(0-10000)",
+				       optarg);
+				return TL_EXIT_USAGE;
+			}
+			o->delay_ms = (unsigned)v;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			drain_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'tcplimbo drain --help'.\n");
+			return TL_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		tl_err("drain: %s (one ADDR:PORT, e.g. 127.0.0.1:8080)",
+		       optind >= argc ? "which listener?" :
+					"too many arguments");
+		return TL_EXIT_USAGE;
+	}
+	*ret_spec = argv[optind];
+	if (parse_target(*ret_spec, o) < 0) {
+		tl_err("drain: bad listener '%s' (ADDR:PORT, [IPV6]:PORT or "
+		       "*:PORT, port 1-65535)",
+		       *ret_spec);
+		return TL_EXIT_USAGE;
+	}
+	if (g->replay_path || g->record_path || g->no_owners) {
+		tl_err("drain: needs a live dump with owners (no --record, "
+		       "--replay or --no-owners)");
+		return TL_EXIT_USAGE;
+	}
+	return -1;
+}
+
+static void print_plan_text(const struct tl_snapshot *snap,
+			    const struct tl_drain_plan *p, const char *spec)
+{
+	const struct tl_proc *owner = tl_owners_proc(snap->owners, p->pid);
+
+	printf("drain %s: ", spec);
+	if (owner)
+		printf("pid %d (%s) holds the listener as fd %d\n",
+		       (int)owner->pid, owner->comm, p->fd);
+	else
+		printf("no process is known to hold the listener\n");
+	printf("  queue: %u (backlog %u): %zu closed by the client, %zu "
+	       "live%s\n",
+	       p->listener->rqueue, p->listener->wqueue, p->n_dead, p->n_live,
+	       p->hidden ? "," : "");
+	if (p->hidden)
+		printf("  and %u destroyed earlier that no dump shows but "
+		       "that still hold a slot\n",
+		       p->hidden);
+	list_text("dead", p->dead, p->n_dead);
+	list_text("live", p->live, p->n_live);
+}
+
+int cmd_drain(struct tl_global *g, int argc, char **argv)
+{
+	struct drain_opts o = { 0 };
+	struct tl_drain_opts dopts = { .timeout_ms = DRAIN_TIMEOUT_MS };
+	struct tl_drain_plan p = { 0 };
+	struct tl_drain_result res = { 0 };
+	struct tl_snapshot *snap = NULL;
+	const struct tl_sock *l;
+	const char *spec = NULL, *stop;
+	uint32_t q_after = 0;
+	size_t dead_after = 0;
+	bool after = false;
+	int r, ret;
+
+	ret = parse_opts(g, argc, argv, &o, &spec);
+	if (ret >= 0)
+		return ret;
+	dopts.delay_ms = o.delay_ms;
+	ret = TL_EXIT_USAGE;
+	if (tl_take_snapshot(g,
+			     TL_STATE_BIT(TL_LISTEN) |
+				     TL_STATE_BIT(TL_ESTABLISHED) |
+				     TL_STATE_BIT(TL_CLOSE_WAIT) |
+				     TL_STATE_BIT(TL_SYN_RECV),
+			     &snap) < 0)
+		goto out;
+	l = find_target(snap, &o, spec);
+	if (!l)
+		goto out;
+	r = tl_drain_plan(snap, l, &p);
+	if (r < 0) {
+		tl_err("drain: %s", strerror(-r));
+		goto out;
+	}
+	if (!o.json)
+		print_plan_text(snap, &p, spec);
+	if (p.n_live) {
+		tl_err("drain: refusing: %zu live connection%s %s queued with "
+		       "the dead ones; the queue is first in, first out, so "
+		       "accepting could take %s from the program",
+		       p.n_live, p.n_live == 1 ? "" : "s",
+		       p.n_live == 1 ? "is" : "are",
+		       p.n_live == 1 ? "it" : "them");
+		ret = 1;
+	} else if (p.n_dead + p.hidden == 0) {
+		if (!o.json)
+			printf("  nothing to free\n");
+		ret = 0;
+	} else if (p.pid == 0) {
+		tl_err("drain: cannot tell which process holds the listener "
+		       "(its fds could not be read), so there is no fd to "
+		       "borrow");
+	} else if (o.dry_run) {
+		if (!o.json)
+			printf("  would free %zu slot%s (--dry-run: nothing "
+			       "done)\n",
+			       p.n_dead + p.hidden,
+			       p.n_dead + p.hidden == 1 ? "" : "s");
+		ret = 0;
+	} else {
+		r = tl_drain_run(&p, &dopts, &res);
+		if (r < 0) {
+			ret = run_error(r, &p);
+			goto report;
+		}
+		after = count_after(g, l, &q_after, &dead_after) == 0;
+		ret = res.stop ? 1 : 0;
+	}
+report:
+	stop = stop_word(res.stop);
+	if (o.json) {
+		const struct tl_fdref *refs;
+		size_t n = tl_snapshot_owners(snap, l, &refs);
+
+		printf("{\"listener\":");
+		out_sock_json(stdout, snap, l);
+		printf(",\"dry_run\":%s,\"queue_before\":%u,\"backlog\":%u,"
+		       "\"hidden\":%u",
+		       o.dry_run ? "true" : "false", l->rqueue, l->wqueue,
+		       p.hidden);
+		fputs(",\"listener_owners\":", stdout);
+		out_owners_json(stdout, snap->owners, refs, n);
+		socks_json(snap, "dead", p.dead, p.n_dead);
+		socks_json(snap, "live", p.live, p.n_live);
+		printf(",\"freed\":%zu,\"freed_hidden\":%zu", res.freed,
+		       res.freed_hidden);
+		out_json_kv(stdout, "stopped", stop, false);
+		fputs(",\"taken_by_mistake\":", stdout);
+		if (res.stop == -ESTALE) {
+			char a[TL_ADDR_STR_MAX];
+
+			printf("{\"peer_addr\":");
+			out_json_string(stdout,
+					res.other_family ?
+						out_addr(a, sizeof(a),
+							 res.other_family,
+							 res.other_peer) :
+						"?");
+			printf(",\"peer_port\":%u", res.other_port);
+			out_json_kv(stdout, "state",
+				    tl_state_name(res.other_state), false);
+			fputc('}', stdout);
+		} else {
+			fputs("null", stdout);
+		}
+		if (after)
+			printf(",\"queue_after\":%u,\"queued_dead_after\":%zu}"
+			       "\n",
+			       q_after, dead_after);
+		else
+			printf(",\"queue_after\":null,\"queued_dead_after\":"
+			       "null}\n");
+	} else if (!o.dry_run && p.n_live == 0 && p.n_dead + p.hidden) {
+		printf("  freed %zu of %zu: accepted and closed by tcplimbo "
+		       "through pidfd_getfd(); the program was not touched\n",
+		       res.freed, p.n_dead + p.hidden);
+		if (after)
+			printf("  queue now %u; closed connections still "
+			       "queued: %zu\n",
+			       q_after, dead_after);
+	}
+	if (res.stop == -ETIMEDOUT)
+		tl_err("drain: stopped after %zu: nothing more was queued "
+		       "(the program accepted the rest itself)",
+		       res.freed);
+	else if (res.stop == -ESTALE) {
+		char a[TL_ADDR_STR_MAX + 8];
+
+		tl_err("drain: STOPPED: accepted a connection that was not "
+		       "one of the dead ones — from %s, state %s — and had to "
+		       "close it; the program accepted some meanwhile",
+		       res.other_family ?
+			       out_addr_port(a, sizeof(a), res.other_family,
+					     res.other_peer, res.other_port) :
+			       "an unknown peer",
+		       tl_state_name_upper(res.other_state) ?
+			       tl_state_name_upper(res.other_state) :
+			       "?");
+	} else if (res.stop)
+		tl_err("drain: stopped after %zu: accept: %s", res.freed,
+		       strerror(-res.stop));
+out:
+	if (fflush(stdout) != 0 && ret == 0) {
+		tl_err("cannot write output: %s", strerror(errno));
+		ret = 1;
+	}
+	tl_drain_plan_release(&p);
+	tl_snapshot_free(snap);
+	return ret;
+}

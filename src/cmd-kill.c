@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcplimbo kill: SOCK_DESTROY on the sockets ls's filters match, with an
+ * honest report. ss -K skips what the kernel cannot destroy without a word
+ * and says nothing of what a destroy leaves behind; this verb verifies
+ * each socket is gone with a second dump and says, per socket, what is
+ * still held: the owner's fd, or the accept queue slot.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "output.h"
+#include "tcplimbo/kill.h"
+#include "tl.h"
+
+/* Sockets a refusal lists by address before it only counts them. */
+#define KILL_LIST_MAX 5
+/* Holders of one socket the report names. */
+#define KILL_HOLDERS_MAX 4
+
+struct kill_opts {
+	bool dry_run;
+	bool listeners;
+	bool queued;
+	bool json;
+};
+
+static void kill_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplimbo [-N NS] [-4|-6] kill FILTERS [--dry-run] "
+		"[--listeners]\n"
+		"                [--queued] [--json]\n"
+		"\n"
+		"Destroys the matching TCP sockets with SOCK_DESTROY (the peer "
+		"gets a RST),\n"
+		"checks with a second dump that each one is gone, and says "
+		"what the kill\n"
+		"did not free: a process still holds its fd until it closes "
+		"it, and a\n"
+		"connection waiting in an accept queue keeps its slot until "
+		"the program\n"
+		"accepts it (use 'tcplimbo drain' to free those). At least one "
+		"filter is\n"
+		"needed.\n"
+		"\n"
+		"Options:\n"
+		"  --dry-run        say what would be destroyed, and change "
+		"nothing\n"
+		"  --listeners      allow LISTEN sockets (resets their whole "
+		"queue)\n"
+		"  --queued         allow connections waiting in an accept "
+		"queue\n"
+		"  -j, --json       one JSON array, an object per socket\n"
+		"\n"
+		"Filters:\n" TL_FILTER_HELP "\n"
+		"Exit status: 0 every matched socket destroyed and verified "
+		"gone, 1 some\n"
+		"were not, 2 usage error, refusal, or no permission or "
+		"kernel support.\n");
+}
+
+/* Writes the first few sockets of a refusal, one per line. */
+static void list_some(const struct tl_snapshot *snap,
+		      const struct tl_sock **socks, size_t n)
+{
+	char a[TL_ADDR_STR_MAX + 8], b[TL_ADDR_STR_MAX + 8];
+
+	for (size_t i = 0; i < n && i < KILL_LIST_MAX; i++) {
+		const struct tl_sock *sk = socks[i];
+		const char *st = tl_state_name_upper(sk->state);
+
+		out_addr_port(a, sizeof(a), sk->family, sk->src, sk->sport);
+		out_addr_port(b, sizeof(b), sk->family, sk->dst, sk->dport);
+		fprintf(stderr, "  %-12s %s %s\n", st ? st : "?", a,
+			sk->state == TL_LISTEN ? "" : b);
+	}
+	if (n > KILL_LIST_MAX)
+		fprintf(stderr, "  and %zu more\n", n - KILL_LIST_MAX);
+	(void)snap;
+}
+
+/*
+ * Refuses what a kill must not touch by default. Returns true (after
+ * saying why) when the command must stop.
+ */
+static bool refuse(const struct tl_snapshot *snap, const struct kill_opts *o,
+		   const struct tl_sock **match, size_t n)
+{
+	const struct tl_sock **bad;
+	size_t nl = 0, nq = 0;
+	bool stop = false;
+
+	bad = calloc(n ? n : 1, sizeof(*bad));
+	if (!bad) {
+		tl_err("out of memory");
+		return true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (match[i]->state == TL_LISTEN)
+			bad[nl++] = match[i];
+	if (nl && !o->listeners) {
+		tl_err("kill: refusing to destroy %zu listening socket%s: "
+		       "that resets every connection in %s queue and the "
+		       "program can accept no more; add --listeners if you "
+		       "mean it",
+		       nl, nl == 1 ? "" : "s", nl == 1 ? "its" : "their");
+		list_some(snap, bad, nl);
+		stop = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (match[i]->limbo == TL_LIMBO_ACCEPT_QUEUE)
+			bad[nq++] = match[i];
+	if (nq && !o->queued) {
+		tl_err("kill: refusing to destroy %zu connection%s waiting in "
+		       "an accept queue: SOCK_DESTROY resets the client and "
+		       "hides %s, but the listener's queue slot stays taken "
+		       "until the program accepts, and then it accepts a "
+		       "dead socket; 'tcplimbo drain ADDR:PORT' frees the "
+		       "slots of connections whose client is gone; add "
+		       "--queued to reset them anyway",
+		       nq, nq == 1 ? "" : "s", nq == 1 ? "it" : "them");
+		list_some(snap, bad, nq);
+		stop = true;
+	}
+	free(bad);
+	return stop;
+}
+
+/*
+ * What a destroyed socket's holder meets next, as measured on Linux 6.18:
+ * a listener's accept() fails with EINVAL; a socket whose peer's FIN had
+ * arrived still reads end-of-file and fails its next write; any other
+ * fails its next read or write with ECONNABORTED.
+ */
+static const char *next_call(const struct tl_sock *sk)
+{
+	if (sk->state == TL_LISTEN)
+		return "its accept() fails (EINVAL)";
+	if (sk->state == TL_CLOSE_WAIT || sk->state == TL_LAST_ACK ||
+	    ((sk->has & TL_HAS_SHUTDOWN) && (sk->shutdown & 1)))
+		return "reads see end-of-file, its next write fails "
+		       "(ECONNABORTED)";
+	return "its next read or write fails (ECONNABORTED)";
+}
+
+/* What a destroy leaves, in words: held fds, or the queue slot. */
+static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
+		       bool done)
+{
+	const struct tl_fdref *r;
+	size_t n = tl_snapshot_owners(snap, sk, &r);
+
+	for (size_t i = 0; i < n && i < KILL_HOLDERS_MAX; i++) {
+		const struct tl_proc *p = &snap->owners->procs[r[i].proc];
+
+		printf("             pid %d (%s) %s fd %d until it closes it; "
+		       "%s\n",
+		       (int)p->pid, p->comm,
+		       done ? "still holds" : "would hold", r[i].fd,
+		       next_call(sk));
+	}
+	if (n > KILL_HOLDERS_MAX)
+		printf("             and %zu more holders\n",
+		       n - KILL_HOLDERS_MAX);
+	if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE)
+		printf("             the listener's queue slot stays until the "
+		       "program accepts (it will accept a dead socket)\n");
+	else if (n == 0 && sk->inode == 0)
+		printf("             no process holds it: nothing else to "
+		       "free\n");
+}
+
+static void item_json(const struct tl_snapshot *snap,
+		      const struct tl_kill_item *it, bool dry, bool first)
+{
+	const struct tl_fdref *r;
+	size_t n = tl_snapshot_owners(snap, it->sk, &r);
+
+	printf("%s\n{\"result\":", first ? "" : ",");
+	out_json_string(stdout, dry ? "would-destroy" :
+				      tl_kill_result_name(it->result));
+	out_json_kv(stdout, "error",
+		    !dry && it->err ? strerror(-it->err) : NULL, false);
+	fputs(",\"still_held_by\":", stdout);
+	out_owners_json(stdout, snap->owners, r, n);
+	out_json_kv(stdout, "holders_next_call", n ? next_call(it->sk) : NULL,
+		    false);
+	printf(",\"queue_slot_kept\":%s,\"socket\":",
+	       it->sk->limbo == TL_LIMBO_ACCEPT_QUEUE ? "true" : "false");
+	out_sock_json(stdout, snap, it->sk);
+	fputc('}', stdout);
+}
+
+static void item_text(const struct tl_snapshot *snap,
+		      const struct tl_kill_item *it, bool dry)
+{
+	char a[TL_ADDR_STR_MAX + 8], b[TL_ADDR_STR_MAX + 8];
+	const struct tl_sock *sk = it->sk;
+	const char *st = tl_state_name_upper(sk->state);
+	const char *what = dry ? "would-destroy" :
+				 tl_kill_result_name(it->result);
+
+	out_addr_port(a, sizeof(a), sk->family, sk->src, sk->sport);
+	out_addr_port(b, sizeof(b), sk->family, sk->dst, sk->dport);
+	printf("%-12s %-12s %-28s %s", what, st ? st : "?", a, b);
+	if (!dry && it->result == TL_KILL_FAILED)
+		printf("  (%s)", strerror(-it->err));
+	else if (it->result == TL_KILL_SURVIVED)
+		printf("  (the kernel said yes, but it is still there)");
+	else if (it->result == TL_KILL_GONE)
+		printf("  (already gone)");
+	putchar('\n');
+	if (dry || it->result == TL_KILL_DESTROYED)
+		facts_text(snap, sk, !dry);
+}
+
+enum {
+	K_OPT_DRY_RUN = 0x2000,
+	K_OPT_LISTENERS,
+	K_OPT_QUEUED,
+};
+
+int cmd_kill(struct tl_global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TL_FILTER_LONGOPTS,
+		{ "dry-run", no_argument, NULL, K_OPT_DRY_RUN },
+		{ "listeners", no_argument, NULL, K_OPT_LISTENERS },
+		{ "queued", no_argument, NULL, K_OPT_QUEUED },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kill_opts o = { .json = g->json };
+	struct tl_filter *f;
+	struct tl_snapshot *snap = NULL;
+	const struct tl_sock **match = NULL;
+	struct tl_kill_item *items = NULL;
+	size_t n = 0, ok = 0, gone = 0, nfilters = 0;
+	int c, r, ret = TL_EXIT_USAGE, fatal = 0;
+
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		tl_err("out of memory");
+		return 1;
+	}
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		r = tl_filter_option(f, c, optarg);
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			nfilters++;
+			continue;
+		}
+		switch (c) {
+		case K_OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
+		case K_OPT_LISTENERS:
+			o.listeners = true;
+			break;
+		case K_OPT_QUEUED:
+			o.queued = true;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			kill_usage(stdout);
+			ret = 0;
+			goto out;
+		default:
+			fprintf(stderr, "Try 'tcplimbo kill --help'.\n");
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		tl_err("kill: unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (nfilters == 0) {
+		tl_err("kill: no filter given; refusing to destroy every "
+		       "socket (name them with --state, --sport, --dport, "
+		       "--addr, --pid, --comm or --limbo)");
+		goto out;
+	}
+	if ((g->replay_path || g->record_path)) {
+		tl_err("kill: --record and --replay are for reading dumps, not "
+		       "for destroying sockets");
+		goto out;
+	}
+	if (g->no_owners && tl_filter_needs_owners(f)) {
+		tl_err("kill: --pid and --comm need owners; drop --no-owners");
+		goto out;
+	}
+	ret = 1;
+	if (tl_take_snapshot(g, tl_filter_states(f), &snap) < 0)
+		goto out;
+	match = calloc(snap->n_socks ? snap->n_socks : 1, sizeof(*match));
+	items = calloc(snap->n_socks ? snap->n_socks : 1, sizeof(*items));
+	if (!match || !items) {
+		tl_err("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < snap->n_socks; i++)
+		if (snap->in_filter[i] &&
+		    tl_filter_match(f, snap, &snap->socks[i]))
+			match[n++] = &snap->socks[i];
+	if (refuse(snap, &o, match, n)) {
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
+	if (n == 0) {
+		if (o.json)
+			puts("[]");
+		fprintf(stderr, "tcplimbo: kill: no socket matches; nothing "
+				"destroyed\n");
+		ret = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		items[i].sk = match[i];
+	if (!o.dry_run) {
+		r = tl_kill(items, n, g->netns_fd);
+		if (r < 0)
+			tl_err("kill: cannot check the result with a second "
+			       "dump: %s; the results below are the kernel's "
+			       "answers, unverified",
+			       strerror(-r));
+	}
+	if (o.json)
+		fputc('[', stdout);
+	for (size_t i = 0; i < n; i++) {
+		if (o.json)
+			item_json(snap, &items[i], o.dry_run, i == 0);
+		else
+			item_text(snap, &items[i], o.dry_run);
+		/* Gone by itself is gone: the kernel's ENOENT says so. */
+		if (items[i].result == TL_KILL_DESTROYED)
+			ok++;
+		else if (items[i].result == TL_KILL_GONE)
+			gone++;
+		if (items[i].err == -EOPNOTSUPP || items[i].err == -EPERM)
+			fatal = items[i].err;
+	}
+	if (o.json)
+		fputs("\n]\n", stdout);
+	if (o.dry_run) {
+		fprintf(stderr,
+			"tcplimbo: kill: %zu socket%s would be destroyed; "
+			"nothing was (--dry-run)\n",
+			n, n == 1 ? "" : "s");
+		ret = 0;
+		goto out;
+	}
+	if (fatal == -EOPNOTSUPP)
+		tl_err("kill: this kernel cannot destroy sockets: it lacks "
+		       "CONFIG_INET_DIAG_DESTROY");
+	else if (fatal == -EPERM)
+		tl_err("kill: not permitted: destroying sockets needs "
+		       "CAP_NET_ADMIN in their network namespace%s",
+		       geteuid() ? " (run as root)" : "");
+	fprintf(stderr,
+		"tcplimbo: kill: %zu of %zu socket%s destroyed and verified "
+		"gone, %zu already gone, %zu not destroyed\n",
+		ok, n, n == 1 ? "" : "s", gone, n - ok - gone);
+	ret = fatal ? TL_EXIT_USAGE : ok + gone == n ? 0 : 1;
+out:
+	if (fflush(stdout) != 0 && ret == 0) {
+		tl_err("cannot write output: %s", strerror(errno));
+		ret = 1;
+	}
+	free(items);
+	free(match);
+	tl_snapshot_free(snap);
+	free(f);
+	return ret;
+}

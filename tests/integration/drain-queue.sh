@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# drain refuses a queue with a live connection ahead of a dead one (first
+# in, first out: accepting would take the live one) and accepts nothing:
+# the live connection is still queued, same cookie. Once its client has
+# gone too and one of the two was destroyed with ss -K (hidden from dumps
+# but holding its slot), drain frees both slots.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 3005))
+s.listen(8)
+time.sleep(60)' &
+SERVER=$!
+tl_wait_for 5 tl_listening 3005 || fail "server did not listen"
+python3 -u -c '
+import os, socket, sys, time
+live = socket.create_connection(("127.0.0.1", 3005), timeout=5)
+print("live", flush=True)
+time.sleep(0.3)
+d = socket.create_connection(("127.0.0.1", 3005), timeout=5)
+d.sendall(b"ping")
+d.close()
+print("dead", flush=True)
+end = time.time() + 60
+while not os.path.exists(sys.argv[1]) and time.time() < end:
+    time.sleep(0.05)
+live.close()
+print("closed", flush=True)
+time.sleep(60)' "$T/close" >"$T/cli" &
+tl_wait_for 5 grep -q dead "$T/cli" || fail "clients did not connect"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3005" | wc -l)" = 1 ]' || fail "ss: no CLOSE_WAIT"
+cookie() { "$TCPLIMBO" ls --json --sport 3005 --state established | jq -r '.[0].cookie'; }
+c0=$(cookie)
+[ -n "$c0" ] && [ "$c0" != null ] || fail "no queued live connection"
+
+"$TCPLIMBO" drain 127.0.0.1:3005 >"$T/o" 2>"$T/e"
+rc=$?
+[ $rc = 1 ] || { cat "$T/o" "$T/e"; fail "mixed queue: exit $rc, want 1"; }
+grep -q 'refusing: 1 live connection is queued' "$T/e" || { cat "$T/e"; fail "refusal text"; }
+grep -q 'live  ESTABLISHED' "$T/o" || { cat "$T/o"; fail "the live one is not listed"; }
+[ "$(cookie)" = "$c0" ] || fail "the live connection changed or left the queue"
+[ "$(ss -Htln 'sport = :3005' | awk '{print $2}')" = 2 ] || fail "the queue changed"
+ok "mixed queue refused; the live connection is still queued (cookie $c0)"
+
+touch "$T/close"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3005" | wc -l)" = 2 ]' || fail "ss: not 2 CLOSE_WAIT"
+port=$(ss -Htn state close-wait 'sport = :3005' | awk 'NR == 1 {n = split($4, a, ":"); print a[n]}')
+ss -K state close-wait "dport = :$port" >/dev/null || fail "ss -K"
+[ "$(ss -Htn state close-wait 'sport = :3005' | wc -l)" = 1 ] || fail "ss -K did not hide one"
+[ "$(ss -Htln 'sport = :3005' | awk '{print $2}')" = 2 ] || fail "ss -K freed a slot (it should not)"
+"$TCPLIMBO" drain 127.0.0.1:3005 --json >"$T/d.json" 2>"$T/e"
+rc=$?
+[ $rc = 0 ] || { cat "$T/e" "$T/d.json"; fail "drain: exit $rc"; }
+jq -e '.hidden == 1 and .freed == 2 and .freed_hidden == 1 and
+	.queue_after == 0' "$T/d.json" >/dev/null || { cat "$T/d.json"; fail "hidden drain"; }
+kill -0 "$SERVER" || fail "the server died"
+ok "after ss -K hid one: drain frees both slots (1 hidden)"

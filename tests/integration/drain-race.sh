@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# drain racing the program: the lab server is told to start accepting
+# while drain is under way (a pause between drain's accepts makes the race
+# certain). Together they take every connection exactly once, drain ends
+# by itself within its deadline, and takes no connection it did not know
+# to be dead.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+"$TCPLIMBO" lab server --mode no-accept --port 3007 --seconds 60 >"$T/srv" 2>&1 &
+SERVER=$!
+tl_wait_for 5 tl_listening 3007 || fail "server did not listen"
+timeout 20 "$TCPLIMBO" lab client --port 3007 --send ping --wait 0 --count 4 >"$T/cli" 2>&1 ||
+	fail "client failed"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3007" | wc -l)" = 4 ]' ||
+	fail "ss: not 4 CLOSE_WAIT"
+
+timeout 30 "$TCPLIMBO" drain 127.0.0.1:3007 --json --test-delay-ms 1500 >"$T/d.json" 2>"$T/e" &
+DRAIN=$!
+# After drain's first accept, the server starts accepting too.
+tl_wait_for 5 sh -c '[ "$(ss -Htln "sport = :3007" | awk "{print \$2}")" -lt 4 ]' ||
+	fail "drain did not start"
+kill -USR1 "$SERVER"
+wait "$DRAIN"
+rc=$?
+[ $rc = 124 ] && fail "drain did not end by itself"
+[ $rc = 0 ] || [ $rc = 1 ] || { cat "$T/e"; fail "drain: exit $rc"; }
+freed=$(jq -r '.freed' "$T/d.json")
+jq -e '.taken_by_mistake == null and (.stopped == null or .stopped == "deadline")' \
+	"$T/d.json" >/dev/null || { cat "$T/d.json" "$T/e"; fail "drain took a connection it did not know"; }
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3007" | wc -l)" = 0 ]' ||
+	fail "ss: CLOSE_WAIT left"
+accepted=$(grep -c 'Accept conn' "$T/srv")
+[ $((freed + accepted)) = 4 ] || { cat "$T/srv"; fail "drain freed $freed, the server accepted $accepted: want 4 in all"; }
+[ "$freed" -ge 1 ] && [ "$accepted" -ge 1 ] || fail "no race: drain $freed, server $accepted"
+ok "race: drain freed $freed, the server accepted $accepted, nothing taken twice or by mistake"

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# tcplimbo kill on a leaking server (it accepts, reads to EOF, never
+# closes: CLOSE_WAIT held by its fds). Refusals first, each checked with ss
+# to have destroyed nothing; then the kill: every socket destroyed and
+# verified gone, the report names the pid and fd that stay open, and the
+# server process finds its fds still there but its next write on each
+# failing. A held ESTABLISHED socket's next read fails too.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+# The server holds 3 connections that the clients close and 1 they keep;
+# when $T/go appears it tries each held fd and writes one line per call.
+python3 -u - 3001 "$T" >"$T/srv" <<'PY' &
+import errno, os, socket, sys, time
+port, T = int(sys.argv[1]), sys.argv[2]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen(16)
+print("listening", flush=True)
+held = [s.accept()[0] for _ in range(4)]
+for c in held[:3]:
+    while c.recv(100):
+        pass
+print("held", " ".join(str(c.fileno()) for c in held), flush=True)
+end = time.time() + 60
+while not os.path.exists(T + "/go") and time.time() < end:
+    time.sleep(0.05)
+def try_(what, f):
+    try:
+        f()
+        return what + ":ok"
+    except OSError as e:
+        return what + ":" + errno.errorcode[e.errno]
+# The closed ones already read EOF: their next write is the call that
+# can fail. The open one has not: its next read can.
+for c in held[:3]:
+    print("fd", c.fileno(), try_("send", lambda: c.send(b"x")), flush=True)
+c = held[3]
+print("fd", c.fileno(), try_("recv", lambda: c.recv(10)), flush=True)
+time.sleep(60)
+PY
+SERVER=$!
+tl_wait_for 5 grep -q listening "$T/srv" || fail "server did not listen"
+python3 - 3001 <<'PY' &
+import socket, sys, time
+port = int(sys.argv[1])
+cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+for c in cs[:3]:
+    c.sendall(b"ping")
+    c.close()
+time.sleep(60)
+PY
+tl_wait_for 5 grep -q '^held' "$T/srv" || fail "server did not take the connections"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3001" | wc -l)" = 3 ]' ||
+	fail "ss: not 3 CLOSE_WAIT"
+count() { ss -Htan "sport = :3001" | wc -l; }
+[ "$(count)" = 5 ] || fail "ss: want listener + 3 CLOSE_WAIT + 1 ESTAB"
+
+# Refusals: exit 2, nothing destroyed.
+"$TCPLIMBO" kill >"$T/o" 2>"$T/e"
+[ $? = 2 ] || fail "kill without filters: want exit 2"
+grep -q 'no filter given' "$T/e" || { cat "$T/e"; fail "empty filter: no reason"; }
+"$TCPLIMBO" kill --sport 3001 >"$T/o" 2>"$T/e"
+[ $? = 2 ] || fail "kill matching a listener without --listeners: want exit 2"
+grep -q 'refusing to destroy 1 listening socket' "$T/e" || { cat "$T/e"; fail "listener refusal"; }
+[ "$(count)" = 5 ] || fail "a refused kill destroyed something"
+ok "refusals: no filter, a listener; nothing destroyed (ss)"
+
+"$TCPLIMBO" kill --state close-wait --sport 3001 --dry-run >"$T/o" 2>"$T/e" ||
+	fail "--dry-run failed"
+[ "$(grep -c '^would-destroy' "$T/o")" = 3 ] || { cat "$T/o"; fail "--dry-run rows"; }
+[ "$(count)" = 5 ] || fail "--dry-run destroyed something"
+ok "--dry-run lists 3 and destroys nothing"
+
+"$TCPLIMBO" kill --state close-wait --sport 3001 --json >"$T/k.json" 2>"$T/e"
+rc=$?
+[ $rc = 0 ] || { cat "$T/e"; fail "kill: exit $rc, want 0"; }
+read -r _ fds <<<"$(grep '^held' "$T/srv")"
+jq -e --argjson p "$SERVER" --arg fds "$fds" '
+	length == 3 and
+	all(.[]; .result == "destroyed" and .queue_slot_kept == false and
+		.socket.state == "close-wait" and
+		(.still_held_by | length) == 1 and .still_held_by[0].pid == $p) and
+	([.[].still_held_by[0].fd] | sort) ==
+		($fds | split(" ") | .[:3] | map(tonumber) | sort)' \
+	"$T/k.json" >/dev/null || { cat "$T/k.json"; fail "kill --json report"; }
+[ "$(ss -Htn state close-wait 'sport = :3001' | wc -l)" = 0 ] ||
+	fail "ss: CLOSE_WAIT left after kill"
+grep -q '3 of 3 sockets destroyed and verified gone' "$T/e" || { cat "$T/e"; fail "summary"; }
+ok "kill: 3 CLOSE_WAIT destroyed, verified, pid $SERVER and fds ${fds% *} named"
+
+# The text report says what stays: the fd, until the program closes it.
+"$TCPLIMBO" kill --state established --sport 3001 >"$T/o" 2>"$T/e" ||
+	{ cat "$T/e"; fail "kill of the held ESTABLISHED socket"; }
+grep -q "pid $SERVER (python3) still holds fd" "$T/o" || { cat "$T/o"; fail "text: holder"; }
+grep -q "until it closes it" "$T/o" || fail "text: until it closes it"
+
+# The server's fds are still open, and its next call on each fails.
+for fd in $fds; do
+	[ -e "/proc/$SERVER/fd/$fd" ] || fail "fd $fd of the server is gone: kill must not close fds"
+done
+touch "$T/go"
+tl_wait_for 5 sh -c "[ \$(grep -c '^fd' $T/srv) = 4 ]" || { cat "$T/srv"; fail "server did not report"; }
+[ "$(grep -c 'send:ECONNABORTED' "$T/srv")" = 3 ] || { cat "$T/srv"; fail "writes after kill"; }
+grep -q 'recv:ECONNABORTED' "$T/srv" || { cat "$T/srv"; fail "read on the held ESTABLISHED socket"; }
+ok "the server still holds its fds; writes fail (ECONNABORTED), and so does a read before EOF"
