@@ -42,6 +42,13 @@ const char *lab_sockaddr_str(char *buf, size_t size, const void *sa);
 int lab_server_main(int argc, char **argv);
 int lab_client_main(int argc, char **argv);
 
+/* How the seed scenario ends. */
+enum lab_end {
+	LAB_END_ACCEPT = 0, /* the server starts accepting (the post's cure) */
+	LAB_END_EXIT,	    /* the server exits without accepting */
+	LAB_END_DRAIN,	    /* tcplimbo drains the queue from outside */
+};
+
 /* Options of lab run, filled by cmd-lab.c. */
 struct lab_opts {
 	const char *scenario;
@@ -55,7 +62,7 @@ struct lab_opts {
 	const char *thens[LAB_MAX_HOOKS]; /* --then: once, at then_at */
 	size_t n_thens;
 	const char *then_at; /* step name; NULL means the last step */
-	bool end_exit;	     /* seed: the server exits instead of accepting */
+	int end;	     /* enum lab_end: how the seed scenario ends */
 	unsigned hook_timeout_ms;
 };
 

@@ -14,6 +14,7 @@
 
 #include "lab.h"
 #include "tcplimbo/counters.h"
+#include "tcplimbo/drain.h"
 #include "tl.h"
 
 #define ANY (-1)
@@ -103,6 +104,65 @@ static int seed_exit(struct lab_run *r, struct lab_proc *srv)
 		   "(Tcp OutRsts above), "
 		   "and the RST ended the client's FIN_WAIT2 too. Nothing is "
 		   "left: the post's \"until the server process exits\".");
+	return lab_step_end(r);
+}
+
+/*
+ * The third ending: the server is left alone, and tcplimbo frees the slot
+ * from outside, as `tcplimbo drain` does: it borrows the listener's fd and
+ * accepts and closes the dead connection itself.
+ */
+static int seed_drain(struct lab_run *r, struct lab_proc *srv)
+{
+	static const struct lab_expect e_lst = { LAB_LISTENER, TL_LISTEN, ANY,
+						 ANY,	       1,	  1 };
+	static const struct lab_expect e[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
+		{ LAB_SERVER, 0, ANY, ANY, 0, 0 },
+		{ LAB_CLIENT, 0, ANY, ANY, 0, 0 },
+	};
+	struct tl_drain_opts dopts = { .timeout_ms = 1000 };
+	struct tl_drain_plan plan = { 0 };
+	struct tl_drain_result res = { 0 };
+	struct tl_snapshot_opts so;
+	struct tl_snapshot *snap = NULL;
+	const struct tl_sock *l;
+	int err;
+
+	tl_snapshot_opts_init(&so);
+	err = tl_snapshot_take(&so, &snap);
+	if (err)
+		return err;
+	l = lab_find(r, snap, &e_lst);
+	err = l ? tl_drain_plan(snap, l, &plan) : -ENOENT;
+	if (!err)
+		err = tl_drain_run(&plan, &dopts, &res);
+	if (!err && res.stop)
+		err = res.stop;
+	tl_drain_plan_release(&plan);
+	tl_snapshot_free(snap);
+	if (err) {
+		tl_err("lab: drain failed: %s", strerror(-err));
+		return err;
+	}
+	err = lab_step(r, "drained", e, LAB_N(e), STEP_MS, NULL);
+	if (err)
+		return err;
+	step_pids(r, srv, NULL);
+	lab_step_num(r, "freed", (double)res.freed, NULL);
+	lab_step_text(
+		r,
+		"The server still never calls accept(), and yet its queue is "
+		"empty: tcplimbo took a copy of the listener's fd from the "
+		"server with pidfd_getfd(), checked the connection's cookie "
+		"against the dead one it had seen, and called accept() and "
+		"close() itself (%zu freed), as `tcplimbo drain` does. The "
+		"unread \"ping\" made that close() a RST, which also ended "
+		"the client's FIN_WAIT2. The server process was not touched: "
+		"it is still running and still not accepting, but a new "
+		"client can queue again. SOCK_DESTROY (ss -K) could not have "
+		"done this: it hides the connection but keeps its slot.",
+		res.freed);
 	return lab_step_end(r);
 }
 
@@ -220,8 +280,10 @@ static int sc_seed(struct lab_run *r)
 	if (err)
 		return err;
 
-	if (r->opts->end_exit)
+	if (r->opts->end == LAB_END_EXIT)
 		return seed_exit(r, srv);
+	if (r->opts->end == LAB_END_DRAIN)
+		return seed_drain(r, srv);
 	kill(srv->pid, SIGUSR1);
 	err = lab_step(r, "server-accepted", e_accepted, LAB_N(e_accepted),
 		       STEP_MS, &snap);

@@ -22,7 +22,7 @@ static void lab_usage(FILE *f)
 		"       tcplimbo lab run SCENARIO [--wait SECONDS] [--json]\n"
 		"            [--port P] [--no-netns] [--hook CMD]...\n"
 		"            [--then CMD]... [--then-at STEP]\n"
-		"            [--hook-timeout SECONDS] [--end accept|exit]\n"
+		"            [--hook-timeout SECONDS] [--end accept|exit|drain]\n"
 		"       tcplimbo lab server [--addr A] [--port P] [--backlog N]\n"
 		"            [--mode M] [--nofile N] [--seconds S]\n"
 		"       tcplimbo lab client [--addr A] [--port P] [--wait S]\n"
@@ -39,7 +39,8 @@ static void lab_usage(FILE *f)
 		"the namespace, for -N), TL_LAB_SERVER_PID and TL_LAB_NETNS set;\n"
 		"a failing --hook fails the run, a --then's status is only\n"
 		"reported. --end says how the seed scenario ends: the server\n"
-		"accepts and closes (default) or exits.\n");
+		"accepts and closes (default), exits, or is left alone while\n"
+		"tcplimbo drains its queue from outside (drain).\n");
 }
 
 static int lab_list(void)
@@ -144,10 +145,12 @@ static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
 			break;
 		case OPT_END:
 			if (strcmp(optarg, "exit") == 0) {
-				opts->end_exit = true;
+				opts->end = LAB_END_EXIT;
+			} else if (strcmp(optarg, "drain") == 0) {
+				opts->end = LAB_END_DRAIN;
 			} else if (strcmp(optarg, "accept") != 0) {
-				tl_err("lab run: bad --end '%s' (accept or "
-				       "exit)",
+				tl_err("lab run: bad --end '%s' (accept, exit "
+				       "or drain)",
 				       optarg);
 				return -EINVAL;
 			}

@@ -73,6 +73,22 @@ print("ok: server exit resets the queue")
 '
 ok "lab run seed --end exit"
 
+# The third ending: the server is left alone and the queue is drained from
+# outside (tcplimbo drain's engine): the listener stays, its queue is
+# empty, the server is still there, and the RST of the drain's close()
+# ended the client's FIN_WAIT2.
+lab_run seed --end drain
+lab_check '
+assert [s["name"] for s in d["steps"]][-1] == "drained", d["steps"]
+st = steps["drained"]
+assert [x["state"] for x in st["sockets"]] == ["listen"], st
+assert st["sockets"][0]["recv_q"] == 0, st
+assert st["freed"] == 1, st
+assert st["server_pid"] == steps["connected"]["server_pid"], st
+print("ok: drain frees the slot, the server stays")
+'
+ok "lab run seed --end drain"
+
 # From outside, while the lab waits at its first step: -N with the
 # runner's pid looks into the lab's namespace (as a doctor run would),
 # and our own namespace has none of its sockets.
