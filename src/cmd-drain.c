@@ -151,16 +151,14 @@ static void list_text(const char *label, const struct tl_sock **socks, size_t n)
 		printf("    and %zu more\n", n - DRAIN_LIST_MAX);
 }
 
-static void socks_json(const struct tl_snapshot *snap, const char *key,
-		       const struct tl_sock **socks, size_t n)
+static void socks_json(struct json *w, const struct tl_snapshot *snap,
+		       const char *key, const struct tl_sock **socks, size_t n)
 {
-	printf(",\"%s\":[", key);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			fputc(',', stdout);
-		out_sock_json(stdout, snap, socks[i]);
-	}
-	fputc(']', stdout);
+	json_key(w, key);
+	json_arr_begin(w);
+	for (size_t i = 0; i < n; i++)
+		out_sock_json(w, snap, socks[i]);
+	json_arr_end(w);
 }
 
 /* The listener's queue and the CLOSE-WAIT left in it after the drain. */
@@ -187,6 +185,65 @@ static int count_after(const struct tl_global *g, const struct tl_sock *l,
 			(*ret_dead)++;
 	tl_snapshot_free(snap);
 	return nl ? 0 : -ENOENT;
+}
+
+static const char *stop_word(int stop);
+
+/* One JSON object: the plan, what was freed, and the queue after. */
+static void print_json(const struct drain_opts *o,
+		       const struct tl_snapshot *snap, const struct tl_sock *l,
+		       const struct tl_drain_plan *p,
+		       const struct tl_drain_result *res,
+		       const uint32_t *q_after, size_t dead_after)
+{
+	const struct tl_fdref *refs;
+	size_t n = tl_snapshot_owners(snap, l, &refs);
+	char a[TL_ADDR_STR_MAX];
+	struct json w;
+
+	json_init_file(&w, stdout);
+	json_obj_begin(&w);
+	json_key(&w, "listener");
+	out_sock_json(&w, snap, l);
+	json_kv_bool(&w, "dry_run", o->dry_run);
+	json_kv_uint(&w, "queue_before", l->rqueue);
+	json_kv_uint(&w, "backlog", l->wqueue);
+	json_kv_uint(&w, "hidden", p->hidden);
+	json_key(&w, "listener_owners");
+	out_owners_json(&w, snap->owners, refs, n);
+	socks_json(&w, snap, "dead", p->dead, p->n_dead);
+	socks_json(&w, snap, "live", p->live, p->n_live);
+	json_kv_uint(&w, "freed", res->freed);
+	json_kv_uint(&w, "freed_hidden", res->freed_hidden);
+	json_kv_str(&w, "stopped", stop_word(res->stop));
+	json_key(&w, "taken_by_mistake");
+	if (res->stop == -ESTALE) {
+		json_obj_begin(&w);
+		json_kv_str(&w, "peer_addr",
+			    res->other_family ?
+				    out_addr(a, sizeof(a), res->other_family,
+					     res->other_peer) :
+				    NULL);
+		json_kv_uint(&w, "peer_port", res->other_port);
+		json_kv_str(&w, "state", tl_state_name(res->other_state));
+		json_obj_end(&w);
+	} else {
+		json_null(&w);
+	}
+	json_key(&w, "queue_after");
+	if (q_after)
+		json_uint(&w, *q_after);
+	else
+		json_null(&w);
+	json_key(&w, "queued_dead_after");
+	if (q_after)
+		json_uint(&w, dead_after);
+	else
+		json_null(&w);
+	json_obj_end(&w);
+	json_raw(&w, "\n", 1);
+	if (json_flush(&w) < 0)
+		tl_err("cannot write output: %s", strerror(-w.err));
 }
 
 static const char *stop_word(int stop)
@@ -326,7 +383,7 @@ int cmd_drain(struct tl_global *g, int argc, char **argv)
 	struct tl_drain_result res = { 0 };
 	struct tl_snapshot *snap = NULL;
 	const struct tl_sock *l;
-	const char *spec = NULL, *stop;
+	const char *spec = NULL;
 	uint32_t q_after = 0;
 	size_t dead_after = 0;
 	bool after = false;
@@ -387,50 +444,10 @@ int cmd_drain(struct tl_global *g, int argc, char **argv)
 		ret = res.stop ? 1 : 0;
 	}
 report:
-	stop = stop_word(res.stop);
-	if (o.json) {
-		const struct tl_fdref *refs;
-		size_t n = tl_snapshot_owners(snap, l, &refs);
-
-		printf("{\"listener\":");
-		out_sock_json(stdout, snap, l);
-		printf(",\"dry_run\":%s,\"queue_before\":%u,\"backlog\":%u,"
-		       "\"hidden\":%u",
-		       o.dry_run ? "true" : "false", l->rqueue, l->wqueue,
-		       p.hidden);
-		fputs(",\"listener_owners\":", stdout);
-		out_owners_json(stdout, snap->owners, refs, n);
-		socks_json(snap, "dead", p.dead, p.n_dead);
-		socks_json(snap, "live", p.live, p.n_live);
-		printf(",\"freed\":%zu,\"freed_hidden\":%zu", res.freed,
-		       res.freed_hidden);
-		out_json_kv(stdout, "stopped", stop, false);
-		fputs(",\"taken_by_mistake\":", stdout);
-		if (res.stop == -ESTALE) {
-			char a[TL_ADDR_STR_MAX];
-
-			printf("{\"peer_addr\":");
-			out_json_string(stdout,
-					res.other_family ?
-						out_addr(a, sizeof(a),
-							 res.other_family,
-							 res.other_peer) :
-						"?");
-			printf(",\"peer_port\":%u", res.other_port);
-			out_json_kv(stdout, "state",
-				    tl_state_name(res.other_state), false);
-			fputc('}', stdout);
-		} else {
-			fputs("null", stdout);
-		}
-		if (after)
-			printf(",\"queue_after\":%u,\"queued_dead_after\":%zu}"
-			       "\n",
-			       q_after, dead_after);
-		else
-			printf(",\"queue_after\":null,\"queued_dead_after\":"
-			       "null}\n");
-	} else if (!o.dry_run && p.n_live == 0 && p.n_dead + p.hidden) {
+	if (o.json)
+		print_json(&o, snap, l, &p, &res, after ? &q_after : NULL,
+			   dead_after);
+	else if (!o.dry_run && p.n_live == 0 && p.n_dead + p.hidden) {
 		printf("  freed %zu of %zu: accepted and closed by tcplimbo "
 		       "through pidfd_getfd(); the program was not touched\n",
 		       res.freed, p.n_dead + p.hidden);

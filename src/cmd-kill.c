@@ -176,25 +176,25 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 		       "free\n");
 }
 
-static void item_json(const struct tl_snapshot *snap,
-		      const struct tl_kill_item *it, bool dry, bool first)
+static void item_json(struct json *w, const struct tl_snapshot *snap,
+		      const struct tl_kill_item *it, bool dry)
 {
 	const struct tl_fdref *r;
 	size_t n = tl_snapshot_owners(snap, it->sk, &r);
 
-	printf("%s\n{\"result\":", first ? "" : ",");
-	out_json_string(stdout, dry ? "would-destroy" :
-				      tl_kill_result_name(it->result));
-	out_json_kv(stdout, "error",
-		    !dry && it->err ? strerror(-it->err) : NULL, false);
-	fputs(",\"still_held_by\":", stdout);
-	out_owners_json(stdout, snap->owners, r, n);
-	out_json_kv(stdout, "holders_next_call", n ? next_call(it->sk) : NULL,
-		    false);
-	printf(",\"queue_slot_kept\":%s,\"socket\":",
-	       it->sk->limbo == TL_LIMBO_ACCEPT_QUEUE ? "true" : "false");
-	out_sock_json(stdout, snap, it->sk);
-	fputc('}', stdout);
+	json_next_line(w);
+	json_obj_begin(w);
+	json_kv_str(w, "result",
+		    dry ? "would-destroy" : tl_kill_result_name(it->result));
+	json_kv_str(w, "error", !dry && it->err ? strerror(-it->err) : NULL);
+	json_key(w, "still_held_by");
+	out_owners_json(w, snap->owners, r, n);
+	json_kv_str(w, "holders_next_call", n ? next_call(it->sk) : NULL);
+	json_kv_bool(w, "queue_slot_kept",
+		     it->sk->limbo == TL_LIMBO_ACCEPT_QUEUE);
+	json_key(w, "socket");
+	out_sock_json(w, snap, it->sk);
+	json_obj_end(w);
 }
 
 static void item_text(const struct tl_snapshot *snap,
@@ -238,6 +238,7 @@ int cmd_kill(struct tl_global *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kill_opts o = { .json = g->json };
+	struct json w;
 	struct tl_filter *f;
 	struct tl_snapshot *snap = NULL;
 	const struct tl_sock **match = NULL;
@@ -334,11 +335,12 @@ int cmd_kill(struct tl_global *g, int argc, char **argv)
 			       "answers, unverified",
 			       strerror(-r));
 	}
+	json_init_file(&w, stdout);
 	if (o.json)
-		fputc('[', stdout);
+		json_arr_begin(&w);
 	for (size_t i = 0; i < n; i++) {
 		if (o.json)
-			item_json(snap, &items[i], o.dry_run, i == 0);
+			item_json(&w, snap, &items[i], o.dry_run);
 		else
 			item_text(snap, &items[i], o.dry_run);
 		/* Gone by itself is gone: the kernel's ENOENT says so. */
@@ -349,8 +351,16 @@ int cmd_kill(struct tl_global *g, int argc, char **argv)
 		if (items[i].err == -EOPNOTSUPP || items[i].err == -EPERM)
 			fatal = items[i].err;
 	}
-	if (o.json)
-		fputs("\n]\n", stdout);
+	if (o.json) {
+		json_raw(&w, "\n", 1);
+		json_arr_end(&w);
+		json_raw(&w, "\n", 1);
+		if (json_flush(&w) < 0) {
+			tl_err("cannot write output: %s", strerror(-w.err));
+			ret = 1;
+			goto out;
+		}
+	}
 	if (o.dry_run) {
 		fprintf(stderr,
 			"tcplimbo: kill: %zu socket%s would be destroyed; "

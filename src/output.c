@@ -36,8 +36,8 @@ const char *out_addr(char *buf, size_t size, int family, const uint8_t *addr)
 	return buf;
 }
 
-static void owners_json(struct json *w, const struct tl_owners *o,
-			const struct tl_fdref *refs, size_t n)
+void out_owners_json(struct json *w, const struct tl_owners *o,
+		     const struct tl_fdref *refs, size_t n)
 {
 	json_arr_begin(w);
 	for (size_t i = 0; i < n; i++) {
@@ -111,7 +111,7 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	}
 	json_key(w, "owners");
 	n = tl_snapshot_owners(snap, sk, &refs);
-	owners_json(w, snap->owners, refs, n);
+	out_owners_json(w, snap->owners, refs, n);
 	json_kv_str(w, "limbo", tl_limbo_name(sk->limbo));
 	json_key(w, "listener");
 	if (l) {
@@ -127,7 +127,7 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	json_key(w, "listener_owners");
 	if (l) {
 		n = tl_snapshot_owners(snap, l, &refs);
-		owners_json(w, snap->owners, refs, n);
+		out_owners_json(w, snap->owners, refs, n);
 	} else {
 		json_null(w);
 	}

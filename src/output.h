@@ -35,6 +35,10 @@ void out_json_string(FILE *f, const char *s);
 void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 		   const struct tl_sock *sk);
 
+/* Writes an owners array ([{"pid","comm","fd"}, ...]) for the refs given. */
+void out_owners_json(struct json *w, const struct tl_owners *o,
+		     const struct tl_fdref *refs, size_t n);
+
 /* The same on a stream, for the callers not yet on a writer of their own. */
 void out_sock_json_file(FILE *f, const struct tl_snapshot *snap,
 			const struct tl_sock *sk);
