@@ -65,12 +65,18 @@ static const struct sysent systab[] = {
 	{ { 219, 128 }, "restart_syscall", TL_SYS_OTHER, false },
 };
 
-static const char *const fd_kind_names[TL_FDK_MAX] = {
-	[TL_FDK_TCP] = "TCP sockets",	 [TL_FDK_SOCKET] = "other sockets",
-	[TL_FDK_FILE] = "files",	 [TL_FDK_DEVICE] = "device files",
-	[TL_FDK_PIPE] = "pipes",	 [TL_FDK_EVENTFD] = "eventfds",
-	[TL_FDK_EPOLL] = "epoll fds",	 [TL_FDK_TIMERFD] = "timerfds",
-	[TL_FDK_SIGNALFD] = "signalfds", [TL_FDK_OTHER] = "other fds",
+/* Singular and plural nouns of each fd kind. */
+static const char *const fd_kind_names[TL_FDK_MAX][2] = {
+	[TL_FDK_TCP] = { "TCP socket", "TCP sockets" },
+	[TL_FDK_SOCKET] = { "other socket", "other sockets" },
+	[TL_FDK_FILE] = { "file", "files" },
+	[TL_FDK_DEVICE] = { "device file", "device files" },
+	[TL_FDK_PIPE] = { "pipe", "pipes" },
+	[TL_FDK_EVENTFD] = { "eventfd", "eventfds" },
+	[TL_FDK_EPOLL] = { "epoll fd", "epoll fds" },
+	[TL_FDK_TIMERFD] = { "timerfd", "timerfds" },
+	[TL_FDK_SIGNALFD] = { "signalfd", "signalfds" },
+	[TL_FDK_OTHER] = { "other fd", "other fds" },
 };
 
 int tl_ev_arch_native(void)
@@ -106,9 +112,10 @@ const char *tl_ev_syscall_name(int arch, long nr, int *ret_group,
 	return NULL;
 }
 
-const char *tl_fd_kind_name(int kind)
+const char *tl_fd_kind_name(int kind, uint64_t n)
 {
-	return kind >= 0 && kind < TL_FDK_MAX ? fd_kind_names[kind] : NULL;
+	return kind >= 0 && kind < TL_FDK_MAX ? fd_kind_names[kind][n != 1] :
+						NULL;
 }
 
 /* Unsigned number in base 10 or 16 at *p; moves *p past it. */

@@ -274,10 +274,15 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			      struct tl_ev_verdict *v, size_t *len)
 {
 	const struct tl_ev_reg *reg;
-	char threads[256];
+	char threads[256], sets[48];
 	int cause;
 
 	tl_evidence_threads_text(ev, threads, sizeof(threads));
+	if (ev->n_epolls == 1)
+		snprintf(sets, sizeof(sets), "not in its epoll set");
+	else
+		snprintf(sets, sizeof(sets), "in none of its %u epoll sets",
+			 ev->n_epolls);
 	if (any_thread(ev, TL_SYS_ACCEPT)) {
 		set(v, TL_CAUSE_ACCEPTING,
 		    kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW ? TL_CERT_LIKELY :
@@ -333,10 +338,9 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		set(v, TL_CAUSE_LIMIT,
 		    round ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
 		add(v->text, sizeof(v->text), len,
-		    "the program stopped watching the listener (in none of its %u epoll set%s) while it holds %llu accepted connection%s on port %u (backlog %u)%s: usually a connection limit; %s",
-		    ev->n_epolls, ev->n_epolls == 1 ? "" : "s",
-		    (unsigned long long)ev->held, ev->held == 1 ? "" : "s",
-		    ev->port, ev->backlog,
+		    "the program stopped watching the listener (%s) while it holds %llu accepted connection%s on port %u (backlog %u)%s: usually a connection limit; %s",
+		    sets, (unsigned long long)ev->held,
+		    ev->held == 1 ? "" : "s", ev->port, ev->backlog,
 		    round ? ", a round number like a configured maximum" : "",
 		    threads);
 		return;
@@ -351,8 +355,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_LIKELY);
 	if (ev->n_epolls)
 		add(v->text, sizeof(v->text), len,
-		    "no thread is in accept() and the listener is in none of its %u epoll set%s: nothing in the program waits for it; %s",
-		    ev->n_epolls, ev->n_epolls == 1 ? "" : "s", threads);
+		    "no thread is in accept() and the listener is %s: nothing in the program waits for it; %s",
+		    sets, threads);
 	else
 		add(v->text, sizeof(v->text), len,
 		    "no thread is in accept(), poll() or an epoll wait: nothing in the program waits for the listener; %s",
@@ -378,7 +382,7 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		if (!ev->kinds[k])
 			continue;
 		add(v->text, sizeof(v->text), len, "%s%u %s", first ? "" : ", ",
-		    ev->kinds[k], tl_fd_kind_name(k));
+		    ev->kinds[k], tl_fd_kind_name(k, ev->kinds[k]));
 		first = false;
 		if (k != TL_FDK_TCP)
 			continue;
@@ -408,8 +412,34 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		set(v, TL_CAUSE_FDS_OTHER, TL_CERT_POSSIBLE);
 		add(v->text, sizeof(v->text), len,
 		    ": most are %s, so look there for a leak",
-		    tl_fd_kind_name(top));
+		    tl_fd_kind_name(top, 2));
 		v->remedy = NULL;
+	}
+}
+
+/*
+ * At the fd limit, a listener that is watched level-triggered by a waiting
+ * thread wakes it for every queued connection: accept() fails with EMFILE
+ * and the loop spins.
+ */
+static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+		      size_t *len)
+{
+	bool running = any_thread(ev, TL_SYS_RUNNING) ||
+		       any_thread(ev, TL_SYS_ACCEPT);
+	char threads[256];
+
+	for (size_t i = 0; i < ev->n_regs; i++) {
+		const struct tl_ev_reg *r = &ev->regs[i];
+
+		if (!(r->waited || running) ||
+		    (r->events & (TL_EPOLLET | TL_EPOLLONESHOT)))
+			continue;
+		add(v->text, sizeof(v->text), len,
+		    "; the listener (fd %d) is in epoll fd %d level-triggered, so while connections are queued every wait returns at once and retries the failing accept(), a busy loop (%s)",
+		    (int)r->tfd, (int)r->epfd,
+		    tl_evidence_threads_text(ev, threads, sizeof(threads)));
+		return;
 	}
 }
 
@@ -423,6 +453,7 @@ void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 		return;
 	if (kind == TL_FIND_FD_EXHAUSTION) {
 		conclude_fds(ev, ret, &len);
+		spin_text(ev, ret, &len);
 		return;
 	}
 	if (ev->has_listener)

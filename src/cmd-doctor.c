@@ -20,6 +20,7 @@
 #include "tcplimbo/survey.h"
 #include "tcplimbo/tcpstate.h"
 #include "tl.h"
+#include "why.h"
 
 #define DOCTOR_EXIT_UNKNOWN 3
 #define NETNS_LABEL_MAX (TL_NETNS_SPEC_MAX + 48)
@@ -70,6 +71,7 @@ struct doctor {
 	size_t n_targets;
 	struct tl_finding *found; /* of every namespace: group is the target */
 	size_t n_found;
+	struct why *why; /* per finding, after sorting; NULL for none */
 	struct tl_survey *survey; /* --all-netns: owns the shared scan */
 };
 
@@ -317,6 +319,36 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 	return r;
 }
 
+/*
+ * What the processes of listener and fd findings are doing, from /proc:
+ * only for the first WHY_FINDINGS_MAX such findings, and not for a replayed
+ * dump, whose processes are not the ones running now.
+ */
+static int gather_why(struct doctor *d, const struct tl_global *g)
+{
+	size_t done = 0;
+
+	if (g->replay_path || g->no_owners || d->n_found == 0)
+		return 0;
+	d->why = calloc(d->n_found, sizeof(*d->why));
+	if (!d->why)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_found && done < WHY_FINDINGS_MAX; i++) {
+		const struct tl_finding *f = &d->found[i];
+		const struct target *t = &d->targets[f->group];
+		int r;
+
+		if (!why_wanted(f) || !t->snap)
+			continue;
+		r = why_gather(g->proc_root, t->snap, f, d->found, d->n_found,
+			       &d->why[i]);
+		if (r < 0)
+			return r;
+		done++;
+	}
+	return 0;
+}
+
 static void wrap(FILE *out, const char *label, const char *text, int indent)
 {
 	/* The label ends right before the text's column. */
@@ -364,6 +396,7 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 		const struct tl_finding *f = &d->found[i];
 		const struct target *t = &d->targets[f->group];
 		const struct tl_tcp_state_info *si = tl_tcpstate_info(f->state);
+		const struct why *w = d->why ? &d->why[i] : NULL;
 		pid_t pid = f->n_pids ? f->pids[0] : 0;
 		char addr[TL_ADDR_STR_MAX], cmd[256];
 
@@ -404,9 +437,15 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 			printf("%*s", 11, "");
 			out_sock_row(stdout, t->snap, sock_at(t, f->example));
 		}
+		if (w)
+			why_print_text(stdout, w, 11);
 		if (explained & (1u << f->kind)) {
-			printf("%*s(why and fix: as for the %s above)\n", 11,
-			       "", tl_finding_kind_name(f->kind));
+			/* A fix that fits this process's cause is its own. */
+			if (w && w->remedy)
+				wrap(stdout, "fix:", w->remedy, 11);
+			else
+				printf("%*s(why and fix: as for the %s above)\n",
+				       11, "", tl_finding_kind_name(f->kind));
 			continue;
 		}
 		explained |= 1u << f->kind;
@@ -415,7 +454,8 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 		if (si && (f->kind == TL_FIND_CLOSE_WAIT_LEAK ||
 			   f->kind == TL_FIND_FIN_WAIT2_STUCK))
 			wrap(stdout, "next:", si->leave, 11);
-		wrap(stdout, "fix:", f->remedy, 11);
+		wrap(stdout, "fix:", w && w->remedy ? w->remedy : f->remedy,
+		     11);
 	}
 	for (size_t i = 0; i < d->n_targets; i++)
 		if (d->targets[i].error[0])
@@ -499,7 +539,12 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 			fputs("null", stdout);
 		out_json_kv(stdout, "summary", f->summary, false);
 		out_json_kv(stdout, "explanation", f->explanation, false);
-		out_json_kv(stdout, "remedy", f->remedy, false);
+		out_json_kv(stdout, "remedy",
+			    d->why && d->why[i].remedy ? d->why[i].remedy :
+							 f->remedy,
+			    false);
+		if (d->why)
+			why_print_json(stdout, &d->why[i]);
 		fputc('}', stdout);
 	}
 	fputs("\n],\"netns\":[", stdout);
@@ -669,6 +714,12 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 		tl_err("doctor: %s", strerror(-r));
 		goto out;
 	}
+	/* After sorting: the evidence goes with the findings printed. */
+	r = gather_why(&d, g);
+	if (r < 0) {
+		tl_err("doctor: %s", strerror(-r));
+		goto out;
+	}
 	if (g->json)
 		print_json(&d, g);
 	else
@@ -684,6 +735,9 @@ out:
 			close(d.targets[i].fd);
 		tl_snapshot_free(d.targets[i].snap);
 	}
+	for (size_t i = 0; d.why && i < d.n_found; i++)
+		why_free(&d.why[i]);
+	free(d.why);
 	free(d.targets);
 	free(d.found);
 	g->owners_from = NULL;

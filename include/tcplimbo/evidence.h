@@ -101,8 +101,8 @@ enum tl_fd_kind {
 	TL_FDK_MAX,
 };
 
-/* The plural noun of a fd kind ("pipes"), or NULL. */
-const char *tl_fd_kind_name(int kind);
+/* The noun for n fds of a kind ("pipe", "pipes"), or NULL. */
+const char *tl_fd_kind_name(int kind, uint64_t n);
 
 /* What to gather. */
 enum tl_ev_what {

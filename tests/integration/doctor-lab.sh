@@ -42,15 +42,20 @@ expect() {
 
 run seed client-exited
 expect seed 2 'length == 1 and .[0].kind == "not-accepting" and .[0].pids == [$srv] and .[0].severity == "critical"'
+# Why: the server waits in epoll_wait on a set without its listener.
+expect seed 2 '.[0].cause == "listener-not-watched" and .[0].certainty == "likely" and .[0].evidence[0].pid == $srv and .[0].evidence[0].epoll == [] and any(.[0].evidence[0].threads[]; .syscall == "epoll_wait")'
 
 run emfile queue-grows
 expect emfile 2 'length == 1 and .[0].kind == "fd-exhaustion" and .[0].pids == [$srv] and (.[0].summary | contains("EMFILE"))'
+# Why: its fds are the /dev/null files it opened, the listener level-triggered.
+expect emfile 2 '.[0].evidence[0].fds.kinds.device >= 20 and .[0].evidence[0].epoll[0].edge_triggered == false and (.[0].evidence[0].text | contains("busy loop"))'
 
 run leak clients-exited
 expect leak 1 'length == 1 and .[0].kind == "close-wait-leak" and .[0].pids == [$srv] and .[0].count == 3'
 
 run overflow queue-full
 expect overflow 2 'length == 1 and .[0].kind == "accept-queue-overflow" and .[0].pids == [$srv]'
+expect overflow 2 '.[0].cause == "listener-not-watched" and .[0].evidence[0].backlog == 2'
 
 # The server closed; the client holds its CLOSE_WAIT: the client is to blame.
 run fin-wait2 server-closed

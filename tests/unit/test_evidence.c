@@ -575,6 +575,10 @@ static void test_fds_and_gone(void **state)
 	assert_int_equal(ev.kinds[TL_FDK_DEVICE], 1);
 	assert_int_equal(v.cause, TL_CAUSE_CLOSE_WAIT);
 	assert_non_null(strstr(v.text, "12 close-wait"));
+	assert_non_null(strstr(v.text, ", 1 pipe,"));
+	assert_non_null(strstr(v.text, "13 TCP sockets"));
+	/* Level-triggered and waited for: the EMFILE spin. */
+	assert_non_null(strstr(v.text, "busy loop"));
 	assert_non_null(strstr(v.remedy, "close-wait-leak"));
 
 	/* The same with mostly files: the leak is not the cause. */

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The doctor's "why": gathers lib/evidence for the processes a finding
+ * names, combines their verdicts and prints them. Gathering happens only
+ * for the findings printed, at most WHY_PIDS_MAX processes each.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "tcplimbo/sockdiag.h"
+#include "why.h"
+
+/* JSON keys of the fd kinds. */
+static const char *const fd_keys[TL_FDK_MAX] = {
+	[TL_FDK_TCP] = "tcp",		[TL_FDK_SOCKET] = "socket",
+	[TL_FDK_FILE] = "file",		[TL_FDK_DEVICE] = "device",
+	[TL_FDK_PIPE] = "pipe",		[TL_FDK_EVENTFD] = "eventfd",
+	[TL_FDK_EPOLL] = "epoll",	[TL_FDK_TIMERFD] = "timerfd",
+	[TL_FDK_SIGNALFD] = "signalfd", [TL_FDK_OTHER] = "other",
+};
+
+bool why_wanted(const struct tl_finding *f)
+{
+	return f->n_pids && (f->kind == TL_FIND_NOT_ACCEPTING ||
+			     f->kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW ||
+			     f->kind == TL_FIND_FD_EXHAUSTION);
+}
+
+/* Causes that say only that this process does not take part. */
+static bool bystander(int cause)
+{
+	return cause == TL_CAUSE_UNKNOWN || cause == TL_CAUSE_NOT_WATCHED;
+}
+
+/*
+ * One cause for the finding. A pre-forked server's master holds the
+ * listener and never accepts: when another process has a more telling
+ * cause, that one speaks. Different telling causes leave it possible.
+ */
+static void combine(struct why *w)
+{
+	size_t lead = 0;
+	bool mixed = false;
+
+	for (size_t i = 1; i < w->n; i++)
+		if (bystander(w->v[lead].cause) && !bystander(w->v[i].cause))
+			lead = i;
+	w->lead = lead;
+	w->cause = w->v[lead].cause;
+	w->certainty = w->v[lead].certainty;
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->v[i].cause == w->cause) {
+			if (w->v[i].certainty < w->certainty)
+				w->certainty = w->v[i].certainty;
+		} else if (!bystander(w->v[i].cause)) {
+			mixed = true;
+		}
+	}
+	if (mixed)
+		w->certainty = TL_CERT_POSSIBLE;
+	/* A remedy only for a cause we are fairly sure of. */
+	w->remedy = w->certainty >= TL_CERT_LIKELY ? w->v[lead].remedy : NULL;
+}
+
+int why_gather(const char *proc_root, const struct tl_snapshot *snap,
+	       const struct tl_finding *f, const struct tl_finding *all,
+	       size_t n_all, struct why *w)
+{
+	const struct tl_sock *L = NULL;
+	size_t n = f->n_pids < WHY_PIDS_MAX ? f->n_pids : WHY_PIDS_MAX;
+	unsigned what = TL_EV_THREADS;
+
+	memset(w, 0, sizeof(*w));
+	if (!why_wanted(f))
+		return 0;
+	if (f->sock && f->sock <= snap->n_socks &&
+	    snap->socks[f->sock - 1].state == TL_LISTEN) {
+		L = &snap->socks[f->sock - 1];
+		what |= TL_EV_LISTENER;
+	}
+	if (f->kind == TL_FIND_FD_EXHAUSTION)
+		what |= TL_EV_FDS;
+	w->ev = calloc(n, sizeof(*w->ev));
+	if (!w->ev)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (tl_evidence_gather(proc_root, f->pids[i], snap, L, what,
+				       &w->ev[i]) < 0)
+			continue;
+		tl_evidence_conclude(&w->ev[i], f->kind, &w->v[w->n]);
+		if (w->n != i)
+			w->ev[w->n] = w->ev[i];
+		w->n++;
+	}
+	if (w->n == 0) {
+		why_free(w);
+		return 0;
+	}
+	combine(w);
+	if (w->cause == TL_CAUSE_CLOSE_WAIT)
+		for (size_t i = 0; i < n_all; i++)
+			if (all[i].kind == TL_FIND_CLOSE_WAIT_LEAK &&
+			    all[i].n_pids && all[i].pids[0] == f->pids[0])
+				w->related_leak = true;
+	return 0;
+}
+
+void why_free(struct why *w)
+{
+	free(w->ev);
+	memset(w, 0, sizeof(*w));
+}
+
+void why_print_text(FILE *out, const struct why *w, int indent)
+{
+	char text[TL_EV_TEXT_MAX + 160], who[32];
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct tl_ev_verdict *v = &w->v[i];
+		size_t len;
+
+		/* Bystanders of a finding explained by another: say less. */
+		if (i != w->lead && bystander(v->cause) && !bystander(w->cause))
+			continue;
+		if (!v->text[0])
+			continue;
+		who[0] = '\0';
+		if (w->n > 1 && strncmp(v->text, "pid ", 4) != 0)
+			snprintf(who, sizeof(who),
+				 "pid %d: ", (int)w->ev[i].pid);
+		len = (size_t)snprintf(text, sizeof(text), "%s: %s%s",
+				       tl_certainty_name(v->certainty), who,
+				       v->text);
+		if (w->related_leak && i == w->lead && len < sizeof(text))
+			snprintf(text + len, sizeof(text) - len,
+				 " (the close-wait-leak finding of pid %d)",
+				 (int)w->ev[i].pid);
+		out_wrap(out, fprintf(out, "%*s ", indent - 1, "cause:"),
+			 indent, text);
+	}
+}
+
+static void json_threads(FILE *out, const struct tl_evidence *ev)
+{
+	fputs(",\"threads\":[", out);
+	for (size_t k = 0; k < ev->n_read; k++) {
+		const struct tl_ev_thread *t = &ev->threads[k];
+		char st[2] = { t->state, 0 };
+
+		fprintf(out, "%s{\"tid\":%d", k ? "," : "", (int)t->tid);
+		out_json_kv(out, "state", t->state ? st : NULL, false);
+		out_json_kv(out, "syscall",
+			    t->sys		      ? t->sys :
+			    t->kind == TL_SYS_RUNNING ? "running" :
+			    t->kind == TL_SYS_NONE    ? "none" :
+							NULL,
+			    false);
+		if (t->kind >= TL_SYS_ACCEPT)
+			fprintf(out, ",\"nr\":%ld", t->nr);
+		if (t->fd >= 0)
+			fprintf(out, ",\"fd\":%lld", (long long)t->fd);
+		out_json_kv(out, "wchan", t->wchan[0] ? t->wchan : NULL, false);
+		fputc('}', out);
+	}
+	fprintf(out, "],\"threads_total\":%u", ev->n_threads);
+}
+
+static void json_listener(FILE *out, const struct tl_evidence *ev)
+{
+	if (!ev->has_listener)
+		return;
+	fputs(",\"listener_fd\":", out);
+	if (ev->listener_fd >= 0)
+		fprintf(out, "%d", (int)ev->listener_fd);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"epoll_fds\":%u,\"epoll\":[", ev->n_epolls);
+	for (size_t k = 0; k < ev->n_regs; k++) {
+		const struct tl_ev_reg *r = &ev->regs[k];
+
+		fprintf(out,
+			"%s{\"epfd\":%d,\"tfd\":%d,\"events\":\"%x\","
+			"\"edge_triggered\":%s,\"oneshot\":%s,\"waited\":%s}",
+			k ? "," : "", (int)r->epfd, (int)r->tfd, r->events,
+			r->events & TL_EPOLLET ? "true" : "false",
+			r->events & TL_EPOLLONESHOT ? "true" : "false",
+			r->waited ? "true" : "false");
+	}
+	fprintf(out,
+		"],\"held\":%llu,\"backlog\":%u,\"queued\":%u,\"round_number\":%s",
+		(unsigned long long)ev->held, ev->backlog, ev->queued,
+		tl_ev_round_number(ev->held) ? "true" : "false");
+}
+
+static void json_fds(FILE *out, const struct tl_evidence *ev)
+{
+	bool first = true;
+
+	if (!ev->has_fds)
+		return;
+	fprintf(out, ",\"fds\":{\"total\":%u,\"kinds\":{", ev->n_fds);
+	for (int k = 0; k < TL_FDK_MAX; k++) {
+		fprintf(out, "%s\"%s\":%u", k ? "," : "", fd_keys[k],
+			ev->kinds[k]);
+	}
+	fputs("},\"tcp\":{", out);
+	for (int s = 1; s < TL_STATE_MAX; s++) {
+		if (!ev->tcp[s])
+			continue;
+		fprintf(out, "%s\"%s\":%u", first ? "" : ",", tl_state_name(s),
+			ev->tcp[s]);
+		first = false;
+	}
+	fputs("}}", out);
+}
+
+void why_print_json(FILE *out, const struct why *w)
+{
+	if (w->n == 0) {
+		fputs(",\"cause\":null,\"certainty\":null,\"evidence\":null",
+		      out);
+		return;
+	}
+	out_json_kv(out, "cause", tl_ev_cause_name(w->cause), false);
+	out_json_kv(out, "certainty", tl_certainty_name(w->certainty), false);
+	if (w->related_leak)
+		out_json_kv(out, "related", "close-wait-leak", false);
+	fputs(",\"evidence\":[", out);
+	for (size_t i = 0; i < w->n; i++) {
+		const struct tl_evidence *ev = &w->ev[i];
+		const struct tl_ev_verdict *v = &w->v[i];
+		char st[2] = { ev->state, 0 };
+
+		fprintf(out, "%s{\"pid\":%d,\"gone\":%s", i ? "," : "",
+			(int)ev->pid, ev->gone ? "true" : "false");
+		out_json_kv(out, "state", ev->state ? st : NULL, false);
+		fprintf(out, ",\"tracer\":%d", (int)ev->tracer);
+		if (ev->has_idle)
+			fprintf(out, ",\"idle_ms\":%llu",
+				(unsigned long long)ev->idle_ms);
+		else
+			fputs(",\"idle_ms\":null", out);
+		json_threads(out, ev);
+		json_listener(out, ev);
+		json_fds(out, ev);
+		out_json_kv(out, "cause", tl_ev_cause_name(v->cause), false);
+		out_json_kv(out, "certainty", tl_certainty_name(v->certainty),
+			    false);
+		out_json_kv(out, "text", v->text, false);
+		out_json_kv(out, "remedy", v->remedy, false);
+		fputc('}', out);
+	}
+	fputc(']', out);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The doctor's "why": evidence from /proc about the processes a listener or
+ * fd-exhaustion finding names (lib/evidence.c gathers and concludes), and
+ * how it is shown in text and in --json.
+ */
+#ifndef TL_WHY_H
+#define TL_WHY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tcplimbo/diagnose.h"
+#include "tcplimbo/evidence.h"
+
+/* The most processes of one finding looked into, and findings per run. */
+#define WHY_PIDS_MAX 4
+#define WHY_FINDINGS_MAX 16
+
+/* Evidence for one finding: one verdict per process looked into. */
+struct why {
+	size_t n; /* 0: none gathered */
+	struct tl_evidence *ev;
+	struct tl_ev_verdict v[WHY_PIDS_MAX];
+	/* Combined over the processes. */
+	int cause; /* enum tl_ev_cause */
+	int certainty;
+	size_t lead;	    /* the verdict that speaks for the finding */
+	const char *remedy; /* fits the cause, or NULL */
+	bool related_leak;  /* a close-wait-leak finding of the same pid */
+};
+
+/* Whether the finding is of a kind that evidence explains. */
+bool why_wanted(const struct tl_finding *f);
+
+/*
+ * Gathers the evidence for finding f of snap (its listener is f->sock)
+ * and concludes. all/n_all are every finding, to link related ones.
+ * Returns 0 or -ENOMEM; an unreadable process is evidence, not an error.
+ */
+int why_gather(const char *proc_root, const struct tl_snapshot *snap,
+	       const struct tl_finding *f, const struct tl_finding *all,
+	       size_t n_all, struct why *w);
+
+/* Frees what why_gather allocated; a zeroed struct is fine. */
+void why_free(struct why *w);
+
+/* Prints the "cause:" lines, wrapped at indent. */
+void why_print_text(FILE *out, const struct why *w, int indent);
+
+/* Writes ,"cause":...,"certainty":...,"evidence":[...] (nulls if none). */
+void why_print_json(FILE *out, const struct why *w);
+
+#endif
