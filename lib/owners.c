@@ -20,26 +20,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "owners_impl.h"
 #include "tcplimbo/owners.h"
 #include "util.h"
 
-/* One getdents64 buffer per scan; large so big fd tables need few calls. */
-#define DENTS_BUF_SIZE (64 * 1024)
 /* /proc/PID/stat is well under 1 KiB; a longer file is not the kernel's. */
 #define STAT_BUF_SIZE 2048
 /* /proc/PID/limits is about 1.4 KiB. */
 #define LIMITS_BUF_SIZE 4096
 /* "socket:[4294967295]" is 19 bytes; a full buffer means "not a socket". */
 #define LINK_BUF_SIZE 64
-
-struct scan {
-	int proc_fd;
-	unsigned flags;
-	char *dents;
-	struct tl_owners *o;
-	size_t procs_cap;
-	size_t refs_cap;
-};
 
 uint32_t tl_proc_parse_socket_link(const char *buf, size_t len)
 {
@@ -308,11 +298,8 @@ static int scan_fds(struct scan *s, int dir_fd, uint32_t proc_idx,
 	return 0;
 }
 
-/*
- * Scans one process. Returns 0 (kept or skipped) or -ENOMEM. A process
- * that vanishes at any step is dropped together with its refs.
- */
-static int scan_proc(struct scan *s, pid_t pid)
+/* A process that vanishes at any step is dropped together with its refs. */
+int owners_scan_proc(struct scan *s, pid_t pid)
 {
 	struct tl_owners *o = s->o;
 	size_t refs_start = o->n_refs;
@@ -490,12 +477,65 @@ static int sort_procs(struct tl_owners *o)
 	return 0;
 }
 
+int owners_list_pids(int proc_fd, char *dents, pid_t **ret, size_t *ret_n)
+{
+	pid_t *pids = NULL;
+	size_t n_pids = 0, pids_cap = 0;
+
+	/* The top-level entries are read in full before any process is
+	 * scanned, because the scan reuses the dents buffer. */
+	for (;;) {
+		ssize_t n = getdents64(proc_fd, dents, DENTS_BUF_SIZE);
+
+		if (n < 0) {
+			int r = -errno;
+
+			if (r == -EINTR)
+				continue;
+			free(pids);
+			return r;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(dents + off);
+			pid_t pid;
+
+			off += d->d_reclen;
+			if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
+				continue;
+			pid = parse_pid(d->d_name);
+			if (!pid)
+				continue;
+			if (n_pids == pids_cap &&
+			    tli_grow((void **)&pids, &pids_cap, sizeof(*pids),
+				     1024) < 0) {
+				free(pids);
+				return -ENOMEM;
+			}
+			pids[n_pids++] = pid;
+		}
+	}
+	*ret = pids;
+	*ret_n = n_pids;
+	return 0;
+}
+
+int owners_sort(struct tl_owners *o)
+{
+	int r = sort_procs(o);
+
+	if (r < 0)
+		return r;
+	return sort_refs(o->refs, o->n_refs);
+}
+
 int tl_owners_scan(const char *proc_root, unsigned flags,
 		   struct tl_owners **ret)
 {
 	struct scan s = { .proc_fd = -1, .flags = flags };
 	pid_t *pids = NULL;
-	size_t n_pids = 0, pids_cap = 0;
+	size_t n_pids = 0;
 	int r;
 
 	if (!proc_root || !ret)
@@ -512,51 +552,20 @@ int tl_owners_scan(const char *proc_root, unsigned flags,
 		goto fail;
 	}
 
-	/* The top-level entries are read in full before any process is
-	 * scanned, because scan_proc reuses the dents buffer. Copying the
-	 * pids out keeps one buffer for the whole scan. */
-	for (;;) {
-		ssize_t n = getdents64(s.proc_fd, s.dents, DENTS_BUF_SIZE);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		for (ssize_t off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(s.dents + off);
-			pid_t pid;
-
-			off += d->d_reclen;
-			if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
-				continue;
-			pid = parse_pid(d->d_name);
-			if (!pid)
-				continue;
-			if (n_pids == pids_cap &&
-			    tli_grow((void **)&pids, &pids_cap, sizeof(*pids),
-				     1024) < 0) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			pids[n_pids++] = pid;
-		}
-	}
+	r = owners_list_pids(s.proc_fd, s.dents, &pids, &n_pids);
+	if (r < 0)
+		goto fail;
 	for (size_t i = 0; i < n_pids; i++) {
-		r = scan_proc(&s, pids[i]);
+		r = owners_scan_proc(&s, pids[i]);
 		if (r < 0)
 			goto fail;
 	}
 
-	r = sort_procs(s.o);
+	r = owners_sort(s.o);
 	if (r < 0)
 		goto fail;
-	r = sort_refs(s.o->refs, s.o->n_refs);
-	if (r < 0)
-		goto fail;
+	s.o->backend = TL_OWNERS_PROC;
+	s.o->threads = 1;
 
 	close(s.proc_fd);
 	free(s.dents);

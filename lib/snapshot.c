@@ -238,9 +238,14 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 		snap->owners = (struct tl_owners *)opts->owners_from;
 		snap->owners_borrowed = true;
 	} else if (opts->owners) {
-		err = tl_owners_scan(
-			opts->proc_root ? opts->proc_root : "/proc",
-			TL_OWNERS_LIMITS | TL_OWNERS_STAT, &snap->owners);
+		struct tl_owners_opts oo = {
+			.proc_root = opts->proc_root,
+			.flags = TL_OWNERS_LIMITS | TL_OWNERS_STAT,
+			.backend = opts->owners_backend,
+			.threads = opts->owners_threads,
+		};
+
+		err = tl_owners_take(&oo, &snap->owners);
 		if (err < 0)
 			goto fail;
 	}

@@ -37,6 +37,13 @@ struct tl_fdref {
 	int32_t fd;
 };
 
+/* Which pass filled a tl_owners. */
+enum tl_owners_backend {
+	TL_OWNERS_AUTO = 0, /* asked: bpf when it loads, else proc */
+	TL_OWNERS_BPF,	    /* the kernel's task and task-file iterators */
+	TL_OWNERS_PROC,	    /* readlink of every /proc/PID/fd entry */
+};
+
 /* The result of a scan: processes, and refs sorted by inode. */
 struct tl_owners {
 	struct tl_proc *procs;
@@ -44,6 +51,10 @@ struct tl_owners {
 	struct tl_fdref *refs;
 	size_t n_refs;
 	size_t n_denied; /* processes whose fds we could not read (EACCES) */
+	enum tl_owners_backend backend; /* BPF or PROC: the one used */
+	unsigned threads;		/* threads the /proc pass used */
+	/* Why AUTO fell back to /proc: the BPF pass's -errno, else 0. */
+	int bpf_error;
 };
 
 /* What the scan reads besides the fds. */
@@ -61,6 +72,46 @@ enum tl_owners_flags {
  */
 int tl_owners_scan(const char *proc_root, unsigned flags,
 		   struct tl_owners **ret);
+
+/* How to take owners (tl_owners_take). */
+struct tl_owners_opts {
+	const char *proc_root; /* NULL means "/proc" */
+	unsigned flags;	       /* enum tl_owners_flags */
+	enum tl_owners_backend backend;
+	/*
+	 * Threads for the /proc pass: 0 means one per CPU we may run on (at
+	 * most TL_OWNERS_MAX_THREADS), 1 the single-thread pass.
+	 */
+	unsigned threads;
+};
+
+/* The most threads the /proc pass starts, whatever is asked. */
+#define TL_OWNERS_MAX_THREADS 64
+
+/*
+ * Takes owners with the backend opts asks for. AUTO tries the BPF
+ * iterators when proc_root is /proc and falls back to the /proc pass when
+ * they do not load (no CAP_BPF/CAP_PERFMON, a kernel without them, a build
+ * without bpf); the result's backend field says which ran. Forcing BPF
+ * returns its error: -EOPNOTSUPP when the build has no bpf, -EPERM when
+ * the kernel refuses, -EINVAL with another proc_root. Both backends give
+ * the same result on the same processes (same order, same fields); the
+ * /proc pass gives the same result with any number of threads.
+ */
+int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret);
+
+/*
+ * The BPF backend alone: -EOPNOTSUPP when the build has no bpf, the
+ * loader's -errno otherwise. flags are accepted for symmetry; the
+ * iterators always give limits and times.
+ */
+int tl_owners_scan_bpf(unsigned flags, struct tl_owners **ret);
+
+/* "auto", "bpf" or "proc". */
+const char *tl_owners_backend_name(enum tl_owners_backend b);
+
+/* Parses "auto", "bpf" or "proc"; returns 0 or -EINVAL. */
+int tl_owners_backend_parse(const char *s, enum tl_owners_backend *ret);
 
 /* Frees a scan; NULL is fine. */
 void tl_owners_free(struct tl_owners *o);

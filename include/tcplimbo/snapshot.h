@@ -23,7 +23,10 @@ struct tl_snapshot_opts {
 	uint32_t states;       /* mask; 0 means TL_STATES_REAL */
 	bool owners;	       /* scan /proc for owners */
 	const char *proc_root; /* NULL means "/proc" */
-	int netns_fd;	       /* -1 for the caller's namespace */
+	/* How to take owners: see struct tl_owners_opts (AUTO, 0 threads). */
+	enum tl_owners_backend owners_backend;
+	unsigned owners_threads;
+	int netns_fd; /* -1 for the caller's namespace */
 	/*
 	 * A /proc scan to use instead of a new one, borrowed: it must outlive
 	 * the snapshot. Socket inodes are unique across namespaces, so one

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: MIT
+/* The BPF owners pass when the build has no bpf: the /proc pass is used. */
+#include <errno.h>
+
+#include "owners_impl.h"
+
+int owners_bpf_scan(unsigned flags, struct tl_owners **ret)
+{
+	return -EOPNOTSUPP;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the owners passes share inside the library: the /proc pass of one
+ * process (owners.c), used by the single-thread scan and by each thread of
+ * the parallel one (owners_take.c), and the sort that ends every pass,
+ * BPF's included. Not installed.
+ */
+#ifndef TL_OWNERS_IMPL_H
+#define TL_OWNERS_IMPL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "tcplimbo/owners.h"
+
+/* One getdents64 buffer per scan; large so big fd tables need few calls. */
+#define DENTS_BUF_SIZE (64 * 1024)
+
+/* One /proc pass (or one thread's share of it). */
+struct scan {
+	int proc_fd;
+	unsigned flags;
+	char *dents; /* DENTS_BUF_SIZE bytes */
+	struct tl_owners *o;
+	size_t procs_cap;
+	size_t refs_cap;
+};
+
+/*
+ * Scans one process into s->o: its tl_proc at the end of procs and its
+ * refs at the end of refs (their proc is its index in s->o). Returns 0
+ * (kept, or skipped because it vanished) or -ENOMEM.
+ */
+int owners_scan_proc(struct scan *s, pid_t pid);
+
+/*
+ * Lists the pids in proc_fd into *ret (malloc'd) and their count into
+ * *ret_n, reusing dents. Returns 0 or -errno.
+ */
+int owners_list_pids(int proc_fd, char *dents, pid_t **ret, size_t *ret_n);
+
+/*
+ * Orders procs by pid (renumbering refs) and refs by inode, stably, so
+ * refs of one inode stay in (process, fd) order. Returns 0 or -ENOMEM.
+ */
+int owners_sort(struct tl_owners *o);
+
+/*
+ * The BPF pass (lib/owners_bpf.c, or its stub that returns -EOPNOTSUPP).
+ * Returns 0 and sets *ret, or -errno.
+ */
+int owners_bpf_scan(unsigned flags, struct tl_owners **ret);
+
+#endif
