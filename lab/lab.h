@@ -227,6 +227,22 @@ int lab_counter(const char *path, const char *prefix, const char *name,
 /* Writes a value to /proc/sys/... of our namespace; returns 0 or -errno. */
 int lab_sysctl_write(const char *path, const char *value);
 
+/*
+ * Shared by the runner's files (runner.c, spawn.c, step.c), not by
+ * scenarios: the monotonic clock in ms; a wait on fd (-1: none) that also
+ * watches the signalfd (1 readable, 0 timeout, -EINTR); starting a child
+ * (sync: with a control socket on fd 3); reaping one that has exited; an
+ * exit status in words; running hook commands.
+ */
+uint64_t lab_now_ms(void);
+int lab_poll(struct lab_run *r, int fd, unsigned ms);
+int lab_fork(struct lab_run *r, const char *role, char *const *argv, bool sync,
+	     struct lab_proc **ret);
+bool lab_try_reap(struct lab_proc *p);
+const char *lab_status_str(char *buf, size_t size, int status);
+void lab_run_hooks(struct lab_run *r, const char *const *cmds, size_t n,
+		   bool must_pass);
+
 #define LAB_N(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif
