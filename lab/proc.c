@@ -32,7 +32,7 @@ int lab_cpu_seconds(pid_t pid, double *ret)
 	close(fd);
 	if (n < 0)
 		return err;
-	err = tl_proc_parse_stat(buf, (size_t)n, comm, &start, &cpu);
+	err = tl_proc_parse_stat(buf, (size_t)n, comm, &start, &cpu, NULL);
 	if (err < 0)
 		return err;
 	*ret = (double)cpu / (double)(tck > 0 ? tck : 100);

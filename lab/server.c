@@ -12,6 +12,12 @@
  *   reserve-fd  the same limit with the spare-fd remedy (libuv, muduo)
  *   good        accept, read until the client closes, close
  *   close-first accept and close at once (the server is the active closer)
+ *   prefork-emfile
+ *               a pre-forking server (nginx's master and worker): the
+ *               parent listens and forks one child that shares the
+ *               listener; only the child accepts, and it does so at its
+ *               fd limit (as emfile). The parent sleeps with fds to spare;
+ *               SIGUSR1 reaches the child, and the child ends with it
  * It logs each call and its result, and exits on SIGINT/SIGTERM or after
  * --seconds.
  */
@@ -30,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,12 +50,17 @@ enum srv_mode {
 	MODE_RESERVE_FD,
 	MODE_GOOD,
 	MODE_CLOSE_FIRST,
+	MODE_PREFORK_EMFILE,
 };
 
 static const char *const mode_names[] = {
-	[MODE_NO_ACCEPT] = "no-accept", [MODE_NO_CLOSE] = "no-close",
-	[MODE_EMFILE] = "emfile",	[MODE_RESERVE_FD] = "reserve-fd",
-	[MODE_GOOD] = "good",		[MODE_CLOSE_FIRST] = "close-first",
+	[MODE_NO_ACCEPT] = "no-accept",
+	[MODE_NO_CLOSE] = "no-close",
+	[MODE_EMFILE] = "emfile",
+	[MODE_RESERVE_FD] = "reserve-fd",
+	[MODE_GOOD] = "good",
+	[MODE_CLOSE_FIRST] = "close-first",
+	[MODE_PREFORK_EMFILE] = "prefork-emfile",
 };
 
 struct srv {
@@ -70,6 +82,7 @@ struct srv {
 	uint64_t emfile_fails; /* since the last report */
 	uint64_t emfile_total;
 	unsigned held; /* no-close: connections read to EOF and kept */
+	pid_t child;   /* prefork-emfile's parent: its worker, or 0 */
 	struct timespec last_report;
 };
 
@@ -89,8 +102,10 @@ static void srv_usage(FILE *f)
 		"Usage: tcplimbo lab server [--addr A] [--port P] [--backlog N]\n"
 		"         [--mode M] [--nofile N] [--seconds S]\n"
 		"Modes: no-accept (default), no-close, emfile, reserve-fd, good,\n"
-		"       close-first. SIGUSR1: no-accept starts accepting, emfile\n"
-		"       frees its fds. SIGINT/SIGTERM: exit.\n");
+		"       close-first, prefork-emfile (a parent and a child share\n"
+		"       the listener; only the child accepts, at its fd limit).\n"
+		"       SIGUSR1: no-accept starts accepting, emfile frees its fds.\n"
+		"       SIGINT/SIGTERM: exit.\n");
 }
 
 static int parse_mode(const char *s, enum srv_mode *ret)
@@ -352,6 +367,10 @@ static void srv_signal(struct srv *s)
 		s->accepting = true;
 		if (epoll_add(s, s->lfd) < 0)
 			lab_log(who, "epoll_ctl error is %s", strerror(errno));
+	} else if (s->child > 0) {
+		lab_log(who, "Got SIGUSR1: passing it to worker %d",
+			(int)s->child);
+		kill(s->child, SIGUSR1);
 	} else if (s->mode == MODE_EMFILE && s->n_fillers) {
 		srv_report_emfile(s, true);
 		lab_log(who, "Got SIGUSR1: freeing fds");
@@ -489,6 +508,38 @@ static int srv_parse(struct srv *s, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * prefork-emfile: forks the worker, which shares the listener and goes on
+ * as an emfile server with an epoll instance of its own (an inherited one
+ * would be the parent's). The parent keeps the listener and only waits.
+ * Returns 0 in both, or -errno.
+ */
+static int srv_prefork(struct srv *s)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		s->child = pid;
+		lab_log(who, "Forked worker %d: it shares the listener",
+			(int)pid);
+		return 0;
+	}
+	/* The worker does not outlive its master. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);
+	who = "worker";
+	s->mode = MODE_EMFILE;
+	close(s->efd);
+	s->efd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->efd < 0 || epoll_add(s, s->sigfd) < 0)
+		return -errno;
+	return 0;
+}
+
 int lab_server_main(int argc, char **argv)
 {
 	struct srv s = {
@@ -530,9 +581,17 @@ int lab_server_main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
+	if (s.mode == MODE_PREFORK_EMFILE) {
+		ret = srv_prefork(&s);
+		if (ret < 0) {
+			tl_err("lab server: fork: %s", strerror(-ret));
+			ret = 1;
+			goto out;
+		}
+	}
 	if (s.mode == MODE_RESERVE_FD)
 		s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (s.mode != MODE_NO_ACCEPT) {
+	if (s.mode != MODE_NO_ACCEPT && s.mode != MODE_PREFORK_EMFILE) {
 		s.accepting = true;
 		if (epoll_add(&s, s.lfd) < 0) {
 			tl_err("lab server: epoll_ctl: %s", strerror(errno));
@@ -550,7 +609,11 @@ int lab_server_main(int argc, char **argv)
 	}
 	if (s.mode == MODE_NO_ACCEPT)
 		lab_log(who, "Not calling accept(): sleeping");
-	if (s.sync_fd >= 0) {
+	if (s.mode == MODE_PREFORK_EMFILE)
+		lab_log(who, "Worker %d accepts; the master only waits",
+			(int)s.child);
+	/* The worker says when it is ready: it is the one at its limit. */
+	if (s.sync_fd >= 0 && s.child == 0) {
 		char line[32];
 		int n = snprintf(line, sizeof(line), "ready %u\n", s.port);
 
@@ -561,6 +624,10 @@ int lab_server_main(int argc, char **argv)
 	}
 	ret = srv_loop(&s);
 out:
+	if (s.child > 0) {
+		kill(s.child, SIGTERM);
+		waitpid(s.child, NULL, 0);
+	}
 	/* Free fds first: sanitizers need some at exit. */
 	srv_unfill(&s);
 	if (s.spare >= 0)

@@ -215,22 +215,82 @@ const char *diag_addr_text(char *buf, size_t size, int family,
 	return buf;
 }
 
-const char *diag_who_text(char *buf, size_t size, const struct tl_finding *f)
+/*
+ * The pid among f's that is the parent of all the others (a pre-forking
+ * server's master and its workers), or 0.
+ */
+static pid_t master_of(const struct tl_snapshot *snap,
+		       const struct tl_finding *f)
 {
 	size_t n = diag_stored_pids(f);
-	size_t off = 0;
 
-	if (n == 0) {
-		snprintf(buf, size, "an unknown process");
-		return buf;
+	if (n < 2 || !snap->owners)
+		return 0;
+	for (size_t m = 0; m < n; m++) {
+		size_t k = 0;
+
+		for (; k < n; k++) {
+			const struct tl_proc *p;
+
+			if (k == m)
+				continue;
+			p = tl_owners_proc(snap->owners, f->pids[k]);
+			if (!p || p->ppid != f->pids[m])
+				break;
+		}
+		if (k == n)
+			return f->pids[m];
 	}
-	off = (size_t)snprintf(buf, size, "pid%s ", n > 1 ? "s" : "");
-	for (size_t i = 0; i < n && off < size; i++)
+	return 0;
+}
+
+bool diag_plural(const struct tl_snapshot *snap, const struct tl_finding *f)
+{
+	return f->n_pids > 1 && !master_of(snap, f);
+}
+
+/* Appends f's pids but skip to buf at off: "1, 2 and 3 more". */
+static size_t pid_list(char *buf, size_t size, size_t off,
+		       const struct tl_finding *f, pid_t skip)
+{
+	size_t n = diag_stored_pids(f);
+	bool first = true;
+
+	for (size_t i = 0; i < n && off < size; i++) {
+		if (f->pids[i] == skip)
+			continue;
 		off += (size_t)snprintf(buf + off, size - off, "%s%d",
-					i ? ", " : "", (int)f->pids[i]);
+					first ? "" : ", ", (int)f->pids[i]);
+		first = false;
+	}
 	if (off < size && f->n_pids > n)
 		off += (size_t)snprintf(buf + off, size - off, " and %zu more",
 					f->n_pids - n);
+	return off;
+}
+
+const char *diag_who_text(char *buf, size_t size,
+			  const struct tl_snapshot *snap,
+			  const struct tl_finding *f)
+{
+	pid_t master = master_of(snap, f);
+	size_t off;
+
+	if (f->n_pids == 0) {
+		snprintf(buf, size, "an unknown process");
+		return buf;
+	}
+	if (master) {
+		off = (size_t)snprintf(buf, size, "%s (master %d, worker%s ",
+				       f->comm, (int)master,
+				       f->n_pids > 2 ? "s" : "");
+		off = pid_list(buf, size, off, f, master);
+		if (off < size)
+			snprintf(buf + off, size - off, ")");
+		return buf;
+	}
+	off = (size_t)snprintf(buf, size, "pid%s ", f->n_pids > 1 ? "s" : "");
+	off = pid_list(buf, size, off, f, 0);
 	if (off < size)
 		snprintf(buf + off, size - off, " (%s)", f->comm);
 	return buf;

@@ -78,8 +78,20 @@ void diag_set_local(struct tl_finding *f, const struct tl_sock *sk);
 const char *diag_addr_text(char *buf, size_t size, int family,
 			   const uint8_t *addr, uint16_t port);
 
-/* "pid 12 (nginx)", "pids 12, 13 (nginx)", or "an unknown process". */
-const char *diag_who_text(char *buf, size_t size, const struct tl_finding *f);
+/*
+ * Names f's processes: "pid 12 (nginx)", "pids 12, 13 (nginx)",
+ * "nginx (master 12, workers 13, 14)" when one is the parent of the
+ * others, or "an unknown process".
+ */
+const char *diag_who_text(char *buf, size_t size,
+			  const struct tl_snapshot *snap,
+			  const struct tl_finding *f);
+
+/*
+ * True when diag_who_text names several processes that take a plural
+ * verb ("pids 12, 13 (x) are"); a master and its workers are one program.
+ */
+bool diag_plural(const struct tl_snapshot *snap, const struct tl_finding *f);
 
 /* How many of a finding's pids are stored in pids[]. */
 size_t diag_stored_pids(const struct tl_finding *f);

@@ -53,10 +53,11 @@ uint32_t tl_proc_parse_socket_link(const char *buf, size_t len)
 }
 
 int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
-		       uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks)
+		       uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks,
+		       pid_t *ret_ppid)
 {
 	const char *open, *close, *p, *end;
-	uint64_t utime = 0, stime = 0, start = 0;
+	uint64_t utime = 0, stime = 0, start = 0, ppid = 0;
 	size_t clen;
 	int field;
 
@@ -71,7 +72,7 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 	if (!close)
 		return -EINVAL;
 
-	/* Field 3 (state) follows ") "; we want 14, 15 and 22. */
+	/* Field 3 (state) follows ") "; we want 4, 14, 15 and 22. */
 	p = close + 1;
 	for (field = 3; field <= 22; field++) {
 		uint64_t v = 0;
@@ -79,13 +80,15 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 		if (p >= end || *p != ' ')
 			return -EINVAL;
 		p++;
-		if (field == 14 || field == 15 || field == 22) {
+		if (field == 4 || field == 14 || field == 15 || field == 22) {
 			if (tli_parse_u64(&p, end, UINT64_MAX, &v) < 0)
 				return -EINVAL;
 			/* The number must end the field. */
 			if (p < end && *p != ' ' && *p != '\n')
 				return -EINVAL;
-			if (field == 14)
+			if (field == 4)
+				ppid = v;
+			else if (field == 14)
 				utime = v;
 			else if (field == 15)
 				stime = v;
@@ -100,7 +103,7 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 				return -EINVAL;
 		}
 	}
-	if (utime > UINT64_MAX - stime)
+	if (utime > UINT64_MAX - stime || ppid > INT32_MAX)
 		return -EINVAL;
 
 	clen = (size_t)(close - (open + 1));
@@ -112,6 +115,8 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 		*ret_start_ticks = start;
 	if (ret_cpu_ticks)
 		*ret_cpu_ticks = utime + stime;
+	if (ret_ppid)
+		*ret_ppid = (pid_t)ppid;
 	return 0;
 }
 
@@ -330,7 +335,7 @@ int owners_scan_proc(struct scan *s, pid_t pid)
 	/* A malformed stat leaves comm empty and times 0: we keep the pid. */
 	if (len > 0)
 		tl_proc_parse_stat(buf, (size_t)len, p->comm, &p->start_ticks,
-				   &p->cpu_ticks);
+				   &p->cpu_ticks, &p->ppid);
 
 	snprintf(path, sizeof(path), "%d/fd", (int)pid);
 	dir_fd = openat(s->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

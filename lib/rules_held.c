@@ -79,6 +79,7 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 		const struct tl_proc *p = diag_proc_at(snap, g->proc);
 		struct tl_finding *f;
 		int sev = TL_SEV_WARNING;
+		bool many;
 
 		if (g->old == 0 || g->old < o->close_wait_min)
 			continue;
@@ -102,22 +103,27 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 		f->oldest_ms = g->oldest_ms;
 		f->has_age = true;
 		f->value = g->count;
-		diag_addr_text(addr, sizeof(addr), f->family, f->local_addr,
-			       f->local_port);
+		/* The peer tells one connection from another, not our port. */
+		diag_addr_text(addr, sizeof(addr), g->first->family,
+			       g->first->dst, g->first->dport);
+		many = diag_plural(snap, f);
 		if (kind == TL_FIND_CLOSE_WAIT_LEAK)
 			diag_summary(
 				f,
-				"%s holds %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. %s); it never calls close()",
-				diag_who_text(who, sizeof(who), f),
+				"%s %s %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one from %s); %s",
+				diag_who_text(who, sizeof(who), snap, f),
+				many ? "hold" : "holds",
 				(unsigned long long)g->old,
 				g->old == 1 ? "" : "s", age_ms / 1000,
-				(unsigned long long)(g->oldest_ms / 1000),
-				addr);
+				(unsigned long long)(g->oldest_ms / 1000), addr,
+				many ? "they never call close()" :
+				       "it never calls close()");
 		else
 			diag_summary(
 				f,
-				"%s holds %llu half-closed connection%s whose peer has not closed for more than %u s (FIN-WAIT-2, oldest %llu s, e.g. %s)",
-				diag_who_text(who, sizeof(who), f),
+				"%s %s %llu half-closed connection%s whose peer has not closed for more than %u s (FIN-WAIT-2, oldest %llu s, e.g. the one to %s)",
+				diag_who_text(who, sizeof(who), snap, f),
+				many ? "hold" : "holds",
 				(unsigned long long)g->old,
 				g->old == 1 ? "" : "s", age_ms / 1000,
 				(unsigned long long)(g->oldest_ms / 1000),
@@ -250,7 +256,9 @@ int diag_rule_time_wait(struct diag *d)
 			(unsigned long long)(j - i), (unsigned long long)range,
 			addr, dst, (unsigned long long)tw,
 			f->n_pids ? ", connections by " : "",
-			f->n_pids ? diag_who_text(who, sizeof(who), f) : "");
+			f->n_pids ?
+				diag_who_text(who, sizeof(who), d->snap, f) :
+				"");
 		i = j;
 	}
 buckets:

@@ -6,6 +6,7 @@
  * (not-accepting), and a full SYN queue (syn-backlog).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "diagnose_int.h"
@@ -58,54 +59,101 @@ static bool queue_full(const struct tl_sock *L)
 	return L->rqueue > L->wqueue;
 }
 
-/* fd-exhaustion of a process holding a listener whose queue waits. */
+/*
+ * Appends "pid 12 (nginx) has 65 of 64 fds open" for each process holding
+ * the listener that is near its limit; returns how many there were and
+ * sets *ret_at when one of them is at its limit.
+ */
+static size_t near_text(struct diag *d, const struct tl_fdref *refs,
+			size_t nref, char *buf, size_t size, bool *ret_at)
+{
+	size_t off = 0, n = 0;
+
+	buf[0] = '\0';
+	*ret_at = false;
+	for (size_t k = 0; k < nref; k++) {
+		const struct tl_proc *p = diag_proc_at(d->snap, refs[k].proc);
+
+		if (!diag_fd_near(p, d->o))
+			continue;
+		*ret_at |= diag_fd_at_limit(p);
+		if (off < size)
+			off += (size_t)snprintf(
+				buf + off, size - off,
+				"%spid %d (%s) has %u of %llu fds open",
+				n ? ", " : "", (int)p->pid, p->comm, p->nfds,
+				(unsigned long long)p->nofile);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * fd-exhaustion of the processes holding a listener whose queue waits.
+ * Only those at (or near) their limit are named, each with its own
+ * numbers: a master that shares the listener with a worker out of fds is
+ * not the one failing accept().
+ */
 static int fd_listener(struct diag *d, size_t i)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const struct tl_sock *L = &snap->socks[i];
 	struct diag_lstat *l = &d->ls[i];
-	const struct tl_proc *emfile = NULL;
-	uint32_t emfile_idx = 0;
+	const struct tl_proc *first = NULL;
 	const struct tl_fdref *refs;
-	size_t nref = tl_snapshot_owners(snap, L, &refs);
+	size_t nref = tl_snapshot_owners(snap, L, &refs), n_near, others = 0;
 	struct tl_finding *f;
-	char who[160], addr[80];
+	char near[200], addr[80];
+	bool at;
 
 	if (!l->stale && !queue_full(L))
 		return 0;
-	for (size_t k = 0; k < nref && !emfile; k++) {
-		const struct tl_proc *p = diag_proc_at(snap, refs[k].proc);
-
-		if (diag_fd_near(p, d->o)) {
-			emfile = p;
-			emfile_idx = refs[k].proc;
-		}
-	}
-	if (!emfile)
+	n_near = near_text(d, refs, nref, near, sizeof(near), &at);
+	if (n_near == 0)
 		return 0;
 	f = diag_add(d, TL_FIND_FD_EXHAUSTION, TL_SEV_CRITICAL);
 	if (!f)
 		return -ENOMEM;
-	diag_add_pid(f, emfile->pid, emfile->comm);
-	diag_add_owners(snap, f, L);
+	for (size_t k = 0; k < nref; k++) {
+		const struct tl_proc *p = diag_proc_at(snap, refs[k].proc);
+
+		if (!p)
+			continue;
+		if (!diag_fd_near(p, d->o)) {
+			size_t j = 0;
+
+			/* Several fds of one process count once. */
+			while (j < k && refs[j].proc != refs[k].proc)
+				j++;
+			others += j == k;
+			continue;
+		}
+		if (!first)
+			first = p;
+		diag_add_pid(f, p->pid, p->comm);
+		d->proc_done[refs[k].proc] = 1;
+	}
 	diag_set_local(f, L);
 	f->sock = (uint32_t)i + 1;
 	f->example = l->oldest;
 	f->count = l->queued > L->rqueue ? l->queued : L->rqueue;
 	f->oldest_ms = l->oldest_ms;
 	f->has_age = l->has_age;
-	f->value = emfile->nfds;
-	f->limit = emfile->nofile;
+	f->value = first->nfds;
+	f->limit = first->nofile;
 	diag_summary(
-		f,
-		"%s has %u of %llu fds open: accept() is failing with EMFILE and %llu connection%s wait%s in the queue of %s%s",
-		diag_who_text(who, sizeof(who), f), emfile->nfds,
-		(unsigned long long)emfile->nofile,
+		f, "%s%s %llu connection%s wait%s in the queue of %s%s%s", near,
+		at ? ": accept() is failing with EMFILE and" :
+		     ", near the limit where accept() fails with EMFILE, and",
 		(unsigned long long)f->count, f->count == 1 ? "" : "s",
 		f->count == 1 ? "s" : "",
 		diag_addr_text(addr, sizeof(addr), L->family, L->src, L->sport),
-		l->closed ? ", some already closed by the client" : "");
-	d->proc_done[emfile_idx] = 1;
+		l->closed ? ", some already closed by the client" : "",
+		others == 0 ?
+			"" :
+		others == 1 ?
+			"; one more process shares the listener, with fds to spare" :
+			"; more processes share the listener, with fds to spare");
 	l->reported = true;
 	return 0;
 }
@@ -129,7 +177,7 @@ static int fd_process(struct diag *d, const uint8_t *here, size_t k)
 	f->limit = p->nofile;
 	diag_summary(
 		f, "%s has %u of %llu fds open (RLIMIT_NOFILE)%s",
-		diag_who_text(who, sizeof(who), f), p->nfds,
+		diag_who_text(who, sizeof(who), d->snap, f), p->nfds,
 		(unsigned long long)p->nofile,
 		diag_fd_at_limit(p) ?
 			": accept(), socket() and open() fail with EMFILE" :
@@ -206,7 +254,8 @@ int diag_rule_overflow(struct diag *d)
 			diag_summary(
 				f,
 				"the accept queue of %s (%s) is full: %u connections for a backlog of %u%s; new SYNs are dropped%s",
-				addr, diag_who_text(who, sizeof(who), f),
+				addr,
+				diag_who_text(who, sizeof(who), d->snap, f),
 				L->rqueue, L->wqueue,
 				l->stale ? ", and they are not being accepted" :
 					   "",
@@ -227,7 +276,8 @@ int diag_rule_overflow(struct diag *d)
 			diag_summary(
 				f,
 				"the listener %s (%s) has dropped %u SYNs since it started (backlog %u, %u queued now)",
-				addr, diag_who_text(who, sizeof(who), f),
+				addr,
+				diag_who_text(who, sizeof(who), d->snap, f),
 				L->drops, L->wqueue, L->rqueue);
 		}
 	}
@@ -261,8 +311,9 @@ int diag_rule_not_accepting(struct diag *d)
 		f->limit = L->wqueue;
 		diag_summary(
 			f,
-			"%s is not accepting connections on %s: %llu queued, the oldest for %llu s%s",
-			diag_who_text(who, sizeof(who), f),
+			"%s %s not accepting connections on %s: %llu queued, the oldest for %llu s%s",
+			diag_who_text(who, sizeof(who), d->snap, f),
+			diag_plural(d->snap, f) ? "are" : "is",
 			diag_addr_text(addr, sizeof(addr), L->family, L->src,
 				       L->sport),
 			(unsigned long long)l->queued,
@@ -309,7 +360,7 @@ int diag_rule_syn_backlog(struct diag *d)
 			(unsigned long long)l->syn,
 			diag_addr_text(addr, sizeof(addr), L->family, L->src,
 				       L->sport),
-			diag_who_text(who, sizeof(who), f),
+			diag_who_text(who, sizeof(who), d->snap, f),
 			(unsigned long long)limit);
 	}
 	return 0;

@@ -25,6 +25,8 @@ static void lab_usage(FILE *f)
 		"            [--hook-timeout SECONDS] [--end accept|exit|drain]\n"
 		"       tcplimbo lab server [--addr A] [--port P] [--backlog N]\n"
 		"            [--mode M] [--nofile N] [--seconds S]\n"
+		"            (M: no-accept, no-close, emfile, reserve-fd, good,\n"
+		"            close-first, prefork-emfile)\n"
 		"       tcplimbo lab client [--addr A] [--port P] [--wait S]\n"
 		"            [--send TEXT] [--count N] [--no-close]\n"
 		"\n"

@@ -20,6 +20,7 @@ extern "C" {
 /* One process seen in /proc. */
 struct tl_proc {
 	pid_t pid;
+	pid_t ppid;	 /* parent, from /proc/PID/stat; 0 when unknown */
 	uid_t uid;	 /* owner of /proc/PID/fd: euid, 0 if not dumpable */
 	uint32_t nfds;	 /* open fds counted in /proc/PID/fd */
 	uint64_t nofile; /* RLIMIT_NOFILE soft: UINT64_MAX unlimited, 0 unknown */
@@ -128,11 +129,13 @@ const struct tl_proc *tl_owners_proc(const struct tl_owners *o, pid_t pid);
 
 /*
  * Parses the text of /proc/PID/stat (len bytes, need not be terminated):
- * the comm between the first '(' and the last ')', then starttime and
- * utime+stime. Returns 0 or -EINVAL.
+ * the comm between the first '(' and the last ')', then the parent's pid,
+ * starttime and utime+stime (each ret_ may be NULL). The parent tells a
+ * pre-forking server's master from its workers. Returns 0 or -EINVAL.
  */
 int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
-		       uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks);
+		       uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks,
+		       pid_t *ret_ppid);
 
 /*
  * Parses the text of /proc/PID/limits for "Max open files". Returns 0 and

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy, data, size);
 
 	memset(comm, 'X', sizeof(comm));
-	if (tl_proc_parse_stat(copy, size, comm, &a, &b) == 0 &&
+	if (tl_proc_parse_stat(copy, size, comm, &a, &b, NULL) == 0 &&
 	    !memchr(comm, '\0', sizeof(comm)))
 		abort(); /* comm must be terminated within TL_COMM_MAX */
 

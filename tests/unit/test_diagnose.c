@@ -111,6 +111,21 @@ static void hold(struct tl_sock *sk, uint32_t p)
 	W->n_refs++;
 }
 
+/* Process index p holds sk too (a listener inherited over fork). */
+static void share(struct tl_sock *sk, uint32_t p)
+{
+	W->refs[W->n_refs].inode = sk->inode;
+	W->refs[W->n_refs].proc = p;
+	W->refs[W->n_refs].fd = 6;
+	W->n_refs++;
+}
+
+/* The parent of process index p. */
+static void parent(uint32_t p, uint32_t parent_idx)
+{
+	W->procs[p].ppid = W->procs[parent_idx].pid;
+}
+
 static struct tl_sock *listener(uint16_t port, uint32_t backlog,
 				uint32_t queued, uint32_t p)
 {
@@ -314,6 +329,82 @@ static void test_emfile_with_queue(void **state)
 	assert_non_null(strstr(W->f[0].summary, "EMFILE"));
 }
 
+/*
+ * nginx with one worker at its limit: the master (9 of 20000 fds) shares
+ * the listener but is not the one failing accept(). Only the worker is
+ * named, with its own numbers.
+ */
+static void test_emfile_worker_not_master(void **state)
+{
+	uint32_t master = proc(17179, "nginx", 9, 20000);
+	uint32_t worker = proc(17182, "nginx", 65, 64);
+	struct tl_sock *L;
+
+	(void)state;
+	parent(worker, master);
+	L = listener(80, 511, 3, master);
+	share(L, worker);
+	queued(80, TL_ESTABLISHED, 20000);
+	queued(80, TL_ESTABLISHED, 10000);
+	queued(80, TL_CLOSE_WAIT, 8000);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_FD_EXHAUSTION);
+	assert_int_equal(W->f[0].n_pids, 1);
+	assert_int_equal(W->f[0].pids[0], 17182);
+	assert_int_equal(W->f[0].value, 65);
+	assert_int_equal(W->f[0].limit, 64);
+	assert_non_null(strstr(W->f[0].summary,
+			       "pid 17182 (nginx) has 65 of 64 fds open"));
+	assert_null(strstr(W->f[0].summary, "17179"));
+	assert_null(strstr(W->f[0].summary, "20000"));
+	assert_non_null(strstr(W->f[0].summary, "one more process shares"));
+
+	/* Two workers at their limit: each with its own numbers. */
+	W->procs[master].nfds = 64;
+	W->procs[master].nofile = 64;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].n_pids, 2);
+	assert_non_null(strstr(W->f[0].summary,
+			       "pid 17179 (nginx) has 64 of 64 fds open, "
+			       "pid 17182 (nginx) has 65 of 64 fds open"));
+	assert_null(strstr(W->f[0].summary, "shares"));
+}
+
+/* A master and its workers on one listener are one program. */
+static void test_master_workers(void **state)
+{
+	uint32_t m = proc(15915, "nginx", 9, 1024);
+	uint32_t w1 = proc(15918, "nginx", 20, 1024);
+	uint32_t w2 = proc(15919, "nginx", 20, 1024);
+	struct tl_sock *L;
+
+	(void)state;
+	parent(w1, m);
+	parent(w2, m);
+	L = listener(8080, 511, 1, m);
+	share(L, w1);
+	share(L, w2);
+	queued(8080, TL_ESTABLISHED, 10000);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
+	assert_int_equal(W->f[0].n_pids, 3);
+	assert_non_null(strstr(
+		W->f[0].summary,
+		"nginx (master 15915, workers 15918, 15919) is not accepting"));
+
+	/* One worker: "worker", singular. */
+	W->refs[--W->n_refs].inode = 0;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "nginx (master 15915, worker 15918) is not"));
+
+	/* Unrelated processes sharing it: several, a plural verb. */
+	W->procs[w1].ppid = 1;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "pids 15915, 15918 (nginx) are not accepting"));
+}
+
 static void test_fd_near_limit(void **state)
 {
 	uint32_t a = proc(100, "near", 950, 1024);
@@ -358,6 +449,10 @@ static void test_close_wait_leak(void **state)
 	assert_int_equal(W->f[0].oldest_ms, 60000);
 	assert_int_equal(W->f[0].state, TL_CLOSE_WAIT);
 	assert_int_equal(W->f[0].example, 1);
+	/* The example is the oldest connection's peer, not our own port. */
+	assert_non_null(strstr(W->f[0].summary, "127.0.0.1:40001"));
+	assert_null(strstr(W->f[0].summary, "127.0.0.1:9000"));
+	assert_non_null(strstr(W->f[0].summary, "pid 200 (leaky) holds 3"));
 	W->opts.close_wait_critical = 3;
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
@@ -569,6 +664,8 @@ int main(void)
 		T(test_queue_overflow),
 		T(test_listener_drops),
 		T(test_emfile_with_queue),
+		T(test_emfile_worker_not_master),
+		T(test_master_workers),
 		T(test_fd_near_limit),
 		T(test_close_wait_leak),
 		T(test_close_wait_unknown_owner),

@@ -31,8 +31,8 @@
 	"100 ((a) b)) S 1 100 100 0 -1 4194560 10 0 0 0 7 3 0 0 20 0 1 0 "    \
 	"12345 1000 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 " \
 	"0 0 0 0 0 0 0 0 0 0 0 0\n"
-#define STAT_200                                                              \
-	"200 (srv x) R 1 200 200 0 -1 4194560 10 0 0 0 100 50 0 0 20 -5 4 0 " \
+#define STAT_200                                                                \
+	"200 (srv x) R 100 200 200 0 -1 4194560 10 0 0 0 100 50 0 0 20 -5 4 0 " \
 	"999 1000 200\n"
 
 #define LIMITS_HEAD                                                            \
@@ -253,7 +253,7 @@ static void test_parse_stat(void **state)
 	(void)state;
 
 	assert_int_equal(tl_proc_parse_stat(STAT_100, strlen(STAT_100), comm,
-					    &start, &cpu),
+					    &start, &cpu, NULL),
 			 0);
 	assert_string_equal(comm, "(a) b)");
 	assert_int_equal(start, 12345);
@@ -261,16 +261,19 @@ static void test_parse_stat(void **state)
 
 	/* Without the trailing fields past starttime, and without '\n'. */
 	const char *s2 = "7 (x) S 1 1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0 66";
-	assert_int_equal(tl_proc_parse_stat(s2, strlen(s2), comm, &start, &cpu),
+	pid_t ppid = 0;
+	assert_int_equal(tl_proc_parse_stat(s2, strlen(s2), comm, &start, &cpu,
+					    &ppid),
 			 0);
 	assert_string_equal(comm, "x");
+	assert_int_equal(ppid, 1);
 	assert_int_equal(start, 66);
 	assert_int_equal(cpu, 9);
 
 	/* An empty comm is valid. */
 	const char *s3 = "7 () S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1\n";
-	assert_int_equal(tl_proc_parse_stat(s3, strlen(s3), comm, NULL, NULL),
-			 0);
+	assert_int_equal(
+		tl_proc_parse_stat(s3, strlen(s3), comm, NULL, NULL, NULL), 0);
 	assert_string_equal(comm, "");
 
 	/* A comm longer than we keep is truncated, not an error. */
@@ -279,7 +282,7 @@ static void test_parse_stat(void **state)
 		     0);
 	assert_true(n > 0 && (size_t)n < sizeof(long_stat));
 	assert_int_equal(tl_proc_parse_stat(long_stat, (size_t)n, comm, &start,
-					    &cpu),
+					    &cpu, NULL),
 			 0);
 	assert_int_equal(strlen(comm), TL_COMM_MAX - 1);
 
@@ -294,6 +297,9 @@ static void test_parse_stat(void **state)
 		"7 (x) S 1 1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0",
 		"7 (x) S 1 1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0 ",
 		"7 (x)",
+		/* A parent pid that is not a pid. */
+		"7 (x) S 4294967296 1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0 66",
+		"7 (x) S -1 1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0 66",
 		/* Double space: an empty field. */
 		"7 (x) S  1 1 0 -1 0 0 0 0 0 4 5 0 0 20 0 1 0 66 1",
 		/* utime does not fit in 64 bits. */
@@ -309,7 +315,7 @@ static void test_parse_stat(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (tl_proc_parse_stat(bad[i], strlen(bad[i]), comm, &start,
-				       &cpu) != -EINVAL)
+				       &cpu, NULL) != -EINVAL)
 			fail_msg("accepted: \"%s\"", bad[i]);
 	}
 	assert_int_equal(start, 77);
@@ -317,9 +323,9 @@ static void test_parse_stat(void **state)
 
 	/* The length bounds the parse: the same text cut short fails. */
 	assert_int_equal(tl_proc_parse_stat(s2, strlen(s2) - 3, comm, &start,
-					    &cpu),
+					    &cpu, NULL),
 			 -EINVAL);
-	assert_int_equal(tl_proc_parse_stat(NULL, 3, comm, &start, &cpu),
+	assert_int_equal(tl_proc_parse_stat(NULL, 3, comm, &start, &cpu, NULL),
 			 -EINVAL);
 }
 
@@ -423,6 +429,7 @@ static void test_scan_fake(void **state)
 	assert_int_equal(p->nofile_hard, 524288);
 	assert_int_equal(p->start_ticks, 12345);
 	assert_int_equal(p->cpu_ticks, 10);
+	assert_int_equal(p->ppid, 1);
 	assert_int_equal(p->fd_error, 0);
 	assert_int_equal(p->uid, geteuid());
 
@@ -434,6 +441,7 @@ static void test_scan_fake(void **state)
 	assert_true(p->nofile_hard == UINT64_MAX);
 	assert_int_equal(p->start_ticks, 999);
 	assert_int_equal(p->cpu_ticks, 150);
+	assert_int_equal(p->ppid, 100);
 	if (geteuid() == 0)
 		assert_int_equal(p->uid, 1234);
 
