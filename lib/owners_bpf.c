@@ -98,6 +98,7 @@ static int on_task(struct pass *p, const struct tl_bpf_task *t)
 	pr = &o->procs[o->n_procs];
 	memset(pr, 0, sizeof(*pr));
 	pr->pid = (pid_t)t->tgid;
+	pr->ppid = (pid_t)t->ppid;
 	pr->uid = t->uid;
 	/* nsec_to_clock_t, as /proc/PID/stat prints it. */
 	pr->start_ticks = t->start_ns / p->ns_per_tick;

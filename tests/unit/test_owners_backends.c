@@ -221,6 +221,9 @@ static void same_on_kids(const struct tl_owners *a, const struct tl_owners *b)
 		assert_int_equal(pa->nofile_hard, pb->nofile_hard);
 		assert_int_equal(pa->start_ticks, pb->start_ticks);
 		assert_int_equal(pa->cpu_ticks, pb->cpu_ticks);
+		/* The children are the test's: a master and its workers. */
+		assert_int_equal(pa->ppid, getpid());
+		assert_int_equal(pb->ppid, getpid());
 		assert_int_equal(pa->fd_error, pb->fd_error);
 		assert_string_equal(pa->comm, pb->comm);
 	}
