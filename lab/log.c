@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "tcplimbo/addr.h"
 
 void lab_log(const char *who, const char *fmt, ...)
 {
@@ -50,20 +51,21 @@ void lab_log(const char *who, const char *fmt, ...)
 const char *lab_sockaddr_str(char *buf, size_t size, const void *sa)
 {
 	const struct sockaddr_storage *ss = sa;
-	char a[INET6_ADDRSTRLEN];
 
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *in = sa;
 
-		inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
-		snprintf(buf, size, "%s:%u", a, ntohs(in->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
+		return tl_addr_format_port(buf, size, AF_INET,
+					   (const uint8_t *)&in->sin_addr,
+					   ntohs(in->sin_port));
+	}
+	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = sa;
 
-		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
-		snprintf(buf, size, "[%s]:%u", a, ntohs(in6->sin6_port));
-	} else {
-		snprintf(buf, size, "?");
+		return tl_addr_format_port(buf, size, AF_INET6,
+					   (const uint8_t *)&in6->sin6_addr,
+					   ntohs(in6->sin6_port));
 	}
+	snprintf(buf, size, "?");
 	return buf;
 }

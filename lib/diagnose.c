@@ -202,19 +202,6 @@ void diag_set_local(struct tl_finding *f, const struct tl_sock *sk)
 	f->local_port = sk->sport;
 }
 
-const char *diag_addr_text(char *buf, size_t size, int family,
-			   const uint8_t *addr, uint16_t port)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
-	if (family == AF_INET6)
-		snprintf(buf, size, "[%s]:%u", a, port);
-	else
-		snprintf(buf, size, "%s:%u", a, port);
-	return buf;
-}
-
 /*
  * The pid among f's that is the parent of all the others (a pre-forking
  * server's master and its workers), or 0.

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcplimbo/addr.h"
 #include "tcplimbo/diagnose.h"
 
 /* What the rules learn about one listener's queues. */
@@ -73,10 +74,6 @@ void diag_add_owners(const struct tl_snapshot *snap, struct tl_finding *f,
 
 /* Sets f's address to sk's local one. */
 void diag_set_local(struct tl_finding *f, const struct tl_sock *sk);
-
-/* "127.0.0.1:80" or "[::1]:80" into buf. */
-const char *diag_addr_text(char *buf, size_t size, int family,
-			   const uint8_t *addr, uint16_t port);
 
 /*
  * Names f's processes: "pid 12 (nginx)", "pids 12, 13 (nginx)",

@@ -104,8 +104,8 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 		f->has_age = true;
 		f->value = g->count;
 		/* The peer tells one connection from another, not our port. */
-		diag_addr_text(addr, sizeof(addr), g->first->family,
-			       g->first->dst, g->first->dport);
+		tl_addr_format_port(addr, sizeof(addr), g->first->family,
+				    g->first->dst, g->first->dport);
 		many = diag_plural(snap, f);
 		if (kind == TL_FIND_CLOSE_WAIT_LEAK)
 			diag_summary(
@@ -246,10 +246,9 @@ int diag_rule_time_wait(struct diag *d)
 		f->count = j - i;
 		f->value = tw;
 		f->limit = range;
-		inet_ntop(f->family == AF_INET6 ? AF_INET6 : AF_INET,
-			  f->local_addr, addr, sizeof(addr));
-		diag_addr_text(dst, sizeof(dst), f->family, f->remote_addr,
-			       f->remote_port);
+		tl_addr_format(addr, sizeof(addr), f->family, f->local_addr);
+		tl_addr_format_port(dst, sizeof(dst), f->family, f->remote_addr,
+				    f->remote_port);
 		diag_summary(
 			f,
 			"%llu of the %llu ephemeral ports from %s to %s are taken (%llu in TIME-WAIT)%s%s",

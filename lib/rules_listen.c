@@ -147,7 +147,8 @@ static int fd_listener(struct diag *d, size_t i)
 		     ", near the limit where accept() fails with EMFILE, and",
 		(unsigned long long)f->count, f->count == 1 ? "" : "s",
 		f->count == 1 ? "s" : "",
-		diag_addr_text(addr, sizeof(addr), L->family, L->src, L->sport),
+		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
+				    L->sport),
 		l->closed ? ", some already closed by the client" : "",
 		others == 0 ?
 			"" :
@@ -239,7 +240,8 @@ int diag_rule_overflow(struct diag *d)
 
 		if (L->state != TL_LISTEN || l->reported)
 			continue;
-		diag_addr_text(addr, sizeof(addr), L->family, L->src, L->sport);
+		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
+				    L->sport);
 		if (queue_full(L)) {
 			f = diag_add_listener(d, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
 					      TL_SEV_CRITICAL, i);
@@ -314,8 +316,8 @@ int diag_rule_not_accepting(struct diag *d)
 			"%s %s not accepting connections on %s: %llu queued, the oldest for %llu s%s",
 			diag_who_text(who, sizeof(who), d->snap, f),
 			diag_plural(d->snap, f) ? "are" : "is",
-			diag_addr_text(addr, sizeof(addr), L->family, L->src,
-				       L->sport),
+			tl_addr_format_port(addr, sizeof(addr), L->family,
+					    L->src, L->sport),
 			(unsigned long long)l->queued,
 			(unsigned long long)(l->oldest_ms / 1000),
 			l->closed ?
@@ -358,8 +360,8 @@ int diag_rule_syn_backlog(struct diag *d)
 			f,
 			"%llu half-open connections (NEW_SYN_RECV) on %s (%s), SYN queue limit %llu",
 			(unsigned long long)l->syn,
-			diag_addr_text(addr, sizeof(addr), L->family, L->src,
-				       L->sport),
+			tl_addr_format_port(addr, sizeof(addr), L->family,
+					    L->src, L->sport),
 			diag_who_text(who, sizeof(who), d->snap, f),
 			(unsigned long long)limit);
 	}

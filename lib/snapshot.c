@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tcplimbo/addr.h"
 #include "tcplimbo/snapshot.h"
 #include "util.h"
 
@@ -46,35 +47,24 @@ static void collect_reset(void *arg)
 	((struct collect *)arg)->n = 0;
 }
 
-static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0,    0,
-					     0, 0, 0, 0, 0xff, 0xff };
-
-static bool is_zero(const uint8_t *a, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i])
-			return false;
-	return true;
-}
-
 /*
  * How well a listener's local address matches a child's: 2 exact, 1 a
  * wildcard that covers it, 0 no match. The kernel prefers the exact one,
  * and so do we.
  */
-static int listener_match(const struct tl_sock *l, const struct tl_sock *c)
+static int listener_match(const struct tl_sock *l, int family,
+			  const uint8_t *addr)
 {
 	size_t alen = l->family == AF_INET ? 4 : 16;
 
-	if (l->family != c->family)
+	if (l->family != family)
 		return 0;
-	if (memcmp(l->src, c->src, alen) == 0)
+	if (memcmp(l->src, addr, alen) == 0)
 		return 2;
-	if (!is_zero(l->src, alen))
+	if (!tl_addr_is_any(l->family, l->src))
 		return 0;
 	/* A dual-stack [::] listener takes IPv4 as v4-mapped children. */
-	if (l->family == AF_INET6 &&
-	    memcmp(c->src, v4mapped_prefix, sizeof(v4mapped_prefix)) == 0 &&
+	if (l->family == AF_INET6 && tl_addr_is_v4mapped(addr) &&
 	    (l->has & TL_HAS_V6ONLY) && l->v6only)
 		return 0;
 	return 1;
@@ -167,7 +157,8 @@ void tl_snapshot_classify(struct tl_sock *socks, size_t n)
 					hi = mid;
 			}
 			for (; lo < nl && ls[lo].port == sk->sport; lo++) {
-				int m = listener_match(&socks[ls[lo].idx], sk);
+				int m = listener_match(&socks[ls[lo].idx],
+						       sk->family, sk->src);
 
 				if (m > best) {
 					best = m;
@@ -284,4 +275,28 @@ const struct tl_sock *tl_snapshot_listener(const struct tl_snapshot *snap,
 	if (sk->listener == 0 || sk->listener > snap->n_socks)
 		return NULL;
 	return &snap->socks[sk->listener - 1];
+}
+
+const struct tl_sock *tl_snapshot_find_listener(const struct tl_snapshot *snap,
+						int family, const uint8_t *addr,
+						uint16_t port)
+{
+	const struct tl_sock *best = NULL;
+	int best_score = 0;
+
+	if (!snap || !addr)
+		return NULL;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *l = &snap->socks[i];
+		int score;
+
+		if (l->state != TL_LISTEN || l->sport != port)
+			continue;
+		score = listener_match(l, family, addr);
+		if (score > best_score) {
+			best_score = score;
+			best = l;
+		}
+	}
+	return best;
 }

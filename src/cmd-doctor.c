@@ -416,10 +416,9 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 		       f->severity == TL_SEV_CRITICAL ? "CRITICAL" : "WARNING",
 		       tl_finding_kind_name(f->kind));
 		if (f->local_port) {
-			out_addr(addr, sizeof(addr), f->family, f->local_addr);
-			printf(" on %s%s%s:%u",
-			       f->family == AF_INET6 ? "[" : "", addr,
-			       f->family == AF_INET6 ? "]" : "", f->local_port);
+			printf(" on %s", tl_addr_format_port(
+						 addr, sizeof(addr), f->family,
+						 f->local_addr, f->local_port));
 		}
 		printf("  (netns %s)\n", t->label);
 		wrap(stdout, "", f->summary, 11);
@@ -499,7 +498,8 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 			    f->n_pids && have_cmd ? cmd : NULL, false);
 		out_json_kv(stdout, "netns", t->label, false);
 		if (f->family) {
-			out_addr(addr, sizeof(addr), f->family, f->local_addr);
+			tl_addr_format(addr, sizeof(addr), f->family,
+				       f->local_addr);
 			out_json_kv(stdout, "local_addr", addr, false);
 		} else {
 			out_json_kv(stdout, "local_addr", NULL, false);
@@ -509,7 +509,8 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 		else
 			fputs(",\"local_port\":null", stdout);
 		if (f->remote_port) {
-			out_addr(addr, sizeof(addr), f->family, f->remote_addr);
+			tl_addr_format(addr, sizeof(addr), f->family,
+				       f->remote_addr);
 			out_json_kv(stdout, "remote_addr", addr, false);
 			printf(",\"remote_port\":%u", f->remote_port);
 		}
@@ -529,12 +530,14 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 			    false);
 		fputs(",\"listener\":", stdout);
 		if (sock_at(t, f->sock))
-			out_sock_json_file(stdout, t->snap, sock_at(t, f->sock));
+			out_sock_json_file(stdout, t->snap,
+					   sock_at(t, f->sock));
 		else
 			fputs("null", stdout);
 		fputs(",\"example\":", stdout);
 		if (sock_at(t, f->example))
-			out_sock_json_file(stdout, t->snap, sock_at(t, f->example));
+			out_sock_json_file(stdout, t->snap,
+					   sock_at(t, f->example));
 		else
 			fputs("null", stdout);
 		out_json_kv(stdout, "summary", f->summary, false);

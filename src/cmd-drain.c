@@ -142,8 +142,8 @@ static void list_text(const char *label, const struct tl_sock **socks, size_t n)
 	for (size_t i = 0; i < n && i < DRAIN_LIST_MAX; i++) {
 		const char *st = tl_state_name_upper(socks[i]->state);
 
-		out_addr_port(b, sizeof(b), socks[i]->family, socks[i]->dst,
-			      socks[i]->dport);
+		tl_addr_format_port(b, sizeof(b), socks[i]->family,
+				    socks[i]->dst, socks[i]->dport);
 		printf("    %-5s %-12s from %-28s Recv-Q %u\n", label,
 		       st ? st : "?", b, socks[i]->rqueue);
 	}
@@ -221,8 +221,9 @@ static void print_json(const struct drain_opts *o,
 		json_obj_begin(&w);
 		json_kv_str(&w, "peer_addr",
 			    res->other_family ?
-				    out_addr(a, sizeof(a), res->other_family,
-					     res->other_peer) :
+				    tl_addr_format(a, sizeof(a),
+						   res->other_family,
+						   res->other_peer) :
 				    NULL);
 		json_kv_uint(&w, "peer_port", res->other_port);
 		json_kv_str(&w, "state", tl_state_name(res->other_state));
@@ -466,10 +467,11 @@ report:
 		tl_err("drain: STOPPED: accepted a connection that was not "
 		       "one of the dead ones — from %s, state %s — and had to "
 		       "close it; the program accepted some meanwhile",
-		       res.other_family ?
-			       out_addr_port(a, sizeof(a), res.other_family,
-					     res.other_peer, res.other_port) :
-			       "an unknown peer",
+		       res.other_family ? tl_addr_format_port(a, sizeof(a),
+							      res.other_family,
+							      res.other_peer,
+							      res.other_port) :
+					  "an unknown peer",
 		       tl_state_name_upper(res.other_state) ?
 			       tl_state_name_upper(res.other_state) :
 			       "?");

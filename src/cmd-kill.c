@@ -75,8 +75,10 @@ static void list_some(const struct tl_snapshot *snap,
 		const struct tl_sock *sk = socks[i];
 		const char *st = tl_state_name_upper(sk->state);
 
-		out_addr_port(a, sizeof(a), sk->family, sk->src, sk->sport);
-		out_addr_port(b, sizeof(b), sk->family, sk->dst, sk->dport);
+		tl_addr_format_port(a, sizeof(a), sk->family, sk->src,
+				    sk->sport);
+		tl_addr_format_port(b, sizeof(b), sk->family, sk->dst,
+				    sk->dport);
 		fprintf(stderr, "  %-12s %s %s\n", st ? st : "?", a,
 			sk->state == TL_LISTEN ? "" : b);
 	}
@@ -206,8 +208,8 @@ static void item_text(const struct tl_snapshot *snap,
 	const char *what = dry ? "would-destroy" :
 				 tl_kill_result_name(it->result);
 
-	out_addr_port(a, sizeof(a), sk->family, sk->src, sk->sport);
-	out_addr_port(b, sizeof(b), sk->family, sk->dst, sk->dport);
+	tl_addr_format_port(a, sizeof(a), sk->family, sk->src, sk->sport);
+	tl_addr_format_port(b, sizeof(b), sk->family, sk->dst, sk->dport);
 	printf("%-12s %-12s %-28s %s", what, st ? st : "?", a, b);
 	if (!dry && it->result == TL_KILL_FAILED)
 		printf("  (%s)", strerror(-it->err));

@@ -201,54 +201,6 @@ static bool find_owner(const struct watch *w, uint32_t inode,
 	return true;
 }
 
-static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-static bool all_zero(const uint8_t *a, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i])
-			return false;
-	return true;
-}
-
-/*
- * The listener a socket without an fd waits on: same port, same address
- * or a wildcard (the exact address wins, as in the kernel).
- */
-static const struct tl_sock *find_listener(const struct watch *w,
-					   const struct tl_event *ev)
-{
-	const struct tl_sock *best = NULL;
-	int best_score = 0;
-
-	if (!w->snap)
-		return NULL;
-	for (size_t i = 0; i < w->snap->n_socks; i++) {
-		const struct tl_sock *l = &w->snap->socks[i];
-		size_t alen = l->family == AF_INET ? 4 : 16;
-		int score;
-
-		if (l->state != TL_LISTEN || l->sport != ev->sport ||
-		    l->family != ev->family)
-			continue;
-		if (memcmp(l->src, ev->src, alen) == 0)
-			score = 2;
-		else if (!all_zero(l->src, alen))
-			continue;
-		else if (l->family == AF_INET6 && (l->has & TL_HAS_V6ONLY) &&
-			 l->v6only &&
-			 memcmp(ev->src, v4mapped, sizeof(v4mapped)) == 0)
-			continue;
-		else
-			score = 1;
-		if (score > best_score) {
-			best_score = score;
-			best = l;
-		}
-	}
-	return best;
-}
-
 /*
  * What watch dumps for a rescan. Resolving owners needs only the /proc
  * scan and the listeners: under churn the table holds mostly TIME_WAIT
@@ -421,9 +373,11 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 		if (slot->key == ev->key)
 			r->former = slot->ow;
 	} else if (queue_state(ev->new_state) || queue_state(ev->old_state)) {
-		l = find_listener(w, ev);
+		l = tl_snapshot_find_listener(w->snap, ev->family, ev->src,
+					      ev->sport);
 		if (!l && refresh(w))
-			l = find_listener(w, ev);
+			l = tl_snapshot_find_listener(w->snap, ev->family,
+						      ev->src, ev->sport);
 		if (l) {
 			const struct tl_fdref *refs;
 			size_t n = tl_snapshot_owners(w->snap, l, &refs);
@@ -693,11 +647,13 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 	put_s(f, ev->family == AF_INET ? "\",\"family\":\"inet\"" :
 					 "\",\"family\":\"inet6\"");
 	put_s(f, ",\"local_addr\":");
-	out_json_string(f, out_addr(buf, sizeof(buf), ev->family, ev->src));
+	out_json_string(f,
+			tl_addr_format(buf, sizeof(buf), ev->family, ev->src));
 	put_s(f, ",\"local_port\":");
 	put_u(f, ev->sport);
 	put_s(f, ",\"remote_addr\":");
-	out_json_string(f, out_addr(buf, sizeof(buf), ev->family, ev->dst));
+	out_json_string(f,
+			tl_addr_format(buf, sizeof(buf), ev->family, ev->dst));
 	put_s(f, ",\"remote_port\":");
 	put_u(f, ev->dport);
 	put_s(f, ",\"old_state\":");
@@ -722,8 +678,8 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 	put_s(f, ",\"listener\":");
 	if (r->has_listener) {
 		put_s(f, "{\"local_addr\":");
-		out_json_string(f, out_addr(buf, sizeof(buf), r->lfamily,
-					    r->laddr));
+		out_json_string(f, tl_addr_format(buf, sizeof(buf), r->lfamily,
+						  r->laddr));
 		put_s(f, ",\"local_port\":");
 		put_u(f, r->lport);
 		put_s(f, "},\"listener_owners\":");
@@ -759,8 +715,8 @@ static void print_text(const struct tl_event *ev, const struct w_resolved *r)
 	const char *note = "";
 
 	format_ts(ts, sizeof(ts), ev->ts_ms, false);
-	out_addr_port(src, sizeof(src), ev->family, ev->src, ev->sport);
-	out_addr_port(dst, sizeof(dst), ev->family, ev->dst, ev->dport);
+	tl_addr_format_port(src, sizeof(src), ev->family, ev->src, ev->sport);
+	tl_addr_format_port(dst, sizeof(dst), ev->family, ev->dst, ev->dport);
 	if (ev->flags & TL_EVENT_HAS_MS)
 		snprintf(ms, sizeof(ms), "%llums",
 			 (unsigned long long)ev->ms_in_old);
@@ -770,7 +726,8 @@ static void print_text(const struct tl_event *ev, const struct w_resolved *r)
 		owner_text(who, sizeof(who), &r->owners);
 	} else if (r->has_listener) {
 		owner_text(o, sizeof(o), &r->lowners);
-		out_addr_port(la, sizeof(la), r->lfamily, r->laddr, r->lport);
+		tl_addr_format_port(la, sizeof(la), r->lfamily, r->laddr,
+				    r->lport);
 		snprintf(who, sizeof(who), "[%s of %s on %s]",
 			 r->limbo == TL_LIMBO_ACCEPT_QUEUE ? "accept-queue" :
 							     "listener",
@@ -805,7 +762,7 @@ static void top_label(char *buf, size_t size, const struct w_owners *ow,
 		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
 	} else if (has_listener) {
 		owner_text(o, sizeof(o), lo);
-		out_addr_port(la, sizeof(la), family, laddr, lport);
+		tl_addr_format_port(la, sizeof(la), family, laddr, lport);
 		snprintf(buf, size, "queue of %s (%s)", la, o);
 	} else {
 		snprintf(buf, size, "(no owner)");

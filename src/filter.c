@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "filter.h"
+#include "tcplimbo/addr.h"
 #include "tl.h"
 
 /* Parses "1.2.3.4", "::1" or "[::1]" into family and bytes. */
@@ -144,8 +145,6 @@ static bool port_in(const uint16_t *ports, int n, uint16_t p)
 	return false;
 }
 
-static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
 /* An IPv4 filter address also matches the same address v4-mapped. */
 static bool addr_eq(int fam, const uint8_t *fa, const struct tl_sock *sk,
 		    const uint8_t *sa)
@@ -153,8 +152,7 @@ static bool addr_eq(int fam, const uint8_t *fa, const struct tl_sock *sk,
 	if (fam == sk->family)
 		return memcmp(fa, sa, fam == AF_INET ? 4 : 16) == 0;
 	if (fam == AF_INET && sk->family == AF_INET6)
-		return memcmp(sa, v4mapped, 12) == 0 &&
-		       memcmp(sa + 12, fa, 4) == 0;
+		return tl_addr_is_v4mapped(sa) && memcmp(sa + 12, fa, 4) == 0;
 	return false;
 }
 

@@ -10,32 +10,6 @@
 
 #include "output.h"
 
-const char *out_addr(char *buf, size_t size, int family, const uint8_t *addr)
-{
-	/*
-	 * glibc formats IPv4 with sprintf, which shows up in ls's profile:
-	 * the dotted quad is simple enough to write here.
-	 */
-	if (family == AF_INET && size >= INET_ADDRSTRLEN) {
-		char *p = buf;
-
-		for (int i = 0; i < 4; i++) {
-			unsigned v = addr[i];
-
-			if (v >= 100)
-				*p++ = (char)('0' + v / 100);
-			if (v >= 10)
-				*p++ = (char)('0' + v / 10 % 10);
-			*p++ = (char)('0' + v % 10);
-			*p++ = i < 3 ? '.' : '\0';
-		}
-		return buf;
-	}
-	if (!inet_ntop(family, addr, buf, (socklen_t)size))
-		snprintf(buf, size, "?");
-	return buf;
-}
-
 void out_owners_json(struct json *w, const struct tl_owners *o,
 		     const struct tl_fdref *refs, size_t n)
 {
@@ -67,10 +41,10 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	json_kv_str(w, "family", sk->family == AF_INET ? "inet" : "inet6");
 	json_kv_str(w, "state", tl_state_name(sk->state));
 	json_kv_str(w, "local_addr",
-		    out_addr(a, sizeof(a), sk->family, sk->src));
+		    tl_addr_format(a, sizeof(a), sk->family, sk->src));
 	json_kv_uint(w, "local_port", sk->sport);
 	json_kv_str(w, "remote_addr",
-		    out_addr(a, sizeof(a), sk->family, sk->dst));
+		    tl_addr_format(a, sizeof(a), sk->family, sk->dst));
 	json_kv_uint(w, "remote_port", sk->dport);
 	json_kv_uint(w, "recv_q", sk->rqueue);
 	json_kv_uint(w, "send_q", sk->wqueue);
@@ -117,7 +91,7 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	if (l) {
 		json_obj_begin(w);
 		json_kv_str(w, "local_addr",
-			    out_addr(a, sizeof(a), l->family, l->src));
+			    tl_addr_format(a, sizeof(a), l->family, l->src));
 		json_kv_uint(w, "local_port", l->sport);
 		json_kv_uint(w, "inode", l->inode);
 		json_obj_end(w);
@@ -192,19 +166,6 @@ void out_table_header(FILE *f)
 		"Send-Q", "Local Address:Port", "Peer Address:Port", "Owner");
 }
 
-const char *out_addr_port(char *buf, size_t size, int family,
-			  const uint8_t *addr, uint16_t port)
-{
-	char a[TL_ADDR_STR_MAX];
-
-	out_addr(a, sizeof(a), family, addr);
-	if (family == AF_INET6)
-		snprintf(buf, size, "[%s]:%u", a, port);
-	else
-		snprintf(buf, size, "%s:%u", a, port);
-	return buf;
-}
-
 static int owner_of(char *buf, size_t size, const struct tl_snapshot *snap,
 		    const struct tl_sock *sk)
 {
@@ -264,7 +225,9 @@ void out_sock_row(FILE *f, const struct tl_snapshot *snap,
 
 	fprintf(f, "%-12s %6u %6u %-28s %-28s %s\n", state ? state : "?",
 		sk->rqueue, sk->wqueue,
-		out_addr_port(src, sizeof(src), sk->family, sk->src, sk->sport),
-		out_addr_port(dst, sizeof(dst), sk->family, sk->dst, sk->dport),
+		tl_addr_format_port(src, sizeof(src), sk->family, sk->src,
+				    sk->sport),
+		tl_addr_format_port(dst, sizeof(dst), sk->family, sk->dst,
+				    sk->dport),
 		out_owner_text(owner, sizeof(owner), snap, sk));
 }

@@ -10,17 +10,8 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "tcplimbo/addr.h"
 #include "tcplimbo/snapshot.h"
-
-/* Longest text an address with brackets and port can take. */
-#define TL_ADDR_STR_MAX 64
-
-/* Formats an address (no port) into buf; returns buf. */
-const char *out_addr(char *buf, size_t size, int family, const uint8_t *addr);
-
-/* "addr:port", with brackets around IPv6 addresses as ss prints them. */
-const char *out_addr_port(char *buf, size_t size, int family,
-			  const uint8_t *addr, uint16_t port);
 
 /*
  * Writes s as a JSON string through the JSON writer (json.h), quotes

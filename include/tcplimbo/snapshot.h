@@ -79,6 +79,18 @@ const struct tl_sock *tl_snapshot_listener(const struct tl_snapshot *snap,
 					   const struct tl_sock *sk);
 
 /*
+ * The listener that a connection to addr:port (family AF_INET or AF_INET6,
+ * addr in network byte order) lands on: the one bound to that address, or
+ * else a wildcard one that covers it (a v6only [::] listener does not
+ * cover v4-mapped addresses), as the kernel chooses. Returns NULL when the
+ * snapshot has none. For sockets known only by their addresses, such as
+ * a transition event's; a socket of the snapshot has sk->listener already.
+ */
+const struct tl_sock *tl_snapshot_find_listener(const struct tl_snapshot *snap,
+						int family, const uint8_t *addr,
+						uint16_t port);
+
+/*
  * Classifies fd-less sockets and ties them to listeners, in place. Exposed
  * so tests and replayed dumps can run it on their own arrays: socks must
  * be the whole dump of a namespace, listeners included.
