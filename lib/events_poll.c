@@ -14,6 +14,7 @@
 
 #include "events_backend.h"
 #include "tcplimbo/snapshot.h"
+#include "internal.h"
 #include "util.h"
 
 /* A bound on one dump, so a runaway table cannot eat all memory. */

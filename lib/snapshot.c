@@ -13,6 +13,7 @@
 
 #include "tcplimbo/addr.h"
 #include "tcplimbo/snapshot.h"
+#include "internal.h"
 #include "util.h"
 
 struct collect {

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tcplimbo/sockdiag.h"
+#include "tcplimbo/states.h"
 #include "util.h"
 
 static const char *const state_names[TL_STATE_MAX] = {

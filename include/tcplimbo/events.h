@@ -152,32 +152,6 @@ bool tl_events_step_known(int old_state, int new_state);
  */
 const char *tl_events_step_cause(int old_state, int new_state);
 
-/*
- * The poll backend's differ, exposed for tests: it keeps each socket's
- * last seen state keyed by cookie and turns successive dumps into
- * transitions.
- */
-struct tl_diff;
-
-/* Allocates an empty differ. Returns 0 and sets *ret, or -ENOMEM. */
-int tl_diff_new(struct tl_diff **ret);
-
-/*
- * Feeds one complete dump (socks, n of them, taken at now_ms in namespace
- * netns) and calls cb for every socket whose state changed, appeared or
- * vanished since the previous feed. The first feed is the baseline and
- * reports nothing. socks is not kept. Returns the count of transitions, or
- * -errno (-ENOMEM, or cb's negative return).
- */
-int tl_diff_feed(struct tl_diff *d, const struct tl_sock *socks, size_t n,
-		 uint64_t now_ms, uint64_t netns, tl_event_cb cb, void *arg);
-
-/* How many sockets the differ tracks now. */
-size_t tl_diff_count(const struct tl_diff *d);
-
-/* Frees a differ; NULL is fine. */
-void tl_diff_free(struct tl_diff *d);
-
 #ifdef __cplusplus
 }
 #endif

@@ -90,13 +90,6 @@ const struct tl_sock *tl_snapshot_find_listener(const struct tl_snapshot *snap,
 						int family, const uint8_t *addr,
 						uint16_t port);
 
-/*
- * Classifies fd-less sockets and ties them to listeners, in place. Exposed
- * so tests and replayed dumps can run it on their own arrays: socks must
- * be the whole dump of a namespace, listeners included.
- */
-void tl_snapshot_classify(struct tl_sock *socks, size_t n);
-
 #ifdef __cplusplus
 }
 #endif

@@ -11,41 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcplimbo/states.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The kernel's TCP states (include/net/tcp_states.h), same numbers. */
-enum tl_state {
-	TL_ESTABLISHED = 1,
-	TL_SYN_SENT,
-	TL_SYN_RECV,
-	TL_FIN_WAIT1,
-	TL_FIN_WAIT2,
-	TL_TIME_WAIT,
-	TL_CLOSE,
-	TL_CLOSE_WAIT,
-	TL_LAST_ACK,
-	TL_LISTEN,
-	TL_CLOSING,
-	TL_NEW_SYN_RECV,
-	TL_STATE_MAX,
-};
-
-/* Bit for one state in a state mask. */
-#define TL_STATE_BIT(s) (1u << (s))
-
-/*
- * Every state a real connection can be in. CLOSE is left out on purpose:
- * asking for it returns every bound-but-idle socket, which is noise.
- */
-#define TL_STATES_REAL                                              \
-	(TL_STATE_BIT(TL_ESTABLISHED) | TL_STATE_BIT(TL_SYN_SENT) | \
-	 TL_STATE_BIT(TL_SYN_RECV) | TL_STATE_BIT(TL_FIN_WAIT1) |   \
-	 TL_STATE_BIT(TL_FIN_WAIT2) | TL_STATE_BIT(TL_TIME_WAIT) |  \
-	 TL_STATE_BIT(TL_CLOSE_WAIT) | TL_STATE_BIT(TL_LAST_ACK) |  \
-	 TL_STATE_BIT(TL_LISTEN) | TL_STATE_BIT(TL_CLOSING) |       \
-	 TL_STATE_BIT(TL_NEW_SYN_RECV))
 
 /* Which optional parts of a tl_sock the kernel sent. */
 enum tl_sock_has {
@@ -54,14 +24,6 @@ enum tl_sock_has {
 	TL_HAS_SHUTDOWN = 1 << 2, /* shutdown is valid */
 	TL_HAS_V6ONLY = 1 << 3,	  /* v6only is valid */
 	TL_HAS_CGROUP = 1 << 4,	  /* cgroup_id is valid */
-};
-
-/* Why a socket has no file descriptor; filled in by the snapshot. */
-enum tl_limbo {
-	TL_LIMBO_NONE = 0,
-	TL_LIMBO_ACCEPT_QUEUE, /* finished by the kernel, waiting for accept() */
-	TL_LIMBO_ORPHAN,       /* closed by its program, kernel finishing it */
-	TL_LIMBO_TIMEWAIT,     /* a TIME_WAIT entry */
 };
 
 /*
@@ -144,22 +106,6 @@ int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out);
  * CAP_NET_ADMIN and CONFIG_INET_DIAG_DESTROY. Returns 0 or -errno.
  */
 int tl_sockdiag_destroy(const struct tl_sock *sk, int netns_fd);
-
-/* ss's lower-case name of a state ("close-wait"), or NULL if out of range. */
-const char *tl_state_name(int state);
-
-/* The upper-case name netstat prints ("CLOSE_WAIT"), or NULL. */
-const char *tl_state_name_upper(int state);
-
-/*
- * Parses a state name or one of ss's groups (all, connected, synchronized,
- * bucket, big, established, close-wait, ...) into a mask. Returns 0 and
- * sets *ret_mask, or -EINVAL.
- */
-int tl_state_parse(const char *name, uint32_t *ret_mask);
-
-/* Returns the name of a limbo class ("accept-queue"), or NULL for none. */
-const char *tl_limbo_name(int limbo);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tcplimbo/sockdiag.h"
+#include "tcplimbo/states.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "tcplimbo/snapshot.h"
 #include "tcplimbo/sockdiag.h"
 

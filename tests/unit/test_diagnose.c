@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h"
 #include "tcplimbo/diagnose.h"
 
 #define MAX_SOCKS 4096

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h"
 #include "tcplimbo/events.h"
 
 #define MAX_SEEN 16

@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h"
 #include "tcplimbo/snapshot.h"
 #include "tcplimbo/sockdiag.h"
 

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h"
 #include "tcplimbo/survey.h"
 
 #define MAX_SOCKS 64

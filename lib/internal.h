@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal: library functions that are not part of the public API but
+ * that the library's own files share and its unit tests call directly.
+ * Not installed; not exported from the shared library.
+ */
+#ifndef TCPLIMBO_LIB_INTERNAL_H
+#define TCPLIMBO_LIB_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcplimbo/events.h"
+#include "tcplimbo/sockdiag.h"
+
+/*
+ * Classifies fd-less sockets and ties them to listeners, in place. Exposed
+ * so tests and replayed dumps can run it on their own arrays: socks must
+ * be the whole dump of a namespace, listeners included.
+ */
+void tl_snapshot_classify(struct tl_sock *socks, size_t n);
+
+/*
+ * The poll backend's differ, exposed for tests: it keeps each socket's
+ * last seen state keyed by cookie and turns successive dumps into
+ * transitions.
+ */
+struct tl_diff;
+
+/* Allocates an empty differ. Returns 0 and sets *ret, or -ENOMEM. */
+int tl_diff_new(struct tl_diff **ret);
+
+/*
+ * Feeds one complete dump (socks, n of them, taken at now_ms in namespace
+ * netns) and calls cb for every socket whose state changed, appeared or
+ * vanished since the previous feed. The first feed is the baseline and
+ * reports nothing. socks is not kept. Returns the count of transitions, or
+ * -errno (-ENOMEM, or cb's negative return).
+ */
+int tl_diff_feed(struct tl_diff *d, const struct tl_sock *socks, size_t n,
+		 uint64_t now_ms, uint64_t netns, tl_event_cb cb, void *arg);
+
+/* How many sockets the differ tracks now. */
+size_t tl_diff_count(const struct tl_diff *d);
+
+/* Frees a differ; NULL is fine. */
+void tl_diff_free(struct tl_diff *d);
+
+#endif
