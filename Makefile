@@ -6,10 +6,13 @@ SAN_BUILD ?= build-san
 MESON_OPTS ?=
 
 # Debian packages the build, the tests and the demo need. bpftool, clang,
-# llvm and libbpf-dev are for the optional eBPF backend of watch.
+# llvm and libbpf-dev are for the optional eBPF backend of watch;
+# libyaml-dev and libcrypt-dev for serve, curl, openssl and prometheus for
+# its tests.
 DEB_PKGS = meson ninja-build pkg-config gcc libc6-dev libmnl-dev \
 	libcmocka-dev libmicrohttpd-dev iproute2 net-tools procps util-linux \
-	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev time
+	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev time \
+	libyaml-dev libcrypt-dev curl openssl prometheus
 
 .PHONY: all deps demo check san-check fuzz bench clean format
 

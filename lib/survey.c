@@ -163,7 +163,10 @@ int tl_survey_take(const struct tl_survey_opts *o, struct tl_survey **ret)
 		self_ino = tl_netns_inode(fd);
 		close(fd);
 	}
+	/* Where pid 1's namespace cannot be read, ours stands for it. */
 	host_ino = link_inode(root, "1/ns/net");
+	if (!host_ino)
+		host_ino = self_ino;
 	if (o->owners) {
 		r = tl_owners_scan(root, TL_OWNERS_LIMITS | TL_OWNERS_STAT,
 				   &sv->owners);

@@ -89,42 +89,17 @@ enum {
 	OPT_DROPS_MIN,
 };
 
-/* "5", "5s", "500ms", "2m" into milliseconds (at most a day). */
-static int parse_duration(const char *s, uint32_t *ret)
-{
-	char num[24];
-	size_t len = strlen(s), digits = 0;
-	uint64_t v, mult = 1000;
-
-	while (digits < len && s[digits] >= '0' && s[digits] <= '9')
-		digits++;
-	if (digits == 0 || digits >= sizeof(num))
-		return -EINVAL;
-	if (strcmp(s + digits, "ms") == 0)
-		mult = 1;
-	else if (strcmp(s + digits, "m") == 0)
-		mult = 60000;
-	else if (s[digits] && strcmp(s + digits, "s") != 0)
-		return -EINVAL;
-	memcpy(num, s, digits);
-	num[digits] = '\0';
-	if (tl_parse_uint(num, 86400000, &v) < 0 || v * mult > 86400000)
-		return -EINVAL;
-	*ret = (uint32_t)(v * mult);
-	return 0;
-}
-
 static int set_threshold(struct tl_diag_opts *o, int c, const char *arg)
 {
 	uint64_t v;
 
 	switch (c) {
 	case OPT_QUEUE_AGE:
-		return parse_duration(arg, &o->queue_age_ms);
+		return tl_parse_duration(arg, &o->queue_age_ms);
 	case OPT_CW_AGE:
-		return parse_duration(arg, &o->close_wait_age_ms);
+		return tl_parse_duration(arg, &o->close_wait_age_ms);
 	case OPT_FW2_AGE:
-		return parse_duration(arg, &o->fin_wait2_age_ms);
+		return tl_parse_duration(arg, &o->fin_wait2_age_ms);
 	}
 	if (tl_parse_uint(
 		    arg, c >= OPT_FD_PCT && c <= OPT_SYN_PCT ? 100 : 1000000000,

@@ -34,6 +34,30 @@ int tl_parse_port(const char *s, uint16_t *ret)
 	return 0;
 }
 
+int tl_parse_duration(const char *s, uint32_t *ret)
+{
+	char num[24];
+	size_t len = strlen(s), digits = 0;
+	uint64_t v, mult = 1000;
+
+	while (digits < len && s[digits] >= '0' && s[digits] <= '9')
+		digits++;
+	if (digits == 0 || digits >= sizeof(num))
+		return -EINVAL;
+	if (strcmp(s + digits, "ms") == 0)
+		mult = 1;
+	else if (strcmp(s + digits, "m") == 0)
+		mult = 60000;
+	else if (s[digits] && strcmp(s + digits, "s") != 0)
+		return -EINVAL;
+	memcpy(num, s, digits);
+	num[digits] = '\0';
+	if (tl_parse_uint(num, 86400000, &v) < 0 || v * mult > 86400000)
+		return -EINVAL;
+	*ret = (uint32_t)(v * mult);
+	return 0;
+}
+
 static int take(const struct tl_global *g, uint32_t states, bool log,
 		struct tl_snapshot **ret)
 {

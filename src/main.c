@@ -36,6 +36,7 @@ static const struct verb verbs[] = {
 	  0 },
 	{ "lab", cmd_lab, "run the post's experiment and its relatives", 0 },
 	{ "ls", cmd_ls, "list TCP sockets with owners and limbo class", 0 },
+	{ "serve", cmd_serve, "export metrics for Prometheus over HTTP", 0 },
 	{ "watch", cmd_watch, "show TCP state transitions live, with owners",
 	  0 },
 };

@@ -57,12 +57,19 @@ int tl_parse_port(const char *s, uint16_t *ret);
  */
 int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret);
 
+/*
+ * Parses a duration ("5", "5s", "500ms", "2m") into milliseconds, at most
+ * a day; returns 0 or -EINVAL.
+ */
+int tl_parse_duration(const char *s, uint32_t *ret);
+
 /* The verbs. Each returns the process exit status. */
 int cmd_drain(struct tl_global *g, int argc, char **argv);
 int cmd_doctor(struct tl_global *g, int argc, char **argv);
 int cmd_explain(struct tl_global *g, int argc, char **argv);
 int cmd_kill(struct tl_global *g, int argc, char **argv);
 int cmd_lab(struct tl_global *g, int argc, char **argv);
+int cmd_serve(struct tl_global *g, int argc, char **argv);
 int cmd_ls(struct tl_global *g, int argc, char **argv);
 int cmd_watch(struct tl_global *g, int argc, char **argv);
 

@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcplimbo serve: a Prometheus exporter. GET /metrics surveys every
+ * network namespace (one /proc pass for all), runs the doctor's rules and
+ * answers in the text exposition format. Scrapes that arrive while a scan
+ * runs wait for that scan's result instead of starting their own, so
+ * there is never more than one scan at a time; --interval reuses a result.
+ *
+ * Default port 9858: the Prometheus wiki page "Default port allocations"
+ * marks 9746-9900 as free ("pick a port in between here") and lists no
+ * exporter on 9858, so tcplimbo does not collide with a known exporter.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "prom.h"
+#include "tl.h"
+#include "webconfig.h"
+
+#define SERVE_DEFAULT_LISTEN "127.0.0.1:9858"
+#define SERVE_CONN_TIMEOUT_S 10
+#define SERVE_CONN_LIMIT 256
+#define SERVE_EXIT_FAIL 1
+
+/* serve's own options; the global struct is only read. */
+struct serve_opts {
+	const char *listen;
+	const char *web_config;
+	const char *netns_spec;
+	bool all;
+	uint32_t interval_ms;
+	uint64_t max_series;
+};
+
+/* One scan's rendered metrics, shared by the scrapes that asked for it. */
+struct result {
+	unsigned refs;
+	char *text;
+	size_t len;
+	int err; /* -errno when the scan failed */
+};
+
+struct server {
+	struct tl_survey_opts so;
+	struct metrics_opts mo;
+	struct webconfig *wc;
+	uint64_t interval_ns;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	bool scanning;
+	uint64_t gen;	     /* scans finished */
+	struct result *last; /* the newest result, or NULL */
+	uint64_t last_at_ns;
+	uint64_t scrapes, errors;
+};
+
+static void serve_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcplimbo serve [--listen ADDR:PORT] [--web-config FILE]\n"
+		"                      [--all-netns | -N NS] [--interval D] [--max-series N]\n"
+		"\n"
+		"A Prometheus exporter: GET /metrics surveys the TCP sockets of every\n"
+		"network namespace, runs the doctor's rules and answers in the text\n"
+		"exposition format. Runs in the foreground; SIGINT or SIGTERM stop it.\n"
+		"\n"
+		"Options:\n"
+		"  -l, --listen ADDR:PORT  where to listen (" SERVE_DEFAULT_LISTEN
+		"; [::1]:PORT for IPv6,\n"
+		"                          :PORT for every address)\n"
+		"      --web-config FILE   TLS and basic auth, exporter-toolkit format\n"
+		"  -A, --all-netns         every network namespace (the default)\n"
+		"  -N, --netns NS          only this network namespace\n"
+		"      --interval D        reuse a scan for D (5s, 500ms; default 0:\n"
+		"                          one scan per scrape)\n"
+		"      --max-series N      cap on series a scrape (default %d)\n",
+		METRICS_MAX_SERIES_DEFAULT);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * "1.2.3.4:PORT", "[::1]:PORT" or ":PORT" (every address, both families).
+ * Numeric addresses only: a name would be resolved behind the user's back.
+ */
+static int parse_listen(const char *s, struct sockaddr_storage *ss,
+			bool *ret_v6)
+{
+	const char *colon = strrchr(s, ':');
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t hlen;
+	uint16_t port;
+
+	if (!colon || tl_parse_port(colon + 1, &port) < 0 || port == 0)
+		return -EINVAL;
+	hlen = (size_t)(colon - s);
+	if (hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (hlen == 0 || (host[0] == '[' && host[hlen - 1] == ']')) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		if (hlen == 0)
+			a6->sin6_addr = in6addr_any;
+		else if (hlen < 3 ||
+			 (host[hlen - 1] = '\0',
+			  inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1))
+			return -EINVAL;
+		*ret_v6 = true;
+		return 0;
+	}
+	((struct sockaddr_in *)ss)->sin_family = AF_INET;
+	((struct sockaddr_in *)ss)->sin_port = htons(port);
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) !=
+	    1)
+		return -EINVAL;
+	*ret_v6 = false;
+	return 0;
+}
+
+static void result_put(struct server *s, struct result *r)
+{
+	bool last;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&s->lock);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (last) {
+		free(r->text);
+		free(r);
+	}
+}
+
+/* One scan, rendered. Runs without the lock: nobody else scans now. */
+static struct result *scan(struct server *s, size_t *ret_unreadable)
+{
+	struct result *r = calloc(1, sizeof(*r));
+	struct tl_survey *sv = NULL;
+	struct metrics_result mr = { 0 };
+	struct prom p = { 0 };
+
+	*ret_unreadable = 0;
+	if (!r)
+		return NULL;
+	r->err = tl_survey_take(&s->so, &sv);
+	if (r->err == 0)
+		r->err = metrics_render(sv, &s->mo, &p, &mr);
+	if (r->err == 0) {
+		r->text = p.buf;
+		r->len = p.len;
+		*ret_unreadable = mr.netns_unreadable;
+	} else {
+		prom_free(&p);
+		tl_err("serve: scan failed: %s", strerror(-r->err));
+	}
+	tl_survey_free(sv);
+	return r;
+}
+
+/*
+ * The result a scrape answers with, referenced: a cached one within
+ * --interval, the one of a scan already running (waited for), or a new
+ * scan's. NULL only when out of memory.
+ */
+static struct result *result_get(struct server *s)
+{
+	struct result *r = NULL, *old = NULL;
+	size_t unreadable;
+	uint64_t gen;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->last && s->interval_ns &&
+	    now_ns() - s->last_at_ns < s->interval_ns) {
+		r = s->last;
+		r->refs++;
+		goto out;
+	}
+	if (s->scanning) {
+		gen = s->gen;
+		while (s->scanning && s->gen == gen)
+			pthread_cond_wait(&s->done, &s->lock);
+		r = s->last;
+		if (r)
+			r->refs++;
+		goto out;
+	}
+	s->scanning = true;
+	pthread_mutex_unlock(&s->lock);
+	r = scan(s, &unreadable);
+	pthread_mutex_lock(&s->lock);
+	s->scanning = false;
+	s->gen++;
+	s->errors += unreadable + (!r || r->err);
+	if (r) {
+		old = s->last;
+		s->last = r;
+		s->last_at_ns = now_ns();
+		r->refs = 2; /* the cache's and ours */
+	}
+	pthread_cond_broadcast(&s->done);
+out:
+	pthread_mutex_unlock(&s->lock);
+	result_put(s, old);
+	return r;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
+			      const char *type, char *body, size_t len,
+			      enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (!resp) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+					"GET, HEAD");
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result text(struct MHD_Connection *c, unsigned status,
+			    const char *msg)
+{
+	return answer(c, status, "text/plain; charset=utf-8", (char *)msg,
+		      strlen(msg), MHD_RESPMEM_PERSISTENT);
+}
+
+static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
+{
+	struct result *r;
+	struct prom tail = { 0 };
+	uint64_t scrapes, scans, errors;
+	char *body;
+	size_t len;
+
+	pthread_mutex_lock(&s->lock);
+	s->scrapes++;
+	pthread_mutex_unlock(&s->lock);
+	r = result_get(s);
+	if (!r)
+		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "out of memory\n");
+	if (r->err) {
+		result_put(s, r);
+		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "the scan failed; see the exporter's log\n");
+	}
+	pthread_mutex_lock(&s->lock);
+	scrapes = s->scrapes;
+	scans = s->gen;
+	errors = s->errors;
+	pthread_mutex_unlock(&s->lock);
+	/* The server's own counters change per request: written here. */
+	prom_family(&tail, "tcplimbo_scrapes_total", "counter",
+		    "Requests for /metrics since the exporter started.");
+	prom_sample(&tail, "tcplimbo_scrapes_total", NULL, 0, scrapes, 0);
+	prom_family(
+		&tail, "tcplimbo_scans_total", "counter",
+		"Scans of the machine since the exporter started; concurrent scrapes share one.");
+	prom_sample(&tail, "tcplimbo_scans_total", NULL, 0, scans, 0);
+	prom_family(
+		&tail, "tcplimbo_scrape_errors_total", "counter",
+		"Failed scans plus namespaces a scan could not look into, since the exporter started.");
+	prom_sample(&tail, "tcplimbo_scrape_errors_total", NULL, 0, errors, 0);
+	len = r->len + tail.len;
+	body = tail.err ? NULL : malloc(len ? len : 1);
+	if (body) {
+		memcpy(body, r->text, r->len);
+		memcpy(body + r->len, tail.buf, tail.len);
+	}
+	result_put(s, r);
+	prom_free(&tail);
+	if (!body)
+		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "out of memory\n");
+	return answer(c, MHD_HTTP_OK, PROM_CONTENT_TYPE, body, len,
+		      MHD_RESPMEM_MUST_FREE);
+}
+
+static const char index_html[] =
+	"<!DOCTYPE html>\n<html><head><title>tcplimbo exporter</title></head>\n"
+	"<body><h1>tcplimbo exporter</h1>\n"
+	"<p>TCP connections stuck in limbo, per network namespace: "
+	"<a href=\"metrics\">metrics</a>.</p>\n"
+	"<p>Version " TL_VERSION ". See tcplimbo(8).</p></body></html>\n";
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+			      const char *url, const char *method,
+			      const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **con_cls)
+{
+	struct server *s = cls;
+
+	if (s->wc && !webconfig_auth_ok(s->wc, c)) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(
+			13, (void *)"Unauthorized\n", MHD_RESPMEM_PERSISTENT);
+		enum MHD_Result ret;
+
+		if (!resp)
+			return MHD_NO;
+		ret = MHD_queue_basic_auth_fail_response(c, "tcplimbo", resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "only GET and HEAD\n");
+	if (strcmp(url, "/metrics") == 0)
+		return metrics(s, c);
+	if (strcmp(url, "/") == 0)
+		return answer(c, MHD_HTTP_OK, "text/html; charset=utf-8",
+			      (char *)index_html, sizeof(index_html) - 1,
+			      MHD_RESPMEM_PERSISTENT);
+	return text(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
+}
+
+/* libmicrohttpd's own complaints, as one line each. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	tl_err("serve: %s", msg);
+}
+
+enum { OPT_WEB_CONFIG = 0x4000, OPT_INTERVAL, OPT_MAX_SERIES };
+
+static int parse_opts(struct serve_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
+		{ "all-netns", no_argument, NULL, 'A' },
+		{ "netns", required_argument, NULL, 'N' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:AN:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o->listen = optarg;
+			break;
+		case OPT_WEB_CONFIG:
+			o->web_config = optarg;
+			break;
+		case 'A':
+			o->all = true;
+			break;
+		case 'N':
+			o->netns_spec = optarg;
+			break;
+		case OPT_INTERVAL:
+			if (tl_parse_duration(optarg, &o->interval_ms) < 0) {
+				tl_err("serve: bad value '%s' for --interval (want a duration such as 15s or 500ms, at most a day)",
+				       optarg);
+				return TL_EXIT_USAGE;
+			}
+			break;
+		case OPT_MAX_SERIES:
+			if (tl_parse_uint(optarg, 100000000, &o->max_series) <
+			    0) {
+				tl_err("serve: bad value '%s' for --max-series (want a whole number)",
+				       optarg);
+				return TL_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			serve_usage(stdout);
+			return -1;
+		default:
+			fprintf(stderr, "Try 'tcplimbo serve --help'.\n");
+			return TL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		tl_err("serve: unexpected argument '%s'", argv[optind]);
+		return TL_EXIT_USAGE;
+	}
+	if (o->all && o->netns_spec) {
+		tl_err("serve: --all-netns and -N exclude each other");
+		return TL_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* A spec tl_netns_open takes as a name under /var/run/netns. */
+static bool is_name(const char *spec)
+{
+	return !strchr(spec, '/') && strspn(spec, "0123456789") != strlen(spec);
+}
+
+static int run(struct server *s, const struct serve_opts *o,
+	       const struct sockaddr_storage *sa, bool v6)
+{
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL } };
+	struct MHD_Daemon *d;
+	sigset_t set;
+	int sig = 0;
+
+	if (v6)
+		flags |= MHD_USE_IPv6 | MHD_USE_DUAL_STACK;
+	if (s->wc && webconfig_tls(s->wc)) {
+		flags |= MHD_USE_TLS;
+		tls[0] =
+			(struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+						 (void *)webconfig_key(s->wc) };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+						  (void *)webconfig_cert(
+							  s->wc) };
+	}
+	/* Every thread libmicrohttpd starts inherits this mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	errno = 0;
+	d = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER,
+		mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_CONN_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONN_LIMIT,
+		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	if (!d) {
+		tl_err("serve: cannot listen on %s%s%s", o->listen,
+		       errno ? ": " : "", errno ? strerror(errno) : "");
+		return SERVE_EXIT_FAIL;
+	}
+	fprintf(stderr,
+		"tcplimbo: serve: listening on %s://%s/metrics (%s, %s)\n",
+		s->wc && webconfig_tls(s->wc) ? "https" : "http", o->listen,
+		o->netns_spec ? "one network namespace" :
+				"every network namespace",
+		o->interval_ms ? "results reused within --interval" :
+				 "one scan per scrape");
+	while (sigwait(&set, &sig) != 0)
+		;
+	pthread_mutex_lock(&s->lock);
+	fprintf(stderr,
+		"tcplimbo: serve: stopping on %s after %llu scrape%s and %llu scan%s\n",
+		sig == SIGINT ? "SIGINT" : "SIGTERM",
+		(unsigned long long)s->scrapes, s->scrapes == 1 ? "" : "s",
+		(unsigned long long)s->gen, s->gen == 1 ? "" : "s");
+	pthread_mutex_unlock(&s->lock);
+	MHD_stop_daemon(d);
+	return 0;
+}
+
+int cmd_serve(struct tl_global *g, int argc, char **argv)
+{
+	struct serve_opts o = {
+		.listen = SERVE_DEFAULT_LISTEN,
+		.max_series = METRICS_MAX_SERIES_DEFAULT,
+	};
+	struct server s = { 0 };
+	struct sockaddr_storage sa;
+	bool v6 = false;
+	int r, fd = -1, ret = SERVE_EXIT_FAIL;
+
+	r = parse_opts(&o, argc, argv);
+	if (r)
+		return r < 0 ? 0 : r;
+	if (!o.netns_spec && !o.all && g->netns_spec)
+		o.netns_spec = g->netns_spec;
+	if (g->replay_path || g->record_path) {
+		tl_err("serve: --record and --replay are for one dump, not a server");
+		return TL_EXIT_USAGE;
+	}
+	if (parse_listen(o.listen, &sa, &v6) < 0) {
+		tl_err("serve: bad --listen '%s' (want ADDR:PORT with a numeric address, [ADDR]:PORT for IPv6, or :PORT)",
+		       o.listen);
+		return TL_EXIT_USAGE;
+	}
+	if (o.web_config) {
+		r = webconfig_load(o.web_config, &s.wc);
+		if (r < 0)
+			return TL_EXIT_USAGE; /* it said what is wrong */
+	}
+	tl_survey_opts_init(&s.so);
+	s.so.proc_root = g->proc_root;
+	s.so.family = g->family;
+	s.so.owners = !g->no_owners;
+	s.mo.max_series = (size_t)o.max_series;
+	s.interval_ns = (uint64_t)o.interval_ms * 1000000u;
+	if (o.netns_spec) {
+		fd = tl_netns_open(o.netns_spec);
+		if (fd < 0) {
+			tl_err("serve: network namespace '%s': %s",
+			       o.netns_spec,
+			       fd == -EINVAL ? "not a name, path or pid" :
+					       strerror(-fd));
+			ret = TL_EXIT_USAGE;
+			goto out;
+		}
+		s.so.all = false;
+		s.so.netns_fd = fd;
+		s.mo.single_name = is_name(o.netns_spec) ? o.netns_spec : NULL;
+	}
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.done, NULL);
+	ret = run(&s, &o, &sa, v6);
+	if (s.last) {
+		free(s.last->text);
+		free(s.last);
+	}
+	pthread_cond_destroy(&s.done);
+	pthread_mutex_destroy(&s.lock);
+out:
+	if (fd >= 0)
+		close(fd);
+	webconfig_free(s.wc);
+	return ret;
+}

@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: MIT
+/*
+ * serve's metrics from a survey. Series per namespace (sockets by state,
+ * findings) are always written; per-listener and per-process series are
+ * ranked and written while the --max-series budget lasts, so the most
+ * telling ones survive a cap: listeners with a queue (oldest first), then
+ * processes (most CLOSE_WAIT first, then highest fd use), then idle
+ * listeners. What did not fit is counted in tcplimbo_series_dropped.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "output.h"
+
+#define NS_LABEL_MAX (TL_NETNS_SPEC_MAX + 32)
+#define SUBJECT_MAX (2 * TL_ADDR_STR_MAX + 16)
+
+/* The states a snapshot holds (TL_STATES_REAL): one series each. */
+static const uint8_t states[] = {
+	TL_ESTABLISHED, TL_SYN_SENT,  TL_SYN_RECV,     TL_FIN_WAIT1,
+	TL_FIN_WAIT2,	TL_TIME_WAIT, TL_CLOSE_WAIT,   TL_LAST_ACK,
+	TL_LISTEN,	TL_CLOSING,   TL_NEW_SYN_RECV,
+};
+#define N_STATES (sizeof(states) / sizeof(states[0]))
+
+/* One listener series set; SO_REUSEPORT twins are merged into one. */
+struct lrow {
+	size_t ns;
+	char listener[TL_ADDR_STR_MAX];
+	const char *comm;
+	uint64_t len, limit, closed, oldest_ms, drops;
+	bool kept;
+};
+
+/* One process series set, in one namespace. */
+struct prow {
+	size_t ns;
+	const struct tl_proc *p;
+	uint64_t cw, cw_oldest_ms;
+	bool kept;
+};
+
+struct frow {
+	size_t ns;
+	int kind, sev;
+	char subject[SUBJECT_MAX];
+};
+
+/* A candidate for the series budget. */
+struct cand {
+	int cls; /* 0 queued listener, 1 process, 2 idle listener */
+	uint64_t k1, k2;
+	size_t idx;
+};
+
+struct work {
+	const struct tl_survey *sv;
+	char (*labels)[NS_LABEL_MAX];
+	struct lrow *l;
+	size_t nl, capl;
+	struct prow *p;
+	size_t np, capp;
+	struct frow *f;
+	size_t nf, capf;
+};
+
+const char *metrics_netns_label(const struct tl_survey_ns *ns,
+				const char *single_name, char *buf, size_t size)
+{
+	if (ns->host)
+		snprintf(buf, size, "host");
+	else if (ns->name[0])
+		snprintf(buf, size, "%s", ns->name);
+	else if (single_name)
+		snprintf(buf, size, "%s", single_name);
+	else
+		snprintf(buf, size, "net:[%llu]",
+			 (unsigned long long)ns->inode);
+	return buf;
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	void *nv;
+	size_t nc;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 64;
+	nv = realloc(*v, nc * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
+static const char *first_comm(const struct tl_snapshot *snap,
+			      const struct tl_sock *sk)
+{
+	const struct tl_fdref *refs;
+
+	if (tl_snapshot_owners(snap, sk, &refs) == 0 ||
+	    refs[0].proc >= snap->owners->n_procs)
+		return "";
+	return snap->owners->procs[refs[0].proc].comm;
+}
+
+static bool fd_half(const struct tl_proc *p)
+{
+	return p->nofile && p->nofile != UINT64_MAX &&
+	       (uint64_t)p->nfds * 2 >= p->nofile;
+}
+
+static bool nofile_known(const struct tl_proc *p)
+{
+	return p->nofile && p->nofile != UINT64_MAX;
+}
+
+static int collect_ns(struct work *w, size_t ni)
+{
+	const struct tl_snapshot *snap = w->sv->ns[ni].snap;
+	struct tl_listener_stat *ls = NULL;
+	struct tl_proc_stat *ps = NULL;
+	int nl, np, r = 0;
+
+	nl = tl_survey_listeners(snap, &ls);
+	if (nl < 0)
+		return nl;
+	for (int i = 0; i < nl; i++) {
+		const struct tl_sock *L = &snap->socks[ls[i].sock];
+		struct lrow *row;
+
+		r = grow((void **)&w->l, &w->capl, w->nl, sizeof(*w->l));
+		if (r < 0)
+			goto out;
+		row = &w->l[w->nl++];
+		memset(row, 0, sizeof(*row));
+		row->ns = ni;
+		out_addr_port(row->listener, sizeof(row->listener), L->family,
+			      L->src, L->sport);
+		row->comm = first_comm(snap, L);
+		/* Recv-Q of a listener is its queue, Send-Q its backlog. */
+		row->len = L->rqueue;
+		row->limit = L->wqueue;
+		row->closed = ls[i].closed;
+		row->oldest_ms = ls[i].has_age ? ls[i].oldest_ms : 0;
+		row->drops = L->has & TL_HAS_MEMINFO ? L->drops : 0;
+	}
+	np = tl_survey_procs(snap, &ps);
+	if (np < 0) {
+		r = np;
+		goto out;
+	}
+	for (int i = 0; i < np; i++) {
+		const struct tl_proc *p = &snap->owners->procs[ps[i].proc];
+		struct prow *row;
+
+		/* Only where there is something to see. */
+		if (!ps[i].close_wait && !ps[i].queued && !fd_half(p))
+			continue;
+		r = grow((void **)&w->p, &w->capp, w->np, sizeof(*w->p));
+		if (r < 0)
+			goto out;
+		row = &w->p[w->np++];
+		memset(row, 0, sizeof(*row));
+		row->ns = ni;
+		row->p = p;
+		row->cw = ps[i].close_wait;
+		row->cw_oldest_ms = ps[i].has_age ? ps[i].close_wait_oldest_ms :
+						    0;
+	}
+out:
+	free(ls);
+	free(ps);
+	return r;
+}
+
+static int cmp_lrow(const void *a, const void *b)
+{
+	const struct lrow *x = a, *y = b;
+	int c;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? -1 : 1;
+	c = strcmp(x->listener, y->listener);
+	return c ? c : strcmp(x->comm, y->comm);
+}
+
+/* Listeners sharing an address (SO_REUSEPORT) and comm: one series set. */
+static void merge_listeners(struct work *w)
+{
+	size_t k = 0;
+
+	if (w->nl > 1)
+		qsort(w->l, w->nl, sizeof(*w->l), cmp_lrow);
+	for (size_t i = 0; i < w->nl; i++) {
+		if (k && cmp_lrow(&w->l[k - 1], &w->l[i]) == 0) {
+			struct lrow *m = &w->l[k - 1];
+
+			m->len += w->l[i].len;
+			m->limit += w->l[i].limit;
+			m->closed += w->l[i].closed;
+			m->drops += w->l[i].drops;
+			if (w->l[i].oldest_ms > m->oldest_ms)
+				m->oldest_ms = w->l[i].oldest_ms;
+			continue;
+		}
+		w->l[k++] = w->l[i];
+	}
+	w->nl = k;
+}
+
+static size_t prow_series(const struct prow *r)
+{
+	return 3 + nofile_known(r->p);
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	if (x->k1 != y->k1)
+		return x->k1 > y->k1 ? -1 : 1;
+	if (x->k2 != y->k2)
+		return x->k2 > y->k2 ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Marks what fits in budget; returns the series left out. */
+static int choose(struct work *w, size_t budget, size_t *ret_dropped)
+{
+	struct cand *c = calloc(w->nl + w->np + 1, sizeof(*c));
+	size_t n = 0, dropped = 0;
+
+	if (!c)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->nl; i++, n++) {
+		c[n].cls = w->l[i].len ? 0 : 2;
+		c[n].k1 = w->l[i].oldest_ms;
+		c[n].k2 = w->l[i].len;
+		c[n].idx = i;
+	}
+	for (size_t i = 0; i < w->np; i++, n++) {
+		const struct tl_proc *p = w->p[i].p;
+
+		c[n].cls = 1;
+		c[n].k1 = w->p[i].cw;
+		c[n].k2 = nofile_known(p) ?
+				  (uint64_t)p->nfds * 1000 / p->nofile :
+				  0;
+		c[n].idx = w->nl + i;
+	}
+	qsort(c, n, sizeof(*c), cmp_cand);
+	for (size_t i = 0; i < n; i++) {
+		bool is_l = c[i].idx < w->nl;
+		size_t cost = is_l ? 5 : prow_series(&w->p[c[i].idx - w->nl]);
+
+		if (cost > budget) {
+			dropped += cost;
+			continue;
+		}
+		budget -= cost;
+		if (is_l)
+			w->l[c[i].idx].kept = true;
+		else
+			w->p[c[i].idx - w->nl].kept = true;
+	}
+	free(c);
+	*ret_dropped = dropped;
+	return 0;
+}
+
+/*
+ * What a finding is about, unique per kind within a namespace: the
+ * listener for queue findings, the process for held sockets and fds.
+ */
+static void subject_of(const struct tl_finding *f, char *buf, size_t size)
+{
+	char a[TL_ADDR_STR_MAX];
+
+	switch (f->kind) {
+	case TL_FIND_FD_EXHAUSTION:
+	case TL_FIND_CLOSE_WAIT_LEAK:
+	case TL_FIND_FIN_WAIT2_STUCK:
+		if (f->n_pids) {
+			snprintf(buf, size, "pid %d", (int)f->pids[0]);
+			return;
+		}
+		break;
+	case TL_FIND_TIME_WAIT_PRESSURE:
+		if (f->remote_port) {
+			snprintf(buf, size, "to %s",
+				 out_addr_port(a, sizeof(a), f->family,
+					       f->remote_addr, f->remote_port));
+			return;
+		}
+		break;
+	case TL_FIND_ORPHAN_PRESSURE:
+		snprintf(buf, size, "host");
+		return;
+	}
+	if (f->local_port)
+		snprintf(buf, size, "%s",
+			 out_addr_port(a, sizeof(a), f->family, f->local_addr,
+				       f->local_port));
+	else if (f->n_pids)
+		snprintf(buf, size, "pid %d", (int)f->pids[0]);
+	else
+		snprintf(buf, size, "unknown");
+}
+
+static int cmp_frow(const void *a, const void *b)
+{
+	const struct frow *x = a, *y = b;
+	int c;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	c = strcmp(x->subject, y->subject);
+	if (c)
+		return c;
+	return y->sev - x->sev; /* the most severe of twins first */
+}
+
+static int collect_findings(struct work *w)
+{
+	bool orphans_seen = false;
+	size_t k = 0;
+
+	for (size_t ni = 0; ni < w->sv->n_ns; ni++) {
+		const struct tl_survey_ns *ns = &w->sv->ns[ni];
+
+		for (size_t i = 0; i < ns->n_findings; i++) {
+			const struct tl_finding *f = &ns->findings[i];
+			struct frow *row;
+
+			/* The orphan count is the host's: report it once. */
+			if (f->kind == TL_FIND_ORPHAN_PRESSURE) {
+				if (orphans_seen)
+					continue;
+				orphans_seen = true;
+			}
+			if (grow((void **)&w->f, &w->capf, w->nf,
+				 sizeof(*w->f)) < 0)
+				return -ENOMEM;
+			row = &w->f[w->nf++];
+			row->ns = ni;
+			row->kind = f->kind;
+			row->sev = f->severity;
+			subject_of(f, row->subject, sizeof(row->subject));
+		}
+	}
+	if (w->nf > 1)
+		qsort(w->f, w->nf, sizeof(*w->f), cmp_frow);
+	/* One series per (namespace, kind, subject): the most severe. */
+	for (size_t i = 0; i < w->nf; i++) {
+		if (k && w->f[k - 1].ns == w->f[i].ns &&
+		    w->f[k - 1].kind == w->f[i].kind &&
+		    strcmp(w->f[k - 1].subject, w->f[i].subject) == 0)
+			continue;
+		w->f[k++] = w->f[i];
+	}
+	w->nf = k;
+	return 0;
+}
+
+/*
+ * The labels that say where a series comes from. Issue 10 ("where") adds
+ * container and unit labels here, from a lib module, for every family
+ * that carries netns.
+ */
+static size_t where_labels(const struct work *w, size_t ni,
+			   struct prom_label *out)
+{
+	out[0].name = "netns";
+	out[0].value = w->labels[ni];
+	return 1;
+}
+
+static void write_listeners(struct prom *p, const struct work *w,
+			    const char *name, const char *type,
+			    const char *help, int which)
+{
+	prom_family(p, name, type, help);
+	for (size_t i = 0; i < w->nl; i++) {
+		const struct lrow *r = &w->l[i];
+		struct prom_label lb[4];
+		size_t n = where_labels(w, r->ns, lb);
+		uint64_t v[] = { r->len, r->limit, r->closed, r->oldest_ms,
+				 r->drops };
+
+		if (!r->kept)
+			continue;
+		lb[n].name = "listener";
+		lb[n++].value = r->listener;
+		lb[n].name = "comm";
+		lb[n++].value = r->comm;
+		prom_sample(p, name, lb, n, v[which], which == 3 ? 3 : 0);
+	}
+}
+
+static void write_procs(struct prom *p, const struct work *w, const char *name,
+			const char *help, int which)
+{
+	prom_family(p, name, "gauge", help);
+	for (size_t i = 0; i < w->np; i++) {
+		const struct prow *r = &w->p[i];
+		struct prom_label lb[4];
+		size_t n = where_labels(w, r->ns, lb);
+		char pid[24];
+		uint64_t v[] = { r->cw, r->cw_oldest_ms, r->p->nfds,
+				 r->p->nofile };
+
+		if (!r->kept || (which == 3 && !nofile_known(r->p)))
+			continue;
+		snprintf(pid, sizeof(pid), "%d", (int)r->p->pid);
+		lb[n].name = "comm";
+		lb[n++].value = r->p->comm;
+		lb[n].name = "pid";
+		lb[n++].value = pid;
+		prom_sample(p, name, lb, n, v[which], which == 1 ? 3 : 0);
+	}
+}
+
+static void write_all(struct prom *p, const struct work *w,
+		      const struct metrics_result *res)
+{
+	const struct tl_survey *sv = w->sv;
+	size_t by_sev[3] = { 0 };
+	struct prom_label lb[4];
+
+	prom_family(
+		p, "tcplimbo_sockets", "gauge",
+		"TCP sockets by state in each network namespace, zeros included.");
+	for (size_t ni = 0; ni < sv->n_ns; ni++) {
+		const struct tl_snapshot *snap = sv->ns[ni].snap;
+		uint64_t count[TL_STATE_MAX] = { 0 };
+		size_t n;
+
+		if (!snap)
+			continue;
+		for (size_t i = 0; i < snap->n_socks; i++)
+			if (snap->socks[i].state < TL_STATE_MAX)
+				count[snap->socks[i].state]++;
+		for (size_t s = 0; s < N_STATES; s++) {
+			n = where_labels(w, ni, lb);
+			lb[n].name = "state";
+			lb[n++].value = tl_state_name_upper(states[s]);
+			prom_sample(p, "tcplimbo_sockets", lb, n,
+				    count[states[s]], 0);
+		}
+	}
+	write_listeners(
+		p, w, "tcplimbo_listen_queue_length", "gauge",
+		"Connections in the listener's accept queue, waiting for accept().",
+		0);
+	write_listeners(
+		p, w, "tcplimbo_listen_queue_limit", "gauge",
+		"The listener's backlog: the queue holds at most this plus one.",
+		1);
+	write_listeners(
+		p, w, "tcplimbo_listen_queue_closed", "gauge",
+		"Queued connections the client has already closed (CLOSE_WAIT in the queue).",
+		2);
+	write_listeners(
+		p, w, "tcplimbo_listen_queue_oldest_seconds", "gauge",
+		"Age of the oldest queued connection; 0 when the queue is empty.",
+		3);
+	write_listeners(p, w, "tcplimbo_listen_drops_total", "counter",
+			"SYNs the listener dropped (its SK_MEMINFO_DROPS).", 4);
+	write_procs(p, w, "tcplimbo_process_close_wait_sockets",
+		    "CLOSE_WAIT sockets the process holds.", 0);
+	write_procs(
+		p, w, "tcplimbo_process_close_wait_oldest_seconds",
+		"Time since the peer's FIN on the process's oldest CLOSE_WAIT socket.",
+		1);
+	write_procs(p, w, "tcplimbo_process_open_fds",
+		    "File descriptors the process has open.", 2);
+	write_procs(p, w, "tcplimbo_process_max_fds",
+		    "The process's RLIMIT_NOFILE soft limit.", 3);
+	prom_family(p, "tcplimbo_finding", "gauge",
+		    "1 for each current doctor finding.");
+	for (size_t i = 0; i < w->nf; i++) {
+		const struct frow *f = &w->f[i];
+		size_t n = where_labels(w, f->ns, lb);
+
+		lb[n].name = "kind";
+		lb[n++].value = tl_finding_kind_name(f->kind);
+		lb[n].name = "severity";
+		lb[n++].value = tl_severity_name(f->sev);
+		lb[n].name = "subject";
+		lb[n++].value = f->subject;
+		prom_sample(p, "tcplimbo_finding", lb, n, 1, 0);
+		if (f->sev >= 0 && f->sev < 3)
+			by_sev[f->sev]++;
+	}
+	prom_family(
+		p, "tcplimbo_findings", "gauge",
+		"Current doctor findings by severity, every namespace together.");
+	for (int s = TL_SEV_WARNING; s <= TL_SEV_CRITICAL; s++) {
+		lb[0].name = "severity";
+		lb[0].value = tl_severity_name(s);
+		prom_sample(p, "tcplimbo_findings", lb, 1, by_sev[s], 0);
+	}
+	prom_family(p, "tcplimbo_scrape_duration_seconds", "gauge",
+		    "How long the scan behind this scrape took.");
+	prom_sample(p, "tcplimbo_scrape_duration_seconds", NULL, 0,
+		    sv->duration_ns, 9);
+	prom_family(p, "tcplimbo_scrape_sockets", "gauge",
+		    "TCP sockets the scan saw, every namespace together.");
+	prom_sample(p, "tcplimbo_scrape_sockets", NULL, 0, res->sockets, 0);
+	prom_family(p, "tcplimbo_netns_unreadable", "gauge",
+		    "Network namespaces the scan could not look into.");
+	prom_sample(p, "tcplimbo_netns_unreadable", NULL, 0,
+		    res->netns_unreadable, 0);
+	prom_family(
+		p, "tcplimbo_netns_vanished", "gauge",
+		"Network namespaces that disappeared between listing and looking.");
+	prom_sample(p, "tcplimbo_netns_vanished", NULL, 0, sv->n_vanished, 0);
+	prom_family(
+		p, "tcplimbo_processes_unreadable", "gauge",
+		"Processes whose file descriptors could not be read: their sockets have no owner.");
+	prom_sample(p, "tcplimbo_processes_unreadable", NULL, 0,
+		    sv->owners ? sv->owners->n_denied : 0, 0);
+	prom_family(
+		p, "tcplimbo_series_dropped", "gauge",
+		"Per-listener and per-process series left out by --max-series.");
+	prom_sample(p, "tcplimbo_series_dropped", NULL, 0, res->series_dropped,
+		    0);
+	prom_family(p, "tcplimbo_build_info", "gauge",
+		    "Always 1; the version in a label.");
+	lb[0].name = "version";
+	lb[0].value = TL_VERSION;
+	prom_sample(p, "tcplimbo_build_info", lb, 1, 1, 0);
+}
+
+int metrics_render(const struct tl_survey *sv, const struct metrics_opts *o,
+		   struct prom *p, struct metrics_result *res)
+{
+	struct work w = { .sv = sv };
+	size_t core, budget, kept = 0;
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	w.labels = calloc(sv->n_ns + 1, sizeof(*w.labels));
+	if (!w.labels)
+		return -ENOMEM;
+	for (size_t ni = 0; ni < sv->n_ns; ni++) {
+		metrics_netns_label(&sv->ns[ni], o->single_name, w.labels[ni],
+				    sizeof(w.labels[ni]));
+		if (!sv->ns[ni].snap) {
+			res->netns_unreadable++;
+			continue;
+		}
+		res->netns_looked++;
+		res->sockets += sv->ns[ni].snap->n_socks;
+		r = collect_ns(&w, ni);
+		if (r < 0)
+			goto out;
+	}
+	merge_listeners(&w);
+	r = collect_findings(&w);
+	if (r < 0)
+		goto out;
+	/* Always written: states, findings, the scalars and the tail. */
+	core = N_STATES * res->netns_looked + w.nf + 2 + 7 + 3;
+	budget = o->max_series > core ? o->max_series - core : 0;
+	r = choose(&w, budget, &res->series_dropped);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < w.nl; i++)
+		kept += w.l[i].kept ? 5 : 0;
+	for (size_t i = 0; i < w.np; i++)
+		kept += w.p[i].kept ? prow_series(&w.p[i]) : 0;
+	res->series = core + kept;
+	write_all(p, &w, res);
+	r = p->err;
+out:
+	free(w.labels);
+	free(w.l);
+	free(w.p);
+	free(w.f);
+	return r;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * serve's metrics: a survey of the machine turned into Prometheus
+ * families (see tcplimbo(8), METRICS, for every name and label). Kept
+ * apart from the HTTP side so it can be tested on a survey alone.
+ */
+#ifndef TL_METRICS_H
+#define TL_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prom.h"
+#include "tcplimbo/survey.h"
+
+/* The default cap on series, and the least that makes sense. */
+#define METRICS_MAX_SERIES_DEFAULT 10000
+
+struct metrics_opts {
+	size_t max_series; /* cap on every series of one scrape */
+	/*
+	 * The -N spec's name when serving one named namespace, else NULL:
+	 * the survey knows names only when it lists every namespace.
+	 */
+	const char *single_name;
+};
+
+/* What a render produced. */
+struct metrics_result {
+	size_t series;		 /* samples written */
+	size_t series_dropped;	 /* per-listener/per-process ones left out */
+	size_t netns_looked;	 /* namespaces looked into */
+	size_t netns_unreadable; /* namespaces that could not be */
+	size_t sockets;		 /* sockets seen in all of them */
+};
+
+/*
+ * Writes every family of the survey into p (a scrape's body, minus the
+ * counters of the server itself). Returns 0, or -ENOMEM.
+ */
+int metrics_render(const struct tl_survey *sv, const struct metrics_opts *o,
+		   struct prom *p, struct metrics_result *res);
+
+/* The netns label: "host", the name under /var/run/netns, or net:[INODE]. */
+const char *metrics_netns_label(const struct tl_survey_ns *ns,
+				const char *single_name, char *buf,
+				size_t size);
+
+#endif

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/* The Prometheus text format writer; see prom.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prom.h"
+
+void prom_free(struct prom *p)
+{
+	free(p->buf);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool reserve(struct prom *p, size_t more)
+{
+	size_t cap;
+	char *nb;
+
+	if (p->err)
+		return false;
+	if (p->len + more <= p->cap)
+		return true;
+	cap = p->cap ? p->cap : 4096;
+	while (cap < p->len + more)
+		cap *= 2;
+	nb = realloc(p->buf, cap);
+	if (!nb) {
+		p->err = -ENOMEM;
+		return false;
+	}
+	p->buf = nb;
+	p->cap = cap;
+	return true;
+}
+
+void prom_write(struct prom *p, const char *s, size_t len)
+{
+	if (!reserve(p, len))
+		return;
+	memcpy(p->buf + p->len, s, len);
+	p->len += len;
+}
+
+static void puts_(struct prom *p, const char *s)
+{
+	prom_write(p, s, strlen(s));
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t want;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		want = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		want = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		want = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n < want)
+		return 0;
+	for (size_t i = 1; i < want; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates and beyond U+10FFFF. */
+	if ((want == 3 && cp < 0x800) || (want == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return want;
+}
+
+void prom_label_value(struct prom *p, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t k = utf8_len(u + i, len - i);
+
+		if (k == 0) {
+			prom_write(p, "\xef\xbf\xbd", 3);
+			i++;
+		} else if (u[i] == '\\') {
+			prom_write(p, "\\\\", 2);
+			i++;
+		} else if (u[i] == '"') {
+			prom_write(p, "\\\"", 2);
+			i++;
+		} else if (u[i] == '\n') {
+			prom_write(p, "\\n", 2);
+			i++;
+		} else {
+			prom_write(p, s + i, k);
+			i += k;
+		}
+	}
+}
+
+/* HELP text escapes only backslash and newline. */
+static void help_text(struct prom *p, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			puts_(p, "\\\\");
+		else if (*s == '\n')
+			puts_(p, "\\n");
+		else
+			prom_write(p, s, 1);
+	}
+}
+
+void prom_family(struct prom *p, const char *name, const char *type,
+		 const char *help)
+{
+	puts_(p, "# HELP ");
+	puts_(p, name);
+	prom_write(p, " ", 1);
+	help_text(p, help);
+	puts_(p, "\n# TYPE ");
+	puts_(p, name);
+	prom_write(p, " ", 1);
+	puts_(p, type);
+	prom_write(p, "\n", 1);
+}
+
+/* v / 10^decimals in plain decimal notation, trailing zeros kept. */
+static void number(struct prom *p, uint64_t v, unsigned decimals)
+{
+	char tmp[48];
+	size_t n = 0;
+	unsigned d = 0;
+
+	if (decimals > 9)
+		decimals = 9;
+	do {
+		if (decimals && d == decimals)
+			tmp[n++] = '.';
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+		d++;
+	} while (v || d <= decimals);
+	while (n > 0)
+		prom_write(p, &tmp[--n], 1);
+}
+
+void prom_sample(struct prom *p, const char *name,
+		 const struct prom_label *labels, size_t n_labels, uint64_t v,
+		 unsigned decimals)
+{
+	puts_(p, name);
+	if (n_labels) {
+		prom_write(p, "{", 1);
+		for (size_t i = 0; i < n_labels; i++) {
+			if (i)
+				prom_write(p, ",", 1);
+			puts_(p, labels[i].name);
+			prom_write(p, "=\"", 2);
+			prom_label_value(p, labels[i].value,
+					 strlen(labels[i].value));
+			prom_write(p, "\"", 1);
+		}
+		prom_write(p, "}", 1);
+	}
+	prom_write(p, " ", 1);
+	number(p, v, decimals);
+	prom_write(p, "\n", 1);
+}

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+/* serve's --web-config; see webconfig.h. */
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "tl.h"
+#include "webconfig.h"
+
+/* Bounds on what a config names: users, and the size of files read. */
+#define WC_USERS_MAX 1000
+#define WC_FILE_MAX (1 << 20)
+#define WC_NAME_MAX 256
+
+struct wc_user {
+	char *name;
+	char *hash;
+};
+
+struct webconfig {
+	char *cert_file, *key_file; /* as resolved */
+	char *cert, *key;	    /* their contents */
+	struct wc_user *users;
+	size_t n_users;
+};
+
+void webconfig_free(struct webconfig *wc)
+{
+	if (!wc)
+		return;
+	free(wc->cert_file);
+	free(wc->key_file);
+	free(wc->cert);
+	if (wc->key) {
+		explicit_bzero(wc->key, strlen(wc->key));
+		free(wc->key);
+	}
+	for (size_t i = 0; i < wc->n_users; i++) {
+		free(wc->users[i].name);
+		free(wc->users[i].hash);
+	}
+	free(wc->users);
+	free(wc);
+}
+
+bool webconfig_tls(const struct webconfig *wc)
+{
+	return wc->cert != NULL;
+}
+
+const char *webconfig_cert(const struct webconfig *wc)
+{
+	return wc->cert;
+}
+
+const char *webconfig_key(const struct webconfig *wc)
+{
+	return wc->key;
+}
+
+size_t webconfig_users(const struct webconfig *wc)
+{
+	return wc->n_users;
+}
+
+/* Reads a whole file, at most WC_FILE_MAX bytes, NUL-terminated. */
+static int slurp(const char *path, char **ret, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	buf = malloc(WC_FILE_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (len <= WC_FILE_MAX &&
+	       (n = read(fd, buf + len, WC_FILE_MAX + 1 - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			free(buf);
+			return (int)n;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > WC_FILE_MAX) {
+		free(buf);
+		return -EFBIG;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* A path from the file, relative to the file's directory. */
+static char *resolve(const char *cfg, const char *p)
+{
+	const char *slash = strrchr(cfg, '/');
+	size_t dlen = slash ? (size_t)(slash - cfg) + 1 : 0;
+	size_t len = dlen + strlen(p) + 1;
+	char *out;
+
+	if (p[0] == '/' || dlen == 0)
+		return strdup(p);
+	out = malloc(len);
+	if (out)
+		snprintf(out, len, "%.*s%s", (int)dlen, cfg, p);
+	return out;
+}
+
+#define BAD(node, ...)                                           \
+	do {                                                     \
+		char m_[256];                                    \
+		snprintf(m_, sizeof(m_), __VA_ARGS__);           \
+		tl_err("serve: %s, line %zu: %s", path,          \
+		       (size_t)(node)->start_mark.line + 1, m_); \
+		return -EINVAL;                                  \
+	} while (0)
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ?
+		       (const char *)n->data.scalar.value :
+		       NULL;
+}
+
+static int parse_tls(yaml_document_t *doc, yaml_node_t *map, const char *path,
+		     struct webconfig *wc)
+{
+	yaml_node_pair_t *pr;
+
+	if (map->type != YAML_MAPPING_NODE)
+		BAD(map, "tls_server_config must be a mapping");
+	for (pr = map->data.mapping.pairs.start;
+	     pr < map->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(doc, pr->value);
+		const char *key = scalar(k), *val = scalar(v);
+		char **dst;
+
+		if (!key)
+			BAD(k, "a key must be a plain name");
+		if (strcmp(key, "cert_file") == 0)
+			dst = &wc->cert_file;
+		else if (strcmp(key, "key_file") == 0)
+			dst = &wc->key_file;
+		else
+			BAD(k,
+			    "tls_server_config: '%.64s' is not supported (only cert_file and key_file)",
+			    key);
+		if (!val || !val[0])
+			BAD(v, "%s must be a file name", key);
+		if (*dst)
+			BAD(k, "%s given twice", key);
+		*dst = resolve(path, val);
+		if (!*dst)
+			return -ENOMEM;
+	}
+	if (!wc->cert_file != !wc->key_file)
+		BAD(map, "tls_server_config needs both cert_file and key_file");
+	return 0;
+}
+
+static bool bcrypt_hash(const char *h)
+{
+	return strlen(h) == 60 &&
+	       (strncmp(h, "$2a$", 4) == 0 || strncmp(h, "$2b$", 4) == 0 ||
+		strncmp(h, "$2y$", 4) == 0);
+}
+
+static int parse_users(yaml_document_t *doc, yaml_node_t *map, const char *path,
+		       struct webconfig *wc)
+{
+	yaml_node_pair_t *pr;
+
+	if (map->type != YAML_MAPPING_NODE)
+		BAD(map,
+		    "basic_auth_users must be a mapping of names to bcrypt hashes");
+	for (pr = map->data.mapping.pairs.start;
+	     pr < map->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(doc, pr->value);
+		const char *key = scalar(k), *val = scalar(v);
+		struct wc_user *nu;
+
+		if (!key || !key[0] || strlen(key) > WC_NAME_MAX ||
+		    strchr(key, ':'))
+			BAD(k,
+			    "a user name must be 1-%d characters without ':'",
+			    WC_NAME_MAX);
+		if (!val || !bcrypt_hash(val))
+			BAD(v,
+			    "the password of '%.64s' must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters)",
+			    key);
+		for (size_t i = 0; i < wc->n_users; i++)
+			if (strcmp(wc->users[i].name, key) == 0)
+				BAD(k, "user '%.64s' given twice", key);
+		if (wc->n_users >= WC_USERS_MAX)
+			BAD(k, "more than %d users", WC_USERS_MAX);
+		nu = realloc(wc->users, (wc->n_users + 1) * sizeof(*nu));
+		if (!nu)
+			return -ENOMEM;
+		wc->users = nu;
+		nu[wc->n_users].name = strdup(key);
+		nu[wc->n_users].hash = strdup(val);
+		wc->n_users++;
+		if (!nu[wc->n_users - 1].name || !nu[wc->n_users - 1].hash)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int parse_doc(yaml_document_t *doc, const char *path,
+		     struct webconfig *wc)
+{
+	yaml_node_t *root = yaml_document_get_root_node(doc);
+	yaml_node_pair_t *pr;
+	int r;
+
+	/* An empty file asks for nothing, as in the exporter-toolkit. */
+	if (!root ||
+	    (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
+		return 0;
+	if (root->type != YAML_MAPPING_NODE)
+		BAD(root,
+		    "the file must be a mapping (tls_server_config:, basic_auth_users:)");
+	for (pr = root->data.mapping.pairs.start;
+	     pr < root->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+		yaml_node_t *v = yaml_document_get_node(doc, pr->value);
+		const char *key = scalar(k);
+
+		if (!key)
+			BAD(k, "a key must be a plain name");
+		if (strcmp(key, "tls_server_config") == 0)
+			r = parse_tls(doc, v, path, wc);
+		else if (strcmp(key, "basic_auth_users") == 0)
+			r = parse_users(doc, v, path, wc);
+		else
+			BAD(k,
+			    "'%.64s' is not supported (only tls_server_config and basic_auth_users)",
+			    key);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int read_tls(const char *path, struct webconfig *wc)
+{
+	size_t len;
+	int r;
+
+	if (!wc->cert_file)
+		return 0;
+	if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		tl_err("serve: %s asks for TLS, but this libmicrohttpd was built without it",
+		       path);
+		return -ENOTSUP;
+	}
+	r = slurp(wc->cert_file, &wc->cert, &len);
+	if (r < 0) {
+		tl_err("serve: cert_file '%s': %s", wc->cert_file,
+		       strerror(-r));
+		return r;
+	}
+	r = slurp(wc->key_file, &wc->key, &len);
+	if (r < 0) {
+		tl_err("serve: key_file '%s': %s", wc->key_file, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int webconfig_parse(const char *text, size_t len, const char *path,
+		    bool read_files, struct webconfig **ret)
+{
+	struct webconfig *wc = calloc(1, sizeof(*wc));
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int r;
+
+	if (!wc)
+		return -ENOMEM;
+	if (!yaml_parser_initialize(&parser)) {
+		free(wc);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		tl_err("serve: %s, line %zu: not valid YAML: %s", path,
+		       (size_t)parser.problem_mark.line + 1,
+		       parser.problem ? parser.problem : "cannot parse");
+		yaml_parser_delete(&parser);
+		free(wc);
+		return -EINVAL;
+	}
+	r = parse_doc(&doc, path, wc);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (r == 0 && read_files)
+		r = read_tls(path, wc);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			tl_err("serve: %s: out of memory", path);
+		webconfig_free(wc);
+		return r;
+	}
+	*ret = wc;
+	return 0;
+}
+
+int webconfig_load(const char *path, struct webconfig **ret)
+{
+	char *text;
+	size_t len;
+	int r = slurp(path, &text, &len);
+
+	if (r < 0) {
+		tl_err("serve: --web-config '%s': %s", path,
+		       r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+		return r;
+	}
+	r = webconfig_parse(text, len, path, true, ret);
+	free(text);
+	return r;
+}
+
+/* Compares without stopping at the first difference. */
+static bool same(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+bool webconfig_check(const struct webconfig *wc, const char *user,
+		     const char *pass)
+{
+	const struct wc_user *u = NULL;
+	struct crypt_data *cd;
+	const char *h;
+	bool ok = false;
+
+	if (wc->n_users == 0)
+		return true;
+	if (!user || !pass)
+		return false;
+	for (size_t i = 0; i < wc->n_users; i++)
+		if (strcmp(wc->users[i].name, user) == 0)
+			u = &wc->users[i];
+	cd = calloc(1, sizeof(*cd));
+	if (!cd)
+		return false;
+	/* An unknown name costs a bcrypt too, so timing does not tell. */
+	h = crypt_r(pass, u ? u->hash : wc->users[0].hash, cd);
+	if (u && h && h[0] != '*')
+		ok = same(h, u->hash);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
+bool webconfig_auth_ok(const struct webconfig *wc, struct MHD_Connection *c)
+{
+	char *pass = NULL, *user;
+	bool ok;
+
+	if (wc->n_users == 0)
+		return true;
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	ok = webconfig_check(wc, user, pass);
+	if (pass) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
+}

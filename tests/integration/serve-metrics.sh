@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# serve's /metrics on the post's story: a server that never accepts, one
+# client that connected, wrote and closed. The listener's series say one
+# queued, one closed by the client, with ss as the oracle for the queue;
+# every state has a series (zeros included); the doctor's finding shows;
+# the exposition passes promtool's lint; --max-series drops and counts;
+# / links to /metrics, other paths are 404, other methods 405; bad
+# options exit 2; SIGTERM stops it with status 0.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+. "$(dirname "$0")/serve-lib.sh"
+command -v curl >/dev/null || skip "curl not installed"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+PORT=19858
+URL=http://127.0.0.1:$PORT
+NS=$(serve_own_label)
+
+tl_listen_idle 3000 60
+serve_closed_client 3000 || fail "client"
+tl_wait_for 5 sh -c 'ss -Htn state close-wait "sport = :3000" | grep -q .' ||
+	fail "no CLOSE_WAIT in the queue"
+sleep 1.1 # the queued connection's age passes one second
+
+serve_start "$URL/" --listen 127.0.0.1:$PORT
+curl -sf -D "$T/h" -o "$T/m" "$URL/metrics" || fail "GET /metrics"
+grep -qi '^content-type: text/plain; version=0.0.4' "$T/h" ||
+	{ cat "$T/h"; fail "content type"; }
+L="netns=\"$NS\",listener=\"127.0.0.1:3000\",comm=\"python3\""
+Q=$(ss -Hltn "sport = :3000" | awk '{print $2}')
+[ "$(serve_value "tcplimbo_listen_queue_length{$L}" "$T/m")" = "$Q" ] ||
+	{ grep 3000 "$T/m"; fail "queue length is not ss's $Q"; }
+[ "$(serve_value "tcplimbo_listen_queue_closed{$L}" "$T/m")" = 1 ] ||
+	fail "queue_closed"
+[ "$(serve_value "tcplimbo_listen_queue_limit{$L}" "$T/m")" = 16 ] ||
+	fail "queue_limit (backlog 16)"
+age=$(serve_value "tcplimbo_listen_queue_oldest_seconds{$L}" "$T/m")
+awk -v a="$age" 'BEGIN { exit !(a >= 1 && a < 60) }' ||
+	fail "oldest_seconds '$age'"
+ok "listener series: queue $Q as ss says, 1 closed, oldest ${age}s"
+n=$(grep -c "^tcplimbo_sockets{netns=\"$NS\"," "$T/m")
+[ "$n" = 11 ] || fail "$n state series for our namespace, want 11"
+[ "$(serve_value "tcplimbo_sockets{netns=\"$NS\",state=\"CLOSE_WAIT\"}" "$T/m")" = 1 ] ||
+	fail "one CLOSE_WAIT"
+[ "$(serve_value "tcplimbo_sockets{netns=\"$NS\",state=\"SYN_SENT\"}" "$T/m")" = 0 ] ||
+	fail "zero series"
+ok "11 state series, zeros included"
+for f in sockets listen_queue_length finding findings scrape_duration_seconds \
+	scrape_sockets scrape_errors_total netns_unreadable build_info \
+	scrapes_total scans_total series_dropped; do
+	grep -q "^# TYPE tcplimbo_$f " "$T/m" || fail "no # TYPE for tcplimbo_$f"
+	grep -q "^# HELP tcplimbo_$f " "$T/m" || fail "no # HELP for tcplimbo_$f"
+done
+ok "HELP and TYPE for every family"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$T/m" >"$T/lint" 2>&1 ||
+		{ cat "$T/lint"; fail "promtool check metrics"; }
+	ok "promtool check metrics: no lint errors"
+fi
+# A second scrape is a second scan (no --interval).
+curl -sf -o "$T/m2" "$URL/metrics" || fail "second scrape"
+[ "$(serve_value tcplimbo_scans_total "$T/m2")" = 2 ] || fail "scans_total"
+[ "$(serve_value tcplimbo_scrapes_total "$T/m2")" = 2 ] || fail "scrapes_total"
+curl -sf "$URL/" | grep -q 'href="metrics"' || fail "/ links to metrics"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/nope")" = 404 ] || fail "404"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/metrics")" = 405 ] ||
+	fail "405"
+ok "/, 404, 405"
+kill -TERM $SERVE
+wait $SERVE
+rc=$?
+[ $rc = 0 ] || fail "exit $rc on SIGTERM"
+grep -q "stopping on SIGTERM after 2 scrapes" "$T/serve.log" ||
+	{ cat "$T/serve.log"; fail "stop line"; }
+ok "SIGTERM: exit 0, one line"
+
+# A cap below what this namespace needs: listener series go, and say so.
+serve_start "$URL/" --listen 127.0.0.1:$PORT -N /proc/self/ns/net --max-series 20
+curl -sf -o "$T/m3" "$URL/metrics" || fail "capped scrape"
+grep -q '^tcplimbo_listen_queue_length{' "$T/m3" && fail "listener series past the cap"
+d=$(serve_value tcplimbo_series_dropped "$T/m3")
+[ "${d:-0}" -ge 5 ] || fail "series_dropped '$d'"
+kill $SERVE
+wait $SERVE
+ok "--max-series 20: $d series dropped and counted"
+
+# A named namespace under -N is labelled with its name.
+ip netns add "tl-serve-$$" || fail "ip netns add"
+trap 'tl_cleanup_jobs; ip netns del "tl-serve-$$"; rm -rf "$T"' EXIT
+serve_start "$URL/" --listen 127.0.0.1:$PORT -N "tl-serve-$$"
+curl -sf -o "$T/m4" "$URL/metrics" || fail "named scrape"
+grep -q "^tcplimbo_sockets{netns=\"tl-serve-$$\",state=\"LISTEN\"} 0" "$T/m4" ||
+	fail "named namespace label"
+kill $SERVE
+wait $SERVE
+ok "-N NAME labels netns with the name"
+
+for bad in "--listen localhost:9858" "--listen 127.0.0.1:0" "--listen 1.2.3.4" \
+	"--interval 5x" "--max-series -1" "--all-netns -N 1" "extra"; do
+	"$TCPLIMBO" serve $bad >/dev/null 2>"$T/err"
+	rc=$?
+	[ $rc = 2 ] || fail "serve $bad: exit $rc, want 2"
+	grep -q . "$T/err" || fail "serve $bad: no message"
+done
+ok "bad options exit 2 with a message"

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for src/prom.c: label values escaped as the exposition format
+ * wants and always valid UTF-8, numbers in fixed-point, families with
+ * HELP and TYPE.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "prom.h"
+
+static void label_is(const char *in, size_t len, const char *want)
+{
+	struct prom p = { 0 };
+
+	prom_label_value(&p, in, len);
+	prom_write(&p, "", 1);
+	assert_int_equal(p.err, 0);
+	assert_string_equal(p.buf, want);
+	prom_free(&p);
+}
+
+static void test_escape(void **state)
+{
+	(void)state;
+	label_is("plain", 5, "plain");
+	label_is("a\\b\"c\nd", 7, "a\\\\b\\\"c\\nd");
+	/* Valid UTF-8 passes; a tab is allowed as is. */
+	label_is("caf\xc3\xa9\t", 6, "caf\xc3\xa9\t");
+	/* Stray, overlong, surrogate and truncated bytes become U+FFFD. */
+	label_is("\xff", 1, "\xef\xbf\xbd");
+	label_is("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd");
+	label_is("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	label_is("x\xe2\x82", 3, "x\xef\xbf\xbd\xef\xbf\xbd");
+	/* A NUL inside a comm is kept as a byte, not an end. */
+	label_is("a\0b", 3, "a\0b");
+}
+
+static void sample_is(uint64_t v, unsigned dec, const char *want)
+{
+	struct prom p = { 0 };
+	struct prom_label l = { "k", "v" };
+
+	prom_sample(&p, "m", &l, 1, v, dec);
+	prom_write(&p, "", 1);
+	assert_string_equal(p.buf, want);
+	prom_free(&p);
+}
+
+static void test_numbers(void **state)
+{
+	(void)state;
+	sample_is(0, 0, "m{k=\"v\"} 0\n");
+	sample_is(18446744073709551615u, 0,
+		  "m{k=\"v\"} 18446744073709551615\n");
+	sample_is(5, 3, "m{k=\"v\"} 0.005\n");
+	sample_is(1234, 3, "m{k=\"v\"} 1.234\n");
+	sample_is(0, 3, "m{k=\"v\"} 0.000\n");
+	sample_is(1500000000, 9, "m{k=\"v\"} 1.500000000\n");
+}
+
+static void test_family(void **state)
+{
+	struct prom p = { 0 };
+
+	(void)state;
+	prom_family(&p, "tl_x", "gauge", "a \\ b\nc");
+	prom_sample(&p, "tl_x", NULL, 0, 7, 0);
+	prom_write(&p, "", 1);
+	assert_string_equal(p.buf, "# HELP tl_x a \\\\ b\\nc\n"
+				   "# TYPE tl_x gauge\n"
+				   "tl_x 7\n");
+	prom_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_family),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
