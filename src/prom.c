@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "prom.h"
+#include "utf8.h"
 
 void prom_free(struct prom *p)
 {
@@ -47,59 +48,30 @@ static void puts_(struct prom *p, const char *s)
 	prom_write(p, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t want;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		want = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		want = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		want = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n < want)
-		return 0;
-	for (size_t i = 1; i < want; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, UTF-16 surrogates and beyond U+10FFFF. */
-	if ((want == 3 && cp < 0x800) || (want == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return want;
-}
-
 void prom_label_value(struct prom *p, const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	const unsigned char *u = (const unsigned char *)s, *end = u + len;
+	uint32_t cp;
 
 	for (size_t i = 0; i < len;) {
-		size_t k = utf8_len(u + i, len - i);
+		int k = utf8_decode(u + i, end, &cp);
 
-		if (k == 0) {
-			prom_write(p, "\xef\xbf\xbd", 3);
-			i++;
-		} else if (u[i] == '\\') {
+		if (k < 0) {
+			/* One U+FFFD per invalid sequence, as json.c does. */
+			prom_write(p, UTF8_REPLACEMENT, 3);
+			i += (size_t)-k;
+		} else if (cp == '\\') {
 			prom_write(p, "\\\\", 2);
 			i++;
-		} else if (u[i] == '"') {
+		} else if (cp == '"') {
 			prom_write(p, "\\\"", 2);
 			i++;
-		} else if (u[i] == '\n') {
+		} else if (cp == '\n') {
 			prom_write(p, "\\n", 2);
 			i++;
 		} else {
-			prom_write(p, s + i, k);
-			i += k;
+			prom_write(p, s + i, (size_t)k);
+			i += (size_t)k;
 		}
 	}
 }
