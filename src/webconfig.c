@@ -303,9 +303,16 @@ int webconfig_parse(const char *text, size_t len, const char *path,
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		tl_err("serve: %s, line %zu: not valid YAML: %s", path,
+		char ctx[128] = "";
+
+		/* Where it failed may be the end; where it began helps too. */
+		if (parser.context)
+			snprintf(ctx, sizeof(ctx), " (%s, from line %zu)",
+				 parser.context,
+				 (size_t)parser.context_mark.line + 1);
+		tl_err("serve: %s, line %zu: not valid YAML: %s%s", path,
 		       (size_t)parser.problem_mark.line + 1,
-		       parser.problem ? parser.problem : "cannot parse");
+		       parser.problem ? parser.problem : "cannot parse", ctx);
 		yaml_parser_delete(&parser);
 		free(wc);
 		return -EINVAL;

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# serve's --web-config and its default bind. Basic auth: no credentials,
+# a wrong password and an unknown user get 401, the right ones 200. TLS:
+# a scrape verified against the test's own CA works, plain HTTP to the TLS
+# port gets no metrics. A malformed or unsupported file stops serve at
+# start with exit 2 and the line. Without --listen it binds loopback only:
+# another address of this namespace is refused.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+. "$(dirname "$0")/serve-lib.sh"
+command -v curl >/dev/null || skip "curl not installed"
+command -v openssl >/dev/null || skip "openssl not installed"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+PORT=19859
+
+# Default bind: loopback only.
+ip addr add 10.213.0.1/32 dev lo || fail "a second address"
+serve_start http://127.0.0.1:9858/
+[ "$(curl -s -o /dev/null -w '%{http_code}' -m 5 http://10.213.0.1:9858/metrics)" = 000 ] ||
+	fail "default bind answers on 10.213.0.1"
+ss -Htln "sport = :9858" | awk '{print $4}' | grep -qx '127.0.0.1:9858' ||
+	{ ss -Htln; fail "not bound to 127.0.0.1:9858 alone"; }
+kill $SERVE
+wait $SERVE
+ok "default bind 127.0.0.1:9858; 10.213.0.1:9858 refused"
+
+# Basic auth, bcrypt (cost 4: the test does not measure bcrypt).
+HASH=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))')
+case $HASH in '$2'*) ;; *) skip "python3 crypt cannot make bcrypt hashes" ;; esac
+printf 'basic_auth_users:\n  prom: %s\n' "$HASH" >"$T/auth.yml"
+URL=http://127.0.0.1:$PORT
+"$TCPLIMBO" serve --listen 127.0.0.1:$PORT --web-config "$T/auth.yml" 2>>"$T/serve.log" &
+SERVE=$!
+tl_wait_for 10 sh -c "curl -s -o /dev/null -w '%{http_code}' $URL/ | grep -q 401" ||
+	{ cat "$T/serve.log"; fail "no 401 without credentials"; }
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+[ "$(code "$URL/metrics")" = 401 ] || fail "no credentials: not 401"
+[ "$(code -u prom:wrong "$URL/metrics")" = 401 ] || fail "wrong password: not 401"
+[ "$(code -u nobody:s3cret "$URL/metrics")" = 401 ] || fail "unknown user: not 401"
+curl -s -D "$T/h" -o /dev/null "$URL/metrics"
+grep -qi '^www-authenticate: basic' "$T/h" || fail "no WWW-Authenticate"
+curl -sf -u prom:s3cret -o "$T/m" "$URL/metrics" || fail "right credentials"
+grep -q '^tcplimbo_build_info' "$T/m" || fail "metrics behind auth"
+kill $SERVE
+wait $SERVE
+ok "basic auth: 401 without, with a wrong password, for an unknown user; 200 right"
+
+# TLS with the test's own CA.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=tl-test-ca \
+	-keyout "$T/ca.key" -out "$T/ca.crt" 2>/dev/null || fail "CA"
+openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+	-keyout "$T/srv.key" -out "$T/srv.csr" 2>/dev/null || fail "CSR"
+printf 'subjectAltName=IP:127.0.0.1\n' >"$T/ext"
+openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
+	-CAcreateserial -days 1 -extfile "$T/ext" -out "$T/srv.crt" 2>/dev/null ||
+	fail "server certificate"
+# Relative names are relative to the file.
+printf 'tls_server_config:\n  cert_file: srv.crt\n  key_file: srv.key\n' >"$T/tls.yml"
+"$TCPLIMBO" serve --listen 127.0.0.1:$PORT --web-config "$T/tls.yml" 2>>"$T/serve.log" &
+SERVE=$!
+tl_wait_for 10 curl -sf --cacert "$T/ca.crt" -o /dev/null "https://127.0.0.1:$PORT/" ||
+	{ cat "$T/serve.log"; fail "TLS scrape with our CA"; }
+curl -sf --cacert "$T/ca.crt" -o "$T/m" "https://127.0.0.1:$PORT/metrics" ||
+	fail "TLS /metrics"
+grep -q '^tcplimbo_build_info' "$T/m" || fail "metrics over TLS"
+curl -s -m 5 -o "$T/plain" "http://127.0.0.1:$PORT/metrics"
+touch "$T/plain"
+grep -q tcplimbo_ "$T/plain" && fail "plain HTTP to the TLS port got metrics"
+# Without our CA the certificate is not trusted.
+curl -sf -m 5 -o /dev/null "https://127.0.0.1:$PORT/metrics" && fail "untrusted CA accepted"
+kill $SERVE
+wait $SERVE
+grep -q 'listening on https://' "$T/serve.log" || fail "start line says https"
+ok "TLS: verified with the test's CA; plain HTTP and unknown CA fail"
+
+# Bad files: exit 2 at start, naming the line.
+bad() { # expected text, file content
+	printf '%b' "$2" >"$T/bad.yml"
+	timeout 10 "$TCPLIMBO" serve --listen 127.0.0.1:$PORT --web-config "$T/bad.yml" \
+		>/dev/null 2>"$T/err"
+	rc=$?
+	[ $rc = 2 ] || { cat "$T/err"; fail "'$2': exit $rc, want 2"; }
+	grep -q -- "$1" "$T/err" || { cat "$T/err"; fail "'$2': message lacks '$1'"; }
+}
+bad "line 2: not valid YAML" 'basic_auth_users: {}\n  bad: indent\n'
+bad "from line 2)" 'basic_auth_users:\n  a: [unclosed\n'
+bad "line 3: 'tls_config' is not supported" '# comment\nbasic_auth_users: {}\ntls_config: {}\n'
+bad "line 2: the password of 'bob' must be a bcrypt hash" 'basic_auth_users:\n  bob: plain\n'
+bad "needs both cert_file and key_file" 'tls_server_config:\n  cert_file: x.crt\n'
+bad "cert_file '$T/none.crt'" 'tls_server_config:\n  cert_file: none.crt\n  key_file: none.key\n'
+timeout 10 "$TCPLIMBO" serve --web-config "$T/missing.yml" 2>"$T/err"
+[ $? = 2 ] && grep -q "missing.yml" "$T/err" || fail "missing file"
+ok "bad web configs exit 2 naming the line"
