@@ -377,8 +377,12 @@ bool webconfig_check(const struct webconfig *wc, const char *user,
 	cd = calloc(1, sizeof(*cd));
 	if (!cd)
 		return false;
-	/* An unknown name costs a bcrypt too, so timing does not tell. */
-	h = crypt_r(pass, u ? u->hash : wc->users[0].hash, cd);
+	/*
+	 * An unknown name costs a bcrypt too, so timing does not tell.
+	 * crypt_rn, not crypt_r: it returns NULL rather than a "*" string on
+	 * failure, and ASan's crypt_r interceptor crashes with libxcrypt.
+	 */
+	h = crypt_rn(pass, u ? u->hash : wc->users[0].hash, cd, sizeof(*cd));
 	if (u && h && h[0] != '*')
 		ok = same(h, u->hash);
 	explicit_bzero(cd, sizeof(*cd));
