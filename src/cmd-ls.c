@@ -7,19 +7,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "filter.h"
 #include "output.h"
 #include "tl.h"
 
 static void ls_usage(FILE *f)
 {
-	fprintf(f, "Usage: tcplimbo [-N NS] [-4|-6] [--json] [--no-owners] ls "
-		   "[FILTERS]\n"
-		   "\n"
-		   "Filters:\n" TL_FILTER_HELP "\n"
-		   "Options:\n"
-		   "  -j, --json       one JSON array of socket objects\n"
-		   "  -H, --no-header  no table header\n");
+	fprintf(f,
+		"Usage: tcplimbo [-N NS] [-4|-6] [--json] [--no-owners] ls "
+		"[FILTERS]\n"
+		"\n"
+		"Filters:\n" TL_FILTER_HELP "\n"
+		"Options:\n"
+		"  -j, --json       one JSON array of socket objects\n"
+		"  -H, --no-header  no table header\n"
+		"  -C, --context    a column naming the systemd unit, container\n"
+		"                   or pod each socket lives in\n");
 }
 
 enum { LS_OPT_NO_OWNERS = 0x2000 };
@@ -30,6 +34,7 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 		TL_FILTER_LONGOPTS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-header", no_argument, NULL, 'H' },
+		{ "context", no_argument, NULL, 'C' },
 		{ "no-owners", no_argument, NULL, LS_OPT_NO_OWNERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -38,7 +43,7 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 	static struct json w;
 	struct tl_filter *f;
 	struct tl_snapshot *snap = NULL;
-	bool header = true;
+	bool header = true, context = false;
 	int c, ret = 1;
 
 	/* The filter holds arrays: too big for a small stack, so heap it. */
@@ -47,7 +52,7 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 		tl_err("out of memory");
 		return 1;
 	}
-	while ((c = getopt_long(argc, argv, "jHh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jHCh", longopts, NULL)) != -1) {
 		int r = tl_filter_option(f, c, optarg);
 
 		if (r < 0) {
@@ -62,6 +67,9 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 			break;
 		case 'H':
 			header = false;
+			break;
+		case 'C':
+			context = true;
 			break;
 		case LS_OPT_NO_OWNERS:
 			g->no_owners = true;
@@ -87,13 +95,22 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 		ret = TL_EXIT_USAGE;
 		goto out;
 	}
+	if (tl_filter_check_context(f, g) < 0) {
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
 	if (tl_take_snapshot(g, tl_filter_states(f), &snap) < 0)
 		goto out;
+	/* JSON always says where; the table only when asked. */
+	if (g->json || context || tl_filter_needs_context(f))
+		ctx_attach(g, snap);
 
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	json_init_file(&w, stdout);
 	if (g->json)
 		json_arr_begin(&w);
+	else if (header && context)
+		out_table_header_ctx(stdout);
 	else if (header)
 		out_table_header(stdout);
 	for (size_t i = 0; i < snap->n_socks; i++) {
@@ -105,6 +122,15 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 		if (g->json) {
 			json_next_line(&w);
 			out_sock_json(&w, snap, sk);
+		} else if (context) {
+			const struct tl_context *cx = NULL;
+			char where[2 * TL_CONTEXT_STR_MAX + 16];
+
+			if (sk->has & TL_HAS_CGROUP)
+				cx = tl_cgroups_context(snap->cgroups,
+							sk->cgroup_id);
+			out_sock_row_ctx(stdout, snap, sk,
+					 ctx_short(where, sizeof(where), cx));
 		} else {
 			out_sock_row(stdout, snap, sk);
 		}

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "filter.h"
 #include "output.h"
 #include "tcplimbo/events.h"
@@ -82,7 +83,11 @@ struct w_resolved {
 	uint8_t lfamily;
 	uint16_t lport;
 	uint8_t limbo;
+	uint64_t cgroup; /* its process's cgroup id, 0 when unknown */
 };
+
+/* Slots of the pid -> cgroup id cache; emptied at each rescan. */
+#define W_CG_SLOTS 256
 
 struct w_top_row {
 	char label[2 * TL_COMM_MAX + 96];
@@ -127,6 +132,11 @@ struct watch {
 	uint64_t unknown;
 	struct w_top_row *rows; /* --top */
 	size_t nrows;
+	struct tl_cgroups *cg; /* NULL: no contexts */
+	struct {
+		pid_t pid;
+		uint64_t id;
+	} cg_cache[W_CG_SLOTS];
 };
 
 static volatile sig_atomic_t w_stop;
@@ -227,6 +237,8 @@ static void snap_install(struct watch *w, struct tl_snapshot *s,
 		return;
 	tl_snapshot_free(w->snap);
 	w->snap = s;
+	/* Processes may have moved, and pids been reused, since. */
+	memset(w->cg_cache, 0, sizeof(w->cg_cache));
 }
 
 /* Takes a snapshot here and now (at start, and while rescans are cheap). */
@@ -400,6 +412,31 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 		slot->key = 0;
 }
 
+/*
+ * The cgroup of the process an event names (its owner, the one that held
+ * it before close(), or its listener's), read from /proc/PID/cgroup once
+ * per pid between rescans.
+ */
+static void resolve_cgroup(struct watch *w, struct w_resolved *r)
+{
+	const struct w_owners *ow = r->owners.n ? &r->owners :
+				    r->former.n ? &r->former :
+						  &r->lowners;
+	pid_t pid;
+	size_t slot;
+
+	if (!w->cg || ow->n == 0)
+		return;
+	pid = ow->o[0].pid;
+	slot = (size_t)pid % W_CG_SLOTS;
+	if (w->cg_cache[slot].pid != pid) {
+		w->cg_cache[slot].pid = pid;
+		w->cg_cache[slot].id =
+			tl_cgroups_pid(w->cg, w->g->proc_root, pid);
+	}
+	r->cgroup = w->cg_cache[slot].id;
+}
+
 /* Names the sockets that waited for a newer snapshot than they had. */
 static void pending_resolve(struct watch *w)
 {
@@ -521,6 +558,9 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 		}
 	}
 	if (!ok)
+		return false;
+	if (tl_filter_needs_context(w->f) &&
+	    !tl_filter_context(w->f, tl_cgroups_context(w->cg, r->cgroup)))
 		return false;
 	if (w->filter_owners)
 		return owners_pass(w->f, &r->owners) ||
@@ -702,13 +742,17 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 						",\"known_transition\":true");
 	put_s(f, ",\"inode\":");
 	put_u(f, ev->inode);
+	ctx_json_file(f, tl_cgroups_path(w->cg, r->cgroup),
+		      tl_cgroups_context(w->cg, r->cgroup));
 	put_s(f, ",\"backend\":\"");
 	put_s(f, w->backend);
 	put_s(f, "\"}\n");
 }
 
-static void print_text(const struct tl_event *ev, const struct w_resolved *r)
+static void print_text(struct watch *w, const struct tl_event *ev,
+		       const struct w_resolved *r)
 {
+	char where[2 * TL_CONTEXT_STR_MAX + 64], inwhere[sizeof(where) + 8];
 	char ts[32], src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
 	char ms[32], who[2 * TL_COMM_MAX + 160], o[TL_COMM_MAX + 32];
 	char la[TL_ADDR_STR_MAX + 8];
@@ -741,13 +785,16 @@ static void print_text(const struct tl_event *ev, const struct w_resolved *r)
 	} else {
 		snprintf(who, sizeof(who), "-");
 	}
+	ctx_text(where, sizeof(where), tl_cgroups_context(w->cg, r->cgroup));
+	snprintf(inwhere, sizeof(inwhere), "%s%s", where[0] ? " in " : "",
+		 where);
 	if (ev->flags & TL_EVENT_JUMP)
 		note = "  (sampled: skipped states)";
 	else if (ev->flags & TL_EVENT_UNKNOWN)
 		note = "  (not in the state machine)";
-	printf("%s  %-24s %-24s %11s -> %-11s %9s  %s  netns:%llu%s\n", ts, src,
-	       dst, name_or(tl_state_name_upper(ev->old_state)),
-	       name_or(tl_state_name_upper(ev->new_state)), ms, who,
+	printf("%s  %-24s %-24s %11s -> %-11s %9s  %s%s  netns:%llu%s\n", ts,
+	       src, dst, name_or(tl_state_name_upper(ev->old_state)),
+	       name_or(tl_state_name_upper(ev->new_state)), ms, who, inwhere,
 	       (unsigned long long)ev->netns, note);
 }
 
@@ -788,6 +835,7 @@ static int on_event(const struct tl_event *ev, void *arg)
 	struct w_resolved r;
 
 	resolve(w, ev, &r);
+	resolve_cgroup(w, &r);
 	if (!event_pass(w, ev, &r))
 		return 0;
 	w->reported++;
@@ -807,7 +855,7 @@ static int on_event(const struct tl_event *ev, void *arg)
 	if (w->g->json)
 		print_json(w, ev, &r);
 	else
-		print_text(ev, &r);
+		print_text(w, ev, &r);
 	return 0;
 }
 
@@ -1036,6 +1084,20 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 	*w.f_sock = *w.f;
 	w.f_sock->npid = 0;
 	w.f_sock->ncomm = 0;
+	/* The same for --unit and --container: matched on the owner's. */
+	w.f_sock->nunit = 0;
+	w.f_sock->ncontainer = 0;
+	if (tl_filter_check_context(w.f, g) < 0) {
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
+	if (g->no_owners && tl_filter_needs_context(w.f)) {
+		tl_err("watch: --unit and --container are matched on the "
+		       "owners' cgroups; drop --no-owners");
+		ret = TL_EXIT_USAGE;
+		goto out;
+	}
+	w.cg = ctx_cgroups(g);
 	if (g->no_owners && w.filter_owners) {
 		tl_err("watch: --pid and --comm need owners; drop --no-owners");
 		ret = TL_EXIT_USAGE;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "context.h"
 #include "filter.h"
 #include "tcplimbo/addr.h"
 #include "tl.h"
@@ -122,6 +123,22 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 		f->limbo[f->nlimbo++] = l;
 		return 1;
 	}
+	case TL_FOPT_UNIT:
+	case TL_FOPT_CONTAINER: {
+		bool unit = opt == TL_FOPT_UNIT;
+		int *n = unit ? &f->nunit : &f->ncontainer;
+
+		if (*n >= TL_FILTER_MAX_LIST)
+			return too_many(unit ? "unit" : "container");
+		if (arg[0] == '\0' || strlen(arg) >= TL_CONTEXT_STR_MAX) {
+			tl_err("bad %s name '%s' (1 to %d bytes)",
+			       unit ? "unit" : "container", arg,
+			       TL_CONTEXT_STR_MAX - 1);
+			return -EINVAL;
+		}
+		(unit ? f->unit : f->container)[(*n)++] = arg;
+		return 1;
+	}
 	default:
 		return 0;
 	}
@@ -135,6 +152,46 @@ uint32_t tl_filter_states(const struct tl_filter *f)
 bool tl_filter_needs_owners(const struct tl_filter *f)
 {
 	return f->npid || f->ncomm;
+}
+
+bool tl_filter_needs_context(const struct tl_filter *f)
+{
+	return f->nunit || f->ncontainer;
+}
+
+int tl_filter_check_context(const struct tl_filter *f,
+			    const struct tl_global *g)
+{
+	const char *opt = f->nunit ? "--unit" : "--container";
+
+	if (!tl_filter_needs_context(f) || ctx_cgroups(g))
+		return 0;
+	if (g->where->err == -ESRCH)
+		tl_err("%s cannot be used with --replay: a recorded dump's "
+		       "cgroup ids do not name this machine's cgroups",
+		       opt);
+	else if (g->where->err == -ENOENT)
+		tl_err("%s needs the cgroup2 hierarchy, and none is mounted "
+		       "(no cgroup2 line in %s/proc/self/mountinfo)",
+		       opt, g->root);
+	else
+		tl_err("%s: cannot read the cgroup2 hierarchy: %s", opt,
+		       strerror(-g->where->err));
+	return -ENOENT;
+}
+
+bool tl_filter_context(const struct tl_filter *f, const struct tl_context *c)
+{
+	bool ok = f->nunit == 0;
+
+	for (int i = 0; i < f->nunit && !ok; i++)
+		ok = ctx_match_unit(c, f->unit[i]);
+	if (!ok)
+		return false;
+	ok = f->ncontainer == 0;
+	for (int i = 0; i < f->ncontainer && !ok; i++)
+		ok = ctx_match_container(c, f->container[i]);
+	return ok;
 }
 
 static bool port_in(const uint16_t *ports, int n, uint16_t p)
@@ -217,5 +274,13 @@ bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
 	}
 	if ((f->npid || f->ncomm) && !owner_match(f, snap, sk))
 		return false;
+	if (tl_filter_needs_context(f)) {
+		const struct tl_context *c = NULL;
+
+		if (sk->has & TL_HAS_CGROUP)
+			c = tl_cgroups_context(snap->cgroups, sk->cgroup_id);
+		if (!tl_filter_context(f, c))
+			return false;
+	}
 	return true;
 }

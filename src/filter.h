@@ -11,14 +11,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "tcplimbo/context.h"
 #include "tcplimbo/snapshot.h"
+
+struct tl_global;
 
 /* Most --pid or --comm values one filter takes. */
 #define TL_FILTER_MAX_LIST 64
 
 struct tl_filter {
 	uint32_t states; /* 0: every real state */
-	int nsport, ndport, naddr, npid, ncomm, nlimbo;
+	int nsport, ndport, naddr, npid, ncomm, nlimbo, nunit, ncontainer;
 	uint16_t sport[TL_FILTER_MAX_LIST];
 	uint16_t dport[TL_FILTER_MAX_LIST];
 	struct {
@@ -28,6 +31,8 @@ struct tl_filter {
 	pid_t pid[TL_FILTER_MAX_LIST];
 	const char *comm[TL_FILTER_MAX_LIST];
 	int limbo[TL_FILTER_MAX_LIST];
+	const char *unit[TL_FILTER_MAX_LIST];
+	const char *container[TL_FILTER_MAX_LIST];
 };
 
 /* getopt_long codes of the filter options; commands use codes below. */
@@ -39,18 +44,22 @@ enum {
 	TL_FOPT_PID,
 	TL_FOPT_COMM,
 	TL_FOPT_LIMBO,
+	TL_FOPT_UNIT,
+	TL_FOPT_CONTAINER,
 };
 
 /* The filter options as struct option entries, to put in a longopts. */
-#define TL_FILTER_LONGOPTS                                           \
-	{ "state", required_argument, NULL, TL_FOPT_STATE },         \
-		{ "sport", required_argument, NULL, TL_FOPT_SPORT }, \
-		{ "dport", required_argument, NULL, TL_FOPT_DPORT }, \
-		{ "addr", required_argument, NULL, TL_FOPT_ADDR },   \
-		{ "pid", required_argument, NULL, TL_FOPT_PID },     \
-		{ "comm", required_argument, NULL, TL_FOPT_COMM },   \
-	{                                                            \
-		"limbo", required_argument, NULL, TL_FOPT_LIMBO      \
+#define TL_FILTER_LONGOPTS                                              \
+	{ "state", required_argument, NULL, TL_FOPT_STATE },            \
+		{ "sport", required_argument, NULL, TL_FOPT_SPORT },    \
+		{ "dport", required_argument, NULL, TL_FOPT_DPORT },    \
+		{ "addr", required_argument, NULL, TL_FOPT_ADDR },      \
+		{ "pid", required_argument, NULL, TL_FOPT_PID },        \
+		{ "comm", required_argument, NULL, TL_FOPT_COMM },      \
+		{ "limbo", required_argument, NULL, TL_FOPT_LIMBO },    \
+		{ "unit", required_argument, NULL, TL_FOPT_UNIT },      \
+	{                                                               \
+		"container", required_argument, NULL, TL_FOPT_CONTAINER \
 	}
 
 /* Help text lines for the filter options. */
@@ -62,7 +71,11 @@ enum {
 	"  --addr ADDR      local or remote address; repeatable\n"            \
 	"  --pid PID        held by PID (or its listener is); repeatable\n"   \
 	"  --comm NAME      held by a process named NAME; repeatable\n"       \
-	"  --limbo CLASS    accept-queue, orphan, timewait or none\n"
+	"  --limbo CLASS    accept-queue, orphan, timewait or none\n"         \
+	"  --unit NAME      in systemd unit NAME (nginx = nginx.service);\n"  \
+	"                   repeatable\n"                                     \
+	"  --container NAME|ID  in a container or pod of that name, or\n"     \
+	"                   with that id (4 hex digits or more); repeatable\n"
 
 /*
  * Handles one filter option (opt is a TL_FOPT_* code). Returns 1 when it
@@ -80,5 +93,21 @@ bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
 
 /* Does the filter look at owners (so /proc must be scanned)? */
 bool tl_filter_needs_owners(const struct tl_filter *f);
+
+/*
+ * Does the filter look at contexts (--unit, --container)? Then the
+ * snapshot needs its cgroup map (ctx_attach) before tl_filter_match.
+ */
+bool tl_filter_needs_context(const struct tl_filter *f);
+
+/*
+ * Checks that contexts can be had when the filter needs them; logs why
+ * not (no cgroup2, a replayed dump) and returns -ENOENT, else 0.
+ */
+int tl_filter_check_context(const struct tl_filter *f,
+			    const struct tl_global *g);
+
+/* Does a context pass --unit and --container (true when neither given)? */
+bool tl_filter_context(const struct tl_filter *f, const struct tl_context *c);
 
 #endif

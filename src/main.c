@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "tcplimbo/netns.h"
 #include "tl.h"
 
@@ -65,6 +67,8 @@ static void usage(FILE *f)
 		"      --record FILE          save the raw sock_diag dump to FILE\n"
 		"      --replay FILE          read sockets from a saved dump\n"
 		"      --proc-root DIR        read processes from DIR, not /proc\n"
+		"      --root DIR             read /proc, /sys, /run and /var/lib\n"
+		"                             under DIR (or $TCPLIMBO_ROOT)\n"
 		"  -h, --help                 this help\n"
 		"  -V, --version              print the version\n"
 		"\n"
@@ -74,7 +78,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nSee tcplimbo(8).\n");
 }
 
-enum { OPT_NO_OWNERS = 256, OPT_RECORD, OPT_REPLAY, OPT_PROC_ROOT };
+enum { OPT_NO_OWNERS = 256, OPT_RECORD, OPT_REPLAY, OPT_PROC_ROOT, OPT_ROOT };
 
 int main(int argc, char **argv)
 {
@@ -85,6 +89,7 @@ int main(int argc, char **argv)
 		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -95,8 +100,10 @@ int main(int argc, char **argv)
 		.proc_root = "/proc",
 		.prog = "tcplimbo",
 	};
+	struct tl_where where = { 0 };
 	const struct verb *verb = NULL;
-	char **vargv, progname[64];
+	char **vargv, progname[64], proc_root[4096];
+	bool proc_root_given = false;
 	int c, ret, vargc;
 
 	/* '+' stops at the verb, so each verb parses its own options. */
@@ -126,6 +133,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PROC_ROOT:
 			g.proc_root = optarg;
+			proc_root_given = true;
+			break;
+		case OPT_ROOT:
+			g.root = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -143,6 +154,32 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return TL_EXIT_USAGE;
 	}
+	/* The environment is read here, never in the library. */
+	if (!g.root)
+		g.root = getenv("TCPLIMBO_ROOT");
+	if (!g.root)
+		g.root = "";
+	if (g.root[0]) {
+		struct stat st;
+
+		int err = stat(g.root, &st) < 0 ? errno :
+			  !S_ISDIR(st.st_mode)	? ENOTDIR :
+						  0;
+
+		if (err) {
+			tl_err("root '%s': %s", g.root, strerror(err));
+			return TL_EXIT_USAGE;
+		}
+	}
+	if (g.root[0] && !proc_root_given) {
+		if (snprintf(proc_root, sizeof(proc_root), "%s/proc", g.root) >=
+		    (int)sizeof(proc_root)) {
+			tl_err("--root '%s': the path is too long", g.root);
+			return TL_EXIT_USAGE;
+		}
+		g.proc_root = proc_root;
+	}
+	g.where = &where;
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[optind], verbs[i].name) == 0)
 			verb = &verbs[i];
@@ -171,5 +208,6 @@ int main(int argc, char **argv)
 	ret = verb->fn(&g, vargc, vargv);
 	if (g.netns_fd >= 0)
 		close(g.netns_fd);
+	tl_cgroups_free(where.cg);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "context.h"
 #include "output.h"
 
 void out_owners_json(struct json *w, const struct tl_owners *o,
@@ -105,6 +106,12 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	} else {
 		json_null(w);
 	}
+	/* Where it lives: null when unknown or no map was attached. */
+	if (sk->has & TL_HAS_CGROUP)
+		ctx_json(w, tl_cgroups_path(snap->cgroups, sk->cgroup_id),
+			 tl_cgroups_context(snap->cgroups, sk->cgroup_id));
+	else
+		ctx_json(w, NULL, NULL);
 	json_obj_end(w);
 }
 
@@ -216,18 +223,33 @@ const char *out_owner_text(char *buf, size_t size,
 	return buf;
 }
 
-void out_sock_row(FILE *f, const struct tl_snapshot *snap,
-		  const struct tl_sock *sk)
+void out_table_header_ctx(FILE *f)
+{
+	fprintf(f, "%-12s %6s %6s %-28s %-28s %-24s %s\n", "State", "Recv-Q",
+		"Send-Q", "Local Address:Port", "Peer Address:Port", "Context",
+		"Owner");
+}
+
+void out_sock_row_ctx(FILE *f, const struct tl_snapshot *snap,
+		      const struct tl_sock *sk, const char *context)
 {
 	char src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
 	char owner[2 * TL_COMM_MAX + 64];
 	const char *state = tl_state_name_upper(sk->state);
 
-	fprintf(f, "%-12s %6u %6u %-28s %-28s %s\n", state ? state : "?",
+	fprintf(f, "%-12s %6u %6u %-28s %-28s ", state ? state : "?",
 		sk->rqueue, sk->wqueue,
 		tl_addr_format_port(src, sizeof(src), sk->family, sk->src,
 				    sk->sport),
 		tl_addr_format_port(dst, sizeof(dst), sk->family, sk->dst,
-				    sk->dport),
-		out_owner_text(owner, sizeof(owner), snap, sk));
+				    sk->dport));
+	if (context)
+		fprintf(f, "%-24s ", context);
+	fprintf(f, "%s\n", out_owner_text(owner, sizeof(owner), snap, sk));
+}
+
+void out_sock_row(FILE *f, const struct tl_snapshot *snap,
+		  const struct tl_sock *sk)
+{
+	out_sock_row_ctx(f, snap, sk, NULL);
 }

@@ -47,6 +47,13 @@ void out_wrap(FILE *f, int col, int indent, const char *text);
 /* Writes the table header matching out_sock_row. */
 void out_table_header(FILE *f);
 
+/* The table header with a Context column before the owner (ls --context). */
+void out_table_header_ctx(FILE *f);
+
+/* A table row with that column (ctx_short's text); NULL: none. */
+void out_sock_row_ctx(FILE *f, const struct tl_snapshot *snap,
+		      const struct tl_sock *sk, const char *context);
+
 /* Writes one table row: netstat-like columns, owner and limbo class. */
 void out_sock_row(FILE *f, const struct tl_snapshot *snap,
 		  const struct tl_sock *sk);

@@ -12,6 +12,8 @@
 
 #include "tcplimbo/snapshot.h"
 
+struct tl_where;
+
 /* Exit status for usage errors, as ss and most tools use. */
 #define TL_EXIT_USAGE 2
 
@@ -25,7 +27,13 @@ struct tl_global {
 	const char *record_path; /* --record FILE: save the raw dump */
 	const char *replay_path; /* --replay FILE: read a saved dump */
 	const char *proc_root;	 /* --proc-root DIR (tests), default /proc */
-	const char *prog;	 /* argv[0]'s basename, for messages */
+	/*
+	 * --root DIR or $TCPLIMBO_ROOT: the prefix of /proc, /sys, /run and
+	 * /var/lib (tests' fake trees); "" for the real ones.
+	 */
+	const char *root;
+	struct tl_where *where; /* the cgroup map (src/context.h) */
+	const char *prog;	/* argv[0]'s basename, for messages */
 	/* A /proc scan that snapshots reuse (doctor --all-netns), or NULL. */
 	const struct tl_owners *owners_from;
 };

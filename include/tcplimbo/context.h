@@ -112,7 +112,9 @@ const char *tl_cgroups_path(struct tl_cgroups *cg, uint64_t id);
 /*
  * The context of a cgroup id, computed once and cached (names included).
  * Returns NULL when the id is unknown; a known id outside any unit or
- * container gives a context of kind TL_CONTEXT_NONE.
+ * container gives a context of kind TL_CONTEXT_NONE. The pointer (and a
+ * path from tl_cgroups_path) stays valid until the next call on cg: an
+ * unseen id walks the hierarchy again and rebuilds the cache.
  */
 const struct tl_context *tl_cgroups_context(struct tl_cgroups *cg, uint64_t id);
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcplimbo/context.h"
 #include "tcplimbo/owners.h"
 #include "tcplimbo/sockdiag.h"
 
@@ -50,6 +51,12 @@ struct tl_snapshot {
 	bool owners_borrowed;	  /* owners came from opts.owners_from */
 	uint32_t states;	  /* the mask asked for */
 	uint64_t taken_ms;	  /* CLOCK_REALTIME at the dump, ms */
+	/*
+	 * The cgroup map that names sockets' cgroup ids, borrowed from the
+	 * caller, who sets it after taking the snapshot when it wants
+	 * contexts shown; NULL shows none. The snapshot never frees it.
+	 */
+	struct tl_cgroups *cgroups;
 };
 
 /* Fills opts with the defaults: everything, owners on, our namespace. */
