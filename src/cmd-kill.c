@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "filter.h"
 #include "output.h"
 #include "tcplimbo/kill.h"
@@ -302,9 +303,13 @@ int cmd_kill(struct tl_global *g, int argc, char **argv)
 		tl_err("kill: --pid and --comm need owners; drop --no-owners");
 		goto out;
 	}
+	if (tl_filter_check_context(f, g) < 0)
+		goto out;
 	ret = 1;
 	if (tl_take_snapshot(g, tl_filter_states(f), &snap) < 0)
 		goto out;
+	if (g->json || tl_filter_needs_context(f))
+		ctx_attach(g, snap);
 	match = calloc(snap->n_socks ? snap->n_socks : 1, sizeof(*match));
 	items = calloc(snap->n_socks ? snap->n_socks : 1, sizeof(*items));
 	if (!match || !items) {
