@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "metrics.h"
-#include "output.h"
+#include "tcplimbo/addr.h"
 
 #define NS_LABEL_MAX (TL_NETNS_SPEC_MAX + 32)
 #define SUBJECT_MAX (2 * TL_ADDR_STR_MAX + 16)
@@ -140,8 +140,8 @@ static int collect_ns(struct work *w, size_t ni)
 		row = &w->l[w->nl++];
 		memset(row, 0, sizeof(*row));
 		row->ns = ni;
-		out_addr_port(row->listener, sizeof(row->listener), L->family,
-			      L->src, L->sport);
+		tl_addr_format_port(row->listener, sizeof(row->listener),
+				    L->family, L->src, L->sport);
 		row->comm = first_comm(snap, L);
 		/* Recv-Q of a listener is its queue, Send-Q its backlog. */
 		row->len = L->rqueue;
@@ -296,8 +296,9 @@ static void subject_of(const struct tl_finding *f, char *buf, size_t size)
 	case TL_FIND_TIME_WAIT_PRESSURE:
 		if (f->remote_port) {
 			snprintf(buf, size, "to %s",
-				 out_addr_port(a, sizeof(a), f->family,
-					       f->remote_addr, f->remote_port));
+				 tl_addr_format_port(a, sizeof(a), f->family,
+						     f->remote_addr,
+						     f->remote_port));
 			return;
 		}
 		break;
@@ -307,8 +308,8 @@ static void subject_of(const struct tl_finding *f, char *buf, size_t size)
 	}
 	if (f->local_port)
 		snprintf(buf, size, "%s",
-			 out_addr_port(a, sizeof(a), f->family, f->local_addr,
-				       f->local_port));
+			 tl_addr_format_port(a, sizeof(a), f->family,
+					     f->local_addr, f->local_port));
 	else if (f->n_pids)
 		snprintf(buf, size, "pid %d", (int)f->pids[0]);
 	else
