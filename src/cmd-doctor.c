@@ -19,11 +19,15 @@
 #include "tcplimbo/netns.h"
 #include "tcplimbo/survey.h"
 #include "tcplimbo/tcpstate.h"
+#include "context.h"
 #include "tl.h"
 #include "why.h"
 
 #define DOCTOR_EXIT_UNKNOWN 3
-#define NETNS_LABEL_MAX (TL_NETNS_SPEC_MAX + 48)
+/* A name or net:[inode] (pid P), and the unit or container that is there. */
+#define NETNS_LABEL_MAX (TL_NETNS_SPEC_MAX + 48 + CTX_TEXT_MAX)
+/* ctx_text's longest words. */
+#define CTX_TEXT_MAX (4 * TL_CONTEXT_STR_MAX + 64)
 
 static void doctor_usage(FILE *f)
 {
@@ -63,6 +67,7 @@ struct target {
 	size_t n_denied;
 	bool looked;
 	struct tl_snapshot *snap; /* kept for the evidence until printed */
+	pid_t pid;		  /* --all-netns: a process in it, or 0 */
 };
 
 struct doctor {
@@ -195,6 +200,58 @@ static int add_found(struct doctor *d, const struct tl_finding *f, size_t n,
 }
 
 /*
+ * Adds to a namespace's label the unit or container its process lives in,
+ * which says more than an inode: "net:[4026532301] (pid 4711, container
+ * web-1 (docker 3f2a9c0e5b7d))".
+ */
+static void name_netns(const struct tl_global *g, struct target *t)
+{
+	char where[CTX_TEXT_MAX];
+	size_t n = strlen(t->label);
+
+	if (!t->pid ||
+	    !ctx_text(where, sizeof(where), ctx_of_pid(g, t->pid))[0])
+		return;
+	/* Inside the label's parentheses when it has them. */
+	if (n && t->label[n - 1] == ')') {
+		t->label[n - 1] = '\0';
+		snprintf(t->label + n - 1, sizeof(t->label) - (n - 1), ", %s)",
+			 where);
+	} else {
+		snprintf(t->label + n, sizeof(t->label) - n, " (%s)", where);
+	}
+}
+
+/*
+ * The context of a finding: its first process's, else its listener's.
+ * Copied, since the map's pointers last only until its next lookup.
+ */
+static bool finding_where(const struct tl_global *g, const struct target *t,
+			  const struct tl_finding *f, struct tl_context *out,
+			  char *path, size_t size)
+{
+	struct tl_cgroups *cg = ctx_cgroups(g);
+	uint64_t id = 0;
+	const struct tl_context *c;
+	const char *p;
+
+	if (!cg)
+		return false;
+	if (f->n_pids)
+		id = tl_cgroups_pid(cg, g->proc_root, f->pids[0]);
+	if (!id && f->sock && t->snap && f->sock <= t->snap->n_socks &&
+	    (t->snap->socks[f->sock - 1].has & TL_HAS_CGROUP))
+		id = t->snap->socks[f->sock - 1].cgroup_id;
+	c = tl_cgroups_context(cg, id);
+	if (!c)
+		return false;
+	*out = *c;
+	p = tl_cgroups_path(cg, id);
+	snprintf(path, size, "%s", p ? p : "");
+	return out->kind != TL_CONTEXT_NONE;
+}
+
+/*
  * Every namespace on the machine, through the survey: one /proc scan for
  * all, each namespace snapshotted and diagnosed. The snapshots move into
  * the targets, which keep them for the evidence.
@@ -227,6 +284,8 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 		if (r < 0)
 			break;
 		t = &d->targets[d->n_targets - 1];
+		t->pid = ns->pid;
+		name_netns(g, t);
 		if (ns->stage == TL_SURVEY_OPEN) {
 			snprintf(t->error, sizeof(t->error),
 				 "cannot open it: %s", strerror(-ns->error));
@@ -378,11 +437,19 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 		if (pid != group) {
 			group = pid;
 			if (pid) {
+				struct tl_context cx;
+				char where[CTX_TEXT_MAX], path[8];
+
 				if (tl_proc_read_cmdline(g->proc_root, pid, cmd,
 							 sizeof(cmd)) <= 0)
 					snprintf(cmd, sizeof(cmd), "?");
-				printf("\n== pid %d (%s): %s\n", (int)pid,
-				       f->comm, cmd);
+				if (!finding_where(g, t, f, &cx, path,
+						   sizeof(path)))
+					cx.kind = TL_CONTEXT_NONE;
+				ctx_text(where, sizeof(where), &cx);
+				printf("\n== pid %d (%s)%s%s: %s\n", (int)pid,
+				       f->comm, where[0] ? " in " : "", where,
+				       cmd);
 			} else {
 				printf("\n== no single process\n");
 			}
@@ -445,8 +512,12 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 	size_t denied = 0;
 	bool first = true, have_cmd = false;
 	pid_t cmd_pid = 0;
-	char cmd[512];
+	char cmd[512], path[TL_CGROUP_PATH_MAX];
+	struct tl_context cx;
 
+	/* The sockets printed with findings say where they live too. */
+	for (size_t i = 0; i < d->n_targets; i++)
+		ctx_attach(g, d->targets[i].snap);
 	fputs("{\"findings\":[", stdout);
 	for (size_t i = 0; i < d->n_found; i++) {
 		const struct tl_finding *f = &d->found[i];
@@ -471,6 +542,10 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 		}
 		out_json_kv(stdout, "cmdline",
 			    f->n_pids && have_cmd ? cmd : NULL, false);
+		if (finding_where(g, t, f, &cx, path, sizeof(path)))
+			ctx_json_file(stdout, path, &cx);
+		else
+			ctx_json_file(stdout, NULL, NULL);
 		out_json_kv(stdout, "netns", t->label, false);
 		if (f->family) {
 			tl_addr_format(addr, sizeof(addr), f->family,
@@ -537,6 +612,16 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 		       t->looked ? "true" : "false", t->n_socks, t->n_denied);
 		out_json_kv(stdout, "error", t->error[0] ? t->error : NULL,
 			    false);
+		/* --all-netns: who lives there (one process's context). */
+		if (t->pid) {
+			struct tl_cgroups *cg = ctx_cgroups(g);
+			uint64_t id = tl_cgroups_pid(cg, g->proc_root, t->pid);
+			const char *p = tl_cgroups_path(cg, id);
+
+			snprintf(path, sizeof(path), "%s", p ? p : "");
+			ctx_json_file(stdout, p ? path : NULL,
+				      tl_cgroups_context(cg, id));
+		}
 		fputc('}', stdout);
 		denied += t->n_denied;
 	}
