@@ -78,6 +78,16 @@ struct lab_scenario {
 /* The scenarios, terminated by an entry with a NULL name. */
 extern const struct lab_scenario lab_scenarios[];
 
+/*
+ * The scenarios of lab/scenarios_why.c: programs that stop accepting for a
+ * reason the doctor can show from /proc.
+ */
+int lab_sc_stopped(struct lab_run *r);
+int lab_sc_epollet(struct lab_run *r);
+int lab_sc_oneshot(struct lab_run *r);
+int lab_sc_limit(struct lab_run *r);
+int lab_sc_leak_emfile(struct lab_run *r);
+
 /* Returns the scenario with this name, or NULL. */
 const struct lab_scenario *lab_scenario_find(const char *name);
 

@@ -132,9 +132,14 @@ static void lab_teardown(struct lab_run *r)
 	bool all;
 
 	r->tearing_down = true;
-	for (size_t i = 0; i < r->n_procs; i++)
-		if (!r->procs[i].reaped)
-			kill(-r->procs[i].pid, SIGTERM);
+	for (size_t i = 0; i < r->n_procs; i++) {
+		if (r->procs[i].reaped)
+			continue;
+		kill(-r->procs[i].pid, SIGTERM);
+		/* A stopped server (lab run stopped) takes SIGTERM only
+		 * once it runs. */
+		kill(-r->procs[i].pid, SIGCONT);
+	}
 	end = lab_now_ms() + 2000;
 	do {
 		all = true;

@@ -842,6 +842,25 @@ const struct lab_scenario lab_scenarios[] = {
 	  sc_fin_wait2 },
 	{ "time-wait", "the active closer's TIME_WAIT and how long it lasts",
 	  sc_time_wait },
+	{ "stopped",
+	  "a working server stopped by SIGSTOP: the queue fills, SIGCONT "
+	  "drains it",
+	  lab_sc_stopped },
+	{ "epollet",
+	  "an edge-triggered listener accepted once per wakeup: connections "
+	  "stay queued",
+	  lab_sc_epollet },
+	{ "oneshot",
+	  "an EPOLLONESHOT listener never re-armed: one accept, then none",
+	  lab_sc_oneshot },
+	{ "limit",
+	  "a server at its connection limit stops watching its listener "
+	  "(like haproxy's maxconn)",
+	  lab_sc_limit },
+	{ "leak-emfile",
+	  "a CLOSE_WAIT leak fills the fd table until accept() fails with "
+	  "EMFILE",
+	  lab_sc_leak_emfile },
 	{ NULL, NULL, NULL },
 };
 

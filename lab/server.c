@@ -18,6 +18,15 @@
  *               listener; only the child accepts, and it does so at its
  *               fd limit (as emfile). The parent sleeps with fds to spare;
  *               SIGUSR1 reaches the child, and the child ends with it
+ *   edge-once   the listener registered edge-triggered (EPOLLET), and one
+ *               accept() per wakeup after some work: connections that
+ *               arrive together leave all but one queued (the classic bug)
+ *   oneshot     the listener registered EPOLLONESHOT, one accept() and
+ *               never re-armed: epoll never reports it again
+ *   limit       accept up to --maxconn connections, then stop watching the
+ *               listener until one closes (haproxy's maxconn)
+ * In no-close mode an explicit --nofile sets the fd limit (without filling
+ * it), so the leaked sockets themselves end in EMFILE.
  * It logs each call and its result, and exits on SIGINT/SIGTERM or after
  * --seconds.
  */
@@ -51,6 +60,9 @@ enum srv_mode {
 	MODE_GOOD,
 	MODE_CLOSE_FIRST,
 	MODE_PREFORK_EMFILE,
+	MODE_EDGE,
+	MODE_ONESHOT,
+	MODE_LIMIT,
 };
 
 static const char *const mode_names[] = {
@@ -61,6 +73,9 @@ static const char *const mode_names[] = {
 	[MODE_GOOD] = "good",
 	[MODE_CLOSE_FIRST] = "close-first",
 	[MODE_PREFORK_EMFILE] = "prefork-emfile",
+	[MODE_EDGE] = "edge-once",
+	[MODE_ONESHOT] = "oneshot",
+	[MODE_LIMIT] = "limit",
 };
 
 struct srv {
@@ -81,8 +96,12 @@ struct srv {
 	bool done;
 	uint64_t emfile_fails; /* since the last report */
 	uint64_t emfile_total;
-	unsigned held; /* no-close: connections read to EOF and kept */
-	pid_t child;   /* prefork-emfile's parent: its worker, or 0 */
+	unsigned held;	  /* no-close: connections read to EOF and kept */
+	pid_t child;	  /* prefork-emfile's parent: its worker, or 0 */
+	unsigned maxconn; /* limit: connections held before unwatching */
+	unsigned conns;	  /* accepted connections open now */
+	bool watching;	  /* the listener is in the epoll set */
+	bool nofile_set;  /* --nofile given */
 	struct timespec last_report;
 };
 
@@ -100,12 +119,12 @@ static void srv_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: tcplimbo lab server [--addr A] [--port P] [--backlog N]\n"
-		"         [--mode M] [--nofile N] [--seconds S]\n"
+		"         [--mode M] [--nofile N] [--maxconn N] [--seconds S]\n"
 		"Modes: no-accept (default), no-close, emfile, reserve-fd, good,\n"
 		"       close-first, prefork-emfile (a parent and a child share\n"
-		"       the listener; only the child accepts, at its fd limit).\n"
-		"       SIGUSR1: no-accept starts accepting, emfile frees its fds.\n"
-		"       SIGINT/SIGTERM: exit.\n");
+		"       the listener; only the child accepts, at its fd limit),\n"
+		"       edge-once, oneshot, limit. SIGUSR1: no-accept starts\n"
+		"       accepting, emfile frees its fds. SIGINT/SIGTERM: exit.\n");
 }
 
 static int parse_mode(const char *s, enum srv_mode *ret)
@@ -189,6 +208,61 @@ static int epoll_add(struct srv *s, int fd)
 }
 
 /*
+ * Watches the listener the way the mode does: edge-once with EPOLLET,
+ * oneshot with EPOLLONESHOT (never re-armed), the others level-triggered.
+ */
+static int listener_watch(struct srv *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->lfd };
+
+	if (s->mode == MODE_EDGE)
+		ev.events |= EPOLLET;
+	else if (s->mode == MODE_ONESHOT)
+		ev.events |= EPOLLONESHOT;
+	if (epoll_ctl(s->efd, EPOLL_CTL_ADD, s->lfd, &ev) < 0)
+		return -errno;
+	s->watching = true;
+	return 0;
+}
+
+/* limit: stop watching the listener at maxconn, watch it again below. */
+static void limit_check(struct srv *s)
+{
+	if (s->mode != MODE_LIMIT)
+		return;
+	if (s->watching && s->conns >= s->maxconn) {
+		epoll_ctl(s->efd, EPOLL_CTL_DEL, s->lfd, NULL);
+		s->watching = false;
+		lab_log(who,
+			"At maxconn %u: no longer watching the listener (new "
+			"connections wait in its queue)",
+			s->maxconn);
+	} else if (!s->watching && s->conns < s->maxconn) {
+		if (listener_watch(s) == 0)
+			lab_log(who,
+				"Below maxconn %u: watching the listener "
+				"again",
+				s->maxconn);
+	}
+}
+
+/* An explicit --nofile in no-close mode: the leak itself hits the limit. */
+static int srv_set_nofile(struct srv *s)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_max != RLIM_INFINITY && s->nofile > rl.rlim_max)
+		s->nofile = (unsigned)rl.rlim_max;
+	rl.rlim_cur = s->nofile;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	lab_log(who, "Set RLIMIT_NOFILE to %u", s->nofile);
+	return 0;
+}
+
+/*
  * Opens /dev/null until the fd limit is reached, so the next accept()
  * fails with EMFILE, as it does in a server with too many connections.
  */
@@ -238,6 +312,9 @@ static void srv_close_conn(struct srv *s, int fd)
 	epoll_ctl(s->efd, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
 	lab_log(who, "Close fd %d <nil>", fd);
+	if (s->conns)
+		s->conns--;
+	limit_check(s);
 }
 
 static void srv_report_emfile(struct srv *s, bool force)
@@ -289,6 +366,12 @@ static void srv_accept(struct srv *s)
 	char buf[80];
 	int fd;
 
+	if (s->mode == MODE_EDGE) {
+		/* Work before the one accept(): later arrivals coalesce. */
+		struct timespec ts = { 0, 300 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
 	fd = accept4(s->lfd, (struct sockaddr *)&peer, &len,
 		     SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
@@ -309,6 +392,7 @@ static void srv_accept(struct srv *s)
 	}
 	lab_log(who, "Accept conn fd %d from %s <nil>", fd,
 		lab_sockaddr_str(buf, sizeof(buf), &peer));
+	s->conns++;
 	if (s->mode == MODE_CLOSE_FIRST) {
 		close(fd);
 		lab_log(who, "Close fd %d <nil> (we close first)", fd);
@@ -318,7 +402,10 @@ static void srv_accept(struct srv *s)
 		lab_log(who, "epoll_ctl fd %d error is %s", fd,
 			strerror(errno));
 		close(fd);
+		s->conns--;
+		return;
 	}
+	limit_check(s);
 }
 
 static void srv_read(struct srv *s, int fd)
@@ -432,6 +519,7 @@ static int srv_parse(struct srv *s, int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "nofile", required_argument, NULL, 'n' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "maxconn", required_argument, NULL, 'M' },
 		{ "sync-fd", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -439,8 +527,8 @@ static int srv_parse(struct srv *s, int argc, char **argv)
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "a:p:b:m:n:s:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "a:p:b:m:n:s:M:h", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			s->addr = optarg;
@@ -475,6 +563,16 @@ static int srv_parse(struct srv *s, int argc, char **argv)
 				return -EINVAL;
 			}
 			s->nofile = (unsigned)v;
+			s->nofile_set = true;
+			break;
+		case 'M':
+			if (tl_parse_uint(optarg, LAB_MAX_COUNT, &v) < 0 ||
+			    v == 0) {
+				tl_err("lab server: bad --maxconn '%s' (1..%d)",
+				       optarg, LAB_MAX_COUNT);
+				return -EINVAL;
+			}
+			s->maxconn = (unsigned)v;
 			break;
 		case 's':
 			if (tl_parse_uint(optarg, 86400, &v) < 0 || v == 0) {
@@ -549,6 +647,7 @@ int lab_server_main(int argc, char **argv)
 		.backlog = 128,
 		.seconds = 3600,
 		.nofile = 32,
+		.maxconn = 10,
 		.sync_fd = -1,
 		.lfd = -1,
 		.efd = -1,
@@ -593,7 +692,7 @@ int lab_server_main(int argc, char **argv)
 		s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (s.mode != MODE_NO_ACCEPT && s.mode != MODE_PREFORK_EMFILE) {
 		s.accepting = true;
-		if (epoll_add(&s, s.lfd) < 0) {
+		if (listener_watch(&s) < 0) {
 			tl_err("lab server: epoll_ctl: %s", strerror(errno));
 			ret = 1;
 			goto out;
@@ -603,6 +702,14 @@ int lab_server_main(int argc, char **argv)
 		ret = srv_fill(&s);
 		if (ret < 0) {
 			tl_err("lab server: filling fds: %s", strerror(-ret));
+			ret = 1;
+			goto out;
+		}
+	}
+	if (s.mode == MODE_NO_CLOSE && s.nofile_set) {
+		ret = srv_set_nofile(&s);
+		if (ret < 0) {
+			tl_err("lab server: setrlimit: %s", strerror(-ret));
 			ret = 1;
 			goto out;
 		}

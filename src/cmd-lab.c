@@ -48,7 +48,7 @@ static void lab_usage(FILE *f)
 static int lab_list(void)
 {
 	for (const struct lab_scenario *s = lab_scenarios; s->name; s++)
-		printf("%-10s %s\n", s->name, s->summary);
+		printf("%-12s %s\n", s->name, s->summary);
 	return 0;
 }
 
