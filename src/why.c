@@ -119,8 +119,6 @@ void why_print_text(FILE *out, const struct why *w, int indent)
 
 	for (size_t i = 0; i < w->n; i++) {
 		const struct tl_ev_verdict *v = &w->v[i];
-		size_t len;
-
 		/* Bystanders of a finding explained by another: say less. */
 		if (i != w->lead && bystander(v->cause) && !bystander(w->cause))
 			continue;
@@ -130,15 +128,18 @@ void why_print_text(FILE *out, const struct why *w, int indent)
 		if (w->n > 1 && strncmp(v->text, "pid ", 4) != 0)
 			snprintf(who, sizeof(who),
 				 "pid %d: ", (int)w->ev[i].pid);
-		len = (size_t)snprintf(text, sizeof(text), "%s: %s%s",
-				       tl_certainty_name(v->certainty), who,
-				       v->text);
-		if (w->related_leak && i == w->lead && len < sizeof(text))
-			snprintf(text + len, sizeof(text) - len,
-				 " (the close-wait-leak finding of pid %d)",
-				 (int)w->ev[i].pid);
+		snprintf(text, sizeof(text), "%s: %s%s",
+			 tl_certainty_name(v->certainty), who, v->text);
 		out_wrap(out, fprintf(out, "%*s ", indent - 1, "cause:"),
 			 indent, text);
+		if (w->related_leak && i == w->lead) {
+			snprintf(
+				text, sizeof(text),
+				"the close-wait-leak finding of pid %d: the same sockets",
+				(int)w->ev[i].pid);
+			out_wrap(out, fprintf(out, "%*s ", indent - 1, "see:"),
+				 indent, text);
+		}
 	}
 }
 

@@ -69,3 +69,21 @@ ok "fin-wait2: ss -p agrees (pid $CW)"
 
 run time-wait later
 expect time-wait 0 'length == 0'
+
+# Why each program does not accept, from /proc: the cause and its evidence.
+run stopped server-stopped
+expect stopped 1 'length == 1 and .[0].kind == "not-accepting" and .[0].pids == [$srv] and .[0].cause == "stopped" and .[0].certainty == "certain" and .[0].evidence[0].state == "T" and .[0].evidence[0].tracer == 0 and (.[0].evidence[0].text | contains("SIGSTOP")) and (.[0].remedy | contains("kill -CONT"))'
+
+run epollet stuck
+expect epollet 1 'length == 1 and .[0].kind == "not-accepting" and .[0].pids == [$srv] and .[0].cause == "edge-triggered" and .[0].evidence[0].epoll[0].edge_triggered and (.[0].remedy | contains("EAGAIN"))'
+
+run oneshot not-rearmed
+expect oneshot 1 'length == 1 and .[0].kind == "not-accepting" and .[0].cause == "oneshot-not-rearmed" and .[0].evidence[0].epoll[0].events == "40000000"'
+
+run limit at-limit
+expect limit 1 'length == 1 and .[0].kind == "not-accepting" and .[0].cause == "connection-limit" and .[0].certainty == "likely" and .[0].evidence[0].held == 10 and .[0].evidence[0].epoll == [] and (.[0].evidence[0].text | contains("holds 10 accepted connections")) and (.[0].remedy | contains("maxconn")) and (.[0].remedy | contains("accept faster") | not)'
+
+# The leak fills the fd table: fd-exhaustion caused by the CLOSE-WAIT leak,
+# linked to the close-wait-leak finding of the same process.
+run leak-emfile fd-table-full
+expect leak-emfile 2 'length == 2 and (map(.kind) | sort) == ["close-wait-leak", "fd-exhaustion"] and all(.[]; .pids == [$srv]) and (.[] | select(.kind == "fd-exhaustion") | .cause == "close-wait-leak" and .related == "close-wait-leak" and .evidence[0].fds.tcp["close-wait"] >= 12 and (.summary | contains("EMFILE")))'
