@@ -113,33 +113,57 @@ void why_free(struct why *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/* One verdict as a "cause:" line; more, the pids with the same cause. */
+static void print_verdict(FILE *out, const struct why *w, size_t i,
+			  const char *more, int indent)
+{
+	const struct tl_ev_verdict *v = &w->v[i];
+	char text[TL_EV_TEXT_MAX + 160], who[32] = "";
+
+	if (w->n > 1 && strncmp(v->text, "pid ", 4) != 0)
+		snprintf(who, sizeof(who), "pid %d: ", (int)w->ev[i].pid);
+	snprintf(text, sizeof(text), "%s: %s%s%s",
+		 tl_certainty_name(v->certainty), who, v->text, more);
+	out_wrap(out, fprintf(out, "%*s ", indent - 1, "cause:"), indent, text);
+}
+
 void why_print_text(FILE *out, const struct why *w, int indent)
 {
-	char text[TL_EV_TEXT_MAX + 160], who[32];
+	char same[96] = "", text[160];
+	size_t len = 0, n_same = 0;
 
+	if (w->n == 0 || !w->v[w->lead].text[0])
+		return;
+	/* Processes with the lead's cause are named once, after it. */
 	for (size_t i = 0; i < w->n; i++) {
-		const struct tl_ev_verdict *v = &w->v[i];
+		int n;
+
+		if (i == w->lead || w->v[i].cause != w->cause ||
+		    len >= sizeof(same))
+			continue;
+		n = snprintf(same + len, sizeof(same) - len, "%s%d",
+			     n_same ? ", " : "; likewise pid ",
+			     (int)w->ev[i].pid);
+		if (n > 0)
+			len += (size_t)n;
+		n_same++;
+	}
+	print_verdict(out, w, w->lead, same, indent);
+	for (size_t i = 0; i < w->n; i++) {
 		/* Bystanders of a finding explained by another: say less. */
-		if (i != w->lead && bystander(v->cause) && !bystander(w->cause))
+		if (i == w->lead || w->v[i].cause == w->cause ||
+		    !w->v[i].text[0] ||
+		    (bystander(w->v[i].cause) && !bystander(w->cause)))
 			continue;
-		if (!v->text[0])
-			continue;
-		who[0] = '\0';
-		if (w->n > 1 && strncmp(v->text, "pid ", 4) != 0)
-			snprintf(who, sizeof(who),
-				 "pid %d: ", (int)w->ev[i].pid);
-		snprintf(text, sizeof(text), "%s: %s%s",
-			 tl_certainty_name(v->certainty), who, v->text);
-		out_wrap(out, fprintf(out, "%*s ", indent - 1, "cause:"),
-			 indent, text);
-		if (w->related_leak && i == w->lead) {
-			snprintf(
-				text, sizeof(text),
-				"the close-wait-leak finding of pid %d: the same sockets",
-				(int)w->ev[i].pid);
-			out_wrap(out, fprintf(out, "%*s ", indent - 1, "see:"),
-				 indent, text);
-		}
+		print_verdict(out, w, i, "", indent);
+	}
+	if (w->related_leak) {
+		snprintf(
+			text, sizeof(text),
+			"the close-wait-leak finding of pid %d: the same sockets",
+			(int)w->ev[w->lead].pid);
+		out_wrap(out, fprintf(out, "%*s ", indent - 1, "see:"), indent,
+			 text);
 	}
 }
 

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The doctor on real servers (Debian's nginx and haproxy, skipped when
+# neither is installed): nginx with master and worker SIGSTOPped must be
+# "stopped"; haproxy at its frontend maxconn (alive, holding exactly its
+# limit, its listener no longer polled) must be at a "connection-limit"
+# with the count, and told to raise the limit rather than accept faster.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+NG=
+# A stopped nginx ignores SIGTERM: whatever happens, kill it for good.
+trap '[ -n "$NG" ] && kill -KILL $NG $(pgrep -P $NG) 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
+NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null)
+HAPROXY=$(command -v haproxy || ls /usr/sbin/haproxy 2>/dev/null)
+[ -n "$NGINX$HAPROXY" ] || skip "neither nginx nor haproxy is installed"
+tested=0
+
+# Holds N connections to PORT open for at most 60 s.
+hold() {
+	python3 -c '
+import socket, sys, time
+cs = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(int(sys.argv[2]))]
+print("held", flush=True)
+time.sleep(60)' "$1" "$2" >"$T/hold.$1" &
+	tl_wait_for 10 grep -q held "$T/hold.$1" || fail "clients of port $1 did not connect"
+}
+
+doctor() { # PORT OUT: the doctor's findings on PORT
+	"$TCPLIMBO" doctor --json --queue-age 0 >"$T/$2.json"
+	jq -e --argjson p "$1" '[.findings[] | select(.local_port == $p)] | length > 0' \
+		"$T/$2.json" >/dev/null || { cat "$T/$2.json"; fail "$2: no finding on port $1"; }
+}
+
+if [ -n "$NGINX" ]; then
+	mkdir -p "$T/nginx/logs"
+	cat >"$T/nginx/nginx.conf" <<CONF
+daemon off;
+user root;
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $T/nginx;
+	proxy_temp_path $T/nginx;
+	server { listen 127.0.0.1:8081 backlog=16; return 200 "ok\n"; }
+}
+CONF
+	"$NGINX" -p "$T/nginx" -c "$T/nginx/nginx.conf" &
+	NG=$!
+	tl_wait_for 10 tl_listening 8081 || { cat "$T/nginx/error.log"; fail "nginx did not listen"; }
+	# Master and workers, stopped like an operator's kill -STOP would.
+	kill -STOP $NG $(pgrep -P $NG)
+	hold 8081 3
+	doctor 8081 nginx
+	jq -e --argjson m $NG '[.findings[] | select(.local_port == 8081)][0] |
+		.kind == "not-accepting" and .cause == "stopped" and .certainty == "certain" and
+		all(.evidence[]; .state == "T" and .tracer == 0) and
+		any(.evidence[]; .pid == $m) and (.remedy | contains("kill -CONT"))' \
+		"$T/nginx.json" >/dev/null || { cat "$T/nginx.json"; fail "nginx: not 'stopped'"; }
+	kill -CONT $NG $(pgrep -P $NG)
+	ok "nginx SIGSTOPped: stopped (certain), kill -CONT"
+	tested=$((tested + 1))
+fi
+
+if [ -n "$HAPROXY" ]; then
+	# The backend: accepts and holds whatever haproxy forwards.
+	python3 -c '
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8083)); s.listen(64); s.settimeout(1)
+held, end = [], time.time() + 60
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        pass' &
+	tl_wait_for 10 tl_listening 8083 || fail "backend did not listen"
+	cat >"$T/haproxy.cfg" <<CONF
+global
+	maxconn 100
+defaults
+	mode tcp
+	timeout connect 2s
+	timeout client 60s
+	timeout server 60s
+frontend f
+	bind 127.0.0.1:8082
+	maxconn 10
+	default_backend b
+backend b
+	server s1 127.0.0.1:8083
+CONF
+	"$HAPROXY" -db -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 &
+	tl_wait_for 10 tl_listening 8082 || { cat "$T/haproxy.log"; fail "haproxy did not listen"; }
+	hold 8082 12
+	# haproxy accepts up to maxconn, then stops polling the listener.
+	tl_wait_for 10 sh -c '[ "$(ss -Htln "sport = :8082" | awk "{print \$2}")" = 2 ]' ||
+		{ ss -tanp; fail "haproxy: 2 connections did not stay queued"; }
+	doctor 8082 haproxy
+	jq -e '[.findings[] | select(.local_port == 8082)][0] |
+		.cause == "connection-limit" and .certainty == "likely" and
+		.evidence[0].held == 10 and .evidence[0].epoll == [] and
+		(.remedy | contains("maxconn")) and (.remedy | contains("accept faster") | not)' \
+		"$T/haproxy.json" >/dev/null || { cat "$T/haproxy.json"; fail "haproxy: not at a connection limit"; }
+	ok "haproxy at maxconn 10: connection-limit (likely), 10 held"
+	tested=$((tested + 1))
+fi
+[ "$tested" -gt 0 ] || skip "no server could be tested"
