@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The files in contrib/ are checked by their own tools: the alert rules by
+# promtool check rules and their unit tests by promtool test rules, the
+# dashboard is JSON with a query in every panel, and the systemd unit
+# passes systemd-analyze verify (where systemd-analyze exists).
+. "$(dirname "$0")/lib.sh"
+C=${SRCDIR:-.}/contrib
+command -v promtool >/dev/null || skip "promtool not installed (Debian: prometheus)"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+promtool check rules "$C/prometheus/alerts.yml" >"$T/out" 2>&1 ||
+	{ cat "$T/out"; fail "promtool check rules"; }
+grep -q "SUCCESS: 5 rules found" "$T/out" || { cat "$T/out"; fail "rule count"; }
+ok "promtool check rules: 5 rules"
+(cd "$C/prometheus" && promtool test rules alerts_test.yml) >"$T/out" 2>&1 ||
+	{ cat "$T/out"; fail "promtool test rules"; }
+ok "promtool test rules"
+jq -e '[.panels[] | (.targets | length) > 0 and all(.targets[]; (.expr | length) > 0)] | all' \
+	"$C/grafana/tcplimbo.json" >/dev/null || fail "dashboard: a panel without a query"
+ok "dashboard: $(jq '.panels | length' "$C/grafana/tcplimbo.json") panels, each with a query"
+if command -v systemd-analyze >/dev/null; then
+	# The unit as meson installs it, with this build's binary.
+	sed "s|@SBINDIR@/tcplimbo|$(realpath "$TCPLIMBO")|" \
+		"$C/systemd/tcplimbo.service.in" >"$T/tcplimbo.service"
+	systemd-analyze verify --man=no "$T/tcplimbo.service" >"$T/out" 2>&1 ||
+		{ cat "$T/out"; fail "systemd-analyze verify"; }
+	[ -s "$T/out" ] && { cat "$T/out"; fail "systemd-analyze verify warned"; }
+	ok "systemd-analyze verify"
+fi
