@@ -10,6 +10,10 @@ trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 SRV="$(dirname "$0")/doctor-servers.py"
 
 sysctl -qw net.ipv4.ip_local_port_range="40000 40099" || skip "cannot set ip_local_port_range"
+# Linux reuses a loopback TIME_WAIT port for a new connection once the entry
+# is a second old (tcp_tw_reuse 2, the default): on a slow run the second
+# batch would then take over ports of the first. Counting needs no reuse.
+sysctl -qw net.ipv4.tcp_tw_reuse=0 || skip "cannot set tcp_tw_reuse"
 python3 "$SRV" echo --port 3007 --seconds 120 >/dev/null &
 tl_wait_for 5 tl_listening 3007 || fail "server did not listen"
 
