@@ -285,7 +285,9 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 			break;
 		t = &d->targets[d->n_targets - 1];
 		t->pid = ns->pid;
-		name_netns(g, t);
+		/* A named namespace has the name its users gave it. */
+		if (!ns->name[0])
+			name_netns(g, t);
 		if (ns->stage == TL_SURVEY_OPEN) {
 			snprintf(t->error, sizeof(t->error),
 				 "cannot open it: %s", strerror(-ns->error));

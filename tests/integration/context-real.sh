@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Where a socket lives, for real: never-accepting servers placed in cgroups
+# this test makes in the machine's cgroup2 hierarchy, one named like a
+# systemd service (tcplimbo-test-PID.slice/web-test.service) and one like a
+# Docker scope (docker-<64 hex>.scope, with Docker's config.v2.json under a
+# test root), must be named so by ls, doctor and watch; ss --cgroup is the
+# oracle for the path. Each server joins its cgroup before anything else
+# (a socket takes the cgroup of the process that creates it).
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+MNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+[ -n "$MNT" ] || skip "no cgroup2 hierarchy mounted"
+command -v jq >/dev/null || skip "jq not found"
+T=$(mktemp -d)
+ID=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+[ ${#ID} = 64 ] || fail "cannot make a container id"
+SLICE="$MNT/tcplimbo-test-$$.slice"
+UNIT="$SLICE/web-test.service"
+SCOPE="$MNT/docker-$ID.scope"
+mkdir -p "$UNIT" "$SCOPE" 2>/dev/null || {
+	rmdir "$UNIT" "$SLICE" "$SCOPE" 2>/dev/null
+	rm -rf "$T"
+	skip "cannot create cgroups under $MNT"
+}
+cleanup() {
+	local f i
+	for f in "$T"/pid.*; do
+		[ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	tl_cleanup_jobs
+	# A cgroup can be removed once its processes are gone: wait for them.
+	for i in $(seq 50); do
+		rmdir "$UNIT" "$SLICE" "$SCOPE" 2>/dev/null
+		[ -d "$UNIT" ] || [ -d "$SCOPE" ] || break
+		sleep 0.1
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# The test root: the real /proc and /sys, a fake /var/lib/docker.
+ln -s /proc "$T/proc"
+ln -s /sys "$T/sys"
+mkdir -p "$T/var/lib/docker/containers/$ID"
+printf '{"ID":"%s","Config":{"Hostname":"%s","Labels":{"Name":"decoy"}},"Name":"/web-1","Driver":"overlay2"}\n' \
+	"$ID" "${ID:0:12}" >"$T/var/lib/docker/containers/$ID/config.v2.json"
+export TCPLIMBO_ROOT=$T
+
+# A server in a cgroup: joins it, then listens on PORT, queues one
+# connection of its own and never accepts. With "netns", it first enters a
+# network namespace of its own (after joining: a socket's cgroup is its
+# creator's, whatever the namespace).
+serve_in() { # cgroup port [netns]
+	local cg=$1 port=$2 ns=${3:-}
+	bash -c '
+echo $$ >"$1/cgroup.procs" || exit 1
+echo $$ >"$4/pid.srv.$2"
+[ -n "$3" ] && exec unshare -n bash -c "ip link set lo up && exec \"\$0\" \"\$@\"" python3 -c "$5" "$2"
+exec python3 -c "$5" "$2"' - "$cg" "$port" "$ns" "$T" '
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.socket()
+s.bind(("127.0.0.1", port))
+s.listen(8)
+c = socket.create_connection(("127.0.0.1", port))
+open("'"$T"'/ready.%d" % port, "w").close()
+time.sleep(60)' &
+}
+serve_in "$UNIT" 4100
+serve_in "$SCOPE" 4101
+serve_in "$SCOPE" 4102 netns
+for p in 4100 4101 4102; do
+	tl_wait_for 10 test -e "$T/ready.$p" || fail "server on $p did not start"
+done
+P0=$(cat "$T/pid.srv.4100")
+P1=$(cat "$T/pid.srv.4101")
+P2=$(cat "$T/pid.srv.4102")
+REL_UNIT=${UNIT#"$MNT"}
+REL_SCOPE=${SCOPE#"$MNT"}
+
+# ss is the oracle for the cgroup path of the listener.
+ss -Htln --cgroup 'sport = :4100' | grep -qF "cgroup:$REL_UNIT" ||
+	{ ss -Htln --cgroup 'sport = :4100'; fail "ss does not see the unit's cgroup"; }
+
+# ls --json: the listener and its fd-less queued child carry the context.
+"$TCPLIMBO" ls --json --sport 4100 >"$T/u.json" || fail "ls --json"
+jq -e --arg p "$REL_UNIT" '
+	length == 2 and all(.[]; .cgroup == $p and
+		.context.kind == "systemd-unit" and
+		.context.name == "web-test.service") and
+	any(.[]; .limbo == "accept-queue" and .inode == 0)' "$T/u.json" >/dev/null ||
+	{ cat "$T/u.json"; fail "ls --json: unit context"; }
+ok "ls --json: listener and queued child in web-test.service"
+"$TCPLIMBO" ls --json --sport 4101 >"$T/d.json" || fail "ls --json"
+jq -e --arg p "$REL_SCOPE" --arg id "$ID" '
+	length == 2 and all(.[]; .cgroup == $p and
+		.context.kind == "docker" and .context.id == $id and
+		.context.name == "web-1")' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "ls --json: docker context"; }
+ok "ls --json: docker container web-1 (name from config.v2.json)"
+
+# The table's column, and the filters.
+"$TCPLIMBO" ls --context --state listen >"$T/t.txt" || fail "ls --context"
+grep -E "127\.0\.0\.1:4100 .* web-test\.service +$P0/python3" "$T/t.txt" >/dev/null &&
+	grep -E "127\.0\.0\.1:4101 .* docker:web-1 +$P1/python3" "$T/t.txt" >/dev/null ||
+	{ cat "$T/t.txt"; fail "ls --context column"; }
+ok "ls --context column"
+n=$("$TCPLIMBO" ls --json --unit web-test | jq '[.[] | select(.local_port == 4100 or .remote_port == 4100)] | length')
+m=$("$TCPLIMBO" ls --json --unit web-test | jq 'length')
+[ "$n" = 3 ] && [ "$m" = 3 ] || fail "--unit web-test: $n of $m sockets on port 4100, want 3 of 3"
+for c in web-1 "${ID:0:12}"; do
+	"$TCPLIMBO" ls --json --container "$c" --state listen >"$T/c.json"
+	jq -e '[.[].local_port] | sort == [4101]' "$T/c.json" >/dev/null ||
+		{ cat "$T/c.json"; fail "--container $c"; }
+done
+ok "--unit and --container (by name and by id prefix)"
+[ "$("$TCPLIMBO" ls --json --unit no-such-unit | jq length)" = 0 ] ||
+	fail "--unit no-such-unit matched something"
+
+# doctor: findings say where the process lives.
+sleep 1.2
+"$TCPLIMBO" doctor --queue-age 1s >"$T/doc.txt"
+grep -qF "== pid $P0 (python3) in unit web-test.service:" "$T/doc.txt" &&
+	grep -qF "== pid $P1 (python3) in container web-1 (docker ${ID:0:12}):" "$T/doc.txt" ||
+	{ cat "$T/doc.txt"; fail "doctor text"; }
+"$TCPLIMBO" doctor --queue-age 1s --json >"$T/doc.json"
+jq -e --argjson p "$P1" --arg id "$ID" '
+	[.findings[] | select(.pids == [$p])] as $m | ($m | length) == 1 and
+	$m[0].kind == "not-accepting" and $m[0].context.name == "web-1" and
+	$m[0].context.id == $id and $m[0].listener.context.kind == "docker"' \
+	"$T/doc.json" >/dev/null || { cat "$T/doc.json"; fail "doctor --json"; }
+ok "doctor names the unit and the container"
+
+# doctor --all-netns: the namespace only the container's server lives in
+# is named by the container.
+"$TCPLIMBO" doctor --all-netns --queue-age 1s --json >"$T/all.json"
+jq -e --argjson p "$P2" --arg c "container web-1 (docker ${ID:0:12})" '
+	[.findings[] | select(.pids == [$p])] as $m | ($m | length) == 1 and
+	($m[0].netns | endswith("(pid \($p), \($c))"))' \
+	"$T/all.json" >/dev/null || { cat "$T/all.json"; fail "--all-netns label"; }
+ok "--all-netns names the container's namespace"
+
+# watch: a new connection to each server is shown with its context.
+"$TCPLIMBO" watch --backend poll --interval 50 --seconds 3 --json \
+	--container web-1 >"$T/w.json" 2>"$T/w.err" &
+W1=$!
+"$TCPLIMBO" watch --backend poll --interval 50 --seconds 3 \
+	--sport 4100 >"$T/w.txt" 2>"$T/w2.err" &
+W2=$!
+sleep 1
+python3 -c '
+import socket, time
+a = socket.create_connection(("127.0.0.1", 4100))
+b = socket.create_connection(("127.0.0.1", 4101))
+time.sleep(0.5)' || fail "clients"
+wait $W1 || { cat "$T/w.err"; fail "watch --json exit"; }
+wait $W2 || { cat "$T/w2.err"; fail "watch exit"; }
+jq -se --arg id "$ID" 'length >= 1 and
+	all(.[]; .local_port == 4101 and .context.name == "web-1" and
+		.context.id == $id)' "$T/w.json" >/dev/null ||
+	{ cat "$T/w.json"; fail "watch --json --container"; }
+grep -qF "in unit web-test.service" "$T/w.txt" ||
+	{ cat "$T/w.txt"; fail "watch text"; }
+ok "watch names the container and the unit"
