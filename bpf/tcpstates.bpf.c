@@ -7,8 +7,20 @@
  * loads one of them.
  *
  * The task that runs here is whoever triggered the change (often the peer,
- * a timer or swapper), so this program records no pid: user space names
- * the owner from the socket's inode.
+ * a timer or swapper), so its pid is not the owner's. The owner is known
+ * at three moments, in the owner's own process: connect() (the CLOSE ->
+ * SYN_SENT change), listen() (CLOSE -> LISTEN) and accept() (fexit on
+ * inet_csk_accept). It is kept then in socket-local storage, freed with
+ * the socket, and every later change of that socket carries it. A
+ * connection still in an accept queue carries its listener's owner,
+ * found by port. Sockets that existed before are named by user space from
+ * /proc. (The classic tracepoint has no typed socket, so it records no
+ * owner.)
+ *
+ * watch's filters (states, ports, addresses) are applied here, before the
+ * ring buffer, so unwanted changes never reach user space. Records are
+ * submitted without waking user space until wakeup_bytes are waiting;
+ * user space drains the rest on its own timer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,17 +32,48 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define TCP_CLOSE 7
+#define TCP_SYN_SENT 2
+#define TCP_LISTEN 10
 
 /* The network namespace to report, by inode; 0 reports all of them. */
 const volatile __u32 target_netns = 0;
 
+/* Filters; 0 of a kind means no filter of that kind. */
+const volatile __u32 filter_states = 0; /* 1 << state, old or new */
+const volatile __u32 n_sports = 0;
+const volatile __u32 n_dports = 0;
+const volatile __u32 n_addrs = 0;
+const volatile __u16 sports[TL_BPF_MAX_PORTS] = {};
+const volatile __u16 dports[TL_BPF_MAX_PORTS] = {};
+const volatile struct tl_bpf_addr addrs[TL_BPF_MAX_ADDRS] = {};
+/* Wake user space once this much is waiting; 0 wakes it every record. */
+const volatile __u64 wakeup_bytes = 0;
+
 /* Records that found the ring buffer full; user space reports them. */
 __u64 lost = 0;
 
+/* Sized by user space before loading (watch --ring-size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
+
+/* Each socket's owner, freed with the socket; accept.bpf.c shares it. */
+TL_BPF_OWNERS_MAP;
+
+/* The owner of each listening port, for connections in its queue. */
+struct lkey {
+	__u32 netns;
+	__u16 port;
+	__u16 family;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct lkey);
+	__type(value, struct tl_bpf_owner);
+} listeners SEC(".maps");
 
 /* What is remembered of a socket between two of its changes. */
 struct seen {
@@ -49,15 +92,127 @@ struct {
 	__type(value, struct seen);
 } since SEC(".maps");
 
-static __always_inline int handle(const struct sock *sk, int oldstate,
-				  int newstate)
+static __always_inline bool port_ok(const volatile __u16 *list, __u32 n,
+				    __u16 port)
+{
+	if (!n)
+		return true;
+	for (__u32 i = 0; i < TL_BPF_MAX_PORTS; i++) {
+		if (i >= n)
+			break;
+		if (list[i] == port)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool bytes_eq(const volatile __u8 *a, const __u8 *b,
+				     int n)
+{
+	for (int i = 0; i < 16; i++) {
+		if (i >= n)
+			break;
+		if (a[i] != b[i])
+			return false;
+	}
+	return true;
+}
+
+/* As watch's --addr: the same family, or an IPv4 filter on a v4-mapped
+ * IPv6 address. */
+static __always_inline bool addr_match(const volatile struct tl_bpf_addr *f,
+				       __u16 family, const __u8 *a)
+{
+	static const __u8 mapped[12] = { 0, 0, 0, 0, 0,	   0,
+					 0, 0, 0, 0, 0xff, 0xff };
+
+	if (f->family == family)
+		return bytes_eq(f->a, a, family == AF_INET ? 4 : 16);
+	if (f->family == AF_INET && family == AF_INET6) {
+		for (int i = 0; i < 12; i++)
+			if (a[i] != mapped[i])
+				return false;
+		return bytes_eq(f->a, a + 12, 4);
+	}
+	return false;
+}
+
+static __always_inline bool addr_ok(__u16 family, const __u8 *src,
+				    const __u8 *dst)
+{
+	if (!n_addrs)
+		return true;
+	for (__u32 i = 0; i < TL_BPF_MAX_ADDRS; i++) {
+		if (i >= n_addrs)
+			break;
+		if (addr_match(&addrs[i], family, src) ||
+		    addr_match(&addrs[i], family, dst))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline void current_owner(struct tl_bpf_owner *o)
+{
+	o->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+/*
+ * The owner of sk (typed: tp_btf only). In the owner's own process at
+ * connect() and listen(), record it; otherwise look it up.
+ */
+static __always_inline __u8 owner_of(struct sock *sk, int oldstate,
+				     int newstate, __u32 netns, __u16 family,
+				     __u16 sport, struct tl_bpf_owner *out)
+{
+	struct tl_bpf_owner *o;
+	struct lkey lk = { .netns = netns, .port = sport, .family = family };
+
+	if (oldstate == TCP_CLOSE &&
+	    (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN)) {
+		current_owner(out);
+		o = bpf_sk_storage_get(&owners, sk, out,
+				       BPF_SK_STORAGE_GET_F_CREATE);
+		if (o)
+			*o = *out;
+		if (newstate == TCP_LISTEN)
+			bpf_map_update_elem(&listeners, &lk, out, BPF_ANY);
+		return TL_BPF_OWNER;
+	}
+	/* LISTEN -> SYN_RECV is a request socket's first step, not the
+	 * listener's: only CLOSE ends the listener. */
+	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE)
+		bpf_map_delete_elem(&listeners, &lk);
+	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (o) {
+		*out = *o;
+		return TL_BPF_OWNER;
+	}
+	/*
+	 * No owner recorded: queued in an accept queue, or accepted where
+	 * the accept hook could not be attached (kernels that refuse
+	 * fexit). Its listener's owner is the best name known here.
+	 */
+	o = bpf_map_lookup_elem(&listeners, &lk);
+	if (!o)
+		return 0;
+	*out = *o;
+	return TL_BPF_LISTENER_OWNER;
+}
+
+static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
+				  bool typed)
 {
 	struct seen *prev, cur = {};
+	struct tl_bpf_owner owner = {};
 	struct tl_bpf_event *e;
 	struct socket *sock;
-	__u64 now, key;
+	__u8 saddr[16] = {}, daddr[16] = {};
+	__u64 now, key, avail;
 	__u32 netns;
-	__u16 family;
+	__u16 family, dport;
+	__u8 flags = 0;
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
@@ -79,6 +234,35 @@ static __always_inline int handle(const struct sock *sk, int oldstate,
 	 */
 	if (cur.sport == 0 && prev)
 		cur.sport = prev->sport;
+	sock = BPF_CORE_READ(sk, sk_socket);
+	if (!sock)
+		flags |= TL_BPF_NO_SOCKET;
+	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DEAD))
+		flags |= TL_BPF_DEAD;
+	/* Owners are recorded even for changes the filters drop: a socket
+	 * may pass them later. */
+	if (typed)
+		flags |= owner_of(sk, oldstate, newstate, netns, family,
+				  cur.sport, &owner);
+
+	if (filter_states && !(filter_states & (1U << (newstate & 31))) &&
+	    !(filter_states & (1U << (oldstate & 31))))
+		goto track;
+	dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (!port_ok(sports, n_sports, cur.sport) ||
+	    !port_ok(dports, n_dports, dport))
+		goto track;
+	/* Explicit sizes: the destinations are arrays, not scalars. */
+	if (family == AF_INET) {
+		bpf_core_read(saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(daddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+	if (!addr_ok(family, saddr, daddr))
+		goto track;
+
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&lost, 1);
@@ -90,34 +274,25 @@ static __always_inline int handle(const struct sock *sk, int oldstate,
 	e->family = family;
 	e->oldstate = oldstate;
 	e->newstate = newstate;
-	e->flags = 0;
+	e->flags = flags;
 	e->delta_ns = 0;
 	if (prev) {
 		e->delta_ns = now - prev->ts_ns;
 		e->flags |= TL_BPF_HAS_DELTA;
 	}
 	e->sport = cur.sport;
-	e->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
-	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
-	/* Explicit sizes: the destinations are arrays, not scalars. */
-	if (family == AF_INET) {
-		bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
-	} else {
-		bpf_core_read(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
-	}
+	e->dport = dport;
+	__builtin_memcpy(e->saddr, saddr, sizeof(saddr));
+	__builtin_memcpy(e->daddr, daddr, sizeof(daddr));
 	e->inode = 0;
-	sock = BPF_CORE_READ(sk, sk_socket);
 	if (sock)
 		e->inode = BPF_CORE_READ((struct socket_alloc *)sock,
 					 vfs_inode.i_ino);
-	else
-		e->flags |= TL_BPF_NO_SOCKET;
-	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DEAD))
-		e->flags |= TL_BPF_DEAD;
-	bpf_ringbuf_submit(e, 0);
+	e->owner = owner;
+	avail = wakeup_bytes ? bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) :
+			       0;
+	bpf_ringbuf_submit(e, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
+						      BPF_RB_NO_WAKEUP);
 track:
 	if (newstate == TCP_CLOSE)
 		bpf_map_delete_elem(&since, &key);
@@ -127,10 +302,10 @@ track:
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tl_state_btf, const struct sock *sk, const int oldstate,
+int BPF_PROG(tl_state_btf, struct sock *sk, const int oldstate,
 	     const int newstate)
 {
-	return handle(sk, oldstate, newstate);
+	return handle(sk, oldstate, newstate, true);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
@@ -138,8 +313,8 @@ int tl_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
-	return handle((const struct sock *)ctx->skaddr, ctx->oldstate,
-		      ctx->newstate);
+	return handle((struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate,
+		      false);
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -13,6 +13,39 @@
 #define TL_BPF_NO_SOCKET 0x2
 /* The socket is marked SOCK_DEAD: its program closed it (an orphan). */
 #define TL_BPF_DEAD 0x4
+/* pid and comm name the process that holds the socket (recorded at
+ * connect, listen or accept in that process). */
+#define TL_BPF_OWNER 0x8
+/* pid and comm name the process that listens on the socket's port: for
+ * a connection still in the accept queue, or one accepted where accept()
+ * could not be hooked. */
+#define TL_BPF_LISTENER_OWNER 0x10
+
+/* Most ports and addresses the program filters on; more are filtered in
+ * user space only. */
+#define TL_BPF_MAX_PORTS 16
+#define TL_BPF_MAX_ADDRS 8
+
+/* One --addr filter: 4 bytes used for AF_INET. */
+struct tl_bpf_addr {
+	__u16 family;
+	__u8 a[16];
+};
+
+/* The process recorded for a socket or a listening port. */
+struct tl_bpf_owner {
+	__u32 pid; /* tgid */
+	char comm[16];
+};
+
+/* The socket storage both programs use (BPF side only). */
+#define TL_BPF_OWNERS_MAP                              \
+	struct {                                       \
+		__uint(type, BPF_MAP_TYPE_SK_STORAGE); \
+		__uint(map_flags, BPF_F_NO_PREALLOC);  \
+		__type(key, int);                      \
+		__type(value, struct tl_bpf_owner);    \
+	} owners SEC(".maps")
 
 struct tl_bpf_event {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
@@ -29,6 +62,7 @@ struct tl_bpf_event {
 	__u8 pad[7];
 	__u8 saddr[16]; /* network order; 4 bytes used for AF_INET */
 	__u8 daddr[16];
+	struct tl_bpf_owner owner; /* with TL_BPF_OWNER or _LISTENER_OWNER */
 };
 
 #endif

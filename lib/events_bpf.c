@@ -20,10 +20,15 @@
 
 #include "events_backend.h"
 #include "tcpstates.h"
+#include "accept.skel.h"
 #include "tcpstates.skel.h"
+
+/* The longest a record waits in the ring buffer for a batch to fill. */
+#define DRAIN_MS 50
 
 struct bpf_impl {
 	struct tcpstates_bpf *skel;
+	struct accept_bpf *accept; /* NULL when the kernel refused it */
 	struct ring_buffer *rb;
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	int family;
@@ -97,6 +102,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	ev.old_state = e->oldstate;
 	ev.new_state = e->newstate;
 	ev.limbo = limbo_of(e);
+	if (e->flags & (TL_BPF_OWNER | TL_BPF_LISTENER_OWNER)) {
+		ev.flags |= e->flags & TL_BPF_OWNER ? TL_EVENT_OWNER :
+						      TL_EVENT_LISTENER_OWNER;
+		ev.pid = e->owner.pid;
+		memcpy(ev.comm, e->owner.comm, sizeof(ev.comm));
+		ev.comm[sizeof(ev.comm) - 1] = '\0';
+	}
 	if (!tl_events_step_known(ev.old_state, ev.new_state))
 		ev.flags |= TL_EVENT_UNKNOWN;
 	r = b->cb(&ev, b->arg);
@@ -114,7 +126,15 @@ static int bpf_run(void *impl, int timeout_ms, tl_event_cb cb, void *arg)
 	b->cb = cb;
 	b->arg = arg;
 	b->count = 0;
+	/*
+	 * The program wakes us only when a batch is waiting; the rest is
+	 * taken on this timer, so no record waits longer than DRAIN_MS.
+	 */
+	if (timeout_ms < 0 || timeout_ms > DRAIN_MS)
+		timeout_ms = DRAIN_MS;
 	r = ring_buffer__poll(b->rb, timeout_ms);
+	if (r >= 0)
+		r = ring_buffer__consume(b->rb);
 	if (r < 0)
 		return r;
 	return b->count;
@@ -141,6 +161,7 @@ static void bpf_close(void *impl)
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
+	accept_bpf__destroy(b->accept);
 	tcpstates_bpf__destroy(b->skel);
 	free(b);
 }
@@ -153,22 +174,94 @@ static const struct tl_events_ops bpf_ops = {
 };
 
 /* Loads and attaches one of the two entry points. */
-static int load(struct bpf_impl *b, uint32_t netns, bool btf)
+/* Copies the kernel-side filters into the program's read-only data. */
+static void set_filter(struct tcpstates_bpf *skel,
+		       const struct tl_events_filter *f)
 {
-	struct bpf_program *use, *skip;
-	struct bpf_link *link;
+	struct tcpstates_bpf__rodata *ro = skel->rodata;
+
+	ro->filter_states = f->states;
+	if (f->nsport > 0 && f->nsport <= TL_BPF_MAX_PORTS) {
+		ro->n_sports = (uint32_t)f->nsport;
+		memcpy((void *)ro->sports, f->sport,
+		       (size_t)f->nsport * sizeof(f->sport[0]));
+	}
+	if (f->ndport > 0 && f->ndport <= TL_BPF_MAX_PORTS) {
+		ro->n_dports = (uint32_t)f->ndport;
+		memcpy((void *)ro->dports, f->dport,
+		       (size_t)f->ndport * sizeof(f->dport[0]));
+	}
+	if (f->naddr > 0 && f->naddr <= TL_BPF_MAX_ADDRS) {
+		ro->n_addrs = (uint32_t)f->naddr;
+		for (int i = 0; i < f->naddr; i++) {
+			struct tl_bpf_addr *a = (void *)&ro->addrs[i];
+
+			a->family = (uint16_t)f->addr[i].family;
+			memcpy(a->a, f->addr[i].a, sizeof(a->a));
+		}
+	}
+}
+
+/* Opens and loads the object with one entry point. */
+static int open_load(struct bpf_impl *b, const struct tl_events_opts *opts,
+		     uint32_t netns, bool btf)
+{
+	uint32_t ring = opts->ring_bytes ? opts->ring_bytes :
+					   TL_EVENTS_RING_DEFAULT;
 	int r;
 
 	b->skel = tcpstates_bpf__open();
 	if (!b->skel)
 		return errno ? -errno : -EINVAL;
-	use = btf ? b->skel->progs.tl_state_btf : b->skel->progs.tl_state_tp;
-	skip = btf ? b->skel->progs.tl_state_tp : b->skel->progs.tl_state_btf;
-	bpf_program__set_autoload(skip, false);
+	bpf_program__set_autoload(btf ? b->skel->progs.tl_state_tp :
+					b->skel->progs.tl_state_btf,
+				  false);
 	b->skel->rodata->target_netns = netns;
-	r = tcpstates_bpf__load(b->skel);
+	set_filter(b->skel, &opts->filter);
+	/* Wake user space when an eighth of the ring is waiting. */
+	b->skel->rodata->wakeup_bytes = ring / 8;
+	r = bpf_map__set_max_entries(b->skel->maps.events, ring);
+	if (r == 0)
+		r = tcpstates_bpf__load(b->skel);
+	if (r < 0) {
+		tcpstates_bpf__destroy(b->skel);
+		b->skel = NULL;
+	}
+	return r;
+}
+
+/*
+ * The accept hook, sharing the socket storage of the loaded program. Some
+ * kernels refuse fexit (EPERM without BPF trampolines): then it stays off,
+ * and accepted sockets are named by their listener's owner.
+ */
+static void load_accept(struct bpf_impl *b)
+{
+	struct accept_bpf *a = accept_bpf__open();
+
+	if (!a)
+		return;
+	if (bpf_map__reuse_fd(a->maps.owners,
+			      bpf_map__fd(b->skel->maps.owners)) < 0 ||
+	    accept_bpf__load(a) < 0 || accept_bpf__attach(a) < 0) {
+		accept_bpf__destroy(a);
+		return;
+	}
+	b->accept = a;
+}
+
+/* Loads and attaches one of the two entry points. */
+static int load(struct bpf_impl *b, const struct tl_events_opts *opts,
+		uint32_t netns, bool btf)
+{
+	struct bpf_program *use;
+	struct bpf_link *link;
+	int r;
+
+	r = open_load(b, opts, netns, btf);
 	if (r < 0)
-		goto fail;
+		return r;
+	use = btf ? b->skel->progs.tl_state_btf : b->skel->progs.tl_state_tp;
 	link = bpf_program__attach(use);
 	if (!link) {
 		r = errno ? -errno : -EINVAL;
@@ -178,7 +271,12 @@ static int load(struct bpf_impl *b, uint32_t netns, bool btf)
 		b->skel->links.tl_state_btf = link;
 	else
 		b->skel->links.tl_state_tp = link;
-	b->detail = btf ? "tp_btf/inet_sock_set_state" :
+	/* Only the typed entry point reads the owners accept records. */
+	if (btf)
+		load_accept(b);
+	b->detail = btf ? (b->accept ? "tp_btf/inet_sock_set_state, "
+				       "fexit/inet_csk_accept" :
+				       "tp_btf/inet_sock_set_state") :
 			  "tracepoint/sock/inet_sock_set_state";
 	return 0;
 fail:
@@ -203,10 +301,10 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 	b->family = opts->family;
 
 	if (opts->attach != TL_ATTACH_TRACEPOINT)
-		r = load(b, (uint32_t)netns, true);
+		r = load(b, opts, (uint32_t)netns, true);
 	if (opts->attach == TL_ATTACH_TRACEPOINT ||
 	    (opts->attach == TL_ATTACH_AUTO && r < 0))
-		r = load(b, (uint32_t)netns, false);
+		r = load(b, opts, (uint32_t)netns, false);
 	if (r < 0)
 		goto fail;
 

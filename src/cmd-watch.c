@@ -354,6 +354,62 @@ static bool queue_state(int s)
 	       s == TL_ESTABLISHED || s == TL_CLOSE_WAIT;
 }
 
+/* The process the kernel named for the event (bpf): no fd is known. */
+static void event_owner(struct w_owners *ow, const struct tl_event *ev)
+{
+	memset(ow, 0, sizeof(*ow));
+	ow->n = 1;
+	ow->o[0].pid = (pid_t)ev->pid;
+	ow->o[0].fd = -1;
+	snprintf(ow->o[0].comm, sizeof(ow->o[0].comm), "%s", ev->comm);
+}
+
+/*
+ * Names the socket from what the bpf program recorded in the kernel, for
+ * sockets made after watch started: no /proc rescan is needed for them.
+ * Returns false when the event carries nobody, or only a listener's owner
+ * for a socket the snapshot already names.
+ */
+static bool resolve_kernel(struct watch *w, const struct tl_event *ev,
+			   struct w_resolved *r)
+{
+	if (ev->flags & TL_EVENT_OWNER) {
+		/* Closed by its program: that program held it. */
+		if (r->limbo == TL_LIMBO_ORPHAN ||
+		    r->limbo == TL_LIMBO_TIMEWAIT)
+			event_owner(&r->former, ev);
+		else
+			event_owner(&r->owners, ev);
+		return true;
+	}
+	if (!(ev->flags & TL_EVENT_LISTENER_OWNER))
+		return false;
+	if (ev->inode) {
+		/* Accepted where accept() could not be hooked: a socket the
+		 * snapshot knows existed before, else its listener's owner
+		 * accepted it. */
+		if (find_owner(w, ev->inode, &r->owners))
+			return true;
+		event_owner(&r->owners, ev);
+		return true;
+	}
+	/* Closed by its program after an accept() we could not see. */
+	if (r->limbo == TL_LIMBO_ORPHAN || r->limbo == TL_LIMBO_TIMEWAIT) {
+		event_owner(&r->former, ev);
+		return true;
+	}
+	/* Still in the accept queue of the listener on its port. */
+	r->has_listener = true;
+	memcpy(r->laddr, ev->src, sizeof(r->laddr));
+	r->lfamily = ev->family;
+	r->lport = ev->sport;
+	event_owner(&r->lowners, ev);
+	if (r->limbo == TL_LIMBO_NONE &&
+	    (ev->new_state == TL_ESTABLISHED || ev->new_state == TL_CLOSE_WAIT))
+		r->limbo = TL_LIMBO_ACCEPT_QUEUE;
+	return true;
+}
+
 static void resolve(struct watch *w, const struct tl_event *ev,
 		    struct w_resolved *r)
 {
@@ -362,7 +418,9 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 
 	memset(r, 0, sizeof(*r));
 	r->limbo = ev->limbo;
-	if (ev->inode) {
+	if (resolve_kernel(w, ev, r)) {
+		/* Named by the kernel: no /proc needed. */
+	} else if (ev->inode) {
 		if (!find_owner(w, ev->inode, &r->owners)) {
 			if (slot->key == ev->key)
 				r->owners = slot->ow;
@@ -651,7 +709,11 @@ static void owners_json(FILE *f, const struct w_owners *ow)
 		put_s(f, ",\"comm\":");
 		out_json_string(f, ow->o[i].comm);
 		put_s(f, ",\"fd\":");
-		put_i(f, ow->o[i].fd);
+		/* Owners the kernel recorded come without an fd. */
+		if (ow->o[i].fd >= 0)
+			put_i(f, ow->o[i].fd);
+		else
+			put_s(f, "null");
 		fputc_unlocked('}', f);
 	}
 	fputc_unlocked(']', f);
@@ -1105,6 +1167,7 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 	}
 	eo.family = g->family;
 	eo.netns_fd = g->netns_fd;
+	tl_filter_to_events(w.f, &eo.filter);
 
 	/* Stop cleanly, so programs are detached and the counts printed. */
 	memset(&sa, 0, sizeof(sa));

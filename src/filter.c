@@ -144,6 +144,29 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 	}
 }
 
+void tl_filter_to_events(const struct tl_filter *f, struct tl_events_filter *ef)
+{
+	memset(ef, 0, sizeof(*ef));
+	/* No --state: every state passes, including ones ls never lists. */
+	ef->states = f->states;
+	if (f->nsport <= TL_EVENTS_MAX_PORTS) {
+		ef->nsport = f->nsport;
+		memcpy(ef->sport, f->sport, sizeof(f->sport[0]) * f->nsport);
+	}
+	if (f->ndport <= TL_EVENTS_MAX_PORTS) {
+		ef->ndport = f->ndport;
+		memcpy(ef->dport, f->dport, sizeof(f->dport[0]) * f->ndport);
+	}
+	if (f->naddr <= TL_EVENTS_MAX_ADDRS) {
+		ef->naddr = f->naddr;
+		for (int i = 0; i < f->naddr; i++) {
+			ef->addr[i].family = f->addr[i].family;
+			memcpy(ef->addr[i].a, f->addr[i].a,
+			       sizeof(ef->addr[i].a));
+		}
+	}
+}
+
 uint32_t tl_filter_states(const struct tl_filter *f)
 {
 	return f->states ? f->states : TL_STATES_REAL;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "tcplimbo/context.h"
+#include "tcplimbo/events.h"
 #include "tcplimbo/snapshot.h"
 
 struct tl_global;
@@ -83,6 +84,15 @@ enum {
  * or -EINVAL after logging what was wrong with arg.
  */
 int tl_filter_option(struct tl_filter *f, int opt, const char *arg);
+
+/*
+ * The part of the filter watch's bpf program applies in the kernel:
+ * states, and ports and addresses when there are few enough of them. It
+ * only drops what tl_filter_match would drop, so callers still match what
+ * arrives (owners, limbo and the rest are user space's).
+ */
+void tl_filter_to_events(const struct tl_filter *f,
+			 struct tl_events_filter *ef);
 
 /* The kernel state mask the filter needs. */
 uint32_t tl_filter_states(const struct tl_filter *f);

@@ -53,6 +53,12 @@ enum tl_event_flags {
 	TL_EVENT_APPEARED = 1 << 3,
 	/* The socket left the dump (poll): new_state is CLOSE. */
 	TL_EVENT_VANISHED = 1 << 4,
+	/* pid and comm name the socket's owner, recorded by the kernel at
+	 * connect(), listen() or accept() in that process (bpf only). */
+	TL_EVENT_OWNER = 1 << 5,
+	/* pid and comm name the owner of the listener whose accept queue
+	 * holds this connection (bpf only). */
+	TL_EVENT_LISTENER_OWNER = 1 << 6,
 };
 
 /* One transition of one socket. Addresses and ports as in tl_sock. */
@@ -71,10 +77,34 @@ struct tl_event {
 	uint8_t new_state;
 	uint8_t limbo; /* enum tl_limbo as far as the backend can tell */
 	uint8_t flags; /* enum tl_event_flags */
+	uint32_t pid;  /* with TL_EVENT_OWNER or TL_EVENT_LISTENER_OWNER */
+	char comm[16]; /* the same process's comm, terminated */
 };
 
 /* Called once per transition; a negative return stops delivery with it. */
 typedef int (*tl_event_cb)(const struct tl_event *ev, void *arg);
+
+/* The most ports and addresses of each kind the kernel filters on. */
+#define TL_EVENTS_MAX_PORTS 16
+#define TL_EVENTS_MAX_ADDRS 8
+
+/*
+ * What the bpf backend filters on: a change passes when its old or new
+ * state is in states (0: any), its local port is one of sport (none
+ * given: any), its remote port one of dport, and its local or remote
+ * address one of addr (an IPv4 address also matches its v4-mapped IPv6
+ * form). More than fit: leave that kind empty and filter in user space.
+ */
+struct tl_events_filter {
+	uint32_t states; /* TL_STATE_BIT() mask */
+	int nsport, ndport, naddr;
+	uint16_t sport[TL_EVENTS_MAX_PORTS];
+	uint16_t dport[TL_EVENTS_MAX_PORTS];
+	struct {
+		int family;
+		uint8_t a[16];
+	} addr[TL_EVENTS_MAX_ADDRS];
+};
 
 /* How to watch. */
 struct tl_events_opts {
@@ -83,7 +113,20 @@ struct tl_events_opts {
 	uint32_t interval_ms;	      /* poll: time between dumps */
 	int family;		      /* AF_INET, AF_INET6 or AF_UNSPEC */
 	int netns_fd;		      /* namespace to watch, -1 for ours */
+	/*
+	 * bpf: filters applied in the kernel, before the ring buffer, so
+	 * changes nobody wants never reach user space. They only drop: the
+	 * caller still applies its own filters to what arrives.
+	 */
+	struct tl_events_filter filter;
+	/* bpf: ring buffer bytes (a power of two, at least the page size;
+	 * 0 means TL_EVENTS_RING_DEFAULT). */
+	uint32_t ring_bytes;
 };
+
+/* The ring buffer's default and largest sizes. */
+#define TL_EVENTS_RING_DEFAULT (16u << 20)
+#define TL_EVENTS_RING_MAX (1u << 30)
 
 /* The longest and shortest poll interval accepted, in ms. */
 #define TL_EVENTS_INTERVAL_MIN 10

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# watch --backend bpf names the owners of sockets made after it started
+# from what the kernel recorded in the owner's own process (connect,
+# listen, accept), not from /proc: a client that connects, closes and exits
+# at once, and a server that listens, accepts and closes, are each named
+# with their pid on every transition of their sockets, with "fd": null
+# (the kernel's record has no fd; a /proc rescan would give one). The
+# filters are applied in the kernel too: a connection to another port,
+# made by the same processes, never shows up under --sport.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
+if ! "$TCPLIMBO" watch --backend bpf --bpf-attach btf --seconds 1 >/dev/null 2>"$T/probe"; then
+	grep -q "no bpf backend" "$T/probe" && skip "built without bpf"
+	skip "bpf backend does not start here: $(cat "$T/probe")"
+fi
+PORT=3100
+OTHER=3101
+
+"$TCPLIMBO" watch --json --backend bpf --bpf-attach btf >"$T/out" 2>"$T/err" &
+WATCHER=$!
+"$TCPLIMBO" watch --json --backend bpf --bpf-attach btf --sport "$OTHER" >"$T/other" 2>"$T/err2" &
+WATCHER2=$!
+tl_wait_for 10 grep -q "backend" "$T/err" || fail "watch did not start: $(cat "$T/err")"
+tl_wait_for 10 grep -q "backend" "$T/err2" || fail "watch did not start: $(cat "$T/err2")"
+
+# The server: listens on both ports, accepts one connection on each and
+# closes it, then waits to be killed.
+python3 -c '
+import socket, sys, time
+ls = []
+for p in (int(sys.argv[1]), int(sys.argv[2])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", p))
+    s.listen(16)
+    ls.append(s)
+print("up", flush=True)
+for s in ls:
+    c, _ = s.accept()
+    c.recv(16)
+    c.close()
+time.sleep(60)' "$PORT" "$OTHER" >"$T/server" &
+SERVER=$!
+tl_wait_for 5 grep -q up "$T/server" || fail "server did not listen"
+
+# The client: one connection to each port, each closed at once.
+python3 -c '
+import socket, sys
+for p in (int(sys.argv[1]), int(sys.argv[2])):
+    c = socket.create_connection(("127.0.0.1", p))
+    print(c.getsockname()[1], flush=True)
+    c.send(b"x")
+    c.close()' "$PORT" "$OTHER" >"$T/client" &
+CLIENT=$!
+wait "$CLIENT" || fail "client failed"
+CPORT=$(head -n1 "$T/client")
+[ -n "$CPORT" ] || fail "client printed no port"
+# Bounded: until both connections have closed (whichever side first).
+closed() { [ "$(grep -c '"old_state":"\(last-ack\|fin-wait-2\)","new_state":"\(close\|time-wait\)"' "$1")" -ge "$2" ]; }
+tl_wait_for 10 closed "$T/out" 4 ||
+	fail "watch did not report both connections closing: $(cat "$T/out")"
+tl_wait_for 10 closed "$T/other" 1 ||
+	fail "watch --sport did not report its port: $(cat "$T/other")"
+kill -INT "$WATCHER" "$WATCHER2"
+wait "$WATCHER" || fail "watch exited with $? after SIGINT: $(cat "$T/err")"
+wait "$WATCHER2" || fail "watch --sport exited with $? after SIGINT: $(cat "$T/err2")"
+
+python3 - "$T/out" "$T/other" "$SERVER" "$CLIENT" "$CPORT" "$PORT" "$OTHER" <<'PY' || fail "wrong owners (see above)"
+import json, sys
+path, other_path = sys.argv[1:3]
+server, client, cport, port, other = map(int, sys.argv[3:])
+evs = [json.loads(l) for l in open(path) if l.strip()]
+oth = [json.loads(l) for l in open(other_path) if l.strip()]
+steps = lambda l: [(e["old_state"], e["new_state"]) for e in l]
+# --sport: only the other port's listener and accepted socket, and both.
+assert oth and all(e["local_port"] == other for e in oth), oth
+assert any(e["remote_port"] == 0 for e in oth), steps(oth)
+assert any(e["remote_port"] != 0 for e in oth), steps(oth)
+lst = [e for e in evs if e["local_port"] == port and e["remote_port"] == 0]
+# connect() changes the state before it picks the local port: port 0.
+cli = [e for e in evs if e["local_port"] in (0, cport) and e["remote_port"] == port]
+srv = [e for e in evs if e["local_port"] == port and e["remote_port"] == cport]
+print("listener:", steps(lst))
+print("client:", steps(cli))
+print("server:", steps(srv))
+def named(e, pid):
+    who = e["owners"] or e.get("former_owners") or []
+    assert [o["pid"] for o in who] == [pid], e
+    assert all(o["fd"] is None for o in who), e
+assert ("close", "listen") in steps(lst), steps(lst)
+for e in lst:
+    named(e, server)
+s = steps(cli)
+assert s[0] == ("close", "syn-sent") and ("syn-sent", "established") in s, s
+# Every transition of the client's socket, to its end, names the client.
+for e in cli:
+    if e["new_state"] == "close" and e["old_state"] in ("fin-wait-2", "time-wait"):
+        continue  # a timewait entry: a different kernel object
+    named(e, client)
+# The server's side: before accept() its listener's owner; after, its own.
+assert ("syn-recv", "established") in steps(srv) and len(srv) >= 4, steps(srv)
+for e in srv:
+    if e["owners"] or e.get("former_owners"):
+        named(e, server)
+    else:
+        assert [o["pid"] for o in e["listener_owners"] or []] == [server], e
+PY
+ok "kernel-recorded owners on every transition, filters in the kernel"
