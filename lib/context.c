@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "tcplimbo/context.h"
 
 /* Largest runtime config we read; Docker's are tens of kB. */
@@ -468,12 +469,28 @@ static int json_value(struct json *j, int depth)
 }
 
 /*
+ * Fills the wanted string values from a JSON object in buf (len bytes, not
+ * terminated). Returns 0 when it is well-formed, or a negative number.
+ */
+static int json_buf(const char *buf, size_t len, struct want *want,
+		    size_t nwant)
+{
+	struct json j = {
+		.p = buf, .end = buf + len, .want = want, .nwant = nwant
+	};
+
+	skip_ws(&j);
+	if (j.p < j.end && *j.p == '{')
+		return json_object(&j, 0);
+	return -1;
+}
+
+/*
  * Reads a JSON file and fills the wanted string values. Returns 0 when the
  * file was read and is well-formed, or a negative number.
  */
 static int json_file(const char *path, struct want *want, size_t nwant)
 {
-	struct json j = { .want = want, .nwant = nwant };
 	struct stat st;
 	char *buf;
 	size_t len = 0;
@@ -502,13 +519,23 @@ static int json_file(const char *path, struct want *want, size_t nwant)
 		len += (size_t)n;
 	}
 	close(fd);
-	j.p = buf;
-	j.end = buf + len;
-	skip_ws(&j);
-	if (j.p < j.end && *j.p == '{')
-		ret = json_object(&j, 0);
+	ret = json_buf(buf, len, want, nwant);
 	free(buf);
 	return ret;
+}
+
+int tl_context_json_scan(const char *buf, size_t len, const char *const *paths,
+			 char (*out)[TL_CONTEXT_STR_MAX], size_t n)
+{
+	struct want want[8];
+
+	if (n > sizeof(want) / sizeof(want[0]))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		want[i] = (struct want){ paths[i], out[i], false };
+		out[i][0] = '\0';
+	}
+	return json_buf(buf, len, want, n) < 0 ? -EBADMSG : 0;
 }
 
 /* Docker: config.v2.json's top-level "Name" ("/web-1"). */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcplimbo/context.h"
 #include "tcplimbo/events.h"
 #include "tcplimbo/sockdiag.h"
 
@@ -45,5 +46,16 @@ size_t tl_diff_count(const struct tl_diff *d);
 
 /* Frees a differ; NULL is fine. */
 void tl_diff_free(struct tl_diff *d);
+
+/*
+ * The runtimes' config reader, for tests and the fuzzer: finds the string
+ * values of a JSON object at the key paths given ("Name" at the top,
+ * "annotations/KEY" one level down) and decodes them into out[i] (cut to
+ * TL_CONTEXT_STR_MAX, "" when absent; at most 8 paths). Returns 0, or
+ * -EBADMSG when buf is not one well-formed object (values found before
+ * the fault are kept), -EINVAL for too many paths.
+ */
+int tl_context_json_scan(const char *buf, size_t len, const char *const *paths,
+			 char (*out)[TL_CONTEXT_STR_MAX], size_t n);
 
 #endif

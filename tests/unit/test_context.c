@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h"
 #include "tcplimbo/context.h"
 
 #define DOCKER_ID \
@@ -475,6 +476,54 @@ static void test_new_cgroup(void **state)
 	rm_root(dir);
 }
 
+#define SCAN(text, rc)    \
+	assert_int_equal( \
+		tl_context_json_scan(text, strlen(text), paths, out, 3), rc)
+
+static void test_json_scan(void **state)
+{
+	static const char *const paths[] = { "Name", "annotations/a.b",
+					     "annotations/c" };
+	char out[3][TL_CONTEXT_STR_MAX];
+	char deep[400];
+
+	(void)state;
+	/* Decoys: the same keys deeper, in arrays, or as values. */
+	SCAN("{\"x\":{\"Name\":\"no\"},\"l\":[{\"Name\":\"no\"},\"Name\"],"
+	     "\"v\":\"Name\",\"n\":-1.5e3,\"t\":true,\"z\":null,"
+	     "\"annotations\":{\"a.b\":\"x\\\"y\\\\z\",\"d\":{\"c\":\"no\"}},"
+	     "\"Name\":\"/w\\u00e9\\ud83d\\ude00\"}",
+	     0);
+	assert_string_equal(out[0], "/w\xc3\xa9\xf0\x9f\x98\x80");
+	assert_string_equal(out[1], "x\"y\\z");
+	assert_string_equal(out[2], "");
+	/* A lone surrogate and \u0000 become U+FFFD, never a NUL. */
+	SCAN("{\"Name\":\"a\\ud800b\\u0000\"}", 0);
+	assert_string_equal(out[0], "a\xef\xbf\xbd"
+				    "b\xef\xbf\xbd");
+	/* Malformed: cut, raw control byte, bad escape, not an object. */
+	SCAN("{\"Name\":\"abc", -EBADMSG);
+	SCAN("{\"Name\":\"a\nb\"}", -EBADMSG);
+	SCAN("{\"Name\":\"\\x\"}", -EBADMSG);
+	SCAN("{\"Name\":\"\\u12\"}", -EBADMSG);
+	SCAN("[\"Name\"]", -EBADMSG);
+	SCAN("{\"Name\" \"x\"}", -EBADMSG);
+	SCAN("", -EBADMSG);
+	/* A value found before the fault is kept. */
+	SCAN("{\"Name\":\"ok\",\"x\":", -EBADMSG);
+	assert_string_equal(out[0], "ok");
+	/* Nesting deeper than we follow is refused, not recursed into. */
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[0] = '{';
+	deep[1] = '"';
+	deep[2] = 'a';
+	deep[3] = '"';
+	deep[4] = ':';
+	deep[sizeof(deep) - 1] = '\0';
+	SCAN(deep, -EBADMSG);
+	assert_int_equal(tl_context_json_scan("{}", 2, paths, out, 9), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_fake_root),
 		cmocka_unit_test(test_fake_root_broken),
 		cmocka_unit_test(test_new_cgroup),
+		cmocka_unit_test(test_json_scan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
