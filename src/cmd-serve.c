@@ -456,6 +456,7 @@ static int run(struct server *s, const struct serve_opts *o,
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	errno = 0;
@@ -477,8 +478,10 @@ static int run(struct server *s, const struct serve_opts *o,
 				"every network namespace",
 		o->interval_ms ? "results reused within --interval" :
 				 "one scan per scrape");
-	while (sigwait(&set, &sig) != 0)
-		;
+	/* SIGHUP usually means "reload": say that nothing is, and go on. */
+	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
+		if (sig == SIGHUP)
+			tl_err("serve: SIGHUP ignored: serve reloads nothing (restart it to change its options or --web-config)");
 	pthread_mutex_lock(&s->lock);
 	fprintf(stderr,
 		"tcplimbo: serve: stopping on %s after %llu scrape%s and %llu scan%s\n",

@@ -66,13 +66,16 @@ curl -sf "$URL/" | grep -q 'href="metrics"' || fail "/ links to metrics"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/metrics")" = 405 ] ||
 	fail "405"
 ok "/, 404, 405"
+kill -HUP $SERVE
+tl_wait_for 5 grep -q "SIGHUP ignored" "$T/serve.log" || fail "SIGHUP not answered"
+curl -sf -o /dev/null "$URL/metrics" || fail "serve gone after SIGHUP"
 kill -TERM $SERVE
 wait $SERVE
 rc=$?
 [ $rc = 0 ] || fail "exit $rc on SIGTERM"
-grep -q "stopping on SIGTERM after 2 scrapes" "$T/serve.log" ||
+grep -q "stopping on SIGTERM after 3 scrapes" "$T/serve.log" ||
 	{ cat "$T/serve.log"; fail "stop line"; }
-ok "SIGTERM: exit 0, one line"
+ok "SIGHUP: reloads nothing and says so; SIGTERM: exit 0, one line"
 
 # A cap below what this namespace needs: listener series go, and say so.
 serve_start "$URL/" --listen 127.0.0.1:$PORT -N /proc/self/ns/net --max-series 20
