@@ -54,7 +54,8 @@ static void doctor_usage(FILE *f)
 		"  --orphan-pct PCT            orphans vs tcp_max_orphans (50)\n"
 		"  --syn-pct PCT               half-open vs SYN queue limit (50)\n"
 		"  --syn-min N                 fewer half-open are ignored (16)\n"
-		"  --drops-min N               listener SYN drops worth a warning (1)\n");
+		"  --drops-min N               listener SYN drops worth a warning (1)\n"
+		"\n" TL_GLOBAL_HELP);
 }
 
 /* One namespace to look into. */
@@ -68,6 +69,12 @@ struct target {
 	bool looked;
 	struct tl_snapshot *snap; /* kept for the evidence until printed */
 	pid_t pid;		  /* --all-netns: a process in it, or 0 */
+};
+
+/* The doctor's own options. */
+struct doctor_opts {
+	struct tl_diag_opts diag;
+	bool all; /* --all-netns */
 };
 
 struct doctor {
@@ -318,7 +325,6 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 {
 	struct target *t = &d->targets[ti];
-	struct tl_global sg = *g;
 	struct tl_snapshot *snap = NULL;
 	struct tl_finding *f = NULL;
 	struct tl_counters ctr;
@@ -327,9 +333,7 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 
 	if (t->error[0] || t->looked)
 		return 0;
-	sg.netns_fd = t->fd;
-	sg.netns_spec = t->label;
-	r = tl_take_snapshot_quiet(&sg, TL_STATES_REAL, &snap);
+	r = tl_take_snapshot_in(g, t->fd, TL_STATES_REAL, &snap);
 	if (r < 0) {
 		snprintf(t->error, sizeof(t->error), "%s",
 			 r == -EPERM ? "cannot enter it (needs CAP_SYS_ADMIN)" :
@@ -648,12 +652,11 @@ static const char *opt_wants(int c)
 	return "want a whole number";
 }
 
-int cmd_doctor(struct tl_global *g, int argc, char **argv)
+static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "netns", required_argument, NULL, 'N' },
+		TL_GLOBAL_LONGOPTS,
 		{ "all-netns", no_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "queue-age", required_argument, NULL, OPT_QUEUE_AGE },
 		{ "close-wait-age", required_argument, NULL, OPT_CW_AGE },
@@ -668,63 +671,56 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 		{ "drops-min", required_argument, NULL, OPT_DROPS_MIN },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct doctor d = { 0 };
-	struct tl_owners *shared = NULL;
-	const char *netns_spec = NULL;
-	bool all = false;
-	size_t looked = 0;
-	int c, r, ret = DOCTOR_EXIT_UNKNOWN, sev = 0, fd = -1;
-	char label[NETNS_LABEL_MAX];
+	struct doctor_opts *o = opts;
+	int c;
 
-	tl_diag_opts_init(&d.opts);
-	while ((c = getopt_long(argc, argv, "N:Ajh", longopts, NULL)) != -1) {
+	tl_diag_opts_init(&o->diag);
+	while ((c = getopt_long(argc, argv, TL_GLOBAL_SHORTOPTS "Ah", longopts,
+				NULL)) != -1) {
+		if (tl_global_option(g, c, optarg))
+			continue;
 		switch (c) {
-		case 'N':
-			netns_spec = optarg;
-			break;
 		case 'A':
-			all = true;
-			break;
-		case 'j':
-			g->json = true;
+			o->all = true;
 			break;
 		case 'h':
 			doctor_usage(stdout);
-			return 0;
+			return TL_PARSE_HELP;
 		case '?':
-			fprintf(stderr, "Try 'tcplimbo doctor --help'.\n");
-			return DOCTOR_EXIT_UNKNOWN;
+			return TL_PARSE_BAD;
 		default:
-			if (set_threshold(&d.opts, c, optarg) < 0) {
+			if (set_threshold(&o->diag, c, optarg) < 0) {
 				tl_err("doctor: bad value '%s' for --%s (%s)",
 				       optarg, opt_name(longopts, c),
 				       opt_wants(c));
-				return DOCTOR_EXIT_UNKNOWN;
+				return TL_PARSE_BAD;
 			}
 		}
 	}
 	if (optind < argc) {
 		tl_err("doctor: unexpected argument '%s'", argv[optind]);
-		return DOCTOR_EXIT_UNKNOWN;
+		return TL_PARSE_BAD;
 	}
-	if (all && (netns_spec || g->netns_spec)) {
+	if (o->all && g->netns_spec) {
 		tl_err("doctor: --all-netns and -N exclude each other");
-		return DOCTOR_EXIT_UNKNOWN;
+		return TL_PARSE_BAD;
 	}
-	if (all && g->replay_path) {
+	if (o->all && g->replay_path) {
 		tl_err("doctor: --all-netns cannot replay a single dump");
-		return DOCTOR_EXIT_UNKNOWN;
+		return TL_PARSE_BAD;
 	}
-	if (netns_spec) {
-		fd = tl_netns_open(netns_spec);
-		if (fd < 0) {
-			tl_err("doctor: network namespace '%s': %s", netns_spec,
-			       fd == -EINVAL ? "not a name, path or pid" :
-					       strerror(-fd));
-			return DOCTOR_EXIT_UNKNOWN;
-		}
-		r = add_target(&d, fd, true, netns_spec);
-	} else if (all) {
+	return 0;
+}
+
+static int doctor_run(const struct tl_global *g, void *opts)
+{
+	const struct doctor_opts *o = opts;
+	struct doctor d = { .opts = o->diag };
+	size_t looked = 0;
+	int r, ret = DOCTOR_EXIT_UNKNOWN, sev = 0;
+	char label[NETNS_LABEL_MAX];
+
+	if (o->all) {
 		r = survey_targets(&d, g);
 	} else if (g->netns_spec) {
 		r = add_target(&d, g->netns_fd, false, g->netns_spec);
@@ -734,25 +730,9 @@ int cmd_doctor(struct tl_global *g, int argc, char **argv)
 			       g->replay_path ? g->replay_path : label);
 	}
 	if (r < 0) {
-		if (fd >= 0 && d.n_targets == 0)
-			close(fd);
 		tl_err("doctor: cannot list network namespaces: %s",
 		       strerror(-r));
 		goto out;
-	}
-	/*
-	 * One /proc scan for every namespace: socket inodes are unique
-	 * machine-wide, and the scan costs as much as a dump.
-	 */
-	if (d.n_targets > 1 && !g->no_owners && !all) {
-		r = tl_owners_scan(g->proc_root,
-				   TL_OWNERS_LIMITS | TL_OWNERS_STAT, &shared);
-		if (r < 0) {
-			tl_err("doctor: cannot read %s: %s", g->proc_root,
-			       strerror(-r));
-			goto out;
-		}
-		g->owners_from = shared;
 	}
 	for (size_t i = 0; i < d.n_targets; i++) {
 		r = look(&d, g, i);
@@ -805,8 +785,15 @@ out:
 	free(d.why);
 	free(d.targets);
 	free(d.found);
-	g->owners_from = NULL;
-	tl_owners_free(shared);
 	tl_survey_free(d.survey);
 	return ret;
 }
+
+const struct tl_verb tl_verb_doctor = {
+	.name = "doctor",
+	.help = "find what is stuck, who holds it and why",
+	.opts_size = sizeof(struct doctor_opts),
+	.parse = doctor_parse,
+	.run = doctor_run,
+	.usage_status = DOCTOR_EXIT_UNKNOWN,
+};

@@ -24,8 +24,9 @@
 #define DRAIN_LIST_MAX 10
 
 struct drain_opts {
+	const char *spec; /* ADDR:PORT as given */
 	bool dry_run;
-	bool json;
+	bool json;	   /* the global --json, copied for the printers */
 	unsigned delay_ms; /* tests: a pause between accepts */
 	int family;	   /* of the address asked for, AF_UNSPEC for '*' */
 	uint8_t addr[16];
@@ -58,7 +59,7 @@ static void drain_usage(FILE *f)
 		"Options:\n"
 		"  --dry-run        show the queue and what would be freed\n"
 		"  -j, --json       one JSON object\n"
-		"\n"
+		"\n" TL_GLOBAL_HELP "\n"
 		"Exit status: 0 every dead connection freed (or none to free), "
 		"1 refused\n"
 		"(a live connection is queued) or stopped early, 2 usage "
@@ -169,9 +170,9 @@ static int count_after(const struct tl_global *g, const struct tl_sock *l,
 	const struct tl_sock *nl = NULL;
 	int r;
 
-	r = tl_take_snapshot_quiet(
-		g, TL_STATE_BIT(TL_LISTEN) | TL_STATE_BIT(TL_CLOSE_WAIT),
-		&snap);
+	r = tl_take_snapshot_in(
+		g, g->netns_fd,
+		TL_STATE_BIT(TL_LISTEN) | TL_STATE_BIT(TL_CLOSE_WAIT), &snap);
 	if (r < 0)
 		return r;
 	*ret_dead = 0;
@@ -292,22 +293,24 @@ static int run_error(int err, const struct tl_drain_plan *p)
 
 enum { D_OPT_DRY_RUN = 0x2000, D_OPT_DELAY };
 
-static int parse_opts(const struct tl_global *g, int argc, char **argv,
-		      struct drain_opts *o, const char **ret_spec)
+static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		TL_GLOBAL_LONGOPTS,
 		{ "dry-run", no_argument, NULL, D_OPT_DRY_RUN },
-		{ "json", no_argument, NULL, 'j' },
 		/* Tests: a pause between accepts, to race the program. */
 		{ "test-delay-ms", required_argument, NULL, D_OPT_DELAY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct drain_opts *o = opts;
 	uint64_t v;
 	int c;
 
-	o->json = g->json;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, TL_GLOBAL_SHORTOPTS "h", longopts,
+				NULL)) != -1) {
+		if (tl_global_option(g, c, optarg))
+			continue;
 		switch (c) {
 		case D_OPT_DRY_RUN:
 			o->dry_run = true;
@@ -317,40 +320,36 @@ static int parse_opts(const struct tl_global *g, int argc, char **argv,
 				tl_err("drain: bad --test-delay-ms '%s' "
 				       "(0-10000)",
 				       optarg);
-				return TL_EXIT_USAGE;
+				return TL_PARSE_BAD;
 			}
 			o->delay_ms = (unsigned)v;
 			break;
-		case 'j':
-			o->json = true;
-			break;
 		case 'h':
 			drain_usage(stdout);
-			return 0;
+			return TL_PARSE_HELP;
 		default:
-			fprintf(stderr, "Try 'tcplimbo drain --help'.\n");
-			return TL_EXIT_USAGE;
+			return TL_PARSE_BAD;
 		}
 	}
 	if (optind + 1 != argc) {
 		tl_err("drain: %s (one ADDR:PORT, e.g. 127.0.0.1:8080)",
 		       optind >= argc ? "which listener?" :
 					"too many arguments");
-		return TL_EXIT_USAGE;
+		return TL_PARSE_BAD;
 	}
-	*ret_spec = argv[optind];
-	if (parse_target(*ret_spec, o) < 0) {
+	o->spec = argv[optind];
+	if (parse_target(o->spec, o) < 0) {
 		tl_err("drain: bad listener '%s' (ADDR:PORT, [IPV6]:PORT or "
 		       "*:PORT, port 1-65535)",
-		       *ret_spec);
-		return TL_EXIT_USAGE;
+		       o->spec);
+		return TL_PARSE_BAD;
 	}
 	if (g->replay_path || g->record_path || g->no_owners) {
 		tl_err("drain: needs a live dump with owners (no --record, "
 		       "--replay or --no-owners)");
-		return TL_EXIT_USAGE;
+		return TL_PARSE_BAD;
 	}
-	return -1;
+	return 0;
 }
 
 static void print_plan_text(const struct tl_snapshot *snap,
@@ -376,23 +375,21 @@ static void print_plan_text(const struct tl_snapshot *snap,
 	list_text("live", p->live, p->n_live);
 }
 
-int cmd_drain(struct tl_global *g, int argc, char **argv)
+static int drain_run(const struct tl_global *g, void *opts)
 {
-	struct drain_opts o = { 0 };
+	struct drain_opts o = *(const struct drain_opts *)opts;
 	struct tl_drain_opts dopts = { .timeout_ms = DRAIN_TIMEOUT_MS };
 	struct tl_drain_plan p = { 0 };
 	struct tl_drain_result res = { 0 };
 	struct tl_snapshot *snap = NULL;
 	const struct tl_sock *l;
-	const char *spec = NULL;
+	const char *spec = o.spec;
 	uint32_t q_after = 0;
 	size_t dead_after = 0;
 	bool after = false;
 	int r, ret;
 
-	ret = parse_opts(g, argc, argv, &o, &spec);
-	if (ret >= 0)
-		return ret;
+	o.json = g->json;
 	dopts.delay_ms = o.delay_ms;
 	ret = TL_EXIT_USAGE;
 	if (tl_take_snapshot(g,
@@ -487,3 +484,11 @@ out:
 	tl_snapshot_free(snap);
 	return ret;
 }
+
+const struct tl_verb tl_verb_drain = {
+	.name = "drain",
+	.help = "free an accept queue of connections whose client is gone",
+	.opts_size = sizeof(struct drain_opts),
+	.parse = drain_parse,
+	.run = drain_run,
+};

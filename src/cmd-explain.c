@@ -28,7 +28,8 @@ static void explain_usage(FILE *f)
 		"  -d, --diagram      the state diagram with the number of sockets\n"
 		"                     in each state now (of the -N namespace)\n"
 		"  -t, --transitions  every transition of RFC 9293's diagram\n"
-		"  -j, --json         JSON output (STATE and --transitions)\n");
+		"  -j, --json         JSON output (STATE and --transitions)\n"
+		"\n" TL_GLOBAL_HELP);
 }
 
 /* A label in a column of its own, then the text wrapped beside it. */
@@ -133,7 +134,7 @@ static int explain_transitions(const struct tl_global *g)
 	return 0;
 }
 
-static int explain_diagram(struct tl_global *g)
+static int explain_diagram(const struct tl_global *g)
 {
 	struct tl_global sg = *g;
 	struct tl_snapshot *snap = NULL;
@@ -171,61 +172,83 @@ static int explain_diagram(struct tl_global *g)
 	return 0;
 }
 
-int cmd_explain(struct tl_global *g, int argc, char **argv)
+struct explain_opts {
+	bool diagram, transitions;
+	int state;
+};
+
+static int explain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		TL_GLOBAL_LONGOPTS,
 		{ "diagram", no_argument, NULL, 'd' },
 		{ "transitions", no_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool diagram = false, transitions = false;
-	int c, state, ret;
+	struct explain_opts *o = opts;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "dtjh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, TL_GLOBAL_SHORTOPTS "dth", longopts,
+				NULL)) != -1) {
+		if (tl_global_option(g, c, optarg))
+			continue;
 		switch (c) {
 		case 'd':
-			diagram = true;
+			o->diagram = true;
 			break;
 		case 't':
-			transitions = true;
-			break;
-		case 'j':
-			g->json = true;
+			o->transitions = true;
 			break;
 		case 'h':
 			explain_usage(stdout);
-			return 0;
+			return TL_PARSE_HELP;
 		default:
-			fprintf(stderr, "Try 'tcplimbo explain --help'.\n");
-			return TL_EXIT_USAGE;
+			return TL_PARSE_BAD;
 		}
 	}
-	if (diagram + transitions + (optind < argc) != 1 || argc - optind > 1) {
+	if (o->diagram + o->transitions + (optind < argc) != 1 ||
+	    argc - optind > 1) {
 		if (argc - optind > 1)
 			tl_err("explain: one state at a time ('%s' is extra)",
 			       argv[optind + 1]);
 		else
 			tl_err("explain: give one STATE, --diagram or --transitions");
-		return TL_EXIT_USAGE;
+		return TL_PARSE_BAD;
 	}
-	if (diagram)
-		ret = explain_diagram(g);
-	else if (transitions)
-		ret = explain_transitions(g);
-	else {
-		state = tl_tcpstate_lookup(argv[optind]);
-		if (state < 0) {
+	if (optind < argc) {
+		o->state = tl_tcpstate_lookup(argv[optind]);
+		if (o->state < 0) {
 			tl_err("explain: unknown state '%s' (try close-wait, time-wait, listen, ...)",
 			       argv[optind]);
-			return TL_EXIT_USAGE;
+			return TL_PARSE_BAD;
 		}
-		ret = explain_state(g, state);
 	}
+	return 0;
+}
+
+static int explain_run(const struct tl_global *g, void *opts)
+{
+	const struct explain_opts *o = opts;
+	int ret;
+
+	if (o->diagram)
+		ret = explain_diagram(g);
+	else if (o->transitions)
+		ret = explain_transitions(g);
+	else
+		ret = explain_state(g, o->state);
 	if (fflush(stdout) != 0) {
 		tl_err("cannot write output: %s", strerror(errno));
 		return 1;
 	}
 	return ret;
 }
+
+const struct tl_verb tl_verb_explain = {
+	.name = "explain",
+	.help = "explain a TCP state or draw the diagram",
+	.opts_size = sizeof(struct explain_opts),
+	.parse = explain_parse,
+	.run = explain_run,
+};

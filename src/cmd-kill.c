@@ -24,11 +24,13 @@
 /* Holders of one socket the report names. */
 #define KILL_HOLDERS_MAX 4
 
+/* kill's own options; the filter is big, so main's heap holds it. */
 struct kill_opts {
+	struct tl_filter f;
+	size_t nfilters;
 	bool dry_run;
 	bool listeners;
 	bool queued;
-	bool json;
 };
 
 static void kill_usage(FILE *f)
@@ -59,7 +61,7 @@ static void kill_usage(FILE *f)
 		"queue\n"
 		"  -j, --json       one JSON array, an object per socket\n"
 		"\n"
-		"Filters:\n" TL_FILTER_HELP "\n"
+		"Filters:\n" TL_FILTER_HELP "\n" TL_GLOBAL_HELP "\n"
 		"Exit status: 0 every matched socket destroyed and verified "
 		"gone, 1 some\n"
 		"were not, 2 usage error, refusal, or no permission or "
@@ -229,80 +231,83 @@ enum {
 	K_OPT_QUEUED,
 };
 
-int cmd_kill(struct tl_global *g, int argc, char **argv)
+static int kill_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		TL_GLOBAL_LONGOPTS,
 		TL_FILTER_LONGOPTS,
 		{ "dry-run", no_argument, NULL, K_OPT_DRY_RUN },
 		{ "listeners", no_argument, NULL, K_OPT_LISTENERS },
 		{ "queued", no_argument, NULL, K_OPT_QUEUED },
-		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kill_opts o = { .json = g->json };
-	struct json w;
-	struct tl_filter *f;
-	struct tl_snapshot *snap = NULL;
-	const struct tl_sock **match = NULL;
-	struct tl_kill_item *items = NULL;
-	size_t n = 0, ok = 0, gone = 0, nfilters = 0;
-	int c, r, ret = TL_EXIT_USAGE, fatal = 0;
+	struct kill_opts *o = opts;
+	int c, r;
 
-	f = calloc(1, sizeof(*f));
-	if (!f) {
-		tl_err("out of memory");
-		return 1;
-	}
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		r = tl_filter_option(f, c, optarg);
+	while ((c = getopt_long(argc, argv, TL_GLOBAL_SHORTOPTS "h", longopts,
+				NULL)) != -1) {
+		if (tl_global_option(g, c, optarg))
+			continue;
+		r = tl_filter_option(&o->f, c, optarg);
 		if (r < 0)
-			goto out;
+			return TL_PARSE_BAD;
 		if (r > 0) {
-			nfilters++;
+			o->nfilters++;
 			continue;
 		}
 		switch (c) {
 		case K_OPT_DRY_RUN:
-			o.dry_run = true;
+			o->dry_run = true;
 			break;
 		case K_OPT_LISTENERS:
-			o.listeners = true;
+			o->listeners = true;
 			break;
 		case K_OPT_QUEUED:
-			o.queued = true;
-			break;
-		case 'j':
-			o.json = true;
+			o->queued = true;
 			break;
 		case 'h':
 			kill_usage(stdout);
-			ret = 0;
-			goto out;
+			return TL_PARSE_HELP;
 		default:
-			fprintf(stderr, "Try 'tcplimbo kill --help'.\n");
-			goto out;
+			return TL_PARSE_BAD;
 		}
 	}
 	if (optind < argc) {
 		tl_err("kill: unexpected argument '%s'", argv[optind]);
-		goto out;
+		return TL_PARSE_BAD;
 	}
-	if (nfilters == 0) {
+	if (o->nfilters == 0) {
 		tl_err("kill: no filter given; refusing to destroy every "
 		       "socket (name them with --state, --sport, --dport, "
 		       "--addr, --pid, --comm or --limbo)");
-		goto out;
+		return TL_PARSE_BAD;
 	}
 	if ((g->replay_path || g->record_path)) {
 		tl_err("kill: --record and --replay are for reading dumps, not "
 		       "for destroying sockets");
-		goto out;
+		return TL_PARSE_BAD;
 	}
-	if (g->no_owners && tl_filter_needs_owners(f)) {
+	if (g->no_owners && tl_filter_needs_owners(&o->f)) {
 		tl_err("kill: --pid and --comm need owners; drop --no-owners");
-		goto out;
+		return TL_PARSE_BAD;
 	}
+	return 0;
+}
+
+static int kill_run(const struct tl_global *g, void *opts)
+{
+	const struct kill_opts *o = opts;
+	const struct tl_filter *f = &o->f;
+	struct json w;
+	struct tl_snapshot *snap = NULL;
+	const struct tl_sock **match = NULL;
+	struct tl_kill_item *items = NULL;
+	size_t n = 0, ok = 0, gone = 0;
+	int r, ret, fatal = 0;
+
+	/* Needs --root, which may come after the verb: checked here. */
+	ret = TL_EXIT_USAGE;
 	if (tl_filter_check_context(f, g) < 0)
 		goto out;
 	ret = 1;
@@ -320,12 +325,12 @@ int cmd_kill(struct tl_global *g, int argc, char **argv)
 		if (snap->in_filter[i] &&
 		    tl_filter_match(f, snap, &snap->socks[i]))
 			match[n++] = &snap->socks[i];
-	if (refuse(snap, &o, match, n)) {
+	if (refuse(snap, o, match, n)) {
 		ret = TL_EXIT_USAGE;
 		goto out;
 	}
 	if (n == 0) {
-		if (o.json)
+		if (g->json)
 			puts("[]");
 		fprintf(stderr, "tcplimbo: kill: no socket matches; nothing "
 				"destroyed\n");
@@ -334,7 +339,7 @@ int cmd_kill(struct tl_global *g, int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		items[i].sk = match[i];
-	if (!o.dry_run) {
+	if (!o->dry_run) {
 		r = tl_kill(items, n, g->netns_fd);
 		if (r < 0)
 			tl_err("kill: cannot check the result with a second "
@@ -343,13 +348,13 @@ int cmd_kill(struct tl_global *g, int argc, char **argv)
 			       strerror(-r));
 	}
 	json_init_file(&w, stdout);
-	if (o.json)
+	if (g->json)
 		json_arr_begin(&w);
 	for (size_t i = 0; i < n; i++) {
-		if (o.json)
-			item_json(&w, snap, &items[i], o.dry_run);
+		if (g->json)
+			item_json(&w, snap, &items[i], o->dry_run);
 		else
-			item_text(snap, &items[i], o.dry_run);
+			item_text(snap, &items[i], o->dry_run);
 		/* Gone by itself is gone: the kernel's ENOENT says so. */
 		if (items[i].result == TL_KILL_DESTROYED)
 			ok++;
@@ -358,7 +363,7 @@ int cmd_kill(struct tl_global *g, int argc, char **argv)
 		if (items[i].err == -EOPNOTSUPP || items[i].err == -EPERM)
 			fatal = items[i].err;
 	}
-	if (o.json) {
+	if (g->json) {
 		json_raw(&w, "\n", 1);
 		json_arr_end(&w);
 		json_raw(&w, "\n", 1);
@@ -368,7 +373,7 @@ int cmd_kill(struct tl_global *g, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (o.dry_run) {
+	if (o->dry_run) {
 		fprintf(stderr,
 			"tcplimbo: kill: %zu socket%s would be destroyed; "
 			"nothing was (--dry-run)\n",
@@ -396,6 +401,13 @@ out:
 	free(items);
 	free(match);
 	tl_snapshot_free(snap);
-	free(f);
 	return ret;
 }
+
+const struct tl_verb tl_verb_kill = {
+	.name = "kill",
+	.help = "destroy sockets and say what that did not free",
+	.opts_size = sizeof(struct kill_opts),
+	.parse = kill_parse,
+	.run = kill_run,
+};

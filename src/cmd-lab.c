@@ -42,7 +42,8 @@ static void lab_usage(FILE *f)
 		"a failing --hook fails the run, a --then's status is only\n"
 		"reported. --end says how the seed scenario ends: the server\n"
 		"accepts and closes (default), exits, or is left alone while\n"
-		"tcplimbo drains its queue from outside (drain).\n");
+		"tcplimbo drains its queue from outside (drain).\n"
+		"\n" TL_GLOBAL_HELP);
 }
 
 static int lab_list(void)
@@ -65,8 +66,11 @@ static int lab_seconds(const char *opt, const char *s, unsigned max,
 	return 0;
 }
 
-/* Parses lab run's options into opts; returns 0, 1 (--help) or -EINVAL. */
-static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
+/*
+ * Parses lab run's options into opts; returns 0, TL_PARSE_HELP or -EINVAL
+ * (logged).
+ */
+static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 			 struct lab_opts *opts)
 {
 	enum {
@@ -78,8 +82,8 @@ static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
 		OPT_END,
 	};
 	static const struct option longopts[] = {
+		TL_GLOBAL_LONGOPTS,
 		{ "wait", required_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "no-netns", no_argument, NULL, OPT_NO_NETNS },
 		{ "hook", required_argument, NULL, OPT_HOOK },
@@ -94,18 +98,17 @@ static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
 
 	memset(opts, 0, sizeof(*opts));
 	opts->wait_ms = 3000;
-	opts->json = g->json;
 	opts->hook_timeout_ms = 60000;
 	/* Options may come before or after the scenario. */
-	while ((c = getopt_long(argc, argv, "w:jp:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, TL_GLOBAL_SHORTOPTS "w:p:h",
+				longopts, NULL)) != -1) {
+		if (tl_global_option(g, c, optarg))
+			continue;
 		switch (c) {
 		case 'w':
 			if (lab_seconds("--wait", optarg, LAB_MAX_WAIT,
 					&opts->wait_ms) < 0)
 				return -EINVAL;
-			break;
-		case 'j':
-			opts->json = true;
 			break;
 		case 'p':
 			if (tl_parse_port(optarg, &opts->port) < 0 ||
@@ -159,9 +162,9 @@ static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
 			break;
 		case 'h':
 			lab_usage(stdout);
-			return 1;
+			return TL_PARSE_HELP;
 		default:
-			lab_usage(stderr);
+			/* getopt named the bad option. */
 			return -EINVAL;
 		}
 	}
@@ -183,47 +186,78 @@ static int lab_parse_run(const struct tl_global *g, int argc, char **argv,
 	return 0;
 }
 
-int cmd_lab(struct tl_global *g, int argc, char **argv)
-{
-	struct lab_opts opts;
+/* lab's subcommand and, for lab run, its options. */
+struct lab_cmd {
 	const char *sub;
+	int argc; /* lab server and client parse their own */
+	char **argv;
+	struct lab_opts run;
+};
+
+static int lab_parse(struct tl_global *g, void *opts, int argc, char **argv)
+{
+	struct lab_cmd *o = opts;
 	int ret;
 
 	if (argc < 2) {
-		lab_usage(stderr);
-		return TL_EXIT_USAGE;
+		tl_err("lab: which subcommand? (list, run, server, client)");
+		return TL_PARSE_BAD;
 	}
-	sub = argv[1];
-	/* Each subcommand parses its own options, from its own name. */
-	optind = 0;
-	if (strcmp(sub, "list") == 0) {
+	o->sub = argv[1];
+	o->argc = argc - 1;
+	o->argv = argv + 1;
+	if (strcmp(o->sub, "list") == 0) {
 		if (argc > 2) {
 			tl_err("lab list: unexpected argument '%s'", argv[2]);
-			return TL_EXIT_USAGE;
+			return TL_PARSE_BAD;
 		}
-		return lab_list();
-	}
-	if (strcmp(sub, "server") == 0)
-		return lab_server_main(argc - 1, argv + 1);
-	if (strcmp(sub, "client") == 0)
-		return lab_client_main(argc - 1, argv + 1);
-	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 ||
-	    strcmp(sub, "help") == 0) {
-		lab_usage(stdout);
 		return 0;
 	}
-	if (strcmp(sub, "run") != 0) {
+	if (strcmp(o->sub, "server") == 0 || strcmp(o->sub, "client") == 0)
+		return 0;
+	if (strcmp(o->sub, "-h") == 0 || strcmp(o->sub, "--help") == 0 ||
+	    strcmp(o->sub, "help") == 0) {
+		lab_usage(stdout);
+		return TL_PARSE_HELP;
+	}
+	if (strcmp(o->sub, "run") != 0) {
 		tl_err("lab: unknown subcommand '%s' (list, run, server, "
 		       "client)",
-		       sub);
-		return TL_EXIT_USAGE;
+		       o->sub);
+		return TL_PARSE_BAD;
 	}
-	if (g->netns_fd >= 0) {
-		tl_err("lab run makes its own network namespace: drop -N");
-		return TL_EXIT_USAGE;
-	}
-	ret = lab_parse_run(g, argc - 1, argv + 1, &opts);
+	/* lab run's getopt starts from its own name. */
+	optind = 0;
+	ret = lab_parse_run(g, o->argc, o->argv, &o->run);
 	if (ret)
-		return ret > 0 ? 0 : TL_EXIT_USAGE;
-	return lab_run(&opts);
+		return ret > 0 ? TL_PARSE_HELP : TL_PARSE_BAD;
+	if (g->netns_spec) {
+		tl_err("lab run makes its own network namespace: drop -N");
+		return TL_PARSE_BAD;
+	}
+	return 0;
 }
+
+static int lab_cmd_run(const struct tl_global *g, void *opts)
+{
+	struct lab_cmd *o = opts;
+
+	/* The server and client get a fresh getopt, from their own name. */
+	optind = 0;
+	if (strcmp(o->sub, "list") == 0)
+		return lab_list();
+	if (strcmp(o->sub, "server") == 0)
+		return lab_server_main(o->argc, o->argv);
+	if (strcmp(o->sub, "client") == 0)
+		return lab_client_main(o->argc, o->argv);
+	o->run.json = g->json;
+	return lab_run(&o->run);
+}
+
+const struct tl_verb tl_verb_lab = {
+	.name = "lab",
+	.help = "run the post's experiment and its relatives",
+	.opts_size = sizeof(struct lab_cmd),
+	.parse = lab_parse,
+	.run = lab_cmd_run,
+};

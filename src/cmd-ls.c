@@ -23,82 +23,78 @@ static void ls_usage(FILE *f)
 		"  -j, --json       one JSON array of socket objects\n"
 		"  -H, --no-header  no table header\n"
 		"  -C, --context    a column naming the systemd unit, container\n"
-		"                   or pod each socket lives in\n");
+		"                   or pod each socket lives in\n"
+		"\n" TL_GLOBAL_HELP);
 }
 
-enum { LS_OPT_NO_OWNERS = 0x2000 };
+/* ls's own options; the filter is big, so main's heap holds it. */
+struct ls_opts {
+	struct tl_filter f;
+	bool no_header;
+	bool context;
+};
 
-int cmd_ls(struct tl_global *g, int argc, char **argv)
+static int ls_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		TL_GLOBAL_LONGOPTS,
 		TL_FILTER_LONGOPTS,
-		{ "json", no_argument, NULL, 'j' },
 		{ "no-header", no_argument, NULL, 'H' },
 		{ "context", no_argument, NULL, 'C' },
-		{ "no-owners", no_argument, NULL, LS_OPT_NO_OWNERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static char obuf[1 << 16];
-	static struct json w;
-	struct tl_filter *f;
-	struct tl_snapshot *snap = NULL;
-	bool header = true, context = false;
-	int c, ret = 1;
+	struct ls_opts *o = opts;
+	int c, r;
 
-	/* The filter holds arrays: too big for a small stack, so heap it. */
-	f = calloc(1, sizeof(*f));
-	if (!f) {
-		tl_err("out of memory");
-		return 1;
-	}
-	while ((c = getopt_long(argc, argv, "jHCh", longopts, NULL)) != -1) {
-		int r = tl_filter_option(f, c, optarg);
-
-		if (r < 0) {
-			ret = TL_EXIT_USAGE;
-			goto out;
-		}
+	while ((c = getopt_long(argc, argv, TL_GLOBAL_SHORTOPTS "HCh", longopts,
+				NULL)) != -1) {
+		if (tl_global_option(g, c, optarg))
+			continue;
+		r = tl_filter_option(&o->f, c, optarg);
+		if (r < 0)
+			return TL_PARSE_BAD;
 		if (r > 0)
 			continue;
 		switch (c) {
-		case 'j':
-			g->json = true;
-			break;
 		case 'H':
-			header = false;
+			o->no_header = true;
 			break;
 		case 'C':
-			context = true;
-			break;
-		case LS_OPT_NO_OWNERS:
-			g->no_owners = true;
+			o->context = true;
 			break;
 		case 'h':
 			ls_usage(stdout);
-			ret = 0;
-			goto out;
+			return TL_PARSE_HELP;
 		default:
-			/* getopt named the bad option; one line is enough. */
-			fprintf(stderr, "Try 'tcplimbo ls --help'.\n");
-			ret = TL_EXIT_USAGE;
-			goto out;
+			/* getopt named the bad option. */
+			return TL_PARSE_BAD;
 		}
 	}
 	if (optind < argc) {
 		tl_err("ls: unexpected argument '%s'", argv[optind]);
-		ret = TL_EXIT_USAGE;
-		goto out;
+		return TL_PARSE_BAD;
 	}
-	if (g->no_owners && tl_filter_needs_owners(f)) {
+	if (g->no_owners && tl_filter_needs_owners(&o->f)) {
 		tl_err("ls: --pid and --comm need owners; drop --no-owners");
-		ret = TL_EXIT_USAGE;
-		goto out;
+		return TL_PARSE_BAD;
 	}
-	if (tl_filter_check_context(f, g) < 0) {
-		ret = TL_EXIT_USAGE;
-		goto out;
-	}
+	return 0;
+}
+
+static int ls_run(const struct tl_global *g, void *opts)
+{
+	static char obuf[1 << 16];
+	static struct json w;
+	const struct ls_opts *o = opts;
+	const struct tl_filter *f = &o->f;
+	struct tl_snapshot *snap = NULL;
+	bool context = o->context;
+	int ret = 1;
+
+	/* Needs --root, which may come after the verb: checked here. */
+	if (tl_filter_check_context(f, g) < 0)
+		return TL_EXIT_USAGE;
 	if (tl_take_snapshot(g, tl_filter_states(f), &snap) < 0)
 		goto out;
 	/* JSON always says where; the table only when asked. */
@@ -109,9 +105,9 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 	json_init_file(&w, stdout);
 	if (g->json)
 		json_arr_begin(&w);
-	else if (header && context)
+	else if (!o->no_header && context)
 		out_table_header_ctx(stdout);
-	else if (header)
+	else if (!o->no_header)
 		out_table_header(stdout);
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
@@ -153,6 +149,13 @@ int cmd_ls(struct tl_global *g, int argc, char **argv)
 		tl_err("cannot write output: %s", strerror(errno));
 out:
 	tl_snapshot_free(snap);
-	free(f);
 	return ret;
 }
+
+const struct tl_verb tl_verb_ls = {
+	.name = "ls",
+	.help = "list TCP sockets with owners and limbo class",
+	.opts_size = sizeof(struct ls_opts),
+	.parse = ls_parse,
+	.run = ls_run,
+};

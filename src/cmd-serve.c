@@ -43,6 +43,8 @@ struct serve_opts {
 	bool all;
 	uint32_t interval_ms;
 	uint64_t max_series;
+	struct sockaddr_storage sa; /* --listen, parsed */
+	bool v6;
 };
 
 /* One scan's rendered metrics, shared by the scrapes that asked for it. */
@@ -86,7 +88,8 @@ static void serve_usage(FILE *f)
 		"  -N, --netns NS          only this network namespace\n"
 		"      --interval D        reuse a scan for D (5s, 500ms; default 0:\n"
 		"                          one scan per scrape)\n"
-		"      --max-series N      cap on series a scrape (default %d)\n",
+		"      --max-series N      cap on series a scrape (default %d)\n"
+		"\n" TL_GLOBAL_HELP,
 		METRICS_MAX_SERIES_DEFAULT);
 }
 
@@ -361,23 +364,30 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	tl_err("serve: %s", msg);
 }
 
-enum { OPT_WEB_CONFIG = 0x4000, OPT_INTERVAL, OPT_MAX_SERIES };
+/* Clear of the global (0x4000) and filter (0x1000) codes. */
+enum { OPT_WEB_CONFIG = 0x5000, OPT_INTERVAL, OPT_MAX_SERIES };
 
-static int parse_opts(struct serve_opts *o, int argc, char **argv)
+static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		TL_GLOBAL_LONGOPTS,
 		{ "listen", required_argument, NULL, 'l' },
 		{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
 		{ "all-netns", no_argument, NULL, 'A' },
-		{ "netns", required_argument, NULL, 'N' },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct serve_opts *o = opts;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:AN:h", longopts, NULL)) != -1) {
+	o->listen = SERVE_DEFAULT_LISTEN;
+	o->max_series = METRICS_MAX_SERIES_DEFAULT;
+	while ((c = getopt_long(argc, argv, TL_GLOBAL_SHORTOPTS "l:Ah",
+				longopts, NULL)) != -1) {
+		if (tl_global_option(g, c, optarg))
+			continue;
 		switch (c) {
 		case 'l':
 			o->listen = optarg;
@@ -388,14 +398,11 @@ static int parse_opts(struct serve_opts *o, int argc, char **argv)
 		case 'A':
 			o->all = true;
 			break;
-		case 'N':
-			o->netns_spec = optarg;
-			break;
 		case OPT_INTERVAL:
 			if (tl_parse_duration(optarg, &o->interval_ms) < 0) {
 				tl_err("serve: bad value '%s' for --interval (want a duration such as 15s or 500ms, at most a day)",
 				       optarg);
-				return TL_EXIT_USAGE;
+				return TL_PARSE_BAD;
 			}
 			break;
 		case OPT_MAX_SERIES:
@@ -403,24 +410,32 @@ static int parse_opts(struct serve_opts *o, int argc, char **argv)
 			    0) {
 				tl_err("serve: bad value '%s' for --max-series (want a whole number)",
 				       optarg);
-				return TL_EXIT_USAGE;
+				return TL_PARSE_BAD;
 			}
 			break;
 		case 'h':
 			serve_usage(stdout);
-			return -1;
+			return TL_PARSE_HELP;
 		default:
-			fprintf(stderr, "Try 'tcplimbo serve --help'.\n");
-			return TL_EXIT_USAGE;
+			return TL_PARSE_BAD;
 		}
 	}
 	if (optind < argc) {
 		tl_err("serve: unexpected argument '%s'", argv[optind]);
-		return TL_EXIT_USAGE;
+		return TL_PARSE_BAD;
 	}
-	if (o->all && o->netns_spec) {
+	if (o->all && g->netns_spec) {
 		tl_err("serve: --all-netns and -N exclude each other");
-		return TL_EXIT_USAGE;
+		return TL_PARSE_BAD;
+	}
+	if (g->replay_path || g->record_path) {
+		tl_err("serve: --record and --replay are for one dump, not a server");
+		return TL_PARSE_BAD;
+	}
+	if (parse_listen(o->listen, &o->sa, &o->v6) < 0) {
+		tl_err("serve: bad --listen '%s' (want ADDR:PORT with a numeric address, [ADDR]:PORT for IPv6, or :PORT)",
+		       o->listen);
+		return TL_PARSE_BAD;
 	}
 	return 0;
 }
@@ -493,31 +508,13 @@ static int run(struct server *s, const struct serve_opts *o,
 	return 0;
 }
 
-int cmd_serve(struct tl_global *g, int argc, char **argv)
+static int serve_run(const struct tl_global *g, void *opts)
 {
-	struct serve_opts o = {
-		.listen = SERVE_DEFAULT_LISTEN,
-		.max_series = METRICS_MAX_SERIES_DEFAULT,
-	};
+	struct serve_opts o = *(const struct serve_opts *)opts;
 	struct server s = { 0 };
-	struct sockaddr_storage sa;
-	bool v6 = false;
-	int r, fd = -1, ret = SERVE_EXIT_FAIL;
+	int r, ret = SERVE_EXIT_FAIL;
 
-	r = parse_opts(&o, argc, argv);
-	if (r)
-		return r < 0 ? 0 : r;
-	if (!o.netns_spec && !o.all && g->netns_spec)
-		o.netns_spec = g->netns_spec;
-	if (g->replay_path || g->record_path) {
-		tl_err("serve: --record and --replay are for one dump, not a server");
-		return TL_EXIT_USAGE;
-	}
-	if (parse_listen(o.listen, &sa, &v6) < 0) {
-		tl_err("serve: bad --listen '%s' (want ADDR:PORT with a numeric address, [ADDR]:PORT for IPv6, or :PORT)",
-		       o.listen);
-		return TL_EXIT_USAGE;
-	}
+	o.netns_spec = g->netns_spec;
 	if (o.web_config) {
 		r = webconfig_load(o.web_config, &s.wc);
 		if (r < 0)
@@ -530,31 +527,27 @@ int cmd_serve(struct tl_global *g, int argc, char **argv)
 	s.mo.max_series = (size_t)o.max_series;
 	s.interval_ns = (uint64_t)o.interval_ms * 1000000u;
 	if (o.netns_spec) {
-		fd = tl_netns_open(o.netns_spec);
-		if (fd < 0) {
-			tl_err("serve: network namespace '%s': %s",
-			       o.netns_spec,
-			       fd == -EINVAL ? "not a name, path or pid" :
-					       strerror(-fd));
-			ret = TL_EXIT_USAGE;
-			goto out;
-		}
 		s.so.all = false;
-		s.so.netns_fd = fd;
+		s.so.netns_fd = g->netns_fd;
 		s.mo.single_name = is_name(o.netns_spec) ? o.netns_spec : NULL;
 	}
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.done, NULL);
-	ret = run(&s, &o, &sa, v6);
+	ret = run(&s, &o, &o.sa, o.v6);
 	if (s.last) {
 		free(s.last->text);
 		free(s.last);
 	}
 	pthread_cond_destroy(&s.done);
 	pthread_mutex_destroy(&s.lock);
-out:
-	if (fd >= 0)
-		close(fd);
 	webconfig_free(s.wc);
 	return ret;
 }
+
+const struct tl_verb tl_verb_serve = {
+	.name = "serve",
+	.help = "export metrics for Prometheus over HTTP",
+	.opts_size = sizeof(struct serve_opts),
+	.parse = serve_parse,
+	.run = serve_run,
+};

@@ -96,7 +96,7 @@ struct w_top_row {
 };
 
 struct watch {
-	struct tl_global *g;
+	const struct tl_global *g;
 	struct tl_filter *f;
 	struct tl_filter *f_sock; /* f without --pid/--comm: see event_pass */
 	bool filter_owners;	  /* --pid or --comm given */
@@ -173,7 +173,7 @@ static void watch_usage(FILE *f)
 		"  --top            a live table per process and listener\n"
 		"  -j, --json       one JSON object per line\n"
 		"\n"
-		"Filters:\n" TL_FILTER_HELP);
+		"Filters:\n" TL_FILTER_HELP "\n" TL_GLOBAL_HELP);
 }
 
 /* Copies the fd refs of one socket out of a snapshot. */
@@ -1020,9 +1020,18 @@ enum {
 	W_OPT_ATTACH,
 };
 
-int cmd_watch(struct tl_global *g, int argc, char **argv)
+/* watch's own options; the filter is big, so main's heap holds it. */
+struct watch_opts {
+	struct tl_filter f;
+	struct tl_events_opts eo;
+	uint64_t seconds;
+	bool top;
+};
+
+static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		TL_GLOBAL_LONGOPTS,
 		TL_FILTER_LONGOPTS,
 		{ "backend", required_argument, NULL, W_OPT_BACKEND },
 		{ "interval", required_argument, NULL, W_OPT_INTERVAL },
@@ -1030,43 +1039,31 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 		{ "top", no_argument, NULL, W_OPT_TOP },
 		/* Tests: force one bpf entry point (btf or tracepoint). */
 		{ "bpf-attach", required_argument, NULL, W_OPT_ATTACH },
-		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tl_events_opts eo;
-	struct tl_events *ev = NULL;
-	struct watch w = { .g = g };
-	struct sigaction sa;
-	uint64_t seconds = 0, v, deadline = 0, next_top = 0, lost_told = 0;
-	bool tty = isatty(STDOUT_FILENO);
-	int c, r, ret = 1;
+	struct watch_opts *o = opts;
+	uint64_t v;
+	int c, r;
 
-	tl_events_opts_init(&eo);
-	w.f = calloc(1, sizeof(*w.f));
-	w.cache = calloc(W_CACHE_SLOTS, sizeof(*w.cache));
-	w.rows = calloc(W_TOP_ROWS + 1, sizeof(*w.rows));
-	w.pending = calloc(W_MAX_PENDING, sizeof(*w.pending));
-	if (!w.f || !w.cache || !w.rows || !w.pending) {
-		tl_err("out of memory");
-		goto out;
-	}
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		r = tl_filter_option(w.f, c, optarg);
-		if (r < 0) {
-			ret = TL_EXIT_USAGE;
-			goto out;
-		}
+	tl_events_opts_init(&o->eo);
+	while ((c = getopt_long(argc, argv, TL_GLOBAL_SHORTOPTS "h", longopts,
+				NULL)) != -1) {
+		if (tl_global_option(g, c, optarg))
+			continue;
+		r = tl_filter_option(&o->f, c, optarg);
+		if (r < 0)
+			return TL_PARSE_BAD;
 		if (r > 0)
 			continue;
 		switch (c) {
 		case W_OPT_BACKEND:
-			if (tl_events_backend_parse(optarg, &eo.backend) < 0) {
+			if (tl_events_backend_parse(optarg, &o->eo.backend) <
+			    0) {
 				tl_err("watch: bad --backend '%s' (auto, bpf "
 				       "or poll)",
 				       optarg);
-				ret = TL_EXIT_USAGE;
-				goto out;
+				return TL_PARSE_BAD;
 			}
 			break;
 		case W_OPT_INTERVAL:
@@ -1077,59 +1074,79 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 				       "ms)",
 				       optarg, TL_EVENTS_INTERVAL_MIN,
 				       TL_EVENTS_INTERVAL_MAX);
-				ret = TL_EXIT_USAGE;
-				goto out;
+				return TL_PARSE_BAD;
 			}
-			eo.interval_ms = (uint32_t)v;
+			o->eo.interval_ms = (uint32_t)v;
 			break;
 		case W_OPT_SECONDS:
-			if (tl_parse_uint(optarg, W_MAX_SECONDS, &seconds) <
+			if (tl_parse_uint(optarg, W_MAX_SECONDS, &o->seconds) <
 				    0 ||
-			    seconds == 0) {
+			    o->seconds == 0) {
 				tl_err("watch: bad --seconds '%s' (1 to %u)",
 				       optarg, W_MAX_SECONDS);
-				ret = TL_EXIT_USAGE;
-				goto out;
+				return TL_PARSE_BAD;
 			}
 			break;
 		case W_OPT_TOP:
-			w.top = true;
+			o->top = true;
 			break;
 		case W_OPT_ATTACH:
 			if (strcmp(optarg, "btf") == 0) {
-				eo.attach = TL_ATTACH_BTF;
+				o->eo.attach = TL_ATTACH_BTF;
 			} else if (strcmp(optarg, "tracepoint") == 0) {
-				eo.attach = TL_ATTACH_TRACEPOINT;
+				o->eo.attach = TL_ATTACH_TRACEPOINT;
 			} else {
 				tl_err("watch: bad --bpf-attach '%s' (btf or "
 				       "tracepoint)",
 				       optarg);
-				ret = TL_EXIT_USAGE;
-				goto out;
+				return TL_PARSE_BAD;
 			}
-			break;
-		case 'j':
-			g->json = true;
 			break;
 		case 'h':
 			watch_usage(stdout);
-			ret = 0;
-			goto out;
+			return TL_PARSE_HELP;
 		default:
-			fprintf(stderr, "Try 'tcplimbo watch --help'.\n");
-			ret = TL_EXIT_USAGE;
-			goto out;
+			return TL_PARSE_BAD;
 		}
 	}
 	if (optind < argc) {
 		tl_err("watch: unexpected argument '%s'", argv[optind]);
-		ret = TL_EXIT_USAGE;
-		goto out;
+		return TL_PARSE_BAD;
 	}
 	if (g->replay_path || g->record_path) {
 		tl_err("watch: --record and --replay are for one dump, not a "
 		       "watch");
-		ret = TL_EXIT_USAGE;
+		return TL_PARSE_BAD;
+	}
+	if (g->no_owners && tl_filter_needs_owners(&o->f)) {
+		tl_err("watch: --pid and --comm need owners; drop --no-owners");
+		return TL_PARSE_BAD;
+	}
+	if (g->no_owners && tl_filter_needs_context(&o->f)) {
+		tl_err("watch: --unit and --container are matched on the "
+		       "owners' cgroups; drop --no-owners");
+		return TL_PARSE_BAD;
+	}
+	return 0;
+}
+
+static int watch_run(const struct tl_global *g, void *opts)
+{
+	struct watch_opts *o = opts;
+	struct tl_events_opts eo = o->eo;
+	struct tl_events *ev = NULL;
+	struct watch w = { .g = g, .f = &o->f, .top = o->top };
+	struct sigaction sa;
+	uint64_t seconds = o->seconds, deadline = 0, next_top = 0,
+		 lost_told = 0;
+	bool tty = isatty(STDOUT_FILENO);
+	int r, ret = 1;
+
+	w.cache = calloc(W_CACHE_SLOTS, sizeof(*w.cache));
+	w.rows = calloc(W_TOP_ROWS + 1, sizeof(*w.rows));
+	w.pending = calloc(W_MAX_PENDING, sizeof(*w.pending));
+	if (!w.cache || !w.rows || !w.pending) {
+		tl_err("out of memory");
 		goto out;
 	}
 	w.filter_owners = tl_filter_needs_owners(w.f);
@@ -1149,22 +1166,12 @@ int cmd_watch(struct tl_global *g, int argc, char **argv)
 	/* The same for --unit and --container: matched on the owner's. */
 	w.f_sock->nunit = 0;
 	w.f_sock->ncontainer = 0;
+	/* Needs --root, which may come after the verb: checked here. */
 	if (tl_filter_check_context(w.f, g) < 0) {
 		ret = TL_EXIT_USAGE;
 		goto out;
 	}
-	if (g->no_owners && tl_filter_needs_context(w.f)) {
-		tl_err("watch: --unit and --container are matched on the "
-		       "owners' cgroups; drop --no-owners");
-		ret = TL_EXIT_USAGE;
-		goto out;
-	}
 	w.cg = ctx_cgroups(g);
-	if (g->no_owners && w.filter_owners) {
-		tl_err("watch: --pid and --comm need owners; drop --no-owners");
-		ret = TL_EXIT_USAGE;
-		goto out;
-	}
 	eo.family = g->family;
 	eo.netns_fd = g->netns_fd;
 	tl_filter_to_events(w.f, &eo.filter);
@@ -1287,6 +1294,13 @@ out:
 	free(w.rows);
 	free(w.cache);
 	free(w.f_sock);
-	free(w.f);
 	return ret;
 }
+
+const struct tl_verb tl_verb_watch = {
+	.name = "watch",
+	.help = "show TCP state transitions live, with owners",
+	.opts_size = sizeof(struct watch_opts),
+	.parse = watch_parse,
+	.run = watch_run,
+};

@@ -1,12 +1,51 @@
 // SPDX-License-Identifier: MIT
-/* Helpers every command uses: number parsing and taking a snapshot. */
+/*
+ * Helpers every command uses: the global options, number parsing and
+ * taking a snapshot.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tl.h"
+
+int tl_global_option(struct tl_global *g, int c, const char *arg)
+{
+	switch (c) {
+	case 'N':
+		g->netns_spec = arg;
+		return 1;
+	case '4':
+		g->family = AF_INET;
+		return 1;
+	case '6':
+		g->family = AF_INET6;
+		return 1;
+	case 'j':
+		g->json = true;
+		return 1;
+	case TL_GOPT_NO_OWNERS:
+		g->no_owners = true;
+		return 1;
+	case TL_GOPT_RECORD:
+		g->record_path = arg;
+		return 1;
+	case TL_GOPT_REPLAY:
+		g->replay_path = arg;
+		return 1;
+	case TL_GOPT_PROC_ROOT:
+		g->proc_root = arg;
+		g->proc_root_set = true;
+		return 1;
+	case TL_GOPT_ROOT:
+		g->root = arg;
+		return 1;
+	}
+	return 0;
+}
 
 int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret)
 {
@@ -58,8 +97,8 @@ int tl_parse_duration(const char *s, uint32_t *ret)
 	return 0;
 }
 
-static int take(const struct tl_global *g, uint32_t states, bool log,
-		struct tl_snapshot **ret)
+static int take(const struct tl_global *g, int netns_fd, uint32_t states,
+		bool log, struct tl_snapshot **ret)
 {
 	struct tl_snapshot_opts o;
 	int err = 0;
@@ -75,8 +114,7 @@ static int take(const struct tl_global *g, uint32_t states, bool log,
 	o.owners = !g->no_owners &&
 		   (!g->replay_path || strcmp(g->proc_root, "/proc") != 0);
 	o.proc_root = g->proc_root;
-	o.netns_fd = g->netns_fd;
-	o.owners_from = g->owners_from;
+	o.netns_fd = netns_fd;
 	if (g->record_path) {
 		o.record_fd = open(g->record_path,
 				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -102,7 +140,7 @@ static int take(const struct tl_global *g, uint32_t states, bool log,
 	err = tl_snapshot_take(&o, ret);
 	if (err >= 0 || !log)
 		goto out;
-	if (err == -EPERM && g->netns_fd >= 0)
+	if (err == -EPERM && netns_fd >= 0)
 		tl_err("cannot enter network namespace '%s': %s "
 		       "(needs CAP_SYS_ADMIN)",
 		       g->netns_spec, strerror(-err));
@@ -121,11 +159,11 @@ out:
 int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 		     struct tl_snapshot **ret)
 {
-	return take(g, states, true, ret);
+	return take(g, g->netns_fd, states, true, ret);
 }
 
-int tl_take_snapshot_quiet(const struct tl_global *g, uint32_t states,
-			   struct tl_snapshot **ret)
+int tl_take_snapshot_in(const struct tl_global *g, int netns_fd,
+			uint32_t states, struct tl_snapshot **ret)
 {
-	return take(g, states, false, ret);
+	return take(g, netns_fd, states, false, ret);
 }

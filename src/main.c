@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * tcplimbo: global options, then one verb. Each verb lives in its own
- * cmd-<verb>.c and gets the global options in a struct, never in globals.
+ * cmd-<verb>.c as a struct tl_verb: it parses its options into a struct of
+ * its own, then runs with the global options read-only. Global options are
+ * taken before the verb here and after it by the verb's getopt, through
+ * the same handler, so they mean the same in either place.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,31 +20,19 @@
 #include "tcplimbo/netns.h"
 #include "tl.h"
 
-struct verb {
-	const char *name;
-	int (*fn)(struct tl_global *g, int argc, char **argv);
-	const char *help;
-	/* Exit status for a bad option; 0 means TL_EXIT_USAGE. */
-	int usage_status;
-};
-
 /* One line a verb: several people add verbs at once. */
-static const struct verb verbs[] = {
-	{ "drain", cmd_drain,
-	  "free an accept queue of connections whose "
-	  "client is gone",
-	  0 },
-	{ "doctor", cmd_doctor, "find what is stuck, who holds it and why", 3 },
-	{ "explain", cmd_explain, "explain a TCP state or draw the diagram",
-	  0 },
-	{ "kill", cmd_kill, "destroy sockets and say what that did not free",
-	  0 },
-	{ "lab", cmd_lab, "run the post's experiment and its relatives", 0 },
-	{ "ls", cmd_ls, "list TCP sockets with owners and limbo class", 0 },
-	{ "serve", cmd_serve, "export metrics for Prometheus over HTTP", 0 },
-	{ "watch", cmd_watch, "show TCP state transitions live, with owners",
-	  0 },
+/* clang-format off */
+static const struct tl_verb *const verbs[] = {
+	&tl_verb_drain,
+	&tl_verb_doctor,
+	&tl_verb_explain,
+	&tl_verb_kill,
+	&tl_verb_lab,
+	&tl_verb_ls,
+	&tl_verb_serve,
+	&tl_verb_watch,
 };
+/* clang-format on */
 
 void tl_err(const char *fmt, ...)
 {
@@ -59,7 +50,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: tcplimbo [OPTIONS] COMMAND [ARGS]\n"
 		"\n"
-		"Global options:\n"
+		"Global options (before or after COMMAND):\n"
 		"  -N, --netns NAME|PATH|PID  look into this network namespace\n"
 		"  -4, -6                     IPv4 or IPv6 only\n"
 		"  -j, --json                 JSON output\n"
@@ -74,22 +65,57 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
-	fprintf(f, "\nSee tcplimbo(8).\n");
+		fprintf(f, "  %-10s %s\n", verbs[i]->name, verbs[i]->help);
+	fprintf(f, "\nSee tcplimbo(8) and tcplimbo COMMAND --help.\n");
 }
 
-enum { OPT_NO_OWNERS = 256, OPT_RECORD, OPT_REPLAY, OPT_PROC_ROOT, OPT_ROOT };
+/*
+ * Checks the global options once the whole command line is read, before
+ * and after the verb, and opens -N; logs and returns -errno. proc_root is
+ * where --root's /proc is written.
+ */
+static int global_open(struct tl_global *g, char *proc_root, size_t size)
+{
+	/* The environment is read here, never in the library. */
+	if (!g->root)
+		g->root = getenv("TCPLIMBO_ROOT");
+	if (!g->root)
+		g->root = "";
+	if (g->root[0]) {
+		struct stat st;
+		int err = stat(g->root, &st) < 0 ? errno :
+			  !S_ISDIR(st.st_mode)	 ? ENOTDIR :
+						   0;
+
+		if (err) {
+			tl_err("root '%s': %s", g->root, strerror(err));
+			return -err;
+		}
+	}
+	if (g->root[0] && !g->proc_root_set) {
+		if (snprintf(proc_root, size, "%s/proc", g->root) >=
+		    (int)size) {
+			tl_err("--root '%s': the path is too long", g->root);
+			return -ENAMETOOLONG;
+		}
+		g->proc_root = proc_root;
+	}
+	if (!g->netns_spec)
+		return 0;
+	g->netns_fd = tl_netns_open(g->netns_spec);
+	if (g->netns_fd < 0) {
+		tl_err("network namespace '%s': %s", g->netns_spec,
+		       g->netns_fd == -EINVAL ? "not a name, path or pid" :
+						strerror(-g->netns_fd));
+		return g->netns_fd;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "netns", required_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "no-owners", no_argument, NULL, OPT_NO_OWNERS },
-		{ "record", required_argument, NULL, OPT_RECORD },
-		{ "replay", required_argument, NULL, OPT_REPLAY },
-		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
-		{ "root", required_argument, NULL, OPT_ROOT },
+		TL_GLOBAL_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -98,46 +124,19 @@ int main(int argc, char **argv)
 		.family = AF_UNSPEC,
 		.netns_fd = -1,
 		.proc_root = "/proc",
-		.prog = "tcplimbo",
 	};
 	struct tl_where where = { 0 };
-	const struct verb *verb = NULL;
+	const struct tl_verb *verb = NULL;
 	char **vargv, progname[64], proc_root[4096];
-	bool proc_root_given = false;
-	int c, ret, vargc;
+	int c, ret, vargc, usage_status;
+	void *opts;
 
 	/* '+' stops at the verb, so each verb parses its own options. */
-	while ((c = getopt_long(argc, argv, "+N:46jhV", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "+" TL_GLOBAL_SHORTOPTS "hV",
+				longopts, NULL)) != -1) {
+		if (tl_global_option(&g, c, optarg))
+			continue;
 		switch (c) {
-		case 'N':
-			g.netns_spec = optarg;
-			break;
-		case '4':
-			g.family = AF_INET;
-			break;
-		case '6':
-			g.family = AF_INET6;
-			break;
-		case 'j':
-			g.json = true;
-			break;
-		case OPT_NO_OWNERS:
-			g.no_owners = true;
-			break;
-		case OPT_RECORD:
-			g.record_path = optarg;
-			break;
-		case OPT_REPLAY:
-			g.replay_path = optarg;
-			break;
-		case OPT_PROC_ROOT:
-			g.proc_root = optarg;
-			proc_root_given = true;
-			break;
-		case OPT_ROOT:
-			g.root = optarg;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -146,7 +145,7 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			/* getopt has said what was wrong. */
-			usage(stderr);
+			fprintf(stderr, "Try 'tcplimbo --help'.\n");
 			return TL_EXIT_USAGE;
 		}
 	}
@@ -154,49 +153,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return TL_EXIT_USAGE;
 	}
-	/* The environment is read here, never in the library. */
-	if (!g.root)
-		g.root = getenv("TCPLIMBO_ROOT");
-	if (!g.root)
-		g.root = "";
-	if (g.root[0]) {
-		struct stat st;
-
-		int err = stat(g.root, &st) < 0 ? errno :
-			  !S_ISDIR(st.st_mode)	? ENOTDIR :
-						  0;
-
-		if (err) {
-			tl_err("root '%s': %s", g.root, strerror(err));
-			return TL_EXIT_USAGE;
-		}
-	}
-	if (g.root[0] && !proc_root_given) {
-		if (snprintf(proc_root, sizeof(proc_root), "%s/proc", g.root) >=
-		    (int)sizeof(proc_root)) {
-			tl_err("--root '%s': the path is too long", g.root);
-			return TL_EXIT_USAGE;
-		}
-		g.proc_root = proc_root;
-	}
-	g.where = &where;
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[optind], verbs[i].name) == 0)
-			verb = &verbs[i];
+		if (strcmp(argv[optind], verbs[i]->name) == 0)
+			verb = verbs[i];
 	if (!verb) {
 		tl_err("unknown command '%s' (try --help)", argv[optind]);
 		return TL_EXIT_USAGE;
 	}
-	if (g.netns_spec) {
-		g.netns_fd = tl_netns_open(g.netns_spec);
-		if (g.netns_fd < 0) {
-			tl_err("network namespace '%s': %s", g.netns_spec,
-			       g.netns_fd == -EINVAL ?
-				       "not a name, path or pid" :
-				       strerror(-g.netns_fd));
-			return verb->usage_status ? verb->usage_status :
-						    TL_EXIT_USAGE;
-		}
+	usage_status = verb->usage_status ? verb->usage_status : TL_EXIT_USAGE;
+	opts = calloc(1, verb->opts_size ? verb->opts_size : 1);
+	if (!opts) {
+		tl_err("out of memory");
+		return 1;
 	}
 	/* Each verb sees its own name as argv[0], like a separate program. */
 	vargc = argc - optind;
@@ -205,9 +173,26 @@ int main(int argc, char **argv)
 	snprintf(progname, sizeof(progname), "tcplimbo %s", verb->name);
 	vargv[0] = progname;
 	optind = 0;
-	ret = verb->fn(&g, vargc, vargv);
+	ret = verb->parse(&g, opts, vargc, vargv);
+	if (ret == TL_PARSE_HELP) {
+		ret = 0;
+		goto out;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "Try 'tcplimbo %s --help'.\n", verb->name);
+		ret = usage_status;
+		goto out;
+	}
+	g.where = &where;
+	if (global_open(&g, proc_root, sizeof(proc_root)) < 0) {
+		ret = usage_status;
+		goto out;
+	}
+	ret = verb->run(&g, opts);
 	if (g.netns_fd >= 0)
 		close(g.netns_fd);
+out:
 	tl_cgroups_free(where.cg);
+	free(opts);
 	return ret;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tcplimbo command's shared declarations: global options and the verb
- * table. Only src/ includes this.
+ * The tcplimbo command's shared declarations: global options, the verb
+ * table's shape and the helpers every verb uses. Only src/ includes this.
  */
 #ifndef TL_CMD_H
 #define TL_CMD_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,7 +19,11 @@ struct tl_where;
 /* Exit status for usage errors, as ss and most tools use. */
 #define TL_EXIT_USAGE 2
 
-/* Options given before the verb; passed to every command. */
+/*
+ * Options that mean the same for every verb, given before or after it.
+ * main fills this (through tl_global_option) while the command line is
+ * parsed and opens -N; after that every verb only reads it.
+ */
 struct tl_global {
 	int family; /* AF_UNSPEC, AF_INET or AF_INET6 */
 	bool json;
@@ -27,15 +33,74 @@ struct tl_global {
 	const char *record_path; /* --record FILE: save the raw dump */
 	const char *replay_path; /* --replay FILE: read a saved dump */
 	const char *proc_root;	 /* --proc-root DIR (tests), default /proc */
+	bool proc_root_set;	 /* --proc-root was given */
 	/*
 	 * --root DIR or $TCPLIMBO_ROOT: the prefix of /proc, /sys, /run and
 	 * /var/lib (tests' fake trees); "" for the real ones.
 	 */
 	const char *root;
-	struct tl_where *where; /* the cgroup map (src/context.h) */
-	const char *prog;	/* argv[0]'s basename, for messages */
-	/* A /proc scan that snapshots reuse (doctor --all-netns), or NULL. */
-	const struct tl_owners *owners_from;
+	/* The cgroup map (src/context.h), filled on first use. */
+	struct tl_where *where;
+};
+
+/* getopt_long codes of the global long options without a short form. */
+enum {
+	TL_GOPT_NO_OWNERS = 0x4000,
+	TL_GOPT_RECORD,
+	TL_GOPT_REPLAY,
+	TL_GOPT_PROC_ROOT,
+	TL_GOPT_ROOT,
+};
+
+/* The global short options, to put first in every verb's optstring. */
+#define TL_GLOBAL_SHORTOPTS "N:46j"
+
+/* The global long options as struct option entries, for every longopts. */
+#define TL_GLOBAL_LONGOPTS                                              \
+	{ "netns", required_argument, NULL, 'N' },                      \
+		{ "json", no_argument, NULL, 'j' },                     \
+		{ "no-owners", no_argument, NULL, TL_GOPT_NO_OWNERS },  \
+		{ "record", required_argument, NULL, TL_GOPT_RECORD },  \
+		{ "replay", required_argument, NULL, TL_GOPT_REPLAY },  \
+	{                                                               \
+		"proc-root", required_argument, NULL, TL_GOPT_PROC_ROOT \
+	}
+
+/* One line for each verb's --help: the global options work there too. */
+#define TL_GLOBAL_HELP                                                         \
+	"Global options, before or after the command (see tcplimbo --help):\n" \
+	"  -N NS, -4, -6, -j/--json, --no-owners, --record FILE,\n"            \
+	"  --replay FILE, --proc-root DIR, --root DIR\n"
+
+/*
+ * Takes one option getopt_long returned if it is a global one. Returns 1
+ * when it was (and was stored in g), 0 when it is not a global option.
+ */
+int tl_global_option(struct tl_global *g, int c, const char *arg);
+
+/*
+ * What a verb's parse function returns besides 0: its --help was printed
+ * (exit 0), or the command line was wrong and the message is printed
+ * (main adds "Try 'tcplimbo VERB --help'." and exits with the usage
+ * status).
+ */
+#define TL_PARSE_HELP 1
+#define TL_PARSE_BAD (-1)
+
+/*
+ * A verb: parse reads argv (argv[0] is "tcplimbo VERB") into opts, a
+ * zeroed struct of opts_size bytes that main owns, and global options
+ * into g; run does the work with g read-only and returns the exit status.
+ * Registered by one line in main.c.
+ */
+struct tl_verb {
+	const char *name;
+	const char *help;
+	size_t opts_size;
+	int (*parse)(struct tl_global *g, void *opts, int argc, char **argv);
+	int (*run)(const struct tl_global *g, void *opts);
+	/* Exit status for a bad option; 0 means TL_EXIT_USAGE. */
+	int usage_status;
 };
 
 /* Prints "tcplimbo: " and the message to stderr, with a newline. */
@@ -50,11 +115,12 @@ int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 		     struct tl_snapshot **ret);
 
 /*
- * The same, logging nothing: for callers that report the failure their
- * own way (the doctor notes it per namespace). Returns -errno.
+ * The same in the namespace netns_fd (-1: this process's) instead of
+ * -N's, logging nothing: the doctor reports a failure per namespace.
+ * Returns -errno.
  */
-int tl_take_snapshot_quiet(const struct tl_global *g, uint32_t states,
-			   struct tl_snapshot **ret);
+int tl_take_snapshot_in(const struct tl_global *g, int netns_fd,
+			uint32_t states, struct tl_snapshot **ret);
 
 /* Parses a port 0..65535 (decimal only); returns 0 or -EINVAL. */
 int tl_parse_port(const char *s, uint16_t *ret);
@@ -71,14 +137,14 @@ int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret);
  */
 int tl_parse_duration(const char *s, uint32_t *ret);
 
-/* The verbs. Each returns the process exit status. */
-int cmd_drain(struct tl_global *g, int argc, char **argv);
-int cmd_doctor(struct tl_global *g, int argc, char **argv);
-int cmd_explain(struct tl_global *g, int argc, char **argv);
-int cmd_kill(struct tl_global *g, int argc, char **argv);
-int cmd_lab(struct tl_global *g, int argc, char **argv);
-int cmd_serve(struct tl_global *g, int argc, char **argv);
-int cmd_ls(struct tl_global *g, int argc, char **argv);
-int cmd_watch(struct tl_global *g, int argc, char **argv);
+/* The verbs, one struct each in its cmd-VERB.c. */
+extern const struct tl_verb tl_verb_doctor;
+extern const struct tl_verb tl_verb_drain;
+extern const struct tl_verb tl_verb_explain;
+extern const struct tl_verb tl_verb_kill;
+extern const struct tl_verb tl_verb_lab;
+extern const struct tl_verb tl_verb_ls;
+extern const struct tl_verb tl_verb_serve;
+extern const struct tl_verb tl_verb_watch;
 
 #endif
