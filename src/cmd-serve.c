@@ -108,6 +108,8 @@ static uint64_t now_ns(void)
 static int parse_listen(const char *s, struct sockaddr_storage *ss,
 			bool *ret_v6)
 {
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	const char *colon = strrchr(s, ':');
 	char host[INET6_ADDRSTRLEN + 2];
 	size_t hlen;
@@ -121,27 +123,23 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss,
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
 	memset(ss, 0, sizeof(*ss));
-	if (hlen == 0 || (host[0] == '[' && host[hlen - 1] == ']')) {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		if (hlen == 0)
-			a6->sin6_addr = in6addr_any;
-		else if (hlen < 3 ||
-			 (host[hlen - 1] = '\0',
-			  inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1))
-			return -EINVAL;
-		*ret_v6 = true;
+	*ret_v6 = hlen == 0 || host[0] == '[';
+	if (!*ret_v6) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 :
+								      -EINVAL;
+	}
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = htons(port);
+	if (hlen == 0) { /* ":PORT": every address, both families */
+		a6->sin6_addr = in6addr_any;
 		return 0;
 	}
-	((struct sockaddr_in *)ss)->sin_family = AF_INET;
-	((struct sockaddr_in *)ss)->sin_port = htons(port);
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) !=
-	    1)
+	if (hlen < 3 || host[hlen - 1] != ']')
 		return -EINVAL;
-	*ret_v6 = false;
-	return 0;
+	host[hlen - 1] = '\0';
+	return inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1 ? 0 : -EINVAL;
 }
 
 static void result_put(struct server *s, struct result *r)

@@ -98,7 +98,15 @@ kill $SERVE
 wait $SERVE
 ok "-N NAME labels netns with the name"
 
-for bad in "--listen localhost:9858" "--listen 127.0.0.1:0" "--listen 1.2.3.4" \
+# IPv6 loopback.
+serve_start "http://[::1]:$PORT/" --listen "[::1]:$PORT" -N /proc/self/ns/net
+curl -sf -g -o "$T/m6" "http://[::1]:$PORT/metrics" || fail "scrape over [::1]"
+grep -q '^tcplimbo_build_info' "$T/m6" || fail "metrics over [::1]"
+kill $SERVE
+wait $SERVE
+ok "--listen [::1]:$PORT"
+
+for bad in "--listen localhost:9858" "--listen ::1:9858" "--listen [::1" "--listen 127.0.0.1:0" "--listen 1.2.3.4" \
 	"--interval 5x" "--max-series -1" "--all-netns -N 1" "extra"; do
 	"$TCPLIMBO" serve $bad >/dev/null 2>"$T/err"
 	rc=$?
