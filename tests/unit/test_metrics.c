@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for src/metrics.c on a hand-built survey: SO_REUSEPORT twins
+ * become one series set, processes appear only with something to show,
+ * label values are escaped, and --max-series keeps the most telling
+ * series (queued listeners, then processes, then idle listeners) and
+ * counts the rest.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+#include "metrics.h"
+
+#define MAX_SOCKS 16
+
+struct world {
+	struct tl_sock socks[MAX_SOCKS];
+	size_t n;
+	struct tl_proc procs[3];
+	struct tl_fdref refs[MAX_SOCKS];
+	size_t n_refs;
+	struct tl_owners owners;
+	struct tl_snapshot snap;
+	struct tl_survey_ns ns;
+	struct tl_survey sv;
+	struct prom p;
+};
+
+static struct tl_sock *sock(struct world *w, int state, uint16_t sport,
+			    uint32_t proc1)
+{
+	struct tl_sock *sk = &w->socks[w->n++];
+
+	sk->family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", sk->src);
+	sk->state = (uint8_t)state;
+	sk->sport = sport;
+	if (proc1) {
+		sk->inode = 1000 + (uint32_t)w->n;
+		w->refs[w->n_refs].inode = sk->inode;
+		w->refs[w->n_refs].proc = proc1 - 1;
+		w->refs[w->n_refs++].fd = 3;
+	}
+	return sk;
+}
+
+/*
+ * Two SO_REUSEPORT listeners on :3000 held by "srv\"x" (2 queued each,
+ * backlog 10), an idle listener on :4000, a process with one CLOSE_WAIT
+ * socket, and one with nothing to show.
+ */
+static struct world *build(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct tl_sock *sk;
+
+	assert_non_null(w);
+	w->procs[0] = (struct tl_proc){ .pid = 10, .nfds = 5, .nofile = 1024 };
+	snprintf(w->procs[0].comm, TL_COMM_MAX, "srv\"x");
+	w->procs[1] = (struct tl_proc){ .pid = 20, .nfds = 5, .nofile = 1024 };
+	snprintf(w->procs[1].comm, TL_COMM_MAX, "leaky");
+	w->procs[2] = (struct tl_proc){ .pid = 30, .nfds = 5, .nofile = 1024 };
+	snprintf(w->procs[2].comm, TL_COMM_MAX, "calm");
+	for (int i = 0; i < 2; i++) {
+		sk = sock(w, TL_LISTEN, 3000, 1);
+		sk->rqueue = 2;
+		sk->wqueue = 10;
+		sk->has = TL_HAS_MEMINFO;
+		sk->drops = 3;
+	}
+	sock(w, TL_LISTEN, 4000, 3)->wqueue = 5;
+	sk = sock(w, TL_CLOSE_WAIT, 5000, 2);
+	sk->has = TL_HAS_INFO;
+	sk->last_ack_recv_ms = 42000;
+	sock(w, TL_ESTABLISHED, 6000, 3);
+	w->owners = (struct tl_owners){ .procs = w->procs,
+					.n_procs = 3,
+					.refs = w->refs,
+					.n_refs = w->n_refs };
+	w->snap = (struct tl_snapshot){ .socks = w->socks,
+					.n_socks = w->n,
+					.owners = &w->owners,
+					.states = TL_STATES_REAL };
+	tl_snapshot_classify(w->socks, w->n);
+	w->ns.snap = &w->snap;
+	w->ns.host = true;
+	w->sv.ns = &w->ns;
+	w->sv.n_ns = 1;
+	w->sv.owners = &w->owners;
+	return w;
+}
+
+static const char *render(struct world *w, size_t max,
+			  struct metrics_result *res)
+{
+	struct metrics_opts o = { .max_series = max };
+
+	prom_free(&w->p);
+	assert_int_equal(metrics_render(&w->sv, &o, &w->p, res), 0);
+	prom_write(&w->p, "", 1);
+	return w->p.buf;
+}
+
+#define L3000 "{netns=\"host\",listener=\"127.0.0.1:3000\",comm=\"srv\\\"x\"}"
+
+static void test_all(void **state)
+{
+	struct world *w = build();
+	struct metrics_result res;
+	const char *t = render(w, 10000, &res);
+
+	(void)state;
+	assert_non_null(strstr(t, "tcplimbo_listen_queue_length" L3000 " 4\n"));
+	assert_non_null(strstr(t, "tcplimbo_listen_queue_limit" L3000 " 20\n"));
+	assert_non_null(strstr(t, "tcplimbo_listen_drops_total" L3000 " 6\n"));
+	assert_non_null(strstr(
+		t,
+		"tcplimbo_process_close_wait_oldest_seconds{netns=\"host\",comm=\"leaky\",pid=\"20\"} 42.000\n"));
+	/* srv"x has connections queued on its listener: it shows. */
+	assert_non_null(strstr(
+		t,
+		"tcplimbo_process_open_fds{netns=\"host\",comm=\"srv\\\"x\",pid=\"10\"} 5\n"));
+	/* calm holds sockets but has nothing to show. */
+	assert_null(strstr(t, "comm=\"calm\",pid"));
+	assert_non_null(strstr(
+		t, "tcplimbo_sockets{netns=\"host\",state=\"LISTEN\"} 3\n"));
+	assert_non_null(strstr(t, "tcplimbo_series_dropped 0\n"));
+	assert_int_equal(res.series_dropped, 0);
+	assert_int_equal(res.sockets, 5);
+	/* 11 states, 2 findings totals, 7 scalars, 3 of the tail, 2x5, 2x4. */
+	assert_int_equal(res.series, 11 + 2 + 7 + 3 + 10 + 8);
+	prom_free(&w->p);
+	free(w);
+}
+
+static void test_cap(void **state)
+{
+	struct world *w = build();
+	struct metrics_result res;
+	const char *t;
+
+	(void)state;
+	/* Room for the always-written 23 and one listener's 5. */
+	t = render(w, 28, &res);
+	assert_non_null(strstr(t, "tcplimbo_listen_queue_length" L3000 " 4\n"));
+	assert_null(strstr(t, "listener=\"127.0.0.1:4000\""));
+	assert_null(strstr(t, "comm=\"leaky\""));
+	assert_int_equal(res.series_dropped, 5 + 4 + 4);
+	assert_non_null(strstr(t, "tcplimbo_series_dropped 13\n"));
+	/*
+	 * Room for 9: the queued listener, then the process with the most
+	 * CLOSE_WAIT; srv"x's process series and the idle listener go.
+	 */
+	t = render(w, 32, &res);
+	assert_non_null(strstr(t, "comm=\"leaky\""));
+	assert_null(strstr(t, "listener=\"127.0.0.1:4000\""));
+	assert_null(strstr(t, "pid=\"10\""));
+	assert_int_equal(res.series_dropped, 4 + 5);
+	/* No room at all: the core is still written. */
+	t = render(w, 0, &res);
+	assert_non_null(strstr(t, "tcplimbo_sockets{"));
+	assert_int_equal(res.series_dropped, 5 + 5 + 4 + 4);
+	prom_free(&w->p);
+	free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all),
+		cmocka_unit_test(test_cap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
