@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "json.h"
 #include "tcplimbo/snapshot.h"
 
 /* Exit status of lab run when a signal stopped it: 128 + the signal. */
@@ -131,6 +132,7 @@ struct lab_run {
 	const struct lab_opts *opts;
 	const struct lab_scenario *sc;
 	FILE *out;
+	struct json json; /* --json: the transcript on out, flushed a step */
 	bool private_netns;
 	uint64_t netns_inode;
 	char addr[64];

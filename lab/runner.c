@@ -201,6 +201,7 @@ int lab_run(const struct lab_opts *opts)
 	sigset_t mask;
 	int err, status;
 
+	json_init_file(&r.json, r.out);
 	r.sc = lab_scenario_find(opts->scenario);
 	if (!r.sc) {
 		tl_err("lab: unknown scenario '%s' (try: tcplimbo lab list)",
@@ -229,14 +230,15 @@ int lab_run(const struct lab_opts *opts)
 	r.netns_inode = lab_self_netns_inode();
 	r.port = opts->port_set ? opts->port : r.private_netns ? 3000 : 0;
 	if (opts->json) {
-		fputs("{\"scenario\":", r.out);
-		out_json_string(r.out, r.sc->name);
-		fprintf(r.out, ",\"netns\":\"%s\",\"netns_inode\":%llu",
-			r.private_netns ? "private" : "shared",
-			(unsigned long long)r.netns_inode);
-		fputs(",\"addr\":", r.out);
-		out_json_string(r.out, r.addr);
-		fputs(",\"steps\":[", r.out);
+		json_obj_begin(&r.json);
+		json_kv_str(&r.json, "scenario", r.sc->name);
+		json_kv_str(&r.json, "netns",
+			    r.private_netns ? "private" : "shared");
+		json_kv_uint(&r.json, "netns_inode", r.netns_inode);
+		json_kv_str(&r.json, "addr", r.addr);
+		json_key(&r.json, "steps");
+		json_arr_begin(&r.json);
+		json_flush(&r.json);
 	} else {
 		fprintf(r.out, "lab %s: %s\n", r.sc->name, r.sc->summary);
 		fprintf(r.out, "  network namespace: %s (net:[%llu])\n",
@@ -266,12 +268,18 @@ int lab_run(const struct lab_opts *opts)
 	else
 		status = 0;
 	if (opts->json) {
-		fprintf(r.out, "\n ],\"port\":%u", r.port);
+		json_raw(&r.json, "\n ", 2);
+		json_arr_end(&r.json);
+		json_kv_uint(&r.json, "port", r.port);
 		if (r.signo)
-			fprintf(r.out, ",\"interrupted\":\"%s\"",
-				sigabbrev_np(r.signo) ? sigabbrev_np(r.signo) :
-							"?");
-		fprintf(r.out, ",\"ok\":%s}\n", status ? "false" : "true");
+			json_kv_str(&r.json, "interrupted",
+				    sigabbrev_np(r.signo) ?
+					    sigabbrev_np(r.signo) :
+					    "?");
+		json_kv_bool(&r.json, "ok", !status);
+		json_obj_end(&r.json);
+		json_raw(&r.json, "\n", 1);
+		json_flush(&r.json);
 	} else {
 		const char *ab = r.signo ? sigabbrev_np(r.signo) : NULL;
 

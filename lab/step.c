@@ -163,9 +163,10 @@ void lab_step_begin(struct lab_run *r, const char *name)
 	r->missing_len = 0;
 	r->missing[0] = '\0';
 	if (r->opts->json) {
-		fputs(r->n_steps ? ",\n  " : "\n  ", r->out);
-		fputs("{\"name\":", r->out);
-		out_json_string(r->out, name);
+		json_next_line(&r->json);
+		json_raw(&r->json, "  ", 2);
+		json_obj_begin(&r->json);
+		json_kv_str(&r->json, "name", name);
 	} else {
 		fprintf(r->out, "\n== step %u: %s ==\n", r->n_steps + 1, name);
 	}
@@ -191,28 +192,27 @@ void lab_step_sockets(struct lab_run *r, const struct tl_snapshot *snap)
 {
 	bool first = true;
 
-	if (r->opts->json)
-		fputs(",\"sockets\":[", r->out);
-	else
+	if (r->opts->json) {
+		json_key(&r->json, "sockets");
+		json_arr_begin(&r->json);
+	} else {
 		out_table_header(r->out);
+	}
 	for (int pass = 0; pass < 3; pass++) {
 		for (size_t i = 0; i < snap->n_socks; i++) {
 			const struct tl_sock *sk = &snap->socks[i];
 
 			if (!snap->in_filter[i] || !lab_relevant(r, sk, pass))
 				continue;
-			if (r->opts->json) {
-				if (!first)
-					fputc(',', r->out);
-				out_sock_json_file(r->out, snap, sk);
-			} else {
+			if (r->opts->json)
+				out_sock_json(&r->json, snap, sk);
+			else
 				out_sock_row(r->out, snap, sk);
-			}
 			first = false;
 		}
 	}
 	if (r->opts->json)
-		fputc(']', r->out);
+		json_arr_end(&r->json);
 	else if (first)
 		fputs("  (no sockets on this port)\n", r->out);
 }
@@ -223,12 +223,11 @@ void lab_step_num(struct lab_run *r, const char *key, double v,
 	bool whole = v == (double)(long long)v && v < 1e15 && v > -1e15;
 
 	if (r->opts->json) {
-		fputc(',', r->out);
-		out_json_string(r->out, key);
+		json_key(&r->json, key);
 		if (whole)
-			fprintf(r->out, ":%lld", (long long)v);
+			json_int(&r->json, (long long)v);
 		else
-			fprintf(r->out, ":%.3f", v);
+			json_double(&r->json, v, 3);
 	} else if (whole) {
 		fprintf(r->out, "  %s: %lld%s%s\n", key, (long long)v,
 			unit ? " " : "", unit ? unit : "");
@@ -303,18 +302,16 @@ int lab_step_end(struct lab_run *r)
 	if (!r->step_ok)
 		r->failed = true;
 	if (r->opts->json) {
-		fputs(",\"text\":", r->out);
-		out_json_string(r->out, r->text);
-		fputs(",\"missing\":[", r->out);
+		json_kv_str(&r->json, "text", r->text);
+		json_key(&r->json, "missing");
+		json_arr_begin(&r->json);
 		for (char *s = r->missing, *nl; (nl = strchr(s, '\n'));
-		     s = nl + 1) {
-			*nl = '\0';
-			if (s != r->missing)
-				fputc(',', r->out);
-			out_json_string(r->out, s);
-			*nl = '\n';
-		}
-		fprintf(r->out, "],\"ok\":%s}", r->step_ok ? "true" : "false");
+		     s = nl + 1)
+			json_str_len(&r->json, s, (size_t)(nl - s));
+		json_arr_end(&r->json);
+		json_kv_bool(&r->json, "ok", r->step_ok);
+		json_obj_end(&r->json);
+		json_flush(&r->json);
 	} else {
 		if (r->text_len)
 			lab_wrap(r->out, r->text);

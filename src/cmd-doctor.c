@@ -515,8 +515,10 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 
 static void print_json(const struct doctor *d, const struct tl_global *g)
 {
+	static struct json w;
+	struct json *j = &w;
 	size_t denied = 0;
-	bool first = true, have_cmd = false;
+	bool have_cmd = false;
 	pid_t cmd_pid = 0;
 	char cmd[512], path[TL_CGROUP_PATH_MAX];
 	struct tl_context cx;
@@ -524,100 +526,96 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 	/* The sockets printed with findings say where they live too. */
 	for (size_t i = 0; i < d->n_targets; i++)
 		ctx_attach(g, d->targets[i].snap);
-	fputs("{\"findings\":[", stdout);
+	json_init_file(j, stdout);
+	json_obj_begin(j);
+	json_key(j, "findings");
+	json_arr_begin(j);
 	for (size_t i = 0; i < d->n_found; i++) {
 		const struct tl_finding *f = &d->found[i];
 		const struct target *t = &d->targets[f->group];
+		const struct tl_tcp_state_info *si = tl_tcpstate_info(f->state);
 		char addr[TL_ADDR_STR_MAX];
 
-		fputs(i ? ",\n{" : "\n{", stdout);
-		fputs("\"kind\":", stdout);
-		out_json_string(stdout, tl_finding_kind_name(f->kind));
-		out_json_kv(stdout, "severity", tl_severity_name(f->severity),
-			    false);
-		fputs(",\"pids\":[", stdout);
+		json_next_line(j);
+		json_obj_begin(j);
+		json_kv_str(j, "kind", tl_finding_kind_name(f->kind));
+		json_kv_str(j, "severity", tl_severity_name(f->severity));
+		json_key(j, "pids");
+		json_arr_begin(j);
 		for (size_t k = 0; k < shown_pids(f); k++)
-			printf("%s%d", k ? "," : "", (int)f->pids[k]);
-		fputc(']', stdout);
-		out_json_kv(stdout, "comm", f->n_pids ? f->comm : NULL, false);
+			json_int(j, f->pids[k]);
+		json_arr_end(j);
+		json_kv_str(j, "comm", f->n_pids ? f->comm : NULL);
 		/* A process's findings come in a row: read its cmdline once. */
 		if (f->n_pids && f->pids[0] != cmd_pid) {
 			cmd_pid = f->pids[0];
 			have_cmd = tl_proc_read_cmdline(g->proc_root, cmd_pid,
 							cmd, sizeof(cmd)) > 0;
 		}
-		out_json_kv(stdout, "cmdline",
-			    f->n_pids && have_cmd ? cmd : NULL, false);
+		json_kv_str(j, "cmdline", f->n_pids && have_cmd ? cmd : NULL);
 		if (finding_where(g, t, f, &cx, path, sizeof(path)))
-			ctx_json_file(stdout, path, &cx);
+			ctx_json(j, path, &cx);
 		else
-			ctx_json_file(stdout, NULL, NULL);
-		out_json_kv(stdout, "netns", t->label, false);
-		if (f->family) {
-			tl_addr_format(addr, sizeof(addr), f->family,
-				       f->local_addr);
-			out_json_kv(stdout, "local_addr", addr, false);
-		} else {
-			out_json_kv(stdout, "local_addr", NULL, false);
-		}
+			ctx_json(j, NULL, NULL);
+		json_kv_str(j, "netns", t->label);
+		json_kv_str(j, "local_addr",
+			    f->family ?
+				    tl_addr_format(addr, sizeof(addr),
+						   f->family, f->local_addr) :
+				    NULL);
+		json_key(j, "local_port");
 		if (f->local_port)
-			printf(",\"local_port\":%u", f->local_port);
+			json_uint(j, f->local_port);
 		else
-			fputs(",\"local_port\":null", stdout);
+			json_null(j);
 		if (f->remote_port) {
-			tl_addr_format(addr, sizeof(addr), f->family,
-				       f->remote_addr);
-			out_json_kv(stdout, "remote_addr", addr, false);
-			printf(",\"remote_port\":%u", f->remote_port);
+			json_kv_str(j, "remote_addr",
+				    tl_addr_format(addr, sizeof(addr),
+						   f->family, f->remote_addr));
+			json_kv_uint(j, "remote_port", f->remote_port);
 		}
-		printf(",\"count\":%llu", (unsigned long long)f->count);
+		json_kv_uint(j, "count", f->count);
+		json_key(j, "oldest_ms");
 		if (f->has_age)
-			printf(",\"oldest_ms\":%llu",
-			       (unsigned long long)f->oldest_ms);
+			json_uint(j, f->oldest_ms);
 		else
-			fputs(",\"oldest_ms\":null", stdout);
-		printf(",\"value\":%llu,\"limit\":%llu",
-		       (unsigned long long)f->value,
-		       (unsigned long long)f->limit);
-		out_json_kv(stdout, "state",
-			    tl_tcpstate_info(f->state) ?
-				    tl_tcpstate_info(f->state)->rfc_name :
-				    NULL,
-			    false);
-		fputs(",\"listener\":", stdout);
+			json_null(j);
+		json_kv_uint(j, "value", f->value);
+		json_kv_uint(j, "limit", f->limit);
+		json_kv_str(j, "state", si ? si->rfc_name : NULL);
+		json_key(j, "listener");
 		if (sock_at(t, f->sock))
-			out_sock_json_file(stdout, t->snap,
-					   sock_at(t, f->sock));
+			out_sock_json(j, t->snap, sock_at(t, f->sock));
 		else
-			fputs("null", stdout);
-		fputs(",\"example\":", stdout);
+			json_null(j);
+		json_key(j, "example");
 		if (sock_at(t, f->example))
-			out_sock_json_file(stdout, t->snap,
-					   sock_at(t, f->example));
+			out_sock_json(j, t->snap, sock_at(t, f->example));
 		else
-			fputs("null", stdout);
-		out_json_kv(stdout, "summary", f->summary, false);
-		out_json_kv(stdout, "explanation", f->explanation, false);
-		out_json_kv(stdout, "remedy",
+			json_null(j);
+		json_kv_str(j, "summary", f->summary);
+		json_kv_str(j, "explanation", f->explanation);
+		json_kv_str(j, "remedy",
 			    d->why && d->why[i].remedy ? d->why[i].remedy :
-							 f->remedy,
-			    false);
+							 f->remedy);
 		if (d->why)
-			why_print_json(stdout, &d->why[i]);
-		fputc('}', stdout);
+			why_print_json(j, &d->why[i]);
+		json_obj_end(j);
 	}
-	fputs("\n],\"netns\":[", stdout);
+	json_raw(j, "\n", 1);
+	json_arr_end(j);
+	json_key(j, "netns");
+	json_arr_begin(j);
 	for (size_t i = 0; i < d->n_targets; i++) {
 		const struct target *t = &d->targets[i];
 
-		fputs(first ? "\n{" : ",\n{", stdout);
-		first = false;
-		fputs("\"netns\":", stdout);
-		out_json_string(stdout, t->label);
-		printf(",\"looked\":%s,\"sockets\":%zu,\"denied_processes\":%zu",
-		       t->looked ? "true" : "false", t->n_socks, t->n_denied);
-		out_json_kv(stdout, "error", t->error[0] ? t->error : NULL,
-			    false);
+		json_next_line(j);
+		json_obj_begin(j);
+		json_kv_str(j, "netns", t->label);
+		json_kv_bool(j, "looked", t->looked);
+		json_kv_uint(j, "sockets", t->n_socks);
+		json_kv_uint(j, "denied_processes", t->n_denied);
+		json_kv_str(j, "error", t->error[0] ? t->error : NULL);
 		/* --all-netns: who lives there (one process's context). */
 		if (t->pid) {
 			struct tl_cgroups *cg = ctx_cgroups(g);
@@ -625,13 +623,18 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 			const char *p = tl_cgroups_path(cg, id);
 
 			snprintf(path, sizeof(path), "%s", p ? p : "");
-			ctx_json_file(stdout, p ? path : NULL,
-				      tl_cgroups_context(cg, id));
+			ctx_json(j, p ? path : NULL,
+				 tl_cgroups_context(cg, id));
 		}
-		fputc('}', stdout);
+		json_obj_end(j);
 		denied += t->n_denied;
 	}
-	printf("\n],\"denied_processes\":%zu}\n", denied);
+	json_raw(j, "\n", 1);
+	json_arr_end(j);
+	json_kv_uint(j, "denied_processes", denied);
+	json_obj_end(j);
+	json_raw(j, "\n", 1);
+	json_flush(j);
 }
 
 /* The long name of an option, for messages. */

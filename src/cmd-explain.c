@@ -52,14 +52,14 @@ static void print_transition(FILE *f, const struct tl_tcp_transition *t)
 		tl_tcpstate_segment_name(t->send), rfc_name(t->to));
 }
 
-static void transition_json(FILE *f, const struct tl_tcp_transition *t)
+static void transition_json(struct json *j, const struct tl_tcp_transition *t)
 {
-	fputc('{', f);
-	out_json_kv(f, "from", rfc_name(t->from), true);
-	out_json_kv(f, "event", tl_tcpstate_event_name(t->event), false);
-	out_json_kv(f, "send", tl_tcpstate_segment_name(t->send), false);
-	out_json_kv(f, "to", rfc_name(t->to), false);
-	fputc('}', f);
+	json_obj_begin(j);
+	json_kv_str(j, "from", rfc_name(t->from));
+	json_kv_str(j, "event", tl_tcpstate_event_name(t->event));
+	json_kv_str(j, "send", tl_tcpstate_segment_name(t->send));
+	json_kv_str(j, "to", rfc_name(t->to));
+	json_obj_end(j);
 }
 
 static int explain_state(const struct tl_global *g, int state)
@@ -68,31 +68,30 @@ static int explain_state(const struct tl_global *g, int state)
 	const struct tl_tcp_transition *t;
 	size_t n = tl_tcpstate_transitions(&t);
 	int rfc = i->rfc_state;
-	bool first = true;
 
 	if (g->json) {
-		fputc('{', stdout);
-		out_json_kv(stdout, "state", i->rfc_name, true);
-		out_json_kv(stdout, "ss_name", tl_state_name(state), false);
-		out_json_kv(stdout, "netstat_name", tl_state_name_upper(state),
-			    false);
-		out_json_kv(stdout, "meaning", i->meaning, false);
-		out_json_kv(stdout, "how", i->how, false);
-		out_json_kv(stdout, "leave", i->leave, false);
-		out_json_kv(stdout, "whose_move",
-			    tl_tcpstate_actor_name(i->actor), false);
-		out_json_kv(stdout, "usual_bug", i->bug, false);
-		out_json_kv(stdout, "kernel", i->kernel, false);
-		fputs(",\"transitions\":[", stdout);
-		for (size_t k = 0; k < n; k++) {
-			if (t[k].from != rfc && t[k].to != rfc)
-				continue;
-			if (!first)
-				fputc(',', stdout);
-			transition_json(stdout, &t[k]);
-			first = false;
-		}
-		fputs("]}\n", stdout);
+		struct json j;
+
+		json_init_file(&j, stdout);
+		json_obj_begin(&j);
+		json_kv_str(&j, "state", i->rfc_name);
+		json_kv_str(&j, "ss_name", tl_state_name(state));
+		json_kv_str(&j, "netstat_name", tl_state_name_upper(state));
+		json_kv_str(&j, "meaning", i->meaning);
+		json_kv_str(&j, "how", i->how);
+		json_kv_str(&j, "leave", i->leave);
+		json_kv_str(&j, "whose_move", tl_tcpstate_actor_name(i->actor));
+		json_kv_str(&j, "usual_bug", i->bug);
+		json_kv_str(&j, "kernel", i->kernel);
+		json_key(&j, "transitions");
+		json_arr_begin(&j);
+		for (size_t k = 0; k < n; k++)
+			if (t[k].from == rfc || t[k].to == rfc)
+				transition_json(&j, &t[k]);
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_raw(&j, "\n", 1);
+		json_flush(&j);
 		return 0;
 	}
 	printf("%s (ss: %s, netstat: %s)\n", i->rfc_name,
@@ -117,20 +116,20 @@ static int explain_transitions(const struct tl_global *g)
 {
 	const struct tl_tcp_transition *t;
 	size_t n = tl_tcpstate_transitions(&t);
+	struct json j;
 
-	if (g->json)
-		fputc('[', stdout);
-	for (size_t k = 0; k < n; k++) {
-		if (g->json) {
-			if (k)
-				fputc(',', stdout);
-			transition_json(stdout, &t[k]);
-		} else {
+	if (!g->json) {
+		for (size_t k = 0; k < n; k++)
 			print_transition(stdout, &t[k]);
-		}
+		return 0;
 	}
-	if (g->json)
-		fputs("]\n", stdout);
+	json_init_file(&j, stdout);
+	json_arr_begin(&j);
+	for (size_t k = 0; k < n; k++)
+		transition_json(&j, &t[k]);
+	json_arr_end(&j);
+	json_raw(&j, "\n", 1);
+	json_flush(&j);
 	return 0;
 }
 

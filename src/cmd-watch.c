@@ -137,6 +137,7 @@ struct watch {
 		pid_t pid;
 		uint64_t id;
 	} cg_cache[W_CG_SLOTS];
+	struct json json; /* --json lines, on stdout */
 };
 
 static volatile sig_atomic_t w_stop;
@@ -659,70 +660,30 @@ static const char *name_or(const char *s)
 	return s ? s : "?";
 }
 
-/*
- * JSON lines are written with unlocked stdio and our own number
- * formatting: under churn watch prints hundreds of thousands a second and
- * printf's format parsing was most of its time.
- */
-static void put_s(FILE *f, const char *s)
+static void owners_json(struct json *j, const struct w_owners *ow)
 {
-	fputs_unlocked(s, f);
-}
-
-static void put_u(FILE *f, uint64_t v)
-{
-	char buf[24];
-	char *p = buf + sizeof(buf);
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
-}
-
-static void put_i(FILE *f, int64_t v)
-{
-	if (v < 0) {
-		fputc_unlocked('-', f);
-		put_u(f, (uint64_t)0 - (uint64_t)v);
-	} else {
-		put_u(f, (uint64_t)v);
-	}
-}
-
-/* A JSON string, or null. */
-static void put_js(FILE *f, const char *s)
-{
-	if (s)
-		out_json_string(f, s);
-	else
-		put_s(f, "null");
-}
-
-static void owners_json(FILE *f, const struct w_owners *ow)
-{
-	fputc_unlocked('[', f);
+	json_arr_begin(j);
 	for (uint32_t i = 0; i < ow->n; i++) {
-		put_s(f, i ? ",{\"pid\":" : "{\"pid\":");
-		put_i(f, ow->o[i].pid);
-		put_s(f, ",\"comm\":");
-		out_json_string(f, ow->o[i].comm);
-		put_s(f, ",\"fd\":");
+		json_obj_begin(j);
+		json_kv_int(j, "pid", ow->o[i].pid);
+		json_kv_str(j, "comm", ow->o[i].comm);
 		/* Owners the kernel recorded come without an fd. */
+		json_key(j, "fd");
 		if (ow->o[i].fd >= 0)
-			put_i(f, ow->o[i].fd);
+			json_int(j, ow->o[i].fd);
 		else
-			put_s(f, "null");
-		fputc_unlocked('}', f);
+			json_null(j);
+		json_obj_end(j);
 	}
-	fputc_unlocked(']', f);
+	json_arr_end(j);
 }
 
 /* "2026-11-24T12:34:56.789Z"; the part before the ms changes once a second. */
-static void put_ts(struct watch *w, FILE *f, uint64_t ms)
+static void put_ts(struct watch *w, struct json *j, uint64_t ms)
 {
-	char frac[8], *dot;
+	char ts[sizeof(w->ts_text) + 8], *dot;
+	unsigned frac = (unsigned)(ms % 1000);
+	size_t n;
 
 	if (ms / 1000 != w->ts_sec || !w->ts_text[0]) {
 		w->ts_sec = ms / 1000;
@@ -733,82 +694,81 @@ static void put_ts(struct watch *w, FILE *f, uint64_t ms)
 		if (dot)
 			dot[1] = '\0';
 	}
-	put_s(f, w->ts_text);
-	snprintf(frac, sizeof(frac), "%03uZ", (unsigned)(ms % 1000));
-	put_s(f, frac);
+	n = strlen(w->ts_text);
+	memcpy(ts, w->ts_text, n);
+	ts[n++] = (char)('0' + frac / 100);
+	ts[n++] = (char)('0' + frac / 10 % 10);
+	ts[n++] = (char)('0' + frac % 10);
+	ts[n++] = 'Z';
+	json_str_len(j, ts, n);
 }
 
+/*
+ * One JSON line an event, through the JSON writer: under churn watch
+ * prints hundreds of thousands a second, and the writer's buffer goes to
+ * stdio in one call a line.
+ */
 static void print_json(struct watch *w, const struct tl_event *ev,
 		       const struct w_resolved *r)
 {
 	char buf[TL_ADDR_STR_MAX];
-	FILE *f = stdout;
+	struct json *j = &w->json;
 
-	put_s(f, "{\"ts\":\"");
-	put_ts(w, f, ev->ts_ms);
-	put_s(f, ev->family == AF_INET ? "\",\"family\":\"inet\"" :
-					 "\",\"family\":\"inet6\"");
-	put_s(f, ",\"local_addr\":");
-	out_json_string(f,
-			tl_addr_format(buf, sizeof(buf), ev->family, ev->src));
-	put_s(f, ",\"local_port\":");
-	put_u(f, ev->sport);
-	put_s(f, ",\"remote_addr\":");
-	out_json_string(f,
-			tl_addr_format(buf, sizeof(buf), ev->family, ev->dst));
-	put_s(f, ",\"remote_port\":");
-	put_u(f, ev->dport);
-	put_s(f, ",\"old_state\":");
-	out_json_string(f, name_or(tl_state_name(ev->old_state)));
-	put_s(f, ",\"new_state\":");
-	out_json_string(f, name_or(tl_state_name(ev->new_state)));
-	put_s(f, ",\"ms_in_old_state\":");
+	json_obj_begin(j);
+	json_key(j, "ts");
+	put_ts(w, j, ev->ts_ms);
+	json_kv_str(j, "family", ev->family == AF_INET ? "inet" : "inet6");
+	json_kv_str(j, "local_addr",
+		    tl_addr_format(buf, sizeof(buf), ev->family, ev->src));
+	json_kv_uint(j, "local_port", ev->sport);
+	json_kv_str(j, "remote_addr",
+		    tl_addr_format(buf, sizeof(buf), ev->family, ev->dst));
+	json_kv_uint(j, "remote_port", ev->dport);
+	json_kv_str(j, "old_state", name_or(tl_state_name(ev->old_state)));
+	json_kv_str(j, "new_state", name_or(tl_state_name(ev->new_state)));
+	json_key(j, "ms_in_old_state");
 	if (ev->flags & TL_EVENT_HAS_MS)
-		put_u(f, ev->ms_in_old);
+		json_uint(j, ev->ms_in_old);
 	else
-		put_s(f, "null");
-	put_s(f, ",\"owners\":");
-	owners_json(f, &r->owners);
+		json_null(j);
+	json_key(j, "owners");
+	owners_json(j, &r->owners);
 	/* watch keeps a few owners a socket; say how many it left out. */
-	put_s(f, ",\"owners_more\":");
-	put_u(f, r->owners.more);
-	put_s(f, ",\"former_owners\":");
+	json_kv_uint(j, "owners_more", r->owners.more);
+	json_key(j, "former_owners");
 	if (r->former.n)
-		owners_json(f, &r->former);
+		owners_json(j, &r->former);
 	else
-		put_s(f, "null");
-	put_s(f, ",\"listener\":");
+		json_null(j);
+	json_key(j, "listener");
 	if (r->has_listener) {
-		put_s(f, "{\"local_addr\":");
-		out_json_string(f, tl_addr_format(buf, sizeof(buf), r->lfamily,
-						  r->laddr));
-		put_s(f, ",\"local_port\":");
-		put_u(f, r->lport);
-		put_s(f, "},\"listener_owners\":");
-		owners_json(f, &r->lowners);
-		put_s(f, ",\"listener_owners_more\":");
-		put_u(f, r->lowners.more);
+		json_obj_begin(j);
+		json_kv_str(j, "local_addr",
+			    tl_addr_format(buf, sizeof(buf), r->lfamily,
+					   r->laddr));
+		json_kv_uint(j, "local_port", r->lport);
+		json_obj_end(j);
+		json_key(j, "listener_owners");
+		owners_json(j, &r->lowners);
+		json_kv_uint(j, "listener_owners_more", r->lowners.more);
 	} else {
-		put_s(f, "null,\"listener_owners\":null,"
-			 "\"listener_owners_more\":0");
+		json_null(j);
+		json_kv_null(j, "listener_owners");
+		json_kv_uint(j, "listener_owners_more", 0);
 	}
-	put_s(f, ",\"cause\":");
-	put_js(f, tl_events_step_cause(ev->old_state, ev->new_state));
-	put_s(f, ",\"limbo\":");
-	put_js(f, tl_limbo_name(r->limbo));
-	put_s(f, ",\"netns\":");
-	put_u(f, ev->netns);
-	put_s(f,
-	      ev->flags & TL_EVENT_JUMP ? ",\"jump\":true" : ",\"jump\":false");
-	put_s(f, ev->flags & TL_EVENT_UNKNOWN ? ",\"known_transition\":false" :
-						",\"known_transition\":true");
-	put_s(f, ",\"inode\":");
-	put_u(f, ev->inode);
-	ctx_json_file(f, tl_cgroups_path(w->cg, r->cgroup),
-		      tl_cgroups_context(w->cg, r->cgroup));
-	put_s(f, ",\"backend\":\"");
-	put_s(f, w->backend);
-	put_s(f, "\"}\n");
+	json_kv_str(j, "cause",
+		    tl_events_step_cause(ev->old_state, ev->new_state));
+	json_kv_str(j, "limbo", tl_limbo_name(r->limbo));
+	json_kv_uint(j, "netns", ev->netns);
+	json_kv_bool(j, "jump", ev->flags & TL_EVENT_JUMP);
+	json_kv_bool(j, "known_transition", !(ev->flags & TL_EVENT_UNKNOWN));
+	json_kv_uint(j, "inode", ev->inode);
+	ctx_json(j, tl_cgroups_path(w->cg, r->cgroup),
+		 tl_cgroups_context(w->cg, r->cgroup));
+	json_kv_str(j, "backend", w->backend);
+	json_obj_end(j);
+	json_raw(j, "\n", 1);
+	json_flush(j);
 }
 
 static void print_text(struct watch *w, const struct tl_event *ev,
@@ -1142,6 +1102,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 	bool tty = isatty(STDOUT_FILENO);
 	int r, ret = 1;
 
+	json_init_file(&w.json, stdout);
 	w.cache = calloc(W_CACHE_SLOTS, sizeof(*w.cache));
 	w.rows = calloc(W_TOP_ROWS + 1, sizeof(*w.rows));
 	w.pending = calloc(W_MAX_PENDING, sizeof(*w.pending));

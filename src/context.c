@@ -230,40 +230,6 @@ void ctx_json(struct json *w, const char *cgroup_path,
 	json_obj_end(w);
 }
 
-static void fkv(FILE *f, const char *k, const char *v, bool first)
-{
-	fprintf(f, "%s\"%s\":", first ? "" : ",", k);
-	if (v && v[0])
-		out_json_string(f, v);
-	else
-		fputs("null", f);
-}
-
-void ctx_json_file(FILE *f, const char *cgroup_path, const struct tl_context *c)
-{
-	fkv(f, "cgroup", cgroup_path, false);
-	fputs(",\"context\":", f);
-	c = named(c);
-	if (!c) {
-		fputs("null", f);
-		return;
-	}
-	fputc('{', f);
-	fkv(f, "kind", tl_context_kind_name(c->kind), true);
-	fkv(f, "id", c->id, false);
-	fkv(f, "name", c->name, false);
-	fkv(f, "pod", c->pod, false);
-	fkv(f, "namespace", c->namespace, false);
-	fkv(f, "pod_uid", c->pod_uid, false);
-	fkv(f, "unit", c->unit, false);
-	fkv(f, "runtime",
-	    c->kind == TL_CONTEXT_KUBERNETES ?
-		    tl_context_kind_name(c->runtime) :
-		    NULL,
-	    false);
-	fputc('}', f);
-}
-
 bool ctx_match_unit(const struct tl_context *c, const char *name)
 {
 	size_t n = strlen(name);

@@ -60,10 +60,6 @@ const char *ctx_short(char *buf, size_t size, const struct tl_context *c);
 void ctx_json(struct json *w, const char *cgroup_path,
 	      const struct tl_context *c);
 
-/* The same for FILE-based printers: ,"cgroup":...,"context":... */
-void ctx_json_file(FILE *f, const char *cgroup_path,
-		   const struct tl_context *c);
-
 /*
  * Does a context match --unit NAME ("nginx" matches nginx.service) or
  * --container NAME|ID (a name, an id or a prefix of at least 4 of its

@@ -115,34 +115,6 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	json_obj_end(w);
 }
 
-void out_sock_json_file(FILE *f, const struct tl_snapshot *snap,
-			const struct tl_sock *sk)
-{
-	struct json w;
-
-	json_init_file(&w, f);
-	out_sock_json(&w, snap, sk);
-	json_flush(&w);
-}
-
-void out_json_string(FILE *f, const char *s)
-{
-	struct json w;
-
-	json_init_file(&w, f);
-	json_str(&w, s);
-	json_flush(&w);
-}
-
-void out_json_kv(FILE *f, const char *key, const char *val, bool first)
-{
-	if (!first)
-		fputc(',', f);
-	out_json_string(f, key);
-	fputc(':', f);
-	out_json_string(f, val);
-}
-
 void out_wrap(FILE *f, int col, int indent, const char *text)
 {
 	const char *p = text;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Printing sockets the way every command does: ls's table row and ls's
- * JSON object, shared by ls, lab, doctor and watch so they agree.
+ * Printing sockets the way every command does, so they agree: addresses
+ * (every verb), ls's table row and ls's JSON object (ls, doctor, lab).
+ * JSON goes through the one JSON writer, json.h.
  */
 #ifndef TL_OUTPUT_H
 #define TL_OUTPUT_H
@@ -14,12 +15,6 @@
 #include "tcplimbo/snapshot.h"
 
 /*
- * Writes s as a JSON string through the JSON writer (json.h), quotes
- * included, or null for NULL.
- */
-void out_json_string(FILE *f, const char *s);
-
-/*
  * Writes one socket as ls's JSON object: family, state, addresses, ports,
  * queues, inode, uid, owners, limbo, listener_owners and the rest.
  */
@@ -29,13 +24,6 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 /* Writes an owners array ([{"pid","comm","fd"}, ...]) for the refs given. */
 void out_owners_json(struct json *w, const struct tl_owners *o,
 		     const struct tl_fdref *refs, size_t n);
-
-/* The same on a stream, for the callers not yet on a writer of their own. */
-void out_sock_json_file(FILE *f, const struct tl_snapshot *snap,
-			const struct tl_sock *sk);
-
-/* Writes ,"key":"val" (no comma when first), or null for a NULL val. */
-void out_json_kv(FILE *f, const char *key, const char *val, bool first);
 
 /*
  * Writes text word-wrapped at 78 columns and a newline. The caller has

@@ -167,115 +167,124 @@ void why_print_text(FILE *out, const struct why *w, int indent)
 	}
 }
 
-static void json_threads(FILE *out, const struct tl_evidence *ev)
+static void json_threads(struct json *j, const struct tl_evidence *ev)
 {
-	fputs(",\"threads\":[", out);
+	json_key(j, "threads");
+	json_arr_begin(j);
 	for (size_t k = 0; k < ev->n_read; k++) {
 		const struct tl_ev_thread *t = &ev->threads[k];
 		char st[2] = { t->state, 0 };
 
-		fprintf(out, "%s{\"tid\":%d", k ? "," : "", (int)t->tid);
-		out_json_kv(out, "state", t->state ? st : NULL, false);
-		out_json_kv(out, "syscall",
+		json_obj_begin(j);
+		json_kv_int(j, "tid", t->tid);
+		json_kv_str(j, "state", t->state ? st : NULL);
+		json_kv_str(j, "syscall",
 			    t->sys		      ? t->sys :
 			    t->kind == TL_SYS_RUNNING ? "running" :
 			    t->kind == TL_SYS_NONE    ? "none" :
-							NULL,
-			    false);
+							NULL);
 		if (t->kind >= TL_SYS_ACCEPT)
-			fprintf(out, ",\"nr\":%ld", t->nr);
+			json_kv_int(j, "nr", t->nr);
 		if (t->fd >= 0)
-			fprintf(out, ",\"fd\":%lld", (long long)t->fd);
-		out_json_kv(out, "wchan", t->wchan[0] ? t->wchan : NULL, false);
-		fputc('}', out);
+			json_kv_int(j, "fd", t->fd);
+		json_kv_str(j, "wchan", t->wchan[0] ? t->wchan : NULL);
+		json_obj_end(j);
 	}
-	fprintf(out, "],\"threads_total\":%u", ev->n_threads);
+	json_arr_end(j);
+	json_kv_uint(j, "threads_total", ev->n_threads);
 }
 
-static void json_listener(FILE *out, const struct tl_evidence *ev)
+static void json_listener(struct json *j, const struct tl_evidence *ev)
 {
 	if (!ev->has_listener)
 		return;
-	fputs(",\"listener_fd\":", out);
+	json_key(j, "listener_fd");
 	if (ev->listener_fd >= 0)
-		fprintf(out, "%d", (int)ev->listener_fd);
+		json_int(j, ev->listener_fd);
 	else
-		fputs("null", out);
-	fprintf(out, ",\"epoll_fds\":%u,\"epoll\":[", ev->n_epolls);
+		json_null(j);
+	json_kv_uint(j, "epoll_fds", ev->n_epolls);
+	json_key(j, "epoll");
+	json_arr_begin(j);
 	for (size_t k = 0; k < ev->n_regs; k++) {
 		const struct tl_ev_reg *r = &ev->regs[k];
+		char hex[16];
 
-		fprintf(out,
-			"%s{\"epfd\":%d,\"tfd\":%d,\"events\":\"%x\","
-			"\"edge_triggered\":%s,\"oneshot\":%s,\"waited\":%s}",
-			k ? "," : "", (int)r->epfd, (int)r->tfd, r->events,
-			r->events & TL_EPOLLET ? "true" : "false",
-			r->events & TL_EPOLLONESHOT ? "true" : "false",
-			r->waited ? "true" : "false");
+		snprintf(hex, sizeof(hex), "%x", r->events);
+		json_obj_begin(j);
+		json_kv_int(j, "epfd", r->epfd);
+		json_kv_int(j, "tfd", r->tfd);
+		json_kv_str(j, "events", hex);
+		json_kv_bool(j, "edge_triggered", r->events & TL_EPOLLET);
+		json_kv_bool(j, "oneshot", r->events & TL_EPOLLONESHOT);
+		json_kv_bool(j, "waited", r->waited);
+		json_obj_end(j);
 	}
-	fprintf(out,
-		"],\"held\":%llu,\"backlog\":%u,\"queued\":%u,\"round_number\":%s",
-		(unsigned long long)ev->held, ev->backlog, ev->queued,
-		tl_ev_round_number(ev->held) ? "true" : "false");
+	json_arr_end(j);
+	json_kv_uint(j, "held", ev->held);
+	json_kv_uint(j, "backlog", ev->backlog);
+	json_kv_uint(j, "queued", ev->queued);
+	json_kv_bool(j, "round_number", tl_ev_round_number(ev->held));
 }
 
-static void json_fds(FILE *out, const struct tl_evidence *ev)
+static void json_fds(struct json *j, const struct tl_evidence *ev)
 {
-	bool first = true;
-
 	if (!ev->has_fds)
 		return;
-	fprintf(out, ",\"fds\":{\"total\":%u,\"kinds\":{", ev->n_fds);
-	for (int k = 0; k < TL_FDK_MAX; k++) {
-		fprintf(out, "%s\"%s\":%u", k ? "," : "", fd_keys[k],
-			ev->kinds[k]);
-	}
-	fputs("},\"tcp\":{", out);
-	for (int s = 1; s < TL_STATE_MAX; s++) {
-		if (!ev->tcp[s])
-			continue;
-		fprintf(out, "%s\"%s\":%u", first ? "" : ",", tl_state_name(s),
-			ev->tcp[s]);
-		first = false;
-	}
-	fputs("}}", out);
+	json_key(j, "fds");
+	json_obj_begin(j);
+	json_kv_uint(j, "total", ev->n_fds);
+	json_key(j, "kinds");
+	json_obj_begin(j);
+	for (int k = 0; k < TL_FDK_MAX; k++)
+		json_kv_uint(j, fd_keys[k], ev->kinds[k]);
+	json_obj_end(j);
+	json_key(j, "tcp");
+	json_obj_begin(j);
+	for (int s = 1; s < TL_STATE_MAX; s++)
+		if (ev->tcp[s])
+			json_kv_uint(j, tl_state_name(s), ev->tcp[s]);
+	json_obj_end(j);
+	json_obj_end(j);
 }
 
-void why_print_json(FILE *out, const struct why *w)
+void why_print_json(struct json *j, const struct why *w)
 {
 	if (w->n == 0) {
-		fputs(",\"cause\":null,\"certainty\":null,\"evidence\":null",
-		      out);
+		json_kv_null(j, "cause");
+		json_kv_null(j, "certainty");
+		json_kv_null(j, "evidence");
 		return;
 	}
-	out_json_kv(out, "cause", tl_ev_cause_name(w->cause), false);
-	out_json_kv(out, "certainty", tl_certainty_name(w->certainty), false);
+	json_kv_str(j, "cause", tl_ev_cause_name(w->cause));
+	json_kv_str(j, "certainty", tl_certainty_name(w->certainty));
 	if (w->related_leak)
-		out_json_kv(out, "related", "close-wait-leak", false);
-	fputs(",\"evidence\":[", out);
+		json_kv_str(j, "related", "close-wait-leak");
+	json_key(j, "evidence");
+	json_arr_begin(j);
 	for (size_t i = 0; i < w->n; i++) {
 		const struct tl_evidence *ev = &w->ev[i];
 		const struct tl_ev_verdict *v = &w->v[i];
 		char st[2] = { ev->state, 0 };
 
-		fprintf(out, "%s{\"pid\":%d,\"gone\":%s", i ? "," : "",
-			(int)ev->pid, ev->gone ? "true" : "false");
-		out_json_kv(out, "state", ev->state ? st : NULL, false);
-		fprintf(out, ",\"tracer\":%d", (int)ev->tracer);
+		json_obj_begin(j);
+		json_kv_int(j, "pid", ev->pid);
+		json_kv_bool(j, "gone", ev->gone);
+		json_kv_str(j, "state", ev->state ? st : NULL);
+		json_kv_int(j, "tracer", ev->tracer);
+		json_key(j, "idle_ms");
 		if (ev->has_idle)
-			fprintf(out, ",\"idle_ms\":%llu",
-				(unsigned long long)ev->idle_ms);
+			json_uint(j, ev->idle_ms);
 		else
-			fputs(",\"idle_ms\":null", out);
-		json_threads(out, ev);
-		json_listener(out, ev);
-		json_fds(out, ev);
-		out_json_kv(out, "cause", tl_ev_cause_name(v->cause), false);
-		out_json_kv(out, "certainty", tl_certainty_name(v->certainty),
-			    false);
-		out_json_kv(out, "text", v->text, false);
-		out_json_kv(out, "remedy", v->remedy, false);
-		fputc('}', out);
+			json_null(j);
+		json_threads(j, ev);
+		json_listener(j, ev);
+		json_fds(j, ev);
+		json_kv_str(j, "cause", tl_ev_cause_name(v->cause));
+		json_kv_str(j, "certainty", tl_certainty_name(v->certainty));
+		json_kv_str(j, "text", v->text);
+		json_kv_str(j, "remedy", v->remedy);
+		json_obj_end(j);
 	}
-	fputc(']', out);
+	json_arr_end(j);
 }

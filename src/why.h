@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "tcplimbo/diagnose.h"
 #include "tcplimbo/evidence.h"
 
@@ -48,7 +49,7 @@ void why_free(struct why *w);
 /* Prints the "cause:" lines, wrapped at indent. */
 void why_print_text(FILE *out, const struct why *w, int indent);
 
-/* Writes ,"cause":...,"certainty":...,"evidence":[...] (nulls if none). */
-void why_print_json(FILE *out, const struct why *w);
+/* Writes the keys cause, certainty and evidence (nulls if none). */
+void why_print_json(struct json *j, const struct why *w);
 
 #endif
