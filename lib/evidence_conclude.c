@@ -278,6 +278,14 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	int cause;
 
 	tl_evidence_threads_text(ev, threads, sizeof(threads));
+	/* A program that has not run for a while is waiting, not busy. */
+	if (ev->has_idle && ev->idle_ms >= 1000) {
+		size_t tlen = strlen(threads);
+
+		add(threads, sizeof(threads), &tlen,
+		    "; none of them has run for %llu s",
+		    (unsigned long long)(ev->idle_ms / 1000));
+	}
 	if (ev->n_epolls == 1)
 		snprintf(sets, sizeof(sets), "not in its epoll set");
 	else

@@ -515,6 +515,7 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 
 static void print_json(const struct doctor *d, const struct tl_global *g)
 {
+	static const struct why no_why;
 	static struct json w;
 	struct json *j = &w;
 	size_t denied = 0;
@@ -598,8 +599,8 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 		json_kv_str(j, "remedy",
 			    d->why && d->why[i].remedy ? d->why[i].remedy :
 							 f->remedy);
-		if (d->why)
-			why_print_json(j, &d->why[i]);
+		/* The keys are there, null, when nothing was gathered. */
+		why_print_json(j, d->why ? &d->why[i] : &no_why);
 		json_obj_end(j);
 	}
 	json_raw(j, "\n", 1);

@@ -535,11 +535,12 @@ static void test_limit_and_unwatched(void **state)
 	world_proc(&w, "S (sleeping)", 0, 1);
 	world_thread(&w, PID, "S (sleeping)",
 		     "230 0x0 0x0 0x7ffd 0x0 0x0 0x0 0x1 0x2",
-		     "hrtimer_nanosleep", "4990.0");
+		     "hrtimer_nanosleep", "1000.0");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
 	assert_int_equal(v.certainty, TL_CERT_LIKELY);
 	assert_non_null(strstr(v.text, "clock_nanosleep"));
+	assert_non_null(strstr(v.text, "none of them has run for 4 s"));
 
 	/* A thread in accept4: slow, not stuck; keep the finding's remedy. */
 	world_init(&w, 0, 0);
