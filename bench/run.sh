@@ -3,18 +3,27 @@
 # network namespace (bench/population.c), then time, inside it and in the
 # same run, the bare lower bound (bench/bound.c), tcplimbo ls --json,
 # tcplimbo ls --no-owners, tcplimbo doctor --json (if the command has it),
-# ss -tan, ss -tanp, netstat -tanp and lsof -iTCP; report medians, ratios
-# and tcplimbo's peak RSS per socket as a markdown table on stdout (progress
-# goes to stderr). Not a test: `make check` never runs it; `make bench` does.
+# ss -tan, ss -tanp, netstat -tanp and lsof -iTCP; where the command has
+# --owners-backend, also ls --json with each owners backend (bpf, /proc on
+# every CPU, /proc on one thread). Reports medians, ratios, cost per socket
+# (linearity) and tcplimbo's peak RSS per socket as markdown tables on
+# stdout (progress goes to stderr). Not a test: `make check` never runs it;
+# `make bench` does.
+#
+# The largest default population, 500,000 connections, is about 1,000,000
+# sockets: it needs about 4 GiB of kernel memory and 1M fds (tl-population
+# raises the limits it needs; fs.nr_open must allow 1M per process).
 #
 # Environment:
-#   BENCH_N        connection counts (default "10000 50000 200000")
+#   BENCH_N        connection counts (default "10000 50000 200000 500000")
 #   BENCH_RUNS     timed runs per command, median reported (default 5)
 #   BENCH_OWNERS   owner processes (default 50)
 #   BENCH_SLOW     ss -tanp, netstat -tanp and lsof above BENCH_SLOW_N:
 #                  "once" (default: one run each; they take ~100 s at 200k),
 #                  "all" (BENCH_RUNS runs), "skip" (not run)
 #   BENCH_SLOW_N   the threshold (default 50000)
+#   BENCH_SLOW_MAX above this many connections the slow tools are not run
+#                  at all (default 200000: ss -tanp would take many minutes)
 #   BENCH_POP_ARGS extra tl-population options (shares, --tw-warmup, ...)
 #   BUILD          build directory (default build); TL: tcplimbo binary
 set -euo pipefail
@@ -87,14 +96,28 @@ measure() {
 		names+=(doctor)
 		cmds+=("$tl doctor --json")
 	fi
+	# The owners backends one by one, where the command can choose.
+	if "$tl" --help 2>&1 | grep -q -- '--owners-backend'; then
+		names+=(ls_bpf ls_proc ls_proc1)
+		cmds+=("$tl --owners-backend bpf ls --json"
+			"$tl --owners-backend proc ls --json"
+			"$tl --owners-backend proc --threads 1 ls --json")
+		# The bpf backend needs CAP_BPF and a kernel that loads it.
+		if ! "$tl" --owners-backend bpf ls --no-header >/dev/null 2>&1; then
+			echo "  ls --owners-backend bpf fails here: not timed" >&2
+			names=("${names[@]/ls_bpf/}")
+		fi
+	fi
 
 	# One untimed run of each warms the dentry and inode caches of /proc.
 	for i in "${!cmds[@]}"; do
+		[ -n "${names[$i]}" ] || continue
 		${cmds[$i]} >/dev/null 2>&1 || true
 	done
 	for ((r = 0; r < runs; r++)); do
 		for i in "${!cmds[@]}"; do
 			name=${names[$i]}
+			[ -n "$name" ] || continue
 			# shellcheck disable=SC2086 # a command line, split on purpose
 			run_timed ${cmds[$i]}
 			# doctor exits 1 or 2 when it finds something; fine here.
@@ -130,8 +153,14 @@ measure() {
 	ss_count=$(ss -tan | tail -n +2 | wc -l)
 
 	# Peak RSS in KiB, one run each.
-	local rss_json rss_noown rss_doctor=-
+	local rss_json rss_noown rss_doctor=- rss_proc=- rss_bpf=-
 	rss_json=$( { /usr/bin/time -f %M "$tl" ls --json >/dev/null; } 2>&1 | tail -1)
+	if [ -n "${samples[ls_proc]:-}" ]; then
+		rss_proc=$( { /usr/bin/time -f %M "$tl" --owners-backend proc ls --json >/dev/null; } 2>&1 | tail -1)
+	fi
+	if [ -n "${samples[ls_bpf]:-}" ]; then
+		rss_bpf=$( { /usr/bin/time -f %M "$tl" --owners-backend bpf ls --json >/dev/null; } 2>&1 | tail -1)
+	fi
 	rss_noown=$( { /usr/bin/time -f %M "$tl" ls --no-owners >/dev/null; } 2>&1 | tail -1)
 	if [ -n "${samples[doctor]:-}" ]; then
 		rss_doctor=$( { /usr/bin/time -f %M "$tl" doctor --json >/dev/null || true; } 2>&1 | tail -1)
@@ -139,8 +168,13 @@ measure() {
 
 	local line="n=$n sockets=$sockets ls_count=$ls_count ss_count=$ss_count"
 	line+=" rss_json=$rss_json rss_noown=$rss_noown rss_doctor=$rss_doctor"
-	line+=" load=$load bound_detail='$bline'"
-	for name in bound ls_json ls_noown ss_tan doctor ss_tanp netstat_tanp lsof; do
+	line+=" rss_proc=$rss_proc rss_bpf=$rss_bpf"
+	line+=" load=$load load_end=$(cut -d' ' -f1 /proc/loadavg)"
+	local chose
+	chose=$({ "$tl" -v ls --no-header 2>&1 >/dev/null || true; } | sed -n 's/.*owners from \([a-z]*\).*/\1/p' | head -1)
+	line+=" owners_backend=${chose:--}"
+	line+=" bound_detail='$bline'"
+	for name in bound ls_json ls_noown ss_tan doctor ss_tanp netstat_tanp lsof ls_bpf ls_proc ls_proc1; do
 		if [ -n "${samples[$name]:-}" ]; then
 			line+=" $name=$(tr ' ' '\n' <<<"${samples[$name]}" | grep . | median)"
 			line+=" ${name}_runs=$(wc -w <<<"${samples[$name]}")"
@@ -175,13 +209,14 @@ if [ ! -x "$BOUND" ] || [ ! -x "$POP" ]; then
 fi
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (Debian package 'time')"
 
-BENCH_N=${BENCH_N:-10000 50000 200000}
+BENCH_N=${BENCH_N:-10000 50000 200000 500000}
 BENCH_RUNS=${BENCH_RUNS:-5}
 BENCH_OWNERS=${BENCH_OWNERS:-50}
 BENCH_SLOW=${BENCH_SLOW:-once}
 BENCH_SLOW_N=${BENCH_SLOW_N:-50000}
+BENCH_SLOW_MAX=${BENCH_SLOW_MAX:-200000}
 case $BENCH_SLOW in once | all | skip) ;; *) die "BENCH_SLOW must be once, all or skip" ;; esac
-for v in $BENCH_N $BENCH_RUNS $BENCH_OWNERS $BENCH_SLOW_N; do
+for v in $BENCH_N $BENCH_RUNS $BENCH_OWNERS $BENCH_SLOW_N $BENCH_SLOW_MAX; do
 	[[ $v =~ ^[0-9]+$ ]] || die "not a number: '$v'"
 done
 if [ "$BENCH_RUNS" -lt 1 ] || [ "$BENCH_RUNS" -gt 100 ]; then
@@ -210,6 +245,7 @@ for n in $BENCH_N; do
 		skip) slow_runs=0 ;;
 		esac
 	fi
+	[ "$n" -gt "$BENCH_SLOW_MAX" ] && slow_runs=0
 	echo "N=$n: building the population" >&2
 	# shellcheck disable=SC2086 # BENCH_POP_ARGS is a list of options
 	"$POP" -n "$n" -p "$BENCH_OWNERS" --hold 3600 ${BENCH_POP_ARGS:-} \
@@ -287,6 +323,37 @@ while read -r line; do
 		"$(awk -v k="$rj" 'BEGIN { printf "%.1f MiB", k / 1024 }') |" \
 		"$(bps "$rj") | $(bps "$(get rss_noown "$line")") | $(bps "$(get rss_doctor "$line")") |"
 done <"$BENCH_OUT"
+if grep -q 'ls_proc_runs=[1-9]' "$BENCH_OUT"; then
+	echo
+	echo "Owners backends, wall seconds (median) and ratios; ls --json uses the backend auto chose (owners_backend):"
+	echo
+	echo "| connections | sockets | auto chose | ls --json | ss -tan | ls --json / ss -tan (≤ 1.0) | bpf | /proc, all CPUs | /proc, 1 thread | bound | /proc all CPUs / bound (≤ 1.0) | /proc 1 thread / bound | ls --no-owners / ss -tan (≤ 0.8) |"
+	echo "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	while read -r line; do
+		echo "| $(get n "$line") | $(get sockets "$line") | $(get owners_backend "$line") |" \
+			"$(secs "$(get ls_json "$line")") | $(secs "$(get ss_tan "$line")") |" \
+			"$(ratio "$(get ls_json "$line")" "$(get ss_tan "$line")") |" \
+			"$(secs "$(get ls_bpf "$line")") | $(secs "$(get ls_proc "$line")") |" \
+			"$(secs "$(get ls_proc1 "$line")") | $(secs "$(get bound "$line")") |" \
+			"$(ratio "$(get ls_proc "$line")" "$(get bound "$line")") |" \
+			"$(ratio "$(get ls_proc1 "$line")" "$(get bound "$line")") |" \
+			"$(ratio "$(get ls_noown "$line")" "$(get ss_tan "$line")") |"
+	done <"$BENCH_OUT"
+	echo
+	echo "Linearity: wall microseconds per socket (flat across sizes means linear), and peak RSS bytes per socket (≤ 150):"
+	echo
+	echo "| connections | sockets | ls --json µs/socket | bpf µs/socket | /proc all CPUs µs/socket | ls --no-owners µs/socket | ss -tan µs/socket | bytes/socket ls --json | bytes/socket bpf | bytes/socket /proc | bytes/socket --no-owners | load avg start → end |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	while read -r line; do
+		s=$(get sockets "$line")
+		per() { awk -v t="$1" -v s="$s" 'BEGIN { if (t == "-" || s == 0) print "-"; else printf "%.2f", t / s }'; }
+		bps() { awk -v k="$1" -v s="$s" 'BEGIN { if (k == "-" || s == 0) print "-"; else printf "%.0f", k * 1024 / s }'; }
+		echo "| $(get n "$line") | $s | $(per "$(get ls_json "$line")") | $(per "$(get ls_bpf "$line")") |" \
+			"$(per "$(get ls_proc "$line")") | $(per "$(get ls_noown "$line")") | $(per "$(get ss_tan "$line")") |" \
+			"$(bps "$(get rss_json "$line")") | $(bps "$(get rss_bpf "$line")") | $(bps "$(get rss_proc "$line")") |" \
+			"$(bps "$(get rss_noown "$line")") | $(get load "$line") → $(get load_end "$line") |"
+	done <"$BENCH_OUT"
+fi
 echo
 echo "Socket counts seen (TIME_WAIT entries come and go, so they differ by a few):"
 echo

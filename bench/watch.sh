@@ -3,11 +3,19 @@
 # then under each backend, in a private network namespace, and prints a
 # Markdown table: transitions generated (10 a connection), transitions
 # each backend reported, lost ring-buffer records, and watch's CPU time as
-# a share of the churn's.
+# a share of the churn's, and the share of reported transitions that name
+# a process (an owner, the owner before close, or the listener's), with how
+# many of those the kernel recorded (bpf: socket storage at connect, listen
+# and accept). Every socket of the churn is made after watch started.
+#
+# THREADS may be a list ("1 2 4"): one round of every backend per level.
 #
 # usage: bench/watch.sh [BUILD_DIR] [SECONDS] [THREADS] [OUTPUT]
 #   OUTPUT is json (default: watch prints every transition as JSON to
 #   /dev/null) or text. Needs root (unshare, eBPF).
+#   TL_WATCH_COUNT=1 keeps watch's JSON in a file and counts the named
+#   transitions from it afterwards, for builds whose summary does not
+#   count them (the file costs memory: ~400 bytes a transition).
 #   TL_WATCH_NICE=N runs watch under `nice -n N` (e.g. -10): when the churn
 #   has more threads than the machine has CPUs, watch at normal priority
 #   gets too small a share to drain the ring buffer.
@@ -33,19 +41,22 @@ cpu_of() { # utime+stime of a live pid, in seconds
 }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$2"; }
 
-echo "| backend | output | conns/s | transitions generated | transitions/s | reported by watch | lost | churn CPU s | watch CPU s | watch CPU / churn CPU | owner rescans (ms) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| churn threads | backend | output | conns/s | transitions generated | transitions/s | reported by watch | lost | named (by the kernel) | churn CPU s | watch CPU s | watch CPU / churn CPU | owner rescans (ms) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+for threads in $THREADS; do
 for mode in none bpf poll; do
 	W=
 	if [ "$mode" != none ]; then
 		fmt=()
 		[ "$OUTPUT" = json ] && fmt=(--json)
-		${TL_WATCH_NICE:+nice -n "$TL_WATCH_NICE"} "$TL" "${fmt[@]}" watch --backend "$mode" >/dev/null 2>"$T/err" &
+		out=/dev/null
+		[ -n "${TL_WATCH_COUNT:-}" ] && [ "$OUTPUT" = json ] && out=$T/out
+		${TL_WATCH_NICE:+nice -n "$TL_WATCH_NICE"} "$TL" "${fmt[@]}" watch --backend "$mode" >"$out" 2>"$T/err" &
 		W=$!
 		for _ in $(seq 100); do grep -q backend "$T/err" && break; sleep 0.1; done
 		grep -q "backend $mode" "$T/err" || { echo "watch $mode did not start: $(cat "$T/err")" >&2; continue; }
 	fi
-	"$CHURN" --seconds "$SECONDS_RUN" --threads "$THREADS" >"$T/churn"
+	"$CHURN" --seconds "$SECONDS_RUN" --threads "$threads" >"$T/churn"
 	gen=$(field expected_transitions "$T/churn")
 	rate=$(field transitions_per_s "$T/churn")
 	conns=$(field conns_per_s "$T/churn")
@@ -60,8 +71,24 @@ for mode in none bpf poll; do
 		lost=$(sed -n 's/.*, \([0-9]*\) lost, backend.*/\1/p' "$T/err")
 		resc=$(sed -n 's/.*; \([0-9]*\) owner rescans took \([0-9]*\) ms.*/\1 (\2)/p' "$T/err")
 		share=$(awk -v a="$wcpu" -v b="$ccpu" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-		echo "| $mode | $OUTPUT | $conns | $gen | $rate | $rep | $lost | $ccpu | $wcpu | $share | $resc |"
+		named=$(sed -n 's/.*; \([0-9]*\) named (\([0-9]*\) by the kernel).*/\1 \2/p' "$T/err")
+		if [ -z "$named" ] && [ -s "$T/out" ]; then
+			named="$(python3 -c '
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get("owners") or e.get("former_owners") or e.get("listener_owners"):
+        n += 1
+print(n, 0)' "$T/out")"
+		fi
+		rm -f "$T/out"
+		named=$(awk -v r="$rep" -v n="${named% *}" -v k="${named#* }" 'BEGIN {
+			if (n == "" || r == 0) print "-";
+			else printf "%.1f%% (%.1f%%)", 100 * n / r, 100 * k / r }')
+		echo "| $threads | $mode | $OUTPUT | $conns | $gen | $rate | $rep | $lost | $named | $ccpu | $wcpu | $share | $resc |"
 	else
-		echo "| (no watch) | - | $conns | $gen | $rate | - | - | $ccpu | - | - | - |"
+		echo "| $threads | (no watch) | - | $conns | $gen | $rate | - | - | - | $ccpu | - | - | - |"
 	fi
+done
 done

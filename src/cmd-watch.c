@@ -84,6 +84,7 @@ struct w_resolved {
 	uint16_t lport;
 	uint8_t limbo;
 	uint64_t cgroup; /* its process's cgroup id, 0 when unknown */
+	bool by_kernel;	 /* named from what the bpf program recorded */
 };
 
 /* Slots of the pid -> cgroup id cache; emptied at each rescan. */
@@ -126,8 +127,10 @@ struct watch {
 	size_t npending;
 	const char *backend;
 	uint64_t reported;
-	uint64_t ts_sec;  /* the second ts_text was made for */
-	char ts_text[96]; /* its "YYYY-MM-DDTHH:MM:SS." */
+	uint64_t named; /* reported with an owner, former or listener's */
+	uint64_t kernel_named; /* of which the kernel recorded the owner */
+	uint64_t ts_sec;       /* the second ts_text was made for */
+	char ts_text[96];      /* its "YYYY-MM-DDTHH:MM:SS." */
 	uint64_t jumps;
 	uint64_t unknown;
 	struct w_top_row *rows; /* --top */
@@ -421,6 +424,7 @@ static void resolve(struct watch *w, const struct tl_event *ev,
 	r->limbo = ev->limbo;
 	if (resolve_kernel(w, ev, r)) {
 		/* Named by the kernel: no /proc needed. */
+		r->by_kernel = true;
 	} else if (ev->inode) {
 		if (!find_owner(w, ev->inode, &r->owners)) {
 			if (slot->key == ev->key)
@@ -861,6 +865,10 @@ static int on_event(const struct tl_event *ev, void *arg)
 	if (!event_pass(w, ev, &r))
 		return 0;
 	w->reported++;
+	if (r.owners.n || r.former.n || r.lowners.n)
+		w->named++;
+	if (r.by_kernel)
+		w->kernel_named++;
 	if (ev->flags & TL_EVENT_JUMP)
 		w->jumps++;
 	if (ev->flags & TL_EVENT_UNKNOWN)
@@ -1241,11 +1249,14 @@ static int watch_run(const struct tl_global *g, void *opts)
 	fprintf(stderr,
 		"tcplimbo: watch: %llu transitions reported (%llu sampled "
 		"jumps, %llu not in the state machine), %llu lost, backend "
-		"%s; %llu owner rescans took %llu ms\n",
+		"%s; %llu owner rescans took %llu ms; %llu named (%llu by the "
+		"kernel)\n",
 		(unsigned long long)w.reported, (unsigned long long)w.jumps,
 		(unsigned long long)w.unknown,
 		(unsigned long long)tl_events_lost(ev), w.backend,
-		(unsigned long long)w.rescans, (unsigned long long)w.rescan_ms);
+		(unsigned long long)w.rescans, (unsigned long long)w.rescan_ms,
+		(unsigned long long)w.named,
+		(unsigned long long)w.kernel_named);
 	ret = 0;
 out:
 	tl_events_close(ev);
