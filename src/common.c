@@ -43,6 +43,15 @@ int tl_global_option(struct tl_global *g, int c, const char *arg)
 	case TL_GOPT_ROOT:
 		g->root = arg;
 		return 1;
+	case TL_GOPT_OWNERS_BACKEND:
+		g->owners_backend_arg = arg;
+		return 1;
+	case TL_GOPT_THREADS:
+		g->threads_arg = arg;
+		return 1;
+	case 'v':
+		g->verbose = true;
+		return 1;
 	}
 	return 0;
 }
@@ -97,6 +106,32 @@ int tl_parse_duration(const char *s, uint32_t *ret)
 	return 0;
 }
 
+/* -v: which owners pass ran, and why auto did not take bpf. */
+static void say_owners(const struct tl_snapshot *snap)
+{
+	const struct tl_owners *ow = snap->owners;
+
+	if (!ow || snap->owners_borrowed)
+		return;
+	if (ow->backend == TL_OWNERS_BPF)
+		fprintf(stderr,
+			"tcplimbo: owners from bpf (the kernel's task and "
+			"task-file iterators): %zu process%s, %zu socket "
+			"fd%s\n",
+			ow->n_procs, ow->n_procs == 1 ? "" : "es", ow->n_refs,
+			ow->n_refs == 1 ? "" : "s");
+	else
+		fprintf(stderr,
+			"tcplimbo: owners from proc (/proc/PID/fd on %u "
+			"thread%s%s%s): %zu process%s, %zu socket fd%s\n",
+			ow->threads, ow->threads == 1 ? "" : "s",
+			ow->bpf_error ? "; the BPF iterators did not load: " :
+					"",
+			ow->bpf_error ? strerror(-ow->bpf_error) : "",
+			ow->n_procs, ow->n_procs == 1 ? "" : "es", ow->n_refs,
+			ow->n_refs == 1 ? "" : "s");
+}
+
 static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 		bool log, struct tl_snapshot **ret)
 {
@@ -115,6 +150,8 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 		   (!g->replay_path || strcmp(g->proc_root, "/proc") != 0);
 	o.proc_root = g->proc_root;
 	o.netns_fd = netns_fd;
+	o.owners_backend = g->owners_backend;
+	o.owners_threads = g->threads;
 	if (g->record_path) {
 		o.record_fd = open(g->record_path,
 				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -138,9 +175,21 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 		}
 	}
 	err = tl_snapshot_take(&o, ret);
+	if (err >= 0 && g->verbose)
+		say_owners(*ret);
 	if (err >= 0 || !log)
 		goto out;
-	if (err == -EPERM && netns_fd >= 0)
+	/* Without a namespace to enter only the BPF iterators refuse. */
+	if (g->owners_backend == TL_OWNERS_BPF && o.owners && netns_fd < 0 &&
+	    (err == -EPERM || err == -EOPNOTSUPP))
+		tl_err("--owners-backend bpf: %s",
+		       err == -EOPNOTSUPP ?
+			       "this tcplimbo was built without bpf" :
+		       geteuid() ? "the kernel refused the BPF iterators "
+				   "(they need CAP_BPF and CAP_PERFMON)" :
+				   "the kernel refused the BPF iterators, even "
+				   "to root");
+	else if (err == -EPERM && netns_fd >= 0)
 		tl_err("cannot enter network namespace '%s': %s "
 		       "(needs CAP_SYS_ADMIN)",
 		       g->netns_spec, strerror(-err));

@@ -60,10 +60,18 @@ static void usage(FILE *f)
 		"      --proc-root DIR        read processes from DIR, not /proc\n"
 		"      --root DIR             read /proc, /sys, /run and /var/lib\n"
 		"                             under DIR (or $TCPLIMBO_ROOT)\n"
+		"      --owners-backend auto|bpf|proc\n"
+		"                             how to find owners: the kernel's BPF\n"
+		"                             iterators, or /proc (auto: bpf when\n"
+		"                             it loads)\n"
+		"      --threads N            threads for the /proc pass (1 to %d;\n"
+		"                             default one per CPU)\n"
+		"  -v, --verbose              say on stderr how owners were found\n"
 		"  -h, --help                 this help\n"
 		"  -V, --version              print the version\n"
 		"\n"
-		"Commands:\n");
+		"Commands:\n",
+		TL_OWNERS_MAX_THREADS);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  %-10s %s\n", verbs[i]->name, verbs[i]->help);
 	fprintf(f, "\nSee tcplimbo(8) and tcplimbo COMMAND --help.\n");
@@ -91,6 +99,32 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 			tl_err("root '%s': %s", g->root, strerror(err));
 			return -err;
 		}
+	}
+	if (g->owners_backend_arg &&
+	    tl_owners_backend_parse(g->owners_backend_arg, &g->owners_backend) <
+		    0) {
+		tl_err("--owners-backend '%s': not auto, bpf or proc",
+		       g->owners_backend_arg);
+		return -EINVAL;
+	}
+	if (g->threads_arg) {
+		uint64_t v;
+
+		if (tl_parse_uint(g->threads_arg, TL_OWNERS_MAX_THREADS, &v) <
+			    0 ||
+		    v == 0) {
+			tl_err("--threads '%s': not a number from 1 to %d",
+			       g->threads_arg, TL_OWNERS_MAX_THREADS);
+			return -EINVAL;
+		}
+		g->threads = (unsigned)v;
+	}
+	if (g->owners_backend == TL_OWNERS_BPF &&
+	    (g->proc_root_set || g->root[0])) {
+		tl_err("--owners-backend bpf reads this machine's processes; "
+		       "it cannot be combined with --%s",
+		       g->proc_root_set ? "proc-root" : "root");
+		return -EINVAL;
 	}
 	if (g->root[0] && !g->proc_root_set) {
 		if (snprintf(proc_root, size, "%s/proc", g->root) >=

@@ -41,6 +41,11 @@ struct tl_global {
 	const char *root;
 	/* The cgroup map (src/context.h), filled on first use. */
 	struct tl_where *where;
+	/* --owners-backend and --threads as given; checked by main. */
+	const char *owners_backend_arg, *threads_arg;
+	enum tl_owners_backend owners_backend; /* from owners_backend_arg */
+	unsigned threads; /* from threads_arg; 0: one per CPU */
+	bool verbose;	  /* -v: say how owners were found */
 };
 
 /* getopt_long codes of the global long options without a short form. */
@@ -50,27 +55,34 @@ enum {
 	TL_GOPT_REPLAY,
 	TL_GOPT_PROC_ROOT,
 	TL_GOPT_ROOT,
+	TL_GOPT_OWNERS_BACKEND,
+	TL_GOPT_THREADS,
 };
 
 /* The global short options, to put first in every verb's optstring. */
-#define TL_GLOBAL_SHORTOPTS "N:46j"
+#define TL_GLOBAL_SHORTOPTS "N:46jv"
 
 /* The global long options as struct option entries, for every longopts. */
-#define TL_GLOBAL_LONGOPTS                                              \
-	{ "netns", required_argument, NULL, 'N' },                      \
-		{ "json", no_argument, NULL, 'j' },                     \
-		{ "no-owners", no_argument, NULL, TL_GOPT_NO_OWNERS },  \
-		{ "record", required_argument, NULL, TL_GOPT_RECORD },  \
-		{ "replay", required_argument, NULL, TL_GOPT_REPLAY },  \
-	{                                                               \
-		"proc-root", required_argument, NULL, TL_GOPT_PROC_ROOT \
+#define TL_GLOBAL_LONGOPTS                                                   \
+	{ "netns", required_argument, NULL, 'N' },                           \
+		{ "json", no_argument, NULL, 'j' },                          \
+		{ "no-owners", no_argument, NULL, TL_GOPT_NO_OWNERS },       \
+		{ "record", required_argument, NULL, TL_GOPT_RECORD },       \
+		{ "replay", required_argument, NULL, TL_GOPT_REPLAY },       \
+		{ "proc-root", required_argument, NULL, TL_GOPT_PROC_ROOT }, \
+		{ "owners-backend", required_argument, NULL,                 \
+		  TL_GOPT_OWNERS_BACKEND },                                  \
+		{ "threads", required_argument, NULL, TL_GOPT_THREADS },     \
+	{                                                                    \
+		"verbose", no_argument, NULL, 'v'                            \
 	}
 
 /* One line for each verb's --help: the global options work there too. */
 #define TL_GLOBAL_HELP                                                         \
 	"Global options, before or after the command (see tcplimbo --help):\n" \
 	"  -N NS, -4, -6, -j/--json, --no-owners, --record FILE,\n"            \
-	"  --replay FILE, --proc-root DIR, --root DIR\n"
+	"  --replay FILE, --proc-root DIR, --root DIR,\n"                      \
+	"  --owners-backend auto|bpf|proc, --threads N, -v/--verbose\n"
 
 /*
  * Takes one option getopt_long returned if it is a global one. Returns 1

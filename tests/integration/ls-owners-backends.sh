@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# ls --json gives the same sockets with the same owners whichever owners
+# backend runs: the BPF iterators, the /proc pass on every CPU, the /proc
+# pass on one thread. A server that forks after accepting shares its
+# sockets with its child. -v says which backend ran; bad values are usage
+# errors that name the value.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+PORT=3200
+
+"$TCPLIMBO" --owners-backend nope ls >/dev/null 2>"$T/e" && fail "bad backend accepted"
+[ $? -eq 2 ] || fail "bad backend: status is not 2"
+grep -q "'nope'" "$T/e" || fail "bad backend: value not named: $(cat "$T/e")"
+"$TCPLIMBO" --threads 65 ls >/dev/null 2>"$T/e" && fail "--threads 65 accepted"
+grep -q "'65'" "$T/e" || fail "--threads: value not named: $(cat "$T/e")"
+
+# 200 connections; after accepting them the server forks: both hold all.
+python3 -c '
+import os, socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+l = socket.socket()
+l.bind(("127.0.0.1", port))
+l.listen(n)
+cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
+ss = [l.accept()[0] for _ in range(n)]
+if os.fork() == 0:
+    time.sleep(30)
+    os._exit(0)
+print("up", flush=True)
+time.sleep(30)' "$PORT" 200 >"$T/up" &
+tl_wait_for 10 grep -q up "$T/up" || fail "population did not start"
+
+norm() { # what owners decide, one socket a line, sorted (timers and
+	# tcp_info change between two runs)
+	python3 -c '
+import json, sys
+keys = ("inode", "state", "local_port", "remote_port", "owners", "limbo",
+        "listener_owners")
+for s in sorted(json.dumps({k: x[k] for k in keys}, sort_keys=True)
+                for x in json.load(sys.stdin)):
+    print(s)'
+}
+"$TCPLIMBO" -v --owners-backend proc --threads 1 ls --json 2>"$T/e1" | norm >"$T/one" ||
+	fail "ls --owners-backend proc --threads 1 failed"
+grep -q "owners from proc (/proc/PID/fd on 1 thread)" "$T/e1" || fail "-v: $(cat "$T/e1")"
+"$TCPLIMBO" -v --owners-backend proc --threads 4 ls --json 2>"$T/e4" | norm >"$T/four" ||
+	fail "ls --owners-backend proc --threads 4 failed"
+grep -q "owners from proc (/proc/PID/fd on 4 threads)" "$T/e4" || fail "-v: $(cat "$T/e4")"
+# 200 connections, two sockets each, plus the listener, all held by two
+# processes (fork copies every fd).
+n=$(python3 -c '
+import json, sys
+print(sum(len(json.loads(l)["owners"]) == 2 for l in open(sys.argv[1])))' "$T/one")
+[ "$n" -eq 401 ] || fail "expected 401 sockets held by two processes, got $n"
+cmp -s "$T/one" "$T/four" || { diff "$T/one" "$T/four" | head; fail "/proc on 1 and 4 threads differ"; }
+ok "/proc pass: one thread and four agree on $(wc -l <"$T/one") sockets"
+
+if "$TCPLIMBO" -v --owners-backend bpf ls --json 2>"$T/eb" | norm >"$T/bpf"; then
+	grep -q "owners from bpf" "$T/eb" || fail "-v: $(cat "$T/eb")"
+	cmp -s "$T/one" "$T/bpf" || { diff "$T/one" "$T/bpf" | head; fail "bpf and /proc differ"; }
+	ok "bpf and /proc agree"
+	"$TCPLIMBO" -v ls --no-header 2>&1 >/dev/null | grep -q "owners from bpf" ||
+		fail "auto did not choose bpf although it loads"
+else
+	grep -q "built without bpf\|refused" "$T/eb" || fail "bpf failed: $(cat "$T/eb")"
+	echo "note: no bpf here ($(cat "$T/eb")); /proc only"
+fi
