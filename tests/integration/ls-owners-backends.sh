@@ -7,7 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
-trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+# The server's child is no job of ours: killed by the pid it printed.
+trap 'read -r _ kid <"$T/up" 2>/dev/null && kill "$kid" 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
 PORT=3200
 
 "$TCPLIMBO" --owners-backend nope ls >/dev/null 2>"$T/e" && fail "bad backend accepted"
@@ -25,10 +26,11 @@ l.bind(("127.0.0.1", port))
 l.listen(n)
 cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
 ss = [l.accept()[0] for _ in range(n)]
-if os.fork() == 0:
+child = os.fork()
+if child == 0:
     time.sleep(30)
     os._exit(0)
-print("up", flush=True)
+print("up", child, flush=True)
 time.sleep(30)' "$PORT" 200 >"$T/up" &
 tl_wait_for 10 grep -q up "$T/up" || fail "population did not start"
 
