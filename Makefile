@@ -8,7 +8,9 @@ MESON_OPTS ?=
 # Debian packages the build, the tests and the demo need. bpftool, clang,
 # llvm and libbpf-dev are for the optional eBPF backend of watch;
 # libyaml-dev and libcrypt-dev for serve, curl, openssl and prometheus for
-# its tests.
+# its tests (which run their own Prometheus on loopback in a private
+# namespace; on a systemd machine the package also enables its own service
+# on :9090: `systemctl disable --now prometheus` if that is unwanted).
 DEB_PKGS = meson ninja-build pkg-config gcc libc6-dev libmnl-dev \
 	libcmocka-dev libmicrohttpd-dev iproute2 net-tools procps util-linux \
 	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev time \
