@@ -175,6 +175,7 @@ static void watch_usage(FILE *f)
 		"(1000)\n"
 		"  --seconds N      stop after N seconds\n"
 		"  --top            a live table per process and listener\n"
+		"  --ring-size MIB  bpf: ring buffer size, a power of two (16)\n"
 		"  -j, --json       one JSON object per line\n"
 		"\n"
 		"Filters:\n" TL_FILTER_HELP "\n" TL_GLOBAL_HELP);
@@ -986,7 +987,11 @@ enum {
 	W_OPT_SECONDS,
 	W_OPT_TOP,
 	W_OPT_ATTACH,
+	W_OPT_RING,
 };
+
+/* --ring-size bounds, MiB: the kernel wants a power of two. */
+#define W_RING_MAX_MIB (TL_EVENTS_RING_MAX >> 20)
 
 /* watch's own options; the filter is big, so main's heap holds it. */
 struct watch_opts {
@@ -1005,6 +1010,7 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		{ "interval", required_argument, NULL, W_OPT_INTERVAL },
 		{ "seconds", required_argument, NULL, W_OPT_SECONDS },
 		{ "top", no_argument, NULL, W_OPT_TOP },
+		{ "ring-size", required_argument, NULL, W_OPT_RING },
 		/* Tests: force one bpf entry point (btf or tracepoint). */
 		{ "bpf-attach", required_argument, NULL, W_OPT_ATTACH },
 		{ "help", no_argument, NULL, 'h' },
@@ -1057,6 +1063,16 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			break;
 		case W_OPT_TOP:
 			o->top = true;
+			break;
+		case W_OPT_RING:
+			if (tl_parse_uint(optarg, W_RING_MAX_MIB, &v) < 0 ||
+			    v == 0 || (v & (v - 1))) {
+				tl_err("watch: bad --ring-size '%s' (MiB, a "
+				       "power of two from 1 to %u)",
+				       optarg, W_RING_MAX_MIB);
+				return TL_PARSE_BAD;
+			}
+			o->eo.ring_bytes = (uint32_t)(v << 20);
 			break;
 		case W_OPT_ATTACH:
 			if (strcmp(optarg, "btf") == 0) {

@@ -28,6 +28,9 @@ bad "'86401'" --seconds 86401
 bad "'nowhere'" --bpf-attach nowhere
 bad "'junk'" --state junk
 bad "'70000'" --sport 70000
+bad "'3'" --ring-size 3
+bad "'0'" --ring-size 0
+bad "'2048'" --ring-size 2048
 bad "'extra'" extra
 "$TCPLIMBO" watch --help | grep -q -- "--backend" || fail "no help"
 ok "help"

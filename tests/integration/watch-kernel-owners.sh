@@ -20,7 +20,7 @@ fi
 PORT=3100
 OTHER=3101
 
-"$TCPLIMBO" watch --json --backend bpf --bpf-attach btf >"$T/out" 2>"$T/err" &
+"$TCPLIMBO" watch --json --backend bpf --bpf-attach btf --ring-size 1 >"$T/out" 2>"$T/err" &
 WATCHER=$!
 "$TCPLIMBO" watch --json --backend bpf --bpf-attach btf --sport "$OTHER" >"$T/other" 2>"$T/err2" &
 WATCHER2=$!
