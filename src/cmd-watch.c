@@ -4,18 +4,12 @@
  * process that really holds the socket and how long it stayed in the state
  * it left.
  *
- * The backends report sockets, not processes: the task running when a
- * socket changes state is usually the peer, a timer or nobody. Owners come
- * from a snapshot taken at start (inode map, listeners) that is refreshed
- * when an event names a socket it does not know: in line while a /proc
- * rescan is cheap, by a thread when it is not, so reading events never
- * stalls. A small cache keyed by socket identity keeps what was learned,
- * so a socket whose fd is already closed (FIN sent from close()) still
- * shows who held it.
+ * The backends report sockets, not processes: the owner resolver
+ * (tcplimbo/resolver.h) names them. This file keeps the options, the loop
+ * and the printing.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,67 +22,20 @@
 #include "filter.h"
 #include "output.h"
 #include "tcplimbo/events.h"
+#include "tcplimbo/resolver.h"
 #include "tl.h"
 
-/* Owners kept per socket; more are counted, not named. */
-#define W_MAX_OWNERS 4
-/* Sockets whose owners are remembered (a direct-mapped cache). */
-#define W_CACHE_SLOTS 16384
-/* Shortest time between two owner rescans of /proc, ms. */
-#define W_REFRESH_GAP_MS 200
-/*
- * A rescan costs what the whole machine's fds cost to read (most of a
- * second with 100,000 fds). Waiting this many times its duration before
- * the next keeps the rescan thread under half a CPU however many there
- * are, while sockets opened since are still named within a few seconds.
- */
-#define W_REFRESH_COST_FACTOR 2
 /*
  * A rescan that took at most this long (ms) is taken in line, so the event
- * that asked for it has its owner; slower ones go to the rescan thread.
+ * that asked for it has its owner; slower ones go to the resolver's thread.
  */
 #ifndef W_SYNC_MAX_MS /* a build may set 0 to test the thread */
 #define W_SYNC_MAX_MS 20
 #endif
-/* Sockets waiting for the next rescan to learn their owners. */
-#define W_MAX_PENDING 4096
 /* Rows of the --top table; the rest are summed in one row. */
 #define W_TOP_ROWS 64
 /* The longest --seconds: a day. */
 #define W_MAX_SECONDS 86400
-
-struct w_owner {
-	pid_t pid;
-	int fd;
-	char comm[TL_COMM_MAX];
-};
-
-struct w_owners {
-	uint32_t n, more;
-	struct w_owner o[W_MAX_OWNERS];
-};
-
-struct w_slot {
-	uint64_t key; /* 0: empty */
-	struct w_owners ow;
-};
-
-/* What watch knows about the socket of one event. */
-struct w_resolved {
-	struct w_owners owners;
-	struct w_owners former; /* an orphan's holders before close() */
-	struct w_owners lowners;
-	bool has_listener;
-	uint8_t laddr[16];
-	uint8_t lfamily;
-	uint16_t lport;
-	uint8_t limbo;
-	uint64_t cgroup; /* its process's cgroup id, 0 when unknown */
-	bool by_kernel;	 /* named from what the bpf program recorded */
-};
-
-/* Slots of the pid -> cgroup id cache; emptied at each rescan. */
-#define W_CG_SLOTS 256
 
 struct w_top_row {
 	char label[2 * TL_COMM_MAX + 96];
@@ -102,29 +49,7 @@ struct watch {
 	struct tl_filter *f_sock; /* f without --pid/--comm: see event_pass */
 	bool filter_owners;	  /* --pid or --comm given */
 	bool top;
-	struct tl_snapshot *snap;
-	uint64_t snap_ms;   /* CLOCK_MONOTONIC of the last snapshot */
-	uint64_t gap_ms;    /* time to wait after it before the next */
-	uint64_t last_took; /* how long the last one took, ms */
-	/* The rescan thread and what it shares, under rs_lock. */
-	pthread_t rs_thread;
-	bool rs_running; /* the thread exists (only the main thread reads) */
-	pthread_mutex_t rs_lock;
-	pthread_cond_t rs_cond;
-	bool rs_requested, rs_busy, rs_done, rs_stop;
-	struct tl_snapshot *rs_ready; /* taken, not yet installed */
-	uint64_t rs_started, rs_took;
-	uint64_t rescans, rescan_ms; /* how many, and their total time */
-	struct w_slot *cache;
-	/*
-	 * Sockets with an inode no snapshot knew, seen when a rescan was too
-	 * recent: the next rescan names them for their later transitions.
-	 */
-	struct w_pending {
-		uint64_t key;
-		uint32_t inode;
-	} * pending;
-	size_t npending;
+	struct tl_resolver *res;
 	const char *backend;
 	uint64_t reported;
 	uint64_t named; /* reported with an owner, former or listener's */
@@ -136,11 +61,7 @@ struct watch {
 	struct w_top_row *rows; /* --top */
 	size_t nrows;
 	struct tl_cgroups *cg; /* NULL: no contexts */
-	struct {
-		pid_t pid;
-		uint64_t id;
-	} cg_cache[W_CG_SLOTS];
-	struct json json; /* --json lines, on stdout */
+	struct json json;      /* --json lines, on stdout */
 };
 
 static volatile sig_atomic_t w_stop;
@@ -181,404 +102,8 @@ static void watch_usage(FILE *f)
 		"Filters:\n" TL_FILTER_HELP "\n" TL_GLOBAL_HELP);
 }
 
-/* Copies the fd refs of one socket out of a snapshot. */
-static void owners_copy(struct w_owners *dst, const struct tl_snapshot *snap,
-			const struct tl_fdref *refs, size_t n)
-{
-	memset(dst, 0, sizeof(*dst));
-	for (size_t i = 0; i < n; i++) {
-		const struct tl_proc *p = &snap->owners->procs[refs[i].proc];
-
-		if (dst->n == W_MAX_OWNERS) {
-			dst->more++;
-			continue;
-		}
-		dst->o[dst->n].pid = p->pid;
-		dst->o[dst->n].fd = refs[i].fd;
-		snprintf(dst->o[dst->n].comm, sizeof(dst->o[dst->n].comm), "%s",
-			 p->comm);
-		dst->n++;
-	}
-}
-
-static bool find_owner(const struct watch *w, uint32_t inode,
-		       struct w_owners *out)
-{
-	const struct tl_fdref *refs;
-	size_t n;
-
-	if (!w->snap || !w->snap->owners)
-		return false;
-	n = tl_owners_find(w->snap->owners, inode, &refs);
-	if (n == 0)
-		return false;
-	owners_copy(out, w->snap, refs, n);
-	return true;
-}
-
-/*
- * What watch dumps for a rescan. Resolving owners needs only the /proc
- * scan and the listeners: under churn the table holds mostly TIME_WAIT
- * entries, which have no owner and would make each rescan cost far more.
- * --top counts every socket, so it asks for them all.
- */
-static uint32_t rescan_states(const struct watch *w)
-{
-	return w->top ? TL_STATES_REAL : TL_STATE_BIT(TL_LISTEN);
-}
-
-/* Puts a new snapshot in place and sets when the next may be taken. */
-static void snap_install(struct watch *w, struct tl_snapshot *s,
-			 uint64_t started, uint64_t took)
-{
-	w->snap_ms = started;
-	w->last_took = took;
-	w->gap_ms = took * W_REFRESH_COST_FACTOR;
-	if (w->gap_ms < W_REFRESH_GAP_MS)
-		w->gap_ms = W_REFRESH_GAP_MS;
-	w->rescans++;
-	w->rescan_ms += took;
-	if (!s)
-		return;
-	tl_snapshot_free(w->snap);
-	w->snap = s;
-	/* Processes may have moved, and pids been reused, since. */
-	memset(w->cg_cache, 0, sizeof(w->cg_cache));
-}
-
-/* Takes a snapshot here and now (at start, and while rescans are cheap). */
-static bool refresh_now(struct watch *w)
-{
-	struct tl_snapshot *s = NULL;
-	uint64_t now = mono_ms();
-	int r;
-
-	/* tl_take_snapshot says why it failed; the old one stays. */
-	r = tl_take_snapshot(w->g, rescan_states(w), &s);
-	snap_install(w, r < 0 ? NULL : s, now, mono_ms() - now);
-	return r == 0;
-}
-
-/*
- * The rescan thread: takes a snapshot when asked, so that the thread
- * reading events never stops for a /proc scan (on a machine with many
- * fds one takes most of a second, long enough to fill the ring buffer).
- */
-static void *rescan_main(void *arg)
-{
-	struct watch *w = arg;
-	struct tl_snapshot *s;
-	uint64_t t0;
-	int r;
-
-	pthread_mutex_lock(&w->rs_lock);
-	for (;;) {
-		while (!w->rs_requested && !w->rs_stop)
-			pthread_cond_wait(&w->rs_cond, &w->rs_lock);
-		if (w->rs_stop)
-			break;
-		w->rs_requested = false;
-		w->rs_busy = true;
-		pthread_mutex_unlock(&w->rs_lock);
-		s = NULL;
-		t0 = mono_ms();
-		r = tl_take_snapshot(w->g, rescan_states(w), &s);
-		pthread_mutex_lock(&w->rs_lock);
-		w->rs_busy = false;
-		w->rs_done = true;
-		w->rs_started = t0;
-		w->rs_took = mono_ms() - t0;
-		tl_snapshot_free(w->rs_ready);
-		w->rs_ready = r < 0 ? NULL : s;
-	}
-	pthread_mutex_unlock(&w->rs_lock);
-	return NULL;
-}
-
-/* Asks the rescan thread for a snapshot, unless one is under way. */
-static void rescan_request(struct watch *w)
-{
-	if (!w->rs_running)
-		return;
-	pthread_mutex_lock(&w->rs_lock);
-	if (!w->rs_busy && !w->rs_done) {
-		w->rs_requested = true;
-		pthread_cond_signal(&w->rs_cond);
-	}
-	pthread_mutex_unlock(&w->rs_lock);
-}
-
-/* Is a rescan being taken or waiting to be installed? */
-static bool rescan_outstanding(struct watch *w)
-{
-	bool r;
-
-	if (!w->rs_running)
-		return false;
-	pthread_mutex_lock(&w->rs_lock);
-	r = w->rs_requested || w->rs_busy || w->rs_done;
-	pthread_mutex_unlock(&w->rs_lock);
-	return r;
-}
-
-/*
- * Gets a newer snapshot if the cost allows one: here and now when rescans
- * are cheap, otherwise from the rescan thread, installed later by
- * rescan_collect. Returns whether w->snap is newer now.
- */
-static bool snap_update(struct watch *w)
-{
-	if (mono_ms() - w->snap_ms < w->gap_ms)
-		return false;
-	if (w->last_took <= W_SYNC_MAX_MS && !rescan_outstanding(w))
-		return refresh_now(w);
-	rescan_request(w);
-	return false;
-}
-
-/*
- * Gets a newer snapshot for a socket no snapshot knew: here and now, the
- * event has its owner; from the thread, the event goes out without it
- * and the snapshot names the socket for its later transitions.
- */
-static bool refresh(struct watch *w)
-{
-	return !w->g->no_owners && snap_update(w);
-}
-
-static struct w_slot *cache_slot(struct watch *w, uint64_t key)
-{
-	uint64_t h = key * 0x9e3779b97f4a7c15ull;
-
-	return &w->cache[(h >> 32) % W_CACHE_SLOTS];
-}
-
-static bool queue_state(int s)
-{
-	return s == TL_SYN_RECV || s == TL_NEW_SYN_RECV ||
-	       s == TL_ESTABLISHED || s == TL_CLOSE_WAIT;
-}
-
-/* The process the kernel named for the event (bpf): no fd is known. */
-static void event_owner(struct w_owners *ow, const struct tl_event *ev)
-{
-	memset(ow, 0, sizeof(*ow));
-	ow->n = 1;
-	ow->o[0].pid = (pid_t)ev->pid;
-	ow->o[0].fd = -1;
-	snprintf(ow->o[0].comm, sizeof(ow->o[0].comm), "%s", ev->comm);
-}
-
-/*
- * Names the socket from what the bpf program recorded in the kernel, for
- * sockets made after watch started: no /proc rescan is needed for them.
- * Returns false when the event carries nobody, or only a listener's owner
- * for a socket the snapshot already names.
- */
-static bool resolve_kernel(struct watch *w, const struct tl_event *ev,
-			   struct w_resolved *r)
-{
-	if (ev->flags & TL_EVENT_OWNER) {
-		/* Closed by its program: that program held it. */
-		if (r->limbo == TL_LIMBO_ORPHAN ||
-		    r->limbo == TL_LIMBO_TIMEWAIT)
-			event_owner(&r->former, ev);
-		else
-			event_owner(&r->owners, ev);
-		return true;
-	}
-	if (!(ev->flags & TL_EVENT_LISTENER_OWNER))
-		return false;
-	if (ev->inode) {
-		/* Accepted where accept() could not be hooked: a socket the
-		 * snapshot knows existed before, else its listener's owner
-		 * accepted it. */
-		if (find_owner(w, ev->inode, &r->owners))
-			return true;
-		event_owner(&r->owners, ev);
-		return true;
-	}
-	/* Closed by its program after an accept() we could not see. */
-	if (r->limbo == TL_LIMBO_ORPHAN || r->limbo == TL_LIMBO_TIMEWAIT) {
-		event_owner(&r->former, ev);
-		return true;
-	}
-	/* Still in the accept queue of the listener on its port. */
-	r->has_listener = true;
-	memcpy(r->laddr, ev->src, sizeof(r->laddr));
-	r->lfamily = ev->family;
-	r->lport = ev->sport;
-	event_owner(&r->lowners, ev);
-	if (r->limbo == TL_LIMBO_NONE &&
-	    (ev->new_state == TL_ESTABLISHED || ev->new_state == TL_CLOSE_WAIT))
-		r->limbo = TL_LIMBO_ACCEPT_QUEUE;
-	return true;
-}
-
-static void resolve(struct watch *w, const struct tl_event *ev,
-		    struct w_resolved *r)
-{
-	struct w_slot *slot = cache_slot(w, ev->key);
-	const struct tl_sock *l;
-
-	memset(r, 0, sizeof(*r));
-	r->limbo = ev->limbo;
-	if (resolve_kernel(w, ev, r)) {
-		/* Named by the kernel: no /proc needed. */
-		r->by_kernel = true;
-	} else if (ev->inode) {
-		if (!find_owner(w, ev->inode, &r->owners)) {
-			if (slot->key == ev->key)
-				r->owners = slot->ow;
-			else if (refresh(w))
-				find_owner(w, ev->inode, &r->owners);
-			else if (!w->g->no_owners &&
-				 w->npending < W_MAX_PENDING) {
-				w->pending[w->npending].key = ev->key;
-				w->pending[w->npending].inode = ev->inode;
-				w->npending++;
-			}
-		}
-		if (r->owners.n) {
-			slot->key = ev->key;
-			slot->ow = r->owners;
-		}
-	} else if (r->limbo == TL_LIMBO_ORPHAN ||
-		   r->limbo == TL_LIMBO_TIMEWAIT) {
-		/* Closed by its program: say which one it was, if known. */
-		if (slot->key == ev->key)
-			r->former = slot->ow;
-	} else if (queue_state(ev->new_state) || queue_state(ev->old_state)) {
-		l = tl_snapshot_find_listener(w->snap, ev->family, ev->src,
-					      ev->sport);
-		if (!l && refresh(w))
-			l = tl_snapshot_find_listener(w->snap, ev->family,
-						      ev->src, ev->sport);
-		if (l) {
-			const struct tl_fdref *refs;
-			size_t n = tl_snapshot_owners(w->snap, l, &refs);
-
-			r->has_listener = true;
-			memcpy(r->laddr, l->src, sizeof(r->laddr));
-			r->lfamily = l->family;
-			r->lport = l->sport;
-			if (n)
-				owners_copy(&r->lowners, w->snap, refs, n);
-			/* A child with no fd and a listener is queued. */
-			if (r->limbo == TL_LIMBO_NONE &&
-			    (ev->new_state == TL_ESTABLISHED ||
-			     ev->new_state == TL_CLOSE_WAIT))
-				r->limbo = TL_LIMBO_ACCEPT_QUEUE;
-		}
-	}
-	/* A closed socket's key may be reused by the kernel: forget it. */
-	if (ev->new_state == TL_CLOSE && slot->key == ev->key)
-		slot->key = 0;
-}
-
-/*
- * The cgroup of the process an event names (its owner, the one that held
- * it before close(), or its listener's), read from /proc/PID/cgroup once
- * per pid between rescans.
- */
-static void resolve_cgroup(struct watch *w, struct w_resolved *r)
-{
-	const struct w_owners *ow = r->owners.n ? &r->owners :
-				    r->former.n ? &r->former :
-						  &r->lowners;
-	pid_t pid;
-	size_t slot;
-
-	if (!w->cg || ow->n == 0)
-		return;
-	pid = ow->o[0].pid;
-	slot = (size_t)pid % W_CG_SLOTS;
-	if (w->cg_cache[slot].pid != pid) {
-		w->cg_cache[slot].pid = pid;
-		w->cg_cache[slot].id =
-			tl_cgroups_pid(w->cg, w->g->proc_root, pid);
-	}
-	r->cgroup = w->cg_cache[slot].id;
-}
-
-/* Names the sockets that waited for a newer snapshot than they had. */
-static void pending_resolve(struct watch *w)
-{
-	for (size_t i = 0; i < w->npending; i++) {
-		struct w_slot *slot = cache_slot(w, w->pending[i].key);
-		struct w_owners ow;
-
-		if (find_owner(w, w->pending[i].inode, &ow)) {
-			slot->key = w->pending[i].key;
-			slot->ow = ow;
-		}
-	}
-	w->npending = 0;
-}
-
-/*
- * Installs a snapshot the rescan thread took, if there is one, and names
- * the sockets that waited for it.
- */
-static void rescan_collect(struct watch *w)
-{
-	struct tl_snapshot *s;
-	uint64_t started, took;
-	bool done;
-
-	if (!w->rs_running)
-		return;
-	pthread_mutex_lock(&w->rs_lock);
-	done = w->rs_done;
-	s = w->rs_ready;
-	started = w->rs_started;
-	took = w->rs_took;
-	w->rs_ready = NULL;
-	w->rs_done = false;
-	pthread_mutex_unlock(&w->rs_lock);
-	if (!done)
-		return;
-	snap_install(w, s, started, took);
-	if (s)
-		pending_resolve(w);
-}
-
-/* Starts the rescan thread, with the stop signals left to the main one. */
-static int rescan_start(struct watch *w)
-{
-	sigset_t block, old;
-	int r;
-
-	pthread_mutex_init(&w->rs_lock, NULL);
-	pthread_cond_init(&w->rs_cond, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	r = pthread_create(&w->rs_thread, NULL, rescan_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r)
-		return -r;
-	w->rs_running = true;
-	return 0;
-}
-
-static void rescan_stop(struct watch *w)
-{
-	if (!w->rs_running)
-		return;
-	pthread_mutex_lock(&w->rs_lock);
-	w->rs_stop = true;
-	pthread_cond_signal(&w->rs_cond);
-	pthread_mutex_unlock(&w->rs_lock);
-	pthread_join(w->rs_thread, NULL);
-	tl_snapshot_free(w->rs_ready);
-	pthread_cond_destroy(&w->rs_cond);
-	pthread_mutex_destroy(&w->rs_lock);
-	w->rs_running = false;
-}
-
-static bool owners_pass(const struct tl_filter *f, const struct w_owners *ow)
+static bool owners_pass(const struct tl_filter *f,
+			const struct tl_resolver_owners *ow)
 {
 	for (uint32_t i = 0; i < ow->n; i++) {
 		bool pid_ok = f->npid == 0, comm_ok = f->ncomm == 0;
@@ -598,7 +123,7 @@ static bool owners_pass(const struct tl_filter *f, const struct w_owners *ow)
  * --state filter catches transitions into and out of that state.
  */
 static bool event_pass(const struct watch *w, const struct tl_event *ev,
-		       const struct w_resolved *r)
+		       const struct tl_resolved *r)
 {
 	struct tl_sock sk;
 	bool ok;
@@ -612,13 +137,16 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 	sk.limbo = r->limbo;
 	if (w->f->states == 0) {
 		sk.state = TL_ESTABLISHED;
-		ok = tl_filter_match(w->f_sock, w->snap, &sk);
+		ok = tl_filter_match(w->f_sock, tl_resolver_snapshot(w->res),
+				     &sk);
 	} else {
 		sk.state = ev->new_state;
-		ok = tl_filter_match(w->f_sock, w->snap, &sk);
+		ok = tl_filter_match(w->f_sock, tl_resolver_snapshot(w->res),
+				     &sk);
 		if (!ok) {
 			sk.state = ev->old_state;
-			ok = tl_filter_match(w->f_sock, w->snap, &sk);
+			ok = tl_filter_match(w->f_sock,
+					     tl_resolver_snapshot(w->res), &sk);
 		}
 	}
 	if (!ok)
@@ -632,7 +160,8 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 	return true;
 }
 
-static void owner_text(char *buf, size_t size, const struct w_owners *ow)
+static void owner_text(char *buf, size_t size,
+		       const struct tl_resolver_owners *ow)
 {
 	if (ow->n == 0)
 		snprintf(buf, size, "-");
@@ -665,7 +194,7 @@ static const char *name_or(const char *s)
 	return s ? s : "?";
 }
 
-static void owners_json(struct json *j, const struct w_owners *ow)
+static void owners_json(struct json *j, const struct tl_resolver_owners *ow)
 {
 	json_arr_begin(j);
 	for (uint32_t i = 0; i < ow->n; i++) {
@@ -714,7 +243,7 @@ static void put_ts(struct watch *w, struct json *j, uint64_t ms)
  * stdio in one call a line.
  */
 static void print_json(struct watch *w, const struct tl_event *ev,
-		       const struct w_resolved *r)
+		       const struct tl_resolved *r)
 {
 	char buf[TL_ADDR_STR_MAX];
 	struct json *j = &w->json;
@@ -777,7 +306,7 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 }
 
 static void print_text(struct watch *w, const struct tl_event *ev,
-		       const struct w_resolved *r)
+		       const struct tl_resolved *r)
 {
 	char where[2 * TL_CONTEXT_STR_MAX + 64], inwhere[sizeof(where) + 8];
 	char ts[32], src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
@@ -826,9 +355,10 @@ static void print_text(struct watch *w, const struct tl_event *ev,
 }
 
 /* The --top row for a socket's owner or listener. */
-static void top_label(char *buf, size_t size, const struct w_owners *ow,
-		      const struct w_owners *lo, bool has_listener, int family,
-		      const uint8_t *laddr, uint16_t lport)
+static void top_label(char *buf, size_t size,
+		      const struct tl_resolver_owners *ow,
+		      const struct tl_resolver_owners *lo, bool has_listener,
+		      int family, const uint8_t *laddr, uint16_t lport)
 {
 	char o[TL_COMM_MAX + 32], la[TL_ADDR_STR_MAX + 8];
 
@@ -859,10 +389,9 @@ static struct w_top_row *top_row(struct watch *w, const char *label)
 static int on_event(const struct tl_event *ev, void *arg)
 {
 	struct watch *w = arg;
-	struct w_resolved r;
+	struct tl_resolved r;
 
-	resolve(w, ev, &r);
-	resolve_cgroup(w, &r);
+	tl_resolver_resolve(w->res, ev, &r);
 	if (!event_pass(w, ev, &r))
 		return 0;
 	w->reported++;
@@ -908,36 +437,30 @@ static const char *const top_names[] = {
  */
 static void top_render(struct watch *w, struct tl_events *ev, bool tty)
 {
+	const struct tl_snapshot *snap = tl_resolver_snapshot(w->res);
 	char ts[32], label[sizeof(w->rows[0].label)];
 	size_t nshow;
 
-	if (w->snap) {
-		for (size_t i = 0; i < w->snap->n_socks; i++) {
-			const struct tl_sock *sk = &w->snap->socks[i];
+	if (snap) {
+		for (size_t i = 0; i < snap->n_socks; i++) {
+			const struct tl_sock *sk = &snap->socks[i];
 			const struct tl_sock *l =
-				tl_snapshot_listener(w->snap, sk);
-			const struct tl_fdref *refs;
-			struct w_owners ow = { 0 }, lo = { 0 };
-			size_t n;
+				tl_snapshot_listener(snap, sk);
+			struct tl_resolver_owners ow = { 0 }, lo = { 0 };
 
-			if (!w->snap->in_filter[i] ||
-			    !tl_filter_match(w->f, w->snap, sk))
+			if (!snap->in_filter[i] ||
+			    !tl_filter_match(w->f, snap, sk))
 				continue;
-			n = tl_snapshot_owners(w->snap, sk, &refs);
-			if (n)
-				owners_copy(&ow, w->snap, refs, n);
-			if (l) {
-				n = tl_snapshot_owners(w->snap, l, &refs);
-				if (n)
-					owners_copy(&lo, w->snap, refs, n);
-			}
+			tl_resolver_sock_owners(snap, sk, &ow);
+			if (l)
+				tl_resolver_sock_owners(snap, l, &lo);
 			top_label(label, sizeof(label), &ow, &lo, l != NULL,
 				  l ? l->family : 0, l ? l->src : NULL,
 				  l ? l->sport : 0);
 			top_row(w, label)->now[sk->state]++;
 		}
 	}
-	format_ts(ts, sizeof(ts), w->snap ? w->snap->taken_ms : 0, false);
+	format_ts(ts, sizeof(ts), snap ? snap->taken_ms : 0, false);
 	if (tty)
 		fputs("\033[H\033[2J", stdout);
 	printf("tcplimbo watch --top  %s  backend %s (%s)  lost %llu\n", ts,
@@ -979,6 +502,20 @@ static void top_render(struct watch *w, struct tl_events *ev, bool tty)
 	       "interval)\n\n");
 	w->nrows = 0;
 	memset(&w->rows[W_TOP_ROWS], 0, sizeof(w->rows[0]));
+}
+
+/*
+ * How the resolver takes a snapshot. Resolving owners needs only the /proc
+ * scan and the listeners: under churn the table holds mostly TIME_WAIT
+ * entries, which have no owner and would make each rescan cost far more.
+ * --top counts every socket, so it asks for them all.
+ */
+static int watch_take(void *arg, struct tl_snapshot **ret)
+{
+	const struct watch *w = arg;
+
+	return tl_take_snapshot(
+		w->g, w->top ? TL_STATES_REAL : TL_STATE_BIT(TL_LISTEN), ret);
 }
 
 enum {
@@ -1121,16 +658,17 @@ static int watch_run(const struct tl_global *g, void *opts)
 	struct tl_events *ev = NULL;
 	struct watch w = { .g = g, .f = &o->f, .top = o->top };
 	struct sigaction sa;
+	struct tl_resolver_opts ro;
+	struct tl_resolver_stats rst;
+	size_t pending = 0;
 	uint64_t seconds = o->seconds, deadline = 0, next_top = 0,
 		 lost_told = 0;
 	bool tty = isatty(STDOUT_FILENO);
 	int r, ret = 1;
 
 	json_init_file(&w.json, stdout);
-	w.cache = calloc(W_CACHE_SLOTS, sizeof(*w.cache));
 	w.rows = calloc(W_TOP_ROWS + 1, sizeof(*w.rows));
-	w.pending = calloc(W_MAX_PENDING, sizeof(*w.pending));
-	if (!w.cache || !w.rows || !w.pending) {
+	if (!w.rows) {
 		tl_err("out of memory");
 		goto out;
 	}
@@ -1168,14 +706,23 @@ static int watch_run(const struct tl_global *g, void *opts)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	/* Owners of what is open now, before the first transition. */
-	if (!refresh_now(&w))
-		goto out;
-	r = rescan_start(&w);
+	tl_resolver_opts_init(&ro);
+	/* Rescans log their own failure, as every snapshot of the command. */
+	ro.take = watch_take;
+	ro.take_arg = &w;
+	ro.snap.owners = !g->no_owners;
+	ro.snap.proc_root = g->proc_root;
+	ro.cgroups = w.cg;
+	ro.sync_max_ms = W_SYNC_MAX_MS;
+	r = tl_resolver_new(&ro, &w.res);
 	if (r < 0) {
-		tl_err("watch: cannot start a thread: %s", strerror(-r));
+		tl_err("watch: cannot start the owner resolver: %s",
+		       strerror(-r));
 		goto out;
 	}
+	/* Owners of what is open now, before the first transition. */
+	if (tl_resolver_refresh(w.res) < 0)
+		goto out;
 	r = tl_events_open(&eo, &ev);
 	if (r < 0) {
 		if (r == -EOPNOTSUPP)
@@ -1235,19 +782,18 @@ static int watch_run(const struct tl_global *g, void *opts)
 		}
 		if (w.top && next_top > now && next_top - now < wait)
 			wait = next_top - now;
-		if (w.npending)
-			wait = W_REFRESH_GAP_MS / 4;
+		/* Pending sockets are named by the next rescan: come back soon. */
+		if (pending)
+			wait = ro.gap_ms / 4;
 		r = tl_events_run(ev, (int)wait, on_event, &w);
 		if (r < 0 && r != -EINTR) {
 			tl_err("watch: reading events: %s", strerror(-r));
 			goto out;
 		}
-		rescan_collect(&w);
-		if (w.npending && refresh(&w))
-			pending_resolve(&w);
+		pending = tl_resolver_tick(w.res);
 		if (w.top && mono_ms() >= next_top) {
 			/* Counts from the newest snapshot the cost allows. */
-			snap_update(&w);
+			tl_resolver_update(w.res);
 			top_render(&w, ev, tty);
 			next_top = mono_ms() + eo.interval_ms;
 		}
@@ -1262,6 +808,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 			goto out;
 		}
 	}
+	tl_resolver_stats(w.res, &rst);
 	fprintf(stderr,
 		"tcplimbo: watch: %llu transitions reported (%llu sampled "
 		"jumps, %llu not in the state machine), %llu lost, backend "
@@ -1270,17 +817,14 @@ static int watch_run(const struct tl_global *g, void *opts)
 		(unsigned long long)w.reported, (unsigned long long)w.jumps,
 		(unsigned long long)w.unknown,
 		(unsigned long long)tl_events_lost(ev), w.backend,
-		(unsigned long long)w.rescans, (unsigned long long)w.rescan_ms,
-		(unsigned long long)w.named,
+		(unsigned long long)rst.rescans,
+		(unsigned long long)rst.rescan_ms, (unsigned long long)w.named,
 		(unsigned long long)w.kernel_named);
 	ret = 0;
 out:
 	tl_events_close(ev);
-	rescan_stop(&w);
-	tl_snapshot_free(w.snap);
-	free(w.pending);
+	tl_resolver_free(w.res);
 	free(w.rows);
-	free(w.cache);
 	free(w.f_sock);
 	return ret;
 }
