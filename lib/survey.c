@@ -168,8 +168,14 @@ int tl_survey_take(const struct tl_survey_opts *o, struct tl_survey **ret)
 	if (!host_ino)
 		host_ino = self_ino;
 	if (o->owners) {
-		r = tl_owners_scan(root, TL_OWNERS_LIMITS | TL_OWNERS_STAT,
-				   &sv->owners);
+		struct tl_owners_opts oo = {
+			.proc_root = root,
+			.flags = TL_OWNERS_LIMITS | TL_OWNERS_STAT,
+			.backend = o->owners_backend,
+			.threads = o->owners_threads,
+		};
+
+		r = tl_owners_take(&oo, &sv->owners);
 		if (r < 0)
 			goto fail;
 	}

@@ -273,6 +273,8 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 	o.proc_root = g->proc_root;
 	o.family = g->family;
 	o.owners = !g->no_owners;
+	o.owners_backend = g->owners_backend;
+	o.owners_threads = g->threads;
 	o.diag = d->opts;
 	r = tl_survey_take(&o, &sv);
 	if (r < 0)

@@ -31,8 +31,11 @@ struct tl_survey_opts {
 	bool all;	       /* every namespace; otherwise netns_fd only */
 	int netns_fd;	       /* !all: the namespace, -1 for the caller's */
 	bool owners;	       /* one /proc scan shared by every namespace */
-	bool counters;	       /* read each namespace's counters */
-	bool diagnose;	       /* run tl_diagnose on each namespace */
+	/* How to take owners: see struct tl_owners_opts (AUTO, 0 threads). */
+	enum tl_owners_backend owners_backend;
+	unsigned owners_threads;
+	bool counters; /* read each namespace's counters */
+	bool diagnose; /* run tl_diagnose on each namespace */
 	struct tl_diag_opts diag;
 };
 
