@@ -451,31 +451,59 @@ const struct tl_context *tl_cgroups_context(struct tl_cgroups *cg, uint64_t id)
 	return e->ctx;
 }
 
+/* Reads a process's cgroup2 path into buf (TL_CGROUP_PATH_MAX bytes). */
+static int read_pid_path(const char *root, const char *proc_root, pid_t pid,
+			 char *buf)
+{
+	char path[2 * TL_CGROUP_PATH_MAX + 64];
+	char *text = NULL;
+	ssize_t n;
+	int r;
+
+	if (pid <= 0)
+		return -EINVAL;
+	if (proc_root)
+		snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root,
+			 (int)pid);
+	else
+		snprintf(path, sizeof(path), "%s/proc/%d/cgroup", root,
+			 (int)pid);
+	n = read_text(path, &text);
+	if (n < 0)
+		return (int)n;
+	r = tl_cgroup_parse_proc(text, (size_t)n, buf, TL_CGROUP_PATH_MAX);
+	free(text);
+	return r;
+}
+
+int tl_context_of_pid(const char *root, const char *proc_root, pid_t pid,
+		      struct tl_context *out)
+{
+	char cgpath[TL_CGROUP_PATH_MAX];
+	char rootbuf[TL_CGROUP_PATH_MAX];
+	int r;
+
+	/* The same prefix rule as tl_cgroups_open: no trailing slash. */
+	snprintf(rootbuf, sizeof(rootbuf), "%s", root ? root : "");
+	for (size_t l = strlen(rootbuf); l > 0 && rootbuf[l - 1] == '/';)
+		rootbuf[--l] = '\0';
+	r = read_pid_path(rootbuf, proc_root, pid, cgpath);
+	if (r < 0)
+		return r;
+	tl_context_parse_path(cgpath, out);
+	tl_context_add_names(rootbuf, out);
+	return 0;
+}
+
 uint64_t tl_cgroups_pid(struct tl_cgroups *cg, const char *proc_root, pid_t pid)
 {
 	char path[3 * TL_CGROUP_PATH_MAX + 64];
 	char cgpath[TL_CGROUP_PATH_MAX];
 	const char *rel;
 	struct stat st;
-	char *text = NULL;
 	size_t blen;
-	ssize_t n;
-	int r;
 
-	if (!cg || pid <= 0)
-		return 0;
-	if (proc_root)
-		snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root,
-			 (int)pid);
-	else
-		snprintf(path, sizeof(path), "%s/proc/%d/cgroup", cg->root,
-			 (int)pid);
-	n = read_text(path, &text);
-	if (n < 0)
-		return 0;
-	r = tl_cgroup_parse_proc(text, (size_t)n, cgpath, sizeof(cgpath));
-	free(text);
-	if (r < 0)
+	if (!cg || read_pid_path(cg->root, proc_root, pid, cgpath) < 0)
 		return 0;
 	/* The path is relative to the mount's root in the hierarchy. */
 	blen = strlen(cg->base);

@@ -71,6 +71,17 @@ int tl_context_parse_path(const char *path, struct tl_context *out);
 void tl_context_add_names(const char *root, struct tl_context *ctx);
 
 /*
+ * The context of a process, straight from root's proc_root/PID/cgroup
+ * (proc_root NULL means root + "/proc"), names included, with no map of
+ * the hierarchy: for callers that name a few processes and keep no state
+ * (an exporter's labels, from several threads). Returns 0 (out->kind may
+ * be TL_CONTEXT_NONE), -ENOENT when the process is gone or has no cgroup2
+ * line, or -errno.
+ */
+int tl_context_of_pid(const char *root, const char *proc_root, pid_t pid,
+		      struct tl_context *out);
+
+/*
  * Extracts the cgroup2 path from the text of /proc/PID/cgroup (the "0::"
  * line; len bytes, need not be terminated) into buf. Returns 0, -ENOENT
  * when there is no cgroup2 line, or -ENAMETOOLONG.

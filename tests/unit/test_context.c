@@ -370,6 +370,23 @@ static void test_fake_root(void **state)
 	assert_int_equal(tl_cgroups_pid(cg, NULL, 4712), 0);
 	assert_int_equal(tl_cgroups_pid(cg, NULL, 4713), 0);
 
+	/* The same without a map, for stateless callers. */
+	{
+		struct tl_context one;
+		char slash[PATH_MAX];
+
+		assert_int_equal(tl_context_of_pid(dir, NULL, 4711, &one), 0);
+		assert_int_equal(one.kind, TL_CONTEXT_DOCKER);
+		assert_string_equal(one.name, "web-1");
+		snprintf(slash, sizeof(slash), "%s/", dir);
+		assert_int_equal(tl_context_of_pid(slash, NULL, 4711, &one), 0);
+		assert_string_equal(one.name, "web-1");
+		assert_int_equal(tl_context_of_pid(dir, NULL, 4712, &one),
+				 -ENOENT);
+		assert_int_equal(tl_context_of_pid(dir, NULL, 4713, &one),
+				 -ENOENT);
+	}
+
 	/* An id nobody has: no path, no context. */
 	assert_null(tl_cgroups_path(cg, 0));
 	assert_null(tl_cgroups_context(cg, UINT64_MAX));
