@@ -166,6 +166,8 @@ static void snap_install(struct tl_resolver *r, struct tl_snapshot *s, int err,
 	}
 	tl_snapshot_free(r->snap);
 	r->snap = s;
+	/* The caller's filters and printers name its sockets' cgroups. */
+	s->cgroups = r->o.cgroups;
 	/* Processes may have moved, and pids been reused, since. */
 	memset(r->cg_cache, 0, sizeof(r->cg_cache));
 	pending_resolve(r);

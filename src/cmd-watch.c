@@ -354,13 +354,19 @@ static void print_text(struct watch *w, const struct tl_event *ev,
 	       (unsigned long long)ev->netns, note);
 }
 
-/* The --top row for a socket's owner or listener. */
+/*
+ * The --top row for a socket's owner or listener, with the unit or
+ * container it is in (cx, may be NULL).
+ */
 static void top_label(char *buf, size_t size,
 		      const struct tl_resolver_owners *ow,
 		      const struct tl_resolver_owners *lo, bool has_listener,
-		      int family, const uint8_t *laddr, uint16_t lport)
+		      int family, const uint8_t *laddr, uint16_t lport,
+		      const struct tl_context *cx)
 {
 	char o[TL_COMM_MAX + 32], la[TL_ADDR_STR_MAX + 8];
+	char where[48]; /* a table's label: a short name, cut */
+	size_t n;
 
 	if (ow->n) {
 		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
@@ -370,7 +376,12 @@ static void top_label(char *buf, size_t size,
 		snprintf(buf, size, "queue of %s (%s)", la, o);
 	} else {
 		snprintf(buf, size, "(no owner)");
+		return;
 	}
+	ctx_short(where, sizeof(where), cx);
+	n = strlen(buf);
+	if (strcmp(where, "-") != 0 && n < size)
+		snprintf(buf + n, size - n, " [%s]", where);
 }
 
 static struct w_top_row *top_row(struct watch *w, const char *label)
@@ -407,7 +418,8 @@ static int on_event(const struct tl_event *ev, void *arg)
 		char label[sizeof(w->rows[0].label)];
 
 		top_label(label, sizeof(label), &r.owners, &r.lowners,
-			  r.has_listener, r.lfamily, r.laddr, r.lport);
+			  r.has_listener, r.lfamily, r.laddr, r.lport,
+			  tl_cgroups_context(w->cg, r.cgroup));
 		if (ev->new_state < TL_STATE_MAX)
 			top_row(w, label)->entered[ev->new_state]++;
 		return 0;
@@ -456,7 +468,11 @@ static void top_render(struct watch *w, struct tl_events *ev, bool tty)
 				tl_resolver_sock_owners(snap, l, &lo);
 			top_label(label, sizeof(label), &ow, &lo, l != NULL,
 				  l ? l->family : 0, l ? l->src : NULL,
-				  l ? l->sport : 0);
+				  l ? l->sport : 0,
+				  sk->has & TL_HAS_CGROUP ?
+					  tl_cgroups_context(w->cg,
+							     sk->cgroup_id) :
+					  NULL);
 			top_row(w, label)->now[sk->state]++;
 		}
 	}

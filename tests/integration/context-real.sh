@@ -141,18 +141,23 @@ jq -e --argjson p "$P2" --arg c "container web-1 (docker ${ID:0:12})" '
 ok "--all-netns names the container's namespace"
 
 # watch: a new connection to each server is shown with its context.
-"$TCPLIMBO" watch --backend poll --interval 50 --seconds 3 --json \
+"$TCPLIMBO" watch --backend poll --interval 50 --seconds 60 --json \
 	--container web-1 >"$T/w.json" 2>"$T/w.err" &
 W1=$!
-"$TCPLIMBO" watch --backend poll --interval 50 --seconds 3 \
+"$TCPLIMBO" watch --backend poll --interval 50 --seconds 60 \
 	--sport 4100 >"$T/w.txt" 2>"$T/w2.err" &
 W2=$!
-sleep 1
+# Each says its backend once it watches (after its first snapshot).
+tl_wait_for 20 grep -q backend "$T/w.err" || fail "watch --json did not start"
+tl_wait_for 20 grep -q backend "$T/w2.err" || fail "watch did not start"
 python3 -c '
 import socket, time
 a = socket.create_connection(("127.0.0.1", 4100))
 b = socket.create_connection(("127.0.0.1", 4101))
 time.sleep(0.5)' || fail "clients"
+tl_wait_for 10 grep -q web-1 "$T/w.json"
+tl_wait_for 10 grep -q web-test "$T/w.txt"
+kill -INT $W1 $W2
 wait $W1 || { cat "$T/w.err"; fail "watch --json exit"; }
 wait $W2 || { cat "$T/w2.err"; fail "watch exit"; }
 jq -se --arg id "$ID" 'length >= 1 and
@@ -162,3 +167,12 @@ jq -se --arg id "$ID" 'length >= 1 and
 grep -qF "in unit web-test.service" "$T/w.txt" ||
 	{ cat "$T/w.txt"; fail "watch text"; }
 ok "watch names the container and the unit"
+
+# watch --top: the rows say where, and --unit counts the snapshot's sockets
+# (the resolver's snapshots carry the cgroup map).
+"$TCPLIMBO" watch --top --unit web-test --seconds 2 --interval 500 \
+	>"$T/top.txt" 2>"$T/top.err" || { cat "$T/top.err"; fail "watch --top exit"; }
+grep -E "^$P0/python3 \[web-test\.service\] +1 " "$T/top.txt" >/dev/null ||
+	{ cat "$T/top.txt"; fail "watch --top --unit row"; }
+! grep -q "^$P1/" "$T/top.txt" || { cat "$T/top.txt"; fail "watch --top --unit let the container in"; }
+ok "watch --top names the unit and filters by it"
