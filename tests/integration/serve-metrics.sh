@@ -98,6 +98,17 @@ kill $SERVE
 wait $SERVE
 ok "-N NAME labels netns with the name"
 
+# A namespace listed but gone before it is opened (its last process
+# exited): a fake /proc lists pid 2147483646, above any pid_max. The
+# scrape reports it and answers.
+mkdir -p "$T/proc/2147483646/ns" && : >"$T/proc/2147483646/ns/net"
+serve_start "$URL/" --listen 127.0.0.1:$PORT --proc-root "$T/proc" --all-netns
+curl -sf -o "$T/m5" "$URL/metrics" || fail "scrape with a vanished namespace"
+[ "$(serve_value tcplimbo_netns_vanished "$T/m5")" -ge 1 ] || fail "vanished not reported"
+kill $SERVE
+wait $SERVE
+ok "a namespace gone before it was opened: reported, not fatal"
+
 # IPv6 loopback.
 serve_start "http://[::1]:$PORT/" --listen "[::1]:$PORT" -N /proc/self/ns/net
 curl -sf -g -o "$T/m6" "http://[::1]:$PORT/metrics" || fail "scrape over [::1]"

@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -189,12 +192,54 @@ static void test_take_self(void **state)
 	tl_survey_free(NULL);
 }
 
+/*
+ * A namespace whose last process is gone by the time the survey opens it:
+ * a fake /proc lists pid 2147483646 (above any pid_max) with a namespace,
+ * and /proc/2147483646/ns/net cannot be opened. It is counted as
+ * vanished, not kept as an error and not fatal.
+ */
+static void test_vanished(void **state)
+{
+	char root[] = "/tmp/tl-survey-XXXXXX", path[128];
+	struct tl_survey_opts o;
+	struct tl_survey *sv = NULL;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/2147483646", root);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/2147483646/ns", root);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/2147483646/ns/net", root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	tl_survey_opts_init(&o);
+	o.proc_root = root;
+	o.owners = false;
+	o.counters = false;
+	o.diagnose = false;
+	assert_int_equal(tl_survey_take(&o, &sv), 0);
+	assert_true(sv->n_vanished >= 1);
+	for (size_t i = 0; i < sv->n_ns; i++)
+		assert_int_not_equal(sv->ns[i].pid, 2147483646);
+	tl_survey_free(sv);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/2147483646/ns", root);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/2147483646", root);
+	rmdir(path);
+	rmdir(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_procs),
 		cmocka_unit_test(test_take_self),
+		cmocka_unit_test(test_vanished),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
