@@ -98,6 +98,17 @@ kill $SERVE
 wait $SERVE
 ok "-N NAME labels netns with the name"
 
+# --interval reuses a scan: two scrapes, one scan.
+serve_start "$URL/" --listen 127.0.0.1:$PORT -N /proc/self/ns/net --interval 60s
+curl -sf -o /dev/null "$URL/metrics" && curl -sf -o "$T/i" "$URL/metrics" ||
+	fail "scrapes with --interval"
+[ "$(serve_value tcplimbo_scrapes_total "$T/i")" = 2 ] &&
+	[ "$(serve_value tcplimbo_scans_total "$T/i")" = 1 ] ||
+	{ grep -E '_total ' "$T/i"; fail "--interval 60s: not one scan for two scrapes"; }
+kill $SERVE
+wait $SERVE
+ok "--interval 60s: two scrapes, one scan"
+
 # A namespace listed but gone before it is opened (its last process
 # exited): a fake /proc lists pid 2147483646, above any pid_max. The
 # scrape reports it and answers.
