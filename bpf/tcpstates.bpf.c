@@ -239,6 +239,19 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 		flags |= TL_BPF_NO_SOCKET;
 	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DEAD))
 		flags |= TL_BPF_DEAD;
+	/*
+	 * What ends a FIN_WAIT2: a reset (sk_err), the peer's FIN (tcp_fin()
+	 * marks the socket SOCK_DONE; TIME_WAIT follows), or neither:
+	 * tcp_time_wait() hands a closed socket over to a timewait FIN-WAIT-2
+	 * entry. (sk_shutdown cannot tell: close() sets all of it.)
+	 */
+	if (oldstate == TCP_FIN_WAIT2 && newstate == TCP_CLOSE) {
+		if (BPF_CORE_READ(sk, __sk_common.skc_flags) &
+		    (1UL << SOCK_DONE))
+			flags |= TL_BPF_PEER_FIN;
+		if (BPF_CORE_READ(sk, sk_err))
+			flags |= TL_BPF_ERROR;
+	}
 	/* Owners are recorded even for changes the filters drop: a socket
 	 * may pass them later. */
 	if (typed)

@@ -46,6 +46,11 @@ struct tl_bpf_owner {
 		__type(key, int);                      \
 		__type(value, struct tl_bpf_owner);    \
 	} owners SEC(".maps")
+/* FIN_WAIT2 -> CLOSE only: the peer's FIN had arrived (SOCK_DONE). */
+#define TL_BPF_PEER_FIN 0x20
+/* FIN_WAIT2 -> CLOSE only: the socket has an error (sk_err): a reset, or
+ * a timeout giving up. */
+#define TL_BPF_ERROR 0x40
 
 struct tl_bpf_event {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */

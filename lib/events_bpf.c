@@ -109,6 +109,9 @@ static int on_record(void *ctx, void *data, size_t size)
 		memcpy(ev.comm, e->owner.comm, sizeof(ev.comm));
 		ev.comm[sizeof(ev.comm) - 1] = '\0';
 	}
+	if (e->oldstate == TL_FIN_WAIT2 && e->newstate == TL_CLOSE &&
+	    !(e->flags & (TL_BPF_PEER_FIN | TL_BPF_ERROR)))
+		ev.flags |= TL_EVENT_TIMEWAIT;
 	if (!tl_events_step_known(ev.old_state, ev.new_state))
 		ev.flags |= TL_EVENT_UNKNOWN;
 	r = b->cb(&ev, b->arg);

@@ -48,6 +48,13 @@ static void collect_reset(void *arg)
 	((struct collect *)arg)->n = 0;
 }
 
+bool tl_sock_is_timewait(const struct tl_sock *sk)
+{
+	return sk->state == TL_TIME_WAIT ||
+	       (sk->state == TL_FIN_WAIT2 && sk->timer == TL_TIMER_TIMEWAIT &&
+		!(sk->has & TL_HAS_INFO));
+}
+
 /*
  * How well a listener's local address matches a child's: 2 exact, 1 a
  * wildcard that covers it, 0 no match. The kernel prefers the exact one,
@@ -124,7 +131,7 @@ void tl_snapshot_classify(struct tl_sock *socks, size_t n)
 
 		sk->limbo = TL_LIMBO_NONE;
 		sk->listener = 0;
-		if (sk->state == TL_TIME_WAIT) {
+		if (tl_sock_is_timewait(sk)) {
 			sk->limbo = TL_LIMBO_TIMEWAIT;
 			continue;
 		}

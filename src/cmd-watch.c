@@ -21,6 +21,7 @@
 #include "context.h"
 #include "filter.h"
 #include "output.h"
+#include "tcplimbo/counters.h"
 #include "tcplimbo/events.h"
 #include "tcplimbo/resolver.h"
 #include "tl.h"
@@ -58,6 +59,7 @@ struct watch {
 	char ts_text[96];      /* its "YYYY-MM-DDTHH:MM:SS." */
 	uint64_t jumps;
 	uint64_t unknown;
+	uint64_t fin_timeout_s; /* the namespace's tcp_fin_timeout, 0 unknown */
 	struct w_top_row *rows; /* --top */
 	size_t nrows;
 	struct tl_cgroups *cg; /* NULL: no contexts */
@@ -238,6 +240,27 @@ static void put_ts(struct watch *w, struct json *j, uint64_t ms)
 }
 
 /*
+ * How long the connection goes on as a timewait FIN-WAIT-2 entry after
+ * this event, or 0 when it is not such a hand-off (or tcp_fin_timeout is
+ * unknown). With tcp_fin_timeout F of at most 60 s the kernel hands a
+ * closed FIN_WAIT2 over at once and the entry lasts F; an orphan that
+ * waited F on its keepalive timer instead ends there (reset, no entry).
+ * A larger F is spent F - 60 on the keepalive timer, then as an entry.
+ */
+static uint64_t timewait_s(const struct watch *w, const struct tl_event *ev)
+{
+	uint64_t f = w->fin_timeout_s;
+
+	if (!(ev->flags & TL_EVENT_TIMEWAIT) || f == 0)
+		return 0;
+	if (f > 60)
+		return f - 60;
+	if ((ev->flags & TL_EVENT_HAS_MS) && ev->ms_in_old + 1000 >= f * 1000)
+		return 0;
+	return f;
+}
+
+/*
  * One JSON line an event, through the JSON writer: under churn watch
  * prints hundreds of thousands a second, and the writer's buffer goes to
  * stdio in one call a line.
@@ -293,6 +316,12 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 	json_kv_str(j, "cause",
 		    tl_events_step_cause(ev->old_state, ev->new_state));
 	json_kv_str(j, "limbo", tl_limbo_name(r->limbo));
+	/* FIN_WAIT2 -> CLOSE that hands over to a timewait entry. */
+	json_key(j, "continues_as_timewait_s");
+	if (timewait_s(w, ev))
+		json_uint(j, timewait_s(w, ev));
+	else
+		json_null(j);
 	json_kv_uint(j, "netns", ev->netns);
 	json_kv_bool(j, "jump", ev->flags & TL_EVENT_JUMP);
 	json_kv_bool(j, "known_transition", !(ev->flags & TL_EVENT_UNKNOWN));
@@ -311,7 +340,7 @@ static void print_text(struct watch *w, const struct tl_event *ev,
 	char where[2 * TL_CONTEXT_STR_MAX + 64], inwhere[sizeof(where) + 8];
 	char ts[32], src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
 	char ms[32], who[2 * TL_COMM_MAX + 160], o[TL_COMM_MAX + 32];
-	char la[TL_ADDR_STR_MAX + 8];
+	char la[TL_ADDR_STR_MAX + 8], tw[128];
 	const char *note = "";
 
 	format_ts(ts, sizeof(ts), ev->ts_ms, false);
@@ -344,7 +373,13 @@ static void print_text(struct watch *w, const struct tl_event *ev,
 	ctx_text(where, sizeof(where), tl_cgroups_context(w->cg, r->cgroup));
 	snprintf(inwhere, sizeof(inwhere), "%s%s", where[0] ? " in " : "",
 		 where);
-	if (ev->flags & TL_EVENT_JUMP)
+	if (timewait_s(w, ev)) {
+		snprintf(tw, sizeof(tw),
+			 "  (not the end: a timewait FIN-WAIT-2 entry now, "
+			 "for up to %llu s, tcp_fin_timeout)",
+			 (unsigned long long)timewait_s(w, ev));
+		note = tw;
+	} else if (ev->flags & TL_EVENT_JUMP)
 		note = "  (sampled: skipped states)";
 	else if (ev->flags & TL_EVENT_UNKNOWN)
 		note = "  (not in the state machine)";
@@ -673,6 +708,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 	struct tl_events_opts eo = o->eo;
 	struct tl_events *ev = NULL;
 	struct watch w = { .g = g, .f = &o->f, .top = o->top };
+	struct tl_counters ctr;
 	struct sigaction sa;
 	struct tl_resolver_opts ro;
 	struct tl_resolver_stats rst;
@@ -760,6 +796,10 @@ static int watch_run(const struct tl_global *g, void *opts)
 		goto out;
 	}
 	w.backend = tl_events_backend_name(tl_events_backend(ev));
+	/* How long a closed FIN-WAIT-2 goes on as a timewait entry here. */
+	if (tl_counters_read(g->proc_root, g->netns_fd, &ctr) == 0 &&
+	    (ctr.have & TL_CTR_FIN_TIMEOUT) && ctr.fin_timeout_s < 1u << 30)
+		w.fin_timeout_s = ctr.fin_timeout_s;
 	if (tl_events_bpf_error(ev))
 		fprintf(stderr,
 			"tcplimbo: watch: bpf unavailable: %s%s; using poll\n",

@@ -59,6 +59,15 @@ enum tl_event_flags {
 	/* pid and comm name the owner of the listener whose accept queue
 	 * holds this connection (bpf only). */
 	TL_EVENT_LISTENER_OWNER = 1 << 6,
+	/*
+	 * FIN_WAIT2 -> CLOSE with neither a reset nor the peer's FIN (bpf):
+	 * tcp_time_wait() handed the closed socket to a timewait FIN-WAIT-2
+	 * entry, which lasts up to tcp_fin_timeout, so this is not the end of
+	 * the connection. One case looks the same: an orphan whose
+	 * tcp_fin_timeout (at most 60 s) ran out on its keepalive timer,
+	 * after that long in FIN_WAIT2 (see ms_in_old).
+	 */
+	TL_EVENT_TIMEWAIT = 1 << 7,
 };
 
 /* One transition of one socket. Addresses and ports as in tl_sock. */

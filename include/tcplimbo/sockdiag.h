@@ -26,6 +26,15 @@ enum tl_sock_has {
 	TL_HAS_CGROUP = 1 << 4,	  /* cgroup_id is valid */
 };
 
+/* idiag_timer: which timer of the socket runs. */
+enum tl_timer {
+	TL_TIMER_NONE = 0,
+	TL_TIMER_RETRANSMIT = 1,
+	TL_TIMER_KEEPALIVE = 2,
+	TL_TIMER_TIMEWAIT = 3,
+	TL_TIMER_PROBE = 4,
+};
+
 /*
  * One TCP socket as sock_diag reports it. Addresses are in network byte
  * order, 4 bytes used for AF_INET and 16 for AF_INET6; ports are host order.
@@ -58,9 +67,9 @@ struct tl_sock {
 	uint32_t listener; /* snapshot: index of the listener + 1, or 0 */
 	uint16_t sport;
 	uint16_t dport;
-	uint8_t family; /* AF_INET or AF_INET6 */
-	uint8_t state;	/* enum tl_state */
-	uint8_t timer; /* 0 none, 1 retransmit, 2 keepalive, 3 timewait, 4 probe */
+	uint8_t family;	     /* AF_INET or AF_INET6 */
+	uint8_t state;	     /* enum tl_state */
+	uint8_t timer;	     /* enum tl_timer */
 	uint8_t retrans;     /* idiag_retrans: timer retries so far */
 	uint8_t shutdown;    /* 1: peer sent FIN (RCV_SHUTDOWN), 2: we did */
 	uint8_t retransmits; /* tcpi_retransmits */
@@ -106,6 +115,16 @@ int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out);
  * CAP_NET_ADMIN and CONFIG_INET_DIAG_DESTROY. Returns 0 or -errno.
  */
 int tl_sockdiag_destroy(const struct tl_sock *sk, int netns_fd);
+
+/*
+ * True for a timewait mini-socket: TIME_WAIT, or a FIN_WAIT2 that the kernel
+ * handed to the timewait machinery after close(). sock_diag reports the
+ * latter with the FIN-WAIT-2 state but the timewait timer and no tcp_info
+ * (ss: timer:(timewait,...)): the socket is gone, only the entry remains
+ * until its timer (net.ipv4.tcp_fin_timeout) ends it. An orphan is a full
+ * socket the kernel still finishes.
+ */
+bool tl_sock_is_timewait(const struct tl_sock *sk);
 
 #ifdef __cplusplus
 }

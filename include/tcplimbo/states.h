@@ -51,7 +51,8 @@ enum tl_limbo {
 	TL_LIMBO_NONE = 0,
 	TL_LIMBO_ACCEPT_QUEUE, /* finished by the kernel, waiting for accept() */
 	TL_LIMBO_ORPHAN,       /* closed by its program, kernel finishing it */
-	TL_LIMBO_TIMEWAIT,     /* a TIME_WAIT entry */
+	TL_LIMBO_TIMEWAIT,     /* a timewait entry: TIME_WAIT, or FIN_WAIT2
+				* after close() (see tl_sock_is_timewait) */
 };
 
 /* ss's lower-case name of a state ("close-wait"), or NULL if out of range. */

@@ -160,6 +160,41 @@ static void test_replay_cgroup(void **st)
 	assert_int_equal(tw->cgroup_id, 0);
 }
 
+/*
+ * FIN_WAIT2 three ways: held by its program (no limbo), closed and still a
+ * full socket finishing on the keepalive timer (tcp_fin_timeout over 60 s:
+ * an orphan), and handed to the timewait machinery (timer 3, no tcp_info:
+ * a timewait entry).
+ */
+static void test_classify_fin_wait2(void **st)
+{
+	struct tl_sock s[3];
+
+	(void)st;
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 3; i++) {
+		s[i].family = AF_INET;
+		s[i].state = TL_FIN_WAIT2;
+		s[i].sport = (uint16_t)(40000 + i);
+		s[i].dport = 3000;
+	}
+	s[0].inode = 77;
+	s[0].has = TL_HAS_INFO;
+	s[1].has = TL_HAS_INFO;
+	s[1].timer = TL_TIMER_KEEPALIVE;
+	s[2].timer = TL_TIMER_TIMEWAIT;
+	tl_snapshot_classify(s, 3);
+	assert_int_equal(s[0].limbo, TL_LIMBO_NONE);
+	assert_int_equal(s[1].limbo, TL_LIMBO_ORPHAN);
+	assert_int_equal(s[2].limbo, TL_LIMBO_TIMEWAIT);
+	assert_true(tl_sock_is_timewait(&s[2]));
+	assert_false(tl_sock_is_timewait(&s[1]));
+	/* A full socket with tcp_info is never a timewait entry. */
+	s[2].has = TL_HAS_INFO;
+	tl_snapshot_classify(s, 3);
+	assert_int_equal(s[2].limbo, TL_LIMBO_ORPHAN);
+}
+
 /* A request socket takes its listener's cgroup when tied to it. */
 static void test_classify_cgroup(void **st)
 {
@@ -227,7 +262,14 @@ static void test_classify_post(void **st)
 			assert_int_equal(s->limbo, TL_LIMBO_NONE);
 			break;
 		case TL_FIN_WAIT2:
-			assert_int_equal(s->limbo, TL_LIMBO_ORPHAN);
+			/*
+			 * The client's side after close(): recorded from the
+			 * kernel as a timewait entry (timer 3, no tcp_info),
+			 * so it is classed with TIME_WAIT, not as an orphan.
+			 */
+			assert_int_equal(s->timer, TL_TIMER_TIMEWAIT);
+			assert_false(s->has & TL_HAS_INFO);
+			assert_int_equal(s->limbo, TL_LIMBO_TIMEWAIT);
 			break;
 		case TL_TIME_WAIT:
 			assert_int_equal(s->limbo, TL_LIMBO_TIMEWAIT);
@@ -546,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_replay_cgroup),
 		cmocka_unit_test(test_classify_cgroup),
 		cmocka_unit_test(test_classify_post),
+		cmocka_unit_test(test_classify_fin_wait2),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_replay_truncated),
 		cmocka_unit_test(test_state_names),
