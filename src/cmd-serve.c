@@ -485,8 +485,9 @@ static int run(struct server *s, const struct serve_opts *o,
 		return SERVE_EXIT_FAIL;
 	}
 	fprintf(stderr,
-		"tcplimbo: serve: listening on %s://%s/metrics (%s, %s)\n",
-		s->wc && webconfig_tls(s->wc) ? "https" : "http", o->listen,
+		"tcplimbo: serve: listening on %s://%s%s/metrics (%s, %s)\n",
+		s->wc && webconfig_tls(s->wc) ? "https" : "http",
+		o->listen[0] == ':' ? "*" : "", o->listen,
 		o->netns_spec ? "one network namespace" :
 				"every network namespace",
 		o->interval_ms ? "results reused within --interval" :
