@@ -411,9 +411,25 @@ static size_t shown_pids(const struct tl_finding *f)
 						 TL_FINDING_PIDS_MAX;
 }
 
+/*
+ * The note on processes whose fds could not be read, and how many: the
+ * namespaces of --all-netns share one scan, counted once.
+ */
+static size_t denied_note(const struct doctor *d, char *buf, size_t size)
+{
+	const struct tl_owners *scans[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_targets && n < 64; i++)
+		if (d->targets[i].snap && d->targets[i].snap->owners)
+			scans[n++] = d->targets[i].snap->owners;
+	return tl_denied_note(buf, size, scans, n);
+}
+
 static void print_text(const struct doctor *d, const struct tl_global *g)
 {
-	size_t crit = 0, warn = 0, looked = 0, denied = 0;
+	size_t crit = 0, warn = 0, looked = 0, n;
+	char note[200];
 	unsigned explained = 0; /* kinds whose why and fix were printed */
 	pid_t group = -1;
 
@@ -423,10 +439,8 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 		else
 			warn++;
 	}
-	for (size_t i = 0; i < d->n_targets; i++) {
+	for (size_t i = 0; i < d->n_targets; i++)
 		looked += d->targets[i].looked;
-		denied += d->targets[i].n_denied;
-	}
 	if (d->n_found == 0)
 		printf("No TCP limbo found (%zu network namespace%s looked at).\n",
 		       looked, looked == 1 ? "" : "s");
@@ -510,9 +524,10 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 		if (d->targets[i].error[0])
 			printf("\nnot looked at: network namespace %s: %s\n",
 			       d->targets[i].label, d->targets[i].error);
-	if (denied)
-		printf("\nnot seen: the fds of %zu process%s could not be read (run as root); their sockets have no owner here.\n",
-		       denied, denied == 1 ? "" : "es");
+	n = denied_note(d, note, sizeof(note));
+	if (n)
+		printf("\nnot seen: %s; %s sockets have no owner here.\n", note,
+		       n == 1 ? "its" : "their");
 }
 
 static void print_json(const struct doctor *d, const struct tl_global *g)
@@ -521,6 +536,7 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 	static struct json w;
 	struct json *j = &w;
 	size_t denied = 0;
+	char note[200];
 	bool have_cmd = false;
 	pid_t cmd_pid = 0;
 	char cmd[512], path[TL_CGROUP_PATH_MAX];
@@ -630,10 +646,11 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 				 tl_cgroups_context(cg, id));
 		}
 		json_obj_end(j);
-		denied += t->n_denied;
 	}
 	json_raw(j, "\n", 1);
 	json_arr_end(j);
+	/* The namespaces of --all-netns share a scan: count it once. */
+	denied = denied_note(d, note, sizeof(note));
 	json_kv_uint(j, "denied_processes", denied);
 	json_obj_end(j);
 	json_raw(j, "\n", 1);

@@ -90,6 +90,8 @@ static int ls_run(const struct tl_global *g, void *opts)
 	const struct tl_filter *f = &o->f;
 	struct tl_snapshot *snap = NULL;
 	bool context = o->context;
+	char note[200];
+	size_t denied;
 	int ret = 1;
 
 	/* Needs --root, which may come after the verb: checked here. */
@@ -137,13 +139,12 @@ static int ls_run(const struct tl_global *g, void *opts)
 		json_raw(&w, "\n", 1);
 	}
 	/* stderr, so JSON on stdout stays clean and the gap is still told. */
-	if (snap->owners && snap->owners->n_denied)
-		fprintf(stderr,
-			"tcplimbo: the fds of %zu process%s could not be read; "
-			"sockets they hold show no owner%s\n",
-			snap->owners->n_denied,
-			snap->owners->n_denied == 1 ? "" : "es",
-			geteuid() ? " (run as root to see them)" : "");
+	denied = tl_denied_note(
+		note, sizeof(note),
+		(const struct tl_owners *const[]){ snap->owners }, 1);
+	if (denied)
+		fprintf(stderr, "tcplimbo: %s; sockets %s show no owner\n",
+			note, denied == 1 ? "it holds" : "they hold");
 	ret = json_flush(&w) == 0 && fflush(stdout) == 0 ? 0 : 1;
 	if (ret)
 		tl_err("cannot write output: %s", strerror(errno));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Helpers every command uses: the global options, number parsing and
- * taking a snapshot.
+ * Helpers every command uses: the global options, number parsing, taking
+ * a snapshot, and the note about processes whose fds could not be read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -215,4 +215,75 @@ int tl_take_snapshot_in(const struct tl_global *g, int netns_fd,
 			uint32_t states, struct tl_snapshot **ret)
 {
 	return take(g, netns_fd, states, false, ret);
+}
+
+static bool denied(const struct tl_proc *p)
+{
+	return p->fd_error == -EACCES || p->fd_error == -EPERM;
+}
+
+/* True when pid is denied in one of the scans before scans[k]. */
+static bool denied_before(const struct tl_owners *const *scans, size_t k,
+			  pid_t pid)
+{
+	for (size_t j = 0; j < k; j++) {
+		const struct tl_proc *p = tl_owners_proc(scans[j], pid);
+
+		if (scans[j] == scans[k] || (p && denied(p)))
+			return true;
+	}
+	return false;
+}
+
+size_t tl_denied_note(char *buf, size_t size,
+		      const struct tl_owners *const *scans, size_t n_scans)
+{
+	enum { SHOWN = 4 };
+	const struct tl_proc *shown[SHOWN];
+	size_t n = 0, off;
+	int err = -EACCES;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < n_scans; k++) {
+		const struct tl_owners *o = scans[k];
+
+		if (!o || !o->n_denied)
+			continue;
+		for (size_t i = 0; i < o->n_procs; i++) {
+			const struct tl_proc *p = &o->procs[i];
+
+			if (!denied(p) || denied_before(scans, k, p->pid))
+				continue;
+			if (n < SHOWN)
+				shown[n] = p;
+			if (n == 0)
+				err = p->fd_error;
+			n++;
+		}
+	}
+	if (n == 0)
+		return 0;
+	/* Pids only: a comm would need escaping for the terminal. */
+	if (n == 1)
+		off = (size_t)snprintf(buf, size, "the fds of pid %d",
+				       (int)shown[0]->pid);
+	else
+		off = (size_t)snprintf(buf, size,
+				       "the fds of %zu processes (pids ", n);
+	for (size_t i = 0; n > 1 && i < n && i < SHOWN && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%d",
+					i ? ", " : "", (int)shown[i]->pid);
+	if (n > SHOWN && off < size)
+		off += (size_t)snprintf(buf + off, size - off, " and %zu more",
+					n - SHOWN);
+	if (n > 1 && off < size)
+		off += (size_t)snprintf(buf + off, size - off, ")");
+	if (off < size)
+		snprintf(buf + off, size - off,
+			 geteuid() == 0 ?
+				 " could not be read even as root (%s)" :
+				 " could not be read (%s; run as root "
+				 "to see them)",
+			 strerror(-err));
+	return n;
 }

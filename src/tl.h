@@ -149,6 +149,16 @@ int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret);
  */
 int tl_parse_duration(const char *s, uint32_t *ret);
 
+/*
+ * The note for processes whose fds could not be read (EACCES, EPERM) in
+ * one or more scans (a scan given twice and a pid seen twice count once):
+ * "the fds of pid 1 could not be read even as root (Permission denied)".
+ * It says what happened and to whom, and suggests root only to someone
+ * who is not. Writes "" when there are none; returns how many.
+ */
+size_t tl_denied_note(char *buf, size_t size,
+		      const struct tl_owners *const *scans, size_t n_scans);
+
 /* The verbs, one struct each in its cmd-VERB.c. */
 extern const struct tl_verb tl_verb_doctor;
 extern const struct tl_verb tl_verb_drain;

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Processes whose fds cannot be read: ls and doctor say which pids and what
+# happened, and suggest root only to someone who is not root. Root without
+# CAP_SYS_PTRACE cannot read the fds of another user's process: the note
+# then says "even as root", never "run as root".
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+command -v setpriv >/dev/null || skip "setpriv not found"
+T=$(mktemp -d)
+chmod 755 "$T"
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+NOPTRACE="setpriv --inh-caps=-sys_ptrace --bounding-set=-sys_ptrace"
+$NOBODY test -x "$TCPLIMBO" || skip "nobody cannot run $TCPLIMBO"
+
+# In a PID namespace of its own (its /proc shows only what runs in it),
+# root without CAP_SYS_PTRACE runs a process of another user (nobody) and
+# the commands; the one process they cannot read is nobody's.
+cat >"$T/inside.sh" <<'SH'
+setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 &
+echo "$!" >"$T/pid"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ "$(stat -c %u /proc/$!/fd 2>/dev/null)" = 65534 ] && break
+	sleep 0.1
+done
+# The /proc pass: the bpf one reads every fd through the kernel.
+"$TCPLIMBO" --owners-backend proc ls >/dev/null 2>"$T/ls.err" || echo "ls failed" >>"$T/ls.err"
+"$TCPLIMBO" --owners-backend proc doctor >"$T/d.txt"
+"$TCPLIMBO" --owners-backend proc doctor --json >"$T/d.json"
+kill $!
+SH
+T="$T" TCPLIMBO="$TCPLIMBO" $NOPTRACE unshare -p -f --mount-proc bash "$T/inside.sh" ||
+	fail "cannot run in a PID namespace of its own"
+P=$(cat "$T/pid")
+grep -qx "tcplimbo: the fds of pid $P could not be read even as root (Permission denied); sockets it holds show no owner" "$T/ls.err" ||
+	{ cat "$T/ls.err"; fail "ls: not 'pid $P ... even as root'"; }
+ok "ls as root without CAP_SYS_PTRACE: $(cat "$T/ls.err")"
+grep -qx "not seen: the fds of pid $P could not be read even as root (Permission denied); its sockets have no owner here." "$T/d.txt" ||
+	{ cat "$T/d.txt"; fail "doctor: not 'pid $P ... even as root'"; }
+jq -e '.denied_processes == 1' "$T/d.json" >/dev/null || { cat "$T/d.json"; fail "doctor --json: denied_processes is not 1"; }
+ok "doctor as root without CAP_SYS_PTRACE: pid $P, even as root"
+
+# Not root: told to run as root.
+$NOBODY "$TCPLIMBO" ls 2>"$T/nobody.err" >/dev/null || fail "ls as nobody"
+grep -q 'could not be read (.*; run as root to see them)' "$T/nobody.err" ||
+	{ cat "$T/nobody.err"; fail "nobody is not told to run as root"; }
+ok "as nobody: told to run as root"
