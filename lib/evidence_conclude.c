@@ -127,7 +127,7 @@ const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
 {
 	char seen[8][64];
 	size_t count[8], n_seen = 0, len = 0, other = 0;
-	bool accept = false;
+	bool accept = false, unknown = false;
 
 	if (size == 0)
 		return buf;
@@ -138,6 +138,7 @@ const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
 
 		activity(&ev->threads[i], a, sizeof(a));
 		accept |= ev->threads[i].kind == TL_SYS_ACCEPT;
+		unknown |= ev->threads[i].kind == TL_SYS_UNKNOWN;
 		for (k = 0; k < n_seen && strcmp(seen[k], a) != 0; k++)
 			;
 		if (k < n_seen) {
@@ -174,7 +175,8 @@ const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
 	if (ev->n_threads > ev->n_read)
 		add(buf, size, &len, "%s%zu more not read", len ? ", " : "",
 		    (size_t)(ev->n_threads - ev->n_read));
-	if (ev->n_read && !accept)
+	/* Only when every thread's syscall is known. */
+	if (ev->n_read && !accept && !unknown)
 		add(buf, size, &len, ", none in accept");
 	return buf;
 }
@@ -314,6 +316,15 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		add(v->text, sizeof(v->text), len,
 		    "the listener (fd %d) is registered edge-triggered (EPOLLET, events %x) in epoll fd %d: a program that accepts once per wakeup leaves the rest queued until the next connection arrives; %s",
 		    (int)reg->tfd, reg->events, (int)reg->epfd, threads);
+		return;
+	}
+	/* Without the threads' syscalls nothing can be said about waits. */
+	if (ev->n_read == 0 || any_thread(ev, TL_SYS_UNKNOWN)) {
+		set(v, TL_CAUSE_UNKNOWN, TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    "what its threads are doing could not be read (/proc/PID/task/TID/syscall needs ptrace access to the process); the listener is %s",
+		    reg ? "in an epoll set" : sets);
+		v->remedy = NULL;
 		return;
 	}
 	if (reg && cause == TL_CAUSE_NOT_WAITED) {

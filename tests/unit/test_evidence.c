@@ -542,6 +542,21 @@ static void test_limit_and_unwatched(void **state)
 	assert_non_null(strstr(v.text, "clock_nanosleep"));
 	assert_non_null(strstr(v.text, "none of them has run for 4 s"));
 
+	/* Syscalls unreadable (no ptrace access): no claim about waits. */
+	world_init(&w, 0, 0);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	mkd(w.dir, "4711/task/4711");
+	put(w.dir, "4711/task/4711/status", STATUS_FMT, "S (sleeping)", PID,
+	    PID, 0, 1);
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.threads[0].kind, TL_SYS_UNKNOWN);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "ptrace"));
+	assert_null(strstr(tl_evidence_threads_text(&ev, text, sizeof(text)),
+			   "none in accept"));
+	assert_null(v.remedy);
+
 	/* A thread in accept4: slow, not stuck; keep the finding's remedy. */
 	world_init(&w, 0, 0);
 	world_proc(&w, "S (sleeping)", 0, 1);
