@@ -35,12 +35,11 @@ bad "'extra'" extra
 "$TCPLIMBO" watch --help | grep -q -- "--backend" || fail "no help"
 ok "help"
 
-# --seconds ends it by itself, with the summary, not before that time (the
-# upper bound only catches a watch that does not stop; timing is bench's).
-start=$(date +%s%N)
-"$TCPLIMBO" watch --backend poll --interval 100 --seconds 1 >"$T/out" 2>"$T/err" || fail "poll --seconds 1: exit $?"
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ "$ms" -ge 900 ] && [ "$ms" -lt 60000 ] || fail "--seconds 1 took $ms ms"
+# --seconds ends it by itself, with its summary (timeout only bounds a
+# watch that would not stop; how long it takes is bench's business).
+timeout 60 "$TCPLIMBO" watch --backend poll --interval 100 --seconds 1 >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 0 ] || fail "poll --seconds 1: exit $rc$([ $rc = 124 ] && echo ', did not stop')"
 grep -q "backend poll" "$T/err" || fail "poll not announced"
 grep -q "0 transitions reported" "$T/err" || fail "idle namespace reported transitions: $(cat "$T/out")"
-ok "--seconds 1 stops after $ms ms"
+ok "--seconds 1 stops by itself, with its summary"
