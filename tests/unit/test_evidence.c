@@ -330,7 +330,7 @@ static void world_init(struct world *w, unsigned held, int held_state)
 	w->snap.n_socks = held + 2;
 	w->snap.owners = &w->owners;
 
-	strcpy(w->dir, "/tmp/tl-evidence-XXXXXX");
+	snprintf(w->dir, sizeof(w->dir), "%s", "/tmp/tl-evidence-XXXXXX");
 	assert_non_null(mkdtemp(w->dir));
 	mkd(w->dir, "thread-self");
 	put(w->dir, "thread-self/sched", SCHED_FMT, 1, "5000.000000");

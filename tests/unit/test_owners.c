@@ -103,9 +103,9 @@ static uint32_t spread_inode(int i)
  * Builds the fake /proc tree described in the comments below; returns its
  * path in dir (64 bytes).
  */
-static void build_tree(char *dir)
+static void build_tree(char dir[64])
 {
-	strcpy(dir, "/tmp/tl-owners-XXXXXX");
+	snprintf(dir, 64, "%s", "/tmp/tl-owners-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	/* Readable by the unprivileged child of the EACCES test. */
 	assert_int_equal(chmod(dir, 0755), 0);
@@ -598,7 +598,7 @@ static void test_scan_errors(void **state)
 	assert_int_equal(tl_owners_scan(NULL, 0, &o), -EINVAL);
 
 	/* An empty tree is a valid, empty result. */
-	strcpy(dir, "/tmp/tl-owners-XXXXXX");
+	snprintf(dir, sizeof(dir), "%s", "/tmp/tl-owners-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	o = NULL;
 	assert_int_equal(tl_owners_scan(dir, 0, &o), 0);
