@@ -11,10 +11,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -222,6 +224,29 @@ out:
 	return r;
 }
 
+/*
+ * The machine's open files, from sys/fs/file-nr's first number (its
+ * allocated file handles); UINT64_MAX when it cannot be read, so that the
+ * choice falls to bpf.
+ */
+static uint64_t open_files(const char *proc_root)
+{
+	char path[PATH_MAX], buf[64];
+	const char *p = buf;
+	uint64_t v;
+	ssize_t len;
+
+	if (snprintf(path, sizeof(path), "%s/sys/fs/file-nr", proc_root) >=
+	    (int)sizeof(path))
+		return UINT64_MAX;
+	len = tli_read_file_at(AT_FDCWD, path, buf, sizeof(buf) - 1);
+	if (len <= 0)
+		return UINT64_MAX;
+	if (tli_parse_u64(&p, buf + len, UINT64_MAX, &v) < 0)
+		return UINT64_MAX;
+	return v;
+}
+
 int tl_owners_scan_bpf(unsigned flags, struct tl_owners **ret)
 {
 	if (!ret)
@@ -234,6 +259,7 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 	const char *root = opts && opts->proc_root ? opts->proc_root : "/proc";
 	bool real = strcmp(root, "/proc") == 0;
 	unsigned threads;
+	uint64_t files = 0;
 	int r, bpf_r = 0;
 
 	if (!opts || !ret)
@@ -246,6 +272,10 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 		return owners_bpf_scan(opts->flags, ret);
 	case TL_OWNERS_AUTO:
 		if (!real)
+			break;
+		/* Few open files: the /proc pass is cheaper than loading. */
+		files = open_files(root);
+		if (files < TL_OWNERS_BPF_MIN_FILES)
 			break;
 		bpf_r = owners_bpf_scan(opts->flags, ret);
 		/* Anything but memory: the /proc pass still works. */
@@ -264,8 +294,10 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 		r = tl_owners_scan(root, opts->flags, ret);
 	else
 		r = scan_threads(root, opts->flags, threads, ret);
-	if (r == 0 && opts->backend == TL_OWNERS_AUTO && real)
+	if (r == 0 && opts->backend == TL_OWNERS_AUTO && real) {
 		(*ret)->bpf_error = bpf_r;
+		(*ret)->open_files = files;
+	}
 	return r;
 }
 

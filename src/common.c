@@ -120,15 +120,32 @@ static void say_owners(const struct tl_snapshot *snap)
 			"fd%s\n",
 			ow->n_procs, ow->n_procs == 1 ? "" : "es", ow->n_refs,
 			ow->n_refs == 1 ? "" : "s");
+	else if (ow->bpf_error)
+		fprintf(stderr,
+			"tcplimbo: owners from proc (/proc/PID/fd on %u "
+			"thread%s; the BPF iterators did not load: %s): %zu "
+			"process%s, %zu socket fd%s\n",
+			ow->threads, ow->threads == 1 ? "" : "s",
+			strerror(-ow->bpf_error), ow->n_procs,
+			ow->n_procs == 1 ? "" : "es", ow->n_refs,
+			ow->n_refs == 1 ? "" : "s");
+	else if (ow->open_files)
+		fprintf(stderr,
+			"tcplimbo: owners from proc (/proc/PID/fd on %u "
+			"thread%s; %llu open file%s on this machine, fewer "
+			"than the %d that make loading the BPF iterators "
+			"worth it): %zu process%s, %zu socket fd%s\n",
+			ow->threads, ow->threads == 1 ? "" : "s",
+			(unsigned long long)ow->open_files,
+			ow->open_files == 1 ? "" : "s", TL_OWNERS_BPF_MIN_FILES,
+			ow->n_procs, ow->n_procs == 1 ? "" : "es", ow->n_refs,
+			ow->n_refs == 1 ? "" : "s");
 	else
 		fprintf(stderr,
 			"tcplimbo: owners from proc (/proc/PID/fd on %u "
-			"thread%s%s%s): %zu process%s, %zu socket fd%s\n",
-			ow->threads, ow->threads == 1 ? "" : "s",
-			ow->bpf_error ? "; the BPF iterators did not load: " :
-					"",
-			ow->bpf_error ? strerror(-ow->bpf_error) : "",
-			ow->n_procs, ow->n_procs == 1 ? "" : "es", ow->n_refs,
+			"thread%s): %zu process%s, %zu socket fd%s\n",
+			ow->threads, ow->threads == 1 ? "" : "s", ow->n_procs,
+			ow->n_procs == 1 ? "" : "es", ow->n_refs,
 			ow->n_refs == 1 ? "" : "s");
 }
 

@@ -56,6 +56,8 @@ struct tl_owners {
 	unsigned threads;		/* threads the /proc pass used */
 	/* Why AUTO fell back to /proc: the BPF pass's -errno, else 0. */
 	int bpf_error;
+	/* AUTO on /proc: the machine's open files it chose by, else 0. */
+	uint64_t open_files;
 };
 
 /* What the scan reads besides the fds. */
@@ -86,12 +88,20 @@ struct tl_owners_opts {
 	unsigned threads;
 };
 
+/*
+ * AUTO tries the BPF iterators only when the machine has at least this
+ * many open files (sys/fs/file-nr): below it, reading /proc costs less
+ * than loading the programs and the kernel's BTF (about 0.1 s).
+ */
+#define TL_OWNERS_BPF_MIN_FILES 50000
+
 /* The most threads the /proc pass starts, whatever is asked. */
 #define TL_OWNERS_MAX_THREADS 64
 
 /*
  * Takes owners with the backend opts asks for. AUTO tries the BPF
- * iterators when proc_root is /proc and falls back to the /proc pass when
+ * iterators when proc_root is /proc and the machine has at least
+ * TL_OWNERS_BPF_MIN_FILES open files, and falls back to the /proc pass when
  * they do not load (no CAP_BPF/CAP_PERFMON, a kernel without them, a build
  * without bpf); the result's backend field says which ran. Forcing BPF
  * returns its error: -EOPNOTSUPP when the build has no bpf, -EPERM when
