@@ -80,10 +80,13 @@ struct lab_scenario {
 extern const struct lab_scenario lab_scenarios[];
 
 /*
- * The scenarios of lab/scenarios_why.c: programs that stop accepting for a
+ * Scenarios in their own files: lab/scenarios_close.c (fin-wait2,
+ * time-wait) and lab/scenarios_why.c, programs that stop accepting for a
  * reason the doctor can show from /proc.
  */
 int lab_sc_stopped(struct lab_run *r);
+int lab_sc_fin_wait2(struct lab_run *r);
+int lab_sc_time_wait(struct lab_run *r);
 int lab_sc_epollet(struct lab_run *r);
 int lab_sc_oneshot(struct lab_run *r);
 int lab_sc_limit(struct lab_run *r);
@@ -254,6 +257,16 @@ bool lab_try_reap(struct lab_proc *p);
 const char *lab_status_str(char *buf, size_t size, int status);
 void lab_run_hooks(struct lab_run *r, const char *const *cmds, size_t n,
 		   bool must_pass);
+
+/*
+ * Shared by the scenario files: CLOCK_MONOTONIC in seconds; the namespace's
+ * net.ipv4.tcp_fin_timeout (0 when unreadable); the server's and client's
+ * pids as step numbers (either may be NULL).
+ */
+double lab_mono_s(void);
+unsigned lab_fin_timeout_s(void);
+void lab_step_pids(struct lab_run *r, const struct lab_proc *srv,
+		   const struct lab_proc *cli);
 
 #define LAB_N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -21,7 +21,7 @@
 /* How long a step may take to show what it expects. */
 #define STEP_MS 3000
 
-static double mono_s(void)
+double lab_mono_s(void)
 {
 	struct timespec ts;
 
@@ -30,7 +30,7 @@ static double mono_s(void)
 }
 
 /* The namespace's net.ipv4.tcp_fin_timeout; 0 when unreadable. */
-static unsigned fin_timeout_s(void)
+unsigned lab_fin_timeout_s(void)
 {
 	struct tl_counters c = { 0 };
 
@@ -71,8 +71,8 @@ static uint64_t snmp_or_zero(const char *name)
 	return lab_counter("/proc/net/snmp", "Tcp:", name, &v) == 0 ? v : 0;
 }
 
-static void step_pids(struct lab_run *r, const struct lab_proc *srv,
-		      const struct lab_proc *cli)
+void lab_step_pids(struct lab_run *r, const struct lab_proc *srv,
+		   const struct lab_proc *cli)
 {
 	if (srv)
 		lab_step_num(r, "server_pid", srv->pid, NULL);
@@ -148,7 +148,7 @@ static int seed_drain(struct lab_run *r, struct lab_proc *srv)
 	err = lab_step(r, "drained", e, LAB_N(e), STEP_MS, NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, NULL);
+	lab_step_pids(r, srv, NULL);
 	lab_step_num(r, "freed", (double)res.freed, NULL);
 	lab_step_text(
 		r,
@@ -191,7 +191,7 @@ static int sc_seed(struct lab_run *r)
 	struct tl_snapshot *snap = NULL;
 	const struct tl_sock *sk;
 	struct lab_proc *srv, *cli;
-	unsigned fin = fin_timeout_s();
+	unsigned fin = lab_fin_timeout_s();
 	int err;
 
 	err = lab_start_server(r, "no-accept", NULL, &srv);
@@ -204,7 +204,7 @@ static int sc_seed(struct lab_run *r)
 	err = lab_step(r, "connected", e_conn, LAB_N(e_conn), STEP_MS, &snap);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	sk = lab_find(r, snap, lst);
 	lab_step_text(
 		r,
@@ -234,7 +234,7 @@ static int sc_seed(struct lab_run *r)
 		       &snap);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	sk = lab_find(r, snap, cw);
 	lab_step_text(
 		r,
@@ -263,7 +263,7 @@ static int sc_seed(struct lab_run *r)
 		       NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, NULL);
+	lab_step_pids(r, srv, NULL);
 	lab_step_text(
 		r,
 		"The client process is gone and nothing changed. Its "
@@ -289,7 +289,7 @@ static int sc_seed(struct lab_run *r)
 		       STEP_MS, &snap);
 	if (err)
 		return err;
-	step_pids(r, srv, NULL);
+	lab_step_pids(r, srv, NULL);
 	sk = lab_find(r, snap, &e_accepted[2]);
 	lab_step_text(
 		r,
@@ -310,7 +310,7 @@ static int sc_seed(struct lab_run *r)
 static int cpu_over(struct lab_run *r, pid_t pid, unsigned ms, const char *why,
 		    double *cpu, double *wall)
 {
-	double c0 = 0, c1 = 0, t0 = mono_s();
+	double c0 = 0, c1 = 0, t0 = lab_mono_s();
 	int err;
 
 	lab_cpu_seconds(pid, &c0);
@@ -318,7 +318,7 @@ static int cpu_over(struct lab_run *r, pid_t pid, unsigned ms, const char *why,
 	if (err)
 		return err;
 	lab_cpu_seconds(pid, &c1);
-	*wall = mono_s() - t0;
+	*wall = lab_mono_s() - t0;
 	*cpu = c1 - c0;
 	return 0;
 }
@@ -371,7 +371,7 @@ static int sc_emfile(struct lab_run *r)
 			       STEP_MS, NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	step_cpu(r, cpu, wall);
 	lab_step_text(
 		r,
@@ -402,7 +402,7 @@ static int sc_emfile(struct lab_run *r)
 			       NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	lab_step_num(r, "emfile_accept_failures", (double)fails, NULL);
 	step_cpu(r, cpu, wall);
 	lab_step_text(
@@ -439,7 +439,7 @@ static int sc_emfile(struct lab_run *r)
 			       STEP_MS, NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	step_cpu(r, cpu, wall);
 	lab_step_text(
 		r,
@@ -497,7 +497,7 @@ static int sc_leak(struct lab_run *r)
 			       &snap);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	step_fds(r, snap, srv->pid);
 	tl_snapshot_free(snap);
 	lab_step_text(r,
@@ -515,7 +515,7 @@ static int sc_leak(struct lab_run *r)
 			       STEP_MS, &snap);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	step_fds(r, snap, srv->pid);
 	tl_snapshot_free(snap);
 	lab_step_text(
@@ -536,7 +536,7 @@ static int sc_leak(struct lab_run *r)
 			       STEP_MS, &snap);
 	if (err)
 		return err;
-	step_pids(r, srv, NULL);
+	lab_step_pids(r, srv, NULL);
 	step_fds(r, snap, srv->pid);
 	tl_snapshot_free(snap);
 	lab_step_text(r, "The clients exited; the server's CLOSE_WAIT sockets "
@@ -574,14 +574,14 @@ static int sc_overflow(struct lab_run *r)
 	if (err)
 		return err;
 	listen_counters(&ov0, &dr0);
-	t0 = mono_s();
+	t0 = lab_mono_s();
 	err = lab_start_client(r, cargs, &cli);
 	if (!err)
 		err = lab_step(r, "queue-full", e_full, LAB_N(e_full), STEP_MS,
 			       NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	step_listen(r, ov0, dr0, &ov, &dr);
 	lab_step_text(
 		r,
@@ -605,7 +605,7 @@ static int sc_overflow(struct lab_run *r)
 			       NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	step_listen(r, ov0, dr0, &ov, &dr);
 	lab_step_text(
 		r,
@@ -614,7 +614,8 @@ static int sc_overflow(struct lab_run *r)
 		"all). A blocking connect() on those clients would hang "
 		"until a SYN gets through or net.ipv4.tcp_syn_retries runs "
 		"out, about two minutes.",
-		mono_s() - t0, (unsigned long long)ov, (unsigned long long)dr);
+		lab_mono_s() - t0, (unsigned long long)ov,
+		(unsigned long long)dr);
 	err = lab_step_end(r);
 	if (err)
 		return err;
@@ -623,200 +624,12 @@ static int sc_overflow(struct lab_run *r)
 	err = lab_step(r, "server-accepts", e_in, LAB_N(e_in), 16000, NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	lab_step_text(r, "We sent SIGUSR1 and the server accepted the queued "
 			 "connections, which made room: at their next SYN "
 			 "retransmission the waiting clients got in, and the "
 			 "server accepted them too. All 5 are ESTABLISHED and "
 			 "held by the server's fds.");
-	return lab_step_end(r);
-}
-
-static int sc_fin_wait2(struct lab_run *r)
-{
-	static const char *const cargs[] = { "--send", "", "--no-close", NULL };
-	static const struct lab_expect e_closed[] = {
-		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
-		{ LAB_SERVER, TL_FIN_WAIT2, ANY, ANY, 1, 1 },
-		{ LAB_CLIENT, TL_CLOSE_WAIT, TL_LIMBO_NONE, 1, 1, 1 },
-	};
-	static const struct lab_expect e_expired[] = {
-		{ LAB_SERVER, 0, ANY, ANY, 0, 0 },
-		{ LAB_CLIENT, TL_CLOSE_WAIT, TL_LIMBO_NONE, 1, 1, 1 },
-	};
-	static const struct lab_expect e_exited[] = {
-		{ LAB_CLIENT, 0, ANY, ANY, 0, 0 },
-	};
-	unsigned fin = (r->opts->wait_ms + 999) / 1000 + 2;
-	struct lab_proc *srv, *cli;
-	char val[16];
-	int err;
-
-	if (r->private_netns) {
-		snprintf(val, sizeof(val), "%u", fin);
-		err = lab_sysctl_write("/proc/sys/net/ipv4/tcp_fin_timeout",
-				       val);
-		if (err < 0) {
-			tl_err("lab: setting tcp_fin_timeout: %s",
-			       strerror(-err));
-			return err;
-		}
-	}
-	fin = fin_timeout_s();
-	err = lab_start_server(r, "close-first", NULL, &srv);
-	if (!err)
-		err = lab_start_client(r, cargs, &cli);
-	if (!err)
-		err = lab_client_next(r, cli, "written");
-	if (!err)
-		err = lab_client_next(r, cli, "holding");
-	if (!err)
-		err = lab_step(r, "server-closed", e_closed, LAB_N(e_closed),
-			       STEP_MS, NULL);
-	if (err)
-		return err;
-	step_pids(r, srv, cli);
-	lab_step_num(r, "tcp_fin_timeout", fin, "s");
-	lab_step_text(
-		r,
-		"The server accepted the connection and closed it at once: "
-		"its kernel sent a FIN, the client's kernel acknowledged "
-		"it, and the server's side waits in FIN_WAIT2 for the "
-		"client's FIN. The client never calls close(), so its "
-		"socket sits in CLOSE_WAIT with Recv-Q 1 (the FIN), held by "
-		"its fd: the mirror image of the seed. The server's side "
-		"has no fd: after close() it is an orphan, and the kernel "
-		"gives an orphan in FIN_WAIT2 net.ipv4.tcp_fin_timeout (%u s "
-		"here%s) before dropping it.",
-		fin,
-		r->private_netns ? ", set for this namespace; 60 by default" :
-				   "");
-	err = lab_step_end(r);
-	if (err)
-		return err;
-	if (r->private_netns) {
-		err = lab_sleep(r, fin * 1000 + 500,
-				"waiting out tcp_fin_timeout");
-		if (!err)
-			err = lab_step(r, "fin-timeout", e_expired,
-				       LAB_N(e_expired), STEP_MS, NULL);
-		if (err)
-			return err;
-		step_pids(r, srv, cli);
-		lab_step_text(
-			r, "After tcp_fin_timeout the kernel dropped the "
-			   "server's orphan FIN_WAIT2. The client's CLOSE_WAIT "
-			   "has no timer and stays; when the client finally "
-			   "writes or closes, the server's kernel no longer "
-			   "knows the connection and answers with a RST. A "
-			   "FIN_WAIT2 that lasts for ever is one whose owner "
-			   "called shutdown(SHUT_WR) and kept the fd.");
-		err = lab_step_end(r);
-		if (err)
-			return err;
-	}
-	err = lab_client_next(r, cli, NULL);
-	if (!err)
-		err = lab_step(r, "client-exited", e_exited, LAB_N(e_exited),
-			       STEP_MS, NULL);
-	if (err)
-		return err;
-	step_pids(r, srv, NULL);
-	lab_step_text(r, "The client exited: its kernel closed the socket and "
-			 "sent its FIN at last. Nothing of the connection is "
-			 "left on the client's side.");
-	if (!r->private_netns)
-		lab_step_text(r,
-			      "Without a namespace of our own we did not "
-			      "shorten tcp_fin_timeout, so the server's "
-			      "FIN_WAIT2 was still there to receive that FIN "
-			      "and went on to TIME_WAIT.");
-	return lab_step_end(r);
-}
-
-static int sc_time_wait(struct lab_run *r)
-{
-	static const char *const cargs[] = { "--send", "ping", NULL };
-	/* Listener's Recv-Q 0: the accept() is over, the dump consistent. */
-	static const struct lab_expect e_conn[] = {
-		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
-		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_NONE, ANY, 1, 1 },
-		{ LAB_CLIENT, TL_ESTABLISHED, TL_LIMBO_NONE, ANY, 1, 1 },
-	};
-	static const struct lab_expect e_tw[] = {
-		{ LAB_SERVER, 0, ANY, ANY, 0, 0 },
-		{ LAB_CLIENT, TL_TIME_WAIT, ANY, ANY, 1, 1 },
-	};
-	struct tl_snapshot *snap = NULL;
-	const struct tl_sock *sk;
-	struct lab_proc *srv, *cli;
-	unsigned t1 = 0, t2;
-	double t0;
-	int err;
-
-	err = lab_start_server(r, "good", NULL, &srv);
-	if (!err)
-		err = lab_start_client(r, cargs, &cli);
-	if (!err)
-		err = lab_step(r, "connected", e_conn, LAB_N(e_conn), STEP_MS,
-			       NULL);
-	if (err)
-		return err;
-	step_pids(r, srv, cli);
-	lab_step_text(r, "A good server: it accepts, reads until the client "
-			 "closes, then closes too. Both sides are ESTABLISHED "
-			 "and held by fds.");
-	err = lab_step_end(r);
-	if (!err)
-		err = lab_client_next(r, cli, "written");
-	if (!err)
-		err = lab_client_next(r, cli, "closed");
-	if (!err)
-		err = lab_step(r, "client-closed", e_tw, LAB_N(e_tw), STEP_MS,
-			       &snap);
-	if (err)
-		return err;
-	t0 = mono_s();
-	sk = lab_find(r, snap, &e_tw[1]);
-	if (sk)
-		t1 = sk->timer_ms;
-	tl_snapshot_free(snap);
-	step_pids(r, srv, cli);
-	lab_step_num(r, "timer_ms", t1, "ms");
-	lab_step_text(
-		r,
-		"The client closed first, so it is the active closer: its "
-		"socket went through FIN_WAIT1 and FIN_WAIT2 and, when the "
-		"server (having read EOF) closed too, into TIME_WAIT, with "
-		"%u s left on its timer. The server's side went CLOSE_WAIT, "
-		"LAST_ACK, CLOSED in a moment and is gone. TIME_WAIT keeps "
-		"the address pair reserved so late segments of this "
-		"connection are not taken for a new one's.",
-		(t1 + 999) / 1000);
-	err = lab_step_end(r);
-	if (!err)
-		err = lab_client_next(r, cli, NULL);
-	if (!err)
-		err = lab_sleep(r, r->opts->wait_ms, "TIME_WAIT counts down");
-	if (!err)
-		err = lab_step(r, "later", e_tw, LAB_N(e_tw), STEP_MS, &snap);
-	if (err)
-		return err;
-	sk = lab_find(r, snap, &e_tw[1]);
-	t2 = sk ? sk->timer_ms : 0;
-	tl_snapshot_free(snap);
-	step_pids(r, srv, NULL);
-	lab_step_num(r, "timer_ms", t2, "ms");
-	lab_step_text(
-		r,
-		"%.1f s later the timer shows %u s left. TIME_WAIT lasts "
-		"60 s on Linux (TCP_TIMEWAIT_LEN), fixed when the kernel is "
-		"built: net.ipv4.tcp_fin_timeout does not shorten it. The "
-		"client process has exited and its TIME_WAIT stays: it "
-		"belongs to the kernel, not to a process. Only the active "
-		"closer pays it, which is why servers like their clients to "
-		"close first.",
-		mono_s() - t0, (t2 + 999) / 1000);
 	return lab_step_end(r);
 }
 
@@ -839,9 +652,9 @@ const struct lab_scenario lab_scenarios[] = {
 	{ "fin-wait2",
 	  "the server closes, the client never does: FIN_WAIT2 and "
 	  "tcp_fin_timeout",
-	  sc_fin_wait2 },
+	  lab_sc_fin_wait2 },
 	{ "time-wait", "the active closer's TIME_WAIT and how long it lasts",
-	  sc_time_wait },
+	  lab_sc_time_wait },
 	{ "stopped",
 	  "a working server stopped by SIGSTOP: the queue fills, SIGCONT "
 	  "drains it",

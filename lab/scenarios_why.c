@@ -19,14 +19,6 @@
 /* How long a step may take to show what it expects. */
 #define STEP_MS 3000
 
-static void step_pids(struct lab_run *r, const struct lab_proc *srv,
-		      const struct lab_proc *cli)
-{
-	lab_step_num(r, "server_pid", srv->pid, NULL);
-	if (cli)
-		lab_step_num(r, "client_pid", cli->pid, NULL);
-}
-
 /* Waits (bounded) until the process's State is c ('T' or 'S'). */
 static int await_state(struct lab_run *r, pid_t pid, char c)
 {
@@ -75,7 +67,7 @@ int lab_sc_stopped(struct lab_run *r)
 			       STEP_MS, NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	lab_step_text(
 		r,
 		"A working server (mode good) got SIGSTOP: /proc/%d/status "
@@ -95,7 +87,7 @@ int lab_sc_stopped(struct lab_run *r)
 		       NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	lab_step_text(r,
 		      "We sent SIGCONT. The server ran again, accepted both "
 		      "queued connections and read \"ping\" from each: the "
@@ -132,7 +124,7 @@ int lab_sc_epollet(struct lab_run *r)
 	queued = lab_count(r, snap, &e_stuck[1]);
 	held = lab_count(r, snap, &e_stuck[2]);
 	tl_snapshot_free(snap);
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	lab_step_num(r, "accepted", held, NULL);
 	lab_step_num(r, "queued", queued, NULL);
 	lab_step_text(
@@ -172,7 +164,7 @@ int lab_sc_oneshot(struct lab_run *r)
 			       STEP_MS, NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	lab_step_text(
 		r,
 		"The server registered its listener with EPOLLONESHOT, "
@@ -215,7 +207,7 @@ int lab_sc_limit(struct lab_run *r)
 			       NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	lab_step_num(r, "maxconn", 10, NULL);
 	lab_step_text(
 		r,
@@ -237,7 +229,7 @@ int lab_sc_limit(struct lab_run *r)
 			       STEP_MS, NULL);
 	if (err)
 		return err;
-	step_pids(r, srv, NULL);
+	lab_step_pids(r, srv, NULL);
 	lab_step_text(r, "The clients exited. The server read EOF on its 10 "
 			 "connections and closed them; below its limit it "
 			 "watched the listener again, accepted the 2 queued "
@@ -277,7 +269,7 @@ int lab_sc_leak_emfile(struct lab_run *r)
 	held = lab_count(r, snap, &e_full[1]);
 	queued = lab_count(r, snap, &e_full[2]);
 	p = snap->owners ? tl_owners_proc(snap->owners, srv->pid) : NULL;
-	step_pids(r, srv, cli);
+	lab_step_pids(r, srv, cli);
 	if (p) {
 		lab_step_num(r, "server_fds", p->nfds, NULL);
 		lab_step_num(r, "server_fd_limit", (double)p->nofile, NULL);
