@@ -13,6 +13,7 @@
 # usage: bench/watch.sh [BUILD_DIR] [SECONDS] [THREADS] [OUTPUT]
 #   OUTPUT is json (default: watch prints every transition as JSON to
 #   /dev/null) or text. Needs root (unshare, eBPF).
+#   TL_WATCH_ARGS="..." adds options to watch (e.g. --ring-size 128).
 #   TL_WATCH_COUNT=1 keeps watch's JSON in a file and counts the named
 #   transitions from it afterwards, for builds whose summary does not
 #   count them (the file costs memory: ~400 bytes a transition).
@@ -51,7 +52,7 @@ for mode in none bpf poll; do
 		[ "$OUTPUT" = json ] && fmt=(--json)
 		out=/dev/null
 		[ -n "${TL_WATCH_COUNT:-}" ] && [ "$OUTPUT" = json ] && out=$T/out
-		${TL_WATCH_NICE:+nice -n "$TL_WATCH_NICE"} "$TL" "${fmt[@]}" watch --backend "$mode" >"$out" 2>"$T/err" &
+		${TL_WATCH_NICE:+nice -n "$TL_WATCH_NICE"} "$TL" "${fmt[@]}" watch --backend "$mode" ${TL_WATCH_ARGS:-} >"$out" 2>"$T/err" &
 		W=$!
 		for _ in $(seq 100); do grep -q backend "$T/err" && break; sleep 0.1; done
 		grep -q "backend $mode" "$T/err" || { echo "watch $mode did not start: $(cat "$T/err")" >&2; continue; }
