@@ -19,16 +19,16 @@ SEC("fexit/inet_csk_accept")
 int BPF_PROG(tl_accept, struct sock *sk, struct proto_accept_arg *arg,
 	     struct sock *newsk)
 {
-	struct tl_bpf_owner cur = {}, *o;
+	struct tl_bpf_sk *s;
 
 	if (!newsk)
 		return 0;
-	cur.pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(cur.comm, sizeof(cur.comm));
-	o = bpf_sk_storage_get(&owners, newsk, &cur,
-			       BPF_SK_STORAGE_GET_F_CREATE);
-	if (o)
-		*o = cur;
+	s = bpf_sk_storage_get(&owners, newsk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s)
+		return 0;
+	s->owner.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(s->owner.comm, sizeof(s->owner.comm));
+	s->has_owner = 1;
 	return 0;
 }
 

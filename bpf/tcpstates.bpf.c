@@ -82,8 +82,10 @@ struct seen {
 };
 
 /*
- * Each socket's last change, to tell how long it stayed in a state. LRU so
- * that sockets whose CLOSE we missed cannot fill it.
+ * Each socket's last change, to tell how long it stayed in a state, for
+ * the classic tracepoint (the typed entry point keeps it in the socket's
+ * storage, which costs no hash update). LRU so that sockets whose CLOSE
+ * we missed cannot fill it.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -162,7 +164,7 @@ static __always_inline void current_owner(struct tl_bpf_owner *o)
  * The owner of sk (typed: tp_btf only). In the owner's own process at
  * connect() and listen(), record it; otherwise look it up.
  */
-static __always_inline __u8 owner_of(struct sock *sk, int oldstate,
+static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 				     int newstate, __u32 netns, __u16 family,
 				     __u16 sport, struct tl_bpf_owner *out)
 {
@@ -172,10 +174,10 @@ static __always_inline __u8 owner_of(struct sock *sk, int oldstate,
 	if (oldstate == TCP_CLOSE &&
 	    (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN)) {
 		current_owner(out);
-		o = bpf_sk_storage_get(&owners, sk, out,
-				       BPF_SK_STORAGE_GET_F_CREATE);
-		if (o)
-			*o = *out;
+		if (st) {
+			st->owner = *out;
+			st->has_owner = 1;
+		}
 		if (newstate == TCP_LISTEN)
 			bpf_map_update_elem(&listeners, &lk, out, BPF_ANY);
 		return TL_BPF_OWNER;
@@ -184,9 +186,8 @@ static __always_inline __u8 owner_of(struct sock *sk, int oldstate,
 	 * listener's: only CLOSE ends the listener. */
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE)
 		bpf_map_delete_elem(&listeners, &lk);
-	o = bpf_sk_storage_get(&owners, sk, 0, 0);
-	if (o) {
-		*out = *o;
+	if (st && st->has_owner) {
+		*out = st->owner;
 		return TL_BPF_OWNER;
 	}
 	/*
@@ -204,7 +205,8 @@ static __always_inline __u8 owner_of(struct sock *sk, int oldstate,
 static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 				  bool typed)
 {
-	struct seen *prev, cur = {};
+	struct seen *prev = 0, cur = {}, last;
+	struct tl_bpf_sk *st = 0;
 	struct tl_bpf_owner owner = {};
 	struct tl_bpf_event *e;
 	struct socket *sock;
@@ -227,7 +229,22 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	key = (__u64)sk;
 	cur.ts_ns = now;
 	cur.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	prev = bpf_map_lookup_elem(&since, &key);
+	/*
+	 * The typed entry point keeps a socket's last change in its storage
+	 * (none for request sockets, which change once); the tracepoint,
+	 * whose socket is untyped, in an LRU map by address.
+	 */
+	if (typed) {
+		st = bpf_sk_storage_get(&owners, sk, 0,
+					BPF_SK_STORAGE_GET_F_CREATE);
+		if (st && st->has_ts) {
+			last.ts_ns = st->ts_ns;
+			last.sport = st->sport;
+			prev = &last;
+		}
+	} else {
+		prev = bpf_map_lookup_elem(&since, &key);
+	}
 	/*
 	 * Going to CLOSE, the kernel releases an automatic port before the
 	 * tracepoint fires: report the port the socket had.
@@ -255,7 +272,7 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	/* Owners are recorded even for changes the filters drop: a socket
 	 * may pass them later. */
 	if (typed)
-		flags |= owner_of(sk, oldstate, newstate, netns, family,
+		flags |= owner_of(st, oldstate, newstate, netns, family,
 				  cur.sport, &owner);
 
 	if (filter_states && !(filter_states & (1U << (newstate & 31))) &&
@@ -307,10 +324,17 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	bpf_ringbuf_submit(e, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
 						      BPF_RB_NO_WAKEUP);
 track:
-	if (newstate == TCP_CLOSE)
+	if (typed) {
+		if (st) {
+			st->ts_ns = cur.ts_ns;
+			st->sport = cur.sport;
+			st->has_ts = 1;
+		}
+	} else if (newstate == TCP_CLOSE) {
 		bpf_map_delete_elem(&since, &key);
-	else
+	} else {
 		bpf_map_update_elem(&since, &key, &cur, BPF_ANY);
+	}
 	return 0;
 }
 

@@ -38,14 +38,27 @@ struct tl_bpf_owner {
 	char comm[16];
 };
 
+/*
+ * What the typed program keeps on each full socket, freed with it: its
+ * owner once known, and its last change (for the time in a state).
+ */
+struct tl_bpf_sk {
+	struct tl_bpf_owner owner;
+	__u64 ts_ns;	/* its last change, when has_ts */
+	__u16 sport;	/* its local port then */
+	__u8 has_owner; /* owner is set */
+	__u8 has_ts;	/* ts_ns and sport are set */
+};
+
 /* The socket storage both programs use (BPF side only). */
 #define TL_BPF_OWNERS_MAP                              \
 	struct {                                       \
 		__uint(type, BPF_MAP_TYPE_SK_STORAGE); \
 		__uint(map_flags, BPF_F_NO_PREALLOC);  \
 		__type(key, int);                      \
-		__type(value, struct tl_bpf_owner);    \
+		__type(value, struct tl_bpf_sk);       \
 	} owners SEC(".maps")
+
 /* FIN_WAIT2 -> CLOSE only: the peer's FIN had arrived (SOCK_DONE). */
 #define TL_BPF_PEER_FIN 0x20
 /* FIN_WAIT2 -> CLOSE only: the socket has an error (sk_err): a reset, or
