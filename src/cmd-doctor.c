@@ -536,6 +536,7 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 	static struct json w;
 	struct json *j = &w;
 	size_t denied = 0;
+	const struct tl_owners *owners;
 	char note[200];
 	bool have_cmd = false;
 	pid_t cmd_pid = 0;
@@ -652,6 +653,13 @@ static void print_json(const struct doctor *d, const struct tl_global *g)
 	/* The namespaces of --all-netns share a scan: count it once. */
 	denied = denied_note(d, note, sizeof(note));
 	json_kv_uint(j, "denied_processes", denied);
+	/* Which owners pass ran (one for every namespace), null without. */
+	owners = NULL;
+	for (size_t i = 0; i < d->n_targets && !owners; i++)
+		if (d->targets[i].snap)
+			owners = d->targets[i].snap->owners;
+	json_kv_str(j, "owners_backend",
+		    owners ? tl_owners_backend_name(owners->backend) : NULL);
 	json_obj_end(j);
 	json_raw(j, "\n", 1);
 	json_flush(j);

@@ -59,10 +59,17 @@ print(sum(len(json.loads(l)["owners"]) == 2 for l in open(sys.argv[1])))' "$T/on
 cmp -s "$T/one" "$T/four" || { diff "$T/one" "$T/four" | head; fail "/proc on 1 and 4 threads differ"; }
 ok "/proc pass: one thread and four agree on $(wc -l <"$T/one") sockets"
 
+# doctor --json says which pass ran.
+"$TCPLIMBO" --owners-backend proc doctor --json 2>/dev/null | grep -q '"owners_backend":"proc"}' ||
+	fail "doctor --json does not say owners_backend proc"
+"$TCPLIMBO" --no-owners doctor --json 2>/dev/null | grep -q '"owners_backend":null}' ||
+	fail "doctor --json --no-owners: owners_backend is not null"
 if "$TCPLIMBO" -v --owners-backend bpf ls --json 2>"$T/eb" | norm >"$T/bpf"; then
 	grep -q "owners from bpf" "$T/eb" || fail "-v: $(cat "$T/eb")"
 	cmp -s "$T/one" "$T/bpf" || { diff "$T/one" "$T/bpf" | head; fail "bpf and /proc differ"; }
 	ok "bpf and /proc agree"
+	"$TCPLIMBO" --owners-backend bpf doctor --json 2>/dev/null | grep -q '"owners_backend":"bpf"}' ||
+		fail "doctor --json does not say owners_backend bpf"
 	# auto: bpf where the machine has many open files, else /proc, and -v
 	# says which and why.
 	"$TCPLIMBO" -v ls --no-header 2>"$T/ea" >/dev/null || fail "ls failed"
