@@ -45,7 +45,7 @@ demo: deps all
 check: deps all
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
 	$(MAKE) san-check
-	./scripts/test-summary.sh $(BUILD) $(SAN_BUILD)
+	./scripts/test-summary.sh $(BUILD) $(SAN_BUILD):unit,integration
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 san-check: $(SAN_BUILD)/build.ninja

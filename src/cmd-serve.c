@@ -351,6 +351,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 
 /* libmicrohttpd's own complaints, as one line each. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 	size_t n;
