@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Printing sockets the way every command does, so they agree: addresses
- * (every verb), ls's table row and ls's JSON object (ls, doctor, lab).
- * JSON goes through the one JSON writer, json.h.
+ * Printing sockets the way every command that shows them does, so they
+ * agree: ls's table row and ls's JSON object (ls, doctor, kill, drain),
+ * a process's owners, and wrapped text (doctor, explain). Addresses are
+ * the library's (tcplimbo/addr.h); JSON goes through the one JSON writer,
+ * json.h. watch prints events, not sockets, with its own columns.
  */
 #ifndef TL_OUTPUT_H
 #define TL_OUTPUT_H
