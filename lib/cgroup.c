@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tcplimbo/context.h"
@@ -21,6 +22,8 @@
 #define WALK_DEPTH 32
 /* Most cgroups the walk records: a busy node has a few thousand. */
 #define WALK_MAX 200000
+/* Least time between two walks after the first two, ms. */
+#define WALK_GAP_MS 250
 /* Largest mountinfo or cgroup file we read. */
 #define TEXT_MAX (1024 * 1024)
 
@@ -38,9 +41,18 @@ struct tl_cgroups {
 	size_t n, cap;
 	char *pool; /* NUL-terminated paths */
 	size_t pool_len, pool_cap;
-	uint64_t max_id;  /* largest id walked or asked for */
-	bool walk_failed; /* the last walk could not open the mount */
+	uint64_t max_id;       /* largest id walked or asked for */
+	uint64_t last_walk_ms; /* CLOCK_MONOTONIC of the last walk */
+	unsigned rewalks;      /* walks after the first */
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Reads a whole small file into a fresh buffer; returns its length. */
 static ssize_t read_text(const char *path, char **ret)
@@ -317,10 +329,8 @@ static int walk_all(struct tl_cgroups *cg)
 	snprintf(dir, sizeof(dir), "%s%s", cg->root, cg->mnt);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		cg->walk_failed = true;
 		return -errno;
 	}
-	cg->walk_failed = false;
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
 		close(fd);
@@ -334,10 +344,9 @@ static int walk_all(struct tl_cgroups *cg)
 		return ret;
 	}
 	ret = walk(cg, fd, path, len, 0);
-	if (ret < 0)
-		return ret;
+	/* Sorted even when cut short, so lookups stay correct. */
 	qsort(cg->ents, cg->n, sizeof(*cg->ents), cmp_ent);
-	return 0;
+	return ret;
 }
 
 int tl_cgroups_open(const char *root, struct tl_cgroups **ret)
@@ -373,6 +382,7 @@ int tl_cgroups_open(const char *root, struct tl_cgroups **ret)
 	r = walk_all(cg);
 	if (r < 0)
 		goto fail;
+	cg->last_walk_ms = now_ms();
 	*ret = cg;
 	return 0;
 fail:
@@ -416,9 +426,17 @@ static struct cg_entry *lookup(struct tl_cgroups *cg, uint64_t id)
 	e = find(cg, id);
 	/*
 	 * Ids only grow, so an id past the largest seen is a cgroup made
-	 * since the walk: walk again, once for that id.
+	 * since the walk: walk again, once for that id. Many new cgroups at
+	 * once (a busy node, a long watch) make at most a few walks a
+	 * second: two at once, then one each WALK_GAP_MS.
 	 */
 	if (!e && id > cg->max_id) {
+		uint64_t now = now_ms();
+
+		if (cg->rewalks >= 2 && now - cg->last_walk_ms < WALK_GAP_MS)
+			return NULL; /* asked again after the gap */
+		cg->rewalks++;
+		cg->last_walk_ms = now;
 		if (walk_all(cg) < 0)
 			return NULL;
 		if (id > cg->max_id)

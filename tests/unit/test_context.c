@@ -489,6 +489,25 @@ static void test_new_cgroup(void **state)
 	} else {
 		print_message("this tmpfs reused a lower inode: not checked\n");
 	}
+
+	/*
+	 * A second new one is walked for too; a third right after is not
+	 * (walks are rationed), and is found once the gap has passed.
+	 */
+	mkdirs(dir, CG "/system.slice/late2.service");
+	id = ino_of(dir, CG "/system.slice/late2.service");
+	p = tl_cgroups_path(cg, id);
+	mkdirs(dir, CG "/system.slice/late3.service");
+	if (id > max_seen &&
+	    ino_of(dir, CG "/system.slice/late3.service") > id) {
+		assert_non_null(p);
+		id = ino_of(dir, CG "/system.slice/late3.service");
+		assert_null(tl_cgroups_path(cg, id));
+		usleep(300 * 1000);
+		p = tl_cgroups_path(cg, id);
+		assert_non_null(p);
+		assert_string_equal(p, "/system.slice/late3.service");
+	}
 	tl_cgroups_free(cg);
 	rm_root(dir);
 }
