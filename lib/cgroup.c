@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tcplimbo/context.h"
+#include "util.h"
 
 /* Deepest directory the walk enters; systemd and Kubernetes use < 10. */
 #define WALK_DEPTH 32
@@ -224,15 +225,9 @@ static int add_entry(struct tl_cgroups *cg, uint64_t id, const char *path,
 
 	if (cg->n >= WALK_MAX)
 		return -E2BIG;
-	if (cg->n == cg->cap) {
-		size_t cap = cg->cap ? cg->cap * 2 : 256;
-		struct cg_entry *ne = realloc(cg->ents, cap * sizeof(*ne));
-
-		if (!ne)
-			return -ENOMEM;
-		cg->ents = ne;
-		cg->cap = cap;
-	}
+	if (cg->n == cg->cap &&
+	    tli_grow((void **)&cg->ents, &cg->cap, sizeof(*cg->ents), 256) < 0)
+		return -ENOMEM;
 	r = pool_add(cg, path, plen, &off);
 	if (r < 0)
 		return r;

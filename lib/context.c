@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "tcplimbo/context.h"
+#include "util.h"
 
 /* Largest runtime config we read; Docker's are tens of kB. */
 #define CONFIG_MAX (4 * 1024 * 1024)
@@ -529,7 +530,7 @@ int tl_context_json_scan(const char *buf, size_t len, const char *const *paths,
 {
 	struct want want[8];
 
-	if (n > sizeof(want) / sizeof(want[0]))
+	if (n > ARRAY_SIZE(want))
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		want[i] = (struct want){ paths[i], out[i], false };
@@ -595,7 +596,7 @@ static bool containerd_names(const char *root, struct tl_context *ctx)
 	static const char *const nss[] = { "k8s.io", "moby", "default" };
 	char path[TL_CGROUP_PATH_MAX + 160];
 
-	for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(nss); i++) {
 		snprintf(
 			path, sizeof(path),
 			"%s/run/containerd/io.containerd.runtime.v2.task/%s/%s/config.json",

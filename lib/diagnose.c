@@ -433,7 +433,7 @@ int tl_diagnose(const struct tl_snapshot *snap, const struct tl_counters *ctr,
 			    snap->owners ? snap->owners->n_procs : 0, 1);
 	if (r >= 0)
 		r = diag_listener_stats(&d);
-	for (size_t i = 0; r >= 0 && i < sizeof(rules) / sizeof(rules[0]); i++)
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(rules); i++)
 		r = rules[i](&d);
 	if (r >= 0)
 		r = tl_findings_sort(d.v, d.n);

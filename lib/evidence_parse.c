@@ -11,6 +11,7 @@
 
 #include "tcplimbo/evidence.h"
 #include "tcplimbo/owners.h"
+#include "util.h"
 
 /* One syscall of the table. */
 struct sysent {
@@ -82,8 +83,7 @@ const char *tl_ev_syscall_name(int arch, long nr, int *ret_group,
 			       bool *ret_has_fd)
 {
 	if (arch >= 0 && arch < TL_EV_ARCH_MAX && nr >= 0) {
-		for (size_t i = 0; i < sizeof(systab) / sizeof(systab[0]);
-		     i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(systab); i++) {
 			if (systab[i].nr[arch] != nr)
 				continue;
 			if (ret_group)
@@ -358,7 +358,7 @@ int tl_ev_fd_kind(const char *link, size_t len, uint32_t *ret_inode)
 			*ret_inode = ino;
 		return TL_FDK_SOCKET;
 	}
-	for (size_t i = 0; i < sizeof(anon) / sizeof(anon[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(anon); i++) {
 		size_t plen = strlen(anon[i].prefix);
 
 		if (len >= plen && memcmp(link, anon[i].prefix, plen) == 0)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "tcplimbo/kill.h"
+#include "util.h"
 
 static const char *const result_names[] = {
 	[TL_KILL_DESTROYED] = "destroyed", [TL_KILL_GONE] = "gone",
@@ -18,8 +19,7 @@ static const char *const result_names[] = {
 
 const char *tl_kill_result_name(int result)
 {
-	if (result < 0 ||
-	    (size_t)result >= sizeof(result_names) / sizeof(result_names[0]))
+	if (result < 0 || (size_t)result >= ARRAY_SIZE(result_names))
 		return NULL;
 	return result_names[result];
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tcplimbo/survey.h"
+#include "util.h"
 
 void tl_survey_opts_init(struct tl_survey_opts *o)
 {
@@ -302,17 +303,10 @@ int tl_survey_procs(const struct tl_snapshot *snap, struct tl_proc_stat **ret)
 				continue;
 			last = pi;
 			if (slot[pi] == 0) {
-				if (n == cap) {
-					size_t nc = cap ? cap * 2 : 16;
-					struct tl_proc_stat *nv =
-						realloc(v, nc * sizeof(*v));
-
-					if (!nv) {
-						r = -ENOMEM;
-						goto out;
-					}
-					v = nv;
-					cap = nc;
+				if (n == cap && tli_grow((void **)&v, &cap,
+							 sizeof(*v), 16) < 0) {
+					r = -ENOMEM;
+					goto out;
 				}
 				memset(&v[n], 0, sizeof(v[n]));
 				v[n].proc = pi;
