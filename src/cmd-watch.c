@@ -25,6 +25,7 @@
 #include "tcplimbo/events.h"
 #include "tcplimbo/resolver.h"
 #include "tl.h"
+#include "watch.h"
 
 /*
  * A rescan that took at most this long (ms) is taken in line, so the event
@@ -33,38 +34,8 @@
 #ifndef W_SYNC_MAX_MS /* a build may set 0 to test the thread */
 #define W_SYNC_MAX_MS 20
 #endif
-/* Rows of the --top table; the rest are summed in one row. */
-#define W_TOP_ROWS 64
 /* The longest --seconds: a day. */
 #define W_MAX_SECONDS 86400
-
-struct w_top_row {
-	char label[2 * TL_COMM_MAX + 96];
-	uint32_t now[TL_STATE_MAX];
-	uint32_t entered[TL_STATE_MAX];
-};
-
-struct watch {
-	const struct tl_global *g;
-	struct tl_filter *f;
-	struct tl_filter *f_sock; /* f without --pid/--comm: see event_pass */
-	bool filter_owners;	  /* --pid or --comm given */
-	bool top;
-	struct tl_resolver *res;
-	const char *backend;
-	uint64_t reported;
-	uint64_t named; /* reported with an owner, former or listener's */
-	uint64_t kernel_named; /* of which the kernel recorded the owner */
-	uint64_t ts_sec;       /* the second ts_text was made for */
-	char ts_text[96];      /* its "YYYY-MM-DDTHH:MM:SS." */
-	uint64_t jumps;
-	uint64_t unknown;
-	uint64_t fin_timeout_s; /* the namespace's tcp_fin_timeout, 0 unknown */
-	struct w_top_row *rows; /* --top */
-	size_t nrows;
-	struct tl_cgroups *cg; /* NULL: no contexts */
-	struct json json;      /* --json lines, on stdout */
-};
 
 static volatile sig_atomic_t w_stop;
 
@@ -162,8 +133,8 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 	return true;
 }
 
-static void owner_text(char *buf, size_t size,
-		       const struct tl_resolver_owners *ow)
+void watch_owner_text(char *buf, size_t size,
+		      const struct tl_resolver_owners *ow)
 {
 	if (ow->n == 0)
 		snprintf(buf, size, "-");
@@ -174,8 +145,7 @@ static void owner_text(char *buf, size_t size,
 		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
 }
 
-/* "2026-11-24T12:34:56.789Z", or the time alone for the table. */
-static void format_ts(char *buf, size_t size, uint64_t ms, bool full)
+void watch_format_ts(char *buf, size_t size, uint64_t ms, bool full)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -223,8 +193,8 @@ static void put_ts(struct watch *w, struct json *j, uint64_t ms)
 
 	if (ms / 1000 != w->ts_sec || !w->ts_text[0]) {
 		w->ts_sec = ms / 1000;
-		format_ts(w->ts_text, sizeof(w->ts_text), w->ts_sec * 1000,
-			  true);
+		watch_format_ts(w->ts_text, sizeof(w->ts_text),
+				w->ts_sec * 1000, true);
 		/* Keep "YYYY-MM-DDTHH:MM:SS." and add the ms each time. */
 		dot = strrchr(w->ts_text, '.');
 		if (dot)
@@ -343,7 +313,7 @@ static void print_text(struct watch *w, const struct tl_event *ev,
 	char la[TL_ADDR_STR_MAX + 8], tw[128];
 	const char *note = "";
 
-	format_ts(ts, sizeof(ts), ev->ts_ms, false);
+	watch_format_ts(ts, sizeof(ts), ev->ts_ms, false);
 	tl_addr_format_port(src, sizeof(src), ev->family, ev->src, ev->sport);
 	tl_addr_format_port(dst, sizeof(dst), ev->family, ev->dst, ev->dport);
 	if (ev->flags & TL_EVENT_HAS_MS)
@@ -352,9 +322,9 @@ static void print_text(struct watch *w, const struct tl_event *ev,
 	else
 		snprintf(ms, sizeof(ms), "?");
 	if (r->owners.n) {
-		owner_text(who, sizeof(who), &r->owners);
+		watch_owner_text(who, sizeof(who), &r->owners);
 	} else if (r->has_listener) {
-		owner_text(o, sizeof(o), &r->lowners);
+		watch_owner_text(o, sizeof(o), &r->lowners);
 		tl_addr_format_port(la, sizeof(la), r->lfamily, r->laddr,
 				    r->lport);
 		snprintf(who, sizeof(who), "[%s of %s on %s]",
@@ -362,7 +332,7 @@ static void print_text(struct watch *w, const struct tl_event *ev,
 							     "listener",
 			 o, la);
 	} else if (tl_limbo_name(r->limbo) && r->former.n) {
-		owner_text(o, sizeof(o), &r->former);
+		watch_owner_text(o, sizeof(o), &r->former);
 		snprintf(who, sizeof(who), "[%s, was %s]",
 			 tl_limbo_name(r->limbo), o);
 	} else if (tl_limbo_name(r->limbo)) {
@@ -389,49 +359,6 @@ static void print_text(struct watch *w, const struct tl_event *ev,
 	       (unsigned long long)ev->netns, note);
 }
 
-/*
- * The --top row for a socket's owner or listener, with the unit or
- * container it is in (cx, may be NULL).
- */
-static void top_label(char *buf, size_t size,
-		      const struct tl_resolver_owners *ow,
-		      const struct tl_resolver_owners *lo, bool has_listener,
-		      int family, const uint8_t *laddr, uint16_t lport,
-		      const struct tl_context *cx)
-{
-	char o[TL_COMM_MAX + 32], la[TL_ADDR_STR_MAX + 8];
-	char where[48]; /* a table's label: a short name, cut */
-	size_t n;
-
-	if (ow->n) {
-		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
-	} else if (has_listener) {
-		owner_text(o, sizeof(o), lo);
-		tl_addr_format_port(la, sizeof(la), family, laddr, lport);
-		snprintf(buf, size, "queue of %s (%s)", la, o);
-	} else {
-		snprintf(buf, size, "(no owner)");
-		return;
-	}
-	ctx_short(where, sizeof(where), cx);
-	n = strlen(buf);
-	if (strcmp(where, "-") != 0 && n < size)
-		snprintf(buf + n, size - n, " [%s]", where);
-}
-
-static struct w_top_row *top_row(struct watch *w, const char *label)
-{
-	for (size_t i = 0; i < w->nrows; i++)
-		if (strcmp(w->rows[i].label, label) == 0)
-			return &w->rows[i];
-	if (w->nrows == W_TOP_ROWS)
-		return &w->rows[W_TOP_ROWS]; /* "(others)" */
-	memset(&w->rows[w->nrows], 0, sizeof(w->rows[0]));
-	snprintf(w->rows[w->nrows].label, sizeof(w->rows[0].label), "%s",
-		 label);
-	return &w->rows[w->nrows++];
-}
-
 static int on_event(const struct tl_event *ev, void *arg)
 {
 	struct watch *w = arg;
@@ -450,13 +377,7 @@ static int on_event(const struct tl_event *ev, void *arg)
 	if (ev->flags & TL_EVENT_UNKNOWN)
 		w->unknown++;
 	if (w->top) {
-		char label[sizeof(w->rows[0].label)];
-
-		top_label(label, sizeof(label), &r.owners, &r.lowners,
-			  r.has_listener, r.lfamily, r.laddr, r.lport,
-			  tl_cgroups_context(w->cg, r.cgroup));
-		if (ev->new_state < TL_STATE_MAX)
-			top_row(w, label)->entered[ev->new_state]++;
+		watch_top_event(w, ev, &r);
 		return 0;
 	}
 	if (w->g->json)
@@ -464,95 +385,6 @@ static int on_event(const struct tl_event *ev, void *arg)
 	else
 		print_text(w, ev, &r);
 	return 0;
-}
-
-static const uint8_t top_states[] = {
-	TL_LISTEN,    TL_SYN_SENT,  TL_SYN_RECV,  TL_ESTABLISHED,
-	TL_FIN_WAIT1, TL_FIN_WAIT2, TL_TIME_WAIT, TL_CLOSE_WAIT,
-	TL_LAST_ACK,  TL_CLOSING,   TL_CLOSE,
-};
-
-static const char *const top_names[] = {
-	"LISTEN", "SYN-S",   "SYN-R",  "ESTAB",	  "FIN-W1", "FIN-W2",
-	"TIME-W", "CLOSE-W", "LAST-A", "CLOSING", "CLOSED",
-};
-
-/*
- * Counts the sockets of the current snapshot per row, prints the table
- * with the transitions into each state since the last one, and starts a
- * new interval.
- */
-static void top_render(struct watch *w, struct tl_events *ev, bool tty)
-{
-	const struct tl_snapshot *snap = tl_resolver_snapshot(w->res);
-	char ts[32], label[sizeof(w->rows[0].label)];
-	size_t nshow;
-
-	if (snap) {
-		for (size_t i = 0; i < snap->n_socks; i++) {
-			const struct tl_sock *sk = &snap->socks[i];
-			const struct tl_sock *l =
-				tl_snapshot_listener(snap, sk);
-			struct tl_resolver_owners ow = { 0 }, lo = { 0 };
-
-			if (!snap->in_filter[i] ||
-			    !tl_filter_match(w->f, snap, sk))
-				continue;
-			tl_resolver_sock_owners(snap, sk, &ow);
-			if (l)
-				tl_resolver_sock_owners(snap, l, &lo);
-			top_label(label, sizeof(label), &ow, &lo, l != NULL,
-				  l ? l->family : 0, l ? l->src : NULL,
-				  l ? l->sport : 0,
-				  sk->has & TL_HAS_CGROUP ?
-					  tl_cgroups_context(w->cg,
-							     sk->cgroup_id) :
-					  NULL);
-			top_row(w, label)->now[sk->state]++;
-		}
-	}
-	format_ts(ts, sizeof(ts), snap ? snap->taken_ms : 0, false);
-	if (tty)
-		fputs("\033[H\033[2J", stdout);
-	printf("tcplimbo watch --top  %s  backend %s (%s)  lost %llu\n", ts,
-	       w->backend, tl_events_detail(ev),
-	       (unsigned long long)tl_events_lost(ev));
-	printf("%-40s", "PROCESS / LISTENER QUEUE");
-	for (size_t s = 0; s < sizeof(top_states); s++)
-		printf(" %9s", top_names[s]);
-	printf("\n");
-	nshow = w->nrows;
-	for (size_t i = 0; i <= nshow; i++) {
-		struct w_top_row *row = &w->rows[i];
-		bool any = false;
-
-		if (i == nshow) {
-			row = &w->rows[W_TOP_ROWS];
-			snprintf(row->label, sizeof(row->label), "(others)");
-		}
-		for (size_t s = 0; s < sizeof(top_states); s++)
-			any |= row->now[top_states[s]] ||
-			       row->entered[top_states[s]];
-		if (!any)
-			continue;
-		printf("%-40.40s", row->label);
-		for (size_t s = 0; s < sizeof(top_states); s++) {
-			char cell[24];
-			uint32_t now = row->now[top_states[s]];
-			uint32_t in = row->entered[top_states[s]];
-
-			if (in)
-				snprintf(cell, sizeof(cell), "%u+%u", now, in);
-			else
-				snprintf(cell, sizeof(cell), "%u", now);
-			printf(" %9s", cell);
-		}
-		printf("\n");
-	}
-	printf("(N+M: N sockets in the state now, M entered it in the last "
-	       "interval)\n\n");
-	w->nrows = 0;
-	memset(&w->rows[W_TOP_ROWS], 0, sizeof(w->rows[0]));
 }
 
 /*
@@ -850,7 +682,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 		if (w.top && mono_ms() >= next_top) {
 			/* Counts from the newest snapshot the cost allows. */
 			tl_resolver_update(w.res);
-			top_render(&w, ev, tty);
+			watch_top_render(&w, ev, tty);
 			next_top = mono_ms() + eo.interval_ms;
 		}
 		if (tl_events_lost(ev) != lost_told) {

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What watch's files share: the state of one watch, and the helpers the
+ * transition lines and the --top table both use. Only src/ includes this.
+ */
+#ifndef TL_WATCH_H
+#define TL_WATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "tcplimbo/context.h"
+#include "tcplimbo/events.h"
+#include "tcplimbo/resolver.h"
+#include "tl.h"
+
+/* Rows of the --top table; the rest are summed in one row. */
+#define W_TOP_ROWS 64
+
+struct w_top_row {
+	char label[2 * TL_COMM_MAX + 96];
+	uint32_t now[TL_STATE_MAX];
+	uint32_t entered[TL_STATE_MAX];
+};
+
+struct watch {
+	const struct tl_global *g;
+	struct tl_filter *f;
+	struct tl_filter *f_sock; /* f without --pid/--comm: see event_pass */
+	bool filter_owners;	  /* --pid or --comm given */
+	bool top;
+	struct tl_resolver *res;
+	const char *backend;
+	uint64_t reported;
+	uint64_t named; /* reported with an owner, former or listener's */
+	uint64_t kernel_named; /* of which the kernel recorded the owner */
+	uint64_t ts_sec;       /* the second ts_text was made for */
+	char ts_text[96];      /* its "YYYY-MM-DDTHH:MM:SS." */
+	uint64_t jumps;
+	uint64_t unknown;
+	uint64_t fin_timeout_s; /* the namespace's tcp_fin_timeout, 0 unknown */
+	struct w_top_row *rows; /* --top */
+	size_t nrows;
+	struct tl_cgroups *cg; /* NULL: no contexts */
+	struct json json;      /* --json lines, on stdout */
+};
+
+/* "pid/comm", "pid/comm +N" for more holders, or "-". */
+void watch_owner_text(char *buf, size_t size,
+		      const struct tl_resolver_owners *ow);
+
+/* "2026-11-24T12:34:56.789Z" when full, else the time alone (the table). */
+void watch_format_ts(char *buf, size_t size, uint64_t ms, bool full);
+
+/* Counts one transition that passed the filters in its --top row. */
+void watch_top_event(struct watch *w, const struct tl_event *ev,
+		     const struct tl_resolved *r);
+
+/*
+ * Counts the sockets of the current snapshot per row, prints the table
+ * with the transitions into each state since the last one, and starts a
+ * new interval.
+ */
+void watch_top_render(struct watch *w, struct tl_events *ev, bool tty);
+
+#endif
