@@ -6,6 +6,7 @@
  * not calling accept().
  */
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,21 @@ void tl_snapshot_classify(struct tl_sock *socks, size_t n)
 	free(ls);
 }
 
+/* The owners pass, run beside the dump: both mostly wait on the kernel. */
+struct owners_job {
+	struct tl_owners_opts opts;
+	struct tl_owners *result;
+	int err;
+};
+
+static void *owners_work(void *arg)
+{
+	struct owners_job *job = arg;
+
+	job->err = tl_owners_take(&job->opts, &job->result);
+	return NULL;
+}
+
 int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 		     struct tl_snapshot **ret)
 {
@@ -195,6 +211,9 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 	struct collect c = { 0 };
 	struct tl_snapshot *snap;
 	struct timespec ts;
+	struct owners_job job = { .err = 0 };
+	pthread_t owners_thread;
+	bool threaded = false;
 	uint32_t want;
 	int err;
 
@@ -215,7 +234,24 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snap->taken_ms =
 		(uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	/*
+	 * A new owners pass runs in a thread of its own while this one dumps
+	 * (the dump's setns() moves only this thread): on two CPUs the two
+	 * kernel walks overlap. Without a thread it runs after the dump.
+	 */
+	if (opts->owners && !opts->owners_from) {
+		job.opts = (struct tl_owners_opts){
+			.proc_root = opts->proc_root,
+			.flags = TL_OWNERS_LIMITS | TL_OWNERS_STAT,
+			.backend = opts->owners_backend,
+			.threads = opts->owners_threads,
+		};
+		threaded = pthread_create(&owners_thread, NULL, owners_work,
+					  &job) == 0;
+	}
 	err = tl_sockdiag_dump(&dopts, collect_cb, collect_reset, &c);
+	if (threaded)
+		pthread_join(owners_thread, NULL);
 	if (err < 0)
 		goto fail;
 	snap->socks = c.socks;
@@ -237,20 +273,18 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 		snap->owners = (struct tl_owners *)opts->owners_from;
 		snap->owners_borrowed = true;
 	} else if (opts->owners) {
-		struct tl_owners_opts oo = {
-			.proc_root = opts->proc_root,
-			.flags = TL_OWNERS_LIMITS | TL_OWNERS_STAT,
-			.backend = opts->owners_backend,
-			.threads = opts->owners_threads,
-		};
-
-		err = tl_owners_take(&oo, &snap->owners);
+		if (!threaded)
+			owners_work(&job);
+		err = job.err;
 		if (err < 0)
 			goto fail;
+		snap->owners = job.result;
+		job.result = NULL;
 	}
 	*ret = snap;
 	return 0;
 fail:
+	tl_owners_free(job.result);
 	free(c.socks);
 	tl_snapshot_free(snap);
 	return err;
