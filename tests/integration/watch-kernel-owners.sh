@@ -58,8 +58,10 @@ CLIENT=$!
 wait "$CLIENT" || fail "client failed"
 CPORT=$(head -n1 "$T/client")
 [ -n "$CPORT" ] || fail "client printed no port"
-# Bounded: until both connections have closed (whichever side first).
-closed() { [ "$(grep -c '"old_state":"\(last-ack\|fin-wait-2\)","new_state":"\(close\|time-wait\)"' "$1")" -ge "$2" ]; }
+# Bounded: until both connections have closed (whichever side first, or
+# both at once: a simultaneous close goes FIN-WAIT-1 -> CLOSING -> TIME-WAIT
+# on each side, with no LAST-ACK).
+closed() { [ "$(grep -c '"old_state":"\(last-ack\|fin-wait-2\|closing\)","new_state":"\(close\|time-wait\)"' "$1")" -ge "$2" ]; }
 tl_wait_for 10 closed "$T/out" 4 ||
 	fail "watch did not report both connections closing: $(cat "$T/out")"
 tl_wait_for 10 closed "$T/other" 1 ||
