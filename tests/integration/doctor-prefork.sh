@@ -21,7 +21,7 @@ WORKER=$(pgrep -P "$MASTER" | head -n 1)
 python3 "$SRV" clients --port 3004 --count 2 --hold --seconds 120 >"$T/cli" &
 tl_wait_for 5 test -s "$T/cli" || fail "clients did not connect"
 # The worker's accept() fails: the queue stays at 2 (ss is the oracle).
-tl_wait_for 5 test "$(ss -Htln 'sport = :3004' | awk '{print $2}')" = 2 ||
+tl_wait_for 5 sh -c "[ \"\$(ss -Htln 'sport = :3004' | awk '{print \$2}')\" = 2 ]" ||
 	fail "ss: queue is not 2"
 sleep 1.2
 

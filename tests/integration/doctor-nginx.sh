@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The doctor on a real pre-forking server, nginx (skipped without it): a
+# master and workers sharing one listener are named as one program, "nginx
+# (master M, workers W1, W2)", when the workers stop accepting; and when the
+# only worker is out of fds (worker_rlimit_nofile 64, 200 clients), the
+# worker alone is named, with its own numbers, not the master.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || skip "nginx not installed"
+T=$(mktemp -d)
+chmod 755 "$T"
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+# nginx in the foreground, its files in $T: the master is our job.
+start_nginx() { # PORT WORKERS RLIMIT
+	mkdir -p "$T/$1/logs"
+	cat >"$T/$1/nginx.conf" <<CONF
+daemon off;
+worker_processes $2;
+worker_rlimit_nofile $3;
+pid $T/$1/nginx.pid;
+error_log $T/$1/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_timeout 300s;
+  server { listen 127.0.0.1:$1; location / { return 200 "ok\n"; } }
+}
+CONF
+	"$NGINX" -p "$T/$1" -c "$T/$1/nginx.conf" &
+	MASTER=$!
+	tl_wait_for 10 tl_listening "$1" || fail "nginx on $1 did not listen: $(cat "$T/$1/logs/error.log")"
+	tl_wait_for 10 sh -c "[ \$(pgrep -P $MASTER | wc -l) = $2 ]" || fail "nginx on $1: not $2 workers"
+	WORKERS=$(pgrep -P "$MASTER" | sort -n | tr '\n' ' ')
+}
+
+# 1. Two workers that stop accepting (SIGSTOP): one program, not accepting.
+start_nginx 8091 2 1024
+for w in $WORKERS; do kill -STOP "$w"; done
+python3 -c '
+import socket, time
+cs = [socket.create_connection(("127.0.0.1", 8091)) for _ in range(3)]
+time.sleep(60)' &
+tl_wait_for 5 sh -c "[ \"\$(ss -Htln 'sport = :8091' | awk '{print \$2}')\" = 3 ]" ||
+	fail "ss: queue is not 3"
+sleep 1.2
+"$TCPLIMBO" doctor --json --queue-age 1s >"$T/d1.json"
+for w in $WORKERS; do kill -CONT "$w"; done
+read -r W1 W2 <<<"$WORKERS"
+jq -e --argjson m "$MASTER" --argjson a "$W1" --argjson b "$W2" '
+	[.findings[] | select(.kind == "not-accepting" and .local_port == 8091)] as $f |
+	($f | length) == 1 and ($f[0].pids | sort) == ([$m, $a, $b] | sort) and
+	($f[0].summary | startswith("nginx (master \($m), workers \($a), \($b)) is not accepting"))' \
+	"$T/d1.json" >/dev/null || { cat "$T/d1.json"; fail "master and workers not named as one"; }
+ok "nginx (master $MASTER, workers $W1, $W2) is not accepting"
+
+# 2. One worker at worker_rlimit_nofile 64, 200 keep-alive clients.
+start_nginx 8092 1 64
+M2=$MASTER W=${WORKERS% }
+python3 -c '
+import socket, time
+cs = []
+for _ in range(200):
+    c = socket.create_connection(("127.0.0.1", 8092))
+    c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    cs.append(c)
+time.sleep(60)' &
+tl_wait_for 10 sh -c "[ \"\$(ss -Htln 'sport = :8092' | awk '{print \$2}')\" -gt 100 ]" ||
+	{ ss -tln; fail "ss: the worker's queue did not grow"; }
+sleep 1.2
+"$TCPLIMBO" doctor --json --queue-age 1s >"$T/d2.json"
+jq -e --argjson w "$W" --arg m "$M2" '
+	[.findings[] | select(.kind == "fd-exhaustion" and .local_port == 8092)] as $f |
+	($f | length) == 1 and $f[0].pids == [$w] and $f[0].limit == 64 and
+	($f[0].summary | startswith("pid \($w) (nginx) has ")) and
+	($f[0].summary | contains($m) | not)' \
+	"$T/d2.json" >/dev/null || { cat "$T/d2.json"; fail "fd-exhaustion does not name the worker alone"; }
+ok "fd-exhaustion names worker $W alone, not master $M2"
