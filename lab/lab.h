@@ -74,6 +74,8 @@ struct lab_scenario {
 	const char *name;
 	const char *summary;
 	int (*fn)(struct lab_run *r);
+	/* Its step names, NULL-terminated: what --then-at may name. */
+	const char *const *steps;
 };
 
 /* The scenarios, terminated by an entry with a NULL name. */
@@ -94,6 +96,13 @@ int lab_sc_leak_emfile(struct lab_run *r);
 
 /* Returns the scenario with this name, or NULL. */
 const struct lab_scenario *lab_scenario_find(const char *name);
+
+/*
+ * Is name one of the scenario's steps? lab run checks --then-at with it
+ * before starting, and each step when it begins, so the list cannot drift
+ * from what the scenario does.
+ */
+bool lab_scenario_has_step(const struct lab_scenario *sc, const char *name);
 
 /* Runs one scenario and returns the exit status of lab run. */
 int lab_run(const struct lab_opts *opts);

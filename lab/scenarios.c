@@ -633,48 +633,110 @@ static int sc_overflow(struct lab_run *r)
 	return lab_step_end(r);
 }
 
+static const char *const seed_steps[] = {
+	"connected",
+	"client-closed",
+	"client-exited",
+	"server-accepted",
+	"server-exited",
+	"drained",
+	NULL,
+};
+static const char *const emfile_steps[] = {
+	"queue-grows",
+	"fds-freed",
+	"reserve-fd",
+	NULL,
+};
+static const char *const leak_steps[] = {
+	"accepted",
+	"clients-closed",
+	"clients-exited",
+	NULL,
+};
+static const char *const overflow_steps[] = {
+	"queue-full",
+	"syn-retries",
+	"server-accepts",
+	NULL,
+};
+static const char *const fin_wait2_steps[] = {
+	"server-closed",
+	"fin-timeout",
+	"client-exited",
+	NULL,
+};
+static const char *const stopped_steps[] = {
+	"server-stopped",
+	"resumed",
+	NULL,
+};
+static const char *const epollet_steps[] = {
+	"stuck",
+	NULL,
+};
+static const char *const oneshot_steps[] = {
+	"not-rearmed",
+	NULL,
+};
+static const char *const limit_steps[] = {
+	"at-limit",
+	"clients-gone",
+	NULL,
+};
+static const char *const leak_emfile_steps[] = {
+	"fd-table-full",
+	NULL,
+};
+static const char *const time_wait_steps[] = {
+	"connected",
+	"client-closed",
+	"later",
+	NULL,
+};
+
 const struct lab_scenario lab_scenarios[] = {
 	{ "seed",
 	  "the post: a server that never accepts, a client that writes "
 	  "\"ping\" and closes",
-	  sc_seed },
+	  sc_seed, seed_steps },
 	{ "emfile",
 	  "a server out of fds spins on EMFILE while the queue grows; the "
 	  "reserve-fd remedy",
-	  sc_emfile },
+	  sc_emfile, emfile_steps },
 	{ "leak",
 	  "a server that accepts and never closes: CLOSE_WAIT held by its "
 	  "fds",
-	  sc_leak },
+	  sc_leak, leak_steps },
 	{ "overflow",
 	  "more clients than backlog+1: SYN_SENT clients, ListenOverflows",
-	  sc_overflow },
+	  sc_overflow, overflow_steps },
 	{ "fin-wait2",
 	  "the server closes, the client never does: FIN_WAIT2 and "
 	  "tcp_fin_timeout",
-	  lab_sc_fin_wait2 },
+	  lab_sc_fin_wait2, fin_wait2_steps },
 	{ "time-wait", "the active closer's TIME_WAIT and how long it lasts",
-	  lab_sc_time_wait },
+	  lab_sc_time_wait, time_wait_steps },
 	{ "stopped",
 	  "a working server stopped by SIGSTOP: the queue fills, SIGCONT "
 	  "drains it",
-	  lab_sc_stopped },
+	  lab_sc_stopped, stopped_steps },
 	{ "epollet",
 	  "an edge-triggered listener accepted once per wakeup: connections "
 	  "stay queued",
-	  lab_sc_epollet },
+	  lab_sc_epollet, epollet_steps },
 	{ "oneshot",
 	  "an EPOLLONESHOT listener never re-armed: one accept, then none",
-	  lab_sc_oneshot },
+	  lab_sc_oneshot, oneshot_steps },
 	{ "limit",
 	  "a server at its connection limit stops watching its listener "
 	  "(like haproxy's maxconn)",
-	  lab_sc_limit },
+	  lab_sc_limit, limit_steps },
 	{ "leak-emfile",
 	  "a CLOSE_WAIT leak fills the fd table until accept() fails with "
 	  "EMFILE",
-	  lab_sc_leak_emfile },
-	{ NULL, NULL, NULL },
+	  lab_sc_leak_emfile, leak_emfile_steps },
+	{ NULL, NULL, NULL, NULL },
 };
 
 const struct lab_scenario *lab_scenario_find(const char *name)
@@ -683,4 +745,12 @@ const struct lab_scenario *lab_scenario_find(const char *name)
 		if (strcmp(s->name, name) == 0)
 			return s;
 	return NULL;
+}
+
+bool lab_scenario_has_step(const struct lab_scenario *sc, const char *name)
+{
+	for (const char *const *st = sc->steps; *st; st++)
+		if (strcmp(*st, name) == 0)
+			return true;
+	return false;
 }

@@ -344,6 +344,13 @@ int lab_step(struct lab_run *r, const char *name, const struct lab_expect *e,
 		*ret = NULL;
 	if (err < 0 && err != -ETIMEDOUT)
 		return err;
+	/* --then-at was checked against the list: keep the list true. */
+	if (!lab_scenario_has_step(r->sc, name)) {
+		tl_snapshot_free(snap);
+		tl_err("lab: step '%s' is missing from %s's list of steps",
+		       name, r->sc->name);
+		return -EINVAL;
+	}
 	lab_step_begin(r, name);
 	if (r->opts->json)
 		lab_step_num(r, "port", r->port, NULL);

@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <linux/types.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "events_backend.h"
@@ -176,6 +180,74 @@ static const struct tl_events_ops bpf_ops = {
 	.close = bpf_close,
 };
 
+/*
+ * libbpf holds about nine fds at once while it loads and attaches (the
+ * program, its maps, BTF, the link, the ring buffer's epoll; measured with
+ * libbpf 1.1 and ulimit -n), and first probes kernel features by loading
+ * small programs. A probe that fails with EMFILE is taken for a missing
+ * feature, and the real load then fails with EINVAL. So make sure the fds
+ * are there first, and say EMFILE when they are not.
+ */
+#define BPF_FDS_NEEDED 12
+
+static int fds_available(void)
+{
+	int fds[BPF_FDS_NEEDED], n, r = 0;
+
+	for (n = 0; n < BPF_FDS_NEEDED; n++) {
+		fds[n] = eventfd(0, EFD_CLOEXEC);
+		if (fds[n] < 0) {
+			r = -errno;
+			break;
+		}
+	}
+	while (n > 0)
+		close(fds[--n]);
+	return r;
+}
+
+/*
+ * The ring buffer maps 2 x 16 MiB of address space (its data pages twice,
+ * so records never wrap), and libbpf reads the kernel's BTF (about 6 MiB)
+ * on top. Under a low ulimit -v, libbpf's failures come back as ESRCH (a
+ * type not found in a BTF it could not read) or EINVAL, so make sure the
+ * room is there first. 40 MiB: with less free, the load failed every time
+ * (measured with ulimit -v, libbpf 1.1); with it, it succeeded.
+ */
+#define BPF_AS_NEEDED (40UL << 20)
+
+static int memory_available(void)
+{
+	void *p = mmap(NULL, BPF_AS_NEEDED, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return errno == ENOMEM ? -ENOMEM : 0;
+	munmap(p, BPF_AS_NEEDED);
+	return 0;
+}
+
+/*
+ * libbpf reports some failures by their consequence: when the kernel's BTF
+ * cannot be read for lack of memory, loading the tp_btf program fails with
+ * ESRCH (no such type). After a failed load, read the BTF once more: if
+ * that fails with ENOMEM, memory was the cause.
+ */
+static int real_cause(int r)
+{
+	struct btf *vmlinux;
+	long err;
+
+	if (r == -ENOMEM || r == -EMFILE || r == -ENFILE || r == -EPERM)
+		return r;
+	vmlinux = btf__load_vmlinux_btf();
+	err = libbpf_get_error(vmlinux);
+	btf__free(err ? NULL : vmlinux);
+	if (err == -ENOMEM)
+		return -ENOMEM;
+	return fds_available() < 0 ? -EMFILE : r;
+}
+
 /* Loads and attaches one of the two entry points. */
 /* Copies the kernel-side filters into the program's read-only data. */
 static void set_filter(struct tcpstates_bpf *skel,
@@ -298,6 +370,11 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 	/* Without a namespace to filter on we would report every one. */
 	if (netns == 0 || netns > UINT32_MAX)
 		return -ENOENT;
+	r = fds_available();
+	if (r == 0)
+		r = memory_available();
+	if (r < 0)
+		return r;
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -308,8 +385,10 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 	if (opts->attach == TL_ATTACH_TRACEPOINT ||
 	    (opts->attach == TL_ATTACH_AUTO && r < 0))
 		r = load(b, opts, (uint32_t)netns, false);
-	if (r < 0)
+	if (r < 0) {
+		r = real_cause(r);
 		goto fail;
+	}
 
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
 				 b, NULL);

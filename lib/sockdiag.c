@@ -366,16 +366,41 @@ out:
 
 static int dump_replay(struct dump_ctx *ctx)
 {
-	char *buf = NULL;
+	struct nlmsghdr first;
+	char *buf = NULL, *nb;
 	ssize_t len;
 	const char *p;
 	size_t left;
 	int ret = 0;
 
-	len = tli_read_fd_alloc(ctx->opts->replay_fd, 1 << 20, REPLAY_MAX,
-				&buf);
+	/*
+	 * A dump starts with a netlink header of ours: check it before
+	 * reading on, so /dev/zero or a big file of something else is
+	 * refused at once, not after a gigabyte. Even a dump of no sockets
+	 * holds a NLMSG_DONE: an empty file is not a dump either.
+	 */
+	len = tli_read_fd(ctx->opts->replay_fd, (char *)&first, sizeof(first));
 	if (len < 0)
 		return (int)len;
+	if (len == 0)
+		return -ENODATA;
+	if ((size_t)len < sizeof(first) || first.nlmsg_len < sizeof(first) ||
+	    (first.nlmsg_type != SOCK_DIAG_BY_FAMILY &&
+	     first.nlmsg_type != NLMSG_DONE))
+		return -EBADMSG;
+	len = tli_read_fd_alloc(ctx->opts->replay_fd, 1 << 20,
+				REPLAY_MAX - sizeof(first), &buf);
+	if (len < 0)
+		return (int)len;
+	nb = realloc(buf, (size_t)len + sizeof(first));
+	if (!nb) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	buf = nb;
+	memmove(buf + sizeof(first), buf, (size_t)len);
+	memcpy(buf, &first, sizeof(first));
+	len += (ssize_t)sizeof(first);
 	/*
 	 * Walk message by message: a recording holds one NLMSG_DONE per
 	 * family, and each must not end the walk.

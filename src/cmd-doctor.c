@@ -43,7 +43,8 @@ static void doctor_usage(FILE *f)
 		"  -A, --all-netns        look into every network namespace\n"
 		"  -j, --json             {\"findings\": [...]}\n"
 		"\n"
-		"Thresholds (DURATION: 5, 5s, 500ms, 2m):\n"
+		"Thresholds (DURATION: 500ms, 5s, 2m, 1h, at most a day;\n"
+		"a bare number counts seconds):\n"
 		"  --queue-age DURATION        queued longer = not accepting (5s)\n"
 		"  --close-wait-age DURATION   CLOSE-WAIT longer = leaked (30s)\n"
 		"  --close-wait-min N          leaked sockets per process to report (1)\n"
@@ -63,7 +64,7 @@ struct target {
 	int fd; /* -1: ours */
 	bool own_fd;
 	char label[NETNS_LABEL_MAX];
-	char error[160]; /* why we could not look, or "" */
+	char error[512]; /* why we could not look, or "" */
 	size_t n_socks;
 	size_t n_denied;
 	bool looked;
@@ -105,14 +106,6 @@ static int set_threshold(struct tl_diag_opts *o, int c, const char *arg)
 {
 	uint64_t v;
 
-	switch (c) {
-	case OPT_QUEUE_AGE:
-		return tl_parse_duration(arg, &o->queue_age_ms);
-	case OPT_CW_AGE:
-		return tl_parse_duration(arg, &o->close_wait_age_ms);
-	case OPT_FW2_AGE:
-		return tl_parse_duration(arg, &o->fin_wait2_age_ms);
-	}
 	if (tl_parse_uint(
 		    arg, c >= OPT_FD_PCT && c <= OPT_SYN_PCT ? 100 : 1000000000,
 		    &v) < 0)
@@ -337,11 +330,11 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 		return 0;
 	r = tl_take_snapshot_in(g, t->fd, TL_STATES_REAL, &snap);
 	if (r < 0) {
-		snprintf(t->error, sizeof(t->error), "%s",
-			 r == -EPERM ? "cannot enter it (needs CAP_SYS_ADMIN)" :
-			 r == -EBADMSG && g->replay_path ?
-				       "not a sock_diag dump" :
-				       strerror(-r));
+		if (r == -EPERM && t->fd >= 0)
+			snprintf(t->error, sizeof(t->error),
+				 "cannot enter it (needs CAP_SYS_ADMIN)");
+		else
+			tl_snapshot_why(g, r, t->error, sizeof(t->error));
 		return 0;
 	}
 	/* A replayed dump has no counters of its own moment. */
@@ -674,10 +667,22 @@ static const char *opt_name(const struct option *o, int val)
 	return "?";
 }
 
+/* The age thresholds: durations, a bare number in seconds, at most a day. */
+static uint32_t *age_threshold(struct tl_diag_opts *o, int c)
+{
+	switch (c) {
+	case OPT_QUEUE_AGE:
+		return &o->queue_age_ms;
+	case OPT_CW_AGE:
+		return &o->close_wait_age_ms;
+	case OPT_FW2_AGE:
+		return &o->fin_wait2_age_ms;
+	}
+	return NULL;
+}
+
 static const char *opt_wants(int c)
 {
-	if (c == OPT_QUEUE_AGE || c == OPT_CW_AGE || c == OPT_FW2_AGE)
-		return "want a duration such as 5s or 500ms, at most a day";
 	if (c >= OPT_FD_PCT && c <= OPT_SYN_PCT)
 		return "want a percentage 0..100";
 	return "want a whole number";
@@ -720,6 +725,19 @@ static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		case '?':
 			return TL_PARSE_BAD;
 		default:
+			if (age_threshold(&o->diag, c)) {
+				char name[40];
+				uint64_t ms;
+
+				snprintf(name, sizeof(name), "--%s",
+					 opt_name(longopts, c));
+				if (tl_duration_option("doctor", name, optarg,
+						       1000, 0, 86400000,
+						       &ms) < 0)
+					return TL_PARSE_BAD;
+				*age_threshold(&o->diag, c) = (uint32_t)ms;
+				break;
+			}
 			if (set_threshold(&o->diag, c, optarg) < 0) {
 				tl_err("doctor: bad value '%s' for --%s (%s)",
 				       optarg, opt_name(longopts, c),

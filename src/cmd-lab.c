@@ -19,10 +19,10 @@ static void lab_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: tcplimbo lab list\n"
-		"       tcplimbo lab run SCENARIO [--wait SECONDS] [--json]\n"
+		"       tcplimbo lab run SCENARIO [--wait DURATION] [--json]\n"
 		"            [--port P] [--no-netns] [--hook CMD]...\n"
 		"            [--then CMD]... [--then-at STEP]\n"
-		"            [--hook-timeout SECONDS] [--end accept|exit|drain]\n"
+		"            [--hook-timeout DURATION] [--end accept|exit|drain]\n"
 		"       tcplimbo lab server [--addr A] [--port P] [--backlog N]\n"
 		"            [--mode M] [--nofile N] [--seconds S]\n"
 		"            (M: no-accept, no-close, emfile, reserve-fd, good,\n"
@@ -34,7 +34,8 @@ static void lab_usage(FILE *f)
 		"namespace (without CAP_SYS_ADMIN, or with --no-netns, on\n"
 		"127.0.0.1 with a free port here), snapshots it after each step\n"
 		"and explains what the kernel did. --wait is how long each step\n"
-		"is shown (default 3). --hook CMD runs after every step and\n"
+		"is shown (default 3s; DURATION: 500ms, 5s, 2m, at most 1h; a\n"
+		"bare number counts seconds). --hook CMD runs after every step and\n"
 		"--then CMD once, after the step --then-at names (default: the\n"
 		"last), both inside the namespace with TL_LAB_SCENARIO,\n"
 		"TL_LAB_STEP, TL_LAB_ADDR, TL_LAB_PORT, TL_LAB_PID (a process in\n"
@@ -53,16 +54,16 @@ static int lab_list(void)
 	return 0;
 }
 
-static int lab_seconds(const char *opt, const char *s, unsigned max,
-		       unsigned *ret_ms)
+/* lab run's durations: a bare number counts seconds, as it always did. */
+static int lab_duration(const char *opt, const char *arg, uint64_t min_ms,
+			unsigned *ret_ms)
 {
-	uint64_t v;
+	uint64_t ms;
 
-	if (tl_parse_uint(s, max, &v) < 0) {
-		tl_err("lab run: bad %s '%s' (0..%u seconds)", opt, s, max);
+	if (tl_duration_option("lab run", opt, arg, 1000, min_ms,
+			       LAB_MAX_WAIT * 1000ULL, &ms) < 0)
 		return -EINVAL;
-	}
-	*ret_ms = (unsigned)v * 1000;
+	*ret_ms = (unsigned)ms;
 	return 0;
 }
 
@@ -94,6 +95,7 @@ static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct lab_scenario *sc;
 	int c;
 
 	memset(opts, 0, sizeof(*opts));
@@ -106,8 +108,8 @@ static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 			continue;
 		switch (c) {
 		case 'w':
-			if (lab_seconds("--wait", optarg, LAB_MAX_WAIT,
-					&opts->wait_ms) < 0)
+			if (lab_duration("--wait", optarg, 0, &opts->wait_ms) <
+			    0)
 				return -EINVAL;
 			break;
 		case 'p':
@@ -140,13 +142,10 @@ static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 			opts->then_at = optarg;
 			break;
 		case OPT_HOOK_TIMEOUT:
-			if (lab_seconds("--hook-timeout", optarg, LAB_MAX_WAIT,
-					&opts->hook_timeout_ms) < 0)
+			/* 0 would kill every hook before it starts. */
+			if (lab_duration("--hook-timeout", optarg, 1,
+					 &opts->hook_timeout_ms) < 0)
 				return -EINVAL;
-			if (!opts->hook_timeout_ms) {
-				tl_err("lab run: bad --hook-timeout '0'");
-				return -EINVAL;
-			}
 			break;
 		case OPT_END:
 			if (strcmp(optarg, "exit") == 0) {
@@ -177,10 +176,34 @@ static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 		return -EINVAL;
 	}
 	opts->scenario = argv[optind];
-	if (!lab_scenario_find(opts->scenario)) {
+	sc = lab_scenario_find(opts->scenario);
+	if (!sc) {
 		tl_err("lab run: unknown scenario '%s' (try: tcplimbo lab "
 		       "list)",
 		       opts->scenario);
+		return -EINVAL;
+	}
+	if (opts->then_at && !opts->n_thens) {
+		tl_err("lab run: --then-at '%s' without a --then to run there",
+		       opts->then_at);
+		return -EINVAL;
+	}
+	if (opts->then_at && !lab_scenario_has_step(sc, opts->then_at)) {
+		char list[256];
+		size_t len = 0;
+
+		list[0] = '\0';
+		for (const char *const *st = sc->steps; *st; st++) {
+			int n = snprintf(list + len, sizeof(list) - len, "%s%s",
+					 len ? ", " : "", *st);
+
+			if (n < 0 || (size_t)n >= sizeof(list) - len)
+				break;
+			len += (size_t)n;
+		}
+		tl_err("lab run: %s has no step '%s' for --then-at (its "
+		       "steps: %s)",
+		       sc->name, opts->then_at, list);
 		return -EINVAL;
 	}
 	return 0;

@@ -86,8 +86,9 @@ static void serve_usage(FILE *f)
 		"      --web-config FILE   TLS and basic auth, exporter-toolkit format\n"
 		"  -A, --all-netns         every network namespace (the default)\n"
 		"  -N, --netns NS          only this network namespace\n"
-		"      --interval D        reuse a scan for D (5s, 500ms; default 0:\n"
-		"                          one scan per scrape)\n"
+		"      --interval D        reuse a scan for D (500ms, 5s, 2m, 1h; a\n"
+		"                          bare number counts seconds; at most a\n"
+		"                          day; default 0: one scan per scrape)\n"
 		"      --max-series N      cap on series a scrape (default %d)\n"
 		"\n" TL_GLOBAL_HELP,
 		METRICS_MAX_SERIES_DEFAULT);
@@ -381,6 +382,7 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_opts *o = opts;
+	uint64_t v;
 	int c;
 
 	o->listen = SERVE_DEFAULT_LISTEN;
@@ -400,11 +402,10 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			o->all = true;
 			break;
 		case OPT_INTERVAL:
-			if (tl_parse_duration(optarg, &o->interval_ms) < 0) {
-				tl_err("serve: bad value '%s' for --interval (want a duration such as 15s or 500ms, at most a day)",
-				       optarg);
+			if (tl_duration_option("serve", "--interval", optarg,
+					       1000, 0, 86400000, &v) < 0)
 				return TL_PARSE_BAD;
-			}
+			o->interval_ms = (uint32_t)v;
 			break;
 		case OPT_MAX_SERIES:
 			if (tl_parse_uint(optarg, 100000000, &o->max_series) <

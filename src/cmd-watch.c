@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,9 +66,13 @@ static void watch_usage(FILE *f)
 		"Options:\n"
 		"  --backend auto|bpf|poll  where transitions come from "
 		"(auto)\n"
-		"  --interval MS    poll: time between dumps; --top: refresh "
-		"(1000)\n"
-		"  --seconds N      stop after N seconds\n"
+		"  --interval DURATION  poll: time between dumps; --top: "
+		"refresh\n"
+		"                   (1000ms; 10ms to 1h; a bare number counts "
+		"ms)\n"
+		"  --seconds DURATION  stop after this long (at most a day; a "
+		"bare\n"
+		"                   number counts seconds)\n"
 		"  --top            a live table per process and listener\n"
 		"  --ring-size MIB  bpf: ring buffer size, a power of two (16)\n"
 		"  -j, --json       one JSON object per line\n"
@@ -417,7 +422,7 @@ enum {
 struct watch_opts {
 	struct tl_filter f;
 	struct tl_events_opts eo;
-	uint64_t seconds;
+	uint64_t run_ms; /* --seconds, or 0: until stopped */
 	bool top;
 };
 
@@ -461,25 +466,18 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			}
 			break;
 		case W_OPT_INTERVAL:
-			if (tl_parse_uint(optarg, TL_EVENTS_INTERVAL_MAX, &v) <
-				    0 ||
-			    v < TL_EVENTS_INTERVAL_MIN) {
-				tl_err("watch: bad --interval '%s' (%u to %u "
-				       "ms)",
-				       optarg, TL_EVENTS_INTERVAL_MIN,
-				       TL_EVENTS_INTERVAL_MAX);
+			if (tl_duration_option("watch", "--interval", optarg, 1,
+					       TL_EVENTS_INTERVAL_MIN,
+					       TL_EVENTS_INTERVAL_MAX, &v) < 0)
 				return TL_PARSE_BAD;
-			}
 			o->eo.interval_ms = (uint32_t)v;
 			break;
 		case W_OPT_SECONDS:
-			if (tl_parse_uint(optarg, W_MAX_SECONDS, &o->seconds) <
-				    0 ||
-			    o->seconds == 0) {
-				tl_err("watch: bad --seconds '%s' (1 to %u)",
-				       optarg, W_MAX_SECONDS);
+			/* Named for its unit; a bare number still counts s. */
+			if (tl_duration_option("watch", "--seconds", optarg,
+					       1000, 1, W_MAX_SECONDS * 1000ULL,
+					       &o->run_ms) < 0)
 				return TL_PARSE_BAD;
-			}
 			break;
 		case W_OPT_TOP:
 			o->top = true;
@@ -545,9 +543,9 @@ static int watch_run(const struct tl_global *g, void *opts)
 	struct tl_resolver_opts ro;
 	struct tl_resolver_stats rst;
 	size_t pending = 0;
-	uint64_t seconds = o->seconds, deadline = 0, next_top = 0,
-		 lost_told = 0;
+	uint64_t deadline = 0, next_top = 0, lost_told = 0;
 	bool tty = isatty(STDOUT_FILENO);
+	char why[160];
 	int r, ret = 1;
 
 	json_init_file(&w.json, stdout);
@@ -600,8 +598,19 @@ static int watch_run(const struct tl_global *g, void *opts)
 	ro.sync_max_ms = W_SYNC_MAX_MS;
 	r = tl_resolver_new(&ro, &w.res);
 	if (r < 0) {
-		tl_err("watch: cannot start the owner resolver: %s",
-		       strerror(-r));
+		struct rlimit rl;
+
+		/* pthread_create's EAGAIN: no room for a stack, or NPROC. */
+		if (r == -EAGAIN && getrlimit(RLIMIT_AS, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY)
+			tl_err("watch: cannot start the owner resolver: %s "
+			       "(a thread's stack may not fit: this process's "
+			       "address-space limit, ulimit -v, is %llu kB)",
+			       strerror(-r),
+			       (unsigned long long)(rl.rlim_cur / 1024));
+		else
+			tl_err("watch: cannot start the owner resolver: %s",
+			       tl_strerror_limit(r, why, sizeof(why)));
 		goto out;
 	}
 	/* Owners of what is open now, before the first transition. */
@@ -624,7 +633,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 		else
 			tl_err("watch: cannot start the %s backend: %s",
 			       tl_events_backend_name(eo.backend),
-			       strerror(-r));
+			       tl_strerror_limit(r, why, sizeof(why)));
 		goto out;
 	}
 	w.backend = tl_events_backend_name(tl_events_backend(ev));
@@ -635,7 +644,8 @@ static int watch_run(const struct tl_global *g, void *opts)
 	if (tl_events_bpf_error(ev))
 		fprintf(stderr,
 			"tcplimbo: watch: bpf unavailable: %s%s; using poll\n",
-			strerror(-tl_events_bpf_error(ev)),
+			tl_strerror_limit(tl_events_bpf_error(ev), why,
+					  sizeof(why)),
 			tl_events_bpf_error(ev) == -EPERM ?
 				" (needs CAP_BPF and CAP_PERFMON, or root)" :
 			tl_events_bpf_error(ev) == -EOPNOTSUPP ?
@@ -655,8 +665,8 @@ static int watch_run(const struct tl_global *g, void *opts)
 		printf("%-12s  %-24s %-24s %11s    %-11s %9s  %s\n", "TIME",
 		       "LOCAL", "PEER", "OLD", "NEW", "IN OLD", "OWNER");
 
-	if (seconds)
-		deadline = mono_ms() + seconds * 1000;
+	if (o->run_ms)
+		deadline = mono_ms() + o->run_ms;
 	next_top = mono_ms() + eo.interval_ms;
 	while (!w_stop) {
 		uint64_t now = mono_ms();

@@ -7,7 +7,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "tl.h"
@@ -19,10 +23,12 @@ int tl_global_option(struct tl_global *g, int c, const char *arg)
 		g->netns_spec = arg;
 		return 1;
 	case '4':
-		g->family = AF_INET;
-		return 1;
 	case '6':
-		g->family = AF_INET6;
+		/* Both given: both families, not none. */
+		g->families |= c == '4' ? TL_FAM_INET : TL_FAM_INET6;
+		g->family = g->families == TL_FAM_INET	? AF_INET :
+			    g->families == TL_FAM_INET6 ? AF_INET6 :
+							  AF_UNSPEC;
 		return 1;
 	case 'j':
 		g->json = true;
@@ -56,54 +62,139 @@ int tl_global_option(struct tl_global *g, int c, const char *arg)
 	return 0;
 }
 
-int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret)
+int tl_duration_option(const char *verb, const char *opt, const char *arg,
+		       uint64_t bare_ms, uint64_t min_ms, uint64_t max_ms,
+		       uint64_t *ret_ms)
 {
-	unsigned long long v;
-	char *end;
+	char lo[24], hi[24];
 
-	/* strtoull accepts " -1" and wraps it; we want digits only. */
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
+	if (tl_parse_duration(arg, bare_ms, min_ms, max_ms, ret_ms) == 0)
+		return 0;
+	tl_duration_str(lo, sizeof(lo), min_ms);
+	tl_duration_str(hi, sizeof(hi), max_ms);
+	tl_err("%s: bad %s '%s': want a duration from %s to %s, such as "
+	       "500ms, 5s, 2m or 1h (a bare number counts %s)",
+	       verb, opt, arg, lo, hi,
+	       bare_ms == 1 ? "milliseconds" : "seconds");
+	return -EINVAL;
 }
 
-int tl_parse_port(const char *s, uint16_t *ret)
+const char *tl_strerror_limit(int err, char *buf, size_t size)
 {
-	uint64_t v;
+	struct rlimit rl;
 
-	if (tl_parse_uint(s, 65535, &v) < 0)
-		return -EINVAL;
-	*ret = (uint16_t)v;
-	return 0;
+	switch (err) {
+	case -EMFILE:
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY)
+			snprintf(buf, size,
+				 "out of file descriptors (%s: this "
+				 "process's limit, ulimit -n, is %llu)",
+				 strerror(-err),
+				 (unsigned long long)rl.rlim_cur);
+		else
+			snprintf(buf, size, "out of file descriptors (%s)",
+				 strerror(-err));
+		return buf;
+	case -ENFILE:
+		snprintf(buf, size,
+			 "the system is out of file descriptors (%s: see "
+			 "fs.file-max)",
+			 strerror(-err));
+		return buf;
+	case -ENOMEM:
+		if (getrlimit(RLIMIT_AS, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY)
+			snprintf(buf, size,
+				 "out of memory (%s: this process's "
+				 "address-space limit, ulimit -v, is %llu kB)",
+				 strerror(-err),
+				 (unsigned long long)(rl.rlim_cur / 1024));
+		else
+			snprintf(buf, size, "out of memory (%s)",
+				 strerror(-err));
+		return buf;
+	}
+	return strerror(-err);
 }
 
-int tl_parse_duration(const char *s, uint32_t *ret)
+/* The kernel's own filesystems, whose files take no recording. */
+static const char *pseudo_fs(const char *path)
 {
-	char num[24];
-	size_t len = strlen(s), digits = 0;
-	uint64_t v, mult = 1000;
+	struct statfs st;
 
-	while (digits < len && s[digits] >= '0' && s[digits] <= '9')
-		digits++;
-	if (digits == 0 || digits >= sizeof(num))
-		return -EINVAL;
-	if (strcmp(s + digits, "ms") == 0)
-		mult = 1;
-	else if (strcmp(s + digits, "m") == 0)
-		mult = 60000;
-	else if (s[digits] && strcmp(s + digits, "s") != 0)
-		return -EINVAL;
-	memcpy(num, s, digits);
-	num[digits] = '\0';
-	if (tl_parse_uint(num, 86400000, &v) < 0 || v * mult > 86400000)
-		return -EINVAL;
-	*ret = (uint32_t)(v * mult);
-	return 0;
+	if (statfs(path, &st) < 0)
+		return NULL;
+	switch ((unsigned long)st.f_type) {
+	case PROC_SUPER_MAGIC:
+		return "proc";
+	case SYSFS_MAGIC:
+		return "sysfs";
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+		return "cgroup";
+	case DEBUGFS_MAGIC:
+		return "debugfs";
+	case TRACEFS_MAGIC:
+		return "tracefs";
+	}
+	return NULL;
+}
+
+void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
+{
+	const char *fs;
+
+	if (g->record_path && (fs = pseudo_fs(g->record_path))) {
+		snprintf(buf, size,
+			 "--record '%s': a file of the kernel's %s "
+			 "filesystem, which cannot store a recording (%s)",
+			 g->record_path, fs, strerror(-err));
+		return;
+	}
+	if (g->record_path &&
+	    (err == -ENOSPC || err == -EDQUOT || err == -EFBIG ||
+	     err == -EROFS || err == -ESPIPE)) {
+		snprintf(buf, size, "--record '%s': cannot write the dump: %s",
+			 g->record_path,
+			 err == -ESPIPE ? "a pipe cannot take back a dump the "
+					  "kernel restarted" :
+					  strerror(-err));
+		return;
+	}
+	if (!g->replay_path) {
+		snprintf(buf, size, "cannot list sockets: %s", strerror(-err));
+		return;
+	}
+	switch (err) {
+	case -ENODATA:
+		snprintf(buf, size,
+			 "--replay '%s': the file is empty, not a sock_diag "
+			 "dump (even a dump of no sockets holds an end "
+			 "message)",
+			 g->replay_path);
+		break;
+	case -EBADMSG:
+		snprintf(buf, size,
+			 "--replay '%s': not a sock_diag dump (--record "
+			 "makes one)",
+			 g->replay_path);
+		break;
+	case -EISDIR:
+		snprintf(buf, size,
+			 "--replay '%s': a directory, not a sock_diag dump",
+			 g->replay_path);
+		break;
+	case -EFBIG:
+		snprintf(buf, size,
+			 "--replay '%s': larger than 1 GiB, so not a dump "
+			 "tcplimbo recorded",
+			 g->replay_path);
+		break;
+	default:
+		snprintf(buf, size, "--replay '%s': %s", g->replay_path,
+			 strerror(-err));
+	}
 }
 
 /* -v: which owners pass ran, and why auto did not take bpf. */
@@ -176,7 +267,7 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 		if (o.record_fd < 0) {
 			err = -errno;
 			if (log)
-				tl_err("cannot write '%s': %s", g->record_path,
+				tl_err("--record '%s': %s", g->record_path,
 				       strerror(-err));
 			return err;
 		}
@@ -185,20 +276,20 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 		o.replay_fd = open(g->replay_path, O_RDONLY | O_CLOEXEC);
 		if (o.replay_fd < 0) {
 			err = -errno;
-			if (log)
-				tl_err("cannot read '%s': %s", g->replay_path,
-				       strerror(-err));
-			goto out;
+			goto fail;
 		}
 	}
 	err = tl_snapshot_take(&o, ret);
 	if (err >= 0 && g->verbose)
 		say_owners(*ret);
-	if (err >= 0 || !log)
+	if (err >= 0)
+		goto out;
+fail:
+	if (!log)
 		goto out;
 	/* Without a namespace to enter only the BPF iterators refuse. */
 	if (g->owners_backend == TL_OWNERS_BPF && o.owners && netns_fd < 0 &&
-	    (err == -EPERM || err == -EOPNOTSUPP))
+	    (err == -EPERM || err == -EOPNOTSUPP)) {
 		tl_err("--owners-backend bpf: %s",
 		       err == -EOPNOTSUPP ?
 			       "this tcplimbo was built without bpf" :
@@ -206,14 +297,16 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 				   "(they need CAP_BPF and CAP_PERFMON)" :
 				   "the kernel refused the BPF iterators, even "
 				   "to root");
-	else if (err == -EPERM && netns_fd >= 0)
+	} else if (err == -EPERM && netns_fd >= 0) {
 		tl_err("cannot enter network namespace '%s': %s "
 		       "(needs CAP_SYS_ADMIN)",
 		       g->netns_spec, strerror(-err));
-	else if (err == -EBADMSG && g->replay_path)
-		tl_err("'%s' is not a sock_diag dump", g->replay_path);
-	else
-		tl_err("cannot list sockets: %s", strerror(-err));
+	} else {
+		char why[512];
+
+		tl_snapshot_why(g, err, why, sizeof(why));
+		tl_err("%s", why);
+	}
 out:
 	if (o.record_fd >= 0)
 		close(o.record_fd);

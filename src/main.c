@@ -7,6 +7,7 @@
  * the same handler, so they mean the same in either place.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ static void usage(FILE *f)
 		"\n"
 		"Global options (before or after COMMAND):\n"
 		"  -N, --netns NAME|PATH|PID  look into this network namespace\n"
-		"  -4, -6                     IPv4 or IPv6 only\n"
+		"  -4, -6                     IPv4 or IPv6 only (both: both)\n"
 		"  -j, --json                 JSON output\n"
 		"      --no-owners            skip the /proc scan for owners\n"
 		"      --record FILE          save the raw sock_diag dump to FILE\n"
@@ -84,6 +85,8 @@ static void usage(FILE *f)
  */
 static int global_open(struct tl_global *g, char *proc_root, size_t size)
 {
+	int fd;
+
 	/* The environment is read here, never in the library. */
 	if (!g->root)
 		g->root = getenv("TCPLIMBO_ROOT");
@@ -134,6 +137,14 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		}
 		g->proc_root = proc_root;
 	}
+	/* A missing --proc-root would otherwise fail the scan, unnamed. */
+	fd = open(g->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		tl_err("--proc-root '%s': %s", g->proc_root, strerror(-fd));
+		return fd;
+	}
+	close(fd);
 	if (!g->netns_spec)
 		return 0;
 	g->netns_fd = tl_netns_open(g->netns_spec);

@@ -25,7 +25,8 @@ struct tl_where;
  * parsed and opens -N; after that every verb only reads it.
  */
 struct tl_global {
-	int family; /* AF_UNSPEC, AF_INET or AF_INET6 */
+	int family;	   /* AF_UNSPEC (none or both of -4 -6), AF_INET(6) */
+	unsigned families; /* TL_FAM_* of the -4 and -6 given */
 	bool json;
 	bool no_owners;
 	const char *netns_spec;	 /* -N as given, or NULL */
@@ -47,6 +48,9 @@ struct tl_global {
 	unsigned threads; /* from threads_arg; 0: one per CPU */
 	bool verbose;	  /* -v: say how owners were found */
 };
+
+#define TL_FAM_INET 1u
+#define TL_FAM_INET6 2u
 
 /* getopt_long codes of the global long options without a short form. */
 enum {
@@ -127,12 +131,52 @@ int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 		     struct tl_snapshot **ret);
 
 /*
+ * Says why a snapshot failed with err, naming the file behind it (the
+ * --replay or --record file) and the cause where strerror alone would
+ * mislead: an empty or foreign dump, a /proc file as a recording.
+ */
+void tl_snapshot_why(const struct tl_global *g, int err, char *buf,
+		     size_t size);
+
+/*
  * The same in the namespace netns_fd (-1: this process's) instead of
  * -N's, logging nothing: the doctor reports a failure per namespace.
  * Returns -errno.
  */
 int tl_take_snapshot_in(const struct tl_global *g, int netns_fd,
 			uint32_t states, struct tl_snapshot **ret);
+
+/*
+ * Parses a duration into milliseconds: digits and a unit (ms, s, m, h), or
+ * bare digits counted in bare_ms (each option keeps the unit it always
+ * had: 1000 for seconds, 1 for milliseconds). Returns 0, -EINVAL (not a
+ * duration) or -ERANGE (outside min_ms..max_ms, or too many digits).
+ */
+int tl_parse_duration(const char *s, uint64_t bare_ms, uint64_t min_ms,
+		      uint64_t max_ms, uint64_t *ret_ms);
+
+/*
+ * Writes ms in its largest whole unit ("2m", "1500ms") for messages and
+ * returns the length snprintf gave.
+ */
+size_t tl_duration_str(char *buf, size_t size, uint64_t ms);
+
+/*
+ * tl_parse_duration for an option: on failure logs one line naming the
+ * verb, the option, the bad value, the range and the accepted forms, and
+ * returns -EINVAL.
+ */
+int tl_duration_option(const char *verb, const char *opt, const char *arg,
+		       uint64_t bare_ms, uint64_t min_ms, uint64_t max_ms,
+		       uint64_t *ret_ms);
+
+/*
+ * strerror, but for running out of fds or memory it says so with the
+ * process's own limit (ulimit -n, ulimit -v) when one is set: libraries
+ * report these by their consequence, and the limit is what to change.
+ * Returns buf or a static string.
+ */
+const char *tl_strerror_limit(int err, char *buf, size_t size);
 
 /* Parses a port 0..65535 (decimal only); returns 0 or -EINVAL. */
 int tl_parse_port(const char *s, uint16_t *ret);
@@ -142,12 +186,6 @@ int tl_parse_port(const char *s, uint16_t *ret);
  * -EINVAL (empty, junk, sign, overflow).
  */
 int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret);
-
-/*
- * Parses a duration ("5", "5s", "500ms", "2m") into milliseconds, at most
- * a day; returns 0 or -EINVAL.
- */
-int tl_parse_duration(const char *s, uint32_t *ret);
 
 /*
  * The note for processes whose fds could not be read (EACCES, EPERM) in

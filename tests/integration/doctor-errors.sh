@@ -18,7 +18,7 @@ bad() { # want-exit, text the message must hold, args...
 	ok "$* -> $rc"
 }
 bad 3 "'abc'" doctor --queue-age abc
-bad 3 "'5h'" doctor --close-wait-age 5h
+bad 3 "'25h'" doctor --close-wait-age 25h
 bad 3 "'101'" doctor --fd-pct 101
 bad 3 "'-1'" doctor --syn-min -1
 bad 3 "unrecognized" doctor --bogus

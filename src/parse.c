@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Parsing of the numbers users type: whole numbers, ports and durations.
+ * Nothing here logs, so the unit tests take this file alone; the callers
+ * say what was wrong (tl_duration_option in common.c for durations).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tl.h"
+
+int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull accepts " -1" and wraps it; we want digits only. */
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int tl_parse_port(const char *s, uint16_t *ret)
+{
+	uint64_t v;
+
+	if (tl_parse_uint(s, 65535, &v) < 0)
+		return -EINVAL;
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+static const struct {
+	const char *suffix;
+	uint64_t ms;
+} units[] = {
+	{ "ms", 1 },
+	{ "s", 1000 },
+	{ "m", 60 * 1000 },
+	{ "h", 60 * 60 * 1000 },
+};
+
+int tl_parse_duration(const char *s, uint64_t bare_ms, uint64_t min_ms,
+		      uint64_t max_ms, uint64_t *ret_ms)
+{
+	char num[21];
+	size_t digits = 0;
+	uint64_t v, mult = bare_ms;
+	bool unit = false;
+
+	if (!s)
+		return -EINVAL;
+	while (s[digits] >= '0' && s[digits] <= '9')
+		digits++;
+	if (digits == 0 || digits >= sizeof(num))
+		return digits ? -ERANGE : -EINVAL;
+	for (size_t i = 0; s[digits] && i < sizeof(units) / sizeof(units[0]);
+	     i++)
+		if (strcmp(s + digits, units[i].suffix) == 0) {
+			mult = units[i].ms;
+			unit = true;
+		}
+	if (s[digits] && !unit)
+		return -EINVAL;
+	memcpy(num, s, digits);
+	num[digits] = '\0';
+	if (tl_parse_uint(num, UINT64_MAX, &v) < 0)
+		return -ERANGE;
+	if (mult && v > UINT64_MAX / mult)
+		return -ERANGE;
+	v *= mult;
+	if (v < min_ms || v > max_ms)
+		return -ERANGE;
+	*ret_ms = v;
+	return 0;
+}
+
+size_t tl_duration_str(char *buf, size_t size, uint64_t ms)
+{
+	int n;
+
+	if (ms && ms % 3600000 == 0)
+		n = snprintf(buf, size, "%lluh",
+			     (unsigned long long)(ms / 3600000));
+	else if (ms && ms % 60000 == 0)
+		n = snprintf(buf, size, "%llum",
+			     (unsigned long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		n = snprintf(buf, size, "%llus",
+			     (unsigned long long)(ms / 1000));
+	else
+		n = snprintf(buf, size, "%llums", (unsigned long long)ms);
+	return n < 0 ? 0 : (size_t)n;
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# No silent wrong answers, and errors that name the file and the real
+# cause: -4 -6 lists both families (ss as the oracle); an empty, foreign
+# or directory --replay, a /proc --record and a missing --proc-root fail
+# with a message naming the file and why; lab's --then-at takes only a
+# step of the scenario.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+# error WANT-EXIT "text"... -- args: the exit status, and every text the
+# one message must hold, nothing on stdout.
+error() {
+	local want=$1 texts=() rc
+	shift
+	while [ "$1" != -- ]; do texts+=("$1"); shift; done
+	shift
+	"$TCPLIMBO" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" = "$want" ] || fail "$*: exit $rc, want $want: $(cat "$T/err")"
+	for t in "${texts[@]}"; do
+		grep -qF -- "$t" "$T/err" || fail "$*: message lacks '$t': $(cat "$T/err")"
+	done
+	[ -s "$T/out" ] && fail "$*: printed to stdout: $(head -c 200 "$T/out")"
+	ok "$* -> $rc: $(head -n 1 "$T/err")"
+}
+
+# -4 -6: both families, as many listeners as ss counts without a family.
+python3 -c '
+import socket, time
+a = socket.socket(socket.AF_INET); a.bind(("127.0.0.1", 3021)); a.listen(4)
+b = socket.socket(socket.AF_INET6); b.bind(("::1", 3022)); b.listen(4)
+print("ready", flush=True)
+time.sleep(60)' >"$T/ready" &
+tl_wait_for 5 test -s "$T/ready" || fail "listeners not ready"
+want=$(ss -Htln | wc -l)
+[ "$want" = 2 ] || fail "ss: $want listeners, want 2"
+for args in "-4 -6" "-6 -4" "-4 -6 -4"; do
+	got=$("$TCPLIMBO" $args ls -H --state listen | wc -l)
+	[ "$got" = "$want" ] || fail "$args ls: $got listeners, ss says $want"
+done
+[ "$("$TCPLIMBO" ls -H -4 --state listen | grep -c '127.0.0.1:3021')" = 1 ] || fail "-4 ls"
+[ "$("$TCPLIMBO" -4 ls -H --state listen | wc -l)" = 1 ] || fail "-4 ls: not one listener"
+[ "$("$TCPLIMBO" -6 ls -H --state listen | grep -c '3022')" = 1 ] || fail "-6 ls"
+ok "-4 -6 lists both families ($want listeners, as ss counts)"
+
+# --replay: a file that is not a dump is an error naming it and why.
+: >"$T/empty"
+error 1 "'$T/empty'" "empty" "not a sock_diag dump" -- --replay "$T/empty" ls
+error 3 "'$T/empty'" "empty" -- --replay "$T/empty" doctor
+error 1 "'$T/empty'" "empty" -- ls --replay "$T/empty" --json
+error 1 "'/dev/zero'" "not a sock_diag dump" -- --replay /dev/zero ls
+error 1 "'$T'" "a directory" -- --replay "$T" ls
+error 1 "'$T'" "a directory" -- --replay "$T" explain --diagram
+error 1 "'$T/none'" "No such file or directory" -- --replay "$T/none" ls
+head -c 100000 /dev/urandom >"$T/random"
+printf '\x10\x00\x00\x00\x02\x00' | cat - "$T/random" >"$T/nlerror"
+error 1 "'$T/nlerror'" "not a sock_diag dump" -- --replay "$T/nlerror" ls
+# A dump of no sockets is a dump: it replays as an empty table.
+"$TCPLIMBO" -4 --record "$T/nothing" ls --sport 1 >/dev/null || fail "record of nothing"
+[ -s "$T/nothing" ] || fail "a recording of no sockets is empty"
+"$TCPLIMBO" --replay "$T/nothing" ls -H --sport 1 >"$T/out" || fail "replay of a dump of nothing"
+[ -s "$T/out" ] && fail "replay of nothing printed sockets"
+ok "a dump of no sockets replays as nothing"
+
+# --record into a file of /proc, --proc-root that is not there.
+error 1 "'/proc/version'" "proc filesystem" "cannot store a recording" -- --record /proc/version ls
+error 3 "'/proc/version'" "proc filesystem" -- --record /proc/version doctor
+error 2 "'/nonexistent-$$'" "No such file or directory" -- --proc-root /nonexistent-$$ ls
+error 3 "'/nonexistent-$$'" "No such file or directory" -- doctor --proc-root /nonexistent-$$
+error 2 "'/etc/hostname'" "Not a directory" -- --proc-root /etc/hostname ls
+
+# lab --then-at: only a step of the scenario, named in the error.
+error 2 "'foo'" "connected, client-closed, client-exited, server-accepted" -- \
+	lab run seed --then true --then-at foo
+error 2 "'queue-grows'" "later" -- lab run time-wait --then true --then-at queue-grows
+error 2 "'later'" "without a --then" -- lab run time-wait --then-at later
+ok "errors name the file and the cause"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# watch --backend bpf out of fds or memory says so, with the limit that
+# caused it, instead of libbpf's EINVAL or ESRCH. Needs root and bpf.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
+capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
+(( (0x$capeff >> 39) & 1 || (0x$capeff >> 21) & 1 )) || skip "needs CAP_BPF"
+if ! "$TCPLIMBO" watch --backend bpf --seconds 1 >/dev/null 2>"$T/probe"; then
+	grep -q "no bpf backend" "$T/probe" && skip "built without bpf"
+	fail "bpf backend does not start: $(cat "$T/probe")"
+fi
+
+limited() { # ulimit option, value, texts...
+	local opt=$1 val=$2 rc
+	shift 2
+	( ulimit "$opt" "$val" && exec "$TCPLIMBO" watch --backend bpf --seconds 1 ) >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" != 0 ] || fail "ulimit $opt $val: watch --backend bpf succeeded"
+	[ "$rc" = 1 ] || fail "ulimit $opt $val: exit $rc, want 1: $(cat "$T/err")"
+	for t in "$@"; do
+		grep -qF -- "$t" "$T/err" || fail "ulimit $opt $val: message lacks '$t': $(cat "$T/err")"
+	done
+	ok "ulimit $opt $val: $(head -n 1 "$T/err")"
+}
+# Every limit from where libbpf's feature probes fail to where the load
+# does: each must say fds, never EINVAL.
+for n in 6 7 8 9 10; do
+	limited -n "$n" "out of file descriptors" "ulimit -n, is $n"
+	grep -q "Invalid argument" "$T/err" && fail "ulimit -n $n: still EINVAL"
+done
+# Under 20 MB the rescan thread's stack does not fit; from there to where
+# bpf loads, libbpf ran out (ESRCH and EINVAL before): each names the limit.
+limited -v 20480 "ulimit -v, is 20480 kB"
+for v in 30720 40960 61440; do
+	limited -v "$v" "out of memory" "ulimit -v, is $v kB"
+	grep -q "No such process" "$T/err" && fail "ulimit -v $v: still ESRCH"
+done
+
+# auto falls back to poll and says why bpf could not start.
+( ulimit -v 40960 && exec "$TCPLIMBO" watch --seconds 1 ) >"$T/out" 2>"$T/err"
+grep -qF "bpf unavailable: out of memory" "$T/err" || { cat "$T/err"; fail "auto: the bpf cause is not told"; }
+ok "auto under ulimit -v: $(grep -F 'bpf unavailable' "$T/err")"
