@@ -282,7 +282,7 @@ int lab_client_main(int argc, char **argv)
 	c.up = calloc(c.count, sizeof(*c.up));
 	if (!c.fds || !c.up) {
 		tl_err("lab client: out of memory");
-		ret = 1;
+		ret = TL_EXIT_FAILURE;
 		goto out;
 	}
 	for (unsigned i = 0; i < c.count; i++)
@@ -341,7 +341,7 @@ int lab_client_main(int argc, char **argv)
 	goto out;
 gone:
 	/* The runner went away: leave quietly, the kernel closes the rest. */
-	ret = 1;
+	ret = TL_EXIT_FAILURE;
 out:
 	if (c.fds)
 		for (unsigned i = 0; i < c.count; i++)

@@ -220,12 +220,12 @@ int lab_run(const struct lab_opts *opts)
 	r.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (r.sigfd < 0) {
 		tl_err("lab: signalfd: %s", strerror(errno));
-		return 1;
+		return TL_EXIT_FAILURE;
 	}
 	err = lab_netns_setup(&r);
 	if (err < 0) {
 		close(r.sigfd);
-		return 1;
+		return TL_EXIT_FAILURE;
 	}
 	r.netns_inode = lab_self_netns_inode();
 	r.port = opts->port_set ? opts->port : r.private_netns ? 3000 : 0;
@@ -264,7 +264,7 @@ int lab_run(const struct lab_opts *opts)
 	if (r.signo)
 		status = LAB_EXIT_SIGNAL + r.signo;
 	else if (err < 0 || r.failed)
-		status = 1;
+		status = TL_EXIT_FAILURE;
 	else
 		status = 0;
 	if (opts->json) {

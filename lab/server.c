@@ -673,18 +673,18 @@ int lab_server_main(int argc, char **argv)
 	s.efd = epoll_create1(EPOLL_CLOEXEC);
 	if (s.sigfd < 0 || s.efd < 0 || epoll_add(&s, s.sigfd) < 0) {
 		tl_err("lab server: %s", strerror(errno));
-		ret = 1;
+		ret = TL_EXIT_FAILURE;
 		goto out;
 	}
 	if (srv_listen(&s) < 0) {
-		ret = 1;
+		ret = TL_EXIT_FAILURE;
 		goto out;
 	}
 	if (s.mode == MODE_PREFORK_EMFILE) {
 		ret = srv_prefork(&s);
 		if (ret < 0) {
 			tl_err("lab server: fork: %s", strerror(-ret));
-			ret = 1;
+			ret = TL_EXIT_FAILURE;
 			goto out;
 		}
 	}
@@ -694,7 +694,7 @@ int lab_server_main(int argc, char **argv)
 		s.accepting = true;
 		if (listener_watch(&s) < 0) {
 			tl_err("lab server: epoll_ctl: %s", strerror(errno));
-			ret = 1;
+			ret = TL_EXIT_FAILURE;
 			goto out;
 		}
 	}
@@ -702,7 +702,7 @@ int lab_server_main(int argc, char **argv)
 		ret = srv_fill(&s);
 		if (ret < 0) {
 			tl_err("lab server: filling fds: %s", strerror(-ret));
-			ret = 1;
+			ret = TL_EXIT_FAILURE;
 			goto out;
 		}
 	}
@@ -725,7 +725,7 @@ int lab_server_main(int argc, char **argv)
 		int n = snprintf(line, sizeof(line), "ready %u\n", s.port);
 
 		if (write(s.sync_fd, line, (size_t)n) != n) {
-			ret = 1;
+			ret = TL_EXIT_FAILURE;
 			goto out;
 		}
 	}

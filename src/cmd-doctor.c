@@ -23,7 +23,6 @@
 #include "tl.h"
 #include "why.h"
 
-#define DOCTOR_EXIT_UNKNOWN 3
 /* A name or net:[inode] (pid P), and the unit or container that is there. */
 #define NETNS_LABEL_MAX (TL_NETNS_SPEC_MAX + 48 + CTX_TEXT_MAX)
 /* ctx_text's longest words. */
@@ -766,7 +765,7 @@ static int doctor_run(const struct tl_global *g, void *opts)
 	const struct doctor_opts *o = opts;
 	struct doctor d = { .opts = o->diag };
 	size_t looked = 0;
-	int r, ret = DOCTOR_EXIT_UNKNOWN, sev = 0;
+	int r, ret = TL_EXIT_FAILURE, sev = 0;
 	char label[NETNS_LABEL_MAX];
 
 	if (o->all) {
@@ -822,7 +821,9 @@ static int doctor_run(const struct tl_global *g, void *opts)
 		tl_err("cannot write output: %s", strerror(errno));
 		goto out;
 	}
-	ret = sev == TL_SEV_CRITICAL ? 2 : sev == TL_SEV_WARNING ? 1 : 0;
+	ret = sev == TL_SEV_CRITICAL ? TL_EXIT_CRITICAL :
+	      sev == TL_SEV_WARNING  ? TL_EXIT_WARNING :
+				       TL_EXIT_OK;
 out:
 	for (size_t i = 0; i < d.n_targets; i++) {
 		if (d.targets[i].own_fd && d.targets[i].fd >= 0)
@@ -844,5 +845,4 @@ const struct tl_verb tl_verb_doctor = {
 	.opts_size = sizeof(struct doctor_opts),
 	.parse = doctor_parse,
 	.run = doctor_run,
-	.usage_status = DOCTOR_EXIT_UNKNOWN,
 };

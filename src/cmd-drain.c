@@ -62,9 +62,9 @@ static void drain_usage(FILE *f)
 		"\n" TL_GLOBAL_HELP "\n"
 		"Exit status: 0 every dead connection freed (or none to free), "
 		"1 refused\n"
-		"(a live connection is queued) or stopped early, 2 usage "
+		"(a live connection is queued) or stopped early, 3 usage "
 		"error, no such\n"
-		"listener, or no permission or kernel support.\n");
+		"listener, a failure, or no permission or kernel support.\n");
 }
 
 /* Parses ADDR:PORT, [V6]:PORT or *:PORT. Returns 0 or -EINVAL. */
@@ -279,15 +279,15 @@ static int run_error(int err, const struct tl_drain_plan *p)
 	case -ESRCH:
 		tl_err("drain: pid %d has exited; its queue went with it",
 		       (int)p->pid);
-		return 1;
+		return TL_EXIT_FAILURE;
 	case -ESTALE:
 		tl_err("drain: pid %d's fd %d no longer holds the listener "
 		       "(closed or reused since the dump); nothing done",
 		       (int)p->pid, p->fd);
-		return 1;
+		return TL_EXIT_FAILURE;
 	default:
 		tl_err("drain: %s", strerror(-err));
-		return 1;
+		return TL_EXIT_FAILURE;
 	}
 }
 
@@ -416,7 +416,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 		       p.n_live, p.n_live == 1 ? "" : "s",
 		       p.n_live == 1 ? "is" : "are",
 		       p.n_live == 1 ? "it" : "them");
-		ret = 1;
+		ret = TL_EXIT_WARNING;
 	} else if (p.n_dead + p.hidden == 0) {
 		if (!o.json)
 			printf("  nothing to free\n");
@@ -439,7 +439,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 			goto report;
 		}
 		after = count_after(g, l, &q_after, &dead_after) == 0;
-		ret = res.stop ? 1 : 0;
+		ret = res.stop ? TL_EXIT_WARNING : TL_EXIT_OK;
 	}
 report:
 	if (o.json)
@@ -478,7 +478,7 @@ report:
 out:
 	if (fflush(stdout) != 0 && ret == 0) {
 		tl_err("cannot write output: %s", strerror(errno));
-		ret = 1;
+		ret = TL_EXIT_FAILURE;
 	}
 	tl_drain_plan_release(&p);
 	tl_snapshot_free(snap);

@@ -144,7 +144,7 @@ static int explain_diagram(const struct tl_global *g)
 	/* Counting needs no owners: skip the /proc scan. */
 	sg.no_owners = true;
 	if (tl_take_snapshot(&sg, TL_STATES_REAL, &snap) < 0)
-		return 1;
+		return TL_EXIT_FAILURE;
 	memset(counts, 0, sizeof(counts));
 	counts[TL_CLOSE] = TL_TCPSTATE_UNKNOWN;
 	for (size_t i = 0; i < snap->n_socks; i++)
@@ -154,13 +154,13 @@ static int explain_diagram(const struct tl_global *g)
 	buf = malloc(TL_TCPSTATE_DIAGRAM_MAX);
 	if (!buf) {
 		tl_err("out of memory");
-		return 1;
+		return TL_EXIT_FAILURE;
 	}
 	len = tl_tcpstate_diagram(buf, TL_TCPSTATE_DIAGRAM_MAX, counts);
 	if (len < 0) {
 		tl_err("cannot draw the diagram: %s", strerror(-len));
 		free(buf);
-		return 1;
+		return TL_EXIT_FAILURE;
 	}
 	printf("TCP states (RFC 9293) and sockets in each now, namespace %s:\n\n",
 	       g->replay_path ? g->replay_path :
@@ -239,7 +239,7 @@ static int explain_run(const struct tl_global *g, void *opts)
 		ret = explain_state(g, o->state);
 	if (fflush(stdout) != 0) {
 		tl_err("cannot write output: %s", strerror(errno));
-		return 1;
+		return TL_EXIT_FAILURE;
 	}
 	return ret;
 }

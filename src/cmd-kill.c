@@ -64,7 +64,7 @@ static void kill_usage(FILE *f)
 		"Filters:\n" TL_FILTER_HELP "\n" TL_GLOBAL_HELP "\n"
 		"Exit status: 0 every matched socket destroyed and verified "
 		"gone, 1 some\n"
-		"were not, 2 usage error, refusal, or no permission or "
+		"were not, 3 usage error, refusal, or no permission or "
 		"kernel support.\n");
 }
 
@@ -310,7 +310,7 @@ static int kill_run(const struct tl_global *g, void *opts)
 	ret = TL_EXIT_USAGE;
 	if (tl_filter_check_context(f, g) < 0)
 		goto out;
-	ret = 1;
+	ret = TL_EXIT_FAILURE;
 	if (tl_take_snapshot(g, tl_filter_states(f), &snap) < 0)
 		goto out;
 	if (g->json || tl_filter_needs_context(f))
@@ -369,7 +369,7 @@ static int kill_run(const struct tl_global *g, void *opts)
 		json_raw(&w, "\n", 1);
 		if (json_flush(&w) < 0) {
 			tl_err("cannot write output: %s", strerror(-w.err));
-			ret = 1;
+			ret = TL_EXIT_FAILURE;
 			goto out;
 		}
 	}
@@ -392,11 +392,13 @@ static int kill_run(const struct tl_global *g, void *opts)
 		"tcplimbo: kill: %zu of %zu socket%s destroyed and verified "
 		"gone, %zu already gone, %zu not destroyed\n",
 		ok, n, n == 1 ? "" : "s", gone, n - ok - gone);
-	ret = fatal ? TL_EXIT_USAGE : ok + gone == n ? 0 : 1;
+	ret = fatal	     ? TL_EXIT_FAILURE :
+	      ok + gone == n ? TL_EXIT_OK :
+			       TL_EXIT_WARNING;
 out:
 	if (fflush(stdout) != 0 && ret == 0) {
 		tl_err("cannot write output: %s", strerror(errno));
-		ret = 1;
+		ret = TL_EXIT_FAILURE;
 	}
 	free(items);
 	free(match);

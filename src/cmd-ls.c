@@ -92,7 +92,7 @@ static int ls_run(const struct tl_global *g, void *opts)
 	bool context = o->context;
 	char note[200];
 	size_t denied;
-	int ret = 1;
+	int ret = TL_EXIT_FAILURE;
 
 	/* Needs --root, which may come after the verb: checked here. */
 	if (tl_filter_check_context(f, g) < 0)
@@ -145,7 +145,7 @@ static int ls_run(const struct tl_global *g, void *opts)
 	if (denied)
 		fprintf(stderr, "tcplimbo: %s; sockets %s show no owner\n",
 			note, denied == 1 ? "it holds" : "they hold");
-	ret = json_flush(&w) == 0 && fflush(stdout) == 0 ? 0 : 1;
+	ret = json_flush(&w) == 0 && fflush(stdout) == 0 ? 0 : TL_EXIT_FAILURE;
 	if (ret)
 		tl_err("cannot write output: %s", strerror(errno));
 out:

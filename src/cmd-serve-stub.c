@@ -10,7 +10,7 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 static int serve_run(const struct tl_global *g, void *opts)
 {
 	tl_err("serve: this tcplimbo was built without the exporter (it needs libmicrohttpd, libyaml and libcrypt; see the 'exporter' build option)");
-	return 1;
+	return TL_EXIT_FAILURE;
 }
 
 const struct tl_verb tl_verb_serve = {

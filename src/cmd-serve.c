@@ -33,7 +33,6 @@
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:9858"
 #define SERVE_CONN_TIMEOUT_S 10
 #define SERVE_CONN_LIMIT 256
-#define SERVE_EXIT_FAIL 1
 
 /* serve's own options; the global struct is only read. */
 struct serve_opts {
@@ -486,7 +485,7 @@ static int run(struct server *s, const struct serve_opts *o,
 	if (!d) {
 		tl_err("serve: cannot listen on %s%s%s", o->listen,
 		       errno ? ": " : "", errno ? strerror(errno) : "");
-		return SERVE_EXIT_FAIL;
+		return TL_EXIT_FAILURE;
 	}
 	fprintf(stderr,
 		"tcplimbo: serve: listening on %s://%s%s/metrics (%s, %s)\n",
@@ -515,7 +514,7 @@ static int serve_run(const struct tl_global *g, void *opts)
 {
 	struct serve_opts o = *(const struct serve_opts *)opts;
 	struct server s = { 0 };
-	int r, ret = SERVE_EXIT_FAIL;
+	int r, ret = TL_EXIT_FAILURE;
 
 	o.netns_spec = g->netns_spec;
 	if (o.web_config) {

@@ -546,7 +546,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 	uint64_t deadline = 0, next_top = 0, lost_told = 0;
 	bool tty = isatty(STDOUT_FILENO);
 	char why[160];
-	int r, ret = 1;
+	int r, ret = TL_EXIT_FAILURE;
 
 	json_init_file(&w.json, stdout);
 	w.rows = calloc(W_TOP_ROWS + 1, sizeof(*w.rows));

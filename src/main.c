@@ -75,7 +75,8 @@ static void usage(FILE *f)
 		TL_OWNERS_MAX_THREADS);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  %-10s %s\n", verbs[i]->name, verbs[i]->help);
-	fprintf(f, "\nSee tcplimbo(8) and tcplimbo COMMAND --help.\n");
+	fprintf(f, "\n" TL_EXIT_HELP
+		   "\nSee tcplimbo(8) and tcplimbo COMMAND --help.\n");
 }
 
 /*
@@ -173,7 +174,7 @@ int main(int argc, char **argv)
 	struct tl_where where = { 0 };
 	const struct tl_verb *verb = NULL;
 	char **vargv, progname[64], proc_root[4096];
-	int c, ret, vargc, usage_status;
+	int c, ret, vargc;
 	void *opts;
 
 	/* '+' stops at the verb, so each verb parses its own options. */
@@ -205,11 +206,10 @@ int main(int argc, char **argv)
 		tl_err("unknown command '%s' (try --help)", argv[optind]);
 		return TL_EXIT_USAGE;
 	}
-	usage_status = verb->usage_status ? verb->usage_status : TL_EXIT_USAGE;
 	opts = calloc(1, verb->opts_size ? verb->opts_size : 1);
 	if (!opts) {
 		tl_err("out of memory");
-		return 1;
+		return TL_EXIT_FAILURE;
 	}
 	/* Each verb sees its own name as argv[0], like a separate program. */
 	vargc = argc - optind;
@@ -225,12 +225,12 @@ int main(int argc, char **argv)
 	}
 	if (ret < 0) {
 		fprintf(stderr, "Try 'tcplimbo %s --help'.\n", verb->name);
-		ret = usage_status;
+		ret = TL_EXIT_USAGE;
 		goto out;
 	}
 	g.where = &where;
 	if (global_open(&g, proc_root, sizeof(proc_root)) < 0) {
-		ret = usage_status;
+		ret = TL_EXIT_USAGE;
 		goto out;
 	}
 	ret = verb->run(&g, opts);

@@ -16,8 +16,29 @@
 
 struct tl_where;
 
-/* Exit status for usage errors, as ss and most tools use. */
-#define TL_EXIT_USAGE 2
+/*
+ * Exit status: one table for every verb (tcplimbo --help, tcplimbo(8)).
+ * 1 and 2 are results, not errors: the doctor's WARNING and CRITICAL (the
+ * monitoring-plugin codes), kill's and drain's "not everything was done".
+ * 3 is "could not do it", a bad command line included: the doctor's
+ * UNKNOWN. A verb with no such result uses only 0 and 3. lab run stopped
+ * by a signal exits 128 + its number, as a shell reports it.
+ */
+#define TL_EXIT_OK 0
+#define TL_EXIT_WARNING 1  /* doctor: warnings; kill, drain: partly done */
+#define TL_EXIT_CRITICAL 2 /* doctor: something critical */
+#define TL_EXIT_FAILURE 3  /* could not do it (doctor: UNKNOWN) */
+#define TL_EXIT_USAGE 3	   /* a bad command line: could not do it either */
+
+/* The table above, for --help. */
+#define TL_EXIT_HELP                                                        \
+	"Exit status (every command):\n"                                    \
+	"  0  done; doctor: nothing found\n"                                \
+	"  1  doctor: warnings; kill, drain: not everything done\n"         \
+	"  2  doctor: something critical\n"                                 \
+	"  3  could not do it: a bad command line, or a failure (doctor:\n" \
+	"     UNKNOWN); the message on stderr says which\n"                 \
+	"  128+N  lab run stopped by signal N\n"
 
 /*
  * Options that mean the same for every verb, given before or after it.
@@ -115,8 +136,6 @@ struct tl_verb {
 	size_t opts_size;
 	int (*parse)(struct tl_global *g, void *opts, int argc, char **argv);
 	int (*run)(const struct tl_global *g, void *opts);
-	/* Exit status for a bad option; 0 means TL_EXIT_USAGE. */
-	int usage_status;
 };
 
 /* Prints "tcplimbo: " and the message to stderr, with a newline. */

@@ -21,21 +21,21 @@ bad() { # want-exit, args...
 }
 for v in abc 5x 1.5s -1 5d 99999999999999999999999; do
 	bad 3 doctor --queue-age "$v"
-	bad 2 watch --interval "$v"
-	bad 2 lab run seed --wait "$v"
+	bad 3 watch --interval "$v"
+	bad 3 lab run seed --wait "$v"
 done
 bad 3 doctor --close-wait-age 25h
 bad 3 doctor --fin-wait2-age 86401
 bad 3 doctor --queue-age 86400001ms
-bad 2 watch --seconds 0s
-bad 2 watch --seconds 24h1
-bad 2 watch --seconds 86401
-bad 2 watch --interval 5
-bad 2 watch --interval 9ms
-bad 2 watch --interval 2h
-bad 2 lab run seed --wait 3601
-bad 2 lab run seed --wait 61m
-bad 2 lab run seed --hook-timeout 0ms
+bad 3 watch --seconds 0s
+bad 3 watch --seconds 24h1
+bad 3 watch --seconds 86401
+bad 3 watch --interval 5
+bad 3 watch --interval 9ms
+bad 3 watch --interval 2h
+bad 3 lab run seed --wait 3601
+bad 3 lab run seed --wait 61m
+bad 3 lab run seed --hook-timeout 0ms
 
 # The bounds say which unit a bare number has: seconds for the doctor's
 # ages and lab's --wait (86400 and 3600 pass, the next second does not),

@@ -47,16 +47,16 @@ ok "-4 -6 lists both families ($want listeners, as ss counts)"
 
 # --replay: a file that is not a dump is an error naming it and why.
 : >"$T/empty"
-error 1 "'$T/empty'" "empty" "not a sock_diag dump" -- --replay "$T/empty" ls
+error 3 "'$T/empty'" "empty" "not a sock_diag dump" -- --replay "$T/empty" ls
 error 3 "'$T/empty'" "empty" -- --replay "$T/empty" doctor
-error 1 "'$T/empty'" "empty" -- ls --replay "$T/empty" --json
-error 1 "'/dev/zero'" "not a sock_diag dump" -- --replay /dev/zero ls
-error 1 "'$T'" "a directory" -- --replay "$T" ls
-error 1 "'$T'" "a directory" -- --replay "$T" explain --diagram
-error 1 "'$T/none'" "No such file or directory" -- --replay "$T/none" ls
+error 3 "'$T/empty'" "empty" -- ls --replay "$T/empty" --json
+error 3 "'/dev/zero'" "not a sock_diag dump" -- --replay /dev/zero ls
+error 3 "'$T'" "a directory" -- --replay "$T" ls
+error 3 "'$T'" "a directory" -- --replay "$T" explain --diagram
+error 3 "'$T/none'" "No such file or directory" -- --replay "$T/none" ls
 head -c 100000 /dev/urandom >"$T/random"
 printf '\x10\x00\x00\x00\x02\x00' | cat - "$T/random" >"$T/nlerror"
-error 1 "'$T/nlerror'" "not a sock_diag dump" -- --replay "$T/nlerror" ls
+error 3 "'$T/nlerror'" "not a sock_diag dump" -- --replay "$T/nlerror" ls
 # A dump of no sockets is a dump: it replays as an empty table.
 "$TCPLIMBO" -4 --record "$T/nothing" ls --sport 1 >/dev/null || fail "record of nothing"
 [ -s "$T/nothing" ] || fail "a recording of no sockets is empty"
@@ -65,15 +65,28 @@ error 1 "'$T/nlerror'" "not a sock_diag dump" -- --replay "$T/nlerror" ls
 ok "a dump of no sockets replays as nothing"
 
 # --record into a file of /proc, --proc-root that is not there.
-error 1 "'/proc/version'" "proc filesystem" "cannot store a recording" -- --record /proc/version ls
+error 3 "'/proc/version'" "proc filesystem" "cannot store a recording" -- --record /proc/version ls
 error 3 "'/proc/version'" "proc filesystem" -- --record /proc/version doctor
-error 2 "'/nonexistent-$$'" "No such file or directory" -- --proc-root /nonexistent-$$ ls
+error 3 "'/nonexistent-$$'" "No such file or directory" -- --proc-root /nonexistent-$$ ls
 error 3 "'/nonexistent-$$'" "No such file or directory" -- doctor --proc-root /nonexistent-$$
-error 2 "'/etc/hostname'" "Not a directory" -- --proc-root /etc/hostname ls
+error 3 "'/etc/hostname'" "Not a directory" -- --proc-root /etc/hostname ls
 
 # lab --then-at: only a step of the scenario, named in the error.
-error 2 "'foo'" "connected, client-closed, client-exited, server-accepted" -- \
+error 3 "'foo'" "connected, client-closed, client-exited, server-accepted" -- \
 	lab run seed --then true --then-at foo
-error 2 "'queue-grows'" "later" -- lab run time-wait --then true --then-at queue-grows
-error 2 "'later'" "without a --then" -- lab run time-wait --then-at later
+error 3 "'queue-grows'" "later" -- lab run time-wait --then true --then-at queue-grows
+error 3 "'later'" "without a --then" -- lab run time-wait --then-at later
 ok "errors name the file and the cause"
+
+# One exit-status table, in --help and the man page alike.
+"$TCPLIMBO" --help >"$T/help" || fail "--help"
+for line in "0  done; doctor: nothing found" "1  doctor: warnings; kill, drain: not everything done" \
+	"2  doctor: something critical" "3  could not do it" "128+N  lab run stopped by signal N"; do
+	grep -qF -- "$line" "$T/help" || fail "--help lacks the exit status line '$line'"
+done
+MAN=${SRCDIR:-.}/docs/tcplimbo.8
+sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$MAN" >"$T/man-exit"
+for code in 0 1 2 3 128+N; do
+	grep -qx "\.B $code" "$T/man-exit" || fail "the man page's EXIT STATUS lacks $code"
+done
+ok "one exit-status table in --help and the man page"

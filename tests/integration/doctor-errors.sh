@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bad input: the doctor exits 3 (monitoring's "unknown") with one line that
-# names the bad value; explain exits 2. And explain --diagram on a recorded
+# names the bad value; explain exits 3 too. And explain --diagram on a recorded
 # dump of known sockets shows the counts ss counts.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
@@ -26,9 +26,9 @@ bad 3 "'extra'" doctor extra
 bad 3 "'no-such-ns-$$'" doctor -N no-such-ns-$$
 bad 3 "'no-such-ns-$$'" -N no-such-ns-$$ doctor
 bad 3 "exclude" doctor --all-netns -N 1
-bad 2 "'bogus'" explain bogus
-bad 2 "explain" explain
-bad 2 "extra" explain close-wait extra
+bad 3 "'bogus'" explain bogus
+bad 3 "explain" explain
+bad 3 "extra" explain close-wait extra
 "$TCPLIMBO" doctor --help | grep -q -- "--queue-age" || fail "doctor --help"
 "$TCPLIMBO" explain CLOSE_WAIT | grep -q "^CLOSE-WAIT (ss: close-wait" || fail "explain CLOSE_WAIT"
 "$TCPLIMBO" explain --json time-wait | jq -e '.state == "TIME-WAIT" and (.transitions | length) == 4' >/dev/null ||

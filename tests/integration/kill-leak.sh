@@ -59,12 +59,12 @@ tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3001" | wc -l)" = 3
 count() { ss -Htan "sport = :3001" | wc -l; }
 [ "$(count)" = 5 ] || fail "ss: want listener + 3 CLOSE_WAIT + 1 ESTAB"
 
-# Refusals: exit 2, nothing destroyed.
+# Refusals: exit 3, nothing destroyed.
 "$TCPLIMBO" kill >"$T/o" 2>"$T/e"
-[ $? = 2 ] || fail "kill without filters: want exit 2"
+[ $? = 3 ] || fail "kill without filters: want exit 3"
 grep -q 'no filter given' "$T/e" || { cat "$T/e"; fail "empty filter: no reason"; }
 "$TCPLIMBO" kill --sport 3001 >"$T/o" 2>"$T/e"
-[ $? = 2 ] || fail "kill matching a listener without --listeners: want exit 2"
+[ $? = 3 ] || fail "kill matching a listener without --listeners: want exit 3"
 grep -q 'refusing to destroy 1 listening socket' "$T/e" || { cat "$T/e"; fail "listener refusal"; }
 [ "$(count)" = 5 ] || fail "a refused kill destroyed something"
 ok "refusals: no filter, a listener; nothing destroyed (ss)"

@@ -38,7 +38,7 @@ lq() { ss -Htln 'sport = :3003' | awk '{print $2}'; }
 [ "$(lq)" = 2 ] || fail "ss: listener Recv-Q $(lq), want 2"
 
 "$TCPLIMBO" kill --sport 3003 --state established >"$T/o" 2>"$T/e"
-[ $? = 2 ] || fail "queued match without --queued: want exit 2"
+[ $? = 3 ] || fail "queued match without --queued: want exit 3"
 grep -q 'refusing to destroy 2 connections waiting in an accept queue' "$T/e" ||
 	{ cat "$T/e"; fail "queued refusal"; }
 grep -q 'tcplimbo drain' "$T/e" || fail "the refusal should point to drain"

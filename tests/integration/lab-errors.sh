@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lab's bad input: one line naming the bad value, exit 2; lab list.
+# lab's bad input: one line naming the bad value, exit 3; lab list.
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
@@ -8,7 +8,7 @@ bad() { # expected-text args...
 	local want=$1 rc=0
 	shift
 	"$TCPLIMBO" "$@" >"$T/out" 2>"$T/err" || rc=$?
-	[ "$rc" = 2 ] || fail "'$*': exit $rc, want 2"
+	[ "$rc" = 3 ] || fail "'$*': exit $rc, want 3"
 	grep -qF -- "$want" "$T/err" || fail "'$*': stderr lacks '$want': $(cat "$T/err")"
 	[ "$(grep -c 'tcplimbo:' "$T/err")" = 1 ] || fail "'$*': not one error line"
 }
@@ -35,7 +35,7 @@ hooks=()
 for i in 1 2 3 4 5 6 7 8 9; do hooks+=(--hook true); done
 bad "more than 8" lab run seed "${hooks[@]}"
 bad "'later'" lab run seed --end later
-ok "bad input: exit 2, one line"
+ok "bad input: exit 3, one line"
 
 "$TCPLIMBO" lab list >"$T/list" || fail "lab list failed"
 [ "$(wc -l <"$T/list")" = 11 ] || fail "lab list: $(cat "$T/list")"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bad input: each gets a one-line message naming the bad value and exit 2.
+# Bad input: each gets a one-line message naming the bad value and exit 3.
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -9,7 +9,7 @@ expect_usage() { # expected text in the message, then the arguments
 	shift
 	"$TCPLIMBO" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
-	[ "$rc" = 2 ] || fail "'$*' exited $rc, not 2"
+	[ "$rc" = 3 ] || fail "'$*' exited $rc, not 3"
 	grep -qF -- "$want" "$T/err" || { cat "$T/err"; fail "'$*': no '$want' in the message"; }
 	[ -s "$T/out" ] && fail "'$*' printed to stdout"
 	echo "ok: $* -> $(head -n 1 "$T/err")"

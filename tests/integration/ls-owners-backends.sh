@@ -12,7 +12,7 @@ trap 'read -r _ kid <"$T/up" 2>/dev/null && kill "$kid" 2>/dev/null; tl_cleanup_
 PORT=3200
 
 "$TCPLIMBO" --owners-backend nope ls >/dev/null 2>"$T/e" && fail "bad backend accepted"
-[ $? -eq 2 ] || fail "bad backend: status is not 2"
+[ $? -eq 3 ] || fail "bad backend: status is not 3 (usage)"
 grep -q "'nope'" "$T/e" || fail "bad backend: value not named: $(cat "$T/e")"
 "$TCPLIMBO" --threads 65 ls >/dev/null 2>"$T/e" && fail "--threads 65 accepted"
 grep -q "'65'" "$T/e" || fail "--threads: value not named: $(cat "$T/e")"

@@ -5,7 +5,7 @@
 # every state has a series (zeros included); the doctor's finding shows;
 # the exposition passes promtool's lint; --max-series drops and counts;
 # / links to /metrics, other paths are 404, other methods 405; bad
-# options exit 2; SIGTERM stops it with status 0.
+# options exit 3; SIGTERM stops it with status 0.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 . "$(dirname "$0")/serve-lib.sh"
@@ -132,7 +132,7 @@ for bad in "--listen localhost:9858" "--listen ::1:9858" "--listen [::1" "--list
 	"--interval 5x" "--max-series -1" "--all-netns -N 1" "extra"; do
 	"$TCPLIMBO" serve $bad >/dev/null 2>"$T/err"
 	rc=$?
-	[ $rc = 2 ] || fail "serve $bad: exit $rc, want 2"
+	[ $rc = 3 ] || fail "serve $bad: exit $rc, want 3"
 	grep -q . "$T/err" || fail "serve $bad: no message"
 done
-ok "bad options exit 2 with a message"
+ok "bad options exit 3 with a message"

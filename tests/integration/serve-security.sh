@@ -3,7 +3,7 @@
 # a wrong password and an unknown user get 401, the right ones 200. TLS:
 # a scrape verified against the test's own CA works, plain HTTP to the TLS
 # port gets no metrics. A malformed or unsupported file stops serve at
-# start with exit 2 and the line. Without --listen it binds loopback only:
+# start with exit 3 and the line. Without --listen it binds loopback only:
 # another address of this namespace is refused.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
@@ -74,13 +74,13 @@ wait $SERVE
 grep -q 'listening on https://' "$T/serve.log" || fail "start line says https"
 ok "TLS: verified with the test's CA; plain HTTP and unknown CA fail"
 
-# Bad files: exit 2 at start, naming the line.
+# Bad files: exit 3 at start, naming the line.
 bad() { # expected text, file content
 	printf '%b' "$2" >"$T/bad.yml"
 	timeout 10 "$TCPLIMBO" serve --listen 127.0.0.1:$PORT --web-config "$T/bad.yml" \
 		>/dev/null 2>"$T/err"
 	rc=$?
-	[ $rc = 2 ] || { cat "$T/err"; fail "'$2': exit $rc, want 2"; }
+	[ $rc = 3 ] || { cat "$T/err"; fail "'$2': exit $rc, want 3"; }
 	grep -q -- "$1" "$T/err" || { cat "$T/err"; fail "'$2': message lacks '$1'"; }
 }
 bad "line 2: not valid YAML" 'basic_auth_users: {}\n  bad: indent\n'
@@ -90,5 +90,5 @@ bad "line 2: the password of 'bob' must be a bcrypt hash" 'basic_auth_users:\n  
 bad "needs both cert_file and key_file" 'tls_server_config:\n  cert_file: x.crt\n'
 bad "cert_file '$T/none.crt'" 'tls_server_config:\n  cert_file: none.crt\n  key_file: none.key\n'
 timeout 10 "$TCPLIMBO" serve --web-config "$T/missing.yml" 2>"$T/err"
-[ $? = 2 ] && grep -q "missing.yml" "$T/err" || fail "missing file"
-ok "bad web configs exit 2 naming the line"
+[ $? = 3 ] && grep -q "missing.yml" "$T/err" || fail "missing file"
+ok "bad web configs exit 3 naming the line"

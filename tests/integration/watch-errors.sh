@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bad input to watch: one line naming the bad value, exit 2, nothing on
+# Bad input to watch: one line naming the bad value, exit 3, nothing on
 # stdout; and the tracepoint hint when tracefs is missing.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
@@ -11,11 +11,11 @@ bad() { # expected-text args...
 	shift
 	"$TCPLIMBO" watch "$@" >"$T/out" 2>"$T/err"
 	local rc=$?
-	[ "$rc" = 2 ] || fail "watch $*: exit $rc, want 2"
+	[ "$rc" = 3 ] || fail "watch $*: exit $rc, want 3"
 	[ -s "$T/out" ] && fail "watch $*: wrote to stdout"
 	[ "$(wc -l <"$T/err")" -le 2 ] || fail "watch $*: more than a line: $(cat "$T/err")"
 	grep -qF -- "$want" "$T/err" || fail "watch $*: no '$want' in: $(cat "$T/err")"
-	ok "watch $* -> exit 2 naming '$want'"
+	ok "watch $* -> exit 3 naming '$want'"
 }
 bad "'kernel'" --backend kernel
 bad "'0'" --interval 0

@@ -20,7 +20,7 @@ limited() { # ulimit option, value, texts...
 	( ulimit "$opt" "$val" && exec "$TCPLIMBO" watch --backend bpf --seconds 1 ) >"$T/out" 2>"$T/err"
 	rc=$?
 	[ "$rc" != 0 ] || fail "ulimit $opt $val: watch --backend bpf succeeded"
-	[ "$rc" = 1 ] || fail "ulimit $opt $val: exit $rc, want 1: $(cat "$T/err")"
+	[ "$rc" = 3 ] || fail "ulimit $opt $val: exit $rc, want 3: $(cat "$T/err")"
 	for t in "$@"; do
 		grep -qF -- "$t" "$T/err" || fail "ulimit $opt $val: message lacks '$t': $(cat "$T/err")"
 	done
