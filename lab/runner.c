@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "lab.h"
 #include "output.h"
 #include "tl.h"
@@ -57,8 +58,9 @@ void lab_run_hooks(struct lab_run *r, const char *const *cmds, size_t n,
 			       lab_status_str(sbuf, sizeof(sbuf), p->status));
 			r->failed = true;
 		} else if (err == 0 && p->status != 0) {
-			fprintf(stderr, "tcplimbo: lab: '%s' ended with %s\n",
-				cmds[i],
+			fputs("tcplimbo: lab: '", stderr);
+			esc_fputs(cmds[i], stderr);
+			fprintf(stderr, "' ended with %s\n",
 				lab_status_str(sbuf, sizeof(sbuf), p->status));
 		}
 		/* On -EINTR the teardown reaps it. */

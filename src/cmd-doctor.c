@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "output.h"
 #include "tcplimbo/counters.h"
 #include "tcplimbo/diagnose.h"
@@ -453,6 +454,8 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 			if (pid) {
 				struct tl_context cx;
 				char where[CTX_TEXT_MAX], path[8];
+				char ecomm[ESC_SIZE(sizeof(f->comm))];
+				char ecmd[ESC_SIZE(sizeof(cmd))];
 
 				if (tl_proc_read_cmdline(g->proc_root, pid, cmd,
 							 sizeof(cmd)) <= 0)
@@ -462,8 +465,9 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 					cx.kind = TL_CONTEXT_NONE;
 				ctx_text(where, sizeof(where), &cx);
 				printf("\n== pid %d (%s)%s%s: %s\n", (int)pid,
-				       f->comm, where[0] ? " in " : "", where,
-				       cmd);
+				       esc_text(ecomm, sizeof(ecomm), f->comm),
+				       where[0] ? " in " : "", where,
+				       esc_text(ecmd, sizeof(ecmd), cmd));
 			} else {
 				printf("\n== no single process\n");
 			}
@@ -476,7 +480,9 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 						 addr, sizeof(addr), f->family,
 						 f->local_addr, f->local_port));
 		}
-		printf("  (netns %s)\n", t->label);
+		fputs("  (netns ", stdout);
+		esc_fputs(t->label, stdout);
+		fputs(")\n", stdout);
 		wrap(stdout, "", f->summary, 11);
 		if (shown_pids(f) > 1) {
 			printf("           processes:");
@@ -513,9 +519,13 @@ static void print_text(const struct doctor *d, const struct tl_global *g)
 		     11);
 	}
 	for (size_t i = 0; i < d->n_targets; i++)
-		if (d->targets[i].error[0])
-			printf("\nnot looked at: network namespace %s: %s\n",
-			       d->targets[i].label, d->targets[i].error);
+		if (d->targets[i].error[0]) {
+			fputs("\nnot looked at: network namespace ", stdout);
+			esc_fputs(d->targets[i].label, stdout);
+			fputs(": ", stdout);
+			esc_fputs(d->targets[i].error, stdout);
+			fputc('\n', stdout);
+		}
 	n = denied_note(d, note, sizeof(note));
 	if (n)
 		printf("\nnot seen: %s; %s sockets have no owner here.\n", note,

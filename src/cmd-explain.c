@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "output.h"
 #include "tcplimbo/tcpstate.h"
 #include "tl.h"
@@ -162,10 +163,13 @@ static int explain_diagram(const struct tl_global *g)
 		free(buf);
 		return TL_EXIT_FAILURE;
 	}
-	printf("TCP states (RFC 9293) and sockets in each now, namespace %s:\n\n",
-	       g->replay_path ? g->replay_path :
-	       g->netns_spec  ? g->netns_spec :
-				"of this process");
+	fputs("TCP states (RFC 9293) and sockets in each now, namespace ",
+	      stdout);
+	esc_fputs(g->replay_path ? g->replay_path :
+		  g->netns_spec	 ? g->netns_spec :
+				   "of this process",
+		  stdout);
+	fputs(":\n\n", stdout);
 	fputs(buf, stdout);
 	free(buf);
 	return 0;

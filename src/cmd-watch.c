@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "escape.h"
 #include "filter.h"
 #include "output.h"
 #include "tcplimbo/counters.h"
@@ -138,16 +139,22 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 	return true;
 }
 
+/* "pid/comm", the comm escaped: anyone can name a process. */
 void watch_owner_text(char *buf, size_t size,
 		      const struct tl_resolver_owners *ow)
 {
-	if (ow->n == 0)
+	char comm[ESC_SIZE(TL_COMM_MAX)];
+
+	if (ow->n == 0) {
 		snprintf(buf, size, "-");
-	else if (ow->n + ow->more > 1)
-		snprintf(buf, size, "%d/%s +%u", (int)ow->o[0].pid,
-			 ow->o[0].comm, ow->n + ow->more - 1);
+		return;
+	}
+	esc_text(comm, sizeof(comm), ow->o[0].comm);
+	if (ow->n + ow->more > 1)
+		snprintf(buf, size, "%d/%s +%u", (int)ow->o[0].pid, comm,
+			 ow->n + ow->more - 1);
 	else
-		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
+		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, comm);
 }
 
 void watch_format_ts(char *buf, size_t size, uint64_t ms, bool full)
@@ -314,7 +321,8 @@ static void print_text(struct watch *w, const struct tl_event *ev,
 {
 	char where[2 * TL_CONTEXT_STR_MAX + 64], inwhere[sizeof(where) + 8];
 	char ts[32], src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
-	char ms[32], who[2 * TL_COMM_MAX + 160], o[TL_COMM_MAX + 32];
+	char ms[32], who[2 * ESC_SIZE(TL_COMM_MAX) + 160];
+	char o[ESC_SIZE(TL_COMM_MAX) + 32];
 	char la[TL_ADDR_STR_MAX + 8], tw[128];
 	const char *note = "";
 

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "context.h"
+#include "escape.h"
 #include "output.h"
 #include "tl.h"
-#include "utf8.h"
 
 /* Runtimes' ids are shown as docker ps shows them: 12 digits. */
 #define SHORT_ID 12
@@ -66,37 +66,22 @@ const struct tl_context *ctx_of_pid(const struct tl_global *g, pid_t pid)
 }
 
 /*
- * Appends s to buf at *o, with every control character, DEL, C1 control
- * and invalid UTF-8 sequence shown as '?': names come from files anyone
- * who runs a container can write.
+ * Appends s to buf at *o through the text escaper (escape.h): names come
+ * from files anyone who runs a container can write.
  */
 static void put_clean(char *buf, size_t size, size_t *o, const char *s,
 		      size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + strnlen(s, max);
-
-	while (p < end && *o + 1 < size) {
-		uint32_t cp;
-		int n = utf8_decode(p, end, &cp);
-
-		if (n < 0 || cp < 0x20 || cp == 0x7f ||
-		    (cp >= 0x80 && cp <= 0x9f) || *o + (size_t)n >= size) {
-			buf[(*o)++] = '?';
-			p += n < 0 ? -n : n;
-			continue;
-		}
-		memcpy(buf + *o, p, (size_t)n);
-		*o += (size_t)n;
-		p += n;
-	}
-	buf[*o] = '\0';
+	if (*o >= size)
+		return;
+	esc_text_len(buf + *o, size - *o, s, strnlen(s, max));
+	*o += strlen(buf + *o);
 }
 
 /* Appends printf-style literal text (our own words, no outside bytes). */
 static void put_lit(char *buf, size_t size, size_t *o, const char *s)
 {
-	put_clean(buf, size, o, s, (size_t)-1);
+	put_clean(buf, size, o, s, strlen(s));
 }
 
 static const char *runtime_of(const struct tl_context *c)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "escape.h"
 #include "tcplimbo/netns.h"
 #include "tl.h"
 
@@ -37,12 +38,18 @@ static const struct tl_verb *const verbs[] = {
 
 void tl_err(const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
-	fputs("tcplimbo: ", stderr);
+	/*
+	 * Messages quote names, paths and arguments that anyone may have
+	 * chosen: escaped as a whole, none brings a control byte along.
+	 */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs("tcplimbo: ", stderr);
+	esc_fputs(msg, stderr);
 	fputc('\n', stderr);
 }
 

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "context.h"
+#include "escape.h"
 #include "output.h"
 
 void out_owners_json(struct json *w, const struct tl_owners *o,
@@ -130,7 +131,8 @@ void out_wrap(FILE *f, int col, int indent, const char *text)
 			fputc(' ', f);
 			col++;
 		}
-		fwrite(p, 1, (size_t)wl, f);
+		/* Texts quote comms, cmdlines and paths: escape them. */
+		esc_fwrite(p, (size_t)wl, f);
 		col += wl;
 		p += wl;
 		while (*p == ' ')
@@ -151,16 +153,18 @@ static int owner_of(char *buf, size_t size, const struct tl_snapshot *snap,
 	const struct tl_fdref *r;
 	size_t n = tl_snapshot_owners(snap, sk, &r);
 	const struct tl_proc *p;
+	char comm[ESC_SIZE(TL_COMM_MAX)];
 
 	if (n == 0)
 		return 0;
 	p = &snap->owners->procs[r[0].proc];
+	/* Anyone can name a process: no control byte reaches the terminal. */
+	esc_text(comm, sizeof(comm), p->comm);
 	if (n > 1)
-		snprintf(buf, size, "%d/%s fd %d +%zu", (int)p->pid, p->comm,
+		snprintf(buf, size, "%d/%s fd %d +%zu", (int)p->pid, comm,
 			 r[0].fd, n - 1);
 	else
-		snprintf(buf, size, "%d/%s fd %d", (int)p->pid, p->comm,
-			 r[0].fd);
+		snprintf(buf, size, "%d/%s fd %d", (int)p->pid, comm, r[0].fd);
 	return 1;
 }
 
@@ -169,7 +173,7 @@ const char *out_owner_text(char *buf, size_t size,
 			   const struct tl_sock *sk)
 {
 	const struct tl_sock *l = tl_snapshot_listener(snap, sk);
-	char lo[TL_COMM_MAX + 48];
+	char lo[ESC_SIZE(TL_COMM_MAX) + 48];
 
 	if (owner_of(buf, size, snap, sk))
 		return buf;
@@ -206,7 +210,7 @@ void out_sock_row_ctx(FILE *f, const struct tl_snapshot *snap,
 		      const struct tl_sock *sk, const char *context)
 {
 	char src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
-	char owner[2 * TL_COMM_MAX + 64];
+	char owner[OUT_OWNER_TEXT_MAX];
 	const char *state = tl_state_name_upper(sk->state);
 
 	fprintf(f, "%-12s %6u %6u %-28s %-28s ", state ? state : "?",

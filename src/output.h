@@ -28,7 +28,8 @@ void out_owners_json(struct json *w, const struct tl_owners *o,
 		     const struct tl_fdref *refs, size_t n);
 
 /*
- * Writes text word-wrapped at 78 columns and a newline. The caller has
+ * Writes text word-wrapped at 78 columns and a newline, through the text
+ * escaper (escape.h), since texts quote names from outside. The caller has
  * already printed col columns of the first line (a label); later lines
  * start at column indent.
  */
@@ -47,6 +48,9 @@ void out_sock_row_ctx(FILE *f, const struct tl_snapshot *snap,
 /* Writes one table row: netstat-like columns, owner and limbo class. */
 void out_sock_row(FILE *f, const struct tl_snapshot *snap,
 		  const struct tl_sock *sk);
+
+/* Room for out_owner_text's longest text, escaped names included. */
+#define OUT_OWNER_TEXT_MAX (2 * 4 * TL_COMM_MAX + 96)
 
 /*
  * Formats a socket's owner for a table: "pid/comm" (the first owner, with

@@ -22,12 +22,14 @@ static void top_label(char *buf, size_t size,
 		      int family, const uint8_t *laddr, uint16_t lport,
 		      const struct tl_context *cx)
 {
-	char o[TL_COMM_MAX + 32], la[TL_ADDR_STR_MAX + 8];
+	char o[ESC_SIZE(TL_COMM_MAX) + 32], la[TL_ADDR_STR_MAX + 8];
 	char where[48]; /* a table's label: a short name, cut */
 	size_t n;
 
 	if (ow->n) {
-		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, ow->o[0].comm);
+		/* Anyone can name a process: escape it for the terminal. */
+		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid,
+			 esc_text(o, sizeof(o), ow->o[0].comm));
 	} else if (has_listener) {
 		watch_owner_text(o, sizeof(o), lo);
 		tl_addr_format_port(la, sizeof(la), family, laddr, lport);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "escape.h"
 #include "json.h"
 #include "tcplimbo/context.h"
 #include "tcplimbo/events.h"
@@ -20,7 +21,7 @@
 #define W_TOP_ROWS 64
 
 struct w_top_row {
-	char label[2 * TL_COMM_MAX + 96];
+	char label[2 * ESC_SIZE(TL_COMM_MAX) + 96];
 	uint32_t now[TL_STATE_MAX];
 	uint32_t entered[TL_STATE_MAX];
 };

@@ -80,8 +80,9 @@ static void test_words_clean(void **state)
 		 "a\x1b[2Jb\xc2\x9b"
 		 "c\x7f\xff\xc3\xa9\xf0\x9f\x98\x80");
 	ctx_text(buf, sizeof(buf), &c);
-	assert_string_equal(buf, "container a?[2Jb?c??\xc3\xa9\xf0\x9f\x98\x80"
-				 " (docker 3f2a9c0e5b7d)");
+	assert_string_equal(buf,
+			    "container a\\x1b[2Jb\\xc2\\x9bc\\x7f\\xff"
+			    "\xc3\xa9\xf0\x9f\x98\x80 (docker 3f2a9c0e5b7d)");
 	for (const char *p = buf; *p; p++)
 		assert_false((unsigned char)*p < 0x20 || *p == 0x7f);
 	/* A character that would not fit whole is not cut in half. */
@@ -89,7 +90,9 @@ static void test_words_clean(void **state)
 	ctx_short(buf, 10, &c);
 	assert_string_equal(buf, "docker:\xc3\xa9");
 	ctx_short(buf, 11, &c);
-	assert_string_equal(buf, "docker:\xc3\xa9?");
+	assert_string_equal(buf, "docker:\xc3\xa9");
+	ctx_short(buf, 12, &c);
+	assert_string_equal(buf, "docker:\xc3\xa9\xc3\xa9");
 }
 
 static void test_match(void **state)
