@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+# Processes with hostile names against every output of tcplimbo. Run by
+# output-hostile.sh inside a private network namespace, as root.
+#
+# Each name below is set with prctl(PR_SET_NAME) by a process that holds a
+# listener nobody accepts on (one connection queued that wrote and closed,
+# so it is CLOSE_WAIT in the queue and the doctor reports it, and one that
+# stays open) and an accepted, established connection. Then:
+#  - every --json output (ls, doctor, doctor --all-netns, watch with the
+#    bpf and the poll backends, lab run) must decode as strict UTF-8 and
+#    parse, and must carry each name as Python's own decoder would repair
+#    it (each invalid sequence one U+FFFD, control characters intact);
+#  - every text output (ls, doctor, watch, lab) must decode as strict
+#    UTF-8 and hold no control character but the layout's newlines (and
+#    tabs), and the forged row "FAKE" must not start a line.
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+TL = os.environ.get("TCPLIMBO", "build/tcplimbo")
+NAMES = [
+    "ab服务器服务器x".encode(),  # cut by the kernel to ab服务器服\xe5
+    b"raw\xff",
+    b"lone\xc3",
+    b"sur\xed\xa0\x80",
+    b"ovl\xc0\xaf",
+    b"\x1b[2J\r\nFAKE",
+    b"c1\xc2\x9b31m",
+]
+BASE = 4100
+
+
+class Failed(Exception):
+    pass
+
+
+FAILED = []
+
+
+def fail(msg):
+    raise Failed(msg)
+
+
+def section(fn, *args):
+    """Runs one check; a failure is told and the others still run."""
+    try:
+        return fn(*args)
+    except Failed as e:
+        print("FAIL: %s" % e, file=sys.stderr, flush=True)
+        FAILED.append(str(e))
+        return None
+
+
+def ok(msg):
+    print("ok: " + msg, flush=True)
+
+
+def expected(name):
+    """What a strict reader must find: the kernel's 15 bytes, repaired."""
+    return name[:15].decode("utf-8", "replace")
+
+
+def holder(name, port, churn):
+    """The body of a hostile process (runs after fork)."""
+    libc = ctypes.CDLL(None)
+    libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+    lst = socket.socket()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind(("127.0.0.1", port))
+    lst.listen(8)
+    gone = socket.create_connection(("127.0.0.1", port))
+    gone.send(b"ping")
+    gone.close()
+    stay = socket.create_connection(("127.0.0.1", port))
+    acc = socket.socket()
+    acc.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    acc.bind(("127.0.0.1", port + 1000))
+    acc.listen(8)
+    est = socket.create_connection(("127.0.0.1", port + 1000))
+    peer, _ = acc.accept()
+    os.write(1, b"r")
+    if churn:
+        # Later transitions of known sockets: watch's poll backend names
+        # the owners of sockets its snapshots have seen.
+        time.sleep(2.5)
+        stay.close()
+        est.close()
+    time.sleep(120)
+    del stay, est, peer
+
+
+def start_holders(base, churn=False):
+    pids = []
+    for i, name in enumerate(NAMES):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            os.dup2(w, 1)
+            try:
+                holder(name, base + i, churn)
+            except BaseException as e:  # say why, the parent fails
+                print("holder %r: %r" % (name, e), file=sys.stderr)
+            finally:
+                os._exit(0)
+        os.close(w)
+        if os.read(r, 1) != b"r":
+            fail("holder %r did not start" % name)
+        os.close(r)
+        pids.append(pid)
+    return pids
+
+
+def stop(pids):
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+            os.waitpid(p, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def run(args, timeout=60, ok_codes=(0,)):
+    p = subprocess.run([TL] + args, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    if p.returncode not in ok_codes:
+        sys.stderr.write(p.stderr.decode("utf-8", "replace"))
+        fail("%s exited %d" % (" ".join(args), p.returncode))
+    return p.stdout, p.stderr
+
+
+def strict_json(raw, what):
+    try:
+        text = raw.decode("utf-8", "strict")
+    except UnicodeDecodeError as e:
+        fail("%s: not valid UTF-8: %s" % (what, e))
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        fail("%s: not JSON: %s" % (what, e))
+
+
+def strict_lines(raw, what):
+    out = []
+    for n, line in enumerate(raw.splitlines()):
+        try:
+            out.append(json.loads(line.decode("utf-8", "strict")))
+        except (UnicodeDecodeError, ValueError) as e:
+            fail("%s line %d: %s" % (what, n + 1, e))
+    return out
+
+
+def clean_text(raw, what):
+    """Strict UTF-8, no control character but \\n and \\t, no forged row."""
+    try:
+        text = raw.decode("utf-8", "strict")
+    except UnicodeDecodeError as e:
+        fail("%s: not valid UTF-8: %s" % (what, e))
+    for ch in text:
+        c = ord(ch)
+        if (c < 0x20 and ch not in "\n\t") or c == 0x7f or 0x80 <= c < 0xa0:
+            fail("%s: raw control character U+%04X" % (what, c))
+    for line in text.splitlines():
+        if line.startswith("FAKE"):
+            fail("%s: the forged row is there" % what)
+    return text
+
+
+def comms(owners):
+    return {o["comm"] for o in owners or []}
+
+
+def check_names(found, what):
+    """found: {pid: set of comms seen for it} or a set of comms."""
+    for name in NAMES:
+        if expected(name) not in found:
+            fail("%s: %r not found as %r (saw %r)" %
+                 (what, name, expected(name), sorted(found)))
+
+
+def test_ls(pids):
+    raw, _ = run(["ls", "--json"])
+    socks = strict_json(raw, "ls --json")
+    seen = set()
+    for s in socks:
+        seen |= comms(s["owners"]) | comms(s["listener_owners"])
+    check_names(seen, "ls --json")
+    text = clean_text(run(["ls"])[0], "ls")
+    if "\\x1b[2J\\x0d\\x0aFAKE" not in text:
+        fail("ls: the escaped name is not shown")
+    ok("ls --json parses strictly with every name; ls text is clean")
+
+
+def test_doctor(pids):
+    for args in (["doctor", "--json", "--queue-age", "0"],
+                 ["doctor", "--all-netns", "--json", "--queue-age", "0"]):
+        raw, _ = run(args, ok_codes=(0, 1, 2))
+        d = strict_json(raw, " ".join(args))
+        seen = {f["comm"] for f in d["findings"] if f["comm"]}
+        for f in d["findings"]:
+            for k in ("listener", "example"):
+                if f.get(k):
+                    seen |= comms(f[k]["owners"])
+                    seen |= comms(f[k]["listener_owners"])
+        check_names(seen, " ".join(args))
+    text = clean_text(run(["doctor", "--queue-age", "0"],
+                          ok_codes=(0, 1, 2))[0], "doctor")
+    if "\\x1b[2J\\x0d\\x0aFAKE" not in text:
+        fail("doctor: the escaped name is not shown")
+    clean_text(run(["doctor", "--all-netns", "--queue-age", "0"],
+                   ok_codes=(0, 1, 2))[0], "doctor --all-netns")
+    ok("doctor (and --all-netns) --json parse strictly with every name; "
+       "text is clean")
+
+
+def watch_backend(backend, base):
+    def one(json_mode, base):
+        args = [TL, "watch", "--backend", backend, "--seconds", "7"]
+        if json_mode:
+            args.append("--json")
+        w = subprocess.Popen(args, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        time.sleep(1.5)
+        if w.poll() is not None:
+            return None, w.stderr.read()
+        pids = start_holders(base, churn=True)
+        try:
+            out, err = w.communicate(timeout=30)
+        finally:
+            stop(pids)
+        if w.returncode != 0:
+            sys.stderr.write(err.decode("utf-8", "replace"))
+            fail("watch --backend %s exited %d" % (backend, w.returncode))
+        return out, err
+
+    raw, err = one(True, base)
+    if raw is None:
+        return False, err
+    lines = strict_lines(raw, "watch --json (%s)" % backend)
+    seen = set()
+    for e in lines:
+        seen |= comms(e["owners"]) | comms(e["listener_owners"])
+        seen |= comms(e["former_owners"])
+    check_names(seen, "watch --json --backend %s" % backend)
+    raw, _ = one(False, base + 50)
+    text = clean_text(raw, "watch --backend %s" % backend)
+    if "\\x1b[2J\\x0d\\x0aFAKE" not in text:
+        fail("watch --backend %s: the escaped name is not shown" % backend)
+    ok("watch --backend %s: %d JSON lines parse strictly with every "
+       "name; text is clean" % (backend, len(lines)))
+    return True, b""
+
+
+def test_lab():
+    # A --then at the first step starts hostile clients of the lab's
+    # server: the next steps' snapshots show them as the sockets' owners.
+    me = os.path.abspath(__file__)
+    hook = "python3 %s lab-clients </dev/null >/dev/null 2>&1" % me
+    for json_mode in (True, False):
+        args = ["lab", "run", "seed", "--wait", "1", "--then", hook,
+                "--then-at", "connected"]
+        if json_mode:
+            args.append("--json")
+        # The extra clients are not what the steps expect: exit 1.
+        raw, _ = run(args, timeout=120, ok_codes=(0, 1))
+        if json_mode:
+            d = strict_json(raw, "lab run --json")
+            seen = set()
+            for st in d["steps"]:
+                for s in st["sockets"]:
+                    seen |= comms(s["owners"]) | comms(s["listener_owners"])
+            check_names(seen, "lab run --json")
+        else:
+            text = clean_text(raw, "lab run")
+            if "\\x1b[2J\\x0d\\x0aFAKE" not in text:
+                fail("lab run: the escaped name is not shown")
+    ok("lab run --json parses strictly with every name; lab text is clean")
+
+
+def lab_clients():
+    """Inside the lab's namespace: one hostile client each, for 15 s."""
+    if os.fork() != 0:
+        return  # the hook returns; the clients live on in a session of
+    os.setsid()  # their own, out of the lab's reach
+
+    addr = os.environ["TL_LAB_ADDR"]
+    port = int(os.environ["TL_LAB_PORT"])
+    for name in NAMES:
+        if os.fork() == 0:
+            libc = ctypes.CDLL(None)
+            libc.prctl(15, ctypes.c_char_p(name), 0, 0, 0)
+            c = socket.create_connection((addr, port))
+            # FIN_WAIT2 with the fd kept: a state the later steps show.
+            c.send(b"ping")
+            c.shutdown(socket.SHUT_WR)
+            time.sleep(15)
+            del c
+            os._exit(0)
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "lab-clients":
+        lab_clients()
+        return
+    pids = start_holders(BASE)
+    try:
+        section(test_ls, pids)
+        section(test_doctor, pids)
+    finally:
+        stop(pids)
+    r = section(watch_backend, "bpf", BASE + 100)
+    if r and not r[0]:
+        print("skip: watch --backend bpf unavailable: %s" %
+              r[1].decode("utf-8", "replace").strip())
+    section(watch_backend, "poll", BASE + 200)
+    section(test_lab)
+    if FAILED:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
