@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "output.h"
 #include "tcplimbo/drain.h"
 #include "tl.h"
@@ -356,11 +357,13 @@ static void print_plan_text(const struct tl_snapshot *snap,
 			    const struct tl_drain_plan *p, const char *spec)
 {
 	const struct tl_proc *owner = tl_owners_proc(snap->owners, p->pid);
+	char comm[ESC_SIZE(TL_COMM_MAX)];
 
 	printf("drain %s: ", spec);
 	if (owner)
 		printf("pid %d (%s) holds the listener as fd %d\n",
-		       (int)owner->pid, owner->comm, p->fd);
+		       (int)owner->pid,
+		       esc_text(comm, sizeof(comm), owner->comm), p->fd);
 	else
 		printf("no process is known to hold the listener\n");
 	printf("  queue: %u (backlog %u): %zu closed by the client, %zu "

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "escape.h"
 #include "filter.h"
 #include "output.h"
 #include "tcplimbo/kill.h"
@@ -163,10 +164,11 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 
 	for (size_t i = 0; i < n && i < KILL_HOLDERS_MAX; i++) {
 		const struct tl_proc *p = &snap->owners->procs[r[i].proc];
+		char comm[ESC_SIZE(TL_COMM_MAX)];
 
 		printf("             pid %d (%s) %s fd %d until it closes it; "
 		       "%s\n",
-		       (int)p->pid, p->comm,
+		       (int)p->pid, esc_text(comm, sizeof(comm), p->comm),
 		       done ? "still holds" : "would hold", r[i].fd,
 		       next_call(sk));
 	}
