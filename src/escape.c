@@ -64,6 +64,19 @@ const char *esc_text_len(char *buf, size_t size, const char *s, size_t len)
 	return buf;
 }
 
+size_t esc_cut(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return n;
+	/* s[max] is the first byte left out: back off its continuation. */
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 const char *esc_text(char *buf, size_t size, const char *s)
 {
 	return esc_text_len(buf, size, s, strlen(s));

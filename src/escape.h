@@ -31,6 +31,12 @@ const char *esc_text(char *buf, size_t size, const char *s);
 /* The same for len bytes, which may hold NULs (shown as \x00). */
 const char *esc_text_len(char *buf, size_t size, const char *s, size_t len);
 
+/*
+ * The length of s cut to at most max bytes without splitting a UTF-8
+ * character, for fixed-width columns of text already escaped.
+ */
+size_t esc_cut(const char *s, size_t max);
+
 /* Writes s escaped to f, however long it is. */
 void esc_fputs(const char *s, FILE *f);
 

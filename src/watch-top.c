@@ -116,6 +116,7 @@ void watch_top_render(struct watch *w, struct tl_events *ev, bool tty)
 	for (size_t i = 0; i <= nshow; i++) {
 		struct w_top_row *row = &w->rows[i];
 		bool any = false;
+		size_t cut;
 
 		if (i == nshow) {
 			row = &w->rows[W_TOP_ROWS];
@@ -126,7 +127,9 @@ void watch_top_render(struct watch *w, struct tl_events *ev, bool tty)
 			       row->entered[top_states[s]];
 		if (!any)
 			continue;
-		printf("%-40.40s", row->label);
+		/* Cut at 40 bytes, but never inside a character. */
+		cut = esc_cut(row->label, 40);
+		printf("%.*s%*s", (int)cut, row->label, (int)(40 - cut), "");
 		for (size_t s = 0; s < sizeof(top_states); s++) {
 			char cell[24];
 			uint32_t now = row->now[top_states[s]];

@@ -65,6 +65,10 @@ static void test_cut(void **state)
 	assert_string_equal(esc_text(buf, 6, "abcd\xc3\xa9"), "abcd");
 	assert_string_equal(esc_text(buf, sizeof(buf), "abcd\xc3\xa9"),
 			    "abcd\xc3\xa9");
+	/* A column cut backs off to the start of a character. */
+	assert_int_equal(esc_cut("ab\xe6\x9c\x8dz", 4), 2);
+	assert_int_equal(esc_cut("ab\xe6\x9c\x8dz", 5), 5);
+	assert_int_equal(esc_cut("ab", 40), 2);
 }
 
 static void test_stream(void **state)
