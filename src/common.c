@@ -163,7 +163,11 @@ void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 		return;
 	}
 	if (!g->replay_path) {
-		snprintf(buf, size, "cannot list sockets: %s", strerror(-err));
+		char why[160];
+
+		/* Out of fds or memory: say so, with the limit that applies. */
+		snprintf(buf, size, "cannot list sockets: %s",
+			 tl_strerror_limit(err, why, sizeof(why)));
 		return;
 	}
 	switch (err) {
