@@ -529,6 +529,8 @@ static int serve_run(const struct tl_global *g, void *opts)
 	s.so.owners_backend = g->owners_backend;
 	s.so.owners_threads = g->threads;
 	s.mo.max_series = (size_t)o.max_series;
+	s.mo.root = g->root;
+	s.mo.proc_root = g->proc_root;
 	s.interval_ns = (uint64_t)o.interval_ms * 1000000u;
 	if (o.netns_spec) {
 		s.so.all = false;

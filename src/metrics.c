@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "tcplimbo/context.h"
 #include "tcplimbo/addr.h"
 
 #define NS_LABEL_MAX (TL_NETNS_SPEC_MAX + 32)
@@ -27,12 +28,20 @@ static const uint8_t states[] = {
 #define N_STATES (sizeof(states) / sizeof(states[0]))
 
 /* One listener series set; SO_REUSEPORT twins are merged into one. */
+/* The unit and container labels of a series: "" when there is none. */
+struct place {
+	char unit[TL_CONTEXT_STR_MAX];
+	char container[TL_CONTEXT_STR_MAX];
+};
+
 struct lrow {
 	size_t ns;
 	char listener[TL_ADDR_STR_MAX];
 	const char *comm;
+	pid_t pid; /* the listener's first holder, 0 when none is known */
 	uint64_t len, limit, closed, oldest_ms, drops;
 	bool kept;
+	struct place where;
 };
 
 /* One process series set, in one namespace. */
@@ -41,6 +50,7 @@ struct prow {
 	const struct tl_proc *p;
 	uint64_t cw, cw_oldest_ms;
 	bool kept;
+	struct place where;
 };
 
 struct frow {
@@ -98,15 +108,69 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-static const char *first_comm(const struct tl_snapshot *snap,
-			      const struct tl_sock *sk)
+/* The first process holding a socket, or NULL. */
+static const struct tl_proc *first_holder(const struct tl_snapshot *snap,
+					  const struct tl_sock *sk)
 {
 	const struct tl_fdref *refs;
 
 	if (tl_snapshot_owners(snap, sk, &refs) == 0 ||
 	    refs[0].proc >= snap->owners->n_procs)
-		return "";
-	return snap->owners->procs[refs[0].proc].comm;
+		return NULL;
+	return &snap->owners->procs[refs[0].proc];
+}
+
+/*
+ * The unit and container a process runs in, from its cgroup. Read only
+ * for the series a scrape keeps (at most --max-series / 4 processes), and
+ * quiet when there is no cgroup2 or the process is gone.
+ */
+static void place_of(const struct metrics_opts *o, pid_t pid, struct place *pl)
+{
+	struct tl_context c;
+
+	pl->unit[0] = pl->container[0] = '\0';
+	if (pid <= 0 || tl_context_of_pid(o->root, o->proc_root, pid, &c) < 0)
+		return;
+	if (c.unit[0])
+		snprintf(pl->unit, sizeof(pl->unit), "%s", c.unit);
+	else if (c.kind == TL_CONTEXT_UNIT)
+		snprintf(pl->unit, sizeof(pl->unit), "%s", c.id);
+	if (c.kind == TL_CONTEXT_NONE || c.kind == TL_CONTEXT_UNIT)
+		return;
+	/* A name where the runtime's files give one, else the short id. */
+	if (c.name[0])
+		snprintf(pl->container, sizeof(pl->container), "%s", c.name);
+	else
+		snprintf(pl->container, sizeof(pl->container), "%.12s", c.id);
+}
+
+static void fill_places(struct work *w, const struct metrics_opts *o)
+{
+	for (size_t i = 0; i < w->nl; i++)
+		if (w->l[i].kept)
+			place_of(o, w->l[i].pid, &w->l[i].where);
+	for (size_t i = 0; i < w->np; i++)
+		if (w->p[i].kept)
+			place_of(o, w->p[i].p->pid, &w->p[i].where);
+}
+
+/*
+ * Adds the unit and container labels after n others, each only when
+ * known (to Prometheus an empty label is no label); returns the count.
+ */
+static size_t place_labels(const struct place *pl, struct prom_label *lb,
+			   size_t n)
+{
+	if (pl->unit[0]) {
+		lb[n].name = "unit";
+		lb[n++].value = pl->unit;
+	}
+	if (pl->container[0]) {
+		lb[n].name = "container";
+		lb[n++].value = pl->container;
+	}
+	return n;
 }
 
 static bool fd_half(const struct tl_proc *p)
@@ -132,6 +196,7 @@ static int collect_ns(struct work *w, size_t ni)
 		return nl;
 	for (int i = 0; i < nl; i++) {
 		const struct tl_sock *L = &snap->socks[ls[i].sock];
+		const struct tl_proc *holder;
 		struct lrow *row;
 
 		r = grow((void **)&w->l, &w->capl, w->nl, sizeof(*w->l));
@@ -142,7 +207,9 @@ static int collect_ns(struct work *w, size_t ni)
 		row->ns = ni;
 		tl_addr_format_port(row->listener, sizeof(row->listener),
 				    L->family, L->src, L->sport);
-		row->comm = first_comm(snap, L);
+		holder = first_holder(snap, L);
+		row->comm = holder ? holder->comm : "";
+		row->pid = holder ? holder->pid : 0;
 		/* Recv-Q of a listener is its queue, Send-Q its backlog. */
 		row->len = L->rqueue;
 		row->limit = L->wqueue;
@@ -374,9 +441,8 @@ static int collect_findings(struct work *w)
 }
 
 /*
- * The labels that say where a series comes from. Issue 10 ("where") adds
- * container and unit labels here, from a lib module, for every family
- * that carries netns.
+ * The label that says which namespace a series comes from. Per-listener
+ * and per-process series add the unit and container (place_labels).
  */
 static size_t where_labels(const struct work *w, size_t ni,
 			   struct prom_label *out)
@@ -393,7 +459,7 @@ static void write_listeners(struct prom *p, const struct work *w,
 	prom_family(p, name, type, help);
 	for (size_t i = 0; i < w->nl; i++) {
 		const struct lrow *r = &w->l[i];
-		struct prom_label lb[4];
+		struct prom_label lb[6];
 		size_t n = where_labels(w, r->ns, lb);
 		uint64_t v[] = { r->len, r->limit, r->closed, r->oldest_ms,
 				 r->drops };
@@ -404,6 +470,7 @@ static void write_listeners(struct prom *p, const struct work *w,
 		lb[n++].value = r->listener;
 		lb[n].name = "comm";
 		lb[n++].value = r->comm;
+		n = place_labels(&r->where, lb, n);
 		prom_sample(p, name, lb, n, v[which], which == 3 ? 3 : 0);
 	}
 }
@@ -414,7 +481,7 @@ static void write_procs(struct prom *p, const struct work *w, const char *name,
 	prom_family(p, name, "gauge", help);
 	for (size_t i = 0; i < w->np; i++) {
 		const struct prow *r = &w->p[i];
-		struct prom_label lb[4];
+		struct prom_label lb[6];
 		size_t n = where_labels(w, r->ns, lb);
 		char pid[24];
 		uint64_t v[] = { r->cw, r->cw_oldest_ms, r->p->nfds,
@@ -427,6 +494,7 @@ static void write_procs(struct prom *p, const struct work *w, const char *name,
 		lb[n++].value = r->p->comm;
 		lb[n].name = "pid";
 		lb[n++].value = pid;
+		n = place_labels(&r->where, lb, n);
 		prom_sample(p, name, lb, n, v[which], which == 1 ? 3 : 0);
 	}
 }
@@ -575,6 +643,8 @@ int metrics_render(const struct tl_survey *sv, const struct metrics_opts *o,
 	core = N_STATES * res->netns_looked + w.nf + 2 + 7 + 3;
 	budget = o->max_series > core ? o->max_series - core : 0;
 	r = choose(&w, budget, &res->series_dropped);
+	if (r == 0)
+		fill_places(&w, o);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < w.nl; i++)

@@ -23,6 +23,12 @@ struct metrics_opts {
 	 * the survey knows names only when it lists every namespace.
 	 */
 	const char *single_name;
+	/*
+	 * Where the unit and container labels are read from: the global
+	 * root prefix ("" for /) and the proc directory under it.
+	 */
+	const char *root;
+	const char *proc_root;
 };
 
 /* What a render produced. */

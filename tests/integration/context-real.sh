@@ -3,7 +3,7 @@
 # this test makes in the machine's cgroup2 hierarchy, one named like a
 # systemd service (tcplimbo-test-PID.slice/web-test.service) and one like a
 # Docker scope (docker-<64 hex>.scope, with Docker's config.v2.json under a
-# test root), must be named so by ls, doctor and watch; ss --cgroup is the
+# test root), must be named so by ls, doctor, watch and serve; ss --cgroup is the
 # oracle for the path. Each server joins its cgroup before anything else
 # (a socket takes the cgroup of the process that creates it).
 . "$(dirname "$0")/lib.sh"
@@ -176,3 +176,14 @@ grep -E "^$P0/python3 \[web-test\.service\] +1 " "$T/top.txt" >/dev/null ||
 	{ cat "$T/top.txt"; fail "watch --top --unit row"; }
 ! grep -q "^$P1/" "$T/top.txt" || { cat "$T/top.txt"; fail "watch --top --unit let the container in"; }
 ok "watch --top names the unit and filters by it"
+
+# serve: per-listener and per-process series carry unit and container labels.
+command -v curl >/dev/null || skip "curl not found (the rest passed)"
+"$TCPLIMBO" serve --listen 127.0.0.1:4190 -N /proc/self/ns/net >"$T/serve.log" 2>&1 &
+tl_wait_for 10 curl -sf -o "$T/m.txt" http://127.0.0.1:4190/metrics ||
+	{ cat "$T/serve.log"; fail "serve did not answer"; }
+grep -E '^tcplimbo_listen_queue_length\{.*listener="127\.0\.0\.1:4100".*unit="web-test\.service".*\} [0-9]+$' "$T/m.txt" >/dev/null ||
+	{ grep listen_queue_length "$T/m.txt"; cat "$T/serve.log"; fail "serve: the unit label"; }
+grep -E '^tcplimbo_listen_queue_length\{.*listener="127\.0\.0\.1:4101".*container="web-1".*\} [0-9]+$' "$T/m.txt" >/dev/null ||
+	{ grep listen_queue_length "$T/m.txt"; cat "$T/serve.log"; fail "serve: the container label"; }
+ok "serve labels the listeners' series with their unit and container"
