@@ -4,7 +4,14 @@
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
-trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+# The forked child of the first server is no job of ours: kill it too, or
+# it holds the test's output open for its whole sleep.
+cleanup() {
+	[ -s "$T/srv" ] && kill "$(cut -d' ' -f2 "$T/srv")" 2>/dev/null
+	tl_cleanup_jobs
+	rm -rf "$T"
+}
+trap cleanup EXIT
 
 # A server on ::1 that accepts one connection, forks (so parent and child
 # share the socket), and reports pids and the accepted fd.
