@@ -22,6 +22,10 @@ all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 # Installs missing packages when run as root; otherwise says what is missing.
+# The servers among them (nginx, haproxy, prometheus) are for tests that
+# start their own on loopback: a policy-rc.d that answers 101 keeps their
+# packages from starting system services (on :80, :9090) while they install,
+# and from failing the install where such a service cannot start.
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -29,9 +33,17 @@ deps:
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		echo "installing: $$missing"; \
+		rc_hold=; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && \
+			chmod 755 /usr/sbin/policy-rc.d && rc_hold=1; \
+		fi; \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $$missing >/dev/null; \
+		rc=$$?; \
+		[ -z "$$rc_hold" ] || rm -f /usr/sbin/policy-rc.d; \
+		exit $$rc; \
 	else \
 		echo "missing Debian packages (run as root to install): $$missing"; \
 	fi
