@@ -23,11 +23,7 @@
 #include "context.h"
 #include "tl.h"
 #include "why.h"
-
-/* A name or net:[inode] (pid P), and the unit or container that is there. */
-#define NETNS_LABEL_MAX (TL_NETNS_SPEC_MAX + 48 + CTX_TEXT_MAX)
-/* ctx_text's longest words. */
-#define CTX_TEXT_MAX (4 * TL_CONTEXT_STR_MAX + 64)
+#include "doctor.h"
 
 static void doctor_usage(FILE *f)
 {
@@ -59,33 +55,10 @@ static void doctor_usage(FILE *f)
 		"\n" TL_GLOBAL_HELP);
 }
 
-/* One namespace to look into. */
-struct target {
-	int fd; /* -1: ours */
-	bool own_fd;
-	char label[NETNS_LABEL_MAX];
-	char error[512]; /* why we could not look, or "" */
-	size_t n_socks;
-	size_t n_denied;
-	bool looked;
-	struct tl_snapshot *snap; /* kept for the evidence until printed */
-	pid_t pid;		  /* --all-netns: a process in it, or 0 */
-};
-
 /* The doctor's own options. */
 struct doctor_opts {
 	struct tl_diag_opts diag;
 	bool all; /* --all-netns */
-};
-
-struct doctor {
-	struct tl_diag_opts opts;
-	struct target *targets;
-	size_t n_targets;
-	struct tl_finding *found; /* of every namespace: group is the target */
-	size_t n_found;
-	struct why *why; /* per finding, after sorting; NULL for none */
-	struct tl_survey *survey; /* --all-netns: owns the shared scan */
 };
 
 enum {
@@ -223,35 +196,6 @@ static void name_netns(const struct tl_global *g, struct target *t)
 }
 
 /*
- * The context of a finding: its first process's, else its listener's.
- * Copied, since the map's pointers last only until its next lookup.
- */
-static bool finding_where(const struct tl_global *g, const struct target *t,
-			  const struct tl_finding *f, struct tl_context *out,
-			  char *path, size_t size)
-{
-	struct tl_cgroups *cg = ctx_cgroups(g);
-	uint64_t id = 0;
-	const struct tl_context *c;
-	const char *p;
-
-	if (!cg)
-		return false;
-	if (f->n_pids)
-		id = tl_cgroups_pid(cg, g->proc_root, f->pids[0]);
-	if (!id && f->sock && t->snap && f->sock <= t->snap->n_socks &&
-	    (t->snap->socks[f->sock - 1].has & TL_HAS_CGROUP))
-		id = t->snap->socks[f->sock - 1].cgroup_id;
-	c = tl_cgroups_context(cg, id);
-	if (!c)
-		return false;
-	*out = *c;
-	p = tl_cgroups_path(cg, id);
-	snprintf(path, size, "%s", p ? p : "");
-	return out->kind != TL_CONTEXT_NONE;
-}
-
-/*
  * Every namespace on the machine, through the survey: one /proc scan for
  * all, each namespace snapshotted and diagnosed. The snapshots move into
  * the targets, which keep them for the evidence.
@@ -382,289 +326,6 @@ static int gather_why(struct doctor *d, const struct tl_global *g)
 		done++;
 	}
 	return 0;
-}
-
-static void wrap(FILE *out, const char *label, const char *text, int indent)
-{
-	/* The label ends right before the text's column. */
-	out_wrap(out, fprintf(out, "%*s ", indent - 1, label), indent, text);
-}
-
-/* The snapshot's socket at index + 1, or NULL. */
-static const struct tl_sock *sock_at(const struct target *t, uint32_t idx1)
-{
-	if (!t->snap || idx1 == 0 || idx1 > t->snap->n_socks)
-		return NULL;
-	return &t->snap->socks[idx1 - 1];
-}
-
-static size_t shown_pids(const struct tl_finding *f)
-{
-	return f->n_pids < TL_FINDING_PIDS_MAX ? f->n_pids :
-						 TL_FINDING_PIDS_MAX;
-}
-
-/*
- * The note on processes whose fds could not be read, and how many: the
- * namespaces of --all-netns share one scan, counted once.
- */
-static size_t denied_note(const struct doctor *d, char *buf, size_t size)
-{
-	const struct tl_owners *scans[64];
-	size_t n = 0;
-
-	for (size_t i = 0; i < d->n_targets && n < 64; i++)
-		if (d->targets[i].snap && d->targets[i].snap->owners)
-			scans[n++] = d->targets[i].snap->owners;
-	return tl_denied_note(buf, size, scans, n);
-}
-
-static void print_text(const struct doctor *d, const struct tl_global *g)
-{
-	size_t crit = 0, warn = 0, looked = 0, n;
-	char note[200];
-	unsigned explained = 0; /* kinds whose why and fix were printed */
-	pid_t group = -1;
-
-	for (size_t i = 0; i < d->n_found; i++) {
-		if (d->found[i].severity == TL_SEV_CRITICAL)
-			crit++;
-		else
-			warn++;
-	}
-	for (size_t i = 0; i < d->n_targets; i++)
-		looked += d->targets[i].looked;
-	if (d->n_found == 0)
-		printf("No TCP limbo found (%zu network namespace%s looked at).\n",
-		       looked, looked == 1 ? "" : "s");
-	else
-		printf("%zu problem%s (%zu critical, %zu warning%s) in %zu network namespace%s looked at.\n",
-		       d->n_found, d->n_found == 1 ? "" : "s", crit, warn,
-		       warn == 1 ? "" : "s", looked, looked == 1 ? "" : "s");
-	for (size_t i = 0; i < d->n_found; i++) {
-		const struct tl_finding *f = &d->found[i];
-		const struct target *t = &d->targets[f->group];
-		const struct tl_tcp_state_info *si = tl_tcpstate_info(f->state);
-		const struct why *w = d->why ? &d->why[i] : NULL;
-		pid_t pid = f->n_pids ? f->pids[0] : 0;
-		char addr[TL_ADDR_STR_MAX], cmd[256];
-
-		if (pid != group) {
-			group = pid;
-			if (pid) {
-				struct tl_context cx;
-				char where[CTX_TEXT_MAX], path[8];
-				char ecomm[ESC_SIZE(sizeof(f->comm))];
-				char ecmd[ESC_SIZE(sizeof(cmd))];
-
-				if (tl_proc_read_cmdline(g->proc_root, pid, cmd,
-							 sizeof(cmd)) <= 0)
-					snprintf(cmd, sizeof(cmd), "?");
-				if (!finding_where(g, t, f, &cx, path,
-						   sizeof(path)))
-					cx.kind = TL_CONTEXT_NONE;
-				ctx_text(where, sizeof(where), &cx);
-				printf("\n== pid %d (%s)%s%s: %s\n", (int)pid,
-				       esc_text(ecomm, sizeof(ecomm), f->comm),
-				       where[0] ? " in " : "", where,
-				       esc_text(ecmd, sizeof(ecmd), cmd));
-			} else {
-				printf("\n== no single process\n");
-			}
-		}
-		printf("\n  %-8s %s",
-		       f->severity == TL_SEV_CRITICAL ? "CRITICAL" : "WARNING",
-		       tl_finding_kind_name(f->kind));
-		if (f->local_port) {
-			printf(" on %s", tl_addr_format_port(
-						 addr, sizeof(addr), f->family,
-						 f->local_addr, f->local_port));
-		}
-		fputs("  (netns ", stdout);
-		esc_fputs(t->label, stdout);
-		fputs(")\n", stdout);
-		wrap(stdout, "", f->summary, 11);
-		if (shown_pids(f) > 1) {
-			printf("           processes:");
-			for (size_t k = 0; k < shown_pids(f); k++)
-				printf(" %d", (int)f->pids[k]);
-			printf("%s\n", f->n_pids > shown_pids(f) ? " ..." : "");
-		}
-		if (sock_at(t, f->sock) && f->example != f->sock) {
-			printf("%*s", 11, "");
-			out_sock_row(stdout, t->snap, sock_at(t, f->sock));
-		}
-		if (sock_at(t, f->example)) {
-			printf("%*s", 11, "");
-			out_sock_row(stdout, t->snap, sock_at(t, f->example));
-		}
-		if (w)
-			why_print_text(stdout, w, 11);
-		if (explained & (1u << f->kind)) {
-			/* A fix that fits this process's cause is its own. */
-			if (w && w->remedy)
-				wrap(stdout, "fix:", w->remedy, 11);
-			else
-				printf("%*s(why and fix: as for the %s above)\n",
-				       11, "", tl_finding_kind_name(f->kind));
-			continue;
-		}
-		explained |= 1u << f->kind;
-		wrap(stdout, "why:", f->explanation, 11);
-		/* For held sockets, the state machine says whose move it is. */
-		if (si && (f->kind == TL_FIND_CLOSE_WAIT_LEAK ||
-			   f->kind == TL_FIND_FIN_WAIT2_STUCK))
-			wrap(stdout, "next:", si->leave, 11);
-		wrap(stdout, "fix:", w && w->remedy ? w->remedy : f->remedy,
-		     11);
-	}
-	for (size_t i = 0; i < d->n_targets; i++)
-		if (d->targets[i].error[0]) {
-			fputs("\nnot looked at: network namespace ", stdout);
-			esc_fputs(d->targets[i].label, stdout);
-			fputs(": ", stdout);
-			esc_fputs(d->targets[i].error, stdout);
-			fputc('\n', stdout);
-		}
-	n = denied_note(d, note, sizeof(note));
-	if (n)
-		printf("\nnot seen: %s; %s sockets have no owner here.\n", note,
-		       n == 1 ? "its" : "their");
-}
-
-static void print_json(const struct doctor *d, const struct tl_global *g)
-{
-	static const struct why no_why;
-	static struct json w;
-	struct json *j = &w;
-	size_t denied = 0;
-	const struct tl_owners *owners;
-	char note[200];
-	bool have_cmd = false;
-	pid_t cmd_pid = 0;
-	char cmd[512], path[TL_CGROUP_PATH_MAX];
-	struct tl_context cx;
-
-	/* The sockets printed with findings say where they live too. */
-	for (size_t i = 0; i < d->n_targets; i++)
-		ctx_attach(g, d->targets[i].snap);
-	json_init_file(j, stdout);
-	json_obj_begin(j);
-	json_key(j, "findings");
-	json_arr_begin(j);
-	for (size_t i = 0; i < d->n_found; i++) {
-		const struct tl_finding *f = &d->found[i];
-		const struct target *t = &d->targets[f->group];
-		const struct tl_tcp_state_info *si = tl_tcpstate_info(f->state);
-		char addr[TL_ADDR_STR_MAX];
-
-		json_next_line(j);
-		json_obj_begin(j);
-		json_kv_str(j, "kind", tl_finding_kind_name(f->kind));
-		json_kv_str(j, "severity", tl_severity_name(f->severity));
-		json_key(j, "pids");
-		json_arr_begin(j);
-		for (size_t k = 0; k < shown_pids(f); k++)
-			json_int(j, f->pids[k]);
-		json_arr_end(j);
-		json_kv_str(j, "comm", f->n_pids ? f->comm : NULL);
-		/* A process's findings come in a row: read its cmdline once. */
-		if (f->n_pids && f->pids[0] != cmd_pid) {
-			cmd_pid = f->pids[0];
-			have_cmd = tl_proc_read_cmdline(g->proc_root, cmd_pid,
-							cmd, sizeof(cmd)) > 0;
-		}
-		json_kv_str(j, "cmdline", f->n_pids && have_cmd ? cmd : NULL);
-		if (finding_where(g, t, f, &cx, path, sizeof(path)))
-			ctx_json(j, path, &cx);
-		else
-			ctx_json(j, NULL, NULL);
-		json_kv_str(j, "netns", t->label);
-		json_kv_str(j, "local_addr",
-			    f->family ?
-				    tl_addr_format(addr, sizeof(addr),
-						   f->family, f->local_addr) :
-				    NULL);
-		json_key(j, "local_port");
-		if (f->local_port)
-			json_uint(j, f->local_port);
-		else
-			json_null(j);
-		if (f->remote_port) {
-			json_kv_str(j, "remote_addr",
-				    tl_addr_format(addr, sizeof(addr),
-						   f->family, f->remote_addr));
-			json_kv_uint(j, "remote_port", f->remote_port);
-		}
-		json_kv_uint(j, "count", f->count);
-		json_key(j, "oldest_ms");
-		if (f->has_age)
-			json_uint(j, f->oldest_ms);
-		else
-			json_null(j);
-		json_kv_uint(j, "value", f->value);
-		json_kv_uint(j, "limit", f->limit);
-		json_kv_str(j, "state", si ? si->rfc_name : NULL);
-		json_key(j, "listener");
-		if (sock_at(t, f->sock))
-			out_sock_json(j, t->snap, sock_at(t, f->sock));
-		else
-			json_null(j);
-		json_key(j, "example");
-		if (sock_at(t, f->example))
-			out_sock_json(j, t->snap, sock_at(t, f->example));
-		else
-			json_null(j);
-		json_kv_str(j, "summary", f->summary);
-		json_kv_str(j, "explanation", f->explanation);
-		json_kv_str(j, "remedy",
-			    d->why && d->why[i].remedy ? d->why[i].remedy :
-							 f->remedy);
-		/* The keys are there, null, when nothing was gathered. */
-		why_print_json(j, d->why ? &d->why[i] : &no_why);
-		json_obj_end(j);
-	}
-	json_raw(j, "\n", 1);
-	json_arr_end(j);
-	json_key(j, "netns");
-	json_arr_begin(j);
-	for (size_t i = 0; i < d->n_targets; i++) {
-		const struct target *t = &d->targets[i];
-
-		json_next_line(j);
-		json_obj_begin(j);
-		json_kv_str(j, "netns", t->label);
-		json_kv_bool(j, "looked", t->looked);
-		json_kv_uint(j, "sockets", t->n_socks);
-		json_kv_uint(j, "denied_processes", t->n_denied);
-		json_kv_str(j, "error", t->error[0] ? t->error : NULL);
-		/* --all-netns: who lives there (one process's context). */
-		if (t->pid) {
-			struct tl_cgroups *cg = ctx_cgroups(g);
-			uint64_t id = tl_cgroups_pid(cg, g->proc_root, t->pid);
-			const char *p = tl_cgroups_path(cg, id);
-
-			snprintf(path, sizeof(path), "%s", p ? p : "");
-			ctx_json(j, p ? path : NULL,
-				 tl_cgroups_context(cg, id));
-		}
-		json_obj_end(j);
-	}
-	json_raw(j, "\n", 1);
-	json_arr_end(j);
-	/* The namespaces of --all-netns share a scan: count it once. */
-	denied = denied_note(d, note, sizeof(note));
-	json_kv_uint(j, "denied_processes", denied);
-	/* Which owners pass ran (one for every namespace), null without. */
-	owners = NULL;
-	for (size_t i = 0; i < d->n_targets && !owners; i++)
-		if (d->targets[i].snap)
-			owners = d->targets[i].snap->owners;
-	json_kv_str(j, "owners_backend",
-		    owners ? tl_owners_backend_name(owners->backend) : NULL);
-	json_obj_end(j);
-	json_raw(j, "\n", 1);
-	json_flush(j);
 }
 
 /* The long name of an option, for messages. */
@@ -824,9 +485,9 @@ static int doctor_run(const struct tl_global *g, void *opts)
 		goto out;
 	}
 	if (g->json)
-		print_json(&d, g);
+		doctor_print_json(&d, g);
 	else
-		print_text(&d, g);
+		doctor_print_text(&d, g);
 	if (fflush(stdout) != 0) {
 		tl_err("cannot write output: %s", strerror(errno));
 		goto out;

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The doctor's state, shared by src/cmd-doctor.c (options, looking into
+ * the namespaces, the rules) and src/doctor-print.c (the report, in text
+ * and JSON).
+ */
+#ifndef TL_DOCTOR_H
+#define TL_DOCTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "tcplimbo/context.h"
+#include "tcplimbo/diagnose.h"
+#include "tcplimbo/netns.h"
+#include "tcplimbo/survey.h"
+
+struct tl_global;
+struct why;
+
+/* A name or net:[inode] (pid P), and the unit or container that is there. */
+#define NETNS_LABEL_MAX (TL_NETNS_SPEC_MAX + 48 + CTX_TEXT_MAX)
+/* ctx_text's longest words. */
+#define CTX_TEXT_MAX (4 * TL_CONTEXT_STR_MAX + 64)
+
+/* One namespace to look into. */
+struct target {
+	int fd; /* -1: ours */
+	bool own_fd;
+	char label[NETNS_LABEL_MAX];
+	char error[512]; /* why we could not look, or "" */
+	size_t n_socks;
+	size_t n_denied;
+	bool looked;
+	struct tl_snapshot *snap; /* kept for the evidence until printed */
+	pid_t pid;		  /* --all-netns: a process in it, or 0 */
+};
+
+struct doctor {
+	struct tl_diag_opts opts;
+	struct target *targets;
+	size_t n_targets;
+	struct tl_finding *found; /* of every namespace: group is the target */
+	size_t n_found;
+	struct why *why; /* per finding, after sorting; NULL for none */
+	struct tl_survey *survey; /* --all-netns: owns the shared scan */
+};
+
+/* Writes the report as text: findings grouped by process, then notes. */
+void doctor_print_text(const struct doctor *d, const struct tl_global *g);
+
+/* Writes the report as one JSON object {"findings": [...], ...}. */
+void doctor_print_json(const struct doctor *d, const struct tl_global *g);
+
+#endif
