@@ -290,10 +290,8 @@ static int kill_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		       "for destroying sockets");
 		return TL_PARSE_BAD;
 	}
-	if (g->no_owners && tl_filter_needs_owners(&o->f)) {
-		tl_err("kill: --pid and --comm need owners; drop --no-owners");
+	if (tl_filter_check_owners(&o->f, g, "kill") < 0)
 		return TL_PARSE_BAD;
-	}
 	return 0;
 }
 

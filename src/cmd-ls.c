@@ -75,10 +75,8 @@ static int ls_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		tl_err("ls: unexpected argument '%s'", argv[optind]);
 		return TL_PARSE_BAD;
 	}
-	if (g->no_owners && tl_filter_needs_owners(&o->f)) {
-		tl_err("ls: --pid and --comm need owners; drop --no-owners");
+	if (tl_filter_check_owners(&o->f, g, "ls") < 0)
 		return TL_PARSE_BAD;
-	}
 	return 0;
 }
 

@@ -528,10 +528,8 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		       "watch");
 		return TL_PARSE_BAD;
 	}
-	if (g->no_owners && tl_filter_needs_owners(&o->f)) {
-		tl_err("watch: --pid and --comm need owners; drop --no-owners");
+	if (tl_filter_check_owners(&o->f, g, "watch") < 0)
 		return TL_PARSE_BAD;
-	}
 	if (g->no_owners && tl_filter_needs_context(&o->f)) {
 		tl_err("watch: --unit and --container are matched on the "
 		       "owners' cgroups; drop --no-owners");

@@ -177,6 +177,15 @@ bool tl_filter_needs_owners(const struct tl_filter *f)
 	return f->npid || f->ncomm;
 }
 
+int tl_filter_check_owners(const struct tl_filter *f, const struct tl_global *g,
+			   const char *verb)
+{
+	if (!g->no_owners || !tl_filter_needs_owners(f))
+		return 0;
+	tl_err("%s: --pid and --comm need owners; drop --no-owners", verb);
+	return -EINVAL;
+}
+
 bool tl_filter_needs_context(const struct tl_filter *f)
 {
 	return f->nunit || f->ncontainer;

@@ -105,6 +105,13 @@ bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
 bool tl_filter_needs_owners(const struct tl_filter *f);
 
 /*
+ * Refuses --pid and --comm under --no-owners, which would match nothing:
+ * logs it for verb and returns -EINVAL, else 0.
+ */
+int tl_filter_check_owners(const struct tl_filter *f, const struct tl_global *g,
+			   const char *verb);
+
+/*
  * Does the filter look at contexts (--unit, --container)? Then the
  * snapshot needs its cgroup map (ctx_attach) before tl_filter_match.
  */
