@@ -90,9 +90,13 @@ int lab_sc_fin_wait2(struct lab_run *r)
 		"client's FIN. The client never calls close(), so its "
 		"socket sits in CLOSE_WAIT with Recv-Q 1 (the FIN), held by "
 		"its fd: the mirror image of the seed. The server's side "
-		"has no fd: after close() it is an orphan, and the kernel "
-		"gives an orphan in FIN_WAIT2 net.ipv4.tcp_fin_timeout (%u s "
+		"has no fd: closed by its program, it is %s, and the kernel "
+		"gives a closed FIN_WAIT2 net.ipv4.tcp_fin_timeout (%u s "
 		"here%s) before dropping it.",
+		orphan ? "an orphan (the full socket, kept because the "
+			 "client's ACK arrived while close() still held it)" :
+			 "a timewait entry (the socket itself is gone; a "
+			 "mini-socket keeps the connection's ports and state)",
 		fin,
 		r->private_netns ? ", set for this namespace; 60 by default" :
 				   "");
