@@ -145,14 +145,47 @@ static void place_of(const struct metrics_opts *o, pid_t pid, struct place *pl)
 		snprintf(pl->container, sizeof(pl->container), "%.12s", c.id);
 }
 
+/*
+ * A place read already for pid in this scrape: a process often has both
+ * a process row and listener rows, or several listeners, and its cgroup
+ * is read once. Linear, over the kept rows filled so far (a few thousand
+ * at most under --max-series).
+ */
+static const struct place *place_seen(const struct work *w, pid_t pid,
+				      size_t nl_done, size_t np_done)
+{
+	for (size_t i = 0; i < np_done; i++)
+		if (w->p[i].kept && w->p[i].p->pid == pid)
+			return &w->p[i].where;
+	for (size_t i = 0; i < nl_done; i++)
+		if (w->l[i].kept && w->l[i].pid == pid)
+			return &w->l[i].where;
+	return NULL;
+}
+
 static void fill_places(struct work *w, const struct metrics_opts *o)
 {
-	for (size_t i = 0; i < w->nl; i++)
-		if (w->l[i].kept)
-			place_of(o, w->l[i].pid, &w->l[i].where);
-	for (size_t i = 0; i < w->np; i++)
-		if (w->p[i].kept)
+	const struct place *seen;
+
+	for (size_t i = 0; i < w->np; i++) {
+		if (!w->p[i].kept)
+			continue;
+		seen = place_seen(w, w->p[i].p->pid, 0, i);
+		if (seen)
+			w->p[i].where = *seen;
+		else
 			place_of(o, w->p[i].p->pid, &w->p[i].where);
+	}
+	for (size_t i = 0; i < w->nl; i++) {
+		if (!w->l[i].kept)
+			continue;
+		seen = w->l[i].pid > 0 ? place_seen(w, w->l[i].pid, i, w->np) :
+					 NULL;
+		if (seen)
+			w->l[i].where = *seen;
+		else
+			place_of(o, w->l[i].pid, &w->l[i].where);
+	}
 }
 
 /*
