@@ -31,6 +31,7 @@ void tl_snapshot_opts_init(struct tl_snapshot_opts *opts)
 	opts->netns_fd = -1;
 	opts->record_fd = -1;
 	opts->replay_fd = -1;
+	opts->details = true;
 }
 
 static int collect_cb(const struct tl_sock *sk, void *arg)
@@ -49,11 +50,20 @@ static void collect_reset(void *arg)
 	((struct collect *)arg)->n = 0;
 }
 
+/*
+ * The kernel sends INET_DIAG_SHUTDOWN for every full socket, asked or not,
+ * and tcp_info when asked; timewait and request entries carry neither.
+ */
+static bool full_socket(const struct tl_sock *sk)
+{
+	return sk->has & (TL_HAS_INFO | TL_HAS_SHUTDOWN);
+}
+
 bool tl_sock_is_timewait(const struct tl_sock *sk)
 {
 	return sk->state == TL_TIME_WAIT ||
 	       (sk->state == TL_FIN_WAIT2 && sk->timer == TL_TIMER_TIMEWAIT &&
-		!(sk->has & TL_HAS_INFO));
+		!full_socket(sk));
 }
 
 /*
@@ -149,7 +159,7 @@ void tl_snapshot_classify(struct tl_sock *socks, size_t n)
 		 * accepted.
 		 */
 		if (sk->state == TL_ESTABLISHED || sk->state == TL_CLOSE_WAIT ||
-		    (sk->has & TL_HAS_INFO))
+		    full_socket(sk))
 			sk->limbo = TL_LIMBO_ACCEPT_QUEUE;
 		if (nl) {
 			struct lref key = { sk->sport, 0 };
@@ -230,6 +240,7 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 	dopts.netns_fd = opts->netns_fd;
 	dopts.record_fd = opts->record_fd;
 	dopts.replay_fd = opts->replay_fd;
+	dopts.details = opts->details;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snap->taken_ms =

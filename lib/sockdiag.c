@@ -52,6 +52,7 @@ void tl_dump_opts_init(struct tl_dump_opts *opts)
 	opts->netns_fd = -1;
 	opts->record_fd = -1;
 	opts->replay_fd = -1;
+	opts->details = true;
 }
 
 static void attr_cb(const struct nlattr *attr, const struct nlattr **tb)
@@ -225,8 +226,9 @@ static int dump_family(struct mnl_socket *nl, struct dump_ctx *ctx, int family,
 	/* Request sockets are asked for by SYN_RECV, as ss does. */
 	if (ctx->states & TL_STATE_BIT(TL_NEW_SYN_RECV))
 		req->idiag_states |= TL_STATE_BIT(TL_SYN_RECV);
-	req->idiag_ext = (1 << (INET_DIAG_INFO - 1)) |
-			 (1 << (INET_DIAG_SKMEMINFO - 1));
+	if (ctx->opts->details)
+		req->idiag_ext = (1 << (INET_DIAG_INFO - 1)) |
+				 (1 << (INET_DIAG_SKMEMINFO - 1));
 
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;

@@ -77,6 +77,8 @@ static int ls_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	}
 	if (tl_filter_check_owners(&o->f, g, "ls") < 0)
 		return TL_PARSE_BAD;
+	/* The table shows neither tcp_info nor drops: don't ask for them. */
+	g->no_details = !g->json;
 	return 0;
 }
 

@@ -264,6 +264,8 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 	o.netns_fd = netns_fd;
 	o.owners_backend = g->owners_backend;
 	o.owners_threads = g->threads;
+	/* A recording may be replayed by a verb that needs the details. */
+	o.details = !g->no_details || g->record_path;
 	if (g->record_path) {
 		o.record_fd = open(g->record_path,
 				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,

@@ -68,6 +68,11 @@ struct tl_global {
 	enum tl_owners_backend owners_backend; /* from owners_backend_arg */
 	unsigned threads; /* from threads_arg; 0: one per CPU */
 	bool verbose;	  /* -v: say how owners were found */
+	/*
+	 * Set by a verb whose output shows no tcp_info or drops (ls's
+	 * table), so its dump asks for neither. --record keeps them.
+	 */
+	bool no_details;
 };
 
 #define TL_FAM_INET 1u

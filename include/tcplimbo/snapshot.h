@@ -36,6 +36,7 @@ struct tl_snapshot_opts {
 	const struct tl_owners *owners_from;
 	int record_fd; /* see tl_dump_opts */
 	int replay_fd;
+	bool details; /* see tl_dump_opts; true by default */
 };
 
 /*

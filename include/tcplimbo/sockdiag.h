@@ -85,6 +85,13 @@ struct tl_dump_opts {
 	int netns_fd;	 /* network namespace to dump, or -1 for ours */
 	int record_fd;	 /* if >= 0, raw replies are appended here */
 	int replay_fd; /* if >= 0, replies are read from here, not the kernel */
+	/*
+	 * Ask for tcp_info and socket memory (TL_HAS_INFO, TL_HAS_MEMINFO);
+	 * the default. Without them the kernel skips tcp_get_info() for each
+	 * socket and the replies are less than half the size: for callers
+	 * that print neither.
+	 */
+	bool details;
 };
 
 /* Called once per socket; a negative return stops the dump with it. */
@@ -119,9 +126,10 @@ int tl_sockdiag_destroy(const struct tl_sock *sk, int netns_fd);
 /*
  * True for a timewait mini-socket: TIME_WAIT, or a FIN_WAIT2 that the kernel
  * handed to the timewait machinery after close(). sock_diag reports the
- * latter with the FIN-WAIT-2 state but the timewait timer and no tcp_info
- * (ss: timer:(timewait,...)): the socket is gone, only the entry remains
- * until its timer (net.ipv4.tcp_fin_timeout) ends it. An orphan is a full
+ * latter with the FIN-WAIT-2 state, the timewait timer and none of a full
+ * socket's attributes (shutdown, tcp_info; ss: timer:(timewait,...)): the
+ * socket is gone, only the entry remains until its timer
+ * (net.ipv4.tcp_fin_timeout) ends it. An orphan is a full
  * socket the kernel still finishes.
  */
 bool tl_sock_is_timewait(const struct tl_sock *sk);

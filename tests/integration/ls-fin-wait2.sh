@@ -69,3 +69,22 @@ for port, kind in want.items():
 print("ok: " + ", ".join("%s %s (ss timer %s)" % (k, p, timer[p]) for p, k in sorted(want.items())))
 PY
 ok "FIN-WAIT-2: timewait entry, orphan and held classed as ss's timers say"
+
+# The table's dump asks for no tcp_info: the classes must not change.
+"$TCPLIMBO" ls -H --state fin-wait-2 >"$T/ls.txt" || fail "ls (table)"
+python3 - "$T/ports" "$T/ls.txt" <<'PY' || { cat "$T/ls.txt"; fail "the table classes differently"; }
+import sys
+want = {int(w[1]): w[0] for w in (l.split() for l in open(sys.argv[1])) if len(w) == 2}
+rows = {}
+for line in open(sys.argv[2]):
+    w = line.split()
+    rows[int(w[3].rsplit(":", 1)[1])] = " ".join(w[5:])
+tail = {"timewait": "[timewait]", "orphan": "[orphan]"}
+for port, kind in want.items():
+    owner = rows.get(port, "missing")
+    if kind == "held":
+        assert owner.split()[1:2] == ["fd"], (kind, owner)
+    else:
+        assert owner == tail[kind], (kind, owner)
+PY
+ok "FIN-WAIT-2: the table (no tcp_info asked) classes them the same"
