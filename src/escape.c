@@ -1,16 +1,57 @@
 // SPDX-License-Identifier: MIT
 /* The text escaper (see escape.h for what it promises). */
+#include <stdint.h>
 #include <string.h>
 
 #include "escape.h"
 #include "utf8.h"
 
+struct esc_range {
+	uint32_t lo, hi;
+};
+
+#include "width-table.h"
+
+static bool in_table(const struct esc_range *t, size_t n, uint32_t cp)
+{
+	size_t lo = 0, hi = n;
+
+	if (cp < t[0].lo || cp > t[n - 1].hi)
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cp > t[mid].hi)
+			lo = mid + 1;
+		else if (cp < t[mid].lo)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
+int esc_char_width(uint32_t cp)
+{
+	if (cp >= 0x20 && cp < 0x7f)
+		return 1;
+	if (cp < 0xa0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    utf8_invisible(cp))
+		return -1;
+	if (in_table(esc_zero, sizeof(esc_zero) / sizeof(esc_zero[0]), cp))
+		return 0;
+	if (in_table(esc_wide, sizeof(esc_wide) / sizeof(esc_wide[0]), cp))
+		return 2;
+	return 1;
+}
+
 /*
  * Writes the escaped form of the next character of [*pp, end) to out (at
- * most 16 bytes) and advances *pp. Returns the length written.
+ * most 16 bytes), stores the columns it takes in *cols and advances *pp.
+ * Returns the length written.
  */
 static size_t esc_one(const unsigned char **pp, const unsigned char *end,
-		      char *out)
+		      char *out, size_t *cols)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = *pp;
@@ -23,13 +64,27 @@ static size_t esc_one(const unsigned char **pp, const unsigned char *end,
 			out[n++] = '\\';
 		out[n++] = (char)*p;
 		*pp = p + 1;
+		*cols = n;
 		return n;
 	}
 	l = utf8_decode(p, end, &cp);
-	if (l > 0 && cp >= 0xa0) {
+	if (l > 0 && cp >= 0xa0 && !utf8_invisible(cp)) {
 		memcpy(out, p, (size_t)l); /* a valid, printable character */
 		*pp = p + l;
+		*cols = (size_t)esc_char_width(cp);
 		return (size_t)l;
+	}
+	if (l > 0 && cp >= 0xa0) {
+		/* Invisible: its code point, \u202e or \U000e0041. */
+		int digits = cp > 0xffff ? 8 : 4;
+
+		out[n++] = '\\';
+		out[n++] = cp > 0xffff ? 'U' : 'u';
+		for (int i = digits - 1; i >= 0; i--)
+			out[n++] = hex[cp >> (4 * i) & 15];
+		*pp = p + l;
+		*cols = n;
+		return n;
 	}
 	/* C0, DEL, C1 (encoded: both bytes) or an invalid sequence. */
 	if (l < 0)
@@ -41,19 +96,20 @@ static size_t esc_one(const unsigned char **pp, const unsigned char *end,
 		out[n++] = hex[p[i] & 15];
 	}
 	*pp = p + l;
+	*cols = n;
 	return n;
 }
 
 const char *esc_text_len(char *buf, size_t size, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	size_t n = 0;
+	size_t n = 0, cols;
 
 	if (!size)
 		return buf;
 	while (p < end) {
 		char piece[16];
-		size_t k = esc_one(&p, end, piece);
+		size_t k = esc_one(&p, end, piece, &cols);
 
 		if (k >= size - n)
 			break;
@@ -64,22 +120,106 @@ const char *esc_text_len(char *buf, size_t size, const char *s, size_t len)
 	return buf;
 }
 
-size_t esc_cut(const char *s, size_t max)
-{
-	size_t n = strnlen(s, max + 1);
-
-	if (n <= max)
-		return n;
-	/* s[max] is the first byte left out: back off its continuation. */
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return n;
-}
-
 const char *esc_text(char *buf, size_t size, const char *s)
 {
 	return esc_text_len(buf, size, s, strlen(s));
+}
+
+size_t esc_cols_len(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t total = 0, cols;
+
+	while (p < end) {
+		char piece[16];
+
+		esc_one(&p, end, piece, &cols);
+		total += cols;
+	}
+	return total;
+}
+
+/*
+ * The next unit of escaped text at s (*s != 0): an escape the escaper
+ * wrote (\\, \xNN, \uNNNN, \UNNNNNNNN) or one character. Returns its
+ * length and stores its columns in *cols.
+ */
+static size_t unit(const char *s, size_t *cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 1;
+	uint32_t cp;
+	int l, w;
+
+	if (*p == '\\') {
+		switch (p[1]) {
+		case 'x':
+			n = 4;
+			break;
+		case 'u':
+			n = 6;
+			break;
+		case 'U':
+			n = 10;
+			break;
+		default:
+			n = 2;
+		}
+		/* Escaped text is well formed; a short one still ends here. */
+		n = strnlen(s, n);
+		*cols = n;
+		return n;
+	}
+	/* A NUL is never a continuation byte: decoding stops at the end. */
+	l = utf8_decode(p, p + strnlen(s, 4), &cp);
+	if (l < 0) {
+		*cols = 1; /* not escaped text: one byte, one replacement */
+		return (size_t)-l;
+	}
+	w = esc_char_width(cp);
+	*cols = w < 0 ? 0 : (size_t)w;
+	return (size_t)l;
+}
+
+size_t esc_width(const char *s)
+{
+	size_t total = 0, cols;
+
+	while (*s) {
+		s += unit(s, &cols);
+		total += cols;
+	}
+	return total;
+}
+
+size_t esc_cut(const char *s, size_t max_cols, size_t *ret_cols)
+{
+	size_t n = 0, used = 0, cols;
+
+	while (s[n]) {
+		size_t k = unit(s + n, &cols);
+
+		if (used + cols > max_cols)
+			break;
+		used += cols;
+		n += k;
+	}
+	if (ret_cols)
+		*ret_cols = used;
+	return n;
+}
+
+void esc_fput_col(const char *s, size_t cols, bool cut, FILE *f)
+{
+	size_t n = strlen(s), used;
+
+	if (cut)
+		n = esc_cut(s, cols, &used);
+	else
+		used = esc_width(s);
+	fwrite(s, 1, n, f);
+	for (; used < cols; used++)
+		fputc(' ', f);
 }
 
 void esc_fputs(const char *s, FILE *f)
@@ -90,10 +230,11 @@ void esc_fputs(const char *s, FILE *f)
 void esc_fwrite(const char *s, size_t len, FILE *f)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t cols;
 
 	while (p < end) {
 		char piece[16];
-		size_t k = esc_one(&p, end, piece);
+		size_t k = esc_one(&p, end, piece, &cols);
 
 		fwrite(piece, 1, k, f);
 	}

@@ -9,13 +9,28 @@
  * (0x80..0x9f) or encoded in UTF-8 (U+0080..U+009F, each of its two bytes
  * shown). Bytes that are not valid UTF-8 (RFC 3629, the same decoder as
  * the JSON writer's) are shown as \xNN too, so the terminal never gets a
- * broken sequence; valid characters pass as they are. A backslash becomes
- * \\ so that an escape cannot be forged.
+ * broken sequence. Format characters, which draw nothing but can reorder
+ * or disguise what follows (bidi controls, zero-width joiners; see
+ * utf8_invisible), are shown by code point: \u202e, \U000e0041. Other
+ * valid characters pass as they are. A backslash becomes \\ so that an
+ * escape cannot be forged.
+ *
+ * Tables pad by display columns, not bytes: a CJK character is 3 bytes
+ * and 2 columns, a combining accent 2 bytes and none, an escaped byte 4
+ * columns. The widths are wcwidth's, from a table built into the program
+ * (width-table.h, scripts/gen-width-table.py) rather than from glibc's
+ * wcwidth, which needs a UTF-8 locale set for the whole process (C.UTF-8
+ * is not on every system) and answers -1 for every non-ASCII character
+ * under the default "C" locale. Under C.UTF-8, glibc 2.36's answers are
+ * the same but for 72 symbols (U+3248..U+324F, U+4DC0..U+4DFF) that
+ * Unicode's East_Asian_Width calls narrow and glibc wide.
  */
 #ifndef TL_ESCAPE_H
 #define TL_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Room for n bytes of outside text once escaped (4 a byte at worst). */
@@ -32,10 +47,37 @@ const char *esc_text(char *buf, size_t size, const char *s);
 const char *esc_text_len(char *buf, size_t size, const char *s, size_t len);
 
 /*
- * The length of s cut to at most max bytes without splitting a UTF-8
- * character, for fixed-width columns of text already escaped.
+ * The columns a terminal gives the character cp, with wcwidth's meaning:
+ * 0 for a combining mark, 2 for an East Asian wide or fullwidth one, 1
+ * for the rest; -1 for the characters the escaper never passes raw
+ * (controls, format characters, surrogates, beyond U+10FFFF).
  */
-size_t esc_cut(const char *s, size_t max);
+int esc_char_width(uint32_t cp);
+
+/* The columns the escaped form of len bytes of s takes (esc_fwrite's). */
+size_t esc_cols_len(const char *s, size_t len);
+
+/*
+ * The columns of s, text already escaped (by esc_text, with our own words
+ * around it).
+ */
+size_t esc_width(const char *s);
+
+/*
+ * The length in bytes of the longest start of s, text already escaped,
+ * that fits in max_cols columns. It is cut between characters, never
+ * inside a UTF-8 sequence or an escape (\xff is whole or gone), and keeps
+ * the combining marks of the last character it keeps. Stores the columns
+ * of that start in *ret_cols unless it is NULL.
+ */
+size_t esc_cut(const char *s, size_t max_cols, size_t *ret_cols);
+
+/*
+ * Writes s, text already escaped, as a table column of cols columns:
+ * padded with spaces; cut by esc_cut first when cut is true, else left to
+ * overflow as printf's %-*s would.
+ */
+void esc_fput_col(const char *s, size_t cols, bool cut, FILE *f);
 
 /* Writes s escaped to f, however long it is. */
 void esc_fputs(const char *s, FILE *f);

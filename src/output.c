@@ -122,7 +122,9 @@ void out_wrap(FILE *f, int col, int indent, const char *text)
 
 	while (*p) {
 		const char *sp = strchr(p, ' ');
-		int wl = sp ? (int)(sp - p) : (int)strlen(p);
+		size_t len = sp ? (size_t)(sp - p) : strlen(p);
+		/* The columns it takes once escaped, not its bytes. */
+		int wl = (int)esc_cols_len(p, len);
 
 		if (col > indent && col + 1 + wl > 78) {
 			fprintf(f, "\n%*s", indent, "");
@@ -132,9 +134,9 @@ void out_wrap(FILE *f, int col, int indent, const char *text)
 			col++;
 		}
 		/* Texts quote comms, cmdlines and paths: escape them. */
-		esc_fwrite(p, (size_t)wl, f);
+		esc_fwrite(p, len, f);
 		col += wl;
-		p += wl;
+		p += len;
 		while (*p == ' ')
 			p++;
 	}
@@ -219,8 +221,11 @@ void out_sock_row_ctx(FILE *f, const struct tl_snapshot *snap,
 				    sk->sport),
 		tl_addr_format_port(dst, sizeof(dst), sk->family, sk->dst,
 				    sk->dport));
-	if (context)
-		fprintf(f, "%-24s ", context);
+	if (context) {
+		/* Padded by columns: a unit's name may be CJK or escaped. */
+		esc_fput_col(context, 24, false, f);
+		fputc(' ', f);
+	}
 	fprintf(f, "%s\n", out_owner_text(owner, sizeof(owner), snap, sk));
 }
 

@@ -7,6 +7,7 @@
 #ifndef TL_UTF8_H
 #define TL_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,42 @@ static inline int utf8_decode(const unsigned char *p, const unsigned char *end,
 	}
 	*cp = v;
 	return need + 1;
+}
+
+/*
+ * Whether cp is a format character (General_Category Cf, Unicode 15) or a
+ * line or paragraph separator (Zl, Zp). They draw nothing, yet a bidi
+ * override (U+202E) reorders the text after it on the terminal, and a
+ * zero-width space or joiner (U+200B..U+200D, U+2060, U+FEFF) makes two
+ * different names look alike: "Trojan Source". Both writers show them as
+ * escapes (\u202e) instead of passing them raw. The list is the whole
+ * category rather than the few known tricks, and unassigned code points
+ * inside a range (U+2065, tags) are taken along.
+ */
+static inline bool utf8_invisible(uint32_t cp)
+{
+	static const uint32_t r[][2] = {
+		{ 0x00ad, 0x00ad },   { 0x0600, 0x0605 },
+		{ 0x061c, 0x061c },   { 0x06dd, 0x06dd },
+		{ 0x070f, 0x070f },   { 0x0890, 0x0891 },
+		{ 0x08e2, 0x08e2 },   { 0x180e, 0x180e },
+		{ 0x200b, 0x200f },   { 0x2028, 0x202e },
+		{ 0x2060, 0x206f },   { 0xfeff, 0xfeff },
+		{ 0xfff9, 0xfffb },   { 0x110bd, 0x110bd },
+		{ 0x110cd, 0x110cd }, { 0x13430, 0x1343f },
+		{ 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a },
+		{ 0xe0000, 0xe007f },
+	};
+
+	if (cp < 0xad)
+		return false;
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		if (cp < r[i][0])
+			return false;
+		if (cp <= r[i][1])
+			return true;
+	}
+	return false;
 }
 
 /* U+FFFD REPLACEMENT CHARACTER in UTF-8. */

@@ -116,7 +116,6 @@ void watch_top_render(struct watch *w, struct tl_events *ev, bool tty)
 	for (size_t i = 0; i <= nshow; i++) {
 		struct w_top_row *row = &w->rows[i];
 		bool any = false;
-		size_t cut;
 
 		if (i == nshow) {
 			row = &w->rows[W_TOP_ROWS];
@@ -127,9 +126,12 @@ void watch_top_render(struct watch *w, struct tl_events *ev, bool tty)
 			       row->entered[top_states[s]];
 		if (!any)
 			continue;
-		/* Cut at 40 bytes, but never inside a character. */
-		cut = esc_cut(row->label, 40);
-		printf("%.*s%*s", (int)cut, row->label, (int)(40 - cut), "");
+		/*
+		 * 40 columns as the terminal counts them (a CJK name is
+		 * narrower than its bytes, an escape wider), cut between
+		 * characters: the counts after it line up on every row.
+		 */
+		esc_fput_col(row->label, 40, true, stdout);
 		for (size_t s = 0; s < sizeof(top_states); s++) {
 			char cell[24];
 			uint32_t now = row->now[top_states[s]];

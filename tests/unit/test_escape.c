@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for src/escape.c, the text escaper: control characters (C0, DEL,
- * C1 raw and encoded) and invalid UTF-8 become \xNN, valid characters
- * pass, a backslash is doubled, and a short buffer is cut between escapes.
+ * C1 raw and encoded) and invalid UTF-8 become \xNN, format characters
+ * (bidi controls, zero-width ones) \uXXXX, valid characters pass, a
+ * backslash is doubled, and a short buffer is cut between escapes; and the
+ * columns of text (wcwidth's), the cut of a column and its padding.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -65,10 +67,122 @@ static void test_cut(void **state)
 	assert_string_equal(esc_text(buf, 6, "abcd\xc3\xa9"), "abcd");
 	assert_string_equal(esc_text(buf, sizeof(buf), "abcd\xc3\xa9"),
 			    "abcd\xc3\xa9");
-	/* A column cut backs off to the start of a character. */
-	assert_int_equal(esc_cut("ab\xe6\x9c\x8dz", 4), 2);
-	assert_int_equal(esc_cut("ab\xe6\x9c\x8dz", 5), 5);
-	assert_int_equal(esc_cut("ab", 40), 2);
+}
+
+/* Columns as a terminal counts them: wcwidth's answers. */
+static void test_char_width(void **state)
+{
+	(void)state;
+	assert_int_equal(esc_char_width('a'), 1);
+	assert_int_equal(esc_char_width(0xa0), 1);
+	assert_int_equal(esc_char_width(0xe9), 1);
+	assert_int_equal(esc_char_width(0x670d), 2);  /* 服 */
+	assert_int_equal(esc_char_width(0x3000), 2);  /* ideographic space */
+	assert_int_equal(esc_char_width(0xff01), 2);  /* fullwidth ! */
+	assert_int_equal(esc_char_width(0xac00), 2);  /* Hangul syllable */
+	assert_int_equal(esc_char_width(0x1f600), 2); /* emoji */
+	assert_int_equal(esc_char_width(0x20000), 2); /* CJK ext. B */
+	assert_int_equal(esc_char_width(0x3fffd), 2); /* plane 3 */
+	assert_int_equal(esc_char_width(0x0301), 0);  /* combining acute */
+	assert_int_equal(esc_char_width(0x20dd), 0);  /* enclosing circle */
+	assert_int_equal(esc_char_width(0x1160), 0);  /* Hangul medial */
+	assert_int_equal(esc_char_width(0xfe0f), 0);  /* variation sel. */
+	assert_int_equal(esc_char_width(0xe01ef), 0);
+	assert_int_equal(esc_char_width(0x303f), 1); /* half-fill space */
+	assert_int_equal(esc_char_width(0x10ffff), 1);
+	/* Never printed raw: controls, format characters, non-characters. */
+	assert_int_equal(esc_char_width(0), -1);
+	assert_int_equal(esc_char_width(0x1b), -1);
+	assert_int_equal(esc_char_width(0x7f), -1);
+	assert_int_equal(esc_char_width(0x9b), -1);
+	assert_int_equal(esc_char_width(0x202e), -1);
+	assert_int_equal(esc_char_width(0x200d), -1);
+	assert_int_equal(esc_char_width(0xfeff), -1);
+	assert_int_equal(esc_char_width(0xd800), -1);
+	assert_int_equal(esc_char_width(0x110000), -1);
+}
+
+static void test_width(void **state)
+{
+	(void)state;
+	/* 3 bytes a character, 2 columns. */
+	assert_int_equal(esc_width("\xe6\x9c\x8d\xe5\x8a\xa1\xe5\x99\xa8"), 6);
+	assert_int_equal(esc_width("e\xcc\x81"), 1);
+	assert_int_equal(esc_width("\\xff"), 4); /* an escaped byte */
+	assert_int_equal(esc_width(""), 0);
+	/* What esc_fwrite prints: each escape as wide as it is long. */
+	assert_int_equal(esc_cols_len("\xe6\x9c\x8d\xff\xe2\x80\xae", 7),
+			 2 + 4 + 6);
+	assert_int_equal(esc_cols_len("a\\b\x1b", 4), 1 + 2 + 1 + 4);
+	assert_int_equal(esc_cols_len("\xf3\xa0\x81\x81", 4), 10);
+}
+
+static void test_cut_cols(void **state)
+{
+	size_t w;
+
+	(void)state;
+	/* A wide character that does not fit whole is left out. */
+	assert_int_equal(esc_cut("ab\xe6\x9c\x8dz", 3, &w), 2);
+	assert_int_equal(w, 2);
+	assert_int_equal(esc_cut("ab\xe6\x9c\x8dz", 4, &w), 5);
+	assert_int_equal(w, 4);
+	assert_int_equal(esc_cut("ab", 40, &w), 2);
+	assert_int_equal(w, 2);
+	/* Never inside an escape: \xff is 4 columns, whole or gone. */
+	assert_int_equal(esc_cut("a\\xffb", 3, &w), 1);
+	assert_int_equal(esc_cut("a\\xffb", 5, &w), 5);
+	assert_int_equal(esc_cut("a\\u202eb", 6, &w), 1);
+	assert_int_equal(esc_cut("a\\\\b", 2, &w), 1); /* a\\b */
+	assert_int_equal(esc_cut("a\\\\b", 3, &w), 3);
+	assert_int_equal(esc_cut("\\U000e0041x", 9, &w), 0);
+	assert_int_equal(esc_cut("\\U000e0041x", 10, &w), 10);
+	/* A combining mark stays with the character it is on. */
+	assert_int_equal(esc_cut("e\xcc\x81x", 1, &w), 3);
+	assert_int_equal(w, 1);
+	assert_int_equal(esc_cut("abc", 0, NULL), 0);
+}
+
+static void test_col(void **state)
+{
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+
+	(void)state;
+	assert_non_null(f);
+	/* Padded to 8 columns: 服务 is 6 bytes and 4 columns. */
+	esc_fput_col("\xe6\x9c\x8d\xe5\x8a\xa1", 8, true, f);
+	fputc('|', f);
+	/* Cut to 3 columns: "1/" and not half of \xff. */
+	esc_fput_col("1/\\xff", 3, true, f);
+	fputc('|', f);
+	/* Not cut: overflows as %-*s does. */
+	esc_fput_col("abcdef", 3, false, f);
+	fputc('|', f);
+	fclose(f);
+	assert_string_equal(out, "\xe6\x9c\x8d\xe5\x8a\xa1    |1/ |abcdef|");
+	free(out);
+}
+
+/* Bidi controls and zero-width characters are shown, never passed. */
+static void test_invisible(void **state)
+{
+	(void)state;
+	check("a\xe2\x80\xae"
+	      "b",
+	      5, "a\\u202eb");
+	check("\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c",
+	      17, "\\u202a\\u2066\\u2069\\u200e\\u200f\\u061c");
+	check("z\xe2\x80\x8bw\xe2\x80\x8dj\xe2\x81\xa0\xef\xbb\xbf", 15,
+	      "z\\u200bw\\u200dj\\u2060\\ufeff");
+	check("\xe2\x80\xa8\xc2\xad", 5, "\\u2028\\u00ad");
+	/* A tag character: beyond the BMP, eight digits. */
+	check("\xf3\xa0\x81\x81", 4, "\\U000e0041");
+	/* Their neighbours pass. */
+	check("\xe2\x80\x90\xe2\x80\xaf", 6, "\xe2\x80\x90\xe2\x80\xaf");
+	/* A backslash before u is doubled: no forged \u escape. */
+	check("\\u202e", 6, "\\\\u202e");
 }
 
 static void test_stream(void **state)
@@ -92,6 +206,11 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_char_width),
+		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_cut_cols),
+		cmocka_unit_test(test_col),
+		cmocka_unit_test(test_invisible),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
