@@ -189,11 +189,39 @@ static const unsigned char str_class[256] = {
 	[0x7f] = 1,	     [0x80 ... 0xff] = 2,
 };
 
-static void put_escape(struct json *w, uint32_t c)
+/* \uXXXX for a code point of the BMP. */
+static void put_u(struct json *w, uint32_t c)
 {
 	static const char hex[] = "0123456789abcdef";
-	char e[6] = { '\\', 'u', '0', '0', hex[c >> 4 & 15], hex[c & 15] };
+	char e[6] = { '\\',
+		      'u',
+		      hex[c >> 12 & 15],
+		      hex[c >> 8 & 15],
+		      hex[c >> 4 & 15],
+		      hex[c & 15] };
 
+	put_mem(w, e, sizeof(e));
+}
+
+/*
+ * A format character (utf8.h's utf8_invisible: bidi controls, zero-width
+ * ones) as \uXXXX, beyond the BMP as a surrogate pair: the string is the
+ * same to a parser, but a consumer that prints it raw (jq -r) cannot be
+ * made to reorder or hide text on its terminal.
+ */
+static void put_invisible(struct json *w, uint32_t c)
+{
+	if (c <= 0xffff) {
+		put_u(w, c);
+		return;
+	}
+	c -= 0x10000;
+	put_u(w, 0xd800 | c >> 10);
+	put_u(w, 0xdc00 | (c & 0x3ff));
+}
+
+static void put_escape(struct json *w, uint32_t c)
+{
 	switch (c) {
 	case '"':
 		put_mem(w, "\\\"", 2);
@@ -211,7 +239,7 @@ static void put_escape(struct json *w, uint32_t c)
 		put_mem(w, "\\r", 2);
 		return;
 	}
-	put_mem(w, e, sizeof(e));
+	put_u(w, c);
 }
 
 /*
@@ -252,6 +280,9 @@ str_body(struct json *w, const unsigned char *p, const unsigned char *end,
 			p += -l;
 		} else if (cp < 0xa0) {
 			put_escape(w, cp); /* C1 controls: U+0080..U+009F */
+			p += l;
+		} else if (utf8_invisible(cp)) {
+			put_invisible(w, cp);
 			p += l;
 		} else {
 			put_mem(w, p, (size_t)l);

@@ -22,7 +22,11 @@
  * U+FFFD per maximal invalid subpart, as Python's and browsers' decoders
  * do. ", \ and control characters (U+0000..U+001F, DEL and the C1 range
  * U+0080..U+009F) are escaped, so no raw control character reaches a
- * terminal that shows the JSON.
+ * terminal that shows the JSON. So are format characters (utf8.h's
+ * utf8_invisible: bidi controls such as U+202E, zero-width ones such as
+ * U+200D and U+FEFF), as \u202e (a surrogate pair beyond the BMP), as
+ * the text escaper shows them: the string a parser reads is unchanged,
+ * but a consumer that prints it cannot have its line reordered.
  */
 #ifndef TL_JSON_H
 #define TL_JSON_H

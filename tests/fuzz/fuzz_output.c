@@ -4,9 +4,13 @@
  * JSON writer (as a string value, with and without a NUL cut, and as
  * numbers) and through the text escaper. It aborts unless the JSON is
  * strictly valid UTF-8 with no raw control character and a well-formed
- * string, and unless the text holds no raw control character either. The
- * UTF-8 check here is written apart from src/utf8.h (code point, shortest
- * form, surrogates, range), so a bug there is not repeated here.
+ * string, and unless the text holds no raw control character either;
+ * neither may hold a raw bidi control or zero-width character (they are
+ * escaped as \u202e). The text's columns must add up: its measure equals
+ * the measure of what was printed, and a column cut stays within its
+ * width, between escapes. The UTF-8 check here is written apart from
+ * src/utf8.h (code point, shortest form, surrogates, range), so a bug
+ * there is not repeated here.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +61,12 @@ static void check_utf8(const unsigned char *s, size_t n)
 			abort();
 		if (cp >= 0x80 && cp <= 0x9f)
 			abort();
+		/* "Trojan Source": bidi controls, invisible characters. */
+		if (cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+		    (cp >= 0x2028 && cp <= 0x202e) ||
+		    (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+		    (cp >= 0xe0000 && cp <= 0xe007f))
+			abort();
 		i += len;
 	}
 }
@@ -81,6 +91,13 @@ static size_t check_json_string(const char *s, size_t n)
 				if (i + 5 >= n || !is_hex(s[i + 2]) ||
 				    !is_hex(s[i + 3]) || !is_hex(s[i + 4]) ||
 				    !is_hex(s[i + 5]))
+					abort();
+				/* A high surrogate only before a low one. */
+				if (s[i + 2] == 'd' &&
+				    strchr("89ab", s[i + 3]) &&
+				    (i + 11 >= n || s[i + 6] != '\\' ||
+				     s[i + 7] != 'u' || s[i + 8] != 'd' ||
+				     !strchr("cdef", s[i + 9])))
 					abort();
 				i += 6;
 				continue;
@@ -174,18 +191,55 @@ static void fuzz_text(const uint8_t *data, size_t size)
 	esc_text_len(a, big, (const char *)data, size);
 	n = strlen(a);
 	check_utf8((const unsigned char *)a, n);
-	/* Every backslash starts \\ or \xNN: no escape can be forged. */
+	/*
+	 * Every backslash starts \\, \xNN, \uNNNN or \UNNNNNNNN: no escape
+	 * can be forged.
+	 */
 	for (size_t i = 0; i < n; i++) {
+		size_t digits;
+
 		if (a[i] != '\\')
 			continue;
 		if (i + 1 < n && a[i + 1] == '\\') {
 			i++;
 			continue;
 		}
-		if (i + 3 >= n || a[i + 1] != 'x' || !is_hex(a[i + 2]) ||
-		    !is_hex(a[i + 3]))
+		digits = i + 1 >= n	 ? 0 :
+			 a[i + 1] == 'x' ? 2 :
+			 a[i + 1] == 'u' ? 4 :
+			 a[i + 1] == 'U' ? 8 :
+					   0;
+		if (!digits || i + 1 + digits >= n)
 			abort();
-		i += 3;
+		for (size_t d = 0; d < digits; d++)
+			if (!is_hex(a[i + 2 + d]))
+				abort();
+		i += 1 + digits;
+	}
+	/* What was printed measures what the escaper said it would. */
+	if (esc_width(a) != esc_cols_len((const char *)data, size))
+		abort();
+	/* A column cut fits and ends between escapes and characters. */
+	{
+		size_t cols, cut = esc_cut(a, small, &cols), i = 0;
+
+		if (cols > small || cut > n ||
+		    (cut < n && esc_width(a + cut) + cols != esc_width(a)))
+			abort();
+		while (i < cut) {
+			if (a[i] == '\\') {
+				i += a[i + 1] == '\\' ? 2 :
+				     a[i + 1] == 'x'  ? 4 :
+				     a[i + 1] == 'u'  ? 6 :
+							10;
+				continue;
+			}
+			i++;
+			while (i < n && ((unsigned char)a[i] & 0xc0) == 0x80)
+				i++;
+		}
+		if (i != cut)
+			abort();
 	}
 	/* A small buffer holds a prefix of the same text, still clean. */
 	esc_text_len(s, small + 1, (const char *)data, size);

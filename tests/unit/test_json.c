@@ -77,6 +77,34 @@ static void test_controls(void **state)
 	check_str("\xc2\x80\xc2\x9b\xc2\xa0", 6, "\"\\u0080\\u009b\xc2\xa0\"");
 }
 
+/* Format characters: the same string to a parser, never raw. */
+static void test_invisible(void **state)
+{
+	static struct json w;
+	char *got;
+	size_t n;
+
+	(void)state;
+	check_str("a\xe2\x80\xae"
+		  "b",
+		  5, "\"a\\u202eb\"");
+	check_str("\xe2\x80\x8b\xe2\x80\x8d\xe2\x81\xa0\xef\xbb\xbf\xd8\x9c",
+		  14, "\"\\u200b\\u200d\\u2060\\ufeff\\u061c\"");
+	check_str("\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\xa8", 9,
+		  "\"\\u2066\\u2069\\u2028\"");
+	/* U+E0041, a tag: a surrogate pair. */
+	check_str("\xf3\xa0\x81\x81", 4, "\"\\udb40\\udc41\"");
+	/* Up to a NUL too (json_str), and the neighbours pass. */
+	json_init_mem(&w);
+	json_str(&w, "\xe2\x80\xae\xe2\x80\x90");
+	got = json_mem_take(&w, &n);
+	assert_non_null(got);
+	assert_string_equal(got, "\"\\u202e\xe2\x80\x90\"");
+	free(got);
+	check_str("\xe2\x80\x90\xe2\x80\xaf", 6,
+		  "\"\xe2\x80\x90\xe2\x80\xaf\"");
+}
+
 static void test_structure(void **state)
 {
 	static struct json w;
@@ -180,6 +208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_controls),
+		cmocka_unit_test(test_invisible),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_file),
