@@ -12,15 +12,22 @@
 #    it (each invalid sequence one U+FFFD, control characters intact);
 #  - every text output (ls, doctor, watch, lab) must decode as strict
 #    UTF-8 and hold no control character but the layout's newlines (and
-#    tabs), and the forged row "FAKE" must not start a line.
+#    tabs), no format character (a bidi override, a zero-width joiner:
+#    they are shown as \u202e), and the forged row "FAKE" must not start a
+#    line;
+#  - watch --top's table must stay aligned in terminal columns: on every
+#    row the counts start at the same column, 40, whether the name before
+#    them is wide (CJK), escaped or holds a combining mark.
 import ctypes
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import unicodedata
 
 TL = os.environ.get("TCPLIMBO", "build/tcplimbo")
 NAMES = [
@@ -31,7 +38,13 @@ NAMES = [
     b"ovl\xc0\xaf",
     b"\x1b[2J\r\nFAKE",
     b"c1\xc2\x9b31m",
+    "服务器".encode(),  # 9 bytes, 6 columns
+    b"bidi\xe2\x80\xaeevil",  # U+202E RIGHT-TO-LEFT OVERRIDE
+    b"zw\xe2\x80\x8dj\xe2\x80\x8b",  # U+200D ZWJ, U+200B ZWSP
+    b"cafe\xcc\x81",  # e and a combining acute: 5 columns
 ]
+# How text output shows the bidi and zero-width names.
+SHOWN = ["bidi\\u202eevil", "zw\\u200dj\\u200b"]
 BASE = 4100
 
 
@@ -165,10 +178,20 @@ def clean_text(raw, what):
         c = ord(ch)
         if (c < 0x20 and ch not in "\n\t") or c == 0x7f or 0x80 <= c < 0xa0:
             fail("%s: raw control character U+%04X" % (what, c))
+        # Cf: bidi controls, zero-width characters, the BOM; Zl, Zp.
+        if unicodedata.category(ch) in ("Cf", "Zl", "Zp"):
+            fail("%s: raw format character U+%04X" % (what, c))
     for line in text.splitlines():
         if line.startswith("FAKE"):
             fail("%s: the forged row is there" % what)
     return text
+
+
+def columns(ch):
+    """A terminal's columns for one character (wcwidth's answer)."""
+    if unicodedata.category(ch) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def comms(owners):
@@ -193,7 +216,47 @@ def test_ls(pids):
     text = clean_text(run(["ls"])[0], "ls")
     if "\\x1b[2J\\x0d\\x0aFAKE" not in text:
         fail("ls: the escaped name is not shown")
+    for shown in SHOWN:
+        if shown not in text:
+            fail("ls: %s is not shown" % shown)
+    # JSON escapes them too: the same string to a parser, none raw.
+    if "\u202e".encode() in raw or b"bidi\\u202eevil" not in raw:
+        fail("ls --json: U+202E is not escaped as \\u202e")
     ok("ls --json parses strictly with every name; ls text is clean")
+
+
+def test_top(pids):
+    """watch --top: the counts after each name start at column 40."""
+    raw, _ = run(["watch", "--top", "--backend", "poll", "--interval", "1s",
+                  "--seconds", "3"])
+    text = clean_text(raw, "watch --top")
+    rows = 0
+    labels = []
+    for line in text.splitlines():
+        if (not line or line.startswith("tcplimbo watch --top") or
+                line.startswith("(N+M")):
+            continue
+        col, i = 0, 0
+        while i < len(line) and col < 40:
+            col += columns(line[i])
+            i += 1
+        while i < len(line) and columns(line[i]) == 0:
+            i += 1  # a combining mark belongs to the label
+        if col != 40:
+            fail("watch --top: the label of %r takes %d columns, not 40" %
+                 (line, col))
+        cells = line[i:]
+        if len(cells) != 110 or not all(
+                cells[k] == " " and cells[k + 9] != " "
+                for k in range(0, 110, 10)):
+            fail("watch --top: the counts after %r are not at columns "
+                 "40..150: %r" % (line[:i], cells))
+        labels.append(line[:i])
+        rows += 1
+    for want in ["/服务器", "/cafe\u0301"] + SHOWN:
+        if not any(want in label for label in labels):
+            fail("watch --top: no row for %r (rows %r)" % (want, labels))
+    ok("watch --top: %d rows, the counts at column 40 on each" % rows)
 
 
 def test_doctor(pids):
@@ -313,6 +376,7 @@ def main():
     try:
         section(test_ls, pids)
         section(test_doctor, pids)
+        section(test_top, pids)
     finally:
         stop(pids)
     r = section(watch_backend, "bpf", BASE + 100)
