@@ -110,99 +110,110 @@ static bool queue_state(int state)
 	       state == TL_SYN_RECV || state == TL_NEW_SYN_RECV;
 }
 
-void tl_snapshot_classify(struct tl_sock *socks, size_t n)
+/*
+ * The listeners of an array, sorted by port, so a child finds the ones on
+ * its port by bisection. Without memory for it we still classify; we only
+ * cannot name listeners.
+ */
+struct lindex {
+	const struct tl_sock *socks; /* the array idx refers to */
+	struct lref *ls;
+	size_t n;
+};
+
+static void lindex_build(struct lindex *x, const struct tl_sock *socks,
+			 size_t n)
 {
-	struct lref *ls = NULL;
 	size_t nl = 0;
 
+	*x = (struct lindex){ .socks = socks };
 	for (size_t i = 0; i < n; i++)
 		if (socks[i].state == TL_LISTEN)
 			nl++;
-	if (nl) {
-		ls = malloc(nl * sizeof(*ls));
-		/*
-		 * Without memory for the index we still classify; we only
-		 * cannot name listeners.
-		 */
-		if (ls) {
-			nl = 0;
-			for (size_t i = 0; i < n; i++)
-				if (socks[i].state == TL_LISTEN)
-					ls[nl++] =
-						(struct lref){ socks[i].sport,
-							       (uint32_t)i };
-			qsort(ls, nl, sizeof(*ls), lref_cmp);
-		} else {
-			nl = 0;
+	if (!nl || !(x->ls = malloc(nl * sizeof(*x->ls))))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (socks[i].state == TL_LISTEN)
+			x->ls[x->n++] =
+				(struct lref){ socks[i].sport, (uint32_t)i };
+	qsort(x->ls, x->n, sizeof(*x->ls), lref_cmp);
+}
+
+/* Classifies one socket and ties it to a listener of x (see below). */
+static void classify_one(const struct lindex *x, struct tl_sock *sk)
+{
+	const struct tl_sock *l;
+	struct lref key = { sk->sport, 0 };
+	size_t lo = 0, hi = x->n;
+	int best = 0;
+
+	sk->limbo = TL_LIMBO_NONE;
+	sk->listener = 0;
+	if (tl_sock_is_timewait(sk)) {
+		sk->limbo = TL_LIMBO_TIMEWAIT;
+		return;
+	}
+	if (sk->inode != 0 || sk->state == TL_LISTEN)
+		return;
+	if (!queue_state(sk->state)) {
+		/* FIN_WAIT*, CLOSING, LAST_ACK with no fd. */
+		sk->limbo = TL_LIMBO_ORPHAN;
+		return;
+	}
+	/*
+	 * Request sockets (SYN_RECV, not full sockets) sit in the SYN queue,
+	 * not the accept queue; tie them but don't call them accepted.
+	 */
+	if (sk->state == TL_ESTABLISHED || sk->state == TL_CLOSE_WAIT ||
+	    full_socket(sk))
+		sk->limbo = TL_LIMBO_ACCEPT_QUEUE;
+	/* First listener on this port. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (lref_cmp(&x->ls[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < x->n && x->ls[lo].port == sk->sport; lo++) {
+		int m = listener_match(&x->socks[x->ls[lo].idx], sk->family,
+				       sk->src);
+
+		if (m > best) {
+			best = m;
+			sk->listener = x->ls[lo].idx + 1;
 		}
 	}
-
-	for (size_t i = 0; i < n; i++) {
-		struct tl_sock *sk = &socks[i];
-
-		sk->limbo = TL_LIMBO_NONE;
-		sk->listener = 0;
-		if (tl_sock_is_timewait(sk)) {
-			sk->limbo = TL_LIMBO_TIMEWAIT;
-			continue;
-		}
-		if (sk->inode != 0 || sk->state == TL_LISTEN)
-			continue;
-		if (!queue_state(sk->state)) {
-			/* FIN_WAIT*, CLOSING, LAST_ACK with no fd. */
-			sk->limbo = TL_LIMBO_ORPHAN;
-			continue;
-		}
-		/*
-		 * Request sockets (SYN_RECV without tcp_info) sit in the SYN
-		 * queue, not the accept queue; tie them but don't call them
-		 * accepted.
-		 */
-		if (sk->state == TL_ESTABLISHED || sk->state == TL_CLOSE_WAIT ||
-		    full_socket(sk))
-			sk->limbo = TL_LIMBO_ACCEPT_QUEUE;
-		if (nl) {
-			struct lref key = { sk->sport, 0 };
-			size_t lo = 0, hi = nl;
-			int best = 0;
-
-			/* First listener on this port. */
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-
-				if (lref_cmp(&ls[mid], &key) < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			for (; lo < nl && ls[lo].port == sk->sport; lo++) {
-				int m = listener_match(&socks[ls[lo].idx],
-						       sk->family, sk->src);
-
-				if (m > best) {
-					best = m;
-					sk->listener = ls[lo].idx + 1;
-				}
-			}
-		}
-		/*
-		 * A request socket has no cgroup of its own; the full socket
-		 * it becomes is a clone of its listener and gets the
-		 * listener's, so that is the one to show.
-		 */
-		if (sk->listener && !(sk->has & TL_HAS_CGROUP) &&
-		    (socks[sk->listener - 1].has & TL_HAS_CGROUP)) {
-			sk->cgroup_id = socks[sk->listener - 1].cgroup_id;
-			sk->has |= TL_HAS_CGROUP;
-		}
+	/*
+	 * A request socket has no cgroup of its own; the full socket it
+	 * becomes is a clone of its listener and gets the listener's, so
+	 * that is the one to show.
+	 */
+	l = sk->listener ? &x->socks[sk->listener - 1] : NULL;
+	if (l && !(sk->has & TL_HAS_CGROUP) && (l->has & TL_HAS_CGROUP)) {
+		sk->cgroup_id = l->cgroup_id;
+		sk->has |= TL_HAS_CGROUP;
 	}
-	free(ls);
+}
+
+void tl_snapshot_classify(struct tl_sock *socks, size_t n)
+{
+	struct lindex x;
+
+	lindex_build(&x, socks, n);
+	for (size_t i = 0; i < n; i++)
+		classify_one(&x, &socks[i]);
+	free(x.ls);
 }
 
 /* The owners pass, run beside the dump: both mostly wait on the kernel. */
 struct owners_job {
 	struct tl_owners_opts opts;
 	struct tl_owners *result;
+	pthread_t thread;
+	bool threaded;
+	bool done; /* atomic: result and err are final */
 	int err;
 };
 
@@ -211,7 +222,79 @@ static void *owners_work(void *arg)
 	struct owners_job *job = arg;
 
 	job->err = tl_owners_take(&job->opts, &job->result);
+	__atomic_store_n(&job->done, true, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/*
+ * Starts a new owners pass in a thread of its own when opts ask for one:
+ * the dump's setns() moves only the calling thread, and on two CPUs the
+ * two kernel walks overlap. Without a thread it runs in owners_finish.
+ */
+static void owners_start(struct owners_job *job,
+			 const struct tl_snapshot_opts *opts)
+{
+	*job = (struct owners_job){ .err = 0 };
+	if (!opts->owners || opts->owners_from)
+		return;
+	job->opts = (struct tl_owners_opts){
+		.proc_root = opts->proc_root,
+		.flags = TL_OWNERS_LIMITS | TL_OWNERS_STAT,
+		.backend = opts->owners_backend,
+		.threads = opts->owners_threads,
+	};
+	job->threaded = pthread_create(&job->thread, NULL, owners_work, job) ==
+			0;
+}
+
+/* Waits for the owners pass (or runs it) and hands its result to snap. */
+static int owners_finish(struct owners_job *job,
+			 const struct tl_snapshot_opts *opts,
+			 struct tl_snapshot *snap)
+{
+	if (job->threaded) {
+		pthread_join(job->thread, NULL);
+		job->threaded = false;
+	}
+	if (!opts->owners)
+		return 0;
+	if (opts->owners_from) {
+		/* Read-only from here on; tl_snapshot_free leaves it alone. */
+		snap->owners = (struct tl_owners *)opts->owners_from;
+		snap->owners_borrowed = true;
+		return 0;
+	}
+	if (!job->done)
+		owners_work(job);
+	if (job->err < 0)
+		return job->err;
+	snap->owners = job->result;
+	job->result = NULL;
+	return 0;
+}
+
+/* A new snapshot and the dump options that fill it. */
+static struct tl_snapshot *snapshot_new(const struct tl_snapshot_opts *opts,
+					struct tl_dump_opts *dopts)
+{
+	struct tl_snapshot *snap = calloc(1, sizeof(*snap));
+	struct timespec ts;
+
+	if (!snap)
+		return NULL;
+	snap->states = opts->states ? opts->states : TL_STATES_REAL;
+	tl_dump_opts_init(dopts);
+	dopts->family = opts->family;
+	/* Listeners are always needed to tie fd-less sockets to them. */
+	dopts->states = snap->states | TL_STATE_BIT(TL_LISTEN);
+	dopts->netns_fd = opts->netns_fd;
+	dopts->record_fd = opts->record_fd;
+	dopts->replay_fd = opts->replay_fd;
+	dopts->details = opts->details;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snap->taken_ms =
+		(uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return snap;
 }
 
 int tl_snapshot_take(const struct tl_snapshot_opts *opts,
@@ -220,49 +303,18 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 	struct tl_dump_opts dopts;
 	struct collect c = { 0 };
 	struct tl_snapshot *snap;
-	struct timespec ts;
-	struct owners_job job = { .err = 0 };
-	pthread_t owners_thread;
-	bool threaded = false;
-	uint32_t want;
+	struct owners_job job;
 	int err;
 
-	snap = calloc(1, sizeof(*snap));
+	snap = snapshot_new(opts, &dopts);
 	if (!snap)
 		return -ENOMEM;
-	want = opts->states ? opts->states : TL_STATES_REAL;
-	snap->states = want;
-
-	tl_dump_opts_init(&dopts);
-	dopts.family = opts->family;
-	/* Listeners are always needed to tie fd-less sockets to them. */
-	dopts.states = want | TL_STATE_BIT(TL_LISTEN);
-	dopts.netns_fd = opts->netns_fd;
-	dopts.record_fd = opts->record_fd;
-	dopts.replay_fd = opts->replay_fd;
-	dopts.details = opts->details;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snap->taken_ms =
-		(uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	/*
-	 * A new owners pass runs in a thread of its own while this one dumps
-	 * (the dump's setns() moves only this thread): on two CPUs the two
-	 * kernel walks overlap. Without a thread it runs after the dump.
-	 */
-	if (opts->owners && !opts->owners_from) {
-		job.opts = (struct tl_owners_opts){
-			.proc_root = opts->proc_root,
-			.flags = TL_OWNERS_LIMITS | TL_OWNERS_STAT,
-			.backend = opts->owners_backend,
-			.threads = opts->owners_threads,
-		};
-		threaded = pthread_create(&owners_thread, NULL, owners_work,
-					  &job) == 0;
-	}
+	owners_start(&job, opts);
 	err = tl_sockdiag_dump(&dopts, collect_cb, collect_reset, &c);
-	if (threaded)
-		pthread_join(owners_thread, NULL);
+	if (job.threaded) {
+		pthread_join(job.thread, NULL);
+		job.threaded = false;
+	}
 	if (err < 0)
 		goto fail;
 	snap->socks = c.socks;
@@ -276,22 +328,11 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 	}
 	for (size_t i = 0; i < snap->n_socks; i++)
 		snap->in_filter[i] =
-			!!(want & TL_STATE_BIT(snap->socks[i].state));
+			!!(snap->states & TL_STATE_BIT(snap->socks[i].state));
 	tl_snapshot_classify(snap->socks, snap->n_socks);
-
-	if (opts->owners && opts->owners_from) {
-		/* Read-only from here on; tl_snapshot_free leaves it alone. */
-		snap->owners = (struct tl_owners *)opts->owners_from;
-		snap->owners_borrowed = true;
-	} else if (opts->owners) {
-		if (!threaded)
-			owners_work(&job);
-		err = job.err;
-		if (err < 0)
-			goto fail;
-		snap->owners = job.result;
-		job.result = NULL;
-	}
+	err = owners_finish(&job, opts, snap);
+	if (err < 0)
+		goto fail;
 	*ret = snap;
 	return 0;
 fail:
@@ -299,6 +340,151 @@ fail:
 	free(c.socks);
 	tl_snapshot_free(snap);
 	return err;
+}
+
+/*
+ * A stream: the sockets the dump hands over before the owners are known
+ * wait in held; afterwards each goes to the caller as it arrives. The
+ * cookies of what went out let a restarted dump skip it.
+ */
+struct stream {
+	const struct tl_snapshot_opts *opts;
+	struct tl_snapshot *snap;
+	struct owners_job *job;
+	struct lindex x;
+	tl_snapshot_cb cb;
+	void *arg;
+	bool ready; /* owners known: sockets go straight out */
+	struct collect held;
+	uint64_t *sent; /* cookies handed out, in order */
+	size_t n_sent, cap_sent;
+	size_t n_sorted; /* sent[0..n_sorted) is sorted: restarts */
+};
+
+static int cookie_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int stream_emit(struct stream *st, struct tl_sock *sk)
+{
+	if (st->n_sorted && bsearch(&sk->cookie, st->sent, st->n_sorted,
+				    sizeof(*st->sent), cookie_cmp))
+		return 0;
+	if (st->n_sent == st->cap_sent &&
+	    tli_grow((void **)&st->sent, &st->cap_sent, sizeof(*st->sent),
+		     1024) < 0)
+		return -ENOMEM;
+	st->sent[st->n_sent++] = sk->cookie;
+	classify_one(&st->x, sk);
+	return st->cb(st->snap, sk, st->arg);
+}
+
+/* The owners are known: what waited goes out, and from now on each socket. */
+static int stream_ready(struct stream *st)
+{
+	int err = owners_finish(st->job, st->opts, st->snap);
+
+	if (err < 0)
+		return err;
+	st->ready = true;
+	for (size_t i = 0; i < st->held.n; i++) {
+		err = stream_emit(st, &st->held.socks[i]);
+		if (err < 0)
+			return err;
+	}
+	free(st->held.socks);
+	st->held = (struct collect){ 0 };
+	return 0;
+}
+
+static int stream_cb(const struct tl_sock *in, void *arg)
+{
+	struct stream *st = arg;
+	struct tl_sock sk = *in;
+	int err;
+
+	/* Listeners come along for the recording and for the tie. */
+	if (!(st->snap->states & TL_STATE_BIT(sk.state)))
+		return 0;
+	if (!st->ready) {
+		if (st->job->threaded &&
+		    !__atomic_load_n(&st->job->done, __ATOMIC_ACQUIRE))
+			return collect_cb(&sk, &st->held);
+		err = stream_ready(st);
+		if (err < 0)
+			return err;
+	}
+	return stream_emit(st, &sk);
+}
+
+/* A restarted dump: what waits is dropped, what went out is skipped. */
+static void stream_reset(void *arg)
+{
+	struct stream *st = arg;
+
+	st->held.n = 0;
+	qsort(st->sent, st->n_sent, sizeof(*st->sent), cookie_cmp);
+	st->n_sorted = st->n_sent;
+}
+
+int tl_snapshot_stream(const struct tl_snapshot_opts *opts, tl_snapshot_cb cb,
+		       void *arg, struct tl_snapshot **ret)
+{
+	struct tl_dump_opts dopts, lopts;
+	struct collect c = { 0 };
+	struct tl_snapshot *snap;
+	struct owners_job job;
+	struct stream st;
+	int err;
+
+	if (opts->replay_fd >= 0)
+		return -EINVAL;
+	snap = snapshot_new(opts, &dopts);
+	if (!snap)
+		return -ENOMEM;
+	owners_start(&job, opts);
+	/* The listeners first, unrecorded: the second dump records them. */
+	lopts = dopts;
+	lopts.states = TL_STATE_BIT(TL_LISTEN);
+	lopts.record_fd = -1;
+	err = tl_sockdiag_dump(&lopts, collect_cb, collect_reset, &c);
+	if (err < 0)
+		goto out;
+	snap->socks = c.socks;
+	snap->n_socks = c.n;
+	snap->in_filter = malloc(c.n ? c.n : 1);
+	if (!snap->in_filter) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(snap->in_filter, !!(snap->states & TL_STATE_BIT(TL_LISTEN)),
+	       c.n);
+	tl_snapshot_classify(snap->socks, snap->n_socks);
+
+	st = (struct stream){
+		.opts = opts, .snap = snap, .job = &job, .cb = cb, .arg = arg
+	};
+	lindex_build(&st.x, snap->socks, snap->n_socks);
+	err = tl_sockdiag_dump(&dopts, stream_cb, stream_reset, &st);
+	/* A dump with nothing in it still ends with the owners known. */
+	if (err >= 0 && !st.ready)
+		err = stream_ready(&st);
+	free(st.x.ls);
+	free(st.held.socks);
+	free(st.sent);
+out:
+	if (job.threaded)
+		pthread_join(job.thread, NULL);
+	tl_owners_free(job.result);
+	if (err < 0) {
+		tl_snapshot_free(snap);
+		return err;
+	}
+	*ret = snap;
+	return 0;
 }
 
 void tl_snapshot_free(struct tl_snapshot *snap)

@@ -82,6 +82,64 @@ static int ls_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	return 0;
 }
 
+/* What ls_row needs; the rows are written as the dump brings them. */
+struct ls_run {
+	const struct tl_global *g;
+	const struct ls_opts *o;
+	struct json *w;
+	bool started; /* the header or '[' is out */
+};
+
+/*
+ * The header or the JSON array's start: written with the first row (or
+ * after an empty list), so a snapshot that fails at once writes nothing.
+ * The cgroup map is attached then too: JSON always says where, the table
+ * only when asked. The stream's snapshot is ours to complete here.
+ */
+static void ls_start(struct ls_run *r, const struct tl_snapshot *snap)
+{
+	const struct tl_global *g = r->g;
+	const struct ls_opts *o = r->o;
+
+	if (r->started)
+		return;
+	r->started = true;
+	if (g->json || o->context || tl_filter_needs_context(&o->f))
+		ctx_attach(g, (struct tl_snapshot *)snap);
+	if (g->json)
+		json_arr_begin(r->w);
+	else if (!o->no_header && o->context)
+		out_table_header_ctx(stdout);
+	else if (!o->no_header)
+		out_table_header(stdout);
+}
+
+static int ls_row(const struct tl_snapshot *snap, const struct tl_sock *sk,
+		  void *arg)
+{
+	struct ls_run *r = arg;
+	const struct tl_global *g = r->g;
+
+	ls_start(r, snap);
+	if (!tl_filter_match(&r->o->f, snap, sk))
+		return 0;
+	if (g->json) {
+		json_next_line(r->w);
+		out_sock_json(r->w, snap, sk);
+	} else if (r->o->context) {
+		const struct tl_context *cx = NULL;
+		char where[2 * TL_CONTEXT_STR_MAX + 16];
+
+		if (sk->has & TL_HAS_CGROUP)
+			cx = tl_cgroups_context(snap->cgroups, sk->cgroup_id);
+		out_sock_row_ctx(stdout, snap, sk,
+				 ctx_short(where, sizeof(where), cx));
+	} else {
+		out_sock_row(stdout, snap, sk);
+	}
+	return 0;
+}
+
 static int ls_run(const struct tl_global *g, void *opts)
 {
 	static char obuf[1 << 16];
@@ -89,7 +147,7 @@ static int ls_run(const struct tl_global *g, void *opts)
 	const struct ls_opts *o = opts;
 	const struct tl_filter *f = &o->f;
 	struct tl_snapshot *snap = NULL;
-	bool context = o->context;
+	struct ls_run r = { .g = g, .o = o, .w = &w };
 	char note[200];
 	size_t denied;
 	int ret = TL_EXIT_FAILURE;
@@ -97,42 +155,16 @@ static int ls_run(const struct tl_global *g, void *opts)
 	/* Needs --root, which may come after the verb: checked here. */
 	if (tl_filter_check_context(f, g) < 0)
 		return TL_EXIT_USAGE;
-	if (tl_take_snapshot(g, tl_filter_states(f), &snap) < 0)
-		goto out;
-	/* JSON always says where; the table only when asked. */
-	if (g->json || context || tl_filter_needs_context(f))
-		ctx_attach(g, snap);
-
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	json_init_file(&w, stdout);
-	if (g->json)
-		json_arr_begin(&w);
-	else if (!o->no_header && context)
-		out_table_header_ctx(stdout);
-	else if (!o->no_header)
-		out_table_header(stdout);
-	for (size_t i = 0; i < snap->n_socks; i++) {
-		const struct tl_sock *sk = &snap->socks[i];
-
-		/* Listeners come along for the tie even when not asked for. */
-		if (!snap->in_filter[i] || !tl_filter_match(f, snap, sk))
-			continue;
-		if (g->json) {
-			json_next_line(&w);
-			out_sock_json(&w, snap, sk);
-		} else if (context) {
-			const struct tl_context *cx = NULL;
-			char where[2 * TL_CONTEXT_STR_MAX + 16];
-
-			if (sk->has & TL_HAS_CGROUP)
-				cx = tl_cgroups_context(snap->cgroups,
-							sk->cgroup_id);
-			out_sock_row_ctx(stdout, snap, sk,
-					 ctx_short(where, sizeof(where), cx));
-		} else {
-			out_sock_row(stdout, snap, sk);
-		}
-	}
+	/*
+	 * Rows go out as the dump brings them, so memory does not grow with
+	 * the sockets. A failure after some rows leaves them written: the
+	 * exit status and the message say the list is not whole.
+	 */
+	if (tl_stream_snapshot(g, tl_filter_states(f), ls_row, &r, &snap) < 0)
+		goto out;
+	ls_start(&r, snap);
 	if (g->json) {
 		json_raw(&w, "\n", 1);
 		json_arr_end(&w);

@@ -244,8 +244,24 @@ static void say_owners(const struct tl_snapshot *snap)
 			ow->n_refs == 1 ? "" : "s");
 }
 
+/* Hands every socket of a taken snapshot that was asked for to cb. */
+static int each(struct tl_snapshot *snap, tl_snapshot_cb cb, void *arg)
+{
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		int err;
+
+		if (!snap->in_filter[i])
+			continue;
+		err = cb(snap, &snap->socks[i], arg);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 static int take(const struct tl_global *g, int netns_fd, uint32_t states,
-		bool log, struct tl_snapshot **ret)
+		bool log, tl_snapshot_cb cb, void *arg,
+		struct tl_snapshot **ret)
 {
 	struct tl_snapshot_opts o;
 	int err = 0;
@@ -285,7 +301,19 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 			goto fail;
 		}
 	}
-	err = tl_snapshot_take(&o, ret);
+	/* A replay is read once: taken whole, then handed out. */
+	if (cb && o.replay_fd < 0) {
+		err = tl_snapshot_stream(&o, cb, arg, ret);
+	} else {
+		err = tl_snapshot_take(&o, ret);
+		if (err >= 0 && cb) {
+			err = each(*ret, cb, arg);
+			if (err < 0) {
+				tl_snapshot_free(*ret);
+				*ret = NULL;
+			}
+		}
+	}
 	if (err >= 0 && g->verbose)
 		say_owners(*ret);
 	if (err >= 0)
@@ -324,13 +352,19 @@ out:
 int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 		     struct tl_snapshot **ret)
 {
-	return take(g, g->netns_fd, states, true, ret);
+	return take(g, g->netns_fd, states, true, NULL, NULL, ret);
+}
+
+int tl_stream_snapshot(const struct tl_global *g, uint32_t states,
+		       tl_snapshot_cb cb, void *arg, struct tl_snapshot **ret)
+{
+	return take(g, g->netns_fd, states, true, cb, arg, ret);
 }
 
 int tl_take_snapshot_in(const struct tl_global *g, int netns_fd,
 			uint32_t states, struct tl_snapshot **ret)
 {
-	return take(g, netns_fd, states, false, ret);
+	return take(g, netns_fd, states, false, NULL, NULL, ret);
 }
 
 static bool denied(const struct tl_proc *p)

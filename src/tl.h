@@ -155,6 +155,15 @@ int tl_take_snapshot(const struct tl_global *g, uint32_t states,
 		     struct tl_snapshot **ret);
 
 /*
+ * The same, streamed (tl_snapshot_stream): cb gets each socket of the
+ * states asked for as the dump brings it, and *ret keeps only the owners
+ * and the listeners. A --replay is taken whole, then handed to cb the
+ * same way. A negative return from cb stops it.
+ */
+int tl_stream_snapshot(const struct tl_global *g, uint32_t states,
+		       tl_snapshot_cb cb, void *arg, struct tl_snapshot **ret);
+
+/*
  * Says why a snapshot failed with err, naming the file behind it (the
  * --replay or --record file) and the cause where strerror alone would
  * mislead: an empty or foreign dump, a /proc file as a recording.

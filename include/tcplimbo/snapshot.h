@@ -71,6 +71,28 @@ void tl_snapshot_opts_init(struct tl_snapshot_opts *opts);
 int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 		     struct tl_snapshot **ret);
 
+/*
+ * Called by tl_snapshot_stream for each socket of the states asked for, in
+ * dump order, classified and tied to its listener as in a snapshot. snap
+ * holds the owners and the listeners only, which is all that
+ * tl_snapshot_owners and tl_snapshot_listener need. A negative return
+ * stops the stream and is returned by it.
+ */
+typedef int (*tl_snapshot_cb)(const struct tl_snapshot *snap,
+			      const struct tl_sock *sk, void *arg);
+
+/*
+ * Like tl_snapshot_take, but keeps only the listeners: every other socket
+ * goes to cb and is forgotten, so memory stays small however many
+ * connections there are (8 bytes a socket, the cookies that let a
+ * restarted dump skip what cb already saw). The owners pass runs beside a
+ * first dump of the listeners and the start of the second; sockets that
+ * arrive before it ends wait for it. On success *ret holds the owners and
+ * the listeners. Not for replays (-EINVAL): a replay is read once.
+ */
+int tl_snapshot_stream(const struct tl_snapshot_opts *opts, tl_snapshot_cb cb,
+		       void *arg, struct tl_snapshot **ret);
+
 /* Frees a snapshot; NULL is fine. */
 void tl_snapshot_free(struct tl_snapshot *snap);
 
