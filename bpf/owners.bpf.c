@@ -13,6 +13,14 @@
  * is the table /proc/PID/fd shows, and the kernel already skips threads
  * that share it.
  *
+ * Both iterators walk the tasks of the reader's pid namespace only (the
+ * kernel takes the namespace of the task that creates the iterator fd),
+ * as a /proc mounted for that namespace lists them; every pid written is
+ * the task's pid there, not its global one. User space checks that its
+ * /proc is that namespace's. Likewise the owner's uid is the one the
+ * reader's stat() of /proc/PID/fd gives: mapped through the reader's user
+ * namespace.
+ *
  * Both go through bpf_seq_write; when the buffer is full the kernel shows
  * the same object again on the next read, so state here only moves on a
  * write that succeeded.
@@ -32,33 +40,159 @@
 /* get_dumpable(): the low two bits of mm->flags; 1 is SUID_DUMP_USER. */
 #define MMF_DUMPABLE_MASK 3UL
 #define SUID_DUMP_USER 1UL
+/* The kernel refuses pid namespaces deeper than this (MAX_PID_NS_LEVEL). */
+#define MAX_PID_NS_LEVEL 32
+/* An id map holds at most this many extents (UID_GID_MAP_MAX_EXTENTS);
+ * up to UID_GID_MAP_MAX_BASE_EXTENTS of them sit in the map itself. */
+#define MAX_ID_EXTENTS 340
+#define BASE_ID_EXTENTS 5
+/* What from_kuid() answers for a kuid the namespace does not map. */
+#define NO_ID ((__u32)-1)
 
-/* The leader whose fds are being counted, and the count so far. */
+/*
+ * The uid /proc shows for a kuid the reader's user namespace does not map
+ * (from_kuid_munged: the kernel.overflowuid sysctl), set by user space
+ * before loading.
+ */
+const volatile __u32 overflow_uid = 65534;
+
+/* The leader whose fds are being counted (its global tgid), the pid it
+ * is written with, and the count so far. */
+__u32 cur_key = 0;
 __u32 cur_tgid = 0;
 __u32 cur_nfds = 0;
 
 /*
- * /proc/PID is owned by the task's euid unless its mm is not dumpable
- * (setuid programs, PR_SET_DUMPABLE 0), then by root; kernel threads by
- * root. (A not dumpable process in a user namespace is owned by that
- * namespace's root; this says 0.)
+ * The pid namespace the iterators walk: the reader's (task_active_pid_ns
+ * of the task reading the iterator fd, which is current here), and its
+ * level.
+ */
+static __always_inline struct pid_namespace *reader_pidns(unsigned int *level)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct pid *pid = BPF_CORE_READ(cur, thread_pid);
+	unsigned int lvl;
+	struct upid up = {};
+
+	if (!pid)
+		return NULL;
+	lvl = BPF_CORE_READ(pid, level);
+	if (lvl > MAX_PID_NS_LEVEL)
+		return NULL;
+	if (bpf_probe_read_kernel(
+		    &up, sizeof(up),
+		    (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+			    lvl * bpf_core_type_size(struct upid)))
+		return NULL;
+	*level = lvl;
+	return up.ns;
+}
+
+/*
+ * pid_nr_ns(): the number pid has in ns, which sits at level; 0 when pid
+ * is not seen there (a parent outside the reader's namespace), as /proc
+ * prints it.
+ */
+static __always_inline __u32 pid_nr_in(struct pid *pid,
+				       struct pid_namespace *ns,
+				       unsigned int level)
+{
+	struct upid up = {};
+
+	if (!pid || !ns || BPF_CORE_READ(pid, level) < level)
+		return 0;
+	if (bpf_probe_read_kernel(
+		    &up, sizeof(up),
+		    (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+			    level * bpf_core_type_size(struct upid)))
+		return 0;
+	return up.ns == ns && up.nr > 0 ? (__u32)up.nr : 0;
+}
+
+/* task_tgid_nr_ns(): the task's process id in ns, or 0. */
+static __always_inline __u32 tgid_in(struct task_struct *t,
+				     struct pid_namespace *ns,
+				     unsigned int level)
+{
+	return pid_nr_in(BPF_CORE_READ(t, signal, pids[PIDTYPE_TGID]), ns,
+			 level);
+}
+
+/*
+ * One id through one user namespace's map, as map_id_down() (up false:
+ * from the namespace's ids to the kernel's) or map_id_up() (up true: the
+ * other way) do it. NO_ID when no extent holds it. The extents are
+ * searched in order, which finds the one the kernel's bsearch finds: they
+ * do not overlap.
+ */
+static __always_inline __u32 map_id(struct uid_gid_map *map, __u32 id, bool up)
+{
+	struct uid_gid_extent *ext = NULL;
+	__u32 n = 0;
+
+	if (bpf_core_read(&n, sizeof(n), &map->nr_extents))
+		return NO_ID;
+	if (n <= BASE_ID_EXTENTS)
+		ext = &map->extent[0];
+	else if (bpf_core_read(&ext, sizeof(ext), &map->forward))
+		return NO_ID;
+	for (__u32 i = 0; i < MAX_ID_EXTENTS && i < n; i++) {
+		struct uid_gid_extent e = {};
+		__u32 from, to;
+
+		if (bpf_probe_read_kernel(
+			    &e, sizeof(e),
+			    (void *)ext + i * bpf_core_type_size(
+						      struct uid_gid_extent)))
+			return NO_ID;
+		from = up ? e.lower_first : e.first;
+		to = up ? e.first : e.lower_first;
+		if (id >= from && id - from < e.count)
+			return id - from + to;
+	}
+	return NO_ID;
+}
+
+/*
+ * /proc/PID/fd is owned by the task's euid unless its mm is not dumpable
+ * (setuid programs, PR_SET_DUMPABLE 0), then by the root of the user
+ * namespace the mm was made in (0 when that root has no kernel uid); kernel
+ * threads and tasks without an mm by root (task_dump_owner()). stat() then
+ * shows that kuid as the reader's user namespace maps it, overflow_uid when
+ * it does not (from_kuid_munged()).
  */
 static __always_inline __u32 dump_owner(struct task_struct *t)
 {
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct user_namespace *reader;
 	struct mm_struct *mm;
 	unsigned long mmflags = 0;
+	__u32 kuid = 0;
 
-	if (BPF_CORE_READ(t, flags) & PF_KTHREAD)
-		return 0;
 	mm = BPF_CORE_READ(t, mm);
-	if (mm) {
+	if (mm && !(BPF_CORE_READ(t, flags) & PF_KTHREAD)) {
 		/* mm->flags became a bitmap in 6.18; its first word is the
 		 * old unsigned long either way. */
 		bpf_core_read(&mmflags, sizeof(mmflags), &mm->flags);
-		if ((mmflags & MMF_DUMPABLE_MASK) != SUID_DUMP_USER)
-			return 0;
+		if ((mmflags & MMF_DUMPABLE_MASK) == SUID_DUMP_USER) {
+			kuid = BPF_CORE_READ(t, real_cred, euid.val);
+		} else {
+			struct user_namespace *ns = BPF_CORE_READ(mm, user_ns);
+
+			/* make_kuid(ns, 0); the initial namespace maps every
+			 * id to itself, so there it is 0. */
+			if (ns && BPF_CORE_READ(ns, level) > 0) {
+				kuid = map_id(&ns->uid_map, 0, false);
+				if (kuid == NO_ID)
+					kuid = 0;
+			}
+		}
 	}
-	return BPF_CORE_READ(t, cred, euid.val);
+	reader = BPF_CORE_READ(cur, cred, user_ns);
+	if (!reader || BPF_CORE_READ(reader, level) == 0)
+		return kuid;
+	kuid = map_id(&reader->uid_map, kuid, true);
+	return kuid == NO_ID ? overflow_uid : kuid;
 }
 
 /* The name /proc/PID/stat shows (proc_task_name). */
@@ -102,17 +236,25 @@ int tl_tasks(struct bpf_iter__task *ctx)
 	struct task_struct *t = ctx->task;
 	struct tl_bpf_task r = {};
 	struct signal_struct *sig;
+	struct pid_namespace *ns;
+	unsigned int level = 0;
 
 	if (!t)
 		return 0;
-	r.tgid = t->tgid;
-	r.tid = t->pid;
+	ns = reader_pidns(&level);
+	r.tgid = tgid_in(t, ns, level);
+	/* Not seen in the reader's namespace: /proc would not list it. */
+	if (!r.tgid)
+		return 0;
 	r.runtime_ns = t->se.sum_exec_runtime;
-	if (r.tgid != r.tid) {
-		bpf_seq_write(seq, &r, sizeof(r));
+	if (t->tgid != t->pid) {
+		r.tid = pid_nr_in(BPF_CORE_READ(t, thread_pid), ns, level);
+		if (r.tid && r.tid != r.tgid)
+			bpf_seq_write(seq, &r, sizeof(r));
 		return 0;
 	}
-	r.ppid = BPF_CORE_READ(t, real_parent, tgid);
+	r.tid = r.tgid;
+	r.ppid = tgid_in(BPF_CORE_READ(t, real_parent), ns, level);
 	r.uid = dump_owner(t);
 	r.start_ns = t->start_boottime;
 	sig = t->signal;
@@ -131,13 +273,14 @@ static __always_inline int flush_count(struct seq_file *seq)
 {
 	struct tl_bpf_fd r = {};
 
-	if (!cur_tgid)
+	if (!cur_key)
 		return 0;
 	r.tgid = cur_tgid;
 	r.fd = cur_nfds;
 	r.flags = TL_BPF_FD_COUNT;
-	if (bpf_seq_write(seq, &r, sizeof(r)))
+	if (cur_tgid && bpf_seq_write(seq, &r, sizeof(r)))
 		return -1;
+	cur_key = 0;
 	cur_tgid = 0;
 	cur_nfds = 0;
 	return 0;
@@ -161,16 +304,25 @@ int tl_files(struct bpf_iter__task_file *ctx)
 	tgid = t->tgid;
 	if (tgid != (__u32)t->pid)
 		return 0;
-	if (tgid != cur_tgid) {
+	/* A new leader: its pid in the reader's namespace, found once. */
+	if (tgid != cur_key) {
+		struct pid_namespace *ns;
+		unsigned int level = 0;
+
 		if (flush_count(seq))
 			return 0;
-		cur_tgid = tgid;
+		ns = reader_pidns(&level);
+		cur_key = tgid;
+		cur_tgid = tgid_in(t, ns, level);
 	}
+	/* Not seen in the reader's namespace: /proc would not list it. */
+	if (!cur_tgid)
+		return 0;
 	mode = BPF_CORE_READ(f, f_inode, i_mode);
 	if ((mode & S_IFMT) == S_IFSOCK) {
 		unsigned long ino = BPF_CORE_READ(f, f_inode, i_ino);
 
-		r.tgid = tgid;
+		r.tgid = cur_tgid;
 		r.fd = ctx->fd;
 		r.inode = ino > 0xffffffffUL ? 0 : (__u32)ino;
 		if (bpf_seq_write(seq, &r, sizeof(r)))

@@ -18,11 +18,11 @@
  * leader's, as /proc/PID/stat does for the whole group.
  */
 struct tl_bpf_task {
-	__u32 tgid;
+	__u32 tgid; /* pids in the reader's pid namespace, as its /proc's */
 	__u32 tid;
-	__u32 ppid;
-	__u32 uid; /* the owner /proc/PID gets: euid, or 0 if not dumpable */
-	__u64 start_ns;	      /* task->start_boottime */
+	__u32 ppid;	/* 0 when the parent is outside that namespace */
+	__u32 uid;	/* the owner of /proc/PID/fd, as the reader's stat() */
+	__u64 start_ns; /* task->start_boottime */
 	__u64 runtime_ns;     /* this thread's se.sum_exec_runtime */
 	__u64 sig_runtime_ns; /* threads that exited (signal) */
 	__u64 prev_utime_ns;  /* signal->prev_cputime: what /proc showed */

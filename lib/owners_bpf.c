@@ -5,8 +5,16 @@
  * task iterator gives the processes, the task-file iterator their socket
  * fds and fd counts; the result is the same struct tl_owners the /proc
  * pass fills, in the same order.
+ *
+ * The kernel walks the pid namespace of the task that reads the
+ * iterators, and the programs write pids as that namespace numbers them;
+ * the pass runs only when /proc is a /proc of the same namespace, so that
+ * both passes name the same processes with the same pids.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,6 +31,12 @@
 #include "owners.skel.h"
 #include "owners_impl.h"
 #include "util.h"
+
+/* The uid stat() shows for ids this user namespace does not map, unless
+ * the kernel.overflowuid sysctl says otherwise. */
+#define DEFAULT_OVERFLOW_UID 65534
+/* /proc/self/status is about 1.5 KiB; its Groups line can make it long. */
+#define STATUS_MAX (1024 * 1024)
 
 /* Records are read this many bytes at a time (the kernel's seq buffer is
  * 8 pages, so more would not be filled in one read). */
@@ -211,7 +225,79 @@ static void finish_cpu(struct pass *p)
 	}
 }
 
-int owners_bpf_scan(unsigned flags, struct tl_owners **ret)
+/*
+ * Whether proc_root is a /proc of this process's own pid namespace, the
+ * one the iterators walk. Its self/status's NSpid gives this process's pid
+ * in that /proc's namespace and in each namespace below it down to its
+ * own: one entry means they are the same. Returns 0 if so; -EXDEV for a
+ * /proc of an outer namespace (it lists processes the iterators never
+ * see) or of one this process is not in (it has no self); other -errno
+ * when status cannot be read.
+ */
+static int proc_is_own_pidns(const char *proc_root)
+{
+	static const char key[] = "\nNSpid:";
+	char path[PATH_MAX], *buf = NULL;
+	const char *p, *eol, *end;
+	unsigned pids = 0;
+	ssize_t len;
+	int fd, r;
+
+	if (snprintf(path, sizeof(path), "%s/self/status", proc_root) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? -EXDEV : -errno;
+	len = tli_read_fd_alloc(fd, 4096, STATUS_MAX, &buf);
+	close(fd);
+	if (len < 0)
+		return (int)len;
+	end = buf + len;
+	p = memmem(buf, (size_t)len, key, sizeof(key) - 1);
+	if (!p) {
+		/* Every kernel with BPF iterators prints NSpid. */
+		r = -EXDEV;
+		goto out;
+	}
+	p += sizeof(key) - 1;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	while (p < eol) {
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p == eol)
+			break;
+		pids++;
+		while (p < eol && *p != ' ' && *p != '\t')
+			p++;
+	}
+	r = pids == 1 ? 0 : -EXDEV;
+out:
+	free(buf);
+	return r;
+}
+
+/* The kernel.overflowuid sysctl, or its default when it cannot be read. */
+static uint32_t overflow_uid(const char *proc_root)
+{
+	char path[PATH_MAX], buf[32];
+	const char *p = buf;
+	uint64_t v;
+	ssize_t len;
+
+	if (snprintf(path, sizeof(path), "%s/sys/kernel/overflowuid",
+		     proc_root) >= (int)sizeof(path))
+		return DEFAULT_OVERFLOW_UID;
+	len = tli_read_file_at(AT_FDCWD, path, buf, sizeof(buf) - 1);
+	if (len <= 0 || tli_parse_u64(&p, buf + len, UINT32_MAX - 1, &v) < 0)
+		return DEFAULT_OVERFLOW_UID;
+	return (uint32_t)v;
+}
+
+int owners_bpf_scan(const char *proc_root, unsigned flags,
+		    struct tl_owners **ret)
 {
 	struct pass p = { .flags = flags };
 	struct owners_bpf *skel = NULL;
@@ -221,8 +307,11 @@ int owners_bpf_scan(unsigned flags, struct tl_owners **ret)
 	int r;
 
 	libbpf_set_print(quiet);
-	if (hz <= 0 || hz > 1000000000)
+	if (!proc_root || hz <= 0 || hz > 1000000000)
 		return -EINVAL;
+	r = proc_is_own_pidns(proc_root);
+	if (r < 0)
+		return r;
 	p.ns_per_tick = 1000000000ULL / (uint64_t)hz;
 	p.o = calloc(1, sizeof(*p.o));
 	buf = malloc(ITER_BUF_SIZE);
@@ -230,9 +319,15 @@ int owners_bpf_scan(unsigned flags, struct tl_owners **ret)
 		r = -ENOMEM;
 		goto out;
 	}
-	skel = owners_bpf__open_and_load();
+	skel = owners_bpf__open();
 	if (!skel) {
 		r = errno ? -errno : -EINVAL;
+		goto out;
+	}
+	skel->rodata->overflow_uid = overflow_uid(proc_root);
+	r = owners_bpf__load(skel);
+	if (r) {
+		r = r < 0 ? r : -EINVAL;
 		goto out;
 	}
 	tl = bpf_program__attach_iter(skel->progs.tl_tasks, NULL);
@@ -256,6 +351,15 @@ int owners_bpf_scan(unsigned flags, struct tl_owners **ret)
 	r = read_iter(&p, fl, sizeof(struct tl_bpf_fd), buf, false);
 	if (r < 0)
 		goto out;
+	/*
+	 * This process is in its own namespace under the pid getpid() says:
+	 * without it the programs did not name processes as /proc does, and
+	 * an answer would be wrong rather than empty.
+	 */
+	if (proc_index(p.o, (uint32_t)getpid()) < 0) {
+		r = -EIO;
+		goto out;
+	}
 	finish_cpu(&p);
 	r = owners_sort(p.o);
 	if (r < 0)

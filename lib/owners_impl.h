@@ -47,8 +47,11 @@ int owners_sort(struct tl_owners *o);
 
 /*
  * The BPF pass (lib/owners_bpf.c, or its stub that returns -EOPNOTSUPP).
+ * proc_root is the /proc the result must agree with: the pass refuses
+ * with -EXDEV when it is not a /proc of the caller's own pid namespace.
  * Returns 0 and sets *ret, or -errno.
  */
-int owners_bpf_scan(unsigned flags, struct tl_owners **ret);
+int owners_bpf_scan(const char *proc_root, unsigned flags,
+		    struct tl_owners **ret);
 
 #endif

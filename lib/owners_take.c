@@ -251,7 +251,7 @@ int tl_owners_scan_bpf(unsigned flags, struct tl_owners **ret)
 {
 	if (!ret)
 		return -EINVAL;
-	return owners_bpf_scan(flags, ret);
+	return owners_bpf_scan("/proc", flags, ret);
 }
 
 int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
@@ -269,7 +269,7 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 		/* The iterators see this machine, not a tree of files. */
 		if (!real)
 			return -EINVAL;
-		return owners_bpf_scan(opts->flags, ret);
+		return owners_bpf_scan(root, opts->flags, ret);
 	case TL_OWNERS_AUTO:
 		if (!real)
 			break;
@@ -277,7 +277,7 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 		files = open_files(root);
 		if (files < TL_OWNERS_BPF_MIN_FILES)
 			break;
-		bpf_r = owners_bpf_scan(opts->flags, ret);
+		bpf_r = owners_bpf_scan(root, opts->flags, ret);
 		/* Anything but memory: the /proc pass still works. */
 		if (bpf_r == 0 || bpf_r == -ENOMEM)
 			return bpf_r;

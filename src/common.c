@@ -141,6 +141,21 @@ static const char *pseudo_fs(const char *path)
 	return NULL;
 }
 
+/*
+ * Why the BPF owners pass did not run, when the errno alone does not say:
+ * the iterators walk only this process's pid namespace, and a /proc of
+ * another one would name other processes and pids.
+ */
+static const char *bpf_owners_why(int err)
+{
+	if (err == -EXDEV)
+		return "/proc is not a /proc of this process's pid namespace, "
+		       "and the BPF iterators see only that namespace's "
+		       "processes (in a pid namespace, mount its own /proc, as "
+		       "unshare --pid --fork --mount-proc does)";
+	return strerror(-err);
+}
+
 void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 {
 	const char *fs;
@@ -160,6 +175,12 @@ void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 			 err == -ESPIPE ? "a pipe cannot take back a dump the "
 					  "kernel restarted" :
 					  strerror(-err));
+		return;
+	}
+	if (err == -EXDEV && g->owners_backend == TL_OWNERS_BPF &&
+	    !g->no_owners) {
+		snprintf(buf, size, "--owners-backend bpf: %s",
+			 bpf_owners_why(err));
 		return;
 	}
 	if (!g->replay_path) {
@@ -221,7 +242,7 @@ static void say_owners(const struct tl_snapshot *snap)
 			"thread%s; the BPF iterators did not load: %s): %zu "
 			"process%s, %zu socket fd%s\n",
 			ow->threads, ow->threads == 1 ? "" : "s",
-			strerror(-ow->bpf_error), ow->n_procs,
+			bpf_owners_why(ow->bpf_error), ow->n_procs,
 			ow->n_procs == 1 ? "" : "es", ow->n_refs,
 			ow->n_refs == 1 ? "" : "s");
 	else if (ow->open_files)

@@ -20,8 +20,13 @@ extern "C" {
 /* One process seen in /proc. */
 struct tl_proc {
 	pid_t pid;
-	pid_t ppid;	 /* parent, from /proc/PID/stat; 0 when unknown */
-	uid_t uid;	 /* owner of /proc/PID/fd: euid, 0 if not dumpable */
+	pid_t ppid; /* parent, from /proc/PID/stat; 0 when unknown */
+	/*
+	 * The owner of /proc/PID/fd as stat() shows it: the euid, or the
+	 * root of the user namespace the process was exec'd in if it is not
+	 * dumpable (0 if that root has no uid here).
+	 */
+	uid_t uid;
 	uint32_t nfds;	 /* open fds counted in /proc/PID/fd */
 	uint64_t nofile; /* RLIMIT_NOFILE soft: UINT64_MAX unlimited, 0 unknown */
 	uint64_t nofile_hard;
@@ -105,16 +110,19 @@ struct tl_owners_opts {
  * they do not load (no CAP_BPF/CAP_PERFMON, a kernel without them, a build
  * without bpf); the result's backend field says which ran. Forcing BPF
  * returns its error: -EOPNOTSUPP when the build has no bpf, -EPERM when
- * the kernel refuses, -EINVAL with another proc_root. Both backends give
+ * the kernel refuses, -EINVAL with another proc_root, -EXDEV when /proc is
+ * not a /proc of the caller's own pid namespace (the iterators walk only
+ * that namespace; AUTO then uses the /proc pass). Both backends give
  * the same result on the same processes (same order, same fields); the
  * /proc pass gives the same result with any number of threads.
  */
 int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret);
 
 /*
- * The BPF backend alone: -EOPNOTSUPP when the build has no bpf, the
- * loader's -errno otherwise. flags are accepted for symmetry; the
- * iterators always give limits and times.
+ * The BPF backend alone, agreeing with /proc: -EOPNOTSUPP when the build
+ * has no bpf, -EXDEV when /proc is not a /proc of the caller's own pid
+ * namespace, the loader's -errno otherwise. flags are accepted for
+ * symmetry; the iterators always give limits and times.
  */
 int tl_owners_scan_bpf(unsigned flags, struct tl_owners **ret);
 
