@@ -70,6 +70,44 @@ if "$TCPLIMBO" -v --owners-backend bpf ls --json 2>"$T/eb" | norm >"$T/bpf"; the
 	ok "bpf and /proc agree"
 	"$TCPLIMBO" --owners-backend bpf doctor --json 2>/dev/null | grep -q '"owners_backend":"bpf"}' ||
 		fail "doctor --json does not say owners_backend bpf"
+	# In a pid namespace with its own /proc, as in a container: both
+	# passes name the holders by their pids there (small numbers).
+	unshare --pid --fork --mount-proc bash -c '
+T=$1 TCPLIMBO=$2
+python3 -c "
+import socket, time
+l = socket.socket()
+l.bind((\"127.0.0.1\", 3201))
+l.listen(8)
+cs = [socket.create_connection((\"127.0.0.1\", 3201)) for _ in range(5)]
+ss = [l.accept()[0] for _ in range(5)]
+print(\"up\", flush=True)
+time.sleep(30)" >"$T/nsup" &
+for i in $(seq 100); do grep -q up "$T/nsup" && break; sleep 0.1; done
+"$TCPLIMBO" --owners-backend proc --threads 1 ls --json >"$T/nsproc"
+"$TCPLIMBO" --owners-backend bpf ls --json >"$T/nsbpf"
+kill %1' _ "$T" "$TCPLIMBO" 2>"$T/ens" || fail "in a pid namespace: $(cat "$T/ens")"
+	port3201() {
+		python3 -c '
+import json, sys
+json.dump([s for s in json.load(sys.stdin) if 3201 in (s["local_port"], s["remote_port"])], sys.stdout)'
+	}
+	port3201 <"$T/nsproc" | norm >"$T/nsone"
+	port3201 <"$T/nsbpf" | norm >"$T/nstwo"
+	[ "$(wc -l <"$T/nsone")" -eq 11 ] || fail "pid namespace: expected 11 sockets: $(cat "$T/nsone")"
+	python3 -c '
+import json, sys
+pids = {o["pid"] for l in open(sys.argv[1]) for o in json.loads(l)["owners"]}
+sys.exit(0 if len(pids) == 1 and max(pids) < 100 else 1)' "$T/nsone" ||
+		fail "pid namespace: the holder is not named by its pid there: $(head -1 "$T/nsone")"
+	cmp -s "$T/nsone" "$T/nstwo" || { diff "$T/nsone" "$T/nstwo" | head; fail "pid namespace: bpf and /proc differ"; }
+	ok "in a pid namespace, bpf and /proc agree on $(wc -l <"$T/nsone") sockets"
+	# Without a /proc of its own the BPF pass would see fewer processes
+	# than /proc lists, under other pids: it refuses, saying why.
+	unshare --pid --fork "$TCPLIMBO" --owners-backend bpf ls >/dev/null 2>"$T/enp" &&
+		fail "bpf under a /proc of another pid namespace accepted"
+	grep -q "bpf: /proc is not a /proc of this process's pid namespace" "$T/enp" ||
+		fail "bpf under another pid namespace's /proc: $(cat "$T/enp")"
 	# auto: bpf where the machine has many open files, else /proc, and -v
 	# says which and why.
 	"$TCPLIMBO" -v ls --no-header 2>"$T/ea" >/dev/null || fail "ls failed"
