@@ -28,18 +28,9 @@
 #   BUILD          build directory (default build); TL: tcplimbo binary
 set -euo pipefail
 
-die() {
-	echo "bench/run.sh: $*" >&2
-	exit 1
-}
-
-# Median of the numbers on stdin, one a line.
-median() {
-	sort -n | awk '{ v[NR] = $1 }
-		END { if (NR == 0) { print "nan"; exit }
-		      if (NR % 2) print v[(NR + 1) / 2];
-		      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# die, median, ratio, population_ready
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 now_ns() {
 	date +%s%N
@@ -57,13 +48,6 @@ run_timed() {
 	WALL_US=$(((t1 - t0) / 1000))
 	# On failure time(1) writes a "Command exited" line first.
 	CPU_US=$(tail -1 "$CPU_FILE" | awk '{ printf "%d", ($1 + $2) * 1000000 }')
-}
-
-# ratio A B: A/B with two decimals, or "-" when either is missing.
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "-" || b == "-" || b + 0 == 0) print "-";
-		else printf "%.2f", a / b }'
 }
 
 # Microseconds to seconds.
@@ -251,13 +235,7 @@ for n in $BENCH_N; do
 	"$POP" -n "$n" -p "$BENCH_OWNERS" --hold 3600 ${BENCH_POP_ARGS:-} \
 		>"$work/pop.out" 2>"$work/pop.err" &
 	pop_pid=$!
-	# Setup plus the 60 s TIME_WAIT warm-up; bounded.
-	for ((i = 0; i < 900; i++)); do
-		grep -q '^ready ' "$work/pop.out" && break
-		kill -0 "$pop_pid" 2>/dev/null || { cat "$work/pop.err" >&2; die "tl-population failed"; }
-		sleep 1
-	done
-	grep '^ready ' "$work/pop.out" >&2 || die "tl-population not ready after 900 s"
+	population_ready "$work" "$pop_pid"
 	nsenter --net="/proc/$pop_pid/ns/net" -- "$self" --measure "$n" "$BENCH_RUNS" "$slow_runs"
 	kill "$pop_pid"
 	wait "$pop_pid" || true

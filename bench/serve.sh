@@ -15,17 +15,9 @@
 #   BUILD         build directory (default build)
 set -euo pipefail
 
-die() {
-	echo "bench/serve.sh: $*" >&2
-	exit 1
-}
-
-median() {
-	sort -n | awk '{ v[NR] = $1 }
-		END { if (NR == 0) { print "-"; exit }
-		      if (NR % 2) print v[(NR + 1) / 2];
-		      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# die, median, ratio, population_ready
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Peak and current RSS of a live pid, KiB.
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
@@ -128,16 +120,10 @@ echo "N=$BENCH_N: building the population" >&2
 # shellcheck disable=SC2086 # a list of options
 "$POP" -n "$BENCH_N" -p "$BENCH_OWNERS" --hold 3600 ${BENCH_POP_ARGS:-} >"$work/pop.out" 2>"$work/pop.err" &
 pop_pid=$!
-for ((i = 0; i < 900; i++)); do
-	grep -q '^ready ' "$work/pop.out" && break
-	kill -0 "$pop_pid" 2>/dev/null || { cat "$work/pop.err" >&2; die "tl-population failed"; }
-	sleep 1
-done
-grep '^ready ' "$work/pop.out" >&2 || die "tl-population not ready after 900 s"
+population_ready "$work" "$pop_pid"
 nsenter --net="/proc/$pop_pid/ns/net" -- "$self" --measure "$BENCH_RUNS"
 
 get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $(cat "$BENCH_OUT")"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
 bps() { awk -v k="$1" -v s="$(get sockets)" 'BEGIN { if (k == "-" || s == 0) print "-"; else printf "%.0f", k * 1024 / s }'; }
 echo "### $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, Linux $(uname -r), load $(get load)"
 echo
