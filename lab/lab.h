@@ -28,6 +28,9 @@
 /* The longest a single wait of a scenario may be, in seconds. */
 #define LAB_MAX_WAIT 3600
 
+/* How long a step may take to show what it expects, in ms. */
+#define LAB_STEP_MS 3000
+
 /*
  * Writes one log line to stdout the way the post's Go programs do
  * ("2020/03/30 17:57:45 Dial ..."), tagged with who is speaking and its
@@ -232,6 +235,34 @@ int lab_step_end(struct lab_run *r);
  */
 int lab_step(struct lab_run *r, const char *name, const struct lab_expect *e,
 	     size_t n, unsigned timeout_ms, struct tl_snapshot **ret);
+
+/*
+ * The opening most scenarios share: a server in mode with sargs, a client
+ * with cargs, the client's phases waited for in order, then the first step
+ * (step, e, n) with both pids. It is written once so that each scenario
+ * says only what differs; scenarios that act between these (a signal, a
+ * sleep, a measurement) call lab_start_server, lab_start_client and
+ * lab_step themselves.
+ */
+struct lab_opening {
+	const char *mode;	  /* the server's mode */
+	const char *const *sargs; /* its extra options, or NULL */
+	const char *const *cargs; /* the client's options */
+	const char *phases[3];	  /* lab_client_next words, up to a NULL */
+	const char *step;	  /* the first step's name */
+	const struct lab_expect *e;
+	size_t n;
+};
+
+/*
+ * Runs an opening, each step waiting at most LAB_STEP_MS. Returns 0 with
+ * the first step open, for the scenario to add its numbers and text, or
+ * -EINTR/-errno; *srv, *cli and *snap (when snap is not NULL) are set as
+ * lab_start_server, lab_start_client and lab_step set them.
+ */
+int lab_open(struct lab_run *r, const struct lab_opening *o,
+	     struct lab_proc **srv, struct lab_proc **cli,
+	     struct tl_snapshot **snap);
 
 /* Reads utime+stime of a process in seconds; returns 0 or -errno. */
 int lab_cpu_seconds(pid_t pid, double *ret);

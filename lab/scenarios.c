@@ -18,8 +18,6 @@
 #include "tl.h"
 
 #define ANY (-1)
-/* How long a step may take to show what it expects. */
-#define STEP_MS 3000
 
 double lab_mono_s(void)
 {
@@ -92,7 +90,8 @@ static int seed_exit(struct lab_run *r, struct lab_proc *srv)
 	int err = lab_stop(r, srv);
 
 	if (!err)
-		err = lab_step(r, "server-exited", e, LAB_N(e), STEP_MS, NULL);
+		err = lab_step(r, "server-exited", e, LAB_N(e), LAB_STEP_MS,
+			       NULL);
 	if (err)
 		return err;
 	lab_step_num(r, "out_rsts", (double)(snmp_or_zero("OutRsts") - rst0),
@@ -145,7 +144,7 @@ static int seed_drain(struct lab_run *r, struct lab_proc *srv)
 		tl_err("lab: drain failed: %s", strerror(-err));
 		return err;
 	}
-	err = lab_step(r, "drained", e, LAB_N(e), STEP_MS, NULL);
+	err = lab_step(r, "drained", e, LAB_N(e), LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, NULL);
@@ -186,6 +185,13 @@ static int sc_seed(struct lab_run *r)
 		{ LAB_SERVER, 0, ANY, ANY, 0, 0 },
 		{ LAB_CLIENT, TL_TIME_WAIT, ANY, ANY, 1, 1 },
 	};
+	static const struct lab_opening opening = {
+		.mode = "no-accept",
+		.cargs = cargs,
+		.step = "connected",
+		.e = e_conn,
+		.n = LAB_N(e_conn),
+	};
 	const struct lab_expect *lst = &e_conn[0];
 	const struct lab_expect *cw = &e_closed[1];
 	struct tl_snapshot *snap = NULL;
@@ -194,17 +200,9 @@ static int sc_seed(struct lab_run *r)
 	unsigned fin = lab_fin_timeout_s();
 	int err;
 
-	err = lab_start_server(r, "no-accept", NULL, &srv);
+	err = lab_open(r, &opening, &srv, &cli, &snap);
 	if (err)
 		return err;
-	err = lab_start_client(r, cargs, &cli);
-	if (err)
-		return err;
-
-	err = lab_step(r, "connected", e_conn, LAB_N(e_conn), STEP_MS, &snap);
-	if (err)
-		return err;
-	lab_step_pids(r, srv, cli);
 	sk = lab_find(r, snap, lst);
 	lab_step_text(
 		r,
@@ -230,8 +228,8 @@ static int sc_seed(struct lab_run *r)
 	if (err)
 		return err;
 
-	err = lab_step(r, "client-closed", e_closed, LAB_N(e_closed), STEP_MS,
-		       &snap);
+	err = lab_step(r, "client-closed", e_closed, LAB_N(e_closed),
+		       LAB_STEP_MS, &snap);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, cli);
@@ -259,8 +257,8 @@ static int sc_seed(struct lab_run *r)
 	if (err)
 		return err;
 
-	err = lab_step(r, "client-exited", e_closed, LAB_N(e_closed), STEP_MS,
-		       NULL);
+	err = lab_step(r, "client-exited", e_closed, LAB_N(e_closed),
+		       LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, NULL);
@@ -286,7 +284,7 @@ static int sc_seed(struct lab_run *r)
 		return seed_drain(r, srv);
 	kill(srv->pid, SIGUSR1);
 	err = lab_step(r, "server-accepted", e_accepted, LAB_N(e_accepted),
-		       STEP_MS, &snap);
+		       LAB_STEP_MS, &snap);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, NULL);
@@ -368,7 +366,7 @@ static int sc_emfile(struct lab_run *r)
 			       &cpu, &wall);
 	if (!err)
 		err = lab_step(r, "queue-grows", e_queue, LAB_N(e_queue),
-			       STEP_MS, NULL);
+			       LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, cli);
@@ -398,8 +396,8 @@ static int sc_emfile(struct lab_run *r)
 		err = cpu_over(r, srv->pid, ms, "the server has fds again",
 			       &cpu, &wall);
 	if (!err)
-		err = lab_step(r, "fds-freed", e_freed, LAB_N(e_freed), STEP_MS,
-			       NULL);
+		err = lab_step(r, "fds-freed", e_freed, LAB_N(e_freed),
+			       LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, cli);
@@ -436,7 +434,7 @@ static int sc_emfile(struct lab_run *r)
 			       &wall);
 	if (!err)
 		err = lab_step(r, "reserve-fd", e_reserve, LAB_N(e_reserve),
-			       STEP_MS, NULL);
+			       LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, cli);
@@ -483,21 +481,21 @@ static int sc_leak(struct lab_run *r)
 		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_NONE, 0, 3, 3 },
 		{ LAB_CLIENT, TL_FIN_WAIT2, ANY, ANY, 3, 3 },
 	};
+	static const struct lab_opening opening = {
+		.mode = "no-close",
+		.cargs = cargs,
+		.phases = { "written" },
+		.step = "accepted",
+		.e = e_acc,
+		.n = LAB_N(e_acc),
+	};
 	struct tl_snapshot *snap = NULL;
 	struct lab_proc *srv, *cli;
 	int err;
 
-	err = lab_start_server(r, "no-close", NULL, &srv);
-	if (!err)
-		err = lab_start_client(r, cargs, &cli);
-	if (!err)
-		err = lab_client_next(r, cli, "written");
-	if (!err)
-		err = lab_step(r, "accepted", e_acc, LAB_N(e_acc), STEP_MS,
-			       &snap);
+	err = lab_open(r, &opening, &srv, &cli, &snap);
 	if (err)
 		return err;
-	lab_step_pids(r, srv, cli);
 	step_fds(r, snap, srv->pid);
 	tl_snapshot_free(snap);
 	lab_step_text(r,
@@ -512,7 +510,7 @@ static int sc_leak(struct lab_run *r)
 		err = lab_client_next(r, cli, "closed");
 	if (!err)
 		err = lab_step(r, "clients-closed", e_closed, LAB_N(e_closed),
-			       STEP_MS, &snap);
+			       LAB_STEP_MS, &snap);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, cli);
@@ -533,7 +531,7 @@ static int sc_leak(struct lab_run *r)
 		err = lab_client_next(r, cli, NULL);
 	if (!err)
 		err = lab_step(r, "clients-exited", e_closed, LAB_N(e_closed),
-			       STEP_MS, &snap);
+			       LAB_STEP_MS, &snap);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, NULL);
@@ -577,8 +575,8 @@ static int sc_overflow(struct lab_run *r)
 	t0 = lab_mono_s();
 	err = lab_start_client(r, cargs, &cli);
 	if (!err)
-		err = lab_step(r, "queue-full", e_full, LAB_N(e_full), STEP_MS,
-			       NULL);
+		err = lab_step(r, "queue-full", e_full, LAB_N(e_full),
+			       LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, cli);
@@ -601,8 +599,8 @@ static int sc_overflow(struct lab_run *r)
 			r, r->opts->wait_ms < 1500 ? 1500 : r->opts->wait_ms,
 			"the waiting clients resend their SYNs");
 	if (!err)
-		err = lab_step(r, "syn-retries", e_full, LAB_N(e_full), STEP_MS,
-			       NULL);
+		err = lab_step(r, "syn-retries", e_full, LAB_N(e_full),
+			       LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, cli);

@@ -17,8 +17,6 @@
 #include "tl.h"
 
 #define ANY (-1)
-/* How long a step may take to show what it expects. */
-#define STEP_MS 3000
 
 int lab_sc_fin_wait2(struct lab_run *r)
 {
@@ -39,6 +37,14 @@ int lab_sc_fin_wait2(struct lab_run *r)
 	static const struct lab_expect e_exited[] = {
 		{ LAB_CLIENT, 0, ANY, ANY, 0, 0 },
 	};
+	static const struct lab_opening opening = {
+		.mode = "close-first",
+		.cargs = cargs,
+		.phases = { "written", "holding" },
+		.step = "server-closed",
+		.e = e_closed,
+		.n = LAB_N(e_closed),
+	};
 	unsigned fin = (r->opts->wait_ms + 999) / 1000 + 2;
 	struct lab_proc *srv, *cli;
 	char val[16];
@@ -55,16 +61,7 @@ int lab_sc_fin_wait2(struct lab_run *r)
 		}
 	}
 	fin = lab_fin_timeout_s();
-	err = lab_start_server(r, "close-first", NULL, &srv);
-	if (!err)
-		err = lab_start_client(r, cargs, &cli);
-	if (!err)
-		err = lab_client_next(r, cli, "written");
-	if (!err)
-		err = lab_client_next(r, cli, "holding");
-	if (!err)
-		err = lab_step(r, "server-closed", e_closed, LAB_N(e_closed),
-			       STEP_MS, &snap);
+	err = lab_open(r, &opening, &srv, &cli, &snap);
 	if (err)
 		return err;
 	/*
@@ -80,7 +77,6 @@ int lab_sc_fin_wait2(struct lab_run *r)
 	tl_snapshot_free(snap);
 	if (orphan)
 		e_expired[1].min = e_expired[1].max = 0;
-	lab_step_pids(r, srv, cli);
 	lab_step_num(r, "tcp_fin_timeout", fin, "s");
 	lab_step_text(
 		r,
@@ -108,7 +104,7 @@ int lab_sc_fin_wait2(struct lab_run *r)
 				"waiting out tcp_fin_timeout");
 		if (!err)
 			err = lab_step(r, "fin-timeout", e_expired,
-				       LAB_N(e_expired), STEP_MS, NULL);
+				       LAB_N(e_expired), LAB_STEP_MS, NULL);
 		if (err)
 			return err;
 		lab_step_pids(r, srv, cli);
@@ -144,7 +140,7 @@ int lab_sc_fin_wait2(struct lab_run *r)
 	err = lab_client_next(r, cli, NULL);
 	if (!err)
 		err = lab_step(r, "client-exited", e_exited, LAB_N(e_exited),
-			       STEP_MS, NULL);
+			       LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, NULL);
@@ -173,6 +169,13 @@ int lab_sc_time_wait(struct lab_run *r)
 		{ LAB_SERVER, 0, ANY, ANY, 0, 0 },
 		{ LAB_CLIENT, TL_TIME_WAIT, ANY, ANY, 1, 1 },
 	};
+	static const struct lab_opening opening = {
+		.mode = "good",
+		.cargs = cargs,
+		.step = "connected",
+		.e = e_conn,
+		.n = LAB_N(e_conn),
+	};
 	struct tl_snapshot *snap = NULL;
 	const struct tl_sock *sk;
 	struct lab_proc *srv, *cli;
@@ -180,15 +183,9 @@ int lab_sc_time_wait(struct lab_run *r)
 	double t0;
 	int err;
 
-	err = lab_start_server(r, "good", NULL, &srv);
-	if (!err)
-		err = lab_start_client(r, cargs, &cli);
-	if (!err)
-		err = lab_step(r, "connected", e_conn, LAB_N(e_conn), STEP_MS,
-			       NULL);
+	err = lab_open(r, &opening, &srv, &cli, NULL);
 	if (err)
 		return err;
-	lab_step_pids(r, srv, cli);
 	lab_step_text(r, "A good server: it accepts, reads until the client "
 			 "closes, then closes too. Both sides are ESTABLISHED "
 			 "and held by fds.");
@@ -198,8 +195,8 @@ int lab_sc_time_wait(struct lab_run *r)
 	if (!err)
 		err = lab_client_next(r, cli, "closed");
 	if (!err)
-		err = lab_step(r, "client-closed", e_tw, LAB_N(e_tw), STEP_MS,
-			       &snap);
+		err = lab_step(r, "client-closed", e_tw, LAB_N(e_tw),
+			       LAB_STEP_MS, &snap);
 	if (err)
 		return err;
 	t0 = lab_mono_s();
@@ -225,7 +222,8 @@ int lab_sc_time_wait(struct lab_run *r)
 	if (!err)
 		err = lab_sleep(r, r->opts->wait_ms, "TIME_WAIT counts down");
 	if (!err)
-		err = lab_step(r, "later", e_tw, LAB_N(e_tw), STEP_MS, &snap);
+		err = lab_step(r, "later", e_tw, LAB_N(e_tw), LAB_STEP_MS,
+			       &snap);
 	if (err)
 		return err;
 	sk = lab_find(r, snap, &e_tw[1]);

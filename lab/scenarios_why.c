@@ -16,8 +16,6 @@
 #include "tl.h"
 
 #define ANY (-1)
-/* How long a step may take to show what it expects. */
-#define STEP_MS 3000
 
 /* Waits (bounded) until the process's State is c ('T' or 'S'). */
 static int await_state(struct lab_run *r, pid_t pid, char c)
@@ -64,7 +62,7 @@ int lab_sc_stopped(struct lab_run *r)
 		err = lab_client_next(r, cli, "written");
 	if (!err)
 		err = lab_step(r, "server-stopped", e_stopped, LAB_N(e_stopped),
-			       STEP_MS, NULL);
+			       LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, cli);
@@ -83,7 +81,7 @@ int lab_sc_stopped(struct lab_run *r)
 		return err;
 	if (kill(srv->pid, SIGCONT) < 0)
 		return -errno;
-	err = lab_step(r, "resumed", e_resumed, LAB_N(e_resumed), STEP_MS,
+	err = lab_step(r, "resumed", e_resumed, LAB_N(e_resumed), LAB_STEP_MS,
 		       NULL);
 	if (err)
 		return err;
@@ -117,7 +115,7 @@ int lab_sc_epollet(struct lab_run *r)
 	if (!err)
 		err = lab_sleep(r, 1000, "the server handles its wakeups");
 	if (!err)
-		err = lab_step(r, "stuck", e_stuck, LAB_N(e_stuck), STEP_MS,
+		err = lab_step(r, "stuck", e_stuck, LAB_N(e_stuck), LAB_STEP_MS,
 			       &snap);
 	if (err)
 		return err;
@@ -153,18 +151,19 @@ int lab_sc_oneshot(struct lab_run *r)
 		  2 },
 		{ LAB_SERVER, TL_ESTABLISHED, TL_LIMBO_NONE, ANY, 1, 1 },
 	};
+	static const struct lab_opening opening = {
+		.mode = "oneshot",
+		.cargs = cargs,
+		.step = "not-rearmed",
+		.e = e_stuck,
+		.n = LAB_N(e_stuck),
+	};
 	struct lab_proc *srv, *cli;
 	int err;
 
-	err = lab_start_server(r, "oneshot", NULL, &srv);
-	if (!err)
-		err = lab_start_client(r, cargs, &cli);
-	if (!err)
-		err = lab_step(r, "not-rearmed", e_stuck, LAB_N(e_stuck),
-			       STEP_MS, NULL);
+	err = lab_open(r, &opening, &srv, &cli, NULL);
 	if (err)
 		return err;
-	lab_step_pids(r, srv, cli);
 	lab_step_text(
 		r,
 		"The server registered its listener with EPOLLONESHOT, "
@@ -194,20 +193,21 @@ int lab_sc_limit(struct lab_run *r)
 		{ LAB_SERVER, TL_ESTABLISHED, ANY, ANY, 0, 0 },
 		{ LAB_SERVER, TL_CLOSE_WAIT, ANY, ANY, 0, 0 },
 	};
+	static const struct lab_opening opening = {
+		.mode = "limit",
+		.sargs = sargs,
+		.cargs = cargs,
+		.phases = { "written" },
+		.step = "at-limit",
+		.e = e_full,
+		.n = LAB_N(e_full),
+	};
 	struct lab_proc *srv, *cli;
 	int err;
 
-	err = lab_start_server(r, "limit", sargs, &srv);
-	if (!err)
-		err = lab_start_client(r, cargs, &cli);
-	if (!err)
-		err = lab_client_next(r, cli, "written");
-	if (!err)
-		err = lab_step(r, "at-limit", e_full, LAB_N(e_full), STEP_MS,
-			       NULL);
+	err = lab_open(r, &opening, &srv, &cli, NULL);
 	if (err)
 		return err;
-	lab_step_pids(r, srv, cli);
 	lab_step_num(r, "maxconn", 10, NULL);
 	lab_step_text(
 		r,
@@ -226,7 +226,7 @@ int lab_sc_limit(struct lab_run *r)
 		err = lab_client_next(r, cli, NULL);
 	if (!err)
 		err = lab_step(r, "clients-gone", e_done, LAB_N(e_done),
-			       STEP_MS, NULL);
+			       LAB_STEP_MS, NULL);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, NULL);
@@ -248,28 +248,27 @@ int lab_sc_leak_emfile(struct lab_run *r)
 		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_NONE, ANY, 12, 19 },
 		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_ACCEPT_QUEUE, ANY, 1, 8 },
 	};
+	static const struct lab_opening opening = {
+		.mode = "no-close",
+		.sargs = sargs,
+		.cargs = cargs,
+		.phases = { "written", "closed" },
+		.step = "fd-table-full",
+		.e = e_full,
+		.n = LAB_N(e_full),
+	};
 	struct tl_snapshot *snap = NULL;
 	struct lab_proc *srv, *cli;
 	const struct tl_proc *p;
 	unsigned held, queued;
 	int err;
 
-	err = lab_start_server(r, "no-close", sargs, &srv);
-	if (!err)
-		err = lab_start_client(r, cargs, &cli);
-	if (!err)
-		err = lab_client_next(r, cli, "written");
-	if (!err)
-		err = lab_client_next(r, cli, "closed");
-	if (!err)
-		err = lab_step(r, "fd-table-full", e_full, LAB_N(e_full),
-			       STEP_MS, &snap);
+	err = lab_open(r, &opening, &srv, &cli, &snap);
 	if (err)
 		return err;
 	held = lab_count(r, snap, &e_full[1]);
 	queued = lab_count(r, snap, &e_full[2]);
 	p = snap->owners ? tl_owners_proc(snap->owners, srv->pid) : NULL;
-	lab_step_pids(r, srv, cli);
 	if (p) {
 		lab_step_num(r, "server_fds", p->nfds, NULL);
 		lab_step_num(r, "server_fd_limit", (double)p->nofile, NULL);

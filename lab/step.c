@@ -363,6 +363,24 @@ int lab_step(struct lab_run *r, const char *name, const struct lab_expect *e,
 	return 0;
 }
 
+int lab_open(struct lab_run *r, const struct lab_opening *o,
+	     struct lab_proc **srv, struct lab_proc **cli,
+	     struct tl_snapshot **snap)
+{
+	int err = lab_start_server(r, o->mode, o->sargs, srv);
+
+	if (!err)
+		err = lab_start_client(r, o->cargs, cli);
+	for (size_t i = 0; !err && i < LAB_N(o->phases) && o->phases[i]; i++)
+		err = lab_client_next(r, *cli, o->phases[i]);
+	if (!err)
+		err = lab_step(r, o->step, o->e, o->n, LAB_STEP_MS, snap);
+	if (err)
+		return err;
+	lab_step_pids(r, *srv, *cli);
+	return 0;
+}
+
 /*
  * Hooks: shell commands run inside the namespace, bounded in time. A --hook
  * is a check (tests use them), so its failure fails the run; a --then is a
