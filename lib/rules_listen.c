@@ -223,6 +223,19 @@ int diag_rule_fd_exhaustion(struct diag *d)
 }
 
 /*
+ * The warning case of accept-queue-overflow, for a queue that is not full:
+ * the listener has dropped at least drops_min SYNs while its queue moves
+ * (nothing in it is stale). A queue that does not move is not-accepting's
+ * finding instead.
+ */
+static bool drops_syns(const struct diag *d, const struct tl_sock *L,
+		       const struct diag_lstat *l)
+{
+	return !l->stale && (L->has & TL_HAS_MEMINFO) && d->o->drops_min &&
+	       L->drops >= d->o->drops_min;
+}
+
+/*
  * accept-queue-overflow: a full accept queue (critical), or a listener
  * that has dropped SYNs while its queue moves (a warning; a queue that
  * does not move is not-accepting).
@@ -237,22 +250,27 @@ int diag_rule_overflow(struct diag *d)
 		const struct tl_sock *L = &snap->socks[i];
 		const struct diag_lstat *l = &d->ls[i];
 		struct tl_finding *f;
+		bool full;
 
 		if (L->state != TL_LISTEN || l->reported)
 			continue;
+		full = queue_full(L);
+		if (!full && !drops_syns(d, L, l))
+			continue;
+		f = diag_add_listener(d, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
+				      full ? TL_SEV_CRITICAL : TL_SEV_WARNING,
+				      i);
+		if (!f)
+			return -ENOMEM;
+		f->example = l->oldest;
+		f->value = L->drops;
+		f->limit = L->wqueue;
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
-		if (queue_full(L)) {
-			f = diag_add_listener(d, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
-					      TL_SEV_CRITICAL, i);
-			if (!f)
-				return -ENOMEM;
-			f->example = l->oldest;
+		if (full) {
 			f->count = L->rqueue;
 			f->oldest_ms = l->oldest_ms;
 			f->has_age = l->has_age;
-			f->value = L->drops;
-			f->limit = L->wqueue;
 			diag_summary(
 				f,
 				"the accept queue of %s (%s) is full: %u connections for a backlog of %u%s; new SYNs are dropped%s",
@@ -265,16 +283,8 @@ int diag_rule_overflow(struct diag *d)
 						ctr->listen_overflows ?
 					" (TcpExt ListenOverflows grows)" :
 					"");
-		} else if (!l->stale && (L->has & TL_HAS_MEMINFO) &&
-			   d->o->drops_min && L->drops >= d->o->drops_min) {
-			f = diag_add_listener(d, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
-					      TL_SEV_WARNING, i);
-			if (!f)
-				return -ENOMEM;
-			f->example = l->oldest;
+		} else {
 			f->count = L->drops;
-			f->value = L->drops;
-			f->limit = L->wqueue;
 			diag_summary(
 				f,
 				"the listener %s (%s) has dropped %u SYNs since it started (backlog %u, %u queued now)",

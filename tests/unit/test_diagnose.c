@@ -286,8 +286,13 @@ static void test_queue_overflow(void **state)
 	assert_int_equal(W->f[0].pids[0], 100);
 	assert_int_equal(W->f[0].count, 5);
 	assert_int_equal(W->f[0].limit, 4);
+	assert_int_equal(W->f[0].value, 0);
 	assert_int_equal(W->f[0].sock, 1);
 	assert_int_equal(W->f[0].local_port, 80);
+	assert_non_null(strstr(W->f[0].summary,
+			       "is full: 5 connections for a backlog of 4"));
+	assert_non_null(
+		strstr(W->f[0].summary, "(TcpExt ListenOverflows grows)"));
 }
 
 static void test_listener_drops(void **state)
@@ -302,6 +307,12 @@ static void test_listener_drops(void **state)
 	assert_int_equal(W->f[0].kind, TL_FIND_ACCEPT_QUEUE_OVERFLOW);
 	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
 	assert_int_equal(W->f[0].count, 3);
+	assert_int_equal(W->f[0].value, 3);
+	assert_int_equal(W->f[0].limit, 128);
+	assert_false(W->f[0].has_age);
+	assert_non_null(strstr(W->f[0].summary,
+			       "has dropped 3 SYNs since it started "
+			       "(backlog 128, 0 queued now)"));
 	W->opts.drops_min = 10;
 	assert_int_equal(diagnose(), 0);
 }
