@@ -246,8 +246,11 @@ static void limit_check(struct srv *s)
 	}
 }
 
-/* An explicit --nofile in no-close mode: the leak itself hits the limit. */
-static int srv_set_nofile(struct srv *s)
+/*
+ * Sets the soft RLIMIT_NOFILE to --nofile, or to the hard limit when that
+ * is lower (s->nofile then says which).
+ */
+static int srv_limit_nofile(struct srv *s)
 {
 	struct rlimit rl;
 
@@ -258,8 +261,17 @@ static int srv_set_nofile(struct srv *s)
 	rl.rlim_cur = s->nofile;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return -errno;
-	lab_log(who, "Set RLIMIT_NOFILE to %u", s->nofile);
 	return 0;
+}
+
+/* An explicit --nofile in no-close mode: the leak itself hits the limit. */
+static int srv_set_nofile(struct srv *s)
+{
+	int err = srv_limit_nofile(s);
+
+	if (!err)
+		lab_log(who, "Set RLIMIT_NOFILE to %u", s->nofile);
+	return err;
 }
 
 /*
@@ -268,15 +280,10 @@ static int srv_set_nofile(struct srv *s)
  */
 static int srv_fill(struct srv *s)
 {
-	struct rlimit rl;
+	int err = srv_limit_nofile(s);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -errno;
-	if (rl.rlim_max != RLIM_INFINITY && s->nofile > rl.rlim_max)
-		s->nofile = (unsigned)rl.rlim_max;
-	rl.rlim_cur = s->nofile;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -errno;
+	if (err)
+		return err;
 	s->fillers = calloc(s->nofile, sizeof(*s->fillers));
 	if (!s->fillers)
 		return -ENOMEM;
