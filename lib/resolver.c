@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "tcplimbo/resolver.h"
+#include "util.h"
 
 struct pending {
 	uint64_t key;
@@ -109,7 +110,8 @@ void tl_resolver_sock_owners(const struct tl_snapshot *snap,
 		o = &ret->o[ret->n++];
 		o->pid = p->pid;
 		o->fd = refs[i].fd;
-		snprintf(o->comm, sizeof(o->comm), "%s", p->comm);
+		tli_copy_str(o->comm, sizeof(o->comm), p->comm,
+			     sizeof(p->comm));
 	}
 }
 
@@ -333,7 +335,8 @@ static void event_owner(struct tl_resolver_owners *ow,
 	ow->n = 1;
 	ow->o[0].pid = (pid_t)ev->pid;
 	ow->o[0].fd = -1;
-	snprintf(ow->o[0].comm, sizeof(ow->o[0].comm), "%s", ev->comm);
+	tli_copy_str(ow->o[0].comm, sizeof(ow->o[0].comm), ev->comm,
+		     sizeof(ev->comm));
 }
 
 /*

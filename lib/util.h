@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -22,6 +23,21 @@
  * *cap, so an array of n elements costs log(n) reallocations.
  */
 int tli_grow(void **arr, size_t *cap, size_t elem, size_t init);
+
+/*
+ * Copies the string src, read no further than src_size bytes, into dst of
+ * size bytes (size > 0), cut to fit and always terminated: snprintf(dst,
+ * size, "%s", src) without the format engine, for paths that run once an
+ * event.
+ */
+static inline void tli_copy_str(char *dst, size_t size, const char *src,
+				size_t src_size)
+{
+	size_t n = strnlen(src, size - 1 < src_size ? size - 1 : src_size);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 /*
  * Parses the unsigned decimal number at *p (digits only, before end) into
