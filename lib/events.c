@@ -178,6 +178,13 @@ const char *tl_events_step_cause(int old_state, int new_state)
 	return NULL;
 }
 
+void tli_steps_init(struct tli_steps *s)
+{
+	for (int o = 0; o < TL_STATE_MAX; o++)
+		for (int n = 0; n < TL_STATE_MAX; n++)
+			s->cause[o][n] = tl_events_step_cause(o, n);
+}
+
 bool tl_events_step_known(int old_state, int new_state)
 {
 	return tl_events_step_cause(old_state, new_state) != NULL;

@@ -7,6 +7,7 @@
 #define TL_EVENTS_BACKEND_H
 
 #include "tcplimbo/events.h"
+#include "tcplimbo/states.h"
 
 /*
  * The backends, for events.c. Each returns 0 and sets *ret, or -errno;
@@ -20,6 +21,28 @@ struct tl_events_ops {
 	const char *(*detail)(const void *impl);
 	void (*close)(void *impl);
 };
+
+/*
+ * Each step's cause, looked up once when a backend opens: every event
+ * needs its own, and the tables behind tl_events_step_cause() are
+ * searched.
+ */
+struct tli_steps {
+	const char *cause[TL_STATE_MAX][TL_STATE_MAX];
+};
+
+/* Fills s from tl_events_step_cause(). */
+void tli_steps_init(struct tli_steps *s);
+
+/*
+ * The cause of the step from o to n, or NULL (also for a state out of
+ * range, which a kernel newer than us may report).
+ */
+static inline const char *tli_step_cause(const struct tli_steps *s, unsigned o,
+					 unsigned n)
+{
+	return o < TL_STATE_MAX && n < TL_STATE_MAX ? s->cause[o][n] : NULL;
+}
 
 /* Opens the bpf backend (lib/events_bpf.c or its stub). */
 int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,

@@ -37,6 +37,7 @@ struct bpf_impl {
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	int family;
 	const char *detail;
+	struct tli_steps steps;
 	/* The current tl_events_run call. */
 	tl_event_cb cb;
 	void *arg;
@@ -116,7 +117,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (e->oldstate == TL_FIN_WAIT2 && e->newstate == TL_CLOSE &&
 	    !(e->flags & (TL_BPF_PEER_FIN | TL_BPF_ERROR)))
 		ev.flags |= TL_EVENT_TIMEWAIT;
-	if (!tl_events_step_known(ev.old_state, ev.new_state))
+	ev.cause = tli_step_cause(&b->steps, ev.old_state, ev.new_state);
+	if (!ev.cause)
 		ev.flags |= TL_EVENT_UNKNOWN;
 	r = b->cb(&ev, b->arg);
 	if (r < 0)
@@ -207,23 +209,25 @@ static int fds_available(void)
 }
 
 /*
- * The ring buffer maps 2 x 16 MiB of address space (its data pages twice,
- * so records never wrap), and libbpf reads the kernel's BTF (about 6 MiB)
- * on top. Under a low ulimit -v, libbpf's failures come back as ESRCH (a
- * type not found in a BTF it could not read) or EINVAL, so make sure the
- * room is there first. 40 MiB: with less free, the load failed every time
- * (measured with ulimit -v, libbpf 1.1); with it, it succeeded.
+ * The ring buffer maps twice its size of address space (its data pages
+ * twice, so records never wrap), and libbpf reads the kernel's BTF (about
+ * 6 MiB) on top. Under a low ulimit -v, libbpf's failures come back as
+ * ESRCH (a type not found in a BTF it could not read) or EINVAL, so make
+ * sure the room is there first. 2 x ring + 8 MiB: with a 16 MiB ring and
+ * less free than 40 MiB the load failed every time (measured with ulimit
+ * -v, libbpf 1.1); with it, it succeeded.
  */
-#define BPF_AS_NEEDED (40UL << 20)
+#define BPF_AS_EXTRA (8UL << 20)
 
-static int memory_available(void)
+static int memory_available(uint32_t ring)
 {
-	void *p = mmap(NULL, BPF_AS_NEEDED, PROT_NONE,
+	size_t need = 2 * (size_t)ring + BPF_AS_EXTRA;
+	void *p = mmap(NULL, need, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED)
 		return errno == ENOMEM ? -ENOMEM : 0;
-	munmap(p, BPF_AS_NEEDED);
+	munmap(p, need);
 	return 0;
 }
 
@@ -277,12 +281,16 @@ static void set_filter(struct tcpstates_bpf *skel,
 	}
 }
 
+static uint32_t ring_size(const struct tl_events_opts *opts)
+{
+	return opts->ring_bytes ? opts->ring_bytes : TL_EVENTS_RING_DEFAULT;
+}
+
 /* Opens and loads the object with one entry point. */
 static int open_load(struct bpf_impl *b, const struct tl_events_opts *opts,
 		     uint32_t netns, bool btf)
 {
-	uint32_t ring = opts->ring_bytes ? opts->ring_bytes :
-					   TL_EVENTS_RING_DEFAULT;
+	uint32_t ring = ring_size(opts);
 	int r;
 
 	b->skel = tcpstates_bpf__open();
@@ -372,13 +380,14 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		return -ENOENT;
 	r = fds_available();
 	if (r == 0)
-		r = memory_available();
+		r = memory_available(ring_size(opts));
 	if (r < 0)
 		return r;
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->family = opts->family;
+	tli_steps_init(&b->steps);
 
 	if (opts->attach != TL_ATTACH_TRACEPOINT)
 		r = load(b, opts, (uint32_t)netns, true);

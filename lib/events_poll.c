@@ -94,7 +94,9 @@ static void event_finish(struct tl_event *ev, const struct diff_rec *old,
 			now_ms >= old->since_ms ? now_ms - old->since_ms : 0;
 		ev->flags |= TL_EVENT_HAS_MS;
 	}
-	if (!tl_events_step_known(ev->old_state, ev->new_state))
+	/* Samples come a few a second: no table of steps is worth keeping. */
+	ev->cause = tl_events_step_cause(ev->old_state, ev->new_state);
+	if (!ev->cause)
 		ev->flags |= TL_EVENT_JUMP;
 }
 

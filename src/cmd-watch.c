@@ -75,7 +75,7 @@ static void watch_usage(FILE *f)
 		"bare\n"
 		"                   number counts seconds)\n"
 		"  --top            a live table per process and listener\n"
-		"  --ring-size MIB  bpf: ring buffer size, a power of two (16)\n"
+		"  --ring-size MIB  bpf: ring buffer size, a power of two (64)\n"
 		"  -j, --json       one JSON object per line\n"
 		"\n"
 		"Filters:\n" TL_FILTER_HELP "\n" TL_GLOBAL_HELP);
@@ -107,6 +107,8 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 	struct tl_sock sk;
 	bool ok;
 
+	if (w->filter_none)
+		return true;
 	memset(&sk, 0, sizeof(sk));
 	memcpy(sk.src, ev->src, sizeof(sk.src));
 	memcpy(sk.dst, ev->dst, sizeof(sk.dst));
@@ -218,7 +220,8 @@ static void put_ts(struct watch *w, struct json *j, uint64_t ms)
 	ts[n++] = (char)('0' + frac / 10 % 10);
 	ts[n++] = (char)('0' + frac % 10);
 	ts[n++] = 'Z';
-	json_str_len(j, ts, n);
+	ts[n] = '\0';
+	json_str_plain(j, ts);
 }
 
 /*
@@ -256,15 +259,16 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 	json_obj_begin(j);
 	json_key(j, "ts");
 	put_ts(w, j, ev->ts_ms);
-	json_kv_str(j, "family", ev->family == AF_INET ? "inet" : "inet6");
-	json_kv_str(j, "local_addr",
-		    tl_addr_format(buf, sizeof(buf), ev->family, ev->src));
+	/* All but the comms are the program's own text: no scan. */
+	json_kv_plain(j, "family", ev->family == AF_INET ? "inet" : "inet6");
+	json_kv_plain(j, "local_addr",
+		      tl_addr_format(buf, sizeof(buf), ev->family, ev->src));
 	json_kv_uint(j, "local_port", ev->sport);
-	json_kv_str(j, "remote_addr",
-		    tl_addr_format(buf, sizeof(buf), ev->family, ev->dst));
+	json_kv_plain(j, "remote_addr",
+		      tl_addr_format(buf, sizeof(buf), ev->family, ev->dst));
 	json_kv_uint(j, "remote_port", ev->dport);
-	json_kv_str(j, "old_state", name_or(tl_state_name(ev->old_state)));
-	json_kv_str(j, "new_state", name_or(tl_state_name(ev->new_state)));
+	json_kv_plain(j, "old_state", name_or(tl_state_name(ev->old_state)));
+	json_kv_plain(j, "new_state", name_or(tl_state_name(ev->new_state)));
 	json_key(j, "ms_in_old_state");
 	if (ev->flags & TL_EVENT_HAS_MS)
 		json_uint(j, ev->ms_in_old);
@@ -282,9 +286,9 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 	json_key(j, "listener");
 	if (r->has_listener) {
 		json_obj_begin(j);
-		json_kv_str(j, "local_addr",
-			    tl_addr_format(buf, sizeof(buf), r->lfamily,
-					   r->laddr));
+		json_kv_plain(j, "local_addr",
+			      tl_addr_format(buf, sizeof(buf), r->lfamily,
+					     r->laddr));
 		json_kv_uint(j, "local_port", r->lport);
 		json_obj_end(j);
 		json_key(j, "listener_owners");
@@ -295,9 +299,8 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 		json_kv_null(j, "listener_owners");
 		json_kv_uint(j, "listener_owners_more", 0);
 	}
-	json_kv_str(j, "cause",
-		    tl_events_step_cause(ev->old_state, ev->new_state));
-	json_kv_str(j, "limbo", tl_limbo_name(r->limbo));
+	json_kv_plain(j, "cause", ev->cause);
+	json_kv_plain(j, "limbo", tl_limbo_name(r->limbo));
 	/* FIN_WAIT2 -> CLOSE that hands over to a timewait entry. */
 	json_key(j, "continues_as_timewait_s");
 	if (timewait_s(w, ev))
@@ -310,10 +313,10 @@ static void print_json(struct watch *w, const struct tl_event *ev,
 	json_kv_uint(j, "inode", ev->inode);
 	ctx_json(j, tl_cgroups_path(w->cg, r->cgroup),
 		 tl_cgroups_context(w->cg, r->cgroup));
-	json_kv_str(j, "backend", w->backend);
+	json_kv_plain(j, "backend", w->backend);
 	json_obj_end(j);
+	/* Flushed once a batch, by the loop in watch_run. */
 	json_raw(j, "\n", 1);
-	json_flush(j);
 }
 
 static void print_text(struct watch *w, const struct tl_event *ev,
@@ -561,6 +564,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 		goto out;
 	}
 	w.filter_owners = tl_filter_needs_owners(w.f);
+	w.filter_none = tl_filter_empty(w.f);
 	/*
 	 * An event's owners may be gone from /proc already (close() ran):
 	 * --pid and --comm are matched on the owners watch resolved, the
@@ -691,6 +695,8 @@ static int watch_run(const struct tl_global *g, void *opts)
 			wait = ro.gap_ms / 4;
 		r = tl_events_run(ev, (int)wait, on_event, &w);
 		if (r < 0 && r != -EINTR) {
+			/* What came before the failure is still told. */
+			json_flush(&w.json);
 			tl_err("watch: reading events: %s", strerror(-r));
 			goto out;
 		}
@@ -707,8 +713,10 @@ static int watch_run(const struct tl_global *g, void *opts)
 			       "buffer full)",
 			       (unsigned long long)lost_told);
 		}
-		if (fflush(stdout) != 0) {
-			tl_err("cannot write output: %s", strerror(errno));
+		r = json_flush(&w.json);
+		if (r < 0 || fflush(stdout) != 0) {
+			tl_err("cannot write output: %s",
+			       strerror(r < 0 ? -r : errno));
 			goto out;
 		}
 	}

@@ -172,6 +172,13 @@ uint32_t tl_filter_states(const struct tl_filter *f)
 	return f->states ? f->states : TL_STATES_REAL;
 }
 
+bool tl_filter_empty(const struct tl_filter *f)
+{
+	return !f->states && !f->nsport && !f->ndport && !f->naddr &&
+	       !f->npid && !f->ncomm && !f->nlimbo && !f->nunit &&
+	       !f->ncontainer;
+}
+
 bool tl_filter_needs_owners(const struct tl_filter *f)
 {
 	return f->npid || f->ncomm;

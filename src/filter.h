@@ -20,6 +20,7 @@ struct tl_global;
 /* Most --pid or --comm values one filter takes. */
 #define TL_FILTER_MAX_LIST 64
 
+/* What a filter holds; each kind is one tl_filter_empty() checks. */
 struct tl_filter {
 	uint32_t states; /* 0: every real state */
 	int nsport, ndport, naddr, npid, ncomm, nlimbo, nunit, ncontainer;
@@ -100,6 +101,9 @@ uint32_t tl_filter_states(const struct tl_filter *f);
 /* Does this socket of the snapshot pass every filter given? */
 bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
 		     const struct tl_sock *sk);
+
+/* Was no filter given (every socket in a real state passes)? */
+bool tl_filter_empty(const struct tl_filter *f);
 
 /* Does the filter look at owners (so /proc must be scanned)? */
 bool tl_filter_needs_owners(const struct tl_filter *f);

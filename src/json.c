@@ -307,6 +307,30 @@ void json_str(struct json *w, const char *s)
 		json_null(w);
 }
 
+void json_str_plain(struct json *w, const char *s)
+{
+	if (!s) {
+		json_null(w);
+		return;
+	}
+	value_start(w);
+	put_c(w, '"');
+	put_mem(w, s, strlen(s));
+	put_c(w, '"');
+}
+
+/* "00" to "99", for json__uint_long. */
+static const char digit_pairs[201] = "00010203040506070809"
+				     "10111213141516171819"
+				     "20212223242526272829"
+				     "30313233343536373839"
+				     "40414243444546474849"
+				     "50515253545556575859"
+				     "60616263646566676869"
+				     "70717273747576777879"
+				     "80818283848586878889"
+				     "90919293949596979899";
+
 void json__uint_long(struct json *w, uint64_t v)
 {
 	static const uint64_t pow10[] = {
@@ -338,10 +362,20 @@ void json__uint_long(struct json *w, uint64_t v)
 		len++;
 	p = json__room(w, len) + len;
 	w->n += len;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	/* Two digits a division: ports, inodes and namespaces have 5-10. */
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		*--p = digit_pairs[d + 1];
+		*--p = digit_pairs[d];
+	}
+	if (v >= 10) {
+		*--p = digit_pairs[v * 2 + 1];
+		*--p = digit_pairs[v * 2];
+	} else {
+		*--p = (char)('0' + v);
+	}
 }
 
 void json_int(struct json *w, int64_t v)

@@ -153,6 +153,17 @@ void json_str(struct json *w, const char *s);
 /* The same for len bytes that may hold NULs (escaped as \u0000). */
 void json_str_len(struct json *w, const char *s, size_t len);
 
+void json_null(struct json *w);
+
+/*
+ * A string of the program's own: a name from its tables (a state, a
+ * cause) or text it formatted (an address, a time). Copied as it is,
+ * without the scan json_str makes of every byte; it must be printable
+ * ASCII other than " and \. Anything that came from outside (a comm, a
+ * path, a name the user gave) goes through json_str. NULL writes null.
+ */
+void json_str_plain(struct json *w, const char *s);
+
 void json__uint_long(struct json *w, uint64_t v);
 
 static inline __attribute__((always_inline)) void json_uint(struct json *w,
@@ -172,7 +183,6 @@ void json_int(struct json *w, int64_t v);
 /* A number with digits decimals; NaN and infinities become null. */
 void json_double(struct json *w, double v, int digits);
 void json_bool(struct json *w, bool v);
-void json_null(struct json *w);
 
 /*
  * Starts the next value of the current container on a new line: writes
@@ -189,6 +199,13 @@ json_kv_str(struct json *w, const char *k, const char *s)
 {
 	json_key(w, k);
 	json_str(w, s);
+}
+
+static inline __attribute__((always_inline)) void
+json_kv_plain(struct json *w, const char *k, const char *s)
+{
+	json_key(w, k);
+	json_str_plain(w, s);
 }
 
 static inline __attribute__((always_inline)) void

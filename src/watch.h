@@ -31,6 +31,7 @@ struct watch {
 	struct tl_filter *f;
 	struct tl_filter *f_sock; /* f without --pid/--comm: see event_pass */
 	bool filter_owners;	  /* --pid or --comm given */
+	bool filter_none;	  /* no filter given: every event passes */
 	bool top;
 	struct tl_resolver *res;
 	const char *backend;

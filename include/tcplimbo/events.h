@@ -88,6 +88,11 @@ struct tl_event {
 	uint8_t flags; /* enum tl_event_flags */
 	uint32_t pid;  /* with TL_EVENT_OWNER or TL_EVENT_LISTENER_OWNER */
 	char comm[16]; /* the same process's comm, terminated */
+	/*
+	 * What makes TCP take this step, as tl_events_step_cause() says;
+	 * NULL when old_state to new_state is not one step.
+	 */
+	const char *cause;
 };
 
 /* Called once per transition; a negative return stops delivery with it. */
@@ -133,8 +138,13 @@ struct tl_events_opts {
 	uint32_t ring_bytes;
 };
 
-/* The ring buffer's default and largest sizes. */
-#define TL_EVENTS_RING_DEFAULT (16u << 20)
+/*
+ * The ring buffer's default and largest sizes. The default holds about
+ * 580,000 transitions: several seconds of a churn that outruns the CPU
+ * share a reader at normal priority gets (bench/watch.sh, 4 threads on
+ * 2 CPUs), at 64 MiB of kernel memory while watch runs.
+ */
+#define TL_EVENTS_RING_DEFAULT (64u << 20)
 #define TL_EVENTS_RING_MAX (1u << 30)
 
 /* The longest and shortest poll interval accepted, in ms. */

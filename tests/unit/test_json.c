@@ -154,6 +154,49 @@ static void test_structure(void **state)
 	free(got);
 }
 
+/*
+ * Every number of digits, and each side of each power of ten, printed as
+ * printf prints it; and the program's own strings, copied as they are.
+ */
+static void test_numbers_plain(void **state)
+{
+	static struct json w;
+	char want[32], *got;
+	uint64_t p = 1;
+	size_t n;
+
+	(void)state;
+	for (int k = 0; k < 20; k++, p *= 10) {
+		const uint64_t vs[] = { p - 1, p, p + 1, p * 7 + 3 };
+
+		for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+			json_init_mem(&w);
+			json_uint(&w, vs[i]);
+			got = json_mem_take(&w, &n);
+			assert_non_null(got);
+			snprintf(want, sizeof(want), "%llu",
+				 (unsigned long long)vs[i]);
+			assert_string_equal(got, want);
+			free(got);
+		}
+	}
+	json_init_mem(&w);
+	json_arr_begin(&w);
+	json_uint(&w, UINT64_MAX);
+	json_str_plain(&w, "127.0.0.1");
+	json_str_plain(&w, NULL);
+	json_str_plain(&w, "");
+	json_obj_begin(&w);
+	json_kv_plain(&w, "state", "CLOSE_WAIT");
+	json_obj_end(&w);
+	json_arr_end(&w);
+	got = json_mem_take(&w, &n);
+	assert_non_null(got);
+	assert_string_equal(got, "[18446744073709551615,\"127.0.0.1\",null,"
+				 "\"\",{\"state\":\"CLOSE_WAIT\"}]");
+	free(got);
+}
+
 /* Output larger than the buffer, and a string larger than it, in memory. */
 static void test_large(void **state)
 {
@@ -210,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_controls),
 		cmocka_unit_test(test_invisible),
 		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_numbers_plain),
 		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_file),
 	};
