@@ -52,6 +52,10 @@ for mode in none bpf poll; do
 		[ "$OUTPUT" = json ] && fmt=(--json)
 		out=/dev/null
 		[ -n "${TL_WATCH_COUNT:-}" ] && [ "$OUTPUT" = json ] && out=$T/out
+		# Not the last round's: the shell truncates it only once the
+		# child runs, and a stale "backend" line would start the churn
+		# before watch is attached.
+		rm -f "$T/err"
 		${TL_WATCH_NICE:+nice -n "$TL_WATCH_NICE"} "$TL" "${fmt[@]}" watch --backend "$mode" ${TL_WATCH_ARGS:-} >"$out" 2>"$T/err" &
 		W=$!
 		for _ in $(seq 100); do grep -q backend "$T/err" && break; sleep 0.1; done
