@@ -193,12 +193,23 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 	/*
 	 * No owner recorded: queued in an accept queue, or accepted where
 	 * the accept hook could not be attached (kernels that refuse
-	 * fexit). Its listener's owner is the best name known here.
+	 * fexit). Its listener's owner is the best name known here. It is
+	 * kept with the socket the first time: a listener that closes
+	 * changes to CLOSE (and leaves the map) before the kernel resets
+	 * the connections still in its queue.
 	 */
+	if (st && st->has_lowner) {
+		*out = st->lowner;
+		return TL_BPF_LISTENER_OWNER;
+	}
 	o = bpf_map_lookup_elem(&listeners, &lk);
 	if (!o)
 		return 0;
 	*out = *o;
+	if (st) {
+		st->lowner = *o;
+		st->has_lowner = 1;
+	}
 	return TL_BPF_LISTENER_OWNER;
 }
 

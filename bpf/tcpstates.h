@@ -44,10 +44,12 @@ struct tl_bpf_owner {
  */
 struct tl_bpf_sk {
 	struct tl_bpf_owner owner;
-	__u64 ts_ns;	/* its last change, when has_ts */
-	__u16 sport;	/* its local port then */
-	__u8 has_owner; /* owner is set */
-	__u8 has_ts;	/* ts_ns and sport are set */
+	struct tl_bpf_owner lowner; /* its listener's, while not accepted */
+	__u64 ts_ns;		    /* its last change, when has_ts */
+	__u16 sport;		    /* its local port then */
+	__u8 has_owner;		    /* owner is set */
+	__u8 has_lowner;	    /* lowner is set */
+	__u8 has_ts;		    /* ts_ns and sport are set */
 };
 
 /* The socket storage both programs use (BPF side only). */

@@ -6,7 +6,10 @@
 # with their pid on every transition of their sockets, with "fd": null
 # (the kernel's record has no fd; a /proc rescan would give one). The
 # filters are applied in the kernel too: a connection to another port,
-# made by the same processes, never shows up under --sport.
+# made by the same processes, never shows up under --sport. A connection
+# left in the queue of a listener that closes is reset by the kernel after
+# the listener's own change to CLOSE, and that last event still names the
+# listener's owner.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -66,14 +69,33 @@ tl_wait_for 10 closed "$T/out" 4 ||
 	fail "watch did not report both connections closing: $(cat "$T/out")"
 tl_wait_for 10 closed "$T/other" 1 ||
 	fail "watch --sport did not report its port: $(cat "$T/other")"
+
+# Never accepted: the client closes, then the listener.
+QPORT=3102
+python3 -c '
+import socket, sys, time
+p = int(sys.argv[1])
+s = socket.socket()
+s.bind(("127.0.0.1", p))
+s.listen(4)
+c = socket.create_connection(("127.0.0.1", p))
+c.close()
+time.sleep(0.3)
+s.close()
+print("closed", flush=True)
+time.sleep(60)' "$QPORT" >"$T/queue" &
+QUEUE=$!
+tl_wait_for 5 grep -q closed "$T/queue" || fail "queue server did not run"
+reset() { grep -q "\"local_port\":$QPORT,[^{]*\"old_state\":\"close-wait\",\"new_state\":\"close\"" "$T/out"; }
+tl_wait_for 10 reset || fail "no reset of the queued connection: $(grep "$QPORT" "$T/out")"
 kill -INT "$WATCHER" "$WATCHER2"
 wait "$WATCHER" || fail "watch exited with $? after SIGINT: $(cat "$T/err")"
 wait "$WATCHER2" || fail "watch --sport exited with $? after SIGINT: $(cat "$T/err2")"
 
-python3 - "$T/out" "$T/other" "$SERVER" "$CLIENT" "$CPORT" "$PORT" "$OTHER" <<'PY' || fail "wrong owners (see above)"
+python3 - "$T/out" "$T/other" "$SERVER" "$CLIENT" "$CPORT" "$PORT" "$OTHER" "$QUEUE" "$QPORT" <<'PY' || fail "wrong owners (see above)"
 import json, sys
 path, other_path = sys.argv[1:3]
-server, client, cport, port, other = map(int, sys.argv[3:])
+server, client, cport, port, other, queue, qport = map(int, sys.argv[3:])
 evs = [json.loads(l) for l in open(path) if l.strip()]
 oth = [json.loads(l) for l in open(other_path) if l.strip()]
 steps = lambda l: [(e["old_state"], e["new_state"]) for e in l]
@@ -109,5 +131,11 @@ for e in srv:
         named(e, server)
     else:
         assert [o["pid"] for o in e["listener_owners"] or []] == [server], e
+# The queued connection, to its reset after its listener closed.
+que = [e for e in evs if e["local_port"] == qport and e["remote_port"] != 0]
+print("queued:", steps(que))
+assert ("close-wait", "close") in steps(que), steps(que)
+for e in que:
+    assert [o["pid"] for o in e["listener_owners"] or []] == [queue], e
 PY
 ok "kernel-recorded owners on every transition, filters in the kernel"
