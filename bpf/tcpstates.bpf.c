@@ -213,6 +213,25 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 	return TL_BPF_LISTENER_OWNER;
 }
 
+/*
+ * A field of sk, by a path with no pointer in it. The typed entry point
+ * reads it with a plain load: its sk is a pointer the verifier knows the
+ * type of, and each such load is made fault-safe. The classic one has
+ * only an address and needs bpf_probe_read_kernel, a helper call a
+ * field, several times the cost (it was a third of the program's time).
+ */
+#define SK_FIELD(typed, sk, path) \
+	((typed) ? (sk)->path : BPF_CORE_READ(sk, path))
+
+/* n bytes of sk's field at path, into the array dst (as SK_FIELD). */
+#define SK_BYTES(typed, dst, n, sk, path)                      \
+	do {                                                   \
+		if (typed)                                     \
+			__builtin_memcpy(dst, &(sk)->path, n); \
+		else                                           \
+			bpf_core_read(dst, n, &(sk)->path);    \
+	} while (0)
+
 static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 				  bool typed)
 {
@@ -227,19 +246,20 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	__u16 family, dport;
 	__u8 flags = 0;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (SK_FIELD(typed, sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = SK_FIELD(typed, sk, __sk_common.skc_family);
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	netns = typed ? sk->__sk_common.skc_net.net->ns.inum :
+			BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	if (target_netns && netns != target_netns)
 		return 0;
 
 	now = bpf_ktime_get_ns();
 	key = (__u64)sk;
 	cur.ts_ns = now;
-	cur.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	cur.sport = SK_FIELD(typed, sk, __sk_common.skc_num);
 	/*
 	 * The typed entry point keeps a socket's last change in its storage
 	 * (none for request sockets, which change once); the tracepoint,
@@ -262,10 +282,10 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	 */
 	if (cur.sport == 0 && prev)
 		cur.sport = prev->sport;
-	sock = BPF_CORE_READ(sk, sk_socket);
+	sock = SK_FIELD(typed, sk, sk_socket);
 	if (!sock)
 		flags |= TL_BPF_NO_SOCKET;
-	if (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DEAD))
+	if (SK_FIELD(typed, sk, __sk_common.skc_flags) & (1UL << SOCK_DEAD))
 		flags |= TL_BPF_DEAD;
 	/*
 	 * What ends a FIN_WAIT2: a reset (sk_err), the peer's FIN (tcp_fin()
@@ -274,10 +294,10 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	 * entry. (sk_shutdown cannot tell: close() sets all of it.)
 	 */
 	if (oldstate == TCP_FIN_WAIT2 && newstate == TCP_CLOSE) {
-		if (BPF_CORE_READ(sk, __sk_common.skc_flags) &
+		if (SK_FIELD(typed, sk, __sk_common.skc_flags) &
 		    (1UL << SOCK_DONE))
 			flags |= TL_BPF_PEER_FIN;
-		if (BPF_CORE_READ(sk, sk_err))
+		if (SK_FIELD(typed, sk, sk_err))
 			flags |= TL_BPF_ERROR;
 	}
 	/* Owners are recorded even for changes the filters drop: a socket
@@ -289,17 +309,17 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	if (filter_states && !(filter_states & (1U << (newstate & 31))) &&
 	    !(filter_states & (1U << (oldstate & 31))))
 		goto track;
-	dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	dport = __builtin_bswap16(SK_FIELD(typed, sk, __sk_common.skc_dport));
 	if (!port_ok(sports, n_sports, cur.sport) ||
 	    !port_ok(dports, n_dports, dport))
 		goto track;
 	/* Explicit sizes: the destinations are arrays, not scalars. */
 	if (family == AF_INET) {
-		bpf_core_read(saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(daddr, 4, &sk->__sk_common.skc_daddr);
+		SK_BYTES(typed, saddr, 4, sk, __sk_common.skc_rcv_saddr);
+		SK_BYTES(typed, daddr, 4, sk, __sk_common.skc_daddr);
 	} else {
-		bpf_core_read(saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		SK_BYTES(typed, saddr, 16, sk, __sk_common.skc_v6_rcv_saddr);
+		SK_BYTES(typed, daddr, 16, sk, __sk_common.skc_v6_daddr);
 	}
 	if (!addr_ok(family, saddr, daddr))
 		goto track;
