@@ -118,15 +118,46 @@ static __always_inline __u32 tgid_in(struct task_struct *t,
 			 level);
 }
 
+/* map_id's search, as bpf_loop hands it to each step. */
+struct map_id_ctx {
+	__u64 ext; /* the address of the first extent */
+	__u32 id, up;
+	__u32 ret; /* the id found, or NO_ID */
+};
+
+/* One extent of map_id's search: 1 stops the loop. */
+static long map_id_step(__u64 i, void *data)
+{
+	struct map_id_ctx *c = data;
+	struct uid_gid_extent e = {};
+	__u32 from, to;
+
+	if (bpf_probe_read_kernel(
+		    &e, sizeof(e),
+		    (void *)(c->ext +
+			     i * bpf_core_type_size(struct uid_gid_extent))))
+		return 1;
+	from = c->up ? e.lower_first : e.first;
+	to = c->up ? e.first : e.lower_first;
+	if (c->id >= from && c->id - from < e.count) {
+		c->ret = c->id - from + to;
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * One id through one user namespace's map, as map_id_down() (up false:
  * from the namespace's ids to the kernel's) or map_id_up() (up true: the
  * other way) do it. NO_ID when no extent holds it. The extents are
  * searched in order, which finds the one the kernel's bsearch finds: they
- * do not overlap.
+ * do not overlap. The search runs in bpf_loop (5.17), whose step the
+ * verifier checks once: a loop of up to 340 extents written out at each
+ * of the three callers took it 70,000 instructions, 0.06 s of every ls.
  */
 static __always_inline __u32 map_id(struct uid_gid_map *map, __u32 id, bool up)
 {
+	struct map_id_ctx c = { .id = id, .up = up, .ret = NO_ID };
 	struct uid_gid_extent *ext = NULL;
 	__u32 n = 0;
 
@@ -136,21 +167,9 @@ static __always_inline __u32 map_id(struct uid_gid_map *map, __u32 id, bool up)
 		ext = &map->extent[0];
 	else if (bpf_core_read(&ext, sizeof(ext), &map->forward))
 		return NO_ID;
-	for (__u32 i = 0; i < MAX_ID_EXTENTS && i < n; i++) {
-		struct uid_gid_extent e = {};
-		__u32 from, to;
-
-		if (bpf_probe_read_kernel(
-			    &e, sizeof(e),
-			    (void *)ext + i * bpf_core_type_size(
-						      struct uid_gid_extent)))
-			return NO_ID;
-		from = up ? e.lower_first : e.first;
-		to = up ? e.first : e.lower_first;
-		if (id >= from && id - from < e.count)
-			return id - from + to;
-	}
-	return NO_ID;
+	c.ext = (__u64)ext;
+	bpf_loop(n < MAX_ID_EXTENTS ? n : MAX_ID_EXTENTS, map_id_step, &c, 0);
+	return c.ret;
 }
 
 /*
