@@ -139,6 +139,8 @@ assert cw["limbo"] == "accept-queue", cw
 assert [o["pid"] for o in cw["listener_owners"]] == [server], cw
 assert cw["listener"]["local_port"] == port, cw
 assert cw["known_transition"] is True and cw["jump"] is False, cw
+# Each step with what makes TCP take it; a jump has none.
+assert cw["cause"] == "rcv FIN", cw
 about_wait(cw)
 
 if mode == "poll":
@@ -146,7 +148,7 @@ if mode == "poll":
     j = [e for e in cli if e["old_state"] == "established"]
     assert len(j) == 1 and j[0]["new_state"] in ("fin-wait-1", "fin-wait-2"), steps(cli)
     if j[0]["new_state"] == "fin-wait-2":
-        assert j[0]["jump"] is True, j[0]
+        assert j[0]["jump"] is True and j[0]["cause"] is None, j[0]
     about_wait(j[0])
     first = cli[0]
     assert first["old_state"] == "close" and first["new_state"] == "established", steps(cli)
@@ -159,6 +161,7 @@ else:
     about_wait(fw1)
     fw2 = cli[s.index(("fin-wait-1", "fin-wait-2"))]
     assert fw2["owners"] == [] and fw2["limbo"] == "orphan", fw2
+    assert fw1["cause"] == "CLOSE" and fw2["cause"] == "rcv ACK of FIN", (fw1, fw2)
     if fast:
         # The fd was gone from /proc when FIN_WAIT1 began (close() ran):
         # the owner is the one watch learned while the socket was open.
