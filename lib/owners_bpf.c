@@ -10,12 +10,15 @@
  * iterators, and the programs write pids as that namespace numbers them;
  * the pass runs only when /proc is a /proc of the same namespace, so that
  * both passes name the same processes with the same pids.
+ *
+ * The programs come in a light skeleton: its loader program has the
+ * kernel apply the CO-RE relocations, so no run parses the kernel's BTF
+ * in user space, and libbpf has nothing to print.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,10 +28,9 @@
 #include <linux/types.h>
 
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "owners.h"
-#include "owners.skel.h"
+#include "owners.lskel.h"
 #include "owners_impl.h"
 #include "util.h"
 
@@ -60,11 +62,6 @@ struct pass {
 	struct thread_time *threads;
 	size_t n_threads, threads_cap;
 };
-
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return 0;
-}
 
 /* The index of pid's proc (procs are sorted by pid), or -1. */
 static ssize_t proc_index(const struct tl_owners *o, uint32_t pid)
@@ -160,13 +157,13 @@ static int on_fd(struct pass *p, const struct tl_bpf_fd *f)
  * Reads one iterator to its end, handing each record of rec_size bytes to
  * the pass. A record may straddle two reads; the tail is carried over.
  */
-static int read_iter(struct pass *p, struct bpf_link *link, size_t rec_size,
-		     char *buf, bool tasks)
+static int read_iter(struct pass *p, int link_fd, size_t rec_size, char *buf,
+		     bool tasks)
 {
 	size_t have = 0;
 	int fd, r = 0;
 
-	fd = bpf_iter_create(bpf_link__fd(link));
+	fd = bpf_iter_create(link_fd);
 	if (fd < 0)
 		return fd;
 	for (;;) {
@@ -301,12 +298,10 @@ int owners_bpf_scan(const char *proc_root, unsigned flags,
 {
 	struct pass p = { .flags = flags };
 	struct owners_bpf *skel = NULL;
-	struct bpf_link *tl = NULL, *fl = NULL;
 	char *buf = NULL;
 	long hz = sysconf(_SC_CLK_TCK);
 	int r;
 
-	libbpf_set_print(quiet);
 	if (!proc_root || hz <= 0 || hz > 1000000000)
 		return -EINVAL;
 	r = proc_is_own_pidns(proc_root);
@@ -330,13 +325,11 @@ int owners_bpf_scan(const char *proc_root, unsigned flags,
 		r = r < 0 ? r : -EINVAL;
 		goto out;
 	}
-	tl = bpf_program__attach_iter(skel->progs.tl_tasks, NULL);
-	fl = bpf_program__attach_iter(skel->progs.tl_files, NULL);
-	if (!tl || !fl) {
-		r = errno ? -errno : -EINVAL;
+	r = owners_bpf__attach(skel);
+	if (r < 0)
 		goto out;
-	}
-	r = read_iter(&p, tl, sizeof(struct tl_bpf_task), buf, true);
+	r = read_iter(&p, skel->links.tl_tasks_fd, sizeof(struct tl_bpf_task),
+		      buf, true);
 	if (r < 0)
 		goto out;
 	/*
@@ -348,7 +341,8 @@ int owners_bpf_scan(const char *proc_root, unsigned flags,
 			r = -EIO;
 			goto out;
 		}
-	r = read_iter(&p, fl, sizeof(struct tl_bpf_fd), buf, false);
+	r = read_iter(&p, skel->links.tl_files_fd, sizeof(struct tl_bpf_fd),
+		      buf, false);
 	if (r < 0)
 		goto out;
 	/*
@@ -368,8 +362,6 @@ int owners_bpf_scan(const char *proc_root, unsigned flags,
 	*ret = p.o;
 	p.o = NULL;
 out:
-	bpf_link__destroy(fl);
-	bpf_link__destroy(tl);
 	owners_bpf__destroy(skel);
 	free(buf);
 	free(p.cpu);
