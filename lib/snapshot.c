@@ -382,6 +382,9 @@ static int stream_emit(struct stream *st, struct tl_sock *sk)
 	return st->cb(st->snap, sk, st->arg);
 }
 
+/* The most sockets a stream holds while the owners pass runs: 17 MiB. */
+#define STREAM_HOLD_MAX 131072
+
 /* The owners are known: what waited goes out, and from now on each socket. */
 static int stream_ready(struct stream *st)
 {
@@ -410,8 +413,15 @@ static int stream_cb(const struct tl_sock *in, void *arg)
 	if (!(st->snap->states & TL_STATE_BIT(sk.state)))
 		return 0;
 	if (!st->ready) {
+		/*
+		 * Past STREAM_HOLD_MAX sockets held, waiting for the owners
+		 * costs less than holding more (the /proc pass takes longer
+		 * than the whole dump): the dump pauses, the kernel keeping
+		 * its place, and the pass has the CPUs to itself meanwhile.
+		 */
 		if (st->job->threaded &&
-		    !__atomic_load_n(&st->job->done, __ATOMIC_ACQUIRE))
+		    !__atomic_load_n(&st->job->done, __ATOMIC_ACQUIRE) &&
+		    st->held.n < STREAM_HOLD_MAX)
 			return collect_cb(&sk, &st->held);
 		err = stream_ready(st);
 		if (err < 0)
