@@ -18,7 +18,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -48,14 +50,28 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Serves until the churn stops and the accept queue has stayed empty for
+ * 100 ms, so that every connection counted ends as it should (ten
+ * transitions) rather than reset in the queue when the listener closes:
+ * expected_transitions is then exact. The listener is non-blocking, so a
+ * thread that loses the race for a connection goes back to poll().
+ */
 static void *server(void *arg)
 {
 	char buf[64];
 
 	(void)arg;
-	while (!atomic_load(&stop_flag)) {
-		int fd = accept(listen_fd, NULL, NULL);
+	for (;;) {
+		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+		int n = poll(&p, 1, 100);
+		int fd;
 
+		if (n == 0 && atomic_load(&stop_flag))
+			break;
+		if (n <= 0)
+			continue;
+		fd = accept(listen_fd, NULL, NULL);
 		if (fd < 0)
 			continue;
 		/* Wait for the client's FIN, then close our side. */
@@ -145,6 +161,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fcntl(listen_fd, F_SETFL, O_NONBLOCK) < 0) {
+		perror("tl-churn: fcntl");
+		return 1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons(port);
@@ -169,8 +189,7 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < threads; i++)
 		pthread_join(cli[i], NULL);
 	t1 = now_s();
-	/* Servers may sit in accept(): shut the listener to wake them. */
-	shutdown(listen_fd, SHUT_RDWR);
+	/* The servers drain the queue, then stop on their own. */
 	for (unsigned long i = 0; i < threads; i++)
 		pthread_join(srv[i], NULL);
 	close(listen_fd);
