@@ -2,7 +2,9 @@
 # How `tcplimbo watch` keeps up with connection churn: runs tl-churn alone,
 # then under each backend, in a private network namespace, and prints a
 # Markdown table: transitions generated (10 a connection), transitions
-# each backend reported, lost ring-buffer records, and watch's CPU time as
+# each backend reported, lost ring-buffer records, transitions the kernel
+# skipped the program for (missed; counted for all namespaces; an older
+# build prints none: "-"), and watch's CPU time as
 # a share of the churn's, and the share of reported transitions that name
 # a process (an owner, the owner before close, or the listener's), with how
 # many of those the kernel recorded (bpf: socket storage at connect, listen
@@ -42,8 +44,8 @@ cpu_of() { # utime+stime of a live pid, in seconds
 }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$2"; }
 
-echo "| churn threads | backend | output | conns/s | transitions generated | transitions/s | reported by watch | lost | named (by the kernel) | churn CPU s | watch CPU s | watch CPU / churn CPU | owner rescans (ms) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| churn threads | backend | output | conns/s | transitions generated | transitions/s | reported by watch | lost | missed | named (by the kernel) | churn CPU s | watch CPU s | watch CPU / churn CPU | owner rescans (ms) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for threads in $THREADS; do
 for mode in none bpf poll; do
 	W=
@@ -73,7 +75,8 @@ for mode in none bpf poll; do
 		wait "$W"
 		W=
 		rep=$(sed -n 's/.*: \([0-9]*\) transitions reported.*/\1/p' "$T/err")
-		lost=$(sed -n 's/.*, \([0-9]*\) lost, backend.*/\1/p' "$T/err")
+		lost=$(sed -n 's/.*, \([0-9]*\) lost, .*backend.*/\1/p' "$T/err")
+		missed=$(sed -n 's/.*, \([0-9]*\) missed, backend.*/\1/p' "$T/err")
 		resc=$(sed -n 's/.*; \([0-9]*\) owner rescans took \([0-9]*\) ms.*/\1 (\2)/p' "$T/err")
 		share=$(awk -v a="$wcpu" -v b="$ccpu" 'BEGIN { printf "%.0f%%", 100 * a / b }')
 		named=$(sed -n 's/.*; \([0-9]*\) named (\([0-9]*\) by the kernel).*/\1 \2/p' "$T/err")
@@ -91,9 +94,9 @@ print(n, 0)' "$T/out")"
 		named=$(awk -v r="$rep" -v n="${named% *}" -v k="${named#* }" 'BEGIN {
 			if (n == "" || r == 0) print "-";
 			else printf "%.1f%% (%.1f%%)", 100 * n / r, 100 * k / r }')
-		echo "| $threads | $mode | $OUTPUT | $conns | $gen | $rate | $rep | $lost | $named | $ccpu | $wcpu | $share | $resc |"
+		echo "| $threads | $mode | $OUTPUT | $conns | $gen | $rate | $rep | $lost | ${missed:--} | $named | $ccpu | $wcpu | $share | $resc |"
 	else
-		echo "| $threads | (no watch) | - | $conns | $gen | $rate | - | - | - | $ccpu | - | - | - |"
+		echo "| $threads | (no watch) | - | $conns | $gen | $rate | - | - | - | - | $ccpu | - | - | - |"
 	fi
 done
 done

@@ -103,6 +103,11 @@ uint64_t tl_events_lost(const struct tl_events *ev)
 	return ev->ops->lost(ev->impl);
 }
 
+uint64_t tl_events_missed(const struct tl_events *ev)
+{
+	return ev->ops->missed(ev->impl);
+}
+
 void tl_events_close(struct tl_events *ev)
 {
 	if (!ev)

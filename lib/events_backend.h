@@ -18,6 +18,7 @@
 struct tl_events_ops {
 	int (*run)(void *impl, int timeout_ms, tl_event_cb cb, void *arg);
 	uint64_t (*lost)(const void *impl);
+	uint64_t (*missed)(const void *impl);
 	const char *(*detail)(const void *impl);
 	void (*close)(void *impl);
 };

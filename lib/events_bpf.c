@@ -36,6 +36,7 @@ struct bpf_impl {
 	struct ring_buffer *rb;
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	int family;
+	int prog_fd; /* the entry point attached, for its kernel counts */
 	const char *detail;
 	struct tli_steps steps;
 	/* The current tl_events_run call. */
@@ -156,6 +157,18 @@ static uint64_t bpf_lost(const void *impl)
 	return __atomic_load_n(&b->skel->bss->lost, __ATOMIC_RELAXED);
 }
 
+static uint64_t bpf_missed(const void *impl)
+{
+	const struct bpf_impl *b = impl;
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (b->prog_fd < 0 || bpf_obj_get_info_by_fd(b->prog_fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
 static const char *bpf_detail(const void *impl)
 {
 	const struct bpf_impl *b = impl;
@@ -178,6 +191,7 @@ static void bpf_close(void *impl)
 static const struct tl_events_ops bpf_ops = {
 	.run = bpf_run,
 	.lost = bpf_lost,
+	.missed = bpf_missed,
 	.detail = bpf_detail,
 	.close = bpf_close,
 };
@@ -354,6 +368,7 @@ static int load(struct bpf_impl *b, const struct tl_events_opts *opts,
 		b->skel->links.tl_state_btf = link;
 	else
 		b->skel->links.tl_state_tp = link;
+	b->prog_fd = bpf_program__fd(use);
 	/* Only the typed entry point reads the owners accept records. */
 	if (btf)
 		load_accept(b);
@@ -387,6 +402,7 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 	if (!b)
 		return -ENOMEM;
 	b->family = opts->family;
+	b->prog_fd = -1;
 	tli_steps_init(&b->steps);
 
 	if (opts->attach != TL_ATTACH_TRACEPOINT)

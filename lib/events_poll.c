@@ -275,6 +275,11 @@ static uint64_t poll_lost(const void *impl)
 	return 0;
 }
 
+static uint64_t poll_missed(const void *impl)
+{
+	return 0;
+}
+
 static const char *poll_detail(const void *impl)
 {
 	const struct poll_impl *p = impl;
@@ -296,6 +301,7 @@ static void poll_close(void *impl)
 static const struct tl_events_ops poll_ops = {
 	.run = poll_run,
 	.lost = poll_lost,
+	.missed = poll_missed,
 	.detail = poll_detail,
 	.close = poll_close,
 };

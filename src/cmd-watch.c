@@ -553,6 +553,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 	struct tl_resolver_stats rst;
 	size_t pending = 0;
 	uint64_t deadline = 0, next_top = 0, lost_told = 0;
+	uint64_t missed_told = 0, next_missed_ms = 0;
 	bool tty = isatty(STDOUT_FILENO);
 	char why[160];
 	int r, ret = TL_EXIT_FAILURE;
@@ -709,9 +710,21 @@ static int watch_run(const struct tl_global *g, void *opts)
 		}
 		if (tl_events_lost(ev) != lost_told) {
 			lost_told = tl_events_lost(ev);
-			tl_err("watch: %llu transitions lost so far (ring "
-			       "buffer full)",
-			       (unsigned long long)lost_told);
+			tl_err("watch: %llu %s lost so far (ring buffer full)",
+			       (unsigned long long)lost_told,
+			       lost_told == 1 ? "transition" : "transitions");
+		}
+		/* Under churn this changes every batch: once a second. */
+		if (tl_events_missed(ev) != missed_told &&
+		    mono_ms() >= next_missed_ms) {
+			missed_told = tl_events_missed(ev);
+			next_missed_ms = mono_ms() + 1000;
+			tl_err("watch: %llu %s missed so far: the kernel skips "
+			       "the program for a change that comes while it "
+			       "runs on the same CPU (network processing in an "
+			       "interrupt); its count covers every namespace",
+			       (unsigned long long)missed_told,
+			       missed_told == 1 ? "transition" : "transitions");
 		}
 		r = json_flush(&w.json);
 		if (r < 0 || fflush(stdout) != 0) {
@@ -723,12 +736,13 @@ static int watch_run(const struct tl_global *g, void *opts)
 	tl_resolver_stats(w.res, &rst);
 	fprintf(stderr,
 		"tcplimbo: watch: %llu transitions reported (%llu sampled "
-		"jumps, %llu not in the state machine), %llu lost, backend "
-		"%s; %llu owner rescans took %llu ms; %llu named (%llu by the "
-		"kernel)\n",
+		"jumps, %llu not in the state machine), %llu lost, %llu "
+		"missed, backend %s; %llu owner rescans took %llu ms; %llu "
+		"named (%llu by the kernel)\n",
 		(unsigned long long)w.reported, (unsigned long long)w.jumps,
 		(unsigned long long)w.unknown,
-		(unsigned long long)tl_events_lost(ev), w.backend,
+		(unsigned long long)tl_events_lost(ev),
+		(unsigned long long)tl_events_missed(ev), w.backend,
 		(unsigned long long)rst.rescans,
 		(unsigned long long)rst.rescan_ms, (unsigned long long)w.named,
 		(unsigned long long)w.kernel_named);

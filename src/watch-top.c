@@ -105,9 +105,11 @@ void watch_top_render(struct watch *w, struct tl_events *ev, bool tty)
 	watch_format_ts(ts, sizeof(ts), snap ? snap->taken_ms : 0, false);
 	if (tty)
 		fputs("\033[H\033[2J", stdout);
-	printf("tcplimbo watch --top  %s  backend %s (%s)  lost %llu\n", ts,
-	       w->backend, tl_events_detail(ev),
-	       (unsigned long long)tl_events_lost(ev));
+	printf("tcplimbo watch --top  %s  backend %s (%s)  lost %llu  missed "
+	       "%llu\n",
+	       ts, w->backend, tl_events_detail(ev),
+	       (unsigned long long)tl_events_lost(ev),
+	       (unsigned long long)tl_events_missed(ev));
 	printf("%-40s", "PROCESS / LISTENER QUEUE");
 	for (size_t s = 0; s < sizeof(top_states); s++)
 		printf(" %9s", top_names[s]);

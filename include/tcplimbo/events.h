@@ -192,6 +192,17 @@ int tl_events_bpf_error(const struct tl_events *ev);
 /* Transitions the kernel could not hand over (ring buffer full) so far. */
 uint64_t tl_events_lost(const struct tl_events *ev);
 
+/*
+ * Transitions the kernel did not run the bpf program for, so far: it runs
+ * a program only once at a time on a CPU, and a change that comes while
+ * the program runs (network processing in an interrupt that arrived
+ * during it, common on loopback under churn) is skipped and counted. The
+ * count is the kernel's for every namespace, so at most this many were
+ * the watched namespace's. 0 for poll, and where the kernel does not
+ * count (before 5.12).
+ */
+uint64_t tl_events_missed(const struct tl_events *ev);
+
 /* Stops watching, detaching any program; NULL is fine. */
 void tl_events_close(struct tl_events *ev);
 

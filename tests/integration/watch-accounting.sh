@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# watch --backend bpf accounts for the transitions of a churn: each one
+# the kernel made is reported, lost (ring buffer full) or missed (the
+# kernel skipped the program because it was already running on that CPU,
+# which it counts), all but a sliver the kernel does not count (below).
+# Under loopback churn some changes come in network processing that
+# interrupted the program, so "missed" is not zero on a busy machine;
+# before it was counted, those transitions vanished without a word. The
+# churn makes ten transitions a connection, and the kernel's own
+# ActiveOpens count says how many connections there were.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+CHURN=${BUILDDIR:-build}/bench/tl-churn
+[ -x "$CHURN" ] || skip "no $CHURN"
+[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
+if ! "$TCPLIMBO" watch --backend bpf --seconds 1 >/dev/null 2>"$T/probe"; then
+	grep -q "no bpf backend" "$T/probe" && skip "built without bpf"
+	skip "bpf backend does not start here: $(cat "$T/probe")"
+fi
+
+"$TCPLIMBO" --json watch --backend bpf >/dev/null 2>"$T/err" &
+WATCHER=$!
+tl_wait_for 10 grep -q "backend" "$T/err" || fail "watch did not start: $(cat "$T/err")"
+"$CHURN" --seconds 2 --threads 2 >"$T/churn" || fail "tl-churn failed"
+conns=$(sed -n 's/.*connections=\([0-9]*\).*/\1/p' "$T/churn")
+[ "${conns:-0}" -gt 1000 ] || fail "the churn made too few connections: $(cat "$T/churn")"
+opens=$(awk '/^Tcp:/ && !h { for (i = 1; i <= NF; i++) k[i] = $i; h = 1; next }
+	/^Tcp:/ { for (i = 1; i <= NF; i++) if (k[i] == "ActiveOpens") print $i }' /proc/net/snmp)
+[ "$opens" = "$conns" ] || fail "ActiveOpens $opens, the churn says $conns connections"
+# Time for watch to catch up with the churn's last transitions.
+sleep 2
+kill -INT "$WATCHER"
+wait "$WATCHER" || fail "watch exited with $? after SIGINT: $(cat "$T/err")"
+line=$(grep "transitions reported" "$T/err") || fail "no summary: $(cat "$T/err")"
+read -r rep lost missed < <(sed -n 's/.*: \([0-9]*\) transitions reported.*, \([0-9]*\) lost, \([0-9]*\) missed,.*/\1 \2 \3/p' <<<"$line")
+[ -n "$missed" ] || fail "summary without lost and missed counts: $line"
+# Ten a connection, and the listener's two (CLOSE -> LISTEN -> CLOSE).
+want=$((conns * 10 + 2))
+seen=$((rep + lost + missed))
+echo "connections $conns: $want transitions; reported $rep, lost $lost, missed $missed"
+# missed counts every namespace's, so the sum may exceed what we made.
+# It falls short by up to 0.03 % (0-268 of 650-950k in 13 runs checked
+# against perf's count of the tracepoint): hits the kernel neither ran
+# the program for nor counted as missed; the program's run count equals
+# "reported" in those runs. Before "missed" was counted the shortfall
+# was 0.5-1 %.
+short=$((want - seen))
+[ "$short" -le $((want / 1000)) ] ||
+	fail "$short transitions unaccounted for (more than 0.1 %): $line"
+[ "$rep" -le "$want" ] || fail "more reported than made: $line"
+ok "every transition of $conns connections reported ($rep), lost ($lost) or missed ($missed)"
