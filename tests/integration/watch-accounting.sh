@@ -4,8 +4,8 @@
 # kernel skipped the program because it was already running on that CPU,
 # which it counts), all but a sliver the kernel does not count (below).
 # Under loopback churn some changes come in network processing that
-# interrupted the program, so "missed" is not zero on a busy machine;
-# before it was counted, those transitions vanished without a word. The
+# interrupted the program; a second program handles them, and what even
+# it cannot is counted as missed. Before, they vanished without a word. The
 # churn makes ten transitions a connection, and the kernel's own
 # ActiveOpens count says how many connections there were.
 . "$(dirname "$0")/lib.sh"
@@ -42,11 +42,11 @@ want=$((conns * 10 + 2))
 seen=$((rep + lost + missed))
 echo "connections $conns: $want transitions; reported $rep, lost $lost, missed $missed"
 # missed counts every namespace's, so the sum may exceed what we made.
-# It falls short by up to 0.03 % (0-268 of 650-950k in 13 runs checked
-# against perf's count of the tracepoint): hits the kernel neither ran
-# the program for nor counted as missed; the program's run count equals
-# "reported" in those runs. Before "missed" was counted the shortfall
-# was 0.5-1 %.
+# It may fall short by a few hundredths of a percent (0-272 of 590-950k
+# in the runs checked against perf's count of the tracepoint): changes
+# the kernel neither ran the program for nor counted as skipped; the
+# program's run count equals "reported" then. Before the skipped ones
+# were handled by tl_state_nested or counted, the shortfall was 0.2-1.8 %.
 short=$((want - seen))
 [ "$short" -le $((want / 1000)) ] ||
 	fail "$short transitions unaccounted for (more than 0.1 %): $line"
