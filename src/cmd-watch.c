@@ -719,9 +719,9 @@ static int watch_run(const struct tl_global *g, void *opts)
 		    mono_ms() >= next_missed_ms) {
 			missed_told = tl_events_missed(ev);
 			next_missed_ms = mono_ms() + 1000;
-			tl_err("watch: %llu %s missed so far: the kernel skips "
-			       "the program for a change that comes while it "
-			       "runs on the same CPU (network processing in an "
+			tl_err("watch: %llu %s missed so far: the kernel skipped "
+			       "the programs for changes that came while they "
+			       "ran on the same CPU (network processing in an "
 			       "interrupt); its count covers every namespace",
 			       (unsigned long long)missed_told,
 			       missed_told == 1 ? "transition" : "transitions");

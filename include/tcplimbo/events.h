@@ -196,7 +196,8 @@ uint64_t tl_events_lost(const struct tl_events *ev);
  * Transitions the kernel did not run the bpf program for, so far: it runs
  * a program only once at a time on a CPU, and a change that comes while
  * the program runs (network processing in an interrupt that arrived
- * during it, common on loopback under churn) is skipped and counted. The
+ * during it, common on loopback under churn) is skipped and counted. On
+ * tp_btf a second program handles those; this is what neither could. The
  * count is the kernel's for every namespace, so at most this many were
  * the watched namespace's. 0 for poll, and where the kernel does not
  * count (before 5.12).
