@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# How much `tcplimbo watch --backend bpf` slows a churn: ROUNDS interleaved
+# 3-second runs of tl-churn alone, with `watch --json` to /dev/null, and
+# with `watch --sport 1`, which runs the kernel program on every change
+# but lets nothing through to user space (the program's own cost). Prints
+# each run's connections a second and the medians, in a private network
+# namespace. Interleaving spreads the machine's drift over all three.
+#
+# usage: bench/slowdown.sh [BUILD_DIR] [THREADS] [ROUNDS]   (root)
+set -u
+BUILD=${1:-build}
+THREADS=${2:-1}
+ROUNDS=${3:-5}
+TL=$BUILD/tcplimbo
+CHURN=$BUILD/bench/tl-churn
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+if [ ! -x "$TL" ] || [ ! -x "$CHURN" ]; then
+	die "build $BUILD first (ninja -C $BUILD)"
+fi
+[ "$(id -u)" = 0 ] || die "needs root"
+case "$THREADS$ROUNDS" in *[!0-9]*) die "THREADS and ROUNDS are numbers" ;; esac
+if [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 50 ]; then
+	die "ROUNDS is 1 to 50"
+fi
+if [ -z "${TL_BENCH_NETNS:-}" ]; then
+	TL_BENCH_NETNS=1 exec unshare -n bash "$0" "$@"
+fi
+ip link set lo up
+T=$(mktemp -d)
+W=
+trap '[ -n "$W" ] && kill "$W" 2>/dev/null; rm -rf "$T"' EXIT
+
+rate() {
+	"$CHURN" --seconds 3 --threads "$THREADS" |
+		sed -n 's/.*conns_per_s=\([0-9]*\).*/\1/p'
+}
+# with_watch ARGS...: the churn's rate with watch ARGS attached.
+with_watch() {
+	rm -f "$T/err"
+	"$TL" --json watch --backend bpf "$@" >/dev/null 2>"$T/err" &
+	W=$!
+	for _ in $(seq 100); do grep -q "backend bpf" "$T/err" 2>/dev/null && break; sleep 0.1; done
+	grep -q "backend bpf" "$T/err" || die "watch did not start: $(cat "$T/err")"
+	rate
+	kill -INT "$W"
+	wait "$W"
+	W=
+}
+
+: >"$T/alone"
+: >"$T/json"
+: >"$T/kernel"
+for _ in $(seq "$ROUNDS"); do
+	rate >>"$T/alone"
+	with_watch >>"$T/json"
+	with_watch --sport 1 >>"$T/kernel"
+done
+a=$(median <"$T/alone")
+j=$(median <"$T/json")
+k=$(median <"$T/kernel")
+slow() { awk -v a="$a" -v b="$1" 'BEGIN { printf "%.0f %%", 100 * (a - b) / a }'; }
+echo "churn threads $THREADS, connections a second in $ROUNDS rounds:"
+echo "  alone:                  $(paste -sd' ' "$T/alone") (median $a)"
+echo "  watch --json:           $(paste -sd' ' "$T/json") (median $j, slower by $(slow "$j"))"
+echo "  kernel program only:    $(paste -sd' ' "$T/kernel") (median $k, slower by $(slow "$k"))"
