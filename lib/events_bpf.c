@@ -162,7 +162,6 @@ static uint64_t bpf_missed(const void *impl)
 	const struct bpf_impl *b = impl;
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
-
 	uint64_t nested;
 
 	memset(&info, 0, sizeof(info));
