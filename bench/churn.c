@@ -67,10 +67,14 @@ static void *server(void *arg)
 		int n = poll(&p, 1, 100);
 		int fd;
 
-		if (n == 0 && atomic_load(&stop_flag))
+		/* A failing poll() ends it too, rather than spin. */
+		if (n < 0 && errno != EINTR)
 			break;
-		if (n <= 0)
+		if (n <= 0) {
+			if (atomic_load(&stop_flag))
+				break;
 			continue;
+		}
 		fd = accept(listen_fd, NULL, NULL);
 		if (fd < 0)
 			continue;
