@@ -44,7 +44,7 @@ struct tl_bpf_owner {
  */
 struct tl_bpf_sk {
 	struct tl_bpf_owner owner;
-	struct tl_bpf_owner lowner; /* its listener's, while not accepted */
+	struct tl_bpf_owner lowner; /* its listener's, if no owner is */
 	__u64 ts_ns;		    /* its last change, when has_ts */
 	__u16 sport;		    /* its local port then */
 	__u8 has_owner;		    /* owner is set */
