@@ -526,13 +526,55 @@ int owners_list_pids(int proc_fd, char *dents, pid_t **ret, size_t *ret_n)
 	return 0;
 }
 
+/*
+ * Builds o->index over the sorted refs: about two refs a range when the
+ * inodes are spread evenly (the index then costs 2 bytes a ref), and a
+ * binary search within a range where they bunch up, so no lookup takes
+ * more steps than without it.
+ */
+static int build_index(struct tl_owners *o)
+{
+	struct tl_owners_index *ix;
+	uint64_t span;
+	size_t n, want, r = 0;
+	unsigned shift = 0;
+
+	free(o->index);
+	o->index = NULL;
+	/* start[] holds ref positions as uint32_t. */
+	if (!o->n_refs || o->n_refs > UINT32_MAX)
+		return 0;
+	span = (uint64_t)o->refs[o->n_refs - 1].inode - o->refs[0].inode + 1;
+	want = o->n_refs / 2 ? o->n_refs / 2 : 1;
+	while ((span >> shift) > want)
+		shift++;
+	n = (size_t)((span - 1) >> shift) + 1;
+	ix = malloc(sizeof(*ix) + (n + 1) * sizeof(ix->start[0]));
+	if (!ix)
+		return -ENOMEM;
+	ix->min = o->refs[0].inode;
+	ix->shift = shift;
+	ix->n = n;
+	for (size_t b = 0; b <= n; b++) {
+		while (r < o->n_refs &&
+		       (uint64_t)(o->refs[r].inode - ix->min) >> shift < b)
+			r++;
+		ix->start[b] = (uint32_t)r;
+	}
+	o->index = ix;
+	return 0;
+}
+
 int owners_sort(struct tl_owners *o)
 {
 	int r = sort_procs(o);
 
 	if (r < 0)
 		return r;
-	return sort_refs(o->refs, o->n_refs);
+	r = sort_refs(o->refs, o->n_refs);
+	if (r < 0)
+		return r;
+	return build_index(o);
 }
 
 int tl_owners_scan(const char *proc_root, unsigned flags,
@@ -593,6 +635,7 @@ void tl_owners_free(struct tl_owners *o)
 		return;
 	free(o->procs);
 	free(o->refs);
+	free(o->index);
 	free(o);
 }
 
@@ -605,8 +648,23 @@ size_t tl_owners_find(const struct tl_owners *o, uint32_t inode,
 		*first = NULL;
 	if (!o || !o->n_refs || !inode)
 		return 0;
-	/* Lower bound: the first ref whose inode is not below the key. */
 	hi = o->n_refs;
+	if (o->index) {
+		const struct tl_owners_index *ix = o->index;
+		uint64_t b;
+
+		if (inode < ix->min)
+			return 0;
+		b = (uint64_t)(inode - ix->min) >> ix->shift;
+		if (b >= ix->n)
+			return 0;
+		lo = ix->start[b];
+		hi = ix->start[b + 1];
+	}
+	/*
+	 * Lower bound: the first ref whose inode is not below the key. Past
+	 * the end of the key's range the next ref's inode is not the key.
+	 */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 

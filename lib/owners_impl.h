@@ -9,6 +9,7 @@
 #define TL_OWNERS_IMPL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "tcplimbo/owners.h"
@@ -40,8 +41,23 @@ int owners_scan_proc(struct scan *s, pid_t pid);
 int owners_list_pids(int proc_fd, char *dents, pid_t **ret, size_t *ret_n);
 
 /*
+ * The lookup index: the refs are cut by inode into ranges of 2^shift
+ * inodes from the smallest, and start[b] is the first ref of range b
+ * (start[n] is n_refs). A lookup reads one entry here and searches the
+ * few refs of its range, where a binary search over a million refs
+ * would take some twenty steps, most of them cache misses.
+ */
+struct tl_owners_index {
+	uint32_t min; /* refs[0].inode */
+	unsigned shift;
+	size_t n; /* ranges */
+	uint32_t start[];
+};
+
+/*
  * Orders procs by pid (renumbering refs) and refs by inode, stably, so
- * refs of one inode stay in (process, fd) order. Returns 0 or -ENOMEM.
+ * refs of one inode stay in (process, fd) order, and builds the lookup
+ * index. Returns 0 or -ENOMEM.
  */
 int owners_sort(struct tl_owners *o);
 

@@ -43,6 +43,9 @@ struct tl_fdref {
 	int32_t fd;
 };
 
+/* Private to the library: where each range of inodes starts in refs. */
+struct tl_owners_index;
+
 /* Which pass filled a tl_owners. */
 enum tl_owners_backend {
 	TL_OWNERS_AUTO = 0, /* asked: bpf when it loads, else proc */
@@ -63,6 +66,12 @@ struct tl_owners {
 	int bpf_error;
 	/* AUTO on /proc: the machine's open files it chose by, else 0. */
 	uint64_t open_files;
+	/*
+	 * The library's lookup index over refs, which tl_owners_find uses
+	 * when it is set. A tl_owners made by hand leaves it NULL; one whose
+	 * refs change must free it and set it to NULL.
+	 */
+	struct tl_owners_index *index;
 };
 
 /* What the scan reads besides the fds. */

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "owners_impl.h"
 #include "tcplimbo/owners.h"
 
 /* A realistic stat line: comm "(a) b)", utime 7, stime 3, start 12345. */
@@ -615,6 +616,108 @@ static void test_scan_errors(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A small deterministic generator, so a failure repeats. */
+static uint32_t rnd(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(*x >> 32);
+}
+
+/* The binary search tl_owners_find does without an index. */
+static size_t find_plain(struct tl_owners *o, uint32_t inode,
+			 const struct tl_fdref **first)
+{
+	struct tl_owners_index *ix = o->index;
+	size_t n;
+
+	o->index = NULL;
+	n = tl_owners_find(o, inode, first);
+	o->index = ix;
+	return n;
+}
+
+/* An inode of layout for the i-th ref (see test_find_index). */
+static uint32_t layout_inode(int layout, size_t i, size_t n, uint64_t *seed)
+{
+	uint32_t v = rnd(seed);
+
+	switch (layout) {
+	case 0: /* dense */
+		return 1000000 + v % (uint32_t)(3 * n);
+	case 1: /* the whole range */
+		return v ? v : 1;
+	case 2: /* bunched, with outliers at both ends */
+		if (i % 97 == 0)
+			return i % 2 ? UINT32_MAX : 1;
+		return 5000 + v % 64;
+	case 3: /* many fds on few sockets */
+		return 77 + v % 3;
+	default: /* runs of sockets, far apart */
+		return (v % 8) * 400000000u + v % 1000 + 1;
+	}
+}
+
+/* Both searches agree on inode k. */
+static void same_find(struct tl_owners *o, uint32_t k)
+{
+	const struct tl_fdref *a, *b;
+
+	assert_int_equal(tl_owners_find(o, k, &a), find_plain(o, k, &b));
+	assert_ptr_equal(a, b);
+}
+
+/*
+ * The lookup index against the plain search, on inode layouts a machine
+ * can show: dense, sparse over the whole 32-bit range, bunched (most refs
+ * within a few inodes, a few far away), many refs to one inode, runs far
+ * apart. Every present inode, its neighbours and random ones must give
+ * the same refs both ways; the index stays within 2 bytes a ref.
+ */
+static void test_find_index(void **state)
+{
+	static const size_t sizes[] = { 1, 2, 3, 7, 100, 4096, 50001 };
+	uint64_t seed = 42;
+	(void)state;
+
+	for (int layout = 0; layout < 5; layout++) {
+		for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]);
+		     si++) {
+			size_t n = sizes[si];
+			struct tl_owners *o = calloc(1, sizeof(*o));
+
+			assert_non_null(o);
+			o->procs = calloc(1, sizeof(*o->procs));
+			o->refs = calloc(n, sizeof(*o->refs));
+			assert_non_null(o->procs);
+			assert_non_null(o->refs);
+			o->n_procs = 1;
+			o->n_refs = n;
+			for (size_t i = 0; i < n; i++)
+				o->refs[i] = (struct tl_fdref){
+					.inode = layout_inode(layout, i, n,
+							      &seed),
+					.fd = (int32_t)i,
+				};
+			assert_int_equal(owners_sort(o), 0);
+			assert_non_null(o->index);
+			assert_true(o->index->n <= n / 2 + 1);
+			for (size_t i = 0; i < n; i++) {
+				same_find(o, o->refs[i].inode - 1);
+				same_find(o, o->refs[i].inode);
+				same_find(o, o->refs[i].inode + 1);
+			}
+			for (int i = 0; i < 20000; i++) {
+				uint32_t k = rnd(&seed);
+
+				same_find(o,
+					  i % 2 ? o->refs[0].inode + k % 4096 :
+						  k);
+			}
+			tl_owners_free(o);
+		}
+	}
+}
+
 /* The real /proc must show a socket we hold, with our pid and fd. */
 static void test_scan_real(void **state)
 {
@@ -685,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_scan_denied),
 		cmocka_unit_test(test_scan_errors),
 		cmocka_unit_test(test_scan_real),
+		cmocka_unit_test(test_find_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
