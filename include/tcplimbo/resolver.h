@@ -44,7 +44,11 @@ struct tl_resolver_owners {
 	struct tl_resolver_owner o[TL_RESOLVER_MAX_OWNERS];
 };
 
-/* What the resolver knows about the socket of one event. */
+/*
+ * What the resolver knows about the socket of one event. tl_resolver_resolve
+ * sets every field but the owners past each list's n (a new field must be
+ * set there too).
+ */
 struct tl_resolved {
 	struct tl_resolver_owners owners; /* who holds it now */
 	struct tl_resolver_owners former; /* an orphan's holders before close() */
