@@ -180,30 +180,69 @@ static const char *name_or(const char *s)
 	return s ? s : "?";
 }
 
+/*
+ * Room for the longest stretch of a JSON line between two strings from
+ * outside: the line's own text, addresses, numbers and names, each
+ * bounded where it is copied.
+ */
+#define W_JSON_ROOM 1024
+
+/* The longest state, cause or limbo name copied (the program's own). */
+#define W_NAME_MAX 64
+
+/* An address, as ls prints it; returns the byte after it. */
+static char *put_addr(char *p, int family, const uint8_t *addr)
+{
+	tl_addr_format(p, TL_ADDR_STR_MAX, family, addr);
+	while (*p)
+		p++;
+	return p;
+}
+
+/* A name of ours as a JSON string, or null; returns the byte after it. */
+static char *put_name(char *p, const char *s)
+{
+	if (!s)
+		return json_put_lit(p, "null");
+	*p++ = '"';
+	p = json_put_plain(p, s, W_NAME_MAX);
+	*p++ = '"';
+	return p;
+}
+
+/*
+ * [{"pid":..,"comm":..,"fd":..},...] at the top level of a line (see
+ * print_json): only the comm, which the process chose, goes through the
+ * escaping writer.
+ */
 static void owners_json(struct json *j, const struct tl_resolver_owners *ow)
 {
-	json_arr_begin(j);
+	char *p = json_room(j, W_JSON_ROOM);
+
+	*p++ = '[';
 	for (uint32_t i = 0; i < ow->n; i++) {
-		json_obj_begin(j);
-		json_kv_int(j, "pid", ow->o[i].pid);
-		json_kv_str(j, "comm", ow->o[i].comm);
+		p = i ? json_put_lit(p, ",{\"pid\":") :
+			json_put_lit(p, "{\"pid\":");
+		p = json_put_int(p, ow->o[i].pid);
+		p = json_put_lit(p, ",\"comm\":");
+		json_wrote(j, p);
+		json_str(j, ow->o[i].comm);
+		p = json_room(j, W_JSON_ROOM);
 		/* Owners the kernel recorded come without an fd. */
-		json_key(j, "fd");
-		if (ow->o[i].fd >= 0)
-			json_int(j, ow->o[i].fd);
-		else
-			json_null(j);
-		json_obj_end(j);
+		p = json_put_lit(p, ",\"fd\":");
+		p = ow->o[i].fd >= 0 ? json_put_int(p, ow->o[i].fd) :
+				       json_put_lit(p, "null");
+		*p++ = '}';
 	}
-	json_arr_end(j);
+	*p++ = ']';
+	json_wrote(j, p);
 }
 
 /* "2026-11-24T12:34:56.789Z"; the part before the ms changes once a second. */
-static void put_ts(struct watch *w, struct json *j, uint64_t ms)
+static char *put_ts(struct watch *w, char *p, uint64_t ms)
 {
-	char ts[sizeof(w->ts_text) + 8], *dot;
 	unsigned frac = (unsigned)(ms % 1000);
-	size_t n;
+	char *dot;
 
 	if (ms / 1000 != w->ts_sec || !w->ts_text[0]) {
 		w->ts_sec = ms / 1000;
@@ -214,14 +253,14 @@ static void put_ts(struct watch *w, struct json *j, uint64_t ms)
 		if (dot)
 			dot[1] = '\0';
 	}
-	n = strlen(w->ts_text);
-	memcpy(ts, w->ts_text, n);
-	ts[n++] = (char)('0' + frac / 100);
-	ts[n++] = (char)('0' + frac / 10 % 10);
-	ts[n++] = (char)('0' + frac % 10);
-	ts[n++] = 'Z';
-	ts[n] = '\0';
-	json_str_plain(j, ts);
+	*p++ = '"';
+	p = json_put_plain(p, w->ts_text, sizeof(w->ts_text));
+	*p++ = (char)('0' + frac / 100);
+	*p++ = (char)('0' + frac / 10 % 10);
+	*p++ = (char)('0' + frac % 10);
+	*p++ = 'Z';
+	*p++ = '"';
+	return p;
 }
 
 /*
@@ -246,77 +285,98 @@ static uint64_t timewait_s(const struct watch *w, const struct tl_event *ev)
 }
 
 /*
- * One JSON line an event, through the JSON writer: under churn watch
- * prints hundreds of thousands a second, and the writer's buffer goes to
- * stdio in one call a line.
+ * One JSON line an event. Under churn watch prints hundreds of thousands a
+ * second, most of each line its own keys and numbers: those are written
+ * straight into the writer's buffer, a stretch at a time (json_room), and
+ * only what comes from outside (comms, the cgroup path, the context) goes
+ * through the escaping writer. The line is a top-level value, so neither
+ * adds commas of its own; the loop in watch_run flushes once a batch.
  */
 static void print_json(struct watch *w, const struct tl_event *ev,
 		       const struct tl_resolved *r)
 {
-	char buf[TL_ADDR_STR_MAX];
 	struct json *j = &w->json;
+	uint64_t tw = timewait_s(w, ev);
+	char *p = json_room(j, W_JSON_ROOM);
 
-	json_obj_begin(j);
-	json_key(j, "ts");
-	put_ts(w, j, ev->ts_ms);
-	/* All but the comms are the program's own text: no scan. */
-	json_kv_plain(j, "family", ev->family == AF_INET ? "inet" : "inet6");
-	json_kv_plain(j, "local_addr",
-		      tl_addr_format(buf, sizeof(buf), ev->family, ev->src));
-	json_kv_uint(j, "local_port", ev->sport);
-	json_kv_plain(j, "remote_addr",
-		      tl_addr_format(buf, sizeof(buf), ev->family, ev->dst));
-	json_kv_uint(j, "remote_port", ev->dport);
-	json_kv_plain(j, "old_state", name_or(tl_state_name(ev->old_state)));
-	json_kv_plain(j, "new_state", name_or(tl_state_name(ev->new_state)));
-	json_key(j, "ms_in_old_state");
-	if (ev->flags & TL_EVENT_HAS_MS)
-		json_uint(j, ev->ms_in_old);
-	else
-		json_null(j);
-	json_key(j, "owners");
+	p = json_put_lit(p, "{\"ts\":");
+	p = put_ts(w, p, ev->ts_ms);
+	p = ev->family == AF_INET ? json_put_lit(p, ",\"family\":\"inet\"") :
+				    json_put_lit(p, ",\"family\":\"inet6\"");
+	p = json_put_lit(p, ",\"local_addr\":\"");
+	p = put_addr(p, ev->family, ev->src);
+	p = json_put_lit(p, "\",\"local_port\":");
+	p = json_put_uint(p, ev->sport);
+	p = json_put_lit(p, ",\"remote_addr\":\"");
+	p = put_addr(p, ev->family, ev->dst);
+	p = json_put_lit(p, "\",\"remote_port\":");
+	p = json_put_uint(p, ev->dport);
+	p = json_put_lit(p, ",\"old_state\":");
+	p = put_name(p, name_or(tl_state_name(ev->old_state)));
+	p = json_put_lit(p, ",\"new_state\":");
+	p = put_name(p, name_or(tl_state_name(ev->new_state)));
+	p = json_put_lit(p, ",\"ms_in_old_state\":");
+	p = ev->flags & TL_EVENT_HAS_MS ? json_put_uint(p, ev->ms_in_old) :
+					  json_put_lit(p, "null");
+	p = json_put_lit(p, ",\"owners\":");
+	json_wrote(j, p);
 	owners_json(j, &r->owners);
+
+	p = json_room(j, W_JSON_ROOM);
 	/* watch keeps a few owners a socket; say how many it left out. */
-	json_kv_uint(j, "owners_more", r->owners.more);
-	json_key(j, "former_owners");
-	if (r->former.n)
+	p = json_put_lit(p, ",\"owners_more\":");
+	p = json_put_uint(p, r->owners.more);
+	p = json_put_lit(p, ",\"former_owners\":");
+	if (r->former.n) {
+		json_wrote(j, p);
 		owners_json(j, &r->former);
-	else
-		json_null(j);
-	json_key(j, "listener");
-	if (r->has_listener) {
-		json_obj_begin(j);
-		json_kv_plain(j, "local_addr",
-			      tl_addr_format(buf, sizeof(buf), r->lfamily,
-					     r->laddr));
-		json_kv_uint(j, "local_port", r->lport);
-		json_obj_end(j);
-		json_key(j, "listener_owners");
-		owners_json(j, &r->lowners);
-		json_kv_uint(j, "listener_owners_more", r->lowners.more);
+		p = json_room(j, W_JSON_ROOM);
 	} else {
-		json_null(j);
-		json_kv_null(j, "listener_owners");
-		json_kv_uint(j, "listener_owners_more", 0);
+		p = json_put_lit(p, "null");
 	}
-	json_kv_plain(j, "cause", ev->cause);
-	json_kv_plain(j, "limbo", tl_limbo_name(r->limbo));
+	if (r->has_listener) {
+		p = json_put_lit(p, ",\"listener\":{\"local_addr\":\"");
+		p = put_addr(p, r->lfamily, r->laddr);
+		p = json_put_lit(p, "\",\"local_port\":");
+		p = json_put_uint(p, r->lport);
+		p = json_put_lit(p, "},\"listener_owners\":");
+		json_wrote(j, p);
+		owners_json(j, &r->lowners);
+		p = json_room(j, W_JSON_ROOM);
+		p = json_put_lit(p, ",\"listener_owners_more\":");
+		p = json_put_uint(p, r->lowners.more);
+	} else {
+		p = json_put_lit(p, ",\"listener\":null,\"listener_owners\":"
+				    "null,\"listener_owners_more\":0");
+	}
+	p = json_put_lit(p, ",\"cause\":");
+	p = put_name(p, ev->cause);
+	p = json_put_lit(p, ",\"limbo\":");
+	p = put_name(p, tl_limbo_name(r->limbo));
 	/* FIN_WAIT2 -> CLOSE that hands over to a timewait entry. */
-	json_key(j, "continues_as_timewait_s");
-	if (timewait_s(w, ev))
-		json_uint(j, timewait_s(w, ev));
-	else
-		json_null(j);
-	json_kv_uint(j, "netns", ev->netns);
-	json_kv_bool(j, "jump", ev->flags & TL_EVENT_JUMP);
-	json_kv_bool(j, "known_transition", !(ev->flags & TL_EVENT_UNKNOWN));
-	json_kv_uint(j, "inode", ev->inode);
-	ctx_json(j, tl_cgroups_path(w->cg, r->cgroup),
-		 tl_cgroups_context(w->cg, r->cgroup));
-	json_kv_plain(j, "backend", w->backend);
-	json_obj_end(j);
-	/* Flushed once a batch, by the loop in watch_run. */
-	json_raw(j, "\n", 1);
+	p = json_put_lit(p, ",\"continues_as_timewait_s\":");
+	p = tw ? json_put_uint(p, tw) : json_put_lit(p, "null");
+	p = json_put_lit(p, ",\"netns\":");
+	p = json_put_uint(p, ev->netns);
+	p = ev->flags & TL_EVENT_JUMP ? json_put_lit(p, ",\"jump\":true") :
+					json_put_lit(p, ",\"jump\":false");
+	p = ev->flags & TL_EVENT_UNKNOWN ?
+		    json_put_lit(p, ",\"known_transition\":false") :
+		    json_put_lit(p, ",\"known_transition\":true");
+	p = json_put_lit(p, ",\"inode\":");
+	p = json_put_uint(p, ev->inode);
+	p = json_put_lit(p, ",\"cgroup\":");
+	json_wrote(j, p);
+	json_str(j, tl_cgroups_path(w->cg, r->cgroup));
+	p = json_room(j, W_JSON_ROOM);
+	p = json_put_lit(p, ",\"context\":");
+	json_wrote(j, p);
+	ctx_json_value(j, tl_cgroups_context(w->cg, r->cgroup));
+	p = json_room(j, W_JSON_ROOM);
+	p = json_put_lit(p, ",\"backend\":");
+	p = put_name(p, w->backend);
+	p = json_put_lit(p, "}\n");
+	json_wrote(j, p);
 }
 
 static void print_text(struct watch *w, const struct tl_event *ev,

@@ -195,6 +195,11 @@ void ctx_json(struct json *w, const char *cgroup_path,
 	json_key(w, "cgroup");
 	json_str(w, cgroup_path);
 	json_key(w, "context");
+	ctx_json_value(w, c);
+}
+
+void ctx_json_value(struct json *w, const struct tl_context *c)
+{
 	c = named(c);
 	if (!c) {
 		json_null(w);

@@ -56,7 +56,10 @@ const char *ctx_text(char *buf, size_t size, const struct tl_context *c);
  */
 const char *ctx_short(char *buf, size_t size, const struct tl_context *c);
 
-/* Writes "cgroup" and "context" keys ({kind,id,name,pod,...} or null). */
+/* The "context" value: {kind,id,name,pod,...}, or null for none. */
+void ctx_json_value(struct json *w, const struct tl_context *c);
+
+/* Writes "cgroup" and "context" keys (see ctx_json_value). */
 void ctx_json(struct json *w, const char *cgroup_path,
 	      const struct tl_context *c);
 

@@ -331,7 +331,7 @@ static const char digit_pairs[201] = "00010203040506070809"
 				     "80818283848586878889"
 				     "90919293949596979899";
 
-void json__uint_long(struct json *w, uint64_t v)
+char *json__put_uint_long(char *p, uint64_t v)
 {
 	static const uint64_t pow10[] = {
 		10ULL,
@@ -355,13 +355,12 @@ void json__uint_long(struct json *w, uint64_t v)
 		10000000000000000000ULL,
 	};
 	size_t len = 1;
-	char *p;
+	char *end;
 
-	value_start(w);
 	while (len <= sizeof(pow10) / sizeof(pow10[0]) && v >= pow10[len - 1])
 		len++;
-	p = json__room(w, len) + len;
-	w->n += len;
+	end = p + len;
+	p = end;
 	/* Two digits a division: ports, inodes and namespaces have 5-10. */
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100) * 2;
@@ -376,6 +375,21 @@ void json__uint_long(struct json *w, uint64_t v)
 	} else {
 		*--p = (char)('0' + v);
 	}
+	return end;
+}
+
+char *json_put_int(char *p, int64_t v)
+{
+	if (v >= 0)
+		return json_put_uint(p, (uint64_t)v);
+	*p++ = '-';
+	return json_put_uint(p, (uint64_t)0 - (uint64_t)v);
+}
+
+void json__uint_long(struct json *w, uint64_t v)
+{
+	value_start(w);
+	json_wrote(w, json_put_uint(json__room(w, JSON_UINT_MAX), v));
 }
 
 void json_int(struct json *w, int64_t v)

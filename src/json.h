@@ -98,6 +98,62 @@ static inline char *json__room(struct json *w, size_t len)
 	return w->b + w->n;
 }
 
+/*
+ * Writing straight into the buffer, for a line whose layout the caller
+ * knows (watch prints hundreds of thousands a second): json_room gives
+ * room for up to len bytes (len at most sizeof(b)), the caller writes
+ * there with the json_put_* below and hands the end to json_wrote. They
+ * add no commas and track no nesting, so they serve the top level of a
+ * line, outside any container, where the writer's own value functions
+ * (json_str, json_uint, json_arr_begin...) add no commas either and may
+ * be mixed in for what the caller cannot bound.
+ */
+static inline char *json_room(struct json *w, size_t len)
+{
+	return json__room(w, len);
+}
+
+/* Ends a json_room write at end, one past its last byte. */
+static inline void json_wrote(struct json *w, char *end)
+{
+	w->n = (size_t)(end - w->b);
+}
+
+/* A string literal as it is; returns the byte after it. */
+#define json_put_lit(p, s) \
+	((char *)memcpy((p), "" s, sizeof(s) - 1) + sizeof(s) - 1)
+
+/* The most bytes json_put_uint and json_put_int write. */
+#define JSON_UINT_MAX 20
+
+char *json__put_uint_long(char *p, uint64_t v);
+
+/* v in decimal; returns the byte after it. */
+static inline char *json_put_uint(char *p, uint64_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	return json__put_uint_long(p, v);
+}
+
+/* The same for a signed v. */
+char *json_put_int(char *p, int64_t v);
+
+/*
+ * The caller's own text (never a string from outside: it is not
+ * escaped), at most max bytes of it; returns the byte after it. Byte by
+ * byte: the names and addresses it copies are a few bytes long, shorter
+ * than a call to strnlen and memcpy costs.
+ */
+static inline char *json_put_plain(char *p, const char *s, size_t max)
+{
+	for (size_t i = 0; i < max && s[i]; i++)
+		*p++ = s[i];
+	return p;
+}
+
 /* The comma before a value or key, when it is not the container's first. */
 static inline __attribute__((always_inline)) void
 json__value_start(struct json *w)
