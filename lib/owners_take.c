@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -117,21 +116,6 @@ static int merge(struct worker *w, unsigned n, const struct shared *sh,
 		out->procs[out->n_procs++] = o->procs[sl->proc];
 	}
 	return 0;
-}
-
-/* The threads the machine lets us use, at most max. */
-static unsigned cpus(unsigned max)
-{
-	cpu_set_t set;
-	long n = 0;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		n = CPU_COUNT(&set);
-	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n <= 0)
-		n = 1;
-	return (unsigned long)n < max ? (unsigned)n : max;
 }
 
 static int scan_threads(const char *proc_root, unsigned flags, unsigned threads,
@@ -287,7 +271,8 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 	default:
 		return -EINVAL;
 	}
-	threads = opts->threads ? opts->threads : cpus(TL_OWNERS_MAX_THREADS);
+	threads = opts->threads ? opts->threads :
+				  tli_cpus(TL_OWNERS_MAX_THREADS);
 	if (threads > TL_OWNERS_MAX_THREADS)
 		threads = TL_OWNERS_MAX_THREADS;
 	if (threads == 1)

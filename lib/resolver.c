@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,7 +490,6 @@ void tl_resolver_stats(const struct tl_resolver *r,
 /* Starts the rescan thread with every signal blocked in it. */
 static int rescan_start(struct tl_resolver *r)
 {
-	sigset_t block, old;
 	int err;
 
 	err = pthread_mutex_init(&r->rs_lock, NULL);
@@ -502,14 +500,11 @@ static int rescan_start(struct tl_resolver *r)
 		pthread_mutex_destroy(&r->rs_lock);
 		return -err;
 	}
-	sigfillset(&block);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	err = pthread_create(&r->rs_thread, NULL, rescan_main, r);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err) {
+	err = tli_thread_start(&r->rs_thread, rescan_main, r);
+	if (err < 0) {
 		pthread_cond_destroy(&r->rs_cond);
 		pthread_mutex_destroy(&r->rs_lock);
-		return -err;
+		return err;
 	}
 	r->rs_running = true;
 	return 0;

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -94,4 +97,30 @@ ssize_t tli_read_fd_alloc(int fd, size_t init, size_t max, char **ret)
 fail:
 	free(buf);
 	return n;
+}
+
+unsigned tli_cpus(unsigned max)
+{
+	cpu_set_t set;
+	long n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 0)
+		n = 1;
+	return (unsigned long)n < max ? (unsigned)n : max;
+}
+
+int tli_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t block, old;
+	int err;
+
+	sigfillset(&block);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	err = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -err;
 }

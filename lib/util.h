@@ -8,6 +8,7 @@
 #define TCPLIMBO_LIB_UTIL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -103,5 +104,15 @@ ssize_t tli_read_file_at(int dir_fd, const char *path, char *buf, size_t size);
  * or -errno: -EFBIG when the contents reach max, -ENOMEM.
  */
 ssize_t tli_read_fd_alloc(int fd, size_t init, size_t max, char **ret);
+
+/* The CPUs this thread may run on (its affinity), at least 1, at most max. */
+unsigned tli_cpus(unsigned max);
+
+/*
+ * pthread_create with every signal blocked in the new thread, so that
+ * signals meant for the program reach the thread that handles them.
+ * Returns 0 or -errno.
+ */
+int tli_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif
