@@ -15,6 +15,27 @@
 #include "tcplimbo/sockdiag.h"
 
 /*
+ * tl_sockdiag_dump, but run in a thread of its own when there are two
+ * CPUs to use: cb and reset are called in the caller's thread, in the
+ * dump's order, while the dump thread walks and parses what comes next.
+ * Returns what tl_sockdiag_dump would: cb's negative return, or the
+ * dump's 0 or -errno.
+ */
+int tli_dump_threaded(const struct tl_dump_opts *opts, tl_sock_cb cb,
+		      void (*reset)(void *arg), void *arg);
+
+/* A dump function: tl_sockdiag_dump, or a test's stand-in. */
+typedef int (*tli_dump_fn)(const struct tl_dump_opts *opts, tl_sock_cb cb,
+			   void (*reset)(void *arg), void *arg);
+
+/*
+ * tli_dump_threaded's thread and hand-over around any dump function,
+ * whatever the CPUs: tests drive it with scripted dumps.
+ */
+int tli_dump_threaded_with(tli_dump_fn dump, const struct tl_dump_opts *opts,
+			   tl_sock_cb cb, void (*reset)(void *arg), void *arg);
+
+/*
  * Classifies fd-less sockets and ties them to listeners, in place. Exposed
  * so tests and replayed dumps can run it on their own arrays: socks must
  * be the whole dump of a namespace, listeners included.

@@ -478,7 +478,7 @@ int tl_snapshot_stream(const struct tl_snapshot_opts *opts, tl_snapshot_cb cb,
 		.opts = opts, .snap = snap, .job = &job, .cb = cb, .arg = arg
 	};
 	lindex_build(&st.x, snap->socks, snap->n_socks);
-	err = tl_sockdiag_dump(&dopts, stream_cb, stream_reset, &st);
+	err = tli_dump_threaded(&dopts, stream_cb, stream_reset, &st);
 	/* A dump with nothing in it still ends with the owners known. */
 	if (err >= 0 && !st.ready)
 		err = stream_ready(&st);
