@@ -382,8 +382,8 @@ static int stream_emit(struct stream *st, struct tl_sock *sk)
 	return st->cb(st->snap, sk, st->arg);
 }
 
-/* The most sockets a stream holds while the owners pass runs: 17 MiB. */
-#define STREAM_HOLD_MAX 131072
+/* The most sockets a stream holds while the owners pass runs: 4.25 MiB. */
+#define STREAM_HOLD_MAX 32768
 
 /* The owners are known: what waited goes out, and from now on each socket. */
 static int stream_ready(struct stream *st)
@@ -418,6 +418,9 @@ static int stream_cb(const struct tl_sock *in, void *arg)
 		 * costs less than holding more (the /proc pass takes longer
 		 * than the whole dump): the dump pauses, the kernel keeping
 		 * its place, and the pass has the CPUs to itself meanwhile.
+		 * What the dump did not get to then comes in its own thread
+		 * (tli_dump_threaded) while the sockets before are printed,
+		 * so holding more would save little time for its memory.
 		 */
 		if (st->job->threaded &&
 		    !__atomic_load_n(&st->job->done, __ATOMIC_ACQUIRE) &&
