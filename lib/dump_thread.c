@@ -49,7 +49,7 @@ struct dq {
  * Hands the batch being filled over and waits until there is room for
  * the next. The slot it then fills is not in flight, so the caller never
  * reads a batch while it is written. Returns 0, or -ECANCELED when the
- * caller has stopped.
+ * caller has stopped: from then on nothing is filled or handed over.
  */
 static int hand_over(struct dq *q)
 {
@@ -62,12 +62,15 @@ static int hand_over(struct dq *q)
 		pthread_cond_wait(&q->room, &q->lock);
 	stop = q->stop;
 	pthread_mutex_unlock(&q->lock);
+	if (stop) {
+		/* The ring may be full: no slot is ours to fill any more. */
+		q->cancelled = true;
+		return -ECANCELED;
+	}
 	q->fill = &q->ring[q->tail % DEPTH];
 	q->fill->n = 0;
 	q->fill->resets = 0;
-	if (stop)
-		q->cancelled = true;
-	return stop ? -ECANCELED : 0;
+	return 0;
 }
 
 static int push(const struct tl_sock *sk, void *arg)
@@ -99,7 +102,7 @@ static void *dump_main(void *arg)
 
 	pthread_mutex_lock(&q->lock);
 	/* The last batch's slot was free when it was taken. */
-	if (q->fill->n || q->fill->resets)
+	if (!q->cancelled && (q->fill->n || q->fill->resets))
 		q->tail++;
 	q->err = err;
 	q->ended = true;
