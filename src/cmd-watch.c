@@ -5,8 +5,8 @@
  * it left.
  *
  * The backends report sockets, not processes: the owner resolver
- * (tcplimbo/resolver.h) names them. This file keeps the options, the loop
- * and the printing.
+ * (tcplimbo/resolver.h) names them. This file keeps the options and the
+ * loop; watch-print.c prints each transition, watch-top.c the table.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,12 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "context.h"
-#include "escape.h"
 #include "filter.h"
 #include "output.h"
 #include "tcplimbo/counters.h"
@@ -141,300 +139,6 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 	return true;
 }
 
-/* "pid/comm", the comm escaped: anyone can name a process. */
-void watch_owner_text(char *buf, size_t size,
-		      const struct tl_resolver_owners *ow)
-{
-	char comm[ESC_SIZE(TL_COMM_MAX)];
-
-	if (ow->n == 0) {
-		snprintf(buf, size, "-");
-		return;
-	}
-	esc_text(comm, sizeof(comm), ow->o[0].comm);
-	if (ow->n + ow->more > 1)
-		snprintf(buf, size, "%d/%s +%u", (int)ow->o[0].pid, comm,
-			 ow->n + ow->more - 1);
-	else
-		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, comm);
-}
-
-void watch_format_ts(char *buf, size_t size, uint64_t ms, bool full)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	if (full)
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 (unsigned)(ms % 1000));
-	else
-		snprintf(buf, size, "%02d:%02d:%02d.%03u", tm.tm_hour,
-			 tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
-}
-
-static const char *name_or(const char *s)
-{
-	return s ? s : "?";
-}
-
-/*
- * Room for the longest stretch of a JSON line between two strings from
- * outside: the line's own text, addresses, numbers and names, each
- * bounded where it is copied.
- */
-#define W_JSON_ROOM 1024
-
-/* The longest state, cause or limbo name copied (the program's own). */
-#define W_NAME_MAX 64
-
-/* An address, as ls prints it; returns the byte after it. */
-static char *put_addr(char *p, int family, const uint8_t *addr)
-{
-	tl_addr_format(p, TL_ADDR_STR_MAX, family, addr);
-	while (*p)
-		p++;
-	return p;
-}
-
-/* A name of ours as a JSON string, or null; returns the byte after it. */
-static char *put_name(char *p, const char *s)
-{
-	if (!s)
-		return json_put_lit(p, "null");
-	*p++ = '"';
-	p = json_put_plain(p, s, W_NAME_MAX);
-	*p++ = '"';
-	return p;
-}
-
-/*
- * [{"pid":..,"comm":..,"fd":..},...] at the top level of a line (see
- * print_json): only the comm, which the process chose, goes through the
- * escaping writer.
- */
-static void owners_json(struct json *j, const struct tl_resolver_owners *ow)
-{
-	char *p = json_room(j, W_JSON_ROOM);
-
-	*p++ = '[';
-	for (uint32_t i = 0; i < ow->n; i++) {
-		p = i ? json_put_lit(p, ",{\"pid\":") :
-			json_put_lit(p, "{\"pid\":");
-		p = json_put_int(p, ow->o[i].pid);
-		p = json_put_lit(p, ",\"comm\":");
-		json_wrote(j, p);
-		json_str(j, ow->o[i].comm);
-		p = json_room(j, W_JSON_ROOM);
-		/* Owners the kernel recorded come without an fd. */
-		p = json_put_lit(p, ",\"fd\":");
-		p = ow->o[i].fd >= 0 ? json_put_int(p, ow->o[i].fd) :
-				       json_put_lit(p, "null");
-		*p++ = '}';
-	}
-	*p++ = ']';
-	json_wrote(j, p);
-}
-
-/* "2026-11-24T12:34:56.789Z"; the part before the ms changes once a second. */
-static char *put_ts(struct watch *w, char *p, uint64_t ms)
-{
-	unsigned frac = (unsigned)(ms % 1000);
-	char *dot;
-
-	if (ms / 1000 != w->ts_sec || !w->ts_text[0]) {
-		w->ts_sec = ms / 1000;
-		watch_format_ts(w->ts_text, sizeof(w->ts_text),
-				w->ts_sec * 1000, true);
-		/* Keep "YYYY-MM-DDTHH:MM:SS." and add the ms each time. */
-		dot = strrchr(w->ts_text, '.');
-		if (dot)
-			dot[1] = '\0';
-	}
-	*p++ = '"';
-	p = json_put_plain(p, w->ts_text, sizeof(w->ts_text));
-	*p++ = (char)('0' + frac / 100);
-	*p++ = (char)('0' + frac / 10 % 10);
-	*p++ = (char)('0' + frac % 10);
-	*p++ = 'Z';
-	*p++ = '"';
-	return p;
-}
-
-/*
- * How long the connection goes on as a timewait FIN-WAIT-2 entry after
- * this event, or 0 when it is not such a hand-off (or tcp_fin_timeout is
- * unknown). With tcp_fin_timeout F of at most 60 s the kernel hands a
- * closed FIN_WAIT2 over at once and the entry lasts F; an orphan that
- * waited F on its keepalive timer instead ends there (reset, no entry).
- * A larger F is spent F - 60 on the keepalive timer, then as an entry.
- */
-static uint64_t timewait_s(const struct watch *w, const struct tl_event *ev)
-{
-	uint64_t f = w->fin_timeout_s;
-
-	if (!(ev->flags & TL_EVENT_TIMEWAIT) || f == 0)
-		return 0;
-	if (f > 60)
-		return f - 60;
-	if ((ev->flags & TL_EVENT_HAS_MS) && ev->ms_in_old + 1000 >= f * 1000)
-		return 0;
-	return f;
-}
-
-/*
- * One JSON line an event. Under churn watch prints hundreds of thousands a
- * second, most of each line its own keys and numbers: those are written
- * straight into the writer's buffer, a stretch at a time (json_room), and
- * only what comes from outside (comms, the cgroup path, the context) goes
- * through the escaping writer. The line is a top-level value, so neither
- * adds commas of its own; the loop in watch_run flushes once a batch.
- */
-static void print_json(struct watch *w, const struct tl_event *ev,
-		       const struct tl_resolved *r)
-{
-	struct json *j = &w->json;
-	uint64_t tw = timewait_s(w, ev);
-	char *p = json_room(j, W_JSON_ROOM);
-
-	p = json_put_lit(p, "{\"ts\":");
-	p = put_ts(w, p, ev->ts_ms);
-	p = ev->family == AF_INET ? json_put_lit(p, ",\"family\":\"inet\"") :
-				    json_put_lit(p, ",\"family\":\"inet6\"");
-	p = json_put_lit(p, ",\"local_addr\":\"");
-	p = put_addr(p, ev->family, ev->src);
-	p = json_put_lit(p, "\",\"local_port\":");
-	p = json_put_uint(p, ev->sport);
-	p = json_put_lit(p, ",\"remote_addr\":\"");
-	p = put_addr(p, ev->family, ev->dst);
-	p = json_put_lit(p, "\",\"remote_port\":");
-	p = json_put_uint(p, ev->dport);
-	p = json_put_lit(p, ",\"old_state\":");
-	p = put_name(p, name_or(tl_state_name(ev->old_state)));
-	p = json_put_lit(p, ",\"new_state\":");
-	p = put_name(p, name_or(tl_state_name(ev->new_state)));
-	p = json_put_lit(p, ",\"ms_in_old_state\":");
-	p = ev->flags & TL_EVENT_HAS_MS ? json_put_uint(p, ev->ms_in_old) :
-					  json_put_lit(p, "null");
-	p = json_put_lit(p, ",\"owners\":");
-	json_wrote(j, p);
-	owners_json(j, &r->owners);
-
-	p = json_room(j, W_JSON_ROOM);
-	/* watch keeps a few owners a socket; say how many it left out. */
-	p = json_put_lit(p, ",\"owners_more\":");
-	p = json_put_uint(p, r->owners.more);
-	p = json_put_lit(p, ",\"former_owners\":");
-	if (r->former.n) {
-		json_wrote(j, p);
-		owners_json(j, &r->former);
-		p = json_room(j, W_JSON_ROOM);
-	} else {
-		p = json_put_lit(p, "null");
-	}
-	if (r->has_listener) {
-		p = json_put_lit(p, ",\"listener\":{\"local_addr\":\"");
-		p = put_addr(p, r->lfamily, r->laddr);
-		p = json_put_lit(p, "\",\"local_port\":");
-		p = json_put_uint(p, r->lport);
-		p = json_put_lit(p, "},\"listener_owners\":");
-		json_wrote(j, p);
-		owners_json(j, &r->lowners);
-		p = json_room(j, W_JSON_ROOM);
-		p = json_put_lit(p, ",\"listener_owners_more\":");
-		p = json_put_uint(p, r->lowners.more);
-	} else {
-		p = json_put_lit(p, ",\"listener\":null,\"listener_owners\":"
-				    "null,\"listener_owners_more\":0");
-	}
-	p = json_put_lit(p, ",\"cause\":");
-	p = put_name(p, ev->cause);
-	p = json_put_lit(p, ",\"limbo\":");
-	p = put_name(p, tl_limbo_name(r->limbo));
-	/* FIN_WAIT2 -> CLOSE that hands over to a timewait entry. */
-	p = json_put_lit(p, ",\"continues_as_timewait_s\":");
-	p = tw ? json_put_uint(p, tw) : json_put_lit(p, "null");
-	p = json_put_lit(p, ",\"netns\":");
-	p = json_put_uint(p, ev->netns);
-	p = ev->flags & TL_EVENT_JUMP ? json_put_lit(p, ",\"jump\":true") :
-					json_put_lit(p, ",\"jump\":false");
-	p = ev->flags & TL_EVENT_UNKNOWN ?
-		    json_put_lit(p, ",\"known_transition\":false") :
-		    json_put_lit(p, ",\"known_transition\":true");
-	p = json_put_lit(p, ",\"inode\":");
-	p = json_put_uint(p, ev->inode);
-	p = json_put_lit(p, ",\"cgroup\":");
-	json_wrote(j, p);
-	json_str(j, tl_cgroups_path(w->cg, r->cgroup));
-	p = json_room(j, W_JSON_ROOM);
-	p = json_put_lit(p, ",\"context\":");
-	json_wrote(j, p);
-	ctx_json_value(j, tl_cgroups_context(w->cg, r->cgroup));
-	p = json_room(j, W_JSON_ROOM);
-	p = json_put_lit(p, ",\"backend\":");
-	p = put_name(p, w->backend);
-	p = json_put_lit(p, "}\n");
-	json_wrote(j, p);
-}
-
-static void print_text(struct watch *w, const struct tl_event *ev,
-		       const struct tl_resolved *r)
-{
-	char where[2 * TL_CONTEXT_STR_MAX + 64], inwhere[sizeof(where) + 8];
-	char ts[32], src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
-	char ms[32], who[2 * ESC_SIZE(TL_COMM_MAX) + 160];
-	char o[ESC_SIZE(TL_COMM_MAX) + 32];
-	char la[TL_ADDR_STR_MAX + 8], tw[128];
-	const char *note = "";
-
-	watch_format_ts(ts, sizeof(ts), ev->ts_ms, false);
-	tl_addr_format_port(src, sizeof(src), ev->family, ev->src, ev->sport);
-	tl_addr_format_port(dst, sizeof(dst), ev->family, ev->dst, ev->dport);
-	if (ev->flags & TL_EVENT_HAS_MS)
-		snprintf(ms, sizeof(ms), "%llums",
-			 (unsigned long long)ev->ms_in_old);
-	else
-		snprintf(ms, sizeof(ms), "?");
-	if (r->owners.n) {
-		watch_owner_text(who, sizeof(who), &r->owners);
-	} else if (r->has_listener) {
-		watch_owner_text(o, sizeof(o), &r->lowners);
-		tl_addr_format_port(la, sizeof(la), r->lfamily, r->laddr,
-				    r->lport);
-		snprintf(who, sizeof(who), "[%s of %s on %s]",
-			 r->limbo == TL_LIMBO_ACCEPT_QUEUE ? "accept-queue" :
-							     "listener",
-			 o, la);
-	} else if (tl_limbo_name(r->limbo) && r->former.n) {
-		watch_owner_text(o, sizeof(o), &r->former);
-		snprintf(who, sizeof(who), "[%s, was %s]",
-			 tl_limbo_name(r->limbo), o);
-	} else if (tl_limbo_name(r->limbo)) {
-		snprintf(who, sizeof(who), "[%s]", tl_limbo_name(r->limbo));
-	} else {
-		snprintf(who, sizeof(who), "-");
-	}
-	ctx_text(where, sizeof(where), tl_cgroups_context(w->cg, r->cgroup));
-	snprintf(inwhere, sizeof(inwhere), "%s%s", where[0] ? " in " : "",
-		 where);
-	if (timewait_s(w, ev)) {
-		snprintf(tw, sizeof(tw),
-			 "  (not the end: a timewait FIN-WAIT-2 entry now, "
-			 "for up to %llu s, tcp_fin_timeout)",
-			 (unsigned long long)timewait_s(w, ev));
-		note = tw;
-	} else if (ev->flags & TL_EVENT_JUMP)
-		note = "  (sampled: skipped states)";
-	else if (ev->flags & TL_EVENT_UNKNOWN)
-		note = "  (not in the state machine)";
-	printf("%s  %-24s %-24s %11s -> %-11s %9s  %s%s  netns:%llu%s\n", ts,
-	       src, dst, name_or(tl_state_name_upper(ev->old_state)),
-	       name_or(tl_state_name_upper(ev->new_state)), ms, who, inwhere,
-	       (unsigned long long)ev->netns, note);
-}
-
 static int on_event(const struct tl_event *ev, void *arg)
 {
 	struct watch *w = arg;
@@ -457,9 +161,9 @@ static int on_event(const struct tl_event *ev, void *arg)
 		return 0;
 	}
 	if (w->g->json)
-		print_json(w, ev, &r);
+		watch_print_json(w, ev, &r);
 	else
-		print_text(w, ev, &r);
+		watch_print_text(w, ev, &r);
 	return 0;
 }
 

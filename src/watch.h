@@ -56,6 +56,14 @@ void watch_owner_text(char *buf, size_t size,
 /* "2026-11-24T12:34:56.789Z" when full, else the time alone (the table). */
 void watch_format_ts(char *buf, size_t size, uint64_t ms, bool full);
 
+/* One JSON line for a transition that passed the filters (watch --json). */
+void watch_print_json(struct watch *w, const struct tl_event *ev,
+		      const struct tl_resolved *r);
+
+/* One text line for a transition that passed the filters. */
+void watch_print_text(struct watch *w, const struct tl_event *ev,
+		      const struct tl_resolved *r);
+
 /* Counts one transition that passed the filters in its --top row. */
 void watch_top_event(struct watch *w, const struct tl_event *ev,
 		     const struct tl_resolved *r);
