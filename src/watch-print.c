@@ -14,22 +14,37 @@
 #include "output.h"
 #include "watch.h"
 
-/* "pid/comm", the comm escaped: anyone can name a process. */
-void watch_owner_text(char *buf, size_t size,
-		      const struct tl_resolver_owners *ow)
+/* The most bytes put_owner writes: pid, '/', escaped comm, " +N". */
+#define W_OWNER_MAX (ESC_SIZE(TL_COMM_MAX) + 32)
+
+/* "pid/comm" and " +N" for more, or "-"; returns the byte after it. */
+static char *put_owner(char *p, const struct tl_resolver_owners *ow)
 {
 	char comm[ESC_SIZE(TL_COMM_MAX)];
 
 	if (ow->n == 0) {
-		snprintf(buf, size, "-");
-		return;
+		*p++ = '-';
+		return p;
 	}
-	esc_text(comm, sizeof(comm), ow->o[0].comm);
-	if (ow->n + ow->more > 1)
-		snprintf(buf, size, "%d/%s +%u", (int)ow->o[0].pid, comm,
-			 ow->n + ow->more - 1);
-	else
-		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid, comm);
+	p = json_put_int(p, ow->o[0].pid);
+	*p++ = '/';
+	/* Anyone can name a process: its comm is escaped. */
+	p = json_put_plain(p, esc_text(comm, sizeof(comm), ow->o[0].comm),
+			   sizeof(comm));
+	if (ow->n + ow->more > 1) {
+		p = json_put_lit(p, " +");
+		p = json_put_uint(p, ow->n + ow->more - 1);
+	}
+	return p;
+}
+
+void watch_owner_text(char *buf, size_t size,
+		      const struct tl_resolver_owners *ow)
+{
+	char t[W_OWNER_MAX];
+
+	*put_owner(t, ow) = '\0';
+	snprintf(buf, size, "%s", t);
 }
 
 void watch_format_ts(char *buf, size_t size, uint64_t ms, bool full)
@@ -111,26 +126,42 @@ static void owners_json(struct json *j, const struct tl_resolver_owners *ow)
 	json_wrote(j, p);
 }
 
-/* "2026-11-24T12:34:56.789Z"; the part before the ms changes once a second. */
-static char *put_ts(struct watch *w, char *p, uint64_t ms)
+/*
+ * "YYYY-MM-DDTHH:MM:SS." of the second ms falls in: made once a second,
+ * the lines of that second add their milliseconds to it.
+ */
+static const char *ts_prefix(struct watch *w, uint64_t ms)
 {
-	unsigned frac = (unsigned)(ms % 1000);
 	char *dot;
 
 	if (ms / 1000 != w->ts_sec || !w->ts_text[0]) {
 		w->ts_sec = ms / 1000;
 		watch_format_ts(w->ts_text, sizeof(w->ts_text),
 				w->ts_sec * 1000, true);
-		/* Keep "YYYY-MM-DDTHH:MM:SS." and add the ms each time. */
 		dot = strrchr(w->ts_text, '.');
 		if (dot)
 			dot[1] = '\0';
 	}
-	*p++ = '"';
-	p = json_put_plain(p, w->ts_text, sizeof(w->ts_text));
+	return w->ts_text;
+}
+
+/* The milliseconds of ms, three digits; returns the byte after them. */
+static char *put_frac(char *p, uint64_t ms)
+{
+	unsigned frac = (unsigned)(ms % 1000);
+
 	*p++ = (char)('0' + frac / 100);
 	*p++ = (char)('0' + frac / 10 % 10);
 	*p++ = (char)('0' + frac % 10);
+	return p;
+}
+
+/* "2026-11-24T12:34:56.789Z", quoted. */
+static char *put_ts(struct watch *w, char *p, uint64_t ms)
+{
+	*p++ = '"';
+	p = json_put_plain(p, ts_prefix(w, ms), sizeof(w->ts_text));
+	p = put_frac(p, ms);
 	*p++ = 'Z';
 	*p++ = '"';
 	return p;
@@ -252,58 +283,123 @@ void watch_print_json(struct watch *w, const struct tl_event *ev,
 	json_wrote(j, p);
 }
 
+/* Spaces after a column that began at start, up to width bytes. */
+static char *pad_to(char *p, const char *start, size_t width)
+{
+	while ((size_t)(p - start) < width)
+		*p++ = ' ';
+	return p;
+}
+
+/* s right-aligned in width bytes (as printf's %*s). */
+static char *put_right(char *p, const char *s, size_t len, size_t width)
+{
+	for (size_t i = len; i < width; i++)
+		*p++ = ' ';
+	memcpy(p, s, len);
+	return p + len;
+}
+
+/* "addr:port", "[addr6]:port" (as tl_addr_format_port). */
+static char *put_addr_port(char *p, int family, const uint8_t *addr,
+			   uint16_t port)
+{
+	if (family == AF_INET6)
+		*p++ = '[';
+	p = put_addr(p, family, addr);
+	if (family == AF_INET6)
+		*p++ = ']';
+	*p++ = ':';
+	return json_put_uint(p, port);
+}
+
+/*
+ * Room for one text line: its columns, an owner with its escaped comm
+ * twice over, a listener's address, the context's words and a note, each
+ * bounded where it is written.
+ */
+#define W_TEXT_ROOM 2048
+
+/*
+ * One text line an event, written into the same buffer as the JSON lines
+ * (the caller flushes it once a batch): under churn a line each
+ * transition through printf cost three times its JSON line. The columns
+ * are those of the header watch_run prints.
+ */
 void watch_print_text(struct watch *w, const struct tl_event *ev,
 		      const struct tl_resolved *r)
 {
-	char where[2 * TL_CONTEXT_STR_MAX + 64], inwhere[sizeof(where) + 8];
-	char ts[32], src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
-	char ms[32], who[2 * ESC_SIZE(TL_COMM_MAX) + 160];
-	char o[ESC_SIZE(TL_COMM_MAX) + 32];
-	char la[TL_ADDR_STR_MAX + 8], tw[128];
-	const char *note = "";
+	char where[2 * TL_CONTEXT_STR_MAX + 64], num[JSON_UINT_MAX + 4];
+	const char *prefix, *name, *limbo = tl_limbo_name(r->limbo);
+	char *p = json_room(&w->json, W_TEXT_ROOM), *col;
+	uint64_t tw = timewait_s(w, ev);
 
-	watch_format_ts(ts, sizeof(ts), ev->ts_ms, false);
-	tl_addr_format_port(src, sizeof(src), ev->family, ev->src, ev->sport);
-	tl_addr_format_port(dst, sizeof(dst), ev->family, ev->dst, ev->dport);
-	if (ev->flags & TL_EVENT_HAS_MS)
-		snprintf(ms, sizeof(ms), "%llums",
-			 (unsigned long long)ev->ms_in_old);
-	else
-		snprintf(ms, sizeof(ms), "?");
-	if (r->owners.n) {
-		watch_owner_text(who, sizeof(who), &r->owners);
-	} else if (r->has_listener) {
-		watch_owner_text(o, sizeof(o), &r->lowners);
-		tl_addr_format_port(la, sizeof(la), r->lfamily, r->laddr,
-				    r->lport);
-		snprintf(who, sizeof(who), "[%s of %s on %s]",
-			 r->limbo == TL_LIMBO_ACCEPT_QUEUE ? "accept-queue" :
-							     "listener",
-			 o, la);
-	} else if (tl_limbo_name(r->limbo) && r->former.n) {
-		watch_owner_text(o, sizeof(o), &r->former);
-		snprintf(who, sizeof(who), "[%s, was %s]",
-			 tl_limbo_name(r->limbo), o);
-	} else if (tl_limbo_name(r->limbo)) {
-		snprintf(who, sizeof(who), "[%s]", tl_limbo_name(r->limbo));
+	/* "HH:MM:SS.mmm": the time of day of the JSON line's ts. */
+	prefix = ts_prefix(w, ev->ts_ms);
+	name = strchr(prefix, 'T');
+	p = json_put_plain(p, name ? name + 1 : prefix, sizeof(w->ts_text));
+	p = put_frac(p, ev->ts_ms);
+	p = json_put_lit(p, "  ");
+	col = p;
+	p = pad_to(put_addr_port(p, ev->family, ev->src, ev->sport), col, 24);
+	*p++ = ' ';
+	col = p;
+	p = pad_to(put_addr_port(p, ev->family, ev->dst, ev->dport), col, 24);
+	*p++ = ' ';
+	name = name_or(tl_state_name_upper(ev->old_state));
+	p = put_right(p, name, strnlen(name, W_NAME_MAX), 11);
+	p = json_put_lit(p, " -> ");
+	col = p;
+	p = json_put_plain(p, name_or(tl_state_name_upper(ev->new_state)),
+			   W_NAME_MAX);
+	p = pad_to(p, col, 11);
+	*p++ = ' ';
+	if (ev->flags & TL_EVENT_HAS_MS) {
+		char *e = json_put_lit(json_put_uint(num, ev->ms_in_old), "ms");
+
+		p = put_right(p, num, (size_t)(e - num), 9);
 	} else {
-		snprintf(who, sizeof(who), "-");
+		p = put_right(p, "?", 1, 9);
+	}
+	p = json_put_lit(p, "  ");
+	if (r->owners.n) {
+		p = put_owner(p, &r->owners);
+	} else if (r->has_listener) {
+		p = r->limbo == TL_LIMBO_ACCEPT_QUEUE ?
+			    json_put_lit(p, "[accept-queue of ") :
+			    json_put_lit(p, "[listener of ");
+		p = put_owner(p, &r->lowners);
+		p = json_put_lit(p, " on ");
+		p = put_addr_port(p, r->lfamily, r->laddr, r->lport);
+		*p++ = ']';
+	} else if (limbo) {
+		*p++ = '[';
+		p = json_put_plain(p, limbo, W_NAME_MAX);
+		if (r->former.n) {
+			p = json_put_lit(p, ", was ");
+			p = put_owner(p, &r->former);
+		}
+		*p++ = ']';
+	} else {
+		*p++ = '-';
 	}
 	ctx_text(where, sizeof(where), tl_cgroups_context(w->cg, r->cgroup));
-	snprintf(inwhere, sizeof(inwhere), "%s%s", where[0] ? " in " : "",
-		 where);
-	if (timewait_s(w, ev)) {
-		snprintf(tw, sizeof(tw),
-			 "  (not the end: a timewait FIN-WAIT-2 entry now, "
-			 "for up to %llu s, tcp_fin_timeout)",
-			 (unsigned long long)timewait_s(w, ev));
-		note = tw;
-	} else if (ev->flags & TL_EVENT_JUMP)
-		note = "  (sampled: skipped states)";
-	else if (ev->flags & TL_EVENT_UNKNOWN)
-		note = "  (not in the state machine)";
-	printf("%s  %-24s %-24s %11s -> %-11s %9s  %s%s  netns:%llu%s\n", ts,
-	       src, dst, name_or(tl_state_name_upper(ev->old_state)),
-	       name_or(tl_state_name_upper(ev->new_state)), ms, who, inwhere,
-	       (unsigned long long)ev->netns, note);
+	if (where[0]) {
+		p = json_put_lit(p, " in ");
+		p = json_put_plain(p, where, sizeof(where));
+	}
+	p = json_put_lit(p, "  netns:");
+	p = json_put_uint(p, ev->netns);
+	if (tw) {
+		p = json_put_lit(p, "  (not the end: a timewait FIN-WAIT-2 "
+				    "entry now, for up to ");
+		p = json_put_uint(p, tw);
+		p = json_put_lit(p, " s, tcp_fin_timeout)");
+	} else if (ev->flags & TL_EVENT_JUMP) {
+		p = json_put_lit(p, "  (sampled: skipped states)");
+	} else if (ev->flags & TL_EVENT_UNKNOWN) {
+		p = json_put_lit(p, "  (not in the state machine)");
+	}
+	*p++ = '\n';
+	json_wrote(&w->json, p);
 }
