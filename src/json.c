@@ -331,9 +331,43 @@ static const char digit_pairs[201] = "00010203040506070809"
 				     "80818283848586878889"
 				     "90919293949596979899";
 
+/*
+ * v's digits from the end, two a step; end is one past the last. A
+ * 32-bit v takes the 32-bit loop: ports, pids, inodes and namespaces are
+ * all below 2^32, and its multiply-for-divide is the cheaper one.
+ */
+static void put_digits(char *end, uint64_t v)
+{
+	char *p = end;
+	uint32_t v32;
+
+	while (v > UINT32_MAX) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		*--p = digit_pairs[d + 1];
+		*--p = digit_pairs[d];
+	}
+	v32 = (uint32_t)v;
+	while (v32 >= 100) {
+		unsigned d = (v32 % 100) * 2;
+
+		v32 /= 100;
+		*--p = digit_pairs[d + 1];
+		*--p = digit_pairs[d];
+	}
+	if (v32 >= 10) {
+		*--p = digit_pairs[v32 * 2 + 1];
+		*--p = digit_pairs[v32 * 2];
+	} else {
+		*--p = (char)('0' + v32);
+	}
+}
+
 char *json__put_uint_long(char *p, uint64_t v)
 {
-	static const uint64_t pow10[] = {
+	static const uint64_t pow10[20] = {
+		1ULL,
 		10ULL,
 		100ULL,
 		1000ULL,
@@ -354,28 +388,19 @@ char *json__put_uint_long(char *p, uint64_t v)
 		1000000000000000000ULL,
 		10000000000000000000ULL,
 	};
-	size_t len = 1;
-	char *end;
+	/*
+	 * The number of digits without a loop: 1233 / 4096 is just above
+	 * log10(2), so t is the digits of the smallest number of v's bit
+	 * length, less one; v has one more when it reaches 10^t.
+	 */
+	unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
+	unsigned t = (bits * 1233) >> 12;
+	size_t len = t + (v >= pow10[t]);
 
-	while (len <= sizeof(pow10) / sizeof(pow10[0]) && v >= pow10[len - 1])
-		len++;
-	end = p + len;
-	p = end;
-	/* Two digits a division: ports, inodes and namespaces have 5-10. */
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100) * 2;
-
-		v /= 100;
-		*--p = digit_pairs[d + 1];
-		*--p = digit_pairs[d];
-	}
-	if (v >= 10) {
-		*--p = digit_pairs[v * 2 + 1];
-		*--p = digit_pairs[v * 2];
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return end;
+	if (len == 0)
+		len = 1;
+	put_digits(p + len, v);
+	return p + len;
 }
 
 char *json_put_int(char *p, int64_t v)

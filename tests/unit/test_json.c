@@ -154,32 +154,49 @@ static void test_structure(void **state)
 	free(got);
 }
 
+/* v through json_uint and through json_put_uint, each as printf prints it. */
+static void check_uint(uint64_t v)
+{
+	static struct json w;
+	char want[32], put[JSON_UINT_MAX + 1], *got;
+	size_t n;
+
+	snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+	json_init_mem(&w);
+	json_uint(&w, v);
+	got = json_mem_take(&w, &n);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	*json_put_uint(put, v) = '\0';
+	assert_string_equal(put, want);
+}
+
 /*
- * Every number of digits, and each side of each power of ten, printed as
+ * Every number of digits, each side of each power of ten and of each
+ * power of two (the digits are counted from the bit length), printed as
  * printf prints it; and the program's own strings, copied as they are.
  */
 static void test_numbers_plain(void **state)
 {
 	static struct json w;
-	char want[32], *got;
+	char *got;
 	uint64_t p = 1;
 	size_t n;
 
 	(void)state;
 	for (int k = 0; k < 20; k++, p *= 10) {
-		const uint64_t vs[] = { p - 1, p, p + 1, p * 7 + 3 };
-
-		for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
-			json_init_mem(&w);
-			json_uint(&w, vs[i]);
-			got = json_mem_take(&w, &n);
-			assert_non_null(got);
-			snprintf(want, sizeof(want), "%llu",
-				 (unsigned long long)vs[i]);
-			assert_string_equal(got, want);
-			free(got);
-		}
+		check_uint(p - 1);
+		check_uint(p);
+		check_uint(p + 1);
+		check_uint(p * 7 + 3);
 	}
+	for (int k = 0; k < 64; k++) {
+		check_uint((UINT64_C(1) << k) - 1);
+		check_uint(UINT64_C(1) << k);
+		check_uint((UINT64_C(1) << k) + 1);
+	}
+	check_uint(UINT64_MAX);
 	json_init_mem(&w);
 	json_arr_begin(&w);
 	json_uint(&w, UINT64_MAX);
