@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # How much `tcplimbo watch --backend bpf` slows a churn: ROUNDS interleaved
-# 3-second runs of tl-churn alone, with `watch --json` to /dev/null, and
-# with `watch --sport 1`, which runs the kernel program on every change
-# but lets nothing through to user space (the program's own cost). Prints
+# 3-second runs of tl-churn alone, with `watch --json` to /dev/null, with
+# `watch` (its text lines) to /dev/null, and with `watch --sport 1`, which
+# runs the kernel program on every change but lets nothing through to
+# user space (the program's own cost). Prints
 # each run's connections a second and the medians, in a private network
-# namespace. Interleaving spreads the machine's drift over all three.
+# namespace. Interleaving spreads the machine's drift over all four.
 #
 # usage: bench/slowdown.sh [BUILD_DIR] [THREADS] [ROUNDS]   (root)
 set -u
@@ -35,10 +36,16 @@ rate() {
 	"$CHURN" --seconds 3 --threads "$THREADS" |
 		sed -n 's/.*conns_per_s=\([0-9]*\).*/\1/p'
 }
-# with_watch ARGS...: the churn's rate with watch ARGS attached.
+# with_watch GLOBAL_ARGS... -- WATCH_ARGS...: the churn's rate with watch
+# attached. (The error file is removed first: the shell truncates it only
+# once the child runs, and a stale "backend" line would start the churn
+# before watch is attached.)
 with_watch() {
+	local global=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do global+=("$1"); shift; done
+	shift
 	rm -f "$T/err"
-	"$TL" --json watch --backend bpf "$@" >/dev/null 2>"$T/err" &
+	"$TL" "${global[@]}" watch --backend bpf "$@" >/dev/null 2>"$T/err" &
 	W=$!
 	for _ in $(seq 100); do grep -q "backend bpf" "$T/err" 2>/dev/null && break; sleep 0.1; done
 	grep -q "backend bpf" "$T/err" || die "watch did not start: $(cat "$T/err")"
@@ -50,17 +57,21 @@ with_watch() {
 
 : >"$T/alone"
 : >"$T/json"
+: >"$T/text"
 : >"$T/kernel"
 for _ in $(seq "$ROUNDS"); do
 	rate >>"$T/alone"
-	with_watch >>"$T/json"
-	with_watch --sport 1 >>"$T/kernel"
+	with_watch --json -- >>"$T/json"
+	with_watch -- >>"$T/text"
+	with_watch -- --sport 1 >>"$T/kernel"
 done
 a=$(median <"$T/alone")
 j=$(median <"$T/json")
+x=$(median <"$T/text")
 k=$(median <"$T/kernel")
 slow() { awk -v a="$a" -v b="$1" 'BEGIN { printf "%.0f %%", 100 * (a - b) / a }'; }
 echo "churn threads $THREADS, connections a second in $ROUNDS rounds:"
 echo "  alone:                  $(paste -sd' ' "$T/alone") (median $a)"
 echo "  watch --json:           $(paste -sd' ' "$T/json") (median $j, slower by $(slow "$j"))"
+echo "  watch (text):           $(paste -sd' ' "$T/text") (median $x, slower by $(slow "$x"))"
 echo "  kernel program only:    $(paste -sd' ' "$T/kernel") (median $k, slower by $(slow "$k"))"

@@ -314,9 +314,9 @@ static char *put_addr_port(char *p, int family, const uint8_t *addr,
 }
 
 /*
- * Room for one text line: its columns, an owner with its escaped comm
- * twice over, a listener's address, the context's words and a note, each
- * bounded where it is written.
+ * Room for one text line (about 1,400 bytes at most): its columns, one
+ * owner with its escaped comm, a listener's address, the context's words
+ * and a note, each bounded where it is written.
  */
 #define W_TEXT_ROOM 2048
 
