@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -37,6 +38,28 @@ static void test_format(void **state)
 	assert_string_equal(tl_addr_format_port(buf, sizeof(buf), AF_INET6, a6,
 						80),
 			    "[2001:db8::1]:80");
+	/* Every byte value in every place, as inet_ntop writes it, in a
+	 * buffer of the least size (the sanitizers watch its end). */
+	for (int pos = 0; pos < 4; pos++) {
+		for (int v = 0; v < 256; v++) {
+			char want[INET_ADDRSTRLEN], *exact = malloc(16);
+			uint8_t b4[4];
+
+			assert_non_null(exact);
+			memset(b4, 255, sizeof(b4));
+			b4[pos] = (uint8_t)v;
+			assert_non_null(
+				inet_ntop(AF_INET, b4, want, sizeof(want)));
+			assert_string_equal(
+				tl_addr_format(exact, 16, AF_INET, b4), want);
+			b4[(pos + 1) % 4] = (uint8_t)(v % 10);
+			assert_non_null(
+				inet_ntop(AF_INET, b4, want, sizeof(want)));
+			assert_string_equal(
+				tl_addr_format(exact, 16, AF_INET, b4), want);
+			free(exact);
+		}
+	}
 	/* Too small for the text, or no such family: "?", never garbage. */
 	assert_string_equal(tl_addr_format(small, sizeof(small), AF_INET6, a6),
 			    "?");
