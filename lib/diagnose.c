@@ -105,6 +105,39 @@ const char *tl_severity_name(int sev)
 	}
 }
 
+void tl_diag_young(const struct tl_snapshot *snap,
+		   const struct tl_diag_opts *opts, struct tl_diag_young *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		uint64_t age;
+
+		if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE) {
+			/* As not-accepting counts them: by their listener. */
+			if (sk->listener == 0 || sk->listener > snap->n_socks ||
+			    !tl_diag_queue_age(sk, &age) ||
+			    age >= opts->queue_age_ms ||
+			    age < opts->queue_age_ms / 10)
+				continue;
+			ret->queued++;
+			if (age > ret->queued_oldest_ms)
+				ret->queued_oldest_ms = age;
+		} else if (sk->state == TL_CLOSE_WAIT && sk->inode != 0 &&
+			   sk->limbo == TL_LIMBO_NONE &&
+			   (sk->has & TL_HAS_INFO)) {
+			/* As close-wait-leak times them (rules_held.c). */
+			age = sk->last_ack_recv_ms;
+			if (age >= opts->close_wait_age_ms ||
+			    age < opts->close_wait_age_ms / 10)
+				continue;
+			ret->close_wait++;
+			if (age > ret->close_wait_oldest_ms)
+				ret->close_wait_oldest_ms = age;
+		}
+	}
+}
+
 void tl_diag_opts_init(struct tl_diag_opts *o)
 {
 	memset(o, 0, sizeof(*o));

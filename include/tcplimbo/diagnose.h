@@ -105,6 +105,28 @@ int tl_diagnose(const struct tl_snapshot *snap, const struct tl_counters *ctr,
 		const struct tl_diag_opts *opts, struct tl_finding **ret);
 
 /*
+ * Connections on their way to a finding that the age thresholds have not
+ * let through yet: a reproduction looked at at once, or a program only
+ * starting to fall behind. Only those at a tenth of their threshold or
+ * more count, so that a healthy server's passing queue and the CLOSE-WAIT
+ * of a connection being closed do not.
+ */
+struct tl_diag_young {
+	uint64_t queued; /* in an accept queue, from queue_age_ms / 10 */
+	uint64_t queued_oldest_ms;
+	uint64_t close_wait; /* held (an fd), from close_wait_age_ms / 10 */
+	uint64_t close_wait_oldest_ms;
+};
+
+/*
+ * Counts them in snap, by the ages the rules use (an accept-queue
+ * connection's time since its handshake, a CLOSE-WAIT's since its peer's
+ * FIN), against opts's thresholds.
+ */
+void tl_diag_young(const struct tl_snapshot *snap,
+		   const struct tl_diag_opts *opts, struct tl_diag_young *ret);
+
+/*
  * Sorts findings as tl_diagnose returns them: the most severe group first,
  * a group being the findings of one first pid within one value of group
  * (tl_diagnose leaves it 0; a caller merging several namespaces' findings

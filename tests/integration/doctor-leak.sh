@@ -24,9 +24,21 @@ rc=$?
 ok "young CLOSE_WAIT is no finding"
 
 sleep 1.5
+# Past a tenth of the threshold: told as not yet a finding, exit still 0.
+"$TCPLIMBO" doctor --json --close-wait-age 10s >"$T/d.json"
+rc=$?
+[ $rc = 0 ] || { cat "$T/d.json"; fail "CLOSE_WAIT below --close-wait-age: exit $rc, want 0"; }
+jq -e '.findings == [] and
+	.netns[0].below_age_thresholds.close_wait == 3 and
+	.netns[0].below_age_thresholds.close_wait_oldest_ms >= 1000' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "below_age_thresholds: not the 3 CLOSE_WAIT"; }
+ok "CLOSE_WAIT past a tenth of --close-wait-age: told, exit 0"
+
 "$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/d.json"
 rc=$?
 [ $rc = 1 ] || { cat "$T/d.json"; fail "exit $rc, want 1"; }
+jq -e '.netns[0].below_age_thresholds.close_wait == 0' "$T/d.json" >/dev/null ||
+	fail "the finding's sockets are told again as young"
 jq -e --argjson p "$SERVER" '
 	(.findings | length) == 1 and
 	.findings[0].kind == "close-wait-leak" and

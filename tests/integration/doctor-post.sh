@@ -39,9 +39,26 @@ doctor 0 --queue-age 20s
 jq -e '.findings == []' "$T/d.json" >/dev/null || fail "finding on a fresh queue"
 ok "fresh queue: no finding, exit 0"
 
-# 2. Queued for longer than the threshold: not-accepting, a warning.
+jq -e '.netns[0].below_age_thresholds.queued == 0' "$T/d.json" >/dev/null ||
+	fail "a queue younger than a tenth of --queue-age is told"
+
+# 1b. Past a tenth of the threshold, not past it: told, not counted.
 sleep 1.2
+doctor 0 --queue-age 10s
+jq -e '.findings == [] and
+	.netns[0].below_age_thresholds.queued == 1 and
+	.netns[0].below_age_thresholds.queued_oldest_ms >= 1000' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "below_age_thresholds: not the one queued"; }
+"$TCPLIMBO" doctor --queue-age 10s >"$T/d.txt"
+[ $? = 0 ] || fail "a queue below --queue-age changed the exit status"
+tr -s '\n ' ' ' <"$T/d.txt" | grep -q "not yet a finding: 1 connection waits in an accept queue, the oldest for [0-9.]*s (a finding from --queue-age 10s)" ||
+	{ cat "$T/d.txt"; fail "text: no 'not yet a finding' note"; }
+ok "queued past a tenth of --queue-age: told, exit 0"
+
+# 2. Queued for longer than the threshold: not-accepting, a warning.
 doctor 1 --queue-age 1s
+jq -e '.netns[0].below_age_thresholds.queued == 0' "$T/d.json" >/dev/null ||
+	fail "the finding's connection is told again as young"
 jq -e --argjson p "$SERVER" '
 	(.findings | length) == 1 and
 	.findings[0].kind == "not-accepting" and

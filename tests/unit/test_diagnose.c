@@ -247,6 +247,40 @@ static void test_short_queueing_is_normal(void **state)
 	assert_int_equal(W->f[0].oldest_ms, 1000);
 }
 
+/*
+ * What the age thresholds hold back: from a tenth of the threshold up to
+ * it, each edge on its side; what reaches the threshold is a finding.
+ */
+static void test_young(void **state)
+{
+	uint32_t srv = proc(100, "server", 9, 1024);
+	struct tl_diag_young y;
+
+	(void)state;
+	listener(80, 128, 4, srv);
+	queued(80, TL_ESTABLISHED, 3);
+	queued(80, TL_ESTABLISHED, 499);
+	queued(80, TL_ESTABLISHED, 500);
+	queued(80, TL_CLOSE_WAIT, 4999);
+	queued(80, TL_ESTABLISHED, 5000);
+	held(TL_CLOSE_WAIT, 80, 50000, 2999, srv);
+	held(TL_CLOSE_WAIT, 80, 50001, 3000, srv);
+	held(TL_CLOSE_WAIT, 80, 50002, 29999, srv);
+	held(TL_CLOSE_WAIT, 80, 50003, 30000, srv);
+	assert_int_equal(diagnose(), 2);
+	tl_diag_young(&W->snap, &W->opts, &y);
+	assert_int_equal(y.queued, 2);
+	assert_int_equal(y.queued_oldest_ms, 4999);
+	assert_int_equal(y.close_wait, 2);
+	assert_int_equal(y.close_wait_oldest_ms, 29999);
+	/* The thresholds are the user's. */
+	W->opts.queue_age_ms = 100000;
+	W->opts.close_wait_age_ms = 1000;
+	tl_diag_young(&W->snap, &W->opts, &y);
+	assert_int_equal(y.queued, 0);
+	assert_int_equal(y.close_wait, 0);
+}
+
 static void test_healthy_busy(void **state)
 {
 	uint32_t srv = proc(100, "server", 600, 1024);
@@ -672,6 +706,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_post_not_accepting),
 		T(test_short_queueing_is_normal),
+		T(test_young),
 		T(test_healthy_busy),
 		T(test_queue_overflow),
 		T(test_listener_drops),
