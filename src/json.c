@@ -389,9 +389,10 @@ char *json__put_uint_long(char *p, uint64_t v)
 		10000000000000000000ULL,
 	};
 	/*
-	 * The number of digits without a loop: 1233 / 4096 is just above
-	 * log10(2), so t is the digits of the smallest number of v's bit
-	 * length, less one; v has one more when it reaches 10^t.
+	 * The number of digits without a loop: t is bits * log10(2) rounded
+	 * down (1233 / 4096 is a hair under log10(2), which changes no result
+	 * up to 64 bits), and a number of v's bit length has t digits below
+	 * 10^t and t + 1 from there.
 	 */
 	unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
 	unsigned t = (bits * 1233) >> 12;
