@@ -123,17 +123,25 @@ void tl_diag_young(const struct tl_snapshot *snap,
 			ret->queued++;
 			if (age > ret->queued_oldest_ms)
 				ret->queued_oldest_ms = age;
-		} else if (sk->state == TL_CLOSE_WAIT && sk->inode != 0 &&
-			   sk->limbo == TL_LIMBO_NONE &&
+		} else if ((sk->state == TL_CLOSE_WAIT ||
+			    sk->state == TL_FIN_WAIT2) &&
+			   sk->inode != 0 && sk->limbo == TL_LIMBO_NONE &&
 			   (sk->has & TL_HAS_INFO)) {
-			/* As close-wait-leak times them (rules_held.c). */
+			bool cw = sk->state == TL_CLOSE_WAIT;
+			uint32_t limit = cw ? opts->close_wait_age_ms :
+					      opts->fin_wait2_age_ms;
+			uint64_t *n = cw ? &ret->close_wait : &ret->fin_wait2;
+			uint64_t *oldest = cw ? &ret->close_wait_oldest_ms :
+						&ret->fin_wait2_oldest_ms;
+
+			/* As close-wait-leak and fin-wait2-stuck time them
+			 * (rules_held.c). */
 			age = sk->last_ack_recv_ms;
-			if (age >= opts->close_wait_age_ms ||
-			    age < opts->close_wait_age_ms / 10)
+			if (age >= limit || age < limit / 10)
 				continue;
-			ret->close_wait++;
-			if (age > ret->close_wait_oldest_ms)
-				ret->close_wait_oldest_ms = age;
+			(*n)++;
+			if (age > *oldest)
+				*oldest = age;
 		}
 	}
 }

@@ -96,12 +96,15 @@ static bool young_sum(const struct doctor *d, struct tl_diag_young *sum)
 		tl_diag_young(d->targets[i].snap, &d->opts, &y);
 		sum->queued += y.queued;
 		sum->close_wait += y.close_wait;
+		sum->fin_wait2 += y.fin_wait2;
 		if (y.queued_oldest_ms > sum->queued_oldest_ms)
 			sum->queued_oldest_ms = y.queued_oldest_ms;
 		if (y.close_wait_oldest_ms > sum->close_wait_oldest_ms)
 			sum->close_wait_oldest_ms = y.close_wait_oldest_ms;
+		if (y.fin_wait2_oldest_ms > sum->fin_wait2_oldest_ms)
+			sum->fin_wait2_oldest_ms = y.fin_wait2_oldest_ms;
 	}
-	return sum->queued || sum->close_wait;
+	return sum->queued || sum->close_wait || sum->fin_wait2;
 }
 
 /* "2.3s" below ten seconds, "42s" above: written as the options are. */
@@ -121,14 +124,15 @@ static void age_text(char *buf, size_t size, uint64_t ms)
 static void young_note(const struct doctor *d)
 {
 	struct tl_diag_young y;
-	char text[640], q[256] = "", c[256] = "", age[32], limit[32];
+	char text[1024], part[3][256], age[32], limit[32];
+	size_t n = 0, off = 0;
 
 	if (!young_sum(d, &y))
 		return;
 	if (y.queued) {
 		age_text(age, sizeof(age), y.queued_oldest_ms);
 		tl_duration_str(limit, sizeof(limit), d->opts.queue_age_ms);
-		snprintf(q, sizeof(q),
+		snprintf(part[n++], sizeof(part[0]),
 			 "%llu connection%s %s in an accept queue, the oldest "
 			 "for %s (a finding from --queue-age %s)",
 			 (unsigned long long)y.queued, y.queued == 1 ? "" : "s",
@@ -138,16 +142,35 @@ static void young_note(const struct doctor *d)
 		age_text(age, sizeof(age), y.close_wait_oldest_ms);
 		tl_duration_str(limit, sizeof(limit),
 				d->opts.close_wait_age_ms);
-		snprintf(c, sizeof(c),
+		snprintf(part[n++], sizeof(part[0]),
 			 "%llu CLOSE-WAIT connection%s %s held, the oldest for "
 			 "%s (a finding from --close-wait-age %s)",
 			 (unsigned long long)y.close_wait,
 			 y.close_wait == 1 ? "" : "s",
 			 y.close_wait == 1 ? "is" : "are", age, limit);
 	}
-	snprintf(text, sizeof(text),
-		 "%s%s%s. Look again later, or lower the threshold%s.", q,
-		 q[0] && c[0] ? "; " : "", c, q[0] && c[0] ? "s" : "");
+	if (y.fin_wait2) {
+		age_text(age, sizeof(age), y.fin_wait2_oldest_ms);
+		tl_duration_str(limit, sizeof(limit), d->opts.fin_wait2_age_ms);
+		snprintf(part[n++], sizeof(part[0]),
+			 "%llu FIN-WAIT-2 connection%s %s held, the oldest for "
+			 "%s (a finding from --fin-wait2-age %s)",
+			 (unsigned long long)y.fin_wait2,
+			 y.fin_wait2 == 1 ? "" : "s",
+			 y.fin_wait2 == 1 ? "is" : "are", age, limit);
+	}
+	text[0] = '\0';
+	for (size_t i = 0; i < n && off < sizeof(text); i++) {
+		int w = snprintf(text + off, sizeof(text) - off, "%s%s",
+				 i ? "; " : "", part[i]);
+
+		if (w > 0)
+			off += (size_t)w;
+	}
+	if (off < sizeof(text))
+		snprintf(text + off, sizeof(text) - off,
+			 ". Look again later, or lower the threshold%s.",
+			 n > 1 ? "s" : "");
 	fputc('\n', stdout);
 	out_wrap(stdout, fprintf(stdout, "not yet a finding:"), 2, text);
 }
@@ -384,6 +407,9 @@ void doctor_print_json(const struct doctor *d, const struct tl_global *g)
 			json_kv_uint(j, "close_wait", y.close_wait);
 			json_kv_uint(j, "close_wait_oldest_ms",
 				     y.close_wait_oldest_ms);
+			json_kv_uint(j, "fin_wait2", y.fin_wait2);
+			json_kv_uint(j, "fin_wait2_oldest_ms",
+				     y.fin_wait2_oldest_ms);
 			json_obj_end(j);
 		} else {
 			json_kv_null(j, "below_age_thresholds");

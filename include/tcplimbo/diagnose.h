@@ -116,12 +116,15 @@ struct tl_diag_young {
 	uint64_t queued_oldest_ms;
 	uint64_t close_wait; /* held (an fd), from close_wait_age_ms / 10 */
 	uint64_t close_wait_oldest_ms;
+	uint64_t fin_wait2; /* held (an fd), from fin_wait2_age_ms / 10 */
+	uint64_t fin_wait2_oldest_ms;
 };
 
 /*
  * Counts them in snap, by the ages the rules use (an accept-queue
  * connection's time since its handshake, a CLOSE-WAIT's since its peer's
- * FIN), against opts's thresholds.
+ * FIN, a FIN-WAIT-2's since the ACK of its own), against opts's
+ * thresholds.
  */
 void tl_diag_young(const struct tl_snapshot *snap,
 		   const struct tl_diag_opts *opts, struct tl_diag_young *ret);

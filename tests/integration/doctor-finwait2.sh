@@ -19,6 +19,14 @@ tl_wait_for 5 sh -c '[ "$(ss -Htn state fin-wait-2 "dport = :3003" | wc -l)" = 2
 	fail "ss: not 2 FIN_WAIT2"
 sleep 1.5
 
+# Below both thresholds but past a tenth: told on both sides, exit 0.
+"$TCPLIMBO" doctor --fin-wait2-age 10s --close-wait-age 10s >"$T/d.txt"
+rc=$?
+[ $rc = 0 ] || { cat "$T/d.txt"; fail "below the thresholds: exit $rc, want 0"; }
+tr -s '\n ' ' ' <"$T/d.txt" | grep -q "not yet a finding: 2 CLOSE-WAIT connections are held, the oldest for [0-9.]*s (a finding from --close-wait-age 10s); 2 FIN-WAIT-2 connections are held, the oldest for [0-9.]*s (a finding from --fin-wait2-age 10s). Look again later, or lower the thresholds." ||
+	{ cat "$T/d.txt"; fail "text: no note for the young FIN-WAIT-2 and CLOSE-WAIT"; }
+ok "FIN-WAIT-2 and CLOSE-WAIT below their thresholds: told, exit 0"
+
 "$TCPLIMBO" doctor --json --fin-wait2-age 1s --close-wait-age 1s >"$T/d.json"
 rc=$?
 [ $rc = 1 ] || { cat "$T/d.json"; fail "exit $rc, want 1"; }

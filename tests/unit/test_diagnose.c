@@ -267,18 +267,26 @@ static void test_young(void **state)
 	held(TL_CLOSE_WAIT, 80, 50001, 3000, srv);
 	held(TL_CLOSE_WAIT, 80, 50002, 29999, srv);
 	held(TL_CLOSE_WAIT, 80, 50003, 30000, srv);
-	assert_int_equal(diagnose(), 2);
+	held(TL_FIN_WAIT2, 41000, 443, 5999, srv);
+	held(TL_FIN_WAIT2, 41001, 443, 6000, srv);
+	held(TL_FIN_WAIT2, 41002, 443, 59999, srv);
+	held(TL_FIN_WAIT2, 41003, 443, 60000, srv);
+	assert_int_equal(diagnose(), 3);
 	tl_diag_young(&W->snap, &W->opts, &y);
 	assert_int_equal(y.queued, 2);
 	assert_int_equal(y.queued_oldest_ms, 4999);
 	assert_int_equal(y.close_wait, 2);
 	assert_int_equal(y.close_wait_oldest_ms, 29999);
+	assert_int_equal(y.fin_wait2, 2);
+	assert_int_equal(y.fin_wait2_oldest_ms, 59999);
 	/* The thresholds are the user's. */
 	W->opts.queue_age_ms = 100000;
 	W->opts.close_wait_age_ms = 1000;
+	W->opts.fin_wait2_age_ms = 1000;
 	tl_diag_young(&W->snap, &W->opts, &y);
 	assert_int_equal(y.queued, 0);
 	assert_int_equal(y.close_wait, 0);
+	assert_int_equal(y.fin_wait2, 0);
 }
 
 static void test_healthy_busy(void **state)
