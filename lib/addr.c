@@ -66,15 +66,36 @@ const char *tl_addr_format(char *buf, size_t size, int family,
 const char *tl_addr_format_port(char *buf, size_t size, int family,
 				const uint8_t *addr, uint16_t port)
 {
-	char a[TL_ADDR_STR_MAX];
+	char t[TL_ADDR_STR_MAX + 8], digits[5], *p;
+	size_t n = 0;
 
 	if (!buf || size == 0)
 		return buf;
-	tl_addr_format(a, sizeof(a), family, addr);
+	/*
+	 * Written by hand, not by snprintf: watch writes two a line, a
+	 * line a transition. Straight into buf when it has room for the
+	 * longest; through t, then cut, when it may not.
+	 */
+	p = size >= sizeof(t) ? buf : t;
 	if (family == AF_INET6)
-		snprintf(buf, size, "[%s]:%u", a, port);
-	else
-		snprintf(buf, size, "%s:%u", a, port);
+		*p++ = '[';
+	tl_addr_format(p, TL_ADDR_STR_MAX, family, addr);
+	p += strlen(p);
+	if (family == AF_INET6)
+		*p++ = ']';
+	*p++ = ':';
+	do {
+		digits[n++] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port);
+	while (n)
+		*p++ = digits[--n];
+	*p = '\0';
+	if (size < sizeof(t)) {
+		n = strnlen(t, size - 1);
+		memcpy(buf, t, n);
+		buf[n] = '\0';
+	}
 	return buf;
 }
 

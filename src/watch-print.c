@@ -300,17 +300,12 @@ static char *put_right(char *p, const char *s, size_t len, size_t width)
 	return p + len;
 }
 
-/* "addr:port", "[addr6]:port" (as tl_addr_format_port). */
+/* "addr:port", "[addr6]:port"; returns the byte after it. */
 static char *put_addr_port(char *p, int family, const uint8_t *addr,
 			   uint16_t port)
 {
-	if (family == AF_INET6)
-		*p++ = '[';
-	p = put_addr(p, family, addr);
-	if (family == AF_INET6)
-		*p++ = ']';
-	*p++ = ':';
-	return json_put_uint(p, port);
+	tl_addr_format_port(p, TL_ADDR_STR_MAX + 8, family, addr, port);
+	return p + strlen(p);
 }
 
 /*
