@@ -125,8 +125,7 @@ void tl_diag_young(const struct tl_snapshot *snap,
 				ret->queued_oldest_ms = age;
 		} else if ((sk->state == TL_CLOSE_WAIT ||
 			    sk->state == TL_FIN_WAIT2) &&
-			   sk->inode != 0 && sk->limbo == TL_LIMBO_NONE &&
-			   (sk->has & TL_HAS_INFO)) {
+			   diag_held(sk) && diag_held_age(sk, &age)) {
 			bool cw = sk->state == TL_CLOSE_WAIT;
 			uint32_t limit = cw ? opts->close_wait_age_ms :
 					      opts->fin_wait2_age_ms;
@@ -134,9 +133,6 @@ void tl_diag_young(const struct tl_snapshot *snap,
 			uint64_t *oldest = cw ? &ret->close_wait_oldest_ms :
 						&ret->fin_wait2_oldest_ms;
 
-			/* As close-wait-leak and fin-wait2-stuck time them
-			 * (rules_held.c). */
-			age = sk->last_ack_recv_ms;
 			if (age >= limit || age < limit / 10)
 				continue;
 			(*n)++;

@@ -106,4 +106,26 @@ bool diag_fd_at_limit(const struct tl_proc *p);
 /* calloc that is fine with n == 0 (*p is NULL then). 0 or -ENOMEM. */
 int diag_alloc_zero(void **p, size_t n, size_t size);
 
+/*
+ * A socket its program holds (an fd, no limbo), as close-wait-leak and
+ * fin-wait2-stuck count them, and tl_diag_young below their thresholds.
+ */
+static inline bool diag_held(const struct tl_sock *sk)
+{
+	return sk->inode != 0 && sk->limbo == TL_LIMBO_NONE;
+}
+
+/*
+ * A held CLOSE_WAIT or FIN_WAIT2's time in its state, when known: the FIN
+ * (CLOSE_WAIT) or the ACK of ours (FIN_WAIT2) was the last segment with
+ * an ACK and nothing normally follows, so last_ack_recv is that time.
+ */
+static inline bool diag_held_age(const struct tl_sock *sk, uint64_t *ret_ms)
+{
+	if (!(sk->has & TL_HAS_INFO))
+		return false;
+	*ret_ms = sk->last_ack_recv_ms;
+	return true;
+}
+
 #endif

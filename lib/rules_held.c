@@ -50,21 +50,13 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 		uint64_t age = 0;
 		bool known;
 
-		if (sk->state != state || sk->inode == 0 ||
-		    sk->limbo != TL_LIMBO_NONE)
+		if (sk->state != state || !diag_held(sk))
 			continue;
 		if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
 		    refs[0].proc < nh - 1)
 			gi = refs[0].proc;
 		g = &h[gi];
-		/*
-		 * The FIN (CLOSE_WAIT) or the ACK of ours (FIN_WAIT2) was the
-		 * last segment with an ACK; nothing normally follows, so
-		 * last_ack_recv is the time spent in the state.
-		 */
-		known = sk->has & TL_HAS_INFO;
-		if (known)
-			age = sk->last_ack_recv_ms;
+		known = diag_held_age(sk, &age);
 		g->count++;
 		if (known && age >= age_ms) {
 			g->old++;

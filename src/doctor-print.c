@@ -117,6 +117,26 @@ static void age_text(char *buf, size_t size, uint64_t ms)
 }
 
 /*
+ * One kind of what the age thresholds held back, for young_note:
+ * "30 connections wait in an accept queue, the oldest for 2.9s (a finding
+ * from --queue-age 5s)".
+ */
+static void young_part(char *buf, size_t size, uint64_t n, uint64_t oldest_ms,
+		       const char *kind, const char *one, const char *many,
+		       const char *option, uint32_t limit_ms)
+{
+	char age[32], limit[32];
+
+	age_text(age, sizeof(age), oldest_ms);
+	tl_duration_str(limit, sizeof(limit), limit_ms);
+	snprintf(
+		buf, size,
+		"%llu %sconnection%s %s, the oldest for %s (a finding from %s %s)",
+		(unsigned long long)n, kind, n == 1 ? "" : "s",
+		n == 1 ? one : many, age, option, limit);
+}
+
+/*
  * Connections the age thresholds held back: without this, a server that
  * stopped accepting a second ago gets "No TCP limbo found" while ss shows
  * its queue. Said, not counted: the exit status stays the findings'.
@@ -124,41 +144,26 @@ static void age_text(char *buf, size_t size, uint64_t ms)
 static void young_note(const struct doctor *d)
 {
 	struct tl_diag_young y;
-	char text[1024], part[3][256], age[32], limit[32];
+	char text[1024], part[3][256];
 	size_t n = 0, off = 0;
 
 	if (!young_sum(d, &y))
 		return;
-	if (y.queued) {
-		age_text(age, sizeof(age), y.queued_oldest_ms);
-		tl_duration_str(limit, sizeof(limit), d->opts.queue_age_ms);
-		snprintf(part[n++], sizeof(part[0]),
-			 "%llu connection%s %s in an accept queue, the oldest "
-			 "for %s (a finding from --queue-age %s)",
-			 (unsigned long long)y.queued, y.queued == 1 ? "" : "s",
-			 y.queued == 1 ? "waits" : "wait", age, limit);
-	}
-	if (y.close_wait) {
-		age_text(age, sizeof(age), y.close_wait_oldest_ms);
-		tl_duration_str(limit, sizeof(limit),
-				d->opts.close_wait_age_ms);
-		snprintf(part[n++], sizeof(part[0]),
-			 "%llu CLOSE-WAIT connection%s %s held, the oldest for "
-			 "%s (a finding from --close-wait-age %s)",
-			 (unsigned long long)y.close_wait,
-			 y.close_wait == 1 ? "" : "s",
-			 y.close_wait == 1 ? "is" : "are", age, limit);
-	}
-	if (y.fin_wait2) {
-		age_text(age, sizeof(age), y.fin_wait2_oldest_ms);
-		tl_duration_str(limit, sizeof(limit), d->opts.fin_wait2_age_ms);
-		snprintf(part[n++], sizeof(part[0]),
-			 "%llu FIN-WAIT-2 connection%s %s held, the oldest for "
-			 "%s (a finding from --fin-wait2-age %s)",
-			 (unsigned long long)y.fin_wait2,
-			 y.fin_wait2 == 1 ? "" : "s",
-			 y.fin_wait2 == 1 ? "is" : "are", age, limit);
-	}
+	if (y.queued)
+		young_part(part[n++], sizeof(part[0]), y.queued,
+			   y.queued_oldest_ms, "", "waits in an accept queue",
+			   "wait in an accept queue", "--queue-age",
+			   d->opts.queue_age_ms);
+	if (y.close_wait)
+		young_part(part[n++], sizeof(part[0]), y.close_wait,
+			   y.close_wait_oldest_ms, "CLOSE-WAIT ", "is held",
+			   "are held", "--close-wait-age",
+			   d->opts.close_wait_age_ms);
+	if (y.fin_wait2)
+		young_part(part[n++], sizeof(part[0]), y.fin_wait2,
+			   y.fin_wait2_oldest_ms, "FIN-WAIT-2 ", "is held",
+			   "are held", "--fin-wait2-age",
+			   d->opts.fin_wait2_age_ms);
 	text[0] = '\0';
 	for (size_t i = 0; i < n && off < sizeof(text); i++) {
 		int w = snprintf(text + off, sizeof(text) - off, "%s%s",

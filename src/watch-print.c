@@ -325,14 +325,14 @@ void watch_print_text(struct watch *w, const struct tl_event *ev,
 		      const struct tl_resolved *r)
 {
 	char where[2 * TL_CONTEXT_STR_MAX + 64], num[JSON_UINT_MAX + 4];
-	const char *prefix, *name, *limbo = tl_limbo_name(r->limbo);
+	const char *prefix, *tod, *name, *limbo = tl_limbo_name(r->limbo);
 	char *p = json_room(&w->json, W_TEXT_ROOM), *col;
 	uint64_t tw = timewait_s(w, ev);
 
 	/* "HH:MM:SS.mmm": the time of day of the JSON line's ts. */
 	prefix = ts_prefix(w, ev->ts_ms);
-	name = strchr(prefix, 'T');
-	p = json_put_plain(p, name ? name + 1 : prefix, sizeof(w->ts_text));
+	tod = strchr(prefix, 'T');
+	p = json_put_plain(p, tod ? tod + 1 : prefix, sizeof(w->ts_text));
 	p = put_frac(p, ev->ts_ms);
 	p = json_put_lit(p, "  ");
 	col = p;
