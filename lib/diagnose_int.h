@@ -14,10 +14,16 @@
 #include "tcplimbo/addr.h"
 #include "tcplimbo/diagnose.h"
 
-/* What the rules learn about one listener's queues. */
+/*
+ * What the rules learn about one listener's queues. A connection that may
+ * be in the accept queue of any of several SO_REUSEPORT listeners (see
+ * tl_snapshot_may_queue) counts for each of them, and in shared too.
+ */
 struct diag_lstat {
 	uint64_t queued, stale, closed, oldest_ms, syn;
+	uint64_t shared; /* how many of queued may be in another's queue */
 	uint32_t oldest; /* index + 1 of the oldest queued socket */
+	uint8_t group;	 /* with shared: how many listeners share them */
 	bool has_age;
 	bool reported; /* an fd-exhaustion finding already covers it */
 };

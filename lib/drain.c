@@ -43,7 +43,7 @@ int tl_drain_plan(const struct tl_snapshot *snap,
 		const struct tl_sock *sk = &snap->socks[i];
 
 		if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE &&
-		    tl_snapshot_listener(snap, sk) == listener)
+		    tl_snapshot_may_queue(snap, sk, listener))
 			queued++;
 	}
 	p.dead = calloc(queued ? queued : 1, sizeof(*p.dead));
@@ -56,8 +56,9 @@ int tl_drain_plan(const struct tl_snapshot *snap,
 		const struct tl_sock *sk = &snap->socks[i];
 
 		if (sk->limbo != TL_LIMBO_ACCEPT_QUEUE ||
-		    tl_snapshot_listener(snap, sk) != listener)
+		    !tl_snapshot_may_queue(snap, sk, listener))
 			continue;
+		p.n_shared += sk->n_listeners > 1;
 		/* A FIN from the client: nobody will ever read or write it. */
 		if (sk->state == TL_CLOSE_WAIT)
 			p.dead[p.n_dead++] = sk;
@@ -72,6 +73,16 @@ int tl_drain_plan(const struct tl_snapshot *snap,
 	}
 	*ret = p;
 	return 0;
+}
+
+size_t tl_drain_plan_want(const struct tl_drain_plan *plan)
+{
+	size_t want = plan->n_dead + plan->hidden;
+
+	/* The others' share of the dead is not in this queue. */
+	if (plan->n_shared && want > plan->listener->rqueue)
+		want = plan->listener->rqueue;
+	return want;
 }
 
 void tl_drain_plan_release(struct tl_drain_plan *p)
@@ -261,7 +272,7 @@ int tl_drain_run(const struct tl_drain_plan *plan,
 	uint64_t *cookies = NULL;
 	bool *used = NULL;
 	uint32_t hidden_left = plan->hidden;
-	size_t want = plan->n_dead + plan->hidden;
+	size_t want = tl_drain_plan_want(plan);
 	int lfd = -1, err;
 
 	memset(res, 0, sizeof(*res));

@@ -12,10 +12,54 @@
 #include "diagnose_int.h"
 #include "tcplimbo/diagnose.h"
 
+/* Adds the socket at index i, queued or in a SYN queue, to l's counts. */
+static void lstat_add(struct diag *d, struct diag_lstat *l, size_t i)
+{
+	const struct tl_sock *sk = &d->snap->socks[i];
+	uint64_t age;
+
+	if (sk->state == TL_NEW_SYN_RECV ||
+	    (sk->state == TL_SYN_RECV && sk->limbo != TL_LIMBO_ACCEPT_QUEUE)) {
+		l->syn++;
+		return;
+	}
+	if (sk->limbo != TL_LIMBO_ACCEPT_QUEUE)
+		return;
+	l->queued++;
+	if (sk->n_listeners > 1) {
+		l->shared++;
+		if (sk->n_listeners > l->group)
+			l->group = sk->n_listeners;
+	}
+	if (sk->state == TL_CLOSE_WAIT)
+		l->closed++;
+	if (tl_diag_queue_age(sk, &age)) {
+		if (!l->has_age || age >= l->oldest_ms) {
+			l->oldest_ms = age;
+			l->oldest = (uint32_t)i + 1;
+		}
+		l->has_age = true;
+		if (age >= d->o->queue_age_ms)
+			l->stale++;
+	}
+}
+
+static int port_cmp(const void *a, const void *b, void *arg)
+{
+	const struct tl_sock *s = arg;
+	uint16_t x = s[*(const uint32_t *)a].sport;
+	uint16_t y = s[*(const uint32_t *)b].sport;
+
+	return x < y ? -1 : x > y;
+}
+
 int diag_listener_stats(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const size_t n = snap->n_socks;
+	uint32_t *lidx = NULL;
+	size_t nl = 0;
+	bool any_shared = false;
 	int r;
 
 	r = diag_alloc_zero((void **)&d->ls, n, sizeof(*d->ls));
@@ -23,34 +67,63 @@ int diag_listener_stats(struct diag *d)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
-		struct diag_lstat *l;
-		uint64_t age;
 
 		if (sk->listener == 0 || sk->listener > n)
 			continue;
-		l = &d->ls[sk->listener - 1];
-		if (sk->state == TL_NEW_SYN_RECV ||
-		    (sk->state == TL_SYN_RECV &&
-		     sk->limbo != TL_LIMBO_ACCEPT_QUEUE)) {
-			l->syn++;
-			continue;
-		}
-		if (sk->limbo != TL_LIMBO_ACCEPT_QUEUE)
-			continue;
-		l->queued++;
-		if (sk->state == TL_CLOSE_WAIT)
-			l->closed++;
-		if (tl_diag_queue_age(sk, &age)) {
-			if (!l->has_age || age >= l->oldest_ms) {
-				l->oldest_ms = age;
-				l->oldest = (uint32_t)i + 1;
-			}
-			l->has_age = true;
-			if (age >= d->o->queue_age_ms)
-				l->stale++;
-		}
+		if (sk->n_listeners > 1)
+			any_shared = true;
+		else
+			lstat_add(d, &d->ls[sk->listener - 1], i);
 	}
+	if (!any_shared)
+		return 0;
+	/*
+	 * SO_REUSEPORT groups whose queues cannot be told apart: each
+	 * connection counts for every listener it may wait on, found among
+	 * the listeners sorted by port.
+	 */
+	r = diag_alloc_zero((void **)&lidx, n, sizeof(*lidx));
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (snap->socks[i].state == TL_LISTEN)
+			lidx[nl++] = (uint32_t)i;
+	qsort_r(lidx, nl, sizeof(*lidx), port_cmp, (void *)snap->socks);
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		size_t lo = 0, hi = nl;
+
+		if (sk->listener == 0 || sk->listener > n ||
+		    sk->n_listeners < 2)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (snap->socks[lidx[mid]].sport < sk->sport)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < nl && snap->socks[lidx[lo]].sport == sk->sport;
+		     lo++)
+			if (tl_snapshot_may_queue(snap, sk,
+						  &snap->socks[lidx[lo]]))
+				lstat_add(d, &d->ls[lidx[lo]], i);
+	}
+	free(lidx);
 	return 0;
+}
+
+/*
+ * How many connections a listener's accept queue holds, for a finding:
+ * its Recv-Q when they are shared with other listeners, else the larger
+ * of Recv-Q and those seen (the two are read at different moments).
+ */
+static uint64_t lstat_count(const struct diag_lstat *l, const struct tl_sock *L)
+{
+	if (l->shared)
+		return L->rqueue;
+	return l->queued > L->rqueue ? l->queued : L->rqueue;
 }
 
 /* Recv-Q of a listener is its accept queue, Send-Q the backlog. */
@@ -136,7 +209,7 @@ static int fd_listener(struct diag *d, size_t i)
 	diag_set_local(f, L);
 	f->sock = (uint32_t)i + 1;
 	f->example = l->oldest;
-	f->count = l->queued > L->rqueue ? l->queued : L->rqueue;
+	f->count = lstat_count(l, L);
 	f->oldest_ms = l->oldest_ms;
 	f->has_age = l->has_age;
 	f->value = first->nfds;
@@ -316,23 +389,37 @@ int diag_rule_not_accepting(struct diag *d)
 		if (!f)
 			return -ENOMEM;
 		f->example = l->oldest;
-		f->count = l->queued;
+		f->count = lstat_count(l, L);
 		f->oldest_ms = l->oldest_ms;
 		f->has_age = l->has_age;
 		f->value = L->rqueue;
 		f->limit = L->wqueue;
-		diag_summary(
-			f,
-			"%s %s not accepting connections on %s: %llu queued, the oldest for %llu s%s",
-			diag_who_text(who, sizeof(who), d->snap, f),
-			diag_plural(d->snap, f) ? "are" : "is",
-			tl_addr_format_port(addr, sizeof(addr), L->family,
-					    L->src, L->sport),
-			(unsigned long long)l->queued,
-			(unsigned long long)(l->oldest_ms / 1000),
-			l->closed ?
-				", some already closed by the client (CLOSE-WAIT in the queue)" :
-				"");
+		diag_who_text(who, sizeof(who), d->snap, f);
+		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
+				    L->sport);
+		if (l->shared)
+			/* Which queue holds which is the kernel's hash. */
+			diag_summary(
+				f,
+				"%s %s not accepting connections on %s: %u in its own accept queue; it and %u other SO_REUSEPORT listener%s on the port hold %llu between them, the oldest for %llu s%s",
+				who, diag_plural(d->snap, f) ? "are" : "is",
+				addr, L->rqueue, l->group - 1u,
+				l->group == 2 ? "" : "s",
+				(unsigned long long)l->queued,
+				(unsigned long long)(l->oldest_ms / 1000),
+				l->closed ?
+					", some already closed by the client (CLOSE-WAIT)" :
+					"");
+		else
+			diag_summary(
+				f,
+				"%s %s not accepting connections on %s: %llu queued, the oldest for %llu s%s",
+				who, diag_plural(d->snap, f) ? "are" : "is",
+				addr, (unsigned long long)l->queued,
+				(unsigned long long)(l->oldest_ms / 1000),
+				l->closed ?
+					", some already closed by the client (CLOSE-WAIT in the queue)" :
+					"");
 	}
 	return 0;
 }

@@ -139,16 +139,75 @@ static void lindex_build(struct lindex *x, const struct tl_sock *socks,
 	qsort(x->ls, x->n, sizeof(*x->ls), lref_cmp);
 }
 
-/* Classifies one socket and ties it to a listener of x (see below). */
+/*
+ * How well listener l takes child sk, as the kernel looks: 0 not at all;
+ * an exact address before a wildcard, then (where they share the
+ * address) one bound to the child's device before an unbound one. A
+ * listener bound to a device takes only connections that came in on it,
+ * and its children inherit the binding (an unbound listener's may still
+ * carry a device, as IPv6 link-local ones do).
+ */
+static int child_match(const struct tl_sock *l, const struct tl_sock *sk)
+{
+	int m = listener_match(l, sk->family, sk->src);
+
+	if (m == 0 || (l->ifindex && l->ifindex != sk->ifindex))
+		return 0;
+	return 2 * m + (l->ifindex != 0);
+}
+
+/*
+ * Ties a socket waiting in a listener's queues to that listener. Several
+ * listeners can match equally well only when they share the address, the
+ * port and the device with SO_REUSEPORT (the kernel's groups); each has a queue of its own and
+ * the kernel spreads connections over them by a keyed hash. Of those, a
+ * child can only be in a queue that is not empty: when one is, it is
+ * that one. Otherwise the tie is to the longest and sk->n_listeners says
+ * how many it may be in. (A request socket in a SYN queue is not counted
+ * in the listener's Recv-Q, so for it every listener of the group stays
+ * possible.)
+ */
+static void tie_listener(const struct lindex *x, size_t lo, struct tl_sock *sk)
+{
+	const bool accepted_q = sk->limbo == TL_LIMBO_ACCEPT_QUEUE;
+	uint32_t pick = 0, pick_q = 0;
+	unsigned n_best = 0, n_queued = 0, n;
+	int best = 0;
+
+	for (; lo < x->n && x->ls[lo].port == sk->sport; lo++) {
+		const struct tl_sock *l = &x->socks[x->ls[lo].idx];
+		int m = child_match(l, sk);
+		bool queued = accepted_q && l->rqueue > 0;
+
+		if (m == 0 || m < best)
+			continue;
+		if (m > best) {
+			best = m;
+			pick = pick_q = 0;
+			n_best = n_queued = 0;
+		}
+		n_best++;
+		n_queued += queued;
+		if (!pick || (queued && l->rqueue > pick_q)) {
+			pick = x->ls[lo].idx + 1;
+			pick_q = queued ? l->rqueue : 0;
+		}
+	}
+	sk->listener = pick;
+	n = n_queued ? n_queued : n_best;
+	sk->n_listeners = (uint8_t)(n > UINT8_MAX ? UINT8_MAX : n);
+}
+
+/* Classifies one socket and ties it to a listener of x (see above). */
 static void classify_one(const struct lindex *x, struct tl_sock *sk)
 {
 	const struct tl_sock *l;
 	struct lref key = { sk->sport, 0 };
 	size_t lo = 0, hi = x->n;
-	int best = 0;
 
 	sk->limbo = TL_LIMBO_NONE;
 	sk->listener = 0;
+	sk->n_listeners = 0;
 	if (tl_sock_is_timewait(sk)) {
 		sk->limbo = TL_LIMBO_TIMEWAIT;
 		return;
@@ -176,15 +235,7 @@ static void classify_one(const struct lindex *x, struct tl_sock *sk)
 		else
 			hi = mid;
 	}
-	for (; lo < x->n && x->ls[lo].port == sk->sport; lo++) {
-		int m = listener_match(&x->socks[x->ls[lo].idx], sk->family,
-				       sk->src);
-
-		if (m > best) {
-			best = m;
-			sk->listener = x->ls[lo].idx + 1;
-		}
-	}
+	tie_listener(x, lo, sk);
 	/*
 	 * A request socket has no cgroup of its own; the full socket it
 	 * becomes is a clone of its listener and gets the listener's, so
@@ -527,6 +578,24 @@ const struct tl_sock *tl_snapshot_listener(const struct tl_snapshot *snap,
 	if (sk->listener == 0 || sk->listener > snap->n_socks)
 		return NULL;
 	return &snap->socks[sk->listener - 1];
+}
+
+bool tl_snapshot_may_queue(const struct tl_snapshot *snap,
+			   const struct tl_sock *sk, const struct tl_sock *l)
+{
+	const struct tl_sock *mine = tl_snapshot_listener(snap, sk);
+
+	if (!mine || !l)
+		return false;
+	if (l == mine)
+		return true;
+	if (sk->n_listeners < 2 || l->state != TL_LISTEN ||
+	    l->family != mine->family || l->sport != mine->sport ||
+	    l->ifindex != mine->ifindex ||
+	    memcmp(l->src, mine->src, l->family == AF_INET ? 4 : 16) != 0)
+		return false;
+	/* An empty accept queue holds none; a SYN queue is not counted. */
+	return sk->limbo != TL_LIMBO_ACCEPT_QUEUE || l->rqueue > 0;
 }
 
 const struct tl_sock *tl_snapshot_find_listener(const struct tl_snapshot *snap,

@@ -29,6 +29,7 @@ struct drain_opts {
 	bool dry_run;
 	bool json;	   /* the global --json, copied for the printers */
 	unsigned delay_ms; /* tests: a pause between accepts */
+	pid_t pid;	   /* --pid: the listener this process holds */
 	int family;	   /* of the address asked for, AF_UNSPEC for '*' */
 	uint8_t addr[16];
 	uint16_t port;
@@ -37,8 +38,8 @@ struct drain_opts {
 static void drain_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: tcplimbo [-N NS] drain ADDR:PORT [--dry-run] "
-		"[--json]\n"
+		"Usage: tcplimbo [-N NS] drain ADDR:PORT [--pid PID] "
+		"[--dry-run] [--json]\n"
 		"\n"
 		"Frees a listener's accept-queue slots held by connections "
 		"whose client\n"
@@ -58,6 +59,9 @@ static void drain_usage(FILE *f)
 		"Needs CAP_SYS_PTRACE (root) to take the fd.\n"
 		"\n"
 		"Options:\n"
+		"  --pid PID        the listener PID holds, where several "
+		"share ADDR:PORT\n"
+		"                   (SO_REUSEPORT: each has its own queue)\n"
 		"  --dry-run        show the queue and what would be freed\n"
 		"  -j, --json       one JSON object\n"
 		"\n" TL_GLOBAL_HELP "\n"
@@ -101,19 +105,38 @@ static int parse_target(const char *s, struct drain_opts *o)
 	return inet_pton(AF_INET, host, o->addr) == 1 ? 0 : -EINVAL;
 }
 
+/* Whether pid holds listener l. */
+static bool held_by(const struct tl_snapshot *snap, const struct tl_sock *l,
+		    pid_t pid)
+{
+	const struct tl_fdref *refs;
+	size_t n = tl_snapshot_owners(snap, l, &refs);
+
+	for (size_t k = 0; k < n; k++)
+		if (snap->owners->procs[refs[k].proc].pid == pid)
+			return true;
+	return false;
+}
+
 /*
  * The listener asked for: exact address and port; with '*', the only
- * listener on the port. Returns it, or NULL after saying why.
+ * listener on the port; with --pid, the one of those that process holds
+ * (SO_REUSEPORT listeners share an address and port). Returns it, or
+ * NULL after saying why.
  */
 static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 					 const struct drain_opts *o,
 					 const char *spec)
 {
 	const struct tl_sock *found = NULL;
-	size_t n = 0;
+	size_t n = 0, n_addr = 0;
+	char pids[160];
+	size_t off = 0;
 
+	pids[0] = '\0';
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
+		const struct tl_fdref *refs;
 
 		if (sk->state != TL_LISTEN || sk->sport != o->port)
 			continue;
@@ -121,19 +144,36 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		    (sk->family != o->family ||
 		     memcmp(sk->src, o->addr, o->family == AF_INET ? 4 : 16)))
 			continue;
+		n_addr++;
+		if (o->pid && !held_by(snap, sk, o->pid))
+			continue;
+		if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
+		    off < sizeof(pids))
+			off += (size_t)snprintf(
+				pids + off, sizeof(pids) - off, "%s%d",
+				n ? ", " : "",
+				(int)snap->owners->procs[refs[0].proc].pid);
 		found = sk;
 		n++;
 	}
 	if (n == 1)
 		return found;
-	if (n == 0)
+	if (n == 0 && o->pid && n_addr)
+		tl_err("drain: pid %d holds none of the %zu listener%s on %s",
+		       (int)o->pid, n_addr, n_addr == 1 ? "" : "s", spec);
+	else if (n == 0)
 		tl_err("drain: no listener on %s in this network namespace "
 		       "(see 'tcplimbo ls --state listening')",
 		       spec);
-	else
+	else if (o->family == AF_UNSPEC)
 		tl_err("drain: %zu listeners on port %u; name one by its "
 		       "address (ADDR:%u)",
 		       n, o->port, o->port);
+	else
+		tl_err("drain: %zu listeners share %s (SO_REUSEPORT), each "
+		       "with its own queue; name one with --pid (%s%s)",
+		       n, spec, pids[0] ? "held by pids " : "owners unknown",
+		       pids);
 	return NULL;
 }
 
@@ -211,6 +251,7 @@ static void print_json(const struct drain_opts *o,
 	json_kv_uint(&w, "queue_before", l->rqueue);
 	json_kv_uint(&w, "backlog", l->wqueue);
 	json_kv_uint(&w, "hidden", p->hidden);
+	json_kv_uint(&w, "shared", p->n_shared);
 	json_key(&w, "listener_owners");
 	out_owners_json(&w, snap->owners, refs, n);
 	socks_json(&w, snap, "dead", p->dead, p->n_dead);
@@ -292,13 +333,14 @@ static int run_error(int err, const struct tl_drain_plan *p)
 	}
 }
 
-enum { D_OPT_DRY_RUN = 0x2000, D_OPT_DELAY };
+enum { D_OPT_DRY_RUN = 0x2000, D_OPT_DELAY, D_OPT_PID };
 
 static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TL_GLOBAL_LONGOPTS,
 		{ "dry-run", no_argument, NULL, D_OPT_DRY_RUN },
+		{ "pid", required_argument, NULL, D_OPT_PID },
 		/* Tests: a pause between accepts, to race the program. */
 		{ "test-delay-ms", required_argument, NULL, D_OPT_DELAY },
 		{ "help", no_argument, NULL, 'h' },
@@ -315,6 +357,16 @@ static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		switch (c) {
 		case D_OPT_DRY_RUN:
 			o->dry_run = true;
+			break;
+		case D_OPT_PID:
+			if (tl_parse_uint(optarg, 0x7fffffff, &v) < 0 ||
+			    v == 0) {
+				tl_err("drain: bad --pid '%s' (a process id, "
+				       "1-2147483647)",
+				       optarg);
+				return TL_PARSE_BAD;
+			}
+			o->pid = (pid_t)v;
 			break;
 		case D_OPT_DELAY:
 			if (tl_parse_uint(optarg, 10000, &v) < 0) {
@@ -374,6 +426,12 @@ static void print_plan_text(const struct tl_snapshot *snap,
 		printf("  and %u destroyed earlier that no dump shows but "
 		       "that still hold a slot\n",
 		       p->hidden);
+	if (p->n_shared)
+		printf("  %zu of them may wait in the queue of another "
+		       "SO_REUSEPORT listener on this port instead (the kernel "
+		       "picks a queue by a hash); at most %u can be freed "
+		       "here\n",
+		       p->n_shared, p->listener->rqueue);
 	list_text("dead", p->dead, p->n_dead);
 	list_text("live", p->live, p->n_live);
 }
@@ -417,10 +475,12 @@ static int drain_run(const struct tl_global *g, void *opts)
 		       "the dead ones; the queue is first in, first out, so "
 		       "accepting could take %s from the program",
 		       p.n_live, p.n_live == 1 ? "" : "s",
-		       p.n_live == 1 ? "is" : "are",
+		       p.n_shared    ? "may be" :
+		       p.n_live == 1 ? "is" :
+				       "are",
 		       p.n_live == 1 ? "it" : "them");
 		ret = TL_EXIT_WARNING;
-	} else if (p.n_dead + p.hidden == 0) {
+	} else if (tl_drain_plan_want(&p) == 0) {
 		if (!o.json)
 			printf("  nothing to free\n");
 		ret = 0;
@@ -432,8 +492,8 @@ static int drain_run(const struct tl_global *g, void *opts)
 		if (!o.json)
 			printf("  would free %zu slot%s (--dry-run: nothing "
 			       "done)\n",
-			       p.n_dead + p.hidden,
-			       p.n_dead + p.hidden == 1 ? "" : "s");
+			       tl_drain_plan_want(&p),
+			       tl_drain_plan_want(&p) == 1 ? "" : "s");
 		ret = 0;
 	} else {
 		r = tl_drain_run(&p, &dopts, &res);
@@ -448,10 +508,10 @@ report:
 	if (o.json)
 		print_json(&o, snap, l, &p, &res, after ? &q_after : NULL,
 			   dead_after);
-	else if (!o.dry_run && p.n_live == 0 && p.n_dead + p.hidden) {
+	else if (!o.dry_run && p.n_live == 0 && tl_drain_plan_want(&p)) {
 		printf("  freed %zu of %zu: accepted and closed by tcplimbo "
 		       "through pidfd_getfd(); the program was not touched\n",
-		       res.freed, p.n_dead + p.hidden);
+		       res.freed, tl_drain_plan_want(&p));
 		if (after)
 			printf("  queue now %u; closed connections still "
 			       "queued: %zu\n",

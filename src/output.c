@@ -96,6 +96,8 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 			    tl_addr_format(a, sizeof(a), l->family, l->src));
 		json_kv_uint(w, "local_port", l->sport);
 		json_kv_uint(w, "inode", l->inode);
+		/* More than 1: one of that many SO_REUSEPORT queues. */
+		json_kv_uint(w, "candidates", sk->n_listeners);
 		json_obj_end(w);
 	} else {
 		json_null(w);
@@ -175,29 +177,26 @@ const char *out_owner_text(char *buf, size_t size,
 			   const struct tl_sock *sk)
 {
 	const struct tl_sock *l = tl_snapshot_listener(snap, sk);
+	const bool accept_q = sk->limbo == TL_LIMBO_ACCEPT_QUEUE;
+	unsigned others = sk->n_listeners > 1 ? sk->n_listeners - 1u : 0;
 	char lo[ESC_SIZE(TL_COMM_MAX) + 48];
 
 	if (owner_of(buf, size, snap, sk))
 		return buf;
-	switch (sk->limbo) {
-	case TL_LIMBO_ACCEPT_QUEUE:
-		if (l && owner_of(lo, sizeof(lo), snap, l))
-			snprintf(buf, size, "[accept-queue of %s]", lo);
-		else
-			snprintf(buf, size, "[accept-queue]");
-		break;
-	case TL_LIMBO_ORPHAN:
+	if (sk->limbo == TL_LIMBO_ORPHAN)
 		snprintf(buf, size, "[orphan]");
-		break;
-	case TL_LIMBO_TIMEWAIT:
+	else if (sk->limbo == TL_LIMBO_TIMEWAIT)
 		snprintf(buf, size, "[timewait]");
-		break;
-	default:
-		if (l && owner_of(lo, sizeof(lo), snap, l))
-			snprintf(buf, size, "[syn-queue of %s]", lo);
-		else
-			snprintf(buf, size, "-");
-	}
+	else if (!l || !owner_of(lo, sizeof(lo), snap, l))
+		snprintf(buf, size, accept_q ? "[accept-queue]" : "-");
+	else if (others)
+		/* SO_REUSEPORT: which of their queues holds it is not known. */
+		snprintf(buf, size, "[%s of %s or %u other listener%s]",
+			 accept_q ? "accept-queue" : "syn-queue", lo, others,
+			 others == 1 ? "" : "s");
+	else
+		snprintf(buf, size, "[%s of %s]",
+			 accept_q ? "accept-queue" : "syn-queue", lo);
 	return buf;
 }
 

@@ -54,7 +54,8 @@ void out_sock_row(FILE *f, const struct tl_snapshot *snap,
 
 /*
  * Formats a socket's owner for a table: "pid/comm" (the first owner, with
- * "+N" for more), "[accept-queue of pid/comm]", or "-". Returns buf.
+ * "+N" for more), "[accept-queue of pid/comm]" (with "or N other
+ * listeners" when SO_REUSEPORT leaves it open which), or "-". Returns buf.
  */
 const char *out_owner_text(char *buf, size_t size,
 			   const struct tl_snapshot *snap,

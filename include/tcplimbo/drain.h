@@ -42,7 +42,20 @@ struct tl_drain_plan {
 	 * that no dump lists but that still hold a slot. They are dead too.
 	 */
 	uint32_t hidden;
+	/*
+	 * Of dead and live, how many may wait in another SO_REUSEPORT
+	 * listener's queue instead (see tl_snapshot_may_queue). With any,
+	 * at most the listener's Recv-Q of them can be freed here.
+	 */
+	size_t n_shared;
 };
+
+/*
+ * How many connections tl_drain_run would accept and close for plan:
+ * its dead and hidden ones, but no more than the listener's Recv-Q when
+ * some of them may be in another listener's queue.
+ */
+size_t tl_drain_plan_want(const struct tl_drain_plan *plan);
 
 /*
  * Sorts out the accept queue of listener (a socket of snap in LISTEN) and
@@ -84,7 +97,7 @@ struct tl_drain_opts {
 /*
  * Frees the planned slots: takes the listener's fd from plan->pid with
  * pidfd_getfd(), checks it is still the same listener (inode), and
- * accepts and closes plan->n_dead + plan->hidden connections, stopping at
+ * accepts and closes tl_drain_plan_want(plan) connections, stopping at
  * the first one not known to be dead. The listener's file flags are never
  * changed (O_NONBLOCK is shared with the program). The deadline uses a
  * per-thread timer and SIGALRM: for the duration of the call SIGALRM is

@@ -104,9 +104,22 @@ size_t tl_snapshot_owners(const struct tl_snapshot *snap,
 			  const struct tl_sock *sk,
 			  const struct tl_fdref **first);
 
-/* The listener an accept-queue socket waits on, or NULL. */
+/*
+ * The listener an accept-queue socket waits on, or NULL. When
+ * sk->n_listeners > 1 it is only one of those it may wait on (see
+ * tl_snapshot_may_queue).
+ */
 const struct tl_sock *tl_snapshot_listener(const struct tl_snapshot *snap,
 					   const struct tl_sock *sk);
+
+/*
+ * Whether sk, a socket tied to a listener, may wait in listener l's
+ * queues: l is its listener, or sk->n_listeners > 1 and l is another
+ * SO_REUSEPORT listener on the same address, port and device with a
+ * connection in its accept queue.
+ */
+bool tl_snapshot_may_queue(const struct tl_snapshot *snap,
+			   const struct tl_sock *sk, const struct tl_sock *l);
 
 /*
  * The listener that a connection to addr:port (family AF_INET or AF_INET6,

@@ -76,6 +76,14 @@ struct tl_sock {
 	uint8_t v6only;
 	uint8_t has;   /* enum tl_sock_has */
 	uint8_t limbo; /* enum tl_limbo, filled by the snapshot */
+	/*
+	 * Snapshot: how many listeners' queues a socket tied to a listener
+	 * may wait in. 1 when that is known; more when SO_REUSEPORT
+	 * listeners share its address and port and more than one of them
+	 * has a queue (the kernel picks one by a hash we cannot compute):
+	 * then sk->listener is the one with the longest queue.
+	 */
+	uint8_t n_listeners;
 };
 
 /* Where a dump comes from and goes to. */

@@ -102,7 +102,9 @@ struct tl_listener_stat {
 
 /*
  * One entry per LISTEN socket of a snapshot, in snapshot order, with its
- * queue's contents (the ages as tl_diag_queue_age measures them). Returns
+ * queue's contents (the ages as tl_diag_queue_age measures them). A
+ * connection that may be in any of several SO_REUSEPORT listeners' queues
+ * counts once, for the listener it is tied to (sk->listener). Returns
  * the count and sets *ret (free() it; NULL when there are none), or
  * -ENOMEM.
  */

@@ -229,6 +229,44 @@ static void test_post_not_accepting(void **state)
 	assert_non_null(strstr(W->f[0].summary, "CLOSE-WAIT"));
 }
 
+/*
+ * SO_REUSEPORT: three listeners share a port. With one queue, its
+ * connections are that listener's alone and the busy one is not named.
+ * With two, each stuck one is named with its own Recv-Q, and the shared
+ * connections are told as shared.
+ */
+static void test_reuseport_not_accepting(void **state)
+{
+	uint32_t busy = proc(100, "busy", 5, 1024);
+	uint32_t stuck = proc(101, "stuck", 5, 1024);
+	uint32_t stuck2 = proc(102, "stuck2", 5, 1024);
+	struct tl_sock *l2;
+
+	(void)state;
+	listener(7777, 128, 0, busy);
+	listener(7777, 128, 3, stuck);
+	l2 = listener(7777, 128, 0, stuck2);
+	for (int i = 0; i < 3; i++)
+		queued(7777, TL_CLOSE_WAIT, 10000 + (uint32_t)i);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
+	assert_int_equal(W->f[0].pids[0], 101);
+	assert_int_equal(W->f[0].count, 3);
+	assert_null(strstr(W->f[0].summary, "SO_REUSEPORT"));
+
+	l2->rqueue = 1;
+	assert_int_equal(diagnose(), 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(W->f[i].kind, TL_FIND_NOT_ACCEPTING);
+		assert_int_not_equal(W->f[i].pids[0], 100);
+		assert_int_equal(W->f[i].count, W->f[i].pids[0] == 101 ? 3 : 1);
+		assert_int_equal(W->f[i].oldest_ms, 10002);
+		assert_non_null(strstr(W->f[i].summary,
+				       "it and 1 other SO_REUSEPORT listener "
+				       "on the port hold 3 between them"));
+	}
+}
+
 static void test_short_queueing_is_normal(void **state)
 {
 	uint32_t srv = proc(100, "server", 5, 1024);
@@ -713,6 +751,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_post_not_accepting),
+		T(test_reuseport_not_accepting),
 		T(test_short_queueing_is_normal),
 		T(test_young),
 		T(test_healthy_busy),

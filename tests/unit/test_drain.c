@@ -197,6 +197,64 @@ static void test_plan(void **state)
 	assert_int_equal(tl_drain_plan(&snap, &socks[1], &p), -EINVAL);
 }
 
+/*
+ * Two SO_REUSEPORT listeners with queues: every dead connection of the
+ * port may be in either, so each plan lists them all but frees no more
+ * than its own Recv-Q; a live one may be in either and blocks both.
+ */
+static void test_plan_reuseport(void **state)
+{
+	struct tl_sock socks[5];
+	struct tl_snapshot snap = { .socks = socks, .n_socks = 5 };
+	struct tl_drain_plan p;
+
+	(void)state;
+	memset(socks, 0, sizeof(socks));
+	for (int i = 0; i < 2; i++) {
+		socks[i].state = TL_LISTEN;
+		socks[i].family = AF_INET;
+		socks[i].sport = 80;
+		socks[i].inode = 10 + (uint32_t)i;
+	}
+	socks[0].rqueue = 1;
+	socks[1].rqueue = 2;
+	for (int i = 2; i < 5; i++) {
+		socks[i].state = TL_CLOSE_WAIT;
+		socks[i].family = AF_INET;
+		socks[i].sport = 80;
+		socks[i].limbo = TL_LIMBO_ACCEPT_QUEUE;
+		socks[i].listener = 2;
+		socks[i].n_listeners = 2;
+	}
+	assert_int_equal(tl_drain_plan(&snap, &socks[0], &p), 0);
+	assert_int_equal(p.n_dead, 3);
+	assert_int_equal(p.n_shared, 3);
+	assert_int_equal(p.hidden, 0);
+	assert_int_equal(tl_drain_plan_want(&p), 1);
+	tl_drain_plan_release(&p);
+	assert_int_equal(tl_drain_plan(&snap, &socks[1], &p), 0);
+	assert_int_equal(tl_drain_plan_want(&p), 2);
+	tl_drain_plan_release(&p);
+	/* Without the sharing, the same three are all the second's. */
+	for (int i = 2; i < 5; i++)
+		socks[i].n_listeners = 1;
+	assert_int_equal(tl_drain_plan(&snap, &socks[0], &p), 0);
+	assert_int_equal(p.n_dead, 0);
+	tl_drain_plan_release(&p);
+	assert_int_equal(tl_drain_plan(&snap, &socks[1], &p), 0);
+	assert_int_equal(p.n_dead, 3);
+	assert_int_equal(p.n_shared, 0);
+	assert_int_equal(tl_drain_plan_want(&p), 3);
+	tl_drain_plan_release(&p);
+	/* A live one that may be in the first's queue. */
+	socks[4].state = TL_ESTABLISHED;
+	for (int i = 2; i < 5; i++)
+		socks[i].n_listeners = 2;
+	assert_int_equal(tl_drain_plan(&snap, &socks[0], &p), 0);
+	assert_int_equal(p.n_live, 1);
+	tl_drain_plan_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_deadline_nonblocking),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_plan_reuseport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -491,6 +491,65 @@ static void test_classify_ties(void **st)
 	assert_int_equal(s[5].listener, 5);
 }
 
+/*
+ * SO_REUSEPORT listeners share address and port, each with its own queue:
+ * a child is tied to the only one with a queue; with several queues it is
+ * one of them (the longest named, n_listeners says how many); a listener
+ * bound to another device is not a candidate at all.
+ */
+static void test_classify_reuseport(void **st)
+{
+	struct tl_sock s[7];
+	struct tl_snapshot snap = { .socks = s, .n_socks = 7 };
+
+	(void)st;
+	s[0] = mk(AF_INET, TL_LISTEN, "0.0.0.0", 80, 10);
+	s[1] = mk(AF_INET, TL_LISTEN, "0.0.0.0", 80, 11);
+	s[2] = mk(AF_INET, TL_LISTEN, "0.0.0.0", 80, 12);
+	s[3] = mk(AF_INET, TL_CLOSE_WAIT, "127.0.0.1", 80, 0);
+	s[4] = mk(AF_INET, TL_ESTABLISHED, "127.0.0.1", 80, 0);
+	/* Bound to device 7: takes only what came in on it. */
+	s[5] = mk(AF_INET, TL_LISTEN, "0.0.0.0", 80, 13);
+	s[5].ifindex = 7;
+	s[5].rqueue = 50;
+	s[6] = mk(AF_INET, TL_ESTABLISHED, "127.0.0.1", 80, 0);
+	s[6].ifindex = 7;
+
+	/* Only the second has a queue: it is that one, for certain. */
+	s[1].rqueue = 2;
+	tl_snapshot_classify(s, 7);
+	assert_int_equal(s[3].listener, 2);
+	assert_int_equal(s[3].n_listeners, 1);
+	assert_int_equal(s[4].listener, 2);
+	assert_true(tl_snapshot_may_queue(&snap, &s[3], &s[1]));
+	assert_false(tl_snapshot_may_queue(&snap, &s[3], &s[0]));
+	assert_false(tl_snapshot_may_queue(&snap, &s[3], &s[5]));
+	/* The device's own listener, never the unbound ones. */
+	assert_int_equal(s[6].listener, 6);
+	assert_int_equal(s[6].n_listeners, 1);
+
+	/* Two queues: one of two, the longer named. */
+	s[2].rqueue = 5;
+	tl_snapshot_classify(s, 7);
+	assert_int_equal(s[3].listener, 3);
+	assert_int_equal(s[3].n_listeners, 2);
+	assert_true(tl_snapshot_may_queue(&snap, &s[3], &s[1]));
+	assert_true(tl_snapshot_may_queue(&snap, &s[3], &s[2]));
+	assert_false(tl_snapshot_may_queue(&snap, &s[3], &s[0]));
+	assert_false(tl_snapshot_may_queue(&snap, &s[3], &s[3]));
+
+	/* No queue at all (the dump raced accept()): any of the three. */
+	s[1].rqueue = s[2].rqueue = 0;
+	tl_snapshot_classify(s, 7);
+	assert_int_equal(s[3].listener, 1);
+	assert_int_equal(s[3].n_listeners, 3);
+
+	/* A lone listener: certain, as before. */
+	tl_snapshot_classify(&s[2], 2);
+	assert_int_equal(s[3].listener, 1);
+	assert_int_equal(s[3].n_listeners, 1);
+}
+
 /* Finds the one ESTABLISHED socket with this local port, or fails. */
 static int find_child(uint16_t port, struct tl_sock *ret)
 {
@@ -593,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_replay_truncated),
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test(test_classify_ties),
+		cmocka_unit_test(test_classify_reuseport),
 		cmocka_unit_test(test_destroy),
 	};
 

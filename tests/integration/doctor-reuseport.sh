@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SO_REUSEPORT listeners share an address and port, each with its own
+# accept queue. With one stuck and one accepting, the queued connections
+# are the stuck one's (the only queue that is not empty): ls, the doctor
+# and drain must name it, never the busy one. With two stuck, which queue
+# holds which connection is the kernel's hash: ls says "or 1 other
+# listener", the doctor names both with their own Recv-Q (ss's), and drain
+# wants --pid and frees exactly that listener's queue.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+P=3017
+
+server() { # ROLE: accept (and hold) or stuck (never accept)
+	python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+s.bind(("127.0.0.1", int(sys.argv[2])))
+s.listen(64)
+held, end = [], time.time() + 60
+if sys.argv[1] == "accept":
+    s.settimeout(0.2)
+    while time.time() < end:
+        try:
+            held.append(s.accept()[0])
+        except socket.timeout:
+            pass
+else:
+    time.sleep(60)' "$1" "$P" &
+}
+# N clients connect, write and close.
+clients() {
+	python3 -c '
+import socket, sys
+cs = [socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+      for _ in range(int(sys.argv[2]))]
+for c in cs:
+    c.sendall(b"x")
+    c.close()' "$P" "$1" || fail "clients did not connect"
+}
+# The Recv-Q of the listener PID holds, from ss.
+recvq() { ss -Htlnp "sport = :$P" | awk -v p="pid=$1," 'index($0, p) {print $2}'; }
+
+server accept
+BUSY=$!
+server stuck
+STUCK=$!
+tl_wait_for 5 sh -c "[ \$(ss -Htln 'sport = :$P' | wc -l) = 2 ]" || fail "servers did not listen"
+# The kernel spreads 24 connections by a hash: some reach the stuck one.
+clients 24
+tl_wait_for 5 sh -c "[ \"\$(ss -Htlnp 'sport = :$P' | awk '/pid=$BUSY,/ {print \$2}')\" = 0 ]" ||
+	fail "the busy server did not accept its share"
+q=$(recvq "$STUCK")
+[ "${q:-0}" -gt 0 ] || { ss -tlnp; fail "nothing queued at the stuck server"; }
+
+"$TCPLIMBO" ls --json --sport $P --limbo accept-queue >"$T/ls.json" || fail "ls"
+jq -e --argjson s "$STUCK" --argjson q "$q" 'length == $q and
+	all(.[]; .listener.candidates == 1 and .listener_owners[0].pid == $s)' \
+	"$T/ls.json" >/dev/null || { cat "$T/ls.json"; fail "ls: queued ones not all the stuck server's ($q)"; }
+"$TCPLIMBO" doctor --json --queue-age 0 >"$T/d.json"
+jq -e --argjson s "$STUCK" --argjson q "$q" '[.findings[] | select(.kind == "not-accepting")] |
+	length == 1 and .[0].pids == [$s] and .[0].count == $q' "$T/d.json" >/dev/null ||
+	{ jq '.findings' "$T/d.json"; fail "doctor: not the stuck server alone"; }
+ok "one stuck of two: its $q queued connections are its own; the busy one is not named"
+
+server stuck
+STUCK2=$!
+tl_wait_for 5 sh -c "[ \$(ss -Htln 'sport = :$P' | wc -l) = 3 ]" || fail "third server did not listen"
+clients 24
+tl_wait_for 5 sh -c "[ \"\$(ss -Htlnp 'sport = :$P' | awk '/pid=$BUSY,/ {print \$2}')\" = 0 ]" ||
+	fail "the busy server did not accept its share"
+q1=$(recvq "$STUCK")
+q2=$(recvq "$STUCK2")
+[ "${q2:-0}" -gt 0 ] || { ss -tlnp; fail "nothing queued at the second stuck server"; }
+"$TCPLIMBO" ls --sport $P >"$T/ls.txt" || fail "ls"
+grep -q "accept-queue of [0-9]*/python3 fd [0-9]* or 1 other listener\]" "$T/ls.txt" ||
+	{ cat "$T/ls.txt"; fail "ls: the shared queue is not told"; }
+"$TCPLIMBO" ls --json --sport $P --limbo accept-queue >"$T/ls.json" || fail "ls"
+jq -e --argjson n $((q1 + q2)) 'length == $n and all(.[]; .listener.candidates == 2)' \
+	"$T/ls.json" >/dev/null || { cat "$T/ls.json"; fail "ls: want $((q1 + q2)) queued, each one of 2"; }
+"$TCPLIMBO" doctor --json --queue-age 0 >"$T/d.json"
+for pq in "$STUCK:$q1" "$STUCK2:$q2"; do
+	jq -e --argjson s "${pq%:*}" --argjson q "${pq#*:}" '[.findings[] |
+		select(.kind == "not-accepting" and .pids == [$s])] | length == 1 and
+		.[0].count == $q and (.[0].summary | contains("SO_REUSEPORT"))' \
+		"$T/d.json" >/dev/null || { jq '.findings' "$T/d.json"; fail "doctor: pid ${pq%:*}, Recv-Q ${pq#*:}"; }
+done
+jq -e --argjson b "$BUSY" '[.findings[] | select(.kind == "not-accepting" and
+	(.pids | index($b)))] | length == 0' "$T/d.json" >/dev/null || fail "doctor named the busy server"
+ok "two stuck: both named with their own queues ($q1, $q2), the connections told as shared"
+
+"$TCPLIMBO" drain 127.0.0.1:$P >"$T/o" 2>"$T/e"
+rc=$?
+[ $rc = 3 ] || { cat "$T/o" "$T/e"; fail "drain without --pid: exit $rc, want 3"; }
+grep -q "3 listeners share 127.0.0.1:$P (SO_REUSEPORT).*--pid" "$T/e" || { cat "$T/e"; fail "drain: no --pid hint"; }
+"$TCPLIMBO" drain 127.0.0.1:$P --pid 1 >"$T/o" 2>"$T/e"
+[ $? = 3 ] && grep -q "pid 1 holds none of the 3 listeners" "$T/e" || { cat "$T/e"; fail "drain --pid 1"; }
+"$TCPLIMBO" drain 127.0.0.1:$P --pid "$STUCK2" --json >"$T/dr.json" 2>"$T/e"
+rc=$?
+[ $rc = 0 ] || { cat "$T/e" "$T/dr.json"; fail "drain --pid: exit $rc"; }
+jq -e --argjson q "$q2" '.freed == $q and .queue_after == 0 and .shared > 0' \
+	"$T/dr.json" >/dev/null || { cat "$T/dr.json"; fail "drain --pid: want $q2 freed"; }
+[ "$(recvq "$STUCK2")" = 0 ] && [ "$(recvq "$STUCK")" = "$q1" ] ||
+	{ ss -tlnp; fail "drain touched another queue"; }
+ok "drain --pid freed the $q2 of its own queue; the other stuck queue kept its $q1"
