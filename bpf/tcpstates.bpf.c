@@ -13,7 +13,7 @@
  * inet_csk_accept). It is kept then in socket-local storage, freed with
  * the socket, and every later change of that socket carries it. A
  * connection still in an accept queue carries its listener's owner,
- * found by port. Sockets that existed before are named by user space from
+ * inherited with a copy of the listener's storage. Sockets that existed before are named by user space from
  * /proc. (The classic tracepoint has no typed socket, so it records no
  * owner.)
  *
@@ -177,6 +177,7 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 		if (st) {
 			st->owner = *out;
 			st->has_owner = 1;
+			st->listening = newstate == TCP_LISTEN;
 		}
 		if (newstate == TCP_LISTEN)
 			bpf_map_update_elem(&listeners, &lk, out, BPF_ANY);
@@ -193,10 +194,12 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 	/*
 	 * No owner recorded: queued in an accept queue, or accepted where
 	 * the accept hook could not be attached (kernels that refuse
-	 * fexit). Its listener's owner is the best name known here. It is
-	 * kept with the socket the first time: a listener that closes
-	 * changes to CLOSE (and leaves the map) before the kernel resets
-	 * the connections still in its queue.
+	 * fexit). Its listener's owner is the best name known here: copied
+	 * from the listener's storage when the kernel made the connection
+	 * (see handle), else found by port, which SO_REUSEPORT listeners
+	 * share. It is kept with the socket the first time: a listener that
+	 * closes changes to CLOSE (and leaves the map) before the kernel
+	 * resets the connections still in its queue.
 	 */
 	if (st && st->has_lowner) {
 		*out = st->lowner;
@@ -268,6 +271,19 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	if (typed) {
 		st = bpf_sk_storage_get(&owners, sk, 0,
 					BPF_SK_STORAGE_GET_F_CREATE);
+		/*
+		 * A new connection's first change, in storage cloned from its
+		 * listener (BPF_F_CLONE): the owner is its listener's, and
+		 * the time is the listener's, not its own.
+		 */
+		if (st && st->listening && oldstate == TCP_LISTEN &&
+		    newstate == TCP_SYN_RECV) {
+			st->lowner = st->owner;
+			st->has_lowner = 1;
+			st->has_owner = 0;
+			st->listening = 0;
+			st->has_ts = 0;
+		}
 		if (st && st->has_ts) {
 			last.ts_ns = st->ts_ns;
 			last.sport = st->sport;

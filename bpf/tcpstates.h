@@ -50,15 +50,21 @@ struct tl_bpf_sk {
 	__u8 has_owner;		    /* owner is set */
 	__u8 has_lowner;	    /* lowner is set */
 	__u8 has_ts;		    /* ts_ns and sport are set */
+	__u8 listening;		    /* owner is a listener's, from listen() */
 };
 
-/* The socket storage both programs use (BPF side only). */
-#define TL_BPF_OWNERS_MAP                              \
-	struct {                                       \
-		__uint(type, BPF_MAP_TYPE_SK_STORAGE); \
-		__uint(map_flags, BPF_F_NO_PREALLOC);  \
-		__type(key, int);                      \
-		__type(value, struct tl_bpf_sk);       \
+/*
+ * The socket storage both programs use (BPF side only). BPF_F_CLONE: a
+ * connection the kernel makes from a listener starts with a copy of the
+ * listener's, so it knows its own listener's owner even when
+ * SO_REUSEPORT listeners of different processes share the port.
+ */
+#define TL_BPF_OWNERS_MAP                                           \
+	struct {                                                    \
+		__uint(type, BPF_MAP_TYPE_SK_STORAGE);              \
+		__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE); \
+		__type(key, int);                                   \
+		__type(value, struct tl_bpf_sk);                    \
 	} owners SEC(".maps")
 
 /* FIN_WAIT2 -> CLOSE only: the peer's FIN had arrived (SOCK_DONE). */
