@@ -159,13 +159,13 @@ static int child_match(const struct tl_sock *l, const struct tl_sock *sk)
 /*
  * Ties a socket waiting in a listener's queues to that listener. Several
  * listeners can match equally well only when they share the address, the
- * port and the device with SO_REUSEPORT (the kernel's groups); each has a queue of its own and
- * the kernel spreads connections over them by a keyed hash. Of those, a
- * child can only be in a queue that is not empty: when one is, it is
- * that one. Otherwise the tie is to the longest and sk->n_listeners says
- * how many it may be in. (A request socket in a SYN queue is not counted
- * in the listener's Recv-Q, so for it every listener of the group stays
- * possible.)
+ * port and the device with SO_REUSEPORT (the kernel's groups); each has a
+ * queue of its own and the kernel spreads connections over them by a
+ * keyed hash. Of those, a child can only be in a queue that is not
+ * empty: when one is, it is that one. Otherwise the tie is to the longest
+ * and sk->n_listeners says how many it may be in. (A request socket in a
+ * SYN queue is not counted in the listener's Recv-Q, so for it every
+ * listener of the group stays possible.)
  */
 static void tie_listener(const struct lindex *x, size_t lo, struct tl_sock *sk)
 {

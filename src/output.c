@@ -188,7 +188,7 @@ const char *out_owner_text(char *buf, size_t size,
 	else if (sk->limbo == TL_LIMBO_TIMEWAIT)
 		snprintf(buf, size, "[timewait]");
 	else if (!l || !owner_of(lo, sizeof(lo), snap, l))
-		snprintf(buf, size, accept_q ? "[accept-queue]" : "-");
+		snprintf(buf, size, "%s", accept_q ? "[accept-queue]" : "-");
 	else if (others)
 		/* SO_REUSEPORT: which of their queues holds it is not known. */
 		snprintf(buf, size, "[%s of %s or %u other listener%s]",
