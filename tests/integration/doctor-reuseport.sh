@@ -12,24 +12,7 @@ T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 P=3017
 
-server() { # ROLE: accept (and hold) or stuck (never accept)
-	python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-s.bind(("127.0.0.1", int(sys.argv[2])))
-s.listen(64)
-held, end = [], time.time() + 60
-if sys.argv[1] == "accept":
-    s.settimeout(0.2)
-    while time.time() < end:
-        try:
-            held.append(s.accept()[0])
-        except socket.timeout:
-            pass
-else:
-    time.sleep(60)' "$1" "$P" &
-}
+server() { tl_reuseport_server "$1" "$P"; }
 # N clients connect, write and close.
 clients() {
 	python3 -c '

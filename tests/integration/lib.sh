@@ -57,5 +57,37 @@ time.sleep(int(sys.argv[2]))' "$1" "${2:-60}" &
 	tl_wait_for 5 tl_listening "$1" || fail "server on port $1 did not listen"
 }
 
+# A server on 127.0.0.1:PORT sharing the port with SO_REUSEPORT, in the
+# background for at most 60 s: ROLE accept accepts and holds every
+# connection, stuck never accepts. tl_reuseport_server ROLE PORT; $! is it.
+tl_reuseport_server() {
+	python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+s.bind(("127.0.0.1", int(sys.argv[2])))
+s.listen(64)
+held, end = [], time.time() + 60
+if sys.argv[1] == "accept":
+    s.settimeout(0.2)
+    while time.time() < end:
+        try:
+            held.append(s.accept()[0])
+        except socket.timeout:
+            pass
+else:
+    time.sleep(60)' "$1" "$2" &
+}
+
+# Skips unless watch's bpf backend starts with BTF here; scratch is a
+# file it may write.
+tl_need_bpf_watch() {
+	[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
+	if ! "$TCPLIMBO" watch --backend bpf --bpf-attach btf --seconds 1 >/dev/null 2>"$1"; then
+		grep -q "no bpf backend" "$1" && skip "built without bpf"
+		skip "bpf backend does not start here: $(cat "$1")"
+	fi
+}
+
 # Runs a python3 snippet in the background, printing nothing.
 tl_py_bg() { python3 -c "$1" & }

@@ -15,11 +15,7 @@ tl_private_netns "$@"
 T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
-[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
-if ! "$TCPLIMBO" watch --backend bpf --bpf-attach btf --seconds 1 >/dev/null 2>"$T/probe"; then
-	grep -q "no bpf backend" "$T/probe" && skip "built without bpf"
-	skip "bpf backend does not start here: $(cat "$T/probe")"
-fi
+tl_need_bpf_watch "$T/probe"
 PORT=3100
 OTHER=3101
 

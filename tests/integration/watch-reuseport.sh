@@ -12,35 +12,14 @@ tl_private_netns "$@"
 T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
-[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
-if ! "$TCPLIMBO" watch --backend bpf --bpf-attach btf --seconds 1 >/dev/null 2>"$T/probe"; then
-	grep -q "no bpf backend" "$T/probe" && skip "built without bpf"
-	skip "bpf backend does not start here: $(cat "$T/probe")"
-fi
+tl_need_bpf_watch "$T/probe"
 P=3120
 
 "$TCPLIMBO" watch --json --backend bpf --bpf-attach btf --sport $P >"$T/out" 2>"$T/err" &
 WATCHER=$!
 tl_wait_for 10 grep -q "backend" "$T/err" || fail "watch did not start: $(cat "$T/err")"
 
-server() { # ROLE: accept (and hold) or stuck (never accept)
-	python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-s.bind(("127.0.0.1", int(sys.argv[2])))
-s.listen(64)
-held, end = [], time.time() + 60
-if sys.argv[1] == "accept":
-    s.settimeout(0.2)
-    while time.time() < end:
-        try:
-            held.append(s.accept()[0])
-        except socket.timeout:
-            pass
-else:
-    time.sleep(60)' "$1" "$P" &
-}
+server() { tl_reuseport_server "$1" "$P"; }
 server stuck
 STUCK=$!
 tl_wait_for 5 tl_listening $P || fail "the stuck server did not listen"
