@@ -614,7 +614,10 @@ const struct tl_sock *tl_snapshot_find_listener(const struct tl_snapshot *snap,
 		if (l->state != TL_LISTEN || l->sport != port)
 			continue;
 		score = listener_match(l, family, addr);
-		if (score > best_score) {
+		/* SO_REUSEPORT: the longest queue, as a snapshot ties. */
+		if (score > best_score ||
+		    (score && score == best_score &&
+		     l->ifindex == best->ifindex && l->rqueue > best->rqueue)) {
 			best_score = score;
 			best = l;
 		}

@@ -125,8 +125,10 @@ bool tl_snapshot_may_queue(const struct tl_snapshot *snap,
  * The listener that a connection to addr:port (family AF_INET or AF_INET6,
  * addr in network byte order) lands on: the one bound to that address, or
  * else a wildcard one that covers it (a v6only [::] listener does not
- * cover v4-mapped addresses), as the kernel chooses. Returns NULL when the
- * snapshot has none. For sockets known only by their addresses, such as
+ * cover v4-mapped addresses), as the kernel chooses; of SO_REUSEPORT
+ * listeners sharing it, the one with the longest accept queue (which one
+ * the kernel chose is its hash's secret). Returns NULL when the snapshot
+ * has none. For sockets known only by their addresses, such as
  * a transition event's; a socket of the snapshot has sk->listener already.
  */
 const struct tl_sock *tl_snapshot_find_listener(const struct tl_snapshot *snap,

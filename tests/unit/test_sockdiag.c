@@ -532,6 +532,8 @@ static void test_classify_reuseport(void **st)
 	s[2].rqueue = 5;
 	tl_snapshot_classify(s, 7);
 	assert_int_equal(s[3].listener, 3);
+	assert_ptr_equal(
+		tl_snapshot_find_listener(&snap, AF_INET, s[3].src, 80), &s[2]);
 	assert_int_equal(s[3].n_listeners, 2);
 	assert_true(tl_snapshot_may_queue(&snap, &s[3], &s[1]));
 	assert_true(tl_snapshot_may_queue(&snap, &s[3], &s[2]));
