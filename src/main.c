@@ -213,6 +213,8 @@ int main(int argc, char **argv)
 		tl_err("unknown command '%s' (try --help)", argv[optind]);
 		return TL_EXIT_USAGE;
 	}
+	if (verb->exec)
+		return verb->exec(argc, argv);
 	opts = calloc(1, verb->opts_size ? verb->opts_size : 1);
 	if (!opts) {
 		tl_err("out of memory");

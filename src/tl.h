@@ -141,6 +141,13 @@ struct tl_verb {
 	size_t opts_size;
 	int (*parse)(struct tl_global *g, void *opts, int argc, char **argv);
 	int (*run)(const struct tl_global *g, void *opts);
+	/*
+	 * Set for a verb that lives in a program of its own (serve, so that
+	 * its HTTP and TLS libraries load only for it): runs that program
+	 * with the whole command line and returns only on failure, with the
+	 * exit status. parse and run are then not called.
+	 */
+	int (*exec)(int argc, char **argv);
 };
 
 /* Prints "tcplimbo: " and the message to stderr, with a newline. */

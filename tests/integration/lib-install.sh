@@ -44,3 +44,27 @@ LD_LIBRARY_PATH=$(dirname "$so") "$T/snapshot" >"$T/out" ||
 readelf -d "$T/snapshot" | grep -q 'NEEDED.*libtcplimbo.so.0' ||
 	fail "the example does not link the shared library"
 ok "installed headers, libtcplimbo.so.0 and tcplimbo.pc build a working program"
+
+# The commands: tcplimbo, without the exporter's HTTP and TLS libraries,
+# and (when built) the exporter beside it in libexec, which 'tcplimbo
+# serve' runs.
+main=$(find "$T/dest" -path '*/sbin/tcplimbo' | head -n 1)
+[ -n "$main" ] || fail "no sbin/tcplimbo installed"
+if readelf -d "$main" | grep -Eq 'NEEDED.*(microhttpd|gnutls)'; then
+	fail "tcplimbo itself links the exporter's libraries"
+fi
+if [ -x "$BUILDDIR/tcplimbo-serve" ]; then
+	helper=$(find "$T/dest" -path '*/libexec/tcplimbo/tcplimbo-serve' | head -n 1)
+	[ -n "$helper" ] || fail "no libexec/tcplimbo/tcplimbo-serve installed"
+	"$helper" serve --help | grep -q 'Usage: tcplimbo serve' || fail "the installed exporter does not run"
+	# Not where the program looks (the destdir moved it): it says so,
+	# unless an install of its own is there.
+	opt() { meson introspect "$BUILDDIR" --buildoptions | jq -r --arg n "$1" '.[] | select(.name == $n) | .value'; }
+	if [ ! -e "$(opt prefix)/$(opt libexecdir)/tcplimbo/tcplimbo-serve" ]; then
+		"$main" serve >/dev/null 2>"$T/err"
+		[ $? = 3 ] && grep -q "cannot run tcplimbo-serve" "$T/err" || { cat "$T/err"; fail "serve without its helper"; }
+	fi
+	ok "tcplimbo without the exporter's libraries; tcplimbo-serve in libexec"
+else
+	ok "tcplimbo without the exporter's libraries (no exporter in this build)"
+fi
