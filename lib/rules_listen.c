@@ -70,7 +70,11 @@ int diag_listener_stats(struct diag *d)
 
 		if (sk->listener == 0 || sk->listener > n)
 			continue;
-		if (sk->n_listeners > 1)
+		/*
+		 * Only the accept queue is told apart by the listeners' Recv-Q:
+		 * a group's SYN queues stay with the listener tied, as one.
+		 */
+		if (sk->n_listeners > 1 && sk->limbo == TL_LIMBO_ACCEPT_QUEUE)
 			any_shared = true;
 		else
 			lstat_add(d, &d->ls[sk->listener - 1], i);
@@ -94,7 +98,7 @@ int diag_listener_stats(struct diag *d)
 		size_t lo = 0, hi = nl;
 
 		if (sk->listener == 0 || sk->listener > n ||
-		    sk->n_listeners < 2)
+		    sk->n_listeners < 2 || sk->limbo != TL_LIMBO_ACCEPT_QUEUE)
 			continue;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;

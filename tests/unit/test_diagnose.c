@@ -667,6 +667,26 @@ static void test_syn_backlog(void **state)
 	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
 }
 
+/*
+ * SO_REUSEPORT listeners with accept queues share their connections, but
+ * not their SYN queues: the half-open ones count once, for one listener,
+ * not once for each.
+ */
+static void test_reuseport_syn_once(void **state)
+{
+	uint32_t a = proc(100, "a", 5, 1024), b = proc(101, "b", 5, 1024);
+
+	(void)state;
+	listener(443, 64, 1, a);
+	listener(443, 64, 1, b);
+	queued(443, TL_ESTABLISHED, 1);
+	for (int i = 0; i < 40; i++)
+		sock(TL_NEW_SYN_RECV, 443, (uint16_t)(50000 + i));
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_SYN_BACKLOG);
+	assert_int_equal(W->f[0].count, 40);
+}
+
 static void test_few_half_open_is_fine(void **state)
 {
 	uint32_t srv = proc(100, "server", 5, 1024);
@@ -768,6 +788,7 @@ int main(void)
 		T(test_time_wait_spread_is_fine),
 		T(test_orphans),
 		T(test_syn_backlog),
+		T(test_reuseport_syn_once),
 		T(test_few_half_open_is_fine),
 		T(test_order),
 		T(test_sort_groups),
