@@ -30,7 +30,9 @@ struct drain_opts {
 	bool json;	   /* the global --json, copied for the printers */
 	unsigned delay_ms; /* tests: a pause between accepts */
 	pid_t pid;	   /* --pid: the listener this process holds */
-	int family;	   /* of the address asked for, AF_UNSPEC for '*' */
+	int fd;		   /* --fd: as this fd, when fd_set */
+	bool fd_set;
+	int family; /* of the address asked for, AF_UNSPEC for '*' */
 	uint8_t addr[16];
 	uint16_t port;
 };
@@ -38,7 +40,7 @@ struct drain_opts {
 static void drain_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: tcplimbo [-N NS] drain ADDR:PORT [--pid PID] "
+		"Usage: tcplimbo [-N NS] drain ADDR:PORT [--pid PID [--fd FD]] "
 		"[--dry-run] [--json]\n"
 		"\n"
 		"Frees a listener's accept-queue slots held by connections "
@@ -62,6 +64,9 @@ static void drain_usage(FILE *f)
 		"  --pid PID        the listener PID holds, where several "
 		"share ADDR:PORT\n"
 		"                   (SO_REUSEPORT: each has its own queue)\n"
+		"  --fd FD          with --pid: the one it holds as fd FD "
+		"(where it\n"
+		"                   holds several, as nginx's processes do)\n"
 		"  --dry-run        show the queue and what would be freed\n"
 		"  -j, --json       one JSON object\n"
 		"\n" TL_GLOBAL_HELP "\n"
@@ -105,17 +110,21 @@ static int parse_target(const char *s, struct drain_opts *o)
 	return inet_pton(AF_INET, host, o->addr) == 1 ? 0 : -EINVAL;
 }
 
-/* Whether pid holds listener l. */
-static bool held_by(const struct tl_snapshot *snap, const struct tl_sock *l,
-		    pid_t pid)
+/*
+ * The fd by which o->pid holds listener l (o->fd only, with --fd), or -1
+ * when it does not.
+ */
+static int held_as(const struct tl_snapshot *snap, const struct tl_sock *l,
+		   const struct drain_opts *o)
 {
 	const struct tl_fdref *refs;
 	size_t n = tl_snapshot_owners(snap, l, &refs);
 
 	for (size_t k = 0; k < n; k++)
-		if (snap->owners->procs[refs[k].proc].pid == pid)
-			return true;
-	return false;
+		if (snap->owners->procs[refs[k].proc].pid == o->pid &&
+		    (!o->fd_set || refs[k].fd == o->fd))
+			return refs[k].fd;
+	return -1;
 }
 
 /*
@@ -130,10 +139,11 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 {
 	const struct tl_sock *found = NULL;
 	size_t n = 0, n_addr = 0;
-	char pids[160];
+	char which[160];
 	size_t off = 0;
+	int fd = -1;
 
-	pids[0] = '\0';
+	which[0] = '\0';
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 		const struct tl_fdref *refs;
@@ -145,22 +155,33 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		     memcmp(sk->src, o->addr, o->family == AF_INET ? 4 : 16)))
 			continue;
 		n_addr++;
-		if (o->pid && !held_by(snap, sk, o->pid))
+		if (o->pid && (fd = held_as(snap, sk, o)) < 0)
 			continue;
-		if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
-		    off < sizeof(pids))
+		/* What tells them apart: owner and fd, or that pid's fds. */
+		if (o->pid && off < sizeof(which))
+			off += (size_t)snprintf(which + off,
+						sizeof(which) - off, "%s%d",
+						n ? ", " : "", fd);
+		else if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
+			 off < sizeof(which))
 			off += (size_t)snprintf(
-				pids + off, sizeof(pids) - off, "%s%d",
+				which + off, sizeof(which) - off, "%s%d fd %d",
 				n ? ", " : "",
-				(int)snap->owners->procs[refs[0].proc].pid);
+				(int)snap->owners->procs[refs[0].proc].pid,
+				refs[0].fd);
 		found = sk;
 		n++;
 	}
 	if (n == 1)
 		return found;
 	if (n == 0 && o->pid && n_addr)
-		tl_err("drain: pid %d holds none of the %zu listener%s on %s",
-		       (int)o->pid, n_addr, n_addr == 1 ? "" : "s", spec);
+		tl_err("drain: pid %d holds none of the %zu listener%s on %s%s",
+		       (int)o->pid, n_addr, n_addr == 1 ? "" : "s", spec,
+		       o->fd_set ? " as that fd" : "");
+	else if (n > 1 && o->pid)
+		tl_err("drain: pid %d holds %zu listeners on %s (SO_REUSEPORT), "
+		       "as fds %s; name one with --fd",
+		       (int)o->pid, n, spec, which);
 	else if (n == 0)
 		tl_err("drain: no listener on %s in this network namespace "
 		       "(see 'tcplimbo ls --state listening')",
@@ -171,9 +192,10 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		       n, o->port, o->port);
 	else
 		tl_err("drain: %zu listeners share %s (SO_REUSEPORT), each "
-		       "with its own queue; name one with --pid (%s%s)",
-		       n, spec, pids[0] ? "held by pids " : "owners unknown",
-		       pids);
+		       "with its own queue; name one with --pid PID, and --fd "
+		       "FD where a process holds several (%s%s)",
+		       n, spec, which[0] ? "held as " : "owners unknown",
+		       which);
 	return NULL;
 }
 
@@ -333,7 +355,7 @@ static int run_error(int err, const struct tl_drain_plan *p)
 	}
 }
 
-enum { D_OPT_DRY_RUN = 0x2000, D_OPT_DELAY, D_OPT_PID };
+enum { D_OPT_DRY_RUN = 0x2000, D_OPT_DELAY, D_OPT_PID, D_OPT_FD };
 
 static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
@@ -341,6 +363,7 @@ static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		TL_GLOBAL_LONGOPTS,
 		{ "dry-run", no_argument, NULL, D_OPT_DRY_RUN },
 		{ "pid", required_argument, NULL, D_OPT_PID },
+		{ "fd", required_argument, NULL, D_OPT_FD },
 		/* Tests: a pause between accepts, to race the program. */
 		{ "test-delay-ms", required_argument, NULL, D_OPT_DELAY },
 		{ "help", no_argument, NULL, 'h' },
@@ -368,6 +391,16 @@ static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			}
 			o->pid = (pid_t)v;
 			break;
+		case D_OPT_FD:
+			if (tl_parse_uint(optarg, INT32_MAX, &v) < 0) {
+				tl_err("drain: bad --fd '%s' (an fd number, "
+				       "0-2147483647)",
+				       optarg);
+				return TL_PARSE_BAD;
+			}
+			o->fd = (int)v;
+			o->fd_set = true;
+			break;
 		case D_OPT_DELAY:
 			if (tl_parse_uint(optarg, 10000, &v) < 0) {
 				tl_err("drain: bad --test-delay-ms '%s' "
@@ -383,6 +416,12 @@ static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		default:
 			return TL_PARSE_BAD;
 		}
+	}
+	if (o->fd_set && !o->pid) {
+		tl_err("drain: --fd %d needs --pid: it names an fd of that "
+		       "process",
+		       o->fd);
+		return TL_PARSE_BAD;
 	}
 	if (optind + 1 != argc) {
 		tl_err("drain: %s (one ADDR:PORT, e.g. 127.0.0.1:8080)",
@@ -467,6 +506,11 @@ static int drain_run(const struct tl_global *g, void *opts)
 	if (r < 0) {
 		tl_err("drain: %s", strerror(-r));
 		goto out;
+	}
+	/* Borrow it from the process named, as the fd it holds it by. */
+	if (o.pid) {
+		p.pid = o.pid;
+		p.fd = held_as(snap, l, &o);
 	}
 	if (!o.json)
 		print_plan_text(snap, &p, spec);

@@ -5,7 +5,8 @@
 # and drain must name it, never the busy one. With two stuck, which queue
 # holds which connection is the kernel's hash: ls says "or 1 other
 # listener", the doctor names both with their own Recv-Q (ss's), and drain
-# wants --pid and frees exactly that listener's queue.
+# wants --pid and frees exactly that listener's queue; where one process
+# holds both listeners (as nginx's processes do), --fd chooses.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -88,3 +89,29 @@ jq -e --argjson q "$q2" '.freed == $q and .queue_after == 0 and .shared > 0' \
 [ "$(recvq "$STUCK2")" = 0 ] && [ "$(recvq "$STUCK")" = "$q1" ] ||
 	{ ss -tlnp; fail "drain touched another queue"; }
 ok "drain --pid freed the $q2 of its own queue; the other stuck queue kept its $q1"
+
+# One process holding two SO_REUSEPORT listeners (as nginx's master and
+# workers each hold every one): --pid cannot choose, --fd can.
+python3 -c '
+import socket, sys, time
+ls = []
+for _ in range(2):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+    s.listen(64)
+    ls.append(s)
+time.sleep(60)' $((P + 1)) &
+TWO=$!
+tl_wait_for 5 sh -c "[ \$(ss -Htln 'sport = :$((P + 1))' | wc -l) = 2 ]" || fail "two listeners did not listen"
+P=$((P + 1)) clients 24
+"$TCPLIMBO" drain 127.0.0.1:$((P + 1)) --pid "$TWO" >"$T/o" 2>"$T/e"
+[ $? = 3 ] && grep -q "pid $TWO holds 2 listeners on 127.0.0.1:$((P + 1)) (SO_REUSEPORT), as fds [0-9]*, [0-9]*; name one with --fd" "$T/e" ||
+	{ cat "$T/e"; fail "drain --pid of a process holding two"; }
+"$TCPLIMBO" ls --json --sport $((P + 1)) --state listening >"$T/l.json" || fail "ls"
+read -r fd q <<<"$(jq -r '[.[] | select(.recv_q > 0)][0] | "\(.owners[0].fd) \(.recv_q)"' "$T/l.json")"
+"$TCPLIMBO" drain 127.0.0.1:$((P + 1)) --pid "$TWO" --fd "$fd" --json >"$T/dr.json" 2>"$T/e" ||
+	{ cat "$T/e" "$T/dr.json"; fail "drain --pid --fd: exit $?"; }
+jq -e --argjson q "$q" '.freed == $q and .queue_after == 0' "$T/dr.json" >/dev/null ||
+	{ cat "$T/dr.json"; fail "drain --pid --fd: want $q freed"; }
+ok "one process, two listeners: --fd $fd freed its $q"
