@@ -13,9 +13,9 @@
  * inet_csk_accept). It is kept then in socket-local storage, freed with
  * the socket, and every later change of that socket carries it. A
  * connection still in an accept queue carries its listener's owner,
- * inherited with a copy of the listener's storage. Sockets that existed before are named by user space from
- * /proc. (The classic tracepoint has no typed socket, so it records no
- * owner.)
+ * inherited with a copy of the listener's storage. Sockets that existed
+ * before are named by user space from /proc. (The classic tracepoint has
+ * no typed socket, so it records no owner.)
  *
  * watch's filters (states, ports, addresses) are applied here, before the
  * ring buffer, so unwanted changes never reach user space. Records are
@@ -185,8 +185,11 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 	}
 	/* LISTEN -> SYN_RECV is a request socket's first step, not the
 	 * listener's: only CLOSE ends the listener. */
-	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE)
+	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
 		bpf_map_delete_elem(&listeners, &lk);
+		if (st)
+			st->listening = 0;
+	}
 	if (st && st->has_owner) {
 		*out = st->owner;
 		return TL_BPF_OWNER;
@@ -272,12 +275,14 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 		st = bpf_sk_storage_get(&owners, sk, 0,
 					BPF_SK_STORAGE_GET_F_CREATE);
 		/*
-		 * A new connection's first change, in storage cloned from its
-		 * listener (BPF_F_CLONE): the owner is its listener's, and
-		 * the time is the listener's, not its own.
+		 * A connection's first change we see (LISTEN -> SYN_RECV,
+		 * unless that one was skipped), in storage cloned from its
+		 * listener (BPF_F_CLONE): the owner is its listener's, and the
+		 * time is the listener's, not its own. A listener's own
+		 * changes are listen() and its close.
 		 */
-		if (st && st->listening && oldstate == TCP_LISTEN &&
-		    newstate == TCP_SYN_RECV) {
+		if (st && st->listening && newstate != TCP_LISTEN &&
+		    !(oldstate == TCP_LISTEN && newstate == TCP_CLOSE)) {
 			st->lowner = st->owner;
 			st->has_lowner = 1;
 			st->has_owner = 0;
