@@ -36,6 +36,32 @@ int tli_dump_threaded_with(tli_dump_fn dump, const struct tl_dump_opts *opts,
 			   tl_sock_cb cb, void (*reset)(void *arg), void *arg);
 
 /*
+ * The listeners of a socket array sorted by port, so that a connection
+ * finds the ones on its port by bisection: the snapshot ties connections
+ * with it, and the doctor finds a SO_REUSEPORT group's listeners.
+ */
+struct tli_lref {
+	uint16_t port;
+	uint32_t idx; /* in socks */
+};
+
+struct tli_lindex {
+	const struct tl_sock *socks; /* the array idx refers to */
+	struct tli_lref *ls;
+	size_t n;
+};
+
+/* Builds x over socks; 0, or -ENOMEM (x is then empty). */
+int tli_lindex_build(struct tli_lindex *x, const struct tl_sock *socks,
+		     size_t n);
+
+/* The position in x->ls of the first listener on port (x->n if none). */
+size_t tli_lindex_first(const struct tli_lindex *x, uint16_t port);
+
+/* Frees what tli_lindex_build allocated. */
+void tli_lindex_free(struct tli_lindex *x);
+
+/*
  * Classifies fd-less sockets and ties them to listeners, in place. Exposed
  * so tests and replayed dumps can run it on their own arrays: socks must
  * be the whole dump of a namespace, listeners included.

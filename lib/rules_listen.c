@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "diagnose_int.h"
+#include "internal.h"
 #include "tcplimbo/diagnose.h"
 
 /* Adds the socket at index i, queued or in a SYN queue, to l's counts. */
@@ -44,21 +45,11 @@ static void lstat_add(struct diag *d, struct diag_lstat *l, size_t i)
 	}
 }
 
-static int port_cmp(const void *a, const void *b, void *arg)
-{
-	const struct tl_sock *s = arg;
-	uint16_t x = s[*(const uint32_t *)a].sport;
-	uint16_t y = s[*(const uint32_t *)b].sport;
-
-	return x < y ? -1 : x > y;
-}
-
 int diag_listener_stats(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const size_t n = snap->n_socks;
-	uint32_t *lidx = NULL;
-	size_t nl = 0;
+	struct tli_lindex x;
 	bool any_shared = false;
 	int r;
 
@@ -83,38 +74,25 @@ int diag_listener_stats(struct diag *d)
 		return 0;
 	/*
 	 * SO_REUSEPORT groups whose queues cannot be told apart: each
-	 * connection counts for every listener it may wait on, found among
-	 * the listeners sorted by port.
+	 * connection counts for every listener it may wait on, found by
+	 * the snapshot's index of listeners by port.
 	 */
-	r = diag_alloc_zero((void **)&lidx, n, sizeof(*lidx));
+	r = tli_lindex_build(&x, snap->socks, n);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++)
-		if (snap->socks[i].state == TL_LISTEN)
-			lidx[nl++] = (uint32_t)i;
-	qsort_r(lidx, nl, sizeof(*lidx), port_cmp, (void *)snap->socks);
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
-		size_t lo = 0, hi = nl;
 
 		if (sk->listener == 0 || sk->listener > n ||
 		    sk->n_listeners < 2 || sk->limbo != TL_LIMBO_ACCEPT_QUEUE)
 			continue;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (snap->socks[lidx[mid]].sport < sk->sport)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (; lo < nl && snap->socks[lidx[lo]].sport == sk->sport;
-		     lo++)
+		for (size_t k = tli_lindex_first(&x, sk->sport);
+		     k < x.n && x.ls[k].port == sk->sport; k++)
 			if (tl_snapshot_may_queue(snap, sk,
-						  &snap->socks[lidx[lo]]))
-				lstat_add(d, &d->ls[lidx[lo]], i);
+						  &snap->socks[x.ls[k].idx]))
+				lstat_add(d, &d->ls[x.ls[k].idx], i);
 	}
-	free(lidx);
+	tli_lindex_free(&x);
 	return 0;
 }
 

@@ -89,20 +89,6 @@ static int listener_match(const struct tl_sock *l, int family,
 	return 1;
 }
 
-struct lref {
-	uint16_t port;
-	uint32_t idx;
-};
-
-static int lref_cmp(const void *a, const void *b)
-{
-	const struct lref *x = a, *y = b;
-
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 /* States a socket can be in while it waits in a listener's queues. */
 static bool queue_state(int state)
 {
@@ -110,33 +96,60 @@ static bool queue_state(int state)
 	       state == TL_SYN_RECV || state == TL_NEW_SYN_RECV;
 }
 
-/*
- * The listeners of an array, sorted by port, so a child finds the ones on
- * its port by bisection. Without memory for it we still classify; we only
- * cannot name listeners.
- */
-struct lindex {
-	const struct tl_sock *socks; /* the array idx refers to */
-	struct lref *ls;
-	size_t n;
-};
+static int lref_cmp(const void *a, const void *b)
+{
+	const struct tli_lref *x = a, *y = b;
 
-static void lindex_build(struct lindex *x, const struct tl_sock *socks,
-			 size_t n)
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * Without memory for the index we still classify; we only cannot name
+ * listeners.
+ */
+int tli_lindex_build(struct tli_lindex *x, const struct tl_sock *socks,
+		     size_t n)
 {
 	size_t nl = 0;
 
-	*x = (struct lindex){ .socks = socks };
+	*x = (struct tli_lindex){ .socks = socks };
 	for (size_t i = 0; i < n; i++)
 		if (socks[i].state == TL_LISTEN)
 			nl++;
-	if (!nl || !(x->ls = malloc(nl * sizeof(*x->ls))))
-		return;
+	if (!nl)
+		return 0;
+	x->ls = malloc(nl * sizeof(*x->ls));
+	if (!x->ls)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (socks[i].state == TL_LISTEN)
-			x->ls[x->n++] =
-				(struct lref){ socks[i].sport, (uint32_t)i };
+			x->ls[x->n++] = (struct tli_lref){ socks[i].sport,
+							   (uint32_t)i };
 	qsort(x->ls, x->n, sizeof(*x->ls), lref_cmp);
+	return 0;
+}
+
+size_t tli_lindex_first(const struct tli_lindex *x, uint16_t port)
+{
+	size_t lo = 0, hi = x->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->ls[mid].port < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void tli_lindex_free(struct tli_lindex *x)
+{
+	free(x->ls);
+	*x = (struct tli_lindex){ 0 };
 }
 
 /*
@@ -167,7 +180,8 @@ static int child_match(const struct tl_sock *l, const struct tl_sock *sk)
  * SYN queue is not counted in the listener's Recv-Q, so for it every
  * listener of the group stays possible.)
  */
-static void tie_listener(const struct lindex *x, size_t lo, struct tl_sock *sk)
+static void tie_listener(const struct tli_lindex *x, size_t lo,
+			 struct tl_sock *sk)
 {
 	const bool accepted_q = sk->limbo == TL_LIMBO_ACCEPT_QUEUE;
 	uint32_t pick = 0, pick_q = 0;
@@ -199,11 +213,9 @@ static void tie_listener(const struct lindex *x, size_t lo, struct tl_sock *sk)
 }
 
 /* Classifies one socket and ties it to a listener of x (see above). */
-static void classify_one(const struct lindex *x, struct tl_sock *sk)
+static void classify_one(const struct tli_lindex *x, struct tl_sock *sk)
 {
 	const struct tl_sock *l;
-	struct lref key = { sk->sport, 0 };
-	size_t lo = 0, hi = x->n;
 
 	sk->limbo = TL_LIMBO_NONE;
 	sk->listener = 0;
@@ -226,16 +238,7 @@ static void classify_one(const struct lindex *x, struct tl_sock *sk)
 	if (sk->state == TL_ESTABLISHED || sk->state == TL_CLOSE_WAIT ||
 	    full_socket(sk))
 		sk->limbo = TL_LIMBO_ACCEPT_QUEUE;
-	/* First listener on this port. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (lref_cmp(&x->ls[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	tie_listener(x, lo, sk);
+	tie_listener(x, tli_lindex_first(x, sk->sport), sk);
 	/*
 	 * A request socket has no cgroup of its own; the full socket it
 	 * becomes is a clone of its listener and gets the listener's, so
@@ -250,12 +253,12 @@ static void classify_one(const struct lindex *x, struct tl_sock *sk)
 
 void tl_snapshot_classify(struct tl_sock *socks, size_t n)
 {
-	struct lindex x;
+	struct tli_lindex x;
 
-	lindex_build(&x, socks, n);
+	tli_lindex_build(&x, socks, n);
 	for (size_t i = 0; i < n; i++)
 		classify_one(&x, &socks[i]);
-	free(x.ls);
+	tli_lindex_free(&x);
 }
 
 /* The owners pass, run beside the dump: both mostly wait on the kernel. */
@@ -402,7 +405,7 @@ struct stream {
 	const struct tl_snapshot_opts *opts;
 	struct tl_snapshot *snap;
 	struct owners_job *job;
-	struct lindex x;
+	struct tli_lindex x;
 	tl_snapshot_cb cb;
 	void *arg;
 	bool ready; /* owners known: sockets go straight out */
@@ -531,12 +534,12 @@ int tl_snapshot_stream(const struct tl_snapshot_opts *opts, tl_snapshot_cb cb,
 	st = (struct stream){
 		.opts = opts, .snap = snap, .job = &job, .cb = cb, .arg = arg
 	};
-	lindex_build(&st.x, snap->socks, snap->n_socks);
+	tli_lindex_build(&st.x, snap->socks, snap->n_socks);
 	err = tli_dump_threaded(&dopts, stream_cb, stream_reset, &st);
 	/* A dump with nothing in it still ends with the owners known. */
 	if (err >= 0 && !st.ready)
 		err = stream_ready(&st);
-	free(st.x.ls);
+	tli_lindex_free(&st.x);
 	free(st.held.socks);
 	free(st.sent);
 out:
