@@ -130,12 +130,12 @@ static int held_as(const struct tl_snapshot *snap, const struct tl_sock *l,
 /*
  * The listener asked for: exact address and port; with '*', the only
  * listener on the port; with --pid, the one of those that process holds
- * (SO_REUSEPORT listeners share an address and port). Returns it, or
- * NULL after saying why.
+ * (SO_REUSEPORT listeners share an address and port), and *ret_fd the fd
+ * it holds it by. Returns it, or NULL after saying why.
  */
 static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 					 const struct drain_opts *o,
-					 const char *spec)
+					 const char *spec, int *ret_fd)
 {
 	const struct tl_sock *found = NULL;
 	size_t n = 0, n_addr = 0;
@@ -170,6 +170,7 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 				(int)snap->owners->procs[refs[0].proc].pid,
 				refs[0].fd);
 		found = sk;
+		*ret_fd = fd;
 		n++;
 	}
 	if (n == 1)
@@ -485,6 +486,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 	const struct tl_sock *l;
 	const char *spec = o.spec;
 	uint32_t q_after = 0;
+	int held_fd = -1;
 	size_t dead_after = 0;
 	bool after = false;
 	int r, ret;
@@ -499,7 +501,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 				     TL_STATE_BIT(TL_SYN_RECV),
 			     &snap) < 0)
 		goto out;
-	l = find_target(snap, &o, spec);
+	l = find_target(snap, &o, spec, &held_fd);
 	if (!l)
 		goto out;
 	r = tl_drain_plan(snap, l, &p);
@@ -510,7 +512,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 	/* Borrow it from the process named, as the fd it holds it by. */
 	if (o.pid) {
 		p.pid = o.pid;
-		p.fd = held_as(snap, l, &o);
+		p.fd = held_fd;
 	}
 	if (!o.json)
 		print_plan_text(snap, &p, spec);
