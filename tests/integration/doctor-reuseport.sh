@@ -26,16 +26,22 @@ for c in cs:
 }
 # The Recv-Q of the listener PID holds, from ss.
 recvq() { ss -Htlnp "sport = :$P" | awk -v p="pid=$1," 'index($0, p) {print $2}'; }
+# True once N listeners share the port.
+listeners_are() { [ "$(ss -Htln "sport = :$P" | wc -l)" = "$1" ]; }
+busy_done() { [ "$(recvq "$BUSY")" = 0 ]; }
+# N clients, spread by the kernel's hash; then the busy server has taken
+# its share, and the rest wait at the stuck ones.
+spread() {
+	clients "$1"
+	tl_wait_for 5 busy_done || fail "the busy server did not accept its share"
+}
 
 server accept
 BUSY=$!
 server stuck
 STUCK=$!
-tl_wait_for 5 sh -c "[ \$(ss -Htln 'sport = :$P' | wc -l) = 2 ]" || fail "servers did not listen"
-# The kernel spreads 24 connections by a hash: some reach the stuck one.
-clients 24
-tl_wait_for 5 sh -c "[ \"\$(ss -Htlnp 'sport = :$P' | awk '/pid=$BUSY,/ {print \$2}')\" = 0 ]" ||
-	fail "the busy server did not accept its share"
+tl_wait_for 5 listeners_are 2 || fail "servers did not listen"
+spread 24
 q=$(recvq "$STUCK")
 [ "${q:-0}" -gt 0 ] || { ss -tlnp; fail "nothing queued at the stuck server"; }
 
@@ -51,10 +57,8 @@ ok "one stuck of two: its $q queued connections are its own; the busy one is not
 
 server stuck
 STUCK2=$!
-tl_wait_for 5 sh -c "[ \$(ss -Htln 'sport = :$P' | wc -l) = 3 ]" || fail "third server did not listen"
-clients 24
-tl_wait_for 5 sh -c "[ \"\$(ss -Htlnp 'sport = :$P' | awk '/pid=$BUSY,/ {print \$2}')\" = 0 ]" ||
-	fail "the busy server did not accept its share"
+tl_wait_for 5 listeners_are 3 || fail "third server did not listen"
+spread 24
 q1=$(recvq "$STUCK")
 q2=$(recvq "$STUCK2")
 [ "${q2:-0}" -gt 0 ] || { ss -tlnp; fail "nothing queued at the second stuck server"; }
@@ -103,7 +107,7 @@ for _ in range(2):
     ls.append(s)
 time.sleep(60)' $((P + 1)) &
 TWO=$!
-tl_wait_for 5 sh -c "[ \$(ss -Htln 'sport = :$((P + 1))' | wc -l) = 2 ]" || fail "two listeners did not listen"
+P=$((P + 1)) tl_wait_for 5 listeners_are 2 || fail "two listeners did not listen"
 P=$((P + 1)) clients 24
 "$TCPLIMBO" drain 127.0.0.1:$((P + 1)) --pid "$TWO" >"$T/o" 2>"$T/e"
 [ $? = 3 ] && grep -q "pid $TWO holds 2 listeners on 127.0.0.1:$((P + 1)) (SO_REUSEPORT), as fds [0-9]*, [0-9]*; name one with --fd" "$T/e" ||
