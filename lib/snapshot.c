@@ -592,10 +592,10 @@ bool tl_snapshot_may_queue(const struct tl_snapshot *snap,
 		return false;
 	if (l == mine)
 		return true;
+	/* The same group: on its port, matching it as well as its own. */
 	if (sk->n_listeners < 2 || l->state != TL_LISTEN ||
-	    l->family != mine->family || l->sport != mine->sport ||
-	    l->ifindex != mine->ifindex ||
-	    memcmp(l->src, mine->src, l->family == AF_INET ? 4 : 16) != 0)
+	    l->sport != sk->sport ||
+	    child_match(l, sk) != child_match(mine, sk))
 		return false;
 	/* An empty accept queue holds none; a SYN queue is not counted. */
 	return sk->limbo != TL_LIMBO_ACCEPT_QUEUE || l->rqueue > 0;

@@ -546,6 +546,28 @@ static void test_classify_reuseport(void **st)
 	assert_int_equal(s[3].listener, 1);
 	assert_int_equal(s[3].n_listeners, 3);
 
+	/*
+	 * A v6only [::] listener beside two dual-stack ones on the same
+	 * port (another group): never a v4-mapped connection's queue.
+	 */
+	{
+		struct tl_sock v[4];
+		struct tl_snapshot vsnap = { .socks = v, .n_socks = 4 };
+
+		v[0] = mk(AF_INET6, TL_LISTEN, "::", 81, 20);
+		v[1] = mk(AF_INET6, TL_LISTEN, "::", 81, 21);
+		v[2] = mk(AF_INET6, TL_LISTEN, "::", 81, 22);
+		v[2].has |= TL_HAS_V6ONLY;
+		v[2].v6only = 1;
+		v[3] = mk(AF_INET6, TL_CLOSE_WAIT, "::ffff:127.0.0.1", 81, 0);
+		v[0].rqueue = v[1].rqueue = v[2].rqueue = 3;
+		tl_snapshot_classify(v, 4);
+		assert_int_equal(v[3].n_listeners, 2);
+		assert_true(tl_snapshot_may_queue(&vsnap, &v[3], &v[0]));
+		assert_true(tl_snapshot_may_queue(&vsnap, &v[3], &v[1]));
+		assert_false(tl_snapshot_may_queue(&vsnap, &v[3], &v[2]));
+	}
+
 	/* A lone listener: certain, as before. */
 	tl_snapshot_classify(&s[2], 2);
 	assert_int_equal(s[3].listener, 1);
