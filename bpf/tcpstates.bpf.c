@@ -61,20 +61,6 @@ struct {
 /* Each socket's owner, freed with the socket; accept.bpf.c shares it. */
 TL_BPF_OWNERS_MAP;
 
-/* The owner of each listening port, for connections in its queue. */
-struct lkey {
-	__u32 netns;
-	__u16 port;
-	__u16 family;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct lkey);
-	__type(value, struct tl_bpf_owner);
-} listeners SEC(".maps");
-
 /* What is remembered of a socket between two of its changes. */
 struct seen {
 	__u64 ts_ns; /* when it last changed state */
@@ -165,12 +151,8 @@ static __always_inline void current_owner(struct tl_bpf_owner *o)
  * connect() and listen(), record it; otherwise look it up.
  */
 static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
-				     int newstate, __u32 netns, __u16 family,
-				     __u16 sport, struct tl_bpf_owner *out)
+				     int newstate, struct tl_bpf_owner *out)
 {
-	struct tl_bpf_owner *o;
-	struct lkey lk = { .netns = netns, .port = sport, .family = family };
-
 	if (oldstate == TCP_CLOSE &&
 	    (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN)) {
 		current_owner(out);
@@ -179,17 +161,12 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 			st->has_owner = 1;
 			st->listening = newstate == TCP_LISTEN;
 		}
-		if (newstate == TCP_LISTEN)
-			bpf_map_update_elem(&listeners, &lk, out, BPF_ANY);
 		return TL_BPF_OWNER;
 	}
 	/* LISTEN -> SYN_RECV is a request socket's first step, not the
 	 * listener's: only CLOSE ends the listener. */
-	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
-		bpf_map_delete_elem(&listeners, &lk);
-		if (st)
-			st->listening = 0;
-	}
+	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE && st)
+		st->listening = 0;
 	if (st && st->has_owner) {
 		*out = st->owner;
 		return TL_BPF_OWNER;
@@ -197,26 +174,18 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 	/*
 	 * No owner recorded: queued in an accept queue, or accepted where
 	 * the accept hook could not be attached (kernels that refuse
-	 * fexit). Its listener's owner is the best name known here: copied
-	 * from the listener's storage when the kernel made the connection
-	 * (see handle), else found by port, which SO_REUSEPORT listeners
-	 * share. It is kept with the socket the first time: a listener that
-	 * closes changes to CLOSE (and leaves the map) before the kernel
-	 * resets the connections still in its queue.
+	 * fexit). Its listener's owner, copied from the listener's storage
+	 * when the kernel made the connection (see handle), is the best
+	 * name known here; it stays with the connection when the listener
+	 * closes before the kernel resets what is left in its queue. A
+	 * listener from before watch started has none: user space names
+	 * those from /proc.
 	 */
 	if (st && st->has_lowner) {
 		*out = st->lowner;
 		return TL_BPF_LISTENER_OWNER;
 	}
-	o = bpf_map_lookup_elem(&listeners, &lk);
-	if (!o)
-		return 0;
-	*out = *o;
-	if (st) {
-		st->lowner = *o;
-		st->has_lowner = 1;
-	}
-	return TL_BPF_LISTENER_OWNER;
+	return 0;
 }
 
 /*
@@ -324,8 +293,7 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	/* Owners are recorded even for changes the filters drop: a socket
 	 * may pass them later. */
 	if (typed)
-		flags |= owner_of(st, oldstate, newstate, netns, family,
-				  cur.sport, &owner);
+		flags |= owner_of(st, oldstate, newstate, &owner);
 
 	if (filter_states && !(filter_states & (1U << (newstate & 31))) &&
 	    !(filter_states & (1U << (oldstate & 31))))
