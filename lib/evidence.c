@@ -298,6 +298,30 @@ static uint64_t count_held(const struct tl_snapshot *snap,
 	return held;
 }
 
+/*
+ * The runtime of the program, read from the start of its file, only where
+ * it changes what a registration means (an edge-triggered listener): the
+ * file is the program's, not /proc text, and stays unread otherwise.
+ */
+static void gather_runtime(int pdir, struct tl_evidence *ev)
+{
+	bool edge = false;
+	char *head;
+	ssize_t n;
+
+	for (size_t i = 0; i < ev->n_regs; i++)
+		edge |= (ev->regs[i].events & TL_EPOLLET) != 0;
+	if (!edge)
+		return;
+	head = malloc(TL_EV_ELF_HEAD);
+	if (!head)
+		return;
+	n = tli_read_file_at(pdir, "exe", head, TL_EV_ELF_HEAD);
+	if (n > 0 && tl_ev_parse_elf_runtime(head, (size_t)n) == TL_RT_GO)
+		ev->runtime = TL_RT_GO;
+	free(head);
+}
+
 int tl_evidence_gather(const char *proc_root, pid_t pid,
 		       const struct tl_snapshot *snap,
 		       const struct tl_sock *listener, unsigned what,
@@ -348,6 +372,8 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 				count_tcp(snap, pid, ev);
 		}
 	}
+	if (listener)
+		gather_runtime(pdir, ev);
 out:
 	close(pdir);
 	return 0;

@@ -28,6 +28,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_CLOSE_WAIT] = "close-wait-leak",
 	[TL_CAUSE_CONNECTIONS] = "connections",
 	[TL_CAUSE_FDS_OTHER] = "fds",
+	[TL_CAUSE_GO_ACCEPT] = "go-accept-loop",
 };
 
 static const char *const cert_names[] = {
@@ -56,6 +57,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"The program stopped watching the listener while it holds that many connections: it is at its own connection limit. Raise the limit (e.g. haproxy maxconn, nginx worker_connections) if the load is real, or find why connections are held so long; accepting faster will not help.",
 	[TL_CAUSE_NOT_WATCHED] =
 		"No thread calls accept() and no event loop watches the listener: the accept loop never started, has exited or is stuck behind something else (see the threads above). Fixing or restarting it drains the queue; closing the listener resets the queued connections.",
+	[TL_CAUSE_GO_ACCEPT] =
+		"In a Go program the edge-triggered registration is normal: look for the goroutine that should call Accept. The usual reasons are a limit on connections (a semaphore, netutil.LimitListener, a server's maximum-connections setting) filled by connections held too long, a deadlock, or an accept loop that returned on an error. A goroutine dump shows where it waits: GET /debug/pprof/goroutine?debug=2 where net/http/pprof is served, or kill -QUIT PID, which prints every goroutine's stack to the program's stderr and ends it.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };
@@ -63,6 +66,11 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 const char *tl_ev_cause_name(int cause)
 {
 	return cause >= 0 && cause < TL_CAUSE_MAX ? cause_names[cause] : NULL;
+}
+
+const char *tl_ev_runtime_name(int runtime)
+{
+	return runtime == TL_RT_GO ? "go" : NULL;
 }
 
 const char *tl_certainty_name(int certainty)
@@ -304,6 +312,36 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	reg = worst_reg(ev, &cause);
+	/*
+	 * Go's netpoller registers every socket edge-triggered and its
+	 * Accept drains the queue, so there the registration says nothing
+	 * and a queue that stays is a goroutine that does not call Accept.
+	 */
+	if (reg && ev->runtime == TL_RT_GO) {
+		bool overflow = kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW;
+
+		/* An overflow may also be a loop that is only too slow. */
+		set(v, TL_CAUSE_GO_ACCEPT,
+		    overflow ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
+		add(v->text, sizeof(v->text), len,
+		    "pid %d is a Go program (its file carries Go's build ID note), whose runtime registers every socket edge-triggered (here the listener, fd %d, in epoll fd %d, events %x) and whose Accept takes connections until EAGAIN: %s; it holds ",
+		    (int)ev->pid, (int)reg->tfd, (int)reg->epfd, reg->events,
+		    overflow ?
+			    "so its accept loop does not keep up: no goroutine calls Accept, every call fails, or the program gets too little CPU" :
+			    "so no goroutine is calling Accept on this listener, or every call fails");
+		if (ev->held)
+			add(v->text, sizeof(v->text), len,
+			    "%llu of the listener's connections%s; %s",
+			    (unsigned long long)ev->held,
+			    tl_ev_round_number(ev->held) ?
+				    ", a round number like a configured maximum" :
+				    "",
+			    threads);
+		else
+			add(v->text, sizeof(v->text), len,
+			    "none of the listener's connections; %s", threads);
+		return;
+	}
 	if (reg && cause == TL_CAUSE_ONESHOT) {
 		set(v, cause, TL_CERT_LIKELY);
 		add(v->text, sizeof(v->text), len,

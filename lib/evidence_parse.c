@@ -366,3 +366,113 @@ int tl_ev_fd_kind(const char *link, size_t len, uint32_t *ret_inode)
 	}
 	return link[0] == '/' ? TL_FDK_FILE : TL_FDK_OTHER;
 }
+
+/*
+ * The ELF reader of tl_ev_parse_elf_runtime: a file anyone may have
+ * written, so every offset and size is checked against the bytes read
+ * before it is used, in 64 bits, and the loops are bounded.
+ */
+struct elf_in {
+	const uint8_t *b;
+	size_t len;
+	bool msb; /* big-endian fields */
+	bool is64;
+};
+
+/* n bytes (2, 4 or 8) at off as a number, or false past the end. */
+static bool elf_num(const struct elf_in *e, uint64_t off, unsigned n,
+		    uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (off > e->len || n > e->len - off)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = e->msb ? i : n - 1 - i;
+
+		v = v << 8 | e->b[off + k];
+	}
+	*ret = v;
+	return true;
+}
+
+/* The most program headers and notes looked at. */
+#define ELF_PHDRS_MAX 64
+#define ELF_NOTES_MAX 64
+#define PT_NOTE_TYPE 4
+#define GO_BUILDID_NOTE 4
+
+/* True when the notes in [off, off + size) hold Go's build ID note. */
+static bool elf_notes_go(const struct elf_in *e, uint64_t off, uint64_t size,
+			 uint64_t align)
+{
+	uint64_t end, namesz, descsz, type;
+
+	/* Notes are padded to 4 bytes, or to 8 in an 8-aligned segment. */
+	align = align == 8 ? 8 : 4;
+	if (off >= e->len)
+		return false;
+	end = size > e->len - off ? e->len : off + size;
+	for (int i = 0; i < ELF_NOTES_MAX && end - off >= 12; i++) {
+		if (!elf_num(e, off, 4, &namesz) ||
+		    !elf_num(e, off + 4, 4, &descsz) ||
+		    !elf_num(e, off + 8, 4, &type))
+			return false;
+		off += 12;
+		if (namesz > end - off)
+			return false;
+		/* The Go linker writes the name "Go\0\0" (4 bytes). */
+		if ((namesz == 3 || namesz == 4) && type == GO_BUILDID_NOTE &&
+		    memcmp(e->b + off, "Go\0\0", namesz) == 0)
+			return true;
+		/* Both sizes are below 2^32: no sum here can wrap. */
+		off += (namesz + align - 1) & ~(align - 1);
+		if (off > end || descsz > end - off)
+			return false;
+		off += (descsz + align - 1) & ~(align - 1);
+		if (off > end)
+			return false;
+	}
+	return false;
+}
+
+int tl_ev_parse_elf_runtime(const void *buf, size_t len)
+{
+	struct elf_in e = { .b = buf, .len = len };
+	uint64_t phoff, phentsize, phnum, type, off, size, align;
+
+	if (!buf || len < 16 || memcmp(buf, "\177ELF", 4) != 0)
+		return -EINVAL;
+	if ((e.b[4] != 1 && e.b[4] != 2) || (e.b[5] != 1 && e.b[5] != 2))
+		return -EINVAL;
+	e.is64 = e.b[4] == 2;
+	e.msb = e.b[5] == 2;
+	/* e_phoff, e_phentsize and e_phnum of Elf64_Ehdr or Elf32_Ehdr. */
+	if (!elf_num(&e, e.is64 ? 32 : 28, e.is64 ? 8 : 4, &phoff) ||
+	    !elf_num(&e, e.is64 ? 54 : 42, 2, &phentsize) ||
+	    !elf_num(&e, e.is64 ? 56 : 44, 2, &phnum))
+		return -EINVAL;
+	if (phentsize < (e.is64 ? 56u : 32u))
+		return TL_RT_UNKNOWN;
+	for (uint64_t i = 0; i < phnum && i < ELF_PHDRS_MAX; i++) {
+		uint64_t ph = phoff + i * phentsize;
+
+		/* phoff may be anything: past the bytes read ends the walk. */
+		if (phoff > len || ph < phoff || ph > len)
+			break;
+		if (!elf_num(&e, ph, 4, &type))
+			break;
+		if (type != PT_NOTE_TYPE)
+			continue;
+		/* p_offset, p_filesz and p_align of Elf64_Phdr or Elf32_Phdr. */
+		if (!elf_num(&e, ph + (e.is64 ? 8 : 4), e.is64 ? 8 : 4, &off) ||
+		    !elf_num(&e, ph + (e.is64 ? 32 : 16), e.is64 ? 8 : 4,
+			     &size) ||
+		    !elf_num(&e, ph + (e.is64 ? 48 : 28), e.is64 ? 8 : 4,
+			     &align))
+			break;
+		if (elf_notes_go(&e, off, size, align))
+			return TL_RT_GO;
+	}
+	return TL_RT_UNKNOWN;
+}

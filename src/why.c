@@ -225,6 +225,7 @@ static void json_listener(struct json *j, const struct tl_evidence *ev)
 	json_kv_uint(j, "backlog", ev->backlog);
 	json_kv_uint(j, "queued", ev->queued);
 	json_kv_bool(j, "round_number", tl_ev_round_number(ev->held));
+	json_kv_str(j, "runtime", tl_ev_runtime_name(ev->runtime));
 }
 
 static void json_fds(struct json *j, const struct tl_evidence *ev)

@@ -104,6 +104,18 @@ enum tl_fd_kind {
 /* The noun for n fds of a kind ("pipe", "pipes"), or NULL. */
 const char *tl_fd_kind_name(int kind, uint64_t n);
 
+/*
+ * The runtime a program was built with, where it changes a conclusion:
+ * the registrations epoll shows mean something else in Go, whose netpoller
+ * registers every socket edge-triggered and whose Accept takes connections
+ * until EAGAIN.
+ */
+enum tl_ev_runtime {
+	TL_RT_UNKNOWN = 0, /* not known: C, another runtime, or unreadable */
+	TL_RT_GO,	   /* built by the Go linker */
+	TL_RT_MAX,
+};
+
 /* What to gather. */
 enum tl_ev_what {
 	TL_EV_THREADS = 1 << 0,	 /* state, last run, threads */
@@ -140,6 +152,9 @@ struct tl_evidence {
 	uint32_t n_fds; /* fds looked at (at most TL_EV_FDS_MAX) */
 	uint32_t kinds[TL_FDK_MAX];
 	uint32_t tcp[TL_STATE_MAX]; /* TCP sockets by state */
+
+	/* TL_EV_LISTENER: from the start of /proc/PID/exe */
+	uint8_t runtime; /* enum tl_ev_runtime */
 };
 
 /*
@@ -171,6 +186,7 @@ enum tl_ev_cause {
 	TL_CAUSE_CLOSE_WAIT,  /* fds: most are leaked CLOSE-WAIT sockets */
 	TL_CAUSE_CONNECTIONS, /* fds: most are live TCP connections */
 	TL_CAUSE_FDS_OTHER,   /* fds: most are of another kind */
+	TL_CAUSE_GO_ACCEPT,   /* Go: no goroutine calls Accept */
 	TL_CAUSE_MAX,
 };
 
@@ -201,6 +217,9 @@ void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 
 /* "stopped", "edge-triggered", ... or NULL. */
 const char *tl_ev_cause_name(int cause);
+
+/* "go" for TL_RT_GO; NULL when not known. */
+const char *tl_ev_runtime_name(int runtime);
 
 /* "possible", "likely", "certain", or NULL. */
 const char *tl_certainty_name(int certainty);
@@ -248,6 +267,18 @@ int tl_ev_parse_epoll(const char *buf, size_t len,
 
 /* Classifies an fd's link target (enum tl_fd_kind); *ret_inode for sockets. */
 int tl_ev_fd_kind(const char *link, size_t len, uint32_t *ret_inode);
+
+/* The bytes of a program's file tl_ev_parse_elf_runtime needs at most. */
+#define TL_EV_ELF_HEAD 16384
+
+/*
+ * The first len bytes of a program's ELF file (/proc/PID/exe): TL_RT_GO
+ * when a note segment among them holds the Go linker's build ID note
+ * (owner "Go", type 4; Go's own linker and cgo builds both write it near
+ * the start), else TL_RT_UNKNOWN. Returns the runtime, or -EINVAL when
+ * buf does not start an ELF file.
+ */
+int tl_ev_parse_elf_runtime(const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for the evidence parsers of another process's /proc
- * text (status, task syscall, sched, epoll fdinfo, fd link targets). Each
+ * text (status, task syscall, sched, epoll fdinfo, fd link targets) and
+ * of the head of a program's ELF file. Each
  * gets the input as is, not NUL-terminated, and its results are checked
  * against what the parser promises.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,6 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)tl_ev_parse_epoll(copy, size, on_tfd, &n);
 	kind = tl_ev_fd_kind(copy, size, &ino);
 	if (kind < 0 || kind >= TL_FDK_MAX || !tl_fd_kind_name(kind, 2))
+		abort();
+	/* A program's file head: Go, not known, or not ELF. */
+	kind = tl_ev_parse_elf_runtime(copy, size);
+	if (kind != TL_RT_GO && kind != TL_RT_UNKNOWN && kind != -EINVAL)
 		abort();
 
 	free(copy);

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The doctor on real servers (Debian's nginx and haproxy, skipped when
-# neither is installed): nginx with master and worker SIGSTOPped must be
-# "stopped"; haproxy at its frontend maxconn (alive, holding exactly its
-# limit, its listener no longer polled) must be at a "connection-limit"
-# with the count, and told to raise the limit rather than accept faster.
+# The doctor on real servers (Debian's nginx, haproxy and prometheus,
+# skipped when none is installed): nginx with master and worker SIGSTOPped
+# must be "stopped"; haproxy at its frontend maxconn (alive, holding
+# exactly its limit, its listener no longer polled) must be at a
+# "connection-limit" with the count, and told to raise the limit rather
+# than accept faster; prometheus, a Go program, at --web.max-connections
+# (its listener edge-triggered in epoll as every socket of Go's runtime)
+# must be told about its accept loop, not about EPOLLET.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -12,7 +15,8 @@ NG=
 trap '[ -n "$NG" ] && kill -KILL $NG $(pgrep -P $NG) 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
 NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null)
 HAPROXY=$(command -v haproxy || ls /usr/sbin/haproxy 2>/dev/null)
-[ -n "$NGINX$HAPROXY" ] || skip "neither nginx nor haproxy is installed"
+PROMETHEUS=$(command -v prometheus)
+[ -n "$NGINX$HAPROXY$PROMETHEUS" ] || skip "none of nginx, haproxy and prometheus is installed"
 tested=0
 
 # Holds N connections to PORT open for at most 60 s.
@@ -105,6 +109,30 @@ CONF
 		(.remedy | contains("maxconn")) and (.remedy | contains("accept faster") | not)' \
 		"$T/haproxy.json" >/dev/null || { cat "$T/haproxy.json"; fail "haproxy: not at a connection limit"; }
 	ok "haproxy at maxconn 10: connection-limit (likely), 10 held"
+	tested=$((tested + 1))
+fi
+if [ -n "$PROMETHEUS" ]; then
+	printf 'global:\n  scrape_interval: 1h\n' >"$T/prometheus.yml"
+	# Go's netutil.LimitListener: two connections at once, then its
+	# accept loop waits for one of them to close.
+	"$PROMETHEUS" --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
+		--web.listen-address=127.0.0.1:8084 --web.max-connections=2 \
+		>"$T/prometheus.log" 2>&1 &
+	PROM=$!
+	tl_wait_for 30 tl_listening 8084 || { cat "$T/prometheus.log"; fail "prometheus did not listen"; }
+	hold 8084 5
+	tl_wait_for 10 sh -c '[ "$(ss -Htln "sport = :8084" | awk "{print \$2}")" = 3 ]' ||
+		{ ss -tanp; fail "prometheus: 3 connections did not stay queued"; }
+	doctor 8084 prometheus
+	jq -e --argjson p $PROM '[.findings[] | select(.local_port == 8084)][0] |
+		.kind == "not-accepting" and .pids == [$p] and
+		.cause == "go-accept-loop" and .certainty == "likely" and
+		.evidence[0].runtime == "go" and .evidence[0].held == 2 and
+		.evidence[0].epoll[0].edge_triggered and
+		(.evidence[0].text | contains("Go program")) and
+		(.remedy | contains("goroutine")) and (.remedy | contains("level-triggered") | not)' \
+		"$T/prometheus.json" >/dev/null || { cat "$T/prometheus.json"; fail "prometheus: not its Go accept loop"; }
+	ok "prometheus at --web.max-connections 2: go-accept-loop (likely), 2 held"
 	tested=$((tested + 1))
 fi
 [ "$tested" -gt 0 ] || skip "no server could be tested"

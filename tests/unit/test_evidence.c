@@ -278,6 +278,106 @@ static void test_fd_kind(void **state)
 	assert_false(tl_ev_round_number(37));
 }
 
+/* ---- ELF file heads ---- */
+
+/* v as n little- or big-endian bytes at b. */
+static void put_num(uint8_t *b, uint64_t v, unsigned n, bool msb)
+{
+	for (unsigned i = 0; i < n; i++)
+		b[msb ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * The head of an ELF file (64- or 32-bit, either byte order): a PT_LOAD
+ * and a PT_NOTE header; the note segment at 0x100 holds a GNU build ID
+ * note, then, with name, a note of that name (namesz bytes) and type.
+ * Returns the bytes written.
+ */
+static size_t elf_head(uint8_t *b, size_t size, bool is64, bool msb,
+		       const char *name, uint32_t namesz, uint32_t type)
+{
+	size_t ph = is64 ? 64 : 52, ent = is64 ? 56 : 32, n = 0x100;
+	size_t start = n;
+
+	assert_true(size >= 0x200);
+	memset(b, 0, size);
+	memcpy(b, "\177ELF", 4);
+	b[4] = is64 ? 2 : 1;
+	b[5] = msb ? 2 : 1;
+	b[6] = 1;
+	put_num(b + (is64 ? 32 : 28), ph, is64 ? 8 : 4, msb);
+	put_num(b + (is64 ? 54 : 42), ent, 2, msb);
+	put_num(b + (is64 ? 56 : 44), 2, 2, msb);
+	put_num(b + ph, 1, 4, msb);	  /* PT_LOAD */
+	put_num(b + ph + ent, 4, 4, msb); /* PT_NOTE */
+	/* The GNU build ID: "GNU\0", 20 bytes of ID, type 3. */
+	put_num(b + n, 4, 4, msb);
+	put_num(b + n + 4, 20, 4, msb);
+	put_num(b + n + 8, 3, 4, msb);
+	memcpy(b + n + 12, "GNU", 4);
+	n += 12 + 4 + 20;
+	if (name) {
+		put_num(b + n, namesz, 4, msb);
+		put_num(b + n + 4, 8, 4, msb);
+		put_num(b + n + 8, type, 4, msb);
+		memcpy(b + n + 12, name, namesz);
+		n += 12 + ((namesz + 3) & ~3u) + 8;
+	}
+	put_num(b + ph + ent + (is64 ? 8 : 4), start, is64 ? 8 : 4, msb);
+	put_num(b + ph + ent + (is64 ? 32 : 16), n - start, is64 ? 8 : 4, msb);
+	put_num(b + ph + ent + (is64 ? 48 : 28), 4, is64 ? 8 : 4, msb);
+	return n;
+}
+
+static void test_parse_elf_runtime(void **state)
+{
+	uint8_t b[0x200];
+	char self[TL_EV_ELF_HEAD];
+	size_t n;
+	ssize_t got;
+	int fd;
+
+	(void)state;
+	/* Go's linker: "Go\0\0", type 4; in every width and byte order. */
+	for (int w = 0; w < 4; w++) {
+		n = elf_head(b, sizeof(b), w & 1, w & 2, "Go\0\0", 4, 4);
+		assert_int_equal(tl_ev_parse_elf_runtime(b, n), TL_RT_GO);
+		/* Cut inside the Go note: not read past the end, not Go. */
+		assert_int_equal(tl_ev_parse_elf_runtime(b, n - 9),
+				 TL_RT_UNKNOWN);
+	}
+	n = elf_head(b, sizeof(b), true, false, "Go", 3, 4);
+	assert_int_equal(tl_ev_parse_elf_runtime(b, n), TL_RT_GO);
+	/* Another type of a note named Go, a Gold note, none at all. */
+	n = elf_head(b, sizeof(b), true, false, "Go\0\0", 4, 3);
+	assert_int_equal(tl_ev_parse_elf_runtime(b, n), TL_RT_UNKNOWN);
+	n = elf_head(b, sizeof(b), true, false, "Gold", 4, 4);
+	assert_int_equal(tl_ev_parse_elf_runtime(b, n), TL_RT_UNKNOWN);
+	n = elf_head(b, sizeof(b), true, false, NULL, 0, 0);
+	assert_int_equal(tl_ev_parse_elf_runtime(b, n), TL_RT_UNKNOWN);
+	/* A note whose name runs past its segment ends the walk. */
+	n = elf_head(b, sizeof(b), true, false, "Go\0\0", 4, 4);
+	put_num(b + 0x100, 0xfffffff0u, 4, false);
+	assert_int_equal(tl_ev_parse_elf_runtime(b, n), TL_RT_UNKNOWN);
+	/* Program headers past the bytes read. */
+	n = elf_head(b, sizeof(b), true, false, "Go\0\0", 4, 4);
+	put_num(b + 32, UINT64_MAX - 8, 8, false);
+	assert_int_equal(tl_ev_parse_elf_runtime(b, n), TL_RT_UNKNOWN);
+	/* Not ELF, or too short to tell. */
+	assert_int_equal(tl_ev_parse_elf_runtime("#!/bin/sh\n", 10), -EINVAL);
+	assert_int_equal(tl_ev_parse_elf_runtime(b, 15), -EINVAL);
+	b[4] = 3;
+	assert_int_equal(tl_ev_parse_elf_runtime(b, n), -EINVAL);
+	/* This test program is C. */
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	got = read(fd, self, sizeof(self));
+	close(fd);
+	assert_true(got > 64);
+	assert_int_equal(tl_ev_parse_elf_runtime(self, (size_t)got),
+			 TL_RT_UNKNOWN);
+}
+
 /* ---- fake /proc trees ---- */
 
 #define PID 4711
@@ -392,6 +492,19 @@ static void world_epoll(struct world *w, const char *events)
 		    "tfd:        5 events:       19 data: 5  pos:0 ino:9 sdev:9\n");
 }
 
+/* The process's file (its exe link, here a file): len bytes of head. */
+static void world_exe(struct world *w, const uint8_t *head, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/4711/exe", w->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(head, 1, len, f), len);
+	fclose(f);
+}
+
 static void conclude(struct world *w, int kind, struct tl_evidence *ev,
 		     struct tl_ev_verdict *v)
 {
@@ -487,6 +600,62 @@ static void test_epoll_causes(void **state)
 	assert_false(ev.regs[0].waited);
 	assert_string_equal(tl_evidence_threads_text(&ev, text, sizeof(text)),
 			    "2 threads in futex, none in accept");
+}
+
+/*
+ * A Go program: its listener is edge-triggered as every socket of Go's
+ * netpoller, and that registration is not the cause.
+ */
+static void test_go_accept(void **state)
+{
+	struct world w;
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+	uint8_t head[0x200];
+	size_t n = elf_head(head, sizeof(head), true, false, "Go\0\0", 4, 4);
+
+	(void)state;
+	world_init(&w, 2, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_thread(&w, PID + 1, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "4990.0");
+	world_epoll(&w, "8000201d");
+	world_exe(&w, head, n);
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.runtime, TL_RT_GO);
+	assert_int_equal(v.cause, TL_CAUSE_GO_ACCEPT);
+	assert_string_equal(tl_ev_cause_name(v.cause), "go-accept-loop");
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(v.text, "pid 4711 is a Go program"));
+	assert_non_null(strstr(v.text, "fd 3, in epoll fd 4, events 8000201d"));
+	assert_non_null(
+		strstr(v.text, "it holds 2 of the listener's connections;"));
+	assert_non_null(strstr(v.remedy, "goroutine"));
+	assert_null(strstr(v.remedy, "level-triggered"));
+
+	/* An overflow may be a loop that is too slow: only possible. */
+	world_init(&w, 2, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "4990.0");
+	world_epoll(&w, "8000201d");
+	world_exe(&w, head, n);
+	conclude(&w, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_GO_ACCEPT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "does not keep up"));
+
+	/* The same registration in a program of no known runtime. */
+	world_init(&w, 2, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "4990.0");
+	world_epoll(&w, "8000201d");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.runtime, TL_RT_UNKNOWN);
+	assert_int_equal(v.cause, TL_CAUSE_EDGE);
 }
 
 static void test_limit_and_unwatched(void **state)
@@ -717,8 +886,10 @@ int main(void)
 		cmocka_unit_test(test_parse_sched),
 		cmocka_unit_test(test_parse_epoll),
 		cmocka_unit_test(test_fd_kind),
+		cmocka_unit_test(test_parse_elf_runtime),
 		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_epoll_causes),
+		cmocka_unit_test(test_go_accept),
 		cmocka_unit_test(test_limit_and_unwatched),
 		cmocka_unit_test(test_fds_and_gone),
 		cmocka_unit_test(test_real),
