@@ -50,7 +50,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_ONESHOT] =
 		"The listener was registered with EPOLLONESHOT and not re-armed after its last wakeup: re-arm it with epoll_ctl(EPOLL_CTL_MOD) after every accept round, or register it without EPOLLONESHOT. A restart only hides the bug until the next wakeup.",
 	[TL_CAUSE_EDGE] =
-		"With EPOLLET the listener signals only when the queue goes from empty to not empty: on each wakeup call accept() until it fails with EAGAIN, or register the listener level-triggered. Connections that arrived together otherwise wait until the next one comes.",
+		"With EPOLLET, epoll reports the listener once for all the connections that arrived since it last reported it, not once each: on each wakeup call accept() until it fails with EAGAIN, or register the listener level-triggered. Otherwise connections that arrived together stay queued, all but one, until more arrive.",
 	[TL_CAUSE_NOT_WAITED] =
 		"The listener is registered, but no thread waits on that epoll set: the event loop that should run it is busy or blocked elsewhere (see the threads above; a debugger's backtrace shows where).",
 	[TL_CAUSE_LIMIT] =
