@@ -278,6 +278,23 @@ int diag_rule_fd_exhaustion(struct diag *d)
 }
 
 /*
+ * How many of the listener's drops can be a full queue's. Its drop counter
+ * (sock_diag's meminfo) counts every packet the listener discarded: the
+ * SYNs and handshake ACKs of a full queue, but also each data-less ACK
+ * TCP_DEFER_ACCEPT drops (Apache sets it by default: one a request) and
+ * checksum or filter drops. The namespace's TcpExt ListenDrops counts only
+ * the first kind, for all its listeners: it bounds this one's share.
+ */
+static uint32_t queue_drops(const struct diag *d, const struct tl_sock *L)
+{
+	const struct tl_counters *ctr = d->ctr;
+
+	if (ctr && (ctr->have & TL_CTR_NETSTAT) && ctr->listen_drops < L->drops)
+		return (uint32_t)ctr->listen_drops;
+	return L->drops;
+}
+
+/*
  * The warning case of accept-queue-overflow, for a queue that is not full:
  * the listener has dropped at least drops_min SYNs while its queue moves
  * (nothing in it is stale). A queue that does not move is not-accepting's
@@ -287,7 +304,7 @@ static bool drops_syns(const struct diag *d, const struct tl_sock *L,
 		       const struct diag_lstat *l)
 {
 	return !l->stale && (L->has & TL_HAS_MEMINFO) && d->o->drops_min &&
-	       L->drops >= d->o->drops_min;
+	       queue_drops(d, L) >= d->o->drops_min;
 }
 
 /*
@@ -318,7 +335,7 @@ int diag_rule_overflow(struct diag *d)
 		if (!f)
 			return -ENOMEM;
 		f->example = l->oldest;
-		f->value = L->drops;
+		f->value = queue_drops(d, L);
 		f->limit = L->wqueue;
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
@@ -338,14 +355,26 @@ int diag_rule_overflow(struct diag *d)
 						ctr->listen_overflows ?
 					" (TcpExt ListenOverflows grows)" :
 					"");
+		} else if (f->value < L->drops) {
+			f->count = f->value;
+			diag_summary(
+				f,
+				"the listener %s (%s) has dropped up to %llu SYN%s or handshake ACK%s for a full queue, as many as TcpExt ListenDrops counts in its namespace (backlog %u, %u queued now; its own drop counter, %u, also counts other drops, such as TCP_DEFER_ACCEPT's)",
+				addr,
+				diag_who_text(who, sizeof(who), d->snap, f),
+				(unsigned long long)f->value,
+				f->value == 1 ? "" : "s",
+				f->value == 1 ? "" : "s", L->wqueue, L->rqueue,
+				L->drops);
 		} else {
 			f->count = L->drops;
 			diag_summary(
 				f,
-				"the listener %s (%s) has dropped %u SYNs since it started (backlog %u, %u queued now)",
+				"the listener %s (%s) has dropped %u SYN%s since it started (backlog %u, %u queued now)",
 				addr,
 				diag_who_text(who, sizeof(who), d->snap, f),
-				L->drops, L->wqueue, L->rqueue);
+				L->drops, L->drops == 1 ? "" : "s", L->wqueue,
+				L->rqueue);
 		}
 	}
 	return 0;

@@ -383,6 +383,7 @@ static void test_listener_drops(void **state)
 	(void)state;
 	l = listener(80, 128, 0, srv);
 	l->drops = 3;
+	W->ctr.listen_drops = 100;
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].kind, TL_FIND_ACCEPT_QUEUE_OVERFLOW);
 	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
@@ -395,6 +396,35 @@ static void test_listener_drops(void **state)
 			       "(backlog 128, 0 queued now)"));
 	W->opts.drops_min = 10;
 	assert_int_equal(diagnose(), 0);
+	W->opts.drops_min = 1;
+
+	/*
+	 * The namespace's TcpExt ListenDrops: at most that many
+	 * drops are a full queue's; none at all is no finding (Apache's
+	 * TCP_DEFER_ACCEPT drops a data-less ACK a request).
+	 */
+	W->ctr.listen_drops = 0;
+	l->drops = 6;
+	assert_int_equal(diagnose(), 0);
+	W->ctr.listen_drops = 1;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].count, 1);
+	assert_int_equal(W->f[0].value, 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "has dropped up to 1 SYN or handshake ACK "
+			       "for a full queue"));
+	assert_non_null(strstr(W->f[0].summary, "its own drop counter, 6,"));
+	W->ctr.listen_drops = 40;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].count, 6);
+	assert_non_null(strstr(W->f[0].summary, "has dropped 6 SYNs since"));
+	l->drops = 1;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary, "has dropped 1 SYN since"));
+	/* Without the counters, the listener's own count stands. */
+	W->ctr.have &= ~(unsigned)TL_CTR_NETSTAT;
+	W->ctr.listen_drops = 0;
+	assert_int_equal(diagnose(), 1);
 }
 
 static void test_emfile_with_queue(void **state)
