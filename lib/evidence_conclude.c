@@ -194,7 +194,21 @@ static bool stopped(char s)
 	return s == 'T' || s == 't';
 }
 
-/* The registration most telling about a stuck listener, or NULL. */
+/*
+ * Whether a registration can report a new connection: it asks for EPOLLIN
+ * (or EPOLLRDNORM). A program that pauses a listener with EPOLL_CTL_MOD and
+ * no events (lighttpd at server.max-connections) leaves only the EPOLLERR
+ * and EPOLLHUP the kernel always adds: registered, never told.
+ */
+static bool can_report(uint32_t events)
+{
+	return (events & (0x001u | 0x040u)) != 0;
+}
+
+/*
+ * The registration most telling about a stuck listener, or NULL when none
+ * can report a connection.
+ */
 static const struct tl_ev_reg *worst_reg(const struct tl_evidence *ev,
 					 int *ret_cause)
 {
@@ -210,19 +224,23 @@ static const struct tl_ev_reg *worst_reg(const struct tl_evidence *ev,
 		}
 	}
 	for (size_t i = 0; i < ev->n_regs; i++) {
-		if (ev->regs[i].events & TL_EPOLLET) {
+		if (can_report(ev->regs[i].events) &&
+		    (ev->regs[i].events & TL_EPOLLET)) {
 			*ret_cause = TL_CAUSE_EDGE;
 			return &ev->regs[i];
 		}
 	}
 	for (size_t i = 0; i < ev->n_regs; i++) {
-		if (!ev->regs[i].waited) {
+		if (can_report(ev->regs[i].events) && !ev->regs[i].waited) {
 			*ret_cause = TL_CAUSE_NOT_WAITED;
 			return &ev->regs[i];
 		}
 	}
 	*ret_cause = TL_CAUSE_WATCHED;
-	return ev->n_regs ? &ev->regs[0] : NULL;
+	for (size_t i = 0; i < ev->n_regs; i++)
+		if (can_report(ev->regs[i].events))
+			return &ev->regs[i];
+	return NULL;
 }
 
 static bool any_thread(const struct tl_evidence *ev, int kind)
@@ -284,7 +302,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			      struct tl_ev_verdict *v, size_t *len)
 {
 	const struct tl_ev_reg *reg;
-	char threads[256], sets[48];
+	char threads[256], sets[96];
 	int cause;
 
 	tl_evidence_threads_text(ev, threads, sizeof(threads));
@@ -296,7 +314,9 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		    "; none of them has run for %llu s",
 		    (unsigned long long)(ev->idle_ms / 1000));
 	}
-	if (ev->n_epolls == 1)
+	if (ev->n_epolls == 0)
+		snprintf(sets, sizeof(sets), "in no epoll set");
+	else if (ev->n_epolls == 1)
 		snprintf(sets, sizeof(sets), "not in its epoll set");
 	else
 		snprintf(sets, sizeof(sets), "in none of its %u epoll sets",
@@ -312,6 +332,13 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	reg = worst_reg(ev, &cause);
+	/* Registered but asking for nothing is not watched either. */
+	for (size_t i = 0; !reg && i < ev->n_regs; i++)
+		if (!(ev->regs[i].events & TL_EPOLLONESHOT))
+			snprintf(
+				sets, sizeof(sets),
+				"in epoll fd %d but asks it for no events: events 0x%x, no EPOLLIN",
+				(int)ev->regs[i].epfd, ev->regs[i].events);
 	/*
 	 * Go's netpoller registers every socket edge-triggered and its
 	 * Accept drains the queue, so there the registration says nothing
@@ -324,7 +351,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		set(v, TL_CAUSE_GO_ACCEPT,
 		    overflow ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
 		add(v->text, sizeof(v->text), len,
-		    "pid %d is a Go program (its file carries Go's build ID note), whose runtime registers every socket edge-triggered (here the listener, fd %d, in epoll fd %d, events %x) and whose Accept takes connections until EAGAIN: %s; it holds ",
+		    "pid %d is a Go program (its file carries Go's build ID note), whose runtime registers every socket edge-triggered (here the listener, fd %d, in epoll fd %d, events 0x%x) and whose Accept takes connections until EAGAIN: %s; it holds ",
 		    (int)ev->pid, (int)reg->tfd, (int)reg->epfd, reg->events,
 		    overflow ?
 			    "so its accept loop does not keep up: no goroutine calls Accept, every call fails, or the program gets too little CPU" :
@@ -345,14 +372,14 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	if (reg && cause == TL_CAUSE_ONESHOT) {
 		set(v, cause, TL_CERT_LIKELY);
 		add(v->text, sizeof(v->text), len,
-		    "the listener (fd %d) is in epoll fd %d with EPOLLONESHOT and has not been re-armed since it fired (events %x): epoll will not report it again; %s",
+		    "the listener (fd %d) is in epoll fd %d with EPOLLONESHOT and has not been re-armed since it fired (events 0x%x): epoll will not report it again; %s",
 		    (int)reg->tfd, (int)reg->epfd, reg->events, threads);
 		return;
 	}
 	if (reg && cause == TL_CAUSE_EDGE) {
 		set(v, cause, TL_CERT_LIKELY);
 		add(v->text, sizeof(v->text), len,
-		    "the listener (fd %d) is registered edge-triggered (EPOLLET, events %x) in epoll fd %d: a program that accepts once per wakeup leaves the rest queued until the next connection arrives; %s",
+		    "the listener (fd %d) is registered edge-triggered (EPOLLET, events 0x%x) in epoll fd %d: a program that accepts once per wakeup leaves the rest queued until the next connection arrives; %s",
 		    (int)reg->tfd, reg->events, (int)reg->epfd, threads);
 		return;
 	}
@@ -375,7 +402,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	if (reg) {
 		set(v, TL_CAUSE_WATCHED, TL_CERT_POSSIBLE);
 		add(v->text, sizeof(v->text), len,
-		    "the listener (fd %d) is in epoll fd %d (events %x) and a thread waits on it, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
+		    "the listener (fd %d) is in epoll fd %d (events 0x%x) and a thread waits on it, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
 		    (int)reg->tfd, (int)reg->epfd, reg->events, threads);
 		v->remedy = NULL;
 		return;
@@ -405,8 +432,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	if (any_thread(ev, TL_SYS_POLL)) {
 		set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
 		add(v->text, sizeof(v->text), len,
-		    "no thread is in accept() and the listener is in none of its epoll sets; a thread in poll/select may watch it, which /proc cannot show: %s",
-		    threads);
+		    "no thread is in accept() and the listener is %s; a thread in poll/select may watch it, which /proc cannot show: %s",
+		    sets, threads);
 		return;
 	}
 	set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_LIKELY);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The doctor on real servers (Debian's nginx, haproxy and prometheus,
-# skipped when none is installed): nginx with master and worker SIGSTOPped
-# must be "stopped"; haproxy at its frontend maxconn (alive, holding
-# exactly its limit, its listener no longer polled) must be at a
-# "connection-limit" with the count, and told to raise the limit rather
-# than accept faster; prometheus, a Go program, at --web.max-connections
-# (its listener edge-triggered in epoll as every socket of Go's runtime)
-# must be told about its accept loop, not about EPOLLET.
+# The doctor on real servers (Debian's nginx, haproxy, lighttpd and
+# prometheus, each skipped when not installed): nginx with master and
+# worker SIGSTOPped must be "stopped"; haproxy at its frontend maxconn
+# (alive, holding exactly its limit, its listener no longer polled) must
+# be at a "connection-limit" with the count, and told to raise the limit
+# rather than accept faster; lighttpd at server.max-connections (its
+# listener left in the epoll set with no events asked for) the same;
+# prometheus, a Go program, at --web.max-connections (its listener
+# edge-triggered in epoll as every socket of Go's runtime) must be told
+# about its accept loop, not about EPOLLET.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -16,7 +18,9 @@ trap '[ -n "$NG" ] && kill -KILL $NG $(pgrep -P $NG) 2>/dev/null; tl_cleanup_job
 NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null)
 HAPROXY=$(command -v haproxy || ls /usr/sbin/haproxy 2>/dev/null)
 PROMETHEUS=$(command -v prometheus)
-[ -n "$NGINX$HAPROXY$PROMETHEUS" ] || skip "none of nginx, haproxy and prometheus is installed"
+LIGHTTPD=$(command -v lighttpd || ls /usr/sbin/lighttpd 2>/dev/null)
+[ -n "$NGINX$HAPROXY$PROMETHEUS$LIGHTTPD" ] ||
+	skip "none of nginx, haproxy, lighttpd and prometheus is installed"
 tested=0
 
 # Holds N connections to PORT open for at most 60 s.
@@ -111,6 +115,33 @@ CONF
 	ok "haproxy at maxconn 10: connection-limit (likely), 10 held"
 	tested=$((tested + 1))
 fi
+if [ -n "$LIGHTTPD" ]; then
+	mkdir -p "$T/lighttpd"
+	cat >"$T/lighttpd.conf" <<CONF
+server.document-root = "$T/lighttpd"
+server.bind = "127.0.0.1"
+server.port = 8085
+server.max-connections = 4
+server.listen-backlog = 8
+server.errorlog = "$T/lighttpd.log"
+CONF
+	"$LIGHTTPD" -D -f "$T/lighttpd.conf" &
+	tl_wait_for 10 tl_listening 8085 || { cat "$T/lighttpd.log"; fail "lighttpd did not listen"; }
+	hold 8085 7
+	# lighttpd accepts 4, then asks epoll for no events on its listener.
+	tl_wait_for 10 sh -c '[ "$(ss -Htln "sport = :8085" | awk "{print \$2}")" = 3 ]' ||
+		{ ss -tanp; fail "lighttpd: 3 connections did not stay queued"; }
+	doctor 8085 lighttpd
+	jq -e '[.findings[] | select(.local_port == 8085)][0] |
+		.cause == "connection-limit" and .evidence[0].held == 4 and
+		.evidence[0].epoll[0].events == "18" and
+		(.evidence[0].text | contains("asks it for no events")) and
+		(.evidence[0].text | contains("so the program is told") | not)' \
+		"$T/lighttpd.json" >/dev/null || { cat "$T/lighttpd.json"; fail "lighttpd: not at a connection limit"; }
+	ok "lighttpd at server.max-connections 4: connection-limit, 4 held, listener asks for no events"
+	tested=$((tested + 1))
+fi
+
 if [ -n "$PROMETHEUS" ]; then
 	printf 'global:\n  scrape_interval: 1h\n' >"$T/prometheus.yml"
 	# Go's netutil.LimitListener: two connections at once, then its

@@ -629,7 +629,8 @@ static void test_go_accept(void **state)
 	assert_string_equal(tl_ev_cause_name(v.cause), "go-accept-loop");
 	assert_int_equal(v.certainty, TL_CERT_LIKELY);
 	assert_non_null(strstr(v.text, "pid 4711 is a Go program"));
-	assert_non_null(strstr(v.text, "fd 3, in epoll fd 4, events 8000201d"));
+	assert_non_null(
+		strstr(v.text, "fd 3, in epoll fd 4, events 0x8000201d"));
 	assert_non_null(
 		strstr(v.text, "it holds 2 of the listener's connections;"));
 	assert_non_null(strstr(v.remedy, "goroutine"));
@@ -687,6 +688,32 @@ static void test_limit_and_unwatched(void **state)
 	assert_string_equal(
 		tl_evidence_threads_text(&ev, text, sizeof(text)),
 		"2 threads in futex, 1 in epoll_wait on fd 4, none in accept");
+
+	/*
+	 * lighttpd at server.max-connections: the listener stays in the set
+	 * with no events asked for (only EPOLLERR|EPOLLHUP, always added).
+	 */
+	world_init(&w, 4, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "4990.0");
+	world_epoll(&w, "18");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.n_regs, 1);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_non_null(strstr(v.text, "stopped watching the listener (in "
+				       "epoll fd 4 but asks it for no events: "
+				       "events 0x18, no EPOLLIN) while it "
+				       "holds 4 accepted connections"));
+	/* The same with nothing held: not watched at all. */
+	world_init(&w, 0, 0);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "4990.0");
+	world_epoll(&w, "18");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
+	assert_non_null(strstr(v.text, "asks it for no events"));
 
 	/* 7 held: not a round number, only possible. */
 	world_init(&w, 7, TL_CLOSE_WAIT);
