@@ -44,7 +44,7 @@ static const char *const explanations[TL_FIND_KIND_MAX] = {
 	[TL_FIND_FD_EXHAUSTION] =
 		"The process has (nearly) as many open files as RLIMIT_NOFILE allows. accept() then fails with EMFILE and leaves the connection in the accept queue, where it stays ESTABLISHED (or CLOSE-WAIT once the client gives up); an event loop woken for the listener can spin on the failing accept().",
 	[TL_FIND_CLOSE_WAIT_LEAK] =
-		"CLOSE-WAIT means the peer sent its FIN and the kernel acknowledged it; the connection stays there until this program calls close(). No timer ends CLOSE-WAIT, so sockets that stay for long are leaked: the program missed read() returning 0, or lost the fd on an error path.",
+		"CLOSE-WAIT means the peer sent its FIN and the kernel acknowledged it; the connection stays there until this program calls close(). No timer ends CLOSE-WAIT, so sockets that stay for long are usually leaked: the program missed read() returning 0 or lost the fd on an error path (a program that is stopped or blocked does not close them either).",
 	[TL_FIND_FIN_WAIT2_STUCK] =
 		"FIN-WAIT-2 means this side sent its FIN and it was acknowledged; the peer has not closed yet. A socket still held by its program (after shutdown(SHUT_WR)) has no timer: it waits for the peer for ever. After close() the kernel would drop it after net.ipv4.tcp_fin_timeout.",
 	[TL_FIND_TIME_WAIT_PRESSURE] =

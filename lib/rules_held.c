@@ -108,8 +108,8 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 				(unsigned long long)g->old,
 				g->old == 1 ? "" : "s", age_ms / 1000,
 				(unsigned long long)(g->oldest_ms / 1000), addr,
-				many ? "they never call close()" :
-				       "it never calls close()");
+				many ? "they have not called close()" :
+				       "it has not called close()");
 		else
 			diag_summary(
 				f,

@@ -299,7 +299,8 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 }
 
 /*
- * What the processes of listener and fd findings are doing, from /proc:
+ * What the processes of listener, fd and CLOSE-WAIT leak findings are
+ * doing, from /proc:
  * only for the first WHY_FINDINGS_MAX such findings, and not for a replayed
  * dump, whose processes are not the ones running now.
  */
@@ -312,12 +313,16 @@ static int gather_why(struct doctor *d, const struct tl_global *g)
 	d->why = calloc(d->n_found, sizeof(*d->why));
 	if (!d->why)
 		return -ENOMEM;
-	for (size_t i = 0; i < d->n_found && done < WHY_FINDINGS_MAX; i++) {
+	/* Listener and fd findings first: a leak only asks what state the
+	 * process is in, and takes what is left. */
+	for (size_t k = 0; k < 2 * d->n_found && done < WHY_FINDINGS_MAX; k++) {
+		size_t i = k % d->n_found;
 		const struct tl_finding *f = &d->found[i];
 		const struct target *t = &d->targets[f->group];
+		bool leak = f->kind == TL_FIND_CLOSE_WAIT_LEAK;
 		int r;
 
-		if (!why_wanted(f) || !t->snap)
+		if (!why_wanted(f) || !t->snap || leak != (k >= d->n_found))
 			continue;
 		r = why_gather(g->proc_root, t->snap, f, d->found, d->n_found,
 			       &d->why[i]);

@@ -25,7 +25,8 @@ bool why_wanted(const struct tl_finding *f)
 {
 	return f->n_pids && (f->kind == TL_FIND_NOT_ACCEPTING ||
 			     f->kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW ||
-			     f->kind == TL_FIND_FD_EXHAUSTION);
+			     f->kind == TL_FIND_FD_EXHAUSTION ||
+			     f->kind == TL_FIND_CLOSE_WAIT_LEAK);
 }
 
 /* Causes that say only that this process does not take part. */
@@ -99,6 +100,13 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 		return 0;
 	}
 	combine(w);
+	/*
+	 * A CLOSE-WAIT leak is explained by the program's state only (a
+	 * stopped program closes nothing); a running one is left to the
+	 * finding's own words.
+	 */
+	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK && w->cause == TL_CAUSE_UNKNOWN)
+		why_free(w);
 	if (w->cause == TL_CAUSE_CLOSE_WAIT)
 		for (size_t i = 0; i < n_all; i++)
 			if (all[i].kind == TL_FIND_CLOSE_WAIT_LEAK &&

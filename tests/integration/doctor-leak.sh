@@ -2,11 +2,14 @@
 # A server that accepts and never closes: each client's close leaves a
 # CLOSE_WAIT socket the server holds. The doctor reports close-wait-leak
 # with the server's pid and the number of leaked sockets, once they are
-# older than --close-wait-age, and nothing else.
+# older than --close-wait-age, and nothing else; with the server
+# SIGSTOPped, the cause is that it is stopped (a stopped program closes
+# nothing), not a leak stated as fact.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
-trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+SERVER=
+trap '[ -n "$SERVER" ] && kill -CONT "$SERVER" 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
 SRV="$(dirname "$0")/doctor-servers.py"
 
 python3 "$SRV" leak --port 3001 --seconds 120 >/dev/null &
@@ -46,9 +49,25 @@ jq -e --argjson p "$SERVER" '
 	.findings[0].pids == [$p] and
 	.findings[0].local_port == 3001 and
 	.findings[0].count == 3 and
-	.findings[0].oldest_ms >= 1000' "$T/d.json" >/dev/null ||
+	.findings[0].oldest_ms >= 1000 and
+	.findings[0].cause == null and
+	(.findings[0].summary | endswith("it has not called close()"))' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "close-wait-leak"; }
 ok "close-wait-leak: pid $SERVER, 3 sockets"
+
+kill -STOP "$SERVER"
+tl_wait_for 5 sh -c "grep -q '^State:.*T' /proc/$SERVER/status" || fail "server did not stop"
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/stopped.json"
+jq -e --argjson p "$SERVER" '.findings[0] | .kind == "close-wait-leak" and
+	.cause == "stopped" and .certainty == "certain" and
+	.evidence[0].pid == $p and .evidence[0].state == "T" and
+	(.remedy | contains("kill -CONT"))' "$T/stopped.json" >/dev/null ||
+	{ cat "$T/stopped.json"; fail "close-wait-leak of a stopped server: not 'stopped'"; }
+"$TCPLIMBO" doctor --close-wait-age 1s >"$T/stopped.txt"
+grep -q "cause: certain: pid $SERVER is stopped by a signal" "$T/stopped.txt" ||
+	{ cat "$T/stopped.txt"; fail "text: no stopped cause"; }
+kill -CONT "$SERVER"
+ok "close-wait-leak of a SIGSTOPped server: stopped (certain), kill -CONT"
 
 "$TCPLIMBO" doctor --json --close-wait-age 1s --close-wait-critical 3 >"$T/d.json"
 [ $? = 2 ] || fail "--close-wait-critical 3 should make it critical"
