@@ -54,7 +54,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_NOT_WAITED] =
 		"The listener is registered, but no thread waits on that epoll set: the event loop that should run it is busy or blocked elsewhere (see the threads above; a debugger's backtrace shows where).",
 	[TL_CAUSE_LIMIT] =
-		"The program stopped watching the listener while it holds that many connections: it is at its own connection limit. Raise the limit (e.g. haproxy maxconn, nginx worker_connections) if the load is real, or find why connections are held so long; accepting faster will not help.",
+		"The program serves as many connections as it will at once: it is at its own connection limit. Raise the limit (e.g. haproxy maxconn, nginx worker_connections, Apache MaxRequestWorkers, lighttpd server.max-connections) if the load is real, or find why connections are held so long (slow or idle clients: shorter timeouts, such as Apache's RequestReadTimeout); accepting faster will not help.",
 	[TL_CAUSE_NOT_WATCHED] =
 		"No thread calls accept() and no event loop watches the listener: the accept loop never started, has exited or is stuck behind something else (see the threads above). Fixing or restarting it drains the queue; closing the listener resets the queued connections.",
 	[TL_CAUSE_GO_ACCEPT] =
@@ -251,6 +251,18 @@ static bool any_thread(const struct tl_evidence *ev, int kind)
 	return false;
 }
 
+/* Every thread read waits in I/O or poll (on connections, not the set). */
+static bool all_serving(const struct tl_evidence *ev)
+{
+	if (ev->n_read == 0 || ev->n_threads > ev->n_read)
+		return false;
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind != TL_SYS_IO &&
+		    ev->threads[i].kind != TL_SYS_POLL)
+			return false;
+	return true;
+}
+
 static void set(struct tl_ev_verdict *v, int cause, int cert)
 {
 	v->cause = (uint8_t)cause;
@@ -390,6 +402,22 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		    "what its threads are doing could not be read (/proc/PID/task/TID/syscall needs ptrace access to the process); the listener is %s",
 		    reg ? "in an epoll set" : sets);
 		v->remedy = NULL;
+		return;
+	}
+	/*
+	 * Nobody waits on the set because every thread is in I/O or poll
+	 * while the process holds connections of the listener: its workers
+	 * are all serving (a pre-forked Apache child at MaxRequestWorkers
+	 * polls the one client it holds).
+	 */
+	if (reg && cause == TL_CAUSE_NOT_WAITED && ev->held > 0 &&
+	    all_serving(ev)) {
+		set(v, TL_CAUSE_LIMIT,
+		    ev->held >= ev->n_read ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    "the listener (fd %d) is in epoll fd %d, but no thread waits on it: every thread is in I/O or poll while it holds %llu of the listener's connections, so all its workers are busy serving: a worker limit (such as Apache's MaxRequestWorkers) or clients that hold the workers; %s",
+		    (int)reg->tfd, (int)reg->epfd, (unsigned long long)ev->held,
+		    threads);
 		return;
 	}
 	if (reg && cause == TL_CAUSE_NOT_WAITED) {

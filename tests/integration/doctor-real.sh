@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The doctor on real servers (Debian's nginx, haproxy, lighttpd and
-# prometheus, each skipped when not installed): nginx with master and
+# The doctor on real servers (Debian's nginx, haproxy, lighttpd, apache2
+# and prometheus, each skipped when not installed): nginx with master and
 # worker SIGSTOPped must be "stopped"; haproxy at its frontend maxconn
 # (alive, holding exactly its limit, its listener no longer polled) must
 # be at a "connection-limit" with the count, and told to raise the limit
 # rather than accept faster; lighttpd at server.max-connections (its
-# listener left in the epoll set with no events asked for) the same;
+# listener left in the epoll set with no events asked for) the same; so
+# must Apache's prefork at MaxRequestWorkers (each child polling the
+# client it holds), and its TCP_DEFER_ACCEPT drops are no overflow;
 # prometheus, a Go program, at --web.max-connections (its listener
 # edge-triggered in epoll as every socket of Go's runtime) must be told
 # about its accept loop, not about EPOLLET.
@@ -19,8 +21,9 @@ NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null)
 HAPROXY=$(command -v haproxy || ls /usr/sbin/haproxy 2>/dev/null)
 PROMETHEUS=$(command -v prometheus)
 LIGHTTPD=$(command -v lighttpd || ls /usr/sbin/lighttpd 2>/dev/null)
-[ -n "$NGINX$HAPROXY$PROMETHEUS$LIGHTTPD" ] ||
-	skip "none of nginx, haproxy, lighttpd and prometheus is installed"
+APACHE=$(command -v apache2 || ls /usr/sbin/apache2 2>/dev/null)
+[ -n "$NGINX$HAPROXY$PROMETHEUS$LIGHTTPD$APACHE" ] ||
+	skip "none of nginx, haproxy, lighttpd, apache2 and prometheus is installed"
 tested=0
 
 # Holds N connections to PORT open for at most 60 s.
@@ -139,6 +142,69 @@ CONF
 		(.evidence[0].text | contains("so the program is told") | not)' \
 		"$T/lighttpd.json" >/dev/null || { cat "$T/lighttpd.json"; fail "lighttpd: not at a connection limit"; }
 	ok "lighttpd at server.max-connections 4: connection-limit, 4 held, listener asks for no events"
+	tested=$((tested + 1))
+fi
+
+if [ -n "$APACHE" ] && [ -e /usr/lib/apache2/modules/mod_mpm_prefork.so ]; then
+	mkdir -p "$T/apache/htdocs"
+	echo ok >"$T/apache/htdocs/index.html"
+	chmod 755 "$T" "$T/apache" "$T/apache/htdocs"
+	cat >"$T/apache/httpd.conf" <<CONF
+ServerRoot $T/apache
+LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+ServerName localhost
+Listen 127.0.0.1:8086
+ListenBacklog 8
+PidFile $T/apache/httpd.pid
+ErrorLog $T/apache/error.log
+Mutex file:$T/apache
+User www-data
+Group www-data
+DocumentRoot $T/apache/htdocs
+StartServers 3
+MinSpareServers 3
+MaxSpareServers 3
+ServerLimit 3
+MaxRequestWorkers 3
+Timeout 60
+CONF
+	"$APACHE" -f "$T/apache/httpd.conf" -k start || fail "apache2 did not start"
+	trap '"$APACHE" -f "$T/apache/httpd.conf" -k stop; [ -n "$NG" ] && kill -KILL $NG $(pgrep -P $NG) 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
+	tl_wait_for 10 tl_listening 8086 || { cat "$T/apache/error.log"; fail "apache2 did not listen"; }
+	# The master writes its pid once it has daemonized.
+	tl_wait_for 10 test -s "$T/apache/httpd.pid" || fail "apache2 wrote no pid file"
+	AP=$(cat "$T/apache/httpd.pid")
+	# Apache's default AcceptFilter sets TCP_DEFER_ACCEPT: each request's
+	# data-less handshake ACK counts as a drop of the listener.
+	for _ in 1 2 3; do curl -s -o /dev/null http://127.0.0.1:8086/ || fail "apache2 did not answer"; done
+	drops=$(ss -Htlnm "sport = :8086" | sed -n 's/.*,d\([0-9]*\)).*/\1/p')
+	"$TCPLIMBO" doctor --json >"$T/apache-idle.json"
+	jq -e '[.findings[] | select(.local_port == 8086)] == []' "$T/apache-idle.json" >/dev/null ||
+		{ cat "$T/apache-idle.json"; fail "apache2 after 3 requests ($drops drops): a finding"; }
+	ok "apache2 after 3 requests, its listener with ${drops:-0} TCP_DEFER_ACCEPT drops: no finding"
+	# Three clients that never finish their request hold the three
+	# children; four more wait in the queue.
+	python3 -c '
+import socket, time
+cs = [socket.create_connection(("127.0.0.1", 8086)) for _ in range(3)]
+for c in cs: c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+time.sleep(0.5)
+more = [socket.create_connection(("127.0.0.1", 8086)) for _ in range(4)]
+for c in more: c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+print("held", flush=True)
+time.sleep(60)' >"$T/hold.8086" &
+	tl_wait_for 10 grep -q held "$T/hold.8086" || fail "apache2 clients did not connect"
+	tl_wait_for 10 sh -c '[ "$(ss -Htln "sport = :8086" | awk "{print \$2}")" = 4 ]' ||
+		{ ss -tanp; fail "apache2: 4 connections did not stay queued"; }
+	doctor 8086 apache
+	jq -e --argjson m "$AP" '[.findings[] | select(.local_port == 8086)][0] |
+		.kind == "not-accepting" and (.pids | index($m)) and
+		.cause == "connection-limit" and .certainty == "likely" and
+		([.evidence[] | select(.pid != $m) | .held] == [1, 1, 1]) and
+		(.remedy | contains("MaxRequestWorkers"))' \
+		"$T/apache.json" >/dev/null || { cat "$T/apache.json"; fail "apache2 prefork: not at a connection limit"; }
+	ok "apache2 prefork at MaxRequestWorkers 3: connection-limit (likely), 1 held by each child"
 	tested=$((tested + 1))
 fi
 

@@ -715,6 +715,44 @@ static void test_limit_and_unwatched(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
 	assert_non_null(strstr(v.text, "asks it for no events"));
 
+	/*
+	 * A pre-forked worker at MaxRequestWorkers: its one thread polls
+	 * the client it holds, nobody waits on the listener's epoll set.
+	 */
+	world_init(&w, 1, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)",
+		     "7 0x7ffd 0x1 0x493e0 0x0 0x0 0x0 0x1 0x2", "do_sys_poll",
+		     "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_false(ev.regs[0].waited);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(v.text, "every thread is in I/O or poll while "
+				       "it holds 1 of the listener's "
+				       "connections"));
+	assert_non_null(strstr(v.remedy, "MaxRequestWorkers"));
+	/* Holding none, or with a thread elsewhere: not waited, as before. */
+	world_init(&w, 0, 0);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)",
+		     "7 0x7ffd 0x1 0x493e0 0x0 0x0 0x0 0x1 0x2", "do_sys_poll",
+		     "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	world_init(&w, 1, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)",
+		     "7 0x7ffd 0x1 0x493e0 0x0 0x0 0x0 0x1 0x2", "do_sys_poll",
+		     "4990.0");
+	world_thread(&w, PID + 1, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+
 	/* 7 held: not a round number, only possible. */
 	world_init(&w, 7, TL_CLOSE_WAIT);
 	world_proc(&w, "S (sleeping)", 0, 1);
