@@ -198,7 +198,7 @@ static int fd_listener(struct diag *d, size_t i)
 	f->limit = first->nofile;
 	diag_summary(
 		f, "%s%s %llu connection%s wait%s in the queue of %s%s%s", near,
-		at ? ": accept() is failing with EMFILE and" :
+		at ? ": at the limit, where accept() fails with EMFILE, and" :
 		     ", near the limit where accept() fails with EMFILE, and",
 		(unsigned long long)f->count, f->count == 1 ? "" : "s",
 		f->count == 1 ? "s" : "",

@@ -45,6 +45,6 @@ ok "fd-exhaustion: worker $WORKER alone, not master $MASTER"
 "$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
 # The summary is wrapped: join its lines before looking at it.
 tr -s ' \n' '  ' <"$T/d.txt" |
-	grep -q "pid $WORKER (lab-server) has [0-9]* of 32 fds open: accept() is failing with EMFILE" ||
+	grep -q "pid $WORKER (lab-server) has [0-9]* of 32 fds open: at the limit, where accept() fails with EMFILE" ||
 	{ cat "$T/d.txt"; fail "text summary"; }
 ok "text: the worker's own numbers"
