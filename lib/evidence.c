@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,11 @@ static void copy_wchan(char *dst, const char *src, size_t len)
 
 /* Reads one thread of the process directory pdir. */
 static void read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
-			uint64_t *ret_exec_ns, bool *ret_has_exec)
+			uint64_t *ret_exec_ns, int32_t *ret_cpu,
+			bool *ret_has_exec)
 {
+	uint32_t cpu;
+
 	char path[64], buf[STATUS_BUF];
 	ssize_t n;
 	int kind;
@@ -87,6 +91,83 @@ static void read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
 	n = read_at(pdir, path, buf, SCHED_BUF);
 	if (n > 0 && tl_ev_parse_sched(buf, (size_t)n, ret_exec_ns) == 0)
 		*ret_has_exec = true;
+	/* Its exec_start is on the clock of the CPU it last ran on. */
+	*ret_cpu = -1;
+	snprintf(path, sizeof(path), "task/%d/stat", (int)tid);
+	n = read_at(pdir, path, buf, SMALL_BUF * 2);
+	if (n > 0 && tl_ev_parse_stat_cpu(buf, (size_t)n, &cpu) == 0)
+		*ret_cpu = (int32_t)cpu;
+}
+
+/* The most CPUs whose clocks one gather visits. */
+#define CLOCKS_MAX 16
+
+/* Our own exec_start, read now: the present of this CPU's clock. */
+static bool clock_now(const char *proc_root, uint64_t *ret_ns)
+{
+	char path[PATH_MAX], buf[SCHED_BUF];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/thread-self/sched", proc_root);
+	n = read_at(AT_FDCWD, path, buf, sizeof(buf));
+	return n > 0 && tl_ev_parse_sched(buf, (size_t)n, ret_ns) == 0;
+}
+
+/*
+ * How long ago the last of n threads ran, in ns. exec_start is on the
+ * scheduler clock of the CPU a thread last ran on (rq_clock_task, which
+ * leaves out the time the hypervisor stole and interrupts took), and on a
+ * virtual machine those clocks run apart, by a second a day here: each
+ * thread is compared with its own CPU's present, read on that CPU. False
+ * when a CPU is not known, cannot be visited (a cpuset) or read: then
+ * nothing is claimed.
+ */
+static bool idle_ns(const char *proc_root, const uint64_t *exec,
+		    const int32_t *cpu, size_t n, uint64_t *ret_ns)
+{
+	int32_t seen[CLOCKS_MAX];
+	size_t n_seen = 0;
+	uint64_t idle = UINT64_MAX;
+	cpu_set_t old, one;
+	bool ok = n > 0;
+
+	if (sched_getaffinity(0, sizeof(old), &old) < 0)
+		return false;
+	for (size_t i = 0; i < n && ok; i++) {
+		uint64_t newest = 0, now;
+		bool dup = false;
+
+		for (size_t k = 0; k < n_seen; k++)
+			dup |= seen[k] == cpu[i];
+		if (dup)
+			continue;
+		if (cpu[i] < 0 || cpu[i] >= CPU_SETSIZE ||
+		    n_seen == CLOCKS_MAX) {
+			ok = false;
+			break;
+		}
+		seen[n_seen++] = cpu[i];
+		for (size_t j = 0; j < n; j++)
+			if (cpu[j] == cpu[i] && exec[j] > newest)
+				newest = exec[j];
+		CPU_ZERO(&one);
+		CPU_SET(cpu[i], &one);
+		/* setaffinity returns once we run there. */
+		if (sched_setaffinity(0, sizeof(one), &one) < 0 ||
+		    sched_getcpu() != cpu[i] || !clock_now(proc_root, &now)) {
+			ok = false;
+			break;
+		}
+		/* A clock read before the thread's last run means just now. */
+		now = now >= newest ? now - newest : 0;
+		if (now < idle)
+			idle = now;
+	}
+	if (n_seen)
+		sched_setaffinity(0, sizeof(old), &old);
+	if (ok)
+		*ret_ns = idle;
+	return ok;
 }
 
 /* The pid of the process at owners index proc, or 0. */
@@ -124,11 +205,10 @@ static int cmp_tid(const void *a, const void *b)
 static int gather_threads(int pdir, struct tl_evidence *ev,
 			  const char *proc_root)
 {
-	uint64_t newest = 0, now = 0, ns;
-	bool has_newest = false, has_now = false;
-	char path[PATH_MAX], buf[SCHED_BUF];
+	uint64_t exec[TL_EV_THREADS_MAX], idle;
+	int32_t cpu[TL_EV_THREADS_MAX];
+	size_t n_exec = 0;
 	struct dirent *de;
-	ssize_t n;
 	DIR *d;
 	int tfd = openat(pdir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -145,28 +225,17 @@ static int gather_threads(int pdir, struct tl_evidence *ev,
 
 		if (tli_parse_dec(de->d_name, INT_MAX, &tid) < 0 || tid == 0)
 			continue;
-		read_thread(pdir, (pid_t)tid, &ev->threads[ev->n_read], &ns,
-			    &has);
-		if (has && (!has_newest || ns > newest)) {
-			newest = ns;
-			has_newest = true;
-		}
+		read_thread(pdir, (pid_t)tid, &ev->threads[ev->n_read],
+			    &exec[n_exec], &cpu[n_exec], &has);
+		n_exec += has;
 		ev->n_read++;
 	}
 	closedir(d);
 	/* readdir's order is the directory's: sort for stable texts. */
 	qsort(ev->threads, ev->n_read, sizeof(ev->threads[0]), cmp_tid);
-	/*
-	 * exec_start runs on the scheduler's clock, not CLOCK_MONOTONIC: our
-	 * own thread's, read now, is that clock's present.
-	 */
-	snprintf(path, sizeof(path), "%s/thread-self/sched", proc_root);
-	n = read_at(AT_FDCWD, path, buf, sizeof(buf));
-	if (n > 0 && tl_ev_parse_sched(buf, (size_t)n, &now) == 0)
-		has_now = true;
-	if (has_newest && has_now && now >= newest) {
+	if (idle_ns(proc_root, exec, cpu, n_exec, &idle)) {
 		ev->has_idle = true;
-		ev->idle_ms = (now - newest) / 1000000;
+		ev->idle_ms = idle / 1000000;
 	}
 	return 0;
 }

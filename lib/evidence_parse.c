@@ -247,6 +247,37 @@ int tl_ev_parse_syscall(const char *buf, size_t len, int arch, int *ret_kind,
 	return 0;
 }
 
+int tl_ev_parse_stat_cpu(const char *buf, size_t len, uint32_t *ret_cpu)
+{
+	const char *close, *p, *end;
+	uint64_t cpu;
+
+	if (!buf || len == 0)
+		return -EINVAL;
+	end = buf + len;
+	/* The comm may hold ')' and spaces: fields start after the last. */
+	close = memrchr(buf, ')', len);
+	if (!close)
+		return -EINVAL;
+	p = close + 1;
+	/* Field 3 (state) follows ") "; skip to field 39. */
+	for (int field = 3; field < 39; field++) {
+		if (p >= end || *p != ' ')
+			return -EINVAL;
+		p++;
+		while (p < end && *p != ' ' && *p != '\n')
+			p++;
+	}
+	if (p >= end || *p != ' ')
+		return -EINVAL;
+	p++;
+	if (parse_num(&p, end, 10, &cpu) < 0 || cpu > INT32_MAX ||
+	    (p < end && *p != ' ' && *p != '\n'))
+		return -EINVAL;
+	*ret_cpu = (uint32_t)cpu;
+	return 0;
+}
+
 int tl_ev_parse_sched(const char *buf, size_t len, uint64_t *ret_ns)
 {
 	const char *end, *p, *eol;

@@ -162,7 +162,10 @@ struct tl_evidence {
  * TCP states of its sockets and the connections of listener (a LISTEN
  * socket of snap, or NULL when the finding is about no listener). A
  * process that vanished gives 0 with ev->gone; parts that cannot be read
- * stay empty. Returns 0 or -EINVAL.
+ * stay empty. To tell how long ago its threads ran, it moves the calling
+ * thread for a moment to each CPU they last ran on (each CPU's scheduler
+ * clock runs apart on a virtual machine) and restores its affinity.
+ * Returns 0 or -EINVAL.
  */
 int tl_evidence_gather(const char *proc_root, pid_t pid,
 		       const struct tl_snapshot *snap,
@@ -250,6 +253,12 @@ int tl_ev_parse_status(const char *buf, size_t len, char *ret_state,
  */
 int tl_ev_parse_syscall(const char *buf, size_t len, int arch, int *ret_kind,
 			long *ret_nr, int64_t *ret_fd);
+
+/*
+ * /proc/PID/stat (or a task's): the CPU it last ran on (field 39), after
+ * the comm's last ')'.
+ */
+int tl_ev_parse_stat_cpu(const char *buf, size_t len, uint32_t *ret_cpu);
 
 /* /proc/PID/sched: se.exec_start in ns (the text is in ms.ns). */
 int tl_ev_parse_sched(const char *buf, size_t len, uint64_t *ret_ns);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,6 +38,11 @@
 	"-------------------------------------------------------------------\n" \
 	"se.exec_start                                :        %s\n"            \
 	"se.vruntime                                  :          5144.893065\n"
+
+/* /proc/PID/stat with a comm that holds ") (" and field 39 (the CPU). */
+#define STAT_FMT                                                          \
+	"%d (a) (b c) S 1 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 " \
+	"1000 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 %d 0 0\n"
 
 static void put(const char *dir, const char *rel, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -211,6 +217,36 @@ static void test_parse_sched(void **state)
 	assert_int_equal(tl_ev_parse_sched(text, strlen(text), &ns), -EINVAL);
 	assert_int_equal(tl_ev_parse_sched("nr_switches : 3\n", 16, &ns),
 			 -ENOENT);
+}
+
+static void test_parse_stat_cpu(void **state)
+{
+	char text[512], self[1024];
+	uint32_t cpu = 0;
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	/* Field 39, after a comm that holds ") (" and a space. */
+	snprintf(text, sizeof(text), STAT_FMT, 10, 7);
+	assert_int_equal(tl_ev_parse_stat_cpu(text, strlen(text), &cpu), 0);
+	assert_int_equal(cpu, 7);
+	/* Cut before or inside field 39, or not a number there. */
+	assert_int_equal(tl_ev_parse_stat_cpu(text, strlen(text) - 7, &cpu),
+			 -EINVAL);
+	assert_int_equal(tl_ev_parse_stat_cpu(text, 40, &cpu), -EINVAL);
+	snprintf(text, sizeof(text), STAT_FMT, 10, -1);
+	assert_int_equal(tl_ev_parse_stat_cpu(text, strlen(text), &cpu),
+			 -EINVAL);
+	assert_int_equal(tl_ev_parse_stat_cpu("1 (x S", 6, &cpu), -EINVAL);
+	/* Our own: a CPU of this machine. */
+	fd = open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, self, sizeof(self));
+	close(fd);
+	assert_true(n > 0);
+	assert_int_equal(tl_ev_parse_stat_cpu(self, (size_t)n, &cpu), 0);
+	assert_true(cpu < (uint32_t)CPU_SETSIZE);
 }
 
 struct tfds {
@@ -474,6 +510,9 @@ static void world_thread(struct world *w, int tid, const char *state,
 	put(w->dir, rel, "%s", wchan);
 	snprintf(rel, sizeof(rel), "4711/task/%d/sched", tid);
 	put(w->dir, rel, SCHED_FMT, tid, exec);
+	/* It last ran on the CPU this test runs on: one we may visit. */
+	snprintf(rel, sizeof(rel), "4711/task/%d/stat", tid);
+	put(w->dir, rel, STAT_FMT, tid, sched_getcpu());
 }
 
 /* An epoll fd 4 watching the listener with events, or nothing. */
@@ -542,6 +581,17 @@ static void test_stopped(void **state)
 	assert_non_null(strstr(v.text, "SIGSTOP"));
 	assert_non_null(strstr(v.text, "has not run for 2 s"));
 	assert_non_null(strstr(v.remedy, "kill -CONT"));
+
+	/* A thread last on a CPU we cannot visit: no claim of idleness. */
+	world_init(&w, 0, 0);
+	world_proc(&w, "T (stopped)", 0, 1);
+	world_thread(&w, PID, "T (stopped)", "-1 0x7ffd 0x7f00",
+		     "do_signal_stop", "2000.500000");
+	put(w.dir, "4711/task/4711/stat", STAT_FMT, PID, 100000);
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_STOPPED);
+	assert_false(ev.has_idle);
+	assert_null(strstr(v.text, "has not run"));
 
 	world_init(&w, 0, 0);
 	world_proc(&w, "t (tracing stop)", 999, 1);
@@ -951,6 +1001,7 @@ int main(void)
 		cmocka_unit_test(test_parse_sched),
 		cmocka_unit_test(test_parse_epoll),
 		cmocka_unit_test(test_fd_kind),
+		cmocka_unit_test(test_parse_stat_cpu),
 		cmocka_unit_test(test_parse_elf_runtime),
 		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_epoll_causes),
