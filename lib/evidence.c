@@ -343,13 +343,19 @@ static void count_tcp(const struct tl_snapshot *snap, pid_t pid,
 }
 
 /* The connections of listener L that pid holds (accepted, not closed). */
-static uint64_t count_held(const struct tl_snapshot *snap,
-			   const struct tl_sock *L, pid_t pid)
+/*
+ * The listener's connections the process holds (ev->held), and which of
+ * its threads are in I/O on one of them (ev->on_held): serving a client,
+ * not waiting on something else.
+ */
+static void count_held(const struct tl_snapshot *snap, const struct tl_sock *L,
+		       struct tl_evidence *ev)
 {
 	static const uint8_t any[16];
 	size_t alen = L->family == AF_INET ? 4 : 16;
 	bool wild = memcmp(L->src, any, alen) == 0;
 	uint64_t held = 0;
+	int32_t fd;
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
@@ -361,10 +367,15 @@ static uint64_t count_held(const struct tl_snapshot *snap,
 		if (!wild && (sk->family != L->family ||
 			      memcmp(sk->src, L->src, alen) != 0))
 			continue;
-		if (holds(snap, sk, pid, NULL))
-			held++;
+		if (!holds(snap, sk, ev->pid, &fd))
+			continue;
+		held++;
+		for (size_t t = 0; t < ev->n_read && t < 64; t++)
+			if (ev->threads[t].kind == TL_SYS_IO &&
+			    ev->threads[t].fd == fd)
+				ev->on_held |= UINT64_C(1) << t;
 	}
-	return held;
+	ev->held = held;
 }
 
 /*
@@ -431,7 +442,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		ev->backlog = listener->wqueue;
 		ev->queued = listener->rqueue;
 		holds(snap, listener, pid, &ev->listener_fd);
-		ev->held = count_held(snap, listener, pid);
+		count_held(snap, listener, ev);
 	}
 	if (what & (TL_EV_FDS | TL_EV_LISTENER)) {
 		if (gather_fds(pdir, ev,

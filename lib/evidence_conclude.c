@@ -54,7 +54,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_NOT_WAITED] =
 		"The listener is registered, but no thread waits on that epoll set: the event loop that should run it is busy or blocked elsewhere (see the threads above; a debugger's backtrace shows where).",
 	[TL_CAUSE_LIMIT] =
-		"The program serves as many connections as it will at once: it is at its own connection limit. Raise the limit (e.g. haproxy maxconn, nginx worker_connections, Apache MaxRequestWorkers, lighttpd server.max-connections) if the load is real, or find why connections are held so long (slow or idle clients: shorter timeouts, such as Apache's RequestReadTimeout); accepting faster will not help.",
+		"If the program serves as many connections as it will at once (its own connection limit, as above), raise the limit if the load is real (haproxy maxconn, nginx worker_connections, Apache MaxRequestWorkers, lighttpd server.max-connections, Tomcat maxConnections, gunicorn --workers or --threads), or find why connections are held so long (slow or idle clients: shorter timeouts, such as Apache's RequestReadTimeout, or a buffering proxy in front); accepting faster will not help.",
 	[TL_CAUSE_NOT_WATCHED] =
 		"No thread calls accept() and no event loop watches the listener: the accept loop never started, has exited or is stuck behind something else (see the threads above). Fixing or restarting it drains the queue; closing the listener resets the queued connections.",
 	[TL_CAUSE_GO_ACCEPT] =
@@ -251,16 +251,31 @@ static bool any_thread(const struct tl_evidence *ev, int kind)
 	return false;
 }
 
-/* Every thread read waits in I/O or poll (on connections, not the set). */
-static bool all_serving(const struct tl_evidence *ev)
+/*
+ * Whether every worker is busy with a client it holds: each thread is in
+ * I/O on one of the listener's connections the process holds, waits in
+ * futex (a pool's main thread waiting for its workers) or in poll, and
+ * some are in I/O or poll. A thread in I/O on anything else (an upstream,
+ * a file) is blocked there instead. *ret_sure when no thread is in poll,
+ * whose fds /proc cannot show; then as many connections as pollers must
+ * be held.
+ */
+static bool busy_serving(const struct tl_evidence *ev, bool *ret_sure)
 {
-	if (ev->n_read == 0 || ev->n_threads > ev->n_read)
+	size_t on = 0, polls = 0;
+
+	if (ev->held == 0 || ev->n_read == 0 || ev->n_threads > ev->n_read)
 		return false;
-	for (size_t i = 0; i < ev->n_read; i++)
-		if (ev->threads[i].kind != TL_SYS_IO &&
-		    ev->threads[i].kind != TL_SYS_POLL)
+	for (size_t i = 0; i < ev->n_read; i++) {
+		if (i < 64 && (ev->on_held >> i & 1))
+			on++;
+		else if (ev->threads[i].kind == TL_SYS_POLL)
+			polls++;
+		else if (ev->threads[i].kind != TL_SYS_FUTEX)
 			return false;
-	return true;
+	}
+	*ret_sure = polls == 0;
+	return on + polls > 0 && (polls == 0 || ev->held >= polls);
 }
 
 static void set(struct tl_ev_verdict *v, int cause, int cert)
@@ -315,6 +330,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 {
 	const struct tl_ev_reg *reg;
 	char threads[256], sets[96];
+	bool sure;
 	int cause;
 
 	tl_evidence_threads_text(ev, threads, sizeof(threads));
@@ -349,7 +365,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		if (!(ev->regs[i].events & TL_EPOLLONESHOT))
 			snprintf(
 				sets, sizeof(sets),
-				"in epoll fd %d but asks it for no events: events 0x%x, no EPOLLIN",
+				"in epoll fd %d but asks it for no events (events 0x%x, no EPOLLIN)",
 				(int)ev->regs[i].epfd, ev->regs[i].events);
 	/*
 	 * Go's netpoller registers every socket edge-triggered and its
@@ -405,19 +421,26 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	/*
-	 * Nobody waits on the set because every thread is in I/O or poll
-	 * while the process holds connections of the listener: its workers
-	 * are all serving (a pre-forked Apache child at MaxRequestWorkers
-	 * polls the one client it holds).
+	 * Nobody waits for the listener because every worker is busy with a
+	 * client it holds (gunicorn's sync workers in recv, a pre-forked
+	 * Apache child polling its one client, a thread pool's workers).
 	 */
-	if (reg && cause == TL_CAUSE_NOT_WAITED && ev->held > 0 &&
-	    all_serving(ev)) {
+	if ((!reg || cause == TL_CAUSE_NOT_WAITED) && busy_serving(ev, &sure)) {
+		char where[96];
+
+		if (reg)
+			snprintf(
+				where, sizeof(where),
+				"it is in epoll fd %d, which no thread waits on",
+				(int)reg->epfd);
+		else
+			snprintf(where, sizeof(where), "%s", sets);
 		set(v, TL_CAUSE_LIMIT,
-		    ev->held >= ev->n_read ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
+		    sure ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
 		add(v->text, sizeof(v->text), len,
-		    "the listener (fd %d) is in epoll fd %d, but no thread waits on it: every thread is in I/O or poll while it holds %llu of the listener's connections, so all its workers are busy serving: a worker limit (such as Apache's MaxRequestWorkers) or clients that hold the workers; %s",
-		    (int)reg->tfd, (int)reg->epfd, (unsigned long long)ev->held,
-		    threads);
+		    sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers or gunicorn's workers) or clients that hold the workers; %s" :
+			   "no thread waits for the listener (%s): its threads are in poll (on fds /proc cannot show) or I/O while it holds %llu of the listener's connections, so its workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers or gunicorn's workers) or clients that hold the workers; %s",
+		    where, (unsigned long long)ev->held, threads);
 		return;
 	}
 	if (reg && cause == TL_CAUSE_NOT_WAITED) {
@@ -450,7 +473,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		set(v, TL_CAUSE_LIMIT,
 		    round ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
 		add(v->text, sizeof(v->text), len,
-		    "the program stopped watching the listener (%s) while it holds %llu accepted connection%s on port %u (backlog %u)%s: usually a connection limit; %s",
+		    "no thread is in accept() and the listener is %s while the program holds %llu accepted connection%s on port %u (backlog %u)%s: usually a connection limit; %s",
 		    sets, (unsigned long long)ev->held,
 		    ev->held == 1 ? "" : "s", ev->port, ev->backlog,
 		    round ? ", a round number like a configured maximum" : "",

@@ -155,6 +155,8 @@ struct tl_evidence {
 
 	/* TL_EV_LISTENER: from the start of /proc/PID/exe */
 	uint8_t runtime; /* enum tl_ev_runtime */
+	/* TL_EV_LISTENER: bit i, threads[i] is in I/O on one of the held */
+	uint64_t on_held;
 };
 
 /*

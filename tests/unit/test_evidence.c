@@ -559,6 +559,9 @@ static void conclude(struct world *w, int kind, struct tl_evidence *ev,
 static const char EPOLL_FD4[] =
 	"232 0x4 0x55984d67a420 0x3ff 0x186a0 0x0 0x0 0x7ffc 0x7f7c";
 static const char FUTEX[] = "202 0x7f00 0x80 0x2 0x0 0x0 0x0 0x1 0x2";
+static const char POLL1[] = "7 0x7ffd 0x1 0x493e0 0x0 0x0 0x0 0x1 0x2";
+/* recvfrom(fd, ...), fd in hex as the kernel writes it */
+#define RECV_FD(fd) "45 " fd " 0x7f00 0x2000 0x0 0x0 0x0 0x1 0x2"
 
 static void test_stopped(void **state)
 {
@@ -751,10 +754,10 @@ static void test_limit_and_unwatched(void **state)
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.n_regs, 1);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
-	assert_non_null(strstr(v.text, "stopped watching the listener (in "
-				       "epoll fd 4 but asks it for no events: "
-				       "events 0x18, no EPOLLIN) while it "
-				       "holds 4 accepted connections"));
+	assert_non_null(strstr(v.text, "the listener is in epoll fd 4 but "
+				       "asks it for no events (events 0x18, "
+				       "no EPOLLIN) while the program holds 4 "
+				       "accepted connections"));
 	/* The same with nothing held: not watched at all. */
 	world_init(&w, 0, 0);
 	world_proc(&w, "S (sleeping)", 0, 1);
@@ -766,42 +769,76 @@ static void test_limit_and_unwatched(void **state)
 	assert_non_null(strstr(v.text, "asks it for no events"));
 
 	/*
-	 * A pre-forked worker at MaxRequestWorkers: its one thread polls
-	 * the client it holds, nobody waits on the listener's epoll set.
+	 * A pre-forked worker at MaxRequestWorkers: its one thread polls,
+	 * on fds /proc cannot show, while it holds a client: possible.
 	 */
 	world_init(&w, 1, TL_ESTABLISHED);
 	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)",
-		     "7 0x7ffd 0x1 0x493e0 0x0 0x0 0x0 0x1 0x2", "do_sys_poll",
-		     "4990.0");
+	world_thread(&w, PID, "S (sleeping)", POLL1, "do_sys_poll", "4990.0");
 	world_epoll(&w, "19");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_false(ev.regs[0].waited);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
-	assert_int_equal(v.certainty, TL_CERT_LIKELY);
-	assert_non_null(strstr(v.text, "every thread is in I/O or poll while "
-				       "it holds 1 of the listener's "
-				       "connections"));
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "no thread waits for the listener (it "
+				       "is in epoll fd 4, which no thread "
+				       "waits on): its threads are in poll"));
 	assert_non_null(strstr(v.remedy, "MaxRequestWorkers"));
+
+	/* gunicorn's sync workers: in recv on the client it holds (fd 10),
+	 * the listener in no epoll set (they select() on it when idle). */
+	world_init(&w, 1, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", RECV_FD("0xa"), "wait_woken",
+		     "4990.0");
+	world_epoll(&w, NULL);
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_true(ev.on_held == 1);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(v.text, "(not in its epoll set): each thread "
+				       "is in I/O on one of the listener's "
+				       "connections it holds (1)"));
+
+	/* A thread pool: the main thread waits for two workers in recv. */
+	world_init(&w, 2, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 3);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_thread(&w, PID + 1, "S (sleeping)", RECV_FD("0xa"), "wait_woken",
+		     "4990.0");
+	world_thread(&w, PID + 2, "S (sleeping)", RECV_FD("0xb"), "wait_woken",
+		     "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_true(ev.on_held == 6);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+
+	/* In recv on something else (an upstream, fd 8): blocked there. */
+	world_init(&w, 1, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", RECV_FD("0x8"), "wait_woken",
+		     "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_true(ev.on_held == 0);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
 	/* Holding none, or with a thread elsewhere: not waited, as before. */
 	world_init(&w, 0, 0);
 	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)",
-		     "7 0x7ffd 0x1 0x493e0 0x0 0x0 0x0 0x1 0x2", "do_sys_poll",
-		     "4990.0");
+	world_thread(&w, PID, "S (sleeping)", POLL1, "do_sys_poll", "4990.0");
 	world_epoll(&w, "19");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
 	world_init(&w, 1, TL_ESTABLISHED);
 	world_proc(&w, "S (sleeping)", 0, 2);
-	world_thread(&w, PID, "S (sleeping)",
-		     "7 0x7ffd 0x1 0x493e0 0x0 0x0 0x0 0x1 0x2", "do_sys_poll",
-		     "4990.0");
-	world_thread(&w, PID + 1, "S (sleeping)", FUTEX, "futex_wait_queue",
+	world_thread(&w, PID, "S (sleeping)", POLL1, "do_sys_poll", "4990.0");
+	world_thread(&w, PID + 1, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
 		     "4990.0");
 	world_epoll(&w, "19");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
-	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	assert_int_equal(v.cause, TL_CAUSE_WATCHED);
 
 	/* 7 held: not a round number, only possible. */
 	world_init(&w, 7, TL_CLOSE_WAIT);
