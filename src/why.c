@@ -61,8 +61,44 @@ static void combine(struct why *w)
 	}
 	if (mixed)
 		w->certainty = TL_CERT_POSSIBLE;
-	/* A remedy only for a cause we are fairly sure of. */
-	w->remedy = w->certainty >= TL_CERT_LIKELY ? w->v[lead].remedy : NULL;
+	/*
+	 * A remedy only for a cause we are fairly sure of, or one that says
+	 * when it applies (the limit's: the finding's own, "accept faster"
+	 * or "restart the accept loop", would contradict that cause).
+	 */
+	w->remedy = w->certainty >= TL_CERT_LIKELY ||
+				    w->cause == TL_CAUSE_LIMIT ?
+			    w->v[lead].remedy :
+			    NULL;
+}
+
+/*
+ * Whether two processes' verdicts say the same: one cause, and texts that
+ * differ only in their numbers (the pids, fds and seconds they name).
+ */
+static bool digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool same_verdict(const struct why *w, size_t i, size_t j)
+{
+	const char *a = w->v[i].text, *b = w->v[j].text;
+
+	if (w->v[i].cause != w->v[j].cause)
+		return false;
+	while (*a && *b) {
+		if (digit(*a) && digit(*b)) {
+			while (digit(*a))
+				a++;
+			while (digit(*b))
+				b++;
+			continue;
+		}
+		if (*a++ != *b++)
+			return false;
+	}
+	return *a == *b;
 }
 
 int why_gather(const char *proc_root, const struct tl_snapshot *snap,
@@ -146,7 +182,7 @@ void why_print_text(FILE *out, const struct why *w, int indent)
 	for (size_t i = 0; i < w->n; i++) {
 		int n;
 
-		if (i == w->lead || w->v[i].cause != w->cause ||
+		if (i == w->lead || !same_verdict(w, i, w->lead) ||
 		    len >= sizeof(same))
 			continue;
 		n = snprintf(same + len, sizeof(same) - len, "%s%d",
@@ -159,7 +195,7 @@ void why_print_text(FILE *out, const struct why *w, int indent)
 	print_verdict(out, w, w->lead, same, indent);
 	for (size_t i = 0; i < w->n; i++) {
 		/* Bystanders of a finding explained by another: say less. */
-		if (i == w->lead || w->v[i].cause == w->cause ||
+		if (i == w->lead || same_verdict(w, i, w->lead) ||
 		    !w->v[i].text[0] ||
 		    (bystander(w->v[i].cause) && !bystander(w->cause)))
 			continue;

@@ -205,6 +205,12 @@ time.sleep(60)' >"$T/hold.8086" &
 		all(.evidence[] | select(.pid != $m); .text | contains("its threads are in poll")) and
 		(.remedy | contains("MaxRequestWorkers"))' \
 		"$T/apache.json" >/dev/null || { cat "$T/apache.json"; fail "apache2 prefork: not at a connection limit"; }
+	# The children say the same and are named once; the master, which
+	# never accepts (pselect6), is a bystander.
+	"$TCPLIMBO" doctor --queue-age 0 >"$T/apache.txt"
+	tr -s ' \n' ' ' <"$T/apache.txt" | grep -q "likewise pid [0-9]*, [0-9]* " &&
+		! grep -q pselect6 "$T/apache.txt" ||
+		{ cat "$T/apache.txt"; fail "apache2 prefork: the children not named once, or the master's pselect6 shown"; }
 	ok "apache2 prefork at MaxRequestWorkers 3: connection-limit (possible: its children poll), 1 held by each child"
 	tested=$((tested + 1))
 fi
