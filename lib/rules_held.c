@@ -102,7 +102,7 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 		if (kind == TL_FIND_CLOSE_WAIT_LEAK)
 			diag_summary(
 				f,
-				"%s %s %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one from %s); %s",
+				"%s %s %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one with %s); %s",
 				diag_who_text(who, sizeof(who), snap, f),
 				many ? "hold" : "holds",
 				(unsigned long long)g->old,
