@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tcplimbo/evidence.h"
+#include "internal.h"
 #include "util.h"
 
 #define STATUS_BUF 8192
@@ -351,21 +352,13 @@ static void count_tcp(const struct tl_snapshot *snap, pid_t pid,
 static void count_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 		       struct tl_evidence *ev)
 {
-	static const uint8_t any[16];
-	size_t alen = L->family == AF_INET ? 4 : 16;
-	bool wild = memcmp(L->src, any, alen) == 0;
 	uint64_t held = 0;
 	int32_t fd;
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 
-		if ((sk->state != TL_ESTABLISHED &&
-		     sk->state != TL_CLOSE_WAIT) ||
-		    sk->limbo != TL_LIMBO_NONE || sk->sport != L->sport)
-			continue;
-		if (!wild && (sk->family != L->family ||
-			      memcmp(sk->src, L->src, alen) != 0))
+		if (!tli_accepted_of(L, sk))
 			continue;
 		if (!holds(snap, sk, ev->pid, &fd))
 			continue;

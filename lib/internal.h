@@ -62,6 +62,13 @@ size_t tli_lindex_first(const struct tli_lindex *x, uint16_t port);
 void tli_lindex_free(struct tli_lindex *x);
 
 /*
+ * Whether sk is a connection listener l could have made that a process has
+ * taken: ESTABLISHED or CLOSE-WAIT, in no queue, on l's port, with an
+ * address and device l takes, as the kernel matches them.
+ */
+bool tli_accepted_of(const struct tl_sock *l, const struct tl_sock *sk);
+
+/*
  * Classifies fd-less sockets and ties them to listeners, in place. Exposed
  * so tests and replayed dumps can run it on their own arrays: socks must
  * be the whole dump of a namespace, listeners included.

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "diagnose_int.h"
 #include "internal.h"
@@ -380,11 +381,97 @@ int diag_rule_overflow(struct diag *d)
 	return 0;
 }
 
+/* The most such children a summary names. */
+#define LOST_MAX 4
+
+/*
+ * Processes of the program that hold connections of listener L but not L:
+ * children, of the same comm, of a process that holds it. After a graceful
+ * restart Apache's old children have let go of the listener and finish
+ * their connections while the master, which never accepts, holds it alone.
+ * Writes up to LOST_MAX pids to out; returns how many there are, with the
+ * connections they hold in *ret_conns.
+ */
+static size_t lost_children(const struct tl_snapshot *snap,
+			    const struct tl_sock *L, pid_t out[LOST_MAX],
+			    uint64_t *ret_conns)
+{
+	const struct tl_fdref *lrefs, *refs;
+	size_t nl = tl_snapshot_owners(snap, L, &lrefs), n = 0, nr;
+	pid_t seen[64];
+	uint64_t conns = 0;
+
+	if (nl == 0)
+		return 0;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+
+		if (!tli_accepted_of(L, sk))
+			continue;
+		nr = tl_snapshot_owners(snap, sk, &refs);
+		for (size_t k = 0; k < nr; k++) {
+			const struct tl_proc *c =
+				diag_proc_at(snap, refs[k].proc);
+			bool parent = false, holder = false, known = false;
+
+			if (!c || c->ppid <= 0)
+				continue;
+			for (size_t h = 0; h < nl; h++) {
+				const struct tl_proc *p =
+					diag_proc_at(snap, lrefs[h].proc);
+
+				holder |= p == c;
+				parent |= p && p->pid == c->ppid &&
+					  strcmp(p->comm, c->comm) == 0;
+			}
+			if (holder || !parent)
+				continue;
+			conns++;
+			for (size_t m = 0; m < n && m < 64; m++)
+				known |= seen[m] == c->pid;
+			if (!known && n < 64) {
+				if (n < LOST_MAX)
+					out[n] = c->pid;
+				seen[n++] = c->pid;
+			}
+			break;
+		}
+	}
+	*ret_conns = conns;
+	return n;
+}
+
+/* "; its children 5, 6 hold 8 of its connections but not the listener". */
+static void lost_text(char *buf, size_t size, const struct tl_snapshot *snap,
+		      const struct tl_sock *L)
+{
+	pid_t pids[LOST_MAX];
+	uint64_t conns = 0;
+	size_t n = lost_children(snap, L, pids, &conns), off;
+
+	buf[0] = '\0';
+	if (n == 0)
+		return;
+	off = (size_t)snprintf(buf, size, "; %s",
+			       n == 1 ? "its child" : "its children");
+	for (size_t i = 0; i < n && i < LOST_MAX && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s %d",
+					i ? "," : "", (int)pids[i]);
+	if (off < size && n > LOST_MAX)
+		off += (size_t)snprintf(buf + off, size - off, " and %zu more",
+					n - LOST_MAX);
+	if (off < size)
+		snprintf(
+			buf + off, size - off,
+			" %s %llu of its connections but not the listener: none of them accepts on it (an old generation finishing after a graceful restart, or workers that let go of it)",
+			n == 1 ? "holds" : "hold", (unsigned long long)conns);
+}
+
 /* not-accepting: connections queued longer than queue_age_ms. */
 int diag_rule_not_accepting(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
-	char who[160], addr[80];
+	char who[160], addr[80], lost[320];
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *L = &snap->socks[i];
@@ -408,6 +495,7 @@ int diag_rule_not_accepting(struct diag *d)
 		diag_who_text(who, sizeof(who), d->snap, f);
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
+		lost_text(lost, sizeof(lost), snap, L);
 		if (l->shared)
 			/* Which queue holds which is the kernel's hash. */
 			diag_summary(
@@ -424,13 +512,14 @@ int diag_rule_not_accepting(struct diag *d)
 		else
 			diag_summary(
 				f,
-				"%s %s not accepting connections on %s: %llu queued, the oldest for %llu s%s",
+				"%s %s not accepting connections on %s: %llu queued, the oldest for %llu s%s%s",
 				who, diag_plural(d->snap, f) ? "are" : "is",
 				addr, (unsigned long long)l->queued,
 				(unsigned long long)(l->oldest_ms / 1000),
 				l->closed ?
 					", some already closed by the client (CLOSE-WAIT in the queue)" :
-					"");
+					"",
+				lost);
 	}
 	return 0;
 }

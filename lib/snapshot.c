@@ -169,6 +169,13 @@ static int child_match(const struct tl_sock *l, const struct tl_sock *sk)
 	return 2 * m + (l->ifindex != 0);
 }
 
+bool tli_accepted_of(const struct tl_sock *l, const struct tl_sock *sk)
+{
+	return (sk->state == TL_ESTABLISHED || sk->state == TL_CLOSE_WAIT) &&
+	       sk->limbo == TL_LIMBO_NONE && sk->sport == l->sport &&
+	       child_match(l, sk) > 0;
+}
+
 /*
  * Ties a socket waiting in a listener's queues to that listener. Several
  * listeners can match equally well only when they share the address, the

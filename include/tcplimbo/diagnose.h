@@ -64,7 +64,7 @@ struct tl_diag_opts {
 
 /* The most processes a finding names; more are counted in n_pids. */
 #define TL_FINDING_PIDS_MAX 8
-#define TL_FINDING_SUMMARY_MAX 256
+#define TL_FINDING_SUMMARY_MAX 512
 
 /* One finding. */
 struct tl_finding {

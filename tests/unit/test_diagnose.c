@@ -527,6 +527,45 @@ static void test_master_workers(void **state)
 			       "pids 15915, 15918 (nginx) are not accepting"));
 }
 
+/*
+ * A graceful restart: the master holds the listener alone, its old
+ * children hold their connections on the port but have let go of it.
+ */
+static void test_lost_children(void **state)
+{
+	uint32_t m = proc(11136, "apache2", 9, 1024);
+	uint32_t c1 = proc(11137, "apache2", 20, 1024);
+	uint32_t c2 = proc(11138, "apache2", 20, 1024);
+	uint32_t other = proc(11139, "logger", 20, 1024);
+
+	(void)state;
+	parent(c1, m);
+	parent(c2, m);
+	parent(other, m);
+	listener(8080, 511, 2, m);
+	queued(8080, TL_ESTABLISHED, 10000);
+	queued(8080, TL_CLOSE_WAIT, 10000);
+	for (int i = 0; i < 3; i++) {
+		held(TL_ESTABLISHED, 8080, (uint16_t)(41000 + i), 10, c1);
+		held(TL_ESTABLISHED, 8080, (uint16_t)(42000 + i), 10, c2);
+	}
+	/* Not the program (another comm), or another port: not counted. */
+	held(TL_ESTABLISHED, 8080, 43000, 10, other);
+	held(TL_ESTABLISHED, 9090, 43001, 10, c1);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
+	assert_int_equal(W->f[0].n_pids, 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "; its children 11137, 11138 hold 6 of its "
+			       "connections but not the listener: none of "
+			       "them accepts on it"));
+	/* A child that holds the listener too is one of its holders. */
+	share(&W->socks[0], c1);
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "; its child 11138 holds 3 of its connections"));
+}
+
 static void test_fd_near_limit(void **state)
 {
 	uint32_t a = proc(100, "near", 950, 1024);
@@ -807,6 +846,7 @@ int main(void)
 		T(test_healthy_busy),
 		T(test_queue_overflow),
 		T(test_listener_drops),
+		T(test_lost_children),
 		T(test_emfile_with_queue),
 		T(test_emfile_worker_not_master),
 		T(test_master_workers),
