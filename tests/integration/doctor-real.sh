@@ -36,6 +36,11 @@ time.sleep(60)' "$1" "$2" >"$T/hold.$1" &
 	tl_wait_for 10 grep -q held "$T/hold.$1" || fail "clients of port $1 did not connect"
 }
 
+queued() { # PORT N NAME: wait until N connections stay in PORT's queue
+	tl_wait_for 10 sh -c "[ \"\$(ss -Htln 'sport = :$1' | awk '{print \$2}')\" = $2 ]" ||
+		{ ss -tanp; fail "$3: $2 connections did not stay queued"; }
+}
+
 doctor() { # PORT OUT: the doctor's findings on PORT
 	"$TCPLIMBO" doctor --json --queue-age 0 >"$T/$2.json"
 	jq -e --argjson p "$1" '[.findings[] | select(.local_port == $p)] | length > 0' \
@@ -107,8 +112,7 @@ CONF
 	tl_wait_for 10 tl_listening 8082 || { cat "$T/haproxy.log"; fail "haproxy did not listen"; }
 	hold 8082 12
 	# haproxy accepts up to maxconn, then stops polling the listener.
-	tl_wait_for 10 sh -c '[ "$(ss -Htln "sport = :8082" | awk "{print \$2}")" = 2 ]' ||
-		{ ss -tanp; fail "haproxy: 2 connections did not stay queued"; }
+	queued 8082 2 haproxy
 	doctor 8082 haproxy
 	jq -e '[.findings[] | select(.local_port == 8082)][0] |
 		.cause == "connection-limit" and .certainty == "likely" and
@@ -132,8 +136,7 @@ CONF
 	tl_wait_for 10 tl_listening 8085 || { cat "$T/lighttpd.log"; fail "lighttpd did not listen"; }
 	hold 8085 7
 	# lighttpd accepts 4, then asks epoll for no events on its listener.
-	tl_wait_for 10 sh -c '[ "$(ss -Htln "sport = :8085" | awk "{print \$2}")" = 3 ]' ||
-		{ ss -tanp; fail "lighttpd: 3 connections did not stay queued"; }
+	queued 8085 3 lighttpd
 	doctor 8085 lighttpd
 	jq -e '[.findings[] | select(.local_port == 8085)][0] |
 		.cause == "connection-limit" and .evidence[0].held == 4 and
@@ -195,8 +198,7 @@ for c in more: c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 print("held", flush=True)
 time.sleep(60)' >"$T/hold.8086" &
 	tl_wait_for 10 grep -q held "$T/hold.8086" || fail "apache2 clients did not connect"
-	tl_wait_for 10 sh -c '[ "$(ss -Htln "sport = :8086" | awk "{print \$2}")" = 4 ]' ||
-		{ ss -tanp; fail "apache2: 4 connections did not stay queued"; }
+	queued 8086 4 apache2
 	doctor 8086 apache
 	jq -e --argjson m "$AP" '[.findings[] | select(.local_port == 8086)][0] |
 		.kind == "not-accepting" and (.pids | index($m)) and
@@ -225,8 +227,7 @@ if [ -n "$PROMETHEUS" ]; then
 	PROM=$!
 	tl_wait_for 30 tl_listening 8084 || { cat "$T/prometheus.log"; fail "prometheus did not listen"; }
 	hold 8084 5
-	tl_wait_for 10 sh -c '[ "$(ss -Htln "sport = :8084" | awk "{print \$2}")" = 3 ]' ||
-		{ ss -tanp; fail "prometheus: 3 connections did not stay queued"; }
+	queued 8084 3 prometheus
 	doctor 8084 prometheus
 	jq -e --argjson p $PROM '[.findings[] | select(.local_port == 8084)][0] |
 		.kind == "not-accepting" and .pids == [$p] and

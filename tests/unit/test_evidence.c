@@ -563,6 +563,20 @@ static const char POLL1[] = "7 0x7ffd 0x1 0x493e0 0x0 0x0 0x0 0x1 0x2";
 /* recvfrom(fd, ...), fd in hex as the kernel writes it */
 #define RECV_FD(fd) "45 " fd " 0x7f00 0x2000 0x0 0x0 0x0 0x1 0x2"
 
+/*
+ * A process of one thread waiting in epoll fd 4, which watches the
+ * listener with events (or not, with NULL), holding held connections.
+ */
+static void world_waiter(struct world *w, unsigned held, int held_state,
+			 const char *events)
+{
+	world_init(w, held, held_state);
+	world_proc(w, "S (sleeping)", 0, 1);
+	world_thread(w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "4990.0");
+	world_epoll(w, events);
+}
+
 static void test_stopped(void **state)
 {
 	struct world w;
@@ -614,11 +628,7 @@ static void test_epoll_causes(void **state)
 
 	(void)state;
 	/* Edge-triggered, a thread waiting on it. */
-	world_init(&w, 0, 0);
-	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_epoll(&w, "80000019");
+	world_waiter(&w, 0, 0, "80000019");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.n_regs, 1);
 	assert_int_equal(ev.regs[0].epfd, 4);
@@ -631,11 +641,7 @@ static void test_epoll_causes(void **state)
 	assert_non_null(strstr(v.remedy, "EAGAIN"));
 
 	/* EPOLLONESHOT, fired and not re-armed. */
-	world_init(&w, 0, 0);
-	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_epoll(&w, "40000000");
+	world_waiter(&w, 0, 0, "40000000");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_ONESHOT);
 	assert_non_null(strstr(v.text, "re-armed"));
@@ -690,11 +696,7 @@ static void test_go_accept(void **state)
 	assert_null(strstr(v.remedy, "level-triggered"));
 
 	/* An overflow may be a loop that is too slow: only possible. */
-	world_init(&w, 2, TL_ESTABLISHED);
-	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_epoll(&w, "8000201d");
+	world_waiter(&w, 2, TL_ESTABLISHED, "8000201d");
 	world_exe(&w, head, n);
 	conclude(&w, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_GO_ACCEPT);
@@ -702,11 +704,7 @@ static void test_go_accept(void **state)
 	assert_non_null(strstr(v.text, "does not keep up"));
 
 	/* The same registration in a program of no known runtime. */
-	world_init(&w, 2, TL_ESTABLISHED);
-	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_epoll(&w, "8000201d");
+	world_waiter(&w, 2, TL_ESTABLISHED, "8000201d");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.runtime, TL_RT_UNKNOWN);
 	assert_int_equal(v.cause, TL_CAUSE_EDGE);
@@ -746,11 +744,7 @@ static void test_limit_and_unwatched(void **state)
 	 * lighttpd at server.max-connections: the listener stays in the set
 	 * with no events asked for (only EPOLLERR|EPOLLHUP, always added).
 	 */
-	world_init(&w, 4, TL_ESTABLISHED);
-	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_epoll(&w, "18");
+	world_waiter(&w, 4, TL_ESTABLISHED, "18");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.n_regs, 1);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
@@ -759,11 +753,7 @@ static void test_limit_and_unwatched(void **state)
 				       "no EPOLLIN) while the program holds 4 "
 				       "accepted connections"));
 	/* The same with nothing held: not watched at all. */
-	world_init(&w, 0, 0);
-	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_epoll(&w, "18");
+	world_waiter(&w, 0, 0, "18");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
 	assert_non_null(strstr(v.text, "asks it for no events"));
@@ -841,11 +831,7 @@ static void test_limit_and_unwatched(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_WATCHED);
 
 	/* 7 held: not a round number, only possible. */
-	world_init(&w, 7, TL_CLOSE_WAIT);
-	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_epoll(&w, NULL);
+	world_waiter(&w, 7, TL_CLOSE_WAIT, NULL);
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.held, 7);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
@@ -897,11 +883,7 @@ static void test_fds_and_gone(void **state)
 
 	(void)state;
 	/* 12 CLOSE_WAIT of 15 fds. */
-	world_init(&w, 12, TL_CLOSE_WAIT);
-	world_proc(&w, "S (sleeping)", 0, 1);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_epoll(&w, "19");
+	world_waiter(&w, 12, TL_CLOSE_WAIT, "19");
 	conclude(&w, TL_FIND_FD_EXHAUSTION, &ev, &v);
 	assert_int_equal(ev.n_fds, 16);
 	assert_int_equal(ev.kinds[TL_FDK_TCP], 13);
