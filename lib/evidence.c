@@ -372,6 +372,38 @@ static void count_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 }
 
 /*
+ * Which threads are in I/O on an fd that is none of the CLOSE-WAIT sockets
+ * the process holds (ev->on_other): a thread stuck there, on an upstream
+ * or a file, does not get back to close them.
+ */
+static void mark_other_io(const struct tl_snapshot *snap,
+			  struct tl_evidence *ev)
+{
+	uint64_t io = 0;
+
+	for (size_t t = 0; t < ev->n_read && t < 64; t++)
+		if (ev->threads[t].kind == TL_SYS_IO && ev->threads[t].fd >= 0)
+			io |= UINT64_C(1) << t;
+	for (size_t i = 0; io && i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		const struct tl_fdref *refs;
+		size_t nr;
+
+		if (sk->state != TL_CLOSE_WAIT)
+			continue;
+		nr = tl_snapshot_owners(snap, sk, &refs);
+		for (size_t k = 0; k < nr; k++) {
+			if (ref_pid(snap, refs[k].proc) != ev->pid)
+				continue;
+			for (size_t t = 0; t < ev->n_read && t < 64; t++)
+				if (ev->threads[t].fd == refs[k].fd)
+					io &= ~(UINT64_C(1) << t);
+		}
+	}
+	ev->on_other = io;
+}
+
+/*
  * The runtime of the program, read from the start of its file, only where
  * it changes what a registration means (an edge-triggered listener): the
  * file is the program's, not /proc text, and stays unread otherwise.
@@ -427,7 +459,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		tl_ev_parse_status(buf, (size_t)n, &ev->state, &ev->tracer,
 				   &ev->n_threads);
 	/* Threads first: the epoll sets are matched against their waits. */
-	if (what & (TL_EV_THREADS | TL_EV_LISTENER))
+	if (what & (TL_EV_THREADS | TL_EV_LISTENER | TL_EV_LEAK))
 		gather_threads(pdir, ev, proc_root);
 	if (listener) {
 		ev->has_listener = true;
@@ -447,6 +479,8 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 	}
 	if (listener)
 		gather_runtime(pdir, ev);
+	if ((what & TL_EV_LEAK) && snap)
+		mark_other_io(snap, ev);
 out:
 	close(pdir);
 	return 0;

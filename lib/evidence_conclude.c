@@ -29,6 +29,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_CONNECTIONS] = "connections",
 	[TL_CAUSE_FDS_OTHER] = "fds",
 	[TL_CAUSE_GO_ACCEPT] = "go-accept-loop",
+	[TL_CAUSE_BLOCKED] = "blocked-elsewhere",
 };
 
 static const char *const cert_names[] = {
@@ -59,6 +60,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"No thread calls accept() and no event loop watches the listener: the accept loop never started, has exited or is stuck behind something else (see the threads above). Fixing or restarting it drains the queue; closing the listener resets the queued connections.",
 	[TL_CAUSE_GO_ACCEPT] =
 		"In a Go program the edge-triggered registration is normal: look for the goroutine that should call Accept. The usual reasons are a limit on connections (a semaphore, netutil.LimitListener, a server's maximum-connections setting) filled by connections held too long, a deadlock, or an accept loop that returned on an error. A goroutine dump shows where it waits: GET /debug/pprof/goroutine?debug=2 where net/http/pprof is served, or kill -QUIT PID, which prints every goroutine's stack to the program's stderr and ends it.",
+	[TL_CAUSE_BLOCKED] =
+		"If it is stuck there, the fd named above is what it waits on: ls -l /proc/PID/fd/FD and ss -tp show what it is (often a connection to an upstream or a database that does not answer). A timeout on that call lets the program get back to its clients; restarting it frees them.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };
@@ -325,11 +328,49 @@ static bool conclude_state(const struct tl_evidence *ev,
 	return false;
 }
 
+/*
+ * Whether the process is stuck on something else: each of its threads is
+ * in I/O on an fd of other (bit i for threads[i]) or waits in futex for
+ * one that is, and none has run for a second. *ret_fd is the first such
+ * fd.
+ */
+static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
+		       int64_t *ret_fd)
+{
+	int64_t fd = -1;
+
+	if (!other || ev->n_read == 0 || ev->n_threads > ev->n_read ||
+	    !ev->has_idle || ev->idle_ms < 1000)
+		return false;
+	for (size_t i = 0; i < ev->n_read; i++) {
+		if (i < 64 && (other >> i & 1)) {
+			if (fd < 0)
+				fd = ev->threads[i].fd;
+		} else if (ev->threads[i].kind != TL_SYS_FUTEX) {
+			return false;
+		}
+	}
+	*ret_fd = fd;
+	return true;
+}
+
+/* The blocked cause, for an fd that is none of what (its connections). */
+static void set_blocked(int64_t fd, const char *what, const char *threads,
+			struct tl_ev_verdict *v, size_t *len)
+{
+	set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
+	add(v->text, sizeof(v->text), len,
+	    "its threads are blocked in I/O on fd %lld, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to its clients; %s",
+	    (long long)fd, what, threads);
+}
+
 static void conclude_listener(const struct tl_evidence *ev, int kind,
 			      struct tl_ev_verdict *v, size_t *len)
 {
 	const struct tl_ev_reg *reg;
 	char threads[256], sets[96];
+	uint64_t other = 0;
+	int64_t fd;
 	bool sure;
 	int cause;
 
@@ -418,6 +459,17 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		    "what its threads are doing could not be read (/proc/PID/task/TID/syscall needs ptrace access to the process); the listener is %s",
 		    reg ? "in an epoll set" : sets);
 		v->remedy = NULL;
+		return;
+	}
+	/* Nobody waits for the listener: stuck on an upstream, a file. */
+	for (size_t i = 0; i < ev->n_read && i < 64; i++)
+		if (ev->threads[i].kind == TL_SYS_IO &&
+		    ev->threads[i].fd >= 0 && !(ev->on_held >> i & 1))
+			other |= UINT64_C(1) << i;
+	if ((!reg || cause == TL_CAUSE_NOT_WAITED) &&
+	    blocked_on(ev, other, &fd)) {
+		set_blocked(fd, "the listener's connections it holds", threads,
+			    v, len);
 		return;
 	}
 	/*
@@ -578,6 +630,26 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	}
 }
 
+/*
+ * A process that holds CLOSE-WAIT sockets while it is stuck on something
+ * else: not (or not only) leaking.
+ */
+static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+			  size_t *len)
+{
+	char threads[256];
+	size_t tlen;
+	int64_t fd;
+
+	if (!blocked_on(ev, ev->on_other, &fd))
+		return;
+	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));
+	add(threads, sizeof(threads), &tlen,
+	    "; none of them has run for %llu s",
+	    (unsigned long long)(ev->idle_ms / 1000));
+	set_blocked(fd, "the CLOSE-WAIT sockets it holds", threads, v, len);
+}
+
 void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 			  struct tl_ev_verdict *ret)
 {
@@ -589,6 +661,10 @@ void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 	if (kind == TL_FIND_FD_EXHAUSTION) {
 		conclude_fds(ev, ret, &len);
 		spin_text(ev, ret, &len);
+		return;
+	}
+	if (kind == TL_FIND_CLOSE_WAIT_LEAK) {
+		conclude_leak(ev, ret, &len);
 		return;
 	}
 	if (ev->has_listener)

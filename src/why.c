@@ -63,11 +63,13 @@ static void combine(struct why *w)
 		w->certainty = TL_CERT_POSSIBLE;
 	/*
 	 * A remedy only for a cause we are fairly sure of, or one that says
-	 * when it applies (the limit's: the finding's own, "accept faster"
-	 * or "restart the accept loop", would contradict that cause).
+	 * when it applies: the limit's (the finding's own, "accept faster"
+	 * or "restart the accept loop", would contradict that cause) and a
+	 * leak's blocked program's.
 	 */
 	w->remedy = w->certainty >= TL_CERT_LIKELY ||
-				    w->cause == TL_CAUSE_LIMIT ?
+				    w->cause == TL_CAUSE_LIMIT ||
+				    w->cause == TL_CAUSE_BLOCKED ?
 			    w->v[lead].remedy :
 			    NULL;
 }
@@ -119,6 +121,8 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	}
 	if (f->kind == TL_FIND_FD_EXHAUSTION)
 		what |= TL_EV_FDS;
+	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK)
+		what |= TL_EV_LEAK;
 	w->ev = calloc(n, sizeof(*w->ev));
 	if (!w->ev)
 		return -ENOMEM;

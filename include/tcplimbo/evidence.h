@@ -121,6 +121,7 @@ enum tl_ev_what {
 	TL_EV_THREADS = 1 << 0,	 /* state, last run, threads */
 	TL_EV_LISTENER = 1 << 1, /* epoll registrations, held connections */
 	TL_EV_FDS = 1 << 2,	 /* the fd census */
+	TL_EV_LEAK = 1 << 3,	 /* threads' I/O vs its CLOSE-WAIT sockets */
 };
 
 /* Everything read about one process. Fixed size: no allocation. */
@@ -157,6 +158,9 @@ struct tl_evidence {
 	uint8_t runtime; /* enum tl_ev_runtime */
 	/* TL_EV_LISTENER: bit i, threads[i] is in I/O on one of the held */
 	uint64_t on_held;
+	/* TL_EV_LEAK: bit i, threads[i] is in I/O on an fd that is none of
+	 * the CLOSE-WAIT sockets the process holds */
+	uint64_t on_other;
 };
 
 /*
@@ -192,6 +196,7 @@ enum tl_ev_cause {
 	TL_CAUSE_CONNECTIONS, /* fds: most are live TCP connections */
 	TL_CAUSE_FDS_OTHER,   /* fds: most are of another kind */
 	TL_CAUSE_GO_ACCEPT,   /* Go: no goroutine calls Accept */
+	TL_CAUSE_BLOCKED,     /* leak: its threads wait on something else */
 	TL_CAUSE_MAX,
 };
 
@@ -213,9 +218,11 @@ struct tl_ev_verdict {
 
 /*
  * Concludes from the evidence why the process does not accept (kind is
- * TL_FIND_NOT_ACCEPTING or TL_FIND_ACCEPT_QUEUE_OVERFLOW) or what fills
- * its fd table (TL_FIND_FD_EXHAUSTION: the listener parts add to it when
- * gathered). Always fills *ret; TL_CAUSE_UNKNOWN when nothing stands out.
+ * TL_FIND_NOT_ACCEPTING or TL_FIND_ACCEPT_QUEUE_OVERFLOW), what fills its
+ * fd table (TL_FIND_FD_EXHAUSTION: the listener parts add to it when
+ * gathered) or why it has not closed (TL_FIND_CLOSE_WAIT_LEAK: its state,
+ * or threads blocked elsewhere). Always fills *ret; TL_CAUSE_UNKNOWN when
+ * nothing stands out.
  */
 void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 			  struct tl_ev_verdict *ret);

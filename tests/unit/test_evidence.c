@@ -710,6 +710,64 @@ static void test_go_accept(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_EDGE);
 }
 
+/* A leak's evidence: the threads and their I/O, no listener. */
+static void conclude_leak(struct world *w, struct tl_evidence *ev,
+			  struct tl_ev_verdict *v)
+{
+	assert_int_equal(tl_evidence_gather(w->dir, PID, &w->snap, NULL,
+					    TL_EV_THREADS | TL_EV_LEAK, ev),
+			 0);
+	tl_evidence_conclude(ev, TL_FIND_CLOSE_WAIT_LEAK, v);
+	rmtree(w->dir);
+}
+
+/*
+ * CLOSE-WAIT sockets held (fds 10, 11) by a process whose workers are
+ * stuck on something else: blocked, not (only) leaking.
+ */
+static void test_leak_blocked(void **state)
+{
+	struct world w;
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "1000.0");
+	world_thread(&w, PID + 1, "S (sleeping)", RECV_FD("0x8"), "wait_woken",
+		     "1000.0");
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.on_other == 2);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_string_equal(tl_ev_cause_name(v.cause), "blocked-elsewhere");
+	assert_non_null(strstr(v.text, "blocked in I/O on fd 8, which is "
+				       "none of the CLOSE-WAIT sockets"));
+	assert_non_null(strstr(v.text, "none of them has run for 4 s"));
+	assert_non_null(strstr(v.remedy, "/proc/PID/fd/FD"));
+
+	/* In recv on one of them (fd 10): it is reading, nothing to say. */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", RECV_FD("0xa"), "wait_woken",
+		     "1000.0");
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.on_other == 0);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+
+	/* An event loop beside it may be the one that leaks. */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "1000.0");
+	world_thread(&w, PID + 1, "S (sleeping)", RECV_FD("0x8"), "wait_woken",
+		     "1000.0");
+	conclude_leak(&w, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+}
+
 static void test_limit_and_unwatched(void **state)
 {
 	struct world w;
@@ -805,14 +863,26 @@ static void test_limit_and_unwatched(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
 	assert_int_equal(v.certainty, TL_CERT_LIKELY);
 
-	/* In recv on something else (an upstream, fd 8): blocked there. */
+	/*
+	 * In recv on something else (an upstream, fd 8) and not run for 4 s:
+	 * blocked there; run just now, only not waited.
+	 */
+	world_init(&w, 1, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", RECV_FD("0x8"), "wait_woken",
+		     "1000.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_true(ev.on_held == 0);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_non_null(strstr(v.text, "fd 8, which is none of the listener's "
+				       "connections it holds"));
 	world_init(&w, 1, TL_ESTABLISHED);
 	world_proc(&w, "S (sleeping)", 0, 1);
 	world_thread(&w, PID, "S (sleeping)", RECV_FD("0x8"), "wait_woken",
 		     "4990.0");
 	world_epoll(&w, "19");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
-	assert_true(ev.on_held == 0);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
 	/* Holding none, or with a thread elsewhere: not waited, as before. */
 	world_init(&w, 0, 0);
@@ -1025,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_epoll_causes),
 		cmocka_unit_test(test_go_accept),
+		cmocka_unit_test(test_leak_blocked),
 		cmocka_unit_test(test_limit_and_unwatched),
 		cmocka_unit_test(test_fds_and_gone),
 		cmocka_unit_test(test_real),
