@@ -372,33 +372,43 @@ static void count_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 }
 
 /*
- * Which threads are in I/O on an fd that is none of the CLOSE-WAIT sockets
- * the process holds (ev->on_other): a thread stuck there, on an upstream
- * or a file, does not get back to close them.
+ * Which threads are in I/O on an fd that is none of the process's clients
+ * (ev->on_other): not a connection any listener here made (one it serves,
+ * CLOSE-WAIT or not), so an upstream, a file, a pipe. A thread stuck
+ * there does not get back to its clients.
  */
 static void mark_other_io(const struct tl_snapshot *snap,
 			  struct tl_evidence *ev)
 {
+	const struct tl_sock *on[64] = { 0 };
 	uint64_t io = 0;
 
 	for (size_t t = 0; t < ev->n_read && t < 64; t++)
 		if (ev->threads[t].kind == TL_SYS_IO && ev->threads[t].fd >= 0)
 			io |= UINT64_C(1) << t;
+	/* The socket each such fd is, if it is one here. */
 	for (size_t i = 0; io && i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 		const struct tl_fdref *refs;
-		size_t nr;
+		size_t nr = tl_snapshot_owners(snap, sk, &refs);
 
-		if (sk->state != TL_CLOSE_WAIT)
-			continue;
-		nr = tl_snapshot_owners(snap, sk, &refs);
 		for (size_t k = 0; k < nr; k++) {
 			if (ref_pid(snap, refs[k].proc) != ev->pid)
 				continue;
 			for (size_t t = 0; t < ev->n_read && t < 64; t++)
-				if (ev->threads[t].fd == refs[k].fd)
-					io &= ~(UINT64_C(1) << t);
+				if ((io >> t & 1) &&
+				    ev->threads[t].fd == refs[k].fd)
+					on[t] = sk;
 		}
+	}
+	for (size_t i = 0; io && i < snap->n_socks; i++) {
+		const struct tl_sock *L = &snap->socks[i];
+
+		if (L->state != TL_LISTEN)
+			continue;
+		for (size_t t = 0; t < ev->n_read && t < 64; t++)
+			if (on[t] && tli_accepted_of(L, on[t]))
+				io &= ~(UINT64_C(1) << t);
 	}
 	ev->on_other = io;
 }
@@ -479,7 +489,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 	}
 	if (listener)
 		gather_runtime(pdir, ev);
-	if ((what & TL_EV_LEAK) && snap)
+	if ((what & (TL_EV_LEAK | TL_EV_LISTENER)) && snap)
 		mark_other_io(snap, ev);
 out:
 	close(pdir);

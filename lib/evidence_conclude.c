@@ -55,7 +55,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_NOT_WAITED] =
 		"The listener is registered, but no thread waits on that epoll set: the event loop that should run it is busy or blocked elsewhere (see the threads above; a debugger's backtrace shows where).",
 	[TL_CAUSE_LIMIT] =
-		"If the program serves as many connections as it will at once (its own connection limit, as above), raise the limit if the load is real (haproxy maxconn, nginx worker_connections, Apache MaxRequestWorkers, lighttpd server.max-connections, Tomcat maxConnections, gunicorn --workers or --threads), or find why connections are held so long (slow or idle clients: shorter timeouts, such as Apache's RequestReadTimeout, or a buffering proxy in front); accepting faster will not help.",
+		"If the program serves as many connections as it will at once (its own connection limit, as above), raise the limit if the load is real (haproxy maxconn, nginx worker_connections, Apache MaxRequestWorkers, lighttpd server.max-connections, Tomcat maxConnections, gunicorn --workers or --threads, php-fpm pm.max_children), or find why connections are held so long (slow or idle clients: shorter timeouts, such as Apache's RequestReadTimeout, or a buffering proxy in front; slow requests: a timeout on them, such as php-fpm's request_terminate_timeout); accepting faster will not help.",
 	[TL_CAUSE_NOT_WATCHED] =
 		"No thread calls accept() and no event loop watches the listener: the accept loop never started, has exited or is stuck behind something else (see the threads above). Fixing or restarting it drains the queue; closing the listener resets the queued connections.",
 	[TL_CAUSE_GO_ACCEPT] =
@@ -257,11 +257,11 @@ static bool any_thread(const struct tl_evidence *ev, int kind)
 /*
  * Whether every worker is busy with a client it holds: each thread is in
  * I/O on one of the listener's connections the process holds, waits in
- * futex (a pool's main thread waiting for its workers) or in poll, and
- * some are in I/O or poll. A thread in I/O on anything else (an upstream,
- * a file) is blocked there instead. *ret_sure when no thread is in poll,
- * whose fds /proc cannot show; then as many connections as pollers must
- * be held.
+ * futex (a pool's main thread waiting for its workers), polls or sleeps
+ * (a request of php-fpm's in sleep()), and some are in I/O, poll or sleep.
+ * A thread in I/O on anything else (an upstream, a file) is blocked there
+ * instead. *ret_sure when no thread polls or sleeps, which /proc cannot
+ * tie to a client; then as many connections as such threads must be held.
  */
 static bool busy_serving(const struct tl_evidence *ev, bool *ret_sure)
 {
@@ -272,7 +272,8 @@ static bool busy_serving(const struct tl_evidence *ev, bool *ret_sure)
 	for (size_t i = 0; i < ev->n_read; i++) {
 		if (i < 64 && (ev->on_held >> i & 1))
 			on++;
-		else if (ev->threads[i].kind == TL_SYS_POLL)
+		else if (ev->threads[i].kind == TL_SYS_POLL ||
+			 ev->threads[i].kind == TL_SYS_SLEEP)
 			polls++;
 		else if (ev->threads[i].kind != TL_SYS_FUTEX)
 			return false;
@@ -369,7 +370,6 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 {
 	const struct tl_ev_reg *reg;
 	char threads[256], sets[96];
-	uint64_t other = 0;
 	int64_t fd;
 	bool sure;
 	int cause;
@@ -462,14 +462,9 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	/* Nobody waits for the listener: stuck on an upstream, a file. */
-	for (size_t i = 0; i < ev->n_read && i < 64; i++)
-		if (ev->threads[i].kind == TL_SYS_IO &&
-		    ev->threads[i].fd >= 0 && !(ev->on_held >> i & 1))
-			other |= UINT64_C(1) << i;
 	if ((!reg || cause == TL_CAUSE_NOT_WAITED) &&
-	    blocked_on(ev, other, &fd)) {
-		set_blocked(fd, "the listener's connections it holds", threads,
-			    v, len);
+	    blocked_on(ev, ev->on_other, &fd)) {
+		set_blocked(fd, "its clients' connections", threads, v, len);
 		return;
 	}
 	/*
@@ -490,8 +485,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		set(v, TL_CAUSE_LIMIT,
 		    sure ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
 		add(v->text, sizeof(v->text), len,
-		    sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers or gunicorn's workers) or clients that hold the workers; %s" :
-			   "no thread waits for the listener (%s): its threads are in poll (on fds /proc cannot show) or I/O while it holds %llu of the listener's connections, so its workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers or gunicorn's workers) or clients that hold the workers; %s",
+		    sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :
+			   "no thread waits for the listener (%s): its threads are in poll (on fds /proc cannot show), sleep or I/O while it holds %llu of the listener's connections, so its workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers; %s",
 		    where, (unsigned long long)ev->held, threads);
 		return;
 	}
@@ -647,7 +642,7 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	add(threads, sizeof(threads), &tlen,
 	    "; none of them has run for %llu s",
 	    (unsigned long long)(ev->idle_ms / 1000));
-	set_blocked(fd, "the CLOSE-WAIT sockets it holds", threads, v, len);
+	set_blocked(fd, "its clients' connections", threads, v, len);
 }
 
 void tl_evidence_conclude(const struct tl_evidence *ev, int kind,

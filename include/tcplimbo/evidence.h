@@ -121,7 +121,7 @@ enum tl_ev_what {
 	TL_EV_THREADS = 1 << 0,	 /* state, last run, threads */
 	TL_EV_LISTENER = 1 << 1, /* epoll registrations, held connections */
 	TL_EV_FDS = 1 << 2,	 /* the fd census */
-	TL_EV_LEAK = 1 << 3,	 /* threads' I/O vs its CLOSE-WAIT sockets */
+	TL_EV_LEAK = 1 << 3,	 /* threads' I/O vs its clients' sockets */
 };
 
 /* Everything read about one process. Fixed size: no allocation. */
@@ -158,8 +158,8 @@ struct tl_evidence {
 	uint8_t runtime; /* enum tl_ev_runtime */
 	/* TL_EV_LISTENER: bit i, threads[i] is in I/O on one of the held */
 	uint64_t on_held;
-	/* TL_EV_LEAK: bit i, threads[i] is in I/O on an fd that is none of
-	 * the CLOSE-WAIT sockets the process holds */
+	/* TL_EV_LEAK or LISTENER: bit i, threads[i] is in I/O on an fd that
+	 * is none of its clients (a connection a listener here made) */
 	uint64_t on_other;
 };
 

@@ -744,12 +744,25 @@ static void test_leak_blocked(void **state)
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
 	assert_string_equal(tl_ev_cause_name(v.cause), "blocked-elsewhere");
 	assert_non_null(strstr(v.text, "blocked in I/O on fd 8, which is "
-				       "none of the CLOSE-WAIT sockets"));
+				       "none of its clients' connections"));
 	assert_non_null(strstr(v.text, "none of them has run for 4 s"));
 	assert_non_null(strstr(v.remedy, "/proc/PID/fd/FD"));
 
 	/* In recv on one of them (fd 10): it is reading, nothing to say. */
 	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", RECV_FD("0xa"), "wait_woken",
+		     "1000.0");
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.on_other == 0);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+
+	/*
+	 * In recv on a client that is still connected (fd 10, ESTABLISHED,
+	 * from its listener) while others leak: serving, not blocked.
+	 */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	w.socks[1].state = TL_ESTABLISHED;
 	world_proc(&w, "S (sleeping)", 0, 1);
 	world_thread(&w, PID, "S (sleeping)", RECV_FD("0xa"), "wait_woken",
 		     "1000.0");
@@ -833,6 +846,18 @@ static void test_limit_and_unwatched(void **state)
 				       "waits on): its threads are in poll"));
 	assert_non_null(strstr(v.remedy, "MaxRequestWorkers"));
 
+	/* A php-fpm worker whose request sleeps: possible, like poll. */
+	world_init(&w, 1, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)",
+		     "230 0x1 0x0 0x7ffd 0x0 0x0 0x0 0x1 0x2",
+		     "hrtimer_nanosleep", "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "pm.max_children"));
+
 	/* gunicorn's sync workers: in recv on the client it holds (fd 10),
 	 * the listener in no epoll set (they select() on it when idle). */
 	world_init(&w, 1, TL_ESTABLISHED);
@@ -875,8 +900,8 @@ static void test_limit_and_unwatched(void **state)
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_true(ev.on_held == 0);
 	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
-	assert_non_null(strstr(v.text, "fd 8, which is none of the listener's "
-				       "connections it holds"));
+	assert_non_null(strstr(v.text, "fd 8, which is none of its clients' "
+				       "connections"));
 	world_init(&w, 1, TL_ESTABLISHED);
 	world_proc(&w, "S (sleeping)", 0, 1);
 	world_thread(&w, PID, "S (sleeping)", RECV_FD("0x8"), "wait_woken",
