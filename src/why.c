@@ -140,6 +140,7 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 		return 0;
 	}
 	combine(w);
+	w->omitted = f->n_pids - n;
 	/*
 	 * A CLOSE-WAIT leak is explained by the program's state only (a
 	 * stopped program closes nothing); a running one is left to the
@@ -205,6 +206,10 @@ void why_print_text(FILE *out, const struct why *w, int indent)
 			continue;
 		print_verdict(out, w, i, "", indent);
 	}
+	if (w->omitted)
+		fprintf(out,
+			"%*s(%zu more process%s of this finding not looked into)\n",
+			indent, "", w->omitted, w->omitted == 1 ? "" : "es");
 	if (w->related_leak) {
 		snprintf(
 			text, sizeof(text),
@@ -307,6 +312,7 @@ void why_print_json(struct json *j, const struct why *w)
 	}
 	json_kv_str(j, "cause", tl_ev_cause_name(w->cause));
 	json_kv_str(j, "certainty", tl_certainty_name(w->certainty));
+	json_kv_uint(j, "evidence_omitted", w->omitted);
 	if (w->related_leak)
 		json_kv_str(j, "related", "close-wait-leak");
 	json_key(j, "evidence");

@@ -29,6 +29,7 @@ struct why {
 	size_t lead;	    /* the verdict that speaks for the finding */
 	const char *remedy; /* fits the cause, or NULL */
 	bool related_leak;  /* a close-wait-leak finding of the same pid */
+	size_t omitted;	    /* processes of the finding not looked into */
 };
 
 /* Whether the finding is of a kind that evidence explains. */

@@ -165,11 +165,11 @@ Mutex file:$T/apache
 User www-data
 Group www-data
 DocumentRoot $T/apache/htdocs
-StartServers 3
-MinSpareServers 3
-MaxSpareServers 3
-ServerLimit 3
-MaxRequestWorkers 3
+StartServers 4
+MinSpareServers 4
+MaxSpareServers 4
+ServerLimit 4
+MaxRequestWorkers 4
 Timeout 60
 CONF
 	"$APACHE" -f "$T/apache/httpd.conf" -k start || fail "apache2 did not start"
@@ -186,11 +186,11 @@ CONF
 	jq -e '[.findings[] | select(.local_port == 8086)] == []' "$T/apache-idle.json" >/dev/null ||
 		{ cat "$T/apache-idle.json"; fail "apache2 after 3 requests ($drops drops): a finding"; }
 	ok "apache2 after 3 requests, its listener with ${drops:-0} TCP_DEFER_ACCEPT drops: no finding"
-	# Three clients that never finish their request hold the three
+	# Four clients that never finish their request hold the four
 	# children; four more wait in the queue.
 	python3 -c '
 import socket, time
-cs = [socket.create_connection(("127.0.0.1", 8086)) for _ in range(3)]
+cs = [socket.create_connection(("127.0.0.1", 8086)) for _ in range(4)]
 for c in cs: c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
 time.sleep(0.5)
 more = [socket.create_connection(("127.0.0.1", 8086)) for _ in range(4)]
@@ -204,16 +204,17 @@ time.sleep(60)' >"$T/hold.8086" &
 		.kind == "not-accepting" and (.pids | index($m)) and
 		.cause == "connection-limit" and .certainty == "possible" and
 		([.evidence[] | select(.pid != $m) | .held] == [1, 1, 1]) and
+		.evidence_omitted == 1 and
 		all(.evidence[] | select(.pid != $m); .text | contains("its threads are in poll")) and
 		(.remedy | contains("MaxRequestWorkers"))' \
 		"$T/apache.json" >/dev/null || { cat "$T/apache.json"; fail "apache2 prefork: not at a connection limit"; }
 	# The children say the same and are named once; the master, which
 	# never accepts (pselect6), is a bystander.
 	"$TCPLIMBO" doctor --queue-age 0 >"$T/apache.txt"
-	tr -s ' \n' ' ' <"$T/apache.txt" | grep -q "likewise pid [0-9]*, [0-9]* " &&
+	tr -s ' \n' ' ' <"$T/apache.txt" | grep -q "likewise pid [0-9]*, [0-9]* (1 more process of this finding not looked into)" &&
 		! grep -q pselect6 "$T/apache.txt" ||
 		{ cat "$T/apache.txt"; fail "apache2 prefork: the children not named once, or the master's pselect6 shown"; }
-	ok "apache2 prefork at MaxRequestWorkers 3: connection-limit (possible: its children poll), 1 held by each child"
+	ok "apache2 prefork at MaxRequestWorkers 4: connection-limit (possible: its children poll), 1 held by each child, 1 not looked into"
 	tested=$((tested + 1))
 fi
 
