@@ -381,13 +381,15 @@ static void mark_other_io(const struct tl_snapshot *snap,
 			  struct tl_evidence *ev)
 {
 	const struct tl_sock *on[64] = { 0 };
-	uint64_t io = 0;
+	uint64_t io = 0, pending;
 
 	for (size_t t = 0; t < ev->n_read && t < 64; t++)
 		if (ev->threads[t].kind == TL_SYS_IO && ev->threads[t].fd >= 0)
 			io |= UINT64_C(1) << t;
-	/* The socket each such fd is, if it is one here. */
-	for (size_t i = 0; io && i < snap->n_socks; i++) {
+	/* The socket each such fd is, if it is one here (a pass over the
+	 * snapshot that ends when every one is found). */
+	pending = io;
+	for (size_t i = 0; pending && i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 		const struct tl_fdref *refs;
 		size_t nr = tl_snapshot_owners(snap, sk, &refs);
@@ -396,9 +398,11 @@ static void mark_other_io(const struct tl_snapshot *snap,
 			if (ref_pid(snap, refs[k].proc) != ev->pid)
 				continue;
 			for (size_t t = 0; t < ev->n_read && t < 64; t++)
-				if ((io >> t & 1) &&
-				    ev->threads[t].fd == refs[k].fd)
+				if ((pending >> t & 1) &&
+				    ev->threads[t].fd == refs[k].fd) {
 					on[t] = sk;
+					pending &= ~(UINT64_C(1) << t);
+				}
 		}
 	}
 	for (size_t i = 0; io && i < snap->n_socks; i++) {
