@@ -182,10 +182,11 @@ CONF
 	# data-less handshake ACK counts as a drop of the listener.
 	for _ in 1 2 3; do curl -s -o /dev/null http://127.0.0.1:8086/ || fail "apache2 did not answer"; done
 	drops=$(ss -Htlnm "sport = :8086" | sed -n 's/.*,d\([0-9]*\)).*/\1/p')
+	[ "${drops:-0}" -ge 1 ] || { ss -tlnm; fail "apache2: its listener counted no TCP_DEFER_ACCEPT drop"; }
 	"$TCPLIMBO" doctor --json >"$T/apache-idle.json"
 	jq -e '[.findings[] | select(.local_port == 8086)] == []' "$T/apache-idle.json" >/dev/null ||
 		{ cat "$T/apache-idle.json"; fail "apache2 after 3 requests ($drops drops): a finding"; }
-	ok "apache2 after 3 requests, its listener with ${drops:-0} TCP_DEFER_ACCEPT drops: no finding"
+	ok "apache2 after 3 requests, its listener with $drops TCP_DEFER_ACCEPT drops: no finding"
 	# Four clients that never finish their request hold the four
 	# children; four more wait in the queue.
 	python3 -c '
