@@ -71,6 +71,12 @@ const char *tl_ev_cause_name(int cause)
 	return cause >= 0 && cause < TL_CAUSE_MAX ? cause_names[cause] : NULL;
 }
 
+bool tl_ev_remedy_conditional(int cause)
+{
+	/* Each begins with "If ...": the limit's, and a blocked program's. */
+	return cause == TL_CAUSE_LIMIT || cause == TL_CAUSE_BLOCKED;
+}
+
 const char *tl_ev_runtime_name(int runtime)
 {
 	return runtime == TL_RT_GO ? "go" : NULL;

@@ -61,15 +61,10 @@ static void combine(struct why *w)
 	}
 	if (mixed)
 		w->certainty = TL_CERT_POSSIBLE;
-	/*
-	 * A remedy only for a cause we are fairly sure of, or one that says
-	 * when it applies: the limit's (the finding's own, "accept faster"
-	 * or "restart the accept loop", would contradict that cause) and a
-	 * leak's blocked program's.
-	 */
+	/* A remedy only for a cause we are fairly sure of, or one that says
+	 * when it applies (the finding's own would contradict it). */
 	w->remedy = w->certainty >= TL_CERT_LIKELY ||
-				    w->cause == TL_CAUSE_LIMIT ||
-				    w->cause == TL_CAUSE_BLOCKED ?
+				    tl_ev_remedy_conditional(w->cause) ?
 			    w->v[lead].remedy :
 			    NULL;
 }

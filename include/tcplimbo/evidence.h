@@ -230,6 +230,13 @@ void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 /* "stopped", "edge-triggered", ... or NULL. */
 const char *tl_ev_cause_name(int cause);
 
+/*
+ * Whether the remedy of a cause says when it applies ("If the program
+ * serves as many connections as it will at once, ..."), so it may be given
+ * at any certainty; the others only where the cause is likely or certain.
+ */
+bool tl_ev_remedy_conditional(int cause);
+
 /* "go" for TL_RT_GO; NULL when not known. */
 const char *tl_ev_runtime_name(int runtime);
 

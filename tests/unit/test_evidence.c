@@ -747,6 +747,9 @@ static void test_leak_blocked(void **state)
 				       "none of its clients' connections"));
 	assert_non_null(strstr(v.text, "none of them has run for 4 s"));
 	assert_non_null(strstr(v.remedy, "/proc/PID/fd/FD"));
+	/* Its remedy says when it applies: given even when only possible. */
+	assert_true(tl_ev_remedy_conditional(v.cause));
+	assert_true(strncmp(v.remedy, "If ", 3) == 0);
 
 	/* In recv on one of them (fd 10): it is reading, nothing to say. */
 	world_init(&w, 2, TL_CLOSE_WAIT);
@@ -845,6 +848,9 @@ static void test_limit_and_unwatched(void **state)
 				       "is in epoll fd 4, which no thread "
 				       "waits on): its threads are in poll"));
 	assert_non_null(strstr(v.remedy, "MaxRequestWorkers"));
+	assert_true(tl_ev_remedy_conditional(v.cause));
+	assert_true(strncmp(v.remedy, "If ", 3) == 0);
+	assert_false(tl_ev_remedy_conditional(TL_CAUSE_EDGE));
 
 	/* A php-fpm worker whose request sleeps: possible, like poll. */
 	world_init(&w, 1, TL_ESTABLISHED);
