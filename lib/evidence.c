@@ -345,40 +345,16 @@ static void count_tcp(const struct tl_snapshot *snap, pid_t pid,
 
 /* The connections of listener L that pid holds (accepted, not closed). */
 /*
- * The listener's connections the process holds (ev->held), and which of
- * its threads are in I/O on one of them (ev->on_held): serving a client,
- * not waiting on something else.
+ * One pass over the snapshot for what the process's threads are in I/O on:
+ * the connections of listener L it holds (ev->held) and the threads in I/O
+ * on one of them (ev->on_held, serving a client), and the threads in I/O
+ * on an fd that is none of its clients (ev->on_other): no connection a
+ * listener here made, so an upstream, a file, a pipe; a thread stuck there
+ * does not get back to its clients. L may be NULL (a leak: only the
+ * latter, and the pass ends once every such thread's socket is found).
  */
-static void count_held(const struct tl_snapshot *snap, const struct tl_sock *L,
-		       struct tl_evidence *ev)
-{
-	uint64_t held = 0;
-	int32_t fd;
-
-	for (size_t i = 0; i < snap->n_socks; i++) {
-		const struct tl_sock *sk = &snap->socks[i];
-
-		if (!tli_accepted_of(L, sk))
-			continue;
-		if (!holds(snap, sk, ev->pid, &fd))
-			continue;
-		held++;
-		for (size_t t = 0; t < ev->n_read && t < 64; t++)
-			if (ev->threads[t].kind == TL_SYS_IO &&
-			    ev->threads[t].fd == fd)
-				ev->on_held |= UINT64_C(1) << t;
-	}
-	ev->held = held;
-}
-
-/*
- * Which threads are in I/O on an fd that is none of the process's clients
- * (ev->on_other): not a connection any listener here made (one it serves,
- * CLOSE-WAIT or not), so an upstream, a file, a pipe. A thread stuck
- * there does not get back to its clients.
- */
-static void mark_other_io(const struct tl_snapshot *snap,
-			  struct tl_evidence *ev)
+static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
+		      struct tl_evidence *ev)
 {
 	const struct tl_sock *on[64] = { 0 };
 	uint64_t io = 0, pending;
@@ -386,32 +362,39 @@ static void mark_other_io(const struct tl_snapshot *snap,
 	for (size_t t = 0; t < ev->n_read && t < 64; t++)
 		if (ev->threads[t].kind == TL_SYS_IO && ev->threads[t].fd >= 0)
 			io |= UINT64_C(1) << t;
-	/* The socket each such fd is, if it is one here (a pass over the
-	 * snapshot that ends when every one is found). */
 	pending = io;
-	for (size_t i = 0; pending && i < snap->n_socks; i++) {
+	for (size_t i = 0; i < snap->n_socks && (L || pending); i++) {
 		const struct tl_sock *sk = &snap->socks[i];
+		bool conn = L && tli_accepted_of(L, sk), mine = false;
 		const struct tl_fdref *refs;
-		size_t nr = tl_snapshot_owners(snap, sk, &refs);
+		size_t nr;
 
+		if (!conn && !pending)
+			continue;
+		nr = tl_snapshot_owners(snap, sk, &refs);
 		for (size_t k = 0; k < nr; k++) {
 			if (ref_pid(snap, refs[k].proc) != ev->pid)
 				continue;
-			for (size_t t = 0; t < ev->n_read && t < 64; t++)
-				if ((pending >> t & 1) &&
-				    ev->threads[t].fd == refs[k].fd) {
-					on[t] = sk;
-					pending &= ~(UINT64_C(1) << t);
-				}
+			mine = true;
+			for (size_t t = 0; t < ev->n_read && t < 64; t++) {
+				if (!(io >> t & 1) ||
+				    ev->threads[t].fd != refs[k].fd)
+					continue;
+				on[t] = sk;
+				pending &= ~(UINT64_C(1) << t);
+				if (conn)
+					ev->on_held |= UINT64_C(1) << t;
+			}
 		}
+		ev->held += conn && mine;
 	}
 	for (size_t i = 0; io && i < snap->n_socks; i++) {
-		const struct tl_sock *L = &snap->socks[i];
+		const struct tl_sock *l = &snap->socks[i];
 
-		if (L->state != TL_LISTEN)
+		if (l->state != TL_LISTEN)
 			continue;
 		for (size_t t = 0; t < ev->n_read && t < 64; t++)
-			if (on[t] && tli_accepted_of(L, on[t]))
+			if (on[t] && tli_accepted_of(l, on[t]))
 				io &= ~(UINT64_C(1) << t);
 	}
 	ev->on_other = io;
@@ -481,7 +464,6 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		ev->backlog = listener->wqueue;
 		ev->queued = listener->rqueue;
 		holds(snap, listener, pid, &ev->listener_fd);
-		count_held(snap, listener, ev);
 	}
 	if (what & (TL_EV_FDS | TL_EV_LISTENER)) {
 		if (gather_fds(pdir, ev,
@@ -493,8 +475,8 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 	}
 	if (listener)
 		gather_runtime(pdir, ev);
-	if ((what & (TL_EV_LEAK | TL_EV_LISTENER)) && snap)
-		mark_other_io(snap, ev);
+	if (snap && (listener || (what & TL_EV_LEAK)))
+		scan_held(snap, listener, ev);
 out:
 	close(pdir);
 	return 0;
