@@ -344,50 +344,75 @@ static void count_tcp(const struct tl_snapshot *snap, pid_t pid,
 }
 
 /* The connections of listener L that pid holds (accepted, not closed). */
+/* Whether inode is among the n refs of one process, sorted by inode. */
+static bool has_inode(const struct tl_fdref *mine, size_t n, uint32_t inode)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mine[mid].inode < inode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && mine[lo].inode == inode;
+}
+
 /*
- * One pass over the snapshot for what the process's threads are in I/O on:
- * the connections of listener L it holds (ev->held) and the threads in I/O
- * on one of them (ev->on_held, serving a client), and the threads in I/O
- * on an fd that is none of its clients (ev->on_other): no connection a
- * listener here made, so an upstream, a file, a pipe; a thread stuck there
- * does not get back to its clients. L may be NULL (a leak: only the
- * latter, and the pass ends once every such thread's socket is found).
+ * What the process's threads are in I/O on: the connections of listener L
+ * it holds (ev->held) and the threads in I/O on one of them (ev->on_held,
+ * serving a client), and the threads in I/O on an fd that is none of its
+ * clients (ev->on_other): no connection a listener here made, so an
+ * upstream, a file, a pipe; a thread stuck there does not get back to its
+ * clients. L may be NULL (a leak: only the latter). The process's own refs
+ * come from one walk of the owners' array (sorted by inode), so the pass
+ * over the sockets asks no index per socket.
  */
 static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 		      struct tl_evidence *ev)
 {
+	const struct tl_owners *ow = snap->owners;
+	const struct tl_proc *me = ow ? tl_owners_proc(ow, ev->pid) : NULL;
 	const struct tl_sock *on[64] = { 0 };
-	uint64_t io = 0, pending;
+	uint32_t ino[64] = { 0 };
+	struct tl_fdref *mine;
+	size_t n = 0;
+	uint64_t io = 0;
 
-	for (size_t t = 0; t < ev->n_read && t < 64; t++)
-		if (ev->threads[t].kind == TL_SYS_IO && ev->threads[t].fd >= 0)
-			io |= UINT64_C(1) << t;
-	pending = io;
-	for (size_t i = 0; i < snap->n_socks && (L || pending); i++) {
-		const struct tl_sock *sk = &snap->socks[i];
-		bool conn = L && tli_accepted_of(L, sk), mine = false;
-		const struct tl_fdref *refs;
-		size_t nr;
-
-		if (!conn && !pending)
+	if (!me)
+		return;
+	mine = malloc(ow->n_refs * sizeof(*mine) + 1);
+	if (!mine)
+		return;
+	for (size_t k = 0; k < ow->n_refs; k++)
+		if (ow->refs[k].proc == (uint32_t)(me - ow->procs))
+			mine[n++] = ow->refs[k];
+	/* Each thread in I/O, and the socket inode of its fd if it is one. */
+	for (size_t t = 0; t < ev->n_read && t < 64; t++) {
+		if (ev->threads[t].kind != TL_SYS_IO || ev->threads[t].fd < 0)
 			continue;
-		nr = tl_snapshot_owners(snap, sk, &refs);
-		for (size_t k = 0; k < nr; k++) {
-			if (ref_pid(snap, refs[k].proc) != ev->pid)
-				continue;
-			mine = true;
-			for (size_t t = 0; t < ev->n_read && t < 64; t++) {
-				if (!(io >> t & 1) ||
-				    ev->threads[t].fd != refs[k].fd)
-					continue;
-				on[t] = sk;
-				pending &= ~(UINT64_C(1) << t);
-				if (conn)
-					ev->on_held |= UINT64_C(1) << t;
-			}
-		}
-		ev->held += conn && mine;
+		io |= UINT64_C(1) << t;
+		for (size_t k = 0; k < n && !ino[t]; k++)
+			if (mine[k].fd == ev->threads[t].fd)
+				ino[t] = mine[k].inode;
 	}
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		bool conn = L && tli_accepted_of(L, sk) &&
+			    has_inode(mine, n, sk->inode);
+
+		ev->held += conn;
+		for (size_t t = 0; io && t < ev->n_read && t < 64; t++) {
+			if (!ino[t] || sk->inode != ino[t])
+				continue;
+			on[t] = sk;
+			if (conn)
+				ev->on_held |= UINT64_C(1) << t;
+		}
+	}
+	free(mine);
 	for (size_t i = 0; io && i < snap->n_socks; i++) {
 		const struct tl_sock *l = &snap->socks[i];
 

@@ -61,12 +61,22 @@ size_t tli_lindex_first(const struct tli_lindex *x, uint16_t port);
 /* Frees what tli_lindex_build allocated. */
 void tli_lindex_free(struct tli_lindex *x);
 
+/* Whether listener l takes sk by address and device, as the kernel does. */
+bool tli_child_of(const struct tl_sock *l, const struct tl_sock *sk);
+
 /*
  * Whether sk is a connection listener l could have made that a process has
  * taken: ESTABLISHED or CLOSE-WAIT, in no queue, on l's port, with an
- * address and device l takes, as the kernel matches them.
+ * address and device l takes. Inline: the doctor asks it of every socket,
+ * and most fail the first test.
  */
-bool tli_accepted_of(const struct tl_sock *l, const struct tl_sock *sk);
+static inline bool tli_accepted_of(const struct tl_sock *l,
+				   const struct tl_sock *sk)
+{
+	return (sk->state == TL_ESTABLISHED || sk->state == TL_CLOSE_WAIT) &&
+	       sk->limbo == TL_LIMBO_NONE && sk->sport == l->sport &&
+	       tli_child_of(l, sk);
+}
 
 /*
  * Classifies fd-less sockets and ties them to listeners, in place. Exposed

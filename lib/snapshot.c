@@ -169,11 +169,9 @@ static int child_match(const struct tl_sock *l, const struct tl_sock *sk)
 	return 2 * m + (l->ifindex != 0);
 }
 
-bool tli_accepted_of(const struct tl_sock *l, const struct tl_sock *sk)
+bool tli_child_of(const struct tl_sock *l, const struct tl_sock *sk)
 {
-	return (sk->state == TL_ESTABLISHED || sk->state == TL_CLOSE_WAIT) &&
-	       sk->limbo == TL_LIMBO_NONE && sk->sport == l->sport &&
-	       child_match(l, sk) > 0;
+	return child_match(l, sk) > 0;
 }
 
 /*
