@@ -381,6 +381,34 @@ int diag_rule_overflow(struct diag *d)
 	return 0;
 }
 
+/*
+ * Whether a process is a child, of the same comm, of one of the nl
+ * holders of a listener (lrefs) without holding it itself: a pass over
+ * the processes, not the sockets.
+ */
+static bool any_child(const struct tl_snapshot *snap,
+		      const struct tl_fdref *lrefs, size_t nl)
+{
+	const struct tl_owners *ow = snap->owners;
+
+	for (size_t c = 0; c < ow->n_procs; c++) {
+		bool parent = false, holder = false;
+
+		for (size_t h = 0; h < nl; h++) {
+			const struct tl_proc *p =
+				diag_proc_at(snap, lrefs[h].proc);
+
+			holder |= lrefs[h].proc == c;
+			parent |= p && ow->procs[c].ppid > 0 &&
+				  p->pid == ow->procs[c].ppid &&
+				  strcmp(p->comm, ow->procs[c].comm) == 0;
+		}
+		if (parent && !holder)
+			return true;
+	}
+	return false;
+}
+
 /* The most such children a summary names. */
 #define LOST_MAX 4
 
@@ -401,7 +429,10 @@ static size_t lost_children(const struct tl_snapshot *snap,
 	pid_t seen[64];
 	uint64_t conns = 0;
 
-	if (nl == 0)
+	if (nl == 0 || !snap->owners)
+		return 0;
+	/* Most listeners have no such child: then no pass over the sockets. */
+	if (!any_child(snap, lrefs, nl))
 		return 0;
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
