@@ -426,9 +426,31 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 }
 
 /*
- * The runtime of the program, read from the start of its file, only where
- * it changes what a registration means (an edge-triggered listener): the
- * file is the program's, not /proc text, and stays unread otherwise.
+ * Whether one of the threads read is a Tokio worker: the multi-threaded
+ * runtime names its threads tokio-runtime-worker unless the program names
+ * them itself (comm keeps the first 15 bytes). A program that renames them
+ * stays unknown, which only keeps the general conclusion.
+ */
+static bool tokio_threads(int pdir, const struct tl_evidence *ev)
+{
+	static const char worker[] = "tokio-runtime-w";
+	char path[64], comm[32];
+
+	for (size_t i = 0; i < ev->n_read; i++) {
+		snprintf(path, sizeof(path), "task/%d/comm",
+			 (int)ev->threads[i].tid);
+		if (read_at(pdir, path, comm, sizeof(comm)) > 0 &&
+		    strncmp(comm, worker, sizeof(worker) - 1) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The runtime of the program, read from the start of its file or its
+ * threads' names, only where it changes what a registration means (an
+ * edge-triggered listener): the file is the program's, not /proc text,
+ * and stays unread otherwise.
  */
 static void gather_runtime(int pdir, struct tl_evidence *ev)
 {
@@ -446,6 +468,8 @@ static void gather_runtime(int pdir, struct tl_evidence *ev)
 	n = tli_read_file_at(pdir, "exe", head, TL_EV_ELF_HEAD);
 	if (n > 0 && tl_ev_parse_elf_runtime(head, (size_t)n) == TL_RT_GO)
 		ev->runtime = TL_RT_GO;
+	else if (tokio_threads(pdir, ev))
+		ev->runtime = TL_RT_TOKIO;
 	free(head);
 }
 

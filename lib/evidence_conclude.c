@@ -30,6 +30,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_FDS_OTHER] = "fds",
 	[TL_CAUSE_GO_ACCEPT] = "go-accept-loop",
 	[TL_CAUSE_BLOCKED] = "blocked-elsewhere",
+	[TL_CAUSE_TOKIO] = "tokio-accept-loop",
 };
 
 static const char *const cert_names[] = {
@@ -60,6 +61,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"No thread calls accept() and no event loop watches the listener: the accept loop never started, has exited or is stuck behind something else (see the threads above). Fixing or restarting it drains the queue; closing the listener resets the queued connections.",
 	[TL_CAUSE_GO_ACCEPT] =
 		"In a Go program the edge-triggered registration is normal: look for the goroutine that should call Accept. The usual reasons are a limit on connections (a semaphore, netutil.LimitListener, a server's maximum-connections setting) filled by connections held too long, a deadlock, or an accept loop that returned on an error. A goroutine dump shows where it waits: GET /debug/pprof/goroutine?debug=2 where net/http/pprof is served, or kill -QUIT PID, which prints every goroutine's stack to the program's stderr and ends it.",
+	[TL_CAUSE_TOKIO] =
+		"In a Tokio program the edge-triggered registration is normal: look for the task that should call accept(). The usual reasons are a limit on connections (a Semaphore permit taken before accept(), tower's ConcurrencyLimit, a server's maximum-connections setting) filled by connections held too long, a task that blocks its worker thread or a lock, or an accept loop that ended on an error (accept().await? returns from the loop on the first EMFILE). Where the program was built with console-subscriber, tokio-console shows what each task waits for.",
 	[TL_CAUSE_BLOCKED] =
 		"If it is stuck there, the fd named above is what it waits on: ls -l /proc/PID/fd/FD and ss -tp show what it is (often a connection to an upstream or a database that does not answer). A timeout on that call lets the program get back to its clients; restarting it frees them.",
 	[TL_CAUSE_CLOSE_WAIT] =
@@ -79,7 +82,9 @@ bool tl_ev_remedy_conditional(int cause)
 
 const char *tl_ev_runtime_name(int runtime)
 {
-	return runtime == TL_RT_GO ? "go" : NULL;
+	return runtime == TL_RT_GO    ? "go" :
+	       runtime == TL_RT_TOKIO ? "tokio" :
+					NULL;
 }
 
 const char *tl_certainty_name(int certainty)
@@ -415,22 +420,34 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 				"in epoll fd %d but asks it for no events (events 0x%x, no EPOLLIN)",
 				(int)ev->regs[i].epfd, ev->regs[i].events);
 	/*
-	 * Go's netpoller registers every socket edge-triggered and its
-	 * Accept drains the queue, so there the registration says nothing
-	 * and a queue that stays is a goroutine that does not call Accept.
+	 * Go's netpoller and Tokio's I/O driver register every socket
+	 * edge-triggered, and their accept takes connections until EAGAIN,
+	 * so there the registration says nothing and a queue that stays is
+	 * a goroutine or task that does not call accept.
 	 */
-	if (reg && ev->runtime == TL_RT_GO) {
+	if (reg && (ev->runtime == TL_RT_GO || ev->runtime == TL_RT_TOKIO)) {
 		bool overflow = kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW;
+		bool go = ev->runtime == TL_RT_GO;
+		const char *who = go ? "goroutine" : "task";
 
 		/* An overflow may also be a loop that is only too slow. */
-		set(v, TL_CAUSE_GO_ACCEPT,
+		set(v, go ? TL_CAUSE_GO_ACCEPT : TL_CAUSE_TOKIO,
 		    overflow ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
 		add(v->text, sizeof(v->text), len,
-		    "pid %d is a Go program (its file carries Go's build ID note), whose runtime registers every socket edge-triggered (here the listener, fd %d, in epoll fd %d, events 0x%x) and whose Accept takes connections until EAGAIN: %s; it holds ",
-		    (int)ev->pid, (int)reg->tfd, (int)reg->epfd, reg->events,
-		    overflow ?
-			    "so its accept loop does not keep up: no goroutine calls Accept, every call fails, or the program gets too little CPU" :
-			    "so no goroutine is calling Accept on this listener, or every call fails");
+		    "pid %d %s, whose runtime registers every socket edge-triggered (here the listener, fd %d, in epoll fd %d, events 0x%x) and whose %s takes connections until %s: ",
+		    (int)ev->pid,
+		    go ? "is a Go program (its file carries Go's build ID note)" :
+			 "runs on Tokio (its threads are named tokio-runtime-worker)",
+		    (int)reg->tfd, (int)reg->epfd, reg->events,
+		    go ? "Accept" : "accept()", go ? "EAGAIN" : "WouldBlock");
+		if (overflow)
+			add(v->text, sizeof(v->text), len,
+			    "so its accept loop does not keep up: no %s calls %s, every call fails, or the program gets too little CPU; it holds ",
+			    who, go ? "Accept" : "accept()");
+		else
+			add(v->text, sizeof(v->text), len,
+			    "so no %s is calling %s on this listener, or every call fails; it holds ",
+			    who, go ? "Accept" : "accept()");
 		if (ev->held)
 			add(v->text, sizeof(v->text), len,
 			    "%llu of the listener's connections%s; %s",

@@ -108,11 +108,12 @@ const char *tl_fd_kind_name(int kind, uint64_t n);
  * The runtime a program was built with, where it changes a conclusion:
  * the registrations epoll shows mean something else in Go, whose netpoller
  * registers every socket edge-triggered and whose Accept takes connections
- * until EAGAIN.
+ * until EAGAIN, and in Tokio, whose I/O driver (mio) does the same.
  */
 enum tl_ev_runtime {
 	TL_RT_UNKNOWN = 0, /* not known: C, another runtime, or unreadable */
 	TL_RT_GO,	   /* built by the Go linker */
+	TL_RT_TOKIO,	   /* Rust's Tokio: tokio-runtime-worker threads */
 	TL_RT_MAX,
 };
 
@@ -197,6 +198,7 @@ enum tl_ev_cause {
 	TL_CAUSE_FDS_OTHER,   /* fds: most are of another kind */
 	TL_CAUSE_GO_ACCEPT,   /* Go: no goroutine calls Accept */
 	TL_CAUSE_BLOCKED,     /* leak: its threads wait on something else */
+	TL_CAUSE_TOKIO,	      /* Tokio: no task awaits accept() */
 	TL_CAUSE_MAX,
 };
 
@@ -237,7 +239,7 @@ const char *tl_ev_cause_name(int cause);
  */
 bool tl_ev_remedy_conditional(int cause);
 
-/* "go" for TL_RT_GO; NULL when not known. */
+/* "go" for TL_RT_GO, "tokio" for TL_RT_TOKIO; NULL when not known. */
 const char *tl_ev_runtime_name(int runtime);
 
 /* "possible", "likely", "certain", or NULL. */

@@ -378,6 +378,64 @@ static void test_go_accept(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_EDGE);
 }
 
+/*
+ * A Tokio program: its I/O driver registers the listener edge-triggered
+ * too; its worker threads' names tell it, and only the full prefix does.
+ */
+static void test_tokio_accept(void **state)
+{
+	struct world w;
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	for (int named = 0; named < 3; named++) {
+		world_init(&w, 2, TL_ESTABLISHED);
+		world_proc(&w, "S (sleeping)", 0, 2);
+		world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+			     "4990.0");
+		world_thread(&w, PID + 1, "S (sleeping)", EPOLL_FD4,
+			     "do_epoll_wait", "4990.0");
+		put(w.dir, "4711/task/4711/comm", "server\n");
+		/* A program that names its threads "tokio" is not told. */
+		put(w.dir, "4711/task/4712/comm",
+		    named == 0 ? "tokio-runtime-w\n" :
+		    named == 1 ? "tokio\n" :
+				 "tokio-runtime-x\n");
+		world_epoll(&w, "8000201d");
+		conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+		if (named > 0) {
+			assert_int_equal(ev.runtime, TL_RT_UNKNOWN);
+			assert_int_equal(v.cause, TL_CAUSE_EDGE);
+			continue;
+		}
+		assert_int_equal(ev.runtime, TL_RT_TOKIO);
+		assert_string_equal(tl_ev_runtime_name(ev.runtime), "tokio");
+		assert_int_equal(v.cause, TL_CAUSE_TOKIO);
+		assert_string_equal(tl_ev_cause_name(v.cause),
+				    "tokio-accept-loop");
+		assert_int_equal(v.certainty, TL_CERT_LIKELY);
+		assert_non_null(strstr(v.text, "pid 4711 runs on Tokio"));
+		assert_non_null(strstr(
+			v.text,
+			"until WouldBlock: so no task is calling accept() on this listener"));
+		assert_non_null(strstr(
+			v.text, "it holds 2 of the listener's connections;"));
+		assert_non_null(strstr(v.remedy, "Semaphore"));
+		assert_null(strstr(v.remedy, "level-triggered"));
+	}
+
+	/* Level-triggered, the threads' names are not read at all. */
+	world_init(&w, 2, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	put(w.dir, "4711/task/4711/comm", "tokio-runtime-w\n");
+	world_epoll(&w, "0000201d");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.runtime, TL_RT_UNKNOWN);
+}
+
 /* A leak's evidence: the threads and their I/O, no listener. */
 static void conclude_leak(struct world *w, struct tl_evidence *ev,
 			  struct tl_ev_verdict *v)
@@ -766,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_epoll_causes),
 		cmocka_unit_test(test_go_accept),
+		cmocka_unit_test(test_tokio_accept),
 		cmocka_unit_test(test_leak_blocked),
 		cmocka_unit_test(test_limit_and_unwatched),
 		cmocka_unit_test(test_fds_and_gone),
