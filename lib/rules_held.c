@@ -14,12 +14,132 @@
 #include "diagnose_int.h"
 #include "tcplimbo/diagnose.h"
 
-/* Sockets of one state held by one process (or by nobody we could see). */
+/*
+ * Sockets of one state held by one process, or by a process we could not
+ * see: those are told apart by where they lead (see unseen_key).
+ */
 struct hold {
 	uint32_t proc; /* index in owners, UINT32_MAX for unknown */
 	uint64_t count, old, oldest_ms;
 	const struct tl_sock *first;
 };
+
+/* A bitmap of the local ports something listens on in snap (8 KiB). */
+static uint8_t *listening_ports(const struct tl_snapshot *snap)
+{
+	uint8_t *bits = calloc(65536 / 8, 1);
+
+	for (size_t i = 0; bits && i < snap->n_socks; i++)
+		if (snap->socks[i].state == TL_LISTEN)
+			bits[snap->socks[i].sport / 8] |=
+				(uint8_t)(1u << (snap->socks[i].sport % 8));
+	return bits;
+}
+
+static bool port_in(const uint8_t *bits, uint16_t port)
+{
+	return bits[port / 8] & (1u << (port % 8));
+}
+
+/*
+ * Where a socket of no known owner leads: a server's connection by its
+ * local port (the service it belongs to, on any address), a client's by
+ * the peer it connected to. Sockets of owners hidden from us (another
+ * user's, hidepid) are grouped so, one finding each, not merged into one.
+ */
+struct unseen {
+	const struct tl_sock *sk;
+	bool server;
+};
+
+static int cmp_unseen(const void *a, const void *b)
+{
+	const struct unseen *x = a, *y = b;
+	int c;
+
+	if (x->server != y->server)
+		return x->server ? -1 : 1;
+	if (x->server)
+		return x->sk->sport < y->sk->sport ?
+			       -1 :
+			       x->sk->sport > y->sk->sport;
+	if (x->sk->family != y->sk->family)
+		return x->sk->family < y->sk->family ? -1 : 1;
+	c = memcmp(x->sk->dst, y->sk->dst, 16);
+	if (c)
+		return c;
+	return x->sk->dport < y->sk->dport ? -1 : x->sk->dport > y->sk->dport;
+}
+
+/* Counts sk into g: all of them, and those held longer than age_ms. */
+static void hold_add(struct hold *g, const struct tl_sock *sk, uint32_t age_ms)
+{
+	uint64_t age = 0;
+
+	g->count++;
+	if (diag_held_age(sk, &age) && age >= age_ms) {
+		g->old++;
+		if (age >= g->oldest_ms) {
+			g->oldest_ms = age;
+			g->first = sk;
+		}
+	}
+}
+
+/* The finding of one group, when it has enough old sockets. */
+static int hold_report(struct diag *d, const struct hold *g, int kind,
+		       uint32_t age_ms)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const struct tl_diag_opts *o = d->o;
+	const struct tl_proc *p = diag_proc_at(snap, g->proc);
+	struct tl_finding *f;
+	char who[160], addr[80];
+	int sev = TL_SEV_WARNING;
+	bool many;
+
+	if (g->old == 0 || g->old < o->close_wait_min)
+		return 0;
+	if (kind == TL_FIND_CLOSE_WAIT_LEAK &&
+	    (g->old >= o->close_wait_critical || diag_fd_near(p, o) ||
+	     (p && d->proc_done && d->proc_done[g->proc])))
+		sev = TL_SEV_CRITICAL;
+	f = diag_add(d, kind, sev);
+	if (!f)
+		return -ENOMEM;
+	if (p)
+		diag_add_pid(f, p->pid, p->comm);
+	diag_add_owners(snap, f, g->first);
+	diag_set_local(f, g->first);
+	f->example = (uint32_t)(g->first - snap->socks) + 1;
+	f->count = g->old;
+	f->oldest_ms = g->oldest_ms;
+	f->has_age = true;
+	f->value = g->count;
+	/* The peer tells one connection from another, not our port. */
+	tl_addr_format_port(addr, sizeof(addr), g->first->family, g->first->dst,
+			    g->first->dport);
+	many = diag_plural(snap, f);
+	if (kind == TL_FIND_CLOSE_WAIT_LEAK)
+		diag_summary(
+			f,
+			"%s %s %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one with %s); %s",
+			diag_who_text(who, sizeof(who), snap, f),
+			many ? "hold" : "holds", (unsigned long long)g->old,
+			g->old == 1 ? "" : "s", age_ms / 1000,
+			(unsigned long long)(g->oldest_ms / 1000), addr,
+			many ? "they have not called close()" :
+			       "it has not called close()");
+	else
+		diag_summary(
+			f,
+			"%s %s %llu half-closed connection%s whose peer has not closed for more than %u s (FIN-WAIT-2, oldest %llu s, e.g. the one to %s)",
+			diag_who_text(who, sizeof(who), snap, f),
+			many ? "hold" : "holds", (unsigned long long)g->old,
+			g->old == 1 ? "" : "s", age_ms / 1000,
+			(unsigned long long)(g->oldest_ms / 1000), addr);
+	return 0;
+}
 
 /*
  * close-wait-leak and fin-wait2-stuck: sockets a program still holds in a
@@ -29,99 +149,56 @@ struct hold {
 static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 {
 	const struct tl_snapshot *snap = d->snap;
-	const struct tl_diag_opts *o = d->o;
-	const uint8_t *proc_done = d->proc_done;
-	/* One group a process, and the last one for sockets of no one seen. */
-	size_t nh = (snap->owners ? snap->owners->n_procs : 0) + 1;
+	size_t np = snap->owners ? snap->owners->n_procs : 0, nu = 0;
 	struct hold *h = NULL;
-	char who[160], addr[80];
-	int r = 0;
+	struct unseen *u = NULL;
+	uint8_t *listening = NULL;
+	int r;
 
-	r = diag_alloc_zero((void **)&h, nh, sizeof(*h));
+	r = diag_alloc_zero((void **)&h, np, sizeof(*h));
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < nh; i++)
-		h[i].proc = i + 1 < nh ? (uint32_t)i : UINT32_MAX;
+	for (size_t i = 0; i < np; i++)
+		h[i].proc = (uint32_t)i;
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 		const struct tl_fdref *refs;
-		size_t gi = nh - 1;
-		struct hold *g;
-		uint64_t age = 0;
-		bool known;
 
 		if (sk->state != state || !diag_held(sk))
 			continue;
 		if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
-		    refs[0].proc < nh - 1)
-			gi = refs[0].proc;
-		g = &h[gi];
-		known = diag_held_age(sk, &age);
-		g->count++;
-		if (known && age >= age_ms) {
-			g->old++;
-			if (age >= g->oldest_ms) {
-				g->oldest_ms = age;
-				g->first = sk;
+		    refs[0].proc < np) {
+			hold_add(&h[refs[0].proc], sk, age_ms);
+			continue;
+		}
+		if (!u) {
+			listening = listening_ports(snap);
+			u = calloc(snap->n_socks - i, sizeof(*u));
+			if (!u || !listening) {
+				r = -ENOMEM;
+				goto out;
 			}
 		}
+		u[nu].sk = sk;
+		u[nu].server = port_in(listening, sk->sport);
+		nu++;
 	}
-	for (size_t i = 0; i < nh; i++) {
-		const struct hold *g = &h[i];
-		const struct tl_proc *p = diag_proc_at(snap, g->proc);
-		struct tl_finding *f;
-		int sev = TL_SEV_WARNING;
-		bool many;
+	for (size_t i = 0; i < np && r == 0; i++)
+		r = hold_report(d, &h[i], kind, age_ms);
+	if (nu > 1)
+		qsort(u, nu, sizeof(*u), cmp_unseen);
+	for (size_t i = 0; i < nu && r == 0;) {
+		struct hold g = { .proc = UINT32_MAX };
+		size_t j = i;
 
-		if (g->old == 0 || g->old < o->close_wait_min)
-			continue;
-		if (kind == TL_FIND_CLOSE_WAIT_LEAK &&
-		    (g->old >= o->close_wait_critical || diag_fd_near(p, o) ||
-		     (p && proc_done && proc_done[g->proc])))
-			sev = TL_SEV_CRITICAL;
-		f = diag_add(d, kind, sev);
-		if (!f) {
-			r = -ENOMEM;
-			goto out;
-		}
-		if (p)
-			diag_add_pid(f, p->pid, p->comm);
-		if (g->first) {
-			diag_add_owners(snap, f, g->first);
-			diag_set_local(f, g->first);
-			f->example = (uint32_t)(g->first - snap->socks) + 1;
-		}
-		f->count = g->old;
-		f->oldest_ms = g->oldest_ms;
-		f->has_age = true;
-		f->value = g->count;
-		/* The peer tells one connection from another, not our port. */
-		tl_addr_format_port(addr, sizeof(addr), g->first->family,
-				    g->first->dst, g->first->dport);
-		many = diag_plural(snap, f);
-		if (kind == TL_FIND_CLOSE_WAIT_LEAK)
-			diag_summary(
-				f,
-				"%s %s %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one with %s); %s",
-				diag_who_text(who, sizeof(who), snap, f),
-				many ? "hold" : "holds",
-				(unsigned long long)g->old,
-				g->old == 1 ? "" : "s", age_ms / 1000,
-				(unsigned long long)(g->oldest_ms / 1000), addr,
-				many ? "they have not called close()" :
-				       "it has not called close()");
-		else
-			diag_summary(
-				f,
-				"%s %s %llu half-closed connection%s whose peer has not closed for more than %u s (FIN-WAIT-2, oldest %llu s, e.g. the one to %s)",
-				diag_who_text(who, sizeof(who), snap, f),
-				many ? "hold" : "holds",
-				(unsigned long long)g->old,
-				g->old == 1 ? "" : "s", age_ms / 1000,
-				(unsigned long long)(g->oldest_ms / 1000),
-				addr);
+		while (j < nu && cmp_unseen(&u[i], &u[j]) == 0)
+			hold_add(&g, u[j++].sk, age_ms);
+		r = hold_report(d, &g, kind, age_ms);
+		i = j;
 	}
 out:
+	free(listening);
+	free(u);
 	free(h);
 	return r;
 }
@@ -181,15 +258,11 @@ int diag_rule_time_wait(struct diag *d)
 	r = diag_alloc_zero((void **)&v, snap->n_socks, sizeof(*v));
 	if (r < 0)
 		return r;
-	listening = calloc(65536 / 8, 1);
+	listening = listening_ports(snap);
 	if (!listening) {
 		r = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < snap->n_socks; i++)
-		if (snap->socks[i].state == TL_LISTEN)
-			listening[snap->socks[i].sport / 8] |=
-				(uint8_t)(1u << (snap->socks[i].sport % 8));
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 
@@ -199,7 +272,7 @@ int diag_rule_time_wait(struct diag *d)
 		if (sk->sport < ctr->port_lo || sk->sport > ctr->port_hi)
 			continue;
 		/* The server side of accepted connections uses no new port. */
-		if (listening[sk->sport / 8] & (1u << (sk->sport % 8)))
+		if (port_in(listening, sk->sport))
 			continue;
 		v[nv++] = sk;
 	}

@@ -637,6 +637,57 @@ static void test_close_wait_unknown_owner(void **state)
 	assert_non_null(strstr(W->f[0].summary, "unknown"));
 }
 
+/* An unseen CLOSE_WAIT, last ACKed 100 s ago: its holder is not known. */
+static struct tl_sock *unseen(uint16_t sport, uint16_t dport)
+{
+	struct tl_sock *sk = sock(TL_CLOSE_WAIT, sport, dport);
+
+	sk->has = TL_HAS_INFO;
+	sk->last_ack_recv_ms = 100000;
+	sk->inode = W->next_inode++;
+	return sk;
+}
+
+/*
+ * Sockets of holders we cannot see (another user's servers) are grouped
+ * by the service they belong to, a listening port, or else by the peer a
+ * client connected to: three findings here, not one merged.
+ */
+static void test_close_wait_unknown_grouped(void **state)
+{
+	int seen = 0;
+
+	(void)state;
+	/* Two servers' listeners, whose holders are hidden too. */
+	sock(TL_LISTEN, 9000, 0)->inode = W->next_inode++;
+	sock(TL_LISTEN, 9001, 0)->inode = W->next_inode++;
+	unseen(9000, 40001);
+	unseen(9001, 40002);
+	unseen(9000, 40003);
+	/* A client's connections to one upstream, from ephemeral ports. */
+	unseen(45001, 5432);
+	unseen(45002, 5432);
+	assert_int_equal(diagnose(), 3);
+	for (int i = 0; i < 3; i++) {
+		const struct tl_finding *f = &W->f[i];
+
+		assert_int_equal(f->kind, TL_FIND_CLOSE_WAIT_LEAK);
+		assert_int_equal(f->n_pids, 0);
+		if (f->local_port == 9000) {
+			assert_int_equal(f->count, 2);
+			seen |= 1;
+		} else if (f->local_port == 9001) {
+			assert_int_equal(f->count, 1);
+			seen |= 2;
+		} else {
+			assert_int_equal(f->count, 2);
+			assert_non_null(strstr(f->summary, "127.0.0.1:5432"));
+			seen |= 4;
+		}
+	}
+	assert_int_equal(seen, 7);
+}
+
 static void test_fin_wait2(void **state)
 {
 	uint32_t cli = proc(300, "halfcloser", 10, 1024);
@@ -853,6 +904,7 @@ int main(void)
 		T(test_fd_near_limit),
 		T(test_close_wait_leak),
 		T(test_close_wait_unknown_owner),
+		T(test_close_wait_unknown_grouped),
 		T(test_fin_wait2),
 		T(test_time_wait_pressure),
 		T(test_time_wait_spread_is_fine),
