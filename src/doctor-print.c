@@ -185,6 +185,7 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 	size_t crit = 0, warn = 0, looked = 0, n;
 	char note[200];
 	unsigned explained = 0; /* kinds whose why and fix were printed */
+	const char *fixes[32] = { 0 }; /* the fix printed for each of those */
 	pid_t group = -1;
 
 	for (size_t i = 0; i < d->n_found; i++) {
@@ -209,6 +210,7 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		const struct why *w = d->why ? &d->why[i] : NULL;
 		pid_t pid = f->n_pids ? f->pids[0] : 0;
 		char addr[TL_ADDR_STR_MAX], cmd[256];
+		const char *fix;
 
 		if (pid != group) {
 			group = pid;
@@ -261,23 +263,27 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		}
 		if (w)
 			why_print_text(stdout, w, 11);
+		fix = w && w->remedy ? w->remedy : f->remedy;
 		if (explained & (1u << f->kind)) {
-			/* A fix that fits this process's cause is its own. */
-			if (w && w->remedy)
-				wrap(stdout, "fix:", w->remedy, 11);
-			else
+			/* A fix other than the one printed above is its own. */
+			if (fix && !(fixes[f->kind] &&
+				     strcmp(fix, fixes[f->kind]) == 0)) {
+				printf("%*s(why: as for the %s above)\n", 11,
+				       "", tl_finding_kind_name(f->kind));
+				wrap(stdout, "fix:", fix, 11);
+			} else
 				printf("%*s(why and fix: as for the %s above)\n",
 				       11, "", tl_finding_kind_name(f->kind));
 			continue;
 		}
 		explained |= 1u << f->kind;
+		fixes[f->kind] = fix;
 		wrap(stdout, "why:", f->explanation, 11);
 		/* For held sockets, the state machine says whose move it is. */
 		if (si && (f->kind == TL_FIND_CLOSE_WAIT_LEAK ||
 			   f->kind == TL_FIND_FIN_WAIT2_STUCK))
 			wrap(stdout, "next:", si->leave, 11);
-		wrap(stdout, "fix:", w && w->remedy ? w->remedy : f->remedy,
-		     11);
+		wrap(stdout, "fix:", fix, 11);
 	}
 	for (size_t i = 0; i < d->n_targets; i++)
 		if (d->targets[i].error[0]) {

@@ -36,6 +36,38 @@ $NOBODY "$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
 grep -q "^not seen: the fds of .* could not be read (.*; run as root to see them)" "$T/d.txt" || { cat "$T/d.txt"; fail "text says what it could not see"; }
 ok "text says what it could not see"
 
+# Nobody's own server beside root's: its finding gets the fix its cause
+# calls for; root's, whose cause cannot be read, the general fix, not a
+# pointer to the other's. Root's two leaking servers stay two findings.
+# (A copy nobody can read, wherever the tree is, run by Debian's python3:
+# another on PATH may be in root's home.)
+cp "$SRV" "$T/servers.py"
+chmod 644 "$T/servers.py"
+$NOBODY /usr/bin/python3 "$T/servers.py" no-accept --port 3006 --seconds 120 >"$T/own" &
+tl_wait_for 5 tl_listening 3006 || fail "nobody's server did not listen"
+python3 "$SRV" clients --port 3006 --hold --seconds 120 >"$T/cli2" &
+for port in 3007 3008; do
+	python3 "$SRV" leak --port $port --seconds 120 >/dev/null &
+	tl_wait_for 5 tl_listening $port || fail "server on $port did not listen"
+	python3 "$SRV" clients --port $port --count $((port - 3005)) --seconds 120 >"$T/cli$port" &
+	tl_wait_for 5 test -s "$T/cli$port" || fail "clients of $port did not connect"
+done
+tl_wait_for 5 test -s "$T/cli2" || fail "client of 3006 did not connect"
+sleep 1.2
+$NOBODY "$TCPLIMBO" doctor --queue-age 1s --close-wait-age 1s >"$T/d2.txt"
+awk '/an unknown process is not accepting connections on 127.0.0.1:3005/ {on = 1}
+	on && /^$/ {exit} on' "$T/d2.txt" >"$T/root.txt"
+grep -q "fix: Find out why the process does not call accept()" "$T/root.txt" &&
+	! grep -q "why and fix" "$T/root.txt" &&
+	grep -q "No thread calls accept()" "$T/d2.txt" ||
+	{ cat "$T/d2.txt"; fail "the unknown owner's finding has not its own fix"; }
+ok "root's listener has the general fix, nobody's its cause's"
+$NOBODY "$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/d2.json"
+jq -e '[.findings[] | select(.kind == "close-wait-leak") | [.local_port, .count, .pids]] ==
+	[[3007, 2, []], [3008, 3, []]]' "$T/d2.json" >/dev/null ||
+	{ cat "$T/d2.json"; fail "the leaks of two unseen servers are not two findings"; }
+ok "two unseen servers' CLOSE-WAIT leaks: two findings (2 on 3007, 3 on 3008)"
+
 # Another namespace it may not enter: could not look, exit 3, with why.
 unshare -n sleep 60 &
 OTHER=$!
