@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The Prometheus text format writer; see prom.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,25 @@ void prom_label_value(struct prom *p, const char *s, size_t len)
 		} else if (cp == '\n') {
 			prom_write(p, "\\n", 2);
 			i++;
+		} else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
+			   utf8_invisible(cp)) {
+			/*
+			 * Controls and format characters, which `curl
+			 * /metrics` would hand to a terminal, as the text
+			 * commands show them (\x1b, \u202e), the backslash
+			 * escaped: the value reads \x1b.
+			 */
+			char e[16];
+			int n = cp < 0x100 ?
+					snprintf(e, sizeof(e), "\\\\x%02x",
+						 cp) :
+				cp <= 0xffff ?
+					snprintf(e, sizeof(e), "\\\\u%04x",
+						 cp) :
+					snprintf(e, sizeof(e), "\\\\U%08x", cp);
+
+			prom_write(p, e, (size_t)n);
+			i += (size_t)k;
 		} else {
 			prom_write(p, s + i, (size_t)k);
 			i += (size_t)k;

@@ -15,6 +15,8 @@
 #    tabs), no format character (a bidi override, a zero-width joiner:
 #    they are shown as \u202e), and the forged row "FAKE" must not start a
 #    line;
+#  - serve's /metrics must be such text too, its label values showing
+#    the names as the text commands do (\x1b, \u202e);
 #  - watch --top's table must stay aligned in terminal columns: on every
 #    row the counts start at the same column, 40, whether the name before
 #    them is wide (CJK), escaped or holds a combining mark.
@@ -28,6 +30,7 @@ import subprocess
 import sys
 import time
 import unicodedata
+import urllib.request
 
 TL = os.environ.get("TCPLIMBO", "build/tcplimbo")
 NAMES = [
@@ -281,6 +284,35 @@ def test_doctor(pids):
        "text is clean")
 
 
+def test_serve(pids):
+    """serve's /metrics: label values as the text shows the names."""
+    port = 19858
+    srv = subprocess.Popen([TL, "serve", "--listen", "127.0.0.1:%d" % port],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    raw = None
+    try:
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(
+                        "http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+                    raw = r.read()
+                break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        srv.terminate()
+        srv.wait(timeout=10)
+    if raw is None:
+        fail("serve: /metrics did not answer")
+    text = clean_text(raw, "serve /metrics")
+    # The exposition escapes the backslash of \x1b: it reads \\x1b.
+    for shown in ("\\\\x1b[2J\\\\x0d\\nFAKE", "bidi\\\\u202eevil",
+                  "ab\u670d\u52a1\u5668\u670d\ufffd"):
+        if 'comm="%s"' % shown not in text:
+            fail("serve /metrics: comm=%r not found" % shown)
+    ok("serve's /metrics is clean text with every name escaped")
+
+
 def watch_backend(backend, base):
     def one(json_mode, base):
         args = [TL, "watch", "--backend", backend, "--seconds", "7"]
@@ -377,6 +409,7 @@ def main():
         section(test_ls, pids)
         section(test_doctor, pids)
         section(test_top, pids)
+        section(test_serve, pids)
     finally:
         stop(pids)
     r = section(watch_backend, "bpf", BASE + 100)

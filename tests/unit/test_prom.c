@@ -30,8 +30,16 @@ static void test_escape(void **state)
 	(void)state;
 	label_is("plain", 5, "plain");
 	label_is("a\\b\"c\nd", 7, "a\\\\b\\\"c\\nd");
-	/* Valid UTF-8 passes; a tab is allowed as is. */
-	label_is("caf\xc3\xa9\t", 6, "caf\xc3\xa9\t");
+	/* Valid UTF-8 passes. */
+	label_is("caf\xc3\xa9", 5, "caf\xc3\xa9");
+	/*
+	 * Controls and format characters read as the text commands show
+	 * them: ESC, tab, DEL, C1 (U+009B), RLO (U+202E), a tag character.
+	 */
+	label_is("\x1b[31mRED", 8, "\\\\x1b[31mRED");
+	label_is("a\tb\x7f", 4, "a\\\\x09b\\\\x7f");
+	label_is("\xc2\x9b\xe2\x80\xae\xf3\xa0\x81\x81", 9,
+		 "\\\\x9b\\\\u202e\\\\U000e0041");
 	/*
 	 * Stray, overlong, surrogate and truncated bytes become U+FFFD, one
 	 * per maximal subpart as src/utf8.h counts them.
@@ -40,8 +48,8 @@ static void test_escape(void **state)
 	label_is("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd");
 	label_is("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 	label_is("x\xe2\x82", 3, "x\xef\xbf\xbd");
-	/* A NUL inside a comm is kept as a byte, not an end. */
-	label_is("a\0b", 3, "a\0b");
+	/* A NUL inside a comm is shown, not taken for an end. */
+	label_is("a\0b", 3, "a\\\\x00b");
 }
 
 static void sample_is(uint64_t v, unsigned dec, const char *want)
