@@ -413,6 +413,9 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 		}
 	}
 	free(mine);
+	if (L)
+		tli_lost_children(snap, L, ev->pid, NULL, 0,
+				  &ev->children_held);
 	for (size_t i = 0; io && i < snap->n_socks; i++) {
 		const struct tl_sock *l = &snap->socks[i];
 

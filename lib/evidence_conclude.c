@@ -56,7 +56,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_NOT_WAITED] =
 		"The listener is registered, but no thread waits on that epoll set: the event loop that should run it is busy or blocked elsewhere (see the threads above; a debugger's backtrace shows where).",
 	[TL_CAUSE_LIMIT] =
-		"If the program serves as many connections as it will at once (its own connection limit, as above), raise the limit if the load is real (haproxy maxconn, nginx worker_connections, Apache MaxRequestWorkers, lighttpd server.max-connections, Tomcat maxConnections, gunicorn --workers or --threads, php-fpm pm.max_children), or find why connections are held so long (slow or idle clients: shorter timeouts, such as Apache's RequestReadTimeout, or a buffering proxy in front; slow requests: a timeout on them, such as php-fpm's request_terminate_timeout); accepting faster will not help.",
+		"If the program serves as many connections as it will at once (its own connection limit, as above), raise the limit if the load is real (haproxy maxconn, nginx worker_connections, Apache MaxRequestWorkers, lighttpd server.max-connections, Tomcat maxConnections, gunicorn --workers or --threads, php-fpm pm.max_children, puma --threads, socat max-children), or find why connections are held so long (slow or idle clients: shorter timeouts, such as Apache's RequestReadTimeout, or a buffering proxy in front; slow requests: a timeout on them, such as php-fpm's request_terminate_timeout); accepting faster will not help.",
 	[TL_CAUSE_NOT_WATCHED] =
 		"No thread calls accept() and no event loop watches the listener: the accept loop never started, has exited or is stuck behind something else (see the threads above). Fixing or restarting it drains the queue; closing the listener resets the queued connections.",
 	[TL_CAUSE_GO_ACCEPT] =
@@ -271,10 +271,13 @@ static bool any_thread(const struct tl_evidence *ev, int kind)
  * futex (a pool's main thread waiting for its workers), polls or sleeps
  * (a request of php-fpm's in sleep()), and some are in I/O, poll or sleep.
  * A thread in I/O on anything else (an upstream, a file) is blocked there
- * instead. *ret_sure when no thread polls or sleeps, which /proc cannot
+ * instead, and so is one asleep where the listener is registered in an
+ * epoll set: that is an event loop a handler put to sleep (time.sleep() in
+ * asyncio), not a worker of a pool. *ret_sure when no thread polls or sleeps, which /proc cannot
  * tie to a client; then as many connections as such threads must be held.
  */
-static bool busy_serving(const struct tl_evidence *ev, bool *ret_sure)
+static bool busy_serving(const struct tl_evidence *ev, bool registered,
+			 bool *ret_sure)
 {
 	size_t on = 0, polls = 0;
 
@@ -284,7 +287,7 @@ static bool busy_serving(const struct tl_evidence *ev, bool *ret_sure)
 		if (i < 64 && (ev->on_held >> i & 1))
 			on++;
 		else if (ev->threads[i].kind == TL_SYS_POLL ||
-			 ev->threads[i].kind == TL_SYS_SLEEP)
+			 (ev->threads[i].kind == TL_SYS_SLEEP && !registered))
 			polls++;
 		else if (ev->threads[i].kind != TL_SYS_FUTEX)
 			return false;
@@ -495,7 +498,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	 * client it holds (gunicorn's sync workers in recv, a pre-forked
 	 * Apache child polling its one client, a thread pool's workers).
 	 */
-	if ((!reg || cause == TL_CAUSE_NOT_WAITED) && busy_serving(ev, &sure)) {
+	if ((!reg || cause == TL_CAUSE_NOT_WAITED) &&
+	    busy_serving(ev, reg != NULL, &sure)) {
 		char where[96];
 
 		if (reg)
@@ -511,6 +515,21 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		    sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :
 			   "no thread waits for the listener (%s): its threads are in poll (on fds /proc cannot show), sleep or I/O while it holds %llu of the listener's connections, so its workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers; %s",
 		    where, (unsigned long long)ev->held, threads);
+		return;
+	}
+	/*
+	 * It holds none of the connections, its children do: a server that
+	 * forks a child for each connection and stops accepting at its limit
+	 * of them (socat's max-children), or a master whose old children
+	 * finish their connections after a graceful restart.
+	 */
+	if ((!reg || cause == TL_CAUSE_NOT_WAITED) && ev->held == 0 &&
+	    ev->children_held > 0) {
+		set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    "no thread waits for the listener (%s) while its children hold %llu of its connections and not the listener: a server that forks a child for each connection waits so at its limit of children (socat's max-children, a forking server's max_children), or they are an old generation finishing after a graceful restart; %s",
+		    reg ? "its epoll set is not waited on" : sets,
+		    (unsigned long long)ev->children_held, threads);
 		return;
 	}
 	if (reg && cause == TL_CAUSE_NOT_WAITED) {

@@ -14,6 +14,8 @@
 #include "tcplimbo/events.h"
 #include "tcplimbo/sockdiag.h"
 
+struct tl_snapshot;
+
 /*
  * tl_sockdiag_dump, but run in a thread of its own when there are two
  * CPUs to use: cb and reset are called in the caller's thread, in the
@@ -63,6 +65,20 @@ void tli_lindex_free(struct tli_lindex *x);
 
 /* Whether listener l takes sk by address and device, as the kernel does. */
 bool tli_child_of(const struct tl_sock *l, const struct tl_sock *sk);
+
+/*
+ * Processes of the program that hold connections of listener L but not L:
+ * children, of the same comm, of a process that holds it (of parent alone
+ * when it is not 0). A server that forks a child for each connection
+ * (socat's fork) has them, and so has Apache after a graceful restart,
+ * whose old children let go of the listener and finish their connections
+ * while the master, which never accepts, holds it alone. Writes up to max
+ * pids to out; returns how many there are (counted up to 64), with the
+ * connections they hold in *ret_conns.
+ */
+size_t tli_lost_children(const struct tl_snapshot *snap,
+			 const struct tl_sock *L, pid_t parent, pid_t *out,
+			 size_t max, uint64_t *ret_conns);
 
 /*
  * Whether sk is a connection listener l could have made that a process has

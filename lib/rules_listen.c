@@ -381,96 +381,8 @@ int diag_rule_overflow(struct diag *d)
 	return 0;
 }
 
-/*
- * Whether a process is a child, of the same comm, of one of the nl
- * holders of a listener (lrefs) without holding it itself: a pass over
- * the processes, not the sockets.
- */
-static bool any_child(const struct tl_snapshot *snap,
-		      const struct tl_fdref *lrefs, size_t nl)
-{
-	const struct tl_owners *ow = snap->owners;
-
-	for (size_t c = 0; c < ow->n_procs; c++) {
-		bool parent = false, holder = false;
-
-		for (size_t h = 0; h < nl; h++) {
-			const struct tl_proc *p =
-				diag_proc_at(snap, lrefs[h].proc);
-
-			holder |= lrefs[h].proc == c;
-			parent |= p && ow->procs[c].ppid > 0 &&
-				  p->pid == ow->procs[c].ppid &&
-				  strcmp(p->comm, ow->procs[c].comm) == 0;
-		}
-		if (parent && !holder)
-			return true;
-	}
-	return false;
-}
-
 /* The most such children a summary names. */
 #define LOST_MAX 4
-
-/*
- * Processes of the program that hold connections of listener L but not L:
- * children, of the same comm, of a process that holds it. After a graceful
- * restart Apache's old children have let go of the listener and finish
- * their connections while the master, which never accepts, holds it alone.
- * Writes up to LOST_MAX pids to out; returns how many there are, with the
- * connections they hold in *ret_conns.
- */
-static size_t lost_children(const struct tl_snapshot *snap,
-			    const struct tl_sock *L, pid_t out[LOST_MAX],
-			    uint64_t *ret_conns)
-{
-	const struct tl_fdref *lrefs, *refs;
-	size_t nl = tl_snapshot_owners(snap, L, &lrefs), n = 0, nr;
-	pid_t seen[64];
-	uint64_t conns = 0;
-
-	if (nl == 0 || !snap->owners)
-		return 0;
-	/* Most listeners have no such child: then no pass over the sockets. */
-	if (!any_child(snap, lrefs, nl))
-		return 0;
-	for (size_t i = 0; i < snap->n_socks; i++) {
-		const struct tl_sock *sk = &snap->socks[i];
-
-		if (!tli_accepted_of(L, sk))
-			continue;
-		nr = tl_snapshot_owners(snap, sk, &refs);
-		for (size_t k = 0; k < nr; k++) {
-			const struct tl_proc *c =
-				diag_proc_at(snap, refs[k].proc);
-			bool parent = false, holder = false, known = false;
-
-			if (!c || c->ppid <= 0)
-				continue;
-			for (size_t h = 0; h < nl; h++) {
-				const struct tl_proc *p =
-					diag_proc_at(snap, lrefs[h].proc);
-
-				holder |= p == c;
-				parent |= p && p->pid == c->ppid &&
-					  strcmp(p->comm, c->comm) == 0;
-			}
-			if (holder || !parent)
-				continue;
-			conns++;
-			for (size_t m = 0; m < n && m < 64; m++)
-				known |= seen[m] == c->pid;
-			if (!known && n < 64) {
-				if (n < LOST_MAX)
-					out[n] = c->pid;
-				seen[n++] = c->pid;
-			}
-			break;
-		}
-	}
-	*ret_conns = conns;
-	return n;
-}
 
 /* "; its children 5, 6 hold 8 of its connections but not the listener". */
 static void lost_text(char *buf, size_t size, const struct tl_snapshot *snap,
@@ -478,7 +390,7 @@ static void lost_text(char *buf, size_t size, const struct tl_snapshot *snap,
 {
 	pid_t pids[LOST_MAX];
 	uint64_t conns = 0;
-	size_t n = lost_children(snap, L, pids, &conns), off;
+	size_t n = tli_lost_children(snap, L, 0, pids, LOST_MAX, &conns), off;
 
 	buf[0] = '\0';
 	if (n == 0)
@@ -494,7 +406,7 @@ static void lost_text(char *buf, size_t size, const struct tl_snapshot *snap,
 	if (off < size)
 		snprintf(
 			buf + off, size - off,
-			" %s %llu of its connections but not the listener: none of them accepts on it (an old generation finishing after a graceful restart, or workers that let go of it)",
+			" %s %llu of its connections but not the listener: none of them accepts on it (children it forks for each connection, at its limit of them; an old generation finishing after a graceful restart; or workers that let go of it)",
 			n == 1 ? "holds" : "hold", (unsigned long long)conns);
 }
 

@@ -174,6 +174,83 @@ bool tli_child_of(const struct tl_sock *l, const struct tl_sock *sk)
 	return child_match(l, sk) > 0;
 }
 
+/* The process at a ref's index, or NULL. */
+static const struct tl_proc *proc_at(const struct tl_owners *ow, uint32_t idx)
+{
+	return idx < ow->n_procs ? &ow->procs[idx] : NULL;
+}
+
+/*
+ * Whether process c is a child, of the same comm, of one of the nl holders
+ * of a listener (lrefs; of parent alone when it is not 0) and does not
+ * hold the listener itself.
+ */
+static bool lost_child(const struct tl_owners *ow, const struct tl_fdref *lrefs,
+		       size_t nl, pid_t parent, uint32_t c)
+{
+	const struct tl_proc *cp = proc_at(ow, c);
+	bool is_child = false;
+
+	if (!cp || cp->ppid <= 0 || (parent && cp->ppid != parent))
+		return false;
+	for (size_t h = 0; h < nl; h++) {
+		const struct tl_proc *p = proc_at(ow, lrefs[h].proc);
+
+		if (lrefs[h].proc == c)
+			return false;
+		is_child |= p && p->pid == cp->ppid &&
+			    strcmp(p->comm, cp->comm) == 0;
+	}
+	return is_child;
+}
+
+size_t tli_lost_children(const struct tl_snapshot *snap,
+			 const struct tl_sock *L, pid_t parent, pid_t *out,
+			 size_t max, uint64_t *ret_conns)
+{
+	const struct tl_owners *ow = snap->owners;
+	const struct tl_fdref *lrefs, *refs;
+	size_t nl = tl_snapshot_owners(snap, L, &lrefs), n = 0, nr;
+	pid_t seen[64];
+	uint64_t conns = 0;
+	bool any = false;
+
+	*ret_conns = 0;
+	if (nl == 0 || !ow)
+		return 0;
+	/* Most listeners have no such child: then no pass over the sockets. */
+	for (size_t c = 0; c < ow->n_procs && !any; c++)
+		any = lost_child(ow, lrefs, nl, parent, (uint32_t)c);
+	if (!any)
+		return 0;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+
+		if (!tli_accepted_of(L, sk))
+			continue;
+		nr = tl_snapshot_owners(snap, sk, &refs);
+		for (size_t k = 0; k < nr; k++) {
+			pid_t pid;
+			bool known = false;
+
+			if (!lost_child(ow, lrefs, nl, parent, refs[k].proc))
+				continue;
+			pid = ow->procs[refs[k].proc].pid;
+			conns++;
+			for (size_t m = 0; m < n && m < 64; m++)
+				known |= seen[m] == pid;
+			if (!known && n < 64) {
+				if (n < max)
+					out[n] = pid;
+				seen[n++] = pid;
+			}
+			break;
+		}
+	}
+	*ret_conns = conns;
+	return n;
+}
+
 /*
  * Ties a socket waiting in a listener's queues to that listener. Several
  * listeners can match equally well only when they share the address, the

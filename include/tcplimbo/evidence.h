@@ -148,6 +148,8 @@ struct tl_evidence {
 	struct tl_ev_reg regs[TL_EV_REGS_MAX];
 	size_t n_regs;
 	uint64_t held; /* connections from the listener it holds now */
+	/* those its children hold that do not hold the listener */
+	uint64_t children_held;
 
 	/* TL_EV_FDS */
 	bool has_fds;

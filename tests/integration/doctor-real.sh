@@ -10,7 +10,8 @@
 # client it holds), and its TCP_DEFER_ACCEPT drops are no overflow;
 # prometheus, a Go program, at --web.max-connections (its listener
 # edge-triggered in epoll as every socket of Go's runtime) must be told
-# about its accept loop, not about EPOLLET.
+# about its accept loop, not about EPOLLET; socat's fork at max-children
+# (its children hold the connections) is at a limit, not a dead loop.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -22,8 +23,9 @@ HAPROXY=$(command -v haproxy || ls /usr/sbin/haproxy 2>/dev/null)
 PROMETHEUS=$(command -v prometheus)
 LIGHTTPD=$(command -v lighttpd || ls /usr/sbin/lighttpd 2>/dev/null)
 APACHE=$(command -v apache2 || ls /usr/sbin/apache2 2>/dev/null)
-[ -n "$NGINX$HAPROXY$PROMETHEUS$LIGHTTPD$APACHE" ] ||
-	skip "none of nginx, haproxy, lighttpd, apache2 and prometheus is installed"
+SOCAT=$(command -v socat)
+[ -n "$NGINX$HAPROXY$PROMETHEUS$LIGHTTPD$APACHE$SOCAT" ] ||
+	skip "none of nginx, haproxy, lighttpd, apache2, prometheus and socat is installed"
 tested=0
 
 # Holds N connections to PORT open for at most 60 s.
@@ -240,6 +242,27 @@ if [ -n "$PROMETHEUS" ]; then
 		(.remedy | contains("goroutine")) and (.remedy | contains("level-triggered") | not)' \
 		"$T/prometheus.json" >/dev/null || { cat "$T/prometheus.json"; fail "prometheus: not its Go accept loop"; }
 	ok "prometheus at --web.max-connections 2: go-accept-loop (likely), 2 held"
+	tested=$((tested + 1))
+fi
+if [ -n "$SOCAT" ]; then
+	# A child per connection, at most 2: then the parent sleeps until
+	# one ends, holding the listener, while its children hold the
+	# connections. Not an accept loop that died: its limit.
+	"$SOCAT" TCP-LISTEN:8087,bind=127.0.0.1,fork,max-children=2,reuseaddr \
+		SYSTEM:'cat >/dev/null' &
+	SO=$!
+	tl_wait_for 10 tl_listening 8087 || fail "socat did not listen"
+	hold 8087 4
+	queued 8087 2 socat
+	doctor 8087 socat
+	jq -e --argjson p $SO '[.findings[] | select(.local_port == 8087)][0] |
+		.kind == "not-accepting" and .pids == [$p] and
+		.cause == "connection-limit" and .certainty == "possible" and
+		.evidence[0].held == 0 and .evidence[0].children_held == 2 and
+		(.summary | contains("children it forks for each connection")) and
+		(.remedy | contains("socat max-children"))' \
+		"$T/socat.json" >/dev/null || { cat "$T/socat.json"; fail "socat: not at its limit of children"; }
+	ok "socat fork at max-children 2: connection-limit (possible), 2 held by its children"
 	tested=$((tested + 1))
 fi
 [ "$tested" -gt 0 ] || skip "no server could be tested"

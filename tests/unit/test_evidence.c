@@ -84,7 +84,7 @@ static void rmtree(const char *dir)
 /* A snapshot: the listener on :8080 held by PID as fd 3, then conns. */
 struct world {
 	struct tl_sock socks[64];
-	struct tl_proc procs[1];
+	struct tl_proc procs[3]; /* the process; children in a few tests */
 	struct tl_fdref refs[64];
 	struct tl_owners owners;
 	struct tl_snapshot snap;
@@ -222,6 +222,7 @@ static const char EPOLL_FD4[] =
 	"232 0x4 0x55984d67a420 0x3ff 0x186a0 0x0 0x0 0x7ffc 0x7f7c";
 static const char FUTEX[] = "202 0x7f00 0x80 0x2 0x0 0x0 0x0 0x1 0x2";
 static const char POLL1[] = "7 0x7ffd 0x1 0x493e0 0x0 0x0 0x0 0x1 0x2";
+static const char NANOSLEEP[] = "230 0x1 0x0 0x7ffd 0x0 0x0 0x0 0x1 0x2";
 /* recvfrom(fd, ...), fd in hex as the kernel writes it */
 #define RECV_FD(fd) "45 " fd " 0x7f00 0x2000 0x0 0x0 0x0 0x1 0x2"
 
@@ -573,15 +574,64 @@ static void test_limit_and_unwatched(void **state)
 	assert_true(strncmp(v.remedy, "If ", 3) == 0);
 	assert_false(tl_ev_remedy_conditional(TL_CAUSE_EDGE));
 
-	/* A php-fpm worker whose request sleeps: possible, like poll. */
-	world_one(&w, 1, TL_ESTABLISHED,
-		  "230 0x1 0x0 0x7ffd 0x0 0x0 0x0 0x1 0x2", "hrtimer_nanosleep",
+	/*
+	 * A php-fpm worker whose request sleeps (it has no epoll set: it
+	 * blocks in accept() when idle): possible, like poll.
+	 */
+	world_one(&w, 1, TL_ESTABLISHED, NANOSLEEP, "hrtimer_nanosleep",
 		  "4990.0");
-	world_epoll(&w, "19");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.n_epolls, 0);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
 	assert_non_null(strstr(v.text, "pm.max_children"));
+
+	/*
+	 * socat's fork at max-children: the parent sleeps, holding the
+	 * listener; its children (same comm) hold the connections, one
+	 * each, and not the listener.
+	 */
+	world_one(&w, 2, TL_ESTABLISHED, NANOSLEEP, "hrtimer_nanosleep",
+		  "4990.0");
+	w.procs[1].pid = PID + 100;
+	w.procs[1].ppid = PID;
+	w.procs[2].pid = PID + 101;
+	w.procs[2].ppid = PID;
+	w.refs[1].proc = 1;
+	w.refs[2].proc = 2;
+	w.owners.n_procs = 3;
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.held, 0);
+	assert_int_equal(ev.children_held, 2);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "while its children hold 2 of its "
+				       "connections and not the listener"));
+	assert_non_null(strstr(v.remedy, "socat max-children"));
+	/* A child of another name is another program's. */
+	world_one(&w, 1, TL_ESTABLISHED, NANOSLEEP, "hrtimer_nanosleep",
+		  "4990.0");
+	w.procs[1].pid = PID + 100;
+	w.procs[1].ppid = PID;
+	snprintf(w.procs[1].comm, sizeof(w.procs[1].comm), "other");
+	w.refs[1].proc = 1;
+	w.owners.n_procs = 2;
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.children_held, 0);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
+
+	/*
+	 * The same sleep where the listener is in an epoll set nobody waits
+	 * on: an event loop a handler put to sleep (time.sleep() in asyncio
+	 * or Twisted), not a worker limit.
+	 */
+	world_one(&w, 1, TL_ESTABLISHED, NANOSLEEP, "hrtimer_nanosleep",
+		  "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(v.text, "1 thread in clock_nanosleep"));
 
 	/* gunicorn's sync workers: in recv on the client it holds (fd 10),
 	 * the listener in no epoll set (they select() on it when idle). */
