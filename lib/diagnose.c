@@ -106,6 +106,7 @@ const char *tl_severity_name(int sev)
 }
 
 void tl_diag_young(const struct tl_snapshot *snap,
+		   const struct tl_counters *ctr,
 		   const struct tl_diag_opts *opts, struct tl_diag_young *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -113,7 +114,21 @@ void tl_diag_young(const struct tl_snapshot *snap,
 		const struct tl_sock *sk = &snap->socks[i];
 		uint64_t age;
 
-		if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE) {
+		if (sk->state == TL_LISTEN) {
+			uint32_t drops = diag_queue_drops(ctr, sk);
+
+			/* As accept-queue-overflow leaves them out. */
+			if ((sk->has & TL_HAS_MEMINFO) && opts->drops_min &&
+			    drops >= opts->drops_min &&
+			    !diag_queue_pressed(sk)) {
+				ret->drops_listeners++;
+				ret->drops += drops;
+			}
+			/* ListenDrops bounds them all together too. */
+			if (ctr && (ctr->have & TL_CTR_NETSTAT) &&
+			    ret->drops > ctr->listen_drops)
+				ret->drops = ctr->listen_drops;
+		} else if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE) {
 			/* As not-accepting counts them: by their listener. */
 			if (sk->listener == 0 || sk->listener > snap->n_socks ||
 			    !tl_diag_queue_age(sk, &age) ||

@@ -134,4 +134,26 @@ static inline bool diag_held_age(const struct tl_sock *sk, uint64_t *ret_ms)
 	return true;
 }
 
+/*
+ * How many of the listener's drops can be a full queue's. Its drop counter
+ * (sock_diag's meminfo) counts every packet the listener discarded: the
+ * SYNs and handshake ACKs of a full queue, but also each data-less ACK
+ * TCP_DEFER_ACCEPT drops (Apache sets it by default: one a request) and
+ * checksum or filter drops. The namespace's TcpExt ListenDrops (ctr, when
+ * not NULL) counts only the first kind, for all its listeners: it bounds
+ * this one's share.
+ */
+uint32_t diag_queue_drops(const struct tl_counters *ctr,
+			  const struct tl_sock *L);
+
+/*
+ * Whether a listener's queue is under pressure now: at least half full.
+ * Its drop counter only grows, so drops count as a finding only then; a
+ * single look cannot tell past drops from present ones otherwise.
+ */
+static inline bool diag_queue_pressed(const struct tl_sock *L)
+{
+	return L->rqueue > 0 && (uint64_t)L->rqueue * 2 >= L->wqueue;
+}
+
 #endif

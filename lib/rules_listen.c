@@ -278,18 +278,9 @@ int diag_rule_fd_exhaustion(struct diag *d)
 	return r;
 }
 
-/*
- * How many of the listener's drops can be a full queue's. Its drop counter
- * (sock_diag's meminfo) counts every packet the listener discarded: the
- * SYNs and handshake ACKs of a full queue, but also each data-less ACK
- * TCP_DEFER_ACCEPT drops (Apache sets it by default: one a request) and
- * checksum or filter drops. The namespace's TcpExt ListenDrops counts only
- * the first kind, for all its listeners: it bounds this one's share.
- */
-static uint32_t queue_drops(const struct diag *d, const struct tl_sock *L)
+uint32_t diag_queue_drops(const struct tl_counters *ctr,
+			  const struct tl_sock *L)
 {
-	const struct tl_counters *ctr = d->ctr;
-
 	if (ctr && (ctr->have & TL_CTR_NETSTAT) && ctr->listen_drops < L->drops)
 		return (uint32_t)ctr->listen_drops;
 	return L->drops;
@@ -298,14 +289,16 @@ static uint32_t queue_drops(const struct diag *d, const struct tl_sock *L)
 /*
  * The warning case of accept-queue-overflow, for a queue that is not full:
  * the listener has dropped at least drops_min SYNs while its queue moves
- * (nothing in it is stale). A queue that does not move is not-accepting's
- * finding instead.
+ * (nothing in it is stale) and is at least half full now. A queue that
+ * does not move is not-accepting's finding instead; drops of a queue under
+ * no pressure now are in the past (tl_diag_young tells them).
  */
 static bool drops_syns(const struct diag *d, const struct tl_sock *L,
 		       const struct diag_lstat *l)
 {
 	return !l->stale && (L->has & TL_HAS_MEMINFO) && d->o->drops_min &&
-	       queue_drops(d, L) >= d->o->drops_min;
+	       diag_queue_pressed(L) &&
+	       diag_queue_drops(d->ctr, L) >= d->o->drops_min;
 }
 
 /*
@@ -336,7 +329,7 @@ int diag_rule_overflow(struct diag *d)
 		if (!f)
 			return -ENOMEM;
 		f->example = l->oldest;
-		f->value = queue_drops(d, L);
+		f->value = diag_queue_drops(d->ctr, L);
 		f->limit = L->wqueue;
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
@@ -360,7 +353,7 @@ int diag_rule_overflow(struct diag *d)
 			f->count = f->value;
 			diag_summary(
 				f,
-				"the listener %s (%s) has dropped up to %llu SYN%s or handshake ACK%s for a full queue, as many as TcpExt ListenDrops counts in its namespace (backlog %u, %u queued now; its own drop counter, %u, also counts other drops, such as TCP_DEFER_ACCEPT's)",
+				"the listener %s (%s) has dropped up to %llu SYN%s or handshake ACK%s for a full queue, as many as TcpExt ListenDrops counts in its namespace, and its queue is at least half full now (backlog %u, %u queued; its own drop counter, %u, also counts other drops, such as TCP_DEFER_ACCEPT's)",
 				addr,
 				diag_who_text(who, sizeof(who), d->snap, f),
 				(unsigned long long)f->value,
@@ -371,7 +364,7 @@ int diag_rule_overflow(struct diag *d)
 			f->count = L->drops;
 			diag_summary(
 				f,
-				"the listener %s (%s) has dropped %u SYN%s since it started (backlog %u, %u queued now)",
+				"the listener %s (%s) has dropped %u SYN%s since it started, and its queue is at least half full now (backlog %u, %u queued)",
 				addr,
 				diag_who_text(who, sizeof(who), d->snap, f),
 				L->drops, L->drops == 1 ? "" : "s", L->wqueue,

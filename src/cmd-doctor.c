@@ -51,7 +51,8 @@ static void doctor_usage(FILE *f)
 		"  --orphan-pct PCT            orphans vs tcp_max_orphans (50)\n"
 		"  --syn-pct PCT               half-open vs SYN queue limit (50)\n"
 		"  --syn-min N                 fewer half-open are ignored (16)\n"
-		"  --drops-min N               listener SYN drops worth a warning (1)\n"
+		"  --drops-min N               SYN drops of a listener at least half\n"
+		"                              full worth a warning (1)\n"
 		"\n" TL_GLOBAL_HELP);
 }
 
@@ -250,6 +251,8 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 		t->looked = true;
 		t->snap = ns->snap;
 		ns->snap = NULL;
+		t->ctr = ns->ctr;
+		t->have_ctr = ns->have_ctr;
 		t->n_socks = t->snap->n_socks;
 		t->n_denied = sv->owners ? sv->owners->n_denied : 0;
 		r = add_found(d, ns->findings, ns->n_findings,
@@ -293,6 +296,8 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 	t->n_socks = snap->n_socks;
 	t->n_denied = snap->owners ? snap->owners->n_denied : 0;
 	t->snap = snap;
+	t->ctr = ctr;
+	t->have_ctr = have_ctr;
 	r = add_found(d, f, (size_t)n, ti);
 	free(f);
 	return r;

@@ -34,7 +34,9 @@ struct target {
 	size_t n_denied;
 	bool looked;
 	struct tl_snapshot *snap; /* kept for the evidence until printed */
-	pid_t pid;		  /* --all-netns: a process in it, or 0 */
+	struct tl_counters ctr;	  /* the namespace's, when have_ctr */
+	bool have_ctr;
+	pid_t pid; /* --all-netns: a process in it, or 0 */
 };
 
 struct doctor {

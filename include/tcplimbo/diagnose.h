@@ -118,15 +118,25 @@ struct tl_diag_young {
 	uint64_t close_wait_oldest_ms;
 	uint64_t fin_wait2; /* held (an fd), from fin_wait2_age_ms / 10 */
 	uint64_t fin_wait2_oldest_ms;
+	/*
+	 * Listeners that have dropped drops_min or more SYNs for a full
+	 * queue since they started but are under no pressure now (their
+	 * queue less than half full): past bursts, which a single look
+	 * cannot date. How many, and their drops.
+	 */
+	uint64_t drops_listeners;
+	uint64_t drops;
 };
 
 /*
  * Counts them in snap, by the ages the rules use (an accept-queue
  * connection's time since its handshake, a CLOSE-WAIT's since its peer's
  * FIN, a FIN-WAIT-2's since the ACK of its own), against opts's
- * thresholds.
+ * thresholds; and the listeners whose drops are in the past (ctr, as
+ * tl_diagnose's, may be NULL).
  */
 void tl_diag_young(const struct tl_snapshot *snap,
+		   const struct tl_counters *ctr,
 		   const struct tl_diag_opts *opts, struct tl_diag_young *ret);
 
 /*
