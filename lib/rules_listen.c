@@ -109,6 +109,28 @@ static uint64_t lstat_count(const struct diag_lstat *l, const struct tl_sock *L)
 	return l->queued > L->rqueue ? l->queued : L->rqueue;
 }
 
+/*
+ * ", 2 of them already closed by their clients (CLOSE-WAIT)": how many of
+ * the queued connections the client has closed, or "" for none.
+ */
+static const char *closed_text(char *buf, size_t size,
+			       const struct diag_lstat *l)
+{
+	if (l->closed == 0)
+		buf[0] = '\0';
+	else if (l->closed >= l->queued)
+		snprintf(buf, size, ", %s (CLOSE-WAIT)",
+			 l->queued == 1 ?
+				 "already closed by the client" :
+				 "all already closed by their clients");
+	else
+		snprintf(buf, size,
+			 ", %llu of them already closed by %s (CLOSE-WAIT)",
+			 (unsigned long long)l->closed,
+			 l->closed == 1 ? "the client" : "their clients");
+	return buf;
+}
+
 /* Recv-Q of a listener is its accept queue, Send-Q the backlog. */
 static bool queue_full(const struct tl_sock *L)
 {
@@ -159,7 +181,7 @@ static int fd_listener(struct diag *d, size_t i)
 	const struct tl_fdref *refs;
 	size_t nref = tl_snapshot_owners(snap, L, &refs), n_near, others = 0;
 	struct tl_finding *f;
-	char near[200], addr[80];
+	char near[200], addr[80], closed[80];
 	bool at;
 
 	if (!l->stale && !queue_full(L))
@@ -205,7 +227,7 @@ static int fd_listener(struct diag *d, size_t i)
 		f->count == 1 ? "s" : "",
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport),
-		l->closed ? ", some already closed by the client" : "",
+		closed_text(closed, sizeof(closed), l),
 		others == 0 ?
 			"" :
 		others == 1 ?
@@ -407,7 +429,7 @@ static void lost_text(char *buf, size_t size, const struct tl_snapshot *snap,
 int diag_rule_not_accepting(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
-	char who[160], addr[80], lost[320];
+	char who[160], addr[80], lost[320], closed[80];
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *L = &snap->socks[i];
@@ -442,9 +464,7 @@ int diag_rule_not_accepting(struct diag *d)
 				l->group == 2 ? "" : "s",
 				(unsigned long long)l->queued,
 				(unsigned long long)(l->oldest_ms / 1000),
-				l->closed ?
-					", some already closed by the client (CLOSE-WAIT)" :
-					"");
+				closed_text(closed, sizeof(closed), l));
 		else
 			diag_summary(
 				f,
@@ -452,10 +472,7 @@ int diag_rule_not_accepting(struct diag *d)
 				who, diag_plural(d->snap, f) ? "are" : "is",
 				addr, (unsigned long long)l->queued,
 				(unsigned long long)(l->oldest_ms / 1000),
-				l->closed ?
-					", some already closed by the client (CLOSE-WAIT in the queue)" :
-					"",
-				lost);
+				closed_text(closed, sizeof(closed), l), lost);
 	}
 	return 0;
 }

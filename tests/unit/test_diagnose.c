@@ -226,7 +226,22 @@ static void test_post_not_accepting(void **state)
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
 	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
-	assert_non_null(strstr(W->f[0].summary, "CLOSE-WAIT"));
+	assert_non_null(strstr(W->f[0].summary,
+			       "1 queued, the oldest for 10 s, already closed "
+			       "by the client (CLOSE-WAIT)"));
+	/* How many of them: all, or some. */
+	queued(7777, TL_CLOSE_WAIT, 9000);
+	W->socks[0].rqueue = 2;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "2 queued, the oldest for 10 s, all already "
+			       "closed by their clients (CLOSE-WAIT)"));
+	queued(7777, TL_ESTABLISHED, 9000);
+	W->socks[0].rqueue = 3;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "3 queued, the oldest for 10 s, 2 of them "
+			       "already closed by their clients (CLOSE-WAIT)"));
 }
 
 /*
