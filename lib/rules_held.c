@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,8 +22,17 @@
 struct hold {
 	uint32_t proc; /* index in owners, UINT32_MAX for unknown */
 	uint64_t count, old, oldest_ms;
+	uint64_t unread;     /* of old, with data the program never read */
+	uint32_t unread_max; /* the largest Recv-Q of those */
 	const struct tl_sock *first;
 };
+
+/*
+ * The remedy of a CLOSE-WAIT finding whose sockets all still hold what
+ * their clients sent: taken, never served.
+ */
+static const char unread_remedy[] =
+	"These connections were accepted but never served: the program has not read what their clients sent, so it is not a missed end of file but a queue inside the program that does not move (every worker busy or stuck, a worker that blocks its event loop, connections handed to a process that does not take them, as Node's cluster primary holds them for its workers). See what its threads or workers are doing; more workers, a limit on queued connections or a timeout on requests lets it catch up. Restarting the process releases the sockets.";
 
 /* A bitmap of the local ports something listens on in snap (8 KiB). */
 static uint8_t *listening_ports(const struct tl_snapshot *snap)
@@ -79,11 +89,42 @@ static void hold_add(struct hold *g, const struct tl_sock *sk, uint32_t age_ms)
 	g->count++;
 	if (diag_held_age(sk, &age) && age >= age_ms) {
 		g->old++;
+		/*
+		 * Recv-Q counts the peer's FIN as one byte until read()
+		 * returns 0: more is data the program never read.
+		 */
+		if (sk->state == TL_CLOSE_WAIT && sk->rqueue > 1) {
+			g->unread++;
+			if (sk->rqueue > g->unread_max)
+				g->unread_max = sk->rqueue;
+		}
 		if (age >= g->oldest_ms) {
 			g->oldest_ms = age;
 			g->first = sk;
 		}
 	}
+}
+
+/*
+ * "; nor read what their clients sent (Recv-Q up to 79)": said of the
+ * group's sockets whose data was never read, or "".
+ */
+static const char *unread_text(char *buf, size_t size, const struct hold *g)
+{
+	if (g->unread == 0)
+		buf[0] = '\0';
+	else if (g->unread == g->old)
+		snprintf(
+			buf, size,
+			", nor read what %s sent (Recv-Q %s%u): taken, never served",
+			g->old == 1 ? "its client" : "their clients",
+			g->old == 1 ? "" : "up to ", g->unread_max);
+	else
+		snprintf(
+			buf, size,
+			"; %llu of them still hold what their client sent, never read (Recv-Q up to %u)",
+			(unsigned long long)g->unread, g->unread_max);
+	return buf;
 }
 
 /* The finding of one group, when it has enough old sockets. */
@@ -94,7 +135,7 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	const struct tl_diag_opts *o = d->o;
 	const struct tl_proc *p = diag_proc_at(snap, g->proc);
 	struct tl_finding *f;
-	char who[160], addr[80];
+	char who[160], addr[80], unread[128];
 	int sev = TL_SEV_WARNING;
 	bool many;
 
@@ -116,6 +157,9 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	f->oldest_ms = g->oldest_ms;
 	f->has_age = true;
 	f->value = g->count;
+	f->unread = g->unread;
+	if (kind == TL_FIND_CLOSE_WAIT_LEAK && g->unread == g->old)
+		f->remedy = unread_remedy;
 	/* The peer tells one connection from another, not our port. */
 	tl_addr_format_port(addr, sizeof(addr), g->first->family, g->first->dst,
 			    g->first->dport);
@@ -123,13 +167,14 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	if (kind == TL_FIND_CLOSE_WAIT_LEAK)
 		diag_summary(
 			f,
-			"%s %s %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one with %s); %s",
+			"%s %s %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one with %s); %s%s",
 			diag_who_text(who, sizeof(who), snap, f),
 			many ? "hold" : "holds", (unsigned long long)g->old,
 			g->old == 1 ? "" : "s", age_ms / 1000,
 			(unsigned long long)(g->oldest_ms / 1000), addr,
 			many ? "they have not called close()" :
-			       "it has not called close()");
+			       "it has not called close()",
+			unread_text(unread, sizeof(unread), g));
 	else
 		diag_summary(
 			f,

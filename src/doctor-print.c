@@ -399,6 +399,8 @@ void doctor_print_json(const struct doctor *d, const struct tl_global *g)
 			json_null(j);
 		json_kv_uint(j, "value", f->value);
 		json_kv_uint(j, "limit", f->limit);
+		if (f->kind == TL_FIND_CLOSE_WAIT_LEAK)
+			json_kv_uint(j, "unread", f->unread);
 		json_kv_str(j, "state", si ? si->rfc_name : NULL);
 		json_key(j, "listener");
 		if (sock_at(t, f->sock))

@@ -86,6 +86,8 @@ struct tl_finding {
 	bool has_age;
 	uint64_t value; /* what was measured (fds, ports, orphans, ...) */
 	uint64_t limit; /* what it was measured against */
+	/* close-wait-leak: of count, those whose data was never read */
+	uint64_t unread;
 	char summary[TL_FINDING_SUMMARY_MAX];
 	const char *explanation; /* static text */
 	const char *remedy;	 /* static text */

@@ -4,7 +4,8 @@
 # with the server's pid and the number of leaked sockets, once they are
 # older than --close-wait-age, and nothing else; with the server
 # SIGSTOPped, the cause is that it is stopped (a stopped program closes
-# nothing), not a leak stated as fact.
+# nothing), not a leak stated as fact. A server that never read what its
+# clients sent is told so: a queue that does not move, not a missed EOF.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -50,8 +51,9 @@ jq -e --argjson p "$SERVER" '
 	.findings[0].local_port == 3001 and
 	.findings[0].count == 3 and
 	.findings[0].oldest_ms >= 1000 and
-	.findings[0].cause == null and
-	(.findings[0].summary | endswith("it has not called close()"))' "$T/d.json" >/dev/null ||
+	.findings[0].cause == null and .findings[0].unread == 0 and
+	(.findings[0].summary | endswith("it has not called close()")) and
+	(.findings[0].remedy | contains("close() a connection when read() returns 0"))' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "close-wait-leak"; }
 ok "close-wait-leak: pid $SERVER, 3 sockets"
 
@@ -73,3 +75,20 @@ ok "close-wait-leak of a SIGSTOPped server: stopped (certain), kill -CONT"
 [ $? = 2 ] || fail "--close-wait-critical 3 should make it critical"
 jq -e '.findings[0].severity == "critical"' "$T/d.json" >/dev/null || fail "not critical"
 ok "critical past --close-wait-critical"
+
+# A server that never reads what its clients sent: their Recv-Q still
+# holds it (and the FIN), so this is a queue inside the program that does
+# not move, not a missed end of file.
+python3 "$SRV" leak --unread --port 3002 --seconds 120 >/dev/null &
+tl_wait_for 5 tl_listening 3002 || fail "server did not listen"
+python3 "$SRV" clients --port 3002 --count 3 --seconds 120 >"$T/cli2" &
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3002" | wc -l)" = 3 ]' ||
+	fail "ss: not 3 CLOSE_WAIT on 3002"
+sleep 1.2
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/unread.json"
+jq -e '[.findings[] | select(.local_port == 3002)][0] |
+	.kind == "close-wait-leak" and .count == 3 and .unread == 3 and
+	(.summary | endswith("nor read what their clients sent (Recv-Q up to 5): taken, never served")) and
+	(.remedy | contains("accepted but never served"))' "$T/unread.json" >/dev/null ||
+	{ cat "$T/unread.json"; fail "CLOSE_WAIT never read: not told so"; }
+ok "CLOSE_WAIT whose data was never read: unread 3, taken and never served"

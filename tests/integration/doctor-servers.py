@@ -36,7 +36,9 @@ def no_accept(a):
 
 
 def leak(a):
-    """Accepts and never closes: peers' FINs leave CLOSE_WAIT behind."""
+    """Accepts, reads to the end and never closes: peers' FINs leave
+    CLOSE_WAIT behind (the classic leak: read() returned 0, ignored).
+    With --unread it never reads either: taken, never served."""
     s = listen(a.port)
     ready()
     held = []
@@ -45,9 +47,15 @@ def leak(a):
     while time.time() < end:
         try:
             c, _ = s.accept()
+            c.setblocking(False)
             held.append(c)
         except socket.timeout:
             pass
+        for c in held if not a.unread else []:
+            try:
+                c.recv(4096)
+            except (BlockingIOError, OSError):
+                pass
 
 
 def emfile(a):
@@ -144,6 +152,7 @@ def main():
     p.add_argument("--nofile", type=int, default=16)
     p.add_argument("--hold", action="store_true")
     p.add_argument("--half-close", action="store_true")
+    p.add_argument("--unread", action="store_true")
     a = p.parse_args()
     modes = {"no-accept": no_accept, "leak": leak, "emfile": emfile,
              "echo": echo, "clients": clients, "busy": busy}
