@@ -29,6 +29,12 @@
 
 /* The longest a record waits in the ring buffer for a batch to fill. */
 #define DRAIN_MS 50
+/*
+ * The most records one tl_events_run call hands over. libbpf's poll goes
+ * on while records keep coming, which under a churn could be for ever:
+ * the caller's deadline, signals and --top's refresh wait for it.
+ */
+#define RUN_MAX 8192
 
 struct bpf_impl {
 	struct tcpstates_bpf *skel;
@@ -124,7 +130,9 @@ static int on_record(void *ctx, void *data, size_t size)
 	r = b->cb(&ev, b->arg);
 	if (r < 0)
 		return r;
-	b->count++;
+	/* libbpf has moved past this record: the rest wait for the next. */
+	if (++b->count >= RUN_MAX)
+		return -EAGAIN;
 	return 0;
 }
 
@@ -145,7 +153,8 @@ static int bpf_run(void *impl, int timeout_ms, tl_event_cb cb, void *arg)
 	r = ring_buffer__poll(b->rb, timeout_ms);
 	if (r >= 0)
 		r = ring_buffer__consume(b->rb);
-	if (r < 0)
+	/* A full batch (on_record): not an error. */
+	if (r < 0 && !(r == -EAGAIN && b->count >= RUN_MAX))
 		return r;
 	return b->count;
 }

@@ -60,6 +60,14 @@ int tli_lindex_build(struct tli_lindex *x, const struct tl_sock *socks,
 /* The position in x->ls of the first listener on port (x->n if none). */
 size_t tli_lindex_first(const struct tli_lindex *x, uint16_t port);
 
+/*
+ * tl_snapshot_find_listener over the listeners of x: those on port only,
+ * not every socket (watch asks it for each transition).
+ */
+const struct tl_sock *tli_lindex_find_listener(const struct tli_lindex *x,
+					       int family, const uint8_t *addr,
+					       uint16_t port);
+
 /* Frees what tli_lindex_build allocated. */
 void tli_lindex_free(struct tli_lindex *x);
 

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "tcplimbo/resolver.h"
+#include "internal.h"
 #include "util.h"
 
 struct pending {
@@ -33,6 +34,9 @@ struct slot {
 struct tl_resolver {
 	struct tl_resolver_opts o;
 	struct tl_snapshot *snap;
+	/* snap's listeners by port, when lx_ok (it could be built) */
+	struct tli_lindex lx;
+	bool lx_ok;
 	uint64_t snap_ms;   /* CLOCK_MONOTONIC of the last snapshot */
 	uint64_t gap_ms;    /* time to wait after it before the next */
 	uint64_t last_took; /* how long the last one took, ms */
@@ -165,8 +169,10 @@ static void snap_install(struct tl_resolver *r, struct tl_snapshot *s, int err,
 		r->st.last_error = err;
 		return;
 	}
+	tli_lindex_free(&r->lx);
 	tl_snapshot_free(r->snap);
 	r->snap = s;
+	r->lx_ok = tli_lindex_build(&r->lx, s->socks, s->n_socks) == 0;
 	/* The caller's filters and printers name its sockets' cgroups. */
 	s->cgroups = r->o.cgroups;
 	/* Processes may have moved, and pids been reused, since. */
@@ -296,6 +302,19 @@ bool tl_resolver_update(struct tl_resolver *r)
  * has its owner; from the thread, the event goes out without it and the
  * snapshot names the socket for its later transitions.
  */
+/* The listener that took ev's socket in the snapshot, or NULL. */
+static const struct tl_sock *find_listener(const struct tl_resolver *r,
+					   const struct tl_event *ev)
+{
+	if (!r->snap)
+		return NULL;
+	if (r->lx_ok)
+		return tli_lindex_find_listener(&r->lx, ev->family, ev->src,
+						ev->sport);
+	return tl_snapshot_find_listener(r->snap, ev->family, ev->src,
+					 ev->sport);
+}
+
 static bool refresh(struct tl_resolver *r)
 {
 	return r->o.snap.owners && tl_resolver_update(r);
@@ -440,11 +459,9 @@ void tl_resolver_resolve(struct tl_resolver *r, const struct tl_event *ev,
 		if (slot->key == ev->key)
 			ret->former = slot->ow;
 	} else if (queue_state(ev->new_state) || queue_state(ev->old_state)) {
-		l = tl_snapshot_find_listener(r->snap, ev->family, ev->src,
-					      ev->sport);
+		l = find_listener(r, ev);
 		if (!l && refresh(r))
-			l = tl_snapshot_find_listener(r->snap, ev->family,
-						      ev->src, ev->sport);
+			l = find_listener(r, ev);
 		if (l) {
 			ret->has_listener = true;
 			memcpy(ret->laddr, l->src, sizeof(ret->laddr));
@@ -562,6 +579,7 @@ void tl_resolver_free(struct tl_resolver *r)
 	if (!r)
 		return;
 	rescan_stop(r);
+	tli_lindex_free(&r->lx);
 	tl_snapshot_free(r->snap);
 	free(r->pending);
 	free(r->cache);

@@ -683,6 +683,25 @@ bool tl_snapshot_may_queue(const struct tl_snapshot *snap,
 	return sk->limbo != TL_LIMBO_ACCEPT_QUEUE || l->rqueue > 0;
 }
 
+/*
+ * Whether listener l takes a connection to addr better than *best (score
+ * *best_score) does; if so it becomes the best.
+ */
+static void pick_listener(const struct tl_sock *l, int family,
+			  const uint8_t *addr, const struct tl_sock **best,
+			  int *best_score)
+{
+	int score = listener_match(l, family, addr);
+
+	/* SO_REUSEPORT: the longest queue, as a snapshot ties. */
+	if (score > *best_score ||
+	    (score && score == *best_score && l->ifindex == (*best)->ifindex &&
+	     l->rqueue > (*best)->rqueue)) {
+		*best_score = score;
+		*best = l;
+	}
+}
+
 const struct tl_sock *tl_snapshot_find_listener(const struct tl_snapshot *snap,
 						int family, const uint8_t *addr,
 						uint16_t port)
@@ -694,18 +713,23 @@ const struct tl_sock *tl_snapshot_find_listener(const struct tl_snapshot *snap,
 		return NULL;
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *l = &snap->socks[i];
-		int score;
 
-		if (l->state != TL_LISTEN || l->sport != port)
-			continue;
-		score = listener_match(l, family, addr);
-		/* SO_REUSEPORT: the longest queue, as a snapshot ties. */
-		if (score > best_score ||
-		    (score && score == best_score &&
-		     l->ifindex == best->ifindex && l->rqueue > best->rqueue)) {
-			best_score = score;
-			best = l;
-		}
+		if (l->state == TL_LISTEN && l->sport == port)
+			pick_listener(l, family, addr, &best, &best_score);
 	}
+	return best;
+}
+
+const struct tl_sock *tli_lindex_find_listener(const struct tli_lindex *x,
+					       int family, const uint8_t *addr,
+					       uint16_t port)
+{
+	const struct tl_sock *best = NULL;
+	int best_score = 0;
+
+	for (size_t i = tli_lindex_first(x, port);
+	     i < x->n && x->ls[i].port == port; i++)
+		pick_listener(&x->socks[x->ls[i].idx], family, addr, &best,
+			      &best_score);
 	return best;
 }

@@ -46,3 +46,27 @@ grep -F "queue of 127.0.0.1:3004 ($SERVER/python3)" "$T/out" |
 	awk '{ sub(/.*\) +/, ""); split($0, c, / +/); print c[4] }' | grep -q "+1" ||
 	fail "no +1 entered in the queue row: $(cat "$T/out")"
 ok "top: queue row 2 established + 1 close-wait, server and client rows, +1 entered"
+
+# Under a churn that keeps the ring buffer busy (and leaves tens of
+# thousands of TIME-WAIT sockets in the snapshots), --top still ends by
+# itself when --seconds says, and answers SIGTERM. (A liveness bound, not
+# a speed one: it once ran for minutes past --seconds 3.)
+CHURN=${BUILDDIR:-build}/bench/tl-churn
+if [ -x "$CHURN" ] && "$TCPLIMBO" watch --backend bpf --seconds 100ms >/dev/null 2>&1; then
+	"$CHURN" --seconds 40 --threads 1 --port 4099 >/dev/null &
+	CH=$!
+	sleep 2
+	"$TCPLIMBO" watch --top --backend bpf --seconds 2 --interval 500 >"$T/churn.out" 2>"$T/churn.err" &
+	W=$!
+	tl_wait_for 30 sh -c "! kill -0 $W 2>/dev/null" ||
+		{ kill -TERM $W; fail "watch --top --seconds 2 still ran 30 s later, under churn"; }
+	wait "$W" || fail "watch --top under churn: exit $?"
+	grep -q "^tcplimbo watch --top" "$T/churn.out" || fail "no table under churn"
+	"$TCPLIMBO" watch --top --backend bpf --interval 500 >/dev/null 2>&1 &
+	W=$!
+	sleep 3
+	kill -TERM $W
+	tl_wait_for 10 sh -c "! kill -0 $W 2>/dev/null" || fail "watch --top under churn did not answer SIGTERM in 10 s"
+	kill $CH 2>/dev/null
+	ok "top under churn: ends at --seconds, answers SIGTERM"
+fi
