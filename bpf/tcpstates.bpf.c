@@ -268,8 +268,14 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	}
 	/*
 	 * Going to CLOSE, the kernel releases an automatic port before the
-	 * tracepoint fires: report the port the socket had.
+	 * tracepoint fires: report the port the socket had. inet_sport keeps
+	 * it (a refused connect() has no earlier change that knew it: its
+	 * CLOSE -> SYN_SENT comes before the port is chosen); else the last
+	 * change's.
 	 */
+	if (cur.sport == 0 && newstate == TCP_CLOSE)
+		cur.sport = __builtin_bswap16(
+			BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	if (cur.sport == 0 && prev)
 		cur.sport = prev->sport;
 	sock = SK_FIELD(typed, sk, sk_socket);

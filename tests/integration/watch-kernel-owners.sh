@@ -9,7 +9,7 @@
 # made by the same processes, never shows up under --sport. A connection
 # left in the queue of a listener that closes is reset by the kernel after
 # the listener's own change to CLOSE, and that last event still names the
-# listener's owner.
+# listener's owner. A refused connect() closes with the port it had.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -84,6 +84,17 @@ QUEUE=$!
 tl_wait_for 5 grep -q closed "$T/queue" || fail "queue server did not run"
 reset() { grep -q "\"local_port\":$QPORT,[^{]*\"old_state\":\"close-wait\",\"new_state\":\"close\"" "$T/out"; }
 tl_wait_for 10 reset || fail "no reset of the queued connection: $(grep "$QPORT" "$T/out")"
+# A refused connect(): its SYN_SENT -> CLOSE has the port the kernel
+# chose, released by then (the CLOSE -> SYN_SENT before could not know it).
+python3 -c '
+import socket
+try: socket.create_connection(("127.0.0.1", 3103))
+except ConnectionRefusedError: print("refused", flush=True)' >"$T/refused"
+grep -q refused "$T/refused" || fail "connect to 3103 was not refused"
+RQ='"remote_port":3103,"old_state":"syn-sent","new_state":"close"'
+tl_wait_for 10 grep -q "$RQ" "$T/out" || fail "no SYN_SENT -> CLOSE for the refused connect"
+grep "$RQ" "$T/out" | grep -q '"local_port":0,' &&
+	fail "refused connect: SYN_SENT -> CLOSE with local port 0: $(grep "$RQ" "$T/out")"
 kill -INT "$WATCHER" "$WATCHER2"
 wait "$WATCHER" || fail "watch exited with $? after SIGINT: $(cat "$T/err")"
 wait "$WATCHER2" || fail "watch --sport exited with $? after SIGINT: $(cat "$T/err2")"
