@@ -287,9 +287,11 @@ static __always_inline int handle(struct sock *sk, int oldstate, int newstate,
 	 * What ends a FIN_WAIT2: a reset (sk_err), the peer's FIN (tcp_fin()
 	 * marks the socket SOCK_DONE; TIME_WAIT follows), or neither:
 	 * tcp_time_wait() hands a closed socket over to a timewait FIN-WAIT-2
-	 * entry. (sk_shutdown cannot tell: close() sets all of it.)
+	 * entry. (sk_shutdown cannot tell: close() sets all of it.) A
+	 * CLOSING ends in TIME_WAIT too, but for a reset.
 	 */
-	if (oldstate == TCP_FIN_WAIT2 && newstate == TCP_CLOSE) {
+	if ((oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING) &&
+	    newstate == TCP_CLOSE) {
 		if (SK_FIELD(typed, sk, __sk_common.skc_flags) &
 		    (1UL << SOCK_DONE))
 			flags |= TL_BPF_PEER_FIN;

@@ -124,6 +124,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (e->oldstate == TL_FIN_WAIT2 && e->newstate == TL_CLOSE &&
 	    !(e->flags & (TL_BPF_PEER_FIN | TL_BPF_ERROR)))
 		ev.flags |= TL_EVENT_TIMEWAIT;
+	/* The peer's FIN in FIN_WAIT2, or CLOSING's last ACK: TIME_WAIT. */
+	if (e->newstate == TL_CLOSE && !(e->flags & TL_BPF_ERROR) &&
+	    ((e->oldstate == TL_FIN_WAIT2 && (e->flags & TL_BPF_PEER_FIN)) ||
+	     e->oldstate == TL_CLOSING))
+		ev.flags |= TL_EVENT_TIME_WAIT;
 	ev.cause = tli_step_cause(&b->steps, ev.old_state, ev.new_state);
 	if (!ev.cause)
 		ev.flags |= TL_EVENT_UNKNOWN;

@@ -168,9 +168,9 @@ static char *put_ts(struct watch *w, char *p, uint64_t ms)
 }
 
 /*
- * How long the connection goes on as a timewait FIN-WAIT-2 entry after
- * this event, or 0 when it is not such a hand-off (or tcp_fin_timeout is
- * unknown). With tcp_fin_timeout F of at most 60 s the kernel hands a
+ * How long the connection goes on as a TIME-WAIT entry (60 s) or a
+ * timewait FIN-WAIT-2 entry after this event, or 0 when it is not such a
+ * hand-off (or tcp_fin_timeout is unknown). With tcp_fin_timeout F of at most 60 s the kernel hands a
  * closed FIN_WAIT2 over at once and the entry lasts F; an orphan that
  * waited F on its keepalive timer instead ends there (reset, no entry).
  * A larger F is spent F - 60 on the keepalive timer, then as an entry.
@@ -179,6 +179,9 @@ static uint64_t timewait_s(const struct watch *w, const struct tl_event *ev)
 {
 	uint64_t f = w->fin_timeout_s;
 
+	/* A TIME-WAIT entry: TCP_TIMEWAIT_LEN, 60 s, not a sysctl. */
+	if (ev->flags & TL_EVENT_TIME_WAIT)
+		return 60;
 	if (!(ev->flags & TL_EVENT_TIMEWAIT) || f == 0)
 		return 0;
 	if (f > 60)
@@ -385,7 +388,10 @@ void watch_print_text(struct watch *w, const struct tl_event *ev,
 	}
 	p = json_put_lit(p, "  netns:");
 	p = json_put_uint(p, ev->netns);
-	if (tw) {
+	if (tw && (ev->flags & TL_EVENT_TIME_WAIT)) {
+		p = json_put_lit(p, "  (not the end: a TIME-WAIT entry now, "
+				    "for 60 s)");
+	} else if (tw) {
 		p = json_put_lit(p, "  (not the end: a timewait FIN-WAIT-2 "
 				    "entry now, for up to ");
 		p = json_put_uint(p, tw);

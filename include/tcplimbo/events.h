@@ -68,6 +68,13 @@ enum tl_event_flags {
 	 * after that long in FIN_WAIT2 (see ms_in_old).
 	 */
 	TL_EVENT_TIMEWAIT = 1 << 7,
+	/*
+	 * FIN_WAIT2 -> CLOSE after the peer's FIN, or CLOSING -> CLOSE after
+	 * the ACK of ours, with no reset (bpf): tcp_time_wait() handed the
+	 * connection to a TIME-WAIT entry, which keeps its addresses and
+	 * ports for 60 s (unless net.ipv4.tcp_max_tw_buckets is reached).
+	 */
+	TL_EVENT_TIME_WAIT = 1 << 8,
 };
 
 /* One transition of one socket. Addresses and ports as in tl_sock. */
@@ -84,10 +91,10 @@ struct tl_event {
 	uint8_t family;
 	uint8_t old_state; /* enum tl_state */
 	uint8_t new_state;
-	uint8_t limbo; /* enum tl_limbo as far as the backend can tell */
-	uint8_t flags; /* enum tl_event_flags */
-	uint32_t pid;  /* with TL_EVENT_OWNER or TL_EVENT_LISTENER_OWNER */
-	char comm[16]; /* the same process's comm, terminated */
+	uint8_t limbo;	/* enum tl_limbo as far as the backend can tell */
+	uint16_t flags; /* enum tl_event_flags */
+	uint32_t pid;	/* with TL_EVENT_OWNER or TL_EVENT_LISTENER_OWNER */
+	char comm[16];	/* the same process's comm, terminated */
 	/*
 	 * What makes TCP take this step, as tl_events_step_cause() says;
 	 * NULL when old_state to new_state is not one step.
