@@ -295,6 +295,11 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		       "watch");
 		return TL_PARSE_BAD;
 	}
+	if (o->top && g->json) {
+		tl_err("watch: --top draws a table, --json writes a line a "
+		       "transition: give one of them");
+		return TL_PARSE_BAD;
+	}
 	if (tl_filter_check_owners(&o->f, g, "watch") < 0)
 		return TL_PARSE_BAD;
 	if (g->no_owners && tl_filter_needs_context(&o->f)) {

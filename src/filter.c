@@ -101,6 +101,14 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 			       TL_COMM_MAX - 1);
 			return -EINVAL;
 		}
+		/* TASK_COMM_LEN: a longer name is cut, as pgrep warns. */
+		if (strlen(arg) > 15) {
+			tl_err("bad process name '%s': the kernel keeps the "
+			       "first 15 bytes of a process name, so it "
+			       "would match nothing; give those",
+			       arg);
+			return -EINVAL;
+		}
 		f->comm[f->ncomm++] = arg;
 		return 1;
 	case TL_FOPT_LIMBO: {

@@ -32,6 +32,8 @@ bad "'3'" --ring-size 3
 bad "'0'" --ring-size 0
 bad "'2048'" --ring-size 2048
 bad "'extra'" extra
+bad "--top draws a table" --top --json
+bad "the kernel keeps the first 15 bytes" --comm averyveryverylongname
 "$TCPLIMBO" watch --help | grep -q -- "--backend" || fail "no help"
 ok "help"
 
