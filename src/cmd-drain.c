@@ -58,7 +58,13 @@ static void drain_usage(FILE *f)
 		"never changes the listener's flags. ADDR may be '*' for the "
 		"only\n"
 		"listener on PORT; IPv6 addresses go in brackets: [::1]:80.\n"
-		"Needs CAP_SYS_PTRACE (root) to take the fd.\n"
+		"If the program accepts at the same moment, a connection that "
+		"came\n"
+		"meanwhile can be the one drain takes: it then closes it, "
+		"stops and\n"
+		"says so (exit 1). Taking the fd needs ptrace access to its "
+		"holder:\n"
+		"your own processes, or CAP_SYS_PTRACE (root) for others'.\n"
 		"\n"
 		"Options:\n"
 		"  --pid PID        the listener PID holds, where several "
@@ -488,7 +494,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 	uint32_t q_after = 0;
 	int held_fd = -1;
 	size_t dead_after = 0;
-	bool after = false;
+	bool after = false, ran = false;
 	int r, ret;
 
 	o.json = g->json;
@@ -532,8 +538,9 @@ static int drain_run(const struct tl_global *g, void *opts)
 		ret = 0;
 	} else if (p.pid == 0) {
 		tl_err("drain: cannot tell which process holds the listener "
-		       "(its fds could not be read), so there is no fd to "
-		       "borrow");
+		       "(its fds could not be read%s), so there is no fd to "
+		       "borrow",
+		       geteuid() == 0 ? "" : "; root could");
 	} else if (o.dry_run) {
 		if (!o.json)
 			printf("  would free %zu slot%s (--dry-run: nothing "
@@ -542,6 +549,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 			       tl_drain_plan_want(&p) == 1 ? "" : "s");
 		ret = 0;
 	} else {
+		ran = true;
 		r = tl_drain_run(&p, &dopts, &res);
 		if (r < 0) {
 			ret = run_error(r, &p);
@@ -554,7 +562,7 @@ report:
 	if (o.json)
 		print_json(&o, snap, l, &p, &res, after ? &q_after : NULL,
 			   dead_after);
-	else if (!o.dry_run && p.n_live == 0 && tl_drain_plan_want(&p)) {
+	else if (ran) {
 		printf("  freed %zu of %zu: accepted and closed by tcplimbo "
 		       "through pidfd_getfd(); the program was not touched\n",
 		       res.freed, tl_drain_plan_want(&p));

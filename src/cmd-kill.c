@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "context.h"
 #include "escape.h"
@@ -374,10 +375,19 @@ static int kill_run(const struct tl_global *g, void *opts)
 		}
 	}
 	if (o->dry_run) {
-		fprintf(stderr,
-			"tcplimbo: kill: %zu socket%s would be destroyed; "
-			"nothing was (--dry-run)\n",
-			n, n == 1 ? "" : "s");
+		/* What the real run would fail on first: the cap. */
+		if (!tl_have_cap(CAP_NET_ADMIN))
+			tl_err("kill: %zu socket%s match%s; nothing was "
+			       "destroyed (--dry-run), and this process could "
+			       "not: destroying sockets needs CAP_NET_ADMIN in "
+			       "their network namespace%s",
+			       n, n == 1 ? "" : "s", n == 1 ? "es" : "",
+			       geteuid() ? " (run as root)" : "");
+		else
+			fprintf(stderr,
+				"tcplimbo: kill: %zu socket%s would be "
+				"destroyed; nothing was (--dry-run)\n",
+				n, n == 1 ? "" : "s");
 		ret = 0;
 		goto out;
 	}

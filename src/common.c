@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -457,4 +459,17 @@ size_t tl_denied_note(char *buf, size_t size,
 				 "to see them)",
 			 strerror(-err));
 	return n;
+}
+
+bool tl_have_cap(int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (cap < 0 || cap >= 32 * _LINUX_CAPABILITY_U32S_3 ||
+	    syscall(SYS_capget, &h, d) != 0)
+		return false;
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
 }

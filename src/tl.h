@@ -237,6 +237,12 @@ int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret);
 size_t tl_denied_note(char *buf, size_t size,
 		      const struct tl_owners *const *scans, size_t n_scans);
 
+/*
+ * Whether this process has capability cap (CAP_NET_ADMIN, ...) in its
+ * effective set, in its own user namespace; false when it cannot tell.
+ */
+bool tl_have_cap(int cap);
+
 /* The verbs, one struct each in its cmd-VERB.c. */
 extern const struct tl_verb tl_verb_doctor;
 extern const struct tl_verb tl_verb_drain;

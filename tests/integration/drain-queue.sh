@@ -60,3 +60,26 @@ jq -e '.hidden == 1 and .freed == 2 and .freed_hidden == 1 and
 	.queue_after == 0' "$T/d.json" >/dev/null || { cat "$T/d.json"; fail "hidden drain"; }
 kill -0 "$SERVER" || fail "the server died"
 ok "after ss -K hid one: drain frees both slots (1 hidden)"
+
+# As nobody, root's listener cannot be borrowed: drain says so, with the
+# hint that root could, exit 3, and claims nothing freed.
+if command -v setpriv >/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$TCPLIMBO"; then
+	python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 3006))
+s.listen(8)
+for _ in range(2):
+    socket.create_connection(("127.0.0.1", 3006)).close()
+print("ready", flush=True)
+time.sleep(60)' >"$T/root" &
+	tl_wait_for 5 grep -q ready "$T/root" || fail "root's server did not start"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$TCPLIMBO" drain 127.0.0.1:3006 >"$T/o" 2>"$T/e"
+	rc=$?
+	[ $rc = 3 ] || { cat "$T/o" "$T/e"; fail "drain as nobody: exit $rc, want 3"; }
+	grep -q "its fds could not be read; root could" "$T/e" && ! grep -q "freed" "$T/o" ||
+		{ cat "$T/o" "$T/e"; fail "drain as nobody: no hint, or a freed line"; }
+	ok "drain as nobody of root's listener: exit 3, 'root could', nothing claimed"
+fi

@@ -74,6 +74,18 @@ ok "refusals: no filter, a listener; nothing destroyed (ss)"
 [ "$(grep -c '^would-destroy' "$T/o")" = 3 ] || { cat "$T/o"; fail "--dry-run rows"; }
 [ "$(count)" = 5 ] || fail "--dry-run destroyed something"
 ok "--dry-run lists 3 and destroys nothing"
+grep -q "3 sockets would be destroyed; nothing was (--dry-run)" "$T/e" ||
+	{ cat "$T/e"; fail "--dry-run summary"; }
+# Without CAP_NET_ADMIN the dry run says the real one could not.
+if command -v setpriv >/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$TCPLIMBO"; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$TCPLIMBO" kill --state close-wait --sport 3001 --dry-run >"$T/o" 2>"$T/e" ||
+		fail "--dry-run as nobody failed"
+	grep -q "3 sockets match; nothing was destroyed (--dry-run), and this process could not: destroying sockets needs CAP_NET_ADMIN" "$T/e" ||
+		{ cat "$T/e"; fail "--dry-run as nobody does not say it could not"; }
+	ok "--dry-run without CAP_NET_ADMIN says the real run could not"
+fi
 
 "$TCPLIMBO" kill --state close-wait --sport 3001 --json >"$T/k.json" 2>"$T/e"
 rc=$?
