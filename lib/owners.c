@@ -52,12 +52,12 @@ uint32_t tl_proc_parse_socket_link(const char *buf, size_t len)
 	return (uint32_t)v;
 }
 
-int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
-		       uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks,
-		       pid_t *ret_ppid)
+int tli_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
+			uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks,
+			pid_t *ret_ppid, uint64_t *ret_flags)
 {
 	const char *open, *close, *p, *end;
-	uint64_t utime = 0, stime = 0, start = 0, ppid = 0;
+	uint64_t utime = 0, stime = 0, start = 0, ppid = 0, flags = 0;
 	size_t clen;
 	int field;
 
@@ -72,7 +72,7 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 	if (!close)
 		return -EINVAL;
 
-	/* Field 3 (state) follows ") "; we want 4, 14, 15 and 22. */
+	/* Field 3 (state) follows ") "; we want 4, 9, 14, 15 and 22. */
 	p = close + 1;
 	for (field = 3; field <= 22; field++) {
 		uint64_t v = 0;
@@ -80,7 +80,8 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 		if (p >= end || *p != ' ')
 			return -EINVAL;
 		p++;
-		if (field == 4 || field == 14 || field == 15 || field == 22) {
+		if (field == 4 || field == 9 || field == 14 || field == 15 ||
+		    field == 22) {
 			if (tli_parse_u64(&p, end, UINT64_MAX, &v) < 0)
 				return -EINVAL;
 			/* The number must end the field. */
@@ -88,6 +89,8 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 				return -EINVAL;
 			if (field == 4)
 				ppid = v;
+			else if (field == 9)
+				flags = v;
 			else if (field == 14)
 				utime = v;
 			else if (field == 15)
@@ -117,7 +120,17 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 		*ret_cpu_ticks = utime + stime;
 	if (ret_ppid)
 		*ret_ppid = (pid_t)ppid;
+	if (ret_flags)
+		*ret_flags = flags;
 	return 0;
+}
+
+int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
+		       uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks,
+		       pid_t *ret_ppid)
+{
+	return tli_proc_parse_stat(buf, len, comm, ret_start_ticks,
+				   ret_cpu_ticks, ret_ppid, NULL);
 }
 
 /* Parses "unlimited" or a number at *p, skipping leading blanks. */
@@ -312,6 +325,7 @@ int owners_scan_proc(struct scan *s, pid_t pid)
 	char path[32];
 	char buf[LIMITS_BUF_SIZE];
 	struct stat st;
+	uint64_t pflags = 0;
 	ssize_t len;
 	int dir_fd, r;
 
@@ -334,8 +348,14 @@ int owners_scan_proc(struct scan *s, pid_t pid)
 		return 0;
 	/* A malformed stat leaves comm empty and times 0: we keep the pid. */
 	if (len > 0)
-		tl_proc_parse_stat(buf, (size_t)len, p->comm, &p->start_ticks,
-				   &p->cpu_ticks, &p->ppid);
+		tli_proc_parse_stat(buf, (size_t)len, p->comm, &p->start_ticks,
+				    &p->cpu_ticks, &p->ppid, &pflags);
+	/*
+	 * A kernel thread has no fds: its fd directory, closed to a user
+	 * who is not root, hides nothing and is not counted as denied.
+	 */
+	if (pflags & PF_KTHREAD)
+		goto limits;
 
 	snprintf(path, sizeof(path), "%d/fd", (int)pid);
 	dir_fd = openat(s->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -371,6 +391,7 @@ int owners_scan_proc(struct scan *s, pid_t pid)
 			o->n_denied++;
 	}
 
+limits:
 	if (s->flags & TL_OWNERS_LIMITS) {
 		snprintf(path, sizeof(path), "%d/limits", (int)pid);
 		len = tli_read_file_at(s->proc_fd, path, buf, sizeof(buf));

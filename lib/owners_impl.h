@@ -34,6 +34,14 @@ struct scan {
  */
 int owners_scan_proc(struct scan *s, pid_t pid);
 
+/* The task flag of a kernel thread (field 9 of /proc/PID/stat). */
+#define PF_KTHREAD 0x00200000
+
+/* tl_proc_parse_stat, with the task's flags (field 9) too. */
+int tli_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
+			uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks,
+			pid_t *ret_ppid, uint64_t *ret_flags);
+
 /*
  * Lists the pids in proc_fd into *ret (malloc'd) and their count into
  * *ret_n, reusing dents. Returns 0 or -errno.

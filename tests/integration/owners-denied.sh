@@ -45,3 +45,11 @@ $NOBODY "$TCPLIMBO" ls 2>"$T/nobody.err" >/dev/null || fail "ls as nobody"
 grep -q 'could not be read (.*; run as root to see them)' "$T/nobody.err" ||
 	{ cat "$T/nobody.err"; fail "nobody is not told to run as root"; }
 ok "as nobody: told to run as root"
+# Kernel threads have no fds: theirs, closed to nobody, hide nothing and
+# are not counted (kthreadd is pid 2 where this runs in the host's PID
+# namespace).
+if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
+	grep -Eq 'pids? ([0-9]+, )*2[ ,)]' "$T/nobody.err" &&
+		{ cat "$T/nobody.err"; fail "kthreadd (pid 2) is counted as a process whose fds could not be read"; }
+	ok "as nobody: kernel threads are not counted as unreadable"
+fi

@@ -271,6 +271,21 @@ static void test_parse_stat(void **state)
 	assert_int_equal(start, 66);
 	assert_int_equal(cpu, 9);
 
+	/* The task's flags (field 9): a kernel thread's has PF_KTHREAD. */
+	uint64_t flags = 1;
+	assert_int_equal(tli_proc_parse_stat(s2, strlen(s2), comm, NULL, NULL,
+					     NULL, &flags),
+			 0);
+	assert_int_equal(flags, 0);
+	const char *kt = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 "
+			 "20 0 1 0 9\n";
+	assert_int_equal(tli_proc_parse_stat(kt, strlen(kt), comm, NULL, NULL,
+					     &ppid, &flags),
+			 0);
+	assert_int_equal(flags, 2129984);
+	assert_true(flags & PF_KTHREAD);
+	assert_int_equal(ppid, 0);
+
 	/* An empty comm is valid. */
 	const char *s3 = "7 () S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1\n";
 	assert_int_equal(
