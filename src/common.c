@@ -350,10 +350,12 @@ fail:
 		tl_err("--owners-backend bpf: %s",
 		       err == -EOPNOTSUPP ?
 			       "this tcplimbo was built without bpf" :
-		       geteuid() ? "the kernel refused the BPF iterators "
-				   "(they need CAP_BPF and CAP_PERFMON)" :
-				   "the kernel refused the BPF iterators, even "
-				   "to root");
+		       !tl_real_root() ?
+			       "the kernel refused the BPF iterators "
+			       "(they need CAP_BPF and CAP_PERFMON in the "
+			       "host's user namespace)" :
+			       "the kernel refused the BPF iterators, even "
+			       "to root");
 	} else if (err == -EPERM && netns_fd >= 0) {
 		tl_err("cannot enter network namespace '%s': %s "
 		       "(needs CAP_SYS_ADMIN)",
@@ -453,8 +455,12 @@ size_t tl_denied_note(char *buf, size_t size,
 		off += (size_t)snprintf(buf + off, size - off, ")");
 	if (off < size)
 		snprintf(buf + off, size - off,
-			 geteuid() == 0 ?
+			 tl_real_root() ?
 				 " could not be read even as root (%s)" :
+			 geteuid() == 0 ?
+				 " could not be read (%s; root here is a user "
+				 "namespace's, to which other users' "
+				 "processes stay closed)" :
 				 " could not be read (%s; run as root "
 				 "to see them)",
 			 strerror(-err));
@@ -472,4 +478,28 @@ bool tl_have_cap(int cap)
 	    syscall(SYS_capget, &h, d) != 0)
 		return false;
 	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+bool tl_real_root(void)
+{
+	char map[128];
+	unsigned long inside, outside, count;
+	FILE *f;
+	int n;
+
+	if (geteuid() != 0)
+		return false;
+	/*
+	 * The initial user namespace maps every uid onto itself: "0 0
+	 * 4294967295". Any other map is a namespace some user made, whose
+	 * root is that user outside it.
+	 */
+	f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return true;
+	n = fgets(map, sizeof(map), f) ?
+		    sscanf(map, "%lu %lu %lu", &inside, &outside, &count) :
+		    0;
+	fclose(f);
+	return n != 3 || (inside == 0 && outside == 0 && count == 4294967295UL);
 }

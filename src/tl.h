@@ -238,6 +238,13 @@ size_t tl_denied_note(char *buf, size_t size,
 		      const struct tl_owners *const *scans, size_t n_scans);
 
 /*
+ * Whether this process is root of the host: euid 0 in the initial user
+ * namespace, not root of a namespace a user made (unshare -r), whom the
+ * host's processes are still closed to. True when it cannot tell.
+ */
+bool tl_real_root(void);
+
+/*
  * Whether this process has capability cap (CAP_NET_ADMIN, ...) in its
  * effective set, in its own user namespace; false when it cannot tell.
  */

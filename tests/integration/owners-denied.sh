@@ -53,3 +53,12 @@ if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
 		{ cat "$T/nobody.err"; fail "kthreadd (pid 2) is counted as a process whose fds could not be read"; }
 	ok "as nobody: kernel threads are not counted as unreadable"
 fi
+# Root of a user namespace a user made (unshare -r) is not the host's:
+# not told "even as root", nor to run as root.
+if $NOBODY unshare -r true 2>/dev/null; then
+	$NOBODY unshare -r "$TCPLIMBO" ls 2>"$T/userns.err" >/dev/null || fail "ls in a user namespace"
+	grep -q "could not be read (.*; root here is a user namespace's" "$T/userns.err" &&
+		! grep -q "even as root" "$T/userns.err" ||
+		{ cat "$T/userns.err"; fail "root of a user namespace is told it is root"; }
+	ok "root of a user namespace: $(cat "$T/userns.err")"
+fi
