@@ -36,6 +36,19 @@ static bool bystander(int cause)
 }
 
 /*
+ * How much a process's cause tells about the finding: a bystander's
+ * nothing; a stopped one's less than a running one's, since a queue that
+ * stays while others that hold the listener run is theirs to explain
+ * (puma's master, stopped, never accepts; its workers are all busy).
+ */
+static int telling(int cause)
+{
+	if (bystander(cause))
+		return 0;
+	return cause == TL_CAUSE_STOPPED || cause == TL_CAUSE_TRACED ? 1 : 2;
+}
+
+/*
  * One cause for the finding. A pre-forked server's master holds the
  * listener and never accepts: when another process has a more telling
  * cause, that one speaks. Different telling causes leave it possible.
@@ -46,7 +59,7 @@ static void combine(struct why *w)
 	bool mixed = false;
 
 	for (size_t i = 1; i < w->n; i++)
-		if (bystander(w->v[lead].cause) && !bystander(w->v[i].cause))
+		if (telling(w->v[i].cause) > telling(w->v[lead].cause))
 			lead = i;
 	w->lead = lead;
 	w->cause = w->v[lead].cause;

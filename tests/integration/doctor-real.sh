@@ -218,6 +218,16 @@ time.sleep(60)' >"$T/hold.8086" &
 		! grep -q pselect6 "$T/apache.txt" ||
 		{ cat "$T/apache.txt"; fail "apache2 prefork: the children not named once, or the master's pselect6 shown"; }
 	ok "apache2 prefork at MaxRequestWorkers 4: connection-limit (possible: its children poll), 1 held by each child, 1 not looked into"
+	# The master stopped too (it never accepts): its children's cause
+	# still explains the queue; the master is named as stopped beside it.
+	kill -STOP "$AP"
+	doctor 8086 apache-stopped
+	kill -CONT "$AP"
+	jq -e --argjson m "$AP" '[.findings[] | select(.local_port == 8086)][0] |
+		.cause == "connection-limit" and
+		any(.evidence[]; .pid == $m and .cause == "stopped")' \
+		"$T/apache-stopped.json" >/dev/null || { cat "$T/apache-stopped.json"; fail "apache2 prefork, master stopped: the master's stop leads"; }
+	ok "apache2 prefork with its master stopped: the children's connection-limit leads"
 	tested=$((tested + 1))
 fi
 
