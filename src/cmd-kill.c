@@ -316,6 +316,8 @@ static int kill_run(const struct tl_global *g, void *opts)
 		goto out;
 	if (g->json || tl_filter_needs_context(f))
 		ctx_attach(g, snap);
+	/* Said first: --comm or --pid cannot match what it could not see. */
+	tl_warn_denied("kill", snap);
 	match = calloc(snap->n_socks ? snap->n_socks : 1, sizeof(*match));
 	items = calloc(snap->n_socks ? snap->n_socks : 1, sizeof(*items));
 	if (!match || !items) {

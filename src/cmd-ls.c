@@ -148,8 +148,6 @@ static int ls_run(const struct tl_global *g, void *opts)
 	const struct tl_filter *f = &o->f;
 	struct tl_snapshot *snap = NULL;
 	struct ls_run r = { .g = g, .o = o, .w = &w };
-	char note[200];
-	size_t denied;
 	int ret = TL_EXIT_FAILURE;
 
 	/* Needs --root, which may come after the verb: checked here. */
@@ -171,12 +169,7 @@ static int ls_run(const struct tl_global *g, void *opts)
 		json_raw(&w, "\n", 1);
 	}
 	/* stderr, so JSON on stdout stays clean and the gap is still told. */
-	denied = tl_denied_note(
-		note, sizeof(note),
-		(const struct tl_owners *const[]){ snap->owners }, 1);
-	if (denied)
-		fprintf(stderr, "tcplimbo: %s; sockets %s show no owner\n",
-			note, denied == 1 ? "it holds" : "they hold");
+	tl_warn_denied(NULL, snap);
 	ret = json_flush(&w) == 0 && fflush(stdout) == 0 ? 0 : TL_EXIT_FAILURE;
 	if (ret)
 		tl_err("cannot write output: %s", strerror(errno));

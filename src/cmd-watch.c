@@ -396,6 +396,8 @@ static int watch_run(const struct tl_global *g, void *opts)
 	/* Owners of what is open now, before the first transition. */
 	if (tl_resolver_refresh(w.res) < 0)
 		goto out;
+	/* Theirs stay unnamed, and --top files them under "(no owner)". */
+	tl_warn_denied("watch", tl_resolver_snapshot(w.res));
 	r = tl_events_open(&eo, &ev);
 	if (r < 0) {
 		if (r == -EOPNOTSUPP)

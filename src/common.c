@@ -483,9 +483,10 @@ bool tl_have_cap(int cap)
 bool tl_real_root(void)
 {
 	char map[128];
-	unsigned long inside, outside, count;
+	unsigned long v[3];
+	const char *p = map;
 	FILE *f;
-	int n;
+	bool read;
 
 	if (geteuid() != 0)
 		return false;
@@ -497,9 +498,34 @@ bool tl_real_root(void)
 	f = fopen("/proc/self/uid_map", "re");
 	if (!f)
 		return true;
-	n = fgets(map, sizeof(map), f) ?
-		    sscanf(map, "%lu %lu %lu", &inside, &outside, &count) :
-		    0;
+	read = fgets(map, sizeof(map), f) != NULL;
 	fclose(f);
-	return n != 3 || (inside == 0 && outside == 0 && count == 4294967295UL);
+	if (!read)
+		return true;
+	for (int i = 0; i < 3; i++) {
+		char *end;
+
+		errno = 0;
+		v[i] = strtoul(p, &end, 10);
+		if (end == p || errno)
+			return true;
+		p = end;
+	}
+	return v[0] == 0 && v[1] == 0 && v[2] == 4294967295UL;
+}
+
+void tl_warn_denied(const char *verb, const struct tl_snapshot *snap)
+{
+	char note[200];
+	size_t n;
+
+	if (!snap || !snap->owners)
+		return;
+	n = tl_denied_note(note, sizeof(note),
+			   (const struct tl_owners *const[]){ snap->owners },
+			   1);
+	if (n)
+		fprintf(stderr, "tcplimbo: %s%s%s; sockets %s show no owner\n",
+			verb ? verb : "", verb ? ": " : "", note,
+			n == 1 ? "it holds" : "they hold");
 }

@@ -238,6 +238,13 @@ size_t tl_denied_note(char *buf, size_t size,
 		      const struct tl_owners *const *scans, size_t n_scans);
 
 /*
+ * Says on stderr, once, which processes' fds snap's owner scan could not
+ * read (tl_denied_note): their sockets show no owner, and --pid or --comm
+ * cannot match them. verb ("kill") prefixes it, or NULL.
+ */
+void tl_warn_denied(const char *verb, const struct tl_snapshot *snap);
+
+/*
  * Whether this process is root of the host: euid 0 in the initial user
  * namespace, not root of a namespace a user made (unshare -r), whom the
  * host's processes are still closed to. True when it cannot tell.

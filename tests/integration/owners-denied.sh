@@ -62,3 +62,13 @@ if $NOBODY unshare -r true 2>/dev/null; then
 		{ cat "$T/userns.err"; fail "root of a user namespace is told it is root"; }
 	ok "root of a user namespace: $(cat "$T/userns.err")"
 fi
+# kill and watch say it too: --comm cannot match what could not be seen,
+# and watch leaves those sockets unnamed.
+$NOBODY "$TCPLIMBO" kill --comm sleep --dry-run >/dev/null 2>"$T/kill.err"
+grep -q "^tcplimbo: kill: the fds of .* could not be read" "$T/kill.err" ||
+	{ cat "$T/kill.err"; fail "kill as nobody does not say whose fds it could not read"; }
+$NOBODY "$TCPLIMBO" watch --backend poll --seconds 1 >/dev/null 2>"$T/watch.err" ||
+	{ cat "$T/watch.err"; fail "watch as nobody"; }
+grep -q "^tcplimbo: watch: the fds of .* could not be read" "$T/watch.err" ||
+	{ cat "$T/watch.err"; fail "watch as nobody does not say whose fds it could not read"; }
+ok "as nobody: kill and watch say whose fds they could not read"
