@@ -133,6 +133,99 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 				   ret_cpu_ticks, ret_ppid, NULL);
 }
 
+/* The n-th (from 0) space-separated field of [p, end), or NULL. */
+static const char *field_at(const char *p, const char *end, int n,
+			    size_t *ret_len)
+{
+	for (int i = 0; p < end; i++) {
+		const char *q = memchr(p, ' ', (size_t)(end - p));
+
+		if (!q)
+			q = end;
+		if (i == n) {
+			*ret_len = (size_t)(q - p);
+			return p;
+		}
+		p = q + 1;
+	}
+	return NULL;
+}
+
+/* Whether the comma-separated options [p, p + n) hold "key=", and where. */
+static const char *option(const char *p, size_t n, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *end = p + n; p < end;) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+
+		if (!c)
+			c = end;
+		if ((size_t)(c - p) > k && memcmp(p, key, k) == 0)
+			return p + k;
+		p = c + 1;
+	}
+	return NULL;
+}
+
+/* Whether the option value at v (up to a comma or end) is word. */
+static bool value_is(const char *v, const char *end, const char *word)
+{
+	const char *c = memchr(v, ',', (size_t)(end - v));
+	size_t n = (size_t)((c ? c : end) - v);
+
+	return n == strlen(word) && memcmp(v, word, n) == 0;
+}
+
+int tli_parse_hidepid(const char *buf, size_t len, const char *mnt,
+		      long *ret_gid)
+{
+	const char *p = buf, *end = buf + len;
+	int level = 0;
+
+	*ret_gid = -1;
+	if (!buf || !mnt)
+		return 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *sep, *f, *v, *o;
+		size_t fl, ol;
+		int ofs = -1;
+
+		/* 5: the mount point; after " - ": type, source, options. */
+		f = field_at(p, le, 4, &fl);
+		sep = f ? memmem(f, (size_t)(le - f), " - ", 3) : NULL;
+		if (f && sep && fl == strlen(mnt) && memcmp(f, mnt, fl) == 0) {
+			const char *t = field_at(sep + 3, le, 0, &fl);
+
+			if (t && fl == 4 && memcmp(t, "proc", 4) == 0)
+				ofs = 2;
+		}
+		o = ofs > 0 ? field_at(sep + 3, le, ofs, &ol) : NULL;
+		if (o) {
+			uint64_t g;
+
+			level = 0;
+			*ret_gid = -1;
+			v = option(o, ol, "hidepid=");
+			if (v && (value_is(v, o + ol, "2") ||
+				  value_is(v, o + ol, "invisible")))
+				level = 2;
+			else if (v && (value_is(v, o + ol, "4") ||
+				       value_is(v, o + ol, "ptraceable")))
+				level = 4;
+			else if (v && (value_is(v, o + ol, "1") ||
+				       value_is(v, o + ol, "noaccess")))
+				level = 1;
+			v = option(o, ol, "gid=");
+			if (v && tli_parse_u64(&v, o + ol, INT32_MAX, &g) == 0)
+				*ret_gid = (long)g;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return level;
+}
+
 /* Parses "unlimited" or a number at *p, skipping leading blanks. */
 static int parse_limit(const char **p, const char *end, uint64_t *ret)
 {

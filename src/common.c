@@ -528,4 +528,8 @@ void tl_warn_denied(const char *verb, const struct tl_snapshot *snap)
 		fprintf(stderr, "tcplimbo: %s%s%s; sockets %s show no owner\n",
 			verb ? verb : "", verb ? ": " : "", note,
 			n == 1 ? "it holds" : "they hold");
+	if (snap->owners->hidden)
+		fprintf(stderr,
+			"tcplimbo: %s%s%s; sockets they hold show no owner\n",
+			verb ? verb : "", verb ? ": " : "", TL_HIDDEN_NOTE);
 }

@@ -84,6 +84,16 @@ static size_t denied_note(const struct doctor *d, char *buf, size_t size)
 	return tl_denied_note(buf, size, scans, n);
 }
 
+/* Whether /proc hid other users' processes from the scan. */
+static bool hidden(const struct doctor *d)
+{
+	for (size_t i = 0; i < d->n_targets; i++)
+		if (d->targets[i].snap && d->targets[i].snap->owners &&
+		    d->targets[i].snap->owners->hidden)
+			return true;
+	return false;
+}
+
 /* What the age thresholds held back, over every namespace looked at. */
 static bool young_sum(const struct doctor *d, struct tl_diag_young *sum)
 {
@@ -325,6 +335,9 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 	if (n)
 		printf("\nnot seen: %s; %s sockets have no owner here.\n", note,
 		       n == 1 ? "its" : "their");
+	if (hidden(d))
+		printf("\nnot seen: %s; their sockets have no owner here.\n",
+		       TL_HIDDEN_NOTE);
 }
 
 void doctor_print_json(const struct doctor *d, const struct tl_global *g)
@@ -475,6 +488,7 @@ void doctor_print_json(const struct doctor *d, const struct tl_global *g)
 	/* The namespaces of --all-netns share a scan: count it once. */
 	denied = denied_note(d, note, sizeof(note));
 	json_kv_uint(j, "denied_processes", denied);
+	json_kv_bool(j, "processes_hidden", hidden(d));
 	/* Which owners pass ran (one for every namespace), null without. */
 	owners = NULL;
 	for (size_t i = 0; i < d->n_targets && !owners; i++)

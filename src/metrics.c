@@ -633,6 +633,11 @@ static void write_all(struct prom *p, const struct work *w,
 	prom_sample(p, "tcplimbo_processes_unreadable", NULL, 0,
 		    sv->owners ? sv->owners->n_denied : 0, 0);
 	prom_family(
+		p, "tcplimbo_processes_hidden", "gauge",
+		"1 when /proc hides other users' processes from the exporter (hidepid): their sockets have no owner and are not counted as unreadable.");
+	prom_sample(p, "tcplimbo_processes_hidden", NULL, 0,
+		    sv->owners && sv->owners->hidden, 0);
+	prom_family(
 		p, "tcplimbo_series_dropped", "gauge",
 		"Per-listener and per-process series left out by --max-series.");
 	prom_sample(p, "tcplimbo_series_dropped", NULL, 0, res->series_dropped,

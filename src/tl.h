@@ -237,6 +237,11 @@ int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret);
 size_t tl_denied_note(char *buf, size_t size,
 		      const struct tl_owners *const *scans, size_t n_scans);
 
+/* What a scan whose /proc hides other users' processes did not see. */
+#define TL_HIDDEN_NOTE                                                        \
+	"other users' processes are hidden from this user (/proc is mounted " \
+	"with hidepid; run as root to see them)"
+
 /*
  * Says on stderr, once, which processes' fds snap's owner scan could not
  * read (tl_denied_note): their sockets show no owner, and --pid or --comm

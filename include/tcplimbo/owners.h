@@ -6,6 +6,7 @@
 #ifndef TCPLIMBO_OWNERS_H
 #define TCPLIMBO_OWNERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -60,6 +61,12 @@ struct tl_owners {
 	struct tl_fdref *refs;
 	size_t n_refs;
 	size_t n_denied; /* processes whose fds we could not read (EACCES) */
+	/*
+	 * /proc hides other users' processes from this one (mounted with
+	 * hidepid=invisible or ptraceable): they are not even counted in
+	 * n_denied, and their sockets have no owner.
+	 */
+	bool hidden;
 	enum tl_owners_backend backend; /* BPF or PROC: the one used */
 	unsigned threads;		/* threads the /proc pass used */
 	/* Why AUTO fell back to /proc: the BPF pass's -errno, else 0. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the /proc text parsers. The input is handed to each
+ * libFuzzer target for the /proc text parsers (stat, limits, fd links,
+ * mountinfo's hidepid). The input is handed to each
  * parser as is (not NUL-terminated: they must honour the length), and the
  * results are checked against what the parsers promise.
  */
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "owners_impl.h"
 #include "tcplimbo/owners.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +35,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* comm must be terminated within TL_COMM_MAX */
 
 	(void)tl_proc_parse_limits(copy, size, &a, &b);
+
+	{
+		uint64_t flags = 0;
+		long gid = 0;
+		int level;
+
+		(void)tli_proc_parse_stat(copy, size, comm, &a, &b, NULL,
+					  &flags);
+		/* The input as mountinfo: a level of those it knows. */
+		level = tli_parse_hidepid(copy, size, "/proc", &gid);
+		if ((level != 0 && level != 1 && level != 2 && level != 4) ||
+		    gid < -1)
+			abort();
+	}
 
 	ino = tl_proc_parse_socket_link(copy, size);
 	if (ino && (size < 10 || memcmp(copy, "socket:[", 8) != 0 ||

@@ -72,3 +72,22 @@ $NOBODY "$TCPLIMBO" watch --backend poll --seconds 1 >/dev/null 2>"$T/watch.err"
 grep -q "^tcplimbo: watch: the fds of .* could not be read" "$T/watch.err" ||
 	{ cat "$T/watch.err"; fail "watch as nobody does not say whose fds it could not read"; }
 ok "as nobody: kill and watch say whose fds they could not read"
+# /proc mounted with hidepid=2: other users' processes are not even
+# listed, so none counts as unreadable; ls and doctor say they are hidden.
+if unshare -m --propagation private true 2>/dev/null; then
+	unshare -m --propagation private sh -c '
+		mount -t proc -o hidepid=2 proc /proc || exit 9
+		'"$NOBODY"' "$1" ls >/dev/null 2>"$2/hp.err"
+		'"$NOBODY"' "$1" doctor --json >"$2/hp.json"
+		exit 0' sh "$TCPLIMBO" "$T"
+	rc=$?
+	if [ $rc = 9 ]; then
+		echo "skip: cannot mount proc with hidepid=2 here"
+	else
+		grep -q "other users' processes are hidden from this user (/proc is mounted with hidepid" "$T/hp.err" ||
+			{ cat "$T/hp.err"; fail "ls under hidepid=2 does not say processes are hidden"; }
+		jq -e '.processes_hidden == true' "$T/hp.json" >/dev/null ||
+			{ cat "$T/hp.json"; fail "doctor --json under hidepid=2: processes_hidden is not true"; }
+		ok "under hidepid=2: ls and doctor say other users' processes are hidden"
+	fi
+fi
