@@ -66,6 +66,12 @@ struct server {
 	struct result *last; /* the newest result, or NULL */
 	uint64_t last_at_ns;
 	uint64_t scrapes, errors;
+	/* libmicrohttpd's messages, under log_lock (its threads log too). */
+	pthread_mutex_t log_lock;
+	bool started;	      /* before: kept, not printed (see mhd_log) */
+	char first_log[256];  /* the first message before it started */
+	uint64_t log_sec;     /* CLOCK_MONOTONIC second of the last one */
+	unsigned log_dropped; /* messages held back in that second */
 };
 
 static void serve_usage(FILE *f)
@@ -353,16 +359,48 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/*
+ * libmicrohttpd's own messages. Before the daemon runs they are kept, not
+ * printed: a failed start says "Failed to bind to port 0" for any port,
+ * and run() says what failed itself. After, at most one a second, with a
+ * count of those held back: any local user can open connections that
+ * each log a line.
+ */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct server *s = cls;
+	struct timespec ts;
 	char msg[512];
+	unsigned dropped = 0;
 	size_t n;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	tl_err("serve: %s", msg);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&s->log_lock);
+	if (!s->started) {
+		if (!s->first_log[0])
+			snprintf(s->first_log, sizeof(s->first_log), "%s", msg);
+		pthread_mutex_unlock(&s->log_lock);
+		return;
+	}
+	if ((uint64_t)ts.tv_sec == s->log_sec) {
+		s->log_dropped++;
+		pthread_mutex_unlock(&s->log_lock);
+		return;
+	}
+	s->log_sec = (uint64_t)ts.tv_sec;
+	dropped = s->log_dropped;
+	s->log_dropped = 0;
+	pthread_mutex_unlock(&s->log_lock);
+	if (dropped)
+		tl_err("serve: %s (and %u more message%s in the second "
+		       "before)",
+		       msg, dropped, dropped == 1 ? "" : "s");
+	else
+		tl_err("serve: %s", msg);
 }
 
 /* Clear of the global (0x4000) and filter (0x1000) codes. */
@@ -478,15 +516,22 @@ static int run(struct server *s, const struct serve_opts *o,
 	errno = 0;
 	d = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER,
-		mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa,
+		mhd_log, s, MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_CONN_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONN_LIMIT,
 		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!d) {
+		/* errno is the socket's; else what libmicrohttpd said. */
+		pthread_mutex_lock(&s->log_lock);
 		tl_err("serve: cannot listen on %s%s%s", o->listen,
-		       errno ? ": " : "", errno ? strerror(errno) : "");
+		       errno || s->first_log[0] ? ": " : "",
+		       errno ? strerror(errno) : s->first_log);
+		pthread_mutex_unlock(&s->log_lock);
 		return TL_EXIT_FAILURE;
 	}
+	pthread_mutex_lock(&s->log_lock);
+	s->started = true;
+	pthread_mutex_unlock(&s->log_lock);
 	fprintf(stderr,
 		"tcplimbo: serve: listening on %s://%s%s/metrics (%s, %s)\n",
 		s->wc && webconfig_tls(s->wc) ? "https" : "http",
@@ -538,6 +583,7 @@ static int serve_run(const struct tl_global *g, void *opts)
 		s.mo.single_name = is_name(o.netns_spec) ? o.netns_spec : NULL;
 	}
 	pthread_mutex_init(&s.lock, NULL);
+	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_cond_init(&s.done, NULL);
 	ret = run(&s, &o, &o.sa, o.v6);
 	if (s.last) {
@@ -545,6 +591,7 @@ static int serve_run(const struct tl_global *g, void *opts)
 		free(s.last);
 	}
 	pthread_cond_destroy(&s.done);
+	pthread_mutex_destroy(&s.log_lock);
 	pthread_mutex_destroy(&s.lock);
 	webconfig_free(s.wc);
 	return ret;

@@ -45,12 +45,21 @@ void tl_err(const char *fmt, ...)
 	 * Messages quote names, paths and arguments that anyone may have
 	 * chosen: escaped as a whole, none brings a control byte along.
 	 */
+	char line[ESC_SIZE(sizeof(msg)) + 16];
+	size_t n;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs("tcplimbo: ", stderr);
-	esc_fputs(msg, stderr);
-	fputc('\n', stderr);
+	/*
+	 * One write a line: serve's threads log at once, and stderr is
+	 * unbuffered, so three calls could interleave with theirs.
+	 */
+	n = (size_t)snprintf(line, sizeof(line), "tcplimbo: ");
+	esc_text(line + n, sizeof(line) - n - 1, msg);
+	n = strlen(line);
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
 }
 
 static void usage(FILE *f)

@@ -60,6 +60,12 @@ read -r secs bytes <"$T/idle"
 awk -v s="$secs" 'BEGIN { exit !(s >= 5) }' ||
 	fail "the silent connection closed after ${secs}s, before the 10 s timeout"
 ok "a silent client is dropped after ${secs}s and blocked no one"
+# Its log lines, written from several threads, stay whole lines.
+if grep -qv '^tcplimbo: ' "$T/serve.log" || grep -q 'tcplimbo: .*tcplimbo: ' "$T/serve.log"; then
+	cat "$T/serve.log"
+	fail "serve's log lines are cut into each other"
+fi
+ok "serve's log: whole lines ($(wc -l <"$T/serve.log") of them)"
 kill $SERVE
 wait $SERVE
 rc=$?

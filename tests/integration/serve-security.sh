@@ -25,6 +25,19 @@ kill $SERVE
 wait $SERVE
 ok "default bind 127.0.0.1:9858; 10.213.0.1:9858 refused"
 
+# A port already taken: one line, with the real cause (libmicrohttpd's
+# own "Failed to bind to port 0" is not passed on).
+python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 19860)); s.listen(1)
+print("up", flush=True); time.sleep(30)' >"$T/taken" &
+tl_wait_for 5 grep -q up "$T/taken" || fail "could not take port 19860"
+"$TCPLIMBO" serve --listen 127.0.0.1:19860 >/dev/null 2>"$T/err"
+rc=$?
+[ $rc = 3 ] && [ "$(cat "$T/err")" = "tcplimbo: serve: cannot listen on 127.0.0.1:19860: Address already in use" ] ||
+	{ cat "$T/err"; fail "port taken: exit $rc, or not one line with the cause"; }
+ok "port taken: exit 3, $(cat "$T/err")"
+
 # Basic auth, bcrypt (cost 4: the test does not measure bcrypt).
 HASH=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))')
 case $HASH in '$2'*) ;; *) skip "python3 crypt cannot make bcrypt hashes" ;; esac
