@@ -81,6 +81,15 @@ int tl_netns_run(int netns_fd, int (*fn)(void *arg), void *arg)
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
+	/*
+	 * The namespace we are in already (-N naming our own, or a process
+	 * of ours): nothing to enter, and no CAP_SYS_ADMIN needed for it.
+	 */
+	if (tl_netns_inode(self) &&
+	    tl_netns_inode(self) == tl_netns_inode(netns_fd)) {
+		close(self);
+		return fn(arg);
+	}
 	if (setns(netns_fd, CLONE_NEWNET) < 0) {
 		err = -errno;
 		close(self);

@@ -166,9 +166,17 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		return 0;
 	g->netns_fd = tl_netns_open(g->netns_spec);
 	if (g->netns_fd < 0) {
-		tl_err("network namespace '%s': %s", g->netns_spec,
+		/* A pid's /proc/PID/ns/net needs ptrace access to it. */
+		bool pid = strspn(g->netns_spec, "0123456789") ==
+			   strlen(g->netns_spec);
+
+		tl_err("network namespace '%s': %s%s", g->netns_spec,
 		       g->netns_fd == -EINVAL ? "not a name, path or pid" :
-						strerror(-g->netns_fd));
+						strerror(-g->netns_fd),
+		       g->netns_fd == -EACCES && pid ?
+			       " (its /proc/PID/ns/net is open only to "
+			       "the process's own user, and to root)" :
+			       "");
 		return g->netns_fd;
 	}
 	return 0;

@@ -76,8 +76,15 @@ sleep 0.2
 $NOBODY "$TCPLIMBO" doctor -N "$OTHER" 2>"$T/err" >/dev/null
 rc=$?
 [ $rc = 3 ] || fail "-N unreachable: exit $rc, want 3"
-grep -q "$OTHER" "$T/err" || { cat "$T/err"; fail "no reason given"; }
+grep -q "network namespace '$OTHER': Permission denied (its /proc/PID/ns/net is open only to the process's own user, and to root)" "$T/err" ||
+	{ cat "$T/err"; fail "no reason given"; }
 ok "unreachable namespace: exit 3 ($(head -1 "$T/err"))"
+
+# -N naming the namespace it is in already needs no privilege.
+$NOBODY "$TCPLIMBO" -N /proc/self/ns/net doctor --queue-age 1s >"$T/self.txt" 2>"$T/self.err"
+rc=$?
+[ $rc -le 2 ] || { cat "$T/self.err"; fail "-N /proc/self/ns/net as nobody: exit $rc"; }
+ok "-N /proc/self/ns/net as nobody: exit $rc"
 
 # --all-netns as nobody: looks at what it can, says what it could not.
 $NOBODY "$TCPLIMBO" doctor --all-netns --json --queue-age 1s >"$T/a.json"
