@@ -333,10 +333,10 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 	young_note(d);
 	n = denied_note(d, note, sizeof(note));
 	if (n)
-		printf("\nnot seen: %s; %s sockets have no owner here.\n", note,
-		       n == 1 ? "its" : "their");
+		printf("\nnot seen: %s; any sockets %s here have no owner.\n",
+		       note, n == 1 ? "it holds" : "they hold");
 	if (hidden(d))
-		printf("\nnot seen: %s; their sockets have no owner here.\n",
+		printf("\nnot seen: %s; any sockets they hold here have no owner.\n",
 		       TL_HIDDEN_NOTE);
 }
 
