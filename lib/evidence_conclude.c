@@ -273,8 +273,9 @@ static bool any_thread(const struct tl_evidence *ev, int kind)
  * A thread in I/O on anything else (an upstream, a file) is blocked there
  * instead, and so is one asleep where the listener is registered in an
  * epoll set: that is an event loop a handler put to sleep (time.sleep() in
- * asyncio), not a worker of a pool. *ret_sure when no thread polls or sleeps, which /proc cannot
- * tie to a client; then as many connections as such threads must be held.
+ * asyncio), not a worker of a pool. *ret_sure when no thread polls or
+ * sleeps, which /proc cannot tie to a client; then as many connections as
+ * such threads must be held.
  */
 static bool busy_serving(const struct tl_evidence *ev, bool registered,
 			 bool *ret_sure)

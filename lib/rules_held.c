@@ -17,7 +17,7 @@
 
 /*
  * Sockets of one state held by one process, or by a process we could not
- * see: those are told apart by where they lead (see unseen_key).
+ * see: those are told apart by where they lead (see struct unseen).
  */
 struct hold {
 	uint32_t proc; /* index in owners, UINT32_MAX for unknown */

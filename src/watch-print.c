@@ -170,8 +170,9 @@ static char *put_ts(struct watch *w, char *p, uint64_t ms)
 /*
  * How long the connection goes on as a TIME-WAIT entry (60 s) or a
  * timewait FIN-WAIT-2 entry after this event, or 0 when it is not such a
- * hand-off (or tcp_fin_timeout is unknown). With tcp_fin_timeout F of at most 60 s the kernel hands a
- * closed FIN_WAIT2 over at once and the entry lasts F; an orphan that
+ * hand-off (or tcp_fin_timeout is unknown). With tcp_fin_timeout F of at
+ * most 60 s the kernel hands a closed FIN_WAIT2 over at once and the
+ * entry lasts F; an orphan that
  * waited F on its keepalive timer instead ends there (reset, no entry).
  * A larger F is spent F - 60 on the keepalive timer, then as an entry.
  */
