@@ -75,6 +75,21 @@ void tli_lindex_free(struct tli_lindex *x);
 bool tli_child_of(const struct tl_sock *l, const struct tl_sock *sk);
 
 /*
+ * The hidepid level of the proc mount on mnt in the text of a mountinfo
+ * file (len bytes): 0 none, 1 noaccess, 2 invisible, 4 ptraceable; the
+ * last mount on mnt counts. Its gid= option, or -1, in *ret_gid.
+ */
+int tli_parse_hidepid(const char *buf, size_t len, const char *mnt,
+		      long *ret_gid);
+
+/*
+ * Whether /proc hides processes of other users from this one: mounted
+ * with hidepid=invisible (2) or ptraceable (4), and this process neither
+ * root nor in the mount's gid= group. Reads /proc/self/mountinfo.
+ */
+bool tli_proc_hides_others(void);
+
+/*
  * Processes of the program that hold connections of listener L but not L:
  * children, of the same comm, of a process that holds it (of parent alone
  * when it is not 0). A server that forks a child for each connection

@@ -74,6 +74,7 @@ int tl_netns_open(const char *spec)
 
 int tl_netns_run(int netns_fd, int (*fn)(void *arg), void *arg)
 {
+	uint64_t ino;
 	int self, ret, err;
 
 	if (netns_fd < 0)
@@ -85,8 +86,8 @@ int tl_netns_run(int netns_fd, int (*fn)(void *arg), void *arg)
 	 * The namespace we are in already (-N naming our own, or a process
 	 * of ours): nothing to enter, and no CAP_SYS_ADMIN needed for it.
 	 */
-	if (tl_netns_inode(self) &&
-	    tl_netns_inode(self) == tl_netns_inode(netns_fd)) {
+	ino = tl_netns_inode(self);
+	if (ino && ino == tl_netns_inode(netns_fd)) {
 		close(self);
 		return fn(arg);
 	}

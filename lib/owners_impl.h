@@ -37,14 +37,6 @@ int owners_scan_proc(struct scan *s, pid_t pid);
 /* The task flag of a kernel thread (field 9 of /proc/PID/stat). */
 #define PF_KTHREAD 0x00200000
 
-/*
- * The hidepid level of the proc mount on mnt in the text of a mountinfo
- * file (len bytes): 0 none, 1 noaccess, 2 invisible, 4 ptraceable; the
- * last mount on mnt counts. Its gid= option, or -1, in *ret_gid.
- */
-int tli_parse_hidepid(const char *buf, size_t len, const char *mnt,
-		      long *ret_gid);
-
 /* tl_proc_parse_stat, with the task's flags (field 9) too. */
 int tli_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 			uint64_t *ret_start_ticks, uint64_t *ret_cpu_ticks,

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "owners_impl.h"
 #include "util.h"
 #include "tcplimbo/owners.h"
@@ -238,48 +239,6 @@ int tl_owners_scan_bpf(unsigned flags, struct tl_owners **ret)
 	return owners_bpf_scan("/proc", flags, ret);
 }
 
-/* The most of /proc/self/mountinfo read: its proc mount comes early. */
-#define MOUNTINFO_MAX (256 * 1024)
-
-/* Whether gid is this process's group or one of its others. */
-static bool in_group(gid_t gid)
-{
-	gid_t groups[256];
-	int n = getgroups(256, groups);
-
-	if (getegid() == gid)
-		return true;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
-}
-
-/*
- * Whether /proc hides processes of other users from this one: mounted
- * with hidepid=invisible (2) or ptraceable (4), and this process neither
- * root nor in the mount's gid= group.
- */
-static bool proc_hides_others(void)
-{
-	char *buf;
-	ssize_t n;
-	long gid = -1;
-	int level = 0;
-
-	if (geteuid() == 0)
-		return false;
-	buf = malloc(MOUNTINFO_MAX);
-	if (!buf)
-		return false;
-	n = tli_read_file_at(AT_FDCWD, "/proc/self/mountinfo", buf,
-			     MOUNTINFO_MAX);
-	if (n > 0)
-		level = tli_parse_hidepid(buf, (size_t)n, "/proc", &gid);
-	free(buf);
-	return level >= 2 && !(gid >= 0 && in_group((gid_t)gid));
-}
-
 int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 {
 	const char *root = opts && opts->proc_root ? opts->proc_root : "/proc";
@@ -326,7 +285,7 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 		(*ret)->open_files = files;
 	}
 	if (r == 0 && real)
-		(*ret)->hidden = proc_hides_others();
+		(*ret)->hidden = tli_proc_hides_others();
 	return r;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "prom.h"
 #include "utf8.h"
 
@@ -70,24 +71,19 @@ void prom_label_value(struct prom *p, const char *s, size_t len)
 		} else if (cp == '\n') {
 			prom_write(p, "\\n", 2);
 			i++;
-		} else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
-			   utf8_invisible(cp)) {
+		} else if (esc_char_width(cp) < 0) {
 			/*
 			 * Controls and format characters, which `curl
 			 * /metrics` would hand to a terminal, as the text
-			 * commands show them (\x1b, \u202e), the backslash
+			 * commands show them (\x1b, \u202e), each backslash
 			 * escaped: the value reads \x1b.
 			 */
-			char e[16];
-			int n = cp < 0x100 ?
-					snprintf(e, sizeof(e), "\\\\x%02x",
-						 cp) :
-				cp <= 0xffff ?
-					snprintf(e, sizeof(e), "\\\\u%04x",
-						 cp) :
-					snprintf(e, sizeof(e), "\\\\U%08x", cp);
+			char e[ESC_SIZE(4)];
 
-			prom_write(p, e, (size_t)n);
+			esc_text_len(e, sizeof(e), s + i, (size_t)k);
+			for (const char *c = e; *c; c++)
+				prom_write(p, *c == '\\' ? "\\\\" : c,
+					   *c == '\\' ? 2 : 1);
 			i += (size_t)k;
 		} else {
 			prom_write(p, s + i, (size_t)k);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "owners_impl.h"
 #include "tcplimbo/owners.h"
 

@@ -245,57 +245,6 @@ static void test_parse_socket_link(void **state)
 	assert_int_equal(tl_proc_parse_socket_link(NULL, 12), 0);
 }
 
-/* mountinfo's proc mounts: the hidepid level and gid of the last on /proc. */
-static void test_parse_hidepid(void **state)
-{
-	static const char mi[] =
-		"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
-		"24 22 0:22 / /proc rw,nosuid shared:12 - proc proc rw\n"
-		"40 22 0:30 / /proc/sys/fs/binfmt_misc rw - binfmt_misc b rw\n";
-	static const char hidden[] =
-		"24 22 0:22 / /proc rw shared:12 - proc proc rw\n"
-		"77 24 0:55 / /proc rw,relatime - proc proc "
-		"rw,hidepid=invisible,gid=27\n";
-	static const char old[] =
-		"77 24 0:55 / /proc rw - proc proc rw,gid=5,hidepid=2\n";
-	static const char notproc[] =
-		"77 24 0:55 / /proc rw - tmpfs none rw,hidepid=2\n";
-	long gid = 7;
-	(void)state;
-
-	assert_int_equal(tli_parse_hidepid(mi, strlen(mi), "/proc", &gid), 0);
-	assert_int_equal(gid, -1);
-	assert_int_equal(
-		tli_parse_hidepid(hidden, strlen(hidden), "/proc", &gid), 2);
-	assert_int_equal(gid, 27);
-	assert_int_equal(tli_parse_hidepid(old, strlen(old), "/proc", &gid), 2);
-	assert_int_equal(gid, 5);
-	assert_int_equal(
-		tli_parse_hidepid(notproc, strlen(notproc), "/proc", &gid), 0);
-	/* Another mount point's options do not count. */
-	assert_int_equal(
-		tli_parse_hidepid(hidden, strlen(hidden), "/mnt", &gid), 0);
-	/* ptraceable, noaccess; a value that only starts like one. */
-	assert_int_equal(tli_parse_hidepid("1 2 0:5 / /proc - proc p "
-					   "hidepid=ptraceable\n",
-					   44, "/proc", &gid),
-			 4);
-	assert_int_equal(tli_parse_hidepid("1 2 0:5 / /proc - proc p "
-					   "rw,hidepid=noaccess",
-					   44, "/proc", &gid),
-			 1);
-	assert_int_equal(tli_parse_hidepid("1 2 0:5 / /proc - proc p "
-					   "hidepid=22",
-					   35, "/proc", &gid),
-			 0);
-	/* Cut anywhere: no overread, an answer of those it knows. */
-	for (size_t n = 0; n <= strlen(hidden); n++) {
-		int l = tli_parse_hidepid(hidden, n, "/proc", &gid);
-
-		assert_true(l == 0 || l == 2);
-	}
-}
-
 static void test_parse_stat(void **state)
 {
 	char comm[TL_COMM_MAX];
@@ -849,7 +798,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_socket_link),
 		cmocka_unit_test(test_parse_stat),
-		cmocka_unit_test(test_parse_hidepid),
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_scan_fake),
 		cmocka_unit_test(test_scan_denied),

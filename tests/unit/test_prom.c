@@ -34,12 +34,13 @@ static void test_escape(void **state)
 	label_is("caf\xc3\xa9", 5, "caf\xc3\xa9");
 	/*
 	 * Controls and format characters read as the text commands show
-	 * them: ESC, tab, DEL, C1 (U+009B), RLO (U+202E), a tag character.
+	 * them: ESC, tab, DEL, C1 (U+009B, its two bytes), RLO (U+202E), a tag
+	 * character.
 	 */
 	label_is("\x1b[31mRED", 8, "\\\\x1b[31mRED");
 	label_is("a\tb\x7f", 4, "a\\\\x09b\\\\x7f");
 	label_is("\xc2\x9b\xe2\x80\xae\xf3\xa0\x81\x81", 9,
-		 "\\\\x9b\\\\u202e\\\\U000e0041");
+		 "\\\\xc2\\\\x9b\\\\u202e\\\\U000e0041");
 	/*
 	 * Stray, overlong, surrogate and truncated bytes become U+FFFD, one
 	 * per maximal subpart as src/utf8.h counts them.

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What /proc's mount options hide: mountinfo's hidepid and gid= for the
+ * proc mount on /proc, so that an owner scan can say that other users'
+ * processes were not even listed to it.
+ */
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+/* The n-th (from 0) space-separated field of [p, end), or NULL. */
+static const char *field_at(const char *p, const char *end, int n,
+			    size_t *ret_len)
+{
+	for (int i = 0; p < end; i++) {
+		const char *q = memchr(p, ' ', (size_t)(end - p));
+
+		if (!q)
+			q = end;
+		if (i == n) {
+			*ret_len = (size_t)(q - p);
+			return p;
+		}
+		p = q + 1;
+	}
+	return NULL;
+}
+
+/* Whether the comma-separated options [p, p + n) hold "key=", and where. */
+static const char *option(const char *p, size_t n, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *end = p + n; p < end;) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+
+		if (!c)
+			c = end;
+		if ((size_t)(c - p) > k && memcmp(p, key, k) == 0)
+			return p + k;
+		p = c + 1;
+	}
+	return NULL;
+}
+
+/* Whether the option value at v (up to a comma or end) is word. */
+static bool value_is(const char *v, const char *end, const char *word)
+{
+	const char *c = memchr(v, ',', (size_t)(end - v));
+	size_t n = (size_t)((c ? c : end) - v);
+
+	return n == strlen(word) && memcmp(v, word, n) == 0;
+}
+
+int tli_parse_hidepid(const char *buf, size_t len, const char *mnt,
+		      long *ret_gid)
+{
+	const char *p = buf, *end = buf + len;
+	int level = 0;
+
+	*ret_gid = -1;
+	if (!buf || !mnt)
+		return 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *sep, *f, *v, *o;
+		size_t fl, ol;
+		int ofs = -1;
+
+		/* 5: the mount point; after " - ": type, source, options. */
+		f = field_at(p, le, 4, &fl);
+		sep = f ? memmem(f, (size_t)(le - f), " - ", 3) : NULL;
+		if (f && sep && fl == strlen(mnt) && memcmp(f, mnt, fl) == 0) {
+			const char *t = field_at(sep + 3, le, 0, &fl);
+
+			if (t && fl == 4 && memcmp(t, "proc", 4) == 0)
+				ofs = 2;
+		}
+		o = ofs > 0 ? field_at(sep + 3, le, ofs, &ol) : NULL;
+		if (o) {
+			uint64_t g;
+
+			level = 0;
+			*ret_gid = -1;
+			v = option(o, ol, "hidepid=");
+			if (v && (value_is(v, o + ol, "2") ||
+				  value_is(v, o + ol, "invisible")))
+				level = 2;
+			else if (v && (value_is(v, o + ol, "4") ||
+				       value_is(v, o + ol, "ptraceable")))
+				level = 4;
+			else if (v && (value_is(v, o + ol, "1") ||
+				       value_is(v, o + ol, "noaccess")))
+				level = 1;
+			v = option(o, ol, "gid=");
+			if (v && tli_parse_u64(&v, o + ol, INT32_MAX, &g) == 0)
+				*ret_gid = (long)g;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return level;
+}
+
+/* The most of /proc/self/mountinfo read: its proc mount comes early. */
+#define MOUNTINFO_MAX (256 * 1024)
+
+/* Whether gid is this process's group or one of its others. */
+static bool in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+
+	if (getegid() == gid)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+bool tli_proc_hides_others(void)
+{
+	char *buf;
+	ssize_t n;
+	long gid = -1;
+	int level = 0;
+
+	if (geteuid() == 0)
+		return false;
+	buf = malloc(MOUNTINFO_MAX);
+	if (!buf)
+		return false;
+	n = tli_read_file_at(AT_FDCWD, "/proc/self/mountinfo", buf,
+			     MOUNTINFO_MAX);
+	if (n > 0)
+		level = tli_parse_hidepid(buf, (size_t)n, "/proc", &gid);
+	free(buf);
+	return level >= 2 && !(gid >= 0 && in_group((gid_t)gid));
+}
