@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tcplimbo/netns.h"
+
 #include "metrics.h"
 #include "prom.h"
 #include "tl.h"
@@ -555,6 +557,12 @@ static int run(struct server *s, const struct serve_opts *o,
 	return 0;
 }
 
+static int stay(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
 static int serve_run(const struct tl_global *g, void *opts)
 {
 	struct serve_opts o = *(const struct serve_opts *)opts;
@@ -562,6 +570,20 @@ static int serve_run(const struct tl_global *g, void *opts)
 	int r, ret = TL_EXIT_FAILURE;
 
 	o.netns_spec = g->netns_spec;
+	/*
+	 * A namespace named with -N that can never be entered would leave an
+	 * exporter up that only ever says it is blind: refuse at start, as
+	 * ls and the doctor do. One that vanishes later is a scrape's news.
+	 */
+	if (o.netns_spec) {
+		r = tl_netns_run(g->netns_fd, stay, NULL);
+		if (r < 0) {
+			tl_err("serve: cannot enter network namespace '%s': %s%s",
+			       o.netns_spec, strerror(-r),
+			       r == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+			return TL_EXIT_FAILURE;
+		}
+	}
 	if (o.web_config) {
 		r = webconfig_load(o.web_config, &s.wc);
 		if (r < 0)

@@ -80,6 +80,20 @@ grep -q "network namespace '$OTHER': Permission denied (its /proc/PID/ns/net is 
 	{ cat "$T/err"; fail "no reason given"; }
 ok "unreachable namespace: exit 3 ($(head -1 "$T/err"))"
 
+# serve refuses at start a namespace it can open but never enter, rather
+# than export only that it is blind. A bind mount of the namespace is open
+# to anyone; entering it needs CAP_SYS_ADMIN.
+touch "$T/ns"
+if mount --bind "/proc/$OTHER/ns/net" "$T/ns" 2>/dev/null; then
+	timeout 5 $NOBODY "$TCPLIMBO" serve -N "$T/ns" --listen 127.0.0.1:18559 >/dev/null 2>"$T/serve.err"
+	rc=$?
+	umount "$T/ns"
+	[ $rc = 3 ] || { cat "$T/serve.err"; fail "serve -N unenterable: exit $rc, want 3"; }
+	grep -qx "tcplimbo: serve: cannot enter network namespace '$T/ns': Operation not permitted (needs CAP_SYS_ADMIN)" "$T/serve.err" ||
+		{ cat "$T/serve.err"; fail "serve -N unenterable: no reason given"; }
+	ok "serve -N unenterable: exit 3 ($(head -1 "$T/serve.err"))"
+fi
+
 # -N naming the namespace it is in already needs no privilege.
 $NOBODY "$TCPLIMBO" -N /proc/self/ns/net doctor --queue-age 1s >"$T/self.txt" 2>"$T/self.err"
 rc=$?
