@@ -100,6 +100,7 @@ enum {
 		{ "record", required_argument, NULL, TL_GOPT_RECORD },       \
 		{ "replay", required_argument, NULL, TL_GOPT_REPLAY },       \
 		{ "proc-root", required_argument, NULL, TL_GOPT_PROC_ROOT }, \
+		{ "root", required_argument, NULL, TL_GOPT_ROOT },           \
 		{ "owners-backend", required_argument, NULL,                 \
 		  TL_GOPT_OWNERS_BACKEND },                                  \
 		{ "threads", required_argument, NULL, TL_GOPT_THREADS },     \

@@ -99,6 +99,15 @@ jq -e --arg p "$REL_SCOPE" --arg id "$ID" '
 	{ cat "$T/d.json"; fail "ls --json: docker context"; }
 ok "ls --json: docker container web-1 (name from config.v2.json)"
 
+# --root DIR is TCPLIMBO_ROOT as an option, before or after the verb.
+for args in "--root $T ls" "ls --root $T"; do
+	env -u TCPLIMBO_ROOT "$TCPLIMBO" $args --json --sport 4101 >"$T/r.json" ||
+		fail "tcplimbo $args: exit $?"
+	jq -e 'length == 2 and all(.[]; .context.name == "web-1")' "$T/r.json" >/dev/null ||
+		{ cat "$T/r.json"; fail "tcplimbo $args: the container is not web-1"; }
+done
+ok "--root DIR before and after the verb: container web-1"
+
 # The table's column, and the filters.
 "$TCPLIMBO" ls --context --state listen >"$T/t.txt" || fail "ls --context"
 grep -E "127\.0\.0\.1:4100 .* web-test\.service +$P0/python3" "$T/t.txt" >/dev/null &&
