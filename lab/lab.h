@@ -209,6 +209,17 @@ int lab_await(struct lab_run *r, const struct lab_expect *e, size_t n,
 unsigned lab_count(const struct lab_run *r, const struct tl_snapshot *snap,
 		   const struct lab_expect *e);
 
+/*
+ * What the kernel keeps of the closed sockets an expectation matches: the
+ * full socket (an orphan) or a timewait entry in its place, which depends
+ * on a race (see scenarios_close.c). Returns a phrase for the
+ * explanations: "a timewait entry", "orphans", "timewait entries and
+ * orphans", in the singular when many is false.
+ */
+const char *lab_closed_kind(const struct lab_run *r,
+			    const struct tl_snapshot *snap,
+			    const struct lab_expect *e, bool many);
+
 /* Returns the first socket an expectation matches, or NULL. */
 const struct tl_sock *lab_find(const struct lab_run *r,
 			       const struct tl_snapshot *snap,

@@ -244,8 +244,10 @@ static int sc_seed(struct lab_run *r)
 		"FIN_WAIT2 for the server's FIN, which only a close() by the "
 		"server program can send, and no program holds an fd for "
 		"this connection. The client's socket has no fd either: it "
-		"was closed, so it is an orphan the kernel finishes alone.",
-		sk ? sk->rqueue : 0);
+		"was closed, so what is left of it is %s, which the kernel "
+		"finishes alone.",
+		sk ? sk->rqueue : 0,
+		lab_closed_kind(r, snap, &e_closed[2], false));
 	tl_snapshot_free(snap);
 	snap = NULL;
 	err = lab_step_end(r);
@@ -348,9 +350,12 @@ static int sc_emfile(struct lab_run *r)
 		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
 		{ LAB_SERVER, 0, TL_LIMBO_ACCEPT_QUEUE, ANY, 0, 0 },
 		{ LAB_CLIENT, TL_CLOSE_WAIT, TL_LIMBO_NONE, ANY, 5, 5 },
+		{ LAB_SERVER, TL_FIN_WAIT2, ANY, ANY, 5, 5 },
 	};
 	unsigned ms = r->opts->wait_ms < 1000 ? 1000 : r->opts->wait_ms;
+	struct tl_snapshot *snap = NULL;
 	struct lab_proc *srv, *cli;
+	const char *closed;
 	double cpu = 0, wall = 0;
 	uint64_t fails = 0;
 	char got[32];
@@ -434,11 +439,13 @@ static int sc_emfile(struct lab_run *r)
 			       &wall);
 	if (!err)
 		err = lab_step(r, "reserve-fd", e_reserve, LAB_N(e_reserve),
-			       LAB_STEP_MS, NULL);
+			       LAB_STEP_MS, &snap);
 	if (err)
 		return err;
 	lab_step_pids(r, srv, cli);
 	step_cpu(r, cpu, wall);
+	closed = lab_closed_kind(r, snap, &e_reserve[3], true);
+	tl_snapshot_free(snap);
 	lab_step_text(
 		r,
 		"A new server at the same limit, with the spare-fd remedy "
@@ -448,10 +455,11 @@ static int sc_emfile(struct lab_run *r)
 		"once and reopens the spare. The 5 clients are refused "
 		"instead of left in the queue: they got EOF, so their "
 		"sockets are in CLOSE_WAIT, held by the client; the "
-		"server's closed sides are orphans in FIN_WAIT2. Over %.1f s "
+		"server's closed sides are %s in FIN_WAIT2, which the "
+		"kernel finishes alone. Over %.1f s "
 		"it used %.2f s of CPU. nginx instead stops accepting for "
 		"500 ms; Go's net/http backs off from 5 ms to 1 s.",
-		wall, cpu);
+		closed, wall, cpu);
 	return lab_step_end(r);
 }
 
@@ -536,11 +544,13 @@ static int sc_leak(struct lab_run *r)
 		return err;
 	lab_step_pids(r, srv, NULL);
 	step_fds(r, snap, srv->pid);
+	lab_step_text(r,
+		      "The clients exited; the server's CLOSE_WAIT sockets "
+		      "stay until it calls close() or exits. The clients' "
+		      "FIN_WAIT2 sockets are %s the kernel drops after "
+		      "net.ipv4.tcp_fin_timeout.",
+		      lab_closed_kind(r, snap, &e_closed[2], true));
 	tl_snapshot_free(snap);
-	lab_step_text(r, "The clients exited; the server's CLOSE_WAIT sockets "
-			 "stay until it calls close() or exits. The clients' "
-			 "FIN_WAIT2 sockets are orphans the kernel drops after "
-			 "net.ipv4.tcp_fin_timeout.");
 	return lab_step_end(r);
 }
 

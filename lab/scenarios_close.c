@@ -191,6 +191,8 @@ int lab_sc_time_wait(struct lab_run *r)
 			 "and held by fds.");
 	err = lab_step_end(r);
 	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms, "the client closes");
+	if (!err)
 		err = lab_client_next(r, cli, "written");
 	if (!err)
 		err = lab_client_next(r, cli, "closed");

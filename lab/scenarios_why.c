@@ -77,6 +77,9 @@ int lab_sc_stopped(struct lab_run *r)
 		"doctor says so: \"stopped\", with kill -CONT as the fix.",
 		(int)srv->pid);
 	err = lab_step_end(r);
+	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms,
+				"next, the server is continued");
 	if (err)
 		return err;
 	if (kill(srv->pid, SIGCONT) < 0)
@@ -221,6 +224,8 @@ int lab_sc_limit(struct lab_run *r)
 		"connections are held so long.");
 	err = lab_step_end(r);
 	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms, "the clients exit");
+	if (!err)
 		err = lab_client_next(r, cli, "holding");
 	if (!err)
 		err = lab_client_next(r, cli, NULL);
@@ -245,8 +250,9 @@ int lab_sc_leak_emfile(struct lab_run *r)
 					     NULL };
 	static const struct lab_expect e_full[] = {
 		{ LAB_LISTENER, TL_LISTEN, ANY, ANY, 1, 1 },
-		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_NONE, ANY, 12, 19 },
-		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_ACCEPT_QUEUE, ANY, 1, 8 },
+		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_NONE, 0, 12, 19 },
+		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_ACCEPT_QUEUE, 5, 1, 8 },
+		{ LAB_CLIENT, TL_FIN_WAIT2, ANY, ANY, 20, 20 },
 	};
 	static const struct lab_opening opening = {
 		.mode = "no-close",

@@ -69,6 +69,22 @@ unsigned lab_count(const struct lab_run *r, const struct tl_snapshot *snap,
 	return n;
 }
 
+const char *lab_closed_kind(const struct lab_run *r,
+			    const struct tl_snapshot *snap,
+			    const struct lab_expect *e, bool many)
+{
+	struct lab_expect o = *e;
+	unsigned n_orphans;
+
+	o.limbo = TL_LIMBO_ORPHAN;
+	n_orphans = snap ? lab_count(r, snap, &o) : 0;
+	if (n_orphans && n_orphans < (snap ? lab_count(r, snap, e) : 0))
+		return "timewait entries and orphans";
+	if (n_orphans)
+		return many ? "orphans" : "an orphan";
+	return many ? "timewait entries" : "a timewait entry";
+}
+
 const struct tl_sock *lab_find(const struct lab_run *r,
 			       const struct tl_snapshot *snap,
 			       const struct lab_expect *e)

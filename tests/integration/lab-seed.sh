@@ -35,6 +35,9 @@ assert s["shutdown"] & 1, ("peer FIN bit", s)
 c = one("client-closed", "fin-wait-2", "client")
 assert c["inode"] == 0 and c["owners"] == [], c
 assert ssp_pids("client-closed", "CLOSE-WAIT") == [], "ss -p shows no owner"
+# The text names what the table shows: a timewait entry or an orphan.
+kind = {"timewait": "a timewait entry", "orphan": "an orphan"}[c["limbo"]]
+assert "what is left of it is " + kind + "," in steps["client-closed"]["text"], (c, steps["client-closed"]["text"])
 
 # 3. client-exited: the client is gone, the CLOSE_WAIT is not.
 assert "client_pid" not in steps["client-exited"]

@@ -54,3 +54,22 @@ run leak-emfile fd-table-full
 cw=$(awk '$1 == "CLOSE-WAIT" && $4 ~ /:3000$/' "$T/leak-emfile.ss" | wc -l)
 [ "$cw" = 20 ] || { cat "$T/leak-emfile.ss"; fail "leak-emfile: $cw CLOSE-WAIT"; }
 ok "leak-emfile: all 20 connections in CLOSE-WAIT, held or queued"
+# The step shows the settled state: every client in FIN_WAIT2, the held
+# connections read to EOF (Recv-Q 0), the queued ones not ("ping" + FIN).
+jq -e '.steps[0].sockets as $s |
+	([$s[] | select(.remote_port == 3000) | .state] | unique) == ["fin-wait-2"] and
+	([$s[] | select(.local_port == 3000 and .state == "close-wait") |
+		[.limbo, .recv_q]] | unique) == [[null, 0], ["accept-queue", 5]]' \
+	"$T/leak-emfile.json" >/dev/null ||
+	{ jq -c '.steps[0].sockets[] | [.state, .local_port, .remote_port, .recv_q, .limbo]' "$T/leak-emfile.json"; fail "leak-emfile: the step's table is not the settled state"; }
+ok "leak-emfile: the table shows the settled state"
+
+# --wait shows every step before the next action, in these scenarios too
+# (a lower bound on the run's length: they used to take a fraction of it).
+for sc in stopped limit time-wait; do
+	t0=$(date +%s%N)
+	timeout 60 "$TCPLIMBO" lab run "$sc" --wait 2 >/dev/null 2>&1 || fail "lab run $sc --wait 2"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$ms" -ge 2000 ] || fail "lab run $sc --wait 2 took $ms ms: a step was not shown for --wait"
+done
+ok "stopped, limit and time-wait show their steps for --wait"
