@@ -494,12 +494,15 @@ static int doctor_run(const struct tl_global *g, void *opts)
 		tl_err("doctor: %s", strerror(-r));
 		goto out;
 	}
+	r = 0;
 	if (g->json)
-		doctor_print_json(&d, g);
+		r = doctor_print_json(&d, g);
 	else
 		doctor_print_text(&d, g);
-	if (fflush(stdout) != 0) {
-		tl_err("cannot write output: %s", strerror(errno));
+	if (r == 0 && fflush(stdout) != 0)
+		r = -errno;
+	if (r < 0) {
+		tl_err("cannot write output: %s", strerror(-r));
 		goto out;
 	}
 	ret = sev == TL_SEV_CRITICAL ? TL_EXIT_CRITICAL :

@@ -260,8 +260,11 @@ static int count_after(const struct tl_global *g, const struct tl_sock *l,
 
 static const char *stop_word(int stop);
 
-/* One JSON object: the plan, what was freed, and the queue after. */
-static void print_json(const struct drain_opts *o,
+/*
+ * One JSON object: the plan, what was freed, and the queue after. Returns
+ * 0, or -errno when a write failed (and said so).
+ */
+static int print_json(const struct drain_opts *o,
 		       const struct tl_snapshot *snap, const struct tl_sock *l,
 		       const struct tl_drain_plan *p,
 		       const struct tl_drain_result *res,
@@ -317,6 +320,7 @@ static void print_json(const struct drain_opts *o,
 	json_raw(&w, "\n", 1);
 	if (json_flush(&w) < 0)
 		tl_err("cannot write output: %s", strerror(-w.err));
+	return w.err;
 }
 
 static const char *stop_word(int stop)
@@ -559,10 +563,11 @@ static int drain_run(const struct tl_global *g, void *opts)
 		ret = res.stop ? TL_EXIT_WARNING : TL_EXIT_OK;
 	}
 report:
-	if (o.json)
-		print_json(&o, snap, l, &p, &res, after ? &q_after : NULL,
-			   dead_after);
-	else if (ran) {
+	if (o.json) {
+		if (print_json(&o, snap, l, &p, &res, after ? &q_after : NULL,
+			       dead_after) < 0)
+			ret = TL_EXIT_FAILURE;
+	} else if (ran) {
 		printf("  freed %zu of %zu: accepted and closed by tcplimbo "
 		       "through pidfd_getfd(); the program was not touched\n",
 		       res.freed, tl_drain_plan_want(&p));
@@ -593,7 +598,7 @@ report:
 		tl_err("drain: stopped after %zu: accept: %s", res.freed,
 		       strerror(-res.stop));
 out:
-	if (fflush(stdout) != 0 && ret == 0) {
+	if (fflush(stdout) != 0 && ret != TL_EXIT_FAILURE) {
 		tl_err("cannot write output: %s", strerror(errno));
 		ret = TL_EXIT_FAILURE;
 	}

@@ -408,7 +408,7 @@ static int kill_run(const struct tl_global *g, void *opts)
 	      ok + gone == n ? TL_EXIT_OK :
 			       TL_EXIT_WARNING;
 out:
-	if (fflush(stdout) != 0 && ret == 0) {
+	if (fflush(stdout) != 0 && ret != TL_EXIT_FAILURE) {
 		tl_err("cannot write output: %s", strerror(errno));
 		ret = TL_EXIT_FAILURE;
 	}

@@ -340,7 +340,7 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		       TL_HIDDEN_NOTE);
 }
 
-void doctor_print_json(const struct doctor *d, const struct tl_global *g)
+int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 {
 	static const struct why no_why;
 	static struct json w;
@@ -498,5 +498,5 @@ void doctor_print_json(const struct doctor *d, const struct tl_global *g)
 		    owners ? tl_owners_backend_name(owners->backend) : NULL);
 	json_obj_end(j);
 	json_raw(j, "\n", 1);
-	json_flush(j);
+	return json_flush(j);
 }

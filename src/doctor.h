@@ -52,7 +52,10 @@ struct doctor {
 /* Writes the report as text: findings grouped by process, then notes. */
 void doctor_print_text(const struct doctor *d, const struct tl_global *g);
 
-/* Writes the report as one JSON object {"findings": [...], ...}. */
-void doctor_print_json(const struct doctor *d, const struct tl_global *g);
+/*
+ * Writes the report as one JSON object {"findings": [...], ...}. Returns 0,
+ * or -errno when a write failed.
+ */
+int doctor_print_json(const struct doctor *d, const struct tl_global *g);
 
 #endif

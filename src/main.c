@@ -182,7 +182,27 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/*
+ * Help, the version and every report end here: one whose output could not
+ * all be written is not a result, so it exits 3. A verb that said so
+ * already returned 3; the others are told here, once.
+ */
+static int finish(int ret)
+{
+	int err = fflush(stdout) != 0 ? errno : 0;
+
+	if ((err || ferror(stdout)) && ret != TL_EXIT_FAILURE) {
+		if (err)
+			tl_err("cannot write output: %s", strerror(err));
+		else
+			tl_err("cannot write output: a write to standard "
+			       "output failed");
+		ret = TL_EXIT_FAILURE;
+	}
+	return ret;
+}
+
+static int run_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TL_GLOBAL_LONGOPTS,
@@ -266,4 +286,9 @@ out:
 	tl_cgroups_free(where.cg);
 	free(opts);
 	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	return finish(run_main(argc, argv));
 }
