@@ -40,13 +40,12 @@ static const char *const state_names_upper[TL_STATE_MAX] = {
 #define B(s) TL_STATE_BIT(s)
 
 /*
- * ss's groups, with the same meaning: "connected" is every state of a
- * connection that is neither listening nor a mere bucket (SYN_RECV request
- * or TIME_WAIT entry), "synchronized" is connected minus SYN_SENT.
+ * ss's groups, with the same meaning (iproute2 6.1, checked against ss
+ * itself): "connected" is every state but listening and closed, buckets
+ * (SYN_RECV requests, TIME_WAIT entries) included; "synchronized" is
+ * connected minus SYN_SENT.
  */
-#define CONNECTED                                                             \
-	(TL_STATES_REAL & ~(B(TL_LISTEN) | B(TL_TIME_WAIT) | B(TL_SYN_RECV) | \
-			    B(TL_NEW_SYN_RECV)))
+#define CONNECTED (TL_STATES_REAL & ~(B(TL_LISTEN) | B(TL_CLOSE)))
 
 static const struct {
 	const char *name;

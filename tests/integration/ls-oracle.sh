@@ -108,3 +108,13 @@ assert sum(1 for s in aq if s["state"] == "close-wait") == 300
 print("ok: limbo classes")
 PY
 ok "oracle"
+
+# ss's state groups select the same sockets (the population holds no
+# SYN_SENT or SYN_RECV, so connected and synchronized differ only there).
+for g in connected synchronized bucket big listening established time-wait; do
+	want=$(ss -Htan state "$g" | wc -l)
+	got=$("$TCPLIMBO" ls --state "$g" --json --no-owners | jq length)
+	[ "$want" = "$got" ] || fail "--state $g: $got sockets, ss shows $want"
+	[ "$want" -gt 0 ] || fail "--state $g: ss shows none"
+done
+ok "state groups as ss counts them"
