@@ -80,9 +80,12 @@ static int set_threshold(struct tl_diag_opts *o, int c, const char *arg)
 {
 	uint64_t v;
 
-	if (tl_parse_uint(
-		    arg, c >= OPT_FD_PCT && c <= OPT_SYN_PCT ? 100 : 1000000000,
-		    &v) < 0)
+	bool pct = c >= OPT_FD_PCT && c <= OPT_SYN_PCT;
+
+	if (tl_parse_uint(arg, pct ? 100 : 1000000000, &v) < 0)
+		return -EINVAL;
+	/* At 0 % every process and peer would be near its limit. */
+	if (pct && v == 0)
 		return -EINVAL;
 	switch (c) {
 	case OPT_CW_MIN:
@@ -364,8 +367,8 @@ static uint32_t *age_threshold(struct tl_diag_opts *o, int c)
 static const char *opt_wants(int c)
 {
 	if (c >= OPT_FD_PCT && c <= OPT_SYN_PCT)
-		return "want a percentage 0..100";
-	return "want a whole number";
+		return "want a percentage 1..100";
+	return "want a whole number 0..1000000000";
 }
 
 static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)

@@ -20,6 +20,8 @@ bad() { # want-exit, text the message must hold, args...
 bad 3 "'abc'" doctor --queue-age abc
 bad 3 "'25h'" doctor --close-wait-age 25h
 bad 3 "'101'" doctor --fd-pct 101
+bad 3 "'0' for --fd-pct (want a percentage 1..100)" doctor --fd-pct 0
+bad 3 "'0' for --port-pct" doctor --port-pct 0
 bad 3 "'-1'" doctor --syn-min -1
 bad 3 "unrecognized" doctor --bogus
 bad 3 "'extra'" doctor extra
