@@ -265,10 +265,10 @@ static const char *stop_word(int stop);
  * 0, or -errno when a write failed (and said so).
  */
 static int print_json(const struct drain_opts *o,
-		       const struct tl_snapshot *snap, const struct tl_sock *l,
-		       const struct tl_drain_plan *p,
-		       const struct tl_drain_result *res,
-		       const uint32_t *q_after, size_t dead_after)
+		      const struct tl_snapshot *snap, const struct tl_sock *l,
+		      const struct tl_drain_plan *p,
+		      const struct tl_drain_result *res,
+		      const uint32_t *q_after, size_t dead_after)
 {
 	const struct tl_fdref *refs;
 	size_t n = tl_snapshot_owners(snap, l, &refs);

@@ -55,40 +55,32 @@ void prom_label_value(struct prom *p, const char *s, size_t len)
 	const unsigned char *u = (const unsigned char *)s, *end = u + len;
 	uint32_t cp;
 
+	/*
+	 * The value, once a scraper has read the exposition's escapes, is
+	 * the text output's form of s (esc_text): controls and format
+	 * characters as \x1b or \u202e, a backslash doubled, bytes that are
+	 * not UTF-8 as \xff. `curl /metrics` then hands no control to a
+	 * terminal, and a name reads in a dashboard as ls shows it. Each
+	 * character is escaped on its own, so no buffer bounds the value.
+	 */
 	for (size_t i = 0; i < len;) {
 		int k = utf8_decode(u + i, end, &cp);
+		size_t n = k < 0 ? (size_t)-k : (size_t)k;
+		char e[ESC_SIZE(4)];
 
-		if (k < 0) {
-			/* One U+FFFD per invalid sequence, as json.c does. */
-			prom_write(p, UTF8_REPLACEMENT, 3);
-			i += (size_t)-k;
-		} else if (cp == '\\') {
-			prom_write(p, "\\\\", 2);
-			i++;
-		} else if (cp == '"') {
-			prom_write(p, "\\\"", 2);
-			i++;
-		} else if (cp == '\n') {
-			prom_write(p, "\\n", 2);
-			i++;
-		} else if (esc_char_width(cp) < 0) {
-			/*
-			 * Controls and format characters, which `curl
-			 * /metrics` would hand to a terminal, as the text
-			 * commands show them (\x1b, \u202e), each backslash
-			 * escaped: the value reads \x1b.
-			 */
-			char e[ESC_SIZE(4)];
-
-			esc_text_len(e, sizeof(e), s + i, (size_t)k);
-			for (const char *c = e; *c; c++)
-				prom_write(p, *c == '\\' ? "\\\\" : c,
-					   *c == '\\' ? 2 : 1);
-			i += (size_t)k;
+		if (k > 0 && cp != '\\' && cp != '"' &&
+		    esc_char_width(cp) >= 0) {
+			prom_write(p, s + i, n);
 		} else {
-			prom_write(p, s + i, (size_t)k);
-			i += (size_t)k;
+			esc_text_len(e, sizeof(e), s + i, n);
+			for (const char *c = e; *c; c++)
+				prom_write(p,
+					   *c == '\\' ? "\\\\" :
+					   *c == '"'  ? "\\\"" :
+							c,
+					   *c == '\\' || *c == '"' ? 2 : 1);
 		}
+		i += n;
 	}
 }
 

@@ -305,9 +305,10 @@ def test_serve(pids):
     if raw is None:
         fail("serve: /metrics did not answer")
     text = clean_text(raw, "serve /metrics")
-    # The exposition escapes the backslash of \x1b: it reads \\x1b.
-    for shown in ("\\\\x1b[2J\\\\x0d\\nFAKE", "bidi\\\\u202eevil",
-                  "ab\u670d\u52a1\u5668\u670d\ufffd"):
+    # The exposition escapes the backslash of \x1b: it reads \\x1b. A
+    # newline and a cut UTF-8 sequence read as in the text output too.
+    for shown in ("\\\\x1b[2J\\\\x0d\\\\x0aFAKE", "bidi\\\\u202eevil",
+                  "ab\u670d\u52a1\u5668\u670d\\\\xe5", "raw\\\\xff"):
         if 'comm="%s"' % shown not in text:
             fail("serve /metrics: comm=%r not found" % shown)
     ok("serve's /metrics is clean text with every name escaped")
