@@ -119,15 +119,20 @@ static bool pod_component(const char *c, size_t n, bool under_kubepods,
 	}
 	if (l == 0 || l >= TL_CONTEXT_STR_MAX)
 		return false;
-	/* The systemd driver writes the uid's dashes as underscores. */
+	/*
+	 * The systemd driver writes the uid's dashes as underscores. The
+	 * whole name is checked before uid is touched: a component that is
+	 * not a pod ("podcast") must leave no part of itself behind.
+	 */
 	for (size_t i = 0; i < l; i++) {
-		char ch = p[i] == '_' ? '-' : p[i];
+		char ch = p[i];
 
 		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
-		      ch == '-'))
+		      ch == '-' || ch == '_'))
 			return false;
-		uid[i] = ch;
 	}
+	for (size_t i = 0; i < l; i++)
+		uid[i] = p[i] == '_' ? '-' : p[i];
 	uid[l] = '\0';
 	return true;
 }

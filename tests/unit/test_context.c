@@ -167,6 +167,11 @@ static void test_parse_path(void **state)
 		  TL_CONTEXT_UNIT, "libpod-conmon-" CRIO_ID ".scope",
 		  "libpod-conmon-" CRIO_ID ".scope", "", 0 },
 		{ "/pod" POD_UID "/" CTRD_ID, TL_CONTEXT_NONE, "", "", "", 0 },
+		/* Not pods: no part of their names is taken for a uid. */
+		{ "/kubepods.slice/kubepods-pod1z.slice", TL_CONTEXT_NONE, "",
+		  "", "", 0 },
+		{ "/kubepods/besteffort/podcast", TL_CONTEXT_NONE, "", "", "",
+		  0 },
 	};
 
 	(void)state;
