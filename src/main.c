@@ -173,10 +173,14 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		tl_err("network namespace '%s': %s%s", g->netns_spec,
 		       g->netns_fd == -EINVAL ? "not a name, path or pid" :
 						strerror(-g->netns_fd),
-		       g->netns_fd == -EACCES && pid ?
+		       g->netns_fd != -EACCES || !pid ?
+			       "" :
+		       !tl_real_root() ?
 			       " (its /proc/PID/ns/net is open only to "
 			       "the process's own user, and to root)" :
-			       "");
+			       " (its /proc/PID/ns/net needs ptrace "
+			       "access to the process, which is denied "
+			       "here even to root)");
 		return g->netns_fd;
 	}
 	return 0;

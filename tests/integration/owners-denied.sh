@@ -27,6 +27,8 @@ done
 "$TCPLIMBO" --owners-backend proc ls >/dev/null 2>"$T/ls.err" || echo "ls failed" >>"$T/ls.err"
 "$TCPLIMBO" --owners-backend proc doctor >"$T/d.txt"
 "$TCPLIMBO" --owners-backend proc doctor --json >"$T/d.json"
+"$TCPLIMBO" -N $! ls >/dev/null 2>"$T/ns.err"
+echo "rc=$?" >>"$T/ns.err"
 kill $!
 SH
 T="$T" TCPLIMBO="$TCPLIMBO" $NOPTRACE unshare -p -f --mount-proc bash "$T/inside.sh" ||
@@ -39,6 +41,10 @@ grep -qx "not seen: the fds of pid $P could not be read even as root (Permission
 	{ cat "$T/d.txt"; fail "doctor: not 'pid $P ... even as root'"; }
 jq -e '.denied_processes == 1' "$T/d.json" >/dev/null || { cat "$T/d.json"; fail "doctor --json: denied_processes is not 1"; }
 ok "doctor as root without CAP_SYS_PTRACE: pid $P, even as root"
+grep -qx "tcplimbo: network namespace '$P': Permission denied (its /proc/PID/ns/net needs ptrace access to the process, which is denied here even to root)" "$T/ns.err" &&
+	grep -qx "rc=3" "$T/ns.err" ||
+	{ cat "$T/ns.err"; fail "-N PID as root without CAP_SYS_PTRACE: not 'even to root'"; }
+ok "-N PID as root without CAP_SYS_PTRACE: denied even to root, exit 3"
 
 # Not root: told to run as root.
 $NOBODY "$TCPLIMBO" ls 2>"$T/nobody.err" >/dev/null || fail "ls as nobody"
