@@ -301,6 +301,11 @@ static int read_all(void *arg)
 		 TL_CTR_MAX_TW, c);
 	read_one(root, "sys/net/core/somaxconn", &c->somaxconn,
 		 TL_CTR_SOMAXCONN, c);
+	if (read_values(root, "sys/net/ipv4/tcp_tw_reuse", &c->tw_reuse, 1) ==
+		    1 &&
+	    read_values(root, "sys/net/ipv4/tcp_timestamps", &c->timestamps,
+			1) == 1)
+		c->have |= TL_CTR_TW_REUSE;
 	return 0;
 }
 

@@ -281,9 +281,38 @@ static int cmp_sockp(const void *a, const void *b)
 	return 0;
 }
 
+/* 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped into IPv6. */
+static bool is_loopback(uint8_t family, const uint8_t *a)
+{
+	static const uint8_t v6_lo[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (family == AF_INET)
+		return a[0] == 127;
+	return memcmp(a, v6_lo, 16) == 0 ||
+	       (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+}
+
+/*
+ * A TIME-WAIT entry connect() may take over (tcp_twsk_unique): with
+ * net.ipv4.tcp_tw_reuse 1, or 2 and a loopback address on either side,
+ * when timestamps are on and the entry is over a second old (its 60 s
+ * timer has under 59 s left). It holds no port against new connections.
+ */
+static bool tw_reusable(const struct tl_counters *ctr, const struct tl_sock *sk)
+{
+	if (sk->state != TL_TIME_WAIT || !(ctr->have & TL_CTR_TW_REUSE) ||
+	    !ctr->timestamps || sk->timer_ms > 59000)
+		return false;
+	return ctr->tw_reuse == 1 ||
+	       (ctr->tw_reuse == 2 && (is_loopback(sk->family, sk->src) ||
+				       is_loopback(sk->family, sk->dst)));
+}
+
 /*
  * time-wait-pressure: local ports of the ephemeral range in use towards
  * one destination (same local address), against the size of the range.
+ * TIME-WAIT entries connect() may reuse are not counted as taken.
  */
 int diag_rule_time_wait(struct diag *d)
 {
@@ -318,6 +347,8 @@ int diag_rule_time_wait(struct diag *d)
 			continue;
 		/* The server side of accepted connections uses no new port. */
 		if (port_in(listening, sk->sport))
+			continue;
+		if (tw_reusable(ctr, sk))
 			continue;
 		v[nv++] = sk;
 	}

@@ -25,6 +25,7 @@ enum tl_counters_have {
 	TL_CTR_FIN_TIMEOUT = 1 << 5,	 /* fin_timeout_s */
 	TL_CTR_MAX_TW = 1 << 6,		 /* max_tw_buckets */
 	TL_CTR_SOMAXCONN = 1 << 7,	 /* somaxconn */
+	TL_CTR_TW_REUSE = 1 << 8,	 /* tw_reuse, timestamps */
 };
 
 /* One namespace's counters; only the fields flagged in have are valid. */
@@ -46,6 +47,12 @@ struct tl_counters {
 	uint64_t fin_timeout_s;
 	uint64_t max_tw_buckets;
 	uint64_t somaxconn;
+	/*
+	 * net.ipv4.tcp_tw_reuse (0 off, 1 on, 2 loopback only) and
+	 * tcp_timestamps (0 off), which reuse needs.
+	 */
+	uint64_t tw_reuse;
+	uint64_t timestamps;
 };
 
 /*

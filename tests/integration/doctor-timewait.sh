@@ -2,7 +2,8 @@
 # time-wait-pressure on a real namespace: with ip_local_port_range cut to
 # 100 ports (a per-namespace sysctl), 60 short connections closed by the
 # client leave 60 TIME_WAIT entries holding 60 of those ports towards one
-# server: a warning, naming the destination. 30 of them are no finding.
+# server: a warning, naming the destination. 30 of them are no finding;
+# nor are 60 that tcp_tw_reuse lets connect() take over.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -47,3 +48,18 @@ ok "60 of 100 ports: time-wait-pressure towards 127.0.0.1:3007"
 "$TCPLIMBO" doctor --json --port-pct 70 >"$T/d.json"
 [ $? = 0 ] || fail "--port-pct 70 should find nothing"
 ok "--port-pct respected"
+
+# With tcp_tw_reuse 2 (the default) connect() takes over a loopback
+# TIME_WAIT entry once it is a second old: those 60 hold no port against a
+# new connection, so they are no pressure. Younger ones still are.
+sysctl -qw net.ipv4.tcp_tw_reuse=2 || skip "cannot set tcp_tw_reuse"
+tl_wait_for 5 sh -c '[ "$(ss -Htno state time-wait | grep -c "timewait,59sec")" = 0 ]' ||
+	fail "TIME_WAIT entries younger than a second after 5 s"
+"$TCPLIMBO" doctor --json >"$T/d.json"
+rc=$?
+[ $rc = 0 ] || { cat "$T/d.json"; fail "tcp_tw_reuse 2, loopback, entries over 1 s old: exit $rc, want 0"; }
+ok "tcp_tw_reuse 2 on loopback: reusable TIME_WAIT entries are no pressure"
+sysctl -qw net.ipv4.tcp_tw_reuse=0
+"$TCPLIMBO" doctor --json >"$T/d.json"
+[ $? = 1 ] || { cat "$T/d.json"; fail "tcp_tw_reuse 0 again: not a warning"; }
+ok "tcp_tw_reuse 0: the same entries are pressure again"

@@ -162,13 +162,18 @@ static void test_fake_proc(void **state)
 	put(root, "sys/net/ipv4/tcp_fin_timeout", "60\n");
 	put(root, "sys/net/ipv4/tcp_max_tw_buckets", "262144\n");
 	put(root, "sys/net/core/somaxconn", "4095\n");
+	put(root, "sys/net/ipv4/tcp_tw_reuse", "2\n");
+	put(root, "sys/net/ipv4/tcp_timestamps", "1\n");
 	/* Malformed: must be left out, not half-read. */
 	put(root, "sys/net/ipv4/tcp_max_syn_backlog", "lots\n");
 	assert_int_equal(tl_counters_read(root, -1, &c), 0);
 	assert_int_equal(c.have,
 			 TL_CTR_NETSTAT | TL_CTR_SOCKSTAT | TL_CTR_MAX_ORPHANS |
 				 TL_CTR_PORT_RANGE | TL_CTR_FIN_TIMEOUT |
-				 TL_CTR_MAX_TW | TL_CTR_SOMAXCONN);
+				 TL_CTR_MAX_TW | TL_CTR_SOMAXCONN |
+				 TL_CTR_TW_REUSE);
+	assert_int_equal(c.tw_reuse, 2);
+	assert_int_equal(c.timestamps, 1);
 	assert_int_equal(c.listen_overflows, 17);
 	assert_int_equal(c.tcp_tw, 71);
 	assert_int_equal(c.max_orphans, 4096);
