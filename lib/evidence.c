@@ -413,9 +413,21 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 		}
 	}
 	free(mine);
-	if (L)
+	if (L) {
+		const struct tl_fdref *first;
+		size_t nl = tl_owners_find(ow, L->inode, &first);
+
+		/* A process may hold it twice (dup): count each once. */
+		for (size_t k = 0; k < nl; k++) {
+			size_t j = 0;
+
+			while (j < k && first[j].proc != first[k].proc)
+				j++;
+			ev->sharers += j == k;
+		}
 		tli_lost_children(snap, L, ev->pid, NULL, 0,
 				  &ev->children_held);
+	}
 	for (size_t i = 0; io && i < snap->n_socks; i++) {
 		const struct tl_sock *l = &snap->socks[i];
 

@@ -272,8 +272,11 @@ static bool any_thread(const struct tl_evidence *ev, int kind)
  * (a request of php-fpm's in sleep()), and some are in I/O, poll or sleep.
  * A thread in I/O on anything else (an upstream, a file) is blocked there
  * instead, and so is one asleep where the listener is registered in an
- * epoll set: that is an event loop a handler put to sleep (time.sleep() in
- * asyncio), not a worker of a pool. *ret_sure when no thread polls or
+ * epoll set of a process alone on it: that is an event loop a handler put
+ * to sleep (time.sleep() in asyncio), not a worker of a pool. Where
+ * several processes share the listener, each with its own epoll set
+ * (uWSGI's, a pre-forked pool of event loops), one asleep in a request is
+ * a worker busy with it. *ret_sure when no thread polls or
  * sleeps, which /proc cannot tie to a client; then as many connections as
  * such threads must be held.
  */
@@ -288,7 +291,8 @@ static bool busy_serving(const struct tl_evidence *ev, bool registered,
 		if (i < 64 && (ev->on_held >> i & 1))
 			on++;
 		else if (ev->threads[i].kind == TL_SYS_POLL ||
-			 (ev->threads[i].kind == TL_SYS_SLEEP && !registered))
+			 (ev->threads[i].kind == TL_SYS_SLEEP &&
+			  (!registered || ev->sharers > 1)))
 			polls++;
 		else if (ev->threads[i].kind != TL_SYS_FUTEX)
 			return false;

@@ -164,6 +164,8 @@ struct tl_evidence {
 	/* TL_EV_LEAK or LISTENER: bit i, threads[i] is in I/O on an fd that
 	 * is none of its clients (a connection a listener here made) */
 	uint64_t on_other;
+	/* TL_EV_LISTENER: processes that hold the listener, this one too */
+	uint32_t sharers;
 };
 
 /*

@@ -632,6 +632,25 @@ static void test_limit_and_unwatched(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
 	assert_int_equal(v.certainty, TL_CERT_LIKELY);
 	assert_non_null(strstr(v.text, "1 thread in clock_nanosleep"));
+	assert_int_equal(ev.sharers, 1);
+	/*
+	 * The same, with a second process holding the listener: a pre-forked
+	 * pool of event loops (uWSGI's workers), each asleep in the request
+	 * it holds, is a pool at its limit.
+	 */
+	world_one(&w, 1, TL_ESTABLISHED, NANOSLEEP, "hrtimer_nanosleep",
+		  "4990.0");
+	world_epoll(&w, "19");
+	w.refs[2] = w.refs[1];
+	w.refs[1] = (struct tl_fdref){ LINO, 1, 3 };
+	w.procs[1].pid = PID + 200;
+	w.owners.n_procs = 2;
+	w.owners.n_refs = 3;
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.sharers, 2);
+	assert_int_equal(ev.held, 1);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
 
 	/* gunicorn's sync workers: in recv on the client it holds (fd 10),
 	 * the listener in no epoll set (they select() on it when idle). */
