@@ -311,6 +311,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 			} else
 				printf("%*s(why and fix: as for the %s above)\n",
 				       11, "", tl_finding_kind_name(f->kind));
+			if (w && w->setting)
+				wrap(stdout, "setting:", w->setting, 11);
 			continue;
 		}
 		explained |= 1u << f->kind;
@@ -321,6 +323,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 			   f->kind == TL_FIND_FIN_WAIT2_STUCK))
 			wrap(stdout, "next:", si->leave, 11);
 		wrap(stdout, "fix:", fix, 11);
+		if (w && w->setting)
+			wrap(stdout, "setting:", w->setting, 11);
 	}
 	for (size_t i = 0; i < d->n_targets; i++)
 		if (d->targets[i].error[0]) {

@@ -111,6 +111,66 @@ static bool same_verdict(const struct why *w, size_t i, size_t j)
 	return *a == *b;
 }
 
+/*
+ * Programs whose connection limit the general remedy does not name, told
+ * by their comm, else by words of their command line (gunicorn's workers
+ * run as python3; its gevent workers have --worker-connections, not
+ * threads).
+ */
+static const struct {
+	const char *comm;
+	const char *words[2];
+	const char *setting;
+} settings[] = {
+	{ "uwsgi",
+	  { NULL },
+	  "uWSGI: --processes and --threads (requests at once), --listen "
+	  "(the queue); --harakiri ends requests that run too long" },
+	{ "tinyproxy",
+	  { NULL },
+	  "tinyproxy: MaxClients, and Timeout for idle clients" },
+	{ "named",
+	  { NULL },
+	  "BIND: tcp-clients (and tcp-idle-timeout for idle ones)" },
+	{ "dnsmasq", { NULL }, "dnsmasq: --max-tcp-connections" },
+	{ "h2o", { NULL }, "h2o: max-connections" },
+	{ NULL,
+	  { "gunicorn", "gevent" },
+	  "gunicorn's gevent workers: --worker-connections (per worker; "
+	  "--threads does not apply to them)" },
+	{ NULL,
+	  { "gunicorn", "eventlet" },
+	  "gunicorn's eventlet workers: --worker-connections (per worker; "
+	  "--threads does not apply to them)" },
+};
+
+static const char *limit_setting(const char *proc_root,
+				 const struct tl_snapshot *snap, pid_t pid)
+{
+	const struct tl_proc *p =
+		snap->owners ? tl_owners_proc(snap->owners, pid) : NULL;
+	char cmd[1024];
+	bool have_cmd = false;
+
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		if (settings[i].comm) {
+			if (p && strcmp(p->comm, settings[i].comm) == 0)
+				return settings[i].setting;
+			continue;
+		}
+		if (!have_cmd) {
+			if (tl_proc_read_cmdline(proc_root, pid, cmd,
+						 sizeof(cmd)) < 0)
+				return NULL;
+			have_cmd = true;
+		}
+		if (strstr(cmd, settings[i].words[0]) &&
+		    strstr(cmd, settings[i].words[1]))
+			return settings[i].setting;
+	}
+	return NULL;
+}
+
 int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	       const struct tl_finding *f, const struct tl_finding *all,
 	       size_t n_all, struct why *w)
@@ -149,6 +209,8 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	}
 	combine(w);
 	w->omitted = f->n_pids - n;
+	if (w->cause == TL_CAUSE_LIMIT)
+		w->setting = limit_setting(proc_root, snap, w->ev[w->lead].pid);
 	/*
 	 * A CLOSE-WAIT leak is explained by the program's state only (a
 	 * stopped program closes nothing); a running one is left to the
@@ -316,11 +378,13 @@ void why_print_json(struct json *j, const struct why *w)
 	if (w->n == 0) {
 		json_kv_null(j, "cause");
 		json_kv_null(j, "certainty");
+		json_kv_null(j, "setting");
 		json_kv_null(j, "evidence");
 		return;
 	}
 	json_kv_str(j, "cause", tl_ev_cause_name(w->cause));
 	json_kv_str(j, "certainty", tl_certainty_name(w->certainty));
+	json_kv_str(j, "setting", w->setting);
 	json_kv_uint(j, "evidence_omitted", w->omitted);
 	if (w->related_leak)
 		json_kv_str(j, "related", "close-wait-leak");

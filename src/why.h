@@ -28,6 +28,8 @@ struct why {
 	int certainty;
 	size_t lead;	    /* the verdict that speaks for the finding */
 	const char *remedy; /* fits the cause, or NULL */
+	/* connection-limit: the program's own setting, static, or NULL */
+	const char *setting;
 	bool related_leak;  /* a close-wait-leak finding of the same pid */
 	size_t omitted;	    /* processes of the finding not looked into */
 };

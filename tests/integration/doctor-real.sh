@@ -24,8 +24,9 @@ PROMETHEUS=$(command -v prometheus)
 LIGHTTPD=$(command -v lighttpd || ls /usr/sbin/lighttpd 2>/dev/null)
 APACHE=$(command -v apache2 || ls /usr/sbin/apache2 2>/dev/null)
 SOCAT=$(command -v socat)
-[ -n "$NGINX$HAPROXY$PROMETHEUS$LIGHTTPD$APACHE$SOCAT" ] ||
-	skip "none of nginx, haproxy, lighttpd, apache2, prometheus and socat is installed"
+TINYPROXY=$(command -v tinyproxy || ls /usr/sbin/tinyproxy 2>/dev/null)
+[ -n "$NGINX$HAPROXY$PROMETHEUS$LIGHTTPD$APACHE$SOCAT$TINYPROXY" ] ||
+	skip "none of nginx, haproxy, lighttpd, apache2, prometheus, socat and tinyproxy is installed"
 tested=0
 
 # Holds N connections to PORT open for at most 60 s.
@@ -273,6 +274,36 @@ if [ -n "$SOCAT" ]; then
 		(.remedy | contains("socat max-children"))' \
 		"$T/socat.json" >/dev/null || { cat "$T/socat.json"; fail "socat: not at its limit of children"; }
 	ok "socat fork at max-children 2: connection-limit (possible), 2 held by its children"
+	tested=$((tested + 1))
+fi
+if [ -n "$TINYPROXY" ]; then
+	# At MaxClients 3 with 5 idle clients: a limit the general remedy
+	# does not name, so the doctor names tinyproxy's own setting.
+	cat >"$T/tinyproxy.conf" <<CONF
+User nobody
+Group nogroup
+Port 8088
+Listen 127.0.0.1
+Timeout 600
+MaxClients 3
+LogLevel Critical
+PidFile "$T/tinyproxy.pid"
+CONF
+	"$TINYPROXY" -d -c "$T/tinyproxy.conf" >"$T/tinyproxy.log" 2>&1 &
+	TP=$!
+	tl_wait_for 10 tl_listening 8088 || { cat "$T/tinyproxy.log"; fail "tinyproxy did not listen"; }
+	hold 8088 5
+	queued 8088 2 tinyproxy
+	doctor 8088 tinyproxy
+	jq -e '[.findings[] | select(.local_port == 8088)][0] |
+		.kind == "not-accepting" and .cause == "connection-limit" and
+		.setting == "tinyproxy: MaxClients, and Timeout for idle clients"' \
+		"$T/tinyproxy.json" >/dev/null || { cat "$T/tinyproxy.json"; fail "tinyproxy: not at MaxClients"; }
+	"$TCPLIMBO" doctor --queue-age 0 >"$T/tinyproxy.txt"
+	grep -q "setting: tinyproxy: MaxClients, and Timeout for idle clients" "$T/tinyproxy.txt" ||
+		{ cat "$T/tinyproxy.txt"; fail "tinyproxy: the text names no setting"; }
+	ok "tinyproxy at MaxClients 3: connection-limit, its own setting named"
+	kill "$TP" 2>/dev/null
 	tested=$((tested + 1))
 fi
 [ "$tested" -gt 0 ] || skip "no server could be tested"
