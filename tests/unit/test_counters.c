@@ -167,11 +167,11 @@ static void test_fake_proc(void **state)
 	/* Malformed: must be left out, not half-read. */
 	put(root, "sys/net/ipv4/tcp_max_syn_backlog", "lots\n");
 	assert_int_equal(tl_counters_read(root, -1, &c), 0);
-	assert_int_equal(c.have,
-			 TL_CTR_NETSTAT | TL_CTR_SOCKSTAT | TL_CTR_MAX_ORPHANS |
-				 TL_CTR_PORT_RANGE | TL_CTR_FIN_TIMEOUT |
-				 TL_CTR_MAX_TW | TL_CTR_SOMAXCONN |
-				 TL_CTR_TW_REUSE);
+	assert_int_equal(c.have, TL_CTR_NETSTAT | TL_CTR_SOCKSTAT |
+					 TL_CTR_MAX_ORPHANS |
+					 TL_CTR_PORT_RANGE |
+					 TL_CTR_FIN_TIMEOUT | TL_CTR_MAX_TW |
+					 TL_CTR_SOMAXCONN | TL_CTR_TW_REUSE);
 	assert_int_equal(c.tw_reuse, 2);
 	assert_int_equal(c.timestamps, 1);
 	assert_int_equal(c.listen_overflows, 17);
