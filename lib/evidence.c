@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tcplimbo/evidence.h"
@@ -55,10 +56,39 @@ static void copy_wchan(char *dst, const char *src, size_t len)
 		dst[0] = '\0';
 }
 
+/*
+ * Looks again, a few times a millisecond apart, at a thread /proc shows
+ * running: a thread on a CPU the moment we read says nothing of where it
+ * waits, and one that wakes for a moment (a timer, a signal) would hide
+ * the wait that explains the process. *budget bounds the looks of one
+ * gather.
+ */
+#define RUNNING_LOOKS 24
+
+static int read_syscall(int pdir, const char *path, struct tl_ev_thread *t,
+			unsigned *budget)
+{
+	char buf[SMALL_BUF];
+	ssize_t n;
+	int kind = -1;
+
+	for (;;) {
+		n = read_at(pdir, path, buf, sizeof(buf));
+		if (n <= 0 ||
+		    tl_ev_parse_syscall(buf, (size_t)n, tl_ev_arch_native(),
+					&kind, &t->nr, &t->fd) < 0)
+			return -1;
+		if (kind != TL_SYS_RUNNING || *budget == 0)
+			return kind;
+		(*budget)--;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+}
+
 /* Reads one thread of the process directory pdir. */
 static void read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
 			uint64_t *ret_exec_ns, int32_t *ret_cpu,
-			bool *ret_has_exec)
+			bool *ret_has_exec, unsigned *budget)
 {
 	uint32_t cpu;
 
@@ -76,9 +106,8 @@ static void read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
 	    tl_ev_parse_status(buf, (size_t)n, &t->state, NULL, NULL) < 0)
 		t->state = 0;
 	snprintf(path, sizeof(path), "task/%d/syscall", (int)tid);
-	n = read_at(pdir, path, buf, SMALL_BUF);
-	if (n > 0 && tl_ev_parse_syscall(buf, (size_t)n, tl_ev_arch_native(),
-					 &kind, &t->nr, &t->fd) == 0) {
+	kind = read_syscall(pdir, path, t, budget);
+	if (kind >= 0) {
 		t->kind = (uint8_t)kind;
 		if (kind >= TL_SYS_ACCEPT)
 			t->sys = tl_ev_syscall_name(tl_ev_arch_native(), t->nr,
@@ -208,6 +237,7 @@ static int gather_threads(int pdir, struct tl_evidence *ev,
 {
 	uint64_t exec[TL_EV_THREADS_MAX], idle;
 	int32_t cpu[TL_EV_THREADS_MAX];
+	unsigned budget = RUNNING_LOOKS;
 	size_t n_exec = 0;
 	struct dirent *de;
 	DIR *d;
@@ -227,7 +257,7 @@ static int gather_threads(int pdir, struct tl_evidence *ev,
 		if (tli_parse_dec(de->d_name, INT_MAX, &tid) < 0 || tid == 0)
 			continue;
 		read_thread(pdir, (pid_t)tid, &ev->threads[ev->n_read],
-			    &exec[n_exec], &cpu[n_exec], &has);
+			    &exec[n_exec], &cpu[n_exec], &has, &budget);
 		n_exec += has;
 		ev->n_read++;
 	}
