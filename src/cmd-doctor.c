@@ -16,6 +16,7 @@
 #include "escape.h"
 #include "output.h"
 #include "tcplimbo/counters.h"
+#include "tcplimbo/netns.h"
 #include "tcplimbo/diagnose.h"
 #include "tcplimbo/netns.h"
 #include "tcplimbo/survey.h"
@@ -200,6 +201,41 @@ static void name_netns(const struct tl_global *g, struct target *t)
 }
 
 /*
+ * The namespace -N named: a name stays the label; a pid or a path is
+ * shown by its inode, with the pid's unit or container as --all-netns
+ * shows it ("net:[4026532301] (pid 4711, unit web.service)"), so that a
+ * bare number is never taken for a namespace's name.
+ */
+static int spec_target(struct doctor *d, const struct tl_global *g)
+{
+	uint64_t ino = tl_netns_inode(g->netns_fd);
+	char label[NETNS_LABEL_MAX];
+	bool pid = !strchr(g->netns_spec, '/') &&
+		   !tl_netns_spec_is_name(g->netns_spec);
+	struct target *t;
+	int r;
+
+	if (tl_netns_spec_is_name(g->netns_spec) || !ino)
+		snprintf(label, sizeof(label), "%s", g->netns_spec);
+	else if (pid)
+		snprintf(label, sizeof(label), "net:[%llu] (pid %s)",
+			 (unsigned long long)ino, g->netns_spec);
+	else
+		snprintf(label, sizeof(label), "net:[%llu]",
+			 (unsigned long long)ino);
+	r = add_target(d, g->netns_fd, false, label);
+	if (r < 0)
+		return r;
+	t = &d->targets[d->n_targets - 1];
+	t->inode = ino;
+	if (pid && ino) {
+		t->pid = (pid_t)strtol(g->netns_spec, NULL, 10);
+		name_netns(g, t);
+	}
+	return 0;
+}
+
+/*
  * Every namespace on the machine, through the survey: one /proc scan for
  * all, each namespace snapshotted and diagnosed. The snapshots move into
  * the targets, which keep them for the evidence.
@@ -235,6 +271,7 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 			break;
 		t = &d->targets[d->n_targets - 1];
 		t->pid = ns->pid;
+		t->inode = ns->inode;
 		/* A named namespace has the name its users gave it. */
 		if (!ns->name[0])
 			name_netns(g, t);
@@ -455,11 +492,13 @@ static int doctor_run(const struct tl_global *g, void *opts)
 	if (o->all) {
 		r = survey_targets(&d, g);
 	} else if (g->netns_spec) {
-		r = add_target(&d, g->netns_fd, false, g->netns_spec);
+		r = spec_target(&d, g);
 	} else {
 		own_label(label, sizeof(label));
 		r = add_target(&d, -1, false,
 			       g->replay_path ? g->replay_path : label);
+		if (r == 0 && !g->replay_path)
+			d.targets[0].inode = strtoull(label + 5, NULL, 10);
 	}
 	if (r < 0) {
 		tl_err("doctor: cannot list network namespaces: %s",

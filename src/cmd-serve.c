@@ -481,12 +481,6 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	return 0;
 }
 
-/* A spec tl_netns_open takes as a name under /var/run/netns. */
-static bool is_name(const char *spec)
-{
-	return !strchr(spec, '/') && strspn(spec, "0123456789") != strlen(spec);
-}
-
 static int run(struct server *s, const struct serve_opts *o,
 	       const struct sockaddr_storage *sa, bool v6)
 {
@@ -602,7 +596,9 @@ static int serve_run(const struct tl_global *g, void *opts)
 	if (o.netns_spec) {
 		s.so.all = false;
 		s.so.netns_fd = g->netns_fd;
-		s.mo.single_name = is_name(o.netns_spec) ? o.netns_spec : NULL;
+		s.mo.single_name = tl_netns_spec_is_name(o.netns_spec) ?
+					   o.netns_spec :
+					   NULL;
 	}
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);

@@ -533,3 +533,8 @@ void tl_warn_denied(const char *verb, const struct tl_snapshot *snap)
 			"tcplimbo: %s%s%s; sockets they hold show no owner\n",
 			verb ? verb : "", verb ? ": " : "", TL_HIDDEN_NOTE);
 }
+
+bool tl_netns_spec_is_name(const char *spec)
+{
+	return !strchr(spec, '/') && strspn(spec, "0123456789") != strlen(spec);
+}

@@ -344,6 +344,16 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		       TL_HIDDEN_NOTE);
 }
 
+/* The namespace's inode: a key that stays when the label's pid changes. */
+static void netns_inode_json(struct json *j, const struct target *t)
+{
+	json_key(j, "netns_inode");
+	if (t->inode)
+		json_uint(j, t->inode);
+	else
+		json_null(j);
+}
+
 int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 {
 	static const struct why no_why;
@@ -392,6 +402,7 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 		else
 			ctx_json(j, NULL, NULL);
 		json_kv_str(j, "netns", t->label);
+		netns_inode_json(j, t);
 		json_kv_str(j, "local_addr",
 			    f->family ?
 				    tl_addr_format(addr, sizeof(addr),
@@ -448,6 +459,7 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 		json_next_line(j);
 		json_obj_begin(j);
 		json_kv_str(j, "netns", t->label);
+		netns_inode_json(j, t);
 		json_kv_bool(j, "looked", t->looked);
 		json_kv_uint(j, "sockets", t->n_socks);
 		json_kv_uint(j, "denied_processes", t->n_denied);

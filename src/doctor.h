@@ -36,7 +36,8 @@ struct target {
 	struct tl_snapshot *snap; /* kept for the evidence until printed */
 	struct tl_counters ctr;	  /* the namespace's, when have_ctr */
 	bool have_ctr;
-	pid_t pid; /* --all-netns: a process in it, or 0 */
+	pid_t pid;	/* --all-netns: a process in it, or 0 */
+	uint64_t inode; /* the namespace's, or 0 when not known */
 };
 
 struct doctor {

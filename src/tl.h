@@ -257,6 +257,9 @@ void tl_warn_denied(const char *verb, const struct tl_snapshot *snap);
  */
 bool tl_real_root(void);
 
+/* Whether an -N spec is a name under /var/run/netns (not a pid or path). */
+bool tl_netns_spec_is_name(const char *spec);
+
 /*
  * Whether this process has capability cap (CAP_NET_ADMIN, ...) in its
  * effective set, in its own user namespace; false when it cannot tell.

@@ -74,4 +74,15 @@ ok "text report names the namespace"
 [ $? = 1 ] || fail "-N PID exit status"
 jq -e --argjson p "$P0" '(.findings | length) == 1 and .findings[0].pids == [$p]' \
 	"$T/n.json" >/dev/null || { cat "$T/n.json"; fail "-N PID"; }
-ok "-N $P0"
+# Shown by its inode, not as if the pid were its name; the inode is the
+# same key --all-netns gives the finding.
+I0=${INO0#net:[}
+I0=${I0%]}
+jq -e --arg l "$INO0 (pid $P0)" --argjson i "$I0" '
+	.findings[0].netns == $l and .findings[0].netns_inode == $i and
+	.netns[0].netns == $l and .netns[0].netns_inode == $i' \
+	"$T/n.json" >/dev/null || { jq -c '[.findings[0].netns, .netns]' "$T/n.json"; fail "-N PID: label"; }
+jq -e --argjson p "$P0" --argjson i "$I0" '
+	[.findings[] | select(.pids == [$p])][0].netns_inode == $i' \
+	"$T/d.json" >/dev/null || fail "--all-netns: netns_inode"
+ok "-N $P0: labelled $INO0 (pid $P0), netns_inode $I0 as --all-netns"
