@@ -78,6 +78,19 @@ static const char *const mode_names[] = {
 	[MODE_LIMIT] = "limit",
 };
 
+/* "no-accept, no-close, ...": the modes, for a message. */
+static const char *mode_list(char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0;
+	     i < sizeof(mode_names) / sizeof(mode_names[0]) && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i ? ", " : "", mode_names[i]);
+	return buf;
+}
+
 struct srv {
 	enum srv_mode mode;
 	const char *addr;
@@ -557,8 +570,10 @@ static int srv_parse(struct srv *s, int argc, char **argv)
 			break;
 		case 'm':
 			if (parse_mode(optarg, &s->mode) < 0) {
-				tl_err("lab server: unknown --mode '%s'",
-				       optarg);
+				char modes[256];
+
+				tl_err("lab server: unknown --mode '%s' (one of %s)",
+				       optarg, mode_list(modes, sizeof(modes)));
 				return -EINVAL;
 			}
 			break;
@@ -582,13 +597,11 @@ static int srv_parse(struct srv *s, int argc, char **argv)
 			s->maxconn = (unsigned)v;
 			break;
 		case 's':
-			if (tl_parse_uint(optarg, 86400, &v) < 0 || v == 0) {
-				tl_err("lab server: bad --seconds '%s' "
-				       "(1..86400)",
-				       optarg);
+			if (tl_duration_option("lab server", "--seconds",
+					       optarg, 1000, 1000, 86400000,
+					       &v) < 0)
 				return -EINVAL;
-			}
-			s->seconds = (unsigned)v;
+			s->seconds = (unsigned)(v / 1000);
 			break;
 		case 'S':
 			if (tl_parse_uint(optarg, 1023, &v) < 0) {

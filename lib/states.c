@@ -64,6 +64,8 @@ static const struct {
 	{ "estab", B(TL_ESTABLISHED) },
 	{ "unconn", B(TL_CLOSE) },
 	{ "syn-rcvd", B(TL_SYN_RECV) },
+	/* RFC 9293's names, which explain takes too. */
+	{ "syn-received", B(TL_SYN_RECV) | B(TL_NEW_SYN_RECV) },
 	/* Request sockets are reported as SYN_RECV; ask for both. */
 	{ "syn-recv", B(TL_SYN_RECV) | B(TL_NEW_SYN_RECV) },
 };

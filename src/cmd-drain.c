@@ -35,6 +35,7 @@ struct drain_opts {
 	int family; /* of the address asked for, AF_UNSPEC for '*' */
 	uint8_t addr[16];
 	uint16_t port;
+	const char *netns_spec; /* the global -N, for hints */
 };
 
 static void drain_usage(FILE *f)
@@ -182,17 +183,20 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 	if (n == 1)
 		return found;
 	if (n == 0 && o->pid && n_addr)
-		tl_err("drain: pid %d holds none of the %zu listener%s on %s%s",
-		       (int)o->pid, n_addr, n_addr == 1 ? "" : "s", spec,
-		       o->fd_set ? " as that fd" : "");
+		tl_err("drain: pid %d does not hold %s on %s%s", (int)o->pid,
+		       n_addr == 1 ? "the listener" : "any of the listeners",
+		       spec, o->fd_set ? " as that fd" : "");
 	else if (n > 1 && o->pid)
 		tl_err("drain: pid %d holds %zu listeners on %s (SO_REUSEPORT), "
 		       "as fds %s; name one with --fd",
 		       (int)o->pid, n, spec, which);
 	else if (n == 0)
-		tl_err("drain: no listener on %s in this network namespace "
-		       "(see 'tcplimbo ls --state listening')",
-		       spec);
+		tl_err("drain: no listener on %s in %s network namespace "
+		       "(see 'tcplimbo %s%s%sls --state listening')",
+		       spec, o->netns_spec ? "that" : "this",
+		       o->netns_spec ? "-N " : "",
+		       o->netns_spec ? o->netns_spec : "",
+		       o->netns_spec ? " " : "");
 	else if (o->family == AF_UNSPEC)
 		tl_err("drain: %zu listeners on port %u; name one by its "
 		       "address (ADDR:%u)",
@@ -502,6 +506,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 	int r, ret;
 
 	o.json = g->json;
+	o.netns_spec = g->netns_spec;
 	dopts.delay_ms = o.delay_ms;
 	ret = TL_EXIT_USAGE;
 	if (tl_take_snapshot(g,

@@ -283,7 +283,8 @@ static int kill_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	if (o->nfilters == 0) {
 		tl_err("kill: no filter given; refusing to destroy every "
 		       "socket (name them with --state, --sport, --dport, "
-		       "--addr, --pid, --comm or --limbo)");
+		       "--addr, --pid, --comm, --limbo, --unit or "
+		       "--container)");
 		return TL_PARSE_BAD;
 	}
 	if ((g->replay_path || g->record_path)) {

@@ -449,7 +449,7 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		case OPT_MAX_SERIES:
 			if (tl_parse_uint(optarg, 100000000, &o->max_series) <
 			    0) {
-				tl_err("serve: bad value '%s' for --max-series (want a whole number)",
+				tl_err("serve: bad value '%s' for --max-series (want a whole number 0..100000000)",
 				       optarg);
 				return TL_PARSE_BAD;
 			}

@@ -96,17 +96,16 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 	case TL_FOPT_COMM:
 		if (f->ncomm >= TL_FILTER_MAX_LIST)
 			return too_many("comm");
-		if (arg[0] == '\0' || strlen(arg) >= TL_COMM_MAX) {
-			tl_err("bad process name '%s' (1 to %d bytes)", arg,
-			       TL_COMM_MAX - 1);
+		if (arg[0] == '\0') {
+			tl_err("bad process name '': give 1 to 15 bytes");
 			return -EINVAL;
 		}
 		/* TASK_COMM_LEN: a longer name is cut, as pgrep warns. */
 		if (strlen(arg) > 15) {
-			tl_err("bad process name '%s': the kernel keeps the "
-			       "first 15 bytes of a process name, so it "
-			       "would match nothing; give those",
-			       arg);
+			tl_err("bad process name '%s': the kernel keeps only "
+			       "the first 15 bytes of a process name, so it "
+			       "would match nothing; give those 15 ('%.15s')",
+			       arg, arg);
 			return -EINVAL;
 		}
 		f->comm[f->ncomm++] = arg;

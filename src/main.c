@@ -221,11 +221,17 @@ static int run_main(int argc, char **argv)
 	};
 	struct tl_where where = { 0 };
 	const struct tl_verb *verb = NULL;
-	char **vargv, progname[64], proc_root[4096];
+	char **vargv, *argv0, progname[64], proc_root[4096];
 	int c, ret, vargc;
 	void *opts;
 
-	/* '+' stops at the verb, so each verb parses its own options. */
+	/*
+	 * '+' stops at the verb, so each verb parses its own options.
+	 * getopt's messages name argv[0]: "tcplimbo", however it was run,
+	 * as the verbs' messages do.
+	 */
+	argv0 = argv[0];
+	argv[0] = "tcplimbo";
 	while ((c = getopt_long(argc, argv, "+" TL_GLOBAL_SHORTOPTS "hV",
 				longopts, NULL)) != -1) {
 		if (tl_global_option(&g, c, optarg))
@@ -243,6 +249,7 @@ static int run_main(int argc, char **argv)
 			return TL_EXIT_USAGE;
 		}
 	}
+	argv[0] = argv0;
 	if (optind >= argc) {
 		usage(stderr);
 		return TL_EXIT_USAGE;

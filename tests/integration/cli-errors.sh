@@ -90,3 +90,19 @@ for code in 0 1 2 3 128+N; do
 	grep -qx "\.B $code" "$T/man-exit" || fail "the man page's EXIT STATUS lacks $code"
 done
 ok "one exit-status table in --help and the man page"
+
+# Messages that say what to give instead, and name what they refer to.
+error 3 "give those 15 ('fixture.py.tool')" -- ls --comm fixture.py.toolong
+error 3 "give 1 to 15 bytes" -- ls --comm ''
+error 3 "(want a whole number 0..100000000)" -- serve --max-series 99999999999
+error 3 "--limbo, --unit or --container)" -- kill
+error 3 "(one of no-accept, no-close," -- lab server --mode bogus --seconds 1
+# getopt's own messages say "tcplimbo", not the path it was run by.
+error 3 "tcplimbo: unrecognized option '--bogus'" -- --bogus
+grep -q "^tcplimbo: unrecognized" "$T/err" || fail "getopt names the path: $(cat "$T/err")"
+error 3 "see 'tcplimbo -N /proc/self/ns/net ls --state listening'" -- \
+	-N /proc/self/ns/net drain 127.0.0.1:31931
+"$TCPLIMBO" ls --state syn-received >/dev/null || fail "--state syn-received (RFC 9293's name)"
+timeout 10 "$TCPLIMBO" lab server --port 31930 --seconds 1s >/dev/null 2>&1 ||
+	fail "lab server --seconds 1s"
+ok "--state syn-received and lab server --seconds 1s are taken"
