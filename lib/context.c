@@ -31,6 +31,8 @@ static const char *const kind_names[TL_CONTEXT_KIND_MAX] = {
 	[TL_CONTEXT_CRIO] = "crio",
 	[TL_CONTEXT_PODMAN] = "podman",
 	[TL_CONTEXT_KUBERNETES] = "kubernetes",
+	[TL_CONTEXT_LXC] = "lxc",
+	[TL_CONTEXT_NSPAWN] = "nspawn",
 };
 
 const char *tl_context_kind_name(int kind)
@@ -94,6 +96,40 @@ static bool runtime_scope(const char *c, size_t n, const char *prefix,
 	*id = c;
 	*idn = n;
 	return true;
+}
+
+/*
+ * A system container named in its cgroup: LXC's "lxc.payload.<name>" (and
+ * "<name>" below "lxc" before LXC 4), systemd-nspawn's
+ * "systemd-nspawn@<name>.service". The units inside one are its own, not
+ * the host's.
+ */
+static bool system_container(const char *c, size_t n, const char *prev,
+			     size_t prevn, uint8_t *kind, const char **name,
+			     size_t *namen)
+{
+	static const char lxc[] = "lxc.payload.", nsp[] = "systemd-nspawn@";
+
+	if (starts_with(c, n, lxc) && n > sizeof(lxc) - 1) {
+		*kind = TL_CONTEXT_LXC;
+		*name = c + sizeof(lxc) - 1;
+		*namen = n - (sizeof(lxc) - 1);
+		return true;
+	}
+	if (prev && prevn == 3 && memcmp(prev, "lxc", 3) == 0) {
+		*kind = TL_CONTEXT_LXC;
+		*name = c;
+		*namen = n;
+		return true;
+	}
+	if (starts_with(c, n, nsp) && ends_with(c, n, ".service") &&
+	    n > sizeof(nsp) - 1 + 8) {
+		*kind = TL_CONTEXT_NSPAWN;
+		*name = c + sizeof(nsp) - 1;
+		*namen = n - (sizeof(nsp) - 1) - 8;
+		return true;
+	}
+	return false;
 }
 
 /* A pod's uid from "kubepods-burstable-pod<uid>.slice" or "pod<uid>". */
@@ -176,6 +212,10 @@ int tl_context_parse_path(const char *path, struct tl_context *out)
 			ckind = TL_CONTEXT_DOCKER;
 			id = c;
 			idn = n;
+		} else if (!cid && system_container(c, n, prev, prevn, &ckind,
+						    &id, &idn)) {
+			/* Its own units are below: not the host's. */
+			out->unit[0] = '\0';
 		} else if (out->pod_uid[0] && !cid && is_hex_id(c, n)) {
 			/* cgroupfs Kubernetes: /kubepods/QOS/pod<uid>/<id>. */
 			ckind = TL_CONTEXT_KUBERNETES;
@@ -200,6 +240,11 @@ int tl_context_parse_path(const char *path, struct tl_context *out)
 	}
 	if (cid)
 		set(out->id, cid, cidn);
+	/* A system container has a name, not an id. */
+	if (out->kind == TL_CONTEXT_LXC || out->kind == TL_CONTEXT_NSPAWN) {
+		set(out->name, out->id, strlen(out->id));
+		out->id[0] = '\0';
+	}
 	if (out->pod_uid[0]) {
 		/* A pod's container: its runtime is what the scope said. */
 		if (out->kind != TL_CONTEXT_KUBERNETES)

@@ -124,10 +124,10 @@ const char *ctx_text(char *buf, size_t size, const struct tl_context *c)
 	if (c->name[0]) {
 		put_clean(buf, size, &o, c->name, sizeof(c->name));
 		put_lit(buf, size, &o, " (");
-		if (rt) {
+		if (rt)
 			put_lit(buf, size, &o, rt);
+		if (rt && c->id[0])
 			put_lit(buf, size, &o, " ");
-		}
 		put_clean(buf, size, &o, c->id, SHORT_ID);
 		put_lit(buf, size, &o, ")");
 	} else {

@@ -33,6 +33,8 @@ enum tl_context_kind {
 	TL_CONTEXT_CRIO,       /* crio-<id>.scope outside a pod */
 	TL_CONTEXT_PODMAN,     /* libpod-<id>.scope */
 	TL_CONTEXT_KUBERNETES, /* a container of a Kubernetes pod */
+	TL_CONTEXT_LXC,	       /* lxc.payload.<name>, /lxc/<name> */
+	TL_CONTEXT_NSPAWN,     /* systemd-nspawn@<name>.service */
 	TL_CONTEXT_KIND_MAX,
 };
 

@@ -172,6 +172,16 @@ static void test_parse_path(void **state)
 		  "", "", 0 },
 		{ "/kubepods/besteffort/podcast", TL_CONTEXT_NONE, "", "", "",
 		  0 },
+		/* System containers: their units are theirs, not the host's. */
+		{ "/lxc.payload.web/system.slice/inner.service", TL_CONTEXT_LXC,
+		  "", "inner.service", "", 0 },
+		{ "/lxc/web/system.slice/inner.service", TL_CONTEXT_LXC, "",
+		  "inner.service", "", 0 },
+		{ "/machine.slice/systemd-nspawn@ct1.service/payload/"
+		  "system.slice/inner.service",
+		  TL_CONTEXT_NSPAWN, "", "inner.service", "", 0 },
+		{ "/machine.slice/systemd-nspawn@ct1.service",
+		  TL_CONTEXT_NSPAWN, "", "", "", 0 },
 	};
 
 	(void)state;
@@ -186,6 +196,23 @@ static void test_parse_path(void **state)
 		assert_string_equal(ctx.unit, c->unit);
 		assert_string_equal(ctx.pod_uid, c->pod_uid);
 		assert_int_equal(ctx.runtime, c->runtime);
+	}
+	{
+		struct tl_context ctx;
+
+		assert_int_equal(tl_context_parse_path("/lxc.payload.web/"
+						       "system.slice/a.service",
+						       &ctx),
+				 0);
+		assert_string_equal(ctx.name, "web");
+		assert_int_equal(tl_context_parse_path(
+					 "/machine.slice/systemd-nspawn@ct1."
+					 "service/payload",
+					 &ctx),
+				 0);
+		assert_string_equal(ctx.name, "ct1");
+		assert_string_equal(tl_context_kind_name(TL_CONTEXT_NSPAWN),
+				    "nspawn");
 	}
 	assert_string_equal(tl_context_kind_name(TL_CONTEXT_UNIT),
 			    "systemd-unit");
