@@ -116,3 +116,19 @@ bool tl_addr_is_any(int family, const uint8_t *addr)
 			return false;
 	return true;
 }
+
+const char *tl_addr_format_port_dev(char *buf, size_t size, int family,
+				    const uint8_t *addr, uint16_t port,
+				    const char *dev)
+{
+	char a[TL_ADDR_STR_MAX];
+
+	if (!dev || !dev[0])
+		return tl_addr_format_port(buf, size, family, addr, port);
+	if (!buf || size == 0)
+		return buf;
+	tl_addr_format(a, sizeof(a), family, addr);
+	snprintf(buf, size, family == AF_INET6 ? "[%s]%%%s:%u" : "%s%%%s:%u", a,
+		 dev, (unsigned)port);
+	return buf;
+}

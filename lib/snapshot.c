@@ -6,6 +6,7 @@
  * not calling accept().
  */
 #include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "tcplimbo/addr.h"
+#include "tcplimbo/netns.h"
 #include "tcplimbo/snapshot.h"
 #include "internal.h"
 #include "util.h"
@@ -409,6 +411,57 @@ static int owners_finish(struct owners_job *job,
 	return 0;
 }
 
+static int list_interfaces(void *arg)
+{
+	struct tl_snapshot *snap = arg;
+
+	snap->ifnames = if_nameindex();
+	return snap->ifnames ? 0 : -errno;
+}
+
+/*
+ * The namespace's interfaces, read in it: only a socket bound to one (a
+ * link-local address's scope, SO_BINDTODEVICE) shows a name, and not
+ * knowing them is no reason to fail.
+ */
+static void name_interfaces(struct tl_snapshot *snap,
+			    const struct tl_snapshot_opts *opts)
+{
+	if (opts->replay_fd >= 0)
+		return;
+	for (size_t i = 0; i < snap->n_socks; i++)
+		if (snap->socks[i].ifindex) {
+			(void)tl_netns_run(opts->netns_fd, list_interfaces,
+					   snap);
+			return;
+		}
+}
+
+const char *tl_snapshot_ifname(const struct tl_snapshot *snap, uint32_t ifindex)
+{
+	for (const struct if_nameindex *i = snap->ifnames;
+	     i && i->if_index && ifindex; i++)
+		if (i->if_index == ifindex)
+			return i->if_name;
+	return NULL;
+}
+
+bool tl_snapshot_on_device(const struct tl_snapshot *snap,
+			   const struct tl_sock *sk, const char *dev)
+{
+	const char *name;
+	uint64_t idx;
+
+	if (!dev[0])
+		return true;
+	if (!sk->ifindex)
+		return false;
+	name = tl_snapshot_ifname(snap, sk->ifindex);
+	if (name && strcmp(name, dev) == 0)
+		return true;
+	return tli_parse_dec(dev, UINT32_MAX, &idx) == 0 && idx == sk->ifindex;
+}
+
 /* A new snapshot and the dump options that fill it. */
 static struct tl_snapshot *snapshot_new(const struct tl_snapshot_opts *opts,
 					struct tl_dump_opts *dopts)
@@ -466,6 +519,7 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 		snap->in_filter[i] =
 			!!(snap->states & TL_STATE_BIT(snap->socks[i].state));
 	tl_snapshot_classify(snap->socks, snap->n_socks);
+	name_interfaces(snap, opts);
 	err = owners_finish(&job, opts, snap);
 	if (err < 0)
 		goto fail;
@@ -604,6 +658,8 @@ int tl_snapshot_stream(const struct tl_snapshot_opts *opts, tl_snapshot_cb cb,
 		goto out;
 	snap->socks = c.socks;
 	snap->n_socks = c.n;
+	/* Rows are printed as they come: any may name an interface. */
+	(void)tl_netns_run(opts->netns_fd, list_interfaces, snap);
 	snap->in_filter = malloc(c.n ? c.n : 1);
 	if (!snap->in_filter) {
 		err = -ENOMEM;
@@ -642,6 +698,8 @@ void tl_snapshot_free(struct tl_snapshot *snap)
 		return;
 	free(snap->socks);
 	free(snap->in_filter);
+	if (snap->ifnames)
+		if_freenameindex(snap->ifnames);
 	if (!snap->owners_borrowed)
 		tl_owners_free(snap->owners);
 	free(snap);

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@ struct drain_opts {
 	int family; /* of the address asked for, AF_UNSPEC for '*' */
 	uint8_t addr[16];
 	uint16_t port;
-	const char *netns_spec; /* the global -N, for hints */
+	const char *netns_spec;	 /* the global -N, for hints */
+	char scope[IF_NAMESIZE]; /* [ADDR%IF]: the device, "" for any */
 };
 
 static void drain_usage(FILE *f)
@@ -84,10 +86,13 @@ static void drain_usage(FILE *f)
 		"listener, a failure, or no permission or kernel support.\n");
 }
 
-/* Parses ADDR:PORT, [V6]:PORT or *:PORT. Returns 0 or -EINVAL. */
+/*
+ * Parses ADDR:PORT, [V6]:PORT, [V6%IF]:PORT (a link-local address's
+ * device, by name or index) or *:PORT. Returns 0 or -EINVAL.
+ */
 static int parse_target(const char *s, struct drain_opts *o)
 {
-	char host[INET6_ADDRSTRLEN + 2];
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 3], *pct;
 	const char *colon = strrchr(s, ':');
 	size_t hl;
 
@@ -109,6 +114,13 @@ static int parse_target(const char *s, struct drain_opts *o)
 		if (hl < 3 || host[hl - 1] != ']')
 			return -EINVAL;
 		host[hl - 1] = '\0';
+		pct = strchr(host, '%');
+		if (pct) {
+			if (!pct[1] || strlen(pct + 1) >= sizeof(o->scope))
+				return -EINVAL;
+			snprintf(o->scope, sizeof(o->scope), "%s", pct + 1);
+			*pct = '\0';
+		}
 		o->family = AF_INET6;
 		return inet_pton(AF_INET6, host + 1, o->addr) == 1 ? 0 :
 								     -EINVAL;
@@ -146,6 +158,8 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 {
 	const struct tl_sock *found = NULL;
 	size_t n = 0, n_addr = 0;
+	uint32_t first_if = 0;
+	bool devices = false;
 	char which[160];
 	size_t off = 0;
 	int fd = -1;
@@ -161,6 +175,11 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		    (sk->family != o->family ||
 		     memcmp(sk->src, o->addr, o->family == AF_INET ? 4 : 16)))
 			continue;
+		if (o->scope[0] && !tl_snapshot_on_device(snap, sk, o->scope))
+			continue;
+		if (n_addr && sk->ifindex != first_if)
+			devices = true;
+		first_if = n_addr ? first_if : sk->ifindex;
 		n_addr++;
 		if (o->pid && (fd = held_as(snap, sk, o)) < 0)
 			continue;
@@ -201,6 +220,11 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		tl_err("drain: %zu listeners on port %u; name one by its "
 		       "address (ADDR:%u)",
 		       n, o->port, o->port);
+	else if (devices)
+		tl_err("drain: %zu listeners on %s, bound to different "
+		       "devices; name one with its device, as ls shows it "
+		       "([ADDR%%DEVICE]:%u)",
+		       n, spec, o->port);
 	else
 		tl_err("drain: %zu listeners share %s (SO_REUSEPORT), each "
 		       "with its own queue; name one with --pid PID, and --fd "

@@ -302,6 +302,15 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	}
 	if (tl_filter_check_owners(&o->f, g, "watch") < 0)
 		return TL_PARSE_BAD;
+	/* The kernel's transitions carry no device to match. */
+	for (int i = 0; i < o->f.naddr; i++)
+		if (o->f.addr[i].dev[0]) {
+			tl_err("watch: --addr with a device ('%%%s') is for ls "
+			       "and kill: a transition does not say which "
+			       "device its socket is bound to",
+			       o->f.addr[i].dev);
+			return TL_PARSE_BAD;
+		}
 	if (g->no_owners && tl_filter_needs_context(&o->f)) {
 		tl_err("watch: --unit and --container are matched on the "
 		       "owners' cgroups; drop --no-owners");

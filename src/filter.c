@@ -11,9 +11,13 @@
 #include "tl.h"
 
 /* Parses "1.2.3.4", "::1" or "[::1]" into family and bytes. */
-static int parse_addr(const char *s, int *family, uint8_t a[16])
+/*
+ * ADDR, [ADDR] or either with %DEV, the device a link-local address is
+ * on (as ls shows it: fe80::1%eth0).
+ */
+static int parse_addr(const char *s, int *family, uint8_t a[16], char dev[16])
 {
-	char buf[INET6_ADDRSTRLEN + 2];
+	char buf[INET6_ADDRSTRLEN + 20], *pct;
 	size_t len = strnlen(s, sizeof(buf));
 
 	if (len == 0 || len >= sizeof(buf))
@@ -24,6 +28,14 @@ static int parse_addr(const char *s, int *family, uint8_t a[16])
 			return -EINVAL;
 		buf[len - 1] = '\0';
 		memmove(buf, buf + 1, len - 1);
+	}
+	dev[0] = '\0';
+	pct = strchr(buf, '%');
+	if (pct) {
+		if (!pct[1] || strlen(pct + 1) >= 16)
+			return -EINVAL;
+		memcpy(dev, pct + 1, strlen(pct + 1) + 1);
+		*pct = '\0';
 	}
 	memset(a, 0, 16);
 	if (inet_pton(AF_INET, buf, a) == 1) {
@@ -77,8 +89,10 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 		if (f->naddr >= TL_FILTER_MAX_LIST)
 			return too_many("addr");
 		if (parse_addr(arg, &f->addr[f->naddr].family,
-			       f->addr[f->naddr].a) < 0) {
-			tl_err("bad address '%s' (an IPv4 or IPv6 address)",
+			       f->addr[f->naddr].a,
+			       f->addr[f->naddr].dev) < 0) {
+			tl_err("bad address '%s' (an IPv4 or IPv6 address, "
+			       "with %%DEVICE for a link-local one's device)",
 			       arg);
 			return -EINVAL;
 		}
@@ -303,10 +317,11 @@ bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
 		bool ok = false;
 
 		for (int i = 0; i < f->naddr && !ok; i++)
-			ok = addr_eq(f->addr[i].family, f->addr[i].a, sk,
-				     sk->src) ||
-			     addr_eq(f->addr[i].family, f->addr[i].a, sk,
-				     sk->dst);
+			ok = (addr_eq(f->addr[i].family, f->addr[i].a, sk,
+				      sk->src) ||
+			      addr_eq(f->addr[i].family, f->addr[i].a, sk,
+				      sk->dst)) &&
+			     tl_snapshot_on_device(snap, sk, f->addr[i].dev);
 		if (!ok)
 			return false;
 	}

@@ -29,6 +29,7 @@ struct tl_filter {
 	struct {
 		int family;
 		uint8_t a[16];
+		char dev[16]; /* ADDR%DEV: the device, by name or index */
 	} addr[TL_FILTER_MAX_LIST];
 	pid_t pid[TL_FILTER_MAX_LIST];
 	const char *comm[TL_FILTER_MAX_LIST];

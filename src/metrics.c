@@ -36,7 +36,7 @@ struct place {
 
 struct lrow {
 	size_t ns;
-	char listener[TL_ADDR_STR_MAX];
+	char listener[TL_ADDR_STR_MAX + 24]; /* with a device's name */
 	const char *comm;
 	pid_t pid; /* the listener's first holder, 0 when none is known */
 	uint64_t len, limit, closed, oldest_ms, drops;
@@ -230,6 +230,8 @@ static int collect_ns(struct work *w, size_t ni)
 	for (int i = 0; i < nl; i++) {
 		const struct tl_sock *L = &snap->socks[ls[i].sock];
 		const struct tl_proc *holder;
+		const char *dev;
+		char ifn[16];
 		struct lrow *row;
 
 		r = grow((void **)&w->l, &w->capl, w->nl, sizeof(*w->l));
@@ -238,8 +240,15 @@ static int collect_ns(struct work *w, size_t ni)
 		row = &w->l[w->nl++];
 		memset(row, 0, sizeof(*row));
 		row->ns = ni;
-		tl_addr_format_port(row->listener, sizeof(row->listener),
-				    L->family, L->src, L->sport);
+		/* With its device, as ls shows it: fe80::1 on two links
+		 * is two listeners. */
+		dev = tl_snapshot_ifname(snap, L->ifindex);
+		if (!dev && L->ifindex) {
+			snprintf(ifn, sizeof(ifn), "%u", L->ifindex);
+			dev = ifn;
+		}
+		tl_addr_format_port_dev(row->listener, sizeof(row->listener),
+					L->family, L->src, L->sport, dev);
 		holder = first_holder(snap, L);
 		row->comm = holder ? holder->comm : "";
 		row->pid = holder ? holder->pid : 0;

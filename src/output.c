@@ -4,6 +4,7 @@
  * JSON object (through the JSON writer, json.h).
  */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -31,6 +32,21 @@ void out_owners_json(struct json *w, const struct tl_owners *o,
 static const char *const timer_names[] = { "off", "on", "keepalive", "timewait",
 					   "persist" };
 
+const char *out_local_text(char *buf, size_t size,
+			   const struct tl_snapshot *snap,
+			   const struct tl_sock *sk)
+{
+	const char *name = tl_snapshot_ifname(snap, sk->ifindex);
+	char ifn[ESC_SIZE(IF_NAMESIZE)] = "";
+
+	if (name)
+		esc_text(ifn, sizeof(ifn), name);
+	else if (sk->ifindex)
+		snprintf(ifn, sizeof(ifn), "%u", sk->ifindex);
+	return tl_addr_format_port_dev(buf, size, sk->family, sk->src,
+				       sk->sport, ifn);
+}
+
 void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 		   const struct tl_sock *sk)
 {
@@ -45,6 +61,13 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	json_kv_str(w, "local_addr",
 		    tl_addr_format(a, sizeof(a), sk->family, sk->src));
 	json_kv_uint(w, "local_port", sk->sport);
+	/* The device it is bound to: a link-local address's scope. */
+	json_key(w, "interface");
+	if (sk->ifindex && tl_snapshot_ifname(snap, sk->ifindex))
+		json_str(w, tl_snapshot_ifname(snap, sk->ifindex));
+	else
+		json_null(w);
+	json_kv_uint(w, "ifindex", sk->ifindex);
 	json_kv_str(w, "remote_addr",
 		    tl_addr_format(a, sizeof(a), sk->family, sk->dst));
 	json_kv_uint(w, "remote_port", sk->dport);
@@ -210,14 +233,13 @@ void out_table_header_ctx(FILE *f)
 void out_sock_row_ctx(FILE *f, const struct tl_snapshot *snap,
 		      const struct tl_sock *sk, const char *context)
 {
-	char src[TL_ADDR_STR_MAX + 8], dst[TL_ADDR_STR_MAX + 8];
+	char src[OUT_LOCAL_TEXT_MAX], dst[TL_ADDR_STR_MAX + 8];
 	char owner[OUT_OWNER_TEXT_MAX];
 	const char *state = tl_state_name_upper(sk->state);
 
 	fprintf(f, "%-12s %6u %6u %-28s %-28s ", state ? state : "?",
 		sk->rqueue, sk->wqueue,
-		tl_addr_format_port(src, sizeof(src), sk->family, sk->src,
-				    sk->sport),
+		out_local_text(src, sizeof(src), snap, sk),
 		tl_addr_format_port(dst, sizeof(dst), sk->family, sk->dst,
 				    sk->dport));
 	if (context) {

@@ -49,6 +49,18 @@ void out_sock_row_ctx(FILE *f, const struct tl_snapshot *snap,
 void out_sock_row(FILE *f, const struct tl_snapshot *snap,
 		  const struct tl_sock *sk);
 
+/* Room for out_local_text's longest text: an escaped interface name. */
+#define OUT_LOCAL_TEXT_MAX (TL_ADDR_STR_MAX + 4 * 16 + 16)
+
+/*
+ * A socket's local address and port as ss shows them, with the device it
+ * is bound to, if any, after the address ("[fe80::1]%eth0:80"; its index
+ * where its name is not known). Returns buf.
+ */
+const char *out_local_text(char *buf, size_t size,
+			   const struct tl_snapshot *snap,
+			   const struct tl_sock *sk);
+
 /* Room for out_owner_text's longest text, escaped names included. */
 #define OUT_OWNER_TEXT_MAX (2 * 4 * TL_COMM_MAX + 96)
 

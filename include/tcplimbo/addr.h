@@ -35,6 +35,15 @@ const char *tl_addr_format(char *buf, size_t size, int family,
 const char *tl_addr_format_port(char *buf, size_t size, int family,
 				const uint8_t *addr, uint16_t port);
 
+/*
+ * Formats "addr%dev:port" ("[fe80::1]%eth0:80") for a socket bound to a
+ * device, as ss prints it; tl_addr_format_port's text when dev is NULL
+ * or empty. dev is written as it is: escape it first for a terminal.
+ */
+const char *tl_addr_format_port_dev(char *buf, size_t size, int family,
+				    const uint8_t *addr, uint16_t port,
+				    const char *dev);
+
 /* Whether a 16-byte IPv6 address is v4-mapped (::ffff:a.b.c.d). */
 bool tl_addr_is_v4mapped(const uint8_t *addr);
 

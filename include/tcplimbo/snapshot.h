@@ -14,6 +14,8 @@
 #include "tcplimbo/owners.h"
 #include "tcplimbo/sockdiag.h"
 
+struct if_nameindex;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -58,7 +60,26 @@ struct tl_snapshot {
 	 * contexts shown; NULL shows none. The snapshot never frees it.
 	 */
 	struct tl_cgroups *cgroups;
+	/*
+	 * The namespace's interfaces at the dump (if_nameindex, taken in
+	 * it), to name a socket's ifindex; NULL for a replayed dump.
+	 */
+	struct if_nameindex *ifnames;
 };
+
+/*
+ * The name of interface ifindex in the snapshot's namespace, as ss shows
+ * it after a socket's address ("fe80::1%eth0"); NULL when not known.
+ */
+const char *tl_snapshot_ifname(const struct tl_snapshot *snap,
+			       uint32_t ifindex);
+
+/*
+ * Whether sk is bound to the device dev, given by its name or its index
+ * in digits; "" (no device asked for) is any socket.
+ */
+bool tl_snapshot_on_device(const struct tl_snapshot *snap,
+			   const struct tl_sock *sk, const char *dev);
 
 /* Fills opts with the defaults: everything, owners on, our namespace. */
 void tl_snapshot_opts_init(struct tl_snapshot_opts *opts);

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# A link-local address is one per device: fe80::a on two veths is two
+# listeners, not an SO_REUSEPORT group. ls shows each with its device as ss
+# does ([fe80::a]%dev:port), --json names it, --addr and drain take
+# ADDR%DEV, and drain tells the two apart by device.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+ip link add tll0 type veth peer name tll1 || skip "cannot make a veth pair"
+for d in tll0 tll1; do
+	ip link set "$d" up
+	ip addr add fe80::a/64 dev "$d" nodad || skip "cannot add fe80::a to $d"
+done
+python3 -c '
+import socket, time
+keep = []
+for dev in ("tll0", "tll1"):
+    l = socket.socket(socket.AF_INET6)
+    l.bind(("fe80::a", 3500, 0, socket.if_nametoindex(dev)))
+    l.listen(8)
+    keep.append(l)
+c = socket.socket(socket.AF_INET6)
+c.connect(("fe80::a", 3500, 0, socket.if_nametoindex("tll0")))
+c.send(b"hi")
+c.close()
+print("ready", flush=True)
+time.sleep(60)' >"$T/ready" &
+tl_wait_for 10 test -s "$T/ready" || fail "listeners not ready"
+tl_wait_for 5 sh -c '[ "$(ss -Htan state close-wait | wc -l)" = 1 ]' || fail "no queued CLOSE-WAIT"
+
+# The local addresses, as ss prints them.
+ss -Htan 'sport = :3500' | awk '{print $1, $4}' | sort >"$T/ss"
+"$TCPLIMBO" ls --sport 3500 -H | awk '{print $1, $4}' |
+	sed 's/^CLOSE_WAIT/CLOSE-WAIT/' | sort >"$T/ls"
+diff "$T/ss" "$T/ls" || fail "ls does not show the devices as ss does"
+grep -qx 'LISTEN \[fe80::a\]%tll1:3500' "$T/ls" || fail "no listener on tll1: $(cat "$T/ls")"
+ok "ls shows each socket's device as ss does: $(tr '\n' ' ' <"$T/ls")"
+"$TCPLIMBO" ls --sport 3500 --json >"$T/ls.json" || fail "ls --json"
+jq -e '([.[] | select(.state == "listen") | .interface] | sort) == ["tll0", "tll1"] and
+	all(.[]; .ifindex > 0)' "$T/ls.json" >/dev/null || { cat "$T/ls.json"; fail "--json: interface"; }
+ok "ls --json: interface and ifindex"
+
+# --addr with the device picks that device's sockets only.
+n=$("$TCPLIMBO" ls --addr 'fe80::a%tll1' --json | jq length)
+[ "$n" = 1 ] || fail "--addr fe80::a%tll1: $n sockets, want the listener alone"
+n=$("$TCPLIMBO" ls --addr 'fe80::a%tll0' --json | jq length)
+# The listener, its queued CLOSE-WAIT and the client's closed side.
+[ "$n" = 3 ] || fail "--addr fe80::a%tll0: $n sockets, want 3"
+ok "--addr fe80::a%DEV"
+
+# drain: two devices, not SO_REUSEPORT; with the device, that listener.
+"$TCPLIMBO" drain '[fe80::a]:3500' --dry-run >/dev/null 2>"$T/err" && fail "drain without a device succeeded"
+grep -q "bound to different devices" "$T/err" && ! grep -q REUSEPORT "$T/err" ||
+	fail "drain [fe80::a]:3500: $(cat "$T/err")"
+"$TCPLIMBO" drain '[fe80::a%tll0]:3500' --dry-run --json >"$T/d.json" || fail "drain [fe80::a%tll0]:3500"
+jq -e '.listener.interface == "tll0" and (.dead | length) == 1' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "drain [fe80::a%tll0]:3500: not that listener"; }
+ok "drain tells the two apart by device"
+
+"$TCPLIMBO" watch --addr 'fe80::a%tll0' --seconds 1 2>"$T/err" && fail "watch --addr ADDR%DEV succeeded"
+grep -q "does not say which device" "$T/err" || fail "watch: $(cat "$T/err")"
+ok "watch refuses a device it cannot match"
