@@ -19,8 +19,11 @@
 #include "tcplimbo/context.h"
 #include "util.h"
 
-/* Deepest directory the walk enters; systemd and Kubernetes use < 10. */
-#define WALK_DEPTH 32
+/*
+ * Deepest directory the walk enters (an open fd each): systemd and
+ * Kubernetes use fewer than 10; nested containers add theirs.
+ */
+#define WALK_DEPTH 64
 /* Most cgroups the walk records: a busy node has a few thousand. */
 #define WALK_MAX 200000
 /* Least time between two walks after the first two, ms. */

@@ -19,8 +19,8 @@
 extern "C" {
 #endif
 
-/* Longest cgroup path we keep (relative to the cgroup2 root). */
-#define TL_CGROUP_PATH_MAX 1024
+/* Longest cgroup path we keep (relative to the cgroup2 root): PATH_MAX. */
+#define TL_CGROUP_PATH_MAX 4096
 /* Longest id, name, pod or namespace we keep. */
 #define TL_CONTEXT_STR_MAX 256
 

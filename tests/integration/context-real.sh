@@ -30,6 +30,8 @@ cleanup() {
 	tl_cleanup_jobs
 	# A cgroup can be removed once its processes are gone: wait for them.
 	for i in $(seq 50); do
+		# The deep cgroups first, deepest first.
+		find "$SLICE" -mindepth 1 -depth -type d -name 'd*' -exec rmdir {} + 2>/dev/null
 		rmdir "$UNIT" "$SLICE" "$SCOPE" 2>/dev/null
 		[ -d "$UNIT" ] || [ -d "$SCOPE" ] || break
 		sleep 0.1
@@ -69,7 +71,13 @@ time.sleep(60)' &
 serve_in "$UNIT" 4100
 serve_in "$SCOPE" 4101
 serve_in "$SCOPE" 4102 netns
-for p in 4100 4101 4102; do
+# A unit 41 levels down (nested containers add levels): still named.
+DEEP=$SLICE
+for i in $(seq 40); do DEEP=$DEEP/d$i; done
+DEEP=$DEEP/deep.service
+mkdir -p "$DEEP" || fail "cannot make a cgroup 41 levels deep"
+serve_in "$DEEP" 4103
+for p in 4100 4101 4102 4103; do
 	tl_wait_for 10 test -e "$T/ready.$p" || fail "server on $p did not start"
 done
 P0=$(cat "$T/pid.srv.4100")
@@ -98,6 +106,10 @@ jq -e --arg p "$REL_SCOPE" --arg id "$ID" '
 		.context.name == "web-1")' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "ls --json: docker context"; }
 ok "ls --json: docker container web-1 (name from config.v2.json)"
+"$TCPLIMBO" ls --json --sport 4103 --state listen >"$T/deep.json" || fail "ls --json"
+jq -e '.[0].context.kind == "systemd-unit" and .[0].context.name == "deep.service"' \
+	"$T/deep.json" >/dev/null || { cat "$T/deep.json"; fail "ls --json: a unit 41 levels deep"; }
+ok "ls --json: a unit 41 levels deep is named"
 
 # --root DIR is TCPLIMBO_ROOT as an option, before or after the verb.
 for args in "--root $T ls" "ls --root $T"; do
