@@ -33,7 +33,7 @@ bad "'0'" --ring-size 0
 bad "'2048'" --ring-size 2048
 bad "'extra'" extra
 bad "--top draws a table" --top --json
-bad "the kernel keeps the first 15 bytes" --comm averyveryverylongname
+bad "the kernel keeps only the first 15 bytes" --comm averyveryverylongname
 "$TCPLIMBO" watch --help | grep -q -- "--backend" || fail "no help"
 ok "help"
 
