@@ -451,6 +451,19 @@ void tl_resolver_resolve(struct tl_resolver *r, const struct tl_event *ev,
 		if (ret->owners.n) {
 			slot->key = ev->key;
 			slot->ow = ret->owners;
+		} else if ((l = find_listener(r, ev))) {
+			/*
+			 * Accepted since the last rescan, where the kernel
+			 * could not name who accepted it (no fexit, a
+			 * listener from before watch): through that
+			 * listener, whose holders accept. The rescan names
+			 * it for its next transitions.
+			 */
+			ret->has_listener = true;
+			memcpy(ret->laddr, l->src, sizeof(ret->laddr));
+			ret->lfamily = l->family;
+			ret->lport = l->sport;
+			tl_resolver_sock_owners(r->snap, l, &ret->lowners);
 		}
 	} else if (ret->limbo == TL_LIMBO_ORPHAN ||
 		   ret->limbo == TL_LIMBO_TIMEWAIT) {

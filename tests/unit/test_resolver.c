@@ -238,6 +238,12 @@ static void test_pending(void **state)
 	assert_int_equal(tl_resolver_refresh(r), 0);
 	tl_resolver_resolve(r, &ev, &res);
 	assert_int_equal(res.owners.n, 0);
+	/* Meanwhile it is named by the listener on its port, which took
+	 * it: not left without a name until the rescan. */
+	assert_true(res.has_listener);
+	assert_int_equal(res.lowners.n, 1);
+	assert_int_equal(res.lowners.o[0].pid, 20);
+	assert_int_equal(res.limbo, TL_LIMBO_NONE);
 	tl_resolver_stats(r, &st);
 	assert_int_equal(st.pending, 1);
 	/* Too soon for a rescan: the tick keeps it pending. */
