@@ -28,9 +28,78 @@
 #define SYS_pidfd_getfd 438
 #endif
 
+/* One end of a connection, IPv4 as v4-mapped IPv6 so that families mix. */
+struct end {
+	uint8_t a[16];
+	uint16_t port;
+};
+
+static void end_of(struct end *e, int family, const uint8_t *a, uint16_t port)
+{
+	memset(e, 0, sizeof(*e));
+	if (family == AF_INET) {
+		e->a[10] = e->a[11] = 0xff;
+		memcpy(e->a + 12, a, 4);
+	} else {
+		memcpy(e->a, a, 16);
+	}
+	e->port = port;
+}
+
+static int cmp_end(const struct end *x, const struct end *y)
+{
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return memcmp(x->a, y->a, 16);
+}
+
+/* A queued CLOSE-WAIT connection by its client's end, then its own. */
+struct cw {
+	struct end client, self;
+	size_t idx;
+};
+
+static int cmp_cw(const void *a, const void *b)
+{
+	const struct cw *x = a, *y = b;
+	int c = cmp_end(&x->client, &y->client);
+
+	return c ? c : cmp_end(&x->self, &y->self);
+}
+
+/*
+ * Which queued CLOSE-WAIT connections have a client that still holds its
+ * socket here: the peer, in FIN-WAIT-2 and held by an fd (a closed one
+ * has no inode, or is a timewait entry), only half-closed. cw is sorted
+ * by cmp_cw; half[cw[k].idx] is set for each found. One pass over the
+ * snapshot.
+ */
+static void find_half_closed(const struct tl_snapshot *snap,
+			     const struct cw *cw, size_t n, bool *half)
+{
+	for (size_t i = 0; i < snap->n_socks && n; i++) {
+		const struct tl_sock *peer = &snap->socks[i];
+		struct cw key;
+		const struct cw *hit;
+
+		if (peer->state != TL_FIN_WAIT2 || peer->inode == 0)
+			continue;
+		/* Its local end is the connection's client end. */
+		end_of(&key.client, peer->family, peer->src, peer->sport);
+		end_of(&key.self, peer->family, peer->dst, peer->dport);
+		hit = bsearch(&key, cw, n, sizeof(*cw), cmp_cw);
+		if (hit)
+			half[hit->idx] = true;
+	}
+}
+
 int tl_drain_plan(const struct tl_snapshot *snap,
 		  const struct tl_sock *listener, struct tl_drain_plan *ret)
 {
+	const struct tl_sock **cws = NULL;
+	struct cw *cw = NULL;
+	bool *half = NULL;
+	size_t n_cw = 0;
 	struct tl_drain_plan p = { .listener = listener, .fd = -1 };
 	const struct tl_fdref *refs;
 	size_t queued = 0;
@@ -48,7 +117,13 @@ int tl_drain_plan(const struct tl_snapshot *snap,
 	}
 	p.dead = calloc(queued ? queued : 1, sizeof(*p.dead));
 	p.live = calloc(queued ? queued : 1, sizeof(*p.live));
-	if (!p.dead || !p.live) {
+	cws = calloc(queued ? queued : 1, sizeof(*cws));
+	cw = calloc(queued ? queued : 1, sizeof(*cw));
+	half = calloc(queued ? queued : 1, sizeof(*half));
+	if (!p.dead || !p.live || !cws || !cw || !half) {
+		free(cws);
+		free(cw);
+		free(half);
 		tl_drain_plan_release(&p);
 		return -ENOMEM;
 	}
@@ -59,12 +134,35 @@ int tl_drain_plan(const struct tl_snapshot *snap,
 		    !tl_snapshot_may_queue(snap, sk, listener))
 			continue;
 		p.n_shared += sk->n_listeners > 1;
-		/* A FIN from the client: nobody will ever read or write it. */
-		if (sk->state == TL_CLOSE_WAIT)
-			p.dead[p.n_dead++] = sk;
-		else
+		if (sk->state == TL_CLOSE_WAIT) {
+			end_of(&cw[n_cw].client, sk->family, sk->dst,
+			       sk->dport);
+			end_of(&cw[n_cw].self, sk->family, sk->src, sk->sport);
+			cw[n_cw].idx = n_cw;
+			cws[n_cw++] = sk;
+		} else {
 			p.live[p.n_live++] = sk;
+		}
 	}
+	/*
+	 * A FIN from the client: it will never write again, and if it closed
+	 * its socket it will not read either: dead. Unless its socket, here
+	 * on this host, is still held, waiting for an answer: live.
+	 */
+	if (n_cw > 1)
+		qsort(cw, n_cw, sizeof(*cw), cmp_cw);
+	find_half_closed(snap, cw, n_cw, half);
+	for (size_t i = 0; i < n_cw; i++) {
+		if (half[i]) {
+			p.live[p.n_live++] = cws[i];
+			p.n_half_closed++;
+		} else {
+			p.dead[p.n_dead++] = cws[i];
+		}
+	}
+	free(cws);
+	free(cw);
+	free(half);
 	if (listener->rqueue > queued)
 		p.hidden = listener->rqueue - (uint32_t)queued;
 	if (tl_snapshot_owners(snap, listener, &refs) > 0) {

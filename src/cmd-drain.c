@@ -316,6 +316,7 @@ static int print_json(const struct drain_opts *o,
 	out_owners_json(&w, snap->owners, refs, n);
 	socks_json(&w, snap, "dead", p->dead, p->n_dead);
 	socks_json(&w, snap, "live", p->live, p->n_live);
+	json_kv_uint(&w, "half_closed", p->n_half_closed);
 	json_kv_uint(&w, "freed", res->freed);
 	json_kv_uint(&w, "freed_hidden", res->freed_hidden);
 	json_kv_str(&w, "stopped", stop_word(res->stop));
@@ -497,9 +498,13 @@ static void print_plan_text(const struct tl_snapshot *snap,
 	else
 		printf("no process is known to hold the listener\n");
 	printf("  queue: %u (backlog %u): %zu closed by the client, %zu "
-	       "live%s\n",
-	       p->listener->rqueue, p->listener->wqueue, p->n_dead, p->n_live,
-	       p->hidden ? "," : "");
+	       "live",
+	       p->listener->rqueue, p->listener->wqueue, p->n_dead, p->n_live);
+	if (p->n_half_closed)
+		printf(" (%zu of them half-closed: the client shut down only "
+		       "its sending side and still holds its socket)",
+		       p->n_half_closed);
+	printf("%s\n", p->hidden ? "," : "");
 	if (p->hidden)
 		printf("  and %u destroyed earlier that no dump shows but "
 		       "that still hold a slot\n",
@@ -533,11 +538,13 @@ static int drain_run(const struct tl_global *g, void *opts)
 	o.netns_spec = g->netns_spec;
 	dopts.delay_ms = o.delay_ms;
 	ret = TL_EXIT_USAGE;
+	/* FIN-WAIT-2: the clients here that only half-closed (see plan). */
 	if (tl_take_snapshot(g,
 			     TL_STATE_BIT(TL_LISTEN) |
 				     TL_STATE_BIT(TL_ESTABLISHED) |
 				     TL_STATE_BIT(TL_CLOSE_WAIT) |
-				     TL_STATE_BIT(TL_SYN_RECV),
+				     TL_STATE_BIT(TL_SYN_RECV) |
+				     TL_STATE_BIT(TL_FIN_WAIT2),
 			     &snap) < 0)
 		goto out;
 	l = find_target(snap, &o, spec, &held_fd);

@@ -37,6 +37,12 @@ struct tl_drain_plan {
 	const struct tl_sock **live;
 	size_t n_live;
 	/*
+	 * Of live, those in CLOSE-WAIT whose client is in this namespace and
+	 * still holds its socket in FIN-WAIT-2: it only shut down its
+	 * sending side (shutdown(SHUT_WR), nc -N) and waits for the answer.
+	 */
+	size_t n_half_closed;
+	/*
 	 * The listener's Recv-Q beyond the connections the dump shows: queued
 	 * children already destroyed (by SOCK_DESTROY, or reset by the peer)
 	 * that no dump lists but that still hold a slot. They are dead too.
@@ -60,7 +66,8 @@ size_t tl_drain_plan_want(const struct tl_drain_plan *plan);
 /*
  * Sorts out the accept queue of listener (a socket of snap in LISTEN) and
  * finds an owner of it. snap must have been taken with owners and with
- * ESTABLISHED and CLOSE-WAIT. Returns 0 and fills *ret (release it with
+ * ESTABLISHED and CLOSE-WAIT, and FIN-WAIT-2 to tell half-closed clients
+ * on this host from gone ones. Returns 0 and fills *ret (release it with
  * tl_drain_plan_release), or -EINVAL when listener is not a listener of
  * snap, or -ENOMEM.
  */

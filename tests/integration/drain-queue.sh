@@ -83,3 +83,32 @@ time.sleep(60)' >"$T/root" &
 		{ cat "$T/o" "$T/e"; fail "drain as nobody: no hint, or a freed line"; }
 	ok "drain as nobody of root's listener: exit 3, 'root could', nothing claimed"
 fi
+
+# A client that only half-closed (shutdown(SHUT_WR), as nc -N and HTTP/1.0
+# clients do) is in CLOSE-WAIT on the server's side too, but alive: its
+# socket here is held, in FIN-WAIT-2, waiting for the answer. drain counts
+# it live and refuses; one that closed is dead.
+python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 3007))
+s.listen(8)
+gone = socket.create_connection(("127.0.0.1", 3007))
+gone.send(b"bye")
+gone.close()
+half = socket.create_connection(("127.0.0.1", 3007))
+half.send(b"GET / HTTP/1.0\r\n\r\n")
+half.shutdown(socket.SHUT_WR)
+print("ready", flush=True)
+time.sleep(60)' >"$T/half" &
+tl_wait_for 5 grep -q ready "$T/half" || fail "half-close server did not start"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3007" | wc -l)" = 2 ]' ||
+	fail "not 2 queued CLOSE-WAIT on 3007"
+"$TCPLIMBO" drain 127.0.0.1:3007 --json >"$T/h.json" 2>"$T/e"
+rc=$?
+[ $rc = 1 ] || { cat "$T/e" "$T/h.json"; fail "drain with a half-closed client: exit $rc, want 1 (refused)"; }
+jq -e '(.dead | length) == 1 and (.live | length) == 1 and .half_closed == 1 and
+	.live[0].state == "close-wait" and .freed == 0' "$T/h.json" >/dev/null ||
+	{ cat "$T/h.json"; fail "drain: the half-closed client is not live"; }
+[ "$(ss -Htn state close-wait "sport = :3007" | wc -l)" = 2 ] || fail "drain took a connection"
+ok "a half-closed client is live: drain refuses, takes nothing"
