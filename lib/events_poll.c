@@ -179,6 +179,20 @@ int tl_diff_feed(struct tl_diff *d, const struct tl_sock *socks, size_t n,
 			ev.new_state = TL_CLOSE;
 			ev.flags |= TL_EVENT_VANISHED;
 			event_finish(&ev, o, now_ms);
+			/*
+			 * From these states CLOSE is one step only for a
+			 * reset or an abort; an orderly close passes states a
+			 * sample may miss (CLOSE_WAIT, LAST_ACK). Gone from
+			 * one dump to the next says which it was no more than
+			 * it says when.
+			 */
+			if (o->sk.state == TL_ESTABLISHED ||
+			    o->sk.state == TL_SYN_RECV ||
+			    o->sk.state == TL_CLOSE_WAIT ||
+			    o->sk.state == TL_FIN_WAIT1) {
+				ev.cause = NULL;
+				ev.flags |= TL_EVENT_JUMP;
+			}
 			deliver(&ev, cb, arg, &count, &err);
 			i++;
 		}

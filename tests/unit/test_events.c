@@ -225,6 +225,34 @@ static void test_vanish(void **state)
 	tl_diff_free(d);
 }
 
+/*
+ * An ESTABLISHED socket gone by the next dump may have been reset, or
+ * closed in order through states no dump saw: a jump, with no cause.
+ */
+static void test_vanish_established(void **state)
+{
+	struct tl_sock a[] = { sock(50, TL_ESTABLISHED, 40000, 3000),
+			       sock(51, TL_LISTEN, 3000, 0) };
+	struct tl_sock b[] = { sock(51, TL_LISTEN, 3000, 0) };
+	struct tl_diff *d = diff_new();
+	const struct tl_event *e;
+	struct seen s = { 0 };
+
+	(void)state;
+	tl_diff_feed(d, a, 2, 0, 0, record, &s);
+	assert_int_equal(tl_diff_feed(d, b, 1, 100, 0, record, &s), 1);
+	/* The first dump is the baseline: one event, the one that went. */
+	assert_int_equal(s.n, 1);
+	e = &s.ev[0];
+	assert_int_equal(e->key, 50);
+	assert_int_equal(e->old_state, TL_ESTABLISHED);
+	assert_int_equal(e->new_state, TL_CLOSE);
+	assert_true(e->flags & TL_EVENT_VANISHED);
+	assert_true(e->flags & TL_EVENT_JUMP);
+	assert_null(e->cause);
+	tl_diff_free(d);
+}
+
 /* A restarted dump may repeat a socket: it is one socket. */
 static void test_duplicates(void **state)
 {
@@ -326,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_jump_over_fin_wait1),
 		cmocka_unit_test(test_appear),
 		cmocka_unit_test(test_vanish),
+		cmocka_unit_test(test_vanish_established),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_callback_error),
 		cmocka_unit_test(test_steps),
