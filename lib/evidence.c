@@ -434,6 +434,7 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 			    has_inode(mine, n, sk->inode);
 
 		ev->held += conn;
+		ev->held_closed += conn && sk->state == TL_CLOSE_WAIT;
 		for (size_t t = 0; io && t < ev->n_read && t < 64; t++) {
 			if (!ino[t] || sk->inode != ino[t])
 				continue;

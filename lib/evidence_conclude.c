@@ -284,8 +284,15 @@ static bool busy_serving(const struct tl_evidence *ev, bool registered,
 			 bool *ret_sure)
 {
 	size_t on = 0, polls = 0;
+	/*
+	 * Alone on its listener, a process whose connections' clients have
+	 * all left is serving nobody: a child that inherited the listener
+	 * and a client's fd from a server that exited (ncat --sh-exec
+	 * leaves them to the commands it runs) holds them, sleeping.
+	 */
+	uint64_t held = ev->sharers > 1 ? ev->held : ev->held - ev->held_closed;
 
-	if (ev->held == 0 || ev->n_read == 0 || ev->n_threads > ev->n_read)
+	if (held == 0 || ev->n_read == 0 || ev->n_threads > ev->n_read)
 		return false;
 	for (size_t i = 0; i < ev->n_read; i++) {
 		if (i < 64 && (ev->on_held >> i & 1))
@@ -298,7 +305,7 @@ static bool busy_serving(const struct tl_evidence *ev, bool registered,
 			return false;
 	}
 	*ret_sure = polls == 0;
-	return on + polls > 0 && (polls == 0 || ev->held >= polls);
+	return on + polls > 0 && (polls == 0 || held >= polls);
 }
 
 static void set(struct tl_ev_verdict *v, int cause, int cert)

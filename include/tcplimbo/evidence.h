@@ -166,6 +166,8 @@ struct tl_evidence {
 	uint64_t on_other;
 	/* TL_EV_LISTENER: processes that hold the listener, this one too */
 	uint32_t sharers;
+	/* TL_EV_LISTENER: of held, those in CLOSE-WAIT (their client left) */
+	uint64_t held_closed;
 };
 
 /*

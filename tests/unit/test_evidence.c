@@ -585,6 +585,17 @@ static void test_limit_and_unwatched(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
 	assert_non_null(strstr(v.text, "pm.max_children"));
+	/*
+	 * The same sleep, alone on the listener, holding only a connection
+	 * whose client left: a child that inherited them from a server that
+	 * exited serves nobody. Nothing waits for the listener.
+	 */
+	world_one(&w, 1, TL_CLOSE_WAIT, NANOSLEEP, "hrtimer_nanosleep",
+		  "4990.0");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.held, 1);
+	assert_int_equal(ev.held_closed, 1);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
 
 	/*
 	 * socat's fork at max-children: the parent sleeps, holding the
