@@ -346,6 +346,8 @@ static void json_listener(struct json *j, const struct tl_evidence *ev)
 	json_arr_end(j);
 	json_kv_uint(j, "held", ev->held);
 	json_kv_uint(j, "children_held", ev->children_held);
+	json_kv_uint(j, "held_closed", ev->held_closed);
+	json_kv_uint(j, "sharers", ev->sharers);
 	json_kv_uint(j, "backlog", ev->backlog);
 	json_kv_uint(j, "queued", ev->queued);
 	json_kv_bool(j, "round_number", tl_ev_round_number(ev->held));
