@@ -400,8 +400,70 @@ static bool has_inode(const struct tl_fdref *mine, size_t n, uint32_t inode)
  * come from one walk of the owners' array (sorted by inode), so the pass
  * over the sockets asks no index per socket.
  */
+/* The targets of one epoll set, as far as room goes. */
+#define TARGETS_MAX 64
+
+struct targets {
+	uint64_t ino[TARGETS_MAX];
+	size_t n;
+	bool more; /* there were more than room for */
+};
+
+static int on_target(int32_t tfd, uint32_t events, uint64_t ino, void *arg)
+{
+	struct targets *tg = arg;
+
+	(void)tfd;
+	(void)events;
+	if (tg->n < TARGETS_MAX)
+		tg->ino[tg->n++] = ino;
+	else
+		tg->more = true;
+	return 0;
+}
+
+/*
+ * The threads of a leaking process in epoll_wait on a set that holds no
+ * TCP socket (a lock's latch, a pipe, a timer: a PostgreSQL backend
+ * waiting for a lock): they wait on something else, as a thread in I/O
+ * on such an fd does. Sets their bits in *io.
+ */
+static void epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
+			    const struct tl_evidence *ev, uint64_t *io)
+{
+	char path[32], *info = NULL;
+
+	for (size_t t = 0; t < ev->n_read && t < 64; t++) {
+		struct targets tg = { .n = 0 };
+		bool tcp = false;
+		ssize_t n;
+
+		if (ev->threads[t].kind != TL_SYS_EPOLL ||
+		    ev->threads[t].fd < 0)
+			continue;
+		if (!info && !(info = malloc(FDINFO_BUF)))
+			return;
+		snprintf(path, sizeof(path), "fdinfo/%lld",
+			 (long long)ev->threads[t].fd);
+		n = read_at(pdir, path, info, FDINFO_BUF);
+		if (n < 0 ||
+		    tl_ev_parse_epoll(info, (size_t)n, on_target, &tg) < 0 ||
+		    tg.more)
+			continue;
+		/* A listener in it is an event loop's: it is the program's
+		 * own wait, and its leak is a leak. */
+		for (size_t i = 0; i < snap->n_socks && !tcp; i++)
+			for (size_t k = 0; k < tg.n && !tcp; k++)
+				tcp = snap->socks[i].inode &&
+				      snap->socks[i].inode == tg.ino[k];
+		if (!tcp)
+			*io |= UINT64_C(1) << t;
+	}
+	free(info);
+}
+
 static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
-		      struct tl_evidence *ev)
+		      struct tl_evidence *ev, int pdir)
 {
 	const struct tl_owners *ow = snap->owners;
 	const struct tl_proc *me = ow ? tl_owners_proc(ow, ev->pid) : NULL;
@@ -468,6 +530,9 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 			if (on[t] && tli_accepted_of(l, on[t]))
 				io &= ~(UINT64_C(1) << t);
 	}
+	/* A leak's process may wait in epoll on no connection at all. */
+	if (!L)
+		epoll_elsewhere(pdir, snap, ev, &io);
 	ev->on_other = io;
 }
 
@@ -571,7 +636,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 	if (listener)
 		gather_runtime(pdir, ev);
 	if (snap && (listener || (what & TL_EV_LEAK)))
-		scan_held(snap, listener, ev);
+		scan_held(snap, listener, ev, pdir);
 out:
 	close(pdir);
 	return 0;

@@ -381,14 +381,28 @@ static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
 	return true;
 }
 
-/* The blocked cause, for an fd that is none of what (its connections). */
-static void set_blocked(int64_t fd, const char *what, const char *threads,
-			struct tl_ev_verdict *v, size_t *len)
+/*
+ * The blocked cause, for an fd that is none of what (its connections):
+ * one in I/O, or an epoll set (epoll) that holds no connection.
+ */
+static void set_blocked(int64_t fd, bool epoll, const char *what,
+			const char *threads, struct tl_ev_verdict *v,
+			size_t *len)
 {
 	set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
 	add(v->text, sizeof(v->text), len,
-	    "its threads are blocked in I/O on fd %lld, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to its clients; %s",
+	    epoll ? "its threads wait in epoll fd %lld, a set that holds no connection and so none of %s, or wait for one that does: a program stuck on something else (a lock, a child, a timer) does not get back to its clients; %s" :
+		    "its threads are blocked in I/O on fd %lld, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to its clients; %s",
 	    (long long)fd, what, threads);
+}
+
+/* Whether the thread blocked on fd is in an epoll wait. */
+static bool epoll_wait_on(const struct tl_evidence *ev, int64_t fd)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].fd == fd)
+			return ev->threads[i].kind == TL_SYS_EPOLL;
+	return false;
 }
 
 static void conclude_listener(const struct tl_evidence *ev, int kind,
@@ -502,7 +516,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	/* Nobody waits for the listener: stuck on an upstream, a file. */
 	if ((!reg || cause == TL_CAUSE_NOT_WAITED) &&
 	    blocked_on(ev, ev->on_other, &fd)) {
-		set_blocked(fd, "its clients' connections", threads, v, len);
+		set_blocked(fd, epoll_wait_on(ev, fd),
+			    "its clients' connections", threads, v, len);
 		return;
 	}
 	/*
@@ -696,7 +711,8 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	add(threads, sizeof(threads), &tlen,
 	    "; none of them has run for %llu s",
 	    (unsigned long long)(ev->idle_ms / 1000));
-	set_blocked(fd, "its clients' connections", threads, v, len);
+	set_blocked(fd, epoll_wait_on(ev, fd), "its clients' connections",
+		    threads, v, len);
 }
 
 void tl_evidence_conclude(const struct tl_evidence *ev, int kind,

@@ -506,6 +506,34 @@ static void test_leak_blocked(void **state)
 		     "1000.0");
 	conclude_leak(&w, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+
+	/*
+	 * Its one thread waits in an epoll set that holds no connection, only
+	 * an eventfd (a PostgreSQL backend waiting for a lock): blocked.
+	 */
+	world_one(&w, 2, TL_CLOSE_WAIT, EPOLL_FD4, "do_epoll_wait", "1000.0");
+	world_epoll(&w, NULL);
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.on_other == 1);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_non_null(strstr(v.text, "wait in epoll fd 4, a set that holds "
+				       "no connection"));
+	/* A set that holds its listener is its event loop: a leak. */
+	world_one(&w, 2, TL_CLOSE_WAIT, EPOLL_FD4, "do_epoll_wait", "1000.0");
+	world_epoll(&w, "19");
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.on_other == 0);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/* The same set holding one of its connections: it is told. */
+	world_one(&w, 2, TL_CLOSE_WAIT, EPOLL_FD4, "do_epoll_wait", "1000.0");
+	lnk(w.dir, "4711/fd/4", "anon_inode:[eventpoll]");
+	put(w.dir, "4711/fdinfo/4",
+	    "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t17\n"
+	    "tfd:       10 events:       19 data: a  pos:0 ino:%x sdev:9\n",
+	    (unsigned)(LINO + 1));
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.on_other == 0);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 }
 
 static void test_limit_and_unwatched(void **state)
