@@ -46,7 +46,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_ZOMBIE] =
 		"The process has exited and its parent has not reaped it: restart the service, and look at the parent for why it does not wait() for its children.",
 	[TL_CAUSE_STOPPED] =
-		"Resume it with kill -CONT PID and find who stopped it (an operator's Ctrl-Z or kill -STOP, a supervisor, a checkpoint tool). It goes on as soon as it runs: it accepts what is queued and can close what its peers closed.",
+		"Resume it with kill -CONT PID and find who stopped it (an operator's Ctrl-Z or kill -STOP, a supervisor, a checkpoint tool). It goes on as soon as it runs: a server accepts what is queued, and any process can close what its peers closed.",
 	[TL_CAUSE_TRACED] =
 		"A debugger holds it stopped: continue or detach in the debugger (the tracer pid is given above). It goes on as soon as it runs.",
 	[TL_CAUSE_ONESHOT] =
