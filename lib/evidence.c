@@ -153,7 +153,8 @@ static bool clock_now(const char *proc_root, uint64_t *ret_ns)
  * nothing is claimed.
  */
 static bool idle_ns(const char *proc_root, const uint64_t *exec,
-		    const int32_t *cpu, size_t n, uint64_t *ret_ns)
+		    const int32_t *cpu, size_t n, uint64_t *ret_ns,
+		    uint64_t *each)
 {
 	int32_t seen[CLOCKS_MAX];
 	size_t n_seen = 0;
@@ -188,6 +189,10 @@ static bool idle_ns(const char *proc_root, const uint64_t *exec,
 			ok = false;
 			break;
 		}
+		/* Each thread of this CPU, against its present. */
+		for (size_t j = 0; j < n; j++)
+			if (cpu[j] == cpu[i])
+				each[j] = now >= exec[j] ? now - exec[j] : 0;
 		/* A clock read before the thread's last run means just now. */
 		now = now >= newest ? now - newest : 0;
 		if (now < idle)
@@ -235,8 +240,9 @@ static int cmp_tid(const void *a, const void *b)
 static int gather_threads(int pdir, struct tl_evidence *ev,
 			  const char *proc_root)
 {
-	uint64_t exec[TL_EV_THREADS_MAX], idle;
+	uint64_t exec[TL_EV_THREADS_MAX], each[TL_EV_THREADS_MAX], idle;
 	int32_t cpu[TL_EV_THREADS_MAX];
+	size_t of[TL_EV_THREADS_MAX]; /* exec[k] is threads[of[k]]'s */
 	unsigned budget = RUNNING_LOOKS;
 	size_t n_exec = 0;
 	struct dirent *de;
@@ -258,16 +264,21 @@ static int gather_threads(int pdir, struct tl_evidence *ev,
 			continue;
 		read_thread(pdir, (pid_t)tid, &ev->threads[ev->n_read],
 			    &exec[n_exec], &cpu[n_exec], &has, &budget);
+		of[n_exec] = ev->n_read;
 		n_exec += has;
 		ev->n_read++;
 	}
 	closedir(d);
-	/* readdir's order is the directory's: sort for stable texts. */
-	qsort(ev->threads, ev->n_read, sizeof(ev->threads[0]), cmp_tid);
-	if (idle_ns(proc_root, exec, cpu, n_exec, &idle)) {
+	if (idle_ns(proc_root, exec, cpu, n_exec, &idle, each)) {
 		ev->has_idle = true;
 		ev->idle_ms = idle / 1000000;
+		for (size_t k = 0; k < n_exec; k++) {
+			ev->threads[of[k]].has_idle = true;
+			ev->threads[of[k]].idle_ms = each[k] / 1000000;
+		}
 	}
+	/* readdir's order is the directory's: sort for stable texts. */
+	qsort(ev->threads, ev->n_read, sizeof(ev->threads[0]), cmp_tid);
 	return 0;
 }
 

@@ -357,27 +357,37 @@ static bool conclude_state(const struct tl_evidence *ev,
 
 /*
  * Whether the process is stuck on something else: each of its threads is
- * in I/O on an fd of other (bit i for threads[i]) or waits in futex for
- * one that is, and none has run for a second. *ret_fd is the first such
- * fd.
+ * in I/O on an fd of other (bit i for threads[i]), none of those has run
+ * for a second, and the rest wait in futex (for one that is, or a
+ * runtime's housekeeping, which wakes often: a JVM's does every 50 ms).
+ * *ret_fd is the first such fd, *ret_idle_ms how long the least idle of
+ * those threads has not run.
  */
 static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
-		       int64_t *ret_fd)
+		       int64_t *ret_fd, uint64_t *ret_idle_ms)
 {
+	uint64_t idle = UINT64_MAX;
 	int64_t fd = -1;
 
 	if (!other || ev->n_read == 0 || ev->n_threads > ev->n_read ||
-	    !ev->has_idle || ev->idle_ms < 1000)
+	    !ev->has_idle)
 		return false;
 	for (size_t i = 0; i < ev->n_read; i++) {
+		const struct tl_ev_thread *t = &ev->threads[i];
+
 		if (i < 64 && (other >> i & 1)) {
+			if (!t->has_idle || t->idle_ms < 1000)
+				return false;
 			if (fd < 0)
-				fd = ev->threads[i].fd;
-		} else if (ev->threads[i].kind != TL_SYS_FUTEX) {
+				fd = t->fd;
+			if (t->idle_ms < idle)
+				idle = t->idle_ms;
+		} else if (t->kind != TL_SYS_FUTEX) {
 			return false;
 		}
 	}
 	*ret_fd = fd;
+	*ret_idle_ms = idle;
 	return true;
 }
 
@@ -410,6 +420,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 {
 	const struct tl_ev_reg *reg;
 	char threads[256], sets[96];
+	uint64_t idle;
 	int64_t fd;
 	bool sure;
 	int cause;
@@ -515,7 +526,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	}
 	/* Nobody waits for the listener: stuck on an upstream, a file. */
 	if ((!reg || cause == TL_CAUSE_NOT_WAITED) &&
-	    blocked_on(ev, ev->on_other, &fd)) {
+	    blocked_on(ev, ev->on_other, &fd, &idle)) {
 		set_blocked(fd, epoll_wait_on(ev, fd),
 			    "its clients' connections", threads, v, len);
 		return;
@@ -702,15 +713,21 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			  size_t *len)
 {
 	char threads[256];
+	uint64_t idle;
 	size_t tlen;
 	int64_t fd;
 
-	if (!blocked_on(ev, ev->on_other, &fd))
+	if (!blocked_on(ev, ev->on_other, &fd, &idle))
 		return;
 	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));
-	add(threads, sizeof(threads), &tlen,
-	    "; none of them has run for %llu s",
-	    (unsigned long long)(ev->idle_ms / 1000));
+	if (ev->idle_ms >= 1000)
+		add(threads, sizeof(threads), &tlen,
+		    "; none of them has run for %llu s",
+		    (unsigned long long)(ev->idle_ms / 1000));
+	else
+		add(threads, sizeof(threads), &tlen,
+		    "; the blocked ones have not run for %llu s",
+		    (unsigned long long)(idle / 1000));
 	set_blocked(fd, epoll_wait_on(ev, fd), "its clients' connections",
 		    threads, v, len);
 }

@@ -73,6 +73,8 @@ struct tl_ev_thread {
 	const char *sys; /* its name (static), or NULL */
 	int64_t fd;	 /* the fd argument, or -1 */
 	char wchan[TL_EV_WCHAN_MAX]; /* kernel function it sleeps in, or "" */
+	bool has_idle;
+	uint64_t idle_ms; /* since it last ran on a CPU */
 };
 
 /* The listener registered in one epoll set. */

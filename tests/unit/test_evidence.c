@@ -478,6 +478,21 @@ static void test_leak_blocked(void **state)
 	assert_true(tl_ev_remedy_conditional(v.cause));
 	assert_true(strncmp(v.remedy, "If ", 3) == 0);
 
+	/*
+	 * The same with a housekeeping thread that ran 10 ms ago (a JVM's
+	 * wakes every 50 ms): the blocked thread has not run for 4 s.
+	 */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_thread(&w, PID + 1, "S (sleeping)", RECV_FD("0x8"), "wait_woken",
+		     "1000.0");
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.idle_ms < 1000);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_non_null(strstr(v.text, "the blocked ones have not run for 4 s"));
+
 	/* In recv on one of them (fd 10): it is reading, nothing to say. */
 	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0xa"), "wait_woken", "1000.0");
 	conclude_leak(&w, &ev, &v);
