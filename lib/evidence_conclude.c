@@ -199,7 +199,10 @@ const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
 		    (size_t)(ev->n_threads - ev->n_read));
 	/* Only when every thread's syscall is known. */
 	if (ev->n_read && !accept && !unknown)
-		add(buf, size, &len, ", none in accept");
+		add(buf, size, &len,
+		    ev->n_threads > ev->n_read ?
+			    ", none of those read in accept" :
+			    ", none in accept");
 	return buf;
 }
 
@@ -257,6 +260,15 @@ static const struct tl_ev_reg *worst_reg(const struct tl_evidence *ev,
 	return NULL;
 }
 
+/* Whether every thread read waits in futex (some may not have been). */
+static bool only_futex(const struct tl_evidence *ev)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind != TL_SYS_FUTEX)
+			return false;
+	return ev->n_read > 0;
+}
+
 static bool any_thread(const struct tl_evidence *ev, int kind)
 {
 	for (size_t i = 0; i < ev->n_read; i++)
@@ -280,17 +292,23 @@ static bool any_thread(const struct tl_evidence *ev, int kind)
  * sleeps, which /proc cannot tie to a client; then as many connections as
  * such threads must be held.
  */
+/*
+ * The held connections that can keep a worker busy. Alone on its
+ * listener, a process whose connections' clients have all left is
+ * serving nobody: a child that inherited the listener and a client's fd
+ * from a server that exited (ncat --sh-exec leaves them to the commands
+ * it runs) holds them, sleeping.
+ */
+static uint64_t busy_held(const struct tl_evidence *ev)
+{
+	return ev->sharers > 1 ? ev->held : ev->held - ev->held_closed;
+}
+
 static bool busy_serving(const struct tl_evidence *ev, bool registered,
 			 bool *ret_sure)
 {
 	size_t on = 0, polls = 0;
-	/*
-	 * Alone on its listener, a process whose connections' clients have
-	 * all left is serving nobody: a child that inherited the listener
-	 * and a client's fd from a server that exited (ncat --sh-exec
-	 * leaves them to the commands it runs) holds them, sleeping.
-	 */
-	uint64_t held = ev->sharers > 1 ? ev->held : ev->held - ev->held_closed;
+	uint64_t held = busy_held(ev);
 
 	if (held == 0 || ev->n_read == 0 || ev->n_threads > ev->n_read)
 		return false;
@@ -570,6 +588,19 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		    (unsigned long long)ev->children_held, threads);
 		return;
 	}
+	/*
+	 * A blocking pool (Java's, a C++ thread pool) whose workers wait in
+	 * futex: on a lock, a condition variable, a sleep or the pool's own
+	 * queue, which /proc does not tell apart, while the program holds
+	 * connections and nobody waits for the listener.
+	 */
+	if (!reg && busy_held(ev) > 0 && only_futex(ev)) {
+		set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
+		add(v->text, sizeof(v->text), len,
+		    "no thread is in accept() or waits for the listener (%s) while the program holds %llu of its connections, and its threads wait in futex (on a lock, a condition variable or a sleep, which /proc does not tell apart): a pool whose workers are all busy with those connections or stuck on a lock, or an accept loop that stopped; %s",
+		    sets, (unsigned long long)busy_held(ev), threads);
+		return;
+	}
 	if (reg && cause == TL_CAUSE_NOT_WAITED) {
 		set(v, cause, TL_CERT_LIKELY);
 		add(v->text, sizeof(v->text), len,
@@ -614,7 +645,9 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		    sets, threads);
 		return;
 	}
-	set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_LIKELY);
+	/* What the threads not read were doing is not known. */
+	set(v, TL_CAUSE_NOT_WATCHED,
+	    ev->n_threads > ev->n_read ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
 	if (ev->n_epolls)
 		add(v->text, sizeof(v->text), len,
 		    "no thread is in accept() and the listener is %s: nothing in the program waits for it; %s",

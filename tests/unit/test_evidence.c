@@ -491,7 +491,8 @@ static void test_leak_blocked(void **state)
 	conclude_leak(&w, &ev, &v);
 	assert_true(ev.idle_ms < 1000);
 	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
-	assert_non_null(strstr(v.text, "the blocked ones have not run for 4 s"));
+	assert_non_null(
+		strstr(v.text, "the blocked ones have not run for 4 s"));
 
 	/* In recv on one of them (fd 10): it is reading, nothing to say. */
 	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0xa"), "wait_woken", "1000.0");
@@ -580,6 +581,35 @@ static void test_limit_and_unwatched(void **state)
 	assert_string_equal(
 		tl_evidence_threads_text(&ev, text, sizeof(text)),
 		"2 threads in futex, 1 in epoll_wait on fd 4, none in accept");
+
+	/*
+	 * A blocking pool (Java's): no epoll set, every thread in futex, 4
+	 * connections held: its workers may all be busy. Possible.
+	 */
+	world_init(&w, 4, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_thread(&w, PID + 1, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "holds 4 of its connections"));
+	/*
+	 * 120 threads of which one was read, in futex, nothing held: what the
+	 * others do is not known. Not 'likely', and not 'none in accept'.
+	 */
+	world_init(&w, 0, 0);
+	world_proc(&w, "S (sleeping)", 0, 120);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_null(strstr(v.text, "none in accept"));
+	assert_non_null(strstr(v.text, "119 more not read, none of those read "
+				       "in accept"));
 
 	/*
 	 * lighttpd at server.max-connections: the listener stays in the set
