@@ -313,6 +313,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 				       11, "", tl_finding_kind_name(f->kind));
 			if (w && w->setting)
 				wrap(stdout, "setting:", w->setting, 11);
+			if (w && w->inspect)
+				wrap(stdout, "inspect:", w->inspect, 11);
 			continue;
 		}
 		explained |= 1u << f->kind;
@@ -325,6 +327,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		wrap(stdout, "fix:", fix, 11);
 		if (w && w->setting)
 			wrap(stdout, "setting:", w->setting, 11);
+		if (w && w->inspect)
+			wrap(stdout, "inspect:", w->inspect, 11);
 	}
 	for (size_t i = 0; i < d->n_targets; i++)
 		if (d->targets[i].error[0]) {

@@ -144,6 +144,40 @@ static const struct {
 	  "--threads does not apply to them)" },
 };
 
+/*
+ * Runtimes whose stacks a debugger's backtrace does not show (JIT-compiled
+ * or interpreted code), by comm, with the tool that does.
+ */
+static const struct {
+	const char *comm;
+	size_t n; /* compare this many bytes: python3.11 is python3 */
+	const char *inspect;
+} inspects[] = {
+	{ "java", 5,
+	  "Java: jstack PID (or jcmd PID Thread.print) shows what each thread "
+	  "waits on, and the locks they hold" },
+	{ "node", 5,
+	  "Node.js: synchronous code blocks its one event loop; node "
+	  "--cpu-prof, or --inspect and a debugger, shows which" },
+	{ "nodejs", 7,
+	  "Node.js: synchronous code blocks its one event loop; node "
+	  "--cpu-prof, or --inspect and a debugger, shows which" },
+	{ "python", 6,
+	  "Python: with python3-dbg installed, gdb -p PID -batch -ex 'thread "
+	  "apply all py-bt' shows each thread's Python stack" },
+};
+
+static const char *runtime_inspect(const struct tl_snapshot *snap, pid_t pid)
+{
+	const struct tl_proc *p =
+		snap->owners ? tl_owners_proc(snap->owners, pid) : NULL;
+
+	for (size_t i = 0; p && i < sizeof(inspects) / sizeof(inspects[0]); i++)
+		if (strncmp(p->comm, inspects[i].comm, inspects[i].n) == 0)
+			return inspects[i].inspect;
+	return NULL;
+}
+
 static const char *limit_setting(const char *proc_root,
 				 const struct tl_snapshot *snap, pid_t pid)
 {
@@ -211,6 +245,10 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	w->omitted = f->n_pids - n;
 	if (w->cause == TL_CAUSE_LIMIT)
 		w->setting = limit_setting(proc_root, snap, w->ev[w->lead].pid);
+	/* Where a guess is made of what the threads wait on. */
+	if (w->certainty != TL_CERT_CERTAIN && w->cause != TL_CAUSE_GO_ACCEPT &&
+	    w->cause != TL_CAUSE_TOKIO)
+		w->inspect = runtime_inspect(snap, w->ev[w->lead].pid);
 	/*
 	 * A CLOSE-WAIT leak is explained by the program's state only (a
 	 * stopped program closes nothing); a running one is left to the
@@ -381,12 +419,14 @@ void why_print_json(struct json *j, const struct why *w)
 		json_kv_null(j, "cause");
 		json_kv_null(j, "certainty");
 		json_kv_null(j, "setting");
+		json_kv_null(j, "inspect");
 		json_kv_null(j, "evidence");
 		return;
 	}
 	json_kv_str(j, "cause", tl_ev_cause_name(w->cause));
 	json_kv_str(j, "certainty", tl_certainty_name(w->certainty));
 	json_kv_str(j, "setting", w->setting);
+	json_kv_str(j, "inspect", w->inspect);
 	json_kv_uint(j, "evidence_omitted", w->omitted);
 	if (w->related_leak)
 		json_kv_str(j, "related", "close-wait-leak");

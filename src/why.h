@@ -30,6 +30,8 @@ struct why {
 	const char *remedy; /* fits the cause, or NULL */
 	/* connection-limit: the program's own setting, static, or NULL */
 	const char *setting;
+	/* How to see where this runtime's threads wait, static, or NULL */
+	const char *inspect;
 	bool related_leak; /* a close-wait-leak finding of the same pid */
 	size_t omitted;	   /* processes of the finding not looked into */
 };
