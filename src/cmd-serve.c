@@ -35,6 +35,15 @@
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:9858"
 #define SERVE_CONN_TIMEOUT_S 10
 #define SERVE_CONN_LIMIT 256
+/*
+ * Connections one address may hold: a scraper needs one (a few while a
+ * slow scrape overlaps the next), and one client that opens many and
+ * trickles bytes (libmicrohttpd's timeout is an idle one) cannot take
+ * every slot from the others.
+ */
+#define SERVE_CONN_PER_IP 16
+/* exporter-toolkit's default: TLS 1.2 and 1.3 only (GnuTLS priorities). */
+#define SERVE_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* serve's own options; the global struct is only read. */
 struct serve_opts {
@@ -486,7 +495,7 @@ static int run(struct server *s, const struct serve_opts *o,
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
 			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL } };
+	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL } };
 	struct MHD_Daemon *d;
 	sigset_t set;
 	int sig = 0;
@@ -501,6 +510,9 @@ static int run(struct server *s, const struct serve_opts *o,
 		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
 						  (void *)webconfig_cert(
 							  s->wc) };
+		tls[2] =
+			(struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						 (void *)SERVE_TLS_PRIORITIES };
 	}
 	/* Every thread libmicrohttpd starts inherits this mask. */
 	sigemptyset(&set);
@@ -515,6 +527,7 @@ static int run(struct server *s, const struct serve_opts *o,
 		mhd_log, s, MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_CONN_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONN_LIMIT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_CONN_PER_IP,
 		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!d) {
 		/* errno is the socket's; else what libmicrohttpd said. */

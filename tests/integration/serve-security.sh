@@ -82,10 +82,48 @@ touch "$T/plain"
 grep -q tcplimbo_ "$T/plain" && fail "plain HTTP to the TLS port got metrics"
 # Without our CA the certificate is not trusted.
 curl -sf -m 5 -o /dev/null "https://127.0.0.1:$PORT/metrics" && fail "untrusted CA accepted"
+# TLS 1.2 and 1.3 only, as exporter-toolkit: 1.0 and 1.1 get no session.
+for v in tls1 tls1_1; do
+	echo | timeout 10 openssl s_client -"$v" -connect 127.0.0.1:$PORT \
+		-CAfile "$T/ca.crt" >"$T/s_client" 2>&1
+	grep -q "Cipher is (NONE)\|no protocols available\|alert protocol version" "$T/s_client" ||
+		{ cat "$T/s_client"; fail "TLS: -$v got a session"; }
+done
+echo | timeout 10 openssl s_client -tls1_2 -connect 127.0.0.1:$PORT \
+	-CAfile "$T/ca.crt" >"$T/s_client" 2>&1
+grep -q "Protocol *: TLSv1.2" "$T/s_client" || { cat "$T/s_client"; fail "TLS 1.2 refused"; }
 kill $SERVE
 wait $SERVE
 grep -q 'listening on https://' "$T/serve.log" || fail "start line says https"
-ok "TLS: verified with the test's CA; plain HTTP and unknown CA fail"
+ok "TLS: verified with the test's CA; plain HTTP, unknown CA, TLS 1.0 and 1.1 fail"
+
+# One address holding many slow connections (a byte now and then resets
+# libmicrohttpd's idle timeout) takes at most its share: a scraper from
+# another address is still answered.
+"$TCPLIMBO" serve --listen 127.0.0.1:$PORT 2>>"$T/serve.log" &
+SERVE=$!
+tl_wait_for 10 sh -c "curl -s -o /dev/null $URL/metrics" || fail "serve did not start"
+python3 - "$PORT" <<'PY' || fail "a second address was not answered while one held 300 connections"
+import socket, subprocess, sys, time
+port = int(sys.argv[1])
+held = []
+for _ in range(300):
+    try:
+        c = socket.socket()
+        c.bind(("127.0.0.2", 0))
+        c.connect(("127.0.0.1", port))
+        c.send(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        held.append(c)
+    except OSError:
+        pass
+time.sleep(0.5)
+r = subprocess.run(["curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                    "http://127.0.0.1:%d/metrics" % port], capture_output=True, text=True)
+sys.exit(0 if r.stdout == "200" else 1)
+PY
+kill $SERVE
+wait $SERVE
+ok "300 slow connections from one address leave the exporter to the others"
 
 # Bad files: exit 3 at start, naming the line.
 bad() { # expected text, file content
