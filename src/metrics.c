@@ -40,9 +40,14 @@ struct lrow {
 	const char *comm;
 	pid_t pid; /* the listener's first holder, 0 when none is known */
 	uint64_t len, limit, closed, oldest_ms, drops;
+	uint64_t full; /* listeners whose own queue is over their backlog */
 	bool kept;
+	bool placed; /* where is read already (see merge_listeners) */
 	struct place where;
 };
+
+/* Series a listener row writes. */
+#define LROW_SERIES 6
 
 /* One process series set, in one namespace. */
 struct prow {
@@ -177,7 +182,7 @@ static void fill_places(struct work *w, const struct metrics_opts *o)
 			place_of(o, w->p[i].p->pid, &w->p[i].where);
 	}
 	for (size_t i = 0; i < w->nl; i++) {
-		if (!w->l[i].kept)
+		if (!w->l[i].kept || w->l[i].placed)
 			continue;
 		seen = w->l[i].pid > 0 ? place_seen(w, w->l[i].pid, i, w->np) :
 					 NULL;
@@ -258,6 +263,7 @@ static int collect_ns(struct work *w, size_t ni)
 		row->closed = ls[i].closed;
 		row->oldest_ms = ls[i].has_age ? ls[i].oldest_ms : 0;
 		row->drops = L->has & TL_HAS_MEMINFO ? L->drops : 0;
+		row->full = L->rqueue > L->wqueue;
 	}
 	np = tl_survey_procs(snap, &ps);
 	if (np < 0) {
@@ -299,26 +305,52 @@ static int cmp_lrow(const void *a, const void *b)
 	return c ? c : strcmp(x->comm, y->comm);
 }
 
-/* Listeners sharing an address (SO_REUSEPORT) and comm: one series set. */
-static void merge_listeners(struct work *w)
+static bool same_place(const struct place *a, const struct place *b)
+{
+	return strcmp(a->unit, b->unit) == 0 &&
+	       strcmp(a->container, b->container) == 0;
+}
+
+/*
+ * Listeners sharing an address (SO_REUSEPORT) and comm: one series set,
+ * for each unit and container they run in (a blue and a green
+ * deployment are two, each with its own labels). Only such groups have
+ * their places read here; the others when they are kept.
+ */
+static void merge_listeners(struct work *w, const struct metrics_opts *o)
 {
 	size_t k = 0;
 
 	if (w->nl > 1)
 		qsort(w->l, w->nl, sizeof(*w->l), cmp_lrow);
-	for (size_t i = 0; i < w->nl; i++) {
-		if (k && cmp_lrow(&w->l[k - 1], &w->l[i]) == 0) {
-			struct lrow *m = &w->l[k - 1];
+	for (size_t i = 0; i < w->nl;) {
+		size_t j = i + 1, first = k;
 
-			m->len += w->l[i].len;
-			m->limit += w->l[i].limit;
-			m->closed += w->l[i].closed;
-			m->drops += w->l[i].drops;
-			if (w->l[i].oldest_ms > m->oldest_ms)
-				m->oldest_ms = w->l[i].oldest_ms;
-			continue;
+		while (j < w->nl && cmp_lrow(&w->l[i], &w->l[j]) == 0)
+			j++;
+		for (size_t g = i; j - i > 1 && g < j; g++) {
+			place_of(o, w->l[g].pid, &w->l[g].where);
+			w->l[g].placed = true;
 		}
-		w->l[k++] = w->l[i];
+		for (size_t g = i; g < j; g++) {
+			struct lrow *m = NULL;
+
+			for (size_t q = first; q < k && !m; q++)
+				if (same_place(&w->l[q].where, &w->l[g].where))
+					m = &w->l[q];
+			if (!m) {
+				w->l[k++] = w->l[g];
+				continue;
+			}
+			m->len += w->l[g].len;
+			m->limit += w->l[g].limit;
+			m->closed += w->l[g].closed;
+			m->drops += w->l[g].drops;
+			m->full += w->l[g].full;
+			if (w->l[g].oldest_ms > m->oldest_ms)
+				m->oldest_ms = w->l[g].oldest_ms;
+		}
+		i = j;
 	}
 	w->nl = k;
 }
@@ -368,7 +400,8 @@ static int choose(struct work *w, size_t budget, size_t *ret_dropped)
 	qsort(c, n, sizeof(*c), cmp_cand);
 	for (size_t i = 0; i < n; i++) {
 		bool is_l = c[i].idx < w->nl;
-		size_t cost = is_l ? 5 : prow_series(&w->p[c[i].idx - w->nl]);
+		size_t cost = is_l ? LROW_SERIES :
+				     prow_series(&w->p[c[i].idx - w->nl]);
 
 		if (cost > budget) {
 			dropped += cost;
@@ -503,8 +536,8 @@ static void write_listeners(struct prom *p, const struct work *w,
 		const struct lrow *r = &w->l[i];
 		struct prom_label lb[6];
 		size_t n = where_labels(w, r->ns, lb);
-		uint64_t v[] = { r->len, r->limit, r->closed, r->oldest_ms,
-				 r->drops };
+		uint64_t v[] = { r->len,       r->limit, r->closed,
+				 r->oldest_ms, r->drops, r->full };
 
 		if (!r->kept)
 			continue;
@@ -575,7 +608,7 @@ static void write_all(struct prom *p, const struct work *w,
 		0);
 	write_listeners(
 		p, w, "tcplimbo_listen_queue_limit", "gauge",
-		"The listener's backlog: the queue holds at most this plus one.",
+		"The listener's backlog: the queue holds at most this plus one (SO_REUSEPORT: the group's sum).",
 		1);
 	write_listeners(
 		p, w, "tcplimbo_listen_queue_closed", "gauge",
@@ -587,6 +620,10 @@ static void write_all(struct prom *p, const struct work *w,
 		3);
 	write_listeners(p, w, "tcplimbo_listen_drops_total", "counter",
 			"SYNs the listener dropped (its SK_MEMINFO_DROPS).", 4);
+	write_listeners(
+		p, w, "tcplimbo_listen_queues_full", "gauge",
+		"Listeners of the series (SO_REUSEPORT: each has its own queue) whose accept queue is over its backlog: new SYNs are dropped.",
+		5);
 	write_procs(p, w, "tcplimbo_process_close_wait_sockets",
 		    "CLOSE_WAIT sockets the process holds.", 0);
 	write_procs(
@@ -682,12 +719,12 @@ int metrics_render(const struct tl_survey *sv, const struct metrics_opts *o,
 		if (r < 0)
 			goto out;
 	}
-	merge_listeners(&w);
+	merge_listeners(&w, o);
 	r = collect_findings(&w);
 	if (r < 0)
 		goto out;
 	/* Always written: states, findings, the scalars and the tail. */
-	core = N_STATES * res->netns_looked + w.nf + 2 + 7 + 3;
+	core = N_STATES * res->netns_looked + w.nf + 2 + 8 + 3;
 	budget = o->max_series > core ? o->max_series - core : 0;
 	r = choose(&w, budget, &res->series_dropped);
 	if (r == 0)
@@ -695,7 +732,7 @@ int metrics_render(const struct tl_survey *sv, const struct metrics_opts *o,
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < w.nl; i++)
-		kept += w.l[i].kept ? 5 : 0;
+		kept += w.l[i].kept ? LROW_SERIES : 0;
 	for (size_t i = 0; i < w.np; i++)
 		kept += w.p[i].kept ? prow_series(&w.p[i]) : 0;
 	res->series = core + kept;

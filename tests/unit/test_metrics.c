@@ -137,8 +137,8 @@ static void test_all(void **state)
 	assert_non_null(strstr(t, "tcplimbo_series_dropped 0\n"));
 	assert_int_equal(res.series_dropped, 0);
 	assert_int_equal(res.sockets, 5);
-	/* 11 states, 2 findings totals, 7 scalars, 3 of the tail, 2x5, 2x4. */
-	assert_int_equal(res.series, 11 + 2 + 7 + 3 + 10 + 8);
+	/* 11 states, 2 findings totals, 8 scalars, 3 of the tail, 2x6, 2x4. */
+	assert_int_equal(res.series, 11 + 2 + 8 + 3 + 12 + 8);
 	prom_free(&w->p);
 	free(w);
 }
@@ -150,26 +150,27 @@ static void test_cap(void **state)
 	const char *t;
 
 	(void)state;
-	/* Room for the always-written 23 and one listener's 5. */
-	t = render(w, 28, &res);
+	/* Room for the always-written 24 and one listener's 6. */
+	t = render(w, 30, &res);
 	assert_non_null(strstr(t, "tcplimbo_listen_queue_length" L3000 " 4\n"));
+	assert_non_null(strstr(t, "tcplimbo_listen_queues_full" L3000 " 0\n"));
 	assert_null(strstr(t, "listener=\"127.0.0.1:4000\""));
 	assert_null(strstr(t, "comm=\"leaky\""));
-	assert_int_equal(res.series_dropped, 5 + 4 + 4);
-	assert_non_null(strstr(t, "tcplimbo_series_dropped 13\n"));
+	assert_int_equal(res.series_dropped, 6 + 4 + 4);
+	assert_non_null(strstr(t, "tcplimbo_series_dropped 14\n"));
 	/*
-	 * Room for 9: the queued listener, then the process with the most
+	 * Room for 10: the queued listener, then the process with the most
 	 * CLOSE_WAIT; srv"x's process series and the idle listener go.
 	 */
-	t = render(w, 32, &res);
+	t = render(w, 34, &res);
 	assert_non_null(strstr(t, "comm=\"leaky\""));
 	assert_null(strstr(t, "listener=\"127.0.0.1:4000\""));
 	assert_null(strstr(t, "pid=\"10\""));
-	assert_int_equal(res.series_dropped, 4 + 5);
+	assert_int_equal(res.series_dropped, 4 + 6);
 	/* No room at all: the core is still written. */
 	t = render(w, 0, &res);
 	assert_non_null(strstr(t, "tcplimbo_sockets{"));
-	assert_int_equal(res.series_dropped, 5 + 5 + 4 + 4);
+	assert_int_equal(res.series_dropped, 6 + 6 + 4 + 4);
 	prom_free(&w->p);
 	free(w);
 }
