@@ -38,6 +38,45 @@ age=$(serve_value "tcplimbo_listen_queue_oldest_seconds{$L}" "$T/m")
 awk -v a="$age" 'BEGIN { exit !(a >= 1 && a < 60) }' ||
 	fail "oldest_seconds '$age'"
 ok "listener series: queue $Q as ss says, 1 closed, oldest ${age}s"
+
+# An SO_REUSEPORT group with one stuck worker (backlog 0, one queued: full)
+# and one that accepts: the group's summed length stays under its summed
+# backlog, and queues_full says one queue is over its own.
+python3 -c '
+import socket, threading, time
+def listener(backlog):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("127.0.0.1", 3001))
+    s.listen(backlog)
+    return s
+stuck, busy = listener(0), listener(8)
+held = []
+def accept():
+    while True:
+        held.append(busy.accept()[0])
+threading.Thread(target=accept, daemon=True).start()
+for _ in range(16):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", 3001))
+    except BlockingIOError:
+        pass
+    held.append(c)
+print("ready", flush=True)
+time.sleep(60)' >"$T/rp" &
+tl_wait_for 5 grep -q ready "$T/rp" || fail "reuseport group did not start"
+tl_wait_for 5 sh -c '[ "$(ss -Hltn "sport = :3001" | awk "\$2 > \$3" | wc -l)" = 1 ]' ||
+	{ ss -ltn "sport = :3001"; fail "the stuck listener's queue is not full"; }
+curl -sf -o "$T/rp.m" "$URL/metrics" || fail "GET /metrics"
+R="netns=\"$NS\",listener=\"127.0.0.1:3001\",comm=\"python3\""
+[ "$(serve_value "tcplimbo_listen_queues_full{$R}" "$T/rp.m")" = 1 ] ||
+	{ grep 3001 "$T/rp.m"; fail "queues_full is not 1"; }
+len=$(serve_value "tcplimbo_listen_queue_length{$R}" "$T/rp.m")
+lim=$(serve_value "tcplimbo_listen_queue_limit{$R}" "$T/rp.m")
+[ "$len" -le "$lim" ] || fail "the group's sums: $len > $lim"
+ok "SO_REUSEPORT: one full queue of two, queues_full 1 (summed $len of $lim)"
 n=$(grep -c "^tcplimbo_sockets{netns=\"$NS\"," "$T/m")
 [ "$n" = 11 ] || fail "$n state series for our namespace, want 11"
 [ "$(serve_value "tcplimbo_sockets{netns=\"$NS\",state=\"CLOSE_WAIT\"}" "$T/m")" = 1 ] ||
@@ -57,10 +96,10 @@ if command -v promtool >/dev/null; then
 		{ cat "$T/lint"; fail "promtool check metrics"; }
 	ok "promtool check metrics: no lint errors"
 fi
-# A second scrape is a second scan (no --interval).
-curl -sf -o "$T/m2" "$URL/metrics" || fail "second scrape"
-[ "$(serve_value tcplimbo_scans_total "$T/m2")" = 2 ] || fail "scans_total"
-[ "$(serve_value tcplimbo_scrapes_total "$T/m2")" = 2 ] || fail "scrapes_total"
+# A third scrape is a third scan (no --interval).
+curl -sf -o "$T/m2" "$URL/metrics" || fail "third scrape"
+[ "$(serve_value tcplimbo_scans_total "$T/m2")" = 3 ] || fail "scans_total"
+[ "$(serve_value tcplimbo_scrapes_total "$T/m2")" = 3 ] || fail "scrapes_total"
 curl -sf "$URL/" | grep -q 'href="metrics"' || fail "/ links to metrics"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/nope")" = 404 ] || fail "404"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/metrics")" = 405 ] ||
@@ -73,7 +112,7 @@ kill -TERM $SERVE
 wait $SERVE
 rc=$?
 [ $rc = 0 ] || fail "exit $rc on SIGTERM"
-grep -q "stopping on SIGTERM after 3 scrapes" "$T/serve.log" ||
+grep -q "stopping on SIGTERM after 4 scrapes" "$T/serve.log" ||
 	{ cat "$T/serve.log"; fail "stop line"; }
 ok "SIGHUP: reloads nothing and says so; SIGTERM: exit 0, one line"
 
