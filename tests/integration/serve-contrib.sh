@@ -10,8 +10,8 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 promtool check rules "$C/prometheus/alerts.yml" >"$T/out" 2>&1 ||
 	{ cat "$T/out"; fail "promtool check rules"; }
-grep -q "SUCCESS: 5 rules found" "$T/out" || { cat "$T/out"; fail "rule count"; }
-ok "promtool check rules: 5 rules"
+grep -q "SUCCESS: 6 rules found" "$T/out" || { cat "$T/out"; fail "rule count"; }
+ok "promtool check rules: 6 rules"
 (cd "$C/prometheus" && promtool test rules alerts_test.yml) >"$T/out" 2>&1 ||
 	{ cat "$T/out"; fail "promtool test rules"; }
 ok "promtool test rules"
