@@ -123,18 +123,21 @@ static bool young_sum(const struct doctor *d, struct tl_diag_young *sum)
 	       sum->drops_listeners;
 }
 
-/* "2.3s" below ten seconds, "42s" above: written as the options are. */
+/*
+ * "2.3 s" below ten seconds, "42 s" above, as the findings write ages
+ * (the thresholds beside them are options, written as given: 10s).
+ */
 static void age_text(char *buf, size_t size, uint64_t ms)
 {
 	if (ms < 10000)
-		snprintf(buf, size, "%.1fs", (double)ms / 1000);
+		snprintf(buf, size, "%.1f s", (double)ms / 1000);
 	else
-		snprintf(buf, size, "%llus", (unsigned long long)(ms / 1000));
+		snprintf(buf, size, "%llu s", (unsigned long long)(ms / 1000));
 }
 
 /*
  * One kind of what the age thresholds held back, for young_note:
- * "30 connections wait in an accept queue, the oldest for 2.9s (a finding
+ * "30 connections wait in an accept queue, the oldest for 2.9 s (a finding
  * from --queue-age 5s)".
  */
 static void young_part(char *buf, size_t size, uint64_t n, uint64_t oldest_ms,
