@@ -5,12 +5,12 @@
  * kernel is certain, an epoll registration that explains a full queue is
  * likely, a guess from what is missing is only possible.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tcplimbo/diagnose.h"
 #include "tcplimbo/evidence.h"
+#include "util.h"
 
 static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_UNKNOWN] = "unknown",
@@ -102,110 +102,7 @@ bool tl_ev_round_number(uint64_t n)
 	return n % 10 == 0 || (n & (n - 1)) == 0;
 }
 
-/* Appends to buf at *len, keeping it terminated. */
-static void add(char *buf, size_t size, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void add(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*len >= size)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *len, size - *len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len = (size_t)n >= size - *len ? size - 1 : *len + (size_t)n;
-}
-
 /* A thread's activity, as "epoll_wait on fd 4" or "running". */
-static void activity(const struct tl_ev_thread *t, char *buf, size_t size)
-{
-	switch (t->kind) {
-	case TL_SYS_UNKNOWN:
-		snprintf(buf, size, "in an unknown place");
-		return;
-	case TL_SYS_RUNNING:
-		snprintf(buf, size, "running");
-		return;
-	case TL_SYS_NONE:
-		snprintf(buf, size, "stopped outside a syscall");
-		return;
-	default:
-		break;
-	}
-	if (!t->sys)
-		snprintf(buf, size, "in syscall %ld", t->nr);
-	else if (t->fd >= 0)
-		snprintf(buf, size, "in %s on fd %lld", t->sys,
-			 (long long)t->fd);
-	else
-		snprintf(buf, size, "in %s", t->sys);
-}
-
-const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
-				     size_t size)
-{
-	char seen[8][64];
-	size_t count[8], n_seen = 0, len = 0, other = 0;
-	bool accept = false, unknown = false;
-
-	if (size == 0)
-		return buf;
-	buf[0] = '\0';
-	for (size_t i = 0; i < ev->n_read; i++) {
-		char a[64];
-		size_t k;
-
-		activity(&ev->threads[i], a, sizeof(a));
-		accept |= ev->threads[i].kind == TL_SYS_ACCEPT;
-		unknown |= ev->threads[i].kind == TL_SYS_UNKNOWN;
-		for (k = 0; k < n_seen && strcmp(seen[k], a) != 0; k++)
-			;
-		if (k < n_seen) {
-			count[k]++;
-		} else if (n_seen < 8) {
-			snprintf(seen[n_seen], sizeof(seen[0]), "%s", a);
-			count[n_seen++] = 1;
-		} else {
-			other++;
-		}
-	}
-	/* Most common first, in the order seen among equals. */
-	for (size_t k = 1; k < n_seen; k++) {
-		for (size_t j = k; j > 0 && count[j] > count[j - 1]; j--) {
-			char tmp[64];
-			size_t c = count[j];
-
-			memcpy(tmp, seen[j], sizeof(tmp));
-			memcpy(seen[j], seen[j - 1], sizeof(tmp));
-			memcpy(seen[j - 1], tmp, sizeof(tmp));
-			count[j] = count[j - 1];
-			count[j - 1] = c;
-		}
-	}
-	for (size_t k = 0; k < n_seen; k++) {
-		if (k == 0)
-			add(buf, size, &len, "%zu thread%s %s", count[k],
-			    count[k] == 1 ? "" : "s", seen[k]);
-		else
-			add(buf, size, &len, ", %zu %s", count[k], seen[k]);
-	}
-	if (other)
-		add(buf, size, &len, ", %zu elsewhere", other);
-	if (ev->n_threads > ev->n_read)
-		add(buf, size, &len, "%s%zu more not read", len ? ", " : "",
-		    (size_t)(ev->n_threads - ev->n_read));
-	/* Only when every thread's syscall is known. */
-	if (ev->n_read && !accept && !unknown)
-		add(buf, size, &len,
-		    ev->n_threads > ev->n_read ?
-			    ", none of those read in accept" :
-			    ", none in accept");
-	return buf;
-}
-
 static bool stopped(char s)
 {
 	return s == 'T' || s == 't';
@@ -344,30 +241,33 @@ static bool conclude_state(const struct tl_evidence *ev,
 			 (unsigned long long)(ev->idle_ms / 1000));
 	if (ev->gone) {
 		set(v, TL_CAUSE_GONE, TL_CERT_CERTAIN);
-		add(v->text, sizeof(v->text), len,
-		    "pid %d has exited (no /proc/%d)", (int)ev->pid,
-		    (int)ev->pid);
+		tli_appendf(v->text, sizeof(v->text), len,
+			    "pid %d has exited (no /proc/%d)", (int)ev->pid,
+			    (int)ev->pid);
 		return true;
 	}
 	if (ev->state == 'Z' || ev->state == 'X') {
 		set(v, TL_CAUSE_ZOMBIE, TL_CERT_CERTAIN);
-		add(v->text, sizeof(v->text), len,
-		    "pid %d is a zombie (State %c): it has exited and its parent has not reaped it",
-		    (int)ev->pid, ev->state);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"pid %d is a zombie (State %c): it has exited and its parent has not reaped it",
+			(int)ev->pid, ev->state);
 		return true;
 	}
 	if (stopped(ev->state) && ev->tracer) {
 		set(v, TL_CAUSE_TRACED, TL_CERT_CERTAIN);
-		add(v->text, sizeof(v->text), len,
-		    "pid %d is stopped by a debugger (State %c, TracerPid %d)%s",
-		    (int)ev->pid, ev->state, (int)ev->tracer, idle);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"pid %d is stopped by a debugger (State %c, TracerPid %d)%s",
+			(int)ev->pid, ev->state, (int)ev->tracer, idle);
 		return true;
 	}
 	if (stopped(ev->state)) {
 		set(v, TL_CAUSE_STOPPED, TL_CERT_CERTAIN);
-		add(v->text, sizeof(v->text), len,
-		    "pid %d is stopped by a signal such as SIGSTOP (State T, no tracer)%s",
-		    (int)ev->pid, idle);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"pid %d is stopped by a signal such as SIGSTOP (State T, no tracer)%s",
+			(int)ev->pid, idle);
 		return true;
 	}
 	return false;
@@ -418,10 +318,11 @@ static void set_blocked(int64_t fd, bool epoll, const char *what,
 			size_t *len)
 {
 	set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
-	add(v->text, sizeof(v->text), len,
-	    epoll ? "its threads wait in epoll fd %lld, a set that holds no connection and so none of %s, or wait for one that does: a program stuck on something else (a lock, a child, a timer) does not get back to its clients; %s" :
-		    "its threads are blocked in I/O on fd %lld, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to its clients; %s",
-	    (long long)fd, what, threads);
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		epoll ? "its threads wait in epoll fd %lld, a set that holds no connection and so none of %s, or wait for one that does: a program stuck on something else (a lock, a child, a timer) does not get back to its clients; %s" :
+			"its threads are blocked in I/O on fd %lld, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to its clients; %s",
+		(long long)fd, what, threads);
 }
 
 /* Whether the thread blocked on fd is in an epoll wait. */
@@ -448,9 +349,9 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	if (ev->has_idle && ev->idle_ms >= 1000) {
 		size_t tlen = strlen(threads);
 
-		add(threads, sizeof(threads), &tlen,
-		    "; none of them has run for %llu s",
-		    (unsigned long long)(ev->idle_ms / 1000));
+		tli_appendf(threads, sizeof(threads), &tlen,
+			    "; none of them has run for %llu s",
+			    (unsigned long long)(ev->idle_ms / 1000));
 	}
 	if (ev->n_epolls == 0)
 		snprintf(sets, sizeof(sets), "in no epoll set");
@@ -463,8 +364,9 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		set(v, TL_CAUSE_ACCEPTING,
 		    kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW ? TL_CERT_LIKELY :
 							    TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    "it is accepting, slower than clients arrive: %s", threads);
+		tli_appendf(v->text, sizeof(v->text), len,
+			    "it is accepting, slower than clients arrive: %s",
+			    threads);
 		/* The finding's own remedy (accept faster) fits. */
 		v->remedy = NULL;
 		return;
@@ -491,54 +393,63 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		/* An overflow may also be a loop that is only too slow. */
 		set(v, go ? TL_CAUSE_GO_ACCEPT : TL_CAUSE_TOKIO,
 		    overflow ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
-		add(v->text, sizeof(v->text), len,
-		    "pid %d %s, whose runtime registers every socket edge-triggered (here the listener, fd %d, in epoll fd %d, events 0x%x) and whose %s takes connections until %s: ",
-		    (int)ev->pid,
-		    go ? "is a Go program (its file carries Go's build ID note)" :
-			 "runs on Tokio (its threads are named tokio-runtime-worker)",
-		    (int)reg->tfd, (int)reg->epfd, reg->events,
-		    go ? "Accept" : "accept()", go ? "EAGAIN" : "WouldBlock");
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"pid %d %s, whose runtime registers every socket edge-triggered (here the listener, fd %d, in epoll fd %d, events 0x%x) and whose %s takes connections until %s: ",
+			(int)ev->pid,
+			go ? "is a Go program (its file carries Go's build ID note)" :
+			     "runs on Tokio (its threads are named tokio-runtime-worker)",
+			(int)reg->tfd, (int)reg->epfd, reg->events,
+			go ? "Accept" : "accept()",
+			go ? "EAGAIN" : "WouldBlock");
 		if (overflow)
-			add(v->text, sizeof(v->text), len,
-			    "so its accept loop does not keep up: no %s calls %s, every call fails, or the program gets too little CPU; it holds ",
-			    who, go ? "Accept" : "accept()");
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"so its accept loop does not keep up: no %s calls %s, every call fails, or the program gets too little CPU; it holds ",
+				who, go ? "Accept" : "accept()");
 		else
-			add(v->text, sizeof(v->text), len,
-			    "so no %s is calling %s on this listener, or every call fails; it holds ",
-			    who, go ? "Accept" : "accept()");
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"so no %s is calling %s on this listener, or every call fails; it holds ",
+				who, go ? "Accept" : "accept()");
 		if (ev->held)
-			add(v->text, sizeof(v->text), len,
-			    "%llu of the listener's connections%s; %s",
-			    (unsigned long long)ev->held,
-			    tl_ev_round_number(ev->held) ?
-				    ", a round number like a configured maximum" :
-				    "",
-			    threads);
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"%llu of the listener's connections%s; %s",
+				(unsigned long long)ev->held,
+				tl_ev_round_number(ev->held) ?
+					", a round number like a configured maximum" :
+					"",
+				threads);
 		else
-			add(v->text, sizeof(v->text), len,
-			    "none of the listener's connections; %s", threads);
+			tli_appendf(v->text, sizeof(v->text), len,
+				    "none of the listener's connections; %s",
+				    threads);
 		return;
 	}
 	if (reg && cause == TL_CAUSE_ONESHOT) {
 		set(v, cause, TL_CERT_LIKELY);
-		add(v->text, sizeof(v->text), len,
-		    "the listener (fd %d) is in epoll fd %d with EPOLLONESHOT and has not been re-armed since it fired (events 0x%x): epoll will not report it again; %s",
-		    (int)reg->tfd, (int)reg->epfd, reg->events, threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"the listener (fd %d) is in epoll fd %d with EPOLLONESHOT and has not been re-armed since it fired (events 0x%x): epoll will not report it again; %s",
+			(int)reg->tfd, (int)reg->epfd, reg->events, threads);
 		return;
 	}
 	if (reg && cause == TL_CAUSE_EDGE) {
 		set(v, cause, TL_CERT_LIKELY);
-		add(v->text, sizeof(v->text), len,
-		    "the listener (fd %d) is registered edge-triggered (EPOLLET, events 0x%x) in epoll fd %d: a program that accepts once per wakeup leaves the rest queued until the next connection arrives; %s",
-		    (int)reg->tfd, reg->events, (int)reg->epfd, threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"the listener (fd %d) is registered edge-triggered (EPOLLET, events 0x%x) in epoll fd %d: a program that accepts once per wakeup leaves the rest queued until the next connection arrives; %s",
+			(int)reg->tfd, reg->events, (int)reg->epfd, threads);
 		return;
 	}
 	/* Without the threads' syscalls nothing can be said about waits. */
 	if (ev->n_read == 0 || any_thread(ev, TL_SYS_UNKNOWN)) {
 		set(v, TL_CAUSE_UNKNOWN, TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    "what its threads are doing could not be read (/proc/PID/task/TID/syscall needs ptrace access to the process); the listener is %s",
-		    reg ? "in an epoll set" : sets);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"what its threads are doing could not be read (/proc/PID/task/TID/syscall needs ptrace access to the process); the listener is %s",
+			reg ? "in an epoll set" : sets);
 		v->remedy = NULL;
 		return;
 	}
@@ -567,10 +478,11 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			snprintf(where, sizeof(where), "%s", sets);
 		set(v, TL_CAUSE_LIMIT,
 		    sure ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :
-			   "no thread waits for the listener (%s): its threads are in poll (on fds /proc cannot show), sleep or I/O while it holds %llu of the listener's connections, so its workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers; %s",
-		    where, (unsigned long long)ev->held, threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :
+			       "no thread waits for the listener (%s): its threads are in poll (on fds /proc cannot show), sleep or I/O while it holds %llu of the listener's connections, so its workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers; %s",
+			where, (unsigned long long)ev->held, threads);
 		return;
 	}
 	/*
@@ -582,10 +494,11 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	if ((!reg || cause == TL_CAUSE_NOT_WAITED) && ev->held == 0 &&
 	    ev->children_held > 0) {
 		set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    "no thread waits for the listener (%s) while its children hold %llu of its connections and not the listener: a server that forks a child for each connection waits so at its limit of children (socat's max-children, a forking server's max_children), or they are an old generation finishing after a graceful restart; %s",
-		    reg ? "its epoll set is not waited on" : sets,
-		    (unsigned long long)ev->children_held, threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread waits for the listener (%s) while its children hold %llu of its connections and not the listener: a server that forks a child for each connection waits so at its limit of children (socat's max-children, a forking server's max_children), or they are an old generation finishing after a graceful restart; %s",
+			reg ? "its epoll set is not waited on" : sets,
+			(unsigned long long)ev->children_held, threads);
 		return;
 	}
 	/*
@@ -596,32 +509,36 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	 */
 	if (!reg && busy_held(ev) > 0 && only_futex(ev)) {
 		set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    "no thread is in accept() or waits for the listener (%s) while the program holds %llu of its connections, and its threads wait in futex (on a lock, a condition variable or a sleep, which /proc does not tell apart): a pool whose workers are all busy with those connections or stuck on a lock, or an accept loop that stopped; %s",
-		    sets, (unsigned long long)busy_held(ev), threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread is in accept() or waits for the listener (%s) while the program holds %llu of its connections, and its threads wait in futex (on a lock, a condition variable or a sleep, which /proc does not tell apart): a pool whose workers are all busy with those connections or stuck on a lock, or an accept loop that stopped; %s",
+			sets, (unsigned long long)busy_held(ev), threads);
 		return;
 	}
 	if (reg && cause == TL_CAUSE_NOT_WAITED) {
 		set(v, cause, TL_CERT_LIKELY);
-		add(v->text, sizeof(v->text), len,
-		    "the listener (fd %d) is in epoll fd %d, but no thread waits on that epoll fd: %s",
-		    (int)reg->tfd, (int)reg->epfd, threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"the listener (fd %d) is in epoll fd %d, but no thread waits on that epoll fd: %s",
+			(int)reg->tfd, (int)reg->epfd, threads);
 		return;
 	}
 	if (reg) {
 		set(v, TL_CAUSE_WATCHED, TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    "the listener (fd %d) is in epoll fd %d (events 0x%x) and a thread waits on it, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
-		    (int)reg->tfd, (int)reg->epfd, reg->events, threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"the listener (fd %d) is in epoll fd %d (events 0x%x) and a thread waits on it, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
+			(int)reg->tfd, (int)reg->epfd, reg->events, threads);
 		v->remedy = NULL;
 		return;
 	}
 	/* Not registered in any epoll set we could read. */
 	if (ev->n_epolls_read < ev->n_epolls || !ev->has_fds) {
 		set(v, TL_CAUSE_UNKNOWN, TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    "the listener was not found in the epoll sets that could be read: %s",
-		    threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"the listener was not found in the epoll sets that could be read: %s",
+			threads);
 		v->remedy = NULL;
 		return;
 	}
@@ -630,32 +547,37 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 
 		set(v, TL_CAUSE_LIMIT,
 		    round ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    "no thread is in accept() and the listener is %s while the program holds %llu accepted connection%s on port %u (backlog %u)%s: usually a connection limit; %s",
-		    sets, (unsigned long long)ev->held,
-		    ev->held == 1 ? "" : "s", ev->port, ev->backlog,
-		    round ? ", a round number like a configured maximum" : "",
-		    threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread is in accept() and the listener is %s while the program holds %llu accepted connection%s on port %u (backlog %u)%s: usually a connection limit; %s",
+			sets, (unsigned long long)ev->held,
+			ev->held == 1 ? "" : "s", ev->port, ev->backlog,
+			round ? ", a round number like a configured maximum" :
+				"",
+			threads);
 		return;
 	}
 	if (any_thread(ev, TL_SYS_POLL)) {
 		set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    "no thread is in accept() and the listener is %s; a thread in poll/select may watch it, which /proc cannot show: %s",
-		    sets, threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread is in accept() and the listener is %s; a thread in poll/select may watch it, which /proc cannot show: %s",
+			sets, threads);
 		return;
 	}
 	/* What the threads not read were doing is not known. */
 	set(v, TL_CAUSE_NOT_WATCHED,
 	    ev->n_threads > ev->n_read ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
 	if (ev->n_epolls)
-		add(v->text, sizeof(v->text), len,
-		    "no thread is in accept() and the listener is %s: nothing in the program waits for it; %s",
-		    sets, threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread is in accept() and the listener is %s: nothing in the program waits for it; %s",
+			sets, threads);
 	else
-		add(v->text, sizeof(v->text), len,
-		    "no thread is in accept(), poll() or an epoll wait: nothing in the program waits for the listener; %s",
-		    threads);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread is in accept(), poll() or an epoll wait: nothing in the program waits for the listener; %s",
+			threads);
 }
 
 /* The largest fd kind, with TCP split by state for the text. */
@@ -671,43 +593,47 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	for (int k = 1; k < TL_FDK_MAX; k++)
 		if (ev->kinds[k] > ev->kinds[top])
 			top = k;
-	add(v->text, sizeof(v->text), len, "%sits %u fds: ", *len ? "; " : "",
-	    ev->n_fds);
+	tli_appendf(v->text, sizeof(v->text), len,
+		    "%sits %u fds: ", *len ? "; " : "", ev->n_fds);
 	for (int k = 0; k < TL_FDK_MAX; k++) {
 		if (!ev->kinds[k])
 			continue;
-		add(v->text, sizeof(v->text), len, "%s%u %s", first ? "" : ", ",
-		    ev->kinds[k], tl_fd_kind_name(k, ev->kinds[k]));
+		tli_appendf(v->text, sizeof(v->text), len, "%s%u %s",
+			    first ? "" : ", ", ev->kinds[k],
+			    tl_fd_kind_name(k, ev->kinds[k]));
 		first = false;
 		if (k != TL_FDK_TCP)
 			continue;
-		add(v->text, sizeof(v->text), len, " (");
+		tli_appendf(v->text, sizeof(v->text), len, " (");
 		for (int s = 1, f2 = 1; s < TL_STATE_MAX; s++) {
 			if (!ev->tcp[s])
 				continue;
-			add(v->text, sizeof(v->text), len, "%s%u %s",
-			    f2 ? "" : ", ", ev->tcp[s], tl_state_name(s));
+			tli_appendf(v->text, sizeof(v->text), len, "%s%u %s",
+				    f2 ? "" : ", ", ev->tcp[s],
+				    tl_state_name(s));
 			f2 = 0;
 		}
-		add(v->text, sizeof(v->text), len, ")");
+		tli_appendf(v->text, sizeof(v->text), len, ")");
 	}
 	/* Only a verdict of the listener's kind may stand before this one. */
 	if (v->cause != TL_CAUSE_UNKNOWN && v->cause != TL_CAUSE_WATCHED)
 		return;
 	if ((uint64_t)cw * 2 >= ev->n_fds) {
 		set(v, TL_CAUSE_CLOSE_WAIT, TL_CERT_LIKELY);
-		add(v->text, sizeof(v->text), len,
-		    ": most are CLOSE-WAIT sockets the program never closed, so the leak is what exhausts the fds");
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			": most are CLOSE-WAIT sockets the program never closed, so the leak is what exhausts the fds");
 	} else if ((uint64_t)est * 2 >= ev->n_fds) {
 		set(v, TL_CAUSE_CONNECTIONS, TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    ": most are open connections, so the load may be real (raise the limit) or connections are kept too long");
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			": most are open connections, so the load may be real (raise the limit) or connections are kept too long");
 		v->remedy = NULL;
 	} else {
 		set(v, TL_CAUSE_FDS_OTHER, TL_CERT_POSSIBLE);
-		add(v->text, sizeof(v->text), len,
-		    ": most are %s, so look there for a leak",
-		    tl_fd_kind_name(top, 2));
+		tli_appendf(v->text, sizeof(v->text), len,
+			    ": most are %s, so look there for a leak",
+			    tl_fd_kind_name(top, 2));
 		v->remedy = NULL;
 	}
 }
@@ -730,10 +656,11 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		if (!(r->waited || running) ||
 		    (r->events & (TL_EPOLLET | TL_EPOLLONESHOT)))
 			continue;
-		add(v->text, sizeof(v->text), len,
-		    "; the listener (fd %d) is in epoll fd %d level-triggered, so while connections are queued every wait returns at once and retries the failing accept(), a busy loop (%s)",
-		    (int)r->tfd, (int)r->epfd,
-		    tl_evidence_threads_text(ev, threads, sizeof(threads)));
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"; the listener (fd %d) is in epoll fd %d level-triggered, so while connections are queued every wait returns at once and retries the failing accept(), a busy loop (%s)",
+			(int)r->tfd, (int)r->epfd,
+			tl_evidence_threads_text(ev, threads, sizeof(threads)));
 		return;
 	}
 }
@@ -754,13 +681,13 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		return;
 	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));
 	if (ev->idle_ms >= 1000)
-		add(threads, sizeof(threads), &tlen,
-		    "; none of them has run for %llu s",
-		    (unsigned long long)(ev->idle_ms / 1000));
+		tli_appendf(threads, sizeof(threads), &tlen,
+			    "; none of them has run for %llu s",
+			    (unsigned long long)(ev->idle_ms / 1000));
 	else
-		add(threads, sizeof(threads), &tlen,
-		    "; the blocked ones have not run for %llu s",
-		    (unsigned long long)(idle / 1000));
+		tli_appendf(threads, sizeof(threads), &tlen,
+			    "; the blocked ones have not run for %llu s",
+			    (unsigned long long)(idle / 1000));
 	set_blocked(fd, epoll_wait_on(ev, fd), "its clients' connections",
 		    threads, v, len);
 }

@@ -26,6 +26,13 @@
 int tli_grow(void **arr, size_t *cap, size_t elem, size_t init);
 
 /*
+ * Appends printf-formatted text to buf (size bytes) at *len, keeping it
+ * terminated; text that does not fit is cut, and *len stays below size.
+ */
+void tli_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
  * Copies the string src, read no further than src_size bytes, into dst of
  * size bytes (size > 0), cut to fit and always terminated: snprintf(dst,
  * size, "%s", src) without the format engine, for paths that run once an

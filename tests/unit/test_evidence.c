@@ -493,6 +493,17 @@ static void test_leak_blocked(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
 	assert_non_null(
 		strstr(v.text, "the blocked ones have not run for 4 s"));
+	/* Threads in one call on different fds are told together. */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 3);
+	world_thread(&w, PID, "S (sleeping)", RECV_FD("0x8"), "wait_woken",
+		     "1000.0");
+	world_thread(&w, PID + 1, "S (sleeping)", RECV_FD("0xc"), "wait_woken",
+		     "1000.0");
+	world_thread(&w, PID + 2, "S (sleeping)", RECV_FD("0x8"), "wait_woken",
+		     "1000.0");
+	conclude_leak(&w, &ev, &v);
+	assert_non_null(strstr(v.text, "3 threads in recvfrom on fds 8, 12"));
 
 	/* In recv on one of them (fd 10): it is reading, nothing to say. */
 	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0xa"), "wait_woken", "1000.0");
