@@ -82,7 +82,9 @@ static void find_half_closed(const struct tl_snapshot *snap,
 		struct cw key;
 		const struct cw *hit;
 
-		if (peer->state != TL_FIN_WAIT2 || peer->inode == 0)
+		if ((peer->state != TL_FIN_WAIT2 &&
+		     peer->state != TL_FIN_WAIT1) ||
+		    peer->inode == 0)
 			continue;
 		/* Its local end is the connection's client end. */
 		end_of(&key.client, peer->family, peer->src, peer->sport);

@@ -544,6 +544,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 				     TL_STATE_BIT(TL_ESTABLISHED) |
 				     TL_STATE_BIT(TL_CLOSE_WAIT) |
 				     TL_STATE_BIT(TL_SYN_RECV) |
+				     TL_STATE_BIT(TL_FIN_WAIT1) |
 				     TL_STATE_BIT(TL_FIN_WAIT2),
 			     &snap) < 0)
 		goto out;

@@ -104,6 +104,8 @@ time.sleep(60)' >"$T/half" &
 tl_wait_for 5 grep -q ready "$T/half" || fail "half-close server did not start"
 tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3007" | wc -l)" = 2 ]' ||
 	fail "not 2 queued CLOSE-WAIT on 3007"
+tl_wait_for 5 sh -c 'ss -Htnp state fin-wait-2 "dport = :3007" | grep -q users' ||
+	fail "the half-closed client is not in FIN-WAIT-2"
 "$TCPLIMBO" drain 127.0.0.1:3007 --json >"$T/h.json" 2>"$T/e"
 rc=$?
 [ $rc = 1 ] || { cat "$T/e" "$T/h.json"; fail "drain with a half-closed client: exit $rc, want 1 (refused)"; }
