@@ -56,7 +56,8 @@ static int cmp_end(const struct end *x, const struct end *y)
 /* A queued CLOSE-WAIT connection by its client's end, then its own. */
 struct cw {
 	struct end client, self;
-	size_t idx;
+	const struct tl_sock *sk;
+	bool half; /* its client here only half-closed */
 };
 
 static int cmp_cw(const void *a, const void *b)
@@ -69,18 +70,18 @@ static int cmp_cw(const void *a, const void *b)
 
 /*
  * Which queued CLOSE-WAIT connections have a client that still holds its
- * socket here: the peer, in FIN-WAIT-2 and held by an fd (a closed one
- * has no inode, or is a timewait entry), only half-closed. cw is sorted
- * by cmp_cw; half[cw[k].idx] is set for each found. One pass over the
+ * socket here: the peer, in FIN-WAIT-1 or 2 and held by an fd (a closed
+ * one has no inode, or is a timewait entry), only half-closed. cw is
+ * sorted by cmp_cw; half is set for each found. One pass over the
  * snapshot.
  */
-static void find_half_closed(const struct tl_snapshot *snap,
-			     const struct cw *cw, size_t n, bool *half)
+static void find_half_closed(const struct tl_snapshot *snap, struct cw *cw,
+			     size_t n)
 {
 	for (size_t i = 0; i < snap->n_socks && n; i++) {
 		const struct tl_sock *peer = &snap->socks[i];
 		struct cw key;
-		const struct cw *hit;
+		struct cw *hit;
 
 		if ((peer->state != TL_FIN_WAIT2 &&
 		     peer->state != TL_FIN_WAIT1) ||
@@ -91,16 +92,14 @@ static void find_half_closed(const struct tl_snapshot *snap,
 		end_of(&key.self, peer->family, peer->dst, peer->dport);
 		hit = bsearch(&key, cw, n, sizeof(*cw), cmp_cw);
 		if (hit)
-			half[hit->idx] = true;
+			hit->half = true;
 	}
 }
 
 int tl_drain_plan(const struct tl_snapshot *snap,
 		  const struct tl_sock *listener, struct tl_drain_plan *ret)
 {
-	const struct tl_sock **cws = NULL;
 	struct cw *cw = NULL;
-	bool *half = NULL;
 	size_t n_cw = 0;
 	struct tl_drain_plan p = { .listener = listener, .fd = -1 };
 	const struct tl_fdref *refs;
@@ -119,13 +118,9 @@ int tl_drain_plan(const struct tl_snapshot *snap,
 	}
 	p.dead = calloc(queued ? queued : 1, sizeof(*p.dead));
 	p.live = calloc(queued ? queued : 1, sizeof(*p.live));
-	cws = calloc(queued ? queued : 1, sizeof(*cws));
 	cw = calloc(queued ? queued : 1, sizeof(*cw));
-	half = calloc(queued ? queued : 1, sizeof(*half));
-	if (!p.dead || !p.live || !cws || !cw || !half) {
-		free(cws);
+	if (!p.dead || !p.live || !cw) {
 		free(cw);
-		free(half);
 		tl_drain_plan_release(&p);
 		return -ENOMEM;
 	}
@@ -140,8 +135,7 @@ int tl_drain_plan(const struct tl_snapshot *snap,
 			end_of(&cw[n_cw].client, sk->family, sk->dst,
 			       sk->dport);
 			end_of(&cw[n_cw].self, sk->family, sk->src, sk->sport);
-			cw[n_cw].idx = n_cw;
-			cws[n_cw++] = sk;
+			cw[n_cw++].sk = sk;
 		} else {
 			p.live[p.n_live++] = sk;
 		}
@@ -153,18 +147,16 @@ int tl_drain_plan(const struct tl_snapshot *snap,
 	 */
 	if (n_cw > 1)
 		qsort(cw, n_cw, sizeof(*cw), cmp_cw);
-	find_half_closed(snap, cw, n_cw, half);
+	find_half_closed(snap, cw, n_cw);
 	for (size_t i = 0; i < n_cw; i++) {
-		if (half[i]) {
-			p.live[p.n_live++] = cws[i];
+		if (cw[i].half) {
+			p.live[p.n_live++] = cw[i].sk;
 			p.n_half_closed++;
 		} else {
-			p.dead[p.n_dead++] = cws[i];
+			p.dead[p.n_dead++] = cw[i].sk;
 		}
 	}
-	free(cws);
 	free(cw);
-	free(half);
 	if (listener->rqueue > queued)
 		p.hidden = listener->rqueue - (uint32_t)queued;
 	if (tl_snapshot_owners(snap, listener, &refs) > 0) {

@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -444,6 +445,17 @@ const char *tl_snapshot_ifname(const struct tl_snapshot *snap, uint32_t ifindex)
 		if (i->if_index == ifindex)
 			return i->if_name;
 	return NULL;
+}
+
+const char *tl_snapshot_device(const struct tl_snapshot *snap, uint32_t ifindex,
+			       char *buf, size_t size)
+{
+	const char *name = tl_snapshot_ifname(snap, ifindex);
+
+	if (!ifindex || name)
+		return name;
+	snprintf(buf, size, "%u", ifindex);
+	return buf;
 }
 
 bool tl_snapshot_on_device(const struct tl_snapshot *snap,

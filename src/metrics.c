@@ -247,11 +247,7 @@ static int collect_ns(struct work *w, size_t ni)
 		row->ns = ni;
 		/* With its device, as ls shows it: fe80::1 on two links
 		 * is two listeners. */
-		dev = tl_snapshot_ifname(snap, L->ifindex);
-		if (!dev && L->ifindex) {
-			snprintf(ifn, sizeof(ifn), "%u", L->ifindex);
-			dev = ifn;
-		}
+		dev = tl_snapshot_device(snap, L->ifindex, ifn, sizeof(ifn));
 		tl_addr_format_port_dev(row->listener, sizeof(row->listener),
 					L->family, L->src, L->sport, dev);
 		holder = first_holder(snap, L);

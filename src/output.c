@@ -36,13 +36,12 @@ const char *out_local_text(char *buf, size_t size,
 			   const struct tl_snapshot *snap,
 			   const struct tl_sock *sk)
 {
-	const char *name = tl_snapshot_ifname(snap, sk->ifindex);
-	char ifn[ESC_SIZE(IF_NAMESIZE)] = "";
+	char dev[IF_NAMESIZE + 16], ifn[ESC_SIZE(IF_NAMESIZE + 16)] = "";
+	const char *d = tl_snapshot_device(snap, sk->ifindex, dev, sizeof(dev));
 
-	if (name)
-		esc_text(ifn, sizeof(ifn), name);
-	else if (sk->ifindex)
-		snprintf(ifn, sizeof(ifn), "%u", sk->ifindex);
+	/* A device's name may hold control bytes. */
+	if (d)
+		esc_text(ifn, sizeof(ifn), d);
 	return tl_addr_format_port_dev(buf, size, sk->family, sk->src,
 				       sk->sport, ifn);
 }

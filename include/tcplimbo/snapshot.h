@@ -75,6 +75,13 @@ const char *tl_snapshot_ifname(const struct tl_snapshot *snap,
 			       uint32_t ifindex);
 
 /*
+ * The device a socket bound to ifindex names, as ss shows it: its name,
+ * else its index in digits (written in buf); NULL for ifindex 0.
+ */
+const char *tl_snapshot_device(const struct tl_snapshot *snap, uint32_t ifindex,
+			       char *buf, size_t size);
+
+/*
  * Whether sk is bound to the device dev, given by its name or its index
  * in digits; "" (no device asked for) is any socket.
  */
