@@ -41,7 +41,7 @@
  * trickles bytes (libmicrohttpd's timeout is an idle one) cannot take
  * every slot from the others.
  */
-#define SERVE_CONN_PER_IP 64
+#define SERVE_CONN_PER_IP 128
 /* exporter-toolkit's default: TLS 1.2 and 1.3 only (GnuTLS priorities). */
 #define SERVE_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
