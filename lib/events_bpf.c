@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "events_backend.h"
+#include "ringbuf.h"
 #include "tcpstates.h"
 #include "accept.skel.h"
 #include "tcpstates.skel.h"
@@ -30,16 +31,16 @@
 /* The longest a record waits in the ring buffer for a batch to fill. */
 #define DRAIN_MS 50
 /*
- * The most records one tl_events_run call hands over. libbpf's poll goes
- * on while records keep coming, which under a churn could be for ever:
- * the caller's deadline, signals and --top's refresh wait for it.
+ * The most records one tl_events_run call hands over. Under a churn records
+ * keep coming: the caller's deadline, signals and --top's refresh wait for
+ * the batch to end.
  */
 #define RUN_MAX 8192
 
 struct bpf_impl {
 	struct tcpstates_bpf *skel;
 	struct accept_bpf *accept; /* NULL when the kernel refused it */
-	struct ring_buffer *rb;
+	struct tli_ring ring;
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	int family;
 	int prog_fd; /* the entry point attached, for its kernel counts */
@@ -48,7 +49,6 @@ struct bpf_impl {
 	/* The current tl_events_run call. */
 	tl_event_cb cb;
 	void *arg;
-	int count;
 };
 
 static int64_t clock_ns(clockid_t id)
@@ -83,7 +83,7 @@ static uint8_t limbo_of(const struct tl_bpf_event *e)
 	return e->newstate == TL_LISTEN ? TL_LIMBO_NONE : TL_LIMBO_ACCEPT_QUEUE;
 }
 
-static int on_record(void *ctx, void *data, size_t size)
+static int on_record(void *ctx, const void *data, uint32_t size)
 {
 	struct bpf_impl *b = ctx;
 	const struct tl_bpf_event *e = data;
@@ -133,35 +133,22 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (!ev.cause)
 		ev.flags |= TL_EVENT_UNKNOWN;
 	r = b->cb(&ev, b->arg);
-	if (r < 0)
-		return r;
-	/* libbpf has moved past this record: the rest wait for the next. */
-	if (++b->count >= RUN_MAX)
-		return -EAGAIN;
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 static int bpf_run(void *impl, int timeout_ms, tl_event_cb cb, void *arg)
 {
 	struct bpf_impl *b = impl;
-	int r;
 
 	b->cb = cb;
 	b->arg = arg;
-	b->count = 0;
 	/*
 	 * The program wakes us only when a batch is waiting; the rest is
 	 * taken on this timer, so no record waits longer than DRAIN_MS.
 	 */
 	if (timeout_ms < 0 || timeout_ms > DRAIN_MS)
 		timeout_ms = DRAIN_MS;
-	r = ring_buffer__poll(b->rb, timeout_ms);
-	if (r >= 0)
-		r = ring_buffer__consume(b->rb);
-	/* A full batch (on_record): not an error. */
-	if (r < 0 && !(r == -EAGAIN && b->count >= RUN_MAX))
-		return r;
-	return b->count;
+	return tli_ring_read(&b->ring, timeout_ms, RUN_MAX, on_record, b);
 }
 
 static uint64_t bpf_lost(const void *impl)
@@ -200,7 +187,7 @@ static void bpf_close(void *impl)
 
 	if (!b)
 		return;
-	ring_buffer__free(b->rb);
+	tli_ring_close(&b->ring);
 	accept_bpf__destroy(b->accept);
 	tcpstates_bpf__destroy(b->skel);
 	free(b);
@@ -444,12 +431,10 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		goto fail;
 	}
 
-	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record,
-				 b, NULL);
-	if (!b->rb) {
-		r = errno ? -errno : -ENOMEM;
+	r = tli_ring_open(&b->ring, bpf_map__fd(b->skel->maps.events),
+			  bpf_map__max_entries(b->skel->maps.events));
+	if (r < 0)
 		goto fail;
-	}
 	b->mono_to_real_ns =
 		clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	*ret_ops = &bpf_ops;
