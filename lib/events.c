@@ -83,6 +83,11 @@ int tl_events_run(struct tl_events *ev, int timeout_ms, tl_event_cb cb,
 	return ev->ops->run(ev->impl, timeout_ms < 0 ? 0 : timeout_ms, cb, arg);
 }
 
+int tl_events_flush(struct tl_events *ev, tl_event_cb cb, void *arg)
+{
+	return ev->ops->flush ? ev->ops->flush(ev->impl, cb, arg) : 0;
+}
+
 enum tl_events_backend tl_events_backend(const struct tl_events *ev)
 {
 	return ev->backend;

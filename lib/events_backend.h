@@ -17,6 +17,8 @@
  */
 struct tl_events_ops {
 	int (*run)(void *impl, int timeout_ms, tl_event_cb cb, void *arg);
+	/* Hands over what run held back; NULL when nothing is held. */
+	int (*flush)(void *impl, tl_event_cb cb, void *arg);
 	uint64_t (*lost)(const void *impl);
 	uint64_t (*missed)(const void *impl);
 	const char *(*detail)(const void *impl);

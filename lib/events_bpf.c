@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The bpf backend: bpf/tcpstates.bpf.c on inet_sock_set_state, read from
- * its ring buffer. tp_btf is tried first (typed arguments, lowest cost);
+ * its per-CPU perf buffers in time order (perfbuf.c). tp_btf is tried first (typed arguments, lowest cost);
  * the classic tracepoint is the fallback. Programs are attached through
  * links owned by this process, so they go away with it however it ends.
  */
@@ -23,12 +23,12 @@
 #include <bpf/libbpf.h>
 
 #include "events_backend.h"
-#include "ringbuf.h"
+#include "perfbuf.h"
 #include "tcpstates.h"
 #include "accept.skel.h"
 #include "tcpstates.skel.h"
 
-/* The longest a record waits in the ring buffer for a batch to fill. */
+/* The longest a record waits in its buffer for a batch to fill. */
 #define DRAIN_MS 50
 /*
  * The most records one tl_events_run call hands over. Under a churn records
@@ -40,7 +40,7 @@
 struct bpf_impl {
 	struct tcpstates_bpf *skel;
 	struct accept_bpf *accept; /* NULL when the kernel refused it */
-	struct tli_ring ring;
+	struct tli_pbuf *pb;
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	int family;
 	int prog_fd; /* the entry point attached, for its kernel counts */
@@ -83,7 +83,7 @@ static uint8_t limbo_of(const struct tl_bpf_event *e)
 	return e->newstate == TL_LISTEN ? TL_LIMBO_NONE : TL_LIMBO_ACCEPT_QUEUE;
 }
 
-static int on_record(void *ctx, const void *data, uint32_t size)
+static int on_record(void *ctx, const void *data)
 {
 	struct bpf_impl *b = ctx;
 	const struct tl_bpf_event *e = data;
@@ -91,8 +91,6 @@ static int on_record(void *ctx, const void *data, uint32_t size)
 	size_t alen;
 	int r;
 
-	if (size < sizeof(*e))
-		return 0;
 	if (b->family != AF_UNSPEC && e->family != b->family)
 		return 0;
 	memset(&ev, 0, sizeof(ev));
@@ -148,14 +146,23 @@ static int bpf_run(void *impl, int timeout_ms, tl_event_cb cb, void *arg)
 	 */
 	if (timeout_ms < 0 || timeout_ms > DRAIN_MS)
 		timeout_ms = DRAIN_MS;
-	return tli_ring_read(&b->ring, timeout_ms, RUN_MAX, on_record, b);
+	return tli_pbuf_read(b->pb, timeout_ms, on_record, b);
+}
+
+static int bpf_flush(void *impl, tl_event_cb cb, void *arg)
+{
+	struct bpf_impl *b = impl;
+
+	b->cb = cb;
+	b->arg = arg;
+	return tli_pbuf_flush(b->pb, on_record, b);
 }
 
 static uint64_t bpf_lost(const void *impl)
 {
 	const struct bpf_impl *b = impl;
 
-	return __atomic_load_n(&b->skel->bss->lost, __ATOMIC_RELAXED);
+	return tli_pbuf_lost(b->pb);
 }
 
 static uint64_t bpf_missed(const void *impl)
@@ -187,7 +194,7 @@ static void bpf_close(void *impl)
 
 	if (!b)
 		return;
-	tli_ring_close(&b->ring);
+	tli_pbuf_close(b->pb);
 	accept_bpf__destroy(b->accept);
 	tcpstates_bpf__destroy(b->skel);
 	free(b);
@@ -195,6 +202,7 @@ static void bpf_close(void *impl)
 
 static const struct tl_events_ops bpf_ops = {
 	.run = bpf_run,
+	.flush = bpf_flush,
 	.lost = bpf_lost,
 	.missed = bpf_missed,
 	.detail = bpf_detail,
@@ -228,13 +236,14 @@ static int fds_available(void)
 }
 
 /*
- * The ring buffer maps twice its size of address space (its data pages
- * twice, so records never wrap), and libbpf reads the kernel's BTF (about
- * 6 MiB) on top. Under a low ulimit -v, libbpf's failures come back as
- * ESRCH (a type not found in a BTF it could not read) or EINVAL, so make
- * sure the room is there first. 2 x ring + 8 MiB: with a 16 MiB ring and
- * less free than 40 MiB the load failed every time (measured with ulimit
- * -v, libbpf 1.1); with it, it succeeded.
+ * The perf buffers map the ring size in all (and a page a CPU), and libbpf
+ * reads the kernel's BTF (about 6 MiB) on top. Under a low ulimit -v,
+ * libbpf's failures come back as ESRCH (a type not found in a BTF it could
+ * not read) or EINVAL, so make sure the room is there first. 2 x ring +
+ * 8 MiB was measured for the BPF ring buffer these replaced, which mapped
+ * its data twice (with a 16 MiB ring and less free than 40 MiB the load
+ * failed every time, with ulimit -v and libbpf 1.1); it is kept, as a
+ * margin for the buffers' copies of records that wrap.
  */
 #define BPF_AS_EXTRA (8UL << 20)
 
@@ -309,7 +318,6 @@ static uint32_t ring_size(const struct tl_events_opts *opts)
 static int open_load(struct bpf_impl *b, const struct tl_events_opts *opts,
 		     uint32_t netns, bool btf)
 {
-	uint32_t ring = ring_size(opts);
 	int r;
 
 	b->skel = tcpstates_bpf__open();
@@ -323,11 +331,7 @@ static int open_load(struct bpf_impl *b, const struct tl_events_opts *opts,
 					  false);
 	b->skel->rodata->target_netns = netns;
 	set_filter(b->skel, &opts->filter);
-	/* Wake user space when an eighth of the ring is waiting. */
-	b->skel->rodata->wakeup_bytes = ring / 8;
-	r = bpf_map__set_max_entries(b->skel->maps.events, ring);
-	if (r == 0)
-		r = tcpstates_bpf__load(b->skel);
+	r = tcpstates_bpf__load(b->skel);
 	if (r < 0) {
 		tcpstates_bpf__destroy(b->skel);
 		b->skel = NULL;
@@ -431,8 +435,8 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		goto fail;
 	}
 
-	r = tli_ring_open(&b->ring, bpf_map__fd(b->skel->maps.events),
-			  bpf_map__max_entries(b->skel->maps.events));
+	r = tli_pbuf_open(bpf_map__fd(b->skel->maps.events), ring_size(opts),
+			  sizeof(struct tl_bpf_event), RUN_MAX, &b->pb);
 	if (r < 0)
 		goto fail;
 	b->mono_to_real_ns =

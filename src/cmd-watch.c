@@ -73,7 +73,7 @@ static void watch_usage(FILE *f)
 		"bare\n"
 		"                   number counts seconds)\n"
 		"  --top            a live table per process and listener\n"
-		"  --ring-size MIB  bpf: ring buffer size, a power of two (64)\n"
+		"  --ring-size MIB  bpf: buffer size over all CPUs, a power of two (64)\n"
 		"  -j, --json       one JSON object per line\n"
 		"\n"
 		"Filters:\n" TL_FILTER_HELP "\n" TL_GLOBAL_HELP);
@@ -502,7 +502,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 		}
 		if (tl_events_lost(ev) != lost_told) {
 			lost_told = tl_events_lost(ev);
-			tl_err("watch: %llu %s lost so far (ring buffer full)",
+			tl_err("watch: %llu %s lost so far (a CPU's buffer was full)",
 			       (unsigned long long)lost_told,
 			       lost_told == 1 ? "transition" : "transitions");
 		}
@@ -533,6 +533,14 @@ static int watch_run(const struct tl_global *g, void *opts)
 			       strerror(r < 0 ? -r : errno));
 			goto out;
 		}
+	}
+	/* The bpf backend holds the last moments back to put them in order:
+	 * they happened while watch ran, so they are told. */
+	tl_events_flush(ev, on_event, &w);
+	r = json_flush(&w.json);
+	if (r < 0 || fflush(stdout) != 0) {
+		tl_err("cannot write output: %s", strerror(r < 0 ? -r : errno));
+		goto out;
 	}
 	tl_resolver_stats(w.res, &rst);
 	fprintf(stderr,

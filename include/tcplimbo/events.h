@@ -135,21 +135,21 @@ struct tl_events_opts {
 	int family;		      /* AF_INET, AF_INET6 or AF_UNSPEC */
 	int netns_fd;		      /* namespace to watch, -1 for ours */
 	/*
-	 * bpf: filters applied in the kernel, before the ring buffer, so
+	 * bpf: filters applied in the kernel, before the buffers, so
 	 * changes nobody wants never reach user space. They only drop: the
 	 * caller still applies its own filters to what arrives.
 	 */
 	struct tl_events_filter filter;
-	/* bpf: ring buffer bytes (a power of two, at least the page size;
-	 * 0 means TL_EVENTS_RING_DEFAULT). */
+	/* bpf: the buffers' bytes, over all CPUs (each CPU's is a power of
+	 * two pages, at least one; 0 means TL_EVENTS_RING_DEFAULT). */
 	uint32_t ring_bytes;
 };
 
 /*
- * The ring buffer's default and largest sizes. The default holds about
- * 580,000 transitions: several seconds of a churn that outruns the CPU
- * share a reader at normal priority gets (bench/watch.sh, 4 threads on
- * 2 CPUs), at 64 MiB of kernel memory while watch runs.
+ * The buffers' default and largest sizes, over all CPUs. The default holds
+ * about 500,000 transitions: seconds of a churn that outruns the CPU share
+ * a reader at normal priority gets (bench/watch.sh, 4 threads on 2 CPUs),
+ * at 64 MiB of kernel memory while watch runs.
  */
 #define TL_EVENTS_RING_DEFAULT (64u << 20)
 #define TL_EVENTS_RING_MAX (1u << 30)
@@ -181,6 +181,15 @@ int tl_events_open(const struct tl_events_opts *opts, struct tl_events **ret);
 int tl_events_run(struct tl_events *ev, int timeout_ms, tl_event_cb cb,
 		  void *arg);
 
+/*
+ * The bpf backend reads one buffer a CPU and holds the last 2 ms of
+ * transitions back, until no CPU can still report an earlier one, so that
+ * they come in time order. This hands over those held, however recent:
+ * call it before tl_events_close() to lose none. Returns how many were
+ * delivered (0 for poll, which holds nothing), or cb's negative return.
+ */
+int tl_events_flush(struct tl_events *ev, tl_event_cb cb, void *arg);
+
 /* The backend actually running (never TL_EVENTS_AUTO). */
 enum tl_events_backend tl_events_backend(const struct tl_events *ev);
 
@@ -196,7 +205,8 @@ const char *tl_events_detail(const struct tl_events *ev);
  */
 int tl_events_bpf_error(const struct tl_events *ev);
 
-/* Transitions the kernel could not hand over (ring buffer full) so far. */
+/* Transitions the kernel could not hand over (their CPU's buffer was
+ * full) so far, as far as read: the kernel reports them in the buffer. */
 uint64_t tl_events_lost(const struct tl_events *ev);
 
 /*

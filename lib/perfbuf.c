@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-CPU perf buffers, merged into time order (see perfbuf.h). libbpf
+ * makes and maps the buffers; this file decides when to read and merges.
+ *
+ * A record is handed over once its time is at most the horizon: the time
+ * the read began less HOLD_NS, the window between a program taking its
+ * time and its record being in the buffer. A buffer read only in part
+ * (the batch is full) lowers the horizon to its last record read, since
+ * what is left in it comes later. Records past the horizon wait, sorted,
+ * for the next read.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/perf_event.h>
+
+#include <bpf/libbpf.h>
+
+#include "perfbuf.h"
+
+/* A program takes its time and writes its record within microseconds;
+ * 2 ms leaves room for an interrupt in between. */
+#define HOLD_NS 2000000ULL
+/* Records read from one buffer a call, at least. */
+#define PER_BUF_MIN 64
+
+struct key {
+	uint64_t ts;
+	uint64_t seq; /* read order: equal times keep it */
+	size_t idx;   /* the record in recs */
+};
+
+struct tli_pbuf {
+	struct perf_buffer *pb;
+	size_t nbufs;
+	size_t rec_size;
+	size_t batch;
+	/* Held records: recs[keys[i].idx] for i < n, keys sorted after a
+	 * read; spare is where the ones kept are compacted to. */
+	size_t cap, n;
+	uint8_t *recs, *spare;
+	struct key *keys;
+	uint64_t seq;
+	uint64_t lost;
+	bool backlog; /* records left in a buffer or held and ready */
+	/* The buffer being read, and whether any was read only in part. */
+	size_t taken, per_buf;
+	bool cut, cut_any;
+	uint64_t last_ts;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* A perf record as the kernel writes it for bpf_perf_event_output. */
+struct sample {
+	struct perf_event_header h;
+	uint32_t size;
+	uint8_t data[];
+};
+
+struct lost {
+	struct perf_event_header h;
+	uint64_t id;
+	uint64_t lost;
+};
+
+static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
+					struct perf_event_header *h)
+{
+	struct tli_pbuf *p = ctx;
+	const struct sample *s = (const void *)h;
+	uint64_t ts;
+
+	(void)cpu;
+	if (h->type == PERF_RECORD_LOST && h->size >= sizeof(struct lost)) {
+		p->lost += ((const struct lost *)h)->lost;
+		return LIBBPF_PERF_EVENT_CONT;
+	}
+	if (h->type != PERF_RECORD_SAMPLE || h->size < sizeof(*s) ||
+	    s->size < p->rec_size || s->size > h->size - sizeof(*s))
+		return LIBBPF_PERF_EVENT_CONT;
+	/* grow() made room for per_buf records a buffer, so this does not
+	 * happen; libbpf has consumed the record: count it. */
+	if (p->n == p->cap) {
+		p->lost++;
+		return LIBBPF_PERF_EVENT_DONE;
+	}
+	memcpy(p->recs + p->n * p->rec_size, s->data, p->rec_size);
+	memcpy(&ts, s->data, sizeof(ts));
+	p->keys[p->n].ts = ts;
+	p->keys[p->n].seq = p->seq++;
+	p->keys[p->n].idx = p->n;
+	p->n++;
+	p->last_ts = ts;
+	if (++p->taken < p->per_buf)
+		return LIBBPF_PERF_EVENT_CONT;
+	/* Stop here: the rest of this buffer waits for the next call. */
+	p->cut = true;
+	return LIBBPF_PERF_EVENT_DONE;
+}
+
+int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size, int batch,
+		  struct tli_pbuf **ret)
+{
+	struct perf_event_attr attr;
+	struct tli_pbuf *p;
+	long page = sysconf(_SC_PAGESIZE);
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t per, pages = 1;
+	int r;
+
+	if (page <= 0 || ncpu <= 0 || batch <= 0 || rec_size < sizeof(uint64_t))
+		return ncpu < 0 ? ncpu : -EINVAL;
+	per = total_bytes / (uint64_t)ncpu / (uint64_t)page;
+	while (pages * 2 <= per)
+		pages *= 2;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->rec_size = rec_size;
+	p->batch = (size_t)batch;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = PERF_COUNT_SW_BPF_OUTPUT;
+	attr.sample_type = PERF_SAMPLE_RAW;
+	attr.sample_period = 1;
+	/*
+	 * Wake the reader when an eighth of a buffer is waiting, not at every
+	 * record (libbpf's perf_buffer__new does that): a wakeup a record
+	 * cost the churn more than half its speed here. The reader's timer
+	 * takes the rest.
+	 */
+	attr.watermark = 1;
+	attr.wakeup_watermark = (uint32_t)(pages * (uint64_t)page / 8);
+	p->pb = perf_buffer__new_raw(map_fd, (size_t)pages, &attr, on_event, p,
+				     NULL);
+	if (!p->pb) {
+		r = errno ? -errno : -EINVAL;
+		free(p);
+		return r;
+	}
+	p->nbufs = perf_buffer__buffer_cnt(p->pb);
+	/* A read takes about batch records, PER_BUF_MIN a buffer at least. */
+	p->per_buf = p->batch / (p->nbufs ? p->nbufs : 1);
+	if (p->per_buf < PER_BUF_MIN)
+		p->per_buf = PER_BUF_MIN;
+	p->cap = 2 * p->nbufs * p->per_buf;
+	p->recs = malloc(p->cap * rec_size);
+	p->spare = malloc(p->cap * rec_size);
+	p->keys = malloc(p->cap * sizeof(*p->keys));
+	if (!p->recs || !p->spare || !p->keys) {
+		tli_pbuf_close(p);
+		return -ENOMEM;
+	}
+	*ret = p;
+	return 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Hands over held records with a time at most horizon, at most max of
+ * them, and keeps the rest in order.
+ */
+static int hand_over(struct tli_pbuf *p, uint64_t horizon, size_t max,
+		     tli_pbuf_cb cb, void *arg)
+{
+	size_t i = 0, j;
+	uint8_t *t;
+	int r = 0;
+
+	qsort(p->keys, p->n, sizeof(*p->keys), cmp_key);
+	while (i < p->n && i < max && p->keys[i].ts <= horizon) {
+		r = cb(arg, p->recs + p->keys[i].idx * p->rec_size);
+		i++;
+		if (r < 0)
+			break;
+	}
+	p->backlog = p->cut_any || (i < p->n && p->keys[i].ts <= horizon);
+	for (j = 0; i + j < p->n; j++) {
+		struct key *k = &p->keys[i + j];
+
+		memcpy(p->spare + j * p->rec_size,
+		       p->recs + k->idx * p->rec_size, p->rec_size);
+		p->keys[j] = *k;
+		p->keys[j].idx = j;
+	}
+	p->n = j;
+	t = p->recs;
+	p->recs = p->spare;
+	p->spare = t;
+	return r < 0 ? r : (int)i;
+}
+
+/*
+ * Makes room for one more read: per_buf records from each buffer. Held
+ * records grow only while one CPU's buffer lags behind the others (what
+ * the others had past its last record waits), so at most about what the
+ * buffers hold.
+ */
+static int grow(struct tli_pbuf *p)
+{
+	size_t need = p->n + p->nbufs * p->per_buf, cap = p->cap;
+	void *recs, *spare, *keys;
+
+	if (need <= p->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	recs = realloc(p->recs, cap * p->rec_size);
+	if (recs)
+		p->recs = recs;
+	spare = realloc(p->spare, cap * p->rec_size);
+	if (spare)
+		p->spare = spare;
+	keys = realloc(p->keys, cap * sizeof(*p->keys));
+	if (keys)
+		p->keys = keys;
+	if (!recs || !spare || !keys)
+		return -ENOMEM;
+	p->cap = cap;
+	return 0;
+}
+
+/* Reads every buffer, each up to per_buf records; returns the horizon, or
+ * 0 with -errno in *err. */
+static uint64_t read_all(struct tli_pbuf *p, int *err)
+{
+	uint64_t t0 = mono_ns(), horizon = t0 > HOLD_NS ? t0 - HOLD_NS : 0;
+	int r;
+
+	p->cut_any = false;
+	*err = grow(p);
+	if (*err < 0)
+		return 0;
+	for (size_t i = 0; i < p->nbufs; i++) {
+		p->taken = 0;
+		p->cut = false;
+		r = perf_buffer__consume_buffer(p->pb, i);
+		if (r < 0) {
+			*err = r;
+			return 0;
+		}
+		if (p->cut) {
+			p->cut_any = true;
+			if (p->last_ts < horizon)
+				horizon = p->last_ts;
+		}
+	}
+	return horizon;
+}
+
+int tli_pbuf_read(struct tli_pbuf *p, int timeout_ms, tli_pbuf_cb cb, void *arg)
+{
+	struct epoll_event ev[8];
+	uint64_t horizon;
+	int r;
+
+	if (!p->backlog && timeout_ms != 0 &&
+	    epoll_wait(perf_buffer__epoll_fd(p->pb), ev, 8, timeout_ms) < 0)
+		return -errno;
+	p->backlog = false;
+	horizon = read_all(p, &r);
+	if (r < 0)
+		return r;
+	return hand_over(p, horizon, p->batch, cb, arg);
+}
+
+int tli_pbuf_flush(struct tli_pbuf *p, tli_pbuf_cb cb, void *arg)
+{
+	p->cut_any = false;
+	return hand_over(p, UINT64_MAX, p->n, cb, arg);
+}
+
+uint64_t tli_pbuf_lost(const struct tli_pbuf *p)
+{
+	return p->lost;
+}
+
+void tli_pbuf_close(struct tli_pbuf *p)
+{
+	if (!p)
+		return;
+	perf_buffer__free(p->pb);
+	free(p->recs);
+	free(p->spare);
+	free(p->keys);
+	free(p);
+}
