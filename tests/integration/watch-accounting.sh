@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # watch --backend bpf accounts for the transitions of a churn: each one
-# the kernel made is reported, lost (ring buffer full) or missed (the
+# the kernel made is reported, lost (a CPU's buffer full) or missed (the
 # kernel skipped the program because it was already running on that CPU,
 # which it counts), all but a sliver the kernel does not count (below).
 # Under loopback churn some changes come in network processing that
@@ -21,7 +21,14 @@ if ! "$TCPLIMBO" watch --backend bpf --seconds 1 >/dev/null 2>"$T/probe"; then
 	skip "bpf backend does not start here: $(cat "$T/probe")"
 fi
 
-"$TCPLIMBO" --json watch --backend bpf >/dev/null 2>"$T/err" &
+# The lines go through awk, not to a file (hundreds of MB): it counts them
+# and the times that go back. The bpf backend reads one buffer a CPU and
+# must put them in time order.
+"$TCPLIMBO" --json watch --backend bpf 2>"$T/err" > >(awk '
+	{ ts = $0; sub(/^\{"ts":"/, "", ts); sub(/".*/, "", ts) }
+	ts < last { back++; if (!first) first = ts " after " last }
+	ts > last { last = ts }
+	END { print NR, back + 0, first }' >"$T/order") &
 WATCHER=$!
 tl_wait_for 10 grep -q "backend" "$T/err" || fail "watch did not start: $(cat "$T/err")"
 "$CHURN" --seconds 2 --threads 2 >"$T/churn" || fail "tl-churn failed"
@@ -52,3 +59,8 @@ short=$((want - seen))
 	fail "$short transitions unaccounted for (more than 0.1 %): $line"
 [ "$rep" -le "$want" ] || fail "more reported than made: $line"
 ok "every transition of $conns connections reported ($rep), lost ($lost) or missed ($missed)"
+tl_wait_for 20 test -s "$T/order" || fail "the output's reader did not finish"
+read -r lines back first <"$T/order"
+[ "$lines" = "$rep" ] || fail "$lines lines for $rep transitions reported"
+[ "$back" = 0 ] || fail "$back of $lines lines go back in time (first: $first)"
+ok "all $lines lines in time order"
