@@ -11,6 +11,7 @@
  * for the next read.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -40,11 +41,16 @@ struct tli_pbuf {
 	size_t nbufs;
 	size_t rec_size;
 	size_t batch;
-	/* Held records: recs[keys[i].idx] for i < n, keys sorted after a
-	 * read; spare is where the ones kept are compacted to. */
+	/*
+	 * Held records: recs[keys[i].idx] for i < n; spare is where the ones
+	 * kept are compacted to. keys is in runs, each in the order a buffer
+	 * gave it (the held ones first, already sorted): run[k] is where run
+	 * k starts. tmp is for merging them.
+	 */
 	size_t cap, n;
 	uint8_t *recs, *spare;
-	struct key *keys;
+	struct key *keys, *tmp;
+	size_t *run, nrun;
 	uint64_t seq;
 	uint64_t lost;
 	bool backlog; /* records left in a buffer or held and ready */
@@ -160,7 +166,9 @@ int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size, int batch,
 	p->recs = malloc(p->cap * rec_size);
 	p->spare = malloc(p->cap * rec_size);
 	p->keys = malloc(p->cap * sizeof(*p->keys));
-	if (!p->recs || !p->spare || !p->keys) {
+	p->tmp = malloc(p->cap * sizeof(*p->tmp));
+	p->run = malloc((p->nbufs + 1) * sizeof(*p->run));
+	if (!p->recs || !p->spare || !p->keys || !p->tmp || !p->run) {
 		tli_pbuf_close(p);
 		return -ENOMEM;
 	}
@@ -168,13 +176,64 @@ int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size, int batch,
 	return 0;
 }
 
-static int cmp_key(const void *a, const void *b)
+static bool before(const struct key *x, const struct key *y)
 {
-	const struct key *x = a, *y = b;
+	return x->ts < y->ts || (x->ts == y->ts && x->seq < y->seq);
+}
 
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+/*
+ * A buffer's records are in time order but for a change that came in an
+ * interrupt between a program taking its time and writing its record:
+ * insertion sort, linear on such a run.
+ */
+static void sort_run(struct key *k, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct key x = k[i];
+		size_t j = i;
+
+		for (; j > 0 && before(&x, &k[j - 1]); j--)
+			k[j] = k[j - 1];
+		k[j] = x;
+	}
+}
+
+/*
+ * Sorts keys by merging its runs, two by two: log2(runs) passes over the
+ * keys where qsort made log2(n) (it was a fifth of watch's time).
+ */
+static void sort_keys(struct tli_pbuf *p)
+{
+	struct key *t;
+
+	for (size_t k = 0; k < p->nrun; k++)
+		sort_run(p->keys + p->run[k],
+			 (k + 1 < p->nrun ? p->run[k + 1] : p->n) - p->run[k]);
+	while (p->nrun > 1) {
+		size_t out = 0, nrun = 0;
+
+		for (size_t k = 0; k < p->nrun; k += 2) {
+			size_t a = p->run[k];
+			size_t ae = k + 1 < p->nrun ? p->run[k + 1] : p->n;
+			size_t b = ae;
+			size_t be = k + 2 < p->nrun ? p->run[k + 2] : p->n;
+
+			p->run[nrun++] = out;
+			while (a < ae && b < be)
+				p->tmp[out++] =
+					before(&p->keys[b], &p->keys[a]) ?
+						p->keys[b++] :
+						p->keys[a++];
+			while (a < ae)
+				p->tmp[out++] = p->keys[a++];
+			while (b < be)
+				p->tmp[out++] = p->keys[b++];
+		}
+		p->nrun = nrun;
+		t = p->keys;
+		p->keys = p->tmp;
+		p->tmp = t;
+	}
 }
 
 /*
@@ -188,7 +247,7 @@ static int hand_over(struct tli_pbuf *p, uint64_t horizon, size_t max,
 	uint8_t *t;
 	int r = 0;
 
-	qsort(p->keys, p->n, sizeof(*p->keys), cmp_key);
+	sort_keys(p);
 	while (i < p->n && i < max && p->keys[i].ts <= horizon) {
 		r = cb(arg, p->recs + p->keys[i].idx * p->rec_size);
 		i++;
@@ -205,6 +264,8 @@ static int hand_over(struct tli_pbuf *p, uint64_t horizon, size_t max,
 		p->keys[j].idx = j;
 	}
 	p->n = j;
+	p->nrun = j ? 1 : 0;
+	p->run[0] = 0;
 	t = p->recs;
 	p->recs = p->spare;
 	p->spare = t;
@@ -220,7 +281,7 @@ static int hand_over(struct tli_pbuf *p, uint64_t horizon, size_t max,
 static int grow(struct tli_pbuf *p)
 {
 	size_t need = p->n + p->nbufs * p->per_buf, cap = p->cap;
-	void *recs, *spare, *keys;
+	void *recs, *spare, *keys, *tmp;
 
 	if (need <= p->cap)
 		return 0;
@@ -235,7 +296,10 @@ static int grow(struct tli_pbuf *p)
 	keys = realloc(p->keys, cap * sizeof(*p->keys));
 	if (keys)
 		p->keys = keys;
-	if (!recs || !spare || !keys)
+	tmp = realloc(p->tmp, cap * sizeof(*p->tmp));
+	if (tmp)
+		p->tmp = tmp;
+	if (!recs || !spare || !keys || !tmp)
 		return -ENOMEM;
 	p->cap = cap;
 	return 0;
@@ -249,13 +313,20 @@ static uint64_t read_all(struct tli_pbuf *p, int *err)
 	int r;
 
 	p->cut_any = false;
+	/* A read that failed left its runs: one run a buffer is room for. */
+	if (p->nrun > 1)
+		sort_keys(p);
 	*err = grow(p);
 	if (*err < 0)
 		return 0;
 	for (size_t i = 0; i < p->nbufs; i++) {
+		size_t start = p->n;
+
 		p->taken = 0;
 		p->cut = false;
 		r = perf_buffer__consume_buffer(p->pb, i);
+		if (p->n > start)
+			p->run[p->nrun++] = start;
 		if (r < 0) {
 			*err = r;
 			return 0;
@@ -304,5 +375,7 @@ void tli_pbuf_close(struct tli_pbuf *p)
 	free(p->recs);
 	free(p->spare);
 	free(p->keys);
+	free(p->tmp);
+	free(p->run);
 	free(p);
 }
