@@ -7,6 +7,11 @@
 # each run's connections a second and the medians, in a private network
 # namespace. Interleaving spreads the machine's drift over all four.
 #
+# With TL_BASE_BUILD=DIR (another build, such as main's), each round also
+# runs that build's `watch --json`, so two builds are compared in the same
+# rounds: on a noisy machine consecutive runs of this script differ by
+# more than a change may gain. Per-round slowdowns are printed too.
+#
 # usage: bench/slowdown.sh [BUILD_DIR] [THREADS] [ROUNDS]   (root)
 set -u
 BUILD=${1:-build}
@@ -14,10 +19,14 @@ THREADS=${2:-1}
 ROUNDS=${3:-5}
 TL=$BUILD/tcplimbo
 CHURN=$BUILD/bench/tl-churn
+BASE=${TL_BASE_BUILD:-}
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$TL" ] || [ ! -x "$CHURN" ]; then
 	die "build $BUILD first (ninja -C $BUILD)"
+fi
+if [ -n "$BASE" ] && [ ! -x "$BASE/tcplimbo" ]; then
+	die "TL_BASE_BUILD: no $BASE/tcplimbo"
 fi
 [ "$(id -u)" = 0 ] || die "needs root"
 case "$THREADS$ROUNDS" in *[!0-9]*) die "THREADS and ROUNDS are numbers" ;; esac
@@ -37,6 +46,7 @@ rate() {
 		sed -n 's/.*conns_per_s=\([0-9]*\).*/\1/p'
 }
 # with_watch GLOBAL_ARGS... -- WATCH_ARGS...: the churn's rate with watch
+# ($TL, or $WTL when set)
 # attached. (The error file is removed first: the shell truncates it only
 # once the child runs, and a stale "backend" line would start the churn
 # before watch is attached.)
@@ -45,7 +55,7 @@ with_watch() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do global+=("$1"); shift; done
 	shift
 	rm -f "$T/err"
-	"$TL" "${global[@]}" watch --backend bpf "$@" >/dev/null 2>"$T/err" &
+	"${WTL:-$TL}" "${global[@]}" watch --backend bpf "$@" >/dev/null 2>"$T/err" &
 	W=$!
 	for _ in $(seq 100); do grep -q "backend bpf" "$T/err" 2>/dev/null && break; sleep 0.1; done
 	grep -q "backend bpf" "$T/err" || die "watch did not start: $(cat "$T/err")"
@@ -59,8 +69,12 @@ with_watch() {
 : >"$T/json"
 : >"$T/text"
 : >"$T/kernel"
+: >"$T/base"
 for _ in $(seq "$ROUNDS"); do
 	rate >>"$T/alone"
+	if [ -n "$BASE" ]; then
+		WTL=$BASE/tcplimbo with_watch --json -- >>"$T/base"
+	fi
 	with_watch --json -- >>"$T/json"
 	with_watch -- >>"$T/text"
 	with_watch -- --sport 1 >>"$T/kernel"
@@ -70,8 +84,22 @@ j=$(median <"$T/json")
 x=$(median <"$T/text")
 k=$(median <"$T/kernel")
 slow() { awk -v a="$a" -v b="$1" 'BEGIN { printf "%.0f %%", 100 * (a - b) / a }'; }
+# Each round's slowdown against that round's churn alone, and their median.
+rounds() {
+	local r
+	r=$(paste -d' ' "$T/alone" "$1" | awk 'NF == 2 { printf "%.0f\n", 100 * ($1 - $2) / $1 }')
+	echo "$(echo "$r" | paste -sd' ') (median $(echo "$r" | median) %)"
+}
 echo "churn threads $THREADS, connections a second in $ROUNDS rounds:"
 echo "  alone:                  $(paste -sd' ' "$T/alone") (median $a)"
 echo "  watch --json:           $(paste -sd' ' "$T/json") (median $j, slower by $(slow "$j"))"
 echo "  watch (text):           $(paste -sd' ' "$T/text") (median $x, slower by $(slow "$x"))"
 echo "  kernel program only:    $(paste -sd' ' "$T/kernel") (median $k, slower by $(slow "$k"))"
+echo "  slower by, per round: watch --json $(rounds "$T/json")"
+echo "                        text $(rounds "$T/text")"
+echo "                        kernel only $(rounds "$T/kernel")"
+if [ -n "$BASE" ]; then
+	b=$(median <"$T/base")
+	echo "  $BASE watch --json: $(paste -sd' ' "$T/base") (median $b, slower by $(slow "$b"))"
+	echo "  slower by, per round: $(rounds "$T/base")"
+fi

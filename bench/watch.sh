@@ -2,7 +2,7 @@
 # How `tcplimbo watch` keeps up with connection churn: runs tl-churn alone,
 # then under each backend, in a private network namespace, and prints a
 # Markdown table: transitions generated (10 a connection), transitions
-# each backend reported, lost ring-buffer records, transitions the kernel
+# each backend reported, lost records (a full buffer), transitions the kernel
 # skipped the program for (missed; counted for all namespaces; an older
 # build prints none: "-"), and watch's CPU time as
 # a share of the churn's, and the share of reported transitions that name
