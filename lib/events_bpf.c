@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The bpf backend: bpf/tcpstates.bpf.c on inet_sock_set_state, read from
- * its per-CPU perf buffers in time order (perfbuf.c). tp_btf is tried first (typed arguments, lowest cost);
- * the classic tracepoint is the fallback. Programs are attached through
- * links owned by this process, so they go away with it however it ends.
+ * its per-CPU perf buffers in time order (perfbuf.c). tp_btf is tried
+ * first (typed arguments, lowest cost); the classic tracepoint is the
+ * fallback. Programs are attached through links owned by this process,
+ * so they go away with it however it ends.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -141,8 +142,9 @@ static int bpf_run(void *impl, int timeout_ms, tl_event_cb cb, void *arg)
 	b->cb = cb;
 	b->arg = arg;
 	/*
-	 * The program wakes us only when a batch is waiting; the rest is
-	 * taken on this timer, so no record waits longer than DRAIN_MS.
+	 * The buffers wake us only when a batch is waiting; the rest is
+	 * taken on this timer, so no record waits much longer than DRAIN_MS
+	 * (perfbuf.c may hold one back for the next read, to order it).
 	 */
 	if (timeout_ms < 0 || timeout_ms > DRAIN_MS)
 		timeout_ms = DRAIN_MS;

@@ -6,7 +6,7 @@
  * A record is handed over once its time is at most the horizon: the time
  * the read began less HOLD_NS, the window between a program taking its
  * time and its record being in the buffer. A buffer read only in part
- * (the batch is full) lowers the horizon to its last record read, since
+ * (its share of a batch was taken) lowers the horizon to its last record read, since
  * what is left in it comes later. Records past the horizon wait, sorted,
  * for the next read.
  */
@@ -24,8 +24,13 @@
 
 #include "perfbuf.h"
 
-/* A program takes its time and writes its record within microseconds;
- * 2 ms leaves room for an interrupt in between. */
+/*
+ * A program takes its time and writes its record within microseconds;
+ * 2 ms leaves room for an interrupt in between. One preempted in between
+ * for longer (in a process's own context, under full preemption) comes
+ * late, and is handed over after later ones: watch-accounting saw none in
+ * 600,000 transitions of churn on 2 CPUs.
+ */
 #define HOLD_NS 2000000ULL
 /* Records read from one buffer a call, at least. */
 #define PER_BUF_MIN 64
@@ -122,12 +127,15 @@ int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size, int batch,
 	struct perf_event_attr attr;
 	struct tli_pbuf *p;
 	long page = sysconf(_SC_PAGESIZE);
-	int ncpu = libbpf_num_possible_cpus();
+	/* libbpf makes a buffer for each online CPU only. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t per, pages = 1;
 	int r;
 
-	if (page <= 0 || ncpu <= 0 || batch <= 0 || rec_size < sizeof(uint64_t))
-		return ncpu < 0 ? ncpu : -EINVAL;
+	if (ncpu < 1)
+		ncpu = 1;
+	if (page <= 0 || batch <= 0 || rec_size < sizeof(uint64_t))
+		return -EINVAL;
 	per = total_bytes / (uint64_t)ncpu / (uint64_t)page;
 	while (pages * 2 <= per)
 		pages *= 2;
