@@ -75,6 +75,7 @@ ok "TcpLimboNotAccepting firing for python3 on 127.0.0.1:3000"
 n=0
 while IFS= read -r expr; do
 	q=${expr//\$netns/.*}
+	q=${q//\$instance/.*}
 	q=${q//\$__rate_interval/1m}
 	st=$(curl -s -G "$API/query" --data-urlencode "query=$q" | jq -r .status)
 	[ "$st" = success ] || fail "dashboard query failed: $q"
