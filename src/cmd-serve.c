@@ -366,6 +366,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	return text(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
 }
 
+/*
+ * libmicrohttpd decodes %XX in the path before handle() sees it, and a
+ * decoded NUL ends the string there: /metrics%00.txt answered as
+ * /metrics. A path with %00 is left as sent, so it matches no page.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	if (strstr(s, "%00"))
+		return strlen(s);
+	return MHD_http_unescape(s);
+}
+
 /* libmicrohttpd's own complaints, as one line each. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -528,7 +542,8 @@ static int run(struct server *s, const struct serve_opts *o,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_CONN_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONN_LIMIT,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_CONN_PER_IP,
-		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_ARRAY,
+		tls, MHD_OPTION_END);
 	if (!d) {
 		/* errno is the socket's; else what libmicrohttpd said. */
 		pthread_mutex_lock(&s->log_lock);

@@ -54,10 +54,14 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 curl -s -D "$T/h" -o /dev/null "$URL/metrics"
 grep -qi '^www-authenticate: basic' "$T/h" || fail "no WWW-Authenticate"
 curl -sf -u prom:s3cret -o "$T/m" "$URL/metrics" || fail "right credentials"
+# A NUL in the path does not end it: /metrics%00.txt is not /metrics.
+[ "$(code -u prom:s3cret "$URL/metrics%00.txt")" = 404 ] || fail "/metrics%00.txt: not 404"
+[ "$(code -u prom:s3cret "$URL/metrics%00")" = 404 ] || fail "/metrics%00: not 404"
+[ "$(code -u prom:s3cret "$URL/%6detrics")" = 200 ] || fail "/%6detrics: other escapes no longer decoded"
 grep -q '^tcplimbo_build_info' "$T/m" || fail "metrics behind auth"
 kill $SERVE
 wait $SERVE
-ok "basic auth: 401 without, with a wrong password, for an unknown user; 200 right"
+ok "basic auth: 401 without, with a wrong password, for an unknown user; 200 right; %00 in the path 404"
 
 # TLS with the test's own CA.
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=tl-test-ca \
