@@ -42,8 +42,6 @@
  * every slot from the others.
  */
 #define SERVE_CONN_PER_IP 128
-/* exporter-toolkit's default: TLS 1.2 and 1.3 only (GnuTLS priorities). */
-#define SERVE_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* serve's own options; the global struct is only read. */
 struct serve_opts {
@@ -524,9 +522,10 @@ static int run(struct server *s, const struct serve_opts *o,
 		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
 						  (void *)webconfig_cert(
 							  s->wc) };
-		tls[2] =
-			(struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
-						 (void *)SERVE_TLS_PRIORITIES };
+		tls[2] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_PRIORITIES, 0,
+			(void *)webconfig_tls_priorities(s->wc)
+		};
 	}
 	/* Every thread libmicrohttpd starts inherits this mask. */
 	sigemptyset(&set);

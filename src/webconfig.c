@@ -25,6 +25,7 @@ struct wc_user {
 
 struct webconfig {
 	char *cert_file, *key_file; /* as resolved */
+	int tls_min, tls_max;	    /* 12 or 13: TLS 1.2 or 1.3 */
 	char *cert, *key;	    /* their contents */
 	struct wc_user *users;
 	size_t n_users;
@@ -52,6 +53,18 @@ void webconfig_free(struct webconfig *wc)
 bool webconfig_tls(const struct webconfig *wc)
 {
 	return wc->cert != NULL;
+}
+
+const char *webconfig_tls_priorities(const struct webconfig *wc)
+{
+	int lo = wc->tls_min ? wc->tls_min : 12;
+	int hi = wc->tls_max ? wc->tls_max : 13;
+
+	if (lo == 13)
+		return "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+	if (hi == 12)
+		return "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+	return "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
 }
 
 const char *webconfig_cert(const struct webconfig *wc)
@@ -139,6 +152,30 @@ static const char *scalar(yaml_node_t *n)
 		       NULL;
 }
 
+/*
+ * min_version or max_version, as exporter-toolkit spells them. Only TLS
+ * 1.2 and 1.3 are served: a config that asks for older ones is refused,
+ * not quietly made stricter than it says.
+ */
+static int tls_version(yaml_node_t *k, yaml_node_t *v, const char *key,
+		       const char *val, const char *path, int *dst)
+{
+	if (*dst)
+		BAD(k, "%s given twice", key);
+	if (val && strcmp(val, "TLS12") == 0)
+		*dst = 12;
+	else if (val && strcmp(val, "TLS13") == 0)
+		*dst = 13;
+	else if (val &&
+		 (strcmp(val, "TLS10") == 0 || strcmp(val, "TLS11") == 0))
+		BAD(v,
+		    "%s %s: tcplimbo serves TLS 1.2 and 1.3 only (TLS12 or TLS13)",
+		    key, val);
+	else
+		BAD(v, "%s must be TLS12 or TLS13", key);
+	return 0;
+}
+
 static int parse_tls(yaml_document_t *doc, yaml_node_t *map, const char *path,
 		     struct webconfig *wc)
 {
@@ -155,13 +192,23 @@ static int parse_tls(yaml_document_t *doc, yaml_node_t *map, const char *path,
 
 		if (!key)
 			BAD(k, "a key must be a plain name");
+		if (strcmp(key, "min_version") == 0 ||
+		    strcmp(key, "max_version") == 0) {
+			int r = tls_version(k, v, key, val, path,
+					    key[1] == 'i' ? &wc->tls_min :
+							    &wc->tls_max);
+
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (strcmp(key, "cert_file") == 0)
 			dst = &wc->cert_file;
 		else if (strcmp(key, "key_file") == 0)
 			dst = &wc->key_file;
 		else
 			BAD(k,
-			    "tls_server_config: '%.64s' is not supported (only cert_file and key_file)",
+			    "tls_server_config: '%.64s' is not supported (only cert_file, key_file, min_version and max_version)",
 			    key);
 		if (!val || !val[0])
 			BAD(v, "%s must be a file name", key);
@@ -173,6 +220,9 @@ static int parse_tls(yaml_document_t *doc, yaml_node_t *map, const char *path,
 	}
 	if (!wc->cert_file != !wc->key_file)
 		BAD(map, "tls_server_config needs both cert_file and key_file");
+	if (wc->tls_min && wc->tls_max && wc->tls_min > wc->tls_max)
+		BAD(map, "min_version TLS%d is above max_version TLS%d",
+		    wc->tls_min, wc->tls_max);
 	return 0;
 }
 

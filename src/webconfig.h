@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * serve's --web-config: the Prometheus exporter-toolkit's file format,
- * the parts tcplimbo supports: tls_server_config (cert_file, key_file) and
+ * the parts tcplimbo supports: tls_server_config (cert_file, key_file,
+ * min_version and max_version, TLS 1.2 and 1.3 only) and
  * basic_auth_users (name: bcrypt hash). Read once at start; anything it
  * does not understand is an error naming the line, never ignored.
  */
@@ -34,6 +35,12 @@ void webconfig_free(struct webconfig *wc);
 
 /* True when the file asks for TLS. */
 bool webconfig_tls(const struct webconfig *wc);
+
+/*
+ * GnuTLS priorities for its TLS versions: min_version and max_version
+ * (TLS12, TLS13), by default both, exporter-toolkit's default.
+ */
+const char *webconfig_tls_priorities(const struct webconfig *wc);
 
 /* The PEM certificate and key, read at load time. */
 const char *webconfig_cert(const struct webconfig *wc);

@@ -95,11 +95,29 @@ for v in tls1 tls1_1; do
 done
 echo | timeout 10 openssl s_client -tls1_2 -connect 127.0.0.1:$PORT \
 	-CAfile "$T/ca.crt" >"$T/s_client" 2>&1
-grep -q "Protocol *: TLSv1.2" "$T/s_client" || { cat "$T/s_client"; fail "TLS 1.2 refused"; }
+grep -q "^New, TLSv1.2, Cipher is" "$T/s_client" || { cat "$T/s_client"; fail "TLS 1.2 refused"; }
 kill $SERVE
 wait $SERVE
 grep -q 'listening on https://' "$T/serve.log" || fail "start line says https"
 ok "TLS: verified with the test's CA; plain HTTP, unknown CA, TLS 1.0 and 1.1 fail"
+
+# min_version TLS13 (exporter-toolkit's spelling): a TLS 1.2 client is
+# refused, a 1.3 one served.
+printf 'tls_server_config:\n  cert_file: srv.crt\n  key_file: srv.key\n  min_version: TLS13\n' >"$T/tls13.yml"
+"$TCPLIMBO" serve --listen 127.0.0.1:$PORT --web-config "$T/tls13.yml" 2>>"$T/serve.log" &
+SERVE=$!
+tl_wait_for 10 curl -sf --cacert "$T/ca.crt" -o /dev/null "https://127.0.0.1:$PORT/" ||
+	{ cat "$T/serve.log"; fail "TLS 1.3 scrape with min_version TLS13"; }
+echo | timeout 10 openssl s_client -tls1_2 -connect 127.0.0.1:$PORT \
+	-CAfile "$T/ca.crt" >"$T/s_client" 2>&1
+grep -q "Cipher is (NONE)\|no protocols available\|alert protocol version" "$T/s_client" ||
+	{ cat "$T/s_client"; fail "min_version TLS13: TLS 1.2 got a session"; }
+echo | timeout 10 openssl s_client -tls1_3 -connect 127.0.0.1:$PORT \
+	-CAfile "$T/ca.crt" >"$T/s_client" 2>&1
+grep -q "^New, TLSv1.3, Cipher is" "$T/s_client" || { cat "$T/s_client"; fail "min_version TLS13: TLS 1.3 refused"; }
+kill $SERVE
+wait $SERVE
+ok "TLS: min_version TLS13 refuses TLS 1.2, serves 1.3"
 
 # One address holding many slow connections (a byte now and then resets
 # libmicrohttpd's idle timeout) takes at most its share: a scraper from
@@ -144,6 +162,9 @@ bad "line 3: 'tls_config' is not supported" '# comment\nbasic_auth_users: {}\ntl
 bad "line 2: the password of 'bob' must be a bcrypt hash" 'basic_auth_users:\n  bob: plain\n'
 bad "needs both cert_file and key_file" 'tls_server_config:\n  cert_file: x.crt\n'
 bad "cert_file '$T/none.crt'" 'tls_server_config:\n  cert_file: none.crt\n  key_file: none.key\n'
+bad "line 2: min_version TLS10: tcplimbo serves TLS 1.2 and 1.3 only" 'tls_server_config:\n  min_version: TLS10\n'
+bad "line 3: max_version must be TLS12 or TLS13" 'tls_server_config:\n  min_version: TLS12\n  max_version: tls13\n'
+bad "min_version TLS13 is above max_version TLS12" 'tls_server_config:\n  cert_file: srv.crt\n  key_file: srv.key\n  min_version: TLS13\n  max_version: TLS12\n'
 timeout 10 "$TCPLIMBO" serve --web-config "$T/missing.yml" 2>"$T/err"
 [ $? = 3 ] && grep -q "missing.yml" "$T/err" || fail "missing file"
 ok "bad web configs exit 3 naming the line"
