@@ -50,8 +50,7 @@ const volatile __u32 n_addrs = 0;
 const volatile __u16 sports[TL_BPF_MAX_PORTS] = {};
 const volatile __u16 dports[TL_BPF_MAX_PORTS] = {};
 const volatile struct tl_bpf_addr addrs[TL_BPF_MAX_ADDRS] = {};
-/* One perf buffer a CPU, made and sized by user space (watch --ring-size);
- * a record that finds its buffer full is counted there, as lost. */
+/* One perf buffer a CPU, made and sized by user space (watch --ring-size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, sizeof(__u32));
@@ -69,6 +68,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tl_bpf_event);
 } scratch SEC(".maps");
+
+/*
+ * Records that found their CPU's buffer full. The kernel also writes a
+ * count of them into the buffer, but only once a later record fits: after
+ * the last change of a churn it never would.
+ */
+__u64 lost = 0;
 
 /* Each socket's owner, freed with the socket; accept.bpf.c shares it. */
 TL_BPF_OWNERS_MAP;
@@ -358,7 +364,9 @@ static __always_inline int handle(void *ctx, struct sock *sk, int oldstate,
 		e->inode = BPF_CORE_READ((struct socket_alloc *)sock,
 					 vfs_inode.i_ino);
 	e->owner = owner;
-	bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e));
+	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e,
+				  sizeof(*e)) < 0)
+		__sync_fetch_and_add(&lost, 1);
 track:
 	if (typed) {
 		if (st) {

@@ -164,7 +164,8 @@ static uint64_t bpf_lost(const void *impl)
 {
 	const struct bpf_impl *b = impl;
 
-	return tli_pbuf_lost(b->pb);
+	return __atomic_load_n(&b->skel->bss->lost, __ATOMIC_RELAXED) +
+	       tli_pbuf_lost(b->pb);
 }
 
 static uint64_t bpf_missed(const void *impl)

@@ -80,12 +80,6 @@ struct sample {
 	uint8_t data[];
 };
 
-struct lost {
-	struct perf_event_header h;
-	uint64_t id;
-	uint64_t lost;
-};
-
 static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
 					struct perf_event_header *h)
 {
@@ -94,10 +88,6 @@ static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
 	uint64_t ts;
 
 	(void)cpu;
-	if (h->type == PERF_RECORD_LOST && h->size >= sizeof(struct lost)) {
-		p->lost += ((const struct lost *)h)->lost;
-		return LIBBPF_PERF_EVENT_CONT;
-	}
 	if (h->type != PERF_RECORD_SAMPLE || h->size < sizeof(*s) ||
 	    s->size < p->rec_size || s->size > h->size - sizeof(*s))
 		return LIBBPF_PERF_EVENT_CONT;

@@ -44,7 +44,12 @@ int tli_pbuf_read(struct tli_pbuf *p, int timeout_ms, tli_pbuf_cb cb,
  */
 int tli_pbuf_flush(struct tli_pbuf *p, tli_pbuf_cb cb, void *arg);
 
-/* Records the kernel dropped because their CPU's buffer was full. */
+/*
+ * Records read but dropped here (none: room is made before each read).
+ * Those the kernel dropped for a full buffer are not counted: its own
+ * count of them (PERF_RECORD_LOST) is written only once a later record
+ * fits, so the program that writes them must count its failures itself.
+ */
 uint64_t tli_pbuf_lost(const struct tli_pbuf *p);
 
 /* Frees the buffers; NULL is fine. */
