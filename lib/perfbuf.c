@@ -6,9 +6,9 @@
  * A record is handed over once its time is at most the horizon: the time
  * the read began less HOLD_NS, the window between a program taking its
  * time and its record being in the buffer. A buffer read only in part
- * (its share of a batch was taken) lowers the horizon to its last record read, since
- * what is left in it comes later. Records past the horizon wait, sorted,
- * for the next read.
+ * (its share of a batch was taken) lowers the horizon to its last record
+ * read, since what is left in it comes later. Records past the horizon
+ * wait, sorted, for the next read.
  */
 #include <errno.h>
 #include <stdbool.h>

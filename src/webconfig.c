@@ -194,9 +194,9 @@ static int parse_tls(yaml_document_t *doc, yaml_node_t *map, const char *path,
 			BAD(k, "a key must be a plain name");
 		if (strcmp(key, "min_version") == 0 ||
 		    strcmp(key, "max_version") == 0) {
+			bool min = strcmp(key, "min_version") == 0;
 			int r = tls_version(k, v, key, val, path,
-					    key[1] == 'i' ? &wc->tls_min :
-							    &wc->tls_max);
+					    min ? &wc->tls_min : &wc->tls_max);
 
 			if (r < 0)
 				return r;
