@@ -71,6 +71,13 @@ const struct tl_sock *tli_lindex_find_listener(const struct tli_lindex *x,
 /* Frees what tli_lindex_build allocated. */
 void tli_lindex_free(struct tli_lindex *x);
 
+/*
+ * Reads the interface names of the namespace netns_fd (-1: ours) into
+ * snap->ifnames (lib/snapshot_dev.c). Failing leaves them unknown: sockets
+ * then show their device's index.
+ */
+void tli_snapshot_name_interfaces(struct tl_snapshot *snap, int netns_fd);
+
 /* Whether listener l takes sk by address and device, as the kernel does. */
 bool tli_child_of(const struct tl_sock *l, const struct tl_sock *sk);
 

@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "tcplimbo/addr.h"
-#include "tcplimbo/netns.h"
 #include "tcplimbo/snapshot.h"
 #include "internal.h"
 #include "util.h"
@@ -412,68 +411,6 @@ static int owners_finish(struct owners_job *job,
 	return 0;
 }
 
-static int list_interfaces(void *arg)
-{
-	struct tl_snapshot *snap = arg;
-
-	snap->ifnames = if_nameindex();
-	return snap->ifnames ? 0 : -errno;
-}
-
-/*
- * The namespace's interfaces, read in it: only a socket bound to one (a
- * link-local address's scope, SO_BINDTODEVICE) shows a name, and not
- * knowing them is no reason to fail.
- */
-static void name_interfaces(struct tl_snapshot *snap,
-			    const struct tl_snapshot_opts *opts)
-{
-	if (opts->replay_fd >= 0)
-		return;
-	for (size_t i = 0; i < snap->n_socks; i++)
-		if (snap->socks[i].ifindex) {
-			(void)tl_netns_run(opts->netns_fd, list_interfaces,
-					   snap);
-			return;
-		}
-}
-
-const char *tl_snapshot_ifname(const struct tl_snapshot *snap, uint32_t ifindex)
-{
-	for (const struct if_nameindex *i = snap->ifnames;
-	     i && i->if_index && ifindex; i++)
-		if (i->if_index == ifindex)
-			return i->if_name;
-	return NULL;
-}
-
-const char *tl_snapshot_device(const struct tl_snapshot *snap, uint32_t ifindex,
-			       char *buf, size_t size)
-{
-	const char *name = tl_snapshot_ifname(snap, ifindex);
-
-	if (!ifindex || name)
-		return name;
-	snprintf(buf, size, "%u", ifindex);
-	return buf;
-}
-
-bool tl_snapshot_on_device(const struct tl_snapshot *snap,
-			   const struct tl_sock *sk, const char *dev)
-{
-	const char *name;
-	uint64_t idx;
-
-	if (!dev[0])
-		return true;
-	if (!sk->ifindex)
-		return false;
-	name = tl_snapshot_ifname(snap, sk->ifindex);
-	if (name && strcmp(name, dev) == 0)
-		return true;
-	return tli_parse_dec(dev, UINT32_MAX, &idx) == 0 && idx == sk->ifindex;
-}
-
 /* A new snapshot and the dump options that fill it. */
 static struct tl_snapshot *snapshot_new(const struct tl_snapshot_opts *opts,
 					struct tl_dump_opts *dopts)
@@ -505,6 +442,7 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 	struct collect c = { 0 };
 	struct tl_snapshot *snap;
 	struct owners_job job;
+	bool bound = false;
 	int err;
 
 	snap = snapshot_new(opts, &dopts);
@@ -527,11 +465,15 @@ int tl_snapshot_take(const struct tl_snapshot_opts *opts,
 		err = -ENOMEM;
 		goto fail;
 	}
-	for (size_t i = 0; i < snap->n_socks; i++)
+	for (size_t i = 0; i < snap->n_socks; i++) {
 		snap->in_filter[i] =
 			!!(snap->states & TL_STATE_BIT(snap->socks[i].state));
+		bound |= snap->socks[i].ifindex != 0;
+	}
 	tl_snapshot_classify(snap->socks, snap->n_socks);
-	name_interfaces(snap, opts);
+	/* Only a socket bound to a device shows its name. */
+	if (bound && opts->replay_fd < 0)
+		tli_snapshot_name_interfaces(snap, opts->netns_fd);
 	err = owners_finish(&job, opts, snap);
 	if (err < 0)
 		goto fail;
@@ -671,7 +613,7 @@ int tl_snapshot_stream(const struct tl_snapshot_opts *opts, tl_snapshot_cb cb,
 	snap->socks = c.socks;
 	snap->n_socks = c.n;
 	/* Rows are printed as they come: any may name an interface. */
-	(void)tl_netns_run(opts->netns_fd, list_interfaces, snap);
+	tli_snapshot_name_interfaces(snap, opts->netns_fd);
 	snap->in_filter = malloc(c.n ? c.n : 1);
 	if (!snap->in_filter) {
 		err = -ENOMEM;
