@@ -167,6 +167,18 @@ static int on_event(const struct tl_event *ev, void *arg)
 	return 0;
 }
 
+/* Hands what is buffered to stdout; false (said once) when that fails. */
+static bool write_out(struct watch *w)
+{
+	int r = json_flush(&w->json);
+
+	if (r < 0 || fflush(stdout) != 0) {
+		tl_err("cannot write output: %s", strerror(r < 0 ? -r : errno));
+		return false;
+	}
+	return true;
+}
+
 /*
  * How the resolver takes a snapshot. Resolving owners needs only the /proc
  * scan and the listeners: under churn the table holds mostly TIME_WAIT
@@ -527,21 +539,14 @@ static int watch_run(const struct tl_global *g, void *opts)
 						     "transitions");
 			}
 		}
-		r = json_flush(&w.json);
-		if (r < 0 || fflush(stdout) != 0) {
-			tl_err("cannot write output: %s",
-			       strerror(r < 0 ? -r : errno));
+		if (!write_out(&w))
 			goto out;
-		}
 	}
 	/* The bpf backend holds the last moments back to put them in order:
 	 * they happened while watch ran, so they are told. */
 	tl_events_flush(ev, on_event, &w);
-	r = json_flush(&w.json);
-	if (r < 0 || fflush(stdout) != 0) {
-		tl_err("cannot write output: %s", strerror(r < 0 ? -r : errno));
+	if (!write_out(&w))
 		goto out;
-	}
 	tl_resolver_stats(w.res, &rst);
 	fprintf(stderr,
 		"tcplimbo: watch: %llu transitions reported (%llu sampled "
