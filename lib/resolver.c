@@ -26,11 +26,6 @@ struct pending {
 /* Slots of the pid -> cgroup id cache; emptied at each rescan. */
 #define CG_SLOTS 256
 
-struct slot {
-	uint64_t key; /* 0: empty */
-	struct tl_resolver_owners ow;
-};
-
 struct tl_resolver {
 	struct tl_resolver_opts o;
 	struct tl_snapshot *snap;
@@ -41,7 +36,17 @@ struct tl_resolver {
 	uint64_t gap_ms;    /* time to wait after it before the next */
 	uint64_t last_took; /* how long the last one took, ms */
 	struct tl_resolver_stats st;
-	struct slot *cache;
+	/*
+	 * The last owners found for a socket, by its key: keys[i] (0: empty)
+	 * names the socket whose owners are ows[i]. The keys are an array of
+	 * their own because every closing socket's key is looked up, to
+	 * forget it: at 16,384 slots of owners (2 MiB) each look missed the
+	 * CPU's caches, and was most of the resolver's time under a churn.
+	 * n_cached counts the slots in use; with none, nothing is looked up.
+	 */
+	uint64_t *keys;
+	struct tl_resolver_owners *ows;
+	size_t n_cached;
 	struct {
 		pid_t pid;
 		uint64_t id;
@@ -128,24 +133,59 @@ static bool find_owner(const struct tl_resolver *r, uint32_t inode,
 	return out->n + out->more > 0;
 }
 
-static struct slot *cache_slot(struct tl_resolver *r, uint64_t key)
+static size_t cache_slot(const struct tl_resolver *r, uint64_t key)
 {
 	uint64_t h = key * 0x9e3779b97f4a7c15ull;
 
-	return &r->cache[(h >> 32) % r->o.cache_slots];
+	return (h >> 32) % r->o.cache_slots;
+}
+
+/* Remembers ow as the owners of the socket key. */
+static void cache_put(struct tl_resolver *r, uint64_t key,
+		      const struct tl_resolver_owners *ow)
+{
+	size_t i = cache_slot(r, key);
+
+	if (r->keys[i] == 0)
+		r->n_cached++;
+	r->keys[i] = key;
+	r->ows[i] = *ow;
+}
+
+/* The owners remembered for the socket key, or NULL. */
+static const struct tl_resolver_owners *cache_get(const struct tl_resolver *r,
+						  uint64_t key)
+{
+	size_t i;
+
+	if (r->n_cached == 0)
+		return NULL;
+	i = cache_slot(r, key);
+	return r->keys[i] == key ? &r->ows[i] : NULL;
+}
+
+/* Forgets the socket key: the kernel may give its address to another. */
+static void cache_forget(struct tl_resolver *r, uint64_t key)
+{
+	size_t i;
+
+	if (r->n_cached == 0)
+		return;
+	i = cache_slot(r, key);
+	if (r->keys[i] == key) {
+		r->keys[i] = 0;
+		r->n_cached--;
+	}
 }
 
 /* Names the sockets that waited for a newer snapshot than they had. */
 static void pending_resolve(struct tl_resolver *r)
 {
 	for (size_t i = 0; i < r->npending; i++) {
-		struct slot *slot = cache_slot(r, r->pending[i].key);
 		struct tl_resolver_owners ow;
 
-		if (find_owner(r, r->pending[i].inode, &ow)) {
-			slot->key = r->pending[i].key;
-			slot->ow = ow;
-		}
+		if (find_owner(r, r->pending[i].inode, &ow))
+			cache_put(r, r->pending[i].key, &ow);
 	}
 	r->npending = 0;
 }
@@ -413,7 +453,7 @@ static bool queue_state(int s)
 void tl_resolver_resolve(struct tl_resolver *r, const struct tl_event *ev,
 			 struct tl_resolved *ret)
 {
-	struct slot *slot;
+	const struct tl_resolver_owners *cached;
 	const struct tl_sock *l;
 
 	/*
@@ -435,10 +475,9 @@ void tl_resolver_resolve(struct tl_resolver *r, const struct tl_event *ev,
 		/* Named by the kernel: no /proc needed. */
 		ret->by_kernel = true;
 	} else if (ev->inode) {
-		slot = cache_slot(r, ev->key);
 		if (!find_owner(r, ev->inode, &ret->owners)) {
-			if (slot->key == ev->key)
-				ret->owners = slot->ow;
+			if ((cached = cache_get(r, ev->key)))
+				ret->owners = *cached;
 			else if (refresh(r))
 				find_owner(r, ev->inode, &ret->owners);
 			else if (r->o.snap.owners &&
@@ -449,8 +488,7 @@ void tl_resolver_resolve(struct tl_resolver *r, const struct tl_event *ev,
 			}
 		}
 		if (ret->owners.n) {
-			slot->key = ev->key;
-			slot->ow = ret->owners;
+			cache_put(r, ev->key, &ret->owners);
 		} else if ((l = find_listener(r, ev))) {
 			/*
 			 * Accepted since the last rescan, where the kernel
@@ -468,9 +506,8 @@ void tl_resolver_resolve(struct tl_resolver *r, const struct tl_event *ev,
 	} else if (ret->limbo == TL_LIMBO_ORPHAN ||
 		   ret->limbo == TL_LIMBO_TIMEWAIT) {
 		/* Closed by its program: say which one it was, if known. */
-		slot = cache_slot(r, ev->key);
-		if (slot->key == ev->key)
-			ret->former = slot->ow;
+		if ((cached = cache_get(r, ev->key)))
+			ret->former = *cached;
 	} else if (queue_state(ev->new_state) || queue_state(ev->old_state)) {
 		l = find_listener(r, ev);
 		if (!l && refresh(r))
@@ -489,11 +526,8 @@ void tl_resolver_resolve(struct tl_resolver *r, const struct tl_event *ev,
 		}
 	}
 	/* A closed socket's key may be reused by the kernel: forget it. */
-	if (ev->new_state == TL_CLOSE) {
-		slot = cache_slot(r, ev->key);
-		if (slot->key == ev->key)
-			slot->key = 0;
-	}
+	if (ev->new_state == TL_CLOSE)
+		cache_forget(r, ev->key);
 	resolve_cgroup(r, ret);
 }
 
@@ -568,10 +602,11 @@ int tl_resolver_new(const struct tl_resolver_opts *opts,
 	if (!r)
 		return -ENOMEM;
 	r->o = *opts;
-	r->cache = calloc(opts->cache_slots, sizeof(*r->cache));
+	r->keys = calloc(opts->cache_slots, sizeof(*r->keys));
+	r->ows = calloc(opts->cache_slots, sizeof(*r->ows));
 	r->pending = calloc(opts->max_pending ? opts->max_pending : 1,
 			    sizeof(*r->pending));
-	if (!r->cache || !r->pending) {
+	if (!r->keys || !r->ows || !r->pending) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -595,6 +630,7 @@ void tl_resolver_free(struct tl_resolver *r)
 	tli_lindex_free(&r->lx);
 	tl_snapshot_free(r->snap);
 	free(r->pending);
-	free(r->cache);
+	free(r->keys);
+	free(r->ows);
 	free(r);
 }
