@@ -619,6 +619,12 @@ static int serve_run(const struct tl_global *g, void *opts)
 	s.mo.max_series = (size_t)o.max_series;
 	s.mo.root = g->root;
 	s.mo.proc_root = g->proc_root;
+	/* Only one scan runs at a time (result_get): it may update it. */
+	if (metrics_ledger_new(&s.mo.ledger) < 0) {
+		tl_err("serve: %s", strerror(ENOMEM));
+		webconfig_free(s.wc);
+		return TL_EXIT_FAILURE;
+	}
 	s.interval_ns = (uint64_t)o.interval_ms * 1000000u;
 	if (o.netns_spec) {
 		s.so.all = false;
@@ -639,6 +645,7 @@ static int serve_run(const struct tl_global *g, void *opts)
 	pthread_mutex_destroy(&s.log_lock);
 	pthread_mutex_destroy(&s.lock);
 	webconfig_free(s.wc);
+	metrics_ledger_free(s.mo.ledger);
 	return ret;
 }
 

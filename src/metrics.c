@@ -38,7 +38,9 @@ struct lrow {
 	size_t ns;
 	char listener[TL_ADDR_STR_MAX + 24]; /* with a device's name */
 	const char *comm;
-	pid_t pid; /* the listener's first holder, 0 when none is known */
+	pid_t pid;	 /* the listener's first holder, 0 when none is known */
+	uint64_t cookie; /* the socket's (before merge_listeners) */
+	uint64_t key;	 /* the series', for the ledger */
 	uint64_t len, limit, closed, oldest_ms, drops;
 	uint64_t full; /* listeners whose own queue is over their backlog */
 	bool kept;
@@ -260,6 +262,9 @@ static int collect_ns(struct work *w, size_t ni)
 		row->oldest_ms = ls[i].has_age ? ls[i].oldest_ms : 0;
 		row->drops = L->has & TL_HAS_MEMINFO ? L->drops : 0;
 		row->full = L->rqueue > L->wqueue;
+		row->cookie = L->cookie;
+		row->key = metrics_ledger_key(w->labels[ni], row->listener,
+					      row->comm);
 	}
 	np = tl_survey_procs(snap, &ps);
 	if (np < 0) {
@@ -349,6 +354,35 @@ static void merge_listeners(struct work *w, const struct metrics_opts *o)
 		i = j;
 	}
 	w->nl = k;
+}
+
+/* Hands this scan's listener sockets to the ledger (before merging). */
+static int ledger_take(struct work *w, struct metrics_ledger *lg)
+{
+	struct ledger_sock *s = calloc(w->nl ? w->nl : 1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->nl; i++)
+		s[i] = (struct ledger_sock){ .cookie = w->l[i].cookie,
+					     .key = w->l[i].key,
+					     .drops = w->l[i].drops };
+	r = metrics_ledger_update(lg, s, w->nl);
+	free(s);
+	return r;
+}
+
+/*
+ * Adds what the ledger carries to each series' drops (after merging): to
+ * the first of a key's rows, where one group runs in several units or
+ * containers.
+ */
+static void ledger_give(struct work *w, const struct metrics_ledger *lg)
+{
+	for (size_t i = 0; i < w->nl; i++)
+		if (i == 0 || w->l[i].key != w->l[i - 1].key)
+			w->l[i].drops += metrics_ledger_carry(lg, w->l[i].key);
 }
 
 static size_t prow_series(const struct prow *r)
@@ -715,7 +749,14 @@ int metrics_render(const struct tl_survey *sv, const struct metrics_opts *o,
 		if (r < 0)
 			goto out;
 	}
+	if (o->ledger) {
+		r = ledger_take(&w, o->ledger);
+		if (r < 0)
+			goto out;
+	}
 	merge_listeners(&w, o);
+	if (o->ledger)
+		ledger_give(&w, o->ledger);
 	r = collect_findings(&w);
 	if (r < 0)
 		goto out;

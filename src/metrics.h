@@ -29,6 +29,12 @@ struct metrics_opts {
 	 */
 	const char *root;
 	const char *proc_root;
+	/*
+	 * What earlier scans left, for counters that must not fall; NULL
+	 * renders the survey alone. Updated by each render: renders that
+	 * share one must not run at once.
+	 */
+	struct metrics_ledger *ledger;
 };
 
 /* What a render produced. */
@@ -46,6 +52,40 @@ struct metrics_result {
  */
 int metrics_render(const struct tl_survey *sv, const struct metrics_opts *o,
 		   struct prom *p, struct metrics_result *res);
+
+/*
+ * The ledger that keeps each listener series' tcplimbo_listen_drops_total
+ * from falling when one of its SO_REUSEPORT members closes (see
+ * metrics-ledger.c). One listener socket of a scan, as the ledger sees it:
+ */
+struct ledger_sock {
+	uint64_t cookie; /* the socket's */
+	uint64_t key;	 /* its series', from metrics_ledger_key */
+	uint64_t drops;	 /* its own SYN drops now */
+};
+
+struct metrics_ledger;
+
+/* A new, empty ledger into *ret; 0 or -ENOMEM. */
+int metrics_ledger_new(struct metrics_ledger **ret);
+
+/* Frees a ledger; NULL is allowed. */
+void metrics_ledger_free(struct metrics_ledger *lg);
+
+/* A series' key: its namespace label, listener and comm labels. */
+uint64_t metrics_ledger_key(const char *netns, const char *listener,
+			    const char *comm);
+
+/*
+ * Takes the n listener sockets of a new scan: the drops of last scan's
+ * sockets that are gone are carried by their series while it has a
+ * member. Returns 0, or -ENOMEM with the ledger as it was.
+ */
+int metrics_ledger_update(struct metrics_ledger *lg,
+			  const struct ledger_sock *s, size_t n);
+
+/* The drops carried for series key, to add to its members' (0: none). */
+uint64_t metrics_ledger_carry(const struct metrics_ledger *lg, uint64_t key);
 
 /* The netns label: "host", the name under /var/run/netns, or net:[INODE]. */
 const char *metrics_netns_label(const struct tl_survey_ns *ns,

@@ -148,6 +148,54 @@ kill $SERVE
 wait $SERVE
 ok "--interval 60s: two scrapes, one scan"
 
+# A counter never falls: two SO_REUSEPORT members that never accept drop
+# SYNs; one closes, and its drops stay in the series (Prometheus would
+# take a fall for a reset and count them all again).
+for m in a b; do
+	python3 -c '
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+s.bind(("127.0.0.1", 3002))
+s.listen(0)
+print("ready", flush=True)
+time.sleep(60)' >"$T/member-$m" &
+	eval "member_$m=\$!"
+done
+tl_wait_for 5 sh -c 'grep -q ready "$1" && grep -q ready "$2"' _ "$T/member-a" "$T/member-b" ||
+	fail "reuseport members did not start"
+python3 -c '
+import socket, time
+cs = []
+for _ in range(64):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", 3002))
+    except BlockingIOError:
+        pass
+    cs.append(c)
+time.sleep(1)'
+drops() { ss -Hltnm "sport = :3002" | grep -o ',d[0-9]*)' | tr -dc '0-9\n'; }
+[ "$(drops | grep -vc '^0$')" = 2 ] || { ss -ltnm "sport = :3002"; fail "not both members dropped SYNs"; }
+sum=$(drops | awk '{ s += $1 } END { print s }')
+# ss -p puts skmem on the line after the owner's.
+gone=$(ss -Hltnpm "sport = :3002" | grep -A1 "pid=$member_a," | grep -o ',d[0-9]*)' | tr -dc '0-9')
+serve_start "$URL/" --listen 127.0.0.1:$PORT -N /proc/self/ns/net
+D='^tcplimbo_listen_drops_total{.*listener="127.0.0.1:3002"'
+curl -sf -o "$T/d1" "$URL/metrics" || fail "scrape before a member closes"
+v1=$(grep "$D" "$T/d1" | awk '{ print $2 }')
+[ "$v1" = "$sum" ] || { grep 3002 "$T/d1"; fail "drops $v1, ss says $sum"; }
+kill "$member_a"
+tl_wait_for 5 sh -c '[ "$(ss -Hltn "sport = :3002" | wc -l)" = 1 ]' || fail "member a did not close"
+curl -sf -o "$T/d2" "$URL/metrics" || fail "scrape after a member closed"
+v2=$(grep "$D" "$T/d2" | awk '{ print $2 }')
+[ "$v2" = "$v1" ] ||
+	fail "drops_total went from $v1 to $v2 when a member with $gone drops closed"
+kill $SERVE "$member_b"
+wait $SERVE
+ok "listen_drops_total stays at $v2 when a member with $gone of them closes"
+
 # A namespace listed but gone before it is opened (its last process
 # exited): a fake /proc lists pid 2147483646, above any pid_max. The
 # scrape reports it and answers.
