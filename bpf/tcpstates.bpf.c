@@ -39,6 +39,10 @@
 #define TCP_SYN_SENT 2
 #define TCP_LISTEN 10
 
+/* A store the compiler makes once, as written: user space reads it. */
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+
 /* The network namespace to report, by inode; 0 reports all of them. */
 const volatile __u32 target_netns = 0;
 
@@ -75,6 +79,17 @@ struct {
  * the last change of a churn it never would.
  */
 __u64 lost = 0;
+
+/*
+ * The time of the change each CPU's program is handling, 0 when none:
+ * slot 0 for tl_state_btf (or the tracepoint), 1 for tl_state_nested. A
+ * record is in its CPU's buffer only some time after the program took its
+ * time, later still when an interrupt (or the hypervisor, taking the CPU
+ * away) comes in between; user space reads these marks and holds back
+ * every record later than one, so none of that CPU's can still come
+ * before what it has handed over.
+ */
+__u64 inflight[TL_BPF_MAX_CPUS][2] = {};
 
 /* Each socket's owner, freed with the socket; accept.bpf.c shares it. */
 TL_BPF_OWNERS_MAP;
@@ -235,7 +250,7 @@ static __always_inline int handle(void *ctx, struct sock *sk, int oldstate,
 	struct socket *sock;
 	__u8 saddr[16] = {}, daddr[16] = {};
 	__u64 now, key;
-	__u32 netns;
+	__u32 netns, cpu;
 	__u16 family, dport;
 	__u8 flags = 0;
 
@@ -250,6 +265,10 @@ static __always_inline int handle(void *ctx, struct sock *sk, int oldstate,
 		return 0;
 
 	now = bpf_ktime_get_ns();
+	/* Marked before anything else; cleared after the record is out. */
+	cpu = bpf_get_smp_processor_id();
+	if (cpu < TL_BPF_MAX_CPUS)
+		WRITE_ONCE(inflight[cpu][slot & 1], now);
 	key = (__u64)sk;
 	cur.ts_ns = now;
 	cur.sport = SK_FIELD(typed, sk, __sk_common.skc_num);
@@ -350,6 +369,15 @@ static __always_inline int handle(void *ctx, struct sock *sk, int oldstate,
 	e->newstate = newstate;
 	e->flags = flags;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->early_ns = 0;
+	if (slot == 1 && cpu < TL_BPF_MAX_CPUS) {
+		__u64 outer = READ_ONCE(inflight[cpu][0]);
+
+		if (outer && outer < now)
+			e->early_ns = now - outer > 0xffffffffULL ?
+					      0xffffffffU :
+					      (__u32)(now - outer);
+	}
 	e->delta_ns = 0;
 	if (prev) {
 		e->delta_ns = now - prev->ts_ns;
@@ -379,6 +407,8 @@ track:
 	} else {
 		bpf_map_update_elem(&since, &key, &cur, BPF_ANY);
 	}
+	if (cpu < TL_BPF_MAX_CPUS)
+		WRITE_ONCE(inflight[cpu][slot & 1], 0);
 	return 0;
 }
 

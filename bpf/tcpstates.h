@@ -21,6 +21,13 @@
  * could not be hooked. */
 #define TL_BPF_LISTENER_OWNER 0x10
 
+/*
+ * CPUs whose changes in flight the program marks (see inflight in
+ * tcpstates.bpf.c); on CPUs past these, records rely on the reader's
+ * fixed hold alone.
+ */
+#define TL_BPF_MAX_CPUS 512
+
 /* Most ports and addresses the program filters on; more are filtered in
  * user space only. */
 #define TL_BPF_MAX_PORTS 16
@@ -85,7 +92,14 @@ struct tl_bpf_event {
 	__u8 oldstate;
 	__u8 newstate;
 	__u8 flags; /* TL_BPF_* */
-	__u8 pad[7];
+	__u8 pad[3];
+	/*
+	 * How long before ts the change that this CPU's other program was
+	 * handling began, when this record was written inside it (see
+	 * tl_state_nested): that record comes after this one in the buffer.
+	 * 0 when none; at most UINT32_MAX.
+	 */
+	__u32 early_ns;
 	__u8 saddr[16]; /* network order; 4 bytes used for AF_INET */
 	__u8 daddr[16];
 	struct tl_bpf_owner owner; /* with TL_BPF_OWNER or _LISTENER_OWNER */

@@ -7,6 +7,7 @@
  * so they go away with it however it ends.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,9 +440,15 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 	}
 
 	r = tli_pbuf_open(bpf_map__fd(b->skel->maps.events), ring_size(opts),
-			  sizeof(struct tl_bpf_event), RUN_MAX, &b->pb);
+			  sizeof(struct tl_bpf_event),
+			  offsetof(struct tl_bpf_event, early_ns), RUN_MAX,
+			  &b->pb);
 	if (r < 0)
 		goto fail;
+	/* Same layout: an array of __u64, two a CPU. */
+	tli_pbuf_set_marks(
+		b->pb, (const uint64_t *)(const void *)b->skel->bss->inflight,
+		sizeof(b->skel->bss->inflight) / sizeof(uint64_t));
 	b->mono_to_real_ns =
 		clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	*ret_ops = &bpf_ops;

@@ -3,14 +3,16 @@
  * Per-CPU perf buffers, merged into time order (see perfbuf.h). libbpf
  * makes and maps the buffers; this file decides when to read and merges.
  *
- * A record is handed over once its time is at most the horizon: the time
- * the read began less HOLD_NS, the window between a program taking its
- * time and its record being in the buffer. A buffer read only in part
+ * A record is handed over once its time is at most the horizon: before
+ * the earliest change a program is still writing (the marks), and at most
+ * the time the read began less HOLD_NS. A buffer read only in part
  * (its share of a batch was taken) lowers the horizon to its last record
- * read, since what is left in it comes later. Records past the horizon
- * wait, sorted, for the next read.
+ * read, since what is left in it comes later, or to the change that
+ * record says its CPU was still handling (its record comes next). Records
+ * past the horizon wait, sorted, for the next read.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +27,13 @@
 #include "perfbuf.h"
 
 /*
- * A program takes its time and writes its record within microseconds;
- * 2 ms leaves room for an interrupt in between. One preempted in between
- * for longer (in a process's own context, under full preemption) comes
- * late, and is handed over after later ones: watch-accounting saw none in
- * 600,000 transitions of churn on 2 CPUs.
+ * A program takes its time and writes its record within microseconds, but
+ * an interrupt, or the hypervisor taking the CPU away, may come in
+ * between: with this hold alone, watch-accounting saw one record of
+ * 646,092 handed over 1 ms late, on a loaded 2-CPU VM. Where the programs
+ * mark the changes they are handling (tli_pbuf_set_marks) the marks bound
+ * the horizon, and the hold covers only the few instructions between
+ * taking the time and marking it.
  */
 #define HOLD_NS 2000000ULL
 /* Records read from one buffer a call, at least. */
@@ -62,7 +66,15 @@ struct tli_pbuf {
 	/* The buffer being read, and whether any was read only in part. */
 	size_t taken, per_buf;
 	bool cut, cut_any;
-	uint64_t last_ts;
+	/*
+	 * The buffer being read: the earliest time a record still in it can
+	 * have (its last record's time, or what that record says was still
+	 * in flight on its CPU).
+	 */
+	uint64_t floor;
+	size_t early_off;
+	const uint64_t *marks; /* see tli_pbuf_set_marks; NULL: none */
+	size_t n_marks;
 };
 
 static uint64_t mono_ns(void)
@@ -103,7 +115,13 @@ static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
 	p->keys[p->n].seq = p->seq++;
 	p->keys[p->n].idx = p->n;
 	p->n++;
-	p->last_ts = ts;
+	p->floor = ts;
+	if (p->early_off != SIZE_MAX) {
+		uint32_t early;
+
+		memcpy(&early, s->data + p->early_off, sizeof(early));
+		p->floor = ts > early ? ts - early : 0;
+	}
 	if (++p->taken < p->per_buf)
 		return LIBBPF_PERF_EVENT_CONT;
 	/* Stop here: the rest of this buffer waits for the next call. */
@@ -111,8 +129,8 @@ static enum bpf_perf_event_ret on_event(void *ctx, int cpu,
 	return LIBBPF_PERF_EVENT_DONE;
 }
 
-int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size, int batch,
-		  struct tli_pbuf **ret)
+int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size,
+		  size_t early_off, int batch, struct tli_pbuf **ret)
 {
 	struct perf_event_attr attr;
 	struct tli_pbuf *p;
@@ -124,7 +142,10 @@ int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size, int batch,
 
 	if (ncpu < 1)
 		ncpu = 1;
-	if (page <= 0 || batch <= 0 || rec_size < sizeof(uint64_t))
+	if (page <= 0 || batch <= 0 || rec_size < sizeof(uint64_t) ||
+	    (early_off != SIZE_MAX &&
+	     (early_off < sizeof(uint64_t) ||
+	      early_off > rec_size - sizeof(uint32_t))))
 		return -EINVAL;
 	per = total_bytes / (uint64_t)ncpu / (uint64_t)page;
 	while (pages * 2 <= per)
@@ -133,6 +154,7 @@ int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size, int batch,
 	if (!p)
 		return -ENOMEM;
 	p->rec_size = rec_size;
+	p->early_off = early_off;
 	p->batch = (size_t)batch;
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
@@ -303,11 +325,37 @@ static int grow(struct tli_pbuf *p)
 	return 0;
 }
 
+void tli_pbuf_set_marks(struct tli_pbuf *p, const uint64_t *marks, size_t n)
+{
+	p->marks = marks;
+	p->n_marks = n;
+}
+
+/*
+ * The horizon: before the earliest change a program is handling (read
+ * after t0, so one that took its time before t0 shows), and HOLD_NS before
+ * t0 for one that took its time but has not marked it yet. A mark older
+ * than a second is no program still running (a CPU taken offline
+ * mid-write, say) and is not waited for.
+ */
+static uint64_t horizon_at(const struct tli_pbuf *p, uint64_t t0)
+{
+	uint64_t h = t0 > HOLD_NS ? t0 - HOLD_NS : 0;
+
+	for (size_t i = 0; i < p->n_marks; i++) {
+		uint64_t m = __atomic_load_n(&p->marks[i], __ATOMIC_ACQUIRE);
+
+		if (m && m + 1000000000ULL > t0 && m - 1 < h)
+			h = m - 1;
+	}
+	return h;
+}
+
 /* Reads every buffer, each up to per_buf records; returns the horizon, or
  * 0 with -errno in *err. */
 static uint64_t read_all(struct tli_pbuf *p, int *err)
 {
-	uint64_t t0 = mono_ns(), horizon = t0 > HOLD_NS ? t0 - HOLD_NS : 0;
+	uint64_t horizon = horizon_at(p, mono_ns());
 	int r;
 
 	p->cut_any = false;
@@ -331,8 +379,8 @@ static uint64_t read_all(struct tli_pbuf *p, int *err)
 		}
 		if (p->cut) {
 			p->cut_any = true;
-			if (p->last_ts < horizon)
-				horizon = p->last_ts;
+			if (p->floor < horizon)
+				horizon = p->floor;
 		}
 	}
 	return horizon;

@@ -2,10 +2,11 @@
 /*
  * Records of fixed size from a BPF_MAP_TYPE_PERF_EVENT_ARRAY (one perf
  * buffer a CPU), handed over in time order. Each CPU's buffer is in order
- * by itself; a record is held back until no CPU can still hand over an
- * earlier one. Each record starts with its time (a __u64 of
- * CLOCK_MONOTONIC ns, as bpf_ktime_get_ns() gives). For the bpf events
- * backend.
+ * by itself, but for records written in an interrupt while a program was
+ * handling an earlier change; a record is held back until no CPU can
+ * still hand over an earlier one. Each record starts with its time (a
+ * __u64 of CLOCK_MONOTONIC ns, as bpf_ktime_get_ns() gives). For the bpf
+ * events backend.
  */
 #ifndef TL_PERFBUF_H
 #define TL_PERFBUF_H
@@ -23,10 +24,13 @@ typedef int (*tli_pbuf_cb)(void *arg, const void *rec);
  * power-of-two number of pages, at least one), for records of rec_size
  * bytes, handing over at most batch of them a call. A CPU wakes the reader
  * when an eighth of its buffer is waiting. map_fd stays the caller's.
- * Returns 0 and sets *ret, or -errno.
+ * early_off is the offset in a record of a __u32: how many ns before the
+ * record's time began a change its CPU was still handling when it was
+ * written (whose record follows it in the buffer), or SIZE_MAX when
+ * records have none. Returns 0 and sets *ret, or -errno.
  */
-int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size, int batch,
-		  struct tli_pbuf **ret);
+int tli_pbuf_open(int map_fd, uint64_t total_bytes, size_t rec_size,
+		  size_t early_off, int batch, struct tli_pbuf **ret);
 
 /*
  * Waits up to timeout_ms for a CPU's wakeup (not at all when records are
@@ -43,6 +47,16 @@ int tli_pbuf_read(struct tli_pbuf *p, int timeout_ms, tli_pbuf_cb cb,
  * negative return.
  */
 int tli_pbuf_flush(struct tli_pbuf *p, tli_pbuf_cb cb, void *arg);
+
+/*
+ * Marks of the changes the programs are handling: n times of
+ * CLOCK_MONOTONIC ns (0: none), which the programs set before taking a
+ * record's time and clear once it is written. A record later than any
+ * mark is held back, however long it waits: its writer may be held up
+ * between the two (an interrupt, the hypervisor) for longer than the
+ * fixed hold. marks stays the caller's, and must outlive p.
+ */
+void tli_pbuf_set_marks(struct tli_pbuf *p, const uint64_t *marks, size_t n);
 
 /*
  * Records read but dropped here (none: room is made before each read).
