@@ -74,10 +74,10 @@ for mode in none bpf poll; do
 		kill -INT "$W"
 		wait "$W"
 		W=
-		rep=$(sed -n 's/.*: \([0-9]*\) transitions reported.*/\1/p' "$T/err")
+		rep=$(sed -n 's/.*: \([0-9]*\) transitions\{0,1\} reported.*/\1/p' "$T/err")
 		lost=$(sed -n 's/.*, \([0-9]*\) lost, .*backend.*/\1/p' "$T/err")
 		missed=$(sed -n 's/.*, \([0-9]*\) missed, backend.*/\1/p' "$T/err")
-		resc=$(sed -n 's/.*; \([0-9]*\) owner rescans took \([0-9]*\) ms.*/\1 (\2)/p' "$T/err")
+		resc=$(sed -n 's/.*; \([0-9]*\) owner rescans\{0,1\} took \([0-9]*\) ms.*/\1 (\2)/p' "$T/err")
 		share=$(awk -v a="$wcpu" -v b="$ccpu" 'BEGIN { printf "%.0f%%", 100 * a / b }')
 		named=$(sed -n 's/.*; \([0-9]*\) named (\([0-9]*\) by the kernel).*/\1 \2/p' "$T/err")
 		if [ -z "$named" ] && [ -s "$T/out" ]; then

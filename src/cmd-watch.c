@@ -549,15 +549,16 @@ static int watch_run(const struct tl_global *g, void *opts)
 		goto out;
 	tl_resolver_stats(w.res, &rst);
 	fprintf(stderr,
-		"tcplimbo: watch: %llu transitions reported (%llu sampled "
-		"jumps, %llu not in the state machine), %llu lost, %llu "
-		"missed, backend %s; %llu owner rescans took %llu ms; %llu "
+		"tcplimbo: watch: %llu transition%s reported (%llu sampled "
+		"jump%s, %llu not in the state machine), %llu lost, %llu "
+		"missed, backend %s; %llu owner rescan%s took %llu ms; %llu "
 		"named (%llu by the kernel)\n",
-		(unsigned long long)w.reported, (unsigned long long)w.jumps,
+		(unsigned long long)w.reported, w.reported == 1 ? "" : "s",
+		(unsigned long long)w.jumps, w.jumps == 1 ? "" : "s",
 		(unsigned long long)w.unknown,
 		(unsigned long long)tl_events_lost(ev),
 		(unsigned long long)tl_events_missed(ev), w.backend,
-		(unsigned long long)rst.rescans,
+		(unsigned long long)rst.rescans, rst.rescans == 1 ? "" : "s",
 		(unsigned long long)rst.rescan_ms, (unsigned long long)w.named,
 		(unsigned long long)w.kernel_named);
 	ret = 0;

@@ -54,7 +54,7 @@ account() {
 	kill -INT "$WATCHER"
 	wait "$WATCHER" || fail "$what: watch exited with $? after SIGINT: $(cat "$T/err")"
 	line=$(grep "transitions reported" "$T/err") || fail "$what: no summary: $(cat "$T/err")"
-	read -r rep lost missed < <(sed -n 's/.*: \([0-9]*\) transitions reported.*, \([0-9]*\) lost, \([0-9]*\) missed,.*/\1 \2 \3/p' <<<"$line")
+	read -r rep lost missed < <(sed -n 's/.*: \([0-9]*\) transitions\{0,1\} reported.*, \([0-9]*\) lost, \([0-9]*\) missed,.*/\1 \2 \3/p' <<<"$line")
 	[ -n "$missed" ] || fail "$what: summary without lost and missed counts: $line"
 	# Ten a connection, and the listener's two (CLOSE -> LISTEN -> CLOSE).
 	want=$((conns * 10 + 2))
