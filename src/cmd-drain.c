@@ -157,6 +157,7 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 					 const char *spec, int *ret_fd)
 {
 	const struct tl_sock *found = NULL;
+	const struct tl_proc *pr;
 	size_t n = 0, n_addr = 0;
 	uint32_t first_if = 0;
 	bool devices = false;
@@ -201,7 +202,15 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 	}
 	if (n == 1)
 		return found;
-	if (n == 0 && o->pid && n_addr)
+	if (n == 0 && o->pid && n_addr &&
+	    (pr = tl_owners_proc(snap->owners, o->pid)) && pr->fd_error < 0)
+		tl_err("drain: cannot tell whether pid %d holds %s on %s: its "
+		       "fds could not be read (%s%s)",
+		       (int)o->pid,
+		       n_addr == 1 ? "the listener" : "any of the listeners",
+		       spec, strerror(-pr->fd_error),
+		       geteuid() == 0 ? "" : "; root could");
+	else if (n == 0 && o->pid && n_addr)
 		tl_err("drain: pid %d does not hold %s on %s%s", (int)o->pid,
 		       n_addr == 1 ? "the listener" : "any of the listeners",
 		       spec, o->fd_set ? " as that fd" : "");

@@ -82,6 +82,15 @@ time.sleep(60)' >"$T/root" &
 	grep -q "its fds could not be read; root could" "$T/e" && ! grep -q "freed" "$T/o" ||
 		{ cat "$T/o" "$T/e"; fail "drain as nobody: no hint, or a freed line"; }
 	ok "drain as nobody of root's listener: exit 3, 'root could', nothing claimed"
+	# Naming root's pid does not make it "not the holder": nobody cannot
+	# tell, and says so.
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$TCPLIMBO" drain 127.0.0.1:3006 --pid "$!" >"$T/o" 2>"$T/e"
+	rc=$?
+	[ $rc = 3 ] || { cat "$T/o" "$T/e"; fail "drain --pid as nobody: exit $rc, want 3"; }
+	grep -q "cannot tell whether pid $! holds the listener on 127.0.0.1:3006: its fds could not be read (Permission denied; root could)" "$T/e" ||
+		{ cat "$T/e"; fail "drain --pid as nobody: $(cat "$T/e")"; }
+	ok "drain --pid as nobody of root's listener: cannot tell, not 'does not hold'"
 fi
 
 # A client that only half-closed (shutdown(SHUT_WR), as nc -N and HTTP/1.0
