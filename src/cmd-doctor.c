@@ -443,6 +443,8 @@ static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			doctor_usage(stdout);
 			return TL_PARSE_HELP;
 		case '?':
+		case ':':
+			tl_bad_option(c, argv);
 			return TL_PARSE_BAD;
 		default:
 			if (age_threshold(&o->diag, c)) {

@@ -463,6 +463,7 @@ static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			drain_usage(stdout);
 			return TL_PARSE_HELP;
 		default:
+			tl_bad_option(c, argv);
 			return TL_PARSE_BAD;
 		}
 	}

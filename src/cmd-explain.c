@@ -207,6 +207,7 @@ static int explain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			explain_usage(stdout);
 			return TL_PARSE_HELP;
 		default:
+			tl_bad_option(c, argv);
 			return TL_PARSE_BAD;
 		}
 	}

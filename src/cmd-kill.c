@@ -273,6 +273,7 @@ static int kill_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			kill_usage(stdout);
 			return TL_PARSE_HELP;
 		default:
+			tl_bad_option(c, argv);
 			return TL_PARSE_BAD;
 		}
 	}

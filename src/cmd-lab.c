@@ -163,7 +163,7 @@ static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 			lab_usage(stdout);
 			return TL_PARSE_HELP;
 		default:
-			/* getopt named the bad option. */
+			tl_bad_option(c, argv);
 			return -EINVAL;
 		}
 	}

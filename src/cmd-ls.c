@@ -67,7 +67,7 @@ static int ls_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			ls_usage(stdout);
 			return TL_PARSE_HELP;
 		default:
-			/* getopt named the bad option. */
+			tl_bad_option(c, argv);
 			return TL_PARSE_BAD;
 		}
 	}

@@ -479,6 +479,7 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			serve_usage(stdout);
 			return TL_PARSE_HELP;
 		default:
+			tl_bad_option(c, argv);
 			return TL_PARSE_BAD;
 		}
 	}

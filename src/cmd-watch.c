@@ -299,6 +299,7 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			watch_usage(stdout);
 			return TL_PARSE_HELP;
 		default:
+			tl_bad_option(c, argv);
 			return TL_PARSE_BAD;
 		}
 	}

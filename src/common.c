@@ -18,6 +18,26 @@
 
 #include "tl.h"
 
+void tl_bad_option(int c, char *const *argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	/* tl_err escapes what the user typed. A long option is named as
+	 * typed, a short one by itself. */
+	if (strncmp(arg, "--", 2) == 0) {
+		if (c == ':')
+			tl_err("option '%s' requires an argument", arg);
+		else if (optopt && strchr(arg, '='))
+			tl_err("option '%s' does not take an argument", arg);
+		else
+			tl_err("unrecognized option '%s'", arg);
+	} else if (c == ':') {
+		tl_err("option requires an argument -- '%c'", optopt);
+	} else {
+		tl_err("invalid option -- '%c'", optopt);
+	}
+}
+
 int tl_global_option(struct tl_global *g, int c, const char *arg)
 {
 	switch (c) {

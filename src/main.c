@@ -244,7 +244,7 @@ static int run_main(int argc, char **argv)
 			printf("tcplimbo %s\n", TL_VERSION);
 			return 0;
 		default:
-			/* getopt has said what was wrong. */
+			tl_bad_option(c, argv);
 			fprintf(stderr, "Try 'tcplimbo --help'.\n");
 			return TL_EXIT_USAGE;
 		}

@@ -90,7 +90,11 @@ enum {
 };
 
 /* The global short options, to put first in every verb's optstring. */
-#define TL_GLOBAL_SHORTOPTS "N:46jv"
+/*
+ * The leading ':' keeps getopt quiet: its messages would pass the bytes of
+ * a bad option to the terminal as they are. tl_bad_option says it instead.
+ */
+#define TL_GLOBAL_SHORTOPTS ":N:46jv"
 
 /* The global long options as struct option entries, for every longopts. */
 #define TL_GLOBAL_LONGOPTS                                                   \
@@ -120,6 +124,14 @@ enum {
  * when it was (and was stored in g), 0 when it is not a global option.
  */
 int tl_global_option(struct tl_global *g, int c, const char *arg);
+
+/*
+ * Says what was wrong when getopt_long returned c ('?' an unknown option
+ * or an argument given to one that takes none, ':' a missing argument)
+ * for the argv it was parsing, as getopt would have, with the option's
+ * bytes escaped.
+ */
+void tl_bad_option(int c, char *const *argv);
 
 /*
  * What a verb's parse function returns besides 0: its --help was printed

@@ -100,6 +100,13 @@ error 3 "(one of no-accept, no-close," -- lab server --mode bogus --seconds 1
 # getopt's own messages say "tcplimbo", not the path it was run by.
 error 3 "tcplimbo: unrecognized option '--bogus'" -- --bogus
 grep -q "^tcplimbo: unrecognized" "$T/err" || fail "getopt names the path: $(cat "$T/err")"
+# A bad option's bytes reach the terminal escaped, as every other message's.
+error 3 "unrecognized option '--x\x1b[2J\xff'" -- ls "$(printf -- '--x\033[2J\377')"
+LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177-\377]')" "$T/err" && fail "control bytes in: $(cat -v "$T/err")"
+error 3 "invalid option -- '\x1b'" -- doctor "$(printf -- '-\033')"
+error 3 "option requires an argument -- 'N'" -- ls -N
+error 3 "option '--sport' requires an argument" -- watch --sport
+error 3 "option '--json=1' does not take an argument" -- ls --json=1
 error 3 "see 'tcplimbo -N /proc/self/ns/net ls --state listening'" -- \
 	-N /proc/self/ns/net drain 127.0.0.1:31931
 "$TCPLIMBO" ls --state syn-received >/dev/null || fail "--state syn-received (RFC 9293's name)"
