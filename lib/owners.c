@@ -371,6 +371,13 @@ int owners_scan_proc(struct scan *s, pid_t pid)
 			p->uid = st.st_uid;
 		else if (vanished(-errno))
 			return 0;
+		/*
+		 * An exiting process (a zombie, most often) has closed its
+		 * fds already: /proc/PID/fd would list none even to root,
+		 * so nothing is hidden.
+		 */
+		if ((r == -EACCES || r == -EPERM) && (pflags & PF_EXITING))
+			goto limits;
 		p->fd_error = r;
 		if (r == -EACCES || r == -EPERM)
 			o->n_denied++;

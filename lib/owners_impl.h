@@ -36,6 +36,8 @@ int owners_scan_proc(struct scan *s, pid_t pid);
 
 /* The task flag of a kernel thread (field 9 of /proc/PID/stat). */
 #define PF_KTHREAD 0x00200000
+/* /proc/PID/stat's flags: the process is exiting, or a zombie. */
+#define PF_EXITING 0x00000004
 
 /* tl_proc_parse_stat, with the task's flags (field 9) too. */
 int tli_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],

@@ -46,6 +46,28 @@ grep -qx "tcplimbo: network namespace '$P': Permission denied (its /proc/PID/ns/
 	{ cat "$T/ns.err"; fail "-N PID as root without CAP_SYS_PTRACE: not 'even to root'"; }
 ok "-N PID as root without CAP_SYS_PTRACE: denied even to root, exit 3"
 
+# A zombie has no fds left to hide: one of root's, closed to nobody, is not
+# counted; its living parent is.
+cat >"$T/zombie.sh" <<'SH'
+# The child exits at once; sleep, exec'd in its parent, never waits.
+bash -c 'true & echo $$ $!; exec sleep 30' >"$T/z" &
+for _ in $(seq 50); do
+	read -r _ kid <"$T/z" 2>/dev/null && grep -q '^State:.Z' "/proc/$kid/status" 2>/dev/null && break
+	sleep 0.1
+done
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$TCPLIMBO" --owners-backend proc ls >/dev/null 2>"$T/z.err"
+kill %1
+SH
+T="$T" TCPLIMBO="$TCPLIMBO" unshare -p -f --mount-proc bash "$T/zombie.sh" ||
+	fail "cannot run in a PID namespace of its own"
+read -r parent kid <"$T/z"
+grep -Eq "pids? ([0-9]+, )*$parent[ ,)]" "$T/z.err" ||
+	{ cat "$T/z.err"; fail "the zombie's parent $parent is not counted"; }
+grep -Eq "pids? ([0-9]+, )*$kid[ ,)]" "$T/z.err" &&
+	{ cat "$T/z.err"; fail "zombie $kid is counted as unreadable"; }
+ok "a zombie (pid $kid) is not counted as unreadable; its parent ($parent) is"
+
 # Not root: told to run as root.
 $NOBODY "$TCPLIMBO" ls 2>"$T/nobody.err" >/dev/null || fail "ls as nobody"
 grep -q 'could not be read (.*; run as root to see them)' "$T/nobody.err" ||
