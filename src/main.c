@@ -170,9 +170,20 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		bool pid = strspn(g->netns_spec, "0123456789") ==
 			   strlen(g->netns_spec);
 
-		tl_err("network namespace '%s': %s%s", g->netns_spec,
-		       g->netns_fd == -EINVAL ? "not a name, path or pid" :
-						strerror(-g->netns_fd),
+		bool path = strchr(g->netns_spec, '/') != NULL;
+		const char *why = strerror(-g->netns_fd);
+
+		if (g->netns_fd == -EINVAL && path)
+			why = "not a network namespace (those are "
+			      "/proc/PID/ns/net and /var/run/netns/NAME)";
+		else if (g->netns_fd == -EINVAL)
+			why = "not a name, path or pid";
+		else if (g->netns_fd == -ENOENT && pid)
+			why = "no process has that pid";
+		else if (g->netns_fd == -ENOENT && !path)
+			why = "no such name in /var/run/netns (see 'ip "
+			      "netns list')";
+		tl_err("network namespace '%s': %s%s", g->netns_spec, why,
 		       g->netns_fd != -EACCES || !pid ?
 			       "" :
 		       !tl_real_root() ?

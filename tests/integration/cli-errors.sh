@@ -100,6 +100,10 @@ error 3 "(one of no-accept, no-close," -- lab server --mode bogus --seconds 1
 # getopt's own messages say "tcplimbo", not the path it was run by.
 error 3 "tcplimbo: unrecognized option '--bogus'" -- --bogus
 grep -q "^tcplimbo: unrecognized" "$T/err" || fail "getopt names the path: $(cat "$T/err")"
+# -N says what is wrong with what it was given.
+error 3 "network namespace '/etc/passwd': not a network namespace" -- -N /etc/passwd ls
+error 3 "network namespace '2147483646': no process has that pid" -- -N 2147483646 ls
+error 3 "network namespace 'tl-none-$$': no such name in /var/run/netns" -- -N "tl-none-$$" ls
 # A bad option's bytes reach the terminal escaped, as every other message's.
 error 3 "unrecognized option '--x\x1b[2J\xff'" -- ls "$(printf -- '--x\033[2J\377')"
 LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177-\377]')" "$T/err" && fail "control bytes in: $(cat -v "$T/err")"
