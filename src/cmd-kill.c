@@ -157,9 +157,21 @@ static const char *next_call(const struct tl_sock *sk)
 }
 
 /* What a destroy leaves, in words: held fds, or the queue slot. */
+/*
+ * The connections queued at listener l (its Recv-Q, the kernel's count):
+ * destroying it resets them (inet_csk_listen_stop), which the report must
+ * say, since they are not among the sockets it lists.
+ */
+static size_t queued_at(const struct tl_sock *l)
+{
+	return l->state == TL_LISTEN ? l->rqueue : 0;
+}
+
 static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 		       bool done)
 {
+	size_t q = queued_at(sk);
+
 	const struct tl_fdref *r;
 	size_t n = tl_snapshot_owners(snap, sk, &r);
 
@@ -179,6 +191,11 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE)
 		printf("             the listener's queue slot stays until the "
 		       "program accepts (it will accept a dead socket)\n");
+	if (q)
+		printf("             %s the %zu connection%s queued at it "
+		       "(the kernel resets its queue with it)\n",
+		       done ? "reset with it" : "would reset", q,
+		       q == 1 ? "" : "s");
 	else if (n == 0 && sk->inode == 0)
 		printf("             no process holds it: nothing else to "
 		       "free\n");
@@ -200,6 +217,14 @@ static void item_json(struct json *w, const struct tl_snapshot *snap,
 	json_kv_str(w, "holders_next_call", n ? next_call(it->sk) : NULL);
 	json_kv_bool(w, "queue_slot_kept",
 		     it->sk->limbo == TL_LIMBO_ACCEPT_QUEUE);
+	/* A listener's queue goes with it. */
+	if (it->sk->state == TL_LISTEN)
+		json_kv_uint(w, "queued_reset",
+			     dry || it->result == TL_KILL_DESTROYED ?
+				     queued_at(it->sk) :
+				     0);
+	else
+		json_kv_null(w, "queued_reset");
 	json_key(w, "socket");
 	out_sock_json(w, snap, it->sk);
 	json_obj_end(w);

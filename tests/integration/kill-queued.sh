@@ -74,3 +74,26 @@ ok "a third client still cannot connect: the slots stay taken"
 [ $? = 0 ] || fail "kill with no match: want exit 0"
 grep -q 'no socket matches' "$T/e" || fail "no match: not told"
 kill -0 "$SERVER" || fail "the server died"
+
+# A listener killed with --listeners takes its queue with it: the report
+# says how many connections that reset, and ss finds none left.
+python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 3004))
+s.listen(8)
+cs = [socket.create_connection(("127.0.0.1", 3004)) for _ in range(2)]
+print("ready", flush=True)
+time.sleep(60)' >"$T/l4" &
+tl_wait_for 5 grep -q ready "$T/l4" || fail "listener 3004 did not start"
+"$TCPLIMBO" --json kill --listeners --state listening --sport 3004 --dry-run >"$T/o4" 2>"$T/e4" ||
+	fail "--dry-run on the listener: $(cat "$T/e4")"
+jq -e 'length == 1 and .[0].queued_reset == 2' "$T/o4" >/dev/null ||
+	{ cat "$T/o4"; fail "--dry-run --json: queued_reset is not 2"; }
+"$TCPLIMBO" kill --listeners --state listening --sport 3004 >"$T/o4" 2>"$T/e4" ||
+	fail "kill --listeners: $(cat "$T/e4")"
+grep -q "reset with it the 2 connections queued at it" "$T/o4" ||
+	{ cat "$T/o4"; fail "the report does not say the 2 queued connections were reset"; }
+tl_wait_for 5 sh -c '[ -z "$(ss -Htan "sport = :3004")" ]' ||
+	{ ss -tan "sport = :3004"; fail "ss: something is left on :3004"; }
+ok "kill --listeners: says it reset the 2 queued connections, and ss finds none"
