@@ -47,6 +47,15 @@ const char *esc_text(char *buf, size_t size, const char *s);
 const char *esc_text_len(char *buf, size_t size, const char *s, size_t len);
 
 /*
+ * The inverse of esc_text, so that a name can be given as it is shown:
+ * \\, \xNN, \uXXXX and \UXXXXXXXX become what they stand for, other
+ * bytes stay. Writes at most size - 1 bytes and a NUL into buf. Returns
+ * the length, or -1 when s has a backslash that starts none of these or
+ * the result does not fit (or would hold a NUL).
+ */
+int esc_unescape(char *buf, size_t size, const char *s);
+
+/*
  * The columns a terminal gives the character cp, with wcwidth's meaning:
  * 0 for a combining mark, 2 for an East Asian wide or fullwidth one, 1
  * for the rest; -1 for the characters the escaper never passes raw

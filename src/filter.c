@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "context.h"
+#include "escape.h"
 #include "filter.h"
 #include "tcplimbo/addr.h"
 #include "tl.h"
@@ -114,6 +115,20 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 			tl_err("bad process name '': give 1 to 15 bytes");
 			return -EINVAL;
 		}
+		/*
+		 * As the name is shown, escapes and all: it matches the
+		 * bytes they stand for (and, as given, a name that holds
+		 * backslashes of its own).
+		 */
+		f->comm_raw[f->ncomm][0] = '\0';
+		if (strchr(arg, '\\') &&
+		    esc_unescape(f->comm_raw[f->ncomm], sizeof(f->comm_raw[0]),
+				 arg) > 0 &&
+		    strcmp(f->comm_raw[f->ncomm], arg) != 0) {
+			f->comm[f->ncomm++] = arg;
+			return 1;
+		}
+		f->comm_raw[f->ncomm][0] = '\0';
 		/* TASK_COMM_LEN: a longer name is cut, as pgrep warns. */
 		if (strlen(arg) > 15) {
 			tl_err("bad process name '%s': the kernel keeps only "
@@ -296,7 +311,10 @@ static bool owner_match(const struct tl_filter *f,
 			for (int k = 0; k < f->npid && !pid_ok; k++)
 				pid_ok = p->pid == f->pid[k];
 			for (int k = 0; k < f->ncomm && !comm_ok; k++)
-				comm_ok = strcmp(p->comm, f->comm[k]) == 0;
+				comm_ok =
+					strcmp(p->comm, f->comm[k]) == 0 ||
+					(f->comm_raw[k][0] &&
+					 strcmp(p->comm, f->comm_raw[k]) == 0);
 			if (pid_ok && comm_ok)
 				return true;
 		}

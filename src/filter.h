@@ -33,6 +33,9 @@ struct tl_filter {
 	} addr[TL_FILTER_MAX_LIST];
 	pid_t pid[TL_FILTER_MAX_LIST];
 	const char *comm[TL_FILTER_MAX_LIST];
+	/* comm[i] as esc_text shows a name turned back into one, when it
+	 * has escapes; "" when it has none. */
+	char comm_raw[TL_FILTER_MAX_LIST][16];
 	int limbo[TL_FILTER_MAX_LIST];
 	const char *unit[TL_FILTER_MAX_LIST];
 	const char *container[TL_FILTER_MAX_LIST];

@@ -133,4 +133,21 @@ assert s[0]["owners"][0]["pid"] == int(sys.argv[1]), s' "$ODD" || fail "odd comm
 # The table shows the backslash doubled (as ls -b does), so that no name
 # can pass for an escape such as \x1b.
 "$TCPLIMBO" ls --sport 4009 | grep -qF "$ODD/a\") b\\\\c fd" || fail "odd comm in the table"
-ok "owners"
+# --comm takes the name as given and as shown, escapes and all.
+for name in 'a") b\c' 'a") b\\c'; do
+	[ "$("$TCPLIMBO" ls --no-header --comm "$name" --state listening | wc -l)" = 1 ] ||
+		fail "--comm '$name' does not find the odd-name server"
+done
+python3 -c '
+import socket, time
+open("/proc/self/comm", "w").write("nl\nx\x1b[31m")
+s = socket.socket(); s.bind(("127.0.0.1", 4010)); s.listen(1)
+time.sleep(60)' &
+tl_wait_for 5 tl_listening 4010 || fail "control-name server"
+shown=$("$TCPLIMBO" ls --json --sport 4010 | jq -r '.[0].owners[0].comm')
+"$TCPLIMBO" ls --sport 4010 | grep -qF 'nl\x0ax\x1b[31m' || fail "the control name is not shown escaped"
+[ "$("$TCPLIMBO" ls --no-header --comm 'nl\x0ax\x1b[31m' | wc -l)" = 1 ] ||
+	fail "--comm with the name as the table shows it finds nothing"
+[ "$("$TCPLIMBO" ls --no-header --comm "$shown" | wc -l)" = 1 ] ||
+	fail "--comm with the raw name finds nothing"
+ok "owners; --comm takes a name as the table shows it"

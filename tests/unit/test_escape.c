@@ -199,6 +199,31 @@ static void test_stream(void **state)
 	free(out);
 }
 
+/* A name shown by esc_text is given back as those bytes. */
+static void test_unescape(void **state)
+{
+	static const char *const names[] = {
+		"nl\nx\x1b[31m", "a\\b", "caf\xc3\xa9", "\xff\xfe)",
+		"rtl\xe2\x80\xae", "tag\xf3\xa0\x81\x81", "plain",
+	};
+	char shown[ESC_SIZE(32)], back[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		esc_text(shown, sizeof(shown), names[i]);
+		assert_int_equal(esc_unescape(back, sizeof(back), shown),
+				 (int)strlen(names[i]));
+		assert_string_equal(back, names[i]);
+	}
+	/* Not an escape, a NUL, a surrogate, or no room: refused. */
+	assert_int_equal(esc_unescape(back, sizeof(back), "a\\qb"), -1);
+	assert_int_equal(esc_unescape(back, sizeof(back), "a\\x0"), -1);
+	assert_int_equal(esc_unescape(back, sizeof(back), "\\x00"), -1);
+	assert_int_equal(esc_unescape(back, sizeof(back), "\\ud800"), -1);
+	assert_int_equal(esc_unescape(back, 4, "abcd"), -1);
+	assert_int_equal(esc_unescape(back, 5, "abcd"), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_cut_cols),
 		cmocka_unit_test(test_col),
 		cmocka_unit_test(test_invisible),
+		cmocka_unit_test(test_unescape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
