@@ -203,8 +203,10 @@ static void test_stream(void **state)
 static void test_unescape(void **state)
 {
 	static const char *const names[] = {
-		"nl\nx\x1b[31m", "a\\b", "caf\xc3\xa9", "\xff\xfe)",
-		"rtl\xe2\x80\xae", "tag\xf3\xa0\x81\x81", "plain",
+		"nl\nx\x1b[31m",   "a\\b",
+		"caf\xc3\xa9",	   "\xff\xfe)",
+		"rtl\xe2\x80\xae", "tag\xf3\xa0\x81\x81",
+		"plain",
 	};
 	char shown[ESC_SIZE(32)], back[32];
 
