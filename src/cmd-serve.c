@@ -42,6 +42,14 @@
  * every slot from the others.
  */
 #define SERVE_CONN_PER_IP 128
+/*
+ * Seconds a connection has to deliver a request's complete headers, from
+ * its accept or from the end of its previous request. libmicrohttpd's
+ * timeout is an idle one that every byte restarts, so without this a
+ * client dripping a byte every few seconds held its slots for ever, and
+ * two addresses at their per-address cap filled the connection limit.
+ */
+#define SERVE_HEADER_DEADLINE_S 10
 
 /* serve's own options; the global struct is only read. */
 struct serve_opts {
@@ -53,6 +61,18 @@ struct serve_opts {
 	uint64_t max_series;
 	struct sockaddr_storage sa; /* --listen, parsed */
 	bool v6;
+};
+
+/*
+ * A connection, tracked from libmicrohttpd's "started" notification to its
+ * "closed" one, so that the reaper can close it at the header deadline.
+ */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	uint64_t since_ns; /* accept, or the end of its previous request */
+	bool in_request;   /* its headers are in: no deadline until it ends */
+	bool shut;	   /* the reaper has shut it down */
 };
 
 /* One scan's rendered metrics, shared by the scrapes that asked for it. */
@@ -81,6 +101,15 @@ struct server {
 	char first_log[256];  /* the first message before it started */
 	uint64_t log_sec;     /* CLOCK_MONOTONIC second of the last one */
 	unsigned log_dropped; /* messages held back in that second */
+	/*
+	 * Open connections, under conn_lock. The "closed" notification takes
+	 * that lock before libmicrohttpd closes the fd, so the reaper's
+	 * shutdown() under it never reaches a reused fd.
+	 */
+	pthread_mutex_t conn_lock;
+	pthread_cond_t reaper_wake; /* CLOCK_MONOTONIC; signalled to stop */
+	struct conn *conns;
+	bool reaper_stop;
 };
 
 static void serve_usage(FILE *f)
@@ -326,6 +355,211 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
 		      MHD_RESPMEM_MUST_FREE);
 }
 
+/*
+ * A message from a connection's or the reaper's thread: at most one a
+ * second, with a count of those held back, since any local user can open
+ * connections that each cause one. Before the daemon runs they are kept,
+ * not printed: a failed start says "Failed to bind to port 0" for any
+ * port, and run() says what failed itself.
+ */
+static void log_limited(struct server *s, const char *msg)
+{
+	struct timespec ts;
+	unsigned dropped = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&s->log_lock);
+	if (!s->started) {
+		if (!s->first_log[0])
+			snprintf(s->first_log, sizeof(s->first_log), "%s", msg);
+		pthread_mutex_unlock(&s->log_lock);
+		return;
+	}
+	if ((uint64_t)ts.tv_sec == s->log_sec) {
+		s->log_dropped++;
+		pthread_mutex_unlock(&s->log_lock);
+		return;
+	}
+	s->log_sec = (uint64_t)ts.tv_sec;
+	dropped = s->log_dropped;
+	s->log_dropped = 0;
+	pthread_mutex_unlock(&s->log_lock);
+	if (dropped)
+		tl_err("serve: %s (and %u more message%s in the second "
+		       "before)",
+		       msg, dropped, dropped == 1 ? "" : "s");
+	else
+		tl_err("serve: %s", msg);
+}
+
+/* libmicrohttpd's own complaints, as one line each. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd's own messages, through log_limited(). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct server *s = cls;
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_limited(s, msg);
+}
+
+/* A connection's entry, from the pointer libmicrohttpd keeps for us. */
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/*
+ * libmicrohttpd's connection notifications. "Started" comes from the
+ * thread that accepted, before the connection's own thread reads from
+ * it; "closed" before libmicrohttpd closes the socket (0.9.75:
+ * MHD_cleanup_connections notifies, then closes), so an entry in the list
+ * always has an open fd.
+ */
+static void conn_notify(void *cls, struct MHD_Connection *c,
+			void **socket_context,
+			enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct conn *k;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		k = *socket_context;
+		if (!k)
+			return;
+		pthread_mutex_lock(&s->conn_lock);
+		if (k->prev)
+			k->prev->next = k->next;
+		else
+			s->conns = k->next;
+		if (k->next)
+			k->next->prev = k->prev;
+		pthread_mutex_unlock(&s->conn_lock);
+		free(k);
+		*socket_context = NULL;
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	k = calloc(1, sizeof(*k));
+	if (!ci || !k) {
+		/*
+		 * Untracked, it would escape the deadline: without the memory
+		 * to track it, it is not served.
+		 */
+		if (ci)
+			shutdown(ci->connect_fd, SHUT_RDWR);
+		free(k);
+		*socket_context = NULL;
+		return;
+	}
+	k->fd = ci->connect_fd;
+	k->since_ns = now_ns();
+	pthread_mutex_lock(&s->conn_lock);
+	k->next = s->conns;
+	if (s->conns)
+		s->conns->prev = k;
+	s->conns = k;
+	pthread_mutex_unlock(&s->conn_lock);
+	*socket_context = k;
+}
+
+/*
+ * A request's headers are in (handle() runs) or it ended (libmicrohttpd's
+ * "completed"): the deadline is off while it is served, and on again for
+ * the next request of a kept-alive connection.
+ */
+static void conn_request(struct server *s, struct MHD_Connection *c,
+			 bool in_request)
+{
+	struct conn *k = conn_of(c);
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&s->conn_lock);
+	if (!in_request)
+		k->since_ns = now_ns();
+	k->in_request = in_request;
+	pthread_mutex_unlock(&s->conn_lock);
+}
+
+static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode code)
+{
+	(void)con_cls;
+	(void)code;
+	conn_request(cls, c, false);
+}
+
+/* Whether a connection is past the header deadline without a request. */
+static bool due(const struct conn *k, uint64_t now)
+{
+	return !k->in_request && !k->shut &&
+	       now - k->since_ns >=
+		       (uint64_t)SERVE_HEADER_DEADLINE_S * 1000000000u;
+}
+
+/*
+ * Once a second, shuts down the connections that are past the header
+ * deadline without a request. shutdown(), not close(): libmicrohttpd owns
+ * the fd; its connection thread wakes, reads the end and closes it. Each
+ * pass is bounded by the connection limit; the thread runs until
+ * reaper_stop.
+ */
+static void *reaper(void *arg)
+{
+	struct server *s = arg;
+	struct timespec until;
+	char msg[160];
+	unsigned n;
+
+	pthread_mutex_lock(&s->conn_lock);
+	while (!s->reaper_stop) {
+		uint64_t now = now_ns();
+
+		n = 0;
+		for (struct conn *k = s->conns; k; k = k->next)
+			n += due(k, now);
+		/*
+		 * Said before it is done: libmicrohttpd logs the close it then
+		 * sees as the client's, and the one line a second would be
+		 * that instead of this.
+		 */
+		if (n) {
+			pthread_mutex_unlock(&s->conn_lock);
+			snprintf(
+				msg, sizeof(msg),
+				"closing %u connection%s that sent no complete request headers within %d s",
+				n, n == 1 ? "" : "s", SERVE_HEADER_DEADLINE_S);
+			log_limited(s, msg);
+			pthread_mutex_lock(&s->conn_lock);
+		}
+		for (struct conn *k = s->conns; k; k = k->next) {
+			if (!due(k, now))
+				continue;
+			shutdown(k->fd, SHUT_RDWR);
+			k->shut = true;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec++;
+		pthread_cond_timedwait(&s->reaper_wake, &s->conn_lock, &until);
+	}
+	pthread_mutex_unlock(&s->conn_lock);
+	return NULL;
+}
+
 static const char index_html[] =
 	"<!DOCTYPE html>\n<html><head><title>tcplimbo exporter</title></head>\n"
 	"<body><h1>tcplimbo exporter</h1>\n"
@@ -340,6 +574,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 {
 	struct server *s = cls;
 
+	conn_request(s, c, true);
 	if (s->wc && !webconfig_auth_ok(s->wc, c)) {
 		struct MHD_Response *resp = MHD_create_response_from_buffer(
 			13, (void *)"Unauthorized\n", MHD_RESPMEM_PERSISTENT);
@@ -376,54 +611,6 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	if (strstr(s, "%00"))
 		return strlen(s);
 	return MHD_http_unescape(s);
-}
-
-/* libmicrohttpd's own complaints, as one line each. */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-
-/*
- * libmicrohttpd's own messages. Before the daemon runs they are kept, not
- * printed: a failed start says "Failed to bind to port 0" for any port,
- * and run() says what failed itself. After, at most one a second, with a
- * count of those held back: any local user can open connections that
- * each log a line.
- */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	struct server *s = cls;
-	struct timespec ts;
-	char msg[512];
-	unsigned dropped = 0;
-	size_t n;
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	while (n && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	pthread_mutex_lock(&s->log_lock);
-	if (!s->started) {
-		if (!s->first_log[0])
-			snprintf(s->first_log, sizeof(s->first_log), "%s", msg);
-		pthread_mutex_unlock(&s->log_lock);
-		return;
-	}
-	if ((uint64_t)ts.tv_sec == s->log_sec) {
-		s->log_dropped++;
-		pthread_mutex_unlock(&s->log_lock);
-		return;
-	}
-	s->log_sec = (uint64_t)ts.tv_sec;
-	dropped = s->log_dropped;
-	s->log_dropped = 0;
-	pthread_mutex_unlock(&s->log_lock);
-	if (dropped)
-		tl_err("serve: %s (and %u more message%s in the second "
-		       "before)",
-		       msg, dropped, dropped == 1 ? "" : "s");
-	else
-		tl_err("serve: %s", msg);
 }
 
 /* Clear of the global (0x4000) and filter (0x1000) codes. */
@@ -510,6 +697,7 @@ static int run(struct server *s, const struct serve_opts *o,
 			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL } };
 	struct MHD_Daemon *d;
+	pthread_t reaper_thread;
 	sigset_t set;
 	int sig = 0;
 
@@ -542,7 +730,9 @@ static int run(struct server *s, const struct serve_opts *o,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_CONN_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONN_LIMIT,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_CONN_PER_IP,
-		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_ARRAY,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_ARRAY,
 		tls, MHD_OPTION_END);
 	if (!d) {
 		/* errno is the socket's; else what libmicrohttpd said. */
@@ -556,6 +746,13 @@ static int run(struct server *s, const struct serve_opts *o,
 	pthread_mutex_lock(&s->log_lock);
 	s->started = true;
 	pthread_mutex_unlock(&s->log_lock);
+	errno = pthread_create(&reaper_thread, NULL, reaper, s);
+	if (errno) {
+		tl_err("serve: cannot start the connection reaper: %s",
+		       strerror(errno));
+		MHD_stop_daemon(d);
+		return TL_EXIT_FAILURE;
+	}
 	fprintf(stderr,
 		"tcplimbo: serve: listening on %s://%s%s/metrics (%s, %s)\n",
 		s->wc && webconfig_tls(s->wc) ? "https" : "http",
@@ -575,6 +772,11 @@ static int run(struct server *s, const struct serve_opts *o,
 		(unsigned long long)s->scrapes, s->scrapes == 1 ? "" : "s",
 		(unsigned long long)s->gen, s->gen == 1 ? "" : "s");
 	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->conn_lock);
+	s->reaper_stop = true;
+	pthread_cond_signal(&s->reaper_wake);
+	pthread_mutex_unlock(&s->conn_lock);
+	pthread_join(reaper_thread, NULL);
 	MHD_stop_daemon(d);
 	return 0;
 }
@@ -589,6 +791,7 @@ static int serve_run(const struct tl_global *g, void *opts)
 {
 	struct serve_opts o = *(const struct serve_opts *)opts;
 	struct server s = { 0 };
+	pthread_condattr_t ca;
 	int r, ret = TL_EXIT_FAILURE;
 
 	o.netns_spec = g->netns_spec;
@@ -637,11 +840,19 @@ static int serve_run(const struct tl_global *g, void *opts)
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_cond_init(&s.done, NULL);
+	pthread_mutex_init(&s.conn_lock, NULL);
+	/* The reaper's waits are measured on the clock its deadline is. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s.reaper_wake, &ca);
+	pthread_condattr_destroy(&ca);
 	ret = run(&s, &o, &o.sa, o.v6);
 	if (s.last) {
 		free(s.last->text);
 		free(s.last);
 	}
+	pthread_cond_destroy(&s.reaper_wake);
+	pthread_mutex_destroy(&s.conn_lock);
 	pthread_cond_destroy(&s.done);
 	pthread_mutex_destroy(&s.log_lock);
 	pthread_mutex_destroy(&s.lock);

@@ -147,6 +147,46 @@ kill $SERVE
 wait $SERVE
 ok "300 slow connections from one address leave the exporter to the others"
 
+# A connection that never finishes its request headers is closed 10 s
+# after its accept, though a byte every second keeps restarting the idle
+# timeout; scrapes go on meanwhile. (Many such clients from two addresses
+# used to fill the connection limit and keep every scraper out.)
+"$TCPLIMBO" serve --listen 127.0.0.1:$PORT 2>>"$T/serve.log" &
+SERVE=$!
+tl_wait_for 10 sh -c "curl -s -o /dev/null $URL/metrics" || fail "serve did not start"
+python3 - "$PORT" <<'PY' || { tail -3 "$T/serve.log"; fail "a connection dripping its headers was not closed within 20 s"; }
+import socket, subprocess, sys, time
+port = int(sys.argv[1])
+c = socket.socket()
+c.bind(("127.0.0.2", 0))
+c.connect(("127.0.0.1", port))
+c.settimeout(1)
+c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Drip: ")
+for i in range(20):
+    try:
+        if c.recv(64) == b"":
+            break
+    except socket.timeout:
+        pass
+    except OSError:
+        break
+    try:
+        c.sendall(b"a")
+    except OSError:
+        break
+    r = subprocess.run(["curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                        "http://127.0.0.1:%d/metrics" % port], capture_output=True, text=True)
+    if r.stdout != "200":
+        sys.exit("scrape %d while dripping: %s" % (i, r.stdout))
+else:
+    sys.exit(1)
+PY
+kill $SERVE
+wait $SERVE
+grep -q "closing 1 connection that sent no complete request headers within 10 s" "$T/serve.log" ||
+	{ cat "$T/serve.log"; fail "the deadline's close not logged"; }
+ok "a connection dripping a byte a second is closed at the 10 s header deadline; scrapes answered"
+
 # Bad files: exit 3 at start, naming the line.
 bad() { # expected text, file content
 	printf '%b' "$2" >"$T/bad.yml"
