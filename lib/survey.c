@@ -150,6 +150,46 @@ static int survey_all(const struct tl_survey_opts *o, struct tl_survey *sv,
 	return r;
 }
 
+/* The one namespace of !all: netns_fd, or netns_spec opened now. */
+static int survey_one(const struct tl_survey_opts *o, struct tl_survey *sv,
+		      uint64_t self_ino, uint64_t host_ino)
+{
+	struct tl_survey_ns *ns;
+	int fd = o->netns_fd, r;
+
+	if (o->netns_spec) {
+		fd = tl_netns_open(o->netns_spec);
+		if (fd >= 0 && o->netns_inode &&
+		    tl_netns_inode(fd) != o->netns_inode) {
+			close(fd);
+			fd = -ENOENT;
+		}
+		/* Deleted, or its process exited: as survey_all counts it. */
+		if (fd == -ENOENT || fd == -ESRCH) {
+			sv->n_vanished++;
+			return 0;
+		}
+	}
+	ns = add_ns(sv);
+	if (!ns) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (fd < 0 && o->netns_spec) {
+		ns->error = fd;
+		ns->stage = TL_SURVEY_OPEN;
+		return 0;
+	}
+	ns->inode = fd >= 0 ? tl_netns_inode(fd) : self_ino;
+	ns->self = fd < 0 || ns->inode == self_ino;
+	ns->host = host_ino && ns->inode == host_ino;
+	r = look(o, sv, ns, fd);
+out:
+	if (o->netns_spec && fd >= 0)
+		close(fd);
+	return r;
+}
+
 int tl_survey_take(const struct tl_survey_opts *o, struct tl_survey **ret)
 {
 	const char *root = o->proc_root ? o->proc_root : "/proc";
@@ -183,17 +223,7 @@ int tl_survey_take(const struct tl_survey_opts *o, struct tl_survey **ret)
 	if (o->all) {
 		r = survey_all(o, sv, self_ino, host_ino);
 	} else {
-		struct tl_survey_ns *ns = add_ns(sv);
-
-		if (!ns) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		ns->inode = o->netns_fd >= 0 ? tl_netns_inode(o->netns_fd) :
-					       self_ino;
-		ns->self = o->netns_fd < 0 || ns->inode == self_ino;
-		ns->host = host_ino && ns->inode == host_ino;
-		r = look(o, sv, ns, o->netns_fd);
+		r = survey_one(o, sv, self_ino, host_ino);
 	}
 	if (r < 0)
 		goto fail;

@@ -832,7 +832,17 @@ static int serve_run(const struct tl_global *g, void *opts)
 	s.interval_ns = (uint64_t)o.interval_ms * 1000000u;
 	if (o.netns_spec) {
 		s.so.all = false;
+		/*
+		 * Opened again at each scan: the fd main opened would keep a
+		 * deleted namespace alive and report it, empty, for ever,
+		 * where `ip netns del NAME; ip netns add NAME` made a new one
+		 * of that name. A pid's namespace is pinned to the one the
+		 * process was in: once it exits, its pid may be another's.
+		 */
 		s.so.netns_fd = g->netns_fd;
+		s.so.netns_spec = o.netns_spec;
+		if (strspn(o.netns_spec, "0123456789") == strlen(o.netns_spec))
+			s.so.netns_inode = tl_netns_inode(g->netns_fd);
 		s.mo.single_name = tl_netns_spec_is_name(o.netns_spec) ?
 					   o.netns_spec :
 					   NULL;

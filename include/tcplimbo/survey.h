@@ -30,7 +30,20 @@ struct tl_survey_opts {
 	int family;	       /* AF_INET, AF_INET6 or AF_UNSPEC */
 	bool all;	       /* every namespace; otherwise netns_fd only */
 	int netns_fd;	       /* !all: the namespace, -1 for the caller's */
-	bool owners;	       /* one /proc scan shared by every namespace */
+	/*
+	 * !all: a NAME|PATH|PID (tl_netns_open) opened again by each survey
+	 * instead of netns_fd, so that a long-running caller (the exporter)
+	 * follows a name to the namespace that has it now rather than keep
+	 * a deleted one alive. One that is gone counts in n_vanished.
+	 */
+	const char *netns_spec;
+	/*
+	 * With netns_spec, when not 0: the namespace it must still open. A
+	 * pid's namespace is gone when its process exited, though the pid
+	 * may now be another process's in another namespace.
+	 */
+	uint64_t netns_inode;
+	bool owners; /* one /proc scan shared by every namespace */
 	/* How to take owners: see struct tl_owners_opts (AUTO, 0 threads). */
 	enum tl_owners_backend owners_backend;
 	unsigned owners_threads;
@@ -69,8 +82,8 @@ struct tl_survey {
 	struct tl_owners *owners; /* the shared scan, or NULL */
 	/*
 	 * Namespaces listed but gone before they could be opened: their last
-	 * process exited meanwhile. Normal on a busy machine, counted so a
-	 * report can say so.
+	 * process exited meanwhile (or, with netns_spec, the one named is
+	 * gone). Normal on a busy machine, counted so a report can say so.
 	 */
 	size_t n_vanished;
 	uint64_t duration_ns; /* how long the survey took (CLOCK_MONOTONIC) */

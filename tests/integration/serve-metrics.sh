@@ -133,9 +133,44 @@ serve_start "$URL/" --listen 127.0.0.1:$PORT -N "tl-serve-$$"
 curl -sf -o "$T/m4" "$URL/metrics" || fail "named scrape"
 grep -q "^tcplimbo_sockets{netns=\"tl-serve-$$\",state=\"LISTEN\"} 0" "$T/m4" ||
 	fail "named namespace label"
+# The name is looked up at each scan: deleted and made again, it is the
+# new namespace that is reported (a listener shows it), not the old one
+# serve's fd kept alive, empty.
+ip netns del "tl-serve-$$" && ip netns add "tl-serve-$$" || fail "ip netns del/add"
+ip netns exec "tl-serve-$$" python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("0.0.0.0", 3005))
+s.listen(1)
+print("up", flush=True)
+time.sleep(30)' >"$T/ns-listener" &
+tl_wait_for 5 grep -q up "$T/ns-listener" || fail "listener in the new namespace"
+curl -sf -o "$T/m4" "$URL/metrics" || fail "named scrape after del/add"
+grep -q "^tcplimbo_sockets{netns=\"tl-serve-$$\",state=\"LISTEN\"} 1" "$T/m4" ||
+	{ grep '^tcplimbo_sockets.*LISTEN' "$T/m4"; fail "-N NAME: the namespace made again under the name is not the one reported"; }
 kill $SERVE
 wait $SERVE
-ok "-N NAME labels netns with the name"
+ok "-N NAME labels netns with the name, and follows the name to a namespace made again"
+
+# -N PID: once the process exits, its namespace is reported vanished, not
+# as an empty namespace.
+unshare -n sleep 30 &
+NSPID=$!
+tl_wait_for 5 sh -c '[ "$(stat -L -c %i /proc/$1/ns/net)" != "$(stat -L -c %i /proc/self/ns/net)" ]' _ $NSPID ||
+	fail "unshare -n sleep"
+serve_start "$URL/" --listen 127.0.0.1:$PORT -N $NSPID
+curl -sf -o "$T/p1" "$URL/metrics" || fail "-N PID scrape"
+[ "$(serve_value tcplimbo_netns_vanished "$T/p1")" = 0 ] &&
+	grep -q '^tcplimbo_sockets{netns="net:\[' "$T/p1" || fail "-N PID: not reported while it lives"
+kill $NSPID
+wait $NSPID 2>/dev/null
+curl -sf -o "$T/p2" "$URL/metrics" || fail "-N PID scrape after it exited"
+[ "$(serve_value tcplimbo_netns_vanished "$T/p2")" = 1 ] ||
+	fail "-N PID: netns_vanished $(serve_value tcplimbo_netns_vanished "$T/p2") after the process exited"
+grep -q '^tcplimbo_sockets{' "$T/p2" && fail "-N PID: an exited process's namespace still reported"
+kill $SERVE
+wait $SERVE
+ok "-N PID: vanished once the process exits, no series of its own"
 
 # --interval reuses a scan: two scrapes, one scan.
 serve_start "$URL/" --listen 127.0.0.1:$PORT -N /proc/self/ns/net --interval 60s

@@ -233,10 +233,47 @@ static void test_vanished(void **state)
 	rmdir(root);
 }
 
+/*
+ * -N opened again at each survey: a spec that names our own namespace is
+ * looked at; one pinned to another inode (a pid's namespace whose process
+ * exited, its pid now another's) and a name that is gone count as
+ * vanished, with no entry.
+ */
+static void test_spec(void **state)
+{
+	struct tl_survey_opts o;
+	struct tl_survey *sv = NULL;
+
+	(void)state;
+	tl_survey_opts_init(&o);
+	o.all = false;
+	o.owners = false;
+	o.counters = false;
+	o.diagnose = false;
+	o.netns_spec = "/proc/self/ns/net";
+	assert_int_equal(tl_survey_take(&o, &sv), 0);
+	assert_int_equal(sv->n_ns, 1);
+	assert_true(sv->ns[0].self);
+	assert_int_equal(sv->n_vanished, 0);
+	o.netns_inode = sv->ns[0].inode + 1;
+	tl_survey_free(sv);
+	assert_int_equal(tl_survey_take(&o, &sv), 0);
+	assert_int_equal(sv->n_ns, 0);
+	assert_int_equal(sv->n_vanished, 1);
+	tl_survey_free(sv);
+	o.netns_inode = 0;
+	o.netns_spec = "tl-no-such-netns-name";
+	assert_int_equal(tl_survey_take(&o, &sv), 0);
+	assert_int_equal(sv->n_ns, 0);
+	assert_int_equal(sv->n_vanished, 1);
+	tl_survey_free(sv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_spec),
 		cmocka_unit_test(test_procs),
 		cmocka_unit_test(test_take_self),
 		cmocka_unit_test(test_vanished),
