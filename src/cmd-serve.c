@@ -678,6 +678,11 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		tl_err("serve: --all-netns and -N exclude each other");
 		return TL_PARSE_BAD;
 	}
+	/* Accepted and ignored, it would promise output serve never gives. */
+	if (g->json) {
+		tl_err("serve: --json does not apply: serve answers in Prometheus's text format");
+		return TL_PARSE_BAD;
+	}
 	if (g->replay_path || g->record_path) {
 		tl_err("serve: --record and --replay are for one dump, not a server");
 		return TL_PARSE_BAD;
@@ -761,6 +766,15 @@ static int run(struct server *s, const struct serve_opts *o,
 				"every network namespace",
 		o->interval_ms ? "results reused within --interval" :
 				 "one scan per scrape");
+	/*
+	 * -4 and -6 narrow every count and no label says so: the log does,
+	 * so that a total lower than ss shows is not taken for a bug.
+	 */
+	if (s->so.family != AF_UNSPEC)
+		fprintf(stderr,
+			"tcplimbo: serve: -%c: only %s sockets are counted\n",
+			s->so.family == AF_INET ? '4' : '6',
+			s->so.family == AF_INET ? "IPv4" : "IPv6");
 	/* SIGHUP usually means "reload": say that nothing is, and go on. */
 	while (sigwait(&set, &sig) != 0 || sig == SIGHUP)
 		if (sig == SIGHUP)

@@ -243,12 +243,21 @@ wait $SERVE
 ok "a namespace gone before it was opened: reported, not fatal"
 
 # IPv6 loopback.
-serve_start "http://[::1]:$PORT/" --listen "[::1]:$PORT" -N /proc/self/ns/net
+# -6 narrows the counts, unlabelled: the start-up log says so.
+serve_start "http://[::1]:$PORT/" --listen "[::1]:$PORT" -N /proc/self/ns/net -6
 curl -sf -g -o "$T/m6" "http://[::1]:$PORT/metrics" || fail "scrape over [::1]"
 grep -q '^tcplimbo_build_info' "$T/m6" || fail "metrics over [::1]"
+grep -qx 'tcplimbo: serve: -6: only IPv6 sockets are counted' "$T/serve.log" ||
+	{ cat "$T/serve.log"; fail "-6 not said in the log"; }
 kill $SERVE
 wait $SERVE
-ok "--listen [::1]:$PORT"
+ok "--listen [::1]:$PORT; -6 said in the log"
+
+# --json would promise output serve never gives: a usage error.
+timeout 5 "$TCPLIMBO" serve --json --listen 127.0.0.1:$PORT >/dev/null 2>"$T/err"
+rc=$?
+[ $rc = 3 ] && grep -q -- "--json" "$T/err" || { cat "$T/err"; fail "serve --json: exit $rc"; }
+ok "serve --json: exit 3, $(head -1 "$T/err")"
 
 for bad in "--listen localhost:9858" "--listen ::1:9858" "--listen [::1" "--listen 127.0.0.1:0" "--listen 1.2.3.4" \
 	"--interval 5x" "--max-series -1" "--all-netns -N 1" "extra"; do
