@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -567,6 +568,50 @@ static const char index_html[] =
 	"<a href=\"metrics\">metrics</a>.</p>\n"
 	"<p>Version " TL_VERSION ". See tcplimbo(8).</p></body></html>\n";
 
+/*
+ * The path of a request target. RFC 9112 (3.2.2) has a server accept the
+ * absolute form ("http://host/metrics", which a client speaking to a
+ * proxy sends) as well as the origin form; an empty path is "/".
+ */
+static const char *target_path(const char *url)
+{
+	const char *p;
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else
+		return url;
+	p = strchr(p, '/');
+	return p ? p : "/";
+}
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind,
+				  const char *key, const char *value)
+{
+	unsigned *n = cls;
+
+	(void)kind;
+	(void)value;
+	*n += strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0;
+	return MHD_YES;
+}
+
+/*
+ * RFC 9112 (3.2): a request with more than one Host header, or an
+ * HTTP/1.1 one without any, gets 400. libmicrohttpd leaves that to us.
+ */
+static bool host_ok(struct MHD_Connection *c, const char *version)
+{
+	unsigned n = 0;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &n);
+	if (n > 1)
+		return false;
+	return n == 1 || strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -575,6 +620,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	struct server *s = cls;
 
 	conn_request(s, c, true);
+	if (!host_ok(c, version))
+		return text(c, MHD_HTTP_BAD_REQUEST,
+			    "an HTTP/1.1 request needs one Host header\n");
 	if (s->wc && !webconfig_auth_ok(s->wc, c)) {
 		struct MHD_Response *resp = MHD_create_response_from_buffer(
 			13, (void *)"Unauthorized\n", MHD_RESPMEM_PERSISTENT);
@@ -590,6 +638,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "only GET and HEAD\n");
+	url = target_path(url);
 	if (strcmp(url, "/metrics") == 0)
 		return metrics(s, c);
 	if (strcmp(url, "/") == 0)

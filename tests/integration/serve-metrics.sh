@@ -249,9 +249,24 @@ curl -sf -g -o "$T/m6" "http://[::1]:$PORT/metrics" || fail "scrape over [::1]"
 grep -q '^tcplimbo_build_info' "$T/m6" || fail "metrics over [::1]"
 grep -qx 'tcplimbo: serve: -6: only IPv6 sockets are counted' "$T/serve.log" ||
 	{ cat "$T/serve.log"; fail "-6 not said in the log"; }
+# RFC 9112: the absolute form of a target is accepted; an HTTP/1.1
+# request without a Host header, or with two, is 400.
+U6="http://[::1]:$PORT"
+code() { curl -s -g --http1.1 -o /dev/null -w '%{http_code}' "$@"; }
+[ "$(code --request-target "http://x/metrics" "$U6/")" = 200 ] || fail "absolute-form http://x/metrics: not 200"
+[ "$(code --request-target "HTTP://x" "$U6/")" = 200 ] || fail "absolute-form HTTP://x: not 200"
+[ "$(code --request-target "http://x/nope" "$U6/")" = 404 ] || fail "absolute-form http://x/nope: not 404"
+[ "$(code -H "Host:" "$U6/metrics")" = 400 ] || fail "HTTP/1.1 without Host: not 400"
+[ "$(code -H "Host:" --http1.0 "$U6/metrics")" = 200 ] || fail "HTTP/1.0 without Host: not 200"
+python3 - "$PORT" <<'PY' || fail "two Host headers: not 400"
+import socket, sys
+c = socket.create_connection(("::1", int(sys.argv[1])))
+c.sendall(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n")
+sys.exit(0 if c.recv(64).startswith(b"HTTP/1.1 400") else 1)
+PY
 kill $SERVE
 wait $SERVE
-ok "--listen [::1]:$PORT; -6 said in the log"
+ok "--listen [::1]:$PORT; -6 said in the log; absolute-form targets; Host required in HTTP/1.1"
 
 # --json would promise output serve never gives: a usage error.
 timeout 5 "$TCPLIMBO" serve --json --listen 127.0.0.1:$PORT >/dev/null 2>"$T/err"
