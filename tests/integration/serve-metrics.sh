@@ -39,6 +39,19 @@ awk -v a="$age" 'BEGIN { exit !(a >= 1 && a < 60) }' ||
 	fail "oldest_seconds '$age'"
 ok "listener series: queue $Q as ss says, 1 closed, oldest ${age}s"
 
+# The cardinality README and the man page give is what a scrape has: the
+# series of one listener, and those with no netns label (findings by
+# severity and the exporter's own).
+per_l=$(grep -v '^#' "$T/m" | grep -Fe "{$L," -e "{$L}" | wc -l)
+other=$(grep -v '^#' "$T/m" | grep -vc 'netns=')
+for doc in "${SRCDIR:-.}/README.md" "${SRCDIR:-.}/docs/tcplimbo.8"; do
+	tr '\n' ' ' <"$doc" | grep -q "$per_l per listener" ||
+		fail "$doc does not say $per_l per listener"
+	tr '\n' ' ' <"$doc" | grep -Eq "$other (more|\(the findings)" ||
+		fail "$doc does not say $other series besides namespaces'"
+done
+ok "README and man page: $per_l series per listener, $other more, as a scrape has"
+
 # An SO_REUSEPORT group with one stuck worker (backlog 0, one queued: full)
 # and one that accepts: the group's summed length stays under its summed
 # backlog, and queues_full says one queue is over its own.
