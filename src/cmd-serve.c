@@ -504,10 +504,14 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	conn_request(cls, c, false);
 }
 
-/* Whether a connection is past the header deadline without a request. */
+/*
+ * Whether a connection is past the header deadline without a request at
+ * now. One accepted (or done with a request) after now is not: the
+ * reaper tests with the now of before its log line.
+ */
 static bool due(const struct conn *k, uint64_t now)
 {
-	return !k->in_request && !k->shut &&
+	return !k->in_request && !k->shut && now >= k->since_ns &&
 	       now - k->since_ns >=
 		       (uint64_t)SERVE_HEADER_DEADLINE_S * 1000000000u;
 }
