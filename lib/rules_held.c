@@ -25,6 +25,15 @@ struct hold {
 	uint64_t unread;     /* of old, with data the program never read */
 	uint32_t unread_max; /* the largest Recv-Q of those */
 	const struct tl_sock *first;
+	/*
+	 * Of old, the connections the program opened itself (CLOSE-WAIT
+	 * only): the oldest of them, and whether they lead to more than
+	 * one server.
+	 */
+	uint64_t out;
+	const struct tl_sock *first_out, *first_in;
+	uint64_t first_out_ms, first_in_ms;
+	bool out_many;
 };
 
 /*
@@ -33,6 +42,13 @@ struct hold {
  */
 static const char unread_remedy[] =
 	"These connections were accepted but never served: the program has not read what their clients sent, so it is not a missed end of file but a queue inside the program that does not move (every worker busy or stuck, a worker that blocks its event loop, connections handed to a process that does not take them, as Node's cluster primary holds them for its workers). See what its threads or workers are doing; more workers, a limit on queued connections or a timeout on requests lets it catch up. Restarting the process releases the sockets.";
+
+/*
+ * The remedy of a CLOSE-WAIT finding whose sockets the program opened
+ * itself: it is the client, and the servers have closed.
+ */
+static const char client_remedy[] =
+	"The program opened these connections itself and the server closed them: the program does not read them, or misses read() returning 0, and does not close them. Connection pools and keep-alive clients do this when they keep idle connections without watching them. Fix the program to close() a connection when read() returns 0 or an error, or have its pool check idle connections and drop the ones the server closed (an idle timeout shorter than the server's keeps them from piling up). Restarting the process releases the sockets; ss -K cannot, since the fd stays open.";
 
 /* A bitmap of the local ports something listens on in snap (8 KiB). */
 static uint8_t *listening_ports(const struct tl_snapshot *snap)
@@ -49,6 +65,33 @@ static uint8_t *listening_ports(const struct tl_snapshot *snap)
 static bool port_in(const uint8_t *bits, uint16_t port)
 {
 	return bits[port / 8] & (1u << (port % 8));
+}
+
+/*
+ * Whether sk is a connection its program opened with connect() rather
+ * than accepted: nothing here listens on its local port, and the port is
+ * in the range connect() takes ports from (the kernel's default where
+ * the counters are not known). A server that has closed its listener
+ * still holds its connections on its service's port, outside that range.
+ */
+static bool outgoing(const struct diag *d, const uint8_t *listening,
+		     const struct tl_sock *sk)
+{
+	uint64_t lo = 32768, hi = 60999;
+
+	if (d->ctr && (d->ctr->have & TL_CTR_PORT_RANGE)) {
+		lo = d->ctr->port_lo;
+		hi = d->ctr->port_hi;
+	}
+	return !port_in(listening, sk->sport) && sk->sport >= lo &&
+	       sk->sport <= hi;
+}
+
+/* Whether two connections lead to the same peer (address and port). */
+static bool same_peer(const struct tl_sock *a, const struct tl_sock *b)
+{
+	return a->family == b->family && a->dport == b->dport &&
+	       memcmp(a->dst, b->dst, 16) == 0;
 }
 
 /*
@@ -81,8 +124,12 @@ static int cmp_unseen(const void *a, const void *b)
 	return x->sk->dport < y->sk->dport ? -1 : x->sk->dport > y->sk->dport;
 }
 
-/* Counts sk into g: all of them, and those held longer than age_ms. */
-static void hold_add(struct hold *g, const struct tl_sock *sk, uint32_t age_ms)
+/*
+ * Counts sk into g: all of them, and those held longer than age_ms; out
+ * when the program opened it itself.
+ */
+static void hold_add(struct hold *g, const struct tl_sock *sk, uint32_t age_ms,
+		     bool out)
 {
 	uint64_t age = 0;
 
@@ -102,29 +149,123 @@ static void hold_add(struct hold *g, const struct tl_sock *sk, uint32_t age_ms)
 			g->oldest_ms = age;
 			g->first = sk;
 		}
+		if (out) {
+			g->out_many |= g->first_out &&
+				       !same_peer(g->first_out, sk);
+			if (!g->first_out || age >= g->first_out_ms) {
+				g->first_out = sk;
+				g->first_out_ms = age;
+			}
+			g->out++;
+		} else if (!g->first_in || age >= g->first_in_ms) {
+			g->first_in = sk;
+			g->first_in_ms = age;
+		}
 	}
 }
 
 /*
  * "; nor read what their clients sent (Recv-Q up to 79)": said of the
- * group's sockets whose data was never read, or "".
+ * group's sockets whose data was never read, or "". Who sent it depends
+ * on the side the program is on: its clients, the servers it connected
+ * to, or both (peer).
  */
 static const char *unread_text(char *buf, size_t size, const struct hold *g)
 {
+	const char *one, *many, *served;
+
+	if (g->out == 0) {
+		one = "its client";
+		many = "their clients";
+		served = ": taken, never served";
+	} else if (g->out == g->old) {
+		one = "the server";
+		many = g->out_many ? "the servers" : "the server";
+		served = "";
+	} else {
+		one = "its peer";
+		many = "their peers";
+		served = "";
+	}
 	if (g->unread == 0)
 		buf[0] = '\0';
 	else if (g->unread == g->old)
-		snprintf(
-			buf, size,
-			", nor read what %s sent (Recv-Q %s%u): taken, never served",
-			g->old == 1 ? "its client" : "their clients",
-			g->old == 1 ? "" : "up to ", g->unread_max);
+		snprintf(buf, size, ", nor read what %s sent (Recv-Q %s%u)%s",
+			 g->old == 1 ? one : many, g->old == 1 ? "" : "up to ",
+			 g->unread_max, served);
 	else
 		snprintf(
 			buf, size,
-			"; %llu of them still hold what their client sent, never read (Recv-Q up to %u)",
-			(unsigned long long)g->unread, g->unread_max);
+			"; %llu of them still hold what %s sent, never read (Recv-Q up to %u)",
+			(unsigned long long)g->unread,
+			g->out == 0	 ? "their client" :
+			g->out == g->old ? one :
+					   "their peer",
+			g->unread_max);
 	return buf;
+}
+
+/*
+ * The summary of a CLOSE-WAIT finding. The sockets' side decides the
+ * words: a server's connections were accepted from clients, a client's
+ * lead to the servers it connected to, which closed them.
+ */
+static void close_wait_summary(struct diag *d, struct tl_finding *f,
+			       const struct hold *g, uint32_t age_ms)
+{
+	const struct tl_snapshot *snap = d->snap;
+	char who[160], addr[80], svc[80], unread[128];
+	bool many = diag_plural(snap, f);
+	const char *not_closed = many ? "they have not called close()" :
+					"it has not called close()";
+
+	diag_who_text(who, sizeof(who), snap, f);
+	unread_text(unread, sizeof(unread), g);
+	/* The peer tells one connection from another, not our port. */
+	if (g->first_in)
+		tl_addr_format_port(addr, sizeof(addr), g->first_in->family,
+				    g->first_in->dst, g->first_in->dport);
+	if (g->first_out)
+		tl_addr_format_port(svc, sizeof(svc), g->first_out->family,
+				    g->first_out->dst, g->first_out->dport);
+	if (g->out == 0)
+		diag_summary(
+			f,
+			"%s %s %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one with %s); %s%s",
+			who, many ? "hold" : "holds",
+			(unsigned long long)g->old, g->old == 1 ? "" : "s",
+			age_ms / 1000,
+			(unsigned long long)(g->oldest_ms / 1000), addr,
+			not_closed, unread);
+	else if (g->out == g->old && !g->out_many)
+		diag_summary(
+			f,
+			"%s %s %llu connection%s to %s that the server closed more than %u s ago (CLOSE-WAIT, oldest %llu s); %s%s",
+			who, many ? "hold" : "holds",
+			(unsigned long long)g->old, g->old == 1 ? "" : "s", svc,
+			age_ms / 1000,
+			(unsigned long long)(g->oldest_ms / 1000), not_closed,
+			unread);
+	else if (g->out == g->old)
+		diag_summary(
+			f,
+			"%s %s %llu connections to servers that closed them more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one to %s); %s%s",
+			who, many ? "hold" : "holds",
+			(unsigned long long)g->old, age_ms / 1000,
+			(unsigned long long)(g->oldest_ms / 1000), svc,
+			not_closed, unread);
+	else
+		diag_summary(
+			f,
+			"%s %s %llu connections their peers closed more than %u s ago (CLOSE-WAIT, oldest %llu s): %llu accepted from %s (e.g. the one with %s) and %llu opened to %s%s%s; %s%s",
+			who, many ? "hold" : "holds",
+			(unsigned long long)g->old, age_ms / 1000,
+			(unsigned long long)(g->oldest_ms / 1000),
+			(unsigned long long)(g->old - g->out),
+			g->old - g->out == 1 ? "a client" : "clients", addr,
+			(unsigned long long)g->out,
+			g->out_many ? "servers (e.g. the one to " : "", svc,
+			g->out_many ? ")" : "", not_closed, unread);
 }
 
 /* The finding of one group, when it has enough old sockets. */
@@ -135,9 +276,8 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	const struct tl_diag_opts *o = d->o;
 	const struct tl_proc *p = diag_proc_at(snap, g->proc);
 	struct tl_finding *f;
-	char who[160], addr[80], unread[128];
+	char who[160], addr[80];
 	int sev = TL_SEV_WARNING;
-	bool many;
 
 	if (g->old == 0 || g->old < o->close_wait_min)
 		return 0;
@@ -151,38 +291,40 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	if (p)
 		diag_add_pid(f, p->pid, p->comm);
 	diag_add_owners(snap, f, g->first);
-	diag_set_local(f, g->first);
 	f->example = (uint32_t)(g->first - snap->socks) + 1;
 	f->count = g->old;
 	f->oldest_ms = g->oldest_ms;
 	f->has_age = true;
 	f->value = g->count;
 	f->unread = g->unread;
-	if (kind == TL_FIND_CLOSE_WAIT_LEAK && g->unread == g->old)
-		f->remedy = unread_remedy;
-	/* The peer tells one connection from another, not our port. */
+	if (kind == TL_FIND_CLOSE_WAIT_LEAK) {
+		/*
+		 * A client's connections are told by the server they lead
+		 * to: its own ephemeral port names no service.
+		 */
+		diag_set_local(f,
+			       g->out == g->old ? g->first_out : g->first_in);
+		if (g->out == g->old) {
+			f->local_port = 0;
+			memcpy(f->remote_addr, g->first_out->dst, 16);
+			f->remote_port = g->first_out->dport;
+			f->remedy = client_remedy;
+		} else if (g->out == 0 && g->unread == g->old) {
+			f->remedy = unread_remedy;
+		}
+		close_wait_summary(d, f, g, age_ms);
+		return 0;
+	}
+	diag_set_local(f, g->first);
 	tl_addr_format_port(addr, sizeof(addr), g->first->family, g->first->dst,
 			    g->first->dport);
-	many = diag_plural(snap, f);
-	if (kind == TL_FIND_CLOSE_WAIT_LEAK)
-		diag_summary(
-			f,
-			"%s %s %llu connection%s its peer closed more than %u s ago (CLOSE-WAIT, oldest %llu s, e.g. the one with %s); %s%s",
-			diag_who_text(who, sizeof(who), snap, f),
-			many ? "hold" : "holds", (unsigned long long)g->old,
-			g->old == 1 ? "" : "s", age_ms / 1000,
-			(unsigned long long)(g->oldest_ms / 1000), addr,
-			many ? "they have not called close()" :
-			       "it has not called close()",
-			unread_text(unread, sizeof(unread), g));
-	else
-		diag_summary(
-			f,
-			"%s %s %llu half-closed connection%s whose peer has not closed for more than %u s (FIN-WAIT-2, oldest %llu s, e.g. the one to %s)",
-			diag_who_text(who, sizeof(who), snap, f),
-			many ? "hold" : "holds", (unsigned long long)g->old,
-			g->old == 1 ? "" : "s", age_ms / 1000,
-			(unsigned long long)(g->oldest_ms / 1000), addr);
+	diag_summary(
+		f,
+		"%s %s %llu half-closed connection%s whose peer has not closed for more than %u s (FIN-WAIT-2, oldest %llu s, e.g. the one to %s)",
+		diag_who_text(who, sizeof(who), snap, f),
+		diag_plural(snap, f) ? "hold" : "holds",
+		(unsigned long long)g->old, g->old == 1 ? "" : "s",
+		age_ms / 1000, (unsigned long long)(g->oldest_ms / 1000), addr);
 	return 0;
 }
 
@@ -208,24 +350,33 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 		const struct tl_fdref *refs;
+		bool out;
 
 		if (sk->state != state || !diag_held(sk))
 			continue;
+		if (!listening) {
+			listening = listening_ports(snap);
+			if (!listening) {
+				r = -ENOMEM;
+				goto out;
+			}
+		}
+		/* Only CLOSE-WAIT's words depend on the side. */
+		out = state == TL_CLOSE_WAIT && outgoing(d, listening, sk);
 		if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
 		    refs[0].proc < np) {
-			hold_add(&h[refs[0].proc], sk, age_ms);
+			hold_add(&h[refs[0].proc], sk, age_ms, out);
 			continue;
 		}
 		if (!u) {
-			listening = listening_ports(snap);
 			u = calloc(snap->n_socks - i, sizeof(*u));
-			if (!u || !listening) {
+			if (!u) {
 				r = -ENOMEM;
 				goto out;
 			}
 		}
 		u[nu].sk = sk;
-		u[nu].server = port_in(listening, sk->sport);
+		u[nu].server = !outgoing(d, listening, sk);
 		nu++;
 	}
 	for (size_t i = 0; i < np && r == 0; i++)
@@ -236,8 +387,9 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 		struct hold g = { .proc = UINT32_MAX };
 		size_t j = i;
 
-		while (j < nu && cmp_unseen(&u[i], &u[j]) == 0)
-			hold_add(&g, u[j++].sk, age_ms);
+		for (; j < nu && cmp_unseen(&u[i], &u[j]) == 0; j++)
+			hold_add(&g, u[j].sk, age_ms,
+				 state == TL_CLOSE_WAIT && !u[j].server);
 		r = hold_report(d, &g, kind, age_ms);
 		i = j;
 	}

@@ -282,6 +282,13 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 			printf(" on %s", tl_addr_format_port(
 						 addr, sizeof(addr), f->family,
 						 f->local_addr, f->local_port));
+		} else if (f->kind == TL_FIND_CLOSE_WAIT_LEAK &&
+			   f->remote_port) {
+			/* A client's: its own port names no service. */
+			printf(" to %s",
+			       tl_addr_format_port(addr, sizeof(addr),
+						   f->family, f->remote_addr,
+						   f->remote_port));
 		}
 		fputs("  (netns ", stdout);
 		esc_fputs(t->label, stdout);

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for close-wait-leak's side (lib/rules_held.c): CLOSE-WAIT sockets
+ * a program opened itself are a client's, named by the server they lead
+ * to and given a client's remedy; those it accepted keep the server's
+ * words; a mix says both. Snapshots are built by hand and classified as a
+ * real one would be.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+#include "tcplimbo/diagnose.h"
+
+#define MAX_SOCKS 64
+#define MAX_PROCS 4
+
+/* A hand-built namespace: sockets, processes, and who holds what. */
+struct world {
+	struct tl_sock socks[MAX_SOCKS];
+	size_t n;
+	struct tl_proc procs[MAX_PROCS];
+	size_t n_procs;
+	struct tl_fdref refs[MAX_SOCKS];
+	size_t n_refs;
+	struct tl_owners owners;
+	struct tl_snapshot snap;
+	struct tl_counters ctr;
+	struct tl_diag_opts opts;
+	uint32_t next_inode;
+	struct tl_finding *f;
+	int nf;
+};
+
+static struct world *W;
+
+static int setup(void **state)
+{
+	W = calloc(1, sizeof(*W));
+	if (!W)
+		return -1;
+	W->next_inode = 1000;
+	tl_diag_opts_init(&W->opts);
+	W->opts.close_wait_age_ms = 2000;
+	W->ctr.have = TL_CTR_PORT_RANGE;
+	W->ctr.port_lo = 32768;
+	W->ctr.port_hi = 60999;
+	*state = W;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(W->f);
+	free(W);
+	W = NULL;
+	return 0;
+}
+
+static uint32_t proc(pid_t pid, const char *comm)
+{
+	struct tl_proc *p = &W->procs[W->n_procs];
+
+	assert_true(W->n_procs < MAX_PROCS);
+	p->pid = pid;
+	p->nfds = 10;
+	p->nofile = 1024;
+	p->nofile_hard = 1024;
+	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	return (uint32_t)W->n_procs++;
+}
+
+/* A socket from 127.0.0.1:sport to dst:dport, held by process index p. */
+static struct tl_sock *sock(int state, uint16_t sport, const char *dst,
+			    uint16_t dport, uint32_t p)
+{
+	struct tl_sock *sk = &W->socks[W->n];
+
+	assert_true(W->n < MAX_SOCKS);
+	memset(sk, 0, sizeof(*sk));
+	sk->family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", sk->src);
+	inet_pton(AF_INET, dst, sk->dst);
+	sk->state = (uint8_t)state;
+	sk->sport = sport;
+	sk->dport = dport;
+	sk->inode = W->next_inode++;
+	W->refs[W->n_refs].inode = sk->inode;
+	W->refs[W->n_refs].proc = p;
+	W->refs[W->n_refs].fd = (int32_t)(3 + W->n_refs);
+	W->n_refs++;
+	W->n++;
+	return sk;
+}
+
+/* A CLOSE-WAIT 5 s old, with rqueue bytes unread (the FIN is one). */
+static struct tl_sock *closed(uint16_t sport, const char *dst, uint16_t dport,
+			      uint32_t rqueue, uint32_t p)
+{
+	struct tl_sock *sk = sock(TL_CLOSE_WAIT, sport, dst, dport, p);
+
+	sk->has = TL_HAS_INFO;
+	sk->last_ack_recv_ms = 5000;
+	sk->last_data_sent_ms = 5000;
+	sk->rqueue = rqueue;
+	return sk;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct tl_fdref *x = a, *y = b;
+
+	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+/* Classifies the world like a snapshot and runs the rules. */
+static int diagnose(void)
+{
+	qsort(W->refs, W->n_refs, sizeof(W->refs[0]), ref_cmp);
+	W->owners.procs = W->procs;
+	W->owners.n_procs = W->n_procs;
+	W->owners.refs = W->refs;
+	W->owners.n_refs = W->n_refs;
+	W->snap.socks = W->socks;
+	W->snap.n_socks = W->n;
+	W->snap.owners = &W->owners;
+	W->snap.states = TL_STATES_REAL;
+	tl_snapshot_classify(W->socks, W->n);
+	free(W->f);
+	W->f = NULL;
+	W->nf = tl_diagnose(&W->snap, &W->ctr, &W->opts, &W->f);
+	assert_true(W->nf >= 0);
+	for (int i = 0; i < W->nf; i++)
+		print_message("  finding: %s: %s\n  remedy: %s\n",
+			      tl_finding_kind_name(W->f[i].kind),
+			      W->f[i].summary, W->f[i].remedy);
+	return W->nf;
+}
+
+/* Whether a finding says anything a server's would. */
+static void assert_no_server_words(const struct tl_finding *f)
+{
+	assert_null(strstr(f->summary, "client"));
+	assert_null(strstr(f->summary, "served"));
+	assert_null(strstr(f->remedy, "accepted"));
+	assert_null(strstr(f->remedy, "cluster"));
+}
+
+/*
+ * QA's case: socat (fork) answered "bye" and closed; a python client
+ * connected three times and never read or closed. The finding is the
+ * client's, named by the service, not by its own ephemeral port.
+ */
+static void test_client_close_wait(void **state)
+{
+	uint32_t socat = proc(100, "socat");
+	uint32_t py = proc(200, "python3");
+	struct tl_sock *l;
+
+	(void)state;
+	l = sock(TL_LISTEN, 18095, "0.0.0.0", 0, socat);
+	inet_pton(AF_INET, "127.0.0.1", l->src);
+	closed(50090, "127.0.0.1", 18095, 5, py);
+	closed(50091, "127.0.0.1", 18095, 5, py);
+	closed(50092, "127.0.0.1", 18095, 5, py);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_CLOSE_WAIT_LEAK);
+	assert_int_equal(W->f[0].pids[0], 200);
+	assert_int_equal(W->f[0].count, 3);
+	assert_int_equal(W->f[0].unread, 3);
+	assert_int_equal(W->f[0].local_port, 0);
+	assert_int_equal(W->f[0].remote_port, 18095);
+	assert_non_null(strstr(
+		W->f[0].summary,
+		"holds 3 connections to 127.0.0.1:18095 that the server closed more than 2 s ago"));
+	assert_non_null(
+		strstr(W->f[0].summary,
+		       "nor read what the server sent (Recv-Q up to 5)"));
+	assert_null(strstr(W->f[0].summary, "50092"));
+	assert_non_null(strstr(W->f[0].remedy, "opened these connections"));
+	assert_non_null(strstr(W->f[0].remedy, "pool"));
+	assert_no_server_words(&W->f[0]);
+}
+
+/* One connection: singular words. */
+static void test_client_close_wait_one(void **state)
+{
+	uint32_t py = proc(200, "python3");
+
+	(void)state;
+	closed(50090, "10.0.0.7", 11211, 5, py);
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(
+		W->f[0].summary,
+		"holds 1 connection to 10.0.0.7:11211 that the server closed"));
+	assert_non_null(strstr(W->f[0].summary,
+			       "nor read what the server sent (Recv-Q 5)"));
+	assert_no_server_words(&W->f[0]);
+}
+
+/* A pool to several servers names one as an example. */
+static void test_client_close_wait_servers(void **state)
+{
+	uint32_t py = proc(200, "pooler");
+
+	(void)state;
+	closed(50090, "10.0.0.7", 5432, 1, py);
+	closed(50091, "10.0.0.8", 5432, 1, py);
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(
+		strstr(W->f[0].summary,
+		       "holds 2 connections to servers that closed them"));
+	assert_non_null(strstr(W->f[0].summary, "e.g. the one to 10.0.0."));
+	assert_non_null(strstr(W->f[0].remedy, "opened these connections"));
+	assert_no_server_words(&W->f[0]);
+}
+
+/* A server's accepted connections keep the server's words. */
+static void test_server_close_wait_unchanged(void **state)
+{
+	uint32_t srv = proc(300, "srv");
+
+	(void)state;
+	sock(TL_LISTEN, 8080, "0.0.0.0", 0, srv);
+	closed(8080, "127.0.0.1", 50100, 80, srv);
+	closed(8080, "127.0.0.1", 50101, 80, srv);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].local_port, 8080);
+	assert_int_equal(W->f[0].remote_port, 0);
+	assert_non_null(strstr(W->f[0].summary,
+			       "nor read what their clients sent (Recv-Q up to "
+			       "80): taken, never served"));
+	assert_non_null(strstr(W->f[0].remedy, "accepted but never served"));
+}
+
+/*
+ * A server whose listener was closed still holds its connections on its
+ * service's port, outside the ephemeral range: still a server's.
+ */
+static void test_server_without_listener(void **state)
+{
+	uint32_t srv = proc(300, "srv");
+
+	(void)state;
+	closed(9000, "127.0.0.1", 50100, 1, srv);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].local_port, 9000);
+	assert_non_null(strstr(W->f[0].summary, "its peer closed"));
+}
+
+/* A proxy holds both kinds: the finding counts each, in its own words. */
+static void test_mixed_close_wait(void **state)
+{
+	uint32_t px = proc(400, "proxy");
+
+	(void)state;
+	sock(TL_LISTEN, 8080, "0.0.0.0", 0, px);
+	closed(8080, "127.0.0.1", 50100, 1, px);
+	closed(8080, "127.0.0.1", 50101, 1, px);
+	closed(50200, "10.0.0.9", 80, 1, px);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].count, 3);
+	assert_int_equal(W->f[0].local_port, 8080);
+	assert_non_null(strstr(
+		W->f[0].summary,
+		"holds 3 connections their peers closed more than 2 s ago"));
+	assert_non_null(strstr(W->f[0].summary,
+			       "2 accepted from clients (e.g. the one with "
+			       "127.0.0.1:5010"));
+	assert_non_null(strstr(W->f[0].summary, "1 opened to 10.0.0.9:80;"));
+	/* Neither side's own remedy: the general one covers both. */
+	assert_null(strstr(W->f[0].remedy, "never served"));
+	assert_null(strstr(W->f[0].remedy, "opened these connections"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_client_close_wait, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_client_close_wait_one,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_close_wait_servers,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_server_close_wait_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_without_listener,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mixed_close_wait, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
