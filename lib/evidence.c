@@ -338,6 +338,7 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 		kind = tl_ev_fd_kind(link, (size_t)n, NULL);
 		ev->n_fds++;
 		ev->kinds[kind]++;
+		ev->stdio_devices += kind == TL_FDK_DEVICE && fd <= 2;
 		if (kind != TL_FDK_EPOLL)
 			continue;
 		ev->n_epolls++;

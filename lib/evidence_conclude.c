@@ -580,19 +580,39 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			threads);
 }
 
+/*
+ * The fd kind most of n_fds are, if any: more than half of them. Device
+ * files on fds 0 to 2 are its standard streams (/dev/null, a terminal),
+ * which every process has and no leak makes, so they do not count for
+ * the kind. *ret_top is the largest kind all the same (0 when nothing is
+ * left), for the text.
+ */
+static bool majority_kind(const struct tl_evidence *ev, int *ret_top)
+{
+	uint32_t n[TL_FDK_MAX];
+	int top = 0;
+
+	memcpy(n, ev->kinds, sizeof(n));
+	n[TL_FDK_DEVICE] -= ev->stdio_devices <= n[TL_FDK_DEVICE] ?
+				    ev->stdio_devices :
+				    n[TL_FDK_DEVICE];
+	for (int k = 1; k < TL_FDK_MAX; k++)
+		if (n[k] > n[top])
+			top = k;
+	*ret_top = n[top] ? top : -1;
+	return (uint64_t)n[top] * 2 > ev->n_fds;
+}
+
 /* The largest fd kind, with TCP split by state for the text. */
 static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			 size_t *len)
 {
 	uint32_t cw = ev->tcp[TL_CLOSE_WAIT], est = ev->tcp[TL_ESTABLISHED];
-	int top = 0;
+	int top;
 	bool first = true;
 
 	if (!ev->has_fds || ev->n_fds == 0)
 		return;
-	for (int k = 1; k < TL_FDK_MAX; k++)
-		if (ev->kinds[k] > ev->kinds[top])
-			top = k;
 	tli_appendf(v->text, sizeof(v->text), len,
 		    "%sits %u fds: ", *len ? "; " : "", ev->n_fds);
 	for (int k = 0; k < TL_FDK_MAX; k++) {
@@ -618,23 +638,44 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	/* Only a verdict of the listener's kind may stand before this one. */
 	if (v->cause != TL_CAUSE_UNKNOWN && v->cause != TL_CAUSE_WATCHED)
 		return;
+	/* Half leaked is enough to be the cause, but not "most". */
 	if ((uint64_t)cw * 2 >= ev->n_fds) {
 		set(v, TL_CAUSE_CLOSE_WAIT, TL_CERT_LIKELY);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			": most are CLOSE-WAIT sockets the program never closed, so the leak is what exhausts the fds");
+			": %s are CLOSE-WAIT sockets the program never closed, so the leak is what exhausts the fds",
+			(uint64_t)cw * 2 > ev->n_fds ? "most" : "half");
 	} else if ((uint64_t)est * 2 >= ev->n_fds) {
 		set(v, TL_CAUSE_CONNECTIONS, TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			": most are open connections, so the load may be real (raise the limit) or connections are kept too long");
+			": %s are open connections, so the load may be real (raise the limit) or connections are kept too long",
+			(uint64_t)est * 2 > ev->n_fds ? "most" : "half");
 		v->remedy = NULL;
 	} else {
+		bool most = majority_kind(ev, &top);
+		/* Where the device files would have looked like the leak. */
+		bool stdio =
+			ev->stdio_devices &&
+			(top < 0 || ev->kinds[TL_FDK_DEVICE] >= ev->kinds[top]);
+
 		set(v, TL_CAUSE_FDS_OTHER, TL_CERT_POSSIBLE);
-		tli_appendf(v->text, sizeof(v->text), len,
-			    ": most are %s, so look there for a leak",
-			    tl_fd_kind_name(top, 2));
 		v->remedy = NULL;
+		if (most)
+			tli_appendf(v->text, sizeof(v->text), len,
+				    ": most are %s, so look there for a leak",
+				    tl_fd_kind_name(top, 2));
+		else if (top >= 0)
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				": no kind is a majority; the largest kind is %s",
+				tl_fd_kind_name(top, 2));
+		if (stdio)
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"%s%u of its device files %s on fds 0 to 2, its standard streams, not a leak",
+				top >= 0 ? "; " : ": ", ev->stdio_devices,
+				ev->stdio_devices == 1 ? "is" : "are");
 	}
 }
 

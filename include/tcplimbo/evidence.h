@@ -158,6 +158,8 @@ struct tl_evidence {
 	uint32_t n_fds; /* fds looked at (at most TL_EV_FDS_MAX) */
 	uint32_t kinds[TL_FDK_MAX];
 	uint32_t tcp[TL_STATE_MAX]; /* TCP sockets by state */
+	/* of kinds[TL_FDK_DEVICE], those on fds 0, 1 and 2: its stdio */
+	uint32_t stdio_devices;
 
 	/* TL_EV_LISTENER: from the start of /proc/PID/exe */
 	uint8_t runtime; /* enum tl_ev_runtime */

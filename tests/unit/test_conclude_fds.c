@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for what fd-exhaustion's evidence says fills the fd table
+ * (lib/evidence_conclude.c): "most" only for more than half of the fds,
+ * the largest kind named as such otherwise, and device files on fds 0 to
+ * 2 (stdio) not taken for a leak. The evidence is filled in by hand, as
+ * tl_evidence_gather would from /proc.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tcplimbo/diagnose.h"
+#include "tcplimbo/evidence.h"
+
+/* A sleeping process's evidence, with no fds yet. */
+static void ev_init(struct tl_evidence *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->pid = 4711;
+	ev->state = 'S';
+	ev->has_fds = true;
+}
+
+/* Adds n fds of kind (TCP ones in state). */
+static void add(struct tl_evidence *ev, int kind, int state, uint32_t n)
+{
+	ev->n_fds += n;
+	ev->kinds[kind] += n;
+	if (kind == TL_FDK_TCP)
+		ev->tcp[state] += n;
+}
+
+static void conclude(const struct tl_evidence *ev, struct tl_ev_verdict *v)
+{
+	tl_evidence_conclude(ev, TL_FIND_FD_EXHAUSTION, v);
+	print_message("  %s: %s\n", tl_ev_cause_name(v->cause), v->text);
+}
+
+/*
+ * memcached -c 24 at 24 fds: 8 TCP sockets are the largest kind, not
+ * most of them.
+ */
+static void test_no_majority(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	ev_init(&ev);
+	add(&ev, TL_FDK_DEVICE, 0, 3);
+	ev.stdio_devices = 3;
+	add(&ev, TL_FDK_TCP, TL_LISTEN, 1);
+	add(&ev, TL_FDK_TCP, TL_ESTABLISHED, 7);
+	add(&ev, TL_FDK_PIPE, 0, 6);
+	add(&ev, TL_FDK_EVENTFD, 0, 5);
+	add(&ev, TL_FDK_EPOLL, 0, 2);
+	assert_int_equal(ev.n_fds, 24);
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_FDS_OTHER);
+	assert_null(strstr(v.text, "most"));
+	assert_null(strstr(v.text, "look there for a leak"));
+	assert_non_null(strstr(
+		v.text,
+		"no kind is a majority; the largest kind is TCP sockets"));
+	/* The device files are fewer than the largest kind: no word on them. */
+	assert_null(strstr(v.text, "standard streams"));
+	assert_null(v.remedy);
+}
+
+/*
+ * A leaking server under a limit of 5 fds: /dev/null on 0 to 2, its
+ * listener and one CLOSE-WAIT. The device files are stdio, not a leak.
+ */
+static void test_stdio_devices(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	ev_init(&ev);
+	add(&ev, TL_FDK_DEVICE, 0, 3);
+	ev.stdio_devices = 3;
+	add(&ev, TL_FDK_TCP, TL_LISTEN, 1);
+	add(&ev, TL_FDK_TCP, TL_CLOSE_WAIT, 1);
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_FDS_OTHER);
+	assert_null(strstr(v.text, "most are device files"));
+	assert_null(strstr(v.text, "look there for a leak"));
+	assert_non_null(strstr(v.text, "the largest kind is TCP sockets"));
+	assert_non_null(strstr(
+		v.text,
+		"3 of its device files are on fds 0 to 2, its standard streams, not a leak"));
+}
+
+/* Device files beyond stdio count: a real majority of them is named. */
+static void test_device_majority(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	ev_init(&ev);
+	add(&ev, TL_FDK_DEVICE, 0, 13);
+	ev.stdio_devices = 3;
+	add(&ev, TL_FDK_TCP, TL_LISTEN, 1);
+	conclude(&ev, &v);
+	assert_non_null(strstr(
+		v.text, "most are device files, so look there for a leak"));
+}
+
+/* A real majority keeps "most". */
+static void test_majority(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	ev_init(&ev);
+	add(&ev, TL_FDK_DEVICE, 0, 3);
+	ev.stdio_devices = 3;
+	add(&ev, TL_FDK_TCP, TL_LISTEN, 1);
+	add(&ev, TL_FDK_FILE, 0, 10);
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_FDS_OTHER);
+	assert_non_null(strstr(v.text, "most are files, so look there"));
+	assert_null(strstr(v.text, "standard streams"));
+}
+
+/* Exactly half in CLOSE-WAIT is the cause, but half is not most. */
+static void test_half_close_wait(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	ev_init(&ev);
+	add(&ev, TL_FDK_DEVICE, 0, 3);
+	ev.stdio_devices = 3;
+	add(&ev, TL_FDK_TCP, TL_LISTEN, 1);
+	add(&ev, TL_FDK_TCP, TL_CLOSE_WAIT, 6);
+	add(&ev, TL_FDK_PIPE, 0, 2);
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_CLOSE_WAIT);
+	assert_non_null(strstr(v.text, ": half are CLOSE-WAIT sockets"));
+	add(&ev, TL_FDK_TCP, TL_CLOSE_WAIT, 1);
+	conclude(&ev, &v);
+	assert_non_null(strstr(v.text, ": most are CLOSE-WAIT sockets"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_majority),
+		cmocka_unit_test(test_stdio_devices),
+		cmocka_unit_test(test_device_majority),
+		cmocka_unit_test(test_majority),
+		cmocka_unit_test(test_half_close_wait),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
