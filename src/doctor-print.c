@@ -220,12 +220,30 @@ static void young_note(const struct doctor *d)
 	out_wrap(stdout, fprintf(stdout, "not yet a finding:"), 2, text);
 }
 
+/*
+ * The fix for finding i: its evidence's where that has one, else its
+ * kind's, with the pid in place of PID where the finding has one process.
+ */
+static const char *finding_fix(const struct doctor *d, size_t i, char *buf,
+			       size_t size)
+{
+	const struct tl_finding *f = &d->found[i];
+	char pid[12];
+
+	if (d->why && d->why[i].remedy)
+		return d->why[i].remedy;
+	if (f->n_pids != 1)
+		return f->remedy;
+	snprintf(pid, sizeof(pid), "%d", (int)f->pids[0]);
+	return why_fill_pid(buf, size, f->remedy, pid);
+}
+
 void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 {
 	size_t crit = 0, warn = 0, looked = 0, n;
 	char note[200];
-	unsigned explained = 0; /* kinds whose why and fix were printed */
-	const char *fixes[32] = { 0 }; /* the fix printed for each of those */
+	unsigned explained = 0;	   /* kinds whose why and fix were printed */
+	size_t fix_of[32] = { 0 }; /* the finding whose fix was printed */
 	pid_t group = -1;
 
 	for (size_t i = 0; i < d->n_found; i++) {
@@ -249,7 +267,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		const struct tl_tcp_state_info *si = tl_tcpstate_info(f->state);
 		const struct why *w = d->why ? &d->why[i] : NULL;
 		pid_t pid = f->n_pids ? f->pids[0] : 0;
-		char addr[TL_ADDR_STR_MAX], cmd[256];
+		char addr[TL_ADDR_STR_MAX], cmd[256], fixbuf[1536];
+		char prevbuf[1536];
 		const char *fix;
 
 		if (pid != group) {
@@ -310,11 +329,13 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		}
 		if (w)
 			why_print_text(stdout, w, 11);
-		fix = w && w->remedy ? w->remedy : f->remedy;
+		fix = finding_fix(d, i, fixbuf, sizeof(fixbuf));
 		if (explained & (1u << f->kind)) {
 			/* A fix other than the one printed above is its own. */
-			if (fix && !(fixes[f->kind] &&
-				     strcmp(fix, fixes[f->kind]) == 0)) {
+			const char *prev = finding_fix(
+				d, fix_of[f->kind], prevbuf, sizeof(prevbuf));
+
+			if (fix && !(prev && strcmp(fix, prev) == 0)) {
 				printf("%*s(why: as for the %s above)\n", 11,
 				       "", tl_finding_kind_name(f->kind));
 				wrap(stdout, "fix:", fix, 11);
@@ -328,7 +349,7 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 			continue;
 		}
 		explained |= 1u << f->kind;
-		fixes[f->kind] = fix;
+		fix_of[f->kind] = i;
 		wrap(stdout, "why:", f->explanation, 11);
 		/* For held sockets, the state machine says whose move it is. */
 		if (si && (f->kind == TL_FIND_CLOSE_WAIT_LEAK ||
@@ -392,7 +413,7 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 		const struct tl_finding *f = &d->found[i];
 		const struct target *t = &d->targets[f->group];
 		const struct tl_tcp_state_info *si = tl_tcpstate_info(f->state);
-		char addr[TL_ADDR_STR_MAX];
+		char addr[TL_ADDR_STR_MAX], fixbuf[1536];
 
 		json_next_line(j);
 		json_obj_begin(j);
@@ -457,8 +478,7 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 		json_kv_str(j, "summary", f->summary);
 		json_kv_str(j, "explanation", f->explanation);
 		json_kv_str(j, "remedy",
-			    d->why && d->why[i].remedy ? d->why[i].remedy :
-							 f->remedy);
+			    finding_fix(d, i, fixbuf, sizeof(fixbuf)));
 		/* The keys are there, null, when nothing was gathered. */
 		why_print_json(j, d->why ? &d->why[i] : &no_why);
 		json_obj_end(j);

@@ -205,6 +205,62 @@ static const char *limit_setting(const char *proc_root,
 	return NULL;
 }
 
+static bool word_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || digit(c) ||
+	       c == '_';
+}
+
+const char *why_fill_pid(char *buf, size_t size, const char *text,
+			 const char *pids)
+{
+	size_t off = 0;
+	bool any = false;
+
+	if (!text || !pids || !pids[0] || size == 0)
+		return text;
+	for (const char *p = text; *p;) {
+		bool word = strncmp(p, "PID", 3) == 0 && !word_char(p[3]) &&
+			    (p == text || !word_char(p[-1]));
+		const char *piece = word ? pids : p;
+		size_t n = word ? strlen(pids) : 1;
+
+		if (off + n >= size)
+			return text;
+		memcpy(buf + off, piece, n);
+		off += n;
+		p += word ? 3 : 1;
+		any |= word;
+	}
+	buf[off] = '\0';
+	return any ? buf : text;
+}
+
+void why_name_pids(struct why *w)
+{
+	char pids[WHY_PIDS_MAX * 12] = "", lead[12];
+	size_t len = 0;
+
+	if (w->n == 0)
+		return;
+	if (w->cause == TL_CAUSE_STOPPED)
+		for (size_t i = 0; i < w->n && len < sizeof(pids); i++) {
+			int n;
+
+			if (w->v[i].cause != TL_CAUSE_STOPPED)
+				continue;
+			n = snprintf(pids + len, sizeof(pids) - len, "%s%d",
+				     len ? " " : "", (int)w->ev[i].pid);
+			if (n > 0)
+				len += (size_t)n;
+		}
+	snprintf(lead, sizeof(lead), "%d", (int)w->ev[w->lead].pid);
+	w->remedy = why_fill_pid(w->remedy_buf, sizeof(w->remedy_buf),
+				 w->remedy, len ? pids : lead);
+	w->inspect = why_fill_pid(w->inspect_buf, sizeof(w->inspect_buf),
+				  w->inspect, lead);
+}
+
 int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	       const struct tl_finding *f, const struct tl_finding *all,
 	       size_t n_all, struct why *w)
@@ -249,6 +305,7 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	if (w->certainty != TL_CERT_CERTAIN && w->cause != TL_CAUSE_GO_ACCEPT &&
 	    w->cause != TL_CAUSE_TOKIO)
 		w->inspect = runtime_inspect(snap, w->ev[w->lead].pid);
+	why_name_pids(w);
 	/*
 	 * A CLOSE-WAIT leak is explained by the program's state only (a
 	 * stopped program closes nothing); a running one is left to the
@@ -435,7 +492,7 @@ void why_print_json(struct json *j, const struct why *w)
 	for (size_t i = 0; i < w->n; i++) {
 		const struct tl_evidence *ev = &w->ev[i];
 		const struct tl_ev_verdict *v = &w->v[i];
-		char st[2] = { ev->state, 0 };
+		char st[2] = { ev->state, 0 }, pid[12], remedy[1536];
 
 		json_obj_begin(j);
 		json_kv_int(j, "pid", ev->pid);
@@ -453,7 +510,10 @@ void why_print_json(struct json *j, const struct why *w)
 		json_kv_str(j, "cause", tl_ev_cause_name(v->cause));
 		json_kv_str(j, "certainty", tl_certainty_name(v->certainty));
 		json_kv_str(j, "text", v->text);
-		json_kv_str(j, "remedy", v->remedy);
+		snprintf(pid, sizeof(pid), "%d", (int)ev->pid);
+		json_kv_str(j, "remedy",
+			    why_fill_pid(remedy, sizeof(remedy), v->remedy,
+					 pid));
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -34,6 +34,9 @@ struct why {
 	const char *inspect;
 	bool related_leak; /* a close-wait-leak finding of the same pid */
 	size_t omitted;	   /* processes of the finding not looked into */
+	/* remedy and inspect with the pids they are about (why_name_pids) */
+	char remedy_buf[1536];
+	char inspect_buf[256];
 };
 
 /* Whether the finding is of a kind that evidence explains. */
@@ -47,6 +50,24 @@ bool why_wanted(const struct tl_finding *f);
 int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	       const struct tl_finding *f, const struct tl_finding *all,
 	       size_t n_all, struct why *w);
+
+/*
+ * text with each word PID replaced by pids (as "23954", or "1 2" where the
+ * text takes several), into buf; text itself when there is no PID or buf
+ * is too small. A remedy that names the pid it means can be run as it is,
+ * at 3 a.m. Returns buf or text.
+ */
+const char *why_fill_pid(char *buf, size_t size, const char *text,
+			 const char *pids);
+
+/*
+ * Puts the pids of the processes w's remedy and inspect line are about in
+ * place of their PID: for a stopped program, every stopped one (kill
+ * -CONT takes them all), which need not be the finding's first pid (a
+ * stopped worker under its running master); otherwise the lead's. Called
+ * by why_gather once w's cause is known.
+ */
+void why_name_pids(struct why *w);
 
 /* Frees what why_gather allocated; a zeroed struct is fine. */
 void why_free(struct why *w);

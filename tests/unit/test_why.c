@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for src/why.c's pids in remedies: a remedy or inspect line that
+ * says PID gets the pid of the process the finding is about, the stopped
+ * one where a master runs and its worker is stopped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "why.h"
+
+static void test_fill_pid(void **state)
+{
+	char buf[128];
+	const char *none = "restart it";
+
+	(void)state;
+	assert_string_equal(why_fill_pid(buf, sizeof(buf),
+					 "ls -l /proc/PID/fd; gdb -p PID.",
+					 "23954"),
+			    "ls -l /proc/23954/fd; gdb -p 23954.");
+	/* Only the word: PIDS and TIDPID are not it. */
+	assert_string_equal(why_fill_pid(buf, sizeof(buf), "PIDS TIDPID PID",
+					 "7"),
+			    "PIDS TIDPID 7");
+	assert_ptr_equal(why_fill_pid(buf, sizeof(buf), none, "7"), none);
+	/* Too long for buf: the text as it was, not a cut one. */
+	assert_string_equal(why_fill_pid(buf, 8, "kill -CONT PID", "23954"),
+			    "kill -CONT PID");
+}
+
+/* A process's evidence and verdict, in state st. */
+static void proc(struct why *w, struct tl_evidence *ev, size_t i, pid_t pid,
+		 char st)
+{
+	memset(&ev[i], 0, sizeof(ev[i]));
+	ev[i].pid = pid;
+	ev[i].state = st;
+	tl_evidence_conclude(&ev[i], TL_FIND_CLOSE_WAIT_LEAK, &w->v[i]);
+}
+
+/*
+ * varnish: the master 23940 runs, its worker 23954 is stopped. The
+ * remedy resumes the worker, not a placeholder and not the master.
+ */
+static void test_stopped_worker(void **state)
+{
+	struct tl_evidence ev[2];
+	struct why w;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	w.ev = ev;
+	w.n = 2;
+	proc(&w, ev, 0, 23940, 'S');
+	proc(&w, ev, 1, 23954, 'T');
+	assert_int_equal(w.v[1].cause, TL_CAUSE_STOPPED);
+	w.lead = 1;
+	w.cause = TL_CAUSE_STOPPED;
+	w.certainty = TL_CERT_CERTAIN;
+	w.remedy = w.v[1].remedy;
+	w.inspect = "Python: gdb -p PID -batch";
+	why_name_pids(&w);
+	print_message("  fix: %s\n  inspect: %s\n", w.remedy, w.inspect);
+	assert_non_null(strstr(w.remedy, "kill -CONT 23954 and"));
+	assert_null(strstr(w.remedy, "PID"));
+	assert_null(strstr(w.remedy, "23940"));
+	assert_string_equal(w.inspect, "Python: gdb -p 23954 -batch");
+}
+
+/* Both stopped: kill -CONT takes them all. */
+static void test_all_stopped(void **state)
+{
+	struct tl_evidence ev[2];
+	struct why w;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	w.ev = ev;
+	w.n = 2;
+	proc(&w, ev, 0, 100, 'T');
+	proc(&w, ev, 1, 101, 'T');
+	w.cause = TL_CAUSE_STOPPED;
+	w.remedy = w.v[0].remedy;
+	why_name_pids(&w);
+	assert_non_null(strstr(w.remedy, "kill -CONT 100 101 and"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fill_pid),
+		cmocka_unit_test(test_stopped_worker),
+		cmocka_unit_test(test_all_stopped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
