@@ -29,6 +29,7 @@
 #include "tcplimbo/netns.h"
 
 #include "metrics.h"
+#include "serve-conns.h"
 #include "prom.h"
 #include "tl.h"
 #include "webconfig.h"
@@ -43,14 +44,6 @@
  * every slot from the others.
  */
 #define SERVE_CONN_PER_IP 128
-/*
- * Seconds a connection has to deliver a request's complete headers, from
- * its accept or from the end of its previous request. libmicrohttpd's
- * timeout is an idle one that every byte restarts, so without this a
- * client dripping a byte every few seconds held its slots for ever, and
- * two addresses at their per-address cap filled the connection limit.
- */
-#define SERVE_HEADER_DEADLINE_S 10
 
 /* serve's own options; the global struct is only read. */
 struct serve_opts {
@@ -62,18 +55,6 @@ struct serve_opts {
 	uint64_t max_series;
 	struct sockaddr_storage sa; /* --listen, parsed */
 	bool v6;
-};
-
-/*
- * A connection, tracked from libmicrohttpd's "started" notification to its
- * "closed" one, so that the reaper can close it at the header deadline.
- */
-struct conn {
-	struct conn *prev, *next;
-	int fd;
-	uint64_t since_ns; /* accept, or the end of its previous request */
-	bool in_request;   /* its headers are in: no deadline until it ends */
-	bool shut;	   /* the reaper has shut it down */
 };
 
 /* One scan's rendered metrics, shared by the scrapes that asked for it. */
@@ -98,19 +79,11 @@ struct server {
 	uint64_t scrapes, errors;
 	/* libmicrohttpd's messages, under log_lock (its threads log too). */
 	pthread_mutex_t log_lock;
-	bool started;	      /* before: kept, not printed (see mhd_log) */
-	char first_log[256];  /* the first message before it started */
-	uint64_t log_sec;     /* CLOCK_MONOTONIC second of the last one */
-	unsigned log_dropped; /* messages held back in that second */
-	/*
-	 * Open connections, under conn_lock. The "closed" notification takes
-	 * that lock before libmicrohttpd closes the fd, so the reaper's
-	 * shutdown() under it never reaches a reused fd.
-	 */
-	pthread_mutex_t conn_lock;
-	pthread_cond_t reaper_wake; /* CLOCK_MONOTONIC; signalled to stop */
-	struct conn *conns;
-	bool reaper_stop;
+	bool started;		  /* before: kept, not printed (see mhd_log) */
+	char first_log[256];	  /* the first message before it started */
+	uint64_t log_sec;	  /* CLOCK_MONOTONIC second of the last one */
+	unsigned log_dropped;	  /* messages held back in that second */
+	struct serve_conns conns; /* for the header deadline */
 };
 
 static void serve_usage(FILE *f)
@@ -393,6 +366,12 @@ static void log_limited(struct server *s, const char *msg)
 		tl_err("serve: %s", msg);
 }
 
+/* The reaper's lines, through log_limited(). */
+static void conns_log(void *arg, const char *msg)
+{
+	log_limited(arg, msg);
+}
+
 /* libmicrohttpd's own complaints, as one line each. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -409,160 +388,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
 	log_limited(s, msg);
-}
-
-/* A connection's entry, from the pointer libmicrohttpd keeps for us. */
-static struct conn *conn_of(struct MHD_Connection *c)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
-	return ci ? ci->socket_context : NULL;
-}
-
-/*
- * libmicrohttpd's connection notifications. "Started" comes from the
- * thread that accepted, before the connection's own thread reads from
- * it; "closed" before libmicrohttpd closes the socket (0.9.75:
- * MHD_cleanup_connections notifies, then closes), so an entry in the list
- * always has an open fd.
- */
-static void conn_notify(void *cls, struct MHD_Connection *c,
-			void **socket_context,
-			enum MHD_ConnectionNotificationCode code)
-{
-	struct server *s = cls;
-	const union MHD_ConnectionInfo *ci;
-	struct conn *k;
-
-	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		k = *socket_context;
-		if (!k)
-			return;
-		pthread_mutex_lock(&s->conn_lock);
-		if (k->prev)
-			k->prev->next = k->next;
-		else
-			s->conns = k->next;
-		if (k->next)
-			k->next->prev = k->prev;
-		pthread_mutex_unlock(&s->conn_lock);
-		free(k);
-		*socket_context = NULL;
-		return;
-	}
-	if (code != MHD_CONNECTION_NOTIFY_STARTED)
-		return;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	k = calloc(1, sizeof(*k));
-	if (!ci || !k) {
-		/*
-		 * Untracked, it would escape the deadline: without the memory
-		 * to track it, it is not served.
-		 */
-		if (ci)
-			shutdown(ci->connect_fd, SHUT_RDWR);
-		free(k);
-		*socket_context = NULL;
-		return;
-	}
-	k->fd = ci->connect_fd;
-	k->since_ns = now_ns();
-	pthread_mutex_lock(&s->conn_lock);
-	k->next = s->conns;
-	if (s->conns)
-		s->conns->prev = k;
-	s->conns = k;
-	pthread_mutex_unlock(&s->conn_lock);
-	*socket_context = k;
-}
-
-/*
- * A request's headers are in (handle() runs) or it ended (libmicrohttpd's
- * "completed"): the deadline is off while it is served, and on again for
- * the next request of a kept-alive connection.
- */
-static void conn_request(struct server *s, struct MHD_Connection *c,
-			 bool in_request)
-{
-	struct conn *k = conn_of(c);
-
-	if (!k)
-		return;
-	pthread_mutex_lock(&s->conn_lock);
-	if (!in_request)
-		k->since_ns = now_ns();
-	k->in_request = in_request;
-	pthread_mutex_unlock(&s->conn_lock);
-}
-
-static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
-			 enum MHD_RequestTerminationCode code)
-{
-	(void)con_cls;
-	(void)code;
-	conn_request(cls, c, false);
-}
-
-/*
- * Whether a connection is past the header deadline without a request at
- * now. One accepted (or done with a request) after now is not: the
- * reaper tests with the now of before its log line.
- */
-static bool due(const struct conn *k, uint64_t now)
-{
-	return !k->in_request && !k->shut && now >= k->since_ns &&
-	       now - k->since_ns >=
-		       (uint64_t)SERVE_HEADER_DEADLINE_S * 1000000000u;
-}
-
-/*
- * Once a second, shuts down the connections that are past the header
- * deadline without a request. shutdown(), not close(): libmicrohttpd owns
- * the fd; its connection thread wakes, reads the end and closes it. Each
- * pass is bounded by the connection limit; the thread runs until
- * reaper_stop.
- */
-static void *reaper(void *arg)
-{
-	struct server *s = arg;
-	struct timespec until;
-	char msg[160];
-	unsigned n;
-
-	pthread_mutex_lock(&s->conn_lock);
-	while (!s->reaper_stop) {
-		uint64_t now = now_ns();
-
-		n = 0;
-		for (struct conn *k = s->conns; k; k = k->next)
-			n += due(k, now);
-		/*
-		 * Said before it is done: libmicrohttpd logs the close it then
-		 * sees as the client's, and the one line a second would be
-		 * that instead of this.
-		 */
-		if (n) {
-			pthread_mutex_unlock(&s->conn_lock);
-			snprintf(
-				msg, sizeof(msg),
-				"closing %u connection%s that sent no complete request headers within %d s",
-				n, n == 1 ? "" : "s", SERVE_HEADER_DEADLINE_S);
-			log_limited(s, msg);
-			pthread_mutex_lock(&s->conn_lock);
-		}
-		for (struct conn *k = s->conns; k; k = k->next) {
-			if (!due(k, now))
-				continue;
-			shutdown(k->fd, SHUT_RDWR);
-			k->shut = true;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec++;
-		pthread_cond_timedwait(&s->reaper_wake, &s->conn_lock, &until);
-	}
-	pthread_mutex_unlock(&s->conn_lock);
-	return NULL;
 }
 
 static const char index_html[] =
@@ -623,7 +448,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 {
 	struct server *s = cls;
 
-	conn_request(s, c, true);
+	serve_conns_request(&s->conns, c, true);
 	if (!host_ok(c, version))
 		return text(c, MHD_HTTP_BAD_REQUEST,
 			    "an HTTP/1.1 request needs one Host header\n");
@@ -755,9 +580,8 @@ static int run(struct server *s, const struct serve_opts *o,
 			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL } };
 	struct MHD_Daemon *d;
-	pthread_t reaper_thread;
 	sigset_t set;
-	int sig = 0;
+	int sig = 0, r;
 
 	if (v6)
 		flags |= MHD_USE_IPv6 | MHD_USE_DUAL_STACK;
@@ -789,9 +613,9 @@ static int run(struct server *s, const struct serve_opts *o,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONN_LIMIT,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_CONN_PER_IP,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-		MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
-		MHD_OPTION_NOTIFY_COMPLETED, request_done, s, MHD_OPTION_ARRAY,
-		tls, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, serve_conns_notify, &s->conns,
+		MHD_OPTION_NOTIFY_COMPLETED, serve_conns_done, &s->conns,
+		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!d) {
 		/* errno is the socket's; else what libmicrohttpd said. */
 		pthread_mutex_lock(&s->log_lock);
@@ -804,10 +628,10 @@ static int run(struct server *s, const struct serve_opts *o,
 	pthread_mutex_lock(&s->log_lock);
 	s->started = true;
 	pthread_mutex_unlock(&s->log_lock);
-	errno = pthread_create(&reaper_thread, NULL, reaper, s);
-	if (errno) {
+	r = serve_conns_start(&s->conns);
+	if (r < 0) {
 		tl_err("serve: cannot start the connection reaper: %s",
-		       strerror(errno));
+		       strerror(-r));
 		MHD_stop_daemon(d);
 		return TL_EXIT_FAILURE;
 	}
@@ -839,11 +663,8 @@ static int run(struct server *s, const struct serve_opts *o,
 		(unsigned long long)s->scrapes, s->scrapes == 1 ? "" : "s",
 		(unsigned long long)s->gen, s->gen == 1 ? "" : "s");
 	pthread_mutex_unlock(&s->lock);
-	pthread_mutex_lock(&s->conn_lock);
-	s->reaper_stop = true;
-	pthread_cond_signal(&s->reaper_wake);
-	pthread_mutex_unlock(&s->conn_lock);
-	pthread_join(reaper_thread, NULL);
+	/* No shutdown() once libmicrohttpd closes its connections. */
+	serve_conns_stop(&s->conns);
 	MHD_stop_daemon(d);
 	return 0;
 }
@@ -858,7 +679,6 @@ static int serve_run(const struct tl_global *g, void *opts)
 {
 	struct serve_opts o = *(const struct serve_opts *)opts;
 	struct server s = { 0 };
-	pthread_condattr_t ca;
 	int r, ret = TL_EXIT_FAILURE;
 
 	o.netns_spec = g->netns_spec;
@@ -896,6 +716,13 @@ static int serve_run(const struct tl_global *g, void *opts)
 		webconfig_free(s.wc);
 		return TL_EXIT_FAILURE;
 	}
+	r = serve_conns_init(&s.conns, conns_log, &s);
+	if (r < 0) {
+		tl_err("serve: %s", strerror(-r));
+		metrics_ledger_free(s.mo.ledger);
+		webconfig_free(s.wc);
+		return TL_EXIT_FAILURE;
+	}
 	s.interval_ns = (uint64_t)o.interval_ms * 1000000u;
 	if (o.netns_spec) {
 		s.so.all = false;
@@ -917,19 +744,12 @@ static int serve_run(const struct tl_global *g, void *opts)
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_cond_init(&s.done, NULL);
-	pthread_mutex_init(&s.conn_lock, NULL);
-	/* The reaper's waits are measured on the clock its deadline is. */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s.reaper_wake, &ca);
-	pthread_condattr_destroy(&ca);
 	ret = run(&s, &o, &o.sa, o.v6);
 	if (s.last) {
 		free(s.last->text);
 		free(s.last);
 	}
-	pthread_cond_destroy(&s.reaper_wake);
-	pthread_mutex_destroy(&s.conn_lock);
+	serve_conns_destroy(&s.conns);
 	pthread_cond_destroy(&s.done);
 	pthread_mutex_destroy(&s.log_lock);
 	pthread_mutex_destroy(&s.lock);
