@@ -468,9 +468,10 @@ int diag_rule_not_accepting(struct diag *d)
 		else
 			diag_summary(
 				f,
-				"%s %s not accepting connections on %s: %llu queued, the oldest for %llu s%s%s",
+				"%s %s not accepting connections on %s: %llu queued, %sfor %llu s%s%s",
 				who, diag_plural(d->snap, f) ? "are" : "is",
 				addr, (unsigned long long)l->queued,
+				l->queued == 1 ? "" : "the oldest ",
 				(unsigned long long)(l->oldest_ms / 1000),
 				closed_text(closed, sizeof(closed), l), lost);
 	}

@@ -227,7 +227,7 @@ static void test_post_not_accepting(void **state)
 	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
 	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
 	assert_non_null(strstr(W->f[0].summary,
-			       "1 queued, the oldest for 10 s, already closed "
+			       "1 queued, for 10 s, already closed "
 			       "by the client (CLOSE-WAIT)"));
 	/* How many of them: all, or some. */
 	queued(7777, TL_CLOSE_WAIT, 9000);
