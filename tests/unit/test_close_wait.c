@@ -18,52 +18,20 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
-#include "tcplimbo/diagnose.h"
-
+/* The world's sizes, before test_world.h. */
 #define MAX_SOCKS 64
 #define MAX_PROCS 4
-
-/* A hand-built namespace: sockets, processes, and who holds what. */
-struct world {
-	struct tl_sock socks[MAX_SOCKS];
-	size_t n;
-	struct tl_proc procs[MAX_PROCS];
-	size_t n_procs;
-	struct tl_fdref refs[MAX_SOCKS];
-	size_t n_refs;
-	struct tl_owners owners;
-	struct tl_snapshot snap;
-	struct tl_counters ctr;
-	struct tl_diag_opts opts;
-	uint32_t next_inode;
-	struct tl_finding *f;
-	int nf;
-};
-
-static struct world *W;
+#include "test_world.h"
 
 static int setup(void **state)
 {
-	W = calloc(1, sizeof(*W));
-	if (!W)
+	if (world_new() < 0)
 		return -1;
-	W->next_inode = 1000;
-	tl_diag_opts_init(&W->opts);
 	W->opts.close_wait_age_ms = 2000;
 	W->ctr.have = TL_CTR_PORT_RANGE;
 	W->ctr.port_lo = 32768;
 	W->ctr.port_hi = 60999;
 	*state = W;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(W->f);
-	free(W);
-	W = NULL;
 	return 0;
 }
 
@@ -114,37 +82,6 @@ static struct tl_sock *closed(uint16_t sport, const char *dst, uint16_t dport,
 	sk->last_data_sent_ms = 5000;
 	sk->rqueue = rqueue;
 	return sk;
-}
-
-static int ref_cmp(const void *a, const void *b)
-{
-	const struct tl_fdref *x = a, *y = b;
-
-	return x->inode < y->inode ? -1 : x->inode > y->inode;
-}
-
-/* Classifies the world like a snapshot and runs the rules. */
-static int diagnose(void)
-{
-	qsort(W->refs, W->n_refs, sizeof(W->refs[0]), ref_cmp);
-	W->owners.procs = W->procs;
-	W->owners.n_procs = W->n_procs;
-	W->owners.refs = W->refs;
-	W->owners.n_refs = W->n_refs;
-	W->snap.socks = W->socks;
-	W->snap.n_socks = W->n;
-	W->snap.owners = &W->owners;
-	W->snap.states = TL_STATES_REAL;
-	tl_snapshot_classify(W->socks, W->n);
-	free(W->f);
-	W->f = NULL;
-	W->nf = tl_diagnose(&W->snap, &W->ctr, &W->opts, &W->f);
-	assert_true(W->nf >= 0);
-	for (int i = 0; i < W->nf; i++)
-		print_message("  finding: %s: %s\n  remedy: %s\n",
-			      tl_finding_kind_name(W->f[i].kind),
-			      W->f[i].summary, W->f[i].remedy);
-	return W->nf;
 }
 
 /* Whether a finding says anything a server's would. */
@@ -287,17 +224,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_client_close_wait, setup,
-						teardown),
+						world_teardown),
 		cmocka_unit_test_setup_teardown(test_client_close_wait_one,
-						setup, teardown),
+						setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_client_close_wait_servers,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_server_close_wait_unchanged, setup, teardown),
+						setup, world_teardown),
+		cmocka_unit_test_setup_teardown(test_server_close_wait_unchanged,
+						setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_server_without_listener,
-						setup, teardown),
+						setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_mixed_close_wait, setup,
-						teardown),
+						world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

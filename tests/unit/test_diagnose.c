@@ -18,38 +18,15 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
-#include "tcplimbo/diagnose.h"
-
+/* The world's sizes, before test_world.h. */
 #define MAX_SOCKS 4096
 #define MAX_PROCS 8
-
-/* A hand-built namespace: sockets, processes, and who holds what. */
-struct world {
-	struct tl_sock socks[MAX_SOCKS];
-	size_t n;
-	struct tl_proc procs[MAX_PROCS];
-	size_t n_procs;
-	struct tl_fdref refs[MAX_SOCKS];
-	size_t n_refs;
-	struct tl_owners owners;
-	struct tl_snapshot snap;
-	struct tl_counters ctr;
-	struct tl_diag_opts opts;
-	uint32_t next_inode;
-	struct tl_finding *f;
-	int nf;
-};
-
-static struct world *W;
+#include "test_world.h"
 
 static int setup(void **state)
 {
-	W = calloc(1, sizeof(*W));
-	if (!W)
+	if (world_new() < 0)
 		return -1;
-	W->next_inode = 1000;
-	tl_diag_opts_init(&W->opts);
 	/* This machine's usual limits. */
 	W->ctr.have = TL_CTR_PORT_RANGE | TL_CTR_MAX_ORPHANS | TL_CTR_SOCKSTAT |
 		      TL_CTR_NETSTAT | TL_CTR_MAX_SYN_BACKLOG | TL_CTR_MAX_TW;
@@ -59,15 +36,6 @@ static int setup(void **state)
 	W->ctr.max_syn_backlog = 2048;
 	W->ctr.max_tw_buckets = 131072;
 	*state = W;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(W->f);
-	free(W);
-	W = NULL;
 	return 0;
 }
 
@@ -163,38 +131,6 @@ static struct tl_sock *held(int state, uint16_t sport, uint16_t dport,
 	sk->last_data_sent_ms = age_ms;
 	hold(sk, p);
 	return sk;
-}
-
-static int ref_cmp(const void *a, const void *b)
-{
-	const struct tl_fdref *x = a, *y = b;
-
-	return x->inode < y->inode ? -1 : x->inode > y->inode;
-}
-
-/* Classifies the world like a snapshot and runs the rules. */
-static int diagnose(void)
-{
-	qsort(W->refs, W->n_refs, sizeof(W->refs[0]), ref_cmp);
-	W->owners.procs = W->procs;
-	W->owners.n_procs = W->n_procs;
-	W->owners.refs = W->refs;
-	W->owners.n_refs = W->n_refs;
-	W->snap.socks = W->socks;
-	W->snap.n_socks = W->n;
-	W->snap.owners = &W->owners;
-	W->snap.states = TL_STATES_REAL;
-	tl_snapshot_classify(W->socks, W->n);
-	free(W->f);
-	W->f = NULL;
-	W->nf = tl_diagnose(&W->snap, &W->ctr, &W->opts, &W->f);
-	assert_true(W->nf >= 0);
-	for (int i = 0; i < W->nf; i++)
-		print_message("  finding: %s %s: %s\n",
-			      tl_severity_name(W->f[i].severity),
-			      tl_finding_kind_name(W->f[i].kind),
-			      W->f[i].summary);
-	return W->nf;
 }
 
 static void test_post_not_accepting(void **state)
@@ -917,7 +853,7 @@ static void test_names(void **state)
 	assert_null(tl_severity_name(TL_SEV_NONE));
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, world_teardown)
 
 int main(void)
 {
