@@ -14,7 +14,7 @@ MESON_OPTS ?=
 DEB_PKGS = meson ninja-build pkg-config gcc libc6-dev libmnl-dev \
 	libcmocka-dev libmicrohttpd-dev iproute2 net-tools procps util-linux \
 	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev time \
-	libyaml-dev libcrypt-dev curl openssl prometheus nginx-light haproxy \
+	libyaml-dev libcrypt-dev curl openssl prometheus nginx-light haproxy ncat \
 	lighttpd apache2 socat tinyproxy cargo librust-tokio-dev \
 	librust-tokio-macros-dev
 

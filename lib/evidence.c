@@ -61,28 +61,75 @@ static void copy_wchan(char *dst, const char *src, size_t len)
  * running: a thread on a CPU the moment we read says nothing of where it
  * waits, and one that wakes for a moment (a timer, a signal) would hide
  * the wait that explains the process. *budget bounds the looks of one
- * gather.
+ * gather. A thread still running at the last look is measured: the CPU
+ * time it used while we looked tells a loop that never waits (one
+ * spinning on a failing accept()) from a thread that was merely busy.
  */
 #define RUNNING_LOOKS 24
 
-static int read_syscall(int pdir, const char *path, struct tl_ev_thread *t,
-			unsigned *budget)
+static uint64_t mono_ns(void)
 {
-	char buf[SMALL_BUF];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The CPU time the thread has run, in ns; false when unreadable. */
+static bool run_ns(int pdir, pid_t tid, uint64_t *ret_ns)
+{
+	char path[64], buf[SMALL_BUF];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "task/%d/schedstat", (int)tid);
+	n = read_at(pdir, path, buf, sizeof(buf));
+	return n > 0 && tl_ev_parse_schedstat(buf, (size_t)n, ret_ns) == 0;
+}
+
+/* The share of a CPU the thread used since run0 at wall0. */
+static void measure_busy(int pdir, struct tl_ev_thread *t, uint64_t run0,
+			 uint64_t wall0)
+{
+	uint64_t run1, wall = mono_ns() - wall0, pct;
+
+	if (!run_ns(pdir, t->tid, &run1) || run1 < run0 ||
+	    wall < TL_EV_BUSY_MIN_MS * 1000000ull)
+		return;
+	pct = (run1 - run0) * 100 / wall;
+	t->has_busy = true;
+	t->busy_pct = (uint8_t)(pct > 100 ? 100 : pct);
+	t->busy_ms = (uint32_t)(wall / 1000000);
+}
+
+static int read_syscall(int pdir, struct tl_ev_thread *t, unsigned *budget)
+{
+	char path[64], buf[SMALL_BUF];
+	uint64_t run0 = 0, wall0 = 0;
+	bool timed = false;
 	ssize_t n;
 	int kind = -1;
 
+	snprintf(path, sizeof(path), "task/%d/syscall", (int)t->tid);
 	for (;;) {
 		n = read_at(pdir, path, buf, sizeof(buf));
 		if (n <= 0 ||
 		    tl_ev_parse_syscall(buf, (size_t)n, tl_ev_arch_native(),
 					&kind, &t->nr, &t->fd) < 0)
 			return -1;
-		if (kind != TL_SYS_RUNNING || *budget == 0)
+		if (kind != TL_SYS_RUNNING)
 			return kind;
+		if (*budget == 0)
+			break;
+		if (!timed) {
+			timed = run_ns(pdir, t->tid, &run0);
+			wall0 = mono_ns();
+		}
 		(*budget)--;
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
+	if (timed)
+		measure_busy(pdir, t, run0, wall0);
+	return kind;
 }
 
 /* Reads one thread of the process directory pdir. */
@@ -105,8 +152,7 @@ static void read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
 	if (n > 0 &&
 	    tl_ev_parse_status(buf, (size_t)n, &t->state, NULL, NULL) < 0)
 		t->state = 0;
-	snprintf(path, sizeof(path), "task/%d/syscall", (int)tid);
-	kind = read_syscall(pdir, path, t, budget);
+	kind = read_syscall(pdir, t, budget);
 	if (kind >= 0) {
 		t->kind = (uint8_t)kind;
 		if (kind >= TL_SYS_ACCEPT)

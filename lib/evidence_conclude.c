@@ -679,16 +679,35 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	}
 }
 
+/* The busiest thread measured while we looked, or NULL. */
+static const struct tl_ev_thread *busiest(const struct tl_evidence *ev)
+{
+	const struct tl_ev_thread *b = NULL;
+
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].has_busy &&
+		    (!b || ev->threads[i].busy_pct > b->busy_pct))
+			b = &ev->threads[i];
+	return b;
+}
+
+/* At least this share of a CPU, measured, is a loop that does not wait. */
+#define SPIN_PCT 50
+
 /*
  * At the fd limit, a listener that is watched level-triggered by a waiting
  * thread wakes it for every queued connection: accept() fails with EMFILE
- * and the loop spins.
+ * and the loop spins. A listener in no epoll set may be watched by
+ * select() or poll(), which /proc cannot show; a thread that used most of
+ * a CPU while we looked, never waiting, with connections queued, is the
+ * same spin seen from outside.
  */
 static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		      size_t *len)
 {
 	bool running = any_thread(ev, TL_SYS_RUNNING) ||
 		       any_thread(ev, TL_SYS_ACCEPT);
+	const struct tl_ev_thread *b = busiest(ev);
 	char threads[256];
 
 	for (size_t i = 0; i < ev->n_regs; i++) {
@@ -704,6 +723,17 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			tl_evidence_threads_text(ev, threads, sizeof(threads)));
 		return;
 	}
+	/* Registered edge-triggered or one-shot: epoll does not spin. */
+	if (ev->n_regs || ev->n_epolls_read < ev->n_epolls || !ev->has_fds ||
+	    !ev->has_listener || ev->queued == 0 || !b ||
+	    b->busy_pct < SPIN_PCT)
+		return;
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"; thread %d used %u %% of a CPU over the %u ms we watched it, never waiting, while %u connection%s waited in the queue and the listener is %s: a select() or poll() loop that watches the listener would wake at once for the queued connections and retry the failing accept(), which fits that busy loop",
+		(int)b->tid, b->busy_pct, b->busy_ms, ev->queued,
+		ev->queued == 1 ? "" : "s",
+		ev->n_epolls ? "in none of its epoll sets" : "in no epoll set");
 }
 
 /*

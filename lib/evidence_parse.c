@@ -314,6 +314,20 @@ int tl_ev_parse_sched(const char *buf, size_t len, uint64_t *ret_ns)
 	return 0;
 }
 
+int tl_ev_parse_schedstat(const char *buf, size_t len, uint64_t *ret_ns)
+{
+	const char *p = buf, *end;
+	uint64_t ns;
+
+	if (!buf)
+		return -EINVAL;
+	end = buf + len;
+	if (parse_num(&p, end, 10, &ns) < 0 || p >= end || *p != ' ')
+		return -EINVAL;
+	*ret_ns = ns;
+	return 0;
+}
+
 /* Finds "key" on [p, eol) and parses the number after it and blanks. */
 static int field_after(const char *p, const char *eol, const char *key,
 		       unsigned base, uint64_t *ret)

@@ -20,7 +20,12 @@ static int64_t activity(const struct tl_ev_thread *t, char *buf, size_t size)
 		snprintf(buf, size, "in an unknown place");
 		return -1;
 	case TL_SYS_RUNNING:
-		snprintf(buf, size, "running");
+		if (t->has_busy)
+			snprintf(buf, size,
+				 "running (%u %% of a CPU over %u ms)",
+				 t->busy_pct, t->busy_ms);
+		else
+			snprintf(buf, size, "running");
 		return -1;
 	case TL_SYS_NONE:
 		snprintf(buf, size, "stopped outside a syscall");

@@ -406,6 +406,10 @@ static void json_threads(struct json *j, const struct tl_evidence *ev)
 		if (t->fd >= 0)
 			json_kv_int(j, "fd", t->fd);
 		json_kv_str(j, "wchan", t->wchan[0] ? t->wchan : NULL);
+		if (t->has_busy) {
+			json_kv_uint(j, "busy_pct", t->busy_pct);
+			json_kv_uint(j, "busy_ms", t->busy_ms);
+		}
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -75,7 +75,17 @@ struct tl_ev_thread {
 	char wchan[TL_EV_WCHAN_MAX]; /* kernel function it sleeps in, or "" */
 	bool has_idle;
 	uint64_t idle_ms; /* since it last ran on a CPU */
+	/*
+	 * A thread running at every look while we looked again (see
+	 * TL_EV_BUSY_MIN_MS): the share of one CPU it used over busy_ms.
+	 */
+	bool has_busy;
+	uint8_t busy_pct; /* 0..100 */
+	uint32_t busy_ms;
 };
+
+/* The shortest window over which a running thread's CPU share is told. */
+#define TL_EV_BUSY_MIN_MS 10
 
 /* The listener registered in one epoll set. */
 struct tl_ev_reg {
@@ -290,6 +300,12 @@ int tl_ev_parse_stat_cpu(const char *buf, size_t len, uint32_t *ret_cpu);
 
 /* /proc/PID/sched: se.exec_start in ns (the text is in ms.ns). */
 int tl_ev_parse_sched(const char *buf, size_t len, uint64_t *ret_ns);
+
+/*
+ * /proc/PID/task/TID/schedstat: the CPU time the thread has run, in ns
+ * (the first of its three numbers).
+ */
+int tl_ev_parse_schedstat(const char *buf, size_t len, uint64_t *ret_ns);
 
 /*
  * /proc/PID/fdinfo/EPFD of an epoll fd: calls cb for each "tfd:" line

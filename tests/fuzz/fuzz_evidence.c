@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	(void)tl_ev_parse_sched(copy, size, &ns);
+	(void)tl_ev_parse_schedstat(copy, size, &ns);
 	if (tl_ev_parse_stat_cpu(copy, size, &ino) == 0 && ino > INT32_MAX)
 		abort(); /* a CPU number is an int */
 	(void)tl_ev_parse_epoll(copy, size, on_tfd, &n);

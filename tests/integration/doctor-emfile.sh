@@ -32,3 +32,46 @@ jq -e --argjson p "$SERVER" '
 	(.findings[0].summary | contains("EMFILE"))' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "fd-exhaustion"; }
 ok "fd-exhaustion: pid $SERVER, 2 queued, EMFILE"
+
+# ncat -lk at its RLIMIT_NOFILE: its select() loop sees the listener
+# readable while connections wait, accept() fails with EMFILE, and it
+# spins. The listener is in no epoll set, so only the CPU the thread
+# burns while the doctor looks tells the loop; the doctor measures it
+# (busy_pct) and says so when it is most of a CPU. On a loaded machine
+# the spinning thread may get less: the text must then say nothing of a
+# busy loop, which the test checks as well.
+command -v ncat >/dev/null || skip "ncat not installed"
+kill "$SERVER" 2>/dev/null
+(ulimit -n 16 && exec ncat -lk 127.0.0.1 3003 </dev/null >/dev/null 2>&1) &
+NCAT=$!
+tl_wait_for 5 tl_listening 3003 || fail "ncat did not listen"
+python3 "$SRV" clients --port 3003 --count 20 --hold --seconds 120 >"$T/cli2" &
+tl_wait_for 5 test -s "$T/cli2" || fail "clients of ncat did not connect"
+tl_wait_for 5 test "$(ss -Htln 'sport = :3003' | awk '{print $2}')" -gt 0 ||
+	fail "ncat's queue is empty: it did not reach its limit"
+sleep 1.2
+"$TCPLIMBO" doctor --json --queue-age 1s >"$T/n.json"
+rc=$?
+[ $rc = 2 ] || { cat "$T/n.json"; fail "ncat: exit $rc, want 2"; }
+# One finding for ncat's listener, with the thread measured as running.
+jq -e --argjson p "$NCAT" '
+	[.findings[] | select(.kind == "fd-exhaustion" and .pids == [$p] and
+		.local_port == 3003)] | length == 1' "$T/n.json" >/dev/null ||
+	{ cat "$T/n.json"; fail "ncat: no fd-exhaustion on its listener"; }
+busy=$(jq -r --argjson p "$NCAT" '.findings[] | select(.pids == [$p]) |
+	.evidence[0].threads[0].busy_pct // "none"' "$T/n.json")
+text=$(jq -r --argjson p "$NCAT" '.findings[] | select(.pids == [$p]) |
+	.evidence[0].text' "$T/n.json")
+[ "$busy" != none ] || { cat "$T/n.json"; fail "ncat: its running thread was not measured"; }
+if [ "$busy" -ge 50 ]; then
+	case $text in
+	*"% of a CPU"*"select() or poll() loop"*"failing accept()"*) ;;
+	*) fail "ncat at $busy % of a CPU, but no busy loop told: $text" ;;
+	esac
+	ok "ncat: a select() loop spinning on EMFILE ($busy % of a CPU)"
+else
+	case $text in
+	*"select() or poll() loop"*) fail "ncat at $busy % of a CPU told as a busy loop: $text" ;;
+	esac
+	ok "ncat: at $busy % of a CPU (a loaded machine), no busy loop told"
+fi

@@ -3,7 +3,9 @@
  * Tests for what fd-exhaustion's evidence says fills the fd table
  * (lib/evidence_conclude.c): "most" only for more than half of the fds,
  * the largest kind named as such otherwise, and device files on fds 0 to
- * 2 (stdio) not taken for a leak. The evidence is filled in by hand, as
+ * 2 (stdio) not taken for a leak; and the busy loop of a select() or
+ * poll() server whose accept() fails, told from the CPU a thread used
+ * while we looked, and only then. The evidence is filled in by hand, as
  * tl_evidence_gather would from /proc.
  */
 #include <setjmp.h>
@@ -152,6 +154,93 @@ static void test_half_close_wait(void **state)
 	assert_non_null(strstr(v.text, ": most are CLOSE-WAIT sockets"));
 }
 
+/*
+ * ncat -lk at 16 fds: one thread running at 100 % of a CPU, the listener
+ * in no epoll set and 9 connections queued.
+ */
+static void ncat_ev(struct tl_evidence *ev, uint8_t busy_pct)
+{
+	ev_init(ev);
+	ev->state = 'R';
+	add(ev, TL_FDK_DEVICE, 0, 3);
+	ev->stdio_devices = 3;
+	add(ev, TL_FDK_TCP, TL_LISTEN, 1);
+	add(ev, TL_FDK_TCP, TL_ESTABLISHED, 12);
+	ev->has_listener = true;
+	ev->listener_fd = 3;
+	ev->port = 47001;
+	ev->backlog = 10;
+	ev->queued = 9;
+	ev->n_threads = 1;
+	ev->n_read = 1;
+	ev->threads[0].tid = 4711;
+	ev->threads[0].state = 'R';
+	ev->threads[0].kind = TL_SYS_RUNNING;
+	ev->threads[0].fd = -1;
+	ev->threads[0].has_busy = true;
+	ev->threads[0].busy_pct = busy_pct;
+	ev->threads[0].busy_ms = 26;
+}
+
+static void test_select_spin(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	ncat_ev(&ev, 100);
+	conclude(&ev, &v);
+	assert_non_null(strstr(
+		v.text,
+		"thread 4711 used 100 % of a CPU over the 26 ms we watched it, never waiting, while 9 connections waited in the queue and the listener is in no epoll set: a select() or poll() loop"));
+	/* The fds' census still comes first, and names the cause. */
+	assert_int_equal(v.cause, TL_CAUSE_CONNECTIONS);
+	ev.queued = 1;
+	ev.n_epolls = ev.n_epolls_read = 2;
+	conclude(&ev, &v);
+	assert_non_null(strstr(
+		v.text,
+		"while 1 connection waited in the queue and the listener is in none of its epoll sets"));
+}
+
+/* What does not show a busy loop tells none. */
+static void test_no_spin(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	/* Busy, but less than half a CPU: a loaded machine or real work. */
+	ncat_ev(&ev, 49);
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "CPU"));
+	/* Not measured: the thread was not running at every look. */
+	ncat_ev(&ev, 100);
+	ev.threads[0].has_busy = false;
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "CPU"));
+	/* Nothing queued: nothing for accept() to fail on. */
+	ncat_ev(&ev, 100);
+	ev.queued = 0;
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "CPU"));
+	/* An epoll set we could not read may hold the listener. */
+	ncat_ev(&ev, 100);
+	ev.n_epolls = 1;
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "CPU"));
+	/* Registered edge-triggered: epoll does not report it again. */
+	ncat_ev(&ev, 100);
+	ev.n_epolls = ev.n_epolls_read = 1;
+	ev.n_regs = 1;
+	ev.regs[0] = (struct tl_ev_reg){
+		.epfd = 5, .tfd = 3, .events = TL_EPOLLET | 1, .waited = false
+	};
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "CPU"));
+	assert_null(strstr(v.text, "busy loop"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +249,8 @@ int main(void)
 		cmocka_unit_test(test_device_majority),
 		cmocka_unit_test(test_majority),
 		cmocka_unit_test(test_half_close_wait),
+		cmocka_unit_test(test_select_spin),
+		cmocka_unit_test(test_no_spin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -161,6 +161,27 @@ static void test_parse_sched(void **state)
 			 -ENOENT);
 }
 
+/* The first of schedstat's three numbers, nothing else. */
+static void test_parse_schedstat(void **state)
+{
+	uint64_t ns = 7;
+
+	(void)state;
+	assert_int_equal(tl_ev_parse_schedstat("27982076644 2070600570 1077\n",
+					       28, &ns),
+			 0);
+	assert_true(ns == 27982076644ull);
+	ns = 7;
+	assert_int_equal(tl_ev_parse_schedstat("", 0, &ns), -EINVAL);
+	assert_int_equal(tl_ev_parse_schedstat("12", 2, &ns), -EINVAL);
+	assert_int_equal(tl_ev_parse_schedstat("-12 3 4\n", 8, &ns), -EINVAL);
+	assert_int_equal(tl_ev_parse_schedstat("99999999999999999999 1 1\n", 25,
+					       &ns),
+			 -EINVAL);
+	assert_int_equal(tl_ev_parse_schedstat(NULL, 0, &ns), -EINVAL);
+	assert_true(ns == 7);
+}
+
 static void test_parse_stat_cpu(void **state)
 {
 	char text[512], self[1024];
@@ -313,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_parse_sched),
 		cmocka_unit_test(test_parse_epoll),
 		cmocka_unit_test(test_fd_kind),
+		cmocka_unit_test(test_parse_schedstat),
 		cmocka_unit_test(test_parse_stat_cpu),
 		cmocka_unit_test(test_parse_elf_runtime),
 	};
