@@ -64,7 +64,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_TOKIO] =
 		"In a Tokio program the edge-triggered registration is normal: look for the task that should call accept(). The usual reasons are a limit on connections (a Semaphore permit taken before accept(), tower's ConcurrencyLimit, a server's maximum-connections setting) filled by connections held too long, a task that blocks its worker thread or a lock, or an accept loop that ended on an error (accept().await? returns from the loop on the first EMFILE). Where the program was built with console-subscriber, tokio-console shows what each task waits for.",
 	[TL_CAUSE_BLOCKED] =
-		"If it is stuck there, the fd named above is what it waits on: ls -l /proc/PID/fd/FD and ss -tp show what it is (often a connection to an upstream or a database that does not answer). A timeout on that call lets the program get back to its clients; restarting it frees them.",
+		"If it is stuck there, the fd named above is what it waits on: ls -l /proc/PID/fd/FD and ss -tp show what it is (often a connection to an upstream or a database that does not answer; for an epoll fd, /proc/PID/fdinfo/FD lists the fds it watches). A timeout on that call lets the program get back to its clients; restarting it frees them.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };
@@ -310,19 +310,23 @@ static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
 }
 
 /*
- * The blocked cause, for an fd that is none of what (its connections):
- * one in I/O, or an epoll set (epoll) that holds no connection.
+ * The blocked cause, for an fd that is none of what (the connections it
+ * accepted): one in I/O, or an epoll set (epoll) that holds no
+ * connection. whose is what such a program neglects: its clients, or (a
+ * leak, where the program may be a client itself) the connections it
+ * should close.
  */
 static void set_blocked(int64_t fd, bool epoll, const char *what,
-			const char *threads, struct tl_ev_verdict *v,
-			size_t *len)
+			const char *whose, const char *threads,
+			struct tl_ev_verdict *v, size_t *len)
 {
 	set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
+	v->fd = fd;
 	tli_appendf(
 		v->text, sizeof(v->text), len,
-		epoll ? "its threads wait in epoll fd %lld, a set that holds no connection and so none of %s, or wait for one that does: a program stuck on something else (a lock, a child, a timer) does not get back to its clients; %s" :
-			"its threads are blocked in I/O on fd %lld, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to its clients; %s",
-		(long long)fd, what, threads);
+		epoll ? "its threads wait in epoll fd %lld, a set that holds no connection and so none of %s, or wait for one that does: a program stuck on something else (a lock, a child, a timer) does not get back to %s; %s" :
+			"its threads are blocked in I/O on fd %lld, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to %s; %s",
+		(long long)fd, what, whose, threads);
 }
 
 /* Whether the thread blocked on fd is in an epoll wait. */
@@ -457,7 +461,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	if ((!reg || cause == TL_CAUSE_NOT_WAITED) &&
 	    blocked_on(ev, ev->on_other, &fd, &idle)) {
 		set_blocked(fd, epoll_wait_on(ev, fd),
-			    "its clients' connections", threads, v, len);
+			    "its clients' connections", "its clients", threads,
+			    v, len);
 		return;
 	}
 	/*
@@ -759,8 +764,8 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		tli_appendf(threads, sizeof(threads), &tlen,
 			    "; the blocked ones have not run for %llu s",
 			    (unsigned long long)(idle / 1000));
-	set_blocked(fd, epoll_wait_on(ev, fd), "its clients' connections",
-		    threads, v, len);
+	set_blocked(fd, epoll_wait_on(ev, fd), "the connections it accepted",
+		    "the connections it should close", threads, v, len);
 }
 
 void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
@@ -769,6 +774,7 @@ void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 	size_t len = 0;
 
 	memset(ret, 0, sizeof(*ret));
+	ret->fd = -1;
 	if (conclude_state(ev, ret, &len))
 		return;
 	if (kind == TL_FIND_FD_EXHAUSTION) {

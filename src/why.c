@@ -211,29 +211,35 @@ static bool word_char(char c)
 	       c == '_';
 }
 
-const char *why_fill_pid(char *buf, size_t size, const char *text,
-			 const char *pids)
+const char *why_fill_word(char *buf, size_t size, const char *text,
+			  const char *word, const char *value)
 {
-	size_t off = 0;
+	size_t off = 0, wlen = word ? strlen(word) : 0;
 	bool any = false;
 
-	if (!text || !pids || !pids[0] || size == 0)
+	if (!text || !value || !value[0] || wlen == 0 || size == 0)
 		return text;
 	for (const char *p = text; *p;) {
-		bool word = strncmp(p, "PID", 3) == 0 && !word_char(p[3]) &&
-			    (p == text || !word_char(p[-1]));
-		const char *piece = word ? pids : p;
-		size_t n = word ? strlen(pids) : 1;
+		bool hit = strncmp(p, word, wlen) == 0 && !word_char(p[wlen]) &&
+			   (p == text || !word_char(p[-1]));
+		const char *piece = hit ? value : p;
+		size_t n = hit ? strlen(value) : 1;
 
 		if (off + n >= size)
 			return text;
 		memcpy(buf + off, piece, n);
 		off += n;
-		p += word ? 3 : 1;
-		any |= word;
+		p += hit ? wlen : 1;
+		any |= hit;
 	}
 	buf[off] = '\0';
 	return any ? buf : text;
+}
+
+const char *why_fill_pid(char *buf, size_t size, const char *text,
+			 const char *pids)
+{
+	return why_fill_word(buf, size, text, "PID", pids);
 }
 
 void why_name_pids(struct why *w)
@@ -257,6 +263,19 @@ void why_name_pids(struct why *w)
 	snprintf(lead, sizeof(lead), "%d", (int)w->ev[w->lead].pid);
 	w->remedy = why_fill_pid(w->remedy_buf, sizeof(w->remedy_buf),
 				 w->remedy, len ? pids : lead);
+	/* The fd a blocked process waits on, in the lead's own remedy. */
+	if (w->v[w->lead].cause == TL_CAUSE_BLOCKED && w->v[w->lead].fd >= 0 &&
+	    w->remedy) {
+		char fd[24], tmp[sizeof(w->remedy_buf)];
+		const char *r;
+
+		snprintf(fd, sizeof(fd), "%lld", (long long)w->v[w->lead].fd);
+		r = why_fill_word(tmp, sizeof(tmp), w->remedy, "FD", fd);
+		if (r == tmp) {
+			memcpy(w->remedy_buf, tmp, strlen(tmp) + 1);
+			w->remedy = w->remedy_buf;
+		}
+	}
 	w->inspect = why_fill_pid(w->inspect_buf, sizeof(w->inspect_buf),
 				  w->inspect, lead);
 }

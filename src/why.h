@@ -61,6 +61,13 @@ const char *why_fill_pid(char *buf, size_t size, const char *text,
 			 const char *pids);
 
 /*
+ * text with each whole word `word` (as "FD") replaced by value, into buf;
+ * text itself when there is none or buf is too small. Returns buf or text.
+ */
+const char *why_fill_word(char *buf, size_t size, const char *text,
+			  const char *word, const char *value);
+
+/*
  * Puts the pids of the processes w's remedy and inspect line are about in
  * place of their PID: for a stopped program, every stopped one (kill
  * -CONT takes them all), which need not be the finding's first pid (a

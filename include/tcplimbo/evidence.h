@@ -236,6 +236,8 @@ struct tl_ev_verdict {
 	uint8_t certainty;	   /* enum tl_certainty */
 	char text[TL_EV_TEXT_MAX]; /* the cause with its evidence */
 	const char *remedy;	   /* static, or NULL: keep the finding's */
+	/* The fd the cause is about (TL_CAUSE_BLOCKED's), or -1. */
+	int64_t fd;
 };
 
 /*

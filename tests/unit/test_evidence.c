@@ -470,10 +470,14 @@ static void test_leak_blocked(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
 	assert_string_equal(tl_ev_cause_name(v.cause), "blocked-elsewhere");
+	/* Words that fit a client leaking too, which has no clients. */
 	assert_non_null(strstr(v.text, "blocked in I/O on fd 8, which is "
-				       "none of its clients' connections"));
+				       "none of the connections it accepted"));
+	assert_non_null(strstr(v.text, "does not get back to the connections "
+				       "it should close"));
 	assert_non_null(strstr(v.text, "none of them has run for 4 s"));
 	assert_non_null(strstr(v.remedy, "/proc/PID/fd/FD"));
+	assert_true(v.fd == 8);
 	/* Its remedy says when it applies: given even when only possible. */
 	assert_true(tl_ev_remedy_conditional(v.cause));
 	assert_true(strncmp(v.remedy, "If ", 3) == 0);

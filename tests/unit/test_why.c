@@ -2,7 +2,8 @@
 /*
  * Tests for src/why.c's pids in remedies: a remedy or inspect line that
  * says PID gets the pid of the process the finding is about, the stopped
- * one where a master runs and its worker is stopped.
+ * one where a master runs and its worker is stopped; FD, the fd a blocked
+ * process waits on.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -91,12 +92,44 @@ static void test_all_stopped(void **state)
 	assert_non_null(strstr(w.remedy, "kill -CONT 100 101 and"));
 }
 
+/*
+ * A process blocked in I/O on fd 8: its remedy's ls -l /proc/PID/fd/FD
+ * names both, ready to run. Without an fd, FD stays as written.
+ */
+static void test_blocked_fd(void **state)
+{
+	static const char remedy[] =
+		"ls -l /proc/PID/fd/FD and ss -tp; FDS stays.";
+	struct tl_evidence ev[1];
+	struct why w;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	memset(ev, 0, sizeof(ev));
+	ev[0].pid = 4711;
+	w.ev = ev;
+	w.n = 1;
+	w.v[0].cause = TL_CAUSE_BLOCKED;
+	w.v[0].fd = 8;
+	w.cause = TL_CAUSE_BLOCKED;
+	w.remedy = remedy;
+	why_name_pids(&w);
+	assert_string_equal(w.remedy,
+			    "ls -l /proc/4711/fd/8 and ss -tp; FDS stays.");
+	w.v[0].fd = -1;
+	w.remedy = remedy;
+	why_name_pids(&w);
+	assert_string_equal(w.remedy,
+			    "ls -l /proc/4711/fd/FD and ss -tp; FDS stays.");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fill_pid),
 		cmocka_unit_test(test_stopped_worker),
 		cmocka_unit_test(test_all_stopped),
+		cmocka_unit_test(test_blocked_fd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
