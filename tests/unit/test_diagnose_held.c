@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for lib/rules_held.c and the host-wide rules: CLOSE-WAIT leaks,
+ * FIN-WAIT-2, TIME-WAIT, orphans and half-open connections, on snapshots
+ * built by hand (test_diagnose.h); then the order, grouping and names of
+ * findings. Listeners and fds are in test_diagnose.c. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "test_diagnose.h"
+
+static void test_close_wait_leak(void **state)
+{
+	uint32_t leak = proc(200, "leaky", 20, 1024);
+	uint32_t good = proc(300, "good", 20, 1024);
+
+	(void)state;
+	held(TL_CLOSE_WAIT, 9000, 40001, 60000, leak);
+	held(TL_CLOSE_WAIT, 9000, 40002, 45000, leak);
+	held(TL_CLOSE_WAIT, 9000, 40003, 31000, leak);
+	held(TL_CLOSE_WAIT, 9000, 40004, 1000, leak);
+	held(TL_CLOSE_WAIT, 9001, 40005, 500, good);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_CLOSE_WAIT_LEAK);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].pids[0], 200);
+	assert_string_equal(W->f[0].comm, "leaky");
+	assert_int_equal(W->f[0].count, 3);
+	assert_int_equal(W->f[0].value, 4);
+	assert_int_equal(W->f[0].oldest_ms, 60000);
+	assert_int_equal(W->f[0].state, TL_CLOSE_WAIT);
+	assert_int_equal(W->f[0].example, 1);
+	/* The example is the oldest connection's peer, not our own port. */
+	assert_non_null(strstr(W->f[0].summary, "127.0.0.1:40001"));
+	assert_null(strstr(W->f[0].summary, "127.0.0.1:9000"));
+	assert_non_null(strstr(W->f[0].summary, "pid 200 (leaky) holds 3"));
+	W->opts.close_wait_critical = 3;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	W->opts.close_wait_age_ms = 90000;
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_close_wait_unknown_owner(void **state)
+{
+	struct tl_sock *sk;
+
+	(void)state;
+	/* An inode, but its holder's fds could not be read. */
+	sk = sock(TL_CLOSE_WAIT, 9000, 40001);
+	sk->has = TL_HAS_INFO;
+	sk->last_ack_recv_ms = 100000;
+	sk->inode = 4242;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_CLOSE_WAIT_LEAK);
+	assert_int_equal(W->f[0].n_pids, 0);
+	assert_non_null(strstr(W->f[0].summary, "unknown"));
+}
+
+/* An unseen CLOSE_WAIT, last ACKed 100 s ago: its holder is not known. */
+static struct tl_sock *unseen(uint16_t sport, uint16_t dport)
+{
+	struct tl_sock *sk = sock(TL_CLOSE_WAIT, sport, dport);
+
+	sk->has = TL_HAS_INFO;
+	sk->last_ack_recv_ms = 100000;
+	sk->inode = W->next_inode++;
+	return sk;
+}
+
+/*
+ * Sockets of holders we cannot see (another user's servers) are grouped
+ * by the service they belong to, a listening port, or else by the peer a
+ * client connected to: three findings here, not one merged.
+ */
+static void test_close_wait_unknown_grouped(void **state)
+{
+	int seen = 0;
+
+	(void)state;
+	/* Two servers' listeners, whose holders are hidden too. */
+	sock(TL_LISTEN, 9000, 0)->inode = W->next_inode++;
+	sock(TL_LISTEN, 9001, 0)->inode = W->next_inode++;
+	unseen(9000, 40001);
+	unseen(9001, 40002);
+	unseen(9000, 40003);
+	/* A client's connections to one upstream, from ephemeral ports. */
+	unseen(45001, 5432);
+	unseen(45002, 5432);
+	assert_int_equal(diagnose(), 3);
+	for (int i = 0; i < 3; i++) {
+		const struct tl_finding *f = &W->f[i];
+
+		assert_int_equal(f->kind, TL_FIND_CLOSE_WAIT_LEAK);
+		assert_int_equal(f->n_pids, 0);
+		if (f->local_port == 9000) {
+			assert_int_equal(f->count, 2);
+			seen |= 1;
+		} else if (f->local_port == 9001) {
+			assert_int_equal(f->count, 1);
+			seen |= 2;
+		} else {
+			assert_int_equal(f->count, 2);
+			assert_non_null(strstr(f->summary, "127.0.0.1:5432"));
+			seen |= 4;
+		}
+	}
+	assert_int_equal(seen, 7);
+}
+
+static void test_fin_wait2(void **state)
+{
+	uint32_t cli = proc(300, "halfcloser", 10, 1024);
+	struct tl_sock *orphan;
+
+	(void)state;
+	held(TL_FIN_WAIT2, 40010, 9000, 120000, cli);
+	/* An orphan FIN_WAIT2 ends with tcp_fin_timeout: not stuck. */
+	orphan = sock(TL_FIN_WAIT2, 40011, 9000);
+	orphan->timer_ms = 50000;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_FIN_WAIT2_STUCK);
+	assert_int_equal(W->f[0].pids[0], 300);
+	assert_int_equal(W->f[0].count, 1);
+	assert_int_equal(W->f[0].oldest_ms, 120000);
+	W->opts.fin_wait2_age_ms = 200000;
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_time_wait_pressure(void **state)
+{
+	uint32_t cli = proc(400, "hammer", 10, 1024);
+
+	(void)state;
+	W->ctr.port_lo = 1000;
+	W->ctr.port_hi = 1099;
+	for (int i = 0; i < 60; i++)
+		sock(TL_TIME_WAIT, (uint16_t)(1000 + i), 80);
+	held(TL_ESTABLISHED, 1060, 80, 1, cli);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_TIME_WAIT_PRESSURE);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].count, 61);
+	assert_int_equal(W->f[0].value, 60);
+	assert_int_equal(W->f[0].limit, 100);
+	assert_int_equal(W->f[0].remote_port, 80);
+	assert_int_equal(W->f[0].pids[0], 400);
+	for (int i = 61; i < 95; i++)
+		sock(TL_TIME_WAIT, (uint16_t)(1000 + i), 80);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+}
+
+static void test_time_wait_spread_is_fine(void **state)
+{
+	(void)state;
+	W->ctr.port_lo = 1000;
+	W->ctr.port_hi = 1099;
+	/* 90 ports, but to 3 destinations: 30 each. */
+	for (int i = 0; i < 90; i++)
+		sock(TL_TIME_WAIT, (uint16_t)(1000 + i),
+		     (uint16_t)(80 + i % 3));
+	assert_int_equal(diagnose(), 0);
+	/* Without the range there is nothing to compare with. */
+	W->ctr.have &= ~(unsigned)TL_CTR_PORT_RANGE;
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_orphans(void **state)
+{
+	(void)state;
+	W->ctr.tcp_orphan = 70000;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_ORPHAN_PRESSURE);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].n_pids, 0);
+	W->ctr.tcp_orphan = 125000;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	/* No counters, no host-wide rules. */
+	free(W->f);
+	W->f = NULL;
+	assert_int_equal(tl_diagnose(&W->snap, NULL, &W->opts, &W->f), 0);
+	assert_null(W->f);
+}
+
+static void test_syn_backlog(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+
+	(void)state;
+	listener(443, 64, 0, srv);
+	for (int i = 0; i < 40; i++)
+		sock(TL_NEW_SYN_RECV, 443, (uint16_t)(50000 + i));
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_SYN_BACKLOG);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	assert_int_equal(W->f[0].count, 40);
+	assert_int_equal(W->f[0].limit, 64);
+	assert_int_equal(W->f[0].pids[0], 100);
+	assert_int_equal(W->f[0].sock, 1);
+	assert_int_equal(W->f[0].example, 0);
+	assert_int_equal(W->f[0].local_port, 443);
+	for (int i = 40; i < 64; i++)
+		sock(TL_NEW_SYN_RECV, 443, (uint16_t)(50000 + i));
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+}
+
+/*
+ * SO_REUSEPORT listeners with accept queues share their connections, but
+ * not their SYN queues: the half-open ones count once, for one listener,
+ * not once for each.
+ */
+static void test_reuseport_syn_once(void **state)
+{
+	uint32_t a = proc(100, "a", 5, 1024), b = proc(101, "b", 5, 1024);
+
+	(void)state;
+	listener(443, 64, 1, a);
+	listener(443, 64, 1, b);
+	queued(443, TL_ESTABLISHED, 1);
+	for (int i = 0; i < 40; i++)
+		sock(TL_NEW_SYN_RECV, 443, (uint16_t)(50000 + i));
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_SYN_BACKLOG);
+	assert_int_equal(W->f[0].count, 40);
+}
+
+static void test_few_half_open_is_fine(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+
+	(void)state;
+	/* 4 of a backlog of 5 is most of it, but 4 is a handful. */
+	listener(443, 5, 0, srv);
+	for (int i = 0; i < 4; i++)
+		sock(TL_NEW_SYN_RECV, 443, (uint16_t)(50000 + i));
+	assert_int_equal(diagnose(), 0);
+}
+
+static void test_order(void **state)
+{
+	uint32_t a = proc(100, "warned", 5, 1024);
+	uint32_t b = proc(200, "critical", 5, 1024);
+
+	(void)state;
+	/* pid 100: a warning (not accepting, queue still open). */
+	listener(7000, 128, 1, a);
+	queued(7000, TL_ESTABLISHED, 10000);
+	/* pid 200: a critical (not accepting, clients gone) and a leak. */
+	listener(7001, 128, 1, b);
+	queued(7001, TL_CLOSE_WAIT, 10000);
+	held(TL_CLOSE_WAIT, 7001, 45000, 60000, b);
+	/* Host-wide warning. */
+	W->ctr.tcp_orphan = 70000;
+	assert_int_equal(diagnose(), 4);
+	assert_int_equal(W->f[0].pids[0], 200);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	assert_int_equal(W->f[1].pids[0], 200);
+	assert_int_equal(W->f[1].kind, TL_FIND_CLOSE_WAIT_LEAK);
+	assert_int_equal(W->f[2].pids[0], 100);
+	assert_int_equal(W->f[3].kind, TL_FIND_ORPHAN_PRESSURE);
+}
+
+/*
+ * The doctor merges namespaces: one pid's findings in two groups are two
+ * groups, each with its own severity, and a group's findings stay together.
+ */
+static void test_sort_groups(void **state)
+{
+	struct tl_finding v[4];
+
+	(void)state;
+	memset(v, 0, sizeof(v));
+	for (int i = 0; i < 4; i++) {
+		v[i].n_pids = 1;
+		v[i].pids[0] = 300;
+		v[i].kind = TL_FIND_CLOSE_WAIT_LEAK;
+		v[i].severity = TL_SEV_WARNING;
+		v[i].group = (uint32_t)(i % 2);
+	}
+	/* Group 1 has a critical: all of group 1 comes first. */
+	v[3].severity = TL_SEV_CRITICAL;
+	v[3].kind = TL_FIND_NOT_ACCEPTING;
+	assert_int_equal(tl_findings_sort(v, 4), 0);
+	assert_int_equal(v[0].group, 1);
+	assert_int_equal(v[0].severity, TL_SEV_CRITICAL);
+	assert_int_equal(v[1].group, 1);
+	assert_int_equal(v[1].severity, TL_SEV_WARNING);
+	assert_int_equal(v[2].group, 0);
+	assert_int_equal(v[3].group, 0);
+	assert_int_equal(tl_findings_sort(v, 0), 0);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(tl_finding_kind_name(TL_FIND_NOT_ACCEPTING),
+			    "not-accepting");
+	assert_string_equal(tl_finding_kind_name(TL_FIND_SYN_BACKLOG),
+			    "syn-backlog");
+	assert_null(tl_finding_kind_name(TL_FIND_KIND_MAX));
+	assert_string_equal(tl_severity_name(TL_SEV_CRITICAL), "critical");
+	assert_null(tl_severity_name(TL_SEV_NONE));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_close_wait_leak),
+		T(test_close_wait_unknown_owner),
+		T(test_close_wait_unknown_grouped),
+		T(test_fin_wait2),
+		T(test_time_wait_pressure),
+		T(test_time_wait_spread_is_fine),
+		T(test_orphans),
+		T(test_syn_backlog),
+		T(test_reuseport_syn_once),
+		T(test_few_half_open_is_fine),
+		T(test_order),
+		T(test_sort_groups),
+		T(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
