@@ -425,6 +425,8 @@ static void json_threads(struct json *j, const struct tl_evidence *ev)
 		if (t->fd >= 0)
 			json_kv_int(j, "fd", t->fd);
 		json_kv_str(j, "wchan", t->wchan[0] ? t->wchan : NULL);
+		if (t->fd_what[0])
+			json_kv_str(j, "fd_is", t->fd_what);
 		if (t->has_busy) {
 			json_kv_uint(j, "busy_pct", t->busy_pct);
 			json_kv_uint(j, "busy_ms", t->busy_ms);

@@ -29,6 +29,8 @@ extern "C" {
 #define TL_EV_REGS_MAX 8
 #define TL_EV_FDS_MAX 65536
 #define TL_EV_WCHAN_MAX 32
+/* Room for what a thread's fd is (tl_ev_thread.fd_what). */
+#define TL_EV_FD_WHAT_MAX 96
 
 /* Syscall tables: the numbers differ per architecture. */
 enum tl_ev_arch {
@@ -82,6 +84,13 @@ struct tl_ev_thread {
 	bool has_busy;
 	uint8_t busy_pct; /* 0..100 */
 	uint32_t busy_ms;
+	/*
+	 * What fd is, for a thread in I/O on one, as far as the snapshot
+	 * and the fd's link tell: "a TCP connection to 10.0.0.5:5432,
+	 * ESTABLISHED", "a pipe"; "" when not known. Gathered with
+	 * TL_EV_LISTENER or TL_EV_LEAK.
+	 */
+	char fd_what[TL_EV_FD_WHAT_MAX];
 };
 
 /* The shortest window over which a running thread's CPU share is told. */

@@ -357,6 +357,52 @@ static void test_leak_blocked(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 }
 
+/*
+ * The fd a blocked process waits on is told for what it is: a pipe by its
+ * link, an upstream by the snapshot's socket (its peer and state), and
+ * nothing where neither tells.
+ */
+static void test_blocked_fd_what(void **state)
+{
+	struct world w;
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+	struct tl_sock *up;
+
+	(void)state;
+	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0x8"), "wait_woken", "1000.0");
+	lnk(w.dir, "4711/fd/8", "pipe:[4242]");
+	conclude_leak(&w, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_string_equal(ev.threads[0].fd_what, "a pipe");
+	assert_non_null(strstr(v.text, "on fd 8 (a pipe), which is none"));
+
+	/* fd 20: its own connection to a database that does not answer. */
+	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0x14"), "wait_woken",
+		  "1000.0");
+	up = &w.socks[w.snap.n_socks++];
+	memset(up, 0, sizeof(*up));
+	up->family = AF_INET;
+	up->state = TL_ESTABLISHED;
+	up->sport = 51234;
+	inet_pton(AF_INET, "10.0.0.5", up->dst);
+	up->dport = 5432;
+	up->inode = LINO + 50;
+	w.refs[w.owners.n_refs++] = (struct tl_fdref){ up->inode, 0, 20 };
+	lnk(w.dir, "4711/fd/20", "socket:[47185]"); /* LINO + 50 */
+	conclude_leak(&w, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_non_null(strstr(v.text, "on fd 20 (a TCP connection to "
+				       "10.0.0.5:5432, established), which"));
+
+	/* fd 8 closed since, or unreadable: nothing is guessed. */
+	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0x8"), "wait_woken", "1000.0");
+	conclude_leak(&w, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_string_equal(ev.threads[0].fd_what, "");
+	assert_non_null(strstr(v.text, "on fd 8, which is none"));
+}
+
 /* ---- the real kernel ---- */
 
 /* Waits (bounded) until /proc/PID/status shows state c. */
@@ -451,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_go_accept),
 		cmocka_unit_test(test_tokio_accept),
 		cmocka_unit_test(test_leak_blocked),
+		cmocka_unit_test(test_blocked_fd_what),
 		cmocka_unit_test(test_real),
 	};
 
