@@ -13,7 +13,9 @@
 #include <sys/socket.h>
 
 #include "diagnose_int.h"
+#include "internal.h"
 #include "tcplimbo/diagnose.h"
+#include "tcplimbo/owners.h"
 
 /*
  * Sockets of one state held by one process, or by a process we could not
@@ -49,6 +51,82 @@ static const char unread_remedy[] =
  */
 static const char client_remedy[] =
 	"The program opened these connections itself and the server closed them: the program does not read them, or misses read() returning 0, and does not close them. Connection pools and keep-alive clients do this when they keep idle connections without watching them. Fix the program to close() a connection when read() returns 0 or an error, or have its pool check idle connections and drop the ones the server closed (an idle timeout shorter than the server's keeps them from piling up). Restarting the process releases the sockets; ss -K cannot, since the fd stays open.";
+
+/*
+ * The remedy of a CLOSE-WAIT finding whose sockets a program holds only
+ * because it inherited them from the server that accepted them.
+ */
+static const char inherited_remedy[] =
+	"The server that holds the listener accepted these connections and started this program, which inherited their fds because they were not marked close-on-exec: the server has closed its copy, but the child's copy keeps each connection open, in CLOSE-WAIT, for as long as the child runs, and the child does not know it has them. Fix the server: accept with accept4(..., SOCK_CLOEXEC) and create sockets with SOCK_CLOEXEC (look for code that clears FD_CLOEXEC, or a spawn that passes every fd on, such as Python's subprocess with close_fds=False), or close the fds in the child before exec. Ending the child releases the sockets.";
+
+/* Whether process index pi holds sk. */
+static bool holds_sock(const struct tl_snapshot *snap, const struct tl_sock *sk,
+		       uint32_t pi, int32_t *ret_fd)
+{
+	const struct tl_fdref *refs;
+	size_t n = tl_snapshot_owners(snap, sk, &refs);
+
+	for (size_t k = 0; k < n; k++)
+		if (refs[k].proc == pi) {
+			if (ret_fd)
+				*ret_fd = refs[k].fd;
+			return true;
+		}
+	return false;
+}
+
+/* Whether process index pi holds a listener that could have made sk. */
+static bool holds_listener_of(const struct tl_snapshot *snap,
+			      const struct tl_sock *sk, uint32_t pi)
+{
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *l = &snap->socks[i];
+
+		if (l->state == TL_LISTEN && tli_accepted_of(l, sk) &&
+		    holds_sock(snap, l, pi, NULL))
+			return true;
+	}
+	return false;
+}
+
+/* How far up the tree an inherited socket's server is looked for. */
+#define ANCESTORS_MAX 8
+
+/*
+ * The process that accepted sk when process index pi holds it only by
+ * inheritance: pi holds no listener sk could come from, an ancestor does,
+ * and pi runs another program (its comm differs: it was exec'd, and the
+ * fd came along, not marked close-on-exec). A child that runs its parent's
+ * program (a server's fork per connection) serves the connection on
+ * purpose, and so does one handed it as its standard input or output
+ * (inetd) or by a service manager (systemd's Accept=yes, pid 1). Returns
+ * the ancestor, or NULL.
+ */
+static const struct tl_proc *inherited_from(const struct tl_snapshot *snap,
+					    uint32_t pi,
+					    const struct tl_sock *sk)
+{
+	const struct tl_owners *ow = snap->owners;
+	const struct tl_proc *p = diag_proc_at(snap, pi), *q = p;
+	int32_t fd = -1;
+
+	if (!p || !sk || !holds_sock(snap, sk, pi, &fd) || fd <= 2 ||
+	    holds_listener_of(snap, sk, pi))
+		return NULL;
+	for (int depth = 0; depth < ANCESTORS_MAX; depth++) {
+		uint32_t qi;
+
+		if (q->ppid <= 0 || !(q = tl_owners_proc(ow, q->ppid)))
+			return NULL;
+		qi = (uint32_t)(q - ow->procs);
+		if (!holds_listener_of(snap, sk, qi))
+			continue;
+		if (q->pid == 1 || strcmp(q->comm, p->comm) == 0)
+			return NULL;
+		return q;
+	}
+	return NULL;
+}
 
 /* A bitmap of the local ports something listens on in snap (8 KiB). */
 static uint8_t *listening_ports(const struct tl_snapshot *snap)
@@ -170,14 +248,16 @@ static void hold_add(struct hold *g, const struct tl_sock *sk, uint32_t age_ms,
  * on the side the program is on: its clients, the servers it connected
  * to, or both (peer).
  */
-static const char *unread_text(char *buf, size_t size, const struct hold *g)
+static const char *unread_text(char *buf, size_t size, const struct hold *g,
+			       bool inherited)
 {
 	const char *one, *many, *served;
 
 	if (g->out == 0) {
 		one = "its client";
 		many = "their clients";
-		served = ": taken, never served";
+		/* Taken by a server, not by a program that inherited them. */
+		served = inherited ? "" : ": taken, never served";
 	} else if (g->out == g->old) {
 		one = "the server";
 		many = g->out_many ? "the servers" : "the server";
@@ -211,7 +291,8 @@ static const char *unread_text(char *buf, size_t size, const struct hold *g)
  * lead to the servers it connected to, which closed them.
  */
 static void close_wait_summary(struct diag *d, struct tl_finding *f,
-			       const struct hold *g, uint32_t age_ms)
+			       const struct hold *g, uint32_t age_ms,
+			       bool inherited)
 {
 	const struct tl_snapshot *snap = d->snap;
 	char who[160], addr[80], svc[80], unread[128];
@@ -220,7 +301,7 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 					"it has not called close()";
 
 	diag_who_text(who, sizeof(who), snap, f);
-	unread_text(unread, sizeof(unread), g);
+	unread_text(unread, sizeof(unread), g, inherited);
 	/* The peer tells one connection from another, not our port. */
 	if (g->first_in)
 		tl_addr_format_port(addr, sizeof(addr), g->first_in->family,
@@ -268,13 +349,35 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 			g->out_many ? ")" : "", not_closed, unread);
 }
 
+/*
+ * A server's connections held by a program it started (a, see
+ * inherited_from), not by itself: the summary names the server and the
+ * remedy is the server's.
+ */
+static void inherited_text(struct diag *d, struct tl_finding *f,
+			   const struct hold *g, const struct tl_proc *a)
+{
+	const struct tl_proc *p = diag_proc_at(d->snap, g->proc);
+	size_t len = strlen(f->summary);
+
+	if (!p)
+		return;
+	f->remedy = inherited_remedy;
+	snprintf(
+		f->summary + len, sizeof(f->summary) - len,
+		"; it did not accept %s: pid %d (%s), %s, holds the listener, so pid %d most likely inherited %s when that process started it (fds not marked close-on-exec)",
+		g->old == 1 ? "it" : "them", (int)a->pid, a->comm,
+		a->pid == p->ppid ? "its parent" : "an ancestor", (int)p->pid,
+		g->old == 1 ? "it" : "them");
+}
+
 /* The finding of one group, when it has enough old sockets. */
 static int hold_report(struct diag *d, const struct hold *g, int kind,
 		       uint32_t age_ms)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const struct tl_diag_opts *o = d->o;
-	const struct tl_proc *p = diag_proc_at(snap, g->proc);
+	const struct tl_proc *p = diag_proc_at(snap, g->proc), *a = NULL;
 	struct tl_finding *f;
 	char who[160], addr[80];
 	int sev = TL_SEV_WARNING;
@@ -312,7 +415,11 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 		} else if (g->out == 0 && g->unread == g->old) {
 			f->remedy = unread_remedy;
 		}
-		close_wait_summary(d, f, g, age_ms);
+		if (g->first_in)
+			a = inherited_from(snap, g->proc, g->first_in);
+		close_wait_summary(d, f, g, age_ms, a != NULL);
+		if (a)
+			inherited_text(d, f, g, a);
 		return 0;
 	}
 	diag_set_local(f, g->first);

@@ -51,6 +51,79 @@ static void test_close_wait_leak(void **state)
 	assert_int_equal(diagnose(), 0);
 }
 
+/* The fd by which process index p holds sk, to move it. */
+static struct tl_fdref *ref_of(const struct tl_sock *sk, uint32_t p)
+{
+	for (size_t k = 0; k < W->n_refs; k++)
+		if (W->refs[k].inode == sk->inode && W->refs[k].proc == p)
+			return &W->refs[k];
+	fail();
+	return NULL;
+}
+
+static bool told_inherited(void)
+{
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_CLOSE_WAIT_LEAK);
+	return strstr(W->f[0].remedy, "close-on-exec") != NULL;
+}
+
+/*
+ * python3 (pid 100) accepts on :8080 and starts sleep (pid 200) with
+ * every fd open: sleep holds the connection the server has closed. The
+ * server is named, and the remedy is the server's; not where the child
+ * holds the connection on purpose.
+ */
+static void test_close_wait_inherited(void **state)
+{
+	uint32_t srv = proc(100, "python3", 20, 1024);
+	uint32_t kid = proc(200, "sleep", 5, 1024);
+	struct tl_sock *L, *c;
+
+	(void)state;
+	parent(kid, srv);
+	L = listener(8080, 128, 0, srv);
+	c = held(TL_CLOSE_WAIT, 8080, 40001, 60000, kid);
+	c->rqueue = 5;
+	assert_true(told_inherited());
+	assert_int_equal(W->f[0].pids[0], 200);
+	assert_non_null(strstr(
+		W->f[0].summary,
+		"nor read what its client sent (Recv-Q 5); it did not accept it: pid 100 (python3), its parent, holds the listener, so pid 200 most likely inherited it when that process started it (fds not marked close-on-exec)"));
+	assert_null(strstr(W->f[0].summary, "taken, never served"));
+	assert_non_null(strstr(W->f[0].remedy, "SOCK_CLOEXEC"));
+
+	/* Through a shell: an ancestor. */
+	W->procs[proc(300, "sh", 3, 1024)].ppid = 100;
+	W->procs[kid].ppid = 300;
+	assert_true(told_inherited());
+	assert_non_null(strstr(W->f[0].summary, "(python3), an ancestor,"));
+	W->procs[kid].ppid = 100;
+
+	/* A fork per connection runs the server's program: its own leak. */
+	snprintf(W->procs[kid].comm, sizeof(W->procs[kid].comm), "python3");
+	assert_false(told_inherited());
+	assert_non_null(strstr(W->f[0].summary, "taken, never served"));
+	assert_null(strstr(W->f[0].summary, "did not accept"));
+	snprintf(W->procs[kid].comm, sizeof(W->procs[kid].comm), "sleep");
+
+	/* Handed over as its standard input (inetd). */
+	ref_of(c, kid)->fd = 0;
+	assert_false(told_inherited());
+	ref_of(c, kid)->fd = 9;
+
+	/* The child holds the listener too (a prefork worker). */
+	share(L, kid);
+	assert_false(told_inherited());
+	*ref_of(L, kid) = W->refs[--W->n_refs];
+	assert_true(told_inherited());
+
+	/* A service manager's (systemd, pid 1, Accept=yes). */
+	W->procs[srv].pid = 1;
+	W->procs[kid].ppid = 1;
+	assert_false(told_inherited());
+}
+
 static void test_close_wait_unknown_owner(void **state)
 {
 	struct tl_sock *sk;
@@ -319,6 +392,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_close_wait_leak),
+		T(test_close_wait_inherited),
 		T(test_close_wait_unknown_owner),
 		T(test_close_wait_unknown_grouped),
 		T(test_fin_wait2),

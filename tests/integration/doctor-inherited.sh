@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A server that starts a program for each connection without marking its
+# fds close-on-exec: the program (sleep) inherits the accepted connection,
+# the server closes its own copy, and the connection stays in CLOSE-WAIT,
+# held by sleep, after the client leaves. ss shows sleep as the holder;
+# the doctor names sleep as the holder too, but says it did not accept the
+# connection, names the server that did, and gives the server's remedy
+# (SOCK_CLOEXEC). A server that forks a copy of itself to serve each
+# connection, which then leaks it, is told as its own leak instead.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+KID=
+# The servers' children outlive them: end them too, or they hold the
+# test's output open for their minute.
+trap '[ -n "$KID" ] && kill "$KID" 2>/dev/null; pkill -f "$T/srv.py"; tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+# mode spawn: sleep inherits the connection; mode fork: a child of the
+# same program keeps it (and never closes it).
+cat >"$T/srv.py" <<'PY'
+import os, socket, subprocess, sys, time
+mode, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen(8)
+print("ready", flush=True)
+end = time.time() + 60
+s.settimeout(0.5)
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        continue
+    if mode == "spawn":
+        os.set_inheritable(c.fileno(), True)
+        kid = subprocess.Popen(["sleep", "60"], close_fds=False)
+        print(kid.pid, flush=True)
+    elif os.fork() == 0:
+        s.close()
+        time.sleep(60)
+        os._exit(0)
+    c.close()
+PY
+
+python3 "$T/srv.py" spawn 3010 >"$T/spawn" 2>"$T/spawn.err" &
+SERVER=$!
+tl_wait_for 5 tl_listening 3010 || fail "server did not listen"
+(exec 3<>/dev/tcp/127.0.0.1/3010 && printf hello >&3) || fail "client could not connect"
+tl_wait_for 5 sh -c "[ \$(wc -l <'$T/spawn') = 2 ]" || fail "the server started no program"
+KID=$(sed -n 2p "$T/spawn")
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3010" | wc -l)" = 1 ]' ||
+	fail "ss: no CLOSE-WAIT on :3010"
+# The oracle: ss names sleep as the holder.
+ss -Htnp state close-wait "sport = :3010" | grep -q "\"sleep\",pid=$KID," ||
+	{ ss -Htnp state close-wait; fail "ss: sleep ($KID) does not hold it"; }
+sleep 1.2
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/d.json"
+rc=$?
+[ $rc = 1 ] || { cat "$T/d.json"; fail "inherited: exit $rc, want 1"; }
+jq -e --argjson k "$KID" --argjson s "$SERVER" '
+	(.findings | length) == 1 and
+	.findings[0].kind == "close-wait-leak" and
+	.findings[0].pids == [$k] and
+	.findings[0].comm == "sleep" and
+	(.findings[0].summary | contains("it did not accept it: pid \($s) (python3), its parent, holds the listener, so pid \($k) most likely inherited it")) and
+	(.findings[0].summary | contains("taken, never served") | not) and
+	(.findings[0].remedy | contains("SOCK_CLOEXEC"))' "$T/d.json" >/dev/null ||
+	{ cat "$T/d.json"; fail "inherited CLOSE-WAIT not told as the server's"; }
+ok "CLOSE-WAIT held by sleep, inherited from python3 $SERVER: the server's remedy"
+
+python3 "$T/srv.py" fork 3011 >/dev/null 2>"$T/fork.err" &
+tl_wait_for 5 tl_listening 3011 || fail "forking server did not listen"
+(exec 3<>/dev/tcp/127.0.0.1/3011 && printf hello >&3) || fail "client could not connect"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3011" | wc -l)" = 1 ]' ||
+	fail "ss: no CLOSE-WAIT on :3011"
+sleep 1.2
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/f.json"
+jq -e '[.findings[] | select(.local_port == 3011)] | length == 1 and
+	(.[0].comm == "python3") and
+	(.[0].summary | contains("did not accept") | not) and
+	(.[0].remedy | contains("SOCK_CLOEXEC") | not)' "$T/f.json" >/dev/null ||
+	{ cat "$T/f.json"; fail "a forked copy's own leak told as inherited"; }
+ok "a forked copy of the server that keeps its connection: its own leak"
