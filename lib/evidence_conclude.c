@@ -31,6 +31,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_GO_ACCEPT] = "go-accept-loop",
 	[TL_CAUSE_BLOCKED] = "blocked-elsewhere",
 	[TL_CAUSE_TOKIO] = "tokio-accept-loop",
+	[TL_CAUSE_LOCKED] = "lock-wait",
 };
 
 static const char *const cert_names[] = {
@@ -65,6 +66,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"In a Tokio program the edge-triggered registration is normal: look for the task that should call accept(). The usual reasons are a limit on connections (a Semaphore permit taken before accept(), tower's ConcurrencyLimit, a server's maximum-connections setting) filled by connections held too long, a task that blocks its worker thread or a lock, or an accept loop that ended on an error (accept().await? returns from the loop on the first EMFILE). Where the program was built with console-subscriber, tokio-console shows what each task waits for.",
 	[TL_CAUSE_BLOCKED] =
 		"If it is stuck there, the fd named above is what it waits on: ls -l /proc/PID/fd/FD and ss -tp show what it is (often a connection to an upstream or a database that does not answer; for an epoll fd, /proc/PID/fdinfo/FD lists the fds it watches). A timeout on that call lets the program get back to its clients; restarting it frees them.",
+	[TL_CAUSE_LOCKED] =
+		"If the threads wait on each other, it is a deadlock: see which lock each waits on and which thread holds it, in a backtrace of every thread (gdb -p PID -batch -ex 'thread apply all bt'; a runtime's own dump where it has one: jstack PID for Java, py-spy dump --pid PID for Python). Take locks in one order everywhere, or bound the wait. Restarting the process frees its connections, until the deadlock comes back.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };
@@ -76,8 +79,10 @@ const char *tl_ev_cause_name(int cause)
 
 bool tl_ev_remedy_conditional(int cause)
 {
-	/* Each begins with "If ...": the limit's, and a blocked program's. */
-	return cause == TL_CAUSE_LIMIT || cause == TL_CAUSE_BLOCKED;
+	/* Each begins with "If ...": the limit's, a blocked program's and a
+	 * locked one's. */
+	return cause == TL_CAUSE_LIMIT || cause == TL_CAUSE_BLOCKED ||
+	       cause == TL_CAUSE_LOCKED;
 }
 
 const char *tl_ev_runtime_name(int runtime)
@@ -307,6 +312,36 @@ static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
 	*ret_fd = fd;
 	*ret_idle_ms = idle;
 	return true;
+}
+
+/*
+ * Whether every thread of the process waits in futex (a lock, a condition
+ * variable, a join) and none has run for a second: nothing in it gets
+ * anywhere, and it is what a deadlock looks like from outside. Every
+ * thread must have been read: one not read may be the one that works.
+ */
+static bool all_locked(const struct tl_evidence *ev)
+{
+	if (ev->n_read == 0 || ev->n_threads > ev->n_read || !ev->has_idle ||
+	    ev->idle_ms < 1000)
+		return false;
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind != TL_SYS_FUTEX)
+			return false;
+	return true;
+}
+
+/* The lock-wait cause: what keeps the program from what. */
+static void set_locked(const struct tl_evidence *ev, const char *what,
+		       struct tl_ev_verdict *v, size_t *len)
+{
+	set(v, TL_CAUSE_LOCKED, TL_CERT_POSSIBLE);
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"%s %u thread%s wait%s in futex, on a lock or a condition variable, and none has run for %llu s: %s; threads that all wait that long are usually deadlocked (each holds a lock another wants) or wait for one that has died or is stuck",
+		ev->n_read == 1 ? "its" : "all", (unsigned)ev->n_read,
+		ev->n_read == 1 ? "" : "s", ev->n_read == 1 ? "s" : "",
+		(unsigned long long)(ev->idle_ms / 1000), what);
 }
 
 /*
@@ -580,6 +615,11 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			sets, threads);
 		return;
 	}
+	if (all_locked(ev)) {
+		set_locked(ev, "nothing in the program waits for the listener",
+			   v, len);
+		return;
+	}
 	/* What the threads not read were doing is not known. */
 	set(v, TL_CAUSE_NOT_WATCHED,
 	    ev->n_threads > ev->n_read ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
@@ -763,8 +803,13 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	size_t tlen;
 	int64_t fd;
 
-	if (!blocked_on(ev, ev->on_other, &fd, &idle))
+	if (!blocked_on(ev, ev->on_other, &fd, &idle)) {
+		if (all_locked(ev))
+			set_locked(ev,
+				   "nothing in the program gets to close them",
+				   v, len);
 		return;
+	}
 	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));
 	if (ev->idle_ms >= 1000)
 		tli_appendf(threads, sizeof(threads), &tlen,

@@ -228,6 +228,7 @@ enum tl_ev_cause {
 	TL_CAUSE_GO_ACCEPT,   /* Go: no goroutine calls Accept */
 	TL_CAUSE_BLOCKED,     /* leak: its threads wait on something else */
 	TL_CAUSE_TOKIO,	      /* Tokio: no task awaits accept() */
+	TL_CAUSE_LOCKED,      /* every thread waits on a lock, for long */
 	TL_CAUSE_MAX,
 };
 

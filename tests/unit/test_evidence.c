@@ -403,6 +403,74 @@ static void test_blocked_fd_what(void **state)
 	assert_non_null(strstr(v.text, "on fd 8, which is none"));
 }
 
+/*
+ * Every thread in futex, none run for 4 s: what a deadlock looks like
+ * (two threads each holding a lock the other wants, the accept loop
+ * waiting for one of them). Said only when every thread was read and
+ * none has run for a second, and as possible: the locks' holders are
+ * not known.
+ */
+static void test_all_locked(void **state)
+{
+	struct world w;
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	for (int leak = 0; leak < 2; leak++) {
+		/* Held connections would make it a pool at its limit. */
+		world_init(&w, leak ? 2 : 0, TL_CLOSE_WAIT);
+		world_proc(&w, "S (sleeping)", 0, 3);
+		for (int t = 0; t < 3; t++)
+			world_thread(&w, PID + t, "S (sleeping)", FUTEX,
+				     "futex_wait_queue", "1000.0");
+		if (leak)
+			conclude_leak(&w, &ev, &v);
+		else
+			conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+		assert_int_equal(v.cause, TL_CAUSE_LOCKED);
+		assert_string_equal(tl_ev_cause_name(v.cause), "lock-wait");
+		assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+		assert_non_null(strstr(
+			v.text,
+			leak ? "all 3 threads wait in futex, on a lock or a condition variable, and none has run for 4 s: nothing in the program gets to close them" :
+			       "all 3 threads wait in futex, on a lock or a condition variable, and none has run for 4 s: nothing in the program waits for the listener"));
+		assert_non_null(strstr(v.remedy, "thread apply all bt"));
+		assert_true(tl_ev_remedy_conditional(v.cause));
+	}
+
+	/* One of them ran 10 ms ago: it gets somewhere. */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "1000.0");
+	world_thread(&w, PID + 1, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	conclude_leak(&w, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+
+	/* A third thread was not read: it may be the one that works. */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 3);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "1000.0");
+	world_thread(&w, PID + 1, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "1000.0");
+	conclude_leak(&w, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+
+	/* One thread in accept(): slow perhaps, not locked. */
+	world_init(&w, 2, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "1000.0");
+	world_thread(&w, PID + 1, "S (sleeping)",
+		     "288 0x3 0x0 0x0 0x80800 0x0 0x0 0x1 0x2",
+		     "inet_csk_accept", "1000.0");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_LOCKED);
+}
+
 /* ---- the real kernel ---- */
 
 /* Waits (bounded) until /proc/PID/status shows state c. */
@@ -498,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_tokio_accept),
 		cmocka_unit_test(test_leak_blocked),
 		cmocka_unit_test(test_blocked_fd_what),
+		cmocka_unit_test(test_all_locked),
 		cmocka_unit_test(test_real),
 	};
 
