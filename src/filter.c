@@ -11,19 +11,29 @@
 #include "tcplimbo/addr.h"
 #include "tl.h"
 
-/* Parses "1.2.3.4", "::1" or "[::1]" into family and bytes. */
 /*
  * ADDR, [ADDR] or either with %DEV, the device a link-local address is
- * on (as ls shows it: fe80::1%eth0).
+ * on (as ls shows it: fe80::1%eth0); then /BITS for a prefix (10.0.0.0/8,
+ * [fd00::]/8). *bits is 32 or 128 without one.
  */
-static int parse_addr(const char *s, int *family, uint8_t a[16], char dev[16])
+static int parse_addr(const char *s, int *family, uint8_t a[16], uint8_t *bits,
+		      char dev[16])
 {
-	char buf[INET6_ADDRSTRLEN + 20], *pct;
+	char buf[INET6_ADDRSTRLEN + 24], *pct, *slash;
 	size_t len = strnlen(s, sizeof(buf));
+	uint64_t b = 128;
+	int max;
 
 	if (len == 0 || len >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, s, len + 1);
+	slash = strrchr(buf, '/');
+	if (slash) {
+		if (tl_parse_uint(slash + 1, 128, &b) < 0)
+			return -EINVAL;
+		*slash = '\0';
+		len = (size_t)(slash - buf);
+	}
 	if (buf[0] == '[') {
 		if (len < 3 || buf[len - 1] != ']')
 			return -EINVAL;
@@ -39,15 +49,41 @@ static int parse_addr(const char *s, int *family, uint8_t a[16], char dev[16])
 		*pct = '\0';
 	}
 	memset(a, 0, 16);
-	if (inet_pton(AF_INET, buf, a) == 1) {
+	if (inet_pton(AF_INET, buf, a) == 1)
 		*family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, a) == 1) {
+	else if (inet_pton(AF_INET6, buf, a) == 1)
 		*family = AF_INET6;
-		return 0;
-	}
-	return -EINVAL;
+	else
+		return -EINVAL;
+	max = *family == AF_INET ? 32 : 128;
+	if (!slash)
+		b = (uint64_t)max;
+	if (b > (uint64_t)max)
+		return -ERANGE;
+	/* As ss and iptables read 10.1.2.3/8: the network 10.0.0.0/8. */
+	for (int i = (int)b; i < max; i++)
+		a[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+	*bits = (uint8_t)b;
+	return 0;
+}
+
+/* PORT or LO-HI, LO at most HI. */
+static int parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	char buf[16];
+	const char *dash = strchr(s, '-');
+	size_t n;
+
+	if (!dash)
+		return tl_parse_port(s, lo) < 0 ? -EINVAL : (*hi = *lo, 0);
+	n = (size_t)(dash - s);
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (tl_parse_port(buf, lo) < 0 || tl_parse_port(dash + 1, hi) < 0)
+		return -EINVAL;
+	return *lo <= *hi ? 0 : -ERANGE;
 }
 
 static int too_many(const char *opt)
@@ -75,30 +111,48 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 	case TL_FOPT_DPORT: {
 		bool src = opt == TL_FOPT_SPORT;
 		int *n = src ? &f->nsport : &f->ndport;
+		int r;
 
 		if (*n >= TL_FILTER_MAX_LIST)
 			return too_many(src ? "sport" : "dport");
-		if (tl_parse_port(arg, src ? &f->sport[*n] : &f->dport[*n]) <
-		    0) {
-			tl_err("bad port '%s' (0-65535)", arg);
+		r = parse_ports(arg, src ? &f->sport[*n] : &f->dport[*n],
+				src ? &f->sport_hi[*n] : &f->dport_hi[*n]);
+		if (r == -ERANGE) {
+			tl_err("bad port range '%s': it ends below its start",
+			       arg);
+			return -EINVAL;
+		}
+		if (r < 0) {
+			tl_err("bad port '%s' (0-65535, or LO-HI)", arg);
 			return -EINVAL;
 		}
 		(*n)++;
 		return 1;
 	}
-	case TL_FOPT_ADDR:
+	case TL_FOPT_ADDR: {
+		int r;
+
 		if (f->naddr >= TL_FILTER_MAX_LIST)
 			return too_many("addr");
-		if (parse_addr(arg, &f->addr[f->naddr].family,
-			       f->addr[f->naddr].a,
-			       f->addr[f->naddr].dev) < 0) {
-			tl_err("bad address '%s' (an IPv4 or IPv6 address, "
-			       "with %%DEVICE for a link-local one's device)",
+		r = parse_addr(arg, &f->addr[f->naddr].family,
+			       f->addr[f->naddr].a, &f->addr[f->naddr].bits,
+			       f->addr[f->naddr].dev);
+		if (r == -ERANGE) {
+			tl_err("bad address '%s': the prefix is longer than the "
+			       "address (at most /32 for IPv4, /128 for IPv6)",
+			       arg);
+			return -EINVAL;
+		}
+		if (r < 0) {
+			tl_err("bad address '%s' (an IPv4 or IPv6 address or "
+			       "ADDR/BITS, with %%DEVICE for a link-local one's "
+			       "device)",
 			       arg);
 			return -EINVAL;
 		}
 		f->naddr++;
 		return 1;
+	}
 	case TL_FOPT_PID:
 		if (f->npid >= TL_FILTER_MAX_LIST)
 			return too_many("pid");
@@ -180,20 +234,44 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 	}
 }
 
+/*
+ * Whether ports lo..hi are single ports only: the kernel's filters take
+ * lists of ports, and a range would have to be spelled out.
+ */
+static bool ports_single(const uint16_t *lo, const uint16_t *hi, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (lo[i] != hi[i])
+			return false;
+	return true;
+}
+
+/*
+ * Only what the events' filters can say exactly goes to them: they only
+ * drop, so a kind with a range or a prefix in it is left to
+ * tl_filter_match on each event (watch applies it after them).
+ */
 void tl_filter_to_events(const struct tl_filter *f, struct tl_events_filter *ef)
 {
+	bool whole = true;
+
 	memset(ef, 0, sizeof(*ef));
 	/* No --state: every state passes, including ones ls never lists. */
 	ef->states = f->states;
-	if (f->nsport <= TL_EVENTS_MAX_PORTS) {
+	if (f->nsport <= TL_EVENTS_MAX_PORTS &&
+	    ports_single(f->sport, f->sport_hi, f->nsport)) {
 		ef->nsport = f->nsport;
 		memcpy(ef->sport, f->sport, sizeof(f->sport[0]) * f->nsport);
 	}
-	if (f->ndport <= TL_EVENTS_MAX_PORTS) {
+	if (f->ndport <= TL_EVENTS_MAX_PORTS &&
+	    ports_single(f->dport, f->dport_hi, f->ndport)) {
 		ef->ndport = f->ndport;
 		memcpy(ef->dport, f->dport, sizeof(f->dport[0]) * f->ndport);
 	}
-	if (f->naddr <= TL_EVENTS_MAX_ADDRS) {
+	for (int i = 0; i < f->naddr; i++)
+		whole &= f->addr[i].bits ==
+			 (f->addr[i].family == AF_INET ? 32 : 128);
+	if (f->naddr <= TL_EVENTS_MAX_ADDRS && whole) {
 		ef->naddr = f->naddr;
 		for (int i = 0; i < f->naddr; i++) {
 			ef->addr[i].family = f->addr[i].family;
@@ -269,22 +347,35 @@ bool tl_filter_context(const struct tl_filter *f, const struct tl_context *c)
 	return ok;
 }
 
-static bool port_in(const uint16_t *ports, int n, uint16_t p)
+static bool port_in(const uint16_t *lo, const uint16_t *hi, int n, uint16_t p)
 {
 	for (int i = 0; i < n; i++)
-		if (ports[i] == p)
+		if (lo[i] <= p && p <= hi[i])
 			return true;
 	return false;
 }
 
-/* An IPv4 filter address also matches the same address v4-mapped. */
-static bool addr_eq(int fam, const uint8_t *fa, const struct tl_sock *sk,
-		    const uint8_t *sa)
+/* The first bits of a and b agree. */
+static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+	uint8_t mask = (uint8_t)(0xff00 >> rest);
+
+	return memcmp(a, b, whole) == 0 &&
+	       (rest == 0 || ((a[whole] ^ b[whole]) & mask) == 0);
+}
+
+/*
+ * A filter address (its first bits) matches sa; an IPv4 one also matches
+ * the same address v4-mapped.
+ */
+static bool addr_eq(int fam, const uint8_t *fa, unsigned bits,
+		    const struct tl_sock *sk, const uint8_t *sa)
 {
 	if (fam == sk->family)
-		return memcmp(fa, sa, fam == AF_INET ? 4 : 16) == 0;
+		return prefix_eq(fa, sa, bits);
 	if (fam == AF_INET && sk->family == AF_INET6)
-		return tl_addr_is_v4mapped(sa) && memcmp(sa + 12, fa, 4) == 0;
+		return tl_addr_is_v4mapped(sa) && prefix_eq(fa, sa + 12, bits);
 	return false;
 }
 
@@ -327,18 +418,18 @@ bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
 {
 	if (!(tl_filter_states(f) & TL_STATE_BIT(sk->state)))
 		return false;
-	if (f->nsport && !port_in(f->sport, f->nsport, sk->sport))
+	if (f->nsport && !port_in(f->sport, f->sport_hi, f->nsport, sk->sport))
 		return false;
-	if (f->ndport && !port_in(f->dport, f->ndport, sk->dport))
+	if (f->ndport && !port_in(f->dport, f->dport_hi, f->ndport, sk->dport))
 		return false;
 	if (f->naddr) {
 		bool ok = false;
 
 		for (int i = 0; i < f->naddr && !ok; i++)
-			ok = (addr_eq(f->addr[i].family, f->addr[i].a, sk,
-				      sk->src) ||
-			      addr_eq(f->addr[i].family, f->addr[i].a, sk,
-				      sk->dst)) &&
+			ok = (addr_eq(f->addr[i].family, f->addr[i].a,
+				      f->addr[i].bits, sk, sk->src) ||
+			      addr_eq(f->addr[i].family, f->addr[i].a,
+				      f->addr[i].bits, sk, sk->dst)) &&
 			     tl_snapshot_on_device(snap, sk, f->addr[i].dev);
 		if (!ok)
 			return false;

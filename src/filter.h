@@ -24,11 +24,13 @@ struct tl_global;
 struct tl_filter {
 	uint32_t states; /* 0: every real state */
 	int nsport, ndport, naddr, npid, ncomm, nlimbo, nunit, ncontainer;
-	uint16_t sport[TL_FILTER_MAX_LIST];
-	uint16_t dport[TL_FILTER_MAX_LIST];
+	/* Ports from sport[i] to sport_hi[i] (a range LO-HI, or one). */
+	uint16_t sport[TL_FILTER_MAX_LIST], sport_hi[TL_FILTER_MAX_LIST];
+	uint16_t dport[TL_FILTER_MAX_LIST], dport_hi[TL_FILTER_MAX_LIST];
 	struct {
 		int family;
 		uint8_t a[16];
+		uint8_t bits; /* ADDR/BITS: a prefix; 32 or 128 for one */
 		char dev[16]; /* ADDR%DEV: the device, by name or index */
 	} addr[TL_FILTER_MAX_LIST];
 	pid_t pid[TL_FILTER_MAX_LIST];
@@ -72,9 +74,10 @@ enum {
 #define TL_FILTER_HELP                                                        \
 	"  --state STATE    a state or group (close-wait, connected, ...);\n" \
 	"                   repeatable\n"                                     \
-	"  --sport PORT     local port; repeatable\n"                         \
-	"  --dport PORT     remote port; repeatable\n"                        \
-	"  --addr ADDR      local or remote address; repeatable\n"            \
+	"  --sport PORT     local port, or ports LO-HI; repeatable\n"         \
+	"  --dport PORT     remote port, or ports LO-HI; repeatable\n"        \
+	"  --addr ADDR      local or remote address, or ADDR/BITS;\n"         \
+	"                   repeatable\n"                                     \
 	"  --pid PID        held by PID (or its listener is); repeatable\n"   \
 	"  --comm NAME      held by a process named NAME; repeatable\n"       \
 	"  --limbo CLASS    accept-queue, orphan, timewait or none\n"         \

@@ -110,6 +110,11 @@ LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177-\377]')" "$T/err" && fail "c
 error 3 "invalid option -- '\x1b'" -- doctor "$(printf -- '-\033')"
 error 3 "option requires an argument -- 'N'" -- ls -N
 error 3 "option '--sport' requires an argument" -- watch --sport
+# Ranges and prefixes: a backwards range and an overlong prefix are named.
+error 3 "bad port range '100-1': it ends below its start" -- ls --sport 100-1
+error 3 "bad port '5-' (0-65535, or LO-HI)" -- kill --dport 5-
+error 3 "bad address '10.0.0.0/33': the prefix is longer than the address" -- ls --addr 10.0.0.0/33
+error 3 "bad address '::1/' (an IPv4 or IPv6 address or ADDR/BITS" -- watch --addr ::1/
 error 3 "option '--json=1' does not take an argument" -- ls --json=1
 error 3 "see 'tcplimbo -N /proc/self/ns/net ls --state listening'" -- \
 	-N /proc/self/ns/net drain 127.0.0.1:31931
