@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tcplimbo/diagnose.h"
+#include "evidence_int.h"
 #include "tcplimbo/evidence.h"
 #include "util.h"
 
@@ -171,12 +172,24 @@ static bool only_futex(const struct tl_evidence *ev)
 	return ev->n_read > 0;
 }
 
-static bool any_thread(const struct tl_evidence *ev, int kind)
+bool tli_ev_any_thread(const struct tl_evidence *ev, int kind)
 {
 	for (size_t i = 0; i < ev->n_read; i++)
 		if (ev->threads[i].kind == kind)
 			return true;
 	return false;
+}
+
+/*
+ * The held connections that can keep a worker busy. Alone on its
+ * listener, a process whose connections' clients have all left is
+ * serving nobody: a child that inherited the listener and a client's fd
+ * from a server that exited (ncat --sh-exec leaves them to the commands
+ * it runs) holds them, sleeping.
+ */
+static uint64_t busy_held(const struct tl_evidence *ev)
+{
+	return ev->sharers > 1 ? ev->held : ev->held - ev->held_closed;
 }
 
 /*
@@ -194,18 +207,6 @@ static bool any_thread(const struct tl_evidence *ev, int kind)
  * sleeps, which /proc cannot tie to a client; then as many connections as
  * such threads must be held.
  */
-/*
- * The held connections that can keep a worker busy. Alone on its
- * listener, a process whose connections' clients have all left is
- * serving nobody: a child that inherited the listener and a client's fd
- * from a server that exited (ncat --sh-exec leaves them to the commands
- * it runs) holds them, sleeping.
- */
-static uint64_t busy_held(const struct tl_evidence *ev)
-{
-	return ev->sharers > 1 ? ev->held : ev->held - ev->held_closed;
-}
-
 static bool busy_serving(const struct tl_evidence *ev, bool registered,
 			 bool *ret_sure)
 {
@@ -228,7 +229,7 @@ static bool busy_serving(const struct tl_evidence *ev, bool registered,
 	return on + polls > 0 && (polls == 0 || held >= polls);
 }
 
-static void set(struct tl_ev_verdict *v, int cause, int cert)
+void tli_ev_set(struct tl_ev_verdict *v, int cause, int cert)
 {
 	v->cause = (uint8_t)cause;
 	v->certainty = (uint8_t)cert;
@@ -245,14 +246,14 @@ static bool conclude_state(const struct tl_evidence *ev,
 		snprintf(idle, sizeof(idle), ", and has not run for %llu s",
 			 (unsigned long long)(ev->idle_ms / 1000));
 	if (ev->gone) {
-		set(v, TL_CAUSE_GONE, TL_CERT_CERTAIN);
+		tli_ev_set(v, TL_CAUSE_GONE, TL_CERT_CERTAIN);
 		tli_appendf(v->text, sizeof(v->text), len,
 			    "pid %d has exited (no /proc/%d)", (int)ev->pid,
 			    (int)ev->pid);
 		return true;
 	}
 	if (ev->state == 'Z' || ev->state == 'X') {
-		set(v, TL_CAUSE_ZOMBIE, TL_CERT_CERTAIN);
+		tli_ev_set(v, TL_CAUSE_ZOMBIE, TL_CERT_CERTAIN);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"pid %d is a zombie (State %c): it has exited and its parent has not reaped it",
@@ -260,7 +261,7 @@ static bool conclude_state(const struct tl_evidence *ev,
 		return true;
 	}
 	if (stopped(ev->state) && ev->tracer) {
-		set(v, TL_CAUSE_TRACED, TL_CERT_CERTAIN);
+		tli_ev_set(v, TL_CAUSE_TRACED, TL_CERT_CERTAIN);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"pid %d is stopped by a debugger (State %c, TracerPid %d)%s",
@@ -268,7 +269,7 @@ static bool conclude_state(const struct tl_evidence *ev,
 		return true;
 	}
 	if (stopped(ev->state)) {
-		set(v, TL_CAUSE_STOPPED, TL_CERT_CERTAIN);
+		tli_ev_set(v, TL_CAUSE_STOPPED, TL_CERT_CERTAIN);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"pid %d is stopped by a signal such as SIGSTOP (State T, no tracer)%s",
@@ -335,7 +336,7 @@ static bool all_locked(const struct tl_evidence *ev)
 static void set_locked(const struct tl_evidence *ev, const char *what,
 		       struct tl_ev_verdict *v, size_t *len)
 {
-	set(v, TL_CAUSE_LOCKED, TL_CERT_POSSIBLE);
+	tli_ev_set(v, TL_CAUSE_LOCKED, TL_CERT_POSSIBLE);
 	tli_appendf(
 		v->text, sizeof(v->text), len,
 		"%s %u thread%s wait%s in futex, on a lock or a condition variable, and none has run for %llu s: %s; threads that all wait that long are usually deadlocked (each holds a lock another wants) or wait for one that has died or is stuck",
@@ -365,7 +366,7 @@ static void set_blocked(const struct tl_evidence *ev, int64_t fd, bool epoll,
 				 ev->threads[i].fd_what);
 			break;
 		}
-	set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
+	tli_ev_set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
 	v->fd = fd;
 	tli_appendf(
 		v->text, sizeof(v->text), len,
@@ -409,10 +410,11 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	else
 		snprintf(sets, sizeof(sets), "in none of its %u epoll sets",
 			 ev->n_epolls);
-	if (any_thread(ev, TL_SYS_ACCEPT)) {
-		set(v, TL_CAUSE_ACCEPTING,
-		    kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW ? TL_CERT_LIKELY :
-							    TL_CERT_POSSIBLE);
+	if (tli_ev_any_thread(ev, TL_SYS_ACCEPT)) {
+		tli_ev_set(v, TL_CAUSE_ACCEPTING,
+			   kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW ?
+				   TL_CERT_LIKELY :
+				   TL_CERT_POSSIBLE);
 		tli_appendf(v->text, sizeof(v->text), len,
 			    "it is accepting, slower than clients arrive: %s",
 			    threads);
@@ -440,8 +442,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		const char *who = go ? "goroutine" : "task";
 
 		/* An overflow may also be a loop that is only too slow. */
-		set(v, go ? TL_CAUSE_GO_ACCEPT : TL_CAUSE_TOKIO,
-		    overflow ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
+		tli_ev_set(v, go ? TL_CAUSE_GO_ACCEPT : TL_CAUSE_TOKIO,
+			   overflow ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"pid %d %s, whose runtime registers every socket edge-triggered (here the listener, fd %d, in epoll fd %d, events 0x%x) and whose %s takes connections until %s: ",
@@ -477,7 +479,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	if (reg && cause == TL_CAUSE_ONESHOT) {
-		set(v, cause, TL_CERT_LIKELY);
+		tli_ev_set(v, cause, TL_CERT_LIKELY);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"the listener (fd %d) is in epoll fd %d with EPOLLONESHOT and has not been re-armed since it fired (events 0x%x): epoll will not report it again; %s",
@@ -485,7 +487,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	if (reg && cause == TL_CAUSE_EDGE) {
-		set(v, cause, TL_CERT_LIKELY);
+		tli_ev_set(v, cause, TL_CERT_LIKELY);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"the listener (fd %d) is registered edge-triggered (EPOLLET, events 0x%x) in epoll fd %d: a program that accepts once per wakeup leaves the rest queued until the next connection arrives; %s",
@@ -493,8 +495,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	/* Without the threads' syscalls nothing can be said about waits. */
-	if (ev->n_read == 0 || any_thread(ev, TL_SYS_UNKNOWN)) {
-		set(v, TL_CAUSE_UNKNOWN, TL_CERT_POSSIBLE);
+	if (ev->n_read == 0 || tli_ev_any_thread(ev, TL_SYS_UNKNOWN)) {
+		tli_ev_set(v, TL_CAUSE_UNKNOWN, TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"what its threads are doing could not be read (/proc/PID/task/TID/syscall needs ptrace access to the process); the listener is %s",
@@ -526,8 +528,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 				(int)reg->epfd);
 		else
 			snprintf(where, sizeof(where), "%s", sets);
-		set(v, TL_CAUSE_LIMIT,
-		    sure ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
+		tli_ev_set(v, TL_CAUSE_LIMIT,
+			   sure ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :
@@ -543,7 +545,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	 */
 	if ((!reg || cause == TL_CAUSE_NOT_WAITED) && ev->held == 0 &&
 	    ev->children_held > 0) {
-		set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
+		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"no thread waits for the listener (%s) while its children hold %llu of its connections and not the listener: a server that forks a child for each connection waits so at its limit of children (socat's max-children, a forking server's max_children), or they are an old generation finishing after a graceful restart; %s",
@@ -558,7 +560,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	 * connections and nobody waits for the listener.
 	 */
 	if (!reg && busy_held(ev) > 0 && only_futex(ev)) {
-		set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
+		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"no thread is in accept() or waits for the listener (%s) while the program holds %llu of its connections, and its threads wait in futex (on a lock, a condition variable or a sleep, which /proc does not tell apart): a pool whose workers are all busy with those connections or stuck on a lock, or an accept loop that stopped; %s",
@@ -566,7 +568,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	if (reg && cause == TL_CAUSE_NOT_WAITED) {
-		set(v, cause, TL_CERT_LIKELY);
+		tli_ev_set(v, cause, TL_CERT_LIKELY);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"the listener (fd %d) is in epoll fd %d, but no thread waits on that epoll fd: %s",
@@ -574,7 +576,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	if (reg) {
-		set(v, TL_CAUSE_WATCHED, TL_CERT_POSSIBLE);
+		tli_ev_set(v, TL_CAUSE_WATCHED, TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"the listener (fd %d) is in epoll fd %d (events 0x%x) and a thread waits on it, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
@@ -584,7 +586,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	}
 	/* Not registered in any epoll set we could read. */
 	if (ev->n_epolls_read < ev->n_epolls || !ev->has_fds) {
-		set(v, TL_CAUSE_UNKNOWN, TL_CERT_POSSIBLE);
+		tli_ev_set(v, TL_CAUSE_UNKNOWN, TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"the listener was not found in the epoll sets that could be read: %s",
@@ -595,8 +597,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	if (ev->held > 0 && ev->n_epolls) {
 		bool round = tl_ev_round_number(ev->held);
 
-		set(v, TL_CAUSE_LIMIT,
-		    round ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
+		tli_ev_set(v, TL_CAUSE_LIMIT,
+			   round ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"no thread is in accept() and the listener is %s while the program holds %llu accepted connection%s on port %u (backlog %u)%s: usually a connection limit; %s",
@@ -607,8 +609,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			threads);
 		return;
 	}
-	if (any_thread(ev, TL_SYS_POLL)) {
-		set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
+	if (tli_ev_any_thread(ev, TL_SYS_POLL)) {
+		tli_ev_set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			"no thread is in accept() and the listener is %s; a thread in poll/select may watch it, which /proc cannot show: %s",
@@ -621,8 +623,9 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	/* What the threads not read were doing is not known. */
-	set(v, TL_CAUSE_NOT_WATCHED,
-	    ev->n_threads > ev->n_read ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
+	tli_ev_set(v, TL_CAUSE_NOT_WATCHED,
+		   ev->n_threads > ev->n_read ? TL_CERT_POSSIBLE :
+						TL_CERT_LIKELY);
 	if (ev->n_epolls)
 		tli_appendf(
 			v->text, sizeof(v->text), len,
@@ -633,162 +636,6 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			v->text, sizeof(v->text), len,
 			"no thread is in accept(), poll() or an epoll wait: nothing in the program waits for the listener; %s",
 			threads);
-}
-
-/*
- * The fd kind most of n_fds are, if any: more than half of them. Device
- * files on fds 0 to 2 are its standard streams (/dev/null, a terminal),
- * which every process has and no leak makes, so they do not count for
- * the kind. *ret_top is the largest kind all the same (0 when nothing is
- * left), for the text.
- */
-static bool majority_kind(const struct tl_evidence *ev, int *ret_top)
-{
-	uint32_t n[TL_FDK_MAX];
-	int top = 0;
-
-	memcpy(n, ev->kinds, sizeof(n));
-	n[TL_FDK_DEVICE] -= ev->stdio_devices <= n[TL_FDK_DEVICE] ?
-				    ev->stdio_devices :
-				    n[TL_FDK_DEVICE];
-	for (int k = 1; k < TL_FDK_MAX; k++)
-		if (n[k] > n[top])
-			top = k;
-	*ret_top = n[top] ? top : -1;
-	return (uint64_t)n[top] * 2 > ev->n_fds;
-}
-
-/* The largest fd kind, with TCP split by state for the text. */
-static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
-			 size_t *len)
-{
-	uint32_t cw = ev->tcp[TL_CLOSE_WAIT], est = ev->tcp[TL_ESTABLISHED];
-	int top;
-	bool first = true;
-
-	if (!ev->has_fds || ev->n_fds == 0)
-		return;
-	tli_appendf(v->text, sizeof(v->text), len,
-		    "%sits %u fds: ", *len ? "; " : "", ev->n_fds);
-	for (int k = 0; k < TL_FDK_MAX; k++) {
-		if (!ev->kinds[k])
-			continue;
-		tli_appendf(v->text, sizeof(v->text), len, "%s%u %s",
-			    first ? "" : ", ", ev->kinds[k],
-			    tl_fd_kind_name(k, ev->kinds[k]));
-		first = false;
-		if (k != TL_FDK_TCP)
-			continue;
-		tli_appendf(v->text, sizeof(v->text), len, " (");
-		for (int s = 1, f2 = 1; s < TL_STATE_MAX; s++) {
-			if (!ev->tcp[s])
-				continue;
-			tli_appendf(v->text, sizeof(v->text), len, "%s%u %s",
-				    f2 ? "" : ", ", ev->tcp[s],
-				    tl_state_name(s));
-			f2 = 0;
-		}
-		tli_appendf(v->text, sizeof(v->text), len, ")");
-	}
-	/* Only a verdict of the listener's kind may stand before this one. */
-	if (v->cause != TL_CAUSE_UNKNOWN && v->cause != TL_CAUSE_WATCHED)
-		return;
-	/* Half leaked is enough to be the cause, but not "most". */
-	if ((uint64_t)cw * 2 >= ev->n_fds) {
-		set(v, TL_CAUSE_CLOSE_WAIT, TL_CERT_LIKELY);
-		tli_appendf(
-			v->text, sizeof(v->text), len,
-			": %s are CLOSE-WAIT sockets the program never closed, so the leak is what exhausts the fds",
-			(uint64_t)cw * 2 > ev->n_fds ? "most" : "half");
-	} else if ((uint64_t)est * 2 >= ev->n_fds) {
-		set(v, TL_CAUSE_CONNECTIONS, TL_CERT_POSSIBLE);
-		tli_appendf(
-			v->text, sizeof(v->text), len,
-			": %s are open connections, so the load may be real (raise the limit) or connections are kept too long",
-			(uint64_t)est * 2 > ev->n_fds ? "most" : "half");
-		v->remedy = NULL;
-	} else {
-		bool most = majority_kind(ev, &top);
-		/* Where the device files would have looked like the leak. */
-		bool stdio =
-			ev->stdio_devices &&
-			(top < 0 || ev->kinds[TL_FDK_DEVICE] >= ev->kinds[top]);
-
-		set(v, TL_CAUSE_FDS_OTHER, TL_CERT_POSSIBLE);
-		v->remedy = NULL;
-		if (most)
-			tli_appendf(v->text, sizeof(v->text), len,
-				    ": most are %s, so look there for a leak",
-				    tl_fd_kind_name(top, 2));
-		else if (top >= 0)
-			tli_appendf(
-				v->text, sizeof(v->text), len,
-				": no kind is a majority; the largest kind is %s",
-				tl_fd_kind_name(top, 2));
-		if (stdio)
-			tli_appendf(
-				v->text, sizeof(v->text), len,
-				"%s%u of its device files %s on fds 0 to 2, its standard streams, not a leak",
-				top >= 0 ? "; " : ": ", ev->stdio_devices,
-				ev->stdio_devices == 1 ? "is" : "are");
-	}
-}
-
-/* The busiest thread measured while we looked, or NULL. */
-static const struct tl_ev_thread *busiest(const struct tl_evidence *ev)
-{
-	const struct tl_ev_thread *b = NULL;
-
-	for (size_t i = 0; i < ev->n_read; i++)
-		if (ev->threads[i].has_busy &&
-		    (!b || ev->threads[i].busy_pct > b->busy_pct))
-			b = &ev->threads[i];
-	return b;
-}
-
-/* At least this share of a CPU, measured, is a loop that does not wait. */
-#define SPIN_PCT 50
-
-/*
- * At the fd limit, a listener that is watched level-triggered by a waiting
- * thread wakes it for every queued connection: accept() fails with EMFILE
- * and the loop spins. A listener in no epoll set may be watched by
- * select() or poll(), which /proc cannot show; a thread that used most of
- * a CPU while we looked, never waiting, with connections queued, is the
- * same spin seen from outside.
- */
-static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
-		      size_t *len)
-{
-	bool running = any_thread(ev, TL_SYS_RUNNING) ||
-		       any_thread(ev, TL_SYS_ACCEPT);
-	const struct tl_ev_thread *b = busiest(ev);
-	char threads[256];
-
-	for (size_t i = 0; i < ev->n_regs; i++) {
-		const struct tl_ev_reg *r = &ev->regs[i];
-
-		if (!(r->waited || running) ||
-		    (r->events & (TL_EPOLLET | TL_EPOLLONESHOT)))
-			continue;
-		tli_appendf(
-			v->text, sizeof(v->text), len,
-			"; the listener (fd %d) is in epoll fd %d level-triggered, so while connections are queued every wait returns at once and retries the failing accept(), a busy loop (%s)",
-			(int)r->tfd, (int)r->epfd,
-			tl_evidence_threads_text(ev, threads, sizeof(threads)));
-		return;
-	}
-	/* Registered edge-triggered or one-shot: epoll does not spin. */
-	if (ev->n_regs || ev->n_epolls_read < ev->n_epolls || !ev->has_fds ||
-	    !ev->has_listener || ev->queued == 0 || !b ||
-	    b->busy_pct < SPIN_PCT)
-		return;
-	tli_appendf(
-		v->text, sizeof(v->text), len,
-		"; thread %d used %u %% of a CPU over the %u ms we watched it, never waiting, while %u connection%s waited in the queue and the listener is %s: a select() or poll() loop that watches the listener would wake at once for the queued connections and retry the failing accept(), which fits that busy loop",
-		(int)b->tid, b->busy_pct, b->busy_ms, ev->queued,
-		ev->queued == 1 ? "" : "s",
-		ev->n_epolls ? "in none of its epoll sets" : "in no epoll set");
 }
 
 /*
@@ -834,8 +681,7 @@ void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 	if (conclude_state(ev, ret, &len))
 		return;
 	if (kind == TL_FIND_FD_EXHAUSTION) {
-		conclude_fds(ev, ret, &len);
-		spin_text(ev, ret, &len);
+		tli_ev_conclude_fds(ev, ret, &len);
 		return;
 	}
 	if (kind == TL_FIND_CLOSE_WAIT_LEAK) {

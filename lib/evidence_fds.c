@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * evidence: what fills a process's fd table, for fd-exhaustion, and the
+ * busy loop a program at its limit spins in when its listener stays
+ * readable and accept() keeps failing with EMFILE.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evidence_int.h"
+#include "tcplimbo/evidence.h"
+#include "tcplimbo/tcpstate.h"
+#include "util.h"
+
+/*
+ * The fd kind most of n_fds are, if any: more than half of them. Device
+ * files on fds 0 to 2 are its standard streams (/dev/null, a terminal),
+ * which every process has and no leak makes, so they do not count for
+ * the kind. *ret_top is the largest kind all the same (0 when nothing is
+ * left), for the text.
+ */
+static bool majority_kind(const struct tl_evidence *ev, int *ret_top)
+{
+	uint32_t n[TL_FDK_MAX];
+	int top = 0;
+
+	memcpy(n, ev->kinds, sizeof(n));
+	n[TL_FDK_DEVICE] -= ev->stdio_devices <= n[TL_FDK_DEVICE] ?
+				    ev->stdio_devices :
+				    n[TL_FDK_DEVICE];
+	for (int k = 1; k < TL_FDK_MAX; k++)
+		if (n[k] > n[top])
+			top = k;
+	*ret_top = n[top] ? top : -1;
+	return (uint64_t)n[top] * 2 > ev->n_fds;
+}
+
+/* The largest fd kind, with TCP split by state for the text. */
+static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+			 size_t *len)
+{
+	uint32_t cw = ev->tcp[TL_CLOSE_WAIT], est = ev->tcp[TL_ESTABLISHED];
+	int top;
+	bool first = true;
+
+	if (!ev->has_fds || ev->n_fds == 0)
+		return;
+	tli_appendf(v->text, sizeof(v->text), len,
+		    "%sits %u fds: ", *len ? "; " : "", ev->n_fds);
+	for (int k = 0; k < TL_FDK_MAX; k++) {
+		if (!ev->kinds[k])
+			continue;
+		tli_appendf(v->text, sizeof(v->text), len, "%s%u %s",
+			    first ? "" : ", ", ev->kinds[k],
+			    tl_fd_kind_name(k, ev->kinds[k]));
+		first = false;
+		if (k != TL_FDK_TCP)
+			continue;
+		tli_appendf(v->text, sizeof(v->text), len, " (");
+		for (int s = 1, f2 = 1; s < TL_STATE_MAX; s++) {
+			if (!ev->tcp[s])
+				continue;
+			tli_appendf(v->text, sizeof(v->text), len, "%s%u %s",
+				    f2 ? "" : ", ", ev->tcp[s],
+				    tl_state_name(s));
+			f2 = 0;
+		}
+		tli_appendf(v->text, sizeof(v->text), len, ")");
+	}
+	/* Only a verdict of the listener's kind may stand before this one. */
+	if (v->cause != TL_CAUSE_UNKNOWN && v->cause != TL_CAUSE_WATCHED)
+		return;
+	/* Half leaked is enough to be the cause, but not "most". */
+	if ((uint64_t)cw * 2 >= ev->n_fds) {
+		tli_ev_set(v, TL_CAUSE_CLOSE_WAIT, TL_CERT_LIKELY);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			": %s are CLOSE-WAIT sockets the program never closed, so the leak is what exhausts the fds",
+			(uint64_t)cw * 2 > ev->n_fds ? "most" : "half");
+	} else if ((uint64_t)est * 2 >= ev->n_fds) {
+		tli_ev_set(v, TL_CAUSE_CONNECTIONS, TL_CERT_POSSIBLE);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			": %s are open connections, so the load may be real (raise the limit) or connections are kept too long",
+			(uint64_t)est * 2 > ev->n_fds ? "most" : "half");
+		v->remedy = NULL;
+	} else {
+		bool most = majority_kind(ev, &top);
+		/* Where the device files would have looked like the leak. */
+		bool stdio =
+			ev->stdio_devices &&
+			(top < 0 || ev->kinds[TL_FDK_DEVICE] >= ev->kinds[top]);
+
+		tli_ev_set(v, TL_CAUSE_FDS_OTHER, TL_CERT_POSSIBLE);
+		v->remedy = NULL;
+		if (most)
+			tli_appendf(v->text, sizeof(v->text), len,
+				    ": most are %s, so look there for a leak",
+				    tl_fd_kind_name(top, 2));
+		else if (top >= 0)
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				": no kind is a majority; the largest kind is %s",
+				tl_fd_kind_name(top, 2));
+		if (stdio)
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"%s%u of its device files %s on fds 0 to 2, its standard streams, not a leak",
+				top >= 0 ? "; " : ": ", ev->stdio_devices,
+				ev->stdio_devices == 1 ? "is" : "are");
+	}
+}
+
+/* The busiest thread measured while we looked, or NULL. */
+static const struct tl_ev_thread *busiest(const struct tl_evidence *ev)
+{
+	const struct tl_ev_thread *b = NULL;
+
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].has_busy &&
+		    (!b || ev->threads[i].busy_pct > b->busy_pct))
+			b = &ev->threads[i];
+	return b;
+}
+
+/* At least this share of a CPU, measured, is a loop that does not wait. */
+#define SPIN_PCT 50
+
+/*
+ * At the fd limit, a listener that is watched level-triggered by a waiting
+ * thread wakes it for every queued connection: accept() fails with EMFILE
+ * and the loop spins. A listener in no epoll set may be watched by
+ * select() or poll(), which /proc cannot show; a thread that used most of
+ * a CPU while we looked, never waiting, with connections queued, is the
+ * same spin seen from outside.
+ */
+static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+		      size_t *len)
+{
+	bool running = tli_ev_any_thread(ev, TL_SYS_RUNNING) ||
+		       tli_ev_any_thread(ev, TL_SYS_ACCEPT);
+	const struct tl_ev_thread *b = busiest(ev);
+	char threads[256];
+
+	for (size_t i = 0; i < ev->n_regs; i++) {
+		const struct tl_ev_reg *r = &ev->regs[i];
+
+		if (!(r->waited || running) ||
+		    (r->events & (TL_EPOLLET | TL_EPOLLONESHOT)))
+			continue;
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"; the listener (fd %d) is in epoll fd %d level-triggered, so while connections are queued every wait returns at once and retries the failing accept(), a busy loop (%s)",
+			(int)r->tfd, (int)r->epfd,
+			tl_evidence_threads_text(ev, threads, sizeof(threads)));
+		return;
+	}
+	/* Registered edge-triggered or one-shot: epoll does not spin. */
+	if (ev->n_regs || ev->n_epolls_read < ev->n_epolls || !ev->has_fds ||
+	    !ev->has_listener || ev->queued == 0 || !b ||
+	    b->busy_pct < SPIN_PCT)
+		return;
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"; thread %d used %u %% of a CPU over the %u ms we watched it, never waiting, while %u connection%s waited in the queue and the listener is %s: a select() or poll() loop that watches the listener would wake at once for the queued connections and retry the failing accept(), which fits that busy loop",
+		(int)b->tid, b->busy_pct, b->busy_ms, ev->queued,
+		ev->queued == 1 ? "" : "s",
+		ev->n_epolls ? "in none of its epoll sets" : "in no epoll set");
+}
+
+void tli_ev_conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+			 size_t *len)
+{
+	conclude_fds(ev, v, len);
+	spin_text(ev, v, len);
+}
