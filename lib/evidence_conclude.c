@@ -323,13 +323,8 @@ static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
  */
 static bool all_locked(const struct tl_evidence *ev)
 {
-	if (ev->n_read == 0 || ev->n_threads > ev->n_read || !ev->has_idle ||
-	    ev->idle_ms < 1000)
-		return false;
-	for (size_t i = 0; i < ev->n_read; i++)
-		if (ev->threads[i].kind != TL_SYS_FUTEX)
-			return false;
-	return true;
+	return ev->n_threads <= ev->n_read && only_futex(ev) && ev->has_idle &&
+	       ev->idle_ms >= 1000;
 }
 
 /* The lock-wait cause: what keeps the program from what. */
