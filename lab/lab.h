@@ -96,6 +96,7 @@ int lab_sc_epollet(struct lab_run *r);
 int lab_sc_oneshot(struct lab_run *r);
 int lab_sc_limit(struct lab_run *r);
 int lab_sc_leak_emfile(struct lab_run *r);
+int lab_sc_inherited(struct lab_run *r);
 
 /* Returns the scenario with this name, or NULL. */
 const struct lab_scenario *lab_scenario_find(const char *name);
@@ -292,6 +293,14 @@ int lab_counter(const char *path, const char *prefix, const char *name,
 
 /* Writes a value to /proc/sys/... of our namespace; returns 0 or -errno. */
 int lab_sysctl_write(const char *path, const char *value);
+
+/*
+ * Starts sleep SECONDS with fd open across exec, the way a server that
+ * forgets close-on-exec hands each connection to the programs it starts
+ * (its other fds are closed in the child, and its standard streams are
+ * /dev/null). Returns the child's pid, or -errno.
+ */
+pid_t lab_spawn_inheritor(int fd, unsigned seconds);
 
 /*
  * Shared by the runner's files (runner.c, spawn.c, step.c), not by

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -129,4 +131,31 @@ int lab_sysctl_write(const char *path, const char *value)
 		err = n < 0 ? -errno : -EIO;
 	close(fd);
 	return err;
+}
+
+pid_t lab_spawn_inheritor(int fd, unsigned seconds)
+{
+	char secs[16];
+	pid_t pid;
+	int null;
+
+	snprintf(secs, sizeof(secs), "%u", seconds ? seconds : 60);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		return pid;
+	/* The child: keep fd (as exec keeps an fd not marked close-on-exec). */
+	null = open("/dev/null", O_RDWR);
+	if (null < 0 || fd <= 2)
+		_exit(127);
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(null, 2);
+	if (fd > 3)
+		close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
+	fcntl(fd, F_SETFD, 0);
+	execlp("sleep", "sleep", secs, (char *)NULL);
+	_exit(127);
 }

@@ -696,6 +696,11 @@ static const char *const leak_emfile_steps[] = {
 	"fd-table-full",
 	NULL,
 };
+static const char *const inherited_steps[] = {
+	"server-closed-its-copy",
+	NULL,
+};
+
 static const char *const time_wait_steps[] = {
 	"connected",
 	"client-closed",
@@ -744,6 +749,10 @@ const struct lab_scenario lab_scenarios[] = {
 	  "a CLOSE_WAIT leak fills the fd table until accept() fails with "
 	  "EMFILE",
 	  lab_sc_leak_emfile, leak_emfile_steps },
+	{ "inherited",
+	  "a program the server starts inherits each connection: CLOSE_WAIT "
+	  "held by a process that never accepted",
+	  lab_sc_inherited, inherited_steps },
 	{ NULL, NULL, NULL, NULL },
 };
 

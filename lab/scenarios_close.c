@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The lab's scenarios about the closing side: FIN_WAIT2 held by a client
- * that never closes (and net.ipv4.tcp_fin_timeout for orphans), and the
- * active closer's TIME_WAIT. Split from scenarios.c, which keeps the
+ * that never closes (and net.ipv4.tcp_fin_timeout for orphans), the
+ * active closer's TIME_WAIT, and CLOSE_WAIT held by a program the server
+ * started, which inherited the connection. Split from scenarios.c, which keeps the
  * accept-side scenarios and the table.
  */
 #include <errno.h>
@@ -244,4 +245,56 @@ int lab_sc_time_wait(struct lab_run *r)
 		"close first.",
 		lab_mono_s() - t0, (t2 + 999) / 1000);
 	return lab_step_end(r);
+}
+
+int lab_sc_inherited(struct lab_run *r)
+{
+	static const char *const cargs[] = { "--count", "2", "--send", "ping",
+					     NULL };
+	static const struct lab_expect e_closed[] = {
+		{ LAB_LISTENER, TL_LISTEN, ANY, 0, 1, 1 },
+		{ LAB_SERVER, TL_CLOSE_WAIT, TL_LIMBO_NONE, ANY, 2, 2 },
+		{ LAB_CLIENT, TL_FIN_WAIT2, ANY, ANY, 2, 2 },
+	};
+	static const struct lab_opening opening = {
+		.mode = "spawn",
+		.cargs = cargs,
+		.phases = { "written", "closed" },
+		.step = "server-closed-its-copy",
+		.e = e_closed,
+		.n = LAB_N(e_closed),
+	};
+	struct tl_snapshot *snap = NULL;
+	struct lab_proc *srv, *cli;
+	const struct tl_fdref *refs;
+	pid_t holder = 0;
+	int err;
+
+	err = lab_open(r, &opening, &srv, &cli, &snap);
+	if (err)
+		return err;
+	/* Who holds the first CLOSE_WAIT: not the server. */
+	for (size_t i = 0; i < snap->n_socks && !holder; i++)
+		if (snap->socks[i].state == TL_CLOSE_WAIT &&
+		    tl_snapshot_owners(snap, &snap->socks[i], &refs) > 0)
+			holder = snap->owners->procs[refs[0].proc].pid;
+	tl_snapshot_free(snap);
+	lab_step_text(
+		r,
+		"The server (pid %d) accepted each connection and started "
+		"sleep for it without marking the connection close-on-exec, "
+		"so sleep got a copy of the fd. The clients wrote \"ping\" and "
+		"closed; the server read it and EOF and closed its copy, "
+		"correctly. But a socket is closed only when its last fd is: "
+		"sleep (pid %d) still holds each connection, in CLOSE_WAIT, "
+		"and never looks at it. ss -p names sleep, which never "
+		"accepted anything; tcplimbo doctor names the server that "
+		"did, and its fix: SOCK_CLOEXEC on accept4().",
+		(int)srv->pid, (int)holder);
+	err = lab_step_end(r);
+	if (!err)
+		err = lab_sleep(r, r->opts->wait_ms, "the clients exit");
+	if (!err)
+		err = lab_client_next(r, cli, NULL);
+	return err;
 }

@@ -25,6 +25,9 @@
  *               never re-armed: epoll never reports it again
  *   limit       accept up to --maxconn connections, then stop watching the
  *               listener until one closes (haproxy's maxconn)
+ *   spawn       accept, start sleep for each connection with the connection
+ *               open across exec (not close-on-exec), read and close:
+ *               sleep keeps the connection in CLOSE_WAIT
  * In no-close mode an explicit --nofile sets the fd limit (without filling
  * it), so the leaked sockets themselves end in EMFILE.
  * It logs each call and its result, and exits on SIGINT/SIGTERM or after
@@ -63,6 +66,7 @@ enum srv_mode {
 	MODE_EDGE,
 	MODE_ONESHOT,
 	MODE_LIMIT,
+	MODE_SPAWN,
 };
 
 static const char *const mode_names[] = {
@@ -76,6 +80,7 @@ static const char *const mode_names[] = {
 	[MODE_EDGE] = "edge-once",
 	[MODE_ONESHOT] = "oneshot",
 	[MODE_LIMIT] = "limit",
+	[MODE_SPAWN] = "spawn",
 };
 
 /* "no-accept, no-close, ...": the modes, for a message. */
@@ -136,7 +141,8 @@ static void srv_usage(FILE *f)
 		"Modes: no-accept (default), no-close, emfile, reserve-fd, good,\n"
 		"       close-first, prefork-emfile (a parent and a child share\n"
 		"       the listener; only the child accepts, at its fd limit),\n"
-		"       edge-once, oneshot, limit. SIGUSR1: no-accept starts\n"
+		"       edge-once, oneshot, limit, spawn (starts sleep with each\n"
+		"       connection open across exec). SIGUSR1: no-accept starts\n"
 		"       accepting, emfile frees its fds. SIGINT/SIGTERM: exit.\n");
 }
 
@@ -413,6 +419,18 @@ static void srv_accept(struct srv *s)
 	lab_log(who, "Accept conn fd %d from %s <nil>", fd,
 		lab_sockaddr_str(buf, sizeof(buf), &peer));
 	s->conns++;
+	if (s->mode == MODE_SPAWN) {
+		/* The bug on purpose: the program started gets the fd too. */
+		pid_t kid = lab_spawn_inheritor(fd, s->seconds);
+
+		if (kid > 0)
+			lab_log(who,
+				"Start sleep, pid %d, with fd %d open across "
+				"exec (not close-on-exec) <nil>",
+				(int)kid, fd);
+		else
+			lab_log(who, "fork error is %s", strerror((int)-kid));
+	}
 	if (s->mode == MODE_CLOSE_FIRST) {
 		close(fd);
 		lab_log(who, "Close fd %d <nil> (we close first)", fd);

@@ -38,10 +38,10 @@ bad "'later'" lab run seed --end later
 ok "bad input: exit 3, one line"
 
 "$TCPLIMBO" lab list >"$T/list" || fail "lab list failed"
-[ "$(wc -l <"$T/list")" = 11 ] || fail "lab list: $(cat "$T/list")"
+[ "$(wc -l <"$T/list")" = 12 ] || fail "lab list: $(cat "$T/list")"
 for s in seed emfile leak overflow fin-wait2 time-wait stopped epollet oneshot \
-	limit leak-emfile; do
+	limit leak-emfile inherited; do
 	grep -q "^$s " "$T/list" || fail "lab list lacks $s"
 done
 "$TCPLIMBO" lab run --help | grep -q -- "--then-at" || fail "lab run --help"
-ok "lab list: eleven scenarios"
+ok "lab list: twelve scenarios"

@@ -64,6 +64,22 @@ jq -e '.steps[0].sockets as $s |
 	{ jq -c '.steps[0].sockets[] | [.state, .local_port, .remote_port, .recv_q, .limbo]' "$T/leak-emfile.json"; fail "leak-emfile: the step's table is not the settled state"; }
 ok "leak-emfile: the table shows the settled state"
 
+# inherited: sleep holds the CLOSE_WAITs (ss -p, the oracle, says so), and
+# the doctor, run inside the lab's namespace at that step, names the
+# server that accepted them and gives its remedy.
+LAB_T=$T timeout 120 "$TCPLIMBO" lab run inherited --wait 1 --json \
+	--then "sh -c 'ss -tanpH >$T/inh.ss; $TCPLIMBO doctor --json --close-wait-age 500ms >$T/inh.doctor'" \
+	>"$T/inherited.json" 2>"$T/inherited.err" ||
+	{ cat "$T/inherited.json" "$T/inherited.err"; fail "lab run inherited"; }
+n=$(grep -c 'CLOSE-WAIT.*:3000 .*"sleep"' "$T/inh.ss")
+[ "$n" = 2 ] || { cat "$T/inh.ss"; fail "inherited: ss shows $n CLOSE-WAIT held by sleep"; }
+jq -e '(.findings | length) == 2 and
+	all(.findings[]; .kind == "close-wait-leak" and .comm == "sleep" and
+		(.summary | contains("(lab-server), its parent, holds the listener")) and
+		(.remedy | contains("SOCK_CLOEXEC")))' "$T/inh.doctor" >/dev/null ||
+	{ cat "$T/inh.doctor"; fail "inherited: the doctor does not name the server"; }
+ok "inherited: 2 CLOSE-WAIT held by sleep, the doctor names lab-server"
+
 # --wait shows every step before the next action, in these scenarios too
 # (a lower bound on the run's length: they used to take a fraction of it).
 for sc in stopped limit time-wait; do
