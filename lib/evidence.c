@@ -330,34 +330,91 @@ static int gather_threads(int pdir, struct tl_evidence *ev,
 	return 0;
 }
 
+/* The most SO_REUSEPORT siblings of a listener looked for in epoll sets. */
+#define SIBLINGS_MAX 8
+
 struct epoll_ctx {
 	struct tl_evidence *ev;
 	int32_t epfd;
 	uint32_t inode;
+	/* other listeners of the same address and port */
+	uint32_t siblings[SIBLINGS_MAX];
+	size_t n_siblings;
 };
+
+static bool waited_on(const struct tl_evidence *ev, int32_t epfd)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind == TL_SYS_EPOLL &&
+		    ev->threads[i].fd == epfd)
+			return true;
+	return false;
+}
+
+/* A sibling's registration that asks for EPOLLIN (or EPOLLRDNORM). */
+static void on_sibling(struct epoll_ctx *c, int32_t tfd, uint32_t events,
+		       uint64_t ino)
+{
+	if (c->ev->has_sibling || !(events & (0x001u | 0x040u)))
+		return;
+	for (size_t k = 0; k < c->n_siblings; k++) {
+		if (ino != c->siblings[k])
+			continue;
+		c->ev->has_sibling = true;
+		c->ev->sibling =
+			(struct tl_ev_reg){ c->epfd, tfd, events,
+					    waited_on(c->ev, c->epfd) };
+		return;
+	}
+}
 
 static int on_tfd(int32_t tfd, uint32_t events, uint64_t ino, void *arg)
 {
 	struct epoll_ctx *c = arg;
 	struct tl_ev_reg *reg;
 
-	if (ino != c->inode || c->ev->n_regs >= TL_EV_REGS_MAX)
+	if (ino != c->inode) {
+		on_sibling(c, tfd, events, ino);
+		return 0;
+	}
+	if (c->ev->n_regs >= TL_EV_REGS_MAX)
 		return 0;
 	reg = &c->ev->regs[c->ev->n_regs++];
 	reg->epfd = c->epfd;
 	reg->tfd = tfd;
 	reg->events = events;
-	for (size_t i = 0; i < c->ev->n_read; i++)
-		if (c->ev->threads[i].kind == TL_SYS_EPOLL &&
-		    c->ev->threads[i].fd == c->epfd)
-			reg->waited = true;
+	reg->waited = waited_on(c->ev, c->epfd);
 	return 0;
+}
+
+/*
+ * The other listeners of L's address, port and device in snap: SO_REUSEPORT
+ * shares them, each with a queue of its own (nginx's reuseport gives each
+ * worker one, and every worker holds them all).
+ */
+static void find_siblings(const struct tl_snapshot *snap,
+			  const struct tl_sock *L, struct epoll_ctx *c)
+{
+	size_t alen = L->family == AF_INET6 ? 16 : 4;
+
+	for (size_t i = 0; snap && i < snap->n_socks; i++) {
+		const struct tl_sock *s = &snap->socks[i];
+
+		if (c->n_siblings < SIBLINGS_MAX && s->state == TL_LISTEN &&
+		    s->inode && s->inode != L->inode &&
+		    s->family == L->family && s->sport == L->sport &&
+		    s->ifindex == L->ifindex &&
+		    memcmp(s->src, L->src, alen) == 0)
+			c->siblings[c->n_siblings++] = s->inode;
+	}
 }
 
 /* Walks the fd table: the census, and the listener in each epoll set. */
 static int gather_fds(int pdir, struct tl_evidence *ev,
+		      const struct tl_snapshot *snap,
 		      const struct tl_sock *listener)
 {
+	struct epoll_ctx c = { .ev = ev };
 	char link[LINK_BUF], path[64], *info = NULL;
 	struct dirent *de;
 	DIR *d;
@@ -370,8 +427,11 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 		close(fdd);
 		return -ENOMEM;
 	}
-	if (listener && listener->inode)
+	if (listener && listener->inode) {
 		info = malloc(FDINFO_BUF);
+		c.inode = listener->inode;
+		find_siblings(snap, listener, &c);
+	}
 	while ((de = readdir(d)) && ev->n_fds < TL_EV_FDS_MAX) {
 		uint64_t fd;
 		ssize_t n;
@@ -395,9 +455,7 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 		snprintf(path, sizeof(path), "fdinfo/%d", (int)fd);
 		n = read_at(pdir, path, info, FDINFO_BUF);
 		if (n >= 0) {
-			struct epoll_ctx c = { ev, (int32_t)fd,
-					       listener->inode };
-
+			c.epfd = (int32_t)fd;
 			ev->n_epolls_read++;
 			tl_ev_parse_epoll(info, (size_t)n, on_tfd, &c);
 		}
@@ -735,7 +793,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		holds(snap, listener, pid, &ev->listener_fd);
 	}
 	if (what & (TL_EV_FDS | TL_EV_LISTENER)) {
-		if (gather_fds(pdir, ev,
+		if (gather_fds(pdir, ev, snap,
 			       what & TL_EV_LISTENER ? listener : NULL) == 0) {
 			ev->has_fds = true;
 			if (snap)

@@ -426,6 +426,22 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 				"in epoll fd %d but asks it for no events (events 0x%x, no EPOLLIN)",
 				(int)ev->regs[i].epfd, ev->regs[i].events);
 	/*
+	 * It watches another SO_REUSEPORT listener of this address and not
+	 * this one: the kernel gives each listener its own connections, so
+	 * those it holds came from that one and say nothing of this queue
+	 * (nginx's reuseport: every worker holds every worker's listener).
+	 */
+	if (!reg && ev->has_sibling) {
+		tli_ev_set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_LIKELY);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"the listener is %s, but another SO_REUSEPORT listener of its address is (fd %d, in epoll fd %d%s): it takes connections from that one, whose queue is its own, not from this one; %s",
+			sets, (int)ev->sibling.tfd, (int)ev->sibling.epfd,
+			ev->sibling.waited ? ", which a thread waits on" : "",
+			threads);
+		return;
+	}
+	/*
 	 * Go's netpoller and Tokio's I/O driver register every socket
 	 * edge-triggered, and their accept takes connections until EAGAIN,
 	 * so there the registration says nothing and a queue that stays is

@@ -191,6 +191,15 @@ struct tl_evidence {
 	uint32_t sharers;
 	/* TL_EV_LISTENER: of held, those in CLOSE-WAIT (their client left) */
 	uint64_t held_closed;
+	/*
+	 * TL_EV_LISTENER: a registration, asking for EPOLLIN, of another
+	 * listener of the same address and port (SO_REUSEPORT), if any
+	 * (has_sibling): each such listener has its own queue, and the
+	 * process takes connections from that one. Its tfd is that
+	 * listener's fd.
+	 */
+	bool has_sibling;
+	struct tl_ev_reg sibling;
 };
 
 /*

@@ -3,7 +3,11 @@
 # master and workers sharing one listener are named as one program, "nginx
 # (master M, workers W1, W2)", when the workers stop accepting; and when the
 # only worker is out of fds (worker_rlimit_nofile 64, 200 clients), the
-# worker alone is named, with its own numbers, not the master.
+# worker alone is named, with its own numbers, not the master. With
+# reuseport (a listener for each worker, every process holding them all),
+# one worker stopped while the other serves clients: the stopped one is
+# the cause, and the other, which watches only its own listener, is not
+# taken for a worker at its connection limit.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -13,7 +17,7 @@ chmod 755 "$T"
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
 # nginx in the foreground, its files in $T: the master is our job.
-start_nginx() { # PORT WORKERS RLIMIT
+start_nginx() { # PORT WORKERS RLIMIT [LISTEN-OPTIONS]
 	mkdir -p "$T/$1/logs"
 	cat >"$T/$1/nginx.conf" <<CONF
 daemon off;
@@ -25,7 +29,7 @@ events { worker_connections 1024; }
 http {
   access_log off;
   keepalive_timeout 300s;
-  server { listen 127.0.0.1:$1; location / { return 200 "ok\n"; } }
+  server { listen 127.0.0.1:$1 ${4:-}; location / { return 200 "ok\n"; } }
 }
 CONF
 	"$NGINX" -p "$T/$1" -c "$T/$1/nginx.conf" &
@@ -77,3 +81,29 @@ jq -e --argjson w "$W" --arg m "$M2" '
 	($f[0].summary | contains($m) | not)' \
 	"$T/d2.json" >/dev/null || { cat "$T/d2.json"; fail "fd-exhaustion does not name the worker alone"; }
 ok "fd-exhaustion names worker $W alone, not master $M2"
+
+# 3. reuseport: worker A stopped, worker B holding clients of its own.
+start_nginx 8093 2 1024 reuseport
+M3=$MASTER
+read -r A B <<<"$WORKERS"
+kill -STOP "$A"
+python3 -c '
+import socket, time
+cs = [socket.create_connection(("127.0.0.1", 8093)) for _ in range(16)]
+time.sleep(60)' &
+# A's listener keeps its share queued; B holds its share, idle.
+stuck_queue() { ss -Htln 'sport = :8093' | awk '$2 > 0 {q = 1} END {exit !q}'; }
+b_holds() { ss -Htnp 'sport = :8093' | grep -q "pid=$B,"; }
+tl_wait_for 5 stuck_queue || { ss -tlnp; fail "nothing queued at the stopped worker"; }
+tl_wait_for 5 b_holds || { ss -tnp; fail "worker $B holds no connection"; }
+"$TCPLIMBO" doctor --json --queue-age 0 >"$T/d3.json"
+kill -CONT "$A"
+jq -e --argjson a "$A" --argjson b "$B" '
+	[.findings[] | select(.kind == "not-accepting" and .local_port == 8093)] as $f |
+	($f | length) == 1 and $f[0].cause == "stopped" and
+	$f[0].certainty == "certain" and ($f[0].remedy | contains("kill -CONT \($a)")) and
+	any($f[0].evidence[]; .pid == $b and .held > 0 and
+		.cause == "listener-not-watched" and
+		(.text | contains("another SO_REUSEPORT listener")))' \
+	"$T/d3.json" >/dev/null || { cat "$T/d3.json"; fail "reuseport: worker $B taken for the cause"; }
+ok "reuseport, worker $A stopped: stopped (certain); worker $B (master $M3), serving its own listener, is not the cause"

@@ -349,11 +349,65 @@ static void test_fds_and_gone(void **state)
 			 -EINVAL);
 }
 
+/*
+ * nginx with reuseport: every worker holds every worker's listener of an
+ * address and watches only its own. A worker that holds 3 connections
+ * and waits in epoll on its own listener (a sibling of the stuck one) is
+ * not the stuck one's acceptor: its connections came from its own queue.
+ * Before, it was taken for a worker at its connection limit.
+ */
+static void world_sibling(struct world *w, uint16_t port)
+{
+	struct tl_sock *sib;
+
+	world_one(w, 3, TL_ESTABLISHED, EPOLL_FD4, "do_epoll_wait", "4990.0");
+	sib = &w->socks[w->snap.n_socks++];
+	*sib = w->socks[0];
+	sib->sport = port;
+	sib->rqueue = 0;
+	sib->inode = LINO + 0x40;
+	w->refs[w->owners.n_refs++] = (struct tl_fdref){ sib->inode, 0, 6 };
+	lnk(w->dir, "4711/fd/6", "socket:[47169]"); /* 0xb841 */
+	lnk(w->dir, "4711/fd/4", "anon_inode:[eventpoll]");
+	put(w->dir, "4711/fdinfo/4",
+	    "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t17\n"
+	    "tfd:        6 events:     2019 data: 6  pos:0 ino:b841 sdev:9\n");
+}
+
+static void test_reuseport_sibling(void **state)
+{
+	struct world w;
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	world_sibling(&w, 8080);
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.held, 3);
+	assert_int_equal(ev.n_regs, 0);
+	assert_true(ev.has_sibling);
+	assert_int_equal(ev.sibling.tfd, 6);
+	assert_int_equal(ev.sibling.epfd, 4);
+	assert_true(ev.sibling.waited);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(v.text, "another SO_REUSEPORT listener of its "
+				       "address is (fd 6, in epoll fd 4, which "
+				       "a thread waits on)"));
+
+	/* A listener of another port is no sibling: a connection limit. */
+	world_sibling(&w, 8081);
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_false(ev.has_sibling);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limit_and_unwatched),
 		cmocka_unit_test(test_fds_and_gone),
+		cmocka_unit_test(test_reuseport_sibling),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
