@@ -114,10 +114,12 @@ static int read_syscall(int pdir, struct tl_ev_thread *t, unsigned *budget)
 	snprintf(path, sizeof(path), "task/%d/syscall", (int)t->tid);
 	for (;;) {
 		n = read_at(pdir, path, buf, sizeof(buf));
-		if (n <= 0 ||
+		if (n < 0)
+			return (int)n;
+		if (n == 0 ||
 		    tl_ev_parse_syscall(buf, (size_t)n, tl_ev_arch_native(),
 					&kind, &t->nr, &t->fd) < 0)
-			return -1;
+			return -EINVAL;
 		if (kind != TL_SYS_RUNNING)
 			return kind;
 		if (*budget == 0)
@@ -134,8 +136,19 @@ static int read_syscall(int pdir, struct tl_ev_thread *t, unsigned *budget)
 	return kind;
 }
 
-/* Reads one thread of the process directory pdir. */
-static void read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
+/* Whether a read's error says the thread (or process) is gone. */
+static bool gone_error(ssize_t n)
+{
+	return n == -ENOENT || n == -ESRCH;
+}
+
+/*
+ * Reads one thread of the process directory pdir. False when the thread
+ * has exited since the task directory was listed (a thread per
+ * connection comes and goes under churn): it is no thread of the process
+ * any more, and nothing about it is unknown.
+ */
+static bool read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
 			uint64_t *ret_exec_ns, int32_t *ret_cpu,
 			bool *ret_has_exec, unsigned *budget)
 {
@@ -155,6 +168,8 @@ static void read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
 	    tl_ev_parse_status(buf, (size_t)n, &t->state, NULL, NULL) < 0)
 		t->state = 0;
 	kind = read_syscall(pdir, t, budget);
+	if (gone_error(kind))
+		return false;
 	if (kind >= 0) {
 		t->kind = (uint8_t)kind;
 		if (kind >= TL_SYS_ACCEPT)
@@ -175,6 +190,7 @@ static void read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
 	n = read_at(pdir, path, buf, SMALL_BUF * 2);
 	if (n > 0 && tl_ev_parse_stat_cpu(buf, (size_t)n, &cpu) == 0)
 		*ret_cpu = (int32_t)cpu;
+	return true;
 }
 
 /* The most CPUs whose clocks one gather visits. */
@@ -310,8 +326,13 @@ static int gather_threads(int pdir, struct tl_evidence *ev,
 
 		if (tli_parse_dec(de->d_name, INT_MAX, &tid) < 0 || tid == 0)
 			continue;
-		read_thread(pdir, (pid_t)tid, &ev->threads[ev->n_read],
-			    &exec[n_exec], &cpu[n_exec], &has, &budget);
+		if (!read_thread(pdir, (pid_t)tid, &ev->threads[ev->n_read],
+				 &exec[n_exec], &cpu[n_exec], &has, &budget)) {
+			/* Counted in Threads: a moment before it exited. */
+			if (ev->n_threads > 0)
+				ev->n_threads--;
+			continue;
+		}
 		of[n_exec] = ev->n_read;
 		n_exec += has;
 		ev->n_read++;

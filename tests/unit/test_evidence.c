@@ -471,6 +471,38 @@ static void test_all_locked(void **state)
 	assert_int_not_equal(v.cause, TL_CAUSE_LOCKED);
 }
 
+/*
+ * A thread listed in task/ that exits before it is read (a thread per
+ * connection, under churn) is no thread of the process any more: before,
+ * it was a thread whose syscall "could not be read", and the verdict
+ * blamed ptrace access, as root.
+ */
+static void test_thread_exited(void **state)
+{
+	struct world w;
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	world_waiter(&w, 0, 0, "19");
+	world_proc(&w, "S (sleeping)", 0, 2);
+	mkd(w.dir, "4711/task/4712"); /* its files are gone: ENOENT */
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.n_read, 1);
+	assert_int_equal(ev.n_threads, 1);
+	assert_int_equal(v.cause, TL_CAUSE_WATCHED);
+	assert_null(strstr(v.text, "could not be read"));
+
+	/* One that cannot be read (EACCES) still says so. */
+	world_waiter(&w, 0, 0, "19");
+	world_proc(&w, "S (sleeping)", 0, 2);
+	mkd(w.dir, "4711/task/4712");
+	mkd(w.dir, "4711/task/4712/syscall"); /* read() fails: EISDIR */
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.n_read, 2);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+}
+
 /* ---- the real kernel ---- */
 
 /* Waits (bounded) until /proc/PID/status shows state c. */
@@ -567,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_leak_blocked),
 		cmocka_unit_test(test_blocked_fd_what),
 		cmocka_unit_test(test_all_locked),
+		cmocka_unit_test(test_thread_exited),
 		cmocka_unit_test(test_real),
 	};
 
