@@ -36,39 +36,67 @@ static bool bystander(int cause)
 }
 
 /*
+ * Whether the process takes the listener's connections when it runs: a
+ * thread in accept(), or the listener in an epoll set a thread waits on,
+ * asking for EPOLLIN (or EPOLLRDNORM). A stopped process keeps the
+ * syscall it was in.
+ */
+static bool acceptor(const struct tl_evidence *ev)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind == TL_SYS_ACCEPT)
+			return true;
+	for (size_t i = 0; i < ev->n_regs; i++)
+		if (ev->regs[i].waited &&
+		    (ev->regs[i].events & (0x001u | 0x040u)))
+			return true;
+	return false;
+}
+
+/*
  * How much a process's cause tells about the finding: a bystander's
  * nothing; a stopped one's less than a running one's, since a queue that
  * stays while others that hold the listener run is theirs to explain
- * (puma's master, stopped, never accepts; its workers are all busy).
+ * (puma's master, stopped, never accepts; its workers are all busy);
+ * but a stopped acceptor's most: the connections it would take stay
+ * queued, and the others that fill up meanwhile (lighttpd's workers at
+ * server.max-connections) carry its share.
  */
-static int telling(int cause)
+static int telling(const struct tl_evidence *ev, int cause)
 {
 	if (bystander(cause))
 		return 0;
-	return cause == TL_CAUSE_STOPPED || cause == TL_CAUSE_TRACED ? 1 : 2;
+	if (cause == TL_CAUSE_STOPPED || cause == TL_CAUSE_TRACED)
+		return acceptor(ev) ? 3 : 1;
+	return 2;
 }
 
 /*
  * One cause for the finding. A pre-forked server's master holds the
  * listener and never accepts: when another process has a more telling
- * cause, that one speaks. Different telling causes leave it possible.
+ * cause, that one speaks. Different causes as telling as the lead's leave
+ * it possible; a less telling one does not explain the queue.
  */
 static void combine(struct why *w)
 {
 	size_t lead = 0;
 	bool mixed = false;
+	int top;
 
 	for (size_t i = 1; i < w->n; i++)
-		if (telling(w->v[i].cause) > telling(w->v[lead].cause))
+		if (telling(&w->ev[i], w->v[i].cause) >
+		    telling(&w->ev[lead], w->v[lead].cause))
 			lead = i;
 	w->lead = lead;
 	w->cause = w->v[lead].cause;
 	w->certainty = w->v[lead].certainty;
+	top = telling(&w->ev[lead], w->cause);
 	for (size_t i = 0; i < w->n; i++) {
 		if (w->v[i].cause == w->cause) {
 			if (w->v[i].certainty < w->certainty)
 				w->certainty = w->v[i].certainty;
-		} else if (!bystander(w->v[i].cause)) {
+		} else if (!bystander(w->v[i].cause) &&
+			   telling(&w->ev[i], w->v[i].cause) >= top) {
 			mixed = true;
 		}
 	}

@@ -15,9 +15,10 @@
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
-NG=
-# A stopped nginx ignores SIGTERM: whatever happens, kill it for good.
-trap '[ -n "$NG" ] && kill -KILL $NG $(pgrep -P $NG) 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
+NG= STOPPED=
+# A stopped nginx ignores SIGTERM: whatever happens, kill it for good (and
+# any other process left stopped).
+trap '[ -n "$NG" ] && kill -KILL $NG $(pgrep -P $NG) 2>/dev/null; [ -n "$STOPPED" ] && kill -KILL $STOPPED 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
 NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null)
 HAPROXY=$(command -v haproxy || ls /usr/sbin/haproxy 2>/dev/null)
 PROMETHEUS=$(command -v prometheus)
@@ -148,6 +149,34 @@ CONF
 		(.evidence[0].text | contains("so the program is told") | not)' \
 		"$T/lighttpd.json" >/dev/null || { cat "$T/lighttpd.json"; fail "lighttpd: not at a connection limit"; }
 	ok "lighttpd at server.max-connections 4: connection-limit, 4 held, listener asks for no events"
+	# Two workers: one stopped (its listener still registered for
+	# EPOLLIN), the other fills up to its limit with the stopped one's
+	# share. The stop leads, with kill -CONT: resuming it drains the
+	# queue; the other's limit is a cause beside it.
+	sed -e 's/^server.port = 8085/server.port = 8089/' \
+		-e 's/^server.errorlog = .*/server.errorlog = "'"${T//\//\\/}"'\/lighttpd2.log"/' \
+		"$T/lighttpd.conf" >"$T/lighttpd2.conf"
+	echo 'server.max-worker = 2' >>"$T/lighttpd2.conf"
+	# Its own session: a master of workers passes SIGTERM on to its
+	# whole process group, which would be this script's.
+	setsid "$LIGHTTPD" -D -f "$T/lighttpd2.conf" &
+	LT=$!
+	tl_wait_for 10 sh -c "[ \$(pgrep -P $LT | wc -l) = 2 ]" || { cat "$T/lighttpd2.log"; fail "lighttpd: not 2 workers"; }
+	tl_wait_for 10 tl_listening 8089 || fail "lighttpd with 2 workers did not listen"
+	read -r A B <<<"$(pgrep -P $LT | sort -n | tr '\n' ' ')"
+	kill -STOP "$A"
+	STOPPED=$A
+	hold 8089 8
+	queued 8089 4 lighttpd-workers
+	doctor 8089 lighttpd2
+	kill -CONT "$A"
+	jq -e --argjson a "$A" --argjson b "$B" '[.findings[] | select(.local_port == 8089)][0] |
+		.cause == "stopped" and .certainty == "certain" and
+		(.remedy | contains("kill -CONT \($a)")) and
+		any(.evidence[]; .pid == $b and .cause == "connection-limit" and .held == 4)' \
+		"$T/lighttpd2.json" >/dev/null || { cat "$T/lighttpd2.json"; fail "lighttpd, worker $A stopped: its stop does not lead"; }
+	queued 8089 0 lighttpd-resumed
+	ok "lighttpd, worker $A stopped and worker $B at its limit: stopped leads (kill -CONT drains the queue)"
 	tested=$((tested + 1))
 fi
 
@@ -176,7 +205,7 @@ MaxRequestWorkers 4
 Timeout 60
 CONF
 	"$APACHE" -f "$T/apache/httpd.conf" -k start || fail "apache2 did not start"
-	trap '"$APACHE" -f "$T/apache/httpd.conf" -k stop; [ -n "$NG" ] && kill -KILL $NG $(pgrep -P $NG) 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
+	trap '"$APACHE" -f "$T/apache/httpd.conf" -k stop; [ -n "$NG" ] && kill -KILL $NG $(pgrep -P $NG) 2>/dev/null; [ -n "$STOPPED" ] && kill -KILL $STOPPED 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
 	tl_wait_for 10 tl_listening 8086 || { cat "$T/apache/error.log"; fail "apache2 did not listen"; }
 	# The master writes its pid once it has daemonized.
 	tl_wait_for 10 test -s "$T/apache/httpd.pid" || fail "apache2 wrote no pid file"
