@@ -363,6 +363,7 @@ static void inherited_text(struct diag *d, struct tl_finding *f,
 	if (!p)
 		return;
 	f->remedy = inherited_remedy;
+	f->inherited_from = a->pid;
 	snprintf(
 		f->summary + len, sizeof(f->summary) - len,
 		"; it did not accept %s: pid %d (%s), %s, holds the listener, so pid %d most likely inherited %s when that process started it (fds not marked close-on-exec)",

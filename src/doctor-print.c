@@ -462,8 +462,14 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 			json_null(j);
 		json_kv_uint(j, "value", f->value);
 		json_kv_uint(j, "limit", f->limit);
-		if (f->kind == TL_FIND_CLOSE_WAIT_LEAK)
+		if (f->kind == TL_FIND_CLOSE_WAIT_LEAK) {
 			json_kv_uint(j, "unread", f->unread);
+			json_key(j, "inherited_from");
+			if (f->inherited_from)
+				json_int(j, f->inherited_from);
+			else
+				json_null(j);
+		}
 		json_kv_str(j, "state", si ? si->rfc_name : NULL);
 		json_key(j, "listener");
 		if (sock_at(t, f->sock))

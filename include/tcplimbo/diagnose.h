@@ -88,6 +88,11 @@ struct tl_finding {
 	uint64_t limit; /* what it was measured against */
 	/* close-wait-leak: of count, those whose data was never read */
 	uint64_t unread;
+	/*
+	 * close-wait-leak: the server that accepted the connections, when
+	 * the holder only inherited them from it (across exec); 0 if not.
+	 */
+	pid_t inherited_from;
 	char summary[TL_FINDING_SUMMARY_MAX];
 	const char *explanation; /* static text */
 	const char *remedy;	 /* static text */

@@ -63,6 +63,7 @@ jq -e --argjson k "$KID" --argjson s "$SERVER" '
 	.findings[0].kind == "close-wait-leak" and
 	.findings[0].pids == [$k] and
 	.findings[0].comm == "sleep" and
+	.findings[0].inherited_from == $s and
 	(.findings[0].summary | contains("it did not accept it: pid \($s) (python3), its parent, holds the listener, so pid \($k) most likely inherited it")) and
 	(.findings[0].summary | contains("taken, never served") | not) and
 	(.findings[0].remedy | contains("SOCK_CLOEXEC"))' "$T/d.json" >/dev/null ||
@@ -78,6 +79,7 @@ sleep 1.2
 "$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/f.json"
 jq -e '[.findings[] | select(.local_port == 3011)] | length == 1 and
 	(.[0].comm == "python3") and
+	(.[0].inherited_from == null) and
 	(.[0].summary | contains("did not accept") | not) and
 	(.[0].remedy | contains("SOCK_CLOEXEC") | not)' "$T/f.json" >/dev/null ||
 	{ cat "$T/f.json"; fail "a forked copy's own leak told as inherited"; }

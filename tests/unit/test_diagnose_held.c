@@ -87,6 +87,7 @@ static void test_close_wait_inherited(void **state)
 	c->rqueue = 5;
 	assert_true(told_inherited());
 	assert_int_equal(W->f[0].pids[0], 200);
+	assert_int_equal(W->f[0].inherited_from, 100);
 	assert_non_null(strstr(
 		W->f[0].summary,
 		"nor read what its client sent (Recv-Q 5); it did not accept it: pid 100 (python3), its parent, holds the listener, so pid 200 most likely inherited it when that process started it (fds not marked close-on-exec)"));
@@ -103,6 +104,7 @@ static void test_close_wait_inherited(void **state)
 	/* A fork per connection runs the server's program: its own leak. */
 	snprintf(W->procs[kid].comm, sizeof(W->procs[kid].comm), "python3");
 	assert_false(told_inherited());
+	assert_int_equal(W->f[0].inherited_from, 0);
 	assert_non_null(strstr(W->f[0].summary, "taken, never served"));
 	assert_null(strstr(W->f[0].summary, "did not accept"));
 	snprintf(W->procs[kid].comm, sizeof(W->procs[kid].comm), "sleep");
