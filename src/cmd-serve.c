@@ -441,6 +441,18 @@ static bool host_ok(struct MHD_Connection *c, const char *version)
 	return n == 1 || strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 }
 
+/* Whether the request announces a body (RFC 9112, 6.3). */
+static bool has_body(struct MHD_Connection *c)
+{
+	const char *len = MHD_lookup_connection_value(
+		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return true;
+	return len && strcmp(len, "0") != 0;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -449,6 +461,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	struct server *s = cls;
 
 	serve_conns_request(&s->conns, c, true);
+	/*
+	 * libmicrohttpd calls this once the headers are in and again once
+	 * the request is complete. An answer queued on the first call is an
+	 * early one: it closes the connection (Connection: close) and drops
+	 * whatever the client pipelined after it. A request without a body
+	 * is therefore answered on the second call, and its connection kept
+	 * alive; one that announces a body is answered at once, unread.
+	 */
+	if (!*con_cls) {
+		*con_cls = c;
+		if (!has_body(c))
+			return MHD_YES;
+	}
 	if (!host_ok(c, version))
 		return text(c, MHD_HTTP_BAD_REQUEST,
 			    "an HTTP/1.1 request needs one Host header\n");
