@@ -240,6 +240,20 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 			bpf_core_read(dst, n, &(sk)->path);    \
 	} while (0)
 
+/*
+ * The kernel never reports a change into TIME_WAIT: tcp_time_wait() makes
+ * the TIME-WAIT entry and the socket goes to CLOSE. That change (the
+ * peer's FIN in FIN_WAIT2, or CLOSING's last ACK, without a reset) is the
+ * connection entering TIME-WAIT, and a time-wait filter keeps it.
+ */
+static __always_inline bool enters_time_wait(int oldstate, int newstate,
+					     __u8 flags)
+{
+	return newstate == TCP_CLOSE && !(flags & TL_BPF_ERROR) &&
+	       ((oldstate == TCP_FIN_WAIT2 && (flags & TL_BPF_PEER_FIN)) ||
+		oldstate == TCP_CLOSING);
+}
+
 static __always_inline int handle(void *ctx, struct sock *sk, int oldstate,
 				  int newstate, bool typed, __u32 slot)
 {
@@ -341,7 +355,9 @@ static __always_inline int handle(void *ctx, struct sock *sk, int oldstate,
 		flags |= owner_of(st, oldstate, newstate, &owner);
 
 	if (filter_states && !(filter_states & (1U << (newstate & 31))) &&
-	    !(filter_states & (1U << (oldstate & 31))))
+	    !(filter_states & (1U << (oldstate & 31))) &&
+	    !((filter_states & (1U << TCP_TIME_WAIT)) &&
+	      enters_time_wait(oldstate, newstate, flags)))
 		goto track;
 	dport = __builtin_bswap16(SK_FIELD(typed, sk, __sk_common.skc_dport));
 	if (!port_ok(sports, n_sports, cur.sport) ||

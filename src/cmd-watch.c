@@ -127,6 +127,12 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 			ok = tl_filter_match(w->f_sock,
 					     tl_resolver_snapshot(w->res), &sk);
 		}
+		/* Into a TIME-WAIT entry: the kernel says CLOSE (bpf). */
+		if (!ok && (ev->flags & TL_EVENT_TIME_WAIT)) {
+			sk.state = TL_TIME_WAIT;
+			ok = tl_filter_match(w->f_sock,
+					     tl_resolver_snapshot(w->res), &sk);
+		}
 	}
 	if (!ok)
 		return false;
