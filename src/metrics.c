@@ -473,7 +473,9 @@ static void subject_of(const struct tl_finding *f, char *buf, size_t size)
 						     f->remote_port));
 			return;
 		}
-		break;
+		/* The namespace's entries near their limit: no destination. */
+		snprintf(buf, size, "net.ipv4.tcp_max_tw_buckets");
+		return;
 	case TL_FIND_ORPHAN_PRESSURE:
 		snprintf(buf, size, "host");
 		return;

@@ -234,12 +234,49 @@ static void test_drops_never_fall(void **state)
 	free(w);
 }
 
+/*
+ * time-wait-pressure has two forms: one destination's ports (subject "to
+ * ADDR:PORT"), and the namespace's TIME-WAIT entries near
+ * net.ipv4.tcp_max_tw_buckets, which has no destination and was the
+ * subject "unknown".
+ */
+static void test_time_wait_subjects(void **state)
+{
+	struct world *w = build();
+	struct tl_finding f[2];
+	struct metrics_result res;
+	const char *t;
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	f[0].kind = TL_FIND_TIME_WAIT_PRESSURE;
+	f[0].severity = TL_SEV_CRITICAL;
+	f[0].family = AF_INET;
+	inet_pton(AF_INET, "10.0.0.9", f[0].remote_addr);
+	f[0].remote_port = 5432;
+	f[1].kind = TL_FIND_TIME_WAIT_PRESSURE;
+	f[1].severity = TL_SEV_WARNING;
+	w->ns.findings = f;
+	w->ns.n_findings = 2;
+	t = render(w, 10000, &res);
+	assert_non_null(strstr(
+		t,
+		"tcplimbo_finding{netns=\"host\",kind=\"time-wait-pressure\",severity=\"critical\",subject=\"to 10.0.0.9:5432\"} 1\n"));
+	assert_non_null(strstr(
+		t,
+		"tcplimbo_finding{netns=\"host\",kind=\"time-wait-pressure\",severity=\"warning\",subject=\"net.ipv4.tcp_max_tw_buckets\"} 1\n"));
+	assert_null(strstr(t, "unknown"));
+	prom_free(&w->p);
+	free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_drops_never_fall),
+		cmocka_unit_test(test_time_wait_subjects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
