@@ -43,16 +43,16 @@ static void kill_usage(FILE *f)
 		"                [--queued] [--json]\n"
 		"\n"
 		"Destroys the matching TCP sockets with SOCK_DESTROY (the peer "
-		"gets a RST),\n"
-		"checks with a second dump that each one is gone, and says "
-		"what the kill\n"
-		"did not free: a process still holds its fd until it closes "
-		"it, and a\n"
-		"connection waiting in an accept queue keeps its slot until "
-		"the program\n"
-		"accepts it (use 'tcplimbo drain' to free those). At least one "
-		"filter is\n"
-		"needed.\n"
+		"gets a RST,\n"
+		"except from a timewait entry), checks with a second dump that "
+		"each one is\n"
+		"gone, and says what the kill did not free: a process still "
+		"holds its fd\n"
+		"until it closes it, and a connection waiting in an accept "
+		"queue keeps its\n"
+		"slot until the program accepts it (use 'tcplimbo drain' to "
+		"free those).\n"
+		"At least one filter is needed.\n"
 		"\n"
 		"Options:\n"
 		"  --dry-run        say what would be destroyed, and change "
@@ -199,6 +199,11 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	else if (n == 0 && sk->inode == 0)
 		printf("             no process holds it: nothing else to "
 		       "free\n");
+	/* The kernel drops a timewait entry without a RST (tcp_abort). */
+	if (sk->limbo == TL_LIMBO_TIMEWAIT)
+		printf("             a timewait entry: %s without a RST; a "
+		       "peer still in CLOSE_WAIT is not told\n",
+		       done ? "dropped" : "would be dropped");
 }
 
 static void item_json(struct json *w, const struct tl_snapshot *snap,
