@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -153,6 +154,10 @@ static int on_event(const struct tl_event *ev, void *arg)
 	tl_resolver_resolve(w->res, ev, &r);
 	if (!event_pass(w, ev, &r))
 		return 0;
+	if (w->out_dropped) {
+		w->unwritten++;
+		return 0;
+	}
 	w->reported++;
 	if (r.owners.n || r.former.n || r.lowners.n)
 		w->named++;
@@ -173,16 +178,33 @@ static int on_event(const struct tl_event *ev, void *arg)
 	return 0;
 }
 
-/* Hands what is buffered to stdout; false (said once) when that fails. */
+/*
+ * Hands what is buffered to stdout; false (said once) when that fails.
+ * A write that SIGINT or SIGTERM interrupted (stdout full, its reader not
+ * reading: a paused pager, a stuck consumer) is not a failure: watch was
+ * told to stop, so what is buffered is dropped instead of waited for, and
+ * the stop goes on to the summary.
+ */
 static bool write_out(struct watch *w)
 {
-	int r = json_flush(&w->json);
+	int r, err;
 
-	if (r < 0 || fflush(stdout) != 0) {
-		tl_err("cannot write output: %s", strerror(r < 0 ? -r : errno));
-		return false;
+	if (w->out_dropped)
+		return true;
+	r = json_flush(&w->json);
+	if (r == 0 && fflush(stdout) == 0)
+		return true;
+	err = r < 0 ? -r : errno;
+	if (w_stop && err == EINTR) {
+		w->out_dropped = true;
+		w->json.n = 0;
+		w->json.err = 0;
+		__fpurge(stdout);
+		clearerr(stdout);
+		return true;
 	}
-	return true;
+	tl_err("cannot write output: %s", strerror(err));
+	return false;
 }
 
 /*
@@ -568,6 +590,13 @@ static int watch_run(const struct tl_global *g, void *opts)
 		(unsigned long long)rst.rescans, rst.rescans == 1 ? "" : "s",
 		(unsigned long long)rst.rescan_ms, (unsigned long long)w.named,
 		(unsigned long long)w.kernel_named);
+	if (w.out_dropped)
+		fprintf(stderr,
+			"tcplimbo: watch: stopped while standard output was "
+			"full (its reader was not reading): what was not yet "
+			"written is dropped, and %llu later transition%s\n",
+			(unsigned long long)w.unwritten,
+			w.unwritten == 1 ? "" : "s");
 	ret = 0;
 out:
 	tl_events_close(ev);

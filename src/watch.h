@@ -47,6 +47,13 @@ struct watch {
 	size_t nrows;
 	struct tl_cgroups *cg; /* NULL: no contexts */
 	struct json json;      /* --json lines, on stdout */
+	/*
+	 * A stop signal interrupted a write to a full stdout: its reader is
+	 * not reading. What was buffered is dropped, and nothing more is
+	 * written (unwritten counts the transitions that came after).
+	 */
+	bool out_dropped;
+	uint64_t unwritten;
 };
 
 /* "pid/comm", "pid/comm +N" for more holders, or "-". */
