@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -364,6 +365,69 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	return 0;
 }
 
+/* A /proc/sys number; -EINVAL for anything else (a negative one too). */
+static int read_sysctl(const char *path, uint64_t *ret)
+{
+	char line[32] = "";
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	return tl_parse_uint(line, UINT32_MAX, ret);
+}
+
+/*
+ * Why the kernel said EPERM to the bpf backend, for the message: the caps
+ * it needs, unless this process has them; with them, the perf buffers'
+ * mmap that went over this user's locked-memory allowance (the kernel
+ * lets kernel.perf_event_mlock_kb a CPU, then ulimit -l, unless
+ * kernel.perf_event_paranoid is -1 or the process has CAP_IPC_LOCK).
+ * Empty when neither is the cause.
+ */
+static void bpf_eperm_hint(char *buf, size_t size, uint32_t ring_bytes)
+{
+	uint64_t ring = ring_bytes ? ring_bytes : TL_EVENTS_RING_DEFAULT;
+	uint64_t mlock_kb, paranoid, allowance;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct rlimit rl;
+
+	buf[0] = '\0';
+	if (geteuid() == 0 && !tl_real_root()) {
+		snprintf(buf, size,
+			 "needs CAP_BPF and CAP_PERFMON in the "
+			 "host's user namespace");
+		return;
+	}
+	if (!tl_have_bpf_caps()) {
+		snprintf(buf, size, "needs CAP_BPF and CAP_PERFMON%s",
+			 geteuid() == 0 ? ", which this process lacks" :
+					  ", or root");
+		return;
+	}
+	if (tl_have_cap(CAP_IPC_LOCK) ||
+	    read_sysctl("/proc/sys/kernel/perf_event_paranoid", &paranoid) <
+		    0 ||
+	    read_sysctl("/proc/sys/kernel/perf_event_mlock_kb", &mlock_kb) <
+		    0 ||
+	    getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	allowance =
+		mlock_kb * 1024 * (uint64_t)(ncpu > 0 ? ncpu : 1) + rl.rlim_cur;
+	if (ring <= allowance)
+		return;
+	snprintf(buf, size,
+		 "the perf buffers, %llu MiB, exceed this user's locked-memory "
+		 "allowance of %llu KiB: kernel.perf_event_mlock_kb a CPU, "
+		 "then ulimit -l; give a smaller --ring-size, or "
+		 "CAP_IPC_LOCK",
+		 (unsigned long long)(ring >> 20),
+		 (unsigned long long)(allowance >> 10));
+}
+
 static int watch_run(const struct tl_global *g, void *opts)
 {
 	struct watch_opts *o = opts;
@@ -378,7 +442,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 	uint64_t deadline = 0, next_top = 0, lost_told = 0;
 	uint64_t missed_told = 0, next_missed_ms = 0;
 	bool tty = isatty(STDOUT_FILENO);
-	char why[160];
+	char why[160], hint[320] = "";
 	int r, ret = TL_EXIT_FAILURE;
 
 	/*
@@ -461,15 +525,17 @@ static int watch_run(const struct tl_global *g, void *opts)
 	/* Theirs stay unnamed, and --top files them under "(no owner)". */
 	tl_warn_denied("watch", tl_resolver_snapshot(w.res));
 	r = tl_events_open(&eo, &ev);
+	if (r == -EPERM || (r >= 0 && tl_events_bpf_error(ev) == -EPERM))
+		bpf_eperm_hint(hint, sizeof(hint), eo.ring_bytes);
 	if (r < 0) {
 		if (r == -EOPNOTSUPP)
 			tl_err("watch: this build has no bpf backend "
 			       "(built with -Dbpf=disabled or without "
 			       "clang/bpftool/libbpf)");
 		else if (r == -EPERM)
-			tl_err("watch: cannot load the bpf program: %s (needs "
-			       "CAP_BPF and CAP_PERFMON, or root)",
-			       strerror(-r));
+			tl_err("watch: cannot load the bpf program: %s%s%s%s",
+			       strerror(-r), hint[0] ? " (" : "", hint,
+			       hint[0] ? ")" : "");
 		else if (r == -ENOENT && eo.attach == TL_ATTACH_TRACEPOINT)
 			tl_err("watch: cannot attach to the tracepoint: %s "
 			       "(is tracefs mounted on /sys/kernel/tracing?)",
@@ -485,16 +551,15 @@ static int watch_run(const struct tl_global *g, void *opts)
 	if (tl_counters_read(g->proc_root, g->netns_fd, &ctr) == 0 &&
 	    (ctr.have & TL_CTR_FIN_TIMEOUT) && ctr.fin_timeout_s < 1u << 30)
 		w.fin_timeout_s = ctr.fin_timeout_s;
+	if (tl_events_bpf_error(ev) == -EOPNOTSUPP)
+		snprintf(hint, sizeof(hint), "this build has no bpf backend");
 	if (tl_events_bpf_error(ev))
 		fprintf(stderr,
-			"tcplimbo: watch: bpf unavailable: %s%s; using poll\n",
+			"tcplimbo: watch: bpf unavailable: %s%s%s%s; using "
+			"poll\n",
 			tl_strerror_limit(tl_events_bpf_error(ev), why,
 					  sizeof(why)),
-			tl_events_bpf_error(ev) == -EPERM ?
-				" (needs CAP_BPF and CAP_PERFMON, or root)" :
-			tl_events_bpf_error(ev) == -EOPNOTSUPP ?
-				" (this build has no bpf backend)" :
-				"");
+			hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
 	if (tl_events_backend(ev) == TL_EVENTS_POLL)
 		fprintf(stderr,
 			"tcplimbo: watch: backend poll (%s): it samples, so "

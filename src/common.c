@@ -374,6 +374,10 @@ fail:
 			       "the kernel refused the BPF iterators "
 			       "(they need CAP_BPF and CAP_PERFMON in the "
 			       "host's user namespace)" :
+		       !tl_have_bpf_caps() ?
+			       "the kernel refused the BPF iterators (they "
+			       "need CAP_BPF and CAP_PERFMON, which this "
+			       "process lacks)" :
 			       "the kernel refused the BPF iterators, even "
 			       "to root");
 	} else if (err == -EPERM && netns_fd >= 0) {
@@ -498,6 +502,13 @@ bool tl_have_cap(int cap)
 	    syscall(SYS_capget, &h, d) != 0)
 		return false;
 	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+bool tl_have_bpf_caps(void)
+{
+	/* CAP_SYS_ADMIN stands in for both, as the kernel takes it. */
+	return tl_have_cap(CAP_SYS_ADMIN) ||
+	       (tl_have_cap(CAP_BPF) && tl_have_cap(CAP_PERFMON));
 }
 
 bool tl_real_root(void)

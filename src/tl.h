@@ -278,6 +278,12 @@ bool tl_netns_spec_is_name(const char *spec);
  */
 bool tl_have_cap(int cap);
 
+/*
+ * Whether this process has what loading BPF programs takes: CAP_BPF and
+ * CAP_PERFMON, or CAP_SYS_ADMIN (in its own user namespace, as above).
+ */
+bool tl_have_bpf_caps(void);
+
 /* The verbs, one struct each in its cmd-VERB.c. */
 extern const struct tl_verb tl_verb_doctor;
 extern const struct tl_verb tl_verb_drain;

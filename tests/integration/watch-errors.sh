@@ -45,3 +45,40 @@ rc=$?
 grep -q "backend poll" "$T/err" || fail "poll not announced"
 grep -q "0 transitions reported" "$T/err" || fail "idle namespace reported transitions: $(cat "$T/out")"
 ok "--seconds 1 stops by itself, with its summary"
+
+# The bpf backend refused: the message says what this process lacks. Root
+# without the caps is not told to be root; a user with CAP_BPF and
+# CAP_PERFMON is not sent for them when what refused was its perf buffers
+# going over the user's locked-memory allowance.
+command -v setpriv >/dev/null || { ok "skip: setpriv not found"; exit 0; }
+"$TCPLIMBO" --no-owners watch --backend bpf --seconds 1 >/dev/null 2>&1 ||
+	{ ok "skip: no bpf backend here"; exit 0; }
+NOCAPS="setpriv --inh-caps=-bpf,-perfmon,-sys_admin --bounding-set=-bpf,-perfmon,-sys_admin"
+$NOCAPS "$TCPLIMBO" --no-owners watch --backend bpf --seconds 1 >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 3 ] || fail "root without CAP_BPF: exit $rc, want 3: $(cat "$T/err")"
+grep -qx "tcplimbo: watch: cannot load the bpf program: Operation not permitted (needs CAP_BPF and CAP_PERFMON, which this process lacks)" "$T/err" ||
+	fail "root without CAP_BPF: $(cat "$T/err")"
+$NOCAPS "$TCPLIMBO" --owners-backend bpf ls >/dev/null 2>"$T/err"
+grep -qx "tcplimbo: --owners-backend bpf: the kernel refused the BPF iterators (they need CAP_BPF and CAP_PERFMON, which this process lacks)" "$T/err" ||
+	fail "root without CAP_BPF, --owners-backend bpf: $(cat "$T/err")"
+ok "root without CAP_BPF: $(cat "$T/err")"
+BPFUSER="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon"
+$BPFUSER test -x "$TCPLIMBO" || { ok "skip: nobody cannot run $TCPLIMBO"; exit 0; }
+memlock=$($BPFUSER sh -c 'ulimit -l')
+mlock_kb=$(cat /proc/sys/kernel/perf_event_mlock_kb)
+[ "$memlock" != unlimited ] && [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 0 ] ||
+	{ ok "skip: no locked-memory allowance for perf buffers here"; exit 0; }
+allow_kb=$((mlock_kb * $(getconf _NPROCESSORS_ONLN) + memlock))
+[ $allow_kb -lt $((64 * 1024)) ] || { ok "skip: a 64 MiB ring fits ${allow_kb} KiB"; exit 0; }
+$BPFUSER "$TCPLIMBO" --no-owners watch --backend bpf --ring-size 64 --seconds 1 >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 3 ] || fail "CAP_BPF, 64 MiB over ${allow_kb} KiB: exit $rc, want 3: $(cat "$T/err")"
+grep -qx "tcplimbo: watch: cannot load the bpf program: Operation not permitted (the perf buffers, 64 MiB, exceed this user's locked-memory allowance of $allow_kb KiB: kernel.perf_event_mlock_kb a CPU, then ulimit -l; give a smaller --ring-size, or CAP_IPC_LOCK)" "$T/err" ||
+	fail "CAP_BPF and CAP_PERFMON, over the allowance: $(cat "$T/err")"
+ok "CAP_BPF and CAP_PERFMON, 64 MiB over ${allow_kb} KiB: $(cat "$T/err")"
+if [ $allow_kb -ge 1024 ]; then
+	$BPFUSER "$TCPLIMBO" --no-owners watch --backend bpf --ring-size 1 --seconds 1 >"$T/out" 2>"$T/err" ||
+		fail "CAP_BPF and CAP_PERFMON, a 1 MiB ring: $(cat "$T/err")"
+	ok "CAP_BPF and CAP_PERFMON with a 1 MiB ring: bpf loads"
+fi
