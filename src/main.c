@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,26 @@ static void usage(FILE *f)
 }
 
 /*
+ * Whether the pid /proc does not show is a process all the same: kill(0)
+ * says EPERM for another user's. With /proc of this pid namespace (its
+ * self is this process), only hidepid hides one so.
+ */
+static bool hidden_pid(const char *spec)
+{
+	char self[32];
+	uint64_t pid, me;
+	ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+
+	if (n <= 0 || tl_parse_uint(spec, 0x7fffffff, &pid) < 0 || pid == 0)
+		return false;
+	self[n] = '\0';
+	if (tl_parse_uint(self, 0x7fffffff, &me) < 0 ||
+	    me != (uint64_t)getpid())
+		return false;
+	return kill((pid_t)pid, 0) < 0 && errno == EPERM;
+}
+
+/*
  * Checks the global options once the whole command line is read, before
  * and after the verb, and opens -N; logs and returns -errno. proc_root is
  * where --root's /proc is written.
@@ -178,6 +199,11 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 			      "/proc/PID/ns/net and /var/run/netns/NAME)";
 		else if (g->netns_fd == -EINVAL)
 			why = "not a name, path or pid";
+		else if (g->netns_fd == -ENOENT && pid &&
+			 hidden_pid(g->netns_spec))
+			why = "another user's process has that pid, and /proc "
+			      "hides other users' processes from this user "
+			      "(it is mounted with hidepid; run as root)";
 		else if (g->netns_fd == -ENOENT && pid)
 			why = "no process has that pid";
 		else if (g->netns_fd == -ENOENT && !path)

@@ -107,6 +107,8 @@ if unshare -m --propagation private true 2>/dev/null; then
 		mount -t proc -o hidepid=2 proc /proc || exit 9
 		'"$NOBODY"' "$1" ls >/dev/null 2>"$2/hp.err"
 		'"$NOBODY"' "$1" doctor --json >"$2/hp.json"
+		'"$NOBODY"' "$1" -N $$ ls >/dev/null 2>"$2/hpns.err"
+		echo "rc=$? pid=$$" >>"$2/hpns.err"
 		exit 0' sh "$TCPLIMBO" "$T"
 	rc=$?
 	if [ $rc = 9 ]; then
@@ -117,5 +119,10 @@ if unshare -m --propagation private true 2>/dev/null; then
 		jq -e '.processes_hidden == true' "$T/hp.json" >/dev/null ||
 			{ cat "$T/hp.json"; fail "doctor --json under hidepid=2: processes_hidden is not true"; }
 		ok "under hidepid=2: ls and doctor say other users' processes are hidden"
+		# -N naming a pid it cannot see: hidden, not "no process".
+		hp=$(sed -n 's/^rc=3 pid=//p' "$T/hpns.err")
+		[ -n "$hp" ] && grep -qx "tcplimbo: network namespace '$hp': another user's process has that pid, and /proc hides other users' processes from this user (it is mounted with hidepid; run as root)" "$T/hpns.err" ||
+			{ cat "$T/hpns.err"; fail "-N PID under hidepid=2: not told the process is hidden"; }
+		ok "under hidepid=2: -N PID of another user's process says it is hidden, exit 3"
 	fi
 fi
