@@ -480,6 +480,11 @@ static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		tl_err("doctor: --all-netns cannot replay a single dump");
 		return TL_PARSE_BAD;
 	}
+	if (o->all && g->record_path) {
+		tl_err("doctor: --all-netns cannot record its namespaces into "
+		       "a single dump (record one with -N NS --record FILE)");
+		return TL_PARSE_BAD;
+	}
 	return 0;
 }
 

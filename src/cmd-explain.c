@@ -220,6 +220,18 @@ static int explain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			tl_err("explain: give one STATE, --diagram or --transitions");
 		return TL_PARSE_BAD;
 	}
+	/* Only the diagram reads sockets; it draws, it has no JSON. */
+	if (!o->diagram && (g->record_path || g->replay_path)) {
+		tl_err("explain: %s is for --diagram, which counts sockets; a "
+		       "state's explanation and --transitions read none",
+		       g->record_path ? "--record" : "--replay");
+		return TL_PARSE_BAD;
+	}
+	if (o->diagram && g->json) {
+		tl_err("explain: --diagram draws a picture, --json is for STATE "
+		       "and --transitions (ls --json lists the sockets)");
+		return TL_PARSE_BAD;
+	}
 	if (optind < argc) {
 		o->state = tl_tcpstate_lookup(argv[optind]);
 		if (o->state < 0) {

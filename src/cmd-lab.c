@@ -259,6 +259,17 @@ static int lab_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		tl_err("lab run makes its own network namespace: drop -N");
 		return TL_PARSE_BAD;
 	}
+	/* Its snapshots are live and name owners: these would be ignored. */
+	if (g->record_path || g->replay_path) {
+		tl_err("lab run takes a live dump of its namespace at each "
+		       "step: drop %s",
+		       g->record_path ? "--record" : "--replay");
+		return TL_PARSE_BAD;
+	}
+	if (g->no_owners) {
+		tl_err("lab run names each socket's owner: drop --no-owners");
+		return TL_PARSE_BAD;
+	}
 	return 0;
 }
 

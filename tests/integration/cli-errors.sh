@@ -122,3 +122,18 @@ error 3 "see 'tcplimbo -N /proc/self/ns/net ls --state listening'" -- \
 timeout 10 "$TCPLIMBO" lab server --port 31930 --seconds 1s >/dev/null 2>&1 ||
 	fail "lab server --seconds 1s"
 ok "--state syn-received and lab server --seconds 1s are taken"
+
+# Options a verb would ignore are refused, not dropped in silence: no
+# recording left unwritten, no text where JSON was asked for.
+error 3 "--all-netns cannot record its namespaces into a single dump" -- doctor --all-netns --record "$T/all.rec"
+[ -e "$T/all.rec" ] && fail "doctor --all-netns --record left a file"
+error 3 "lab run takes a live dump of its namespace at each step: drop --record" -- --record "$T/lab.rec" lab run seed --wait 0
+error 3 "drop --replay" -- lab run seed --wait 0 --replay "$T/nothing"
+error 3 "lab run names each socket's owner: drop --no-owners" -- --no-owners lab run seed --wait 0
+error 3 "explain: --diagram draws a picture, --json is for STATE and --transitions" -- explain --diagram --json
+error 3 "explain: --record is for --diagram" -- explain close-wait --record "$T/explain.rec"
+[ -e "$T/explain.rec" ] && fail "explain STATE --record left a file"
+error 3 "explain: --replay is for --diagram" -- --replay "$T/nothing" explain --transitions
+"$TCPLIMBO" explain --diagram --record "$T/diagram.rec" >/dev/null && [ -s "$T/diagram.rec" ] ||
+	fail "explain --diagram --record"
+ok "options a verb would ignore are refused"
