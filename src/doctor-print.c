@@ -536,6 +536,9 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 			snprintf(path, sizeof(path), "%s", p ? p : "");
 			ctx_json(j, p ? path : NULL,
 				 tl_cgroups_context(cg, id));
+		} else {
+			/* No process leads to it: the keys, null. */
+			ctx_json(j, NULL, NULL);
 		}
 		json_obj_end(j);
 	}

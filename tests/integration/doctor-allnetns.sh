@@ -16,6 +16,7 @@ cleanup() {
 	done
 	tl_cleanup_jobs
 	ip netns del "$NS" 2>/dev/null
+	ip netns del "$NS-empty" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -35,6 +36,8 @@ export SRV T
 # An unnamed namespace: only its processes lead to it.
 unshare -n bash -c 'ip link set lo up; plant 4000' &
 ip netns add "$NS" || fail "ip netns add"
+# A named namespace no process is in: listed all the same.
+ip netns add "$NS-empty" || fail "ip netns add"
 ip netns exec "$NS" bash -c 'ip link set lo up; plant 4001' &
 tl_wait_for 5 test -s "$T/pid.srv.4000" || fail "unnamed server not started"
 tl_wait_for 5 test -s "$T/pid.srv.4001" || fail "named server not started"
@@ -64,6 +67,14 @@ ok "found pid $P1 in $NS"
 # Each namespace it looked at is listed; ours too.
 jq -e --arg ns "$NS" '[.netns[] | select(.netns == $ns and .looked)] | length == 1' \
 	"$T/d.json" >/dev/null || fail "netns list"
+# Every entry has the same keys, null where nothing is known (a namespace
+# no process is in has no cgroup or context).
+jq -e --arg ns "$NS-empty" '
+	[.netns[] | keys] as $k | ($k | unique | length) == 1 and
+	([.netns[] | select(.netns == $ns and .looked and .cgroup == null and
+		.context == null)] | length) == 1' "$T/d.json" >/dev/null ||
+	{ jq -c '.netns[] | [.netns, keys]' "$T/d.json"; fail "the namespaces' keys differ"; }
+ok "every namespace has the same keys, $NS-empty (no process in it) too"
 "$TCPLIMBO" doctor --all-netns --queue-age 1s >"$T/d.txt"
 grep -q "not-accepting on 127.0.0.1:4001  (netns $NS)" "$T/d.txt" ||
 	{ cat "$T/d.txt"; fail "text names the namespace"; }
