@@ -238,6 +238,36 @@ static const char *finding_fix(const struct doctor *d, size_t i, char *buf,
 	return why_fill_pid(buf, size, f->remedy, pid);
 }
 
+/*
+ * A process's cmdline as the report shows it, in buf: one longer than
+ * size - 1 bytes is cut at a character boundary and ends in "...", so that
+ * a cut one does not pass for whole (the kernel's is up to megabytes).
+ * It is read into twice the room, so that the trailing separators the
+ * read drops at the end of what it got do not hide that more followed.
+ * Returns its length, <= 0 when there is none.
+ */
+static int shown_cmdline(const char *proc_root, pid_t pid, char *buf,
+			 size_t size)
+{
+	char all[1024];
+	int n;
+
+	if (size < 8 || size > sizeof(all) / 2)
+		return -EINVAL;
+	n = tl_proc_read_cmdline(proc_root, pid, all, sizeof(all));
+	if (n <= 0)
+		return n;
+	if ((size_t)n >= size) {
+		n = (int)size - 4;
+		while (n > 0 && ((unsigned char)all[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(all + n, "...", 4);
+		n += 3;
+	}
+	memcpy(buf, all, (size_t)n + 1);
+	return n;
+}
+
 void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 {
 	size_t crit = 0, warn = 0, looked = 0, n;
@@ -279,8 +309,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 				char ecomm[ESC_SIZE(sizeof(f->comm))];
 				char ecmd[ESC_SIZE(sizeof(cmd))];
 
-				if (tl_proc_read_cmdline(g->proc_root, pid, cmd,
-							 sizeof(cmd)) <= 0)
+				if (shown_cmdline(g->proc_root, pid, cmd,
+						  sizeof(cmd)) <= 0)
 					snprintf(cmd, sizeof(cmd), "?");
 				if (!finding_where(g, t, f, &cx, path,
 						   sizeof(path)))
@@ -428,8 +458,8 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 		/* A process's findings come in a row: read its cmdline once. */
 		if (f->n_pids && f->pids[0] != cmd_pid) {
 			cmd_pid = f->pids[0];
-			have_cmd = tl_proc_read_cmdline(g->proc_root, cmd_pid,
-							cmd, sizeof(cmd)) > 0;
+			have_cmd = shown_cmdline(g->proc_root, cmd_pid, cmd,
+						 sizeof(cmd)) > 0;
 		}
 		json_kv_str(j, "cmdline", f->n_pids && have_cmd ? cmd : NULL);
 		if (finding_where(g, t, f, &cx, path, sizeof(path)))
