@@ -123,6 +123,8 @@ static bool hidden_pid(const char *spec)
  */
 static int global_open(struct tl_global *g, char *proc_root, size_t size)
 {
+	/* Messages name where the root came from: a variable is easily left. */
+	const char *root_opt = g->root ? "--root" : "TCPLIMBO_ROOT";
 	int fd;
 
 	/* The environment is read here, never in the library. */
@@ -137,7 +139,7 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 						   0;
 
 		if (err) {
-			tl_err("root '%s': %s", g->root, strerror(err));
+			tl_err("%s '%s': %s", root_opt, g->root, strerror(err));
 			return -err;
 		}
 	}
@@ -163,14 +165,15 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 	if (g->owners_backend == TL_OWNERS_BPF &&
 	    (g->proc_root_set || g->root[0])) {
 		tl_err("--owners-backend bpf reads this machine's processes; "
-		       "it cannot be combined with --%s",
-		       g->proc_root_set ? "proc-root" : "root");
+		       "it cannot be combined with %s",
+		       g->proc_root_set ? "--proc-root" : root_opt);
 		return -EINVAL;
 	}
 	if (g->root[0] && !g->proc_root_set) {
 		if (snprintf(proc_root, size, "%s/proc", g->root) >=
 		    (int)size) {
-			tl_err("--root '%s': the path is too long", g->root);
+			tl_err("%s '%s': the path is too long", root_opt,
+			       g->root);
 			return -ENAMETOOLONG;
 		}
 		g->proc_root = proc_root;
@@ -179,7 +182,12 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 	fd = open(g->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		fd = -errno;
-		tl_err("--proc-root '%s': %s", g->proc_root, strerror(-fd));
+		if (!g->proc_root_set && g->root[0])
+			tl_err("%s '%s': its proc '%s': %s", root_opt, g->root,
+			       g->proc_root, strerror(-fd));
+		else
+			tl_err("--proc-root '%s': %s", g->proc_root,
+			       strerror(-fd));
 		return fd;
 	}
 	close(fd);

@@ -137,3 +137,9 @@ error 3 "explain: --replay is for --diagram" -- --replay "$T/nothing" explain --
 "$TCPLIMBO" explain --diagram --record "$T/diagram.rec" >/dev/null && [ -s "$T/diagram.rec" ] ||
 	fail "explain --diagram --record"
 ok "options a verb would ignore are refused"
+
+# A root from the environment is named as such: a variable left set is
+# otherwise hard to find. A --root without proc names the --root.
+TCPLIMBO_ROOT=/nonexistent-$$ error 3 "TCPLIMBO_ROOT '/nonexistent-$$': No such file or directory" -- ls
+TCPLIMBO_ROOT=$T error 3 "it cannot be combined with TCPLIMBO_ROOT" -- --owners-backend bpf ls
+error 3 "--root '$T': its proc '$T/proc': No such file or directory" -- --root "$T" ls
