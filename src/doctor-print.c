@@ -401,12 +401,26 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		}
 	young_note(d);
 	n = denied_note(d, note, sizeof(note));
+	/*
+	 * --all-netns finds namespaces through /proc/PID/ns/net, which is
+	 * closed, as a rule, where the fds are: one only such processes are in would
+	 * be missing from the namespaces looked at, and this says so.
+	 */
 	if (n)
-		printf("\nnot seen: %s; any sockets %s here have no owner.\n",
-		       note, n == 1 ? "it holds" : "they hold");
+		printf("\nnot seen: %s; any sockets %s here have no owner%s.\n",
+		       note, n == 1 ? "it holds" : "they hold",
+		       !d->survey ? "" :
+		       n == 1	  ? ", and a network namespace only it is in, "
+				    "if any, was not looked at" :
+				    ", and a network namespace only they are "
+				    "in, if any, was not looked at");
 	if (hidden(d))
-		printf("\nnot seen: %s; any sockets they hold here have no owner.\n",
-		       TL_HIDDEN_NOTE);
+		printf("\nnot seen: %s; any sockets they hold here have no "
+		       "owner%s.\n",
+		       TL_HIDDEN_NOTE,
+		       d->survey ? ", and a network namespace only they are "
+				   "in, if any, was not looked at" :
+				   "");
 }
 
 /* The namespace's inode: a key that stays when the label's pid changes. */

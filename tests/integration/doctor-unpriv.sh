@@ -106,4 +106,10 @@ rc=$?
 [ $rc -le 2 ] || { cat "$T/a.json"; fail "--all-netns unprivileged exit $rc"; }
 jq -e '[.netns[] | select(.looked)] | length >= 1' "$T/a.json" >/dev/null ||
 	{ cat "$T/a.json"; fail "looked at nothing"; }
+# The namespaces of processes it cannot read are not found either: said,
+# for --all-netns only (root's unshare -n sleep above is one).
+$NOBODY "$TCPLIMBO" doctor --all-netns --queue-age 1s >"$T/a.txt"
+grep -q "^not seen: the fds of .* could not be read (.*); any sockets they hold here have no owner, and a network namespace only they are in, if any, was not looked at\.$" "$T/a.txt" ||
+	{ cat "$T/a.txt"; fail "--all-netns as nobody does not say namespaces may be missing"; }
+grep -q "network namespace only" "$T/d.txt" && fail "without --all-netns, told of namespaces"
 ok "--all-netns unprivileged: exit $rc"
