@@ -70,11 +70,15 @@ static void kill_usage(FILE *f)
 		"kernel support.\n");
 }
 
-/* Writes the first few sockets of a refusal, one per line. */
+/*
+ * Writes the first few sockets of a refusal, one per line, with whose
+ * they are: what a reset would hit is the first thing to know.
+ */
 static void list_some(const struct tl_snapshot *snap,
 		      const struct tl_sock **socks, size_t n)
 {
 	char a[TL_ADDR_STR_MAX + 8], b[TL_ADDR_STR_MAX + 8];
+	char owner[OUT_OWNER_TEXT_MAX];
 
 	for (size_t i = 0; i < n && i < KILL_LIST_MAX; i++) {
 		const struct tl_sock *sk = socks[i];
@@ -84,12 +88,11 @@ static void list_some(const struct tl_snapshot *snap,
 				    sk->sport);
 		tl_addr_format_port(b, sizeof(b), sk->family, sk->dst,
 				    sk->dport);
-		fprintf(stderr, "  %-12s %s %s\n", st ? st : "?", a,
-			sk->state == TL_LISTEN ? "" : b);
+		fprintf(stderr, "  %-12s %-28s %-28s %s\n", st ? st : "?", a, b,
+			out_owner_text(owner, sizeof(owner), snap, sk));
 	}
 	if (n > KILL_LIST_MAX)
 		fprintf(stderr, "  and %zu more\n", n - KILL_LIST_MAX);
-	(void)snap;
 }
 
 /*

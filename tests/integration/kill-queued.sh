@@ -42,6 +42,9 @@ lq() { ss -Htln 'sport = :3003' | awk '{print $2}'; }
 grep -q 'refusing to destroy 2 connections waiting in an accept queue' "$T/e" ||
 	{ cat "$T/e"; fail "queued refusal"; }
 grep -q 'tcplimbo drain' "$T/e" || fail "the refusal should point to drain"
+# Each refused one is listed with whose queue it waits in.
+[ "$(grep -cE "^  ESTABLISHED +127\.0\.0\.1:3003 +127\.0\.0\.1:[0-9]+ +\[accept-queue of $SERVER/[^ ]+ fd [0-9]+\]$" "$T/e")" = 2 ] ||
+	{ cat "$T/e"; fail "the refusal does not list both with the listener's owner"; }
 [ "$(ss -Htn state established 'sport = :3003' | wc -l)" = 2 ] || fail "a refused kill destroyed something"
 ok "queued: refused without --queued, nothing destroyed"
 
