@@ -643,10 +643,18 @@ static int run(struct server *s, const struct serve_opts *o,
 		MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!d) {
 		/* errno is the socket's; else what libmicrohttpd said. */
+		int err = errno;
+
 		pthread_mutex_lock(&s->log_lock);
-		tl_err("serve: cannot listen on %s%s%s", o->listen,
-		       errno || s->first_log[0] ? ": " : "",
-		       errno ? strerror(errno) : s->first_log);
+		/* bind() says EACCES for a privileged port. */
+		tl_err("serve: cannot listen on %s%s%s%s", o->listen,
+		       err || s->first_log[0] ? ": " : "",
+		       err ? strerror(err) : s->first_log,
+		       err == EACCES ? " (a port below "
+				       "net.ipv4.ip_unprivileged_port_start, "
+				       "1024 by default, needs "
+				       "CAP_NET_BIND_SERVICE)" :
+				       "");
 		pthread_mutex_unlock(&s->log_lock);
 		return TL_EXIT_FAILURE;
 	}

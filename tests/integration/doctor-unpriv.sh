@@ -94,6 +94,15 @@ if mount --bind "/proc/$OTHER/ns/net" "$T/ns" 2>/dev/null; then
 	ok "serve -N unenterable: exit 3 ($(head -1 "$T/serve.err"))"
 fi
 
+# serve as nobody on a privileged port: told which capability it lacks.
+if [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -gt 80 ]; then
+	timeout 5 $NOBODY "$TCPLIMBO" serve --listen 127.0.0.1:80 >/dev/null 2>"$T/serve80.err"
+	rc=$?
+	[ $rc = 3 ] && grep -qx "tcplimbo: serve: cannot listen on 127.0.0.1:80: Permission denied (a port below net.ipv4.ip_unprivileged_port_start, 1024 by default, needs CAP_NET_BIND_SERVICE)" "$T/serve80.err" ||
+		{ cat "$T/serve80.err"; fail "serve --listen 127.0.0.1:80 as nobody: exit $rc, no reason"; }
+	ok "serve on port 80 as nobody: exit 3, names CAP_NET_BIND_SERVICE"
+fi
+
 # -N naming the namespace it is in already needs no privilege.
 $NOBODY "$TCPLIMBO" -N /proc/self/ns/net doctor --queue-age 1s >"$T/self.txt" 2>"$T/self.err"
 rc=$?
