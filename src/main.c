@@ -217,15 +217,21 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		else if (g->netns_fd == -ENOENT && !path)
 			why = "no such name in /var/run/netns (see 'ip "
 			      "netns list')";
+		/* /proc says EPERM, not EACCES, where hidepid=1 closes it. */
 		tl_err("network namespace '%s': %s%s", g->netns_spec, why,
-		       g->netns_fd != -EACCES || !pid ?
-			       "" :
+		       !pid ? "" :
+		       g->netns_fd == -EPERM ?
+			      " (/proc is mounted with hidepid=1, which "
+			      "closes other users' /proc/PID to this "
+			      "user; run as root)" :
+		       g->netns_fd != -EACCES ?
+			      "" :
 		       !tl_real_root() ?
-			       " (its /proc/PID/ns/net is open only to "
-			       "the process's own user, and to root)" :
-			       " (its /proc/PID/ns/net needs ptrace "
-			       "access to the process, which is denied "
-			       "here even to root)");
+			      " (its /proc/PID/ns/net is open only to "
+			      "the process's own user, and to root)" :
+			      " (its /proc/PID/ns/net needs ptrace "
+			      "access to the process, which is denied "
+			      "here even to root)");
 		return g->netns_fd;
 	}
 	return 0;

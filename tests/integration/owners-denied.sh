@@ -126,3 +126,20 @@ if unshare -m --propagation private true 2>/dev/null; then
 		ok "under hidepid=2: -N PID of another user's process says it is hidden, exit 3"
 	fi
 fi
+# hidepid=1 leaves other users' processes listed but closes their /proc/PID:
+# -N PID says so (/proc answers EPERM there, not EACCES).
+if unshare -m --propagation private true 2>/dev/null; then
+	unshare -m --propagation private sh -c '
+		mount -t proc -o hidepid=1 proc /proc || exit 9
+		'"$NOBODY"' "$1" -N $$ ls >/dev/null 2>"$2/hp1.err"
+		echo "rc=$? pid=$$" >>"$2/hp1.err"
+		exit 0' sh "$TCPLIMBO" "$T"
+	if [ $? = 9 ]; then
+		echo "skip: cannot mount proc with hidepid=1 here"
+	else
+		hp=$(sed -n 's/^rc=3 pid=//p' "$T/hp1.err")
+		[ -n "$hp" ] && grep -qx "tcplimbo: network namespace '$hp': Operation not permitted (/proc is mounted with hidepid=1, which closes other users' /proc/PID to this user; run as root)" "$T/hp1.err" ||
+			{ cat "$T/hp1.err"; fail "-N PID under hidepid=1: not told why"; }
+		ok "under hidepid=1: -N PID of another user's process names hidepid=1, exit 3"
+	fi
+fi
