@@ -477,17 +477,23 @@ size_t tl_denied_note(char *buf, size_t size,
 					n - SHOWN);
 	if (n > 1 && off < size)
 		off += (size_t)snprintf(buf + off, size - off, ")");
+	/* EPERM, not EACCES, is /proc's answer where hidepid=1 closes one. */
 	if (off < size)
-		snprintf(buf + off, size - off,
-			 tl_real_root() ?
-				 " could not be read even as root (%s)" :
-			 geteuid() == 0 ?
-				 " could not be read (%s; root here is a user "
-				 "namespace's, to which other users' "
-				 "processes stay closed)" :
-				 " could not be read (%s; run as root "
-				 "to see them)",
-			 strerror(-err));
+		snprintf(
+			buf + off, size - off,
+			tl_real_root() ?
+				" could not be read even as root (%s)" :
+			geteuid() == 0 ?
+				" could not be read (%s; root here is a user "
+				"namespace's, to which other users' "
+				"processes stay closed)" :
+			err == -EPERM ?
+				" could not be read (%s: /proc is mounted with "
+				"hidepid=1, kernel threads included; run as "
+				"root to see them)" :
+				" could not be read (%s; run as root "
+				"to see them)",
+			strerror(-err));
 	return n;
 }
 
@@ -547,7 +553,7 @@ bool tl_real_root(void)
 
 void tl_warn_denied(const char *verb, const struct tl_snapshot *snap)
 {
-	char note[200];
+	char note[256];
 	size_t n;
 
 	if (!snap || !snap->owners)

@@ -271,7 +271,7 @@ static int shown_cmdline(const char *proc_root, pid_t pid, char *buf,
 void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 {
 	size_t crit = 0, warn = 0, looked = 0, n;
-	char note[200];
+	char note[256];
 	unsigned explained = 0;	   /* kinds whose why and fix were printed */
 	size_t fix_of[32] = { 0 }; /* the finding whose fix was printed */
 	pid_t group = -1;
@@ -440,7 +440,7 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 	struct json *j = &w;
 	size_t denied = 0;
 	const struct tl_owners *owners;
-	char note[200];
+	char note[256];
 	bool have_cmd = false;
 	pid_t cmd_pid = 0;
 	char cmd[512], path[TL_CGROUP_PATH_MAX];

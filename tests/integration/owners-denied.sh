@@ -133,6 +133,7 @@ if unshare -m --propagation private true 2>/dev/null; then
 		mount -t proc -o hidepid=1 proc /proc || exit 9
 		'"$NOBODY"' "$1" -N $$ ls >/dev/null 2>"$2/hp1.err"
 		echo "rc=$? pid=$$" >>"$2/hp1.err"
+		'"$NOBODY"' "$1" ls >/dev/null 2>"$2/hp1ls.err"
 		exit 0' sh "$TCPLIMBO" "$T"
 	if [ $? = 9 ]; then
 		echo "skip: cannot mount proc with hidepid=1 here"
@@ -141,5 +142,9 @@ if unshare -m --propagation private true 2>/dev/null; then
 		[ -n "$hp" ] && grep -qx "tcplimbo: network namespace '$hp': Operation not permitted (/proc is mounted with hidepid=1, which closes other users' /proc/PID to this user; run as root)" "$T/hp1.err" ||
 			{ cat "$T/hp1.err"; fail "-N PID under hidepid=1: not told why"; }
 		ok "under hidepid=1: -N PID of another user's process names hidepid=1, exit 3"
+		# Every other process is closed, kernel threads too: said.
+		grep -q "could not be read (Operation not permitted: /proc is mounted with hidepid=1, kernel threads included; run as root to see them); sockets they hold show no owner$" "$T/hp1ls.err" ||
+			{ cat "$T/hp1ls.err"; fail "ls under hidepid=1 does not say why so many are closed"; }
+		ok "under hidepid=1: ls says /proc is mounted hidepid=1, kernel threads included"
 	fi
 fi
