@@ -573,7 +573,12 @@ static int drain_run(const struct tl_global *g, void *opts)
 	}
 	if (!o.json)
 		print_plan_text(snap, &p, spec);
-	if (p.n_live) {
+	/* Live ones alone are the program's: nothing to free, or refuse. */
+	if (tl_drain_plan_want(&p) == 0) {
+		if (!o.json)
+			printf("  nothing to free\n");
+		ret = 0;
+	} else if (p.n_live) {
 		tl_err("drain: refusing: %zu live connection%s %s queued with "
 		       "the dead ones; the queue is first in, first out, so "
 		       "accepting could take %s from the program",
@@ -583,10 +588,6 @@ static int drain_run(const struct tl_global *g, void *opts)
 				       "are",
 		       p.n_live == 1 ? "it" : "them");
 		ret = TL_EXIT_WARNING;
-	} else if (tl_drain_plan_want(&p) == 0) {
-		if (!o.json)
-			printf("  nothing to free\n");
-		ret = 0;
 	} else if (p.pid == 0) {
 		tl_err("drain: cannot tell which process holds the listener "
 		       "(its fds could not be read%s), so there is no fd to "

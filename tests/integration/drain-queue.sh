@@ -123,3 +123,28 @@ jq -e '(.dead | length) == 1 and (.live | length) == 1 and .half_closed == 1 and
 	{ cat "$T/h.json"; fail "drain: the half-closed client is not live"; }
 [ "$(ss -Htn state close-wait "sport = :3007" | wc -l)" = 2 ] || fail "drain took a connection"
 ok "a half-closed client is live: drain refuses, takes nothing"
+
+# Only live connections queued, none dead: nothing to free, so nothing to
+# refuse either (a busy server's queue is like this): exit 0, and no word
+# of dead ones that are not there.
+python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 3009))
+s.listen(8)
+c = socket.create_connection(("127.0.0.1", 3009))
+print("ready", flush=True)
+time.sleep(60)' >"$T/onlylive" &
+tl_wait_for 5 grep -q ready "$T/onlylive" || fail "live-only server did not start"
+"$TCPLIMBO" drain 127.0.0.1:3009 >"$T/o" 2>"$T/e"
+rc=$?
+[ $rc = 0 ] || { cat "$T/o" "$T/e"; fail "only a live connection queued: exit $rc, want 0"; }
+grep -q "dead ones\|refusing" "$T/e" && { cat "$T/e"; fail "only a live connection queued: refused"; }
+grep -qx "  nothing to free" "$T/o" && grep -q "live  ESTABLISHED" "$T/o" ||
+	{ cat "$T/o"; fail "only a live connection queued: not 'nothing to free'"; }
+"$TCPLIMBO" drain 127.0.0.1:3009 --json >"$T/l.json" 2>"$T/e"
+rc=$?
+[ $rc = 0 ] && jq -e '(.dead | length) == 0 and (.live | length) == 1 and .freed == 0' "$T/l.json" >/dev/null ||
+	{ cat "$T/e" "$T/l.json"; fail "only a live connection queued, --json: exit $rc"; }
+[ "$(ss -Htln 'sport = :3009' | awk '{print $2}')" = 1 ] || fail "drain took the live connection"
+ok "only a live connection queued: nothing to free, exit 0, the connection stays"
