@@ -104,18 +104,23 @@ static uint64_t lab_self_netns_inode(void)
  */
 static int lab_netns_setup(struct lab_run *r)
 {
+	char port[16] = "a free port";
 	int err;
 
 	if (r->opts->shared_netns)
 		return 0;
 	if (unshare(CLONE_NEWNET) < 0) {
 		err = -errno;
+		/* --port is taken as given, free or not. */
+		if (r->opts->port_set)
+			snprintf(port, sizeof(port), "port %u",
+				 (unsigned)r->opts->port);
 		fprintf(stderr,
 			"tcplimbo: lab: cannot make a network namespace (%s): "
-			"running in this one on 127.0.0.1 with a free port; "
-			"other programs' sockets on that port and the "
-			"machine's TcpExt counters may show up\n",
-			strerror(-err));
+			"running in this one on 127.0.0.1 with %s; other "
+			"programs' sockets on that port and the machine's "
+			"TcpExt counters may show up\n",
+			strerror(-err), port);
 		return 0;
 	}
 	err = lab_lo_up();

@@ -47,3 +47,12 @@ s = [x for x in d["steps"][1]["sockets"] if x["state"] == "close-wait"]
 assert len(s) == 1 and s[0]["recv_q"] == 5 and s[0]["listener_owners"], s
 ' "$T/nobody.json" || fail "unprivileged transcript"
 ok "unprivileged: shared namespace, noted, same transcript"
+grep -q "running in this one on 127.0.0.1 with a free port;" "$T/nobody.err" ||
+	{ cat "$T/nobody.err"; fail "the note does not say a free port is used"; }
+# With --port, that port is used, and the note names it.
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$TCPLIMBO" lab run seed --port 31955 --wait 0 --json >"$T/nobody-port.json" 2>"$T/nobody-port.err" ||
+	{ cat "$T/nobody-port.err" >&2; fail "unprivileged run with --port failed"; }
+grep -q "running in this one on 127.0.0.1 with port 31955;" "$T/nobody-port.err" ||
+	{ cat "$T/nobody-port.err"; fail "the note does not name --port"; }
+ok "unprivileged: the note names the port, free or given"
