@@ -223,6 +223,12 @@ static int lab_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	struct lab_cmd *o = opts;
 	int ret;
 
+	/* "--" ends the options before the subcommand, as elsewhere. */
+	if (argc >= 2 && strcmp(argv[1], "--") == 0) {
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
 		tl_err("lab: which subcommand? (list, run, server, client)");
 		return TL_PARSE_BAD;

@@ -44,4 +44,5 @@ for s in seed emfile leak overflow fin-wait2 time-wait stopped epollet oneshot \
 	grep -q "^$s " "$T/list" || fail "lab list lacks $s"
 done
 "$TCPLIMBO" lab run --help | grep -q -- "--then-at" || fail "lab run --help"
-ok "lab list: twelve scenarios"
+"$TCPLIMBO" lab -- list | cmp -s - "$T/list" || fail "lab -- list is not lab list"
+ok "lab list: twelve scenarios (and lab -- list)"
