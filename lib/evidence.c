@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * evidence: the /proc parsers and the gatherer. Every file is read into a
- * bounded buffer and parsed by hand: /proc text of another process is
- * input like any other (a wchan or a link target may be anything).
+ * evidence: the gatherer; the parsers are in evidence_parse.c, the threads
+ * in evidence_tasks.c. Every file is read into a bounded buffer and parsed
+ * by hand: /proc text of another process is input like any other (a wchan
+ * or a link target may be anything).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,257 +17,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evidence_int.h"
 #include "tcplimbo/addr.h"
 #include "tcplimbo/evidence.h"
 #include "tcplimbo/tcpstate.h"
 #include "internal.h"
 #include "util.h"
 
-#define STATUS_BUF 8192
-#define SMALL_BUF 512
-#define SCHED_BUF 4096
 #define FDINFO_BUF 16384
 #define LINK_BUF 256
 /* The most epoll fds whose fdinfo one gather reads. */
 #define EPOLLS_READ_MAX 64
 
 /* Reads dir_fd/path into buf: at most size - 1 bytes, terminated. */
-static ssize_t read_at(int dir_fd, const char *path, char *buf, size_t size)
+ssize_t tli_ev_read_at(int dir_fd, const char *path, char *buf, size_t size)
 {
 	ssize_t len = tli_read_file_at(dir_fd, path, buf, size - 1);
 
 	buf[len > 0 ? len : 0] = '\0';
 	return len;
-}
-
-/* Keeps what a kernel symbol may hold; anything else ends the name. */
-static void copy_wchan(char *dst, const char *src, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o < TL_EV_WCHAN_MAX - 1; i++) {
-		char c = src[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.'))
-			break;
-		dst[o++] = c;
-	}
-	dst[o] = '\0';
-	/* "0" means not sleeping in the kernel. */
-	if (strcmp(dst, "0") == 0)
-		dst[0] = '\0';
-}
-
-/*
- * Looks again, a few times a millisecond apart, at a thread /proc shows
- * running: a thread on a CPU the moment we read says nothing of where it
- * waits, and one that wakes for a moment (a timer, a signal) would hide
- * the wait that explains the process. *budget bounds the looks of one
- * gather. A thread still running at the last look is measured: the CPU
- * time it used while we looked tells a loop that never waits (one
- * spinning on a failing accept()) from a thread that was merely busy.
- */
-#define RUNNING_LOOKS 24
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* The CPU time the thread has run, in ns; false when unreadable. */
-static bool run_ns(int pdir, pid_t tid, uint64_t *ret_ns)
-{
-	char path[64], buf[SMALL_BUF];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "task/%d/schedstat", (int)tid);
-	n = read_at(pdir, path, buf, sizeof(buf));
-	return n > 0 && tl_ev_parse_schedstat(buf, (size_t)n, ret_ns) == 0;
-}
-
-/* The share of a CPU the thread used since run0 at wall0. */
-static void measure_busy(int pdir, struct tl_ev_thread *t, uint64_t run0,
-			 uint64_t wall0)
-{
-	uint64_t run1, wall = mono_ns() - wall0, pct;
-
-	if (!run_ns(pdir, t->tid, &run1) || run1 < run0 ||
-	    wall < TL_EV_BUSY_MIN_MS * 1000000ull)
-		return;
-	pct = (run1 - run0) * 100 / wall;
-	t->has_busy = true;
-	t->busy_pct = (uint8_t)(pct > 100 ? 100 : pct);
-	t->busy_ms = (uint32_t)(wall / 1000000);
-}
-
-static int read_syscall(int pdir, struct tl_ev_thread *t, unsigned *budget)
-{
-	char path[64], buf[SMALL_BUF];
-	uint64_t run0 = 0, wall0 = 0;
-	bool timed = false;
-	ssize_t n;
-	int kind = -1;
-
-	snprintf(path, sizeof(path), "task/%d/syscall", (int)t->tid);
-	for (;;) {
-		n = read_at(pdir, path, buf, sizeof(buf));
-		if (n < 0)
-			return (int)n;
-		if (n == 0 ||
-		    tl_ev_parse_syscall(buf, (size_t)n, tl_ev_arch_native(),
-					&kind, &t->nr, &t->fd) < 0)
-			return -EINVAL;
-		if (kind != TL_SYS_RUNNING)
-			return kind;
-		if (*budget == 0)
-			break;
-		if (!timed) {
-			timed = run_ns(pdir, t->tid, &run0);
-			wall0 = mono_ns();
-		}
-		(*budget)--;
-		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
-	}
-	if (timed)
-		measure_busy(pdir, t, run0, wall0);
-	return kind;
-}
-
-/* Whether a read's error says the thread (or process) is gone. */
-static bool gone_error(ssize_t n)
-{
-	return n == -ENOENT || n == -ESRCH;
-}
-
-/*
- * Reads one thread of the process directory pdir. False when the thread
- * has exited since the task directory was listed (a thread per
- * connection comes and goes under churn): it is no thread of the process
- * any more, and nothing about it is unknown.
- */
-static bool read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
-			uint64_t *ret_exec_ns, int32_t *ret_cpu,
-			bool *ret_has_exec, unsigned *budget)
-{
-	uint32_t cpu;
-
-	char path[64], buf[STATUS_BUF];
-	ssize_t n;
-	int kind;
-
-	memset(t, 0, sizeof(*t));
-	t->tid = tid;
-	t->fd = -1;
-	t->nr = -1;
-	snprintf(path, sizeof(path), "task/%d/status", (int)tid);
-	n = read_at(pdir, path, buf, sizeof(buf));
-	if (n > 0 &&
-	    tl_ev_parse_status(buf, (size_t)n, &t->state, NULL, NULL) < 0)
-		t->state = 0;
-	kind = read_syscall(pdir, t, budget);
-	if (gone_error(kind))
-		return false;
-	if (kind >= 0) {
-		t->kind = (uint8_t)kind;
-		if (kind >= TL_SYS_ACCEPT)
-			t->sys = tl_ev_syscall_name(tl_ev_arch_native(), t->nr,
-						    NULL, NULL);
-	}
-	snprintf(path, sizeof(path), "task/%d/wchan", (int)tid);
-	n = read_at(pdir, path, buf, SMALL_BUF);
-	if (n > 0)
-		copy_wchan(t->wchan, buf, (size_t)n);
-	snprintf(path, sizeof(path), "task/%d/sched", (int)tid);
-	n = read_at(pdir, path, buf, SCHED_BUF);
-	if (n > 0 && tl_ev_parse_sched(buf, (size_t)n, ret_exec_ns) == 0)
-		*ret_has_exec = true;
-	/* Its exec_start is on the clock of the CPU it last ran on. */
-	*ret_cpu = -1;
-	snprintf(path, sizeof(path), "task/%d/stat", (int)tid);
-	n = read_at(pdir, path, buf, SMALL_BUF * 2);
-	if (n > 0 && tl_ev_parse_stat_cpu(buf, (size_t)n, &cpu) == 0)
-		*ret_cpu = (int32_t)cpu;
-	return true;
-}
-
-/* The most CPUs whose clocks one gather visits. */
-#define CLOCKS_MAX 16
-
-/* Our own exec_start, read now: the present of this CPU's clock. */
-static bool clock_now(const char *proc_root, uint64_t *ret_ns)
-{
-	char path[PATH_MAX], buf[SCHED_BUF];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/thread-self/sched", proc_root);
-	n = read_at(AT_FDCWD, path, buf, sizeof(buf));
-	return n > 0 && tl_ev_parse_sched(buf, (size_t)n, ret_ns) == 0;
-}
-
-/*
- * How long ago the last of n threads ran, in ns. exec_start is on the
- * scheduler clock of the CPU a thread last ran on (rq_clock_task, which
- * leaves out the time the hypervisor stole and interrupts took), and on a
- * virtual machine those clocks run apart, by a second a day here: each
- * thread is compared with its own CPU's present, read on that CPU. False
- * when a CPU is not known, cannot be visited (a cpuset) or read: then
- * nothing is claimed.
- */
-static bool idle_ns(const char *proc_root, const uint64_t *exec,
-		    const int32_t *cpu, size_t n, uint64_t *ret_ns,
-		    uint64_t *each)
-{
-	int32_t seen[CLOCKS_MAX];
-	size_t n_seen = 0;
-	uint64_t idle = UINT64_MAX;
-	cpu_set_t old, one;
-	bool ok = n > 0;
-
-	if (sched_getaffinity(0, sizeof(old), &old) < 0)
-		return false;
-	for (size_t i = 0; i < n && ok; i++) {
-		uint64_t newest = 0, now;
-		bool dup = false;
-
-		for (size_t k = 0; k < n_seen; k++)
-			dup |= seen[k] == cpu[i];
-		if (dup)
-			continue;
-		if (cpu[i] < 0 || cpu[i] >= CPU_SETSIZE ||
-		    n_seen == CLOCKS_MAX) {
-			ok = false;
-			break;
-		}
-		seen[n_seen++] = cpu[i];
-		for (size_t j = 0; j < n; j++)
-			if (cpu[j] == cpu[i] && exec[j] > newest)
-				newest = exec[j];
-		CPU_ZERO(&one);
-		CPU_SET(cpu[i], &one);
-		/* setaffinity returns once we run there. */
-		if (sched_setaffinity(0, sizeof(one), &one) < 0 ||
-		    sched_getcpu() != cpu[i] || !clock_now(proc_root, &now)) {
-			ok = false;
-			break;
-		}
-		/* Each thread of this CPU, against its present. */
-		for (size_t j = 0; j < n; j++)
-			if (cpu[j] == cpu[i])
-				each[j] = now >= exec[j] ? now - exec[j] : 0;
-		/* A clock read before the thread's last run means just now. */
-		now = now >= newest ? now - newest : 0;
-		if (now < idle)
-			idle = now;
-	}
-	if (n_seen)
-		sched_setaffinity(0, sizeof(old), &old);
-	if (ok)
-		*ret_ns = idle;
-	return ok;
 }
 
 /* The pid of the process at owners index proc, or 0. */
@@ -292,63 +61,6 @@ static bool holds(const struct tl_snapshot *snap, const struct tl_sock *sk,
 		}
 	}
 	return false;
-}
-
-static int cmp_tid(const void *a, const void *b)
-{
-	const struct tl_ev_thread *x = a, *y = b;
-
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
-}
-
-static int gather_threads(int pdir, struct tl_evidence *ev,
-			  const char *proc_root)
-{
-	uint64_t exec[TL_EV_THREADS_MAX], each[TL_EV_THREADS_MAX], idle;
-	int32_t cpu[TL_EV_THREADS_MAX];
-	size_t of[TL_EV_THREADS_MAX]; /* exec[k] is threads[of[k]]'s */
-	unsigned budget = RUNNING_LOOKS;
-	size_t n_exec = 0;
-	struct dirent *de;
-	DIR *d;
-	int tfd = openat(pdir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (tfd < 0)
-		return -errno;
-	d = fdopendir(tfd);
-	if (!d) {
-		close(tfd);
-		return -ENOMEM;
-	}
-	while ((de = readdir(d)) && ev->n_read < TL_EV_THREADS_MAX) {
-		uint64_t tid;
-		bool has = false;
-
-		if (tli_parse_dec(de->d_name, INT_MAX, &tid) < 0 || tid == 0)
-			continue;
-		if (!read_thread(pdir, (pid_t)tid, &ev->threads[ev->n_read],
-				 &exec[n_exec], &cpu[n_exec], &has, &budget)) {
-			/* Counted in Threads: a moment before it exited. */
-			if (ev->n_threads > 0)
-				ev->n_threads--;
-			continue;
-		}
-		of[n_exec] = ev->n_read;
-		n_exec += has;
-		ev->n_read++;
-	}
-	closedir(d);
-	if (idle_ns(proc_root, exec, cpu, n_exec, &idle, each)) {
-		ev->has_idle = true;
-		ev->idle_ms = idle / 1000000;
-		for (size_t k = 0; k < n_exec; k++) {
-			ev->threads[of[k]].has_idle = true;
-			ev->threads[of[k]].idle_ms = each[k] / 1000000;
-		}
-	}
-	/* readdir's order is the directory's: sort for stable texts. */
-	qsort(ev->threads, ev->n_read, sizeof(ev->threads[0]), cmp_tid);
-	return 0;
 }
 
 /* The most SO_REUSEPORT siblings of a listener looked for in epoll sets. */
@@ -474,7 +186,7 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 		if (!info || ev->n_epolls > EPOLLS_READ_MAX)
 			continue;
 		snprintf(path, sizeof(path), "fdinfo/%d", (int)fd);
-		n = read_at(pdir, path, info, FDINFO_BUF);
+		n = tli_ev_read_at(pdir, path, info, FDINFO_BUF);
 		if (n >= 0) {
 			c.epfd = (int32_t)fd;
 			ev->n_epolls_read++;
@@ -584,7 +296,7 @@ static void epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
 			return;
 		snprintf(path, sizeof(path), "fdinfo/%lld",
 			 (long long)ev->threads[t].fd);
-		n = read_at(pdir, path, info, FDINFO_BUF);
+		n = tli_ev_read_at(pdir, path, info, FDINFO_BUF);
 		if (n < 0 ||
 		    tl_ev_parse_epoll(info, (size_t)n, on_target, &tg) < 0 ||
 		    tg.more)
@@ -738,7 +450,7 @@ static bool tokio_threads(int pdir, const struct tl_evidence *ev)
 	for (size_t i = 0; i < ev->n_read; i++) {
 		snprintf(path, sizeof(path), "task/%d/comm",
 			 (int)ev->threads[i].tid);
-		if (read_at(pdir, path, comm, sizeof(comm)) > 0 &&
+		if (tli_ev_read_at(pdir, path, comm, sizeof(comm)) > 0 &&
 		    strncmp(comm, worker, sizeof(worker) - 1) == 0)
 			return true;
 	}
@@ -777,7 +489,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		       const struct tl_sock *listener, unsigned what,
 		       struct tl_evidence *ev)
 {
-	char path[PATH_MAX], buf[STATUS_BUF];
+	char path[PATH_MAX], buf[TL_EV_STATUS_BUF];
 	ssize_t n;
 	int pdir, r;
 
@@ -795,7 +507,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		ev->gone = errno == ENOENT || errno == ESRCH;
 		return 0;
 	}
-	n = read_at(pdir, "status", buf, sizeof(buf));
+	n = tli_ev_read_at(pdir, "status", buf, sizeof(buf));
 	if (n < 0 && (n == -ENOENT || n == -ESRCH)) {
 		ev->gone = true;
 		goto out;
@@ -805,7 +517,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 				   &ev->n_threads);
 	/* Threads first: the epoll sets are matched against their waits. */
 	if (what & (TL_EV_THREADS | TL_EV_LISTENER | TL_EV_LEAK))
-		gather_threads(pdir, ev, proc_root);
+		tli_ev_gather_threads(pdir, ev, proc_root);
 	if (listener) {
 		ev->has_listener = true;
 		ev->port = listener->sport;

@@ -1,15 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What lib/evidence_conclude.c shares with lib/evidence_fds.c: how a
- * verdict is set and read, and the fd-exhaustion part of a conclusion.
+ * What lib/evidence*.c share: the gather's reads (evidence.c) and its
+ * threads (evidence_tasks.c); how a verdict is set and read, and the
+ * fd-exhaustion part of a conclusion (evidence_conclude.c and
+ * evidence_fds.c).
  */
 #ifndef TL_EVIDENCE_INT_H
 #define TL_EVIDENCE_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "tcplimbo/evidence.h"
+
+/* Buffers for the /proc files one gather reads. */
+#define TL_EV_STATUS_BUF 8192
+#define TL_EV_SMALL_BUF 512
+#define TL_EV_SCHED_BUF 4096
+
+/* Reads dir_fd/path into buf: at most size - 1 bytes, terminated. */
+ssize_t tli_ev_read_at(int dir_fd, const char *path, char *buf, size_t size);
+
+/*
+ * Reads the threads of the process directory pdir into ev (threads,
+ * n_read, idle_ms); proc_root is where our own thread-self is. 0 or
+ * -errno (the task directory could not be opened).
+ */
+int tli_ev_gather_threads(int pdir, struct tl_evidence *ev,
+			  const char *proc_root);
 
 /* Sets v's cause and certainty, and the remedy that fits the cause. */
 void tli_ev_set(struct tl_ev_verdict *v, int cause, int cert);
