@@ -28,6 +28,13 @@
  */
 #define TL_BPF_MAX_CPUS 512
 
+/*
+ * The marks of one CPU take a cache line of their own (8 __u64, 2 used):
+ * two CPUs writing marks in one line would move it between them twice a
+ * change.
+ */
+#define TL_BPF_MARK_STRIDE 8
+
 /* Most ports and addresses the program filters on; more are filtered in
  * user space only. */
 #define TL_BPF_MAX_PORTS 16

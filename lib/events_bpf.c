@@ -7,6 +7,7 @@
  * so they go away with it however it ends.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +48,12 @@ struct bpf_impl {
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	int family;
 	int prog_fd; /* the entry point attached, for its kernel counts */
+	/*
+	 * The namespace watched, held open while the program is loaded: the
+	 * program remembers its struct net by address (target_net in
+	 * tcpstates.bpf.c), which must not be freed and reused meanwhile.
+	 */
+	int ns_fd;
 	const char *detail;
 	struct tli_steps steps;
 	/* The current tl_events_run call. */
@@ -201,6 +209,8 @@ static void bpf_close(void *impl)
 	tli_pbuf_close(b->pb);
 	accept_bpf__destroy(b->accept);
 	tcpstates_bpf__destroy(b->skel);
+	if (b->ns_fd >= 0)
+		close(b->ns_fd);
 	free(b);
 }
 
@@ -219,9 +229,10 @@ static const struct tl_events_ops bpf_ops = {
  * libbpf 1.1 and ulimit -n), and first probes kernel features by loading
  * small programs. A probe that fails with EMFILE is taken for a missing
  * feature, and the real load then fails with EINVAL. So make sure the fds
- * are there first, and say EMFILE when they are not.
+ * are there first, and say EMFILE when they are not. One more holds the
+ * namespace watched (hold_netns).
  */
-#define BPF_FDS_NEEDED 12
+#define BPF_FDS_NEEDED 13
 
 static int fds_available(void)
 {
@@ -407,11 +418,35 @@ fail:
 	return r;
 }
 
+/*
+ * Opens the namespace netns (netns_fd's, or this process's when netns_fd
+ * is -1) for *ret; -EAGAIN when it is no longer netns (a thread of the
+ * caller's moved to another namespace meanwhile).
+ */
+static int hold_netns(int netns_fd, uint64_t netns, int *ret)
+{
+	struct stat st;
+	int fd;
+
+	if (netns_fd >= 0)
+		fd = fcntl(netns_fd, F_DUPFD_CLOEXEC, 3);
+	else
+		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_ino != netns) {
+		close(fd);
+		return -EAGAIN;
+	}
+	*ret = fd;
+	return 0;
+}
+
 int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		       const struct tl_events_ops **ret_ops, void **ret_impl)
 {
 	struct bpf_impl *b;
-	int r = -EINVAL;
+	int r = -EINVAL, ncpu;
 
 	libbpf_set_print(quiet);
 	/* Without a namespace to filter on we would report every one. */
@@ -427,7 +462,11 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		return -ENOMEM;
 	b->family = opts->family;
 	b->prog_fd = -1;
+	b->ns_fd = -1;
 	tli_steps_init(&b->steps);
+	r = hold_netns(opts->netns_fd, netns, &b->ns_fd);
+	if (r < 0)
+		goto fail;
 
 	if (opts->attach != TL_ATTACH_TRACEPOINT)
 		r = load(b, opts, (uint32_t)netns, true);
@@ -445,10 +484,16 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 			  &b->pb);
 	if (r < 0)
 		goto fail;
-	/* Same layout: an array of __u64, two a CPU. */
+	/*
+	 * Same layout: an array of __u64, a cache line a CPU, of which the
+	 * possible CPUs' lines are read (the rest stay 0).
+	 */
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0 || ncpu > TL_BPF_MAX_CPUS)
+		ncpu = TL_BPF_MAX_CPUS;
 	tli_pbuf_set_marks(
 		b->pb, (const uint64_t *)(const void *)b->skel->bss->inflight,
-		sizeof(b->skel->bss->inflight) / sizeof(uint64_t));
+		(size_t)ncpu * TL_BPF_MARK_STRIDE);
 	b->mono_to_real_ns =
 		clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	*ret_ops = &bpf_ops;
