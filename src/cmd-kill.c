@@ -344,7 +344,7 @@ static int kill_run(const struct tl_global *g, void *opts)
 
 	/* Needs --root, which may come after the verb: checked here. */
 	ret = TL_EXIT_USAGE;
-	if (tl_filter_check_context(f, g) < 0)
+	if (tl_filter_check(f, g) < 0)
 		goto out;
 	ret = TL_EXIT_FAILURE;
 	if (tl_take_snapshot(g, tl_filter_states(f), &snap) < 0)

@@ -151,7 +151,7 @@ static int ls_run(const struct tl_global *g, void *opts)
 	int ret = TL_EXIT_FAILURE;
 
 	/* Needs --root, which may come after the verb: checked here. */
-	if (tl_filter_check_context(f, g) < 0)
+	if (tl_filter_check(f, g) < 0)
 		return TL_EXIT_USAGE;
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	json_init_file(&w, stdout);

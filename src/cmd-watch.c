@@ -478,7 +478,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 	w.f_sock->nunit = 0;
 	w.f_sock->ncontainer = 0;
 	/* Needs --root, which may come after the verb: checked here. */
-	if (tl_filter_check_context(w.f, g) < 0) {
+	if (tl_filter_check(w.f, g) < 0) {
 		ret = TL_EXIT_USAGE;
 		goto out;
 	}

@@ -2,6 +2,7 @@
 /* ls's filters: parsed once from options, matched per socket. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -9,6 +10,7 @@
 #include "escape.h"
 #include "filter.h"
 #include "tcplimbo/addr.h"
+#include "tcplimbo/netns.h"
 #include "tl.h"
 
 /*
@@ -331,6 +333,58 @@ int tl_filter_check_context(const struct tl_filter *f,
 		tl_err("%s: cannot read the cgroup2 hierarchy: %s", opt,
 		       strerror(-g->where->err));
 	return -ENOENT;
+}
+
+struct dev_probe {
+	const char *name;
+	unsigned idx;
+};
+
+static int probe_dev(void *arg)
+{
+	struct dev_probe *p = arg;
+
+	p->idx = if_nametoindex(p->name);
+	return 0;
+}
+
+/*
+ * Each %DEVICE by name must be a device of the namespace. A number is an
+ * index and is taken as it is; a replayed dump has no live namespace to
+ * ask, and a namespace that cannot be entered is not asked either (the
+ * filter then works as before: by name, on what it finds).
+ */
+static int check_devices(const struct tl_filter *f, const struct tl_global *g)
+{
+	uint64_t v;
+
+	if (g->replay_path)
+		return 0;
+	for (int i = 0; i < f->naddr; i++) {
+		struct dev_probe p = { .name = f->addr[i].dev };
+
+		if (!p.name[0] || tl_parse_uint(p.name, UINT32_MAX, &v) == 0)
+			continue;
+		if (tl_netns_run(g->netns_fd, probe_dev, &p) < 0 || p.idx)
+			continue;
+		if (g->netns_spec)
+			tl_err("--addr: no network device '%s' in network "
+			       "namespace %s (ip -n NS link lists them)",
+			       p.name, g->netns_spec);
+		else
+			tl_err("--addr: no network device '%s' in this network "
+			       "namespace (ip link lists them)",
+			       p.name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+int tl_filter_check(const struct tl_filter *f, const struct tl_global *g)
+{
+	int r = tl_filter_check_context(f, g);
+
+	return r < 0 ? r : check_devices(f, g);
 }
 
 bool tl_filter_context(const struct tl_filter *f, const struct tl_context *c)

@@ -135,6 +135,15 @@ bool tl_filter_needs_context(const struct tl_filter *f);
 int tl_filter_check_context(const struct tl_filter *f,
 			    const struct tl_global *g);
 
+/*
+ * The checks that need the global options, which may come after the verb
+ * (--root, -N, --replay): tl_filter_check_context, and that each %DEVICE
+ * of an --addr names a device of the namespace looked at (a name nothing
+ * could match would make an empty answer look like a true one). Logs what
+ * is wrong and returns -errno, else 0.
+ */
+int tl_filter_check(const struct tl_filter *f, const struct tl_global *g);
+
 /* Does a context pass --unit and --container (true when neither given)? */
 bool tl_filter_context(const struct tl_filter *f, const struct tl_context *c);
 

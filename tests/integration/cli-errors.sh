@@ -115,6 +115,11 @@ error 3 "bad port range '100-1': it ends below its start" -- ls --sport 100-1
 error 3 "bad port '5-' (0-65535, or LO-HI)" -- kill --dport 5-
 error 3 "bad address '10.0.0.0/33': the prefix is longer than the address" -- ls --addr 10.0.0.0/33
 error 3 "bad address '::1/' (an IPv4 or IPv6 address or ADDR/BITS" -- watch --addr ::1/
+# A %DEVICE no device of the namespace has would match nothing, silently.
+error 3 "no network device 'nosuchdev0' in this network namespace" -- ls --addr 'fe80::1%nosuchdev0'
+error 3 "no network device 'nosuchdev0' in this network namespace" -- kill --addr '::1%nosuchdev0'
+"$TCPLIMBO" ls --addr 'fe80::1%lo' >/dev/null || fail "--addr fe80::1%lo: lo is a device here"
+"$TCPLIMBO" ls --addr 'fe80::1%99' >/dev/null || fail "--addr fe80::1%99: an index is taken as it is"
 error 3 "option '--json=1' does not take an argument" -- ls --json=1
 error 3 "see 'tcplimbo -N /proc/self/ns/net ls --state listening'" -- \
 	-N /proc/self/ns/net drain 127.0.0.1:31931
