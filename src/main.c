@@ -6,6 +6,7 @@
  * taken before the verb here and after it by the verb's getopt, through
  * the same handler, so they mean the same in either place.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -117,6 +118,32 @@ static bool hidden_pid(const char *spec)
 }
 
 /*
+ * Whether the directory dirfd (a proc tree) has a PID/ entry in it. An
+ * empty or unrelated directory given as --proc-root would otherwise make
+ * every owner "-" without a word. dirfd stays open.
+ */
+static bool has_process_dir(int dirfd)
+{
+	struct dirent *d;
+	bool found = false;
+	DIR *dir;
+	int fd = dup(dirfd);
+
+	if (fd < 0)
+		return true; /* cannot tell: say nothing */
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return true;
+	}
+	while (!found && (d = readdir(dir)))
+		found = d->d_name[0] >= '1' && d->d_name[0] <= '9' &&
+			strspn(d->d_name, "0123456789") == strlen(d->d_name);
+	closedir(dir);
+	return found;
+}
+
+/*
  * Checks the global options once the whole command line is read, before
  * and after the verb, and opens -N; logs and returns -errno. proc_root is
  * where --root's /proc is written.
@@ -190,6 +217,12 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 			       strerror(-fd));
 		return fd;
 	}
+	if (!has_process_dir(fd) && !g->no_owners)
+		tl_err("%s '%s' holds no process directory (PID/): no socket "
+		       "will show an owner",
+		       !g->proc_root_set && g->root[0] ? "the proc of --root" :
+							 "--proc-root",
+		       g->proc_root);
 	close(fd);
 	if (!g->netns_spec)
 		return 0;

@@ -70,6 +70,14 @@ error 3 "'/proc/version'" "proc filesystem" -- --record /proc/version doctor
 error 3 "'/nonexistent-$$'" "No such file or directory" -- --proc-root /nonexistent-$$ ls
 error 3 "'/nonexistent-$$'" "No such file or directory" -- doctor --proc-root /nonexistent-$$
 error 3 "'/etc/hostname'" "Not a directory" -- --proc-root /etc/hostname ls
+# A directory with no PID/ in it is no proc tree: said, not silently ownerless.
+mkdir "$T/noproc"
+"$TCPLIMBO" --proc-root "$T/noproc" ls >/dev/null 2>"$T/err" || fail "ls --proc-root (empty): $(cat "$T/err")"
+grep -qF "'$T/noproc' holds no process directory (PID/): no socket will show an owner" "$T/err" ||
+	fail "--proc-root (empty) said: $(cat "$T/err")"
+"$TCPLIMBO" --proc-root /proc ls >/dev/null 2>"$T/err" || fail "ls --proc-root /proc"
+grep -q "holds no process directory" "$T/err" && fail "--proc-root /proc: $(cat "$T/err")"
+ok "--proc-root with no PID/ in it is told"
 
 # lab --then-at: only a step of the scenario, named in the error.
 error 3 "'foo'" "connected, client-closed, client-exited, server-accepted" -- \
