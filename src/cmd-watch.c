@@ -222,8 +222,7 @@ static int watch_take(void *arg, struct tl_snapshot **ret)
 		w->g, w->top ? TL_STATES_REAL : TL_STATE_BIT(TL_LISTEN), ret);
 }
 
-/* stdout's buffer when it is not a terminal (see watch_run). It lives as
- * long as stdout, which is flushed after watch_run returns. */
+/* The lines' buffer when stdout is not a terminal (see watch_run). */
 static char out_buf[1 << 18];
 
 enum {
@@ -447,13 +446,19 @@ static int watch_run(const struct tl_global *g, void *opts)
 
 	/*
 	 * Under churn a batch is megabytes, and stdio's buffer for a file or
-	 * a pipe (a page) made 60,000 write()s a second. The loop flushes
-	 * once a batch either way, so the larger buffer changes nothing of
-	 * when lines leave. A terminal keeps stdio's own.
+	 * a pipe (a page) made 60,000 write()s a second. So the lines gather
+	 * in a large buffer, the writer's, which goes out whole: with stdout
+	 * unbuffered, one write() a batch and no copy (a buffered stdout
+	 * would copy every byte into its own buffer first). The loop flushes
+	 * once a batch either way, so this changes nothing of when lines
+	 * leave. A terminal keeps stdio's own buffering, and so does --top,
+	 * which prints a screen a second through stdio.
 	 */
-	if (!tty)
-		setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
+	if (!tty && !w.top)
+		setvbuf(stdout, NULL, _IONBF, 0);
 	json_init_file(&w.json, stdout);
+	if (!tty && !w.top)
+		json_set_buffer(&w.json, out_buf, sizeof(out_buf));
 	w.rows = calloc(W_TOP_ROWS + 1, sizeof(*w.rows));
 	if (!w.rows) {
 		tl_err("out of memory");

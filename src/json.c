@@ -21,6 +21,17 @@ void json_init_file(struct json *w, FILE *f)
 	w->more = 0;
 	w->no_comma = false;
 	w->n = 0;
+	w->b = w->own;
+	w->cap = sizeof(w->own);
+}
+
+void json_set_buffer(struct json *w, char *buf, size_t size)
+{
+	if (!buf || size < JSON_BUF_MIN)
+		return;
+	json_flush(w);
+	w->b = buf;
+	w->cap = size;
 }
 
 void json_init_mem(struct json *w)
@@ -95,9 +106,9 @@ void json_mem_free(struct json *w)
 
 static inline void put_mem(struct json *w, const void *s, size_t len)
 {
-	if (len > sizeof(w->b) - w->n) {
+	if (len > w->cap - w->n) {
 		json_flush(w);
-		if (len > sizeof(w->b)) {
+		if (len > w->cap) {
 			sink(w, s, len);
 			return;
 		}
@@ -108,7 +119,7 @@ static inline void put_mem(struct json *w, const void *s, size_t len)
 
 static inline void put_c(struct json *w, char c)
 {
-	if (w->n == sizeof(w->b))
+	if (w->n == w->cap)
 		json_flush(w);
 	w->b[w->n++] = c;
 }

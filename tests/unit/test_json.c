@@ -263,6 +263,58 @@ static void test_file(void **state)
 	free(buf);
 }
 
+/* The text of 3000 numbers and a 10,000-byte string, on a stream, with
+ * the writer's own buffer or one of size bytes (0: its own). */
+static char *file_text(char *buf, size_t size, size_t *len)
+{
+	static struct json w;
+	static char big[10000];
+	char *out = NULL;
+	FILE *f = open_memstream(&out, len);
+
+	assert_non_null(f);
+	memset(big, 'b', sizeof(big) - 1);
+	json_init_file(&w, f);
+	json_arr_begin(&w);
+	json_uint(&w, 7);
+	if (size)
+		json_set_buffer(&w, buf, size);
+	for (int i = 0; i < 3000; i++) {
+		char *p = json_room(&w, 32);
+
+		p = json_put_lit(p, ",");
+		json_wrote(&w, json_put_uint(p, (uint64_t)i));
+	}
+	json_str(&w, big);
+	json_arr_end(&w);
+	assert_int_equal(json_flush(&w), 0);
+	fclose(f);
+	return out;
+}
+
+/* A caller's buffer changes nothing of the text, at a size that fills
+ * and flushes it mid-way; one under JSON_BUF_MIN is refused. */
+static void test_set_buffer(void **state)
+{
+	static char mine[JSON_BUF_MIN + 100], small[64];
+	size_t n0, n1, n2;
+	char *want, *got, *got_small;
+
+	(void)state;
+	want = file_text(NULL, 0, &n0);
+	got = file_text(mine, sizeof(mine), &n1);
+	got_small = file_text(small, sizeof(small), &n2);
+	assert_true(n0 > sizeof(mine));
+	assert_int_equal(n1, n0);
+	assert_memory_equal(got, want, n0);
+	assert_int_equal(n2, n0);
+	assert_memory_equal(got_small, want, n0);
+	assert_memory_equal(want, "[7,0,1,2", 8);
+	free(want);
+	free(got);
+	free(got_small);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_plain),
 		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_set_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
