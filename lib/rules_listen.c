@@ -429,7 +429,7 @@ static void lost_text(char *buf, size_t size, const struct tl_snapshot *snap,
 int diag_rule_not_accepting(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
-	char who[160], addr[80], lost[320], closed[80];
+	char who[160], addr[80], lost[320], closed[80], secs[DIAG_SECS_MAX];
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *L = &snap->socks[i];
@@ -458,21 +458,21 @@ int diag_rule_not_accepting(struct diag *d)
 			/* Which queue holds which is the kernel's hash. */
 			diag_summary(
 				f,
-				"%s %s not accepting connections on %s: %u in its own accept queue; it and %u other SO_REUSEPORT listener%s on the port hold %llu between them, the oldest for %llu s%s",
+				"%s %s not accepting connections on %s: %u in its own accept queue; it and %u other SO_REUSEPORT listener%s on the port hold %llu between them, the oldest for %s%s",
 				who, diag_plural(d->snap, f) ? "are" : "is",
 				addr, L->rqueue, l->group - 1u,
 				l->group == 2 ? "" : "s",
 				(unsigned long long)l->queued,
-				(unsigned long long)(l->oldest_ms / 1000),
+				diag_secs(secs, l->oldest_ms),
 				closed_text(closed, sizeof(closed), l));
 		else
 			diag_summary(
 				f,
-				"%s %s not accepting connections on %s: %llu queued, %sfor %llu s%s%s",
+				"%s %s not accepting connections on %s: %llu queued, %sfor %s%s%s",
 				who, diag_plural(d->snap, f) ? "are" : "is",
 				addr, (unsigned long long)l->queued,
 				l->queued == 1 ? "" : "the oldest ",
-				(unsigned long long)(l->oldest_ms / 1000),
+				diag_secs(secs, l->oldest_ms),
 				closed_text(closed, sizeof(closed), l), lost);
 	}
 	return 0;

@@ -66,6 +66,21 @@ static void test_post_not_accepting(void **state)
 	assert_non_null(strstr(W->f[0].summary,
 			       "3 queued, the oldest for 10 s, 2 of them "
 			       "already closed by their clients (CLOSE-WAIT)"));
+	/* Under 10 s a tenth is told, under a tenth milliseconds: with
+	 * --queue-age 50ms a queue 0.7 s old is not "for 0 s". */
+	W->opts.queue_age_ms = 50;
+	W->n = 2;
+	W->socks[0].rqueue = 1;
+	child->state = TL_CLOSE_WAIT;
+	child->last_data_sent_ms = child->last_ack_recv_ms = 700;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary, "1 queued, for 0.7 s,"));
+	child->last_data_sent_ms = child->last_ack_recv_ms = 2000;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary, "1 queued, for 2 s,"));
+	child->last_data_sent_ms = child->last_ack_recv_ms = 60;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary, "1 queued, for 60 ms,"));
 }
 
 /*
