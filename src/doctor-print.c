@@ -239,6 +239,78 @@ static const char *finding_fix(const struct doctor *d, size_t i, char *buf,
 }
 
 /*
+ * Findings of one process alike, in a row, that text shows in full before
+ * naming the rest on one line: a server that stopped accepting on 200
+ * listeners gave 200 blocks of the same words. --json keeps every one.
+ */
+#define RUN_SHOWN 3
+
+/* Whether finding b says what finding a says, on another socket: the
+ * same process, kind, severity and namespace, cause and fix. */
+static bool alike(const struct doctor *d, size_t a, size_t b)
+{
+	const struct tl_finding *fa = &d->found[a], *fb = &d->found[b];
+	char ba[1536], bb[1536];
+	const char *xa, *xb;
+
+	if (fa->kind != fb->kind || fa->severity != fb->severity ||
+	    fa->group != fb->group || fa->n_pids != fb->n_pids ||
+	    (fa->n_pids && fa->pids[0] != fb->pids[0]))
+		return false;
+	if (d->why && (d->why[a].cause != d->why[b].cause ||
+		       d->why[a].certainty != d->why[b].certainty))
+		return false;
+	xa = finding_fix(d, a, ba, sizeof(ba));
+	xb = finding_fix(d, b, bb, sizeof(bb));
+	return (!xa && !xb) || (xa && xb && strcmp(xa, xb) == 0);
+}
+
+/* The socket a finding is about, as its heading names it, or "". */
+static const char *finding_addr(const struct tl_finding *f, char *buf,
+				size_t size)
+{
+	if (f->local_port)
+		return tl_addr_format_port(buf, size, f->family, f->local_addr,
+					   f->local_port);
+	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK && f->remote_port)
+		return tl_addr_format_port(buf, size, f->family, f->remote_addr,
+					   f->remote_port);
+	return "";
+}
+
+/* "and 197 more not-accepting findings like those above, on A, B, ...
+ * and 192 more (--json gives each)", for findings first..last. */
+static void run_rest(const struct doctor *d, size_t first, size_t last)
+{
+	size_t n = last - first + 1, named = 0, size = 0;
+	char addr[TL_ADDR_STR_MAX], *text = NULL;
+	FILE *m = open_memstream(&text, &size);
+
+	if (!m) {
+		printf("\n  and %zu more like those above\n", n);
+		return;
+	}
+	fprintf(m, "and %zu more %s finding%s like those above", n,
+		tl_finding_kind_name(d->found[first].kind), n == 1 ? "" : "s");
+	for (size_t i = first; i <= last && named < 5; i++) {
+		const char *a = finding_addr(&d->found[i], addr, sizeof(addr));
+
+		if (!a[0])
+			continue;
+		fprintf(m, "%s%s", named ? ", " : ", on ", a);
+		named++;
+	}
+	if (named && n > named)
+		fprintf(m, " and %zu more", n - named);
+	fputs(" (--json gives each)", m);
+	if (fclose(m) == 0) {
+		fputc('\n', stdout);
+		out_wrap(stdout, fprintf(stdout, "  "), 2, text);
+	}
+	free(text);
+}
+
+/*
  * A process's cmdline as the report shows it, in buf: one longer than
  * size - 1 bytes is cut at a character boundary and ends in "...", so that
  * a cut one does not pass for whole (the kernel's is up to megabytes).
@@ -275,6 +347,7 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 	unsigned explained = 0;	   /* kinds whose why and fix were printed */
 	size_t fix_of[32] = { 0 }; /* the finding whose fix was printed */
 	pid_t group = -1;
+	size_t run = 0, run_start = 0; /* findings alike in a row */
 
 	for (size_t i = 0; i < d->n_found; i++) {
 		if (d->found[i].severity == TL_SEV_CRITICAL)
@@ -301,6 +374,17 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		char prevbuf[1536];
 		const char *fix;
 
+		if (i > 0 && alike(d, i - 1, i)) {
+			run++;
+		} else {
+			run = 0;
+			run_start = i;
+		}
+		if (run >= RUN_SHOWN) {
+			if (i + 1 == d->n_found || !alike(d, i, i + 1))
+				run_rest(d, run_start + RUN_SHOWN, i);
+			continue;
+		}
 		if (pid != group) {
 			group = pid;
 			if (pid) {
