@@ -369,7 +369,7 @@ static int check_devices(const struct tl_filter *f, const struct tl_global *g)
 			continue;
 		if (g->netns_spec)
 			tl_err("--addr: no network device '%s' in network "
-			       "namespace %s (ip -n NS link lists them)",
+			       "namespace %s",
 			       p.name, g->netns_spec);
 		else
 			tl_err("--addr: no network device '%s' in this network "
