@@ -246,7 +246,7 @@ static const char *finding_fix(const struct doctor *d, size_t i, char *buf,
 #define RUN_SHOWN 3
 
 /* Whether finding b says what finding a says, on another socket: the
- * same process, kind, severity and namespace, cause and fix. */
+ * same processes, kind, severity and namespace, cause and fix. */
 static bool alike(const struct doctor *d, size_t a, size_t b)
 {
 	const struct tl_finding *fa = &d->found[a], *fb = &d->found[b];
@@ -254,9 +254,11 @@ static bool alike(const struct doctor *d, size_t a, size_t b)
 	const char *xa, *xb;
 
 	if (fa->kind != fb->kind || fa->severity != fb->severity ||
-	    fa->group != fb->group || fa->n_pids != fb->n_pids ||
-	    (fa->n_pids && fa->pids[0] != fb->pids[0]))
+	    fa->group != fb->group || fa->n_pids != fb->n_pids)
 		return false;
+	for (size_t k = 0; k < shown_pids(fa); k++)
+		if (fa->pids[k] != fb->pids[k])
+			return false;
 	if (d->why && (d->why[a].cause != d->why[b].cause ||
 		       d->why[a].certainty != d->why[b].certainty))
 		return false;
