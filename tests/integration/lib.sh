@@ -89,5 +89,21 @@ tl_need_bpf_watch() {
 	fi
 }
 
+# For tests of the bpf backend itself: skips without BTF, CAP_BPF (bit
+# 39) or CAP_SYS_ADMIN (bit 21), or a build without bpf; where those are
+# there, a backend that does not start is a failure. scratch is a file
+# it may write; the optional rest is a command to run watch under.
+tl_require_bpf_watch() {
+	local scratch=$1 capeff
+	shift
+	[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
+	capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
+	(( (0x$capeff >> 39) & 1 || (0x$capeff >> 21) & 1 )) || skip "needs CAP_BPF"
+	if ! "$@" "$TCPLIMBO" watch --backend bpf --seconds 1 >/dev/null 2>"$scratch"; then
+		grep -q "no bpf backend" "$scratch" && skip "built without bpf"
+		fail "bpf backend does not start: $(cat "$scratch")"
+	fi
+}
+
 # Runs a python3 snippet in the background, printing nothing.
 tl_py_bg() { python3 -c "$1" & }

@@ -8,14 +8,8 @@ tl_private_netns "$@"
 T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
-[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
 command -v bpftool >/dev/null || skip "no bpftool to check with"
-capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
-(( (0x$capeff >> 39) & 1 || (0x$capeff >> 21) & 1 )) || skip "needs CAP_BPF"
-if ! "$TCPLIMBO" watch --backend bpf --seconds 1 >/dev/null 2>"$T/probe"; then
-	grep -q "no bpf backend" "$T/probe" && skip "built without bpf"
-	fail "bpf backend does not start: $(cat "$T/probe")"
-fi
+tl_require_bpf_watch "$T/probe"
 
 prog_ids() { # ids of loaded programs named like ours
 	bpftool -j prog show | python3 -c '

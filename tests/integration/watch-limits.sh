@@ -6,13 +6,7 @@ tl_private_netns "$@"
 T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
-[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
-capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
-(( (0x$capeff >> 39) & 1 || (0x$capeff >> 21) & 1 )) || skip "needs CAP_BPF"
-if ! "$TCPLIMBO" watch --backend bpf --seconds 1 >/dev/null 2>"$T/probe"; then
-	grep -q "no bpf backend" "$T/probe" && skip "built without bpf"
-	fail "bpf backend does not start: $(cat "$T/probe")"
-fi
+tl_require_bpf_watch "$T/probe"
 
 limited() { # ulimit option, value, texts...
 	local opt=$1 val=$2 rc

@@ -35,15 +35,7 @@ tracepoint)
 *) fail "unknown mode $MODE" ;;
 esac
 if [ "$MODE" != poll ]; then
-	[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
-	capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
-	# CAP_BPF is bit 39, CAP_SYS_ADMIN bit 21: either lets us load.
-	(( (0x$capeff >> 39) & 1 || (0x$capeff >> 21) & 1 )) || skip "needs CAP_BPF"
-	if ! "${RUN[@]}" "$TCPLIMBO" watch --backend bpf --seconds 1 \
-		>/dev/null 2>"$T/probe"; then
-		grep -q "no bpf backend" "$T/probe" && skip "built without bpf"
-		fail "bpf backend does not start: $(cat "$T/probe")"
-	fi
+	tl_require_bpf_watch "$T/probe" "${RUN[@]}"
 fi
 
 python3 -c '
