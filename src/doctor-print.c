@@ -267,17 +267,22 @@ static bool alike(const struct doctor *d, size_t a, size_t b)
 	return (!xa && !xb) || (xa && xb && strcmp(xa, xb) == 0);
 }
 
-/* The socket a finding is about, as its heading names it, or "". */
+/*
+ * The socket a finding is about, as its heading names it ("on" a local
+ * address, "to" a remote one), in buf; "" for none. A client's CLOSE-WAIT
+ * is named by its server: its own port names no service.
+ */
 static const char *finding_addr(const struct tl_finding *f, char *buf,
 				size_t size)
 {
+	buf[0] = '\0';
 	if (f->local_port)
 		return tl_addr_format_port(buf, size, f->family, f->local_addr,
 					   f->local_port);
 	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK && f->remote_port)
 		return tl_addr_format_port(buf, size, f->family, f->remote_addr,
 					   f->remote_port);
-	return "";
+	return buf;
 }
 
 /* "and 197 more not-accepting findings like those above, on A, B, ...
@@ -349,7 +354,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 	unsigned explained = 0;	   /* kinds whose why and fix were printed */
 	size_t fix_of[32] = { 0 }; /* the finding whose fix was printed */
 	pid_t group = -1;
-	size_t run = 0, run_start = 0; /* findings alike in a row */
+	size_t run = 0;		/* findings before this one alike in a row */
+	bool like_prev = false; /* this one is alike the one before */
 
 	for (size_t i = 0; i < d->n_found; i++) {
 		if (d->found[i].severity == TL_SEV_CRITICAL)
@@ -376,15 +382,14 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		char prevbuf[1536];
 		const char *fix;
 
-		if (i > 0 && alike(d, i - 1, i)) {
-			run++;
-		} else {
-			run = 0;
-			run_start = i;
-		}
+		/* Each pair is compared once: its answer serves both. */
+		bool like_next = i + 1 < d->n_found && alike(d, i, i + 1);
+
+		run = like_prev ? run + 1 : 0;
+		like_prev = like_next;
 		if (run >= RUN_SHOWN) {
-			if (i + 1 == d->n_found || !alike(d, i, i + 1))
-				run_rest(d, run_start + RUN_SHOWN, i);
+			if (!like_next)
+				run_rest(d, i - (run - RUN_SHOWN), i);
 			continue;
 		}
 		if (pid != group) {
@@ -413,18 +418,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		printf("\n  %-8s %s",
 		       f->severity == TL_SEV_CRITICAL ? "CRITICAL" : "WARNING",
 		       tl_finding_kind_name(f->kind));
-		if (f->local_port) {
-			printf(" on %s", tl_addr_format_port(
-						 addr, sizeof(addr), f->family,
-						 f->local_addr, f->local_port));
-		} else if (f->kind == TL_FIND_CLOSE_WAIT_LEAK &&
-			   f->remote_port) {
-			/* A client's: its own port names no service. */
-			printf(" to %s",
-			       tl_addr_format_port(addr, sizeof(addr),
-						   f->family, f->remote_addr,
-						   f->remote_port));
-		}
+		if (finding_addr(f, addr, sizeof(addr))[0])
+			printf(" %s %s", f->local_port ? "on" : "to", addr);
 		fputs("  (netns ", stdout);
 		esc_fputs(t->label, stdout);
 		fputs(")\n", stdout);

@@ -217,12 +217,18 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 			       strerror(-fd));
 		return fd;
 	}
-	if (!has_process_dir(fd) && !g->no_owners)
-		tl_err("%s '%s' holds no process directory (PID/): no socket "
+	if (!has_process_dir(fd) && !g->no_owners) {
+		char what[32] = "";
+
+		if (g->proc_root_set)
+			snprintf(what, sizeof(what), "--proc-root ");
+		else if (g->root[0])
+			snprintf(what, sizeof(what), "the proc of %s ",
+				 root_opt);
+		tl_err("%s'%s' holds no process directory (PID/): no socket "
 		       "will show an owner",
-		       !g->proc_root_set && g->root[0] ? "the proc of --root" :
-							 "--proc-root",
-		       g->proc_root);
+		       what, g->proc_root);
+	}
 	close(fd);
 	if (!g->netns_spec)
 		return 0;
