@@ -315,6 +315,45 @@ static void test_set_buffer(void **state)
 	free(got_small);
 }
 
+/* The caller's buffer is the one used: 6,000 bytes stay in a 16 KiB one
+ * until the flush, where the writer's own 4 KiB, or a refused one, had to
+ * hand some over. */
+static void test_set_buffer_used(void **state)
+{
+	static char mine[16384], small[64];
+	static struct json w;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	json_init_file(&w, f);
+	json_set_buffer(&w, mine, sizeof(mine));
+	for (int i = 0; i < 600; i++)
+		json_wrote(&w, json_put_lit(json_room(&w, 16), "0123456789"));
+	fflush(f);
+	assert_int_equal(len, 0);
+	assert_int_equal(json_flush(&w), 0);
+	fflush(f);
+	assert_int_equal(len, 6000);
+	fclose(f);
+	free(out);
+
+	out = NULL;
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	json_init_file(&w, f);
+	json_set_buffer(&w, small, sizeof(small));
+	for (int i = 0; i < 600; i++)
+		json_wrote(&w, json_put_lit(json_room(&w, 16), "0123456789"));
+	fflush(f);
+	assert_true(len > 0 && len < 6000);
+	fclose(f);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_set_buffer),
+		cmocka_unit_test(test_set_buffer_used),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
