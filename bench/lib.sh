@@ -11,6 +11,16 @@ die() {
 	exit 1
 }
 
+# watch_started ERRFILE BACKEND: waits up to 10 s for a watch started in
+# the background with its stderr in ERRFILE to say it runs on BACKEND;
+# dies with what it said otherwise. (Remove ERRFILE before starting it:
+# the shell truncates it only once the child runs, and a stale line would
+# start the measurement before watch is attached.)
+watch_started() {
+	for _ in $(seq 100); do grep -q "backend $2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	die "watch did not start on $2: $(cat "$1")"
+}
+
 # Median of the numbers on stdin, one a line; "-" when there are none,
 # the mark the tables use for a missing value.
 median() {

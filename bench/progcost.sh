@@ -49,8 +49,7 @@ one() {
 	rm -f "$T/err"
 	"$b/tcplimbo" watch --backend bpf --sport 1 >/dev/null 2>"$T/err" &
 	W=$!
-	for _ in $(seq 100); do grep -q "backend bpf" "$T/err" 2>/dev/null && break; sleep 0.1; done
-	grep -q "backend bpf" "$T/err" || die "watch did not start: $(cat "$T/err")"
+	watch_started "$T/err" bpf
 	# The kernel counts since the program was loaded (and leaves out
 	# counts of 0): read before and after the churn.
 	bpftool prog show -j >"$T/before"

@@ -47,9 +47,7 @@ rate() {
 }
 # with_watch GLOBAL_ARGS... -- WATCH_ARGS...: the churn's rate with watch
 # ($TL, or $WTL when set)
-# attached. (The error file is removed first: the shell truncates it only
-# once the child runs, and a stale "backend" line would start the churn
-# before watch is attached.)
+# attached (the error file is removed first: see watch_started).
 with_watch() {
 	local global=()
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do global+=("$1"); shift; done
@@ -57,8 +55,7 @@ with_watch() {
 	rm -f "$T/err"
 	"${WTL:-$TL}" "${global[@]}" watch --backend bpf "$@" >/dev/null 2>"$T/err" &
 	W=$!
-	for _ in $(seq 100); do grep -q "backend bpf" "$T/err" 2>/dev/null && break; sleep 0.1; done
-	grep -q "backend bpf" "$T/err" || die "watch did not start: $(cat "$T/err")"
+	watch_started "$T/err" bpf
 	rate
 	kill -INT "$W"
 	wait "$W"
