@@ -8,6 +8,10 @@
 # own: tl_state_nested, which only checks a flag, shows that floor.
 #
 # With TL_BASE_BUILD=DIR each round also measures that build, in turn.
+# TL_PROGCOST_ARGS replaces `--sport 1` (e.g. TL_PROGCOST_ARGS="--json"
+# measures the program watch runs with no filter in the kernel, which
+# leaves each socket's owner to user space; watch then reads every
+# change, into /dev/null).
 # kernel.bpf_stats_enabled is set back to what it was.
 #
 # usage: bench/progcost.sh [BUILD_DIR] [ROUNDS] [THREADS]   (root)
@@ -16,6 +20,7 @@ BUILD=${1:-build}
 ROUNDS=${2:-3}
 THREADS=${3:-4}
 BASE=${TL_BASE_BUILD:-}
+read -ra WARGS <<<"${TL_PROGCOST_ARGS---sport 1}"
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || die "needs root"
@@ -47,7 +52,7 @@ trap '[ -n "$W" ] && kill "$W" 2>/dev/null; rm -rf "$T"' EXIT
 one() {
 	local b=$1 rate
 	rm -f "$T/err"
-	"$b/tcplimbo" watch --backend bpf --sport 1 >/dev/null 2>"$T/err" &
+	"$b/tcplimbo" watch --backend bpf "${WARGS[@]}" >/dev/null 2>"$T/err" &
 	W=$!
 	watch_started "$T/err" bpf
 	# The kernel counts since the program was loaded (and leaves out
@@ -82,7 +87,7 @@ show() {
 		"(median $(cut -d' ' -f2 "$2" | median));" \
 		"tl_state_nested $(cut -d' ' -f3 "$2" | paste -sd' ')"
 }
-echo "churn threads $THREADS, $ROUNDS rounds, watch --sport 1:"
+echo "churn threads $THREADS, $ROUNDS rounds, watch ${WARGS[*]}:"
 show "  $BUILD" "$T/new"
 [ -n "$BASE" ] && show "  $BASE" "$T/base"
 exit 0

@@ -3,7 +3,9 @@
 # 3-second runs of tl-churn alone, with `watch --json` to /dev/null, with
 # `watch` (its text lines) to /dev/null, and with `watch --sport 1`, which
 # runs the kernel program on every change but lets nothing through to
-# user space (the program's own cost). Prints
+# user space (the program's own cost, in the mode a kernel filter takes:
+# every socket's owner and last change kept in socket storage; without
+# filters the program leaves those to user space). Prints
 # each run's connections a second and the medians, in a private network
 # namespace. Interleaving spreads the machine's drift over all four.
 #

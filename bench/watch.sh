@@ -7,8 +7,9 @@
 # build prints none: "-"), and watch's CPU time as
 # a share of the churn's, and the share of reported transitions that name
 # a process (an owner, the owner before close, or the listener's), with how
-# many of those the kernel recorded (bpf: socket storage at connect, listen
-# and accept). Every socket of the churn is made after watch started.
+# many of those the kernel recorded (bpf: the process at connect, listen
+# and accept, carried to the socket's later changes). Every socket of the
+# churn is made after watch started.
 #
 # THREADS may be a list ("1 2 4"): one round of every backend per level.
 #

@@ -15,7 +15,8 @@
  * connection still in an accept queue carries its listener's owner,
  * inherited with a copy of the listener's storage. Sockets that existed
  * before are named by user space from /proc. (The classic tracepoint has
- * no typed socket, so it records no owner.)
+ * no typed socket, so it records no owner.) When nothing is filtered here,
+ * user space keeps all that instead, from the records (see store_all).
  *
  * watch's filters (states, ports, addresses) are applied here, before the
  * output, so unwanted changes never reach user space. Records go to a
@@ -42,6 +43,16 @@
 /* A store the compiler makes once, as written: user space reads it. */
 #define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+
+/*
+ * 1: keep each socket's owner and last change in its storage. 0 (watch
+ * filters nothing here, so every change reaches user space in order):
+ * user space follows them from the records (lib/sktrack.c), and storage is
+ * made only for SO_REUSEPORT listeners, whose connections user space
+ * could not tell apart by port; a socket that has storage (theirs, or one
+ * the accept hook named) still carries it.
+ */
+const volatile __u8 store_all = 1;
 
 /* The network namespace to report, by inode; 0 reports all of them. */
 const volatile __u32 target_netns = 0;
@@ -315,8 +326,13 @@ static __always_inline int handle(void *ctx, struct sock *sk, int oldstate,
 	 * whose socket is untyped, in an LRU map by address.
 	 */
 	if (typed) {
-		st = bpf_sk_storage_get(&owners, sk, 0,
-					BPF_SK_STORAGE_GET_F_CREATE);
+		__u64 create = BPF_SK_STORAGE_GET_F_CREATE;
+
+		if (!store_all &&
+		    !(oldstate == TCP_CLOSE && newstate == TCP_LISTEN &&
+		      BPF_CORE_READ_BITFIELD(&sk->__sk_common, skc_reuseport)))
+			create = 0;
+		st = bpf_sk_storage_get(&owners, sk, 0, create);
 		/*
 		 * A connection's first change we see (LISTEN -> SYN_RECV,
 		 * unless that one was skipped), in storage cloned from its

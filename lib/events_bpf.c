@@ -28,6 +28,7 @@
 
 #include "events_backend.h"
 #include "perfbuf.h"
+#include "sktrack.h"
 #include "tcpstates.h"
 #include "accept.skel.h"
 #include "tcpstates.skel.h"
@@ -40,11 +41,23 @@
  * the batch to end.
  */
 #define RUN_MAX 8192
+/*
+ * The most sockets followed in user space at once (sktrack.h): a table of
+ * at most 160 MiB, for 2 million sockets changing state at once (whose
+ * kernel side takes gigabytes). Past that, new ones go without what the
+ * program no longer keeps (their owners come from /proc).
+ */
+#define TRACK_MAX (2u << 20)
 
 struct bpf_impl {
 	struct tcpstates_bpf *skel;
 	struct accept_bpf *accept; /* NULL when the kernel refused it */
 	struct tli_pbuf *pb;
+	/*
+	 * Each socket's owner and last change, when the program keeps them
+	 * only for a few sockets (nothing filtered in the kernel); else NULL.
+	 */
+	struct tli_sktrack *track;
 	int64_t mono_to_real_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	int family;
 	int prog_fd; /* the entry point attached, for its kernel counts */
@@ -137,6 +150,8 @@ static int on_record(void *ctx, const void *data)
 	    ((e->oldstate == TL_FIN_WAIT2 && (e->flags & TL_BPF_PEER_FIN)) ||
 	     e->oldstate == TL_CLOSING))
 		ev.flags |= TL_EVENT_TIME_WAIT;
+	if (b->track)
+		tli_sktrack_apply(b->track, e->ts_ns, &ev);
 	ev.cause = tli_step_cause(&b->steps, ev.old_state, ev.new_state);
 	if (!ev.cause)
 		ev.flags |= TL_EVENT_UNKNOWN;
@@ -207,6 +222,7 @@ static void bpf_close(void *impl)
 	if (!b)
 		return;
 	tli_pbuf_close(b->pb);
+	tli_sktrack_free(b->track);
 	accept_bpf__destroy(b->accept);
 	tcpstates_bpf__destroy(b->skel);
 	if (b->ns_fd >= 0)
@@ -324,6 +340,11 @@ static void set_filter(struct tcpstates_bpf *skel,
 	}
 }
 
+static bool kernel_filters(const struct tl_events_filter *f)
+{
+	return f->states || f->nsport > 0 || f->ndport > 0 || f->naddr > 0;
+}
+
 static uint32_t ring_size(const struct tl_events_opts *opts)
 {
 	return opts->ring_bytes ? opts->ring_bytes : TL_EVENTS_RING_DEFAULT;
@@ -345,6 +366,9 @@ static int open_load(struct bpf_impl *b, const struct tl_events_opts *opts,
 		bpf_program__set_autoload(b->skel->progs.tl_state_nested,
 					  false);
 	b->skel->rodata->target_netns = netns;
+	/* The classic entry point keeps no storage: 1 says it needs no
+	 * following either. */
+	b->skel->rodata->store_all = !btf || kernel_filters(&opts->filter);
 	set_filter(b->skel, &opts->filter);
 	r = tcpstates_bpf__load(b->skel);
 	if (r < 0) {
@@ -478,6 +502,11 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		goto fail;
 	}
 
+	if (!b->skel->rodata->store_all) {
+		r = tli_sktrack_new(TRACK_MAX, &b->track);
+		if (r < 0)
+			goto fail;
+	}
 	r = tli_pbuf_open(bpf_map__fd(b->skel->maps.events), ring_size(opts),
 			  sizeof(struct tl_bpf_event),
 			  offsetof(struct tl_bpf_event, early_ns), RUN_MAX,
