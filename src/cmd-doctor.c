@@ -40,7 +40,7 @@ static void doctor_usage(FILE *f)
 		"  -A, --all-netns        look into every network namespace\n"
 		"  -j, --json             {\"findings\": [...]}\n"
 		"\n"
-		"Thresholds (DURATION: 500ms, 5s, 2m, 1h, at most a day;\n"
+		"Thresholds (DURATION: 500ms, 1.5s, 2m, 1h, at most a day;\n"
 		"a bare number counts seconds):\n"
 		"  --queue-age DURATION        queued longer = not accepting (5s)\n"
 		"  --close-wait-age DURATION   CLOSE-WAIT longer = leaked (30s)\n"

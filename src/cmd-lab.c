@@ -35,7 +35,7 @@ static void lab_usage(FILE *f)
 		"namespace (without CAP_SYS_ADMIN, or with --no-netns, on\n"
 		"127.0.0.1 with a free port here), snapshots it after each step\n"
 		"and explains what the kernel did. --wait is how long each step\n"
-		"is shown (default 3s; DURATION: 500ms, 5s, 2m, at most 1h; a\n"
+		"is shown (default 3s; DURATION: 500ms, 1.5s, 2m, at most 1h; a\n"
 		"bare number counts seconds). --hook CMD runs after every step and\n"
 		"--then CMD once, after the step --then-at names (default: the\n"
 		"last), both inside the namespace with TL_LAB_SCENARIO,\n"

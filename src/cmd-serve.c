@@ -103,7 +103,7 @@ static void serve_usage(FILE *f)
 		"      --web-config FILE   TLS and basic auth, exporter-toolkit format\n"
 		"  -A, --all-netns         every network namespace (the default)\n"
 		"  -N, --netns NS          only this network namespace\n"
-		"      --interval D        reuse a scan for D (500ms, 5s, 2m, 1h; a\n"
+		"      --interval D        reuse a scan for D (500ms, 1.5s, 2m, 1h; a\n"
 		"                          bare number counts seconds; at most a\n"
 		"                          day; default 0: one scan per scrape)\n"
 		"      --max-series N      cap on series a scrape (default %d)\n"

@@ -94,8 +94,9 @@ int tl_duration_option(const char *verb, const char *opt, const char *arg,
 		return 0;
 	tl_duration_str(lo, sizeof(lo), min_ms);
 	tl_duration_str(hi, sizeof(hi), max_ms);
-	tl_err("%s: bad %s '%s': want a duration from %s to %s, such as "
-	       "500ms, 5s, 2m or 1h (a bare number counts %s)",
+	tl_err("%s: bad %s '%s': want a duration from %s to %s in whole "
+	       "milliseconds, such as 500ms, 1.5s, 2m or 1h (a bare number "
+	       "counts %s)",
 	       verb, opt, arg, lo, hi,
 	       bare_ms == 1 ? "milliseconds" : "seconds");
 	return -EINVAL;

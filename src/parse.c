@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Parsing of the numbers users type: whole numbers, ports and durations.
+ * Parsing of the numbers users type: whole numbers, ports and durations
+ * (which may have a fraction).
  * Nothing here logs, so the unit tests take this file alone; the callers
  * say what was wrong (tl_duration_option in common.c for durations).
  */
@@ -47,12 +48,22 @@ static const struct {
 	{ "h", 60 * 60 * 1000 },
 };
 
+/* 10^n for n up to 9, the most digits a fraction may have. */
+static uint64_t pow10_u(size_t n)
+{
+	uint64_t p = 1;
+
+	while (n--)
+		p *= 10;
+	return p;
+}
+
 int tl_parse_duration(const char *s, uint64_t bare_ms, uint64_t min_ms,
 		      uint64_t max_ms, uint64_t *ret_ms)
 {
 	char num[21];
-	size_t digits = 0;
-	uint64_t v, mult = bare_ms;
+	size_t digits = 0, fdigits = 0, rest;
+	uint64_t v, frac = 0, mult = bare_ms, scale;
 	bool unit = false;
 
 	if (!s)
@@ -61,13 +72,26 @@ int tl_parse_duration(const char *s, uint64_t bare_ms, uint64_t min_ms,
 		digits++;
 	if (digits == 0 || digits >= sizeof(num))
 		return digits ? -ERANGE : -EINVAL;
-	for (size_t i = 0; s[digits] && i < sizeof(units) / sizeof(units[0]);
-	     i++)
-		if (strcmp(s + digits, units[i].suffix) == 0) {
+	rest = digits;
+	/* A fraction: a point and at least one digit ("1.5s", "0.25"). */
+	if (s[rest] == '.') {
+		while (s[rest + 1 + fdigits] >= '0' &&
+		       s[rest + 1 + fdigits] <= '9')
+			fdigits++;
+		if (fdigits == 0)
+			return -EINVAL;
+		if (fdigits > 9)
+			return -ERANGE;
+		for (size_t i = 0; i < fdigits; i++)
+			frac = frac * 10 + (uint64_t)(s[rest + 1 + i] - '0');
+		rest += 1 + fdigits;
+	}
+	for (size_t i = 0; s[rest] && i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(s + rest, units[i].suffix) == 0) {
 			mult = units[i].ms;
 			unit = true;
 		}
-	if (s[digits] && !unit)
+	if (s[rest] && !unit)
 		return -EINVAL;
 	memcpy(num, s, digits);
 	num[digits] = '\0';
@@ -76,6 +100,14 @@ int tl_parse_duration(const char *s, uint64_t bare_ms, uint64_t min_ms,
 	if (mult && v > UINT64_MAX / mult)
 		return -ERANGE;
 	v *= mult;
+	/* frac < 10^9 and mult <= 3.6e6: the product fits. The fraction
+	 * must come to whole milliseconds ("1.5ms" does not). */
+	scale = pow10_u(fdigits);
+	if ((frac * mult) % scale)
+		return -EINVAL;
+	if (v > UINT64_MAX - frac * mult / scale)
+		return -ERANGE;
+	v += frac * mult / scale;
 	if (v < min_ms || v > max_ms)
 		return -ERANGE;
 	*ret_ms = v;

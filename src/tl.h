@@ -202,8 +202,10 @@ int tl_take_snapshot_in(const struct tl_global *g, int netns_fd,
 /*
  * Parses a duration into milliseconds: digits and a unit (ms, s, m, h), or
  * bare digits counted in bare_ms (each option keeps the unit it always
- * had: 1000 for seconds, 1 for milliseconds). Returns 0, -EINVAL (not a
- * duration) or -ERANGE (outside min_ms..max_ms, or too many digits).
+ * had: 1000 for seconds, 1 for milliseconds). The digits may have a
+ * fraction of up to 9 digits that comes to whole milliseconds ("1.5s").
+ * Returns 0, -EINVAL (not a duration, or not whole milliseconds) or
+ * -ERANGE (outside min_ms..max_ms, or too many digits).
  */
 int tl_parse_duration(const char *s, uint64_t bare_ms, uint64_t min_ms,
 		      uint64_t max_ms, uint64_t *ret_ms);

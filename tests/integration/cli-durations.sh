@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every option that takes a time takes the same forms (500ms, 5s, 2m, 1h)
-# through one parser; a bare number keeps the option's own unit; a bad or
+# Every option that takes a time takes the same forms (500ms, 5s, 1.5s, 2m,
+# 1h) through one parser; a bare number keeps the option's own unit; a bad or
 # out-of-range value is a usage error naming it and the accepted forms.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
@@ -15,11 +15,11 @@ bad() { # want-exit, args...
 	rc=$?
 	[ "$rc" = "$want" ] || fail "$*: exit $rc, want $want"
 	grep -qF -- "'$val'" "$T/err" || fail "$*: '$val' not named: $(cat "$T/err")"
-	grep -qF -- "500ms, 5s, 2m or 1h" "$T/err" || fail "$*: accepted forms not named: $(cat "$T/err")"
+	grep -qF -- "500ms, 1.5s, 2m or 1h" "$T/err" || fail "$*: accepted forms not named: $(cat "$T/err")"
 	[ -s "$T/out" ] && fail "$*: printed to stdout"
 	ok "$* -> $rc: $(head -n 1 "$T/err")"
 }
-for v in abc 5x 1.5s -1 5d 99999999999999999999999; do
+for v in abc 5x 1.5ms 1. -1 5d 99999999999999999999999; do
 	bad 3 doctor --queue-age "$v"
 	bad 3 watch --interval "$v"
 	bad 3 lab run seed --wait "$v"
@@ -49,7 +49,9 @@ rc=$?
 grep -q "every 5000 ms" "$T/err" || fail "watch --interval 5s is not 5000 ms: $(cat "$T/err")"
 "$TCPLIMBO" watch --backend poll --interval 250 --seconds 500ms >"$T/out" 2>"$T/err" || fail "watch --interval 250: $(cat "$T/err")"
 grep -q "every 250 ms" "$T/err" || fail "watch --interval 250 is not 250 ms: $(cat "$T/err")"
-ok "units and bare numbers"
+"$TCPLIMBO" watch --backend poll --interval 0.5s --seconds 1.5 >"$T/out" 2>"$T/err" || fail "watch --interval 0.5s --seconds 1.5: $(cat "$T/err")"
+grep -q "every 500 ms" "$T/err" || fail "watch --interval 0.5s is not 500 ms: $(cat "$T/err")"
+ok "units, fractions and bare numbers"
 
 for h in "doctor --help" "watch --help" "lab run --help"; do
 	"$TCPLIMBO" $h | grep -q "bare number counts" || fail "$h does not say what a bare number counts"

@@ -36,13 +36,23 @@ static void test_units(void **state)
 	assert_int_equal(dur("0", 1000), 0);
 	assert_int_equal(dur("24h", 1000), DAY);
 	assert_int_equal(dur("007s", 1000), 7000);
+	/* A fraction that comes to whole milliseconds. */
+	assert_int_equal(dur("1.5s", 1), 1500);
+	assert_int_equal(dur("1.5", 1000), 1500);
+	assert_int_equal(dur("0.25m", 1000), 15000);
+	assert_int_equal(dur("2.5h", 1000), 9000000);
+	assert_int_equal(dur("0.001s", 1000), 1);
+	assert_int_equal(dur("0.500000000s", 1000), 500);
+	assert_int_equal(dur("3.0ms", 1000), 3);
 }
 
 static void test_bad(void **state)
 {
 	static const char *const junk[] = {
-		"",	"s",  "ms",   "-1",   "+1",   " 5", "5 ",   "5x",
-		"5sec", "5S", "1.5s", "5ms5", "0x10", "5d", "5mss",
+		"",	"s",	 "ms",	    "-1",    "+1",     " 5",
+		"5 ",	"5x",	 "5sec",    "5S",    "5ms5",   "0x10",
+		"5d",	"5mss",	 "1.",	    ".5",    "1.5.5s", "1.s",
+		"1,5s", "1.5ms", "1.0005s", "1.5 s",
 	};
 	uint64_t ms = 77;
 
@@ -73,6 +83,14 @@ static void test_bounds(void **state)
 					   UINT64_MAX, &ms),
 			 -ERANGE);
 	assert_int_equal(tl_parse_duration("123456789012345678901234", 1, 0,
+					   UINT64_MAX, &ms),
+			 -ERANGE);
+	/* Ten digits of fraction; a fraction past the bound. */
+	assert_int_equal(tl_parse_duration("1.0000000001s", 1, 0, DAY, &ms),
+			 -ERANGE);
+	assert_int_equal(tl_parse_duration("24.5h", 1000, 0, DAY, &ms),
+			 -ERANGE);
+	assert_int_equal(tl_parse_duration("18446744073709551.9s", 1, 0,
 					   UINT64_MAX, &ms),
 			 -ERANGE);
 	assert_int_equal(ms, 77);
