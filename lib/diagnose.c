@@ -283,16 +283,17 @@ static pid_t master_of(const struct tl_snapshot *snap,
 	return 0;
 }
 
-const char *diag_secs(char buf[DIAG_SECS_MAX], uint64_t ms)
+const char *tl_age_str(char buf[TL_AGE_STR_MAX], uint64_t ms)
 {
 	unsigned long long s = ms / 1000, tenth = ms % 1000 / 100;
 
 	if (ms < 100)
-		snprintf(buf, DIAG_SECS_MAX, "%llu ms", (unsigned long long)ms);
+		snprintf(buf, TL_AGE_STR_MAX, "%llu ms",
+			 (unsigned long long)ms);
 	else if (tenth && s < 10)
-		snprintf(buf, DIAG_SECS_MAX, "%llu.%llu s", s, tenth);
+		snprintf(buf, TL_AGE_STR_MAX, "%llu.%llu s", s, tenth);
 	else
-		snprintf(buf, DIAG_SECS_MAX, "%llu s", s);
+		snprintf(buf, TL_AGE_STR_MAX, "%llu s", s);
 	return buf;
 }
 

@@ -96,16 +96,6 @@ const char *diag_who_text(char *buf, size_t size,
  */
 bool diag_plural(const struct tl_snapshot *snap, const struct tl_finding *f);
 
-/* Room for diag_secs's text of any duration. */
-#define DIAG_SECS_MAX 32
-
-/*
- * A duration for a summary, ms as seconds: "30 s", "2.5 s", "0.7 s", and
- * "40 ms" under a tenth of a second, so that a sub-second threshold
- * (--queue-age 500ms) is not told as "0 s". Returns buf.
- */
-const char *diag_secs(char buf[DIAG_SECS_MAX], uint64_t ms);
-
 /* How many of a finding's pids are stored in pids[]. */
 size_t diag_stored_pids(const struct tl_finding *f);
 

@@ -296,7 +296,7 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 {
 	const struct tl_snapshot *snap = d->snap;
 	char who[160], addr[80], svc[80], unread[128];
-	char age[DIAG_SECS_MAX], oldest[DIAG_SECS_MAX];
+	char age[TL_AGE_STR_MAX], oldest[TL_AGE_STR_MAX];
 	bool many = diag_plural(snap, f);
 	const char *not_closed = many ? "they have not called close()" :
 					"it has not called close()";
@@ -316,31 +316,32 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 			"%s %s %llu connection%s its peer closed more than %s ago (CLOSE-WAIT, oldest %s, e.g. the one with %s); %s%s",
 			who, many ? "hold" : "holds",
 			(unsigned long long)g->old, g->old == 1 ? "" : "s",
-			diag_secs(age, age_ms), diag_secs(oldest, g->oldest_ms),
-			addr, not_closed, unread);
+			tl_age_str(age, age_ms),
+			tl_age_str(oldest, g->oldest_ms), addr, not_closed,
+			unread);
 	else if (g->out == g->old && !g->out_many)
 		diag_summary(
 			f,
 			"%s %s %llu connection%s to %s that the server closed more than %s ago (CLOSE-WAIT, oldest %s); %s%s",
 			who, many ? "hold" : "holds",
 			(unsigned long long)g->old, g->old == 1 ? "" : "s", svc,
-			diag_secs(age, age_ms), diag_secs(oldest, g->oldest_ms),
-			not_closed, unread);
+			tl_age_str(age, age_ms),
+			tl_age_str(oldest, g->oldest_ms), not_closed, unread);
 	else if (g->out == g->old)
 		diag_summary(
 			f,
 			"%s %s %llu connections to servers that closed them more than %s ago (CLOSE-WAIT, oldest %s, e.g. the one to %s); %s%s",
 			who, many ? "hold" : "holds",
-			(unsigned long long)g->old, diag_secs(age, age_ms),
-			diag_secs(oldest, g->oldest_ms), svc, not_closed,
+			(unsigned long long)g->old, tl_age_str(age, age_ms),
+			tl_age_str(oldest, g->oldest_ms), svc, not_closed,
 			unread);
 	else
 		diag_summary(
 			f,
 			"%s %s %llu connections their peers closed more than %s ago (CLOSE-WAIT, oldest %s): %llu accepted from %s (e.g. the one with %s) and %llu opened to %s%s%s; %s%s",
 			who, many ? "hold" : "holds",
-			(unsigned long long)g->old, diag_secs(age, age_ms),
-			diag_secs(oldest, g->oldest_ms),
+			(unsigned long long)g->old, tl_age_str(age, age_ms),
+			tl_age_str(oldest, g->oldest_ms),
 			(unsigned long long)(g->old - g->out),
 			g->old - g->out == 1 ? "a client" : "clients", addr,
 			(unsigned long long)g->out,
@@ -379,7 +380,7 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	const struct tl_diag_opts *o = d->o;
 	const struct tl_proc *p = diag_proc_at(snap, g->proc), *a = NULL;
 	struct tl_finding *f;
-	char who[160], addr[80], age[DIAG_SECS_MAX], oldest[DIAG_SECS_MAX];
+	char who[160], addr[80], age[TL_AGE_STR_MAX], oldest[TL_AGE_STR_MAX];
 	int sev = TL_SEV_WARNING;
 
 	if (g->old == 0 || g->old < o->close_wait_min)
@@ -431,7 +432,8 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 		diag_who_text(who, sizeof(who), snap, f),
 		diag_plural(snap, f) ? "hold" : "holds",
 		(unsigned long long)g->old, g->old == 1 ? "" : "s",
-		diag_secs(age, age_ms), diag_secs(oldest, g->oldest_ms), addr);
+		tl_age_str(age, age_ms), tl_age_str(oldest, g->oldest_ms),
+		addr);
 	return 0;
 }
 

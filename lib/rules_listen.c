@@ -429,7 +429,7 @@ static void lost_text(char *buf, size_t size, const struct tl_snapshot *snap,
 int diag_rule_not_accepting(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
-	char who[160], addr[80], lost[320], closed[80], secs[DIAG_SECS_MAX];
+	char who[160], addr[80], lost[320], closed[80], secs[TL_AGE_STR_MAX];
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *L = &snap->socks[i];
@@ -463,7 +463,7 @@ int diag_rule_not_accepting(struct diag *d)
 				addr, L->rqueue, l->group - 1u,
 				l->group == 2 ? "" : "s",
 				(unsigned long long)l->queued,
-				diag_secs(secs, l->oldest_ms),
+				tl_age_str(secs, l->oldest_ms),
 				closed_text(closed, sizeof(closed), l));
 		else
 			diag_summary(
@@ -472,7 +472,7 @@ int diag_rule_not_accepting(struct diag *d)
 				who, diag_plural(d->snap, f) ? "are" : "is",
 				addr, (unsigned long long)l->queued,
 				l->queued == 1 ? "" : "the oldest ",
-				diag_secs(secs, l->oldest_ms),
+				tl_age_str(secs, l->oldest_ms),
 				closed_text(closed, sizeof(closed), l), lost);
 	}
 	return 0;

@@ -124,18 +124,6 @@ static bool young_sum(const struct doctor *d, struct tl_diag_young *sum)
 }
 
 /*
- * "2.3 s" below ten seconds, "42 s" above, as the findings write ages
- * (the thresholds beside them are options, written as given: 10s).
- */
-static void age_text(char *buf, size_t size, uint64_t ms)
-{
-	if (ms < 10000)
-		snprintf(buf, size, "%.1f s", (double)ms / 1000);
-	else
-		snprintf(buf, size, "%llu s", (unsigned long long)(ms / 1000));
-}
-
-/*
  * One kind of what the age thresholds held back, for young_note:
  * "30 connections wait in an accept queue, the oldest for 2.9 s (a finding
  * from --queue-age 5s)".
@@ -144,9 +132,9 @@ static void young_part(char *buf, size_t size, uint64_t n, uint64_t oldest_ms,
 		       const char *kind, const char *one, const char *many,
 		       const char *option, uint32_t limit_ms)
 {
-	char age[32], limit[32];
+	char age[TL_AGE_STR_MAX], limit[32];
 
-	age_text(age, sizeof(age), oldest_ms);
+	tl_age_str(age, oldest_ms);
 	tl_duration_str(limit, sizeof(limit), limit_ms);
 	snprintf(
 		buf, size,

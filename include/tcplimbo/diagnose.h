@@ -102,6 +102,17 @@ struct tl_finding {
 /* Fills opts with the defaults above. */
 void tl_diag_opts_init(struct tl_diag_opts *opts);
 
+/* Room for tl_age_str's text of any age. */
+#define TL_AGE_STR_MAX 32
+
+/*
+ * An age as the findings write it: "30 s", "2.5 s", "0.7 s" (tenths,
+ * truncated, under ten seconds), and "40 ms" under a tenth of a second, so
+ * that a sub-second threshold (--queue-age 500ms) is not told as "0 s".
+ * Returns buf.
+ */
+const char *tl_age_str(char buf[TL_AGE_STR_MAX], uint64_t ms);
+
 /*
  * Runs every rule over a snapshot. ctr may be NULL (no host-wide rules
  * then). Findings come sorted: most severe first, then grouped by the

@@ -460,6 +460,23 @@ static void test_fd_near_limit(void **state)
 	assert_int_equal(diagnose(), 0);
 }
 
+/* Ages as the findings and the doctor's notes write them. */
+static void test_age_str(void **state)
+{
+	char buf[TL_AGE_STR_MAX];
+
+	(void)state;
+	assert_string_equal(tl_age_str(buf, 0), "0 ms");
+	assert_string_equal(tl_age_str(buf, 99), "99 ms");
+	assert_string_equal(tl_age_str(buf, 100), "0.1 s");
+	assert_string_equal(tl_age_str(buf, 700), "0.7 s");
+	assert_string_equal(tl_age_str(buf, 2599), "2.5 s");
+	assert_string_equal(tl_age_str(buf, 5000), "5 s");
+	assert_string_equal(tl_age_str(buf, 9999), "9.9 s");
+	assert_string_equal(tl_age_str(buf, 10999), "10 s");
+	assert_string_equal(tl_age_str(buf, UINT64_MAX), "18446744073709551 s");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +492,7 @@ int main(void)
 		T(test_emfile_worker_not_master),
 		T(test_master_workers),
 		T(test_fd_near_limit),
+		T(test_age_str),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
