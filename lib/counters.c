@@ -229,9 +229,8 @@ static ssize_t read_rel(const char *proc_root, const char *rel, char **ret)
 	return read_file(path, ret);
 }
 
-/* Reads one sysctl into up to max values; returns how many, or -errno. */
-static int read_values(const char *proc_root, const char *rel, uint64_t *v,
-		       size_t max)
+int tl_sysctl_values(const char *proc_root, const char *rel, uint64_t *v,
+		     size_t max)
 {
 	char *buf = NULL;
 	ssize_t len;
@@ -267,7 +266,7 @@ static void read_one(const char *proc_root, const char *rel, uint64_t *dst,
 {
 	uint64_t v;
 
-	if (read_values(proc_root, rel, &v, 1) == 1) {
+	if (tl_sysctl_values(proc_root, rel, &v, 1) == 1) {
 		*dst = v;
 		c->have |= bit;
 	}
@@ -285,7 +284,8 @@ static int read_all(void *arg)
 			 tl_counters_parse_netstat, c);
 	(void)parse_file(root, "thread-self/net/sockstat",
 			 tl_counters_parse_sockstat, c);
-	if (read_values(root, "sys/net/ipv4/ip_local_port_range", v, 2) == 2 &&
+	if (tl_sysctl_values(root, "sys/net/ipv4/ip_local_port_range", v, 2) ==
+		    2 &&
 	    v[0] <= v[1] && v[1] <= 65535) {
 		c->port_lo = v[0];
 		c->port_hi = v[1];
@@ -301,10 +301,10 @@ static int read_all(void *arg)
 		 TL_CTR_MAX_TW, c);
 	read_one(root, "sys/net/core/somaxconn", &c->somaxconn,
 		 TL_CTR_SOMAXCONN, c);
-	if (read_values(root, "sys/net/ipv4/tcp_tw_reuse", &c->tw_reuse, 1) ==
-		    1 &&
-	    read_values(root, "sys/net/ipv4/tcp_timestamps", &c->timestamps,
-			1) == 1)
+	if (tl_sysctl_values(root, "sys/net/ipv4/tcp_tw_reuse", &c->tw_reuse,
+			     1) == 1 &&
+	    tl_sysctl_values(root, "sys/net/ipv4/tcp_timestamps",
+			     &c->timestamps, 1) == 1)
 		c->have |= TL_CTR_TW_REUSE;
 	return 0;
 }

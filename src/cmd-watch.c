@@ -364,21 +364,6 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	return 0;
 }
 
-/* A /proc/sys number; -EINVAL for anything else (a negative one too). */
-static int read_sysctl(const char *path, uint64_t *ret)
-{
-	char line[32] = "";
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -errno;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
-	line[strcspn(line, "\n")] = '\0';
-	return tl_parse_uint(line, UINT32_MAX, ret);
-}
-
 /*
  * Why the kernel said EPERM to the bpf backend, for the message: the caps
  * it needs, unless this process has them; with them, the perf buffers'
@@ -408,10 +393,10 @@ static void bpf_eperm_hint(char *buf, size_t size, uint32_t ring_bytes)
 		return;
 	}
 	if (tl_have_cap(CAP_IPC_LOCK) ||
-	    read_sysctl("/proc/sys/kernel/perf_event_paranoid", &paranoid) <
-		    0 ||
-	    read_sysctl("/proc/sys/kernel/perf_event_mlock_kb", &mlock_kb) <
-		    0 ||
+	    tl_sysctl_values("/proc", "sys/kernel/perf_event_paranoid",
+			     &paranoid, 1) != 1 ||
+	    tl_sysctl_values("/proc", "sys/kernel/perf_event_mlock_kb",
+			     &mlock_kb, 1) != 1 ||
 	    getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return;
 	allowance =

@@ -79,6 +79,14 @@ int tl_counters_parse_values(const char *buf, size_t len, uint64_t *ret,
 			     size_t max);
 
 /*
+ * Reads the sysctl file proc_root/rel (such as "sys/kernel/pid_max") and
+ * parses it as tl_counters_parse_values does. Returns how many values were
+ * read, or -errno (-EINVAL for text that is not unsigned numbers).
+ */
+int tl_sysctl_values(const char *proc_root, const char *rel, uint64_t *ret,
+		     size_t max);
+
+/*
  * Reads the counters of a network namespace: netns_fd < 0 means ours;
  * otherwise the files are read from inside it (tl_netns_run), since they
  * are per namespace. proc_root NULL means "/proc". Files that cannot be
