@@ -432,18 +432,24 @@ static int watch_run(const struct tl_global *g, void *opts)
 	/*
 	 * Under churn a batch is megabytes, and stdio's buffer for a file or
 	 * a pipe (a page) made 60,000 write()s a second. So the lines gather
-	 * in a large buffer, the writer's, which goes out whole: with stdout
-	 * unbuffered, one write() a batch and no copy (a buffered stdout
-	 * would copy every byte into its own buffer first). The loop flushes
-	 * once a batch either way, so this changes nothing of when lines
-	 * leave. A terminal keeps stdio's own buffering, and so does --top,
-	 * which prints a screen a second through stdio.
+	 * in a large buffer, the writer's, which goes out whole with
+	 * write(2): one a batch and no copy (a buffered stdout would copy
+	 * every byte into its own buffer first). The loop flushes once a
+	 * batch either way, so this changes nothing of when lines leave.
+	 * The writer's own write() also gives up on a stop: stdio resumes a
+	 * write a signal interrupted part way, and the first Ctrl-C was lost
+	 * when the reader had stopped reading. stdout is unbuffered, so
+	 * nothing written through stdio can come out of order. A terminal
+	 * keeps stdio's own buffering, and so does --top, which prints a
+	 * screen a second through stdio.
 	 */
-	if (!tty && !w.top)
+	if (!tty && !w.top) {
 		setvbuf(stdout, NULL, _IONBF, 0);
-	json_init_file(&w.json, stdout);
-	if (!tty && !w.top)
+		json_init_fd(&w.json, STDOUT_FILENO, &w_stop);
 		json_set_buffer(&w.json, out_buf, sizeof(out_buf));
+	} else {
+		json_init_file(&w.json, stdout);
+	}
 	w.rows = calloc(W_TOP_ROWS + 1, sizeof(*w.rows));
 	if (!w.rows) {
 		tl_err("out of memory");

@@ -5,8 +5,12 @@
  * plain ASCII with one memcpy and only decodes what is not plain.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "utf8.h"
@@ -14,6 +18,9 @@
 void json_init_file(struct json *w, FILE *f)
 {
 	w->f = f;
+	w->fd = -1;
+	w->stop = NULL;
+	w->stop_deadline_ms = 0;
 	w->mem = NULL;
 	w->mem_len = w->mem_cap = 0;
 	w->err = 0;
@@ -39,6 +46,70 @@ void json_init_mem(struct json *w)
 	json_init_file(w, NULL);
 }
 
+void json_init_fd(struct json *w, int fd, const volatile sig_atomic_t *stop)
+{
+	json_init_file(w, NULL);
+	w->fd = fd;
+	w->stop = stop;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Stopping: whether fd can take more before the grace runs out. Then a
+ * write of at most PIPE_BUF bytes does not block: POLLOUT on a pipe means
+ * a free page in it.
+ */
+static bool room_before_deadline(struct json *w)
+{
+	struct pollfd p = { .fd = w->fd, .events = POLLOUT };
+	uint64_t now = mono_ms();
+	int r;
+
+	if (!w->stop_deadline_ms)
+		w->stop_deadline_ms = now + JSON_STOP_GRACE_MS;
+	do {
+		now = mono_ms();
+		if (now >= w->stop_deadline_ms)
+			return false;
+		r = poll(&p, 1, (int)(w->stop_deadline_ms - now));
+	} while (r < 0 && errno == EINTR);
+	return r > 0 && (p.revents & POLLOUT);
+}
+
+/* sink to a descriptor (json_init_fd). */
+static void sink_fd(struct json *w, const char *s, size_t len)
+{
+	while (len) {
+		size_t chunk = len;
+		ssize_t n;
+
+		if (w->stop && *w->stop) {
+			if (!room_before_deadline(w)) {
+				w->err = -EINTR;
+				return;
+			}
+			if (chunk > PIPE_BUF)
+				chunk = PIPE_BUF;
+		}
+		n = write(w->fd, s, chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->err = n < 0 ? -errno : -EIO;
+			return;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
 /* Moves len bytes to the destination, bypassing the buffer. */
 static void sink(struct json *w, const char *s, size_t len)
 {
@@ -47,6 +118,10 @@ static void sink(struct json *w, const char *s, size_t len)
 
 	if (w->err || !len)
 		return;
+	if (w->fd >= 0) {
+		sink_fd(w, s, len);
+		return;
+	}
 	if (w->f) {
 		errno = 0;
 		if (fwrite_unlocked(s, 1, len, w->f) != len)

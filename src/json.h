@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +42,10 @@
 #define JSON_MAX_DEPTH 63
 
 struct json {
-	FILE *f;   /* the stream, or NULL when writing to memory */
+	FILE *f; /* the stream, or NULL when writing to fd or memory */
+	int fd;	 /* json_init_fd's descriptor, else -1 */
+	const volatile sig_atomic_t *stop; /* json_init_fd's, or NULL */
+	uint64_t stop_deadline_ms;	   /* set once *stop is seen */
 	char *mem; /* memory mode: everything flushed so far */
 	size_t mem_len, mem_cap;
 	int err; /* the first error, -errno; later writes are dropped */
@@ -59,6 +63,20 @@ struct json {
 
 /* Starts a writer on a stream. The writer holds no resource to free. */
 void json_init_file(struct json *w, FILE *f);
+
+/*
+ * Starts a writer that hands its buffer to fd with write(2), continuing
+ * partial writes. Once *stop is non-zero (the caller's signal handler sets
+ * it), the reader gets at most JSON_STOP_GRACE_MS more to take the rest,
+ * and what it has not taken by then is given up with -EINTR: a stop asked
+ * for while the reader does not read (a paused pager) is not held up by
+ * the write it interrupted part way, which stdio would resume. stop may be
+ * NULL. The writer holds no resource to free; fd stays the caller's.
+ */
+void json_init_fd(struct json *w, int fd, const volatile sig_atomic_t *stop);
+
+/* How long a stopping writer waits for its reader, in all. */
+#define JSON_STOP_GRACE_MS 500
 
 /*
  * Makes the writer gather output in buf (size bytes, at least

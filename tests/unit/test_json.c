@@ -5,6 +5,7 @@
  * sequence one U+FFFD, as Python's decoder with errors='replace' counts
  * them), on a stream and in memory.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -354,6 +356,37 @@ static void test_set_buffer_used(void **state)
 	free(out);
 }
 
+/*
+ * A descriptor writer: all of it arrives; and once stop is set, a reader
+ * that does not read gets the grace, not a write that never ends (which
+ * the test's timeout would catch).
+ */
+static void test_fd(void **state)
+{
+	static struct json w;
+	static char big[256 * 1024], back[8192];
+	volatile sig_atomic_t stop = 0;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	json_init_fd(&w, p[1], &stop);
+	for (int i = 0; i < 600; i++)
+		json_wrote(&w, json_put_lit(json_room(&w, 16), "0123456789"));
+	assert_int_equal(json_flush(&w), 0);
+	assert_int_equal(read(p[0], back, sizeof(back)), 6000);
+	assert_memory_equal(back, "0123456789", 10);
+
+	/* Nobody reads: more than the pipe holds, and stop already set. */
+	memset(big, 'x', sizeof(big));
+	json_set_buffer(&w, big, sizeof(big));
+	w.n = sizeof(big);
+	stop = 1;
+	assert_int_equal(json_flush(&w), -EINTR);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_set_buffer),
 		cmocka_unit_test(test_set_buffer_used),
+		cmocka_unit_test(test_fd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
