@@ -137,7 +137,11 @@ struct tl_events_opts {
 	/*
 	 * bpf: filters applied in the kernel, before the buffers, so
 	 * changes nobody wants never reach user space. They only drop: the
-	 * caller still applies its own filters to what arrives.
+	 * caller still applies its own filters to what arrives. With any,
+	 * the program keeps each socket's owner and last change in socket
+	 * storage, since user space sees only some changes; with none, the
+	 * backend follows them from the records, which costs the watched
+	 * churn less (bench/RESULTS.md, run 12).
 	 */
 	struct tl_events_filter filter;
 	/* bpf: the buffers' bytes, over all CPUs (each CPU's is a power of
