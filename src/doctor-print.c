@@ -273,13 +273,18 @@ static const char *finding_addr(const struct tl_finding *f, char *buf,
 	return buf;
 }
 
-/* "and 197 more not-accepting findings like those above, on A, B, ...
- * and 192 more (--json gives each)", for findings first..last. */
+/*
+ * "and 197 more not-accepting findings like those above (412 connections
+ * in all, the oldest for 95 s), on A, B, ... and 192 more (--json gives
+ * each)", for findings first..last: their sum and their oldest, which the
+ * text would otherwise not show.
+ */
 static void run_rest(const struct doctor *d, size_t first, size_t last)
 {
 	size_t n = last - first + 1, named = 0, size = 0;
-	char addr[TL_ADDR_STR_MAX], *text = NULL;
+	char addr[TL_ADDR_STR_MAX], age[TL_AGE_STR_MAX], *text = NULL;
 	FILE *m = open_memstream(&text, &size);
+	uint64_t count = 0, oldest = 0;
 
 	if (!m) {
 		printf("\n  and %zu more like those above\n", n);
@@ -287,6 +292,18 @@ static void run_rest(const struct doctor *d, size_t first, size_t last)
 	}
 	fprintf(m, "and %zu more %s finding%s like those above", n,
 		tl_finding_kind_name(d->found[first].kind), n == 1 ? "" : "s");
+	for (size_t i = first; i <= last; i++) {
+		count += d->found[i].count;
+		if (d->found[i].oldest_ms > oldest)
+			oldest = d->found[i].oldest_ms;
+	}
+	if (count && oldest)
+		fprintf(m, " (%llu connection%s in all, the oldest for %s)",
+			(unsigned long long)count, count == 1 ? "" : "s",
+			tl_age_str(age, oldest));
+	else if (count)
+		fprintf(m, " (%llu connection%s in all)",
+			(unsigned long long)count, count == 1 ? "" : "s");
 	for (size_t i = first; i <= last && named < 5; i++) {
 		const char *a = finding_addr(&d->found[i], addr, sizeof(addr));
 

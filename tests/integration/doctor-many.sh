@@ -2,8 +2,8 @@
 # One process that stopped accepting on nine listeners (a queued
 # connection in CLOSE-WAIT on each, as ss shows) is nine findings in
 # --json, but the text shows three in full and names the other six on
-# one line, with their addresses, instead of six more blocks of the same
-# words. A tenth listener whose client is still there is a warning, not
+# one line, with their addresses, how many connections they hold and the
+# oldest's age, instead of six more blocks of the same words. A tenth listener whose client is still there is a warning, not
 # like the critical ones, and gets its own block.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
@@ -32,7 +32,7 @@ grep -q "^10 problems (9 critical, 1 warning)" "$T/out" || fail "header: $(head 
 full=$(grep -c "^  CRITICAL not-accepting on " "$T/out")
 [ "$full" = 3 ] || { cat "$T/out"; fail "$full critical blocks in full, want 3"; }
 tr '\n' ' ' <"$T/out" | tr -s ' ' |
-	grep -qF "and 6 more not-accepting findings like those above, on 127.0.0.1:3403, 127.0.0.1:3404, 127.0.0.1:3405, 127.0.0.1:3406, 127.0.0.1:3407 and 1 more (--json gives each)" ||
+	grep -q "and 6 more not-accepting findings like those above (6 connections in all, the oldest for [0-9.]* m\?s), on 127.0.0.1:3403, 127.0.0.1:3404, 127.0.0.1:3405, 127.0.0.1:3406, 127.0.0.1:3407 and 1 more (--json gives each)" ||
 	{ cat "$T/out"; fail "no line naming the other six"; }
 grep -q "^  WARNING  not-accepting on 127.0.0.1:3409 " "$T/out" ||
 	{ cat "$T/out"; fail "the warning has no block of its own"; }
