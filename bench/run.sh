@@ -146,13 +146,16 @@ measure() {
 		rss_bpf=$( { /usr/bin/time -f %M "$tl" --owners-backend bpf ls --json >/dev/null; } 2>&1 | tail -1)
 	fi
 	rss_noown=$( { /usr/bin/time -f %M "$tl" ls --no-owners >/dev/null; } 2>&1 | tail -1)
+	# The reference for the memory target: ss itself, with no owners.
+	local rss_ss
+	rss_ss=$( { /usr/bin/time -f %M ss -tan >/dev/null; } 2>&1 | tail -1)
 	if [ -n "${samples[doctor]:-}" ]; then
 		rss_doctor=$( { /usr/bin/time -f %M "$tl" doctor --json >/dev/null || true; } 2>&1 | tail -1)
 	fi
 
 	local line="n=$n sockets=$sockets ls_count=$ls_count ss_count=$ss_count"
 	line+=" rss_json=$rss_json rss_noown=$rss_noown rss_doctor=$rss_doctor"
-	line+=" rss_proc=$rss_proc rss_bpf=$rss_bpf"
+	line+=" rss_proc=$rss_proc rss_bpf=$rss_bpf rss_ss=$rss_ss"
 	line+=" load=$load load_end=$(cut -d' ' -f1 /proc/loadavg)"
 	local chose
 	chose=$({ "$tl" -v ls --no-header 2>&1 >/dev/null || true; } | sed -n 's/.*owners from \([a-z]*\).*/\1/p' | head -1)
@@ -320,8 +323,8 @@ if grep -q 'ls_proc_runs=[1-9]' "$BENCH_OUT"; then
 	echo
 	echo "Linearity: wall microseconds per socket (flat across sizes means linear), and peak RSS bytes per socket (≤ 150):"
 	echo
-	echo "| connections | sockets | ls --json µs/socket | bpf µs/socket | /proc all CPUs µs/socket | ls --no-owners µs/socket | ss -tan µs/socket | bytes/socket ls --json | bytes/socket bpf | bytes/socket /proc | bytes/socket --no-owners | load avg start → end |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	echo "| connections | sockets | ls --json µs/socket | bpf µs/socket | /proc all CPUs µs/socket | ls --no-owners µs/socket | ss -tan µs/socket | bytes/socket ls --json | bytes/socket bpf | bytes/socket /proc | bytes/socket --no-owners | bytes/socket ss -tan | load avg start → end |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 	while read -r line; do
 		s=$(get sockets "$line")
 		per() { awk -v t="$1" -v s="$s" 'BEGIN { if (t == "-" || s == 0) print "-"; else printf "%.2f", t / s }'; }
@@ -329,7 +332,8 @@ if grep -q 'ls_proc_runs=[1-9]' "$BENCH_OUT"; then
 		echo "| $(get n "$line") | $s | $(per "$(get ls_json "$line")") | $(per "$(get ls_bpf "$line")") |" \
 			"$(per "$(get ls_proc "$line")") | $(per "$(get ls_noown "$line")") | $(per "$(get ss_tan "$line")") |" \
 			"$(bps "$(get rss_json "$line")") | $(bps "$(get rss_bpf "$line")") | $(bps "$(get rss_proc "$line")") |" \
-			"$(bps "$(get rss_noown "$line")") | $(get load "$line") → $(get load_end "$line") |"
+			"$(bps "$(get rss_noown "$line")") | $(bps "$(get rss_ss "$line")") |" \
+			"$(get load "$line") → $(get load_end "$line") |"
 	done <"$BENCH_OUT"
 fi
 echo
