@@ -83,7 +83,7 @@ static bool room_before_deadline(struct json *w)
 	return r > 0 && (p.revents & POLLOUT);
 }
 
-/* sink to a descriptor (json_init_fd). */
+/* The sink of a descriptor writer (json_init_fd). */
 static void sink_fd(struct json *w, const char *s, size_t len)
 {
 	while (len) {
