@@ -31,9 +31,9 @@
 #ifndef TL_JSON_H
 #define TL_JSON_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,10 +81,11 @@ void json_init_fd(struct json *w, int fd, const volatile sig_atomic_t *stop);
 /*
  * Makes the writer gather output in buf (size bytes, at least
  * JSON_BUF_MIN, outliving the writer's use) instead of its own 4 KiB, after
- * flushing what it holds. A stream writer hands over a full buffer in one
- * fwrite, which stdio passes straight to write() when it is at least its
- * own buffer's size: watch writes hundreds of megabytes a second, and
- * copying them from 4 KiB into stdio's buffer was an eighth of its time.
+ * flushing what it holds. A full buffer goes out in one write (for a
+ * stream, one fwrite, which stdio passes straight to write() when it is at
+ * least its own buffer's size): watch writes hundreds of megabytes a
+ * second, and copying them 4 KiB at a time into stdio's buffer was an
+ * eighth of its time.
  */
 void json_set_buffer(struct json *w, char *buf, size_t size);
 

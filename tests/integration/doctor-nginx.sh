@@ -10,37 +10,13 @@
 # taken for a worker at its connection limit.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || skip "nginx not installed"
+tl_need_nginx
 T=$(mktemp -d)
 chmod 755 "$T"
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
-# nginx in the foreground, its files in $T: the master is our job.
-start_nginx() { # PORT WORKERS RLIMIT [LISTEN-OPTIONS]
-	mkdir -p "$T/$1/logs"
-	cat >"$T/$1/nginx.conf" <<CONF
-daemon off;
-worker_processes $2;
-worker_rlimit_nofile $3;
-pid $T/$1/nginx.pid;
-error_log $T/$1/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_timeout 300s;
-  server { listen 127.0.0.1:$1 ${4:-}; location / { return 200 "ok\n"; } }
-}
-CONF
-	"$NGINX" -p "$T/$1" -c "$T/$1/nginx.conf" &
-	MASTER=$!
-	tl_wait_for 10 tl_listening "$1" || fail "nginx on $1 did not listen: $(cat "$T/$1/logs/error.log")"
-	tl_wait_for 10 sh -c "[ \$(pgrep -P $MASTER | wc -l) = $2 ]" || fail "nginx on $1: not $2 workers"
-	WORKERS=$(pgrep -P "$MASTER" | sort -n | tr '\n' ' ')
-}
-
 # 1. Two workers that stop accepting (SIGSTOP): one program, not accepting.
-start_nginx 8091 2 1024
+tl_start_nginx "$T" 8091 2 1024
 for w in $WORKERS; do kill -STOP "$w"; done
 python3 -c '
 import socket, time
@@ -60,7 +36,7 @@ jq -e --argjson m "$MASTER" --argjson a "$W1" --argjson b "$W2" '
 ok "nginx (master $MASTER, workers $W1, $W2) is not accepting"
 
 # 2. One worker at worker_rlimit_nofile 64, 200 keep-alive clients.
-start_nginx 8092 1 64
+tl_start_nginx "$T" 8092 1 64
 M2=$MASTER W=${WORKERS% }
 python3 -c '
 import socket, time
@@ -83,7 +59,7 @@ jq -e --argjson w "$W" --arg m "$M2" '
 ok "fd-exhaustion names worker $W alone, not master $M2"
 
 # 3. reuseport: worker A stopped, worker B holding clients of its own.
-start_nginx 8093 2 1024 reuseport
+tl_start_nginx "$T" 8093 2 1024 reuseport
 M3=$MASTER
 read -r A B <<<"$WORKERS"
 kill -STOP "$A"

@@ -105,5 +105,37 @@ tl_require_bpf_watch() {
 	fi
 }
 
+# Skips unless nginx is installed; sets NGINX to it.
+tl_need_nginx() {
+	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+	[ -x "$NGINX" ] || skip "nginx not installed"
+}
+
+# nginx in the foreground, its files in DIR/PORT (DIR readable by the
+# workers' user): tl_start_nginx DIR PORT WORKERS RLIMIT [LISTEN-OPTIONS].
+# Sets MASTER (a job of the caller's) and WORKERS (their pids, sorted).
+tl_start_nginx() {
+	local d=$1/$2
+	mkdir -p "$d/logs"
+	cat >"$d/nginx.conf" <<CONF
+daemon off;
+worker_processes $3;
+worker_rlimit_nofile $4;
+pid $d/nginx.pid;
+error_log $d/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_timeout 300s;
+  server { listen 127.0.0.1:$2 ${5:-}; location / { return 200 "ok\n"; } }
+}
+CONF
+	"$NGINX" -p "$d" -c "$d/nginx.conf" &
+	MASTER=$!
+	tl_wait_for 10 tl_listening "$2" || fail "nginx on $2 did not listen: $(cat "$d/logs/error.log")"
+	tl_wait_for 10 sh -c "[ \$(pgrep -P $MASTER | wc -l) = $3 ]" || fail "nginx on $2: not $3 workers"
+	WORKERS=$(pgrep -P "$MASTER" | sort -n | tr '\n' ' ')
+}
+
 # Runs a python3 snippet in the background, printing nothing.
 tl_py_bg() { python3 -c "$1" & }

@@ -11,8 +11,7 @@
 # server's side and the client for the client's.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$NGINX" ] || skip "nginx not installed"
+tl_need_nginx
 T=$(mktemp -d)
 chmod 755 "$T"
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
@@ -29,26 +28,10 @@ WU=$!
 tl_wait_for 10 grep -q "backend" "$T/err" || fail "watch did not start: $(cat "$T/err")"
 tl_wait_for 10 grep -q "backend" "$T/err2" || fail "watch did not start: $(cat "$T/err2")"
 
-start_nginx() { # PORT [LISTEN-OPTIONS]
-	mkdir -p "$T/$1/logs"
-	cat >"$T/$1/nginx.conf" <<CONF
-daemon off;
-worker_processes 2;
-pid $T/$1/nginx.pid;
-error_log $T/$1/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:$1 ${2:-}; location / { return 200 "ok\n"; } }
-}
-CONF
-	"$NGINX" -p "$T/$1" -c "$T/$1/nginx.conf" &
-	tl_wait_for 10 tl_listening "$1" || fail "nginx on $1 did not listen: $(cat "$T/$1/logs/error.log")"
-	tl_wait_for 10 sh -c "[ \$(pgrep -P $! | wc -l) = 2 ]" || fail "nginx on $1: not 2 workers"
-	echo "$! $(pgrep -P $! | tr '\n' ' ')" >>"$T/nginx_pids"
-}
-start_nginx $P1
-start_nginx $P2 reuseport
+tl_start_nginx "$T" $P1 2 1024
+echo "$MASTER $WORKERS" >>"$T/nginx_pids"
+tl_start_nginx "$T" $P2 2 1024 reuseport
+echo "$MASTER $WORKERS" >>"$T/nginx_pids"
 
 # The client: 40 requests a port, each on its own connection, closed
 # first by the client once the answer is in.
