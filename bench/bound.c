@@ -3,9 +3,10 @@
  * tl-bound: the bare lower bound for `tcplimbo ls` with owners.
  *
  * It does the two things any tool that names socket owners must do and
- * nothing else: one sock_diag dump of every TCP socket (IPv4 then IPv6,
- * the same real-state mask and extensions tcplimbo asks for), reading the
- * replies and throwing them away, and one pass over every /proc/PID/fd
+ * nothing else: one sock_diag dump of every TCP socket (both families in
+ * one walk where the kernel takes the old TCPDIAG_GETSOCK request, as
+ * tcplimbo asks, else IPv4 then IPv6; the same real-state mask and
+ * extensions), reading the replies and throwing them away, and one pass over every /proc/PID/fd
  * doing readlink() on each fd. No parsing, no map, no output beyond one
  * line of counts and timings on stdout:
  *   sockets S messages M procs P fds F socket-fds K dump-ms D proc-ms R
@@ -51,31 +52,43 @@ static int count_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct counts *c = arg;
 
-	if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY)
+	if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY ||
+	    nlh->nlmsg_type == TCPDIAG_GETSOCK)
 		c->sockets++;
 	return MNL_CB_OK;
 }
 
+/* AF_UNSPEC: both families, in one walk. */
 static int dump_family(struct mnl_socket *nl, int family, uint8_t ext,
 		       struct counts *c)
 {
 	/* The largest message a netlink dump fills (the kernel caps at 32K). */
 	static char buf[32768] __attribute__((aligned(8)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct inet_diag_req_v2 *req;
 	unsigned int seq = (unsigned int)time(NULL) + (unsigned int)family;
 	unsigned int portid = mnl_socket_get_portid(nl);
 	ssize_t n;
 	int ret;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = (uint8_t)family;
-	req->sdiag_protocol = IPPROTO_TCP;
-	req->idiag_states = REAL_STATES;
-	req->idiag_ext = ext;
+	if (family == AF_UNSPEC) {
+		struct inet_diag_req *req;
+
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+		req->idiag_states = REAL_STATES;
+		req->idiag_ext = ext;
+	} else {
+		struct inet_diag_req_v2 *req;
+
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+		req->sdiag_family = (uint8_t)family;
+		req->sdiag_protocol = IPPROTO_TCP;
+		req->idiag_states = REAL_STATES;
+		req->idiag_ext = ext;
+	}
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -100,9 +113,13 @@ static int dump_all(uint8_t ext, struct counts *c)
 		return -errno;
 	ret = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID);
 	if (!ret)
+		ret = dump_family(nl, AF_UNSPEC, ext, c);
+	/* Refused before any socket came: a kernel without the request. */
+	if (ret == -EOPNOTSUPP || ret == -EINVAL) {
 		ret = dump_family(nl, AF_INET, ext, c);
-	if (!ret)
-		ret = dump_family(nl, AF_INET6, ext, c);
+		if (!ret)
+			ret = dump_family(nl, AF_INET6, ext, c);
+	}
 	mnl_socket_close(nl);
 	return ret;
 }

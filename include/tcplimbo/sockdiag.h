@@ -110,6 +110,9 @@ void tl_dump_opts_init(struct tl_dump_opts *opts);
 
 /*
  * Dumps TCP sockets, calling cb for each one whose state and family match.
+ * Both families come in the kernel's table order, mixed, from one walk of
+ * the tables where the kernel takes the TCPDIAG_GETSOCK request (a
+ * recording then holds messages of that type); else IPv4, then IPv6.
  * An interrupted dump (NLM_F_DUMP_INTR, ENOBUFS) is restarted a bounded
  * number of times; in that case cb may already have seen part of it, so
  * callers that collect must be able to start over: reset is called (if not
@@ -119,9 +122,10 @@ int tl_sockdiag_dump(const struct tl_dump_opts *opts, tl_sock_cb cb,
 		     void (*reset)(void *arg), void *arg);
 
 /*
- * Parses one SOCK_DIAG_BY_FAMILY message (header included, len bytes) into
- * *out. Returns 0, or -EBADMSG when the message is malformed. Optional
- * attributes the kernel did not send leave their fields zero.
+ * Parses one socket of a dump (a SOCK_DIAG_BY_FAMILY or TCPDIAG_GETSOCK
+ * message, header included, len bytes) into *out. Returns 0, or -EBADMSG
+ * when the message is malformed. Optional attributes the kernel did not
+ * send leave their fields zero.
  */
 int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out);
 

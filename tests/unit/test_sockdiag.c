@@ -576,6 +576,41 @@ static void test_classify_reuseport(void **st)
 	assert_int_equal(s[3].n_listeners, 1);
 }
 
+/* Brings lo up in this (new) network namespace; 0 or -1. */
+static int lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret = -1;
+
+	if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	if (s >= 0)
+		close(s);
+	return ret;
+}
+
+/* Runs child() in a process of its own and checks its exit status. */
+static void run_child(int (*child)(void))
+{
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Finds the one ESTABLISHED socket with this local port, or fails. */
 static int find_child(uint16_t port, struct tl_sock *ret)
 {
@@ -603,21 +638,15 @@ static int find_child(uint16_t port, struct tl_sock *ret)
 static int destroy_child(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
-	struct ifreq ifr = { .ifr_name = "lo" };
 	socklen_t alen = sizeof(a);
 	struct tl_sock sk;
 	char c;
-	int l, cl, s, r;
+	int l, cl, r;
 
 	if (unshare(CLONE_NEWNET) < 0)
 		return 77;
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+	if (lo_up() < 0)
 		return 2;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		return 3;
-	close(s);
 	/* A listener that never accepts, and one client in its queue. */
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -648,21 +677,139 @@ static int destroy_child(void)
 
 static void test_destroy(void **st)
 {
-	pid_t pid;
-	int status;
-
 	(void)st;
-	if (geteuid() != 0)
-		skip();
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(destroy_child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77)
-		skip();
-	assert_int_equal(WEXITSTATUS(status), 0);
+	run_child(destroy_child);
+}
+
+/* A listener on loopback and one client connected to it; 0 or -1. */
+static int pair(int family)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr *a = family == AF_INET ? (void *)&a4 : (void *)&a6;
+	socklen_t alen = family == AF_INET ? sizeof(a4) : sizeof(a6);
+	int l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int c = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (l < 0 || c < 0 || bind(l, a, alen) < 0 || listen(l, 4) < 0 ||
+	    getsockname(l, a, &alen) < 0 || connect(c, a, alen) < 0)
+		return -1;
+	return 0; /* both stay open until the child exits */
+}
+
+/* How many messages of each kind a recording holds. */
+struct kinds {
+	size_t by_family, getsock, done, other;
+};
+
+static int count_kinds(int fd, struct kinds *k)
+{
+	static char buf[1 << 16];
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	size_t off = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (n <= 0 || (size_t)n == sizeof(buf))
+		return -1;
+	while (off + sizeof(struct nlmsghdr) <= (size_t)n) {
+		const struct nlmsghdr *h = (const void *)(buf + off);
+
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > (size_t)n - off)
+			return -1;
+		if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY)
+			k->by_family++;
+		else if (h->nlmsg_type == TCPDIAG_GETSOCK)
+			k->getsock++;
+		else if (h->nlmsg_type == NLMSG_DONE)
+			k->done++;
+		else
+			k->other++;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	return 0;
+}
+
+/* Dumps family (recording to fd from its start) into g; 0 or -errno. */
+static int dump_into(int family, int rec_fd, int replay_fd, struct got *g)
+{
+	struct tl_dump_opts o;
+
+	tl_dump_opts_init(&o);
+	o.family = family;
+	o.record_fd = rec_fd;
+	o.replay_fd = replay_fd;
+	memset(g, 0, sizeof(*g));
+	if (rec_fd >= 0 && (ftruncate(rec_fd, 0) < 0 || lseek(rec_fd, 0, 0)))
+		return -EIO;
+	if (replay_fd >= 0 && lseek(replay_fd, 0, 0))
+		return -EIO;
+	return tl_sockdiag_dump(&o, grab, NULL, g);
+}
+
+static size_t count_family(const struct got *g, int family)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		n += g->s[i].family == family;
+	return n;
+}
+
+/*
+ * The child of test_dump_one_walk, in a network namespace of its own, with
+ * an IPv4 and an IPv6 listener and a client of each. Exit status: 0
+ * passed, 77 skipped, anything else the step that failed.
+ */
+static int one_walk_child(void)
+{
+	struct kinds k;
+	struct got g;
+	int fd;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return 77;
+	if (lo_up() < 0)
+		return 2;
+	if (pair(AF_INET) < 0)
+		return 3;
+	if (pair(AF_INET6) < 0)
+		return errno == EAFNOSUPPORT ? 77 : 4;
+	fd = open("/tmp", O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 5;
+	/* Both families: every socket, from one walk of the tables. */
+	if (dump_into(AF_UNSPEC, fd, -1, &g) < 0)
+		return 6;
+	if (g.n != 6 || count_family(&g, AF_INET) != 3 ||
+	    count_family(&g, AF_INET6) != 3)
+		return 7;
+	if (count_kinds(fd, &k) < 0 || k.getsock != 6 || k.by_family ||
+	    k.done != 1 || k.other)
+		return 8;
+	/* The recording replays to the same sockets. */
+	if (dump_into(AF_UNSPEC, -1, fd, &g) < 0 || g.n != 6 ||
+	    count_family(&g, AF_INET6) != 3)
+		return 9;
+	/* One family asked for: that family's request and sockets only. */
+	if (dump_into(AF_INET6, fd, -1, &g) < 0 || g.n != 3 ||
+	    count_family(&g, AF_INET6) != 3)
+		return 10;
+	if (count_kinds(fd, &k) < 0 || k.by_family != 3 || k.getsock ||
+	    k.done != 1)
+		return 11;
+	if (dump_into(AF_INET, -1, -1, &g) < 0 || g.n != 3 ||
+	    count_family(&g, AF_INET) != 3)
+		return 12;
+	close(fd);
+	return 0;
+}
+
+static void test_dump_one_walk(void **st)
+{
+	(void)st;
+	run_child(one_walk_child);
 }
 
 int main(void)
@@ -680,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_classify_ties),
 		cmocka_unit_test(test_classify_reuseport),
 		cmocka_unit_test(test_destroy),
+		cmocka_unit_test(test_dump_one_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
