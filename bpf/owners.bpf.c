@@ -118,6 +118,20 @@ static __always_inline __u32 tgid_in(struct task_struct *t,
 			 level);
 }
 
+/*
+ * The uid map's layout, each offset relocated from struct user_namespace.
+ * The kernel keeps the candidates of the last 31 type names it relocated,
+ * one name a slot, chosen by a hash of the name. "uid_gid_map" and
+ * "uid_gid_extent" share slots with "pid" and "mm_struct", which this
+ * program needs too: each load then searched the kernel's whole BTF
+ * (125,000 types here) again, once for every turn of a slot. Through
+ * user_namespace, which the program relocates anyway, neither name is
+ * needed.
+ */
+#define UID_MAP_OFF(f) bpf_core_field_offset(struct user_namespace, uid_map.f)
+#define EXTENT_OFF(f) (UID_MAP_OFF(extent[0].f) - UID_MAP_OFF(extent[0]))
+#define EXTENT_SIZE (UID_MAP_OFF(extent[1]) - UID_MAP_OFF(extent[0]))
+
 /* map_id's search, as bpf_loop hands it to each step. */
 struct map_id_ctx {
 	__u64 ext; /* the address of the first extent */
@@ -129,17 +143,19 @@ struct map_id_ctx {
 static long map_id_step(__u64 i, void *data)
 {
 	struct map_id_ctx *c = data;
-	struct uid_gid_extent e = {};
-	__u32 from, to;
+	__u64 e = c->ext + i * EXTENT_SIZE;
+	__u32 first = 0, lower_first = 0, count = 0, from, to;
 
-	if (bpf_probe_read_kernel(
-		    &e, sizeof(e),
-		    (void *)(c->ext +
-			     i * bpf_core_type_size(struct uid_gid_extent))))
+	if (bpf_probe_read_kernel(&first, sizeof(first),
+				  (void *)(e + EXTENT_OFF(first))) ||
+	    bpf_probe_read_kernel(&lower_first, sizeof(lower_first),
+				  (void *)(e + EXTENT_OFF(lower_first))) ||
+	    bpf_probe_read_kernel(&count, sizeof(count),
+				  (void *)(e + EXTENT_OFF(count))))
 		return 1;
-	from = c->up ? e.lower_first : e.first;
-	to = c->up ? e.first : e.lower_first;
-	if (c->id >= from && c->id - from < e.count) {
+	from = c->up ? lower_first : first;
+	to = c->up ? first : lower_first;
+	if (c->id >= from && c->id - from < count) {
 		c->ret = c->id - from + to;
 		return 1;
 	}
@@ -155,19 +171,21 @@ static long map_id_step(__u64 i, void *data)
  * verifier checks once: a loop of up to 340 extents written out at each
  * of the three callers took it 70,000 instructions, 0.06 s of every ls.
  */
-static __always_inline __u32 map_id(struct uid_gid_map *map, __u32 id, bool up)
+static __always_inline __u32 map_id(struct user_namespace *ns, __u32 id,
+				    bool up)
 {
 	struct map_id_ctx c = { .id = id, .up = up, .ret = NO_ID };
-	struct uid_gid_extent *ext = NULL;
+	__u64 map = (__u64)ns;
 	__u32 n = 0;
 
-	if (bpf_core_read(&n, sizeof(n), &map->nr_extents))
+	if (bpf_probe_read_kernel(&n, sizeof(n),
+				  (void *)(map + UID_MAP_OFF(nr_extents))))
 		return NO_ID;
 	if (n <= BASE_ID_EXTENTS)
-		ext = &map->extent[0];
-	else if (bpf_core_read(&ext, sizeof(ext), &map->forward))
+		c.ext = map + UID_MAP_OFF(extent[0]);
+	else if (bpf_probe_read_kernel(&c.ext, sizeof(c.ext),
+				       (void *)(map + UID_MAP_OFF(forward))))
 		return NO_ID;
-	c.ext = (__u64)ext;
 	bpf_loop(n < MAX_ID_EXTENTS ? n : MAX_ID_EXTENTS, map_id_step, &c, 0);
 	return c.ret;
 }
@@ -201,7 +219,7 @@ static __always_inline __u32 dump_owner(struct task_struct *t)
 			/* make_kuid(ns, 0); the initial namespace maps every
 			 * id to itself, so there it is 0. */
 			if (ns && BPF_CORE_READ(ns, level) > 0) {
-				kuid = map_id(&ns->uid_map, 0, false);
+				kuid = map_id(ns, 0, false);
 				if (kuid == NO_ID)
 					kuid = 0;
 			}
@@ -210,7 +228,7 @@ static __always_inline __u32 dump_owner(struct task_struct *t)
 	reader = BPF_CORE_READ(cur, cred, user_ns);
 	if (!reader || BPF_CORE_READ(reader, level) == 0)
 		return kuid;
-	kuid = map_id(&reader->uid_map, kuid, true);
+	kuid = map_id(reader, kuid, true);
 	return kuid == NO_ID ? overflow_uid : kuid;
 }
 
@@ -276,7 +294,12 @@ int tl_tasks(struct bpf_iter__task *ctx)
 	r.ppid = tgid_in(BPF_CORE_READ(t, real_parent), ns, level);
 	r.uid = dump_owner(t);
 	r.start_ns = t->start_boottime;
-	sig = t->signal;
+	/*
+	 * Read, not loaded: for a pointer loaded from a task the verifier
+	 * looks for task_struct__safe_trusted and its kin by name, each a
+	 * walk of the kernel's whole BTF, at every load of every ls.
+	 */
+	sig = BPF_CORE_READ(t, signal);
 	r.sig_runtime_ns = BPF_CORE_READ(sig, sum_sched_runtime);
 	r.prev_utime_ns = BPF_CORE_READ(sig, prev_cputime.utime);
 	r.prev_stime_ns = BPF_CORE_READ(sig, prev_cputime.stime);
@@ -312,6 +335,7 @@ int tl_files(struct bpf_iter__task_file *ctx)
 	struct task_struct *t = ctx->task;
 	struct file *f = ctx->file;
 	struct tl_bpf_fd r = {};
+	struct inode *inode;
 	__u32 tgid;
 	umode_t mode;
 
@@ -337,9 +361,16 @@ int tl_files(struct bpf_iter__task_file *ctx)
 	/* Not seen in the reader's namespace: /proc would not list it. */
 	if (!cur_tgid)
 		return 0;
-	mode = BPF_CORE_READ(f, f_inode, i_mode);
+	/*
+	 * This runs for every fd on the machine, and its cost is the cache
+	 * misses on the inodes, whatever reads them: plain loads the
+	 * verifier checks were no faster here. The inode pointer is read
+	 * once for both fields.
+	 */
+	inode = BPF_CORE_READ(f, f_inode);
+	mode = BPF_CORE_READ(inode, i_mode);
 	if ((mode & S_IFMT) == S_IFSOCK) {
-		unsigned long ino = BPF_CORE_READ(f, f_inode, i_ino);
+		unsigned long ino = BPF_CORE_READ(inode, i_ino);
 
 		r.tgid = cur_tgid;
 		r.fd = ctx->fd;
