@@ -49,6 +49,7 @@
 #include <cmocka.h>
 
 #include "tcplimbo/owners.h"
+#include "test_netns.h"
 
 /* Connections: two socket fds each, plus the listener. */
 #define N_CONNS 1500
@@ -63,19 +64,6 @@
 static int conn_fds[2 * N_CONNS + 1];
 static size_t n_conn_fds;
 static pid_t kids[N_KIDS];
-
-static void lo_up(void)
-{
-	struct ifreq ifr = { 0 };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	assert_true(s >= 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
-	ifr.ifr_flags |= IFF_UP;
-	assert_int_equal(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
-	close(s);
-}
 
 /* N_CONNS loopback connections, every fd kept (client and accepted). */
 static void make_conns(void)
@@ -480,7 +468,7 @@ static void test_bpf_refuses_outer_proc(void **state)
 
 static int setup(void **state)
 {
-	lo_up();
+	assert_int_equal(test_lo_up(), 0);
 	make_conns();
 	start_kids();
 	return 0;

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "test_netns.h"
 #include "tcplimbo/snapshot.h"
 #include "tcplimbo/sockdiag.h"
 
@@ -576,41 +577,6 @@ static void test_classify_reuseport(void **st)
 	assert_int_equal(s[3].n_listeners, 1);
 }
 
-/* Brings lo up in this (new) network namespace; 0 or -1. */
-static int lo_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret = -1;
-
-	if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	if (s >= 0)
-		close(s);
-	return ret;
-}
-
-/* Runs child() in a process of its own and checks its exit status. */
-static void run_child(int (*child)(void))
-{
-	pid_t pid;
-	int status;
-
-	if (geteuid() != 0)
-		skip();
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77)
-		skip();
-	assert_int_equal(WEXITSTATUS(status), 0);
-}
-
 /* Finds the one ESTABLISHED socket with this local port, or fails. */
 static int find_child(uint16_t port, struct tl_sock *ret)
 {
@@ -643,10 +609,9 @@ static int destroy_child(void)
 	char c;
 	int l, cl, r;
 
-	if (unshare(CLONE_NEWNET) < 0)
-		return 77;
-	if (lo_up() < 0)
-		return 2;
+	r = test_private_net();
+	if (r)
+		return r;
 	/* A listener that never accepts, and one client in its queue. */
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -678,7 +643,7 @@ static int destroy_child(void)
 static void test_destroy(void **st)
 {
 	(void)st;
-	run_child(destroy_child);
+	test_run_child(destroy_child);
 }
 
 /* A listener on loopback and one client connected to it; 0 or -1. */
@@ -766,12 +731,10 @@ static int one_walk_child(void)
 {
 	struct kinds k;
 	struct got g;
-	int fd;
+	int fd, r = test_private_net();
 
-	if (unshare(CLONE_NEWNET) < 0)
-		return 77;
-	if (lo_up() < 0)
-		return 2;
+	if (r)
+		return r;
 	if (pair(AF_INET) < 0)
 		return 3;
 	if (pair(AF_INET6) < 0)
@@ -809,7 +772,7 @@ static int one_walk_child(void)
 static void test_dump_one_walk(void **st)
 {
 	(void)st;
-	run_child(one_walk_child);
+	test_run_child(one_walk_child);
 }
 
 int main(void)

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "tcplimbo/snapshot.h"
+#include "test_netns.h"
 
 #define MAX_SEEN 64
 
@@ -73,24 +74,6 @@ static int seen_cmp(const void *a, const void *b)
 	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
 }
 
-/* Loopback up in a new network namespace; 77 when we may not. */
-static int private_net(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int s;
-
-	if (unshare(CLONE_NEWNET) < 0)
-		return 77;
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		return 2;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		return 3;
-	close(s);
-	return 0;
-}
-
 static int listen_on(struct sockaddr_in *a)
 {
 	socklen_t alen = sizeof(*a);
@@ -125,7 +108,7 @@ static int stream_child(void)
 	struct tl_snapshot_opts o;
 	struct tl_snapshot *taken = NULL, *streamed = NULL;
 	struct view vt = { .n = 0 }, vs = { .n = 0 }, ve = { .n = 0 };
-	int r = private_net(), lq, lk, c1, c2, c3, a;
+	int r = test_private_net(), lq, lk, c1, c2, c3, a;
 	size_t nl = 0;
 
 	if (r)
@@ -208,21 +191,8 @@ static int stream_child(void)
 
 static void test_stream_matches_take(void **st)
 {
-	pid_t pid;
-	int status;
-
 	(void)st;
-	if (geteuid() != 0)
-		skip();
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(stream_child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77)
-		skip();
-	assert_int_equal(WEXITSTATUS(status), 0);
+	test_run_child(stream_child);
 }
 
 int main(void)
