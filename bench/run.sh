@@ -152,10 +152,16 @@ measure() {
 	if [ -n "${samples[doctor]:-}" ]; then
 		rss_doctor=$( { /usr/bin/time -f %M "$tl" doctor --json >/dev/null || true; } 2>&1 | tail -1)
 	fi
+	# Each program's floor: its peak when it only starts and exits (the
+	# lowest of three), which no number of sockets changes.
+	local rss_floor rss_ss_floor
+	rss_floor=$(for i in 1 2 3; do { /usr/bin/time -f %M "$tl" --version >/dev/null; } 2>&1 | tail -1; done | sort -n | head -1)
+	rss_ss_floor=$(for i in 1 2 3; do { /usr/bin/time -f %M ss -V >/dev/null; } 2>&1 | tail -1; done | sort -n | head -1)
 
 	local line="n=$n sockets=$sockets ls_count=$ls_count ss_count=$ss_count"
 	line+=" rss_json=$rss_json rss_noown=$rss_noown rss_doctor=$rss_doctor"
 	line+=" rss_proc=$rss_proc rss_bpf=$rss_bpf rss_ss=$rss_ss"
+	line+=" rss_floor=$rss_floor rss_ss_floor=$rss_ss_floor"
 	line+=" load=$load load_end=$(cut -d' ' -f1 /proc/loadavg)"
 	local chose
 	chose=$({ "$tl" -v ls --no-header 2>&1 >/dev/null || true; } | sed -n 's/.*owners from \([a-z]*\).*/\1/p' | head -1)
@@ -336,6 +342,21 @@ if grep -q 'ls_proc_runs=[1-9]' "$BENCH_OUT"; then
 			"$(get load "$line") → $(get load_end "$line") |"
 	done <"$BENCH_OUT"
 fi
+echo
+echo "Memory above each program's floor (its peak RSS when it only starts and exits: \`tcplimbo --version\`, \`ss -V\`), the part that grows with the sockets:"
+echo
+echo "| connections | sockets | floor tcplimbo | floor ss | floor tcplimbo, bytes/socket | bytes/socket above floor ls --json | --no-owners | ss -tan |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+while read -r line; do
+	s=$(get sockets "$line")
+	fl=$(get rss_floor "$line")
+	fs=$(get rss_ss_floor "$line")
+	above() { awk -v k="$1" -v f="$2" -v s="$s" 'BEGIN { if (k == "-" || f == "-" || k == "" || f == "" || s == 0) print "-"; else printf "%.0f", (k - f) * 1024 / s }'; }
+	mib() { awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.1f MiB", k / 1024 }'; }
+	echo "| $(get n "$line") | $s | $(mib "$fl") | $(mib "$fs") | $(above "$fl" 0) |" \
+		"$(above "$(get rss_json "$line")" "$fl") | $(above "$(get rss_noown "$line")" "$fl") |" \
+		"$(above "$(get rss_ss "$line")" "$fs") |"
+done <"$BENCH_OUT"
 echo
 echo "Socket counts seen (TIME_WAIT entries come and go, so they differ by a few):"
 echo
