@@ -65,7 +65,7 @@ struct tl_survey_ns {
 	pid_t pid;		      /* one process in it, 0 if none known */
 	char name[TL_NETNS_SPEC_MAX]; /* under /var/run/netns, or "" */
 	bool self;		      /* the caller's own namespace */
-	bool host;		      /* the namespace of pid 1 */
+	bool host;		      /* pid 1's (see tl_survey_take) */
 	int error;		      /* -errno when not looked at, or 0 */
 	int stage;		      /* enum tl_survey_stage */
 	struct tl_snapshot *snap;     /* NULL when not looked at */
@@ -96,8 +96,10 @@ void tl_survey_opts_init(struct tl_survey_opts *opts);
  * Surveys the machine: lists the namespaces (when opts->all), scans /proc
  * once, then snapshots each namespace, reads its counters and runs the
  * rules. A namespace that cannot be looked at is kept with its error and
- * stage, not fatal. Returns 0 and sets *ret, or -errno for what leaves no
- * useful result (-ENOMEM, an unreadable proc_root).
+ * stage, not fatal. The host's namespace is pid 1's; where pid 1's cannot
+ * be read, the caller's when it is the kernel's initial namespace, else
+ * none. Returns 0 and sets *ret, or -errno for what leaves no useful
+ * result (-ENOMEM, an unreadable proc_root).
  */
 int tl_survey_take(const struct tl_survey_opts *opts, struct tl_survey **ret);
 

@@ -16,12 +16,16 @@ serve_start() {
 serve_value() { awk -v s="$1" 'index($0, s " ") == 1 { print $2 }' "$2"; }
 
 # This namespace's netns label as serve prints it: "host" when it is pid
-# 1's namespace, or when pid 1's cannot be read (serve's own stands for
-# it then), else net:[INODE].
+# 1's namespace, or, when pid 1's cannot be read, when it is the kernel's
+# initial namespace (the only one with net.core.netdev_max_backlog); else
+# net:[INODE].
 serve_own_label() {
 	local own host
 	own=$(stat -L -c %i /proc/self/ns/net)
-	host=$(stat -L -c %i /proc/1/ns/net 2>/dev/null) || host=$own
+	if ! host=$(stat -L -c %i /proc/1/ns/net 2>/dev/null); then
+		host=none
+		[ -e /proc/sys/net/core/netdev_max_backlog ] && host=$own
+	fi
 	if [ "$own" = "$host" ]; then echo host; else echo "net:[$own]"; fi
 }
 

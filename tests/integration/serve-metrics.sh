@@ -90,7 +90,8 @@ len=$(serve_value "tcplimbo_listen_queue_length{$R}" "$T/rp.m")
 lim=$(serve_value "tcplimbo_listen_queue_limit{$R}" "$T/rp.m")
 [ "$len" -le "$lim" ] || fail "the group's sums: $len > $lim"
 ok "SO_REUSEPORT: one full queue of two, queues_full 1 (summed $len of $lim)"
-n=$(grep -c "^tcplimbo_sockets{netns=\"$NS\"," "$T/m")
+# Fixed strings: a label net:[INODE] is not a pattern.
+n=$(grep -cF "tcplimbo_sockets{netns=\"$NS\"," "$T/m")
 [ "$n" = 11 ] || fail "$n state series for our namespace, want 11"
 [ "$(serve_value "tcplimbo_sockets{netns=\"$NS\",state=\"CLOSE_WAIT\"}" "$T/m")" = 1 ] ||
 	fail "one CLOSE_WAIT"

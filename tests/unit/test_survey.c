@@ -4,6 +4,8 @@
  * snapshots built by hand, and a survey of the caller's own namespace.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 
 #include "internal.h"
 #include "tcplimbo/survey.h"
+#include "test_netns.h"
 
 #define MAX_SOCKS 64
 
@@ -192,6 +195,69 @@ static void test_take_self(void **state)
 	tl_survey_free(NULL);
 }
 
+/* Surveys our own namespace with a /proc that has no pid 1; its host flag. */
+static int host_without_pid1(bool *host)
+{
+	char root[] = "/tmp/tl-survey-host-XXXXXX";
+	struct tl_survey_opts o;
+	struct tl_survey *sv = NULL;
+	int r;
+
+	if (!mkdtemp(root))
+		return -errno;
+	tl_survey_opts_init(&o);
+	o.all = false;
+	o.proc_root = root;
+	o.owners = false;
+	o.counters = false;
+	o.diagnose = false;
+	r = tl_survey_take(&o, &sv);
+	if (r == 0) {
+		r = sv->n_ns == 1 && sv->ns[0].self ? 0 : -EINVAL;
+		*host = sv->ns[0].host;
+	}
+	tl_survey_free(sv);
+	rmdir(root);
+	return r;
+}
+
+/* In a namespace of its own: never the host's. */
+static int host_child(void)
+{
+	bool host = true;
+	int r = test_private_net();
+
+	if (r)
+		return r;
+	if (host_without_pid1(&host) < 0)
+		return 3;
+	return host ? 4 : 0;
+}
+
+/*
+ * Where pid 1's namespace cannot be read (a /proc without pid 1 here), ours
+ * is the host's only when it is the kernel's initial namespace: the real
+ * pid 1's says whether it is, or, where even that cannot be read (root in
+ * a user namespace), the sysctl only the initial namespace has. A new
+ * namespace never is.
+ */
+static void test_host_without_pid1(void **state)
+{
+	struct stat self, one;
+	bool host = false, initial;
+
+	(void)state;
+	assert_int_equal(stat("/proc/self/ns/net", &self), 0);
+	if (stat("/proc/1/ns/net", &one) == 0)
+		initial = self.st_ino == one.st_ino;
+	else
+		initial = access("/proc/sys/net/core/netdev_max_backlog",
+				 F_OK) == 0;
+	assert_int_equal(host_without_pid1(&host), 0);
+	assert_int_equal(host, initial);
+	test_run_child(host_child);
+}
+
 /*
  * A namespace whose last process is gone by the time the survey opens it:
  * a fake /proc lists pid 2147483646 (above any pid_max) with a namespace,
@@ -276,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_spec),
 		cmocka_unit_test(test_procs),
 		cmocka_unit_test(test_take_self),
+		cmocka_unit_test(test_host_without_pid1),
 		cmocka_unit_test(test_vanished),
 	};
 
