@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "internal.h"
 #include "tcplimbo/context.h"
+#include "utf8.h"
 #include "util.h"
 
 /* Largest runtime config we read; Docker's are tens of kB. */
@@ -280,54 +282,15 @@ static void skip_ws(struct json *j)
 		j->p++;
 }
 
-static int hex4(const char *s, unsigned *ret)
-{
-	unsigned v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*ret = v;
-	return 0;
-}
-
 /* Appends a code point as UTF-8 when it fits; NUL becomes U+FFFD. */
-static void put_cp(char *out, size_t size, size_t *o, unsigned cp)
+static void put_cp(char *out, size_t size, size_t *o, uint32_t cp)
 {
-	char b[4];
+	unsigned char b[4];
 	size_t n;
 
 	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		cp = 0xfffd;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
+	n = (size_t)utf8_encode(cp, b);
 	if (out && *o + n < size) {
 		memcpy(out + *o, b, n);
 		*o += n;
@@ -348,7 +311,7 @@ static int json_string(struct json *j, char *out, size_t size, bool *cut)
 	j->p++;
 	while (j->p < j->end && *j->p != '"') {
 		unsigned char c = (unsigned char)*j->p++;
-		unsigned cp, lo;
+		uint32_t cp, lo;
 
 		if (c < 0x20)
 			return -1;
@@ -384,14 +347,15 @@ static int json_string(struct json *j, char *out, size_t size, bool *cut)
 			cp = c;
 			break;
 		case 'u':
-			if (j->end - j->p < 4 || hex4(j->p, &cp) < 0)
+			if (j->end - j->p < 4 || hex_value(j->p, 4, &cp) < 0)
 				return -1;
 			j->p += 4;
 			/* A surrogate pair is one code point. */
 			if (cp >= 0xd800 && cp <= 0xdbff &&
 			    j->end - j->p >= 6 && j->p[0] == '\\' &&
-			    j->p[1] == 'u' && hex4(j->p + 2, &lo) == 0 &&
-			    lo >= 0xdc00 && lo <= 0xdfff) {
+			    j->p[1] == 'u' &&
+			    hex_value(j->p + 2, 4, &lo) == 0 && lo >= 0xdc00 &&
+			    lo <= 0xdfff) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
 				     (lo - 0xdc00);
 				j->p += 6;

@@ -240,27 +240,6 @@ void esc_fwrite(const char *s, size_t len, FILE *f)
 	}
 }
 
-static int hex_digits(const char *s, int n, uint32_t *ret)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < n; i++) {
-		char c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (uint32_t)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*ret = v;
-	return 0;
-}
-
 int esc_unescape(char *buf, size_t size, const char *s)
 {
 	size_t n = 0;
@@ -277,32 +256,16 @@ int esc_unescape(char *buf, size_t size, const char *s)
 		} else if (s[1] == '\\') {
 			b[0] = '\\';
 			s += 2;
-		} else if (s[1] == 'x' && hex_digits(s + 2, 2, &cp) == 0) {
+		} else if (s[1] == 'x' && hex_value(s + 2, 2, &cp) == 0) {
 			b[0] = (unsigned char)cp;
 			s += 4;
-		} else if ((s[1] == 'u' && hex_digits(s + 2, 4, &cp) == 0) ||
-			   (s[1] == 'U' && hex_digits(s + 2, 8, &cp) == 0)) {
+		} else if ((s[1] == 'u' && hex_value(s + 2, 4, &cp) == 0) ||
+			   (s[1] == 'U' && hex_value(s + 2, 8, &cp) == 0)) {
 			s += s[1] == 'u' ? 6 : 10;
 			if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 				return -1;
 			/* UTF-8, as the escaper decoded it. */
-			if (cp < 0x80) {
-				b[0] = (unsigned char)cp;
-			} else if (cp < 0x800) {
-				b[0] = (unsigned char)(0xc0 | cp >> 6);
-				nb = 2;
-			} else if (cp < 0x10000) {
-				b[0] = (unsigned char)(0xe0 | cp >> 12);
-				nb = 3;
-			} else {
-				b[0] = (unsigned char)(0xf0 | cp >> 18);
-				nb = 4;
-			}
-			for (size_t i = 1; i < nb; i++)
-				b[i] = (unsigned char)(0x80 |
-						       (cp >> (6 *
-							       (nb - 1 - i)) &
-							0x3f));
+			nb = (size_t)utf8_encode(cp, b);
 		} else {
 			return -1;
 		}

@@ -9,7 +9,7 @@
  * escaped as \u202e). The text's columns must add up: its measure equals
  * the measure of what was printed, and a column cut stays within its
  * width, between escapes. The UTF-8 check here is written apart from
- * src/utf8.h (code point, shortest form, surrogates, range), so a bug
+ * common/utf8.h (code point, shortest form, surrogates, range), so a bug
  * there is not repeated here.
  */
 #include <stdint.h>

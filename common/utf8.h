@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * UTF-8 decoding shared by the JSON writer and the text escaper, so both
- * agree on what is valid. Every string we print may come from outside (a
- * comm, a cmdline, a path, a netns name) and is arbitrary bytes.
+ * UTF-8 and hex digits, header-only, for the library and the command
+ * alike (the one place both include from): the JSON writer and the text
+ * escaper decode with it, so both agree on what is valid, and the JSON
+ * reader and the escaper's reverse encode with it. Every string we print
+ * may come from outside (a comm, a cmdline, a path, a netns name) and is
+ * arbitrary bytes.
  */
 #ifndef TL_UTF8_H
 #define TL_UTF8_H
@@ -96,6 +99,45 @@ static inline bool utf8_invisible(uint32_t cp)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Encodes cp, a scalar value (not a surrogate, at most U+10FFFF), as
+ * UTF-8 into b. Returns its length, 1..4.
+ */
+static inline int utf8_encode(uint32_t cp, unsigned char b[4])
+{
+	int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	static const unsigned char lead[] = { 0, 0, 0xc0, 0xe0, 0xf0 };
+
+	for (int i = n - 1; i > 0; i--) {
+		b[i] = (unsigned char)(0x80 | (cp & 0x3f));
+		cp >>= 6;
+	}
+	b[0] = (unsigned char)(lead[n] | cp);
+	return n;
+}
+
+/* Reads n hex digits (either case) at s into *ret; -1 at any other byte. */
+static inline int hex_value(const char *s, int n, uint32_t *ret)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < n; i++) {
+		char c = s[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*ret = v;
+	return 0;
 }
 
 /* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
