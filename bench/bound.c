@@ -6,9 +6,9 @@
  * nothing else: one sock_diag dump of every TCP socket (both families in
  * one walk where the kernel takes the old TCPDIAG_GETSOCK request, as
  * tcplimbo asks, else IPv4 then IPv6; the same real-state mask and
- * extensions), reading the replies and throwing them away, and one pass over every /proc/PID/fd
- * doing readlink() on each fd. No parsing, no map, no output beyond one
- * line of counts and timings on stdout:
+ * extensions), reading the replies and throwing them away, and one pass
+ * over every /proc/PID/fd doing readlink() on each fd. No parsing, no
+ * map, no output beyond one line of counts and timings on stdout:
  *   sockets S messages M procs P fds F socket-fds K dump-ms D proc-ms R
  */
 #include <dirent.h>

@@ -219,8 +219,7 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* The states to ask for: request sockets are asked for by SYN_RECV, as ss
- * does. */
+/* The states to ask for; request sockets by SYN_RECV, as ss asks. */
 static uint32_t ask_states(const struct dump_ctx *ctx)
 {
 	uint32_t states = ctx->states;

@@ -48,8 +48,10 @@ static uint64_t link_inode(const char *root, const char *rel)
 	return (uint64_t)st.st_ino;
 }
 
-/* The initial network namespace's inode number, fixed since Linux 6.18
- * (NET_NS_INIT_INO in linux/nsfs.h); older kernels number it as any. */
+/*
+ * The initial network namespace's inode number, fixed since Linux 6.18
+ * (NET_NS_INIT_INO in linux/nsfs.h); older kernels number it as any other.
+ */
 #define INIT_NET_INO 0xEFFFFFF9ULL
 
 /*
