@@ -212,10 +212,10 @@ static int host_without_pid1(bool *host)
 	o.counters = false;
 	o.diagnose = false;
 	r = tl_survey_take(&o, &sv);
-	if (r == 0) {
-		r = sv->n_ns == 1 && sv->ns[0].self ? 0 : -EINVAL;
+	if (r == 0 && (sv->n_ns != 1 || !sv->ns[0].self))
+		r = -EINVAL;
+	if (r == 0)
 		*host = sv->ns[0].host;
-	}
 	tl_survey_free(sv);
 	rmdir(root);
 	return r;
