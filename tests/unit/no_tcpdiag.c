@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * LD_PRELOAD for test_sockdiag's fallback run: a kernel without the
+ * LD_PRELOAD for test_sockdiag_live's fallback run: a kernel without the
  * TCPDIAG_GETSOCK request. Each such request leaves with a message type
  * sock_diag does not know (17), so the real kernel refuses it as it
  * would refuse a request it lacks, with an NLMSG_ERROR of -EINVAL, and
