@@ -373,6 +373,17 @@ bool diag_fd_at_limit(const struct tl_proc *p)
 	return fd_known(p) && p->nfds >= p->nofile;
 }
 
+const char *diag_fds_text(char *buf, size_t size, const struct tl_proc *p)
+{
+	if (fd_known(p) && p->nfds > p->nofile)
+		snprintf(buf, size, "%u fds open, more than its limit of %llu",
+			 p->nfds, (unsigned long long)p->nofile);
+	else
+		snprintf(buf, size, "%u of %llu fds open", p->nfds,
+			 (unsigned long long)p->nofile);
+	return buf;
+}
+
 int diag_alloc_zero(void **p, size_t n, size_t size)
 {
 	*p = n ? calloc(n, size) : NULL;

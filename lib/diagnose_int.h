@@ -109,6 +109,12 @@ bool diag_fd_near(const struct tl_proc *p, const struct tl_diag_opts *o);
 /* True when a process has as many fds open as it may. */
 bool diag_fd_at_limit(const struct tl_proc *p);
 
+/*
+ * "64 of 64 fds open", or "13 fds open, more than its limit of 12" for a
+ * process whose limit was lowered below what it held. Returns buf.
+ */
+const char *diag_fds_text(char *buf, size_t size, const struct tl_proc *p);
+
 /* calloc that is fine with n == 0 (*p is NULL then). 0 or -ENOMEM. */
 int diag_alloc_zero(void **p, size_t n, size_t size);
 

@@ -20,6 +20,7 @@
 #include "evidence_int.h"
 #include "tcplimbo/addr.h"
 #include "tcplimbo/evidence.h"
+#include "tcplimbo/owners.h"
 #include "tcplimbo/tcpstate.h"
 #include "internal.h"
 #include "util.h"
@@ -484,6 +485,17 @@ static void gather_runtime(int pdir, struct tl_evidence *ev)
 	free(head);
 }
 
+/* Its fd limit, which tells a limit set low from a table filled up. */
+static void gather_limit(int pdir, struct tl_evidence *ev)
+{
+	char buf[TL_EV_STATUS_BUF];
+	ssize_t n = tli_ev_read_at(pdir, "limits", buf, sizeof(buf));
+
+	if (n <= 0 ||
+	    tl_proc_parse_limits(buf, (size_t)n, &ev->nofile, NULL) < 0)
+		ev->nofile = 0;
+}
+
 int tl_evidence_gather(const char *proc_root, pid_t pid,
 		       const struct tl_snapshot *snap,
 		       const struct tl_sock *listener, unsigned what,
@@ -532,6 +544,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 			if (snap)
 				count_tcp(snap, pid, ev);
 		}
+		gather_limit(pdir, ev);
 	}
 	if (listener)
 		gather_runtime(pdir, ev);

@@ -33,6 +33,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_BLOCKED] = "blocked-elsewhere",
 	[TL_CAUSE_TOKIO] = "tokio-accept-loop",
 	[TL_CAUSE_LOCKED] = "lock-wait",
+	[TL_CAUSE_LOW_LIMIT] = "low-fd-limit",
 };
 
 static const char *const cert_names[] = {
@@ -69,6 +70,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"If it is stuck there, the fd named above is what it waits on: ls -l /proc/PID/fd/FD and ss -tp show what it is (often a connection to an upstream or a database that does not answer; for an epoll fd, /proc/PID/fdinfo/FD lists the fds it watches). A timeout on that call lets the program get back to its clients; restarting it frees them.",
 	[TL_CAUSE_LOCKED] =
 		"If the threads wait on each other, it is a deadlock: see which lock each waits on and which thread holds it, in a backtrace of every thread (gdb -p PID -batch -ex 'thread apply all bt'; a runtime's own dump where it has one: jstack PID for Java, py-spy dump --pid PID for Python). Take locks in one order everywhere, or bound the wait. Restarting the process frees its connections, until the deadlock comes back.",
+	[TL_CAUSE_LOW_LIMIT] =
+		"Find who set the fd limit this low and raise it there: the program itself (memcached sets its limit to its -c), a ulimit -n in the script that starts it, LimitNOFILE= in its systemd unit, or a container's --ulimit nofile. Or keep the program's own connection limit well below its fd limit, so that it turns connections away itself instead of leaving them queued.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };

@@ -37,6 +37,18 @@ static bool majority_kind(const struct tl_evidence *ev, int *ret_top)
 	return (uint64_t)n[top] * 2 > ev->n_fds;
 }
 
+/*
+ * The soft limit the kernel gives the first process (INR_OPEN_CUR), which
+ * systemd keeps for services too: a lower one was chosen by someone.
+ */
+#define DEFAULT_NOFILE 1024U
+
+/* True when the fd limit is known to be below the default. */
+static bool low_limit(const struct tl_evidence *ev)
+{
+	return ev->nofile && ev->nofile < DEFAULT_NOFILE;
+}
+
 /* The largest fd kind, with TCP split by state for the text. */
 static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			 size_t *len)
@@ -47,8 +59,20 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 
 	if (!ev->has_fds || ev->n_fds == 0)
 		return;
-	tli_appendf(v->text, sizeof(v->text), len,
-		    "%sits %u fds: ", *len ? "; " : "", ev->n_fds);
+	tli_appendf(v->text, sizeof(v->text), len, "%sits %u fds",
+		    *len ? "; " : "", ev->n_fds);
+	/*
+	 * A new fd is refused at the limit, so more fds than the limit were
+	 * opened before it was lowered: by the program (memcached sets its
+	 * own) or by prlimit.
+	 */
+	if (ev->nofile && ev->n_fds > ev->nofile)
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			", %llu more than its limit of %llu, which was lowered after they were opened",
+			(unsigned long long)(ev->n_fds - ev->nofile),
+			(unsigned long long)ev->nofile);
+	tli_appendf(v->text, sizeof(v->text), len, ": ");
 	for (int k = 0; k < TL_FDK_MAX; k++) {
 		if (!ev->kinds[k])
 			continue;
@@ -92,23 +116,41 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		bool stdio =
 			ev->stdio_devices &&
 			(top < 0 || ev->kinds[TL_FDK_DEVICE] >= ev->kinds[top]);
+		bool low = low_limit(ev);
+		const char *sep = ": ";
 
 		tli_ev_set(v, TL_CAUSE_FDS_OTHER, TL_CERT_POSSIBLE);
 		v->remedy = NULL;
+		if (low) {
+			/*
+			 * What a program holds at start fills a small table:
+			 * the limit is the first suspect, a leak the second.
+			 */
+			tli_ev_set(v, TL_CAUSE_LOW_LIMIT, TL_CERT_LIKELY);
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				": its limit of %llu fds is below Linux's default of %u, so it was set low on purpose, and a program's ordinary fds may fill it",
+				(unsigned long long)ev->nofile, DEFAULT_NOFILE);
+			sep = "; ";
+		}
 		if (most)
-			tli_appendf(v->text, sizeof(v->text), len,
-				    ": most are %s, so look there for a leak",
-				    tl_fd_kind_name(top, 2));
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				low ? "%sif the limit is right, look for a leak among the %s, which are most of them" :
+				      "%smost are %s, so look there for a leak",
+				sep, tl_fd_kind_name(top, 2));
 		else if (top >= 0)
 			tli_appendf(
 				v->text, sizeof(v->text), len,
-				": no kind is a majority; the largest kind is %s",
-				tl_fd_kind_name(top, 2));
+				"%sno kind is a majority; the largest kind is %s",
+				sep, tl_fd_kind_name(top, 2));
+		if (low || top >= 0)
+			sep = "; ";
 		if (stdio)
 			tli_appendf(
 				v->text, sizeof(v->text), len,
 				"%s%u of its device files %s on fds 0 to 2, its standard streams, not a leak",
-				top >= 0 ? "; " : ": ", ev->stdio_devices,
+				sep, ev->stdio_devices,
 				ev->stdio_devices == 1 ? "is" : "are");
 	}
 }

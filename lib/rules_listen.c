@@ -138,7 +138,7 @@ static bool queue_full(const struct tl_sock *L)
 }
 
 /*
- * Appends "pid 12 (nginx) has 65 of 64 fds open" for each process holding
+ * Appends "pid 12 (nginx) has 64 of 64 fds open" for each process holding
  * the listener that is near its limit; returns how many there were and
  * sets *ret_at when one of them is at its limit.
  */
@@ -146,6 +146,7 @@ static size_t near_text(struct diag *d, const struct tl_fdref *refs,
 			size_t nref, char *buf, size_t size, bool *ret_at)
 {
 	size_t off = 0, n = 0;
+	char fds[80];
 
 	buf[0] = '\0';
 	*ret_at = false;
@@ -157,10 +158,9 @@ static size_t near_text(struct diag *d, const struct tl_fdref *refs,
 		*ret_at |= diag_fd_at_limit(p);
 		if (off < size)
 			off += (size_t)snprintf(
-				buf + off, size - off,
-				"%spid %d (%s) has %u of %llu fds open",
-				n ? ", " : "", (int)p->pid, p->comm, p->nfds,
-				(unsigned long long)p->nofile);
+				buf + off, size - off, "%spid %d (%s) has %s",
+				n ? ", " : "", (int)p->pid, p->comm,
+				diag_fds_text(fds, sizeof(fds), p));
 		n++;
 	}
 	return n;
@@ -242,7 +242,7 @@ static int fd_process(struct diag *d, const uint8_t *here, size_t k)
 {
 	const struct tl_proc *p = &d->snap->owners->procs[k];
 	struct tl_finding *f;
-	char who[160];
+	char who[160], fds[80];
 
 	if (!here[k] || d->proc_done[k] || !diag_fd_near(p, d->o))
 		return 0;
@@ -255,9 +255,9 @@ static int fd_process(struct diag *d, const uint8_t *here, size_t k)
 	f->value = p->nfds;
 	f->limit = p->nofile;
 	diag_summary(
-		f, "%s has %u of %llu fds open (RLIMIT_NOFILE)%s",
-		diag_who_text(who, sizeof(who), d->snap, f), p->nfds,
-		(unsigned long long)p->nofile,
+		f, "%s has %s (RLIMIT_NOFILE)%s",
+		diag_who_text(who, sizeof(who), d->snap, f),
+		diag_fds_text(fds, sizeof(fds), p),
 		diag_fd_at_limit(p) ?
 			": accept(), socket() and open() fail with EMFILE" :
 			"");

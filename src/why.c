@@ -509,6 +509,11 @@ static void json_fds(struct json *j, const struct tl_evidence *ev)
 	json_key(j, "fds");
 	json_obj_begin(j);
 	json_kv_uint(j, "total", ev->n_fds);
+	/* RLIMIT_NOFILE: null when unknown or unlimited. */
+	if (ev->nofile && ev->nofile != UINT64_MAX)
+		json_kv_uint(j, "limit", ev->nofile);
+	else
+		json_kv_null(j, "limit");
 	json_key(j, "kinds");
 	json_obj_begin(j);
 	for (int k = 0; k < TL_FDK_MAX; k++)

@@ -200,6 +200,12 @@ struct tl_evidence {
 	 */
 	bool has_sibling;
 	struct tl_ev_reg sibling;
+
+	/*
+	 * TL_EV_FDS: its RLIMIT_NOFILE (soft), from /proc/PID/limits; 0
+	 * unknown, UINT64_MAX unlimited.
+	 */
+	uint64_t nofile;
 };
 
 /*
@@ -238,6 +244,7 @@ enum tl_ev_cause {
 	TL_CAUSE_BLOCKED,     /* leak: its threads wait on something else */
 	TL_CAUSE_TOKIO,	      /* Tokio: no task awaits accept() */
 	TL_CAUSE_LOCKED,      /* every thread waits on a lock, for long */
+	TL_CAUSE_LOW_LIMIT,   /* fds: its limit was set below the default */
 	TL_CAUSE_MAX,
 };
 

@@ -5,7 +5,8 @@
  * the largest kind named as such otherwise, and device files on fds 0 to
  * 2 (stdio) not taken for a leak; and the busy loop of a select() or
  * poll() server whose accept() fails, told from the CPU a thread used
- * while we looked, and only then. The evidence is filled in by hand, as
+ * while we looked, and only then; and a limit set below the default, or
+ * lowered below the fds already open, told as such. The evidence is filled in by hand, as
  * tl_evidence_gather would from /proc.
  */
 #include <setjmp.h>
@@ -155,6 +156,79 @@ static void test_half_close_wait(void **state)
 }
 
 /*
+ * memcached -c 12 sets its own limit to 12 after opening 13 fds: a limit
+ * below the default is the cause, not the 7 pipes every memcached has.
+ */
+static void memcached_ev(struct tl_evidence *ev)
+{
+	ev_init(ev);
+	add(ev, TL_FDK_DEVICE, 0, 2);
+	ev->stdio_devices = 2;
+	add(ev, TL_FDK_TCP, TL_LISTEN, 1);
+	add(ev, TL_FDK_PIPE, 0, 7);
+	add(ev, TL_FDK_EVENTFD, 0, 1);
+	add(ev, TL_FDK_EPOLL, 0, 2);
+	ev->nofile = 12;
+}
+
+static void test_low_limit(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memcached_ev(&ev);
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LOW_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_string_equal(tl_ev_cause_name(v.cause), "low-fd-limit");
+	assert_non_null(strstr(
+		v.text,
+		"its 13 fds, 1 more than its limit of 12, which was lowered after they were opened: 1 TCP socket (1 listen), 2 device files, 7 pipes"));
+	assert_non_null(strstr(
+		v.text,
+		"its limit of 12 fds is below Linux's default of 1024, so it was set low on purpose"));
+	assert_non_null(strstr(
+		v.text,
+		"; if the limit is right, look for a leak among the pipes, which are most of them"));
+	assert_null(strstr(v.text, "look there for a leak"));
+	assert_non_null(v.remedy);
+	assert_non_null(strstr(v.remedy, "LimitNOFILE="));
+	/* At the default, the same table is a leak of pipes to look for. */
+	ev.nofile = 1024;
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_FDS_OTHER);
+	assert_null(strstr(v.text, "lowered"));
+	assert_non_null(strstr(v.text, "most are pipes, so look there"));
+	/* Unknown (0) or unlimited: nothing said of the limit. */
+	ev.nofile = 0;
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_FDS_OTHER);
+	assert_null(strstr(v.text, "limit"));
+}
+
+/* A leak is the cause whatever the limit; its excess is still told. */
+static void test_low_limit_leak(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memcached_ev(&ev);
+	add(&ev, TL_FDK_TCP, TL_CLOSE_WAIT, 14);
+	ev.nofile = 20;
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_CLOSE_WAIT);
+	assert_non_null(
+		strstr(v.text, "its 27 fds, 7 more than its limit of 20"));
+	assert_null(strstr(v.text, "below Linux's default"));
+	/* Exactly at its limit: nothing was lowered. */
+	ev.nofile = 27;
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "lowered"));
+}
+
+/*
  * ncat -lk at 16 fds: one thread running at 100 % of a CPU, the listener
  * in no epoll set and 9 connections queued.
  */
@@ -249,6 +323,8 @@ int main(void)
 		cmocka_unit_test(test_device_majority),
 		cmocka_unit_test(test_majority),
 		cmocka_unit_test(test_half_close_wait),
+		cmocka_unit_test(test_low_limit),
+		cmocka_unit_test(test_low_limit_leak),
 		cmocka_unit_test(test_select_spin),
 		cmocka_unit_test(test_no_spin),
 	};

@@ -346,8 +346,9 @@ static void test_emfile_worker_not_master(void **state)
 	assert_int_equal(W->f[0].pids[0], 17182);
 	assert_int_equal(W->f[0].value, 65);
 	assert_int_equal(W->f[0].limit, 64);
-	assert_non_null(strstr(W->f[0].summary,
-			       "pid 17182 (nginx) has 65 of 64 fds open"));
+	assert_non_null(strstr(
+		W->f[0].summary,
+		"pid 17182 (nginx) has 65 fds open, more than its limit of 64"));
 	assert_null(strstr(W->f[0].summary, "17179"));
 	assert_null(strstr(W->f[0].summary, "20000"));
 	assert_non_null(strstr(W->f[0].summary, "one more process shares"));
@@ -357,9 +358,10 @@ static void test_emfile_worker_not_master(void **state)
 	W->procs[master].nofile = 64;
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].n_pids, 2);
-	assert_non_null(strstr(W->f[0].summary,
-			       "pid 17179 (nginx) has 64 of 64 fds open, "
-			       "pid 17182 (nginx) has 65 of 64 fds open"));
+	assert_non_null(strstr(
+		W->f[0].summary,
+		"pid 17179 (nginx) has 64 of 64 fds open, "
+		"pid 17182 (nginx) has 65 fds open, more than its limit of 64"));
 	assert_null(strstr(W->f[0].summary, "shares"));
 }
 
