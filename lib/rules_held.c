@@ -56,8 +56,12 @@ static const char client_remedy[] =
  * The remedy of a CLOSE-WAIT finding whose sockets a program holds only
  * because it inherited them from the server that accepted them.
  */
-static const char inherited_remedy[] =
-	"The server that holds the listener accepted these connections and started this program, which inherited their fds because they were not marked close-on-exec: the server has closed its copy, but the child's copy keeps each connection open, in CLOSE-WAIT, for as long as the child runs, and the child does not know it has them. Fix the server: accept with accept4(..., SOCK_CLOEXEC) and create sockets with SOCK_CLOEXEC (look for code that clears FD_CLOEXEC, or a spawn that passes every fd on, such as Python's subprocess with close_fds=False), or close the fds in the child before exec. Ending the child releases the sockets.";
+#define INHERITED_REMEDY \
+	"The server that holds the listener accepted these connections and started this program, which inherited their fds because they were not marked close-on-exec: the server has closed its copy, but the child's copy keeps each connection open, in CLOSE-WAIT, for as long as the child runs, and the child does not know it has them. Fix the server: accept with accept4(..., SOCK_CLOEXEC) and create sockets with SOCK_CLOEXEC (look for code that clears FD_CLOEXEC, or a spawn that passes every fd on, such as Python's subprocess with close_fds=False), or close the fds in the child before exec. Ending the child releases the sockets."
+static const char inherited_remedy[] = INHERITED_REMEDY;
+/* Where the child holds the listener too, it may be a worker on purpose. */
+static const char inherited_listener_remedy[] = INHERITED_REMEDY
+	" If this program was started to accept on the listener (a supervisor's worker), the leak is its own instead: it must close() a connection when read() returns 0.";
 
 /* Whether process index pi holds sk. */
 static bool holds_sock(const struct tl_snapshot *snap, const struct tl_sock *sk,
@@ -89,30 +93,62 @@ static bool holds_listener_of(const struct tl_snapshot *snap,
 	return false;
 }
 
+/*
+ * Whether processes pi and qi hold one listener that could have made sk
+ * at the same fd, as a program exec'd with its parent's fds does; sets
+ * *ret_fd to it.
+ */
+static bool same_listener_fd(const struct tl_snapshot *snap,
+			     const struct tl_sock *sk, uint32_t pi, uint32_t qi,
+			     int32_t *ret_fd)
+{
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *l = &snap->socks[i];
+		int32_t a, b;
+
+		if (l->state == TL_LISTEN && tli_accepted_of(l, sk) &&
+		    holds_sock(snap, l, pi, &a) &&
+		    holds_sock(snap, l, qi, &b) && a == b) {
+			*ret_fd = a;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* How far up the tree an inherited socket's server is looked for. */
 #define ANCESTORS_MAX 8
 
 /*
  * The process that accepted sk when process index pi holds it only by
- * inheritance: pi holds no listener sk could come from, an ancestor does,
- * and pi runs another program (its comm differs: it was exec'd, and the
- * fd came along, not marked close-on-exec). A child that runs its parent's
+ * inheritance: an ancestor holds a listener sk could come from, and pi
+ * runs another program (its comm differs: it was exec'd, and the fd came
+ * along, not marked close-on-exec). A child that runs its parent's
  * program (a server's fork per connection) serves the connection on
  * purpose, and so does one handed it as its standard input or output
- * (inetd) or by a service manager (systemd's Accept=yes, pid 1). Returns
- * the ancestor, or NULL.
+ * (inetd) or by a service manager (systemd's Accept=yes, pid 1).
+ *
+ * Where the listener was not marked close-on-exec either, pi holds it
+ * too, at the fd the ancestor holds it at. That is also how a worker
+ * program a supervisor starts to accept on the listener looks, so
+ * *ret_listener_fd is set to that fd (else -1) for the text to say so.
+ * A listener held at another fd was handed over on purpose, and pi is
+ * taken to accept on it. Returns the ancestor, or NULL.
  */
 static const struct tl_proc *inherited_from(const struct tl_snapshot *snap,
 					    uint32_t pi,
-					    const struct tl_sock *sk)
+					    const struct tl_sock *sk,
+					    int32_t *ret_listener_fd)
 {
 	const struct tl_owners *ow = snap->owners;
 	const struct tl_proc *p = diag_proc_at(snap, pi), *q = p;
 	int32_t fd = -1;
+	bool with_listener;
 
-	if (!p || !sk || !holds_sock(snap, sk, pi, &fd) || fd <= 2 ||
-	    holds_listener_of(snap, sk, pi))
+	*ret_listener_fd = -1;
+	if (!p || !sk || !holds_sock(snap, sk, pi, &fd) || fd <= 2)
 		return NULL;
+	with_listener = holds_listener_of(snap, sk, pi);
 	for (int depth = 0; depth < ANCESTORS_MAX; depth++) {
 		uint32_t qi;
 
@@ -122,6 +158,9 @@ static const struct tl_proc *inherited_from(const struct tl_snapshot *snap,
 		if (!holds_listener_of(snap, sk, qi))
 			continue;
 		if (q->pid == 1 || strcmp(q->comm, p->comm) == 0)
+			return NULL;
+		if (with_listener &&
+		    !same_listener_fd(snap, sk, pi, qi, ret_listener_fd))
 			return NULL;
 		return q;
 	}
@@ -355,21 +394,32 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
  * remedy is the server's.
  */
 static void inherited_text(struct diag *d, struct tl_finding *f,
-			   const struct hold *g, const struct tl_proc *a)
+			   const struct hold *g, const struct tl_proc *a,
+			   int32_t listener_fd)
 {
 	const struct tl_proc *p = diag_proc_at(d->snap, g->proc);
 	size_t len = strlen(f->summary);
+	const char *them = g->old == 1 ? "it" : "them";
 
 	if (!p)
 		return;
-	f->remedy = inherited_remedy;
 	f->inherited_from = a->pid;
+	if (listener_fd < 0) {
+		f->remedy = inherited_remedy;
+		snprintf(
+			f->summary + len, sizeof(f->summary) - len,
+			"; it did not accept %s: pid %d (%s), %s, holds the listener, so pid %d most likely inherited %s when that process started it (fds not marked close-on-exec)",
+			them, (int)a->pid, a->comm,
+			a->pid == p->ppid ? "its parent" : "an ancestor",
+			(int)p->pid, them);
+		return;
+	}
+	f->remedy = inherited_listener_remedy;
 	snprintf(
 		f->summary + len, sizeof(f->summary) - len,
-		"; it did not accept %s: pid %d (%s), %s, holds the listener, so pid %d most likely inherited %s when that process started it (fds not marked close-on-exec)",
-		g->old == 1 ? "it" : "them", (int)a->pid, a->comm,
-		a->pid == p->ppid ? "its parent" : "an ancestor", (int)p->pid,
-		g->old == 1 ? "it" : "them");
+		"; it holds the listener too, at fd %d as pid %d (%s), %s, does: most likely it inherited both when that process started it (fds not marked close-on-exec) and did not accept %s, unless it was started to accept on that listener itself",
+		(int)listener_fd, (int)a->pid, a->comm,
+		a->pid == p->ppid ? "its parent" : "an ancestor", them);
 }
 
 /* The finding of one group, when it has enough old sockets. */
@@ -382,6 +432,7 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	struct tl_finding *f;
 	char who[160], addr[80], age[TL_AGE_STR_MAX], oldest[TL_AGE_STR_MAX];
 	int sev = TL_SEV_WARNING;
+	int32_t listener_fd = -1;
 
 	if (g->old == 0 || g->old < o->close_wait_min)
 		return 0;
@@ -417,10 +468,11 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 			f->remedy = unread_remedy;
 		}
 		if (g->first_in)
-			a = inherited_from(snap, g->proc, g->first_in);
+			a = inherited_from(snap, g->proc, g->first_in,
+					   &listener_fd);
 		close_wait_summary(d, f, g, age_ms, a != NULL);
 		if (a)
-			inherited_text(d, f, g, a);
+			inherited_text(d, f, g, a, listener_fd);
 		return 0;
 	}
 	diag_set_local(f, g->first);

@@ -5,18 +5,21 @@
 # held by sleep, after the client leaves. ss shows sleep as the holder;
 # the doctor names sleep as the holder too, but says it did not accept the
 # connection, names the server that did, and gives the server's remedy
-# (SOCK_CLOEXEC). A server that forks a copy of itself to serve each
+# (SOCK_CLOEXEC); where sleep inherited the listener as well, at the
+# server's fd, the same, with a supervisor's worker named as what else it
+# could be. A server that forks a copy of itself to serve each
 # connection, which then leaks it, is told as its own leak instead.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
-KID=
+KID= KID2=
 # The servers' children outlive them: end them too, or they hold the
 # test's output open for their minute.
-trap '[ -n "$KID" ] && kill "$KID" 2>/dev/null; pkill -f "$T/srv.py"; tl_cleanup_jobs; rm -rf "$T"' EXIT
+trap '[ -n "$KID$KID2" ] && kill $KID $KID2 2>/dev/null; pkill -f "$T/srv.py"; tl_cleanup_jobs; rm -rf "$T"' EXIT
 
-# mode spawn: sleep inherits the connection; mode fork: a child of the
-# same program keeps it (and never closes it).
+# mode spawn: sleep inherits the connection; spawn-all: the listener
+# too; mode fork: a child of the same program keeps it (and never closes
+# it).
 cat >"$T/srv.py" <<'PY'
 import os, socket, subprocess, sys, time
 mode, port = sys.argv[1], int(sys.argv[2])
@@ -32,8 +35,10 @@ while time.time() < end:
         c, _ = s.accept()
     except socket.timeout:
         continue
-    if mode == "spawn":
+    if mode.startswith("spawn"):
         os.set_inheritable(c.fileno(), True)
+        if mode == "spawn-all":
+            os.set_inheritable(s.fileno(), True)
         kid = subprocess.Popen(["sleep", "60"], close_fds=False)
         print(kid.pid, flush=True)
     elif os.fork() == 0:
@@ -84,3 +89,26 @@ jq -e '[.findings[] | select(.local_port == 3011)] | length == 1 and
 	(.[0].remedy | contains("SOCK_CLOEXEC") | not)' "$T/f.json" >/dev/null ||
 	{ cat "$T/f.json"; fail "a forked copy's own leak told as inherited"; }
 ok "a forked copy of the server that keeps its connection: its own leak"
+
+python3 "$T/srv.py" spawn-all 3012 >"$T/spawn-all" 2>"$T/spawn-all.err" &
+SERVER=$!
+tl_wait_for 5 tl_listening 3012 || fail "server did not listen on 3012"
+(exec 3<>/dev/tcp/127.0.0.1/3012 && printf hello >&3) || fail "client could not connect to 3012"
+tl_wait_for 5 sh -c "[ \$(wc -l <'$T/spawn-all') = 2 ]" || fail "the server on 3012 started no program"
+KID2=$(sed -n 2p "$T/spawn-all")
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3012" | wc -l)" = 1 ]' ||
+	fail "ss: no CLOSE-WAIT on :3012"
+# The oracle: ss names both as holders of the listener, sleep of the connection.
+ss -Htlnp "sport = :3012" | grep -q "\"sleep\",pid=$KID2," ||
+	{ ss -Htlnp; fail "ss: sleep ($KID2) does not hold the listener"; }
+sleep 1.2
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/a.json"
+jq -e --argjson k "$KID2" --argjson s "$SERVER" '[.findings[] | select(.local_port == 3012)] |
+	length == 1 and .[0].kind == "close-wait-leak" and .[0].pids == [$k] and
+	.[0].inherited_from == $s and
+	(.[0].summary | test("; it holds the listener too, at fd [0-9]+ as pid \($s) \\(python3\\), its parent, does: most likely it inherited both")) and
+	(.[0].summary | contains("taken, never served") | not) and
+	(.[0].remedy | contains("SOCK_CLOEXEC") and contains("a supervisor'"'"'s worker"))' "$T/a.json" >/dev/null ||
+	{ cat "$T/a.json"; fail "inherited listener and connection not told as the server's"; }
+kill "$KID2" 2>/dev/null
+ok "CLOSE-WAIT and the listener held by sleep, both inherited from python3 $SERVER"

@@ -70,9 +70,10 @@ static bool told_inherited(void)
 
 /*
  * python3 (pid 100) accepts on :8080 and starts sleep (pid 200) with
- * every fd open: sleep holds the connection the server has closed. The
- * server is named, and the remedy is the server's; not where the child
- * holds the connection on purpose.
+ * every fd open: sleep holds the connection the server has closed, and
+ * the listener too where that was not close-on-exec either. The server is
+ * named, and the remedy is the server's; not where the child holds the
+ * connection on purpose.
  */
 static void test_close_wait_inherited(void **state)
 {
@@ -114,11 +115,33 @@ static void test_close_wait_inherited(void **state)
 	assert_false(told_inherited());
 	ref_of(c, kid)->fd = 9;
 
-	/* The child holds the listener too (a prefork worker). */
+	/*
+	 * The child holds the listener too, at another fd: handed over on
+	 * purpose, to accept on it.
+	 */
 	share(L, kid);
+	assert_int_not_equal(ref_of(L, kid)->fd, ref_of(L, srv)->fd);
 	assert_false(told_inherited());
+	/*
+	 * At the fd the server holds it at: the listener came along with the
+	 * connection, not marked close-on-exec either. Told so, with the
+	 * supervisor's worker named as what else it may be.
+	 */
+	ref_of(L, kid)->fd = ref_of(L, srv)->fd;
+	assert_true(told_inherited());
+	assert_int_equal(W->f[0].inherited_from, 100);
+	assert_null(strstr(W->f[0].summary, "taken, never served"));
+	assert_non_null(strstr(
+		W->f[0].summary,
+		"; it holds the listener too, at fd 3 as pid 100 (python3), its parent, does: most likely it inherited both when that process started it (fds not marked close-on-exec) and did not accept it, unless it was started to accept on that listener itself"));
+	assert_non_null(strstr(W->f[0].remedy, "a supervisor's worker"));
+	/* The same program: a prefork worker's own leak. */
+	snprintf(W->procs[kid].comm, sizeof(W->procs[kid].comm), "python3");
+	assert_false(told_inherited());
+	snprintf(W->procs[kid].comm, sizeof(W->procs[kid].comm), "sleep");
 	*ref_of(L, kid) = W->refs[--W->n_refs];
 	assert_true(told_inherited());
+	assert_null(strstr(W->f[0].remedy, "a supervisor's worker"));
 
 	/* A service manager's (systemd, pid 1, Accept=yes). */
 	W->procs[srv].pid = 1;
