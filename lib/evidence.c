@@ -66,6 +66,8 @@ static bool holds(const struct tl_snapshot *snap, const struct tl_sock *sk,
 
 /* The most SO_REUSEPORT siblings of a listener looked for in epoll sets. */
 #define SIBLINGS_MAX 8
+/* The most CLOSE-WAIT sockets of a leak looked for in epoll sets. */
+#define LEAK_INODES_MAX 16
 
 struct epoll_ctx {
 	struct tl_evidence *ev;
@@ -74,6 +76,9 @@ struct epoll_ctx {
 	/* other listeners of the same address and port */
 	uint32_t siblings[SIBLINGS_MAX];
 	size_t n_siblings;
+	/* its CLOSE-WAIT sockets, some of them (TL_EV_LEAK) */
+	uint32_t closed[LEAK_INODES_MAX];
+	size_t n_closed;
 };
 
 static bool waited_on(const struct tl_evidence *ev, int32_t epfd)
@@ -102,11 +107,35 @@ static void on_sibling(struct epoll_ctx *c, int32_t tfd, uint32_t events,
 	}
 }
 
+/*
+ * A CLOSE-WAIT socket's registration that asks for input, level-triggered:
+ * its event loop is told of the FIN on every wait until it reads. An
+ * edge-triggered one (Go's and Tokio's runtimes register every socket so,
+ * and poll it from any thread) tells nothing of who waits.
+ */
+static void on_closed(struct epoll_ctx *c, int32_t tfd, uint32_t events,
+		      uint64_t ino)
+{
+	if (c->ev->has_leak_reg || !(events & (0x001u | 0x040u)) ||
+	    (events & (TL_EPOLLET | TL_EPOLLONESHOT)))
+		return;
+	for (size_t k = 0; k < c->n_closed; k++) {
+		if (ino != c->closed[k])
+			continue;
+		c->ev->has_leak_reg = true;
+		c->ev->leak_reg =
+			(struct tl_ev_reg){ c->epfd, tfd, events,
+					    waited_on(c->ev, c->epfd) };
+		return;
+	}
+}
+
 static int on_tfd(int32_t tfd, uint32_t events, uint64_t ino, void *arg)
 {
 	struct epoll_ctx *c = arg;
 	struct tl_ev_reg *reg;
 
+	on_closed(c, tfd, events, ino);
 	if (ino != c->inode) {
 		on_sibling(c, tfd, events, ino);
 		return 0;
@@ -143,10 +172,28 @@ static void find_siblings(const struct tl_snapshot *snap,
 	}
 }
 
-/* Walks the fd table: the census, and the listener in each epoll set. */
+/* Some of the CLOSE-WAIT sockets pid holds in snap, into c->closed. */
+static void find_closed(const struct tl_snapshot *snap, pid_t pid,
+			struct epoll_ctx *c)
+{
+	for (size_t i = 0; snap && i < snap->n_socks; i++) {
+		const struct tl_sock *s = &snap->socks[i];
+
+		if (c->n_closed >= LEAK_INODES_MAX)
+			return;
+		if (s->state == TL_CLOSE_WAIT && s->inode &&
+		    holds(snap, s, pid, NULL))
+			c->closed[c->n_closed++] = s->inode;
+	}
+}
+
+/*
+ * Walks the fd table: the census, and in each epoll set the listener or,
+ * for a leak, one of its CLOSE-WAIT sockets.
+ */
 static int gather_fds(int pdir, struct tl_evidence *ev,
 		      const struct tl_snapshot *snap,
-		      const struct tl_sock *listener)
+		      const struct tl_sock *listener, bool leak)
 {
 	struct epoll_ctx c = { .ev = ev };
 	char link[LINK_BUF], path[64], *info = NULL;
@@ -162,10 +209,13 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 		return -ENOMEM;
 	}
 	if (listener && listener->inode) {
-		info = malloc(FDINFO_BUF);
 		c.inode = listener->inode;
 		find_siblings(snap, listener, &c);
 	}
+	if (leak)
+		find_closed(snap, ev->pid, &c);
+	if (c.inode || c.n_closed)
+		info = malloc(FDINFO_BUF);
 	while ((de = readdir(d)) && ev->n_fds < TL_EV_FDS_MAX) {
 		uint64_t fd;
 		ssize_t n;
@@ -537,9 +587,10 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		ev->queued = listener->rqueue;
 		holds(snap, listener, pid, &ev->listener_fd);
 	}
-	if (what & (TL_EV_FDS | TL_EV_LISTENER)) {
+	if (what & (TL_EV_FDS | TL_EV_LISTENER | TL_EV_LEAK)) {
 		if (gather_fds(pdir, ev, snap,
-			       what & TL_EV_LISTENER ? listener : NULL) == 0) {
+			       what & TL_EV_LISTENER ? listener : NULL,
+			       what & TL_EV_LEAK) == 0) {
 			ev->has_fds = true;
 			if (snap)
 				count_tcp(snap, pid, ev);

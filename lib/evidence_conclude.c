@@ -36,6 +36,10 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_LOW_LIMIT] = "low-fd-limit",
 };
 
+/* The remedy of a leak whose event loop does not run. */
+static const char loop_remedy[] =
+	"The event loop that serves these connections is stuck: the thread that should wait on its epoll set sleeps, blocks or computes in a callback instead (time.sleep() or a blocking call in an asyncio coroutine, synchronous work in a Node.js handler, a blocking call in a Netty handler), so nothing it holds is read or closed. Find that call in a backtrace of the thread (see above) and make it asynchronous, or move it to a worker thread. Restarting the process releases the sockets until the call blocks again.";
+
 static const char *const cert_names[] = {
 	[TL_CERT_POSSIBLE] = "possible",
 	[TL_CERT_LIKELY] = "likely",
@@ -653,6 +657,32 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 }
 
 /*
+ * Its CLOSE-WAIT sockets wait, registered for input, in an epoll set no
+ * thread waits on: the event loop that would read them, see the end of
+ * file and close them does not run (a blocking call in a callback or a
+ * coroutine, or a long computation).
+ */
+static void loop_not_waited(const struct tl_evidence *ev,
+			    struct tl_ev_verdict *v, size_t *len)
+{
+	char threads[256];
+	size_t tlen =
+		strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));
+
+	if (ev->has_idle && ev->idle_ms >= 1000)
+		tli_appendf(threads, sizeof(threads), &tlen,
+			    "; none of them has run for %llu s",
+			    (unsigned long long)(ev->idle_ms / 1000));
+	tli_ev_set(v, TL_CAUSE_NOT_WAITED, TL_CERT_LIKELY);
+	v->remedy = loop_remedy;
+	v->fd = ev->leak_reg.tfd;
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"its CLOSE-WAIT connection on fd %d is in epoll fd %d, level-triggered and asking for input, but no thread waits on that epoll fd: the event loop that would read the end of file and close it does not run; %s",
+		(int)ev->leak_reg.tfd, (int)ev->leak_reg.epfd, threads);
+}
+
+/*
  * A process that holds CLOSE-WAIT sockets while it is stuck on something
  * else: not (or not only) leaking.
  */
@@ -669,6 +699,8 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			set_locked(ev,
 				   "nothing in the program gets to close them",
 				   v, len);
+		else if (ev->has_leak_reg && !ev->leak_reg.waited)
+			loop_not_waited(ev, v, len);
 		return;
 	}
 	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));

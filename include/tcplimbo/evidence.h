@@ -206,6 +206,13 @@ struct tl_evidence {
 	 * unknown, UINT64_MAX unlimited.
 	 */
 	uint64_t nofile;
+	/*
+	 * TL_EV_LEAK: a registration, level-triggered and asking for input,
+	 * of one of its CLOSE-WAIT sockets in one of its epoll sets, if any
+	 * (has_leak_reg). Its tfd is that socket's fd.
+	 */
+	bool has_leak_reg;
+	struct tl_ev_reg leak_reg;
 };
 
 /*

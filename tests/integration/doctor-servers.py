@@ -141,6 +141,30 @@ def busy(a):
     time.sleep(a.seconds)
 
 
+def asyncio_block(a):
+    """An asyncio server one of whose coroutines blocks the event loop
+    with time.sleep() once --count clients are connected: their sockets
+    stay registered for input in the loop's epoll set, and what they send
+    and their FIN are never read (CLOSE-WAIT, unread)."""
+    import asyncio
+    n = 0
+
+    async def serve(reader, writer):
+        nonlocal n
+        n += 1
+        if n == a.count:
+            time.sleep(a.seconds)  # the bug: a blocking call in a coroutine
+        await reader.read(4096)
+        writer.close()
+
+    async def run():
+        await asyncio.start_server(serve, "127.0.0.1", a.port)
+        ready()
+        await asyncio.sleep(a.seconds)
+
+    asyncio.run(run())
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode")
@@ -155,7 +179,8 @@ def main():
     p.add_argument("--unread", action="store_true")
     a = p.parse_args()
     modes = {"no-accept": no_accept, "leak": leak, "emfile": emfile,
-             "echo": echo, "clients": clients, "busy": busy}
+             "echo": echo, "clients": clients, "busy": busy,
+             "asyncio-block": asyncio_block}
     if a.mode not in modes:
         sys.exit("unknown mode " + a.mode)
     modes[a.mode](a)

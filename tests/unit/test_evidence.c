@@ -357,6 +357,67 @@ static void test_leak_blocked(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 }
 
+/* Its CLOSE-WAIT fd 10 in epoll fd 4 with events, its thread asleep. */
+static void world_loop(struct world *w, const char *events)
+{
+	world_one(w, 2, TL_CLOSE_WAIT, NANOSLEEP, "hrtimer_nanosleep",
+		  "1000.0");
+	lnk(w->dir, "4711/fd/4", "anon_inode:[eventpoll]");
+	put(w->dir, "4711/fdinfo/4",
+	    "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t17\n"
+	    "tfd:        3 events:       19 data: 3  pos:0 ino:b801 sdev:9\n"
+	    "tfd:       10 events: %8s data: a  pos:0 ino:%x sdev:9\n",
+	    events, (unsigned)(LINO + 1));
+}
+
+/*
+ * An asyncio loop a coroutine's time.sleep() blocks: its CLOSE-WAIT
+ * sockets are registered for input in an epoll set no thread waits on.
+ * Not where the registration is edge-triggered (Go's, Tokio's: any thread
+ * polls it), one-shot, or asks for no input.
+ */
+static void test_leak_loop_not_waited(void **state)
+{
+	struct world w;
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	world_loop(&w, "19");
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.has_leak_reg);
+	assert_int_equal(ev.leak_reg.epfd, 4);
+	assert_int_equal(ev.leak_reg.tfd, 10);
+	assert_false(ev.leak_reg.waited);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_string_equal(
+		v.text,
+		"its CLOSE-WAIT connection on fd 10 is in epoll fd 4, level-triggered and asking for input, but no thread waits on that epoll fd: the event loop that would read the end of file and close it does not run; 1 thread in clock_nanosleep, none in accept; none of them has run for 4 s");
+	assert_true(v.fd == 10);
+	assert_non_null(strstr(v.remedy, "asyncio coroutine"));
+	/* fds: the census is read for a leak too. */
+	assert_true(ev.has_fds);
+	assert_int_equal(ev.kinds[TL_FDK_EPOLL], 1);
+
+	world_loop(&w, "80000019");
+	conclude_leak(&w, &ev, &v);
+	assert_false(ev.has_leak_reg);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	world_loop(&w, "40000019");
+	conclude_leak(&w, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	world_loop(&w, "4");
+	conclude_leak(&w, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/* Registered, and its thread waits on that set: running, a leak. */
+	world_loop(&w, "19");
+	put(w.dir, "4711/task/4711/syscall", "%s\n", EPOLL_FD4);
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.has_leak_reg && ev.leak_reg.waited);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+}
+
 /*
  * The fd a blocked process waits on is told for what it is: a pipe by its
  * link, an upstream by the snapshot's socket (its peer and state), and
@@ -597,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_go_accept),
 		cmocka_unit_test(test_tokio_accept),
 		cmocka_unit_test(test_leak_blocked),
+		cmocka_unit_test(test_leak_loop_not_waited),
 		cmocka_unit_test(test_blocked_fd_what),
 		cmocka_unit_test(test_all_locked),
 		cmocka_unit_test(test_thread_exited),
