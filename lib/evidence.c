@@ -76,9 +76,9 @@ struct epoll_ctx {
 	/* other listeners of the same address and port */
 	uint32_t siblings[SIBLINGS_MAX];
 	size_t n_siblings;
-	/* its CLOSE-WAIT sockets, some of them (TL_EV_LEAK) */
+	/* its CLOSE-WAIT sockets, some of them (TL_EV_LEAK), unread first */
 	uint32_t closed[LEAK_INODES_MAX];
-	size_t n_closed;
+	size_t n_closed, n_unread;
 };
 
 static bool waited_on(const struct tl_evidence *ev, int32_t epfd)
@@ -116,13 +116,17 @@ static void on_sibling(struct epoll_ctx *c, int32_t tfd, uint32_t events,
 static void on_closed(struct epoll_ctx *c, int32_t tfd, uint32_t events,
 		      uint64_t ino)
 {
-	if (c->ev->has_leak_reg || !(events & (0x001u | 0x040u)) ||
+	if (c->ev->leak_unread || !(events & (0x001u | 0x040u)) ||
 	    (events & (TL_EPOLLET | TL_EPOLLONESHOT)))
 		return;
 	for (size_t k = 0; k < c->n_closed; k++) {
 		if (ino != c->closed[k])
 			continue;
+		/* One with data never read tells more: keep looking. */
+		if (c->ev->has_leak_reg && k >= c->n_unread)
+			return;
 		c->ev->has_leak_reg = true;
+		c->ev->leak_unread = k < c->n_unread;
 		c->ev->leak_reg =
 			(struct tl_ev_reg){ c->epfd, tfd, events,
 					    waited_on(c->ev, c->epfd) };
@@ -172,18 +176,26 @@ static void find_siblings(const struct tl_snapshot *snap,
 	}
 }
 
-/* Some of the CLOSE-WAIT sockets pid holds in snap, into c->closed. */
+/*
+ * Some of the CLOSE-WAIT sockets pid holds in snap, into c->closed: first
+ * those with data never read (Recv-Q above the FIN's one), then others.
+ */
 static void find_closed(const struct tl_snapshot *snap, pid_t pid,
 			struct epoll_ctx *c)
 {
-	for (size_t i = 0; snap && i < snap->n_socks; i++) {
-		const struct tl_sock *s = &snap->socks[i];
+	for (int unread = 1; unread >= 0; unread--) {
+		for (size_t i = 0; snap && i < snap->n_socks; i++) {
+			const struct tl_sock *s = &snap->socks[i];
 
-		if (c->n_closed >= LEAK_INODES_MAX)
-			return;
-		if (s->state == TL_CLOSE_WAIT && s->inode &&
-		    holds(snap, s, pid, NULL))
-			c->closed[c->n_closed++] = s->inode;
+			if (c->n_closed >= LEAK_INODES_MAX)
+				return;
+			if (s->state == TL_CLOSE_WAIT && s->inode &&
+			    (s->rqueue > 1) == unread &&
+			    holds(snap, s, pid, NULL))
+				c->closed[c->n_closed++] = s->inode;
+		}
+		if (unread)
+			c->n_unread = c->n_closed;
 	}
 }
 

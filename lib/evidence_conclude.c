@@ -34,6 +34,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_TOKIO] = "tokio-accept-loop",
 	[TL_CAUSE_LOCKED] = "lock-wait",
 	[TL_CAUSE_LOW_LIMIT] = "low-fd-limit",
+	[TL_CAUSE_EOF_SPIN] = "eof-spin",
 };
 
 /* The remedy of a leak whose event loop does not run. */
@@ -74,6 +75,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"If it is stuck there, the fd named above is what it waits on: ls -l /proc/PID/fd/FD and ss -tp show what it is (often a connection to an upstream or a database that does not answer; for an epoll fd, /proc/PID/fdinfo/FD lists the fds it watches). A timeout on that call lets the program get back to its clients; restarting it frees them.",
 	[TL_CAUSE_LOCKED] =
 		"If the threads wait on each other, it is a deadlock: see which lock each waits on and which thread holds it, in a backtrace of every thread (gdb -p PID -batch -ex 'thread apply all bt'; a runtime's own dump where it has one: jstack PID for Java, py-spy dump --pid PID for Python). Take locks in one order everywhere, or bound the wait. Restarting the process frees its connections, until the deadlock comes back.",
+	[TL_CAUSE_EOF_SPIN] =
+		"When read() (or recv()) returns 0, the client has closed: close() the connection, after sending what is still owed, or at least remove it from the epoll set. Left in a level-triggered set, it is reported again on every wait, so the loop burns a CPU while the sockets pile up in CLOSE-WAIT until the fds run out. Restarting the process releases the sockets.",
 	[TL_CAUSE_LOW_LIMIT] =
 		"Find who set the fd limit this low and raise it there: the program itself (memcached sets its limit to its -c), a ulimit -n in the script that starts it, LimitNOFILE= in its systemd unit, or a container's --ulimit nofile. Or keep the program's own connection limit well below its fd limit, so that it turns connections away itself instead of leaving them queued.",
 	[TL_CAUSE_CLOSE_WAIT] =
@@ -185,6 +188,17 @@ bool tli_ev_any_thread(const struct tl_evidence *ev, int kind)
 		if (ev->threads[i].kind == kind)
 			return true;
 	return false;
+}
+
+const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev)
+{
+	const struct tl_ev_thread *b = NULL;
+
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].has_busy &&
+		    (!b || ev->threads[i].busy_pct > b->busy_pct))
+			b = &ev->threads[i];
+	return b;
 }
 
 /*
@@ -657,6 +671,19 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 }
 
 /*
+ * Whether a CLOSE-WAIT socket registered for input waits in an epoll set
+ * no thread waits on. A running thread may be a loop that spins instead:
+ * it reads the end of file, ignores it, and the level-triggered set
+ * reports the socket again at once. That loop has read the data, so a
+ * running thread counts only where the socket still holds unread data.
+ */
+static bool loop_stuck(const struct tl_evidence *ev)
+{
+	return ev->has_leak_reg && !ev->leak_reg.waited &&
+	       (ev->leak_unread || !tli_ev_any_thread(ev, TL_SYS_RUNNING));
+}
+
+/*
  * Its CLOSE-WAIT sockets wait, registered for input, in an epoll set no
  * thread waits on: the event loop that would read them, see the end of
  * file and close them does not run (a blocking call in a callback or a
@@ -683,6 +710,29 @@ static void loop_not_waited(const struct tl_evidence *ev,
 }
 
 /*
+ * A loop that reads the end of file and ignores it: the socket stays in
+ * the level-triggered set, which reports it again on every wait, and the
+ * thread spins. Told where one of the CLOSE-WAIT sockets, its data read,
+ * is so registered and a thread used most of a CPU while we looked.
+ */
+static void eof_spin(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+		     size_t *len)
+{
+	const struct tl_ev_thread *b = tli_ev_busiest(ev);
+
+	if (!ev->has_leak_reg || ev->leak_unread || !b ||
+	    b->busy_pct < TLI_EV_SPIN_PCT)
+		return;
+	tli_ev_set(v, TL_CAUSE_EOF_SPIN, TL_CERT_LIKELY);
+	v->fd = ev->leak_reg.tfd;
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"its CLOSE-WAIT connection on fd %d, whose data it has read, is in epoll fd %d, level-triggered and asking for input, so every wait reports its end of file again at once; thread %d used %u %% of a CPU over the %u ms we watched it: a loop that reads the end of file, ignores it and spins",
+		(int)ev->leak_reg.tfd, (int)ev->leak_reg.epfd, (int)b->tid,
+		b->busy_pct, b->busy_ms);
+}
+
+/*
  * A process that holds CLOSE-WAIT sockets while it is stuck on something
  * else: not (or not only) leaking.
  */
@@ -699,8 +749,10 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			set_locked(ev,
 				   "nothing in the program gets to close them",
 				   v, len);
-		else if (ev->has_leak_reg && !ev->leak_reg.waited)
+		else if (loop_stuck(ev))
 			loop_not_waited(ev, v, len);
+		else
+			eof_spin(ev, v, len);
 		return;
 	}
 	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));

@@ -155,21 +155,6 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	}
 }
 
-/* The busiest thread measured while we looked, or NULL. */
-static const struct tl_ev_thread *busiest(const struct tl_evidence *ev)
-{
-	const struct tl_ev_thread *b = NULL;
-
-	for (size_t i = 0; i < ev->n_read; i++)
-		if (ev->threads[i].has_busy &&
-		    (!b || ev->threads[i].busy_pct > b->busy_pct))
-			b = &ev->threads[i];
-	return b;
-}
-
-/* At least this share of a CPU, measured, is a loop that does not wait. */
-#define SPIN_PCT 50
-
 /*
  * At the fd limit, a listener that is watched level-triggered by a waiting
  * thread wakes it for every queued connection: accept() fails with EMFILE
@@ -183,7 +168,7 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 {
 	bool running = tli_ev_any_thread(ev, TL_SYS_RUNNING) ||
 		       tli_ev_any_thread(ev, TL_SYS_ACCEPT);
-	const struct tl_ev_thread *b = busiest(ev);
+	const struct tl_ev_thread *b = tli_ev_busiest(ev);
 	char threads[256];
 
 	for (size_t i = 0; i < ev->n_regs; i++) {
@@ -202,7 +187,7 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	/* Registered edge-triggered or one-shot: epoll does not spin. */
 	if (ev->n_regs || ev->n_epolls_read < ev->n_epolls || !ev->has_fds ||
 	    !ev->has_listener || ev->queued == 0 || !b ||
-	    b->busy_pct < SPIN_PCT)
+	    b->busy_pct < TLI_EV_SPIN_PCT)
 		return;
 	tli_appendf(
 		v->text, sizeof(v->text), len,

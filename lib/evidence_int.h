@@ -36,6 +36,12 @@ void tli_ev_set(struct tl_ev_verdict *v, int cause, int cert);
 /* Whether any thread read is in a syscall of group kind (enum tl_ev_sys). */
 bool tli_ev_any_thread(const struct tl_evidence *ev, int kind);
 
+/* The busiest thread measured while we looked, or NULL. */
+const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev);
+
+/* At least this share of a CPU, measured, is a loop that does not wait. */
+#define TLI_EV_SPIN_PCT 50
+
 /*
  * fd-exhaustion's conclusion: what fills the fds (appended to v->text at
  * *len), and a busy loop on a failing accept() where the evidence shows

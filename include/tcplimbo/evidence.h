@@ -209,9 +209,12 @@ struct tl_evidence {
 	/*
 	 * TL_EV_LEAK: a registration, level-triggered and asking for input,
 	 * of one of its CLOSE-WAIT sockets in one of its epoll sets, if any
-	 * (has_leak_reg). Its tfd is that socket's fd.
+	 * (has_leak_reg). Its tfd is that socket's fd; leak_unread, that
+	 * the socket holds data never read (Recv-Q above the FIN's one).
+	 * Those with data are looked for first.
 	 */
 	bool has_leak_reg;
+	bool leak_unread;
 	struct tl_ev_reg leak_reg;
 };
 
@@ -252,6 +255,7 @@ enum tl_ev_cause {
 	TL_CAUSE_TOKIO,	      /* Tokio: no task awaits accept() */
 	TL_CAUSE_LOCKED,      /* every thread waits on a lock, for long */
 	TL_CAUSE_LOW_LIMIT,   /* fds: its limit was set below the default */
+	TL_CAUSE_EOF_SPIN,    /* leak: spins on an end of file it ignores */
 	TL_CAUSE_MAX,
 };
 

@@ -165,6 +165,30 @@ def asyncio_block(a):
     asyncio.run(run())
 
 
+def eof_spin(a):
+    """A selectors loop (epoll, level-triggered) that reads its clients'
+    end of file and ignores it: the sockets stay registered, every wait
+    reports them again at once, and the loop spins in CLOSE-WAIT."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    s = listen(a.port)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+    ready()
+    end = time.time() + a.seconds
+    while time.time() < end:
+        for k, _ in sel.select(1):
+            if k.fileobj is s:
+                c, _ = s.accept()
+                c.setblocking(False)
+                sel.register(c, selectors.EVENT_READ)
+            else:
+                try:
+                    k.fileobj.recv(4096)  # the bug: b"" is not handled
+                except BlockingIOError:
+                    pass
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode")
@@ -180,7 +204,7 @@ def main():
     a = p.parse_args()
     modes = {"no-accept": no_accept, "leak": leak, "emfile": emfile,
              "echo": echo, "clients": clients, "busy": busy,
-             "asyncio-block": asyncio_block}
+             "asyncio-block": asyncio_block, "eof-spin": eof_spin}
     if a.mode not in modes:
         sys.exit("unknown mode " + a.mode)
     modes[a.mode](a)

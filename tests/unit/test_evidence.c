@@ -410,11 +410,88 @@ static void test_leak_loop_not_waited(void **state)
 	world_loop(&w, "4");
 	conclude_leak(&w, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/*
+	 * Its thread on a CPU: a loop that spins on the end of file it
+	 * ignores looks the same, but has read the data. Told only where
+	 * the socket holds data never read.
+	 */
+	world_loop(&w, "19");
+	put(w.dir, "4711/task/4711/syscall", "running\n");
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.has_leak_reg && !ev.leak_unread);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	world_loop(&w, "19");
+	put(w.dir, "4711/task/4711/syscall", "running\n");
+	w.socks[1].rqueue = 6;
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.has_leak_reg && ev.leak_unread);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	/* The unread one is named, not the first registered. */
+	world_loop(&w, "19");
+	w.socks[2].rqueue = 6;
+	lnk(w.dir, "4711/fd/5", "anon_inode:[eventpoll]");
+	put(w.dir, "4711/fdinfo/5",
+	    "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t17\n"
+	    "tfd:       11 events:       19 data: b  pos:0 ino:%x sdev:9\n",
+	    (unsigned)(LINO + 2));
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.leak_unread);
+	assert_int_equal(ev.leak_reg.tfd, 11);
+	assert_int_equal(ev.leak_reg.epfd, 5);
 	/* Registered, and its thread waits on that set: running, a leak. */
 	world_loop(&w, "19");
 	put(w.dir, "4711/task/4711/syscall", "%s\n", EPOLL_FD4);
 	conclude_leak(&w, &ev, &v);
 	assert_true(ev.has_leak_reg && ev.leak_reg.waited);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+}
+
+/*
+ * A selectors loop that reads the end of file and ignores it: its
+ * CLOSE-WAIT socket, data read, stays registered level-triggered, and its
+ * one thread spins. Filled in by hand: the share of a CPU a fake /proc
+ * gives is nothing.
+ */
+static void test_leak_eof_spin(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = PID;
+	ev.state = 'R';
+	ev.n_threads = ev.n_read = 1;
+	ev.threads[0] = (struct tl_ev_thread){ .tid = PID,
+					       .state = 'R',
+					       .kind = TL_SYS_RUNNING,
+					       .fd = -1,
+					       .has_busy = true,
+					       .busy_pct = 97,
+					       .busy_ms = 26 };
+	ev.has_leak_reg = true;
+	ev.leak_reg = (struct tl_ev_reg){ 3, 5, 0x19, false };
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_EOF_SPIN);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_string_equal(tl_ev_cause_name(v.cause), "eof-spin");
+	assert_string_equal(
+		v.text,
+		"its CLOSE-WAIT connection on fd 5, whose data it has read, is in epoll fd 3, level-triggered and asking for input, so every wait reports its end of file again at once; thread 4711 used 97 % of a CPU over the 26 ms we watched it: a loop that reads the end of file, ignores it and spins");
+	assert_true(v.fd == 5);
+	assert_non_null(strstr(v.remedy, "When read() (or recv()) returns 0"));
+	/* Less than half a CPU: a loaded machine or real work, no word. */
+	ev.threads[0].busy_pct = 49;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/* Data never read: not this loop, which reads (a stuck one is). */
+	ev.threads[0].busy_pct = 97;
+	ev.leak_unread = true;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	/* Not registered: nothing reports it again. */
+	ev.leak_unread = ev.has_leak_reg = false;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 }
 
@@ -659,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_tokio_accept),
 		cmocka_unit_test(test_leak_blocked),
 		cmocka_unit_test(test_leak_loop_not_waited),
+		cmocka_unit_test(test_leak_eof_spin),
 		cmocka_unit_test(test_blocked_fd_what),
 		cmocka_unit_test(test_all_locked),
 		cmocka_unit_test(test_thread_exited),
