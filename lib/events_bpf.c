@@ -311,9 +311,12 @@ static int real_cause(int r)
 	return fds_available() < 0 ? -EMFILE : r;
 }
 
-/* Loads and attaches one of the two entry points. */
-/* Copies the kernel-side filters into the program's read-only data. */
-static void set_filter(struct tcpstates_bpf *skel,
+/*
+ * Copies the kernel-side filters into the program's read-only data.
+ * Returns whether any filter is asked for (a list too long for the
+ * program is left to user space, but still asked for).
+ */
+static bool set_filter(struct tcpstates_bpf *skel,
 		       const struct tl_events_filter *f)
 {
 	struct tcpstates_bpf__rodata *ro = skel->rodata;
@@ -338,10 +341,6 @@ static void set_filter(struct tcpstates_bpf *skel,
 			memcpy(a->a, f->addr[i].a, sizeof(a->a));
 		}
 	}
-}
-
-static bool kernel_filters(const struct tl_events_filter *f)
-{
 	return f->states || f->nsport > 0 || f->ndport > 0 || f->naddr > 0;
 }
 
@@ -368,8 +367,7 @@ static int open_load(struct bpf_impl *b, const struct tl_events_opts *opts,
 	b->skel->rodata->target_netns = netns;
 	/* The classic entry point keeps no storage: 1 says it needs no
 	 * following either. */
-	b->skel->rodata->store_all = !btf || kernel_filters(&opts->filter);
-	set_filter(b->skel, &opts->filter);
+	b->skel->rodata->store_all = set_filter(b->skel, &opts->filter) || !btf;
 	r = tcpstates_bpf__load(b->skel);
 	if (r < 0) {
 		tcpstates_bpf__destroy(b->skel);
