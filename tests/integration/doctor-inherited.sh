@@ -48,14 +48,21 @@ while time.time() < end:
     c.close()
 PY
 
-python3 "$T/srv.py" spawn 3010 >"$T/spawn" 2>"$T/spawn.err" &
-SERVER=$!
-tl_wait_for 5 tl_listening 3010 || fail "server did not listen"
-(exec 3<>/dev/tcp/127.0.0.1/3010 && printf hello >&3) || fail "client could not connect"
-tl_wait_for 5 sh -c "[ \$(wc -l <'$T/spawn') = 2 ]" || fail "the server started no program"
-KID=$(sed -n 2p "$T/spawn")
-tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3010" | wc -l)" = 1 ]' ||
-	fail "ss: no CLOSE-WAIT on :3010"
+# spawn MODE PORT: starts the server, whose client sends and leaves; waits
+# for the program it starts (pid in KIDPID) and for the CLOSE-WAIT.
+spawn() {
+	python3 "$T/srv.py" "$1" "$2" >"$T/$1" 2>"$T/$1.err" &
+	SERVER=$!
+	tl_wait_for 5 tl_listening "$2" || fail "$1: the server did not listen on $2"
+	(exec 3<>"/dev/tcp/127.0.0.1/$2" && printf hello >&3) || fail "$1: the client could not connect"
+	tl_wait_for 5 sh -c "[ \$(wc -l <'$T/$1') = 2 ]" || fail "$1: the server started no program"
+	KIDPID=$(sed -n 2p "$T/$1")
+	tl_wait_for 5 sh -c "[ \"\$(ss -Htn state close-wait 'sport = :$2' | wc -l)\" = 1 ]" ||
+		fail "$1: ss: no CLOSE-WAIT on :$2"
+}
+
+spawn spawn 3010
+KID=$KIDPID
 # The oracle: ss names sleep as the holder.
 ss -Htnp state close-wait "sport = :3010" | grep -q "\"sleep\",pid=$KID," ||
 	{ ss -Htnp state close-wait; fail "ss: sleep ($KID) does not hold it"; }
@@ -90,14 +97,8 @@ jq -e '[.findings[] | select(.local_port == 3011)] | length == 1 and
 	{ cat "$T/f.json"; fail "a forked copy's own leak told as inherited"; }
 ok "a forked copy of the server that keeps its connection: its own leak"
 
-python3 "$T/srv.py" spawn-all 3012 >"$T/spawn-all" 2>"$T/spawn-all.err" &
-SERVER=$!
-tl_wait_for 5 tl_listening 3012 || fail "server did not listen on 3012"
-(exec 3<>/dev/tcp/127.0.0.1/3012 && printf hello >&3) || fail "client could not connect to 3012"
-tl_wait_for 5 sh -c "[ \$(wc -l <'$T/spawn-all') = 2 ]" || fail "the server on 3012 started no program"
-KID2=$(sed -n 2p "$T/spawn-all")
-tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3012" | wc -l)" = 1 ]' ||
-	fail "ss: no CLOSE-WAIT on :3012"
+spawn spawn-all 3012
+KID2=$KIDPID
 # The oracle: ss names both as holders of the listener, sleep of the connection.
 ss -Htlnp "sport = :3012" | grep -q "\"sleep\",pid=$KID2," ||
 	{ ss -Htlnp; fail "ss: sleep ($KID2) does not hold the listener"; }

@@ -347,11 +347,7 @@ static void test_leak_blocked(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 	/* The same set holding one of its connections: it is told. */
 	world_one(&w, 2, TL_CLOSE_WAIT, EPOLL_FD4, "do_epoll_wait", "1000.0");
-	lnk(w.dir, "4711/fd/4", "anon_inode:[eventpoll]");
-	put(w.dir, "4711/fdinfo/4",
-	    "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t17\n"
-	    "tfd:       10 events:       19 data: a  pos:0 ino:%x sdev:9\n",
-	    (unsigned)(LINO + 1));
+	world_epoll_one(&w, 4, 10, "19", LINO + 1);
 	conclude_leak(&w, &ev, &v);
 	assert_true(ev.on_other == 0);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
@@ -362,12 +358,7 @@ static void world_loop(struct world *w, const char *events)
 {
 	world_one(w, 2, TL_CLOSE_WAIT, NANOSLEEP, "hrtimer_nanosleep",
 		  "1000.0");
-	lnk(w->dir, "4711/fd/4", "anon_inode:[eventpoll]");
-	put(w->dir, "4711/fdinfo/4",
-	    "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t17\n"
-	    "tfd:        3 events:       19 data: 3  pos:0 ino:b801 sdev:9\n"
-	    "tfd:       10 events: %8s data: a  pos:0 ino:%x sdev:9\n",
-	    events, (unsigned)(LINO + 1));
+	world_epoll_one(w, 4, 10, events, LINO + 1);
 }
 
 /*
@@ -429,11 +420,7 @@ static void test_leak_loop_not_waited(void **state)
 	/* The unread one is named, not the first registered. */
 	world_loop(&w, "19");
 	w.socks[2].rqueue = 6;
-	lnk(w.dir, "4711/fd/5", "anon_inode:[eventpoll]");
-	put(w.dir, "4711/fdinfo/5",
-	    "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t17\n"
-	    "tfd:       11 events:       19 data: b  pos:0 ino:%x sdev:9\n",
-	    (unsigned)(LINO + 2));
+	world_epoll_one(&w, 5, 11, "19", LINO + 2);
 	conclude_leak(&w, &ev, &v);
 	assert_true(ev.leak_unread);
 	assert_int_equal(ev.leak_reg.tfd, 11);

@@ -197,6 +197,21 @@ static inline void world_epoll(struct world *w, const char *events)
 		    "tfd:        5 events:       19 data: 5  pos:0 ino:9 sdev:9\n");
 }
 
+/* An epoll fd epfd that watches one fd, tfd (socket inode ino). */
+static inline void world_epoll_one(struct world *w, int epfd, int tfd,
+				   const char *events, unsigned ino)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "4711/fd/%d", epfd);
+	lnk(w->dir, rel, "anon_inode:[eventpoll]");
+	snprintf(rel, sizeof(rel), "4711/fdinfo/%d", epfd);
+	put(w->dir, rel,
+	    "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t17\n"
+	    "tfd: %8d events: %8s data: %x  pos:0 ino:%x sdev:9\n",
+	    tfd, events, tfd, ino);
+}
+
 /* The process's file (its exe link, here a file): len bytes of head. */
 static inline void world_exe(struct world *w, const uint8_t *head, size_t len)
 {
