@@ -354,9 +354,9 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 		w->inspect = runtime_inspect(snap, w->ev[w->lead].pid);
 	why_name_pids(w);
 	/*
-	 * A CLOSE-WAIT leak is explained by the program's state only (a
-	 * stopped program closes nothing); a running one is left to the
-	 * finding's own words.
+	 * A CLOSE-WAIT leak keeps its evidence only where it tells a cause
+	 * (stopped, blocked elsewhere, a loop that does not run or that
+	 * spins); a plain leak is left to the finding's own words.
 	 */
 	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK && w->cause == TL_CAUSE_UNKNOWN)
 		why_free(w);
