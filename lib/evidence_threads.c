@@ -137,8 +137,11 @@ const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
 		tli_appendf(buf, size, &len, "%s%zu more not read",
 			    len ? ", " : "",
 			    (size_t)(ev->n_threads - ev->n_read));
-	/* Only when every thread's syscall is known. */
-	if (ev->n_read && !accept && !unknown)
+	/*
+	 * Only when every thread's syscall is known, and for a process with
+	 * a listener: of one without, accept() tells nothing.
+	 */
+	if (ev->n_read && !accept && !unknown && ev->has_listener)
 		tli_appendf(buf, size, &len,
 			    ev->n_threads > ev->n_read ?
 				    ", none of those read in accept" :

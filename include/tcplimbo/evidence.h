@@ -306,7 +306,8 @@ const char *tl_certainty_name(int certainty);
 
 /*
  * Says what the threads are in, into buf: "2 threads in futex, 1 in
- * epoll_wait on fd 4, none in accept". Returns buf.
+ * epoll_wait on fd 4, none in accept" (the last part where the evidence
+ * is about a listener). Returns buf.
  */
 const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
 				     size_t size);
