@@ -220,7 +220,8 @@ static int fd_listener(struct diag *d, size_t i)
 	f->value = first->nfds;
 	f->limit = first->nofile;
 	diag_summary(
-		f, "%s%s %llu connection%s wait%s in the queue of %s%s%s", near,
+		f, "%s%s %llu connection%s wait%s in the queue of %s%s%s%s",
+		near,
 		at ? ": at the limit, where accept() fails with EMFILE, and" :
 		     ", near the limit where accept() fails with EMFILE, and",
 		(unsigned long long)f->count, f->count == 1 ? "" : "s",
@@ -232,7 +233,14 @@ static int fd_listener(struct diag *d, size_t i)
 			"" :
 		others == 1 ?
 			"; one more process shares the listener, with fds to spare" :
-			"; more processes share the listener, with fds to spare");
+			"; more processes share the listener, with fds to spare",
+		/*
+		 * What clients then meet is dropped handshakes, not a
+		 * queue: worth saying, with who does that, not why.
+		 */
+		L->wqueue == 0 ?
+			"; its backlog is 0 (listen() with 0, as memcached calls it to stop taking connections): new handshakes are dropped while one waits" :
+			"");
 	l->reported = true;
 	return 0;
 }

@@ -342,12 +342,12 @@ if [ -n "$MEMCACHED" ]; then
 	# connections, and opens some 23 fds of its own (with its default 4
 	# threads; the number depends on the version, so it is counted
 	# first). At -c equal to that number, no fd is left for a client:
-	# accept() fails with EMFILE and memcached stops watching its
-	# listener, so clients wait in the queue. The limit set this low is
+	# accept() fails with EMFILE, and memcached stops watching its
+	# listener and calls listen(fd, 0). The clients that got in wait in
+	# the queue; later handshakes are dropped. The limit set this low is
 	# the cause, told as such, and not a leak of the pipes every
-	# memcached has.
-	# Started with no fd beyond 0 to 2, so that the count is its own (in
-	# the background: it execs).
+	# memcached has. It is started with no fd beyond 0 to 2, so that the
+	# count is its own (in the background: it execs).
 	mc() {
 		exec python3 -c 'import os, sys; os.closerange(3, os.sysconf("SC_OPEN_MAX")); os.execv(sys.argv[1], sys.argv[1:])' \
 			"$MEMCACHED" -u root -l 127.0.0.1 -p 8090 "$@" </dev/null >"$T/memcached.log" 2>&1
@@ -379,6 +379,7 @@ time.sleep(60)' >"$T/hold.8090" &
 		.cause == "low-fd-limit" and .certainty == "likely" and
 		(.value as $v | .summary | contains(if $v > $n then "has \($v) fds open, more than its limit of \($n)"
 			else "has \($v) of \($n) fds open" end)) and
+		(.summary | contains("its backlog is 0 (listen() with 0")) and
 		(.remedy | contains("memcached sets its limit to its -c"))' \
 		"$T/memcached.json" >/dev/null || { cat "$T/memcached.json"; fail "memcached: not told as its low fd limit"; }
 	"$TCPLIMBO" doctor --queue-age 0 >"$T/memcached.txt"

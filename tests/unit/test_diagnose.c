@@ -320,6 +320,26 @@ static void test_emfile_with_queue(void **state)
 	assert_int_equal(W->f[0].limit, 1024);
 	assert_int_equal(W->f[0].oldest_ms, 30000);
 	assert_non_null(strstr(W->f[0].summary, "EMFILE"));
+	assert_null(strstr(W->f[0].summary, "backlog"));
+}
+
+/*
+ * memcached at its fd limit calls listen(fd, 0): clients then meet
+ * dropped handshakes, and the summary says why the backlog is 0.
+ */
+static void test_emfile_backlog_zero(void **state)
+{
+	uint32_t srv = proc(100, "memcached", 23, 23);
+
+	(void)state;
+	listener(11211, 0, 5, srv);
+	for (int i = 0; i < 5; i++)
+		queued(11211, TL_CLOSE_WAIT, 30000);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_FD_EXHAUSTION);
+	assert_non_null(strstr(
+		W->f[0].summary,
+		"5 connections wait in the queue of 127.0.0.1:11211, all already closed by their clients (CLOSE-WAIT); its backlog is 0 (listen() with 0, as memcached calls it to stop taking connections): new handshakes are dropped while one waits"));
 }
 
 /*
@@ -491,6 +511,7 @@ int main(void)
 		T(test_listener_drops),
 		T(test_lost_children),
 		T(test_emfile_with_queue),
+		T(test_emfile_backlog_zero),
 		T(test_emfile_worker_not_master),
 		T(test_master_workers),
 		T(test_fd_near_limit),
