@@ -547,12 +547,25 @@ static void gather_runtime(int pdir, struct tl_evidence *ev)
 	free(head);
 }
 
-/* Its fd limit, which tells a limit set low from a table filled up. */
-static void gather_limit(int pdir, struct tl_evidence *ev)
+/*
+ * Its fd limit, which tells a limit set low from a table filled up: the
+ * one the snapshot's owners pass read, which the finding was made on, or
+ * /proc/PID/limits where that pass did not read it.
+ */
+static void gather_limit(int pdir, const struct tl_snapshot *snap,
+			 struct tl_evidence *ev)
 {
+	const struct tl_proc *p =
+		snap && snap->owners ? tl_owners_proc(snap->owners, ev->pid) :
+				       NULL;
 	char buf[TL_EV_STATUS_BUF];
-	ssize_t n = tli_ev_read_at(pdir, "limits", buf, sizeof(buf));
+	ssize_t n;
 
+	if (p && p->nofile) {
+		ev->nofile = p->nofile;
+		return;
+	}
+	n = tli_ev_read_at(pdir, "limits", buf, sizeof(buf));
 	if (n <= 0 ||
 	    tl_proc_parse_limits(buf, (size_t)n, &ev->nofile, NULL) < 0)
 		ev->nofile = 0;
@@ -607,7 +620,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 			if (snap)
 				count_tcp(snap, pid, ev);
 		}
-		gather_limit(pdir, ev);
+		gather_limit(pdir, snap, ev);
 	}
 	if (listener)
 		gather_runtime(pdir, ev);

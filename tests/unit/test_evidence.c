@@ -390,6 +390,20 @@ static void test_leak_loop_not_waited(void **state)
 	/* fds: the census is read for a leak too. */
 	assert_true(ev.has_fds);
 	assert_int_equal(ev.kinds[TL_FDK_EPOLL], 1);
+	/* Its limit: /proc/PID/limits, unless the owners pass read it. */
+	assert_true(ev.nofile == 0);
+	world_loop(&w, "19");
+	put(w.dir, "4711/limits",
+	    "Limit                     Soft Limit           Hard Limit           Units     \n"
+	    "Max open files            64                   4096                 files     \n");
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.nofile == 64);
+	world_loop(&w, "19");
+	put(w.dir, "4711/limits",
+	    "Max open files            64                   4096                 files     \n");
+	w.procs[0].nofile = 12;
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.nofile == 12);
 
 	world_loop(&w, "80000019");
 	conclude_leak(&w, &ev, &v);
