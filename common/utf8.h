@@ -101,9 +101,15 @@ static inline bool utf8_invisible(uint32_t cp)
 	return false;
 }
 
+/* Whether cp is a Unicode scalar value: not a surrogate, at most U+10FFFF. */
+static inline bool utf8_scalar(uint32_t cp)
+{
+	return cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+}
+
 /*
- * Encodes cp, a scalar value (not a surrogate, at most U+10FFFF), as
- * UTF-8 into b. Returns its length, 1..4.
+ * Encodes cp, a scalar value (utf8_scalar), as UTF-8 into b. Returns its
+ * length, 1..4.
  */
 static inline int utf8_encode(uint32_t cp, unsigned char b[4])
 {

@@ -288,7 +288,7 @@ static void put_cp(char *out, size_t size, size_t *o, uint32_t cp)
 	unsigned char b[4];
 	size_t n;
 
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+	if (cp == 0 || !utf8_scalar(cp))
 		cp = 0xfffd;
 	n = (size_t)utf8_encode(cp, b);
 	if (out && *o + n < size) {

@@ -35,8 +35,7 @@ int esc_char_width(uint32_t cp)
 {
 	if (cp >= 0x20 && cp < 0x7f)
 		return 1;
-	if (cp < 0xa0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    utf8_invisible(cp))
+	if (cp < 0xa0 || !utf8_scalar(cp) || utf8_invisible(cp))
 		return -1;
 	if (in_table(esc_zero, sizeof(esc_zero) / sizeof(esc_zero[0]), cp))
 		return 0;
@@ -262,7 +261,7 @@ int esc_unescape(char *buf, size_t size, const char *s)
 		} else if ((s[1] == 'u' && hex_value(s + 2, 4, &cp) == 0) ||
 			   (s[1] == 'U' && hex_value(s + 2, 8, &cp) == 0)) {
 			s += s[1] == 'u' ? 6 : 10;
-			if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			if (!utf8_scalar(cp))
 				return -1;
 			/* UTF-8, as the escaper decoded it. */
 			nb = (size_t)utf8_encode(cp, b);
