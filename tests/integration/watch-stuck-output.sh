@@ -26,6 +26,15 @@ trickle() { # the reader takes 1 KiB every 0.2 s
 		sleep 0.2
 	done
 }
+# Churns until watch is blocked writing, a second at a time (at most 5:
+# under the sanitizers the poll backend samples fewer transitions).
+fill() {
+	for _ in 1 2 3 4 5; do
+		"$CHURN" --seconds 1 --threads 1 --port 3013 >/dev/null || fail "tl-churn failed"
+		tl_wait_for 2 sh -c "grep -q pipe_write /proc/$W/wchan" && return 0
+	done
+	fail "$mode: watch is not blocked writing: $(cat /proc/$W/wchan)"
+}
 R=
 for run in "--json stuck" "text stuck" "--json trickle" "text trickle"; do
 	read -r mode reader <<<"$run"
@@ -35,14 +44,14 @@ for run in "--json stuck" "text stuck" "--json trickle" "text trickle"; do
 	"$TCPLIMBO" $opt watch --backend poll --interval 10ms 2>"$T/err" >"$T/out" &
 	W=$!
 	tl_wait_for 10 grep -q "backend" "$T/err" || fail "$mode: watch did not start: $(cat "$T/err")"
-	# Far more lines than a pipe holds (64 KiB).
-	"$CHURN" --seconds 1 --threads 1 --port 3013 >/dev/null || fail "tl-churn failed"
-	tl_wait_for 10 sh -c "grep -q pipe_write /proc/$W/wchan" ||
-		fail "$mode: watch is not blocked writing: $(cat /proc/$W/wchan)"
+	# More lines than a pipe holds (64 KiB).
+	fill
 	if [ "$reader" = trickle ]; then
+		# A second of churn while the reader trickles: far more than
+		# the 5 KiB it takes, so output is still waiting at the signal.
 		trickle &
 		R=$!
-		sleep 1
+		"$CHURN" --seconds 1 --threads 1 --port 3013 >/dev/null || fail "tl-churn failed"
 	fi
 	kill -INT "$W"
 	tl_wait_for 5 sh -c "! kill -0 $W 2>/dev/null" ||
