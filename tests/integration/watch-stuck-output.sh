@@ -46,17 +46,24 @@ for run in "--json stuck" "text stuck" "--json trickle" "text trickle"; do
 	tl_wait_for 10 grep -q "backend" "$T/err" || fail "$mode: watch did not start: $(cat "$T/err")"
 	# More lines than a pipe holds (64 KiB).
 	fill
+	C=
 	if [ "$reader" = trickle ]; then
-		# A second of churn while the reader trickles: far more than
-		# the 5 KiB it takes, so output is still waiting at the signal.
+		# Churn goes on while the reader trickles, so watch always has
+		# more to write than the 5 KiB a second it takes: the signal
+		# comes with output waiting, once watch is seen blocked.
+		"$CHURN" --seconds 4 --threads 1 --port 3013 >/dev/null &
+		C=$!
 		trickle &
 		R=$!
-		"$CHURN" --seconds 1 --threads 1 --port 3013 >/dev/null || fail "tl-churn failed"
+		sleep 1
+		tl_wait_for 2 sh -c "grep -q pipe_write /proc/$W/wchan" ||
+			fail "$mode, trickle: watch is not blocked writing: $(cat /proc/$W/wchan)"
 	fi
 	kill -INT "$W"
 	tl_wait_for 5 sh -c "! kill -0 $W 2>/dev/null" ||
 		{ kill -KILL "$W"; fail "$mode, $reader reader: watch still runs 5 s after one SIGINT"; }
 	[ -n "$R" ] && { kill "$R"; wait "$R" 2>/dev/null; R=; }
+	[ -n "$C" ] && { wait "$C" || fail "tl-churn failed"; }
 	wait "$W"
 	rc=$?
 	[ "$rc" = 0 ] || fail "$mode: exit status $rc after SIGINT: $(cat "$T/err")"
