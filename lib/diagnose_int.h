@@ -52,6 +52,13 @@ int diag_rule_fin_wait2(struct diag *d);
 int diag_rule_time_wait(struct diag *d);
 int diag_rule_orphans(struct diag *d);
 
+/*
+ * A bitmap of the local ports something listens on in snap (8 KiB, the
+ * caller frees it), or NULL when out of memory; diag_port_in reads it.
+ */
+uint8_t *diag_listening_ports(const struct tl_snapshot *snap);
+bool diag_port_in(const uint8_t *bits, uint16_t port);
+
 /* Fills d->ls from the sockets tied to each listener. 0 or -ENOMEM. */
 int diag_listener_stats(struct diag *d);
 

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The rules about connections and ports: sockets a program holds in a
- * state it or its peer never leaves (close-wait-leak, fin-wait2-stuck),
- * ephemeral ports and TIME-WAIT buckets running out (time-wait-pressure),
- * and the host's orphans (orphan-pressure).
+ * The rules about connections a program holds in a state it or its peer
+ * never leaves (close-wait-leak, fin-wait2-stuck). The host's ports and
+ * orphans are lib/rules_ports.c's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -167,8 +166,7 @@ static const struct tl_proc *inherited_from(const struct tl_snapshot *snap,
 	return NULL;
 }
 
-/* A bitmap of the local ports something listens on in snap (8 KiB). */
-static uint8_t *listening_ports(const struct tl_snapshot *snap)
+uint8_t *diag_listening_ports(const struct tl_snapshot *snap)
 {
 	uint8_t *bits = calloc(65536 / 8, 1);
 
@@ -179,7 +177,7 @@ static uint8_t *listening_ports(const struct tl_snapshot *snap)
 	return bits;
 }
 
-static bool port_in(const uint8_t *bits, uint16_t port)
+bool diag_port_in(const uint8_t *bits, uint16_t port)
 {
 	return bits[port / 8] & (1u << (port % 8));
 }
@@ -200,7 +198,7 @@ static bool outgoing(const struct diag *d, const uint8_t *listening,
 		lo = d->ctr->port_lo;
 		hi = d->ctr->port_hi;
 	}
-	return !port_in(listening, sk->sport) && sk->sport >= lo &&
+	return !diag_port_in(listening, sk->sport) && sk->sport >= lo &&
 	       sk->sport <= hi;
 }
 
@@ -516,7 +514,7 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 		if (sk->state != state || !diag_held(sk))
 			continue;
 		if (!listening) {
-			listening = listening_ports(snap);
+			listening = diag_listening_ports(snap);
 			if (!listening) {
 				r = -ENOMEM;
 				goto out;
@@ -573,211 +571,4 @@ int diag_rule_fin_wait2(struct diag *d)
 {
 	return rule_held(d, TL_FIN_WAIT2, TL_FIND_FIN_WAIT2_STUCK,
 			 d->o->fin_wait2_age_ms);
-}
-
-static int cmp_sockp(const void *a, const void *b)
-{
-	const struct tl_sock *x = *(const struct tl_sock *const *)a;
-	const struct tl_sock *y = *(const struct tl_sock *const *)b;
-	int c;
-
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	c = memcmp(x->src, y->src, 16);
-	if (c)
-		return c;
-	c = memcmp(x->dst, y->dst, 16);
-	if (c)
-		return c;
-	if (x->dport != y->dport)
-		return x->dport < y->dport ? -1 : 1;
-	return 0;
-}
-
-/* 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped into IPv6. */
-static bool is_loopback(uint8_t family, const uint8_t *a)
-{
-	static const uint8_t v6_lo[16] = { [15] = 1 };
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (family == AF_INET)
-		return a[0] == 127;
-	return memcmp(a, v6_lo, 16) == 0 ||
-	       (memcmp(a, mapped, 12) == 0 && a[12] == 127);
-}
-
-/*
- * A TIME-WAIT entry connect() may take over (tcp_twsk_unique): with
- * net.ipv4.tcp_tw_reuse 1, or 2 and a loopback address on either side,
- * when timestamps are on and the entry is over a second old (its 60 s
- * timer has under 59 s left). It holds no port against new connections.
- */
-static bool tw_reusable(const struct tl_counters *ctr, const struct tl_sock *sk)
-{
-	if (sk->state != TL_TIME_WAIT || !(ctr->have & TL_CTR_TW_REUSE) ||
-	    !ctr->timestamps || sk->timer_ms > 59000)
-		return false;
-	return ctr->tw_reuse == 1 ||
-	       (ctr->tw_reuse == 2 && (is_loopback(sk->family, sk->src) ||
-				       is_loopback(sk->family, sk->dst)));
-}
-
-/*
- * time-wait-pressure: local ports of the ephemeral range in use towards
- * one destination (same local address), against the size of the range.
- * TIME-WAIT entries connect() may reuse are not counted as taken.
- */
-int diag_rule_time_wait(struct diag *d)
-{
-	const struct tl_snapshot *snap = d->snap;
-	const struct tl_counters *ctr = d->ctr;
-	const struct tl_diag_opts *o = d->o;
-	const struct tl_sock **v = NULL;
-	uint8_t *listening = NULL;
-	uint64_t range, tw_total = 0;
-	size_t nv = 0;
-	char who[160], addr[80], dst[80];
-	int r = 0;
-
-	if (!ctr || !(ctr->have & TL_CTR_PORT_RANGE))
-		goto buckets;
-	range = ctr->port_hi - ctr->port_lo + 1;
-	r = diag_alloc_zero((void **)&v, snap->n_socks, sizeof(*v));
-	if (r < 0)
-		return r;
-	listening = listening_ports(snap);
-	if (!listening) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < snap->n_socks; i++) {
-		const struct tl_sock *sk = &snap->socks[i];
-
-		if (sk->state == TL_LISTEN || sk->state == TL_NEW_SYN_RECV ||
-		    sk->limbo == TL_LIMBO_ACCEPT_QUEUE)
-			continue;
-		if (sk->sport < ctr->port_lo || sk->sport > ctr->port_hi)
-			continue;
-		/* The server side of accepted connections uses no new port. */
-		if (port_in(listening, sk->sport))
-			continue;
-		if (tw_reusable(ctr, sk))
-			continue;
-		v[nv++] = sk;
-	}
-	if (nv > 1)
-		qsort(v, nv, sizeof(*v), cmp_sockp);
-	for (size_t i = 0; i < nv;) {
-		size_t j = i;
-		uint64_t tw = 0;
-		struct tl_finding *f;
-		int sev;
-
-		while (j < nv && cmp_sockp(&v[i], &v[j]) == 0) {
-			if (v[j]->state == TL_TIME_WAIT)
-				tw++;
-			j++;
-		}
-		if ((j - i) * 100 < range * o->port_warn_pct || tw == 0) {
-			i = j;
-			continue;
-		}
-		sev = (j - i) * 100 >= range * o->port_crit_pct ?
-			      TL_SEV_CRITICAL :
-			      TL_SEV_WARNING;
-		f = diag_add(d, TL_FIND_TIME_WAIT_PRESSURE, sev);
-		if (!f) {
-			r = -ENOMEM;
-			goto out;
-		}
-		for (size_t k = i; k < j; k++)
-			diag_add_owners(snap, f, v[k]);
-		f->family = v[i]->family;
-		memcpy(f->local_addr, v[i]->src, 16);
-		memcpy(f->remote_addr, v[i]->dst, 16);
-		f->remote_port = v[i]->dport;
-		f->example = (uint32_t)(v[i] - snap->socks) + 1;
-		f->count = j - i;
-		f->value = tw;
-		f->limit = range;
-		tl_addr_format(addr, sizeof(addr), f->family, f->local_addr);
-		tl_addr_format_port(dst, sizeof(dst), f->family, f->remote_addr,
-				    f->remote_port);
-		diag_summary(
-			f,
-			"%llu of the %llu ephemeral ports from %s to %s are taken (%llu in TIME-WAIT)%s%s",
-			(unsigned long long)(j - i), (unsigned long long)range,
-			addr, dst, (unsigned long long)tw,
-			f->n_pids ? ", connections by " : "",
-			f->n_pids ?
-				diag_who_text(who, sizeof(who), d->snap, f) :
-				"");
-		i = j;
-	}
-buckets:
-	for (size_t i = 0; i < snap->n_socks; i++)
-		if (snap->socks[i].state == TL_TIME_WAIT)
-			tw_total++;
-	if (ctr && (ctr->have & TL_CTR_MAX_TW) && ctr->max_tw_buckets &&
-	    tw_total * 100 >= ctr->max_tw_buckets * o->port_warn_pct) {
-		struct tl_finding *f =
-			diag_add(d, TL_FIND_TIME_WAIT_PRESSURE,
-				 tw_total * 100 >= ctr->max_tw_buckets *
-							   o->port_crit_pct ?
-					 TL_SEV_CRITICAL :
-					 TL_SEV_WARNING);
-
-		if (!f) {
-			r = -ENOMEM;
-			goto out;
-		}
-		f->count = tw_total;
-		f->value = tw_total;
-		f->limit = ctr->max_tw_buckets;
-		diag_summary(
-			f,
-			"%llu TIME-WAIT sockets of at most %llu (net.ipv4.tcp_max_tw_buckets); past it the kernel skips TIME-WAIT",
-			(unsigned long long)tw_total,
-			(unsigned long long)ctr->max_tw_buckets);
-	}
-out:
-	free(listening);
-	free(v);
-	return r;
-}
-
-/* orphan-pressure: the kernel's orphan count against tcp_max_orphans. */
-int diag_rule_orphans(struct diag *d)
-{
-	const struct tl_snapshot *snap = d->snap;
-	const struct tl_counters *ctr = d->ctr;
-	const struct tl_diag_opts *o = d->o;
-	struct tl_finding *f;
-	uint64_t orphans;
-
-	if (!ctr || !(ctr->have & TL_CTR_SOCKSTAT) ||
-	    !(ctr->have & TL_CTR_MAX_ORPHANS) || ctr->max_orphans == 0)
-		return 0;
-	orphans = ctr->tcp_orphan;
-	if (orphans * 100 < ctr->max_orphans * o->orphan_warn_pct)
-		return 0;
-	f = diag_add(d, TL_FIND_ORPHAN_PRESSURE,
-		     orphans * 100 >= ctr->max_orphans * o->orphan_crit_pct ?
-			     TL_SEV_CRITICAL :
-			     TL_SEV_WARNING);
-	if (!f)
-		return -ENOMEM;
-	f->count = 0;
-	for (size_t i = 0; i < snap->n_socks; i++)
-		if (snap->socks[i].limbo == TL_LIMBO_ORPHAN)
-			f->count++;
-	f->value = orphans;
-	f->limit = ctr->max_orphans;
-	diag_summary(
-		f,
-		"%llu orphaned sockets of at most %llu (net.ipv4.tcp_max_orphans); %llu of them here",
-		(unsigned long long)orphans,
-		(unsigned long long)ctr->max_orphans,
-		(unsigned long long)f->count);
-	return 0;
 }
