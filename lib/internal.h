@@ -84,17 +84,21 @@ bool tli_child_of(const struct tl_sock *l, const struct tl_sock *sk);
 /*
  * The hidepid level of the proc mount on mnt in the text of a mountinfo
  * file (len bytes): 0 none, 1 noaccess, 2 invisible, 4 ptraceable; the
- * last mount on mnt counts. Its gid= option, or -1, in *ret_gid.
+ * last mount on mnt counts. Its gid= option, or -1, in *ret_gid. mnt is
+ * a plain path; mountinfo's octal escapes (\040 for a space) are undone
+ * to compare.
  */
 int tli_parse_hidepid(const char *buf, size_t len, const char *mnt,
 		      long *ret_gid);
 
 /*
- * Whether /proc hides processes of other users from this one: mounted
- * with hidepid=invisible (2) or ptraceable (4), and this process neither
- * root nor in the mount's gid= group. Reads /proc/self/mountinfo.
+ * Whether the proc mount at proc_root ("/proc", or another such as a
+ * container's /host/proc) hides processes of other users from this one:
+ * mounted with hidepid=invisible (2) or ptraceable (4), and this process
+ * neither root nor in the mount's gid= group. Reads this process's
+ * /proc/self/mountinfo; a proc_root that is no proc mount hides nothing.
  */
-bool tli_proc_hides_others(void);
+bool tli_proc_hides_others(const char *proc_root);
 
 /*
  * Processes of the program that hold connections of listener L but not L:

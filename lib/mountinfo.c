@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * What /proc's mount options hide: mountinfo's hidepid and gid= for the
- * proc mount on /proc, so that an owner scan can say that other users'
- * processes were not even listed to it.
+ * proc mount the owner scan reads (/proc, or --proc-root's), so that it
+ * can say that other users' processes were not even listed to it.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +32,32 @@ static const char *field_at(const char *p, const char *end, int n,
 		p = q + 1;
 	}
 	return NULL;
+}
+
+/*
+ * Whether the mountinfo field [f, f + n) names the path mnt. The kernel
+ * writes a space, tab, newline and backslash in a path as \ and three
+ * octal digits.
+ */
+static bool path_is(const char *f, size_t n, const char *mnt)
+{
+	const char *end = f + n;
+
+	while (f < end) {
+		unsigned char c = (unsigned char)*f;
+
+		if (c == '\\' && end - f >= 4 && f[1] >= '0' && f[1] <= '3' &&
+		    f[2] >= '0' && f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
+			c = (unsigned char)((f[1] - '0') << 6 |
+					    (f[2] - '0') << 3 | (f[3] - '0'));
+			f += 4;
+		} else {
+			f++;
+		}
+		if (*mnt == '\0' || (unsigned char)*mnt++ != c)
+			return false;
+	}
+	return *mnt == '\0';
 }
 
 /* Whether the comma-separated options [p, p + n) hold "key=", and where. */
@@ -77,7 +104,7 @@ int tli_parse_hidepid(const char *buf, size_t len, const char *mnt,
 		/* 5: the mount point; after " - ": type, source, options. */
 		f = field_at(p, le, 4, &fl);
 		sep = f ? memmem(f, (size_t)(le - f), " - ", 3) : NULL;
-		if (f && sep && fl == strlen(mnt) && memcmp(f, mnt, fl) == 0) {
+		if (f && sep && path_is(f, fl, mnt)) {
 			const char *t = field_at(sep + 3, le, 0, &fl);
 
 			if (t && fl == 4 && memcmp(t, "proc", 4) == 0)
@@ -125,8 +152,9 @@ static bool in_group(gid_t gid)
 	return false;
 }
 
-bool tli_proc_hides_others(void)
+bool tli_proc_hides_others(const char *proc_root)
 {
+	char mnt[PATH_MAX];
 	char *buf;
 	ssize_t n;
 	long gid = -1;
@@ -134,13 +162,16 @@ bool tli_proc_hides_others(void)
 
 	if (geteuid() == 0)
 		return false;
+	/* Mountinfo names a mount by its canonical path. */
+	if (!realpath(proc_root, mnt))
+		return false;
 	buf = malloc(MOUNTINFO_MAX);
 	if (!buf)
 		return false;
 	n = tli_read_file_at(AT_FDCWD, "/proc/self/mountinfo", buf,
 			     MOUNTINFO_MAX);
 	if (n > 0)
-		level = tli_parse_hidepid(buf, (size_t)n, "/proc", &gid);
+		level = tli_parse_hidepid(buf, (size_t)n, mnt, &gid);
 	free(buf);
 	return level >= 2 && !(gid >= 0 && in_group((gid_t)gid));
 }

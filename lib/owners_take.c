@@ -284,8 +284,8 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 		(*ret)->bpf_error = bpf_r;
 		(*ret)->open_files = files;
 	}
-	if (r == 0 && real)
-		(*ret)->hidden = tli_proc_hides_others();
+	if (r == 0)
+		(*ret)->hidden = tli_proc_hides_others(root);
 	return r;
 }
 

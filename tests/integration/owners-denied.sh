@@ -106,6 +106,12 @@ if unshare -m --propagation private true 2>/dev/null; then
 	unshare -m --propagation private sh -c '
 		mount -t proc -o hidepid=2 proc /proc || exit 9
 		'"$NOBODY"' "$1" ls >/dev/null 2>"$2/hp.err"
+		# The same through --proc-root, as a container that mounts
+		# the host'"'"'s /proc elsewhere: at a path mountinfo escapes.
+		mkdir "$2/host proc" && mount -t proc -o hidepid=2 proc "$2/host proc" || exit 9
+		'"$NOBODY"' "$1" --proc-root "$2/host proc" ls >/dev/null 2>"$2/hproot.err"
+		mount -t proc proc "$2/host proc" || exit 9
+		'"$NOBODY"' "$1" --proc-root "$2/host proc" ls >/dev/null 2>"$2/hproot-open.err"
 		'"$NOBODY"' "$1" doctor --json >"$2/hp.json"
 		'"$NOBODY"' "$1" -N $$ ls >/dev/null 2>"$2/hpns.err"
 		echo "rc=$? pid=$$" >>"$2/hpns.err"
@@ -119,6 +125,11 @@ if unshare -m --propagation private true 2>/dev/null; then
 		jq -e '.processes_hidden == true' "$T/hp.json" >/dev/null ||
 			{ cat "$T/hp.json"; fail "doctor --json under hidepid=2: processes_hidden is not true"; }
 		ok "under hidepid=2: ls and doctor say other users' processes are hidden"
+		grep -q "other users' processes are hidden from this user" "$T/hproot.err" ||
+			{ cat "$T/hproot.err"; fail "ls --proc-root on a hidepid=2 proc mount does not say processes are hidden"; }
+		! grep -q "hidden" "$T/hproot-open.err" ||
+			{ cat "$T/hproot-open.err"; fail "ls --proc-root on a proc mount without hidepid says processes are hidden"; }
+		ok "--proc-root at a path with a space: hidden under hidepid=2, not once mounted over without it"
 		# -N naming a pid it cannot see: hidden, not "no process".
 		hp=$(sed -n 's/^rc=3 pid=//p' "$T/hpns.err")
 		[ -n "$hp" ] && grep -qx "tcplimbo: network namespace '$hp': another user's process has that pid, and /proc hides other users' processes from this user (it is mounted with hidepid; run as root)" "$T/hpns.err" ||

@@ -57,6 +57,20 @@ static void test_parse_hidepid(void **state)
 					   "hidepid=22",
 					   35, "/proc", &gid),
 			 0);
+	/* A mount point with a space and a backslash, as mountinfo escapes
+	 * them; a prefix of the path, or the escape taken literally, is
+	 * another mount point. */
+	static const char esc[] = "1 2 0:5 / /host\\040proc\\134x - proc p "
+				  "hidepid=2\n";
+	assert_int_equal(
+		tli_parse_hidepid(esc, strlen(esc), "/host proc\\x", &gid), 2);
+	assert_int_equal(
+		tli_parse_hidepid(esc, strlen(esc), "/host proc", &gid), 0);
+	assert_int_equal(tli_parse_hidepid(esc, strlen(esc),
+					   "/host\\040proc\\134x", &gid),
+			 0);
+	assert_int_equal(
+		tli_parse_hidepid(esc, strlen(esc), "/host proc\\xy", &gid), 0);
 	/* Cut anywhere: no overread, an answer of those it knows. */
 	for (size_t n = 0; n <= strlen(hidden); n++) {
 		int l = tli_parse_hidepid(hidden, n, "/proc", &gid);
