@@ -84,16 +84,9 @@ static void watch_usage(FILE *f)
 static bool owners_pass(const struct tl_filter *f,
 			const struct tl_resolver_owners *ow)
 {
-	for (uint32_t i = 0; i < ow->n; i++) {
-		bool pid_ok = f->npid == 0, comm_ok = f->ncomm == 0;
-
-		for (int k = 0; k < f->npid && !pid_ok; k++)
-			pid_ok = ow->o[i].pid == f->pid[k];
-		for (int k = 0; k < f->ncomm && !comm_ok; k++)
-			comm_ok = strcmp(ow->o[i].comm, f->comm[k]) == 0;
-		if (pid_ok && comm_ok)
+	for (uint32_t i = 0; i < ow->n; i++)
+		if (tl_filter_owner_match(f, ow->o[i].pid, ow->o[i].comm))
 			return true;
-	}
 	return false;
 }
 
@@ -141,8 +134,10 @@ static bool event_pass(const struct watch *w, const struct tl_event *ev,
 	if (tl_filter_needs_context(w->f) &&
 	    !tl_filter_context(w->f, tl_cgroups_context(w->cg, r->cgroup)))
 		return false;
+	/* A socket the process closed is still its own to the end. */
 	if (w->filter_owners)
 		return owners_pass(w->f, &r->owners) ||
+		       owners_pass(w->f, &r->former) ||
 		       owners_pass(w->f, &r->lowners);
 	return true;
 }

@@ -433,6 +433,20 @@ static bool addr_eq(int fam, const uint8_t *fa, unsigned bits,
 	return false;
 }
 
+bool tl_filter_owner_match(const struct tl_filter *f, pid_t pid,
+			   const char *comm)
+{
+	bool pid_ok = f->npid == 0, comm_ok = f->ncomm == 0;
+
+	for (int k = 0; k < f->npid && !pid_ok; k++)
+		pid_ok = pid == f->pid[k];
+	for (int k = 0; k < f->ncomm && !comm_ok; k++)
+		comm_ok = strcmp(comm, f->comm[k]) == 0 ||
+			  (f->comm_raw[k][0] &&
+			   strcmp(comm, f->comm_raw[k]) == 0);
+	return pid_ok && comm_ok;
+}
+
 /* Does any process holding this socket, or its listener, pass? */
 static bool owner_match(const struct tl_filter *f,
 			const struct tl_snapshot *snap,
@@ -451,16 +465,8 @@ static bool owner_match(const struct tl_filter *f,
 		for (size_t i = 0; i < n; i++) {
 			const struct tl_proc *p =
 				&snap->owners->procs[r[i].proc];
-			bool pid_ok = f->npid == 0, comm_ok = f->ncomm == 0;
 
-			for (int k = 0; k < f->npid && !pid_ok; k++)
-				pid_ok = p->pid == f->pid[k];
-			for (int k = 0; k < f->ncomm && !comm_ok; k++)
-				comm_ok =
-					strcmp(p->comm, f->comm[k]) == 0 ||
-					(f->comm_raw[k][0] &&
-					 strcmp(p->comm, f->comm_raw[k]) == 0);
-			if (pid_ok && comm_ok)
+			if (tl_filter_owner_match(f, p->pid, p->comm))
 				return true;
 		}
 	}

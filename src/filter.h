@@ -105,6 +105,14 @@ void tl_filter_to_events(const struct tl_filter *f,
 /* The kernel state mask the filter needs. */
 uint32_t tl_filter_states(const struct tl_filter *f);
 
+/*
+ * Whether a process passes f's --pid and --comm (each, when given, by one
+ * of its values; a --comm value as the table shows it, escapes and all,
+ * or as the bytes).
+ */
+bool tl_filter_owner_match(const struct tl_filter *f, pid_t pid,
+			   const char *comm);
+
 /* Does this socket of the snapshot pass every filter given? */
 bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
 		     const struct tl_sock *sk);
