@@ -441,7 +441,8 @@ static int dump_replay(struct dump_ctx *ctx)
 	ssize_t len;
 	const char *p;
 	size_t left;
-	int ret = 0;
+	bool ended = false, first_v6 = false;
+	int ret = 0, walks = 0;
 
 	/*
 	 * A dump starts with a netlink header of ours: check it before
@@ -471,8 +472,11 @@ static int dump_replay(struct dump_ctx *ctx)
 	memcpy(buf, &first, sizeof(first));
 	len += (ssize_t)sizeof(first);
 	/*
-	 * Walk message by message: a recording holds one NLMSG_DONE per
-	 * family, and each must not end the walk.
+	 * Walk message by message: a recording holds one walk, ended by
+	 * NLMSG_DONE, of both families or, from a kernel that walks one
+	 * family at a time, two: IPv4's, then IPv6's. Anything after that
+	 * is a second dump (a file appended to), and a file that stops
+	 * before an end was cut short: either would list the wrong sockets.
 	 */
 	p = buf;
 	left = (size_t)len;
@@ -480,14 +484,34 @@ static int dump_replay(struct dump_ctx *ctx)
 		const struct nlmsghdr *nlh = (const void *)p;
 		size_t step;
 
+		if (walks == 2 || (walks == 1 && first_v6)) {
+			ret = -EEXIST;
+			goto out;
+		}
 		if (left < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
 		    nlh->nlmsg_len > left) {
+			ret = p == buf ? -EBADMSG : -ENOMSG;
+			goto out;
+		}
+		ended = nlh->nlmsg_type == NLMSG_DONE;
+		if (ended) {
+			walks++;
+		} else if (nlh->nlmsg_type == NLMSG_ERROR) {
 			ret = -EBADMSG;
 			goto out;
 		}
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			ret = -EBADMSG;
-			goto out;
+		if (is_sock_msg(nlh) && mnl_nlmsg_get_payload_len(nlh) >=
+						sizeof(struct inet_diag_msg)) {
+			const struct inet_diag_msg *m =
+				mnl_nlmsg_get_payload(nlh);
+
+			/* IPv4 after a walk: that walk had this dump's. */
+			if (walks == 1 && m->idiag_family == AF_INET) {
+				ret = -EEXIST;
+				goto out;
+			}
+			if (m->idiag_family == AF_INET6 && walks == 0)
+				first_v6 = true;
 		}
 		if (is_sock_msg(nlh)) {
 			if (data_cb(nlh, ctx) == MNL_CB_ERROR) {
@@ -505,6 +529,8 @@ static int dump_replay(struct dump_ctx *ctx)
 		p += step;
 		left -= step;
 	}
+	if (!ended)
+		ret = -ENOMSG;
 out:
 	free(buf);
 	return ret;

@@ -228,6 +228,20 @@ void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 			 "makes one)",
 			 g->replay_path);
 		break;
+	case -ENOMSG:
+		snprintf(buf, size,
+			 "--replay '%s': the file ends before the dump's end "
+			 "message: it was cut short, and would list only some "
+			 "of the sockets",
+			 g->replay_path);
+		break;
+	case -EEXIST:
+		snprintf(buf, size,
+			 "--replay '%s': more follows the dump's end message "
+			 "(a second dump, or bytes added to the file): replay "
+			 "one dump at a time",
+			 g->replay_path);
+		break;
 	case -EISDIR:
 		snprintf(buf, size,
 			 "--replay '%s': a directory, not a sock_diag dump",
@@ -315,11 +329,12 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 	o.states = states;
 	/*
 	 * A replayed dump's inodes belong to another moment: matching them
-	 * against today's /proc would name the wrong processes. A fake
-	 * /proc given with --proc-root is the caller's deliberate choice.
+	 * against today's /proc would name the wrong processes. A /proc
+	 * given with --proc-root or --root (even /proc itself) is the
+	 * caller's deliberate choice.
 	 */
 	o.owners = !g->no_owners &&
-		   (!g->replay_path || strcmp(g->proc_root, "/proc") != 0);
+		   (!g->replay_path || g->proc_root_set || g->root[0]);
 	o.proc_root = g->proc_root;
 	o.netns_fd = netns_fd;
 	o.owners_backend = g->owners_backend;

@@ -189,6 +189,14 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		}
 		g->threads = (unsigned)v;
 	}
+	/* --record would empty the file before --replay read it. */
+	if (g->record_path && g->replay_path) {
+		tl_err("--record '%s' with --replay '%s': a replay reads no "
+		       "dump from the kernel, so there is nothing to record "
+		       "(copy the file to keep a second one)",
+		       g->record_path, g->replay_path);
+		return -EINVAL;
+	}
 	if (g->owners_backend == TL_OWNERS_BPF &&
 	    (g->proc_root_set || g->root[0])) {
 		tl_err("--owners-backend bpf reads this machine's processes; "

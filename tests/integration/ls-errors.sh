@@ -37,4 +37,16 @@ expect_usage "drop --no-owners" ls --no-owners --pid 1
 echo "not netlink" >"$T/bad.nl"
 "$TCPLIMBO" --replay "$T/bad.nl" ls >/dev/null 2>"$T/err" && fail "--replay of junk succeeded"
 grep -q "not a sock_diag dump" "$T/err" || { cat "$T/err"; fail "--replay message"; }
+# A dump cut short, two dumps in one file, --record over --replay's file.
+F=tests/fixtures/post.nl
+[ -f "$F" ] || F="$SRCDIR/tests/fixtures/post.nl"
+head -c -10 "$F" >"$T/cut.nl"
+"$TCPLIMBO" --replay "$T/cut.nl" ls >/dev/null 2>"$T/err" && fail "--replay of a cut dump succeeded"
+grep -q "cut short" "$T/err" || { cat "$T/err"; fail "--replay of a cut dump: message"; }
+cat "$F" "$F" >"$T/twice.nl"
+"$TCPLIMBO" --replay "$T/twice.nl" ls >/dev/null 2>"$T/err" && fail "--replay of two dumps succeeded"
+grep -q "more follows the dump's end message" "$T/err" || { cat "$T/err"; fail "--replay of two dumps: message"; }
+cp "$F" "$T/keep.nl"
+expect_usage "nothing to record" --replay "$T/keep.nl" --record "$T/keep.nl" ls
+cmp -s "$F" "$T/keep.nl" || fail "--record with --replay changed the file"
 ok "errors"

@@ -361,13 +361,38 @@ static void test_parse_malformed(void **st)
 	}
 }
 
-static void test_replay_truncated(void **st)
+/* Replays the first len bytes of data, twice over if twice. */
+static int replay_bytes(const char *data, size_t len, bool twice)
 {
 	char path[] = "/tmp/tl-trunc-XXXXXX";
-	char src[512], data[4096];
 	struct tl_dump_opts o;
 	struct got g;
-	int fd, in;
+	int fd, r;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	for (int i = 0; i < 1 + twice; i++)
+		assert_int_equal(write(fd, data, len), (ssize_t)len);
+	lseek(fd, 0, SEEK_SET);
+	tl_dump_opts_init(&o);
+	o.replay_fd = fd;
+	memset(&g, 0, sizeof(g));
+	r = tl_sockdiag_dump(&o, grab, NULL, &g);
+	close(fd);
+	return r;
+}
+
+/*
+ * A dump cut short (in a message, or at a message's end, which loses the
+ * end message) or followed by another is refused: each would list some
+ * sockets but not all, or some twice.
+ */
+static void test_replay_truncated(void **st)
+{
+	char src[512], data[4096];
+	const struct nlmsghdr *last;
+	int in;
 	ssize_t n;
 
 	(void)st;
@@ -376,18 +401,17 @@ static void test_replay_truncated(void **st)
 	assert_true(in >= 0);
 	n = read(in, data, sizeof(data));
 	close(in);
-	assert_true(n > 100);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
+	assert_true(n > 100 && n < (ssize_t)sizeof(data));
+	assert_int_equal(replay_bytes(data, (size_t)n, false), 0);
 	/* Cut the last message in half. */
-	assert_int_equal(write(fd, data, (size_t)n - 30), n - 30);
-	lseek(fd, 0, SEEK_SET);
-	tl_dump_opts_init(&o);
-	o.replay_fd = fd;
-	memset(&g, 0, sizeof(g));
-	assert_int_equal(tl_sockdiag_dump(&o, grab, NULL, &g), -EBADMSG);
-	close(fd);
-	unlink(path);
+	assert_int_equal(replay_bytes(data, (size_t)n - 10, false), -ENOMSG);
+	/* Without the end message, which the fixture ends with. */
+	last = (const void *)(data + n - NLMSG_ALIGN(sizeof(*last) + 4));
+	assert_int_equal(last->nlmsg_type, NLMSG_DONE);
+	assert_int_equal(replay_bytes(data, (size_t)((const char *)last - data),
+				      false),
+			 -ENOMSG);
+	assert_int_equal(replay_bytes(data, (size_t)n, true), -EEXIST);
 }
 
 static void test_state_names(void **st)
