@@ -89,6 +89,24 @@ bool tli_ev_any_thread(const struct tl_evidence *ev, int kind)
 	return false;
 }
 
+bool tli_ev_computes(const struct tl_ev_thread *t)
+{
+	uint64_t all = t->utime_ticks + t->stime_ticks;
+
+	return t->has_times && all >= TLI_EV_TIMES_MIN &&
+	       t->stime_ticks * 100 < all * TLI_EV_SYS_PCT;
+}
+
+/* Whether a thread runs a loop that may spin on system calls. */
+static bool may_spin(const struct tl_evidence *ev)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind == TL_SYS_RUNNING &&
+		    !tli_ev_computes(&ev->threads[i]))
+			return true;
+	return false;
+}
+
 const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev)
 {
 	const struct tl_ev_thread *b = NULL;
@@ -567,12 +585,14 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
  * no thread waits on. A running thread may be a loop that spins instead:
  * it reads the end of file, ignores it, and the level-triggered set
  * reports the socket again at once. That loop has read the data, so a
- * running thread counts only where the socket still holds unread data.
+ * running thread counts only where the socket holds no unread data, and
+ * only if it spends its time in system calls: one that computes in user
+ * space (a `while (true)` in a callback) keeps the loop from waiting.
  */
 static bool loop_stuck(const struct tl_evidence *ev)
 {
 	return ev->has_leak_reg && !ev->leak_reg.waited &&
-	       (ev->leak_unread || !tli_ev_any_thread(ev, TL_SYS_RUNNING));
+	       (ev->leak_unread || !may_spin(ev));
 }
 
 /*
@@ -588,10 +608,19 @@ static void loop_not_waited(const struct tl_evidence *ev,
 	size_t tlen =
 		strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));
 
+	const struct tl_ev_thread *b = tli_ev_busiest(ev);
+
 	if (ev->has_idle && ev->idle_ms >= 1000)
 		tli_appendf(threads, sizeof(threads), &tlen,
 			    "; none of them has run for %llu s",
 			    (unsigned long long)(ev->idle_ms / 1000));
+	else if (b && tli_ev_computes(b))
+		tli_appendf(
+			threads, sizeof(threads), &tlen,
+			"; of the CPU time thread %d has used, %llu %% was in the kernel: it computes rather than waits",
+			(int)b->tid,
+			(unsigned long long)(b->stime_ticks * 100 /
+					     (b->utime_ticks + b->stime_ticks)));
 	tli_ev_set(v, TL_CAUSE_NOT_WAITED, TL_CERT_LIKELY);
 	v->remedy = loop_remedy;
 	v->fd = ev->leak_reg.tfd;
@@ -613,7 +642,7 @@ static void eof_spin(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	const struct tl_ev_thread *b = tli_ev_busiest(ev);
 
 	if (!ev->has_leak_reg || ev->leak_unread || !b ||
-	    b->busy_pct < TLI_EV_SPIN_PCT)
+	    b->busy_pct < TLI_EV_SPIN_PCT || tli_ev_computes(b))
 		return;
 	tli_ev_set(v, TL_CAUSE_EOF_SPIN, TL_CERT_LIKELY);
 	v->fd = ev->leak_reg.tfd;

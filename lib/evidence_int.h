@@ -43,6 +43,17 @@ const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev);
 #define TLI_EV_SPIN_PCT 50
 
 /*
+ * Whether thread t computes in user space: of the CPU time it has used
+ * (at least TLI_EV_TIMES_MIN ticks, so that a few ticks decide nothing),
+ * less than TLI_EV_SYS_PCT % went to the kernel. A loop that spins on
+ * system calls spends far more there (40 % for a Python selectors loop
+ * that ignores an end of file), a `while (true)` almost none.
+ */
+#define TLI_EV_SYS_PCT 15
+#define TLI_EV_TIMES_MIN 20
+bool tli_ev_computes(const struct tl_ev_thread *t);
+
+/*
  * fd-exhaustion's conclusion: what fills the fds (appended to v->text at
  * *len), and a busy loop on a failing accept() where the evidence shows
  * one.

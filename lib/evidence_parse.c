@@ -247,21 +247,23 @@ int tl_ev_parse_syscall(const char *buf, size_t len, int arch, int *ret_kind,
 	return 0;
 }
 
-int tl_ev_parse_stat_cpu(const char *buf, size_t len, uint32_t *ret_cpu)
+/*
+ * Field n (from 3, the state) of a /proc stat line, as a number: fields
+ * start after the comm's last ')', since the comm may hold ')' and spaces.
+ */
+static int stat_field(const char *buf, size_t len, int n, uint64_t *ret)
 {
 	const char *close, *p, *end;
-	uint64_t cpu;
 
-	if (!buf || len == 0)
+	if (!buf || len == 0 || n < 4)
 		return -EINVAL;
 	end = buf + len;
-	/* The comm may hold ')' and spaces: fields start after the last. */
 	close = memrchr(buf, ')', len);
 	if (!close)
 		return -EINVAL;
 	p = close + 1;
-	/* Field 3 (state) follows ") "; skip to field 39. */
-	for (int field = 3; field < 39; field++) {
+	/* Field 3 (state) follows ") "; skip to field n. */
+	for (int field = 3; field < n; field++) {
 		if (p >= end || *p != ' ')
 			return -EINVAL;
 		p++;
@@ -271,10 +273,32 @@ int tl_ev_parse_stat_cpu(const char *buf, size_t len, uint32_t *ret_cpu)
 	if (p >= end || *p != ' ')
 		return -EINVAL;
 	p++;
-	if (parse_num(&p, end, 10, &cpu) < 0 || cpu > INT32_MAX ||
+	if (parse_num(&p, end, 10, ret) < 0 ||
 	    (p < end && *p != ' ' && *p != '\n'))
 		return -EINVAL;
+	return 0;
+}
+
+int tl_ev_parse_stat_cpu(const char *buf, size_t len, uint32_t *ret_cpu)
+{
+	uint64_t cpu;
+
+	if (stat_field(buf, len, 39, &cpu) < 0 || cpu > INT32_MAX)
+		return -EINVAL;
 	*ret_cpu = (uint32_t)cpu;
+	return 0;
+}
+
+int tl_ev_parse_stat_times(const char *buf, size_t len, uint64_t *ret_utime,
+			   uint64_t *ret_stime)
+{
+	uint64_t u, s;
+
+	if (stat_field(buf, len, 14, &u) < 0 ||
+	    stat_field(buf, len, 15, &s) < 0 || u > UINT64_MAX - s)
+		return -EINVAL;
+	*ret_utime = u;
+	*ret_stime = s;
 	return 0;
 }
 

@@ -169,6 +169,9 @@ static bool read_thread(int pdir, pid_t tid, struct tl_ev_thread *t,
 	n = tli_ev_read_at(pdir, path, buf, TL_EV_SMALL_BUF * 2);
 	if (n > 0 && tl_ev_parse_stat_cpu(buf, (size_t)n, &cpu) == 0)
 		*ret_cpu = (int32_t)cpu;
+	if (n > 0 && tl_ev_parse_stat_times(buf, (size_t)n, &t->utime_ticks,
+					    &t->stime_ticks) == 0)
+		t->has_times = true;
 	return true;
 }
 

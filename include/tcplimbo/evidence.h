@@ -85,6 +85,14 @@ struct tl_ev_thread {
 	uint8_t busy_pct; /* 0..100 */
 	uint32_t busy_ms;
 	/*
+	 * The CPU time it used since it started, in clock ticks, in user
+	 * space and in the kernel: a loop that spins on system calls (an
+	 * epoll_wait that returns at once) spends much of it in the
+	 * kernel, one that computes almost none.
+	 */
+	bool has_times;
+	uint64_t utime_ticks, stime_ticks;
+	/*
 	 * What fd is, for a thread in I/O on one, as far as the snapshot
 	 * and the fd's link tell: "a TCP connection to 10.0.0.5:5432,
 	 * ESTABLISHED", "a pipe"; "" when not known. Gathered with
@@ -337,6 +345,14 @@ int tl_ev_parse_syscall(const char *buf, size_t len, int arch, int *ret_kind,
  * the comm's last ')'.
  */
 int tl_ev_parse_stat_cpu(const char *buf, size_t len, uint32_t *ret_cpu);
+
+/*
+ * /proc/PID/stat (or a task's): the time it ran in user space (utime,
+ * field 14) and in the kernel (stime, field 15), in clock ticks. Returns
+ * 0, or -EINVAL when the text is not such a line.
+ */
+int tl_ev_parse_stat_times(const char *buf, size_t len, uint64_t *ret_utime,
+			   uint64_t *ret_stime);
 
 /* /proc/PID/sched: se.exec_start in ns (the text is in ms.ns). */
 int tl_ev_parse_sched(const char *buf, size_t len, uint64_t *ret_ns);

@@ -59,6 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)tl_ev_parse_schedstat(copy, size, &ns);
 	if (tl_ev_parse_stat_cpu(copy, size, &ino) == 0 && ino > INT32_MAX)
 		abort(); /* a CPU number is an int */
+	{
+		uint64_t ut, st;
+
+		/* The sum of the two is what the conclusions divide by. */
+		if (tl_ev_parse_stat_times(copy, size, &ut, &st) == 0 &&
+		    ut > UINT64_MAX - st)
+			abort();
+	}
 	(void)tl_ev_parse_epoll(copy, size, on_tfd, &n);
 	kind = tl_ev_fd_kind(copy, size, &ino);
 	if (kind < 0 || kind >= TL_FDK_MAX || !tl_fd_kind_name(kind, 2))

@@ -7,7 +7,8 @@
 # cause: no thread waits on that epoll set (epoll-not-waited), with the
 # fd, the epoll fd and the threads, and a remedy about the blocking call;
 # not a missed end of file. A loop that does miss the end of file, and
-# spins on it, is told as that (eof-spin).
+# spins on it, is told as that (eof-spin); one that computes in user space
+# after reading its requests is not.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -68,6 +69,26 @@ jq -e --argjson pid "$SPIN" '[.findings[] | select(.local_port == 3042)] |
 	{ cat "$T/spin.json"; uptime; fail "eof-spin: the spinning loop not told in 3 looks"; }
 ok "a loop that ignores the end of file, spinning: eof-spin (look $look)"
 kill $SPIN
+
+# A loop that computes in its own thread after reading the requests: it
+# runs as much as the spinning one, but in user space, and the FINs wait
+# unread. The loop does not run: epoll-not-waited, not eof-spin.
+python3 "$SRV" cpu-loop --port 3043 --count 3 --seconds 60 >"$T/cpu" &
+CPU=$!
+tl_wait_for 5 test -s "$T/cpu" || fail "computing server not ready"
+# The clients send, and leave only once the loop computes.
+python3 "$SRV" clients --port 3043 --count 3 --hold --seconds 60 >"$T/cli4" &
+CLI4=$!
+tl_wait_for 5 test -s "$T/cli4" || fail "cpu-loop clients not ready"
+tl_wait_for 10 sh -c "[ \"\$(awk '{print \$3}' /proc/$CPU/stat)\" = R ]" ||
+	fail "cpu-loop: the server does not compute"
+kill $CLI4
+check 3043 $CPU cpu-loop
+jq -e '[.findings[] | select(.local_port == 3043)][0].evidence[0].text |
+	test("; of the CPU time thread [0-9]+ has used, [0-9]+ % was in the kernel: it computes rather than waits$")' \
+	"$T/cpu-loop.json" >/dev/null || { cat "$T/cpu-loop.json"; fail "cpu-loop: not told it computes"; }
+ok "a loop that computes after reading its requests: epoll-not-waited, with its user-space time"
+kill $CPU
 
 NODE=$(command -v node || command -v nodejs) || skip "Node.js is not installed (the asyncio case passed)"
 "$NODE" -e '

@@ -189,6 +189,38 @@ def eof_spin(a):
                     pass
 
 
+def cpu_loop(a):
+    """A selectors loop (epoll, level-triggered) that serves its clients
+    correctly, closing each at its end of file, until a request makes it
+    compute in the loop's thread: once it has read --count requests it
+    runs a loop with no system call, and the clients' FINs wait unread
+    in the set that no one waits on."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    s = listen(a.port)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+    ready()
+    end = time.time() + a.seconds
+    served = 0
+    while time.time() < end:
+        for k, _ in sel.select(1):
+            if k.fileobj is s:
+                c, _ = s.accept()
+                c.setblocking(False)
+                sel.register(c, selectors.EVENT_READ)
+                continue
+            data = k.fileobj.recv(4)
+            if not data:
+                sel.unregister(k.fileobj)
+                k.fileobj.close()
+                continue
+            served += 1
+            if served == a.count:
+                while time.time() < end:  # the bug: work in the loop
+                    pass
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode")
@@ -204,7 +236,8 @@ def main():
     a = p.parse_args()
     modes = {"no-accept": no_accept, "leak": leak, "emfile": emfile,
              "echo": echo, "clients": clients, "busy": busy,
-             "asyncio-block": asyncio_block, "eof-spin": eof_spin}
+             "asyncio-block": asyncio_block, "eof-spin": eof_spin,
+             "cpu-loop": cpu_loop}
     if a.mode not in modes:
         sys.exit("unknown mode " + a.mode)
     modes[a.mode](a)

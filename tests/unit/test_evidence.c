@@ -490,6 +490,27 @@ static void test_leak_eof_spin(void **state)
 	ev.leak_unread = true;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	/*
+	 * Its CPU time nearly all in user space: it computes in the loop's
+	 * thread, which does not wait (a spin spends much in the kernel).
+	 */
+	ev.leak_unread = false;
+	ev.threads[0].has_times = true;
+	ev.threads[0].utime_ticks = 980;
+	ev.threads[0].stime_ticks = 20;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	assert_non_null(strstr(
+		v.text,
+		"; of the CPU time thread 4711 has used, 2 % was in the kernel: it computes rather than waits"));
+	/* 40 % in the kernel: the spin; and too few ticks to tell. */
+	ev.threads[0].stime_ticks = 650;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_EOF_SPIN);
+	ev.threads[0].utime_ticks = 19;
+	ev.threads[0].stime_ticks = 0;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_EOF_SPIN);
 	/* Not registered: nothing reports it again. */
 	ev.leak_unread = ev.has_leak_reg = false;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);

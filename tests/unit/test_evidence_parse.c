@@ -212,6 +212,27 @@ static void test_parse_stat_cpu(void **state)
 	assert_true(cpu < (uint32_t)CPU_SETSIZE);
 }
 
+/* utime and stime (fields 14 and 15), after a comm with ") (" in it. */
+static void test_parse_stat_times(void **state)
+{
+	static const char text[] =
+		"9 (a) (b c) R 1 1 1 0 -1 4194560 0 0 0 0 412 17 0 0 20 0\n";
+	uint64_t u = 0, s = 0;
+
+	(void)state;
+	assert_int_equal(tl_ev_parse_stat_times(text, strlen(text), &u, &s), 0);
+	assert_true(u == 412 && s == 17);
+	/* Cut inside stime, or before it. */
+	assert_int_equal(tl_ev_parse_stat_times(text, strlen(text) - 17, &u,
+						&s),
+			 -EINVAL);
+	assert_int_equal(tl_ev_parse_stat_times(text, 30, &u, &s), -EINVAL);
+	assert_int_equal(tl_ev_parse_stat_times("1 (x) R 1 2 3 4 5 6 7 8 9 "
+						"10 x 12\n",
+						33, &u, &s),
+			 -EINVAL);
+}
+
 struct tfds {
 	int32_t tfd[4];
 	uint32_t ev[4];
@@ -336,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_fd_kind),
 		cmocka_unit_test(test_parse_schedstat),
 		cmocka_unit_test(test_parse_stat_cpu),
+		cmocka_unit_test(test_parse_stat_times),
 		cmocka_unit_test(test_parse_elf_runtime),
 	};
 
