@@ -554,13 +554,29 @@ int tl_sockdiag_dump(const struct tl_dump_opts *opts, tl_sock_cb cb,
 	return dump_live(&ctx, reset);
 }
 
-struct destroy_args {
+/* One socket, named exactly: destroyed, or looked up into *found. */
+struct exact_args {
 	const struct tl_sock *sk;
+	struct tl_sock *found; /* NULL: destroy */
 };
 
-static int destroy_in_ns(void *data)
+/* A lookup's reply: the socket as it is now. */
+static int found_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct tl_sock *sk = ((struct destroy_args *)data)->sk;
+	struct tl_sock *found = data;
+
+	if (!is_sock_msg(nlh) ||
+	    tl_sockdiag_parse(nlh, nlh->nlmsg_len, found) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static int exact_in_ns(void *data)
+{
+	const struct exact_args *a = data;
+	const struct tl_sock *sk = a->sk;
 	char buf[8192];
 	struct mnl_socket *nl = NULL;
 	struct nlmsghdr *nlh;
@@ -574,8 +590,9 @@ static int destroy_in_ns(void *data)
 	if (ret < 0)
 		return ret;
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = SOCK_DESTROY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	/* A lookup answers with the socket, or with an error alone. */
+	nlh->nlmsg_type = a->found ? SOCK_DIAG_BY_FAMILY : SOCK_DESTROY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (a->found ? 0 : NLM_F_ACK);
 	nlh->nlmsg_seq = seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = sk->family;
@@ -586,7 +603,7 @@ static int destroy_in_ns(void *data)
 	memcpy(req->id.idiag_src, sk->src, alen);
 	memcpy(req->id.idiag_dst, sk->dst, alen);
 	req->id.idiag_if = sk->ifindex;
-	/* The cookie makes sure we destroy this socket, not a newer one. */
+	/* The cookie makes sure we name this socket, not a newer one. */
 	req->id.idiag_cookie[0] = (uint32_t)sk->cookie;
 	req->id.idiag_cookie[1] = (uint32_t)(sk->cookie >> 32);
 
@@ -599,8 +616,8 @@ static int destroy_in_ns(void *data)
 		ret = -errno;
 		goto out;
 	}
-	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL,
-			 NULL);
+	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
+			 a->found ? found_cb : NULL, a->found);
 	ret = ret < 0 ? -errno : 0;
 out:
 	mnl_socket_close(nl);
@@ -609,9 +626,27 @@ out:
 
 int tl_sockdiag_destroy(const struct tl_sock *sk, int netns_fd)
 {
-	struct destroy_args a = { .sk = sk };
+	struct exact_args a = { .sk = sk };
 
 	if (sk->family != AF_INET && sk->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	return tl_netns_run(netns_fd, destroy_in_ns, &a);
+	return tl_netns_run(netns_fd, exact_in_ns, &a);
+}
+
+int tl_sockdiag_lookup(const struct tl_sock *sk, int netns_fd,
+		       struct tl_sock *ret)
+{
+	struct exact_args a = { .sk = sk, .found = ret };
+	int r;
+
+	if (sk->family != AF_INET && sk->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	memset(ret, 0, sizeof(*ret));
+	r = tl_netns_run(netns_fd, exact_in_ns, &a);
+	/* ESTALE: the address names a newer socket, not this one. */
+	if (r == -ESTALE)
+		return -ENOENT;
+	if (r == 0 && ret->cookie != sk->cookie)
+		return -EBADMSG;
+	return r;
 }

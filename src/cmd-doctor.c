@@ -16,9 +16,9 @@
 #include "escape.h"
 #include "output.h"
 #include "tcplimbo/counters.h"
-#include "tcplimbo/netns.h"
 #include "tcplimbo/diagnose.h"
 #include "tcplimbo/netns.h"
+#include "tcplimbo/sockdiag.h"
 #include "tcplimbo/survey.h"
 #include "tcplimbo/tcpstate.h"
 #include "context.h"
@@ -344,6 +344,50 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 }
 
 /*
+ * Whether finding i went while we looked: every process it names exited
+ * after the dump, and its socket is gone or in another state (a listener
+ * closes with its last holder, a CLOSE-WAIT socket goes on to LAST-ACK).
+ * Under churn that is normal, not a finding. A socket that outlives its
+ * processes (held by one we could not see) stays a finding.
+ */
+static bool vanished(const struct doctor *d, size_t i)
+{
+	const struct tl_finding *f = &d->found[i];
+	const struct why *w = &d->why[i];
+	const struct target *t = &d->targets[f->group];
+	const struct tl_sock *sk;
+	struct tl_sock now;
+	int r;
+
+	if (w->n == 0 || w->n != f->n_pids || !f->sock ||
+	    f->sock > t->snap->n_socks)
+		return false;
+	for (size_t k = 0; k < w->n; k++)
+		if (!w->ev[k].gone)
+			return false;
+	sk = &t->snap->socks[f->sock - 1];
+	r = tl_sockdiag_lookup(sk, t->fd, &now);
+	return r == -ENOENT || (r == 0 && now.state != sk->state);
+}
+
+/* Drops the findings that vanished (see vanished()), keeping the order. */
+static void drop_vanished(struct doctor *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_found; i++) {
+		if (vanished(d, i)) {
+			why_free(&d->why[i]);
+			continue;
+		}
+		d->found[n] = d->found[i];
+		d->why[n] = d->why[i];
+		n++;
+	}
+	d->n_found = n;
+}
+
+/*
  * What the processes of listener, fd and CLOSE-WAIT leak findings are
  * doing, from /proc:
  * only for the first WHY_FINDINGS_MAX such findings, and not for a replayed
@@ -375,6 +419,7 @@ static int gather_why(struct doctor *d, const struct tl_global *g)
 			return r;
 		done++;
 	}
+	drop_vanished(d);
 	return 0;
 }
 
@@ -528,9 +573,6 @@ static int doctor_run(const struct tl_global *g, void *opts)
 		tl_err("doctor: could not look at any network namespace");
 		goto out;
 	}
-	for (size_t i = 0; i < d.n_found; i++)
-		if (d.found[i].severity > sev)
-			sev = d.found[i].severity;
 	/* Most severe first across namespaces too. */
 	r = tl_findings_sort(d.found, d.n_found);
 	if (r < 0) {
@@ -543,6 +585,10 @@ static int doctor_run(const struct tl_global *g, void *opts)
 		tl_err("doctor: %s", strerror(-r));
 		goto out;
 	}
+	/* After the evidence, which drops what vanished while we looked. */
+	for (size_t i = 0; i < d.n_found; i++)
+		if (d.found[i].severity > sev)
+			sev = d.found[i].severity;
 	r = 0;
 	if (g->json)
 		r = doctor_print_json(&d, g);

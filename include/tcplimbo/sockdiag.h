@@ -136,6 +136,15 @@ int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out);
 int tl_sockdiag_destroy(const struct tl_sock *sk, int netns_fd);
 
 /*
+ * Looks sk up again, by its addresses, ports and cookie, into *ret: the
+ * socket as it is now (its state, queues, timer). Returns 0, -ENOENT
+ * when it no longer exists (closed, or its addresses now name another
+ * socket), or another -errno.
+ */
+int tl_sockdiag_lookup(const struct tl_sock *sk, int netns_fd,
+		       struct tl_sock *ret);
+
+/*
  * True for a timewait mini-socket: TIME_WAIT, or a FIN_WAIT2 that the kernel
  * handed to the timewait machinery after close(). sock_diag reports the
  * latter with the FIN-WAIT-2 state, the timewait timer and none of a full

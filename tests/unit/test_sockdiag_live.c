@@ -3,7 +3,8 @@
  * sock_diag against the running kernel, in network namespaces of the
  * tests' own: the dump of both families in one walk (and, run as
  * sockdiag_live-fallback with no_tcpdiag.c preloaded, the fallback to one
- * request a family), its recording and replay, and SOCK_DESTROY.
+ * request a family), its recording and replay, SOCK_DESTROY and the
+ * lookup of one socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +29,8 @@
 #include "test_netns.h"
 #include "test_sockdiag.h"
 
-/* Finds the one ESTABLISHED socket with this local port, or fails. */
-static int find_child(uint16_t port, struct tl_sock *ret)
+/* Finds the sockets in state with this local port: how many, the last. */
+static int find_in(int state, uint16_t port, struct tl_sock *ret)
 {
 	struct tl_dump_opts o;
 	struct got g = { .n = 0 };
@@ -37,7 +38,7 @@ static int find_child(uint16_t port, struct tl_sock *ret)
 
 	tl_dump_opts_init(&o);
 	o.family = AF_INET;
-	o.states = TL_STATE_BIT(TL_ESTABLISHED);
+	o.states = TL_STATE_BIT(state);
 	if (tl_sockdiag_dump(&o, grab, NULL, &g) < 0)
 		return -1;
 	for (size_t i = 0; i < g.n; i++)
@@ -48,6 +49,12 @@ static int find_child(uint16_t port, struct tl_sock *ret)
 	return found;
 }
 
+/* The one ESTABLISHED socket with this local port, or fails. */
+static int find_child(uint16_t port, struct tl_sock *ret)
+{
+	return find_in(TL_ESTABLISHED, port, ret);
+}
+
 /*
  * The child of test_destroy, in a network namespace of its own. Exit
  * status: 0 passed, 77 skipped, anything else the step that failed.
@@ -56,7 +63,7 @@ static int destroy_child(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t alen = sizeof(a);
-	struct tl_sock sk;
+	struct tl_sock sk, lsk, now;
 	char c;
 	int l, cl, r;
 
@@ -75,6 +82,14 @@ static int destroy_child(void)
 		return 5;
 	if (find_child(ntohs(a.sin_port), &sk) != 1 || sk.inode != 0)
 		return 6;
+	/* Looked up again: the same socket, as it is now. */
+	if (tl_sockdiag_lookup(&sk, -1, &now) != 0 || now.cookie != sk.cookie ||
+	    now.state != TL_ESTABLISHED)
+		return 11;
+	if (find_in(TL_LISTEN, ntohs(a.sin_port), &lsk) != 1 ||
+	    tl_sockdiag_lookup(&lsk, -1, &now) != 0 ||
+	    now.cookie != lsk.cookie || now.state != TL_LISTEN)
+		return 12;
 	r = tl_sockdiag_destroy(&sk, -1);
 	if (r == -EOPNOTSUPP)
 		return 77; /* no CONFIG_INET_DIAG_DESTROY */
@@ -85,9 +100,20 @@ static int destroy_child(void)
 		return 8;
 	if (recv(cl, &c, 1, 0) != -1 || errno != ECONNRESET)
 		return 9;
-	/* The same socket again: nothing to destroy. */
+	/* The same socket again: nothing to destroy, nothing to find. */
 	if (tl_sockdiag_destroy(&sk, -1) != -ENOENT)
 		return 10;
+	if (tl_sockdiag_lookup(&sk, -1, &now) != -ENOENT)
+		return 13;
+	/* A closed listener is gone, even where a new one takes its port. */
+	close(l);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(l, 4) < 0)
+		return 14;
+	if (tl_sockdiag_lookup(&lsk, -1, &now) != -ENOENT)
+		return 15;
+	close(l);
 	return 0;
 }
 
