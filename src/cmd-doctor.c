@@ -603,6 +603,15 @@ static int doctor_run(const struct tl_global *g, void *opts)
 	ret = sev == TL_SEV_CRITICAL ? TL_EXIT_CRITICAL :
 	      sev == TL_SEV_WARNING  ? TL_EXIT_WARNING :
 				       TL_EXIT_OK;
+	/* Nothing found where it looked is no OK for where it could not. */
+	if (ret == TL_EXIT_OK && looked < d.n_targets) {
+		size_t n = d.n_targets - looked;
+
+		tl_err("doctor: nothing found, but %zu network namespace%s "
+		       "could not be looked at (see 'not looked at')",
+		       n, n == 1 ? "" : "s");
+		ret = TL_EXIT_FAILURE;
+	}
 out:
 	for (size_t i = 0; i < d.n_targets; i++) {
 		if (d.targets[i].own_fd && d.targets[i].fd >= 0)

@@ -2,7 +2,8 @@
 # Run as nobody, the doctor still reports what it can see (the dump needs
 # no privilege; the queued connection is tied to its listener by address)
 # and says what it could not: the fds of root's processes, namespaces it
-# cannot enter. It exits 3 only when it could look at nothing.
+# cannot enter. It exits 3 when it could look at nothing, or found nothing
+# where it looked but could not look everywhere.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 command -v setpriv >/dev/null || skip "setpriv not found"
@@ -12,6 +13,36 @@ trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 SRV="$(dirname "$0")/doctor-servers.py"
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 $NOBODY test -x "$TCPLIMBO" || skip "nobody cannot run $TCPLIMBO"
+
+# --all-netns that finds nothing but could not enter a named namespace:
+# UNKNOWN (3), not OK. In a namespace with nothing in it, before any
+# process of nobody's runs here; /var/run/netns of a mount namespace of
+# its own, holding one namespace nobody may not enter.
+unshare -n sleep 60 &
+CLOSED=$!
+tl_wait_for 5 test -e "/proc/$CLOSED/ns/net" || fail "no namespace"
+sleep 0.2
+unshare -m -n sh -c '
+	ip link set lo up
+	mkdir -p /var/run/netns && mount -t tmpfs none /var/run/netns &&
+		touch /var/run/netns/closed &&
+		mount --bind "/proc/$1/ns/net" /var/run/netns/closed || exit 9
+	'"$NOBODY"' "$2" doctor --all-netns --json >"$3/closed.json" 2>"$3/closed.err"
+	echo $? >"$3/closed.rc"' sh "$CLOSED" "$TCPLIMBO" "$T"
+if [ $? = 9 ]; then
+	echo "skip: cannot make a /var/run/netns of its own here"
+elif jq -e '.findings == []' "$T/closed.json" >/dev/null; then
+	[ "$(cat "$T/closed.rc")" = 3 ] ||
+		{ cat "$T/closed.json" "$T/closed.err"; fail "--all-netns, nothing found, a namespace not entered: exit $(cat "$T/closed.rc"), want 3"; }
+	grep -qx "tcplimbo: doctor: nothing found, but 1 network namespace could not be looked at (see 'not looked at')" "$T/closed.err" ||
+		{ cat "$T/closed.err"; fail "--all-netns: no reason for exit 3"; }
+	jq -e '[.netns[] | select(.looked | not)] | length == 1' "$T/closed.json" >/dev/null ||
+		{ cat "$T/closed.json"; fail "--all-netns: the namespace not entered is not listed"; }
+	ok "--all-netns, nothing found but a namespace not entered: exit 3, said why"
+else
+	echo "skip: another process of nobody's has findings on this machine"
+fi
+kill $CLOSED
 
 python3 "$SRV" no-accept --port 3005 --seconds 120 >/dev/null &
 SERVER=$!
