@@ -33,6 +33,23 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/*
+ * The namespace file at path, or -errno: -EINVAL for a file that is not
+ * one (a regular file, say).
+ */
+static int open_netns_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 int tl_netns_open(const char *spec)
 {
 	char path[PATH_MAX];
@@ -49,10 +66,25 @@ int tl_netns_open(const char *spec)
 	} else if (all_digits(spec)) {
 		uint64_t pid;
 
-		if (tli_parse_dec(spec, INT_MAX, &pid) < 0 || pid == 0)
-			return -EINVAL;
-		n = snprintf(path, sizeof(path), "/proc/%llu/ns/net",
-			     (unsigned long long)pid);
+		/*
+		 * A pid, or else a name of digits (ip netns add 42 makes
+		 * one): where no process has that pid, the name is meant.
+		 */
+		fd = -ENOENT;
+		if (tli_parse_dec(spec, INT_MAX, &pid) == 0 && pid != 0) {
+			snprintf(path, sizeof(path), "/proc/%llu/ns/net",
+				 (unsigned long long)pid);
+			fd = open_netns_file(path);
+		}
+		if (fd != -ENOENT)
+			return fd;
+		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", spec);
+		fd = open_netns_file(path);
+		return fd == -ENOENT && (tli_parse_dec(spec, INT_MAX, &pid) <
+						 0 ||
+					 pid == 0) ?
+			       -EINVAL :
+			       fd;
 	} else {
 		if (strcmp(spec, ".") == 0 || strcmp(spec, "..") == 0)
 			return -EINVAL;
@@ -60,16 +92,7 @@ int tl_netns_open(const char *spec)
 	}
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* Anything else opened by path (a regular file, say) is not one. */
-	n = ioctl(fd, NS_GET_NSTYPE);
-	if (n != CLONE_NEWNET) {
-		close(fd);
-		return -EINVAL;
-	}
-	return fd;
+	return open_netns_file(path);
 }
 
 int tl_netns_run(int netns_fd, int (*fn)(void *arg), void *arg)

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "tl.h"
@@ -589,5 +590,17 @@ void tl_warn_denied(const char *verb, const struct tl_snapshot *snap)
 
 bool tl_netns_spec_is_name(const char *spec)
 {
-	return !strchr(spec, '/') && strspn(spec, "0123456789") != strlen(spec);
+	char pid[32], name[PATH_MAX];
+
+	if (strchr(spec, '/'))
+		return false;
+	if (strspn(spec, "0123456789") != strlen(spec))
+		return true;
+	/* Digits: a name only where no process has them for a pid, as
+	 * tl_netns_open takes them. */
+	if (snprintf(pid, sizeof(pid), "/proc/%s", spec) >= (int)sizeof(pid) ||
+	    snprintf(name, sizeof(name), "/var/run/netns/%s", spec) >=
+		    (int)sizeof(name))
+		return false;
+	return access(pid, F_OK) < 0 && access(name, F_OK) == 0;
 }

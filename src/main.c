@@ -260,7 +260,8 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 			      "hides other users' processes from this user "
 			      "(it is mounted with hidepid; run as root)";
 		else if (g->netns_fd == -ENOENT && pid)
-			why = "no process has that pid";
+			why = "no process has that pid, nor has a namespace "
+			      "that name in /var/run/netns";
 		else if (g->netns_fd == -ENOENT && !path)
 			why = "no such name in /var/run/netns (see 'ip "
 			      "netns list')";

@@ -271,7 +271,11 @@ void tl_warn_denied(const char *verb, const struct tl_snapshot *snap);
  */
 bool tl_real_root(void);
 
-/* Whether an -N spec is a name under /var/run/netns (not a pid or path). */
+/*
+ * Whether an -N spec is a name under /var/run/netns (not a pid or path):
+ * digits are a pid unless no process has that pid and a namespace that
+ * name.
+ */
 bool tl_netns_spec_is_name(const char *spec);
 
 /*

@@ -16,9 +16,9 @@ extern "C" {
 
 /*
  * Opens a network namespace given as a name under /var/run/netns, a path
- * (anything with a '/'), or a pid (all digits: /proc/PID/ns/net). Returns
- * an O_CLOEXEC fd or -errno: -EINVAL for a malformed spec, -ENOENT when it
- * does not exist.
+ * (anything with a '/'), or a pid (all digits: /proc/PID/ns/net; where
+ * no process has that pid, a name of digits). Returns an O_CLOEXEC fd or
+ * -errno: -EINVAL for a malformed spec, -ENOENT when it does not exist.
  */
 int tl_netns_open(const char *spec);
 

@@ -17,6 +17,7 @@ cleanup() {
 	tl_cleanup_jobs
 	ip netns del "$NS" 2>/dev/null
 	ip netns del "$NS-empty" 2>/dev/null
+	ip netns del 2147483000 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -97,3 +98,24 @@ jq -e --argjson p "$P0" --argjson i "$I0" '
 	[.findings[] | select(.pids == [$p])][0].netns_inode == $i' \
 	"$T/d.json" >/dev/null || fail "--all-netns: netns_inode"
 ok "-N $P0: labelled $INO0 (pid $P0), netns_inode $I0 as --all-netns"
+
+# A name of digits (ip netns add 2147483000, a number no pid reaches):
+# -N takes it for the name, since no process has that pid, and says so.
+DIG=2147483000
+ip netns add "$DIG" || fail "ip netns add $DIG"
+ip netns exec "$DIG" ip link set lo up
+ip netns exec "$DIG" python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 4009)); s.listen(4)
+time.sleep(30)' &
+tl_wait_for 5 sh -c "ip netns exec $DIG ss -Htln | grep -q ':4009 '" || fail "no listener in $DIG"
+"$TCPLIMBO" -N "$DIG" ls --json >"$T/dig.json" 2>"$T/dig.err"
+rc=$?
+ip netns del "$DIG"
+[ $rc = 0 ] || { cat "$T/dig.err"; fail "-N $DIG (a name): exit $rc"; }
+jq -e 'map(select(.local_port == 4009 and .state == "listen")) | length == 1' "$T/dig.json" >/dev/null ||
+	{ cat "$T/dig.json"; fail "-N $DIG: not its namespace"; }
+"$TCPLIMBO" -N "$DIG" ls >/dev/null 2>"$T/dig2.err"
+grep -q "network namespace '$DIG': no process has that pid, nor has a namespace that name in /var/run/netns" "$T/dig2.err" ||
+	{ cat "$T/dig2.err"; fail "-N $DIG once deleted: message"; }
+ok "-N $DIG: a name of digits no pid has, and told once it is gone"
