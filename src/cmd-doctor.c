@@ -553,8 +553,13 @@ static int doctor_run(const struct tl_global *g, void *opts)
 			d.targets[0].inode = strtoull(label + 5, NULL, 10);
 	}
 	if (r < 0) {
-		tl_err("doctor: cannot list network namespaces: %s",
-		       strerror(-r));
+		const char *bpf = tl_bpf_refused_why(g, r);
+
+		if (bpf)
+			tl_err("doctor: --owners-backend bpf: %s", bpf);
+		else
+			tl_err("doctor: cannot list network namespaces: %s",
+			       strerror(-r));
 		goto out;
 	}
 	for (size_t i = 0; i < d.n_targets; i++) {

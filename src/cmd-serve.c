@@ -66,6 +66,7 @@ struct result {
 };
 
 struct server {
+	const struct tl_global *g;
 	struct tl_survey_opts so;
 	struct metrics_opts mo;
 	struct webconfig *wc;
@@ -194,8 +195,14 @@ static struct result *scan(struct server *s, size_t *ret_unreadable)
 		r->len = p.len;
 		*ret_unreadable = mr.netns_unreadable;
 	} else {
+		const char *bpf = tl_bpf_refused_why(s->g, r->err);
+
 		prom_free(&p);
-		tl_err("serve: scan failed: %s", strerror(-r->err));
+		if (bpf)
+			tl_err("serve: scan failed: --owners-backend bpf: %s",
+			       bpf);
+		else
+			tl_err("serve: scan failed: %s", strerror(-r->err));
 	}
 	tl_survey_free(sv);
 	return r;
@@ -738,6 +745,7 @@ static int serve_run(const struct tl_global *g, void *opts)
 	s.so.proc_root = g->proc_root;
 	s.so.family = g->family;
 	s.so.owners = !g->no_owners;
+	s.g = g;
 	s.so.owners_backend = g->owners_backend;
 	s.so.owners_threads = g->threads;
 	s.mo.max_series = (size_t)o.max_series;

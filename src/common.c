@@ -180,9 +180,27 @@ static const char *bpf_owners_why(int err)
 	return strerror(-err);
 }
 
+const char *tl_bpf_refused_why(const struct tl_global *g, int err)
+{
+	if (g->owners_backend != TL_OWNERS_BPF || g->no_owners ||
+	    (err != -EPERM && err != -EOPNOTSUPP))
+		return NULL;
+	return err == -EOPNOTSUPP ?
+		       "this tcplimbo was built without bpf" :
+	       !tl_real_root() ?
+		       "the kernel refused the BPF iterators (they need "
+		       "CAP_BPF and CAP_PERFMON in the host's user "
+		       "namespace)" :
+	       !tl_have_bpf_caps() ?
+		       "the kernel refused the BPF iterators (they need "
+		       "CAP_BPF and CAP_PERFMON, which this process "
+		       "lacks)" :
+		       "the kernel refused the BPF iterators, even to root";
+}
+
 void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 {
-	const char *fs;
+	const char *fs, *bpf;
 
 	if (g->record_path && (fs = pseudo_fs(g->record_path))) {
 		snprintf(buf, size,
@@ -205,6 +223,11 @@ void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 	    !g->no_owners) {
 		snprintf(buf, size, "--owners-backend bpf: %s",
 			 bpf_owners_why(err));
+		return;
+	}
+	bpf = tl_bpf_refused_why(g, err);
+	if (bpf) {
+		snprintf(buf, size, "--owners-backend bpf: %s", bpf);
 		return;
 	}
 	if (!g->replay_path) {
@@ -381,23 +404,8 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 fail:
 	if (!log)
 		goto out;
-	/* Without a namespace to enter only the BPF iterators refuse. */
-	if (g->owners_backend == TL_OWNERS_BPF && o.owners && netns_fd < 0 &&
-	    (err == -EPERM || err == -EOPNOTSUPP)) {
-		tl_err("--owners-backend bpf: %s",
-		       err == -EOPNOTSUPP ?
-			       "this tcplimbo was built without bpf" :
-		       !tl_real_root() ?
-			       "the kernel refused the BPF iterators "
-			       "(they need CAP_BPF and CAP_PERFMON in the "
-			       "host's user namespace)" :
-		       !tl_have_bpf_caps() ?
-			       "the kernel refused the BPF iterators (they "
-			       "need CAP_BPF and CAP_PERFMON, which this "
-			       "process lacks)" :
-			       "the kernel refused the BPF iterators, even "
-			       "to root");
-	} else if (err == -EPERM && netns_fd >= 0) {
+	/* EPERM with no namespace to enter: the BPF iterators refused. */
+	if (err == -EPERM && netns_fd >= 0) {
 		tl_err("cannot enter network namespace '%s': %s "
 		       "(needs CAP_SYS_ADMIN)",
 		       g->netns_spec, strerror(-err));

@@ -272,6 +272,13 @@ void tl_warn_denied(const char *verb, const struct tl_snapshot *snap);
 bool tl_real_root(void);
 
 /*
+ * Why the BPF owners pass that --owners-backend bpf asked for refused
+ * with err (-EPERM: privileges, -EOPNOTSUPP: a build without bpf), as a
+ * phrase; NULL when err is not that refusal.
+ */
+const char *tl_bpf_refused_why(const struct tl_global *g, int err);
+
+/*
  * Whether an -N spec is a name under /var/run/netns (not a pid or path):
  * digits are a pid unless no process has that pid and a namespace that
  * name.

@@ -63,6 +63,14 @@ $NOCAPS "$TCPLIMBO" --owners-backend bpf ls >/dev/null 2>"$T/err"
 grep -qx "tcplimbo: --owners-backend bpf: the kernel refused the BPF iterators (they need CAP_BPF and CAP_PERFMON, which this process lacks)" "$T/err" ||
 	fail "root without CAP_BPF, --owners-backend bpf: $(cat "$T/err")"
 ok "root without CAP_BPF: $(cat "$T/err")"
+# The doctor, in its namespace and in all of them, says the same.
+$NOCAPS "$TCPLIMBO" --owners-backend bpf doctor >/dev/null 2>"$T/err"
+grep -q "^tcplimbo: doctor: network namespace .*: --owners-backend bpf: the kernel refused the BPF iterators (they need CAP_BPF and CAP_PERFMON, which this process lacks)$" "$T/err" ||
+	fail "root without CAP_BPF, doctor --owners-backend bpf: $(cat "$T/err")"
+$NOCAPS "$TCPLIMBO" --owners-backend bpf doctor -A >/dev/null 2>"$T/err"
+grep -qx "tcplimbo: doctor: --owners-backend bpf: the kernel refused the BPF iterators (they need CAP_BPF and CAP_PERFMON, which this process lacks)" "$T/err" ||
+	fail "root without CAP_BPF, doctor -A --owners-backend bpf: $(cat "$T/err")"
+ok "doctor and doctor -A without CAP_BPF: the BPF iterators named"
 BPFUSER="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon"
 $BPFUSER test -x "$TCPLIMBO" || { ok "skip: nobody cannot run $TCPLIMBO"; exit 0; }
 memlock=$($BPFUSER sh -c 'ulimit -l')
