@@ -729,3 +729,49 @@ const struct tl_proc *tl_owners_proc(const struct tl_owners *o, pid_t pid)
 	}
 	return NULL;
 }
+
+int tl_proc_is_own_pidns(const char *proc_root)
+{
+	static const char key[] = "\nNSpid:";
+	char path[PATH_MAX], *buf = NULL;
+	const char *p, *eol, *end;
+	unsigned pids = 0;
+	ssize_t len;
+	int fd, r;
+
+	if (snprintf(path, sizeof(path), "%s/self/status", proc_root) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? -EXDEV : -errno;
+	/* status is about 1.5 KiB; its Groups line can make it long. */
+	len = tli_read_fd_alloc(fd, 4096, 1024 * 1024, &buf);
+	close(fd);
+	if (len < 0)
+		return (int)len;
+	end = buf + len;
+	p = memmem(buf, (size_t)len, key, sizeof(key) - 1);
+	if (!p) {
+		/* Every kernel with BPF iterators prints NSpid. */
+		r = -EXDEV;
+		goto out;
+	}
+	p += sizeof(key) - 1;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	while (p < eol) {
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p == eol)
+			break;
+		pids++;
+		while (p < eol && *p != ' ' && *p != '\t')
+			p++;
+	}
+	r = pids == 1 ? 0 : -EXDEV;
+out:
+	free(buf);
+	return r;
+}

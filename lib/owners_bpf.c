@@ -37,8 +37,6 @@
 /* The uid stat() shows for ids this user namespace does not map, unless
  * the kernel.overflowuid sysctl says otherwise. */
 #define DEFAULT_OVERFLOW_UID 65534
-/* /proc/self/status is about 1.5 KiB; its Groups line can make it long. */
-#define STATUS_MAX (1024 * 1024)
 
 /* Records are read this many bytes at a time (the kernel's seq buffer is
  * 8 pages, so more would not be filled in one read). */
@@ -222,60 +220,6 @@ static void finish_cpu(struct pass *p)
 	}
 }
 
-/*
- * Whether proc_root is a /proc of this process's own pid namespace, the
- * one the iterators walk. Its self/status's NSpid gives this process's pid
- * in that /proc's namespace and in each namespace below it down to its
- * own: one entry means they are the same. Returns 0 if so; -EXDEV for a
- * /proc of an outer namespace (it lists processes the iterators never
- * see) or of one this process is not in (it has no self); other -errno
- * when status cannot be read.
- */
-static int proc_is_own_pidns(const char *proc_root)
-{
-	static const char key[] = "\nNSpid:";
-	char path[PATH_MAX], *buf = NULL;
-	const char *p, *eol, *end;
-	unsigned pids = 0;
-	ssize_t len;
-	int fd, r;
-
-	if (snprintf(path, sizeof(path), "%s/self/status", proc_root) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return errno == ENOENT ? -EXDEV : -errno;
-	len = tli_read_fd_alloc(fd, 4096, STATUS_MAX, &buf);
-	close(fd);
-	if (len < 0)
-		return (int)len;
-	end = buf + len;
-	p = memmem(buf, (size_t)len, key, sizeof(key) - 1);
-	if (!p) {
-		/* Every kernel with BPF iterators prints NSpid. */
-		r = -EXDEV;
-		goto out;
-	}
-	p += sizeof(key) - 1;
-	eol = memchr(p, '\n', (size_t)(end - p));
-	if (!eol)
-		eol = end;
-	while (p < eol) {
-		while (p < eol && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p == eol)
-			break;
-		pids++;
-		while (p < eol && *p != ' ' && *p != '\t')
-			p++;
-	}
-	r = pids == 1 ? 0 : -EXDEV;
-out:
-	free(buf);
-	return r;
-}
-
 /* The kernel.overflowuid sysctl, or its default when it cannot be read. */
 static uint32_t overflow_uid(const char *proc_root)
 {
@@ -304,7 +248,7 @@ int owners_bpf_scan(const char *proc_root, unsigned flags,
 
 	if (!proc_root || hz <= 0 || hz > 1000000000)
 		return -EINVAL;
-	r = proc_is_own_pidns(proc_root);
+	r = tl_proc_is_own_pidns(proc_root);
 	if (r < 0)
 		return r;
 	p.ns_per_tick = 1000000000ULL / (uint64_t)hz;

@@ -376,7 +376,8 @@ static const char *stop_word(int stop)
 }
 
 /* Says why a drain could not start; returns the exit status. */
-static int run_error(int err, const struct tl_drain_plan *p)
+static int run_error(int err, const struct tl_drain_plan *p,
+		     const char *proc_root)
 {
 	switch (err) {
 	case -EPERM:
@@ -390,6 +391,17 @@ static int run_error(int err, const struct tl_drain_plan *p)
 		       "or later is needed)");
 		return TL_EXIT_USAGE;
 	case -ESRCH:
+		/* /proc of an outer pid namespace names pids not ours. */
+		if (tl_proc_is_own_pidns(proc_root) == -EXDEV) {
+			tl_err("drain: pid %d is how %s numbers the owner, "
+			       "and %s is not a /proc of this process's pid "
+			       "namespace, so that pid is not this process's "
+			       "to open (mount one, as unshare --pid --fork "
+			       "--mount-proc does, or run drain outside this "
+			       "pid namespace)",
+			       (int)p->pid, proc_root, proc_root);
+			return TL_EXIT_FAILURE;
+		}
 		tl_err("drain: pid %d has exited; its queue went with it",
 		       (int)p->pid);
 		return TL_EXIT_FAILURE;
@@ -604,7 +616,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 		ran = true;
 		r = tl_drain_run(&p, &dopts, &res);
 		if (r < 0) {
-			ret = run_error(r, &p);
+			ret = run_error(r, &p, g->proc_root);
 			goto report;
 		}
 		after = count_after(g, l, &q_after, &dead_after) == 0;
@@ -615,6 +627,10 @@ report:
 		if (print_json(&o, snap, l, &p, &res, after ? &q_after : NULL,
 			       dead_after) < 0)
 			ret = TL_EXIT_FAILURE;
+	} else if (ran && r < 0) {
+		/* It could not start: the message says why. */
+		printf("  freed 0 of %zu: nothing done\n",
+		       tl_drain_plan_want(&p));
 	} else if (ran) {
 		printf("  freed %zu of %zu: accepted and closed by tcplimbo "
 		       "through pidfd_getfd(); the program was not touched\n",

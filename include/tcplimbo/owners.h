@@ -175,6 +175,18 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 		       pid_t *ret_ppid);
 
 /*
+ * Whether proc_root is a /proc of this process's own pid namespace, so
+ * that the pids it shows are this process's to use (pidfd_open, kill).
+ * Its self/status's NSpid gives this process's pid in that /proc's
+ * namespace and in each namespace below it down to its own: one entry
+ * means they are the same. Returns 0 if so; -EXDEV for a /proc of an
+ * outer namespace (as after unshare --pid --fork without --mount-proc)
+ * or of one this process is not in (it has no self); other -errno when
+ * status cannot be read.
+ */
+int tl_proc_is_own_pidns(const char *proc_root);
+
+/*
  * Parses the text of /proc/PID/limits for "Max open files". Returns 0 and
  * sets soft and hard (UINT64_MAX for "unlimited"), or -ENOENT/-EINVAL.
  */

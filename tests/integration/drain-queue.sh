@@ -148,3 +148,33 @@ rc=$?
 	{ cat "$T/e" "$T/l.json"; fail "only a live connection queued, --json: exit $rc"; }
 [ "$(ss -Htln 'sport = :3009' | awk '{print $2}')" = 1 ] || fail "drain took the live connection"
 ok "only a live connection queued: nothing to free, exit 0, the connection stays"
+
+# In a pid namespace of its own without a /proc of its own, /proc numbers
+# the owner as the outer namespace does: drain cannot open that pid, and
+# says why, not that the owner has exited. The server lives on.
+cat >"$T/pidns.sh" <<'SH'
+python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 3010)); s.listen(8)
+print("ready", flush=True)
+time.sleep(30)' >"$1/pidns.srv" &
+SP=$!
+i=0
+until grep -q ready "$1/pidns.srv" 2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+python3 -c '
+import socket
+for _ in range(2):
+    c = socket.create_connection(("127.0.0.1", 3010)); c.send(b"x"); c.close()'
+sleep 0.5
+"$2" drain 127.0.0.1:3010 >"$1/pidns.out" 2>"$1/pidns.err"
+echo $? >"$1/pidns.rc"
+kill -0 $SP && echo alive >"$1/pidns.alive"
+kill $SP
+SH
+unshare --pid --fork sh "$T/pidns.sh" "$T" "$TCPLIMBO" || fail "cannot run in a pid namespace"
+[ "$(cat "$T/pidns.rc")" = 3 ] && [ -e "$T/pidns.alive" ] ||
+	{ cat "$T/pidns.out" "$T/pidns.err"; fail "pid namespace without its /proc: exit $(cat "$T/pidns.rc"), want 3, server alive"; }
+grep -q "is not a /proc of this process's pid namespace, so that pid is not this process's to open" "$T/pidns.err" &&
+	! grep -q "has exited" "$T/pidns.err" && grep -qx "  freed 0 of 2: nothing done" "$T/pidns.out" ||
+	{ cat "$T/pidns.out" "$T/pidns.err"; fail "pid namespace without its /proc: not told why"; }
+ok "in a pid namespace without its own /proc: drain says the pid is not its to open, exit 3"
