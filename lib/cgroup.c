@@ -65,7 +65,7 @@ static ssize_t read_text(const char *path, char **ret)
 	char *buf, *nb;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	buf = malloc(cap + 1);

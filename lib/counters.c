@@ -204,7 +204,7 @@ static ssize_t read_file(const char *path, char **ret)
 	ssize_t r;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	r = tli_read_fd_alloc(fd, 16384, COUNTERS_FILE_MAX, ret);

@@ -742,7 +742,7 @@ int tl_proc_is_own_pidns(const char *proc_root)
 	if (snprintf(path, sizeof(path), "%s/self/status", proc_root) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? -EXDEV : -errno;
 	/* status is about 1.5 KiB; its Groups line can make it long. */

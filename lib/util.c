@@ -60,7 +60,8 @@ ssize_t tli_read_file_at(int dir_fd, const char *path, char *buf, size_t size)
 	ssize_t len;
 	int fd;
 
-	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted in a --proc-root tree must not hang. */
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	len = tli_read_fd(fd, buf, size);

@@ -49,4 +49,14 @@ grep -q "more follows the dump's end message" "$T/err" || { cat "$T/err"; fail "
 cp "$F" "$T/keep.nl"
 expect_usage "nothing to record" --replay "$T/keep.nl" --record "$T/keep.nl" ls
 cmp -s "$F" "$T/keep.nl" || fail "--record with --replay changed the file"
+# A FIFO where a file should be (a --proc-root tree made to hang it, or
+# -N given one): read at once as nothing, never waited on.
+mkdir -p "$T/proc/123/fd" "$T/proc/sys/fs"
+mkfifo "$T/proc/123/stat" "$T/proc/123/cmdline" "$T/proc/123/status" "$T/proc/123/limits" "$T/fifo"
+timeout 20 "$TCPLIMBO" --proc-root "$T/proc" ls >/dev/null 2>"$T/err"
+rc=$?
+[ $rc != 124 ] || fail "--proc-root with FIFOs for files: hung"
+timeout 20 "$TCPLIMBO" --proc-root "$T/proc" doctor >/dev/null 2>"$T/err"
+[ $? != 124 ] || fail "doctor --proc-root with FIFOs for files: hung"
+expect_usage "not a network namespace" -N "$T/fifo" ls
 ok "errors"
