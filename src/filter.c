@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "context.h"
@@ -31,7 +32,8 @@ static int parse_addr(const char *s, int *family, uint8_t a[16], uint8_t *bits,
 	memcpy(buf, s, len + 1);
 	slash = strrchr(buf, '/');
 	if (slash) {
-		if (tl_parse_uint(slash + 1, 128, &b) < 0)
+		/* Any number: one past the family's bits is told as such. */
+		if (tl_parse_uint(slash + 1, 255, &b) < 0)
 			return -EINVAL;
 		*slash = '\0';
 		len = (size_t)(slash - buf);
@@ -203,7 +205,8 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 		for (l = TL_LIMBO_NONE; l <= TL_LIMBO_TIMEWAIT; l++) {
 			const char *name = tl_limbo_name(l);
 
-			if (strcmp(arg, name ? name : "none") == 0)
+			/* As --state: the case the table shows, or any. */
+			if (strcasecmp(arg, name ? name : "none") == 0)
 				break;
 		}
 		if (l > TL_LIMBO_TIMEWAIT) {

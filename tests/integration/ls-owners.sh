@@ -106,6 +106,11 @@ assert len(s) == 1 and s[0]["local_addr"] == "::ffff:127.0.0.1", s' || fail "--a
 import json, sys
 s = json.load(sys.stdin)
 assert len(s) == 1 and s[0]["local_port"] == 4001, s' || fail "--limbo"
+# In capitals, as --state takes them.
+"$TCPLIMBO" ls --json --limbo ACCEPT-QUEUE | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert len(s) == 1 and s[0]["local_port"] == 4001, s' || fail "--limbo ACCEPT-QUEUE"
 "$TCPLIMBO" ls --json --comm python3 --state listen | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
