@@ -211,15 +211,28 @@ static bool conclude_state(const struct tl_evidence *ev,
 }
 
 /*
+ * Whether thread t may be a thread-per-connection server's acceptor,
+ * waiting for new clients: in accept(), or in poll() (an accept loop with
+ * a timeout, as Python's socketserver runs). A thread in an epoll wait is
+ * not taken for one: that is the event loop an event-driven server runs,
+ * and it may be the one that should close them.
+ */
+static bool acceptor(const struct tl_ev_thread *t)
+{
+	return t->kind == TL_SYS_ACCEPT || t->kind == TL_SYS_POLL;
+}
+
+/*
  * Whether the process is stuck on something else: each of its threads is
  * in I/O on an fd of other (bit i for threads[i]), none of those has run
  * for a second, and the rest wait in futex (for one that is, or a
- * runtime's housekeeping, which wakes often: a JVM's does every 50 ms).
- * *ret_fd is the first such fd, *ret_idle_ms how long the least idle of
- * those threads has not run.
+ * runtime's housekeeping, which wakes often: a JVM's does every 50 ms)
+ * or, where accept_ok, as an acceptor (see acceptor()): it waits for new
+ * clients while the threads that hold the old ones are stuck. *ret_fd is the first such fd, *ret_idle_ms how long the
+ * least idle of those threads has not run.
  */
 static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
-		       int64_t *ret_fd, uint64_t *ret_idle_ms)
+		       bool accept_ok, int64_t *ret_fd, uint64_t *ret_idle_ms)
 {
 	uint64_t idle = UINT64_MAX;
 	int64_t fd = -1;
@@ -237,7 +250,8 @@ static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
 				fd = t->fd;
 			if (t->idle_ms < idle)
 				idle = t->idle_ms;
-		} else if (t->kind != TL_SYS_FUTEX) {
+		} else if (t->kind != TL_SYS_FUTEX &&
+			   !(accept_ok && acceptor(t))) {
 			return false;
 		}
 	}
@@ -448,7 +462,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	}
 	/* Nobody waits for the listener: stuck on an upstream, a file. */
 	if ((!reg || cause == TL_CAUSE_NOT_WAITED) &&
-	    blocked_on(ev, ev->on_other, &fd, &idle)) {
+	    blocked_on(ev, ev->on_other, false, &fd, &idle)) {
 		set_blocked(ev, fd, epoll_wait_on(ev, fd),
 			    "its clients' connections", "its clients", threads,
 			    v, len);
@@ -665,7 +679,7 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	size_t tlen;
 	int64_t fd;
 
-	if (!blocked_on(ev, ev->on_other, &fd, &idle)) {
+	if (!blocked_on(ev, ev->on_other, true, &fd, &idle)) {
 		if (all_locked(ev))
 			set_locked(ev,
 				   "nothing in the program gets to close them",

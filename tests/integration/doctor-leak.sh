@@ -92,3 +92,25 @@ jq -e '[.findings[] | select(.local_port == 3002)][0] |
 	(.remedy | contains("accepted but never served"))' "$T/unread.json" >/dev/null ||
 	{ cat "$T/unread.json"; fail "CLOSE_WAIT never read: not told so"; }
 ok "CLOSE_WAIT whose data was never read: unread 3, taken and never served"
+
+# A thread per connection, each stuck on an upstream that never answers
+# while its client has left; the main thread waits in poll() for more, as
+# an accept loop with a timeout (Python's socketserver) does.
+# The leak's cause: blocked in I/O on a connection to the upstream.
+python3 "$SRV" no-accept --port 3004 --seconds 120 >/dev/null &
+tl_wait_for 5 tl_listening 3004 || fail "upstream did not listen"
+python3 "$SRV" upstream --port 3003 --upstream 3004 --seconds 120 >/dev/null &
+UP=$!
+tl_wait_for 5 tl_listening 3003 || fail "threaded server did not listen"
+python3 "$SRV" clients --port 3003 --count 3 --seconds 120 >"$T/cli3" &
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3003" | wc -l)" = 3 ]' ||
+	fail "ss: not 3 CLOSE_WAIT on 3003"
+sleep 1.5
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/up.json"
+jq -e --argjson p "$UP" '[.findings[] | select(.local_port == 3003)][0] |
+	.kind == "close-wait-leak" and .pids == [$p] and .count == 3 and
+	.cause == "blocked-elsewhere" and .certainty == "possible" and
+	(.evidence[0].text | test("^its threads are blocked in I/O on fd [0-9]+ \\(a TCP connection to 127.0.0.1:3004, established\\), which is none of the connections it accepted")) and
+	(.evidence[0].text | test("3 threads in recvfrom on fds [0-9]+, [0-9]+, [0-9]+, 1 in poll"))' \
+	"$T/up.json" >/dev/null || { cat "$T/up.json"; fail "thread per connection stuck on an upstream: not told"; }
+ok "thread per connection stuck on an upstream, acceptor in poll(): blocked-elsewhere, the upstream named"

@@ -221,6 +221,32 @@ def cpu_loop(a):
                     pass
 
 
+def upstream(a):
+    """A thread per connection: each reads its client's request, then
+    asks the upstream on --upstream, which never answers, and waits in
+    recv(). The clients leave meanwhile; their sockets stay in CLOSE-WAIT
+    with the threads that would close them, while the main thread waits
+    for more in poll(), as an accept with a timeout does."""
+    import threading
+    s = listen(a.port)
+    ready()
+
+    def serve(c):
+        c.recv(4096)
+        up = socket.create_connection(("127.0.0.1", a.upstream))
+        up.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        up.recv(4096)  # the upstream never answers
+        c.close()
+
+    s.settimeout(a.seconds)
+    try:
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+    except socket.timeout:
+        pass
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode")
@@ -233,11 +259,12 @@ def main():
     p.add_argument("--hold", action="store_true")
     p.add_argument("--half-close", action="store_true")
     p.add_argument("--unread", action="store_true")
+    p.add_argument("--upstream", type=int, default=0)
     a = p.parse_args()
     modes = {"no-accept": no_accept, "leak": leak, "emfile": emfile,
              "echo": echo, "clients": clients, "busy": busy,
              "asyncio-block": asyncio_block, "eof-spin": eof_spin,
-             "cpu-loop": cpu_loop}
+             "cpu-loop": cpu_loop, "upstream": upstream}
     if a.mode not in modes:
         sys.exit("unknown mode " + a.mode)
     modes[a.mode](a)

@@ -518,6 +518,55 @@ static void test_leak_eof_spin(void **state)
 }
 
 /*
+ * A thread per connection: the threads that hold the clients are blocked
+ * on an upstream while the acceptor waits for more, in accept() or in
+ * poll() (an accept with a timeout). The leak is told as blocked. Not
+ * where the waiting thread is in an epoll wait (an event loop, which may
+ * be the one that leaks), nor where it runs.
+ */
+static void test_leak_blocked_acceptor(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = PID;
+	ev.state = 'S';
+	ev.n_threads = ev.n_read = 3;
+	ev.has_idle = true;
+	ev.idle_ms = 3000;
+	ev.threads[0] = (struct tl_ev_thread){ .tid = PID,
+					       .state = 'S',
+					       .kind = TL_SYS_ACCEPT,
+					       .fd = 3,
+					       .has_idle = true,
+					       .idle_ms = 3000 };
+	for (int i = 1; i < 3; i++)
+		ev.threads[i] = (struct tl_ev_thread){ .tid = PID + i,
+						       .state = 'S',
+						       .kind = TL_SYS_IO,
+						       .fd = 5 + i,
+						       .has_idle = true,
+						       .idle_ms = 3000 };
+	ev.on_other = 6; /* threads 1 and 2 */
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_true(v.fd == 6);
+	ev.threads[0].kind = TL_SYS_POLL;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	ev.threads[0].kind = TL_SYS_EPOLL;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_BLOCKED);
+	/* Running: it may be about to close them. */
+	ev.threads[0].kind = TL_SYS_RUNNING;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_BLOCKED);
+}
+
+/*
  * The fd a blocked process waits on is told for what it is: a pipe by its
  * link, an upstream by the snapshot's socket (its peer and state), and
  * nothing where neither tells.
@@ -759,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_leak_blocked),
 		cmocka_unit_test(test_leak_loop_not_waited),
 		cmocka_unit_test(test_leak_eof_spin),
+		cmocka_unit_test(test_leak_blocked_acceptor),
 		cmocka_unit_test(test_blocked_fd_what),
 		cmocka_unit_test(test_all_locked),
 		cmocka_unit_test(test_thread_exited),
