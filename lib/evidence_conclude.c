@@ -228,11 +228,14 @@ static bool acceptor(const struct tl_ev_thread *t)
  * for a second, and the rest wait in futex (for one that is, or a
  * runtime's housekeeping, which wakes often: a JVM's does every 50 ms)
  * or, where accept_ok, as an acceptor (see acceptor()): it waits for new
- * clients while the threads that hold the old ones are stuck. *ret_fd is the first such fd, *ret_idle_ms how long the
+ * clients while the threads that hold the old ones are stuck; or, where
+ * sleep_ok, asleep: a main loop that sleeps until a worker is free
+ * (tinyproxy at MaxClients) waits for the stuck ones too. *ret_fd is the first such fd, *ret_idle_ms how long the
  * least idle of those threads has not run.
  */
 static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
-		       bool accept_ok, int64_t *ret_fd, uint64_t *ret_idle_ms)
+		       bool accept_ok, bool sleep_ok, int64_t *ret_fd,
+		       uint64_t *ret_idle_ms)
 {
 	uint64_t idle = UINT64_MAX;
 	int64_t fd = -1;
@@ -251,7 +254,8 @@ static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
 			if (t->idle_ms < idle)
 				idle = t->idle_ms;
 		} else if (t->kind != TL_SYS_FUTEX &&
-			   !(accept_ok && acceptor(t))) {
+			   !(accept_ok && acceptor(t)) &&
+			   !(sleep_ok && t->kind == TL_SYS_SLEEP)) {
 			return false;
 		}
 	}
@@ -460,9 +464,13 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		v->remedy = NULL;
 		return;
 	}
-	/* Nobody waits for the listener: stuck on an upstream, a file. */
+	/*
+	 * Nobody waits for the listener: stuck on an upstream, a file. A
+	 * thread asleep counts with them where no epoll set holds the
+	 * listener: it is no event loop a handler put to sleep.
+	 */
 	if ((!reg || cause == TL_CAUSE_NOT_WAITED) &&
-	    blocked_on(ev, ev->on_other, false, &fd, &idle)) {
+	    blocked_on(ev, ev->on_other, false, !reg, &fd, &idle)) {
 		set_blocked(ev, fd, epoll_wait_on(ev, fd),
 			    "its clients' connections", "its clients", threads,
 			    v, len);
@@ -679,7 +687,9 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	size_t tlen;
 	int64_t fd;
 
-	if (!blocked_on(ev, ev->on_other, true, &fd, &idle)) {
+	/* Asleep counts where no epoll set holds them: no loop of theirs. */
+	if (!blocked_on(ev, ev->on_other, true, !ev->has_leak_reg, &fd,
+			&idle)) {
 		if (all_locked(ev))
 			set_locked(ev,
 				   "nothing in the program gets to close them",

@@ -335,6 +335,39 @@ CONF
 		{ cat "$T/tinyproxy.txt"; fail "tinyproxy: the text names no setting"; }
 	ok "tinyproxy at MaxClients 3: connection-limit, its own setting named"
 	kill "$TP" 2>/dev/null
+	# At MaxClients 2 with both slots waiting on an upstream that never
+	# answers (a listener that accepts nothing): its main loop sleeps
+	# until a slot frees, its slot threads wait on the upstream, and the
+	# doctor names the upstream rather than a dead accept loop.
+	python3 "$(dirname "$0")/doctor-servers.py" no-accept --port 8094 --seconds 60 >/dev/null &
+	UPS=$!
+	tl_wait_for 5 tl_listening 8094 || fail "tinyproxy's upstream did not listen"
+	sed -e 's/^Port 8088/Port 8093/' -e 's/^MaxClients 3/MaxClients 2/' \
+		-e "s|tinyproxy.pid|tinyproxy2.pid|" "$T/tinyproxy.conf" >"$T/tinyproxy2.conf"
+	"$TINYPROXY" -d -c "$T/tinyproxy2.conf" >"$T/tinyproxy2.log" 2>&1 &
+	TP=$!
+	tl_wait_for 10 tl_listening 8093 || { cat "$T/tinyproxy2.log"; fail "tinyproxy did not listen on 8093"; }
+	python3 -c '
+import socket, time
+cs = []
+for _ in range(4):
+    c = socket.create_connection(("127.0.0.1", 8093))
+    c.sendall(b"GET http://127.0.0.1:8094/ HTTP/1.0\r\n\r\n")
+    cs.append(c)
+    time.sleep(0.2)
+time.sleep(60)' &
+	TPC=$!
+	queued 8093 2 tinyproxy-upstream
+	tl_wait_for 10 sh -c "[ \"\$(ss -Htn state established 'dport = :8094' | wc -l)\" = 2 ]" ||
+		{ ss -tanp; fail "tinyproxy: its 2 slots did not ask the upstream"; }
+	sleep 1.2
+	doctor 8093 tinyproxy2
+	jq -e '[.findings[] | select(.local_port == 8093)][0] |
+		.kind == "not-accepting" and .cause == "blocked-elsewhere" and
+		(.evidence[0].text | contains("(a TCP connection to 127.0.0.1:8094, established)"))' \
+		"$T/tinyproxy2.json" >/dev/null || { cat "$T/tinyproxy2.json"; fail "tinyproxy on a stuck upstream: not told"; }
+	ok "tinyproxy at MaxClients 2 on an upstream that never answers: blocked-elsewhere, the upstream named"
+	kill "$TP" "$TPC" "$UPS" 2>/dev/null
 	tested=$((tested + 1))
 fi
 if [ -n "$MEMCACHED" ]; then
