@@ -553,7 +553,8 @@ static int doctor_run(const struct tl_global *g, void *opts)
 			d.targets[0].inode = strtoull(label + 5, NULL, 10);
 	}
 	if (r < 0) {
-		const char *bpf = tl_bpf_refused_why(g, r);
+		const char *bpf =
+			tl_bpf_refused_why(g->owners_backend, !g->no_owners, r);
 
 		if (bpf)
 			tl_err("doctor: --owners-backend bpf: %s", bpf);

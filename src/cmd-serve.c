@@ -66,7 +66,6 @@ struct result {
 };
 
 struct server {
-	const struct tl_global *g;
 	struct tl_survey_opts so;
 	struct metrics_opts mo;
 	struct webconfig *wc;
@@ -120,47 +119,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * "1.2.3.4:PORT", "[::1]:PORT" or ":PORT" (every address, both families).
- * Numeric addresses only: a name would be resolved behind the user's back.
- */
-static int parse_listen(const char *s, struct sockaddr_storage *ss,
-			bool *ret_v6)
-{
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	const char *colon = strrchr(s, ':');
-	char host[INET6_ADDRSTRLEN + 2];
-	size_t hlen;
-	uint16_t port;
-
-	if (!colon || tl_parse_port(colon + 1, &port) < 0 || port == 0)
-		return -EINVAL;
-	hlen = (size_t)(colon - s);
-	if (hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	*ret_v6 = hlen == 0 || host[0] == '[';
-	if (!*ret_v6) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 :
-								      -EINVAL;
-	}
-	a6->sin6_family = AF_INET6;
-	a6->sin6_port = htons(port);
-	if (hlen == 0) { /* ":PORT": every address, both families */
-		a6->sin6_addr = in6addr_any;
-		return 0;
-	}
-	if (hlen < 3 || host[hlen - 1] != ']')
-		return -EINVAL;
-	host[hlen - 1] = '\0';
-	return inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1 ? 0 : -EINVAL;
-}
-
 static void result_put(struct server *s, struct result *r)
 {
 	bool last;
@@ -195,14 +153,13 @@ static struct result *scan(struct server *s, size_t *ret_unreadable)
 		r->len = p.len;
 		*ret_unreadable = mr.netns_unreadable;
 	} else {
-		const char *bpf = tl_bpf_refused_why(s->g, r->err);
+		const char *bpf = tl_bpf_refused_why(s->so.owners_backend,
+						     s->so.owners, r->err);
 
 		prom_free(&p);
-		if (bpf)
-			tl_err("serve: scan failed: --owners-backend bpf: %s",
-			       bpf);
-		else
-			tl_err("serve: scan failed: %s", strerror(-r->err));
+		tl_err("serve: scan failed: %s%s",
+		       bpf ? "--owners-backend bpf: " : "",
+		       bpf ? bpf : strerror(-r->err));
 	}
 	tl_survey_free(sv);
 	return r;
@@ -597,7 +554,7 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		tl_err("serve: --record and --replay are for one dump, not a server");
 		return TL_PARSE_BAD;
 	}
-	if (parse_listen(o->listen, &o->sa, &o->v6) < 0) {
+	if (tl_parse_listen(o->listen, &o->sa, &o->v6) < 0) {
 		tl_err("serve: bad --listen '%s' (want ADDR:PORT with a numeric address, [ADDR]:PORT for IPv6, or :PORT)",
 		       o->listen);
 		return TL_PARSE_BAD;
@@ -745,7 +702,6 @@ static int serve_run(const struct tl_global *g, void *opts)
 	s.so.proc_root = g->proc_root;
 	s.so.family = g->family;
 	s.so.owners = !g->no_owners;
-	s.g = g;
 	s.so.owners_backend = g->owners_backend;
 	s.so.owners_threads = g->threads;
 	s.mo.max_series = (size_t)o.max_series;

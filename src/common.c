@@ -180,9 +180,9 @@ static const char *bpf_owners_why(int err)
 	return strerror(-err);
 }
 
-const char *tl_bpf_refused_why(const struct tl_global *g, int err)
+const char *tl_bpf_refused_why(int backend, bool owners, int err)
 {
-	if (g->owners_backend != TL_OWNERS_BPF || g->no_owners ||
+	if (backend != TL_OWNERS_BPF || !owners ||
 	    (err != -EPERM && err != -EOPNOTSUPP))
 		return NULL;
 	return err == -EOPNOTSUPP ?
@@ -225,7 +225,7 @@ void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 			 bpf_owners_why(err));
 		return;
 	}
-	bpf = tl_bpf_refused_why(g, err);
+	bpf = tl_bpf_refused_why(g->owners_backend, !g->no_owners, err);
 	if (bpf) {
 		snprintf(buf, size, "--owners-backend bpf: %s", bpf);
 		return;

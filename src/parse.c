@@ -5,7 +5,9 @@
  * Nothing here logs, so the unit tests take this file alone; the callers
  * say what was wrong (tl_duration_option in common.c for durations).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,4 +132,40 @@ size_t tl_duration_str(char *buf, size_t size, uint64_t ms)
 	else
 		n = snprintf(buf, size, "%llums", (unsigned long long)ms);
 	return n < 0 ? 0 : (size_t)n;
+}
+
+int tl_parse_listen(const char *s, struct sockaddr_storage *ss, bool *ret_v6)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	const char *colon = strrchr(s, ':');
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t hlen;
+	uint16_t port;
+
+	if (!colon || tl_parse_port(colon + 1, &port) < 0 || port == 0)
+		return -EINVAL;
+	hlen = (size_t)(colon - s);
+	if (hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	*ret_v6 = hlen == 0 || host[0] == '[';
+	if (!*ret_v6) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 :
+								      -EINVAL;
+	}
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = htons(port);
+	if (hlen == 0) { /* ":PORT": every address, both families */
+		a6->sin6_addr = in6addr_any;
+		return 0;
+	}
+	if (hlen < 3 || host[hlen - 1] != ']')
+		return -EINVAL;
+	host[hlen - 1] = '\0';
+	return inet_pton(AF_INET6, host + 1, &a6->sin6_addr) == 1 ? 0 : -EINVAL;
 }

@@ -237,6 +237,15 @@ const char *tl_strerror_limit(int err, char *buf, size_t size);
 int tl_parse_port(const char *s, uint16_t *ret);
 
 /*
+ * An address to listen on: "1.2.3.4:PORT", "[::1]:PORT" or ":PORT" (every
+ * address, both families), port 1 to 65535, into *ss; *ret_v6 for an
+ * IPv6 socket. Numeric addresses only: a name would be resolved behind
+ * the user's back. Returns 0 or -EINVAL.
+ */
+struct sockaddr_storage;
+int tl_parse_listen(const char *s, struct sockaddr_storage *ss, bool *ret_v6);
+
+/*
  * Parses a non-negative decimal integer no larger than max; returns 0 or
  * -EINVAL (empty, junk, sign, overflow).
  */
@@ -272,11 +281,11 @@ void tl_warn_denied(const char *verb, const struct tl_snapshot *snap);
 bool tl_real_root(void);
 
 /*
- * Why the BPF owners pass that --owners-backend bpf asked for refused
- * with err (-EPERM: privileges, -EOPNOTSUPP: a build without bpf), as a
- * phrase; NULL when err is not that refusal.
+ * Why the BPF owners pass refused with err (-EPERM: privileges,
+ * -EOPNOTSUPP: a build without bpf), as a phrase, where backend (enum
+ * tl_owners_backend) is bpf and owners were asked for; else NULL.
  */
-const char *tl_bpf_refused_why(const struct tl_global *g, int err);
+const char *tl_bpf_refused_why(int backend, bool owners, int err);
 
 /*
  * Whether an -N spec is a name under /var/run/netns (not a pid or path):
