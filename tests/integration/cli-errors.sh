@@ -123,6 +123,10 @@ error 3 "bad port range '100-1': it ends below its start" -- ls --sport 100-1
 error 3 "bad port '5-' (0-65535, or LO-HI)" -- kill --dport 5-
 error 3 "bad address '10.0.0.0/33': the prefix is longer than the address" -- ls --addr 10.0.0.0/33
 error 3 "bad address '::1/129': the prefix is longer than the address" -- ls --addr ::1/129
+# serve's --listen: a numeric address and a port from 1.
+error 3 "serve: bad --listen 'localhost:9100' (want ADDR:PORT with a numeric address" -- serve --listen localhost:9100
+error 3 "serve: bad --listen '[::1]:0'" -- serve --listen '[::1]:0'
+error 3 "serve: bad --listen '::1:9100'" -- serve --listen ::1:9100
 error 3 "bad address '::1/' (an IPv4 or IPv6 address or ADDR/BITS" -- watch --addr ::1/
 # A %DEVICE no device of the namespace has would match nothing, silently.
 error 3 "no network device 'nosuchdev0' in this network namespace" -- ls --addr 'fe80::1%nosuchdev0'
