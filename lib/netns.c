@@ -141,6 +141,22 @@ uint64_t tl_netns_inode(int netns_fd)
 	return (uint64_t)st.st_ino;
 }
 
+int tl_netns_owner_uid(int netns_fd, uint32_t *ret_uid)
+{
+	uid_t uid;
+	int userns = ioctl(netns_fd, NS_GET_USERNS);
+	int r;
+
+	if (userns < 0)
+		return -errno;
+	r = ioctl(userns, NS_GET_OWNER_UID, &uid);
+	r = r < 0 ? -errno : 0;
+	close(userns);
+	if (r == 0)
+		*ret_uid = (uint32_t)uid;
+	return r;
+}
+
 static int add_ns(struct tl_netns_info **list, size_t *n, size_t *cap,
 		  uint64_t ino, pid_t pid, const char *name)
 {

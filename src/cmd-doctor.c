@@ -317,9 +317,13 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 		return 0;
 	r = tl_take_snapshot_in(g, t->fd, TL_STATES_REAL, &snap);
 	if (r < 0) {
+		char hint[256];
+
 		if (r == -EPERM && t->fd >= 0)
 			snprintf(t->error, sizeof(t->error),
-				 "cannot enter it (needs CAP_SYS_ADMIN)");
+				 "cannot enter it %s",
+				 tl_enter_hint(t->fd, g->netns_spec, hint,
+					       sizeof(hint)));
 		else
 			tl_snapshot_why(g, r, t->error, sizeof(t->error));
 		return 0;

@@ -685,11 +685,17 @@ static int serve_run(const struct tl_global *g, void *opts)
 	 * ls and the doctor do. One that vanishes later is a scrape's news.
 	 */
 	if (o.netns_spec) {
+		char hint[256];
+
 		r = tl_netns_run(g->netns_fd, stay, NULL);
 		if (r < 0) {
-			tl_err("serve: cannot enter network namespace '%s': %s%s",
+			tl_err("serve: cannot enter network namespace '%s': %s%s%s",
 			       o.netns_spec, strerror(-r),
-			       r == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+			       r == -EPERM ? " " : "",
+			       r == -EPERM ?
+				       tl_enter_hint(g->netns_fd, o.netns_spec,
+						     hint, sizeof(hint)) :
+				       "");
 			return TL_EXIT_FAILURE;
 		}
 	}

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "tcplimbo/netns.h"
 #include "tl.h"
 
 void tl_bad_option(int c, char *const *argv)
@@ -406,9 +407,12 @@ fail:
 		goto out;
 	/* EPERM with no namespace to enter: the BPF iterators refused. */
 	if (err == -EPERM && netns_fd >= 0) {
-		tl_err("cannot enter network namespace '%s': %s "
-		       "(needs CAP_SYS_ADMIN)",
-		       g->netns_spec, strerror(-err));
+		char hint[256];
+
+		tl_err("cannot enter network namespace '%s': %s %s",
+		       g->netns_spec, strerror(-err),
+		       tl_enter_hint(netns_fd, g->netns_spec, hint,
+				     sizeof(hint)));
 	} else {
 		char why[512];
 
@@ -594,6 +598,26 @@ void tl_warn_denied(const char *verb, const struct tl_snapshot *snap)
 		fprintf(stderr,
 			"tcplimbo: %s%s%s; sockets they hold show no owner\n",
 			verb ? verb : "", verb ? ": " : "", TL_HIDDEN_NOTE);
+}
+
+const char *tl_enter_hint(int netns_fd, const char *spec, char *buf,
+			  size_t size)
+{
+	uint32_t uid;
+	bool pid = spec && spec[0] &&
+		   strspn(spec, "0123456789") == strlen(spec) &&
+		   !tl_netns_spec_is_name(spec);
+
+	if (geteuid() == 0 || tl_netns_owner_uid(netns_fd, &uid) < 0 ||
+	    uid != geteuid())
+		return "(needs CAP_SYS_ADMIN)";
+	snprintf(buf, size,
+		 "(it belongs to a user namespace of this user's, as a "
+		 "rootless container's does: run tcplimbo in that one, as "
+		 "nsenter -t %s -U -n --preserve-credentials tcplimbo ... "
+		 "does)",
+		 pid ? spec : "PID");
+	return buf;
 }
 
 bool tl_netns_spec_is_name(const char *spec)

@@ -288,6 +288,15 @@ bool tl_real_root(void);
 const char *tl_bpf_refused_why(int backend, bool owners, int err);
 
 /*
+ * Why this process may not enter the network namespace netns_fd (spec as
+ * given), in parentheses: CAP_SYS_ADMIN, or for a user's own rootless
+ * container, to run inside its user namespace. Returns buf or a static
+ * string.
+ */
+const char *tl_enter_hint(int netns_fd, const char *spec, char *buf,
+			  size_t size);
+
+/*
  * Whether an -N spec is a name under /var/run/netns (not a pid or path):
  * digits are a pid unless no process has that pid and a namespace that
  * name.

@@ -47,6 +47,14 @@ int tl_netns_list(const char *proc_root, struct tl_netns_info **ret);
 /* Returns the inode of a namespace fd, or 0 on error. */
 uint64_t tl_netns_inode(int netns_fd);
 
+/*
+ * The uid that owns the user namespace a namespace fd belongs to, in
+ * *ret_uid: a rootless container's namespaces belong to its user's. Only
+ * CAP_SYS_ADMIN in that user namespace enters it, which its owner has
+ * after joining it. Returns 0 or -errno.
+ */
+int tl_netns_owner_uid(int netns_fd, uint32_t *ret_uid);
+
 #ifdef __cplusplus
 }
 #endif
