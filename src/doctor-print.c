@@ -226,6 +226,13 @@ static const char *finding_fix(const struct doctor *d, size_t i, char *buf,
 	return why_fill_pid(buf, size, f->remedy, pid);
 }
 
+/* Whether a finding is about the host, not any process's sockets. */
+static bool host_kind(const struct tl_finding *f)
+{
+	return f->kind == TL_FIND_TIME_WAIT_PRESSURE ||
+	       f->kind == TL_FIND_ORPHAN_PRESSURE;
+}
+
 /*
  * Findings of one process alike, in a row, that text shows in full before
  * naming the rest on one line: a server that stopped accepting on 200
@@ -358,9 +365,9 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 	char note[256];
 	unsigned explained = 0;	   /* kinds whose why and fix were printed */
 	size_t fix_of[32] = { 0 }; /* the finding whose fix was printed */
-	pid_t group = -1;
-	size_t run = 0;		/* findings before this one alike in a row */
-	bool like_prev = false; /* this one is alike the one before */
+	pid_t group = -2;	   /* none yet (see the headings below) */
+	size_t run = 0;		   /* findings before this one alike in a row */
+	bool like_prev = false;	   /* this one is alike the one before */
 
 	for (size_t i = 0; i < d->n_found; i++) {
 		if (d->found[i].severity == TL_SEV_CRITICAL)
@@ -397,9 +404,15 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 				run_rest(d, i - (run - RUN_SHOWN), i);
 			continue;
 		}
+		/*
+		 * Without a pid: the host's own (0), of a process not seen
+		 * (-1), or owners were not looked for (-3).
+		 */
+		if (!pid && !host_kind(f))
+			pid = t->snap && t->snap->owners ? -1 : -3;
 		if (pid != group) {
 			group = pid;
-			if (pid) {
+			if (pid > 0) {
 				struct tl_context cx;
 				char where[CTX_TEXT_MAX], path[8];
 				char ecomm[ESC_SIZE(sizeof(f->comm))];
@@ -417,7 +430,10 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 				       where[0] ? " in " : "", where,
 				       esc_text(ecmd, sizeof(ecmd), cmd));
 			} else {
-				printf("\n== no single process\n");
+				printf("\n== %s\n",
+				       pid == 0	 ? "the host (no one process)" :
+				       pid == -1 ? "a process not seen" :
+						   "owners not looked for");
 			}
 		}
 		printf("\n  %-8s %s",

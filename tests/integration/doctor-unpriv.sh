@@ -66,7 +66,10 @@ ok "unprivileged: not-accepting on 3005 found, owner unknown, denied counted"
 
 $NOBODY "$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
 grep -q "^not seen: the fds of .* could not be read (.*; run as root to see them)" "$T/d.txt" || { cat "$T/d.txt"; fail "text says what it could not see"; }
-ok "text says what it could not see"
+grep -qx "== a process not seen" "$T/d.txt" || { cat "$T/d.txt"; fail "text: the unseen owner's heading"; }
+"$TCPLIMBO" --no-owners doctor --queue-age 1s >"$T/noown.txt"
+grep -qx "== owners not looked for" "$T/noown.txt" || { cat "$T/noown.txt"; fail "--no-owners: heading"; }
+ok "text says what it could not see, and heads the findings of an owner not seen so"
 
 # Nobody's own server beside root's: its finding gets the fix its cause
 # calls for; root's, whose cause cannot be read, the general fix, not a
