@@ -230,8 +230,9 @@ static bool acceptor(const struct tl_ev_thread *t)
  * or, where accept_ok, as an acceptor (see acceptor()): it waits for new
  * clients while the threads that hold the old ones are stuck; or, where
  * sleep_ok, asleep: a main loop that sleeps until a worker is free
- * (tinyproxy at MaxClients) waits for the stuck ones too. *ret_fd is the first such fd, *ret_idle_ms how long the
- * least idle of those threads has not run.
+ * (tinyproxy at MaxClients) waits for the stuck ones too. *ret_fd is
+ * the first such fd, *ret_idle_ms how long the least idle of those
+ * threads has not run.
  */
 static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
 		       bool accept_ok, bool sleep_ok, int64_t *ret_fd,

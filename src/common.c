@@ -405,7 +405,8 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 fail:
 	if (!log)
 		goto out;
-	/* EPERM with no namespace to enter: the BPF iterators refused. */
+	/* EPERM with a namespace to enter is setns()'s; without, the BPF
+	 * iterators' (tl_snapshot_why says so). */
 	if (err == -EPERM && netns_fd >= 0) {
 		char hint[256];
 
