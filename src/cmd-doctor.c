@@ -236,6 +236,28 @@ static int spec_target(struct doctor *d, const struct tl_global *g)
 }
 
 /*
+ * Why a namespace of the survey could not be entered, into t->error, with
+ * the way in where there is one (a rootless container's): the namespace
+ * is opened again for tl_enter_hint, by its name or its process.
+ */
+static void enter_error(struct target *t, const struct tl_survey_ns *ns)
+{
+	char spec[TL_NETNS_SPEC_MAX], hint[256];
+	int fd;
+
+	if (ns->name[0])
+		snprintf(spec, sizeof(spec), "%s", ns->name);
+	else
+		snprintf(spec, sizeof(spec), "%d", (int)ns->pid);
+	fd = ns->name[0] || ns->pid > 0 ? tl_netns_open(spec) : -ENOENT;
+	snprintf(t->error, sizeof(t->error), "cannot enter it %s",
+		 fd >= 0 ? tl_enter_hint(fd, spec, hint, sizeof(hint)) :
+			   "(needs CAP_SYS_ADMIN)");
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
  * Every namespace on the machine, through the survey: one /proc scan for
  * all, each namespace snapshotted and diagnosed. The snapshots move into
  * the targets, which keep them for the evidence.
@@ -280,12 +302,13 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 				 "cannot open it: %s", strerror(-ns->error));
 			continue;
 		}
+		if (ns->error == -EPERM) {
+			enter_error(t, ns);
+			continue;
+		}
 		if (ns->error) {
-			snprintf(
-				t->error, sizeof(t->error), "%s",
-				ns->error == -EPERM ?
-					"cannot enter it (needs CAP_SYS_ADMIN)" :
-					strerror(-ns->error));
+			snprintf(t->error, sizeof(t->error), "%s",
+				 strerror(-ns->error));
 			continue;
 		}
 		t->looked = true;

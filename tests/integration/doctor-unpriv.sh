@@ -128,7 +128,10 @@ if [ -n "$RP" ] && [ "$(readlink /proc/$RP/ns/net)" != "$(readlink /proc/self/ns
 		{ cat "$T/rootless.err"; fail "rootless container's namespace: exit $rc, not told to join its user namespace"; }
 	$NOBODY nsenter -t "$RP" -U -n --preserve-credentials "$TCPLIMBO" ls >/dev/null 2>"$T/rootless2.err" ||
 		{ cat "$T/rootless2.err"; fail "the way the message gives does not work"; }
-	ok "rootless container's namespace: told to join its user namespace, which works"
+	$NOBODY "$TCPLIMBO" doctor --all-netns >"$T/rootless-a.txt" 2>/dev/null
+	grep -q "^not looked at: network namespace .* (pid $RP): cannot enter it (it belongs to a user namespace of this user's, as a rootless container's does: run tcplimbo in that one, as nsenter -t $RP -U -n --preserve-credentials tcplimbo ... does)$" "$T/rootless-a.txt" ||
+		{ cat "$T/rootless-a.txt"; fail "--all-netns: the rootless container's namespace not told so"; }
+	ok "rootless container's namespace: told to join its user namespace, which works (-N and --all-netns)"
 else
 	echo "skip: nobody cannot make a user namespace here"
 fi
