@@ -372,10 +372,10 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 
 /*
  * Whether finding i went while we looked: every process it names exited
- * after the dump, and its socket is gone or in another state (a listener
- * closes with its last holder, a CLOSE-WAIT socket goes on to LAST-ACK).
- * Under churn that is normal, not a finding. A socket that outlives its
- * processes (held by one we could not see) stays a finding.
+ * after the dump (gone, or a zombie), and its socket is gone or in another
+ * state (a listener closes with its last holder, a CLOSE-WAIT socket goes
+ * on to LAST-ACK). Under churn that is normal, not a finding. A socket
+ * that outlives its processes (held by one we could not see) stays.
  */
 static bool vanished(const struct doctor *d, size_t i)
 {
@@ -389,8 +389,9 @@ static bool vanished(const struct doctor *d, size_t i)
 	if (w->n == 0 || w->n != f->n_pids || !f->sock ||
 	    f->sock > t->snap->n_socks)
 		return false;
+	/* A zombie has closed its fds too (unless its threads live on). */
 	for (size_t k = 0; k < w->n; k++)
-		if (!w->ev[k].gone)
+		if (!w->ev[k].gone && w->ev[k].state != 'Z')
 			return false;
 	sk = &t->snap->socks[f->sock - 1];
 	r = tl_sockdiag_lookup(sk, t->fd, &now);
