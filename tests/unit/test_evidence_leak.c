@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The conclusions about a CLOSE-WAIT leak from evidence filled in by hand,
+ * where a fake /proc cannot give what decides them: a thread's share of a
+ * CPU and its user and kernel time, and several threads' waits at once.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tcplimbo/diagnose.h"
+#include "tcplimbo/evidence.h"
+
+#define PID 4711
+
+/*
+ * A selectors loop that reads the end of file and ignores it: its
+ * CLOSE-WAIT socket, data read, stays registered level-triggered, and its
+ * one thread spins. Filled in by hand: the share of a CPU a fake /proc
+ * gives is nothing.
+ */
+static void test_leak_eof_spin(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = PID;
+	ev.state = 'R';
+	ev.n_threads = ev.n_read = 1;
+	ev.threads[0] = (struct tl_ev_thread){ .tid = PID,
+					       .state = 'R',
+					       .kind = TL_SYS_RUNNING,
+					       .fd = -1,
+					       .has_busy = true,
+					       .busy_pct = 97,
+					       .busy_ms = 26 };
+	ev.has_leak_reg = true;
+	ev.leak_reg = (struct tl_ev_reg){ 3, 5, 0x19, false };
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_EOF_SPIN);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_string_equal(tl_ev_cause_name(v.cause), "eof-spin");
+	assert_string_equal(
+		v.text,
+		"its CLOSE-WAIT connection on fd 5, whose data it has read, is in epoll fd 3, level-triggered and asking for input, so every wait reports its end of file again at once; thread 4711 used 97 % of a CPU over the 26 ms we watched it: a loop that reads the end of file, ignores it and spins");
+	assert_true(v.fd == 5);
+	assert_non_null(strstr(v.remedy, "When read() (or recv()) returns 0"));
+	/* Less than half a CPU: a loaded machine or real work, no word. */
+	ev.threads[0].busy_pct = 49;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/* Data never read: not this loop, which reads (a stuck one is). */
+	ev.threads[0].busy_pct = 97;
+	ev.leak_unread = true;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	/*
+	 * Its CPU time nearly all in user space: it computes in the loop's
+	 * thread, which does not wait (a spin spends much in the kernel).
+	 */
+	ev.leak_unread = false;
+	ev.threads[0].has_times = true;
+	ev.threads[0].utime_ticks = 980;
+	ev.threads[0].stime_ticks = 20;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	assert_non_null(strstr(
+		v.text,
+		"; of the CPU time thread 4711 has used, 2 % was in the kernel: it computes rather than waits"));
+	/* 40 % in the kernel: the spin; and too few ticks to tell. */
+	ev.threads[0].stime_ticks = 650;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_EOF_SPIN);
+	ev.threads[0].utime_ticks = 19;
+	ev.threads[0].stime_ticks = 0;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_EOF_SPIN);
+	/* Not registered: nothing reports it again. */
+	ev.leak_unread = ev.has_leak_reg = false;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+}
+
+/*
+ * A thread per connection: the threads that hold the clients are blocked
+ * on an upstream while the acceptor waits for more, in accept() or in
+ * poll() (an accept with a timeout). The leak is told as blocked. Not
+ * where the waiting thread is in an epoll wait (an event loop, which may
+ * be the one that leaks), nor where it runs.
+ */
+static void test_leak_blocked_acceptor(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = PID;
+	ev.state = 'S';
+	ev.n_threads = ev.n_read = 3;
+	ev.has_idle = true;
+	ev.idle_ms = 3000;
+	ev.threads[0] = (struct tl_ev_thread){ .tid = PID,
+					       .state = 'S',
+					       .kind = TL_SYS_ACCEPT,
+					       .fd = 3,
+					       .has_idle = true,
+					       .idle_ms = 3000 };
+	for (int i = 1; i < 3; i++)
+		ev.threads[i] = (struct tl_ev_thread){ .tid = PID + i,
+						       .state = 'S',
+						       .kind = TL_SYS_IO,
+						       .fd = 5 + i,
+						       .has_idle = true,
+						       .idle_ms = 3000 };
+	ev.on_other = 6; /* threads 1 and 2 */
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_true(v.fd == 6);
+	ev.threads[0].kind = TL_SYS_POLL;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	ev.threads[0].kind = TL_SYS_EPOLL;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_BLOCKED);
+	/* Running: it may be about to close them. */
+	ev.threads[0].kind = TL_SYS_RUNNING;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_BLOCKED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_leak_eof_spin),
+		cmocka_unit_test(test_leak_blocked_acceptor),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
