@@ -63,7 +63,7 @@ static const char *const remedies[TL_FIND_KIND_MAX] = {
 	[TL_FIND_FD_EXHAUSTION] =
 		"Look for an fd leak (ls -l /proc/PID/fd); raise the limit if the load is real (ulimit -n, LimitNOFILE= in systemd, or the program's own setting where it sets its limit itself, such as memcached -c). In the program, handle EMFILE from accept(): keep a spare fd to close, then accept and close the waiting connection, or back off instead of retrying at once.",
 	[TL_FIND_CLOSE_WAIT_LEAK] =
-		"If the program has lost them, fix it to close() a connection when read() returns 0 or an error, on every path (connection pools included). If it is still busy with their requests (a long query, a sleep, a lock), they close when it finishes: a timeout on the request bounds that (PostgreSQL's statement_timeout or client_connection_check_interval, php-fpm's request_terminate_timeout). Restarting the process releases the sockets; ss -K cannot, since the fd stays open.",
+		"If the program has lost them, fix it to close() a connection when read() returns 0 or an error, on every path (connection pools included). If it is still busy with their requests (a long query, a sleep, a lock), they close when it finishes: a timeout on the request, or on the call it waits in, bounds that. Restarting the process releases the sockets; ss -K cannot, since the fd stays open.",
 	[TL_FIND_FIN_WAIT2_STUCK] =
 		"The peer is not closing its side: look at the peer (it may be leaking the connection in CLOSE-WAIT). In this program, close() half-closed sockets after a timeout so the kernel's tcp_fin_timeout applies.",
 	[TL_FIND_TIME_WAIT_PRESSURE] =

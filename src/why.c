@@ -140,97 +140,155 @@ static bool same_verdict(const struct why *w, size_t i, size_t j)
 }
 
 /*
- * Programs whose connection limit the general remedy does not name, told
- * by their comm, else by words of their command line (gunicorn's workers
- * run as python3; its gevent workers have --worker-connections, not
- * threads).
+ * What the doctor knows of particular programs, told by their comm (its
+ * first n bytes where n is set: python3.11 is python3, php-fpm8.2 is
+ * php-fpm), else by words of their command line (gunicorn's workers run
+ * as python3; its gevent workers have --worker-connections, not threads).
+ * The first entry that matches and says something of `about` speaks.
  */
 static const struct {
 	const char *comm;
+	size_t n;
 	const char *words[2];
-	const char *setting;
-} settings[] = {
+	const char *text[WHY_ABOUT_MAX];
+} programs[] = {
 	{ "uwsgi",
+	  0,
 	  { NULL },
-	  "uWSGI: --processes and --threads (requests at once), --listen "
-	  "(the queue); --harakiri ends requests that run too long" },
+	  { [WHY_LIMIT] = "uWSGI: --processes and --threads (requests at "
+			  "once), --listen (the queue); --harakiri ends "
+			  "requests that run too long",
+	    [WHY_TIMEOUT] = "uWSGI: --harakiri ends a request that runs "
+			    "too long" } },
 	{ "tinyproxy",
+	  0,
 	  { NULL },
-	  "tinyproxy: MaxClients, and Timeout for idle clients" },
+	  { [WHY_LIMIT] = "tinyproxy: MaxClients, and Timeout for idle "
+			  "clients",
+	    [WHY_TIMEOUT] =
+		    "tinyproxy: Timeout closes a connection, to "
+		    "the client or to the upstream, idle for longer" } },
 	{ "named",
+	  0,
 	  { NULL },
-	  "BIND: tcp-clients (and tcp-idle-timeout for idle ones)" },
-	{ "dnsmasq", { NULL }, "dnsmasq: --max-tcp-connections" },
-	{ "h2o", { NULL }, "h2o: max-connections" },
+	  { [WHY_LIMIT] = "BIND: tcp-clients (and tcp-idle-timeout for "
+			  "idle ones)" } },
+	{ "dnsmasq",
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "dnsmasq: --max-tcp-connections" } },
+	{ "h2o", 0, { NULL }, { [WHY_LIMIT] = "h2o: max-connections" } },
+	{ "postgres",
+	  0,
+	  { NULL },
+	  { [WHY_TIMEOUT] = "PostgreSQL: statement_timeout bounds a query "
+			    "and lock_timeout its wait for a lock; "
+			    "client_connection_check_interval ends a query "
+			    "whose client has gone; "
+			    "idle_in_transaction_session_timeout ends a "
+			    "session left idle in a transaction",
+	    [WHY_INSPECT] = "PostgreSQL: SELECT pid, state, wait_event_type, "
+			    "wait_event, pg_blocking_pids(pid), query FROM "
+			    "pg_stat_activity WHERE pid = PID shows what the "
+			    "backend waits for and which backends block it" } },
+	{ "php-fpm",
+	  7,
+	  { NULL },
+	  { [WHY_TIMEOUT] = "php-fpm: request_terminate_timeout, in the "
+			    "pool's configuration, ends a request that runs "
+			    "too long (request_slowlog_timeout logs its "
+			    "stack first)" } },
+	{ "apache2",
+	  0,
+	  { NULL },
+	  { [WHY_TIMEOUT] = "Apache: Timeout bounds each wait for I/O, and "
+			    "ProxyTimeout the wait for a proxied backend" } },
+	{ "httpd",
+	  0,
+	  { NULL },
+	  { [WHY_TIMEOUT] = "Apache: Timeout bounds each wait for I/O, and "
+			    "ProxyTimeout the wait for a proxied backend" } },
+	{ "java",
+	  5,
+	  { NULL },
+	  { [WHY_INSPECT] = "Java: jstack PID (or jcmd PID Thread.print) "
+			    "shows what each thread waits on, and the locks "
+			    "they hold" } },
+	{ "node",
+	  5,
+	  { NULL },
+	  { [WHY_INSPECT] = "Node.js: synchronous code blocks its one event "
+			    "loop; node --cpu-prof, or --inspect and a "
+			    "debugger, shows which" } },
+	{ "nodejs",
+	  7,
+	  { NULL },
+	  { [WHY_INSPECT] = "Node.js: synchronous code blocks its one event "
+			    "loop; node --cpu-prof, or --inspect and a "
+			    "debugger, shows which" } },
+	{ "python",
+	  6,
+	  { NULL },
+	  { [WHY_INSPECT] = "Python: with python3-dbg installed, gdb -p PID "
+			    "-batch -ex 'thread apply all py-bt' shows each "
+			    "thread's Python stack" } },
 	{ NULL,
+	  0,
 	  { "gunicorn", "gevent" },
-	  "gunicorn's gevent workers: --worker-connections (per worker; "
-	  "--threads does not apply to them)" },
+	  { [WHY_LIMIT] = "gunicorn's gevent workers: --worker-connections "
+			  "(per worker; --threads does not apply to them)" } },
 	{ NULL,
+	  0,
 	  { "gunicorn", "eventlet" },
-	  "gunicorn's eventlet workers: --worker-connections (per worker; "
-	  "--threads does not apply to them)" },
+	  { [WHY_LIMIT] = "gunicorn's eventlet workers: --worker-connections "
+			  "(per worker; --threads does not apply to them)" } },
+	{ NULL,
+	  0,
+	  { "gunicorn", NULL },
+	  { [WHY_TIMEOUT] = "gunicorn: --timeout kills and restarts a "
+			    "worker silent for longer" } },
 };
 
-/*
- * Runtimes whose stacks a debugger's backtrace does not show (JIT-compiled
- * or interpreted code), by comm, with the tool that does.
- */
-static const struct {
-	const char *comm;
-	size_t n; /* compare this many bytes: python3.11 is python3 */
-	const char *inspect;
-} inspects[] = {
-	{ "java", 5,
-	  "Java: jstack PID (or jcmd PID Thread.print) shows what each thread "
-	  "waits on, and the locks they hold" },
-	{ "node", 5,
-	  "Node.js: synchronous code blocks its one event loop; node "
-	  "--cpu-prof, or --inspect and a debugger, shows which" },
-	{ "nodejs", 7,
-	  "Node.js: synchronous code blocks its one event loop; node "
-	  "--cpu-prof, or --inspect and a debugger, shows which" },
-	{ "python", 6,
-	  "Python: with python3-dbg installed, gdb -p PID -batch -ex 'thread "
-	  "apply all py-bt' shows each thread's Python stack" },
-};
-
-static const char *runtime_inspect(const struct tl_snapshot *snap, pid_t pid)
+static bool program_is(size_t i, const char *comm, const char *cmd)
 {
-	const struct tl_proc *p =
-		snap->owners ? tl_owners_proc(snap->owners, pid) : NULL;
+	if (programs[i].comm) {
+		if (!comm)
+			return false;
+		return programs[i].n ? strncmp(comm, programs[i].comm,
+					       programs[i].n) == 0 :
+				       strcmp(comm, programs[i].comm) == 0;
+	}
+	for (size_t k = 0; k < 2; k++)
+		if (programs[i].words[k] &&
+		    !(cmd && strstr(cmd, programs[i].words[k])))
+			return false;
+	return true;
+}
 
-	for (size_t i = 0; p && i < sizeof(inspects) / sizeof(inspects[0]); i++)
-		if (strncmp(p->comm, inspects[i].comm, inspects[i].n) == 0)
-			return inspects[i].inspect;
+const char *why_program_text(const char *comm, const char *cmd,
+			     enum why_about about)
+{
+	if (about < 0 || about >= WHY_ABOUT_MAX)
+		return NULL;
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
+		if (programs[i].text[about] && program_is(i, comm, cmd))
+			return programs[i].text[about];
 	return NULL;
 }
 
-static const char *limit_setting(const char *proc_root,
-				 const struct tl_snapshot *snap, pid_t pid)
+/* What is known of the process pid's program, read from snap and /proc. */
+static const char *program_text(const char *proc_root,
+				const struct tl_snapshot *snap, pid_t pid,
+				enum why_about about)
 {
 	const struct tl_proc *p =
 		snap->owners ? tl_owners_proc(snap->owners, pid) : NULL;
 	char cmd[1024];
-	bool have_cmd = false;
+	bool have_cmd =
+		tl_proc_read_cmdline(proc_root, pid, cmd, sizeof(cmd)) >= 0;
 
-	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
-		if (settings[i].comm) {
-			if (p && strcmp(p->comm, settings[i].comm) == 0)
-				return settings[i].setting;
-			continue;
-		}
-		if (!have_cmd) {
-			if (tl_proc_read_cmdline(proc_root, pid, cmd,
-						 sizeof(cmd)) < 0)
-				return NULL;
-			have_cmd = true;
-		}
-		if (strstr(cmd, settings[i].words[0]) &&
-		    strstr(cmd, settings[i].words[1]))
-			return settings[i].setting;
-	}
-	return NULL;
+	return why_program_text(p ? p->comm : NULL, have_cmd ? cmd : NULL,
+				about);
 }
 
 static bool word_char(char c)
@@ -347,11 +405,18 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	combine(w);
 	w->omitted = f->n_pids - n;
 	if (w->cause == TL_CAUSE_LIMIT)
-		w->setting = limit_setting(proc_root, snap, w->ev[w->lead].pid);
+		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
+					  WHY_LIMIT);
+	/* Busy with the closed connections' requests: what bounds them. */
+	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK &&
+	    (w->cause == TL_CAUSE_BLOCKED || w->cause == TL_CAUSE_LOCKED))
+		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
+					  WHY_TIMEOUT);
 	/* Where a guess is made of what the threads wait on. */
 	if (w->certainty != TL_CERT_CERTAIN && w->cause != TL_CAUSE_GO_ACCEPT &&
 	    w->cause != TL_CAUSE_TOKIO)
-		w->inspect = runtime_inspect(snap, w->ev[w->lead].pid);
+		w->inspect = program_text(proc_root, snap, w->ev[w->lead].pid,
+					  WHY_INSPECT);
 	why_name_pids(w);
 	/*
 	 * A CLOSE-WAIT leak keeps its evidence only where it tells a cause

@@ -28,7 +28,11 @@ struct why {
 	int certainty;
 	size_t lead;	    /* the verdict that speaks for the finding */
 	const char *remedy; /* fits the cause, or NULL */
-	/* connection-limit: the program's own setting, static, or NULL */
+	/*
+	 * The program's own setting, static, or NULL: its connection limit
+	 * (connection-limit), or what bounds the requests it is busy with
+	 * (a close-wait-leak blocked elsewhere or on a lock).
+	 */
 	const char *setting;
 	/* How to see where this runtime's threads wait, static, or NULL */
 	const char *inspect;
@@ -36,8 +40,24 @@ struct why {
 	size_t omitted;	   /* processes of the finding not looked into */
 	/* remedy and inspect with the pids they are about (why_name_pids) */
 	char remedy_buf[1536];
-	char inspect_buf[256];
+	char inspect_buf[512];
 };
+
+/* What why_program_text tells of a program. */
+enum why_about {
+	WHY_LIMIT,   /* its own connection limit, where the remedy names none */
+	WHY_TIMEOUT, /* what bounds a request it is busy with */
+	WHY_INSPECT, /* how to see where its threads wait */
+	WHY_ABOUT_MAX,
+};
+
+/*
+ * What the doctor knows of a program, told by its comm or (NULL: not
+ * read) by words of its command line: static text, or NULL when the
+ * program is not one it knows or it knows nothing of that about it.
+ */
+const char *why_program_text(const char *comm, const char *cmd,
+			     enum why_about about);
 
 /* Whether the finding is of a kind that evidence explains. */
 bool why_wanted(const struct tl_finding *f);

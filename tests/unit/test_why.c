@@ -123,6 +123,54 @@ static void test_blocked_fd(void **state)
 			    "ls -l /proc/4711/fd/FD and ss -tp; FDS stays.");
 }
 
+/*
+ * Programs are told by comm (a prefix where versions follow), else by
+ * their command line; each says only what is known of it, and a program
+ * not known gets nothing, not another program's setting.
+ */
+static void test_program_text(void **state)
+{
+	(void)state;
+	assert_non_null(strstr(why_program_text("postgres", NULL, WHY_TIMEOUT),
+			       "statement_timeout"));
+	assert_non_null(strstr(why_program_text("postgres",
+						"postgres: app db "
+						"127.0.0.1(5) idle",
+						WHY_INSPECT),
+			       "pg_blocking_pids"));
+	assert_null(why_program_text("postgres", NULL, WHY_LIMIT));
+	/* Exact comms are exact; versioned ones match by their prefix. */
+	assert_null(why_program_text("postgresX", NULL, WHY_TIMEOUT));
+	assert_non_null(
+		strstr(why_program_text("php-fpm8.2", NULL, WHY_TIMEOUT),
+		       "request_terminate_timeout"));
+	assert_non_null(strstr(
+		why_program_text("python3.11", NULL, WHY_INSPECT), "py-bt"));
+	/* A program known by nothing says nothing. */
+	assert_null(
+		why_program_text("myserver", "./myserver -p 80", WHY_TIMEOUT));
+	assert_null(why_program_text("node", NULL, WHY_TIMEOUT));
+	assert_null(why_program_text(NULL, NULL, WHY_INSPECT));
+	/* gunicorn by its command line: the worker class picks the limit. */
+	assert_non_null(strstr(why_program_text("python3",
+						"/usr/bin/python3 gunicorn -k "
+						"gevent app:app",
+						WHY_LIMIT),
+			       "--worker-connections"));
+	assert_null(why_program_text("python3",
+				     "/usr/bin/python3 gunicorn "
+				     "app:app",
+				     WHY_LIMIT));
+	assert_non_null(strstr(why_program_text("python3",
+						"/usr/bin/python3 gunicorn "
+						"app:app",
+						WHY_TIMEOUT),
+			       "--timeout"));
+	/* Unread command line: comm alone. */
+	assert_null(why_program_text("python3", NULL, WHY_LIMIT));
+	assert_null(why_program_text("tinyproxy", NULL, WHY_ABOUT_MAX));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_stopped_worker),
 		cmocka_unit_test(test_all_stopped),
 		cmocka_unit_test(test_blocked_fd),
+		cmocka_unit_test(test_program_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
