@@ -15,8 +15,8 @@ DEB_PKGS = meson ninja-build pkg-config gcc libc6-dev libmnl-dev \
 	libcmocka-dev libmicrohttpd-dev iproute2 net-tools procps util-linux \
 	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev time \
 	libyaml-dev libcrypt-dev curl openssl prometheus nginx-light haproxy ncat \
-	lighttpd apache2 socat tinyproxy memcached nodejs cargo librust-tokio-dev \
-	librust-tokio-macros-dev
+	lighttpd apache2 socat tinyproxy memcached postgresql nodejs cargo \
+	librust-tokio-dev librust-tokio-macros-dev
 
 .PHONY: all deps demo check san-check fuzz bench clean format
 
