@@ -107,9 +107,25 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	} else {
 		json_null(w);
 	}
+	/* null where owners were not looked for (--no-owners, --replay). */
 	json_key(w, "owners");
-	n = tl_snapshot_owners(snap, sk, &refs);
-	out_owners_json(w, snap->owners, refs, n);
+	if (snap->owners) {
+		n = tl_snapshot_owners(snap, sk, &refs);
+		out_owners_json(w, snap->owners, refs, n);
+	} else {
+		json_null(w);
+	}
+	/*
+	 * Whether owners is all there is: not where some processes' fds
+	 * could not be read (one of them may hold it), unless the socket has
+	 * no inode, and so no fd anywhere.
+	 */
+	json_key(w, "owners_complete");
+	if (snap->owners)
+		json_bool(w, sk->inode == 0 || (snap->owners->n_denied == 0 &&
+						!snap->owners->hidden));
+	else
+		json_null(w);
 	json_kv_str(w, "limbo", tl_limbo_name(sk->limbo));
 	json_key(w, "listener");
 	if (l) {
@@ -125,7 +141,7 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 		json_null(w);
 	}
 	json_key(w, "listener_owners");
-	if (l) {
+	if (l && snap->owners) {
 		n = tl_snapshot_owners(snap, l, &refs);
 		out_owners_json(w, snap->owners, refs, n);
 	} else {

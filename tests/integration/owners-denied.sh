@@ -73,6 +73,38 @@ $NOBODY "$TCPLIMBO" ls 2>"$T/nobody.err" >/dev/null || fail "ls as nobody"
 grep -q 'could not be read (.*; run as root to see them)' "$T/nobody.err" ||
 	{ cat "$T/nobody.err"; fail "nobody is not told to run as root"; }
 ok "as nobody: told to run as root"
+# JSON tells an owner not seen from no owner at all: root's listener, its
+# fd closed to nobody, may be held by a process not read; the connection
+# queued in it has no fd anywhere. Root sees the listener's owner;
+# --no-owners says owners were not looked for.
+python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 4101)); s.listen(4)
+c = socket.create_connection(("127.0.0.1", 4101))
+time.sleep(30)' &
+tl_wait_for 10 sh -c "[ \"\$(ss -Htln 'sport = :4101' | awk '{print \$2}')\" = 1 ]" ||
+	fail "no queued connection on 4101"
+$NOBODY "$TCPLIMBO" ls --json --sport 4101 2>/dev/null >"$T/nobody.json" || fail "ls --json as nobody"
+jq -e 'length == 2 and
+	(.[] | select(.state == "listen") | .owners == [] and .owners_complete == false) and
+	(.[] | select(.limbo == "accept-queue") | .owners == [] and .owners_complete == true)' \
+	"$T/nobody.json" >/dev/null || { cat "$T/nobody.json"; fail "as nobody: owners_complete does not tell unread from none"; }
+# Root reads every process's fds, unless (in a user namespace) it cannot
+# read some, and says so: then the listener's list is not complete either.
+"$TCPLIMBO" --owners-backend proc ls --json --sport 4101 >"$T/root.json" 2>"$T/root.err" ||
+	fail "ls --json as root"
+complete=true
+grep -q "could not be read" "$T/root.err" && complete=false
+jq -e --argjson c $complete '
+	(.[] | select(.state == "listen") | .owners[0].comm == "python3" and .owners_complete == $c) and
+	(.[] | select(.limbo == "accept-queue") | .owners_complete == true)' \
+	"$T/root.json" >/dev/null || { cat "$T/root.err" "$T/root.json"; fail "as root: owners_complete is not $complete"; }
+"$TCPLIMBO" ls --json --no-owners --sport 4101 >"$T/noown.json" || fail "ls --json --no-owners"
+jq -e 'length == 2 and all(.[]; .owners == null and .owners_complete == null) and
+	(.[] | select(.limbo == "accept-queue") | .listener_owners == null)' \
+	"$T/noown.json" >/dev/null || { cat "$T/noown.json"; fail "--no-owners: owners not null"; }
+kill %1
+ok "ls --json: owners_complete tells an unread owner (nobody), a complete list (root) and none looked for"
 # Kernel threads have no fds: theirs, closed to nobody, hide nothing and
 # are not counted (kthreadd is pid 2 where this runs in the host's PID
 # namespace).
