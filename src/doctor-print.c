@@ -331,29 +331,35 @@ static void run_rest(const struct doctor *d, size_t first, size_t last)
 
 /*
  * A process's cmdline as the report shows it, in buf: one longer than
- * size - 1 bytes is cut at a character boundary and ends in "...", so that
- * a cut one does not pass for whole (the kernel's is up to megabytes).
- * It is read into twice the room, so that the trailing separators the
- * read drops at the end of what it got do not hide that more followed.
- * Returns its length, <= 0 when there is none.
+ * size - 1 bytes is cut at a character boundary, *cut is set, and where
+ * mark is set it ends in "...", so that a cut one does not pass for whole
+ * in text (the kernel's is up to megabytes; JSON says so in a key of its
+ * own). It is read into twice the room, so that the trailing separators
+ * the read drops at the end of what it got do not hide that more
+ * followed. Returns its length, <= 0 when there is none.
  */
 static int shown_cmdline(const char *proc_root, pid_t pid, char *buf,
-			 size_t size)
+			 size_t size, bool mark, bool *cut)
 {
 	char all[1024];
 	int n;
 
+	*cut = false;
 	if (size < 8 || size > sizeof(all) / 2)
 		return -EINVAL;
 	n = tl_proc_read_cmdline(proc_root, pid, all, sizeof(all));
 	if (n <= 0)
 		return n;
 	if ((size_t)n >= size) {
+		*cut = true;
 		n = (int)size - 4;
 		while (n > 0 && ((unsigned char)all[n] & 0xc0) == 0x80)
 			n--;
-		memcpy(all + n, "...", 4);
-		n += 3;
+		all[n] = '\0';
+		if (mark) {
+			memcpy(all + n, "...", 4);
+			n += 3;
+		}
 	}
 	memcpy(buf, all, (size_t)n + 1);
 	return n;
@@ -417,9 +423,10 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 				char where[CTX_TEXT_MAX], path[8];
 				char ecomm[ESC_SIZE(sizeof(f->comm))];
 				char ecmd[ESC_SIZE(sizeof(cmd))];
+				bool cut;
 
 				if (shown_cmdline(g->proc_root, pid, cmd,
-						  sizeof(cmd)) <= 0)
+						  sizeof(cmd), true, &cut) <= 0)
 					snprintf(cmd, sizeof(cmd), "?");
 				if (!finding_where(g, t, f, &cx, path,
 						   sizeof(path)))
@@ -543,7 +550,7 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 	size_t denied = 0;
 	const struct tl_owners *owners;
 	char note[256];
-	bool have_cmd = false;
+	bool have_cmd = false, cmd_cut = false;
 	pid_t cmd_pid = 0;
 	char cmd[512], path[TL_CGROUP_PATH_MAX];
 	struct tl_context cx;
@@ -575,9 +582,16 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 		if (f->n_pids && f->pids[0] != cmd_pid) {
 			cmd_pid = f->pids[0];
 			have_cmd = shown_cmdline(g->proc_root, cmd_pid, cmd,
-						 sizeof(cmd)) > 0;
+						 sizeof(cmd), false,
+						 &cmd_cut) > 0;
 		}
 		json_kv_str(j, "cmdline", f->n_pids && have_cmd ? cmd : NULL);
+		/* The kernel's was longer than the cmdline given. */
+		json_key(j, "cmdline_truncated");
+		if (f->n_pids && have_cmd)
+			json_bool(j, cmd_cut);
+		else
+			json_null(j);
 		if (finding_where(g, t, f, &cx, path, sizeof(path)))
 			ctx_json(j, path, &cx);
 		else

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A command line too long to show whole is shown cut, at a character
-# boundary, and says so with "..." (text and JSON alike): a cut one must
-# not pass for whole. A short one is shown whole.
+# boundary, and says so: with "..." in text, with cmdline_truncated in
+# JSON (where "..." would pass for part of it). A cut one must not pass
+# for whole; a short one is shown whole.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -33,10 +34,11 @@ case $short in *...) fail "short cmdline marked as cut: $short" ;; esac
 ok "text: the long cmdline cut with '...' ($(printf '%s' "$long" | wc -c) bytes), the short one whole"
 
 "$TCPLIMBO" doctor --queue-age 0 --json >"$T/d.json"
-jq -e '[.findings[] | select(.local_port == 3051) | .cmdline] as $c |
-	($c | length) >= 1 and ($c[0] | test("^(服)+\\.\\.\\.$")) and ($c[0] | length) < 600' \
-	"$T/d.json" >/dev/null || { jq -c '[.findings[] | .cmdline]' "$T/d.json"; fail "JSON: the long cmdline"; }
+jq -e '[.findings[] | select(.local_port == 3051)] as $f |
+	($f | length) >= 1 and ($f[0].cmdline | test("^(服)+$")) and
+	($f[0].cmdline | length) < 600 and $f[0].cmdline_truncated == true' \
+	"$T/d.json" >/dev/null || { jq -c '[.findings[] | [.cmdline, .cmdline_truncated]]' "$T/d.json"; fail "JSON: the long cmdline"; }
 jq -e --arg c "$TL_ABS lab server --port 3052 --mode no-accept --seconds 60" \
-	'[.findings[] | select(.local_port == 3052) | .cmdline] | .[0] == $c' \
-	"$T/d.json" >/dev/null || { jq -c '[.findings[] | .cmdline]' "$T/d.json"; fail "JSON: the short cmdline"; }
-ok "JSON: the long cmdline cut with '...', the short one whole"
+	'[.findings[] | select(.local_port == 3052)] | .[0].cmdline == $c and .[0].cmdline_truncated == false' \
+	"$T/d.json" >/dev/null || { jq -c '[.findings[] | [.cmdline, .cmdline_truncated]]' "$T/d.json"; fail "JSON: the short cmdline"; }
+ok "JSON: the long cmdline cut at a character with cmdline_truncated, the short one whole"
