@@ -283,7 +283,10 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 		char label[NETNS_LABEL_MAX];
 		struct target *t;
 
-		if (ns->name[0])
+		/* The host's is "host", as serve's netns label has it. */
+		if (ns->host)
+			snprintf(label, sizeof(label), "host");
+		else if (ns->name[0])
 			snprintf(label, sizeof(label), "%s", ns->name);
 		else
 			snprintf(label, sizeof(label), "net:[%llu] (pid %d)",
@@ -295,7 +298,7 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 		t->pid = ns->pid;
 		t->inode = ns->inode;
 		/* A named namespace has the name its users gave it. */
-		if (!ns->name[0])
+		if (!ns->name[0] && !ns->host)
 			name_netns(g, t);
 		if (ns->stage == TL_SURVEY_OPEN) {
 			snprintf(t->error, sizeof(t->error),
