@@ -432,7 +432,9 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	int sev = TL_SEV_WARNING;
 	int32_t listener_fd = -1;
 
-	if (g->old == 0 || g->old < o->close_wait_min)
+	/* --close-wait-min is CLOSE-WAIT's: one held FIN-WAIT-2 is news. */
+	if (g->old == 0 ||
+	    (kind == TL_FIND_CLOSE_WAIT_LEAK && g->old < o->close_wait_min))
 		return 0;
 	if (kind == TL_FIND_CLOSE_WAIT_LEAK &&
 	    (g->old >= o->close_wait_critical || diag_fd_near(p, o) ||

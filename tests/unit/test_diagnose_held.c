@@ -235,6 +235,22 @@ static void test_fin_wait2(void **state)
 	assert_int_equal(diagnose(), 0);
 }
 
+/* --close-wait-min counts CLOSE-WAIT only: FIN-WAIT-2 stays reported. */
+static void test_close_wait_min_is_close_wait(void **state)
+{
+	uint32_t p = proc(310, "both", 10, 1024);
+
+	(void)state;
+	held(TL_CLOSE_WAIT, 9000, 40020, 60000, p);
+	held(TL_FIN_WAIT2, 40021, 9001, 120000, p);
+	held(TL_FIN_WAIT2, 40022, 9001, 120000, p);
+	assert_int_equal(diagnose(), 2);
+	W->opts.close_wait_min = 3;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_FIN_WAIT2_STUCK);
+	assert_int_equal(W->f[0].count, 2);
+}
+
 static void test_time_wait_pressure(void **state)
 {
 	uint32_t cli = proc(400, "hammer", 10, 1024);
@@ -421,6 +437,7 @@ int main(void)
 		T(test_close_wait_unknown_owner),
 		T(test_close_wait_unknown_grouped),
 		T(test_fin_wait2),
+		T(test_close_wait_min_is_close_wait),
 		T(test_time_wait_pressure),
 		T(test_time_wait_spread_is_fine),
 		T(test_orphans),
