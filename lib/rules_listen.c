@@ -369,10 +369,10 @@ int diag_rule_overflow(struct diag *d)
 			f->has_age = l->has_age;
 			diag_summary(
 				f,
-				"the accept queue of %s (%s) is full: %u connections for a backlog of %u%s; new SYNs are dropped%s",
+				"the accept queue of %s (%s) is full: %u connection%s for a backlog of %u%s; new SYNs are dropped%s",
 				addr,
 				diag_who_text(who, sizeof(who), d->snap, f),
-				L->rqueue, L->wqueue,
+				L->rqueue, L->rqueue == 1 ? "" : "s", L->wqueue,
 				l->stale ? ", and they are not being accepted" :
 					   "",
 				ctr && (ctr->have & TL_CTR_NETSTAT) &&

@@ -202,8 +202,16 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	else if (n == 0 && sk->inode == 0)
 		printf("             no process holds it: nothing else to "
 		       "free\n");
-	/* The kernel drops a timewait entry without a RST (tcp_abort). */
-	if (sk->limbo == TL_LIMBO_TIMEWAIT)
+	/*
+	 * The kernel drops a timewait entry without a RST (tcp_abort). Only
+	 * a FIN-WAIT-2 one's peer may still be in CLOSE_WAIT: a TIME-WAIT
+	 * one's has closed too.
+	 */
+	if (sk->limbo == TL_LIMBO_TIMEWAIT && sk->state == TL_TIME_WAIT)
+		printf("             a timewait entry: %s without a RST; the "
+		       "peer has closed its side already\n",
+		       done ? "dropped" : "would be dropped");
+	else if (sk->limbo == TL_LIMBO_TIMEWAIT)
 		printf("             a timewait entry: %s without a RST; a "
 		       "peer still in CLOSE_WAIT is not told\n",
 		       done ? "dropped" : "would be dropped");

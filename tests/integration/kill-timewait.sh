@@ -51,3 +51,24 @@ tl_wait_for 5 sh -c "ss -Htan state fin-wait-2 'sport = :3012' | grep -q ." || f
 grep -q 'a timewait entry: would be dropped without a RST' "$T/dry" || { cat "$T/dry"; fail "dry run: no note"; }
 ss -Htan state fin-wait-2 'sport = :3012' | grep -q . || fail "dry run destroyed it"
 ok "kill --dry-run on a timewait entry says it would go without a RST"
+
+# A TIME-WAIT entry: its peer has closed too, so the report does not
+# speak of one still in CLOSE_WAIT.
+python3 -u - 3013 <<'PY' >"$T/cli3" &
+import socket, sys, time
+port = int(sys.argv[1])
+srv = socket.socket(); srv.bind(("127.0.0.1", port)); srv.listen(1)
+c = socket.create_connection(("127.0.0.1", port)); s = srv.accept()[0]
+s.close()
+time.sleep(0.2)
+c.close()
+print("closed", flush=True)
+time.sleep(30)
+PY
+tl_wait_for 10 grep -q closed "$T/cli3" || fail "third client did not run"
+tl_wait_for 5 sh -c "ss -Htan state time-wait 'sport = :3013' | grep -q ." || { ss -tano; fail "no TIME-WAIT on 3013"; }
+"$TCPLIMBO" kill --sport 3013 --state time-wait >"$T/tw" 2>&1 || fail "kill on TIME-WAIT: $(cat "$T/tw")"
+grep -q '^destroyed  *TIME_WAIT ' "$T/tw" || { cat "$T/tw"; fail "TIME-WAIT not destroyed"; }
+grep -q 'a timewait entry: dropped without a RST; the peer has closed its side already' "$T/tw" &&
+	! grep -q CLOSE_WAIT "$T/tw" || { cat "$T/tw"; fail "TIME-WAIT: the note speaks of a peer in CLOSE_WAIT"; }
+ok "kill on a TIME-WAIT entry: the note says the peer has closed, not that it is in CLOSE_WAIT"

@@ -229,6 +229,20 @@ static void test_queue_overflow(void **state)
 		strstr(W->f[0].summary, "(TcpExt ListenOverflows grows)"));
 }
 
+/* listen(fd, 0) holds one connection: "1 connection", not "1 connections". */
+static void test_queue_overflow_one(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+
+	(void)state;
+	listener(80, 0, 1, srv);
+	queued(80, TL_ESTABLISHED, 100);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_ACCEPT_QUEUE_OVERFLOW);
+	assert_non_null(strstr(W->f[0].summary,
+			       "is full: 1 connection for a backlog of 0;"));
+}
+
 static void test_listener_drops(void **state)
 {
 	uint32_t srv = proc(100, "server", 5, 1024);
@@ -508,6 +522,7 @@ int main(void)
 		T(test_young),
 		T(test_healthy_busy),
 		T(test_queue_overflow),
+		T(test_queue_overflow_one),
 		T(test_listener_drops),
 		T(test_lost_children),
 		T(test_emfile_with_queue),
