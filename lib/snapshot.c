@@ -68,6 +68,12 @@ bool tl_sock_is_timewait(const struct tl_sock *sk)
 		!full_socket(sk));
 }
 
+int tl_sock_kernel_state(const struct tl_sock *sk)
+{
+	return sk->state == TL_SYN_RECV && !full_socket(sk) ? TL_NEW_SYN_RECV :
+							      sk->state;
+}
+
 /*
  * How well a listener's local address matches a child's: 2 exact, 1 a
  * wildcard that covers it, 0 no match. The kernel prefers the exact one,

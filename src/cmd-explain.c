@@ -148,9 +148,12 @@ static int explain_diagram(const struct tl_global *g)
 		return TL_EXIT_FAILURE;
 	memset(counts, 0, sizeof(counts));
 	counts[TL_CLOSE] = TL_TCPSTATE_UNKNOWN;
-	for (size_t i = 0; i < snap->n_socks; i++)
-		if (snap->in_filter[i] && snap->socks[i].state < TL_STATE_MAX)
-			counts[snap->socks[i].state]++;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		int st = tl_sock_kernel_state(&snap->socks[i]);
+
+		if (snap->in_filter[i] && st < TL_STATE_MAX)
+			counts[st]++;
+	}
 	tl_snapshot_free(snap);
 	buf = malloc(TL_TCPSTATE_DIAGRAM_MAX);
 	if (!buf) {

@@ -623,9 +623,12 @@ static void write_all(struct prom *p, const struct work *w,
 
 		if (!snap)
 			continue;
-		for (size_t i = 0; i < snap->n_socks; i++)
-			if (snap->socks[i].state < TL_STATE_MAX)
-				count[snap->socks[i].state]++;
+		for (size_t i = 0; i < snap->n_socks; i++) {
+			int st = tl_sock_kernel_state(&snap->socks[i]);
+
+			if (st < TL_STATE_MAX)
+				count[st]++;
+		}
 		for (size_t s = 0; s < N_STATES; s++) {
 			n = where_labels(w, ni, lb);
 			lb[n].name = "state";

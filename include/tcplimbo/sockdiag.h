@@ -155,6 +155,15 @@ int tl_sockdiag_lookup(const struct tl_sock *sk, int netns_fd,
  */
 bool tl_sock_is_timewait(const struct tl_sock *sk);
 
+/*
+ * The state the socket is in inside the kernel, for counting by state:
+ * sock_diag reports a request socket (a half-open connection in a
+ * listener's SYN queue, the kernel's TCP_NEW_SYN_RECV) as SYN_RECV, as ss
+ * shows it; it has none of a full socket's attributes, and is
+ * TL_NEW_SYN_RECV here. Every other socket's state is sk->state.
+ */
+int tl_sock_kernel_state(const struct tl_sock *sk);
+
 #ifdef __cplusplus
 }
 #endif
