@@ -350,9 +350,11 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 	if (g->out == 0)
 		diag_summary(
 			f,
-			"%s %s %llu connection%s its peer closed more than %s ago (CLOSE-WAIT, oldest %s, e.g. the one with %s); %s%s",
+			"%s %s %llu %s closed more than %s ago (CLOSE-WAIT, oldest %s, e.g. the one with %s); %s%s",
 			who, many ? "hold" : "holds",
-			(unsigned long long)g->old, g->old == 1 ? "" : "s",
+			(unsigned long long)g->old,
+			g->old == 1 ? "connection its peer" :
+				      "connections their peers",
 			tl_age_str(age, age_ms),
 			tl_age_str(oldest, g->oldest_ms), addr, not_closed,
 			unread);

@@ -364,6 +364,16 @@ int diag_rule_overflow(struct diag *d)
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
 		if (full) {
+			char ovf[128] = "";
+
+			/* The namespace's counter, since it was made. */
+			if (ctr && (ctr->have & TL_CTR_NETSTAT) &&
+			    ctr->listen_overflows)
+				snprintf(
+					ovf, sizeof(ovf),
+					" (counted in TcpExt ListenOverflows: %llu so far in this network namespace)",
+					(unsigned long long)
+						ctr->listen_overflows);
 			f->count = L->rqueue;
 			f->oldest_ms = l->oldest_ms;
 			f->has_age = l->has_age;
@@ -375,10 +385,7 @@ int diag_rule_overflow(struct diag *d)
 				L->rqueue, L->rqueue == 1 ? "" : "s", L->wqueue,
 				l->stale ? ", and they are not being accepted" :
 					   "",
-				ctr && (ctr->have & TL_CTR_NETSTAT) &&
-						ctr->listen_overflows ?
-					" (TcpExt ListenOverflows grows)" :
-					"");
+				ovf);
 		} else if (f->value < L->drops) {
 			f->count = f->value;
 			diag_summary(

@@ -192,7 +192,12 @@ static void test_server_without_listener(void **state)
 	closed(9000, "127.0.0.1", 50100, 1, srv);
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].local_port, 9000);
-	assert_non_null(strstr(W->f[0].summary, "its peer closed"));
+	assert_non_null(
+		strstr(W->f[0].summary, "1 connection its peer closed"));
+	closed(9000, "127.0.0.1", 50101, 1, srv);
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(
+		strstr(W->f[0].summary, "2 connections their peers closed"));
 }
 
 /* A proxy holds both kinds: the finding counts each, in its own words. */

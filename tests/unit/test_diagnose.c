@@ -226,7 +226,9 @@ static void test_queue_overflow(void **state)
 	assert_non_null(strstr(W->f[0].summary,
 			       "is full: 5 connections for a backlog of 4"));
 	assert_non_null(
-		strstr(W->f[0].summary, "(TcpExt ListenOverflows grows)"));
+		strstr(W->f[0].summary,
+		       "(counted in TcpExt ListenOverflows: 12 so far in this "
+		       "network namespace)"));
 }
 
 /* listen(fd, 0) holds one connection: "1 connection", not "1 connections". */
@@ -241,6 +243,8 @@ static void test_queue_overflow_one(void **state)
 	assert_int_equal(W->f[0].kind, TL_FIND_ACCEPT_QUEUE_OVERFLOW);
 	assert_non_null(strstr(W->f[0].summary,
 			       "is full: 1 connection for a backlog of 0;"));
+	/* No overflow counted: none is spoken of. */
+	assert_null(strstr(W->f[0].summary, "ListenOverflows"));
 }
 
 static void test_listener_drops(void **state)
