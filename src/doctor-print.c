@@ -370,7 +370,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 	size_t crit = 0, warn = 0, looked = 0, n;
 	char note[256];
 	unsigned explained = 0;	   /* kinds whose why and fix were printed */
-	size_t fix_of[32] = { 0 }; /* the finding whose fix was printed */
+	/* Of each kind, the finding printed last: "above" points to it. */
+	size_t fix_of[32] = { 0 };
 	pid_t group = -2;	   /* none yet (see the headings below) */
 	size_t run = 0;		   /* findings before this one alike in a row */
 	bool like_prev = false;	   /* this one is alike the one before */
@@ -470,10 +471,15 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 			why_print_text(stdout, w, 11);
 		fix = finding_fix(d, i, fixbuf, sizeof(fixbuf));
 		if (explained & (1u << f->kind)) {
-			/* A fix other than the one printed above is its own. */
+			/*
+			 * A fix other than the one of the nearest finding of
+			 * its kind above is its own: "as for the ... above"
+			 * must not send the reader past a different one.
+			 */
 			const char *prev = finding_fix(
 				d, fix_of[f->kind], prevbuf, sizeof(prevbuf));
 
+			fix_of[f->kind] = i;
 			if (fix && !(prev && strcmp(fix, prev) == 0)) {
 				printf("%*s(why: as for the %s above)\n", 11,
 				       "", tl_finding_kind_name(f->kind));

@@ -114,3 +114,28 @@ jq -e --argjson p "$UP" '[.findings[] | select(.local_port == 3003)][0] |
 	(.evidence[0].text | test("3 threads in recvfrom on fds [0-9]+, [0-9]+, [0-9]+, 1 in poll"))' \
 	"$T/up.json" >/dev/null || { cat "$T/up.json"; fail "thread per connection stuck on an upstream: not told"; }
 ok "thread per connection stuck on an upstream, acceptor in poll(): blocked-elsewhere, the upstream named"
+
+# Three leaks, each with its fix: 3005 and 3007 never read, 3006 reads and
+# does not close. The last one's fix is not the one just above it: it is
+# printed again, not sent past 3006's with "as for ... above". The
+# servers above go first, so that these are the only findings.
+tl_cleanup_jobs
+for p in 3005 3006 3007; do
+	if [ $p = 3006 ]; then
+		python3 "$SRV" leak --port $p --seconds 120 >/dev/null &
+	else
+		python3 "$SRV" leak --unread --port $p --seconds 120 >/dev/null &
+	fi
+	tl_wait_for 5 tl_listening $p || fail "server on $p did not listen"
+	python3 "$SRV" clients --port $p --count 1 --seconds 0 >/dev/null ||
+		fail "client of $p"
+done
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "( sport >= :3005 and sport <= :3007 )" | wc -l)" = 3 ]' ||
+	{ ss -tan; fail "ss: not 3 CLOSE_WAIT on 3005-3007"; }
+sleep 1.5
+"$TCPLIMBO" doctor --close-wait-age 1s >"$T/three.txt"
+awk '/close-wait-leak on 127.0.0.1:3007/ { f = 1 } f' "$T/three.txt" >"$T/last.txt"
+grep -q "fix: These connections were accepted but never served" "$T/last.txt" &&
+	! grep -q "why and fix: as for" "$T/last.txt" ||
+	{ cat "$T/three.txt"; fail "3007: its fix is referred to one above that is not its own"; }
+ok "a fix unlike the nearest one above it is printed, not referred to"
