@@ -101,7 +101,7 @@ struct srv {
 	const char *addr;
 	uint16_t port;
 	unsigned backlog;
-	unsigned seconds;
+	uint64_t run_ms; /* --seconds */
 	unsigned nofile;
 	int sync_fd;
 	int lfd;
@@ -421,7 +421,8 @@ static void srv_accept(struct srv *s)
 	s->conns++;
 	if (s->mode == MODE_SPAWN) {
 		/* The bug on purpose: the program started gets the fd too. */
-		pid_t kid = lab_spawn_inheritor(fd, s->seconds);
+		pid_t kid = lab_spawn_inheritor(
+			fd, (unsigned)((s->run_ms + 999) / 1000));
 
 		if (kid > 0)
 			lab_log(who,
@@ -512,7 +513,7 @@ static void srv_signal(struct srv *s)
 
 static int srv_loop(struct srv *s)
 {
-	double deadline = now_s() + s->seconds;
+	double deadline = now_s() + (double)s->run_ms / 1000;
 
 	while (!s->done) {
 		struct epoll_event evs[64];
@@ -520,7 +521,10 @@ static int srv_loop(struct srv *s)
 		int n;
 
 		if (left <= 0) {
-			lab_log(who, "Ran %u seconds: exiting", s->seconds);
+			char ran[24];
+
+			tl_duration_str(ran, sizeof(ran), s->run_ms);
+			lab_log(who, "Ran %s: exiting", ran);
 			break;
 		}
 		/* Wake once a second to report EMFILE counts. */
@@ -619,7 +623,7 @@ static int srv_parse(struct srv *s, int argc, char **argv)
 					       optarg, 1000, 1000, 86400000,
 					       &v) < 0)
 				return -EINVAL;
-			s->seconds = (unsigned)(v / 1000);
+			s->run_ms = v;
 			break;
 		case 'S':
 			if (tl_parse_uint(optarg, 1023, &v) < 0) {
@@ -683,7 +687,7 @@ int lab_server_main(int argc, char **argv)
 		.addr = "127.0.0.1",
 		.port = 3000,
 		.backlog = 128,
-		.seconds = 3600,
+		.run_ms = 3600000,
 		.nofile = 32,
 		.maxconn = 10,
 		.sync_fd = -1,

@@ -24,12 +24,13 @@ static void lab_usage(FILE *f)
 		"            [--then CMD]... [--then-at STEP]\n"
 		"            [--hook-timeout DURATION] [--end accept|exit|drain]\n"
 		"       tcplimbo lab server [--addr A] [--port P] [--backlog N]\n"
-		"            [--mode M] [--nofile N] [--seconds S]\n"
+		"            [--mode M] [--nofile N] [--maxconn N] [--seconds S]\n"
 		"            (M: no-accept, no-close, emfile, reserve-fd, good,\n"
 		"            close-first, prefork-emfile, edge-once, oneshot,\n"
 		"            limit, spawn)\n"
 		"       tcplimbo lab client [--addr A] [--port P] [--wait S]\n"
 		"            [--send TEXT] [--count N] [--no-close]\n"
+		"            [--connect-timeout MS]\n"
 		"\n"
 		"lab run starts the server and the clients in a private network\n"
 		"namespace (without CAP_SYS_ADMIN, or with --no-netns, on\n"
@@ -97,6 +98,7 @@ static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct lab_scenario *sc;
+	const char *end_arg = NULL;
 	int c;
 
 	memset(opts, 0, sizeof(*opts));
@@ -149,6 +151,7 @@ static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 				return -EINVAL;
 			break;
 		case OPT_END:
+			end_arg = optarg;
 			if (strcmp(optarg, "exit") == 0) {
 				opts->end = LAB_END_EXIT;
 			} else if (strcmp(optarg, "drain") == 0) {
@@ -182,6 +185,13 @@ static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 		tl_err("lab run: unknown scenario '%s' (try: tcplimbo lab "
 		       "list)",
 		       opts->scenario);
+		return -EINVAL;
+	}
+	/* Only the post's own experiment has another way to end. */
+	if (end_arg && strcmp(sc->name, "seed") != 0) {
+		tl_err("lab run: --end '%s' is for the seed scenario; %s ends "
+		       "as it is written",
+		       end_arg, sc->name);
 		return -EINVAL;
 	}
 	if (opts->then_at && !opts->n_thens) {

@@ -94,12 +94,34 @@ int tl_duration_option(const char *verb, const char *opt, const char *arg,
 
 	if (tl_parse_duration(arg, bare_ms, min_ms, max_ms, ret_ms) == 0)
 		return 0;
+	static const struct {
+		const char *text;
+		uint64_t ms;
+	} examples[] = { { "500ms", 500 },
+			 { "1.5s", 1500 },
+			 { "2m", 120000 },
+			 { "1h", 3600000 } };
+	char such[64] = "";
+	size_t len = 0, n = 0, k = 0;
+
+	/* Only examples the option takes: not 500ms where 1s is the least. */
+	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
+		n += examples[i].ms >= min_ms && examples[i].ms <= max_ms;
+	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
+		if (examples[i].ms < min_ms || examples[i].ms > max_ms)
+			continue;
+		k++;
+		len += (size_t)snprintf(such + len, sizeof(such) - len, "%s%s",
+					k == 1 ? ", such as " :
+					k == n ? " or " :
+						 ", ",
+					examples[i].text);
+	}
 	tl_duration_str(lo, sizeof(lo), min_ms);
 	tl_duration_str(hi, sizeof(hi), max_ms);
 	tl_err("%s: bad %s '%s': want a duration from %s to %s in whole "
-	       "milliseconds, such as 500ms, 1.5s, 2m or 1h (a bare number "
-	       "counts %s)",
-	       verb, opt, arg, lo, hi,
+	       "milliseconds%s (a bare number counts %s)",
+	       verb, opt, arg, lo, hi, such,
 	       bare_ms == 1 ? "milliseconds" : "seconds");
 	return -EINVAL;
 }

@@ -35,6 +35,11 @@ hooks=()
 for i in 1 2 3 4 5 6 7 8 9; do hooks+=(--hook true); done
 bad "more than 8" lab run seed "${hooks[@]}"
 bad "'later'" lab run seed --end later
+# --end is the seed scenario's: elsewhere it would be ignored.
+bad "--end 'drain' is for the seed scenario; leak ends as it is written" lab run leak --end drain
+# The examples fit the range: 500ms is below --seconds' least, 1s.
+bad "want a duration from 1s to 24h in whole milliseconds, such as 1.5s, 2m or 1h" lab server --seconds 0.4
+grep -q 500ms "$T/err" && fail "lab server --seconds 0.4: 500ms given as an example: $(cat "$T/err")"
 ok "bad input: exit 3, one line"
 
 "$TCPLIMBO" lab list >"$T/list" || fail "lab list failed"

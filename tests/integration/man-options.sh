@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The man page keeps step with the options: every long option that a
-# command's --help lists must appear in docs/tcplimbo.8, and every command.
+# command's --help lists must appear in docs/tcplimbo.8, and every command;
+# lab server's and lab client's options also in lab --help.
 . "$(dirname "$0")/lib.sh"
 MAN=${SRCDIR:-.}/docs/tcplimbo.8
 [ -f "$MAN" ] || fail "no $MAN"
@@ -17,6 +18,17 @@ for v in $verbs; do
 	grep -qE "^\.SS $v( |$)" "$MAN" || missing="$missing $v(command)"
 	for opt in $("$TCPLIMBO" "$v" --help 2>&1 | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
 		check "$opt" "$v"
+	done
+done
+# lab's server and client have a --help of their own.
+for sub in server client; do
+	for opt in $("$TCPLIMBO" lab $sub --help 2>&1 | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+		check "$opt" "lab $sub"
+	done
+	"$TCPLIMBO" lab --help | grep -q -- "lab $sub" || missing="$missing lab-$sub(lab --help)"
+	for opt in $("$TCPLIMBO" lab $sub --help 2>&1 | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+		[ "$opt" = --help ] && continue
+		"$TCPLIMBO" lab --help | grep -qF -- "$opt" || missing="$missing $opt(lab --help, lab $sub)"
 	done
 done
 [ -z "$missing" ] || fail "the man page lacks:$missing"
