@@ -38,11 +38,14 @@ static int parse_addr(const char *s, int *family, uint8_t a[16], uint8_t *bits,
 		*slash = '\0';
 		len = (size_t)(slash - buf);
 	}
+	/* "[ADDR]", "[ADDR%DEV]", or "[ADDR]%DEV" as ls prints it. */
 	if (buf[0] == '[') {
-		if (len < 3 || buf[len - 1] != ']')
+		char *end = strchr(buf, ']');
+
+		if (!end || end == buf + 1 || (end[1] && end[1] != '%'))
 			return -EINVAL;
-		buf[len - 1] = '\0';
-		memmove(buf, buf + 1, len - 1);
+		memmove(end, end + 1, strlen(end + 1) + 1);
+		memmove(buf, buf + 1, strlen(buf + 1) + 1);
 	}
 	dev[0] = '\0';
 	pct = strchr(buf, '%');

@@ -47,7 +47,10 @@ n=$("$TCPLIMBO" ls --addr 'fe80::a%tll1' --json | jq length)
 n=$("$TCPLIMBO" ls --addr 'fe80::a%tll0' --json | jq length)
 # The listener, its queued CLOSE-WAIT and the client's closed side.
 [ "$n" = 3 ] || fail "--addr fe80::a%tll0: $n sockets, want 3"
-ok "--addr fe80::a%DEV"
+# As ls prints it, brackets and all.
+n=$("$TCPLIMBO" ls --addr '[fe80::a]%tll1' --json | jq length)
+[ "$n" = 1 ] || fail "--addr [fe80::a]%tll1: $n sockets, want the listener alone"
+ok "--addr fe80::a%DEV, and [fe80::a]%DEV as ls prints it"
 
 # drain: two devices, not SO_REUSEPORT; with the device, that listener.
 "$TCPLIMBO" drain '[fe80::a]:3500' --dry-run >/dev/null 2>"$T/err" && fail "drain without a device succeeded"
