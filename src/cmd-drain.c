@@ -160,7 +160,9 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 	const struct tl_proc *pr;
 	size_t n = 0, n_addr = 0;
 	uint32_t first_if = 0;
-	bool devices = false;
+	const struct tl_sock *first = NULL;
+	bool devices = false, addrs = false;
+	char shared[TL_ADDR_STR_MAX + 8];
 	char which[160];
 	size_t off = 0;
 	int fd = -1;
@@ -180,6 +182,11 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 			continue;
 		if (n_addr && sk->ifindex != first_if)
 			devices = true;
+		/* '*': more than one address, or one shared (SO_REUSEPORT)? */
+		if (first && (sk->family != first->family ||
+			      memcmp(sk->src, first->src, 16)))
+			addrs = true;
+		first = first ? first : sk;
 		first_if = n_addr ? first_if : sk->ifindex;
 		n_addr++;
 		if (o->pid && (fd = held_as(snap, sk, o)) < 0)
@@ -225,7 +232,7 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		       o->netns_spec ? "-N " : "",
 		       o->netns_spec ? o->netns_spec : "",
 		       o->netns_spec ? " " : "");
-	else if (o->family == AF_UNSPEC)
+	else if (o->family == AF_UNSPEC && addrs)
 		tl_err("drain: %zu listeners on port %u; name one by its "
 		       "address (ADDR:%u)",
 		       n, o->port, o->port);
@@ -235,11 +242,14 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		       "([ADDR%%DEVICE]:%u)",
 		       n, spec, o->port);
 	else
+		/* Under '*' too: the address they share, not the star. */
 		tl_err("drain: %zu listeners share %s (SO_REUSEPORT), each "
 		       "with its own queue; name one with --pid PID, and --fd "
 		       "FD where a process holds several (%s%s)",
-		       n, spec, which[0] ? "held as " : "owners unknown",
-		       which);
+		       n,
+		       tl_addr_format_port(shared, sizeof(shared),
+					   first->family, first->src, o->port),
+		       which[0] ? "held as " : "owners unknown", which);
 	return NULL;
 }
 

@@ -83,6 +83,10 @@ ok "two stuck: both named with their own queues ($q1, $q2), the connections told
 rc=$?
 [ $rc = 3 ] || { cat "$T/o" "$T/e"; fail "drain without --pid: exit $rc, want 3"; }
 grep -q "3 listeners share 127.0.0.1:$P (SO_REUSEPORT).*--pid" "$T/e" || { cat "$T/e"; fail "drain: no --pid hint"; }
+# '*:PORT' for one shared address: --pid at once, not "name its address".
+"$TCPLIMBO" drain "*:$P" >"$T/o" 2>"$T/e"
+[ $? = 3 ] && grep -q "3 listeners share 127.0.0.1:$P (SO_REUSEPORT).*--pid" "$T/e" ||
+	{ cat "$T/e"; fail "drain '*:$P': not told to use --pid"; }
 # This shell: a process whose fds can be read, that holds none of them.
 "$TCPLIMBO" drain 127.0.0.1:$P --pid $$ >"$T/o" 2>"$T/e"
 [ $? = 3 ] && grep -q "pid $$ does not hold any of the listeners" "$T/e" || { cat "$T/e"; fail "drain --pid $$"; }
