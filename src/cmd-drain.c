@@ -314,7 +314,7 @@ static const char *stop_word(int stop);
 static int print_json(const struct drain_opts *o,
 		      const struct tl_snapshot *snap, const struct tl_sock *l,
 		      const struct tl_drain_plan *p,
-		      const struct tl_drain_result *res,
+		      const struct tl_drain_result *res, const char *refused,
 		      const uint32_t *q_after, size_t dead_after)
 {
 	const struct tl_fdref *refs;
@@ -327,6 +327,8 @@ static int print_json(const struct drain_opts *o,
 	json_key(&w, "listener");
 	out_sock_json(&w, snap, l);
 	json_kv_bool(&w, "dry_run", o->dry_run);
+	/* Why nothing was tried: what the message on stderr says. */
+	json_kv_str(&w, "refused", refused);
 	json_kv_uint(&w, "queue_before", l->rqueue);
 	json_kv_uint(&w, "backlog", l->wqueue);
 	json_kv_uint(&w, "hidden", p->hidden);
@@ -564,6 +566,7 @@ static int drain_run(const struct tl_global *g, void *opts)
 	int held_fd = -1;
 	size_t dead_after = 0;
 	bool after = false, ran = false;
+	const char *refused = NULL;
 	int r, ret;
 
 	o.json = g->json;
@@ -609,8 +612,10 @@ static int drain_run(const struct tl_global *g, void *opts)
 		       p.n_live == 1 ? "is" :
 				       "are",
 		       p.n_live == 1 ? "it" : "them");
+		refused = "live-connections-queued";
 		ret = TL_EXIT_WARNING;
 	} else if (p.pid == 0) {
+		refused = "owner-unknown";
 		tl_err("drain: cannot tell which process holds the listener "
 		       "(its fds could not be read%s), so there is no fd to "
 		       "borrow",
@@ -634,8 +639,8 @@ static int drain_run(const struct tl_global *g, void *opts)
 	}
 report:
 	if (o.json) {
-		if (print_json(&o, snap, l, &p, &res, after ? &q_after : NULL,
-			       dead_after) < 0)
+		if (print_json(&o, snap, l, &p, &res, refused,
+			       after ? &q_after : NULL, dead_after) < 0)
 			ret = TL_EXIT_FAILURE;
 	} else if (ran && r < 0) {
 		/* It could not start: the message says why. */

@@ -45,7 +45,13 @@ grep -q 'refusing: 1 live connection is queued' "$T/e" || { cat "$T/e"; fail "re
 grep -q 'live  ESTABLISHED' "$T/o" || { cat "$T/o"; fail "the live one is not listed"; }
 [ "$(cookie)" = "$c0" ] || fail "the live connection changed or left the queue"
 [ "$(ss -Htln 'sport = :3005' | awk '{print $2}')" = 2 ] || fail "the queue changed"
-ok "mixed queue refused; the live connection is still queued (cookie $c0)"
+# JSON says it refused, and why, in a key of its own.
+"$TCPLIMBO" drain 127.0.0.1:3005 --json >"$T/r.json" 2>/dev/null
+rc=$?
+[ $rc = 1 ] && jq -e '.refused == "live-connections-queued" and .freed == 0 and .stopped == null' \
+	"$T/r.json" >/dev/null || { cat "$T/r.json"; fail "mixed queue, --json: exit $rc, refused not said"; }
+[ "$(cookie)" = "$c0" ] || fail "the live connection changed or left the queue"
+ok "mixed queue refused; the live connection is still queued (cookie $c0); JSON says refused"
 
 touch "$T/close"
 tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3005" | wc -l)" = 2 ]' || fail "ss: not 2 CLOSE_WAIT"
@@ -81,7 +87,12 @@ time.sleep(60)' >"$T/root" &
 	[ $rc = 3 ] || { cat "$T/o" "$T/e"; fail "drain as nobody: exit $rc, want 3"; }
 	grep -q "its fds could not be read; root could" "$T/e" && ! grep -q "freed" "$T/o" ||
 		{ cat "$T/o" "$T/e"; fail "drain as nobody: no hint, or a freed line"; }
-	ok "drain as nobody of root's listener: exit 3, 'root could', nothing claimed"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$TCPLIMBO" drain 127.0.0.1:3006 --json >"$T/n.json" 2>/dev/null
+	rc=$?
+	[ $rc = 3 ] && jq -e '.refused == "owner-unknown" and .freed == 0' "$T/n.json" >/dev/null ||
+		{ cat "$T/n.json"; fail "drain --json as nobody: exit $rc, refused not owner-unknown"; }
+	ok "drain as nobody of root's listener: exit 3, 'root could', nothing claimed; JSON: owner-unknown"
 	# Naming root's pid does not make it "not the holder": nobody cannot
 	# tell, and says so.
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
@@ -144,7 +155,7 @@ grep -qx "  nothing to free" "$T/o" && grep -q "live  ESTABLISHED" "$T/o" ||
 	{ cat "$T/o"; fail "only a live connection queued: not 'nothing to free'"; }
 "$TCPLIMBO" drain 127.0.0.1:3009 --json >"$T/l.json" 2>"$T/e"
 rc=$?
-[ $rc = 0 ] && jq -e '(.dead | length) == 0 and (.live | length) == 1 and .freed == 0' "$T/l.json" >/dev/null ||
+[ $rc = 0 ] && jq -e '(.dead | length) == 0 and (.live | length) == 1 and .freed == 0 and .refused == null' "$T/l.json" >/dev/null ||
 	{ cat "$T/e" "$T/l.json"; fail "only a live connection queued, --json: exit $rc"; }
 [ "$(ss -Htln 'sport = :3009' | awk '{print $2}')" = 1 ] || fail "drain took the live connection"
 ok "only a live connection queued: nothing to free, exit 0, the connection stays"
