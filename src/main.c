@@ -86,8 +86,8 @@ static void usage(FILE *f)
 		"      --threads N            threads for the /proc pass (1 to %d;\n"
 		"                             default one per CPU)\n"
 		"  -v, --verbose              say on stderr how owners were found\n"
-		"  -h, --help                 this help\n"
-		"  -V, --version              print the version\n"
+		"  -h, --help                 this help (after COMMAND: its own)\n"
+		"  -V, --version              print the version (before COMMAND)\n"
 		"\n"
 		"Commands:\n",
 		TL_OWNERS_MAX_THREADS);
