@@ -261,8 +261,39 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 	return 0;
 }
 
-/* The TCP sockets of the snapshot pid holds, by state. */
-static void count_tcp(const struct tl_snapshot *snap, pid_t pid,
+/*
+ * Whether sk, a connection out, waits on its peer: it sent, the peer
+ * acknowledged it (bytes_acked counts the SYN too), and nothing came back
+ * since, for a second or more: nothing at all, or the last receive older
+ * than the last send. The times are in jiffies: a send and its answer
+ * over loopback can share one, so an answered request is told by the
+ * bytes received, not by the times alone.
+ */
+static bool waits_upstream(const struct tl_sock *sk)
+{
+	return sk->state == TL_ESTABLISHED && sk->listener == 0 &&
+	       (sk->has & TL_HAS_INFO) && sk->rqueue == 0 && sk->wqueue == 0 &&
+	       sk->bytes_acked > 1 && sk->last_data_sent_ms >= 1000 &&
+	       (sk->bytes_received == 0 ||
+		sk->last_data_recv_ms > sk->last_data_sent_ms);
+}
+
+static void add_upstream(struct tl_evidence *ev, const struct tl_sock *sk)
+{
+	ev->up_waiting++;
+	if (sk->last_data_sent_ms <= ev->up_wait_ms)
+		return;
+	ev->up_wait_ms = sk->last_data_sent_ms;
+	ev->up_family = sk->family;
+	memcpy(ev->up_addr, sk->dst, sizeof(ev->up_addr));
+	ev->up_port = sk->dport;
+}
+
+/*
+ * The TCP sockets of the snapshot pid holds, by state; for a leak, also
+ * its connections that wait on an upstream.
+ */
+static void count_tcp(const struct tl_snapshot *snap, pid_t pid, bool leak,
 		      struct tl_evidence *ev)
 {
 	uint32_t total = 0;
@@ -278,6 +309,8 @@ static void count_tcp(const struct tl_snapshot *snap, pid_t pid,
 				continue;
 			ev->tcp[sk->state]++;
 			total++;
+			if (leak && waits_upstream(sk))
+				add_upstream(ev, sk);
 		}
 	}
 	/* The snapshot is a moment older than the fd walk. */
@@ -618,7 +651,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 			       what & TL_EV_LEAK) == 0) {
 			ev->has_fds = true;
 			if (snap)
-				count_tcp(snap, pid, ev);
+				count_tcp(snap, pid, what & TL_EV_LEAK, ev);
 		}
 		gather_limit(pdir, snap, ev);
 	}

@@ -31,6 +31,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_LOCKED] = "lock-wait",
 	[TL_CAUSE_LOW_LIMIT] = "low-fd-limit",
 	[TL_CAUSE_EOF_SPIN] = "eof-spin",
+	[TL_CAUSE_UPSTREAM] = "upstream-wait",
 };
 
 static const char *const cert_names[] = {
@@ -71,6 +72,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"When read() (or recv()) returns 0, the client has closed: close() the connection, after sending what is still owed, or at least remove it from the epoll set. Left in a level-triggered set, it is reported again on every wait, so the loop burns a CPU while the sockets pile up in CLOSE-WAIT until the fds run out. Restarting the process releases the sockets.",
 	[TL_CAUSE_LOW_LIMIT] =
 		"Find who set the fd limit this low and raise it there: the program itself (memcached sets its limit to its -c), a ulimit -n in the script that starts it, LimitNOFILE= in its systemd unit, or a container's --ulimit nofile. Or keep the program's own connection limit well below its fd limit, so that it turns connections away itself instead of leaving them queued.",
+	[TL_CAUSE_UPSTREAM] =
+		"If it waits for its upstream, look there: the upstream named above, and the program that serves it (on the upstream's host, ss -tlnp shows who listens on its port). A timeout on the upstream's answer bounds the wait, and the clients' connections close when it ends; a client that has gone has no use for the answer.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };
@@ -82,10 +85,10 @@ const char *tl_ev_cause_name(int cause)
 
 bool tl_ev_remedy_conditional(int cause)
 {
-	/* Each begins with "If ...": the limit's, a blocked program's and a
-	 * locked one's. */
+	/* Each begins with "If ...": the limit's, a blocked program's, a
+	 * locked one's and one waiting on its upstream. */
 	return cause == TL_CAUSE_LIMIT || cause == TL_CAUSE_BLOCKED ||
-	       cause == TL_CAUSE_LOCKED;
+	       cause == TL_CAUSE_LOCKED || cause == TL_CAUSE_UPSTREAM;
 }
 
 const char *tl_ev_runtime_name(int runtime)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tcplimbo/addr.h"
 #include "tcplimbo/diagnose.h"
 #include "evidence_int.h"
 #include "tcplimbo/evidence.h"
@@ -677,6 +678,31 @@ static void eof_spin(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 }
 
 /*
+ * A proxy, or a server that calls another service for each client: its
+ * requests out wait for an answer, about one (or more) for each of its
+ * CLOSE-WAIT connections, and it keeps a client's connection until the
+ * answer comes or its own timeout ends the wait. An event loop waits in
+ * epoll for both, so no thread is blocked: the connections out tell it.
+ */
+static void upstream_wait(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+			  size_t *len)
+{
+	uint32_t cw = ev->tcp[TL_CLOSE_WAIT];
+	char peer[TL_ADDR_STR_MAX + 8];
+
+	if (ev->up_waiting == 0 || (uint64_t)ev->up_waiting * 2 < cw)
+		return;
+	tli_ev_set(v, TL_CAUSE_UPSTREAM, TL_CERT_POSSIBLE);
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"%u of its connections out sent a request that has had no answer for %llu s or more (the longest waiting, to %s), beside its %u in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait",
+		ev->up_waiting, (unsigned long long)(ev->up_wait_ms / 1000),
+		tl_addr_format_port(peer, sizeof(peer), ev->up_family,
+				    ev->up_addr, ev->up_port),
+		cw);
+}
+
+/*
  * A process that holds CLOSE-WAIT sockets while it is stuck on something
  * else: not (or not only) leaking.
  */
@@ -699,6 +725,8 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			loop_not_waited(ev, v, len);
 		else
 			eof_spin(ev, v, len);
+		if (v->cause == TL_CAUSE_UNKNOWN)
+			upstream_wait(ev, v, len);
 		return;
 	}
 	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));

@@ -198,6 +198,18 @@ static const struct {
 			    "pool's configuration, ends a request that runs "
 			    "too long (request_slowlog_timeout logs its "
 			    "stack first)" } },
+	{ "haproxy",
+	  0,
+	  { NULL },
+	  { [WHY_TIMEOUT] = "haproxy: timeout server bounds the wait for a "
+			    "server's answer (timeout queue, the wait for a "
+			    "free server)" } },
+	{ "nginx",
+	  0,
+	  { NULL },
+	  { [WHY_TIMEOUT] = "nginx: proxy_read_timeout (fastcgi_read_timeout, "
+			    "uwsgi_read_timeout) bounds the wait for the "
+			    "upstream's answer" } },
 	{ "apache2",
 	  0,
 	  { NULL },
@@ -409,7 +421,8 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 					  WHY_LIMIT);
 	/* Busy with the closed connections' requests: what bounds them. */
 	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK &&
-	    (w->cause == TL_CAUSE_BLOCKED || w->cause == TL_CAUSE_LOCKED))
+	    (w->cause == TL_CAUSE_BLOCKED || w->cause == TL_CAUSE_LOCKED ||
+	     w->cause == TL_CAUSE_UPSTREAM))
 		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
 					  WHY_TIMEOUT);
 	/* Where a guess is made of what the threads wait on. */

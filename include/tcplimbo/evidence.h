@@ -224,6 +224,18 @@ struct tl_evidence {
 	bool has_leak_reg;
 	bool leak_unread;
 	struct tl_ev_reg leak_reg;
+	/*
+	 * TL_EV_LEAK: its connections out (tied to no listener here) whose
+	 * last move was a send, acknowledged, with no answer since for a
+	 * second or more: requests of a proxy or a client waiting on their
+	 * upstream. up_wait_ms is the longest wait, up_family, up_addr and
+	 * up_port that connection's peer.
+	 */
+	uint32_t up_waiting;
+	uint64_t up_wait_ms;
+	uint8_t up_family;
+	uint8_t up_addr[16];
+	uint16_t up_port;
 };
 
 /*
@@ -264,6 +276,7 @@ enum tl_ev_cause {
 	TL_CAUSE_LOCKED,      /* every thread waits on a lock, for long */
 	TL_CAUSE_LOW_LIMIT,   /* fds: its limit was set below the default */
 	TL_CAUSE_EOF_SPIN,    /* leak: spins on an end of file it ignores */
+	TL_CAUSE_UPSTREAM,    /* leak: its requests wait on an upstream */
 	TL_CAUSE_MAX,
 };
 

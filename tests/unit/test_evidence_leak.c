@@ -136,11 +136,64 @@ static void test_leak_blocked_acceptor(void **state)
 	assert_int_not_equal(v.cause, TL_CAUSE_BLOCKED);
 }
 
+/*
+ * haproxy waiting on a server that does not answer: its one thread waits
+ * in epoll for everything, so none is blocked; its three requests out,
+ * one for each client that has gone, tell it. One request out for ten
+ * leaked connections does not: a leak that also calls a slow service.
+ */
+static void test_leak_upstream(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = PID;
+	ev.state = 'S';
+	ev.n_threads = ev.n_read = 1;
+	ev.has_idle = true;
+	ev.idle_ms = 4000;
+	ev.threads[0] = (struct tl_ev_thread){ .tid = PID,
+					       .state = 'S',
+					       .kind = TL_SYS_EPOLL,
+					       .fd = 4,
+					       .has_idle = true,
+					       .idle_ms = 4000 };
+	ev.tcp[TL_CLOSE_WAIT] = 3;
+	ev.tcp[TL_ESTABLISHED] = 3;
+	ev.up_waiting = 3;
+	ev.up_wait_ms = 4900;
+	ev.up_family = 2; /* AF_INET */
+	memcpy(ev.up_addr, "\x7f\x00\x00\x01", 4);
+	ev.up_port = 9292;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UPSTREAM);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_string_equal(tl_ev_cause_name(v.cause), "upstream-wait");
+	assert_true(tl_ev_remedy_conditional(v.cause));
+	assert_string_equal(
+		v.text,
+		"3 of its connections out sent a request that has had no answer for 4 s or more (the longest waiting, to 127.0.0.1:9292), beside its 3 in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait");
+	assert_non_null(strstr(v.remedy, "If it waits for its upstream"));
+	/* One request out for ten leaked: not what holds them. */
+	ev.tcp[TL_CLOSE_WAIT] = 10;
+	ev.up_waiting = 1;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/* None waiting: nothing to say. */
+	ev.tcp[TL_CLOSE_WAIT] = 3;
+	ev.up_waiting = 0;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leak_eof_spin),
 		cmocka_unit_test(test_leak_blocked_acceptor),
+		cmocka_unit_test(test_leak_upstream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
