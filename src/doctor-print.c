@@ -369,12 +369,12 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 {
 	size_t crit = 0, warn = 0, looked = 0, n;
 	char note[256];
-	unsigned explained = 0;	   /* kinds whose why and fix were printed */
+	unsigned explained = 0; /* kinds whose why and fix were printed */
 	/* Of each kind, the finding printed last: "above" points to it. */
 	size_t fix_of[32] = { 0 };
-	pid_t group = -2;	   /* none yet (see the headings below) */
-	size_t run = 0;		   /* findings before this one alike in a row */
-	bool like_prev = false;	   /* this one is alike the one before */
+	pid_t group = -2;	/* none yet (see the headings below) */
+	size_t run = 0;		/* findings before this one alike in a row */
+	bool like_prev = false; /* this one is alike the one before */
 
 	for (size_t i = 0; i < d->n_found; i++) {
 		if (d->found[i].severity == TL_SEV_CRITICAL)
