@@ -659,6 +659,8 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		gather_runtime(pdir, ev);
 	if (snap && (listener || (what & TL_EV_LEAK)))
 		scan_held(snap, listener, ev, pdir);
+	if (what & TL_EV_LEAK)
+		tli_ev_gather_children(pdir, proc_root, ev);
 out:
 	close(pdir);
 	return 0;

@@ -32,6 +32,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_LOW_LIMIT] = "low-fd-limit",
 	[TL_CAUSE_EOF_SPIN] = "eof-spin",
 	[TL_CAUSE_UPSTREAM] = "upstream-wait",
+	[TL_CAUSE_CHILD_STOPPED] = "child-stopped",
 };
 
 static const char *const cert_names[] = {
@@ -74,6 +75,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"Find who set the fd limit this low and raise it there: the program itself (memcached sets its limit to its -c), a ulimit -n in the script that starts it, LimitNOFILE= in its systemd unit, or a container's --ulimit nofile. Or keep the program's own connection limit well below its fd limit, so that it turns connections away itself instead of leaving them queued.",
 	[TL_CAUSE_UPSTREAM] =
 		"If it waits for its upstream, look there: the upstream named above, and the program that serves it (on the upstream's host, ss -tlnp shows who listens on its port). A timeout on the upstream's answer bounds the wait, and the clients' connections close when it ends; a client that has gone has no use for the answer.",
+	[TL_CAUSE_CHILD_STOPPED] =
+		"If it hands its connections to that worker, resume the worker with kill -CONT CHILD and find who stopped it (an operator's kill -STOP, a supervisor, a checkpoint tool): it then takes what waits for it. Restarting the worker, or the whole service, also frees them.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };
@@ -86,9 +89,10 @@ const char *tl_ev_cause_name(int cause)
 bool tl_ev_remedy_conditional(int cause)
 {
 	/* Each begins with "If ...": the limit's, a blocked program's, a
-	 * locked one's and one waiting on its upstream. */
+	 * locked one's, one waiting on its upstream or on a stopped child. */
 	return cause == TL_CAUSE_LIMIT || cause == TL_CAUSE_BLOCKED ||
-	       cause == TL_CAUSE_LOCKED || cause == TL_CAUSE_UPSTREAM;
+	       cause == TL_CAUSE_LOCKED || cause == TL_CAUSE_UPSTREAM ||
+	       cause == TL_CAUSE_CHILD_STOPPED;
 }
 
 const char *tl_ev_runtime_name(int runtime)

@@ -8,15 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tcplimbo/addr.h"
 #include "tcplimbo/diagnose.h"
 #include "evidence_int.h"
 #include "tcplimbo/evidence.h"
 #include "util.h"
-
-/* The remedy of a leak whose event loop does not run. */
-static const char loop_remedy[] =
-	"The event loop that serves these connections is stuck: the thread that should wait on its epoll set sleeps, blocks or computes in a callback instead (time.sleep() or a blocking call in an asyncio coroutine, synchronous work in a Node.js handler, a blocking call in a Netty handler), so nothing it holds is read or closed. Find that call in a backtrace of the thread (see above) and make it asynchronous, or move it to a worker thread. Restarting the process releases the sockets until the call blocks again.";
 
 /* Whether a state letter from /proc (T, or t for traced) means stopped. */
 static bool stopped(char s)
@@ -96,16 +91,6 @@ bool tli_ev_computes(const struct tl_ev_thread *t)
 
 	return t->has_times && all >= TLI_EV_TIMES_MIN &&
 	       t->stime_ticks * 100 < all * TLI_EV_SYS_PCT;
-}
-
-/* Whether a thread runs a loop that may spin on system calls. */
-static bool may_spin(const struct tl_evidence *ev)
-{
-	for (size_t i = 0; i < ev->n_read; i++)
-		if (ev->threads[i].kind == TL_SYS_RUNNING &&
-		    !tli_ev_computes(&ev->threads[i]))
-			return true;
-	return false;
 }
 
 const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev)
@@ -605,104 +590,6 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 }
 
 /*
- * Whether a CLOSE-WAIT socket registered for input waits in an epoll set
- * no thread waits on. A running thread may be a loop that spins instead:
- * it reads the end of file, ignores it, and the level-triggered set
- * reports the socket again at once. That loop has read the data, so a
- * running thread counts only where the socket holds no unread data, and
- * only if it spends its time in system calls: one that computes in user
- * space (a `while (true)` in a callback) keeps the loop from waiting.
- */
-static bool loop_stuck(const struct tl_evidence *ev)
-{
-	return ev->has_leak_reg && !ev->leak_reg.waited &&
-	       (ev->leak_unread || !may_spin(ev));
-}
-
-/*
- * Its CLOSE-WAIT sockets wait, registered for input, in an epoll set no
- * thread waits on: the event loop that would read them, see the end of
- * file and close them does not run (a blocking call in a callback or a
- * coroutine, or a long computation).
- */
-static void loop_not_waited(const struct tl_evidence *ev,
-			    struct tl_ev_verdict *v, size_t *len)
-{
-	char threads[256];
-	size_t tlen =
-		strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));
-
-	const struct tl_ev_thread *b = tli_ev_busiest(ev);
-
-	if (ev->has_idle && ev->idle_ms >= 1000)
-		tli_appendf(threads, sizeof(threads), &tlen,
-			    "; none of them has run for %llu s",
-			    (unsigned long long)(ev->idle_ms / 1000));
-	else if (b && tli_ev_computes(b))
-		tli_appendf(
-			threads, sizeof(threads), &tlen,
-			"; of the CPU time thread %d has used, %llu %% was in the kernel: it computes rather than waits",
-			(int)b->tid,
-			(unsigned long long)(b->stime_ticks * 100 /
-					     (b->utime_ticks + b->stime_ticks)));
-	tli_ev_set(v, TL_CAUSE_NOT_WAITED, TL_CERT_LIKELY);
-	v->remedy = loop_remedy;
-	v->fd = ev->leak_reg.tfd;
-	tli_appendf(
-		v->text, sizeof(v->text), len,
-		"its CLOSE-WAIT connection on fd %d is in epoll fd %d, level-triggered and asking for input, but no thread waits on that epoll fd: the event loop that would read the end of file and close it does not run; %s",
-		(int)ev->leak_reg.tfd, (int)ev->leak_reg.epfd, threads);
-}
-
-/*
- * A loop that reads the end of file and ignores it: the socket stays in
- * the level-triggered set, which reports it again on every wait, and the
- * thread spins. Told where one of the CLOSE-WAIT sockets, its data read,
- * is so registered and a thread used most of a CPU while we looked.
- */
-static void eof_spin(const struct tl_evidence *ev, struct tl_ev_verdict *v,
-		     size_t *len)
-{
-	const struct tl_ev_thread *b = tli_ev_busiest(ev);
-
-	if (!ev->has_leak_reg || ev->leak_unread || !b ||
-	    b->busy_pct < TLI_EV_SPIN_PCT || tli_ev_computes(b))
-		return;
-	tli_ev_set(v, TL_CAUSE_EOF_SPIN, TL_CERT_LIKELY);
-	v->fd = ev->leak_reg.tfd;
-	tli_appendf(
-		v->text, sizeof(v->text), len,
-		"its CLOSE-WAIT connection on fd %d, whose data it has read, is in epoll fd %d, level-triggered and asking for input, so every wait reports its end of file again at once; thread %d used %u %% of a CPU over the %u ms we watched it: a loop that reads the end of file, ignores it and spins",
-		(int)ev->leak_reg.tfd, (int)ev->leak_reg.epfd, (int)b->tid,
-		b->busy_pct, b->busy_ms);
-}
-
-/*
- * A proxy, or a server that calls another service for each client: its
- * requests out wait for an answer, about one (or more) for each of its
- * CLOSE-WAIT connections, and it keeps a client's connection until the
- * answer comes or its own timeout ends the wait. An event loop waits in
- * epoll for both, so no thread is blocked: the connections out tell it.
- */
-static void upstream_wait(const struct tl_evidence *ev, struct tl_ev_verdict *v,
-			  size_t *len)
-{
-	uint32_t cw = ev->tcp[TL_CLOSE_WAIT];
-	char peer[TL_ADDR_STR_MAX + 8];
-
-	if (ev->up_waiting == 0 || (uint64_t)ev->up_waiting * 2 < cw)
-		return;
-	tli_ev_set(v, TL_CAUSE_UPSTREAM, TL_CERT_POSSIBLE);
-	tli_appendf(
-		v->text, sizeof(v->text), len,
-		"%u of its connections out sent a request that has had no answer for %llu s or more (the longest waiting, to %s), beside its %u in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait",
-		ev->up_waiting, (unsigned long long)(ev->up_wait_ms / 1000),
-		tl_addr_format_port(peer, sizeof(peer), ev->up_family,
-				    ev->up_addr, ev->up_port),
-		cw);
-}
-
-/*
  * A process that holds CLOSE-WAIT sockets while it is stuck on something
  * else: not (or not only) leaking.
  */
@@ -721,12 +608,8 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			set_locked(ev,
 				   "nothing in the program gets to close them",
 				   v, len);
-		else if (loop_stuck(ev))
-			loop_not_waited(ev, v, len);
 		else
-			eof_spin(ev, v, len);
-		if (v->cause == TL_CAUSE_UNKNOWN)
-			upstream_wait(ev, v, len);
+			tli_ev_conclude_unblocked(ev, v, len);
 		return;
 	}
 	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));

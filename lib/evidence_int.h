@@ -27,6 +27,24 @@ ssize_t tli_ev_read_at(int dir_fd, const char *path, char *buf, size_t size);
  * n_read, idle_ms); proc_root is where our own thread-self is. 0 or
  * -errno (the task directory could not be opened).
  */
+/*
+ * For a CLOSE-WAIT leak whose process is not blocked elsewhere nor
+ * locked: an event loop that does not run or spins on an end of file,
+ * requests waiting on an upstream, or a stopped child it hands its
+ * connections to. Leaves v unknown when none fits.
+ */
+void tli_ev_conclude_unblocked(const struct tl_evidence *ev,
+			       struct tl_ev_verdict *v, size_t *len);
+
+/*
+ * Finds, among the children of the process directory pdir (each thread's
+ * task/TID/children), those stopped by a signal: ev->stopped_children
+ * counts them, ev->stopped_child is the first. proc_root is where their
+ * own directories are.
+ */
+void tli_ev_gather_children(int pdir, const char *proc_root,
+			    struct tl_evidence *ev);
+
 int tli_ev_gather_threads(int pdir, struct tl_evidence *ev,
 			  const char *proc_root);
 

@@ -307,3 +307,68 @@ int tli_ev_gather_threads(int pdir, struct tl_evidence *ev,
 	qsort(ev->threads, ev->n_read, sizeof(ev->threads[0]), cmp_tid);
 	return 0;
 }
+
+/* The most children looked at, and the room for one thread's list. */
+#define CHILDREN_MAX 256
+#define CHILDREN_BUF 4096
+
+/* Whether the process pid under proc_root is stopped, not by a tracer. */
+static bool child_stopped(const char *proc_root, pid_t pid)
+{
+	char path[PATH_MAX], buf[TL_EV_STATUS_BUF], state = 0;
+	pid_t tracer = 0;
+	uint32_t threads = 0;
+	ssize_t n;
+
+	if (snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid) >=
+	    (int)sizeof(path))
+		return false;
+	n = tli_ev_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n <= 0 ||
+	    tl_ev_parse_status(buf, (size_t)n, &state, &tracer, &threads) < 0)
+		return false;
+	return state == 'T' && tracer == 0;
+}
+
+void tli_ev_gather_children(int pdir, const char *proc_root,
+			    struct tl_evidence *ev)
+{
+	char path[64], *buf = malloc(CHILDREN_BUF);
+	unsigned looked = 0;
+
+	if (!buf)
+		return;
+	/* The threads gathered: those the kernel lists children under. */
+	for (size_t t = 0; t < ev->n_read && looked < CHILDREN_MAX; t++) {
+		ssize_t n;
+		char *p, *end;
+
+		snprintf(path, sizeof(path), "task/%d/children",
+			 (int)ev->threads[t].tid);
+		n = tli_ev_read_at(pdir, path, buf, CHILDREN_BUF);
+		if (n <= 0)
+			continue;
+		for (p = buf; *p && looked < CHILDREN_MAX; p = end) {
+			uint64_t pid;
+			char c;
+
+			while (*p == ' ' || *p == '\n')
+				p++;
+			for (end = p; *end && *end != ' ' && *end != '\n';
+			     end++)
+				;
+			if (end == p)
+				break;
+			c = *end;
+			*end = '\0';
+			if (tli_parse_dec(p, INT_MAX, &pid) == 0 && pid > 0) {
+				looked++;
+				if (child_stopped(proc_root, (pid_t)pid) &&
+				    ev->stopped_children++ == 0)
+					ev->stopped_child = (pid_t)pid;
+			}
+			*end = c;
+		}
+	}
+	free(buf);
+}

@@ -340,6 +340,20 @@ const char *why_fill_pid(char *buf, size_t size, const char *text,
 	return why_fill_word(buf, size, text, "PID", pids);
 }
 
+/* Puts value in place of word in w's remedy, already in remedy_buf. */
+static void fill_lead(struct why *w, const char *word, long long value)
+{
+	char v[24], tmp[sizeof(w->remedy_buf)];
+
+	if (!w->remedy)
+		return;
+	snprintf(v, sizeof(v), "%lld", value);
+	if (why_fill_word(tmp, sizeof(tmp), w->remedy, word, v) == tmp) {
+		memcpy(w->remedy_buf, tmp, strlen(tmp) + 1);
+		w->remedy = w->remedy_buf;
+	}
+}
+
 void why_name_pids(struct why *w)
 {
 	char pids[WHY_PIDS_MAX * 12] = "", lead[12];
@@ -361,19 +375,14 @@ void why_name_pids(struct why *w)
 	snprintf(lead, sizeof(lead), "%d", (int)w->ev[w->lead].pid);
 	w->remedy = why_fill_pid(w->remedy_buf, sizeof(w->remedy_buf),
 				 w->remedy, len ? pids : lead);
-	/* The fd a blocked process waits on, in the lead's own remedy. */
-	if (w->v[w->lead].cause == TL_CAUSE_BLOCKED && w->v[w->lead].fd >= 0 &&
-	    w->remedy) {
-		char fd[24], tmp[sizeof(w->remedy_buf)];
-		const char *r;
-
-		snprintf(fd, sizeof(fd), "%lld", (long long)w->v[w->lead].fd);
-		r = why_fill_word(tmp, sizeof(tmp), w->remedy, "FD", fd);
-		if (r == tmp) {
-			memcpy(w->remedy_buf, tmp, strlen(tmp) + 1);
-			w->remedy = w->remedy_buf;
-		}
-	}
+	/*
+	 * The fd a blocked process waits on, or the stopped child it hands
+	 * connections to, in the lead's own remedy.
+	 */
+	if (w->v[w->lead].cause == TL_CAUSE_BLOCKED && w->v[w->lead].fd >= 0)
+		fill_lead(w, "FD", (long long)w->v[w->lead].fd);
+	if (w->v[w->lead].cause == TL_CAUSE_CHILD_STOPPED)
+		fill_lead(w, "CHILD", (long long)w->ev[w->lead].stopped_child);
 	w->inspect = why_fill_pid(w->inspect_buf, sizeof(w->inspect_buf),
 				  w->inspect, lead);
 }
@@ -427,7 +436,7 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 					  WHY_TIMEOUT);
 	/* Where a guess is made of what the threads wait on. */
 	if (w->certainty != TL_CERT_CERTAIN && w->cause != TL_CAUSE_GO_ACCEPT &&
-	    w->cause != TL_CAUSE_TOKIO)
+	    w->cause != TL_CAUSE_TOKIO && w->cause != TL_CAUSE_CHILD_STOPPED)
 		w->inspect = program_text(proc_root, snap, w->ev[w->lead].pid,
 					  WHY_INSPECT);
 	why_name_pids(w);

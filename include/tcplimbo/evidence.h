@@ -236,6 +236,13 @@ struct tl_evidence {
 	uint8_t up_family;
 	uint8_t up_addr[16];
 	uint16_t up_port;
+	/*
+	 * TL_EV_LEAK: its children stopped by a signal (State T, no
+	 * tracer), and the first: a worker that a process handing
+	 * connections to its workers (Node's cluster primary) waits for.
+	 */
+	uint32_t stopped_children;
+	pid_t stopped_child;
 };
 
 /*
@@ -256,27 +263,28 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 /* Causes tl_evidence_conclude names. */
 enum tl_ev_cause {
 	TL_CAUSE_UNKNOWN = 0,
-	TL_CAUSE_GONE,	      /* exited */
-	TL_CAUSE_ZOMBIE,      /* exited, not reaped */
-	TL_CAUSE_STOPPED,     /* SIGSTOP (or TSTP, TTIN, TTOU) */
-	TL_CAUSE_TRACED,      /* stopped by a debugger */
-	TL_CAUSE_ACCEPTING,   /* a thread is in accept(): slow, not stuck */
-	TL_CAUSE_ONESHOT,     /* EPOLLONESHOT fired, not re-armed */
-	TL_CAUSE_EDGE,	      /* EPOLLET: one accept per wakeup */
-	TL_CAUSE_NOT_WAITED,  /* registered, nobody waits on that epoll fd */
-	TL_CAUSE_LIMIT,	      /* stopped watching it at a connection limit */
-	TL_CAUSE_NOT_WATCHED, /* not watched at all */
-	TL_CAUSE_WATCHED,     /* watched and waited for: accept must fail */
-	TL_CAUSE_CLOSE_WAIT,  /* fds: most are leaked CLOSE-WAIT sockets */
-	TL_CAUSE_CONNECTIONS, /* fds: most are live TCP connections */
-	TL_CAUSE_FDS_OTHER,   /* fds: most are of another kind */
-	TL_CAUSE_GO_ACCEPT,   /* Go: no goroutine calls Accept */
-	TL_CAUSE_BLOCKED,     /* leak: its threads wait on something else */
-	TL_CAUSE_TOKIO,	      /* Tokio: no task awaits accept() */
-	TL_CAUSE_LOCKED,      /* every thread waits on a lock, for long */
-	TL_CAUSE_LOW_LIMIT,   /* fds: its limit was set below the default */
-	TL_CAUSE_EOF_SPIN,    /* leak: spins on an end of file it ignores */
-	TL_CAUSE_UPSTREAM,    /* leak: its requests wait on an upstream */
+	TL_CAUSE_GONE,		/* exited */
+	TL_CAUSE_ZOMBIE,	/* exited, not reaped */
+	TL_CAUSE_STOPPED,	/* SIGSTOP (or TSTP, TTIN, TTOU) */
+	TL_CAUSE_TRACED,	/* stopped by a debugger */
+	TL_CAUSE_ACCEPTING,	/* a thread is in accept(): slow, not stuck */
+	TL_CAUSE_ONESHOT,	/* EPOLLONESHOT fired, not re-armed */
+	TL_CAUSE_EDGE,		/* EPOLLET: one accept per wakeup */
+	TL_CAUSE_NOT_WAITED,	/* registered, nobody waits on that epoll fd */
+	TL_CAUSE_LIMIT,		/* stopped watching it at a connection limit */
+	TL_CAUSE_NOT_WATCHED,	/* not watched at all */
+	TL_CAUSE_WATCHED,	/* watched and waited for: accept must fail */
+	TL_CAUSE_CLOSE_WAIT,	/* fds: most are leaked CLOSE-WAIT sockets */
+	TL_CAUSE_CONNECTIONS,	/* fds: most are live TCP connections */
+	TL_CAUSE_FDS_OTHER,	/* fds: most are of another kind */
+	TL_CAUSE_GO_ACCEPT,	/* Go: no goroutine calls Accept */
+	TL_CAUSE_BLOCKED,	/* leak: its threads wait on something else */
+	TL_CAUSE_TOKIO,		/* Tokio: no task awaits accept() */
+	TL_CAUSE_LOCKED,	/* every thread waits on a lock, for long */
+	TL_CAUSE_LOW_LIMIT,	/* fds: its limit was set below the default */
+	TL_CAUSE_EOF_SPIN,	/* leak: spins on an end of file it ignores */
+	TL_CAUSE_UPSTREAM,	/* leak: its requests wait on an upstream */
+	TL_CAUSE_CHILD_STOPPED, /* leak: a child it hands them to is stopped */
 	TL_CAUSE_MAX,
 };
 

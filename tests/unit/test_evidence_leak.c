@@ -188,12 +188,56 @@ static void test_leak_upstream(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 }
 
+/*
+ * Node's cluster primary with its worker stopped: the primary waits in
+ * epoll and holds what it accepted for the worker. The stopped child is
+ * the cause, told with its pid; one of several is counted.
+ */
+static void test_leak_child_stopped(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = PID;
+	ev.state = 'S';
+	ev.n_threads = ev.n_read = 1;
+	ev.threads[0] = (struct tl_ev_thread){
+		.tid = PID, .state = 'S', .kind = TL_SYS_EPOLL, .fd = 4
+	};
+	ev.tcp[TL_CLOSE_WAIT] = 3;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	ev.stopped_children = 1;
+	ev.stopped_child = PID + 9;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_CHILD_STOPPED);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_string_equal(tl_ev_cause_name(v.cause), "child-stopped");
+	assert_true(tl_ev_remedy_conditional(v.cause));
+	assert_non_null(
+		strstr(v.text, "its child 4720 is stopped by a signal"));
+	assert_non_null(strstr(v.remedy, "kill -CONT CHILD"));
+	ev.stopped_children = 2;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_non_null(strstr(v.text, "2 of its children are stopped"));
+	assert_non_null(strstr(v.text, "4720 the first"));
+	/* Its requests out waiting: the upstream speaks first. */
+	ev.up_waiting = 3;
+	ev.up_wait_ms = 2000;
+	ev.up_family = 2; /* AF_INET */
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UPSTREAM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leak_eof_spin),
 		cmocka_unit_test(test_leak_blocked_acceptor),
 		cmocka_unit_test(test_leak_upstream),
+		cmocka_unit_test(test_leak_child_stopped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
