@@ -181,6 +181,28 @@ static void test_young(void **state)
 	assert_int_equal(y.fin_wait2, 0);
 }
 
+/*
+ * A full queue is accept-queue-overflow at any age: its connections are
+ * not also counted as not yet a finding.
+ */
+static void test_young_full_queue(void **state)
+{
+	uint32_t srv = proc(100, "server", 9, 1024);
+	struct tl_diag_young y;
+
+	(void)state;
+	listener(80, 1, 2, srv);
+	queued(80, TL_ESTABLISHED, 3000);
+	queued(80, TL_ESTABLISHED, 3000);
+	listener(81, 128, 1, srv);
+	queued(81, TL_ESTABLISHED, 3000);
+	W->opts.queue_age_ms = 10000;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_ACCEPT_QUEUE_OVERFLOW);
+	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
+	assert_int_equal(y.queued, 1);
+}
+
 static void test_healthy_busy(void **state)
 {
 	uint32_t srv = proc(100, "server", 600, 1024);
@@ -524,6 +546,7 @@ int main(void)
 		T(test_reuseport_not_accepting),
 		T(test_short_queueing_is_normal),
 		T(test_young),
+		T(test_young_full_queue),
 		T(test_healthy_busy),
 		T(test_queue_overflow),
 		T(test_queue_overflow_one),
