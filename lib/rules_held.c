@@ -323,6 +323,29 @@ static const char *unread_text(char *buf, size_t size, const struct hold *g,
 }
 
 /*
+ * Who holds g's sockets, into who; returns whether the verb is plural.
+ * Holders not seen may be several processes (another user's, whose fds
+ * could not be read): they are told as such, with the uid the kernel
+ * gives the sockets, not as one unknown process.
+ */
+static bool held_who(const struct tl_snapshot *snap, const struct tl_finding *f,
+		     const struct hold *g, char *who, size_t size)
+{
+	if (f->n_pids == 0 && g->first && g->old == 1) {
+		snprintf(who, size, "a process not seen (the socket's uid %u)",
+			 (unsigned)g->first->uid);
+		return false;
+	}
+	if (f->n_pids == 0 && g->first) {
+		snprintf(who, size, "processes not seen (the sockets' uid %u)",
+			 (unsigned)g->first->uid);
+		return true;
+	}
+	diag_who_text(who, size, snap, f);
+	return diag_plural(snap, f);
+}
+
+/*
  * The summary of a CLOSE-WAIT finding. The sockets' side decides the
  * words: a server's connections were accepted from clients, a client's
  * lead to the servers it connected to, which closed them.
@@ -334,11 +357,10 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 	const struct tl_snapshot *snap = d->snap;
 	char who[160], addr[80], svc[80], unread[128];
 	char age[TL_AGE_STR_MAX], oldest[TL_AGE_STR_MAX];
-	bool many = diag_plural(snap, f);
+	bool many = held_who(snap, f, g, who, sizeof(who));
 	const char *not_closed = many ? "they have not called close()" :
 					"it has not called close()";
 
-	diag_who_text(who, sizeof(who), snap, f);
 	unread_text(unread, sizeof(unread), g, inherited);
 	/* The peer tells one connection from another, not our port. */
 	if (g->first_in)
@@ -433,6 +455,7 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	char who[160], addr[80], age[TL_AGE_STR_MAX], oldest[TL_AGE_STR_MAX];
 	int sev = TL_SEV_WARNING;
 	int32_t listener_fd = -1;
+	bool many;
 
 	/* --close-wait-min is CLOSE-WAIT's: one held FIN-WAIT-2 is news. */
 	if (g->old == 0 ||
@@ -480,14 +503,13 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	diag_set_local(f, g->first);
 	tl_addr_format_port(addr, sizeof(addr), g->first->family, g->first->dst,
 			    g->first->dport);
+	many = held_who(snap, f, g, who, sizeof(who));
 	diag_summary(
 		f,
 		"%s %s %llu half-closed connection%s whose peer has not closed for more than %s (FIN-WAIT-2, oldest %s, e.g. the one to %s)",
-		diag_who_text(who, sizeof(who), snap, f),
-		diag_plural(snap, f) ? "hold" : "holds",
-		(unsigned long long)g->old, g->old == 1 ? "" : "s",
-		tl_age_str(age, age_ms), tl_age_str(oldest, g->oldest_ms),
-		addr);
+		who, many ? "hold" : "holds", (unsigned long long)g->old,
+		g->old == 1 ? "" : "s", tl_age_str(age, age_ms),
+		tl_age_str(oldest, g->oldest_ms), addr);
 	return 0;
 }
 

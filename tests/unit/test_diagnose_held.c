@@ -159,10 +159,26 @@ static void test_close_wait_unknown_owner(void **state)
 	sk->has = TL_HAS_INFO;
 	sk->last_ack_recv_ms = 100000;
 	sk->inode = 4242;
+	sk->uid = 101;
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].kind, TL_FIND_CLOSE_WAIT_LEAK);
 	assert_int_equal(W->f[0].n_pids, 0);
-	assert_non_null(strstr(W->f[0].summary, "unknown"));
+	assert_non_null(strstr(W->f[0].summary,
+			       "a process not seen (the socket's uid 101) "
+			       "holds 1 connection"));
+	assert_non_null(strstr(W->f[0].summary, "it has not called close()"));
+	/* Two: maybe two processes, and not told as one. */
+	sk = sock(TL_CLOSE_WAIT, 9000, 40002);
+	sk->has = TL_HAS_INFO;
+	sk->last_ack_recv_ms = 100000;
+	sk->inode = 4243;
+	sk->uid = 101;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "processes not seen (the sockets' uid 101) "
+			       "hold 2 connections"));
+	assert_non_null(
+		strstr(W->f[0].summary, "they have not called close()"));
 }
 
 /* An unseen CLOSE_WAIT, last ACKed 100 s ago: its holder is not known. */
