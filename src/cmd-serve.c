@@ -347,10 +347,26 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	char msg[512];
 	size_t n;
 
+	char *html;
+	int open = 0;
+
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/*
+	 * It quotes the HTML body of its own error pages ("... is 505
+	 * ('<html><head>...')"): the status says it, the page is noise.
+	 */
+	html = strstr(msg, " ('<html");
+	if (html)
+		*html = '\0';
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
+	for (size_t i = 0; html && i < n; i++)
+		open += msg[i] == '(' ? 1 : msg[i] == ')' ? -1 : 0;
+	while (open-- > 0 && n + 1 < sizeof(msg)) {
+		msg[n++] = ')';
+		msg[n] = '\0';
+	}
 	log_limited(s, msg);
 }
 

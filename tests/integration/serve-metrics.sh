@@ -278,9 +278,18 @@ c = socket.create_connection(("::1", int(sys.argv[1])))
 c.sendall(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n")
 sys.exit(0 if c.recv(64).startswith(b"HTTP/1.1 400") else 1)
 PY
+# HTTP/2.0 over plain text: 505, logged as one line, without the page.
+python3 - "$PORT" <<'PY' || fail "HTTP/2.0: not 505"
+import socket, sys
+c = socket.create_connection(("::1", int(sys.argv[1])))
+c.sendall(b"GET / HTTP/2.0\r\nHost: a\r\nConnection: close\r\n\r\n")
+sys.exit(0 if c.recv(64).startswith(b"HTTP/1.1 505") else 1)
+PY
+tl_wait_for 5 grep -q "505" "$T/serve.log" || { cat "$T/serve.log"; fail "the 505 is not logged"; }
+grep "505" "$T/serve.log" | grep -q "<html" && { cat "$T/serve.log"; fail "the 505's log line quotes the HTML page"; }
 kill $SERVE
 wait $SERVE
-ok "--listen [::1]:$PORT; -6 said in the log; absolute-form targets; Host required in HTTP/1.1"
+ok "--listen [::1]:$PORT; -6 said in the log; absolute-form targets; Host required in HTTP/1.1; 505 logged without its page"
 
 # --json would promise output serve never gives: a usage error.
 timeout 5 "$TCPLIMBO" serve --json --listen 127.0.0.1:$PORT >/dev/null 2>"$T/err"
