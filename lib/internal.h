@@ -72,6 +72,12 @@ const struct tl_sock *tli_lindex_find_listener(const struct tli_lindex *x,
 void tli_lindex_free(struct tli_lindex *x);
 
 /*
+ * Opens the namespace named name under /var/run/netns, never a pid's
+ * (names of digits included). Returns an fd or -errno.
+ */
+int tli_netns_open_name(const char *name);
+
+/*
  * Reads the interface names of the namespace netns_fd (-1: ours) into
  * snap->ifnames (lib/snapshot_dev.c). Failing leaves them unknown: sockets
  * then show their device's index.

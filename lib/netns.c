@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "tcplimbo/netns.h"
 #include "util.h"
 
@@ -51,11 +52,36 @@ static int open_netns_file(const char *path)
 	return fd;
 }
 
-int tl_netns_open(const char *spec)
+/* The namespace named name under /var/run/netns, or -errno. */
+static int open_name(const char *name)
 {
 	char path[PATH_MAX];
+	int n;
+
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    strchr(name, '/'))
+		return -EINVAL;
+	n = snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -EINVAL;
+	return open_netns_file(path);
+}
+
+int tli_netns_open_name(const char *name)
+{
+	size_t len = strnlen(name, TL_NETNS_SPEC_MAX);
+
+	if (len == 0 || len >= TL_NETNS_SPEC_MAX)
+		return -EINVAL;
+	return open_name(name);
+}
+
+int tl_netns_open_by(const char *spec, int *ret_by)
+{
+	char path[PATH_MAX];
+	uint64_t pid;
 	size_t len;
-	int fd, n;
+	int fd, by;
 
 	if (!spec)
 		return -EINVAL;
@@ -63,37 +89,39 @@ int tl_netns_open(const char *spec)
 	if (len == 0 || len >= TL_NETNS_SPEC_MAX)
 		return -EINVAL;
 	if (strchr(spec, '/')) {
-		n = snprintf(path, sizeof(path), "%s", spec);
-	} else if (all_digits(spec)) {
-		uint64_t pid;
-
+		by = TL_NETNS_BY_PATH;
+		fd = open_netns_file(spec);
+	} else if (!all_digits(spec)) {
+		by = TL_NETNS_BY_NAME;
+		fd = open_name(spec);
+	} else if (tli_parse_dec(spec, INT_MAX, &pid) < 0 || pid == 0) {
+		/* Too big or 0 for a pid: a name of digits, or nothing. */
+		by = TL_NETNS_BY_NAME;
+		fd = open_name(spec);
+		if (fd == -ENOENT)
+			fd = -EINVAL;
+	} else {
 		/*
 		 * A pid, or else a name of digits (ip netns add 42 makes
 		 * one): where no process has that pid, the name is meant.
 		 */
-		fd = -ENOENT;
-		if (tli_parse_dec(spec, INT_MAX, &pid) == 0 && pid != 0) {
-			snprintf(path, sizeof(path), "/proc/%llu/ns/net",
-				 (unsigned long long)pid);
-			fd = open_netns_file(path);
-		}
-		if (fd != -ENOENT)
-			return fd;
-		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", spec);
+		by = TL_NETNS_BY_PID;
+		snprintf(path, sizeof(path), "/proc/%llu/ns/net",
+			 (unsigned long long)pid);
 		fd = open_netns_file(path);
-		return fd == -ENOENT && (tli_parse_dec(spec, INT_MAX, &pid) <
-						 0 ||
-					 pid == 0) ?
-			       -EINVAL :
-			       fd;
-	} else {
-		if (strcmp(spec, ".") == 0 || strcmp(spec, "..") == 0)
-			return -EINVAL;
-		n = snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", spec);
+		if (fd == -ENOENT) {
+			by = TL_NETNS_BY_NAME;
+			fd = open_name(spec);
+		}
 	}
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -EINVAL;
-	return open_netns_file(path);
+	if (fd >= 0 && ret_by)
+		*ret_by = by;
+	return fd;
+}
+
+int tl_netns_open(const char *spec)
+{
+	return tl_netns_open_by(spec, NULL);
 }
 
 int tl_netns_run(int netns_fd, int (*fn)(void *arg), void *arg)

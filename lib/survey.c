@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tcplimbo/survey.h"
+#include "internal.h"
 #include "util.h"
 
 void tl_survey_opts_init(struct tl_survey_opts *o)
@@ -138,8 +139,9 @@ static int survey_all(const struct tl_survey_opts *o, struct tl_survey *sv,
 		bool self = list[i].inode == self_ino;
 
 		if (!self) {
+			/* A name of digits is a name here, not a pid. */
 			if (list[i].name[0]) {
-				fd = tl_netns_open(list[i].name);
+				fd = tli_netns_open_name(list[i].name);
 			} else {
 				snprintf(spec, sizeof(spec), "%d",
 					 (int)list[i].pid);

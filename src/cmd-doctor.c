@@ -210,12 +210,11 @@ static int spec_target(struct doctor *d, const struct tl_global *g)
 {
 	uint64_t ino = tl_netns_inode(g->netns_fd);
 	char label[NETNS_LABEL_MAX];
-	bool pid = !strchr(g->netns_spec, '/') &&
-		   !tl_netns_spec_is_name(g->netns_spec);
+	pid_t pid = tl_netns_pid(g);
 	struct target *t;
 	int r;
 
-	if (tl_netns_spec_is_name(g->netns_spec) || !ino)
+	if (g->netns_by == TL_NETNS_BY_NAME || !ino)
 		snprintf(label, sizeof(label), "%s", g->netns_spec);
 	else if (pid)
 		snprintf(label, sizeof(label), "net:[%llu] (pid %s)",
@@ -229,7 +228,7 @@ static int spec_target(struct doctor *d, const struct tl_global *g)
 	t = &d->targets[d->n_targets - 1];
 	t->inode = ino;
 	if (pid && ino) {
-		t->pid = (pid_t)strtol(g->netns_spec, NULL, 10);
+		t->pid = pid;
 		name_netns(g, t);
 	}
 	return 0;
@@ -238,20 +237,19 @@ static int spec_target(struct doctor *d, const struct tl_global *g)
 /*
  * Why a namespace of the survey could not be entered, into t->error, with
  * the way in where there is one (a rootless container's): the namespace
- * is opened again for tl_enter_hint, by its name or its process.
+ * is opened again for tl_enter_hint, through one of its processes.
  */
 static void enter_error(struct target *t, const struct tl_survey_ns *ns)
 {
-	char spec[TL_NETNS_SPEC_MAX], hint[256];
-	int fd;
+	char spec[32], hint[256];
+	int fd = -ENOENT;
 
-	if (ns->name[0])
-		snprintf(spec, sizeof(spec), "%s", ns->name);
-	else
-		snprintf(spec, sizeof(spec), "%d", (int)ns->pid);
-	fd = ns->name[0] || ns->pid > 0 ? tl_netns_open(spec) : -ENOENT;
+	if (ns->pid > 0) {
+		snprintf(spec, sizeof(spec), "/proc/%d/ns/net", (int)ns->pid);
+		fd = tl_netns_open(spec);
+	}
 	snprintf(t->error, sizeof(t->error), "cannot enter it %s",
-		 fd >= 0 ? tl_enter_hint(fd, spec, hint, sizeof(hint)) :
+		 fd >= 0 ? tl_enter_hint(fd, ns->pid, hint, sizeof(hint)) :
 			   "(needs CAP_SYS_ADMIN)");
 	if (fd >= 0)
 		close(fd);
@@ -348,7 +346,7 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 		if (r == -EPERM && t->fd >= 0)
 			snprintf(t->error, sizeof(t->error),
 				 "cannot enter it %s",
-				 tl_enter_hint(t->fd, g->netns_spec, hint,
+				 tl_enter_hint(t->fd, tl_netns_pid(g), hint,
 					       sizeof(hint)));
 		else
 			tl_snapshot_why(g, r, t->error, sizeof(t->error));

@@ -708,10 +708,10 @@ static int serve_run(const struct tl_global *g, void *opts)
 			tl_err("serve: cannot enter network namespace '%s': %s%s%s",
 			       o.netns_spec, strerror(-r),
 			       r == -EPERM ? " " : "",
-			       r == -EPERM ?
-				       tl_enter_hint(g->netns_fd, o.netns_spec,
-						     hint, sizeof(hint)) :
-				       "");
+			       r == -EPERM ? tl_enter_hint(g->netns_fd,
+							   tl_netns_pid(g),
+							   hint, sizeof(hint)) :
+					     "");
 			return TL_EXIT_FAILURE;
 		}
 	}
@@ -754,11 +754,10 @@ static int serve_run(const struct tl_global *g, void *opts)
 		 */
 		s.so.netns_fd = g->netns_fd;
 		s.so.netns_spec = o.netns_spec;
-		if (strspn(o.netns_spec, "0123456789") == strlen(o.netns_spec))
+		if (g->netns_by == TL_NETNS_BY_PID)
 			s.so.netns_inode = tl_netns_inode(g->netns_fd);
-		s.mo.single_name = tl_netns_spec_is_name(o.netns_spec) ?
-					   o.netns_spec :
-					   NULL;
+		s.mo.single_name =
+			g->netns_by == TL_NETNS_BY_NAME ? o.netns_spec : NULL;
 	}
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);

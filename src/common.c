@@ -434,7 +434,7 @@ fail:
 
 		tl_err("cannot enter network namespace '%s': %s %s",
 		       g->netns_spec, strerror(-err),
-		       tl_enter_hint(netns_fd, g->netns_spec, hint,
+		       tl_enter_hint(netns_fd, tl_netns_pid(g), hint,
 				     sizeof(hint)));
 	} else {
 		char why[512];
@@ -623,39 +623,31 @@ void tl_warn_denied(const char *verb, const struct tl_snapshot *snap)
 			verb ? verb : "", verb ? ": " : "", TL_HIDDEN_NOTE);
 }
 
-const char *tl_enter_hint(int netns_fd, const char *spec, char *buf,
-			  size_t size)
+pid_t tl_netns_pid(const struct tl_global *g)
 {
+	uint64_t pid;
+
+	if (!g->netns_spec || g->netns_by != TL_NETNS_BY_PID ||
+	    tl_parse_uint(g->netns_spec, INT32_MAX, &pid) < 0)
+		return 0;
+	return (pid_t)pid;
+}
+
+const char *tl_enter_hint(int netns_fd, pid_t pid, char *buf, size_t size)
+{
+	char spec[16] = "PID";
 	uint32_t uid;
-	bool pid = spec && spec[0] &&
-		   strspn(spec, "0123456789") == strlen(spec) &&
-		   !tl_netns_spec_is_name(spec);
 
 	if (geteuid() == 0 || tl_netns_owner_uid(netns_fd, &uid) < 0 ||
 	    uid != geteuid())
 		return "(needs CAP_SYS_ADMIN)";
+	if (pid > 0)
+		snprintf(spec, sizeof(spec), "%d", (int)pid);
 	snprintf(buf, size,
 		 "(it belongs to a user namespace of this user's, as a "
 		 "rootless container's does: run tcplimbo in that one, as "
 		 "nsenter -t %s -U -n --preserve-credentials tcplimbo ... "
 		 "does)",
-		 pid ? spec : "PID");
+		 spec);
 	return buf;
-}
-
-bool tl_netns_spec_is_name(const char *spec)
-{
-	char pid[32], name[PATH_MAX];
-
-	if (strchr(spec, '/'))
-		return false;
-	if (strspn(spec, "0123456789") != strlen(spec))
-		return true;
-	/* Digits: a name only where no process has them for a pid, as
-	 * tl_netns_open takes them. */
-	if (snprintf(pid, sizeof(pid), "/proc/%s", spec) >= (int)sizeof(pid) ||
-	    snprintf(name, sizeof(name), "/var/run/netns/%s", spec) >=
-		    (int)sizeof(name))
-		return false;
-	return access(pid, F_OK) < 0 && access(name, F_OK) == 0;
 }

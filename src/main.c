@@ -240,7 +240,7 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 	close(fd);
 	if (!g->netns_spec)
 		return 0;
-	g->netns_fd = tl_netns_open(g->netns_spec);
+	g->netns_fd = tl_netns_open_by(g->netns_spec, &g->netns_by);
 	if (g->netns_fd < 0) {
 		/* A pid's /proc/PID/ns/net needs ptrace access to it. */
 		bool pid = strspn(g->netns_spec, "0123456789") ==

@@ -52,6 +52,7 @@ struct tl_global {
 	bool no_owners;
 	const char *netns_spec;	 /* -N as given, or NULL */
 	int netns_fd;		 /* opened from netns_spec, or -1 */
+	int netns_by;		 /* how it was taken: enum tl_netns_by */
 	const char *record_path; /* --record FILE: save the raw dump */
 	const char *replay_path; /* --replay FILE: read a saved dump */
 	const char *proc_root;	 /* --proc-root DIR (tests), default /proc */
@@ -288,20 +289,16 @@ bool tl_real_root(void);
 const char *tl_bpf_refused_why(int backend, bool owners, int err);
 
 /*
- * Why this process may not enter the network namespace netns_fd (spec as
- * given), in parentheses: CAP_SYS_ADMIN, or for a user's own rootless
- * container, to run inside its user namespace. Returns buf or a static
- * string.
+ * Why this process may not enter the network namespace netns_fd, in
+ * parentheses: CAP_SYS_ADMIN, or for a user's own rootless container, to
+ * run inside its user namespace, through the process pid (0 where the
+ * namespace was not given by a pid: the command then says PID). Returns
+ * buf or a static string.
  */
-const char *tl_enter_hint(int netns_fd, const char *spec, char *buf,
-			  size_t size);
+const char *tl_enter_hint(int netns_fd, pid_t pid, char *buf, size_t size);
 
-/*
- * Whether an -N spec is a name under /var/run/netns (not a pid or path):
- * digits are a pid unless no process has that pid and a namespace that
- * name.
- */
-bool tl_netns_spec_is_name(const char *spec);
+/* The pid -N named the namespace by, or 0 (a name, a path, none). */
+pid_t tl_netns_pid(const struct tl_global *g);
 
 /*
  * Whether this process has capability cap (CAP_NET_ADMIN, ...) in its

@@ -22,6 +22,20 @@ extern "C" {
  */
 int tl_netns_open(const char *spec);
 
+/* How tl_netns_open_by took a spec. */
+enum tl_netns_by {
+	TL_NETNS_BY_NAME = 1, /* under /var/run/netns */
+	TL_NETNS_BY_PATH,     /* a file's path */
+	TL_NETNS_BY_PID,      /* /proc/PID/ns/net */
+};
+
+/*
+ * tl_netns_open, and how it took spec (enum tl_netns_by) in *ret_by when
+ * it succeeds: digits are a pid where a process has it, else a name.
+ * ret_by may be NULL.
+ */
+int tl_netns_open_by(const char *spec, int *ret_by);
+
 /*
  * Runs fn(arg) with the calling thread in the namespace netns_fd, then
  * returns to the namespace it was in. netns_fd < 0 runs fn here. Returns

@@ -130,3 +130,22 @@ jq -e 'map(select(.local_port == 4009 and .state == "listen")) | length == 1' "$
 grep -q "network namespace '$DIG': no process has that pid, nor has a namespace that name in /var/run/netns" "$T/dig2.err" ||
 	{ cat "$T/dig2.err"; fail "-N $DIG once deleted: message"; }
 ok "-N $DIG: a name of digits no pid has, and told once it is gone"
+
+# A name of digits that is also a live pid's (ip netns add P0, the
+# unnamed namespace's server): --all-netns lists it by its name, and must
+# look into the named one, not into the namespace of pid P0.
+ip netns add "$P0" || fail "ip netns add $P0"
+ip netns exec "$P0" bash -c 'ip link set lo up; plant 4002' &
+tl_wait_for 5 test -s "$T/pid.srv.4002" || { ip netns del "$P0"; fail "server in $P0 not started"; }
+tl_wait_for 10 test -s "$T/ready.4002" || { ip netns del "$P0"; fail "client in $P0 not connected"; }
+PI=$(stat -L -c %i "/var/run/netns/$P0")
+sleep 1.5
+"$TCPLIMBO" doctor --all-netns --json --queue-age 1s >"$T/dp.json"
+kill "$(cat "$T/pid.srv.4002")" "$(cat "$T/pid.cli.4002")" 2>/dev/null
+ip netns del "$P0"
+jq -e --arg l "$P0" --argjson i "$PI" '
+	([.netns[] | select(.netns == $l)] | length == 1 and .[0].netns_inode == $i and .[0].looked) and
+	([.findings[] | select(.local_port == 4002)] | length == 1 and .[0].netns == $l and .[0].netns_inode == $i)' \
+	"$T/dp.json" >/dev/null ||
+	{ jq -c '[.netns[] | [.netns, .netns_inode, .looked, .error]]' "$T/dp.json"; fail "a namespace named $P0: not looked into by its name"; }
+ok "--all-netns: a namespace named $P0, a live pid, is looked into by its name"
