@@ -14,19 +14,10 @@ HAPROXY=$(command -v haproxy || ls /usr/sbin/haproxy 2>/dev/null)
 T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
+SRV="$(dirname "$0")/doctor-servers.py"
+
 # The upstream: accepts, reads nothing, answers nothing (for 60 s).
-python3 -c '
-import socket, time
-s = socket.socket()
-s.bind(("127.0.0.1", 3092))
-s.listen(16)
-s.settimeout(1)
-held, end = [], time.time() + 60
-while time.time() < end:
-    try:
-        held.append(s.accept()[0])
-    except socket.timeout:
-        pass' &
+python3 "$SRV" leak --unread --port 3092 --seconds 60 >/dev/null &
 tl_wait_for 5 tl_listening 3092 || fail "upstream did not listen"
 cat >"$T/h.cfg" <<CFG
 global
@@ -75,15 +66,7 @@ ok "haproxy waiting on a silent upstream: upstream-wait, 127.0.0.1:3092 named, h
 # A leak whose one connection out was answered: its last move was a
 # receive, so it waits on nothing, and is not told it does. One client
 # leaks, so that one connection out would be enough if it did wait.
-python3 -c '
-import socket, time
-s = socket.socket()
-s.bind(("127.0.0.1", 3093))
-s.listen(16)
-a = s.accept()[0]
-a.recv(100)
-a.sendall(b"pong")
-time.sleep(60)' &
+python3 "$SRV" echo --port 3093 --seconds 60 >/dev/null &
 tl_wait_for 5 tl_listening 3093 || fail "echo server did not listen"
 python3 -u -c '
 import socket, time

@@ -137,6 +137,27 @@ static void test_leak_blocked_acceptor(void **state)
 }
 
 /*
+ * A process of one thread, asleep in an epoll wait on fd 4 for idle_ms,
+ * holding 3 CLOSE-WAIT connections: an event loop at rest.
+ */
+static void one_epoll_loop(struct tl_evidence *ev, uint64_t idle_ms)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->pid = PID;
+	ev->state = 'S';
+	ev->n_threads = ev->n_read = 1;
+	ev->has_idle = idle_ms > 0;
+	ev->idle_ms = idle_ms;
+	ev->threads[0] = (struct tl_ev_thread){ .tid = PID,
+						.state = 'S',
+						.kind = TL_SYS_EPOLL,
+						.fd = 4,
+						.has_idle = idle_ms > 0,
+						.idle_ms = idle_ms };
+	ev->tcp[TL_CLOSE_WAIT] = 3;
+}
+
+/*
  * haproxy waiting on a server that does not answer: its one thread waits
  * in epoll for everything, so none is blocked; its three requests out,
  * one for each client that has gone, tell it. One request out for ten
@@ -148,19 +169,7 @@ static void test_leak_upstream(void **state)
 	struct tl_ev_verdict v;
 
 	(void)state;
-	memset(&ev, 0, sizeof(ev));
-	ev.pid = PID;
-	ev.state = 'S';
-	ev.n_threads = ev.n_read = 1;
-	ev.has_idle = true;
-	ev.idle_ms = 4000;
-	ev.threads[0] = (struct tl_ev_thread){ .tid = PID,
-					       .state = 'S',
-					       .kind = TL_SYS_EPOLL,
-					       .fd = 4,
-					       .has_idle = true,
-					       .idle_ms = 4000 };
-	ev.tcp[TL_CLOSE_WAIT] = 3;
+	one_epoll_loop(&ev, 4000);
 	ev.tcp[TL_ESTABLISHED] = 3;
 	ev.up_waiting = 3;
 	ev.up_wait_ms = 4900;
@@ -199,14 +208,7 @@ static void test_leak_child_stopped(void **state)
 	struct tl_ev_verdict v;
 
 	(void)state;
-	memset(&ev, 0, sizeof(ev));
-	ev.pid = PID;
-	ev.state = 'S';
-	ev.n_threads = ev.n_read = 1;
-	ev.threads[0] = (struct tl_ev_thread){
-		.tid = PID, .state = 'S', .kind = TL_SYS_EPOLL, .fd = 4
-	};
-	ev.tcp[TL_CLOSE_WAIT] = 3;
+	one_epoll_loop(&ev, 0);
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 	ev.stopped_children = 1;
