@@ -203,13 +203,28 @@ static const struct {
 	  { NULL },
 	  { [WHY_TIMEOUT] = "haproxy: timeout server bounds the wait for a "
 			    "server's answer (timeout queue, the wait for a "
-			    "free server)" } },
+			    "free server)",
+	    [WHY_FDS] = "haproxy: it sets its fd limit from the global "
+			"maxconn, unless ulimit-n sets it" } },
 	{ "nginx",
 	  0,
 	  { NULL },
 	  { [WHY_TIMEOUT] = "nginx: proxy_read_timeout (fastcgi_read_timeout, "
 			    "uwsgi_read_timeout) bounds the wait for the "
-			    "upstream's answer" } },
+			    "upstream's answer",
+	    [WHY_FDS] = "nginx: worker_rlimit_nofile sets its workers' fd "
+			"limit; keep worker_connections below it" } },
+	{ "redis-server",
+	  0,
+	  { NULL },
+	  { [WHY_FDS] = "Redis: it raises its fd limit to maxclients + 32 "
+			"where it may, and lowers maxclients where it may "
+			"not (its log says so at start)" } },
+	{ "memcached",
+	  0,
+	  { NULL },
+	  { [WHY_FDS] = "memcached: -c (maximum connections) sets its fd "
+			"limit too" } },
 	{ "apache2",
 	  0,
 	  { NULL },
@@ -428,6 +443,10 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	if (w->cause == TL_CAUSE_LIMIT)
 		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
 					  WHY_LIMIT);
+	/* Out of fds: the program's own say in its limit. */
+	if (f->kind == TL_FIND_FD_EXHAUSTION)
+		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
+					  WHY_FDS);
 	/* Busy with the closed connections' requests: what bounds them. */
 	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK &&
 	    (w->cause == TL_CAUSE_BLOCKED || w->cause == TL_CAUSE_LOCKED ||

@@ -48,6 +48,7 @@ enum why_about {
 	WHY_LIMIT,   /* its own connection limit, where the remedy names none */
 	WHY_TIMEOUT, /* what bounds a request it is busy with */
 	WHY_INSPECT, /* how to see where its threads wait */
+	WHY_FDS,     /* where it sets its own fd limit */
 	WHY_ABOUT_MAX,
 };
 

@@ -413,10 +413,12 @@ time.sleep(60)' >"$T/hold.8090" &
 		(.value as $v | .summary | contains(if $v > $n then "has \($v) fds open, more than its limit of \($n)"
 			else "has \($v) of \($n) fds open" end)) and
 		(.summary | contains("its backlog is 0 (listen() with 0")) and
-		(.remedy | contains("memcached sets its limit to its -c"))' \
+		(.remedy | contains("memcached sets its limit to its -c")) and
+		.setting == "memcached: -c (maximum connections) sets its fd limit too"' \
 		"$T/memcached.json" >/dev/null || { cat "$T/memcached.json"; fail "memcached: not told as its low fd limit"; }
 	"$TCPLIMBO" doctor --queue-age 0 >"$T/memcached.txt"
-	grep -q "below Linux's default of 1024, so something set it lower (the program itself" "$T/memcached.txt" &&
+	grep -q "below Linux's default of 1024, so something set it lower" "$T/memcached.txt" &&
+		grep -q "setting: memcached: -c (maximum connections) sets its fd limit too" "$T/memcached.txt" &&
 		! grep -q "so look there for a leak" "$T/memcached.txt" ||
 		{ cat "$T/memcached.txt"; fail "memcached: the text"; }
 	ok "memcached -c $MCN at its own fd limit: low-fd-limit (likely), not a leak"

@@ -169,6 +169,10 @@ static void test_program_text(void **state)
 	/* Unread command line: comm alone. */
 	assert_null(why_program_text("python3", NULL, WHY_LIMIT));
 	assert_null(why_program_text("tinyproxy", NULL, WHY_ABOUT_MAX));
+	/* Out of fds: where the program sets its own limit. */
+	assert_non_null(strstr(why_program_text("redis-server", NULL, WHY_FDS),
+			       "maxclients + 32"));
+	assert_null(why_program_text("redis-server", NULL, WHY_TIMEOUT));
 }
 
 int main(void)
