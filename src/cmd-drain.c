@@ -38,6 +38,7 @@ struct drain_opts {
 	uint16_t port;
 	const char *netns_spec;	 /* the global -N, for hints */
 	char scope[IF_NAMESIZE]; /* [ADDR%IF]: the device, "" for any */
+	int only;		 /* -4 or -6: of '*', that family's listeners */
 };
 
 static void drain_usage(FILE *f)
@@ -177,6 +178,8 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		if (o->family != AF_UNSPEC &&
 		    (sk->family != o->family ||
 		     memcmp(sk->src, o->addr, o->family == AF_INET ? 4 : 16)))
+			continue;
+		if (o->family == AF_UNSPEC && o->only && sk->family != o->only)
 			continue;
 		if (o->scope[0] && !tl_snapshot_on_device(snap, sk, o->scope))
 			continue;
@@ -553,8 +556,16 @@ static void print_plan_text(const struct tl_snapshot *snap,
 	list_text("live", p->live, p->n_live);
 }
 
-static int drain_run(const struct tl_global *g, void *opts)
+static int drain_run(const struct tl_global *gin, void *opts)
 {
+	/*
+	 * Both families, whatever -4 and -6 say: a client here that only
+	 * half-closed may be of either (a dual-stack listener's IPv4 client
+	 * has a mapped address), and taking its connection would reset it.
+	 * -4 and -6 narrow only which listeners '*:PORT' names.
+	 */
+	struct tl_global both = *gin;
+	const struct tl_global *g = &both;
 	struct drain_opts o = *(const struct drain_opts *)opts;
 	struct tl_drain_opts dopts = { .timeout_ms = DRAIN_TIMEOUT_MS };
 	struct tl_drain_plan p = { 0 };
@@ -571,8 +582,18 @@ static int drain_run(const struct tl_global *g, void *opts)
 
 	o.json = g->json;
 	o.netns_spec = g->netns_spec;
+	o.only = gin->family;
+	both.family = AF_UNSPEC;
 	dopts.delay_ms = o.delay_ms;
 	ret = TL_EXIT_USAGE;
+	if (o.family != AF_UNSPEC && o.only != AF_UNSPEC &&
+	    o.family != o.only) {
+		tl_err("drain: %s is an %s listener, and %s asks for %s only",
+		       spec, o.family == AF_INET ? "IPv4" : "IPv6",
+		       o.only == AF_INET ? "-4" : "-6",
+		       o.only == AF_INET ? "IPv4" : "IPv6");
+		goto out;
+	}
 	/* FIN-WAIT-2: the clients here that only half-closed (see plan). */
 	if (tl_take_snapshot(g,
 			     TL_STATE_BIT(TL_LISTEN) |

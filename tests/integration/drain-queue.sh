@@ -135,6 +135,34 @@ jq -e '(.dead | length) == 1 and (.live | length) == 1 and .half_closed == 1 and
 [ "$(ss -Htn state close-wait "sport = :3007" | wc -l)" = 2 ] || fail "drain took a connection"
 ok "a half-closed client is live: drain refuses, takes nothing"
 
+# The same on a dual-stack listener, its IPv4 client half-closed, drained
+# with -6: the client's socket is IPv4, and must be seen all the same (it
+# was not: drain took the connection and reset the client). -6 with an
+# IPv4 listener's address is a usage error.
+python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 3011))
+s.listen(8)
+half = socket.create_connection(("127.0.0.1", 3011))
+half.send(b"GET / HTTP/1.0\r\n\r\n")
+half.shutdown(socket.SHUT_WR)
+print("ready", flush=True)
+time.sleep(60)' >"$T/half6" &
+tl_wait_for 5 grep -q ready "$T/half6" || fail "dual-stack server did not start"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3011" | wc -l)" = 1 ]' ||
+	fail "no queued CLOSE-WAIT on 3011"
+"$TCPLIMBO" -6 drain '[::]:3011' --json >"$T/h6.json" 2>"$T/e"
+rc=$?
+[ $rc = 0 ] && jq -e '(.dead | length) == 0 and (.live | length) == 1 and .half_closed == 1 and .freed == 0' \
+	"$T/h6.json" >/dev/null || { cat "$T/e" "$T/h6.json"; fail "-6 drain: the IPv4 half-closed client is not live"; }
+[ "$(ss -Htn state close-wait "sport = :3011" | wc -l)" = 1 ] || fail "-6 drain took the live connection"
+"$TCPLIMBO" -6 drain 127.0.0.1:3007 >/dev/null 2>"$T/e"
+[ $? = 3 ] && grep -q "127.0.0.1:3007 is an IPv4 listener, and -6 asks for IPv6 only" "$T/e" ||
+	{ cat "$T/e"; fail "-6 drain of an IPv4 address: not told"; }
+ok "-6 drain: an IPv4 client half-closed on a dual-stack listener is live; -6 with an IPv4 address refused"
+
 # Only live connections queued, none dead: nothing to free, so nothing to
 # refuse either (a busy server's queue is like this): exit 0, and no word
 # of dead ones that are not there.
