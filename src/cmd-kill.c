@@ -116,9 +116,10 @@ static bool refuse(const struct tl_snapshot *snap, const struct kill_opts *o,
 			bad[nl++] = match[i];
 	if (nl && !o->listeners) {
 		tl_err("kill: refusing to destroy %zu listening socket%s: "
-		       "that resets every connection in %s queue and the "
-		       "program can accept no more; add --listeners if you "
-		       "mean it",
+		       "that resets every connection in %s queue, the "
+		       "program can accept no more, and an event loop spins "
+		       "on the failing accept() until it restarts; add "
+		       "--listeners if you mean it",
 		       nl, nl == 1 ? "" : "s", nl == 1 ? "its" : "their");
 		list_some(snap, bad, nl);
 		stop = true;
@@ -150,8 +151,15 @@ static bool refuse(const struct tl_snapshot *snap, const struct kill_opts *o,
  */
 static const char *next_call(const struct tl_sock *sk)
 {
+	/*
+	 * And every accept() after: the destroyed listener stays readable,
+	 * so an event loop (nginx, Redis, Node.js, asyncio) retries at once,
+	 * for ever, at a share of a CPU and a log line each time.
+	 */
 	if (sk->state == TL_LISTEN)
-		return "its accept() fails (EINVAL)";
+		return "every accept() of its fails (EINVAL), and an event "
+		       "loop retries at once, for ever, until the program "
+		       "closes the listener or restarts";
 	if (sk->state == TL_CLOSE_WAIT || sk->state == TL_LAST_ACK ||
 	    ((sk->has & TL_HAS_SHUTDOWN) && (sk->shutdown & 1)))
 		return "reads see end-of-file, its next write fails "
