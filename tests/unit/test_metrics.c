@@ -270,6 +270,42 @@ static void test_time_wait_subjects(void **state)
 	free(w);
 }
 
+/*
+ * Two namespaces never share a netns label: a name that reads as the
+ * host's, an unnamed one's, or a renamed one's label gets name: before it.
+ */
+static void test_netns_labels(void **state)
+{
+	struct tl_survey_ns ns;
+	char buf[TL_NETNS_SPEC_MAX + 32];
+
+	(void)state;
+	memset(&ns, 0, sizeof(ns));
+	ns.inode = 4026531840ULL;
+	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+			    "net:[4026531840]");
+	ns.host = true;
+	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+			    "host");
+	ns.host = false;
+	snprintf(ns.name, sizeof(ns.name), "web");
+	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+			    "web");
+	snprintf(ns.name, sizeof(ns.name), "host");
+	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+			    "name:host");
+	snprintf(ns.name, sizeof(ns.name), "net:[4026531840]");
+	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+			    "name:net:[4026531840]");
+	snprintf(ns.name, sizeof(ns.name), "name:host");
+	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+			    "name:name:host");
+	/* -N NAME: the same rule. */
+	ns.name[0] = '\0';
+	assert_string_equal(metrics_netns_label(&ns, "host", buf, sizeof(buf)),
+			    "name:host");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_drops_never_fall),
 		cmocka_unit_test(test_time_wait_subjects),
+		cmocka_unit_test(test_netns_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
