@@ -736,6 +736,9 @@ static int serve_run(const struct tl_global *g, void *opts)
 		return TL_EXIT_FAILURE;
 	}
 	r = serve_conns_init(&s.conns, conns_log, &s);
+	/* A slot short of libmicrohttpd's limits, so that it never refuses. */
+	s.conns.limit = SERVE_CONN_LIMIT - 1;
+	s.conns.per_addr = SERVE_CONN_PER_IP - 1;
 	if (r < 0) {
 		tl_err("serve: %s", strerror(-r));
 		metrics_ledger_free(s.mo.ledger);

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -26,6 +28,7 @@ static uint64_t now_ns(void)
 struct conn {
 	struct conn *prev, *next;
 	int fd;
+	struct sockaddr_storage addr; /* the client's, port left out */
 	uint64_t since_ns; /* accept, or the end of its previous request */
 	bool in_request;   /* its headers are in: no deadline until it ends */
 	bool shut;	   /* the reaper has shut it down */
@@ -38,6 +41,64 @@ static struct conn *conn_of(struct MHD_Connection *c)
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return ci ? ci->socket_context : NULL;
+}
+
+/* The client's address of c, its port zeroed, or all zeroes. */
+static void client_addr(struct MHD_Connection *c, struct sockaddr_storage *ret)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	memset(ret, 0, sizeof(*ret));
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET) {
+		struct sockaddr_in a;
+
+		memcpy(&a, ci->client_addr, sizeof(a));
+		a.sin_port = 0;
+		memcpy(ret, &a, sizeof(a));
+	} else if (ci->client_addr->sa_family == AF_INET6) {
+		struct sockaddr_in6 a;
+
+		memcpy(&a, ci->client_addr, sizeof(a));
+		a.sin6_port = 0;
+		memcpy(ret, &a, sizeof(a));
+	}
+}
+
+/*
+ * With new about to join the list (under lock): where all the open ones,
+ * or those of new's address, are at their limit, shuts down the oldest of
+ * them that has sent no request (shutdown(), as the reaper does). One
+ * with a request in is being served and stays.
+ */
+static void make_room(struct serve_conns *s, const struct conn *new)
+{
+	struct conn *all = NULL, *mine = NULL;
+	unsigned n_all = 0, n_mine = 0;
+
+	for (struct conn *k = s->list; k; k = k->next) {
+		bool same = memcmp(&k->addr, &new->addr, sizeof(k->addr)) == 0;
+
+		if (k->shut)
+			continue;
+		n_all++;
+		n_mine += same;
+		if (k->in_request)
+			continue;
+		if (!all || k->since_ns < all->since_ns)
+			all = k;
+		if (same && (!mine || k->since_ns < mine->since_ns))
+			mine = k;
+	}
+	if (s->per_addr && n_mine + 1 >= s->per_addr && mine) {
+		shutdown(mine->fd, SHUT_RDWR);
+		mine->shut = true;
+	} else if (s->limit && n_all + 1 >= s->limit && all) {
+		shutdown(all->fd, SHUT_RDWR);
+		all->shut = true;
+	}
 }
 
 /*
@@ -88,7 +149,9 @@ void serve_conns_notify(void *cls, struct MHD_Connection *c,
 	}
 	k->fd = ci->connect_fd;
 	k->since_ns = now_ns();
+	client_addr(c, &k->addr);
 	pthread_mutex_lock(&s->lock);
+	make_room(s, k);
 	k->next = s->list;
 	if (s->list)
 		s->list->prev = k;

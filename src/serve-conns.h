@@ -30,6 +30,15 @@ struct conn;
  * reused fd.
  */
 struct serve_conns {
+	/*
+	 * At this many open connections in all, or from one address, the
+	 * oldest that has sent no request is shut down to make room for a
+	 * new one: libmicrohttpd's own limits turn the new one away
+	 * instead, and a local user holding connections to a loopback
+	 * exporter would keep every scraper out (they share 127.0.0.1).
+	 * 0: no limit.
+	 */
+	unsigned limit, per_addr;
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* on CLOCK_MONOTONIC; signalled to stop */
 	struct conn *list;

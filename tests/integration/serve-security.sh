@@ -187,6 +187,41 @@ grep -q "closing 1 connection that sent no complete request headers within 10 s"
 	{ cat "$T/serve.log"; fail "the deadline's close not logged"; }
 ok "a connection dripping a byte a second is closed at the 10 s header deadline; scrapes answered"
 
+# A local user holding connections to a loopback exporter shares
+# 127.0.0.1 with its scrapers: 130 of them, each with half a request,
+# reconnecting when closed, must not keep scrapes out (they did: at the
+# per-address limit libmicrohttpd turned every new connection away). The
+# oldest without a request makes room for a new one.
+"$TCPLIMBO" serve --listen 127.0.0.1:$PORT 2>>"$T/serve.log" &
+SERVE=$!
+tl_wait_for 10 sh -c "curl -s -o /dev/null $URL/metrics" || fail "serve did not start"
+python3 - "$PORT" <<'PY' || { tail -3 "$T/serve.log"; fail "scrapes kept out by 130 held connections from 127.0.0.1"; }
+import socket, subprocess, sys, threading, time
+port = int(sys.argv[1])
+end = time.time() + 8
+def hold():
+    while time.time() < end:
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=2)
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            s.settimeout(max(0.1, end - time.time()))
+            s.recv(1)
+        except OSError:
+            time.sleep(0.05)
+for _ in range(130):
+    threading.Thread(target=hold, daemon=True).start()
+time.sleep(2)
+for i in range(4):
+    r = subprocess.run(["curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                        "http://127.0.0.1:%d/metrics" % port], capture_output=True, text=True)
+    if r.stdout != "200":
+        sys.exit("scrape %d: %s" % (i, r.stdout))
+    time.sleep(1)
+PY
+kill $SERVE
+wait $SERVE
+ok "130 connections held from 127.0.0.1, the scrapers' own address: scrapes answered"
+
 # Bad files: exit 3 at start, naming the line.
 bad() { # expected text, file content
 	printf '%b' "$2" >"$T/bad.yml"
