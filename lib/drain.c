@@ -325,9 +325,10 @@ static void describe_other(int c, struct tl_drain_result *res)
 }
 
 /*
- * Is an accepted connection one we may close? Dead by cookie, or one of
- * the hidden destroyed children (state CLOSE) while the plan has room for
- * them.
+ * Is an accepted connection one we may close? Dead by cookie, or in state
+ * CLOSE: destroyed (ss -K) or reset while it was queued, no peer left, so
+ * dead whatever the plan counted (an SO_REUSEPORT group's hidden ones
+ * are counted for the group, not for each queue).
  */
 static bool take_ok(int c, const uint64_t *cookies, bool *used, size_t n,
 		    uint32_t *hidden_left, bool *was_hidden)
@@ -347,10 +348,10 @@ static bool take_ok(int c, const uint64_t *cookies, bool *used, size_t n,
 		}
 	}
 	memset(&ti, 0, sizeof(ti));
-	if (*hidden_left &&
-	    getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &tlen) == 0 &&
+	if (getsockopt(c, IPPROTO_TCP, TCP_INFO, &ti, &tlen) == 0 &&
 	    ti.tcpi_state == TL_CLOSE) {
-		(*hidden_left)--;
+		if (*hidden_left)
+			(*hidden_left)--;
 		*was_hidden = true;
 		return true;
 	}
