@@ -544,8 +544,8 @@ static void print_plan_text(const struct tl_snapshot *snap,
 	printf("%s\n", p->hidden ? "," : "");
 	if (p->hidden)
 		printf("  and %u destroyed earlier that no dump shows but "
-		       "that still hold a slot\n",
-		       p->hidden);
+		       "that still %s a slot\n",
+		       p->hidden, p->hidden == 1 ? "holds" : "hold");
 	if (p->n_shared)
 		printf("  %zu of them may wait in the queue of another "
 		       "SO_REUSEPORT listener on this port instead (the kernel "

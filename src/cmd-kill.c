@@ -44,14 +44,15 @@ static void kill_usage(FILE *f)
 		"\n"
 		"Destroys the matching TCP sockets with SOCK_DESTROY (the peer "
 		"gets a RST,\n"
-		"except from a timewait entry), checks with a second dump that "
-		"each one is\n"
-		"gone, and says what the kill did not free: a process still "
-		"holds its fd\n"
-		"until it closes it, and a connection waiting in an accept "
-		"queue keeps its\n"
-		"slot until the program accepts it (use 'tcplimbo drain' to "
-		"free those).\n"
+		"except from a timewait entry or a half-open request), checks "
+		"with a second\n"
+		"dump that each one is gone, and says what the kill did not "
+		"free: a process\n"
+		"still holds its fd until it closes it, and a connection "
+		"waiting in an\n"
+		"accept queue keeps its slot until the program accepts it (use "
+		"'tcplimbo\n"
+		"drain' to free those).\n"
 		"At least one filter is needed.\n"
 		"\n"
 		"Options:\n"
@@ -222,6 +223,11 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	else if (sk->limbo == TL_LIMBO_TIMEWAIT)
 		printf("             a timewait entry: %s without a RST; a "
 		       "peer still in CLOSE_WAIT is not told\n",
+		       done ? "dropped" : "would be dropped");
+	/* A request socket goes silently too: the client's ACK finds none. */
+	else if (tl_sock_kernel_state(sk) == TL_NEW_SYN_RECV)
+		printf("             a half-open request: %s without a RST; "
+		       "the client finds out when it sends\n",
 		       done ? "dropped" : "would be dropped");
 }
 

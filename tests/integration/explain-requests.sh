@@ -65,3 +65,14 @@ NS=$(grep -o 'tcplimbo_sockets{netns="[^"]*",state="LISTEN"}' "$T/m" | sed 's/.*
 	[ "$(serve_value "tcplimbo_sockets{netns=\"$NS\",state=\"SYN_RECV\"}" "$T/m")" = 0 ] ||
 	{ grep tcplimbo_sockets "$T/m"; fail "metrics: the requests are not NEW_SYN_RECV"; }
 ok "serve: tcplimbo_sockets NEW_SYN_RECV 3, SYN_RECV 0"
+
+# kill drops a request without a RST (the kernel's reqsk drop): the report
+# says so, not that the peer was reset.
+kill $SERVE
+wait $SERVE 2>/dev/null
+"$TCPLIMBO" kill --state syn-recv --sport 3020 >"$T/kill" 2>&1 || { cat "$T/kill"; fail "kill on the requests"; }
+[ "$(grep -c '^destroyed' "$T/kill")" = 3 ] &&
+	[ "$(grep -c 'a half-open request: dropped without a RST' "$T/kill")" = 3 ] ||
+	{ cat "$T/kill"; fail "kill on a request: not told it goes without a RST"; }
+[ "$(ss -Htan state syn-recv | wc -l)" = 0 ] || { ss -tan; fail "ss: requests left"; }
+ok "kill on the 3 requests: dropped, each told to go without a RST"
