@@ -394,6 +394,13 @@ static int kill_run(const struct tl_global *g, void *opts)
 			puts("[]");
 		fprintf(stderr, "tcplimbo: kill: no socket matches; nothing "
 				"destroyed\n");
+		/* A --pid no process has is likely a mistyped one. */
+		for (int i = 0; snap->owners && i < f->npid; i++)
+			if (!tl_owners_proc(snap->owners, f->pid[i]))
+				fprintf(stderr,
+					"tcplimbo: kill: no process with pid %d "
+					"was seen\n",
+					(int)f->pid[i]);
 		ret = 0;
 		goto out;
 	}
