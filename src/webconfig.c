@@ -226,11 +226,25 @@ static int parse_tls(yaml_document_t *doc, yaml_node_t *map, const char *path,
 	return 0;
 }
 
+/*
+ * A bcrypt hash: $2a$, $2b$ or $2y$, a cost of 04 to 31 (what bcrypt
+ * takes: crypt fails any other, and every login with it), a '$', and 53
+ * characters of bcrypt's base 64.
+ */
 static bool bcrypt_hash(const char *h)
 {
-	return strlen(h) == 60 &&
-	       (strncmp(h, "$2a$", 4) == 0 || strncmp(h, "$2b$", 4) == 0 ||
-		strncmp(h, "$2y$", 4) == 0);
+	int cost;
+
+	if (strlen(h) != 60 ||
+	    !(strncmp(h, "$2a$", 4) == 0 || strncmp(h, "$2b$", 4) == 0 ||
+	      strncmp(h, "$2y$", 4) == 0) ||
+	    h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$')
+		return false;
+	cost = (h[4] - '0') * 10 + (h[5] - '0');
+	if (cost < 4 || cost > 31)
+		return false;
+	return strspn(h + 7, "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+			     "tuvwxyz0123456789") == 53;
 }
 
 static int parse_users(yaml_document_t *doc, yaml_node_t *map, const char *path,
@@ -255,7 +269,7 @@ static int parse_users(yaml_document_t *doc, yaml_node_t *map, const char *path,
 			    WC_NAME_MAX);
 		if (!val || !bcrypt_hash(val))
 			BAD(v,
-			    "the password of '%.64s' must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters)",
+			    "the password of '%.64s' must be a bcrypt hash ($2a$, $2b$ or $2y$, a cost of 04 to 31, 60 characters)",
 			    key);
 		for (size_t i = 0; i < wc->n_users; i++)
 			if (strcmp(wc->users[i].name, key) == 0)

@@ -87,6 +87,17 @@ static void test_refused(void **state)
 		"line 2: 'http_server_config' is not supported");
 	refused("basic_auth_users:\n  u: notahash\n",
 		"line 2: the password of 'u' must be a bcrypt hash");
+	/* A cost bcrypt does not take: every login would fail, unsaid. */
+	refused("basic_auth_users:\n  u: "
+		"$2b$99$iB2eMlTMZFnpRaZLxrKJTOYLNA6OJKs412XUYiHQuHmQ4HTif5Hmm\n",
+		"a cost of 04 to 31");
+	refused("basic_auth_users:\n  u: "
+		"$2b$03$iB2eMlTMZFnpRaZLxrKJTOYLNA6OJKs412XUYiHQuHmQ4HTif5Hmm\n",
+		"a cost of 04 to 31");
+	/* A character outside bcrypt's base 64. */
+	refused("basic_auth_users:\n  u: "
+		"$2b$04$iB2eMlTMZFnpRaZLxrKJTOYLNA6OJKs412XUYiHQuHmQ4HTif5Hm!\n",
+		"must be a bcrypt hash");
 	refused("basic_auth_users:\n  u: " HASH "\n  u: " HASH "\n",
 		"line 3: user 'u' given twice");
 	refused("basic_auth_users:\n  'a:b': " HASH "\n", "without ':'");
