@@ -89,7 +89,8 @@ static void drain_usage(FILE *f)
 
 /*
  * Parses ADDR:PORT, [V6]:PORT, [V6%IF]:PORT (a link-local address's
- * device, by name or index) or *:PORT. Returns 0 or -EINVAL.
+ * device, by name or index), V4%IF:PORT (a listener bound to a device,
+ * as ls shows it) or *:PORT. Returns 0 or -EINVAL.
  */
 static int parse_target(const char *s, struct drain_opts *o)
 {
@@ -125,6 +126,13 @@ static int parse_target(const char *s, struct drain_opts *o)
 		o->family = AF_INET6;
 		return inet_pton(AF_INET6, host + 1, o->addr) == 1 ? 0 :
 								     -EINVAL;
+	}
+	pct = strchr(host, '%');
+	if (pct) {
+		if (!pct[1] || strlen(pct + 1) >= sizeof(o->scope))
+			return -EINVAL;
+		snprintf(o->scope, sizeof(o->scope), "%s", pct + 1);
+		*pct = '\0';
 	}
 	o->family = AF_INET;
 	return inet_pton(AF_INET, host, o->addr) == 1 ? 0 : -EINVAL;
@@ -242,8 +250,11 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 	else if (devices)
 		tl_err("drain: %zu listeners on %s, bound to different "
 		       "devices; name one with its device, as ls shows it "
-		       "([ADDR%%DEVICE]:%u)",
-		       n, spec, o->port);
+		       "(%s:%u), or with --pid PID",
+		       n, spec,
+		       first->family == AF_INET6 ? "[ADDR%DEVICE]" :
+						   "ADDR%DEVICE",
+		       o->port);
 	else
 		/* Under '*' too: the address they share, not the star. */
 		tl_err("drain: %zu listeners share %s (SO_REUSEPORT), each "
@@ -508,7 +519,8 @@ static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	}
 	o->spec = argv[optind];
 	if (parse_target(o->spec, o) < 0) {
-		tl_err("drain: bad listener '%s' (ADDR:PORT, [IPV6]:PORT or "
+		tl_err("drain: bad listener '%s' (ADDR:PORT, [IPV6]:PORT, "
+		       "ADDR%%DEVICE:PORT, [IPV6%%DEVICE]:PORT or "
 		       "*:PORT, port 1-65535)",
 		       o->spec);
 		return TL_PARSE_BAD;

@@ -61,6 +61,27 @@ jq -e '.listener.interface == "tll0" and (.dead | length) == 1' "$T/d.json" >/de
 	{ cat "$T/d.json"; fail "drain [fe80::a%tll0]:3500: not that listener"; }
 ok "drain tells the two apart by device"
 
+# IPv4 listeners bound to a device each (SO_BINDTODEVICE), on one port:
+# named as ls shows them, ADDR%DEVICE:PORT.
+for d in tll0 tll1; do
+	python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[1].encode())
+s.bind(("0.0.0.0", 3600))
+s.listen(4)
+time.sleep(30)' "$d" &
+done
+tl_wait_for 5 sh -c '[ "$(ss -Htln "sport = :3600" | wc -l)" = 2 ]' || fail "two device-bound listeners on 3600"
+"$TCPLIMBO" drain '*:3600' --dry-run >/dev/null 2>"$T/err" && fail "drain '*:3600' of two chose one"
+grep -q "name one with its device, as ls shows it (ADDR%DEVICE:3600), or with --pid PID" "$T/err" ||
+	fail "drain '*:3600': $(cat "$T/err")"
+"$TCPLIMBO" drain '0.0.0.0%tll1:3600' --dry-run --json >"$T/d4.json" || fail "drain 0.0.0.0%tll1:3600: $(cat "$T/d4.json")"
+jq -e '.listener.interface == "tll1" and .listener.local_port == 3600' "$T/d4.json" >/dev/null ||
+	{ cat "$T/d4.json"; fail "drain 0.0.0.0%tll1:3600: not that listener"; }
+ok "drain names an IPv4 listener bound to a device as ls shows it, ADDR%DEVICE:PORT"
+
 "$TCPLIMBO" watch --addr 'fe80::a%tll0' --seconds 1 2>"$T/err" && fail "watch --addr ADDR%DEV succeeded"
 grep -q "does not say which device" "$T/err" || fail "watch: $(cat "$T/err")"
 ok "watch refuses a device it cannot match"
