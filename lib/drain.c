@@ -7,6 +7,7 @@
  * a deadline, never a change to the listener's file flags.
  */
 #include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -278,11 +279,19 @@ static void arm(struct deadline *d, unsigned ms)
 	timer_settime(d->timer, 0, &its, NULL);
 }
 
-/* Accepts one connection within timeout_ms; returns its fd or -errno. */
+/*
+ * Accepts one connection within timeout_ms; returns its fd or -errno.
+ * An empty queue ends it at once: waiting in accept() on a blocking
+ * listener would take the next new client, once the program (resumed)
+ * has accepted what was queued.
+ */
 static int accept_within(int lfd, struct deadline *d, unsigned timeout_ms)
 {
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 	int c, err;
 
+	if (poll(&pfd, 1, 0) == 0)
+		return -ETIMEDOUT;
 	arm(d, timeout_ms ? timeout_ms : 1);
 	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	err = c < 0 ? -errno : 0;

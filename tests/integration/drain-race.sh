@@ -36,3 +36,38 @@ accepted=$(grep -c 'Accept conn' "$T/srv")
 [ $((freed + accepted)) = 4 ] || { cat "$T/srv"; fail "drain freed $freed, the server accepted $accepted: want 4 in all"; }
 [ "$freed" -ge 1 ] && [ "$accepted" -ge 1 ] || fail "no race: drain $freed, server $accepted"
 ok "race: drain freed $freed, the server accepted $accepted, nothing taken twice or by mistake"
+
+# A blocking listener (Python's socketserver): the program, resumed, takes
+# what is left while drain pauses. drain then finds the queue empty and
+# stops; it must not wait in accept() and take the next client, a live
+# one that came after (it did, 1 run in 3, and reset it).
+python3 -c '
+import http.server, socketserver
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"ok\n")
+    def log_message(self, *a):
+        pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    pass
+S(("127.0.0.1", 3008), H).serve_forever()' &
+BL=$!
+tl_wait_for 5 tl_listening 3008 || fail "blocking server did not listen"
+kill -STOP $BL
+python3 -c '
+import socket
+for _ in range(3):
+    s = socket.create_connection(("127.0.0.1", 3008), timeout=5)
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    s.close()' || fail "clients of 3008"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3008" | wc -l)" = 3 ]' ||
+	fail "ss: not 3 CLOSE_WAIT on 3008"
+timeout 30 "$TCPLIMBO" drain 127.0.0.1:3008 --test-delay-ms 700 >"$T/b" 2>&1 &
+DRAIN=$!
+sleep 0.3
+kill -CONT $BL
+sleep 0.6
+got=$(curl -sS -m 5 http://127.0.0.1:3008/ 2>&1)
+wait "$DRAIN"
+[ "$got" = ok ] || { cat "$T/b"; fail "a client that came after drain's last dead one got '$got'"; }
+ok "blocking listener, the program resumed: drain stops at the empty queue, the next client is served"
