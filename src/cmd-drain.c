@@ -588,7 +588,7 @@ static int drain_run(const struct tl_global *gin, void *opts)
 	uint32_t q_after = 0;
 	int held_fd = -1;
 	size_t dead_after = 0;
-	bool after = false, ran = false;
+	bool after = false, gone = false, ran = false;
 	const char *refused = NULL;
 	int r, ret;
 
@@ -667,7 +667,10 @@ static int drain_run(const struct tl_global *gin, void *opts)
 			ret = run_error(r, &p, g->proc_root);
 			goto report;
 		}
-		after = count_after(g, l, &q_after, &dead_after) == 0;
+		r = count_after(g, l, &q_after, &dead_after);
+		after = r == 0;
+		gone = r == -ENOENT;
+		r = 0;
 		ret = res.stop ? TL_EXIT_WARNING : TL_EXIT_OK;
 	}
 report:
@@ -687,6 +690,9 @@ report:
 			printf("  queue now %u; closed connections still "
 			       "queued: %zu\n",
 			       q_after, dead_after);
+		else if (gone)
+			printf("  the listener is gone now: its program closed "
+			       "it or exited meanwhile\n");
 	}
 	if (res.stop == -ETIMEDOUT)
 		tl_err("drain: stopped after %zu: nothing more was queued "

@@ -71,3 +71,27 @@ got=$(curl -sS -m 5 http://127.0.0.1:3008/ 2>&1)
 wait "$DRAIN"
 [ "$got" = ok ] || { cat "$T/b"; fail "a client that came after drain's last dead one got '$got'"; }
 ok "blocking listener, the program resumed: drain stops at the empty queue, the next client is served"
+
+# The program exits while drain runs: the report says the listener is gone
+# at the end, rather than leave out the queue after without a word.
+python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 3009)); s.listen(8); time.sleep(60)' &
+EX=$!
+tl_wait_for 5 tl_listening 3009 || fail "server 3009 did not listen"
+python3 -c '
+import socket
+for _ in range(3):
+    s = socket.create_connection(("127.0.0.1", 3009), timeout=5)
+    s.sendall(b"x")
+    s.close()' || fail "clients of 3009"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3009" | wc -l)" = 3 ]' ||
+	fail "ss: not 3 CLOSE_WAIT on 3009"
+timeout 30 "$TCPLIMBO" drain 127.0.0.1:3009 --test-delay-ms 1000 >"$T/x" 2>&1 &
+DRAIN=$!
+sleep 0.5
+kill -KILL $EX
+wait "$DRAIN"
+grep -q "the listener is gone now: its program closed it or exited meanwhile" "$T/x" ||
+	{ cat "$T/x"; fail "drain: the program's exit meanwhile not told"; }
+ok "the program exits during a drain: the report says the listener is gone"
