@@ -281,11 +281,9 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 		char label[NETNS_LABEL_MAX];
 		struct target *t;
 
-		/* The host's is "host", as serve's netns label has it. */
-		if (ns->host)
-			snprintf(label, sizeof(label), "host");
-		else if (ns->name[0])
-			snprintf(label, sizeof(label), "%s", ns->name);
+		/* The host's and a named one's, as serve's netns label. */
+		if (ns->host || ns->name[0])
+			tl_netns_label(ns, NULL, label, sizeof(label));
 		else
 			snprintf(label, sizeof(label), "net:[%llu] (pid %d)",
 				 (unsigned long long)ns->inode, (int)ns->pid);

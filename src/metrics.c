@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "tl.h"
 #include "tcplimbo/context.h"
 #include "tcplimbo/addr.h"
 
@@ -83,36 +84,6 @@ struct work {
 	struct frow *f;
 	size_t nf, capf;
 };
-
-/*
- * A namespace's name as a label: one that would read as the host's or an
- * unnamed namespace's label, or as one of these, is given as name:NAME,
- * so that two namespaces never share a label ("host" named with ip netns
- * add would otherwise merge its series with the host's).
- */
-static void name_label(char *buf, size_t size, const char *name)
-{
-	bool taken = strcmp(name, "host") == 0 ||
-		     strncmp(name, "net:[", 5) == 0 ||
-		     strncmp(name, "name:", 5) == 0;
-
-	snprintf(buf, size, "%s%s", taken ? "name:" : "", name);
-}
-
-const char *metrics_netns_label(const struct tl_survey_ns *ns,
-				const char *single_name, char *buf, size_t size)
-{
-	if (ns->host)
-		snprintf(buf, size, "host");
-	else if (ns->name[0])
-		name_label(buf, size, ns->name);
-	else if (single_name)
-		name_label(buf, size, single_name);
-	else
-		snprintf(buf, size, "net:[%llu]",
-			 (unsigned long long)ns->inode);
-	return buf;
-}
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
 {
@@ -757,8 +728,8 @@ int metrics_render(const struct tl_survey *sv, const struct metrics_opts *o,
 	if (!w.labels)
 		return -ENOMEM;
 	for (size_t ni = 0; ni < sv->n_ns; ni++) {
-		metrics_netns_label(&sv->ns[ni], o->single_name, w.labels[ni],
-				    sizeof(w.labels[ni]));
+		tl_netns_label(&sv->ns[ni], o->single_name, w.labels[ni],
+			       sizeof(w.labels[ni]));
 		if (!sv->ns[ni].snap) {
 			res->netns_unreadable++;
 			continue;

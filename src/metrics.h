@@ -87,13 +87,4 @@ int metrics_ledger_update(struct metrics_ledger *lg,
 /* The drops carried for series key, to add to its members' (0: none). */
 uint64_t metrics_ledger_carry(const struct metrics_ledger *lg, uint64_t key);
 
-/*
- * The netns label: "host", the name under /var/run/netns (name:NAME for
- * a name that reads as another label: host, net:[...], name:...), or
- * net:[INODE].
- */
-const char *metrics_netns_label(const struct tl_survey_ns *ns,
-				const char *single_name, char *buf,
-				size_t size);
-
 #endif

@@ -300,6 +300,18 @@ const char *tl_enter_hint(int netns_fd, pid_t pid, char *buf, size_t size);
 /* The pid -N named the namespace by, or 0 (a name, a path, none). */
 pid_t tl_netns_pid(const struct tl_global *g);
 
+struct tl_survey_ns;
+
+/*
+ * A surveyed namespace's label, into buf: "host" for the host's, its name
+ * under /var/run/netns (single_name, -N's, where the survey has none),
+ * as name:NAME where the name itself reads as another label (host,
+ * net:[...], name:...) so that two namespaces never share one, else
+ * net:[INODE]. Returns buf.
+ */
+const char *tl_netns_label(const struct tl_survey_ns *ns,
+			   const char *single_name, char *buf, size_t size);
+
 /*
  * Whether this process has capability cap (CAP_NET_ADMIN, ...) in its
  * effective set, in its own user namespace; false when it cannot tell.

@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "metrics.h"
+#include "tl.h"
 
 #define MAX_SOCKS 16
 
@@ -282,27 +283,26 @@ static void test_netns_labels(void **state)
 	(void)state;
 	memset(&ns, 0, sizeof(ns));
 	ns.inode = 4026531840ULL;
-	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+	assert_string_equal(tl_netns_label(&ns, NULL, buf, sizeof(buf)),
 			    "net:[4026531840]");
 	ns.host = true;
-	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+	assert_string_equal(tl_netns_label(&ns, NULL, buf, sizeof(buf)),
 			    "host");
 	ns.host = false;
 	snprintf(ns.name, sizeof(ns.name), "web");
-	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
-			    "web");
+	assert_string_equal(tl_netns_label(&ns, NULL, buf, sizeof(buf)), "web");
 	snprintf(ns.name, sizeof(ns.name), "host");
-	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+	assert_string_equal(tl_netns_label(&ns, NULL, buf, sizeof(buf)),
 			    "name:host");
 	snprintf(ns.name, sizeof(ns.name), "net:[4026531840]");
-	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+	assert_string_equal(tl_netns_label(&ns, NULL, buf, sizeof(buf)),
 			    "name:net:[4026531840]");
 	snprintf(ns.name, sizeof(ns.name), "name:host");
-	assert_string_equal(metrics_netns_label(&ns, NULL, buf, sizeof(buf)),
+	assert_string_equal(tl_netns_label(&ns, NULL, buf, sizeof(buf)),
 			    "name:name:host");
 	/* -N NAME: the same rule. */
 	ns.name[0] = '\0';
-	assert_string_equal(metrics_netns_label(&ns, "host", buf, sizeof(buf)),
+	assert_string_equal(tl_netns_label(&ns, "host", buf, sizeof(buf)),
 			    "name:host");
 }
 
