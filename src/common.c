@@ -90,10 +90,6 @@ int tl_duration_option(const char *verb, const char *opt, const char *arg,
 		       uint64_t bare_ms, uint64_t min_ms, uint64_t max_ms,
 		       uint64_t *ret_ms)
 {
-	char lo[24], hi[24];
-
-	if (tl_parse_duration(arg, bare_ms, min_ms, max_ms, ret_ms) == 0)
-		return 0;
 	static const struct {
 		const char *text;
 		uint64_t ms;
@@ -101,9 +97,11 @@ int tl_duration_option(const char *verb, const char *opt, const char *arg,
 			 { "1.5s", 1500 },
 			 { "2m", 120000 },
 			 { "1h", 3600000 } };
-	char such[64] = "";
+	char lo[24], hi[24], such[64] = "";
 	size_t len = 0, n = 0, k = 0;
 
+	if (tl_parse_duration(arg, bare_ms, min_ms, max_ms, ret_ms) == 0)
+		return 0;
 	/* Only examples the option takes: not 500ms where 1s is the least. */
 	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
 		n += examples[i].ms >= min_ms && examples[i].ms <= max_ms;

@@ -443,8 +443,8 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	if (w->cause == TL_CAUSE_LIMIT)
 		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
 					  WHY_LIMIT);
-	/* Out of fds: the program's own say in its limit. */
-	if (f->kind == TL_FIND_FD_EXHAUSTION)
+	/* Out of fds: the program's own say in its limit, where known. */
+	if (f->kind == TL_FIND_FD_EXHAUSTION && !w->setting)
 		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
 					  WHY_FDS);
 	/* Busy with the closed connections' requests: what bounds them. */
