@@ -44,6 +44,8 @@
  * every slot from the others.
  */
 #define SERVE_CONN_PER_IP 128
+/* Slots kept free below both limits (see serve_conns's make_room). */
+#define SERVE_CONN_SPARE 16
 
 /* serve's own options; the global struct is only read. */
 struct serve_opts {
@@ -736,9 +738,14 @@ static int serve_run(const struct tl_global *g, void *opts)
 		return TL_EXIT_FAILURE;
 	}
 	r = serve_conns_init(&s.conns, conns_log, &s);
-	/* A slot short of libmicrohttpd's limits, so that it never refuses. */
-	s.conns.limit = SERVE_CONN_LIMIT - 1;
-	s.conns.per_addr = SERVE_CONN_PER_IP - 1;
+	/*
+	 * Short of libmicrohttpd's limits, so that it does not refuse: by
+	 * more than one, since a connection shut down holds its slot there
+	 * until its thread has closed it, and a client that reconnects at
+	 * once keeps some always in that state.
+	 */
+	s.conns.limit = SERVE_CONN_LIMIT - SERVE_CONN_SPARE;
+	s.conns.per_addr = SERVE_CONN_PER_IP - SERVE_CONN_SPARE;
 	if (r < 0) {
 		tl_err("serve: %s", strerror(-r));
 		metrics_ledger_free(s.mo.ledger);
