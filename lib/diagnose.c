@@ -129,17 +129,15 @@ void tl_diag_young(const struct tl_snapshot *snap,
 			    ret->drops > ctr->listen_drops)
 				ret->drops = ctr->listen_drops;
 		} else if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE) {
-			const struct tl_sock *L;
-
-			/* As not-accepting counts them: by their listener. */
+			/*
+			 * As not-accepting counts them: by their listener. A
+			 * full queue is a finding already, of any age.
+			 */
 			if (sk->listener == 0 || sk->listener > snap->n_socks ||
 			    !tl_diag_queue_age(sk, &age) ||
 			    age >= opts->queue_age_ms ||
-			    age < opts->queue_age_ms / 10)
-				continue;
-			/* A full queue is a finding already, of any age. */
-			L = &snap->socks[sk->listener - 1];
-			if (L->rqueue > L->wqueue)
+			    age < opts->queue_age_ms / 10 ||
+			    diag_queue_full(&snap->socks[sk->listener - 1]))
 				continue;
 			ret->queued++;
 			if (age > ret->queued_oldest_ms)

@@ -159,6 +159,12 @@ static inline bool diag_held_age(const struct tl_sock *sk, uint64_t *ret_ms)
 uint32_t diag_queue_drops(const struct tl_counters *ctr,
 			  const struct tl_sock *L);
 
+/* Recv-Q of a listener is its accept queue, Send-Q the backlog. */
+static inline bool diag_queue_full(const struct tl_sock *L)
+{
+	return L->rqueue > L->wqueue;
+}
+
 /*
  * Whether a listener's queue is under pressure now: at least half full.
  * Its drop counter only grows, so drops count as a finding only then; a

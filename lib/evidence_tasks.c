@@ -313,7 +313,7 @@ int tli_ev_gather_threads(int pdir, struct tl_evidence *ev,
 #define CHILDREN_BUF 4096
 
 /* Whether the process pid under proc_root is stopped, not by a tracer. */
-static bool child_stopped(const char *proc_root, pid_t pid)
+static bool signal_stopped(const char *proc_root, pid_t pid)
 {
 	char path[PATH_MAX], buf[TL_EV_STATUS_BUF], state = 0;
 	pid_t tracer = 0;
@@ -363,7 +363,7 @@ void tli_ev_gather_children(int pdir, const char *proc_root,
 			*end = '\0';
 			if (tli_parse_dec(p, INT_MAX, &pid) == 0 && pid > 0) {
 				looked++;
-				if (child_stopped(proc_root, (pid_t)pid) &&
+				if (signal_stopped(proc_root, (pid_t)pid) &&
 				    ev->stopped_children++ == 0)
 					ev->stopped_child = (pid_t)pid;
 			}

@@ -52,28 +52,16 @@ static int open_netns_file(const char *path)
 	return fd;
 }
 
-/* The namespace named name under /var/run/netns, or -errno. */
-static int open_name(const char *name)
-{
-	char path[PATH_MAX];
-	int n;
-
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    strchr(name, '/'))
-		return -EINVAL;
-	n = snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -EINVAL;
-	return open_netns_file(path);
-}
-
 int tli_netns_open_name(const char *name)
 {
+	char path[PATH_MAX];
 	size_t len = strnlen(name, TL_NETNS_SPEC_MAX);
 
-	if (len == 0 || len >= TL_NETNS_SPEC_MAX)
+	if (len == 0 || len >= TL_NETNS_SPEC_MAX || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strchr(name, '/'))
 		return -EINVAL;
-	return open_name(name);
+	snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
+	return open_netns_file(path);
 }
 
 int tl_netns_open_by(const char *spec, int *ret_by)
@@ -93,11 +81,11 @@ int tl_netns_open_by(const char *spec, int *ret_by)
 		fd = open_netns_file(spec);
 	} else if (!all_digits(spec)) {
 		by = TL_NETNS_BY_NAME;
-		fd = open_name(spec);
+		fd = tli_netns_open_name(spec);
 	} else if (tli_parse_dec(spec, INT_MAX, &pid) < 0 || pid == 0) {
 		/* Too big or 0 for a pid: a name of digits, or nothing. */
 		by = TL_NETNS_BY_NAME;
-		fd = open_name(spec);
+		fd = tli_netns_open_name(spec);
 		if (fd == -ENOENT)
 			fd = -EINVAL;
 	} else {
@@ -111,7 +99,7 @@ int tl_netns_open_by(const char *spec, int *ret_by)
 		fd = open_netns_file(path);
 		if (fd == -ENOENT) {
 			by = TL_NETNS_BY_NAME;
-			fd = open_name(spec);
+			fd = tli_netns_open_name(spec);
 		}
 	}
 	if (fd >= 0 && ret_by)

@@ -331,15 +331,13 @@ static const char *unread_text(char *buf, size_t size, const struct hold *g,
 static bool held_who(const struct tl_snapshot *snap, const struct tl_finding *f,
 		     const struct hold *g, char *who, size_t size)
 {
-	if (f->n_pids == 0 && g->first && g->old == 1) {
-		snprintf(who, size, "a process not seen (the socket's uid %u)",
-			 (unsigned)g->first->uid);
-		return false;
-	}
 	if (f->n_pids == 0 && g->first) {
-		snprintf(who, size, "processes not seen (the sockets' uid %u)",
+		snprintf(who, size,
+			 g->old == 1 ?
+				 "a process not seen (the socket's uid %u)" :
+				 "processes not seen (the sockets' uid %u)",
 			 (unsigned)g->first->uid);
-		return true;
+		return g->old != 1;
 	}
 	diag_who_text(who, size, snap, f);
 	return diag_plural(snap, f);

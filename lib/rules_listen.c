@@ -131,12 +131,6 @@ static const char *closed_text(char *buf, size_t size,
 	return buf;
 }
 
-/* Recv-Q of a listener is its accept queue, Send-Q the backlog. */
-static bool queue_full(const struct tl_sock *L)
-{
-	return L->rqueue > L->wqueue;
-}
-
 /*
  * Appends "pid 12 (nginx) has 64 of 64 fds open" for each process holding
  * the listener that is near its limit; returns how many there were and
@@ -184,7 +178,7 @@ static int fd_listener(struct diag *d, size_t i)
 	char near[200], addr[80], closed[80];
 	bool at;
 
-	if (!l->stale && !queue_full(L))
+	if (!l->stale && !diag_queue_full(L))
 		return 0;
 	n_near = near_text(d, refs, nref, near, sizeof(near), &at);
 	if (n_near == 0)
@@ -350,7 +344,7 @@ int diag_rule_overflow(struct diag *d)
 
 		if (L->state != TL_LISTEN || l->reported)
 			continue;
-		full = queue_full(L);
+		full = diag_queue_full(L);
 		if (!full && !drops_syns(d, L, l))
 			continue;
 		f = diag_add_listener(d, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
@@ -452,7 +446,7 @@ int diag_rule_not_accepting(struct diag *d)
 		struct tl_finding *f;
 
 		if (L->state != TL_LISTEN || l->reported || !l->stale ||
-		    queue_full(L))
+		    diag_queue_full(L))
 			continue;
 		f = diag_add_listener(
 			d, TL_FIND_NOT_ACCEPTING,

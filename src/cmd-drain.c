@@ -116,23 +116,19 @@ static int parse_target(const char *s, struct drain_opts *o)
 		if (hl < 3 || host[hl - 1] != ']')
 			return -EINVAL;
 		host[hl - 1] = '\0';
-		pct = strchr(host, '%');
-		if (pct) {
-			if (!pct[1] || strlen(pct + 1) >= sizeof(o->scope))
-				return -EINVAL;
-			snprintf(o->scope, sizeof(o->scope), "%s", pct + 1);
-			*pct = '\0';
-		}
-		o->family = AF_INET6;
-		return inet_pton(AF_INET6, host + 1, o->addr) == 1 ? 0 :
-								     -EINVAL;
 	}
+	/* The device, for either family: [V6%IF] or V4%IF. */
 	pct = strchr(host, '%');
 	if (pct) {
 		if (!pct[1] || strlen(pct + 1) >= sizeof(o->scope))
 			return -EINVAL;
 		snprintf(o->scope, sizeof(o->scope), "%s", pct + 1);
 		*pct = '\0';
+	}
+	if (host[0] == '[') {
+		o->family = AF_INET6;
+		return inet_pton(AF_INET6, host + 1, o->addr) == 1 ? 0 :
+								     -EINVAL;
 	}
 	o->family = AF_INET;
 	return inet_pton(AF_INET, host, o->addr) == 1 ? 0 : -EINVAL;
@@ -590,7 +586,7 @@ static int drain_run(const struct tl_global *gin, void *opts)
 	size_t dead_after = 0;
 	bool after = false, gone = false, ran = false;
 	const char *refused = NULL;
-	int r, ret;
+	int r, ra, ret;
 
 	o.json = g->json;
 	o.netns_spec = g->netns_spec;
@@ -667,10 +663,9 @@ static int drain_run(const struct tl_global *gin, void *opts)
 			ret = run_error(r, &p, g->proc_root);
 			goto report;
 		}
-		r = count_after(g, l, &q_after, &dead_after);
-		after = r == 0;
-		gone = r == -ENOENT;
-		r = 0;
+		ra = count_after(g, l, &q_after, &dead_after);
+		after = ra == 0;
+		gone = ra == -ENOENT;
 		ret = res.stop ? TL_EXIT_WARNING : TL_EXIT_OK;
 	}
 report:

@@ -53,24 +53,28 @@ static void client_addr(struct MHD_Connection *c, struct sockaddr_storage *ret)
 	if (!ci || !ci->client_addr)
 		return;
 	if (ci->client_addr->sa_family == AF_INET) {
-		struct sockaddr_in a;
-
-		memcpy(&a, ci->client_addr, sizeof(a));
-		a.sin_port = 0;
-		memcpy(ret, &a, sizeof(a));
+		memcpy(ret, ci->client_addr, sizeof(struct sockaddr_in));
+		((struct sockaddr_in *)ret)->sin_port = 0;
 	} else if (ci->client_addr->sa_family == AF_INET6) {
-		struct sockaddr_in6 a;
-
-		memcpy(&a, ci->client_addr, sizeof(a));
-		a.sin6_port = 0;
-		memcpy(ret, &a, sizeof(a));
+		memcpy(ret, ci->client_addr, sizeof(struct sockaddr_in6));
+		((struct sockaddr_in6 *)ret)->sin6_port = 0;
 	}
+}
+
+/*
+ * Shuts k down (under lock). shutdown(), not close(): libmicrohttpd owns
+ * the fd; its connection thread wakes, reads the end and closes it.
+ */
+static void shut(struct conn *k)
+{
+	shutdown(k->fd, SHUT_RDWR);
+	k->shut = true;
 }
 
 /*
  * With new about to join the list (under lock): where all the open ones,
  * or those of new's address, are at their limit, shuts down the oldest of
- * them that has sent no request (shutdown(), as the reaper does). One
+ * them that has sent no request (shut(), as the reaper does). One
  * with a request in is being served and stays.
  */
 static void make_room(struct serve_conns *s, const struct conn *new)
@@ -92,13 +96,10 @@ static void make_room(struct serve_conns *s, const struct conn *new)
 		if (same && (!mine || k->since_ns < mine->since_ns))
 			mine = k;
 	}
-	if (s->per_addr && n_mine + 1 >= s->per_addr && mine) {
-		shutdown(mine->fd, SHUT_RDWR);
-		mine->shut = true;
-	} else if (s->limit && n_all + 1 >= s->limit && all) {
-		shutdown(all->fd, SHUT_RDWR);
-		all->shut = true;
-	}
+	if (s->per_addr && n_mine + 1 >= s->per_addr && mine)
+		shut(mine);
+	else if (s->limit && n_all + 1 >= s->limit && all)
+		shut(all);
 }
 
 /*
@@ -200,11 +201,9 @@ static bool due(const struct conn *k, uint64_t now)
 }
 
 /*
- * Once a second, shuts down the connections that are past the header
- * deadline without a request. shutdown(), not close(): libmicrohttpd owns
- * the fd; its connection thread wakes, reads the end and closes it. Each
- * pass is bounded by the connection limit; the thread runs until
- * reaper_stop.
+ * Once a second, shuts down (shut()) the connections that are past the
+ * header deadline without a request. Each pass is bounded by the
+ * connection limit; the thread runs until reaper_stop.
  */
 static void *reaper(void *arg)
 {
@@ -235,10 +234,8 @@ static void *reaper(void *arg)
 			pthread_mutex_lock(&s->lock);
 		}
 		for (struct conn *k = s->list; k; k = k->next) {
-			if (!due(k, now))
-				continue;
-			shutdown(k->fd, SHUT_RDWR);
-			k->shut = true;
+			if (due(k, now))
+				shut(k);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec++;
