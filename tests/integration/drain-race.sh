@@ -37,6 +37,8 @@ accepted=$(grep -c 'Accept conn' "$T/srv")
 [ "$freed" -ge 1 ] && [ "$accepted" -ge 1 ] || fail "no race: drain $freed, server $accepted"
 ok "race: drain freed $freed, the server accepted $accepted, nothing taken twice or by mistake"
 
+SRV="$(dirname "$0")/doctor-servers.py"
+
 # A blocking listener (Python's socketserver): the program, resumed, takes
 # what is left while drain pauses. drain then finds the queue empty and
 # stops; it must not wait in accept() and take the next client, a live
@@ -54,12 +56,7 @@ S(("127.0.0.1", 3008), H).serve_forever()' &
 BL=$!
 tl_wait_for 5 tl_listening 3008 || fail "blocking server did not listen"
 kill -STOP $BL
-python3 -c '
-import socket
-for _ in range(3):
-    s = socket.create_connection(("127.0.0.1", 3008), timeout=5)
-    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-    s.close()' || fail "clients of 3008"
+python3 "$SRV" clients --port 3008 --count 3 --seconds 0 >/dev/null || fail "clients of 3008"
 tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3008" | wc -l)" = 3 ]' ||
 	fail "ss: not 3 CLOSE_WAIT on 3008"
 timeout 30 "$TCPLIMBO" drain 127.0.0.1:3008 --test-delay-ms 700 >"$T/b" 2>&1 &
@@ -74,17 +71,10 @@ ok "blocking listener, the program resumed: drain stops at the empty queue, the 
 
 # The program exits while drain runs: the report says the listener is gone
 # at the end, rather than leave out the queue after without a word.
-python3 -c '
-import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 3009)); s.listen(8); time.sleep(60)' &
+python3 "$SRV" no-accept --port 3009 --seconds 60 >/dev/null &
 EX=$!
 tl_wait_for 5 tl_listening 3009 || fail "server 3009 did not listen"
-python3 -c '
-import socket
-for _ in range(3):
-    s = socket.create_connection(("127.0.0.1", 3009), timeout=5)
-    s.sendall(b"x")
-    s.close()' || fail "clients of 3009"
+python3 "$SRV" clients --port 3009 --count 3 --seconds 0 >/dev/null || fail "clients of 3009"
 tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3009" | wc -l)" = 3 ]' ||
 	fail "ss: not 3 CLOSE_WAIT on 3009"
 timeout 30 "$TCPLIMBO" drain 127.0.0.1:3009 --test-delay-ms 1000 >"$T/x" 2>&1 &
