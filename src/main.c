@@ -175,6 +175,7 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		    0) {
 		tl_err("--owners-backend '%s': not auto, bpf or proc",
 		       g->owners_backend_arg);
+		fprintf(stderr, "Try 'tcplimbo --help'.\n");
 		return -EINVAL;
 	}
 	if (g->threads_arg) {
@@ -185,6 +186,7 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		    v == 0) {
 			tl_err("--threads '%s': not a number from 1 to %d",
 			       g->threads_arg, TL_OWNERS_MAX_THREADS);
+			fprintf(stderr, "Try 'tcplimbo --help'.\n");
 			return -EINVAL;
 		}
 		g->threads = (unsigned)v;

@@ -16,6 +16,11 @@
 void out_owners_json(struct json *w, const struct tl_owners *o,
 		     const struct tl_fdref *refs, size_t n)
 {
+	/* null where owners were not looked for (--no-owners, --replay). */
+	if (!o) {
+		json_null(w);
+		return;
+	}
 	json_arr_begin(w);
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_proc *p = &o->procs[refs[i].proc];
@@ -107,14 +112,9 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	} else {
 		json_null(w);
 	}
-	/* null where owners were not looked for (--no-owners, --replay). */
 	json_key(w, "owners");
-	if (snap->owners) {
-		n = tl_snapshot_owners(snap, sk, &refs);
-		out_owners_json(w, snap->owners, refs, n);
-	} else {
-		json_null(w);
-	}
+	n = tl_snapshot_owners(snap, sk, &refs);
+	out_owners_json(w, snap->owners, refs, n);
 	/*
 	 * Whether owners is all there is: not where some processes' fds
 	 * could not be read (one of them may hold it), unless the socket has

@@ -23,7 +23,10 @@
 void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 		   const struct tl_sock *sk);
 
-/* Writes an owners array ([{"pid","comm","fd"}, ...]) for the refs given. */
+/*
+ * Writes an owners array ([{"pid","comm","fd"}, ...]) for the refs given, or
+ * null where o is NULL: owners were not looked for.
+ */
 void out_owners_json(struct json *w, const struct tl_owners *o,
 		     const struct tl_fdref *refs, size_t n);
 

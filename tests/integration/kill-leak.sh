@@ -81,6 +81,11 @@ ok "kill --pid of no process: told no process with that pid was seen"
 	fail "--dry-run failed"
 [ "$(grep -c '^would-destroy' "$T/o")" = 3 ] || { cat "$T/o"; fail "--dry-run rows"; }
 [ "$(count)" = 5 ] || fail "--dry-run destroyed something"
+# Owners not looked for are null, as in ls, not an empty list (none held).
+"$TCPLIMBO" --no-owners kill --state close-wait --sport 3001 --dry-run --json >"$T/k0.json" ||
+	fail "--no-owners --dry-run --json failed"
+jq -e 'length == 3 and all(.[]; .still_held_by == null and .socket.owners == null)' \
+	"$T/k0.json" >/dev/null || { cat "$T/k0.json"; fail "--no-owners: still_held_by is not null"; }
 ok "--dry-run lists 3 and destroys nothing"
 grep -q "3 sockets would be destroyed; nothing was (--dry-run)" "$T/e" ||
 	{ cat "$T/e"; fail "--dry-run summary"; }

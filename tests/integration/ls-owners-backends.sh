@@ -8,14 +8,16 @@
 tl_private_netns "$@"
 T=$(mktemp -d)
 # The server's child is no job of ours: killed by the pid it printed.
-trap 'read -r _ kid <"$T/up" 2>/dev/null && kill "$kid" 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
+trap 'read -r _ kid 2>/dev/null <"$T/up" && kill "$kid" 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
 PORT=3200
 
 "$TCPLIMBO" --owners-backend nope ls >/dev/null 2>"$T/e" && fail "bad backend accepted"
 [ $? -eq 3 ] || fail "bad backend: status is not 3 (usage)"
 grep -q "'nope'" "$T/e" || fail "bad backend: value not named: $(cat "$T/e")"
+grep -q "^Try 'tcplimbo --help'" "$T/e" || fail "bad backend: no pointer to --help: $(cat "$T/e")"
 "$TCPLIMBO" --threads 65 ls >/dev/null 2>"$T/e" && fail "--threads 65 accepted"
 grep -q "'65'" "$T/e" || fail "--threads: value not named: $(cat "$T/e")"
+grep -q "^Try 'tcplimbo --help'" "$T/e" || fail "--threads: no pointer to --help: $(cat "$T/e")"
 
 # 200 connections; after accepting them the server forks: both hold all.
 python3 -c '
