@@ -192,31 +192,6 @@ int tl_proc_parse_limits(const char *buf, size_t len, uint64_t *ret_soft,
 	return -ENOENT;
 }
 
-int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
-			 size_t size)
-{
-	char path[PATH_MAX];
-	ssize_t len;
-	int n;
-
-	if (!proc_root || !buf || size == 0 || size > INT_MAX || pid <= 0)
-		return -EINVAL;
-	buf[0] = '\0';
-	n = snprintf(path, sizeof(path), "%s/%d/cmdline", proc_root, (int)pid);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	len = tli_read_file_at(AT_FDCWD, path, buf, size - 1);
-	if (len < 0)
-		return (int)len;
-	while (len > 0 && (buf[len - 1] == '\0' || buf[len - 1] == ' '))
-		len--;
-	for (ssize_t i = 0; i < len; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[len] = '\0';
-	return (int)len;
-}
-
 /* Parses a /proc entry name as a pid: digits only, no leading zero. */
 static pid_t parse_pid(const char *name)
 {
@@ -728,50 +703,4 @@ const struct tl_proc *tl_owners_proc(const struct tl_owners *o, pid_t pid)
 			hi = mid;
 	}
 	return NULL;
-}
-
-int tl_proc_is_own_pidns(const char *proc_root)
-{
-	static const char key[] = "\nNSpid:";
-	char path[PATH_MAX], *buf = NULL;
-	const char *p, *eol, *end;
-	unsigned pids = 0;
-	ssize_t len;
-	int fd, r;
-
-	if (snprintf(path, sizeof(path), "%s/self/status", proc_root) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT ? -EXDEV : -errno;
-	/* status is about 1.5 KiB; its Groups line can make it long. */
-	len = tli_read_fd_alloc(fd, 4096, 1024 * 1024, &buf);
-	close(fd);
-	if (len < 0)
-		return (int)len;
-	end = buf + len;
-	p = memmem(buf, (size_t)len, key, sizeof(key) - 1);
-	if (!p) {
-		/* Every kernel with BPF iterators prints NSpid. */
-		r = -EXDEV;
-		goto out;
-	}
-	p += sizeof(key) - 1;
-	eol = memchr(p, '\n', (size_t)(end - p));
-	if (!eol)
-		eol = end;
-	while (p < eol) {
-		while (p < eol && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p == eol)
-			break;
-		pids++;
-		while (p < eol && *p != ' ' && *p != '\t')
-			p++;
-	}
-	r = pids == 1 ? 0 : -EXDEV;
-out:
-	free(buf);
-	return r;
 }

@@ -602,6 +602,8 @@ static int drain_run(const struct tl_global *gin, void *opts)
 		       o.only == AF_INET ? "IPv4" : "IPv6");
 		goto out;
 	}
+	if (o.pid)
+		o.pid = tl_pid_process(g, "drain", "--pid", o.pid);
 	/* FIN-WAIT-2: the clients here that only half-closed (see plan). */
 	if (tl_take_snapshot(g,
 			     TL_STATE_BIT(TL_LISTEN) |

@@ -355,8 +355,8 @@ static int kill_parse(struct tl_global *g, void *opts, int argc, char **argv)
 
 static int kill_run(const struct tl_global *g, void *opts)
 {
-	const struct kill_opts *o = opts;
-	const struct tl_filter *f = &o->f;
+	struct kill_opts *o = opts;
+	struct tl_filter *f = &o->f;
 	struct json w;
 	struct tl_snapshot *snap = NULL;
 	const struct tl_sock **match = NULL;

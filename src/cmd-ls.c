@@ -144,8 +144,8 @@ static int ls_run(const struct tl_global *g, void *opts)
 {
 	static char obuf[1 << 16];
 	static struct json w;
-	const struct ls_opts *o = opts;
-	const struct tl_filter *f = &o->f;
+	struct ls_opts *o = opts;
+	struct tl_filter *f = &o->f;
 	struct tl_snapshot *snap = NULL;
 	struct ls_run r = { .g = g, .o = o, .w = &w };
 	int ret = TL_EXIT_FAILURE;

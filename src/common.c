@@ -601,6 +601,24 @@ bool tl_real_root(void)
 	return v[0] == 0 && v[1] == 0 && v[2] == 4294967295UL;
 }
 
+pid_t tl_pid_process(const struct tl_global *g, const char *verb,
+		     const char *opt, pid_t pid)
+{
+	int tgid;
+
+	/* A replay's pids are not this machine's. */
+	if (g->replay_path)
+		return pid;
+	tgid = tl_proc_tgid(g->proc_root, pid);
+	if (tgid <= 0 || tgid == pid)
+		return pid;
+	fprintf(stderr,
+		"tcplimbo: %s%s%s %d is a thread of process %d; taking the "
+		"process, whose fds its threads share\n",
+		verb ? verb : "", verb ? ": " : "", opt, (int)pid, tgid);
+	return tgid;
+}
+
 void tl_warn_denied(const char *verb, const struct tl_snapshot *snap)
 {
 	char note[256];

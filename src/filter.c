@@ -386,9 +386,13 @@ static int check_devices(const struct tl_filter *f, const struct tl_global *g)
 	return 0;
 }
 
-int tl_filter_check(const struct tl_filter *f, const struct tl_global *g)
+int tl_filter_check(struct tl_filter *f, const struct tl_global *g)
 {
 	int r = tl_filter_check_context(f, g);
+
+	/* Owners are processes: a thread's id would match nothing. */
+	for (int i = 0; i < f->npid; i++)
+		f->pid[i] = tl_pid_process(g, NULL, "--pid", f->pid[i]);
 
 	return r < 0 ? r : check_devices(f, g);
 }

@@ -147,10 +147,11 @@ int tl_filter_check_context(const struct tl_filter *f,
  * The checks that need the global options, which may come after the verb
  * (--root, -N, --replay): tl_filter_check_context, and that each %DEVICE
  * of an --addr names a device of the namespace looked at (a name nothing
- * could match would make an empty answer look like a true one). Logs what
- * is wrong and returns -errno, else 0.
+ * could match would make an empty answer look like a true one). Takes a
+ * --pid that names a thread as its process (tl_pid_process). Logs what is
+ * wrong and returns -errno, else 0.
  */
-int tl_filter_check(const struct tl_filter *f, const struct tl_global *g);
+int tl_filter_check(struct tl_filter *f, const struct tl_global *g);
 
 /* Does a context pass --unit and --container (true when neither given)? */
 bool tl_filter_context(const struct tl_filter *f, const struct tl_context *c);

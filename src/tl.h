@@ -268,6 +268,15 @@ size_t tl_denied_note(char *buf, size_t size,
 	"with hidepid; run as root to see them)"
 
 /*
+ * Returns the process that task pid belongs to, saying so on stderr (with
+ * verb, or NULL, and the option that gave it) where pid is one of its
+ * threads, as top -H and ps -L show them; pid itself otherwise, or when
+ * /proc cannot tell.
+ */
+pid_t tl_pid_process(const struct tl_global *g, const char *verb,
+		     const char *opt, pid_t pid);
+
+/*
  * Says on stderr, once, which processes' fds snap's owner scan could not
  * read (tl_denied_note): their sockets show no owner, and --pid or --comm
  * cannot match them. verb ("kill") prefixes it, or NULL.

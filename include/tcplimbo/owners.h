@@ -206,6 +206,14 @@ uint32_t tl_proc_parse_socket_link(const char *buf, size_t len);
 int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
 			 size_t size);
 
+/*
+ * Returns the process (thread group) that task pid under proc_root belongs
+ * to: pid itself for a process, its process's pid for a thread, which
+ * /proc does not list but still answers for. -ENOENT when there is no such
+ * task, -EINVAL when status has no Tgid line, other -errno from reading it.
+ */
+int tl_proc_tgid(const char *proc_root, pid_t pid);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,16 +28,19 @@ with open(sys.argv[1], "w") as f:
 time.sleep(60)' "$T/srv" &
 tl_wait_for 5 tl_listening 4000 || fail "v6 server did not listen"
 
-# A dual-stack [::] listener that never accepts, and an IPv6-only one.
+# A dual-stack [::] listener that never accepts, and an IPv6-only one; a
+# second thread of it says its id, as top -H shows it.
 python3 -c '
-import socket, time
+import socket, sys, threading, time
+t = threading.Thread(target=lambda: open(sys.argv[1], "w").write("%d\n" % threading.get_native_id()) and time.sleep(60), daemon=True)
+t.start()
 s = socket.socket(socket.AF_INET6)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
 s.bind(("::", 4001)); s.listen(4)
 t = socket.socket(socket.AF_INET6)
 t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 t.bind(("::", 4002)); t.listen(4)
-time.sleep(60)' &
+time.sleep(60)' "$T/tid" &
 DUAL=$!
 tl_wait_for 5 tl_listening 4002 || fail "dual-stack server did not listen"
 
@@ -90,6 +93,16 @@ import json, sys
 s = json.load(sys.stdin)
 # its two listeners, and the child waiting on one of them
 assert sorted((x["state"], x["local_port"]) for x in s) == [("established", 4001), ("listen", 4001), ("listen", 4002)], s' || fail "--pid"
+# A thread's id is taken as its process's, and said so.
+tl_wait_for 5 test -s "$T/tid" || fail "no thread id"
+read -r TID <"$T/tid"
+[ "$TID" != "$DUAL" ] || fail "the thread has the process's id"
+proj='[.[] | [.state, .local_port, .inode]] | sort'
+"$TCPLIMBO" ls --json --pid "$DUAL" 2>/dev/null | jq -c "$proj" >"$T/bypid"
+"$TCPLIMBO" ls --json --pid "$TID" 2>"$T/e" | jq -c "$proj" >"$T/bytid"
+[ "$(jq length "$T/bypid")" = 3 ] && cmp -s "$T/bypid" "$T/bytid" || fail "--pid of a thread: not the process's sockets: $(cat "$T/bytid")"
+grep -q "^tcplimbo: --pid $TID is a thread of process $DUAL; taking the process" "$T/e" ||
+	fail "--pid of a thread: not said: $(cat "$T/e")"
 "$TCPLIMBO" ls --json --sport 4000 --state established | python3 -c '
 import json, sys
 s = json.load(sys.stdin)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -583,6 +585,71 @@ static void test_scan_real(void **state)
 	close(sk);
 }
 
+struct held_thread {
+	int wake[2]; /* the thread's id comes on [0]; it goes when [1] closes */
+	int done[2];
+};
+
+/* Says its id, and lives until told to go. */
+static void *held_thread(void *arg)
+{
+	struct held_thread *h = arg;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	char c;
+
+	if (write(h->wake[1], &tid, sizeof(tid)) != sizeof(tid))
+		return NULL;
+	while (read(h->done[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* A thread's id is taken as its process's; status's Tgid says which. */
+static void test_tgid(void **state)
+{
+	char dir[64] = "/tmp/test-tgid-XXXXXX";
+	struct held_thread h;
+	pthread_t t;
+	pid_t tid = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	make_dir(dir, "4");
+	make_dir(dir, "5");
+	make_dir(dir, "6");
+	make_dir(dir, "7");
+	write_str(dir, "4/status",
+		  "Name:\tsrv\nUmask:\t0022\nState:\tS\n"
+		  "Tgid:\t4\nNgid:\t0\nPid:\t4\n");
+	/* A name may hold "\nTgid:" escaped, never raw: the key is a line. */
+	write_str(dir, "5/status",
+		  "Name:\tTgid: 9\nUmask:\t0022\nState:\tS\n"
+		  "Tgid:\t4\nNgid:\t0\nPid:\t5\n");
+	write_str(dir, "6/status", "Name:\tx\nState:\tS\n");
+	write_str(dir, "7/status", "Name:\tx\nTgid:\t4x\n");
+	assert_int_equal(tl_proc_tgid(dir, 4), 4);
+	assert_int_equal(tl_proc_tgid(dir, 5), 4);
+	assert_int_equal(tl_proc_tgid(dir, 6), -EINVAL);
+	assert_int_equal(tl_proc_tgid(dir, 7), -EINVAL);
+	assert_int_equal(tl_proc_tgid(dir, 8), -ENOENT);
+	assert_int_equal(tl_proc_tgid(dir, 0), -EINVAL);
+	assert_int_equal(tl_proc_tgid(NULL, 4), -EINVAL);
+	remove_tree(dir);
+
+	assert_int_equal(tl_proc_tgid("/proc", getpid()), getpid());
+	assert_int_equal(pipe(h.wake), 0);
+	assert_int_equal(pipe(h.done), 0);
+	assert_int_equal(pthread_create(&t, NULL, held_thread, &h), 0);
+	assert_int_equal(read(h.wake[0], &tid, sizeof(tid)), sizeof(tid));
+	assert_true(tid > 0 && tid != getpid());
+	assert_int_equal(tl_proc_tgid("/proc", tid), getpid());
+	close(h.done[1]);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	close(h.done[0]);
+	close(h.wake[0]);
+	close(h.wake[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_scan_errors),
 		cmocka_unit_test(test_scan_real),
 		cmocka_unit_test(test_find_index),
+		cmocka_unit_test(test_tgid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

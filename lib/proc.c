@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * proc: what one process's /proc directory says about it, read on demand
+ * (the pass over all of them is owners.c's).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tcplimbo/owners.h"
+#include "util.h"
+
+/* Tgid is status's fourth line, after Name (at most 64 bytes escaped). */
+#define STATUS_HEAD 512
+
+int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
+			 size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t len;
+	int n;
+
+	if (!proc_root || !buf || size == 0 || size > INT_MAX || pid <= 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	n = snprintf(path, sizeof(path), "%s/%d/cmdline", proc_root, (int)pid);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	len = tli_read_file_at(AT_FDCWD, path, buf, size - 1);
+	if (len < 0)
+		return (int)len;
+	while (len > 0 && (buf[len - 1] == '\0' || buf[len - 1] == ' '))
+		len--;
+	for (ssize_t i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[len] = '\0';
+	return (int)len;
+}
+
+int tl_proc_is_own_pidns(const char *proc_root)
+{
+	static const char key[] = "\nNSpid:";
+	char path[PATH_MAX], *buf = NULL;
+	const char *p, *eol, *end;
+	unsigned pids = 0;
+	ssize_t len;
+	int fd, r;
+
+	if (snprintf(path, sizeof(path), "%s/self/status", proc_root) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? -EXDEV : -errno;
+	/* status is about 1.5 KiB; its Groups line can make it long. */
+	len = tli_read_fd_alloc(fd, 4096, 1024 * 1024, &buf);
+	close(fd);
+	if (len < 0)
+		return (int)len;
+	end = buf + len;
+	p = memmem(buf, (size_t)len, key, sizeof(key) - 1);
+	if (!p) {
+		/* Every kernel with BPF iterators prints NSpid. */
+		r = -EXDEV;
+		goto out;
+	}
+	p += sizeof(key) - 1;
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	while (p < eol) {
+		while (p < eol && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p == eol)
+			break;
+		pids++;
+		while (p < eol && *p != ' ' && *p != '\t')
+			p++;
+	}
+	r = pids == 1 ? 0 : -EXDEV;
+out:
+	free(buf);
+	return r;
+}
+
+int tl_proc_tgid(const char *proc_root, pid_t pid)
+{
+	static const char key[] = "\nTgid:";
+	char path[PATH_MAX], buf[STATUS_HEAD];
+	const char *p, *end;
+	uint64_t v;
+	ssize_t len;
+
+	if (!proc_root || pid <= 0)
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	len = tli_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
+	end = buf + len;
+	p = memmem(buf, (size_t)len, key, sizeof(key) - 1);
+	if (!p)
+		return -EINVAL;
+	p += sizeof(key) - 1;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (tli_parse_u64(&p, end, INT_MAX, &v) < 0 || v == 0 ||
+	    (p < end && *p != '\n'))
+		return -EINVAL;
+	return (int)v;
+}
