@@ -7,16 +7,20 @@
  * a deadline, never a change to the listener's file flags.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -218,6 +222,36 @@ static int borrow_fd(const struct tl_drain_plan *plan)
 	return fd;
 }
 
+/*
+ * Two drains of one listener would each accept their own count of dead
+ * connections, and between them take more than there are dead: the next
+ * live client. The lock is an abstract unix socket named after the
+ * listener's cookie, unique on the machine: bound while a drain runs,
+ * gone with its process however that ends, and no file to leave behind.
+ * Its scope is this process's network namespace, where drains are run
+ * from (they reach others with -N). Returns its fd, -EALREADY when
+ * another drain holds it, or other -errno.
+ */
+static int lock_listener(uint64_t cookie)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, n, err;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1,
+		     "tcplimbo-drain-%" PRIu64, cookie);
+	if (bind(fd, (struct sockaddr *)&a,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			     (size_t)n)) < 0) {
+		err = errno == EADDRINUSE ? -EALREADY : -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -375,7 +409,7 @@ int tl_drain_run(const struct tl_drain_plan *plan,
 	bool *used = NULL;
 	uint32_t hidden_left = plan->hidden;
 	size_t want = tl_drain_plan_want(plan);
-	int lfd = -1, err;
+	int lfd = -1, lock = -1, err;
 
 	memset(res, 0, sizeof(*res));
 	if (plan->n_live)
@@ -393,6 +427,11 @@ int tl_drain_run(const struct tl_drain_plan *plan,
 	for (size_t i = 0; i < plan->n_dead; i++)
 		cookies[i] = plan->dead[i]->cookie;
 	qsort(cookies, plan->n_dead, sizeof(*cookies), cmp_u64);
+	lock = lock_listener(plan->listener->cookie);
+	if (lock < 0) {
+		err = lock;
+		goto out;
+	}
 	lfd = borrow_fd(plan);
 	if (lfd < 0) {
 		err = lfd;
@@ -437,6 +476,8 @@ out:
 	deadline_end(&d);
 	if (lfd >= 0)
 		close(lfd);
+	if (lock >= 0)
+		close(lock);
 	free(cookies);
 	free(used);
 	return err;

@@ -432,6 +432,11 @@ static int run_error(int err, const struct tl_drain_plan *p,
 		       "(closed or reused since the dump); nothing done",
 		       (int)p->pid, p->fd);
 		return TL_EXIT_FAILURE;
+	case -EALREADY:
+		tl_err("drain: another drain of this listener is running; "
+		       "nothing done (once it ends, run this one again: its "
+		       "plan is out of date)");
+		return TL_EXIT_FAILURE;
 	default:
 		tl_err("drain: %s", strerror(-err));
 		return TL_EXIT_FAILURE;

@@ -113,7 +113,10 @@ struct tl_drain_opts {
  * Returns 0 (see res->stop for an early stop), or -errno: -EPERM without
  * the right to ptrace the owner (CAP_SYS_PTRACE), -ENOSYS on a kernel
  * without pidfd_getfd, -ESRCH when the owner has exited, -ESTALE when its
- * fd no longer holds the listener, -ENOENT when the plan has no owner.
+ * fd no longer holds the listener, -ENOENT when the plan has no owner,
+ * -EALREADY while another tl_drain_run on this machine, in this network
+ * namespace, drains the same listener (the two would take more than the
+ * dead between them).
  */
 int tl_drain_run(const struct tl_drain_plan *plan,
 		 const struct tl_drain_opts *opts, struct tl_drain_result *res);

@@ -85,3 +85,31 @@ wait "$DRAIN"
 grep -q "the listener is gone now: its program closed it or exited meanwhile" "$T/x" ||
 	{ cat "$T/x"; fail "drain: the program's exit meanwhile not told"; }
 ok "the program exits during a drain: the report says the listener is gone"
+
+# Two drains of one listener at once: each would take its own count of
+# dead connections, and between them the next live client. The second is
+# refused while the first runs, and the live client that comes after is
+# left to the program.
+python3 "$SRV" no-accept --port 3010 --seconds 60 >/dev/null &
+tl_wait_for 5 tl_listening 3010 || fail "server 3010 did not listen"
+python3 "$SRV" clients --port 3010 --count 4 --seconds 0 >/dev/null || fail "clients of 3010"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3010" | wc -l)" = 4 ]' ||
+	fail "ss: not 4 CLOSE_WAIT on 3010"
+timeout 30 "$TCPLIMBO" drain 127.0.0.1:3010 --json --test-delay-ms 800 >"$T/a.json" 2>"$T/ae" &
+DRAIN=$!
+tl_wait_for 5 sh -c '[ "$(ss -Htln "sport = :3010" | awk "{print \$2}")" -lt 4 ]' ||
+	fail "the first drain did not start"
+timeout 30 "$TCPLIMBO" drain 127.0.0.1:3010 >"$T/b2" 2>&1
+rc=$?
+[ $rc = 3 ] || { cat "$T/b2"; fail "the second drain: exit $rc, want 3"; }
+grep -q "another drain of this listener is running; nothing done" "$T/b2" ||
+	{ cat "$T/b2"; fail "the second drain does not say why it did nothing"; }
+python3 "$SRV" clients --port 3010 --count 1 --hold --seconds 30 >/dev/null &
+tl_wait_for 5 sh -c '[ "$(ss -Htn state established "dport = :3010" | wc -l)" = 1 ]' ||
+	fail "the live client did not connect"
+wait "$DRAIN" || { cat "$T/ae"; fail "the first drain failed"; }
+jq -e '.freed == 4 and .taken_by_mistake == null' "$T/a.json" >/dev/null ||
+	{ cat "$T/a.json" "$T/ae"; fail "the first drain did not free exactly the 4 dead"; }
+[ "$(ss -Htn state established "dport = :3010" | wc -l)" = 1 ] ||
+	fail "the live client that came after the drains lost its connection"
+ok "two drains at once: the second refused, the first freed the 4 dead, the live client kept"
