@@ -397,10 +397,19 @@ static const char *stop_word(int stop)
 	}
 }
 
-/* Says why a drain could not start; returns the exit status. */
+/*
+ * Says why a drain could not start; names it for --json's refused; returns
+ * the exit status.
+ */
 static int run_error(int err, const struct tl_drain_plan *p,
-		     const char *proc_root)
+		     const char *proc_root, const char **refused)
 {
+	*refused = err == -EPERM    ? "not-permitted" :
+		   err == -ENOSYS   ? "no-pidfd-getfd" :
+		   err == -ESRCH    ? "owner-exited" :
+		   err == -ESTALE   ? "listener-fd-changed" :
+		   err == -EALREADY ? "another-drain" :
+				      "error";
 	switch (err) {
 	case -EPERM:
 		tl_err("drain: not permitted to take fd %d from pid %d: "
@@ -415,6 +424,7 @@ static int run_error(int err, const struct tl_drain_plan *p,
 	case -ESRCH:
 		/* /proc of an outer pid namespace names pids not ours. */
 		if (tl_proc_is_own_pidns(proc_root) == -EXDEV) {
+			*refused = "other-pid-namespace";
 			tl_err("drain: pid %d is how %s numbers the owner, "
 			       "and %s is not a /proc of this process's pid "
 			       "namespace, so that pid is not this process's "
@@ -667,7 +677,7 @@ static int drain_run(const struct tl_global *gin, void *opts)
 		ran = true;
 		r = tl_drain_run(&p, &dopts, &res);
 		if (r < 0) {
-			ret = run_error(r, &p, g->proc_root);
+			ret = run_error(r, &p, g->proc_root, &refused);
 			goto report;
 		}
 		ra = count_after(g, l, &q_after, &dead_after);

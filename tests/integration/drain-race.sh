@@ -95,7 +95,7 @@ tl_wait_for 5 tl_listening 3010 || fail "server 3010 did not listen"
 python3 "$SRV" clients --port 3010 --count 4 --seconds 0 >/dev/null || fail "clients of 3010"
 tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3010" | wc -l)" = 4 ]' ||
 	fail "ss: not 4 CLOSE_WAIT on 3010"
-timeout 30 "$TCPLIMBO" drain 127.0.0.1:3010 --json --test-delay-ms 800 >"$T/a.json" 2>"$T/ae" &
+timeout 30 "$TCPLIMBO" drain 127.0.0.1:3010 --json --test-delay-ms 1000 >"$T/a.json" 2>"$T/ae" &
 DRAIN=$!
 tl_wait_for 5 sh -c '[ "$(ss -Htln "sport = :3010" | awk "{print \$2}")" -lt 4 ]' ||
 	fail "the first drain did not start"
@@ -104,6 +104,9 @@ rc=$?
 [ $rc = 3 ] || { cat "$T/b2"; fail "the second drain: exit $rc, want 3"; }
 grep -q "another drain of this listener is running; nothing done" "$T/b2" ||
 	{ cat "$T/b2"; fail "the second drain does not say why it did nothing"; }
+timeout 30 "$TCPLIMBO" drain 127.0.0.1:3010 --json >"$T/b2.json" 2>/dev/null
+jq -e '.refused == "another-drain" and .freed == 0' "$T/b2.json" >/dev/null ||
+	{ cat "$T/b2.json"; fail "the second drain's JSON does not say why it did nothing"; }
 python3 "$SRV" clients --port 3010 --count 1 --hold --seconds 30 >/dev/null &
 tl_wait_for 5 sh -c '[ "$(ss -Htn state established "dport = :3010" | wc -l)" = 1 ]' ||
 	fail "the live client did not connect"
