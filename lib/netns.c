@@ -64,28 +64,51 @@ int tli_netns_open_name(const char *name)
 	return open_netns_file(path);
 }
 
-int tl_netns_open_by(const char *spec, int *ret_by)
+int tl_netns_open_as(const char *spec, int by)
 {
 	char path[PATH_MAX];
 	uint64_t pid;
 	size_t len;
-	int fd, by;
 
 	if (!spec)
 		return -EINVAL;
 	len = strnlen(spec, TL_NETNS_SPEC_MAX);
 	if (len == 0 || len >= TL_NETNS_SPEC_MAX)
 		return -EINVAL;
+	switch (by) {
+	case TL_NETNS_BY_NAME:
+		return tli_netns_open_name(spec);
+	case TL_NETNS_BY_PATH:
+		return strchr(spec, '/') ? open_netns_file(spec) : -EINVAL;
+	case TL_NETNS_BY_PID:
+		if (!all_digits(spec) ||
+		    tli_parse_dec(spec, INT_MAX, &pid) < 0 || pid == 0)
+			return -EINVAL;
+		snprintf(path, sizeof(path), "/proc/%llu/ns/net",
+			 (unsigned long long)pid);
+		return open_netns_file(path);
+	default:
+		return -EINVAL;
+	}
+}
+
+int tl_netns_open_by(const char *spec, int *ret_by)
+{
+	uint64_t pid;
+	int fd, by;
+
+	if (!spec || strnlen(spec, TL_NETNS_SPEC_MAX) >= TL_NETNS_SPEC_MAX)
+		return -EINVAL;
 	if (strchr(spec, '/')) {
 		by = TL_NETNS_BY_PATH;
-		fd = open_netns_file(spec);
+		fd = tl_netns_open_as(spec, by);
 	} else if (!all_digits(spec)) {
 		by = TL_NETNS_BY_NAME;
-		fd = tli_netns_open_name(spec);
+		fd = tl_netns_open_as(spec, by);
 	} else if (tli_parse_dec(spec, INT_MAX, &pid) < 0 || pid == 0) {
 		/* Too big or 0 for a pid: a name of digits, or nothing. */
 		by = TL_NETNS_BY_NAME;
-		fd = tli_netns_open_name(spec);
+		fd = tl_netns_open_as(spec, by);
 		if (fd == -ENOENT)
 			fd = -EINVAL;
 	} else {
@@ -94,12 +117,10 @@ int tl_netns_open_by(const char *spec, int *ret_by)
 		 * one): where no process has that pid, the name is meant.
 		 */
 		by = TL_NETNS_BY_PID;
-		snprintf(path, sizeof(path), "/proc/%llu/ns/net",
-			 (unsigned long long)pid);
-		fd = open_netns_file(path);
+		fd = tl_netns_open_as(spec, by);
 		if (fd == -ENOENT) {
 			by = TL_NETNS_BY_NAME;
-			fd = tli_netns_open_name(spec);
+			fd = tl_netns_open_as(spec, by);
 		}
 	}
 	if (fd >= 0 && ret_by)

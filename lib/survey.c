@@ -187,7 +187,9 @@ static int survey_one(const struct tl_survey_opts *o, struct tl_survey *sv,
 	int fd = o->netns_fd, r;
 
 	if (o->netns_spec) {
-		fd = tl_netns_open(o->netns_spec);
+		fd = o->netns_by ?
+			     tl_netns_open_as(o->netns_spec, o->netns_by) :
+			     tl_netns_open(o->netns_spec);
 		if (fd >= 0 && o->netns_inode &&
 		    tl_netns_inode(fd) != o->netns_inode) {
 			close(fd);

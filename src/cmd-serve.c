@@ -764,6 +764,7 @@ static int serve_run(const struct tl_global *g, void *opts)
 		 */
 		s.so.netns_fd = g->netns_fd;
 		s.so.netns_spec = o.netns_spec;
+		s.so.netns_by = g->netns_by;
 		if (g->netns_by == TL_NETNS_BY_PID)
 			s.so.netns_inode = tl_netns_inode(g->netns_fd);
 		s.mo.single_name =

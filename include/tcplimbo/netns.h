@@ -37,6 +37,14 @@ enum tl_netns_by {
 int tl_netns_open_by(const char *spec, int *ret_by);
 
 /*
+ * Opens spec the way by (enum tl_netns_by) says, as tl_netns_open_by took
+ * it once: a caller that opens a spec again later must not take a name
+ * of digits for a pid that a process has since been given. Returns an fd
+ * (O_CLOEXEC) or -errno: -EINVAL where spec cannot be taken that way.
+ */
+int tl_netns_open_as(const char *spec, int by);
+
+/*
  * Runs fn(arg) with the calling thread in the namespace netns_fd, then
  * returns to the namespace it was in. netns_fd < 0 runs fn here. Returns
  * fn's result, or -errno if the namespace could not be entered (-EPERM

@@ -38,6 +38,12 @@ struct tl_survey_opts {
 	 */
 	const char *netns_spec;
 	/*
+	 * With netns_spec: how it was taken first (enum tl_netns_by), to be
+	 * opened the same way again (tl_netns_open_as); 0 takes it as
+	 * tl_netns_open does each time.
+	 */
+	int netns_by;
+	/*
 	 * With netns_spec, when not 0: the namespace it must still open. A
 	 * pid's namespace is gone when its process exited, though the pid
 	 * may now be another process's in another namespace.

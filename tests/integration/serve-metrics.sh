@@ -186,6 +186,48 @@ kill $SERVE
 wait $SERVE
 ok "-N PID: vanished once the process exits, no series of its own"
 
+# -N with a name of digits that no process had as its pid: a process that
+# is given that pid later must not make serve look into its namespace.
+try_digits_ns() {
+	local n=$(($(cat /proc/sys/kernel/ns_last_pid) + 2000 + RANDOM % 1000))
+	[ -e "/proc/$n" ] || [ "$n" -ge "$(cat /proc/sys/kernel/pid_max)" ] && return 1
+	ip netns add "$n" || return 1
+	DIGITS=$n
+}
+DIGITS=
+if [ -w /proc/sys/kernel/ns_last_pid ] && try_digits_ns; then
+	trap 'tl_cleanup_jobs; ip netns del "tl-serve-$$" 2>/dev/null; ip netns del "$DIGITS"; rm -rf "$T"' EXIT
+	ip netns exec "$DIGITS" python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("0.0.0.0", 3006))
+s.listen(1)
+print("up", flush=True)
+time.sleep(30)' >"$T/d-listener" &
+	tl_wait_for 5 grep -q up "$T/d-listener" || fail "listener in namespace $DIGITS"
+	serve_start "$URL/" --listen 127.0.0.1:$PORT -N "$DIGITS"
+	curl -sf -o "$T/d1" "$URL/metrics" || fail "-N $DIGITS scrape"
+	grep -q "^tcplimbo_sockets{netns=\"$DIGITS\",state=\"LISTEN\"} 1" "$T/d1" ||
+		{ grep '^tcplimbo_sockets.*LISTEN' "$T/d1"; fail "-N $DIGITS: its listener not reported"; }
+	# The next pid is set; a fork in between takes it, so a few tries.
+	for _ in 1 2 3 4 5; do
+		echo $((DIGITS - 1)) >/proc/sys/kernel/ns_last_pid
+		sleep 30 &
+		[ "$!" = "$DIGITS" ] && break
+		kill $!
+	done
+	if [ -e "/proc/$DIGITS" ]; then
+		curl -sf -o "$T/d2" "$URL/metrics" || fail "-N $DIGITS scrape with pid $DIGITS alive"
+		grep -q "^tcplimbo_sockets{netns=\"$DIGITS\",state=\"LISTEN\"} 1" "$T/d2" ||
+			{ grep '^tcplimbo_sockets.*LISTEN' "$T/d2"; fail "-N $DIGITS: pid $DIGITS's namespace reported under the name"; }
+		ok "-N with a name of digits stays the name once a process has that pid"
+	else
+		echo "skip: pid $DIGITS could not be had for a process"
+	fi
+	kill $SERVE
+	wait $SERVE
+fi
+
 # --interval reuses a scan: two scrapes, one scan.
 serve_start "$URL/" --listen 127.0.0.1:$PORT -N /proc/self/ns/net --interval 60s
 curl -sf -o /dev/null "$URL/metrics" && curl -sf -o "$T/i" "$URL/metrics" ||
