@@ -11,7 +11,7 @@ MESON_OPTS ?=
 # its tests (which run their own Prometheus on loopback in a private
 # namespace; on a systemd machine the package also enables its own service
 # on :9090: `systemctl disable --now prometheus` if that is unwanted).
-DEB_PKGS = meson ninja-build pkg-config gcc libc6-dev libmnl-dev \
+DEB_PKGS = meson ninja-build pkg-config gcc g++ libc6-dev libmnl-dev \
 	libcmocka-dev libmicrohttpd-dev iproute2 net-tools procps util-linux \
 	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev time \
 	libyaml-dev libcrypt-dev curl openssl prometheus nginx-light haproxy ncat \

@@ -600,7 +600,7 @@ static bool bundle_names(const char *path, const char *k_name,
 	if (pod[0])
 		set(ctx->pod, pod, strlen(pod));
 	if (ns[0])
-		set(ctx->namespace, ns, strlen(ns));
+		set(ctx->pod_namespace, ns, strlen(ns));
 	return name[0] || pod[0] || ns[0];
 }
 

@@ -110,9 +110,9 @@ const char *ctx_text(char *buf, size_t size, const struct tl_context *c)
 	}
 	if (c->kind == TL_CONTEXT_KUBERNETES) {
 		put_lit(buf, size, &o, "pod ");
-		if (c->namespace[0]) {
-			put_clean(buf, size, &o, c->namespace,
-				  sizeof(c->namespace));
+		if (c->pod_namespace[0]) {
+			put_clean(buf, size, &o, c->pod_namespace,
+				  sizeof(c->pod_namespace));
 			put_lit(buf, size, &o, "/");
 		}
 		put_clean(buf, size, &o, c->pod, sizeof(c->pod));
@@ -159,9 +159,9 @@ const char *ctx_short(char *buf, size_t size, const struct tl_context *c)
 		break;
 	case TL_CONTEXT_KUBERNETES:
 		put_lit(buf, size, &o, "k8s:");
-		if (c->namespace[0]) {
-			put_clean(buf, size, &o, c->namespace,
-				  sizeof(c->namespace));
+		if (c->pod_namespace[0]) {
+			put_clean(buf, size, &o, c->pod_namespace,
+				  sizeof(c->pod_namespace));
 			put_lit(buf, size, &o, "/");
 		}
 		put_clean(buf, size, &o, c->pod, sizeof(c->pod));
@@ -210,7 +210,7 @@ void ctx_json_value(struct json *w, const struct tl_context *c)
 	kv_or_null(w, "id", c->id);
 	kv_or_null(w, "name", c->name);
 	kv_or_null(w, "pod", c->pod);
-	kv_or_null(w, "namespace", c->namespace);
+	kv_or_null(w, "namespace", c->pod_namespace);
 	kv_or_null(w, "pod_uid", c->pod_uid);
 	kv_or_null(w, "unit", c->unit);
 	kv_or_null(w, "runtime",

@@ -50,7 +50,7 @@ struct tl_context {
 	char unit[TL_CONTEXT_STR_MAX]; /* innermost systemd unit, if any */
 	char pod[TL_CONTEXT_STR_MAX];  /* pod name, or its uid if no name */
 	char pod_uid[TL_CONTEXT_STR_MAX];
-	char namespace[TL_CONTEXT_STR_MAX]; /* Kubernetes namespace */
+	char pod_namespace[TL_CONTEXT_STR_MAX]; /* Kubernetes namespace */
 };
 
 /* The JSON name of a kind ("systemd-unit", "docker", ...), or NULL. */

@@ -387,7 +387,7 @@ static void test_fake_root(void **state)
 	assert_string_equal(c->name, "nginx");
 	assert_string_equal(c->pod, "web-7d4b9c");
 	assert_string_equal(c->pod_uid, POD_UID);
-	assert_string_equal(c->namespace, "shop");
+	assert_string_equal(c->pod_namespace, "shop");
 
 	c = tl_cgroups_context(cg, ino_of(dir, CG "/" CRIO));
 	assert_non_null(c);
@@ -395,7 +395,7 @@ static void test_fake_root(void **state)
 	assert_int_equal(c->runtime, TL_CONTEXT_CRIO);
 	assert_string_equal(c->name, "api");
 	assert_string_equal(c->pod, "api-5f6d");
-	assert_string_equal(c->namespace, "payments");
+	assert_string_equal(c->pod_namespace, "payments");
 
 	/* A process's cgroup is found by its path's directory. */
 	assert_int_equal(tl_cgroups_pid(cg, NULL, 4711), id);

@@ -49,7 +49,7 @@ static void test_words(void **state)
 	c = ctx_of("/kubepods.slice/kubepods-pod1234_abcd.slice/"
 		   "cri-containerd-" ID ".scope");
 	snprintf(c.pod, sizeof(c.pod), "web-7d4b9c");
-	snprintf(c.namespace, sizeof(c.namespace), "shop");
+	snprintf(c.pod_namespace, sizeof(c.pod_namespace), "shop");
 	snprintf(c.name, sizeof(c.name), "nginx");
 	assert_string_equal(ctx_text(buf, sizeof(buf), &c),
 			    "pod shop/web-7d4b9c, container nginx "
