@@ -32,6 +32,43 @@ void tl_events_opts_init(struct tl_events_opts *opts)
 	opts->netns_fd = -1;
 }
 
+static bool family_ok(int family, bool unspec)
+{
+	return family == AF_INET || family == AF_INET6 ||
+	       (unspec && family == AF_UNSPEC);
+}
+
+/*
+ * Every field in range: a filter count past its array would be read past
+ * it, and one below 0 would drop the filter, so that every change came.
+ */
+static bool opts_ok(const struct tl_events_opts *o)
+{
+	const struct tl_events_filter *f = &o->filter;
+
+	if (o->backend != TL_EVENTS_AUTO && o->backend != TL_EVENTS_BPF &&
+	    o->backend != TL_EVENTS_POLL)
+		return false;
+	if (o->attach != TL_ATTACH_AUTO && o->attach != TL_ATTACH_BTF &&
+	    o->attach != TL_ATTACH_TRACEPOINT)
+		return false;
+	if (!family_ok(o->family, true) || o->ring_bytes > TL_EVENTS_RING_MAX)
+		return false;
+	/* The interval is the poll backend's, which auto may fall back to. */
+	if (o->backend != TL_EVENTS_BPF &&
+	    (o->interval_ms < TL_EVENTS_INTERVAL_MIN ||
+	     o->interval_ms > TL_EVENTS_INTERVAL_MAX))
+		return false;
+	if (f->nsport < 0 || f->nsport > TL_EVENTS_MAX_PORTS || f->ndport < 0 ||
+	    f->ndport > TL_EVENTS_MAX_PORTS || f->naddr < 0 ||
+	    f->naddr > TL_EVENTS_MAX_ADDRS)
+		return false;
+	for (int i = 0; i < f->naddr; i++)
+		if (!family_ok(f->addr[i].family, false))
+			return false;
+	return true;
+}
+
 int tl_events_open(const struct tl_events_opts *opts, struct tl_events **ret)
 {
 	struct tl_events *ev;
@@ -39,11 +76,7 @@ int tl_events_open(const struct tl_events_opts *opts, struct tl_events **ret)
 	struct stat st;
 	int r;
 
-	if (opts->family != AF_UNSPEC && opts->family != AF_INET &&
-	    opts->family != AF_INET6)
-		return -EINVAL;
-	if (opts->interval_ms < TL_EVENTS_INTERVAL_MIN ||
-	    opts->interval_ms > TL_EVENTS_INTERVAL_MAX)
+	if (!opts || !ret || !opts_ok(opts))
 		return -EINVAL;
 	ev = calloc(1, sizeof(*ev));
 	if (!ev)

@@ -83,8 +83,9 @@ static int64_t clock_ns(clockid_t id)
 }
 
 /*
- * The library must not print; libbpf's messages go nowhere and its errors
- * come back as return values.
+ * The library must not print; libbpf's messages go nowhere while it loads
+ * and attaches, and its errors come back as return values. The caller's
+ * own print function (libbpf keeps one for the process) is put back after.
  */
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -464,16 +465,12 @@ static int hold_netns(int netns_fd, uint64_t netns, int *ret)
 	return 0;
 }
 
-int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
-		       const struct tl_events_ops **ret_ops, void **ret_impl)
+static int bpf_open(const struct tl_events_opts *opts, uint64_t netns,
+		    const struct tl_events_ops **ret_ops, void **ret_impl)
 {
 	struct bpf_impl *b;
-	int r = -EINVAL, ncpu;
+	int r, ncpu;
 
-	libbpf_set_print(quiet);
-	/* Without a namespace to filter on we would report every one. */
-	if (netns == 0 || netns > UINT32_MAX)
-		return -ENOENT;
 	r = fds_available();
 	if (r == 0)
 		r = memory_available(ring_size(opts));
@@ -528,5 +525,20 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 	return 0;
 fail:
 	bpf_close(b);
+	return r;
+}
+
+int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
+		       const struct tl_events_ops **ret_ops, void **ret_impl)
+{
+	libbpf_print_fn_t old_print;
+	int r;
+
+	/* Without a namespace to filter on we would report every one. */
+	if (netns == 0 || netns > UINT32_MAX)
+		return -ENOENT;
+	old_print = libbpf_set_print(quiet);
+	r = bpf_open(opts, netns, ret_ops, ret_impl);
+	libbpf_set_print(old_print);
 	return r;
 }

@@ -341,6 +341,46 @@ static void test_open_rejects(void **state)
 	o.family = AF_UNIX;
 	assert_int_equal(tl_events_open(&o, &ev), -EINVAL);
 	assert_null(ev);
+	/* Out of range, each field alone: none is taken as a default. */
+	for (int k = 0; k < 9; k++) {
+		tl_events_opts_init(&o);
+		o.backend = TL_EVENTS_POLL;
+		switch (k) {
+		case 0:
+			o.backend = 9;
+			break;
+		case 1:
+			o.attach = 7;
+			break;
+		case 2:
+			o.ring_bytes = TL_EVENTS_RING_MAX + 1;
+			break;
+		case 3:
+			o.filter.nsport = TL_EVENTS_MAX_PORTS + 1;
+			break;
+		case 4:
+			o.filter.nsport = -1;
+			break;
+		case 5:
+			o.filter.ndport = -1;
+			break;
+		case 6:
+			o.filter.naddr = TL_EVENTS_MAX_ADDRS + 1;
+			break;
+		case 7:
+			o.filter.naddr = 1;
+			o.filter.addr[0].family = 77;
+			break;
+		case 8: /* an address of family 0 */
+			o.filter.naddr = 1;
+			break;
+		}
+		assert_int_equal(tl_events_open(&o, &ev), -EINVAL);
+		assert_null(ev);
+	}
+	assert_int_equal(tl_events_open(NULL, &ev), -EINVAL);
+	tl_events_opts_init(&o);
+	assert_int_equal(tl_events_open(&o, NULL), -EINVAL);
 	tl_events_close(NULL);
 	tl_diff_free(NULL);
 }
