@@ -115,7 +115,7 @@ void tl_diag_young(const struct tl_snapshot *snap,
 		uint64_t age;
 
 		if (sk->state == TL_LISTEN) {
-			uint32_t drops = diag_queue_drops(ctr, sk);
+			uint32_t drops = tli_diag_queue_drops(ctr, sk);
 
 			/* As accept-queue-overflow leaves them out. */
 			if ((sk->has & TL_HAS_MEMINFO) && opts->drops_min &&
@@ -187,7 +187,7 @@ bool tl_diag_queue_age(const struct tl_sock *sk, uint64_t *ret_ms)
 	return true;
 }
 
-struct tl_finding *diag_add(struct diag *d, int kind, int sev)
+struct tl_finding *tli_diag_add(struct diag *d, int kind, int sev)
 {
 	struct tl_finding *f;
 
@@ -208,7 +208,7 @@ struct tl_finding *diag_add(struct diag *d, int kind, int sev)
  * The summary is for people, the numbers are in the fields: a long one is
  * cut.
  */
-void diag_summary(struct tl_finding *f, const char *fmt, ...)
+void tli_diag_summary(struct tl_finding *f, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -217,15 +217,15 @@ void diag_summary(struct tl_finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-size_t diag_stored_pids(const struct tl_finding *f)
+size_t tli_diag_stored_pids(const struct tl_finding *f)
 {
 	return f->n_pids < TL_FINDING_PIDS_MAX ? f->n_pids :
 						 TL_FINDING_PIDS_MAX;
 }
 
-void diag_add_pid(struct tl_finding *f, pid_t pid, const char *comm)
+void tli_diag_add_pid(struct tl_finding *f, pid_t pid, const char *comm)
 {
-	size_t n = diag_stored_pids(f);
+	size_t n = tli_diag_stored_pids(f);
 
 	for (size_t i = 0; i < n; i++)
 		if (f->pids[i] == pid)
@@ -237,21 +237,21 @@ void diag_add_pid(struct tl_finding *f, pid_t pid, const char *comm)
 	f->n_pids++;
 }
 
-void diag_add_owners(const struct tl_snapshot *snap, struct tl_finding *f,
-		     const struct tl_sock *sk)
+void tli_diag_add_owners(const struct tl_snapshot *snap, struct tl_finding *f,
+			 const struct tl_sock *sk)
 {
 	const struct tl_fdref *refs;
 	size_t n = tl_snapshot_owners(snap, sk, &refs);
 
 	for (size_t i = 0; i < n; i++) {
-		const struct tl_proc *p = diag_proc_at(snap, refs[i].proc);
+		const struct tl_proc *p = tli_diag_proc_at(snap, refs[i].proc);
 
 		if (p)
-			diag_add_pid(f, p->pid, p->comm);
+			tli_diag_add_pid(f, p->pid, p->comm);
 	}
 }
 
-void diag_set_local(struct tl_finding *f, const struct tl_sock *sk)
+void tli_diag_set_local(struct tl_finding *f, const struct tl_sock *sk)
 {
 	f->family = sk->family;
 	memcpy(f->local_addr, sk->src, sizeof(f->local_addr));
@@ -265,7 +265,7 @@ void diag_set_local(struct tl_finding *f, const struct tl_sock *sk)
 static pid_t master_of(const struct tl_snapshot *snap,
 		       const struct tl_finding *f)
 {
-	size_t n = diag_stored_pids(f);
+	size_t n = tli_diag_stored_pids(f);
 
 	if (n < 2 || !snap->owners)
 		return 0;
@@ -301,7 +301,7 @@ const char *tl_age_str(char buf[TL_AGE_STR_MAX], uint64_t ms)
 	return buf;
 }
 
-bool diag_plural(const struct tl_snapshot *snap, const struct tl_finding *f)
+bool tli_diag_plural(const struct tl_snapshot *snap, const struct tl_finding *f)
 {
 	return f->n_pids > 1 && !master_of(snap, f);
 }
@@ -310,7 +310,7 @@ bool diag_plural(const struct tl_snapshot *snap, const struct tl_finding *f)
 static size_t pid_list(char *buf, size_t size, size_t off,
 		       const struct tl_finding *f, pid_t skip)
 {
-	size_t n = diag_stored_pids(f);
+	size_t n = tli_diag_stored_pids(f);
 	bool first = true;
 
 	for (size_t i = 0; i < n && off < size; i++) {
@@ -326,9 +326,9 @@ static size_t pid_list(char *buf, size_t size, size_t off,
 	return off;
 }
 
-const char *diag_who_text(char *buf, size_t size,
-			  const struct tl_snapshot *snap,
-			  const struct tl_finding *f)
+const char *tli_diag_who_text(char *buf, size_t size,
+			      const struct tl_snapshot *snap,
+			      const struct tl_finding *f)
 {
 	pid_t master = master_of(snap, f);
 	size_t off;
@@ -353,7 +353,8 @@ const char *diag_who_text(char *buf, size_t size,
 	return buf;
 }
 
-const struct tl_proc *diag_proc_at(const struct tl_snapshot *snap, uint32_t idx)
+const struct tl_proc *tli_diag_proc_at(const struct tl_snapshot *snap,
+				       uint32_t idx)
 {
 	if (!snap->owners || idx >= snap->owners->n_procs)
 		return NULL;
@@ -366,18 +367,18 @@ static bool fd_known(const struct tl_proc *p)
 	return p && !p->fd_error && p->nofile != UINT64_MAX && p->nofile > 0;
 }
 
-bool diag_fd_near(const struct tl_proc *p, const struct tl_diag_opts *o)
+bool tli_diag_fd_near(const struct tl_proc *p, const struct tl_diag_opts *o)
 {
 	return fd_known(p) &&
 	       (uint64_t)p->nfds * 100 >= p->nofile * o->fd_warn_pct;
 }
 
-bool diag_fd_at_limit(const struct tl_proc *p)
+bool tli_diag_fd_at_limit(const struct tl_proc *p)
 {
 	return fd_known(p) && p->nfds >= p->nofile;
 }
 
-const char *diag_fds_text(char *buf, size_t size, const struct tl_proc *p)
+const char *tli_diag_fds_text(char *buf, size_t size, const struct tl_proc *p)
 {
 	if (fd_known(p) && p->nfds > p->nofile)
 		snprintf(buf, size, "%u fds open, more than its limit of %llu",
@@ -388,22 +389,22 @@ const char *diag_fds_text(char *buf, size_t size, const struct tl_proc *p)
 	return buf;
 }
 
-int diag_alloc_zero(void **p, size_t n, size_t size)
+int tli_diag_alloc_zero(void **p, size_t n, size_t size)
 {
 	*p = n ? calloc(n, size) : NULL;
 	return (n && !*p) ? -ENOMEM : 0;
 }
 
-struct tl_finding *diag_add_listener(struct diag *d, int kind, int sev,
-				     size_t i)
+struct tl_finding *tli_diag_add_listener(struct diag *d, int kind, int sev,
+					 size_t i)
 {
 	const struct tl_sock *L = &d->snap->socks[i];
-	struct tl_finding *f = diag_add(d, kind, sev);
+	struct tl_finding *f = tli_diag_add(d, kind, sev);
 
 	if (!f)
 		return NULL;
-	diag_add_owners(d->snap, f, L);
-	diag_set_local(f, L);
+	tli_diag_add_owners(d->snap, f, L);
+	tli_diag_set_local(f, L);
 	f->sock = (uint32_t)i + 1;
 	return f;
 }
@@ -415,9 +416,10 @@ struct tl_finding *diag_add_listener(struct diag *d, int kind, int sev,
  * tl_findings_sort's, not this one's.
  */
 static const diag_rule_fn rules[] = {
-	diag_rule_fd_exhaustion, diag_rule_overflow,   diag_rule_not_accepting,
-	diag_rule_syn_backlog,	 diag_rule_close_wait, diag_rule_fin_wait2,
-	diag_rule_time_wait,	 diag_rule_orphans,
+	tli_diag_rule_fd_exhaustion, tli_diag_rule_overflow,
+	tli_diag_rule_not_accepting, tli_diag_rule_syn_backlog,
+	tli_diag_rule_close_wait,    tli_diag_rule_fin_wait2,
+	tli_diag_rule_time_wait,     tli_diag_rule_orphans,
 };
 
 /* Sort: most severe group first; a group is the findings of one pid. */
@@ -510,10 +512,10 @@ int tl_diagnose(const struct tl_snapshot *snap, const struct tl_counters *ctr,
 		tl_diag_opts_init(&defaults);
 		d.o = &defaults;
 	}
-	r = diag_alloc_zero((void **)&d.proc_done,
-			    snap->owners ? snap->owners->n_procs : 0, 1);
+	r = tli_diag_alloc_zero((void **)&d.proc_done,
+				snap->owners ? snap->owners->n_procs : 0, 1);
 	if (r >= 0)
-		r = diag_listener_stats(&d);
+		r = tli_diag_listener_stats(&d);
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(rules); i++)
 		r = rules[i](&d);
 	if (r >= 0)

@@ -33,7 +33,7 @@ struct diag {
 	const struct tl_snapshot *snap;
 	const struct tl_counters *ctr; /* may be NULL */
 	const struct tl_diag_opts *o;
-	struct tl_finding *v; /* the findings, grown by diag_add */
+	struct tl_finding *v; /* the findings, grown by tli_diag_add */
 	size_t n, cap;
 	struct diag_lstat *ls; /* per socket; only listeners' are filled */
 	uint8_t *proc_done;    /* per owner process: fd-exhaustion named it */
@@ -43,87 +43,88 @@ struct diag {
 typedef int (*diag_rule_fn)(struct diag *d);
 
 /* The rules, one a finding kind (lib/rules_*.c). */
-int diag_rule_fd_exhaustion(struct diag *d);
-int diag_rule_overflow(struct diag *d);
-int diag_rule_not_accepting(struct diag *d);
-int diag_rule_syn_backlog(struct diag *d);
-int diag_rule_close_wait(struct diag *d);
-int diag_rule_fin_wait2(struct diag *d);
-int diag_rule_time_wait(struct diag *d);
-int diag_rule_orphans(struct diag *d);
+int tli_diag_rule_fd_exhaustion(struct diag *d);
+int tli_diag_rule_overflow(struct diag *d);
+int tli_diag_rule_not_accepting(struct diag *d);
+int tli_diag_rule_syn_backlog(struct diag *d);
+int tli_diag_rule_close_wait(struct diag *d);
+int tli_diag_rule_fin_wait2(struct diag *d);
+int tli_diag_rule_time_wait(struct diag *d);
+int tli_diag_rule_orphans(struct diag *d);
 
 /*
  * A bitmap of the local ports something listens on in snap (8 KiB, the
- * caller frees it), or NULL when out of memory; diag_port_in reads it.
+ * caller frees it), or NULL when out of memory; tli_diag_port_in reads it.
  */
-uint8_t *diag_listening_ports(const struct tl_snapshot *snap);
-bool diag_port_in(const uint8_t *bits, uint16_t port);
+uint8_t *tli_diag_listening_ports(const struct tl_snapshot *snap);
+bool tli_diag_port_in(const uint8_t *bits, uint16_t port);
 
 /* Fills d->ls from the sockets tied to each listener. 0 or -ENOMEM. */
-int diag_listener_stats(struct diag *d);
+int tli_diag_listener_stats(struct diag *d);
 
 /*
  * Starts a finding of kind and severity with its kind's state and texts.
  * Returns NULL when out of memory.
  */
-struct tl_finding *diag_add(struct diag *d, int kind, int sev);
+struct tl_finding *tli_diag_add(struct diag *d, int kind, int sev);
 
 /*
  * A finding about the listener at index i, naming everyone who holds it.
  */
-struct tl_finding *diag_add_listener(struct diag *d, int kind, int sev,
-				     size_t i);
+struct tl_finding *tli_diag_add_listener(struct diag *d, int kind, int sev,
+					 size_t i);
 
 /* Writes a finding's one-line summary, cut to fit. */
-void diag_summary(struct tl_finding *f, const char *fmt, ...)
+void tli_diag_summary(struct tl_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Names a process in f (once). */
-void diag_add_pid(struct tl_finding *f, pid_t pid, const char *comm);
+void tli_diag_add_pid(struct tl_finding *f, pid_t pid, const char *comm);
 
 /* Names every process holding sk in f. */
-void diag_add_owners(const struct tl_snapshot *snap, struct tl_finding *f,
-		     const struct tl_sock *sk);
+void tli_diag_add_owners(const struct tl_snapshot *snap, struct tl_finding *f,
+			 const struct tl_sock *sk);
 
 /* Sets f's address to sk's local one. */
-void diag_set_local(struct tl_finding *f, const struct tl_sock *sk);
+void tli_diag_set_local(struct tl_finding *f, const struct tl_sock *sk);
 
 /*
  * Names f's processes: "pid 12 (nginx)", "pids 12, 13 (nginx)",
  * "nginx (master 12, workers 13, 14)" when one is the parent of the
  * others, or "an unknown process".
  */
-const char *diag_who_text(char *buf, size_t size,
-			  const struct tl_snapshot *snap,
-			  const struct tl_finding *f);
+const char *tli_diag_who_text(char *buf, size_t size,
+			      const struct tl_snapshot *snap,
+			      const struct tl_finding *f);
 
 /*
- * True when diag_who_text names several processes that take a plural
+ * True when tli_diag_who_text names several processes that take a plural
  * verb ("pids 12, 13 (x) are"); a master and its workers are one program.
  */
-bool diag_plural(const struct tl_snapshot *snap, const struct tl_finding *f);
+bool tli_diag_plural(const struct tl_snapshot *snap,
+		     const struct tl_finding *f);
 
 /* How many of a finding's pids are stored in pids[]. */
-size_t diag_stored_pids(const struct tl_finding *f);
+size_t tli_diag_stored_pids(const struct tl_finding *f);
 
 /* The owner process at idx, or NULL. */
-const struct tl_proc *diag_proc_at(const struct tl_snapshot *snap,
-				   uint32_t idx);
+const struct tl_proc *tli_diag_proc_at(const struct tl_snapshot *snap,
+				       uint32_t idx);
 
 /* True when a process is at or near its fd limit (fd_warn_pct). */
-bool diag_fd_near(const struct tl_proc *p, const struct tl_diag_opts *o);
+bool tli_diag_fd_near(const struct tl_proc *p, const struct tl_diag_opts *o);
 
 /* True when a process has as many fds open as it may. */
-bool diag_fd_at_limit(const struct tl_proc *p);
+bool tli_diag_fd_at_limit(const struct tl_proc *p);
 
 /*
  * "64 of 64 fds open", or "13 fds open, more than its limit of 12" for a
  * process whose limit was lowered below what it held. Returns buf.
  */
-const char *diag_fds_text(char *buf, size_t size, const struct tl_proc *p);
+const char *tli_diag_fds_text(char *buf, size_t size, const struct tl_proc *p);
 
 /* calloc that is fine with n == 0 (*p is NULL then). 0 or -ENOMEM. */
-int diag_alloc_zero(void **p, size_t n, size_t size);
+int tli_diag_alloc_zero(void **p, size_t n, size_t size);
 
 /*
  * A socket its program holds (an fd, no limbo), as close-wait-leak and
@@ -156,8 +157,8 @@ static inline bool diag_held_age(const struct tl_sock *sk, uint64_t *ret_ms)
  * not NULL) counts only the first kind, for all its listeners: it bounds
  * this one's share.
  */
-uint32_t diag_queue_drops(const struct tl_counters *ctr,
-			  const struct tl_sock *L);
+uint32_t tli_diag_queue_drops(const struct tl_counters *ctr,
+			      const struct tl_sock *L);
 
 /* Recv-Q of a listener is its accept queue, Send-Q the backlog. */
 static inline bool diag_queue_full(const struct tl_sock *L)

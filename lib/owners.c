@@ -292,7 +292,7 @@ static int scan_fds(struct scan *s, int dir_fd, uint32_t proc_idx,
 }
 
 /* A process that vanishes at any step is dropped together with its refs. */
-int owners_scan_proc(struct scan *s, pid_t pid)
+int tli_owners_scan_proc(struct scan *s, pid_t pid)
 {
 	struct tl_owners *o = s->o;
 	size_t refs_start = o->n_refs;
@@ -485,7 +485,7 @@ static int sort_procs(struct tl_owners *o)
 	return 0;
 }
 
-int owners_list_pids(int proc_fd, char *dents, pid_t **ret, size_t *ret_n)
+int tli_owners_list_pids(int proc_fd, char *dents, pid_t **ret, size_t *ret_n)
 {
 	pid_t *pids = NULL;
 	size_t n_pids = 0, pids_cap = 0;
@@ -568,7 +568,7 @@ static int build_index(struct tl_owners *o)
 	return 0;
 }
 
-int owners_sort(struct tl_owners *o)
+int tli_owners_sort(struct tl_owners *o)
 {
 	int r = sort_procs(o);
 
@@ -602,16 +602,16 @@ int tl_owners_scan(const char *proc_root, unsigned flags,
 		goto fail;
 	}
 
-	r = owners_list_pids(s.proc_fd, s.dents, &pids, &n_pids);
+	r = tli_owners_list_pids(s.proc_fd, s.dents, &pids, &n_pids);
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < n_pids; i++) {
-		r = owners_scan_proc(&s, pids[i]);
+		r = tli_owners_scan_proc(&s, pids[i]);
 		if (r < 0)
 			goto fail;
 	}
 
-	r = owners_sort(s.o);
+	r = tli_owners_sort(s.o);
 	if (r < 0)
 		goto fail;
 	s.o->backend = TL_OWNERS_PROC;

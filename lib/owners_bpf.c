@@ -237,8 +237,8 @@ static uint32_t overflow_uid(const char *proc_root)
 	return (uint32_t)v;
 }
 
-int owners_bpf_scan(const char *proc_root, unsigned flags,
-		    struct tl_owners **ret)
+int tli_owners_bpf_scan(const char *proc_root, unsigned flags,
+			struct tl_owners **ret)
 {
 	struct pass p = { .flags = flags };
 	struct owners_bpf *skel = NULL;
@@ -299,7 +299,7 @@ int owners_bpf_scan(const char *proc_root, unsigned flags,
 		goto out;
 	}
 	finish_cpu(&p);
-	r = owners_sort(p.o);
+	r = tli_owners_sort(p.o);
 	if (r < 0)
 		goto out;
 	p.o->backend = TL_OWNERS_BPF;

@@ -4,8 +4,8 @@
 
 #include "owners_impl.h"
 
-int owners_bpf_scan(const char *proc_root, unsigned flags,
-		    struct tl_owners **ret)
+int tli_owners_bpf_scan(const char *proc_root, unsigned flags,
+			struct tl_owners **ret)
 {
 	return -EOPNOTSUPP;
 }

@@ -32,7 +32,7 @@ struct scan {
  * refs at the end of refs (their proc is its index in s->o). Returns 0
  * (kept, or skipped because it vanished) or -ENOMEM.
  */
-int owners_scan_proc(struct scan *s, pid_t pid);
+int tli_owners_scan_proc(struct scan *s, pid_t pid);
 
 /* The task flag of a kernel thread (field 9 of /proc/PID/stat). */
 #define PF_KTHREAD 0x00200000
@@ -48,7 +48,7 @@ int tli_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
  * Lists the pids in proc_fd into *ret (malloc'd) and their count into
  * *ret_n, reusing dents. Returns 0 or -errno.
  */
-int owners_list_pids(int proc_fd, char *dents, pid_t **ret, size_t *ret_n);
+int tli_owners_list_pids(int proc_fd, char *dents, pid_t **ret, size_t *ret_n);
 
 /*
  * The lookup index: the refs are cut by inode into ranges of 2^shift
@@ -69,7 +69,7 @@ struct tl_owners_index {
  * refs of one inode stay in (process, fd) order, and builds the lookup
  * index. Returns 0 or -ENOMEM.
  */
-int owners_sort(struct tl_owners *o);
+int tli_owners_sort(struct tl_owners *o);
 
 /*
  * The BPF pass (lib/owners_bpf.c, or its stub that returns -EOPNOTSUPP).
@@ -77,7 +77,7 @@ int owners_sort(struct tl_owners *o);
  * with -EXDEV when it is not a /proc of the caller's own pid namespace.
  * Returns 0 and sets *ret, or -errno.
  */
-int owners_bpf_scan(const char *proc_root, unsigned flags,
-		    struct tl_owners **ret);
+int tli_owners_bpf_scan(const char *proc_root, unsigned flags,
+			struct tl_owners **ret);
 
 #endif

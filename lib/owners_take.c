@@ -68,7 +68,7 @@ static void *work(void *arg)
 		for (size_t i = first;
 		     i < first + PIDS_PER_GRAB && i < sh->n_pids; i++) {
 			size_t procs = o->n_procs, refs = o->n_refs;
-			int r = owners_scan_proc(&w->s, sh->pids[i]);
+			int r = tli_owners_scan_proc(&w->s, sh->pids[i]);
 
 			if (r < 0) {
 				w->err = r;
@@ -138,7 +138,7 @@ static int scan_threads(const char *proc_root, unsigned flags, unsigned threads,
 		r = -ENOMEM;
 		goto out;
 	}
-	r = owners_list_pids(proc_fd, dents, &pids, &sh.n_pids);
+	r = tli_owners_list_pids(proc_fd, dents, &pids, &sh.n_pids);
 	if (r < 0)
 		goto out;
 	sh.pids = pids;
@@ -188,7 +188,7 @@ static int scan_threads(const char *proc_root, unsigned flags, unsigned threads,
 	r = merge(w, threads, &sh, out);
 	if (r < 0)
 		goto out;
-	r = owners_sort(out);
+	r = tli_owners_sort(out);
 	if (r < 0)
 		goto out;
 	out->backend = TL_OWNERS_PROC;
@@ -236,7 +236,7 @@ int tl_owners_scan_bpf(unsigned flags, struct tl_owners **ret)
 {
 	if (!ret)
 		return -EINVAL;
-	return owners_bpf_scan("/proc", flags, ret);
+	return tli_owners_bpf_scan("/proc", flags, ret);
 }
 
 int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
@@ -254,7 +254,7 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 		/* The iterators see this machine, not a tree of files. */
 		if (!real)
 			return -EINVAL;
-		return owners_bpf_scan(root, opts->flags, ret);
+		return tli_owners_bpf_scan(root, opts->flags, ret);
 	case TL_OWNERS_AUTO:
 		if (!real)
 			break;
@@ -262,7 +262,7 @@ int tl_owners_take(const struct tl_owners_opts *opts, struct tl_owners **ret)
 		files = open_files(root);
 		if (files < TL_OWNERS_BPF_MIN_FILES)
 			break;
-		bpf_r = owners_bpf_scan(root, opts->flags, ret);
+		bpf_r = tli_owners_bpf_scan(root, opts->flags, ret);
 		/* Anything but memory: the /proc pass still works. */
 		if (bpf_r == 0 || bpf_r == -ENOMEM)
 			return bpf_r;

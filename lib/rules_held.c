@@ -140,7 +140,7 @@ static const struct tl_proc *inherited_from(const struct tl_snapshot *snap,
 					    int32_t *ret_listener_fd)
 {
 	const struct tl_owners *ow = snap->owners;
-	const struct tl_proc *p = diag_proc_at(snap, pi), *q = p;
+	const struct tl_proc *p = tli_diag_proc_at(snap, pi), *q = p;
 	int32_t fd = -1;
 	bool with_listener;
 
@@ -166,7 +166,7 @@ static const struct tl_proc *inherited_from(const struct tl_snapshot *snap,
 	return NULL;
 }
 
-uint8_t *diag_listening_ports(const struct tl_snapshot *snap)
+uint8_t *tli_diag_listening_ports(const struct tl_snapshot *snap)
 {
 	uint8_t *bits = calloc(65536 / 8, 1);
 
@@ -177,7 +177,7 @@ uint8_t *diag_listening_ports(const struct tl_snapshot *snap)
 	return bits;
 }
 
-bool diag_port_in(const uint8_t *bits, uint16_t port)
+bool tli_diag_port_in(const uint8_t *bits, uint16_t port)
 {
 	return bits[port / 8] & (1u << (port % 8));
 }
@@ -198,7 +198,7 @@ static bool outgoing(const struct diag *d, const uint8_t *listening,
 		lo = d->ctr->port_lo;
 		hi = d->ctr->port_hi;
 	}
-	return !diag_port_in(listening, sk->sport) && sk->sport >= lo &&
+	return !tli_diag_port_in(listening, sk->sport) && sk->sport >= lo &&
 	       sk->sport <= hi;
 }
 
@@ -339,8 +339,8 @@ static bool held_who(const struct tl_snapshot *snap, const struct tl_finding *f,
 			 (unsigned)g->first->uid);
 		return g->old != 1;
 	}
-	diag_who_text(who, size, snap, f);
-	return diag_plural(snap, f);
+	tli_diag_who_text(who, size, snap, f);
+	return tli_diag_plural(snap, f);
 }
 
 /*
@@ -368,7 +368,7 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 		tl_addr_format_port(svc, sizeof(svc), g->first_out->family,
 				    g->first_out->dst, g->first_out->dport);
 	if (g->out == 0)
-		diag_summary(
+		tli_diag_summary(
 			f,
 			"%s %s %llu %s closed more than %s ago (CLOSE-WAIT, oldest %s, e.g. the one with %s); %s%s",
 			who, many ? "hold" : "holds",
@@ -379,7 +379,7 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 			tl_age_str(oldest, g->oldest_ms), addr, not_closed,
 			unread);
 	else if (g->out == g->old && !g->out_many)
-		diag_summary(
+		tli_diag_summary(
 			f,
 			"%s %s %llu connection%s to %s that the server closed more than %s ago (CLOSE-WAIT, oldest %s); %s%s",
 			who, many ? "hold" : "holds",
@@ -387,7 +387,7 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 			tl_age_str(age, age_ms),
 			tl_age_str(oldest, g->oldest_ms), not_closed, unread);
 	else if (g->out == g->old)
-		diag_summary(
+		tli_diag_summary(
 			f,
 			"%s %s %llu connections to servers that closed them more than %s ago (CLOSE-WAIT, oldest %s, e.g. the one to %s); %s%s",
 			who, many ? "hold" : "holds",
@@ -395,7 +395,7 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 			tl_age_str(oldest, g->oldest_ms), svc, not_closed,
 			unread);
 	else
-		diag_summary(
+		tli_diag_summary(
 			f,
 			"%s %s %llu connections their peers closed more than %s ago (CLOSE-WAIT, oldest %s): %llu accepted from %s (e.g. the one with %s) and %llu opened to %s%s%s; %s%s",
 			who, many ? "hold" : "holds",
@@ -417,7 +417,7 @@ static void inherited_text(struct diag *d, struct tl_finding *f,
 			   const struct hold *g, const struct tl_proc *a,
 			   int32_t listener_fd)
 {
-	const struct tl_proc *p = diag_proc_at(d->snap, g->proc);
+	const struct tl_proc *p = tli_diag_proc_at(d->snap, g->proc);
 	size_t len = strlen(f->summary);
 	const char *them = g->old == 1 ? "it" : "them";
 
@@ -448,7 +448,7 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 {
 	const struct tl_snapshot *snap = d->snap;
 	const struct tl_diag_opts *o = d->o;
-	const struct tl_proc *p = diag_proc_at(snap, g->proc), *a = NULL;
+	const struct tl_proc *p = tli_diag_proc_at(snap, g->proc), *a = NULL;
 	struct tl_finding *f;
 	char who[160], addr[80], age[TL_AGE_STR_MAX], oldest[TL_AGE_STR_MAX];
 	int sev = TL_SEV_WARNING;
@@ -460,15 +460,15 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	    (kind == TL_FIND_CLOSE_WAIT_LEAK && g->old < o->close_wait_min))
 		return 0;
 	if (kind == TL_FIND_CLOSE_WAIT_LEAK &&
-	    (g->old >= o->close_wait_critical || diag_fd_near(p, o) ||
+	    (g->old >= o->close_wait_critical || tli_diag_fd_near(p, o) ||
 	     (p && d->proc_done && d->proc_done[g->proc])))
 		sev = TL_SEV_CRITICAL;
-	f = diag_add(d, kind, sev);
+	f = tli_diag_add(d, kind, sev);
 	if (!f)
 		return -ENOMEM;
 	if (p)
-		diag_add_pid(f, p->pid, p->comm);
-	diag_add_owners(snap, f, g->first);
+		tli_diag_add_pid(f, p->pid, p->comm);
+	tli_diag_add_owners(snap, f, g->first);
 	f->example = (uint32_t)(g->first - snap->socks) + 1;
 	f->count = g->old;
 	f->oldest_ms = g->oldest_ms;
@@ -480,8 +480,8 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 		 * A client's connections are told by the server they lead
 		 * to: its own ephemeral port names no service.
 		 */
-		diag_set_local(f,
-			       g->out == g->old ? g->first_out : g->first_in);
+		tli_diag_set_local(f, g->out == g->old ? g->first_out :
+							 g->first_in);
 		if (g->out == g->old) {
 			f->local_port = 0;
 			memcpy(f->remote_addr, g->first_out->dst, 16);
@@ -498,11 +498,11 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 			inherited_text(d, f, g, a, listener_fd);
 		return 0;
 	}
-	diag_set_local(f, g->first);
+	tli_diag_set_local(f, g->first);
 	tl_addr_format_port(addr, sizeof(addr), g->first->family, g->first->dst,
 			    g->first->dport);
 	many = held_who(snap, f, g, who, sizeof(who));
-	diag_summary(
+	tli_diag_summary(
 		f,
 		"%s %s %llu half-closed connection%s whose peer has not closed for more than %s (FIN-WAIT-2, oldest %s, e.g. the one to %s)",
 		who, many ? "hold" : "holds", (unsigned long long)g->old,
@@ -525,7 +525,7 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 	uint8_t *listening = NULL;
 	int r;
 
-	r = diag_alloc_zero((void **)&h, np, sizeof(*h));
+	r = tli_diag_alloc_zero((void **)&h, np, sizeof(*h));
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < np; i++)
@@ -538,7 +538,7 @@ static int rule_held(struct diag *d, int state, int kind, uint32_t age_ms)
 		if (sk->state != state || !diag_held(sk))
 			continue;
 		if (!listening) {
-			listening = diag_listening_ports(snap);
+			listening = tli_diag_listening_ports(snap);
 			if (!listening) {
 				r = -ENOMEM;
 				goto out;
@@ -584,14 +584,14 @@ out:
 }
 
 /* close-wait-leak: CLOSE_WAIT held past close_wait_age_ms. */
-int diag_rule_close_wait(struct diag *d)
+int tli_diag_rule_close_wait(struct diag *d)
 {
 	return rule_held(d, TL_CLOSE_WAIT, TL_FIND_CLOSE_WAIT_LEAK,
 			 d->o->close_wait_age_ms);
 }
 
 /* fin-wait2-stuck: FIN_WAIT2 held past fin_wait2_age_ms. */
-int diag_rule_fin_wait2(struct diag *d)
+int tli_diag_rule_fin_wait2(struct diag *d)
 {
 	return rule_held(d, TL_FIN_WAIT2, TL_FIND_FIN_WAIT2_STUCK,
 			 d->o->fin_wait2_age_ms);

@@ -46,7 +46,7 @@ static void lstat_add(struct diag *d, struct diag_lstat *l, size_t i)
 	}
 }
 
-int diag_listener_stats(struct diag *d)
+int tli_diag_listener_stats(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const size_t n = snap->n_socks;
@@ -54,7 +54,7 @@ int diag_listener_stats(struct diag *d)
 	bool any_shared = false;
 	int r;
 
-	r = diag_alloc_zero((void **)&d->ls, n, sizeof(*d->ls));
+	r = tli_diag_alloc_zero((void **)&d->ls, n, sizeof(*d->ls));
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
@@ -145,16 +145,17 @@ static size_t near_text(struct diag *d, const struct tl_fdref *refs,
 	buf[0] = '\0';
 	*ret_at = false;
 	for (size_t k = 0; k < nref; k++) {
-		const struct tl_proc *p = diag_proc_at(d->snap, refs[k].proc);
+		const struct tl_proc *p =
+			tli_diag_proc_at(d->snap, refs[k].proc);
 
-		if (!diag_fd_near(p, d->o))
+		if (!tli_diag_fd_near(p, d->o))
 			continue;
-		*ret_at |= diag_fd_at_limit(p);
+		*ret_at |= tli_diag_fd_at_limit(p);
 		if (off < size)
 			off += (size_t)snprintf(
 				buf + off, size - off, "%spid %d (%s) has %s",
 				n ? ", " : "", (int)p->pid, p->comm,
-				diag_fds_text(fds, sizeof(fds), p));
+				tli_diag_fds_text(fds, sizeof(fds), p));
 		n++;
 	}
 	return n;
@@ -183,15 +184,15 @@ static int fd_listener(struct diag *d, size_t i)
 	n_near = near_text(d, refs, nref, near, sizeof(near), &at);
 	if (n_near == 0)
 		return 0;
-	f = diag_add(d, TL_FIND_FD_EXHAUSTION, TL_SEV_CRITICAL);
+	f = tli_diag_add(d, TL_FIND_FD_EXHAUSTION, TL_SEV_CRITICAL);
 	if (!f)
 		return -ENOMEM;
 	for (size_t k = 0; k < nref; k++) {
-		const struct tl_proc *p = diag_proc_at(snap, refs[k].proc);
+		const struct tl_proc *p = tli_diag_proc_at(snap, refs[k].proc);
 
 		if (!p)
 			continue;
-		if (!diag_fd_near(p, d->o)) {
+		if (!tli_diag_fd_near(p, d->o)) {
 			size_t j = 0;
 
 			/* Several fds of one process count once. */
@@ -202,10 +203,10 @@ static int fd_listener(struct diag *d, size_t i)
 		}
 		if (!first)
 			first = p;
-		diag_add_pid(f, p->pid, p->comm);
+		tli_diag_add_pid(f, p->pid, p->comm);
 		d->proc_done[refs[k].proc] = 1;
 	}
-	diag_set_local(f, L);
+	tli_diag_set_local(f, L);
 	f->sock = (uint32_t)i + 1;
 	f->example = l->oldest;
 	f->count = lstat_count(l, L);
@@ -213,7 +214,7 @@ static int fd_listener(struct diag *d, size_t i)
 	f->has_age = l->has_age;
 	f->value = first->nfds;
 	f->limit = first->nofile;
-	diag_summary(
+	tli_diag_summary(
 		f, "%s%s %llu connection%s wait%s in the queue of %s%s%s%s",
 		near,
 		at ? ": at the limit, where accept() fails with EMFILE, and" :
@@ -246,21 +247,22 @@ static int fd_process(struct diag *d, const uint8_t *here, size_t k)
 	struct tl_finding *f;
 	char who[160], fds[80];
 
-	if (!here[k] || d->proc_done[k] || !diag_fd_near(p, d->o))
+	if (!here[k] || d->proc_done[k] || !tli_diag_fd_near(p, d->o))
 		return 0;
-	f = diag_add(d, TL_FIND_FD_EXHAUSTION,
-		     diag_fd_at_limit(p) ? TL_SEV_CRITICAL : TL_SEV_WARNING);
+	f = tli_diag_add(d, TL_FIND_FD_EXHAUSTION,
+			 tli_diag_fd_at_limit(p) ? TL_SEV_CRITICAL :
+						   TL_SEV_WARNING);
 	if (!f)
 		return -ENOMEM;
-	diag_add_pid(f, p->pid, p->comm);
+	tli_diag_add_pid(f, p->pid, p->comm);
 	f->count = p->nfds;
 	f->value = p->nfds;
 	f->limit = p->nofile;
-	diag_summary(
+	tli_diag_summary(
 		f, "%s has %s (RLIMIT_NOFILE)%s",
-		diag_who_text(who, sizeof(who), d->snap, f),
-		diag_fds_text(fds, sizeof(fds), p),
-		diag_fd_at_limit(p) ?
+		tli_diag_who_text(who, sizeof(who), d->snap, f),
+		tli_diag_fds_text(fds, sizeof(fds), p),
+		tli_diag_fd_at_limit(p) ?
 			": accept(), socket() and open() fail with EMFILE" :
 			"");
 	d->proc_done[k] = 1;
@@ -271,7 +273,7 @@ static int fd_process(struct diag *d, const uint8_t *here, size_t k)
  * fd-exhaustion: first where it keeps a listener's connections waiting,
  * then for any other process with a socket here.
  */
-int diag_rule_fd_exhaustion(struct diag *d)
+int tli_diag_rule_fd_exhaustion(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const struct tl_owners *ow = snap->owners;
@@ -284,7 +286,7 @@ int diag_rule_fd_exhaustion(struct diag *d)
 		if (snap->socks[i].state == TL_LISTEN)
 			r = fd_listener(d, i);
 	if (r >= 0)
-		r = diag_alloc_zero((void **)&here, ow->n_procs, 1);
+		r = tli_diag_alloc_zero((void **)&here, ow->n_procs, 1);
 	if (r < 0)
 		return r;
 	/* Only processes with a socket in this namespace belong to it. */
@@ -302,8 +304,8 @@ int diag_rule_fd_exhaustion(struct diag *d)
 	return r;
 }
 
-uint32_t diag_queue_drops(const struct tl_counters *ctr,
-			  const struct tl_sock *L)
+uint32_t tli_diag_queue_drops(const struct tl_counters *ctr,
+			      const struct tl_sock *L)
 {
 	if (ctr && (ctr->have & TL_CTR_NETSTAT) && ctr->listen_drops < L->drops)
 		return (uint32_t)ctr->listen_drops;
@@ -322,7 +324,7 @@ static bool drops_syns(const struct diag *d, const struct tl_sock *L,
 {
 	return !l->stale && (L->has & TL_HAS_MEMINFO) && d->o->drops_min &&
 	       diag_queue_pressed(L) &&
-	       diag_queue_drops(d->ctr, L) >= d->o->drops_min;
+	       tli_diag_queue_drops(d->ctr, L) >= d->o->drops_min;
 }
 
 /*
@@ -330,7 +332,7 @@ static bool drops_syns(const struct diag *d, const struct tl_sock *L,
  * that has dropped SYNs while its queue moves (a warning; a queue that
  * does not move is not-accepting).
  */
-int diag_rule_overflow(struct diag *d)
+int tli_diag_rule_overflow(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const struct tl_counters *ctr = d->ctr;
@@ -347,13 +349,13 @@ int diag_rule_overflow(struct diag *d)
 		full = diag_queue_full(L);
 		if (!full && !drops_syns(d, L, l))
 			continue;
-		f = diag_add_listener(d, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
-				      full ? TL_SEV_CRITICAL : TL_SEV_WARNING,
-				      i);
+		f = tli_diag_add_listener(
+			d, TL_FIND_ACCEPT_QUEUE_OVERFLOW,
+			full ? TL_SEV_CRITICAL : TL_SEV_WARNING, i);
 		if (!f)
 			return -ENOMEM;
 		f->example = l->oldest;
-		f->value = diag_queue_drops(d->ctr, L);
+		f->value = tli_diag_queue_drops(d->ctr, L);
 		f->limit = L->wqueue;
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
@@ -371,33 +373,33 @@ int diag_rule_overflow(struct diag *d)
 			f->count = L->rqueue;
 			f->oldest_ms = l->oldest_ms;
 			f->has_age = l->has_age;
-			diag_summary(
+			tli_diag_summary(
 				f,
 				"the accept queue of %s (%s) is full: %u connection%s for a backlog of %u%s; new SYNs are dropped%s",
 				addr,
-				diag_who_text(who, sizeof(who), d->snap, f),
+				tli_diag_who_text(who, sizeof(who), d->snap, f),
 				L->rqueue, L->rqueue == 1 ? "" : "s", L->wqueue,
 				l->stale ? ", and they are not being accepted" :
 					   "",
 				ovf);
 		} else if (f->value < L->drops) {
 			f->count = f->value;
-			diag_summary(
+			tli_diag_summary(
 				f,
 				"the listener %s (%s) has dropped up to %llu SYN%s or handshake ACK%s for a full queue, as many as TcpExt ListenDrops counts in its namespace, and its queue is at least half full now (backlog %u, %u queued; its own drop counter, %u, also counts other drops, such as TCP_DEFER_ACCEPT's)",
 				addr,
-				diag_who_text(who, sizeof(who), d->snap, f),
+				tli_diag_who_text(who, sizeof(who), d->snap, f),
 				(unsigned long long)f->value,
 				f->value == 1 ? "" : "s",
 				f->value == 1 ? "" : "s", L->wqueue, L->rqueue,
 				L->drops);
 		} else {
 			f->count = L->drops;
-			diag_summary(
+			tli_diag_summary(
 				f,
 				"the listener %s (%s) has dropped %u SYN%s since it started, and its queue is at least half full now (backlog %u, %u queued)",
 				addr,
-				diag_who_text(who, sizeof(who), d->snap, f),
+				tli_diag_who_text(who, sizeof(who), d->snap, f),
 				L->drops, L->drops == 1 ? "" : "s", L->wqueue,
 				L->rqueue);
 		}
@@ -435,7 +437,7 @@ static void lost_text(char *buf, size_t size, const struct tl_snapshot *snap,
 }
 
 /* not-accepting: connections queued longer than queue_age_ms. */
-int diag_rule_not_accepting(struct diag *d)
+int tli_diag_rule_not_accepting(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	char who[160], addr[80], lost[320], closed[80], secs[TL_AGE_STR_MAX];
@@ -448,7 +450,7 @@ int diag_rule_not_accepting(struct diag *d)
 		if (L->state != TL_LISTEN || l->reported || !l->stale ||
 		    diag_queue_full(L))
 			continue;
-		f = diag_add_listener(
+		f = tli_diag_add_listener(
 			d, TL_FIND_NOT_ACCEPTING,
 			l->closed ? TL_SEV_CRITICAL : TL_SEV_WARNING, i);
 		if (!f)
@@ -459,26 +461,26 @@ int diag_rule_not_accepting(struct diag *d)
 		f->has_age = l->has_age;
 		f->value = L->rqueue;
 		f->limit = L->wqueue;
-		diag_who_text(who, sizeof(who), d->snap, f);
+		tli_diag_who_text(who, sizeof(who), d->snap, f);
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
 		lost_text(lost, sizeof(lost), snap, L);
 		if (l->shared)
 			/* Which queue holds which is the kernel's hash. */
-			diag_summary(
+			tli_diag_summary(
 				f,
 				"%s %s not accepting connections on %s: %u in its own accept queue; it and %u other SO_REUSEPORT listener%s on the port hold %llu between them, the oldest for %s%s",
-				who, diag_plural(d->snap, f) ? "are" : "is",
+				who, tli_diag_plural(d->snap, f) ? "are" : "is",
 				addr, L->rqueue, l->group - 1u,
 				l->group == 2 ? "" : "s",
 				(unsigned long long)l->queued,
 				tl_age_str(secs, l->oldest_ms),
 				closed_text(closed, sizeof(closed), l));
 		else
-			diag_summary(
+			tli_diag_summary(
 				f,
 				"%s %s not accepting connections on %s: %llu queued, %sfor %s%s%s",
-				who, diag_plural(d->snap, f) ? "are" : "is",
+				who, tli_diag_plural(d->snap, f) ? "are" : "is",
 				addr, (unsigned long long)l->queued,
 				l->queued == 1 ? "" : "the oldest ",
 				tl_age_str(secs, l->oldest_ms),
@@ -488,7 +490,7 @@ int diag_rule_not_accepting(struct diag *d)
 }
 
 /* syn-backlog: half-open connections against the SYN queue's limit. */
-int diag_rule_syn_backlog(struct diag *d)
+int tli_diag_rule_syn_backlog(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const struct tl_counters *ctr = d->ctr;
@@ -508,7 +510,7 @@ int diag_rule_syn_backlog(struct diag *d)
 			limit = ctr->max_syn_backlog;
 		if (l->syn * 100 < limit * d->o->syn_warn_pct)
 			continue;
-		f = diag_add_listener(
+		f = tli_diag_add_listener(
 			d, TL_FIND_SYN_BACKLOG,
 			l->syn >= limit ? TL_SEV_CRITICAL : TL_SEV_WARNING, i);
 		if (!f)
@@ -516,13 +518,13 @@ int diag_rule_syn_backlog(struct diag *d)
 		f->count = l->syn;
 		f->value = l->syn;
 		f->limit = limit;
-		diag_summary(
+		tli_diag_summary(
 			f,
 			"%llu half-open connections (NEW_SYN_RECV) on %s (%s), SYN queue limit %llu",
 			(unsigned long long)l->syn,
 			tl_addr_format_port(addr, sizeof(addr), L->family,
 					    L->src, L->sport),
-			diag_who_text(who, sizeof(who), d->snap, f),
+			tli_diag_who_text(who, sizeof(who), d->snap, f),
 			(unsigned long long)limit);
 	}
 	return 0;

@@ -66,7 +66,7 @@ static bool tw_reusable(const struct tl_counters *ctr, const struct tl_sock *sk)
  * one destination (same local address), against the size of the range.
  * TIME-WAIT entries connect() may reuse are not counted as taken.
  */
-int diag_rule_time_wait(struct diag *d)
+int tli_diag_rule_time_wait(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const struct tl_counters *ctr = d->ctr;
@@ -81,10 +81,10 @@ int diag_rule_time_wait(struct diag *d)
 	if (!ctr || !(ctr->have & TL_CTR_PORT_RANGE))
 		goto buckets;
 	range = ctr->port_hi - ctr->port_lo + 1;
-	r = diag_alloc_zero((void **)&v, snap->n_socks, sizeof(*v));
+	r = tli_diag_alloc_zero((void **)&v, snap->n_socks, sizeof(*v));
 	if (r < 0)
 		return r;
-	listening = diag_listening_ports(snap);
+	listening = tli_diag_listening_ports(snap);
 	if (!listening) {
 		r = -ENOMEM;
 		goto out;
@@ -98,7 +98,7 @@ int diag_rule_time_wait(struct diag *d)
 		if (sk->sport < ctr->port_lo || sk->sport > ctr->port_hi)
 			continue;
 		/* The server side of accepted connections uses no new port. */
-		if (diag_port_in(listening, sk->sport))
+		if (tli_diag_port_in(listening, sk->sport))
 			continue;
 		if (tw_reusable(ctr, sk))
 			continue;
@@ -124,13 +124,13 @@ int diag_rule_time_wait(struct diag *d)
 		sev = (j - i) * 100 >= range * o->port_crit_pct ?
 			      TL_SEV_CRITICAL :
 			      TL_SEV_WARNING;
-		f = diag_add(d, TL_FIND_TIME_WAIT_PRESSURE, sev);
+		f = tli_diag_add(d, TL_FIND_TIME_WAIT_PRESSURE, sev);
 		if (!f) {
 			r = -ENOMEM;
 			goto out;
 		}
 		for (size_t k = i; k < j; k++)
-			diag_add_owners(snap, f, v[k]);
+			tli_diag_add_owners(snap, f, v[k]);
 		f->family = v[i]->family;
 		memcpy(f->local_addr, v[i]->src, 16);
 		memcpy(f->remote_addr, v[i]->dst, 16);
@@ -142,15 +142,15 @@ int diag_rule_time_wait(struct diag *d)
 		tl_addr_format(addr, sizeof(addr), f->family, f->local_addr);
 		tl_addr_format_port(dst, sizeof(dst), f->family, f->remote_addr,
 				    f->remote_port);
-		diag_summary(
+		tli_diag_summary(
 			f,
 			"%llu of the %llu ephemeral ports from %s to %s are taken (%llu in TIME-WAIT)%s%s",
 			(unsigned long long)(j - i), (unsigned long long)range,
 			addr, dst, (unsigned long long)tw,
 			f->n_pids ? ", connections by " : "",
-			f->n_pids ?
-				diag_who_text(who, sizeof(who), d->snap, f) :
-				"");
+			f->n_pids ? tli_diag_who_text(who, sizeof(who), d->snap,
+						      f) :
+				    "");
 		i = j;
 	}
 buckets:
@@ -159,12 +159,12 @@ buckets:
 			tw_total++;
 	if (ctr && (ctr->have & TL_CTR_MAX_TW) && ctr->max_tw_buckets &&
 	    tw_total * 100 >= ctr->max_tw_buckets * o->port_warn_pct) {
-		struct tl_finding *f =
-			diag_add(d, TL_FIND_TIME_WAIT_PRESSURE,
-				 tw_total * 100 >= ctr->max_tw_buckets *
-							   o->port_crit_pct ?
-					 TL_SEV_CRITICAL :
-					 TL_SEV_WARNING);
+		struct tl_finding *f = tli_diag_add(
+			d, TL_FIND_TIME_WAIT_PRESSURE,
+			tw_total * 100 >=
+					ctr->max_tw_buckets * o->port_crit_pct ?
+				TL_SEV_CRITICAL :
+				TL_SEV_WARNING);
 
 		if (!f) {
 			r = -ENOMEM;
@@ -173,7 +173,7 @@ buckets:
 		f->count = tw_total;
 		f->value = tw_total;
 		f->limit = ctr->max_tw_buckets;
-		diag_summary(
+		tli_diag_summary(
 			f,
 			"%llu TIME-WAIT sockets of at most %llu (net.ipv4.tcp_max_tw_buckets); past it the kernel skips TIME-WAIT",
 			(unsigned long long)tw_total,
@@ -186,7 +186,7 @@ out:
 }
 
 /* orphan-pressure: the kernel's orphan count against tcp_max_orphans. */
-int diag_rule_orphans(struct diag *d)
+int tli_diag_rule_orphans(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	const struct tl_counters *ctr = d->ctr;
@@ -200,10 +200,11 @@ int diag_rule_orphans(struct diag *d)
 	orphans = ctr->tcp_orphan;
 	if (orphans * 100 < ctr->max_orphans * o->orphan_warn_pct)
 		return 0;
-	f = diag_add(d, TL_FIND_ORPHAN_PRESSURE,
-		     orphans * 100 >= ctr->max_orphans * o->orphan_crit_pct ?
-			     TL_SEV_CRITICAL :
-			     TL_SEV_WARNING);
+	f = tli_diag_add(d, TL_FIND_ORPHAN_PRESSURE,
+			 orphans * 100 >=
+					 ctr->max_orphans * o->orphan_crit_pct ?
+				 TL_SEV_CRITICAL :
+				 TL_SEV_WARNING);
 	if (!f)
 		return -ENOMEM;
 	f->count = 0;
@@ -212,7 +213,7 @@ int diag_rule_orphans(struct diag *d)
 			f->count++;
 	f->value = orphans;
 	f->limit = ctr->max_orphans;
-	diag_summary(
+	tli_diag_summary(
 		f,
 		"%llu orphaned sockets of at most %llu (net.ipv4.tcp_max_orphans); %llu of them here",
 		(unsigned long long)orphans,

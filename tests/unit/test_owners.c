@@ -505,7 +505,7 @@ static void test_find_index(void **state)
 							      &seed),
 					.fd = (int32_t)i,
 				};
-			assert_int_equal(owners_sort(o), 0);
+			assert_int_equal(tli_owners_sort(o), 0);
 			assert_non_null(o->index);
 			assert_true(o->index->n <= n / 2 + 1);
 			for (size_t i = 0; i < n; i++) {
