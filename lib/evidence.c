@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -610,12 +611,15 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		       struct tl_evidence *ev)
 {
 	char path[PATH_MAX], buf[TL_EV_STATUS_BUF];
+	struct stat st;
 	ssize_t n;
 	int pdir, r;
 
-	if (!proc_root || pid <= 0 || !ev ||
+	if (pid <= 0 || !ev ||
 	    (listener && (!snap || listener->state != TL_LISTEN)))
 		return -EINVAL;
+	if (!proc_root)
+		proc_root = "/proc";
 	memset(ev, 0, sizeof(*ev));
 	ev->pid = pid;
 	ev->listener_fd = -1;
@@ -624,7 +628,13 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		return -EINVAL;
 	pdir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pdir < 0) {
-		ev->gone = errno == ENOENT || errno == ESRCH;
+		r = errno;
+		/* No such root is the caller's mistake, not an exit. */
+		if (stat(proc_root, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		ev->gone = r == ENOENT || r == ESRCH;
 		return 0;
 	}
 	n = tli_ev_read_at(pdir, "status", buf, sizeof(buf));

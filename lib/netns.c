@@ -173,7 +173,9 @@ uint64_t tl_netns_inode(int netns_fd)
 {
 	struct stat st;
 
-	if (fstat(netns_fd, &st) < 0)
+	/* Any fd has an inode: only a network namespace's is one's identity. */
+	if (ioctl(netns_fd, NS_GET_NSTYPE) != CLONE_NEWNET ||
+	    fstat(netns_fd, &st) < 0)
 		return 0;
 	return (uint64_t)st.st_ino;
 }

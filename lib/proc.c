@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tcplimbo/owners.h"
@@ -48,6 +49,7 @@ int tl_proc_is_own_pidns(const char *proc_root)
 	char path[PATH_MAX], *buf = NULL;
 	const char *p, *eol, *end;
 	unsigned pids = 0;
+	struct stat st;
 	ssize_t len;
 	int fd, r;
 
@@ -55,8 +57,15 @@ int tl_proc_is_own_pidns(const char *proc_root)
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT ? -EXDEV : -errno;
+	if (fd < 0) {
+		r = -errno;
+		if (r != -ENOENT)
+			return r;
+		/* No self: a /proc of another namespace, or no /proc at all. */
+		if (stat(proc_root, &st) < 0)
+			return -errno;
+		return S_ISDIR(st.st_mode) ? -EXDEV : -ENOTDIR;
+	}
 	/* status is about 1.5 KiB; its Groups line can make it long. */
 	len = tli_read_fd_alloc(fd, 4096, 1024 * 1024, &buf);
 	close(fd);

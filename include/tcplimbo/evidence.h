@@ -246,14 +246,14 @@ struct tl_evidence {
 };
 
 /*
- * Reads the evidence about pid under proc_root ("/proc"). snap gives the
+ * Reads the evidence about pid under proc_root (NULL: "/proc"). snap gives the
  * TCP states of its sockets and the connections of listener (a LISTEN
  * socket of snap, or NULL when the finding is about no listener). A
  * process that vanished gives 0 with ev->gone; parts that cannot be read
  * stay empty. To tell how long ago its threads ran, it moves the calling
  * thread for a moment to each CPU they last ran on (each CPU's scheduler
  * clock runs apart on a virtual machine) and restores its affinity.
- * Returns 0 or -EINVAL.
+ * Returns 0, -EINVAL, or the -errno of a proc_root that is no directory.
  */
 int tl_evidence_gather(const char *proc_root, pid_t pid,
 		       const struct tl_snapshot *snap,

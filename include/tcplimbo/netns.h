@@ -66,7 +66,10 @@ struct tl_netns_info {
  */
 int tl_netns_list(const char *proc_root, struct tl_netns_info **ret);
 
-/* Returns the inode of a namespace fd, or 0 on error. */
+/*
+ * Returns the inode of a network namespace fd, its identity; 0 when fd is
+ * no network namespace's or on error.
+ */
 uint64_t tl_netns_inode(int netns_fd);
 
 /*

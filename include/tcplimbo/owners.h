@@ -182,7 +182,7 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
  * means they are the same. Returns 0 if so; -EXDEV for a /proc of an
  * outer namespace (as after unshare --pid --fork without --mount-proc)
  * or of one this process is not in (it has no self); other -errno when
- * status cannot be read.
+ * status cannot be read or proc_root is no directory (-ENOENT, -ENOTDIR).
  */
 int tl_proc_is_own_pidns(const char *proc_root);
 

@@ -595,6 +595,36 @@ static void test_thread_exited(void **state)
 
 /* ---- the real kernel ---- */
 
+/*
+ * proc_root: NULL is /proc, as everywhere in the API; one that does not
+ * exist is an error, not a process that exited.
+ */
+static void test_proc_root(void **state)
+{
+	struct tl_evidence ev;
+
+	(void)state;
+	assert_int_equal(tl_evidence_gather(NULL, getpid(), NULL, NULL,
+					    TL_EV_THREADS, &ev),
+			 0);
+	assert_false(ev.gone);
+	assert_true(ev.state != 0);
+	assert_int_equal(tl_evidence_gather("/nonexistent-tl", getpid(), NULL,
+					    NULL, TL_EV_THREADS, &ev),
+			 -ENOENT);
+	assert_int_equal(tl_evidence_gather("/dev/null", getpid(), NULL, NULL,
+					    TL_EV_THREADS, &ev),
+			 -ENOTDIR);
+	/* A pid no process has, under a real /proc, is gone. */
+	assert_int_equal(tl_evidence_gather("/proc", 0x3fffffff, NULL, NULL,
+					    TL_EV_THREADS, &ev),
+			 0);
+	assert_true(ev.gone);
+	assert_int_equal(tl_evidence_gather(NULL, 0, NULL, NULL, TL_EV_THREADS,
+					    &ev),
+			 -EINVAL);
+}
+
 /* Waits (bounded) until /proc/PID/status shows state c. */
 static bool wait_state(pid_t pid, char c)
 {
@@ -692,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_all_locked),
 		cmocka_unit_test(test_thread_exited),
 		cmocka_unit_test(test_real),
+		cmocka_unit_test(test_proc_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

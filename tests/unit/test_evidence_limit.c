@@ -301,6 +301,7 @@ static void test_limit_and_unwatched(void **state)
 static void test_fds_and_gone(void **state)
 {
 	struct world w;
+	char gone[PATH_MAX];
 	struct tl_evidence ev;
 	struct tl_ev_verdict v;
 
@@ -336,13 +337,15 @@ static void test_fds_and_gone(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_FDS_OTHER);
 	assert_non_null(strstr(v.text, "most are files"));
 
-	/* Gone. */
+	/* Gone: its directory, not the whole /proc (that is an error). */
 	world_init(&w, 0, 0);
-	rmtree(w.dir);
+	snprintf(gone, sizeof(gone), "%s/%d", w.dir, PID);
+	rmtree(gone);
 	assert_int_equal(tl_evidence_gather(w.dir, PID, &w.snap, &w.socks[0],
 					    TL_EV_THREADS, &ev),
 			 0);
 	assert_true(ev.gone);
+	rmtree(w.dir);
 	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
 	assert_int_equal(v.cause, TL_CAUSE_GONE);
 	assert_int_equal(tl_evidence_gather("/proc", 0, NULL, NULL, 0, &ev),

@@ -604,8 +604,11 @@ static void *held_thread(void *arg)
 	return NULL;
 }
 
-/* A thread's id is taken as its process's; status's Tgid says which. */
-static void test_tgid(void **state)
+/*
+ * One process's /proc: a thread's id is taken as its process's (status's
+ * Tgid says which), and whether a root is this pid namespace's /proc.
+ */
+static void test_proc_one(void **state)
 {
 	char dir[64] = "/tmp/test-tgid-XXXXXX";
 	struct held_thread h;
@@ -634,7 +637,12 @@ static void test_tgid(void **state)
 	assert_int_equal(tl_proc_tgid(dir, 8), -ENOENT);
 	assert_int_equal(tl_proc_tgid(dir, 0), -EINVAL);
 	assert_int_equal(tl_proc_tgid(NULL, 4), -EINVAL);
+	/* A directory without self is another pid namespace's /proc. */
+	assert_int_equal(tl_proc_is_own_pidns(dir), -EXDEV);
 	remove_tree(dir);
+	assert_int_equal(tl_proc_is_own_pidns("/proc"), 0);
+	assert_int_equal(tl_proc_is_own_pidns(dir), -ENOENT);
+	assert_int_equal(tl_proc_is_own_pidns("/dev/null"), -ENOTDIR);
 
 	assert_int_equal(tl_proc_tgid("/proc", getpid()), getpid());
 	assert_int_equal(pipe(h.wake), 0);
@@ -658,7 +666,7 @@ int main(void)
 		cmocka_unit_test(test_scan_errors),
 		cmocka_unit_test(test_scan_real),
 		cmocka_unit_test(test_find_index),
-		cmocka_unit_test(test_tgid),
+		cmocka_unit_test(test_proc_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

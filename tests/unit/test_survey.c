@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "tcplimbo/netns.h"
 #include "tcplimbo/survey.h"
 #include "test_netns.h"
 
@@ -307,6 +309,7 @@ static void test_vanished(void **state)
  */
 static void test_spec(void **state)
 {
+	char pid[16];
 	struct tl_survey_opts o;
 	struct tl_survey *sv = NULL;
 
@@ -333,6 +336,47 @@ static void test_spec(void **state)
 	assert_int_equal(sv->n_ns, 0);
 	assert_int_equal(sv->n_vanished, 1);
 	tl_survey_free(sv);
+	/* Our pid, taken as a pid and as the name of digits it was taken as. */
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	o.netns_spec = pid;
+	o.netns_by = TL_NETNS_BY_PID;
+	assert_int_equal(tl_survey_take(&o, &sv), 0);
+	assert_int_equal(sv->n_ns, 1);
+	assert_true(sv->ns[0].self);
+	tl_survey_free(sv);
+	o.netns_by = TL_NETNS_BY_NAME;
+	assert_int_equal(tl_survey_take(&o, &sv), 0);
+	assert_int_equal(sv->n_ns, 0);
+	assert_int_equal(sv->n_vanished, 1);
+	tl_survey_free(sv);
+}
+
+/* Only a network namespace's fd has a namespace inode. */
+static void test_netns_fds(void **state)
+{
+	struct stat st;
+	int fd;
+
+	(void)state;
+	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(tl_netns_inode(fd) == (uint64_t)st.st_ino);
+	close(fd);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_true(tl_netns_inode(fd) == 0);
+	close(fd);
+	assert_true(tl_netns_inode(-1) == 0);
+	fd = tl_netns_open_as("/proc/self/ns/net", TL_NETNS_BY_PATH);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(tl_netns_open_as("self", TL_NETNS_BY_PID), -EINVAL);
+	assert_int_equal(tl_netns_open_as("/proc/self/ns/net",
+					  TL_NETNS_BY_NAME),
+			 -EINVAL);
+	assert_int_equal(tl_netns_open_as("x", TL_NETNS_BY_PATH), -EINVAL);
+	assert_int_equal(tl_netns_open_as("x", 0), -EINVAL);
 }
 
 int main(void)
@@ -340,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_spec),
+		cmocka_unit_test(test_netns_fds),
 		cmocka_unit_test(test_procs),
 		cmocka_unit_test(test_take_self),
 		cmocka_unit_test(test_host_without_pid1),
