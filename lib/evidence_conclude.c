@@ -20,17 +20,6 @@ static bool stopped(char s)
 }
 
 /*
- * Whether a registration can report a new connection: it asks for EPOLLIN
- * (or EPOLLRDNORM). A program that pauses a listener with EPOLL_CTL_MOD and
- * no events (lighttpd at server.max-connections) leaves only the EPOLLERR
- * and EPOLLHUP the kernel always adds: registered, never told.
- */
-static bool can_report(uint32_t events)
-{
-	return (events & (0x001u | 0x040u)) != 0;
-}
-
-/*
  * The registration most telling about a stuck listener, or NULL when none
  * can report a connection.
  */
@@ -49,21 +38,22 @@ static const struct tl_ev_reg *worst_reg(const struct tl_evidence *ev,
 		}
 	}
 	for (size_t i = 0; i < ev->n_regs; i++) {
-		if (can_report(ev->regs[i].events) &&
+		if (tli_ev_can_report(ev->regs[i].events) &&
 		    (ev->regs[i].events & TL_EPOLLET)) {
 			*ret_cause = TL_CAUSE_EDGE;
 			return &ev->regs[i];
 		}
 	}
 	for (size_t i = 0; i < ev->n_regs; i++) {
-		if (can_report(ev->regs[i].events) && !ev->regs[i].waited) {
+		if (tli_ev_can_report(ev->regs[i].events) &&
+		    !ev->regs[i].waited) {
 			*ret_cause = TL_CAUSE_NOT_WAITED;
 			return &ev->regs[i];
 		}
 	}
 	*ret_cause = TL_CAUSE_WATCHED;
 	for (size_t i = 0; i < ev->n_regs; i++)
-		if (can_report(ev->regs[i].events))
+		if (tli_ev_can_report(ev->regs[i].events))
 			return &ev->regs[i];
 	return NULL;
 }
@@ -560,6 +550,20 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			threads);
 		return;
 	}
+	/*
+	 * A poll() or select() loop (Ruby's WEBrick) leaves no trace of what
+	 * it watches: holding connections, it may have left the listener
+	 * out at its limit of them.
+	 */
+	if (tli_ev_any_thread(ev, TL_SYS_POLL) && ev->held > 0) {
+		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread is in accept() and the listener is %s; a thread in poll/select may watch it, which /proc cannot show, while the program holds %llu accepted connection%s on port %u: a poll loop that leaves the listener out at its limit of connections, as servers with a connection limit do, or one that does not watch it; %s",
+			sets, (unsigned long long)ev->held,
+			ev->held == 1 ? "" : "s", ev->port, threads);
+		return;
+	}
 	if (tli_ev_any_thread(ev, TL_SYS_POLL)) {
 		tli_ev_set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
 		tli_appendf(
@@ -633,6 +637,19 @@ void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 
 	memset(ret, 0, sizeof(*ret));
 	ret->fd = -1;
+	/*
+	 * A stopped process opens no fds: what fills its table is the cause
+	 * of running out, and being stopped is said after it.
+	 */
+	if (kind == TL_FIND_FD_EXHAUSTION && stopped(ev->state) && !ev->gone) {
+		tli_ev_conclude_fds(ev, ret, &len);
+		tli_appendf(
+			ret->text, sizeof(ret->text), &len,
+			"%spid %d is also stopped (State T%s): that opens no fds, but nothing is accepted until it runs again",
+			len ? "; " : "", (int)ev->pid,
+			ev->tracer ? ", by a debugger" : ", no tracer");
+		return;
+	}
 	if (conclude_state(ev, ret, &len))
 		return;
 	if (kind == TL_FIND_FD_EXHAUSTION) {

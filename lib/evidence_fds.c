@@ -169,11 +169,21 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	bool running = tli_ev_any_thread(ev, TL_SYS_RUNNING) ||
 		       tli_ev_any_thread(ev, TL_SYS_ACCEPT);
 	const struct tl_ev_thread *b = tli_ev_busiest(ev);
+	const struct tl_ev_reg *paused = NULL;
 	char threads[256];
 
 	for (size_t i = 0; i < ev->n_regs; i++) {
 		const struct tl_ev_reg *r = &ev->regs[i];
 
+		/*
+		 * Left in its set asking for nothing (not a one-shot that
+		 * fired): paused, no spin.
+		 */
+		if (!tli_ev_can_report(r->events)) {
+			if (!(r->events & TL_EPOLLONESHOT))
+				paused = r;
+			continue;
+		}
 		if (!(r->waited || running) ||
 		    (r->events & (TL_EPOLLET | TL_EPOLLONESHOT)))
 			continue;
@@ -182,6 +192,13 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			"; the listener (fd %d) is in epoll fd %d level-triggered, so while connections are queued every wait returns at once and retries the failing accept(), a busy loop (%s)",
 			(int)r->tfd, (int)r->epfd,
 			tl_evidence_threads_text(ev, threads, sizeof(threads)));
+		return;
+	}
+	if (paused) {
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"; the listener (fd %d) is in epoll fd %d but asks it for no events (events 0x%x, no EPOLLIN): the program has stopped accepting on purpose, usually at its own connection limit, and does not spin",
+			(int)paused->tfd, (int)paused->epfd, paused->events);
 		return;
 	}
 	/* Registered edge-triggered or one-shot: epoll does not spin. */

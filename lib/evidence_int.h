@@ -79,4 +79,15 @@ bool tli_ev_computes(const struct tl_ev_thread *t);
 void tli_ev_conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			 size_t *len);
 
+/*
+ * Whether a registration can report a new connection: it asks for EPOLLIN
+ * (or EPOLLRDNORM). A program that pauses a listener with EPOLL_CTL_MOD and
+ * no events (lighttpd at server.max-connections) leaves only the EPOLLERR
+ * and EPOLLHUP the kernel always adds: registered, never told.
+ */
+static inline bool tli_ev_can_report(uint32_t events)
+{
+	return (events & (0x001u | 0x040u)) != 0;
+}
+
 #endif

@@ -315,6 +315,78 @@ static void test_no_spin(void **state)
 	assert_null(strstr(v.text, "busy loop"));
 }
 
+/*
+ * lighttpd at server.max-connections under server.max-fds = 16: the
+ * listener stays in its epoll set asking for no events (0x18, EPOLLERR
+ * and EPOLLHUP only), and a thread waits on the set. That is no busy
+ * loop: it said level-triggered and spinning.
+ */
+static void test_paused_listener(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	ev_init(&ev);
+	add(&ev, TL_FDK_DEVICE, 0, 3);
+	ev.stdio_devices = 3;
+	add(&ev, TL_FDK_TCP, TL_LISTEN, 1);
+	add(&ev, TL_FDK_TCP, TL_ESTABLISHED, 4);
+	add(&ev, TL_FDK_FILE, 0, 5);
+	add(&ev, TL_FDK_EPOLL, 0, 1);
+	ev.nofile = 16;
+	ev.has_listener = true;
+	ev.queued = 4;
+	ev.n_epolls = ev.n_epolls_read = 1;
+	ev.n_regs = 1;
+	ev.regs[0] = (struct tl_ev_reg){
+		.epfd = 6, .tfd = 4, .events = 0x18, .waited = true
+	};
+	ev.n_read = ev.n_threads = 1;
+	ev.threads[0].tid = 4711;
+	ev.threads[0].kind = TL_SYS_EPOLL;
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "busy loop"));
+	assert_non_null(strstr(
+		v.text,
+		"the listener (fd 4) is in epoll fd 6 but asks it for no events (events 0x18, no EPOLLIN): the program has stopped accepting on purpose"));
+	assert_int_equal(v.cause, TL_CAUSE_LOW_LIMIT);
+	/* Asking for EPOLLIN, level-triggered and waited on: the spin. */
+	ev.regs[0].events = 0x19;
+	conclude(&ev, &v);
+	assert_non_null(strstr(v.text, "a busy loop"));
+	/* A one-shot that fired asks for nothing too, and is no pause. */
+	ev.regs[0].events = TL_EPOLLONESHOT | 0x18;
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "stopped accepting on purpose"));
+}
+
+/*
+ * Stopped at its fd limit: being stopped opens no fds, so the fds are
+ * the cause and the stop is said after them.
+ */
+static void test_stopped_at_limit(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	ev_init(&ev);
+	ev.state = 'T';
+	add(&ev, TL_FDK_FILE, 0, 36);
+	add(&ev, TL_FDK_TCP, TL_ESTABLISHED, 10);
+	ev.nofile = 46;
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LOW_LIMIT);
+	assert_non_null(strstr(
+		v.text,
+		"pid 4711 is also stopped (State T, no tracer): that opens no fds, but nothing is accepted until it runs again"));
+	/* Gone stays gone. */
+	ev.gone = true;
+	conclude(&ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_GONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +399,8 @@ int main(void)
 		cmocka_unit_test(test_low_limit_leak),
 		cmocka_unit_test(test_select_spin),
 		cmocka_unit_test(test_no_spin),
+		cmocka_unit_test(test_paused_listener),
+		cmocka_unit_test(test_stopped_at_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

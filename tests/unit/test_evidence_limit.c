@@ -405,12 +405,52 @@ static void test_reuseport_sibling(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
 }
 
+/*
+ * WEBrick at MaxClients: its threads in poll (select), more of them than
+ * the three connections it holds (so not one worker busy with each), the
+ * listener in no epoll set. /proc cannot show what poll watches, but
+ * holding connections is a connection limit's mark, as it is for an
+ * epoll server; without any held, nothing is said of a limit.
+ */
+static void test_poll_limit(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = PID;
+	ev.state = 'S';
+	ev.has_fds = true;
+	ev.has_listener = true;
+	ev.port = 8101;
+	ev.backlog = 128;
+	ev.queued = 3;
+	ev.held = 3;
+	ev.n_threads = ev.n_read = 5;
+	for (int i = 0; i < 5; i++) {
+		ev.threads[i].tid = PID + i;
+		ev.threads[i].kind = TL_SYS_POLL;
+	}
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(
+		v.text,
+		"while the program holds 3 accepted connections on port 8101: a poll loop that leaves the listener out at its limit of connections"));
+	ev.held = 0;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
+	assert_null(strstr(v.text, "limit"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limit_and_unwatched),
 		cmocka_unit_test(test_fds_and_gone),
 		cmocka_unit_test(test_reuseport_sibling),
+		cmocka_unit_test(test_poll_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
