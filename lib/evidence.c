@@ -665,7 +665,8 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		}
 		gather_limit(pdir, snap, ev);
 	}
-	if (listener)
+	/* Which runtime: its own registrations, and its own limits' names. */
+	if (listener || (what & TL_EV_FDS))
 		gather_runtime(pdir, ev);
 	if (snap && (listener || (what & TL_EV_LEAK)))
 		scan_held(snap, listener, ev, pdir);

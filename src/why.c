@@ -178,6 +178,31 @@ static const struct {
 	  { NULL },
 	  { [WHY_LIMIT] = "dnsmasq: --max-tcp-connections" } },
 	{ "h2o", 0, { NULL }, { [WHY_LIMIT] = "h2o: max-connections" } },
+	{ "lighttpd",
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "lighttpd: server.max-connections, kept well "
+			  "below server.max-fds",
+	    [WHY_FDS] = "lighttpd: server.max-fds sets its fd limit; "
+			"server.max-connections, kept well below it, is "
+			"where it stops accepting instead" } },
+	{ "mariadbd",
+	  0,
+	  { NULL },
+	  { [WHY_FDS] = "MariaDB: open_files_limit, which LimitNOFILE= in "
+			"its systemd unit caps; its tables' files count "
+			"too (table_open_cache)" } },
+	{ "mysqld",
+	  0,
+	  { NULL },
+	  { [WHY_FDS] = "MySQL/MariaDB: open_files_limit, which "
+			"LimitNOFILE= in its systemd unit caps; its "
+			"tables' files count too (table_open_cache)" } },
+	{ "ruby",
+	  4,
+	  { NULL },
+	  { [WHY_LIMIT] = "Ruby: WEBrick's MaxClients; puma's --threads "
+			  "and --workers" } },
 	{ "postgres",
 	  0,
 	  { NULL },
@@ -447,6 +472,12 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	if (f->kind == TL_FIND_FD_EXHAUSTION && !w->setting)
 		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
 					  WHY_FDS);
+	/* Go's net/http turns nobody away: nothing bounds its fds. */
+	if (f->kind == TL_FIND_FD_EXHAUSTION && !w->setting &&
+	    w->ev[w->lead].runtime == TL_RT_GO)
+		w->setting = "Go: net/http has no connection limit of its "
+			     "own; netutil.LimitListener (golang.org/x/net) "
+			     "gives one, to keep below the fd limit";
 	/* Busy with the closed connections' requests: what bounds them. */
 	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK &&
 	    (w->cause == TL_CAUSE_BLOCKED || w->cause == TL_CAUSE_LOCKED ||

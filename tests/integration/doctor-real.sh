@@ -179,6 +179,26 @@ CONF
 		"$T/lighttpd2.json" >/dev/null || { cat "$T/lighttpd2.json"; fail "lighttpd, worker $A stopped: its stop does not lead"; }
 	queued 8089 0 lighttpd-resumed
 	ok "lighttpd, worker $A stopped and worker $B at its limit: stopped leads (kill -CONT drains the queue)"
+	# server.max-fds = 16 under server.max-connections = 8: out of fds
+	# before its own limit, accept() fails and the loop spins. The
+	# setting named is lighttpd's own, max-fds.
+	sed -e 's/^server.port = 8085/server.port = 8095/' \
+		-e 's/^server.max-connections = 4/server.max-connections = 8/' \
+		-e 's/^server.errorlog = .*/server.errorlog = "'"${T//\//\\/}"'\/lighttpd3.log"/' \
+		"$T/lighttpd.conf" >"$T/lighttpd3.conf"
+	echo 'server.max-fds = 16' >>"$T/lighttpd3.conf"
+	"$LIGHTTPD" -D -f "$T/lighttpd3.conf" &
+	tl_wait_for 10 tl_listening 8095 || { cat "$T/lighttpd3.log"; fail "lighttpd with max-fds 16 did not listen"; }
+	hold 8095 12
+	tl_wait_for 10 sh -c "[ \"\$(ss -Htln 'sport = :8095' | awk '{print \$2}')\" -ge 4 ]" ||
+		{ ss -tanp; fail "lighttpd-fds: nothing stayed queued"; }
+	doctor 8095 lighttpd3
+	jq -e '[.findings[] | select(.kind == "fd-exhaustion" and .local_port == 8095)][0] |
+		.cause == "low-fd-limit" and (.setting | contains("server.max-fds")) and
+		(.evidence[0].text | contains("level-triggered")) and
+		(.evidence[0].text | contains("stopped accepting on purpose") | not)' \
+		"$T/lighttpd3.json" >/dev/null || { cat "$T/lighttpd3.json"; fail "lighttpd at server.max-fds 16: not told as its fd limit"; }
+	ok "lighttpd at server.max-fds 16: fd-exhaustion, its own setting named, the EMFILE spin told"
 	tested=$((tested + 1))
 fi
 
