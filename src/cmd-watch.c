@@ -238,6 +238,8 @@ struct watch_opts {
 	struct tl_events_opts eo;
 	uint64_t run_ms; /* --seconds, or 0: until stopped */
 	bool top;
+	/* Given, to refuse them where the backend asked for has no use. */
+	bool interval_set, ring_set;
 };
 
 static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
@@ -285,6 +287,7 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 					       TL_EVENTS_INTERVAL_MAX, &v) < 0)
 				return TL_PARSE_BAD;
 			o->eo.interval_ms = (uint32_t)v;
+			o->interval_set = true;
 			break;
 		case W_OPT_SECONDS:
 			/* Named for its unit; a bare number still counts s. */
@@ -305,6 +308,7 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 				return TL_PARSE_BAD;
 			}
 			o->eo.ring_bytes = (uint32_t)(v << 20);
+			o->ring_set = true;
 			break;
 		case W_OPT_ATTACH:
 			if (strcmp(optarg, "btf") == 0) {
@@ -333,6 +337,17 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	if (g->replay_path || g->record_path) {
 		tl_err("watch: --record and --replay are for one dump, not a "
 		       "watch");
+		return TL_PARSE_BAD;
+	}
+	if (o->ring_set && o->eo.backend == TL_EVENTS_POLL) {
+		tl_err("watch: --ring-size is the bpf backend's buffer; "
+		       "--backend poll has none");
+		return TL_PARSE_BAD;
+	}
+	if (o->interval_set && o->eo.backend == TL_EVENTS_BPF && !o->top) {
+		tl_err("watch: --interval is the poll backend's time between "
+		       "dumps (or --top's refresh); --backend bpf is told of "
+		       "each transition as it happens");
 		return TL_PARSE_BAD;
 	}
 	if (o->top && g->json) {

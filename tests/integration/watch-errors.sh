@@ -9,7 +9,8 @@ trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 bad() { # expected-text args...
 	local want=$1
 	shift
-	"$TCPLIMBO" watch "$@" >"$T/out" 2>"$T/err"
+	# Bounded: a watch that takes the options runs until stopped.
+	timeout 10 "$TCPLIMBO" watch "$@" >"$T/out" 2>"$T/err"
 	local rc=$?
 	[ "$rc" = 3 ] || fail "watch $*: exit $rc, want 3"
 	[ -s "$T/out" ] && fail "watch $*: wrote to stdout"
@@ -31,6 +32,8 @@ bad "'70000'" --sport 70000
 bad "'3'" --ring-size 3
 bad "'0'" --ring-size 0
 bad "'2048'" --ring-size 2048
+bad "--backend poll has none" --backend poll --ring-size 4
+bad "--backend bpf is told of each transition" --backend bpf --interval 1s
 bad "'extra'" extra
 bad "--top draws a table" --top --json
 bad "the kernel keeps only the first 15 bytes" --comm averyveryverylongname
