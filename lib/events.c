@@ -188,7 +188,9 @@ int tl_events_backend_parse(const char *name, enum tl_events_backend *ret)
  * tcpstate.c holds): the shortcuts to CLOSE (a RST, an abort, close()
  * before the handshake ended, a full socket handing over to a timewait
  * entry) and the request socket (NEW_SYN_RECV) that stands for SYN_RECV
- * until the handshake ends.
+ * until the handshake ends. Looked up first: SYN_SENT to CLOSE is the
+ * diagram's CLOSE too, but a refused or timed-out connect() makes it far
+ * more often than a close() does.
  */
 static const struct {
 	uint8_t from, to;
@@ -198,6 +200,7 @@ static const struct {
 	STEP(NEW_SYN_RECV, CLOSE, "request dropped or timed out"),
 	STEP(NEW_SYN_RECV, SYN_RECV, "rcv ACK of SYN (child created)"),
 	STEP(NEW_SYN_RECV, ESTABLISHED, "rcv ACK of SYN (child created)"),
+	STEP(SYN_SENT, CLOSE, "RST (refused), timeout or close"),
 	STEP(SYN_RECV, CLOSE, "RST or abort"),
 	STEP(ESTABLISHED, CLOSE, "RST or abort"),
 	STEP(FIN_WAIT1, CLOSE, "now a timewait entry, or RST or abort"),
@@ -211,13 +214,13 @@ const char *tl_events_step_cause(int old_state, int new_state)
 	const struct tl_tcp_transition *t;
 	size_t n = tl_tcpstate_transitions(&t);
 
-	for (size_t i = 0; i < n; i++)
-		if (t[i].from == old_state && t[i].to == new_state)
-			return tl_tcpstate_event_name(t[i].event);
 	for (size_t i = 0; i < ARRAY_SIZE(linux_steps); i++)
 		if (linux_steps[i].from == old_state &&
 		    linux_steps[i].to == new_state)
 			return linux_steps[i].why;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].from == old_state && t[i].to == new_state)
+			return tl_tcpstate_event_name(t[i].event);
 	return NULL;
 }
 

@@ -296,6 +296,9 @@ static void test_steps(void **state)
 	assert_true(tl_events_step_known(TL_LISTEN, TL_SYN_RECV));
 	assert_string_equal(tl_events_step_cause(TL_ESTABLISHED, TL_CLOSE_WAIT),
 			    "rcv FIN");
+	/* A refused connect(), far more often than a close(). */
+	assert_string_equal(tl_events_step_cause(TL_SYN_SENT, TL_CLOSE),
+			    "RST (refused), timeout or close");
 	/* Linux's own. */
 	assert_true(tl_events_step_known(TL_ESTABLISHED, TL_CLOSE));
 	assert_true(tl_events_step_known(TL_FIN_WAIT2, TL_CLOSE));
