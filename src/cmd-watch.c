@@ -188,10 +188,19 @@ static bool write_out(struct watch *w)
 	if (w->out_dropped)
 		return true;
 	r = json_flush(&w->json);
-	if (r == 0 && fflush(stdout) == 0)
+	if (r == 0 && fflush(stdout) == 0) {
+		w->flushed = w->reported;
 		return true;
+	}
 	err = r < 0 ? -r : errno;
 	if (w_stop && err == EINTR) {
+		/*
+		 * The writer on a descriptor counts the lines that went
+		 * out; through stdio (a terminal, --top) what it held is
+		 * not known, and all since the last write are counted.
+		 */
+		w->dropped = w->json.fd >= 0 ? w->reported - w->json.lines_out :
+					       w->reported - w->flushed;
 		w->out_dropped = true;
 		w->json.n = 0;
 		w->json.err = 0;
@@ -228,6 +237,9 @@ enum {
 	W_OPT_ATTACH,
 	W_OPT_RING,
 };
+
+/* Reads of the buffers after a stop with stdout full, at most. */
+#define W_DRAIN_PASSES 64
 
 /* --ring-size bounds, MiB: the kernel wants a power of two. */
 #define W_RING_MAX_MIB (TL_EVENTS_RING_MAX >> 20)
@@ -642,6 +654,14 @@ static int watch_run(const struct tl_global *g, void *opts)
 		if (!write_out(&w))
 			goto out;
 	}
+	/*
+	 * What waited in the buffers while the write was blocked happened
+	 * before the stop: counted, not written. Bounded: a churn refills
+	 * them as fast as they are read.
+	 */
+	for (int i = 0; w.out_dropped && i < W_DRAIN_PASSES; i++)
+		if (tl_events_run(ev, 0, on_event, &w) <= 0)
+			break;
 	/* The bpf backend holds the last moments back to put them in order:
 	 * they happened while watch ran, so they are told. */
 	tl_events_flush(ev, on_event, &w);
@@ -664,10 +684,14 @@ static int watch_run(const struct tl_global *g, void *opts)
 	if (w.out_dropped)
 		fprintf(stderr,
 			"tcplimbo: watch: stopped while standard output was "
-			"full (its reader was not reading): what was not yet "
-			"written is dropped, and %llu later transition%s\n",
+			"full (its reader was not reading): of those reported, "
+			"%llu %s not written whole and %s dropped; %llu more "
+			"that had come %s not written\n",
+			(unsigned long long)w.dropped,
+			w.dropped == 1 ? "was" : "were",
+			w.dropped == 1 ? "was" : "were",
 			(unsigned long long)w.unwritten,
-			w.unwritten == 1 ? "" : "s");
+			w.unwritten == 1 ? "was" : "were");
 	ret = 0;
 out:
 	tl_events_close(ev);

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,6 +106,10 @@ static void sink_fd(struct json *w, const char *s, size_t len)
 			w->err = n < 0 ? -errno : -EIO;
 			return;
 		}
+		/* What a reader got whole, should the rest be dropped. */
+		for (const char *e = s, *end = s + n;
+		     (e = memchr(e, '\n', (size_t)(end - e))); e++)
+			w->lines_out++;
 		s += n;
 		len -= (size_t)n;
 	}

@@ -49,6 +49,7 @@ struct json {
 	char *mem; /* memory mode: everything flushed so far */
 	size_t mem_len, mem_cap;
 	int err; /* the first error, -errno; later writes are dropped */
+	uint64_t lines_out; /* fd writer: the line ends written so far */
 	unsigned depth;
 	uint64_t more; /* bit d: the container at depth d has a value */
 	bool no_comma; /* a key or a line break was just written */

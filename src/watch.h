@@ -49,10 +49,14 @@ struct watch {
 	struct json json;      /* --json lines, on stdout */
 	/*
 	 * A stop signal interrupted a write to a full stdout: its reader is
-	 * not reading. What was buffered is dropped, and nothing more is
-	 * written (unwritten counts the transitions that came after).
+	 * not reading. What was buffered is dropped (dropped counts the
+	 * transitions reported whose line was not written whole), and
+	 * nothing more is written (unwritten counts the transitions that
+	 * came after, and those still in the buffers).
 	 */
 	bool out_dropped;
+	uint64_t flushed; /* reported when the last write went through */
+	uint64_t dropped;
 	uint64_t unwritten;
 };
 
