@@ -10,7 +10,9 @@
  * a timer or swapper), so its pid is not the owner's. The owner is known
  * at three moments, in the owner's own process: connect() (the CLOSE ->
  * SYN_SENT change), listen() (CLOSE -> LISTEN) and accept() (fexit on
- * inet_csk_accept). It is kept then in socket-local storage, freed with
+ * inet_csk_accept); and the holder at a fourth, close() or shutdown() of
+ * an open connection, which may be a child it was handed to after fork
+ * (see closed_here). It is kept then in socket-local storage, freed with
  * the socket, and every later change of that socket carries it. A
  * connection still in an accept queue carries its listener's owner,
  * inherited with a copy of the listener's storage. Sockets that existed
@@ -206,20 +208,46 @@ static __always_inline void current_owner(struct tl_bpf_owner *o)
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 
+/* task_struct's PF_KTHREAD: a kernel thread holds no fd of a process. */
+#define PF_KTHREAD 0x00200000
+
+/*
+ * close() and shutdown() change an open connection's state in the process
+ * that calls them, which holds it: the last fd's close runs in the task
+ * that closed it. The holder may not be who made it: a child that
+ * inherited it after fork while the parent closed its own fd. (A kernel
+ * thread does it for a socket the kernel holds, as MPTCP's subflows.)
+ */
+static __always_inline bool closed_here(int oldstate, int newstate)
+{
+	struct task_struct *task;
+
+	if (!((oldstate == TCP_ESTABLISHED && newstate == TCP_FIN_WAIT1) ||
+	      (oldstate == TCP_SYN_RECV && newstate == TCP_FIN_WAIT1) ||
+	      (oldstate == TCP_CLOSE_WAIT && newstate == TCP_LAST_ACK)))
+		return false;
+	task = (struct task_struct *)bpf_get_current_task();
+	return !(BPF_CORE_READ(task, flags) & PF_KTHREAD);
+}
+
 /*
  * The owner of sk (typed: tp_btf only). In the owner's own process at
- * connect() and listen(), record it; otherwise look it up.
+ * connect() and listen(), and in the holder's at close() or shutdown(),
+ * record it; otherwise look it up.
  */
 static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 				     int newstate, struct tl_bpf_owner *out)
 {
-	if (oldstate == TCP_CLOSE &&
-	    (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN)) {
+	bool start = oldstate == TCP_CLOSE &&
+		     (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN);
+
+	if (start || closed_here(oldstate, newstate)) {
 		current_owner(out);
 		if (st) {
 			st->owner = *out;
 			st->has_owner = 1;
-			st->listening = newstate == TCP_LISTEN;
+			if (start)
+				st->listening = newstate == TCP_LISTEN;
 		}
 		return TL_BPF_OWNER;
 	}

@@ -23,8 +23,13 @@ OTHER=3101
 WATCHER=$!
 "$TCPLIMBO" watch --json --backend bpf --bpf-attach btf --sport "$OTHER" >"$T/other" 2>"$T/err2" &
 WATCHER2=$!
+# Filtered in the kernel, so owners are kept in socket storage there.
+FPORT=3104
+"$TCPLIMBO" watch --json --backend bpf --bpf-attach btf --dport "$FPORT" >"$T/fork" 2>"$T/err3" &
+WATCHER3=$!
 tl_wait_for 10 grep -q "backend" "$T/err" || fail "watch did not start: $(cat "$T/err")"
 tl_wait_for 10 grep -q "backend" "$T/err2" || fail "watch did not start: $(cat "$T/err2")"
+tl_wait_for 10 grep -q "backend" "$T/err3" || fail "watch did not start: $(cat "$T/err3")"
 
 # The server: listens on both ports, accepts one connection on each and
 # closes it, then waits to be killed.
@@ -95,9 +100,58 @@ RQ='"remote_port":3103,"old_state":"syn-sent","new_state":"close"'
 tl_wait_for 10 grep -q "$RQ" "$T/out" || fail "no SYN_SENT -> CLOSE for the refused connect"
 grep "$RQ" "$T/out" | grep -q '"local_port":0,' &&
 	fail "refused connect: SYN_SENT -> CLOSE with local port 0: $(grep "$RQ" "$T/out")"
-kill -INT "$WATCHER" "$WATCHER2"
+# A client that connects and forks; the parent closes its fd at once, the
+# child holds the connection and closes it later. The close is the
+# child's: it is named, not the parent that connected (before, the owner
+# recorded at connect() was carried to the socket's end).
+python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+print("up", flush=True)
+c, _ = s.accept()
+while c.recv(64):
+    pass
+c.close()' "$FPORT" >"$T/fsrv" &
+tl_wait_for 5 grep -q up "$T/fsrv" || fail "fork server did not listen"
+python3 -c '
+import os, socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+kid = os.fork()
+if kid == 0:
+    time.sleep(0.5)
+    c.close()
+    os._exit(0)
+c.close()
+print(os.getpid(), kid, flush=True)
+os.waitpid(kid, 0)' "$FPORT" >"$T/fcli" || fail "fork client failed"
+read -r FPARENT FCHILD <"$T/fcli"
+fw1() { grep -q '"remote_port":'"$FPORT"',[^{]*"old_state":"established","new_state":"fin-wait-1"' "$1"; }
+tl_wait_for 10 fw1 "$T/out" || fail "no FIN-WAIT-1 of the forked client: $(grep "$FPORT" "$T/out")"
+tl_wait_for 10 fw1 "$T/fork" || fail "--dport: no FIN-WAIT-1 of the forked client: $(cat "$T/fork")"
+for f in "$T/out" "$T/fork"; do
+	python3 - "$f" "$FPORT" "$FPARENT" "$FCHILD" <<'PY' || fail "the forked client's close is not named by the child ($f)"
+import json, sys
+path, port, parent, child = sys.argv[1], *map(int, sys.argv[2:])
+evs = [json.loads(l) for l in open(path) if l.strip()]
+cli = [e for e in evs if e["remote_port"] == port and e["local_port"] != port]
+steps = [(e["old_state"], e["new_state"]) for e in cli]
+pids = lambda e: [o["pid"] for o in (e["owners"] or e.get("former_owners") or [])]
+first = cli[0]
+assert steps[0] == ("close", "syn-sent") and pids(first) == [parent], (steps, first)
+fw = [e for e in cli if (e["old_state"], e["new_state"]) == ("established", "fin-wait-1")]
+assert len(fw) == 1 and pids(fw[0]) == [child], (steps, fw)
+# After the close, the socket is the child's for the rest of its life.
+after = cli[cli.index(fw[0]):]
+assert all(pids(e) in ([child], []) for e in after), [(e["new_state"], pids(e)) for e in after]
+print("forked client:", steps, "closed by", child)
+PY
+done
+ok "a connection handed to a child after fork: its close names the child"
+
+kill -INT "$WATCHER" "$WATCHER2" "$WATCHER3"
 wait "$WATCHER" || fail "watch exited with $? after SIGINT: $(cat "$T/err")"
 wait "$WATCHER2" || fail "watch --sport exited with $? after SIGINT: $(cat "$T/err2")"
+wait "$WATCHER3" || fail "watch --dport exited with $? after SIGINT: $(cat "$T/err3")"
 
 python3 - "$T/out" "$T/other" "$SERVER" "$CLIENT" "$CPORT" "$PORT" "$OTHER" "$QUEUE" "$QPORT" <<'PY' || fail "wrong owners (see above)"
 import json, sys
