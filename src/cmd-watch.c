@@ -25,6 +25,7 @@
 #include "output.h"
 #include "tcplimbo/counters.h"
 #include "tcplimbo/events.h"
+#include "tcplimbo/netns.h"
 #include "tcplimbo/resolver.h"
 #include "tl.h"
 #include "watch.h"
@@ -238,6 +239,39 @@ enum {
 	W_OPT_RING,
 };
 
+/*
+ * Says, once, that -N no longer names the namespace watched: deleted (ip
+ * netns del leaves the processes in it, and their sockets), or its process
+ * gone. Watching it goes on; what it could still see is theirs.
+ */
+static bool tell_moved(const struct tl_global *g)
+{
+	bool name = g->netns_by == TL_NETNS_BY_NAME;
+	int r = tl_netns_moved(g);
+
+	if (r == 0)
+		return false;
+	if (name && r == -ENOENT)
+		tl_err("watch: network namespace %s has been deleted; watch "
+		       "goes on in it, where only the processes still in it "
+		       "can make changes",
+		       g->netns_spec);
+	else if (name)
+		tl_err("watch: %s now names another network namespace (it "
+		       "was deleted and made again); watch goes on in the one "
+		       "it opened: start it again for the new one",
+		       g->netns_spec);
+	else
+		tl_err("watch: pid %s has exited%s; watch goes on in the "
+		       "network namespace it was in, where only the processes "
+		       "still in it can make changes",
+		       g->netns_spec,
+		       r == -ESTALE ? " (its pid is now another process's, in "
+				      "another namespace)" :
+				      "");
+	return true;
+}
+
 /* Reads of the buffers after a stop with stdout full, at most. */
 #define W_DRAIN_PASSES 64
 
@@ -447,6 +481,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 	size_t pending = 0;
 	uint64_t deadline = 0, next_top = 0, lost_told = 0;
 	uint64_t missed_told = 0, next_missed_ms = 0;
+	bool moved_told = false;
 	bool tty = isatty(STDOUT_FILENO);
 	char why[160], hint[320] = "";
 	int r, ret = TL_EXIT_FAILURE;
@@ -639,6 +674,8 @@ static int watch_run(const struct tl_global *g, void *opts)
 			uint64_t missed = tl_events_missed(ev);
 
 			next_missed_ms = now + 1000;
+			if (!moved_told)
+				moved_told = tell_moved(g);
 			if (missed != missed_told) {
 				missed_told = missed;
 				tl_err("watch: %llu %s missed so far: the kernel "

@@ -309,6 +309,14 @@ const char *tl_enter_hint(int netns_fd, pid_t pid, char *buf, size_t size);
 /* The pid -N named the namespace by, or 0 (a name, a path, none). */
 pid_t tl_netns_pid(const struct tl_global *g);
 
+/*
+ * Whether -N, given by a name or a pid, still names the namespace opened
+ * at start: 0 so (or where -N was a path or not given), -ENOENT when the
+ * name is deleted or the process has exited, -ESTALE when it names another
+ * namespace now (deleted and made again; a pid given to another process).
+ */
+int tl_netns_moved(const struct tl_global *g);
+
 struct tl_survey_ns;
 
 /*

@@ -54,7 +54,9 @@ else
 	ok "watch --backend bpf does not run here, poll only: $(head -1 "$T/probe")"
 fi
 for b in $backends; do
-	"$TCPLIMBO" watch --json --backend "$b" --interval 50 --sport 3050-3051 \
+	iv=()
+	[ "$b" = poll ] && iv=(--interval 50)
+	"$TCPLIMBO" watch --json --backend "$b" "${iv[@]}" --sport 3050-3051 \
 		>"$T/w.$b" 2>"$T/w.$b.err" &
 	W=$!
 	tl_wait_for 10 grep -q "watch: backend $b" "$T/w.$b.err" ||

@@ -41,7 +41,9 @@ for b in "${backends[@]}"; do
 	tl_wait_for 5 ip netns exec "$NS" ss -Htln "sport = :3001" || fail "no server in $NS"
 	tl_wait_for 5 tl_listening 3002 || fail "no server here"
 
-	"$TCPLIMBO" -N "$NS" watch --json --backend "$b" --interval 200 >"$T/out" 2>"$T/err" &
+	iv=()
+	[ "$b" = poll ] && iv=(--interval 200)
+	"$TCPLIMBO" -N "$NS" watch --json --backend "$b" "${iv[@]}" >"$T/out" 2>"$T/err" &
 	W=$!
 	tl_wait_for 10 grep -q "backend $b" "$T/err" || fail "$b: watch did not start: $(cat "$T/err")"
 	ip netns exec "$NS" python3 -c "$client" 3001 &
@@ -70,4 +72,18 @@ PY
 	kill "$THERE_SRV" "$HERE_SRV"
 	wait "$THERE_SRV" "$HERE_SRV" 2>/dev/null
 	ok "watch -N with $b"
+done
+
+# The namespace deleted while watched: watch says so, once, and goes on
+# (the processes in it, and their sockets, stay). Before, it said nothing.
+for b in "${backends[@]}"; do
+	ip netns add "$NS-gone" || fail "ip netns add $NS-gone"
+	"$TCPLIMBO" -N "$NS-gone" watch --backend "$b" --seconds 4 >/dev/null 2>"$T/gone" &
+	W=$!
+	tl_wait_for 10 grep -q "backend $b" "$T/gone" || fail "$b: watch did not start: $(cat "$T/gone")"
+	ip netns del "$NS-gone"
+	wait "$W" || fail "$b: watch of a deleted namespace: exit $?"
+	[ "$(grep -c "network namespace $NS-gone has been deleted; watch goes on in it" "$T/gone")" = 1 ] ||
+		fail "$b: the deletion is not said once: $(cat "$T/gone")"
+	ok "watch -N with $b: the namespace deleted meanwhile is said, once"
 done

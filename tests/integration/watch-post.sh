@@ -18,10 +18,10 @@ trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 WAIT_MS=1500
 INTERVAL=200
 PORT=3000
-WATCH=("$TCPLIMBO" watch --json --interval "$INTERVAL")
+WATCH=("$TCPLIMBO" watch --json)
 RUN=()
 case "$MODE" in
-poll) WATCH+=(--backend poll) ;;
+poll) WATCH+=(--backend poll --interval "$INTERVAL") ;;
 bpf) WATCH+=(--backend bpf --bpf-attach btf) ;;
 tracepoint)
 	WATCH+=(--backend bpf --bpf-attach tracepoint)
