@@ -25,8 +25,10 @@ int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
 	ssize_t len;
 	int n;
 
-	if (!proc_root || !buf || size == 0 || size > INT_MAX || pid <= 0)
+	if (!buf || size == 0 || size > INT_MAX || pid <= 0)
 		return -EINVAL;
+	if (!proc_root)
+		proc_root = "/proc";
 	buf[0] = '\0';
 	n = snprintf(path, sizeof(path), "%s/%d/cmdline", proc_root, (int)pid);
 	if (n < 0 || (size_t)n >= sizeof(path))
@@ -53,6 +55,8 @@ int tl_proc_is_own_pidns(const char *proc_root)
 	ssize_t len;
 	int fd, r;
 
+	if (!proc_root)
+		proc_root = "/proc";
 	if (snprintf(path, sizeof(path), "%s/self/status", proc_root) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
@@ -105,8 +109,10 @@ int tl_proc_tgid(const char *proc_root, pid_t pid)
 	uint64_t v;
 	ssize_t len;
 
-	if (!proc_root || pid <= 0)
+	if (pid <= 0)
 		return -EINVAL;
+	if (!proc_root)
+		proc_root = "/proc";
 	if (snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;

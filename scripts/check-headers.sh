@@ -23,6 +23,17 @@ for h in "$src"/include/tcplimbo/*.h; do
 		{ echo "FAIL: $name alone, as C++"; fails=$((fails + 1)); }
 done
 [ "$n" -gt 0 ] || { echo "FAIL: no header in $src/include/tcplimbo"; exit 1; }
+# docs/libtcplimbo.3 is the map: every header is on it, and every
+# function it names is one the headers declare.
+man=$src/docs/libtcplimbo.3
+for h in "$src"/include/tcplimbo/*.h; do
+	grep -q "$(basename "$h")" "$man" ||
+		{ echo "FAIL: $(basename "$h") is not in docs/libtcplimbo.3"; fails=$((fails + 1)); }
+done
+for f in $(grep -o 'tl_[a-z0-9_]*' "$man" | grep -v '_$' | sort -u); do
+	grep -qE "\b$f\(|struct $f \{" "$src"/include/tcplimbo/*.h ||
+		{ echo "FAIL: docs/libtcplimbo.3 names $f, which no header declares"; fails=$((fails + 1)); }
+done
 [ -n "$cxx" ] || echo "no C++ compiler: $n headers checked as C only"
 [ "$fails" = 0 ] && echo "ok: $n public headers compile alone${cxx:+, as C and as C++}"
 [ "$fails" = 0 ]

@@ -175,14 +175,15 @@ int tl_proc_parse_stat(const char *buf, size_t len, char comm[TL_COMM_MAX],
 		       pid_t *ret_ppid);
 
 /*
- * Whether proc_root is a /proc of this process's own pid namespace, so
- * that the pids it shows are this process's to use (pidfd_open, kill).
- * Its self/status's NSpid gives this process's pid in that /proc's
- * namespace and in each namespace below it down to its own: one entry
- * means they are the same. Returns 0 if so; -EXDEV for a /proc of an
- * outer namespace (as after unshare --pid --fork without --mount-proc)
- * or of one this process is not in (it has no self); other -errno when
- * status cannot be read or proc_root is no directory (-ENOENT, -ENOTDIR).
+ * Whether proc_root (NULL: /proc) is a /proc of this process's own pid
+ * namespace, so that the pids it shows are this process's to use
+ * (pidfd_open, kill). Its self/status's NSpid gives this process's pid in
+ * that /proc's namespace and in each namespace below it down to its own:
+ * one entry means they are the same. Returns 0 if so; -EXDEV for a /proc
+ * of an outer namespace (as after unshare --pid --fork without
+ * --mount-proc) or of one this process is not in (it has no self); other
+ * -errno when status cannot be read or proc_root is no directory
+ * (-ENOENT, -ENOTDIR).
  */
 int tl_proc_is_own_pidns(const char *proc_root);
 
@@ -200,16 +201,17 @@ int tl_proc_parse_limits(const char *buf, size_t len, uint64_t *ret_soft,
 uint32_t tl_proc_parse_socket_link(const char *buf, size_t len);
 
 /*
- * Reads /proc/PID/cmdline into buf (size bytes, always terminated), with
- * the NUL separators turned into spaces. Returns the length or -errno.
+ * Reads /proc/PID/cmdline (under proc_root; NULL is /proc) into buf (size
+ * bytes, always terminated), with the NUL separators turned into spaces.
+ * Returns the length or -errno.
  */
 int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
 			 size_t size);
 
 /*
- * Returns the process (thread group) that task pid under proc_root belongs
- * to: pid itself for a process, its process's pid for a thread, which
- * /proc does not list but still answers for. -ENOENT when there is no such
+ * Returns the process (thread group) that task pid under proc_root (NULL:
+ * /proc) belongs to: pid itself for a process, its process's pid for a
+ * thread, which /proc does not list but still answers for. -ENOENT when there is no such
  * task, -EINVAL when status has no Tgid line, other -errno from reading it.
  */
 int tl_proc_tgid(const char *proc_root, pid_t pid);

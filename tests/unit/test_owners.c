@@ -338,6 +338,8 @@ static void test_scan_fake(void **state)
 	assert_int_equal(tl_proc_read_cmdline(dir, 0, cmd, sizeof(cmd)),
 			 -EINVAL);
 	assert_int_equal(tl_proc_read_cmdline(dir, 100, cmd, 0), -EINVAL);
+	/* NULL is /proc, as everywhere in the API. */
+	assert_true(tl_proc_read_cmdline(NULL, getpid(), cmd, sizeof(cmd)) > 0);
 
 	tl_owners_free(o);
 	tl_owners_free(NULL);
@@ -636,7 +638,8 @@ static void test_proc_one(void **state)
 	assert_int_equal(tl_proc_tgid(dir, 7), -EINVAL);
 	assert_int_equal(tl_proc_tgid(dir, 8), -ENOENT);
 	assert_int_equal(tl_proc_tgid(dir, 0), -EINVAL);
-	assert_int_equal(tl_proc_tgid(NULL, 4), -EINVAL);
+	assert_int_equal(tl_proc_tgid(NULL, getpid()), getpid());
+	assert_int_equal(tl_proc_is_own_pidns(NULL), 0);
 	/* A directory without self is another pid namespace's /proc. */
 	assert_int_equal(tl_proc_is_own_pidns(dir), -EXDEV);
 	remove_tree(dir);
