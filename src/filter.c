@@ -178,8 +178,10 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 		}
 		/*
 		 * As the name is shown, escapes and all: it matches the
-		 * bytes they stand for (and, as given, a name that holds
-		 * backslashes of its own).
+		 * bytes they stand for, and only those, or two names that
+		 * read differently in the table (nl\x0ax, a newline's, and
+		 * nl\\x0ax, a backslash's) would both match. A backslash
+		 * that starts no escape is a name's own: taken as given.
 		 */
 		f->comm_raw[f->ncomm][0] = '\0';
 		if (strchr(arg, '\\') &&
@@ -451,9 +453,8 @@ bool tl_filter_owner_match(const struct tl_filter *f, pid_t pid,
 	for (int k = 0; k < f->npid && !pid_ok; k++)
 		pid_ok = pid == f->pid[k];
 	for (int k = 0; k < f->ncomm && !comm_ok; k++)
-		comm_ok = strcmp(comm, f->comm[k]) == 0 ||
-			  (f->comm_raw[k][0] &&
-			   strcmp(comm, f->comm_raw[k]) == 0);
+		comm_ok = strcmp(comm, f->comm_raw[k][0] ? f->comm_raw[k] :
+							   f->comm[k]) == 0;
 	return pid_ok && comm_ok;
 }
 

@@ -168,4 +168,21 @@ shown=$("$TCPLIMBO" ls --json --sport 4010 | jq -r '.[0].owners[0].comm')
 	fail "--comm with the name as the table shows it finds nothing"
 [ "$("$TCPLIMBO" ls --no-header --comm "$shown" | wc -l)" = 1 ] ||
 	fail "--comm with the raw name finds nothing"
+# A name of the 15 bytes nl\x0ax\x1b[31m, backslashes and all, shown with
+# its backslashes doubled, is another name than the one above: each form
+# finds one process, not both.
+python3 -c '
+import socket, time
+open("/proc/self/comm", "w").write(r"nl\x0ax\x1b[31m")
+s = socket.socket(); s.bind(("127.0.0.1", 4011)); s.listen(1)
+time.sleep(60)' &
+tl_wait_for 5 tl_listening 4011 || fail "backslash-name server"
+"$TCPLIMBO" ls --sport 4011 | grep -qF 'nl\\x0ax\\x1b[31m fd' ||
+	fail "the backslash name is not shown with its backslashes doubled: $("$TCPLIMBO" ls --sport 4011)"
+"$TCPLIMBO" ls --no-header --comm 'nl\x0ax\x1b[31m' --state listening >"$T/one"
+[ "$(wc -l <"$T/one")" = 1 ] && grep -q ':4010 ' "$T/one" ||
+	fail "--comm 'nl\x0ax\x1b[31m' does not find the control name alone: $(cat "$T/one")"
+"$TCPLIMBO" ls --no-header --comm 'nl\\x0ax\\x1b[31m' --state listening >"$T/one"
+[ "$(wc -l <"$T/one")" = 1 ] && grep -q ':4011 ' "$T/one" ||
+	fail "--comm 'nl\\x0ax\\x1b[31m' does not find the backslash name alone: $(cat "$T/one")"
 ok "owners; --comm takes a name as the table shows it"
