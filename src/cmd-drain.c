@@ -544,13 +544,17 @@ static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	return 0;
 }
 
+/* The most of ADDR:PORT shown: an address, %DEVICE and a port. */
+#define DRAIN_SPEC_SHOWN 128
+
 static void print_plan_text(const struct tl_snapshot *snap,
 			    const struct tl_drain_plan *p, const char *spec)
 {
 	const struct tl_proc *owner = tl_owners_proc(snap->owners, p->pid);
-	char comm[ESC_SIZE(TL_COMM_MAX)];
+	char comm[ESC_SIZE(TL_COMM_MAX)], what[ESC_SIZE(DRAIN_SPEC_SHOWN)];
 
-	printf("drain %s: ", spec);
+	/* As given: a device's name is anyone's choice of bytes. */
+	printf("drain %s: ", esc_text(what, sizeof(what), spec));
 	if (owner)
 		printf("pid %d (%s) holds the listener as fd %d\n",
 		       (int)owner->pid,

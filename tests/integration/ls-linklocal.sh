@@ -85,3 +85,25 @@ ok "drain names an IPv4 listener bound to a device as ls shows it, ADDR%DEVICE:P
 "$TCPLIMBO" watch --addr 'fe80::a%tll0' --seconds 1 2>"$T/err" && fail "watch --addr ADDR%DEV succeeded"
 grep -q "does not say which device" "$T/err" || fail "watch: $(cat "$T/err")"
 ok "watch refuses a device it cannot match"
+
+# A device's name is anyone's choice of bytes: drain echoes the listener
+# it was given escaped, as ls shows it, never with raw control bytes.
+EVIL=$'e\e[2J\xff'
+if ip link add "$EVIL" type veth peer name tll3 2>/dev/null; then
+	ip link set "$EVIL" up
+	ip addr add 10.77.0.1/24 dev "$EVIL"
+	python3 -c '
+import os, socket, sys, time
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, os.fsencode(sys.argv[1]))
+l.bind(("10.77.0.1", 3700)); l.listen(4)
+print("ready", flush=True)
+time.sleep(60)' "$EVIL" >"$T/evil" 2>&1 &
+	tl_wait_for 10 test -s "$T/evil" || fail "evil-device listener: $(cat "$T/evil")"
+	"$TCPLIMBO" drain "10.77.0.1%$EVIL:3700" --dry-run >"$T/d" 2>&1 ||
+		fail "drain on the evil device: $(cat "$T/d")"
+	grep -q $'\e' "$T/d" && fail "drain wrote a raw ESC: $(cat -v "$T/d")"
+	grep -qF 'drain 10.77.0.1%e\x1b[2J\xff:3700: pid' "$T/d" ||
+		fail "drain does not echo the device escaped: $(cat -v "$T/d")"
+	ok "drain echoes a device's control bytes escaped"
+fi
