@@ -78,15 +78,15 @@ static void kill_usage(FILE *f)
 static void list_some(const struct tl_snapshot *snap,
 		      const struct tl_sock **socks, size_t n)
 {
-	char a[TL_ADDR_STR_MAX + 8], b[TL_ADDR_STR_MAX + 8];
+	char a[OUT_LOCAL_TEXT_MAX], b[TL_ADDR_STR_MAX + 8];
 	char owner[OUT_OWNER_TEXT_MAX];
 
 	for (size_t i = 0; i < n && i < KILL_LIST_MAX; i++) {
 		const struct tl_sock *sk = socks[i];
 		const char *st = tl_state_name_upper(sk->state);
 
-		tl_addr_format_port(a, sizeof(a), sk->family, sk->src,
-				    sk->sport);
+		/* With its device, as ls shows it. */
+		out_local_text(a, sizeof(a), snap, sk);
 		tl_addr_format_port(b, sizeof(b), sk->family, sk->dst,
 				    sk->dport);
 		fprintf(stderr, "  %-12s %-28s %-28s %s\n", st ? st : "?", a, b,
@@ -263,13 +263,13 @@ static void item_json(struct json *w, const struct tl_snapshot *snap,
 static void item_text(const struct tl_snapshot *snap,
 		      const struct tl_kill_item *it, bool dry)
 {
-	char a[TL_ADDR_STR_MAX + 8], b[TL_ADDR_STR_MAX + 8];
+	char a[OUT_LOCAL_TEXT_MAX], b[TL_ADDR_STR_MAX + 8];
 	const struct tl_sock *sk = it->sk;
 	const char *st = tl_state_name_upper(sk->state);
 	const char *what = dry ? "would-destroy" :
 				 tl_kill_result_name(it->result);
 
-	tl_addr_format_port(a, sizeof(a), sk->family, sk->src, sk->sport);
+	out_local_text(a, sizeof(a), snap, sk);
 	tl_addr_format_port(b, sizeof(b), sk->family, sk->dst, sk->dport);
 	printf("%-12s %-12s %-28s %s", what, st ? st : "?", a, b);
 	if (!dry && it->result == TL_KILL_FAILED)

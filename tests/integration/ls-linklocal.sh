@@ -60,6 +60,13 @@ grep -q "bound to different devices" "$T/err" && ! grep -q REUSEPORT "$T/err" ||
 jq -e '.listener.interface == "tll0" and (.dead | length) == 1' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "drain [fe80::a%tll0]:3500: not that listener"; }
 ok "drain tells the two apart by device"
+# kill names them as ls does, device and all.
+"$TCPLIMBO" kill --dry-run --listeners --state listening --sport 3500 >"$T/k" 2>/dev/null ||
+	fail "kill --dry-run of the two listeners"
+grep -q 'would-destroy LISTEN *\[fe80::a\]%tll0:3500 ' "$T/k" &&
+	grep -q 'would-destroy LISTEN *\[fe80::a\]%tll1:3500 ' "$T/k" ||
+	fail "kill does not name the listeners with their devices: $(cat "$T/k")"
+ok "kill names each listener with its device"
 
 # IPv4 listeners bound to a device each (SO_BINDTODEVICE), on one port:
 # named as ls shows them, ADDR%DEVICE:PORT.
