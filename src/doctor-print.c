@@ -23,6 +23,8 @@
 /*
  * The context of a finding: its first process's, else its listener's.
  * Copied, since the map's pointers last only until its next lookup.
+ * False where no cgroup is known; a cgroup that is no unit or container
+ * gives its path and a context of kind TL_CONTEXT_NONE.
  */
 static bool finding_where(const struct tl_global *g, const struct target *t,
 			  const struct tl_finding *f, struct tl_context *out,
@@ -40,13 +42,17 @@ static bool finding_where(const struct tl_global *g, const struct target *t,
 	if (!id && f->sock && t->snap && f->sock <= t->snap->n_socks &&
 	    (t->snap->socks[f->sock - 1].has & TL_HAS_CGROUP))
 		id = t->snap->socks[f->sock - 1].cgroup_id;
-	c = tl_cgroups_context(cg, id);
-	if (!c)
-		return false;
-	*out = *c;
+	/* A cgroup that is no unit or container still has its path. */
 	p = tl_cgroups_path(cg, id);
-	snprintf(path, size, "%s", p ? p : "");
-	return out->kind != TL_CONTEXT_NONE;
+	if (!p)
+		return false;
+	c = tl_cgroups_context(cg, id);
+	if (c)
+		*out = *c;
+	else
+		memset(out, 0, sizeof(*out));
+	snprintf(path, size, "%s", p);
+	return true;
 }
 
 static void wrap(FILE *out, const char *label, const char *text, int indent)

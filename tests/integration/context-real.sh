@@ -17,8 +17,10 @@ ID=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 SLICE="$MNT/tcplimbo-test-$$.slice"
 UNIT="$SLICE/web-test.service"
 SCOPE="$MNT/docker-$ID.scope"
-mkdir -p "$UNIT" "$SCOPE" 2>/dev/null || {
-	rmdir "$UNIT" "$SLICE" "$SCOPE" 2>/dev/null
+# A cgroup that is no unit or container: its path, no context.
+PLAIN="$MNT/tcplimbo-plain-$$"
+mkdir -p "$UNIT" "$SCOPE" "$PLAIN" 2>/dev/null || {
+	rmdir "$UNIT" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
 	rm -rf "$T"
 	skip "cannot create cgroups under $MNT"
 }
@@ -32,8 +34,8 @@ cleanup() {
 	for i in $(seq 50); do
 		# The deep cgroups first, deepest first.
 		find "$SLICE" -mindepth 1 -depth -type d -name 'd*' -exec rmdir {} + 2>/dev/null
-		rmdir "$UNIT" "$SLICE" "$SCOPE" 2>/dev/null
-		[ -d "$UNIT" ] || [ -d "$SCOPE" ] || break
+		rmdir "$UNIT" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
+		[ -d "$UNIT" ] || [ -d "$SCOPE" ] || [ -d "$PLAIN" ] || break
 		sleep 0.1
 	done
 	rm -rf "$T"
@@ -77,12 +79,14 @@ for i in $(seq 40); do DEEP=$DEEP/d$i; done
 DEEP=$DEEP/deep.service
 mkdir -p "$DEEP" || fail "cannot make a cgroup 41 levels deep"
 serve_in "$DEEP" 4103
-for p in 4100 4101 4102 4103; do
+serve_in "$PLAIN" 4104
+for p in 4100 4101 4102 4103 4104; do
 	tl_wait_for 10 test -e "$T/ready.$p" || fail "server on $p did not start"
 done
 P0=$(cat "$T/pid.srv.4100")
 P1=$(cat "$T/pid.srv.4101")
 P2=$(cat "$T/pid.srv.4102")
+P4=$(cat "$T/pid.srv.4104")
 REL_UNIT=${UNIT#"$MNT"}
 REL_SCOPE=${SCOPE#"$MNT"}
 
@@ -150,7 +154,12 @@ jq -e --argjson p "$P1" --arg id "$ID" '
 	$m[0].kind == "not-accepting" and $m[0].context.name == "web-1" and
 	$m[0].context.id == $id and $m[0].listener.context.kind == "docker"' \
 	"$T/doc.json" >/dev/null || { cat "$T/doc.json"; fail "doctor --json"; }
-ok "doctor names the unit and the container"
+# Neither a unit nor a container: the cgroup's path all the same.
+jq -e --argjson p "$P4" --arg c "${PLAIN#"$MNT"}" '
+	[.findings[] | select(.pids == [$p])][0] |
+	.cgroup == $c and .context == null' "$T/doc.json" >/dev/null ||
+	{ jq --argjson p "$P4" '.findings[] | select(.pids == [$p])' "$T/doc.json"; fail "doctor --json: no cgroup for a plain cgroup"; }
+ok "doctor names the unit and the container, and a plain cgroup's path"
 
 # doctor --all-netns: the namespace only the container's server lives in
 # is named by the container.
