@@ -94,7 +94,8 @@ static void drain_usage(FILE *f)
  */
 static int parse_target(const char *s, struct drain_opts *o)
 {
-	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 3], *pct;
+	/* Room for a device's name as ls shows it, escaped. */
+	char host[INET6_ADDRSTRLEN + ESC_SIZE(IF_NAMESIZE) + 3], *pct;
 	const char *colon = strrchr(s, ':');
 	size_t hl;
 
@@ -120,9 +121,9 @@ static int parse_target(const char *s, struct drain_opts *o)
 	/* The device, for either family: [V6%IF] or V4%IF. */
 	pct = strchr(host, '%');
 	if (pct) {
-		if (!pct[1] || strlen(pct + 1) >= sizeof(o->scope))
+		if (!pct[1] ||
+		    esc_name_arg(o->scope, sizeof(o->scope), pct + 1) < 0)
 			return -EINVAL;
-		snprintf(o->scope, sizeof(o->scope), "%s", pct + 1);
 		*pct = '\0';
 	}
 	if (host[0] == '[') {

@@ -276,3 +276,18 @@ int esc_unescape(char *buf, size_t size, const char *s)
 	buf[n] = '\0';
 	return (int)n;
 }
+
+int esc_name_arg(char *buf, size_t size, const char *s)
+{
+	char dec[256];
+	size_t len;
+
+	/* Escapes decode shorter: one too long for dec is too long here. */
+	if (strchr(s, '\\') && esc_unescape(dec, sizeof(dec), s) >= 0)
+		s = dec;
+	len = strlen(s);
+	if (size == 0 || len >= size)
+		return -1;
+	memcpy(buf, s, len + 1);
+	return (int)len;
+}

@@ -56,6 +56,15 @@ const char *esc_text_len(char *buf, size_t size, const char *s, size_t len);
 int esc_unescape(char *buf, size_t size, const char *s);
 
 /*
+ * A name given on the command line as the table shows it or as its bytes
+ * (a process's, a device's): where every backslash in s starts an escape,
+ * the bytes they stand for, so that two names that read differently in
+ * the table never both match; else s as it is. Into buf (size bytes, NUL
+ * included); returns the length, or -1 when it does not fit.
+ */
+int esc_name_arg(char *buf, size_t size, const char *s);
+
+/*
  * The columns a terminal gives the character cp, with wcwidth's meaning:
  * 0 for a combining mark, 2 for an East Asian wide or fullwidth one, 1
  * for the rest; -1 for the characters the escaper never passes raw

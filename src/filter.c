@@ -22,7 +22,8 @@
 static int parse_addr(const char *s, int *family, uint8_t a[16], uint8_t *bits,
 		      char dev[16])
 {
-	char buf[INET6_ADDRSTRLEN + 24], *pct, *slash;
+	/* Room for a device's name as the table shows it, escaped. */
+	char buf[INET6_ADDRSTRLEN + ESC_SIZE(IF_NAMESIZE) + 8], *pct, *slash;
 	size_t len = strnlen(s, sizeof(buf));
 	uint64_t b = 128;
 	int max;
@@ -50,9 +51,8 @@ static int parse_addr(const char *s, int *family, uint8_t a[16], uint8_t *bits,
 	dev[0] = '\0';
 	pct = strchr(buf, '%');
 	if (pct) {
-		if (!pct[1] || strlen(pct + 1) >= 16)
+		if (!pct[1] || esc_name_arg(dev, 16, pct + 1) < 0)
 			return -EINVAL;
-		memcpy(dev, pct + 1, strlen(pct + 1) + 1);
 		*pct = '\0';
 	}
 	memset(a, 0, 16);
@@ -177,30 +177,19 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 			return -EINVAL;
 		}
 		/*
-		 * As the name is shown, escapes and all: it matches the
-		 * bytes they stand for, and only those, or two names that
-		 * read differently in the table (nl\x0ax, a newline's, and
-		 * nl\\x0ax, a backslash's) would both match. A backslash
-		 * that starts no escape is a name's own: taken as given.
+		 * As the name is shown, escapes and all, or as its bytes
+		 * (esc_name_arg). TASK_COMM_LEN: a longer name is cut, as
+		 * pgrep warns.
 		 */
-		f->comm_raw[f->ncomm][0] = '\0';
-		if (strchr(arg, '\\') &&
-		    esc_unescape(f->comm_raw[f->ncomm], sizeof(f->comm_raw[0]),
-				 arg) > 0 &&
-		    strcmp(f->comm_raw[f->ncomm], arg) != 0) {
-			f->comm[f->ncomm++] = arg;
-			return 1;
-		}
-		f->comm_raw[f->ncomm][0] = '\0';
-		/* TASK_COMM_LEN: a longer name is cut, as pgrep warns. */
-		if (strlen(arg) > 15) {
+		if (esc_name_arg(f->comm[f->ncomm], sizeof(f->comm[0]), arg) <
+		    0) {
 			tl_err("bad process name '%s': the kernel keeps only "
 			       "the first 15 bytes of a process name, so it "
 			       "would match nothing; give those 15 ('%.15s')",
 			       arg, arg);
 			return -EINVAL;
 		}
-		f->comm[f->ncomm++] = arg;
+		f->ncomm++;
 		return 1;
 	case TL_FOPT_LIMBO: {
 		int l;
@@ -453,8 +442,7 @@ bool tl_filter_owner_match(const struct tl_filter *f, pid_t pid,
 	for (int k = 0; k < f->npid && !pid_ok; k++)
 		pid_ok = pid == f->pid[k];
 	for (int k = 0; k < f->ncomm && !comm_ok; k++)
-		comm_ok = strcmp(comm, f->comm_raw[k][0] ? f->comm_raw[k] :
-							   f->comm[k]) == 0;
+		comm_ok = strcmp(comm, f->comm[k]) == 0;
 	return pid_ok && comm_ok;
 }
 

@@ -34,10 +34,8 @@ struct tl_filter {
 		char dev[16]; /* ADDR%DEV: the device, by name or index */
 	} addr[TL_FILTER_MAX_LIST];
 	pid_t pid[TL_FILTER_MAX_LIST];
-	const char *comm[TL_FILTER_MAX_LIST];
-	/* comm[i] as esc_text shows a name turned back into one, when it
-	 * has escapes; "" when it has none. */
-	char comm_raw[TL_FILTER_MAX_LIST][16];
+	/* Process names, as given or as the table shows them (esc_name_arg). */
+	char comm[TL_FILTER_MAX_LIST][16];
 	int limbo[TL_FILTER_MAX_LIST];
 	const char *unit[TL_FILTER_MAX_LIST];
 	const char *container[TL_FILTER_MAX_LIST];

@@ -113,4 +113,12 @@ time.sleep(60)' "$EVIL" >"$T/evil" 2>&1 &
 	grep -qF 'drain 10.77.0.1%e\x1b[2J\xff:3700: pid' "$T/d" ||
 		fail "drain does not echo the device escaped: $(cat -v "$T/d")"
 	ok "drain echoes a device's control bytes escaped"
+	# The device as ls shows it, escapes and all, is taken back.
+	SHOWN='e\x1b[2J\xff'
+	"$TCPLIMBO" ls -H --addr "10.77.0.1%$SHOWN" --sport 3700 >"$T/l" 2>&1 ||
+		fail "ls --addr with the device as shown: $(cat -v "$T/l")"
+	grep -qF "10.77.0.1%$SHOWN:3700" "$T/l" || fail "ls --addr with the device as shown: $(cat -v "$T/l")"
+	"$TCPLIMBO" drain "10.77.0.1%$SHOWN:3700" --dry-run >"$T/d" 2>&1 ||
+		fail "drain with the device as shown: $(cat -v "$T/d")"
+	ok "ls --addr and drain take the device as ls shows it"
 fi

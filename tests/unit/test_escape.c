@@ -226,6 +226,34 @@ static void test_unescape(void **state)
 	assert_int_equal(esc_unescape(back, 5, "abcd"), 4);
 }
 
+/*
+ * A name given as the table shows it, or as its bytes: escapes decode
+ * where every backslash starts one; a backslash of the name's own (one
+ * that starts no escape) keeps the argument as it is.
+ */
+static void test_name_arg(void **state)
+{
+	char n[16];
+
+	(void)state;
+	assert_int_equal(esc_name_arg(n, sizeof(n), "nl\\x0ax"), 4);
+	assert_string_equal(n, "nl\nx");
+	assert_int_equal(esc_name_arg(n, sizeof(n), "nl\\\\x0ax"), 7);
+	assert_string_equal(n, "nl\\x0ax");
+	assert_int_equal(esc_name_arg(n, sizeof(n), "a\") b\\c"), 7);
+	assert_string_equal(n, "a\") b\\c");
+	assert_int_equal(esc_name_arg(n, sizeof(n), "plain"), 5);
+	assert_string_equal(n, "plain");
+	/* \x00 stands for a NUL no name holds: taken as given. */
+	assert_int_equal(esc_name_arg(n, sizeof(n), "a\\x00"), 5);
+	/* 16 bytes do not fit a 15-byte name, raw or decoded. */
+	assert_int_equal(esc_name_arg(n, sizeof(n), "0123456789abcdef"), -1);
+	assert_int_equal(esc_name_arg(n, sizeof(n), "0123456789abcde\\x41"),
+			 -1);
+	assert_int_equal(esc_name_arg(n, sizeof(n), "0123456789abcd\\x41"), 15);
+	assert_int_equal(esc_name_arg(n, 0, "a"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_col),
 		cmocka_unit_test(test_invisible),
 		cmocka_unit_test(test_unescape),
+		cmocka_unit_test(test_name_arg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
