@@ -154,6 +154,12 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 	const char *root_opt = g->root ? "--root" : "TCPLIMBO_ROOT";
 	int fd;
 
+	/* Given empty, it would read as not given: the machine's own. */
+	if (g->root && !g->root[0]) {
+		tl_err("--root '': give a directory (/ for this machine's own)");
+		fprintf(stderr, "Try 'tcplimbo --help'.\n");
+		return -EINVAL;
+	}
 	/* The environment is read here, never in the library. */
 	if (!g->root)
 		g->root = getenv("TCPLIMBO_ROOT");

@@ -161,3 +161,5 @@ ok "options a verb would ignore are refused"
 TCPLIMBO_ROOT=/nonexistent-$$ error 3 "TCPLIMBO_ROOT '/nonexistent-$$': No such file or directory" -- ls
 TCPLIMBO_ROOT=$T error 3 "it cannot be combined with TCPLIMBO_ROOT" -- --owners-backend bpf ls
 error 3 "--root '$T': its proc '$T/proc': No such file or directory" -- --root "$T" ls
+# An empty --root is no root at all: refused, not read as none given.
+error 3 "--root '': give a directory" -- --root '' ls
