@@ -120,7 +120,9 @@ void tl_diag_young(const struct tl_snapshot *snap,
 			/* As accept-queue-overflow leaves them out. */
 			if ((sk->has & TL_HAS_MEMINFO) && opts->drops_min &&
 			    drops >= opts->drops_min &&
-			    !diag_queue_pressed(sk)) {
+			    (!diag_queue_pressed(sk) ||
+			     (opts->drops_later && !diag_queue_full(sk) &&
+			      !tli_diag_drops_grew(opts->drops_later, sk)))) {
 				ret->drops_listeners++;
 				ret->drops += drops;
 			}

@@ -171,6 +171,14 @@ static inline bool diag_queue_full(const struct tl_sock *L)
  * Its drop counter only grows, so drops count as a finding only then; a
  * single look cannot tell past drops from present ones otherwise.
  */
+/*
+ * Whether L's drop counter grew by later's dump of the same namespace (see
+ * tl_diag_opts.drops_later): its drops go on. False for a listener closed
+ * meanwhile.
+ */
+bool tli_diag_drops_grew(const struct tl_snapshot *later,
+			 const struct tl_sock *L);
+
 static inline bool diag_queue_pressed(const struct tl_sock *L)
 {
 	return L->rqueue > 0 && (uint64_t)L->rqueue * 2 >= L->wqueue;

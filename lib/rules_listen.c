@@ -319,12 +319,59 @@ uint32_t tli_diag_queue_drops(const struct tl_counters *ctr,
  * does not move is not-accepting's finding instead; drops of a queue under
  * no pressure now are in the past (tl_diag_young tells them).
  */
+static bool drops_maybe(const struct tl_diag_opts *o,
+			const struct tl_counters *ctr, const struct tl_sock *L,
+			bool stale)
+{
+	return !stale && (L->has & TL_HAS_MEMINFO) && o->drops_min &&
+	       diag_queue_pressed(L) &&
+	       tli_diag_queue_drops(ctr, L) >= o->drops_min;
+}
+
+bool tli_diag_drops_grew(const struct tl_snapshot *later,
+			 const struct tl_sock *L)
+{
+	for (size_t i = 0; i < later->n_socks; i++) {
+		const struct tl_sock *M = &later->socks[i];
+
+		if (M->state == TL_LISTEN && M->cookie == L->cookie)
+			return (M->has & TL_HAS_MEMINFO) && M->drops > L->drops;
+	}
+	/* Closed meanwhile: its drops end with it. */
+	return false;
+}
+
 static bool drops_syns(const struct diag *d, const struct tl_sock *L,
 		       const struct diag_lstat *l)
 {
-	return !l->stale && (L->has & TL_HAS_MEMINFO) && d->o->drops_min &&
-	       diag_queue_pressed(L) &&
-	       tli_diag_queue_drops(d->ctr, L) >= d->o->drops_min;
+	return drops_maybe(d->o, d->ctr, L, l->stale) &&
+	       (!d->o->drops_later ||
+		tli_diag_drops_grew(d->o->drops_later, L));
+}
+
+bool tl_diag_drops_unsure(const struct tl_snapshot *snap,
+			  const struct tl_counters *ctr,
+			  const struct tl_diag_opts *opts)
+{
+	struct tl_diag_opts defaults;
+
+	if (!opts) {
+		tl_diag_opts_init(&defaults);
+		opts = &defaults;
+	}
+	/*
+	 * Staleness is the not-accepting rule's, which needs the snapshot's
+	 * ages: a queue that does not move would not warn here anyway, and
+	 * one more look costs only a moment.
+	 */
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *L = &snap->socks[i];
+
+		if (L->state == TL_LISTEN && !diag_queue_full(L) &&
+		    drops_maybe(opts, ctr, L, false))
+			return true;
+	}
+	return false;
 }
 
 /*

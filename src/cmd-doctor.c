@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -325,6 +326,54 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 	return r;
 }
 
+/*
+ * A listener's drop counter counts since it started: a warning of drops
+ * where the queue is not full now may be of drops long past (a small
+ * backlog's listener, half full under a healthy load, dropped once an
+ * hour ago). Where the snapshot has such a listener, its namespace's
+ * listeners are dumped again a moment later, and only drops that go on
+ * are told. Returns the findings of that second diagnosis, or n as it
+ * was when no second look was taken.
+ */
+static int drops_again(struct doctor *d, const struct tl_global *g,
+		       struct target *t, const struct tl_snapshot *snap,
+		       const struct tl_counters *ctr, int n,
+		       struct tl_finding **f)
+{
+	struct timespec ts = { DOCTOR_DROPS_AGAIN_MS / 1000,
+			       (DOCTOR_DROPS_AGAIN_MS % 1000) * 1000000L };
+	struct tl_snapshot_opts so;
+	struct tl_diag_opts o = d->opts;
+	struct tl_snapshot *later = NULL;
+	struct tl_finding *f2 = NULL;
+	int n2;
+
+	/* A replayed dump's moment is gone. */
+	if (g->replay_path || !tl_diag_drops_unsure(snap, ctr, &d->opts))
+		return n;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	tl_snapshot_opts_init(&so);
+	so.family = g->family;
+	so.states = TL_STATE_BIT(TL_LISTEN);
+	so.owners = false;
+	so.netns_fd = t->fd;
+	/* Without it, the warnings stand as the first look made them. */
+	if (tl_snapshot_take(&so, &later) < 0)
+		return n;
+	o.drops_later = later;
+	n2 = tl_diagnose(snap, ctr, &o, &f2);
+	if (n2 < 0) {
+		tl_snapshot_free(later);
+		return n;
+	}
+	/* The notes of what was held back say the same. */
+	t->later = later;
+	free(*f);
+	*f = f2;
+	return n2;
+}
+
 /* Looks into one namespace; failures are noted in the target. */
 static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 {
@@ -354,6 +403,8 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 	if (!g->replay_path && tl_counters_read(g->proc_root, t->fd, &ctr) >= 0)
 		have_ctr = true;
 	n = tl_diagnose(snap, have_ctr ? &ctr : NULL, &d->opts, &f);
+	if (n >= 0)
+		n = drops_again(d, g, t, snap, have_ctr ? &ctr : NULL, n, &f);
 	if (n < 0) {
 		tl_snapshot_free(snap);
 		return n;
@@ -650,6 +701,7 @@ out:
 		if (d.targets[i].own_fd && d.targets[i].fd >= 0)
 			close(d.targets[i].fd);
 		tl_snapshot_free(d.targets[i].snap);
+		tl_snapshot_free(d.targets[i].later);
 	}
 	for (size_t i = 0; d.why && i < d.n_found; i++)
 		why_free(&d.why[i]);

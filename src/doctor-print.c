@@ -100,6 +100,16 @@ static bool hidden(const struct doctor *d)
 	return false;
 }
 
+/* What the age thresholds held back in t, by what was looked at in it. */
+static void target_young(const struct doctor *d, const struct target *t,
+			 struct tl_diag_young *y)
+{
+	struct tl_diag_opts o = d->opts;
+
+	o.drops_later = t->later;
+	tl_diag_young(t->snap, t->have_ctr ? &t->ctr : NULL, &o, y);
+}
+
 /* What the age thresholds held back, over every namespace looked at. */
 static bool young_sum(const struct doctor *d, struct tl_diag_young *sum)
 {
@@ -109,10 +119,7 @@ static bool young_sum(const struct doctor *d, struct tl_diag_young *sum)
 	for (size_t i = 0; i < d->n_targets; i++) {
 		if (!d->targets[i].snap)
 			continue;
-		tl_diag_young(d->targets[i].snap,
-			      d->targets[i].have_ctr ? &d->targets[i].ctr :
-						       NULL,
-			      &d->opts, &y);
+		target_young(d, &d->targets[i], &y);
 		sum->queued += y.queued;
 		sum->drops_listeners += y.drops_listeners;
 		sum->drops += y.drops;
@@ -170,14 +177,16 @@ static void young_note(const struct doctor *d)
 	if (y.drops_listeners) {
 		snprintf(
 			text, sizeof(text),
-			"%llu listener%s %s dropped up to %llu SYN%s for a full queue since %s started, but %s under half full now: past overflows, which one look cannot date (serve's tcplimbo_listen_drops_total gives their rate).",
+			"%llu listener%s %s dropped up to %llu SYN%s for a full queue since %s started, but none while we looked (%s under half full now, or %s drop counter did not grow in a second look %u ms later): past overflows (serve's tcplimbo_listen_drops_total gives their rate).",
 			(unsigned long long)y.drops_listeners,
 			y.drops_listeners == 1 ? "" : "s",
 			y.drops_listeners == 1 ? "has" : "have",
 			(unsigned long long)y.drops, y.drops == 1 ? "" : "s",
 			y.drops_listeners == 1 ? "it" : "they",
 			y.drops_listeners == 1 ? "its queue is" :
-						 "their queues are");
+						 "their queues are",
+			y.drops_listeners == 1 ? "its" : "their",
+			DOCTOR_DROPS_AGAIN_MS);
 		fputc('\n', stdout);
 		out_wrap(stdout, fprintf(stdout, "not a finding:"), 2, text);
 	}
@@ -680,8 +689,7 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 		if (t->snap) {
 			struct tl_diag_young y;
 
-			tl_diag_young(t->snap, t->have_ctr ? &t->ctr : NULL,
-				      &d->opts, &y);
+			target_young(d, t, &y);
 			json_key(j, "below_age_thresholds");
 			json_obj_begin(j);
 			json_kv_uint(j, "queued", y.queued);

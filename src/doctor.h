@@ -25,6 +25,9 @@ struct why;
 #define CTX_TEXT_MAX (4 * TL_CONTEXT_STR_MAX + 64)
 
 /* One namespace to look into. */
+/* How long after a snapshot its listeners' drops are looked at again. */
+#define DOCTOR_DROPS_AGAIN_MS 1000
+
 struct target {
 	int fd; /* -1: ours */
 	bool own_fd;
@@ -34,7 +37,9 @@ struct target {
 	size_t n_denied;
 	bool looked;
 	struct tl_snapshot *snap; /* kept for the evidence until printed */
-	struct tl_counters ctr;	  /* the namespace's, when have_ctr */
+	/* Its listeners a moment later, where drops were looked at again. */
+	struct tl_snapshot *later;
+	struct tl_counters ctr; /* the namespace's, when have_ctr */
 	bool have_ctr;
 	pid_t pid;	/* --all-netns: a process in it, or 0 */
 	uint64_t inode; /* the namespace's, or 0 when not known */

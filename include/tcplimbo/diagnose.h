@@ -60,6 +60,14 @@ struct tl_diag_opts {
 	uint32_t syn_warn_pct;	      /* half-open vs SYN queue limit (50) */
 	uint32_t syn_min;   /* ignore fewer half-open than this (16) */
 	uint32_t drops_min; /* listener SYN drops worth a warning (1) */
+	/*
+	 * The same namespace's listeners dumped a moment after the snapshot
+	 * (NULL: none). A listener's drop counter counts since it started,
+	 * so drops alone may be long past: with it, a queue that is not full
+	 * warns of drops only where its listener's counter grew in between;
+	 * without it, of any (see tl_diag_drops_unsure).
+	 */
+	const struct tl_snapshot *drops_later;
 };
 
 /* The most processes a finding names; more are counted in n_pids. */
@@ -114,6 +122,16 @@ void tl_diag_opts_init(struct tl_diag_opts *opts);
 const char *tl_age_str(char buf[TL_AGE_STR_MAX], uint64_t ms);
 
 /*
+ * Whether a listener of snap warns of drops (accept-queue-overflow, its
+ * queue not full) that opts->drops_later could show to be past: the
+ * caller may then dump the listeners again a moment later and diagnose
+ * with drops_later set.
+ */
+bool tl_diag_drops_unsure(const struct tl_snapshot *snap,
+			  const struct tl_counters *ctr,
+			  const struct tl_diag_opts *opts);
+
+/*
  * Runs every rule over a snapshot. ctr may be NULL (no host-wide rules
  * then). Findings come sorted: most severe first, then grouped by the
  * first pid. Returns the count and sets *ret (free() it; NULL when there
@@ -139,8 +157,9 @@ struct tl_diag_young {
 	/*
 	 * Listeners that have dropped drops_min or more SYNs for a full
 	 * queue since they started but are under no pressure now (their
-	 * queue less than half full): past bursts, which a single look
-	 * cannot date. How many, and their drops.
+	 * queue less than half full), or, with drops_later, that dropped
+	 * none in between: past bursts, which a single look cannot date.
+	 * How many, and their drops.
 	 */
 	uint64_t drops_listeners;
 	uint64_t drops;

@@ -338,6 +338,57 @@ static void test_listener_drops(void **state)
 	assert_int_equal(diagnose(), 1);
 }
 
+/*
+ * A small backlog half full under a healthy load, with drops from an hour
+ * ago: a second dump a moment later (drops_later) tells whether they go
+ * on. Only then is it a finding; past drops are told as held back.
+ */
+static void test_listener_drops_later(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+	struct tl_sock *l, again;
+	struct tl_snapshot later = { 0 };
+	struct tl_diag_young y;
+
+	(void)state;
+	l = listener(8000, 5, 3, srv);
+	l->drops = 84;
+	l->cookie = 77;
+	W->ctr.listen_drops = 4551;
+	assert_int_equal(diagnose(), 1);
+	assert_true(tl_diag_drops_unsure(&W->snap, &W->ctr, &W->opts));
+	assert_true(tl_diag_drops_unsure(&W->snap, &W->ctr, NULL));
+	/* The same listener, by its cookie, with no drop since. */
+	again = *l;
+	later.socks = &again;
+	later.n_socks = 1;
+	W->opts.drops_later = &later;
+	assert_int_equal(diagnose(), 0);
+	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
+	assert_int_equal(y.drops_listeners, 1);
+	assert_int_equal(y.drops, 84);
+	/* Dropping still: the warning stands. */
+	again.drops = 85;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_ACCEPT_QUEUE_OVERFLOW);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
+	assert_int_equal(y.drops_listeners, 0);
+	/* Closed meanwhile: its drops ended with it. */
+	again.cookie = 78;
+	assert_int_equal(diagnose(), 0);
+	/* A full queue is critical whatever the counter did. */
+	l->rqueue = 6;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	assert_false(tl_diag_drops_unsure(&W->snap, &W->ctr, &W->opts));
+	W->opts.drops_later = NULL;
+	/* Under no pressure: nothing to look at again. */
+	l->rqueue = 2;
+	assert_int_equal(diagnose(), 0);
+	assert_false(tl_diag_drops_unsure(&W->snap, &W->ctr, &W->opts));
+}
+
 static void test_emfile_with_queue(void **state)
 {
 	uint32_t srv = proc(100, "server", 1024, 1024);
@@ -551,6 +602,7 @@ int main(void)
 		T(test_queue_overflow),
 		T(test_queue_overflow_one),
 		T(test_listener_drops),
+		T(test_listener_drops_later),
 		T(test_lost_children),
 		T(test_emfile_with_queue),
 		T(test_emfile_backlog_zero),
