@@ -572,6 +572,22 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			sets, threads);
 		return;
 	}
+	/*
+	 * An overflow whose queue is not full is told only where the queue
+	 * moves: something accepts, between our looks. One look cannot tell
+	 * a loop that has stopped from one that waited for a lock at that
+	 * moment (Python's threads take turns on the GIL, in futex).
+	 */
+	if (kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW &&
+	    ev->queued <= ev->backlog) {
+		tli_ev_set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread was in accept(), poll() or an epoll wait when we looked, but the queue moves, so the program does accept: its accept loop may be slower than clients arrive, or wait on a lock between accepts; %s",
+			threads);
+		v->remedy = NULL;
+		return;
+	}
 	if (all_locked(ev)) {
 		set_locked(ev, "nothing in the program waits for the listener",
 			   v, len);
