@@ -31,6 +31,17 @@ active_opens() {
 # The lines go through awk, not to a file (hundreds of MB): it counts them
 # and the times that go back. The bpf backend reads one buffer a CPU and
 # must put them in time order.
+# Whether watch (pid $1) is idle: not blocked writing to its reader, and
+# no CPU time used in a fifth of a second.
+caught_up() {
+	local a b
+	grep -q pipe_write "/proc/$1/wchan" && return 1
+	a=$(cut -d' ' -f14,15 "/proc/$1/stat")
+	sleep 0.2
+	b=$(cut -d' ' -f14,15 "/proc/$1/stat")
+	[ "$a" = "$b" ] && ! grep -q pipe_write "/proc/$1/wchan"
+}
+
 account() {
 	local what=$1 nice=$2 threads=$3 conns opens0 line rep lost missed want seen short
 	local lines back first
@@ -49,8 +60,12 @@ account() {
 	[ "${conns:-0}" -gt 1000 ] || fail "the churn made too few connections: $(cat "$T/churn")"
 	opens=$(($(active_opens) - opens0))
 	[ "$opens" = "$conns" ] || fail "ActiveOpens grew by $opens, the churn says $conns connections"
-	# Time for watch to catch up with the churn's last transitions.
-	sleep 2
+	# Time for watch to catch up with the churn's last transitions, and
+	# for its reader with watch: until watch is not blocked writing and
+	# its CPU time holds still (gawk, which Debian's awk may be, reads
+	# slower than a 2-thread churn writes).
+	tl_wait_for 60 caught_up "$WATCHER" ||
+		fail "$what: watch did not catch up in 60 s: $(cat /proc/"$WATCHER"/wchan)"
 	kill -INT "$WATCHER"
 	wait "$WATCHER" || fail "$what: watch exited with $? after SIGINT: $(cat "$T/err")"
 	line=$(grep "transitions reported" "$T/err") || fail "$what: no summary: $(cat "$T/err")"
