@@ -129,14 +129,24 @@ static bool refuse(const struct tl_snapshot *snap, const struct kill_opts *o,
 		if (match[i]->limbo == TL_LIMBO_ACCEPT_QUEUE)
 			bad[nq++] = match[i];
 	if (nq && !o->queued) {
+		const struct tl_sock *l = tl_snapshot_listener(snap, bad[0]);
+		char where[OUT_LOCAL_TEXT_MAX] = "ADDR:PORT";
+		bool others = false;
+
+		/* drain takes a listener as ls shows it. */
+		if (l)
+			out_local_text(where, sizeof(where), snap, l);
+		for (size_t i = 1; i < nq && l; i++)
+			others |= tl_snapshot_listener(snap, bad[i]) != l;
 		tl_err("kill: refusing to destroy %zu connection%s waiting in "
 		       "an accept queue: SOCK_DESTROY resets the client and "
 		       "hides %s, but the listener's queue slot stays taken "
 		       "until the program accepts, and then it accepts a "
-		       "dead socket; 'tcplimbo drain ADDR:PORT' frees the "
-		       "slots of connections whose client is gone; add "
-		       "--queued to reset them anyway",
-		       nq, nq == 1 ? "" : "s", nq == 1 ? "it" : "them");
+		       "dead socket; 'tcplimbo drain %s'%s frees the slots "
+		       "of connections whose client is gone; add --queued to "
+		       "reset them anyway",
+		       nq, nq == 1 ? "" : "s", nq == 1 ? "it" : "them", where,
+		       others ? " (and so for the other listeners)" : "");
 		list_some(snap, bad, nq);
 		stop = true;
 	}
