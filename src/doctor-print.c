@@ -454,7 +454,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 				       esc_text(ecmd, sizeof(ecmd), cmd));
 			} else {
 				printf("\n== %s\n",
-				       pid == 0	 ? "the host (no one process)" :
+				       pid == 0 ?
+					       "the network namespace (no one process)" :
 				       pid == -1 ? "a process not seen" :
 						   "owners not looked for");
 			}

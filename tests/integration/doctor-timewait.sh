@@ -45,6 +45,10 @@ jq -e '
 	.findings[0].limit == 100' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "time-wait-pressure"; }
 ok "60 of 100 ports: time-wait-pressure towards 127.0.0.1:3007"
+# No one process's: headed as the namespace's, whichever it is.
+"$TCPLIMBO" doctor >"$T/d.txt"
+grep -qx "== the network namespace (no one process)" "$T/d.txt" ||
+	{ cat "$T/d.txt"; fail "the heading of a finding of no one process"; }
 "$TCPLIMBO" doctor --json --port-pct 70 >"$T/d.json"
 [ $? = 0 ] || fail "--port-pct 70 should find nothing"
 ok "--port-pct respected"
