@@ -692,13 +692,15 @@ static int watch_run(const struct tl_global *g, void *opts)
 			goto out;
 	}
 	/*
-	 * What waited in the buffers while the write was blocked happened
-	 * before the stop: counted, not written. Bounded: a churn refills
-	 * them as fast as they are read.
+	 * What waited in the bpf backend's buffers while the write was
+	 * blocked happened before the stop: counted, not written. (poll has
+	 * no buffers: a dump now would be of after the stop.) Bounded: a
+	 * churn refills them as fast as they are read.
 	 */
-	for (int i = 0; w.out_dropped && i < W_DRAIN_PASSES; i++)
-		if (tl_events_run(ev, 0, on_event, &w) <= 0)
-			break;
+	if (w.out_dropped && tl_events_backend(ev) == TL_EVENTS_BPF)
+		for (int i = 0; i < W_DRAIN_PASSES; i++)
+			if (tl_events_run(ev, 0, on_event, &w) <= 0)
+				break;
 	/* The bpf backend holds the last moments back to put them in order:
 	 * they happened while watch ran, so they are told. */
 	tl_events_flush(ev, on_event, &w);
