@@ -109,8 +109,10 @@ if "$TCPLIMBO" watch --backend bpf --seconds 0.1 >/dev/null 2>&1; then
 	lost=$(count "$T/err" "lost,")
 	dropped=$(count "$T/err" "w[ae][sr]e\\? not written whole")
 	more=$(count "$T/err" "more that had come")
+	missed=$(count "$T/err" "missed,")
 	ref=$(count "$T/ref.err" "transitions\\? reported")
 	ref_lost=$(count "$T/ref.err" "lost,")
+	ref_missed=$(count "$T/ref.err" "missed,")
 	[ -n "$rep" ] && [ -n "$dropped" ] && [ -n "$more" ] && [ -n "$ref" ] ||
 		fail "bpf: summaries not understood: $(cat "$T/err" "$T/ref.err")"
 	# A line written in part has no newline of its own.
@@ -118,8 +120,11 @@ if "$TCPLIMBO" watch --backend bpf --seconds 0.1 >/dev/null 2>&1; then
 	[ "$full" = $((rep - dropped)) ] ||
 		fail "bpf: $full whole lines reached the reader; the summary says $rep reported, $dropped not written whole: $(cat "$T/err")"
 	if [ "$lost" = 0 ] && [ "$ref_lost" = 0 ]; then
-		[ $((rep + more)) = "$ref" ] ||
-			fail "bpf: $rep reported + $more not written is not the $ref the other watch saw: $(cat "$T/err")"
+		# Each watch's program may be skipped for a change the other
+		# saw (nested in an interrupt): counted as missed, by each.
+		diff=$((ref - rep - more))
+		[ "$diff" -le "${missed:-0}" ] && [ "$diff" -ge $((-${ref_missed:-0})) ] ||
+			fail "bpf: $rep reported + $more not written is not the $ref the other watch saw, nor off by the missed ($missed, $ref_missed): $(cat "$T/err")"
 		ok "bpf: $full lines written, $dropped dropped, $more not written: the $ref the other watch saw"
 	else
 		ok "bpf: $full lines written, $dropped dropped; losses ($lost, $ref_lost) leave the totals unchecked"
