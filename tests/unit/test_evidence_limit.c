@@ -406,6 +406,29 @@ static void test_reuseport_sibling(void **state)
 }
 
 /*
+ * Hand-filled evidence of a sleeping listener's process: its port, backlog
+ * and queue, and n threads all in the syscall kind (a fake /proc gives no
+ * CPU share, and these tests need none).
+ */
+static void listener_ev(struct tl_evidence *ev, uint16_t port, uint32_t backlog,
+			uint32_t queued, int n, int kind)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->pid = PID;
+	ev->state = 'S';
+	ev->has_fds = true;
+	ev->has_listener = true;
+	ev->port = port;
+	ev->backlog = backlog;
+	ev->queued = queued;
+	ev->n_threads = ev->n_read = (uint32_t)n;
+	for (int i = 0; i < n; i++) {
+		ev->threads[i].tid = PID + i;
+		ev->threads[i].kind = kind;
+	}
+}
+
+/*
  * WEBrick at MaxClients: its threads in poll (select), more of them than
  * the three connections it holds (so not one worker busy with each), the
  * listener in no epoll set. /proc cannot show what poll watches, but
@@ -418,20 +441,8 @@ static void test_poll_limit(void **state)
 	struct tl_ev_verdict v;
 
 	(void)state;
-	memset(&ev, 0, sizeof(ev));
-	ev.pid = PID;
-	ev.state = 'S';
-	ev.has_fds = true;
-	ev.has_listener = true;
-	ev.port = 8101;
-	ev.backlog = 128;
-	ev.queued = 3;
+	listener_ev(&ev, 8101, 128, 3, 5, TL_SYS_POLL);
 	ev.held = 3;
-	ev.n_threads = ev.n_read = 5;
-	for (int i = 0; i < 5; i++) {
-		ev.threads[i].tid = PID + i;
-		ev.threads[i].kind = TL_SYS_POLL;
-	}
 	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
@@ -457,19 +468,7 @@ static void test_overflow_moving(void **state)
 	struct tl_ev_verdict v;
 
 	(void)state;
-	memset(&ev, 0, sizeof(ev));
-	ev.pid = PID;
-	ev.state = 'S';
-	ev.has_fds = true;
-	ev.has_listener = true;
-	ev.port = 8000;
-	ev.backlog = 5;
-	ev.queued = 4;
-	ev.n_threads = ev.n_read = 5;
-	for (int i = 0; i < 5; i++) {
-		ev.threads[i].tid = PID + i;
-		ev.threads[i].kind = TL_SYS_FUTEX;
-	}
+	listener_ev(&ev, 8000, 5, 4, 5, TL_SYS_FUTEX);
 	tl_evidence_conclude(&ev, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &v);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
