@@ -21,6 +21,11 @@ soname=$(readelf -d "$so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 [ "$soname" = libtcplimbo.so.0 ] || fail "soname is '$soname'"
 pc=$(find "$T/dest" -name tcplimbo.pc | head -n 1)
 [ -n "$pc" ] || fail "no tcplimbo.pc installed"
+# The library's page beside the command's.
+[ -n "$(find "$T/dest" -path '*/man3/libtcplimbo.3*' | head -n 1)" ] ||
+	fail "no libtcplimbo(3) installed"
+[ -n "$(find "$T/dest" -path '*/man8/tcplimbo.8*' | head -n 1)" ] ||
+	fail "no tcplimbo(8) installed"
 
 # Exported: the API; hidden: util.h's helpers and the test hooks.
 nm -D --defined-only "$so" | grep -q ' T tl_snapshot_take' ||
