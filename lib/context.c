@@ -307,14 +307,14 @@ static int json_string(struct json *j, char *out, size_t size, bool *cut)
 	size_t o = 0;
 
 	if (j->p >= j->end || *j->p != '"')
-		return -1;
+		goto bad;
 	j->p++;
 	while (j->p < j->end && *j->p != '"') {
 		unsigned char c = (unsigned char)*j->p++;
 		uint32_t cp, lo;
 
 		if (c < 0x20)
-			return -1;
+			goto bad;
 		if (c != '\\') {
 			if (out && o + 1 < size)
 				out[o++] = (char)c;
@@ -323,7 +323,7 @@ static int json_string(struct json *j, char *out, size_t size, bool *cut)
 			continue;
 		}
 		if (j->p >= j->end)
-			return -1;
+			goto bad;
 		c = (unsigned char)*j->p++;
 		switch (c) {
 		case 'n':
@@ -348,7 +348,7 @@ static int json_string(struct json *j, char *out, size_t size, bool *cut)
 			break;
 		case 'u':
 			if (j->end - j->p < 4 || hex_value(j->p, 4, &cp) < 0)
-				return -1;
+				goto bad;
 			j->p += 4;
 			/* A surrogate pair is one code point. */
 			if (cp >= 0xd800 && cp <= 0xdbff &&
@@ -362,16 +362,21 @@ static int json_string(struct json *j, char *out, size_t size, bool *cut)
 			}
 			break;
 		default:
-			return -1;
+			goto bad;
 		}
 		put_cp(out, size, &o, cp);
 	}
 	if (j->p >= j->end)
-		return -1;
+		goto bad;
 	j->p++;
 	if (out)
 		out[o] = '\0';
 	return 0;
+bad:
+	/* What was decoded before the fault is kept, terminated. */
+	if (out && size)
+		out[o] = '\0';
+	return -1;
 }
 
 static int json_value(struct json *j, int depth);

@@ -571,6 +571,18 @@ static void test_json_scan(void **state)
 				    "b\xef\xbf\xbd");
 	/* Malformed: cut, raw control byte, bad escape, not an object. */
 	SCAN("{\"Name\":\"abc", -EBADMSG);
+	/*
+	 * What a string cut short held is kept, terminated: it was left
+	 * without its NUL, and the fuzzer's check found that once the stack
+	 * held no stray zero after it.
+	 */
+	memset(out, 'X', sizeof(out));
+	SCAN("{\"Name\":\"abc", -EBADMSG);
+	assert_non_null(memchr(out[0], '\0', sizeof(out[0])));
+	assert_string_equal(out[0], "abc");
+	memset(out, 'X', sizeof(out));
+	SCAN("{\"Name\":\"ab\\q\"}", -EBADMSG);
+	assert_string_equal(out[0], "ab");
 	SCAN("{\"Name\":\"a\nb\"}", -EBADMSG);
 	SCAN("{\"Name\":\"\\x\"}", -EBADMSG);
 	SCAN("{\"Name\":\"\\u12\"}", -EBADMSG);
