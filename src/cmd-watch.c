@@ -699,7 +699,8 @@ static int watch_run(const struct tl_global *g, void *opts)
 	 */
 	if (w.out_dropped && tl_events_backend(ev) == TL_EVENTS_BPF)
 		for (int i = 0; i < W_DRAIN_PASSES; i++)
-			if (tl_events_run(ev, 0, on_event, &w) <= 0)
+			/* A pass may hand over none and hold the rest back. */
+			if (tl_events_run(ev, 0, on_event, &w) < 0)
 				break;
 	/* The bpf backend holds the last moments back to put them in order:
 	 * they happened while watch ran, so they are told. */
