@@ -147,12 +147,13 @@ static bool same_verdict(const struct why *w, size_t i, size_t j)
  * The first entry that matches and says something of `about` speaks.
  */
 static const struct {
-	const char *comm;
+	/* Its names: one, or a fork's and its original's. */
+	const char *comm[2];
 	size_t n;
 	const char *words[2];
 	const char *text[WHY_ABOUT_MAX];
 } programs[] = {
-	{ "uwsgi",
+	{ { "uwsgi" },
 	  0,
 	  { NULL },
 	  { [WHY_LIMIT] = "uWSGI: --processes and --threads (requests at "
@@ -160,7 +161,7 @@ static const struct {
 			  "requests that run too long",
 	    [WHY_TIMEOUT] = "uWSGI: --harakiri ends a request that runs "
 			    "too long" } },
-	{ "tinyproxy",
+	{ { "tinyproxy" },
 	  0,
 	  { NULL },
 	  { [WHY_LIMIT] = "tinyproxy: MaxClients, and Timeout for idle "
@@ -168,17 +169,17 @@ static const struct {
 	    [WHY_TIMEOUT] =
 		    "tinyproxy: Timeout closes a connection, to "
 		    "the client or to the upstream, idle for longer" } },
-	{ "named",
+	{ { "named" },
 	  0,
 	  { NULL },
 	  { [WHY_LIMIT] = "BIND: tcp-clients (and tcp-idle-timeout for "
 			  "idle ones)" } },
-	{ "dnsmasq",
+	{ { "dnsmasq" },
 	  0,
 	  { NULL },
 	  { [WHY_LIMIT] = "dnsmasq: --max-tcp-connections" } },
-	{ "h2o", 0, { NULL }, { [WHY_LIMIT] = "h2o: max-connections" } },
-	{ "lighttpd",
+	{ { "h2o" }, 0, { NULL }, { [WHY_LIMIT] = "h2o: max-connections" } },
+	{ { "lighttpd" },
 	  0,
 	  { NULL },
 	  { [WHY_LIMIT] = "lighttpd: server.max-connections, kept well "
@@ -186,24 +187,18 @@ static const struct {
 	    [WHY_FDS] = "lighttpd: server.max-fds sets its fd limit; "
 			"server.max-connections, kept well below it, is "
 			"where it stops accepting instead" } },
-	{ "mariadbd",
+	{ { "mariadbd", "mysqld" },
 	  0,
 	  { NULL },
-	  { [WHY_FDS] = "MariaDB: open_files_limit, which LimitNOFILE= in "
-			"its systemd unit caps; its tables' files count "
-			"too (table_open_cache)" } },
-	{ "mysqld",
-	  0,
-	  { NULL },
-	  { [WHY_FDS] = "MySQL/MariaDB: open_files_limit, which "
+	  { [WHY_FDS] = "MariaDB/MySQL: open_files_limit, which "
 			"LimitNOFILE= in its systemd unit caps; its "
 			"tables' files count too (table_open_cache)" } },
-	{ "ruby",
+	{ { "ruby" },
 	  4,
 	  { NULL },
 	  { [WHY_LIMIT] = "Ruby: WEBrick's MaxClients; puma's --threads "
 			  "and --workers" } },
-	{ "postgres",
+	{ { "postgres" },
 	  0,
 	  { NULL },
 	  { [WHY_TIMEOUT] = "PostgreSQL: statement_timeout bounds a query "
@@ -216,14 +211,14 @@ static const struct {
 			    "wait_event, pg_blocking_pids(pid), query FROM "
 			    "pg_stat_activity WHERE pid = PID shows what the "
 			    "backend waits for and which backends block it" } },
-	{ "php-fpm",
+	{ { "php-fpm" },
 	  7,
 	  { NULL },
 	  { [WHY_TIMEOUT] = "php-fpm: request_terminate_timeout, in the "
 			    "pool's configuration, ends a request that runs "
 			    "too long (request_slowlog_timeout logs its "
 			    "stack first)" } },
-	{ "haproxy",
+	{ { "haproxy" },
 	  0,
 	  { NULL },
 	  { [WHY_TIMEOUT] = "haproxy: timeout server bounds the wait for a "
@@ -231,7 +226,7 @@ static const struct {
 			    "free server)",
 	    [WHY_FDS] = "haproxy: it sets its fd limit from the global "
 			"maxconn, unless ulimit-n sets it" } },
-	{ "nginx",
+	{ { "nginx" },
 	  0,
 	  { NULL },
 	  { [WHY_TIMEOUT] = "nginx: proxy_read_timeout (fastcgi_read_timeout, "
@@ -239,62 +234,62 @@ static const struct {
 			    "upstream's answer",
 	    [WHY_FDS] = "nginx: worker_rlimit_nofile sets its workers' fd "
 			"limit; keep worker_connections below it" } },
-	{ "redis-server",
+	{ { "redis-server" },
 	  0,
 	  { NULL },
 	  { [WHY_FDS] = "Redis: it raises its fd limit to maxclients + 32 "
 			"where it may, and lowers maxclients where it may "
 			"not (its log says so at start)" } },
-	{ "memcached",
+	{ { "memcached" },
 	  0,
 	  { NULL },
 	  { [WHY_FDS] = "memcached: -c (maximum connections) sets its fd "
 			"limit too" } },
-	{ "apache2",
+	{ { "apache2" },
 	  0,
 	  { NULL },
 	  { [WHY_TIMEOUT] = "Apache: Timeout bounds each wait for I/O, and "
 			    "ProxyTimeout the wait for a proxied backend" } },
-	{ "httpd",
+	{ { "httpd" },
 	  0,
 	  { NULL },
 	  { [WHY_TIMEOUT] = "Apache: Timeout bounds each wait for I/O, and "
 			    "ProxyTimeout the wait for a proxied backend" } },
-	{ "java",
+	{ { "java" },
 	  5,
 	  { NULL },
 	  { [WHY_INSPECT] = "Java: jstack PID (or jcmd PID Thread.print) "
 			    "shows what each thread waits on, and the locks "
 			    "they hold" } },
-	{ "node",
+	{ { "node" },
 	  5,
 	  { NULL },
 	  { [WHY_INSPECT] = "Node.js: synchronous code blocks its one event "
 			    "loop; node --cpu-prof, or --inspect and a "
 			    "debugger, shows which" } },
-	{ "nodejs",
+	{ { "nodejs" },
 	  7,
 	  { NULL },
 	  { [WHY_INSPECT] = "Node.js: synchronous code blocks its one event "
 			    "loop; node --cpu-prof, or --inspect and a "
 			    "debugger, shows which" } },
-	{ "python",
+	{ { "python" },
 	  6,
 	  { NULL },
 	  { [WHY_INSPECT] = "Python: with python3-dbg installed, gdb -p PID "
 			    "-batch -ex 'thread apply all py-bt' shows each "
 			    "thread's Python stack" } },
-	{ NULL,
+	{ { NULL },
 	  0,
 	  { "gunicorn", "gevent" },
 	  { [WHY_LIMIT] = "gunicorn's gevent workers: --worker-connections "
 			  "(per worker; --threads does not apply to them)" } },
-	{ NULL,
+	{ { NULL },
 	  0,
 	  { "gunicorn", "eventlet" },
 	  { [WHY_LIMIT] = "gunicorn's eventlet workers: --worker-connections "
 			  "(per worker; --threads does not apply to them)" } },
-	{ NULL,
+	{ { NULL },
 	  0,
 	  { "gunicorn", NULL },
 	  { [WHY_TIMEOUT] = "gunicorn: --timeout kills and restarts a "
@@ -303,12 +298,18 @@ static const struct {
 
 static bool program_is(size_t i, const char *comm, const char *cmd)
 {
-	if (programs[i].comm) {
+	if (programs[i].comm[0]) {
 		if (!comm)
 			return false;
-		return programs[i].n ? strncmp(comm, programs[i].comm,
-					       programs[i].n) == 0 :
-				       strcmp(comm, programs[i].comm) == 0;
+		for (size_t k = 0; k < 2 && programs[i].comm[k]; k++) {
+			const char *name = programs[i].comm[k];
+
+			if (programs[i].n ?
+				    strncmp(comm, name, programs[i].n) == 0 :
+				    strcmp(comm, name) == 0)
+				return true;
+		}
+		return false;
 	}
 	for (size_t k = 0; k < 2; k++)
 		if (programs[i].words[k] &&

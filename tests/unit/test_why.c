@@ -173,6 +173,13 @@ static void test_program_text(void **state)
 	assert_non_null(strstr(why_program_text("redis-server", NULL, WHY_FDS),
 			       "maxclients + 32"));
 	assert_null(why_program_text("redis-server", NULL, WHY_TIMEOUT));
+	/* One entry, two names: MariaDB's server and the one it forked. */
+	assert_non_null(strstr(why_program_text("mariadbd", NULL, WHY_FDS),
+			       "open_files_limit"));
+	assert_ptr_equal(why_program_text("mysqld", NULL, WHY_FDS),
+			 why_program_text("mariadbd", NULL, WHY_FDS));
+	assert_null(why_program_text("mysql", NULL, WHY_FDS));
+	assert_null(why_program_text("mysqld", NULL, WHY_LIMIT));
 }
 
 int main(void)
