@@ -121,8 +121,8 @@ void tl_diag_young(const struct tl_snapshot *snap,
 			if ((sk->has & TL_HAS_MEMINFO) && opts->drops_min &&
 			    drops >= opts->drops_min &&
 			    (!diag_queue_pressed(sk) ||
-			     (opts->drops_later && !diag_queue_full(sk) &&
-			      !tli_diag_drops_grew(opts->drops_later, sk)))) {
+			     (!diag_queue_full(sk) &&
+			      !tli_diag_drops_go_on(opts, sk)))) {
 				ret->drops_listeners++;
 				ret->drops += drops;
 			}

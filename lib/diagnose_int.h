@@ -179,6 +179,14 @@ static inline bool diag_queue_full(const struct tl_sock *L)
 bool tli_diag_drops_grew(const struct tl_snapshot *later,
 			 const struct tl_sock *L);
 
+/*
+ * Whether the other looks the options carry (drops_later, drops_before)
+ * leave L's drops going on: true where it has none to compare, or its
+ * counter grew in each.
+ */
+bool tli_diag_drops_go_on(const struct tl_diag_opts *o,
+			  const struct tl_sock *L);
+
 static inline bool diag_queue_pressed(const struct tl_sock *L)
 {
 	return L->rqueue > 0 && (uint64_t)L->rqueue * 2 >= L->wqueue;

@@ -341,12 +341,33 @@ bool tli_diag_drops_grew(const struct tl_snapshot *later,
 	return false;
 }
 
+static int seen_cmp(const void *key, const void *elem)
+{
+	uint64_t k = *(const uint64_t *)key;
+	uint64_t c = ((const struct tl_drops_seen *)elem)->cookie;
+
+	return k < c ? -1 : k > c;
+}
+
+bool tli_diag_drops_go_on(const struct tl_diag_opts *o, const struct tl_sock *L)
+{
+	const struct tl_drops_seen *seen;
+
+	if (o->drops_later && !tli_diag_drops_grew(o->drops_later, L))
+		return false;
+	if (!o->drops_before)
+		return true;
+	seen = bsearch(&L->cookie, o->drops_before, o->n_drops_before,
+		       sizeof(*seen), seen_cmp);
+	/* Not there: it listens since, and its drops are all since. */
+	return !seen || L->drops > seen->drops;
+}
+
 static bool drops_syns(const struct diag *d, const struct tl_sock *L,
 		       const struct diag_lstat *l)
 {
 	return drops_maybe(d->o, d->ctr, L, l->stale) &&
-	       (!d->o->drops_later ||
-		tli_diag_drops_grew(d->o->drops_later, L));
+	       tli_diag_drops_go_on(d->o, L);
 }
 
 bool tl_diag_drops_unsure(const struct tl_snapshot *snap,

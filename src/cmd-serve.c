@@ -147,6 +147,9 @@ static struct result *scan(struct server *s, size_t *ret_unreadable)
 	*ret_unreadable = 0;
 	if (!r)
 		return NULL;
+	/* Drops are told only where they went on since the last scan. */
+	s->so.diag.drops_before =
+		metrics_ledger_seen(s->mo.ledger, &s->so.diag.n_drops_before);
 	r->err = tl_survey_take(&s->so, &sv);
 	if (r->err == 0)
 		r->err = metrics_render(sv, &s->mo, &p, &mr);

@@ -29,6 +29,8 @@ struct carry {
 struct metrics_ledger {
 	struct ledger_sock *socks; /* last scan's, by cookie */
 	size_t n_socks;
+	/* The same sockets' cookies and drops, as the doctor's rules take them. */
+	struct tl_drops_seen *seen;
 	struct carry *carries; /* by key; only keys with a member */
 	size_t n_carries;
 };
@@ -44,6 +46,7 @@ void metrics_ledger_free(struct metrics_ledger *lg)
 	if (!lg)
 		return;
 	free(lg->socks);
+	free(lg->seen);
 	free(lg->carries);
 	free(lg);
 }
@@ -98,17 +101,20 @@ int metrics_ledger_update(struct metrics_ledger *lg,
 			  const struct ledger_sock *s, size_t n)
 {
 	struct ledger_sock *socks = NULL;
+	struct tl_drops_seen *seen = NULL;
 	struct carry *c = NULL;
 	uint64_t *keys = NULL;
 	size_t nk = 0, nc = 0, j = 0;
 
 	socks = malloc((n ? n : 1) * sizeof(*socks));
+	seen = malloc((n ? n : 1) * sizeof(*seen));
 	keys = malloc((n ? n : 1) * sizeof(*keys));
 	/* At most one carry a series now, of those that had one or lose
 	 * a member now. */
 	c = malloc((n + 1) * sizeof(*c));
-	if (!socks || !keys || !c) {
+	if (!socks || !seen || !keys || !c) {
 		free(socks);
+		free(seen);
 		free(keys);
 		free(c);
 		return -ENOMEM;
@@ -116,6 +122,13 @@ int metrics_ledger_update(struct metrics_ledger *lg,
 	if (n)
 		memcpy(socks, s, n * sizeof(*s));
 	qsort(socks, n, sizeof(*socks), cmp_cookie);
+	for (size_t i = 0; i < n; i++)
+		seen[i] = (struct tl_drops_seen){
+			.cookie = socks[i].cookie,
+			.drops = socks[i].drops > UINT32_MAX ?
+					 UINT32_MAX :
+					 (uint32_t)socks[i].drops
+		};
 	/* The series that have a member now, once each. */
 	for (size_t i = 0; i < n; i++)
 		keys[i] = socks[i].key;
@@ -152,8 +165,10 @@ int metrics_ledger_update(struct metrics_ledger *lg,
 	}
 	free(keys);
 	free(lg->socks);
+	free(lg->seen);
 	free(lg->carries);
 	lg->socks = socks;
+	lg->seen = seen;
 	lg->n_socks = n;
 	lg->carries = c;
 	lg->n_carries = nc;
@@ -168,4 +183,11 @@ uint64_t metrics_ledger_carry(const struct metrics_ledger *lg, uint64_t key)
 		return 0;
 	i = find_carry(lg->carries, lg->n_carries, key);
 	return i < lg->n_carries ? lg->carries[i].drops : 0;
+}
+
+const struct tl_drops_seen *metrics_ledger_seen(const struct metrics_ledger *lg,
+						size_t *n)
+{
+	*n = lg ? lg->n_socks : 0;
+	return *n ? lg->seen : NULL;
 }

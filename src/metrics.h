@@ -87,4 +87,11 @@ int metrics_ledger_update(struct metrics_ledger *lg,
 /* The drops carried for series key, to add to its members' (0: none). */
 uint64_t metrics_ledger_carry(const struct metrics_ledger *lg, uint64_t key);
 
+/*
+ * Last scan's listener sockets and their drops, sorted by cookie, for the
+ * next scan's tl_diag_opts.drops_before; NULL and 0 before the first.
+ */
+const struct tl_drops_seen *metrics_ledger_seen(const struct metrics_ledger *lg,
+						size_t *n);
+
 #endif

@@ -41,6 +41,15 @@ enum tl_severity {
 };
 
 /*
+ * A listener's drop counter at one look: its socket cookie, which no
+ * other socket on the machine has until it reboots, and its count.
+ */
+struct tl_drops_seen {
+	uint64_t cookie;
+	uint32_t drops;
+};
+
+/*
  * Thresholds. Ages are in milliseconds, shares in percent. The defaults
  * (tl_diag_opts_init) are chosen so that healthy traffic finds nothing:
  * queueing for less than queue_age_ms, CLOSE_WAIT shorter than
@@ -68,6 +77,17 @@ struct tl_diag_opts {
 	 * without it, of any (see tl_diag_drops_unsure).
 	 */
 	const struct tl_snapshot *drops_later;
+	/*
+	 * For a caller that looks again and again (the exporter): the
+	 * listeners' drop counters at its previous look, n_drops_before of
+	 * them, sorted by cookie (every namespace's may be in one array:
+	 * cookies are unique on the machine). As with
+	 * drops_later, a queue that is not full then warns of drops only
+	 * where its listener's counter grew since; a listener not among
+	 * them is new since then, and so are its drops. NULL: none.
+	 */
+	const struct tl_drops_seen *drops_before;
+	size_t n_drops_before;
 };
 
 /* The most processes a finding names; more are counted in n_pids. */
@@ -157,8 +177,9 @@ struct tl_diag_young {
 	/*
 	 * Listeners that have dropped drops_min or more SYNs for a full
 	 * queue since they started but are under no pressure now (their
-	 * queue less than half full), or, with drops_later, that dropped
-	 * none in between: past bursts, which a single look cannot date.
+	 * queue less than half full), or, with drops_later or drops_before,
+	 * that dropped none in between: past bursts, which a single look
+	 * cannot date.
 	 * How many, and their drops.
 	 */
 	uint64_t drops_listeners;

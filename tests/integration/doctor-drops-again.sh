@@ -4,21 +4,25 @@
 # two fresh connections in its queue (half full, not full): one look sees
 # drops and a pressed queue, and only a second look, a second later, shows
 # that the counter does not grow. doctor and doctor --all-netns must both
-# take it and give no finding; a replay of the same moment, which cannot
+# take it and give no finding, and serve from its second scan on; a replay of the same moment, which cannot
 # look again, warns, which shows that the second look is what tells.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
+. "$(dirname "$0")/serve-lib.sh"
 T=$(mktemp -d)
 trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
 
+# The server accepts only once the test has seen drops, told by a file.
 python3 -c '
-import socket, time
+import os, socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 3007)); s.listen(4)
-time.sleep(1.5)
+for _ in range(600):
+    if os.path.exists(sys.argv[1]): break
+    time.sleep(0.05)
 for _ in range(12):
     c = s.accept()[0]; c.recv(100); c.sendall(b"ok"); c.close()
-time.sleep(120)' &
+time.sleep(120)' "$T/go" &
 tl_wait_for 5 tl_listening 3007 || fail "server did not listen"
 python3 -c '
 import socket, threading
@@ -26,7 +30,12 @@ def one():
     c = socket.create_connection(("127.0.0.1", 3007), timeout=20)
     c.sendall(b"x"); assert c.recv(10) == b"ok"; c.close()
 ts = [threading.Thread(target=one) for _ in range(12)]
-[t.start() for t in ts]; [t.join(30) for t in ts]' || fail "the first clients"
+[t.start() for t in ts]; [t.join(30) for t in ts]' &
+CLIENTS=$!
+dropped() { ss -Htlnm "sport = :3007" | grep -q ',d[1-9][0-9]*)'; }
+tl_wait_for 15 dropped || { ss -tlnm; fail "ss: the listener counted no drop"; }
+touch "$T/go"
+wait "$CLIENTS" || fail "the first clients"
 # Two more, which the server no longer accepts: its queue is half full.
 python3 -c '
 import socket, time
@@ -38,6 +47,23 @@ drops=$(ss -Htlnm "sport = :3007" | sed -n 's/.*,d\([0-9]*\)).*/\1/p')
 [ "${drops:-0}" -ge 1 ] || { ss -tlnm; fail "ss: the listener counted no drop"; }
 read -r q b < <(ss -Htln "sport = :3007" | awk '{ print $2, $3 }')
 [ "$q" = 2 ] && [ "$b" = 4 ] || fail "ss: queue $q of $b, not 2 of 4"
+
+# serve, which scans again and again, compares with its last scan: its
+# first scan has nothing to compare with and warns; its second does not.
+# (First, while the queue is younger than serve's 5 s threshold.)
+if command -v curl >/dev/null; then
+	URL=http://127.0.0.1:19859
+	serve_start "$URL/" --listen 127.0.0.1:19859
+	curl -sf -o "$T/m1" "$URL/metrics" || fail "serve: first scrape"
+	curl -sf -o "$T/m2" "$URL/metrics" || fail "serve: second scrape"
+	kill "$SERVE"
+	# serve looks at every namespace; only ours is ours.
+	ours="netns=\"$(serve_own_label)\",kind=\"accept-queue-overflow\""
+	grep -qF "tcplimbo_finding{$ours,severity=\"warning\"" "$T/m1" ||
+		{ grep finding "$T/m1"; fail "serve: the first scan did not warn"; }
+	grep -qF "tcplimbo_finding{$ours" "$T/m2" &&
+		{ grep finding "$T/m2"; fail "serve: past drops warned at the second scan"; }
+fi
 
 # The queue's age is not what this test is about.
 "$TCPLIMBO" doctor --queue-age 60s --json >"$T/d.json"

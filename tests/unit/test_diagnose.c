@@ -389,6 +389,56 @@ static void test_listener_drops_later(void **state)
 	assert_false(tl_diag_drops_unsure(&W->snap, &W->ctr, &W->opts));
 }
 
+/*
+ * The exporter's way: the drop counters of its previous scan
+ * (drops_before), sorted by cookie, instead of a second dump.
+ */
+static void test_listener_drops_before(void **state)
+{
+	uint32_t srv = proc(100, "server", 5, 1024);
+	struct tl_drops_seen seen[3] = { { 12, 9 }, { 77, 84 }, { 90, 1 } };
+	struct tl_diag_young y;
+	struct tl_sock *l;
+
+	(void)state;
+	l = listener(8000, 5, 3, srv);
+	l->drops = 84;
+	l->cookie = 77;
+	W->ctr.listen_drops = 4551;
+	W->opts.drops_before = seen;
+	W->opts.n_drops_before = 3;
+	/* As many as at the last scan: past drops, held back. */
+	assert_int_equal(diagnose(), 0);
+	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
+	assert_int_equal(y.drops_listeners, 1);
+	assert_int_equal(y.drops, 84);
+	/* More since: they go on. */
+	l->drops = 86;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_ACCEPT_QUEUE_OVERFLOW);
+	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
+	assert_int_equal(y.drops_listeners, 0);
+	/* A listener the last scan did not see is new, and so are its drops. */
+	l->drops = 84;
+	l->cookie = 78;
+	assert_int_equal(diagnose(), 1);
+	/* Both looks: the second dump's word stands where it says past. */
+	{
+		struct tl_sock again = *l;
+		struct tl_snapshot later = { .socks = &again, .n_socks = 1 };
+
+		W->opts.drops_later = &later;
+		assert_int_equal(diagnose(), 0);
+		W->opts.drops_later = NULL;
+	}
+	/* A full queue is critical whatever the counter did. */
+	l->cookie = 77;
+	l->rqueue = 6;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+}
+
 static void test_emfile_with_queue(void **state)
 {
 	uint32_t srv = proc(100, "server", 1024, 1024);
@@ -602,6 +652,7 @@ int main(void)
 		T(test_queue_overflow),
 		T(test_queue_overflow_one),
 		T(test_listener_drops),
+		T(test_listener_drops_before),
 		T(test_listener_drops_later),
 		T(test_lost_children),
 		T(test_emfile_with_queue),

@@ -203,13 +203,33 @@ static long drops3000(struct world *w, struct metrics_ledger *lg)
 static void test_drops_never_fall(void **state)
 {
 	struct world *w = build();
+	const struct tl_drops_seen *seen;
 	struct metrics_ledger *lg;
+	size_t n;
 
 	(void)state;
 	assert_int_equal(metrics_ledger_new(&lg), 0);
+	assert_null(metrics_ledger_seen(lg, &n));
+	assert_int_equal(n, 0);
+	w->socks[2].cookie = 9;
+	w->socks[1].cookie = 1;
+	w->socks[0].cookie = 2;
+	w->socks[0].drops = 4;
+	assert_int_equal(drops3000(w, lg), 7);
+	/* What the next scan's rules compare drops with, by cookie. */
+	seen = metrics_ledger_seen(lg, &n);
+	assert_non_null(seen);
+	assert_int_equal(n, 3);
+	assert_int_equal(seen[2].cookie, 9);
+	assert_int_equal(seen[2].drops, 0);
+	assert_int_equal(seen[0].cookie, 1);
+	assert_int_equal(seen[0].drops, 3);
+	assert_int_equal(seen[1].cookie, 2);
+	assert_int_equal(seen[1].drops, 4);
 	w->socks[0].cookie = 1;
 	w->socks[1].cookie = 2;
 	w->socks[1].drops = 4;
+	w->socks[0].drops = 3;
 	assert_int_equal(drops3000(w, lg), 7);
 	/* Without a ledger a render sees only what is there. */
 	w->socks[0].state = TL_CLOSE;
