@@ -211,6 +211,14 @@ static __always_inline void current_owner(struct tl_bpf_owner *o)
 /* task_struct's PF_KTHREAD: a kernel thread holds no fd of a process. */
 #define PF_KTHREAD 0x00200000
 
+static __always_inline bool in_kthread(void)
+{
+	struct task_struct *task =
+		(struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, flags) & PF_KTHREAD;
+}
+
 /*
  * close() and shutdown() change an open connection's state in the process
  * that calls them, which holds it: the last fd's close runs in the task
@@ -220,20 +228,19 @@ static __always_inline void current_owner(struct tl_bpf_owner *o)
  */
 static __always_inline bool closed_here(int oldstate, int newstate)
 {
-	struct task_struct *task;
-
 	if (!((oldstate == TCP_ESTABLISHED && newstate == TCP_FIN_WAIT1) ||
 	      (oldstate == TCP_SYN_RECV && newstate == TCP_FIN_WAIT1) ||
 	      (oldstate == TCP_CLOSE_WAIT && newstate == TCP_LAST_ACK)))
 		return false;
-	task = (struct task_struct *)bpf_get_current_task();
-	return !(BPF_CORE_READ(task, flags) & PF_KTHREAD);
+	return !in_kthread();
 }
 
 /*
  * The owner of sk (typed: tp_btf only). In the owner's own process at
  * connect() and listen(), and in the holder's at close() or shutdown(),
- * record it; otherwise look it up.
+ * record it; otherwise look it up. A kernel thread that connects (MPTCP's
+ * path manager opening a subflow from its workqueue) is no owner: the
+ * subflow's fd is its MPTCP socket's, which user space finds in /proc.
  */
 static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 				     int newstate, struct tl_bpf_owner *out)
@@ -241,13 +248,13 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 	bool start = oldstate == TCP_CLOSE &&
 		     (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN);
 
-	if (start || closed_here(oldstate, newstate)) {
+	if (start && st)
+		st->listening = newstate == TCP_LISTEN;
+	if ((start && !in_kthread()) || closed_here(oldstate, newstate)) {
 		current_owner(out);
 		if (st) {
 			st->owner = *out;
 			st->has_owner = 1;
-			if (start)
-				st->listening = newstate == TCP_LISTEN;
 		}
 		return TL_BPF_OWNER;
 	}
