@@ -406,6 +406,8 @@ static void event_owner(struct tl_resolver_owners *ow,
 static bool resolve_kernel(struct tl_resolver *r, const struct tl_event *ev,
 			   struct tl_resolved *ret)
 {
+	const struct tl_sock *l;
+
 	if (ev->flags & TL_EVENT_OWNER) {
 		/* Closed by its program: that program held it. */
 		if (ret->limbo == TL_LIMBO_ORPHAN ||
@@ -431,10 +433,29 @@ static bool resolve_kernel(struct tl_resolver *r, const struct tl_event *ev,
 		event_owner(&ret->former, ev);
 		return true;
 	}
-	/* Still in the accept queue of the listener on its port. */
+	/*
+	 * Still in the accept queue of the listener on its port. Its address
+	 * may be a wildcard the connection's is not: as the backend followed
+	 * it, else the snapshot's (a newer one where this listener is new,
+	 * as for a socket no snapshot knew), else the connection's, the one
+	 * address it surely answers on.
+	 */
+	l = NULL;
+	if (!(ev->flags & TL_EVENT_LISTENER_ANY)) {
+		l = find_listener(r, ev);
+		if (!l && refresh(r))
+			l = find_listener(r, ev);
+	}
 	ret->has_listener = true;
-	memcpy(ret->laddr, ev->src, sizeof(ret->laddr));
-	ret->lfamily = ev->family;
+	if (ev->flags & TL_EVENT_LISTENER_ANY) {
+		ret->lfamily = ev->family;
+	} else if (l) {
+		memcpy(ret->laddr, l->src, sizeof(ret->laddr));
+		ret->lfamily = l->family;
+	} else {
+		memcpy(ret->laddr, ev->src, sizeof(ret->laddr));
+		ret->lfamily = ev->family;
+	}
 	ret->lport = ev->sport;
 	event_owner(&ret->lowners, ev);
 	if (ret->limbo == TL_LIMBO_NONE &&

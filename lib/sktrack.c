@@ -25,7 +25,8 @@ struct sk_ent {
 	uint64_t ts_ns; /* its last change; 0: none seen */
 	uint32_t pid;
 	uint16_t sport; /* its local port then */
-	uint16_t kind;	/* 0, TL_EVENT_OWNER or TL_EVENT_LISTENER_OWNER */
+	/* 0, TL_EVENT_OWNER or TL_EVENT_LISTENER_OWNER (with _ANY) */
+	uint16_t kind;
 	char comm[16];
 };
 
@@ -314,9 +315,13 @@ void tli_sktrack_apply(struct tli_sktrack *t, uint64_t ts_ns,
 		const struct lsn *l = find_lsn(t, ev);
 
 		if (l && l->has_owner) {
-			give(ev, TL_EVENT_LISTENER_OWNER, l->pid, l->comm);
+			uint16_t kind = TL_EVENT_LISTENER_OWNER;
+
+			if (any_addr(l->addr))
+				kind |= TL_EVENT_LISTENER_ANY;
+			give(ev, kind, l->pid, l->comm);
 			if (e) {
-				e->kind = TL_EVENT_LISTENER_OWNER;
+				e->kind = kind;
 				e->pid = l->pid;
 				memcpy(e->comm, l->comm, sizeof(e->comm));
 			}

@@ -75,6 +75,13 @@ enum tl_event_flags {
 	 * ports for 60 s (unless net.ipv4.tcp_max_tw_buckets is reached).
 	 */
 	TL_EVENT_TIME_WAIT = 1 << 8,
+	/*
+	 * With TL_EVENT_LISTENER_OWNER: that listener is on the wildcard
+	 * address of the connection's family (0.0.0.0 or ::), not on the
+	 * connection's own address (bpf, where watch followed the listener
+	 * from its listen()).
+	 */
+	TL_EVENT_LISTENER_ANY = 1 << 9,
 };
 
 /* One transition of one socket. Addresses and ports as in tl_sock. */

@@ -170,15 +170,25 @@ static void test_listener_match(void **state)
 	ev = step(t, 2, 0x1100, AF_INET6, "::ffff:127.0.0.1", 80, TL_LISTEN,
 		  TL_SYN_RECV, 0, NULL, 0);
 	assert_owner(&ev, TL_EVENT_LISTENER_OWNER, 32, "v6");
+	/* Each says whether its listener is on the wildcard, or on its own
+	 * address, which is then the listener's. */
+	assert_true(ev.flags & TL_EVENT_LISTENER_ANY);
 	ev = step(t, 2, 0x1200, 0, "127.0.0.1", 80, TL_LISTEN, TL_SYN_RECV, 0,
 		  NULL, 0);
 	assert_owner(&ev, TL_EVENT_LISTENER_OWNER, 31, "v4");
+	assert_true(ev.flags & TL_EVENT_LISTENER_ANY);
 	ev = step(t, 2, 0x1300, 0, "127.0.0.2", 81, TL_LISTEN, TL_SYN_RECV, 0,
 		  NULL, 0);
 	assert_owner(&ev, TL_EVENT_LISTENER_OWNER, 33, "one");
+	assert_false(ev.flags & TL_EVENT_LISTENER_ANY);
 	ev = step(t, 2, 0x1400, 0, "127.0.0.3", 81, TL_LISTEN, TL_SYN_RECV, 0,
 		  NULL, 0);
 	assert_owner(&ev, TL_EVENT_LISTENER_OWNER, 34, "wild");
+	assert_true(ev.flags & TL_EVENT_LISTENER_ANY);
+	/* And its later changes too. */
+	ev = step(t, 3, 0x1400, 0, "127.0.0.3", 81, TL_SYN_RECV, TL_ESTABLISHED,
+		  0, NULL, 0);
+	assert_true(ev.flags & TL_EVENT_LISTENER_ANY);
 	ev = step(t, 2, 0x1500, 0, "127.0.0.1", 82, TL_LISTEN, TL_SYN_RECV, 0,
 		  NULL, 0);
 	assert_unnamed(&ev);
