@@ -131,3 +131,31 @@ int tl_proc_tgid(const char *proc_root, pid_t pid)
 		return -EINVAL;
 	return (int)v;
 }
+
+/* stat() of /proc/PID/exe: the program's file, through the link. */
+static int exe_stat(const char *proc_root, pid_t pid, struct stat *st)
+{
+	char path[PATH_MAX];
+
+	if (pid <= 0)
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "%s/%d/exe", proc_root, (int)pid) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return stat(path, st) < 0 ? -errno : 0;
+}
+
+int tl_proc_same_exe(const char *proc_root, pid_t a, pid_t b)
+{
+	struct stat sa, sb;
+	int r;
+
+	if (!proc_root)
+		proc_root = "/proc";
+	r = exe_stat(proc_root, a, &sa);
+	if (r == 0)
+		r = exe_stat(proc_root, b, &sb);
+	if (r < 0)
+		return r;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}

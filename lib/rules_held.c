@@ -134,11 +134,11 @@ static bool same_listener_fd(const struct tl_snapshot *snap,
  * A listener held at another fd was handed over on purpose, and pi is
  * taken to accept on it. Returns the ancestor, or NULL.
  */
-static const struct tl_proc *inherited_from(const struct tl_snapshot *snap,
-					    uint32_t pi,
+static const struct tl_proc *inherited_from(const struct diag *d, uint32_t pi,
 					    const struct tl_sock *sk,
 					    int32_t *ret_listener_fd)
 {
+	const struct tl_snapshot *snap = d->snap;
 	const struct tl_owners *ow = snap->owners;
 	const struct tl_proc *p = tli_diag_proc_at(snap, pi), *q = p;
 	int32_t fd = -1;
@@ -157,6 +157,16 @@ static const struct tl_proc *inherited_from(const struct tl_snapshot *snap,
 		if (!holds_listener_of(snap, sk, qi))
 			continue;
 		if (q->pid == 1 || strcmp(q->comm, p->comm) == 0)
+			return NULL;
+		/*
+		 * Another name need not be another program: a worker forked
+		 * without exec may name itself (varnishd's cache-main,
+		 * gunicorn's workers with setproctitle), and accepts on the
+		 * listener it shares. Where /proc can tell, the program
+		 * file does.
+		 */
+		if (d->o->live &&
+		    tl_proc_same_exe(d->o->proc_root, p->pid, q->pid) == 1)
 			return NULL;
 		if (with_listener &&
 		    !same_listener_fd(snap, sk, pi, qi, ret_listener_fd))
@@ -491,7 +501,7 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 			f->remedy = unread_remedy;
 		}
 		if (g->first_in)
-			a = inherited_from(snap, g->proc, g->first_in,
+			a = inherited_from(d, g->proc, g->first_in,
 					   &listener_fd);
 		close_wait_summary(d, f, g, age_ms, a != NULL);
 		if (a)

@@ -94,6 +94,7 @@ static int look(const struct tl_survey_opts *o, struct tl_survey *sv,
 		struct tl_survey_ns *ns, int fd)
 {
 	struct tl_snapshot_opts so;
+	struct tl_diag_opts dopts;
 	struct tl_finding *f = NULL;
 	int r;
 
@@ -115,7 +116,11 @@ static int look(const struct tl_survey_opts *o, struct tl_survey *sv,
 		ns->have_ctr = true;
 	if (!o->diagnose)
 		return 0;
-	r = tl_diagnose(ns->snap, ns->have_ctr ? &ns->ctr : NULL, &o->diag, &f);
+	/* A survey is of now: the rules may ask /proc. */
+	dopts = o->diag;
+	dopts.live = true;
+	dopts.proc_root = o->proc_root;
+	r = tl_diagnose(ns->snap, ns->have_ctr ? &ns->ctr : NULL, &dopts, &f);
 	if (r < 0)
 		return r;
 	ns->findings = f;

@@ -692,6 +692,9 @@ static int doctor_run(const struct tl_global *g, void *opts)
 	int r, ret = TL_EXIT_FAILURE, sev = 0;
 	char label[NETNS_LABEL_MAX];
 
+	/* A dump of now: the rules may ask /proc what it does not hold. */
+	d.opts.live = !g->replay_path;
+	d.opts.proc_root = g->proc_root;
 	if (o->all) {
 		r = survey_targets(&d, g);
 	} else if (g->netns_spec) {

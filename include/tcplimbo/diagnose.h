@@ -88,6 +88,15 @@ struct tl_diag_opts {
 	 */
 	const struct tl_drops_seen *drops_before;
 	size_t n_drops_before;
+	/*
+	 * The snapshot is of now (not replayed) and its processes may be
+	 * read under proc_root (NULL: /proc): a rule may then ask /proc of a
+	 * few of them what the snapshot does not hold (whether a child runs
+	 * its parent's program, tl_proc_same_exe). false (the default): the
+	 * rules go by the snapshot alone.
+	 */
+	bool live;
+	const char *proc_root;
 };
 
 /* The most processes a finding names; more are counted in n_pids. */

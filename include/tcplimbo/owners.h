@@ -216,6 +216,15 @@ int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
  */
 int tl_proc_tgid(const char *proc_root, pid_t pid);
 
+/*
+ * Whether processes a and b under proc_root (NULL: /proc) run the same
+ * program: their /proc/PID/exe are one file (a child forked without
+ * exec, whatever name it gave itself). 1 if so, 0 if not, or -errno where
+ * either cannot be read (-EACCES for another user's without
+ * CAP_SYS_PTRACE, -ENOENT for an exited one or a kernel thread).
+ */
+int tl_proc_same_exe(const char *proc_root, pid_t a, pid_t b);
+
 #ifdef __cplusplus
 }
 #endif

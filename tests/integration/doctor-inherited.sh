@@ -113,3 +113,35 @@ jq -e --argjson k "$KID2" --argjson s "$SERVER" '[.findings[] | select(.local_po
 	{ cat "$T/a.json"; fail "inherited listener and connection not told as the server's"; }
 kill "$KID2" 2>/dev/null
 ok "CLOSE-WAIT and the listener held by sleep, both inherited from python3 $SERVER"
+
+# A pre-fork worker that renames itself without exec (varnishd's
+# cache-main, gunicorn's workers with setproctitle): another name, the
+# same program. It accepts on the listener it shares with its parent and
+# keeps the connection: its own leak, not an inherited one.
+python3 -c '
+import ctypes, os, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 3013)); s.listen(8)
+if os.fork() == 0:
+    libc = ctypes.CDLL(None)
+    libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG: SIGKILL, with its parent
+    libc.prctl(15, b"cache-main", 0, 0, 0)  # PR_SET_NAME
+    c = s.accept()[0]
+    time.sleep(60)
+    os._exit(0)
+time.sleep(60)' &
+tl_wait_for 5 tl_listening 3013 || fail "pre-fork server did not listen"
+(exec 3<>/dev/tcp/127.0.0.1/3013 && printf hello >&3) || fail "client could not connect"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3013" | wc -l)" = 1 ]' ||
+	fail "ss: no CLOSE-WAIT on :3013"
+ss -Htnp state close-wait "sport = :3013" | grep -q '"cache-main"' ||
+	{ ss -Htnp state close-wait; fail "ss: cache-main does not hold it"; }
+sleep 1.2
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/p.json"
+jq -e '[.findings[] | select(.local_port == 3013)] | length == 1 and
+	.[0].kind == "close-wait-leak" and .[0].comm == "cache-main" and
+	.[0].inherited_from == null and
+	(.[0].summary | contains("inherited") | not) and
+	(.[0].remedy | contains("SOCK_CLOEXEC") | not)' "$T/p.json" >/dev/null ||
+	{ cat "$T/p.json"; fail "a renamed pre-fork worker's own leak told as inherited"; }
+ok "a pre-fork worker named cache-main that keeps its connection: its own leak"

@@ -639,6 +639,22 @@ static void test_proc_one(void **state)
 	assert_int_equal(tl_proc_tgid(dir, 8), -ENOENT);
 	assert_int_equal(tl_proc_tgid(dir, 0), -EINVAL);
 	assert_int_equal(tl_proc_tgid(NULL, getpid()), getpid());
+	/* The program by its file: 4 and 5 run one, 6 another, 7 none. */
+	{
+		char p4[96], p5[96], p6[96];
+
+		snprintf(p4, sizeof(p4), "%s/4/exe", dir);
+		snprintf(p5, sizeof(p5), "%s/5/exe", dir);
+		snprintf(p6, sizeof(p6), "%s/6/exe", dir);
+		assert_int_equal(symlink("/bin/sh", p4), 0);
+		assert_int_equal(symlink("/bin/sh", p5), 0);
+		assert_int_equal(symlink("/bin/ls", p6), 0);
+		assert_int_equal(tl_proc_same_exe(dir, 4, 5), 1);
+		assert_int_equal(tl_proc_same_exe(dir, 4, 6), 0);
+		assert_int_equal(tl_proc_same_exe(dir, 4, 7), -ENOENT);
+		assert_int_equal(tl_proc_same_exe(dir, 0, 4), -EINVAL);
+		assert_int_equal(tl_proc_same_exe(NULL, getpid(), getpid()), 1);
+	}
 	assert_int_equal(tl_proc_is_own_pidns(NULL), 0);
 	/* A directory without self is another pid namespace's /proc. */
 	assert_int_equal(tl_proc_is_own_pidns(dir), -EXDEV);
