@@ -28,7 +28,7 @@
 struct cli {
 	const char *addr;
 	uint16_t port;
-	unsigned wait_s;
+	unsigned wait_ms;
 	const char *send;
 	unsigned count;
 	bool no_close;
@@ -43,11 +43,12 @@ static const char *who = "client";
 static void cli_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: tcplimbo lab client [--addr A] [--port P] [--wait S]\n"
+		"Usage: tcplimbo lab client [--addr A] [--port P] [--wait D]\n"
 		"         [--send TEXT] [--count N] [--no-close]\n"
-		"         [--connect-timeout MS]\n"
-		"Dial, wait S seconds (10), write TEXT (\"ping\"; \"\" writes\n"
-		"nothing), close unless --no-close (then hold S seconds), exit.\n");
+		"         [--connect-timeout D]\n"
+		"Dial, wait D (10s; a bare number is seconds), write TEXT (\"ping\";\n"
+		"\"\" writes nothing), close unless --no-close (then hold D again),\n"
+		"exit. --connect-timeout: 3s; a bare number is milliseconds.\n");
 }
 
 /*
@@ -80,9 +81,10 @@ static int cli_sync(struct cli *c, const char *phase)
 	return -EPROTO;
 }
 
-static void cli_sleep(unsigned s)
+static void cli_sleep(unsigned ms)
 {
-	struct timespec ts = { .tv_sec = s };
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (long)(ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -178,7 +180,7 @@ static int cli_parse(struct cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
+	uint64_t v, ms;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "a:p:w:s:c:kt:h", longopts,
@@ -195,12 +197,11 @@ static int cli_parse(struct cli *c, int argc, char **argv)
 			}
 			break;
 		case 'w':
-			if (tl_parse_uint(optarg, LAB_MAX_WAIT, &v) < 0) {
-				tl_err("lab client: bad --wait '%s' (0..%d)",
-				       optarg, LAB_MAX_WAIT);
+			if (tl_duration_option("lab client", "--wait", optarg,
+					       1000, 0, LAB_MAX_WAIT * 1000ULL,
+					       &ms) < 0)
 				return -EINVAL;
-			}
-			c->wait_s = (unsigned)v;
+			c->wait_ms = (unsigned)ms;
 			break;
 		case 's':
 			if (strlen(optarg) > 4096) {
@@ -223,13 +224,11 @@ static int cli_parse(struct cli *c, int argc, char **argv)
 			c->no_close = true;
 			break;
 		case 't':
-			if (tl_parse_uint(optarg, 600000, &v) < 0 || v == 0) {
-				tl_err("lab client: bad --connect-timeout '%s' "
-				       "(1..600000 ms)",
-				       optarg);
+			if (tl_duration_option("lab client",
+					       "--connect-timeout", optarg, 1,
+					       1, 600000, &ms) < 0)
 				return -EINVAL;
-			}
-			c->connect_ms = (unsigned)v;
+			c->connect_ms = (unsigned)ms;
 			break;
 		case 'S':
 			if (tl_parse_uint(optarg, 1023, &v) < 0) {
@@ -259,7 +258,7 @@ int lab_client_main(int argc, char **argv)
 	struct cli c = {
 		.addr = "127.0.0.1",
 		.port = 3000,
-		.wait_s = 10,
+		.wait_ms = 10000,
 		.send = "ping",
 		.count = 1,
 		.connect_ms = 3000,
@@ -270,6 +269,7 @@ int lab_client_main(int argc, char **argv)
 	char phase[32];
 	size_t len;
 	socklen_t slen;
+	char wbuf[32];
 	int ret;
 
 	ret = cli_parse(&c, argc, argv);
@@ -294,9 +294,10 @@ int lab_client_main(int argc, char **argv)
 	snprintf(phase, sizeof(phase), "connected %u %u", n_up, c.count - n_up);
 	if (cli_sync(&c, phase) < 0)
 		goto gone;
-	if (c.sync_fd < 0 && c.wait_s) {
-		lab_log(who, "Sleep %u s", c.wait_s);
-		cli_sleep(c.wait_s);
+	if (c.sync_fd < 0 && c.wait_ms) {
+		lab_log(who, "Sleep %s",
+			(tl_duration_str(wbuf, sizeof(wbuf), c.wait_ms), wbuf));
+		cli_sleep(c.wait_ms);
 	}
 	len = strlen(c.send);
 	for (unsigned i = 0; i < c.count && len; i++) {
@@ -317,9 +318,11 @@ int lab_client_main(int argc, char **argv)
 		lab_log(who, "Not closing: holding %u connections", n_up);
 		if (cli_sync(&c, "holding") < 0)
 			goto gone;
-		if (c.sync_fd < 0 && c.wait_s) {
-			lab_log(who, "Sleep %u s", c.wait_s);
-			cli_sleep(c.wait_s);
+		if (c.sync_fd < 0 && c.wait_ms) {
+			lab_log(who, "Sleep %s",
+				(tl_duration_str(wbuf, sizeof(wbuf), c.wait_ms),
+				 wbuf));
+			cli_sleep(c.wait_ms);
 		}
 	} else {
 		for (unsigned i = 0; i < c.count; i++) {

@@ -246,6 +246,14 @@ static int lab_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	o->sub = argv[1];
 	o->argc = argc - 1;
 	o->argv = argv + 1;
+	/* None of them takes a dump to record, or reads one. */
+	if ((g->record_path || g->replay_path) &&
+	    (strcmp(o->sub, "list") == 0 || strcmp(o->sub, "server") == 0 ||
+	     strcmp(o->sub, "client") == 0)) {
+		tl_err("lab %s takes no dump: drop %s", o->sub,
+		       g->record_path ? "--record" : "--replay");
+		return TL_PARSE_BAD;
+	}
 	if (strcmp(o->sub, "list") == 0) {
 		if (argc > 2) {
 			tl_err("lab list: unexpected argument '%s'", argv[2]);

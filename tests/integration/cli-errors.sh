@@ -148,6 +148,10 @@ error 3 "--all-netns cannot record its namespaces into a single dump" -- doctor 
 error 3 "lab run takes a live dump of its namespace at each step: drop --record" -- --record "$T/lab.rec" lab run seed --wait 0
 error 3 "drop --replay" -- lab run seed --wait 0 --replay "$T/nothing"
 error 3 "lab run names each socket's owner: drop --no-owners" -- --no-owners lab run seed --wait 0
+error 3 "lab list takes no dump: drop --record" -- --record "$T/list.rec" lab list
+[ -e "$T/list.rec" ] && fail "lab list --record left a file"
+error 3 "lab client takes no dump: drop --replay" -- --replay "$T/nothing" lab client --port 1 --count 1
+error 3 "lab server takes no dump: drop --record" -- --record "$T/srv.rec" lab server --port 1
 error 3 "explain: --diagram draws a picture, --json is for STATE and --transitions" -- explain --diagram --json
 error 3 "explain: --record is for --diagram" -- explain close-wait --record "$T/explain.rec"
 [ -e "$T/explain.rec" ] && fail "explain STATE --record left a file"

@@ -31,6 +31,14 @@ bad "'5000'" lab client --count 5000
 bad "'0'" lab client --port 0
 bad "'1.2.3'" lab client --addr 1.2.3
 bad "'x'" lab client --wait x
+# Durations, as lab run's --wait: past an hour, or a bare 0 ms timeout.
+bad "'2h'" lab client --wait 2h
+bad "'0'" lab client --connect-timeout 0
+bad "'1.0001s'" lab client --connect-timeout 1.0001s
+rc=0
+"$TCPLIMBO" lab client --port 1 --wait 1ms --connect-timeout 0.5s >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "Sleep 1ms" "$T/out" ||
+	fail "lab client --wait 1ms --connect-timeout 0.5s: exit $rc, want 1 (refused): $(cat "$T/out")"
 hooks=()
 for i in 1 2 3 4 5 6 7 8 9; do hooks+=(--hook true); done
 bad "more than 8" lab run seed "${hooks[@]}"
