@@ -765,11 +765,12 @@ static int serve_run(const struct tl_global *g, void *opts)
 		 * of that name. A pid's namespace is pinned to the one the
 		 * process was in: once it exits, its pid may be another's.
 		 */
-		s.so.netns_fd = g->netns_fd;
 		s.so.netns_spec = o.netns_spec;
 		s.so.netns_by = g->netns_by;
 		if (g->netns_by == TL_NETNS_BY_PID)
 			s.so.netns_inode = tl_netns_inode(g->netns_fd);
+		/* Checked above; kept, it would pin a deleted namespace. */
+		close(g->netns_fd);
 		s.mo.single_name =
 			g->netns_by == TL_NETNS_BY_NAME ? o.netns_spec : NULL;
 	}

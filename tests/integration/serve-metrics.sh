@@ -147,6 +147,10 @@ serve_start "$URL/" --listen 127.0.0.1:$PORT -N "tl-serve-$$"
 curl -sf -o "$T/m4" "$URL/metrics" || fail "named scrape"
 grep -q "^tcplimbo_sockets{netns=\"tl-serve-$$\",state=\"LISTEN\"} 0" "$T/m4" ||
 	fail "named namespace label"
+# Between scans serve holds no namespace open: one it held would outlive
+# ip netns del, with whatever devices are in it.
+ls -l "/proc/$SERVE/fd" | grep -Eq 'net:\[|/netns/' &&
+	{ ls -l "/proc/$SERVE/fd"; fail "serve -N keeps a network namespace open"; }
 # The name is looked up at each scan: deleted and made again, it is the
 # new namespace that is reported (a listener shows it), not the old one
 # serve's fd kept alive, empty.
