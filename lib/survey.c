@@ -150,7 +150,13 @@ static int survey_all(const struct tl_survey_opts *o, struct tl_survey *sv,
 			} else {
 				snprintf(spec, sizeof(spec), "%d",
 					 (int)list[i].pid);
-				fd = tl_netns_open(spec);
+				fd = tl_netns_open_as(spec, TL_NETNS_BY_PID);
+				/* Exited, and its pid another's since. */
+				if (fd >= 0 &&
+				    tl_netns_inode(fd) != list[i].inode) {
+					close(fd);
+					fd = -ESRCH;
+				}
 			}
 			/* Its last process exited since the listing. */
 			if (fd == -ENOENT || fd == -ESRCH) {
