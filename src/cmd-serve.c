@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@
 
 #include "metrics.h"
 #include "serve-conns.h"
+#include "serve-http.h"
 #include "prom.h"
 #include "tl.h"
 #include "webconfig.h"
@@ -167,6 +169,8 @@ static struct result *scan(struct server *s, size_t *ret_unreadable)
 		       bpf ? bpf : strerror(-r->err));
 	}
 	tl_survey_free(sv);
+	/* A scan's peak is most of serve's memory: give it back between. */
+	malloc_trim(0);
 	return r;
 }
 
@@ -382,62 +386,6 @@ static const char index_html[] =
 	"<a href=\"metrics\">metrics</a>.</p>\n"
 	"<p>Version " TL_VERSION ". See tcplimbo(8).</p></body></html>\n";
 
-/*
- * The path of a request target. RFC 9112 (3.2.2) has a server accept the
- * absolute form ("http://host/metrics", which a client speaking to a
- * proxy sends) as well as the origin form; an empty path is "/".
- */
-static const char *target_path(const char *url)
-{
-	const char *p;
-
-	if (strncasecmp(url, "http://", 7) == 0)
-		p = url + 7;
-	else if (strncasecmp(url, "https://", 8) == 0)
-		p = url + 8;
-	else
-		return url;
-	p = strchr(p, '/');
-	return p ? p : "/";
-}
-
-static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind,
-				  const char *key, const char *value)
-{
-	unsigned *n = cls;
-
-	(void)kind;
-	(void)value;
-	*n += strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0;
-	return MHD_YES;
-}
-
-/*
- * RFC 9112 (3.2): a request with more than one Host header, or an
- * HTTP/1.1 one without any, gets 400. libmicrohttpd leaves that to us.
- */
-static bool host_ok(struct MHD_Connection *c, const char *version)
-{
-	unsigned n = 0;
-
-	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &n);
-	if (n > 1)
-		return false;
-	return n == 1 || strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
-}
-
-/* Whether the request announces a body (RFC 9112, 6.3). */
-static bool has_body(struct MHD_Connection *c)
-{
-	const char *len = MHD_lookup_connection_value(
-		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					MHD_HTTP_HEADER_TRANSFER_ENCODING))
-		return true;
-	return len && strcmp(len, "0") != 0;
-}
-
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -456,10 +404,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	 */
 	if (!*con_cls) {
 		*con_cls = c;
-		if (!has_body(c))
+		if (!serve_has_body(c))
 			return MHD_YES;
 	}
-	if (!host_ok(c, version))
+	if (!serve_host_ok(c, version))
 		return text(c, MHD_HTTP_BAD_REQUEST,
 			    "an HTTP/1.1 request needs one Host header\n");
 	if (s->wc && !webconfig_auth_ok(s->wc, c)) {
@@ -477,7 +425,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "only GET and HEAD\n");
-	url = target_path(url);
+	url = serve_target_path(url);
 	if (strcmp(url, "/metrics") == 0)
 		return metrics(s, c);
 	if (strcmp(url, "/") == 0)
@@ -774,6 +722,12 @@ static int serve_run(const struct tl_global *g, void *opts)
 		s.mo.single_name =
 			g->netns_by == TL_NETNS_BY_NAME ? o.netns_spec : NULL;
 	}
+	/*
+	 * Scans run in whichever connection's thread asked first, and each
+	 * new thread would get its own malloc arena, which keeps the peak
+	 * of every scan it ran: one arena for all.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_cond_init(&s.done, NULL);
