@@ -160,7 +160,54 @@ static const struct {
 			  "once), --listen (the queue); --harakiri ends "
 			  "requests that run too long",
 	    [WHY_TIMEOUT] = "uWSGI: --harakiri ends a request that runs "
-			    "too long" } },
+			    "too long",
+	    [WHY_FDS] = "uWSGI: --max-fd sets its fd limit" } },
+	{ { "squid" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "Squid: max_filedescriptors bounds its "
+			  "connections: it stops accepting as it runs short "
+			  "of fds, and says so in cache.log",
+	    [WHY_FDS] = "Squid: max_filedescriptors sets its fd limit; it "
+			"stops accepting as it runs short, and says so in "
+			"cache.log",
+	    [WHY_TIMEOUT] = "Squid: read_timeout bounds the wait for a "
+			    "server's answer" } },
+	{ { "varnishd", "cache-main" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "Varnish: thread_pools times thread_pool_max "
+			  "(requests at once), thread_queue_limit (requests "
+			  "that wait for a thread)",
+	    [WHY_TIMEOUT] = "Varnish: the backend's first_byte_timeout and "
+			    "between_bytes_timeout bound the wait for its "
+			    "answer" } },
+	{ { "sshd" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "OpenSSH: MaxStartups (connections not yet logged "
+			  "in) and LoginGraceTime",
+	    [WHY_FDS] = "OpenSSH: MaxStartups bounds the connections not "
+			"yet logged in; keep it well below the fd limit "
+			"(LimitNOFILE= in its unit)" } },
+	{ { "mosquitto" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "Mosquitto: max_connections",
+	    [WHY_FDS] = "Mosquitto: max_connections; keep it below the fd "
+			"limit (LimitNOFILE= in its unit)" } },
+	{ { "smtpd" },
+	  0,
+	  { NULL },
+	  { [WHY_TIMEOUT] = "Postfix: smtpd_timeout ends a client that stays "
+			    "silent for longer" } },
+	{ { NULL },
+	  0,
+	  { "postfix", "master" },
+	  { [WHY_LIMIT] = "Postfix: the maxproc column of master.cf "
+			  "(default_process_limit) bounds its smtpd "
+			  "processes, and smtpd_timeout an idle client's "
+			  "hold on one" } },
 	{ { "tinyproxy" },
 	  0,
 	  { NULL },
@@ -245,12 +292,7 @@ static const struct {
 	  { NULL },
 	  { [WHY_FDS] = "memcached: -c (maximum connections) sets its fd "
 			"limit too" } },
-	{ { "apache2" },
-	  0,
-	  { NULL },
-	  { [WHY_TIMEOUT] = "Apache: Timeout bounds each wait for I/O, and "
-			    "ProxyTimeout the wait for a proxied backend" } },
-	{ { "httpd" },
+	{ { "apache2", "httpd" },
 	  0,
 	  { NULL },
 	  { [WHY_TIMEOUT] = "Apache: Timeout bounds each wait for I/O, and "
@@ -260,15 +302,19 @@ static const struct {
 	  { NULL },
 	  { [WHY_INSPECT] = "Java: jstack PID (or jcmd PID Thread.print) "
 			    "shows what each thread waits on, and the locks "
-			    "they hold" } },
-	{ { "node" },
-	  5,
+			    "they hold",
+	    [WHY_TIMEOUT] = "Java: Socket.setSoTimeout bounds a read; its "
+			    "server has its own (Tomcat's connectionTimeout, "
+			    "Jetty's idleTimeout)" } },
+	{ { "beam.smp" },
+	  0,
 	  { NULL },
-	  { [WHY_INSPECT] = "Node.js: synchronous code blocks its one event "
-			    "loop; node --cpu-prof, or --inspect and a "
-			    "debugger, shows which" } },
-	{ { "nodejs" },
-	  7,
+	  { [WHY_INSPECT] = "Erlang: the listener is watched only while a "
+			    "process waits in gen_tcp:accept; a remote shell "
+			    "(erl -remsh) with observer or recon shows the "
+			    "acceptors" } },
+	{ { "node", "nodejs" },
+	  0,
 	  { NULL },
 	  { [WHY_INSPECT] = "Node.js: synchronous code blocks its one event "
 			    "loop; node --cpu-prof, or --inspect and a "

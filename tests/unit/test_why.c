@@ -180,6 +180,26 @@ static void test_program_text(void **state)
 			 why_program_text("mariadbd", NULL, WHY_FDS));
 	assert_null(why_program_text("mysql", NULL, WHY_FDS));
 	assert_null(why_program_text("mysqld", NULL, WHY_LIMIT));
+	/* Daemons with their own settings: by comm, a worker's name too. */
+	assert_non_null(strstr(why_program_text("squid", NULL, WHY_FDS),
+			       "max_filedescriptors"));
+	assert_ptr_equal(why_program_text("cache-main", NULL, WHY_LIMIT),
+			 why_program_text("varnishd", NULL, WHY_LIMIT));
+	assert_non_null(strstr(why_program_text("sshd", NULL, WHY_LIMIT),
+			       "MaxStartups"));
+	assert_non_null(
+		strstr(why_program_text("uwsgi", NULL, WHY_FDS), "--max-fd"));
+	/* Postfix's master is named master: by its command line only. */
+	assert_non_null(strstr(why_program_text("master",
+						"/usr/lib/postfix/sbin/master "
+						"-w",
+						WHY_LIMIT),
+			       "maxproc"));
+	assert_null(
+		why_program_text("master", "./master --port 80", WHY_LIMIT));
+	assert_ptr_equal(why_program_text("nodejs", NULL, WHY_INSPECT),
+			 why_program_text("node", NULL, WHY_INSPECT));
+	assert_null(why_program_text("nodes", NULL, WHY_INSPECT));
 }
 
 int main(void)
