@@ -72,6 +72,20 @@ static void attr_cb(const struct nlattr *attr, const struct nlattr **tb)
 		tb[type] = attr;
 }
 
+/* Whether a ULP_INFO nest names ulp: the name comes first, a string. */
+static bool ulp_is(const struct nlattr *nest, const char *ulp)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) != INET_ULP_INFO_NAME)
+			continue;
+		return mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+		       strcmp(mnl_attr_get_str(a), ulp) == 0;
+	}
+	return false;
+}
+
 int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out)
 {
 	const struct nlmsghdr *nlh = msg;
@@ -117,6 +131,8 @@ int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out)
 	out->uid = r->idiag_uid;
 	out->inode = r->idiag_inode;
 
+	if (tb[INET_DIAG_ULP_INFO] && ulp_is(tb[INET_DIAG_ULP_INFO], "mptcp"))
+		out->has |= TL_HAS_MPTCP;
 	if (tb[INET_DIAG_SHUTDOWN] &&
 	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1) {
 		out->shutdown = mnl_attr_get_u8(tb[INET_DIAG_SHUTDOWN]);

@@ -167,6 +167,15 @@ static const char *next_call(const struct tl_sock *sk)
 	 * so an event loop (nginx, Redis, Node.js, asyncio) retries at once,
 	 * for ever, at a share of a CPU and a log line each time.
 	 */
+	/*
+	 * Its fd is the MPTCP socket's, which lives on: the connection goes
+	 * on over its other paths, and with none left waits, with no error,
+	 * for MPTCP to give up on it.
+	 */
+	if ((sk->has & TL_HAS_MPTCP) && sk->state != TL_LISTEN)
+		return "this is one subflow of its MPTCP connection, which "
+		       "goes on over its other subflows, and with none left "
+		       "stalls with no error; closing the fd ends it";
 	if (sk->state == TL_LISTEN)
 		return "every accept() of its fails (EINVAL), and an event "
 		       "loop retries at once, for ever, until the program "
@@ -282,7 +291,14 @@ static void item_text(const struct tl_snapshot *snap,
 	out_local_text(a, sizeof(a), snap, sk);
 	tl_addr_format_port(b, sizeof(b), sk->family, sk->dst, sk->dport);
 	printf("%-12s %-12s %-28s %s", what, st ? st : "?", a, b);
-	if (!dry && it->result == TL_KILL_FAILED)
+	/* The kernel destroys no MPTCP listener's TCP side. */
+	if (!dry && it->result == TL_KILL_FAILED && it->err == -EINVAL &&
+	    sk->state == TL_LISTEN && (sk->has & TL_HAS_MPTCP))
+		printf("  (%s: the TCP side of an MPTCP listener, which the "
+		       "kernel does not destroy; the program's close() of "
+		       "its listener ends it)",
+		       strerror(-it->err));
+	else if (!dry && it->result == TL_KILL_FAILED)
 		printf("  (%s)", strerror(-it->err));
 	else if (it->result == TL_KILL_SURVIVED)
 		printf("  (the kernel said yes, but it is still there)");

@@ -24,6 +24,13 @@ enum tl_sock_has {
 	TL_HAS_SHUTDOWN = 1 << 2, /* shutdown is valid */
 	TL_HAS_V6ONLY = 1 << 3,	  /* v6only is valid */
 	TL_HAS_CGROUP = 1 << 4,	  /* cgroup_id is valid */
+	/*
+	 * A subflow of an MPTCP connection (INET_DIAG_ULP_INFO names
+	 * "mptcp"): the connection is the MPTCP socket, whose fd its
+	 * process holds; the subflow is one of its paths, and the kernel's
+	 * to open and close.
+	 */
+	TL_HAS_MPTCP = 1 << 5,
 };
 
 /* idiag_timer: which timer of the socket runs. */

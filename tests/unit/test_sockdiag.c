@@ -359,6 +359,36 @@ static void test_parse_malformed(void **st)
 		assert_int_equal(sk.rtt_us, 0);
 		assert_int_equal(sk.last_ack_recv_ms, 0xffffffffu);
 	}
+
+	/* ULP_INFO: its name first, a string; mptcp marks a subflow. */
+	{
+		char nest[32] = { 0 };
+		struct nlattr *n = (void *)nest;
+
+		n->nla_type = INET_ULP_INFO_NAME;
+		n->nla_len = NLA_HDRLEN + 6;
+		memcpy(nest + NLA_HDRLEN, "mptcp", 6);
+		len = build(buf, sizeof(buf), AF_INET, TL_ESTABLISHED, nest,
+			    INET_DIAG_ULP_INFO, NLA_ALIGN(n->nla_len));
+		assert_int_equal(tl_sockdiag_parse(buf, len, &sk), 0);
+		assert_true(sk.has & TL_HAS_MPTCP);
+		/* Another ULP, a name not terminated, a nest cut short. */
+		memcpy(nest + NLA_HDRLEN, "tls\0\0", 6);
+		len = build(buf, sizeof(buf), AF_INET, TL_ESTABLISHED, nest,
+			    INET_DIAG_ULP_INFO, NLA_ALIGN(n->nla_len));
+		assert_int_equal(tl_sockdiag_parse(buf, len, &sk), 0);
+		assert_false(sk.has & TL_HAS_MPTCP);
+		memcpy(nest + NLA_HDRLEN, "mptcpx", 6);
+		len = build(buf, sizeof(buf), AF_INET, TL_ESTABLISHED, nest,
+			    INET_DIAG_ULP_INFO, NLA_ALIGN(n->nla_len));
+		assert_int_equal(tl_sockdiag_parse(buf, len, &sk), 0);
+		assert_false(sk.has & TL_HAS_MPTCP);
+		memcpy(nest + NLA_HDRLEN, "mptcp", 6);
+		len = build(buf, sizeof(buf), AF_INET, TL_ESTABLISHED, nest,
+			    INET_DIAG_ULP_INFO, 6);
+		assert_int_equal(tl_sockdiag_parse(buf, len, &sk), 0);
+		assert_false(sk.has & TL_HAS_MPTCP);
+	}
 }
 
 /* Replays the first len bytes of data, twice over if twice. */
