@@ -316,6 +316,12 @@ static void classify_one(const struct tli_lindex *x, struct tl_sock *sk)
 	}
 	if (sk->inode != 0 || sk->state == TL_LISTEN)
 		return;
+	/*
+	 * A path the kernel added to an MPTCP connection that waits in the
+	 * queue: the connection is queued once, by its first subflow.
+	 */
+	if ((sk->has & TL_HAS_MPTCP_JOIN) && queue_state(sk->state))
+		return;
 	if (!queue_state(sk->state)) {
 		/* FIN_WAIT*, CLOSING, LAST_ACK with no fd. */
 		sk->limbo = TL_LIMBO_ORPHAN;

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
+#include <linux/mptcp.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
@@ -72,18 +73,43 @@ static void attr_cb(const struct nlattr *attr, const struct nlattr **tb)
 		tb[type] = attr;
 }
 
-/* Whether a ULP_INFO nest names ulp: the name comes first, a string. */
-static bool ulp_is(const struct nlattr *nest, const char *ulp)
+/* MPTCP_SUBFLOW_ATTR_FLAGS of an INET_ULP_INFO_MPTCP nest, or 0. */
+static uint32_t mptcp_flags(const struct nlattr *nest)
 {
 	const struct nlattr *a;
 
 	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) != INET_ULP_INFO_NAME)
-			continue;
-		return mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
-		       strcmp(mnl_attr_get_str(a), ulp) == 0;
+		if (mnl_attr_get_type(a) == MPTCP_SUBFLOW_ATTR_FLAGS &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			return mnl_attr_get_u32(a);
 	}
-	return false;
+	return 0;
+}
+
+/*
+ * INET_DIAG_ULP_INFO: the ULP's name, a string, then its own nest. An
+ * MPTCP subflow is marked, and one that joined a connection already made
+ * (MP_JOIN, either way) as such.
+ */
+static void parse_ulp(const struct nlattr *nest, struct tl_sock *out)
+{
+	const struct nlattr *a;
+	bool mptcp = false;
+	uint32_t flags = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) == INET_ULP_INFO_NAME)
+			mptcp = mnl_attr_validate(a, MNL_TYPE_NUL_STRING) ==
+					0 &&
+				strcmp(mnl_attr_get_str(a), "mptcp") == 0;
+		else if (mnl_attr_get_type(a) == INET_ULP_INFO_MPTCP)
+			flags = mptcp_flags(a);
+	}
+	if (!mptcp)
+		return;
+	out->has |= TL_HAS_MPTCP;
+	if (flags & (MPTCP_SUBFLOW_FLAG_JOIN_REM | MPTCP_SUBFLOW_FLAG_JOIN_LOC))
+		out->has |= TL_HAS_MPTCP_JOIN;
 }
 
 int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out)
@@ -131,8 +157,8 @@ int tl_sockdiag_parse(const void *msg, size_t len, struct tl_sock *out)
 	out->uid = r->idiag_uid;
 	out->inode = r->idiag_inode;
 
-	if (tb[INET_DIAG_ULP_INFO] && ulp_is(tb[INET_DIAG_ULP_INFO], "mptcp"))
-		out->has |= TL_HAS_MPTCP;
+	if (tb[INET_DIAG_ULP_INFO])
+		parse_ulp(tb[INET_DIAG_ULP_INFO], out);
 	if (tb[INET_DIAG_SHUTDOWN] &&
 	    mnl_attr_get_payload_len(tb[INET_DIAG_SHUTDOWN]) >= 1) {
 		out->shutdown = mnl_attr_get_u8(tb[INET_DIAG_SHUTDOWN]);

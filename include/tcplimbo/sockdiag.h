@@ -31,6 +31,12 @@ enum tl_sock_has {
 	 * to open and close.
 	 */
 	TL_HAS_MPTCP = 1 << 5,
+	/*
+	 * With TL_HAS_MPTCP: a subflow that joined its connection after the
+	 * first (MP_JOIN). Queued, it is a path of a connection that waits
+	 * in the queue, not a connection of its own.
+	 */
+	TL_HAS_MPTCP_JOIN = 1 << 6,
 };
 
 /* idiag_timer: which timer of the socket runs. */

@@ -4,7 +4,8 @@
 # socket. watch --backend bpf must not name that kernel thread as their
 # owner (a kworker holds no fd): with the kernel's filters (owners kept in
 # socket storage) and without. The first subflow of each connection, which
-# the process's connect() makes, is named by the process.
+# the process's connect() makes, is named by the process. And a queue of
+# MPTCP connections holds each once, not once a subflow.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -80,3 +81,30 @@ for f in all filtered; do
 		{ jq -c 'select(.local_addr == "10.78.1.2")' "$T/$f"; fail "$f: the first subflows are not the client's"; }
 done
 ok "MPTCP joins: no kernel thread named, with and without kernel filters"
+
+# A server that never accepts: each connection waits in its queue once,
+# however many subflows joined it (the listener's Recv-Q counts 3).
+ip netns exec "$NS" python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s.bind(("0.0.0.0", 5021)); s.listen(8)
+time.sleep(60)' &
+tl_wait_for 5 sh -c "ip netns exec $NS ss -Htln 'sport = :5021' | grep -q ." ||
+	fail "5021 did not listen"
+python3 -c '
+import socket, time
+cs = []
+for _ in range(3):
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    c.connect(("10.78.1.1", 5021)); c.send(b"x"); cs.append(c)
+time.sleep(60)' &
+joined21() { [ "$(ip netns exec "$NS" ss -Htn state established 'sport = :5021' | wc -l)" -ge 6 ]; }
+tl_wait_for 10 joined21 || { ip netns exec "$NS" ss -tan; fail "ss: no joins on 5021"; }
+q=$(ip netns exec "$NS" ss -Htln 'sport = :5021' | awk '{ print $2; exit }')
+[ "$q" = 3 ] || fail "ss: Recv-Q $q, not 3"
+n=$("$TCPLIMBO" -N "$NS" ls --json --sport 5021 | jq '[.[] | select(.limbo == "accept-queue")] | length')
+[ "$n" = 3 ] || { "$TCPLIMBO" -N "$NS" ls --sport 5021; fail "ls: $n queued, not 3"; }
+"$TCPLIMBO" -N "$NS" drain '*:5021' --dry-run >"$T/drain" 2>&1
+grep -q "queue: 3 (backlog 8): 0 closed by the client, 3 live" "$T/drain" ||
+	{ cat "$T/drain"; fail "drain does not count 3"; }
+ok "a queue of 3 MPTCP connections with joins: 3 queued"
