@@ -336,7 +336,17 @@ const char *tli_diag_who_text(char *buf, size_t size,
 	size_t off;
 
 	if (f->n_pids == 0) {
-		snprintf(buf, size, "an unknown process");
+		/*
+		 * Every process's fds were read and none holds it: it is held
+		 * where no fd table shows it, not by a process we missed.
+		 */
+		if (diag_all_read(snap))
+			snprintf(buf, size,
+				 "a holder in no process's fds (a socket in "
+				 "flight in a unix socket's message, or in an "
+				 "io_uring's registered files)");
+		else
+			snprintf(buf, size, "an unknown process");
 		return buf;
 	}
 	if (master) {

@@ -187,6 +187,18 @@ bool tli_diag_drops_grew(const struct tl_snapshot *later,
 bool tli_diag_drops_go_on(const struct tl_diag_opts *o,
 			  const struct tl_sock *L);
 
+/*
+ * Whether every process's fds were read (none denied, none hidden): a
+ * socket with an inode that no process holds is then held where no fd
+ * table shows it (a unix socket's message in flight, io_uring's
+ * registered files), not by a process not seen.
+ */
+static inline bool diag_all_read(const struct tl_snapshot *snap)
+{
+	return snap->owners && snap->owners->n_denied == 0 &&
+	       !snap->owners->hidden;
+}
+
 static inline bool diag_queue_pressed(const struct tl_sock *L)
 {
 	return L->rqueue > 0 && (uint64_t)L->rqueue * 2 >= L->wqueue;

@@ -341,7 +341,7 @@ static const char *unread_text(char *buf, size_t size, const struct hold *g,
 static bool held_who(const struct tl_snapshot *snap, const struct tl_finding *f,
 		     const struct hold *g, char *who, size_t size)
 {
-	if (f->n_pids == 0 && g->first) {
+	if (f->n_pids == 0 && g->first && !diag_all_read(snap)) {
 		snprintf(who, size,
 			 g->old == 1 ?
 				 "a process not seen (the socket's uid %u)" :

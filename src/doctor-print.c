@@ -353,6 +353,14 @@ static void run_rest(const struct doctor *d, size_t first, size_t last)
  * the read drops at the end of what it got do not hide that more
  * followed. Returns its length, <= 0 when there is none.
  */
+
+/* Whether the snapshot read every process's fds: none was denied or hidden. */
+static bool all_read(const struct tl_snapshot *snap)
+{
+	return snap && snap->owners && snap->owners->n_denied == 0 &&
+	       !snap->owners->hidden;
+}
+
 static int shown_cmdline(const char *proc_root, pid_t pid, char *buf,
 			 size_t size, bool mark, bool *cut)
 {
@@ -456,6 +464,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 				printf("\n== %s\n",
 				       pid == 0 ?
 					       "the network namespace (no one process)" :
+				       pid == -1 && all_read(t->snap) ?
+					       "no process's fds (every process was read)" :
 				       pid == -1 ? "a process not seen" :
 						   "owners not looked for");
 			}
