@@ -18,6 +18,7 @@
 #include "escape.h"
 #include "filter.h"
 #include "output.h"
+#include "tcplimbo/drain.h"
 #include "tcplimbo/kill.h"
 #include "tl.h"
 
@@ -97,11 +98,62 @@ static void list_some(const struct tl_snapshot *snap,
 }
 
 /*
+ * What drain would do for listener l's queue, as its plan sees it: free
+ * the dead, refuse while a live one waits with them, or nothing (every
+ * client still there). Without one listener, what drain is for.
+ */
+static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
+			      const struct tl_sock *l, const char *where,
+			      bool others)
+{
+	struct tl_snapshot *all = NULL;
+	const struct tl_sock *al = NULL;
+	struct tl_drain_plan p;
+
+	/* The match's dump has only the states asked for: all of them. */
+	if (l && !others && tl_take_snapshot(g, TL_STATES_REAL, &all) == 0)
+		for (size_t i = 0; i < all->n_socks && !al; i++)
+			if (all->socks[i].state == TL_LISTEN &&
+			    all->socks[i].cookie == l->cookie)
+				al = &all->socks[i];
+	if (!al || tl_drain_plan(all, al, &p) < 0) {
+		tl_snapshot_free(all);
+		snprintf(buf, size,
+			 "'tcplimbo drain %s'%s frees the slots of "
+			 "connections whose client is gone",
+			 where,
+			 others ? " (and so for the other listeners)" : "");
+		return buf;
+	}
+	if (tl_drain_plan_want(&p) == 0)
+		snprintf(buf, size,
+			 "no client of the queue at %s has gone: only the "
+			 "program can free those slots, by accepting",
+			 where);
+	else if (p.n_live)
+		snprintf(buf, size,
+			 "'tcplimbo drain %s' frees the slots of connections "
+			 "whose client is gone, but not while %zu live "
+			 "one%s wait%s with them",
+			 where, p.n_live, p.n_live == 1 ? "" : "s",
+			 p.n_live == 1 ? "s" : "");
+	else
+		snprintf(buf, size,
+			 "'tcplimbo drain %s' frees the slots of connections "
+			 "whose client is gone",
+			 where);
+	tl_drain_plan_release(&p);
+	tl_snapshot_free(all);
+	return buf;
+}
+
+/*
  * Refuses what a kill must not touch by default. Returns true (after
  * saying why) when the command must stop.
  */
-static bool refuse(const struct tl_snapshot *snap, const struct kill_opts *o,
-		   const struct tl_sock **match, size_t n)
+static bool refuse(const struct tl_global *g, const struct tl_snapshot *snap,
+		   const struct kill_opts *o, const struct tl_sock **match,
+		   size_t n)
 {
 	const struct tl_sock **bad;
 	size_t nl = 0, nq = 0;
@@ -131,6 +183,7 @@ static bool refuse(const struct tl_snapshot *snap, const struct kill_opts *o,
 	if (nq && !o->queued) {
 		const struct tl_sock *l = tl_snapshot_listener(snap, bad[0]);
 		char where[OUT_LOCAL_TEXT_MAX] = "ADDR:PORT";
+		char hint[OUT_LOCAL_TEXT_MAX + 256];
 		bool others = false;
 
 		/* drain takes a listener as ls shows it. */
@@ -142,11 +195,9 @@ static bool refuse(const struct tl_snapshot *snap, const struct kill_opts *o,
 		       "an accept queue: SOCK_DESTROY resets the client and "
 		       "hides %s, but the listener's queue slot stays taken "
 		       "until the program accepts, and then it accepts a "
-		       "dead socket; 'tcplimbo drain %s'%s frees the slots "
-		       "of connections whose client is gone; add --queued to "
-		       "reset them anyway",
-		       nq, nq == 1 ? "" : "s", nq == 1 ? "it" : "them", where,
-		       others ? " (and so for the other listeners)" : "");
+		       "dead socket; %s; add --queued to reset them anyway",
+		       nq, nq == 1 ? "" : "s", nq == 1 ? "it" : "them",
+		       drain_hint(hint, sizeof(hint), g, l, where, others));
 		list_some(snap, bad, nq);
 		stop = true;
 	}
@@ -411,7 +462,7 @@ static int kill_run(const struct tl_global *g, void *opts)
 		if (snap->in_filter[i] &&
 		    tl_filter_match(f, snap, &snap->socks[i]))
 			match[n++] = &snap->socks[i];
-	if (refuse(snap, o, match, n)) {
+	if (refuse(g, snap, o, match, n)) {
 		ret = TL_EXIT_USAGE;
 		goto out;
 	}

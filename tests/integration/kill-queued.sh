@@ -41,7 +41,10 @@ lq() { ss -Htln 'sport = :3003' | awk '{print $2}'; }
 [ $? = 3 ] || fail "queued match without --queued: want exit 3"
 grep -q 'refusing to destroy 2 connections waiting in an accept queue' "$T/e" ||
 	{ cat "$T/e"; fail "queued refusal"; }
-grep -q "'tcplimbo drain 127.0.0.1:3003' frees" "$T/e" || fail "the refusal should point to drain with the listener: $(cat "$T/e")"
+# Both clients are there: drain would free nothing, and is not offered.
+grep -q "no client of the queue at 127.0.0.1:3003 has gone: only the program can free those slots, by accepting" "$T/e" ||
+	fail "the refusal should say no client has gone, naming the listener: $(cat "$T/e")"
+grep -q "tcplimbo drain" "$T/e" && fail "drain offered where it frees nothing: $(cat "$T/e")"
 # Each refused one is listed with whose queue it waits in.
 [ "$(grep -cE "^  ESTABLISHED +127\.0\.0\.1:3003 +127\.0\.0\.1:[0-9]+ +\[accept-queue of $SERVER/[^ ]+ fd [0-9]+\]$" "$T/e")" = 2 ] ||
 	{ cat "$T/e"; fail "the refusal does not list both with the listener's owner"; }
