@@ -504,11 +504,37 @@ static void lost_text(char *buf, size_t size, const struct tl_snapshot *snap,
 			n == 1 ? "holds" : "hold", (unsigned long long)conns);
 }
 
+/*
+ * Whether finding f, of an SO_REUSEPORT listener, says again what an
+ * earlier one of this rule said: the same queued connections (its oldest
+ * is theirs), held by the same processes. A program with several such
+ * listeners on a port (BIND: one a thread) is one finding, not one each;
+ * the one kept takes the graver severity of the two.
+ */
+static bool same_group_told(struct diag *d, size_t first,
+			    const struct tl_finding *f)
+{
+	for (size_t k = first; k + 1 < d->n; k++) {
+		struct tl_finding *e = &d->v[k];
+
+		if (e->kind == f->kind && e->example == f->example &&
+		    e->n_pids == f->n_pids &&
+		    !memcmp(e->pids, f->pids,
+			    tli_diag_stored_pids(f) * sizeof(f->pids[0]))) {
+			if (f->severity > e->severity)
+				e->severity = f->severity;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* not-accepting: connections queued longer than queue_age_ms. */
 int tli_diag_rule_not_accepting(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	char who[160], addr[80], lost[320], closed[80], secs[TL_AGE_STR_MAX];
+	size_t first = d->n;
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *L = &snap->socks[i];
@@ -524,6 +550,10 @@ int tli_diag_rule_not_accepting(struct diag *d)
 		if (!f)
 			return -ENOMEM;
 		f->example = l->oldest;
+		if (l->shared && same_group_told(d, first, f)) {
+			d->n--;
+			continue;
+		}
 		f->count = lstat_count(l, L);
 		f->oldest_ms = l->oldest_ms;
 		f->has_age = l->has_age;

@@ -148,3 +148,27 @@ done
 [ "$(ss -Htln "sport = :$Q" | awk '{s += $2} END {print s}')" = 0 ] ||
 	{ ss -tlnp "sport = :$Q"; fail "slots left on $Q"; }
 ok "SO_REUSEPORT after kill --queued: both queues drained to 0, no false stop"
+
+# One process with two SO_REUSEPORT listeners on a port (as BIND has, one
+# a thread), neither accepting: one not-accepting finding, not two that
+# say the same.
+R=$((P + 3))
+python3 -c '
+import socket, sys, time
+ls = []
+for _ in range(2):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); ls.append(s)
+time.sleep(60)' "$R" &
+TWO=$!
+P=$R tl_wait_for 5 listeners_are 2 || fail "the two listeners of one process did not listen on $R"
+P=$R clients 8
+tl_wait_for 5 sh -c "[ \$(ss -Htn state close-wait 'sport = :$R' | wc -l) = 8 ]" || fail "not 8 CLOSE-WAIT on $R"
+sleep 1.2
+"$TCPLIMBO" doctor --queue-age 1s --json >"$T/two.json"
+jq -e --argjson p "$TWO" --argjson r "$R" '[.findings[] | select(.local_port == $r)] |
+	length == 1 and .[0].kind == "not-accepting" and .[0].pids == [$p] and
+	.[0].severity == "critical"' "$T/two.json" >/dev/null ||
+	{ jq --argjson r "$R" '[.findings[] | select(.local_port == $r)]' "$T/two.json"; fail "one process's two listeners: not one finding"; }
+ok "one process's two SO_REUSEPORT listeners, neither accepting: one finding"
