@@ -42,7 +42,7 @@ static const char *const explanations[TL_FIND_KIND_MAX] = {
 	[TL_FIND_ACCEPT_QUEUE_OVERFLOW] =
 		"A listener's accept queue holds at most backlog+1 completed connections. Once it is full, the kernel drops new SYNs (and handshake ACKs): clients see connect() time out or retry, and TcpExt ListenOverflows/ListenDrops grow.",
 	[TL_FIND_FD_EXHAUSTION] =
-		"The process has (nearly) as many open files as RLIMIT_NOFILE allows. accept() then fails with EMFILE and leaves the connection in the accept queue, where it stays ESTABLISHED (or CLOSE-WAIT once the client gives up); an event loop woken for the listener can spin on the failing accept().",
+		"The process has (nearly) as many open files as RLIMIT_NOFILE allows. accept() then fails with EMFILE and leaves the connection in the accept queue, where it stays ESTABLISHED (or CLOSE-WAIT once the client gives up); an event loop woken for the listener can spin on the failing accept(). Where one fd is still free, accept() takes it and what the program opens next fails instead (a pipe, a log file, a connection to its backend): then it accepts and drops each client at once, and its queue stays empty.",
 	[TL_FIND_CLOSE_WAIT_LEAK] =
 		"CLOSE-WAIT means the peer sent its FIN and the kernel acknowledged it; the connection stays there until this program calls close(). No timer ends CLOSE-WAIT, so sockets that stay for long are usually leaked: the program missed read() returning 0 or lost the fd on an error path (a program that is stopped or blocked does not close them either).",
 	[TL_FIND_FIN_WAIT2_STUCK] =
