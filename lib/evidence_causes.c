@@ -33,6 +33,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_EOF_SPIN] = "eof-spin",
 	[TL_CAUSE_UPSTREAM] = "upstream-wait",
 	[TL_CAUSE_CHILD_STOPPED] = "child-stopped",
+	[TL_CAUSE_ASLEEP] = "asleep-in-request",
 };
 
 static const char *const cert_names[] = {
@@ -77,6 +78,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"If it waits for its upstream, look there: the upstream named above, and the program that serves it (on the upstream's host, ss -tlnp shows who listens on its port). A timeout on the upstream's answer bounds the wait, and the clients' connections close when it ends; a client that has gone has no use for the answer.",
 	[TL_CAUSE_CHILD_STOPPED] =
 		"If it hands its connections to that worker, resume the worker with kill -CONT CHILD and find who stopped it (an operator's kill -STOP, a supervisor, a checkpoint tool): it then takes what waits for it. Restarting the worker, or the whole service, also frees them.",
+	[TL_CAUSE_ASLEEP] =
+		"If it sleeps inside its requests, each client's connection closes when its request ends: a timeout on requests bounds that (the setting above, where there is one), and a client that has gone has no use for the answer. A backtrace of its threads shows what the handler sleeps for. Restarting it frees them.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };
@@ -89,10 +92,11 @@ const char *tl_ev_cause_name(int cause)
 bool tl_ev_remedy_conditional(int cause)
 {
 	/* Each begins with "If ...": the limit's, a blocked program's, a
-	 * locked one's, one waiting on its upstream or on a stopped child. */
+	 * locked one's, one waiting on its upstream or on a stopped child,
+	 * one asleep in a request. */
 	return cause == TL_CAUSE_LIMIT || cause == TL_CAUSE_BLOCKED ||
 	       cause == TL_CAUSE_LOCKED || cause == TL_CAUSE_UPSTREAM ||
-	       cause == TL_CAUSE_CHILD_STOPPED;
+	       cause == TL_CAUSE_CHILD_STOPPED || cause == TL_CAUSE_ASLEEP;
 }
 
 const char *tl_ev_runtime_name(int runtime)

@@ -156,6 +156,40 @@ static void child_stopped(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		": a process that hands the connections it accepts to its workers (Node's cluster primary does) holds each until a worker takes it, and a stopped worker takes none");
 }
 
+/*
+ * Every thread asleep (nanosleep, clock_nanosleep, pause) or on a lock,
+ * at least one asleep, none run for a second, and no epoll fd (no event
+ * loop, whose sleep other causes tell): a worker that sleeps inside a request (a sleep() in a
+ * handler, a back-off before a retry; gunicorn's sync worker, a thread of
+ * Python's ThreadingHTTPServer) reads none of its connections, and closes
+ * them only when it wakes.
+ */
+static void asleep_in_request(const struct tl_evidence *ev,
+			      struct tl_ev_verdict *v, size_t *len)
+{
+	char threads[256];
+	bool asleep = false;
+
+	if (!ev->has_fds || ev->n_epolls || ev->n_read == 0 ||
+	    ev->n_threads > ev->n_read || !ev->has_idle || ev->idle_ms < 1000)
+		return;
+	for (size_t i = 0; i < ev->n_read; i++) {
+		if (ev->threads[i].kind == TL_SYS_SLEEP)
+			asleep = true;
+		else if (ev->threads[i].kind != TL_SYS_FUTEX)
+			return;
+	}
+	if (!asleep)
+		return;
+	tli_ev_set(v, TL_CAUSE_ASLEEP, TL_CERT_POSSIBLE);
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"%s, and %s for %llu s: a program asleep inside a request (a sleep() in a handler, a back-off before a retry) reads none of its connections and closes them only when it wakes",
+		tl_evidence_threads_text(ev, threads, sizeof(threads)),
+		ev->n_read == 1 ? "it has not run" : "none of them has run",
+		(unsigned long long)(ev->idle_ms / 1000));
+}
+
 void tli_ev_conclude_unblocked(const struct tl_evidence *ev,
 			       struct tl_ev_verdict *v, size_t *len)
 {
@@ -167,4 +201,6 @@ void tli_ev_conclude_unblocked(const struct tl_evidence *ev,
 		upstream_wait(ev, v, len);
 	if (v->cause == TL_CAUSE_UNKNOWN)
 		child_stopped(ev, v, len);
+	if (v->cause == TL_CAUSE_UNKNOWN)
+		asleep_in_request(ev, v, len);
 }

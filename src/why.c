@@ -502,6 +502,13 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 				       &w->ev[i]) < 0)
 			continue;
 		tl_evidence_conclude(&w->ev[i], f->kind, &w->v[w->n]);
+		/*
+		 * A program that inherited the connection (sleep, started
+		 * by the server) was never serving it: asleep is what it
+		 * does, not why the server's connection is held.
+		 */
+		if (f->inherited_from && w->v[w->n].cause == TL_CAUSE_ASLEEP)
+			memset(&w->v[w->n], 0, sizeof(w->v[w->n]));
 		if (w->n != i)
 			w->ev[w->n] = w->ev[i];
 		w->n++;
@@ -528,7 +535,7 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	/* Busy with the closed connections' requests: what bounds them. */
 	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK &&
 	    (w->cause == TL_CAUSE_BLOCKED || w->cause == TL_CAUSE_LOCKED ||
-	     w->cause == TL_CAUSE_UPSTREAM))
+	     w->cause == TL_CAUSE_UPSTREAM || w->cause == TL_CAUSE_ASLEEP))
 		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
 					  WHY_TIMEOUT);
 	/* Where a guess is made of what the threads wait on. */

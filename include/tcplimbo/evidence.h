@@ -285,6 +285,7 @@ enum tl_ev_cause {
 	TL_CAUSE_EOF_SPIN,	/* leak: spins on an end of file it ignores */
 	TL_CAUSE_UPSTREAM,	/* leak: its requests wait on an upstream */
 	TL_CAUSE_CHILD_STOPPED, /* leak: a child it hands them to is stopped */
+	TL_CAUSE_ASLEEP,	/* leak: asleep inside a request */
 	TL_CAUSE_MAX,
 };
 

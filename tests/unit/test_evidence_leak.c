@@ -233,6 +233,70 @@ static void test_leak_child_stopped(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_UPSTREAM);
 }
 
+/*
+ * A sync worker asleep inside a request (time.sleep() in a gunicorn
+ * handler) while its client has gone: its one thread in clock_nanosleep,
+ * no epoll fd. Asleep-in-request, with the timeout's remedy; not where a
+ * thread does other work, or in an event loop (an epoll fd).
+ */
+static void test_leak_asleep(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = PID;
+	ev.state = 'S';
+	ev.n_threads = ev.n_read = 1;
+	ev.threads[0] = (struct tl_ev_thread){
+		.tid = PID, .state = 'S', .kind = TL_SYS_SLEEP, .fd = -1
+	};
+	ev.has_idle = true;
+	ev.idle_ms = 32500;
+	ev.tcp[TL_CLOSE_WAIT] = 1;
+	ev.has_fds = true;
+	/* An event loop (an epoll fd): its sleep is not this. */
+	ev.n_epolls = 1;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	ev.n_epolls = 0;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_ASLEEP);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_string_equal(tl_ev_cause_name(v.cause), "asleep-in-request");
+	assert_true(tl_ev_remedy_conditional(v.cause));
+	assert_non_null(strstr(v.text, "and it has not run for 32 s: a "
+				       "program asleep inside a request"));
+	assert_non_null(strstr(v.remedy, "If it sleeps inside its requests"));
+	/* Two threads, one on a lock: none of them has run. */
+	ev.n_threads = ev.n_read = 2;
+	ev.threads[1] = ev.threads[0];
+	ev.threads[1].kind = TL_SYS_FUTEX;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_ASLEEP);
+	assert_non_null(strstr(v.text, "and none of them has run for 32 s"));
+	/* Both on locks: that is lock-wait's, not asleep. */
+	ev.threads[0].kind = TL_SYS_FUTEX;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_ASLEEP);
+	/* One running: busy elsewhere, not asleep. */
+	ev.threads[0].kind = TL_SYS_RUNNING;
+	ev.threads[1].kind = TL_SYS_SLEEP;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_ASLEEP);
+	/* Ran within the second: not known to be stuck. */
+	ev.threads[0].kind = TL_SYS_SLEEP;
+	ev.idle_ms = 400;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/* A thread not read may be the one at work. */
+	ev.idle_ms = 32500;
+	ev.n_threads = 3;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_leak_blocked_acceptor),
 		cmocka_unit_test(test_leak_upstream),
 		cmocka_unit_test(test_leak_child_stopped),
+		cmocka_unit_test(test_leak_asleep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

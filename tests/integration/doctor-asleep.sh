@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# A sync worker asleep inside a request (a handler that sleeps, as a
+# gunicorn sync worker's may) when its client gives up: the CLOSE-WAIT it
+# holds is told as a program asleep in a request, with the remedy of a
+# timeout and the runtime's inspect line, not as a bare leak.
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 8000)); s.listen(8)
+c = s.accept()[0]
+c.recv(100)
+time.sleep(60)' &
+SRV=$!
+tl_wait_for 5 tl_listening 8000 || fail "server did not listen"
+python3 -c '
+import socket
+c = socket.create_connection(("127.0.0.1", 8000)); c.sendall(b"GET /slow"); c.close()' ||
+	fail "client"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :8000" | wc -l)" = 1 ]' ||
+	fail "ss: no CLOSE-WAIT on :8000"
+sleep 1.5
+"$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/d.json"
+jq -e --argjson p "$SRV" '[.findings[] | select(.local_port == 8000)] | length == 1 and
+	.[0].kind == "close-wait-leak" and .[0].pids == [$p] and
+	.[0].cause == "asleep-in-request" and .[0].certainty == "possible" and
+	(.[0].remedy | startswith("If it sleeps inside its requests")) and
+	(.[0].inspect | contains("py-bt"))' "$T/d.json" >/dev/null ||
+	{ jq '.findings' "$T/d.json"; fail "the sleeping worker's CLOSE-WAIT not told as asleep in a request"; }
+ok "a worker asleep in a request: asleep-in-request, with the timeout's remedy"
