@@ -632,6 +632,15 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			tli_ev_conclude_unblocked(ev, v, len);
 		return;
 	}
+	/*
+	 * Waiting in an event loop's set (or in poll(), whose fds /proc
+	 * does not show) while about as many requests out go unanswered as
+	 * connections are held: the upstream is what it waits on. A thread
+	 * blocked on one fd names that fd itself.
+	 */
+	if ((fd < 0 || epoll_wait_on(ev, fd)) &&
+	    tli_ev_conclude_upstream(ev, v, len))
+		return;
 	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));
 	if (ev->idle_ms >= 1000)
 		tli_appendf(threads, sizeof(threads), &tlen,

@@ -23,10 +23,12 @@
 ssize_t tli_ev_read_at(int dir_fd, const char *path, char *buf, size_t size);
 
 /*
- * Reads the threads of the process directory pdir into ev (threads,
- * n_read, idle_ms); proc_root is where our own thread-self is. 0 or
- * -errno (the task directory could not be opened).
+ * upstream-wait: about one connection out whose request has had no answer
+ * for each CLOSE-WAIT connection held. Returns whether it concluded so.
  */
+bool tli_ev_conclude_upstream(const struct tl_evidence *ev,
+			      struct tl_ev_verdict *v, size_t *len);
+
 /*
  * For a CLOSE-WAIT leak whose process is not blocked elsewhere nor
  * locked: an event loop that does not run or spins on an end of file,
@@ -45,6 +47,11 @@ void tli_ev_conclude_unblocked(const struct tl_evidence *ev,
 void tli_ev_gather_children(int pdir, const char *proc_root,
 			    struct tl_evidence *ev);
 
+/*
+ * Reads the threads of the process directory pdir into ev (threads,
+ * n_read, idle_ms); proc_root is where our own thread-self is. 0 or
+ * -errno (the task directory could not be opened).
+ */
 int tli_ev_gather_threads(int pdir, struct tl_evidence *ev,
 			  const char *proc_root);
 

@@ -111,14 +111,14 @@ static void eof_spin(const struct tl_evidence *ev, struct tl_ev_verdict *v,
  * answer comes or its own timeout ends the wait. An event loop waits in
  * epoll for both, so no thread is blocked: the connections out tell it.
  */
-static void upstream_wait(const struct tl_evidence *ev, struct tl_ev_verdict *v,
-			  size_t *len)
+bool tli_ev_conclude_upstream(const struct tl_evidence *ev,
+			      struct tl_ev_verdict *v, size_t *len)
 {
 	uint32_t cw = ev->tcp[TL_CLOSE_WAIT];
 	char peer[TL_ADDR_STR_MAX + 8];
 
 	if (ev->up_waiting == 0 || (uint64_t)ev->up_waiting * 2 < cw)
-		return;
+		return false;
 	tli_ev_set(v, TL_CAUSE_UPSTREAM, TL_CERT_POSSIBLE);
 	tli_appendf(
 		v->text, sizeof(v->text), len,
@@ -127,6 +127,7 @@ static void upstream_wait(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		tl_addr_format_port(peer, sizeof(peer), ev->up_family,
 				    ev->up_addr, ev->up_port),
 		cw);
+	return true;
 }
 
 /*
@@ -198,7 +199,7 @@ void tli_ev_conclude_unblocked(const struct tl_evidence *ev,
 	else
 		eof_spin(ev, v, len);
 	if (v->cause == TL_CAUSE_UNKNOWN)
-		upstream_wait(ev, v, len);
+		tli_ev_conclude_upstream(ev, v, len);
 	if (v->cause == TL_CAUSE_UNKNOWN)
 		child_stopped(ev, v, len);
 	if (v->cause == TL_CAUSE_UNKNOWN)

@@ -185,6 +185,27 @@ static void test_leak_upstream(void **state)
 		v.text,
 		"3 of its connections out sent a request that has had no answer for 4 s or more (the longest waiting, to 127.0.0.1:9292), beside its 3 in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait");
 	assert_non_null(strstr(v.remedy, "If it waits for its upstream"));
+	/*
+	 * Varnish's workers: blocked in an epoll set of no connection of
+	 * theirs (on_other), their requests out unanswered, one for each
+	 * held client. The upstream is the cause; a thread blocked in I/O
+	 * on one fd names that fd instead.
+	 */
+	ev.on_other = 1;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UPSTREAM);
+	ev.threads[0].kind = TL_SYS_IO;
+	ev.threads[0].fd = 11;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	assert_true(v.fd == 11);
+	ev.up_waiting = 0;
+	ev.threads[0].kind = TL_SYS_EPOLL;
+	ev.threads[0].fd = 4;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	ev.up_waiting = 3;
+	ev.on_other = 0;
 	/* One request out for ten leaked: not what holds them. */
 	ev.tcp[TL_CLOSE_WAIT] = 10;
 	ev.up_waiting = 1;
