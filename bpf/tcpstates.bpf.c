@@ -213,8 +213,7 @@ static __always_inline void current_owner(struct tl_bpf_owner *o)
 
 static __always_inline bool in_kthread(void)
 {
-	struct task_struct *task =
-		(struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
 	return BPF_CORE_READ(task, flags) & PF_KTHREAD;
 }
