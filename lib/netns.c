@@ -289,3 +289,43 @@ fail:
 	free(list);
 	return err;
 }
+
+/* The namespace inode of a /proc link such as "1/ns/net", or 0. */
+static uint64_t link_inode(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/%s", root, rel) >=
+		    (int)sizeof(path) ||
+	    stat(path, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/*
+ * The initial network namespace's inode number, fixed since Linux 6.18
+ * (NET_NS_INIT_INO in linux/nsfs.h); older kernels number it as any other.
+ */
+#define INIT_NET_INO 0xEFFFFFF9ULL
+
+/*
+ * Where pid 1's link cannot be read, ours is the host's only when it is
+ * the kernel's initial namespace: known by its fixed inode number, or by
+ * a sysctl only that namespace has (net.core's netdev_max_backlog,
+ * registered for the initial namespace alone, and looked up in the
+ * reader's). Else 0: no namespace is called the host's, where that would
+ * be a guess.
+ */
+uint64_t tl_netns_host_inode(const char *proc_root, uint64_t self_ino)
+{
+	uint64_t ino = link_inode(proc_root ? proc_root : "/proc", "1/ns/net");
+
+	if (ino)
+		return ino;
+	if (self_ino &&
+	    (self_ino == INIT_NET_INO ||
+	     access("/proc/sys/net/core/netdev_max_backlog", F_OK) == 0))
+		return self_ino;
+	return 0;
+}

@@ -36,46 +36,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The namespace inode of a /proc link such as "1/ns/net", or 0. */
-static uint64_t link_inode(const char *root, const char *rel)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (snprintf(path, sizeof(path), "%s/%s", root, rel) >=
-		    (int)sizeof(path) ||
-	    stat(path, &st) < 0)
-		return 0;
-	return (uint64_t)st.st_ino;
-}
-
-/*
- * The initial network namespace's inode number, fixed since Linux 6.18
- * (NET_NS_INIT_INO in linux/nsfs.h); older kernels number it as any other.
- */
-#define INIT_NET_INO 0xEFFFFFF9ULL
-
-/*
- * The host's namespace: pid 1's. Where that cannot be read (pid 1 is
- * another user's), ours is the host's only when it is the kernel's
- * initial namespace: known by its fixed inode number, or by a sysctl only
- * that namespace has (net.core's netdev_max_backlog, registered for the
- * initial namespace alone, and looked up in the reader's). Else 0: no
- * namespace is called the host's, where that would be a guess.
- */
-static uint64_t host_inode(const char *root, uint64_t self_ino)
-{
-	uint64_t ino = link_inode(root, "1/ns/net");
-
-	if (ino)
-		return ino;
-	if (self_ino &&
-	    (self_ino == INIT_NET_INO ||
-	     access("/proc/sys/net/core/netdev_max_backlog", F_OK) == 0))
-		return self_ino;
-	return 0;
-}
-
 static struct tl_survey_ns *add_ns(struct tl_survey *sv)
 {
 	struct tl_survey_ns *n =
@@ -246,7 +206,7 @@ int tl_survey_take(const struct tl_survey_opts *o, struct tl_survey **ret)
 		self_ino = tl_netns_inode(fd);
 		close(fd);
 	}
-	host_ino = host_inode(root, self_ino);
+	host_ino = tl_netns_host_inode(root, self_ino);
 	if (o->owners) {
 		struct tl_owners_opts oo = {
 			.proc_root = root,

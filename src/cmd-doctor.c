@@ -257,105 +257,6 @@ static void enter_error(struct target *t, const struct tl_survey_ns *ns)
 }
 
 /*
- * A listener's drop counter counts since it started: a warning of drops
- * where the queue is not full now may be of drops long past (a small
- * backlog's listener, half full under a healthy load, dropped once an
- * hour ago). Where the snapshot has such a listener, its namespace's
- * listeners are dumped again a moment later, and only drops that go on
- * are told. A replayed dump's moment is gone: it gets no second look.
- */
-static bool drops_unsure(const struct doctor *d, const struct tl_global *g,
-			 const struct tl_snapshot *snap,
-			 const struct tl_counters *ctr)
-{
-	return !g->replay_path && tl_diag_drops_unsure(snap, ctr, &d->opts);
-}
-
-/* The moment between the two looks; one for every namespace. */
-static void drops_pause(void)
-{
-	struct timespec ts = { DOCTOR_DROPS_AGAIN_MS / 1000,
-			       (DOCTOR_DROPS_AGAIN_MS % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/*
- * The second look, after drops_pause: the listeners of the namespace
- * netns_fd (-1: ours) dumped again, and the rules run again over the
- * first snapshot with them. Replaces *f and returns the new count, or
- * returns n and leaves *f where the second dump fails: the warnings then
- * stand as the first look made them.
- */
-static int drops_again(struct doctor *d, const struct tl_global *g,
-		       struct target *t, int netns_fd,
-		       const struct tl_snapshot *snap,
-		       const struct tl_counters *ctr, int n,
-		       struct tl_finding **f)
-{
-	struct tl_snapshot_opts so;
-	struct tl_diag_opts o = d->opts;
-	struct tl_snapshot *later = NULL;
-	struct tl_finding *f2 = NULL;
-	int n2;
-
-	tl_snapshot_opts_init(&so);
-	so.family = g->family;
-	so.states = TL_STATE_BIT(TL_LISTEN);
-	so.owners = false;
-	so.netns_fd = netns_fd;
-	if (tl_snapshot_take(&so, &later) < 0)
-		return n;
-	o.drops_later = later;
-	n2 = tl_diagnose(snap, ctr, &o, &f2);
-	if (n2 < 0) {
-		tl_snapshot_free(later);
-		return n;
-	}
-	/* The notes of what was held back say the same. */
-	t->later = later;
-	free(*f);
-	*f = f2;
-	return n2;
-}
-
-/*
- * drops_again for a namespace of the survey, which closed its file: it
- * is opened again by its name or through its process, and only if it is
- * still the one surveyed (the process may have exited and its pid gone
- * to another namespace's).
- */
-static int drops_again_ns(struct doctor *d, const struct tl_global *g,
-			  struct target *t, struct tl_survey_ns *ns)
-{
-	char path[48];
-	int fd = -1, n = (int)ns->n_findings;
-
-	if (!ns->self) {
-		if (ns->name[0]) {
-			fd = tl_netns_open_as(ns->name, TL_NETNS_BY_NAME);
-		} else {
-			snprintf(path, sizeof(path), "/proc/%d/ns/net",
-				 (int)ns->pid);
-			fd = tl_netns_open_as(path, TL_NETNS_BY_PATH);
-		}
-		if (fd < 0)
-			return n;
-		if (tl_netns_inode(fd) != ns->inode) {
-			close(fd);
-			return n;
-		}
-	}
-	n = drops_again(d, g, t, fd, t->snap, t->have_ctr ? &t->ctr : NULL, n,
-			&ns->findings);
-	ns->n_findings = (size_t)n;
-	if (fd >= 0)
-		close(fd);
-	return n;
-}
-
-/*
  * Every namespace on the machine, through the survey: one /proc scan for
  * all, each namespace snapshotted and diagnosed. The snapshots move into
  * the targets, which keep them for the evidence.
@@ -419,7 +320,8 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 		t->have_ctr = ns->have_ctr;
 		t->n_socks = t->snap->n_socks;
 		t->n_denied = sv->owners ? sv->owners->n_denied : 0;
-		if (drops_unsure(d, g, t->snap, t->have_ctr ? &t->ctr : NULL))
+		if (doctor_drops_unsure(d, g, t->snap,
+					t->have_ctr ? &t->ctr : NULL))
 			unsure = true;
 	}
 	/* The snapshots borrow the survey's scan: keep it until the end. */
@@ -428,7 +330,7 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 		return r;
 	/* One pause, then a second look wherever the drops are in doubt. */
 	if (unsure)
-		drops_pause();
+		doctor_drops_pause();
 	for (size_t i = 0; i < sv->n_ns && r >= 0; i++) {
 		struct tl_survey_ns *ns = &sv->ns[i];
 		struct target *t = &d->targets[first + i];
@@ -436,9 +338,9 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 
 		if (!t->looked)
 			continue;
-		if (unsure &&
-		    drops_unsure(d, g, t->snap, t->have_ctr ? &t->ctr : NULL))
-			n = (size_t)drops_again_ns(d, g, t, ns);
+		if (unsure && doctor_drops_unsure(d, g, t->snap,
+						  t->have_ctr ? &t->ctr : NULL))
+			n = (size_t)doctor_drops_again_ns(d, g, t, ns);
 		r = add_found(d, ns->findings, n, first + i);
 	}
 	return r;
@@ -473,10 +375,10 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
 	if (!g->replay_path && tl_counters_read(g->proc_root, t->fd, &ctr) >= 0)
 		have_ctr = true;
 	n = tl_diagnose(snap, have_ctr ? &ctr : NULL, &d->opts, &f);
-	if (n >= 0 && drops_unsure(d, g, snap, have_ctr ? &ctr : NULL)) {
-		drops_pause();
-		n = drops_again(d, g, t, t->fd, snap, have_ctr ? &ctr : NULL, n,
-				&f);
+	if (n >= 0 && doctor_drops_unsure(d, g, snap, have_ctr ? &ctr : NULL)) {
+		doctor_drops_pause();
+		n = doctor_drops_again(d, g, t, t->fd, snap,
+				       have_ctr ? &ctr : NULL, n, &f);
 	}
 	if (n < 0) {
 		tl_snapshot_free(snap);
@@ -700,11 +602,18 @@ static int doctor_run(const struct tl_global *g, void *opts)
 	} else if (g->netns_spec) {
 		r = spec_target(&d, g);
 	} else {
+		uint64_t ino;
+
 		own_label(label, sizeof(label));
+		ino = strtoull(label + 5, NULL, 10);
+		/* As --all-netns and serve call it. */
+		if (ino && !g->replay_path &&
+		    tl_netns_host_inode(g->proc_root, ino) == ino)
+			snprintf(label, sizeof(label), "host");
 		r = add_target(&d, -1, false,
 			       g->replay_path ? g->replay_path : label);
 		if (r == 0 && !g->replay_path)
-			d.targets[0].inode = strtoull(label + 5, NULL, 10);
+			d.targets[0].inode = ino;
 	}
 	if (r < 0) {
 		const char *bpf =

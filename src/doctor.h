@@ -55,6 +55,38 @@ struct doctor {
 	struct tl_survey *survey; /* --all-netns: owns the shared scan */
 };
 
+/*
+ * Whether the snapshot has a listener whose drops a second look could show
+ * to be past (tl_diag_drops_unsure), where a second look can be taken (a
+ * live dump, not a replay).
+ */
+bool doctor_drops_unsure(const struct doctor *d, const struct tl_global *g,
+			 const struct tl_snapshot *snap,
+			 const struct tl_counters *ctr);
+
+/* The moment between the two looks (DOCTOR_DROPS_AGAIN_MS); one for all. */
+void doctor_drops_pause(void);
+
+/*
+ * The second look, after doctor_drops_pause: the listeners of the
+ * namespace netns_fd (-1: ours) dumped again and the rules run again over
+ * snap with them. Replaces *f and returns the new count, or returns n and
+ * leaves *f where the second dump fails. t keeps the second dump.
+ */
+int doctor_drops_again(struct doctor *d, const struct tl_global *g,
+		       struct target *t, int netns_fd,
+		       const struct tl_snapshot *snap,
+		       const struct tl_counters *ctr, int n,
+		       struct tl_finding **f);
+
+/*
+ * doctor_drops_again for a namespace of the survey, opened again by its
+ * name or through its process, only if it is still the one surveyed.
+ * Returns the findings' count, which ns then holds.
+ */
+int doctor_drops_again_ns(struct doctor *d, const struct tl_global *g,
+			  struct target *t, struct tl_survey_ns *ns);
+
 /* Writes the report as text: findings grouped by process, then notes. */
 void doctor_print_text(const struct doctor *d, const struct tl_global *g);
 

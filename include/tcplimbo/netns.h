@@ -73,6 +73,13 @@ int tl_netns_list(const char *proc_root, struct tl_netns_info **ret);
 uint64_t tl_netns_inode(int netns_fd);
 
 /*
+ * The host's network namespace, by inode: pid 1's under proc_root (NULL:
+ * /proc); where that cannot be read, self_ino (the caller's, 0 if not
+ * known) when it is the kernel's initial namespace; else 0, none known.
+ */
+uint64_t tl_netns_host_inode(const char *proc_root, uint64_t self_ino);
+
+/*
  * The uid that owns the user namespace a namespace fd belongs to, in
  * *ret_uid: a rootless container's namespaces belong to its user's. Only
  * CAP_SYS_ADMIN in that user namespace enters it, which its owner has

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/*
+ * doctor's second look at a listener's drops: its counter counts since it
+ * started, so drops where the queue is not full may be long past, and a
+ * dump a moment later tells whether they go on.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcplimbo/diagnose.h"
+#include "tcplimbo/netns.h"
+#include "tcplimbo/survey.h"
+#include "tl.h"
+#include "doctor.h"
+
+/*
+ * A listener's drop counter counts since it started: a warning of drops
+ * where the queue is not full now may be of drops long past (a small
+ * backlog's listener, half full under a healthy load, dropped once an
+ * hour ago). Where the snapshot has such a listener, its namespace's
+ * listeners are dumped again a moment later, and only drops that go on
+ * are told. A replayed dump's moment is gone: it gets no second look.
+ */
+bool doctor_drops_unsure(const struct doctor *d, const struct tl_global *g,
+			 const struct tl_snapshot *snap,
+			 const struct tl_counters *ctr)
+{
+	return !g->replay_path && tl_diag_drops_unsure(snap, ctr, &d->opts);
+}
+
+/* The moment between the two looks; one for every namespace. */
+void doctor_drops_pause(void)
+{
+	struct timespec ts = { DOCTOR_DROPS_AGAIN_MS / 1000,
+			       (DOCTOR_DROPS_AGAIN_MS % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * The second look, after doctor_drops_pause: the listeners of the namespace
+ * netns_fd (-1: ours) dumped again, and the rules run again over the
+ * first snapshot with them. Replaces *f and returns the new count, or
+ * returns n and leaves *f where the second dump fails: the warnings then
+ * stand as the first look made them.
+ */
+int doctor_drops_again(struct doctor *d, const struct tl_global *g,
+		       struct target *t, int netns_fd,
+		       const struct tl_snapshot *snap,
+		       const struct tl_counters *ctr, int n,
+		       struct tl_finding **f)
+{
+	struct tl_snapshot_opts so;
+	struct tl_diag_opts o = d->opts;
+	struct tl_snapshot *later = NULL;
+	struct tl_finding *f2 = NULL;
+	int n2;
+
+	tl_snapshot_opts_init(&so);
+	so.family = g->family;
+	so.states = TL_STATE_BIT(TL_LISTEN);
+	so.owners = false;
+	so.netns_fd = netns_fd;
+	if (tl_snapshot_take(&so, &later) < 0)
+		return n;
+	o.drops_later = later;
+	n2 = tl_diagnose(snap, ctr, &o, &f2);
+	if (n2 < 0) {
+		tl_snapshot_free(later);
+		return n;
+	}
+	/* The notes of what was held back say the same. */
+	t->later = later;
+	free(*f);
+	*f = f2;
+	return n2;
+}
+
+/*
+ * doctor_drops_again for a namespace of the survey, which closed its file: it
+ * is opened again by its name or through its process, and only if it is
+ * still the one surveyed (the process may have exited and its pid gone
+ * to another namespace's).
+ */
+int doctor_drops_again_ns(struct doctor *d, const struct tl_global *g,
+			  struct target *t, struct tl_survey_ns *ns)
+{
+	char path[48];
+	int fd = -1, n = (int)ns->n_findings;
+
+	if (!ns->self) {
+		if (ns->name[0]) {
+			fd = tl_netns_open_as(ns->name, TL_NETNS_BY_NAME);
+		} else {
+			snprintf(path, sizeof(path), "/proc/%d/ns/net",
+				 (int)ns->pid);
+			fd = tl_netns_open_as(path, TL_NETNS_BY_PATH);
+		}
+		if (fd < 0)
+			return n;
+		if (tl_netns_inode(fd) != ns->inode) {
+			close(fd);
+			return n;
+		}
+	}
+	n = doctor_drops_again(d, g, t, fd, t->snap,
+			       t->have_ctr ? &t->ctr : NULL, n, &ns->findings);
+	ns->n_findings = (size_t)n;
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
