@@ -149,3 +149,15 @@ jq -e --arg l "$P0" --argjson i "$PI" '
 	"$T/dp.json" >/dev/null ||
 	{ jq -c '[.netns[] | [.netns, .netns_inode, .looked, .error]]' "$T/dp.json"; fail "a namespace named $P0: not looked into by its name"; }
 ok "--all-netns: a namespace named $P0, a live pid, is looked into by its name"
+
+# Without --all-netns the same rule names the host's: a /proc whose pid
+# 1 is in our namespace makes ours the host's, called host as -A does.
+mkdir -p "$T/fp/1/ns"
+ln -s /proc/self/ns/net "$T/fp/1/ns/net"
+"$TCPLIMBO" --proc-root "$T/fp" doctor --json >"$T/fp.json" 2>/dev/null
+jq -e '.netns[0].netns == "host"' "$T/fp.json" >/dev/null ||
+	{ cat "$T/fp.json"; fail "plain doctor in the host's namespace: not called host"; }
+"$TCPLIMBO" doctor --json >"$T/own.json" 2>/dev/null
+jq -e --arg l "net:[$(stat -L -c %i /proc/self/ns/net)]" '.netns[0].netns == $l' "$T/own.json" >/dev/null ||
+	{ cat "$T/own.json"; fail "plain doctor in a namespace not the host's: not its inode"; }
+ok "plain doctor calls the host's namespace host, another by its inode"
