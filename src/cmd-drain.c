@@ -562,17 +562,28 @@ static void print_plan_text(const struct tl_snapshot *snap,
 		       esc_text(comm, sizeof(comm), owner->comm), p->fd);
 	else
 		printf("no process is known to hold the listener\n");
-	printf("  queue: %u (backlog %u): %zu closed by the client, %zu "
-	       "live",
-	       p->listener->rqueue, p->listener->wqueue, p->n_dead, p->n_live);
+	/* Shared ones may be in another's queue: counted as candidates. */
+	if (p->n_shared)
+		printf("  queue: %u (backlog %u); of the %zu connection%s that "
+		       "may wait in it: %zu closed by the client, %zu live",
+		       p->listener->rqueue, p->listener->wqueue,
+		       p->n_dead + p->n_live,
+		       p->n_dead + p->n_live == 1 ? "" : "s", p->n_dead,
+		       p->n_live);
+	else
+		printf("  queue: %u (backlog %u): %zu closed by the client, "
+		       "%zu live",
+		       p->listener->rqueue, p->listener->wqueue, p->n_dead,
+		       p->n_live);
 	if (p->n_half_closed)
 		printf(" (%zu of them half-closed: the client shut down only "
 		       "its sending side and still holds its socket)",
 		       p->n_half_closed);
 	printf("%s\n", p->hidden ? "," : "");
 	if (p->hidden)
-		printf("  and %u destroyed earlier that no dump shows but "
-		       "that still %s a slot\n",
+		printf("  and %u that no dump shows but that still %s a "
+		       "slot (destroyed earlier, or MPTCP connections whose "
+		       "subflows are gone)\n",
 		       p->hidden, p->hidden == 1 ? "holds" : "hold");
 	if (p->n_shared)
 		printf("  %zu of them may wait in the queue of another "
