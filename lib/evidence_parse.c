@@ -251,7 +251,7 @@ int tl_ev_parse_syscall(const char *buf, size_t len, int arch, int *ret_kind,
  * Field n (from 3, the state) of a /proc stat line, as a number: fields
  * start after the comm's last ')', since the comm may hold ')' and spaces.
  */
-static int stat_field(const char *buf, size_t len, int n, uint64_t *ret)
+int tli_stat_field(const char *buf, size_t len, int n, uint64_t *ret)
 {
 	const char *close, *p, *end;
 
@@ -283,7 +283,7 @@ int tl_ev_parse_stat_cpu(const char *buf, size_t len, uint32_t *ret_cpu)
 {
 	uint64_t cpu;
 
-	if (stat_field(buf, len, 39, &cpu) < 0 || cpu > INT32_MAX)
+	if (tli_stat_field(buf, len, 39, &cpu) < 0 || cpu > INT32_MAX)
 		return -EINVAL;
 	*ret_cpu = (uint32_t)cpu;
 	return 0;
@@ -294,8 +294,8 @@ int tl_ev_parse_stat_times(const char *buf, size_t len, uint64_t *ret_utime,
 {
 	uint64_t u, s;
 
-	if (stat_field(buf, len, 14, &u) < 0 ||
-	    stat_field(buf, len, 15, &s) < 0 || u > UINT64_MAX - s)
+	if (tli_stat_field(buf, len, 14, &u) < 0 ||
+	    tli_stat_field(buf, len, 15, &s) < 0 || u > UINT64_MAX - s)
 		return -EINVAL;
 	*ret_utime = u;
 	*ret_stime = s;

@@ -137,19 +137,43 @@ static int exe_stat(const char *proc_root, pid_t pid, struct stat *st)
 {
 	char path[PATH_MAX];
 
-	if (pid <= 0)
-		return -EINVAL;
 	if (snprintf(path, sizeof(path), "%s/%d/exe", proc_root, (int)pid) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	return stat(path, st) < 0 ? -errno : 0;
 }
 
-int tl_proc_same_exe(const char *proc_root, pid_t a, pid_t b)
+/*
+ * Where pid's program was mapped: startstack and arg_start of its stat
+ * (fields 28 and 48), which exec() draws afresh and fork() copies. 0 for
+ * both where the reader may not see them.
+ */
+static int image_of(const char *proc_root, pid_t pid, uint64_t at[2])
+{
+	/* 52 fields of up to 20 digits, and a comm of 64 escaped bytes. */
+	char path[PATH_MAX], buf[1200];
+	ssize_t len;
+
+	if (snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	len = tli_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (len < 0)
+		return (int)len;
+	if (tli_stat_field(buf, (size_t)len, 28, &at[0]) < 0 ||
+	    tli_stat_field(buf, (size_t)len, 48, &at[1]) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int tl_proc_same_image(const char *proc_root, pid_t a, pid_t b)
 {
 	struct stat sa, sb;
+	uint64_t ia[2], ib[2];
 	int r;
 
+	if (a <= 0 || b <= 0)
+		return -EINVAL;
 	if (!proc_root)
 		proc_root = "/proc";
 	r = exe_stat(proc_root, a, &sa);
@@ -157,5 +181,15 @@ int tl_proc_same_exe(const char *proc_root, pid_t a, pid_t b)
 		r = exe_stat(proc_root, b, &sb);
 	if (r < 0)
 		return r;
-	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino)
+		return 0;
+	/* One file, and maybe two exec()s of it (two scripts of python3). */
+	r = image_of(proc_root, a, ia);
+	if (r == 0)
+		r = image_of(proc_root, b, ib);
+	if (r < 0)
+		return r;
+	if (!ia[0] || !ia[1] || !ib[0] || !ib[1])
+		return -EACCES;
+	return ia[0] == ib[0] && ia[1] == ib[1];
 }

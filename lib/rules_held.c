@@ -162,11 +162,10 @@ static const struct tl_proc *inherited_from(const struct diag *d, uint32_t pi,
 		 * Another name need not be another program: a worker forked
 		 * without exec may name itself (varnishd's cache-main,
 		 * gunicorn's workers with setproctitle), and accepts on the
-		 * listener it shares. Where /proc can tell, the program
-		 * file does.
+		 * listener it shares. Where /proc can tell, its image does.
 		 */
 		if (d->o->live &&
-		    tl_proc_same_exe(d->o->proc_root, p->pid, q->pid) == 1)
+		    tl_proc_same_image(d->o->proc_root, p->pid, q->pid) == 1)
 			return NULL;
 		if (with_listener &&
 		    !same_listener_fd(snap, sk, pi, qi, ret_listener_fd))

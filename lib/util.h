@@ -122,4 +122,10 @@ unsigned tli_cpus(unsigned max);
  */
 int tli_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
+/*
+ * Field n (from 3, the state) of a /proc/PID/stat line as a number; the
+ * fields start after the comm's last ')'. 0, or -EINVAL.
+ */
+int tli_stat_field(const char *buf, size_t len, int n, uint64_t *ret);
+
 #endif

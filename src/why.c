@@ -503,11 +503,14 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 			continue;
 		tl_evidence_conclude(&w->ev[i], f->kind, &w->v[w->n]);
 		/*
-		 * A program that inherited the connection (sleep, started
-		 * by the server) was never serving it: asleep is what it
-		 * does, not why the server's connection is held.
+		 * Asleep inside a request is a server's: not of a program
+		 * that inherited the connection (sleep, started by the
+		 * server), nor of one whose connections it opened itself (a
+		 * poller that sleeps between polls and forgot one), whose
+		 * own leak the finding tells (a client's: no local port).
 		 */
-		if (f->inherited_from && w->v[w->n].cause == TL_CAUSE_ASLEEP)
+		if ((f->inherited_from || f->local_port == 0) &&
+		    w->v[w->n].cause == TL_CAUSE_ASLEEP)
 			memset(&w->v[w->n], 0, sizeof(w->v[w->n]));
 		if (w->n != i)
 			w->ev[w->n] = w->ev[i];

@@ -92,7 +92,7 @@ struct tl_diag_opts {
 	 * The snapshot is of now (not replayed) and its processes may be
 	 * read under proc_root (NULL: /proc): a rule may then ask /proc of a
 	 * few of them what the snapshot does not hold (whether a child runs
-	 * its parent's program, tl_proc_same_exe). false (the default): the
+	 * its parent's image, tl_proc_same_image). false (the default): the
 	 * rules go by the snapshot alone.
 	 */
 	bool live;

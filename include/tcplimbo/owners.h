@@ -217,13 +217,16 @@ int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
 int tl_proc_tgid(const char *proc_root, pid_t pid);
 
 /*
- * Whether processes a and b under proc_root (NULL: /proc) run the same
- * program: their /proc/PID/exe are one file (a child forked without
- * exec, whatever name it gave itself). 1 if so, 0 if not, or -errno where
- * either cannot be read (-EACCES for another user's without
- * CAP_SYS_PTRACE, -ENOENT for an exited one or a kernel thread).
+ * Whether process b under proc_root (NULL: /proc) is a fork of a's image,
+ * or a's of b's, with no exec() since: their /proc/PID/exe are one file and
+ * their program sits at the same addresses (startstack and arg_start,
+ * which exec() draws afresh under ASLR and fork() copies). A worker that
+ * renames itself without exec is one; a script started by another of the
+ * same interpreter is not. 1 if so, 0 if not, or -errno where it cannot
+ * be told (-EACCES without ptrace access to either, -ENOENT for an exited
+ * one or a kernel thread).
  */
-int tl_proc_same_exe(const char *proc_root, pid_t a, pid_t b);
+int tl_proc_same_image(const char *proc_root, pid_t a, pid_t b);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,8 @@
 # A sync worker asleep inside a request (a handler that sleeps, as a
 # gunicorn sync worker's may) when its client gives up: the CLOSE-WAIT it
 # holds is told as a program asleep in a request, with the remedy of a
-# timeout and the runtime's inspect line, not as a bare leak.
+# timeout and the runtime's inspect line, not as a bare leak. A client
+# asleep between polls that forgot a connection it opened is not.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -31,3 +32,26 @@ jq -e --argjson p "$SRV" '[.findings[] | select(.local_port == 8000)] | length =
 	(.[0].inspect | contains("py-bt"))' "$T/d.json" >/dev/null ||
 	{ jq '.findings' "$T/d.json"; fail "the sleeping worker's CLOSE-WAIT not told as asleep in a request"; }
 ok "a worker asleep in a request: asleep-in-request, with the timeout's remedy"
+
+# A poller that sleeps between polls and forgot a connection it opened:
+# its own leak, told with the client's remedy, not asleep in a request.
+python3 -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 9000)); s.listen(64)
+while True:
+    c = s.accept()[0]; c.recv(100); c.sendall(b"pong"); c.close()' &
+tl_wait_for 5 tl_listening 9000 || fail "9000 did not listen"
+python3 -c '
+import socket, time
+c = socket.create_connection(("127.0.0.1", 9000)); c.sendall(b"ping"); c.recv(100)
+time.sleep(60)' &
+POLLER=$!
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "dport = :9000" | wc -l)" = 1 ]' ||
+	fail "ss: no CLOSE-WAIT to :9000"
+sleep 1.5
+"$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/p.json"
+jq -e --argjson p "$POLLER" '[.findings[] | select(.pids == [$p])] | length == 1 and
+	.[0].cause == null and (.[0].remedy | startswith("The program opened these connections itself"))' \
+	"$T/p.json" >/dev/null ||
+	{ jq '.findings' "$T/p.json"; fail "a sleeping poller's own leak told as asleep in a request"; }
+ok "a poller asleep between polls: its own leak, with the client's remedy"

@@ -145,3 +145,37 @@ jq -e '[.findings[] | select(.local_port == 3013)] | length == 1 and
 	(.[0].remedy | contains("SOCK_CLOEXEC") | not)' "$T/p.json" >/dev/null ||
 	{ cat "$T/p.json"; fail "a renamed pre-fork worker's own leak told as inherited"; }
 ok "a pre-fork worker named cache-main that keeps its connection: its own leak"
+
+# A script the server starts, of the same interpreter (its shebang names
+# python3 too), which inherits the connection: one program file, but
+# exec()ed again, so not the server's image. It is inherited, as sleep's.
+cat >"$T/handler.py" <<PY
+#!$(python3 -c 'import sys; print(sys.executable)')
+import time
+time.sleep(60)
+PY
+chmod +x "$T/handler.py"
+python3 -c '
+import os, socket, subprocess, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 3014)); s.listen(8)
+c = s.accept()[0]
+os.set_inheritable(c.fileno(), True)
+kid = subprocess.Popen([sys.argv[1]], close_fds=False)
+print(kid.pid, flush=True)
+c.close()
+time.sleep(60)' "$T/handler.py" >"$T/h.pid" &
+tl_wait_for 5 tl_listening 3014 || fail "the script-starting server did not listen"
+(exec 3<>/dev/tcp/127.0.0.1/3014 && printf hello >&3) || fail "client could not connect"
+tl_wait_for 5 test -s "$T/h.pid" || fail "the server started no script"
+KID3=$(cat "$T/h.pid")
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3014" | wc -l)" = 1 ]' ||
+	fail "ss: no CLOSE-WAIT on :3014"
+sleep 1.2
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/s.json"
+kill "$KID3" 2>/dev/null
+jq -e --argjson k "$KID3" '[.findings[] | select(.local_port == 3014)] | length == 1 and
+	.[0].pids == [$k] and .[0].comm == "handler.py" and .[0].inherited_from != null and
+	(.[0].remedy | contains("SOCK_CLOEXEC"))' "$T/s.json" >/dev/null ||
+	{ jq '[.findings[] | select(.local_port == 3014)]' "$T/s.json"; fail "a script of the same interpreter: not told as inherited"; }
+ok "a script of the same interpreter that inherited the connection: inherited"

@@ -639,21 +639,54 @@ static void test_proc_one(void **state)
 	assert_int_equal(tl_proc_tgid(dir, 8), -ENOENT);
 	assert_int_equal(tl_proc_tgid(dir, 0), -EINVAL);
 	assert_int_equal(tl_proc_tgid(NULL, getpid()), getpid());
-	/* The program by its file: 4 and 5 run one, 6 another, 7 none. */
+	/*
+	 * The image: 4 and 5 one file at one place (a fork), 6 another file,
+	 * 7 none, 8 the same file exec()ed again (elsewhere), 9 hidden.
+	 */
 	{
-		char p4[96], p5[96], p6[96];
+		static const struct {
+			int pid;
+			const char *exe;
+			unsigned long long stack, args;
+		} im[] = { { 4, "/bin/sh", 0x7ffd1000, 0x7ffd2000 },
+			   { 5, "/bin/sh", 0x7ffd1000, 0x7ffd2000 },
+			   { 6, "/bin/ls", 0x7ffd1000, 0x7ffd2000 },
+			   { 8, "/bin/sh", 0x7ffe3000, 0x7ffe4000 },
+			   { 9, "/bin/sh", 0, 0 } };
+		char p[96], line[600];
 
-		snprintf(p4, sizeof(p4), "%s/4/exe", dir);
-		snprintf(p5, sizeof(p5), "%s/5/exe", dir);
-		snprintf(p6, sizeof(p6), "%s/6/exe", dir);
-		assert_int_equal(symlink("/bin/sh", p4), 0);
-		assert_int_equal(symlink("/bin/sh", p5), 0);
-		assert_int_equal(symlink("/bin/ls", p6), 0);
-		assert_int_equal(tl_proc_same_exe(dir, 4, 5), 1);
-		assert_int_equal(tl_proc_same_exe(dir, 4, 6), 0);
-		assert_int_equal(tl_proc_same_exe(dir, 4, 7), -ENOENT);
-		assert_int_equal(tl_proc_same_exe(dir, 0, 4), -EINVAL);
-		assert_int_equal(tl_proc_same_exe(NULL, getpid(), getpid()), 1);
+		for (size_t i = 0; i < sizeof(im) / sizeof(im[0]); i++) {
+			size_t off;
+
+			snprintf(p, sizeof(p), "%s/%d/exe", dir, im[i].pid);
+			if (im[i].pid >= 8) {
+				snprintf(p, sizeof(p), "%d", im[i].pid);
+				make_dir(dir, p);
+				snprintf(p, sizeof(p), "%s/%d/exe", dir,
+					 im[i].pid);
+			}
+			assert_int_equal(symlink(im[i].exe, p), 0);
+			/* Fields 3 to 52; 28 startstack, 48 arg_start. */
+			off = (size_t)snprintf(line, sizeof(line),
+					       "%d (a) b) S", im[i].pid);
+			for (int f = 4; f <= 52; f++)
+				off += (size_t)snprintf(
+					line + off, sizeof(line) - off, " %llu",
+					f == 28 ? im[i].stack :
+					f == 48 ? im[i].args :
+						  (unsigned long long)f);
+			snprintf(line + off, sizeof(line) - off, "\n");
+			snprintf(p, sizeof(p), "%d/stat", im[i].pid);
+			write_str(dir, p, line);
+		}
+		assert_int_equal(tl_proc_same_image(dir, 4, 5), 1);
+		assert_int_equal(tl_proc_same_image(dir, 4, 6), 0);
+		assert_int_equal(tl_proc_same_image(dir, 4, 8), 0);
+		assert_int_equal(tl_proc_same_image(dir, 4, 9), -EACCES);
+		assert_int_equal(tl_proc_same_image(dir, 4, 7), -ENOENT);
+		assert_int_equal(tl_proc_same_image(dir, 0, 4), -EINVAL);
+		assert_int_equal(tl_proc_same_image(NULL, getpid(), getpid()),
+				 1);
 	}
 	assert_int_equal(tl_proc_is_own_pidns(NULL), 0);
 	/* A directory without self is another pid namespace's /proc. */
