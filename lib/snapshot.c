@@ -316,12 +316,6 @@ static void classify_one(const struct tli_lindex *x, struct tl_sock *sk)
 	}
 	if (sk->inode != 0 || sk->state == TL_LISTEN)
 		return;
-	/*
-	 * A path the kernel added to an MPTCP connection that waits in the
-	 * queue: the connection is queued once, by its first subflow.
-	 */
-	if ((sk->has & TL_HAS_MPTCP_JOIN) && queue_state(sk->state))
-		return;
 	if (!queue_state(sk->state)) {
 		/* FIN_WAIT*, CLOSING, LAST_ACK with no fd. */
 		sk->limbo = TL_LIMBO_ORPHAN;
@@ -347,6 +341,47 @@ static void classify_one(const struct tli_lindex *x, struct tl_sock *sk)
 	}
 }
 
+/*
+ * An MPTCP connection waits in the queue once, but each of its subflows
+ * is a socket there: its first, and those that joined it (MP_JOIN).
+ * Where a listener has as many queued first subflows (and plain
+ * connections) as its queue holds, every queued connection has its
+ * first, and the joins are paths of them: they leave the queue. Where it
+ * has fewer (a connection's first path died and a join carries it), the
+ * joins stay, counted over: a live connection is never taken for a slot
+ * whose client is gone.
+ */
+static void untie_joins(struct tl_sock *socks, size_t n)
+{
+	uint32_t *first;
+	bool any = false;
+
+	for (size_t i = 0; i < n && !any; i++)
+		any = (socks[i].has & TL_HAS_MPTCP_JOIN) &&
+		      socks[i].limbo == TL_LIMBO_ACCEPT_QUEUE;
+	if (!any)
+		return;
+	first = calloc(n, sizeof(*first));
+	if (!first)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (socks[i].limbo == TL_LIMBO_ACCEPT_QUEUE &&
+		    socks[i].listener && !(socks[i].has & TL_HAS_MPTCP_JOIN))
+			first[socks[i].listener - 1]++;
+	for (size_t i = 0; i < n; i++) {
+		struct tl_sock *sk = &socks[i];
+
+		if (!(sk->has & TL_HAS_MPTCP_JOIN) ||
+		    sk->limbo != TL_LIMBO_ACCEPT_QUEUE || !sk->listener ||
+		    first[sk->listener - 1] < socks[sk->listener - 1].rqueue)
+			continue;
+		sk->limbo = TL_LIMBO_NONE;
+		sk->listener = 0;
+		sk->n_listeners = 0;
+	}
+	free(first);
+}
+
 void tl_snapshot_classify(struct tl_sock *socks, size_t n)
 {
 	struct tli_lindex x;
@@ -355,6 +390,7 @@ void tl_snapshot_classify(struct tl_sock *socks, size_t n)
 	for (size_t i = 0; i < n; i++)
 		classify_one(&x, &socks[i]);
 	tli_lindex_free(&x);
+	untie_joins(socks, n);
 }
 
 /* The owners pass, run beside the dump: both mostly wait on the kernel. */

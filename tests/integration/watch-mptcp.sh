@@ -102,9 +102,22 @@ joined21() { [ "$(ip netns exec "$NS" ss -Htn state established 'sport = :5021' 
 tl_wait_for 10 joined21 || { ip netns exec "$NS" ss -tan; fail "ss: no joins on 5021"; }
 q=$(ip netns exec "$NS" ss -Htln 'sport = :5021' | awk '{ print $2; exit }')
 [ "$q" = 3 ] || fail "ss: Recv-Q $q, not 3"
-n=$("$TCPLIMBO" -N "$NS" ls --json --sport 5021 | jq '[.[] | select(.limbo == "accept-queue")] | length')
-[ "$n" = 3 ] || { "$TCPLIMBO" -N "$NS" ls --sport 5021; fail "ls: $n queued, not 3"; }
+sleep 1.2
+"$TCPLIMBO" -N "$NS" doctor --queue-age 1s --json >"$T/doc.json" 2>/dev/null
+jq -e '[.findings[] | select(.local_port == 5021)] | length == 1 and .[0].count == 3' "$T/doc.json" >/dev/null ||
+	{ jq '[.findings[] | select(.local_port == 5021)]' "$T/doc.json"; fail "doctor does not count 3 queued"; }
 "$TCPLIMBO" -N "$NS" drain '*:5021' --dry-run >"$T/drain" 2>&1
 grep -q "queue: 3 (backlog 8): 0 closed by the client, 3 live" "$T/drain" ||
 	{ cat "$T/drain"; fail "drain does not count 3"; }
 ok "a queue of 3 MPTCP connections with joins: 3 queued"
+
+# Their first paths gone (destroyed), the joins carry them: still live
+# connections, counted, and drain takes none of them for a gone client.
+"$TCPLIMBO" -N "$NS" kill --queued --state established --sport 5021 --addr 10.78.1.2 >/dev/null 2>&1 ||
+	fail "kill of the first subflows"
+ip netns exec "$NS" ss -Htn state established 'sport = :5021' | grep -q '10.78.1.2' &&
+	{ ip netns exec "$NS" ss -tan; fail "a first subflow is left"; }
+"$TCPLIMBO" -N "$NS" drain '*:5021' --dry-run >"$T/drain2" 2>&1
+grep -q "0 closed by the client, 3 live" "$T/drain2" && grep -q "nothing to free" "$T/drain2" ||
+	{ cat "$T/drain2"; fail "drain would take connections carried by their joins"; }
+ok "first paths gone: the joins are counted, live, and drain frees none"
