@@ -160,10 +160,12 @@ static void child_stopped(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 /*
  * Every thread asleep (nanosleep, clock_nanosleep, pause) or on a lock,
  * at least one asleep, none run for a second, and no epoll fd (no event
- * loop, whose sleep other causes tell): a worker that sleeps inside a request (a sleep() in a
- * handler, a back-off before a retry; gunicorn's sync worker, a thread of
- * Python's ThreadingHTTPServer) reads none of its connections, and closes
- * them only when it wakes.
+ * loop, whose sleep other causes tell): a worker that sleeps inside a
+ * request (a sleep() in a handler, a back-off before a retry; gunicorn's
+ * sync worker, a thread of Python's ThreadingHTTPServer) reads none of
+ * its connections, and closes them only when it wakes. Whether the
+ * connections are ones it accepted, the finding knows: the caller keeps
+ * this cause for a server's (doctor: src/why.c).
  */
 static void asleep_in_request(const struct tl_evidence *ev,
 			      struct tl_ev_verdict *v, size_t *len)

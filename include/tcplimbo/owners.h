@@ -211,8 +211,9 @@ int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
 /*
  * Returns the process (thread group) that task pid under proc_root (NULL:
  * /proc) belongs to: pid itself for a process, its process's pid for a
- * thread, which /proc does not list but still answers for. -ENOENT when there is no such
- * task, -EINVAL when status has no Tgid line, other -errno from reading it.
+ * thread, which /proc does not list but still answers for. -ENOENT when
+ * there is no such task, -EINVAL when status has no Tgid line, other
+ * -errno from reading it.
  */
 int tl_proc_tgid(const char *proc_root, pid_t pid);
 
