@@ -13,6 +13,7 @@
 #include "diagnose_int.h"
 #include "internal.h"
 #include "tcplimbo/diagnose.h"
+#include "tcplimbo/drain.h"
 
 /* Adds the socket at index i, queued or in a SYN queue, to l's counts. */
 static void lstat_add(struct diag *d, struct diag_lstat *l, size_t i)
@@ -110,24 +111,66 @@ static uint64_t lstat_count(const struct diag_lstat *l, const struct tl_sock *L)
 }
 
 /*
+ * Of listener i's queued CLOSE-WAIT connections, those whose client is on
+ * this host and still holds its socket: it only shut down its sending
+ * side (shutdown(SHUT_WR), nc -N) and waits for the answer. drain's plan
+ * tells them apart; 0 where it cannot be made.
+ */
+static uint64_t half_closed(const struct diag *d, const struct diag_lstat *l,
+			    size_t i)
+{
+	struct tl_drain_plan p;
+	uint64_t n;
+
+	if (l->closed == 0 ||
+	    tl_drain_plan(d->snap, &d->snap->socks[i], &p) < 0)
+		return 0;
+	n = p.n_half_closed < l->closed ? p.n_half_closed : l->closed;
+	tl_drain_plan_release(&p);
+	return n;
+}
+
+/*
  * ", 2 of them already closed by their clients (CLOSE-WAIT)": how many of
- * the queued connections the client has closed, or "" for none.
+ * the queued connections the client has closed, and how many it only
+ * half-closed (half, of l->closed), or "" for none.
  */
 static const char *closed_text(char *buf, size_t size,
-			       const struct diag_lstat *l)
+			       const struct diag_lstat *l, uint64_t half)
 {
-	if (l->closed == 0)
-		buf[0] = '\0';
-	else if (l->closed >= l->queued)
-		snprintf(buf, size, ", %s (CLOSE-WAIT)",
-			 l->queued == 1 ?
-				 "already closed by the client" :
-				 "all already closed by their clients");
-	else
-		snprintf(buf, size,
-			 ", %llu of them already closed by %s (CLOSE-WAIT)",
-			 (unsigned long long)l->closed,
-			 l->closed == 1 ? "the client" : "their clients");
+	uint64_t gone = l->closed - half;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (gone && gone >= l->queued)
+		off = (size_t)snprintf(buf, size, ", %s (CLOSE-WAIT)",
+				       l->queued == 1 ?
+					       "already closed by the client" :
+					       "all already closed by their "
+					       "clients");
+	else if (gone)
+		off = (size_t)snprintf(
+			buf, size,
+			", %llu of them already closed by %s (CLOSE-WAIT)",
+			(unsigned long long)gone,
+			gone == 1 ? "the client" : "their clients");
+	if (half && off < size) {
+		const char *why =
+			half == 1 ? "its client shut down its sending "
+				    "side and waits for the answer" :
+				    "their clients shut down their "
+				    "sending side and wait for the answer";
+
+		if (half >= l->queued)
+			snprintf(buf + off, size - off,
+				 ", %shalf-closed only (CLOSE-WAIT: %s)",
+				 l->queued == 1 ? "" : "all ", why);
+		else
+			snprintf(buf + off, size - off,
+				 ", %llu of them half-closed only (CLOSE-WAIT: "
+				 "%s)",
+				 (unsigned long long)half, why);
+	}
 	return buf;
 }
 
@@ -176,7 +219,7 @@ static int fd_listener(struct diag *d, size_t i)
 	const struct tl_fdref *refs;
 	size_t nref = tl_snapshot_owners(snap, L, &refs), n_near, others = 0;
 	struct tl_finding *f;
-	char near[200], addr[80], closed[80];
+	char near[200], addr[80], closed[200];
 	bool at;
 
 	if (!l->stale && !diag_queue_full(L))
@@ -223,7 +266,7 @@ static int fd_listener(struct diag *d, size_t i)
 		f->count == 1 ? "s" : "",
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport),
-		closed_text(closed, sizeof(closed), l),
+		closed_text(closed, sizeof(closed), l, half_closed(d, l, i)),
 		others == 0 ?
 			"" :
 		others == 1 ?
@@ -533,8 +576,9 @@ static bool same_group_told(struct diag *d, size_t first,
 int tli_diag_rule_not_accepting(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
-	char who[160], addr[80], lost[320], closed[80], secs[TL_AGE_STR_MAX];
+	char who[160], addr[80], lost[320], closed[200], secs[TL_AGE_STR_MAX];
 	size_t first = d->n;
+	uint64_t half;
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *L = &snap->socks[i];
@@ -544,9 +588,11 @@ int tli_diag_rule_not_accepting(struct diag *d)
 		if (L->state != TL_LISTEN || l->reported || !l->stale ||
 		    diag_queue_full(L))
 			continue;
+		/* Clients that have gone make it critical; waiting ones not. */
+		half = half_closed(d, l, i);
 		f = tli_diag_add_listener(
 			d, TL_FIND_NOT_ACCEPTING,
-			l->closed ? TL_SEV_CRITICAL : TL_SEV_WARNING, i);
+			l->closed > half ? TL_SEV_CRITICAL : TL_SEV_WARNING, i);
 		if (!f)
 			return -ENOMEM;
 		f->example = l->oldest;
@@ -573,7 +619,7 @@ int tli_diag_rule_not_accepting(struct diag *d)
 				l->group == 2 ? "" : "s",
 				(unsigned long long)l->queued,
 				tl_age_str(secs, l->oldest_ms),
-				closed_text(closed, sizeof(closed), l));
+				closed_text(closed, sizeof(closed), l, half));
 		else
 			tli_diag_summary(
 				f,
@@ -582,7 +628,8 @@ int tli_diag_rule_not_accepting(struct diag *d)
 				addr, (unsigned long long)l->queued,
 				l->queued == 1 ? "" : "the oldest ",
 				tl_age_str(secs, l->oldest_ms),
-				closed_text(closed, sizeof(closed), l), lost);
+				closed_text(closed, sizeof(closed), l, half),
+				lost);
 	}
 	return 0;
 }

@@ -134,6 +134,15 @@ jq -e '(.dead | length) == 1 and (.live | length) == 1 and .half_closed == 1 and
 	{ cat "$T/h.json"; fail "drain: the half-closed client is not live"; }
 [ "$(ss -Htn state close-wait "sport = :3007" | wc -l)" = 2 ] || fail "drain took a connection"
 ok "a half-closed client is live: drain refuses, takes nothing"
+# doctor says the same of that queue: one client gone, one half-closed.
+sleep 1.1
+"$TCPLIMBO" doctor --queue-age 1s --json >"$T/hd.json"
+jq -e '[.findings[] | select(.local_port == 3007)] | length == 1 and
+	.[0].kind == "not-accepting" and .[0].severity == "critical" and
+	(.[0].summary | contains("1 of them already closed by the client (CLOSE-WAIT), 1 of them half-closed only (CLOSE-WAIT: its client shut down its sending side and waits for the answer)"))' \
+	"$T/hd.json" >/dev/null ||
+	{ jq '[.findings[] | select(.local_port == 3007)]' "$T/hd.json"; fail "doctor does not tell the half-closed client from the gone one"; }
+ok "doctor agrees with drain: one client gone, one half-closed"
 
 # The same on a dual-stack listener, its IPv4 client half-closed, drained
 # with -6: the client's socket is IPv4, and must be seen all the same (it

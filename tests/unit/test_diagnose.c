@@ -81,6 +81,27 @@ static void test_post_not_accepting(void **state)
 	child->last_data_sent_ms = child->last_ack_recv_ms = 60;
 	assert_int_equal(diagnose(), 1);
 	assert_non_null(strstr(W->f[0].summary, "1 queued, for 60 ms,"));
+	/*
+	 * Its client, here, still holds its socket in FIN-WAIT-2: it only
+	 * shut down its sending side and waits. Live: a warning, told so.
+	 */
+	{
+		struct tl_sock *peer = sock(TL_FIN_WAIT2, child->dport, 7777);
+
+		peer->inode = 555;
+		assert_int_equal(diagnose(), 1);
+		assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
+		assert_non_null(
+			strstr(W->f[0].summary,
+			       "1 queued, for 60 ms, half-closed only "
+			       "(CLOSE-WAIT: its client shut down its "
+			       "sending side and waits for the answer)"));
+		assert_null(strstr(W->f[0].summary, "already closed"));
+		/* Its socket closed (no inode): gone, critical. */
+		peer->inode = 0;
+		assert_int_equal(diagnose(), 1);
+		assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	}
 }
 
 /*
