@@ -303,6 +303,34 @@ static uint64_t link_inode(const char *root, const char *rel)
 	return (uint64_t)st.st_ino;
 }
 
+int tl_netns_open_listed(const char *proc_root, const char *name, pid_t pid,
+			 uint64_t inode)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (name && name[0]) {
+		fd = tli_netns_open_name(name);
+	} else if (pid > 0) {
+		if (snprintf(path, sizeof(path), "%s/%d/ns/net",
+			     proc_root ? proc_root : "/proc",
+			     (int)pid) >= (int)sizeof(path))
+			return -ENAMETOOLONG;
+		fd = open_netns_file(path);
+	} else {
+		return -EINVAL;
+	}
+	/* The process exited: as gone as the namespace, for the caller. */
+	if (fd == -ESRCH)
+		fd = -ENOENT;
+	if (fd >= 0 && inode && tl_netns_inode(fd) != inode) {
+		/* Deleted and made again, or the pid is another's now. */
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
 /*
  * The initial network namespace's inode number, fixed since Linux 6.18
  * (NET_NS_INIT_INO in linux/nsfs.h); older kernels number it as any other.

@@ -99,26 +99,13 @@ static int survey_all(const struct tl_survey_opts *o, struct tl_survey *sv,
 		return n;
 	for (int i = 0; i < n && r >= 0; i++) {
 		struct tl_survey_ns *ns;
-		char spec[32];
 		int fd = -1;
 		bool self = list[i].inode == self_ino;
 
 		if (!self) {
-			/* A name of digits is a name here, not a pid. */
-			if (list[i].name[0]) {
-				fd = tli_netns_open_name(list[i].name);
-			} else {
-				snprintf(spec, sizeof(spec), "%d",
-					 (int)list[i].pid);
-				fd = tl_netns_open_as(spec, TL_NETNS_BY_PID);
-				/* Exited, and its pid another's since. */
-				if (fd >= 0 &&
-				    tl_netns_inode(fd) != list[i].inode) {
-					close(fd);
-					fd = -ESRCH;
-				}
-			}
-			/* Its last process exited since the listing. */
+			fd = tl_netns_open_listed(o->proc_root, list[i].name,
+						  list[i].pid, list[i].inode);
+			/* Gone, or its pid another namespace's, since. */
 			if (fd == -ENOENT || fd == -ESRCH) {
 				sv->n_vanished++;
 				continue;

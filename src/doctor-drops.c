@@ -82,30 +82,18 @@ int doctor_drops_again(struct doctor *d, const struct tl_global *g,
 
 /*
  * doctor_drops_again for a namespace of the survey, which closed its file: it
- * is opened again by its name or through its process, and only if it is
- * still the one surveyed (the process may have exited and its pid gone
- * to another namespace's).
+ * is opened again, and only while it is still the one surveyed.
  */
 int doctor_drops_again_ns(struct doctor *d, const struct tl_global *g,
 			  struct target *t, struct tl_survey_ns *ns)
 {
-	char path[48];
 	int fd = -1, n = (int)ns->n_findings;
 
 	if (!ns->self) {
-		if (ns->name[0]) {
-			fd = tl_netns_open_as(ns->name, TL_NETNS_BY_NAME);
-		} else {
-			snprintf(path, sizeof(path), "/proc/%d/ns/net",
-				 (int)ns->pid);
-			fd = tl_netns_open_as(path, TL_NETNS_BY_PATH);
-		}
+		fd = tl_netns_open_listed(g->proc_root, ns->name, ns->pid,
+					  ns->inode);
 		if (fd < 0)
 			return n;
-		if (tl_netns_inode(fd) != ns->inode) {
-			close(fd);
-			return n;
-		}
 	}
 	n = doctor_drops_again(d, g, t, fd, t->snap,
 			       t->have_ctr ? &t->ctr : NULL, n, &ns->findings);

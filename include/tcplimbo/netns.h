@@ -67,6 +67,18 @@ struct tl_netns_info {
 int tl_netns_list(const char *proc_root, struct tl_netns_info **ret);
 
 /*
+ * Opens a namespace that tl_netns_list listed, again, later: by its name,
+ * else through its process under proc_root (NULL: /proc), and only while
+ * it is still the namespace of that inode (0: any). Returns an fd
+ * (O_CLOEXEC), -ENOENT where it is gone, -ESRCH where the name or the
+ * pid now leads to another namespace (deleted and made again, or the
+ * process exited and its pid went to another's), or -EINVAL for no name
+ * and no pid, or a name that cannot be one.
+ */
+int tl_netns_open_listed(const char *proc_root, const char *name, pid_t pid,
+			 uint64_t inode);
+
+/*
  * Returns the inode of a network namespace fd, its identity; 0 when fd is
  * no network namespace's or on error.
  */

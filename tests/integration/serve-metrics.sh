@@ -291,16 +291,19 @@ kill $SERVE "$member_b"
 wait $SERVE
 ok "listen_drops_total stays at $v2 when a member with $gone of them closes"
 
-# A namespace listed but gone before it is opened (its last process
-# exited): a fake /proc lists pid 2147483646, above any pid_max. The
-# scrape reports it and answers.
+# A namespace --proc-root lists is opened through --proc-root, not /proc:
+# a fake one lists pid 2147483646 (above any pid_max), whose ns/net is no
+# namespace. The scrape counts it unreadable, not vanished (/proc has no
+# such pid), and answers.
 mkdir -p "$T/proc/2147483646/ns" && : >"$T/proc/2147483646/ns/net"
 serve_start "$URL/" --listen 127.0.0.1:$PORT --proc-root "$T/proc" --all-netns
-curl -sf -o "$T/m5" "$URL/metrics" || fail "scrape with a vanished namespace"
-[ "$(serve_value tcplimbo_netns_vanished "$T/m5")" -ge 1 ] || fail "vanished not reported"
+curl -sf -o "$T/m5" "$URL/metrics" || fail "scrape with a namespace that cannot be opened"
+[ "$(serve_value tcplimbo_netns_unreadable "$T/m5")" -ge 1 ] || fail "unreadable not reported"
+[ "$(serve_value tcplimbo_netns_vanished "$T/m5")" = 0 ] ||
+	fail "a namespace of --proc-root looked for in /proc"
 kill $SERVE
 wait $SERVE
-ok "a namespace gone before it was opened: reported, not fatal"
+ok "a namespace of --proc-root that cannot be opened: reported, not fatal"
 
 # IPv6 loopback.
 # -6 narrows the counts, unlabelled: the start-up log says so.

@@ -260,44 +260,109 @@ static void test_host_without_pid1(void **state)
 	test_run_child(host_child);
 }
 
-/*
- * A namespace whose last process is gone by the time the survey opens it:
- * a fake /proc lists pid 2147483646 (above any pid_max) with a namespace,
- * and /proc/2147483646/ns/net cannot be opened. It is counted as
- * vanished, not kept as an error and not fatal.
- */
-static void test_vanished(void **state)
+/* A directory under root for pid whose ns/net links to target (NULL: a file). */
+static void fake_pid_ns(const char *root, const char *pid, const char *target)
 {
-	char root[] = "/tmp/tl-survey-XXXXXX", path[128];
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, pid);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/ns", root, pid);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/ns/net", root, pid);
+	if (target) {
+		assert_int_equal(symlink(target, path), 0);
+	} else {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
+}
+
+static void unfake_pid_ns(const char *root, const char *pid)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s/ns/net", root, pid);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s/ns", root, pid);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/%s", root, pid);
+	rmdir(path);
+}
+
+/*
+ * A namespace listed by a process of the survey's own /proc is opened
+ * again through that /proc, not the machine's: a fake one lists pid
+ * 2147483646 (above any pid_max), whose ns/net is no namespace. It is
+ * kept with the error of opening it, where looking in /proc would have
+ * found no such process and called it vanished.
+ */
+static void test_listed_proc_root(void **state)
+{
+	char root[] = "/tmp/tl-survey-XXXXXX";
 	struct tl_survey_opts o;
 	struct tl_survey *sv = NULL;
-	FILE *f;
+	size_t found = 0;
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	snprintf(path, sizeof(path), "%s/2147483646", root);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/2147483646/ns", root);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/2147483646/ns/net", root);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f);
+	fake_pid_ns(root, "2147483646", NULL);
 	tl_survey_opts_init(&o);
 	o.proc_root = root;
 	o.owners = false;
 	o.counters = false;
 	o.diagnose = false;
 	assert_int_equal(tl_survey_take(&o, &sv), 0);
-	assert_true(sv->n_vanished >= 1);
-	for (size_t i = 0; i < sv->n_ns; i++)
-		assert_int_not_equal(sv->ns[i].pid, 2147483646);
+	for (size_t i = 0; i < sv->n_ns; i++) {
+		if (sv->ns[i].pid != 2147483646)
+			continue;
+		found++;
+		assert_int_equal(sv->ns[i].error, -EINVAL);
+		assert_int_equal(sv->ns[i].stage, TL_SURVEY_OPEN);
+	}
+	assert_int_equal(found, 1);
+	assert_int_equal(sv->n_vanished, 0);
 	tl_survey_free(sv);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/2147483646/ns", root);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/2147483646", root);
-	rmdir(path);
+	unfake_pid_ns(root, "2147483646");
+	rmdir(root);
+}
+
+/*
+ * Opened again later, a listed namespace must still be the one listed: by
+ * its inode. A process gone is -ENOENT; a pid that leads to another
+ * namespace now is -ESRCH, never that other namespace.
+ */
+static void test_open_listed(void **state)
+{
+	char root[] = "/tmp/tl-survey-XXXXXX";
+	struct stat st;
+	uint64_t self;
+	int fd;
+
+	(void)state;
+	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
+	self = (uint64_t)st.st_ino;
+	assert_non_null(mkdtemp(root));
+	fake_pid_ns(root, "4242", "/proc/self/ns/net");
+	fd = tl_netns_open_listed(root, "", 4242, self);
+	assert_true(fd >= 0);
+	assert_true(tl_netns_inode(fd) == self);
+	close(fd);
+	fd = tl_netns_open_listed(root, NULL, 4242, 0);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(tl_netns_open_listed(root, "", 4242, self + 1),
+			 -ESRCH);
+	assert_int_equal(tl_netns_open_listed(root, "", 4243, self), -ENOENT);
+	assert_int_equal(tl_netns_open_listed(root, "", 0, self), -EINVAL);
+	assert_int_equal(tl_netns_open_listed(root, "tl-no-such-netns-here",
+					      4242, self),
+			 -ENOENT);
+	assert_int_equal(tl_netns_open_listed(root, "a/b", 4242, self),
+			 -EINVAL);
+	unfake_pid_ns(root, "4242");
 	rmdir(root);
 }
 
@@ -388,7 +453,8 @@ int main(void)
 		cmocka_unit_test(test_procs),
 		cmocka_unit_test(test_take_self),
 		cmocka_unit_test(test_host_without_pid1),
-		cmocka_unit_test(test_vanished),
+		cmocka_unit_test(test_listed_proc_root),
+		cmocka_unit_test(test_open_listed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
