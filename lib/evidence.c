@@ -623,6 +623,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 	memset(ev, 0, sizeof(*ev));
 	ev->pid = pid;
 	ev->listener_fd = -1;
+	ev->served = what & TL_EV_SERVED;
 	r = snprintf(path, sizeof(path), "%s/%d", proc_root, (int)pid);
 	if (r < 0 || (size_t)r >= sizeof(path))
 		return -EINVAL;

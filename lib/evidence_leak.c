@@ -163,9 +163,10 @@ static void child_stopped(const struct tl_evidence *ev, struct tl_ev_verdict *v,
  * loop, whose sleep other causes tell): a worker that sleeps inside a
  * request (a sleep() in a handler, a back-off before a retry; gunicorn's
  * sync worker, a thread of Python's ThreadingHTTPServer) reads none of
- * its connections, and closes them only when it wakes. Whether the
- * connections are ones it accepted, the finding knows: the caller keeps
- * this cause for a server's (doctor: src/why.c).
+ * its connections, and closes them only when it wakes. Only a server's
+ * (ev->served): a client that sleeps between polls and forgot a
+ * connection it opened has a leak of its own, and a program that
+ * inherited its server's connections is told by that.
  */
 static void asleep_in_request(const struct tl_evidence *ev,
 			      struct tl_ev_verdict *v, size_t *len)
@@ -173,7 +174,7 @@ static void asleep_in_request(const struct tl_evidence *ev,
 	char threads[256];
 	bool asleep = false;
 
-	if (!ev->has_fds || ev->n_epolls || ev->n_read == 0 ||
+	if (!ev->served || !ev->has_fds || ev->n_epolls || ev->n_read == 0 ||
 	    ev->n_threads > ev->n_read || !ev->has_idle || ev->idle_ms < 1000)
 		return;
 	for (size_t i = 0; i < ev->n_read; i++) {

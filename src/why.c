@@ -494,6 +494,12 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 		what |= TL_EV_FDS;
 	if (f->kind == TL_FIND_CLOSE_WAIT_LEAK)
 		what |= TL_EV_LEAK;
+	/*
+	 * A server's own connections: not a client's (no local port of a
+	 * listener), nor ones inherited from the server that made them.
+	 */
+	if (!f->inherited_from && f->local_port != 0)
+		what |= TL_EV_SERVED;
 	w->ev = calloc(n, sizeof(*w->ev));
 	if (!w->ev)
 		return -ENOMEM;
@@ -502,16 +508,6 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 				       &w->ev[i]) < 0)
 			continue;
 		tl_evidence_conclude(&w->ev[i], f->kind, &w->v[w->n]);
-		/*
-		 * Asleep inside a request is a server's: not of a program
-		 * that inherited the connection (sleep, started by the
-		 * server), nor of one whose connections it opened itself (a
-		 * poller that sleeps between polls and forgot one), whose
-		 * own leak the finding tells (a client's: no local port).
-		 */
-		if ((f->inherited_from || f->local_port == 0) &&
-		    w->v[w->n].cause == TL_CAUSE_ASLEEP)
-			memset(&w->v[w->n], 0, sizeof(w->v[w->n]));
 		if (w->n != i)
 			w->ev[w->n] = w->ev[i];
 		w->n++;

@@ -152,12 +152,20 @@ enum tl_ev_what {
 	TL_EV_LISTENER = 1 << 1, /* epoll registrations, held connections */
 	TL_EV_FDS = 1 << 2,	 /* the fd census */
 	TL_EV_LEAK = 1 << 3,	 /* threads' I/O vs its clients' sockets */
+	/*
+	 * Gathers nothing: what the finding knows and /proc does not, that
+	 * the connections are ones the process accepted itself (a server's,
+	 * not inherited, not opened by it as a client). Causes that only a
+	 * server has (asleep-in-request) are concluded only with it.
+	 */
+	TL_EV_SERVED = 1 << 4,
 };
 
 /* Everything read about one process. Fixed size: no allocation. */
 struct tl_evidence {
 	pid_t pid;
 	bool gone;	    /* it exited before we looked */
+	bool served;	    /* TL_EV_SERVED was given */
 	char state;	    /* State: from /proc/PID/status, 0 unknown */
 	pid_t tracer;	    /* TracerPid, 0 none */
 	uint32_t n_threads; /* Threads: from status (may exceed those read) */

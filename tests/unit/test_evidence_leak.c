@@ -258,7 +258,8 @@ static void test_leak_child_stopped(void **state)
  * A sync worker asleep inside a request (time.sleep() in a gunicorn
  * handler) while its client has gone: its one thread in clock_nanosleep,
  * no epoll fd. Asleep-in-request, with the timeout's remedy; not where a
- * thread does other work, or in an event loop (an epoll fd).
+ * thread does other work, in an event loop (an epoll fd), or where the
+ * connections are not known to be ones it accepted.
  */
 static void test_leak_asleep(void **state)
 {
@@ -277,6 +278,10 @@ static void test_leak_asleep(void **state)
 	ev.idle_ms = 32500;
 	ev.tcp[TL_CLOSE_WAIT] = 1;
 	ev.has_fds = true;
+	/* Connections not known to be a server's own: not this. */
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	ev.served = true;
 	/* An event loop (an epoll fd): its sleep is not this. */
 	ev.n_epolls = 1;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
