@@ -479,11 +479,14 @@ static int read_pid_path(const char *root, const char *proc_root, pid_t pid,
 	if (pid <= 0)
 		return -EINVAL;
 	if (proc_root)
-		snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root,
-			 (int)pid);
+		r = tli_proc_path(path, sizeof(path), proc_root, pid, "cgroup");
+	else if (snprintf(path, sizeof(path), "%s/proc/%d/cgroup", root,
+			  (int)pid) >= (int)sizeof(path))
+		r = -ENAMETOOLONG;
 	else
-		snprintf(path, sizeof(path), "%s/proc/%d/cgroup", root,
-			 (int)pid);
+		r = 0;
+	if (r < 0)
+		return r;
 	n = read_text(path, &text);
 	if (n < 0)
 		return (int)n;

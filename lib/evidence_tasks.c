@@ -320,8 +320,7 @@ static bool signal_stopped(const char *proc_root, pid_t pid)
 	uint32_t threads = 0;
 	ssize_t n;
 
-	if (snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid) >=
-	    (int)sizeof(path))
+	if (tli_proc_path(path, sizeof(path), proc_root, pid, "status") < 0)
 		return false;
 	n = tli_ev_read_at(AT_FDCWD, path, buf, sizeof(buf));
 	if (n <= 0 ||

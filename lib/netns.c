@@ -312,9 +312,8 @@ int tl_netns_open_listed(const char *proc_root, const char *name, pid_t pid,
 	if (name && name[0]) {
 		fd = tli_netns_open_name(name);
 	} else if (pid > 0) {
-		if (snprintf(path, sizeof(path), "%s/%d/ns/net",
-			     proc_root ? proc_root : "/proc",
-			     (int)pid) >= (int)sizeof(path))
+		if (tli_proc_path(path, sizeof(path), proc_root, pid,
+				  "ns/net") < 0)
 			return -ENAMETOOLONG;
 		fd = open_netns_file(path);
 	} else {

@@ -23,15 +23,11 @@ int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
 {
 	char path[PATH_MAX];
 	ssize_t len;
-	int n;
 
 	if (!buf || size == 0 || size > INT_MAX || pid <= 0)
 		return -EINVAL;
-	if (!proc_root)
-		proc_root = "/proc";
 	buf[0] = '\0';
-	n = snprintf(path, sizeof(path), "%s/%d/cmdline", proc_root, (int)pid);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (tli_proc_path(path, sizeof(path), proc_root, pid, "cmdline") < 0)
 		return -ENAMETOOLONG;
 	len = tli_read_file_at(AT_FDCWD, path, buf, size - 1);
 	if (len < 0)
@@ -111,10 +107,7 @@ int tl_proc_tgid(const char *proc_root, pid_t pid)
 
 	if (pid <= 0)
 		return -EINVAL;
-	if (!proc_root)
-		proc_root = "/proc";
-	if (snprintf(path, sizeof(path), "%s/%d/status", proc_root, (int)pid) >=
-	    (int)sizeof(path))
+	if (tli_proc_path(path, sizeof(path), proc_root, pid, "status") < 0)
 		return -ENAMETOOLONG;
 	len = tli_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
 	if (len < 0)
@@ -137,8 +130,7 @@ static int exe_stat(const char *proc_root, pid_t pid, struct stat *st)
 {
 	char path[PATH_MAX];
 
-	if (snprintf(path, sizeof(path), "%s/%d/exe", proc_root, (int)pid) >=
-	    (int)sizeof(path))
+	if (tli_proc_path(path, sizeof(path), proc_root, pid, "exe") < 0)
 		return -ENAMETOOLONG;
 	return stat(path, st) < 0 ? -errno : 0;
 }
@@ -154,8 +146,7 @@ static int image_of(const char *proc_root, pid_t pid, uint64_t at[2])
 	char path[PATH_MAX], buf[1200];
 	ssize_t len;
 
-	if (snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid) >=
-	    (int)sizeof(path))
+	if (tli_proc_path(path, sizeof(path), proc_root, pid, "stat") < 0)
 		return -ENAMETOOLONG;
 	len = tli_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
 	if (len < 0)
@@ -174,8 +165,6 @@ int tl_proc_same_image(const char *proc_root, pid_t a, pid_t b)
 
 	if (a <= 0 || b <= 0)
 		return -EINVAL;
-	if (!proc_root)
-		proc_root = "/proc";
 	r = exe_stat(proc_root, a, &sa);
 	if (r == 0)
 		r = exe_stat(proc_root, b, &sb);

@@ -55,6 +55,15 @@ ssize_t tli_read_fd(int fd, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
+int tli_proc_path(char *buf, size_t size, const char *proc_root, pid_t pid,
+		  const char *name)
+{
+	int n = snprintf(buf, size, "%s/%d/%s", proc_root ? proc_root : "/proc",
+			 (int)pid, name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 ssize_t tli_read_file_at(int dir_fd, const char *path, char *buf, size_t size)
 {
 	ssize_t len;

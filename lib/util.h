@@ -100,6 +100,14 @@ static inline int tli_parse_dec(const char *s, uint64_t max, uint64_t *ret)
 ssize_t tli_read_fd(int fd, char *buf, size_t size);
 
 /*
+ * Writes proc_root/PID/name (proc_root NULL: /proc) into buf. Returns 0,
+ * or -ENAMETOOLONG where it does not fit (a proc_root from a user may be
+ * long).
+ */
+int tli_proc_path(char *buf, size_t size, const char *proc_root, pid_t pid,
+		  const char *name);
+
+/*
  * Opens dir_fd/path (O_CLOEXEC, O_NOCTTY) and reads it into buf, at most
  * size bytes. Returns the length or -errno.
  */

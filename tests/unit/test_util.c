@@ -110,6 +110,27 @@ static void test_read_at(void **state)
 	assert_memory_equal(buf, "Name:\t", 6);
 }
 
+/* A /proc path, checked: a long root is refused, never cut short. */
+static void test_proc_path(void **state)
+{
+	char buf[32], root[64];
+
+	(void)state;
+	assert_int_equal(tli_proc_path(buf, sizeof(buf), NULL, 12, "stat"), 0);
+	assert_string_equal(buf, "/proc/12/stat");
+	assert_int_equal(tli_proc_path(buf, sizeof(buf), "/x", 7, "ns/net"), 0);
+	assert_string_equal(buf, "/x/7/ns/net");
+	memset(root, 'r', sizeof(root) - 1);
+	root[sizeof(root) - 1] = '\0';
+	assert_int_equal(tli_proc_path(buf, sizeof(buf), root, 7, "stat"),
+			 -ENAMETOOLONG);
+	/* "/proc/2147483647/cmdline" and its NUL: 25 bytes. */
+	assert_int_equal(tli_proc_path(buf, 25, NULL, 2147483647, "cmdline"),
+			 0);
+	assert_int_equal(tli_proc_path(buf, 24, NULL, 2147483647, "cmdline"),
+			 -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_read_alloc),
 		cmocka_unit_test(test_read_at),
+		cmocka_unit_test(test_proc_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
