@@ -100,24 +100,32 @@ static void list_some(const struct tl_snapshot *snap,
 /*
  * What drain would do for listener l's queue, as its plan sees it: free
  * the dead, refuse while a live one waits with them, or nothing (every
- * client still there). Without one listener, what drain is for.
+ * client still there). Without one listener, what drain is for. snap is
+ * the match's dump, of the states the filter asked for (states).
  */
 static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
+			      const struct tl_snapshot *snap, uint32_t states,
 			      const struct tl_sock *l, const char *where,
 			      bool others)
 {
-	struct tl_snapshot *all = NULL;
+	struct tl_snapshot *own = NULL;
+	const struct tl_snapshot *all = snap;
 	const struct tl_sock *al = NULL;
 	struct tl_drain_plan p;
 
-	/* The match's dump has only the states asked for: all of them. */
-	if (l && !others && tl_take_snapshot(g, TL_STATES_REAL, &all) == 0)
+	/* The plan needs every state: a dump of them, if not the match's. */
+	if (l && !others && (states & TL_STATES_REAL) != TL_STATES_REAL) {
+		all = NULL;
+		if (tl_take_snapshot(g, TL_STATES_REAL, &own) == 0)
+			all = own;
+	}
+	if (l && !others && all)
 		for (size_t i = 0; i < all->n_socks && !al; i++)
 			if (all->socks[i].state == TL_LISTEN &&
 			    all->socks[i].cookie == l->cookie)
 				al = &all->socks[i];
 	if (!al || tl_drain_plan(all, al, &p) < 0) {
-		tl_snapshot_free(all);
+		tl_snapshot_free(own);
 		snprintf(buf, size,
 			 "'tcplimbo drain %s'%s frees the slots of "
 			 "connections whose client is gone",
@@ -143,7 +151,7 @@ static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
 			 "whose client is gone",
 			 where);
 	tl_drain_plan_release(&p);
-	tl_snapshot_free(all);
+	tl_snapshot_free(own);
 	return buf;
 }
 
@@ -197,7 +205,8 @@ static bool refuse(const struct tl_global *g, const struct tl_snapshot *snap,
 		       "until the program accepts, and then it accepts a "
 		       "dead socket; %s; add --queued to reset them anyway",
 		       nq, nq == 1 ? "" : "s", nq == 1 ? "it" : "them",
-		       drain_hint(hint, sizeof(hint), g, l, where, others));
+		       drain_hint(hint, sizeof(hint), g, snap,
+				  tl_filter_states(&o->f), l, where, others));
 		list_some(snap, bad, nq);
 		stop = true;
 	}

@@ -48,6 +48,11 @@ grep -q "tcplimbo drain" "$T/e" && fail "drain offered where it frees nothing: $
 # Each refused one is listed with whose queue it waits in.
 [ "$(grep -cE "^  ESTABLISHED +127\.0\.0\.1:3003 +127\.0\.0\.1:[0-9]+ +\[accept-queue of $SERVER/[^ ]+ fd [0-9]+\]$" "$T/e")" = 2 ] ||
 	{ cat "$T/e"; fail "the refusal does not list both with the listener's owner"; }
+# With no --state, the match's own dump (every state) is the plan's.
+"$TCPLIMBO" kill --sport 3003 --dport 1-65535 >"$T/o" 2>"$T/e"
+[ $? = 3 ] || fail "queued match of every state without --queued: want exit 3"
+grep -q "no client of the queue at 127.0.0.1:3003 has gone" "$T/e" ||
+	fail "every state: the refusal should say no client has gone: $(cat "$T/e")"
 [ "$(ss -Htn state established 'sport = :3003' | wc -l)" = 2 ] || fail "a refused kill destroyed something"
 ok "queued: refused without --queued, nothing destroyed"
 
