@@ -223,8 +223,7 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		       "fds could not be read (%s%s)",
 		       (int)o->pid,
 		       n_addr == 1 ? "the listener" : "any of the listeners",
-		       spec, strerror(-pr->fd_error),
-		       geteuid() == 0 ? "" : "; root could");
+		       spec, strerror(-pr->fd_error), tl_fds_denied_hint());
 	else if (n == 0 && o->pid && n_addr)
 		tl_err("drain: pid %d does not hold %s on %s%s", (int)o->pid,
 		       n_addr == 1 ? "the listener" : "any of the listeners",
@@ -681,7 +680,7 @@ static int drain_run(const struct tl_global *gin, void *opts)
 		tl_err("drain: cannot tell which process holds the listener "
 		       "(its fds could not be read%s), so there is no fd to "
 		       "borrow",
-		       geteuid() == 0 ? "" : "; root could");
+		       tl_fds_denied_hint());
 	} else if (o.dry_run) {
 		if (!o.json)
 			printf("  would free %zu slot%s (--dry-run: nothing "

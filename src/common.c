@@ -531,6 +531,9 @@ size_t tl_denied_note(char *buf, size_t size,
 	if (off < size)
 		snprintf(
 			buf + off, size - off,
+			tl_real_root() && !tl_have_cap(CAP_SYS_PTRACE) ?
+				" could not be read (%s: this process lacks "
+				"CAP_SYS_PTRACE, which reading them needs)" :
 			tl_real_root() ?
 				" could not be read even as root (%s)" :
 			geteuid() == 0 ?
@@ -545,6 +548,16 @@ size_t tl_denied_note(char *buf, size_t size,
 				"to see them)",
 			strerror(-err));
 	return n;
+}
+
+const char *tl_fds_denied_hint(void)
+{
+	if (geteuid() != 0)
+		return "; root could";
+	if (!tl_have_cap(CAP_SYS_PTRACE))
+		return "; this process lacks CAP_SYS_PTRACE, which reading "
+		       "them needs";
+	return "";
 }
 
 bool tl_have_cap(int cap)

@@ -257,10 +257,17 @@ int tl_parse_uint(const char *s, uint64_t max, uint64_t *ret);
  * one or more scans (a scan given twice and a pid seen twice count once):
  * "the fds of pid 1 could not be read even as root (Permission denied)".
  * It says what happened and to whom, and suggests root only to someone
- * who is not. Writes "" when there are none; returns how many.
+ * who is not (and CAP_SYS_PTRACE to a root that lacks it). Writes "" when there are none; returns how many.
  */
 size_t tl_denied_note(char *buf, size_t size,
 		      const struct tl_owners *const *scans, size_t n_scans);
+
+/*
+ * What would read the fds a process could not: "; root could" to a user,
+ * "; this process lacks CAP_SYS_PTRACE, ..." to a root without it, else
+ * "" (root had every right, and something else refused).
+ */
+const char *tl_fds_denied_hint(void);
 
 /* What a scan whose /proc hides other users' processes did not see. */
 #define TL_HIDDEN_NOTE                                                        \

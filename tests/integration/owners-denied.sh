@@ -2,7 +2,8 @@
 # Processes whose fds cannot be read: ls and doctor say which pids and what
 # happened, and suggest root only to someone who is not root. Root without
 # CAP_SYS_PTRACE cannot read the fds of another user's process: the note
-# then says "even as root", never "run as root".
+# then names the capability it lacks, never "run as root" (nor "even as
+# root", which would say that nothing can be done).
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 command -v setpriv >/dev/null || skip "setpriv not found"
@@ -34,13 +35,13 @@ SH
 T="$T" TCPLIMBO="$TCPLIMBO" $NOPTRACE unshare -p -f --mount-proc bash "$T/inside.sh" ||
 	fail "cannot run in a PID namespace of its own"
 P=$(cat "$T/pid")
-grep -qx "tcplimbo: the fds of pid $P could not be read even as root (Permission denied); sockets it holds show no owner" "$T/ls.err" ||
-	{ cat "$T/ls.err"; fail "ls: not 'pid $P ... even as root'"; }
+grep -qx "tcplimbo: the fds of pid $P could not be read (Permission denied: this process lacks CAP_SYS_PTRACE, which reading them needs); sockets it holds show no owner" "$T/ls.err" ||
+	{ cat "$T/ls.err"; fail "ls: not 'pid $P ... lacks CAP_SYS_PTRACE'"; }
 ok "ls as root without CAP_SYS_PTRACE: $(cat "$T/ls.err")"
-grep -qx "not seen: the fds of pid $P could not be read even as root (Permission denied); any sockets it holds here have no owner." "$T/d.txt" ||
-	{ cat "$T/d.txt"; fail "doctor: not 'pid $P ... even as root'"; }
+grep -qx "not seen: the fds of pid $P could not be read (Permission denied: this process lacks CAP_SYS_PTRACE, which reading them needs); any sockets it holds here have no owner." "$T/d.txt" ||
+	{ cat "$T/d.txt"; fail "doctor: not 'pid $P ... lacks CAP_SYS_PTRACE'"; }
 jq -e '.denied_processes == 1' "$T/d.json" >/dev/null || { cat "$T/d.json"; fail "doctor --json: denied_processes is not 1"; }
-ok "doctor as root without CAP_SYS_PTRACE: pid $P, even as root"
+ok "doctor as root without CAP_SYS_PTRACE: pid $P, the capability named"
 grep -qx "tcplimbo: network namespace '$P': Permission denied (its /proc/PID/ns/net needs ptrace access to the process, which is denied here even to root)" "$T/ns.err" &&
 	grep -qx "rc=3" "$T/ns.err" ||
 	{ cat "$T/ns.err"; fail "-N PID as root without CAP_SYS_PTRACE: not 'even to root'"; }
