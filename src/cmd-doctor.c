@@ -586,11 +586,36 @@ static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Listeners looked at that an fd holds (an inode) but no process seen:
+ * where some processes' fds could not be read, theirs, most likely. The
+ * fd-exhaustion rule cannot look at a program it cannot see.
+ */
+static size_t unseen_listeners(const struct doctor *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_targets; i++) {
+		const struct tl_snapshot *snap = d->targets[i].snap;
+		const struct tl_fdref *refs;
+
+		if (!d->targets[i].looked || !snap || !snap->owners ||
+		    (snap->owners->n_denied == 0 && !snap->owners->hidden))
+			continue;
+		for (size_t k = 0; k < snap->n_socks; k++)
+			n += snap->socks[k].state == TL_LISTEN &&
+			     snap->socks[k].inode != 0 &&
+			     tl_snapshot_owners(snap, &snap->socks[k], &refs) ==
+				     0;
+	}
+	return n;
+}
+
 static int doctor_run(const struct tl_global *g, void *opts)
 {
 	const struct doctor_opts *o = opts;
 	struct doctor d = { .opts = o->diag };
-	size_t looked = 0;
+	size_t looked = 0, unseen;
 	int r, ret = TL_EXIT_FAILURE, sev = 0;
 	char label[NETNS_LABEL_MAX];
 
@@ -679,6 +704,16 @@ static int doctor_run(const struct tl_global *g, void *opts)
 		tl_err("doctor: nothing found, but %zu network namespace%s "
 		       "could not be looked at (see 'not looked at')",
 		       n, n == 1 ? "" : "s");
+		ret = TL_EXIT_FAILURE;
+	}
+	/* Nor is it for the programs whose fds it could not read. */
+	if (ret == TL_EXIT_OK && (unseen = unseen_listeners(&d)) > 0) {
+		tl_err("doctor: nothing found, but %zu listener%s %s no owner "
+		       "whose fds could be read (see 'not seen'): whether %s "
+		       "out of fds was not checked",
+		       unseen, unseen == 1 ? "" : "s",
+		       unseen == 1 ? "has" : "have",
+		       unseen == 1 ? "its program is" : "their programs are");
 		ret = TL_EXIT_FAILURE;
 	}
 out:

@@ -45,6 +45,32 @@ else
 fi
 kill $CLOSED
 
+# Nothing found, but a listener whose program's fds it could not read:
+# whether that program is out of fds was not checked. UNKNOWN, said why;
+# and to a root without CAP_SYS_PTRACE, that it lacks it.
+python3 "$SRV" no-accept --port 3004 --seconds 60 >/dev/null &
+IDLE=$!
+tl_wait_for 5 tl_listening 3004 || fail "idle server did not listen"
+$NOBODY "$TCPLIMBO" doctor >"$T/idle.txt" 2>"$T/idle.err"
+rc=$?
+[ $rc = 3 ] || { cat "$T/idle.txt" "$T/idle.err"; fail "a listener of root's unseen, nothing found: exit $rc, want 3"; }
+grep -qx "tcplimbo: doctor: nothing found, but 1 listener has no owner whose fds could be read (see 'not seen'): whether its program is out of fds was not checked" "$T/idle.err" ||
+	{ cat "$T/idle.err"; fail "no reason for exit 3 with a listener unseen"; }
+"$TCPLIMBO" doctor >/dev/null 2>&1
+rc=$?
+[ $rc = 0 ] || fail "root, nothing found: exit $rc, want 0"
+if setpriv --bounding-set=-sys_ptrace true 2>/dev/null; then
+	setpriv --bounding-set=-sys_ptrace "$TCPLIMBO" doctor >"$T/noptrace.txt" 2>&1
+	rc=$?
+	[ $rc = 3 ] || { cat "$T/noptrace.txt"; fail "root without CAP_SYS_PTRACE: exit $rc, want 3"; }
+	grep -q "^not seen: the fds of .* could not be read (Permission denied: this process lacks CAP_SYS_PTRACE, which reading them needs)" "$T/noptrace.txt" ||
+		{ cat "$T/noptrace.txt"; fail "root without CAP_SYS_PTRACE not told what it lacks"; }
+	grep -q "even as root" "$T/noptrace.txt" && fail "'even as root' to a root that lacks CAP_SYS_PTRACE"
+fi
+kill $IDLE
+wait $IDLE 2>/dev/null
+ok "nothing found but a listener's program unseen: exit 3, said why (and CAP_SYS_PTRACE named)"
+
 python3 "$SRV" no-accept --port 3005 --seconds 120 >/dev/null &
 SERVER=$!
 tl_wait_for 5 tl_listening 3005 || fail "server did not listen"
