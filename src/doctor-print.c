@@ -344,6 +344,13 @@ static void run_rest(const struct doctor *d, size_t first, size_t last)
 	free(text);
 }
 
+/* Whether the snapshot read every process's fds: none was denied or hidden. */
+static bool all_read(const struct tl_snapshot *snap)
+{
+	return snap && snap->owners && snap->owners->n_denied == 0 &&
+	       !snap->owners->hidden;
+}
+
 /*
  * A process's cmdline as the report shows it, in buf: one longer than
  * size - 1 bytes is cut at a character boundary, *cut is set, and where
@@ -353,13 +360,6 @@ static void run_rest(const struct doctor *d, size_t first, size_t last)
  * the read drops at the end of what it got do not hide that more
  * followed. Returns its length, <= 0 when there is none.
  */
-
-/* Whether the snapshot read every process's fds: none was denied or hidden. */
-static bool all_read(const struct tl_snapshot *snap)
-{
-	return snap && snap->owners && snap->owners->n_denied == 0 &&
-	       !snap->owners->hidden;
-}
 
 static int shown_cmdline(const char *proc_root, pid_t pid, char *buf,
 			 size_t size, bool mark, bool *cut)
@@ -544,8 +544,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 	n = denied_note(d, note, sizeof(note));
 	/*
 	 * --all-netns finds namespaces through /proc/PID/ns/net, which is
-	 * closed, as a rule, where the fds are: one only such processes are in would
-	 * be missing from the namespaces looked at, and this says so.
+	 * closed where the fds are: a namespace that only such processes
+	 * are in is missing from those looked at, and this says so.
 	 */
 	if (n)
 		printf("\nnot seen: %s; any sockets %s here have no owner%s.\n",
