@@ -51,6 +51,18 @@ const char *out_local_text(char *buf, size_t size,
 				       sk->sport, ifn);
 }
 
+/*
+ * Whether sk's owners are all there are: not where some processes' fds
+ * could not be read (one of them may hold it), unless the socket has no
+ * inode, and so no fd anywhere.
+ */
+static bool owners_complete(const struct tl_snapshot *snap,
+			    const struct tl_sock *sk)
+{
+	return sk->inode == 0 ||
+	       (snap->owners->n_denied == 0 && !snap->owners->hidden);
+}
+
 void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 		   const struct tl_sock *sk)
 {
@@ -115,15 +127,9 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	json_key(w, "owners");
 	n = tl_snapshot_owners(snap, sk, &refs);
 	out_owners_json(w, snap->owners, refs, n);
-	/*
-	 * Whether owners is all there is: not where some processes' fds
-	 * could not be read (one of them may hold it), unless the socket has
-	 * no inode, and so no fd anywhere.
-	 */
 	json_key(w, "owners_complete");
 	if (snap->owners)
-		json_bool(w, sk->inode == 0 || (snap->owners->n_denied == 0 &&
-						!snap->owners->hidden));
+		json_bool(w, owners_complete(snap, sk));
 	else
 		json_null(w);
 	json_kv_str(w, "limbo", tl_limbo_name(sk->limbo));
@@ -147,6 +153,12 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	} else {
 		json_null(w);
 	}
+	/* The listener's owners may be unread where its socket's need none. */
+	json_key(w, "listener_owners_complete");
+	if (l && snap->owners)
+		json_bool(w, owners_complete(snap, l));
+	else
+		json_null(w);
 	/* Where it lives: null when unknown or no map was attached. */
 	if (sk->has & TL_HAS_CGROUP)
 		ctx_json(w, tl_cgroups_path(snap->cgroups, sk->cgroup_id),

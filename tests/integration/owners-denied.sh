@@ -88,7 +88,8 @@ tl_wait_for 10 sh -c "[ \"\$(ss -Htln 'sport = :4101' | awk '{print \$2}')\" = 1
 $NOBODY "$TCPLIMBO" ls --json --sport 4101 2>/dev/null >"$T/nobody.json" || fail "ls --json as nobody"
 jq -e 'length == 2 and
 	(.[] | select(.state == "listen") | .owners == [] and .owners_complete == false) and
-	(.[] | select(.limbo == "accept-queue") | .owners == [] and .owners_complete == true)' \
+	(.[] | select(.limbo == "accept-queue") | .owners == [] and .owners_complete == true and
+		.listener_owners == [] and .listener_owners_complete == false)' \
 	"$T/nobody.json" >/dev/null || { cat "$T/nobody.json"; fail "as nobody: owners_complete does not tell unread from none"; }
 # Root reads every process's fds, unless (in a user namespace) it cannot
 # read some, and says so: then the listener's list is not complete either.
@@ -98,11 +99,13 @@ complete=true
 grep -q "could not be read" "$T/root.err" && complete=false
 jq -e --argjson c $complete '
 	(.[] | select(.state == "listen") | .owners[0].comm == "python3" and .owners_complete == $c) and
-	(.[] | select(.limbo == "accept-queue") | .owners_complete == true)' \
+	(.[] | select(.limbo == "accept-queue") | .owners_complete == true and
+		.listener_owners[0].comm == "python3" and .listener_owners_complete == $c)' \
 	"$T/root.json" >/dev/null || { cat "$T/root.err" "$T/root.json"; fail "as root: owners_complete is not $complete"; }
 "$TCPLIMBO" ls --json --no-owners --sport 4101 >"$T/noown.json" || fail "ls --json --no-owners"
 jq -e 'length == 2 and all(.[]; .owners == null and .owners_complete == null) and
-	(.[] | select(.limbo == "accept-queue") | .listener_owners == null)' \
+	(.[] | select(.limbo == "accept-queue") | .listener_owners == null and
+		.listener_owners_complete == null)' \
 	"$T/noown.json" >/dev/null || { cat "$T/noown.json"; fail "--no-owners: owners not null"; }
 kill %1
 ok "ls --json: owners_complete tells an unread owner (nobody), a complete list (root) and none looked for"
