@@ -408,6 +408,17 @@ static int load(struct bpf_impl *b, const struct tl_events_opts *opts,
 	r = open_load(b, opts, netns, btf);
 	if (r < 0)
 		return r;
+	/*
+	 * The buffers before the program: a change it saw before a CPU's
+	 * buffer was in the map would fail (ENOENT) and count as lost, and a
+	 * large ring takes the kernel a while to make (a second for 1 GiB).
+	 */
+	r = tli_pbuf_open(bpf_map__fd(b->skel->maps.events), ring_size(opts),
+			  sizeof(struct tl_bpf_event),
+			  offsetof(struct tl_bpf_event, early_ns), RUN_MAX,
+			  &b->pb);
+	if (r < 0)
+		goto fail;
 	use = btf ? b->skel->progs.tl_state_btf : b->skel->progs.tl_state_tp;
 	link = bpf_program__attach(use);
 	if (!link) {
@@ -436,6 +447,8 @@ static int load(struct bpf_impl *b, const struct tl_events_opts *opts,
 			  "tracepoint/sock/inet_sock_set_state";
 	return 0;
 fail:
+	tli_pbuf_close(b->pb);
+	b->pb = NULL;
 	tcpstates_bpf__destroy(b->skel);
 	b->skel = NULL;
 	return r;
@@ -502,12 +515,6 @@ static int bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 		if (r < 0)
 			goto fail;
 	}
-	r = tli_pbuf_open(bpf_map__fd(b->skel->maps.events), ring_size(opts),
-			  sizeof(struct tl_bpf_event),
-			  offsetof(struct tl_bpf_event, early_ns), RUN_MAX,
-			  &b->pb);
-	if (r < 0)
-		goto fail;
 	/*
 	 * Same layout: an array of __u64, a cache line a CPU, of which the
 	 * possible CPUs' lines are read (the rest stay 0).
