@@ -216,6 +216,7 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 	case TL_FOPT_CONTAINER: {
 		bool unit = opt == TL_FOPT_UNIT;
 		int *n = unit ? &f->nunit : &f->ncontainer;
+		char *shown;
 
 		if (*n >= TL_FILTER_MAX_LIST)
 			return too_many(unit ? "unit" : "container");
@@ -225,6 +226,10 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 			       TL_CONTEXT_STR_MAX - 1);
 			return -EINVAL;
 		}
+		shown = (unit ? f->unit_shown : f->container_shown)[*n];
+		if (!strchr(arg, '\\') ||
+		    esc_unescape(shown, TL_CONTEXT_STR_MAX, arg) < 0)
+			shown[0] = '\0';
 		(unit ? f->unit : f->container)[(*n)++] = arg;
 		return 1;
 	}
@@ -393,12 +398,16 @@ bool tl_filter_context(const struct tl_filter *f, const struct tl_context *c)
 	bool ok = f->nunit == 0;
 
 	for (int i = 0; i < f->nunit && !ok; i++)
-		ok = ctx_match_unit(c, f->unit[i]);
+		ok = ctx_match_unit(c, f->unit[i]) ||
+		     (f->unit_shown[i][0] &&
+		      ctx_match_unit(c, f->unit_shown[i]));
 	if (!ok)
 		return false;
 	ok = f->ncontainer == 0;
 	for (int i = 0; i < f->ncontainer && !ok; i++)
-		ok = ctx_match_container(c, f->container[i]);
+		ok = ctx_match_container(c, f->container[i]) ||
+		     (f->container_shown[i][0] &&
+		      ctx_match_container(c, f->container_shown[i]));
 	return ok;
 }
 

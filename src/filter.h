@@ -39,6 +39,13 @@ struct tl_filter {
 	int limbo[TL_FILTER_MAX_LIST];
 	const char *unit[TL_FILTER_MAX_LIST];
 	const char *container[TL_FILTER_MAX_LIST];
+	/*
+	 * Each unit and container name as the output shows it, escapes
+	 * decoded (esc_unescape), or "": either form matches. (A systemd
+	 * unit name may hold a real "\x2d" too, so the one given stays.)
+	 */
+	char unit_shown[TL_FILTER_MAX_LIST][TL_CONTEXT_STR_MAX];
+	char container_shown[TL_FILTER_MAX_LIST][TL_CONTEXT_STR_MAX];
 };
 
 /* getopt_long codes of the filter options; commands use codes below. */

@@ -152,6 +152,8 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 {
 	/* Messages name where the root came from: a variable is easily left. */
 	const char *root_opt = g->root ? "--root" : "TCPLIMBO_ROOT";
+	/* -N's name decoded: g->netns_spec points here for the run. */
+	static char shown[TL_NETNS_SPEC_MAX];
 	int fd;
 
 	/* Given empty, it would read as not given: the machine's own. */
@@ -249,6 +251,18 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 	if (!g->netns_spec)
 		return 0;
 	g->netns_fd = tl_netns_open_by(g->netns_spec, &g->netns_by);
+	/* A name given as the output shows it, escapes and all. */
+	if (g->netns_fd == -ENOENT && strchr(g->netns_spec, '\\') &&
+	    esc_unescape(shown, sizeof(shown), g->netns_spec) > 0 &&
+	    !strchr(shown, '/')) {
+		int nfd = tl_netns_open_as(shown, TL_NETNS_BY_NAME);
+
+		if (nfd >= 0) {
+			g->netns_fd = nfd;
+			g->netns_by = TL_NETNS_BY_NAME;
+			g->netns_spec = shown;
+		}
+	}
 	if (g->netns_fd < 0) {
 		/* A pid's /proc/PID/ns/net needs ptrace access to it. */
 		bool pid = strspn(g->netns_spec, "0123456789") ==

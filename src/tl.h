@@ -50,7 +50,8 @@ struct tl_global {
 	unsigned families; /* TL_FAM_* of the -4 and -6 given */
 	bool json;
 	bool no_owners;
-	const char *netns_spec;	 /* -N as given, or NULL */
+	const char *netns_spec;	 /* -N as given (escapes decoded where that
+				    is a name), or NULL */
 	int netns_fd;		 /* opened from netns_spec, or -1 */
 	int netns_by;		 /* how it was taken: enum tl_netns_by */
 	const char *record_path; /* --record FILE: save the raw dump */

@@ -4,7 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
-trap 'tl_cleanup_jobs; rm -rf "$T"' EXIT
+ESCNS="tl-esc-$$"$'\a'
+trap 'tl_cleanup_jobs; ip netns del "$ESCNS" 2>/dev/null; rm -rf "$T"' EXIT
 
 tl_listen_idle 3011 60
 python3 -c "import socket, time; c = socket.create_connection(('127.0.0.1', 3011)); time.sleep(60)" &
@@ -51,3 +52,17 @@ for v in ls doctor explain watch "lab run" kill drain; do
 	[ -s "$T/out" ] && fail "$v --bogus wrote to stdout"
 done
 ok "one Try line after a bad option, for every verb"
+
+# -N takes a namespace's name as the output shows it, escapes and all.
+if ip netns add "$ESCNS" 2>/dev/null; then
+	"$TCPLIMBO" -N "tl-esc-$$\\x07" ls -j >"$T/esc" 2>"$T/esc.err" ||
+		fail "-N with the name as shown: $(cat "$T/esc.err")"
+	"$TCPLIMBO" -N "$ESCNS" ls -j >"$T/raw" || fail "-N with the name as it is"
+	cmp -s "$T/esc" "$T/raw" || fail "-N: the two forms of one name differ"
+	"$TCPLIMBO" -N "tl-esc-$$\\x08" ls >/dev/null 2>"$T/esc.err" &&
+		fail "-N with another name decoded matched"
+	grep -q "no such name" "$T/esc.err" || fail "-N, no such name: $(cat "$T/esc.err")"
+	ok "-N takes a name with an escape as shown, and as it is"
+else
+	echo "note: cannot add a network namespace here; -N by its shown name not checked"
+fi

@@ -19,8 +19,10 @@ UNIT="$SLICE/web-test.service"
 SCOPE="$MNT/docker-$ID.scope"
 # A cgroup that is no unit or container: its path, no context.
 PLAIN="$MNT/tcplimbo-plain-$$"
-mkdir -p "$UNIT" "$SCOPE" "$PLAIN" 2>/dev/null || {
-	rmdir "$UNIT" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
+# A unit whose name holds an escape sequence, shown escaped.
+ODD="$SLICE/odd"$'\e'"[1m.service"
+mkdir -p "$UNIT" "$ODD" "$SCOPE" "$PLAIN" 2>/dev/null || {
+	rmdir "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
 	rm -rf "$T"
 	skip "cannot create cgroups under $MNT"
 }
@@ -34,8 +36,8 @@ cleanup() {
 	for i in $(seq 50); do
 		# The deep cgroups first, deepest first.
 		find "$SLICE" -mindepth 1 -depth -type d -name 'd*' -exec rmdir {} + 2>/dev/null
-		rmdir "$UNIT" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
-		[ -d "$UNIT" ] || [ -d "$SCOPE" ] || [ -d "$PLAIN" ] || break
+		rmdir "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
+		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$PLAIN" ] || break
 		sleep 0.1
 	done
 	rm -rf "$T"
@@ -80,7 +82,8 @@ DEEP=$DEEP/deep.service
 mkdir -p "$DEEP" || fail "cannot make a cgroup 41 levels deep"
 serve_in "$DEEP" 4103
 serve_in "$PLAIN" 4104
-for p in 4100 4101 4102 4103 4104; do
+serve_in "$ODD" 4105
+for p in 4100 4101 4102 4103 4104 4105; do
 	tl_wait_for 10 test -e "$T/ready.$p" || fail "server on $p did not start"
 done
 P0=$(cat "$T/pid.srv.4100")
@@ -141,6 +144,14 @@ done
 ok "--unit and --container (by name and by id prefix)"
 [ "$("$TCPLIMBO" ls --json --unit no-such-unit | jq length)" = 0 ] ||
 	fail "--unit no-such-unit matched something"
+# A name is taken as the output shows it, escapes and all, or as it is.
+"$TCPLIMBO" ls -C --state listen --sport 4105 | grep -qF 'odd\x1b[1m.service' ||
+	fail "ls -C does not show the odd unit escaped: $("$TCPLIMBO" ls -C --sport 4105 | od -c | head)"
+for u in 'odd\x1b[1m' 'odd\x1b[1m.service' "odd"$'\e'"[1m"; do
+	[ "$("$TCPLIMBO" ls --json --state listen --unit "$u" | jq '[.[] | .local_port] | join(",")' 2>/dev/null)" = '"4105"' ] ||
+		fail "--unit $(printf %q "$u"): not the listener on 4105"
+done
+ok "--unit takes a name with an escape as shown, and as it is"
 
 # doctor: findings say where the process lives.
 sleep 1.2
