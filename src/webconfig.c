@@ -368,14 +368,24 @@ int webconfig_parse(const char *text, size_t len, const char *path,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		char ctx[128] = "";
+		size_t line = (size_t)parser.problem_mark.line + 1;
 
+		/*
+		 * The reader (bad bytes, a control character) gives an
+		 * offset, not a mark: count the lines up to it.
+		 */
+		if (parser.error == YAML_READER_ERROR) {
+			line = 1;
+			for (size_t i = 0; i < len && i < parser.problem_offset;
+			     i++)
+				line += text[i] == '\n';
+		}
 		/* Where it failed may be the end; where it began helps too. */
 		if (parser.context)
 			snprintf(ctx, sizeof(ctx), " (%s, from line %zu)",
 				 parser.context,
 				 (size_t)parser.context_mark.line + 1);
-		tl_err("serve: %s, line %zu: not valid YAML: %s%s", path,
-		       (size_t)parser.problem_mark.line + 1,
+		tl_err("serve: %s, line %zu: not valid YAML: %s%s", path, line,
 		       parser.problem ? parser.problem : "cannot parse", ctx);
 		yaml_parser_delete(&parser);
 		free(wc);

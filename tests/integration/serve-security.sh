@@ -233,6 +233,8 @@ bad() { # expected text, file content
 }
 bad "line 2: not valid YAML" 'basic_auth_users: {}\n  bad: indent\n'
 bad "from line 2)" 'basic_auth_users:\n  a: [unclosed\n'
+# A control character is the reader's error, found by offset, not line.
+bad "line 3: not valid YAML: control characters are not allowed" '# one\nbasic_auth_users:\n  "d\x01": x\n'
 bad "line 3: 'tls_config' is not supported" '# comment\nbasic_auth_users: {}\ntls_config: {}\n'
 bad "line 2: the password of 'bob' must be a bcrypt hash" 'basic_auth_users:\n  bob: plain\n'
 bad "needs both cert_file and key_file" 'tls_server_config:\n  cert_file: x.crt\n'
