@@ -173,6 +173,18 @@ static void test_program_text(void **state)
 	assert_non_null(strstr(why_program_text("redis-server", NULL, WHY_FDS),
 			       "maxclients + 32"));
 	assert_null(why_program_text("redis-server", NULL, WHY_TIMEOUT));
+	/* Servers met later, each by its own setting. */
+	assert_non_null(strstr(why_program_text("knotd", NULL, WHY_LIMIT),
+			       "tcp-max-clients"));
+	assert_non_null(strstr(why_program_text("pgbouncer", NULL, WHY_TIMEOUT),
+			       "query_wait_timeout"));
+	assert_non_null(strstr(why_program_text("stunnel4", NULL, WHY_TIMEOUT),
+			       "TIMEOUTbusy"));
+	assert_non_null(strstr(why_program_text("exim4", NULL, WHY_LIMIT),
+			       "smtp_accept_max"));
+	assert_non_null(strstr(why_program_text("caddy", NULL, WHY_FDS),
+			       "LimitNOFILE="));
+	assert_null(why_program_text("caddy", NULL, WHY_LIMIT));
 	/* One entry, two names: MariaDB's server and the one it forked. */
 	assert_non_null(strstr(why_program_text("mariadbd", NULL, WHY_FDS),
 			       "open_files_limit"));
