@@ -156,7 +156,8 @@ enum tl_ev_what {
 	 * Gathers nothing: what the finding knows and /proc does not, that
 	 * the connections are ones the process accepted itself (a server's,
 	 * not inherited, not opened by it as a client). Causes that only a
-	 * server has (asleep-in-request) are concluded only with it.
+	 * server has (asleep-in-request, upstream-wait) are concluded only
+	 * with it.
 	 */
 	TL_EV_SERVED = 1 << 4,
 };
