@@ -24,6 +24,7 @@ struct hold {
 	uint32_t proc; /* index in owners, UINT32_MAX for unknown */
 	uint64_t count, old, oldest_ms;
 	uint64_t unread;     /* of old, with data the program never read */
+	uint64_t part;	     /* of those, some of whose data it did read */
 	uint32_t unread_max; /* the largest Recv-Q of those */
 	const struct tl_sock *first;
 	/*
@@ -266,6 +267,14 @@ static void hold_add(struct hold *g, const struct tl_sock *sk, uint32_t age_ms,
 		 */
 		if (sk->state == TL_CLOSE_WAIT && sk->rqueue > 1) {
 			g->unread++;
+			/*
+			 * bytes_received counts the FIN too: more than
+			 * Recv-Q, and the program read the rest (php-fpm
+			 * reads a request but its last empty record).
+			 */
+			if ((sk->has & TL_HAS_INFO) &&
+			    sk->bytes_received > sk->rqueue)
+				g->part++;
 			if (sk->rqueue > g->unread_max)
 				g->unread_max = sk->rqueue;
 		}
@@ -290,7 +299,8 @@ static void hold_add(struct hold *g, const struct tl_sock *sk, uint32_t age_ms,
 
 /*
  * "; nor read what their clients sent (Recv-Q up to 79)": said of the
- * group's sockets whose data was never read, or "". Who sent it depends
+ * group's sockets whose data was never read ("the last of" where some of
+ * it was read: not "never served" then), or "". Who sent it depends
  * on the side the program is on: its clients, the servers it connected
  * to, or both (peer).
  */
@@ -315,14 +325,19 @@ static const char *unread_text(char *buf, size_t size, const struct hold *g,
 	}
 	if (g->unread == 0)
 		buf[0] = '\0';
-	else if (g->unread == g->old)
+	else if (g->unread == g->old && g->part == 0)
 		snprintf(buf, size, ", nor read what %s sent (Recv-Q %s%u)%s",
 			 g->old == 1 ? one : many, g->old == 1 ? "" : "up to ",
 			 g->unread_max, served);
+	else if (g->unread == g->old)
+		snprintf(buf, size,
+			 ", nor read the last of what %s sent (Recv-Q %s%u)",
+			 g->old == 1 ? one : many, g->old == 1 ? "" : "up to ",
+			 g->unread_max);
 	else
 		snprintf(
 			buf, size,
-			"; %llu of them still hold what %s sent, never read (Recv-Q up to %u)",
+			"; %llu of them still hold what %s sent, not read (Recv-Q up to %u)",
 			(unsigned long long)g->unread,
 			g->out == 0	 ? "their client" :
 			g->out == g->old ? one :
@@ -483,7 +498,7 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 	f->oldest_ms = g->oldest_ms;
 	f->has_age = true;
 	f->value = g->count;
-	f->unread = g->unread;
+	f->unread = g->unread - g->part;
 	if (kind == TL_FIND_CLOSE_WAIT_LEAK) {
 		/*
 		 * A client's connections are told by the server they lead
@@ -496,7 +511,7 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 			memcpy(f->remote_addr, g->first_out->dst, 16);
 			f->remote_port = g->first_out->dport;
 			f->remedy = client_remedy;
-		} else if (g->out == 0 && g->unread == g->old) {
+		} else if (g->out == 0 && g->unread == g->old && !g->part) {
 			f->remedy = unread_remedy;
 		}
 		if (g->first_in)

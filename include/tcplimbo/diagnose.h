@@ -123,7 +123,7 @@ struct tl_finding {
 	bool has_age;
 	uint64_t value; /* what was measured (fds, ports, orphans, ...) */
 	uint64_t limit; /* what it was measured against */
-	/* close-wait-leak: of count, those whose data was never read */
+	/* close-wait-leak: of count, those none of whose data was read */
 	uint64_t unread;
 	/*
 	 * close-wait-leak: the server that accepted the connections, when

@@ -81,6 +81,7 @@ static struct tl_sock *closed(uint16_t sport, const char *dst, uint16_t dport,
 	sk->last_ack_recv_ms = 5000;
 	sk->last_data_sent_ms = 5000;
 	sk->rqueue = rqueue;
+	sk->bytes_received = rqueue; /* the FIN's byte too: none read */
 	return sk;
 }
 
@@ -178,6 +179,27 @@ static void test_server_close_wait_unchanged(void **state)
 			       "nor read what their clients sent (Recv-Q up to "
 			       "80): taken, never served"));
 	assert_non_null(strstr(W->f[0].remedy, "accepted but never served"));
+	assert_int_equal(W->f[0].unread, 2);
+}
+
+/*
+ * A worker that read most of a request (php-fpm: all but the last, empty
+ * record) and works on it: not "never served".
+ */
+static void test_server_close_wait_part_read(void **state)
+{
+	uint32_t srv = proc(300, "srv");
+
+	(void)state;
+	sock(TL_LISTEN, 9001, "0.0.0.0", 0, srv);
+	closed(9001, "127.0.0.1", 50100, 9, srv)->bytes_received = 140;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "nor read the last of what its client sent "
+			       "(Recv-Q 9)"));
+	assert_null(strstr(W->f[0].summary, "never served"));
+	assert_null(strstr(W->f[0].remedy, "never served"));
+	assert_int_equal(W->f[0].unread, 0);
 }
 
 /*
@@ -233,6 +255,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_close_wait_one,
 						setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_client_close_wait_servers,
+						setup, world_teardown),
+		cmocka_unit_test_setup_teardown(test_server_close_wait_part_read,
 						setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_server_close_wait_unchanged,
 						setup, world_teardown),
