@@ -50,6 +50,50 @@ static void puts_(struct prom *p, const char *s)
 	prom_write(p, s, strlen(s));
 }
 
+static int hex_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+				      -1;
+}
+
+static bool hex_run(const unsigned char *p, const unsigned char *end, int n)
+{
+	if (end - p < n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (hex_digit(p[i]) < 0)
+			return false;
+	return true;
+}
+
+/*
+ * Whether what follows a backslash at p could be read as an escape of the
+ * text output's: another backslash, a character that is escaped (its
+ * escape starts with one), \xNN of a byte the escaper writes so (a
+ * control, DEL, or not UTF-8), \uNNNN or \UNNNNNNNN.
+ */
+static bool reads_as_escape(const unsigned char *p, const unsigned char *end)
+{
+	uint32_t cp;
+	int k, v;
+
+	if (p >= end)
+		return false;
+	if (*p == '\\')
+		return true;
+	k = utf8_decode(p, end, &cp);
+	if (k <= 0 || esc_char_width(cp) < 0)
+		return true;
+	if (*p == 'x' && hex_run(p + 1, end, 2)) {
+		v = hex_digit(p[1]) << 4 | hex_digit(p[2]);
+		return v < 0x20 || v >= 0x7f;
+	}
+	return (*p == 'u' && hex_run(p + 1, end, 4)) ||
+	       (*p == 'U' && hex_run(p + 1, end, 8));
+}
+
 void prom_label_value(struct prom *p, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s, *end = u + len;
@@ -58,18 +102,24 @@ void prom_label_value(struct prom *p, const char *s, size_t len)
 	/*
 	 * The value, once a scraper has read the exposition's escapes, is
 	 * the text output's form of s (esc_text): controls and format
-	 * characters as \x1b or \u202e, a backslash doubled, bytes that are
-	 * not UTF-8 as \xff. `curl /metrics` then hands no control to a
-	 * terminal, and a name reads in a dashboard as ls shows it. Each
-	 * character is escaped on its own, so no buffer bounds the value.
+	 * characters as \x1b or \u202e, bytes that are not UTF-8 as \xff.
+	 * `curl /metrics` then hands no control to a terminal, and a name
+	 * reads in a dashboard as ls shows it. A backslash is doubled only
+	 * where what follows could be read as an escape: a systemd unit's
+	 * own "\x2d" stays as systemd spells it, so the label joins
+	 * node_exporter's, while a name holding the four bytes "\x1b" still
+	 * reads apart from one holding an ESC. Each character is escaped on
+	 * its own, so no buffer bounds the value.
 	 */
 	for (size_t i = 0; i < len;) {
 		int k = utf8_decode(u + i, end, &cp);
 		size_t n = k < 0 ? (size_t)-k : (size_t)k;
 		char e[ESC_SIZE(4)];
 
-		if (k > 0 && cp != '\\' && cp != '"' &&
-		    esc_char_width(cp) >= 0) {
+		if (k > 0 && cp == '\\') {
+			prom_write(p, "\\\\\\\\",
+				   reads_as_escape(u + i + 1, end) ? 4 : 2);
+		} else if (k > 0 && cp != '"' && esc_char_width(cp) >= 0) {
 			prom_write(p, s + i, n);
 		} else {
 			esc_text_len(e, sizeof(e), s + i, n);

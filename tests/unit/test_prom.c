@@ -31,9 +31,10 @@ static void test_escape(void **state)
 	label_is("plain", 5, "plain");
 	/*
 	 * Once the scraper has read the exposition's escapes (\\ \" \n), the
-	 * value is the text output's: a\\b"c\x0ad.
+	 * value is the text output's: a\b"c\x0ad. A backslash that no escape
+	 * follows stays one.
 	 */
-	label_is("a\\b\"c\nd", 7, "a\\\\\\\\b\\\"c\\\\x0ad");
+	label_is("a\\b\"c\nd", 7, "a\\\\b\\\"c\\\\x0ad");
 	/* Valid UTF-8 passes. */
 	label_is("caf\xc3\xa9", 5, "caf\xc3\xa9");
 	/*
@@ -55,6 +56,16 @@ static void test_escape(void **state)
 	label_is("x\xe2\x82", 3, "x\\\\xe2\\\\x82");
 	/* A literal "\x1b" and an ESC stay apart, as in ls. */
 	label_is("\\x1b", 4, "\\\\\\\\x1b");
+	/*
+	 * systemd's own escape (machine-qemu\x2d1.scope) is no escape of
+	 * ours: it reads as systemd spells it, to join node_exporter's.
+	 */
+	label_is("q\\x2d1", 6, "q\\\\x2d1");
+	/* Before what is escaped, or another backslash, one is doubled. */
+	label_is("\\\x1b", 2, "\\\\\\\\\\\\x1b");
+	label_is("\\\\", 2, "\\\\\\\\\\\\");
+	label_is("\\u0041", 6, "\\\\\\\\u0041");
+	label_is("a\\", 2, "a\\\\");
 	/* A NUL inside a comm is shown, not taken for an end. */
 	label_is("a\0b", 3, "a\\\\x00b");
 }
