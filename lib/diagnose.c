@@ -109,7 +109,22 @@ void tl_diag_young(const struct tl_snapshot *snap,
 		   const struct tl_counters *ctr,
 		   const struct tl_diag_opts *opts, struct tl_diag_young *ret)
 {
+	/*
+	 * Listeners with a connection queued past the age: not-accepting
+	 * counts their whole queue, young ones included.
+	 */
+	bool *told = calloc(snap->n_socks ? snap->n_socks : 1, sizeof(*told));
+
 	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; told && i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		uint64_t age;
+
+		if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE && sk->listener &&
+		    sk->listener <= snap->n_socks &&
+		    tl_diag_queue_age(sk, &age) && age >= opts->queue_age_ms)
+			told[sk->listener - 1] = true;
+	}
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 		uint64_t age;
@@ -139,7 +154,8 @@ void tl_diag_young(const struct tl_snapshot *snap,
 			    !tl_diag_queue_age(sk, &age) ||
 			    age >= opts->queue_age_ms ||
 			    age < opts->queue_age_ms / 10 ||
-			    diag_queue_full(&snap->socks[sk->listener - 1]))
+			    diag_queue_full(&snap->socks[sk->listener - 1]) ||
+			    (told && told[sk->listener - 1]))
 				continue;
 			ret->queued++;
 			if (age > ret->queued_oldest_ms)
@@ -161,6 +177,7 @@ void tl_diag_young(const struct tl_snapshot *snap,
 				*oldest = age;
 		}
 	}
+	free(told);
 }
 
 void tl_diag_opts_init(struct tl_diag_opts *o)

@@ -149,11 +149,11 @@ static void young_part(char *buf, size_t size, uint64_t n, uint64_t oldest_ms,
 
 	tl_age_str(age, oldest_ms);
 	tl_duration_str(limit, sizeof(limit), limit_ms);
-	snprintf(
-		buf, size,
-		"%llu %sconnection%s %s, the oldest for %s (a finding from %s %s)",
-		(unsigned long long)n, kind, n == 1 ? "" : "s",
-		n == 1 ? one : many, age, option, limit);
+	snprintf(buf, size,
+		 "%llu %sconnection%s %s, %s %s (a finding from %s %s)",
+		 (unsigned long long)n, kind, n == 1 ? "" : "s",
+		 n == 1 ? one : many, n == 1 ? "for" : "the oldest for", age,
+		 option, limit);
 }
 
 /*

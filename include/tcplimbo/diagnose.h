@@ -200,7 +200,9 @@ struct tl_diag_young {
  * connection's time since its handshake, a CLOSE-WAIT's since its peer's
  * FIN, a FIN-WAIT-2's since the ACK of its own), against opts's
  * thresholds; and the listeners whose drops are in the past (ctr, as
- * tl_diagnose's, may be NULL).
+ * tl_diagnose's, may be NULL). A young connection in the queue of a
+ * listener that has one past the age is not counted: not-accepting
+ * counts the whole queue.
  */
 void tl_diag_young(const struct tl_snapshot *snap,
 		   const struct tl_counters *ctr,

@@ -175,7 +175,10 @@ static void test_young(void **state)
 	queued(80, TL_ESTABLISHED, 499);
 	queued(80, TL_ESTABLISHED, 500);
 	queued(80, TL_CLOSE_WAIT, 4999);
-	queued(80, TL_ESTABLISHED, 5000);
+	/* A queue with one past the age is a finding, young ones and all. */
+	listener(81, 128, 2, srv);
+	queued(81, TL_ESTABLISHED, 5000);
+	queued(81, TL_ESTABLISHED, 4000);
 	held(TL_CLOSE_WAIT, 80, 50000, 2999, srv);
 	held(TL_CLOSE_WAIT, 80, 50001, 3000, srv);
 	held(TL_CLOSE_WAIT, 80, 50002, 29999, srv);
