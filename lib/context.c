@@ -198,8 +198,15 @@ int tl_context_parse_path(const char *path, struct tl_context *out)
 		if (starts_with(c, n, "kubepods"))
 			kubepods = true;
 		if (pod_component(c, n, kubepods, out->pod_uid)) {
-			/* A new pod level: a container is below it. */
+			/*
+			 * A new pod level: a container is below it, and one
+			 * above it is the node's (kind, k3d, a Kubernetes in
+			 * LXC), no part of the pod's.
+			 */
 			ckind = TL_CONTEXT_NONE;
+			cid = NULL;
+			cidn = 0;
+			out->kind = TL_CONTEXT_NONE;
 		} else if (runtime_scope(c, n, "docker-", &id, &idn)) {
 			ckind = TL_CONTEXT_DOCKER;
 		} else if (runtime_scope(c, n, "cri-containerd-", &id, &idn)) {

@@ -158,6 +158,22 @@ static void test_parse_path(void **state)
 		  TL_CONTEXT_KUBERNETES, CTRD_ID, "", POD_UID, 0 },
 		{ "/kubepods/pod" POD_UID, TL_CONTEXT_KUBERNETES, "", "",
 		  POD_UID, 0 },
+		/*
+		 * A node that is a container itself (kind, k3d; Kubernetes
+		 * in LXC): the pod's container is below the pod, and the
+		 * node's is none of the pod's.
+		 */
+		{ "/docker/" DOCKER_ID "/kubepods/besteffort/pod" POD_UID
+		  "/" CTRD_ID,
+		  TL_CONTEXT_KUBERNETES, CTRD_ID, "", POD_UID, 0 },
+		{ "/system.slice/docker-" DOCKER_ID ".scope/kubepods/burstable/"
+		  "pod" POD_UID "/" CTRD_ID,
+		  TL_CONTEXT_KUBERNETES, CTRD_ID, "", POD_UID, 0 },
+		{ "/lxc.payload.node1/kubepods/burstable/pod" POD_UID
+		  "/" CTRD_ID,
+		  TL_CONTEXT_KUBERNETES, CTRD_ID, "", POD_UID, 0 },
+		{ "/docker/" DOCKER_ID "/kubepods/pod" POD_UID,
+		  TL_CONTEXT_KUBERNETES, "", "", POD_UID, 0 },
 		/* Look-alikes that name nothing. */
 		{ "/", TL_CONTEXT_NONE, "", "", "", 0 },
 		{ "/system.slice", TL_CONTEXT_NONE, "", "", "", 0 },
