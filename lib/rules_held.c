@@ -467,6 +467,26 @@ static void inherited_text(struct diag *d, struct tl_finding *f,
 }
 
 /* The finding of one group, when it has enough old sockets. */
+/*
+ * Why a close-wait-leak below --close-wait-critical is critical: its
+ * program is near or at its fd limit, where each such socket is an fd
+ * the next accept() needs. Appended to the summary, which otherwise
+ * gives a count that reads as a warning's.
+ */
+static void critical_why(struct tl_finding *f, const struct hold *g,
+			 const struct tl_proc *p, const struct tl_diag_opts *o)
+{
+	size_t len = strnlen(f->summary, sizeof(f->summary));
+
+	if (f->severity != TL_SEV_CRITICAL ||
+	    g->old >= o->close_wait_critical || !p || !tli_diag_fd_near(p, o))
+		return;
+	snprintf(f->summary + len, sizeof(f->summary) - len,
+		 "; critical: it has %u of its %llu fds open, and each of "
+		 "these holds one",
+		 p->nfds, (unsigned long long)p->nofile);
+}
+
 static int hold_report(struct diag *d, const struct hold *g, int kind,
 		       uint32_t age_ms)
 {
@@ -520,6 +540,7 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 		close_wait_summary(d, f, g, age_ms, a != NULL);
 		if (a)
 			inherited_text(d, f, g, a, listener_fd);
+		critical_why(f, g, p, o);
 		return 0;
 	}
 	tli_diag_set_local(f, g->first);

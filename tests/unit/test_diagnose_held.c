@@ -23,6 +23,7 @@ static void test_close_wait_leak(void **state)
 {
 	uint32_t leak = proc(200, "leaky", 20, 1024);
 	uint32_t good = proc(300, "good", 20, 1024);
+	int seen = 0;
 
 	(void)state;
 	held(TL_CLOSE_WAIT, 9000, 40001, 60000, leak);
@@ -47,6 +48,24 @@ static void test_close_wait_leak(void **state)
 	W->opts.close_wait_critical = 3;
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	/* Critical by its count: the count says why. */
+	assert_null(strstr(W->f[0].summary, "critical:"));
+	/* Critical below the count, near the fd limit: said so. */
+	W->opts.close_wait_critical = 100;
+	W->procs[leak].nfds = 1000;
+	assert_true(diagnose() >= 1);
+	for (int i = 0; i < W->nf; i++) {
+		if (W->f[i].kind != TL_FIND_CLOSE_WAIT_LEAK)
+			continue;
+		seen++;
+		assert_int_equal(W->f[i].severity, TL_SEV_CRITICAL);
+		assert_non_null(strstr(W->f[i].summary,
+				       "; critical: it has 1000 of its 1024 "
+				       "fds open, and each of these holds "
+				       "one"));
+	}
+	assert_int_equal(seen, 1);
+	W->procs[leak].nfds = 20;
 	W->opts.close_wait_age_ms = 90000;
 	assert_int_equal(diagnose(), 0);
 }
