@@ -367,9 +367,26 @@ const char *tli_diag_who_text(char *buf, size_t size,
 		return buf;
 	}
 	if (master) {
-		off = (size_t)snprintf(buf, size, "%s (master %d, worker%s ",
-				       f->comm, (int)master,
-				       f->n_pids > 2 ? "s" : "");
+		/*
+		 * Named by the master, whatever pid came first; workers of
+		 * another program (inetd's server) are named apart.
+		 */
+		const struct tl_proc *m = tl_owners_proc(snap->owners, master);
+		const struct tl_proc *w = tl_owners_proc(
+			snap->owners, f->pids[f->pids[0] == master ? 1 : 0]);
+		const char *name = m ? m->comm : f->comm;
+
+		if (w && strcmp(w->comm, name) != 0)
+			off = (size_t)snprintf(buf, size,
+					       "%s (master %d) with %s "
+					       "(worker%s ",
+					       name, (int)master, w->comm,
+					       f->n_pids > 2 ? "s" : "");
+		else
+			off = (size_t)snprintf(buf, size,
+					       "%s (master %d, worker%s ", name,
+					       (int)master,
+					       f->n_pids > 2 ? "s" : "");
 		off = pid_list(buf, size, off, f, master);
 		if (off < size)
 			snprintf(buf + off, size - off, ")");
@@ -496,6 +513,28 @@ static int cmp_final(const void *a, const void *b)
 						   0;
 }
 
+/*
+ * A master and its workers are told by the master: first among the pids,
+ * its name the finding's, whatever the order of their pids (a worker's
+ * is lower once pids wrap).
+ */
+static void master_first(const struct tl_snapshot *snap, struct tl_finding *f)
+{
+	pid_t m = master_of(snap, f);
+	const struct tl_proc *p;
+	size_t i = 0;
+
+	if (!m || f->pids[0] == m)
+		return;
+	while (f->pids[i] != m)
+		i++;
+	memmove(&f->pids[1], &f->pids[0], i * sizeof(f->pids[0]));
+	f->pids[0] = m;
+	p = tl_owners_proc(snap->owners, m);
+	if (p)
+		snprintf(f->comm, sizeof(f->comm), "%s", p->comm);
+}
+
 int tl_findings_sort(struct tl_finding *v, size_t n)
 {
 	struct sortent *e;
@@ -547,6 +586,8 @@ int tl_diagnose(const struct tl_snapshot *snap, const struct tl_counters *ctr,
 		r = tli_diag_listener_stats(&d);
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(rules); i++)
 		r = rules[i](&d);
+	for (size_t i = 0; r >= 0 && i < d.n; i++)
+		master_first(snap, &d.v[i]);
 	if (r >= 0)
 		r = tl_findings_sort(d.v, d.n);
 	free(d.proc_done);

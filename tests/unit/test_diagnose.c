@@ -586,6 +586,31 @@ static void test_master_workers(void **state)
 }
 
 /*
+ * inetd's "wait" service: the server it started (sleep) holds the
+ * listener with it, and after pids wrapped has the lower pid. Told by the
+ * master all the same, the worker's program named apart.
+ */
+static void test_master_lower_pid_worker(void **state)
+{
+	uint32_t w = proc(8625, "sleep", 4, 1024);
+	uint32_t m = proc(17099, "inetd", 9, 1024);
+	struct tl_sock *L;
+
+	(void)state;
+	parent(w, m);
+	L = listener(7011, 64, 1, w);
+	share(L, m);
+	queued(7011, TL_ESTABLISHED, 10000);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].pids[0], 17099);
+	assert_int_equal(W->f[0].pids[1], 8625);
+	assert_string_equal(W->f[0].comm, "inetd");
+	assert_non_null(
+		strstr(W->f[0].summary,
+		       "inetd (master 17099) with sleep (worker 8625) is not"));
+}
+
+/*
  * A graceful restart: the master holds the listener alone, its old
  * children hold their connections on the port but have let go of it.
  */
@@ -684,6 +709,7 @@ int main(void)
 		T(test_emfile_worker_not_master),
 		T(test_master_workers),
 		T(test_fd_near_limit),
+		T(test_master_lower_pid_worker),
 		T(test_age_str),
 	};
 
