@@ -205,10 +205,10 @@ static size_t near_text(struct diag *d, const struct tl_fdref *refs,
 }
 
 /*
- * fd-exhaustion of the processes holding a listener whose queue waits.
- * Only those at (or near) their limit are named, each with its own
- * numbers: a master that shares the listener with a worker out of fds is
- * not the one failing accept().
+ * fd-exhaustion of the processes holding a listener whose queue waits,
+ * where one of them is at its limit. Those at (or near) it are named,
+ * each with its own numbers: a master that shares the listener with a
+ * worker out of fds is not the one failing accept().
  */
 static int fd_listener(struct diag *d, size_t i)
 {
@@ -225,7 +225,12 @@ static int fd_listener(struct diag *d, size_t i)
 	if (!l->stale && !diag_queue_full(L))
 		return 0;
 	n_near = near_text(d, refs, nref, near, sizeof(near), &at);
-	if (n_near == 0)
+	/*
+	 * Near the limit but with an fd free, accept() would take it: the
+	 * queue waits for another reason (WEBrick at its MaxClients), which
+	 * not-accepting tells; the fd table is fd_process's warning.
+	 */
+	if (n_near == 0 || !at)
 		return 0;
 	f = tli_diag_add(d, TL_FIND_FD_EXHAUSTION, TL_SEV_CRITICAL);
 	if (!f)
@@ -259,9 +264,7 @@ static int fd_listener(struct diag *d, size_t i)
 	f->limit = first->nofile;
 	tli_diag_summary(
 		f, "%s%s %llu connection%s wait%s in the queue of %s%s%s%s",
-		near,
-		at ? ": at the limit, where accept() fails with EMFILE, and" :
-		     ", near the limit where accept() fails with EMFILE, and",
+		near, ": at the limit, where accept() fails with EMFILE, and",
 		(unsigned long long)f->count, f->count == 1 ? "" : "s",
 		f->count == 1 ? "s" : "",
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,

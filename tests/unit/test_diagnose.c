@@ -548,6 +548,24 @@ static void test_emfile_worker_not_master(void **state)
 		"pid 17179 (nginx) has 64 of 64 fds open, "
 		"pid 17182 (nginx) has 65 fds open, more than its limit of 64"));
 	assert_null(strstr(W->f[0].summary, "shares"));
+
+	/*
+	 * Near the limit, one fd free: accept() would take it, so the
+	 * queue waits for another reason (WEBrick at its MaxClients). It
+	 * is not-accepting, and the fd table a warning of its own.
+	 */
+	W->procs[master].nfds = 9;
+	W->procs[master].nofile = 20000;
+	W->procs[worker].nfds = 60;
+	assert_int_equal(diagnose(), 2);
+	for (int i = 0; i < 2; i++) {
+		if (W->f[i].kind == TL_FIND_FD_EXHAUSTION) {
+			assert_int_equal(W->f[i].severity, TL_SEV_WARNING);
+			assert_null(strstr(W->f[i].summary, "EMFILE"));
+		} else {
+			assert_int_equal(W->f[i].kind, TL_FIND_NOT_ACCEPTING);
+		}
+	}
 }
 
 /* A master and its workers on one listener are one program. */
