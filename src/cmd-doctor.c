@@ -400,7 +400,8 @@ static int look(struct doctor *d, const struct tl_global *g, size_t ti)
  * after the dump (gone, or a zombie), and its socket is gone or in another
  * state (a listener closes with its last holder, a CLOSE-WAIT socket goes
  * on to LAST-ACK). Under churn that is normal, not a finding. A socket
- * that outlives its processes (held by one we could not see) stays.
+ * that outlives its processes (held by one we could not see) stays. A
+ * finding with no holder seen went if its socket is gone.
  */
 static bool vanished(const struct doctor *d, size_t i)
 {
@@ -411,8 +412,18 @@ static bool vanished(const struct doctor *d, size_t i)
 	struct tl_sock now;
 	int r;
 
-	if (w->n == 0 || w->n != f->n_pids || !f->sock ||
-	    f->sock > t->snap->n_socks)
+	if (!f->sock || !t->snap || f->sock > t->snap->n_socks)
+		return false;
+	/*
+	 * No holder seen: its process may have exited between the dump and
+	 * the /proc pass (a rolling restart), taking the socket with it.
+	 */
+	if (f->n_pids == 0) {
+		sk = &t->snap->socks[f->sock - 1];
+		return sk->inode != 0 &&
+		       tl_sockdiag_lookup(sk, t->fd, &now) == -ENOENT;
+	}
+	if (w->n == 0 || w->n != f->n_pids)
 		return false;
 	/* A zombie has closed its fds too (unless its threads live on). */
 	for (size_t k = 0; k < w->n; k++)
