@@ -480,11 +480,11 @@ static int drain_parse(struct tl_global *g, void *opts, int argc, char **argv)
 			o->dry_run = true;
 			break;
 		case D_OPT_PID:
-			if (tl_parse_uint(optarg, 0x7fffffff, &v) < 0 ||
+			if (tl_parse_uint(optarg, TL_PID_MAX, &v) < 0 ||
 			    v == 0) {
 				tl_err("drain: bad --pid '%s' (a process id, "
-				       "1-2147483647)",
-				       optarg);
+				       "1-%d)",
+				       optarg, TL_PID_MAX);
 				return TL_PARSE_BAD;
 			}
 			o->pid = (pid_t)v;

@@ -163,8 +163,9 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 	case TL_FOPT_PID:
 		if (f->npid >= TL_FILTER_MAX_LIST)
 			return too_many("pid");
-		if (tl_parse_uint(arg, 0x7fffffff, &v) < 0 || v == 0) {
-			tl_err("bad pid '%s'", arg);
+		if (tl_parse_uint(arg, TL_PID_MAX, &v) < 0 || v == 0) {
+			tl_err("bad pid '%s' (a process id, 1-%d)", arg,
+			       TL_PID_MAX);
 			return -EINVAL;
 		}
 		f->pid[f->npid++] = (pid_t)v;

@@ -248,6 +248,12 @@ struct sockaddr_storage;
 int tl_parse_listen(const char *s, struct sockaddr_storage *ss, bool *ret_v6);
 
 /*
+ * The largest pid Linux gives (PID_MAX_LIMIT - 1, pid_max at its most):
+ * a larger --pid names no process on any machine.
+ */
+#define TL_PID_MAX 4194303
+
+/*
  * Parses a non-negative decimal integer no larger than max; returns 0 or
  * -EINVAL (empty, junk, sign, overflow).
  */
