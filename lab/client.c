@@ -242,7 +242,6 @@ static int cli_parse(struct cli *c, int argc, char **argv)
 			cli_usage(stdout);
 			return 1;
 		default:
-			cli_usage(stderr);
 			return -EINVAL;
 		}
 	}
@@ -273,6 +272,8 @@ int lab_client_main(int argc, char **argv)
 	int ret;
 
 	ret = cli_parse(&c, argc, argv);
+	if (ret < 0)
+		fprintf(stderr, "Try 'tcplimbo lab --help'.\n");
 	if (ret)
 		return ret > 0 ? 0 : TL_EXIT_USAGE;
 	prctl(PR_SET_NAME, "lab-client");

@@ -637,7 +637,6 @@ static int srv_parse(struct srv *s, int argc, char **argv)
 			srv_usage(stdout);
 			return 1;
 		default:
-			srv_usage(stderr);
 			return -EINVAL;
 		}
 	}
@@ -700,6 +699,8 @@ int lab_server_main(int argc, char **argv)
 	int ret;
 
 	ret = srv_parse(&s, argc, argv);
+	if (ret < 0)
+		fprintf(stderr, "Try 'tcplimbo lab --help'.\n");
 	if (ret)
 		return ret > 0 ? 0 : TL_EXIT_USAGE;
 	/* Transcripts show "pid/lab-server", not the binary's name. */

@@ -301,8 +301,16 @@ static int lab_cmd_run(const struct tl_global *g, void *opts)
 {
 	struct lab_cmd *o = opts;
 
-	/* The server and client get a fresh getopt, from their own name. */
+	/*
+	 * The server and client get a fresh getopt, named as the user typed
+	 * them in its messages ("tcplimbo lab server: unrecognized option").
+	 */
 	optind = 0;
+	if (o->argc > 0 &&
+	    (strcmp(o->sub, "server") == 0 || strcmp(o->sub, "client") == 0))
+		o->argv[0] = strcmp(o->sub, "server") == 0 ?
+				     "tcplimbo lab server" :
+				     "tcplimbo lab client";
 	if (strcmp(o->sub, "list") == 0)
 		return lab_list();
 	if (strcmp(o->sub, "server") == 0)

@@ -44,7 +44,7 @@ grep -q "drop --no-owners" "$T/err" || fail "ls --pid --no-owners: $(cat "$T/err
 grep -q "drop -N" "$T/err" || fail "lab run -N: $(cat "$T/err")"
 ok "checks between global and verb options"
 
-for v in ls doctor explain watch "lab run" kill drain; do
+for v in ls doctor explain watch "lab run" "lab server" "lab client" kill drain; do
 	"$TCPLIMBO" $v --bogus >"$T/out" 2>"$T/err" && fail "$v --bogus succeeded"
 	grep -qF -- "'--bogus'" "$T/err" || fail "$v --bogus: the option is not named: $(cat "$T/err")"
 	grep -qxF "Try 'tcplimbo ${v%% *} --help'." "$T/err" || fail "$v --bogus: no Try line: $(cat "$T/err")"
