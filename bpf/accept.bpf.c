@@ -8,6 +8,7 @@
  * sockets by their listener's owner instead.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -26,8 +27,7 @@ int BPF_PROG(tl_accept, struct sock *sk, struct proto_accept_arg *arg,
 	s = bpf_sk_storage_get(&owners, newsk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!s)
 		return 0;
-	s->owner.pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(s->owner.comm, sizeof(s->owner.comm));
+	TL_BPF_CURRENT_OWNER(&s->owner);
 	s->has_owner = 1;
 	return 0;
 }

@@ -202,12 +202,6 @@ static __always_inline bool addr_ok(__u16 family, const __u8 *src,
 	return false;
 }
 
-static __always_inline void current_owner(struct tl_bpf_owner *o)
-{
-	o->pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
-}
-
 /* task_struct's PF_KTHREAD: a kernel thread holds no fd of a process. */
 #define PF_KTHREAD 0x00200000
 
@@ -235,6 +229,25 @@ static __always_inline bool closed_here(int oldstate, int newstate)
 }
 
 /*
+ * Whether the current process descends from pid, within a few
+ * generations: a child or grandchild of the recorded owner that inherited
+ * the connection (a pre-forked worker, a server inetd started).
+ */
+static __always_inline bool descends_from(__u32 pid)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+	for (int i = 0; i < 4; i++) {
+		t = BPF_CORE_READ(t, real_parent);
+		if (!t)
+			return false;
+		if ((__u32)BPF_CORE_READ(t, tgid) == pid)
+			return true;
+	}
+	return false;
+}
+
+/*
  * The owner of sk (typed: tp_btf only). In the owner's own process at
  * connect() and listen(), and in the holder's at close() or shutdown(),
  * record it; otherwise look it up. A kernel thread that connects (MPTCP's
@@ -250,7 +263,21 @@ static __always_inline __u8 owner_of(struct tl_bpf_sk *st, int oldstate,
 	if (start && st)
 		st->listening = newstate == TCP_LISTEN;
 	if ((start && !in_kthread()) || closed_here(oldstate, newstate)) {
-		current_owner(out);
+		TL_BPF_CURRENT_OWNER(out);
+		/*
+		 * The last reference to a socket's file may be dropped by
+		 * whoever held it last for a moment: a reader of
+		 * /proc/PID/fd (ss -p, lsof, our own scans) as the holder
+		 * closed it. The close then runs in the reader. Such a
+		 * process is no descendant of the recorded owner, which
+		 * stays the owner.
+		 */
+		if (!start && st && st->has_owner &&
+		    st->owner.pid != out->pid &&
+		    !descends_from(st->owner.pid)) {
+			*out = st->owner;
+			return TL_BPF_OWNER;
+		}
 		if (st) {
 			st->owner = *out;
 			st->has_owner = 1;

@@ -81,6 +81,19 @@ struct tl_bpf_sk {
 		__type(value, struct tl_bpf_sk);                    \
 	} owners SEC(".maps")
 
+/*
+ * The current process as an owner (BPF side only): its tgid, and its
+ * name as ps and /proc/PID/stat give it, the group leader's, not the
+ * thread's (a worker thread named worker-3 of a process named tsrv).
+ */
+#define TL_BPF_CURRENT_OWNER(o)                                             \
+	do {                                                                \
+		struct task_struct *t_ =                                    \
+			(struct task_struct *)bpf_get_current_task();       \
+		(o)->pid = bpf_get_current_pid_tgid() >> 32;                \
+		BPF_CORE_READ_STR_INTO(&(o)->comm, t_, group_leader, comm); \
+	} while (0)
+
 /* FIN_WAIT2 -> CLOSE only: the peer's FIN had arrived (SOCK_DONE). */
 #define TL_BPF_PEER_FIN 0x20
 /* FIN_WAIT2 -> CLOSE only: the socket has an error (sk_err): a reset, or

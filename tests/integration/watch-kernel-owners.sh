@@ -27,7 +27,11 @@ WATCHER2=$!
 FPORT=3104
 "$TCPLIMBO" watch --json --backend bpf --bpf-attach btf --dport "$FPORT" >"$T/fork" 2>"$T/err3" &
 WATCHER3=$!
+# Kernel filters again, for the connection lent to another process below.
+"$TCPLIMBO" watch --json --backend bpf --bpf-attach btf --dport 3105 >"$T/lent.out" 2>"$T/err4" &
+WATCHER4=$!
 tl_wait_for 10 grep -q "backend" "$T/err" || fail "watch did not start: $(cat "$T/err")"
+tl_wait_for 10 grep -q "backend" "$T/err4" || fail "watch did not start: $(cat "$T/err4")"
 tl_wait_for 10 grep -q "backend" "$T/err2" || fail "watch did not start: $(cat "$T/err2")"
 tl_wait_for 10 grep -q "backend" "$T/err3" || fail "watch did not start: $(cat "$T/err3")"
 
@@ -148,7 +152,81 @@ PY
 done
 ok "a connection handed to a child after fork: its close names the child"
 
-kill -INT "$WATCHER" "$WATCHER2" "$WATCHER3"
+# A process named tsrv whose thread worker-3 closes its connection: the
+# owner is the process, by its name (the group leader's), not the thread.
+# Then a process that is no descendant borrows a connection's fd
+# (pidfd_getfd; a reader of /proc/PID/fd holds the file so for a moment)
+# and drops the last reference after its holder closed it: the close runs
+# in the borrower, and the holder stays the owner where the kernel keeps
+# it (with filters in the kernel; without, user space follows owners).
+NPORT=3105
+python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4)
+print("up", flush=True)
+for _ in range(2):
+    c, _ = s.accept()
+    while c.recv(64):
+        pass
+    c.close()
+' "$NPORT" >"$T/nsrv" &
+tl_wait_for 5 grep -q up "$T/nsrv" || fail "name server did not listen"
+python3 -c '
+import ctypes, socket, sys, threading
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(15, b"tsrv", 0, 0, 0)
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+print(c.getsockname()[1], flush=True)
+def work():
+    libc.prctl(15, b"worker-3", 0, 0, 0)
+    c.close()
+t = threading.Thread(target=work)
+t.start()
+t.join()
+' "$NPORT" >"$T/tcli" || fail "threaded client failed"
+TPORT=$(cat "$T/tcli")
+tfw() { grep -q '"local_port":'"$TPORT"',[^{]*"old_state":"established","new_state":"fin-wait-1"' "$T/out"; }
+tl_wait_for 10 tfw || fail "no FIN-WAIT-1 of the threaded client: $(grep "$NPORT" "$T/out")"
+grep '"local_port":'"$TPORT"',[^{]*"old_state":"established","new_state":"fin-wait-1"' "$T/out" |
+	grep -q '"owners":\[{"pid":[0-9]*,"comm":"tsrv"' ||
+	fail "the threaded close is not named by its process: $(grep "\"local_port\":$TPORT," "$T/out")"
+ok "a thread named worker-3 closes a connection of tsrv: the owner is tsrv"
+
+python3 -c '
+import os, socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+print(os.getpid(), c.fileno(), c.getsockname()[1], flush=True)
+for _ in range(100):
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.05)
+c.close()
+time.sleep(30)
+' "$NPORT" "$T/lent" >"$T/lender" &
+tl_wait_for 5 test -s "$T/lender" || fail "the lender did not connect"
+read -r LPID LFD LPORT <"$T/lender"
+python3 -c '
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+pid, fd = int(sys.argv[1]), int(sys.argv[2])
+pidfd = os.pidfd_open(pid)
+mine = libc.syscall(438, pidfd, fd, 0)
+if mine < 0:
+    sys.exit("pidfd_getfd: errno %d" % ctypes.get_errno())
+open(sys.argv[3], "w").close()
+time.sleep(0.5)
+os.close(mine)
+print(os.getpid(), flush=True)
+' "$LPID" "$LFD" "$T/lent" >"$T/borrower" || fail "the borrower failed"
+lfw() { grep -q '"local_port":'"$LPORT"',[^{]*"old_state":"established","new_state":"fin-wait-1"' "$T/lent.out"; }
+tl_wait_for 10 lfw || fail "no FIN-WAIT-1 of the lent connection: $(grep "\"local_port\":$LPORT," "$T/lent.out")"
+grep '"local_port":'"$LPORT"',[^{]*"old_state":"established","new_state":"fin-wait-1"' "$T/lent.out" |
+	grep -q '"owners":\[{"pid":'"$LPID"',' ||
+	fail "the lent connection's close is named by its borrower $(cat "$T/borrower"), not its holder $LPID: $(grep "$LPORT" "$T/lent.out" | cut -c1-400)"
+ok "a borrower that drops the last reference is not named the owner"
+
+kill -INT "$WATCHER" "$WATCHER2" "$WATCHER3" "$WATCHER4"
+wait "$WATCHER4" || fail "watch --dport 3105 exited with $? after SIGINT: $(cat "$T/err4")"
 wait "$WATCHER" || fail "watch exited with $? after SIGINT: $(cat "$T/err")"
 wait "$WATCHER2" || fail "watch --sport exited with $? after SIGINT: $(cat "$T/err2")"
 wait "$WATCHER3" || fail "watch --dport exited with $? after SIGINT: $(cat "$T/err3")"
