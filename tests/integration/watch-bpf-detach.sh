@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # watch's eBPF program goes away with it: stopped by SIGTERM, by SIGINT,
 # by --seconds, or killed outright, no program or link of its own is left
-# in the kernel. Programs are told apart from other people's by id (ids
+# in the kernel. Its programs are those it holds an fd of, by id (ids
 # are never reused while the machine runs).
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
@@ -37,8 +37,10 @@ run() {
 	fi
 	local pid=$!
 	tl_wait_for 10 grep -q "backend bpf" "$T/err" || fail "$how: watch did not start: $(cat "$T/err")"
-	for id in $(prog_ids); do
-		has "$before" "$id" || ours="$ours $id"
+	# Ours: the programs watch holds an fd of (its fdinfo says which);
+	# another test's watch may be loading one of its own meanwhile.
+	for id in $(grep -h '^prog_id:' /proc/"$pid"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u); do
+		has "$(prog_ids)" "$id" && ! has "$before" "$id" && ours="$ours $id"
 	done
 	[ -n "$ours" ] || fail "$how: no program of ours is loaded"
 	for id in $ours; do
