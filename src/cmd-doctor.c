@@ -145,6 +145,7 @@ static int add_target(struct doctor *d, int fd, bool own_fd, const char *label)
 	memset(t, 0, sizeof(*t));
 	t->fd = fd;
 	t->own_fd = own_fd;
+	t->here = true;
 	snprintf(t->label, sizeof(t->label), "%s", label);
 	return 0;
 }
@@ -296,6 +297,7 @@ static int survey_targets(struct doctor *d, const struct tl_global *g)
 		t = &d->targets[d->n_targets - 1];
 		t->pid = ns->pid;
 		t->inode = ns->inode;
+		t->here = ns->self;
 		/* A named namespace has the name its users gave it. */
 		if (!ns->name[0] && !ns->host)
 			name_netns(g, t);
@@ -412,7 +414,7 @@ static bool vanished(const struct doctor *d, size_t i)
 	struct tl_sock now;
 	int r;
 
-	if (!f->sock || !t->snap || f->sock > t->snap->n_socks)
+	if (!f->sock || !t->snap || f->sock > t->snap->n_socks || !t->here)
 		return false;
 	/*
 	 * No holder seen: its process may have exited between the dump and
@@ -598,9 +600,10 @@ static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)
 }
 
 /*
- * Listeners looked at that an fd holds (an inode) but no process seen:
- * where some processes' fds could not be read, theirs, most likely. The
- * fd-exhaustion rule cannot look at a program it cannot see.
+ * Listeners looked at that an fd holds (an inode) but no process seen,
+ * and still there: where some processes' fds could not be read, theirs,
+ * most likely. The fd-exhaustion rule cannot look at a program it cannot
+ * see.
  */
 static size_t unseen_listeners(const struct doctor *d)
 {
@@ -613,11 +616,20 @@ static size_t unseen_listeners(const struct doctor *d)
 		if (!d->targets[i].looked || !snap || !snap->owners ||
 		    (snap->owners->n_denied == 0 && !snap->owners->hidden))
 			continue;
-		for (size_t k = 0; k < snap->n_socks; k++)
-			n += snap->socks[k].state == TL_LISTEN &&
-			     snap->socks[k].inode != 0 &&
-			     tl_snapshot_owners(snap, &snap->socks[k], &refs) ==
-				     0;
+		for (size_t k = 0; k < snap->n_socks; k++) {
+			const struct tl_sock *sk = &snap->socks[k];
+			struct tl_sock now;
+
+			if (sk->state != TL_LISTEN || sk->inode == 0 ||
+			    tl_snapshot_owners(snap, sk, &refs) != 0)
+				continue;
+			/* Its holder may have exited since, taking it along. */
+			if (d->targets[i].here &&
+			    tl_sockdiag_lookup(sk, d->targets[i].fd, &now) ==
+				    -ENOENT)
+				continue;
+			n++;
+		}
 	}
 	return n;
 }

@@ -36,6 +36,12 @@ struct target {
 	size_t n_socks;
 	size_t n_denied;
 	bool looked;
+	/*
+	 * fd (at -1, this process's namespace) is the namespace: a socket
+	 * of it can be looked up again. Not so for --all-netns's others,
+	 * whose files the survey has closed.
+	 */
+	bool here;
 	struct tl_snapshot *snap; /* kept for the evidence until printed */
 	/* Its listeners a moment later, where drops were looked at again. */
 	struct tl_snapshot *later;
