@@ -20,6 +20,18 @@ static bool stopped(char s)
 }
 
 /*
+ * Whether a thread ran hot, a fifth of a CPU or more, while we watched,
+ * and the program holds some of the listener's connections: the signs of
+ * a loop spinning at its own connection limit.
+ */
+static bool spins_at_limit(const struct tl_evidence *ev)
+{
+	const struct tl_ev_thread *b = tli_ev_busiest(ev);
+
+	return b && b->busy_pct >= 20 && !tli_ev_computes(b) && ev->held > 0;
+}
+
+/*
  * The registration most telling about a stuck listener, or NULL when none
  * can report a connection.
  */
@@ -506,6 +518,24 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			v->text, sizeof(v->text), len,
 			"no thread is in accept() or waits for the listener (%s) while the program holds %llu of its connections, and its threads wait in futex (on a lock, a condition variable or a sleep, which /proc does not tell apart): a pool whose workers are all busy with those connections or stuck on a lock, or an accept loop that stopped; %s",
 			sets, (unsigned long long)busy_held(ev), threads);
+		return;
+	}
+	/*
+	 * No thread was seen in the wait, but one runs hot while the program
+	 * holds accepted connections: a level-triggered listener wakes its
+	 * loop on every wait, and a loop that will not accept past its own
+	 * limit of connections (Knot's tcp-max-clients) goes round and round.
+	 * One look at /proc catches it between two waits.
+	 */
+	if (reg && cause == TL_CAUSE_NOT_WAITED && spins_at_limit(ev)) {
+		const struct tl_ev_thread *b = tli_ev_busiest(ev);
+
+		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"the listener (fd %d) is in epoll fd %d, level-triggered, and thread %d used %u %% of a CPU over the %u ms we watched while the program holds %llu of the listener's connections: a loop that an always ready listener wakes at every wait, and that does not accept at its own limit of connections, spins so (or the thread is busy elsewhere); %s",
+			(int)reg->tfd, (int)reg->epfd, (int)b->tid, b->busy_pct,
+			b->busy_ms, (unsigned long long)ev->held, threads);
 		return;
 	}
 	if (reg && cause == TL_CAUSE_NOT_WAITED) {

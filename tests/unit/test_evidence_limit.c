@@ -245,6 +245,36 @@ static void test_limit_and_unwatched(void **state)
 	world_epoll(&w, "19");
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	/*
+	 * Its thread runs hot instead, on system calls (Knot at its
+	 * tcp-max-clients: epoll_wait returns the listener at once, again
+	 * and again): a loop spinning at its own limit, possibly.
+	 */
+	ev.threads[0].state = 'R';
+	ev.threads[0].kind = TL_SYS_RUNNING;
+	ev.threads[0].has_busy = true;
+	ev.threads[0].busy_pct = 67;
+	ev.threads[0].busy_ms = 30;
+	ev.threads[0].has_times = true;
+	ev.threads[0].utime_ticks = 40;
+	ev.threads[0].stime_ticks = 60;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "level-triggered, and thread"));
+	assert_non_null(strstr(v.text, "used 67 % of a CPU over the 30 ms"));
+	assert_non_null(strstr(v.text, "does not accept at its own limit"));
+	/* A thread that computes (user time) is busy elsewhere. */
+	ev.threads[0].utime_ticks = 99;
+	ev.threads[0].stime_ticks = 1;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	/* Holding none of the listener's connections: no limit reached. */
+	ev.threads[0].utime_ticks = 40;
+	ev.threads[0].stime_ticks = 60;
+	ev.held = 0;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
 	/* Holding none, or with a thread elsewhere: not waited, as before. */
 	world_one(&w, 0, 0, POLL1, "do_sys_poll", "4990.0");
 	world_epoll(&w, "19");
