@@ -474,7 +474,7 @@ int tli_diag_rule_overflow(struct diag *d)
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
 		if (full) {
-			char ovf[128] = "";
+			char ovf[128] = "", closed[200];
 
 			/* The namespace's counter, since it was made. */
 			if (ctr && (ctr->have & TL_CTR_NETSTAT) &&
@@ -489,12 +489,17 @@ int tli_diag_rule_overflow(struct diag *d)
 			f->has_age = l->has_age;
 			tli_diag_summary(
 				f,
-				"the accept queue of %s (%s) is full: %u connection%s for a backlog of %u%s; new SYNs are dropped%s",
+				"the accept queue of %s (%s) is full: %u connection%s for a backlog of %u%s%s; new SYNs are dropped%s",
 				addr,
 				tli_diag_who_text(who, sizeof(who), d->snap, f),
 				L->rqueue, L->rqueue == 1 ? "" : "s", L->wqueue,
 				l->stale ? ", and they are not being accepted" :
 					   "",
+				/* Whether drain can help: as not-accepting says. */
+				l->closed ?
+					closed_text(closed, sizeof(closed), l,
+						    half_closed(d, l, i)) :
+					"",
 				ovf);
 		} else if (f->value < L->drops) {
 			f->count = f->value;
