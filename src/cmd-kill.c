@@ -310,8 +310,10 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 		       done ? "dropped" : "would be dropped");
 }
 
+/* One matched socket in --json; result, where given, says it was not tried. */
 static void item_json(struct json *w, const struct tl_snapshot *snap,
-		      const struct tl_kill_item *it, bool dry)
+		      const struct tl_kill_item *it, bool dry,
+		      const char *result)
 {
 	const struct tl_fdref *r;
 	size_t n = tl_snapshot_owners(snap, it->sk, &r);
@@ -319,7 +321,9 @@ static void item_json(struct json *w, const struct tl_snapshot *snap,
 	json_next_line(w);
 	json_obj_begin(w);
 	json_kv_str(w, "result",
-		    dry ? "would-destroy" : tl_kill_result_name(it->result));
+		    result ? result :
+		    dry	   ? "would-destroy" :
+			     tl_kill_result_name(it->result));
 	json_kv_str(w, "error", !dry && it->err ? strerror(-it->err) : NULL);
 	json_key(w, "still_held_by");
 	out_owners_json(w, snap->owners, r, n);
@@ -337,6 +341,38 @@ static void item_json(struct json *w, const struct tl_snapshot *snap,
 	json_key(w, "socket");
 	out_sock_json(w, snap, it->sk);
 	json_obj_end(w);
+}
+
+/*
+ * --json after a refusal: every matched socket, none tried, each saying
+ * why (a reader of the output gets a document, not an empty stdout).
+ */
+static void refused_json(const struct tl_snapshot *snap,
+			 const struct kill_opts *o,
+			 const struct tl_sock **match,
+			 struct tl_kill_item *items, size_t n)
+{
+	struct json w;
+
+	json_init_file(&w, stdout);
+	json_arr_begin(&w);
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_sock *sk = match[i];
+
+		items[i].sk = sk;
+		items[i].result = TL_KILL_NOT_TRIED;
+		item_json(&w, snap, &items[i], false,
+			  sk->state == TL_LISTEN && !o->listeners ?
+				  "refused-listener" :
+			  sk->limbo == TL_LIMBO_ACCEPT_QUEUE && !o->queued ?
+				  "refused-queued" :
+				  "not-tried");
+	}
+	json_raw(&w, "\n", 1);
+	json_arr_end(&w);
+	json_raw(&w, "\n", 1);
+	if (json_flush(&w) < 0)
+		tl_err("cannot write output: %s", strerror(-w.err));
 }
 
 static void item_text(const struct tl_snapshot *snap,
@@ -472,6 +508,8 @@ static int kill_run(const struct tl_global *g, void *opts)
 		    tl_filter_match(f, snap, &snap->socks[i]))
 			match[n++] = &snap->socks[i];
 	if (refuse(g, snap, o, match, n)) {
+		if (g->json)
+			refused_json(snap, o, match, items, n);
 		ret = TL_EXIT_USAGE;
 		goto out;
 	}
@@ -505,7 +543,7 @@ static int kill_run(const struct tl_global *g, void *opts)
 		json_arr_begin(&w);
 	for (size_t i = 0; i < n; i++) {
 		if (g->json)
-			item_json(&w, snap, &items[i], o->dry_run);
+			item_json(&w, snap, &items[i], o->dry_run, NULL);
 		else
 			item_text(snap, &items[i], o->dry_run);
 		/* Gone by itself is gone: the kernel's ENOENT says so. */

@@ -48,6 +48,11 @@ grep -q "tcplimbo drain" "$T/e" && fail "drain offered where it frees nothing: $
 # Each refused one is listed with whose queue it waits in.
 [ "$(grep -cE "^  ESTABLISHED +127\.0\.0\.1:3003 +127\.0\.0\.1:[0-9]+ +\[accept-queue of $SERVER/[^ ]+ fd [0-9]+\]$" "$T/e")" = 2 ] ||
 	{ cat "$T/e"; fail "the refusal does not list both with the listener's owner"; }
+# --json after a refusal: a document, every match with why it was not tried.
+"$TCPLIMBO" kill --sport 3003 --state established --json >"$T/r.json" 2>/dev/null
+[ $? = 3 ] || fail "refused kill --json: want exit 3"
+jq -e 'length == 2 and all(.[]; .result == "refused-queued" and .queue_slot_kept)' "$T/r.json" >/dev/null ||
+	{ cat "$T/r.json"; fail "refused kill --json: not a list of refused-queued"; }
 # With no --state, the match's own dump (every state) is the plan's.
 "$TCPLIMBO" kill --sport 3003 --dport 1-65535 >"$T/o" 2>"$T/e"
 [ $? = 3 ] || fail "queued match of every state without --queued: want exit 3"
