@@ -33,6 +33,9 @@ static const uint8_t states[] = {
 struct place {
 	char unit[TL_CONTEXT_STR_MAX];
 	char container[TL_CONTEXT_STR_MAX];
+	/* Kubernetes: the pod (its name, or its uid) and its namespace. */
+	char pod[TL_CONTEXT_STR_MAX];
+	char pod_namespace[64]; /* a DNS label: at most 63 bytes */
 };
 
 struct lrow {
@@ -122,7 +125,8 @@ static void place_of(const struct metrics_opts *o, pid_t pid, struct place *pl)
 {
 	struct tl_context c;
 
-	pl->unit[0] = pl->container[0] = '\0';
+	pl->unit[0] = pl->container[0] = pl->pod[0] = '\0';
+	pl->pod_namespace[0] = '\0';
 	if (pid <= 0 || tl_context_of_pid(o->root, o->proc_root, pid, &c) < 0)
 		return;
 	if (c.unit[0])
@@ -136,6 +140,15 @@ static void place_of(const struct metrics_opts *o, pid_t pid, struct place *pl)
 		snprintf(pl->container, sizeof(pl->container), "%s", c.name);
 	else
 		snprintf(pl->container, sizeof(pl->container), "%.12s", c.id);
+	/*
+	 * Every replica of a Deployment has a container of one name: the
+	 * pod and its namespace tell them apart, as cAdvisor's labels do.
+	 */
+	if (c.kind == TL_CONTEXT_KUBERNETES) {
+		snprintf(pl->pod, sizeof(pl->pod), "%s", c.pod);
+		snprintf(pl->pod_namespace, sizeof(pl->pod_namespace), "%.63s",
+			 c.pod_namespace);
+	}
 }
 
 /*
@@ -182,8 +195,9 @@ static void fill_places(struct work *w, const struct metrics_opts *o)
 }
 
 /*
- * Adds the unit and container labels after n others, each only when
- * known (to Prometheus an empty label is no label); returns the count.
+ * Adds the unit, container, pod and namespace labels after n others
+ * (at most 4), each only when known (to Prometheus an empty label is no
+ * label); returns the count.
  */
 static size_t place_labels(const struct place *pl, struct prom_label *lb,
 			   size_t n)
@@ -195,6 +209,14 @@ static size_t place_labels(const struct place *pl, struct prom_label *lb,
 	if (pl->container[0]) {
 		lb[n].name = "container";
 		lb[n++].value = pl->container;
+	}
+	if (pl->pod[0]) {
+		lb[n].name = "pod";
+		lb[n++].value = pl->pod;
+	}
+	if (pl->pod_namespace[0]) {
+		lb[n].name = "namespace";
+		lb[n++].value = pl->pod_namespace;
 	}
 	return n;
 }
@@ -552,7 +574,7 @@ static void write_listeners(struct prom *p, const struct work *w,
 	prom_family(p, name, type, help);
 	for (size_t i = 0; i < w->nl; i++) {
 		const struct lrow *r = &w->l[i];
-		struct prom_label lb[6];
+		struct prom_label lb[8];
 		size_t n = where_labels(w, r->ns, lb);
 		uint64_t v[] = { r->len,       r->limit, r->closed,
 				 r->oldest_ms, r->drops, r->full };
@@ -574,7 +596,7 @@ static void write_procs(struct prom *p, const struct work *w, const char *name,
 	prom_family(p, name, "gauge", help);
 	for (size_t i = 0; i < w->np; i++) {
 		const struct prow *r = &w->p[i];
-		struct prom_label lb[6];
+		struct prom_label lb[8];
 		size_t n = where_labels(w, r->ns, lb);
 		char pid[24];
 		uint64_t v[] = { r->cw, r->cw_oldest_ms, r->p->nfds,

@@ -21,8 +21,12 @@ SCOPE="$MNT/docker-$ID.scope"
 PLAIN="$MNT/tcplimbo-plain-$$"
 # A unit whose name holds an escape sequence, shown escaped.
 ODD="$SLICE/odd"$'\e'"[1m.service"
-mkdir -p "$UNIT" "$ODD" "$SCOPE" "$PLAIN" 2>/dev/null || {
-	rmdir "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
+# A Kubernetes pod's container (systemd driver, containerd).
+ID2=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+POD="$SLICE/kubepods-besteffort-pod0a1b2c3d_4e5f_6071_8293_a4b5c6d7e8f9.slice"
+CTR="$POD/cri-containerd-$ID2.scope"
+mkdir -p "$UNIT" "$ODD" "$SCOPE" "$PLAIN" "$CTR" 2>/dev/null || {
+	rmdir "$CTR" "$POD" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
 	rm -rf "$T"
 	skip "cannot create cgroups under $MNT"
 }
@@ -36,8 +40,8 @@ cleanup() {
 	for i in $(seq 50); do
 		# The deep cgroups first, deepest first.
 		find "$SLICE" -mindepth 1 -depth -type d -name 'd*' -exec rmdir {} + 2>/dev/null
-		rmdir "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
-		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$PLAIN" ] || break
+		rmdir "$CTR" "$POD" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
+		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$PLAIN" ] || [ -d "$CTR" ] || break
 		sleep 0.1
 	done
 	rm -rf "$T"
@@ -50,6 +54,9 @@ ln -s /sys "$T/sys"
 mkdir -p "$T/var/lib/docker/containers/$ID"
 printf '{"ID":"%s","Config":{"Hostname":"%s","Labels":{"Name":"decoy"}},"Name":"/web-1","Driver":"overlay2"}\n' \
 	"$ID" "${ID:0:12}" >"$T/var/lib/docker/containers/$ID/config.v2.json"
+B="$T/run/containerd/io.containerd.runtime.v2.task/k8s.io/$ID2"
+mkdir -p "$B"
+printf '{"annotations":{"io.kubernetes.cri.container-name":"nginx","io.kubernetes.cri.sandbox-name":"web-7d4b9c","io.kubernetes.cri.sandbox-namespace":"shop"}}\n' >"$B/config.json"
 export TCPLIMBO_ROOT=$T
 
 # A server in a cgroup: joins it, then listens on PORT, queues one
@@ -83,7 +90,8 @@ mkdir -p "$DEEP" || fail "cannot make a cgroup 41 levels deep"
 serve_in "$DEEP" 4103
 serve_in "$PLAIN" 4104
 serve_in "$ODD" 4105
-for p in 4100 4101 4102 4103 4104 4105; do
+serve_in "$CTR" 4106
+for p in 4100 4101 4102 4103 4104 4105 4106; do
 	tl_wait_for 10 test -e "$T/ready.$p" || fail "server on $p did not start"
 done
 P0=$(cat "$T/pid.srv.4100")
@@ -227,4 +235,6 @@ grep -E '^tcplimbo_listen_queue_length\{.*listener="127\.0\.0\.1:4100".*unit="we
 	{ grep listen_queue_length "$T/m.txt"; cat "$T/serve.log"; fail "serve: the unit label"; }
 grep -E '^tcplimbo_listen_queue_length\{.*listener="127\.0\.0\.1:4101".*container="web-1".*\} [0-9]+$' "$T/m.txt" >/dev/null ||
 	{ grep listen_queue_length "$T/m.txt"; cat "$T/serve.log"; fail "serve: the container label"; }
-ok "serve labels the listeners' series with their unit and container"
+grep -E '^tcplimbo_listen_queue_length\{.*listener="127\.0\.0\.1:4106".*container="nginx",pod="web-7d4b9c",namespace="shop"\} [0-9]+$' "$T/m.txt" >/dev/null ||
+	{ grep listen_queue_length "$T/m.txt"; fail "serve: a pod's container without its pod and namespace"; }
+ok "serve labels the listeners' series with their unit and container (and a pod's)"
