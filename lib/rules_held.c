@@ -466,7 +466,6 @@ static void inherited_text(struct diag *d, struct tl_finding *f,
 		a->pid == p->ppid ? "its parent" : "an ancestor", them);
 }
 
-/* The finding of one group, when it has enough old sockets. */
 /*
  * Why a close-wait-leak below --close-wait-critical is critical: its
  * program is near or at its fd limit, where each such socket is an fd
@@ -487,6 +486,7 @@ static void critical_why(struct tl_finding *f, const struct hold *g,
 		 p->nfds, (unsigned long long)p->nofile);
 }
 
+/* The finding of one group, when it has enough old sockets. */
 static int hold_report(struct diag *d, const struct hold *g, int kind,
 		       uint32_t age_ms)
 {
