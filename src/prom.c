@@ -50,24 +50,6 @@ static void puts_(struct prom *p, const char *s)
 	prom_write(p, s, strlen(s));
 }
 
-static int hex_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' :
-	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 :
-				      -1;
-}
-
-static bool hex_run(const unsigned char *p, const unsigned char *end, int n)
-{
-	if (end - p < n)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (hex_digit(p[i]) < 0)
-			return false;
-	return true;
-}
-
 /*
  * Whether what follows a backslash at p could be read as an escape of the
  * text output's: another backslash, a character that is escaped (its
@@ -76,8 +58,9 @@ static bool hex_run(const unsigned char *p, const unsigned char *end, int n)
  */
 static bool reads_as_escape(const unsigned char *p, const unsigned char *end)
 {
-	uint32_t cp;
-	int k, v;
+	const char *s = (const char *)p;
+	uint32_t cp, v;
+	int k;
 
 	if (p >= end)
 		return false;
@@ -86,12 +69,10 @@ static bool reads_as_escape(const unsigned char *p, const unsigned char *end)
 	k = utf8_decode(p, end, &cp);
 	if (k <= 0 || esc_char_width(cp) < 0)
 		return true;
-	if (*p == 'x' && hex_run(p + 1, end, 2)) {
-		v = hex_digit(p[1]) << 4 | hex_digit(p[2]);
+	if (*p == 'x' && end - p >= 3 && hex_value(s + 1, 2, &v) == 0)
 		return v < 0x20 || v >= 0x7f;
-	}
-	return (*p == 'u' && hex_run(p + 1, end, 4)) ||
-	       (*p == 'U' && hex_run(p + 1, end, 8));
+	return (*p == 'u' && end - p >= 5 && hex_value(s + 1, 4, &v) == 0) ||
+	       (*p == 'U' && end - p >= 9 && hex_value(s + 1, 8, &v) == 0);
 }
 
 void prom_label_value(struct prom *p, const char *s, size_t len)
