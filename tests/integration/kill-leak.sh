@@ -70,8 +70,8 @@ grep -q 'refusing to destroy 1 listening socket' "$T/e" && grep -q "an event loo
 [ "$(count)" = 5 ] || fail "a refused kill destroyed something"
 ok "refusals: no filter, a listener; nothing destroyed (ss)"
 # A --pid no process has: nothing matches, and the likely typo is named.
-"$TCPLIMBO" kill --pid 2147483000 >"$T/o" 2>"$T/e"
-[ $? = 0 ] && grep -qx "tcplimbo: kill: no process with pid 2147483000 was seen" "$T/e" ||
+"$TCPLIMBO" kill --pid 4194303 >"$T/o" 2>"$T/e"
+[ $? = 0 ] && grep -qx "tcplimbo: kill: no process with pid 4194303 was seen" "$T/e" ||
 	{ cat "$T/e"; fail "kill --pid of no process: not told"; }
 "$TCPLIMBO" kill --pid $$ >"$T/o" 2>"$T/e"
 grep -q "no process with pid" "$T/e" && { cat "$T/e"; fail "kill --pid of this shell: told it was not seen"; }

@@ -29,6 +29,14 @@ lab_run() {
 	echo "$rc" >"$T/rc"
 	if [ "$rc" != 0 ]; then
 		cat "$T/err" >&2
+		# Which step failed, and what the run saw there.
+		python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for s in d.get("steps", []):
+    if not s.get("ok", True):
+        print("failed step:", json.dumps(s)[:2000], file=sys.stderr)
+' "$T/out.json" 2>&1 >&2 || cat "$T/out.json" >&2
 		fail "lab run $sc exited $rc"
 	fi
 }
