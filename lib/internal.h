@@ -107,6 +107,15 @@ int tli_parse_hidepid(const char *buf, size_t len, const char *mnt,
 bool tli_proc_hides_others(const char *proc_root);
 
 /*
+ * Calls fn(path, arg) for each mount of a network namespace's file
+ * (fstype nsfs, root "net:[N]") in the mountinfo text [buf, buf + len):
+ * ip netns's under /run/netns and any other (a runtime's own directory),
+ * with the kernel's octal escapes undone.
+ */
+void tli_nsfs_net_mounts(const char *buf, size_t len,
+			 void (*fn)(const char *path, void *arg), void *arg);
+
+/*
  * Processes of the program that hold connections of listener L but not L:
  * children, of the same comm, of a process that holds it (of parent alone
  * when it is not 0). A server that forks a child for each connection

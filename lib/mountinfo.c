@@ -175,3 +175,49 @@ bool tli_proc_hides_others(const char *proc_root)
 	free(buf);
 	return level >= 2 && !(gid >= 0 && in_group((gid_t)gid));
 }
+
+void tli_nsfs_net_mounts(const char *buf, size_t len,
+			 void (*fn)(const char *path, void *arg), void *arg)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *root, *mnt, *sep, *fs;
+		size_t rn = 0, mn = 0, fn_len = 0, o = 0;
+		char path[PATH_MAX];
+
+		if (!eol)
+			eol = end;
+		root = field_at(p, eol, 3, &rn);
+		mnt = field_at(p, eol, 4, &mn);
+		sep = memmem(p, (size_t)(eol - p), " - ", 3);
+		fs = sep ? field_at(sep + 3, eol, 0, &fn_len) : NULL;
+		if (root && mnt && fs && fn_len == 4 &&
+		    memcmp(fs, "nsfs", 4) == 0 && rn > 5 &&
+		    memcmp(root, "net:[", 5) == 0) {
+			/* Undo the kernel's octal escapes (\040 a space). */
+			for (size_t i = 0; i < mn && o + 1 < sizeof(path);
+			     i++) {
+				unsigned char c = (unsigned char)mnt[i];
+
+				if (c == '\\' && mn - i >= 4 &&
+				    mnt[i + 1] >= '0' && mnt[i + 1] <= '3' &&
+				    mnt[i + 2] >= '0' && mnt[i + 2] <= '7' &&
+				    mnt[i + 3] >= '0' && mnt[i + 3] <= '7') {
+					c = (unsigned char)((mnt[i + 1] - '0')
+								    << 6 |
+							    (mnt[i + 2] - '0')
+								    << 3 |
+							    (mnt[i + 3] - '0'));
+					i += 3;
+				}
+				path[o++] = (char)c;
+			}
+			path[o] = '\0';
+			if (o > 0 && o + 1 < sizeof(path) && path[0] == '/')
+				fn(path, arg);
+		}
+		p = eol + 1;
+	}
+}

@@ -221,6 +221,52 @@ static int add_ns(struct tl_netns_info **list, size_t *n, size_t *cap,
 	return 0;
 }
 
+/* What add_mounted gathers: the list so far, and its first error. */
+struct mounted {
+	struct tl_netns_info **list;
+	size_t *n, *cap;
+	int err;
+};
+
+static void add_mount(const char *path, void *arg)
+{
+	struct mounted *m = arg;
+	struct stat st;
+
+	if (m->err < 0 ||
+	    strnlen(path, TL_NETNS_SPEC_MAX) >= TL_NETNS_SPEC_MAX ||
+	    stat(path, &st) < 0)
+		return;
+	/* Listed already: by its name, or through its processes. */
+	for (size_t i = 0; i < *m->n; i++)
+		if ((*m->list)[i].inode == (uint64_t)st.st_ino)
+			return;
+	m->err = add_ns(m->list, m->n, m->cap, (uint64_t)st.st_ino, 0, path);
+}
+
+/*
+ * Namespaces kept by a mount elsewhere than /var/run/netns (a runtime's
+ * own directory), that no process is in: a process outside may still
+ * hold their sockets (made after setns(), or passed to it). Named by the
+ * path of their mount.
+ */
+static int add_mounted(struct tl_netns_info **list, size_t *n, size_t *cap)
+{
+	struct mounted m = { list, n, cap, 0 };
+	char *buf = NULL;
+	ssize_t len;
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	len = tli_read_fd_alloc(fd, 64 * 1024, 4 * 1024 * 1024, &buf);
+	close(fd);
+	if (len > 0)
+		tli_nsfs_net_mounts(buf, (size_t)len, add_mount, &m);
+	free(buf);
+	return m.err;
+}
+
 int tl_netns_list(const char *proc_root, struct tl_netns_info **ret)
 {
 	struct tl_netns_info *list = NULL;
@@ -281,6 +327,9 @@ int tl_netns_list(const char *proc_root, struct tl_netns_info **ret)
 			break;
 	}
 	closedir(d);
+	/* After the processes, so that theirs keep their labels. */
+	if (err >= 0)
+		err = add_mounted(&list, &n, &cap);
 	if (err < 0)
 		goto fail;
 	*ret = list;
@@ -309,7 +358,9 @@ int tl_netns_open_listed(const char *proc_root, const char *name, pid_t pid,
 	char path[PATH_MAX];
 	int fd;
 
-	if (name && name[0]) {
+	if (name && name[0] == '/') {
+		fd = open_netns_file(name); /* a mount elsewhere */
+	} else if (name && name[0]) {
 		fd = tli_netns_open_name(name);
 	} else if (pid > 0) {
 		if (tli_proc_path(path, sizeof(path), proc_root, pid,

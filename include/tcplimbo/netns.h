@@ -56,19 +56,25 @@ int tl_netns_run(int netns_fd, int (*fn)(void *arg), void *arg);
 struct tl_netns_info {
 	uint64_t inode; /* the namespace's identity */
 	pid_t pid;	/* one process in it (0 if found only by name) */
-	char name[TL_NETNS_SPEC_MAX]; /* its name under /var/run/netns, or "" */
+	/*
+	 * Its name under /var/run/netns; for one no process is in, kept by a
+	 * mount elsewhere, that mount's path (with a '/'); or "".
+	 */
+	char name[TL_NETNS_SPEC_MAX];
 };
 
 /*
- * Lists every network namespace: those named under /var/run/netns and
- * those of every process in proc_root, de-duplicated by inode. Returns the
+ * Lists every network namespace: those named under /var/run/netns, those
+ * of every process in proc_root, and those kept by a mount elsewhere (in
+ * this process's mount namespace), de-duplicated by inode. Returns the
  * count and sets *ret (free() it), or -errno.
  */
 int tl_netns_list(const char *proc_root, struct tl_netns_info **ret);
 
 /*
- * Opens a namespace that tl_netns_list listed, again, later: by its name,
- * else through its process under proc_root (NULL: /proc), and only while
+ * Opens a namespace that tl_netns_list listed, again, later: by its name
+ * (or its mount's path), else through its process under proc_root (NULL:
+ * /proc), and only while
  * it is still the namespace of that inode (0: any). Returns an fd
  * (O_CLOEXEC), -ENOENT where it is gone, -ESRCH where the name or the
  * pid now leads to another namespace (deleted and made again, or the

@@ -161,3 +161,46 @@ jq -e '.netns[0].netns == "host"' "$T/fp.json" >/dev/null ||
 jq -e --arg l "net:[$(stat -L -c %i /proc/self/ns/net)]" '.netns[0].netns == $l' "$T/own.json" >/dev/null ||
 	{ cat "$T/own.json"; fail "plain doctor in a namespace not the host's: not its inode"; }
 ok "plain doctor calls the host's namespace host, another by its inode"
+
+# A namespace no process is in, kept by a bind mount outside
+# /var/run/netns (a runtime's own directory), whose listener a process
+# outside it holds (made after setns()): looked into all the same, named
+# by its mount. In a mount namespace of its own, so the mount goes with it.
+cat >"$T/mounted.sh" <<'SH'
+touch "$T/nsA" || exit 1
+unshare -n sleep 30 &
+S=$!
+for _ in $(seq 50); do
+	[ "$(readlink /proc/$S/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+	sleep 0.1
+done
+mount --bind "/proc/$S/ns/net" "$T/nsA" || exit 1
+kill "$S"
+nsenter --net="$T/nsA" ip link set lo up || exit 1
+python3 -c '
+import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+home = os.open("/proc/self/ns/net", os.O_RDONLY)
+there = os.open(sys.argv[1], os.O_RDONLY)
+assert libc.setns(there, 0x40000000) == 0
+l = socket.socket()
+l.bind(("127.0.0.1", 4010))
+l.listen(4)
+c = socket.create_connection(("127.0.0.1", 4010))
+c.close()
+assert libc.setns(home, 0x40000000) == 0
+open(sys.argv[2], "w").close()
+time.sleep(30)
+' "$T/nsA" "$T/held" &
+H=$!
+for _ in $(seq 50); do [ -e "$T/held" ] && break; sleep 0.1; done
+sleep 1.2
+"$TCPLIMBO" doctor --all-netns --queue-age 1s --json >"$T/mounted.json" 2>/dev/null
+kill "$H"
+SH
+T="$T" TCPLIMBO="$TCPLIMBO" unshare -m bash "$T/mounted.sh" || fail "cannot keep a namespace by a mount here"
+jq -e --arg l "$T/nsA" '
+	[.findings[] | select(.local_port == 4010)] | length == 1 and .[0].netns == $l and
+	.[0].kind == "not-accepting"' "$T/mounted.json" >/dev/null ||
+	{ jq -c '[.netns[] | [.netns, .looked]], [.findings[] | [.kind, .local_port, .netns]]' "$T/mounted.json"; fail "a namespace kept only by a mount elsewhere: not looked into"; }
+ok "--all-netns: a namespace no process is in, kept by a mount outside /var/run/netns, is looked into by its mount"

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -79,10 +80,45 @@ static void test_parse_hidepid(void **state)
 	}
 }
 
+static void collect(const char *path, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 512 - n, "%s;", path);
+}
+
+/*
+ * Network namespaces kept by a mount: nsfs mounts whose root is a net
+ * namespace's, wherever they are, their paths unescaped; not another
+ * kind's (a mount namespace's), not another filesystem's.
+ */
+static void test_nsfs_net_mounts(void **state)
+{
+	static const char text[] =
+		"22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
+		"119 26 0:4 net:[4026532961] /run/netns/web rw - nsfs nsfs rw\n"
+		"120 26 0:4 net:[4026532962] /run/docker/netns/a\\040b rw - nsfs "
+		"nsfs rw\n"
+		"121 26 0:4 mnt:[4026532963] /run/mnt-ns rw - nsfs nsfs rw\n"
+		"122 26 0:30 net:[1] /not/nsfs rw - tmpfs tmpfs rw\n"
+		"123 26 0:4 net:[4026532964] /last rw - nsfs nsfs rw";
+	char out[512] = "";
+
+	(void)state;
+	tli_nsfs_net_mounts(text, sizeof(text) - 1, collect, out);
+	assert_string_equal(out, "/run/netns/web;/run/docker/netns/a b;/last;");
+	out[0] = '\0';
+	tli_nsfs_net_mounts("", 0, collect, out);
+	tli_nsfs_net_mounts("garbage without fields", 22, collect, out);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_hidepid),
+		cmocka_unit_test(test_nsfs_net_mounts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
