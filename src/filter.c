@@ -387,11 +387,55 @@ int tl_filter_check(struct tl_filter *f, const struct tl_global *g)
 {
 	int r = tl_filter_check_context(f, g);
 
+	f->proc_root = g->proc_root;
+
 	/* Owners are processes: a thread's id would match nothing. */
 	for (int i = 0; i < f->npid; i++)
 		f->pid[i] = tl_pid_process(g, NULL, "--pid", f->pid[i]);
 
 	return r < 0 ? r : check_devices(f, g);
+}
+
+/*
+ * The cgroup ids of the run's holders, by pid: a few processes hold most
+ * sockets, and each one's /proc/PID/cgroup is read once. Direct-mapped;
+ * a clash reads the file again. One run's, as the snapshot's pids are.
+ */
+#define HOLDER_SLOTS 256
+static struct {
+	pid_t pid;
+	uint64_t id;
+} holder_cg[HOLDER_SLOTS];
+
+/*
+ * Whether the process that holds sk (for a queued connection, its
+ * listener's) lives where --unit and --container ask. A socket takes the
+ * cgroup of the process that made it, which may not be its holder's: a
+ * socket-activated service's listener is made by systemd in init.scope.
+ */
+static bool holder_in(const struct tl_filter *f, const struct tl_snapshot *snap,
+		      const struct tl_sock *sk)
+{
+	const struct tl_fdref *refs;
+	const struct tl_sock *l;
+	size_t n = tl_snapshot_owners(snap, sk, &refs);
+	pid_t pid;
+	size_t slot;
+
+	if (n == 0 && (l = tl_snapshot_listener(snap, sk)))
+		n = tl_snapshot_owners(snap, l, &refs);
+	if (n == 0 || !snap->cgroups)
+		return false;
+	pid = snap->owners->procs[refs[0].proc].pid;
+	slot = (size_t)pid % HOLDER_SLOTS;
+	if (holder_cg[slot].pid != pid) {
+		holder_cg[slot].pid = pid;
+		holder_cg[slot].id =
+			tl_cgroups_pid(snap->cgroups, f->proc_root, pid);
+	}
+	return holder_cg[slot].id &&
+	       tl_filter_context(f, tl_cgroups_context(snap->cgroups,
+						       holder_cg[slot].id));
 }
 
 bool tl_filter_context(const struct tl_filter *f, const struct tl_context *c)
@@ -518,7 +562,7 @@ bool tl_filter_match(const struct tl_filter *f, const struct tl_snapshot *snap,
 
 		if (sk->has & TL_HAS_CGROUP)
 			c = tl_cgroups_context(snap->cgroups, sk->cgroup_id);
-		if (!tl_filter_context(f, c))
+		if (!tl_filter_context(f, c) && !holder_in(f, snap, sk))
 			return false;
 	}
 	return true;

@@ -46,6 +46,8 @@ struct tl_filter {
 	 */
 	char unit_shown[TL_FILTER_MAX_LIST][TL_CONTEXT_STR_MAX];
 	char container_shown[TL_FILTER_MAX_LIST][TL_CONTEXT_STR_MAX];
+	/* Where holders' cgroups are read (tl_filter_check sets it). */
+	const char *proc_root;
 };
 
 /* getopt_long codes of the filter options; commands use codes below. */

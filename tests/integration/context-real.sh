@@ -25,8 +25,10 @@ ODD="$SLICE/odd"$'\e'"[1m.service"
 ID2=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 POD="$SLICE/kubepods-besteffort-pod0a1b2c3d_4e5f_6071_8293_a4b5c6d7e8f9.slice"
 CTR="$POD/cri-containerd-$ID2.scope"
-mkdir -p "$UNIT" "$ODD" "$SCOPE" "$PLAIN" "$CTR" 2>/dev/null || {
-	rmdir "$CTR" "$POD" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
+# A service handed a listener made elsewhere (socket activation).
+ACT="$SLICE/act-test.service"
+mkdir -p "$UNIT" "$ODD" "$SCOPE" "$PLAIN" "$CTR" "$ACT" 2>/dev/null || {
+	rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
 	rm -rf "$T"
 	skip "cannot create cgroups under $MNT"
 }
@@ -40,7 +42,7 @@ cleanup() {
 	for i in $(seq 50); do
 		# The deep cgroups first, deepest first.
 		find "$SLICE" -mindepth 1 -depth -type d -name 'd*' -exec rmdir {} + 2>/dev/null
-		rmdir "$CTR" "$POD" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
+		rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
 		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$PLAIN" ] || [ -d "$CTR" ] || break
 		sleep 0.1
 	done
@@ -160,6 +162,27 @@ for u in 'odd\x1b[1m' 'odd\x1b[1m.service' "odd"$'\e'"[1m"; do
 		fail "--unit $(printf %q "$u"): not the listener on 4105"
 done
 ok "--unit takes a name with an escape as shown, and as it is"
+
+# Socket activation: the listener is made in one cgroup (systemd's, in
+# init.scope) and held by a service in another. ls shows where it was
+# made (as ss --cgroup does); --unit finds it by its holder's unit too.
+sh -c 'echo $$ >"$1/cgroup.procs" && exec python3 -c "
+import os, socket, sys, time
+l = socket.socket()
+l.bind((\"127.0.0.1\", 4107))
+l.listen(8)
+c = socket.create_connection((\"127.0.0.1\", 4107))
+open(sys.argv[1] + \"/cgroup.procs\", \"w\").write(str(os.getpid()))
+open(sys.argv[2], \"w\").close()
+time.sleep(60)
+" "$2" "$3"' - "$PLAIN" "$ACT" "$T/act.ready" &
+echo $! >"$T/pid.act"
+tl_wait_for 10 test -e "$T/act.ready" || fail "the activated server did not start"
+[ "$("$TCPLIMBO" ls --json --sport 4107 --unit act-test | jq length)" = 2 ] ||
+	{ "$TCPLIMBO" ls -C --sport 4107; fail "--unit act-test: not the listener and its queued connection, made in another cgroup"; }
+[ "$("$TCPLIMBO" ls --json --sport 4107 --state listen | jq -r '.[0].cgroup')" = "${PLAIN#"$MNT"}" ] ||
+	fail "ls --json: the listener's own cgroup is not where it was made"
+ok "--unit finds a listener by its holder's unit, made in another cgroup"
 
 # doctor: findings say where the process lives.
 sleep 1.2
