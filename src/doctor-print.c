@@ -360,7 +360,6 @@ static bool all_read(const struct tl_snapshot *snap)
  * the read drops at the end of what it got do not hide that more
  * followed. Returns its length, <= 0 when there is none.
  */
-
 static int shown_cmdline(const char *proc_root, pid_t pid, char *buf,
 			 size_t size, bool mark, bool *cut)
 {
