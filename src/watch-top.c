@@ -12,6 +12,9 @@
 #include "output.h"
 #include "watch.h"
 
+/* The --top table's label column, in terminal columns. */
+#define TOP_LABEL_COLS 40
+
 /*
  * The --top row for a socket's owner or listener, with the unit or
  * container it is in (cx, may be NULL).
@@ -31,9 +34,22 @@ static void top_label(char *buf, size_t size,
 		snprintf(buf, size, "%d/%s", (int)ow->o[0].pid,
 			 esc_text(o, sizeof(o), ow->o[0].comm));
 	} else if (has_listener) {
+		size_t pre, room;
+
 		watch_owner_text(o, sizeof(o), lo);
 		tl_addr_format_port(la, sizeof(la), family, laddr, lport);
-		snprintf(buf, size, "queue of %s (%s)", la, o);
+		/*
+		 * The table shows 40 columns: the owner is cut there, not
+		 * the parenthesis that closes it.
+		 */
+		snprintf(buf, size, "queue of %s (", la);
+		pre = esc_width(buf);
+		room = pre + 1 < TOP_LABEL_COLS ? TOP_LABEL_COLS - pre - 1 : 0;
+		if (room && esc_width(o) > room)
+			o[esc_cut(o, room, NULL)] = '\0';
+		n = strlen(buf);
+		if (n < size)
+			snprintf(buf + n, size - n, "%s)", o);
 	} else {
 		snprintf(buf, size, "(no owner)");
 		return;
@@ -133,7 +149,7 @@ void watch_top_render(struct watch *w, struct tl_events *ev, bool tty)
 		 * narrower than its bytes, an escape wider), cut between
 		 * characters: the counts after it line up on every row.
 		 */
-		esc_fput_col(row->label, 40, true, stdout);
+		esc_fput_col(row->label, TOP_LABEL_COLS, true, stdout);
 		for (size_t s = 0; s < sizeof(top_states); s++) {
 			char cell[24];
 			uint32_t now = row->now[top_states[s]];

@@ -47,6 +47,23 @@ grep -F "queue of 127.0.0.1:3004 ($SERVER/python3)" "$T/out" |
 	fail "no +1 entered in the queue row: $(cat "$T/out")"
 ok "top: queue row 2 established + 1 close-wait, server and client rows, +1 entered"
 
+# A queue row longer than its 40 columns: the owner is cut, not the
+# parenthesis that closes it.
+python3 -c '
+import ctypes, socket, time
+ctypes.CDLL(None).prctl(15, b"a-long-name-15c", 0, 0, 0)
+l = socket.socket(); l.bind(("127.0.0.1", 30040)); l.listen(4)
+c = socket.create_connection(("127.0.0.1", 30040))
+print("ready", flush=True)
+time.sleep(20)' >"$T/long" &
+tl_wait_for 5 grep -q ready "$T/long" || fail "the long-named server did not start"
+"$TCPLIMBO" watch --top --backend poll --interval 300 --seconds 1 >"$T/long.out" 2>/dev/null ||
+	fail "watch --top exit $?"
+label=$(grep -F "queue of 127.0.0.1:30040 (" "$T/long.out" | head -n1 | cut -c1-40 | sed 's/ *$//')
+[ -n "$label" ] && [ "${label: -1}" = ")" ] ||
+	fail "the cut queue label does not end in its parenthesis: '$label'"
+ok "top: a long queue label is cut inside, its parenthesis kept ($label)"
+
 # Under a churn that keeps the ring buffer busy (and leaves tens of
 # thousands of TIME-WAIT sockets in the snapshots), --top still ends by
 # itself when --seconds says, and answers SIGTERM. (A liveness bound, not
