@@ -397,13 +397,15 @@ int tl_filter_check(struct tl_filter *f, const struct tl_global *g)
 }
 
 /*
- * The cgroup ids of the run's holders, by pid: a few processes hold most
+ * The cgroup ids of the run's holders, by pid and start time (watch --top
+ * lives long enough to see a pid reused): a few processes hold most
  * sockets, and each one's /proc/PID/cgroup is read once. Direct-mapped;
- * a clash reads the file again. One run's, as the snapshot's pids are.
+ * a clash reads the file again.
  */
 #define HOLDER_SLOTS 256
 static struct {
 	pid_t pid;
+	uint64_t start_ticks;
 	uint64_t id;
 } holder_cg[HOLDER_SLOTS];
 
@@ -419,19 +421,21 @@ static bool holder_in(const struct tl_filter *f, const struct tl_snapshot *snap,
 	const struct tl_fdref *refs;
 	const struct tl_sock *l;
 	size_t n = tl_snapshot_owners(snap, sk, &refs);
-	pid_t pid;
+	const struct tl_proc *p;
 	size_t slot;
 
 	if (n == 0 && (l = tl_snapshot_listener(snap, sk)))
 		n = tl_snapshot_owners(snap, l, &refs);
 	if (n == 0 || !snap->cgroups)
 		return false;
-	pid = snap->owners->procs[refs[0].proc].pid;
-	slot = (size_t)pid % HOLDER_SLOTS;
-	if (holder_cg[slot].pid != pid) {
-		holder_cg[slot].pid = pid;
+	p = &snap->owners->procs[refs[0].proc];
+	slot = (size_t)p->pid % HOLDER_SLOTS;
+	if (holder_cg[slot].pid != p->pid ||
+	    holder_cg[slot].start_ticks != p->start_ticks) {
+		holder_cg[slot].pid = p->pid;
+		holder_cg[slot].start_ticks = p->start_ticks;
 		holder_cg[slot].id =
-			tl_cgroups_pid(snap->cgroups, f->proc_root, pid);
+			tl_cgroups_pid(snap->cgroups, f->proc_root, p->pid);
 	}
 	return holder_cg[slot].id &&
 	       tl_filter_context(f, tl_cgroups_context(snap->cgroups,
