@@ -39,21 +39,31 @@ static const char *field_at(const char *p, const char *end, int n,
  * writes a space, tab, newline and backslash in a path as \ and three
  * octal digits.
  */
+/*
+ * The byte of a mountinfo path at *f, its octal escape undone (\040 for a
+ * space); advances *f past it.
+ */
+static unsigned char path_byte(const char **f, const char *end)
+{
+	const char *p = *f;
+
+	if (*p == '\\' && end - p >= 4 && p[1] >= '0' && p[1] <= '3' &&
+	    p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+		*f = p + 4;
+		return (unsigned char)((p[1] - '0') << 6 | (p[2] - '0') << 3 |
+				       (p[3] - '0'));
+	}
+	*f = p + 1;
+	return (unsigned char)*p;
+}
+
 static bool path_is(const char *f, size_t n, const char *mnt)
 {
 	const char *end = f + n;
 
 	while (f < end) {
-		unsigned char c = (unsigned char)*f;
+		unsigned char c = path_byte(&f, end);
 
-		if (c == '\\' && end - f >= 4 && f[1] >= '0' && f[1] <= '3' &&
-		    f[2] >= '0' && f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
-			c = (unsigned char)((f[1] - '0') << 6 |
-					    (f[2] - '0') << 3 | (f[3] - '0'));
-			f += 4;
-		} else {
-			f++;
-		}
 		if (*mnt == '\0' || (unsigned char)*mnt++ != c)
 			return false;
 	}
@@ -196,24 +206,10 @@ void tli_nsfs_net_mounts(const char *buf, size_t len,
 		if (root && mnt && fs && fn_len == 4 &&
 		    memcmp(fs, "nsfs", 4) == 0 && rn > 5 &&
 		    memcmp(root, "net:[", 5) == 0) {
-			/* Undo the kernel's octal escapes (\040 a space). */
-			for (size_t i = 0; i < mn && o + 1 < sizeof(path);
-			     i++) {
-				unsigned char c = (unsigned char)mnt[i];
+			const char *q = mnt, *qend = mnt + mn;
 
-				if (c == '\\' && mn - i >= 4 &&
-				    mnt[i + 1] >= '0' && mnt[i + 1] <= '3' &&
-				    mnt[i + 2] >= '0' && mnt[i + 2] <= '7' &&
-				    mnt[i + 3] >= '0' && mnt[i + 3] <= '7') {
-					c = (unsigned char)((mnt[i + 1] - '0')
-								    << 6 |
-							    (mnt[i + 2] - '0')
-								    << 3 |
-							    (mnt[i + 3] - '0'));
-					i += 3;
-				}
-				path[o++] = (char)c;
-			}
+			while (q < qend && o + 1 < sizeof(path))
+				path[o++] = (char)path_byte(&q, qend);
 			path[o] = '\0';
 			if (o > 0 && o + 1 < sizeof(path) && path[0] == '/')
 				fn(path, arg);
