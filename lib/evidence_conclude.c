@@ -155,6 +155,11 @@ static bool busy_serving(const struct tl_evidence *ev, bool registered,
 	return on + polls > 0 && (polls == 0 || held >= polls);
 }
 
+bool tl_evidence_exited(const struct tl_evidence *ev)
+{
+	return ev->gone || ev->state == 'Z' || ev->state == 'X';
+}
+
 /* Process state: the one fact that explains everything when it holds. */
 static bool conclude_state(const struct tl_evidence *ev,
 			   struct tl_ev_verdict *v, size_t *len)

@@ -427,9 +427,12 @@ static bool vanished(const struct doctor *d, size_t i)
 	}
 	if (w->n == 0 || w->n != f->n_pids)
 		return false;
-	/* A zombie has closed its fds too (unless its threads live on). */
+	/*
+	 * A zombie has closed its fds too (unless its threads live on), and
+	 * so has one its parent is reaping (State X) as we look.
+	 */
 	for (size_t k = 0; k < w->n; k++)
-		if (!w->ev[k].gone && w->ev[k].state != 'Z')
+		if (!tl_evidence_exited(&w->ev[k]))
 			return false;
 	sk = &t->snap->socks[f->sock - 1];
 	r = tl_sockdiag_lookup(sk, t->fd, &now);

@@ -331,6 +331,13 @@ void tl_evidence_conclude(const struct tl_evidence *ev, int kind,
 const char *tl_ev_cause_name(int cause);
 
 /*
+ * Whether the process had exited when we looked: gone from /proc, or a
+ * zombie (State Z) or being reaped (State X). Either way its fds are
+ * closed, unless other threads of it live on.
+ */
+bool tl_evidence_exited(const struct tl_evidence *ev);
+
+/*
  * Whether the remedy of a cause says when it applies ("If the program
  * serves as many connections as it will at once, ..."), so it may be given
  * at any certainty; the others only where the cause is likely or certain.

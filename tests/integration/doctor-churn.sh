@@ -40,7 +40,8 @@ for i in $(seq 1 12); do
 	[ $rc -le 2 ] || { cat "$T/d.err"; fail "doctor exited $rc under churn"; }
 	jq -e '.findings | type == "array"' "$T/d.json" >/dev/null || fail "doctor --json: not JSON"
 	if jq -e '[.findings[] | select(.cause == "exited" or .cause == "zombie")] | length > 0' "$T/d.json" >/dev/null; then
-		jq -c '.findings[] | select(.cause == "exited" or .cause == "zombie") | {kind, pids, local_port}' "$T/d.json"
+		jq -c '.findings[] | select(.cause == "exited" or .cause == "zombie") | {kind, pids, local_port, cause, evidence}' "$T/d.json"
+		ss -tan "sport = :$(jq '[.findings[] | select(.cause == "exited" or .cause == "zombie")][0].local_port' "$T/d.json")"
 		fail "run $i: a finding whose process exited while the doctor looked"
 	fi
 	# Root reads every holder here: a finding with none is one whose

@@ -375,9 +375,31 @@ static void test_fds_and_gone(void **state)
 					    TL_EV_THREADS, &ev),
 			 0);
 	assert_true(ev.gone);
+	assert_true(tl_evidence_exited(&ev));
 	rmtree(w.dir);
 	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
 	assert_int_equal(v.cause, TL_CAUSE_GONE);
+
+	/*
+	 * Being reaped (State X) as we look has exited as a zombie has: the
+	 * doctor drops a finding of such a process once its socket is gone.
+	 */
+	world_init(&w, 0, 0);
+	world_proc(&w, "X (dead)", 0, 1);
+	assert_int_equal(tl_evidence_gather(w.dir, PID, &w.snap, &w.socks[0],
+					    TL_EV_THREADS, &ev),
+			 0);
+	assert_false(ev.gone);
+	assert_int_equal(ev.state, 'X');
+	assert_true(tl_evidence_exited(&ev));
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_ZOMBIE);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	assert_int_equal(tl_evidence_gather(w.dir, PID, &w.snap, &w.socks[0],
+					    TL_EV_THREADS, &ev),
+			 0);
+	assert_false(tl_evidence_exited(&ev));
+	rmtree(w.dir);
 	assert_int_equal(tl_evidence_gather("/proc", 0, NULL, NULL, 0, &ev),
 			 -EINVAL);
 }
