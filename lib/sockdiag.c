@@ -530,9 +530,21 @@ static int dump_replay(struct dump_ctx *ctx)
 			ret = -EEXIST;
 			goto out;
 		}
+		/*
+		 * Past an end message, whatever follows was added to the
+		 * file. Before one, a message longer than what is left was
+		 * cut (the first one's header was checked above); one
+		 * shorter than a header is not netlink.
+		 */
 		if (left < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
 		    nlh->nlmsg_len > left) {
-			ret = p == buf ? -EBADMSG : -ENOMSG;
+			if (ended)
+				ret = -EEXIST;
+			else if (left >= sizeof(*nlh) &&
+				 nlh->nlmsg_len < sizeof(*nlh))
+				ret = -EBADMSG;
+			else
+				ret = -ENOMSG;
 			goto out;
 		}
 		ended = nlh->nlmsg_type == NLMSG_DONE;

@@ -422,6 +422,7 @@ static void test_replay_truncated(void **st)
 {
 	char src[512], data[4096];
 	const struct nlmsghdr *last;
+	size_t second;
 	int in;
 	ssize_t n;
 
@@ -442,6 +443,16 @@ static void test_replay_truncated(void **st)
 				      false),
 			 -ENOMSG);
 	assert_int_equal(replay_bytes(data, (size_t)n, true), -EEXIST);
+	/* Cut inside its first message: cut short too, not "not a dump". */
+	assert_int_equal(replay_bytes(data, 40, false), -ENOMSG);
+	/* A few bytes after the end, too few for a header: added too. */
+	memcpy(data + n, "garbage", 7);
+	assert_int_equal(replay_bytes(data, (size_t)n + 7, false), -EEXIST);
+	/* A second header too short to be one: not netlink. */
+	second = NLMSG_ALIGN(((const struct nlmsghdr *)data)->nlmsg_len);
+	assert_true(second + 16 < (size_t)n);
+	memset(data + second, 0, 4);
+	assert_int_equal(replay_bytes(data, (size_t)n, false), -EBADMSG);
 }
 
 static void test_state_names(void **st)
