@@ -11,7 +11,9 @@
  * iter/task_file writes every socket fd of every thread group leader, and
  * after a leader's last fd the count of its open fds. Only leaders: that
  * is the table /proc/PID/fd shows, and the kernel already skips threads
- * that share it.
+ * that share it. But a leader whose main thread has exited (pthread_exit()
+ * in main) while others live on has no table left: then one live
+ * thread's is the process's, as /proc/PID/task/TID/fd shows.
  *
  * Both iterators walk the tasks of the reader's pid namespace only (the
  * kernel takes the namespace of the task that creates the iterator fd),
@@ -61,6 +63,34 @@ const volatile __u32 overflow_uid = 65534;
 __u32 cur_key = 0;
 __u32 cur_tgid = 0;
 __u32 cur_nfds = 0;
+
+/*
+ * For a process whose leader has no fd table left: the one thread whose
+ * table is counted (by global tgid). The kernel shows each such thread,
+ * as none shares its leader's table; they share one another's. Few: a
+ * process past the map's size goes uncounted.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u32);
+} leaderless SEC(".maps");
+
+/* Whether thread t, not its group's leader, counts for its process. */
+static __always_inline bool counts_for_leader(struct task_struct *t, __u32 tgid)
+{
+	__u32 tid = (__u32)t->pid, *first;
+
+	if (BPF_CORE_READ(t, group_leader, files))
+		return false;
+	first = bpf_map_lookup_elem(&leaderless, &tgid);
+	if (first)
+		return *first == tid;
+	bpf_map_update_elem(&leaderless, &tgid, &tid, BPF_NOEXIST);
+	first = bpf_map_lookup_elem(&leaderless, &tgid);
+	return first && *first == tid;
+}
 
 /*
  * The pid namespace the iterators walk: the reader's (task_active_pid_ns
@@ -345,7 +375,7 @@ int tl_files(struct bpf_iter__task_file *ctx)
 		return 0;
 	}
 	tgid = t->tgid;
-	if (tgid != (__u32)t->pid)
+	if (tgid != (__u32)t->pid && !counts_for_leader(t, tgid))
 		return 0;
 	/* A new leader: its pid in the reader's namespace, found once. */
 	if (tgid != cur_key) {

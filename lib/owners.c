@@ -291,6 +291,39 @@ static int scan_fds(struct scan *s, int dir_fd, uint32_t proc_idx,
 	return 0;
 }
 
+/*
+ * Opens the fd directory of pid, or returns -errno. An exiting process has
+ * closed its fds, unless it is a leader whose main thread exited while
+ * other threads live on (pthread_exit() in main): their fd table is the
+ * process's, and shows only under theirs. *ret_other says it was theirs.
+ */
+static int open_fd_dir(const struct scan *s, pid_t pid, uint64_t pflags,
+		       bool *ret_other)
+{
+	char path[32];
+	int tdir, fd;
+
+	*ret_other = false;
+	if (pflags & PF_EXITING) {
+		snprintf(path, sizeof(path), "%d/task", (int)pid);
+		tdir = tli_proc_other_thread(s->proc_fd, path, pid);
+		if (tdir >= 0) {
+			fd = openat(tdir, "fd",
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			fd = fd < 0 ? -errno : fd;
+			close(tdir);
+			/* That thread gone too: the leader's own, as ever. */
+			if (!vanished(fd)) {
+				*ret_other = true;
+				return fd;
+			}
+		}
+	}
+	snprintf(path, sizeof(path), "%d/fd", (int)pid);
+	fd = openat(s->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /* A process that vanishes at any step is dropped together with its refs. */
 int tli_owners_scan_proc(struct scan *s, pid_t pid)
 {
@@ -302,6 +335,7 @@ int tli_owners_scan_proc(struct scan *s, pid_t pid)
 	struct stat st;
 	uint64_t pflags = 0;
 	ssize_t len;
+	bool other;
 	int dir_fd, r;
 
 	if (o->n_procs == s->procs_cap &&
@@ -333,9 +367,9 @@ int tli_owners_scan_proc(struct scan *s, pid_t pid)
 		goto limits;
 
 	snprintf(path, sizeof(path), "%d/fd", (int)pid);
-	dir_fd = openat(s->proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir_fd = open_fd_dir(s, pid, pflags, &other);
 	if (dir_fd < 0) {
-		r = -errno;
+		r = dir_fd;
 		if (vanished(r))
 			return 0;
 		if (r == -ENOMEM)
@@ -351,7 +385,8 @@ int tli_owners_scan_proc(struct scan *s, pid_t pid)
 		 * fds already: /proc/PID/fd would list none even to root,
 		 * so nothing is hidden.
 		 */
-		if ((r == -EACCES || r == -EPERM) && (pflags & PF_EXITING))
+		if ((r == -EACCES || r == -EPERM) && (pflags & PF_EXITING) &&
+		    !other)
 			goto limits;
 		p->fd_error = r;
 		if (r == -EACCES || r == -EPERM)

@@ -32,6 +32,21 @@ int tl_proc_read_cmdline(const char *proc_root, pid_t pid, char *buf,
 	len = tli_read_file_at(AT_FDCWD, path, buf, size - 1);
 	if (len < 0)
 		return (int)len;
+	/*
+	 * None: a kernel thread, a zombie, or a leader whose main thread
+	 * has exited while others live on, whose memory only theirs shows.
+	 */
+	if (len == 0 &&
+	    tli_proc_path(path, sizeof(path), proc_root, pid, "task") == 0) {
+		int tdir = tli_proc_other_thread(AT_FDCWD, path, pid);
+
+		if (tdir >= 0) {
+			len = tli_read_file_at(tdir, "cmdline", buf, size - 1);
+			close(tdir);
+			if (len < 0)
+				len = 0;
+		}
+	}
 	while (len > 0 && (buf[len - 1] == '\0' || buf[len - 1] == ' '))
 		len--;
 	for (ssize_t i = 0; i < len; i++)

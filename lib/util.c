@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The library's shared helpers: growable arrays and small-file reads. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -62,6 +63,44 @@ int tli_proc_path(char *buf, size_t size, const char *proc_root, pid_t pid,
 			 (int)pid, name);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Entries of a task directory read for another thread: any one will do. */
+#define OTHER_THREAD_TRIES 64
+
+int tli_proc_other_thread(int dir_fd, const char *task, pid_t pid)
+{
+	struct dirent *de;
+	int tfd, ret = -ESRCH;
+	unsigned tries = 0;
+	DIR *d;
+
+	tfd = openat(dir_fd, task, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		return -errno;
+	d = fdopendir(tfd);
+	if (!d) {
+		ret = -errno;
+		close(tfd);
+		return ret;
+	}
+	while (tries++ < OTHER_THREAD_TRIES && (de = readdir(d))) {
+		uint64_t tid;
+
+		if (tli_parse_dec(de->d_name, INT_MAX, &tid) < 0 || tid == 0 ||
+		    (pid_t)tid == pid)
+			continue;
+		ret = openat(dirfd(d), de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ret >= 0)
+			break;
+		/* Exited since the listing: another may be left. */
+		ret = errno == ENOENT || errno == ESRCH ? -ESRCH : -errno;
+		if (ret != -ESRCH)
+			break;
+	}
+	closedir(d);
+	return ret;
 }
 
 ssize_t tli_read_file_at(int dir_fd, const char *path, char *buf, size_t size)

@@ -108,6 +108,16 @@ int tli_proc_path(char *buf, size_t size, const char *proc_root, pid_t pid,
 		  const char *name);
 
 /*
+ * Opens the directory of a thread other than the leader pid in the task
+ * directory dir_fd/task (/proc/PID/task). A process whose main thread has
+ * exited while others live on is a zombie leader: its own fd directory
+ * lists nothing, and its fd table shows only under a live thread's.
+ * Returns the directory's fd, -ESRCH when no other thread is left, or
+ * another -errno.
+ */
+int tli_proc_other_thread(int dir_fd, const char *task, pid_t pid);
+
+/*
  * Opens dir_fd/path (O_CLOEXEC, O_NOCTTY) and reads it into buf, at most
  * size bytes. Returns the length or -errno.
  */

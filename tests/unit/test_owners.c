@@ -347,6 +347,68 @@ static void test_scan_fake(void **state)
 }
 
 /*
+ * A zombie leader (State Z, PF_EXITING) whose other threads live on: its
+ * own fd directory lists nothing, the live thread's holds the table, and
+ * its command line is theirs too. One with no other thread has closed
+ * its fds: nothing, and nothing denied.
+ */
+static void test_scan_main_exited(void **state)
+{
+	char dir[64], cmd[64];
+	struct tl_owners *o = NULL;
+	const struct tl_proc *p;
+	(void)state;
+
+	snprintf(dir, sizeof(dir), "%s", "/tmp/tl-owners-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	make_dir(dir, "800");
+	write_str(dir, "800/stat",
+		  "800 (srv) Z 1 800 800 0 -1 4 0 0 0 0 1 1 0 "
+		  "0 20 0 2 0 6 0 0\n");
+	write_str(dir, "800/cmdline", "");
+	make_dir(dir, "800/fd");
+	make_dir(dir, "800/task");
+	make_dir(dir, "800/task/800");
+	make_dir(dir, "800/task/800/fd");
+	make_dir(dir, "800/task/801");
+	make_dir(dir, "800/task/801/fd");
+	make_link(dir, "800/task/801/fd/0", "/dev/null");
+	make_link(dir, "800/task/801/fd/3", "socket:[8003]");
+	write_file(dir, "800/task/801/cmdline",
+		   "srv\0--port\0"
+		   "80",
+		   14);
+	make_dir(dir, "900");
+	write_str(dir, "900/stat",
+		  "900 (dead) Z 1 900 900 0 -1 4 0 0 0 0 1 1 0 "
+		  "0 20 0 1 0 6 0 0\n");
+	write_str(dir, "900/cmdline", "");
+	make_dir(dir, "900/fd");
+	make_dir(dir, "900/task");
+	make_dir(dir, "900/task/900");
+
+	assert_int_equal(tl_owners_scan(dir, TL_OWNERS_STAT, &o), 0);
+	assert_int_equal(o->n_procs, 2);
+	p = tl_owners_proc(o, 800);
+	assert_non_null(p);
+	assert_int_equal(p->nfds, 2);
+	assert_int_equal(p->fd_error, 0);
+	assert_int_equal(o->n_refs, 1);
+	assert_int_equal(o->refs[0].inode, 8003);
+	assert_int_equal(o->refs[0].fd, 3);
+	assert_int_equal(proc_of(o, &o->refs[0])->pid, 800);
+	p = tl_owners_proc(o, 900);
+	assert_non_null(p);
+	assert_int_equal(p->nfds, 0);
+	assert_int_equal(o->n_denied, 0);
+	assert_int_equal(tl_proc_read_cmdline(dir, 800, cmd, sizeof(cmd)), 13);
+	assert_string_equal(cmd, "srv --port 80");
+	assert_int_equal(tl_proc_read_cmdline(dir, 900, cmd, sizeof(cmd)), 0);
+	tl_owners_free(o);
+	remove_tree(dir);
+}
+
+/*
  * EACCES on an fd directory, honestly: the directory is root's with mode
  * 0700 and the scan runs in a child that has dropped to nobody. (Root
  * would read it regardless.) Without root, the chmod alone denies us.
@@ -714,6 +776,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_fake),
+		cmocka_unit_test(test_scan_main_exited),
 		cmocka_unit_test(test_scan_denied),
 		cmocka_unit_test(test_scan_errors),
 		cmocka_unit_test(test_scan_real),
