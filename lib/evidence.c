@@ -560,7 +560,7 @@ static bool tokio_threads(int pdir, const struct tl_evidence *ev)
  * edge-triggered listener): the file is the program's, not /proc text,
  * and stays unread otherwise.
  */
-static void gather_runtime(int pdir, struct tl_evidence *ev)
+static void gather_runtime(int pdir, int fdir, struct tl_evidence *ev)
 {
 	bool edge = false;
 	char *head;
@@ -573,7 +573,7 @@ static void gather_runtime(int pdir, struct tl_evidence *ev)
 	head = malloc(TL_EV_ELF_HEAD);
 	if (!head)
 		return;
-	n = tli_read_file_at(pdir, "exe", head, TL_EV_ELF_HEAD);
+	n = tli_read_file_at(fdir, "exe", head, TL_EV_ELF_HEAD);
 	if (n > 0 && tl_ev_parse_elf_runtime(head, (size_t)n) == TL_RT_GO)
 		ev->runtime = TL_RT_GO;
 	else if (tokio_threads(pdir, ev))
@@ -613,7 +613,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 	char path[PATH_MAX], buf[TL_EV_STATUS_BUF];
 	struct stat st;
 	ssize_t n;
-	int pdir, r;
+	int pdir, fdir, r;
 
 	if (pid <= 0 || !ev ||
 	    (listener && (!snap || listener->state != TL_LISTEN)))
@@ -638,6 +638,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		ev->gone = r == ENOENT || r == ESRCH;
 		return 0;
 	}
+	fdir = pdir;
 	n = tli_ev_read_at(pdir, "status", buf, sizeof(buf));
 	if (n < 0 && (n == -ENOENT || n == -ESRCH)) {
 		ev->gone = true;
@@ -646,6 +647,17 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 	if (n > 0)
 		tl_ev_parse_status(buf, (size_t)n, &ev->state, &ev->tracer,
 				   &ev->n_threads);
+	/*
+	 * A zombie leader whose other threads live on: its main thread
+	 * called pthread_exit(). The fd table, the memory and the exe are
+	 * the live threads', and show only under theirs.
+	 */
+	if (ev->state == 'Z' && ev->n_threads > 1) {
+		fdir = tli_proc_other_thread(pdir, "task", pid);
+		ev->main_exited = fdir >= 0;
+		if (fdir < 0)
+			fdir = pdir;
+	}
 	/* Threads first: the epoll sets are matched against their waits. */
 	if (what & (TL_EV_THREADS | TL_EV_LISTENER | TL_EV_LEAK))
 		tli_ev_gather_threads(pdir, ev, proc_root);
@@ -657,7 +669,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		holds(snap, listener, pid, &ev->listener_fd);
 	}
 	if (what & (TL_EV_FDS | TL_EV_LISTENER | TL_EV_LEAK)) {
-		if (gather_fds(pdir, ev, snap,
+		if (gather_fds(fdir, ev, snap,
 			       what & TL_EV_LISTENER ? listener : NULL,
 			       what & TL_EV_LEAK) == 0) {
 			ev->has_fds = true;
@@ -668,12 +680,14 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 	}
 	/* Which runtime: its own registrations, and its own limits' names. */
 	if (listener || (what & TL_EV_FDS))
-		gather_runtime(pdir, ev);
+		gather_runtime(pdir, fdir, ev);
 	if (snap && (listener || (what & TL_EV_LEAK)))
-		scan_held(snap, listener, ev, pdir);
+		scan_held(snap, listener, ev, fdir);
 	if (what & TL_EV_LEAK)
 		tli_ev_gather_children(pdir, proc_root, ev);
 out:
+	if (fdir != pdir)
+		close(fdir);
 	close(pdir);
 	return 0;
 }

@@ -157,7 +157,8 @@ static bool busy_serving(const struct tl_evidence *ev, bool registered,
 
 bool tl_evidence_exited(const struct tl_evidence *ev)
 {
-	return ev->gone || ev->state == 'Z' || ev->state == 'X';
+	return ev->gone ||
+	       ((ev->state == 'Z' || ev->state == 'X') && !ev->main_exited);
 }
 
 /* Process state: the one fact that explains everything when it holds. */
@@ -176,7 +177,7 @@ static bool conclude_state(const struct tl_evidence *ev,
 			    (int)ev->pid);
 		return true;
 	}
-	if (ev->state == 'Z' || ev->state == 'X') {
+	if (tl_evidence_exited(ev)) {
 		tli_ev_set(v, TL_CAUSE_ZOMBIE, TL_CERT_CERTAIN);
 		tli_appendf(
 			v->text, sizeof(v->text), len,

@@ -15,6 +15,11 @@
 /* What a thread does, without its fd, which it returns (or -1). */
 static int64_t activity(const struct tl_ev_thread *t, char *buf, size_t size)
 {
+	/* A main thread that called pthread_exit(), the others live on. */
+	if (t->state == 'Z' || t->state == 'X') {
+		snprintf(buf, size, "exited");
+		return -1;
+	}
 	switch (t->kind) {
 	case TL_SYS_UNKNOWN:
 		snprintf(buf, size, "in an unknown place");

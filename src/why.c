@@ -510,6 +510,7 @@ void why_print_json(struct json *j, const struct why *w)
 		json_obj_begin(j);
 		json_kv_int(j, "pid", ev->pid);
 		json_kv_bool(j, "gone", ev->gone);
+		json_kv_bool(j, "main_exited", ev->main_exited);
 		json_kv_str(j, "state", ev->state ? st : NULL);
 		json_kv_int(j, "tracer", ev->tracer);
 		json_key(j, "idle_ms");

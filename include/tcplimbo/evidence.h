@@ -165,7 +165,12 @@ enum tl_ev_what {
 /* Everything read about one process. Fixed size: no allocation. */
 struct tl_evidence {
 	pid_t pid;
-	bool gone;	    /* it exited before we looked */
+	bool gone; /* it exited before we looked */
+	/*
+	 * Its main thread has exited (State Z) while other threads live on:
+	 * not a zombie; the fds are theirs.
+	 */
+	bool main_exited;
 	bool served;	    /* TL_EV_SERVED was given */
 	char state;	    /* State: from /proc/PID/status, 0 unknown */
 	pid_t tracer;	    /* TracerPid, 0 none */
@@ -332,8 +337,8 @@ const char *tl_ev_cause_name(int cause);
 
 /*
  * Whether the process had exited when we looked: gone from /proc, or a
- * zombie (State Z) or being reaped (State X). Either way its fds are
- * closed, unless other threads of it live on.
+ * zombie (State Z) or being reaped (State X) with no thread left. Either
+ * way its fds are closed.
  */
 bool tl_evidence_exited(const struct tl_evidence *ev);
 
