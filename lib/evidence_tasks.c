@@ -290,6 +290,18 @@ int tli_ev_gather_threads(int pdir, struct tl_evidence *ev,
 				ev->n_threads--;
 			continue;
 		}
+		/*
+		 * A main thread that exited while the others live on runs
+		 * nothing, waits for nothing: no thread of the process any
+		 * more (main_exited tells it).
+		 */
+		if (ev->main_exited && (pid_t)tid == ev->pid &&
+		    (ev->threads[ev->n_read].state == 'Z' ||
+		     ev->threads[ev->n_read].state == 'X')) {
+			if (ev->n_threads > 0)
+				ev->n_threads--;
+			continue;
+		}
 		of[n_exec] = ev->n_read;
 		n_exec += has;
 		ev->n_read++;

@@ -15,11 +15,6 @@
 /* What a thread does, without its fd, which it returns (or -1). */
 static int64_t activity(const struct tl_ev_thread *t, char *buf, size_t size)
 {
-	/* A main thread that called pthread_exit(), the others live on. */
-	if (t->state == 'Z' || t->state == 'X') {
-		snprintf(buf, size, "exited");
-		return -1;
-	}
 	switch (t->kind) {
 	case TL_SYS_UNKNOWN:
 		snprintf(buf, size, "in an unknown place");
@@ -151,5 +146,10 @@ const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
 			    ev->n_threads > ev->n_read ?
 				    ", none of those read in accept" :
 				    ", none in accept");
+	/* The threads above are all there is: it is not a zombie. */
+	if (ev->main_exited)
+		tli_appendf(buf, size, &len,
+			    len ? " (its main thread has exited)" :
+				  "its main thread has exited");
 	return buf;
 }
