@@ -31,7 +31,9 @@ run() {
 	before=$(prog_ids)
 	: >"$T/err"
 	if [ "$how" = seconds ]; then
-		"$TCPLIMBO" watch --backend bpf --seconds 2 >/dev/null 2>"$T/err" &
+		# Long enough to outlast the look at its links below, which
+		# takes seconds on a loaded machine (bpftool, python).
+		"$TCPLIMBO" watch --backend bpf --seconds 8 >/dev/null 2>"$T/err" &
 	else
 		"$TCPLIMBO" watch --backend bpf >/dev/null 2>"$T/err" &
 	fi
@@ -49,8 +51,8 @@ run() {
 	case "$how" in
 	TERM | INT | KILL) kill -"$how" "$pid" ;;
 	esac
-	# Bounded: --seconds 2 ends by itself, a signal at once.
-	for i in $(seq 50); do
+	# Bounded: --seconds 8 ends by itself, a signal at once.
+	for i in $(seq 120); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
