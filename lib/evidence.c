@@ -659,8 +659,10 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 			fdir = pdir;
 	}
 	/* Threads first: the epoll sets are matched against their waits. */
-	if (what & (TL_EV_THREADS | TL_EV_LISTENER | TL_EV_LEAK))
+	if (what & (TL_EV_THREADS | TL_EV_LISTENER | TL_EV_LEAK)) {
 		tli_ev_gather_threads(pdir, ev, proc_root);
+		tli_ev_gather_frozen(pdir, proc_root, ev);
+	}
 	if (listener) {
 		ev->has_listener = true;
 		ev->port = listener->sport;

@@ -14,6 +14,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_GONE] = "exited",
 	[TL_CAUSE_ZOMBIE] = "zombie",
 	[TL_CAUSE_STOPPED] = "stopped",
+	[TL_CAUSE_FROZEN] = "frozen",
 	[TL_CAUSE_TRACED] = "traced",
 	[TL_CAUSE_ACCEPTING] = "accepting",
 	[TL_CAUSE_ONESHOT] = "oneshot-not-rearmed",
@@ -50,6 +51,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"The process has exited and its parent has not reaped it: restart the service, and look at the parent for why it does not wait() for its children.",
 	[TL_CAUSE_STOPPED] =
 		"Resume it with kill -CONT PID and find who stopped it (an operator's Ctrl-Z or kill -STOP, a supervisor, a checkpoint tool). It goes on as soon as it runs: a server accepts what is queued, and any process can close what its peers closed.",
+	[TL_CAUSE_FROZEN] =
+		"Thaw it and find who froze it (docker pause, systemctl freeze, a checkpoint tool): docker unpause, systemctl thaw UNIT, or write 0 to the cgroup's cgroup.freeze (THAWED to freezer.state under cgroup v1). Frozen, it runs nothing; the kernel still queues connections for it. It goes on as soon as it thaws.",
 	[TL_CAUSE_TRACED] =
 		"A debugger holds it stopped: continue or detach in the debugger (the tracer pid is given above). It goes on as soon as it runs.",
 	[TL_CAUSE_ONESHOT] =

@@ -185,6 +185,21 @@ static bool conclude_state(const struct tl_evidence *ev,
 			(int)ev->pid, ev->state);
 		return true;
 	}
+	/* Frozen, not stopped: State stays S or D, and no signal wakes it. */
+	if (ev->frozen && !stopped(ev->state)) {
+		tli_ev_set(v, TL_CAUSE_FROZEN, TL_CERT_CERTAIN);
+		if (ev->frozen_cgroup[0])
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"pid %d is frozen by the cgroup freezer: cgroup.events of its cgroup %s says frozen 1%s",
+				(int)ev->pid, ev->frozen_cgroup, idle);
+		else
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"pid %d is frozen by the cgroup v1 freezer: its threads sleep in __refrigerator%s",
+				(int)ev->pid, idle);
+		return true;
+	}
 	if (stopped(ev->state) && ev->tracer) {
 		tli_ev_set(v, TL_CAUSE_TRACED, TL_CERT_CERTAIN);
 		tli_appendf(

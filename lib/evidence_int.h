@@ -39,6 +39,15 @@ void tli_ev_conclude_unblocked(const struct tl_evidence *ev,
 			       struct tl_ev_verdict *v, size_t *len);
 
 /*
+ * Whether the cgroup freezer holds the process (docker pause, systemctl
+ * freeze): sets ev->frozen, and ev->frozen_cgroup under cgroup v2. From
+ * its threads' wchans; /proc/PID/cgroup and cgroup.events only when they
+ * point there.
+ */
+void tli_ev_gather_frozen(int pdir, const char *proc_root,
+			  struct tl_evidence *ev);
+
+/*
  * Finds, among the children of the process directory pdir (each thread's
  * task/TID/children), those stopped by a signal: ev->stopped_children
  * counts them, ev->stopped_child is the first. proc_root is where their

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "evidence_int.h"
+#include "tcplimbo/context.h"
 #include "tcplimbo/evidence.h"
 #include "util.h"
 
@@ -318,6 +319,92 @@ int tli_ev_gather_threads(int pdir, struct tl_evidence *ev,
 	/* readdir's order is the directory's: sort for stable texts. */
 	qsort(ev->threads, ev->n_read, sizeof(ev->threads[0]), cmp_tid);
 	return 0;
+}
+
+/* Room for cgroup.events (a handful of short lines). */
+#define EVENTS_BUF 512
+
+/*
+ * Whether the cgroup v2 that proc_root/PID/cgroup names says frozen 1 in
+ * its cgroup.events; its path goes to ev->frozen_cgroup. The hierarchy is
+ * found where our own mountinfo mounts cgroup2 (/sys/fs/cgroup, or
+ * /sys/fs/cgroup/unified on a hybrid machine).
+ */
+static bool cgroup_frozen(int pdir, const char *proc_root,
+			  struct tl_evidence *ev)
+{
+	char cg[TL_CGROUP_PATH_MAX], mnt[TL_CGROUP_PATH_MAX];
+	char base[TL_CGROUP_PATH_MAX], path[PATH_MAX], buf[EVENTS_BUF];
+	const char *rel = cg;
+	char *mi = NULL;
+	size_t blen;
+	ssize_t n;
+	int fd, r;
+
+	n = tli_ev_read_at(pdir, "cgroup", buf, sizeof(buf));
+	if (n <= 0 || tl_cgroup_parse_proc(buf, (size_t)n, cg, sizeof(cg)) < 0)
+		return false;
+	if (snprintf(path, sizeof(path), "%s/self/mountinfo", proc_root) >=
+	    (int)sizeof(path))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	n = tli_read_fd_alloc(fd, 16 * 1024, 4 * 1024 * 1024, &mi);
+	close(fd);
+	if (n <= 0)
+		return false;
+	r = tl_cgroup_parse_mountinfo(mi, (size_t)n, mnt, sizeof(mnt), base,
+				      sizeof(base));
+	free(mi);
+	if (r < 0)
+		return false;
+	/* Its path is from the hierarchy's root; the mount shows base. */
+	blen = strlen(base);
+	if (blen > 1) {
+		if (strncmp(cg, base, blen) != 0 ||
+		    (cg[blen] != '/' && cg[blen] != '\0'))
+			return false;
+		rel = cg + blen;
+	}
+	if (snprintf(path, sizeof(path), "%s%s/cgroup.events", mnt,
+		     strcmp(rel, "/") == 0 ? "" : rel) >= (int)sizeof(path))
+		return false;
+	n = tli_ev_read_at(AT_FDCWD, path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (strncmp(buf, "frozen 1\n", 9) != 0 && !strstr(buf, "\nfrozen 1\n"))
+		return false;
+	tli_copy_str(ev->frozen_cgroup, sizeof(ev->frozen_cgroup), cg,
+		     sizeof(cg));
+	return true;
+}
+
+void tli_ev_gather_frozen(int pdir, const char *proc_root,
+			  struct tl_evidence *ev)
+{
+	size_t refrigerated = 0, trapped = 0;
+
+	for (size_t i = 0; i < ev->n_read; i++) {
+		const char *w = ev->threads[i].wchan;
+
+		if (strcmp(w, "__refrigerator") == 0)
+			refrigerated++;
+		/* cgroup v2's trap, do_freezer_trap, is inlined there. */
+		else if (strcmp(w, "get_signal") == 0 ||
+			 strcmp(w, "do_freezer_trap") == 0)
+			trapped++;
+	}
+	if (ev->n_read == 0)
+		return;
+	/* cgroup v1's freezer: every thread asleep in it. */
+	if (refrigerated == ev->n_read) {
+		ev->frozen = true;
+		return;
+	}
+	if (trapped)
+		ev->frozen = cgroup_frozen(pdir, proc_root, ev);
 }
 
 /* The most children looked at, and the room for one thread's list. */

@@ -66,7 +66,8 @@ static int telling(const struct tl_evidence *ev, int cause)
 {
 	if (bystander(cause))
 		return 0;
-	if (cause == TL_CAUSE_STOPPED || cause == TL_CAUSE_TRACED)
+	if (cause == TL_CAUSE_STOPPED || cause == TL_CAUSE_TRACED ||
+	    cause == TL_CAUSE_FROZEN)
 		return acceptor(ev) ? 3 : 1;
 	return 2;
 }

@@ -162,6 +162,9 @@ enum tl_ev_what {
 	TL_EV_SERVED = 1 << 4,
 };
 
+/* Room for the path of a frozen process's cgroup (a longer one is cut). */
+#define TL_EV_FROZEN_CGROUP_MAX 192
+
 /* Everything read about one process. Fixed size: no allocation. */
 struct tl_evidence {
 	pid_t pid;
@@ -171,6 +174,13 @@ struct tl_evidence {
 	 * not a zombie; the fds are theirs.
 	 */
 	bool main_exited;
+	/*
+	 * The cgroup freezer holds it: its threads sleep in the freezer
+	 * (__refrigerator under cgroup v1), or its cgroup v2 says frozen 1 in
+	 * cgroup.events; frozen_cgroup is that cgroup ("" under v1).
+	 */
+	bool frozen;
+	char frozen_cgroup[TL_EV_FROZEN_CGROUP_MAX];
 	bool served;	    /* TL_EV_SERVED was given */
 	char state;	    /* State: from /proc/PID/status, 0 unknown */
 	pid_t tracer;	    /* TracerPid, 0 none */
@@ -300,6 +310,7 @@ enum tl_ev_cause {
 	TL_CAUSE_UPSTREAM,	/* leak: its requests wait on an upstream */
 	TL_CAUSE_CHILD_STOPPED, /* leak: a child it hands them to is stopped */
 	TL_CAUSE_ASLEEP,	/* leak: asleep inside a request */
+	TL_CAUSE_FROZEN,	/* the cgroup freezer holds it */
 	TL_CAUSE_MAX,
 };
 
