@@ -72,6 +72,10 @@ time.sleep(30)' $port >"$T/cl.$kind" &
 		{ cat "$T/d.json"; fail "$kind: no not-accepting finding of pid $srv"; }
 	jq -e "$f | .cause == \"frozen\" and .certainty == \"certain\"" "$T/d.json" >/dev/null ||
 		{ jq -c "$f | {cause, certainty, evidence: [.evidence[]? | {state, text, threads}]}" "$T/d.json"; fail "$kind: the cause is not frozen"; }
+	if [ $kind = v2 ]; then
+		jq -e "$f | .evidence[0].frozen == true and .evidence[0].frozen_cgroup == \"/tl-frozen-$$\"" "$T/d.json" >/dev/null ||
+			{ jq -c "$f | .evidence" "$T/d.json"; fail "v2: the JSON evidence does not name the frozen cgroup"; }
+	fi
 	"$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
 	flat=$(tr -s ' \n' ' ' <"$T/d.txt")
 	if [ $kind = v2 ]; then
