@@ -580,13 +580,46 @@ static bool same_group_told(struct diag *d, size_t first,
 	return false;
 }
 
+/*
+ * Whether every listener of listener i's SO_REUSEPORT group (those whose
+ * queues its connections may be in) is held by f's processes: BIND's
+ * threads each have one. Then the finding is the group's, and *ret_rq
+ * the sum of their own queues.
+ */
+static bool group_all_theirs(const struct diag *d, size_t i,
+			     const struct tl_finding *f, uint64_t *ret_rq)
+{
+	const struct tl_sock *L = &d->snap->socks[i];
+	unsigned n = 0;
+
+	*ret_rq = 0;
+	for (size_t j = 0; j < d->snap->n_socks; j++) {
+		const struct tl_sock *M = &d->snap->socks[j];
+		struct tl_finding g;
+
+		if (M->state != TL_LISTEN || !d->ls[j].shared ||
+		    M->family != L->family || M->sport != L->sport ||
+		    memcmp(M->src, L->src, sizeof(L->src)) != 0)
+			continue;
+		memset(&g, 0, sizeof(g));
+		tli_diag_add_owners(d->snap, &g, M);
+		if (g.n_pids != f->n_pids ||
+		    memcmp(g.pids, f->pids,
+			   tli_diag_stored_pids(f) * sizeof(f->pids[0])) != 0)
+			return false;
+		n++;
+		*ret_rq += M->rqueue;
+	}
+	return n == d->ls[i].group;
+}
+
 /* not-accepting: connections queued longer than queue_age_ms. */
 int tli_diag_rule_not_accepting(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
 	char who[160], addr[80], lost[320], closed[200], secs[TL_AGE_STR_MAX];
 	size_t first = d->n;
-	uint64_t half;
+	uint64_t half, group_rq;
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *L = &snap->socks[i];
@@ -617,7 +650,20 @@ int tli_diag_rule_not_accepting(struct diag *d)
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
 		lost_text(lost, sizeof(lost), snap, L);
-		if (l->shared)
+		if (l->shared && group_all_theirs(d, i, f, &group_rq)) {
+			/* All theirs: the group's count, not one queue's. */
+			f->count = l->queued > group_rq ? l->queued : group_rq;
+			f->value = group_rq;
+			tli_diag_summary(
+				f,
+				"%s %s not accepting connections on %s: %llu queued in %s %u SO_REUSEPORT listeners on the port, %sfor %s%s",
+				who, tli_diag_plural(d->snap, f) ? "are" : "is",
+				addr, (unsigned long long)f->count,
+				tli_diag_plural(d->snap, f) ? "their" : "its",
+				l->group, f->count == 1 ? "" : "the oldest ",
+				tl_age_str(secs, l->oldest_ms),
+				closed_text(closed, sizeof(closed), l, half));
+		} else if (l->shared)
 			/* Which queue holds which is the kernel's hash. */
 			tli_diag_summary(
 				f,

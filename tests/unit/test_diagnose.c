@@ -142,6 +142,30 @@ static void test_reuseport_not_accepting(void **state)
 	}
 }
 
+/*
+ * One process's two SO_REUSEPORT listeners (BIND: one a thread), both
+ * with a queue: one finding that counts the group's connections, not the
+ * queue of whichever listener the dump gave first.
+ */
+static void test_reuseport_one_process(void **state)
+{
+	uint32_t named = proc(101, "named", 5, 1024);
+
+	(void)state;
+	listener(5353, 10, 1, named);
+	listener(5353, 10, 5, named);
+	for (int i = 0; i < 6; i++)
+		queued(5353, TL_CLOSE_WAIT, 10000 + (uint32_t)i);
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
+	assert_int_equal(W->f[0].pids[0], 101);
+	assert_int_equal(W->f[0].count, 6);
+	assert_int_equal(W->f[0].value, 6);
+	assert_non_null(strstr(W->f[0].summary,
+			       "6 queued in its 2 SO_REUSEPORT listeners on "
+			       "the port, the oldest for"));
+}
+
 static void test_short_queueing_is_normal(void **state)
 {
 	uint32_t srv = proc(100, "server", 5, 1024);
@@ -718,6 +742,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_post_not_accepting),
 		T(test_reuseport_not_accepting),
+		T(test_reuseport_one_process),
 		T(test_short_queueing_is_normal),
 		T(test_young),
 		T(test_young_full_queue),
