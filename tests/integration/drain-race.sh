@@ -79,7 +79,10 @@ tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3009" | wc -l)" = 3
 	fail "ss: not 3 CLOSE_WAIT on 3009"
 timeout 30 "$TCPLIMBO" drain 127.0.0.1:3009 --test-delay-ms 1000 >"$T/x" 2>&1 &
 DRAIN=$!
-sleep 0.5
+# Once drain has taken its first (a queue of 2), in its 1 s pause: a
+# fixed wait could end before a slow drain (ASan, a loaded machine) took it.
+tl_wait_for 10 sh -c '[ "$(ss -Htln "sport = :3009" | awk "{ print \$2 }")" -lt 3 ]' ||
+	fail "drain took nothing from 3009"
 kill -KILL $EX
 wait "$DRAIN"
 grep -q "the listener is gone now: its program closed it or exited meanwhile" "$T/x" ||

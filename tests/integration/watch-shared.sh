@@ -14,12 +14,18 @@ for _ in range(6):
         break
 time.sleep(30)' &
 tl_wait_for 5 tl_listening 3006 || fail "no server"
-"$TCPLIMBO" watch --backend poll --json --interval 100 --seconds 3 --sport 3006 >"$T/out" 2>"$T/err" &
+"$TCPLIMBO" watch --backend poll --json --interval 100 --seconds 60 --sport 3006 >"$T/out" 2>"$T/err" &
 W=$!
-sleep 1
+# Connect once watch has its first dump, and stop it once it told the
+# close: on a loaded machine python3 alone takes seconds to start, which
+# outran a fixed window.
+tl_wait_for 10 grep -q "backend poll" "$T/err" || fail "watch did not start: $(cat "$T/err")"
 python3 -c '
 import socket, time
 c = socket.create_connection(("127.0.0.1", 3006)); time.sleep(0.3); c.close()' || fail "client"
+tl_wait_for 10 grep -q '"new_state":"close-wait"' "$T/out" ||
+	{ cat "$T/out"; fail "watch told no close-wait"; }
+kill -INT "$W"
 wait "$W" || fail "watch exit $?: $(cat "$T/err")"
 python3 - "$T/out" <<'PY' || fail "owners_more"
 import json, sys
