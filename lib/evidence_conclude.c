@@ -95,6 +95,26 @@ bool tli_ev_computes(const struct tl_ev_thread *t)
 	       t->stime_ticks * 100 < all * TLI_EV_SYS_PCT;
 }
 
+bool tli_ev_spins(const struct tl_ev_thread *t)
+{
+	unsigned pct = t->runnable_pct > t->busy_pct ? t->runnable_pct :
+						       t->busy_pct;
+
+	return t->has_busy && pct >= TLI_EV_SPIN_PCT;
+}
+
+const char *tli_ev_runnable_text(const struct tl_ev_thread *t, char *buf,
+				 size_t size)
+{
+	buf[0] = '\0';
+	if (t->runnable_pct >= t->busy_pct + 10u)
+		snprintf(
+			buf, size,
+			" and waited for a CPU most of the rest (runnable %u %%)",
+			t->runnable_pct);
+	return buf;
+}
+
 const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev)
 {
 	const struct tl_ev_thread *b = NULL;

@@ -170,7 +170,7 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		       tli_ev_any_thread(ev, TL_SYS_ACCEPT);
 	const struct tl_ev_thread *b = tli_ev_busiest(ev);
 	const struct tl_ev_reg *paused = NULL;
-	char threads[256];
+	char threads[256], waited[64];
 
 	for (size_t i = 0; i < ev->n_regs; i++) {
 		const struct tl_ev_reg *r = &ev->regs[i];
@@ -203,13 +203,13 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	}
 	/* Registered edge-triggered or one-shot: epoll does not spin. */
 	if (ev->n_regs || ev->n_epolls_read < ev->n_epolls || !ev->has_fds ||
-	    !ev->has_listener || ev->queued == 0 || !b ||
-	    b->busy_pct < TLI_EV_SPIN_PCT)
+	    !ev->has_listener || ev->queued == 0 || !b || !tli_ev_spins(b))
 		return;
 	tli_appendf(
 		v->text, sizeof(v->text), len,
-		"; thread %d used %u %% of a CPU over the %u ms we watched it, never waiting, while %u connection%s waited in the queue and the listener is %s: a select() or poll() loop that watches the listener would wake at once for the queued connections and retry the failing accept(), which fits that busy loop",
-		(int)b->tid, b->busy_pct, b->busy_ms, ev->queued,
+		"; thread %d used %u %% of a CPU over the %u ms we watched it%s, never waiting, while %u connection%s waited in the queue and the listener is %s: a select() or poll() loop that watches the listener would wake at once for the queued connections and retry the failing accept(), which fits that busy loop",
+		(int)b->tid, b->busy_pct, b->busy_ms,
+		tli_ev_runnable_text(b, waited, sizeof(waited)), ev->queued,
 		ev->queued == 1 ? "" : "s",
 		ev->n_epolls ? "in none of its epoll sets" : "in no epoll set");
 }

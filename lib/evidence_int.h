@@ -77,6 +77,21 @@ const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev);
 #define TLI_EV_SPIN_PCT 50
 
 /*
+ * Whether thread t, measured, never waited: it ran, or was runnable (on a
+ * loaded machine, a spinning loop waits for a CPU, not for an event), at
+ * least TLI_EV_SPIN_PCT % of the time.
+ */
+bool tli_ev_spins(const struct tl_ev_thread *t);
+
+/*
+ * ", and waited for a CPU the rest of the time (runnable R %)" where t
+ * was runnable much longer than it ran, else "": its share of a CPU was a
+ * loaded machine's doing.
+ */
+const char *tli_ev_runnable_text(const struct tl_ev_thread *t, char *buf,
+				 size_t size);
+
+/*
  * Whether thread t computes in user space: of the CPU time it has used
  * (at least TLI_EV_TIMES_MIN ticks, so that a few ticks decide nothing),
  * less than TLI_EV_SYS_PCT % went to the kernel. A loop that spins on

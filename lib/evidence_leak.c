@@ -91,17 +91,19 @@ static void eof_spin(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		     size_t *len)
 {
 	const struct tl_ev_thread *b = tli_ev_busiest(ev);
+	char waited[64];
 
-	if (!ev->has_leak_reg || ev->leak_unread || !b ||
-	    b->busy_pct < TLI_EV_SPIN_PCT || tli_ev_computes(b))
+	if (!ev->has_leak_reg || ev->leak_unread || !b || !tli_ev_spins(b) ||
+	    tli_ev_computes(b))
 		return;
 	tli_ev_set(v, TL_CAUSE_EOF_SPIN, TL_CERT_LIKELY);
 	v->fd = ev->leak_reg.tfd;
 	tli_appendf(
 		v->text, sizeof(v->text), len,
-		"its CLOSE-WAIT connection on fd %d, whose data it has read, is in epoll fd %d, level-triggered and asking for input, so every wait reports its end of file again at once; thread %d used %u %% of a CPU over the %u ms we watched it: a loop that reads the end of file, ignores it and spins",
+		"its CLOSE-WAIT connection on fd %d, whose data it has read, is in epoll fd %d, level-triggered and asking for input, so every wait reports its end of file again at once; thread %d used %u %% of a CPU over the %u ms we watched it%s: a loop that reads the end of file, ignores it and spins",
 		(int)ev->leak_reg.tfd, (int)ev->leak_reg.epfd, (int)b->tid,
-		b->busy_pct, b->busy_ms);
+		b->busy_pct, b->busy_ms,
+		tli_ev_runnable_text(b, waited, sizeof(waited)));
 }
 
 /*

@@ -338,16 +338,23 @@ int tl_ev_parse_sched(const char *buf, size_t len, uint64_t *ret_ns)
 	return 0;
 }
 
-int tl_ev_parse_schedstat(const char *buf, size_t len, uint64_t *ret_ns)
+int tl_ev_parse_schedstat(const char *buf, size_t len, uint64_t *ret_ns,
+			  uint64_t *ret_wait_ns)
 {
 	const char *p = buf, *end;
-	uint64_t ns;
+	uint64_t ns, wait;
 
 	if (!buf)
 		return -EINVAL;
 	end = buf + len;
 	if (parse_num(&p, end, 10, &ns) < 0 || p >= end || *p != ' ')
 		return -EINVAL;
+	if (ret_wait_ns) {
+		p++;
+		if (parse_num(&p, end, 10, &wait) < 0 || p >= end || *p != ' ')
+			return -EINVAL;
+		*ret_wait_ns = wait;
+	}
 	*ret_ns = ns;
 	return 0;
 }

@@ -57,36 +57,45 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The CPU time the thread has run, in ns; false when unreadable. */
-static bool run_ns(int pdir, pid_t tid, uint64_t *ret_ns)
+/*
+ * The CPU time the thread has run, and waited on a run queue for a CPU,
+ * in ns; false when unreadable.
+ */
+static bool run_ns(int pdir, pid_t tid, uint64_t *ret_ns, uint64_t *ret_wait)
 {
 	char path[64], buf[TL_EV_SMALL_BUF];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "task/%d/schedstat", (int)tid);
 	n = tli_ev_read_at(pdir, path, buf, sizeof(buf));
-	return n > 0 && tl_ev_parse_schedstat(buf, (size_t)n, ret_ns) == 0;
+	return n > 0 &&
+	       tl_ev_parse_schedstat(buf, (size_t)n, ret_ns, ret_wait) == 0;
 }
 
-/* The share of a CPU the thread used since run0 at wall0. */
+/*
+ * The share of a CPU the thread used since run0 at wall0, and the share
+ * of the time it was runnable (ran, or waited for a CPU since wait0).
+ */
 static void measure_busy(int pdir, struct tl_ev_thread *t, uint64_t run0,
-			 uint64_t wall0)
+			 uint64_t wait0, uint64_t wall0)
 {
-	uint64_t run1, wall = mono_ns() - wall0, pct;
+	uint64_t run1, wait1, wall = mono_ns() - wall0, pct, runnable;
 
-	if (!run_ns(pdir, t->tid, &run1) || run1 < run0 ||
-	    wall < TL_EV_BUSY_MIN_MS * 1000000ull)
+	if (!run_ns(pdir, t->tid, &run1, &wait1) || run1 < run0 ||
+	    wait1 < wait0 || wall < TL_EV_BUSY_MIN_MS * 1000000ull)
 		return;
 	pct = (run1 - run0) * 100 / wall;
+	runnable = (run1 - run0 + wait1 - wait0) * 100 / wall;
 	t->has_busy = true;
 	t->busy_pct = (uint8_t)(pct > 100 ? 100 : pct);
+	t->runnable_pct = (uint8_t)(runnable > 100 ? 100 : runnable);
 	t->busy_ms = (uint32_t)(wall / 1000000);
 }
 
 static int read_syscall(int pdir, struct tl_ev_thread *t, unsigned *budget)
 {
 	char path[64], buf[TL_EV_SMALL_BUF];
-	uint64_t run0 = 0, wall0 = 0;
+	uint64_t run0 = 0, wait0 = 0, wall0 = 0;
 	bool timed = false;
 	ssize_t n;
 	int kind = -1;
@@ -105,14 +114,14 @@ static int read_syscall(int pdir, struct tl_ev_thread *t, unsigned *budget)
 		if (*budget == 0)
 			break;
 		if (!timed) {
-			timed = run_ns(pdir, t->tid, &run0);
+			timed = run_ns(pdir, t->tid, &run0, &wait0);
 			wall0 = mono_ns();
 		}
 		(*budget)--;
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
 	if (timed)
-		measure_busy(pdir, t, run0, wall0);
+		measure_busy(pdir, t, run0, wait0, wall0);
 	return kind;
 }
 

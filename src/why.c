@@ -413,6 +413,7 @@ static void json_threads(struct json *j, const struct tl_evidence *ev)
 			json_kv_str(j, "fd_is", t->fd_what);
 		if (t->has_busy) {
 			json_kv_uint(j, "busy_pct", t->busy_pct);
+			json_kv_uint(j, "runnable_pct", t->runnable_pct);
 			json_kv_uint(j, "busy_ms", t->busy_ms);
 		}
 		json_obj_end(j);

@@ -83,6 +83,12 @@ struct tl_ev_thread {
 	 */
 	bool has_busy;
 	uint8_t busy_pct; /* 0..100 */
+	/*
+	 * The share of busy_ms it was runnable: ran, or waited on a run
+	 * queue for a CPU. A loop that never sleeps is runnable all the
+	 * time, however little of a CPU a loaded machine gives it.
+	 */
+	uint8_t runnable_pct;
 	uint32_t busy_ms;
 	/*
 	 * The CPU time it used since it started, in clock ticks, in user
@@ -413,9 +419,11 @@ int tl_ev_parse_sched(const char *buf, size_t len, uint64_t *ret_ns);
 
 /*
  * /proc/PID/task/TID/schedstat: the CPU time the thread has run, in ns
- * (the first of its three numbers).
+ * (the first of its three numbers), and, where ret_wait_ns is not NULL,
+ * the time it waited on a run queue for a CPU (the second).
  */
-int tl_ev_parse_schedstat(const char *buf, size_t len, uint64_t *ret_ns);
+int tl_ev_parse_schedstat(const char *buf, size_t len, uint64_t *ret_ns,
+			  uint64_t *ret_wait_ns);
 
 /*
  * /proc/PID/fdinfo/EPFD of an epoll fd: calls cb for each "tfd:" line

@@ -56,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	(void)tl_ev_parse_sched(copy, size, &ns);
-	(void)tl_ev_parse_schedstat(copy, size, &ns);
+	(void)tl_ev_parse_schedstat(copy, size, &ns, NULL);
+	(void)tl_ev_parse_schedstat(copy, size, &ns, &ns);
 	if (tl_ev_parse_stat_cpu(copy, size, &ino) == 0 && ino > INT32_MAX)
 		abort(); /* a CPU number is an int */
 	{

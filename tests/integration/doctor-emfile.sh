@@ -58,8 +58,11 @@ jq -e --argjson p "$NCAT" '
 	[.findings[] | select(.kind == "fd-exhaustion" and .pids == [$p] and
 		.local_port == 3003)] | length == 1' "$T/n.json" >/dev/null ||
 	{ cat "$T/n.json"; fail "ncat: no fd-exhaustion on its listener"; }
+# Busy: the share it ran, or was runnable where a loaded machine kept it
+# waiting for a CPU (the doctor's own measure of a loop that never waits).
 busy=$(jq -r --argjson p "$NCAT" '.findings[] | select(.pids == [$p]) |
-	.evidence[0].threads[0].busy_pct // "none"' "$T/n.json")
+	.evidence[0].threads[0] | if .busy_pct == null then "none" else
+	[.busy_pct, (.runnable_pct // 0)] | max end' "$T/n.json")
 text=$(jq -r --argjson p "$NCAT" '.findings[] | select(.pids == [$p]) |
 	.evidence[0].text' "$T/n.json")
 [ "$busy" != none ] || { cat "$T/n.json"; fail "ncat: its running thread was not measured"; }

@@ -55,6 +55,21 @@ static void test_leak_eof_spin(void **state)
 	ev.threads[0].busy_pct = 49;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/*
+	 * A loaded machine gave it 30 % of a CPU, but it was runnable all
+	 * the time (it waited for a CPU, not for an event): it spins.
+	 */
+	ev.threads[0].busy_pct = 30;
+	ev.threads[0].runnable_pct = 95;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_EOF_SPIN);
+	assert_non_null(strstr(
+		v.text,
+		"thread 4711 used 30 % of a CPU over the 26 ms we watched it and waited for a CPU most of the rest (runnable 95 %): a loop"));
+	ev.threads[0].runnable_pct = 40;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	ev.threads[0].runnable_pct = 0;
 	/* Data never read: not this loop, which reads (a stuck one is). */
 	ev.threads[0].busy_pct = 97;
 	ev.leak_unread = true;

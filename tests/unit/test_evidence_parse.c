@@ -164,22 +164,31 @@ static void test_parse_sched(void **state)
 /* The first of schedstat's three numbers, nothing else. */
 static void test_parse_schedstat(void **state)
 {
-	uint64_t ns = 7;
+	uint64_t ns = 7, wait = 7;
 
 	(void)state;
 	assert_int_equal(tl_ev_parse_schedstat("27982076644 2070600570 1077\n",
-					       28, &ns),
+					       28, &ns, NULL),
 			 0);
 	assert_true(ns == 27982076644ull);
-	ns = 7;
-	assert_int_equal(tl_ev_parse_schedstat("", 0, &ns), -EINVAL);
-	assert_int_equal(tl_ev_parse_schedstat("12", 2, &ns), -EINVAL);
-	assert_int_equal(tl_ev_parse_schedstat("-12 3 4\n", 8, &ns), -EINVAL);
-	assert_int_equal(tl_ev_parse_schedstat("99999999999999999999 1 1\n", 25,
-					       &ns),
+	assert_int_equal(tl_ev_parse_schedstat("27982076644 2070600570 1077\n",
+					       28, &ns, &wait),
+			 0);
+	assert_true(ns == 27982076644ull && wait == 2070600570ull);
+	ns = wait = 7;
+	assert_int_equal(tl_ev_parse_schedstat("", 0, &ns, NULL), -EINVAL);
+	assert_int_equal(tl_ev_parse_schedstat("12", 2, &ns, NULL), -EINVAL);
+	assert_int_equal(tl_ev_parse_schedstat("-12 3 4\n", 8, &ns, NULL),
 			 -EINVAL);
-	assert_int_equal(tl_ev_parse_schedstat(NULL, 0, &ns), -EINVAL);
-	assert_true(ns == 7);
+	assert_int_equal(tl_ev_parse_schedstat("99999999999999999999 1 1\n", 25,
+					       &ns, NULL),
+			 -EINVAL);
+	assert_int_equal(tl_ev_parse_schedstat(NULL, 0, &ns, NULL), -EINVAL);
+	/* The wait asked for but missing or malformed: nothing set. */
+	assert_int_equal(tl_ev_parse_schedstat("12 ", 3, &ns, &wait), -EINVAL);
+	assert_int_equal(tl_ev_parse_schedstat("12 x 3\n", 7, &ns, &wait),
+			 -EINVAL);
+	assert_true(ns == 7 && wait == 7);
 }
 
 static void test_parse_stat_cpu(void **state)
