@@ -692,13 +692,15 @@ static int watch_run(const struct tl_global *g, void *opts)
 			goto out;
 	}
 	/*
-	 * What waited in the bpf backend's buffers while the write was
-	 * blocked happened before the stop: counted, not written. (poll has
-	 * no buffers: a dump now would be of after the stop.) Bounded: a
-	 * churn refills them as fast as they are read.
+	 * What waits in the bpf backend's buffers happened before the stop
+	 * (a transition just before Ctrl-C): told, in one read, as more
+	 * would take what came after. While the write was blocked, counted,
+	 * not written, in as many passes as it takes, bounded: a churn
+	 * refills them as fast as they are read. (poll has no buffers: a
+	 * dump now would be of after the stop.)
 	 */
-	if (w.out_dropped && tl_events_backend(ev) == TL_EVENTS_BPF)
-		for (int i = 0; i < W_DRAIN_PASSES; i++)
+	if (tl_events_backend(ev) == TL_EVENTS_BPF)
+		for (int i = 0; i < (w.out_dropped ? W_DRAIN_PASSES : 1); i++)
 			/* A pass may hand over none and hold the rest back. */
 			if (tl_events_run(ev, 0, on_event, &w) < 0)
 				break;
