@@ -221,6 +221,38 @@ static int add_ns(struct tl_netns_info **list, size_t *n, size_t *cap,
 	return 0;
 }
 
+int tl_netns_name_of(uint64_t ino, char *buf, size_t size)
+{
+	struct stat nsfs;
+	struct dirent *de;
+	int r = -ENOENT;
+	DIR *d;
+
+	if (ino == 0 || size == 0)
+		return -EINVAL;
+	/* Every namespace is on nsfs: its device tells one from a file. */
+	if (stat("/proc/self/ns/net", &nsfs) < 0)
+		return -errno;
+	d = opendir(NETNS_RUN_DIR);
+	if (!d)
+		return -ENOENT;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
+		    (uint64_t)st.st_ino != ino || st.st_dev != nsfs.st_dev ||
+		    strnlen(de->d_name, TL_NETNS_SPEC_MAX) >= TL_NETNS_SPEC_MAX)
+			continue;
+		r = snprintf(buf, size, "%s", de->d_name) >= (int)size ?
+			    -ENAMETOOLONG :
+			    0;
+		break;
+	}
+	closedir(d);
+	return r;
+}
+
 /* What add_mounted gathers: the list so far, and its first error. */
 struct mounted {
 	struct tl_netns_info **list;

@@ -653,6 +653,7 @@ static int doctor_run(const struct tl_global *g, void *opts)
 	} else if (g->netns_spec) {
 		r = spec_target(&d, g);
 	} else {
+		char name[TL_NETNS_SPEC_MAX];
 		uint64_t ino;
 
 		own_label(label, sizeof(label));
@@ -661,6 +662,10 @@ static int doctor_run(const struct tl_global *g, void *opts)
 		if (ino && !g->replay_path &&
 		    tl_netns_host_inode(g->proc_root, ino) == ino)
 			snprintf(label, sizeof(label), "host");
+		/* In `ip netns exec NAME`: labelled as -N NAME labels it. */
+		else if (ino && !g->replay_path &&
+			 tl_netns_name_of(ino, name, sizeof(name)) == 0)
+			snprintf(label, sizeof(label), "%s", name);
 		r = add_target(&d, -1, false,
 			       g->replay_path ? g->replay_path : label);
 		if (r == 0 && !g->replay_path)

@@ -98,6 +98,13 @@ uint64_t tl_netns_inode(int netns_fd);
 uint64_t tl_netns_host_inode(const char *proc_root, uint64_t self_ino);
 
 /*
+ * The name under /var/run/netns of the namespace of inode ino, into buf
+ * (size bytes): how `ip netns exec NAME` users know the one they are in.
+ * Returns 0, -ENOENT where none has it, or -ENAMETOOLONG.
+ */
+int tl_netns_name_of(uint64_t ino, char *buf, size_t size);
+
+/*
  * The uid that owns the user namespace a namespace fd belongs to, in
  * *ret_uid: a rootless container's namespaces belong to its user's. Only
  * CAP_SYS_ADMIN in that user namespace enters it, which its owner has

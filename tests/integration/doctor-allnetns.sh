@@ -91,6 +91,11 @@ fi
 grep -q "not-accepting on 127.0.0.1:4001  (netns $NS)" "$T/d.txt" ||
 	{ cat "$T/d.txt"; fail "text names the namespace"; }
 ok "text report names the namespace"
+# Run inside it (ip netns exec, no -N), it is named as -N names it.
+ip netns exec "$NS" "$TCPLIMBO" doctor --json --queue-age 1s >"$T/in.json"
+jq -e --arg ns "$NS" '.netns[0].netns == $ns and ([.findings[] | select(.local_port == 4001)][0].netns == $ns)' "$T/in.json" >/dev/null ||
+	{ jq -c '[.netns[0].netns, [.findings[].netns]]' "$T/in.json"; fail "ip netns exec $NS: not labelled $NS"; }
+ok "ip netns exec $NS tcplimbo doctor: labelled $NS"
 
 # -N into the unnamed one (by pid) sees only that one.
 "$TCPLIMBO" doctor -N "$P0" --json --queue-age 1s >"$T/n.json"
