@@ -362,6 +362,11 @@ const char *tli_diag_who_text(char *buf, size_t size,
 				 "a holder in no process's fds (a socket in "
 				 "flight in a unix socket's message, or in an "
 				 "io_uring's registered files)");
+		else if (f->sock && f->sock <= snap->n_socks)
+			/* Its uid, from the kernel: whose fds to look in. */
+			snprintf(buf, size,
+				 "an unknown process (socket uid %u)",
+				 snap->socks[f->sock - 1].uid);
 		else
 			snprintf(buf, size, "an unknown process");
 		return buf;

@@ -116,8 +116,11 @@ done
 tl_wait_for 5 test -s "$T/cli2" || fail "client of 3006 did not connect"
 sleep 1.2
 $NOBODY "$TCPLIMBO" doctor --queue-age 1s --close-wait-age 1s >"$T/d2.txt"
-awk '/an unknown process is not accepting connections on 127.0.0.1:3005/ {on = 1}
+awk '/not-accepting on 127.0.0.1:3005 / {on = 1}
 	on && /^$/ {exit} on' "$T/d2.txt" >"$T/root.txt"
+# Its holder unseen, the kernel's uid of the socket says whose it is.
+tr -s ' \n' ' ' <"$T/root.txt" | grep -q "an unknown process (socket uid 0) is not accepting connections on 127.0.0.1:3005" ||
+	{ cat "$T/d2.txt"; fail "the unknown owner is not told by its socket's uid"; }
 grep -q "fix: Find out why the process does not call accept()" "$T/root.txt" &&
 	! grep -q "why and fix" "$T/root.txt" &&
 	grep -q "No thread calls accept()" "$T/d2.txt" ||
