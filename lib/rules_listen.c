@@ -489,23 +489,21 @@ int tli_diag_rule_overflow(struct diag *d)
 			f->has_age = l->has_age;
 			tli_diag_summary(
 				f,
-				"the accept queue of %s (%s) is full: %u connection%s for a backlog of %u%s%s; new SYNs are dropped%s",
+				"the accept queue of %s, held by %s, is full: %u connection%s for a backlog of %u%s%s; new SYNs are dropped%s",
 				addr,
 				tli_diag_who_text(who, sizeof(who), d->snap, f),
 				L->rqueue, L->rqueue == 1 ? "" : "s", L->wqueue,
 				l->stale ? ", and they are not being accepted" :
 					   "",
 				/* Whether drain can help: as not-accepting says. */
-				l->closed ?
-					closed_text(closed, sizeof(closed), l,
-						    half_closed(d, l, i)) :
-					"",
+				closed_text(closed, sizeof(closed), l,
+					    half_closed(d, l, i)),
 				ovf);
 		} else if (f->value < L->drops) {
 			f->count = f->value;
 			tli_diag_summary(
 				f,
-				"the listener %s (%s) has dropped up to %llu SYN%s or handshake ACK%s for a full queue, as many as TcpExt ListenDrops counts in its namespace, and its queue is at least half full now (backlog %u, %u queued; its own drop counter, %u, also counts other drops, such as TCP_DEFER_ACCEPT's)",
+				"the listener %s, held by %s, has dropped up to %llu SYN%s or handshake ACK%s for a full queue, as many as TcpExt ListenDrops counts in its namespace, and its queue is at least half full now (backlog %u, %u queued; its own drop counter, %u, also counts other drops, such as TCP_DEFER_ACCEPT's)",
 				addr,
 				tli_diag_who_text(who, sizeof(who), d->snap, f),
 				(unsigned long long)f->value,
@@ -516,7 +514,7 @@ int tli_diag_rule_overflow(struct diag *d)
 			f->count = L->drops;
 			tli_diag_summary(
 				f,
-				"the listener %s (%s) has dropped %u SYN%s since it started, and its queue is at least half full now (backlog %u, %u queued)",
+				"the listener %s, held by %s, has dropped %u SYN%s since it started, and its queue is at least half full now (backlog %u, %u queued)",
 				addr,
 				tli_diag_who_text(who, sizeof(who), d->snap, f),
 				L->drops, L->drops == 1 ? "" : "s", L->wqueue,
