@@ -607,18 +607,32 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		return;
 	}
 	if (ev->held > 0 && ev->n_epolls) {
-		bool round = tl_ev_round_number(ev->held);
+		/*
+		 * Near its fd limit, the limit it keeps is its fds' (squid
+		 * keeps some in reserve): a round count of connections is
+		 * then no sign of a configured maximum.
+		 */
+		bool near_fds = ev->has_fds && ev->nofile &&
+				ev->nofile != UINT64_MAX &&
+				(uint64_t)ev->n_fds * 100 >= ev->nofile * 80;
+		bool round = !near_fds && tl_ev_round_number(ev->held);
+		char fds[128] = "";
 
+		if (near_fds)
+			snprintf(
+				fds, sizeof(fds),
+				", with %u of its %llu fds open: near its fd limit, where a program that keeps fds in reserve stops accepting",
+				ev->n_fds, (unsigned long long)ev->nofile);
 		tli_ev_set(v, TL_CAUSE_LIMIT,
 			   round ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			"no thread is in accept() and the listener is %s while the program holds %llu accepted connection%s on port %u (backlog %u)%s: usually a connection limit; %s",
+			"no thread is in accept() and the listener is %s while the program holds %llu accepted connection%s on port %u (backlog %u)%s%s: usually a connection limit; %s",
 			sets, (unsigned long long)ev->held,
 			ev->held == 1 ? "" : "s", ev->port, ev->backlog,
 			round ? ", a round number like a configured maximum" :
 				"",
-			threads);
+			fds, threads);
 		return;
 	}
 	/*

@@ -45,6 +45,29 @@ static void test_limit_and_unwatched(void **state)
 	assert_string_equal(
 		tl_evidence_threads_text(&ev, text, sizeof(text)),
 		"2 threads in futex, 1 in epoll_wait on fd 4, none in accept");
+	/*
+	 * The same near its fd limit (squid stops accepting when its free
+	 * fds reach its reserve): 20 is no configured maximum. Possible,
+	 * and the fds told.
+	 */
+	world_init(&w, 20, TL_ESTABLISHED);
+	world_proc(&w, "S (sleeping)", 0, 3);
+	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "4990.0");
+	world_thread(&w, PID + 1, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_thread(&w, PID + 2, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_epoll(&w, NULL);
+	put(w.dir, "4711/limits",
+	    "Limit                     Soft Limit           Hard Limit           Units\n"
+	    "Max open files            28                   28                   files\n");
+	conclude(&w, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_null(strstr(v.text, "round number"));
+	assert_non_null(
+		strstr(v.text, "of its 28 fds open: near its fd limit"));
 
 	/*
 	 * A blocking pool (Java's): no epoll set, every thread in futex, 4
