@@ -211,13 +211,20 @@ static bool conclude_state(const struct tl_evidence *ev,
 		if (ev->frozen_cgroup[0])
 			tli_appendf(
 				v->text, sizeof(v->text), len,
-				"pid %d is frozen by the cgroup freezer: cgroup.events of its cgroup %s says frozen 1%s",
-				(int)ev->pid, ev->frozen_cgroup, idle);
+				"pid %d is frozen by the cgroup freezer: its cgroup.events says frozen 1, and cgroup.freeze of %s, %s, is 1",
+				(int)ev->pid, ev->frozen_cgroup,
+				ev->frozen_by_ancestor ?
+					"an ancestor of its cgroup" :
+					"its cgroup");
 		else
 			tli_appendf(
 				v->text, sizeof(v->text), len,
-				"pid %d is frozen by the cgroup v1 freezer: its threads sleep in __refrigerator%s",
-				(int)ev->pid, idle);
+				"pid %d is frozen by the cgroup v1 freezer: its threads sleep in __refrigerator",
+				(int)ev->pid);
+		if (ev->has_idle && ev->idle_ms >= 1000)
+			tli_appendf(v->text, sizeof(v->text), len,
+				    "; it has not run for %llu s",
+				    (unsigned long long)(ev->idle_ms / 1000));
 		return true;
 	}
 	if (stopped(ev->state) && ev->tracer) {

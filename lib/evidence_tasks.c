@@ -332,61 +332,117 @@ int tli_ev_gather_threads(int pdir, struct tl_evidence *ev,
 
 /* Room for cgroup.events (a handful of short lines). */
 #define EVENTS_BUF 512
+/* The most cgroup levels walked up from a process's own. */
+#define FREEZE_LEVELS 64
+
+/* Whether the file at path holds the line `line`. */
+static bool file_has_line(const char *path, const char *line)
+{
+	char buf[EVENTS_BUF];
+	size_t l = strlen(line);
+	ssize_t n = tli_ev_read_at(AT_FDCWD, path, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (const char *p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, line, l) == 0 && (p[l] == '\n' || p[l] == '\0'))
+			return true;
+	return false;
+}
+
+/* Reads dir_fd/name whole (a hybrid machine's cgroup file is long). */
+static ssize_t read_alloc_at(int dir_fd, const char *name, char **ret)
+{
+	ssize_t n;
+	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	n = tli_read_fd_alloc(fd, 4096, 1024 * 1024, ret);
+	close(fd);
+	return n;
+}
 
 /*
  * Whether the cgroup v2 that proc_root/PID/cgroup names says frozen 1 in
- * its cgroup.events; its path goes to ev->frozen_cgroup. The hierarchy is
- * found where our own mountinfo mounts cgroup2 (/sys/fs/cgroup, or
- * /sys/fs/cgroup/unified on a hybrid machine).
+ * its cgroup.events. The hierarchy is found where our own mountinfo
+ * mounts cgroup2 (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid
+ * machine). frozen 1 is the effective state: the cgroup to thaw is the
+ * highest of its own and its ancestors whose cgroup.freeze is 1, and
+ * that one goes to ev->frozen_cgroup.
  */
 static bool cgroup_frozen(int pdir, const char *proc_root,
 			  struct tl_evidence *ev)
 {
 	char cg[TL_CGROUP_PATH_MAX], mnt[TL_CGROUP_PATH_MAX];
-	char base[TL_CGROUP_PATH_MAX], path[PATH_MAX], buf[EVENTS_BUF];
-	const char *rel = cg;
-	char *mi = NULL;
-	size_t blen;
+	char base[TL_CGROUP_PATH_MAX], path[PATH_MAX], dir[PATH_MAX];
+	size_t blen, mlen, cglen, best = 0;
+	char *text = NULL;
 	ssize_t n;
-	int fd, r;
+	int r;
 
-	n = tli_ev_read_at(pdir, "cgroup", buf, sizeof(buf));
-	if (n <= 0 || tl_cgroup_parse_proc(buf, (size_t)n, cg, sizeof(cg)) < 0)
-		return false;
-	if (snprintf(path, sizeof(path), "%s/self/mountinfo", proc_root) >=
-	    (int)sizeof(path))
-		return false;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return false;
-	n = tli_read_fd_alloc(fd, 16 * 1024, 4 * 1024 * 1024, &mi);
-	close(fd);
+	n = read_alloc_at(pdir, "cgroup", &text);
 	if (n <= 0)
 		return false;
-	r = tl_cgroup_parse_mountinfo(mi, (size_t)n, mnt, sizeof(mnt), base,
+	r = tl_cgroup_parse_proc(text, (size_t)n, cg, sizeof(cg));
+	free(text);
+	text = NULL;
+	if (r < 0 || snprintf(path, sizeof(path), "%s/self/mountinfo",
+			      proc_root) >= (int)sizeof(path))
+		return false;
+	n = read_alloc_at(AT_FDCWD, path, &text);
+	if (n <= 0)
+		return false;
+	r = tl_cgroup_parse_mountinfo(text, (size_t)n, mnt, sizeof(mnt), base,
 				      sizeof(base));
-	free(mi);
+	free(text);
 	if (r < 0)
 		return false;
 	/* Its path is from the hierarchy's root; the mount shows base. */
 	blen = strlen(base);
-	if (blen > 1) {
-		if (strncmp(cg, base, blen) != 0 ||
-		    (cg[blen] != '/' && cg[blen] != '\0'))
-			return false;
-		rel = cg + blen;
+	if (blen <= 1)
+		blen = 0;
+	else if (strncmp(cg, base, blen) != 0 ||
+		 (cg[blen] != '/' && cg[blen] != '\0'))
+		return false;
+	if (snprintf(dir, sizeof(dir), "%s%s", mnt,
+		     strcmp(cg + blen, "/") == 0 ? "" : cg + blen) >=
+		    (int)sizeof(dir) ||
+	    snprintf(path, sizeof(path), "%s/cgroup.events", dir) >=
+		    (int)sizeof(path) ||
+	    !file_has_line(path, "frozen 1"))
+		return false;
+	/* Up to the mount's root, cutting a level off dir and cg alike. */
+	mlen = strlen(mnt);
+	cglen = strlen(cg);
+	for (int level = 0; level < FREEZE_LEVELS; level++) {
+		char *slash;
+
+		if (snprintf(path, sizeof(path), "%s/cgroup.freeze", dir) <
+			    (int)sizeof(path) &&
+		    file_has_line(path, "1"))
+			best = cglen;
+		slash = strrchr(dir, '/');
+		if (!slash || (size_t)(slash - dir) < mlen ||
+		    (size_t)(slash - dir) == mlen - 1)
+			break;
+		*slash = '\0';
+		while (cglen > 1 && cg[cglen - 1] != '/')
+			cglen--;
+		if (cglen > 1)
+			cglen--;
 	}
-	if (snprintf(path, sizeof(path), "%s%s/cgroup.events", mnt,
-		     strcmp(rel, "/") == 0 ? "" : rel) >= (int)sizeof(path))
-		return false;
-	n = tli_ev_read_at(AT_FDCWD, path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	if (strncmp(buf, "frozen 1\n", 9) != 0 && !strstr(buf, "\nfrozen 1\n"))
-		return false;
-	tli_copy_str(ev->frozen_cgroup, sizeof(ev->frozen_cgroup), cg,
-		     sizeof(cg));
+	if (best == 0)
+		best = strlen(cg);
+	ev->frozen_by_ancestor = best < strlen(cg);
+	cg[best] = '\0';
+	/* A path cut to fit is marked as cut. */
+	if (best >= sizeof(ev->frozen_cgroup))
+		snprintf(ev->frozen_cgroup, sizeof(ev->frozen_cgroup),
+			 "%.*s...", (int)sizeof(ev->frozen_cgroup) - 4, cg);
+	else
+		memcpy(ev->frozen_cgroup, cg, best + 1);
 	return true;
 }
 

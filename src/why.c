@@ -516,6 +516,7 @@ void why_print_json(struct json *j, const struct why *w)
 		json_kv_bool(j, "frozen", ev->frozen);
 		json_kv_str(j, "frozen_cgroup",
 			    ev->frozen_cgroup[0] ? ev->frozen_cgroup : NULL);
+		json_kv_bool(j, "frozen_by_ancestor", ev->frozen_by_ancestor);
 		json_kv_str(j, "state", ev->state ? st : NULL);
 		json_kv_int(j, "tracer", ev->tracer);
 		json_key(j, "idle_ms");

@@ -169,7 +169,7 @@ enum tl_ev_what {
 };
 
 /* Room for the path of a frozen process's cgroup (a longer one is cut). */
-#define TL_EV_FROZEN_CGROUP_MAX 192
+#define TL_EV_FROZEN_CGROUP_MAX 256
 
 /* Everything read about one process. Fixed size: no allocation. */
 struct tl_evidence {
@@ -183,9 +183,12 @@ struct tl_evidence {
 	/*
 	 * The cgroup freezer holds it: its threads sleep in the freezer
 	 * (__refrigerator under cgroup v1), or its cgroup v2 says frozen 1 in
-	 * cgroup.events; frozen_cgroup is that cgroup ("" under v1).
+	 * cgroup.events. frozen_cgroup is the one to thaw ("" under v1): its
+	 * own, or the ancestor whose cgroup.freeze is 1 (frozen_by_ancestor);
+	 * a path too long ends in "...".
 	 */
 	bool frozen;
+	bool frozen_by_ancestor;
 	char frozen_cgroup[TL_EV_FROZEN_CGROUP_MAX];
 	bool served;	    /* TL_EV_SERVED was given */
 	char state;	    /* State: from /proc/PID/status, 0 unknown */

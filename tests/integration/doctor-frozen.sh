@@ -79,7 +79,7 @@ time.sleep(30)' $port >"$T/cl.$kind" &
 	"$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
 	flat=$(tr -s ' \n' ' ' <"$T/d.txt")
 	if [ $kind = v2 ]; then
-		grep -qF "cgroup.events of its cgroup" <<<"$flat" && grep -qF "tl-frozen-$$ says frozen 1" <<<"$flat" ||
+		grep -qF "its cgroup.events says frozen 1, and cgroup.freeze of /tl-frozen-$$, its cgroup, is 1" <<<"$flat" ||
 			{ cat "$T/d.txt"; fail "v2: the evidence is not cgroup.events"; }
 	else
 		grep -qF "its threads sleep in __refrigerator" <<<"$flat" || { cat "$T/d.txt"; fail "v1: the evidence is not __refrigerator"; }

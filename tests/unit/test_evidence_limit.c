@@ -423,6 +423,65 @@ static void test_fds_and_gone(void **state)
 			 0);
 	assert_false(tl_evidence_exited(&ev));
 	rmtree(w.dir);
+}
+
+/*
+ * Frozen by cgroup v2 through an ancestor: the process's cgroup.events
+ * says frozen 1, its own cgroup.freeze 0, its parent's 1: the parent is
+ * the one to thaw. Its /proc/PID/cgroup is a hybrid machine's, the v2
+ * line last, past 512 bytes. The hierarchy is where the tree's
+ * self/mountinfo mounts cgroup2.
+ */
+static void test_frozen_by_ancestor(void **st)
+{
+	char cgroup[2048], mi[PATH_MAX + 128];
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+	struct world w;
+	size_t off = 0;
+
+	(void)st;
+	world_init(&w, 0, 0);
+	world_proc(&w, "S (sleeping)", 0, 1);
+	world_thread(&w, PID, "S (sleeping)", "-1 0x0 0x0", "get_signal",
+		     "4990.0");
+	for (int i = 12; i >= 1; i--)
+		off += (size_t)snprintf(
+			cgroup + off, sizeof(cgroup) - off,
+			"%d:ctl%d:/system.slice/docker-0123456789abcdef.scope\n",
+			i, i);
+	snprintf(cgroup + off, sizeof(cgroup) - off, "0::/pod/app\n");
+	assert_true(strlen(cgroup) > 512);
+	put(w.dir, "4711/cgroup", "%s", cgroup);
+	mkd(w.dir, "self");
+	snprintf(mi, sizeof(mi),
+		 "30 1 0:26 / %s/cg rw,relatime - cgroup2 cgroup2 rw\n", w.dir);
+	put(w.dir, "self/mountinfo", "%s", mi);
+	mkd(w.dir, "cg");
+	mkd(w.dir, "cg/pod");
+	mkd(w.dir, "cg/pod/app");
+	put(w.dir, "cg/pod/app/cgroup.events", "populated 1\nfrozen 1\n");
+	put(w.dir, "cg/pod/app/cgroup.freeze", "0\n");
+	put(w.dir, "cg/pod/cgroup.freeze", "1\n");
+	assert_int_equal(tl_evidence_gather(w.dir, PID, &w.snap, &w.socks[0],
+					    TL_EV_THREADS, &ev),
+			 0);
+	assert_true(ev.frozen);
+	assert_true(ev.frozen_by_ancestor);
+	assert_string_equal(ev.frozen_cgroup, "/pod");
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_FROZEN);
+	assert_non_null(strstr(v.text,
+			       "its cgroup.events says frozen 1, and "
+			       "cgroup.freeze of /pod, an ancestor of its "
+			       "cgroup, is 1"));
+	/* Thawed: frozen 0, and nothing is told. */
+	put(w.dir, "cg/pod/app/cgroup.events", "populated 1\nfrozen 0\n");
+	assert_int_equal(tl_evidence_gather(w.dir, PID, &w.snap, &w.socks[0],
+					    TL_EV_THREADS, &ev),
+			 0);
+	assert_false(ev.frozen);
+	rmtree(w.dir);
 	assert_int_equal(tl_evidence_gather("/proc", 0, NULL, NULL, 0, &ev),
 			 -EINVAL);
 }
@@ -560,6 +619,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limit_and_unwatched),
 		cmocka_unit_test(test_fds_and_gone),
+		cmocka_unit_test(test_frozen_by_ancestor),
 		cmocka_unit_test(test_reuseport_sibling),
 		cmocka_unit_test(test_poll_limit),
 		cmocka_unit_test(test_overflow_moving),
