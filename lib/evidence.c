@@ -658,6 +658,15 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		if (fdir < 0)
 			fdir = pdir;
 	}
+	/* Stopped or traced, it is its live threads that are. */
+	if (ev->main_exited) {
+		uint32_t threads;
+
+		n = tli_ev_read_at(fdir, "status", buf, sizeof(buf));
+		if (n > 0)
+			tl_ev_parse_status(buf, (size_t)n, &ev->state,
+					   &ev->tracer, &threads);
+	}
 	/* Threads first: the epoll sets are matched against their waits. */
 	if (what & (TL_EV_THREADS | TL_EV_LISTENER | TL_EV_LEAK)) {
 		tli_ev_gather_threads(pdir, ev, proc_root);

@@ -92,5 +92,13 @@ jq -e "$f | .cmdline | test(\"main-exits 6100\")" "$T/d.json" >/dev/null ||
 "$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
 tr -s ' \n' ' ' <"$T/d.txt" | grep -q "3 threads in clock_nanosleep, none in accept (its main thread has exited)" ||
 	{ cat "$T/d.txt"; fail "doctor: the threads' line"; }
+# Stopped, its live threads are: stopped, not a zombie, not unwatched.
+kill -STOP $pid
+tl_wait_for 5 grep -q '^State:.T' "/proc/$pid/task/$(ls "/proc/$pid/task" | grep -vx "$pid" | head -n1)/status" ||
+	fail "its threads did not stop"
+"$TCPLIMBO" doctor --json --queue-age 1s >"$T/s.json"
+jq -e "$f | .cause == \"stopped\" and .certainty == \"certain\"" "$T/s.json" >/dev/null ||
+	{ jq -c "$f | {cause, evidence}" "$T/s.json"; fail "doctor: a stopped process whose main thread exited is not told stopped"; }
+kill -CONT $pid
 kill $pid
-ok "a process whose main thread exited: its owner named, its threads told, not a zombie"
+ok "a process whose main thread exited: its owner named, its threads told, not a zombie; stopped, told stopped"
