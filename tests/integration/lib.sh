@@ -21,10 +21,12 @@ tl_private_netns() {
 }
 
 # Kills every background job of the script when it exits, however it exits.
+# A job a test stopped (SIGSTOP) takes its SIGTERM only once resumed: a
+# failure while it was stopped would otherwise wait on it for good.
 tl_cleanup_jobs() {
 	local pids
 	pids=$(jobs -p)
-	[ -n "$pids" ] && kill $pids 2>/dev/null
+	[ -n "$pids" ] && kill $pids 2>/dev/null && kill -CONT $pids 2>/dev/null
 	wait 2>/dev/null
 	return 0
 }
