@@ -95,12 +95,15 @@ bool tli_ev_computes(const struct tl_ev_thread *t)
 	       t->stime_ticks * 100 < all * TLI_EV_SYS_PCT;
 }
 
+/* The larger of the shares it ran and it was runnable. */
+static unsigned busyness(const struct tl_ev_thread *t)
+{
+	return t->runnable_pct > t->busy_pct ? t->runnable_pct : t->busy_pct;
+}
+
 bool tli_ev_spins(const struct tl_ev_thread *t)
 {
-	unsigned pct = t->runnable_pct > t->busy_pct ? t->runnable_pct :
-						       t->busy_pct;
-
-	return t->has_busy && pct >= TLI_EV_SPIN_PCT;
+	return t->has_busy && busyness(t) >= TLI_EV_SPIN_PCT;
 }
 
 const char *tli_ev_runnable_text(const struct tl_ev_thread *t, char *buf,
@@ -108,10 +111,10 @@ const char *tli_ev_runnable_text(const struct tl_ev_thread *t, char *buf,
 {
 	buf[0] = '\0';
 	if (t->runnable_pct >= t->busy_pct + 10u)
-		snprintf(
-			buf, size,
-			" and waited for a CPU most of the rest (runnable %u %%)",
-			t->runnable_pct);
+		snprintf(buf, size,
+			 " and waited for a CPU another %u %% (runnable %u %%)",
+			 (unsigned)(t->runnable_pct - t->busy_pct),
+			 t->runnable_pct);
 	return buf;
 }
 
@@ -119,9 +122,10 @@ const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev)
 {
 	const struct tl_ev_thread *b = NULL;
 
+	/* Ran or waited for a CPU: a loaded machine's spinner ranks high. */
 	for (size_t i = 0; i < ev->n_read; i++)
 		if (ev->threads[i].has_busy &&
-		    (!b || ev->threads[i].busy_pct > b->busy_pct))
+		    (!b || busyness(&ev->threads[i]) > busyness(b)))
 			b = &ev->threads[i];
 	return b;
 }

@@ -207,7 +207,7 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		return;
 	tli_appendf(
 		v->text, sizeof(v->text), len,
-		"; thread %d used %u %% of a CPU over the %u ms we watched it%s, never waiting, while %u connection%s waited in the queue and the listener is %s: a select() or poll() loop that watches the listener would wake at once for the queued connections and retry the failing accept(), which fits that busy loop",
+		"; thread %d used %u %% of a CPU over the %u ms we watched it%s, never waiting for an event, while %u connection%s waited in the queue and the listener is %s: a select() or poll() loop that watches the listener would wake at once for the queued connections and retry the failing accept(), which fits that busy loop",
 		(int)b->tid, b->busy_pct, b->busy_ms,
 		tli_ev_runnable_text(b, waited, sizeof(waited)), ev->queued,
 		ev->queued == 1 ? "" : "s",

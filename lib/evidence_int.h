@@ -70,7 +70,10 @@ void tli_ev_set(struct tl_ev_verdict *v, int cause, int cert);
 /* Whether any thread read is in a syscall of group kind (enum tl_ev_sys). */
 bool tli_ev_any_thread(const struct tl_evidence *ev, int kind);
 
-/* The busiest thread measured while we looked, or NULL. */
+/*
+ * The busiest thread measured while we looked (by the larger of the
+ * shares it ran and was runnable), or NULL.
+ */
 const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev);
 
 /* At least this share of a CPU, measured, is a loop that does not wait. */
@@ -84,9 +87,9 @@ const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev);
 bool tli_ev_spins(const struct tl_ev_thread *t);
 
 /*
- * ", and waited for a CPU the rest of the time (runnable R %)" where t
- * was runnable much longer than it ran, else "": its share of a CPU was a
- * loaded machine's doing.
+ * " and waited for a CPU another W % (runnable R %)" where t was runnable
+ * much longer than it ran, else "": its share of a CPU was a loaded
+ * machine's doing.
  */
 const char *tli_ev_runnable_text(const struct tl_ev_thread *t, char *buf,
 				 size_t size);

@@ -266,7 +266,7 @@ static void test_select_spin(void **state)
 	conclude(&ev, &v);
 	assert_non_null(strstr(
 		v.text,
-		"thread 4711 used 100 % of a CPU over the 26 ms we watched it, never waiting, while 9 connections waited in the queue and the listener is in no epoll set: a select() or poll() loop"));
+		"thread 4711 used 100 % of a CPU over the 26 ms we watched it, never waiting for an event, while 9 connections waited in the queue and the listener is in no epoll set: a select() or poll() loop"));
 	/* The fds' census still comes first, and names the cause. */
 	assert_int_equal(v.cause, TL_CAUSE_CONNECTIONS);
 	ev.queued = 1;

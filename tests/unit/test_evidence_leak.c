@@ -65,7 +65,16 @@ static void test_leak_eof_spin(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_EOF_SPIN);
 	assert_non_null(strstr(
 		v.text,
-		"thread 4711 used 30 % of a CPU over the 26 ms we watched it and waited for a CPU most of the rest (runnable 95 %): a loop"));
+		"thread 4711 used 30 % of a CPU over the 26 ms we watched it and waited for a CPU another 65 % (runnable 95 %): a loop"));
+	/* Beside a thread that ran more but waits: the spinner is told. */
+	ev.threads[1] = ev.threads[0];
+	ev.threads[1].tid = PID + 1;
+	ev.threads[1].busy_pct = ev.threads[1].runnable_pct = 35;
+	ev.n_threads = ev.n_read = 2;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_EOF_SPIN);
+	assert_non_null(strstr(v.text, "thread 4711 used 30 %"));
+	ev.n_threads = ev.n_read = 1;
 	ev.threads[0].runnable_pct = 40;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
