@@ -19,7 +19,15 @@ assert 0 < fw["timer_ms"] <= st["tcp_fin_timeout"] * 1000, (fw, st)
 cw = one("server-closed", "close-wait", "client")
 assert cw["recv_q"] == 1 and pids(cw["owners"]) == [st["client_pid"]], cw
 assert socks("fin-timeout", None, "server") == []
-one("fin-timeout", "close-wait", "client")
+# A kernel race decides what close() left: a timewait entry goes quietly
+# and the client stays in CLOSE_WAIT; a full orphan ends with a RST, which
+# ends the CLOSE_WAIT of the client too (the lab says which it saw).
+if fw["limbo"] == "orphan":
+    assert socks("fin-timeout", "close-wait", "client") == [], steps["fin-timeout"]
+    assert "ends with a RST" in str(steps["fin-timeout"]["text"]), steps["fin-timeout"]
+else:
+    assert fw["limbo"] == "timewait", fw
+    one("fin-timeout", "close-wait", "client")
 assert socks("client-exited", None, "client") == []
 print("ok: fin_timeout", st["tcp_fin_timeout"])
 '
