@@ -532,13 +532,21 @@ static int dump_replay(struct dump_ctx *ctx)
 		}
 		/*
 		 * Past an end message, whatever follows was added to the
-		 * file. Before one, a message longer than what is left was
-		 * cut (the first one's header was checked above); one
-		 * shorter than a header is not netlink.
+		 * file, unless it is the start of the IPv6 walk that a kernel
+		 * walking one family at a time sends next, cut. Before one, a
+		 * message longer than what is left was cut (the first one's
+		 * header was checked above); one shorter than a header is not
+		 * netlink.
 		 */
 		if (left < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
 		    nlh->nlmsg_len > left) {
-			if (ended)
+			bool v6_next =
+				walks == 1 && !first_v6 &&
+				left > sizeof(*nlh) && nlh->nlmsg_len > left &&
+				is_sock_msg(nlh) &&
+				((const uint8_t *)(nlh + 1))[0] == AF_INET6;
+
+			if (ended && !v6_next)
 				ret = -EEXIST;
 			else if (left >= sizeof(*nlh) &&
 				 nlh->nlmsg_len < sizeof(*nlh))

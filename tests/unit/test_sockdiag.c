@@ -448,6 +448,35 @@ static void test_replay_truncated(void **st)
 	/* A few bytes after the end, too few for a header: added too. */
 	memcpy(data + n, "garbage", 7);
 	assert_int_equal(replay_bytes(data, (size_t)n + 7, false), -EEXIST);
+	/*
+	 * After the end, the start of an IPv6 walk (a kernel that walks one
+	 * family at a time sends it next), cut: cut short, not added.
+	 */
+	{
+		char v4[256];
+		struct nlmsghdr *h = (struct nlmsghdr *)v4;
+		struct inet_diag_msg *m = (struct inet_diag_msg *)(h + 1);
+		size_t off = NLMSG_SPACE(sizeof(*m));
+
+		/* An IPv4 walk of one listener, its end, then IPv6's, cut. */
+		memset(v4, 0, sizeof(v4));
+		h->nlmsg_len = (uint32_t)NLMSG_LENGTH(sizeof(*m));
+		h->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		m->idiag_family = AF_INET;
+		m->idiag_state = TL_LISTEN;
+		m->id.idiag_sport = htons(80);
+		h = (struct nlmsghdr *)(v4 + off);
+		h->nlmsg_len = NLMSG_LENGTH(4);
+		h->nlmsg_type = NLMSG_DONE;
+		off += NLMSG_SPACE(4);
+		assert_int_equal(replay_bytes(v4, off, false), 0);
+		h = (struct nlmsghdr *)(v4 + off);
+		h->nlmsg_len = (uint32_t)NLMSG_LENGTH(sizeof(*m));
+		h->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		v4[off + sizeof(*h)] = AF_INET6;
+		assert_int_equal(replay_bytes(v4, off + sizeof(*h) + 8, false),
+				 -ENOMSG);
+	}
 	/* A second header too short to be one: not netlink. */
 	second = NLMSG_ALIGN(((const struct nlmsghdr *)data)->nlmsg_len);
 	assert_true(second + 16 < (size_t)n);
