@@ -201,6 +201,15 @@ static bool conclude_state(const struct tl_evidence *ev,
 			    (int)ev->pid);
 		return true;
 	}
+	/* State X: its parent is reaping it, not failing to. */
+	if (ev->state == 'X' && tl_evidence_exited(ev)) {
+		tli_ev_set(v, TL_CAUSE_GONE, TL_CERT_CERTAIN);
+		tli_appendf(v->text, sizeof(v->text), len,
+			    "pid %d has exited: its parent was reaping it as "
+			    "we looked (State X)",
+			    (int)ev->pid);
+		return true;
+	}
 	if (tl_evidence_exited(ev)) {
 		tli_ev_set(v, TL_CAUSE_ZOMBIE, TL_CERT_CERTAIN);
 		tli_appendf(

@@ -416,7 +416,9 @@ static void test_fds_and_gone(void **state)
 	assert_int_equal(ev.state, 'X');
 	assert_true(tl_evidence_exited(&ev));
 	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
-	assert_int_equal(v.cause, TL_CAUSE_ZOMBIE);
+	assert_int_equal(v.cause, TL_CAUSE_GONE);
+	assert_non_null(
+		strstr(v.text, "its parent was reaping it as we looked"));
 	world_proc(&w, "S (sleeping)", 0, 1);
 	assert_int_equal(tl_evidence_gather(w.dir, PID, &w.snap, &w.socks[0],
 					    TL_EV_THREADS, &ev),
