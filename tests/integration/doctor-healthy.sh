@@ -43,8 +43,9 @@ listen_drops=$(awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "
 # only after 6 clients had connected (SYNs dropped, then retried), and
 # has served them all since. Its drop counter keeps them: not a finding,
 # but said.
-# The server accepts only once the clients say all six have tried: a
-# fixed wait could end before a slow machine started them.
+# The server accepts only once its drop counter shows a SYN dropped for
+# its full queue: a fixed wait could end before a slow machine's clients
+# had tried.
 python3 -c '
 import os, socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -57,13 +58,19 @@ for _ in range(6):
 time.sleep(120)' "$T/go" &
 tl_wait_for 5 tl_listening 3006 || fail "backlog-1 server did not listen"
 python3 -c '
-import socket, sys, threading, time
+import re, socket, subprocess, sys, threading, time
 def one():
     c = socket.create_connection(("127.0.0.1", 3006), timeout=20)
     c.sendall(b"x"); assert c.recv(10) == b"ok"; c.close()
 ts = [threading.Thread(target=one) for _ in range(6)]
 [t.start() for t in ts]
-time.sleep(0.5)
+end = time.time() + 15
+while time.time() < end:
+    out = subprocess.run(["ss", "-Htlnm", "sport = :3006"], capture_output=True, text=True).stdout
+    m = re.search(r",d(\d+)\)", out)
+    if m and int(m.group(1)) >= 1:
+        break
+    time.sleep(0.05)
 open(sys.argv[1], "w").close()
 [t.join(30) for t in ts]' "$T/go" || fail "backlog-1 clients"
 past=$(ss -Htlnm "sport = :3006" | sed -n 's/.*,d\([0-9]*\)).*/\1/p')
