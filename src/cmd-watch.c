@@ -55,6 +55,15 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The clock events are stamped with (struct tl_event's ts_ms). */
+static uint64_t realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void watch_usage(FILE *f)
 {
 	fprintf(f,
@@ -148,6 +157,8 @@ static int on_event(const struct tl_event *ev, void *arg)
 	struct watch *w = arg;
 	struct tl_resolved r;
 
+	if (w->stopped_ms && ev->ts_ms > w->stopped_ms)
+		return 0;
 	tl_resolver_resolve(w->res, ev, &r);
 	if (!event_pass(w, ev, &r))
 		return 0;
@@ -692,13 +703,14 @@ static int watch_run(const struct tl_global *g, void *opts)
 			goto out;
 	}
 	/*
-	 * What waits in the bpf backend's buffers happened before the stop
-	 * (a transition just before Ctrl-C): told, in one read, as more
-	 * would take what came after. While the write was blocked, counted,
-	 * not written, in as many passes as it takes, bounded: a churn
-	 * refills them as fast as they are read. (poll has no buffers: a
-	 * dump now would be of after the stop.)
+	 * What waits in the bpf backend's buffers up to the stop (a
+	 * transition just before Ctrl-C) is told; what came after it, by
+	 * its time, is not. While the write was blocked, counted, not
+	 * written, in as many passes as it takes, bounded: a churn refills
+	 * them as fast as they are read. (poll has no buffers: a dump now
+	 * would be of after the stop.)
 	 */
+	w.stopped_ms = realtime_ms();
 	if (tl_events_backend(ev) == TL_EVENTS_BPF)
 		for (int i = 0; i < (w.out_dropped ? W_DRAIN_PASSES : 1); i++)
 			/* A pass may hand over none and hold the rest back. */

@@ -32,6 +32,11 @@ struct watch {
 	struct tl_filter *f_sock; /* f without --pid/--comm: see event_pass */
 	bool filter_owners;	  /* --pid or --comm given */
 	bool filter_none;	  /* no filter given: every event passes */
+	/*
+	 * CLOCK_REALTIME ms when watch was stopped, 0 while it runs: what
+	 * the buffers hand over later came after the stop, and is not told.
+	 */
+	uint64_t stopped_ms;
 	bool top;
 	struct tl_resolver *res;
 	const char *backend;

@@ -16,13 +16,23 @@ for run in 1 2 3; do
 	W=$!
 	tl_wait_for 10 grep -q "backend bpf" "$T/err" || fail "watch did not start: $(cat "$T/err")"
 	python3 -c '
-import os, signal, socket, sys
+import os, signal, socket, sys, time
 l = socket.socket(); l.bind(("127.0.0.1", int(sys.argv[2]))); l.listen(4)
 c = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
 # The server side is established once accept() would take it (the last
 # ACK may wait for a softirq on a loaded machine): then stop at once.
 l.settimeout(10); a = l.accept()[0]
-os.kill(int(sys.argv[1]), signal.SIGINT)' $W $port || fail "client"
+os.kill(int(sys.argv[1]), signal.SIGINT)
+# The sockets stay open until watch has ended: their closes come after
+# the stop, and are not its to tell.
+end = time.time() + 20
+while time.time() < end:
+    try:
+        if open("/proc/%s/stat" % sys.argv[1]).read().rsplit(")", 1)[1].split()[0] in "ZX":
+            break
+    except OSError:
+        break
+    time.sleep(0.05)' $W $port || fail "client"
 	wait $W || fail "run $run: watch exit $?: $(cat "$T/err")"
 	got=$(jq -r '"\(.old_state)>\(.new_state)"' "$T/out" | tr '\n' ' ')
 	[ "$got" = "close>listen listen>syn-recv syn-recv>established " ] ||
