@@ -67,8 +67,11 @@ __u32 cur_nfds = 0;
 /*
  * For a process whose leader has no fd table left: the one thread whose
  * table is counted (by global tgid). The kernel shows each such thread,
- * as none shares its leader's table; they share one another's. Few: a
- * process past the map's size goes uncounted.
+ * as none shares its leader's table; they share one another's (a thread
+ * that unshared its own is the first's only if it comes first). Few: a
+ * process past the map's size goes uncounted. A main thread that exits
+ * between the leader's run and another thread's shows the table twice:
+ * user space keeps the first run.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

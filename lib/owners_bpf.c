@@ -135,6 +135,14 @@ static int on_fd(struct pass *p, const struct tl_bpf_fd *f)
 	/* Born between the two passes: the /proc pass would not have it. */
 	if (i < 0)
 		return 0;
+	/*
+	 * Counted already (a count ends each run of a process's fds, and is
+	 * at least 1): its table seen a second time, when its main thread
+	 * exited between the leader's run and another thread's (see
+	 * owners.bpf.c). The first run stands.
+	 */
+	if (o->procs[i].nfds)
+		return 0;
 	if (f->flags & TL_BPF_FD_COUNT) {
 		o->procs[i].nfds = f->fd;
 		return 0;
