@@ -16,6 +16,23 @@
 
 #include "test_proc_world.h"
 
+/*
+ * 20 connections held, the listener in no epoll set: one thread in
+ * epoll_wait, two in futex.
+ */
+static void world_held20(struct world *w)
+{
+	world_init(w, 20, TL_ESTABLISHED);
+	world_proc(w, "S (sleeping)", 0, 3);
+	world_thread(w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "4990.0");
+	world_thread(w, PID + 1, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_thread(w, PID + 2, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_epoll(w, NULL);
+}
+
 static void test_limit_and_unwatched(void **state)
 {
 	struct world w;
@@ -24,16 +41,7 @@ static void test_limit_and_unwatched(void **state)
 	char text[256];
 
 	(void)state;
-	/* 20 connections held, the listener in no epoll set. */
-	world_init(&w, 20, TL_ESTABLISHED);
-	world_proc(&w, "S (sleeping)", 0, 3);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_thread(&w, PID + 1, "S (sleeping)", FUTEX, "futex_wait_queue",
-		     "4990.0");
-	world_thread(&w, PID + 2, "S (sleeping)", FUTEX, "futex_wait_queue",
-		     "4990.0");
-	world_epoll(&w, NULL);
+	world_held20(&w);
 	conclude(&w, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &ev, &v);
 	assert_int_equal(ev.held, 20);
 	assert_int_equal(ev.n_regs, 0);
@@ -50,15 +58,7 @@ static void test_limit_and_unwatched(void **state)
 	 * fds reach its reserve): 20 is no configured maximum. Possible,
 	 * and the fds told.
 	 */
-	world_init(&w, 20, TL_ESTABLISHED);
-	world_proc(&w, "S (sleeping)", 0, 3);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "4990.0");
-	world_thread(&w, PID + 1, "S (sleeping)", FUTEX, "futex_wait_queue",
-		     "4990.0");
-	world_thread(&w, PID + 2, "S (sleeping)", FUTEX, "futex_wait_queue",
-		     "4990.0");
-	world_epoll(&w, NULL);
+	world_held20(&w);
 	put(w.dir, "4711/limits",
 	    "Limit                     Soft Limit           Hard Limit           Units\n"
 	    "Max open files            28                   28                   files\n");
