@@ -591,6 +591,9 @@ static bool group_all_theirs(const struct diag *d, size_t i,
 	unsigned n = 0;
 
 	*ret_rq = 0;
+	/* Holders not seen may be different processes: none claimed. */
+	if (f->n_pids == 0)
+		return false;
 	for (size_t j = 0; j < d->snap->n_socks; j++) {
 		const struct tl_sock *M = &d->snap->socks[j];
 		struct tl_finding g;
