@@ -35,11 +35,6 @@ static const char *field_at(const char *p, const char *end, int n,
 }
 
 /*
- * Whether the mountinfo field [f, f + n) names the path mnt. The kernel
- * writes a space, tab, newline and backslash in a path as \ and three
- * octal digits.
- */
-/*
  * The byte of a mountinfo path at *f, its octal escape undone (\040 for a
  * space); advances *f past it.
  */
@@ -57,6 +52,11 @@ static unsigned char path_byte(const char **f, const char *end)
 	return (unsigned char)*p;
 }
 
+/*
+ * Whether the mountinfo field [f, f + n) names the path mnt. The kernel
+ * writes a space, tab, newline and backslash in a path as \ and three
+ * octal digits.
+ */
 static bool path_is(const char *f, size_t n, const char *mnt)
 {
 	const char *end = f + n;

@@ -202,22 +202,16 @@ static void fill_places(struct work *w, const struct metrics_opts *o)
 static size_t place_labels(const struct place *pl, struct prom_label *lb,
 			   size_t n)
 {
-	if (pl->unit[0]) {
-		lb[n].name = "unit";
-		lb[n++].value = pl->unit;
-	}
-	if (pl->container[0]) {
-		lb[n].name = "container";
-		lb[n++].value = pl->container;
-	}
-	if (pl->pod[0]) {
-		lb[n].name = "pod";
-		lb[n++].value = pl->pod;
-	}
-	if (pl->pod_namespace[0]) {
-		lb[n].name = "namespace";
-		lb[n++].value = pl->pod_namespace;
-	}
+	const struct prom_label all[] = {
+		{ "unit", pl->unit },
+		{ "container", pl->container },
+		{ "pod", pl->pod },
+		{ "namespace", pl->pod_namespace },
+	};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i].value[0])
+			lb[n++] = all[i];
 	return n;
 }
 
