@@ -48,21 +48,33 @@ static pid_t ref_pid(const struct tl_snapshot *snap, uint32_t proc)
 		       0;
 }
 
+/* The most of its fds for one listener looked for in poll sets. */
+#define LISTENER_FDS_MAX 8
+
+/* Its fds for sk (a dup, an inherited copy), at most max of them. */
+static size_t fds_of(const struct tl_snapshot *snap, const struct tl_sock *sk,
+		     pid_t pid, int32_t *fds, size_t max)
+{
+	const struct tl_fdref *refs;
+	size_t n = tl_snapshot_owners(snap, sk, &refs), got = 0;
+
+	for (size_t k = 0; k < n && got < max; k++)
+		if (ref_pid(snap, refs[k].proc) == pid)
+			fds[got++] = refs[k].fd;
+	return got;
+}
+
 /* Whether pid holds sk, and one of its fds for it. */
 static bool holds(const struct tl_snapshot *snap, const struct tl_sock *sk,
 		  pid_t pid, int32_t *ret_fd)
 {
-	const struct tl_fdref *refs;
-	size_t n = tl_snapshot_owners(snap, sk, &refs);
+	int32_t fd;
 
-	for (size_t k = 0; k < n; k++) {
-		if (ref_pid(snap, refs[k].proc) == pid) {
-			if (ret_fd)
-				*ret_fd = refs[k].fd;
-			return true;
-		}
-	}
-	return false;
+	if (fds_of(snap, sk, pid, &fd, 1) == 0)
+		return false;
+	if (ret_fd)
+		*ret_fd = fd;
+	return true;
 }
 
 /* The most SO_REUSEPORT siblings of a listener looked for in epoll sets. */
@@ -678,6 +690,14 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		ev->backlog = listener->wqueue;
 		ev->queued = listener->rqueue;
 		holds(snap, listener, pid, &ev->listener_fd);
+	}
+	if (listener && (what & TL_EV_LISTENER) &&
+	    tli_ev_any_thread(ev, TL_SYS_POLL)) {
+		int32_t fds[LISTENER_FDS_MAX];
+
+		tli_ev_gather_polls(pdir, ev, fds,
+				    fds_of(snap, listener, pid, fds,
+					   LISTENER_FDS_MAX));
 	}
 	if (what & (TL_EV_FDS | TL_EV_LISTENER | TL_EV_LEAK)) {
 		if (gather_fds(fdir, ev, snap,

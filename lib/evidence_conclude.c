@@ -514,6 +514,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		v->remedy = NULL;
 		return;
 	}
+	if (!reg && tli_ev_conclude_poll_watch(ev, threads, v, len))
+		return;
 	/*
 	 * Nobody waits for the listener: stuck on an upstream, a file. A
 	 * thread asleep counts with them where no epoll set holds the
@@ -547,7 +549,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :
-			       "no thread waits for the listener (%s): its threads are in poll (on fds /proc cannot show), sleep or I/O while it holds %llu of the listener's connections, so its workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers; %s",
+			       "no thread waits for the listener (%s): its threads are in poll/select, sleep or I/O, which /proc does not tie to a client, while it holds %llu of the listener's connections, so its workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers; %s",
 			where, (unsigned long long)ev->held, threads);
 		return;
 	}
@@ -655,28 +657,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			fds, threads);
 		return;
 	}
-	/*
-	 * A poll() or select() loop (Ruby's WEBrick) leaves no trace of what
-	 * it watches: holding connections, it may have left the listener
-	 * out at its limit of them.
-	 */
-	if (tli_ev_any_thread(ev, TL_SYS_POLL) && ev->held > 0) {
-		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
-		tli_appendf(
-			v->text, sizeof(v->text), len,
-			"no thread is in accept() and the listener is %s; a thread in poll/select may watch it, which /proc cannot show, while the program holds %llu accepted connection%s on port %u: a poll loop that leaves the listener out at its limit of connections, as servers with a connection limit do, or one that does not watch it; %s",
-			sets, (unsigned long long)ev->held,
-			ev->held == 1 ? "" : "s", ev->port, threads);
+	if (tli_ev_conclude_polled(ev, sets, threads, v, len))
 		return;
-	}
-	if (tli_ev_any_thread(ev, TL_SYS_POLL)) {
-		tli_ev_set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
-		tli_appendf(
-			v->text, sizeof(v->text), len,
-			"no thread is in accept() and the listener is %s; a thread in poll/select may watch it, which /proc cannot show: %s",
-			sets, threads);
-		return;
-	}
 	/*
 	 * An overflow whose queue is not full is told only where the queue
 	 * moves: something accepts, between our looks. One look cannot tell

@@ -159,9 +159,10 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
  * At the fd limit, a listener that is watched level-triggered by a waiting
  * thread wakes it for every queued connection: accept() fails with EMFILE
  * and the loop spins. A listener in no epoll set may be watched by
- * select() or poll(), which /proc cannot show; a thread that used most of
- * a CPU while we looked, never waiting, with connections queued, is the
- * same spin seen from outside.
+ * select() or poll(), whose set a spinning thread never waits in long
+ * enough to be read; a thread that used most of a CPU while we looked,
+ * never waiting, with connections queued, is the same spin seen from
+ * outside.
  */
 static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		      size_t *len)

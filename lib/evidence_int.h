@@ -64,6 +64,33 @@ void tli_ev_gather_children(int pdir, const char *proc_root,
 int tli_ev_gather_threads(int pdir, struct tl_evidence *ev,
 			  const char *proc_root);
 
+/*
+ * For each thread read that waits in poll or select, whether its set
+ * holds one of fds (the listener's, n_fds of them): t->polls, and t->fd
+ * the one it holds.
+ */
+void tli_ev_gather_polls(int pdir, struct tl_evidence *ev, const int32_t *fds,
+			 size_t n_fds);
+
+/*
+ * not-accepting: a thread whose poll or select set holds the listener, so
+ * the program is told. threads says what the threads do. Returns whether
+ * it concluded so.
+ */
+bool tli_ev_conclude_poll_watch(const struct tl_evidence *ev,
+				const char *threads, struct tl_ev_verdict *v,
+				size_t *len);
+
+/*
+ * not-accepting, for a listener in no epoll set (sets says where it is
+ * not): threads in poll or select whose sets leave it out, at a limit of
+ * connections held or not waiting for it at all; or sets that could not
+ * be read. Returns whether it concluded.
+ */
+bool tli_ev_conclude_polled(const struct tl_evidence *ev, const char *sets,
+			    const char *threads, struct tl_ev_verdict *v,
+			    size_t *len);
+
 /* Sets v's cause and certainty, and the remedy that fits the cause. */
 void tli_ev_set(struct tl_ev_verdict *v, int cause, int cert);
 

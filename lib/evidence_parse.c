@@ -247,6 +247,125 @@ int tl_ev_parse_syscall(const char *buf, size_t len, int arch, int *ret_kind,
 	return 0;
 }
 
+int tl_ev_parse_syscall_args(const char *buf, size_t len, uint64_t ret_args[6])
+{
+	const char *p = buf, *end = buf + len;
+	uint64_t nr, args[6];
+
+	if (!buf || !ret_args)
+		return -EINVAL;
+	while (end > p && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	if (parse_num(&p, end, 10, &nr) < 0 || nr > 100000)
+		return -EINVAL;
+	/* Six arguments, then the stack and program pointers. */
+	for (size_t i = 0; i < 8; i++) {
+		uint64_t v;
+
+		if (end - p < 4 || p[0] != ' ' || p[1] != '0' || p[2] != 'x')
+			return -EINVAL;
+		p += 3;
+		if (parse_num(&p, end, 16, &v) < 0)
+			return -EINVAL;
+		if (i < 6)
+			args[i] = v;
+	}
+	if (p != end)
+		return -EINVAL;
+	memcpy(ret_args, args, sizeof(args));
+	return 0;
+}
+
+/* struct pollfd: int fd; short events, revents. */
+#define POLLFD_SIZE 8
+
+int tl_ev_pollset_where(int arch, long nr, const uint64_t args[6],
+			uint64_t *ret_addr, size_t *ret_len, bool *ret_cut,
+			bool *ret_select)
+{
+	const char *name = tl_ev_syscall_name(arch, nr, NULL, NULL);
+	uint64_t addr, n, bytes;
+	bool select;
+
+	if (!args || !name)
+		return -ENOENT;
+	if (strcmp(name, "poll") == 0 || strcmp(name, "ppoll") == 0) {
+		select = false;
+		addr = args[0];
+		n = args[1];
+		/* nfds is an unsigned int, at most RLIMIT_NOFILE. */
+		if (n > UINT32_MAX)
+			return -EINVAL;
+		bytes = n * POLLFD_SIZE;
+	} else if (strcmp(name, "select") == 0 ||
+		   strcmp(name, "pselect6") == 0) {
+		select = true;
+		n = args[0];
+		addr = args[1];
+		/* nfds is an int; the kernel takes a negative one for -EINVAL. */
+		if (n > INT32_MAX)
+			return -EINVAL;
+		bytes = (n + 7) / 8;
+	} else {
+		return -ENOENT;
+	}
+	if (addr == 0 || n == 0)
+		return -ENOENT;
+	*ret_cut = bytes > TL_EV_POLLSET_MAX;
+	*ret_len = (size_t)(*ret_cut ? TL_EV_POLLSET_MAX : bytes);
+	*ret_addr = addr;
+	*ret_select = select;
+	return 0;
+}
+
+static bool among(int32_t fd, const int32_t *fds, size_t n_fds)
+{
+	for (size_t i = 0; i < n_fds; i++)
+		if (fds[i] == fd)
+			return true;
+	return false;
+}
+
+int32_t tl_ev_pollset_scan(const void *set, size_t len, size_t offset,
+			   bool select, const int32_t *fds, size_t n_fds,
+			   uint32_t *inputs)
+{
+	const uint8_t *b = set;
+	int32_t found = -1;
+
+	if (!set || !inputs || offset % 8 || offset > INT32_MAX / 8)
+		return -1;
+	if (select) {
+		for (size_t i = 0; i < len && offset + i <= INT32_MAX / 8;
+		     i++) {
+			for (unsigned bit = 0; bit < 8; bit++) {
+				int32_t fd = (int32_t)((offset + i) * 8 + bit);
+
+				if (!(b[i] >> bit & 1))
+					continue;
+				(*inputs)++;
+				if (found < 0 && among(fd, fds, n_fds))
+					found = fd;
+			}
+		}
+		return found;
+	}
+	for (size_t i = 0; i + POLLFD_SIZE <= len; i += POLLFD_SIZE) {
+		int32_t fd;
+		int16_t events;
+
+		memcpy(&fd, b + i, sizeof(fd));
+		memcpy(&events, b + i + 4, sizeof(events));
+		/* A negative fd is one poll() skips. */
+		if (fd < 0 || !(events & (0x001 | 0x040)))
+			continue;
+		(*inputs)++;
+		if (found < 0 && among(fd, fds, n_fds))
+			found = fd;
+	}
+	return found;
+}
+
 /*
  * Field n (from 3, the state) of a /proc stat line, as a number: fields
  * start after the comm's last ')', since the comm may hold ')' and spaces.

@@ -37,14 +37,17 @@ static bool bystander(int cause)
 
 /*
  * Whether the process takes the listener's connections when it runs: a
- * thread in accept(), or the listener in an epoll set a thread waits on,
- * asking for EPOLLIN (or EPOLLRDNORM). A stopped process keeps the
- * syscall it was in.
+ * thread in accept(), or in poll or select with the listener in its set
+ * (gunicorn's sync worker), or the listener in an epoll set a thread
+ * waits on, asking for EPOLLIN (or EPOLLRDNORM). A stopped process keeps
+ * the syscall it was in.
  */
 static bool acceptor(const struct tl_evidence *ev)
 {
 	for (size_t i = 0; i < ev->n_read; i++)
-		if (ev->threads[i].kind == TL_SYS_ACCEPT)
+		if (ev->threads[i].kind == TL_SYS_ACCEPT ||
+		    (ev->threads[i].kind == TL_SYS_POLL &&
+		     ev->threads[i].polls == TL_EV_POLLS_LISTENER))
 			return true;
 	for (size_t i = 0; i < ev->n_regs; i++)
 		if (ev->regs[i].waited &&
@@ -411,6 +414,11 @@ static void json_threads(struct json *j, const struct tl_evidence *ev)
 		json_kv_str(j, "wchan", t->wchan[0] ? t->wchan : NULL);
 		if (t->fd_what[0])
 			json_kv_str(j, "fd_is", t->fd_what);
+		if (t->kind == TL_SYS_POLL && t->polls != TL_EV_POLLS_UNKNOWN) {
+			json_kv_bool(j, "polls_listener",
+				     t->polls == TL_EV_POLLS_LISTENER);
+			json_kv_uint(j, "poll_fds", t->poll_inputs);
+		}
 		if (t->has_busy) {
 			json_kv_uint(j, "busy_pct", t->busy_pct);
 			json_kv_uint(j, "runnable_pct", t->runnable_pct);

@@ -105,6 +105,26 @@ struct tl_ev_thread {
 	 * TL_EV_LISTENER or TL_EV_LEAK.
 	 */
 	char fd_what[TL_EV_FD_WHAT_MAX];
+	/*
+	 * A thread in poll or select, gathered with a listener: whether the
+	 * fds it waits on for input, read from its memory while it waits,
+	 * hold the listener (enum tl_ev_polls; fd is then the listener's).
+	 * poll_inputs counts those fds where the set was read.
+	 */
+	uint8_t polls;
+	uint32_t poll_inputs;
+};
+
+/* What a thread in poll or select waits on, as far as its memory tells. */
+enum tl_ev_polls {
+	/*
+	 * Not read: no access (task/TID/mem needs what its syscall file
+	 * does), a set longer than TL_EV_POLLSET_MAX without the listener
+	 * in what was read, or a thread that moved on while we read.
+	 */
+	TL_EV_POLLS_UNKNOWN = 0,
+	TL_EV_POLLS_LISTENER, /* input on the listener, among others */
+	TL_EV_POLLS_OTHER,    /* input on other fds only */
 };
 
 /* The shortest window over which a running thread's CPU share is told. */
@@ -402,6 +422,37 @@ int tl_ev_parse_status(const char *buf, size_t len, char *ret_state,
  */
 int tl_ev_parse_syscall(const char *buf, size_t len, int arch, int *ret_kind,
 			long *ret_nr, int64_t *ret_fd);
+
+/*
+ * /proc/PID/task/TID/syscall of a thread in a syscall ("NR ARG1..ARG6 SP
+ * PC"): its six arguments. Returns 0, or -EINVAL for any other text.
+ */
+int tl_ev_parse_syscall_args(const char *buf, size_t len, uint64_t ret_args[6]);
+
+/* The most bytes of a poll or select fd set read from a thread's memory. */
+#define TL_EV_POLLSET_MAX 65536
+
+/*
+ * Where a thread waiting in syscall nr (of arch) with args keeps the fds
+ * it waits on for input: poll() and ppoll()'s array of struct pollfd, or
+ * select() and pselect6()'s readfds bitmap. Sets *ret_addr, *ret_len (cut
+ * to TL_EV_POLLSET_MAX, then *ret_cut), and *ret_select for a bitmap.
+ * Returns 0; -ENOENT when the call is none of those four, or waits on no
+ * input (a select() without readfds); -EINVAL for an impossible set.
+ */
+int tl_ev_pollset_where(int arch, long nr, const uint64_t args[6],
+			uint64_t *ret_addr, size_t *ret_len, bool *ret_cut,
+			bool *ret_select);
+
+/*
+ * Scans len bytes of such a set, from byte offset of the set (a multiple
+ * of 8): counts into *inputs the fds it waits on for input (POLLIN or
+ * POLLRDNORM; a bit of readfds), and returns the first of fds (n_fds of
+ * them) among those, or -1. The bitmap is read as little-endian longs.
+ */
+int32_t tl_ev_pollset_scan(const void *set, size_t len, size_t offset,
+			   bool select, const int32_t *fds, size_t n_fds,
+			   uint32_t *inputs);
 
 /*
  * /proc/PID/stat (or a task's): the CPU it last ran on (field 39), after

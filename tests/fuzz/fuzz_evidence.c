@@ -55,6 +55,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     fd > INT32_MAX))
 			abort();
 	}
+	{
+		uint64_t args[6], addr;
+		size_t len;
+		bool cut, sel;
+		const int32_t fds[2] = { 3, 1000 };
+		uint32_t inputs = 0;
+
+		/* Where a set lies is bounded, whatever the arguments say. */
+		for (int arch = 0; arch < TL_EV_ARCH_MAX; arch++)
+			if (tl_ev_parse_syscall_args(copy, size, args) == 0 &&
+			    tl_ev_parse_syscall(copy, size, arch, &kind, &nr,
+						&fd) == 0 &&
+			    tl_ev_pollset_where(arch, nr, args, &addr, &len,
+						&cut, &sel) == 0 &&
+			    (len == 0 || len > TL_EV_POLLSET_MAX))
+				abort();
+		/* The bytes themselves as a set of either kind. */
+		for (int k = 0; k < 2; k++) {
+			int32_t got = tl_ev_pollset_scan(copy, size, 0, k, fds,
+							 2, &inputs);
+
+			if (got != -1 && got != 3 && got != 1000)
+				abort();
+		}
+	}
 	(void)tl_ev_parse_sched(copy, size, &ns);
 	(void)tl_ev_parse_schedstat(copy, size, &ns, NULL);
 	(void)tl_ev_parse_schedstat(copy, size, &ns, &ns);

@@ -5,6 +5,7 @@
  * connection, and the fd census of fd-exhaustion and a process that is
  * gone, each from a fake /proc tree (test_proc_world.h).
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -589,6 +590,104 @@ static void test_poll_limit(void **state)
 	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
 	assert_null(strstr(v.text, "limit"));
+
+	/* Their sets read, the listener in none: that is a limit, likely. */
+	for (int i = 0; i < 5; i++) {
+		ev.threads[i].polls = TL_EV_POLLS_OTHER;
+		ev.threads[i].poll_inputs = 4;
+	}
+	ev.held = 3;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(
+		v.text,
+		"its threads in poll/select wait on 20 other fds for input, not on the listener, while the program holds 3 accepted connections on port 8101"));
+	ev.held = 0;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(v.text, "nothing in the program waits for it"));
+	/* One set not read: what it waits on is not known. */
+	ev.threads[2].polls = TL_EV_POLLS_UNKNOWN;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "its fd set could not be read"));
+}
+
+/* Writes len bytes at offset addr of the thread's memory file. */
+static void world_mem(struct world *w, int tid, long addr, const void *b,
+		      size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/4711/task/%d/mem", w->dir, tid);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, addr, SEEK_SET), 0);
+	assert_int_equal(fwrite(b, 1, len, f), len);
+	fclose(f);
+}
+
+/*
+ * A thread in poll() (POLL1: one struct pollfd at 0x7ffd): its set is
+ * read from task/TID/mem. The listener (fd 3) in it for input: the
+ * program is told. Another fd only: nothing waits for the listener. A
+ * set that cannot be read whole leaves it unknown.
+ */
+static void test_poll_sets(void **state)
+{
+	/* struct pollfd { int fd; short events, revents; } on this CPU */
+	uint8_t pfd[8] = { 3, 0, 0, 0, 0x01, 0, 0, 0 };
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+	struct world w;
+	char text[256];
+
+	(void)state;
+	world_one(&w, 0, 0, POLL1, "do_sys_poll", "4990.0");
+	world_mem(&w, PID, 0x7ffd, pfd, sizeof(pfd));
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_LISTENER);
+	assert_int_equal(ev.threads[0].fd, 3);
+	assert_int_equal(ev.threads[0].poll_inputs, 1);
+	assert_int_equal(v.cause, TL_CAUSE_WATCHED);
+	assert_non_null(strstr(
+		v.text,
+		"thread 4711 waits in poll on 1 fd for input, the listener (fd 3) among them, so the program is told"));
+	assert_non_null(
+		strstr(tl_evidence_threads_text(&ev, text, sizeof(text)),
+		       "1 thread in poll on fd 3"));
+
+	/* Asking fd 3 for output only: not for the listener's connections. */
+	pfd[4] = 0x04;
+	world_one(&w, 0, 0, POLL1, "do_sys_poll", "4990.0");
+	world_mem(&w, PID, 0x7ffd, pfd, sizeof(pfd));
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_OTHER);
+	assert_int_equal(ev.threads[0].poll_inputs, 0);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(v.text, "wait for input on no fd at all"));
+
+	/* Another fd for input. */
+	pfd[0] = 7;
+	pfd[4] = 0x01;
+	world_one(&w, 0, 0, POLL1, "do_sys_poll", "4990.0");
+	world_mem(&w, PID, 0x7ffd, pfd, sizeof(pfd));
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_OTHER);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
+	assert_non_null(strstr(v.text, "wait on 1 other fd for input"));
+
+	/* The memory ends inside the set: not known. */
+	world_one(&w, 0, 0, POLL1, "do_sys_poll", "4990.0");
+	world_mem(&w, PID, 0x7ffd, pfd, 5);
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_UNKNOWN);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "its fd set could not be read"));
 }
 
 /*
@@ -624,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_frozen_by_ancestor),
 		cmocka_unit_test(test_reuseport_sibling),
 		cmocka_unit_test(test_poll_limit),
+		cmocka_unit_test(test_poll_sets),
 		cmocka_unit_test(test_overflow_moving),
 	};
 

@@ -140,6 +140,110 @@ static void test_parse_syscall(void **state)
 	assert_null(tl_ev_syscall_name(TL_EV_ARCH_ARM64, 232, NULL, NULL));
 }
 
+static void test_parse_syscall_args(void **state)
+{
+	static const char sel[] =
+		"270 0x6 0x7ffc10 0x0 0x7ffc20 0x7ffc30 0x0 0x7ffc00 0x7f01\n";
+	static const char pol[] = "7 0x5617a0 0x3 0x3e8 0x8 0x0 0x0 0x1 0x2";
+	uint64_t args[6] = { 0 }, addr;
+	size_t len;
+	bool cut, select;
+
+	(void)state;
+	assert_int_equal(tl_ev_parse_syscall_args(sel, strlen(sel), args), 0);
+	assert_true(args[0] == 6 && args[1] == 0x7ffc10 && args[3] == 0x7ffc20);
+	/* pselect6: nfds 6 is one byte of readfds at arg 2. */
+	assert_int_equal(tl_ev_pollset_where(TL_EV_ARCH_X86_64, 270, args,
+					     &addr, &len, &cut, &select),
+			 0);
+	assert_true(addr == 0x7ffc10 && len == 1 && !cut && select);
+	/* On arm64, 270 is no poll: nothing to read. */
+	assert_int_equal(tl_ev_pollset_where(TL_EV_ARCH_ARM64, 270, args, &addr,
+					     &len, &cut, &select),
+			 -ENOENT);
+	assert_int_equal(tl_ev_parse_syscall_args(pol, strlen(pol), args), 0);
+	assert_int_equal(tl_ev_pollset_where(TL_EV_ARCH_X86_64, 7, args, &addr,
+					     &len, &cut, &select),
+			 0);
+	assert_true(addr == 0x5617a0 && len == 24 && !cut && !select);
+	/* A select() without readfds waits on no input. */
+	args[1] = 0;
+	assert_int_equal(tl_ev_pollset_where(TL_EV_ARCH_X86_64, 23, args, &addr,
+					     &len, &cut, &select),
+			 -ENOENT);
+	/* A set longer than we read is cut; a negative nfds is no set. */
+	args[0] = 0x1000;
+	args[1] = 100000;
+	assert_int_equal(tl_ev_pollset_where(TL_EV_ARCH_X86_64, 7, args, &addr,
+					     &len, &cut, &select),
+			 0);
+	assert_true(cut && len == TL_EV_POLLSET_MAX);
+	args[1] = UINT64_MAX;
+	assert_int_equal(tl_ev_pollset_where(TL_EV_ARCH_X86_64, 7, args, &addr,
+					     &len, &cut, &select),
+			 -EINVAL);
+	args[0] = UINT64_MAX;
+	assert_int_equal(tl_ev_pollset_where(TL_EV_ARCH_X86_64, 23, args, &addr,
+					     &len, &cut, &select),
+			 -EINVAL);
+	/* Not the syscall line of a thread in a call. */
+	assert_int_equal(tl_ev_parse_syscall_args("running\n", 8, args),
+			 -EINVAL);
+	assert_int_equal(tl_ev_parse_syscall_args("-1 0x7ffd 0x7f00\n", 17,
+						  args),
+			 -EINVAL);
+	assert_int_equal(tl_ev_parse_syscall_args("7 0x1 0x2 0x3", 13, args),
+			 -EINVAL);
+	assert_int_equal(tl_ev_parse_syscall_args(
+				 "7 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0x8 0x9", 37,
+				 args),
+			 -EINVAL);
+}
+
+static void test_pollset_scan(void **state)
+{
+	/* fds 3 and 5 of readfds: bits 3 and 5 of the first byte. */
+	static const uint8_t bits[2] = { 0x28, 0x01 };
+	/* struct pollfd: fd 4 POLLOUT, fd 7 POLLIN, fd -1, fd 9 POLLRDNORM */
+	static const int32_t fds[4] = { 4, 7, -1, 9 };
+	static const int16_t evs[4] = { 0x004, 0x001, 0x001, 0x040 };
+	uint8_t pfds[32];
+	const int32_t want5[] = { 5 }, want4[] = { 4 }, want9[] = { 2, 9 };
+	uint32_t inputs = 0;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		memcpy(pfds + 8 * i, &fds[i], 4);
+		memcpy(pfds + 8 * i + 4, &evs[i], 2);
+		memset(pfds + 8 * i + 6, 0, 2);
+	}
+	assert_int_equal(
+		tl_ev_pollset_scan(bits, 2, 0, true, want5, 1, &inputs), 5);
+	assert_int_equal(inputs, 3);
+	/* Bits at a byte offset of 8: fds 64 and up. */
+	inputs = 0;
+	assert_int_equal(
+		tl_ev_pollset_scan(bits, 2, 8, true, want5, 1, &inputs), -1);
+	assert_int_equal(inputs, 3);
+	/* poll: fd 4 asks for output only, fd -1 is skipped. */
+	inputs = 0;
+	assert_int_equal(tl_ev_pollset_scan(pfds, sizeof(pfds), 0, false, want4,
+					    1, &inputs),
+			 -1);
+	assert_int_equal(inputs, 2);
+	inputs = 0;
+	assert_int_equal(tl_ev_pollset_scan(pfds, sizeof(pfds), 0, false, want9,
+					    2, &inputs),
+			 9);
+	/* A partial struct at the end is not read. */
+	inputs = 0;
+	assert_int_equal(
+		tl_ev_pollset_scan(pfds, 12, 0, false, want9, 2, &inputs), -1);
+	assert_int_equal(inputs, 0);
+	assert_int_equal(
+		tl_ev_pollset_scan(bits, 2, 3, true, want5, 1, &inputs), -1);
+}
+
 static void test_parse_sched(void **state)
 {
 	char text[512];
@@ -361,6 +465,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_status),
 		cmocka_unit_test(test_parse_syscall),
+		cmocka_unit_test(test_parse_syscall_args),
+		cmocka_unit_test(test_pollset_scan),
 		cmocka_unit_test(test_parse_sched),
 		cmocka_unit_test(test_parse_epoll),
 		cmocka_unit_test(test_fd_kind),
