@@ -19,8 +19,15 @@ static bool stopped(char s)
 	return s == 'T' || s == 't';
 }
 
+/* The larger of the shares it ran and it was runnable. */
+static unsigned busyness(const struct tl_ev_thread *t)
+{
+	return t->runnable_pct > t->busy_pct ? t->runnable_pct : t->busy_pct;
+}
+
 /*
- * Whether a thread ran hot, a fifth of a CPU or more, while we watched,
+ * Whether a thread ran hot, a fifth of a CPU or more, while we watched
+ * (or was runnable so long: a loaded machine gives a spinning loop less),
  * and the program holds some of the listener's connections: the signs of
  * a loop spinning at its own connection limit.
  */
@@ -28,7 +35,7 @@ static bool spins_at_limit(const struct tl_evidence *ev)
 {
 	const struct tl_ev_thread *b = tli_ev_busiest(ev);
 
-	return b && b->busy_pct >= 20 && !tli_ev_computes(b) && ev->held > 0;
+	return b && busyness(b) >= 20 && !tli_ev_computes(b) && ev->held > 0;
 }
 
 /*
@@ -93,12 +100,6 @@ bool tli_ev_computes(const struct tl_ev_thread *t)
 
 	return t->has_times && all >= TLI_EV_TIMES_MIN &&
 	       t->stime_ticks * 100 < all * TLI_EV_SYS_PCT;
-}
-
-/* The larger of the shares it ran and it was runnable. */
-static unsigned busyness(const struct tl_ev_thread *t)
-{
-	return t->runnable_pct > t->busy_pct ? t->runnable_pct : t->busy_pct;
 }
 
 bool tli_ev_spins(const struct tl_ev_thread *t)
@@ -592,13 +593,16 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	 */
 	if (reg && cause == TL_CAUSE_NOT_WAITED && spins_at_limit(ev)) {
 		const struct tl_ev_thread *b = tli_ev_busiest(ev);
+		char waited[64];
 
 		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			"the listener (fd %d) is in epoll fd %d, level-triggered, and thread %d used %u %% of a CPU over the %u ms we watched while the program holds %llu of the listener's connections: a loop that an always ready listener wakes at every wait, and that does not accept at its own limit of connections, spins so (or the thread is busy elsewhere); %s",
+			"the listener (fd %d) is in epoll fd %d, level-triggered, and thread %d used %u %% of a CPU over the %u ms we watched%s while the program holds %llu of the listener's connections: a loop that an always ready listener wakes at every wait, and that does not accept at its own limit of connections, spins so (or the thread is busy elsewhere); %s",
 			(int)reg->tfd, (int)reg->epfd, (int)b->tid, b->busy_pct,
-			b->busy_ms, (unsigned long long)ev->held, threads);
+			b->busy_ms,
+			tli_ev_runnable_text(b, waited, sizeof(waited)),
+			(unsigned long long)ev->held, threads);
 		return;
 	}
 	if (reg && cause == TL_CAUSE_NOT_WAITED) {

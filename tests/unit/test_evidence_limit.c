@@ -288,6 +288,22 @@ static void test_limit_and_unwatched(void **state)
 	assert_non_null(strstr(v.text, "level-triggered, and thread"));
 	assert_non_null(strstr(v.text, "used 67 % of a CPU over the 30 ms"));
 	assert_non_null(strstr(v.text, "does not accept at its own limit"));
+	/*
+	 * On a loaded machine the same loop gets little of a CPU, and waits
+	 * for one the rest of the time: runnable, it still spins.
+	 */
+	ev.threads[0].busy_pct = 8;
+	ev.threads[0].runnable_pct = 90;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_non_null(strstr(v.text, "used 8 % of a CPU over the 30 ms we "
+				       "watched and waited for a CPU another "
+				       "82 % (runnable 90 %) while"));
+	ev.threads[0].runnable_pct = 12;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	ev.threads[0].busy_pct = 67;
+	ev.threads[0].runnable_pct = 0;
 	/* A thread that computes (user time) is busy elsewhere. */
 	ev.threads[0].utime_ticks = 99;
 	ev.threads[0].stime_ticks = 1;
