@@ -16,7 +16,7 @@ DEB_PKGS = meson ninja-build pkg-config gcc g++ libc6-dev libmnl-dev \
 	jq python3 clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libclang-rt-14-dev time \
 	libyaml-dev libcrypt-dev curl openssl prometheus nginx-light haproxy ncat \
 	lighttpd apache2 socat tinyproxy memcached postgresql nodejs cargo \
-	librust-tokio-dev librust-tokio-macros-dev gunicorn
+	librust-tokio-dev librust-tokio-macros-dev gunicorn varnish
 
 .PHONY: all deps demo check san-check fuzz bench clean format
 
@@ -24,11 +24,11 @@ all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 # Installs missing packages when run as root; otherwise says what is missing.
-# The servers among them (nginx, haproxy, prometheus, memcached, gunicorn;
-# nodejs for a Node.js server) are for tests that start their own on loopback:
-# a policy-rc.d that answers 101 keeps their packages from starting
-# system services (on :80, :9090, :11211) while they install, and from
-# failing the install where such a service cannot start.
+# The servers among them (nginx, haproxy, prometheus, memcached, gunicorn,
+# varnish; nodejs for a Node.js server) are for tests that start their own
+# on loopback: a policy-rc.d that answers 101 keeps their packages from
+# starting system services (on :80, :9090, :11211, :6081) while they
+# install, and from failing the install where such a service cannot start.
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \

@@ -324,6 +324,12 @@ static void count_tcp(const struct tl_snapshot *snap, pid_t pid, bool leak,
 			total++;
 			if (leak && waits_upstream(sk))
 				add_upstream(ev, sk);
+			if (leak && sk->state == TL_CLOSE_WAIT &&
+			    (sk->has & TL_HAS_INFO)) {
+				ev->cw_timed++;
+				if (sk->last_data_recv_ms > ev->cw_recv_ms)
+					ev->cw_recv_ms = sk->last_data_recv_ms;
+			}
 		}
 	}
 	/* The snapshot is a moment older than the fd walk. */

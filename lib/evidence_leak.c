@@ -112,14 +112,23 @@ static void eof_spin(const struct tl_evidence *ev, struct tl_ev_verdict *v,
  * CLOSE-WAIT connections, and it keeps a client's connection until the
  * answer comes or its own timeout ends the wait. An event loop waits in
  * epoll for both, so no thread is blocked: the connections out tell it.
+ * A cache that folds identical requests into one fetch (Varnish, nginx's
+ * proxy_cache_lock) keeps many clients on one request out: there every
+ * client's last data (its request) came no earlier than a second before
+ * that request went out, which connections leaked before it cannot have.
  */
 bool tli_ev_conclude_upstream(const struct tl_evidence *ev,
 			      struct tl_ev_verdict *v, size_t *len)
 {
 	uint32_t cw = ev->tcp[TL_CLOSE_WAIT];
 	char peer[TL_ADDR_STR_MAX + 8];
+	bool folded;
 
-	if (ev->up_waiting == 0 || (uint64_t)ev->up_waiting * 2 < cw)
+	if (ev->up_waiting == 0)
+		return false;
+	folded = (uint64_t)ev->up_waiting * 2 < cw && ev->cw_timed == cw &&
+		 ev->cw_recv_ms <= ev->up_wait_ms + 1000;
+	if ((uint64_t)ev->up_waiting * 2 < cw && !folded)
 		return false;
 	tli_ev_set(v, TL_CAUSE_UPSTREAM, TL_CERT_POSSIBLE);
 	tli_appendf(
@@ -129,6 +138,14 @@ bool tli_ev_conclude_upstream(const struct tl_evidence *ev,
 		tl_addr_format_port(peer, sizeof(peer), ev->up_family,
 				    ev->up_addr, ev->up_port),
 		cw);
+	if (folded)
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"; none of those %u got its last data (the client's request) more than a second before %s was sent, so they may all wait on %s (a cache that folds identical requests into one fetch, as Varnish does)",
+			cw,
+			ev->up_waiting == 1 ? "that request" :
+					      "the oldest of those requests",
+			ev->up_waiting == 1 ? "its answer" : "their answers");
 	return true;
 }
 

@@ -290,6 +290,14 @@ struct tl_evidence {
 	uint8_t up_addr[16];
 	uint16_t up_port;
 	/*
+	 * TL_EV_LEAK: of its CLOSE-WAIT connections, those whose times the
+	 * kernel gave (cw_timed), and the longest since one of them last
+	 * received data (cw_recv_ms): a client's request, or its handshake
+	 * where it sent none.
+	 */
+	uint32_t cw_timed;
+	uint64_t cw_recv_ms;
+	/*
 	 * TL_EV_LEAK: its children stopped by a signal (State T, no
 	 * tracer), and the first: a worker that a process handing
 	 * connections to its workers (Node's cluster primary) waits for.

@@ -235,6 +235,27 @@ static void test_leak_upstream(void **state)
 	ev.up_waiting = 1;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/*
+	 * Unless every one of the ten got its request no more than a second
+	 * before that request went out (Varnish folding ten clients' request
+	 * for one URL into one fetch). One older is a leak from before.
+	 */
+	ev.cw_timed = 10;
+	ev.cw_recv_ms = 5800;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UPSTREAM);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(
+		v.text,
+		"beside its 10 in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait; none of those 10 got its last data (the client's request) more than a second before that request was sent, so they may all wait on its answer (a cache that folds identical requests into one fetch, as Varnish does)"));
+	ev.cw_recv_ms = 6000;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	/* One whose times the kernel did not give may be one. */
+	ev.cw_recv_ms = 100;
+	ev.cw_timed = 9;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 	/* None waiting: nothing to say. */
 	ev.tcp[TL_CLOSE_WAIT] = 3;
 	ev.up_waiting = 0;
