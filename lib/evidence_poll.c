@@ -24,10 +24,13 @@
 
 /*
  * Scans the set at addr in the memory file mem: the first of fds it waits
- * on for input, -1 for none, or -2 when it could not be read whole.
+ * on for input, -1 for none, or -2 when it could not be read whole. A
+ * bitmap of nfds bits ends inside its last byte: the bits past it are no
+ * part of the set, and the kernel does not look at them.
  */
 static int32_t scan_set(int mem, uint64_t addr, size_t len, bool select,
-			const int32_t *fds, size_t n_fds, uint32_t *inputs)
+			uint64_t nfds, const int32_t *fds, size_t n_fds,
+			uint32_t *inputs)
 {
 	uint8_t buf[CHUNK];
 	int32_t found = -1;
@@ -42,6 +45,8 @@ static int32_t scan_set(int mem, uint64_t addr, size_t len, bool select,
 
 		if (n != (ssize_t)want)
 			return -2;
+		if (select && off + want == len && len * 8 > nfds)
+			buf[want - 1] &= (uint8_t)((1u << (nfds % 8)) - 1);
 		fd = tl_ev_pollset_scan(buf, want, off, select, fds, n_fds,
 					inputs);
 		if (found < 0)
@@ -73,7 +78,7 @@ static int read_pollset(int pdir, struct tl_ev_thread *t, const int32_t *fds,
 	mem = openat(pdir, path, O_RDONLY | O_CLOEXEC);
 	if (mem < 0)
 		return TL_EV_POLLS_UNKNOWN;
-	found = scan_set(mem, addr, len, select, fds, n_fds, &inputs);
+	found = scan_set(mem, addr, len, select, args[0], fds, n_fds, &inputs);
 	close(mem);
 	/*
 	 * The set is the call's only while the thread is still in it: the

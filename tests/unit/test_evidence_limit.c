@@ -697,6 +697,25 @@ static void test_poll_sets(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
 	assert_non_null(strstr(v.text, "wait on 1 other fd for input"));
 
+	/*
+	 * select(4, ...): its readfds bitmap has fds 3 and 5 set, but fd 5
+	 * is past nfds, which the kernel does not look at.
+	 */
+	world_one(&w, 0, 0, "23 0x4 0x7ffd 0x0 0x0 0x0 0x0 0x1 0x2",
+		  "do_select", "4990.0");
+	world_mem(&w, PID, 0x7ffd, (const uint8_t[]){ 0x28 }, 1);
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_LISTENER);
+	assert_int_equal(ev.threads[0].poll_inputs, 1);
+	assert_non_null(strstr(v.text, "waits in select on 1 fd for input, the "
+				       "listener (fd 3) among them"));
+	world_one(&w, 0, 0, "23 0x4 0x7ffd 0x0 0x0 0x0 0x0 0x1 0x2",
+		  "do_select", "4990.0");
+	world_mem(&w, PID, 0x7ffd, (const uint8_t[]){ 0x20 }, 1);
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_OTHER);
+	assert_int_equal(ev.threads[0].poll_inputs, 0);
+
 	/* The memory ends inside the set: not known. */
 	world_one(&w, 0, 0, POLL1, "do_sys_poll", "4990.0");
 	world_mem(&w, PID, 0x7ffd, pfd, 5);
