@@ -395,25 +395,45 @@ static int seen_cmp(const void *key, const void *elem)
 	return k < c ? -1 : k > c;
 }
 
-bool tli_diag_drops_go_on(const struct tl_diag_opts *o, const struct tl_sock *L)
+/* Whether the namespace's ListenDrops read both times stood still. */
+static bool ns_drops_stood(const struct tl_counters *ctr, bool has_before,
+			   uint64_t before)
 {
+	return has_before && ctr && (ctr->have & TL_CTR_NETSTAT) &&
+	       ctr->listen_drops <= before;
+}
+
+bool tli_diag_drops_go_on(const struct tl_diag_opts *o,
+			  const struct tl_counters *ctr,
+			  const struct tl_sock *L)
+{
+	const struct tl_counters *later = o->drops_later_ctr;
 	const struct tl_drops_seen *seen;
 
 	if (o->drops_later && !tli_diag_drops_grew(o->drops_later, L))
+		return false;
+	if (o->drops_later && later && (later->have & TL_CTR_NETSTAT) &&
+	    ns_drops_stood(later, ctr && (ctr->have & TL_CTR_NETSTAT),
+			   ctr ? ctr->listen_drops : 0))
+		return false;
+	if (o->drops_first_look)
 		return false;
 	if (!o->drops_before)
 		return true;
 	seen = bsearch(&L->cookie, o->drops_before, o->n_drops_before,
 		       sizeof(*seen), seen_cmp);
 	/* Not there: it listens since, and its drops are all since. */
-	return !seen || L->drops > seen->drops;
+	if (!seen)
+		return true;
+	return L->drops > seen->drops &&
+	       !ns_drops_stood(ctr, seen->has_ns, seen->ns_drops);
 }
 
 static bool drops_syns(const struct diag *d, const struct tl_sock *L,
 		       const struct diag_lstat *l)
 {
 	return drops_maybe(d->o, d->ctr, L, l->stale) &&
-	       tli_diag_drops_go_on(d->o, L);
+	       tli_diag_drops_go_on(d->o, d->ctr, L);
 }
 
 bool tl_diag_drops_unsure(const struct tl_snapshot *snap,

@@ -149,9 +149,13 @@ static struct result *scan(struct server *s, size_t *ret_unreadable)
 	*ret_unreadable = 0;
 	if (!r)
 		return NULL;
-	/* Drops are told only where they went on since the last scan. */
+	/*
+	 * Drops are told only where they went on since the last scan; the
+	 * first has nothing to compare with, and waits for the next.
+	 */
 	s->so.diag.drops_before =
 		metrics_ledger_seen(s->mo.ledger, &s->so.diag.n_drops_before);
+	s->so.diag.drops_first_look = s->mo.ledger && !s->so.diag.drops_before;
 	r->err = tl_survey_take(&s->so, &sv);
 	if (r->err == 0)
 		r->err = metrics_render(sv, &s->mo, &p, &mr);

@@ -68,9 +68,15 @@ int doctor_drops_again(struct doctor *d, const struct tl_global *g,
 	if (tl_snapshot_take(&so, &later) < 0)
 		return n;
 	o.drops_later = later;
+	/* TCP_DEFER_ACCEPT's drops grow the listener's counter, not these. */
+	t->have_later_ctr =
+		tl_counters_read(g->proc_root, netns_fd, &t->later_ctr) >= 0 &&
+		(t->later_ctr.have & TL_CTR_NETSTAT);
+	o.drops_later_ctr = t->have_later_ctr ? &t->later_ctr : NULL;
 	n2 = tl_diagnose(snap, ctr, &o, &f2);
 	if (n2 < 0) {
 		tl_snapshot_free(later);
+		t->have_later_ctr = false;
 		return n;
 	}
 	/* The notes of what was held back say the same. */

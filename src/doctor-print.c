@@ -107,6 +107,7 @@ static void target_young(const struct doctor *d, const struct target *t,
 	struct tl_diag_opts o = d->opts;
 
 	o.drops_later = t->later;
+	o.drops_later_ctr = t->have_later_ctr ? &t->later_ctr : NULL;
 	tl_diag_young(t->snap, t->have_ctr ? &t->ctr : NULL, &o, y);
 }
 
@@ -177,7 +178,7 @@ static void young_note(const struct doctor *d)
 	if (y.drops_listeners) {
 		snprintf(
 			text, sizeof(text),
-			"%llu listener%s %s dropped up to %llu SYN%s for a full queue since %s started, but none while we looked (%s under half full now, or %s drop counter did not grow in a second look %u ms later): past overflows (serve's tcplimbo_listen_drops_total gives their rate).",
+			"%llu listener%s %s dropped up to %llu SYN%s for a full queue since %s started, but none while we looked (%s under half full now, or %s drop counter and the namespace's TcpExt ListenDrops did not both grow in a second look %u ms later): past overflows (serve's tcplimbo_listen_drops_total gives their rate).",
 			(unsigned long long)y.drops_listeners,
 			y.drops_listeners == 1 ? "" : "s",
 			y.drops_listeners == 1 ? "has" : "have",

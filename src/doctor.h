@@ -45,6 +45,9 @@ struct target {
 	struct tl_snapshot *snap; /* kept for the evidence until printed */
 	/* Its listeners a moment later, where drops were looked at again. */
 	struct tl_snapshot *later;
+	/* Its counters then, when have_later_ctr: did ListenDrops grow? */
+	struct tl_counters later_ctr;
+	bool have_later_ctr;
 	struct tl_counters ctr; /* the namespace's, when have_ctr */
 	bool have_ctr;
 	pid_t pid;	/* --all-netns: a process in it, or 0 */

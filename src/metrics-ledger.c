@@ -127,7 +127,9 @@ int metrics_ledger_update(struct metrics_ledger *lg,
 			.cookie = socks[i].cookie,
 			.drops = socks[i].drops > UINT32_MAX ?
 					 UINT32_MAX :
-					 (uint32_t)socks[i].drops
+					 (uint32_t)socks[i].drops,
+			.has_ns = socks[i].has_ns,
+			.ns_drops = socks[i].ns_drops
 		};
 	/* The series that have a member now, once each. */
 	for (size_t i = 0; i < n; i++)
@@ -189,5 +191,5 @@ const struct tl_drops_seen *metrics_ledger_seen(const struct metrics_ledger *lg,
 						size_t *n)
 {
 	*n = lg ? lg->n_socks : 0;
-	return *n ? lg->seen : NULL;
+	return lg ? lg->seen : NULL;
 }

@@ -366,10 +366,14 @@ static int ledger_take(struct work *w, struct metrics_ledger *lg)
 
 	if (!s)
 		return -ENOMEM;
-	for (size_t i = 0; i < w->nl; i++)
-		s[i] = (struct ledger_sock){ .cookie = w->l[i].cookie,
-					     .key = w->l[i].key,
-					     .drops = w->l[i].drops };
+	for (size_t i = 0; i < w->nl; i++) {
+		const struct tl_survey_ns *ns = &w->sv->ns[w->l[i].ns];
+		bool has = ns->have_ctr && (ns->ctr.have & TL_CTR_NETSTAT);
+
+		s[i] = (struct ledger_sock){ w->l[i].cookie, w->l[i].key,
+					     w->l[i].drops, has,
+					     ns->ctr.listen_drops };
+	}
 	r = metrics_ledger_update(lg, s, w->nl);
 	free(s);
 	return r;
@@ -655,8 +659,10 @@ static void write_all(struct prom *p, const struct work *w,
 		p, w, "tcplimbo_listen_queue_oldest_seconds", "gauge",
 		"Age of the oldest queued connection; 0 when the queue is empty.",
 		3);
-	write_listeners(p, w, "tcplimbo_listen_drops_total", "counter",
-			"SYNs the listener dropped (its SK_MEMINFO_DROPS).", 4);
+	write_listeners(
+		p, w, "tcplimbo_listen_drops_total", "counter",
+		"Packets the listener dropped (its SK_MEMINFO_DROPS): a full queue's SYNs and handshake ACKs, but also one handshake ACK a connection under TCP_DEFER_ACCEPT (Apache's default, uwsgi, nginx's deferred), which is no overflow.",
+		4);
 	write_listeners(
 		p, w, "tcplimbo_listen_queues_full", "gauge",
 		"Listeners of the series (SO_REUSEPORT: each has its own queue) whose accept queue is over its backlog: new SYNs are dropped.",

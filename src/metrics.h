@@ -62,6 +62,9 @@ struct ledger_sock {
 	uint64_t cookie; /* the socket's */
 	uint64_t key;	 /* its series', from metrics_ledger_key */
 	uint64_t drops;	 /* its own SYN drops now */
+	/* its namespace's TcpExt ListenDrops now, where has_ns */
+	bool has_ns;
+	uint64_t ns_drops;
 };
 
 struct metrics_ledger;
@@ -89,7 +92,8 @@ uint64_t metrics_ledger_carry(const struct metrics_ledger *lg, uint64_t key);
 
 /*
  * Last scan's listener sockets and their drops, sorted by cookie, for the
- * next scan's tl_diag_opts.drops_before; NULL and 0 before the first.
+ * next scan's tl_diag_opts.drops_before (with 0 of them after a scan of
+ * none); NULL before the first scan: that one is drops_first_look.
  */
 const struct tl_drops_seen *metrics_ledger_seen(const struct metrics_ledger *lg,
 						size_t *n);

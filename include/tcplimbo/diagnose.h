@@ -42,11 +42,14 @@ enum tl_severity {
 
 /*
  * A listener's drop counter at one look: its socket cookie, which no
- * other socket on the machine has until it reboots, and its count.
+ * other socket on the machine has until it reboots, and its count; and,
+ * where has_ns, its namespace's TcpExt ListenDrops then.
  */
 struct tl_drops_seen {
 	uint64_t cookie;
 	uint32_t drops;
+	bool has_ns;
+	uint64_t ns_drops;
 };
 
 /*
@@ -78,16 +81,32 @@ struct tl_diag_opts {
 	 */
 	const struct tl_snapshot *drops_later;
 	/*
+	 * The namespace's counters read with drops_later (NULL: not read).
+	 * A listener's counter also grows by each handshake ACK that
+	 * TCP_DEFER_ACCEPT drops (Apache's default, uwsgi's, nginx's
+	 * deferred: one a connection); a full queue's drops grow TcpExt
+	 * ListenDrops too. Where it did not grow in between, the drops that
+	 * went on are none of a full queue's.
+	 */
+	const struct tl_counters *drops_later_ctr;
+	/*
 	 * For a caller that looks again and again (the exporter): the
 	 * listeners' drop counters at its previous look, n_drops_before of
 	 * them, sorted by cookie (every namespace's may be in one array:
 	 * cookies are unique on the machine). As with
 	 * drops_later, a queue that is not full then warns of drops only
-	 * where its listener's counter grew since; a listener not among
+	 * where its listener's counter grew since, and its namespace's
+	 * ListenDrops too where both looks read it; a listener not among
 	 * them is new since then, and so are its drops. NULL: none.
 	 */
 	const struct tl_drops_seen *drops_before;
 	size_t n_drops_before;
+	/*
+	 * Such a caller's first look, with nothing before it: drops of a
+	 * queue that is not full are not told then (they may be long past),
+	 * but from its next look on, where they go on.
+	 */
+	bool drops_first_look;
 	/*
 	 * The snapshot is of now (not replayed) and its processes may be
 	 * read under proc_root (NULL: /proc): a rule may then ask /proc of a

@@ -428,6 +428,26 @@ static void test_listener_drops_later(void **state)
 	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
 	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
 	assert_int_equal(y.drops_listeners, 0);
+	/*
+	 * Its counter grew while the namespace's ListenDrops did not: the
+	 * handshake ACKs TCP_DEFER_ACCEPT drops (uwsgi, Apache), no full
+	 * queue's. With ListenDrops grown too, the warning stands.
+	 */
+	{
+		struct tl_counters c2 = W->ctr;
+
+		W->opts.drops_later_ctr = &c2;
+		assert_int_equal(diagnose(), 0);
+		tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
+		assert_int_equal(y.drops_listeners, 1);
+		c2.listen_drops++;
+		assert_int_equal(diagnose(), 1);
+		/* Not read the second time: the listener's counter speaks. */
+		c2.have = 0;
+		c2.listen_drops--;
+		assert_int_equal(diagnose(), 1);
+		W->opts.drops_later_ctr = NULL;
+	}
 	/* Closed meanwhile: its drops ended with it. */
 	again.cookie = 78;
 	assert_int_equal(diagnose(), 0);
@@ -450,7 +470,9 @@ static void test_listener_drops_later(void **state)
 static void test_listener_drops_before(void **state)
 {
 	uint32_t srv = proc(100, "server", 5, 1024);
-	struct tl_drops_seen seen[3] = { { 12, 9 }, { 77, 84 }, { 90, 1 } };
+	struct tl_drops_seen seen[3] = { { 12, 9, false, 0 },
+					 { 77, 84, false, 0 },
+					 { 90, 1, false, 0 } };
 	struct tl_diag_young y;
 	struct tl_sock *l;
 
@@ -473,6 +495,20 @@ static void test_listener_drops_before(void **state)
 	assert_int_equal(W->f[0].severity, TL_SEV_WARNING);
 	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
 	assert_int_equal(y.drops_listeners, 0);
+	/*
+	 * But the namespace's ListenDrops stood at 4551 since: the two
+	 * drops are TCP_DEFER_ACCEPT's, not a full queue's.
+	 */
+	seen[1].has_ns = true;
+	seen[1].ns_drops = 4551;
+	assert_int_equal(diagnose(), 0);
+	seen[1].ns_drops = 4550;
+	assert_int_equal(diagnose(), 1);
+	seen[1].has_ns = false;
+	/* An exporter's first look has nothing to compare: it waits. */
+	W->opts.drops_first_look = true;
+	assert_int_equal(diagnose(), 0);
+	W->opts.drops_first_look = false;
 	/* A listener the last scan did not see is new, and so are its drops. */
 	l->drops = 84;
 	l->cookie = 78;

@@ -226,6 +226,16 @@ static void test_drops_never_fall(void **state)
 	assert_int_equal(seen[0].drops, 3);
 	assert_int_equal(seen[1].cookie, 2);
 	assert_int_equal(seen[1].drops, 4);
+	/* No counters read: nothing of the namespace's to compare. */
+	assert_false(seen[1].has_ns);
+	/* With them, each listener carries its namespace's ListenDrops. */
+	w->ns.have_ctr = true;
+	w->ns.ctr.have = TL_CTR_NETSTAT;
+	w->ns.ctr.listen_drops = 41;
+	assert_int_equal(drops3000(w, lg), 7);
+	seen = metrics_ledger_seen(lg, &n);
+	assert_true(seen[1].has_ns && seen[1].ns_drops == 41);
+	w->ns.have_ctr = false;
 	w->socks[0].cookie = 1;
 	w->socks[1].cookie = 2;
 	w->socks[1].drops = 4;
