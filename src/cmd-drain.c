@@ -581,8 +581,9 @@ static void print_plan_text(const struct tl_snapshot *snap,
 	printf("%s\n", p->hidden ? "," : "");
 	if (p->hidden)
 		printf("  and %u that no dump shows but that still %s a "
-		       "slot (destroyed earlier, or MPTCP connections whose "
-		       "subflows are gone)\n",
+		       "slot (reset by their client while queued, destroyed "
+		       "with ss -K or tcplimbo kill, or MPTCP connections "
+		       "whose subflows are gone)\n",
 		       p->hidden, p->hidden == 1 ? "holds" : "hold");
 	if (p->n_shared)
 		printf("  %zu of them may wait in the queue of another "

@@ -240,11 +240,23 @@ static const char *next_call(const struct tl_sock *sk)
 		return "every accept() of its fails (EINVAL), and an event "
 		       "loop retries at once, for ever, until the program "
 		       "closes the listener or restarts";
+	/*
+	 * Data received before stays readable; the error goes to the first
+	 * call that meets it, and a write after that fails with EPIPE.
+	 */
 	if (sk->state == TL_CLOSE_WAIT || sk->state == TL_LAST_ACK ||
 	    ((sk->has & TL_HAS_SHUTDOWN) && (sk->shutdown & 1)))
-		return "reads see end-of-file, its next write fails "
-		       "(ECONNABORTED)";
-	return "its next read or write fails (ECONNABORTED)";
+		return sk->rqueue ?
+			       "reads return the data received before, then "
+			       "end-of-file; its next write fails "
+			       "(ECONNABORTED), later ones with EPIPE" :
+			       "reads see end-of-file; its next write fails "
+			       "(ECONNABORTED), later ones with EPIPE";
+	return sk->rqueue ? "reads return the data received before; then its "
+			    "next read or write fails (ECONNABORTED), and "
+			    "writes after it with EPIPE" :
+			    "its next read or write fails (ECONNABORTED), and "
+			    "writes after it with EPIPE";
 }
 
 /* What a destroy leaves, in words: held fds, or the queue slot. */

@@ -230,3 +230,29 @@ grep -q "is not a /proc of this process's pid namespace, so that pid is not this
 	! grep -q "has exited" "$T/pidns.err" && grep -qx "  freed 0 of 2: nothing done" "$T/pidns.out" ||
 	{ cat "$T/pidns.out" "$T/pidns.err"; fail "pid namespace without its /proc: not told why"; }
 ok "in a pid namespace without its own /proc: drain says the pid is not its to open, exit 3"
+
+# Clients that reset while queued (SO_LINGER 0, as health checkers do):
+# the kernel keeps each in the queue, out of every dump. drain says first
+# that they were reset, and frees them.
+python3 -c '
+import socket, struct, time
+s = socket.socket()
+s.bind(("127.0.0.1", 3019))
+s.listen(8)
+for _ in range(3):
+    c = socket.create_connection(("127.0.0.1", 3019))
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+print("ready", flush=True)
+time.sleep(60)' >"$T/rst" &
+tl_wait_for 5 grep -q ready "$T/rst" || fail "reset server did not start"
+[ "$(ss -Htln 'sport = :3019' | awk '{print $2}')" = 3 ] &&
+	[ "$(ss -Htn 'sport = :3019' | wc -l)" = 0 ] ||
+	{ ss -tan; fail "ss: 3 queued, none shown, was the premise"; }
+"$TCPLIMBO" drain 127.0.0.1:3019 >"$T/rst.out" 2>"$T/rst.err"
+rc=$?
+[ $rc = 0 ] || { cat "$T/rst.out" "$T/rst.err"; fail "drain of reset clients: exit $rc"; }
+tr -s ' \n' ' ' <"$T/rst.out" | grep -q "and 3 that no dump shows but that still hold a slot (reset by their client while queued," ||
+	{ cat "$T/rst.out"; fail "drain: reset clients not told first"; }
+[ "$(ss -Htln 'sport = :3019' | awk '{print $2}')" = 0 ] || fail "drain left the reset ones queued"
+ok "3 clients reset while queued: told as such, and freed"

@@ -4,7 +4,7 @@
 # to have destroyed nothing; then the kill: every socket destroyed and
 # verified gone, the report names the pid and fd that stay open, and the
 # server process finds its fds still there but its next write on each
-# failing. A held ESTABLISHED socket's next read fails too.
+# failing. A held ESTABLISHED socket's read past its unread data fails too.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
@@ -36,10 +36,15 @@ def try_(what, f):
         return what + ":" + errno.errorcode[e.errno]
 # The closed ones already read EOF: their next write is the call that
 # can fail. The open one has not: its next read can.
+# A write after the failed call fails too, with EPIPE.
 for c in held[:3]:
-    print("fd", c.fileno(), try_("send", lambda: c.send(b"x")), flush=True)
+    print("fd", c.fileno(), try_("send", lambda: c.send(b"x")),
+          try_("send", lambda: c.send(b"x")), flush=True)
+# The open one has 2 bytes unread: a read returns them first.
 c = held[3]
-print("fd", c.fileno(), try_("recv", lambda: c.recv(10)), flush=True)
+print("fd", c.fileno(), try_("recv", lambda: c.recv(10)),
+      try_("recv", lambda: c.recv(10)),
+      try_("send", lambda: c.send(b"x")), flush=True)
 time.sleep(60)
 PY
 SERVER=$!
@@ -51,6 +56,7 @@ cs = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
 for c in cs[:3]:
     c.sendall(b"ping")
     c.close()
+cs[3].sendall(b"hi")
 time.sleep(60)
 PY
 tl_wait_for 5 grep -q '^held' "$T/srv" || fail "server did not take the connections"
@@ -122,6 +128,8 @@ ok "kill: 3 CLOSE_WAIT destroyed, verified, pid $SERVER and fds ${fds% *} named"
 	{ cat "$T/e"; fail "kill of the held ESTABLISHED socket"; }
 grep -q "pid $SERVER (python3) still holds fd" "$T/o" || { cat "$T/o"; fail "text: holder"; }
 grep -q "until it closes it" "$T/o" || fail "text: until it closes it"
+grep -q "reads return the data received before; then its next read or write fails (ECONNABORTED), and writes after it with EPIPE" "$T/o" ||
+	{ cat "$T/o"; fail "text: what the program's next calls get"; }
 
 # The server's fds are still open, and its next call on each fails.
 for fd in $fds; do
@@ -129,6 +137,6 @@ for fd in $fds; do
 done
 touch "$T/go"
 tl_wait_for 5 sh -c "[ \$(grep -c '^fd' $T/srv) = 4 ]" || { cat "$T/srv"; fail "server did not report"; }
-[ "$(grep -c 'send:ECONNABORTED' "$T/srv")" = 3 ] || { cat "$T/srv"; fail "writes after kill"; }
-grep -q 'recv:ECONNABORTED' "$T/srv" || { cat "$T/srv"; fail "read on the held ESTABLISHED socket"; }
-ok "the server still holds its fds; writes fail (ECONNABORTED), and so does a read before EOF"
+[ "$(grep -c 'send:ECONNABORTED send:EPIPE' "$T/srv")" = 3 ] || { cat "$T/srv"; fail "writes after kill"; }
+grep -q 'recv:ok recv:ECONNABORTED send:EPIPE' "$T/srv" || { cat "$T/srv"; fail "read on the held ESTABLISHED socket"; }
+ok "the server still holds its fds; writes fail (ECONNABORTED, then EPIPE), and so does a read past the data received"
