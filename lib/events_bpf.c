@@ -68,6 +68,7 @@ struct bpf_impl {
 	 */
 	int ns_fd;
 	const char *detail;
+	char detail_buf[192];
 	struct tli_steps steps;
 	/* The current tl_events_run call. */
 	tl_event_cb cb;
@@ -382,19 +383,25 @@ static int open_load(struct bpf_impl *b, const struct tl_events_opts *opts,
  * kernels refuse fexit (EPERM without BPF trampolines): then it stays off,
  * and accepted sockets are named by their listener's owner.
  */
-static void load_accept(struct bpf_impl *b)
+static int load_accept(struct bpf_impl *b)
 {
 	struct accept_bpf *a = accept_bpf__open();
+	int r;
 
 	if (!a)
-		return;
-	if (bpf_map__reuse_fd(a->maps.owners,
-			      bpf_map__fd(b->skel->maps.owners)) < 0 ||
-	    accept_bpf__load(a) < 0 || accept_bpf__attach(a) < 0) {
+		return errno ? -errno : -ENOMEM;
+	r = bpf_map__reuse_fd(a->maps.owners,
+			      bpf_map__fd(b->skel->maps.owners));
+	if (r == 0)
+		r = accept_bpf__load(a);
+	if (r == 0)
+		r = accept_bpf__attach(a);
+	if (r != 0) {
 		accept_bpf__destroy(a);
-		return;
+		return r < 0 ? r : -EINVAL;
 	}
 	b->accept = a;
+	return 0;
 }
 
 /* Loads and attaches one of the two entry points. */
@@ -438,13 +445,22 @@ static int load(struct bpf_impl *b, const struct tl_events_opts *opts,
 	if (btf)
 		b->skel->links.tl_state_nested =
 			bpf_program__attach(b->skel->progs.tl_state_nested);
-	/* Only the typed entry point reads the owners accept records. */
-	if (btf)
-		load_accept(b);
-	b->detail = btf ? (b->accept ? "tp_btf/inet_sock_set_state, "
-				       "fexit/inet_csk_accept" :
-				       "tp_btf/inet_sock_set_state") :
+	/*
+	 * Only the typed entry point reads the owners accept records.
+	 * Without them, an accepted socket the snapshot does not know is
+	 * named by its listener until a rescan: the user is told.
+	 */
+	b->detail = btf ? "tp_btf/inet_sock_set_state, fexit/inet_csk_accept" :
 			  "tracepoint/sock/inet_sock_set_state";
+	r = btf ? load_accept(b) : 0;
+	if (r < 0) {
+		snprintf(b->detail_buf, sizeof(b->detail_buf),
+			 "tp_btf/inet_sock_set_state; fexit/inet_csk_accept "
+			 "refused (%s), so a connection accepted since the "
+			 "last /proc scan is named by its listener",
+			 strerror(-r));
+		b->detail = b->detail_buf;
+	}
 	return 0;
 fail:
 	tli_pbuf_close(b->pb);

@@ -366,7 +366,7 @@ void watch_print_text(struct watch *w, const struct tl_event *ev,
 	} else if (r->has_listener) {
 		p = r->limbo == TL_LIMBO_ACCEPT_QUEUE ?
 			    json_put_lit(p, "[accept-queue of ") :
-			    json_put_lit(p, "[listener of ");
+			    json_put_lit(p, "[via listener of ");
 		p = put_owner(p, &r->lowners);
 		p = json_put_lit(p, " on ");
 		p = put_addr_port(p, r->lfamily, r->laddr, r->lport);

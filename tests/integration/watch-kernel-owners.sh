@@ -34,6 +34,10 @@ tl_wait_for 10 grep -q "backend" "$T/err" || fail "watch did not start: $(cat "$
 tl_wait_for 10 grep -q "backend" "$T/err4" || fail "watch did not start: $(cat "$T/err4")"
 tl_wait_for 10 grep -q "backend" "$T/err2" || fail "watch did not start: $(cat "$T/err2")"
 tl_wait_for 10 grep -q "backend" "$T/err3" || fail "watch did not start: $(cat "$T/err3")"
+# The start line says whether accepted sockets are named at accept(), or
+# why not: then by their listener until a rescan.
+grep -Eq "backend bpf \(tp_btf/inet_sock_set_state(, fexit/inet_csk_accept\)|; fexit/inet_csk_accept refused \(.*\), so a connection accepted since the last /proc scan is named by its listener\))" "$T/err" ||
+	fail "the start line does not say how accepted sockets are named: $(cat "$T/err")"
 
 # The server: listens on both ports, accepts one connection on each and
 # closes it, then waits to be killed.
