@@ -153,6 +153,29 @@ static int held_as(const struct tl_snapshot *snap, const struct tl_sock *l,
 }
 
 /*
+ * For an IPv4 address (or '*' under -4) with no listener: an IPv6 listener
+ * on [::] of the port that is not IPV6_V6ONLY, whose queue holds the IPv4
+ * connections to the port (as ::ffff:a.b.c.d), or NULL.
+ */
+static const struct tl_sock *dual_stack(const struct tl_snapshot *snap,
+					const struct drain_opts *o)
+{
+	static const uint8_t any[16];
+
+	if (o->family != AF_INET && o->only != AF_INET)
+		return NULL;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+
+		if (sk->state == TL_LISTEN && sk->family == AF_INET6 &&
+		    sk->sport == o->port && memcmp(sk->src, any, 16) == 0 &&
+		    (sk->has & TL_HAS_V6ONLY) && !sk->v6only)
+			return sk;
+	}
+	return NULL;
+}
+
+/*
  * The listener asked for: exact address and port; with '*', the only
  * listener on the port; with --pid, the one of those that process holds
  * (SO_REUSEPORT listeners share an address and port), and *ret_fd the fd
@@ -232,6 +255,15 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		tl_err("drain: pid %d holds %zu listeners on %s (SO_REUSEPORT), "
 		       "as fds %s; name one with --fd",
 		       (int)o->pid, n, spec, which);
+	else if (n == 0 && (first = dual_stack(snap, o)))
+		tl_err("drain: no listener on %s in %s network namespace, but "
+		       "%s takes IPv4 connections too (not IPV6_V6ONLY): "
+		       "those on %s wait in its queue; drain '%s' frees them",
+		       spec, o->netns_spec ? "that" : "this",
+		       tl_addr_format_port(shared, sizeof(shared),
+					   first->family, first->src,
+					   first->sport),
+		       spec, shared);
 	else if (n == 0)
 		tl_err("drain: no listener on %s in %s network namespace "
 		       "(see 'tcplimbo %s%s%sls --state listening')",

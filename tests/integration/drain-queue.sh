@@ -171,6 +171,12 @@ rc=$?
 [ $? = 3 ] && grep -q "127.0.0.1:3007 is an IPv4 listener, and -6 asks for IPv6 only" "$T/e" ||
 	{ cat "$T/e"; fail "-6 drain of an IPv4 address: not told"; }
 ok "-6 drain: an IPv4 client half-closed on a dual-stack listener is live; -6 with an IPv4 address refused"
+# Asked for by its IPv4 address, which the dual-stack listener takes:
+# no listener has it, and drain names the one whose queue holds them.
+"$TCPLIMBO" drain 127.0.0.1:3011 >/dev/null 2>"$T/e"
+[ $? = 3 ] && grep -q "drain: no listener on 127.0.0.1:3011 in this network namespace, but \[::\]:3011 takes IPv4 connections too (not IPV6_V6ONLY): those on 127.0.0.1:3011 wait in its queue; drain '\[::\]:3011' frees them" "$T/e" ||
+	{ cat "$T/e"; fail "drain of a dual-stack listener's IPv4 address: not told where to look"; }
+ok "drain 127.0.0.1:3011 names the dual-stack [::]:3011"
 
 # Only live connections queued, none dead: nothing to free, so nothing to
 # refuse either (a busy server's queue is like this): exit 0, and no word
