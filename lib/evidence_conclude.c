@@ -86,6 +86,12 @@ static bool only_futex(const struct tl_evidence *ev)
 	return ev->n_read > 0;
 }
 
+const char *tli_ev_none_ran(const struct tl_evidence *ev)
+{
+	return ev->n_read == 1 && ev->n_threads <= 1 ? "it has not" :
+						       "none of them has";
+}
+
 bool tli_ev_any_thread(const struct tl_evidence *ev, int kind)
 {
 	for (size_t i = 0; i < ev->n_read; i++)
@@ -395,7 +401,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		size_t tlen = strlen(threads);
 
 		tli_appendf(threads, sizeof(threads), &tlen,
-			    "; none of them has run for %llu s",
+			    "; %s run for %llu s", tli_ev_none_ran(ev),
 			    (unsigned long long)(ev->idle_ms / 1000));
 	}
 	if (ev->n_epolls == 0)
@@ -735,7 +741,7 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	tlen = strlen(tl_evidence_threads_text(ev, threads, sizeof(threads)));
 	if (ev->idle_ms >= 1000)
 		tli_appendf(threads, sizeof(threads), &tlen,
-			    "; none of them has run for %llu s",
+			    "; %s run for %llu s", tli_ev_none_ran(ev),
 			    (unsigned long long)(ev->idle_ms / 1000));
 	else
 		tli_appendf(threads, sizeof(threads), &tlen,

@@ -91,6 +91,9 @@ bool tli_ev_conclude_polled(const struct tl_evidence *ev, const char *sets,
 			    const char *threads, struct tl_ev_verdict *v,
 			    size_t *len);
 
+/* "none of them has" of the threads read, "it has not" of one. */
+const char *tli_ev_none_ran(const struct tl_evidence *ev);
+
 /* Sets v's cause and certainty, and the remedy that fits the cause. */
 void tli_ev_set(struct tl_ev_verdict *v, int cause, int cert);
 

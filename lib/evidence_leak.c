@@ -63,7 +63,7 @@ static void loop_not_waited(const struct tl_evidence *ev,
 
 	if (ev->has_idle && ev->idle_ms >= 1000)
 		tli_appendf(threads, sizeof(threads), &tlen,
-			    "; none of them has run for %llu s",
+			    "; %s run for %llu s", tli_ev_none_ran(ev),
 			    (unsigned long long)(ev->idle_ms / 1000));
 	else if (b && tli_ev_computes(b))
 		tli_appendf(

@@ -112,6 +112,12 @@ static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
 	const struct tl_snapshot *all = snap;
 	const struct tl_sock *al = NULL;
 	struct tl_drain_plan p;
+	char cmd[OUT_LOCAL_TEXT_MAX + 320];
+
+	/* The command as it would run: in the namespace -N named. */
+	snprintf(cmd, sizeof(cmd), "tcplimbo %s%s%sdrain %s",
+		 g->netns_spec ? "-N " : "", g->netns_spec ? g->netns_spec : "",
+		 g->netns_spec ? " " : "", where);
 
 	/* The plan needs every state: a dump of them, if not the match's. */
 	if (l && !others && (states & TL_STATES_REAL) != TL_STATES_REAL) {
@@ -127,9 +133,9 @@ static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
 	if (!al || tl_drain_plan(all, al, &p) < 0) {
 		tl_snapshot_free(own);
 		snprintf(buf, size,
-			 "'tcplimbo drain %s'%s frees the slots of "
-			 "connections whose client is gone",
-			 where,
+			 "'%s'%s frees the slots of connections whose client "
+			 "is gone",
+			 cmd,
 			 others ? " (and so for the other listeners)" : "");
 		return buf;
 	}
@@ -140,16 +146,15 @@ static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
 			 where);
 	else if (p.n_live)
 		snprintf(buf, size,
-			 "'tcplimbo drain %s' frees the slots of connections "
-			 "whose client is gone, but not while %zu live "
-			 "one%s wait%s with them",
-			 where, p.n_live, p.n_live == 1 ? "" : "s",
+			 "'%s' frees the slots of connections whose client is "
+			 "gone, but not while %zu live one%s wait%s with them",
+			 cmd, p.n_live, p.n_live == 1 ? "" : "s",
 			 p.n_live == 1 ? "s" : "");
 	else
 		snprintf(buf, size,
-			 "'tcplimbo drain %s' frees the slots of connections "
-			 "whose client is gone",
-			 where);
+			 "'%s' frees the slots of connections whose client is "
+			 "gone",
+			 cmd);
 	tl_drain_plan_release(&p);
 	tl_snapshot_free(own);
 	return buf;
@@ -191,7 +196,7 @@ static bool refuse(const struct tl_global *g, const struct tl_snapshot *snap,
 	if (nq && !o->queued) {
 		const struct tl_sock *l = tl_snapshot_listener(snap, bad[0]);
 		char where[OUT_LOCAL_TEXT_MAX] = "ADDR:PORT";
-		char hint[OUT_LOCAL_TEXT_MAX + 256];
+		char hint[OUT_LOCAL_TEXT_MAX + 640];
 		bool others = false;
 
 		/* drain takes a listener as ls shows it. */
@@ -203,10 +208,11 @@ static bool refuse(const struct tl_global *g, const struct tl_snapshot *snap,
 		       "an accept queue: SOCK_DESTROY resets the client and "
 		       "hides %s, but the listener's queue slot stays taken "
 		       "until the program accepts, and then it accepts a "
-		       "dead socket; %s; add --queued to reset them anyway",
+		       "dead socket; %s; add --queued to reset %s anyway",
 		       nq, nq == 1 ? "" : "s", nq == 1 ? "it" : "them",
 		       drain_hint(hint, sizeof(hint), g, snap,
-				  tl_filter_states(&o->f), l, where, others));
+				  tl_filter_states(&o->f), l, where, others),
+		       nq == 1 ? "it" : "them");
 		list_some(snap, bad, nq);
 		stop = true;
 	}

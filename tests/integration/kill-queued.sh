@@ -117,3 +117,24 @@ grep -q "every accept() of its fails (EINVAL), and an event loop retries at once
 tl_wait_for 5 sh -c '[ -z "$(ss -Htan "sport = :3004")" ]' ||
 	{ ss -tan "sport = :3004"; fail "ss: something is left on :3004"; }
 ok "kill --listeners: says it reset the 2 queued connections, and ss finds none"
+
+# One client gone from a queue: the refusal offers drain, as the command
+# would run, in the namespace -N named, and says "it" of one.
+python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 3013))
+s.listen(4)
+c = socket.create_connection(("127.0.0.1", 3013))
+c.close()
+print("ready", flush=True)
+time.sleep(60)' >"$T/s13" &
+tl_wait_for 5 grep -q ready "$T/s13" || fail "server 3013 did not start"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3013" | wc -l)" = 1 ]' ||
+	fail "ss: no queued CLOSE-WAIT on 3013"
+NSP=/proc/$$/ns/net
+"$TCPLIMBO" -N "$NSP" kill --sport 3013 --state close-wait >"$T/o" 2>"$T/e"
+[ $? = 3 ] || { cat "$T/e"; fail "kill of one queued CLOSE-WAIT: want exit 3"; }
+tr -s ' \n' ' ' <"$T/e" | grep -q "refusing to destroy 1 connection waiting in an accept queue: SOCK_DESTROY resets the client and hides it, .* 'tcplimbo -N $NSP drain 127.0.0.1:3013' frees the slots of connections whose client is gone; add --queued to reset it anyway" ||
+	{ cat "$T/e"; fail "the refusal's drain is not the command to run, or 'them' of one"; }
+ok "one queued CLOSE-WAIT: drain offered with -N $NSP, 'reset it'"

@@ -384,7 +384,7 @@ static void test_leak_loop_not_waited(void **state)
 	assert_int_equal(v.certainty, TL_CERT_LIKELY);
 	assert_string_equal(
 		v.text,
-		"its CLOSE-WAIT connection on fd 10 is in epoll fd 4, level-triggered and asking for input, but no thread waits on that epoll fd: the event loop that would read the end of file and close it does not run; 1 thread in clock_nanosleep; none of them has run for 4 s");
+		"its CLOSE-WAIT connection on fd 10 is in epoll fd 4, level-triggered and asking for input, but no thread waits on that epoll fd: the event loop that would read the end of file and close it does not run; 1 thread in clock_nanosleep; it has not run for 4 s");
 	assert_true(v.fd == 10);
 	assert_non_null(strstr(v.remedy, "asyncio coroutine"));
 	/* fds: the census is read for a leak too. */
