@@ -153,26 +153,36 @@ static int held_as(const struct tl_snapshot *snap, const struct tl_sock *l,
 }
 
 /*
- * For an IPv4 address (or '*' under -4) with no listener: an IPv6 listener
- * on [::] of the port that is not IPV6_V6ONLY, whose queue holds the IPv4
- * connections to the port (as ::ffff:a.b.c.d), or NULL.
+ * For an address with no listener of its own: the listener on the
+ * wildcard address of its family and port, whose queue holds the
+ * connections to it, or for an IPv4 one (or '*' under -4) an IPv6
+ * listener on [::] that is not IPV6_V6ONLY (*ret_dual), which holds them
+ * as ::ffff:a.b.c.d; or NULL.
  */
-static const struct tl_sock *dual_stack(const struct tl_snapshot *snap,
-					const struct drain_opts *o)
+static const struct tl_sock *covering(const struct tl_snapshot *snap,
+				      const struct drain_opts *o,
+				      bool *ret_dual)
 {
 	static const uint8_t any[16];
+	const struct tl_sock *dual = NULL;
 
-	if (o->family != AF_INET && o->only != AF_INET)
-		return NULL;
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 
-		if (sk->state == TL_LISTEN && sk->family == AF_INET6 &&
-		    sk->sport == o->port && memcmp(sk->src, any, 16) == 0 &&
-		    (sk->has & TL_HAS_V6ONLY) && !sk->v6only)
+		if (sk->state != TL_LISTEN || sk->sport != o->port ||
+		    memcmp(sk->src, any, 16) != 0)
+			continue;
+		if (o->family != AF_UNSPEC && sk->family == o->family) {
+			*ret_dual = false;
 			return sk;
+		}
+		if (sk->family == AF_INET6 &&
+		    (o->family == AF_INET || o->only == AF_INET) &&
+		    (sk->has & TL_HAS_V6ONLY) && !sk->v6only)
+			dual = sk;
 	}
-	return NULL;
+	*ret_dual = dual != NULL;
+	return dual;
 }
 
 /*
@@ -190,7 +200,7 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 	size_t n = 0, n_addr = 0;
 	uint32_t first_if = 0;
 	const struct tl_sock *first = NULL;
-	bool devices = false, addrs = false;
+	bool devices = false, addrs = false, dual;
 	char shared[TL_ADDR_STR_MAX + 8];
 	char which[160];
 	size_t off = 0;
@@ -255,14 +265,16 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		tl_err("drain: pid %d holds %zu listeners on %s (SO_REUSEPORT), "
 		       "as fds %s; name one with --fd",
 		       (int)o->pid, n, spec, which);
-	else if (n == 0 && (first = dual_stack(snap, o)))
+	else if (n == 0 && !o->pid && (first = covering(snap, o, &dual)))
 		tl_err("drain: no listener on %s in %s network namespace, but "
-		       "%s takes IPv4 connections too (not IPV6_V6ONLY): "
-		       "those on %s wait in its queue; drain '%s' frees them",
+		       "%s takes %s: those on %s wait in its queue; drain "
+		       "'%s' frees them",
 		       spec, o->netns_spec ? "that" : "this",
 		       tl_addr_format_port(shared, sizeof(shared),
 					   first->family, first->src,
 					   first->sport),
+		       dual ? "IPv4 connections too (not IPV6_V6ONLY)" :
+			      "the connections to every address of the port",
 		       spec, shared);
 	else if (n == 0)
 		tl_err("drain: no listener on %s in %s network namespace "

@@ -177,6 +177,20 @@ ok "-6 drain: an IPv4 client half-closed on a dual-stack listener is live; -6 wi
 [ $? = 3 ] && grep -q "drain: no listener on 127.0.0.1:3011 in this network namespace, but \[::\]:3011 takes IPv4 connections too (not IPV6_V6ONLY): those on 127.0.0.1:3011 wait in its queue; drain '\[::\]:3011' frees them" "$T/e" ||
 	{ cat "$T/e"; fail "drain of a dual-stack listener's IPv4 address: not told where to look"; }
 ok "drain 127.0.0.1:3011 names the dual-stack [::]:3011"
+# The same of an IPv4 listener on 0.0.0.0, which takes 127.0.0.1's.
+python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("0.0.0.0", 3012))
+s.listen(8)
+socket.create_connection(("127.0.0.1", 3012)).close()
+print("ready", flush=True)
+time.sleep(60)' >"$T/any4" &
+tl_wait_for 5 grep -q ready "$T/any4" || fail "0.0.0.0 server did not start"
+"$TCPLIMBO" drain 127.0.0.1:3012 >/dev/null 2>"$T/e"
+[ $? = 3 ] && grep -q "drain: no listener on 127.0.0.1:3012 in this network namespace, but 0.0.0.0:3012 takes the connections to every address of the port: those on 127.0.0.1:3012 wait in its queue; drain '0.0.0.0:3012' frees them" "$T/e" ||
+	{ cat "$T/e"; fail "drain of an address 0.0.0.0 takes: not told where to look"; }
+ok "drain 127.0.0.1:3012 names 0.0.0.0:3012"
 
 # Only live connections queued, none dead: nothing to free, so nothing to
 # refuse either (a busy server's queue is like this): exit 0, and no word
