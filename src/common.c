@@ -361,6 +361,28 @@ static int each(struct tl_snapshot *snap, tl_snapshot_cb cb, void *arg)
 	}
 	return 0;
 }
+/*
+ * Opens a file --record or --replay names without waiting on a FIFO that
+ * no process has open at its other end: a FIFO with no reader refuses a
+ * writer (-ENXIO), one with no writer reads as empty. Then blocking
+ * again, so that a pipe (/dev/stdin, <(zcat dump.gz)) is read whole.
+ * Returns the fd or -errno.
+ */
+static int open_nohang(const char *path, int flags)
+{
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, 0644);
+	int fl;
+
+	if (fd < 0)
+		return -errno;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	return fd;
+}
 
 static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 		bool log, tl_snapshot_cb cb, void *arg,
@@ -387,21 +409,22 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 	/* A recording may be replayed by a verb that needs the details. */
 	o.details = !g->no_details || g->record_path;
 	if (g->record_path) {
-		o.record_fd = open(g->record_path,
-				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				   0644);
+		o.record_fd = open_nohang(g->record_path,
+					  O_WRONLY | O_CREAT | O_TRUNC);
 		if (o.record_fd < 0) {
-			err = -errno;
+			err = o.record_fd;
 			if (log)
 				tl_err("--record '%s': %s", g->record_path,
-				       strerror(-err));
+				       err == -ENXIO ?
+					       "a FIFO that no process reads" :
+					       strerror(-err));
 			return err;
 		}
 	}
 	if (g->replay_path) {
-		o.replay_fd = open(g->replay_path, O_RDONLY | O_CLOEXEC);
+		o.replay_fd = open_nohang(g->replay_path, O_RDONLY);
 		if (o.replay_fd < 0) {
-			err = -errno;
+			err = o.replay_fd;
 			goto fail;
 		}
 	}

@@ -82,16 +82,31 @@ size_t webconfig_users(const struct webconfig *wc)
 	return wc->n_users;
 }
 
-/* Reads a whole file, at most WC_FILE_MAX bytes, NUL-terminated. */
+/*
+ * Reads a whole file, at most WC_FILE_MAX bytes, NUL-terminated. Only a
+ * regular file: a FIFO would block the exporter's start for as long as no
+ * one writes to it (-ESPIPE).
+ */
 static int slurp(const char *path, char **ret, size_t *ret_len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	size_t len = 0;
+	struct stat st;
 	char *buf;
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0)
+		n = -errno;
+	else if (S_ISDIR(st.st_mode))
+		n = -EISDIR;
+	else
+		n = S_ISREG(st.st_mode) ? 0 : -ESPIPE;
+	if (n < 0) {
+		close(fd);
+		return (int)n;
+	}
 	buf = malloc(WC_FILE_MAX + 1);
 	if (!buf) {
 		close(fd);
@@ -118,6 +133,17 @@ static int slurp(const char *path, char **ret, size_t *ret_len)
 	*ret = buf;
 	*ret_len = len;
 	return 0;
+}
+
+/* What slurp's error means, in words. */
+static const char *slurp_error(int r)
+{
+	if (r == -EFBIG)
+		return "larger than 1 MiB";
+	if (r == -ESPIPE)
+		return "not a regular file (a FIFO or device is not read: "
+		       "it could keep the exporter from starting)";
+	return strerror(-r);
 }
 
 /* A path from the file, relative to the file's directory. */
@@ -340,13 +366,29 @@ static int read_tls(const char *path, struct webconfig *wc)
 	r = slurp(wc->cert_file, &wc->cert, &len);
 	if (r < 0) {
 		tl_err("serve: cert_file '%s': %s", wc->cert_file,
-		       strerror(-r));
+		       slurp_error(r));
 		return r;
+	}
+	/* Else TLS fails only as the server starts, as a listen failure. */
+	if (!strstr(wc->cert, "-----BEGIN CERTIFICATE-----") &&
+	    !strstr(wc->cert, "-----BEGIN TRUSTED CERTIFICATE-----")) {
+		tl_err("serve: cert_file '%s': not a PEM certificate (no "
+		       "-----BEGIN CERTIFICATE----- line)",
+		       wc->cert_file);
+		return -EINVAL;
 	}
 	r = slurp(wc->key_file, &wc->key, &len);
 	if (r < 0) {
-		tl_err("serve: key_file '%s': %s", wc->key_file, strerror(-r));
+		tl_err("serve: key_file '%s': %s", wc->key_file,
+		       slurp_error(r));
 		return r;
+	}
+	if (!strstr(wc->key, "-----BEGIN ") ||
+	    !strstr(wc->key, "PRIVATE KEY-----")) {
+		tl_err("serve: key_file '%s': not a PEM private key (no "
+		       "-----BEGIN ... PRIVATE KEY----- line)",
+		       wc->key_file);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -413,8 +455,7 @@ int webconfig_load(const char *path, struct webconfig **ret)
 	int r = slurp(path, &text, &len);
 
 	if (r < 0) {
-		tl_err("serve: --web-config '%s': %s", path,
-		       r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+		tl_err("serve: --web-config '%s': %s", path, slurp_error(r));
 		return r;
 	}
 	r = webconfig_parse(text, len, path, true, ret);

@@ -57,6 +57,24 @@ error 3 "'$T/none'" "No such file or directory" -- --replay "$T/none" ls
 head -c 100000 /dev/urandom >"$T/random"
 printf '\x10\x00\x00\x00\x02\x00' | cat - "$T/random" >"$T/nlerror"
 error 3 "'$T/nlerror'" "not a sock_diag dump" -- --replay "$T/nlerror" ls
+# A FIFO no process holds open at its other end: an answer at once, not
+# a wait for ever (timeout is the test's, not the expected way out).
+mkfifo "$T/fifo"
+fifo() { # expected text, args
+	local want=$1 rc
+	shift
+	timeout 10 "$TCPLIMBO" "$@" >/dev/null 2>"$T/err"
+	rc=$?
+	[ $rc = 3 ] && grep -qF -- "'$T/fifo': $want" "$T/err" ||
+		fail "$* on a FIFO: exit $rc (124: it waited), $(cat "$T/err")"
+}
+fifo "the file is empty" --replay "$T/fifo" ls
+fifo "a FIFO that no process reads" --record "$T/fifo" ls
+# A pipe with a writer is read whole (process substitution, /dev/stdin).
+"$TCPLIMBO" -4 --record "$T/rec4" ls -H --state listen >/dev/null || fail "record"
+[ "$("$TCPLIMBO" --replay <(cat "$T/rec4") ls -H --state listen | wc -l)" = 1 ] ||
+	fail "--replay of a pipe: not the one IPv4 listener"
+ok "a FIFO with nobody at the other end is refused at once; a pipe is read"
 # A dump of no sockets is a dump: it replays as an empty table.
 "$TCPLIMBO" -4 --record "$T/nothing" ls --sport 1 >/dev/null || fail "record of nothing"
 [ -s "$T/nothing" ] || fail "a recording of no sockets is empty"

@@ -242,6 +242,15 @@ bad "cert_file '$T/none.crt'" 'tls_server_config:\n  cert_file: none.crt\n  key_
 bad "line 2: min_version TLS10: tcplimbo serves TLS 1.2 and 1.3 only" 'tls_server_config:\n  min_version: TLS10\n'
 bad "line 3: max_version must be TLS12 or TLS13" 'tls_server_config:\n  min_version: TLS12\n  max_version: tls13\n'
 bad "min_version TLS13 is above max_version TLS12" 'tls_server_config:\n  cert_file: srv.crt\n  key_file: srv.key\n  min_version: TLS13\n  max_version: TLS12\n'
+# Files that are not PEM fail at start, naming the file, not the listen.
+printf 'not a certificate\n' >"$T/text.crt"
+bad "cert_file '$T/text.crt': not a PEM certificate" 'tls_server_config:\n  cert_file: text.crt\n  key_file: srv.key\n'
+bad "key_file '$T/srv.crt': not a PEM private key" 'tls_server_config:\n  cert_file: srv.crt\n  key_file: srv.crt\n'
+# A FIFO is not read: nobody may ever write it, and serve would not start.
+mkfifo "$T/fifo.yml"
+timeout 10 "$TCPLIMBO" serve --listen 127.0.0.1:$PORT --web-config "$T/fifo.yml" 2>"$T/err"
+[ $? = 3 ] && grep -q "fifo.yml': not a regular file" "$T/err" ||
+	{ cat "$T/err"; fail "--web-config FIFO: not refused at once"; }
 timeout 10 "$TCPLIMBO" serve --web-config "$T/missing.yml" 2>"$T/err"
 [ $? = 3 ] && grep -q "missing.yml" "$T/err" || fail "missing file"
 ok "bad web configs exit 3 naming the line"
