@@ -219,22 +219,49 @@ const char *tl_bpf_refused_why(int backend, bool owners, int err)
 		       "the kernel refused the BPF iterators, even to root";
 }
 
+/* The most of a path a message about it shows, and its end. */
+#define PATH_SHOWN 256
+
+/*
+ * path as a message of size bytes shows it: whole where it leaves room
+ * for the cause, else its start and end around "...".
+ */
+static void shown_path(char *buf, size_t bsize, const char *path, size_t size)
+{
+	size_t len = path ? strlen(path) : 0;
+	size_t max = size > 320 ? size - 320 : 64;
+
+	if (max > bsize - 1)
+		max = bsize - 1;
+	if (len <= max) {
+		snprintf(buf, bsize, "%s", path ? path : "");
+		return;
+	}
+	snprintf(buf, bsize, "%.*s...%s", (int)(max / 2 - 2), path,
+		 path + len - (max / 2 - 2));
+}
+
 void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 {
 	const char *fs, *bpf;
+	char rec[PATH_SHOWN], rep[PATH_SHOWN];
+
+	/* The cause must fit after the path: a long one is shortened. */
+	shown_path(rec, sizeof(rec), g->record_path, size);
+	shown_path(rep, sizeof(rep), g->replay_path, size);
 
 	if (g->record_path && (fs = pseudo_fs(g->record_path))) {
 		snprintf(buf, size,
 			 "--record '%s': a file of the kernel's %s "
 			 "filesystem, which cannot store a recording (%s)",
-			 g->record_path, fs, strerror(-err));
+			 rec, fs, strerror(-err));
 		return;
 	}
 	if (g->record_path &&
 	    (err == -ENOSPC || err == -EDQUOT || err == -EFBIG ||
 	     err == -EROFS || err == -ESPIPE)) {
 		snprintf(buf, size, "--record '%s': cannot write the dump: %s",
-			 g->record_path,
+			 rec,
 			 err == -ESPIPE ? "a pipe cannot take back a dump the "
 					  "kernel restarted" :
 					  strerror(-err));
@@ -265,42 +292,41 @@ void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 			 "--replay '%s': the file is empty, not a sock_diag "
 			 "dump (even a dump of no sockets holds an end "
 			 "message)",
-			 g->replay_path);
+			 rep);
 		break;
 	case -EBADMSG:
 		snprintf(buf, size,
 			 "--replay '%s': not a sock_diag dump (--record "
 			 "makes one)",
-			 g->replay_path);
+			 rep);
 		break;
 	case -ENOMSG:
 		snprintf(buf, size,
 			 "--replay '%s': the file ends before the dump's end "
 			 "message: it was cut short, and would list only some "
 			 "of the sockets",
-			 g->replay_path);
+			 rep);
 		break;
 	case -EEXIST:
 		snprintf(buf, size,
 			 "--replay '%s': more follows the dump's end message "
 			 "(a second dump, or bytes added to the file): replay "
 			 "one dump at a time",
-			 g->replay_path);
+			 rep);
 		break;
 	case -EISDIR:
 		snprintf(buf, size,
 			 "--replay '%s': a directory, not a sock_diag dump",
-			 g->replay_path);
+			 rep);
 		break;
 	case -EFBIG:
 		snprintf(buf, size,
 			 "--replay '%s': larger than 1 GiB, so not a dump "
 			 "tcplimbo recorded",
-			 g->replay_path);
+			 rep);
 		break;
 	default:
-		snprintf(buf, size, "--replay '%s': %s", g->replay_path,
-			 strerror(-err));
+		snprintf(buf, size, "--replay '%s': %s", rep, strerror(-err));
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,7 +41,8 @@ static const struct tl_verb *const verbs[] = {
 
 void tl_err(const char *fmt, ...)
 {
-	char msg[4096];
+	/* Room for a path of PATH_MAX bytes quoted, and the cause after. */
+	char msg[2 * PATH_MAX];
 	va_list ap;
 
 	/*
@@ -167,6 +169,30 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		g->root = getenv("TCPLIMBO_ROOT");
 	if (!g->root)
 		g->root = "";
+	/*
+	 * A path no system call takes: said with its length, not quoted
+	 * whole, which would push the cause out of the message.
+	 */
+	{
+		const struct {
+			const char *opt, *val;
+		} paths[] = { { "--record", g->record_path },
+			      { "--replay", g->replay_path },
+			      { "--proc-root", g->proc_root },
+			      { root_opt, g->root },
+			      { "-N", g->netns_spec } };
+
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			size_t len = paths[i].val ? strlen(paths[i].val) : 0;
+
+			if (len < PATH_MAX)
+				continue;
+			tl_err("%s '%.40s...': %zu bytes, longer than a path "
+			       "may be (%d with its end)",
+			       paths[i].opt, paths[i].val, len, PATH_MAX);
+			return -ENAMETOOLONG;
+		}
+	}
 	if (g->root[0]) {
 		struct stat st;
 		int err = stat(g->root, &st) < 0 ? errno :

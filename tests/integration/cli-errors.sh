@@ -75,6 +75,20 @@ fifo "a FIFO that no process reads" --record "$T/fifo" ls
 [ "$("$TCPLIMBO" --replay <(cat "$T/rec4") ls -H --state listen | wc -l)" = 1 ] ||
 	fail "--replay of a pipe: not the one IPv4 listener"
 ok "a FIFO with nobody at the other end is refused at once; a pipe is read"
+# A long path does not push the cause out of the message: one no system
+# call takes is told by its length, a shorter one cut in its middle.
+long=$(printf 'd/%.0s' $(seq 2100))
+"$TCPLIMBO" --replay "$long" ls >/dev/null 2>"$T/err"
+[ $? = 3 ] && grep -q "^tcplimbo: --replay 'd/d/d.*\.\.\.': 4200 bytes, longer than a path may be (4096 with its end)$" "$T/err" ||
+	fail "--replay of a 4200-byte path: $(cut -c 1-300 "$T/err")"
+"$TCPLIMBO" -N "/$long" ls >/dev/null 2>"$T/err"
+[ $? = 3 ] && grep -q "^tcplimbo: -N '/d/d.*\.\.\.': 4201 bytes, longer than a path may be" "$T/err" ||
+	fail "-N of a 4201-byte path: $(cut -c 1-300 "$T/err")"
+mid="$T/$(printf 'e/%.0s' $(seq 500))x"
+"$TCPLIMBO" --replay "$mid" ls 2>"$T/err" >/dev/null
+grep -q "/e/e/x': No such file or directory$" "$T/err" && [ "$(wc -c <"$T/err")" -lt 600 ] ||
+	fail "--replay of a 1000-byte path: the cause is cut off: $(cut -c 1-300 "$T/err")"
+ok "long paths: the cause stays in the message"
 # A dump of no sockets is a dump: it replays as an empty table.
 "$TCPLIMBO" -4 --record "$T/nothing" ls --sport 1 >/dev/null || fail "record of nothing"
 [ -s "$T/nothing" ] || fail "a recording of no sockets is empty"
