@@ -133,6 +133,9 @@ ok "one exit-status table in --help and the man page"
 
 # Messages that say what to give instead, and name what they refer to.
 error 3 "give those 15 ('fixture.py.tool')" -- ls --comm fixture.py.toolong
+# Given as the table shows it, escapes and all: the 15 bytes it stands
+# for, shown the same way (messages show a backslash as two).
+error 3 "give those 15 ('\\\\x1b[31mRED\\\\x1b[0mXXX')" -- ls --comm '\x1b[31mRED\x1b[0mXXXX'
 error 3 "give 1 to 15 bytes" -- ls --comm ''
 error 3 "(want a whole number 0..100000000)" -- serve --max-series 99999999999
 error 3 "--limbo, --unit or --container)" -- kill
