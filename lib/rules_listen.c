@@ -662,6 +662,9 @@ int tli_diag_rule_not_accepting(struct diag *d)
 			d->n--;
 			continue;
 		}
+		/* The state they are in: all closed by their clients, or not. */
+		if (l->queued && l->closed >= l->queued)
+			f->state = TL_CLOSE_WAIT;
 		f->count = lstat_count(l, L);
 		f->oldest_ms = l->oldest_ms;
 		f->has_age = l->has_age;

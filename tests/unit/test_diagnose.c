@@ -44,12 +44,14 @@ static void test_post_not_accepting(void **state)
 	assert_int_equal(W->f[0].example, child - W->socks + 1);
 	assert_non_null(strstr(W->f[0].explanation, "accept queue"));
 	assert_non_null(W->f[0].remedy);
+	assert_int_equal(W->f[0].state, TL_ESTABLISHED);
 
 	/* The client wrote, closed and left: CLOSE_WAIT in the queue. */
 	child->state = TL_CLOSE_WAIT;
 	assert_int_equal(diagnose(), 1);
 	assert_int_equal(W->f[0].kind, TL_FIND_NOT_ACCEPTING);
 	assert_int_equal(W->f[0].severity, TL_SEV_CRITICAL);
+	assert_int_equal(W->f[0].state, TL_CLOSE_WAIT);
 	assert_non_null(strstr(W->f[0].summary,
 			       "1 queued, for 10 s, already closed "
 			       "by the client (CLOSE-WAIT)"));
@@ -66,6 +68,8 @@ static void test_post_not_accepting(void **state)
 	assert_non_null(strstr(W->f[0].summary,
 			       "3 queued, the oldest for 10 s, 2 of them "
 			       "already closed by their clients (CLOSE-WAIT)"));
+	/* Some in each state: ESTABLISHED, where a queued one starts. */
+	assert_int_equal(W->f[0].state, TL_ESTABLISHED);
 	/* Under 10 s a tenth is told, under a tenth milliseconds: with
 	 * --queue-age 50ms a queue 0.7 s old is not "for 0 s". */
 	W->opts.queue_age_ms = 50;
