@@ -129,6 +129,12 @@ static int lab_parse_run(struct tl_global *g, int argc, char **argv,
 			break;
 		case OPT_HOOK:
 		case OPT_THEN:
+			/* sh -c '' passes, and would check nothing. */
+			if (!optarg[0]) {
+				tl_err("lab run: --%s '': give a command",
+				       c == OPT_HOOK ? "hook" : "then");
+				return -EINVAL;
+			}
 			if ((c == OPT_HOOK ? opts->n_hooks : opts->n_thens) >=
 			    LAB_MAX_HOOKS) {
 				tl_err("lab run: more than %d --%s commands",

@@ -233,6 +233,13 @@ static int global_open(struct tl_global *g, char *proc_root, size_t size)
 		       g->record_path, g->replay_path);
 		return -EINVAL;
 	}
+	/* A dump is of the namespace it was recorded in, whatever -N says. */
+	if (g->replay_path && g->netns_spec) {
+		tl_err("--replay '%s' with -N '%s': a replay shows the network "
+		       "namespace the dump was recorded in, and enters none",
+		       g->replay_path, g->netns_spec);
+		return -EINVAL;
+	}
 	if (g->owners_backend == TL_OWNERS_BPF &&
 	    (g->proc_root_set || g->root[0])) {
 		tl_err("--owners-backend bpf reads this machine's processes; "

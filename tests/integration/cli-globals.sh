@@ -26,6 +26,12 @@ ok "ls: --json --no-owners after the verb"
 "$TCPLIMBO" ls -N /proc/self/ns/net -j >"$T/b" || fail "-N after ls"
 jq -e 'length >= 3' "$T/b" >/dev/null && [ "$(nt "$T/a")" = "$(nt "$T/b")" ] || fail "-N after ls: $(cat "$T/b")"
 ok "ls: --replay and -N after the verb"
+# Together they would show the dump and ignore -N: refused, naming both.
+"$TCPLIMBO" ls --replay "$T/dump" -N /proc/self/ns/net >"$T/o" 2>"$T/e"
+[ $? = 3 ] && [ ! -s "$T/o" ] &&
+	grep -q "with -N '/proc/self/ns/net': a replay shows the network namespace the dump was recorded in, and enters none" "$T/e" ||
+	{ cat "$T/e"; fail "--replay with -N: not refused"; }
+ok "--replay with -N is refused"
 
 # doctor and watch took --no-owners only before the verb.
 "$TCPLIMBO" doctor --no-owners --json >"$T/d.json"

@@ -22,6 +22,8 @@ bad "'-1'" lab run seed --wait -1
 bad "'extra'" lab run seed extra
 bad "'0'" lab run seed --port 0
 bad "'0'" lab run seed --hook-timeout 0
+bad "--hook '': give a command" lab run seed --hook ''
+bad "--then '': give a command" lab run seed --then ''
 bad "drop -N" -N /proc/self/ns/net lab run seed
 bad "'bogus'" lab server --mode bogus
 bad "'70000'" lab server --backlog 70000
