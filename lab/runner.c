@@ -54,7 +54,9 @@ void lab_run_hooks(struct lab_run *r, const char *const *cmds, size_t n,
 			lab_stop(r, p);
 			r->failed = true;
 		} else if (err == 0 && p->status != 0 && must_pass) {
-			tl_err("lab: hook '%s' failed (%s)", cmds[i],
+			/* It runs after each step: which one it failed at. */
+			tl_err("lab: hook '%s' failed after step '%s' (%s)",
+			       cmds[i], r->last_step,
 			       lab_status_str(sbuf, sizeof(sbuf), p->status));
 			r->failed = true;
 		} else if (err == 0 && p->status != 0) {

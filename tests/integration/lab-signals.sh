@@ -94,7 +94,8 @@ ok "SIGKILL of the runner: children and namespace gone"
 # A failing hook fails the run, which still tears everything down.
 "$TCPLIMBO" lab run seed --wait 0 --hook 'echo $TL_LAB_SERVER_PID >>'"$T/pids"'; exit 3' \
 	>"$T/out" 2>"$T/err" && fail "a failing hook did not fail the run"
-grep -q "hook .* failed" "$T/err" || fail "no message for the failing hook"
+grep -q "hook .* failed after step '[a-z-]*' (exit status 3)" "$T/err" ||
+	fail "no message for the failing hook, or not at which step: $(cat "$T/err")"
 for k in $(sort -u "$T/pids"); do
 	alive "$k" && fail "server $k survived a failed run"
 done
