@@ -110,7 +110,9 @@ static void serve_usage(FILE *f)
 		"      --interval D        reuse a scan for D (500ms, 1.5s, 2m, 1h; a\n"
 		"                          bare number counts seconds; at most a\n"
 		"                          day; default 0: one scan per scrape)\n"
-		"      --max-series N      cap on series a scrape (default %d)\n"
+		"      --max-series N      cap on series a scrape (default %d; 0:\n"
+		"                          none but the state, finding and\n"
+		"                          exporter series)\n"
 		"\n" TL_GLOBAL_HELP,
 		METRICS_MAX_SERIES_DEFAULT);
 }
