@@ -565,3 +565,8 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 	libbpf_set_print(old_print);
 	return r;
 }
+
+bool tl_events_bpf_built(void)
+{
+	return true;
+}

@@ -13,3 +13,8 @@ int tl_events_bpf_open(const struct tl_events_opts *opts, uint64_t netns,
 {
 	return -EOPNOTSUPP;
 }
+
+bool tl_events_bpf_built(void)
+{
+	return false;
+}

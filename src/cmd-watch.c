@@ -412,6 +412,7 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		       "transition: give one of them");
 		return TL_PARSE_BAD;
 	}
+
 	if (tl_filter_check_owners(&o->f, g, "watch") < 0)
 		return TL_PARSE_BAD;
 	/* The kernel's transitions carry no device to match. */
@@ -430,6 +431,11 @@ static int watch_parse(struct tl_global *g, void *opts, int argc, char **argv)
 	}
 	return 0;
 }
+
+/* What --backend bpf gets from a build without it. */
+static const char no_bpf[] =
+	"watch: this build has no bpf backend (built with -Dbpf=disabled or "
+	"without clang/bpftool/libbpf)";
 
 /*
  * Why the kernel said EPERM to the bpf backend, for the message: the caps
@@ -558,6 +564,11 @@ static int watch_run(const struct tl_global *g, void *opts)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	/* Before the first snapshot, which would be for nothing. */
+	if (eo.backend == TL_EVENTS_BPF && !tl_events_bpf_built()) {
+		tl_err("%s", no_bpf);
+		goto out;
+	}
 	tl_resolver_opts_init(&ro);
 	/* Rescans log their own failure, as every snapshot of the command. */
 	ro.take = watch_take;
@@ -593,9 +604,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 		bpf_eperm_hint(hint, sizeof(hint), eo.ring_bytes);
 	if (r < 0) {
 		if (r == -EOPNOTSUPP)
-			tl_err("watch: this build has no bpf backend "
-			       "(built with -Dbpf=disabled or without "
-			       "clang/bpftool/libbpf)");
+			tl_err("%s", no_bpf);
 		else if (r == -EPERM)
 			tl_err("watch: cannot load the bpf program: %s%s%s%s",
 			       strerror(-r), hint[0] ? " (" : "", hint,

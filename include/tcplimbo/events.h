@@ -235,6 +235,12 @@ uint64_t tl_events_missed(const struct tl_events *ev);
 /* Stops watching, detaching any program; NULL is fine. */
 void tl_events_close(struct tl_events *ev);
 
+/*
+ * Whether this library was built with the bpf backend (-Dbpf not disabled,
+ * its tools found): without, opening it gives -EOPNOTSUPP.
+ */
+bool tl_events_bpf_built(void);
+
 /* The backend's name ("auto", "bpf", "poll"), or NULL. */
 const char *tl_events_backend_name(int backend);
 

@@ -19,6 +19,13 @@ bad() { # expected-text args...
 	ok "watch $* -> exit 3 naming '$want'"
 }
 bad "'kernel'" --backend kernel
+# A build without the bpf backend says so first, and only that: no
+# snapshot's notes before it (as nobody, of the processes it cannot read).
+if ! timeout 10 "$TCPLIMBO" watch --backend bpf --seconds 1 >/dev/null 2>"$T/nb" &&
+	grep -q "no bpf backend" "$T/nb"; then
+	[ "$(wc -l <"$T/nb")" = 1 ] || fail "watch --backend bpf without bpf: more than its one line: $(cat "$T/nb")"
+	ok "watch --backend bpf in a build without: one line"
+fi
 bad "'0'" --interval 0
 bad "'5'" --interval 5
 bad "'99999999999'" --interval 99999999999
