@@ -66,12 +66,19 @@ static int read_pollset(int pdir, struct tl_ev_thread *t, const int32_t *fds,
 	size_t len;
 	bool cut, select;
 	int32_t found;
-	int mem;
+	int64_t fd;
+	long nr;
+	int mem, kind;
 
+	/* Still in the call the threads pass saw, or not read at all. */
 	snprintf(path, sizeof(path), "task/%d/syscall", (int)t->tid);
 	n = tli_ev_read_at(pdir, path, before, sizeof(before));
-	if (n <= 0 || tl_ev_parse_syscall_args(before, (size_t)n, args) < 0 ||
-	    tl_ev_pollset_where(tl_ev_arch_native(), t->nr, args, &addr, &len,
+	if (n <= 0 ||
+	    tl_ev_parse_syscall(before, (size_t)n, tl_ev_arch_native(), &kind,
+				&nr, &fd) < 0 ||
+	    nr != t->nr ||
+	    tl_ev_parse_syscall_args(before, (size_t)n, args) < 0 ||
+	    tl_ev_pollset_where(tl_ev_arch_native(), nr, args, &addr, &len,
 				&cut, &select) < 0)
 		return TL_EV_POLLS_UNKNOWN;
 	snprintf(path, sizeof(path), "task/%d/mem", (int)t->tid);

@@ -387,6 +387,7 @@ static int each(struct tl_snapshot *snap, tl_snapshot_cb cb, void *arg)
 	}
 	return 0;
 }
+
 /*
  * Opens a file --record or --replay names without waiting on a FIFO that
  * no process has open at its other end: a FIFO with no reader refuses a
