@@ -394,17 +394,30 @@ static bool cgroup_frozen(int pdir, const char *proc_root,
 	n = read_alloc_at(AT_FDCWD, path, &text);
 	if (n <= 0)
 		return false;
-	r = tl_cgroup_parse_mountinfo(text, (size_t)n, mnt, sizeof(mnt), base,
-				      sizeof(base));
+	/*
+	 * Its path is from the hierarchy's root; a mount shows base of it.
+	 * The first cgroup2 mount whose base holds the path: a subtree
+	 * bind-mounted elsewhere may come first.
+	 */
+	r = -ENOENT;
+	for (const char *l = text, *end = text + n; l < end && r < 0;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t llen = (size_t)((nl ? nl : end) - l);
+
+		r = tl_cgroup_parse_mountinfo(l, llen, mnt, sizeof(mnt), base,
+					      sizeof(base));
+		l = nl ? nl + 1 : end;
+		if (r < 0)
+			continue;
+		blen = strlen(base);
+		if (blen <= 1)
+			blen = 0;
+		else if (strncmp(cg, base, blen) != 0 ||
+			 (cg[blen] != '/' && cg[blen] != '\0'))
+			r = -ENOENT;
+	}
 	free(text);
 	if (r < 0)
-		return false;
-	/* Its path is from the hierarchy's root; the mount shows base. */
-	blen = strlen(base);
-	if (blen <= 1)
-		blen = 0;
-	else if (strncmp(cg, base, blen) != 0 ||
-		 (cg[blen] != '/' && cg[blen] != '\0'))
 		return false;
 	if (snprintf(dir, sizeof(dir), "%s%s", mnt,
 		     strcmp(cg + blen, "/") == 0 ? "" : cg + blen) >=

@@ -449,11 +449,11 @@ static void test_fds_and_gone(void **state)
  * says frozen 1, its own cgroup.freeze 0, its parent's 1: the parent is
  * the one to thaw. Its /proc/PID/cgroup is a hybrid machine's, the v2
  * line last, past 512 bytes. The hierarchy is where the tree's
- * self/mountinfo mounts cgroup2.
+ * self/mountinfo mounts cgroup2 whole, not the subtree mounted first.
  */
 static void test_frozen_by_ancestor(void **st)
 {
-	char cgroup[2048], mi[PATH_MAX + 128];
+	char cgroup[2048], mi[PATH_MAX + 192];
 	struct tl_evidence ev;
 	struct tl_ev_verdict v;
 	struct world w;
@@ -473,8 +473,11 @@ static void test_frozen_by_ancestor(void **st)
 	assert_true(strlen(cgroup) > 512);
 	put(w.dir, "4711/cgroup", "%s", cgroup);
 	mkd(w.dir, "self");
+	/* A subtree of the hierarchy bind-mounted first: not its. */
 	snprintf(mi, sizeof(mi),
-		 "30 1 0:26 / %s/cg rw,relatime - cgroup2 cgroup2 rw\n", w.dir);
+		 "29 1 0:26 /other /srv/x rw - cgroup2 cgroup2 rw\n"
+		 "30 1 0:26 / %s/cg rw,relatime - cgroup2 cgroup2 rw\n",
+		 w.dir);
 	put(w.dir, "self/mountinfo", "%s", mi);
 	mkd(w.dir, "cg");
 	mkd(w.dir, "cg/pod");
