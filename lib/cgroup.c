@@ -157,46 +157,70 @@ static int copy_field(const char *s, size_t n, char *out, size_t size)
 	return 0;
 }
 
+/*
+ * Whether the mountinfo line [p, eol) mounts cgroup2: then its root and
+ * mount point fields, at f[3] and f[4] (fe the ends).
+ */
+static bool cgroup2_line(const char *p, const char *eol, const char **f,
+			 const char **fe)
+{
+	const char *q = p, *sep;
+	int nf = 0;
+
+	/* id parent dev root mountpoint options [tags] - type ... */
+	while (nf < 6 && q < eol) {
+		while (q < eol && *q == ' ')
+			q++;
+		f[nf] = q;
+		while (q < eol && *q != ' ')
+			q++;
+		fe[nf++] = q;
+	}
+	sep = nf == 6 ? q : eol;
+	while (sep < eol) {
+		if (sep + 3 <= eol && memcmp(sep, " - ", 3) == 0)
+			break;
+		sep++;
+	}
+	return nf == 6 && sep + 3 + 8 <= eol &&
+	       memcmp(sep + 3, "cgroup2 ", 8) == 0;
+}
+
 int tl_cgroup_parse_mountinfo(const char *text, size_t len, char *mnt,
 			      size_t mnt_size, char *base, size_t base_size)
 {
 	const char *p = text, *end = text + len;
+	const char *f[6], *fe[6], *first[6] = { 0 }, *first_e[6] = { 0 };
+	int r;
 
+	/*
+	 * The first cgroup2 mount, unless a later one mounts the whole
+	 * hierarchy (root "/") where the first mounts a subtree of it.
+	 */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
-		const char *f[6], *fe[6], *q = p;
-		const char *sep;
-		int nf = 0;
 
-		/* id parent dev root mountpoint options [tags] - type ... */
-		while (nf < 6 && q < eol) {
-			while (q < eol && *q == ' ')
-				q++;
-			f[nf] = q;
-			while (q < eol && *q != ' ')
-				q++;
-			fe[nf++] = q;
-		}
-		sep = nf == 6 ? q : eol;
-		while (sep < eol) {
-			if (sep + 3 <= eol && memcmp(sep, " - ", 3) == 0)
+		if (cgroup2_line(p, eol, f, fe)) {
+			bool whole = fe[3] - f[3] == 1 && *f[3] == '/';
+
+			if (!first[3] || whole) {
+				memcpy(first, f, sizeof(first));
+				memcpy(first_e, fe, sizeof(first_e));
+			}
+			if (whole)
 				break;
-			sep++;
-		}
-		if (nf == 6 && sep + 3 + 8 <= eol &&
-		    memcmp(sep + 3, "cgroup2 ", 8) == 0) {
-			int r = copy_field(f[4], (size_t)(fe[4] - f[4]), mnt,
-					   mnt_size);
-
-			if (r == 0)
-				r = copy_field(f[3], (size_t)(fe[3] - f[3]),
-					       base, base_size);
-			return r == -EINVAL ? -ENOENT : r;
 		}
 		p = eol + 1;
 	}
-	return -ENOENT;
+	if (!first[3])
+		return -ENOENT;
+	r = copy_field(first[4], (size_t)(first_e[4] - first[4]), mnt,
+		       mnt_size);
+	if (r == 0)
+		r = copy_field(first[3], (size_t)(first_e[3] - first[3]), base,
+			       base_size);
+	return r == -EINVAL ? -ENOENT : r;
 }
 
 static int pool_add(struct tl_cgroups *cg, const char *s, size_t n, size_t *ret)

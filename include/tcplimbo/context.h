@@ -92,9 +92,10 @@ int tl_cgroup_parse_proc(const char *text, size_t len, char *buf, size_t size);
 
 /*
  * Finds the cgroup2 mount point in the text of /proc/self/mountinfo (len
- * bytes): writes the mount point (octal escapes decoded) to mnt and the
- * mount's root inside the hierarchy to base. Returns 0, -ENOENT when no
- * cgroup2 is mounted, or -ENAMETOOLONG.
+ * bytes): the first, or a later one that mounts the whole hierarchy where
+ * the first mounts a subtree. Writes the mount point (octal escapes
+ * decoded) to mnt and the mount's root inside the hierarchy to base.
+ * Returns 0, -ENOENT when no cgroup2 is mounted, or -ENAMETOOLONG.
  */
 int tl_cgroup_parse_mountinfo(const char *text, size_t len, char *mnt,
 			      size_t mnt_size, char *base, size_t base_size);

@@ -73,6 +73,26 @@ static void test_parse_mountinfo(void **state)
 	assert_int_equal(tl_cgroup_parse_mountinfo(MOUNTINFO, strlen(MOUNTINFO),
 						   mnt, 8, base, sizeof(base)),
 			 -ENAMETOOLONG);
+	/* A subtree mounted first, the whole hierarchy after: the whole. */
+	{
+		const char *two =
+			"29 1 0:26 /pod /srv/pod rw - cgroup2 cgroup2 rw\n"
+			"30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+
+		assert_int_equal(tl_cgroup_parse_mountinfo(two, strlen(two),
+							   mnt, sizeof(mnt),
+							   base, sizeof(base)),
+				 0);
+		assert_string_equal(mnt, "/sys/fs/cgroup");
+		assert_string_equal(base, "/");
+		/* Only the subtree: that one. */
+		assert_int_equal(tl_cgroup_parse_mountinfo(two, 48, mnt,
+							   sizeof(mnt), base,
+							   sizeof(base)),
+				 0);
+		assert_string_equal(mnt, "/srv/pod");
+		assert_string_equal(base, "/pod");
+	}
 	/* A line cut before its type is no mount. */
 	assert_int_equal(tl_cgroup_parse_mountinfo("41 31 0:38 / /x rw", 18,
 						   mnt, sizeof(mnt), base,
