@@ -308,6 +308,15 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	else if (n == 0 && sk->inode == 0)
 		printf("             no process holds it: nothing else to "
 		       "free\n");
+	else if (n == 0 && snap->owners && out_owners_complete(snap, sk))
+		/* An fd in flight (SCM_RIGHTS) or io_uring's: in no table. */
+		printf("             no process's fd table holds it: it may be "
+		       "in a unix socket's message not yet received, or "
+		       "registered with io_uring; whoever takes it %s\n",
+		       done ? "gets a dead socket" : "would get a dead socket");
+	else if (n == 0 && snap->owners)
+		printf("             none of the processes read holds it; "
+		       "some could not be read, and one of them may\n");
 	/*
 	 * The kernel drops a timewait entry without a RST (tcp_abort). Only
 	 * a FIN-WAIT-2 one's peer may still be in CLOSE_WAIT: a TIME-WAIT

@@ -51,13 +51,8 @@ const char *out_local_text(char *buf, size_t size,
 				       sk->sport, ifn);
 }
 
-/*
- * Whether sk's owners are all there are: not where some processes' fds
- * could not be read (one of them may hold it), unless the socket has no
- * inode, and so no fd anywhere.
- */
-static bool owners_complete(const struct tl_snapshot *snap,
-			    const struct tl_sock *sk)
+bool out_owners_complete(const struct tl_snapshot *snap,
+			 const struct tl_sock *sk)
 {
 	return sk->inode == 0 ||
 	       (snap->owners->n_denied == 0 && !snap->owners->hidden);
@@ -129,7 +124,7 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	out_owners_json(w, snap->owners, refs, n);
 	json_key(w, "owners_complete");
 	if (snap->owners)
-		json_bool(w, owners_complete(snap, sk));
+		json_bool(w, out_owners_complete(snap, sk));
 	else
 		json_null(w);
 	json_kv_str(w, "limbo", tl_limbo_name(sk->limbo));
@@ -156,7 +151,7 @@ void out_sock_json(struct json *w, const struct tl_snapshot *snap,
 	/* The listener's owners may be unread where its socket's need none. */
 	json_key(w, "listener_owners_complete");
 	if (l && snap->owners)
-		json_bool(w, owners_complete(snap, l));
+		json_bool(w, out_owners_complete(snap, l));
 	else
 		json_null(w);
 	/* Where it lives: null when unknown or no map was attached. */

@@ -64,6 +64,14 @@ const char *out_local_text(char *buf, size_t size,
 			   const struct tl_snapshot *snap,
 			   const struct tl_sock *sk);
 
+/*
+ * Whether sk's owners are all there are: not where some processes' fds
+ * could not be read (one of them may hold it), unless the socket has no
+ * inode, and so no fd anywhere. snap must have owners.
+ */
+bool out_owners_complete(const struct tl_snapshot *snap,
+			 const struct tl_sock *sk);
+
 /* Room for out_owner_text's longest text, escaped names included. */
 #define OUT_OWNER_TEXT_MAX (2 * 4 * TL_COMM_MAX + 96)
 
