@@ -521,7 +521,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		v->remedy = NULL;
 		return;
 	}
-	if (!reg && tli_ev_conclude_poll_watch(ev, threads, v, len))
+	if (!reg && tli_ev_conclude_poll_sets(ev, sets, threads, v, len))
 		return;
 	/*
 	 * Nobody waits for the listener: stuck on an upstream, a file. A
@@ -730,10 +730,10 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		return;
 	}
 	/*
-	 * Waiting in an event loop's set (or in poll(), whose fds /proc
-	 * does not show) while about as many requests out go unanswered as
-	 * connections are held: the upstream is what it waits on. A thread
-	 * blocked on one fd names that fd itself.
+	 * Waiting in an event loop's set (or in poll(), whose set is read
+	 * only for a listener) while about as many requests out go
+	 * unanswered as connections are held: the upstream is what it waits
+	 * on. A thread blocked on one fd names that fd itself.
 	 */
 	if ((fd < 0 || epoll_wait_on(ev, fd)) &&
 	    tli_ev_conclude_upstream(ev, v, len))

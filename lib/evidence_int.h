@@ -73,19 +73,20 @@ void tli_ev_gather_polls(int pdir, struct tl_evidence *ev, const int32_t *fds,
 			 size_t n_fds);
 
 /*
- * not-accepting: a thread whose poll or select set holds the listener, so
- * the program is told. threads says what the threads do. Returns whether
- * it concluded so.
+ * not-accepting, for a listener in no epoll set (sets says where it is
+ * not; threads what the threads do): a thread whose poll or select set
+ * holds the listener, so the program is told; or sets that all leave it
+ * out while the program holds connections, a poll loop at its limit.
+ * Returns whether it concluded.
  */
-bool tli_ev_conclude_poll_watch(const struct tl_evidence *ev,
-				const char *threads, struct tl_ev_verdict *v,
-				size_t *len);
+bool tli_ev_conclude_poll_sets(const struct tl_evidence *ev, const char *sets,
+			       const char *threads, struct tl_ev_verdict *v,
+			       size_t *len);
 
 /*
- * not-accepting, for a listener in no epoll set (sets says where it is
- * not): threads in poll or select whose sets leave it out, at a limit of
- * connections held or not waiting for it at all; or sets that could not
- * be read. Returns whether it concluded.
+ * not-accepting, after the other rules: sets all read that leave the
+ * listener out while nothing is held, or sets that could not be read.
+ * Returns whether it concluded.
  */
 bool tli_ev_conclude_polled(const struct tl_evidence *ev, const char *sets,
 			    const char *threads, struct tl_ev_verdict *v,

@@ -55,6 +55,17 @@ static int32_t scan_set(int mem, uint64_t addr, size_t len, bool select,
 	return found;
 }
 
+/* The CPU time thread tid has run, from its schedstat; false unread. */
+static bool ran_ns(int pdir, pid_t tid, uint64_t *ret)
+{
+	char path[64], buf[TL_EV_SMALL_BUF];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "task/%d/schedstat", (int)tid);
+	n = tli_ev_read_at(pdir, path, buf, sizeof(buf));
+	return n > 0 && tl_ev_parse_schedstat(buf, (size_t)n, ret, NULL) == 0;
+}
+
 /* What thread t waits on, as enum tl_ev_polls; the listener's fd in t. */
 static int read_pollset(int pdir, struct tl_ev_thread *t, const int32_t *fds,
 			size_t n_fds)
@@ -66,11 +77,14 @@ static int read_pollset(int pdir, struct tl_ev_thread *t, const int32_t *fds,
 	size_t len;
 	bool cut, select;
 	int32_t found;
+	uint64_t run0, run1;
 	int64_t fd;
 	long nr;
 	int mem, kind;
 
 	/* Still in the call the threads pass saw, or not read at all. */
+	if (!ran_ns(pdir, t->tid, &run0))
+		return TL_EV_POLLS_UNKNOWN;
 	snprintf(path, sizeof(path), "task/%d/syscall", (int)t->tid);
 	n = tli_ev_read_at(pdir, path, before, sizeof(before));
 	if (n <= 0 ||
@@ -88,12 +102,14 @@ static int read_pollset(int pdir, struct tl_ev_thread *t, const int32_t *fds,
 	found = scan_set(mem, addr, len, select, args[0], fds, n_fds, &inputs);
 	close(mem);
 	/*
-	 * The set is the call's only while the thread is still in it: the
-	 * same call, the same arguments, at the same stack and place.
+	 * The set is the call's only while the thread is in it, and has not
+	 * run meanwhile: a loop that left the call and came back to it with
+	 * the same arguments may have been rebuilding its set as we read.
 	 */
 	snprintf(path, sizeof(path), "task/%d/syscall", (int)t->tid);
 	m = tli_ev_read_at(pdir, path, after, sizeof(after));
-	if (found == -2 || m != n || memcmp(before, after, (size_t)n) != 0)
+	if (found == -2 || m != n || memcmp(before, after, (size_t)n) != 0 ||
+	    !ran_ns(pdir, t->tid, &run1) || run1 != run0)
 		return TL_EV_POLLS_UNKNOWN;
 	t->poll_inputs = inputs;
 	if (found >= 0) {
@@ -151,25 +167,78 @@ static bool polls_elsewhere(const struct tl_evidence *ev, uint32_t *ret_fds)
 }
 
 /*
+ * "its thread in pselect6 waits on 3 other fds for input, not on the
+ * listener", or of several threads "its threads in poll/select wait ...".
+ */
+static void elsewhere_text(const struct tl_evidence *ev, uint32_t polled,
+			   char *buf, size_t size)
+{
+	const struct tl_ev_thread *one = NULL;
+	size_t n = 0, len = 0;
+
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind == TL_SYS_POLL) {
+			one = &ev->threads[i];
+			n++;
+		}
+	buf[0] = '\0';
+	if (n == 1)
+		tli_appendf(buf, size, &len, "its thread in %s waits",
+			    one->sys ? one->sys : "poll");
+	else
+		tli_appendf(buf, size, &len, "its threads in poll/select wait");
+	if (polled == 0)
+		tli_appendf(buf, size, &len, " for input on no fd at all");
+	else
+		tli_appendf(buf, size, &len,
+			    " on %u other fd%s for input, not on the listener",
+			    polled, polled == 1 ? "" : "s");
+}
+
+/*
  * A thread in poll or select has the listener in its set: like an epoll
  * set waited on, it is told. Blocked there with a connection queued, the
- * call returns at once, so accept() fails or is not called after it.
+ * call returns at once, so accept() fails or is not called after it. Or
+ * every set was read and leaves the listener out while the program holds
+ * connections: a poll loop at its limit of them (a select() server that
+ * drops the listener from its set at max clients). This comes before the
+ * rule of workers all busy, which a single loop holding a connection
+ * would otherwise meet, with less to go on.
  */
-bool tli_ev_conclude_poll_watch(const struct tl_evidence *ev,
-				const char *threads, struct tl_ev_verdict *v,
-				size_t *len)
+bool tli_ev_conclude_poll_sets(const struct tl_evidence *ev, const char *sets,
+			       const char *threads, struct tl_ev_verdict *v,
+			       size_t *len)
 {
 	const struct tl_ev_thread *pt = polls_listener(ev);
+	uint32_t polled;
+	char what[96];
 
-	if (!pt)
+	if (pt) {
+		tli_ev_set(v, TL_CAUSE_WATCHED, TL_CERT_POSSIBLE);
+		if (pt->poll_inputs == 1)
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"thread %d waits in %s on 1 fd for input: the listener (fd %lld), so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
+				(int)pt->tid, pt->sys ? pt->sys : "poll",
+				(long long)pt->fd, threads);
+		else
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"thread %d waits in %s on %u fds for input, the listener (fd %lld) among them, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
+				(int)pt->tid, pt->sys ? pt->sys : "poll",
+				pt->poll_inputs, (long long)pt->fd, threads);
+		v->remedy = NULL;
+		return true;
+	}
+	if (!polls_elsewhere(ev, &polled) || ev->held == 0)
 		return false;
-	tli_ev_set(v, TL_CAUSE_WATCHED, TL_CERT_POSSIBLE);
+	elsewhere_text(ev, polled, what, sizeof(what));
+	tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_LIKELY);
 	tli_appendf(
 		v->text, sizeof(v->text), len,
-		"thread %d waits in %s on %u fd%s for input, the listener (fd %lld) among them, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
-		(int)pt->tid, pt->sys ? pt->sys : "poll", pt->poll_inputs,
-		pt->poll_inputs == 1 ? "" : "s", (long long)pt->fd, threads);
-	v->remedy = NULL;
+		"no thread is in accept() and the listener is %s, and %s, while the program holds %llu accepted connection%s on port %u: a poll loop that leaves the listener out at its limit of connections, as servers with a connection limit do; %s",
+		sets, what, (unsigned long long)ev->held,
+		ev->held == 1 ? "" : "s", ev->port, threads);
 	return true;
 }
 
@@ -178,43 +247,25 @@ bool tli_ev_conclude_polled(const struct tl_evidence *ev, const char *sets,
 			    size_t *len)
 {
 	uint32_t polled;
-	bool elsewhere = polls_elsewhere(ev, &polled);
-	char what[64];
+	char what[96];
 
-	if (elsewhere) {
-		if (polled == 0)
-			snprintf(what, sizeof(what),
-				 "wait for input on no fd at all");
-		else
-			snprintf(
-				what, sizeof(what),
-				"wait on %u other fd%s for input, not on the listener",
-				polled, polled == 1 ? "" : "s");
-	}
 	/*
-	 * A poll() or select() loop (Ruby's WEBrick) that leaves the
-	 * listener out while it holds connections does so at its limit of
-	 * them. Where its set could not be read, it may.
+	 * Every set read, the listener in none, nothing held: no loop at a
+	 * limit, and nothing waits for it. (A forking server at its limit
+	 * of children holds none itself, and was told before this.)
 	 */
-	if (elsewhere && ev->held > 0) {
-		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_LIKELY);
-		tli_appendf(
-			v->text, sizeof(v->text), len,
-			"no thread is in accept() and the listener is %s, and its threads in poll/select %s, while the program holds %llu accepted connection%s on port %u: a poll loop that leaves the listener out at its limit of connections, as servers with a connection limit do; %s",
-			sets, what, (unsigned long long)ev->held,
-			ev->held == 1 ? "" : "s", ev->port, threads);
-		return true;
-	}
-	if (elsewhere) {
+	if (polls_elsewhere(ev, &polled)) {
+		elsewhere_text(ev, polled, what, sizeof(what));
 		tli_ev_set(v, TL_CAUSE_NOT_WATCHED,
 			   ev->n_threads > ev->n_read ? TL_CERT_POSSIBLE :
 							TL_CERT_LIKELY);
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			"no thread is in accept() and the listener is %s, and its threads in poll/select %s: nothing in the program waits for it; %s",
+			"no thread is in accept() and the listener is %s, and %s: nothing in the program waits for it; %s",
 			sets, what, threads);
 		return true;
 	}
+	/* A poll() loop whose set could not be read may leave it out. */
 	if (tli_ev_any_thread(ev, TL_SYS_POLL) && ev->held > 0) {
 		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
 		tli_appendf(

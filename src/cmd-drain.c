@@ -267,8 +267,8 @@ static const struct tl_sock *find_target(const struct tl_snapshot *snap,
 		       (int)o->pid, n, spec, which);
 	else if (n == 0 && !o->pid && (first = covering(snap, o, &dual)))
 		tl_err("drain: no listener on %s in %s network namespace, but "
-		       "%s takes %s: those on %s wait in its queue; drain "
-		       "'%s' frees them",
+		       "%s takes %s: connections to %s queue there; drain "
+		       "'%s' frees the slots of those whose client is gone",
 		       spec, o->netns_spec ? "that" : "this",
 		       tl_addr_format_port(shared, sizeof(shared),
 					   first->family, first->src,

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <limits.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "tcplimbo/netns.h"
@@ -221,6 +223,8 @@ const char *tl_bpf_refused_why(int backend, bool owners, int err)
 
 /* The most of a path a message about it shows, and its end. */
 #define PATH_SHOWN 256
+/* How long --replay waits for a FIFO's writer to come. */
+#define FIFO_WAIT_MS 10000
 
 /*
  * path as a message of size bytes shows it: whole where it leaves room
@@ -319,6 +323,12 @@ void tl_snapshot_why(const struct tl_global *g, int err, char *buf, size_t size)
 			 "--replay '%s': a directory, not a sock_diag dump",
 			 rep);
 		break;
+	case -ETIMEDOUT:
+		snprintf(buf, size,
+			 "--replay '%s': a FIFO that no process wrote to in "
+			 "%d s",
+			 rep, FIFO_WAIT_MS / 1000);
+		break;
 	case -EFBIG:
 		snprintf(buf, size,
 			 "--replay '%s': larger than 1 GiB, so not a dump "
@@ -411,6 +421,25 @@ static int open_nohang(const char *path, int flags)
 	return fd;
 }
 
+/*
+ * A FIFO opened before its writer (tcplimbo --replay p & cat dump > p)
+ * is waited on, for a while: its data comes once the writer does. A pipe
+ * with its writer, or a file, is read at once. 0, or -ETIMEDOUT.
+ */
+static int fifo_wait(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return 0;
+	do
+		r = poll(&p, 1, FIFO_WAIT_MS);
+	while (r < 0 && errno == EINTR);
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
 static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 		bool log, tl_snapshot_cb cb, void *arg,
 		struct tl_snapshot **ret)
@@ -454,6 +483,9 @@ static int take(const struct tl_global *g, int netns_fd, uint32_t states,
 			err = o.replay_fd;
 			goto fail;
 		}
+		err = fifo_wait(o.replay_fd);
+		if (err < 0)
+			goto fail;
 	}
 	/* A replay is read once: taken whole, then handed out. */
 	if (cb && o.replay_fd < 0) {

@@ -184,16 +184,19 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 		 */
 		if (esc_name_arg(f->comm[f->ncomm], sizeof(f->comm[0]), arg) <
 		    0) {
-			char name[256], shown[ESC_SIZE(TL_COMM_MAX)];
+			char name[256];
 
-			/* Its first 15 bytes, as the table shows them. */
+			/*
+			 * Its first 15 bytes: tl_err shows them as the table
+			 * does, escapes and all, which --comm takes back.
+			 */
 			if (esc_name_arg(name, sizeof(name), arg) < 0)
 				snprintf(name, sizeof(name), "%s", arg);
 			name[sizeof(f->comm[0]) - 1] = '\0';
 			tl_err("bad process name '%s': the kernel keeps only "
 			       "the first 15 bytes of a process name, so it "
 			       "would match nothing; give those 15 ('%s')",
-			       arg, esc_text(shown, sizeof(shown), name));
+			       arg, name);
 			return -EINVAL;
 		}
 		f->ncomm++;

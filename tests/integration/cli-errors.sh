@@ -57,24 +57,32 @@ error 3 "'$T/none'" "No such file or directory" -- --replay "$T/none" ls
 head -c 100000 /dev/urandom >"$T/random"
 printf '\x10\x00\x00\x00\x02\x00' | cat - "$T/random" >"$T/nlerror"
 error 3 "'$T/nlerror'" "not a sock_diag dump" -- --replay "$T/nlerror" ls
-# A FIFO no process holds open at its other end: an answer at once, not
-# a wait for ever (timeout is the test's, not the expected way out).
+# A FIFO no process holds open at its other end: an answer, at once for
+# --record, after 10 s for --replay (its writer may come second), not a
+# wait for ever (timeout is the test's, not the expected way out).
 mkfifo "$T/fifo"
 fifo() { # expected text, args
 	local want=$1 rc
 	shift
-	timeout 10 "$TCPLIMBO" "$@" >/dev/null 2>"$T/err"
+	timeout 30 "$TCPLIMBO" "$@" >/dev/null 2>"$T/err"
 	rc=$?
 	[ $rc = 3 ] && grep -qF -- "'$T/fifo': $want" "$T/err" ||
 		fail "$* on a FIFO: exit $rc (124: it waited), $(cat "$T/err")"
 }
-fifo "the file is empty" --replay "$T/fifo" ls
+fifo "a FIFO that no process wrote to in 10 s" --replay "$T/fifo" ls
 fifo "a FIFO that no process reads" --record "$T/fifo" ls
-# A pipe with a writer is read whole (process substitution, /dev/stdin).
+# A pipe with a writer is read whole (process substitution, /dev/stdin),
+# and so is a FIFO whose writer comes after.
 "$TCPLIMBO" -4 --record "$T/rec4" ls -H --state listen >/dev/null || fail "record"
 [ "$("$TCPLIMBO" --replay <(cat "$T/rec4") ls -H --state listen | wc -l)" = 1 ] ||
 	fail "--replay of a pipe: not the one IPv4 listener"
-ok "a FIFO with nobody at the other end is refused at once; a pipe is read"
+timeout 30 "$TCPLIMBO" --replay "$T/fifo" ls -H --state listen >"$T/fifo.out" &
+RP=$!
+sleep 0.5
+timeout 10 cp "$T/rec4" "$T/fifo" || fail "nobody read the FIFO"
+wait "$RP" || fail "--replay of a FIFO written second: exit $?"
+[ "$(wc -l <"$T/fifo.out")" = 1 ] || fail "--replay of a FIFO written second: $(cat "$T/fifo.out")"
+ok "a FIFO with nobody at the other end is refused, not waited on for ever; a pipe is read"
 # A long path does not push the cause out of the message: one no system
 # call takes is told by its length, a shorter one cut in its middle.
 long=$(printf 'd/%.0s' $(seq 2100))
@@ -134,8 +142,10 @@ ok "one exit-status table in --help and the man page"
 # Messages that say what to give instead, and name what they refer to.
 error 3 "give those 15 ('fixture.py.tool')" -- ls --comm fixture.py.toolong
 # Given as the table shows it, escapes and all: the 15 bytes it stands
-# for, shown the same way (messages show a backslash as two).
-error 3 "give those 15 ('\\\\x1b[31mRED\\\\x1b[0mXXX')" -- ls --comm '\x1b[31mRED\x1b[0mXXXX'
+# for, shown the same way, which --comm takes back (the message shows the
+# name given, whose backslashes are its own, as two).
+error 3 "give those 15 ('\\x1b[31mRED\\x1b[0mXXX')" -- ls --comm '\x1b[31mRED\x1b[0mXXXX'
+"$TCPLIMBO" ls --comm '\x1b[31mRED\x1b[0mXXX' >/dev/null || fail "--comm: its own suggestion refused"
 error 3 "give 1 to 15 bytes" -- ls --comm ''
 error 3 "(want a whole number 0..100000000)" -- serve --max-series 99999999999
 error 3 "--limbo, --unit or --container)" -- kill

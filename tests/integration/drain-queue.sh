@@ -174,7 +174,7 @@ ok "-6 drain: an IPv4 client half-closed on a dual-stack listener is live; -6 wi
 # Asked for by its IPv4 address, which the dual-stack listener takes:
 # no listener has it, and drain names the one whose queue holds them.
 "$TCPLIMBO" drain 127.0.0.1:3011 >/dev/null 2>"$T/e"
-[ $? = 3 ] && grep -q "drain: no listener on 127.0.0.1:3011 in this network namespace, but \[::\]:3011 takes IPv4 connections too (not IPV6_V6ONLY): those on 127.0.0.1:3011 wait in its queue; drain '\[::\]:3011' frees them" "$T/e" ||
+[ $? = 3 ] && grep -q "drain: no listener on 127.0.0.1:3011 in this network namespace, but \[::\]:3011 takes IPv4 connections too (not IPV6_V6ONLY): connections to 127.0.0.1:3011 queue there; drain '\[::\]:3011' frees the slots of those whose client is gone" "$T/e" ||
 	{ cat "$T/e"; fail "drain of a dual-stack listener's IPv4 address: not told where to look"; }
 ok "drain 127.0.0.1:3011 names the dual-stack [::]:3011"
 # The same of an IPv4 listener on 0.0.0.0, which takes 127.0.0.1's.
@@ -188,7 +188,7 @@ print("ready", flush=True)
 time.sleep(60)' >"$T/any4" &
 tl_wait_for 5 grep -q ready "$T/any4" || fail "0.0.0.0 server did not start"
 "$TCPLIMBO" drain 127.0.0.1:3012 >/dev/null 2>"$T/e"
-[ $? = 3 ] && grep -q "drain: no listener on 127.0.0.1:3012 in this network namespace, but 0.0.0.0:3012 takes the connections to every address of the port: those on 127.0.0.1:3012 wait in its queue; drain '0.0.0.0:3012' frees them" "$T/e" ||
+[ $? = 3 ] && grep -q "drain: no listener on 127.0.0.1:3012 in this network namespace, but 0.0.0.0:3012 takes the connections to every address of the port: connections to 127.0.0.1:3012 queue there; drain '0.0.0.0:3012' frees the slots of those whose client is gone" "$T/e" ||
 	{ cat "$T/e"; fail "drain of an address 0.0.0.0 takes: not told where to look"; }
 ok "drain 127.0.0.1:3012 names 0.0.0.0:3012"
 

@@ -585,11 +585,12 @@ static void listener_ev(struct tl_evidence *ev, uint16_t port, uint32_t backlog,
 }
 
 /*
- * WEBrick at MaxClients: its threads in poll (select), more of them than
- * the three connections it holds (so not one worker busy with each), the
- * listener in no epoll set. /proc cannot show what poll watches, but
+ * A server at its limit of clients: its threads in poll (select), more of
+ * them than the three connections it holds (so not one worker busy with
+ * each), the listener in no epoll set. Where the sets could not be read,
  * holding connections is a connection limit's mark, as it is for an
- * epoll server; without any held, nothing is said of a limit.
+ * epoll server; without any held, nothing is said of a limit. Where they
+ * were read and leave the listener out, the limit is likely.
  */
 static void test_poll_limit(void **state)
 {
@@ -634,12 +635,18 @@ static void test_poll_limit(void **state)
 	assert_non_null(strstr(v.text, "its fd set could not be read"));
 }
 
-/* Writes len bytes at offset addr of the thread's memory file. */
+/*
+ * Writes len bytes at offset addr of the thread's memory file, and its
+ * schedstat, whose run time a set is read between.
+ */
 static void world_mem(struct world *w, int tid, long addr, const void *b,
 		      size_t len)
 {
 	char path[PATH_MAX];
 	FILE *f;
+
+	snprintf(path, sizeof(path), "4711/task/%d/schedstat", tid);
+	put(w->dir, path, "8000000 0 12\n");
 
 	snprintf(path, sizeof(path), "%s/4711/task/%d/mem", w->dir, tid);
 	f = fopen(path, "w");
@@ -674,7 +681,7 @@ static void test_poll_sets(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_WATCHED);
 	assert_non_null(strstr(
 		v.text,
-		"thread 4711 waits in poll on 1 fd for input, the listener (fd 3) among them, so the program is told"));
+		"thread 4711 waits in poll on 1 fd for input: the listener (fd 3), so the program is told"));
 	assert_non_null(
 		strstr(tl_evidence_threads_text(&ev, text, sizeof(text)),
 		       "1 thread in poll on fd 3"));
@@ -688,7 +695,8 @@ static void test_poll_sets(void **state)
 	assert_int_equal(ev.threads[0].poll_inputs, 0);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
 	assert_int_equal(v.certainty, TL_CERT_LIKELY);
-	assert_non_null(strstr(v.text, "wait for input on no fd at all"));
+	assert_non_null(strstr(
+		v.text, "its thread in poll waits for input on no fd at all"));
 
 	/* Another fd for input. */
 	pfd[0] = 7;
@@ -698,7 +706,8 @@ static void test_poll_sets(void **state)
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_OTHER);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
-	assert_non_null(strstr(v.text, "wait on 1 other fd for input"));
+	assert_non_null(strstr(
+		v.text, "its thread in poll waits on 1 other fd for input"));
 
 	/*
 	 * select(4, ...): its readfds bitmap has fds 3 and 5 set, but fd 5
@@ -710,14 +719,32 @@ static void test_poll_sets(void **state)
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_LISTENER);
 	assert_int_equal(ev.threads[0].poll_inputs, 1);
-	assert_non_null(strstr(v.text, "waits in select on 1 fd for input, the "
-				       "listener (fd 3) among them"));
+	assert_non_null(strstr(v.text, "waits in select on 1 fd for input: "
+				       "the listener (fd 3), so"));
 	world_one(&w, 0, 0, "23 0x4 0x7ffd 0x0 0x0 0x0 0x0 0x1 0x2",
 		  "do_select", "4990.0");
 	world_mem(&w, PID, 0x7ffd, (const uint8_t[]){ 0x20 }, 1);
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_OTHER);
 	assert_int_equal(ev.threads[0].poll_inputs, 0);
+
+	/*
+	 * One thread, a select() loop at its limit: it holds 2 clients and
+	 * polls one of them (fd 9), not the listener. That is the limit,
+	 * likely, not "workers all busy", which the loop also meets.
+	 */
+	pfd[0] = 9;
+	pfd[4] = 0x01;
+	world_one(&w, 2, TL_ESTABLISHED, POLL1, "do_sys_poll", "4990.0");
+	world_mem(&w, PID, 0x7ffd, pfd, sizeof(pfd));
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.held, 2);
+	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_OTHER);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(
+		v.text,
+		"and its thread in poll waits on 1 other fd for input, not on the listener, while the program holds 2 accepted connections"));
 
 	/* The memory ends inside the set: not known. */
 	world_one(&w, 0, 0, POLL1, "do_sys_poll", "4990.0");
