@@ -210,6 +210,7 @@ bool tli_ev_conclude_poll_sets(const struct tl_evidence *ev, const char *sets,
 			       size_t *len)
 {
 	const struct tl_ev_thread *pt = polls_listener(ev);
+	int cert = TL_CERT_LIKELY;
 	uint32_t polled;
 	char what[96];
 
@@ -230,10 +231,22 @@ bool tli_ev_conclude_poll_sets(const struct tl_evidence *ev, const char *sets,
 		v->remedy = NULL;
 		return true;
 	}
-	if (!polls_elsewhere(ev, &polled) || ev->held == 0)
+	if (!polls_elsewhere(ev, &polled) || ev->held == 0 ||
+	    ev->n_threads > ev->n_read)
 		return false;
+	/*
+	 * Every thread is the loop, or waits in futex (a runtime's helper,
+	 * or an acceptor held on a lock: then the limit is only possible).
+	 * A thread anywhere else is left to the rules that follow.
+	 */
+	for (size_t i = 0; i < ev->n_read; i++) {
+		if (ev->threads[i].kind == TL_SYS_FUTEX)
+			cert = TL_CERT_POSSIBLE;
+		else if (ev->threads[i].kind != TL_SYS_POLL)
+			return false;
+	}
 	elsewhere_text(ev, polled, what, sizeof(what));
-	tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_LIKELY);
+	tli_ev_set(v, TL_CAUSE_LIMIT, cert);
 	tli_appendf(
 		v->text, sizeof(v->text), len,
 		"no thread is in accept() and the listener is %s, and %s, while the program holds %llu accepted connection%s on port %u: a poll loop that leaves the listener out at its limit of connections, as servers with a connection limit do; %s",
@@ -249,6 +262,20 @@ bool tli_ev_conclude_polled(const struct tl_evidence *ev, const char *sets,
 	uint32_t polled;
 	char what[96];
 
+	/*
+	 * Every set read, the listener in none, while other threads do
+	 * other things: a loop at its limit, possibly.
+	 */
+	if (polls_elsewhere(ev, &polled) && ev->held > 0) {
+		elsewhere_text(ev, polled, what, sizeof(what));
+		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread is in accept() and the listener is %s, and %s, while the program holds %llu accepted connection%s on port %u: a poll loop that leaves the listener out at its limit of connections, or one whose other threads should accept; %s",
+			sets, what, (unsigned long long)ev->held,
+			ev->held == 1 ? "" : "s", ev->port, threads);
+		return true;
+	}
 	/*
 	 * Every set read, the listener in none, nothing held: no loop at a
 	 * limit, and nothing waits for it. (A forking server at its limit

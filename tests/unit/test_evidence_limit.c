@@ -623,6 +623,19 @@ static void test_poll_limit(void **state)
 	assert_non_null(strstr(
 		v.text,
 		"its threads in poll/select wait on 20 other fds for input, not on the listener, while the program holds 3 accepted connections on port 8101"));
+	/* One of them on a lock, which may be an acceptor's: possible. */
+	ev.threads[4].kind = TL_SYS_FUTEX;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	/* One elsewhere (asleep): the limit, possibly, or another's job. */
+	ev.threads[4].kind = TL_SYS_SLEEP;
+	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "or one whose other threads should "
+				       "accept"));
+	ev.threads[4].kind = TL_SYS_POLL;
 	ev.held = 0;
 	tl_evidence_conclude(&ev, TL_FIND_NOT_ACCEPTING, &v);
 	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
