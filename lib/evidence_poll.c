@@ -196,6 +196,30 @@ static void elsewhere_text(const struct tl_evidence *ev, uint32_t polled,
 }
 
 /*
+ * The limit of a poll loop whose sets leave the listener out while it
+ * holds connections: likely where every thread is that loop, possible
+ * where other threads may be the ones to accept.
+ */
+static void set_limit(const struct tl_evidence *ev, const char *sets,
+		      uint32_t polled, int cert, const char *threads,
+		      struct tl_ev_verdict *v, size_t *len)
+{
+	char what[96];
+
+	elsewhere_text(ev, polled, what, sizeof(what));
+	tli_ev_set(v, TL_CAUSE_LIMIT, cert);
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"no thread is in accept() and the listener is %s, and %s, while the program holds %llu accepted connection%s on port %u: a poll loop that leaves the listener out at its limit of connections, %s; %s",
+		sets, what, (unsigned long long)ev->held,
+		ev->held == 1 ? "" : "s", ev->port,
+		cert == TL_CERT_LIKELY ?
+			"as servers with a connection limit do" :
+			"or one whose other threads should accept",
+		threads);
+}
+
+/*
  * A thread in poll or select has the listener in its set: like an epoll
  * set waited on, it is told. Blocked there with a connection queued, the
  * call returns at once, so accept() fails or is not called after it. Or
@@ -212,7 +236,6 @@ bool tli_ev_conclude_poll_sets(const struct tl_evidence *ev, const char *sets,
 	const struct tl_ev_thread *pt = polls_listener(ev);
 	int cert = TL_CERT_LIKELY;
 	uint32_t polled;
-	char what[96];
 
 	if (pt) {
 		tli_ev_set(v, TL_CAUSE_WATCHED, TL_CERT_POSSIBLE);
@@ -245,13 +268,7 @@ bool tli_ev_conclude_poll_sets(const struct tl_evidence *ev, const char *sets,
 		else if (ev->threads[i].kind != TL_SYS_POLL)
 			return false;
 	}
-	elsewhere_text(ev, polled, what, sizeof(what));
-	tli_ev_set(v, TL_CAUSE_LIMIT, cert);
-	tli_appendf(
-		v->text, sizeof(v->text), len,
-		"no thread is in accept() and the listener is %s, and %s, while the program holds %llu accepted connection%s on port %u: a poll loop that leaves the listener out at its limit of connections, as servers with a connection limit do; %s",
-		sets, what, (unsigned long long)ev->held,
-		ev->held == 1 ? "" : "s", ev->port, threads);
+	set_limit(ev, sets, polled, cert, threads, v, len);
 	return true;
 }
 
@@ -267,13 +284,7 @@ bool tli_ev_conclude_polled(const struct tl_evidence *ev, const char *sets,
 	 * other things: a loop at its limit, possibly.
 	 */
 	if (polls_elsewhere(ev, &polled) && ev->held > 0) {
-		elsewhere_text(ev, polled, what, sizeof(what));
-		tli_ev_set(v, TL_CAUSE_LIMIT, TL_CERT_POSSIBLE);
-		tli_appendf(
-			v->text, sizeof(v->text), len,
-			"no thread is in accept() and the listener is %s, and %s, while the program holds %llu accepted connection%s on port %u: a poll loop that leaves the listener out at its limit of connections, or one whose other threads should accept; %s",
-			sets, what, (unsigned long long)ev->held,
-			ev->held == 1 ? "" : "s", ev->port, threads);
+		set_limit(ev, sets, polled, TL_CERT_POSSIBLE, threads, v, len);
 		return true;
 	}
 	/*
