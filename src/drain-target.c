@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tcplimbo drain: which listener ADDR:PORT names, among those of the
+ * snapshot, or why none or several, said once; and, for an address no
+ * listener has, the wildcard or dual-stack listener that takes it.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "drain-cmd.h"
+#include "tcplimbo/addr.h"
+#include "tl.h"
+
+/*
+ * The fd by which o->pid holds listener l (o->fd only, with --fd), or -1
+ * when it does not.
+ */
+static int held_as(const struct tl_snapshot *snap, const struct tl_sock *l,
+		   const struct drain_opts *o)
+{
+	const struct tl_fdref *refs;
+	size_t n = tl_snapshot_owners(snap, l, &refs);
+
+	for (size_t k = 0; k < n; k++)
+		if (snap->owners->procs[refs[k].proc].pid == o->pid &&
+		    (!o->fd_set || refs[k].fd == o->fd))
+			return refs[k].fd;
+	return -1;
+}
+
+/*
+ * For an address with no listener of its own: the listener on the
+ * wildcard address of its family and port, whose queue holds the
+ * connections to it, or for an IPv4 one (or '*' under -4) an IPv6
+ * listener on [::] that is not IPV6_V6ONLY (*ret_dual), which holds them
+ * as ::ffff:a.b.c.d; or NULL.
+ */
+static const struct tl_sock *covering(const struct tl_snapshot *snap,
+				      const struct drain_opts *o,
+				      bool *ret_dual)
+{
+	static const uint8_t any[16];
+	const struct tl_sock *dual = NULL;
+
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+
+		if (sk->state != TL_LISTEN || sk->sport != o->port ||
+		    memcmp(sk->src, any, 16) != 0)
+			continue;
+		if (o->family != AF_UNSPEC && sk->family == o->family) {
+			*ret_dual = false;
+			return sk;
+		}
+		if (sk->family == AF_INET6 &&
+		    (o->family == AF_INET || o->only == AF_INET) &&
+		    (sk->has & TL_HAS_V6ONLY) && !sk->v6only)
+			dual = sk;
+	}
+	*ret_dual = dual != NULL;
+	return dual;
+}
+
+const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
+					const struct drain_opts *o,
+					const char *spec, int *ret_fd)
+{
+	const struct tl_sock *found = NULL;
+	const struct tl_proc *pr;
+	size_t n = 0, n_addr = 0;
+	uint32_t first_if = 0;
+	const struct tl_sock *first = NULL;
+	bool devices = false, addrs = false, dual;
+	char shared[TL_ADDR_STR_MAX + 8];
+	char which[160];
+	size_t off = 0;
+	int fd = -1;
+
+	which[0] = '\0';
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		const struct tl_fdref *refs;
+
+		if (sk->state != TL_LISTEN || sk->sport != o->port)
+			continue;
+		if (o->family != AF_UNSPEC &&
+		    (sk->family != o->family ||
+		     memcmp(sk->src, o->addr, o->family == AF_INET ? 4 : 16)))
+			continue;
+		if (o->family == AF_UNSPEC && o->only && sk->family != o->only)
+			continue;
+		if (o->scope[0] && !tl_snapshot_on_device(snap, sk, o->scope))
+			continue;
+		if (n_addr && sk->ifindex != first_if)
+			devices = true;
+		/* '*': more than one address, or one shared (SO_REUSEPORT)? */
+		if (first && (sk->family != first->family ||
+			      memcmp(sk->src, first->src, 16)))
+			addrs = true;
+		first = first ? first : sk;
+		first_if = n_addr ? first_if : sk->ifindex;
+		n_addr++;
+		if (o->pid && (fd = held_as(snap, sk, o)) < 0)
+			continue;
+		/* What tells them apart: owner and fd, or that pid's fds. */
+		if (o->pid && off < sizeof(which))
+			off += (size_t)snprintf(which + off,
+						sizeof(which) - off, "%s%d",
+						n ? ", " : "", fd);
+		else if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
+			 off < sizeof(which))
+			off += (size_t)snprintf(
+				which + off, sizeof(which) - off, "%s%d fd %d",
+				n ? ", " : "",
+				(int)snap->owners->procs[refs[0].proc].pid,
+				refs[0].fd);
+		found = sk;
+		*ret_fd = fd;
+		n++;
+	}
+	if (n == 1)
+		return found;
+	if (n == 0 && o->pid && n_addr &&
+	    (pr = tl_owners_proc(snap->owners, o->pid)) && pr->fd_error < 0)
+		tl_err("drain: cannot tell whether pid %d holds %s on %s: its "
+		       "fds could not be read (%s%s)",
+		       (int)o->pid,
+		       n_addr == 1 ? "the listener" : "any of the listeners",
+		       spec, strerror(-pr->fd_error), tl_fds_denied_hint());
+	else if (n == 0 && o->pid && n_addr)
+		tl_err("drain: pid %d does not hold %s on %s%s", (int)o->pid,
+		       n_addr == 1 ? "the listener" : "any of the listeners",
+		       spec, o->fd_set ? " as that fd" : "");
+	else if (n > 1 && o->pid)
+		tl_err("drain: pid %d holds %zu listeners on %s (SO_REUSEPORT), "
+		       "as fds %s; name one with --fd",
+		       (int)o->pid, n, spec, which);
+	else if (n == 0 && !o->pid && (first = covering(snap, o, &dual)))
+		tl_err("drain: no listener on %s in %s network namespace, but "
+		       "%s takes %s: connections to %s queue there; drain "
+		       "'%s' frees the slots of those whose client is gone",
+		       spec, o->netns_spec ? "that" : "this",
+		       tl_addr_format_port(shared, sizeof(shared),
+					   first->family, first->src,
+					   first->sport),
+		       dual ? "IPv4 connections too (not IPV6_V6ONLY)" :
+			      "the connections to every address of the port",
+		       spec, shared);
+	else if (n == 0)
+		tl_err("drain: no listener on %s in %s network namespace "
+		       "(see 'tcplimbo %s%s%sls --state listening')",
+		       spec, o->netns_spec ? "that" : "this",
+		       o->netns_spec ? "-N " : "",
+		       o->netns_spec ? o->netns_spec : "",
+		       o->netns_spec ? " " : "");
+	else if (o->family == AF_UNSPEC && addrs)
+		tl_err("drain: %zu listeners on port %u; name one by its "
+		       "address (ADDR:%u)",
+		       n, o->port, o->port);
+	else if (devices)
+		tl_err("drain: %zu listeners on %s, bound to different "
+		       "devices; name one with its device, as ls shows it "
+		       "(%s:%u), or with --pid PID",
+		       n, spec,
+		       first->family == AF_INET6 ? "[ADDR%DEVICE]" :
+						   "ADDR%DEVICE",
+		       o->port);
+	else
+		/* Under '*' too: the address they share, not the star. */
+		tl_err("drain: %zu listeners share %s (SO_REUSEPORT), each "
+		       "with its own queue; name one with --pid PID, and --fd "
+		       "FD where a process holds several (%s%s)",
+		       n,
+		       tl_addr_format_port(shared, sizeof(shared),
+					   first->family, first->src, o->port),
+		       which[0] ? "held as " : "owners unknown", which);
+	return NULL;
+}
