@@ -269,4 +269,28 @@ static inline void world_waiter(struct world *w, unsigned held, int held_state,
 	world_epoll(w, events);
 }
 
+/*
+ * Hand-filled evidence of a sleeping listener's process: its port, backlog
+ * and queue, and n threads all in the syscall kind (a fake /proc gives no
+ * CPU share, and these tests need none).
+ */
+static inline void listener_ev(struct tl_evidence *ev, uint16_t port,
+			       uint32_t backlog, uint32_t queued, int n,
+			       int kind)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->pid = PID;
+	ev->state = 'S';
+	ev->has_fds = true;
+	ev->has_listener = true;
+	ev->port = port;
+	ev->backlog = backlog;
+	ev->queued = queued;
+	ev->n_threads = ev->n_read = (uint32_t)n;
+	for (int i = 0; i < n; i++) {
+		ev->threads[i].tid = PID + i;
+		ev->threads[i].kind = kind;
+	}
+}
+
 #endif
