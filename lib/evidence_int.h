@@ -19,6 +19,13 @@
 #define TL_EV_SMALL_BUF 512
 #define TL_EV_SCHED_BUF 4096
 
+/*
+ * The CPU time thread tid of the process directory pdir has run, and,
+ * where ret_wait is not NULL, waited on a run queue for a CPU, in ns
+ * (task/TID/schedstat); false when unreadable.
+ */
+bool tli_ev_run_ns(int pdir, pid_t tid, uint64_t *ret_ns, uint64_t *ret_wait);
+
 /* Reads dir_fd/path into buf: at most size - 1 bytes, terminated. */
 ssize_t tli_ev_read_at(int dir_fd, const char *path, char *buf, size_t size);
 

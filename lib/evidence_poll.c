@@ -55,17 +55,6 @@ static int32_t scan_set(int mem, uint64_t addr, size_t len, bool select,
 	return found;
 }
 
-/* The CPU time thread tid has run, from its schedstat; false unread. */
-static bool ran_ns(int pdir, pid_t tid, uint64_t *ret)
-{
-	char path[64], buf[TL_EV_SMALL_BUF];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "task/%d/schedstat", (int)tid);
-	n = tli_ev_read_at(pdir, path, buf, sizeof(buf));
-	return n > 0 && tl_ev_parse_schedstat(buf, (size_t)n, ret, NULL) == 0;
-}
-
 /* What thread t waits on, as enum tl_ev_polls; the listener's fd in t. */
 static int read_pollset(int pdir, struct tl_ev_thread *t, const int32_t *fds,
 			size_t n_fds)
@@ -83,7 +72,7 @@ static int read_pollset(int pdir, struct tl_ev_thread *t, const int32_t *fds,
 	int mem, kind;
 
 	/* Still in the call the threads pass saw, or not read at all. */
-	if (!ran_ns(pdir, t->tid, &run0))
+	if (!tli_ev_run_ns(pdir, t->tid, &run0, NULL))
 		return TL_EV_POLLS_UNKNOWN;
 	snprintf(path, sizeof(path), "task/%d/syscall", (int)t->tid);
 	n = tli_ev_read_at(pdir, path, before, sizeof(before));
@@ -109,7 +98,7 @@ static int read_pollset(int pdir, struct tl_ev_thread *t, const int32_t *fds,
 	snprintf(path, sizeof(path), "task/%d/syscall", (int)t->tid);
 	m = tli_ev_read_at(pdir, path, after, sizeof(after));
 	if (found == -2 || m != n || memcmp(before, after, (size_t)n) != 0 ||
-	    !ran_ns(pdir, t->tid, &run1) || run1 != run0)
+	    !tli_ev_run_ns(pdir, t->tid, &run1, NULL) || run1 != run0)
 		return TL_EV_POLLS_UNKNOWN;
 	t->poll_inputs = inputs;
 	if (found >= 0) {

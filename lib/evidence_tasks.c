@@ -57,11 +57,7 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * The CPU time the thread has run, and waited on a run queue for a CPU,
- * in ns; false when unreadable.
- */
-static bool run_ns(int pdir, pid_t tid, uint64_t *ret_ns, uint64_t *ret_wait)
+bool tli_ev_run_ns(int pdir, pid_t tid, uint64_t *ret_ns, uint64_t *ret_wait)
 {
 	char path[64], buf[TL_EV_SMALL_BUF];
 	ssize_t n;
@@ -81,7 +77,7 @@ static void measure_busy(int pdir, struct tl_ev_thread *t, uint64_t run0,
 {
 	uint64_t run1, wait1, wall = mono_ns() - wall0, pct, runnable;
 
-	if (!run_ns(pdir, t->tid, &run1, &wait1) || run1 < run0 ||
+	if (!tli_ev_run_ns(pdir, t->tid, &run1, &wait1) || run1 < run0 ||
 	    wait1 < wait0 || wall < TL_EV_BUSY_MIN_MS * 1000000ull)
 		return;
 	pct = (run1 - run0) * 100 / wall;
@@ -114,7 +110,7 @@ static int read_syscall(int pdir, struct tl_ev_thread *t, unsigned *budget)
 		if (*budget == 0)
 			break;
 		if (!timed) {
-			timed = run_ns(pdir, t->tid, &run0, &wait0);
+			timed = tli_ev_run_ns(pdir, t->tid, &run0, &wait0);
 			wall0 = mono_ns();
 		}
 		(*budget)--;
