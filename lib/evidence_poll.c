@@ -266,13 +266,14 @@ bool tli_ev_conclude_polled(const struct tl_evidence *ev, const char *sets,
 			    size_t *len)
 {
 	uint32_t polled;
+	bool elsewhere = polls_elsewhere(ev, &polled);
 	char what[96];
 
 	/*
 	 * Every set read, the listener in none, while other threads do
 	 * other things: a loop at its limit, possibly.
 	 */
-	if (polls_elsewhere(ev, &polled) && ev->held > 0) {
+	if (elsewhere && ev->held > 0) {
 		set_limit(ev, sets, polled, TL_CERT_POSSIBLE, threads, v, len);
 		return true;
 	}
@@ -281,7 +282,7 @@ bool tli_ev_conclude_polled(const struct tl_evidence *ev, const char *sets,
 	 * limit, and nothing waits for it. (A forking server at its limit
 	 * of children holds none itself, and was told before this.)
 	 */
-	if (polls_elsewhere(ev, &polled)) {
+	if (elsewhere) {
 		elsewhere_text(ev, polled, what, sizeof(what));
 		tli_ev_set(v, TL_CAUSE_NOT_WATCHED,
 			   ev->n_threads > ev->n_read ? TL_CERT_POSSIBLE :
