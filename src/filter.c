@@ -392,9 +392,43 @@ static int check_devices(const struct tl_filter *f, const struct tl_global *g)
 	return 0;
 }
 
+/*
+ * -4 shows AF_INET sockets only, and an IPv6 address (a v4-mapped one
+ * too) is never the address of one: the table would be empty however
+ * the sockets stand. -6 with an IPv4 address is left alone, since it
+ * matches the v4-mapped addresses of dual-stack sockets.
+ */
+static int check_families(const struct tl_filter *f, const struct tl_global *g)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (g->family != AF_INET)
+		return 0;
+	for (int i = 0; i < f->naddr; i++) {
+		if (f->addr[i].family != AF_INET6)
+			continue;
+		tl_addr_format(buf, sizeof(buf), AF_INET6, f->addr[i].a);
+		if (f->addr[i].bits < 128)
+			tl_err("--addr %s/%u is an IPv6 prefix, and -4 shows "
+			       "IPv4 sockets only; drop -4, or give an IPv4 "
+			       "prefix",
+			       buf, f->addr[i].bits);
+		else
+			tl_err("--addr %s is an IPv6 address, and -4 shows "
+			       "IPv4 sockets only; drop -4, or give the IPv4 "
+			       "address",
+			       buf);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int tl_filter_check(struct tl_filter *f, const struct tl_global *g)
 {
 	int r = tl_filter_check_context(f, g);
+
+	if (r == 0)
+		r = check_families(f, g);
 
 	f->proc_root = g->proc_root;
 

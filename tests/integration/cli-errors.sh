@@ -173,6 +173,10 @@ error 3 "serve: bad --listen 'localhost:9100' (want ADDR:PORT with a numeric add
 error 3 "serve: bad --listen '[::1]:0'" -- serve --listen '[::1]:0'
 error 3 "serve: bad --listen '::1:9100'" -- serve --listen ::1:9100
 error 3 "bad address '::1/' (an IPv4 or IPv6 address or ADDR/BITS" -- watch --addr ::1/
+# -4 with an IPv6 address can match no socket: said, not an empty table.
+error 3 "--addr ::1 is an IPv6 address, and -4 shows IPv4 sockets only" -- -4 ls --addr ::1
+error 3 "--addr fe80::/64 is an IPv6 prefix, and -4 shows IPv4" -- watch -4 --addr fe80::1/64
+"$TCPLIMBO" -6 ls --addr 127.0.0.1 >/dev/null || fail "-6 --addr 127.0.0.1: v4-mapped addresses are IPv6 sockets"
 # A %DEVICE no device of the namespace has would match nothing, silently.
 error 3 "no network device 'nosuchdev0' in this network namespace" -- ls --addr 'fe80::1%nosuchdev0'
 error 3 "no network device 'nosuchdev0' in this network namespace" -- kill --addr '::1%nosuchdev0'
