@@ -131,18 +131,33 @@ static uint64_t half_closed(const struct diag *d, const struct diag_lstat *l,
 }
 
 /*
+ * Queued connections that Recv-Q counts but no dump shows: reset by their
+ * client while queued (the kernel keeps such a child in the queue, in
+ * state CLOSE, where sock_diag does not list it) or destroyed there with
+ * SOCK_DESTROY. As dead as the CLOSE-WAIT ones. 0 where the queue is
+ * shared with other SO_REUSEPORT listeners: which holds which is unknown.
+ */
+static uint64_t lstat_hidden(const struct diag_lstat *l,
+			     const struct tl_sock *L)
+{
+	return !l->shared && L->rqueue > l->queued ? L->rqueue - l->queued : 0;
+}
+
+/*
  * ", 2 of them already closed by their clients (CLOSE-WAIT)": how many of
- * the queued connections the client has closed, and how many it only
- * half-closed (half, of l->closed), or "" for none.
+ * listener L's queued connections the client has closed, how many it only
+ * half-closed (half, of l->closed), and how many were reset while queued,
+ * or "" for none.
  */
 static const char *closed_text(char *buf, size_t size,
-			       const struct diag_lstat *l, uint64_t half)
+			       const struct diag_lstat *l,
+			       const struct tl_sock *L, uint64_t half)
 {
-	uint64_t gone = l->closed - half;
+	uint64_t gone = l->closed - half, hidden = lstat_hidden(l, L);
 	size_t off = 0;
 
 	buf[0] = '\0';
-	if (gone && gone >= l->queued)
+	if (gone && gone >= l->queued && !hidden)
 		off = (size_t)snprintf(buf, size, ", %s (CLOSE-WAIT)",
 				       l->queued == 1 ?
 					       "already closed by the client" :
@@ -161,16 +176,25 @@ static const char *closed_text(char *buf, size_t size,
 				    "their clients shut down their "
 				    "sending side and wait for the answer";
 
-		if (half >= l->queued)
-			snprintf(buf + off, size - off,
-				 ", %shalf-closed only (CLOSE-WAIT: %s)",
-				 l->queued == 1 ? "" : "all ", why);
+		if (half >= l->queued && !hidden)
+			off += (size_t)snprintf(
+				buf + off, size - off,
+				", %shalf-closed only (CLOSE-WAIT: %s)",
+				l->queued == 1 ? "" : "all ", why);
 		else
-			snprintf(buf + off, size - off,
-				 ", %llu of them half-closed only (CLOSE-WAIT: "
-				 "%s)",
-				 (unsigned long long)half, why);
+			off += (size_t)snprintf(
+				buf + off, size - off,
+				", %llu of them half-closed only (CLOSE-WAIT: "
+				"%s)",
+				(unsigned long long)half, why);
 	}
+	if (hidden && off < size)
+		snprintf(buf + off, size - off,
+			 ", %llu reset by %s or destroyed while queued "
+			 "(counted in the listener's Recv-Q, listed by no "
+			 "dump)",
+			 (unsigned long long)hidden,
+			 hidden == 1 ? "the client" : "their clients");
 	return buf;
 }
 
@@ -269,7 +293,7 @@ static int fd_listener(struct diag *d, size_t i)
 		f->count == 1 ? "s" : "",
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport),
-		closed_text(closed, sizeof(closed), l, half_closed(d, l, i)),
+		closed_text(closed, sizeof(closed), l, L, half_closed(d, l, i)),
 		others == 0 ?
 			"" :
 		others == 1 ?
@@ -516,7 +540,7 @@ int tli_diag_rule_overflow(struct diag *d)
 				l->stale ? ", and they are not being accepted" :
 					   "",
 				/* Whether drain can help: as not-accepting says. */
-				closed_text(closed, sizeof(closed), l,
+				closed_text(closed, sizeof(closed), l, L,
 					    half_closed(d, l, i)),
 				ovf);
 		} else if (f->value < L->drops) {
@@ -652,9 +676,12 @@ int tli_diag_rule_not_accepting(struct diag *d)
 			continue;
 		/* Clients that have gone make it critical; waiting ones not. */
 		half = half_closed(d, l, i);
-		f = tli_diag_add_listener(
-			d, TL_FIND_NOT_ACCEPTING,
-			l->closed > half ? TL_SEV_CRITICAL : TL_SEV_WARNING, i);
+		f = tli_diag_add_listener(d, TL_FIND_NOT_ACCEPTING,
+					  l->closed > half ||
+							  lstat_hidden(l, L) ?
+						  TL_SEV_CRITICAL :
+						  TL_SEV_WARNING,
+					  i);
 		if (!f)
 			return -ENOMEM;
 		f->example = l->oldest;
@@ -686,7 +713,8 @@ int tli_diag_rule_not_accepting(struct diag *d)
 				tli_diag_plural(d->snap, f) ? "their" : "its",
 				l->group, f->count == 1 ? "" : "the oldest ",
 				tl_age_str(secs, l->oldest_ms),
-				closed_text(closed, sizeof(closed), l, half));
+				closed_text(closed, sizeof(closed), l, L,
+					    half));
 		} else if (l->shared)
 			/* Which queue holds which is the kernel's hash. */
 			tli_diag_summary(
@@ -697,16 +725,17 @@ int tli_diag_rule_not_accepting(struct diag *d)
 				l->group == 2 ? "" : "s",
 				(unsigned long long)l->queued,
 				tl_age_str(secs, l->oldest_ms),
-				closed_text(closed, sizeof(closed), l, half));
+				closed_text(closed, sizeof(closed), l, L,
+					    half));
 		else
 			tli_diag_summary(
 				f,
 				"%s %s not accepting connections on %s: %llu queued, %sfor %s%s%s",
 				who, tli_diag_plural(d->snap, f) ? "are" : "is",
-				addr, (unsigned long long)l->queued,
-				l->queued == 1 ? "" : "the oldest ",
+				addr, (unsigned long long)f->count,
+				f->count == 1 ? "" : "the oldest ",
 				tl_age_str(secs, l->oldest_ms),
-				closed_text(closed, sizeof(closed), l, half),
+				closed_text(closed, sizeof(closed), l, L, half),
 				lost);
 	}
 	return 0;

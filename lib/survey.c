@@ -238,7 +238,8 @@ int tl_survey_listeners(const struct tl_snapshot *snap,
 			struct tl_listener_stat **ret)
 {
 	struct tl_listener_stat *v;
-	uint32_t *slot; /* per socket: its listener's entry + 1 */
+	uint32_t *slot;	 /* per socket: its listener's entry + 1 */
+	uint8_t *shared; /* per port: a queued child may be in several */
 	size_t n = 0;
 
 	*ret = NULL;
@@ -248,9 +249,11 @@ int tl_survey_listeners(const struct tl_snapshot *snap,
 		return 0;
 	v = calloc(n, sizeof(*v));
 	slot = calloc(snap->n_socks, sizeof(*slot));
-	if (!v || !slot) {
+	shared = calloc(65536 / 8, 1);
+	if (!v || !slot || !shared) {
 		free(v);
 		free(slot);
+		free(shared);
 		return -ENOMEM;
 	}
 	n = 0;
@@ -270,6 +273,8 @@ int tl_survey_listeners(const struct tl_snapshot *snap,
 			continue;
 		l = &v[slot[sk->listener - 1] - 1];
 		l->queued++;
+		if (sk->n_listeners > 1)
+			shared[sk->sport / 8] |= (uint8_t)(1u << sk->sport % 8);
 		if (sk->state == TL_CLOSE_WAIT)
 			l->closed++;
 		if (tl_diag_queue_age(sk, &age)) {
@@ -278,6 +283,19 @@ int tl_survey_listeners(const struct tl_snapshot *snap,
 			l->has_age = true;
 		}
 	}
+	/*
+	 * Recv-Q beyond the children shown: reset or destroyed while
+	 * queued. Not where a group's children may wait in any of its
+	 * queues: which queue is short of which is unknown, so none is.
+	 */
+	for (size_t k = 0; k < n; k++) {
+		const struct tl_sock *L = &snap->socks[v[k].sock];
+
+		if (L->rqueue > v[k].queued &&
+		    !(shared[L->sport / 8] & (1u << L->sport % 8)))
+			v[k].hidden = L->rqueue - v[k].queued;
+	}
+	free(shared);
 	free(slot);
 	*ret = v;
 	return (int)n;

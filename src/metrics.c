@@ -260,7 +260,8 @@ static int collect_ns(struct work *w, size_t ni)
 		/* Recv-Q of a listener is its queue, Send-Q its backlog. */
 		row->len = L->rqueue;
 		row->limit = L->wqueue;
-		row->closed = ls[i].closed;
+		/* Reset while queued: gone as the CLOSE_WAIT ones are. */
+		row->closed = (uint64_t)ls[i].closed + ls[i].hidden;
 		row->oldest_ms = ls[i].has_age ? ls[i].oldest_ms : 0;
 		row->drops = L->has & TL_HAS_MEMINFO ? L->drops : 0;
 		row->full = L->rqueue > L->wqueue;
@@ -653,7 +654,7 @@ static void write_all(struct prom *p, const struct work *w,
 		1);
 	write_listeners(
 		p, w, "tcplimbo_listen_queue_closed", "gauge",
-		"Queued connections the client has already closed (CLOSE_WAIT in the queue).",
+		"Queued connections whose client is gone: closed (CLOSE_WAIT in the queue), or reset while queued (counted in the queue, listed by no dump).",
 		2);
 	write_listeners(
 		p, w, "tcplimbo_listen_queue_oldest_seconds", "gauge",

@@ -114,9 +114,15 @@ void tl_survey_free(struct tl_survey *sv);
 
 /* What one listener's accept queue holds. */
 struct tl_listener_stat {
-	uint32_t sock;	    /* the listener's index in the snapshot */
-	uint32_t queued;    /* accept-queue children the dump showed */
-	uint32_t closed;    /* of those, closed by the client (CLOSE_WAIT) */
+	uint32_t sock;	 /* the listener's index in the snapshot */
+	uint32_t queued; /* accept-queue children the dump showed */
+	uint32_t closed; /* of those, closed by the client (CLOSE_WAIT) */
+	/*
+	 * Recv-Q beyond those the dump showed: reset by the client (or
+	 * destroyed) while queued, still holding a slot. 0 on a port whose
+	 * SO_REUSEPORT listeners' queues cannot be told apart.
+	 */
+	uint32_t hidden;
 	uint64_t oldest_ms; /* age of the oldest queued, when has_age */
 	bool has_age;
 };

@@ -108,3 +108,30 @@ ok "text report"
 "$TCPLIMBO" doctor --queue-age 1m >/dev/null
 [ $? = 0 ] || fail "--queue-age 1m should find nothing"
 ok "threshold respected"
+
+# Clients that reset while queued (SO_LINGER 0, as health checkers and
+# timed-out clients do): the kernel keeps each in the queue, in the
+# listener's Recv-Q, but no dump lists them. They count, and are said.
+tl_listen_idle 3001 60
+python3 -c '
+import socket, struct
+c = socket.create_connection(("127.0.0.1", 3001))
+c.send(b"x")
+c.close()
+for _ in range(2):
+    c = socket.create_connection(("127.0.0.1", 3001))
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()'
+tl_wait_for 5 sh -c '[ "$(ss -Htln "sport = :3001" | awk "{print \$2}")" = 3 ]' &&
+	[ "$(ss -Htn 'sport = :3001' | wc -l)" = 1 ] ||
+	{ ss -tan; fail "ss: 3 queued, 1 shown, was the premise"; }
+sleep 1.1
+"$TCPLIMBO" doctor --queue-age 1s >"$T/r.txt" 2>"$T/r.err"
+rc=$?
+"$TCPLIMBO" doctor --queue-age 1s --json >"$T/r.json" 2>/dev/null
+tr -s ' \n' ' ' <"$T/r.txt" | grep -q "not accepting connections on 127.0.0.1:3001: 3 queued, the oldest for [0-9.]* s, 1 of them already closed by the client (CLOSE-WAIT), 2 reset by their clients or destroyed while queued (counted in the listener's Recv-Q, listed by no dump)" ||
+	{ cat "$T/r.txt" "$T/r.err"; fail "reset clients: not counted or not said"; }
+jq -e '[.findings[] | select(.local_port == 3001)] | length == 1 and .[0].count == 3 and .[0].severity == "critical"' "$T/r.json" >/dev/null ||
+	{ cat "$T/r.json"; fail "reset clients: json count"; }
+[ $rc = 2 ] || fail "reset clients: exit $rc, want 2"
+ok "2 clients reset while queued: in the count, and said"

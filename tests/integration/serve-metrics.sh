@@ -20,6 +20,20 @@ tl_listen_idle 3000 60
 serve_closed_client 3000 || fail "client"
 tl_wait_for 5 sh -c 'ss -Htn state close-wait "sport = :3000" | grep -q .' ||
 	fail "no CLOSE_WAIT in the queue"
+# And a listener whose clients reset while queued: in its Recv-Q, in no
+# dump, and as gone as a client that closed.
+tl_listen_idle 3011 60
+python3 -c '
+import socket, struct
+c = socket.create_connection(("127.0.0.1", 3011))
+c.send(b"x")
+c.close()
+for _ in range(2):
+    c = socket.create_connection(("127.0.0.1", 3011))
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()'
+tl_wait_for 5 sh -c '[ "$(ss -Htln "sport = :3011" | awk "{print \$2}")" = 3 ]' ||
+	{ ss -tan; fail "ss: 3 queued on 3011 was the premise"; }
 sleep 1.1 # the queued connection's age passes one second
 
 serve_start "$URL/" --listen 127.0.0.1:$PORT
@@ -38,6 +52,11 @@ age=$(serve_value "tcplimbo_listen_queue_oldest_seconds{$L}" "$T/m")
 awk -v a="$age" 'BEGIN { exit !(a >= 1 && a < 60) }' ||
 	fail "oldest_seconds '$age'"
 ok "listener series: queue $Q as ss says, 1 closed, oldest ${age}s"
+L1="netns=\"$NS\",listener=\"127.0.0.1:3011\",comm=\"python3\""
+[ "$(serve_value "tcplimbo_listen_queue_length{$L1}" "$T/m")" = 3 ] &&
+	[ "$(serve_value "tcplimbo_listen_queue_closed{$L1}" "$T/m")" = 3 ] ||
+	{ grep 3011 "$T/m"; fail "queue_closed leaves out clients reset while queued"; }
+ok "1 client closed and 2 reset while queued: 3 gone of 3"
 
 # The cardinality README and the man page give is what a scrape has: the
 # series of one listener, and those with no netns label (findings by
@@ -93,8 +112,8 @@ ok "SO_REUSEPORT: one full queue of two, queues_full 1 (summed $len of $lim)"
 # Fixed strings: a label net:[INODE] is not a pattern.
 n=$(grep -cF "tcplimbo_sockets{netns=\"$NS\"," "$T/m")
 [ "$n" = 11 ] || fail "$n state series for our namespace, want 11"
-[ "$(serve_value "tcplimbo_sockets{netns=\"$NS\",state=\"CLOSE_WAIT\"}" "$T/m")" = 1 ] ||
-	fail "one CLOSE_WAIT"
+[ "$(serve_value "tcplimbo_sockets{netns=\"$NS\",state=\"CLOSE_WAIT\"}" "$T/m")" = 2 ] ||
+	fail "two CLOSE_WAIT (3000 and 3011)"
 [ "$(serve_value "tcplimbo_sockets{netns=\"$NS\",state=\"SYN_SENT\"}" "$T/m")" = 0 ] ||
 	fail "zero series"
 ok "11 state series, zeros included"
