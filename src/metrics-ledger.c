@@ -61,10 +61,13 @@ static uint64_t fnv(uint64_t h, const char *s)
 	return h;
 }
 
-uint64_t metrics_ledger_key(const char *netns, const char *listener,
-			    const char *comm)
+uint64_t metrics_ledger_key(const char *const *labels, size_t n)
 {
-	return fnv(fnv(fnv(0xcbf29ce484222325ull, netns), listener), comm);
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = fnv(h, labels[i]);
+	return h;
 }
 
 static int cmp_cookie(const void *a, const void *b)

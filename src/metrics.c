@@ -14,7 +14,6 @@
 
 #include "metrics.h"
 #include "tl.h"
-#include "tcplimbo/context.h"
 #include "tcplimbo/addr.h"
 
 #define NS_LABEL_MAX (TL_NETNS_SPEC_MAX + 32)
@@ -29,15 +28,6 @@ static const uint8_t states[] = {
 #define N_STATES (sizeof(states) / sizeof(states[0]))
 
 /* One listener series set; SO_REUSEPORT twins are merged into one. */
-/* The unit and container labels of a series: "" when there is none. */
-struct place {
-	char unit[TL_CONTEXT_STR_MAX];
-	char container[TL_CONTEXT_STR_MAX];
-	/* Kubernetes: the pod (its name, or its uid) and its namespace. */
-	char pod[TL_CONTEXT_STR_MAX];
-	char pod_namespace[64]; /* a DNS label: at most 63 bytes */
-};
-
 struct lrow {
 	size_t ns;
 	char listener[TL_ADDR_STR_MAX + 24]; /* with a device's name */
@@ -48,8 +38,7 @@ struct lrow {
 	uint64_t len, limit, closed, oldest_ms, drops;
 	uint64_t full; /* listeners whose own queue is over their backlog */
 	bool kept;
-	bool placed; /* where is read already (see merge_listeners) */
-	struct place where;
+	struct metrics_place where; /* read for every row (place_listeners) */
 };
 
 /* Series a listener row writes. */
@@ -61,7 +50,7 @@ struct prow {
 	const struct tl_proc *p;
 	uint64_t cw, cw_oldest_ms;
 	bool kept;
-	struct place where;
+	struct metrics_place where;
 };
 
 struct frow {
@@ -117,102 +106,37 @@ static const struct tl_proc *first_holder(const struct tl_snapshot *snap,
 }
 
 /*
- * The unit and container a process runs in, from its cgroup. Read only
- * for the series a scrape keeps (at most --max-series / 4 processes), and
- * quiet when there is no cgroup2 or the process is gone.
- */
-static void place_of(const struct metrics_opts *o, pid_t pid, struct place *pl)
-{
-	struct tl_context c;
-
-	pl->unit[0] = pl->container[0] = pl->pod[0] = '\0';
-	pl->pod_namespace[0] = '\0';
-	if (pid <= 0 || tl_context_of_pid(o->root, o->proc_root, pid, &c) < 0)
-		return;
-	if (c.unit[0])
-		snprintf(pl->unit, sizeof(pl->unit), "%s", c.unit);
-	else if (c.kind == TL_CONTEXT_UNIT)
-		snprintf(pl->unit, sizeof(pl->unit), "%s", c.id);
-	if (c.kind == TL_CONTEXT_NONE || c.kind == TL_CONTEXT_UNIT)
-		return;
-	/* A name where the runtime's files give one, else the short id. */
-	if (c.name[0])
-		snprintf(pl->container, sizeof(pl->container), "%s", c.name);
-	else
-		snprintf(pl->container, sizeof(pl->container), "%.12s", c.id);
-	/*
-	 * Every replica of a Deployment has a container of one name: the
-	 * pod and its namespace tell them apart, as cAdvisor's labels do.
-	 */
-	if (c.kind == TL_CONTEXT_KUBERNETES) {
-		snprintf(pl->pod, sizeof(pl->pod), "%s", c.pod);
-		snprintf(pl->pod_namespace, sizeof(pl->pod_namespace), "%.63s",
-			 c.pod_namespace);
-	}
-}
-
-/*
  * A place read already for pid in this scrape: a process often has both
- * a process row and listener rows, or several listeners, and its cgroup
- * is read once. Linear, over the kept rows filled so far (a few thousand
- * at most under --max-series).
+ * a process row and listener rows, and its cgroup is read once. Linear,
+ * over the listener rows and the kept process rows filled so far (a few
+ * thousand at most under --max-series).
  */
-static const struct place *place_seen(const struct work *w, pid_t pid,
-				      size_t nl_done, size_t np_done)
+static const struct metrics_place *place_seen(const struct work *w, pid_t pid,
+					      size_t np_done)
 {
 	for (size_t i = 0; i < np_done; i++)
 		if (w->p[i].kept && w->p[i].p->pid == pid)
 			return &w->p[i].where;
-	for (size_t i = 0; i < nl_done; i++)
-		if (w->l[i].kept && w->l[i].pid == pid)
+	for (size_t i = 0; i < w->nl; i++)
+		if (w->l[i].pid == pid)
 			return &w->l[i].where;
 	return NULL;
 }
 
+/* The places of the process rows kept (the listeners' are read). */
 static void fill_places(struct work *w, const struct metrics_opts *o)
 {
-	const struct place *seen;
+	const struct metrics_place *seen;
 
 	for (size_t i = 0; i < w->np; i++) {
 		if (!w->p[i].kept)
 			continue;
-		seen = place_seen(w, w->p[i].p->pid, 0, i);
+		seen = place_seen(w, w->p[i].p->pid, i);
 		if (seen)
 			w->p[i].where = *seen;
 		else
-			place_of(o, w->p[i].p->pid, &w->p[i].where);
+			metrics_place_of(o, w->p[i].p->pid, &w->p[i].where);
 	}
-	for (size_t i = 0; i < w->nl; i++) {
-		if (!w->l[i].kept || w->l[i].placed)
-			continue;
-		seen = w->l[i].pid > 0 ? place_seen(w, w->l[i].pid, i, w->np) :
-					 NULL;
-		if (seen)
-			w->l[i].where = *seen;
-		else
-			place_of(o, w->l[i].pid, &w->l[i].where);
-	}
-}
-
-/*
- * Adds the unit, container, pod and namespace labels after n others
- * (at most 4), each only when known (to Prometheus an empty label is no
- * label); returns the count.
- */
-static size_t place_labels(const struct place *pl, struct prom_label *lb,
-			   size_t n)
-{
-	const struct prom_label all[] = {
-		{ "unit", pl->unit },
-		{ "container", pl->container },
-		{ "pod", pl->pod },
-		{ "namespace", pl->pod_namespace },
-	};
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (all[i].value[0])
-			lb[n++] = all[i];
-	return n;
 }
 
 static bool fd_half(const struct tl_proc *p)
@@ -266,8 +190,6 @@ static int collect_ns(struct work *w, size_t ni)
 		row->drops = L->has & TL_HAS_MEMINFO ? L->drops : 0;
 		row->full = L->rqueue > L->wqueue;
 		row->cookie = L->cookie;
-		row->key = metrics_ledger_key(w->labels[ni], row->listener,
-					      row->comm);
 	}
 	np = tl_survey_procs(snap, &ps);
 	if (np < 0) {
@@ -309,19 +231,48 @@ static int cmp_lrow(const void *a, const void *b)
 	return c ? c : strcmp(x->comm, y->comm);
 }
 
-static bool same_place(const struct place *a, const struct place *b)
+/*
+ * Every listener row's place, and with it the key of its series in the
+ * ledger: the labels it will be written with. A blue and a green
+ * deployment of one address and comm are two series, and the drops of a
+ * member that closes stay with its own (before the ledger takes the
+ * scan). A process's cgroup is read once, through a direct-mapped cache
+ * of the rows placed, by pid (nginx holds many listeners).
+ */
+#define PLACE_SLOTS 256
+static void place_listeners(struct work *w, const struct metrics_opts *o)
 {
-	return strcmp(a->unit, b->unit) == 0 &&
-	       strcmp(a->container, b->container) == 0;
+	size_t slot[PLACE_SLOTS] = { 0 }; /* a row placed, + 1 */
+
+	for (size_t i = 0; i < w->nl; i++) {
+		struct lrow *row = &w->l[i];
+		size_t *s = &slot[(unsigned)row->pid % PLACE_SLOTS];
+
+		if (row->pid > 0 && *s && w->l[*s - 1].pid == row->pid) {
+			row->where = w->l[*s - 1].where;
+		} else {
+			metrics_place_of(o, row->pid, &row->where);
+			if (row->pid > 0)
+				*s = i + 1;
+		}
+		const char *labels[] = { w->labels[row->ns],
+					 row->listener,
+					 row->comm,
+					 row->where.unit,
+					 row->where.container,
+					 row->where.pod,
+					 row->where.pod_namespace };
+		row->key = metrics_ledger_key(
+			labels, sizeof(labels) / sizeof(labels[0]));
+	}
 }
 
 /*
  * Listeners sharing an address (SO_REUSEPORT) and comm: one series set,
  * for each unit and container they run in (a blue and a green
- * deployment are two, each with its own labels). Only such groups have
- * their places read here; the others when they are kept.
+ * deployment are two, each with its own labels).
  */
-static void merge_listeners(struct work *w, const struct metrics_opts *o)
+static void merge_listeners(struct work *w)
 {
 	size_t k = 0;
 
@@ -332,15 +283,12 @@ static void merge_listeners(struct work *w, const struct metrics_opts *o)
 
 		while (j < w->nl && cmp_lrow(&w->l[i], &w->l[j]) == 0)
 			j++;
-		for (size_t g = i; j - i > 1 && g < j; g++) {
-			place_of(o, w->l[g].pid, &w->l[g].where);
-			w->l[g].placed = true;
-		}
 		for (size_t g = i; g < j; g++) {
 			struct lrow *m = NULL;
 
 			for (size_t q = first; q < k && !m; q++)
-				if (same_place(&w->l[q].where, &w->l[g].where))
+				if (metrics_same_place(&w->l[q].where,
+						       &w->l[g].where))
 					m = &w->l[q];
 			if (!m) {
 				w->l[k++] = w->l[g];
@@ -380,16 +328,11 @@ static int ledger_take(struct work *w, struct metrics_ledger *lg)
 	return r;
 }
 
-/*
- * Adds what the ledger carries to each series' drops (after merging): to
- * the first of a key's rows, where one group runs in several units or
- * containers.
- */
+/* Adds what the ledger carries to each series' drops (after merging). */
 static void ledger_give(struct work *w, const struct metrics_ledger *lg)
 {
 	for (size_t i = 0; i < w->nl; i++)
-		if (i == 0 || w->l[i].key != w->l[i - 1].key)
-			w->l[i].drops += metrics_ledger_carry(lg, w->l[i].key);
+		w->l[i].drops += metrics_ledger_carry(lg, w->l[i].key);
 }
 
 static size_t prow_series(const struct prow *r)
@@ -584,7 +527,7 @@ static void write_listeners(struct prom *p, const struct work *w,
 		lb[n++].value = r->listener;
 		lb[n].name = "comm";
 		lb[n++].value = r->comm;
-		n = place_labels(&r->where, lb, n);
+		n = metrics_place_labels(&r->where, lb, n);
 		prom_sample(p, name, lb, n, v[which], which == 3 ? 3 : 0);
 	}
 }
@@ -608,7 +551,7 @@ static void write_procs(struct prom *p, const struct work *w, const char *name,
 		lb[n++].value = r->p->comm;
 		lb[n].name = "pid";
 		lb[n++].value = pid;
-		n = place_labels(&r->where, lb, n);
+		n = metrics_place_labels(&r->where, lb, n);
 		prom_sample(p, name, lb, n, v[which], which == 1 ? 3 : 0);
 	}
 }
@@ -763,12 +706,13 @@ int metrics_render(const struct tl_survey *sv, const struct metrics_opts *o,
 		if (r < 0)
 			goto out;
 	}
+	place_listeners(&w, o);
 	if (o->ledger) {
 		r = ledger_take(&w, o->ledger);
 		if (r < 0)
 			goto out;
 	}
-	merge_listeners(&w, o);
+	merge_listeners(&w);
 	if (o->ledger)
 		ledger_give(&w, o->ledger);
 	r = collect_findings(&w);

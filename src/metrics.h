@@ -7,10 +7,13 @@
 #ifndef TL_METRICS_H
 #define TL_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "prom.h"
+#include "tcplimbo/context.h"
 #include "tcplimbo/survey.h"
 
 /* The default cap on series, and the least that makes sense. */
@@ -36,6 +39,35 @@ struct metrics_opts {
 	 */
 	struct metrics_ledger *ledger;
 };
+
+/* The unit, container and pod labels of a series: "" when there is none. */
+struct metrics_place {
+	char unit[TL_CONTEXT_STR_MAX];
+	char container[TL_CONTEXT_STR_MAX];
+	/* Kubernetes: the pod (its name, or its uid) and its namespace. */
+	char pod[TL_CONTEXT_STR_MAX];
+	char pod_namespace[64]; /* a DNS label: at most 63 bytes */
+};
+
+/*
+ * The place of process pid, read from its cgroup under o's root (all ""
+ * when pid is 0, there is no cgroup2, or the process is gone). Quiet: a
+ * process may end at any time.
+ */
+void metrics_place_of(const struct metrics_opts *o, pid_t pid,
+		      struct metrics_place *pl);
+
+/*
+ * Adds pl's unit, container, pod and namespace labels after lb's n
+ * others (at most 4), each only when known (to Prometheus an empty label
+ * is no label); returns the count.
+ */
+size_t metrics_place_labels(const struct metrics_place *pl,
+			    struct prom_label *lb, size_t n);
+
+/* Whether a and b are one place: every label equal. */
+bool metrics_same_place(const struct metrics_place *a,
+			const struct metrics_place *b);
 
 /* What a render produced. */
 struct metrics_result {
@@ -75,9 +107,11 @@ int metrics_ledger_new(struct metrics_ledger **ret);
 /* Frees a ledger; NULL is allowed. */
 void metrics_ledger_free(struct metrics_ledger *lg);
 
-/* A series' key: its namespace label, listener and comm labels. */
-uint64_t metrics_ledger_key(const char *netns, const char *listener,
-			    const char *comm);
+/*
+ * A series' key: the values of the n labels it is written with (netns,
+ * listener, comm and its place), in a fixed order.
+ */
+uint64_t metrics_ledger_key(const char *const *labels, size_t n);
 
 /*
  * Takes the n listener sockets of a new scan: the drops of last scan's
