@@ -7,11 +7,13 @@
  * thread's hand-over is shared, under rs_lock.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "tcplimbo/resolver.h"
@@ -25,6 +27,8 @@ struct pending {
 
 /* Slots of the pid -> cgroup id cache; emptied at each rescan. */
 #define CG_SLOTS 256
+/* Kernel records of listen() callers found out of date, by pid. */
+#define STALE_SLOTS 16
 
 struct tl_resolver {
 	struct tl_resolver_opts o;
@@ -51,6 +55,17 @@ struct tl_resolver {
 		pid_t pid;
 		uint64_t id;
 	} cg_cache[CG_SLOTS];
+	/*
+	 * A listener's owner the kernel recorded at listen() that holds no
+	 * listener on the port in the snapshot, and since when (monotonic
+	 * ms): see record_stale.
+	 */
+	struct {
+		pid_t pid;
+		uint64_t since_ms;
+	} stale[STALE_SLOTS];
+	/* A snapshot started at this monotonic ms or later is wanted; 0 none. */
+	uint64_t want_from_ms;
 	/*
 	 * Sockets with an inode no snapshot knew, seen when a rescan was too
 	 * recent: the next rescan names them for their later transitions.
@@ -397,6 +412,103 @@ static void event_owner(struct tl_resolver_owners *ow,
 		     sizeof(ev->comm));
 }
 
+/* Whether process pid holds a listener on port in the snapshot. */
+static bool holds_listener(const struct tl_resolver *r, pid_t pid,
+			   uint16_t port)
+{
+	const struct tl_snapshot *s = r->snap;
+	size_t k = r->lx_ok ? tli_lindex_first(&r->lx, port) : 0;
+	size_t n = r->lx_ok ? r->lx.n : s->n_socks;
+
+	for (; k < n; k++) {
+		const struct tl_sock *sk;
+		const struct tl_fdref *refs;
+		size_t nref;
+
+		if (r->lx_ok && r->lx.ls[k].port != port)
+			break;
+		sk = &s->socks[r->lx_ok ? r->lx.ls[k].idx : k];
+		if (sk->state != TL_LISTEN || sk->sport != port || !sk->inode)
+			continue;
+		nref = tl_owners_find(s->owners, sk->inode, &refs);
+		for (size_t i = 0; i < nref; i++)
+			if (s->owners->procs[refs[i].proc].pid == pid)
+				return true;
+	}
+	return false;
+}
+
+/* Whether process pid has ended: no /proc/PID (a pid reused is alive). */
+static bool pid_gone(const struct tl_resolver *r, pid_t pid)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/%d",
+		     r->o.snap.proc_root ? r->o.snap.proc_root : "/proc",
+		     (int)pid) >= (int)sizeof(path))
+		return false;
+	return stat(path, &st) < 0 && errno == ENOENT;
+}
+
+/*
+ * Whether the kernel's record of who called listen() on l (the listener
+ * of ev's connection in the snapshot) is out of date. It names the
+ * process that made the listener, which may have handed it to a forked
+ * child and closed its copy or exited since (a daemon, a server that
+ * forks its workers): the snapshot's holders are then the ones to name.
+ * Only where that process holds no listener on the port there, and it
+ * has ended or a snapshot taken since the mismatch was first seen still
+ * says so: a snapshot from before may predate the listener (a service
+ * restarted while watched), and the record stands until a rescan.
+ */
+static bool record_stale(struct tl_resolver *r, const struct tl_event *ev,
+			 const struct tl_sock *l)
+{
+	size_t slot = ev->pid % STALE_SLOTS;
+	pid_t pid = (pid_t)ev->pid;
+
+	if (!l || !r->snap || !r->snap->owners || !ev->pid ||
+	    holds_listener(r, pid, ev->sport))
+		return false;
+	if (r->stale[slot].pid != pid) {
+		r->stale[slot].pid = pid;
+		r->stale[slot].since_ms = mono_ms();
+	} else if (r->snap_ms >= r->stale[slot].since_ms) {
+		return true;
+	}
+	if (r->want_from_ms < r->stale[slot].since_ms)
+		r->want_from_ms = r->stale[slot].since_ms;
+	return pid_gone(r, pid);
+}
+
+/*
+ * Through the listener of ev's connection: its address as the backend
+ * followed it, else the snapshot's listener l, else the connection's,
+ * the one address it surely answers on; and its owners, the kernel's
+ * record where the event has one that is not out of date, else the
+ * snapshot's.
+ */
+static void via_listener(struct tl_resolver *r, const struct tl_event *ev,
+			 const struct tl_sock *l, struct tl_resolved *ret)
+{
+	ret->has_listener = true;
+	if (ev->flags & TL_EVENT_LISTENER_ANY) {
+		ret->lfamily = ev->family;
+	} else if (l) {
+		memcpy(ret->laddr, l->src, sizeof(ret->laddr));
+		ret->lfamily = l->family;
+	} else {
+		memcpy(ret->laddr, ev->src, sizeof(ret->laddr));
+		ret->lfamily = ev->family;
+	}
+	ret->lport = ev->sport;
+	if ((ev->flags & TL_EVENT_LISTENER_OWNER) && !record_stale(r, ev, l))
+		event_owner(&ret->lowners, ev);
+	else if (l)
+		tl_resolver_sock_owners(r->snap, l, &ret->lowners);
+}
+
 /*
  * Names the socket from what the bpf program recorded in the kernel, for
  * sockets made after watch started: no /proc rescan is needed for them.
@@ -413,19 +525,31 @@ static bool resolve_kernel(struct tl_resolver *r, const struct tl_event *ev,
 		if (ret->limbo == TL_LIMBO_ORPHAN ||
 		    ret->limbo == TL_LIMBO_TIMEWAIT)
 			event_owner(&ret->former, ev);
-		else
+		/*
+		 * The record names who made it (connect(), listen()); a
+		 * snapshot that knows the socket was taken since, and names
+		 * who holds it now (a child it was handed to at fork).
+		 */
+		else if (!ev->inode || !find_owner(r, ev->inode, &ret->owners))
 			event_owner(&ret->owners, ev);
 		return true;
 	}
 	if (!(ev->flags & TL_EVENT_LISTENER_OWNER))
 		return false;
 	if (ev->inode) {
+		const struct tl_resolver_owners *cached;
+
 		/* Accepted where accept() could not be hooked: a socket the
-		 * snapshot knows existed before, else its listener's owner
-		 * accepted it. */
+		 * snapshot knows, or one named before; else a process that
+		 * holds its listener accepted it, which one is not known
+		 * (nor that it still holds it: a child it forked may). */
 		if (find_owner(r, ev->inode, &ret->owners))
 			return true;
-		event_owner(&ret->owners, ev);
+		if ((cached = cache_get(r, ev->key))) {
+			ret->owners = *cached;
+			return true;
+		}
+		via_listener(r, ev, find_listener(r, ev), ret);
 		return true;
 	}
 	/* Closed by its program after an accept() we could not see. */
@@ -435,29 +559,14 @@ static bool resolve_kernel(struct tl_resolver *r, const struct tl_event *ev,
 	}
 	/*
 	 * Still in the accept queue of the listener on its port. Its address
-	 * may be a wildcard the connection's is not: as the backend followed
-	 * it, else the snapshot's (a newer one where this listener is new,
-	 * as for a socket no snapshot knew), else the connection's, the one
-	 * address it surely answers on.
+	 * may be a wildcard the connection's is not: the snapshot is asked
+	 * (a newer one where this listener is new, as for a socket no
+	 * snapshot knew) unless the backend followed it.
 	 */
-	l = NULL;
-	if (!(ev->flags & TL_EVENT_LISTENER_ANY)) {
+	l = find_listener(r, ev);
+	if (!l && !(ev->flags & TL_EVENT_LISTENER_ANY) && refresh(r))
 		l = find_listener(r, ev);
-		if (!l && refresh(r))
-			l = find_listener(r, ev);
-	}
-	ret->has_listener = true;
-	if (ev->flags & TL_EVENT_LISTENER_ANY) {
-		ret->lfamily = ev->family;
-	} else if (l) {
-		memcpy(ret->laddr, l->src, sizeof(ret->laddr));
-		ret->lfamily = l->family;
-	} else {
-		memcpy(ret->laddr, ev->src, sizeof(ret->laddr));
-		ret->lfamily = ev->family;
-	}
-	ret->lport = ev->sport;
-	event_owner(&ret->lowners, ev);
+	via_listener(r, ev, l, ret);
 	if (ret->limbo == TL_LIMBO_NONE &&
 	    (ev->new_state == TL_ESTABLISHED || ev->new_state == TL_CLOSE_WAIT))
 		ret->limbo = TL_LIMBO_ACCEPT_QUEUE;
@@ -469,6 +578,20 @@ static bool queue_state(int s)
 {
 	return s == TL_SYN_RECV || s == TL_NEW_SYN_RECV ||
 	       s == TL_ESTABLISHED || s == TL_CLOSE_WAIT;
+}
+
+/*
+ * Asks for the snapshot record_stale wants until one started late enough
+ * is in (tl_resolver_update spaces the rescans out).
+ */
+static void rescan_wanted(struct tl_resolver *r)
+{
+	if (!r->want_from_ms)
+		return;
+	if (r->snap_ms >= r->want_from_ms)
+		r->want_from_ms = 0;
+	else
+		refresh(r);
 }
 
 void tl_resolver_resolve(struct tl_resolver *r, const struct tl_event *ev,
@@ -550,6 +673,8 @@ void tl_resolver_resolve(struct tl_resolver *r, const struct tl_event *ev,
 	if (ev->new_state == TL_CLOSE)
 		cache_forget(r, ev->key);
 	resolve_cgroup(r, ret);
+	/* Last: a rescan may replace the snapshot ret was read from. */
+	rescan_wanted(r);
 }
 
 size_t tl_resolver_tick(struct tl_resolver *r)
@@ -557,6 +682,7 @@ size_t tl_resolver_tick(struct tl_resolver *r)
 	rescan_collect(r);
 	if (r->npending)
 		refresh(r);
+	rescan_wanted(r);
 	return r->npending;
 }
 

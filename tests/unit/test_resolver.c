@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -383,13 +385,92 @@ static void test_kernel_owner(void **state)
 	/* A listener's owner for a queued child: the listener on its port. */
 	ev = event(10, 0, TL_SYN_RECV, TL_ESTABLISHED, 0);
 	ev.flags = TL_EVENT_LISTENER_OWNER;
-	ev.pid = 43;
+	ev.pid = 20;
 	snprintf(ev.comm, sizeof(ev.comm), "server");
 	tl_resolver_resolve(r, &ev, &res);
 	assert_true(res.has_listener);
-	assert_int_equal(res.lowners.o[0].pid, 43);
+	assert_int_equal(res.lowners.o[0].pid, 20);
+	assert_string_equal(res.lowners.o[0].comm, "server");
 	assert_int_equal(res.limbo, TL_LIMBO_ACCEPT_QUEUE);
 	tl_resolver_free(r);
+}
+
+/*
+ * The kernel's record of who called listen() goes out of date when that
+ * process hands the listener to a forked child and exits (a daemon) or
+ * closes its copy: the snapshot's holders are named then. A process that
+ * holds no listener in a snapshot that may predate the listener keeps
+ * the record until a rescan says so too (a service restarted).
+ */
+static void test_listen_record_stale(void **state)
+{
+	char proc[] = "/tmp/tl-resolver-XXXXXX", dir[64];
+	struct world w = { server, 2, 0, 0 };
+	struct tl_resolver_opts o;
+	struct tl_resolver *r = NULL;
+	struct tl_resolved res;
+	struct tl_event ev;
+	int takes;
+
+	(void)state;
+	assert_non_null(mkdtemp(proc));
+	/* pid 43 lives, pid 44 has ended. */
+	snprintf(dir, sizeof(dir), "%s/43", proc);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	tl_resolver_opts_init(&o);
+	o.take = take;
+	o.take_arg = &w;
+	o.thread = false;
+	o.gap_ms = 0;
+	o.cost_factor = 0;
+	o.snap.proc_root = proc;
+	assert_int_equal(tl_resolver_new(&o, &r), 0);
+	assert_int_equal(tl_resolver_refresh(r), 0);
+	ev = event(10, 0, TL_SYN_RECV, TL_ESTABLISHED, 0);
+	ev.flags = TL_EVENT_LISTENER_OWNER;
+	snprintf(ev.comm, sizeof(ev.comm), "parent");
+	/* Ended, and holds nothing: its child holds the listener. */
+	ev.pid = 44;
+	tl_resolver_resolve(r, &ev, &res);
+	assert_true(res.has_listener);
+	assert_int_equal(res.lowners.n, 1);
+	assert_int_equal(res.lowners.o[0].pid, 20);
+	assert_string_equal(res.lowners.o[0].comm, "acceptor");
+	/* Alive: the record stands, and a rescan is taken (its snapshot
+	 * started after the mismatch was seen, a millisecond on)... */
+	nanosleep(&(struct timespec){ 0, 5000000L }, NULL);
+	ev.pid = 43;
+	takes = w.takes;
+	tl_resolver_resolve(r, &ev, &res);
+	assert_int_equal(res.lowners.o[0].pid, 43);
+	assert_int_equal(w.takes, takes + 1);
+	/* ...after which the snapshot's holders are named. */
+	tl_resolver_resolve(r, &ev, &res);
+	assert_int_equal(res.lowners.o[0].pid, 20);
+	assert_int_equal(res.lowners.o[0].fd, 3);
+	/* The listener's own events: its holder in the snapshot, not the
+	 * process that called listen() (the kernel's record). */
+	ev = event(12, 200, TL_LISTEN, TL_CLOSE, 0);
+	ev.flags = TL_EVENT_OWNER;
+	ev.pid = 44;
+	tl_resolver_resolve(r, &ev, &res);
+	assert_int_equal(res.owners.n, 1);
+	assert_int_equal(res.owners.o[0].pid, 20);
+	assert_int_equal(res.owners.o[0].fd, 3);
+	/* Accepted where accept() was not hooked, and not yet in a
+	 * snapshot: through its listener, not as the listener's owner's. */
+	ev = event(11, 500, TL_ESTABLISHED, TL_CLOSE_WAIT, 0);
+	ev.flags = TL_EVENT_LISTENER_OWNER;
+	ev.pid = 20;
+	snprintf(ev.comm, sizeof(ev.comm), "acceptor");
+	tl_resolver_resolve(r, &ev, &res);
+	assert_int_equal(res.owners.n, 0);
+	assert_true(res.has_listener);
+	assert_int_equal(res.lowners.o[0].pid, 20);
+	assert_int_equal(res.limbo, TL_LIMBO_NONE);
+	tl_resolver_free(r);
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(rmdir(proc), 0);
 }
 
 int main(void)
@@ -403,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_no_owners),
 		cmocka_unit_test(test_thread),
 		cmocka_unit_test(test_kernel_owner),
+		cmocka_unit_test(test_listen_record_stale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
