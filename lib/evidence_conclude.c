@@ -266,14 +266,7 @@ static bool conclude_state(const struct tl_evidence *ev,
 	return false;
 }
 
-/*
- * Whether thread t may be a thread-per-connection server's acceptor,
- * waiting for new clients: in accept(), or in poll() (an accept loop with
- * a timeout, as Python's socketserver runs). A thread in an epoll wait is
- * not taken for one: that is the event loop an event-driven server runs,
- * and it may be the one that should close them.
- */
-static bool acceptor(const struct tl_ev_thread *t)
+bool tli_ev_acceptor(const struct tl_ev_thread *t)
 {
 	return t->kind == TL_SYS_ACCEPT || t->kind == TL_SYS_POLL;
 }
@@ -283,7 +276,7 @@ static bool acceptor(const struct tl_ev_thread *t)
  * in I/O on an fd of other (bit i for threads[i]), none of those has run
  * for a second, and the rest wait in futex (for one that is, or a
  * runtime's housekeeping, which wakes often: a JVM's does every 50 ms)
- * or, where accept_ok, as an acceptor (see acceptor()): it waits for new
+ * or, where accept_ok, as an acceptor (see tli_ev_acceptor()): it waits for new
  * clients while the threads that hold the old ones are stuck; or, where
  * sleep_ok, asleep: a main loop that sleeps until a worker is free
  * (tinyproxy at MaxClients) waits for the stuck ones too. *ret_fd is
@@ -311,7 +304,7 @@ static bool blocked_on(const struct tl_evidence *ev, uint64_t other,
 			if (t->idle_ms < idle)
 				idle = t->idle_ms;
 		} else if (t->kind != TL_SYS_FUTEX &&
-			   !(accept_ok && acceptor(t)) &&
+			   !(accept_ok && tli_ev_acceptor(t)) &&
 			   !(sleep_ok && t->kind == TL_SYS_SLEEP)) {
 			return false;
 		}

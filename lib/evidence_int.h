@@ -105,6 +105,15 @@ const char *tli_ev_none_ran(const struct tl_evidence *ev);
 /* Sets v's cause and certainty, and the remedy that fits the cause. */
 void tli_ev_set(struct tl_ev_verdict *v, int cause, int cert);
 
+/*
+ * Whether thread t may be a thread-per-connection server's acceptor,
+ * waiting for new clients: in accept(), or in poll() (an accept loop with
+ * a timeout, as Python's socketserver runs). A thread in an epoll wait is
+ * not taken for one: that is the event loop an event-driven server runs,
+ * and it may be the one that should close them.
+ */
+bool tli_ev_acceptor(const struct tl_ev_thread *t);
+
 /* Whether any thread read is in a syscall of group kind (enum tl_ev_sys). */
 bool tli_ev_any_thread(const struct tl_evidence *ev, int kind);
 

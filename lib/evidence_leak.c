@@ -182,25 +182,38 @@ static void child_stopped(const struct tl_evidence *ev, struct tl_ev_verdict *v,
  * loop, whose sleep other causes tell): a worker that sleeps inside a
  * request (a sleep() in a handler, a back-off before a retry; gunicorn's
  * sync worker, a thread of Python's ThreadingHTTPServer) reads none of
- * its connections, and closes them only when it wakes. Only a server's
- * (ev->served): a client that sleeps between polls and forgot a
- * connection it opened has a leak of its own, and a program that
+ * its connections, and closes them only when it wakes. Threads that wait
+ * for new clients (tli_ev_acceptor: socketserver's serve_forever() polls
+ * its listener every half second) are left out: they serve none of these.
+ * Only a server's (ev->served): a client that sleeps between polls and
+ * forgot a connection it opened has a leak of its own, and a program that
  * inherited its server's connections is told by that.
  */
 static void asleep_in_request(const struct tl_evidence *ev,
 			      struct tl_ev_verdict *v, size_t *len)
 {
 	char threads[256];
+	uint64_t idle = UINT64_MAX;
+	size_t acceptors = 0;
 	bool asleep = false;
 
 	if (!ev->served || !ev->has_fds || ev->n_epolls || ev->n_read == 0 ||
-	    ev->n_threads > ev->n_read || !ev->has_idle || ev->idle_ms < 1000)
+	    ev->n_threads > ev->n_read)
 		return;
 	for (size_t i = 0; i < ev->n_read; i++) {
-		if (ev->threads[i].kind == TL_SYS_SLEEP)
-			asleep = true;
-		else if (ev->threads[i].kind != TL_SYS_FUTEX)
+		const struct tl_ev_thread *t = &ev->threads[i];
+
+		if (t->kind != TL_SYS_SLEEP && t->kind != TL_SYS_FUTEX) {
+			if (!tli_ev_acceptor(t))
+				return;
+			acceptors++;
+			continue;
+		}
+		if (!t->has_idle || t->idle_ms < 1000)
 			return;
+		asleep |= t->kind == TL_SYS_SLEEP;
+		if (t->idle_ms < idle)
+			idle = t->idle_ms;
 	}
 	if (!asleep)
 		return;
@@ -209,8 +222,12 @@ static void asleep_in_request(const struct tl_evidence *ev,
 		v->text, sizeof(v->text), len,
 		"%s, and %s for %llu s: a program asleep inside a request (a sleep() in a handler, a back-off before a retry) reads none of its connections and closes them only when it wakes",
 		tl_evidence_threads_text(ev, threads, sizeof(threads)),
-		ev->n_read == 1 ? "it has not run" : "none of them has run",
-		(unsigned long long)(ev->idle_ms / 1000));
+		acceptors == 1 ?
+			"none but the one waiting for new clients has run" :
+		acceptors ? "none but those waiting for new clients has run" :
+		ev->n_read == 1 ? "it has not run" :
+				  "none of them has run",
+		(unsigned long long)(idle / 1000));
 }
 
 void tli_ev_conclude_unblocked(const struct tl_evidence *ev,

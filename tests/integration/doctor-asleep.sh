@@ -55,3 +55,32 @@ jq -e --argjson p "$POLLER" '[.findings[] | select(.pids == [$p])] | length == 1
 	"$T/p.json" >/dev/null ||
 	{ jq '.findings' "$T/p.json"; fail "a sleeping poller's own leak told as asleep in a request"; }
 ok "a poller asleep between polls: its own leak, with the client's remedy"
+
+# Python's ThreadingHTTPServer whose handlers sleep: serve_forever()'s
+# main thread polls the listener every half second for new clients and
+# serves none of these; the handlers' threads, asleep, tell the cause.
+python3 -c '
+import http.server, time
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        time.sleep(60)
+http.server.ThreadingHTTPServer(("127.0.0.1", 8100), H).serve_forever()' &
+THS=$!
+tl_wait_for 5 tl_listening 8100 || fail "8100 did not listen"
+for _ in 1 2; do
+	python3 -c '
+import socket
+c = socket.create_connection(("127.0.0.1", 8100))
+c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+c.close()' || fail "client of 8100"
+done
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :8100" | wc -l)" = 2 ]' ||
+	fail "ss: no 2 CLOSE-WAIT on :8100"
+sleep 1.5
+"$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/t.json"
+jq -e --argjson p "$THS" '[.findings[] | select(.pids == [$p])] | length == 1 and
+	.[0].cause == "asleep-in-request" and
+	(.[0].evidence[0].text | test("none but the one waiting for new clients has run for [0-9]+ s"))' \
+	"$T/t.json" >/dev/null ||
+	{ jq '.findings' "$T/t.json"; fail "ThreadingHTTPServer asleep in its handlers: not told"; }
+ok "ThreadingHTTPServer asleep in its handlers: asleep-in-request, its poll thread left out"

@@ -316,9 +316,12 @@ static void test_leak_asleep(void **state)
 	ev.pid = PID;
 	ev.state = 'S';
 	ev.n_threads = ev.n_read = 1;
-	ev.threads[0] = (struct tl_ev_thread){
-		.tid = PID, .state = 'S', .kind = TL_SYS_SLEEP, .fd = -1
-	};
+	ev.threads[0] = (struct tl_ev_thread){ .tid = PID,
+					       .state = 'S',
+					       .kind = TL_SYS_SLEEP,
+					       .fd = -1,
+					       .has_idle = true,
+					       .idle_ms = 32500 };
 	ev.has_idle = true;
 	ev.idle_ms = 32500;
 	ev.tcp[TL_CLOSE_WAIT] = 1;
@@ -358,12 +361,34 @@ static void test_leak_asleep(void **state)
 	assert_int_not_equal(v.cause, TL_CAUSE_ASLEEP);
 	/* Ran within the second: not known to be stuck. */
 	ev.threads[0].kind = TL_SYS_SLEEP;
+	ev.threads[0].idle_ms = 400;
 	ev.idle_ms = 400;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	ev.threads[0].idle_ms = 32500;
+	/*
+	 * Python's socketserver: its main thread polls the listener every
+	 * half second for new clients, and serves none of these: it leaves
+	 * the handlers' sleep (or lock) to tell.
+	 */
+	ev.threads[2] = (struct tl_ev_thread){ .tid = PID + 2,
+					       .state = 'S',
+					       .kind = TL_SYS_POLL,
+					       .fd = -1,
+					       .has_idle = true,
+					       .idle_ms = 300 };
+	ev.n_threads = ev.n_read = 3;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_ASLEEP);
+	assert_non_null(strstr(v.text, "none but the one waiting for new "
+				       "clients has run for 32 s"));
+	/* An epoll wait is an event loop, which may be the one to close. */
+	ev.threads[2].kind = TL_SYS_EPOLL;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_ASLEEP);
 	/* A thread not read may be the one at work. */
-	ev.idle_ms = 32500;
-	ev.n_threads = 3;
+	ev.threads[2].kind = TL_SYS_POLL;
+	ev.n_threads = 4;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 }
