@@ -35,6 +35,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_UPSTREAM] = "upstream-wait",
 	[TL_CAUSE_CHILD_STOPPED] = "child-stopped",
 	[TL_CAUSE_ASLEEP] = "asleep-in-request",
+	[TL_CAUSE_ABANDONED] = "abandoned",
 };
 
 static const char *const cert_names[] = {
@@ -83,6 +84,8 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"If it hands its connections to that worker, resume the worker with kill -CONT CHILD and find who stopped it (an operator's kill -STOP, a supervisor, a checkpoint tool): it then takes what waits for it. Restarting the worker, or the whole service, also frees them.",
 	[TL_CAUSE_ASLEEP] =
 		"If it sleeps inside its requests, each client's connection closes when its request ends: a timeout on requests bounds that (the setting above, where there is one), and a client that has gone has no use for the answer. A backtrace of its threads shows what the handler sleeps for. Restarting it frees them.",
+	[TL_CAUSE_ABANDONED] =
+		"Nothing in the program will read or close these connections: it has lost them. A server that forks a child for each connection must close its own copy of the accepted socket in the parent, right after fork(); one that hands connections to threads or a pool must close each when its handler ends, on every path, errors included. Restarting the process releases the sockets.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };

@@ -230,6 +230,30 @@ static void asleep_in_request(const struct tl_evidence *ev,
 		(unsigned long long)(idle / 1000));
 }
 
+/*
+ * Every thread in accept(), and no event loop (no epoll fd): the process
+ * only waits for new clients, and nothing in it will read or close the
+ * connections it holds. The classic case is a server that forks a child
+ * for each connection and keeps its own copy in the parent; a thread
+ * that ended without closing its connection looks the same. Only a
+ * server's (ev->served), every thread read.
+ */
+static void abandoned(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+		      size_t *len)
+{
+	if (!ev->served || !ev->has_fds || ev->n_epolls || ev->n_read == 0 ||
+	    ev->n_threads > ev->n_read)
+		return;
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind != TL_SYS_ACCEPT)
+			return;
+	tli_ev_set(v, TL_CAUSE_ABANDONED, TL_CERT_LIKELY);
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"%s in accept(), waiting for new clients, and it has no event loop (no epoll fd): nothing in it reads or closes the connections it already has, as when a server that forks a child for each connection keeps its own copy of each in the parent",
+		ev->n_read == 1 ? "its only thread is" : "all its threads are");
+}
+
 void tli_ev_conclude_unblocked(const struct tl_evidence *ev,
 			       struct tl_ev_verdict *v, size_t *len)
 {
@@ -243,4 +267,6 @@ void tli_ev_conclude_unblocked(const struct tl_evidence *ev,
 		child_stopped(ev, v, len);
 	if (v->cause == TL_CAUSE_UNKNOWN)
 		asleep_in_request(ev, v, len);
+	if (v->cause == TL_CAUSE_UNKNOWN)
+		abandoned(ev, v, len);
 }

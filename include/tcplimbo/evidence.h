@@ -348,6 +348,7 @@ enum tl_ev_cause {
 	TL_CAUSE_CHILD_STOPPED, /* leak: a child it hands them to is stopped */
 	TL_CAUSE_ASLEEP,	/* leak: asleep inside a request */
 	TL_CAUSE_FROZEN,	/* the cgroup freezer holds it */
+	TL_CAUSE_ABANDONED,	/* leak: every thread waits in accept() */
 	TL_CAUSE_MAX,
 };
 

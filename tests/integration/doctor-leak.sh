@@ -139,3 +139,37 @@ grep -q "fix: These connections were accepted but never served" "$T/last.txt" &&
 	! grep -q "why and fix: as for" "$T/last.txt" ||
 	{ cat "$T/three.txt"; fail "3007: its fix is referred to one above that is not its own"; }
 ok "a fix unlike the nearest one above it is printed, not referred to"
+
+# The classic fork bug: a child serves each connection and exits, and the
+# parent, back in accept(), keeps its own copy. Its only thread waits for
+# new clients, with no event loop: abandoned, likely, with the fork's fix.
+python3 -c '
+import os, signal, socket
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+signal.alarm(60)
+s = socket.socket(); s.bind(("127.0.0.1", 3008)); s.listen(8)
+held = []
+while True:
+    c, _ = s.accept()
+    if os.fork() == 0:
+        c.recv(100); c.sendall(b"ok"); c.close(); os._exit(0)
+    held.append(c)' &
+FORKER=$!
+tl_wait_for 5 tl_listening 3008 || fail "3008 did not listen"
+for _ in 1 2; do
+	python3 -c '
+import socket
+c = socket.create_connection(("127.0.0.1", 3008)); c.sendall(b"hi"); c.recv(10); c.close()' ||
+		fail "client of 3008"
+done
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3008" | wc -l)" = 2 ]' ||
+	{ ss -tanp; fail "ss: not 2 CLOSE_WAIT on 3008"; }
+sleep 1.5
+"$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/fork.json"
+jq -e --argjson p "$FORKER" '[.findings[] | select(.pids == [$p])] | length == 1 and
+	.[0].cause == "abandoned" and .[0].certainty == "likely" and
+	(.[0].evidence[0].text | startswith("its only thread is in accept(), waiting for new clients")) and
+	(.[0].remedy | contains("must close its own copy of the accepted socket in the parent"))' \
+	"$T/fork.json" >/dev/null ||
+	{ jq '.findings' "$T/fork.json"; fail "the fork bug's parent: not told as abandoned"; }
+ok "a forking server's parent that keeps each connection: abandoned, likely"

@@ -393,6 +393,60 @@ static void test_leak_asleep(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
 }
 
+/*
+ * The fork bug: a server whose only thread is back in accept() holds the
+ * connections its children served, with no event loop. Abandoned,
+ * likely; not where a thread does anything else, nor for a client.
+ */
+static void test_leak_abandoned(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = PID;
+	ev.state = 'S';
+	ev.n_threads = ev.n_read = 1;
+	ev.threads[0] = (struct tl_ev_thread){
+		.tid = PID, .state = 'S', .kind = TL_SYS_ACCEPT, .fd = 3
+	};
+	ev.tcp[TL_CLOSE_WAIT] = 2;
+	ev.has_fds = true;
+	ev.served = true;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_ABANDONED);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_string_equal(tl_ev_cause_name(v.cause), "abandoned");
+	assert_false(tl_ev_remedy_conditional(v.cause));
+	assert_non_null(strstr(v.text, "its only thread is in accept()"));
+	assert_non_null(strstr(v.remedy, "close its own copy"));
+	/* Two in accept: all of them. */
+	ev.n_threads = ev.n_read = 2;
+	ev.threads[1] = ev.threads[0];
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_non_null(strstr(v.text, "all its threads are in accept()"));
+	/* One in poll: it may serve them. */
+	ev.threads[1].kind = TL_SYS_POLL;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_ABANDONED);
+	ev.threads[1].kind = TL_SYS_ACCEPT;
+	/* An epoll fd: an event loop holds them, or should. */
+	ev.n_epolls = 1;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_ABANDONED);
+	ev.n_epolls = 0;
+	/* A thread not read may be the one that serves them. */
+	ev.n_threads = 3;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_ABANDONED);
+	ev.n_threads = 2;
+	/* Connections not known to be its clients': not this. */
+	ev.served = false;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_ABANDONED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_leak_upstream),
 		cmocka_unit_test(test_leak_child_stopped),
 		cmocka_unit_test(test_leak_asleep),
+		cmocka_unit_test(test_leak_abandoned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
