@@ -87,7 +87,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_ABANDONED] =
 		"Nothing in the program will read or close these connections: it has lost them. A server that forks a child for each connection must close its own copy of the accepted socket in the parent, right after fork(); one that hands connections to threads or a pool must close each when its handler ends, on every path, errors included. Restarting the process releases the sockets.",
 	[TL_CAUSE_CLOSE_WAIT] =
-		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0 (see the close-wait-leak finding). Raising the fd limit only delays EMFILE; restarting releases the sockets.",
+		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0. Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };
 
 const char *tl_ev_cause_name(int cause)

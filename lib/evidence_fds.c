@@ -62,14 +62,15 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	tli_appendf(v->text, sizeof(v->text), len, "%sits %u fds",
 		    *len ? "; " : "", ev->n_fds);
 	/*
-	 * A new fd is refused at the limit, so more fds than the limit were
-	 * opened before it was lowered: by the program (memcached sets its
-	 * own) or by prlimit.
+	 * A new fd is refused at the limit (it bounds the fd numbers, not
+	 * their count), so more fds than the limit came before it: opened
+	 * before the limit was lowered (by the program, as memcached sets
+	 * its own, or by prlimit), or handed across exec above it.
 	 */
 	if (ev->nofile && ev->n_fds > ev->nofile)
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			", %llu more than its limit of %llu, which was lowered after they were opened",
+			", %llu more than its limit of %llu: opened before the limit was lowered, or inherited across exec with numbers above it",
 			(unsigned long long)(ev->n_fds - ev->nofile),
 			(unsigned long long)ev->nofile);
 	tli_appendf(v->text, sizeof(v->text), len, ": ");
@@ -208,7 +209,7 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		return;
 	tli_appendf(
 		v->text, sizeof(v->text), len,
-		"; thread %d used %u %% of a CPU over the %u ms we watched it%s, never waiting for an event, while %u connection%s waited in the queue and the listener is %s: a select() or poll() loop that watches the listener would wake at once for the queued connections and retry the failing accept(), which fits that busy loop",
+		"; thread %d used %u %% of a CPU over the %u ms we watched it%s, never waiting for an event, while %u connection%s waited in the queue and the listener is %s: a loop that retries the failing accept() at once, directly or woken by select() or poll() for the queued connections, fits that busy loop",
 		(int)b->tid, b->busy_pct, b->busy_ms,
 		tli_ev_runnable_text(b, waited, sizeof(waited)), ev->queued,
 		ev->queued == 1 ? "" : "s",

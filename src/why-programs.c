@@ -109,8 +109,9 @@ static const struct {
 	{ { "cupsd" },
 	  0,
 	  { NULL },
-	  { [WHY_LIMIT] = "CUPS: MaxClients and MaxClientsPerHost in "
-			  "cupsd.conf",
+	  { [WHY_LIMIT] = "CUPS: MaxClients in cupsd.conf (at "
+			  "MaxClientsPerHost it closes new connections "
+			  "itself, and none waits in the queue)",
 	    [WHY_FDS] = "CUPS: MaxClients, kept below the fd limit "
 			"(LimitNOFILE= in its unit)" } },
 	{ { "exim4", "exim" },

@@ -392,7 +392,11 @@ static void test_fds_and_gone(void **state)
 	assert_non_null(strstr(v.text, "13 TCP sockets"));
 	/* Level-triggered and waited for: the EMFILE spin. */
 	assert_non_null(strstr(v.text, "busy loop"));
-	assert_non_null(strstr(v.remedy, "close-wait-leak"));
+	assert_non_null(
+		strstr(v.remedy, "The CLOSE-WAIT leak fills the fd table"));
+	/* The leak's own finding waits for --close-wait-age: a "see:" line
+	 * names it where it is printed, the remedy never. */
+	assert_null(strstr(v.remedy, "see the close-wait-leak finding"));
 
 	/* The same with mostly files: the leak is not the cause. */
 	world_init(&w, 1, TL_CLOSE_WAIT);
