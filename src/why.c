@@ -158,6 +158,28 @@ static const char *program_text(const char *proc_root,
 				about);
 }
 
+/*
+ * program_text for the finding's processes, the lead first: a worker's
+ * program may have no word on the setting its master's has (Postfix's
+ * smtpd, whose limit is the maxproc of master.cf).
+ */
+static const char *finding_program_text(const char *proc_root,
+					const struct tl_snapshot *snap,
+					const struct why *w,
+					const struct tl_finding *f,
+					enum why_about about)
+{
+	const char *t =
+		program_text(proc_root, snap, w->ev[w->lead].pid, about);
+	size_t n = f->n_pids < TL_FINDING_PIDS_MAX ? f->n_pids :
+						     TL_FINDING_PIDS_MAX;
+
+	for (size_t i = 0; !t && i < n; i++)
+		if (f->pids[i] != w->ev[w->lead].pid)
+			t = program_text(proc_root, snap, f->pids[i], about);
+	return t;
+}
+
 static bool word_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || digit(c) ||
@@ -287,12 +309,12 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	combine(w);
 	w->omitted = f->n_pids - n;
 	if (w->cause == TL_CAUSE_LIMIT)
-		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
-					  WHY_LIMIT);
+		w->setting =
+			finding_program_text(proc_root, snap, w, f, WHY_LIMIT);
 	/* Out of fds: the program's own say in its limit, where known. */
 	if (f->kind == TL_FIND_FD_EXHAUSTION && !w->setting)
-		w->setting = program_text(proc_root, snap, w->ev[w->lead].pid,
-					  WHY_FDS);
+		w->setting =
+			finding_program_text(proc_root, snap, w, f, WHY_FDS);
 	/* Go's net/http turns nobody away: nothing bounds its fds. */
 	if (f->kind == TL_FIND_FD_EXHAUSTION && !w->setting &&
 	    w->ev[w->lead].runtime == TL_RT_GO)

@@ -48,3 +48,48 @@ tr -s ' \n' '  ' <"$T/d.txt" |
 	grep -q "pid $WORKER (lab-server) has [0-9]* of 32 fds open: at the limit, where accept() fails with EMFILE" ||
 	{ cat "$T/d.txt"; fail "text summary"; }
 ok "text: the worker's own numbers"
+
+# Postfix's shape: a master (its command line names postfix) whose
+# workers (smtpd, whose own words name no limit) each hold a client that
+# says nothing, at its process limit. The setting is the master's words
+# (maxproc in master.cf), looked up past the lead worker.
+cat >"$T/worker.py" <<'PY'
+import socket, time
+ls = socket.socket(fileno=3)
+c, _ = ls.accept()
+c.recv(100)
+time.sleep(60)
+PY
+cat >"$T/master.py" <<'PY'
+import os, socket, sys, time
+ls = socket.socket()
+ls.bind(("127.0.0.1", 3005))
+ls.listen(8)
+os.dup2(ls.fileno(), 3)
+os.set_inheritable(3, True)
+for _ in range(2):
+    if os.fork() == 0:
+        os.execv("/bin/bash", ["bash", "-c", 'exec -a smtpd /usr/bin/python3 "$0"', sys.argv[1]])
+time.sleep(60)
+PY
+(exec -a /usr/lib/postfix/sbin/master /usr/bin/python3 "$T/master.py" "$T/worker.py") &
+PF=$!
+# Its workers are no jobs of ours: killed by their parent's pid.
+trap 'kill $(pgrep -P "$PF") 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
+tl_wait_for 5 tl_listening 3005 || fail "3005 did not listen"
+tl_wait_for 5 sh -c '[ "$(pgrep -fc "^smtpd $1")" = 2 ]' _ "$T/worker.py" ||
+	fail "the two workers did not start"
+python3 -c '
+import socket, time
+cs = [socket.create_connection(("127.0.0.1", 3005)) for _ in range(4)]
+time.sleep(60)' &
+tl_wait_for 5 sh -c "[ \"\$(ss -Htln 'sport = :3005' | awk '{print \$2}')\" = 2 ]" ||
+	{ ss -tanp; fail "ss: 2 queued behind the 2 busy workers was the premise"; }
+sleep 1.2
+"$TCPLIMBO" doctor --queue-age 1s --json >"$T/pf.json"
+jq -e '[.findings[] | select(.local_port == 3005)] | length == 1 and
+	.[0].cause == "connection-limit" and
+	(.[0].setting // "" | startswith("Postfix: the maxproc column of master.cf"))' \
+	"$T/pf.json" >/dev/null ||
+	{ jq '.findings' "$T/pf.json"; fail "Postfix-like master and workers at their limit: no Postfix setting"; }
+ok "a master named postfix, its workers at their limit: the maxproc setting"
