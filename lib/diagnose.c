@@ -38,7 +38,7 @@ static const char *const kind_names[TL_FIND_KIND_MAX] = {
 /* Why it happens, in the state machine's terms. */
 static const char *const explanations[TL_FIND_KIND_MAX] = {
 	[TL_FIND_NOT_ACCEPTING] =
-		"The kernel, not accept(), completes the handshake: a new connection is ESTABLISHED and waits in the listener's accept queue, with no fd and so no owner, until the program calls accept(). Data the client sends is buffered there; when the client gives up and closes, the queued socket moves to CLOSE-WAIT, and only the program can leave CLOSE-WAIT. These connections have waited longer than a working accept loop would let them.",
+		"The kernel, not accept(), completes the handshake: a new connection is ESTABLISHED and waits in the listener's accept queue, with no fd and so no owner, until the program calls accept(). Data the client sends is buffered there; when the client gives up and closes, the queued socket moves to CLOSE-WAIT, and only the program can leave CLOSE-WAIT. A connection queued this long has waited longer than a working accept loop would let it.",
 	[TL_FIND_ACCEPT_QUEUE_OVERFLOW] =
 		"A listener's accept queue holds at most backlog+1 completed connections. Once it is full, the kernel drops new SYNs (and handshake ACKs): clients see connect() time out or retry, and TcpExt ListenOverflows/ListenDrops grow.",
 	[TL_FIND_FD_EXHAUSTION] =
@@ -63,7 +63,7 @@ static const char *const remedies[TL_FIND_KIND_MAX] = {
 	[TL_FIND_FD_EXHAUSTION] =
 		"Look for an fd leak (ls -l /proc/PID/fd); raise the limit if the load is real (ulimit -n, LimitNOFILE= in systemd, or the program's own setting where it sets its limit itself, such as memcached -c). In the program, handle EMFILE from accept(): keep a spare fd to close, then accept and close the waiting connection, or back off instead of retrying at once.",
 	[TL_FIND_CLOSE_WAIT_LEAK] =
-		"If the program has lost them, fix it to close() a connection when read() returns 0 or an error, on every path (connection pools included). If it is still busy with their requests (a long query, a sleep, a lock), they close when it finishes: a timeout on the request, or on the call it waits in, bounds that. Restarting the process releases the sockets; ss -K cannot, since the fd stays open.",
+		"If the program has lost track of a connection, fix it to close() a connection when read() returns 0 or an error, on every path (connection pools included). If it is still busy with the request (a long query, a sleep, a lock), the connection closes when the request ends: a timeout on the request, or on the call it waits in, bounds that. Restarting the process releases the sockets; ss -K cannot, since the fd stays open.",
 	[TL_FIND_FIN_WAIT2_STUCK] =
 		"The peer is not closing its side: look at the peer (it may be leaking the connection in CLOSE-WAIT). In this program, close() half-closed sockets after a timeout so the kernel's tcp_fin_timeout applies.",
 	[TL_FIND_TIME_WAIT_PRESSURE] =

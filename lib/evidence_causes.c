@@ -85,7 +85,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_ASLEEP] =
 		"If it sleeps inside its requests, each client's connection closes when its request ends: a timeout on requests bounds that (the setting above, where there is one), and a client that has gone has no use for the answer. A backtrace of its threads shows what the handler sleeps for. Restarting it frees them.",
 	[TL_CAUSE_ABANDONED] =
-		"Nothing in the program will read or close these connections: it has lost them. A server that forks a child for each connection must close its own copy of the accepted socket in the parent, right after fork(); one that hands connections to threads or a pool must close each when its handler ends, on every path, errors included. Restarting the process releases the sockets.",
+		"Nothing in the program will read or close the connections it holds: it has lost track of them. A server that forks a child for each connection must close its own copy of the accepted socket in the parent, right after fork(); one that hands connections to threads or a pool must close each when its handler ends, on every path, errors included. Restarting the process releases the sockets.",
 	[TL_CAUSE_CLOSE_WAIT] =
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0. Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };

@@ -102,6 +102,10 @@ grep -q "inspect: Python: with python3-dbg installed, gdb -p $SERVER " "$T/d.txt
 	{ cat "$T/d.txt"; fail "text: no inspect line for Python"; }
 jq -e '.findings[0].inspect | startswith("Python: ")' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "json: no inspect for Python"; }
+# One connection: the fixed paragraphs say nothing of "these connections".
+tr -s ' \n' ' ' <"$T/d.txt" | grep -q "A connection queued this long has waited longer than a working accept loop would let it." &&
+	! grep -qi "these connections" "$T/d.txt" ||
+	{ cat "$T/d.txt"; fail "text: plural words for one connection"; }
 ok "text report"
 
 # With the default threshold (5 s) the same queue is still young enough.
