@@ -27,6 +27,17 @@ static const uint8_t states[] = {
 };
 #define N_STATES (sizeof(states) / sizeof(states[0]))
 
+/*
+ * A process's comm label. "" is an owner no scan could read (the alert
+ * rules say "a process not seen"): a process that named itself "" (prctl
+ * PR_SET_NAME) gets a name no comm can be, longer than TASK_COMM_LEN.
+ */
+#define METRICS_EMPTY_COMM "(its comm is empty)"
+static const char *metrics_comm(const struct tl_proc *p)
+{
+	return p->comm[0] ? p->comm : METRICS_EMPTY_COMM;
+}
+
 /* One listener series set; SO_REUSEPORT twins are merged into one. */
 struct lrow {
 	size_t ns;
@@ -179,7 +190,7 @@ static int collect_ns(struct work *w, size_t ni)
 		tl_addr_format_port_dev(row->listener, sizeof(row->listener),
 					L->family, L->src, L->sport, dev);
 		holder = first_holder(snap, L);
-		row->comm = holder ? holder->comm : "";
+		row->comm = holder ? metrics_comm(holder) : "";
 		row->pid = holder ? holder->pid : 0;
 		/* Recv-Q of a listener is its queue, Send-Q its backlog. */
 		row->len = L->rqueue;
@@ -548,7 +559,7 @@ static void write_procs(struct prom *p, const struct work *w, const char *name,
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)r->p->pid);
 		lb[n].name = "comm";
-		lb[n++].value = r->p->comm;
+		lb[n++].value = metrics_comm(r->p);
 		lb[n].name = "pid";
 		lb[n++].value = pid;
 		n = metrics_place_labels(&r->where, lb, n);

@@ -147,6 +147,16 @@ static void test_all(void **state)
 	assert_int_equal(res.sockets, 5);
 	/* 11 states, 2 findings totals, 8 scalars, 3 of the tail, 2x6, 2x4. */
 	assert_int_equal(res.series, 11 + 2 + 8 + 3 + 12 + 8);
+	/*
+	 * A process that named itself "" is no owner unseen (comm ""):
+	 * its label is one no comm can be.
+	 */
+	w->procs[1].comm[0] = '\0';
+	t = render(w, 10000, &res);
+	assert_non_null(strstr(
+		t,
+		"tcplimbo_process_close_wait_sockets{netns=\"host\",comm=\"(its comm is empty)\",pid=\"20\"} 1\n"));
+	assert_null(strstr(t, "comm=\"\""));
 	prom_free(&w->p);
 	free(w);
 }
