@@ -439,3 +439,16 @@ uint64_t tl_netns_host_inode(const char *proc_root, uint64_t self_ino)
 		return self_ino;
 	return 0;
 }
+
+int tl_netns_held(const char *proc_root, uint64_t ino)
+{
+	struct tl_netns_info *list;
+	int n = tl_netns_list(proc_root, &list), held = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && !held; i++)
+		held = list[i].inode == ino;
+	free(list);
+	return held;
+}

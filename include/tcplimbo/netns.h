@@ -72,6 +72,14 @@ struct tl_netns_info {
 int tl_netns_list(const char *proc_root, struct tl_netns_info **ret);
 
 /*
+ * Whether anything tl_netns_list finds holds the namespace of inode ino:
+ * a process in it, a name, or a mount. 0 when none does (what still
+ * holds it is an open fd, such as the caller's own), 1 when one does, or
+ * -errno when the list could not be made.
+ */
+int tl_netns_held(const char *proc_root, uint64_t ino);
+
+/*
  * Opens a namespace that tl_netns_list listed, again, later: by its name
  * (or its mount's path), else through its process under proc_root (NULL:
  * /proc), and only while
