@@ -48,6 +48,8 @@
 #define SERVE_CONN_PER_IP 128
 /* Slots kept free below both limits (see serve_conns's make_room). */
 #define SERVE_CONN_SPARE 16
+/* At SIGTERM, how long scrapes being answered are waited for. */
+#define SERVE_STOP_WAIT_MS 10000
 
 /* serve's own options; the global struct is only read. */
 struct serve_opts {
@@ -540,8 +542,10 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 static int run(struct server *s, const struct serve_opts *o,
 	       const struct sockaddr_storage *sa, bool v6)
 {
+	/* MHD_USE_ITC: MHD_quiesce_daemon at the stop needs it. */
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			 MHD_USE_ITC;
 	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL } };
 	struct MHD_Daemon *d;
 	sigset_t set;
@@ -635,9 +639,7 @@ static int run(struct server *s, const struct serve_opts *o,
 		(unsigned long long)s->scrapes, s->scrapes == 1 ? "" : "s",
 		(unsigned long long)s->gen, s->gen == 1 ? "" : "s");
 	pthread_mutex_unlock(&s->lock);
-	/* No shutdown() once libmicrohttpd closes its connections. */
-	serve_conns_stop(&s->conns);
-	MHD_stop_daemon(d);
+	serve_conns_stop_daemon(&s->conns, d, SERVE_STOP_WAIT_MS);
 	return 0;
 }
 

@@ -4,12 +4,14 @@
  * libmicrohttpd's notifications, and the reaper that shuts down the late.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "serve-conns.h"
 
@@ -295,4 +297,63 @@ void serve_conns_destroy(struct serve_conns *sc)
 	/* libmicrohttpd has closed every connection (and said so) by now. */
 	pthread_cond_destroy(&sc->wake);
 	pthread_mutex_destroy(&sc->lock);
+}
+
+/*
+ * How many connections have a request in (a scrape being answered), or
+ * came in, or ended their last request, less than 100 ms ago (its next
+ * request may be on its way).
+ */
+static size_t busy(struct serve_conns *sc)
+{
+	uint64_t now = now_ns();
+	size_t n = 0;
+
+	pthread_mutex_lock(&sc->lock);
+	for (struct conn *k = sc->list; k; k = k->next)
+		n += !k->shut &&
+		     (k->in_request || now - k->since_ns < 100000000u);
+	pthread_mutex_unlock(&sc->lock);
+	return n;
+}
+
+/* Hands what waits in lfd's accept queue to d; whether there was any. */
+static bool take_queued(struct MHD_Daemon *d, MHD_socket lfd)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	bool took = false;
+	int fd;
+
+	while ((fd = accept4(lfd, (struct sockaddr *)&sa, &len,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		/* On failure libmicrohttpd closes fd itself. */
+		MHD_add_connection(d, fd, (struct sockaddr *)&sa, len);
+		len = sizeof(sa);
+		took = true;
+	}
+	return took;
+}
+
+void serve_conns_stop_daemon(struct serve_conns *sc, struct MHD_Daemon *d,
+			     unsigned wait_ms)
+{
+	MHD_socket lfd = MHD_quiesce_daemon(d);
+	uint64_t end = now_ns() + (uint64_t)wait_ms * 1000000u;
+
+	if (lfd != MHD_INVALID_SOCKET)
+		fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+	for (;;) {
+		bool took = lfd != MHD_INVALID_SOCKET && take_queued(d, lfd);
+
+		if ((!took && busy(sc) == 0) || now_ns() >= end)
+			break;
+		nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
+	}
+	/* No shutdown() once libmicrohttpd closes its connections. */
+	serve_conns_stop(sc);
+	MHD_stop_daemon(d);
+	/* Ours once quiesced, closed only after the stop (MHD's rule). */
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
 }

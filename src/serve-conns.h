@@ -66,6 +66,16 @@ void serve_conns_stop(struct serve_conns *sc);
  */
 void serve_conns_destroy(struct serve_conns *sc);
 
+/*
+ * Stops d (started with MHD_USE_ITC) without cutting a scrape: it takes
+ * no new connection, but the ones the kernel has queued on its listener
+ * are taken and served (closing a listener resets its queue), and
+ * requests in are answered, until none is left or wait_ms have passed;
+ * then the reaper and d stop. What comes in after that is refused.
+ */
+void serve_conns_stop_daemon(struct serve_conns *sc, struct MHD_Daemon *d,
+			     unsigned wait_ms);
+
 /* MHD_OPTION_NOTIFY_CONNECTION's callback; cls is the serve_conns. */
 void serve_conns_notify(void *cls, struct MHD_Connection *c,
 			void **socket_context,
