@@ -73,6 +73,7 @@ time.sleep(60)' >"$T/held" &
 tl_wait_for 10 grep -q ready "$T/held" || fail "1,000 connections not made"
 for round in 1 2 3; do
 	serve_start "$URL/" --listen 127.0.0.1:$PORT
+	loops=()
 	for i in 1 2 3 4; do
 		(
 			for _ in $(seq 100); do
@@ -81,11 +82,12 @@ for round in 1 2 3; do
 				sleep 0.2
 			done
 		) >"$T/term.$i" &
+		loops+=($!)
 	done
 	sleep 1
 	kill -TERM "$SERVE"
 	wait "$SERVE" || fail "serve exited with $? after SIGTERM under scrapes"
-	wait
+	wait "${loops[@]}"
 	cat "$T"/term.* >"$T/term"
 	grep -q '^200 0$' "$T/term" || fail "no scrape answered before SIGTERM"
 	# 7: refused, after the listener closed; anything else is a cut scrape.
