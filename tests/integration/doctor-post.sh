@@ -117,15 +117,7 @@ ok "threshold respected"
 # timed-out clients do): the kernel keeps each in the queue, in the
 # listener's Recv-Q, but no dump lists them. They count, and are said.
 tl_listen_idle 3001 60
-python3 -c '
-import socket, struct
-c = socket.create_connection(("127.0.0.1", 3001))
-c.send(b"x")
-c.close()
-for _ in range(2):
-    c = socket.create_connection(("127.0.0.1", 3001))
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    c.close()'
+tl_queue_gone 3001 1 2 || fail "clients of 3001"
 tl_wait_for 5 sh -c '[ "$(ss -Htln "sport = :3001" | awk "{print \$2}")" = 3 ]' &&
 	[ "$(ss -Htn 'sport = :3001' | wc -l)" = 1 ] ||
 	{ ss -tan; fail "ss: 3 queued, 1 shown, was the premise"; }

@@ -46,6 +46,40 @@ tl_wait_for() {
 # True once something listens on PORT in this namespace.
 tl_listening() { ss -Htln "sport = :$1" | grep -q .; }
 
+# Clients of 127.0.0.1:PORT that leave its never-accepting listener's
+# queue with CLOSED connections closed by them (CLOSE-WAIT, in the dump)
+# and RESET ones reset while queued (SO_LINGER 0, as health checkers do:
+# in the listener's Recv-Q, in no dump).
+tl_queue_gone() { # port closed reset
+	python3 -c '
+import socket, struct, sys
+port, closed, reset = (int(a) for a in sys.argv[1:4])
+for i in range(closed + reset):
+    c = socket.create_connection(("127.0.0.1", port))
+    if i < closed:
+        c.send(b"x")
+    else:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()' "$@"
+}
+
+# COUNT connect()s to 127.0.0.1:PORT, none waited for, held a second: a
+# listener with a small backlog drops SYNs.
+tl_syn_flood() { # port [count]
+	python3 -c '
+import socket, sys, time
+cs = []
+for _ in range(int(sys.argv[2])):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", int(sys.argv[1])))
+    except BlockingIOError:
+        pass
+    cs.append(c)
+time.sleep(1)' "$1" "${2:-64}"
+}
+
 # The post's server: listens on 127.0.0.1:PORT and never accepts, for at
 # most SECONDS (default 60). Sets SERVER to its pid; fails unless it listens.
 tl_listen_idle() {

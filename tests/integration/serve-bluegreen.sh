@@ -53,20 +53,6 @@ open(\"$2/ready.$3\", \"w\").close()
 time.sleep(60)"' - "$SLICE/$2" "$T" "$1" &
 	tl_wait_for 10 test -e "$T/ready.$1" || fail "member $1 did not start"
 }
-flood() {
-	python3 -c '
-import socket, time
-cs = []
-for _ in range(64):
-    c = socket.socket()
-    c.setblocking(False)
-    try:
-        c.connect(("127.0.0.1", 3003))
-    except BlockingIOError:
-        pass
-    cs.append(c)
-time.sleep(1)'
-}
 # The drops ss shows for the listener of pid $1 (skmem is on the line
 # after the owner's).
 own_drops() {
@@ -80,7 +66,7 @@ member blue app-blue.service
 member green app-green.service
 B=$(cat "$T/pid.blue")
 G=$(cat "$T/pid.green")
-flood
+tl_syn_flood 3003
 b=$(own_drops "$B")
 g=$(own_drops "$G")
 [ "${b:-0}" -gt 0 ] && [ "${g:-0}" -gt 0 ] ||

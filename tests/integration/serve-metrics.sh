@@ -23,15 +23,7 @@ tl_wait_for 5 sh -c 'ss -Htn state close-wait "sport = :3000" | grep -q .' ||
 # And a listener whose clients reset while queued: in its Recv-Q, in no
 # dump, and as gone as a client that closed.
 tl_listen_idle 3011 60
-python3 -c '
-import socket, struct
-c = socket.create_connection(("127.0.0.1", 3011))
-c.send(b"x")
-c.close()
-for _ in range(2):
-    c = socket.create_connection(("127.0.0.1", 3011))
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    c.close()'
+tl_queue_gone 3011 1 2 || fail "clients of 3011"
 tl_wait_for 5 sh -c '[ "$(ss -Htln "sport = :3011" | awk "{print \$2}")" = 3 ]' ||
 	{ ss -tan; fail "ss: 3 queued on 3011 was the premise"; }
 sleep 1.1 # the queued connection's age passes one second
@@ -278,18 +270,7 @@ time.sleep(60)' >"$T/member-$m" &
 done
 tl_wait_for 5 sh -c 'grep -q ready "$1" && grep -q ready "$2"' _ "$T/member-a" "$T/member-b" ||
 	fail "reuseport members did not start"
-python3 -c '
-import socket, time
-cs = []
-for _ in range(64):
-    c = socket.socket()
-    c.setblocking(False)
-    try:
-        c.connect(("127.0.0.1", 3002))
-    except BlockingIOError:
-        pass
-    cs.append(c)
-time.sleep(1)'
+tl_syn_flood 3002
 drops() { ss -Hltnm "sport = :3002" | grep -o ',d[0-9]*)' | tr -dc '0-9\n'; }
 [ "$(drops | grep -vc '^0$')" = 2 ] || { ss -ltnm "sport = :3002"; fail "not both members dropped SYNs"; }
 sum=$(drops | awk '{ s += $1 } END { print s }')

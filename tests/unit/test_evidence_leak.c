@@ -17,6 +17,18 @@
 
 #define PID 4711
 
+/* ev as a process of one thread, both in state st, the thread in kind. */
+static void one_thread(struct tl_evidence *ev, char st, int kind, int64_t fd)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->pid = PID;
+	ev->state = st;
+	ev->n_threads = ev->n_read = 1;
+	ev->threads[0] = (struct tl_ev_thread){
+		.tid = PID, .state = st, .kind = (uint8_t)kind, .fd = fd
+	};
+}
+
 /*
  * A selectors loop that reads the end of file and ignores it: its
  * CLOSE-WAIT socket, data read, stays registered level-triggered, and its
@@ -312,16 +324,9 @@ static void test_leak_asleep(void **state)
 	struct tl_ev_verdict v;
 
 	(void)state;
-	memset(&ev, 0, sizeof(ev));
-	ev.pid = PID;
-	ev.state = 'S';
-	ev.n_threads = ev.n_read = 1;
-	ev.threads[0] = (struct tl_ev_thread){ .tid = PID,
-					       .state = 'S',
-					       .kind = TL_SYS_SLEEP,
-					       .fd = -1,
-					       .has_idle = true,
-					       .idle_ms = 32500 };
+	one_thread(&ev, 'S', TL_SYS_SLEEP, -1);
+	ev.threads[0].has_idle = true;
+	ev.threads[0].idle_ms = 32500;
 	ev.has_idle = true;
 	ev.idle_ms = 32500;
 	ev.tcp[TL_CLOSE_WAIT] = 1;
@@ -404,13 +409,7 @@ static void test_leak_abandoned(void **state)
 	struct tl_ev_verdict v;
 
 	(void)state;
-	memset(&ev, 0, sizeof(ev));
-	ev.pid = PID;
-	ev.state = 'S';
-	ev.n_threads = ev.n_read = 1;
-	ev.threads[0] = (struct tl_ev_thread){
-		.tid = PID, .state = 'S', .kind = TL_SYS_ACCEPT, .fd = 3
-	};
+	one_thread(&ev, 'S', TL_SYS_ACCEPT, 3);
 	ev.tcp[TL_CLOSE_WAIT] = 2;
 	ev.has_fds = true;
 	ev.served = true;
