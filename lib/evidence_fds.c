@@ -70,7 +70,7 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	if (ev->nofile && ev->n_fds > ev->nofile)
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			", %llu more than its limit of %llu: opened before the limit was lowered, or inherited across exec with numbers above it",
+			", %llu more than its limit of %llu (opened before the limit was lowered, or inherited across exec with numbers above it)",
 			(unsigned long long)(ev->n_fds - ev->nofile),
 			(unsigned long long)ev->nofile);
 	tli_appendf(v->text, sizeof(v->text), len, ": ");

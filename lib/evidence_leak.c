@@ -224,7 +224,7 @@ static void asleep_in_request(const struct tl_evidence *ev,
 		tl_evidence_threads_text(ev, threads, sizeof(threads)),
 		acceptors == 1 ?
 			"none but the one waiting for new clients has run" :
-		acceptors ? "none but those waiting for new clients has run" :
+		acceptors ? "none but those waiting for new clients have run" :
 		ev->n_read == 1 ? "it has not run" :
 				  "none of them has run",
 		(unsigned long long)(idle / 1000));

@@ -135,12 +135,21 @@ static uint64_t half_closed(const struct diag *d, const struct diag_lstat *l,
  * client while queued (the kernel keeps such a child in the queue, in
  * state CLOSE, where sock_diag does not list it) or destroyed there with
  * SOCK_DESTROY. As dead as the CLOSE-WAIT ones. 0 where the queue is
- * shared with other SO_REUSEPORT listeners: which holds which is unknown.
+ * shared with other SO_REUSEPORT listeners (which holds which is unknown)
+ * or moves.
  */
 static uint64_t lstat_hidden(const struct diag_lstat *l,
 			     const struct tl_sock *L)
 {
-	return !l->shared && L->rqueue > l->queued ? L->rqueue - l->queued : 0;
+	/*
+	 * Recv-Q is read before the children, in one dump: a connection
+	 * accepted in between is in the one and not the other. Only where
+	 * the queue does not move (its oldest has waited past --queue-age)
+	 * is the difference what was reset there.
+	 */
+	if (!l->stale || l->shared || L->rqueue <= l->queued)
+		return 0;
+	return L->rqueue - l->queued;
 }
 
 /*
@@ -243,7 +252,7 @@ static int fd_listener(struct diag *d, size_t i)
 	const struct tl_fdref *refs;
 	size_t nref = tl_snapshot_owners(snap, L, &refs), n_near, others = 0;
 	struct tl_finding *f;
-	char near[200], addr[80], closed[200];
+	char near[200], addr[80], closed[400];
 	bool at;
 
 	if (!l->stale && !diag_queue_full(L))
@@ -518,7 +527,7 @@ int tli_diag_rule_overflow(struct diag *d)
 		tl_addr_format_port(addr, sizeof(addr), L->family, L->src,
 				    L->sport);
 		if (full) {
-			char ovf[128] = "", closed[200];
+			char ovf[128] = "", closed[400];
 
 			/* The namespace's counter, since it was made. */
 			if (ctr && (ctr->have & TL_CTR_NETSTAT) &&
@@ -662,7 +671,7 @@ static bool group_all_theirs(const struct diag *d, size_t i,
 int tli_diag_rule_not_accepting(struct diag *d)
 {
 	const struct tl_snapshot *snap = d->snap;
-	char who[160], addr[80], lost[320], closed[200], secs[TL_AGE_STR_MAX];
+	char who[160], addr[80], lost[320], closed[400], secs[TL_AGE_STR_MAX];
 	size_t first = d->n;
 	uint64_t half, group_rq;
 

@@ -32,7 +32,7 @@ static const uint8_t states[] = {
  * rules say "a process not seen"): a process that named itself "" (prctl
  * PR_SET_NAME) gets a name no comm can be, longer than TASK_COMM_LEN.
  */
-#define METRICS_EMPTY_COMM "(its comm is empty)"
+#define METRICS_EMPTY_COMM "[empty process name]"
 static const char *metrics_comm(const struct tl_proc *p)
 {
 	return p->comm[0] ? p->comm : METRICS_EMPTY_COMM;

@@ -120,7 +120,8 @@ struct tl_listener_stat {
 	/*
 	 * Recv-Q beyond those the dump showed: reset by the client (or
 	 * destroyed) while queued, still holding a slot. 0 on a port whose
-	 * SO_REUSEPORT listeners' queues cannot be told apart.
+	 * SO_REUSEPORT listeners' queues cannot be told apart, and where the
+	 * queue moves (its oldest shown has waited less than a second).
 	 */
 	uint32_t hidden;
 	uint64_t oldest_ms; /* age of the oldest queued, when has_age */

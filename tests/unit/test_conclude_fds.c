@@ -184,7 +184,7 @@ static void test_low_limit(void **state)
 	assert_string_equal(tl_ev_cause_name(v.cause), "low-fd-limit");
 	assert_non_null(strstr(
 		v.text,
-		"its 13 fds, 1 more than its limit of 12: opened before the limit was lowered, or inherited across exec with numbers above it: 1 TCP socket (1 listen), 2 device files, 7 pipes"));
+		"its 13 fds, 1 more than its limit of 12 (opened before the limit was lowered, or inherited across exec with numbers above it): 1 TCP socket (1 listen), 2 device files, 7 pipes"));
 	assert_non_null(strstr(
 		v.text,
 		"its limit of 12 fds is below Linux's default of 1024, so something set it lower"));

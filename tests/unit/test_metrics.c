@@ -155,7 +155,7 @@ static void test_all(void **state)
 	t = render(w, 10000, &res);
 	assert_non_null(strstr(
 		t,
-		"tcplimbo_process_close_wait_sockets{netns=\"host\",comm=\"(its comm is empty)\",pid=\"20\"} 1\n"));
+		"tcplimbo_process_close_wait_sockets{netns=\"host\",comm=\"[empty process name]\",pid=\"20\"} 1\n"));
 	assert_null(strstr(t, "comm=\"\""));
 	prom_free(&w->p);
 	free(w);

@@ -143,6 +143,19 @@ static void test_listeners(void **state)
 	assert_int_equal(w->socks[ls[1].sock].sport, 4000);
 	assert_int_equal(ls[1].queued, 0);
 	assert_false(ls[1].has_age);
+	assert_int_equal(ls[0].hidden, 0);
+	free(ls);
+	/* Two more in Recv-Q than shown, the oldest 9 s: reset there. */
+	w->socks[0].rqueue = 5;
+	assert_int_equal(tl_survey_listeners(&w->snap, &ls), 2);
+	assert_int_equal(ls[0].hidden, 2);
+	free(ls);
+	/* A queue whose oldest is young moves: accepted between reads. */
+	for (size_t i = 0; i < w->n; i++)
+		if (w->socks[i].sport == 3000 && w->socks[i].state != TL_LISTEN)
+			w->socks[i].last_data_sent_ms = 300;
+	assert_int_equal(tl_survey_listeners(&w->snap, &ls), 2);
+	assert_int_equal(ls[0].hidden, 0);
 	free(ls);
 	free(w);
 }
