@@ -184,7 +184,10 @@ static void child_stopped(const struct tl_evidence *ev, struct tl_ev_verdict *v,
  * sync worker, a thread of Python's ThreadingHTTPServer) reads none of
  * its connections, and closes them only when it wakes. Threads that wait
  * for new clients (tli_ev_acceptor: socketserver's serve_forever() polls
- * its listener every half second) are left out: they serve none of these.
+ * its listener every half second) are left out, where there is a thread
+ * asleep or on a lock for each CLOSE-WAIT connection (one per request):
+ * a poll loop that serves them all itself, beside a helper thread that
+ * sleeps, is no such server.
  * Only a server's (ev->served): a client that sleeps between polls and
  * forgot a connection it opened has a leak of its own, and a program that
  * inherited its server's connections is told by that.
@@ -215,7 +218,8 @@ static void asleep_in_request(const struct tl_evidence *ev,
 		if (t->idle_ms < idle)
 			idle = t->idle_ms;
 	}
-	if (!asleep)
+	if (!asleep ||
+	    (acceptors && ev->n_read - acceptors < ev->tcp[TL_CLOSE_WAIT]))
 		return;
 	tli_ev_set(v, TL_CAUSE_ASLEEP, TL_CERT_POSSIBLE);
 	tli_appendf(

@@ -387,6 +387,14 @@ static void test_leak_asleep(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_ASLEEP);
 	assert_non_null(strstr(v.text, "none but the one waiting for new "
 				       "clients has run for 32 s"));
+	/*
+	 * Fewer asleep than connections held: a poll loop that serves them
+	 * itself, beside a helper thread asleep, is no thread per request.
+	 */
+	ev.tcp[TL_CLOSE_WAIT] = 3;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_not_equal(v.cause, TL_CAUSE_ASLEEP);
+	ev.tcp[TL_CLOSE_WAIT] = 1;
 	/* An epoll wait is an event loop, which may be the one to close. */
 	ev.threads[2].kind = TL_SYS_EPOLL;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
