@@ -27,8 +27,10 @@ struct pending {
 
 /* Slots of the pid -> cgroup id cache; emptied at each rescan. */
 #define CG_SLOTS 256
-/* Kernel records of listen() callers found out of date, by pid. */
-#define STALE_SLOTS 16
+/* Kernel records of listen() callers found out of date, by pid and port;
+ * a record is looked for in STALE_PROBE slots from its own. */
+#define STALE_SLOTS 64
+#define STALE_PROBE 4
 
 struct tl_resolver {
 	struct tl_resolver_opts o;
@@ -58,10 +60,11 @@ struct tl_resolver {
 	/*
 	 * A listener's owner the kernel recorded at listen() that holds no
 	 * listener on the port in the snapshot, and since when (monotonic
-	 * ms): see record_stale.
+	 * ms): see record_stale. since_ms 0: a free slot.
 	 */
 	struct {
 		pid_t pid;
+		uint16_t port;
 		uint64_t since_ms;
 	} stale[STALE_SLOTS];
 	/* A snapshot started at this monotonic ms or later is wanted; 0 none. */
@@ -465,16 +468,33 @@ static bool pid_gone(const struct tl_resolver *r, pid_t pid)
 static bool record_stale(struct tl_resolver *r, const struct tl_event *ev,
 			 const struct tl_sock *l)
 {
-	size_t slot = ev->pid % STALE_SLOTS;
+	size_t first = ((size_t)ev->pid * 31 + ev->sport) % STALE_SLOTS;
+	size_t slot = first;
 	pid_t pid = (pid_t)ev->pid;
 
 	if (!l || !r->snap || !r->snap->owners || !ev->pid ||
 	    holds_listener(r, pid, ev->sport))
 		return false;
-	if (r->stale[slot].pid != pid) {
+	/* Its slot, else a free one, else the oldest of those probed. */
+	for (size_t i = 0; i < STALE_PROBE; i++) {
+		size_t k = (first + i) % STALE_SLOTS;
+
+		if (r->stale[k].since_ms && r->stale[k].pid == pid &&
+		    r->stale[k].port == ev->sport) {
+			slot = k;
+			break;
+		}
+		if (r->stale[k].since_ms < r->stale[slot].since_ms)
+			slot = k;
+	}
+	if (r->stale[slot].since_ms == 0 || r->stale[slot].pid != pid ||
+	    r->stale[slot].port != ev->sport) {
 		r->stale[slot].pid = pid;
+		r->stale[slot].port = ev->sport;
 		r->stale[slot].since_ms = mono_ms();
 	} else if (r->snap_ms >= r->stale[slot].since_ms) {
+		/* Started when or after the mismatch was seen: the rescan
+		 * is asked for only then, below. */
 		return true;
 	}
 	if (r->want_from_ms < r->stale[slot].since_ms)
@@ -484,10 +504,8 @@ static bool record_stale(struct tl_resolver *r, const struct tl_event *ev,
 
 /*
  * Through the listener of ev's connection: its address as the backend
- * followed it, else the snapshot's listener l, else the connection's,
- * the one address it surely answers on; and its owners, the kernel's
- * record where the event has one that is not out of date, else the
- * snapshot's.
+ * followed it, else l's, else the connection's (it surely answers there);
+ * its owners the kernel's record unless out of date, else the snapshot's.
  */
 static void via_listener(struct tl_resolver *r, const struct tl_event *ev,
 			 const struct tl_sock *l, struct tl_resolved *ret)
@@ -580,10 +598,7 @@ static bool queue_state(int s)
 	       s == TL_ESTABLISHED || s == TL_CLOSE_WAIT;
 }
 
-/*
- * Asks for the snapshot record_stale wants until one started late enough
- * is in (tl_resolver_update spaces the rescans out).
- */
+/* Asks for the snapshot record_stale wants until it is in (spaced out). */
 static void rescan_wanted(struct tl_resolver *r)
 {
 	if (!r->want_from_ms)

@@ -448,6 +448,25 @@ static void test_listen_record_stale(void **state)
 	tl_resolver_resolve(r, &ev, &res);
 	assert_int_equal(res.lowners.o[0].pid, 20);
 	assert_int_equal(res.lowners.o[0].fd, 3);
+	/*
+	 * Two launchers alive, both out of date, their events alternating:
+	 * each keeps its own record of the mismatch, and after a rescan
+	 * both give way (keyed by pid alone, in 16 slots, 43 and 59 shared
+	 * one and reset each other for ever).
+	 */
+	snprintf(dir, sizeof(dir), "%s/59", proc);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	for (int i = 0; i < 6; i++) {
+		ev.pid = i % 2 ? 59 : 43;
+		nanosleep(&(struct timespec){ 0, 2000000L }, NULL);
+		tl_resolver_resolve(r, &ev, &res);
+	}
+	assert_int_equal(res.lowners.o[0].pid, 20);
+	ev.pid = 43;
+	tl_resolver_resolve(r, &ev, &res);
+	assert_int_equal(res.lowners.o[0].pid, 20);
+	assert_int_equal(rmdir(dir), 0);
+	snprintf(dir, sizeof(dir), "%s/43", proc);
 	/* The listener's own events: its holder in the snapshot, not the
 	 * process that called listen() (the kernel's record). */
 	ev = event(12, 200, TL_LISTEN, TL_CLOSE, 0);
