@@ -696,15 +696,11 @@ static int watch_run(const struct tl_global *g, void *opts)
 			next_missed_ms = now + 1000;
 			if (!moved_told) {
 				moved_told = tell_moved(g);
-			} else if (tl_netns_held(g->proc_root,
-						 tl_netns_inode(g->netns_fd)) ==
-				   0) {
-				tl_err("watch: no process is left in network "
-				       "namespace %s, and no name or mount "
-				       "holds it: no program there can open, "
-				       "accept or close a connection any more "
-				       "(what is left ends on the kernel's "
-				       "timers); watch ends",
+			} else if (tl_netns_over(g)) {
+				tl_err("watch: no process this /proc shows is "
+				       "in network namespace %s, no name or "
+				       "mount holds it, and it has no TCP "
+				       "socket left: watch ends",
 				       g->netns_spec);
 				break;
 			}

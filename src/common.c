@@ -744,24 +744,6 @@ pid_t tl_netns_pid(const struct tl_global *g)
 	return (pid_t)pid;
 }
 
-int tl_netns_moved(const struct tl_global *g)
-{
-	uint64_t was;
-	int fd, r = 0;
-
-	if (!g->netns_spec || g->netns_fd < 0 ||
-	    (g->netns_by != TL_NETNS_BY_NAME && g->netns_by != TL_NETNS_BY_PID))
-		return 0;
-	was = tl_netns_inode(g->netns_fd);
-	fd = tl_netns_open_as(g->netns_spec, g->netns_by);
-	if (fd < 0)
-		return fd == -ENOENT || fd == -ESRCH ? -ENOENT : 0;
-	if (tl_netns_inode(fd) != was)
-		r = -ESTALE;
-	close(fd);
-	return r;
-}
-
 const char *tl_enter_hint(int netns_fd, pid_t pid, char *buf, size_t size)
 {
 	char spec[16] = "PID";

@@ -331,6 +331,14 @@ pid_t tl_netns_pid(const struct tl_global *g);
  */
 int tl_netns_moved(const struct tl_global *g);
 
+/*
+ * Whether nothing more can happen in -N's namespace: no process this
+ * /proc shows is in it, no name or mount holds it (only an fd such as
+ * ours), and no TCP socket is left, which a process elsewhere could hold
+ * (made after a setns(), or passed over a unix socket).
+ */
+bool tl_netns_over(const struct tl_global *g);
+
 struct tl_survey_ns;
 
 /*

@@ -79,7 +79,7 @@ done
 # name or mount holds it, nothing there can change: watch ends, exit 0.
 for b in "${backends[@]}"; do
 	ip netns add "$NS-gone" || fail "ip netns add $NS-gone"
-	ip netns exec "$NS-gone" sleep 6 &
+	ip netns exec "$NS-gone" sleep 60 &
 	STAY=$!
 	"$TCPLIMBO" -N "$NS-gone" watch --backend "$b" --seconds 30 >/dev/null 2>"$T/gone" &
 	W=$!
@@ -87,13 +87,14 @@ for b in "${backends[@]}"; do
 	ip netns del "$NS-gone"
 	sleep 3
 	kill -0 "$W" 2>/dev/null || fail "$b: watch ended while a process was left in the namespace: $(cat "$T/gone")"
+	kill "$STAY"
 	wait "$STAY"
 	tl_wait_for 10 sh -c "! kill -0 $W 2>/dev/null" ||
 		fail "$b: watch goes on in a deleted namespace no process is left in: $(cat "$T/gone")"
 	wait "$W" || fail "$b: watch of a deleted namespace: exit $?"
 	[ "$(grep -c "network namespace $NS-gone has been deleted; watch goes on in it" "$T/gone")" = 1 ] ||
 		fail "$b: the deletion is not said once: $(cat "$T/gone")"
-	grep -q "no process is left in network namespace $NS-gone, and no name or mount holds it" "$T/gone" ||
+	grep -q "no process this /proc shows is in network namespace $NS-gone, no name or mount holds it, and it has no TCP socket left: watch ends" "$T/gone" ||
 		fail "$b: its end is not said: $(cat "$T/gone")"
 	ok "watch -N with $b: the namespace deleted meanwhile is said, and watch ends with its last process"
 done
