@@ -394,8 +394,8 @@ static int check_devices(const struct tl_filter *f, const struct tl_global *g)
 
 /*
  * -4 shows AF_INET sockets only, and an IPv6 address (a v4-mapped one
- * too) is never the address of one: the table would be empty however
- * the sockets stand. -6 with an IPv4 address is left alone, since it
+ * too) is never the address of one: with no IPv4 --addr beside it, the
+ * table would be empty however the sockets stand. -6 with an IPv4 address is left alone, since it
  * matches the v4-mapped addresses of dual-stack sockets.
  */
 static int check_families(const struct tl_filter *f, const struct tl_global *g)
@@ -404,9 +404,11 @@ static int check_families(const struct tl_filter *f, const struct tl_global *g)
 
 	if (g->family != AF_INET)
 		return 0;
+	/* --addr values are alternatives: one IPv4 among them can match. */
+	for (int i = 0; i < f->naddr; i++)
+		if (f->addr[i].family == AF_INET)
+			return 0;
 	for (int i = 0; i < f->naddr; i++) {
-		if (f->addr[i].family != AF_INET6)
-			continue;
 		tl_addr_format(buf, sizeof(buf), AF_INET6, f->addr[i].a);
 		if (f->addr[i].bits < 128)
 			tl_err("--addr %s/%u is an IPv6 prefix, and -4 shows "

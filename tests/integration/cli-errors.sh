@@ -177,6 +177,7 @@ error 3 "bad address '::1/' (an IPv4 or IPv6 address or ADDR/BITS" -- watch --ad
 error 3 "--addr ::1 is an IPv6 address, and -4 shows IPv4 sockets only" -- -4 ls --addr ::1
 error 3 "--addr fe80::/64 is an IPv6 prefix, and -4 shows IPv4" -- watch -4 --addr fe80::1/64
 "$TCPLIMBO" -6 ls --addr 127.0.0.1 >/dev/null || fail "-6 --addr 127.0.0.1: v4-mapped addresses are IPv6 sockets"
+"$TCPLIMBO" -4 ls --addr ::1 --addr 127.0.0.1 >/dev/null || fail "-4 with an IPv4 --addr among others: it may match"
 # A %DEVICE no device of the namespace has would match nothing, silently.
 error 3 "no network device 'nosuchdev0' in this network namespace" -- ls --addr 'fe80::1%nosuchdev0'
 error 3 "no network device 'nosuchdev0' in this network namespace" -- kill --addr '::1%nosuchdev0'
