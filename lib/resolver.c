@@ -57,11 +57,8 @@ struct tl_resolver {
 		pid_t pid;
 		uint64_t id;
 	} cg_cache[CG_SLOTS];
-	/*
-	 * A listener's owner the kernel recorded at listen() that holds no
-	 * listener on the port in the snapshot, and since when (monotonic
-	 * ms): see record_stale. since_ms 0: a free slot.
-	 */
+	/* Owners the kernel recorded at listen() that hold no listener on
+	 * the port in the snapshot, since when (record_stale); 0: free. */
 	struct {
 		pid_t pid;
 		uint16_t port;
@@ -471,8 +468,11 @@ static bool record_stale(struct tl_resolver *r, const struct tl_event *ev,
 	size_t first = ((size_t)ev->pid * 31 + ev->sport) % STALE_SLOTS;
 	size_t slot = first;
 	pid_t pid = (pid_t)ev->pid;
+	const struct tl_fdref *refs;
 
-	if (!l || !r->snap || !r->snap->owners || !ev->pid ||
+	/* A listener whose holders the snapshot could not read says nothing. */
+	if (!l || !r->snap || !r->snap->owners || !ev->pid || !l->inode ||
+	    tl_owners_find(r->snap->owners, l->inode, &refs) == 0 ||
 	    holds_listener(r, pid, ev->sport))
 		return false;
 	/* Its slot, else a free one, else the oldest of those probed. */

@@ -128,6 +128,10 @@ static struct tl_event event(uint64_t key, uint32_t inode, int old_state,
 	return ev;
 }
 
+static const struct fake unowned[] = {
+	{ TL_LISTEN, "0.0.0.0", 80, 200, 0, 0, "" },
+};
+
 static const struct fake server[] = {
 	{ TL_ESTABLISHED, "127.0.0.1", 80, 100, 10, 5, "srv" },
 	{ TL_LISTEN, "0.0.0.0", 80, 200, 20, 3, "acceptor" },
@@ -487,6 +491,17 @@ static void test_listen_record_stale(void **state)
 	assert_true(res.has_listener);
 	assert_int_equal(res.lowners.o[0].pid, 20);
 	assert_int_equal(res.limbo, TL_LIMBO_NONE);
+	/* A listener whose holders could not be read (not root): the
+	 * record stands, even of a process that has ended. */
+	w.next = unowned;
+	w.n_next = 1;
+	assert_int_equal(tl_resolver_refresh(r), 0);
+	ev = event(13, 0, TL_SYN_RECV, TL_ESTABLISHED, 0);
+	ev.flags = TL_EVENT_LISTENER_OWNER;
+	ev.pid = 44;
+	tl_resolver_resolve(r, &ev, &res);
+	assert_int_equal(res.lowners.n, 1);
+	assert_int_equal(res.lowners.o[0].pid, 44);
 	tl_resolver_free(r);
 	assert_int_equal(rmdir(dir), 0);
 	assert_int_equal(rmdir(proc), 0);
