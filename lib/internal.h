@@ -68,6 +68,25 @@ const struct tl_sock *tli_lindex_find_listener(const struct tli_lindex *x,
 					       int family, const uint8_t *addr,
 					       uint16_t port);
 
+/*
+ * Of listener L's Recv-Q, the connections no dump lists: reset by their
+ * client while queued (the kernel keeps such a child in the queue, in
+ * state CLOSE, where sock_diag does not list it) or destroyed there with
+ * SOCK_DESTROY, as dead as CLOSE-WAIT ones. shown is how many queued
+ * children the dump listed. 0 where the queue is shared with other
+ * SO_REUSEPORT listeners (which holds which is unknown), or where it may
+ * move (!still): Recv-Q is read before the children, in one dump, and a
+ * connection accepted in between is in the one and not the other.
+ */
+static inline uint32_t tli_queue_unlisted(const struct tl_sock *L,
+					  uint64_t shown, bool shared,
+					  bool still)
+{
+	if (!still || shared || L->rqueue <= shown)
+		return 0;
+	return L->rqueue - (uint32_t)shown;
+}
+
 /* Frees what tli_lindex_build allocated. */
 void tli_lindex_free(struct tli_lindex *x);
 

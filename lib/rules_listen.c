@@ -131,25 +131,13 @@ static uint64_t half_closed(const struct diag *d, const struct diag_lstat *l,
 }
 
 /*
- * Queued connections that Recv-Q counts but no dump shows: reset by their
- * client while queued (the kernel keeps such a child in the queue, in
- * state CLOSE, where sock_diag does not list it) or destroyed there with
- * SOCK_DESTROY. As dead as the CLOSE-WAIT ones. 0 where the queue is
- * shared with other SO_REUSEPORT listeners (which holds which is unknown)
- * or moves.
+ * tli_queue_unlisted of listener L: its queue does not move where its
+ * oldest has waited past --queue-age.
  */
 static uint64_t lstat_hidden(const struct diag_lstat *l,
 			     const struct tl_sock *L)
 {
-	/*
-	 * Recv-Q is read before the children, in one dump: a connection
-	 * accepted in between is in the one and not the other. Only where
-	 * the queue does not move (its oldest has waited past --queue-age)
-	 * is the difference what was reset there.
-	 */
-	if (!l->stale || l->shared || L->rqueue <= l->queued)
-		return 0;
-	return L->rqueue - l->queued;
+	return tli_queue_unlisted(L, l->queued, l->shared, l->stale);
 }
 
 /*

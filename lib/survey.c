@@ -283,21 +283,14 @@ int tl_survey_listeners(const struct tl_snapshot *snap,
 			l->has_age = true;
 		}
 	}
-	/*
-	 * Recv-Q beyond the children shown: reset or destroyed while
-	 * queued. Not where a group's children may wait in any of its
-	 * queues (which queue is short of which is unknown), nor where the
-	 * queue moves: Recv-Q is read before the children, and one
-	 * accepted in between is in the one and not the other. A queue
-	 * whose oldest has waited a second does not move.
-	 */
+	/* A queue whose oldest has waited a second does not move. */
 	for (size_t k = 0; k < n; k++) {
 		const struct tl_sock *L = &snap->socks[v[k].sock];
 
-		if (L->rqueue > v[k].queued && v[k].has_age &&
-		    v[k].oldest_ms >= 1000 &&
-		    !(shared[L->sport / 8] & (1u << L->sport % 8)))
-			v[k].hidden = L->rqueue - v[k].queued;
+		v[k].hidden = tli_queue_unlisted(
+			L, v[k].queued,
+			shared[L->sport / 8] & (1u << L->sport % 8),
+			v[k].has_age && v[k].oldest_ms >= 1000);
 	}
 	free(shared);
 	free(slot);
