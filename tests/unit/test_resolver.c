@@ -128,6 +128,17 @@ static struct tl_event event(uint64_t key, uint32_t inode, int old_state,
 	return ev;
 }
 
+/* event() as the bpf backend names it: flags, and the pid it recorded. */
+static struct tl_event owned(uint64_t key, uint32_t inode, int old_state,
+			     int new_state, uint16_t flags, uint32_t pid)
+{
+	struct tl_event ev = event(key, inode, old_state, new_state, 0);
+
+	ev.flags = flags;
+	ev.pid = pid;
+	return ev;
+}
+
 static const struct fake unowned[] = {
 	{ TL_LISTEN, "0.0.0.0", 80, 200, 0, 0, "" },
 };
@@ -473,18 +484,15 @@ static void test_listen_record_stale(void **state)
 	snprintf(dir, sizeof(dir), "%s/43", proc);
 	/* The listener's own events: its holder in the snapshot, not the
 	 * process that called listen() (the kernel's record). */
-	ev = event(12, 200, TL_LISTEN, TL_CLOSE, 0);
-	ev.flags = TL_EVENT_OWNER;
-	ev.pid = 44;
+	ev = owned(12, 200, TL_LISTEN, TL_CLOSE, TL_EVENT_OWNER, 44);
 	tl_resolver_resolve(r, &ev, &res);
 	assert_int_equal(res.owners.n, 1);
 	assert_int_equal(res.owners.o[0].pid, 20);
 	assert_int_equal(res.owners.o[0].fd, 3);
 	/* Accepted where accept() was not hooked, and not yet in a
 	 * snapshot: through its listener, not as the listener's owner's. */
-	ev = event(11, 500, TL_ESTABLISHED, TL_CLOSE_WAIT, 0);
-	ev.flags = TL_EVENT_LISTENER_OWNER;
-	ev.pid = 20;
+	ev = owned(11, 500, TL_ESTABLISHED, TL_CLOSE_WAIT,
+		   TL_EVENT_LISTENER_OWNER, 20);
 	snprintf(ev.comm, sizeof(ev.comm), "acceptor");
 	tl_resolver_resolve(r, &ev, &res);
 	assert_int_equal(res.owners.n, 0);
@@ -496,9 +504,8 @@ static void test_listen_record_stale(void **state)
 	w.next = unowned;
 	w.n_next = 1;
 	assert_int_equal(tl_resolver_refresh(r), 0);
-	ev = event(13, 0, TL_SYN_RECV, TL_ESTABLISHED, 0);
-	ev.flags = TL_EVENT_LISTENER_OWNER;
-	ev.pid = 44;
+	ev = owned(13, 0, TL_SYN_RECV, TL_ESTABLISHED, TL_EVENT_LISTENER_OWNER,
+		   44);
 	tl_resolver_resolve(r, &ev, &res);
 	assert_int_equal(res.lowners.n, 1);
 	assert_int_equal(res.lowners.o[0].pid, 44);
