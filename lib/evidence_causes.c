@@ -90,6 +90,10 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 		"The CLOSE-WAIT leak fills the fd table: fix the program to close() a connection when read() returns 0. Raising the fd limit only delays EMFILE; restarting releases the sockets.",
 };
 
+/* A connection-limit cause where the limit is one thread, serving one. */
+const char tli_ev_remedy_serial[] =
+	"If it serves one connection at a time, with its one thread, a client that sends slowly or not at all holds up everyone queued behind it: put a timeout on each connection's reads and writes (for Python's socketserver and http.server, a timeout attribute on the handler class), or serve each connection in its own thread or process (ThreadingHTTPServer, ThreadingMixIn or ForkingMixIn in Python). Closing that one client's connection lets the queue move.";
+
 const char *tl_ev_cause_name(int cause)
 {
 	return cause >= 0 && cause < TL_CAUSE_MAX ? cause_names[cause] : NULL;

@@ -186,6 +186,16 @@ static bool busy_serving(const struct tl_evidence *ev, bool registered,
 	return on + polls > 0 && (polls == 0 || held >= polls);
 }
 
+/*
+ * A server that serves one connection at a time: one process with one
+ * thread, and no child holding its connections (Python's HTTPServer,
+ * an inetd-less toy loop). Raising a worker limit does not apply.
+ */
+static bool serial(const struct tl_evidence *ev)
+{
+	return ev->n_threads == 1 && ev->sharers <= 1 && ev->children_held == 0;
+}
+
 bool tl_evidence_exited(const struct tl_evidence *ev)
 {
 	return ev->gone ||
@@ -546,6 +556,14 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			snprintf(where, sizeof(where), "%s", sets);
 		tli_ev_set(v, TL_CAUSE_LIMIT,
 			   sure ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
+		if (sure && serial(ev)) {
+			v->remedy = tli_ev_remedy_serial;
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"no thread waits for the listener (%s): its only thread is in I/O on one of the listener's connections it holds (%llu), and no other process holds the listener, so it serves one connection at a time and that client holds up the rest; %s",
+				where, (unsigned long long)ev->held, threads);
+			return;
+		}
 		tli_appendf(
 			v->text, sizeof(v->text), len,
 			sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :

@@ -106,6 +106,12 @@ const char *tli_ev_none_ran(const struct tl_evidence *ev);
 void tli_ev_set(struct tl_ev_verdict *v, int cause, int cert);
 
 /*
+ * The remedy of a connection-limit verdict on a server with one thread
+ * that serves one connection at a time, where no worker limit applies.
+ */
+extern const char tli_ev_remedy_serial[];
+
+/*
  * Whether thread t may be a thread-per-connection server's acceptor,
  * waiting for new clients: in accept(), or in poll() (an accept loop with
  * a timeout, as Python's socketserver runs). A thread in an epoll wait is

@@ -224,8 +224,11 @@ static void test_limit_and_unwatched(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
 
-	/* gunicorn's sync workers: in recv on the client it holds (fd 10),
-	 * the listener in no epoll set (they select() on it when idle). */
+	/*
+	 * One process of one thread in recv on the client it holds (fd 10),
+	 * the listener in no epoll set (Python's HTTPServer): it serves one
+	 * connection at a time, and no worker limit is there to raise.
+	 */
 	world_one(&w, 1, TL_ESTABLISHED, RECV_FD("0xa"), "wait_woken",
 		  "4990.0");
 	world_epoll(&w, NULL);
@@ -233,9 +236,32 @@ static void test_limit_and_unwatched(void **state)
 	assert_true(ev.on_held == 1);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
 	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(v.text, "(not in its epoll set): its only "
+				       "thread is in I/O on one of the "
+				       "listener's connections it holds (1)"));
+	assert_non_null(strstr(v.remedy, "serves one connection at a time"));
+	assert_null(strstr(v.remedy, "MaxRequestWorkers"));
+	/*
+	 * gunicorn's sync workers: the same in each of two processes that
+	 * hold the listener (they select() on it when idle): a pool at its
+	 * limit, with the limits' remedy.
+	 */
+	world_one(&w, 1, TL_ESTABLISHED, RECV_FD("0xa"), "wait_woken",
+		  "4990.0");
+	world_epoll(&w, NULL);
+	w.refs[2] = w.refs[1];
+	w.refs[1] = (struct tl_fdref){ LINO, 1, 3 };
+	w.procs[1].pid = PID + 200;
+	w.owners.n_procs = 2;
+	w.owners.n_refs = 3;
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.sharers, 2);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
 	assert_non_null(strstr(v.text, "(not in its epoll set): each thread "
 				       "is in I/O on one of the listener's "
 				       "connections it holds (1)"));
+	assert_non_null(strstr(v.remedy, "gunicorn --workers"));
 
 	/* A thread pool: the main thread waits for two workers in recv. */
 	world_init(&w, 2, TL_ESTABLISHED);
