@@ -565,3 +565,20 @@ uint64_t tl_cgroups_pid(struct tl_cgroups *cg, const char *proc_root, pid_t pid)
 		return 0;
 	return st.st_ino;
 }
+
+bool tl_cgroups_has_name(const struct tl_cgroups *cg, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; cg && i < cg->n; i++) {
+		const char *path = cg->pool + cg->ents[i].path;
+		const char *base = strrchr(path, '/');
+
+		base = base ? base + 1 : path;
+		if (strcmp(base, name) == 0 ||
+		    (strncmp(base, name, n) == 0 &&
+		     strcmp(base + n, ".service") == 0))
+			return true;
+	}
+	return false;
+}

@@ -330,9 +330,24 @@ int tl_filter_check_context(const struct tl_filter *f,
 			    const struct tl_global *g)
 {
 	const char *opt = f->nunit ? "--unit" : "--container";
+	struct tl_cgroups *cg;
 
-	if (!tl_filter_needs_context(f) || ctx_cgroups(g))
+	if (!tl_filter_needs_context(f))
 		return 0;
+	cg = ctx_cgroups(g);
+	if (cg) {
+		/* A unit that runs has a cgroup: a name none has is a typo or
+		 * a unit stopped, which an empty list would not tell. */
+		for (int i = 0; i < f->nunit; i++)
+			if (!tl_cgroups_has_name(cg, f->unit[i]) &&
+			    !(f->unit_shown[i][0] &&
+			      tl_cgroups_has_name(cg, f->unit_shown[i])))
+				tl_err("note: --unit %s: no unit of that name "
+				       "runs here (no cgroup is named so), "
+				       "so it matches nothing",
+				       f->unit[i]);
+		return 0;
+	}
 	if (g->where->err == -ESRCH)
 		tl_err("%s cannot be used with --replay: a recorded dump's "
 		       "cgroup ids do not name this machine's cgroups",

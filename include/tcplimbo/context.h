@@ -11,6 +11,7 @@
 #ifndef TCPLIMBO_CONTEXT_H
 #define TCPLIMBO_CONTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -139,6 +140,13 @@ const struct tl_context *tl_cgroups_context(struct tl_cgroups *cg, uint64_t id);
  */
 uint64_t tl_cgroups_pid(struct tl_cgroups *cg, const char *proc_root,
 			pid_t pid);
+
+/*
+ * Whether some cgroup of the last walk is named name, or name.service
+ * (systemctl's habit): a systemd unit that runs has one. false for a
+ * NULL cg.
+ */
+bool tl_cgroups_has_name(const struct tl_cgroups *cg, const char *name);
 
 #ifdef __cplusplus
 }

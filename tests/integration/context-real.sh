@@ -143,7 +143,8 @@ grep -E "127\.0\.0\.1:4100 .* web-test\.service +$P0/python3" "$T/t.txt" >/dev/n
 	grep -E "127\.0\.0\.1:4101 .* docker:web-1 +$P1/python3" "$T/t.txt" >/dev/null ||
 	{ cat "$T/t.txt"; fail "ls --context column"; }
 ok "ls --context column"
-n=$("$TCPLIMBO" ls --json --unit web-test | jq '[.[] | select(.local_port == 4100 or .remote_port == 4100)] | length')
+n=$("$TCPLIMBO" ls --json --unit web-test 2>"$T/u.err" | jq '[.[] | select(.local_port == 4100 or .remote_port == 4100)] | length')
+! grep -q "note: --unit" "$T/u.err" || { cat "$T/u.err"; fail "--unit web-test: a note that no such unit runs"; }
 m=$("$TCPLIMBO" ls --json --unit web-test | jq 'length')
 [ "$n" = 3 ] && [ "$m" = 3 ] || fail "--unit web-test: $n of $m sockets on port 4100, want 3 of 3"
 for c in web-1 "${ID:0:12}"; do
@@ -152,14 +153,18 @@ for c in web-1 "${ID:0:12}"; do
 		{ cat "$T/c.json"; fail "--container $c"; }
 done
 ok "--unit and --container (by name and by id prefix)"
-[ "$("$TCPLIMBO" ls --json --unit no-such-unit | jq length)" = 0 ] ||
+[ "$("$TCPLIMBO" ls --json --unit no-such-unit 2>"$T/n.err" | jq length)" = 0 ] ||
 	fail "--unit no-such-unit matched something"
+grep -qx "tcplimbo: note: --unit no-such-unit: no unit of that name runs here (no cgroup is named so), so it matches nothing" "$T/n.err" ||
+	{ cat "$T/n.err"; fail "--unit no-such-unit: no note that no such unit runs"; }
+ok "--unit of a unit that does not run: a note says so"
 # A name is taken as the output shows it, escapes and all, or as it is.
 "$TCPLIMBO" ls -C --state listen --sport 4105 | grep -qF 'odd\x1b[1m.service' ||
 	fail "ls -C does not show the odd unit escaped: $("$TCPLIMBO" ls -C --sport 4105 | od -c | head)"
 for u in 'odd\x1b[1m' 'odd\x1b[1m.service' "odd"$'\e'"[1m"; do
-	[ "$("$TCPLIMBO" ls --json --state listen --unit "$u" | jq '[.[] | .local_port] | join(",")' 2>/dev/null)" = '"4105"' ] ||
+	[ "$("$TCPLIMBO" ls --json --state listen --unit "$u" 2>"$T/e.err" | jq '[.[] | .local_port] | join(",")' 2>/dev/null)" = '"4105"' ] ||
 		fail "--unit $(printf %q "$u"): not the listener on 4105"
+	! grep -q "note: --unit" "$T/e.err" || { cat "$T/e.err"; fail "--unit $(printf %q "$u"): a note that no such unit runs"; }
 done
 ok "--unit takes a name with an escape as shown, and as it is"
 
