@@ -101,6 +101,7 @@ static int read_pollset(int pdir, struct tl_ev_thread *t, const int32_t *fds,
 	    !tli_ev_run_ns(pdir, t->tid, &run1, NULL) || run1 != run0)
 		return TL_EV_POLLS_UNKNOWN;
 	t->poll_inputs = inputs;
+	t->poll_cut = cut;
 	if (found >= 0) {
 		t->fd = found;
 		return TL_EV_POLLS_LISTENER;
@@ -228,7 +229,7 @@ bool tli_ev_conclude_poll_sets(const struct tl_evidence *ev, const char *sets,
 
 	if (pt) {
 		tli_ev_set(v, TL_CAUSE_WATCHED, TL_CERT_POSSIBLE);
-		if (pt->poll_inputs == 1)
+		if (pt->poll_inputs == 1 && !pt->poll_cut)
 			tli_appendf(
 				v->text, sizeof(v->text), len,
 				"thread %d waits in %s on 1 fd for input: the listener (fd %lld), so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
@@ -237,8 +238,9 @@ bool tli_ev_conclude_poll_sets(const struct tl_evidence *ev, const char *sets,
 		else
 			tli_appendf(
 				v->text, sizeof(v->text), len,
-				"thread %d waits in %s on %u fds for input, the listener (fd %lld) among them, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
+				"thread %d waits in %s on %s%u fds for input, the listener (fd %lld) among them, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
 				(int)pt->tid, pt->sys ? pt->sys : "poll",
+				pt->poll_cut ? "at least " : "",
 				pt->poll_inputs, (long long)pt->fd, threads);
 		v->remedy = NULL;
 		return true;

@@ -109,9 +109,12 @@ struct tl_ev_thread {
 	 * A thread in poll or select, gathered with a listener: whether the
 	 * fds it waits on for input, read from its memory while it waits,
 	 * hold the listener (enum tl_ev_polls; fd is then the listener's).
-	 * poll_inputs counts those fds where the set was read.
+	 * poll_inputs counts those fds where the set was read; poll_cut,
+	 * that the set was longer than TL_EV_POLLSET_MAX and only its start
+	 * was read, so the count is a least.
 	 */
 	uint8_t polls;
+	bool poll_cut;
 	uint32_t poll_inputs;
 };
 

@@ -202,11 +202,48 @@ static void test_poll_sets(void **state)
 	assert_non_null(strstr(v.text, "its fd set could not be read"));
 }
 
+/*
+ * poll() on 9000 fds, each for input, the listener first: only the first
+ * 8192 (TL_EV_POLLSET_MAX bytes) are read, and the count says so.
+ */
+static void test_poll_set_cut(void **state)
+{
+	enum { N = 9000, READ = TL_EV_POLLSET_MAX / 8 };
+	static uint8_t set[N * 8];
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+	struct world w;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		set[i * 8] = (uint8_t)(i == 0 ? 3 : 10 + i % 200);
+		set[i * 8 + 1] = (uint8_t)(i == 0 ? 0 : 1);
+		set[i * 8 + 4] = 0x01;
+	}
+	world_one(&w, 0, 0, "7 0x7ffd 0x2328 0x493e0 0x0 0x0 0x0 0x1 0x2",
+		  "do_sys_poll", "4990.0");
+	world_mem(&w, PID, 0x7ffd, set, sizeof(set));
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(ev.threads[0].polls, TL_EV_POLLS_LISTENER);
+	assert_true(ev.threads[0].poll_cut);
+	assert_int_equal(ev.threads[0].poll_inputs, READ);
+	assert_non_null(strstr(v.text, "waits in poll on at least 8192 fds "
+				       "for input, the listener (fd 3) among"));
+	/* The same set of 8000: read whole, an exact count. */
+	world_one(&w, 0, 0, "7 0x7ffd 0x1f40 0x493e0 0x0 0x0 0x0 0x1 0x2",
+		  "do_sys_poll", "4990.0");
+	world_mem(&w, PID, 0x7ffd, set, sizeof(set));
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_false(ev.threads[0].poll_cut);
+	assert_non_null(strstr(v.text, "waits in poll on 8000 fds for input"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_poll_limit),
 		cmocka_unit_test(test_poll_sets),
+		cmocka_unit_test(test_poll_set_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
