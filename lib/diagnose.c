@@ -137,7 +137,7 @@ void tl_diag_young(const struct tl_snapshot *snap,
 			    drops >= opts->drops_min &&
 			    (!diag_queue_pressed(sk) ||
 			     (!diag_queue_full(sk) &&
-			      !tli_diag_drops_go_on(opts, ctr, sk)))) {
+			      !tli_diag_drops_go_on(opts, ctr, snap, sk)))) {
 				ret->drops_listeners++;
 				ret->drops += drops;
 			}

@@ -183,10 +183,13 @@ bool tli_diag_drops_grew(const struct tl_snapshot *later,
  * Whether the other looks the options carry (drops_later, drops_before)
  * leave L's drops going on: true where it has none to compare, or its
  * counter grew in each, and its namespace's ListenDrops (ctr, now) too
- * where both looks read it. False at a first look (drops_first_look).
+ * where both looks read it. False at a first look (drops_first_look). A
+ * listener new since drops_before takes its namespace's ListenDrops then
+ * from another listener of snap.
  */
 bool tli_diag_drops_go_on(const struct tl_diag_opts *o,
 			  const struct tl_counters *ctr,
+			  const struct tl_snapshot *snap,
 			  const struct tl_sock *L);
 
 /*

@@ -395,66 +395,11 @@ static bool drops_maybe(const struct tl_diag_opts *o,
 	       tli_diag_queue_drops(ctr, L) >= o->drops_min;
 }
 
-bool tli_diag_drops_grew(const struct tl_snapshot *later,
-			 const struct tl_sock *L)
-{
-	for (size_t i = 0; i < later->n_socks; i++) {
-		const struct tl_sock *M = &later->socks[i];
-
-		if (M->state == TL_LISTEN && M->cookie == L->cookie)
-			return (M->has & TL_HAS_MEMINFO) && M->drops > L->drops;
-	}
-	/* Closed meanwhile: its drops end with it. */
-	return false;
-}
-
-static int seen_cmp(const void *key, const void *elem)
-{
-	uint64_t k = *(const uint64_t *)key;
-	uint64_t c = ((const struct tl_drops_seen *)elem)->cookie;
-
-	return k < c ? -1 : k > c;
-}
-
-/* Whether the namespace's ListenDrops read both times stood still. */
-static bool ns_drops_stood(const struct tl_counters *ctr, bool has_before,
-			   uint64_t before)
-{
-	return has_before && ctr && (ctr->have & TL_CTR_NETSTAT) &&
-	       ctr->listen_drops <= before;
-}
-
-bool tli_diag_drops_go_on(const struct tl_diag_opts *o,
-			  const struct tl_counters *ctr,
-			  const struct tl_sock *L)
-{
-	const struct tl_counters *later = o->drops_later_ctr;
-	const struct tl_drops_seen *seen;
-
-	if (o->drops_later && !tli_diag_drops_grew(o->drops_later, L))
-		return false;
-	if (o->drops_later && later && (later->have & TL_CTR_NETSTAT) &&
-	    ns_drops_stood(later, ctr && (ctr->have & TL_CTR_NETSTAT),
-			   ctr ? ctr->listen_drops : 0))
-		return false;
-	if (o->drops_first_look)
-		return false;
-	if (!o->drops_before)
-		return true;
-	seen = bsearch(&L->cookie, o->drops_before, o->n_drops_before,
-		       sizeof(*seen), seen_cmp);
-	/* Not there: it listens since, and its drops are all since. */
-	if (!seen)
-		return true;
-	return L->drops > seen->drops &&
-	       !ns_drops_stood(ctr, seen->has_ns, seen->ns_drops);
-}
-
 static bool drops_syns(const struct diag *d, const struct tl_sock *L,
 		       const struct diag_lstat *l)
 {
 	return drops_maybe(d->o, d->ctr, L, l->stale) &&
-	       tli_diag_drops_go_on(d->o, d->ctr, L);
+	       tli_diag_drops_go_on(d->o, d->ctr, d->snap, L);
 }
 
 bool tl_diag_drops_unsure(const struct tl_snapshot *snap,
