@@ -34,6 +34,16 @@ static void world_held20(struct world *w)
 	world_epoll(w, NULL);
 }
 
+/* A second process, pid PID + 200, holds the listener too (fd 3). */
+static void second_holder(struct world *w)
+{
+	w->refs[2] = w->refs[1];
+	w->refs[1] = (struct tl_fdref){ LINO, 1, 3 };
+	w->procs[1].pid = PID + 200;
+	w->owners.n_procs = 2;
+	w->owners.n_refs = 3;
+}
+
 static void test_limit_and_unwatched(void **state)
 {
 	struct world w;
@@ -213,11 +223,7 @@ static void test_limit_and_unwatched(void **state)
 	world_one(&w, 1, TL_ESTABLISHED, NANOSLEEP, "hrtimer_nanosleep",
 		  "4990.0");
 	world_epoll(&w, "19");
-	w.refs[2] = w.refs[1];
-	w.refs[1] = (struct tl_fdref){ LINO, 1, 3 };
-	w.procs[1].pid = PID + 200;
-	w.owners.n_procs = 2;
-	w.owners.n_refs = 3;
+	second_holder(&w);
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.sharers, 2);
 	assert_int_equal(ev.held, 1);
@@ -249,11 +255,7 @@ static void test_limit_and_unwatched(void **state)
 	world_one(&w, 1, TL_ESTABLISHED, RECV_FD("0xa"), "wait_woken",
 		  "4990.0");
 	world_epoll(&w, NULL);
-	w.refs[2] = w.refs[1];
-	w.refs[1] = (struct tl_fdref){ LINO, 1, 3 };
-	w.procs[1].pid = PID + 200;
-	w.owners.n_procs = 2;
-	w.owners.n_refs = 3;
+	second_holder(&w);
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.sharers, 2);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
