@@ -108,21 +108,48 @@ static ssize_t read_text(const char *path, char **ret)
 	return (ssize_t)len;
 }
 
-int tl_cgroup_parse_proc(const char *text, size_t len, char *buf, size_t size)
+/* Whether the comma-separated list [p, end) holds item. */
+static bool list_has(const char *p, const char *end, const char *item)
+{
+	size_t n = strlen(item);
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		const char *e = c ? c : end;
+
+		if ((size_t)(e - p) == n && memcmp(p, item, n) == 0)
+			return true;
+		p = e + 1;
+	}
+	return false;
+}
+
+/*
+ * The path of the line of /proc/PID/cgroup for controller (NULL: cgroup2's
+ * line, hierarchy 0 and no controllers), into buf.
+ */
+static int parse_proc(const char *text, size_t len, const char *controller,
+		      char *buf, size_t size)
 {
 	const char *p = text, *end = text + len;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
+		const char *c1 = memchr(p, ':', (size_t)(eol - p));
+		const char *c2 =
+			c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+		bool want = c2 &&
+			    (controller ?
+				     list_has(c1 + 1, c2, controller) :
+				     c1 - p == 1 && *p == '0' && c2 == c1 + 1);
 
-		/* cgroup2's line has hierarchy 0 and no controllers. */
-		if (eol - p >= 3 && memcmp(p, "0::", 3) == 0) {
-			size_t n = (size_t)(eol - p) - 3;
+		if (want) {
+			size_t n = (size_t)(eol - c2) - 1;
 
 			if (n + 1 > size)
 				return -ENAMETOOLONG;
-			memcpy(buf, p + 3, n);
+			memcpy(buf, c2 + 1, n);
 			buf[n] = '\0';
 			/* A path holding a NUL is not one we can use. */
 			if (strlen(buf) != n || n == 0 || buf[0] != '/')
@@ -132,6 +159,17 @@ int tl_cgroup_parse_proc(const char *text, size_t len, char *buf, size_t size)
 		p = eol + 1;
 	}
 	return -ENOENT;
+}
+
+int tl_cgroup_parse_proc(const char *text, size_t len, char *buf, size_t size)
+{
+	return parse_proc(text, len, NULL, buf, size);
+}
+
+int tl_cgroup_parse_proc_v1(const char *text, size_t len,
+			    const char *controller, char *buf, size_t size)
+{
+	return parse_proc(text, len, controller, buf, size);
 }
 
 /* Copies one mountinfo field, decoding the kernel's \ooo escapes. */
@@ -158,11 +196,12 @@ static int copy_field(const char *s, size_t n, char *out, size_t size)
 }
 
 /*
- * Whether the mountinfo line [p, eol) mounts cgroup2: then its root and
- * mount point fields, at f[3] and f[4] (fe the ends).
+ * Whether the mountinfo line [p, eol) mounts cgroup2 (controller NULL), or
+ * a cgroup v1 hierarchy with controller among its super options: then its
+ * root and mount point fields, at f[3] and f[4] (fe the ends).
  */
-static bool cgroup2_line(const char *p, const char *eol, const char **f,
-			 const char **fe)
+static bool cgroup_line(const char *p, const char *eol, const char *controller,
+			const char **f, const char **fe)
 {
 	const char *q = p, *sep;
 	int nf = 0;
@@ -182,12 +221,24 @@ static bool cgroup2_line(const char *p, const char *eol, const char **f,
 			break;
 		sep++;
 	}
-	return nf == 6 && sep + 3 + 8 <= eol &&
-	       memcmp(sep + 3, "cgroup2 ", 8) == 0;
+	if (nf != 6 || sep + 3 >= eol)
+		return false;
+	if (!controller)
+		return sep + 3 + 8 <= eol &&
+		       memcmp(sep + 3, "cgroup2 ", 8) == 0;
+	/* - cgroup SOURCE OPTS */
+	if (sep + 3 + 7 > eol || memcmp(sep + 3, "cgroup ", 7) != 0)
+		return false;
+	q = memchr(sep + 10, ' ', (size_t)(eol - sep - 10));
+	if (!q)
+		return false;
+	sep = memchr(q + 1, ' ', (size_t)(eol - q - 1));
+	return list_has(q + 1, sep ? sep : eol, controller);
 }
 
-int tl_cgroup_parse_mountinfo(const char *text, size_t len, char *mnt,
-			      size_t mnt_size, char *base, size_t base_size)
+static int parse_mountinfo(const char *text, size_t len, const char *controller,
+			   char *mnt, size_t mnt_size, char *base,
+			   size_t base_size)
 {
 	const char *p = text, *end = text + len;
 	const char *f[6], *fe[6], *first[6] = { 0 }, *first_e[6] = { 0 };
@@ -201,7 +252,7 @@ int tl_cgroup_parse_mountinfo(const char *text, size_t len, char *mnt,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
 
-		if (cgroup2_line(p, eol, f, fe)) {
+		if (cgroup_line(p, eol, controller, f, fe)) {
 			bool whole = fe[3] - f[3] == 1 && *f[3] == '/';
 
 			if (!first[3] || whole) {
@@ -221,6 +272,20 @@ int tl_cgroup_parse_mountinfo(const char *text, size_t len, char *mnt,
 		r = copy_field(first[3], (size_t)(first_e[3] - first[3]), base,
 			       base_size);
 	return r == -EINVAL ? -ENOENT : r;
+}
+
+int tl_cgroup_parse_mountinfo(const char *text, size_t len, char *mnt,
+			      size_t mnt_size, char *base, size_t base_size)
+{
+	return parse_mountinfo(text, len, NULL, mnt, mnt_size, base, base_size);
+}
+
+int tl_cgroup_parse_mountinfo_v1(const char *text, size_t len,
+				 const char *controller, char *mnt,
+				 size_t mnt_size, char *base, size_t base_size)
+{
+	return parse_mountinfo(text, len, controller, mnt, mnt_size, base,
+			       base_size);
 }
 
 static int pool_add(struct tl_cgroups *cg, const char *s, size_t n, size_t *ret)

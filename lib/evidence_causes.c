@@ -53,7 +53,7 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_STOPPED] =
 		"Resume it with kill -CONT PID and find who stopped it (an operator's Ctrl-Z or kill -STOP, a supervisor, a checkpoint tool). It goes on as soon as it runs: a server accepts what is queued, and any process can close what its peers closed.",
 	[TL_CAUSE_FROZEN] =
-		"Thaw it and find who froze it (docker pause, systemctl freeze, a checkpoint tool): docker unpause, systemctl thaw UNIT, or write 0 to cgroup.freeze of the cgroup named above (THAWED to freezer.state under cgroup v1). Frozen, it runs nothing; the kernel still queues connections for it. It goes on as soon as it thaws.",
+		"Thaw it and find who froze it (docker pause, podman pause, lxc-freeze, systemctl freeze, a checkpoint tool): docker unpause or podman unpause with the container named above, lxc-unfreeze -n NAME, systemctl thaw UNIT, or write 0 to cgroup.freeze of the cgroup named above (under cgroup v1, THAWED to its freezer.state). Frozen, it runs nothing; the kernel still queues connections for it. It goes on as soon as it thaws.",
 	[TL_CAUSE_TRACED] =
 		"A debugger holds it stopped: continue or detach in the debugger (the tracer pid is given above). It goes on as soon as it runs.",
 	[TL_CAUSE_ONESHOT] =

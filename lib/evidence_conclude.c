@@ -237,20 +237,13 @@ static bool conclude_state(const struct tl_evidence *ev,
 	}
 	/* Frozen, not stopped: State stays S or D, and no signal wakes it. */
 	if (ev->frozen && !stopped(ev->state)) {
+		char how[TL_EV_FROZEN_CGROUP_MAX + 96];
+
+		tli_ev_frozen_how(ev, how, sizeof(how));
 		tli_ev_set(v, TL_CAUSE_FROZEN, TL_CERT_CERTAIN);
-		if (ev->frozen_cgroup[0])
-			tli_appendf(
-				v->text, sizeof(v->text), len,
-				"pid %d is frozen by the cgroup freezer: its cgroup.events says frozen 1, and cgroup.freeze of %s, %s, is 1",
-				(int)ev->pid, ev->frozen_cgroup,
-				ev->frozen_by_ancestor ?
-					"an ancestor of its cgroup" :
-					"its cgroup");
-		else
-			tli_appendf(
-				v->text, sizeof(v->text), len,
-				"pid %d is frozen by the cgroup v1 freezer: its threads sleep in __refrigerator",
-				(int)ev->pid);
+		tli_appendf(v->text, sizeof(v->text), len,
+			    "pid %d is frozen by the cgroup %s", (int)ev->pid,
+			    how);
 		if (ev->has_idle && ev->idle_ms >= 1000)
 			tli_appendf(v->text, sizeof(v->text), len,
 				    "; it has not run for %llu s",

@@ -106,6 +106,13 @@ const char *tli_ev_none_ran(const struct tl_evidence *ev);
 void tli_ev_set(struct tl_ev_verdict *v, int cause, int cert);
 
 /*
+ * How a frozen process is frozen, the evidence to follow "frozen by the
+ * cgroup ": the v1 freezer.state, v2's cgroup.events and cgroup.freeze,
+ * or its threads in __refrigerator.
+ */
+void tli_ev_frozen_how(const struct tl_evidence *ev, char *buf, size_t size);
+
+/*
  * The remedy of a connection-limit verdict on a server with one thread
  * that serves one connection at a time, where no worker limit applies.
  */

@@ -360,6 +360,26 @@ static ssize_t read_alloc_at(int dir_fd, const char *name, char **ret)
 	return n;
 }
 
+/* Whether every thread read is in state D, as a frozen one is. */
+static bool all_in_d(const struct tl_evidence *ev)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].state != 'D')
+			return false;
+	return true;
+}
+
+/* Copies a frozen cgroup's path to ev, marked where cut to fit. */
+static void set_frozen_cgroup(struct tl_evidence *ev, const char *cg)
+{
+	if (strlen(cg) >= sizeof(ev->frozen_cgroup))
+		snprintf(ev->frozen_cgroup, sizeof(ev->frozen_cgroup),
+			 "%.*s...", (int)sizeof(ev->frozen_cgroup) - 4, cg);
+	else
+		snprintf(ev->frozen_cgroup, sizeof(ev->frozen_cgroup), "%s",
+			 cg);
+}
+
 /*
  * Whether the cgroup v2 that proc_root/PID/cgroup names says frozen 1 in
  * its cgroup.events. The hierarchy is found where our own mountinfo
@@ -446,13 +466,65 @@ static bool cgroup_frozen(int pdir, const char *proc_root,
 		best = strlen(cg);
 	ev->frozen_by_ancestor = best < strlen(cg);
 	cg[best] = '\0';
-	/* A path cut to fit is marked as cut. */
-	if (best >= sizeof(ev->frozen_cgroup))
-		snprintf(ev->frozen_cgroup, sizeof(ev->frozen_cgroup),
-			 "%.*s...", (int)sizeof(ev->frozen_cgroup) - 4, cg);
-	else
-		memcpy(ev->frozen_cgroup, cg, best + 1);
+	set_frozen_cgroup(ev, cg);
 	return true;
+}
+
+/*
+ * The cgroup v1 freezer's word on the process: 1 where the freezer.state
+ * of its freezer cgroup says FROZEN or FREEZING (that cgroup goes to
+ * ev->frozen_cgroup), 0 where it says THAWED, -errno where it cannot be
+ * read (no v1 freezer mounted, a path outside the mount).
+ */
+static int freezer_v1(int pdir, const char *proc_root, struct tl_evidence *ev)
+{
+	char cg[TL_CGROUP_PATH_MAX], mnt[TL_CGROUP_PATH_MAX];
+	char base[TL_CGROUP_PATH_MAX], path[PATH_MAX], state[32];
+	char *text = NULL;
+	size_t blen;
+	ssize_t n;
+	int r;
+
+	n = read_alloc_at(pdir, "cgroup", &text);
+	if (n <= 0)
+		return n < 0 ? (int)n : -ENOENT;
+	r = tl_cgroup_parse_proc_v1(text, (size_t)n, "freezer", cg, sizeof(cg));
+	free(text);
+	text = NULL;
+	if (r < 0)
+		return r;
+	if (snprintf(path, sizeof(path), "%s/self/mountinfo", proc_root) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	n = read_alloc_at(AT_FDCWD, path, &text);
+	if (n <= 0)
+		return n < 0 ? (int)n : -ENOENT;
+	r = tl_cgroup_parse_mountinfo_v1(text, (size_t)n, "freezer", mnt,
+					 sizeof(mnt), base, sizeof(base));
+	free(text);
+	if (r < 0)
+		return r;
+	blen = strcmp(base, "/") == 0 ? 0 : strlen(base);
+	if (strncmp(cg, base, blen) != 0 || (cg[blen] != '/' && cg[blen]))
+		return -ENOENT;
+	if (snprintf(path, sizeof(path), "%s%s/freezer.state", mnt,
+		     strcmp(cg + blen, "/") == 0 ? "" : cg + blen) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	n = tli_ev_read_at(AT_FDCWD, path, state, sizeof(state) - 1);
+	if (n <= 0)
+		return n < 0 ? (int)n : -ENOENT;
+	state[n] = '\0';
+	if (strncmp(state, "THAWED", 6) == 0)
+		return 0;
+	if (strncmp(state, "FROZEN", 6) == 0)
+		ev->frozen_v1 = 1;
+	else if (strncmp(state, "FREEZING", 8) == 0)
+		ev->frozen_v1 = 2;
+	else
+		return -EINVAL;
+	set_frozen_cgroup(ev, cg);
+	return 1;
 }
 
 void tli_ev_gather_frozen(int pdir, const char *proc_root,
@@ -472,13 +544,41 @@ void tli_ev_gather_frozen(int pdir, const char *proc_root,
 	}
 	if (ev->n_read == 0)
 		return;
-	/* cgroup v1's freezer: every thread asleep in it. */
-	if (refrigerated == ev->n_read) {
-		ev->frozen = true;
-		return;
+	/*
+	 * cgroup v1's freezer: a thread that slept freezable (in futex,
+	 * nanosleep) is frozen in place, in state D, and only the others
+	 * sleep in __refrigerator. Its freezer.state tells; where it cannot
+	 * be read, every thread asleep in the freezer does.
+	 */
+	if (refrigerated || all_in_d(ev)) {
+		int r = freezer_v1(pdir, proc_root, ev);
+
+		if (r >= 0 || refrigerated == ev->n_read) {
+			ev->frozen = r != 0;
+			return;
+		}
 	}
 	if (trapped)
 		ev->frozen = cgroup_frozen(pdir, proc_root, ev);
+}
+
+void tli_ev_frozen_how(const struct tl_evidence *ev, char *buf, size_t size)
+{
+	if (ev->frozen_v1)
+		snprintf(buf, size,
+			 "v1 freezer: the freezer.state of %s says %s",
+			 ev->frozen_cgroup,
+			 ev->frozen_v1 > 1 ? "FREEZING" : "FROZEN");
+	else if (ev->frozen_cgroup[0])
+		snprintf(
+			buf, size,
+			"freezer: its cgroup.events says frozen 1, and cgroup.freeze of %s, %s, is 1",
+			ev->frozen_cgroup,
+			ev->frozen_by_ancestor ? "an ancestor of its cgroup" :
+						 "its cgroup");
+	else
+		snprintf(buf, size,
+			 "v1 freezer: its threads sleep in __refrigerator");
 }
 
 /* The most children looked at, and the room for one thread's list. */

@@ -547,6 +547,11 @@ void why_print_json(struct json *j, const struct why *w)
 		json_kv_bool(j, "gone", ev->gone);
 		json_kv_bool(j, "main_exited", ev->main_exited);
 		json_kv_bool(j, "frozen", ev->frozen);
+		/* Which freezer: v1's state file, or threads in its wait. */
+		json_kv_str(j, "freezer",
+			    !ev->frozen				   ? NULL :
+			    ev->frozen_v1 || !ev->frozen_cgroup[0] ? "v1" :
+								     "v2");
 		json_kv_str(j, "frozen_cgroup",
 			    ev->frozen_cgroup[0] ? ev->frozen_cgroup : NULL);
 		json_kv_bool(j, "frozen_by_ancestor", ev->frozen_by_ancestor);

@@ -92,6 +92,13 @@ int tl_context_of_pid(const char *root, const char *proc_root, pid_t pid,
 int tl_cgroup_parse_proc(const char *text, size_t len, char *buf, size_t size);
 
 /*
+ * The same for the cgroup v1 hierarchy that has controller ("freezer")
+ * among its controllers: its path into buf. -ENOENT without one.
+ */
+int tl_cgroup_parse_proc_v1(const char *text, size_t len,
+			    const char *controller, char *buf, size_t size);
+
+/*
  * Finds the cgroup2 mount point in the text of /proc/self/mountinfo (len
  * bytes): the first, or a later one that mounts the whole hierarchy where
  * the first mounts a subtree. Writes the mount point (octal escapes
@@ -100,6 +107,14 @@ int tl_cgroup_parse_proc(const char *text, size_t len, char *buf, size_t size);
  */
 int tl_cgroup_parse_mountinfo(const char *text, size_t len, char *mnt,
 			      size_t mnt_size, char *base, size_t base_size);
+
+/*
+ * The same for the cgroup v1 hierarchy with controller among its mount's
+ * super options (a hybrid or v1 machine's freezer). -ENOENT without one.
+ */
+int tl_cgroup_parse_mountinfo_v1(const char *text, size_t len,
+				 const char *controller, char *mnt,
+				 size_t mnt_size, char *base, size_t base_size);
 
 /*
  * A cgroup2 hierarchy seen from root: its mount, a map of cgroup ids to

@@ -204,13 +204,16 @@ struct tl_evidence {
 	 */
 	bool main_exited;
 	/*
-	 * The cgroup freezer holds it: its threads sleep in the freezer
-	 * (__refrigerator under cgroup v1), or its cgroup v2 says frozen 1 in
-	 * cgroup.events. frozen_cgroup is the one to thaw ("" under v1): its
-	 * own, or the ancestor whose cgroup.freeze is 1 (frozen_by_ancestor);
-	 * a path too long ends in "...".
+	 * The cgroup freezer holds it: under cgroup v1 the freezer.state of
+	 * its freezer cgroup says FROZEN (frozen_v1 1) or FREEZING (2), or, where
+	 * that cannot be read, its threads all sleep in __refrigerator; under
+	 * v2 its cgroup.events says frozen 1. frozen_cgroup is the one to
+	 * thaw ("" where v1's could not be read): v1's own, v2's own or the
+	 * ancestor whose cgroup.freeze is 1 (frozen_by_ancestor); a path too
+	 * long ends in "...".
 	 */
 	bool frozen;
+	uint8_t frozen_v1;
 	bool frozen_by_ancestor;
 	char frozen_cgroup[TL_EV_FROZEN_CGROUP_MAX];
 	bool served;	    /* TL_EV_SERVED was given */

@@ -50,11 +50,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_str(mnt, sizeof(mnt));
 		check_str(base, sizeof(base));
 	}
+	memset(mnt, 'X', sizeof(mnt));
+	memset(base, 'X', sizeof(base));
+	if (tl_cgroup_parse_mountinfo_v1(copy, size, "freezer", mnt,
+					 sizeof(mnt), base,
+					 sizeof(base)) == 0) {
+		check_str(mnt, sizeof(mnt));
+		check_str(base, sizeof(base));
+	}
 	memset(cg, 'X', sizeof(cg));
 	if (tl_cgroup_parse_proc(copy, size, cg, sizeof(cg)) == 0) {
 		check_str(cg, sizeof(cg));
 		if (cg[0] != '/')
 			abort(); /* a cgroup2 path is absolute */
+	}
+	memset(cg, 'X', sizeof(cg));
+	if (tl_cgroup_parse_proc_v1(copy, size, "freezer", cg, sizeof(cg)) ==
+	    0) {
+		check_str(cg, sizeof(cg));
+		if (cg[0] != '/')
+			abort(); /* so is a v1 path */
 	}
 
 	tl_context_parse_path(str, &ctx);

@@ -36,14 +36,20 @@ for kind in v2 v1; do
 	mkdir "$CG" 2>/dev/null || { CG=; continue; }
 	[ $kind = v2 ] && [ ! -e "$CG/cgroup.freeze" ] && { rmdir "$CG"; CG=; continue; }
 	port=$((port + 1))
-	# A healthy server: it accepts, reads, closes.
+	# A healthy server: it accepts, reads, closes, in a thread the main
+	# thread waits for in futex. Frozen under v1, a thread asleep in futex
+	# stays there in state D: only the accepting one is in __refrigerator
+	# (podman pause, docker pause, lxc-freeze of any threaded server).
 	python3 -c '
-import socket, sys
+import socket, sys, threading
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+def serve():
+    while True:
+        c = s.accept()[0]; c.recv(100); c.close()
+t = threading.Thread(target=serve); t.start()
 print("up", flush=True)
-while True:
-    c = s.accept()[0]; c.recv(100); c.close()' $port >"$T/up.$kind" &
+t.join()' $port >"$T/up.$kind" &
 	srv=$!
 	tl_wait_for 5 grep -q up "$T/up.$kind" || fail "$kind: the server did not start"
 	echo $srv >"$CG/cgroup.procs" || fail "$kind: cannot move the server into $CG"
@@ -82,7 +88,9 @@ time.sleep(30)' $port >"$T/cl.$kind" &
 		grep -qF "its cgroup.events says frozen 1, and cgroup.freeze of /tl-frozen-$$, its cgroup, is 1" <<<"$flat" ||
 			{ cat "$T/d.txt"; fail "v2: the evidence is not cgroup.events"; }
 	else
-		grep -qF "its threads sleep in __refrigerator" <<<"$flat" || { cat "$T/d.txt"; fail "v1: the evidence is not __refrigerator"; }
+		jq -e "$f | .evidence[0].frozen == true and .evidence[0].freezer == \"v1\" and .evidence[0].frozen_cgroup == \"/tl-frozen-$$\"" "$T/d.json" >/dev/null ||
+			{ jq -c "$f | .evidence" "$T/d.json"; fail "v1: the JSON evidence does not name the frozen cgroup"; }
+		grep -qF "the freezer.state of /tl-frozen-$$ says FROZEN" <<<"$flat" || { cat "$T/d.txt"; fail "v1: the evidence is not freezer.state"; }
 	fi
 	grep -qF "Thaw it" <<<"$flat" || { cat "$T/d.txt"; fail "$kind: the remedy is not to thaw it"; }
 	grep -q "EMFILE\|missed read() returning 0" <<<"$flat" && { cat "$T/d.txt"; fail "$kind: a frozen server told as failing or leaking"; }

@@ -70,6 +70,25 @@ static void test_parse_mountinfo(void **state)
 						   sizeof(mnt), base,
 						   sizeof(base)),
 			 -ENOENT);
+	/* v1's: a controller among the super options, not the mount's. */
+	assert_int_equal(tl_cgroup_parse_mountinfo_v1(v1, strlen(v1), "cpu",
+						      mnt, sizeof(mnt), base,
+						      sizeof(base)),
+			 0);
+	assert_string_equal(mnt, "/sys/fs/cgroup/cpu");
+	assert_int_equal(tl_cgroup_parse_mountinfo_v1(v1, strlen(v1), "cpuacct",
+						      mnt, sizeof(mnt), base,
+						      sizeof(base)),
+			 -ENOENT);
+	/* No freezer mounted; name=systemd names no controller. */
+	assert_int_equal(tl_cgroup_parse_mountinfo_v1(
+				 MOUNTINFO, strlen(MOUNTINFO), "freezer", mnt,
+				 sizeof(mnt), base, sizeof(base)),
+			 -ENOENT);
+	assert_int_equal(tl_cgroup_parse_mountinfo_v1(
+				 MOUNTINFO, strlen(MOUNTINFO), "systemd", mnt,
+				 sizeof(mnt), base, sizeof(base)),
+			 -ENOENT);
 	assert_int_equal(tl_cgroup_parse_mountinfo(MOUNTINFO, strlen(MOUNTINFO),
 						   mnt, 8, base, sizeof(base)),
 			 -ENAMETOOLONG);
@@ -123,6 +142,22 @@ static void test_parse_proc(void **state)
 	assert_int_equal(tl_cgroup_parse_proc(mixed, strlen(mixed), buf, 10),
 			 -ENAMETOOLONG);
 	assert_int_equal(tl_cgroup_parse_proc("0::\n", 4, buf, sizeof(buf)),
+			 -ENOENT);
+	/* A v1 controller's line, alone or with others on its hierarchy. */
+	assert_int_equal(tl_cgroup_parse_proc_v1(mixed, strlen(mixed), "memory",
+						 buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf, "/system.slice/nginx.service");
+	assert_int_equal(tl_cgroup_parse_proc_v1("5:cpu,freezer:/lxc/a:b\n", 22,
+						 "freezer", buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf, "/lxc/a:b");
+	assert_int_equal(tl_cgroup_parse_proc_v1(mixed, strlen(mixed),
+						 "freezer", buf, sizeof(buf)),
+			 -ENOENT);
+	/* name=systemd is no controller named systemd. */
+	assert_int_equal(tl_cgroup_parse_proc_v1(mixed, strlen(mixed),
+						 "systemd", buf, sizeof(buf)),
 			 -ENOENT);
 }
 

@@ -540,6 +540,69 @@ static void test_frozen_by_ancestor(void **st)
 			 -EINVAL);
 }
 
+/* conclude() that keeps the world's files, for another look. */
+static void gather_conclude(struct world *w, struct tl_evidence *ev,
+			    struct tl_ev_verdict *v)
+{
+	assert_int_equal(tl_evidence_gather(w->dir, PID, &w->snap, &w->socks[0],
+					    TL_EV_THREADS, ev),
+			 0);
+	tl_evidence_conclude(ev, TL_FIND_NOT_ACCEPTING, v);
+}
+
+/*
+ * Frozen by the cgroup v1 freezer (docker pause, podman pause, lxc-freeze
+ * on a hybrid machine): the thread that slept in futex is frozen in place,
+ * in state D, and only the accepting one sleeps in __refrigerator. The
+ * freezer.state of its freezer cgroup tells; THAWED tells it is not.
+ */
+static void test_frozen_v1(void **st)
+{
+	char mi[PATH_MAX + 96];
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+	struct world w;
+
+	(void)st;
+	world_init(&w, 0, 0);
+	world_proc(&w, "D (disk sleep)", 0, 2);
+	world_thread(&w, PID, "D (disk sleep)", FUTEX, "futex_do_wait",
+		     "4990.0");
+	world_thread(&w, PID + 1, "D (disk sleep)",
+		     "288 0x3 0x0 0x0 0x80800 0x0 0x0 0x1 0x2",
+		     "__refrigerator", "4990.0");
+	put(w.dir, "4711/cgroup",
+	    "7:freezer:/lxc.payload.web\n1:name=systemd:/x\n0::/x\n");
+	mkd(w.dir, "self");
+	snprintf(mi, sizeof(mi),
+		 "39 30 0:35 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n"
+		 "40 30 0:36 / %s/fz rw,relatime - cgroup cgroup rw,freezer\n",
+		 w.dir);
+	put(w.dir, "self/mountinfo", "%s", mi);
+	mkd(w.dir, "fz");
+	mkd(w.dir, "fz/lxc.payload.web");
+	put(w.dir, "fz/lxc.payload.web/freezer.state", "FROZEN\n");
+	gather_conclude(&w, &ev, &v);
+	assert_true(ev.frozen);
+	assert_int_equal(ev.frozen_v1, 1);
+	assert_string_equal(ev.frozen_cgroup, "/lxc.payload.web");
+	assert_int_equal(v.cause, TL_CAUSE_FROZEN);
+	assert_int_equal(v.certainty, TL_CERT_CERTAIN);
+	assert_non_null(strstr(v.text, "frozen by the cgroup v1 freezer: the "
+				       "freezer.state of /lxc.payload.web "
+				       "says FROZEN"));
+	put(w.dir, "fz/lxc.payload.web/freezer.state", "FREEZING\n");
+	gather_conclude(&w, &ev, &v);
+	assert_int_equal(ev.frozen_v1, 2);
+	assert_non_null(strstr(v.text, "says FREEZING"));
+	/* Thawed meanwhile: nothing frozen, whatever the wchans said. */
+	put(w.dir, "fz/lxc.payload.web/freezer.state", "THAWED\n");
+	gather_conclude(&w, &ev, &v);
+	assert_false(ev.frozen);
+	assert_int_not_equal(v.cause, TL_CAUSE_FROZEN);
+	rmtree(w.dir);
+}
+
 /*
  * nginx with reuseport: every worker holds every worker's listener of an
  * address and watches only its own. A worker that holds 3 connections
@@ -624,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_limit_and_unwatched),
 		cmocka_unit_test(test_fds_and_gone),
 		cmocka_unit_test(test_frozen_by_ancestor),
+		cmocka_unit_test(test_frozen_v1),
 		cmocka_unit_test(test_reuseport_sibling),
 		cmocka_unit_test(test_overflow_moving),
 	};
