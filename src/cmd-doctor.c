@@ -190,7 +190,7 @@ static void name_netns(const struct tl_global *g, struct target *t)
 	size_t n = strlen(t->label);
 
 	if (!t->pid ||
-	    !ctx_text(where, sizeof(where), ctx_of_pid(g, t->pid))[0])
+	    !ctx_text_raw(where, sizeof(where), ctx_of_pid(g, t->pid))[0])
 		return;
 	/* Inside the label's parentheses when it has them. */
 	if (n && t->label[n - 1] == ')') {

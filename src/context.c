@@ -78,6 +78,18 @@ static void put_clean(char *buf, size_t size, size_t *o, const char *s,
 	*o += strlen(buf + *o);
 }
 
+/* put_clean, or the bytes as they are where raw (escaped later, once). */
+static void put_name(char *buf, size_t size, size_t *o, const char *s,
+		     size_t max, bool raw)
+{
+	if (!raw) {
+		put_clean(buf, size, o, s, max);
+	} else if (*o < size) {
+		snprintf(buf + *o, size - *o, "%.*s", (int)strnlen(s, max), s);
+		*o += strlen(buf + *o);
+	}
+}
+
 /* Appends printf-style literal text (our own words, no outside bytes). */
 static void put_lit(char *buf, size_t size, size_t *o, const char *s)
 {
@@ -91,7 +103,8 @@ static const char *runtime_of(const struct tl_context *c)
 	return tl_context_kind_name(rt);
 }
 
-const char *ctx_text(char *buf, size_t size, const struct tl_context *c)
+static const char *text_as(char *buf, size_t size, const struct tl_context *c,
+			   bool raw)
 {
 	const char *rt;
 	size_t o = 0;
@@ -105,33 +118,33 @@ const char *ctx_text(char *buf, size_t size, const struct tl_context *c)
 	rt = runtime_of(c);
 	if (c->kind == TL_CONTEXT_UNIT) {
 		put_lit(buf, size, &o, "unit ");
-		put_clean(buf, size, &o, c->unit, sizeof(c->unit));
+		put_name(buf, size, &o, c->unit, sizeof(c->unit), raw);
 		return buf;
 	}
 	if (c->kind == TL_CONTEXT_KUBERNETES) {
 		put_lit(buf, size, &o, "pod ");
 		if (c->pod_namespace[0]) {
-			put_clean(buf, size, &o, c->pod_namespace,
-				  sizeof(c->pod_namespace));
+			put_name(buf, size, &o, c->pod_namespace,
+				 sizeof(c->pod_namespace), raw);
 			put_lit(buf, size, &o, "/");
 		}
-		put_clean(buf, size, &o, c->pod, sizeof(c->pod));
+		put_name(buf, size, &o, c->pod, sizeof(c->pod), raw);
 		if (!c->id[0])
 			return buf;
 		put_lit(buf, size, &o, ", ");
 	}
 	put_lit(buf, size, &o, "container ");
 	if (c->name[0]) {
-		put_clean(buf, size, &o, c->name, sizeof(c->name));
+		put_name(buf, size, &o, c->name, sizeof(c->name), raw);
 		put_lit(buf, size, &o, " (");
 		if (rt)
 			put_lit(buf, size, &o, rt);
 		if (rt && c->id[0])
 			put_lit(buf, size, &o, " ");
-		put_clean(buf, size, &o, c->id, SHORT_ID);
+		put_name(buf, size, &o, c->id, SHORT_ID, raw);
 		put_lit(buf, size, &o, ")");
 	} else {
-		put_clean(buf, size, &o, c->id, SHORT_ID);
+		put_name(buf, size, &o, c->id, SHORT_ID, raw);
 		if (rt) {
 			put_lit(buf, size, &o, " (");
 			put_lit(buf, size, &o, rt);
@@ -139,6 +152,16 @@ const char *ctx_text(char *buf, size_t size, const struct tl_context *c)
 		}
 	}
 	return buf;
+}
+
+const char *ctx_text(char *buf, size_t size, const struct tl_context *c)
+{
+	return text_as(buf, size, c, false);
+}
+
+const char *ctx_text_raw(char *buf, size_t size, const struct tl_context *c)
+{
+	return text_as(buf, size, c, true);
 }
 
 const char *ctx_short(char *buf, size_t size, const struct tl_context *c)

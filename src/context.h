@@ -51,6 +51,12 @@ const struct tl_context *ctx_of_pid(const struct tl_global *g, pid_t pid);
 const char *ctx_text(char *buf, size_t size, const struct tl_context *c);
 
 /*
+ * The same words with the names as they are, for text that is escaped
+ * as a whole where it is written (a namespace's label).
+ */
+const char *ctx_text_raw(char *buf, size_t size, const struct tl_context *c);
+
+/*
  * The short form for a table column: "nginx.service", "docker:web-1",
  * "k8s:shop/web-7d4b9c/nginx". Returns buf; "-" for none.
  */

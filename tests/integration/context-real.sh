@@ -93,7 +93,8 @@ serve_in "$DEEP" 4103
 serve_in "$PLAIN" 4104
 serve_in "$ODD" 4105
 serve_in "$CTR" 4106
-for p in 4100 4101 4102 4103 4104 4105 4106; do
+serve_in "$ODD" 4107 netns
+for p in 4100 4101 4102 4103 4104 4105 4106 4107; do
 	tl_wait_for 10 test -e "$T/ready.$p" || fail "server on $p did not start"
 done
 P0=$(cat "$T/pid.srv.4100")
@@ -216,6 +217,15 @@ jq -e --argjson p "$P2" --arg c "container web-1 (docker ${ID:0:12})" '
 	($m[0].netns | endswith("(pid \($p), \($c))"))' \
 	"$T/all.json" >/dev/null || { cat "$T/all.json"; fail "--all-netns label"; }
 ok "--all-netns names the container's namespace"
+# A unit's name with an escape in it: escaped once, where it is written.
+P7=$(cat "$T/pid.srv.4107")
+jq -e --argjson p "$P7" --arg c "unit odd"$'\e'"[1m.service" '
+	[.findings[] | select(.pids == [$p])][0].netns | endswith("(pid \($p), \($c))")' \
+	"$T/all.json" >/dev/null || { jq --argjson p "$P7" '.findings[] | select(.pids == [$p]) | .netns' "$T/all.json"; fail "--all-netns --json: the odd unit's name in the label is not as it is"; }
+"$TCPLIMBO" doctor --all-netns --queue-age 1s >"$T/all.txt"
+grep -qF "(pid $P7, unit odd\x1b[1m.service))" "$T/all.txt" ||
+	{ grep -F "pid $P7," "$T/all.txt"; fail "--all-netns: the odd unit's name in the label is not escaped once"; }
+ok "--all-netns: a unit's name in the label is escaped once, as it is in JSON"
 
 # watch: a new connection to each server is shown with its context.
 "$TCPLIMBO" watch --backend poll --interval 50 --seconds 60 --json \
