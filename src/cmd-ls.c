@@ -88,6 +88,7 @@ struct ls_run {
 	const struct ls_opts *o;
 	struct json *w;
 	bool started; /* the header or '[' is out */
+	size_t rows;  /* sockets written */
 };
 
 /*
@@ -123,6 +124,7 @@ static int ls_row(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	ls_start(r, snap);
 	if (!tl_filter_match(&r->o->f, snap, sk))
 		return 0;
+	r->rows++;
 	if (g->json) {
 		json_next_line(r->w);
 		out_sock_json(r->w, snap, sk);
@@ -170,6 +172,8 @@ static int ls_run(const struct tl_global *g, void *opts)
 	}
 	/* stderr, so JSON on stdout stays clean and the gap is still told. */
 	tl_warn_denied(NULL, snap);
+	if (r.rows == 0 && tl_filter_needs_context(f))
+		tl_filter_note_elsewhere(f, g);
 	ret = json_flush(&w) == 0 && fflush(stdout) == 0 ? 0 : TL_EXIT_FAILURE;
 	if (ret)
 		tl_err("cannot write output: %s", strerror(errno));

@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
+#include <limits.h>
+#include <stdio.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "context.h"
 #include "escape.h"
@@ -360,6 +363,61 @@ int tl_filter_check_context(const struct tl_filter *f,
 		tl_err("%s: cannot read the cgroup2 hierarchy: %s", opt,
 		       strerror(-g->where->err));
 	return -ENOENT;
+}
+
+/* The names one --unit or --container takes: as given, and as shown. */
+struct ctx_name {
+	const char *given, *shown;
+	bool unit;
+};
+
+static bool ctx_name_match(const struct tl_context *c, const void *arg)
+{
+	const struct ctx_name *n = arg;
+	bool (*match)(const struct tl_context *, const char *) =
+		n->unit ? ctx_match_unit : ctx_match_container;
+
+	return match(c, n->given) || (n->shown[0] && match(c, n->shown));
+}
+
+/* The inode of the network namespace of path; 0 unknown. */
+static uint64_t ns_inode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+void tl_filter_note_elsewhere(const struct tl_filter *f,
+			      const struct tl_global *g)
+{
+	struct tl_cgroups *cg = ctx_cgroups(g);
+	uint64_t here = g->netns_fd >= 0 ? tl_netns_inode(g->netns_fd) :
+					   ns_inode("/proc/thread-self/ns/net");
+	int n = f->nunit + f->ncontainer;
+
+	for (int i = 0; cg && here && i < n; i++) {
+		bool unit = i < f->nunit;
+		int k = unit ? i : i - f->nunit;
+		struct ctx_name name = { unit ? f->unit[k] : f->container[k],
+					 unit ? f->unit_shown[k] :
+						f->container_shown[k],
+					 unit };
+		pid_t pid = tl_cgroups_find_pid(cg, ctx_name_match, &name);
+		char path[PATH_MAX];
+		uint64_t ino;
+
+		if (!pid ||
+		    snprintf(path, sizeof(path), "%s/%d/ns/net", g->proc_root,
+			     (int)pid) >= (int)sizeof(path))
+			continue;
+		ino = ns_inode(path);
+		if (ino && ino != here)
+			tl_err("note: %s %s runs in another network namespace, "
+			       "net:[%llu]: tcplimbo -N %d ls shows its sockets",
+			       unit ? "--unit" : "--container", name.given,
+			       (unsigned long long)ino, (int)pid);
+	}
 }
 
 struct dev_probe {

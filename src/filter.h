@@ -151,6 +151,14 @@ int tl_filter_check_context(const struct tl_filter *f,
 			    const struct tl_global *g);
 
 /*
+ * For a run whose --unit and --container matched no socket: notes on
+ * stderr each unit or container that has a process in another network
+ * namespace, with the -N that shows its sockets.
+ */
+void tl_filter_note_elsewhere(const struct tl_filter *f,
+			      const struct tl_global *g);
+
+/*
  * The checks that need the global options, which may come after the verb
  * (--root, -N, --replay): tl_filter_check_context, and that each %DEVICE
  * of an --addr names a device of the namespace looked at (a name nothing

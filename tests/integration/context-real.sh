@@ -17,6 +17,9 @@ ID=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 SLICE="$MNT/tcplimbo-test-$$.slice"
 UNIT="$SLICE/web-test.service"
 SCOPE="$MNT/docker-$ID.scope"
+# A container whose only process is in a network namespace of its own.
+ID3=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+SCOPE3="$MNT/docker-$ID3.scope"
 # A cgroup that is no unit or container: its path, no context.
 PLAIN="$MNT/tcplimbo-plain-$$"
 # A unit whose name holds an escape sequence, shown escaped.
@@ -27,8 +30,8 @@ POD="$SLICE/kubepods-besteffort-pod0a1b2c3d_4e5f_6071_8293_a4b5c6d7e8f9.slice"
 CTR="$POD/cri-containerd-$ID2.scope"
 # A service handed a listener made elsewhere (socket activation).
 ACT="$SLICE/act-test.service"
-mkdir -p "$UNIT" "$ODD" "$SCOPE" "$PLAIN" "$CTR" "$ACT" 2>/dev/null || {
-	rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
+mkdir -p "$UNIT" "$ODD" "$SCOPE" "$SCOPE3" "$PLAIN" "$CTR" "$ACT" 2>/dev/null || {
+	rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$SCOPE3" "$PLAIN" 2>/dev/null
 	rm -rf "$T"
 	skip "cannot create cgroups under $MNT"
 }
@@ -42,8 +45,8 @@ cleanup() {
 	for i in $(seq 50); do
 		# The deep cgroups first, deepest first.
 		find "$SLICE" -mindepth 1 -depth -type d -name 'd*' -exec rmdir {} + 2>/dev/null
-		rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$PLAIN" 2>/dev/null
-		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$PLAIN" ] || [ -d "$CTR" ] || break
+		rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$SCOPE3" "$PLAIN" 2>/dev/null
+		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$SCOPE3" ] || [ -d "$PLAIN" ] || [ -d "$CTR" ] || break
 		sleep 0.1
 	done
 	rm -rf "$T"
@@ -56,6 +59,9 @@ ln -s /sys "$T/sys"
 mkdir -p "$T/var/lib/docker/containers/$ID"
 printf '{"ID":"%s","Config":{"Hostname":"%s","Labels":{"Name":"decoy"}},"Name":"/web-1","Driver":"overlay2"}\n' \
 	"$ID" "${ID:0:12}" >"$T/var/lib/docker/containers/$ID/config.v2.json"
+mkdir -p "$T/var/lib/docker/containers/$ID3"
+printf '{"ID":"%s","Name":"/web-3","Driver":"overlay2"}\n' "$ID3" \
+	>"$T/var/lib/docker/containers/$ID3/config.v2.json"
 B="$T/run/containerd/io.containerd.runtime.v2.task/k8s.io/$ID2"
 mkdir -p "$B"
 printf '{"annotations":{"io.kubernetes.cri.container-name":"nginx","io.kubernetes.cri.sandbox-name":"web-7d4b9c","io.kubernetes.cri.sandbox-namespace":"shop"}}\n' >"$B/config.json"
@@ -94,7 +100,8 @@ serve_in "$PLAIN" 4104
 serve_in "$ODD" 4105
 serve_in "$CTR" 4106
 serve_in "$ODD" 4107 netns
-for p in 4100 4101 4102 4103 4104 4105 4106 4107; do
+serve_in "$SCOPE3" 4108 netns
+for p in 4100 4101 4102 4103 4104 4105 4106 4107 4108; do
 	tl_wait_for 10 test -e "$T/ready.$p" || fail "server on $p did not start"
 done
 P0=$(cat "$T/pid.srv.4100")
@@ -159,6 +166,21 @@ ok "--unit and --container (by name and by id prefix)"
 grep -qx "tcplimbo: note: --unit no-such-unit: no unit of that name runs here (no cgroup is named so), so it matches nothing" "$T/n.err" ||
 	{ cat "$T/n.err"; fail "--unit no-such-unit: no note that no such unit runs"; }
 ok "--unit of a unit that does not run: a note says so"
+# A container in a network namespace of its own: none of its sockets
+# here, and a note names its namespace and the -N that shows them.
+P8=$(cat "$T/pid.srv.4108")
+N8=$(stat -Lc %i "/proc/$P8/ns/net")
+[ "$("$TCPLIMBO" ls --json --container web-3 2>"$T/w3.err" | jq length)" = 0 ] ||
+	fail "--container web-3 matched a socket here"
+grep -qxF "tcplimbo: note: --container web-3 runs in another network namespace, net:[$N8]: tcplimbo -N $P8 ls shows its sockets" "$T/w3.err" ||
+	{ cat "$T/w3.err"; fail "--container web-3: no note of its namespace"; }
+"$TCPLIMBO" -N "$P8" ls --json --container web-3 >"$T/w3n.json" 2>"$T/w3n.err"
+jq -e 'length == 3 and [.[] | select(.state == "listen") | .local_port] == [4108]' "$T/w3n.json" >/dev/null ||
+	{ cat "$T/w3n.json" "$T/w3n.err"; fail "-N $P8 ls --container web-3: not its sockets"; }
+! grep -q "note:" "$T/w3n.err" || { cat "$T/w3n.err"; fail "-N $P8 ls --container web-3: a note"; }
+"$TCPLIMBO" ls --json --container web-1 2>"$T/w1.err" >/dev/null
+! grep -q "note:" "$T/w1.err" || { cat "$T/w1.err"; fail "--container web-1 (sockets here): a note"; }
+ok "--container of a container in another namespace: a note with its -N"
 # A name is taken as the output shows it, escapes and all, or as it is.
 "$TCPLIMBO" ls -C --state listen --sport 4105 | grep -qF 'odd\x1b[1m.service' ||
 	fail "ls -C does not show the odd unit escaped: $("$TCPLIMBO" ls -C --sport 4105 | od -c | head)"
