@@ -61,7 +61,7 @@ static const char *const remedies[TL_FIND_KIND_MAX] = {
 	[TL_FIND_ACCEPT_QUEUE_OVERFLOW] =
 		"Accept faster than clients connect: more acceptor threads, less work before the next accept(). A bigger listen() backlog (capped by net.core.somaxconn) absorbs bursts, not a program that has stopped accepting.",
 	[TL_FIND_FD_EXHAUSTION] =
-		"Look for an fd leak (ls -l /proc/PID/fd); raise the limit if the load is real (ulimit -n, LimitNOFILE= in systemd, or the program's own setting where it sets its limit itself, such as memcached -c). In the program, handle EMFILE from accept(): keep a spare fd to close, then accept and close the waiting connection, or back off instead of retrying at once.",
+		"Look for an fd leak (ls -l /proc/PID/fd); raise the limit if the load is real (ulimit -n, LimitNOFILE= in systemd, a container's --ulimit nofile=N, or the program's own setting where it sets its limit itself, such as memcached -c). In the program, handle EMFILE from accept(): keep a spare fd to close, then accept and close the waiting connection, or back off instead of retrying at once.",
 	[TL_FIND_CLOSE_WAIT_LEAK] =
 		"If the program has lost track of a connection, fix it to close() a connection when read() returns 0 or an error, on every path (connection pools included). If it is still busy with the request (a long query, a sleep, a lock), the connection closes when the request ends: a timeout on the request, or on the call it waits in, bounds that. Restarting the process releases the sockets; ss -K cannot, since the fd stays open.",
 	[TL_FIND_FIN_WAIT2_STUCK] =

@@ -130,7 +130,7 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			tli_ev_set(v, TL_CAUSE_LOW_LIMIT, TL_CERT_LIKELY);
 			tli_appendf(
 				v->text, sizeof(v->text), len,
-				": its limit of %llu fds is below Linux's default of %u, so something set it lower (the program itself, a ulimit -n, LimitNOFILE= or a prlimit), and a program's ordinary fds may fill it",
+				": its limit of %llu fds is below Linux's default of %u, so something set it lower (the program itself, a ulimit -n, LimitNOFILE=, a container's --ulimit or a prlimit), and a program's ordinary fds may fill it",
 				(unsigned long long)ev->nofile, DEFAULT_NOFILE);
 			sep = "; ";
 		}
