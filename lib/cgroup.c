@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "tcplimbo/context.h"
 #include "util.h"
 
@@ -550,8 +551,7 @@ const struct tl_context *tl_cgroups_context(struct tl_cgroups *cg, uint64_t id)
 		e->ctx = calloc(1, sizeof(*e->ctx));
 		if (!e->ctx)
 			return NULL;
-		tl_context_parse_path(cg->pool + e->path, e->ctx);
-		tl_context_add_names(cg->root, e->ctx);
+		tli_context_of_path(cg->root, cg->pool + e->path, e->ctx);
 	}
 	return e->ctx;
 }
@@ -598,8 +598,7 @@ int tl_context_of_pid(const char *root, const char *proc_root, pid_t pid,
 	r = read_pid_path(rootbuf, proc_root, pid, cgpath);
 	if (r < 0)
 		return r;
-	tl_context_parse_path(cgpath, out);
-	tl_context_add_names(rootbuf, out);
+	tli_context_of_path(rootbuf, cgpath, out);
 	return 0;
 }
 

@@ -683,3 +683,28 @@ void tl_context_add_names(const char *root, struct tl_context *ctx)
 		break;
 	}
 }
+
+void tli_context_of_path(const char *root, const char *path,
+			 struct tl_context *out)
+{
+	const char *leaf = strrchr(path, '/');
+	struct tl_context d;
+
+	tl_context_parse_path(path, out);
+	tl_context_add_names(root, out);
+	leaf = leaf ? leaf + 1 : path;
+	/*
+	 * Docker with --cgroup-parent (or cgroup-parent in daemon.json) puts
+	 * a container at PARENT/<id>, under no "docker" the path could tell:
+	 * a 64-digit leaf is Docker's where Docker keeps a config under it.
+	 */
+	if (out->kind != TL_CONTEXT_NONE || out->pod_uid[0] ||
+	    strlen(leaf) != 64 || !is_hex_id(leaf, 64))
+		return;
+	memset(&d, 0, sizeof(d));
+	d.kind = TL_CONTEXT_DOCKER;
+	set(d.id, leaf, 64);
+	docker_name(root ? root : "", &d);
+	if (d.name[0])
+		*out = d;
+}

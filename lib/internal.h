@@ -206,4 +206,14 @@ void tl_diff_free(struct tl_diff *d);
 int tl_context_json_scan(const char *buf, size_t len, const char *const *paths,
 			 char (*out)[TL_CONTEXT_STR_MAX], size_t n);
 
+/*
+ * The context of the cgroup at path (from the hierarchy's root), names
+ * looked up under root: tl_context_parse_path, tl_context_add_names, and
+ * a Docker container under a parent of its own (--cgroup-parent), known
+ * by its config under root/var/lib/docker.
+ */
+struct tl_context;
+void tli_context_of_path(const char *root, const char *path,
+			 struct tl_context *out);
+
 #endif

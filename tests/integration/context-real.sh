@@ -20,6 +20,10 @@ SCOPE="$MNT/docker-$ID.scope"
 # A container whose only process is in a network namespace of its own.
 ID3=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 SCOPE3="$MNT/docker-$ID3.scope"
+# Docker's cgroupfs driver with --cgroup-parent: PARENT/<id>, no "docker".
+ID4=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+PARENT="$MNT/tl-parent-$$"
+CGP="$PARENT/$ID4"
 # A cgroup that is no unit or container: its path, no context.
 PLAIN="$MNT/tcplimbo-plain-$$"
 # A unit whose name holds an escape sequence, shown escaped.
@@ -30,8 +34,8 @@ POD="$SLICE/kubepods-besteffort-pod0a1b2c3d_4e5f_6071_8293_a4b5c6d7e8f9.slice"
 CTR="$POD/cri-containerd-$ID2.scope"
 # A service handed a listener made elsewhere (socket activation).
 ACT="$SLICE/act-test.service"
-mkdir -p "$UNIT" "$ODD" "$SCOPE" "$SCOPE3" "$PLAIN" "$CTR" "$ACT" 2>/dev/null || {
-	rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$SCOPE3" "$PLAIN" 2>/dev/null
+mkdir -p "$UNIT" "$ODD" "$SCOPE" "$SCOPE3" "$CGP" "$PLAIN" "$CTR" "$ACT" 2>/dev/null || {
+	rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$SCOPE3" "$CGP" "$PARENT" "$PLAIN" 2>/dev/null
 	rm -rf "$T"
 	skip "cannot create cgroups under $MNT"
 }
@@ -45,8 +49,8 @@ cleanup() {
 	for i in $(seq 50); do
 		# The deep cgroups first, deepest first.
 		find "$SLICE" -mindepth 1 -depth -type d -name 'd*' -exec rmdir {} + 2>/dev/null
-		rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$SCOPE3" "$PLAIN" 2>/dev/null
-		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$SCOPE3" ] || [ -d "$PLAIN" ] || [ -d "$CTR" ] || break
+		rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$SCOPE3" "$CGP" "$PARENT" "$PLAIN" 2>/dev/null
+		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$SCOPE3" ] || [ -d "$CGP" ] || [ -d "$PLAIN" ] || [ -d "$CTR" ] || break
 		sleep 0.1
 	done
 	rm -rf "$T"
@@ -62,6 +66,9 @@ printf '{"ID":"%s","Config":{"Hostname":"%s","Labels":{"Name":"decoy"}},"Name":"
 mkdir -p "$T/var/lib/docker/containers/$ID3"
 printf '{"ID":"%s","Name":"/web-3","Driver":"overlay2"}\n' "$ID3" \
 	>"$T/var/lib/docker/containers/$ID3/config.v2.json"
+mkdir -p "$T/var/lib/docker/containers/$ID4"
+printf '{"ID":"%s","Name":"/web-4","Driver":"overlay2"}\n' "$ID4" \
+	>"$T/var/lib/docker/containers/$ID4/config.v2.json"
 B="$T/run/containerd/io.containerd.runtime.v2.task/k8s.io/$ID2"
 mkdir -p "$B"
 printf '{"annotations":{"io.kubernetes.cri.container-name":"nginx","io.kubernetes.cri.sandbox-name":"web-7d4b9c","io.kubernetes.cri.sandbox-namespace":"shop"}}\n' >"$B/config.json"
@@ -101,7 +108,8 @@ serve_in "$ODD" 4105
 serve_in "$CTR" 4106
 serve_in "$ODD" 4107 netns
 serve_in "$SCOPE3" 4108 netns
-for p in 4100 4101 4102 4103 4104 4105 4106 4107 4108; do
+serve_in "$CGP" 4109
+for p in 4100 4101 4102 4103 4104 4105 4106 4107 4108 4109; do
 	tl_wait_for 10 test -e "$T/ready.$p" || fail "server on $p did not start"
 done
 P0=$(cat "$T/pid.srv.4100")
@@ -131,6 +139,11 @@ jq -e --arg p "$REL_SCOPE" --arg id "$ID" '
 		.context.name == "web-1")' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "ls --json: docker context"; }
 ok "ls --json: docker container web-1 (name from config.v2.json)"
+"$TCPLIMBO" ls --json --state listen --sport 4109 >"$T/cgp.json"
+jq -e --arg id "$ID4" 'length == 1 and .[0].context.kind == "docker" and
+	.[0].context.name == "web-4" and .[0].context.id == $id' "$T/cgp.json" >/dev/null ||
+	{ cat "$T/cgp.json"; fail "ls --json: a docker container under --cgroup-parent"; }
+ok "ls --json: docker container web-4 under a cgroup parent of its own"
 "$TCPLIMBO" ls --json --sport 4103 --state listen >"$T/deep.json" || fail "ls --json"
 jq -e '.[0].context.kind == "systemd-unit" and .[0].context.name == "deep.service"' \
 	"$T/deep.json" >/dev/null || { cat "$T/deep.json"; fail "ls --json: a unit 41 levels deep"; }
