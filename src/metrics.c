@@ -673,7 +673,7 @@ static void write_all(struct prom *p, const struct work *w,
 	prom_sample(p, "tcplimbo_netns_vanished", NULL, 0, sv->n_vanished, 0);
 	prom_family(
 		p, "tcplimbo_processes_unreadable", "gauge",
-		"Processes whose file descriptors could not be read: their sockets have no owner.");
+		"Processes whose file descriptors could not be read: their sockets have no owner, and a network namespace only they are in is not seen at all.");
 	prom_sample(p, "tcplimbo_processes_unreadable", NULL, 0,
 		    sv->owners ? sv->owners->n_denied : 0, 0);
 	prom_family(
