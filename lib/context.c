@@ -19,13 +19,6 @@
 #include "utf8.h"
 #include "util.h"
 
-/* Largest runtime config we read; Docker's are tens of kB. */
-#define CONFIG_MAX (4 * 1024 * 1024)
-/* Deepest JSON nesting we follow. */
-#define JSON_DEPTH 64
-/* Longest JSON key we compare; longer ones match nothing we want. */
-#define KEY_MAX 96
-
 static const char *const kind_names[TL_CONTEXT_KIND_MAX] = {
 	[TL_CONTEXT_UNIT] = "systemd-unit",
 	[TL_CONTEXT_DOCKER] = "docker",
@@ -268,321 +261,49 @@ int tl_context_parse_path(const char *path, struct tl_context *out)
 	return 0;
 }
 
-/* One JSON string value we want, by its key path ("a" or "a/b"). */
-struct want {
-	const char *path;
-	char *out;
-	bool found;
-};
-
-struct json {
-	const char *p, *end;
-	struct want *want;
-	size_t nwant;
-	char keys[2][KEY_MAX + 1]; /* the keys at depth 1 and 2 */
-};
-
-static void skip_ws(struct json *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-				 *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
-
-/* Appends a code point as UTF-8 when it fits; NUL becomes U+FFFD. */
-static void put_cp(char *out, size_t size, size_t *o, uint32_t cp)
-{
-	unsigned char b[4];
-	size_t n;
-
-	if (cp == 0 || !utf8_scalar(cp))
-		cp = 0xfffd;
-	n = (size_t)utf8_encode(cp, b);
-	if (out && *o + n < size) {
-		memcpy(out + *o, b, n);
-		*o += n;
-	}
-}
-
-/*
- * Reads a string at j->p (the opening quote), decoding escapes into out
- * (size bytes, truncated, always terminated) when out is not NULL. A
- * truncated string reports *cut. Returns 0 or -1 on malformed input.
- */
-static int json_string(struct json *j, char *out, size_t size, bool *cut)
-{
-	size_t o = 0;
-
-	if (j->p >= j->end || *j->p != '"')
-		goto bad;
-	j->p++;
-	while (j->p < j->end && *j->p != '"') {
-		unsigned char c = (unsigned char)*j->p++;
-		uint32_t cp, lo;
-
-		if (c < 0x20)
-			goto bad;
-		if (c != '\\') {
-			if (out && o + 1 < size)
-				out[o++] = (char)c;
-			else if (out && cut)
-				*cut = true;
-			continue;
-		}
-		if (j->p >= j->end)
-			goto bad;
-		c = (unsigned char)*j->p++;
-		switch (c) {
-		case 'n':
-			cp = '\n';
-			break;
-		case 't':
-			cp = '\t';
-			break;
-		case 'r':
-			cp = '\r';
-			break;
-		case 'b':
-			cp = '\b';
-			break;
-		case 'f':
-			cp = '\f';
-			break;
-		case '"':
-		case '\\':
-		case '/':
-			cp = c;
-			break;
-		case 'u':
-			if (j->end - j->p < 4 || hex_value(j->p, 4, &cp) < 0)
-				goto bad;
-			j->p += 4;
-			/* A surrogate pair is one code point. */
-			if (cp >= 0xd800 && cp <= 0xdbff &&
-			    j->end - j->p >= 6 && j->p[0] == '\\' &&
-			    j->p[1] == 'u' &&
-			    hex_value(j->p + 2, 4, &lo) == 0 && lo >= 0xdc00 &&
-			    lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				     (lo - 0xdc00);
-				j->p += 6;
-			}
-			break;
-		default:
-			goto bad;
-		}
-		put_cp(out, size, &o, cp);
-	}
-	if (j->p >= j->end)
-		goto bad;
-	j->p++;
-	if (out)
-		out[o] = '\0';
-	return 0;
-bad:
-	/* What was decoded before the fault is kept, terminated. */
-	if (out && size)
-		out[o] = '\0';
-	return -1;
-}
-
-static int json_value(struct json *j, int depth);
-
-/* Offers a string value at depth (1 or 2) to the wanted paths. */
-static int offer(struct json *j, int depth)
-{
-	char path[2 * KEY_MAX + 2];
-
-	if (depth == 1)
-		snprintf(path, sizeof(path), "%s", j->keys[0]);
-	else
-		snprintf(path, sizeof(path), "%s/%s", j->keys[0], j->keys[1]);
-	for (size_t i = 0; i < j->nwant; i++) {
-		if (strcmp(j->want[i].path, path) == 0) {
-			j->want[i].found = true;
-			return json_string(j, j->want[i].out,
-					   TL_CONTEXT_STR_MAX, NULL);
-		}
-	}
-	return json_string(j, NULL, 0, NULL);
-}
-
-static int json_object(struct json *j, int depth)
-{
-	j->p++; /* '{' */
-	skip_ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		char key[KEY_MAX + 1];
-		bool cut = false;
-
-		skip_ws(j);
-		if (json_string(j, key, sizeof(key), &cut) < 0)
-			return -1;
-		if (cut)
-			key[0] = '\0'; /* too long to be one we want */
-		if (depth < 2)
-			memcpy(j->keys[depth], key, sizeof(key));
-		skip_ws(j);
-		if (j->p >= j->end || *j->p != ':')
-			return -1;
-		j->p++;
-		skip_ws(j);
-		if (j->p < j->end && *j->p == '"' && depth < 2) {
-			if (offer(j, depth + 1) < 0)
-				return -1;
-		} else if (json_value(j, depth + 1) < 0) {
-			return -1;
-		}
-		skip_ws(j);
-		if (j->p >= j->end)
-			return -1;
-		if (*j->p == '}') {
-			j->p++;
-			return 0;
-		}
-		if (*j->p++ != ',')
-			return -1;
-	}
-}
-
-static int json_array(struct json *j, int depth)
-{
-	j->p++; /* '[' */
-	skip_ws(j);
-	if (j->p < j->end && *j->p == ']') {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		/* Objects in arrays are one level deeper: never offered. */
-		if (json_value(j, depth + 1) < 0)
-			return -1;
-		skip_ws(j);
-		if (j->p >= j->end)
-			return -1;
-		if (*j->p == ']') {
-			j->p++;
-			return 0;
-		}
-		if (*j->p++ != ',')
-			return -1;
-	}
-}
-
-static int json_value(struct json *j, int depth)
-{
-	skip_ws(j);
-	if (j->p >= j->end || depth >= JSON_DEPTH)
-		return -1;
-	switch (*j->p) {
-	case '{':
-		return json_object(j, depth);
-	case '[':
-		return json_array(j, depth);
-	case '"':
-		return json_string(j, NULL, 0, NULL);
-	default:
-		/* Numbers, true, false, null: skip to the next delimiter. */
-		while (j->p < j->end && *j->p != ',' && *j->p != '}' &&
-		       *j->p != ']' && *j->p != ' ' && *j->p != '\n' &&
-		       *j->p != '\t' && *j->p != '\r')
-			j->p++;
-		return 0;
-	}
-}
-
-/*
- * Fills the wanted string values from a JSON object in buf (len bytes, not
- * terminated). Returns 0 when it is well-formed, or a negative number.
- */
-static int json_buf(const char *buf, size_t len, struct want *want,
-		    size_t nwant)
-{
-	struct json j = {
-		.p = buf, .end = buf + len, .want = want, .nwant = nwant
-	};
-
-	skip_ws(&j);
-	if (j.p < j.end && *j.p == '{')
-		return json_object(&j, 0);
-	return -1;
-}
-
-/*
- * Reads a JSON file and fills the wanted string values. Returns 0 when the
- * file was read and is well-formed, or a negative number.
- */
-static int json_file(const char *path, struct want *want, size_t nwant)
-{
-	struct stat st;
-	char *buf;
-	size_t len = 0;
-	int fd, ret = -1;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CONFIG_MAX || st.st_size <= 0) {
-		close(fd);
-		return -1;
-	}
-	buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		close(fd);
-		return -1;
-	}
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	ret = json_buf(buf, len, want, nwant);
-	free(buf);
-	return ret;
-}
-
-int tl_context_json_scan(const char *buf, size_t len, const char *const *paths,
-			 char (*out)[TL_CONTEXT_STR_MAX], size_t n)
-{
-	struct want want[8];
-
-	if (n > ARRAY_SIZE(want))
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		want[i] = (struct want){ paths[i], out[i], false };
-		out[i][0] = '\0';
-	}
-	return json_buf(buf, len, want, n) < 0 ? -EBADMSG : 0;
-}
-
 /* Docker: config.v2.json's top-level "Name" ("/web-1"). */
 static void docker_name(const char *root, struct tl_context *ctx)
 {
 	char path[TL_CGROUP_PATH_MAX + 128];
 	char name[TL_CONTEXT_STR_MAX] = "";
-	struct want w[] = { { "Name", name, false } };
+	struct tli_want w[] = { { "Name", name, false } };
 
 	if (strlen(ctx->id) != 64)
 		return; /* Docker's directories use the full id */
 	snprintf(path, sizeof(path),
 		 "%s/var/lib/docker/containers/%s/config.v2.json", root,
 		 ctx->id);
-	if (json_file(path, w, 1) < 0 || !w[0].found || !name[0])
+	if (tli_json_file(path, w, 1) < 0 || !w[0].found || !name[0])
 		return;
 	set(ctx->name, name[0] == '/' ? name + 1 : name,
 	    strlen(name[0] == '/' ? name + 1 : name));
 	if (ctx->kind == TL_CONTEXT_KUBERNETES && !ctx->runtime)
 		ctx->runtime = TL_CONTEXT_DOCKER;
+}
+
+/*
+ * podman: the container's first name, in containers/storage's list of
+ * containers (containers.json, under the storage driver's directory).
+ */
+static void podman_name(const char *root, struct tl_context *ctx)
+{
+	static const char *const drivers[] = { "overlay", "vfs", "btrfs",
+					       "zfs" };
+	char path[TL_CGROUP_PATH_MAX + 128];
+	char id[TL_CONTEXT_STR_MAX], name[TL_CONTEXT_STR_MAX];
+	struct tli_want w[] = { { "id", id, false }, { "names", name, false } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++) {
+		snprintf(
+			path, sizeof(path),
+			"%s/var/lib/containers/storage/%s-containers/containers.json",
+			root, drivers[i]);
+		if (tli_json_file_find(path, ctx->id, w, 2) == 0) {
+			if (w[1].found && name[0])
+				set(ctx->name, name, strlen(name));
+			return;
+		}
+	}
 }
 
 /*
@@ -595,8 +316,8 @@ static bool bundle_names(const char *path, const char *k_name,
 {
 	char name[TL_CONTEXT_STR_MAX] = "", pod[TL_CONTEXT_STR_MAX] = "";
 	char ns[TL_CONTEXT_STR_MAX] = "";
-	char kn[KEY_MAX + 16], kp[KEY_MAX + 16], kns[KEY_MAX + 16];
-	struct want w[3] = {
+	char kn[128], kp[128], kns[128]; /* "annotations/" and a key */
+	struct tli_want w[3] = {
 		{ kn, name, false },
 		{ kp, pod, false },
 		{ kns, ns, false },
@@ -605,7 +326,7 @@ static bool bundle_names(const char *path, const char *k_name,
 	snprintf(kn, sizeof(kn), "annotations/%s", k_name);
 	snprintf(kp, sizeof(kp), "annotations/%s", k_pod);
 	snprintf(kns, sizeof(kns), "annotations/%s", k_ns);
-	if (json_file(path, w, 3) < 0)
+	if (tli_json_file(path, w, 3) < 0)
 		return false;
 	if (name[0])
 		set(ctx->name, name, strlen(name));
@@ -666,6 +387,9 @@ void tl_context_add_names(const char *root, struct tl_context *ctx)
 		break;
 	case TL_CONTEXT_CRIO:
 		crio_names(root, ctx);
+		break;
+	case TL_CONTEXT_PODMAN:
+		podman_name(root, ctx);
 		break;
 	case TL_CONTEXT_NONE:
 		/* A cgroupfs pod: the id alone does not say whose. */

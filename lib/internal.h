@@ -216,4 +216,31 @@ struct tl_context;
 void tli_context_of_path(const char *root, const char *path,
 			 struct tl_context *out);
 
+/* One JSON string value wanted from a file, by its key path ("a", "a/b"). */
+struct tli_want {
+	const char *path;
+	char *out; /* TL_CONTEXT_STR_MAX bytes, decoded, cut to fit */
+	bool found;
+};
+
+/*
+ * Reads the JSON object in the file at path (at most 4 MiB, no link
+ * followed) and fills the wanted string values; an array of strings at a
+ * wanted path gives its first. Returns 0 when the file was read and is
+ * well-formed, or a negative number.
+ */
+int tli_json_file(const char *path, struct tli_want *want, size_t nwant);
+
+/*
+ * In JSON that is an array of objects (buf, len bytes), the first object
+ * whose want[0] (a key such as "id") is value: its wanted values. Returns
+ * 0 when found, -1 when not, or where buf is not such an array.
+ */
+int tli_json_find(const char *buf, size_t len, const char *value,
+		  struct tli_want *want, size_t nwant);
+
+/* tli_json_find of the file at path, read as tli_json_file reads it. */
+int tli_json_file_find(const char *path, const char *value,
+		       struct tli_want *want, size_t nwant);
+
 #endif

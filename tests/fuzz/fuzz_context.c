@@ -86,6 +86,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tl_context_json_scan(copy, size, paths, json, 3) != -EINVAL)
 		for (int i = 0; i < 3; i++)
 			check_str(json[i], sizeof(json[i]));
+	/* podman's containers.json: an array, a name in an array. */
+	{
+		struct tli_want w[2] = { { "id", json[0], false },
+					 { "names", json[1], false } };
+
+		if (tli_json_find(copy, size, "abc", w, 2) == 0 &&
+		    strcmp(json[0], "abc") != 0)
+			abort();
+		check_str(json[0], sizeof(json[0]));
+		check_str(json[1], sizeof(json[1]));
+	}
 
 	free(copy);
 	free(str);

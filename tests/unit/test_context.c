@@ -351,6 +351,14 @@ static uint64_t ino_of(const char *dir, const char *rel)
 	"pod" POD_UID_US ".slice/cri-containerd-" CTRD_ID ".scope"
 #define CRIO \
 	"kubepods.slice/kubepods-pod" POD_UID_US ".slice/crio-" CRIO_ID ".scope"
+/* podman's cgroupfs manager; Docker under a --cgroup-parent of its own. */
+#define PODMAN "libpod_parent/libpod-" CRIO_ID
+#define CGPARENT "web-tier/" CTRD_ID
+/* containers/storage's list: another container first, then ours. */
+#define PODMAN_LIST                                                \
+	"[{\"id\":\"" CTRD_ID "\",\"names\":[\"other\"]},"         \
+	"{\"id\":\"" CRIO_ID "\",\"names\":[\"web-p\",\"alias\"]," \
+	"\"metadata\":\"{\\\"image-name\\\":\\\"x\\\"}\",\"created\":1}]"
 
 /* Docker's config.v2.json, cut down; decoy "Name" keys sit deeper. */
 #define DOCKER_CONFIG                                                            \
@@ -395,6 +403,15 @@ static char *make_root(void)
 	mkdirs(dir, CG "/" DOCKER);
 	mkdirs(dir, CG "/" K8S);
 	mkdirs(dir, CG "/" CRIO);
+	mkdirs(dir, CG "/" PODMAN);
+	mkdirs(dir, CG "/" CGPARENT);
+	mkdirs(dir, CG "/web-tier/" CRIO_ID);
+	write_str(dir,
+		  "var/lib/containers/storage/overlay-containers/"
+		  "containers.json",
+		  PODMAN_LIST);
+	write_str(dir, "var/lib/docker/containers/" CTRD_ID "/config.v2.json",
+		  "{\"Name\":\"/web-g\"}");
 	write_str(dir, "var/lib/docker/containers/" DOCKER_ID "/config.v2.json",
 		  DOCKER_CONFIG);
 	write_str(dir,
@@ -467,6 +484,26 @@ static void test_fake_root(void **state)
 	assert_string_equal(c->name, "api");
 	assert_string_equal(c->pod, "api-5f6d");
 	assert_string_equal(c->pod_namespace, "payments");
+
+	c = tl_cgroups_context(cg, ino_of(dir, CG "/" PODMAN));
+	assert_non_null(c);
+	assert_int_equal(c->kind, TL_CONTEXT_PODMAN);
+	assert_string_equal(c->id, CRIO_ID);
+	assert_string_equal(c->name, "web-p");
+
+	c = tl_cgroups_context(cg, ino_of(dir, CG "/" CGPARENT));
+	assert_non_null(c);
+	assert_int_equal(c->kind, TL_CONTEXT_DOCKER);
+	assert_string_equal(c->id, CTRD_ID);
+	assert_string_equal(c->name, "web-g");
+	/* Its parent is nothing, nor a leaf of 64 digits Docker does not know. */
+	c = tl_cgroups_context(cg, ino_of(dir, CG "/web-tier"));
+	assert_non_null(c);
+	assert_int_equal(c->kind, TL_CONTEXT_NONE);
+	c = tl_cgroups_context(cg, ino_of(dir, CG "/web-tier/" CRIO_ID));
+	assert_non_null(c);
+	assert_int_equal(c->kind, TL_CONTEXT_NONE);
+	assert_string_equal(c->id, "");
 
 	/* A process's cgroup is found by its path's directory. */
 	assert_int_equal(tl_cgroups_pid(cg, NULL, 4711), id);
