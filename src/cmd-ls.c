@@ -2,6 +2,7 @@
 /* tcplimbo ls: every TCP socket, with its owner and limbo class. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,13 @@ static void ls_start(struct ls_run *r, const struct tl_snapshot *snap)
 	r->started = true;
 	if (g->json || o->context || tl_filter_needs_context(&o->f))
 		ctx_attach(g, (struct tl_snapshot *)snap);
+	/* Asked for a column it cannot fill: say why, once. */
+	if (o->context && !snap->cgroups) {
+		char why[PATH_MAX + 96];
+
+		tl_err("note: --context names no unit or container: %s",
+		       ctx_why_none(g, why, sizeof(why)));
+	}
 	if (g->json)
 		json_arr_begin(r->w);
 	else if (!o->no_header && o->context)

@@ -33,6 +33,25 @@ struct tl_cgroups *ctx_cgroups(const struct tl_global *g)
 	return w->cg;
 }
 
+const char *ctx_why_none(const struct tl_global *g, char *buf, size_t size)
+{
+	int err = g->where ? g->where->err : -ENOENT;
+
+	if (err == -ESRCH)
+		snprintf(
+			buf, size,
+			"a recorded dump's cgroup ids do not name this machine's cgroups");
+	else if (err == -ENOENT)
+		snprintf(
+			buf, size,
+			"no cgroup2 hierarchy is mounted here (no cgroup2 line in %s/proc/self/mountinfo)",
+			g->root);
+	else
+		snprintf(buf, size, "the cgroup2 hierarchy cannot be read (%s)",
+			 strerror(-err));
+	return buf;
+}
+
 void ctx_attach(const struct tl_global *g, struct tl_snapshot *snap)
 {
 	if (snap)

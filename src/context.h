@@ -32,6 +32,12 @@ struct tl_where {
  */
 struct tl_cgroups *ctx_cgroups(const struct tl_global *g);
 
+/*
+ * Why ctx_cgroups gave none, as a clause for a message ("no cgroup2
+ * hierarchy is mounted here (...)"), in buf. Returns buf.
+ */
+const char *ctx_why_none(const struct tl_global *g, char *buf, size_t size);
+
 /* Lets the snapshot's sockets show their contexts (ls --json and the rest). */
 void ctx_attach(const struct tl_global *g, struct tl_snapshot *snap);
 

@@ -333,6 +333,7 @@ int tl_filter_check_context(const struct tl_filter *f,
 			    const struct tl_global *g)
 {
 	const char *opt = f->nunit ? "--unit" : "--container";
+	char why[PATH_MAX + 96];
 	struct tl_cgroups *cg;
 
 	if (!tl_filter_needs_context(f))
@@ -351,17 +352,9 @@ int tl_filter_check_context(const struct tl_filter *f,
 				       f->unit[i]);
 		return 0;
 	}
-	if (g->where->err == -ESRCH)
-		tl_err("%s cannot be used with --replay: a recorded dump's "
-		       "cgroup ids do not name this machine's cgroups",
-		       opt);
-	else if (g->where->err == -ENOENT)
-		tl_err("%s needs the cgroup2 hierarchy, and none is mounted "
-		       "(no cgroup2 line in %s/proc/self/mountinfo)",
-		       opt, g->root);
-	else
-		tl_err("%s: cannot read the cgroup2 hierarchy: %s", opt,
-		       strerror(-g->where->err));
+	tl_err("%s cannot be used%s: %s", opt,
+	       g->where->err == -ESRCH ? " with --replay" : "",
+	       ctx_why_none(g, why, sizeof(why)));
 	return -ENOENT;
 }
 

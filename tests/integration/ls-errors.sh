@@ -60,4 +60,13 @@ rc=$?
 timeout 20 "$TCPLIMBO" --proc-root "$T/proc" doctor >/dev/null 2>"$T/err"
 [ $? != 124 ] || fail "doctor --proc-root with FIFOs for files: hung"
 expect_usage "not a network namespace" -N "$T/fifo" ls
+# No cgroup2 mounted (inside a container, say): --unit says why it
+# cannot be used, and -C notes why its column is empty.
+mkdir -p "$T/nocg/proc/self"
+echo "23 1 0:21 / /sys rw - sysfs sysfs rw" >"$T/nocg/proc/self/mountinfo"
+expect_usage "--unit cannot be used: no cgroup2 hierarchy is mounted here (no cgroup2 line in $T/nocg/proc/self/mountinfo)" \
+	--root "$T/nocg" ls --unit web
+"$TCPLIMBO" --root "$T/nocg" ls -C >/dev/null 2>"$T/err" || fail "ls -C without cgroup2 failed"
+grep -qF "note: --context names no unit or container: no cgroup2 hierarchy is mounted here" "$T/err" ||
+	{ cat "$T/err"; fail "ls -C without cgroup2: no note"; }
 ok "errors"
