@@ -297,34 +297,25 @@ static int json_buf(const char *buf, size_t len, struct tli_want *want,
 static char *read_config(const char *path, size_t *ret_len)
 {
 	struct stat st;
-	char *buf;
-	size_t len = 0;
+	char *buf = NULL;
+	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > CONFIG_MAX || st.st_size <= 0) {
+	/* A regular file only: a FIFO put there would block or never end. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
 		close(fd);
 		return NULL;
 	}
-	buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		close(fd);
-		return NULL;
-	}
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
+	n = tli_read_fd_alloc(fd, (size_t)st.st_size + 1, CONFIG_MAX, &buf);
 	close(fd);
-	*ret_len = len;
+	if (n <= 0) {
+		free(buf); /* NULL where the read failed */
+		return NULL;
+	}
+	*ret_len = (size_t)n;
 	return buf;
 }
 
