@@ -381,47 +381,49 @@ static void set_frozen_cgroup(struct tl_evidence *ev, const char *cg)
 }
 
 /*
- * Whether the cgroup v2 that proc_root/PID/cgroup names says frozen 1 in
- * its cgroup.events. The hierarchy is found where our own mountinfo
- * mounts cgroup2 (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid
- * machine). frozen 1 is the effective state: the cgroup to thaw is the
- * highest of its own and its ancestors whose cgroup.freeze is 1, and
- * that one goes to ev->frozen_cgroup.
+ * The cgroup of the process for controller (NULL: cgroup2's): its path in
+ * the hierarchy into cg (TL_CGROUP_PATH_MAX bytes), and its directory into
+ * dir (PATH_MAX bytes) under the first mount of our mountinfo whose root
+ * holds that path (a subtree bind-mounted elsewhere may come first); *mlen
+ * is the length of the mount point that dir starts with.
  */
-static bool cgroup_frozen(int pdir, const char *proc_root,
-			  struct tl_evidence *ev)
+static int cgroup_dir(int pdir, const char *proc_root, const char *controller,
+		      char *cg, char *dir, size_t *mlen)
 {
-	char cg[TL_CGROUP_PATH_MAX], mnt[TL_CGROUP_PATH_MAX];
-	char base[TL_CGROUP_PATH_MAX], path[PATH_MAX], dir[PATH_MAX];
-	size_t blen, mlen, cglen, best = 0;
+	char mnt[TL_CGROUP_PATH_MAX], base[TL_CGROUP_PATH_MAX], path[PATH_MAX];
 	char *text = NULL;
+	size_t blen = 0;
 	ssize_t n;
 	int r;
 
 	n = read_alloc_at(pdir, "cgroup", &text);
 	if (n <= 0)
-		return false;
-	r = tl_cgroup_parse_proc(text, (size_t)n, cg, sizeof(cg));
+		return n < 0 ? (int)n : -ENOENT;
+	r = controller ? tl_cgroup_parse_proc_v1(text, (size_t)n, controller,
+						 cg, TL_CGROUP_PATH_MAX) :
+			 tl_cgroup_parse_proc(text, (size_t)n, cg,
+					      TL_CGROUP_PATH_MAX);
 	free(text);
 	text = NULL;
-	if (r < 0 || snprintf(path, sizeof(path), "%s/self/mountinfo",
-			      proc_root) >= (int)sizeof(path))
-		return false;
+	if (r < 0)
+		return r;
+	if (snprintf(path, sizeof(path), "%s/self/mountinfo", proc_root) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
 	n = read_alloc_at(AT_FDCWD, path, &text);
 	if (n <= 0)
-		return false;
-	/*
-	 * Its path is from the hierarchy's root; a mount shows base of it.
-	 * The first cgroup2 mount whose base holds the path: a subtree
-	 * bind-mounted elsewhere may come first.
-	 */
+		return n < 0 ? (int)n : -ENOENT;
 	r = -ENOENT;
 	for (const char *l = text, *end = text + n; l < end && r < 0;) {
 		const char *nl = memchr(l, '\n', (size_t)(end - l));
 		size_t llen = (size_t)((nl ? nl : end) - l);
 
-		r = tl_cgroup_parse_mountinfo(l, llen, mnt, sizeof(mnt), base,
-					      sizeof(base));
+		r = controller ?
+			    tl_cgroup_parse_mountinfo_v1(l, llen, controller,
+							 mnt, sizeof(mnt), base,
+							 sizeof(base)) :
+			    tl_cgroup_parse_mountinfo(l, llen, mnt, sizeof(mnt),
+						      base, sizeof(base));
 		l = nl ? nl + 1 : end;
 		if (r < 0)
 			continue;
@@ -434,23 +436,32 @@ static bool cgroup_frozen(int pdir, const char *proc_root,
 	}
 	free(text);
 	if (r < 0)
-		return false;
-	if (snprintf(dir, sizeof(dir), "%s%s", mnt,
-		     strcmp(cg + blen, "/") == 0 ? "" : cg + blen) >=
-		    (int)sizeof(dir) ||
-	    snprintf(path, sizeof(path), "%s/cgroup.events", dir) >=
-		    (int)sizeof(path) ||
-	    !file_has_line(path, "frozen 1"))
-		return false;
-	/* Up to the mount's root, cutting a level off dir and cg alike. */
-	mlen = strlen(mnt);
-	cglen = strlen(cg);
+		return r;
+	if (snprintf(dir, PATH_MAX, "%s%s", mnt,
+		     strcmp(cg + blen, "/") == 0 ? "" : cg + blen) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	*mlen = strlen(mnt);
+	return 0;
+}
+
+/*
+ * Of the cgroup at dir (cg its path) and its ancestors up to the mount
+ * (mlen, the mount point's length in dir), the highest whose file name
+ * holds the line: the length of its path in cg, or cg's whole length
+ * where none does. dir is cut level by level.
+ */
+static size_t highest_with(char *dir, size_t mlen, const char *cg,
+			   const char *name, const char *line)
+{
+	char path[PATH_MAX];
+	size_t cglen = strlen(cg), best = 0;
+
 	for (int level = 0; level < FREEZE_LEVELS; level++) {
 		char *slash;
 
-		if (snprintf(path, sizeof(path), "%s/cgroup.freeze", dir) <
+		if (snprintf(path, sizeof(path), "%s/%s", dir, name) <
 			    (int)sizeof(path) &&
-		    file_has_line(path, "1"))
+		    file_has_line(path, line))
 			best = cglen;
 		slash = strrchr(dir, '/');
 		if (!slash || (size_t)(slash - dir) < mlen ||
@@ -462,53 +473,64 @@ static bool cgroup_frozen(int pdir, const char *proc_root,
 		if (cglen > 1)
 			cglen--;
 	}
-	if (best == 0)
-		best = strlen(cg);
+	return best ? best : strlen(cg);
+}
+
+/* The cgroup to thaw, best bytes of cg, to ev, and whether an ancestor. */
+static void set_thaw(struct tl_evidence *ev, char *cg, size_t best)
+{
 	ev->frozen_by_ancestor = best < strlen(cg);
 	cg[best] = '\0';
 	set_frozen_cgroup(ev, cg);
+}
+
+/*
+ * Whether the cgroup v2 that proc_root/PID/cgroup names says frozen 1 in
+ * its cgroup.events. The hierarchy is found where our own mountinfo
+ * mounts cgroup2 (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid
+ * machine). frozen 1 is the effective state: the cgroup to thaw is the
+ * highest of its own and its ancestors whose cgroup.freeze is 1, and
+ * that one goes to ev->frozen_cgroup.
+ */
+static bool cgroup_frozen(int pdir, const char *proc_root,
+			  struct tl_evidence *ev)
+{
+	char cg[TL_CGROUP_PATH_MAX], path[PATH_MAX], dir[PATH_MAX];
+	size_t mlen;
+
+	if (cgroup_dir(pdir, proc_root, NULL, cg, dir, &mlen) < 0 ||
+	    snprintf(path, sizeof(path), "%s/cgroup.events", dir) >=
+		    (int)sizeof(path) ||
+	    !file_has_line(path, "frozen 1"))
+		return false;
+	set_thaw(ev, cg, highest_with(dir, mlen, cg, "cgroup.freeze", "1"));
 	return true;
 }
 
 /*
  * The cgroup v1 freezer's word on the process: 1 where the freezer.state
- * of its freezer cgroup says FROZEN or FREEZING (that cgroup goes to
- * ev->frozen_cgroup), 0 where it says THAWED, -errno where it cannot be
- * read (no v1 freezer mounted, a path outside the mount).
+ * of its freezer cgroup says FROZEN, or FREEZING (frozen_v1 2) with a
+ * thread in the freezer already; 0 where it says THAWED, or FREEZING of
+ * a process none of whose threads is frozen yet (one stuck in I/O keeps a
+ * cgroup FREEZING: it is what is not frozen); -errno where it cannot be
+ * read (no v1 freezer mounted, a path outside the mount). The cgroup to
+ * thaw, its own or the highest ancestor whose freezer.self_freezing is
+ * 1 (a parent's freeze shows in the child's freezer.state too), goes to
+ * ev->frozen_cgroup.
  */
-static int freezer_v1(int pdir, const char *proc_root, struct tl_evidence *ev)
+static int freezer_v1(int pdir, const char *proc_root, size_t refrigerated,
+		      struct tl_evidence *ev)
 {
-	char cg[TL_CGROUP_PATH_MAX], mnt[TL_CGROUP_PATH_MAX];
-	char base[TL_CGROUP_PATH_MAX], path[PATH_MAX], state[32];
-	char *text = NULL;
-	size_t blen;
+	char cg[TL_CGROUP_PATH_MAX], path[PATH_MAX], dir[PATH_MAX];
+	char state[32];
+	size_t mlen;
 	ssize_t n;
 	int r;
 
-	n = read_alloc_at(pdir, "cgroup", &text);
-	if (n <= 0)
-		return n < 0 ? (int)n : -ENOENT;
-	r = tl_cgroup_parse_proc_v1(text, (size_t)n, "freezer", cg, sizeof(cg));
-	free(text);
-	text = NULL;
+	r = cgroup_dir(pdir, proc_root, "freezer", cg, dir, &mlen);
 	if (r < 0)
 		return r;
-	if (snprintf(path, sizeof(path), "%s/self/mountinfo", proc_root) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	n = read_alloc_at(AT_FDCWD, path, &text);
-	if (n <= 0)
-		return n < 0 ? (int)n : -ENOENT;
-	r = tl_cgroup_parse_mountinfo_v1(text, (size_t)n, "freezer", mnt,
-					 sizeof(mnt), base, sizeof(base));
-	free(text);
-	if (r < 0)
-		return r;
-	blen = strcmp(base, "/") == 0 ? 0 : strlen(base);
-	if (strncmp(cg, base, blen) != 0 || (cg[blen] != '/' && cg[blen]))
-		return -ENOENT;
-	if (snprintf(path, sizeof(path), "%s%s/freezer.state", mnt,
-		     strcmp(cg + blen, "/") == 0 ? "" : cg + blen) >=
+	if (snprintf(path, sizeof(path), "%s/freezer.state", dir) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	n = tli_ev_read_at(AT_FDCWD, path, state, sizeof(state) - 1);
@@ -519,11 +541,14 @@ static int freezer_v1(int pdir, const char *proc_root, struct tl_evidence *ev)
 		return 0;
 	if (strncmp(state, "FROZEN", 6) == 0)
 		ev->frozen_v1 = 1;
-	else if (strncmp(state, "FREEZING", 8) == 0)
+	else if (strncmp(state, "FREEZING", 8) == 0 && refrigerated)
 		ev->frozen_v1 = 2;
+	else if (strncmp(state, "FREEZING", 8) == 0)
+		return 0;
 	else
 		return -EINVAL;
-	set_frozen_cgroup(ev, cg);
+	set_thaw(ev, cg,
+		 highest_with(dir, mlen, cg, "freezer.self_freezing", "1"));
 	return 1;
 }
 
@@ -551,7 +576,7 @@ void tli_ev_gather_frozen(int pdir, const char *proc_root,
 	 * be read, every thread asleep in the freezer does.
 	 */
 	if (refrigerated || all_in_d(ev)) {
-		int r = freezer_v1(pdir, proc_root, ev);
+		int r = freezer_v1(pdir, proc_root, refrigerated, ev);
 
 		if (r >= 0 || refrigerated == ev->n_read) {
 			ev->frozen = r != 0;
@@ -564,7 +589,13 @@ void tli_ev_gather_frozen(int pdir, const char *proc_root,
 
 void tli_ev_frozen_how(const struct tl_evidence *ev, char *buf, size_t size)
 {
-	if (ev->frozen_v1)
+	if (ev->frozen_v1 && ev->frozen_by_ancestor)
+		snprintf(
+			buf, size,
+			"v1 freezer: its freezer cgroup's freezer.state says %s, and %s, an ancestor of that cgroup, froze it (freezer.self_freezing 1)",
+			ev->frozen_v1 > 1 ? "FREEZING" : "FROZEN",
+			ev->frozen_cgroup);
+	else if (ev->frozen_v1)
 		snprintf(buf, size,
 			 "v1 freezer: the freezer.state of %s says %s",
 			 ev->frozen_cgroup,

@@ -600,6 +600,31 @@ static void test_frozen_v1(void **st)
 	gather_conclude(&w, &ev, &v);
 	assert_false(ev.frozen);
 	assert_int_not_equal(v.cause, TL_CAUSE_FROZEN);
+	/*
+	 * Frozen by its parent: the child's freezer.state says FROZEN too,
+	 * but only the parent's freezer.self_freezing is 1, and it is the
+	 * one to thaw.
+	 */
+	put(w.dir, "4711/cgroup", "7:freezer:/lxc.payload.web/app\n0::/x\n");
+	mkd(w.dir, "fz/lxc.payload.web/app");
+	put(w.dir, "fz/lxc.payload.web/app/freezer.state", "FROZEN\n");
+	put(w.dir, "fz/lxc.payload.web/app/freezer.self_freezing", "0\n");
+	put(w.dir, "fz/lxc.payload.web/freezer.state", "FROZEN\n");
+	put(w.dir, "fz/lxc.payload.web/freezer.self_freezing", "1\n");
+	gather_conclude(&w, &ev, &v);
+	assert_true(ev.frozen);
+	assert_true(ev.frozen_by_ancestor);
+	assert_string_equal(ev.frozen_cgroup, "/lxc.payload.web");
+	assert_non_null(strstr(v.text, "and /lxc.payload.web, an ancestor of "
+				       "that cgroup, froze it"));
+	/*
+	 * FREEZING with no thread in the freezer: a process stuck in I/O,
+	 * which keeps the cgroup from freezing, is not told as frozen.
+	 */
+	put(w.dir, "fz/lxc.payload.web/app/freezer.state", "FREEZING\n");
+	put(w.dir, "4711/task/4712/wchan", "futex_do_wait");
+	gather_conclude(&w, &ev, &v);
+	assert_false(ev.frozen);
 	rmtree(w.dir);
 }
 
