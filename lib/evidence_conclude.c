@@ -549,12 +549,20 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			snprintf(where, sizeof(where), "%s", sets);
 		tli_ev_set(v, TL_CAUSE_LIMIT,
 			   sure ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
+		/* One thread: serial, or (in an epoll set) a blocked loop. */
 		if (sure && serial(ev)) {
-			v->remedy = tli_ev_remedy_serial;
+			if (reg)
+				tli_ev_set(v, TL_CAUSE_NOT_WAITED,
+					   TL_CERT_LIKELY);
+			else
+				v->remedy = tli_ev_remedy_serial;
 			tli_appendf(
 				v->text, sizeof(v->text), len,
-				"no thread waits for the listener (%s): its only thread is in I/O on one of the listener's connections it holds (%llu), and no other process holds the listener, so it serves one connection at a time and that client holds up the rest; %s",
-				where, (unsigned long long)ev->held, threads);
+				"no thread waits for the listener (%s): its only thread is in I/O on one of the listener's connections it holds (%llu), and no other process holds the listener, so %s; %s",
+				where, (unsigned long long)ev->held,
+				reg ? "a handler blocks its event loop, which serves nothing else meanwhile" :
+				      "it serves one connection at a time and that client holds up the rest",
+				threads);
 			return;
 		}
 		tli_appendf(

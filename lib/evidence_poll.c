@@ -238,10 +238,12 @@ bool tli_ev_conclude_poll_sets(const struct tl_evidence *ev, const char *sets,
 		else
 			tli_appendf(
 				v->text, sizeof(v->text), len,
-				"thread %d waits in %s on %s%u fds for input, the listener (fd %lld) among them, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
+				"thread %d waits in %s on %s%u fd%s for input, the listener (fd %lld) among them, so the program is told; its accept() may be failing (EMFILE?) or it may give up on the connections: %s",
 				(int)pt->tid, pt->sys ? pt->sys : "poll",
 				pt->poll_cut ? "at least " : "",
-				pt->poll_inputs, (long long)pt->fd, threads);
+				pt->poll_inputs,
+				pt->poll_inputs == 1 ? "" : "s",
+				(long long)pt->fd, threads);
 		v->remedy = NULL;
 		return true;
 	}

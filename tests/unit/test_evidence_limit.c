@@ -248,6 +248,18 @@ static void test_limit_and_unwatched(void **state)
 	assert_non_null(strstr(v.remedy, "serves one connection at a time"));
 	assert_null(strstr(v.remedy, "MaxRequestWorkers"));
 	/*
+	 * The same thread with the listener in an epoll set nobody waits on:
+	 * an event loop (selectors, asyncio) that a handler blocks.
+	 */
+	world_one(&w, 1, TL_ESTABLISHED, RECV_FD("0xa"), "wait_woken",
+		  "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(strstr(v.text, "so a handler blocks its event loop"));
+	assert_null(strstr(v.remedy, "socketserver"));
+	/*
 	 * gunicorn's sync workers: the same in each of two processes that
 	 * hold the listener (they select() on it when idle): a pool at its
 	 * limit, with the limits' remedy.
