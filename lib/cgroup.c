@@ -647,54 +647,63 @@ bool tl_cgroups_has_name(const struct tl_cgroups *cg, const char *name)
 	return false;
 }
 
-/* The first pid in the cgroup.procs of the cgroup at path; 0 for none. */
-static pid_t first_pid(const struct tl_cgroups *cg, const char *path)
+/*
+ * Adds the pids in the cgroup.procs of the cgroup at path to pids[*n..max):
+ * as many as fit.
+ */
+static void add_pids(const struct tl_cgroups *cg, const char *path, pid_t *pids,
+		     size_t *n, size_t max)
 {
 	size_t blen = strcmp(cg->base, "/") == 0 ? 0 : strlen(cg->base);
-	char file[3 * TL_CGROUP_PATH_MAX + 16], buf[32];
-	ssize_t n;
-	long pid;
+	char file[3 * TL_CGROUP_PATH_MAX + 16], buf[4096];
+	ssize_t len;
 	int fd;
 
-	if (snprintf(file, sizeof(file), "%s%s%s/cgroup.procs", cg->root,
+	if (*n >= max ||
+	    snprintf(file, sizeof(file), "%s%s%s/cgroup.procs", cg->root,
 		     cg->mnt, path + blen) >= (int)sizeof(file))
-		return 0;
+		return;
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return;
+	len = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	pid = strtol(buf, NULL, 10);
-	return pid > 0 && pid <= INT32_MAX ? (pid_t)pid : 0;
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	/* Whole lines only: the last may be cut at the buffer's end. */
+	for (char *p = buf, *nl; *n < max && (nl = strchr(p, '\n'));
+	     p = nl + 1) {
+		long pid = strtol(p, NULL, 10);
+
+		if (pid > 0 && pid <= INT32_MAX)
+			pids[(*n)++] = (pid_t)pid;
+	}
 }
 
-pid_t tl_cgroups_find_pid(struct tl_cgroups *cg,
-			  bool (*match)(const struct tl_context *c,
-					const void *arg),
-			  const void *arg)
+size_t tl_cgroups_pids(struct tl_cgroups *cg,
+		       bool (*match)(const struct tl_context *c,
+				     const void *arg),
+		       const void *arg, pid_t *pids, size_t max)
 {
-	for (size_t i = 0; cg && i < cg->n; i++) {
+	size_t n = 0;
+
+	for (size_t i = 0; cg && i < cg->n && n < max; i++) {
 		const struct tl_context *c =
 			tl_cgroups_context(cg, cg->ents[i].id);
 		const char *path = cg->pool + cg->ents[i].path;
 		size_t plen = strlen(path);
-		pid_t pid;
 
 		if (!c || !match(c, arg))
 			continue;
-		pid = first_pid(cg, path);
-		/* Its processes may all be in cgroups below it. */
-		for (size_t k = 0; !pid && k < cg->n; k++) {
+		add_pids(cg, path, pids, &n, max);
+		/* And those of the cgroups below it. */
+		for (size_t k = 0; k < cg->n && n < max; k++) {
 			const char *q = cg->pool + cg->ents[k].path;
 
 			if (strncmp(q, path, plen) == 0 && q[plen] == '/')
-				pid = first_pid(cg, q);
+				add_pids(cg, q, pids, &n, max);
 		}
-		if (pid)
-			return pid;
 	}
-	return 0;
+	return n;
 }

@@ -517,6 +517,7 @@ static int kill_run(const struct tl_global *g, void *opts)
 	ret = TL_EXIT_USAGE;
 	if (tl_filter_check(f, g) < 0)
 		goto out;
+	tl_filter_note_units(f, g);
 	ret = TL_EXIT_FAILURE;
 	if (tl_take_snapshot(g, tl_filter_states(f), &snap) < 0)
 		goto out;

@@ -163,6 +163,7 @@ static int ls_run(const struct tl_global *g, void *opts)
 	/* Needs --root, which may come after the verb: checked here. */
 	if (tl_filter_check(f, g) < 0)
 		return TL_EXIT_USAGE;
+	tl_filter_note_units(f, g);
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	json_init_file(&w, stdout);
 	/*

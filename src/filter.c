@@ -340,16 +340,6 @@ int tl_filter_check_context(const struct tl_filter *f,
 		return 0;
 	cg = ctx_cgroups(g);
 	if (cg) {
-		/* A unit that runs has a cgroup: a name none has is a typo or
-		 * a unit stopped, which an empty list would not tell. */
-		for (int i = 0; i < f->nunit; i++)
-			if (!tl_cgroups_has_name(cg, f->unit[i]) &&
-			    !(f->unit_shown[i][0] &&
-			      tl_cgroups_has_name(cg, f->unit_shown[i])))
-				tl_err("note: --unit %s: no unit of that name "
-				       "runs here (no cgroup is named so), "
-				       "so it matches nothing",
-				       f->unit[i]);
 		return 0;
 	}
 	tl_err("%s cannot be used%s: %s", opt,
@@ -373,6 +363,30 @@ static bool ctx_name_match(const struct tl_context *c, const void *arg)
 	return match(c, n->given) || (n->shown[0] && match(c, n->shown));
 }
 
+/* A unit that runs has a cgroup named after it. */
+static bool unit_runs(struct tl_cgroups *cg, const struct ctx_name *n)
+{
+	return tl_cgroups_has_name(cg, n->given) ||
+	       (n->shown[0] && tl_cgroups_has_name(cg, n->shown));
+}
+
+void tl_filter_note_units(const struct tl_filter *f, const struct tl_global *g)
+{
+	struct tl_cgroups *cg = ctx_cgroups(g);
+
+	/* A name no cgroup has is a typo or a unit stopped, which an
+	 * empty list would not tell. */
+	for (int i = 0; cg && i < f->nunit; i++) {
+		struct ctx_name name = { f->unit[i], f->unit_shown[i], true };
+
+		if (!unit_runs(cg, &name))
+			tl_err("note: --unit %s: no unit of that name runs "
+			       "here (no cgroup is named so), so it matches "
+			       "nothing",
+			       f->unit[i]);
+	}
+}
+
 /* The inode of the network namespace of path; 0 unknown. */
 static uint64_t ns_inode(const char *path)
 {
@@ -380,6 +394,9 @@ static uint64_t ns_inode(const char *path)
 
 	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
+
+/* The most processes of a unit or container looked at for its namespace. */
+#define ELSEWHERE_PIDS 64
 
 void tl_filter_note_elsewhere(const struct tl_filter *f,
 			      const struct tl_global *g)
@@ -396,20 +413,41 @@ void tl_filter_note_elsewhere(const struct tl_filter *f,
 					 unit ? f->unit_shown[k] :
 						f->container_shown[k],
 					 unit };
-		pid_t pid = tl_cgroups_find_pid(cg, ctx_name_match, &name);
-		char path[PATH_MAX];
-		uint64_t ino;
+		pid_t pids[ELSEWHERE_PIDS], other = 0;
+		uint64_t ino, other_ino = 0;
+		size_t np;
 
-		if (!pid ||
-		    snprintf(path, sizeof(path), "%s/%d/ns/net", g->proc_root,
-			     (int)pid) >= (int)sizeof(path))
+		/* A unit no cgroup is named after was told of already. */
+		if (unit && !unit_runs(cg, &name))
 			continue;
-		ino = ns_inode(path);
-		if (ino && ino != here)
+		np = tl_cgroups_pids(cg, ctx_name_match, &name, pids,
+				     ELSEWHERE_PIDS);
+		/*
+		 * Only where none of its processes is here: then the other
+		 * filters did not empty the list.
+		 */
+		for (size_t p = 0; p < np; p++) {
+			char path[PATH_MAX];
+
+			if (snprintf(path, sizeof(path), "%s/%d/ns/net",
+				     g->proc_root,
+				     (int)pids[p]) >= (int)sizeof(path))
+				continue;
+			ino = ns_inode(path);
+			if (ino == here) {
+				other = 0;
+				break;
+			}
+			if (ino && !other) {
+				other = pids[p];
+				other_ino = ino;
+			}
+		}
+		if (other)
 			tl_err("note: %s %s runs in another network namespace, "
 			       "net:[%llu]: tcplimbo -N %d ls shows its sockets",
 			       unit ? "--unit" : "--container", name.given,
-			       (unsigned long long)ino, (int)pid);
+			       (unsigned long long)other_ino, (int)other);
 	}
 }
 

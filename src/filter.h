@@ -151,9 +151,16 @@ int tl_filter_check_context(const struct tl_filter *f,
 			    const struct tl_global *g);
 
 /*
+ * For a one-shot run (ls, kill; a watch sees units start later): notes on
+ * stderr each --unit that no cgroup is named after, which matches nothing.
+ */
+void tl_filter_note_units(const struct tl_filter *f, const struct tl_global *g);
+
+/*
  * For a run whose --unit and --container matched no socket: notes on
- * stderr each unit or container that has a process in another network
- * namespace, with the -N that shows its sockets.
+ * stderr each unit or container whose processes looked at (up to 64) are
+ * none of them in this network namespace, with the -N that shows its
+ * sockets.
  */
 void tl_filter_note_elsewhere(const struct tl_filter *f,
 			      const struct tl_global *g);

@@ -164,15 +164,15 @@ uint64_t tl_cgroups_pid(struct tl_cgroups *cg, const char *proc_root,
 bool tl_cgroups_has_name(const struct tl_cgroups *cg, const char *name);
 
 /*
- * A process of the first cgroup of the last walk whose context match()
- * accepts (a container, a unit by name), or of a cgroup below it: its
- * pid as the hierarchy's cgroup.procs gives it, 0 where no such cgroup
- * holds a process. Computes the contexts of cgroups not asked for yet.
+ * Processes of the cgroups of the last walk whose context match() accepts
+ * (a container, a unit by name), and of the cgroups below them: their
+ * pids as the hierarchy's cgroup.procs give them, at most max, into pids.
+ * Returns how many. Computes the contexts of cgroups not asked for yet.
  */
-pid_t tl_cgroups_find_pid(struct tl_cgroups *cg,
-			  bool (*match)(const struct tl_context *c,
-					const void *arg),
-			  const void *arg);
+size_t tl_cgroups_pids(struct tl_cgroups *cg,
+		       bool (*match)(const struct tl_context *c,
+				     const void *arg),
+		       const void *arg, pid_t *pids, size_t max);
 
 #ifdef __cplusplus
 }

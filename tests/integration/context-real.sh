@@ -49,8 +49,9 @@ cleanup() {
 	for i in $(seq 50); do
 		# The deep cgroups first, deepest first.
 		find "$SLICE" -mindepth 1 -depth -type d -name 'd*' -exec rmdir {} + 2>/dev/null
+		rmdir "$SLICE/both.service" 2>/dev/null
 		rmdir "$CTR" "$POD" "$ACT" "$UNIT" "$ODD" "$SLICE" "$SCOPE" "$SCOPE3" "$CGP" "$PARENT" "$PLAIN" 2>/dev/null
-		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$SCOPE3" ] || [ -d "$CGP" ] || [ -d "$PLAIN" ] || [ -d "$CTR" ] || break
+		[ -d "$UNIT" ] || [ -d "$ODD" ] || [ -d "$SCOPE" ] || [ -d "$SCOPE3" ] || [ -d "$CGP" ] || [ -d "$SLICE/both.service" ] || [ -d "$PLAIN" ] || [ -d "$CTR" ] || break
 		sleep 0.1
 	done
 	rm -rf "$T"
@@ -194,6 +195,17 @@ jq -e 'length == 3 and [.[] | select(.state == "listen") | .local_port] == [4108
 "$TCPLIMBO" ls --json --container web-1 2>"$T/w1.err" >/dev/null
 ! grep -q "note:" "$T/w1.err" || { cat "$T/w1.err"; fail "--container web-1 (sockets here): a note"; }
 ok "--container of a container in another namespace: a note with its -N"
+# A unit with a process elsewhere (the first) and one here, whose sockets
+# here other filters leave out: no note that it runs elsewhere.
+BOTH="$SLICE/both.service"
+mkdir "$BOTH" || fail "cannot make $BOTH"
+bash -c 'echo $$ >"$1/cgroup.procs" && exec unshare -n sleep 60' - "$BOTH" &
+tl_wait_for 5 grep -q . "$BOTH/cgroup.procs" || fail "no process in both.service"
+serve_in "$BOTH" 4110
+tl_wait_for 10 test -e "$T/ready.4110" || fail "server on 4110 did not start"
+"$TCPLIMBO" ls --json --unit both --state fin-wait-1 2>"$T/wf.err" >/dev/null
+! grep -q "note:" "$T/wf.err" || { cat "$T/wf.err"; fail "--unit both --state fin-wait-1: a note"; }
+ok "a unit with a process here: no note when other filters empty the list"
 # A name is taken as the output shows it, escapes and all, or as it is.
 "$TCPLIMBO" ls -C --state listen --sport 4105 | grep -qF 'odd\x1b[1m.service' ||
 	fail "ls -C does not show the odd unit escaped: $("$TCPLIMBO" ls -C --sport 4105 | od -c | head)"
