@@ -77,6 +77,28 @@ static bool holds(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	return true;
 }
 
+/*
+ * The threads in accept() on an fd that is none of the listener's fds
+ * (a JVM's Attach Listener on its UNIX socket, an admin socket, another
+ * listener): they take nothing from this queue. Nothing is marked where
+ * the listener's fds are not known.
+ */
+static void accept_other(struct tl_evidence *ev, const int32_t *fds,
+			 size_t n_fds)
+{
+	for (size_t i = 0; n_fds && i < ev->n_read && i < 64; i++) {
+		const struct tl_ev_thread *t = &ev->threads[i];
+		bool mine = t->fd < 0;
+
+		if (t->kind != TL_SYS_ACCEPT)
+			continue;
+		for (size_t k = 0; k < n_fds && !mine; k++)
+			mine = t->fd == fds[k];
+		if (!mine)
+			ev->accept_other |= 1ULL << i;
+	}
+}
+
 /* The most SO_REUSEPORT siblings of a listener looked for in epoll sets. */
 #define SIBLINGS_MAX 8
 /* The most CLOSE-WAIT sockets of a leak looked for in epoll sets. */
@@ -697,13 +719,14 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		ev->queued = listener->rqueue;
 		holds(snap, listener, pid, &ev->listener_fd);
 	}
-	if (listener && (what & TL_EV_LISTENER) &&
-	    tli_ev_any_thread(ev, TL_SYS_POLL)) {
+	if (listener) {
 		int32_t fds[LISTENER_FDS_MAX];
+		size_t nf = fds_of(snap, listener, pid, fds, LISTENER_FDS_MAX);
 
-		tli_ev_gather_polls(pdir, ev, fds,
-				    fds_of(snap, listener, pid, fds,
-					   LISTENER_FDS_MAX));
+		accept_other(ev, fds, nf);
+		if ((what & TL_EV_LISTENER) &&
+		    tli_ev_any_thread(ev, TL_SYS_POLL))
+			tli_ev_gather_polls(pdir, ev, fds, nf);
 	}
 	if (what & (TL_EV_FDS | TL_EV_LISTENER | TL_EV_LEAK)) {
 		if (gather_fds(fdir, ev, snap,

@@ -92,14 +92,6 @@ const char *tli_ev_none_ran(const struct tl_evidence *ev)
 						       "none of them has";
 }
 
-bool tli_ev_any_thread(const struct tl_evidence *ev, int kind)
-{
-	for (size_t i = 0; i < ev->n_read; i++)
-		if (ev->threads[i].kind == kind)
-			return true;
-	return false;
-}
-
 bool tli_ev_computes(const struct tl_ev_thread *t)
 {
 	uint64_t all = t->utime_ticks + t->stime_ticks;
@@ -407,7 +399,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	else
 		snprintf(sets, sizeof(sets), "in none of its %u epoll sets",
 			 ev->n_epolls);
-	if (tli_ev_any_thread(ev, TL_SYS_ACCEPT)) {
+	if (tli_ev_accepts_listener(ev)) {
 		tli_ev_set(v, TL_CAUSE_ACCEPTING,
 			   kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW ?
 				   TL_CERT_LIKELY :

@@ -131,6 +131,12 @@ bool tli_ev_acceptor(const struct tl_ev_thread *t);
 bool tli_ev_any_thread(const struct tl_evidence *ev, int kind);
 
 /*
+ * Whether a thread is in accept() on the listener, or on an fd not known
+ * to be another (accept_other).
+ */
+bool tli_ev_accepts_listener(const struct tl_evidence *ev);
+
+/*
  * The busiest thread measured while we looked (by the larger of the
  * shares it ran and was runnable), or NULL.
  */

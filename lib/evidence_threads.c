@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "evidence_int.h"
 #include "tcplimbo/evidence.h"
 #include "util.h"
 
@@ -152,4 +153,21 @@ const char *tl_evidence_threads_text(const struct tl_evidence *ev, char *buf,
 			    len ? " (its main thread has exited)" :
 				  "its main thread has exited");
 	return buf;
+}
+
+bool tli_ev_any_thread(const struct tl_evidence *ev, int kind)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind == kind)
+			return true;
+	return false;
+}
+
+bool tli_ev_accepts_listener(const struct tl_evidence *ev)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind == TL_SYS_ACCEPT &&
+		    (i >= 64 || !(ev->accept_other >> i & 1)))
+			return true;
+	return false;
 }

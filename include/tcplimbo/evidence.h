@@ -254,6 +254,12 @@ struct tl_evidence {
 	/* TL_EV_LEAK or LISTENER: bit i, threads[i] is in I/O on an fd that
 	 * is none of its clients (a connection a listener here made) */
 	uint64_t on_other;
+	/*
+	 * TL_EV_LISTENER or a listener given: bit i, threads[i] is in
+	 * accept() on an fd that is none of the listener's (a UNIX socket,
+	 * another listener), so it drains nothing of this queue.
+	 */
+	uint64_t accept_other;
 	/* TL_EV_LISTENER: processes that hold the listener, this one too */
 	uint32_t sharers;
 	/* TL_EV_LISTENER: of held, those in CLOSE-WAIT (their client left) */

@@ -406,6 +406,22 @@ static void test_limit_and_unwatched(void **state)
 	conclude(&w, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_ACCEPTING);
 	assert_null(v.remedy);
+	/*
+	 * In accept4 on fd 9, which is not the listener (fd 3): a JVM's
+	 * Attach Listener on its UNIX socket, started by jstack. The
+	 * listener's epoll set that nobody waits on tells, as before.
+	 */
+	world_init(&w, 0, 0);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", FUTEX, "futex_wait_queue",
+		     "4990.0");
+	world_thread(&w, PID + 1, "S (sleeping)",
+		     "288 0x9 0x0 0x0 0x80800 0x0 0x0 0x1 0x2", "unix_accept",
+		     "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_true(ev.accept_other == 2);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
 }
 
 static void test_fds_and_gone(void **state)
