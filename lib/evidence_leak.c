@@ -133,8 +133,9 @@ bool tli_ev_conclude_upstream(const struct tl_evidence *ev,
 	tli_ev_set(v, TL_CAUSE_UPSTREAM, TL_CERT_POSSIBLE);
 	tli_appendf(
 		v->text, sizeof(v->text), len,
-		"%u of its connections out sent a request that has had no answer for %llu s or more (the longest waiting, to %s), beside its %u in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait",
-		ev->up_waiting, (unsigned long long)(ev->up_wait_ms / 1000),
+		"%u of its connections out sent a request that has had no answer%s for %llu s (to %s), beside its %u in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait",
+		ev->up_waiting, ev->up_waiting == 1 ? "" : ", the longest",
+		(unsigned long long)(ev->up_wait_ms / 1000),
 		tl_addr_format_port(peer, sizeof(peer), ev->up_family,
 				    ev->up_addr, ev->up_port),
 		cw);

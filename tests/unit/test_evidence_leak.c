@@ -219,7 +219,7 @@ static void test_leak_upstream(void **state)
 	assert_true(tl_ev_remedy_conditional(v.cause));
 	assert_string_equal(
 		v.text,
-		"3 of its connections out sent a request that has had no answer for 4 s or more (the longest waiting, to 127.0.0.1:9292), beside its 3 in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait");
+		"3 of its connections out sent a request that has had no answer, the longest for 4 s (to 127.0.0.1:9292), beside its 3 in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait");
 	assert_non_null(strstr(v.remedy, "If it waits for its upstream"));
 	/*
 	 * Varnish's workers: blocked in an epoll set of no connection of
