@@ -199,7 +199,7 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	if (paused) {
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			"; the listener (fd %d) is in epoll fd %d but asks it for no events (events 0x%x, no EPOLLIN): the program has stopped accepting on purpose, usually at its own connection limit, and does not spin",
+			"; the listener (fd %d) is in epoll fd %d but asks it for no events (events 0x%x, no EPOLLIN): the program has paused accepting on purpose (at its own connection limit, or backing off after a failed accept()), and does not spin",
 			(int)paused->tfd, (int)paused->epfd, paused->events);
 		return;
 	}

@@ -200,8 +200,8 @@ CONF
 		(.cause == "low-fd-limit" or .cause == "connections") and
 		(.setting | contains("server.max-fds")) and
 		(.evidence[0].text as $t | if .evidence[0].epoll[0].events == "18"
-			then ($t | contains("stopped accepting on purpose")) and ($t | contains("busy loop") | not)
-			else ($t | contains("stopped accepting on purpose") | not) end)' \
+			then ($t | contains("paused accepting on purpose")) and ($t | contains("busy loop") | not)
+			else ($t | contains("paused accepting on purpose") | not) end)' \
 		"$T/lighttpd3.json" >/dev/null || { cat "$T/lighttpd3.json"; fail "lighttpd at server.max-fds 16: not told as its fd limit"; }
 	ok "lighttpd at server.max-fds 16: fd-exhaustion, its own setting named, paused or spinning as its registration shows"
 	tested=$((tested + 1))

@@ -349,7 +349,7 @@ static void test_paused_listener(void **state)
 	assert_null(strstr(v.text, "busy loop"));
 	assert_non_null(strstr(
 		v.text,
-		"the listener (fd 4) is in epoll fd 6 but asks it for no events (events 0x18, no EPOLLIN): the program has stopped accepting on purpose"));
+		"the listener (fd 4) is in epoll fd 6 but asks it for no events (events 0x18, no EPOLLIN): the program has paused accepting on purpose"));
 	assert_int_equal(v.cause, TL_CAUSE_LOW_LIMIT);
 	/* Asking for EPOLLIN, level-triggered and waited on: the spin. */
 	ev.regs[0].events = 0x19;
@@ -358,7 +358,7 @@ static void test_paused_listener(void **state)
 	/* A one-shot that fired asks for nothing too, and is no pause. */
 	ev.regs[0].events = TL_EPOLLONESHOT | 0x18;
 	conclude(&ev, &v);
-	assert_null(strstr(v.text, "stopped accepting on purpose"));
+	assert_null(strstr(v.text, "paused accepting on purpose"));
 }
 
 /*
