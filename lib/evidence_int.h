@@ -118,6 +118,9 @@ void tli_ev_frozen_how(const struct tl_evidence *ev, char *buf, size_t size);
  */
 extern const char tli_ev_remedy_serial[];
 
+/* The child-stopped remedy where more than one child is stopped. */
+extern const char tli_ev_remedy_children[];
+
 /*
  * Whether thread t may be a thread-per-connection server's acceptor,
  * waiting for new clients: in accept(), or in poll() (an accept loop with

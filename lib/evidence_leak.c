@@ -172,6 +172,8 @@ static void child_stopped(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			v->text, sizeof(v->text), len,
 			"%u of its children are stopped by a signal such as SIGSTOP (State T, no tracer), %d the first",
 			ev->stopped_children, (int)ev->stopped_child);
+	if (ev->stopped_children > 1)
+		v->remedy = tli_ev_remedy_children;
 	tli_appendf(
 		v->text, sizeof(v->text), len,
 		": a process that hands the connections it accepts to its workers (Node's cluster primary does) holds each until a worker takes it, and a stopped worker takes none");

@@ -667,11 +667,13 @@ void tli_ev_gather_children(int pdir, const char *proc_root,
 			if (tli_parse_dec(p, INT_MAX, &pid) == 0 && pid > 0) {
 				looked++;
 				if (signal_stopped(proc_root, (pid_t)pid) &&
-				    ev->stopped_children++ == 0)
-					ev->stopped_child = (pid_t)pid;
+				    ev->stopped_children++ < TL_EV_STOPPED_MAX)
+					ev->stopped_kids[ev->stopped_children -
+							 1] = (pid_t)pid;
 			}
 			*end = c;
 		}
 	}
+	ev->stopped_child = ev->stopped_children ? ev->stopped_kids[0] : 0;
 	free(buf);
 }

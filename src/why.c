@@ -217,18 +217,45 @@ const char *why_fill_pid(char *buf, size_t size, const char *text,
 	return why_fill_word(buf, size, text, "PID", pids);
 }
 
-/* Puts value in place of word in w's remedy, already in remedy_buf. */
-static void fill_lead(struct why *w, const char *word, long long value)
+/* Puts value in place of word in w's remedy, where it fits. */
+static void fill_word(struct why *w, const char *word, const char *value)
 {
-	char v[24], tmp[sizeof(w->remedy_buf)];
+	char tmp[sizeof(w->remedy_buf)];
 
-	if (!w->remedy)
-		return;
-	snprintf(v, sizeof(v), "%lld", value);
-	if (why_fill_word(tmp, sizeof(tmp), w->remedy, word, v) == tmp) {
+	if (w->remedy &&
+	    why_fill_word(tmp, sizeof(tmp), w->remedy, word, value) == tmp) {
 		memcpy(w->remedy_buf, tmp, strlen(tmp) + 1);
 		w->remedy = w->remedy_buf;
 	}
+}
+
+/* The same with a number. */
+static void fill_lead(struct why *w, const char *word, long long value)
+{
+	char v[24];
+
+	snprintf(v, sizeof(v), "%lld", value);
+	fill_word(w, word, v);
+}
+
+/* CHILD in the lead's remedy: each stopped child it names, "..." past. */
+static void fill_children(struct why *w, const struct tl_evidence *ev)
+{
+	char v[TL_EV_STOPPED_MAX * 12 + 8];
+	size_t n = ev->stopped_children < TL_EV_STOPPED_MAX ?
+			   ev->stopped_children :
+			   TL_EV_STOPPED_MAX,
+	       len = 0;
+
+	if (!w->remedy || n == 0)
+		return;
+	v[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(v + len, sizeof(v) - len, "%s%d",
+					i ? " " : "", (int)ev->stopped_kids[i]);
+	if (ev->stopped_children > n)
+		snprintf(v + len, sizeof(v) - len, " ...");
+	fill_word(w, "CHILD", v);
 }
 
 void why_name_pids(struct why *w)
@@ -259,7 +286,7 @@ void why_name_pids(struct why *w)
 	if (w->v[w->lead].cause == TL_CAUSE_BLOCKED && w->v[w->lead].fd >= 0)
 		fill_lead(w, "FD", (long long)w->v[w->lead].fd);
 	if (w->v[w->lead].cause == TL_CAUSE_CHILD_STOPPED)
-		fill_lead(w, "CHILD", (long long)w->ev[w->lead].stopped_child);
+		fill_children(w, &w->ev[w->lead]);
 	w->inspect = why_fill_pid(w->inspect_buf, sizeof(w->inspect_buf),
 				  w->inspect, lead);
 }

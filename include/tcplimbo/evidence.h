@@ -191,6 +191,9 @@ enum tl_ev_what {
 	TL_EV_SERVED = 1 << 4,
 };
 
+/* The most stopped children an evidence names. */
+#define TL_EV_STOPPED_MAX 8
+
 /* Room for the path of a frozen process's cgroup (a longer one is cut). */
 #define TL_EV_FROZEN_CGROUP_MAX 256
 
@@ -316,6 +319,8 @@ struct tl_evidence {
 	 */
 	uint32_t stopped_children;
 	pid_t stopped_child;
+	/* the first TL_EV_STOPPED_MAX of them, stopped_child first */
+	pid_t stopped_kids[TL_EV_STOPPED_MAX];
 };
 
 /*

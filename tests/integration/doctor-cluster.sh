@@ -17,14 +17,15 @@ cat >"$T/cluster.js" <<'JS'
 const cluster = require('cluster'), http = require('http');
 if (cluster.isPrimary) {
 	cluster.schedulingPolicy = cluster.SCHED_RR;
-	cluster.fork();
+	for (let i = 0; i < Number(process.argv[3]); i++)
+		cluster.fork();
 	setTimeout(() => process.exit(0), 60000);
 } else {
-	http.createServer((q, r) => r.end('ok\n')).listen(3071, '127.0.0.1');
+	http.createServer((q, r) => r.end('ok\n')).listen(Number(process.argv[2]), '127.0.0.1');
 	setTimeout(() => process.exit(0), 60000);
 }
 JS
-"$NODE" "$T/cluster.js" &
+"$NODE" "$T/cluster.js" 3071 1 &
 P=$!
 tl_wait_for 15 tl_listening 3071 || fail "the cluster did not listen"
 tl_wait_for 5 pgrep -P $P >/dev/null || fail "no worker"
@@ -64,3 +65,31 @@ W=
 tl_wait_for 10 sh -c '[ "$(ss -Htn state close-wait "sport = :3071" | wc -l)" = 0 ]' ||
 	{ ss -tanp; fail "the worker resumed, the CLOSE-WAIT stayed"; }
 ok "resumed as told: the connections are served and closed"
+
+# Two workers, both stopped: the remedy resumes each of them.
+"$NODE" "$T/cluster.js" 3072 2 &
+P=$!
+tl_wait_for 15 tl_listening 3072 || fail "the second cluster did not listen"
+tl_wait_for 5 sh -c "[ \$(pgrep -P $P | wc -l) = 2 ]" || fail "not two workers"
+W=$(pgrep -P $P | tr '\n' ' ')
+kill -STOP $W
+python3 -c '
+import socket, time
+for _ in range(4):
+    c = socket.create_connection(("127.0.0.1", 3072))
+    c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.2)
+    c.close()' || fail "clients of 3072"
+tl_wait_for 10 sh -c '[ "$(ss -Htn state close-wait "sport = :3072" | wc -l)" = 4 ]' ||
+	{ ss -tanp; fail "ss: not 4 CLOSE-WAIT on 3072"; }
+sleep 1.5
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/d2.json"
+set -- $W
+jq -e --arg a "kill -CONT $1 $2 " --arg b "kill -CONT $2 $1 " '[.findings[] | select(.kind == "close-wait-leak" and .local_port == 3072)] |
+	length == 1 and (.[0] | .cause == "child-stopped" and
+	(.evidence[0].text | startswith("2 of its children are stopped")) and
+	((.remedy | contains($a)) or (.remedy | contains($b))))' "$T/d2.json" >/dev/null ||
+	{ jq '.findings' "$T/d2.json"; fail "both stopped workers ($W) are not resumed"; }
+kill -CONT $W
+W=
+ok "Node cluster, both workers stopped: kill -CONT with both"
