@@ -217,45 +217,35 @@ const char *why_fill_pid(char *buf, size_t size, const char *text,
 	return why_fill_word(buf, size, text, "PID", pids);
 }
 
-/* Puts value in place of word in w's remedy, where it fits. */
-static void fill_word(struct why *w, const char *word, const char *value)
+/*
+ * text with the words of a verdict's own remedy filled, in buf: FD, the fd
+ * a blocked process waits on, and CHILD, the stopped children it hands
+ * connections to ("..." past the first TL_EV_STOPPED_MAX). Returns buf,
+ * or text where nothing was filled.
+ */
+static const char *fill_own(char *buf, size_t size, const char *text,
+			    const struct tl_evidence *ev,
+			    const struct tl_ev_verdict *v)
 {
-	char tmp[sizeof(w->remedy_buf)];
-
-	if (w->remedy &&
-	    why_fill_word(tmp, sizeof(tmp), w->remedy, word, value) == tmp) {
-		memcpy(w->remedy_buf, tmp, strlen(tmp) + 1);
-		w->remedy = w->remedy_buf;
-	}
-}
-
-/* The same with a number. */
-static void fill_lead(struct why *w, const char *word, long long value)
-{
-	char v[24];
-
-	snprintf(v, sizeof(v), "%lld", value);
-	fill_word(w, word, v);
-}
-
-/* CHILD in the lead's remedy: each stopped child it names, "..." past. */
-static void fill_children(struct why *w, const struct tl_evidence *ev)
-{
-	char v[TL_EV_STOPPED_MAX * 12 + 8];
+	char val[TL_EV_STOPPED_MAX * 12 + 8];
 	size_t n = ev->stopped_children < TL_EV_STOPPED_MAX ?
 			   ev->stopped_children :
 			   TL_EV_STOPPED_MAX,
 	       len = 0;
 
-	if (!w->remedy || n == 0)
-		return;
-	v[0] = '\0';
+	if (v->cause == TL_CAUSE_BLOCKED && v->fd >= 0) {
+		snprintf(val, sizeof(val), "%d", (int)v->fd);
+		return why_fill_word(buf, size, text, "FD", val);
+	}
+	if (v->cause != TL_CAUSE_CHILD_STOPPED || n == 0)
+		return text;
+	val[0] = '\0';
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(v + len, sizeof(v) - len, "%s%d",
+		len += (size_t)snprintf(val + len, sizeof(val) - len, "%s%d",
 					i ? " " : "", (int)ev->stopped_kids[i]);
 	if (ev->stopped_children > n)
-		snprintf(v + len, sizeof(v) - len, " ...");
-	fill_word(w, "CHILD", v);
+		snprintf(val + len, sizeof(val) - len, " ...");
+	return why_fill_word(buf, size, text, "CHILD", val);
 }
 
 void why_name_pids(struct why *w)
@@ -280,13 +270,19 @@ void why_name_pids(struct why *w)
 	w->remedy = why_fill_pid(w->remedy_buf, sizeof(w->remedy_buf),
 				 w->remedy, len ? pids : lead);
 	/*
-	 * The fd a blocked process waits on, or the stopped child it hands
-	 * connections to, in the lead's own remedy.
+	 * The fd a blocked process waits on, or the stopped children it
+	 * hands connections to, in the lead's own remedy.
 	 */
-	if (w->v[w->lead].cause == TL_CAUSE_BLOCKED && w->v[w->lead].fd >= 0)
-		fill_lead(w, "FD", (long long)w->v[w->lead].fd);
-	if (w->v[w->lead].cause == TL_CAUSE_CHILD_STOPPED)
-		fill_children(w, &w->ev[w->lead]);
+	if (w->remedy) {
+		char tmp[sizeof(w->remedy_buf)];
+		const char *r = fill_own(tmp, sizeof(tmp), w->remedy,
+					 &w->ev[w->lead], &w->v[w->lead]);
+
+		if (r == tmp) {
+			memcpy(w->remedy_buf, tmp, strlen(tmp) + 1);
+			w->remedy = w->remedy_buf;
+		}
+	}
 	w->inspect = why_fill_pid(w->inspect_buf, sizeof(w->inspect_buf),
 				  w->inspect, lead);
 }
@@ -567,7 +563,7 @@ void why_print_json(struct json *j, const struct why *w)
 	for (size_t i = 0; i < w->n; i++) {
 		const struct tl_evidence *ev = &w->ev[i];
 		const struct tl_ev_verdict *v = &w->v[i];
-		char st[2] = { ev->state, 0 }, pid[12], remedy[1536];
+		char st[2] = { ev->state, 0 }, pid[12], remedy[1536], own[1536];
 
 		json_obj_begin(j);
 		json_kv_int(j, "pid", ev->pid);
@@ -597,8 +593,10 @@ void why_print_json(struct json *j, const struct why *w)
 		json_kv_str(j, "text", v->text);
 		snprintf(pid, sizeof(pid), "%d", (int)ev->pid);
 		json_kv_str(j, "remedy",
-			    why_fill_pid(remedy, sizeof(remedy), v->remedy,
-					 pid));
+			    fill_own(own, sizeof(own),
+				     why_fill_pid(remedy, sizeof(remedy),
+						  v->remedy, pid),
+				     ev, v));
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -90,6 +90,8 @@ jq -e --arg a "kill -CONT $1 $2 " --arg b "kill -CONT $2 $1 " '[.findings[] | se
 	(.evidence[0].text | startswith("2 of its children are stopped")) and
 	((.remedy | contains($a)) or (.remedy | contains($b))))' "$T/d2.json" >/dev/null ||
 	{ jq '.findings' "$T/d2.json"; fail "both stopped workers ($W) are not resumed"; }
+# Each process's own remedy in the evidence has its words filled too.
+! grep -qw CHILD "$T/d2.json" || fail "a remedy says CHILD, unfilled"
 kill -CONT $W
 W=
 ok "Node cluster, both workers stopped: kill -CONT with both"
