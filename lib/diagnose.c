@@ -325,6 +325,24 @@ bool tli_diag_plural(const struct tl_snapshot *snap, const struct tl_finding *f)
 	return f->n_pids > 1 && !master_of(snap, f);
 }
 
+/* Whether f's pids are not all of one comm (each known to the owners). */
+static bool comms_differ(const struct tl_snapshot *snap,
+			 const struct tl_finding *f)
+{
+	size_t n = tli_diag_stored_pids(f);
+
+	for (size_t i = 0; snap->owners && i < n; i++) {
+		const struct tl_proc *p =
+			tl_owners_proc(snap->owners, f->pids[i]);
+
+		if (!p)
+			return false;
+		if (strcmp(p->comm, f->comm) != 0)
+			return true;
+	}
+	return false;
+}
+
 /* Appends f's pids but skip to buf at off: "1, 2 and 3 more". */
 static size_t pid_list(char *buf, size_t size, size_t off,
 		       const struct tl_finding *f, pid_t skip)
@@ -398,9 +416,25 @@ const char *tli_diag_who_text(char *buf, size_t size,
 		return buf;
 	}
 	off = (size_t)snprintf(buf, size, "pid%s ", f->n_pids > 1 ? "s" : "");
-	off = pid_list(buf, size, off, f, 0);
-	if (off < size)
-		snprintf(buf + off, size - off, " (%s)", f->comm);
+	if (!comms_differ(snap, f)) {
+		off = pid_list(buf, size, off, f, 0);
+		if (off < size)
+			snprintf(buf + off, size - off, " (%s)", f->comm);
+		return buf;
+	}
+	/* A chain of different programs (NSD's xfrd, main and server): each
+	 * named, so that no pid bears another's name. */
+	for (size_t i = 0; i < tli_diag_stored_pids(f) && off < size; i++) {
+		const struct tl_proc *p =
+			tl_owners_proc(snap->owners, f->pids[i]);
+
+		off += (size_t)snprintf(buf + off, size - off, "%s%d (%s)",
+					i ? ", " : "", (int)f->pids[i],
+					p ? p->comm : "?");
+	}
+	if (off < size && f->n_pids > tli_diag_stored_pids(f))
+		snprintf(buf + off, size - off, " and %zu more",
+			 f->n_pids - tli_diag_stored_pids(f));
 	return buf;
 }
 

@@ -466,6 +466,15 @@ static void test_master_workers(void **state)
 	assert_int_equal(diagnose(), 1);
 	assert_non_null(strstr(W->f[0].summary,
 			       "pids 15915, 15918 (nginx) are not accepting"));
+	/*
+	 * Of different programs, a chain (NSD's xfrd, main and server):
+	 * each pid with its own name, none with another's.
+	 */
+	snprintf(W->procs[w1].comm, sizeof(W->procs[w1].comm), "nsd: main");
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "pids 15915 (nginx), 15918 (nsd: main) are "
+			       "not accepting"));
 }
 
 /*
