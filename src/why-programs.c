@@ -85,6 +85,16 @@ static const struct {
 	    [WHY_TIMEOUT] =
 		    "tinyproxy: Timeout closes a connection, to "
 		    "the client or to the upstream, idle for longer" } },
+	{ { "starman" },
+	  7,
+	  { NULL },
+	  { [WHY_LIMIT] = "Starman: --workers (one request at a time "
+			  "each)" } },
+	{ { "webfsd" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "webfsd: -c (connections at once) and -t (the "
+			  "timeout that closes an idle one)" } },
 	{ { "named" },
 	  0,
 	  { NULL },

@@ -331,7 +331,13 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	}
 	combine(w);
 	w->omitted = f->n_pids - n;
-	if (w->cause == TL_CAUSE_LIMIT)
+	/*
+	 * At a limit, or a pool whose threads all wait elsewhere (tinyproxy
+	 * at MaxClients on an upstream that does not answer): the limit.
+	 */
+	if (w->cause == TL_CAUSE_LIMIT ||
+	    (w->cause == TL_CAUSE_BLOCKED && f->kind == TL_FIND_NOT_ACCEPTING &&
+	     w->ev[w->lead].n_threads > 1))
 		w->setting =
 			finding_program_text(proc_root, snap, w, f, WHY_LIMIT);
 	/* Out of fds: the program's own say in its limit, where known. */

@@ -389,9 +389,10 @@ time.sleep(60)' &
 	doctor 8093 tinyproxy2
 	jq -e '[.findings[] | select(.local_port == 8093)][0] |
 		.kind == "not-accepting" and .cause == "blocked-elsewhere" and
-		(.evidence[0].text | contains("(a TCP connection to 127.0.0.1:8094, established)"))' \
+		(.evidence[0].text | contains("(a TCP connection to 127.0.0.1:8094, established)")) and
+		.setting == "tinyproxy: MaxClients, and Timeout for idle clients"' \
 		"$T/tinyproxy2.json" >/dev/null || { cat "$T/tinyproxy2.json"; fail "tinyproxy on a stuck upstream: not told"; }
-	ok "tinyproxy at MaxClients 2 on an upstream that never answers: blocked-elsewhere, the upstream named"
+	ok "tinyproxy at MaxClients 2 on an upstream that never answers: blocked-elsewhere, the upstream and its setting named"
 	kill "$TP" "$TPC" "$UPS" 2>/dev/null
 	tested=$((tested + 1))
 fi

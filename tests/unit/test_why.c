@@ -141,6 +141,12 @@ static void test_program_text(void **state)
 	assert_null(why_program_text("postgres", NULL, WHY_LIMIT));
 	/* Exact comms are exact; versioned ones match by their prefix. */
 	assert_null(why_program_text("postgresX", NULL, WHY_TIMEOUT));
+	/* Starman's master and workers by the start of their comm. */
+	assert_non_null(
+		strstr(why_program_text("starman worker", NULL, WHY_LIMIT),
+		       "--workers"));
+	assert_non_null(strstr(why_program_text("webfsd", NULL, WHY_LIMIT),
+			       "-c (connections at once)"));
 	assert_non_null(
 		strstr(why_program_text("php-fpm8.2", NULL, WHY_TIMEOUT),
 		       "request_terminate_timeout"));
