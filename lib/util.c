@@ -186,6 +186,23 @@ void tli_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf + *len, size - *len, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		*len = (size_t)n >= size - *len ? size - 1 : *len + (size_t)n;
+	if (n <= 0)
+		return;
+	if ((size_t)n < size - *len) {
+		*len += (size_t)n;
+		return;
+	}
+	/*
+	 * Cut: it ends in "..." at a character's boundary, so that a cut
+	 * text does not pass for whole, nor end in half a UTF-8 sequence.
+	 */
+	*len = size - 1;
+	if (size >= 8) {
+		size_t at = size - 4;
+
+		while (at > 0 && ((unsigned char)buf[at] & 0xc0) == 0x80)
+			at--;
+		memcpy(buf + at, "...", 4);
+		*len = at + 3;
+	}
 }

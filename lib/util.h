@@ -27,7 +27,8 @@ int tli_grow(void **arr, size_t *cap, size_t elem, size_t init);
 
 /*
  * Appends printf-formatted text to buf (size bytes) at *len, keeping it
- * terminated; text that does not fit is cut, and *len stays below size.
+ * terminated; text that does not fit is cut, at a character's boundary,
+ * and ends in "...", and *len stays below size.
  */
 void tli_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

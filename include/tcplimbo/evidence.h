@@ -375,7 +375,8 @@ enum tl_certainty {
 	TL_CERT_CERTAIN, /* read directly from the kernel */
 };
 
-#define TL_EV_TEXT_MAX 640
+/* Room for a cause with its evidence; a longer one ends in "...". */
+#define TL_EV_TEXT_MAX 1024
 
 /* A conclusion: the cause, how sure, and what it rests on. */
 struct tl_ev_verdict {

@@ -111,6 +111,33 @@ static void test_read_at(void **state)
 }
 
 /* A /proc path, checked: a long root is refused, never cut short. */
+/*
+ * tli_appendf: what fits is appended whole; what does not is cut at a
+ * character's boundary and ends in "...".
+ */
+static void test_appendf(void **state)
+{
+	char buf[16];
+	size_t len = 0;
+
+	(void)state;
+	tli_appendf(buf, sizeof(buf), &len, "%s", "0123");
+	tli_appendf(buf, sizeof(buf), &len, "%d", 4567);
+	assert_string_equal(buf, "01234567");
+	assert_int_equal(len, 8);
+	tli_appendf(buf, sizeof(buf), &len, "%s", "89abcdefgh");
+	assert_string_equal(buf, "0123456789ab...");
+	assert_int_equal(len, 15);
+	/* Full: nothing more. */
+	tli_appendf(buf, sizeof(buf), &len, "x");
+	assert_string_equal(buf, "0123456789ab...");
+	/* A two-byte character across the cut is not split. */
+	len = 0;
+	tli_appendf(buf, sizeof(buf), &len, "%s", "0123456789a\xc3\xa9zzzz");
+	assert_string_equal(buf, "0123456789a...");
+	assert_int_equal(len, strlen(buf));
+}
+
 static void test_proc_path(void **state)
 {
 	char buf[32], root[64];
@@ -138,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_read_alloc),
 		cmocka_unit_test(test_read_at),
+		cmocka_unit_test(test_appendf),
 		cmocka_unit_test(test_proc_path),
 	};
 
