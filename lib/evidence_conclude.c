@@ -559,8 +559,8 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		}
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so its workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :
-			       "no thread waits for the listener (%s): its threads are in poll/select, sleep or I/O, which /proc does not tie to a client, while it holds %llu of the listener's connections, so its workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers; %s",
+			sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so the workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :
+			       "no thread waits for the listener (%s): its threads are in poll/select, sleep or I/O, which /proc does not tie to a client, while it holds %llu of the listener's connections, so the workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers; %s",
 			where, (unsigned long long)ev->held, threads);
 		return;
 	}
