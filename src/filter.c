@@ -2,10 +2,10 @@
 /* ls's filters: parsed once from options, matched per socket. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
-#include <string.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -334,14 +334,9 @@ int tl_filter_check_context(const struct tl_filter *f,
 {
 	const char *opt = f->nunit ? "--unit" : "--container";
 	char why[PATH_MAX + 96];
-	struct tl_cgroups *cg;
 
-	if (!tl_filter_needs_context(f))
+	if (!tl_filter_needs_context(f) || ctx_cgroups(g))
 		return 0;
-	cg = ctx_cgroups(g);
-	if (cg) {
-		return 0;
-	}
 	tl_err("%s cannot be used%s: %s", opt,
 	       g->where->err == -ESRCH ? " with --replay" : "",
 	       ctx_why_none(g, why, sizeof(why)));
