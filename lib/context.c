@@ -4,19 +4,13 @@
  * container and its runtime, the Kubernetes pod; then the names the
  * runtimes keep in local files (no API call, no daemon needed).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "tcplimbo/context.h"
-#include "utf8.h"
 #include "util.h"
 
 static const char *const kind_names[TL_CONTEXT_KIND_MAX] = {
