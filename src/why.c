@@ -469,7 +469,7 @@ static void json_threads(struct json *j, const struct tl_evidence *ev)
 			json_kv_bool(j, "polls_listener",
 				     t->polls == TL_EV_POLLS_LISTENER);
 			json_kv_uint(j, "poll_fds", t->poll_inputs);
-			/* Only the set's start was read: a least. */
+			/* Only the set's start was read: a lower bound. */
 			if (t->poll_cut)
 				json_kv_bool(j, "poll_fds_cut", true);
 		}

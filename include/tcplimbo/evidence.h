@@ -111,7 +111,7 @@ struct tl_ev_thread {
 	 * hold the listener (enum tl_ev_polls; fd is then the listener's).
 	 * poll_inputs counts those fds where the set was read; poll_cut,
 	 * that the set was longer than TL_EV_POLLSET_MAX and only its start
-	 * was read, so the count is a least.
+	 * was read, so the count is a lower bound.
 	 */
 	uint8_t polls;
 	bool poll_cut;
