@@ -691,19 +691,14 @@ size_t tl_cgroups_pids(struct tl_cgroups *cg,
 	for (size_t i = 0; cg && i < cg->n && n < max; i++) {
 		const struct tl_context *c =
 			tl_cgroups_context(cg, cg->ents[i].id);
-		const char *path = cg->pool + cg->ents[i].path;
-		size_t plen = strlen(path);
-
-		if (!c || !match(c, arg))
-			continue;
-		add_pids(cg, path, pids, &n, max);
-		/* And those of the cgroups below it. */
-		for (size_t k = 0; k < cg->n && n < max; k++) {
-			const char *q = cg->pool + cg->ents[k].path;
-
-			if (strncmp(q, path, plen) == 0 && q[plen] == '/')
-				add_pids(cg, q, pids, &n, max);
-		}
+		/*
+		 * A cgroup below a unit's or a container's is theirs too (the
+		 * deepest unit or container names a path), so it matches on
+		 * its own: each cgroup's processes are read once.
+		 */
+		if (c && match(c, arg))
+			add_pids(cg, cg->pool + cg->ents[i].path, pids, &n,
+				 max);
 	}
 	return n;
 }

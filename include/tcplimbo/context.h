@@ -165,7 +165,7 @@ bool tl_cgroups_has_name(const struct tl_cgroups *cg, const char *name);
 
 /*
  * Processes of the cgroups of the last walk whose context match() accepts
- * (a container, a unit by name), and of the cgroups below them: their
+ * (a container, a unit by name; the cgroups below one are its too): their
  * pids as the hierarchy's cgroup.procs give them, at most max, into pids.
  * Returns how many. Computes the contexts of cgroups not asked for yet.
  */
