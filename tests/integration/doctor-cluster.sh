@@ -37,13 +37,7 @@ c = socket.create_connection(("127.0.0.1", 3071), timeout=5)
 c.sendall(b"GET / HTTP/1.0\r\n\r\n")
 assert b"ok" in c.recv(1000)' || fail "the worker did not answer"
 kill -STOP "$W"
-python3 -c '
-import socket, time
-for _ in range(3):
-    c = socket.create_connection(("127.0.0.1", 3071))
-    c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    time.sleep(0.2)
-    c.close()' || fail "clients"
+tl_ask_and_leave 3071 3 || fail "clients"
 tl_wait_for 10 sh -c '[ "$(ss -Htn state close-wait "sport = :3071" | wc -l)" = 3 ]' ||
 	{ ss -tanp; fail "ss: not 3 CLOSE-WAIT"; }
 sleep 1.5
@@ -73,13 +67,7 @@ tl_wait_for 15 tl_listening 3072 || fail "the second cluster did not listen"
 tl_wait_for 5 sh -c "[ \$(pgrep -P $P | wc -l) = 2 ]" || fail "not two workers"
 W=$(pgrep -P $P | tr '\n' ' ')
 kill -STOP $W
-python3 -c '
-import socket, time
-for _ in range(4):
-    c = socket.create_connection(("127.0.0.1", 3072))
-    c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    time.sleep(0.2)
-    c.close()' || fail "clients of 3072"
+tl_ask_and_leave 3072 4 || fail "clients of 3072"
 tl_wait_for 10 sh -c '[ "$(ss -Htn state close-wait "sport = :3072" | wc -l)" = 4 ]' ||
 	{ ss -tanp; fail "ss: not 4 CLOSE-WAIT on 3072"; }
 sleep 1.5

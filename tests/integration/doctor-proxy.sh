@@ -37,13 +37,7 @@ CFG
 HP=$!
 tl_wait_for 10 tl_listening 3082 || { cat "$T/haproxy.log"; fail "haproxy did not listen"; }
 # Three clients send a request and give up before any answer.
-python3 -c '
-import socket, time
-for _ in range(3):
-    c = socket.create_connection(("127.0.0.1", 3082))
-    c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    time.sleep(0.2)
-    c.close()' || fail "clients"
+tl_ask_and_leave 3082 3 || fail "clients"
 tl_wait_for 10 sh -c '[ "$(ss -Htn state close-wait "sport = :3082" | wc -l)" = 3 ]' ||
 	{ ss -tanp; fail "ss: not 3 CLOSE-WAIT at haproxy"; }
 tl_wait_for 10 sh -c '[ "$(ss -Htn state established "dport = :3092" | wc -l)" = 3 ]' ||

@@ -34,13 +34,7 @@ VCL
 tl_wait_for 20 tl_listening 3085 || { cat "$T/varnish.log"; fail "varnish did not listen"; }
 VPID=$(cat "$T/varnish.pid")
 # The child, which serves (the manager, $VPID, holds no connection).
-python3 -c '
-import socket, time
-for _ in range(5):
-    c = socket.create_connection(("127.0.0.1", 3085))
-    c.sendall(b"GET /same HTTP/1.1\r\nHost: x\r\n\r\n")
-    time.sleep(0.2)
-    c.close()' || fail "clients"
+tl_ask_and_leave 3085 5 /same || fail "clients"
 tl_wait_for 10 sh -c '[ "$(ss -Htn state close-wait "sport = :3085" | wc -l)" = 5 ]' ||
 	{ ss -tanp; fail "ss: not 5 CLOSE-WAIT at varnish"; }
 # The oracle: one request out for the five.

@@ -63,6 +63,19 @@ for i in range(closed + reset):
     c.close()' "$@"
 }
 
+# N clients of 127.0.0.1:PORT that each send an HTTP request for PATH
+# (/ by default) and give up 0.2 s later, before any answer.
+tl_ask_and_leave() { # port n [path]
+	python3 -c '
+import socket, sys, time
+port, n, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+for _ in range(n):
+    c = socket.create_connection(("127.0.0.1", port))
+    c.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+    time.sleep(0.2)
+    c.close()' "$1" "$2" "${3:-/}"
+}
+
 # COUNT connect()s to 127.0.0.1:PORT, none waited for, held a second: a
 # listener with a small backlog drops SYNs.
 tl_syn_flood() { # port [count]
