@@ -420,18 +420,29 @@ int tl_netns_open_listed(const char *proc_root, const char *name, pid_t pid,
 #define INIT_NET_INO 0xEFFFFFF9ULL
 
 /*
- * Where pid 1's link cannot be read, ours is the host's only when it is
- * the kernel's initial namespace: known by its fixed inode number, or by
- * a sysctl only that namespace has (net.core's netdev_max_backlog,
- * registered for the initial namespace alone, and looked up in the
- * reader's). Else 0: no namespace is called the host's, where that would
- * be a guess.
+ * The initial pid namespace's inode number, fixed since Linux 3.8
+ * (PROC_PID_INIT_INO in linux/proc_ns.h).
+ */
+#define INIT_PID_INO 0xEFFFFFFCULL
+
+/*
+ * Pid 1's namespace is the host's where pid 1 is the machine's init: where
+ * we are in the initial pid namespace, or where its inode is the initial
+ * one's. In a container's pid namespace pid 1 is the container's first
+ * process, whose network namespace is most often the container's own.
+ * Otherwise ours is the host's only when it is the kernel's initial
+ * namespace: known by its fixed inode number, or by a sysctl only that
+ * namespace has (net.core's netdev_max_backlog, registered for the initial
+ * namespace alone, and looked up in the reader's). Else 0: no namespace is
+ * called the host's, where that would be a guess.
  */
 uint64_t tl_netns_host_inode(const char *proc_root, uint64_t self_ino)
 {
-	uint64_t ino = link_inode(proc_root ? proc_root : "/proc", "1/ns/net");
+	const char *root = proc_root ? proc_root : "/proc";
+	uint64_t ino = link_inode(root, "1/ns/net");
+	uint64_t pid_ns = link_inode(root, "self/ns/pid");
 
-	if (ino)
+	if (ino && (ino == INIT_NET_INO || !pid_ns || pid_ns == INIT_PID_INO))
 		return ino;
 	if (self_ino &&
 	    (self_ino == INIT_NET_INO ||

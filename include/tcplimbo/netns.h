@@ -100,8 +100,10 @@ uint64_t tl_netns_inode(int netns_fd);
 
 /*
  * The host's network namespace, by inode: pid 1's under proc_root (NULL:
- * /proc); where that cannot be read, self_ino (the caller's, 0 if not
- * known) when it is the kernel's initial namespace; else 0, none known.
+ * /proc) where pid 1 is the machine's init (we are in the initial pid
+ * namespace, or its namespace is the initial one); else self_ino (the
+ * caller's, 0 if not known) when it is the kernel's initial namespace;
+ * else 0, none known.
  */
 uint64_t tl_netns_host_inode(const char *proc_root, uint64_t self_ino);
 

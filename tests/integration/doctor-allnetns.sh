@@ -167,6 +167,19 @@ jq -e --arg l "net:[$(stat -L -c %i /proc/self/ns/net)]" '.netns[0].netns == $l'
 	{ cat "$T/own.json"; fail "plain doctor in a namespace not the host's: not its inode"; }
 ok "plain doctor calls the host's namespace host, another by its inode"
 
+# In a pid namespace of its own, as in a container, pid 1 is the
+# container's first process, in the container's network namespace: that
+# is not the host's, with --all-netns or without.
+unshare -n -p -f --mount-proc sh -c '"$1" doctor --json >"$2/pidns.json" 2>/dev/null
+	"$1" doctor -A --json >"$2/pidns-all.json" 2>/dev/null' sh "$TCPLIMBO" "$T"
+for f in pidns pidns-all; do
+	jq -e 'all(.netns[]; .netns != "host") and
+		any(.netns[]; .netns | startswith("net:["))' \
+		"$T/$f.json" >/dev/null ||
+		{ cat "$T/$f.json"; fail "$f: a container's own namespace called the host's"; }
+done
+ok "in a pid namespace of its own, pid 1's network namespace is not called host"
+
 # A namespace no process is in, kept by a bind mount outside
 # /var/run/netns (a runtime's own directory), whose listener a process
 # outside it holds (made after setns()): looked into all the same, named
