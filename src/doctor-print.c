@@ -388,6 +388,30 @@ static int shown_cmdline(const char *proc_root, pid_t pid, char *buf,
 	return n;
 }
 
+/*
+ * The process a finding's heading names: its first pid, or the one whose
+ * cause speaks for it where the first is not that one's parent: NSD's
+ * server process, not the zone-transfer process two generations above
+ * it, while a pre-forked server's master still heads its workers'.
+ */
+static pid_t heading_pid(const struct doctor *d, size_t i,
+			 const struct target *t, const char **comm)
+{
+	const struct tl_finding *f = &d->found[i];
+	const struct why *w = d->why ? &d->why[i] : NULL;
+	const struct tl_proc *p;
+
+	*comm = f->comm;
+	if (!f->n_pids || !w || w->lead == 0 || w->lead >= w->n || !t->snap ||
+	    !t->snap->owners)
+		return f->n_pids ? f->pids[0] : 0;
+	p = tl_owners_proc(t->snap->owners, w->ev[w->lead].pid);
+	if (!p || p->ppid == f->pids[0])
+		return f->pids[0];
+	*comm = p->comm;
+	return p->pid;
+}
+
 void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 {
 	size_t crit = 0, warn = 0, looked = 0, n;
@@ -419,7 +443,8 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 		const struct target *t = &d->targets[f->group];
 		const struct tl_tcp_state_info *si = tl_tcpstate_info(f->state);
 		const struct why *w = d->why ? &d->why[i] : NULL;
-		pid_t pid = f->n_pids ? f->pids[0] : 0;
+		const char *comm;
+		pid_t pid = heading_pid(d, i, t, &comm);
 		char addr[TL_ADDR_STR_MAX], cmd[256], fixbuf[1536];
 		char prevbuf[1536];
 		const char *fix;
@@ -457,7 +482,7 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 					cx.kind = TL_CONTEXT_NONE;
 				ctx_text(where, sizeof(where), &cx);
 				printf("\n== pid %d (%s)%s%s: %s\n", (int)pid,
-				       esc_text(ecomm, sizeof(ecomm), f->comm),
+				       esc_text(ecomm, sizeof(ecomm), comm),
 				       where[0] ? " in " : "", where,
 				       esc_text(ecmd, sizeof(ecmd), cmd));
 			} else {
