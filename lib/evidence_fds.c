@@ -169,7 +169,7 @@ static void spin_text(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		      size_t *len)
 {
 	bool running = tli_ev_any_thread(ev, TL_SYS_RUNNING) ||
-		       tli_ev_any_thread(ev, TL_SYS_ACCEPT);
+		       tli_ev_accepts_listener(ev);
 	const struct tl_ev_thread *b = tli_ev_busiest(ev);
 	const struct tl_ev_reg *paused = NULL;
 	char threads[256], waited[64];

@@ -359,6 +359,21 @@ static void test_paused_listener(void **state)
 	ev.regs[0].events = TL_EPOLLONESHOT | 0x18;
 	conclude(&ev, &v);
 	assert_null(strstr(v.text, "paused accepting on purpose"));
+	/*
+	 * Level-triggered and not waited on: a thread in accept() on the
+	 * listener is the spin seen in its failing accept(); one in accept()
+	 * on another fd (a JVM's Attach Listener) is not.
+	 */
+	ev.regs[0].events = 0x19;
+	ev.regs[0].waited = false;
+	ev.threads[0].kind = TL_SYS_ACCEPT;
+	ev.threads[0].fd = 4;
+	conclude(&ev, &v);
+	assert_non_null(strstr(v.text, "a busy loop"));
+	ev.threads[0].fd = 9;
+	ev.accept_other = 1;
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "busy loop"));
 }
 
 /*
