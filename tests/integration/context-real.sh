@@ -303,8 +303,9 @@ grep -qF "in unit web-test.service" "$T/w.txt" ||
 ok "watch names the container and the unit"
 
 # watch --top: the rows say where, and --unit counts the snapshot's sockets
-# (the resolver's snapshots carry the cgroup map).
-"$TCPLIMBO" watch --top --unit web-test --seconds 2 --interval 500 \
+# (the resolver's snapshots carry the cgroup map). Its first owners pass
+# may take a second or more on a loaded machine: 4 s leave room for it.
+"$TCPLIMBO" watch --top --unit web-test --seconds 4 --interval 500 \
 	>"$T/top.txt" 2>"$T/top.err" || { cat "$T/top.err"; fail "watch --top exit"; }
 grep -E "^$P0/python3 \[web-test\.service\] +1 " "$T/top.txt" >/dev/null ||
 	{ cat "$T/top.txt"; fail "watch --top --unit row"; }
