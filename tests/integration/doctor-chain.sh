@@ -6,7 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
 T=$(mktemp -d)
-trap 'kill -9 $(cat "$T/pids" 2>/dev/null) 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
+# The first of the chain is our job; the others, its children, are
+# killed by their pids (the stopped one by SIGKILL).
+trap 'kill -9 $(cat "$T/pids.all" 2>/dev/null) 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
 
 # Each process names itself through /proc/self/comm, as NSD's do.
 python3 - "$T/pids" <<'PY' &
@@ -18,13 +20,17 @@ s.listen(16)
 def named(comm):
     with open("/proc/self/comm", "w") as f:
         f.write(comm)
+def note(path):
+    with open(path, "a") as f:
+        f.write("%d\n" % os.getpid())
 named("tl-keeper")
 if os.fork() == 0:
     named("tl-main")
+    note(sys.argv[1] + ".all")
     if os.fork() == 0:
         named("tl-acceptor")
-        with open(sys.argv[1], "a") as f:
-            f.write("%d\n" % os.getpid())
+        note(sys.argv[1] + ".all")
+        note(sys.argv[1])
         end = time.time() + 60
         while time.time() < end:
             s.accept()[0].close()
