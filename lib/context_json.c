@@ -41,8 +41,11 @@ static void skip_ws(struct json *j)
 		j->p++;
 }
 
-/* Appends a code point as UTF-8 when it fits; NUL becomes U+FFFD. */
-static void put_cp(char *out, size_t size, size_t *o, uint32_t cp)
+/*
+ * Appends a code point as UTF-8 when it fits, else reports *cut; NUL
+ * becomes U+FFFD.
+ */
+static void put_cp(char *out, size_t size, size_t *o, uint32_t cp, bool *cut)
 {
 	unsigned char b[4];
 	size_t n;
@@ -53,6 +56,8 @@ static void put_cp(char *out, size_t size, size_t *o, uint32_t cp)
 	if (out && *o + n < size) {
 		memcpy(out + *o, b, n);
 		*o += n;
+	} else if (out && cut) {
+		*cut = true;
 	}
 }
 
@@ -123,7 +128,7 @@ static int json_string(struct json *j, char *out, size_t size, bool *cut)
 		default:
 			goto bad;
 		}
-		put_cp(out, size, &o, cp);
+		put_cp(out, size, &o, cp, cut);
 	}
 	if (j->p >= j->end)
 		goto bad;
@@ -155,15 +160,24 @@ static struct tli_want *wanted(struct json *j, int depth)
 	return NULL;
 }
 
-/* Offers a string value at depth (1 or 2) to the wanted paths. */
+/*
+ * Offers a string value at depth (1 or 2) to the wanted paths. A value
+ * longer than its buffer ends in "...", so that it does not pass for the
+ * whole name.
+ */
 static int offer(struct json *j, int depth)
 {
 	struct tli_want *w = wanted(j, depth);
+	bool cut = false;
+	int r;
 
 	if (!w)
 		return json_string(j, NULL, 0, NULL);
 	w->found = true;
-	return json_string(j, w->out, TL_CONTEXT_STR_MAX, NULL);
+	r = json_string(j, w->out, TL_CONTEXT_STR_MAX, &cut);
+	if (cut)
+		tli_mark_cut(w->out, TL_CONTEXT_STR_MAX);
+	return r;
 }
 
 static int json_array(struct json *j, int depth);

@@ -192,17 +192,21 @@ void tli_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
 		*len += (size_t)n;
 		return;
 	}
-	/*
-	 * Cut: it ends in "..." at a character's boundary, so that a cut
-	 * text does not pass for whole, nor end in half a UTF-8 sequence.
-	 */
-	*len = size - 1;
-	if (size >= 8) {
-		size_t at = size - 4;
+	*len = tli_mark_cut(buf, size);
+}
 
-		while (at > 0 && ((unsigned char)buf[at] & 0xc0) == 0x80)
-			at--;
-		memcpy(buf + at, "...", 4);
-		*len = at + 3;
-	}
+size_t tli_mark_cut(char *buf, size_t size)
+{
+	size_t at = size - 4;
+
+	/*
+	 * The "..." keeps a cut text from passing for whole; the boundary,
+	 * from ending in half a UTF-8 sequence.
+	 */
+	if (size < 8)
+		return size - 1;
+	while (at > 0 && ((unsigned char)buf[at] & 0xc0) == 0x80)
+		at--;
+	memcpy(buf + at, "...", 4);
+	return at + 3;
 }

@@ -34,6 +34,13 @@ void tli_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /*
+ * Marks the text in buf (size bytes, filled to size - 1) as cut: it then
+ * ends in "..." at a character's boundary. Returns its new length. Below
+ * 8 bytes it is left as it is.
+ */
+size_t tli_mark_cut(char *buf, size_t size);
+
+/*
  * Copies the string src, read no further than src_size bytes, into dst of
  * size bytes (size > 0), cut to fit and always terminated: snprintf(dst,
  * size, "%s", src) without the format engine, for paths that run once an

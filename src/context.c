@@ -276,6 +276,24 @@ bool ctx_match_unit(const struct tl_context *c, const char *name)
 	       strcmp(c->unit + n, ".service") == 0;
 }
 
+/*
+ * Whether a context's name is the one given: a name longer than a context
+ * keeps ends in "..." (tl_context_add_names), and the whole name given
+ * matches it by the part kept.
+ */
+static bool name_is(const char *have, const char *given)
+{
+	size_t n = strlen(have);
+
+	if (!have[0])
+		return false;
+	if (strcmp(have, given) == 0)
+		return true;
+	return n >= TL_CONTEXT_STR_MAX - 4 &&
+	       strcmp(have + n - 3, "...") == 0 && strlen(given) > n - 3 &&
+	       strncmp(have, given, n - 3) == 0;
+}
+
 bool ctx_match_container(const struct tl_context *c, const char *name)
 {
 	size_t n = strlen(name);
@@ -283,8 +301,7 @@ bool ctx_match_container(const struct tl_context *c, const char *name)
 	c = named(c);
 	if (!c || c->kind == TL_CONTEXT_UNIT)
 		return false;
-	if ((c->name[0] && strcmp(c->name, name) == 0) ||
-	    (c->pod[0] && strcmp(c->pod, name) == 0))
+	if (name_is(c->name, name) || name_is(c->pod, name))
 		return true;
 	/* An id or its prefix, as docker accepts it (4 digits at least). */
 	return n >= 4 && c->id[0] && strncmp(c->id, name, n) == 0;

@@ -78,7 +78,7 @@ void ctx_json(struct json *w, const char *cgroup_path,
 /*
  * Does a context match --unit NAME ("nginx" matches nginx.service) or
  * --container NAME|ID (a name, an id or a prefix of at least 4 of its
- * hex digits, or a pod's name)?
+ * hex digits, or a pod's name; a name cut to fit, by the part kept)?
  */
 bool ctx_match_unit(const struct tl_context *c, const char *name);
 bool ctx_match_container(const struct tl_context *c, const char *name);

@@ -17,6 +17,9 @@
 #include "tcplimbo/netns.h"
 #include "tl.h"
 
+/* The longest --container name taken: longer than any runtime makes. */
+#define CONTAINER_NAME_MAX 4096
+
 /*
  * ADDR, [ADDR] or either with %DEV, the device a link-local address is
  * on (as ls shows it: fe80::1%eth0); then /BITS for a prefix (10.0.0.0/8,
@@ -229,14 +232,18 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 	case TL_FOPT_CONTAINER: {
 		bool unit = opt == TL_FOPT_UNIT;
 		int *n = unit ? &f->nunit : &f->ncontainer;
+		/*
+		 * A unit's name has at most 255 bytes; Docker sets no bound,
+		 * and a longer name is matched by the part a context keeps.
+		 */
+		size_t max = unit ? TL_CONTEXT_STR_MAX - 1 : CONTAINER_NAME_MAX;
 		char *shown;
 
 		if (*n >= TL_FILTER_MAX_LIST)
 			return too_many(unit ? "unit" : "container");
-		if (arg[0] == '\0' || strlen(arg) >= TL_CONTEXT_STR_MAX) {
-			tl_err("bad %s name '%s' (1 to %d bytes)",
-			       unit ? "unit" : "container", arg,
-			       TL_CONTEXT_STR_MAX - 1);
+		if (arg[0] == '\0' || strlen(arg) > max) {
+			tl_err("bad %s name '%s' (1 to %zu bytes)",
+			       unit ? "unit" : "container", arg, max);
 			return -EINVAL;
 		}
 		shown = (unit ? f->unit_shown : f->container_shown)[*n];

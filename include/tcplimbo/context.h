@@ -69,7 +69,8 @@ int tl_context_parse_path(const char *path, struct tl_context *out);
  * "/"): Docker's /var/lib/docker/containers/ID/config.v2.json (Name), and
  * the OCI bundle config.json of containerd (/run/containerd/...) and CRI-O
  * (/run/containers/storage/...) for the pod, namespace and container name.
- * Files that are absent, too big or malformed are skipped quietly.
+ * Files that are absent, too big or malformed are skipped quietly. A
+ * name longer than its field ends in "..." at a character's boundary.
  */
 void tl_context_add_names(const char *root, struct tl_context *ctx);
 

@@ -712,6 +712,44 @@ static void test_json_scan(void **state)
 	assert_int_equal(tl_context_json_scan("{}", 2, paths, out, 9), -EINVAL);
 }
 
+/*
+ * A value longer than its buffer (a Docker name of 300 characters) ends
+ * in "..." at a character's boundary, raw or escaped, so that it does not
+ * pass for the whole name nor end in half a UTF-8 sequence.
+ */
+static void test_json_cut(void **state)
+{
+	static const char *const paths[] = { "Name" };
+	static const char *const chars[] = { "\xc3\xa9", "\\u00e9" };
+	char out[1][TL_CONTEXT_STR_MAX];
+	char text[2048];
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		size_t len =
+			(size_t)snprintf(text, sizeof(text), "{\"Name\":\"x");
+
+		for (int i = 0; i < 300; i++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+						"%s", chars[k]);
+		snprintf(text + len, sizeof(text) - len, "\"}");
+		assert_int_equal(tl_context_json_scan(text, strlen(text), paths,
+						      out, 1),
+				 0);
+		len = strlen(out[0]);
+		assert_true(len >= TL_CONTEXT_STR_MAX - 4);
+		assert_string_equal(out[0] + len - 3, "...");
+		/* "x", then whole two-byte characters. */
+		assert_int_equal((len - 3 - 1) % 2, 0);
+		assert_int_equal((unsigned char)out[0][len - 5], 0xc3);
+	}
+	/* One that fits is whole. */
+	snprintf(text, sizeof(text), "{\"Name\":\"web...\"}");
+	assert_int_equal(
+		tl_context_json_scan(text, strlen(text), paths, out, 1), 0);
+	assert_string_equal(out[0], "web...");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_fake_root_broken),
 		cmocka_unit_test(test_new_cgroup),
 		cmocka_unit_test(test_json_scan),
+		cmocka_unit_test(test_json_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

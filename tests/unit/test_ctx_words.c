@@ -115,6 +115,24 @@ static void test_match(void **state)
 	assert_false(ctx_match_container(&c, "3f2")); /* too short */
 	assert_false(ctx_match_container(&c, "web"));
 	assert_false(ctx_match_container(&c, "3f2b"));
+	/*
+	 * A name cut to fit (300 bytes, kept as 252 and "...") is matched
+	 * by the whole name and by what is shown, not by a shorter one.
+	 */
+	{
+		char full[301];
+
+		memset(full, 'w', 300);
+		full[300] = '\0';
+		snprintf(c.name, sizeof(c.name), "%.252s...", full);
+		assert_true(ctx_match_container(&c, full));
+		assert_true(ctx_match_container(&c, c.name));
+		full[252] = '\0';
+		assert_false(ctx_match_container(&c, full));
+		full[252] = 'w';
+		full[10] = 'x';
+		assert_false(ctx_match_container(&c, full));
+	}
 	/* A container's scope is no unit to --unit. */
 	assert_false(ctx_match_unit(&c, "docker-" ID ".scope"));
 	assert_false(ctx_match_unit(NULL, "nginx"));
