@@ -66,6 +66,14 @@ static void transition_json(struct json *j, const struct tl_tcp_transition *t)
 static int explain_state(const struct tl_global *g, int state)
 {
 	const struct tl_tcp_state_info *i = tl_tcpstate_info(state);
+	/*
+	 * As ss and netstat name it: both show the kernel's request sockets
+	 * (NEW_SYN_RECV) as SYN-RECV, and ss's filter takes syn-recv.
+	 */
+	int shown = state == TL_NEW_SYN_RECV ? TL_SYN_RECV : state;
+	const char *ss = tl_state_name(shown) ? tl_state_name(shown) : "-";
+	const char *netstat =
+		tl_state_name_upper(shown) ? tl_state_name_upper(shown) : "-";
 	const struct tl_tcp_transition *t;
 	size_t n = tl_tcpstate_transitions(&t);
 	int rfc = i->rfc_state;
@@ -76,8 +84,8 @@ static int explain_state(const struct tl_global *g, int state)
 		json_init_file(&j, stdout);
 		json_obj_begin(&j);
 		json_kv_str(&j, "state", i->rfc_name);
-		json_kv_str(&j, "ss_name", tl_state_name(state));
-		json_kv_str(&j, "netstat_name", tl_state_name_upper(state));
+		json_kv_str(&j, "ss_name", tl_state_name(shown));
+		json_kv_str(&j, "netstat_name", tl_state_name_upper(shown));
 		json_kv_str(&j, "meaning", i->meaning);
 		json_kv_str(&j, "how", i->how);
 		json_kv_str(&j, "leave", i->leave);
@@ -95,9 +103,7 @@ static int explain_state(const struct tl_global *g, int state)
 		json_flush(&j);
 		return 0;
 	}
-	printf("%s (ss: %s, netstat: %s)\n", i->rfc_name,
-	       tl_state_name(state) ? tl_state_name(state) : "-",
-	       tl_state_name_upper(state) ? tl_state_name_upper(state) : "-");
+	printf("%s (ss: %s, netstat: %s)\n", i->rfc_name, ss, netstat);
 	wrap(stdout, "Means:", i->meaning, 14);
 	wrap(stdout, "Gets here:", i->how, 14);
 	wrap(stdout, "Leaves:", i->leave, 14);

@@ -55,6 +55,15 @@ grep -q "| requests        3 |" "$T/diagram" && grep -q "| SYN-RCVD        0 |" 
 	{ cat "$T/diagram"; fail "diagram: the requests are not counted as requests"; }
 ok "explain --diagram: 3 requests, 0 full SYN-RCVD sockets"
 
+# explain gives the names ss and netstat use: ss shows requests as
+# SYN-RECV, and its filter takes syn-recv, not the kernel's name.
+"$TCPLIMBO" explain new-syn-recv | head -1 | grep -qF "(ss: syn-recv, netstat: SYN_RECV)" ||
+	{ "$TCPLIMBO" explain new-syn-recv | head -1; fail "explain new-syn-recv: not ss's and netstat's names"; }
+SSN=$("$TCPLIMBO" explain --json new-syn-recv | jq -r .ss_name)
+[ "$(ss -Htan state "$SSN" | wc -l)" = 3 ] ||
+	fail "ss state $SSN (explain's ss_name): not the 3 requests"
+ok "explain new-syn-recv: ss's name, which ss's filter takes"
+
 PORT=19870
 URL=http://127.0.0.1:$PORT
 serve_start "$URL/" --listen 127.0.0.1:$PORT -N /proc/self/ns/net
