@@ -316,7 +316,8 @@ int lab_client_main(int argc, char **argv)
 	if (cli_sync(&c, "written") < 0)
 		goto gone;
 	if (c.no_close) {
-		lab_log(who, "Not closing: holding %u connections", n_up);
+		lab_log(who, "Not closing: holding %u connection%s", n_up,
+			n_up == 1 ? "" : "s");
 		if (cli_sync(&c, "holding") < 0)
 			goto gone;
 		if (c.sync_fd < 0 && c.wait_ms) {

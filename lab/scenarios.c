@@ -412,11 +412,11 @@ static int sc_emfile(struct lab_run *r)
 		r,
 		"We sent SIGUSR1: the server closed the files it was "
 		"hoarding, so accept() works again. Until then accept() had "
-		"failed %llu times. Now the server took every waiting "
+		"failed %llu time%s. Now the server took every waiting "
 		"connection off the queue (the listener's Recv-Q is 0), "
 		"read \"ping\" from each and holds them with fds of its own. "
 		"Over %.1f s it used %.2f s of CPU: the spin is over.",
-		(unsigned long long)fails, wall, cpu);
+		(unsigned long long)fails, fails == 1 ? "" : "s", wall, cpu);
 	err = lab_step_end(r);
 	if (!err)
 		err = lab_client_next(r, cli, "holding");

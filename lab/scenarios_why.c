@@ -238,7 +238,7 @@ int lab_sc_limit(struct lab_run *r)
 	lab_step_text(r, "The clients exited. The server read EOF on its 10 "
 			 "connections and closed them; below its limit it "
 			 "watched the listener again, accepted the 2 queued "
-			 "connections (already closed by their client) and "
+			 "connections (already closed by their clients) and "
 			 "closed them too.");
 	return lab_step_end(r);
 }

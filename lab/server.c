@@ -358,9 +358,10 @@ static void srv_report_emfile(struct srv *s, bool force)
 	if (!force && (s->sync_fd >= 0 || ts.tv_sec == s->last_report.tv_sec))
 		return;
 	lab_log(who,
-		"Accept failed %llu times since the last report: %s (the "
+		"Accept failed %llu time%s since the last report: %s (the "
 		"listener stays readable, so epoll_wait returns at once)",
-		(unsigned long long)s->emfile_fails, strerror(EMFILE));
+		(unsigned long long)s->emfile_fails,
+		s->emfile_fails == 1 ? "" : "s", strerror(EMFILE));
 	s->emfile_fails = 0;
 	s->last_report = ts;
 }

@@ -422,15 +422,16 @@ static void print_plan_text(const struct tl_snapshot *snap,
 	/* Shared ones may be in another's queue: counted as candidates. */
 	if (p->n_shared)
 		printf("  queue: %u (backlog %u); of the %zu connection%s that "
-		       "may wait in it: %zu closed by the client, %zu live",
+		       "may wait in it: %zu closed by %s, %zu live",
 		       p->listener->rqueue, p->listener->wqueue,
 		       p->n_dead + p->n_live,
 		       p->n_dead + p->n_live == 1 ? "" : "s", p->n_dead,
+		       p->n_dead == 1 ? "the client" : "their clients",
 		       p->n_live);
 	else
-		printf("  queue: %u (backlog %u): %zu closed by the client, "
-		       "%zu live",
+		printf("  queue: %u (backlog %u): %zu closed by %s, %zu live",
 		       p->listener->rqueue, p->listener->wqueue, p->n_dead,
+		       p->n_dead == 1 ? "the client" : "their clients",
 		       p->n_live);
 	if (p->n_half_closed)
 		printf(" (%zu of them half-closed: the client shut down only "

@@ -616,7 +616,7 @@ static void write_all(struct prom *p, const struct work *w,
 		3);
 	write_listeners(
 		p, w, "tcplimbo_listen_drops_total", "counter",
-		"Packets the listener dropped (its SK_MEMINFO_DROPS): a full queue's SYNs and handshake ACKs, but also one handshake ACK a connection under TCP_DEFER_ACCEPT (Apache's default, uwsgi, nginx's deferred), which is no overflow.",
+		"Packets the listener dropped (its SK_MEMINFO_DROPS): a full queue's SYNs and handshake ACKs, but also, under TCP_DEFER_ACCEPT (Apache's default, uwsgi, nginx's deferred), one handshake ACK for each connection, which is no overflow.",
 		4);
 	write_listeners(
 		p, w, "tcplimbo_listen_queues_full", "gauge",

@@ -400,7 +400,7 @@ static void print_verdict(FILE *out, const struct why *w, size_t i,
 
 void why_print_text(FILE *out, const struct why *w, int indent)
 {
-	char same[96] = "", text[160];
+	char same[96] = "", pids[80] = "", text[160];
 	size_t len = 0, n_same = 0;
 
 	if (w->n == 0 || !w->v[w->lead].text[0])
@@ -410,15 +410,17 @@ void why_print_text(FILE *out, const struct why *w, int indent)
 		int n;
 
 		if (i == w->lead || !same_verdict(w, i, w->lead) ||
-		    len >= sizeof(same))
+		    len >= sizeof(pids))
 			continue;
-		n = snprintf(same + len, sizeof(same) - len, "%s%d",
-			     n_same ? ", " : "; likewise pid ",
-			     (int)w->ev[i].pid);
+		n = snprintf(pids + len, sizeof(pids) - len, "%s%d",
+			     n_same ? ", " : "", (int)w->ev[i].pid);
 		if (n > 0)
 			len += (size_t)n;
 		n_same++;
 	}
+	if (n_same)
+		snprintf(same, sizeof(same), "; likewise pid%s %s",
+			 n_same == 1 ? "" : "s", pids);
 	print_verdict(out, w, w->lead, same, indent);
 	for (size_t i = 0; i < w->n; i++) {
 		/* Bystanders of a finding explained by another: say less. */

@@ -271,7 +271,7 @@ time.sleep(60)' >"$T/hold.8086" &
 	# The children say the same and are named once; the master, which
 	# never accepts (pselect6), is a bystander.
 	"$TCPLIMBO" doctor --queue-age 0 >"$T/apache.txt"
-	tr -s ' \n' ' ' <"$T/apache.txt" | grep -q "likewise pid [0-9]*, [0-9]* (1 more process of this finding not looked into)" &&
+	tr -s ' \n' ' ' <"$T/apache.txt" | grep -q "likewise pids [0-9]*, [0-9]* (1 more process of this finding not looked into)" &&
 		! grep -q pselect6 "$T/apache.txt" ||
 		{ cat "$T/apache.txt"; fail "apache2 prefork: the children not named once, or the master's pselect6 shown"; }
 	ok "apache2 prefork at MaxRequestWorkers 4: connection-limit (possible: its children poll), 1 held by each child, 1 not looked into"

@@ -180,6 +180,6 @@ ok "one process's two SO_REUSEPORT listeners, neither accepting: one finding, of
 # drain of one of them counts what may wait in its queue as candidates,
 # not as its queue: "queue: 3 ... 8 live" would contradict itself.
 "$TCPLIMBO" drain "127.0.0.1:$R" --pid "$TWO" --fd 3 --dry-run >"$T/two.txt" 2>&1
-grep -Eq "queue: [0-9]+ \(backlog 16\); of the 8 connections that may wait in it: 8 closed by the client, 0 live" "$T/two.txt" ||
+grep -Eq "queue: [0-9]+ \(backlog 16\); of the 8 connections that may wait in it: 8 closed by their clients, 0 live" "$T/two.txt" ||
 	{ cat "$T/two.txt"; fail "drain of a shared queue: its counts"; }
 ok "drain of one of two SO_REUSEPORT listeners counts its candidates as such"

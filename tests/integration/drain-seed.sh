@@ -23,7 +23,9 @@ fdtable() { ls -l "/proc/$SERVER/fd" | awk '{print $9, $10, $11}' | sort; }
 fdtable >"$T/fd.before"
 
 "$TCPLIMBO" drain 127.0.0.1:3004 --dry-run >"$T/dry" 2>&1 || { cat "$T/dry"; fail "--dry-run"; }
-grep -q 'would free 3 slots' "$T/dry" || { cat "$T/dry"; fail "--dry-run text"; }
+grep -q 'would free 3 slots' "$T/dry" &&
+	grep -q 'queue: 3 (backlog [0-9]*): 3 closed by their clients, 0 live' "$T/dry" ||
+	{ cat "$T/dry"; fail "--dry-run text"; }
 [ "$(lq)" = 3 ] || fail "--dry-run changed the queue"
 
 "$TCPLIMBO" drain 127.0.0.1:3004 --json >"$T/d.json" 2>"$T/e"
@@ -57,3 +59,10 @@ jq -e --argjson p "$SERVER" 'length == 1 and .[0].limbo == "accept-queue" and
 	.[0].listener_owners[0].pid == $p' "$T/ls.json" >/dev/null ||
 	{ cat "$T/ls.json"; fail "the new connection is not in the accept queue"; }
 ok "the server is untouched: running, not accepting, same fds; a new client queues"
+
+# The lab's client counts what it holds in the right number.
+timeout 20 "$TCPLIMBO" lab client --port 3004 --send "" --wait 0 --no-close >"$T/one" 2>&1 ||
+	{ cat "$T/one"; fail "lab client --no-close failed"; }
+grep -q "Not closing: holding 1 connection$" "$T/one" ||
+	{ cat "$T/one"; fail "lab client: not 'holding 1 connection'"; }
+ok "lab client --no-close: holding 1 connection"

@@ -107,7 +107,7 @@ sleep 1.2
 jq -e '[.findings[] | select(.local_port == 5021)] | length == 1 and .[0].count == 3' "$T/doc.json" >/dev/null ||
 	{ jq '[.findings[] | select(.local_port == 5021)]' "$T/doc.json"; fail "doctor does not count 3 queued"; }
 "$TCPLIMBO" -N "$NS" drain '*:5021' --dry-run >"$T/drain" 2>&1
-grep -q "queue: 3 (backlog 8): 0 closed by the client, 3 live" "$T/drain" ||
+grep -q "queue: 3 (backlog 8): 0 closed by their clients, 3 live" "$T/drain" ||
 	{ cat "$T/drain"; fail "drain does not count 3"; }
 ok "a queue of 3 MPTCP connections with joins: 3 queued"
 
@@ -118,6 +118,6 @@ ok "a queue of 3 MPTCP connections with joins: 3 queued"
 ip netns exec "$NS" ss -Htn state established 'sport = :5021' | grep -q '10.78.1.2' &&
 	{ ip netns exec "$NS" ss -tan; fail "a first subflow is left"; }
 "$TCPLIMBO" -N "$NS" drain '*:5021' --dry-run >"$T/drain2" 2>&1
-grep -q "0 closed by the client, 3 live" "$T/drain2" && grep -q "nothing to free" "$T/drain2" ||
+grep -q "0 closed by their clients, 3 live" "$T/drain2" && grep -q "nothing to free" "$T/drain2" ||
 	{ cat "$T/drain2"; fail "drain would take connections carried by their joins"; }
 ok "first paths gone: the joins are counted, live, and drain frees none"
