@@ -382,6 +382,9 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 	bool many = held_who(snap, f, g, who, sizeof(who));
 	const char *not_closed = many ? "they have not called close()" :
 					"it has not called close()";
+	/* One connection is no oldest of several, nor an example. */
+	const char *for_ = g->old == 1 ? "for" : "oldest";
+	const char *eg = g->old == 1 ? "with" : "e.g. the one with";
 
 	unread_text(unread, sizeof(unread), g, inherited);
 	/* The peer tells one connection from another, not our port. */
@@ -394,21 +397,21 @@ static void close_wait_summary(struct diag *d, struct tl_finding *f,
 	if (g->out == 0)
 		tli_diag_summary(
 			f,
-			"%s %s %llu %s closed more than %s ago (CLOSE-WAIT, oldest %s, e.g. the one with %s); %s%s",
+			"%s %s %llu %s closed more than %s ago (CLOSE-WAIT, %s %s, %s %s); %s%s",
 			who, many ? "hold" : "holds",
 			(unsigned long long)g->old,
 			g->old == 1 ? "connection its peer" :
 				      "connections their peers",
-			tl_age_str(age, age_ms),
-			tl_age_str(oldest, g->oldest_ms), addr, not_closed,
+			tl_age_str(age, age_ms), for_,
+			tl_age_str(oldest, g->oldest_ms), eg, addr, not_closed,
 			unread);
 	else if (g->out == g->old && !g->out_many)
 		tli_diag_summary(
 			f,
-			"%s %s %llu connection%s to %s that the server closed more than %s ago (CLOSE-WAIT, oldest %s); %s%s",
+			"%s %s %llu connection%s to %s that the server closed more than %s ago (CLOSE-WAIT, %s %s); %s%s",
 			who, many ? "hold" : "holds",
 			(unsigned long long)g->old, g->old == 1 ? "" : "s", svc,
-			tl_age_str(age, age_ms),
+			tl_age_str(age, age_ms), for_,
 			tl_age_str(oldest, g->oldest_ms), not_closed, unread);
 	else if (g->out == g->old)
 		tli_diag_summary(

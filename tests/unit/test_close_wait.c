@@ -141,6 +141,7 @@ static void test_client_close_wait_one(void **state)
 	assert_non_null(strstr(
 		W->f[0].summary,
 		"holds 1 connection to 10.0.0.7:11211 that the server closed"));
+	assert_non_null(strstr(W->f[0].summary, "(CLOSE-WAIT, for "));
 	assert_non_null(strstr(W->f[0].summary,
 			       "nor read what the server sent (Recv-Q 5)"));
 	assert_no_server_words(&W->f[0]);
@@ -216,10 +217,15 @@ static void test_server_without_listener(void **state)
 	assert_int_equal(W->f[0].local_port, 9000);
 	assert_non_null(
 		strstr(W->f[0].summary, "1 connection its peer closed"));
+	/* One is no oldest of several, nor an example. */
+	assert_non_null(strstr(W->f[0].summary,
+			       "(CLOSE-WAIT, for 5 s, with 127.0.0.1:50100)"));
 	closed(9000, "127.0.0.1", 50101, 1, srv);
 	assert_int_equal(diagnose(), 1);
 	assert_non_null(
 		strstr(W->f[0].summary, "2 connections their peers closed"));
+	assert_non_null(strstr(W->f[0].summary,
+			       "(CLOSE-WAIT, oldest 5 s, e.g. the one with "));
 }
 
 /* A proxy holds both kinds: the finding counts each, in its own words. */
