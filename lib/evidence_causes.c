@@ -77,13 +77,13 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 	[TL_CAUSE_EOF_SPIN] =
 		"When read() (or recv()) returns 0, the client has closed: close() the connection, after sending what is still owed, or at least remove it from the epoll set. Left in a level-triggered set, it is reported again on every wait, so the loop burns a CPU while the sockets pile up in CLOSE-WAIT until the fds run out. Restarting the process releases the sockets.",
 	[TL_CAUSE_LOW_LIMIT] =
-		"Find who set the fd limit this low and raise it there: the program itself (memcached sets its limit to its -c), a ulimit -n in the script that starts it, LimitNOFILE= in its systemd unit, or a container's --ulimit nofile. Or keep the program's own connection limit well below its fd limit, so that it turns connections away itself instead of leaving them queued.",
+		"Find who set the fd limit this low and raise it there: the program itself (the setting given with the finding, where one is known), or what starts it: a ulimit -n or prlimit in its start script, its service manager (LimitNOFILE= in a systemd unit), or its container runtime (--ulimit nofile). Or keep the program's own connection limit well below its fd limit, so that it turns connections away itself instead of leaving them queued.",
 	[TL_CAUSE_UPSTREAM] =
 		"If it waits for its upstream, look there: the upstream named above, and the program that serves it (on the upstream's host, ss -tlnp shows who listens on its port). A timeout on the upstream's answer bounds the wait, and the clients' connections close when it ends; a client that has gone has no use for the answer.",
 	[TL_CAUSE_CHILD_STOPPED] =
 		"If it hands its connections to that worker, resume the worker with kill -CONT CHILD and find who stopped it (an operator's kill -STOP, a supervisor, a checkpoint tool): it then takes what waits for it. Restarting the worker, or the whole service, also frees them.",
 	[TL_CAUSE_ASLEEP] =
-		"If it sleeps inside its requests, each client's connection closes when its request ends: a timeout on requests bounds that (the setting above, where there is one), and a client that has gone has no use for the answer. A backtrace of its threads shows what the handler sleeps for. Restarting it frees them.",
+		"If it sleeps inside its requests, each client's connection closes when its request ends: a timeout on requests bounds that (the setting given with the finding, where one is known), and a client that has gone has no use for the answer. A backtrace of its threads shows what the handler sleeps for. Restarting it frees them.",
 	[TL_CAUSE_ABANDONED] =
 		"Nothing in the program will read or close the connections it holds: it has lost track of them. A server that forks a child for each connection must close its own copy of the accepted socket in the parent, right after fork(); one that hands connections to threads or a pool must close each when its handler ends, on every path, errors included. Restarting the process releases the sockets.",
 	[TL_CAUSE_CLOSE_WAIT] =

@@ -439,7 +439,7 @@ time.sleep(60)' >"$T/hold.8090" &
 		(.value as $v | .summary | contains(if $v > $n then "has \($v) fds open, more than its limit of \($n)"
 			else "has \($v) of \($n) fds open" end)) and
 		(.summary | contains("its backlog is 0 (listen() with 0")) and
-		(.remedy | contains("memcached sets its limit to its -c")) and
+		(.remedy | contains("the program itself (the setting given with the finding")) and
 		.setting == "memcached: -c (maximum connections) sets its fd limit too"' \
 		"$T/memcached.json" >/dev/null || { cat "$T/memcached.json"; fail "memcached: not told as its low fd limit"; }
 	"$TCPLIMBO" doctor --queue-age 0 >"$T/memcached.txt"

@@ -351,6 +351,8 @@ static void test_paused_listener(void **state)
 		v.text,
 		"the listener (fd 4) is in epoll fd 6 but asks it for no events (events 0x18, no EPOLLIN): the program has paused accepting on purpose"));
 	assert_int_equal(v.cause, TL_CAUSE_LOW_LIMIT);
+	/* Another program's setting is no remedy for this one. */
+	assert_null(strstr(v.remedy, "memcached"));
 	/* Asking for EPOLLIN, level-triggered and waited on: the spin. */
 	ev.regs[0].events = 0x19;
 	conclude(&ev, &v);
