@@ -391,8 +391,10 @@ const char *tli_diag_who_text(char *buf, size_t size,
 	}
 	if (master) {
 		/*
-		 * Named by the master, whatever pid came first; workers of
-		 * another program (inetd's server) are named apart.
+		 * Named by the master, whatever pid came first. Children of
+		 * another program (the server inetd started, a program a
+		 * shell script runs) are no workers of a pre-forked server:
+		 * named apart, as a parent's children.
 		 */
 		const struct tl_proc *m = tl_owners_proc(snap->owners, master);
 		const struct tl_proc *w = tl_owners_proc(
@@ -401,10 +403,10 @@ const char *tli_diag_who_text(char *buf, size_t size,
 
 		if (w && strcmp(w->comm, name) != 0)
 			off = (size_t)snprintf(buf, size,
-					       "%s (master %d) with %s "
-					       "(worker%s ",
+					       "%s (parent %d) with %s "
+					       "(child%s ",
 					       name, (int)master, w->comm,
-					       f->n_pids > 2 ? "s" : "");
+					       f->n_pids > 2 ? "ren" : "");
 		else
 			off = (size_t)snprintf(buf, size,
 					       "%s (master %d, worker%s ", name,

@@ -499,7 +499,7 @@ static void test_master_lower_pid_worker(void **state)
 	assert_string_equal(W->f[0].comm, "inetd");
 	assert_non_null(
 		strstr(W->f[0].summary,
-		       "inetd (master 17099) with sleep (worker 8625) is not"));
+		       "inetd (parent 17099) with sleep (child 8625) is not"));
 }
 
 /*
