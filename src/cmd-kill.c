@@ -525,6 +525,7 @@ static int kill_run(const struct tl_global *g, void *opts)
 		ctx_attach(g, snap);
 	/* Said first: --comm or --pid cannot match what it could not see. */
 	tl_warn_denied("kill", snap);
+	tl_filter_note_procs(f, snap, NULL);
 	match = calloc(snap->n_socks ? snap->n_socks : 1, sizeof(*match));
 	items = calloc(snap->n_socks ? snap->n_socks : 1, sizeof(*items));
 	if (!match || !items) {
@@ -546,13 +547,6 @@ static int kill_run(const struct tl_global *g, void *opts)
 			puts("[]");
 		fprintf(stderr, "tcplimbo: kill: no socket matches; nothing "
 				"destroyed\n");
-		/* A --pid no process has is likely a mistyped one. */
-		for (int i = 0; snap->owners && i < f->npid; i++)
-			if (!tl_owners_proc(snap->owners, f->pid[i]))
-				fprintf(stderr,
-					"tcplimbo: kill: no process with pid %d "
-					"was seen\n",
-					(int)f->pid[i]);
 		ret = 0;
 		goto out;
 	}

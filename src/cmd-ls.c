@@ -181,6 +181,7 @@ static int ls_run(const struct tl_global *g, void *opts)
 	}
 	/* stderr, so JSON on stdout stays clean and the gap is still told. */
 	tl_warn_denied(NULL, snap);
+	tl_filter_note_procs(f, snap, NULL);
 	if (r.rows == 0 && tl_filter_needs_context(f))
 		tl_filter_note_elsewhere(f, g);
 	ret = json_flush(&w) == 0 && fflush(stdout) == 0 ? 0 : TL_EXIT_FAILURE;

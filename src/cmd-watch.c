@@ -599,6 +599,9 @@ static int watch_run(const struct tl_global *g, void *opts)
 		goto out;
 	/* Theirs stay unnamed, and --top files them under "(no owner)". */
 	tl_warn_denied("watch", tl_resolver_snapshot(w.res));
+	/* A quiet watch of a mistyped pid would pass for a quiet server. */
+	tl_filter_note_procs(w.f, tl_resolver_snapshot(w.res),
+			     " until one starts");
 	r = tl_events_open(&eo, &ev);
 	if (r == -EPERM || (r >= 0 && tl_events_bpf_error(ev) == -EPERM))
 		bpf_eperm_hint(hint, sizeof(hint), eo.ring_bytes);

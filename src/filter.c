@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "context.h"
 #include "escape.h"
@@ -389,6 +390,38 @@ void tl_filter_note_units(const struct tl_filter *f, const struct tl_global *g)
 	}
 }
 
+static bool comm_runs(const struct tl_owners *o, const char *comm)
+{
+	for (size_t i = 0; i < o->n_procs; i++)
+		if (strcmp(o->procs[i].comm, comm) == 0)
+			return true;
+	return false;
+}
+
+void tl_filter_note_procs(const struct tl_filter *f,
+			  const struct tl_snapshot *snap, const char *later)
+{
+	const struct tl_owners *o = snap ? snap->owners : NULL;
+
+	/*
+	 * Processes /proc hides from us (hidepid) may be the ones asked
+	 * for: nothing is said of them.
+	 */
+	if (!o || o->hidden)
+		return;
+	for (int i = 0; i < f->npid; i++)
+		if (!tl_owners_proc(o, f->pid[i]))
+			tl_err("note: --pid %d: no process has that pid (it "
+			       "may have exited), so it matches nothing%s",
+			       (int)f->pid[i], later ? later : "");
+	for (int i = 0; i < f->ncomm; i++)
+		if (!comm_runs(o, f->comm[i]))
+			tl_err("note: --comm %s: no process of that name runs "
+			       "(the name is the comm, at most 15 bytes, as "
+			       "ps -o comm shows it), so it matches nothing%s",
+			       f->comm[i], later ? later : "");
+}
+
 /* The inode of the network namespace of path; 0 unknown. */
 static uint64_t ns_inode(const char *path)
 {
@@ -424,6 +457,15 @@ void tl_filter_note_elsewhere(const struct tl_filter *f,
 			continue;
 		np = tl_cgroups_pids(cg, ctx_name_match, &name, pids,
 				     ELSEWHERE_PIDS);
+		/* Names come from the runtimes' files, which root may own. */
+		if (!unit && np == 0)
+			tl_err("note: --container %s: no container here was "
+			       "found by that name, id or pod name%s, so it "
+			       "matches nothing",
+			       name.given,
+			       geteuid() ? " (its runtime's files may be "
+					   "readable only by root)" :
+					   "");
 		/*
 		 * Only where none of its processes is here: then the other
 		 * filters did not empty the list.

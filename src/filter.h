@@ -157,6 +157,15 @@ int tl_filter_check_context(const struct tl_filter *f,
 void tl_filter_note_units(const struct tl_filter *f, const struct tl_global *g);
 
 /*
+ * Notes on stderr each --pid no process has and each --comm no process
+ * bears, in snap's owners (none: not looked for, nothing said), which
+ * match nothing; later, if not NULL, is added to each (watch's "until
+ * one starts").
+ */
+void tl_filter_note_procs(const struct tl_filter *f,
+			  const struct tl_snapshot *snap, const char *later);
+
+/*
  * For a run whose --unit and --container matched no socket: notes on
  * stderr each unit or container whose processes looked at (up to 64) are
  * none of them in this network namespace, with the -N that shows its

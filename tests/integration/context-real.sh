@@ -194,7 +194,12 @@ jq -e 'length == 3 and [.[] | select(.state == "listen") | .local_port] == [4108
 ! grep -q "note:" "$T/w3n.err" || { cat "$T/w3n.err"; fail "-N $P8 ls --container web-3: a note"; }
 "$TCPLIMBO" ls --json --container web-1 2>"$T/w1.err" >/dev/null
 ! grep -q "note:" "$T/w1.err" || { cat "$T/w1.err"; fail "--container web-1 (sockets here): a note"; }
-ok "--container of a container in another namespace: a note with its -N"
+# A name no container bears: said to match nothing, not an empty list.
+[ "$("$TCPLIMBO" ls --json --container tl-nosuch 2>"$T/ns.err" | jq length)" = 0 ] ||
+	fail "--container tl-nosuch matched a socket"
+grep -qxF "tcplimbo: note: --container tl-nosuch: no container here was found by that name, id or pod name, so it matches nothing" "$T/ns.err" ||
+	{ cat "$T/ns.err"; fail "--container tl-nosuch: not told it matches nothing"; }
+ok "--container of a container in another namespace: a note with its -N; of none, that it matches nothing"
 # A unit with a process elsewhere (the first) and one here, whose sockets
 # here other filters leave out: no note that it runs elsewhere.
 BOTH="$SLICE/both.service"

@@ -77,11 +77,22 @@ grep -q 'refusing to destroy 1 listening socket' "$T/e" && grep -q "an event loo
 ok "refusals: no filter, a listener; nothing destroyed (ss)"
 # A --pid no process has: nothing matches, and the likely typo is named.
 "$TCPLIMBO" kill --pid 4194303 >"$T/o" 2>"$T/e"
-[ $? = 0 ] && grep -qx "tcplimbo: kill: no process with pid 4194303 was seen" "$T/e" ||
+[ $? = 0 ] && grep -q "^tcplimbo: note: --pid 4194303: no process has that pid (it may have exited), so it matches nothing$" "$T/e" ||
 	{ cat "$T/e"; fail "kill --pid of no process: not told"; }
 "$TCPLIMBO" kill --pid $$ >"$T/o" 2>"$T/e"
-grep -q "no process with pid" "$T/e" && { cat "$T/e"; fail "kill --pid of this shell: told it was not seen"; }
-ok "kill --pid of no process: told no process with that pid was seen"
+grep -q "no process has that pid" "$T/e" && { cat "$T/e"; fail "kill --pid of this shell: told it was not seen"; }
+# ls says the same of a --pid or --comm nothing bears, and not of one that runs.
+"$TCPLIMBO" ls --pid 4194303 --comm tl-nosuch >"$T/o" 2>"$T/e"
+grep -q "note: --pid 4194303: no process has that pid" "$T/e" &&
+	grep -q "note: --comm tl-nosuch: no process of that name runs" "$T/e" ||
+	{ cat "$T/e"; fail "ls --pid/--comm of no process: not told"; }
+"$TCPLIMBO" ls --pid $$ --comm bash >"$T/o" 2>"$T/e"
+grep -q "note: --" "$T/e" && { cat "$T/e"; fail "ls --pid/--comm of this shell: told it does not run"; }
+# watch, which could otherwise pass for watching a quiet server.
+timeout 20 "$TCPLIMBO" watch --pid 4194303 --seconds 1 >"$T/o" 2>"$T/e"
+grep -q "note: --pid 4194303: no process has that pid (it may have exited), so it matches nothing until one starts" "$T/e" ||
+	{ cat "$T/e"; fail "watch --pid of no process: not told"; }
+ok "kill, ls and watch --pid/--comm of no process: told it matches nothing"
 
 "$TCPLIMBO" kill --state close-wait --sport 3001 --dry-run >"$T/o" 2>"$T/e" ||
 	fail "--dry-run failed"
