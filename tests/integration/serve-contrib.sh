@@ -12,7 +12,7 @@ trap 'rm -rf "$T"' EXIT
 promtool check rules "$C/prometheus/alerts.yml" >"$T/out" 2>&1 ||
 	{ cat "$T/out"; fail "promtool check rules"; }
 grep -q "SUCCESS: 7 rules found" "$T/out" || { cat "$T/out"; fail "rule count"; }
-ok "promtool check rules: 6 rules"
+ok "promtool check rules: 7 rules"
 (cd "$C/prometheus" && promtool test rules alerts_test.yml) >"$T/out" 2>&1 ||
 	{ cat "$T/out"; fail "promtool test rules"; }
 ok "promtool test rules"
@@ -35,6 +35,9 @@ if command -v systemd-analyze >/dev/null; then
 		"$C/systemd/tcplimbo.service.in" >"$T/tcplimbo.service"
 	systemd-analyze verify --man=no "$T/tcplimbo.service" >"$T/out" 2>&1 ||
 		{ cat "$T/out"; fail "systemd-analyze verify"; }
-	[ -s "$T/out" ] && { cat "$T/out"; fail "systemd-analyze verify warned"; }
+	# Units of other packages it loads may warn of their own faults
+	# (unicorn's unit has one): only ours count.
+	grep -v -E '^/(usr/)?lib/systemd/system/|^/etc/systemd/system/' "$T/out" >"$T/ours"
+	[ -s "$T/ours" ] && { cat "$T/ours"; fail "systemd-analyze verify warned"; }
 	ok "systemd-analyze verify"
 fi
