@@ -63,6 +63,44 @@ static const struct tl_sock *covering(const struct tl_snapshot *snap,
 	return dual;
 }
 
+/*
+ * Who holds listener l, for a message (tl_err escapes it whole): "pid
+ * 17645 (lab-server) as fd 5", the first two holders, or "" where no
+ * owner is known.
+ */
+static const char *holders(char *buf, size_t size,
+			   const struct tl_snapshot *snap,
+			   const struct tl_sock *l)
+{
+	const struct tl_fdref *refs;
+	size_t n = tl_snapshot_owners(snap, l, &refs), off = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < n && k < 2 && off < size; k++) {
+		const struct tl_proc *p = &snap->owners->procs[refs[k].proc];
+
+		off += (size_t)snprintf(buf + off, size - off,
+					"%spid %d (%s) as fd %d", k ? ", " : "",
+					(int)p->pid, p->comm, refs[k].fd);
+	}
+	if (n > 2 && off < size)
+		snprintf(buf + off, size - off, " and %zu more", n - 2);
+	return buf;
+}
+
+/* The listeners' first holders looked at for one that holds two. */
+#define PIDS_TOLD 16
+
+/* Whether a pid holds two listeners of the n in pids: --fd tells them. */
+static bool held_twice(const pid_t *pids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			if (pids[i] && pids[i] == pids[k])
+				return true;
+	return false;
+}
+
 const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
 					const struct drain_opts *o,
 					const char *spec, int *ret_fd)
@@ -73,12 +111,13 @@ const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
 	uint32_t first_if = 0;
 	const struct tl_sock *first = NULL;
 	bool devices = false, addrs = false, dual;
-	char shared[TL_ADDR_STR_MAX + 8];
-	char which[160];
-	size_t off = 0;
+	char shared[TL_ADDR_STR_MAX + 8], held[256];
+	char which[256], where[256];
+	pid_t pids[PIDS_TOLD] = { 0 };
+	size_t off = 0, woff = 0;
 	int fd = -1;
 
-	which[0] = '\0';
+	which[0] = where[0] = '\0';
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 		const struct tl_fdref *refs;
@@ -104,7 +143,10 @@ const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
 		n_addr++;
 		if (o->pid && (fd = held_as(snap, sk, o)) < 0)
 			continue;
-		/* What tells them apart: owner and fd, or that pid's fds. */
+		/*
+		 * What tells them apart: owner, fd and queue, or that pid's
+		 * fds; and their addresses.
+		 */
 		if (o->pid && off < sizeof(which))
 			off += (size_t)snprintf(which + off,
 						sizeof(which) - off, "%s%d",
@@ -112,16 +154,30 @@ const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
 		else if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
 			 off < sizeof(which))
 			off += (size_t)snprintf(
-				which + off, sizeof(which) - off, "%s%d fd %d",
-				n ? ", " : "",
+				which + off, sizeof(which) - off,
+				"%spid %d fd %d, %u queued", n ? "; " : "",
 				(int)snap->owners->procs[refs[0].proc].pid,
-				refs[0].fd);
+				refs[0].fd, sk->rqueue);
+		if (!o->pid && n < PIDS_TOLD &&
+		    tl_snapshot_owners(snap, sk, &refs) > 0)
+			pids[n] = snap->owners->procs[refs[0].proc].pid;
+		if (woff < sizeof(where))
+			woff += (size_t)snprintf(
+				where + woff, sizeof(where) - woff, "%s%s",
+				n ? ", " : "",
+				tl_addr_format_port(shared, sizeof(shared),
+						    sk->family, sk->src,
+						    sk->sport));
 		found = sk;
 		*ret_fd = fd;
 		n++;
 	}
 	if (n == 1)
 		return found;
+	/* A --pid or --fd that holds none of one: who does. */
+	held[0] = '\0';
+	if (n == 0 && n_addr == 1)
+		holders(held, sizeof(held), snap, first);
 	if (n == 0 && o->pid && n_addr &&
 	    (pr = tl_owners_proc(snap->owners, o->pid)) && pr->fd_error < 0)
 		tl_err("drain: cannot tell whether pid %d holds %s on %s: its "
@@ -129,11 +185,22 @@ const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
 		       (int)o->pid,
 		       n_addr == 1 ? "the listener" : "any of the listeners",
 		       spec, strerror(-pr->fd_error), tl_fds_denied_hint());
-	else if (n == 0 && o->pid && n_addr)
-		tl_err("drain: pid %d does not hold %s on %s%s", (int)o->pid,
+	else if (n == 0 && o->pid && n_addr && snap->owners &&
+		 !snap->owners->hidden && !tl_owners_proc(snap->owners, o->pid))
+		tl_err("drain: no process has pid %d (it may have exited)%s%s%s%s",
+		       (int)o->pid, held[0] ? "; the listener on " : "",
+		       held[0] ? spec : "", held[0] ? " is held by " : "",
+		       held);
+	else if (n == 0 && o->pid && n_addr) {
+		char as[32] = "";
+
+		if (o->fd_set)
+			snprintf(as, sizeof(as), " as fd %d", o->fd);
+		tl_err("drain: pid %d does not hold %s on %s%s%s%s",
+		       (int)o->pid,
 		       n_addr == 1 ? "the listener" : "any of the listeners",
-		       spec, o->fd_set ? " as that fd" : "");
-	else if (n > 1 && o->pid)
+		       spec, as, held[0] ? "; it is held by " : "", held);
+	} else if (n > 1 && o->pid)
 		tl_err("drain: pid %d holds %zu listeners on %s (SO_REUSEPORT), "
 		       "as fds %s; name one with --fd",
 		       (int)o->pid, n, spec, which);
@@ -156,9 +223,9 @@ const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
 		       o->netns_spec ? o->netns_spec : "",
 		       o->netns_spec ? " " : "");
 	else if (o->family == AF_UNSPEC && addrs)
-		tl_err("drain: %zu listeners on port %u; name one by its "
-		       "address (ADDR:%u)",
-		       n, o->port, o->port);
+		tl_err("drain: %zu listeners on port %u (%s); name one by its "
+		       "address",
+		       n, o->port, where);
 	else if (devices)
 		tl_err("drain: %zu listeners on %s, bound to different "
 		       "devices; name one with its device, as ls shows it "
@@ -170,11 +237,13 @@ const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
 	else
 		/* Under '*' too: the address they share, not the star. */
 		tl_err("drain: %zu listeners share %s (SO_REUSEPORT), each "
-		       "with its own queue; name one with --pid PID, and --fd "
-		       "FD where a process holds several (%s%s)",
+		       "with its own queue; name one with --pid PID%s (%s%s)",
 		       n,
 		       tl_addr_format_port(shared, sizeof(shared),
 					   first->family, first->src, o->port),
-		       which[0] ? "held as " : "owners unknown", which);
+		       held_twice(pids, n < PIDS_TOLD ? n : PIDS_TOLD) ?
+			       ", and --fd FD where a process holds several" :
+			       "",
+		       which[0] ? "" : "owners unknown", which);
 	return NULL;
 }

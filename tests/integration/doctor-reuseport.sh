@@ -83,6 +83,9 @@ ok "two stuck: both named with their own queues ($q1, $q2), the connections told
 rc=$?
 [ $rc = 3 ] || { cat "$T/o" "$T/e"; fail "drain without --pid: exit $rc, want 3"; }
 grep -q "3 listeners share 127.0.0.1:$P (SO_REUSEPORT).*--pid" "$T/e" || { cat "$T/e"; fail "drain: no --pid hint"; }
+# Each process holds one: their queues are told, and --fd is not asked.
+grep -q "pid $STUCK fd [0-9]*, $q1 queued" "$T/e" && ! grep -q -- "--fd" "$T/e" ||
+	{ cat "$T/e"; fail "drain: the listeners' queues not told, or --fd asked of one-listener processes"; }
 # '*:PORT' for one shared address: --pid at once, not "name its address".
 "$TCPLIMBO" drain "*:$P" >"$T/o" 2>"$T/e"
 [ $? = 3 ] && grep -q "3 listeners share 127.0.0.1:$P (SO_REUSEPORT).*--pid" "$T/e" ||
@@ -90,6 +93,8 @@ grep -q "3 listeners share 127.0.0.1:$P (SO_REUSEPORT).*--pid" "$T/e" || { cat "
 # This shell: a process whose fds can be read, that holds none of them.
 "$TCPLIMBO" drain 127.0.0.1:$P --pid $$ >"$T/o" 2>"$T/e"
 [ $? = 3 ] && grep -q "pid $$ does not hold any of the listeners" "$T/e" || { cat "$T/e"; fail "drain --pid $$"; }
+"$TCPLIMBO" drain 127.0.0.1:$P --pid 4194303 >"$T/o" 2>"$T/e"
+[ $? = 3 ] && grep -q "no process has pid 4194303 (it may have exited)" "$T/e" || { cat "$T/e"; fail "drain --pid of no process"; }
 "$TCPLIMBO" drain 127.0.0.1:$P --pid "$STUCK2" --json >"$T/dr.json" 2>"$T/e"
 rc=$?
 [ $rc = 0 ] || { cat "$T/e" "$T/dr.json"; fail "drain --pid: exit $rc"; }
@@ -183,3 +188,19 @@ ok "one process's two SO_REUSEPORT listeners, neither accepting: one finding, of
 grep -Eq "queue: [0-9]+ \(backlog 16\); of the 8 connections that may wait in it: 8 closed by their clients, 0 live" "$T/two.txt" ||
 	{ cat "$T/two.txt"; fail "drain of a shared queue: its counts"; }
 ok "drain of one of two SO_REUSEPORT listeners counts its candidates as such"
+# One process's two listeners on one address: --fd tells them apart.
+"$TCPLIMBO" drain "127.0.0.1:$R" --dry-run >"$T/o" 2>"$T/e"
+grep -q "name one with --pid PID, and --fd FD where a process holds several" "$T/e" ||
+	{ cat "$T/e"; fail "drain of one process's two listeners: --fd not asked"; }
+# Two addresses on a port: each named.
+python3 -c '
+import socket, sys, time
+a = socket.socket(); a.bind(("127.0.0.1", int(sys.argv[1]))); a.listen(4)
+b = socket.socket(socket.AF_INET6); b.bind(("::1", int(sys.argv[1]))); b.listen(4)
+time.sleep(60)' $((R + 1)) &
+P=$((R + 1)) tl_wait_for 5 listeners_are 2 || fail "two addresses did not listen on $((R + 1))"
+"$TCPLIMBO" drain "*:$((R + 1))" --dry-run >"$T/o" 2>"$T/e"
+grep -q "2 listeners on port $((R + 1)) (.*); name one by its address" "$T/e" &&
+	grep -qF "127.0.0.1:$((R + 1))" "$T/e" && grep -qF "[::1]:$((R + 1))" "$T/e" ||
+	{ cat "$T/e"; fail "drain '*:PORT' of two addresses: not each named"; }
+ok "drain's refusals name the queues, the addresses, and --fd only where it tells"

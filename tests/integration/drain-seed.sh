@@ -22,6 +22,10 @@ lq() { ss -Htln 'sport = :3004' | awk '{print $2}'; }
 fdtable() { ls -l "/proc/$SERVER/fd" | awk '{print $9, $10, $11}' | sort; }
 fdtable >"$T/fd.before"
 
+# A --fd the server does not hold the listener as: which fd it is.
+"$TCPLIMBO" drain 127.0.0.1:3004 --pid "$SERVER" --fd 99 >"$T/o" 2>"$T/e"
+[ $? = 3 ] && grep -q "pid $SERVER does not hold the listener on 127.0.0.1:3004 as fd 99; it is held by pid $SERVER (lab-server) as fd [0-9]" "$T/e" ||
+	{ cat "$T/e"; fail "drain --fd 99: not told which fd holds it"; }
 "$TCPLIMBO" drain 127.0.0.1:3004 --dry-run >"$T/dry" 2>&1 || { cat "$T/dry"; fail "--dry-run"; }
 grep -q 'would free 3 slots' "$T/dry" &&
 	grep -q 'queue: 3 (backlog [0-9]*): 3 closed by their clients, 0 live' "$T/dry" ||
