@@ -40,9 +40,10 @@ static void drain_usage(FILE *f)
 		"from its owner with pidfd_getfd() and accepts and closes "
 		"exactly those\n"
 		"connections itself. It refuses when a live connection is "
-		"queued (the\n"
-		"queue is first in, first out: accepting would take it from "
-		"the program),\n"
+		"queued (accept()\n"
+		"takes them in the order they came, which no dump shows: it "
+		"could take\n"
+		"the live one from the program),\n"
 		"checks every connection it accepts by its cookie, never "
 		"blocks, and\n"
 		"never changes the listener's flags. ADDR may be '*' for the "
@@ -526,13 +527,17 @@ static int drain_run(const struct tl_global *gin, void *opts)
 		ret = 0;
 	} else if (p.n_live) {
 		tl_err("drain: refusing: %zu live connection%s %s queued with "
-		       "the dead ones; the queue is first in, first out, so "
-		       "accepting could take %s from the program",
+		       "the dead ones; accept() takes them in the order they "
+		       "came, which no dump shows, so drain could take %s from "
+		       "the program. The program frees its queue itself once "
+		       "it accepts again (see tcplimbo doctor for why it does "
+		       "not); or run drain again when %s gone",
 		       p.n_live, p.n_live == 1 ? "" : "s",
 		       p.n_shared    ? "may be" :
 		       p.n_live == 1 ? "is" :
 				       "are",
-		       p.n_live == 1 ? "it" : "them");
+		       p.n_live == 1 ? "it" : "one",
+		       p.n_live == 1 ? "its client has" : "their clients have");
 		refused = "live-connections-queued";
 		ret = TL_EXIT_WARNING;
 	} else if (p.pid == 0) {
