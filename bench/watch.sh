@@ -78,6 +78,8 @@ for mode in none bpf poll; do
 		rep=$(sed -n 's/.*: \([0-9]*\) transitions\{0,1\} reported.*/\1/p' "$T/err")
 		lost=$(sed -n 's/.*, \([0-9]*\) lost, .*backend.*/\1/p' "$T/err")
 		missed=$(sed -n 's/.*, \([0-9]*\) missed, backend.*/\1/p' "$T/err")
+		# poll loses no buffer: its summary has no such counts.
+		lost=${lost:--} missed=${missed:--}
 		resc=$(sed -n 's/.*; \([0-9]*\) owner rescans\{0,1\} took \([0-9]*\) ms.*/\1 (\2)/p' "$T/err")
 		share=$(awk -v a="$wcpu" -v b="$ccpu" 'BEGIN { printf "%.0f%%", 100 * a / b }')
 		named=$(sed -n 's/.*; \([0-9]*\) named (\([0-9]*\) by the kernel).*/\1 \2/p' "$T/err")

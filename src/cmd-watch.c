@@ -494,7 +494,6 @@ static int watch_run(const struct tl_global *g, void *opts)
 	struct tl_counters ctr;
 	struct sigaction sa;
 	struct tl_resolver_opts ro;
-	struct tl_resolver_stats rst;
 	size_t pending = 0;
 	uint64_t deadline = 0, next_top = 0, lost_told = 0;
 	uint64_t missed_told = 0, next_missed_ms = 0;
@@ -741,20 +740,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 	tl_events_flush(ev, on_event, &w);
 	if (!write_out(&w))
 		goto out;
-	tl_resolver_stats(w.res, &rst);
-	fprintf(stderr,
-		"tcplimbo: watch: %llu transition%s reported (%llu sampled "
-		"jump%s, %llu not in the state machine), %llu lost, %llu "
-		"missed, backend %s; %llu owner rescan%s took %llu ms; %llu "
-		"named (%llu by the kernel)\n",
-		(unsigned long long)w.reported, w.reported == 1 ? "" : "s",
-		(unsigned long long)w.jumps, w.jumps == 1 ? "" : "s",
-		(unsigned long long)w.unknown,
-		(unsigned long long)tl_events_lost(ev),
-		(unsigned long long)tl_events_missed(ev), w.backend,
-		(unsigned long long)rst.rescans, rst.rescans == 1 ? "" : "s",
-		(unsigned long long)rst.rescan_ms, (unsigned long long)w.named,
-		(unsigned long long)w.kernel_named);
+	watch_print_summary(&w, ev);
 	if (w.out_dropped)
 		fprintf(stderr,
 			"tcplimbo: watch: stopped while standard output was "

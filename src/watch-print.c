@@ -405,3 +405,37 @@ void watch_print_text(struct watch *w, const struct tl_event *ev,
 	*p++ = '\n';
 	json_wrote(&w->json, p);
 }
+
+void watch_print_summary(const struct watch *w, struct tl_events *ev)
+{
+	struct tl_resolver_stats rst;
+
+	tl_resolver_stats(w->res, &rst);
+	/*
+	 * Each backend's own counts: poll samples, and its jumps say what
+	 * it skipped; bpf sees each transition, and says what it lost.
+	 */
+	fprintf(stderr, "tcplimbo: watch: %llu transition%s reported (",
+		(unsigned long long)w->reported, w->reported == 1 ? "" : "s");
+	if (tl_events_backend(ev) == TL_EVENTS_POLL)
+		fprintf(stderr, "%llu sampled jump%s, ",
+			(unsigned long long)w->jumps, w->jumps == 1 ? "" : "s");
+	fprintf(stderr, "%llu not in the state machine), ",
+		(unsigned long long)w->unknown);
+	if (tl_events_backend(ev) != TL_EVENTS_POLL)
+		fprintf(stderr, "%llu lost, %llu missed, ",
+			(unsigned long long)tl_events_lost(ev),
+			(unsigned long long)tl_events_missed(ev));
+	if (w->g->no_owners)
+		fprintf(stderr, "backend %s; owners not looked up\n",
+			w->backend);
+	else
+		fprintf(stderr,
+			"backend %s; %llu owner rescan%s took %llu ms; %llu "
+			"named (%llu by the kernel)\n",
+			w->backend, (unsigned long long)rst.rescans,
+			rst.rescans == 1 ? "" : "s",
+			(unsigned long long)rst.rescan_ms,
+			(unsigned long long)w->named,
+			(unsigned long long)w->kernel_named);
+}

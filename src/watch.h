@@ -91,4 +91,11 @@ void watch_top_event(struct watch *w, const struct tl_event *ev,
  */
 void watch_top_render(struct watch *w, struct tl_events *ev, bool tty);
 
+/*
+ * The line on stderr that ends a watch: what was reported, with each
+ * backend's own counts (poll's sampled jumps, bpf's lost and missed),
+ * and what the owner rescans took.
+ */
+void watch_print_summary(const struct watch *w, struct tl_events *ev);
+
 #endif
