@@ -243,7 +243,7 @@ static const char *next_call(const struct tl_sock *sk)
 		       "goes on over its other subflows, and with none left "
 		       "stalls with no error; closing the fd ends it";
 	if (sk->state == TL_LISTEN)
-		return "every accept() of its fails (EINVAL), and an event "
+		return "each accept() on it fails (EINVAL), and an event "
 		       "loop retries at once, for ever, until the program "
 		       "closes the listener or restarts";
 	/*
@@ -265,7 +265,6 @@ static const char *next_call(const struct tl_sock *sk)
 			    "writes after it with EPIPE";
 }
 
-/* What a destroy leaves, in words: held fds, or the queue slot. */
 /*
  * The connections queued at listener l (its Recv-Q, the kernel's count):
  * destroying it resets them (inet_csk_listen_stop), which the report must
@@ -276,33 +275,52 @@ static size_t queued_at(const struct tl_sock *l)
 	return l->state == TL_LISTEN ? l->rqueue : 0;
 }
 
+/*
+ * A holder's line: one process's fds of the socket (refs r[0..n), the
+ * fds of one process next to each other), as "fd 4" or "fds 4, 5 and
+ * 6"; returns how many refs it took.
+ */
+static size_t holder_text(const struct tl_snapshot *snap,
+			  const struct tl_sock *sk, const struct tl_fdref *r,
+			  size_t n, bool done)
+{
+	const struct tl_proc *p = &snap->owners->procs[r[0].proc];
+	char comm[ESC_SIZE(TL_COMM_MAX)], fds[128];
+	size_t k = 1, off;
+
+	while (k < n && r[k].proc == r[0].proc)
+		k++;
+	off = (size_t)snprintf(fds, sizeof(fds), "fd%s %d", k > 1 ? "s" : "",
+			       r[0].fd);
+	for (size_t i = 1; i < k && off < sizeof(fds); i++)
+		off += (size_t)snprintf(fds + off, sizeof(fds) - off, "%s%d",
+					i + 1 == k ? " and " : ", ", r[i].fd);
+	printf("             pid %d (%s) %s it as %s until it closes %s; "
+	       "%s\n",
+	       (int)p->pid, esc_text(comm, sizeof(comm), p->comm),
+	       done ? "still holds" : "would hold", fds,
+	       k > 1 ? "them all" : "it", next_call(sk));
+	return k;
+}
+
+/* What a destroy leaves, in words: held fds, or the queue slot. */
 static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 		       bool done)
 {
 	size_t q = queued_at(sk);
-
 	const struct tl_fdref *r;
-	size_t n = tl_snapshot_owners(snap, sk, &r);
+	size_t n = tl_snapshot_owners(snap, sk, &r), i = 0, shown = 0;
 
-	for (size_t i = 0; i < n && i < KILL_HOLDERS_MAX; i++) {
-		const struct tl_proc *p = &snap->owners->procs[r[i].proc];
-		char comm[ESC_SIZE(TL_COMM_MAX)];
-
-		printf("             pid %d (%s) %s fd %d until it closes it; "
-		       "%s\n",
-		       (int)p->pid, esc_text(comm, sizeof(comm), p->comm),
-		       done ? "still holds" : "would hold", r[i].fd,
-		       next_call(sk));
-	}
-	if (n > KILL_HOLDERS_MAX)
-		printf("             and %zu more holders\n",
-		       n - KILL_HOLDERS_MAX);
+	for (; i < n && shown < KILL_HOLDERS_MAX; shown++)
+		i += holder_text(snap, sk, r + i, n - i, done);
+	if (i < n)
+		printf("             and %zu more fd%s of other processes\n",
+		       n - i, n - i == 1 ? "" : "s");
 	if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE)
 		printf("             the listener's queue slot stays until the "
 		       "program accepts (it will accept a dead socket)\n");
 	if (q)
-		printf("             %s the %zu connection%s queued at it "
-		       "(the kernel resets its queue with it)\n",
+		printf("             %s the %zu connection%s in its queue\n",
 		       done ? "reset with it" : "would reset", q,
 		       q == 1 ? "" : "s");
 	else if (n == 0 && sk->inode == 0)
