@@ -192,7 +192,8 @@ static int cli_parse(struct cli *c, int argc, char **argv)
 		case 'p':
 			if (tl_parse_port(optarg, &c->port) < 0 ||
 			    c->port == 0) {
-				tl_err("lab client: bad --port '%s'", optarg);
+				tl_err("lab client: bad --port '%s' (1..65535)",
+				       optarg);
 				return -EINVAL;
 			}
 			break;

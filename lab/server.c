@@ -578,7 +578,9 @@ static int srv_parse(struct srv *s, int argc, char **argv)
 			break;
 		case 'p':
 			if (tl_parse_port(optarg, &s->port) < 0) {
-				tl_err("lab server: bad --port '%s'", optarg);
+				tl_err("lab server: bad --port '%s' (0..65535, 0 "
+				       "for any free port)",
+				       optarg);
 				return -EINVAL;
 			}
 			break;

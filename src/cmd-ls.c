@@ -52,7 +52,7 @@ static int ls_parse(struct tl_global *g, void *opts, int argc, char **argv)
 				NULL)) != -1) {
 		if (tl_global_option(g, c, optarg))
 			continue;
-		r = tl_filter_option(&o->f, c, optarg);
+		r = tl_filter_option(&o->f, "ls", c, optarg);
 		if (r < 0)
 			return TL_PARSE_BAD;
 		if (r > 0)

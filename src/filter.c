@@ -100,13 +100,15 @@ static int parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
 	return *lo <= *hi ? 0 : -ERANGE;
 }
 
-static int too_many(const char *opt)
+static int too_many(const char *verb, const char *opt)
 {
-	tl_err("too many --%s filters (at most %d)", opt, TL_FILTER_MAX_LIST);
+	tl_err("%s: too many --%s filters (at most %d)", verb, opt,
+	       TL_FILTER_MAX_LIST);
 	return -EINVAL;
 }
 
-int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
+int tl_filter_option(struct tl_filter *f, const char *verb, int opt,
+		     const char *arg)
 {
 	uint32_t mask;
 	uint64_t v;
@@ -114,9 +116,9 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 	switch (opt) {
 	case TL_FOPT_STATE:
 		if (tl_state_parse(arg, &mask) < 0) {
-			tl_err("unknown state '%s' (try close-wait, "
+			tl_err("%s: unknown --state '%s' (try close-wait, "
 			       "established, connected, all, ...)",
-			       arg);
+			       verb, arg);
 			return -EINVAL;
 		}
 		f->states |= mask;
@@ -128,16 +130,20 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 		int r;
 
 		if (*n >= TL_FILTER_MAX_LIST)
-			return too_many(src ? "sport" : "dport");
+			return too_many(verb, src ? "sport" : "dport");
 		r = parse_ports(arg, src ? &f->sport[*n] : &f->dport[*n],
 				src ? &f->sport_hi[*n] : &f->dport_hi[*n]);
 		if (r == -ERANGE) {
-			tl_err("bad port range '%s': it ends below its start",
-			       arg);
+			tl_err("%s: bad --%s range '%s': it ends below its "
+			       "start",
+			       verb, src ? "sport" : "dport", arg);
 			return -EINVAL;
 		}
 		if (r < 0) {
-			tl_err("bad port '%s' (0-65535, or LO-HI)", arg);
+			tl_err("%s: bad --%s '%s' (a port 0-65535, or a range "
+			       "LO-HI; give --%s again for another)",
+			       verb, src ? "sport" : "dport", arg,
+			       src ? "sport" : "dport");
 			return -EINVAL;
 		}
 		(*n)++;
@@ -147,21 +153,22 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 		int r;
 
 		if (f->naddr >= TL_FILTER_MAX_LIST)
-			return too_many("addr");
+			return too_many(verb, "addr");
 		r = parse_addr(arg, &f->addr[f->naddr].family,
 			       f->addr[f->naddr].a, &f->addr[f->naddr].bits,
 			       f->addr[f->naddr].dev);
 		if (r == -ERANGE) {
-			tl_err("bad address '%s': the prefix is longer than the "
-			       "address (at most /32 for IPv4, /128 for IPv6)",
-			       arg);
+			tl_err("%s: bad --addr '%s': the prefix is longer than "
+			       "the address (at most /32 for IPv4, /128 for "
+			       "IPv6)",
+			       verb, arg);
 			return -EINVAL;
 		}
 		if (r < 0) {
-			tl_err("bad address '%s' (an IPv4 or IPv6 address or "
-			       "ADDR/BITS, with %%DEVICE for a link-local one's "
-			       "device)",
-			       arg);
+			tl_err("%s: bad --addr '%s' (an IPv4 or IPv6 address "
+			       "or ADDR/BITS, with %%DEVICE for a link-local "
+			       "one's device)",
+			       verb, arg);
 			return -EINVAL;
 		}
 		f->naddr++;
@@ -169,19 +176,19 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 	}
 	case TL_FOPT_PID:
 		if (f->npid >= TL_FILTER_MAX_LIST)
-			return too_many("pid");
+			return too_many(verb, "pid");
 		if (tl_parse_uint(arg, TL_PID_MAX, &v) < 0 || v == 0) {
-			tl_err("bad pid '%s' (a process id, 1-%d)", arg,
-			       TL_PID_MAX);
+			tl_err("%s: bad --pid '%s' (a process id, 1-%d)", verb,
+			       arg, TL_PID_MAX);
 			return -EINVAL;
 		}
 		f->pid[f->npid++] = (pid_t)v;
 		return 1;
 	case TL_FOPT_COMM:
 		if (f->ncomm >= TL_FILTER_MAX_LIST)
-			return too_many("comm");
+			return too_many(verb, "comm");
 		if (arg[0] == '\0') {
-			tl_err("bad process name '': give 1 to 15 bytes");
+			tl_err("%s: bad --comm '': give 1 to 15 bytes", verb);
 			return -EINVAL;
 		}
 		/*
@@ -200,10 +207,10 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 			if (esc_name_arg(name, sizeof(name), arg) < 0)
 				snprintf(name, sizeof(name), "%s", arg);
 			name[sizeof(f->comm[0]) - 1] = '\0';
-			tl_err("bad process name '%s': the kernel keeps only "
-			       "the first 15 bytes of a process name, so it "
-			       "would match nothing; give those 15 ('%s')",
-			       arg, name);
+			tl_err("%s: bad --comm '%s': the kernel keeps only the "
+			       "first 15 bytes of a process name, so it would "
+			       "match nothing; give those 15 ('%s')",
+			       verb, arg, name);
 			return -EINVAL;
 		}
 		f->ncomm++;
@@ -212,7 +219,7 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 		int l;
 
 		if (f->nlimbo >= TL_FILTER_MAX_LIST)
-			return too_many("limbo");
+			return too_many(verb, "limbo");
 		for (l = TL_LIMBO_NONE; l <= TL_LIMBO_TIMEWAIT; l++) {
 			const char *name = tl_limbo_name(l);
 
@@ -221,9 +228,9 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 				break;
 		}
 		if (l > TL_LIMBO_TIMEWAIT) {
-			tl_err("unknown limbo class '%s' (accept-queue, "
+			tl_err("%s: unknown --limbo class '%s' (accept-queue, "
 			       "orphan, timewait or none)",
-			       arg);
+			       verb, arg);
 			return -EINVAL;
 		}
 		f->limbo[f->nlimbo++] = l;
@@ -241,9 +248,9 @@ int tl_filter_option(struct tl_filter *f, int opt, const char *arg)
 		char *shown;
 
 		if (*n >= TL_FILTER_MAX_LIST)
-			return too_many(unit ? "unit" : "container");
+			return too_many(verb, unit ? "unit" : "container");
 		if (arg[0] == '\0' || strlen(arg) > max) {
-			tl_err("bad %s name '%s' (1 to %zu bytes)",
+			tl_err("%s: bad --%s name '%s' (1 to %zu bytes)", verb,
 			       unit ? "unit" : "container", arg, max);
 			return -EINVAL;
 		}

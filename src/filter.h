@@ -94,11 +94,13 @@ enum {
 	"                   with that id (4 hex digits or more); repeatable\n"
 
 /*
- * Handles one filter option (opt is a TL_FOPT_* code). Returns 1 when it
- * was a filter option and was taken, 0 when opt is not a filter option,
- * or -EINVAL after logging what was wrong with arg.
+ * Handles one filter option (opt is a TL_FOPT_* code) of the command verb
+ * ("ls"), which its messages name. Returns 1 when it was a filter option
+ * and was taken, 0 when opt is not a filter option, or -EINVAL after
+ * logging what was wrong with arg.
  */
-int tl_filter_option(struct tl_filter *f, int opt, const char *arg);
+int tl_filter_option(struct tl_filter *f, const char *verb, int opt,
+		     const char *arg);
 
 /*
  * The part of the filter watch's bpf program applies in the kernel:

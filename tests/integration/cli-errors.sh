@@ -164,15 +164,16 @@ error 3 "invalid option -- '\x1b'" -- doctor "$(printf -- '-\033')"
 error 3 "option requires an argument -- 'N'" -- ls -N
 error 3 "option '--sport' requires an argument" -- watch --sport
 # Ranges and prefixes: a backwards range and an overlong prefix are named.
-error 3 "bad port range '100-1': it ends below its start" -- ls --sport 100-1
-error 3 "bad port '5-' (0-65535, or LO-HI)" -- kill --dport 5-
-error 3 "bad address '10.0.0.0/33': the prefix is longer than the address" -- ls --addr 10.0.0.0/33
-error 3 "bad address '::1/129': the prefix is longer than the address" -- ls --addr ::1/129
+error 3 "ls: bad --sport range '100-1': it ends below its start" -- ls --sport 100-1
+error 3 "kill: bad --dport '5-' (a port 0-65535, or a range LO-HI; give --dport again for another)" -- kill --dport 5-
+error 3 "ls: bad --sport '80,443' (a port 0-65535, or a range LO-HI; give --sport again for another)" -- ls --sport 80,443
+error 3 "ls: bad --addr '10.0.0.0/33': the prefix is longer than the address" -- ls --addr 10.0.0.0/33
+error 3 "ls: bad --addr '::1/129': the prefix is longer than the address" -- ls --addr ::1/129
 # serve's --listen: a numeric address and a port from 1.
 error 3 "serve: bad --listen 'localhost:9100' (want ADDR:PORT with a numeric address" -- serve --listen localhost:9100
 error 3 "serve: bad --listen '[::1]:0'" -- serve --listen '[::1]:0'
 error 3 "serve: bad --listen '::1:9100'" -- serve --listen ::1:9100
-error 3 "bad address '::1/' (an IPv4 or IPv6 address or ADDR/BITS" -- watch --addr ::1/
+error 3 "watch: bad --addr '::1/' (an IPv4 or IPv6 address or ADDR/BITS" -- watch --addr ::1/
 # -4 with an IPv6 address can match no socket: said, not an empty table.
 error 3 "--addr ::1 is an IPv6 address, and -4 shows IPv4 sockets only" -- -4 ls --addr ::1
 error 3 "--addr fe80::/64 is an IPv6 prefix, and -4 shows IPv4" -- watch -4 --addr fe80::1/64

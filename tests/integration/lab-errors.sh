@@ -30,6 +30,8 @@ bad "'70000'" lab server --backlog 70000
 bad "'4'" lab server --nofile 4
 bad "'0'" lab client --count 0
 bad "'5000'" lab client --count 5000
+bad "bad --port '0' (1..65535)" lab client --port 0
+bad "bad --port 'x' (0..65535, 0 for any free port)" lab server --port x
 bad "'0'" lab client --port 0
 bad "'1.2.3'" lab client --addr 1.2.3
 bad "'x'" lab client --wait x

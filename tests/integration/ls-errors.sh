@@ -23,7 +23,7 @@ expect_usage "close-wiat" ls --state close-wiat
 expect_usage "1.2.3" ls --addr 1.2.3
 expect_usage "0" ls --pid 0
 expect_usage "x12" ls --pid x12
-expect_usage "bad pid '4194304' (a process id, 1-4194303)" ls --pid 4194304
+expect_usage "ls: bad --pid '4194304' (a process id, 1-4194303)" ls --pid 4194304
 expect_usage "limbo" ls --limbo purgatory
 expect_usage "bogus" ls --bogus
 expect_usage "extra" ls extra
