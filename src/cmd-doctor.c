@@ -124,14 +124,6 @@ static int set_threshold(struct tl_diag_opts *o, int c, const char *arg)
 	return 0;
 }
 
-/* "net:[4026531840]" for the namespace of this thread, or "". */
-static void own_label(char *buf, size_t size)
-{
-	ssize_t n = readlink("/proc/thread-self/ns/net", buf, size - 1);
-
-	buf[n > 0 ? n : 0] = '\0';
-}
-
 static int add_target(struct doctor *d, int fd, bool own_fd, const char *label)
 {
 	struct target *nt =
@@ -210,20 +202,13 @@ static void name_netns(const struct tl_global *g, struct target *t)
  */
 static int spec_target(struct doctor *d, const struct tl_global *g)
 {
-	uint64_t ino = tl_netns_inode(g->netns_fd);
 	char label[NETNS_LABEL_MAX];
 	pid_t pid = tl_netns_pid(g);
 	struct target *t;
+	uint64_t ino;
 	int r;
 
-	if (g->netns_by == TL_NETNS_BY_NAME || !ino)
-		snprintf(label, sizeof(label), "%s", g->netns_spec);
-	else if (pid)
-		snprintf(label, sizeof(label), "net:[%llu] (pid %s)",
-			 (unsigned long long)ino, g->netns_spec);
-	else
-		snprintf(label, sizeof(label), "net:[%llu]",
-			 (unsigned long long)ino);
+	tl_netns_label_of(g, &ino, label, sizeof(label));
 	r = add_target(d, g->netns_fd, false, label);
 	if (r < 0)
 		return r;
@@ -653,19 +638,9 @@ static int doctor_run(const struct tl_global *g, void *opts)
 	} else if (g->netns_spec) {
 		r = spec_target(&d, g);
 	} else {
-		char name[TL_NETNS_SPEC_MAX];
 		uint64_t ino;
 
-		own_label(label, sizeof(label));
-		ino = strtoull(label + 5, NULL, 10);
-		/* As --all-netns and serve call it. */
-		if (ino && !g->replay_path &&
-		    tl_netns_host_inode(g->proc_root, ino) == ino)
-			snprintf(label, sizeof(label), "host");
-		/* In `ip netns exec NAME`: labelled as -N NAME labels it. */
-		else if (ino && !g->replay_path &&
-			 tl_netns_name_of(ino, name, sizeof(name)) == 0)
-			snprintf(label, sizeof(label), "%s", name);
+		tl_netns_label_of(g, &ino, label, sizeof(label));
 		r = add_target(&d, -1, false,
 			       g->replay_path ? g->replay_path : label);
 		if (r == 0 && !g->replay_path)

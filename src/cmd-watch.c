@@ -499,7 +499,8 @@ static int watch_run(const struct tl_global *g, void *opts)
 	uint64_t missed_told = 0, next_missed_ms = 0;
 	bool moved_told = false;
 	bool tty = isatty(STDOUT_FILENO);
-	char why[160], hint[320] = "";
+	char why[160], hint[320] = "", label[W_NETNS_LABEL_MAX];
+	uint64_t ino;
 	int r, ret = TL_EXIT_FAILURE;
 
 	/*
@@ -552,6 +553,8 @@ static int watch_run(const struct tl_global *g, void *opts)
 		goto out;
 	}
 	w.cg = ctx_cgroups(g);
+	tl_netns_label_of(g, &ino, label, sizeof(label));
+	watch_set_netns(&w, label, ino);
 	eo.family = g->family;
 	eo.netns_fd = g->netns_fd;
 	tl_filter_to_events(w.f, &eo.filter);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * What became of -N's network namespace since the command started: the
- * name or pid that named it, and whether anything can still happen in it.
+ * The one network namespace a command looks at: its label, and what
+ * became of -N's since the command started (the name or pid that named
+ * it, and whether anything can still happen in it).
  */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tcplimbo/netns.h"
@@ -47,4 +50,39 @@ bool tl_netns_over(const struct tl_global *g)
 	d.netns_fd = g->netns_fd;
 	d.details = false;
 	return tl_sockdiag_dump(&d, count_sock, NULL, &n) == 0 && n == 0;
+}
+
+const char *tl_netns_label_of(const struct tl_global *g, uint64_t *ret_ino,
+			      char *buf, size_t size)
+{
+	char name[TL_NETNS_SPEC_MAX];
+	struct stat st;
+	uint64_t ino;
+
+	if (g->netns_spec) {
+		ino = tl_netns_inode(g->netns_fd);
+		if (g->netns_by == TL_NETNS_BY_NAME || !ino)
+			snprintf(buf, size, "%s", g->netns_spec);
+		else if (tl_netns_pid(g))
+			snprintf(buf, size, "net:[%llu] (pid %s)",
+				 (unsigned long long)ino, g->netns_spec);
+		else
+			snprintf(buf, size, "net:[%llu]",
+				 (unsigned long long)ino);
+	} else {
+		ino = stat("/proc/thread-self/ns/net", &st) == 0 ?
+			      (uint64_t)st.st_ino :
+			      0;
+		/* As --all-netns and serve call it. */
+		if (ino && tl_netns_host_inode(g->proc_root, ino) == ino)
+			snprintf(buf, size, "host");
+		/* In `ip netns exec NAME`: labelled as -N NAME labels it. */
+		else if (ino && tl_netns_name_of(ino, name, sizeof(name)) == 0)
+			snprintf(buf, size, "%s", name);
+		else
+			snprintf(buf, size, "net:[%llu]",
+				 (unsigned long long)ino);
+	}
+	*ret_ino = ino;
+	return buf;
 }

@@ -352,6 +352,16 @@ const char *tl_netns_label(const struct tl_survey_ns *ns,
 			   const char *single_name, char *buf, size_t size);
 
 /*
+ * The label of the one namespace a command looks at, as the doctor gives
+ * it: -N's name where it was given by name, net:[INODE] (pid PID) by a
+ * pid, net:[INODE] by a path; without -N, "host" for the host's, its
+ * name under /var/run/netns (in ip netns exec), else net:[INODE]. Sets
+ * *ret_ino to its inode (0 if not known). Returns buf.
+ */
+const char *tl_netns_label_of(const struct tl_global *g, uint64_t *ret_ino,
+			      char *buf, size_t size);
+
+/*
  * Whether this process has capability cap (CAP_NET_ADMIN, ...) in its
  * effective set, in its own user namespace; false when it cannot tell.
  */

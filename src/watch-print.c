@@ -5,6 +5,7 @@
  * runs; and the owner and time formats --top shares.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -265,6 +266,17 @@ void watch_print_json(struct watch *w, const struct tl_event *ev,
 	p = json_put_lit(p, ",\"continues_as_timewait_s\":");
 	p = tw ? json_put_uint(p, tw) : json_put_lit(p, "null");
 	p = json_put_lit(p, ",\"netns\":");
+	if (ev->netns == w->netns_ino && w->netns_json[0]) {
+		/* A name from outside, longer than the room: on its own. */
+		json_wrote(j, p);
+		json_raw(j, w->netns_json, strlen(w->netns_json));
+		p = json_room(j, W_JSON_ROOM);
+	} else {
+		p = json_put_lit(p, "\"net:[");
+		p = json_put_uint(p, ev->netns);
+		p = json_put_lit(p, "]\"");
+	}
+	p = json_put_lit(p, ",\"netns_inode\":");
 	p = json_put_uint(p, ev->netns);
 	p = ev->flags & TL_EVENT_JUMP ? json_put_lit(p, ",\"jump\":true") :
 					json_put_lit(p, ",\"jump\":false");
@@ -387,8 +399,16 @@ void watch_print_text(struct watch *w, const struct tl_event *ev,
 		p = json_put_lit(p, " in ");
 		p = json_put_plain(p, where, sizeof(where));
 	}
-	p = json_put_lit(p, "  netns:");
-	p = json_put_uint(p, ev->netns);
+	p = json_put_lit(p, "  netns ");
+	if (ev->netns == w->netns_ino && w->netns_text[0]) {
+		json_wrote(&w->json, p);
+		json_raw(&w->json, w->netns_text, strlen(w->netns_text));
+		p = json_room(&w->json, W_TEXT_ROOM);
+	} else {
+		p = json_put_lit(p, "net:[");
+		p = json_put_uint(p, ev->netns);
+		*p++ = ']';
+	}
 	if (tw && (ev->flags & TL_EVENT_TIME_WAIT)) {
 		p = json_put_lit(p, "  (not the end: a TIME-WAIT entry now, "
 				    "for 60 s)");
@@ -438,4 +458,22 @@ void watch_print_summary(const struct watch *w, struct tl_events *ev)
 			(unsigned long long)rst.rescan_ms,
 			(unsigned long long)w->named,
 			(unsigned long long)w->kernel_named);
+}
+
+void watch_set_netns(struct watch *w, const char *label, uint64_t ino)
+{
+	struct json j;
+	size_t len;
+	char *s;
+
+	w->netns_ino = ino;
+	esc_text(w->netns_text, sizeof(w->netns_text), label);
+	/* Escaped once, here, as every line puts it as it is. */
+	w->netns_json[0] = '\0';
+	json_init_mem(&j);
+	json_str(&j, label);
+	s = json_mem_take(&j, &len);
+	if (s && len < sizeof(w->netns_json))
+		memcpy(w->netns_json, s, len + 1);
+	free(s);
 }

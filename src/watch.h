@@ -14,6 +14,7 @@
 #include "json.h"
 #include "tcplimbo/context.h"
 #include "tcplimbo/events.h"
+#include "tcplimbo/netns.h"
 #include "tcplimbo/resolver.h"
 #include "tl.h"
 
@@ -25,6 +26,9 @@ struct w_top_row {
 	uint32_t now[TL_STATE_MAX];
 	uint32_t entered[TL_STATE_MAX];
 };
+
+/* The longest namespace label a watch keeps. */
+#define W_NETNS_LABEL_MAX (TL_NETNS_SPEC_MAX + 48)
 
 struct watch {
 	const struct tl_global *g;
@@ -51,7 +55,15 @@ struct watch {
 	struct w_top_row *rows; /* --top */
 	size_t nrows;
 	struct tl_cgroups *cg; /* NULL: no contexts */
-	struct json json;      /* --json lines, on stdout */
+	/*
+	 * The watched namespace's label, as the doctor gives it, escaped
+	 * for a line and as a JSON string, and its inode: an event of
+	 * another is labelled by its inode.
+	 */
+	uint64_t netns_ino;
+	char netns_text[ESC_SIZE(W_NETNS_LABEL_MAX)];
+	char netns_json[6 * W_NETNS_LABEL_MAX + 3];
+	struct json json; /* --json lines, on stdout */
 	/*
 	 * A stop signal interrupted a write to a full stdout: its reader is
 	 * not reading. What was buffered is dropped (dropped counts the
@@ -97,5 +109,8 @@ void watch_top_render(struct watch *w, struct tl_events *ev, bool tty);
  * and what the owner rescans took.
  */
 void watch_print_summary(const struct watch *w, struct tl_events *ev);
+
+/* Sets the watched namespace's label (tl_netns_label_of) and inode. */
+void watch_set_netns(struct watch *w, const char *label, uint64_t ino);
 
 #endif

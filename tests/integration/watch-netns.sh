@@ -56,13 +56,14 @@ for b in "${backends[@]}"; do
 	sleep 0.5
 	kill -INT "$W"
 	wait "$W" || fail "$b: watch exit $?"
-	python3 - "$T/out" "$NSINO" "$THERE_SRV" "$b" <<'PY' || fail "$b: wrong events"
+	python3 - "$T/out" "$NSINO" "$THERE_SRV" "$b" "$NS" <<'PY' || fail "$b: wrong events"
 import json, sys
 evs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 ns, srv, backend = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 assert evs, "no events"
 for e in evs:
-    assert e["netns"] == ns, e
+    # Labelled as the doctor and serve label it: -N's name.
+    assert e["netns_inode"] == ns and e["netns"] == sys.argv[5], e
     assert 3002 not in (e["local_port"], e["remote_port"]), ("leak from our netns", e)
 cw = [e for e in evs if e["local_port"] == 3001 and e["new_state"] == "close-wait"]
 assert len(cw) == 1, evs

@@ -105,7 +105,7 @@ for e in evs:
               "owners", "listener_owners", "limbo", "backend"):
         assert k in e, (k, e)
     assert e["backend"] == backend, e
-    assert e["netns"] == netns, e
+    assert e["netns_inode"] == netns, e
     assert e["ts"].endswith("Z") and len(e["ts"]) == 24, e["ts"]
 srv = [e for e in evs if e["local_port"] == port and e["remote_port"] == cport]
 cli = [e for e in evs if e["local_port"] == cport and e["remote_port"] == port]
