@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "drain-cmd.h"
 #include "escape.h"
 #include "output.h"
@@ -505,6 +506,9 @@ static int drain_run(const struct tl_global *gin, void *opts)
 				     TL_STATE_BIT(TL_FIN_WAIT2),
 			     &snap) < 0)
 		goto out;
+	/* Its sockets' cgroup and context, as ls gives them. */
+	if (o.json)
+		ctx_attach(g, snap);
 	l = drain_find_target(snap, &o, spec, &held_fd);
 	if (!l)
 		goto out;

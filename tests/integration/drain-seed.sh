@@ -32,6 +32,7 @@ grep -q 'would free 3 slots' "$T/dry" &&
 	{ cat "$T/dry"; fail "--dry-run text"; }
 [ "$(lq)" = 3 ] || fail "--dry-run changed the queue"
 
+"$TCPLIMBO" ls --json --state listening --sport 3004 >"$T/l.json" || fail "ls of the listener"
 "$TCPLIMBO" drain 127.0.0.1:3004 --json >"$T/d.json" 2>"$T/e"
 rc=$?
 [ $rc = 0 ] || { cat "$T/e" "$T/d.json"; fail "drain: exit $rc, want 0"; }
@@ -42,6 +43,10 @@ jq -e --argjson p "$SERVER" '
 	.queue_after == 0 and .queued_dead_after == 0 and
 	.listener_owners[0].pid == $p' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "drain --json"; }
+# The listener's cgroup and context, as ls gives them.
+jq -e --slurpfile l "$T/l.json" '.listener.cgroup == $l[0][0].cgroup and
+	.listener.context == $l[0][0].context' "$T/d.json" >/dev/null ||
+	{ jq -c .listener "$T/d.json"; jq -c '.[0]' "$T/l.json"; fail "drain --json: the listener's cgroup is not ls's"; }
 [ "$(ss -Htn state close-wait 'sport = :3004' | wc -l)" = 0 ] || fail "ss: CLOSE_WAIT left"
 [ "$(lq)" = 0 ] || fail "ss: queue $(lq) after drain, want 0"
 ok "drain: 3 freed; ss shows no CLOSE_WAIT and an empty queue"
