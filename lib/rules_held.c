@@ -355,6 +355,14 @@ static const char *unread_text(char *buf, size_t size, const struct hold *g,
 static bool held_who(const struct tl_snapshot *snap, const struct tl_finding *f,
 		     const struct hold *g, char *who, size_t size)
 {
+	/* Not looked for: how many hold them is not known either. */
+	if (f->n_pids == 0 && g->first && !snap->owners) {
+		snprintf(who, size,
+			 "the holder (owners not looked for: --no-owners; "
+			 "socket uid %u)",
+			 (unsigned)g->first->uid);
+		return false;
+	}
 	if (f->n_pids == 0 && g->first && !diag_all_read(snap)) {
 		snprintf(who, size,
 			 g->old == 1 ?

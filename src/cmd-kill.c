@@ -335,6 +335,10 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	else if (n == 0 && snap->owners)
 		printf("             none of the processes read holds it; "
 		       "some could not be read, and one of them may\n");
+	else if (n == 0 && sk->limbo != TL_LIMBO_ACCEPT_QUEUE)
+		printf("             its holders were not looked for "
+		       "(--no-owners): a process may %s its fd\n",
+		       done ? "still hold" : "hold");
 	/*
 	 * The kernel drops a timewait entry without a RST (tcp_abort). Only
 	 * a FIN-WAIT-2 one's peer may still be in CLOSE_WAIT: a TIME-WAIT

@@ -112,7 +112,11 @@ tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3009" | wc -l)" = 1
 [ "$(grep -c "would hold it as" "$T/o")" = 1 ] &&
 	grep -q "would hold it as fds $f1, $f2 and $f3 until it closes them all;" "$T/o" ||
 	{ cat "$T/o"; fail "kill: a socket held by 3 fds of one process: not one line with each fd"; }
-ok "kill: a socket held by 3 fds of one process is told once, with each fd"
+"$TCPLIMBO" --no-owners kill --state close-wait --sport 3009 --dry-run >"$T/o" 2>"$T/e" ||
+	{ cat "$T/e"; fail "--no-owners kill --dry-run"; }
+grep -q "its holders were not looked for (--no-owners): a process may hold its fd" "$T/o" ||
+	{ cat "$T/o"; fail "--no-owners kill: not told its holders were not looked for"; }
+ok "kill: a socket held by 3 fds of one process is told once, with each fd; under --no-owners, that none was looked for"
 
 "$TCPLIMBO" kill --state close-wait --sport 3001 --dry-run >"$T/o" 2>"$T/e" ||
 	fail "--dry-run failed"

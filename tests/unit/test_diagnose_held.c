@@ -206,6 +206,15 @@ static void test_close_wait_unknown_owner(void **state)
 			       "hold 2 connections"));
 	assert_non_null(
 		strstr(W->f[0].summary, "they have not called close()"));
+	/* Owners not looked for (--no-owners): nor how many hold them. */
+	W->no_owners = true;
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "the holder (owners not looked for: "
+			       "--no-owners; socket uid 101) holds 2 "
+			       "connections"));
+	assert_non_null(strstr(W->f[0].summary, "it has not called close()"));
+	assert_null(strstr(W->f[0].summary, "not seen"));
 }
 
 /* An unseen CLOSE_WAIT, last ACKed 100 s ago: its holder is not known. */

@@ -41,6 +41,7 @@ struct world {
 	uint32_t next_inode;
 	struct tl_finding *f;
 	int nf;
+	bool no_owners; /* as --no-owners: the snapshot has none */
 };
 
 static struct world *W;
@@ -82,7 +83,7 @@ static inline int diagnose(void)
 	W->owners.n_refs = W->n_refs;
 	W->snap.socks = W->socks;
 	W->snap.n_socks = W->n;
-	W->snap.owners = &W->owners;
+	W->snap.owners = W->no_owners ? NULL : &W->owners;
 	W->snap.states = TL_STATES_REAL;
 	tl_snapshot_classify(W->socks, W->n);
 	free(W->f);
