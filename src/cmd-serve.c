@@ -29,6 +29,7 @@
 
 #include "tcplimbo/netns.h"
 
+#include "escape.h"
 #include "metrics.h"
 #include "serve-conns.h"
 #include "serve-http.h"
@@ -548,6 +549,7 @@ static int run(struct server *s, const struct serve_opts *o,
 			 MHD_USE_ITC;
 	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL } };
 	struct MHD_Daemon *d;
+	char spec[ESC_SIZE(TL_NETNS_SPEC_MAX)];
 	sigset_t set;
 	int sig = 0, r;
 
@@ -612,11 +614,13 @@ static int run(struct server *s, const struct serve_opts *o,
 		return TL_EXIT_FAILURE;
 	}
 	fprintf(stderr,
-		"tcplimbo: serve: listening on %s://%s%s/metrics (%s, %s)\n",
+		"tcplimbo: serve: listening on %s://%s%s/metrics (%s%s, %s)\n",
 		s->wc && webconfig_tls(s->wc) ? "https" : "http",
 		o->listen[0] == ':' ? "*" : "", o->listen,
-		o->netns_spec ? "one network namespace" :
+		o->netns_spec ? "the network namespace of -N " :
 				"every network namespace",
+		o->netns_spec ? esc_text(spec, sizeof(spec), o->netns_spec) :
+				"",
 		o->interval_ms ? "results reused within --interval" :
 				 "one scan per scrape");
 	/*

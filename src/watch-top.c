@@ -17,13 +17,14 @@
 
 /*
  * The --top row for a socket's owner or listener, with the unit or
- * container it is in (cx, may be NULL).
+ * container it is in (cx, may be NULL); one with neither, by its limbo
+ * class as ls shows it ([timewait], [orphan]).
  */
 static void top_label(char *buf, size_t size,
 		      const struct tl_resolver_owners *ow,
 		      const struct tl_resolver_owners *lo, bool has_listener,
 		      int family, const uint8_t *laddr, uint16_t lport,
-		      const struct tl_context *cx)
+		      int limbo, const struct tl_context *cx)
 {
 	char o[ESC_SIZE(TL_COMM_MAX) + 32], la[TL_ADDR_STR_MAX + 8];
 	char where[48]; /* a table's label: a short name, cut */
@@ -50,6 +51,9 @@ static void top_label(char *buf, size_t size,
 		n = strlen(buf);
 		if (n < size)
 			snprintf(buf + n, size - n, "%s)", o);
+	} else if (limbo == TL_LIMBO_TIMEWAIT || limbo == TL_LIMBO_ORPHAN) {
+		snprintf(buf, size, "[%s]", tl_limbo_name(limbo));
+		return;
 	} else {
 		snprintf(buf, size, "(no owner)");
 		return;
@@ -110,7 +114,7 @@ void watch_top_render(struct watch *w, struct tl_events *ev, bool tty)
 				tl_resolver_sock_owners(snap, l, &lo);
 			top_label(label, sizeof(label), &ow, &lo, l != NULL,
 				  l ? l->family : 0, l ? l->src : NULL,
-				  l ? l->sport : 0,
+				  l ? l->sport : 0, sk->limbo,
 				  sk->has & TL_HAS_CGROUP ?
 					  tl_cgroups_context(w->cg,
 							     sk->cgroup_id) :
@@ -175,7 +179,7 @@ void watch_top_event(struct watch *w, const struct tl_event *ev,
 	char label[sizeof(w->rows[0].label)];
 
 	top_label(label, sizeof(label), &r->owners, &r->lowners,
-		  r->has_listener, r->lfamily, r->laddr, r->lport,
+		  r->has_listener, r->lfamily, r->laddr, r->lport, r->limbo,
 		  tl_cgroups_context(w->cg, r->cgroup));
 	if (ev->new_state < TL_STATE_MAX)
 		top_row(w, label)->entered[ev->new_state]++;

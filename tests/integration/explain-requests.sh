@@ -67,6 +67,9 @@ ok "explain new-syn-recv: ss's name, which ss's filter takes"
 PORT=19870
 URL=http://127.0.0.1:$PORT
 serve_start "$URL/" --listen 127.0.0.1:$PORT -N /proc/self/ns/net
+# Its start line says which namespace -N named.
+grep -qF "(the network namespace of -N /proc/self/ns/net, " "$T/serve.log" ||
+	{ cat "$T/serve.log"; fail "serve -N: the start line does not name the namespace"; }
 curl -sf -o "$T/m" "$URL/metrics" || fail "scrape"
 NS=$(grep -o 'tcplimbo_sockets{netns="[^"]*",state="LISTEN"}' "$T/m" | sed 's/.*netns="\([^"]*\)".*/\1/')
 [ -n "$NS" ] || { cat "$T/m"; fail "no tcplimbo_sockets series"; }

@@ -49,6 +49,13 @@ print("ok")
 PY
 ok "watch: FIN-WAIT-2 -> CLOSE at the hand-off says timewait for 45 s; after a reset or the peer's FIN it does not"
 
+# watch --top files the timewait entries as ls shows them, not as ownerless.
+"$TCPLIMBO" watch --top --backend bpf --dport 3008 --seconds 1 --interval 500 >"$T/top" 2>/dev/null ||
+	fail "watch --top exit"
+grep -q "^\[timewait\] " "$T/top" && ! grep -q "(no owner)" "$T/top" ||
+	{ cat "$T/top"; fail "watch --top: the timewait entries not under [timewait]"; }
+ok "watch --top: timewait entries under [timewait], as ls shows them"
+
 # The text says it too, on the same line as the event.
 "$TCPLIMBO" watch --backend bpf --dport 3009 --seconds 5 >"$T/text" 2>/dev/null &
 TEXT=$!
