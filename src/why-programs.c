@@ -257,9 +257,11 @@ static const struct {
 	{ { "python" },
 	  6,
 	  { NULL },
-	  { [WHY_INSPECT] = "Python: with python3-dbg installed, gdb -p PID "
-			    "-batch -ex 'thread apply all py-bt' shows each "
-			    "thread's Python stack" } },
+	  { [WHY_INSPECT] = "Python: gdb -p PID -batch -ex 'thread apply "
+			    "all py-bt' shows each thread's Python stack, "
+			    "given the interpreter's debug symbols "
+			    "(python3-dbg for Debian's python3; a python "
+			    "built by hand or by pyenv needs its own)" } },
 	{ { NULL },
 	  0,
 	  { "gunicorn", "gevent" },

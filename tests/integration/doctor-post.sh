@@ -98,7 +98,7 @@ ok "client gone: critical, still one finding, exit 2"
 grep -q "== pid $SERVER (python3):.*no-accept" "$T/d.txt" || { cat "$T/d.txt"; fail "text: no process header"; }
 grep -q "CRITICAL not-accepting on 127.0.0.1:3000" "$T/d.txt" || { cat "$T/d.txt"; fail "text: no finding line"; }
 # A guess at what a Python program's threads wait on says how to see it.
-grep -q "inspect: Python: with python3-dbg installed, gdb -p $SERVER " "$T/d.txt" ||
+grep -q "inspect: Python: gdb -p $SERVER -batch -ex .thread apply all py-bt. shows" "$T/d.txt" ||
 	{ cat "$T/d.txt"; fail "text: no inspect line for Python"; }
 jq -e '.findings[0].inspect | startswith("Python: ")' "$T/d.json" >/dev/null ||
 	{ cat "$T/d.json"; fail "json: no inspect for Python"; }
