@@ -724,6 +724,8 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		size_t nf = fds_of(snap, listener, pid, fds, LISTENER_FDS_MAX);
 
 		accept_other(ev, fds, nf);
+		for (size_t k = 0; k < nf; k++)
+			ev->listener_stdin |= fds[k] == 0;
 		if ((what & TL_EV_LISTENER) &&
 		    tli_ev_any_thread(ev, TL_SYS_POLL))
 			tli_ev_gather_polls(pdir, ev, fds, nf);

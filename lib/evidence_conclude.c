@@ -708,6 +708,10 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			v->text, sizeof(v->text), len,
 			"no thread is in accept(), poll() or an epoll wait: nothing in the program waits for the listener; %s",
 			threads);
+	if (ev->listener_stdin)
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"; it holds the listener as its standard input (fd 0), handed to it to accept on, as inetd starts the server of a wait service");
 }
 
 /*

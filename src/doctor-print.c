@@ -390,9 +390,10 @@ static int shown_cmdline(const char *proc_root, pid_t pid, char *buf,
 
 /*
  * The process a finding's heading names: its first pid, or the one whose
- * cause speaks for it where the first is not that one's parent: NSD's
- * server process, not the zone-transfer process two generations above
- * it, while a pre-forked server's master still heads its workers'.
+ * cause speaks for it where that is not a worker of the first (its child,
+ * of the same program): NSD's server process, not the zone-transfer
+ * process two generations above it; the server inetd started, not inetd;
+ * while a pre-forked server's master still heads its workers'.
  */
 static pid_t heading_pid(const struct doctor *d, size_t i,
 			 const struct target *t, const char **comm)
@@ -406,7 +407,7 @@ static pid_t heading_pid(const struct doctor *d, size_t i,
 	    !t->snap->owners)
 		return f->n_pids ? f->pids[0] : 0;
 	p = tl_owners_proc(t->snap->owners, w->ev[w->lead].pid);
-	if (!p || p->ppid == f->pids[0])
+	if (!p || (p->ppid == f->pids[0] && strcmp(p->comm, f->comm) == 0))
 		return f->pids[0];
 	*comm = p->comm;
 	return p->pid;

@@ -67,6 +67,12 @@ static bool acceptor(const struct tl_evidence *ev)
  */
 static int telling(const struct tl_evidence *ev, int cause)
 {
+	/*
+	 * Handed the listener as its standard input (inetd's wait service),
+	 * it is the one to accept: its parent leaves the listener to it.
+	 */
+	if (cause == TL_CAUSE_NOT_WATCHED && ev->listener_stdin)
+		return 2;
 	if (bystander(cause))
 		return 0;
 	if (cause == TL_CAUSE_STOPPED || cause == TL_CAUSE_TRACED ||

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# inetd's wait services: the super-server hands the listener to the
+# server it starts, as its standard input, and leaves it out of its own
+# poll set until that server exits. A server that then never accepts is
+# the finding's: its heading and its cause, not the super-server's, even
+# while the super-server is stopped (resuming it would drain nothing).
+. "$(dirname "$0")/lib.sh"
+tl_private_netns "$@"
+T=$(mktemp -d)
+trap 'kill -9 $(cat "$T/kid" 2>/dev/null) 2>/dev/null; tl_cleanup_jobs; rm -rf "$T"' EXIT
+
+# A small inetd: 8131 is a wait service whose server sleeps; it watches
+# 8132, a nowait one, itself.
+python3 - "$T/kid" <<'PY' &
+import os, select, socket, sys, time
+def listen(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(64)
+    return s
+wait, nowait = listen(8131), listen(8132)
+with open("/proc/self/comm", "w") as f:
+    f.write("tl-inetd")
+kid = os.fork()
+if kid == 0:
+    os.dup2(wait.fileno(), 0)
+    os.execvp("sleep", ["sleep", "60"])
+with open(sys.argv[1], "w") as f:
+    f.write("%d\n" % kid)
+end = time.time() + 60
+while time.time() < end:
+    for s in select.select([nowait], [], [], 1)[0]:
+        s.accept()[0].close()
+PY
+INETD=$!
+tl_wait_for 5 test -s "$T/kid" || fail "the inetd did not start its server"
+KID=$(cat "$T/kid")
+tl_wait_for 5 tl_listening 8131 || fail "no listener on 8131"
+python3 -c '
+import socket
+for _ in range(3):
+    c = socket.create_connection(("127.0.0.1", 8131)); c.send(b"x"); c.close()'
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :8131" | wc -l)" = 3 ]' ||
+	fail "ss: no 3 queued CLOSE-WAIT on 8131"
+sleep 1.5
+check() { # what
+	"$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
+	"$TCPLIMBO" doctor --queue-age 1s --json >"$T/d.json"
+	grep -q "^== pid $KID (sleep): sleep 60" "$T/d.txt" &&
+		grep -q "cause: likely: pid $KID: no thread is in accept()" "$T/d.txt" ||
+		{ cat "$T/d.txt"; fail "$1: the heading does not name the server inetd started, pid $KID"; }
+	jq -e --argjson k "$KID" '[.findings[] | select(.local_port == 8131)][0] |
+		.cause == "listener-not-watched" and
+		(.evidence[] | select(.pid == $k) | .text |
+			contains("it holds the listener as its standard input (fd 0)"))' \
+		"$T/d.json" >/dev/null || { jq '.findings' "$T/d.json"; fail "$1: the cause is not the server's"; }
+}
+check "inetd running"
+kill -STOP "$INETD"
+tl_wait_for 5 sh -c "grep -q '^State:.*T' /proc/$INETD/status" || fail "the inetd did not stop"
+check "inetd stopped"
+kill -CONT "$INETD"
+ok "inetd's wait service: the server handed the listener is the finding's, the inetd stopped or not"
