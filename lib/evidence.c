@@ -450,6 +450,33 @@ static void epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
 	free(info);
 }
 
+/* The most bytes of a namespace's table of unix sockets read. */
+#define UNIX_TABLE_MAX (16u << 20)
+
+/*
+ * Whether the socket a link names ("socket:[INODE]") is a unix socket of
+ * the process's network namespace (pdir's net/unix).
+ */
+static bool unix_socket(int pdir, const char *link)
+{
+	unsigned long long ino;
+	char *buf = NULL;
+	ssize_t n;
+	bool is;
+	int fd;
+
+	if (sscanf(link, "socket:[%llu]", &ino) != 1)
+		return false;
+	fd = openat(pdir, "net/unix", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = tli_read_fd_alloc(fd, 16384, UNIX_TABLE_MAX, &buf);
+	close(fd);
+	is = n > 0 && tl_ev_parse_unix(buf, (size_t)n, ino);
+	free(buf);
+	return is;
+}
+
 /*
  * Says what the fd of thread t is: the TCP connection of the snapshot it
  * is (sk), or else the kind its link names. The link itself (a path, a
@@ -479,7 +506,9 @@ static void describe_fd(int pdir, struct tl_ev_thread *t,
 	switch (tl_ev_fd_kind(link, (size_t)n, NULL)) {
 	case TL_FDK_TCP:
 	case TL_FDK_SOCKET:
-		kind = "a socket that is no TCP connection here (unix, UDP, or another network namespace's)";
+		kind = unix_socket(pdir, link) ?
+			       "a unix socket" :
+			       "a socket other than a TCP connection here: UDP, raw, or another network namespace's";
 		break;
 	case TL_FDK_FILE:
 		kind = "a file";

@@ -336,7 +336,7 @@ static void set_locked(const struct tl_evidence *ev, const char *what,
 
 /*
  * The blocked cause, for an fd that is none of what (the connections it
- * accepted): one in I/O, or an epoll set (epoll) that holds no
+ * holds): one in I/O, or an epoll set (epoll) that holds no
  * connection. whose is what such a program neglects: its clients, or (a
  * leak, where the program may be a client itself) the connections it
  * should close.
@@ -755,8 +755,7 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		tli_appendf(threads, sizeof(threads), &tlen,
 			    "; the blocked ones have not run for %llu s",
 			    (unsigned long long)(idle / 1000));
-	set_blocked(ev, fd, epoll_wait_on(ev, fd),
-		    "the connections it accepted",
+	set_blocked(ev, fd, epoll_wait_on(ev, fd), "the connections it holds",
 		    "the connections it should close", threads, v, len);
 }
 

@@ -110,7 +110,7 @@ sleep 1.5
 jq -e --argjson p "$UP" '[.findings[] | select(.local_port == 3003)][0] |
 	.kind == "close-wait-leak" and .pids == [$p] and .count == 3 and
 	.cause == "blocked-elsewhere" and .certainty == "possible" and
-	(.evidence[0].text | test("^its threads are blocked in I/O on fd [0-9]+ \\(a TCP connection to 127.0.0.1:3004, established\\), which is none of the connections it accepted")) and
+	(.evidence[0].text | test("^its threads are blocked in I/O on fd [0-9]+ \\(a TCP connection to 127.0.0.1:3004, established\\), which is none of the connections it holds")) and
 	(.evidence[0].text | test("3 threads in recvfrom on fds [0-9]+, [0-9]+, [0-9]+, 1 in poll"))' \
 	"$T/up.json" >/dev/null || { cat "$T/up.json"; fail "thread per connection stuck on an upstream: not told"; }
 ok "thread per connection stuck on an upstream, acceptor in poll(): blocked-elsewhere, the upstream named"
@@ -173,3 +173,40 @@ jq -e --argjson p "$FORKER" '[.findings[] | select(.pids == [$p])] | length == 1
 	"$T/fork.json" >/dev/null ||
 	{ jq '.findings' "$T/fork.json"; fail "the fork bug's parent: not told as abandoned"; }
 ok "a forking server's parent that keeps each connection: abandoned, likely"
+
+# A worker handed each connection over a unix socket (SCM_RIGHTS), which
+# keeps them and waits for the next: the fd it waits on is told as the
+# unix socket it is, and the connections as those it holds, not accepted.
+python3 -c '
+import os, socket, time
+a, b = socket.socketpair()
+s = socket.socket(); s.bind(("127.0.0.1", 3010)); s.listen(8)
+if os.fork() == 0:
+    s.close(); a.close()
+    held = []
+    end = time.time() + 60
+    while time.time() < end:
+        held += socket.recv_fds(b, 10, 1)[1]
+    os._exit(0)
+b.close()
+print("ready", flush=True)
+for _ in range(2):
+    c = s.accept()[0]; socket.send_fds(a, [b"c"], [c.fileno()]); c.close()
+time.sleep(60)' >"$T/hand" &
+tl_wait_for 5 grep -q ready "$T/hand" || fail "the hand-off server did not start"
+for _ in 1 2; do
+	python3 -c '
+import socket
+c = socket.create_connection(("127.0.0.1", 3010)); c.sendall(b"hi"); c.close()' ||
+		fail "client of 3010"
+done
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3010" | wc -l)" = 2 ]' ||
+	{ ss -tanp; fail "ss: not 2 CLOSE_WAIT on 3010"; }
+sleep 1.5
+"$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/hand.json"
+jq -e '[.findings[] | select(.kind == "close-wait-leak" and .local_port == 3010)] |
+	length == 1 and (.[0].evidence[0].text |
+		test("blocked in I/O on fd [0-9]+ \\(a unix socket\\), which is none of the connections it holds"))' \
+	"$T/hand.json" >/dev/null ||
+	{ jq '.findings' "$T/hand.json"; fail "a worker handed its connections: its wait not told as on a unix socket"; }
+ok "a worker handed its connections over a unix socket: the fd it waits on is told as a unix socket"

@@ -262,7 +262,7 @@ static void test_leak_blocked(void **state)
 	assert_string_equal(tl_ev_cause_name(v.cause), "blocked-elsewhere");
 	/* Words that fit a client leaking too, which has no clients. */
 	assert_non_null(strstr(v.text, "blocked in I/O on fd 8, which is "
-				       "none of the connections it accepted"));
+				       "none of the connections it holds"));
 	assert_non_null(strstr(v.text, "does not get back to the connections "
 				       "it should close"));
 	assert_non_null(strstr(v.text, "none of them has run for 4 s"));
