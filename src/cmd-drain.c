@@ -544,11 +544,20 @@ static int drain_run(const struct tl_global *gin, void *opts)
 		       p.n_live == 1 ? "its client has" : "their clients have");
 		refused = "live-connections-queued";
 		ret = TL_EXIT_WARNING;
+	} else if (p.pid == 0 && snap->owners && out_owners_complete(snap, l)) {
+		/* Every fd table was read: it is in none. */
+		refused = "owner-unknown";
+		tl_err("drain: no process holds the listener: it is in no fd "
+		       "table (in flight in a unix socket's message that no "
+		       "one has received, or registered with io_uring), so "
+		       "there is no fd to borrow");
 	} else if (p.pid == 0) {
 		refused = "owner-unknown";
-		tl_err("drain: cannot tell which process holds the listener "
-		       "(its fds could not be read%s), so there is no fd to "
-		       "borrow",
+		tl_err("drain: cannot tell which process holds the listener: "
+		       "none of those whose fds were read does; it may be one "
+		       "whose fds could not be read%s, or be in flight in a "
+		       "unix socket's message not yet received (SCM_RIGHTS), "
+		       "so there is no fd to borrow",
 		       tl_fds_denied_hint());
 	} else if (o.dry_run) {
 		if (!o.json)
