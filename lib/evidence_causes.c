@@ -103,6 +103,14 @@ const char *tl_ev_cause_name(int cause)
 	return cause >= 0 && cause < TL_CAUSE_MAX ? cause_names[cause] : NULL;
 }
 
+const char *tl_ev_remedy_own_limit(const char *remedy)
+{
+	static const char own[] =
+		"If the program serves as many connections as it will at once (its own connection limit, as above), raise that limit if the load is real (the setting given with the finding), or find why connections are held so long (slow or idle clients: shorter timeouts, or a buffering proxy in front; slow requests: a timeout on them); accepting faster will not help.";
+
+	return remedy && remedy == remedies[TL_CAUSE_LIMIT] ? own : NULL;
+}
+
 bool tl_ev_remedy_conditional(int cause)
 {
 	/* Each begins with "If ...": the limit's, a blocked program's, a

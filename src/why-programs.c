@@ -111,6 +111,16 @@ static const struct {
 	  { [WHY_LIMIT] = "Knot: tcp-max-clients (split among its "
 			  "tcp-workers), and tcp-idle-timeout for idle "
 			  "clients" } },
+	{ { "pdns_server" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "PowerDNS: max-tcp-connections (its accept "
+			  "thread waits for a slot below it), and "
+			  "tcp-idle-timeout for idle clients" } },
+	{ { "pdns_recursor" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "PowerDNS Recursor: max-tcp-clients" } },
 	{ { "unbound" },
 	  0,
 	  { NULL },

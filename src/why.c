@@ -346,6 +346,9 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	     w->ev[w->lead].n_threads > 1))
 		w->setting =
 			finding_program_text(proc_root, snap, w, f, WHY_LIMIT);
+	/* The program's own setting known: no other servers' as examples. */
+	if (w->setting && tl_ev_remedy_own_limit(w->remedy))
+		w->remedy = tl_ev_remedy_own_limit(w->remedy);
 	/* Out of fds: the program's own say in its limit, where known. */
 	if (f->kind == TL_FIND_FD_EXHAUSTION && !w->setting)
 		w->setting =

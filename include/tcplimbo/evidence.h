@@ -422,6 +422,13 @@ bool tl_evidence_exited(const struct tl_evidence *ev);
  */
 bool tl_ev_remedy_conditional(int cause);
 
+/*
+ * The remedy of a connection-limit cause where the program's own setting
+ * is known and given with it: the same, without other servers' settings
+ * as examples. NULL when remedy is not the connection limit's own.
+ */
+const char *tl_ev_remedy_own_limit(const char *remedy);
+
 /* "go" for TL_RT_GO, "tokio" for TL_RT_TOKIO; NULL when not known. */
 const char *tl_ev_runtime_name(int runtime);
 

@@ -353,8 +353,10 @@ CONF
 	doctor 8088 tinyproxy
 	jq -e '[.findings[] | select(.local_port == 8088)][0] |
 		.kind == "not-accepting" and .cause == "connection-limit" and
-		.setting == "tinyproxy: MaxClients, and Timeout for idle clients"' \
-		"$T/tinyproxy.json" >/dev/null || { cat "$T/tinyproxy.json"; fail "tinyproxy: not at MaxClients"; }
+		.setting == "tinyproxy: MaxClients, and Timeout for idle clients" and
+		(.remedy | contains("the setting given with the finding")) and
+		(.remedy | contains("haproxy maxconn") | not)' \
+		"$T/tinyproxy.json" >/dev/null || { cat "$T/tinyproxy.json"; fail "tinyproxy: not at MaxClients, or other servers' settings in its fix"; }
 	"$TCPLIMBO" doctor --queue-age 0 >"$T/tinyproxy.txt"
 	grep -q "setting: tinyproxy: MaxClients, and Timeout for idle clients" "$T/tinyproxy.txt" ||
 		{ cat "$T/tinyproxy.txt"; fail "tinyproxy: the text names no setting"; }

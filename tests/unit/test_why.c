@@ -141,6 +141,9 @@ static void test_program_text(void **state)
 	assert_null(why_program_text("postgres", NULL, WHY_LIMIT));
 	/* Exact comms are exact; versioned ones match by their prefix. */
 	assert_null(why_program_text("postgresX", NULL, WHY_TIMEOUT));
+	/* PowerDNS, from the s29 daemons hunt. */
+	assert_non_null(strstr(why_program_text("pdns_server", NULL, WHY_LIMIT),
+			       "max-tcp-connections"));
 	/* Starman's master and workers by the start of their comm. */
 	assert_non_null(
 		strstr(why_program_text("starman worker", NULL, WHY_LIMIT),
