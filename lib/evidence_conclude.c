@@ -86,35 +86,9 @@ static bool only_futex(const struct tl_evidence *ev)
 	return ev->n_read > 0;
 }
 
-const char *tli_ev_none_ran(const struct tl_evidence *ev)
-{
-	return ev->n_read == 1 && ev->n_threads <= 1 ? "it has not" :
-						       "none of them has";
-}
-
-bool tli_ev_computes(const struct tl_ev_thread *t)
-{
-	uint64_t all = t->utime_ticks + t->stime_ticks;
-
-	return t->has_times && all >= TLI_EV_TIMES_MIN &&
-	       t->stime_ticks * 100 < all * TLI_EV_SYS_PCT;
-}
-
 bool tli_ev_spins(const struct tl_ev_thread *t)
 {
 	return t->has_busy && busyness(t) >= TLI_EV_SPIN_PCT;
-}
-
-const char *tli_ev_runnable_text(const struct tl_ev_thread *t, char *buf,
-				 size_t size)
-{
-	buf[0] = '\0';
-	if (t->runnable_pct >= t->busy_pct + 10u)
-		snprintf(buf, size,
-			 " and waited for a CPU another %u %% (runnable %u %%)",
-			 (unsigned)(t->runnable_pct - t->busy_pct),
-			 t->runnable_pct);
-	return buf;
 }
 
 const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev)
