@@ -663,6 +663,22 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		v->remedy = NULL;
 		return;
 	}
+	/*
+	 * A full queue, no event loop, and a thread that ran less than a
+	 * second ago: a loop that looks at the listener in rounds and sleeps
+	 * between them (icecast's) is, at one look, one that never accepts.
+	 * An event loop that waits on a set without the listener is not.
+	 */
+	if (kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW && ev->has_idle &&
+	    ev->idle_ms < 1000 && ev->n_epolls == 0) {
+		tli_ev_set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"no thread was in accept(), poll() or an epoll wait when we looked, but one ran %llu ms before: a loop that accepts in rounds and sleeps between them, slower than clients arrive, looks the same at one look; %s",
+			(unsigned long long)ev->idle_ms, threads);
+		v->remedy = NULL;
+		return;
+	}
 	if (all_locked(ev)) {
 		set_locked(ev, "nothing in the program waits for the listener",
 			   v, len);

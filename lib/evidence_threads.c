@@ -2,7 +2,8 @@
 /*
  * evidence: the one line that says what a process's threads are doing
  * ("3 threads in futex, 2 in recvfrom on fds 8, 12, none in accept"),
- * which every conclusion carries as its evidence.
+ * which every conclusion carries as its evidence, and the small facts of
+ * threads the conclusions share.
  */
 #include <stdbool.h>
 #include <stdint.h>

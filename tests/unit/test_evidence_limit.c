@@ -732,6 +732,32 @@ static void test_overflow_moving(void **state)
 	ev.queued = 6;
 	tl_evidence_conclude(&ev, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &v);
 	assert_null(strstr(v.text, "the queue moves"));
+	/*
+	 * Full, its threads asleep, but one ran 300 ms ago: a loop that
+	 * accepts in rounds (icecast's) may be slow, not stopped.
+	 */
+	listener_ev(&ev, 8000, 5, 6, 1, TL_SYS_SLEEP);
+	ev.has_idle = true;
+	ev.idle_ms = 300;
+	tl_evidence_conclude(&ev, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WATCHED);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_null(v.remedy);
+	assert_non_null(strstr(v.text, "but one ran 300 ms before: a loop "
+				       "that accepts in rounds"));
+	/* None has run for 5 s: that loop does not run. */
+	ev.idle_ms = 5000;
+	tl_evidence_conclude(&ev, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &v);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_non_null(v.remedy);
+	/* An event loop whose set leaves the listener out: not watched. */
+	ev.idle_ms = 300;
+	ev.n_epolls = ev.n_epolls_read = 1;
+	ev.threads[0].kind = TL_SYS_EPOLL;
+	ev.threads[0].fd = 5;
+	tl_evidence_conclude(&ev, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &v);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_null(strstr(v.text, "accepts in rounds"));
 }
 
 int main(void)
