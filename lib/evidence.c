@@ -99,6 +99,29 @@ static void accept_other(struct tl_evidence *ev, const int32_t *fds,
 	}
 }
 
+/*
+ * Whether pid holds the listener as fd 0 (fds, n_fds of them) and its
+ * parent holds it too: the parent handed it over as standard input (an
+ * inetd's wait service, systemd's StandardInput=socket). A daemon that
+ * closed its standard input before it made the listener gets fd 0 too,
+ * from no one.
+ */
+static bool handed_stdin(const struct tl_snapshot *snap,
+			 const struct tl_sock *l, pid_t pid, const int32_t *fds,
+			 size_t n_fds)
+{
+	const struct tl_proc *p;
+	int32_t any;
+	bool zero = false;
+
+	for (size_t k = 0; k < n_fds; k++)
+		zero |= fds[k] == 0;
+	if (!zero || !snap->owners)
+		return false;
+	p = tl_owners_proc(snap->owners, pid);
+	return p && p->ppid > 0 && fds_of(snap, l, p->ppid, &any, 1) > 0;
+}
+
 /* The most SO_REUSEPORT siblings of a listener looked for in epoll sets. */
 #define SIBLINGS_MAX 8
 /* The most CLOSE-WAIT sockets of a leak looked for in epoll sets. */
@@ -450,33 +473,6 @@ static void epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
 	free(info);
 }
 
-/* The most bytes of a namespace's table of unix sockets read. */
-#define UNIX_TABLE_MAX (16u << 20)
-
-/*
- * Whether the socket a link names ("socket:[INODE]") is a unix socket of
- * the process's network namespace (pdir's net/unix).
- */
-static bool unix_socket(int pdir, const char *link)
-{
-	unsigned long long ino;
-	char *buf = NULL;
-	ssize_t n;
-	bool is;
-	int fd;
-
-	if (sscanf(link, "socket:[%llu]", &ino) != 1)
-		return false;
-	fd = openat(pdir, "net/unix", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = tli_read_fd_alloc(fd, 16384, UNIX_TABLE_MAX, &buf);
-	close(fd);
-	is = n > 0 && tl_ev_parse_unix(buf, (size_t)n, ino);
-	free(buf);
-	return is;
-}
-
 /*
  * Says what the fd of thread t is: the TCP connection of the snapshot it
  * is (sk), or else the kind its link names. The link itself (a path, a
@@ -506,7 +502,7 @@ static void describe_fd(int pdir, struct tl_ev_thread *t,
 	switch (tl_ev_fd_kind(link, (size_t)n, NULL)) {
 	case TL_FDK_TCP:
 	case TL_FDK_SOCKET:
-		kind = unix_socket(pdir, link) ?
+		kind = tli_ev_unix_socket(pdir, link) ?
 			       "a unix socket" :
 			       "a socket other than a TCP connection here: UDP, raw, or another network namespace's";
 		break;
@@ -753,8 +749,7 @@ int tl_evidence_gather(const char *proc_root, pid_t pid,
 		size_t nf = fds_of(snap, listener, pid, fds, LISTENER_FDS_MAX);
 
 		accept_other(ev, fds, nf);
-		for (size_t k = 0; k < nf; k++)
-			ev->listener_stdin |= fds[k] == 0;
+		ev->listener_stdin = handed_stdin(snap, listener, pid, fds, nf);
 		if ((what & TL_EV_LISTENER) &&
 		    tli_ev_any_thread(ev, TL_SYS_POLL))
 			tli_ev_gather_polls(pdir, ev, fds, nf);

@@ -2,12 +2,16 @@
 /*
  * evidence: what fills a process's fd table, for fd-exhaustion, and the
  * busy loop a program at its limit spins in when its listener stays
- * readable and accept() keeps failing with EMFILE.
+ * readable and accept() keeps failing with EMFILE; and whether a socket
+ * fd is a unix socket.
  */
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evidence_int.h"
 #include "tcplimbo/evidence.h"
@@ -221,4 +225,27 @@ void tli_ev_conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 {
 	conclude_fds(ev, v, len);
 	spin_text(ev, v, len);
+}
+
+/* The most bytes of a namespace's table of unix sockets read. */
+#define UNIX_TABLE_MAX (16u << 20)
+
+bool tli_ev_unix_socket(int pdir, const char *link)
+{
+	unsigned long long ino;
+	char *buf = NULL;
+	ssize_t n;
+	bool is;
+	int fd;
+
+	if (sscanf(link, "socket:[%llu]", &ino) != 1)
+		return false;
+	fd = openat(pdir, "net/unix", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = tli_read_fd_alloc(fd, 16384, UNIX_TABLE_MAX, &buf);
+	close(fd);
+	is = n > 0 && tl_ev_parse_unix(buf, (size_t)n, ino);
+	free(buf);
+	return is;
 }

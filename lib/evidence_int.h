@@ -26,6 +26,13 @@
  */
 bool tli_ev_run_ns(int pdir, pid_t tid, uint64_t *ret_ns, uint64_t *ret_wait);
 
+/*
+ * Whether the socket a link names ("socket:[INODE]") is a unix socket of
+ * the network namespace of the process whose /proc directory is pdir
+ * (its net/unix).
+ */
+bool tli_ev_unix_socket(int pdir, const char *link);
+
 /* Reads dir_fd/path into buf: at most size - 1 bytes, terminated. */
 ssize_t tli_ev_read_at(int dir_fd, const char *path, char *buf, size_t size);
 

@@ -232,9 +232,10 @@ struct tl_evidence {
 	bool has_listener;
 	int32_t listener_fd; /* one of its fds for the listener, or -1 */
 	/*
-	 * It holds the listener as fd 0, its standard input: it was handed
-	 * the listener to accept on, as inetd starts the server of a wait
-	 * service (and systemd one with StandardInput=socket).
+	 * It holds the listener as fd 0, its standard input, and so does its
+	 * parent: it was handed the listener to accept on, as inetd starts
+	 * the server of a wait service (and systemd one with
+	 * StandardInput=socket).
 	 */
 	bool listener_stdin;
 	uint16_t port;		/* the listener's port */

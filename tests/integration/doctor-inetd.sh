@@ -62,3 +62,22 @@ tl_wait_for 5 sh -c "grep -q '^State:.*T' /proc/$INETD/status" || fail "the inet
 check "inetd stopped"
 kill -CONT "$INETD"
 ok "inetd's wait service: the server handed the listener is the finding's, the inetd stopped or not"
+
+# A daemon that closed its standard input before it listened gets fd 0
+# for its listener from no one: it was handed nothing.
+python3 -c '
+import os, socket, time
+os.close(0)
+s = socket.socket(); s.bind(("127.0.0.1", 8133)); s.listen(8)
+assert s.fileno() == 0
+time.sleep(60)' &
+tl_wait_for 5 tl_listening 8133 || fail "no listener on 8133"
+python3 -c '
+import socket
+c = socket.create_connection(("127.0.0.1", 8133)); c.send(b"x"); c.close()'
+sleep 1.5
+"$TCPLIMBO" doctor --queue-age 1s --json >"$T/fd0.json"
+jq -e '[.findings[] | select(.local_port == 8133)][0] | .cause == "listener-not-watched" and
+	(.evidence[0].text | contains("standard input") | not)' "$T/fd0.json" >/dev/null ||
+	{ jq '.findings' "$T/fd0.json"; fail "a daemon whose listener is fd 0 by chance: told it was handed it"; }
+ok "a listener on fd 0 that no parent handed over: no inetd story"
