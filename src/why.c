@@ -87,16 +87,33 @@ static int telling(const struct tl_evidence *ev, int cause)
  * cause, that one speaks. Different causes as telling as the lead's leave
  * it possible; a less telling one does not explain the queue.
  */
+static size_t sharing(const struct why *w, size_t i)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < w->n; k++)
+		n += w->v[k].cause == w->v[i].cause;
+	return n;
+}
+
 static void combine(struct why *w)
 {
 	size_t lead = 0;
 	bool mixed = false;
 	int top;
 
-	for (size_t i = 1; i < w->n; i++)
-		if (telling(&w->ev[i], w->v[i].cause) >
-		    telling(&w->ev[lead], w->v[lead].cause))
+	/*
+	 * Of causes as telling, the one more processes share: a pre-forked
+	 * server's manager whose idle event loop holds the listener
+	 * (hypnotoad's) is one, its workers at their limit are many.
+	 */
+	for (size_t i = 1; i < w->n; i++) {
+		int a = telling(&w->ev[i], w->v[i].cause);
+		int b = telling(&w->ev[lead], w->v[lead].cause);
+
+		if (a > b || (a == b && sharing(w, i) > sharing(w, lead)))
 			lead = i;
+	}
 	w->lead = lead;
 	w->cause = w->v[lead].cause;
 	w->certainty = w->v[lead].certainty;

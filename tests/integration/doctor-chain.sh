@@ -56,3 +56,49 @@ grep -q "^== pid $ACC (tl-acceptor): .*python3" "$T/d.txt" ||
 tr -s ' \n' ' ' <"$T/d.txt" | grep -q "(tl-keeper), [0-9]* (tl-main), $ACC (tl-acceptor) are" ||
 	{ cat "$T/d.txt"; fail "the summary does not name each process of the chain"; }
 ok "a chain of different programs: the heading names the stopped acceptor, pid $ACC"
+
+# A pre-forked server's manager whose event loop, made before the fork,
+# holds the listener while the manager waits elsewhere (hypnotoad's), and
+# two workers busy with a client each: as telling as each other, the
+# cause the workers share speaks, not the first pid's.
+python3 - "$T/pre" <<'PY' &
+import os, select, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8122))
+s.listen(16)
+ep = select.epoll()
+ep.register(s.fileno(), select.EPOLLIN)
+r, w = os.pipe()
+for _ in range(2):
+    if os.fork() == 0:
+        ep.close()
+        c = s.accept()[0]
+        c.recv(100)
+        os._exit(0)
+with open(sys.argv[1], "w") as f:
+    f.write("up\n")
+p = select.poll()
+p.register(r, select.POLLIN)
+p.poll(60000)
+PY
+tl_wait_for 5 test -s "$T/pre" || fail "the pre-forked server did not start"
+python3 -c '
+import socket, time
+held = [socket.create_connection(("127.0.0.1", 8122)) for _ in range(2)]
+time.sleep(60)' &
+tl_wait_for 5 sh -c '[ "$(ss -Htn state established "sport = :8122" | wc -l)" = 2 ]' ||
+	fail "the workers did not take a client each"
+sleep 0.5
+python3 -c '
+import socket
+for _ in range(3):
+    c = socket.create_connection(("127.0.0.1", 8122)); c.send(b"x"); c.close()'
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :8122" | wc -l)" = 3 ]' ||
+	fail "ss: no 3 queued CLOSE-WAIT on 8122"
+sleep 1.5
+"$TCPLIMBO" doctor --queue-age 1s --json >"$T/pre.json"
+jq -e '[.findings[] | select(.local_port == 8122)][0] | .kind == "not-accepting" and
+	(.pids | length) == 3 and .cause == "connection-limit"' "$T/pre.json" >/dev/null ||
+	{ jq '.findings' "$T/pre.json"; fail "a manager's idle event loop spoke for its busy workers"; }
+ok "a pre-forked server's busy workers speak for the finding, not its manager's idle event loop"
