@@ -185,6 +185,33 @@ static const struct {
 	  { [WHY_FDS] = "MariaDB/MySQL: open_files_limit, which "
 			"LimitNOFILE= in its systemd unit caps; its "
 			"tables' files count too (table_open_cache)" } },
+	{ { "puma" },
+	  4,
+	  { NULL },
+	  { [WHY_LIMIT] = "puma: --threads (-t) in each of its --workers "
+			  "(-w)" } },
+	{ { "unicorn" },
+	  7,
+	  { NULL },
+	  { [WHY_LIMIT] = "unicorn: worker_processes (one request each), "
+			  "and timeout, after which the master kills a "
+			  "worker stuck in a request" } },
+	{ { "nats-server" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "NATS: max_connections",
+	    [WHY_FDS] = "NATS: max_connections, kept below the fd limit "
+			"(at EMFILE it sleeps and tries accept() again)" } },
+	{ { NULL },
+	  0,
+	  { "waitress" },
+	  { [WHY_LIMIT] = "waitress: connection_limit, and threads, which "
+			  "serve them" } },
+	{ { NULL },
+	  0,
+	  { "org.apache.catalina" },
+	  { [WHY_LIMIT] = "Tomcat: maxConnections and maxThreads of the "
+			  "Connector (acceptCount is the queue's length)" } },
 	{ { "ruby" },
 	  4,
 	  { NULL },

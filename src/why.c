@@ -373,8 +373,8 @@ int why_gather(const char *proc_root, const struct tl_snapshot *snap,
 	/* Go's net/http turns nobody away: nothing bounds its fds. */
 	if (f->kind == TL_FIND_FD_EXHAUSTION && !w->setting &&
 	    w->ev[w->lead].runtime == TL_RT_GO)
-		w->setting = "Go: net/http has no connection limit of its "
-			     "own; in a program of your own, "
+		w->setting = "Go: if it serves with net/http, that has no "
+			     "connection limit of its own: "
 			     "netutil.LimitListener (golang.org/x/net) gives "
 			     "one, to keep below the fd limit";
 	/* Busy with the closed connections' requests: what bounds them. */

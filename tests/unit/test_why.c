@@ -141,6 +141,27 @@ static void test_program_text(void **state)
 	assert_null(why_program_text("postgres", NULL, WHY_LIMIT));
 	/* Exact comms are exact; versioned ones match by their prefix. */
 	assert_null(why_program_text("postgresX", NULL, WHY_TIMEOUT));
+	/* From the s29 servers hunt: by comm, and by command line. */
+	assert_non_null(strstr(
+		why_program_text("puma: cluster w", NULL, WHY_LIMIT), "-w"));
+	assert_non_null(strstr(why_program_text("unicorn", NULL, WHY_LIMIT),
+			       "worker_processes"));
+	assert_non_null(strstr(why_program_text("nats-server", NULL, WHY_FDS),
+			       "max_connections"));
+	assert_non_null(strstr(
+		why_program_text(
+			"python3",
+			"/usr/bin/python3 /usr/bin/waitress-serve app:app",
+			WHY_LIMIT),
+		"connection_limit"));
+	assert_non_null(strstr(
+		why_program_text(
+			"java",
+			"java -cp x org.apache.catalina.startup.Bootstrap start",
+			WHY_LIMIT),
+		"maxConnections"));
+	assert_null(why_program_text("python3", "/usr/bin/python3 app.py",
+				     WHY_LIMIT));
 	/* PowerDNS, from the s29 daemons hunt. */
 	assert_non_null(strstr(why_program_text("pdns_server", NULL, WHY_LIMIT),
 			       "max-tcp-connections"));
