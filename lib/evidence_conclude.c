@@ -515,19 +515,28 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 			snprintf(where, sizeof(where), "%s", sets);
 		tli_ev_set(v, TL_CAUSE_LIMIT,
 			   sure ? TL_CERT_LIKELY : TL_CERT_POSSIBLE);
-		/* One thread: serial, or (in an epoll set) a blocked loop. */
-		if (sure && serial(ev)) {
+		/*
+		 * One thread: serial, or (in an epoll set) a blocked loop.
+		 * In poll or asleep (Ruby's sleep waits in ppoll, PHP's in
+		 * nanosleep), no worker pool either: a handler that takes
+		 * long, which /proc does not tie to a client.
+		 */
+		if (serial(ev)) {
 			if (reg)
 				tli_ev_set(v, TL_CAUSE_NOT_WAITED,
-					   TL_CERT_LIKELY);
+					   sure ? TL_CERT_LIKELY :
+						  TL_CERT_POSSIBLE);
 			else
 				v->remedy = tli_ev_remedy_serial;
 			tli_appendf(
 				v->text, sizeof(v->text), len,
-				"no thread waits for the listener (%s): its only thread is in I/O on one of the listener's connections it holds (%llu), and no other process holds the listener, so %s; %s",
+				sure ? "no thread waits for the listener (%s): its only thread is in I/O on one of the listener's connections it holds (%llu), and no other process holds the listener, so %s; %s" :
+				       "no thread waits for the listener (%s): its only thread is in poll, select or a sleep, which /proc does not tie to a client, while it holds %llu of the listener's connections, and no other process holds the listener, so %s; %s",
 				where, (unsigned long long)ev->held,
 				reg ? "a handler blocks its event loop, which serves nothing else meanwhile" :
-				      "it serves one connection at a time and that client holds up the rest",
+				sure ?
+				      "it serves one connection at a time and that client holds up the rest" :
+				      "it serves one connection at a time and a request that takes long (a sleep, a slow call) holds up the rest",
 				threads);
 			return;
 		}

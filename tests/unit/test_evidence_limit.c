@@ -133,6 +133,7 @@ static void test_limit_and_unwatched(void **state)
 	 */
 	world_one(&w, 1, TL_ESTABLISHED, POLL1, "do_sys_poll", "4990.0");
 	world_epoll(&w, "19");
+	second_holder(&w);
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_false(ev.regs[0].waited);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
@@ -151,11 +152,36 @@ static void test_limit_and_unwatched(void **state)
 	 */
 	world_one(&w, 1, TL_ESTABLISHED, NANOSLEEP, "hrtimer_nanosleep",
 		  "4990.0");
+	second_holder(&w);
 	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
 	assert_int_equal(ev.n_epolls, 0);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
 	assert_non_null(strstr(v.text, "pm.max_children"));
+	/*
+	 * The same sleep alone on the listener, one process of one thread
+	 * (php -S): no pool, one request that takes long holds up the rest.
+	 */
+	world_one(&w, 1, TL_ESTABLISHED, NANOSLEEP, "hrtimer_nanosleep",
+		  "4990.0");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_null(strstr(v.text, "MaxRequestWorkers"));
+	assert_non_null(strstr(v.text, "its only thread is in poll, select "
+				       "or a sleep"));
+	assert_non_null(strstr(v.remedy, "If it serves one connection at a "
+					 "time"));
+	/*
+	 * In poll with the listener in its epoll set (thin, whose Ruby
+	 * sleep waits in ppoll): a handler blocks its event loop.
+	 */
+	world_one(&w, 1, TL_ESTABLISHED, POLL1, "do_sys_poll", "4990.0");
+	world_epoll(&w, "19");
+	conclude(&w, TL_FIND_NOT_ACCEPTING, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_NOT_WAITED);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_non_null(strstr(v.text, "a handler blocks its event loop"));
 	/*
 	 * The same sleep, alone on the listener, holding only a connection
 	 * whose client left: a child that inherited them from a server that
