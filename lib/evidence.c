@@ -473,54 +473,6 @@ static void epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
 	free(info);
 }
 
-/*
- * Says what the fd of thread t is: the TCP connection of the snapshot it
- * is (sk), or else the kind its link names. The link itself (a path, a
- * socket inode) is not copied: a kind is what the reader needs, and a
- * path is the program's to choose.
- */
-static void describe_fd(int pdir, struct tl_ev_thread *t,
-			const struct tl_sock *sk)
-{
-	char addr[80], path[64], link[LINK_BUF];
-	const char *kind;
-	ssize_t n;
-
-	if (sk) {
-		snprintf(t->fd_what, sizeof(t->fd_what),
-			 "a TCP connection to %s, %s",
-			 tl_addr_format_port(addr, sizeof(addr), sk->family,
-					     sk->dst, sk->dport),
-			 tl_state_name(sk->state));
-		return;
-	}
-	snprintf(path, sizeof(path), "fd/%lld", (long long)t->fd);
-	n = readlinkat(pdir, path, link, sizeof(link) - 1);
-	if (n < 0)
-		return; /* closed since, or not ours to read */
-	link[n] = '\0';
-	switch (tl_ev_fd_kind(link, (size_t)n, NULL)) {
-	case TL_FDK_TCP:
-	case TL_FDK_SOCKET:
-		kind = tli_ev_unix_socket(pdir, link) ?
-			       "a unix socket" :
-			       "a socket other than a TCP connection here: UDP, raw, or another network namespace's";
-		break;
-	case TL_FDK_FILE:
-		kind = "a file";
-		break;
-	case TL_FDK_DEVICE:
-		kind = "a device file";
-		break;
-	case TL_FDK_PIPE:
-		kind = "a pipe";
-		break;
-	default:
-		return;
-	}
-	snprintf(t->fd_what, sizeof(t->fd_what), "%s", kind);
-}
-
 static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 		      struct tl_evidence *ev, int pdir)
 {
@@ -567,7 +519,7 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 	free(mine);
 	for (size_t t = 0; io && t < ev->n_read && t < 64; t++)
 		if (io >> t & 1)
-			describe_fd(pdir, &ev->threads[t], on[t]);
+			tli_ev_describe_fd(pdir, &ev->threads[t], on[t]);
 	if (L) {
 		const struct tl_fdref *first;
 		size_t nl = tl_owners_find(ow, L->inode, &first);

@@ -2,18 +2,19 @@
 /*
  * evidence: what fills a process's fd table, for fd-exhaustion, and the
  * busy loop a program at its limit spins in when its listener stays
- * readable and accept() keeps failing with EMFILE; and whether a socket
- * fd is a unix socket.
+ * readable and accept() keeps failing with EMFILE; and what the fd a
+ * thread waits on is.
  */
-#include <fcntl.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "evidence_int.h"
+#include "tcplimbo/addr.h"
 #include "tcplimbo/evidence.h"
 #include "tcplimbo/tcpstate.h"
 #include "util.h"
@@ -227,25 +228,70 @@ void tli_ev_conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	spin_text(ev, v, len);
 }
 
-/* The most bytes of a namespace's table of unix sockets read. */
-#define UNIX_TABLE_MAX (16u << 20)
-
-bool tli_ev_unix_socket(int pdir, const char *link)
+/*
+ * The kind of the socket at fd (path, "fd/N" under pdir), by the protocol
+ * its file tells (sockfs's system.sockprotoname: UNIX-STREAM, UDP,
+ * NETLINK, ...), into buf; a TCP one is no connection of the snapshot.
+ */
+static const char *socket_kind(int pdir, const char *path, char *buf,
+			       size_t size)
 {
-	unsigned long long ino;
-	char *buf = NULL;
+	char at[96], name[32];
 	ssize_t n;
-	bool is;
-	int fd;
 
-	if (sscanf(link, "socket:[%llu]", &ino) != 1)
-		return false;
-	fd = openat(pdir, "net/unix", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = tli_read_fd_alloc(fd, 16384, UNIX_TABLE_MAX, &buf);
-	close(fd);
-	is = n > 0 && tl_ev_parse_unix(buf, (size_t)n, ino);
-	free(buf);
-	return is;
+	snprintf(at, sizeof(at), "/proc/self/fd/%d/%s", pdir, path);
+	n = getxattr(at, "system.sockprotoname", name, sizeof(name) - 1);
+	if (n <= 0)
+		return "a socket that is no TCP connection here";
+	name[n] = '\0';
+	/* The kernel's names: letters, digits and dashes, NUL-ended. */
+	for (ssize_t i = 0; i < n && name[i]; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '-')
+			return "a socket that is no TCP connection here";
+	if (strncmp(name, "UNIX", 4) == 0)
+		return "a unix socket";
+	if (strncmp(name, "TCP", 3) == 0)
+		return "a TCP socket that is no connection here (another network namespace's, or not connected)";
+	snprintf(buf, size, "a %s socket", name);
+	return buf;
+}
+
+void tli_ev_describe_fd(int pdir, struct tl_ev_thread *t,
+			const struct tl_sock *sk)
+{
+	char addr[80], path[64], link[256], proto[64];
+	const char *kind;
+	ssize_t n;
+
+	if (sk) {
+		snprintf(t->fd_what, sizeof(t->fd_what),
+			 "a TCP connection to %s, %s",
+			 tl_addr_format_port(addr, sizeof(addr), sk->family,
+					     sk->dst, sk->dport),
+			 tl_state_name(sk->state));
+		return;
+	}
+	snprintf(path, sizeof(path), "fd/%lld", (long long)t->fd);
+	n = readlinkat(pdir, path, link, sizeof(link) - 1);
+	if (n < 0)
+		return; /* closed since, or not ours to read */
+	link[n] = '\0';
+	switch (tl_ev_fd_kind(link, (size_t)n, NULL)) {
+	case TL_FDK_TCP:
+	case TL_FDK_SOCKET:
+		kind = socket_kind(pdir, path, proto, sizeof(proto));
+		break;
+	case TL_FDK_FILE:
+		kind = "a file";
+		break;
+	case TL_FDK_DEVICE:
+		kind = "a device file";
+		break;
+	case TL_FDK_PIPE:
+		kind = "a pipe";
+		break;
+	default:
+		return;
+	}
+	snprintf(t->fd_what, sizeof(t->fd_what), "%s", kind);
 }

@@ -27,11 +27,14 @@
 bool tli_ev_run_ns(int pdir, pid_t tid, uint64_t *ret_ns, uint64_t *ret_wait);
 
 /*
- * Whether the socket a link names ("socket:[INODE]") is a unix socket of
- * the network namespace of the process whose /proc directory is pdir
- * (its net/unix).
+ * Says, into t->fd_what, what the fd of thread t (of the process whose
+ * /proc directory is pdir) is: the TCP connection of the snapshot it
+ * is (sk), or else the kind its link names. The link itself (a path, a
+ * socket inode) is not copied: a kind is what the reader needs, and a
+ * path is the program's to choose.
  */
-bool tli_ev_unix_socket(int pdir, const char *link);
+void tli_ev_describe_fd(int pdir, struct tl_ev_thread *t,
+			const struct tl_sock *sk);
 
 /* Reads dir_fd/path into buf: at most size - 1 bytes, terminated. */
 ssize_t tli_ev_read_at(int dir_fd, const char *path, char *buf, size_t size);

@@ -671,28 +671,3 @@ int tl_ev_parse_elf_runtime(const void *buf, size_t len)
 	}
 	return TL_RT_UNKNOWN;
 }
-
-bool tl_ev_parse_unix(const char *buf, size_t len, uint64_t ino)
-{
-	const char *end = buf ? buf + len : NULL, *p = buf, *eol;
-	uint64_t v;
-
-	while (p && p < end) {
-		const char *q = p;
-		int field = 0;
-
-		eol = memchr(p, '\n', (size_t)(end - p));
-		eol = eol ? eol : end;
-		/* Past six fields and the blanks after each. */
-		for (q = skip_blanks(q, eol); q < eol && field < 6; field++) {
-			while (q < eol && *q != ' ' && *q != '\t')
-				q++;
-			q = skip_blanks(q, eol);
-		}
-		if (field == 6 && parse_num(&q, eol, 10, &v) == 0 && v == ino &&
-		    (q == eol || *q == ' ' || *q == '\t'))
-			return true;
-		p = eol + 1;
-	}
-	return false;
-}

@@ -509,13 +509,6 @@ int tl_ev_parse_stat_cpu(const char *buf, size_t len, uint32_t *ret_cpu);
 int tl_ev_parse_stat_times(const char *buf, size_t len, uint64_t *ret_utime,
 			   uint64_t *ret_stime);
 
-/*
- * /proc/PID/net/unix: whether a unix socket of inode ino is among its
- * lines ("Num RefCount Protocol Flags Type St Inode Path", the inode the
- * seventh field). Lines that are not such are skipped.
- */
-bool tl_ev_parse_unix(const char *buf, size_t len, uint64_t ino);
-
 /* /proc/PID/sched: se.exec_start in ns (the text is in ms.ns). */
 int tl_ev_parse_sched(const char *buf, size_t len, uint64_t *ret_ns);
 

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for the evidence parsers of another process's /proc
- * text (status, task syscall, sched, epoll fdinfo, fd link targets, the
- * namespace's unix sockets) and
+ * text (status, task syscall, sched, epoll fdinfo, fd link targets) and
  * of the head of a program's ELF file. Each
  * gets the input as is, not NUL-terminated, and its results are checked
  * against what the parser promises.
@@ -95,7 +94,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	(void)tl_ev_parse_epoll(copy, size, on_tfd, &n);
-	(void)tl_ev_parse_unix(copy, size, 4242);
 	kind = tl_ev_fd_kind(copy, size, &ino);
 	if (kind < 0 || kind >= TL_FDK_MAX || !tl_fd_kind_name(kind, 2))
 		abort();

@@ -460,31 +460,6 @@ static void test_parse_elf_runtime(void **state)
 			 TL_RT_UNKNOWN);
 }
 
-/* /proc/PID/net/unix: the inode is the seventh field, and only that. */
-static void test_parse_unix(void **state)
-{
-	static const char table[] =
-		"Num       RefCount Protocol Flags    Type St Inode Path\n"
-		"0000000000000000: 00000002 00000000 00010000 0001 01 86925915 "
-		"/run/x.sock\n"
-		"0000000000000000: 00000003 00000000 00000000 0001 03 86925916\n"
-		"0000000000000000: 00000003 00000000 00000000 0001 03 "
-		"4242 @abstract 86925917\n";
-
-	(void)state;
-	assert_true(tl_ev_parse_unix(table, strlen(table), 86925915));
-	assert_true(tl_ev_parse_unix(table, strlen(table), 86925916));
-	assert_true(tl_ev_parse_unix(table, strlen(table), 4242));
-	/* A number in a path, a prefix of an inode, another field: no. */
-	assert_false(tl_ev_parse_unix(table, strlen(table), 86925917));
-	assert_false(tl_ev_parse_unix(table, strlen(table), 8692591));
-	assert_false(tl_ev_parse_unix(table, strlen(table), 10000));
-	/* Cut before the line's end, and empty. */
-	assert_false(tl_ev_parse_unix(table, 60, 86925915));
-	assert_false(tl_ev_parse_unix("", 0, 1));
-	assert_false(tl_ev_parse_unix(NULL, 0, 1));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,7 +473,6 @@ int main(void)
 		cmocka_unit_test(test_parse_schedstat),
 		cmocka_unit_test(test_parse_stat_cpu),
 		cmocka_unit_test(test_parse_stat_times),
-		cmocka_unit_test(test_parse_unix),
 		cmocka_unit_test(test_parse_elf_runtime),
 	};
 
