@@ -679,7 +679,7 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	 * An event loop that waits on a set without the listener is not.
 	 */
 	if (kind == TL_FIND_ACCEPT_QUEUE_OVERFLOW && ev->has_idle &&
-	    ev->idle_ms < 1000 && ev->n_epolls == 0) {
+	    ev->idle_ms < 1000 && ev->n_epolls == 0 && !tli_ev_any_runs(ev)) {
 		tli_ev_set(v, TL_CAUSE_NOT_WATCHED, TL_CERT_POSSIBLE);
 		tli_appendf(
 			v->text, sizeof(v->text), len,

@@ -166,6 +166,12 @@ const struct tl_ev_thread *tli_ev_busiest(const struct tl_evidence *ev);
 bool tli_ev_spins(const struct tl_ev_thread *t);
 
 /*
+ * Whether a thread was running, or spent most of the time we watched it
+ * on a CPU (tli_ev_spins): a process that computes, not one that sleeps.
+ */
+bool tli_ev_any_runs(const struct tl_evidence *ev);
+
+/*
  * " and waited for a CPU another W % (runnable R %)" where t was runnable
  * much longer than it ran, else "": its share of a CPU was a loaded
  * machine's doing.

@@ -198,3 +198,12 @@ const char *tli_ev_runnable_text(const struct tl_ev_thread *t, char *buf,
 			 t->runnable_pct);
 	return buf;
 }
+
+bool tli_ev_any_runs(const struct tl_evidence *ev)
+{
+	for (size_t i = 0; i < ev->n_read; i++)
+		if (ev->threads[i].kind == TL_SYS_RUNNING ||
+		    tli_ev_spins(&ev->threads[i]))
+			return true;
+	return false;
+}

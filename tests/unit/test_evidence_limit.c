@@ -771,6 +771,12 @@ static void test_overflow_moving(void **state)
 	assert_null(v.remedy);
 	assert_non_null(strstr(v.text, "but one ran 300 ms before: a loop "
 				       "that accepts in rounds"));
+	/* One running: it computes, and does not sleep between rounds. */
+	ev.threads[0].kind = TL_SYS_RUNNING;
+	tl_evidence_conclude(&ev, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &v);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_null(strstr(v.text, "accepts in rounds"));
+	ev.threads[0].kind = TL_SYS_SLEEP;
 	/* None has run for 5 s: that loop does not run. */
 	ev.idle_ms = 5000;
 	tl_evidence_conclude(&ev, TL_FIND_ACCEPT_QUEUE_OVERFLOW, &v);
