@@ -62,7 +62,7 @@ const char *tl_netns_label_of(const struct tl_global *g, uint64_t *ret_ino,
 	if (g->netns_spec) {
 		ino = tl_netns_inode(g->netns_fd);
 		if (g->netns_by == TL_NETNS_BY_NAME || !ino)
-			snprintf(buf, size, "%s", g->netns_spec);
+			tl_netns_name_label(buf, size, g->netns_spec);
 		else if (tl_netns_pid(g))
 			snprintf(buf, size, "net:[%llu] (pid %s)",
 				 (unsigned long long)ino, g->netns_spec);
@@ -78,7 +78,7 @@ const char *tl_netns_label_of(const struct tl_global *g, uint64_t *ret_ino,
 			snprintf(buf, size, "host");
 		/* In `ip netns exec NAME`: labelled as -N NAME labels it. */
 		else if (ino && tl_netns_name_of(ino, name, sizeof(name)) == 0)
-			snprintf(buf, size, "%s", name);
+			tl_netns_name_label(buf, size, name);
 		else
 			snprintf(buf, size, "net:[%llu]",
 				 (unsigned long long)ino);

@@ -10,13 +10,7 @@
 #include "tcplimbo/survey.h"
 #include "tl.h"
 
-/*
- * A namespace's name as a label: one that would read as the host's or an
- * unnamed namespace's label, or as one of these, is given as name:NAME,
- * so that two namespaces never share a label ("host" named with ip netns
- * add would otherwise merge its series with the host's).
- */
-static void name_label(char *buf, size_t size, const char *name)
+void tl_netns_name_label(char *buf, size_t size, const char *name)
 {
 	bool taken = strcmp(name, "host") == 0 ||
 		     strncmp(name, "net:[", 5) == 0 ||
@@ -31,9 +25,9 @@ const char *tl_netns_label(const struct tl_survey_ns *ns,
 	if (ns->host)
 		snprintf(buf, size, "host");
 	else if (ns->name[0])
-		name_label(buf, size, ns->name);
+		tl_netns_name_label(buf, size, ns->name);
 	else if (single_name)
-		name_label(buf, size, single_name);
+		tl_netns_name_label(buf, size, single_name);
 	else
 		snprintf(buf, size, "net:[%llu]",
 			 (unsigned long long)ns->inode);

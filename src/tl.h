@@ -352,6 +352,14 @@ const char *tl_netns_label(const struct tl_survey_ns *ns,
 			   const char *single_name, char *buf, size_t size);
 
 /*
+ * A namespace's name as a label: one that would read as the host's or an
+ * unnamed namespace's label, or as one of these, is given as name:NAME,
+ * so that two namespaces never share a label ("host" named with ip netns
+ * add would otherwise merge its series with the host's).
+ */
+void tl_netns_name_label(char *buf, size_t size, const char *name);
+
+/*
  * The label of the one namespace a command looks at, as the doctor gives
  * it: -N's name where it was given by name, net:[INODE] (pid PID) by a
  * pid, net:[INODE] by a path; without -N, "host" for the host's, its

@@ -180,6 +180,15 @@ for f in pidns pidns-all; do
 done
 ok "in a pid namespace of its own, pid 1's network namespace is not called host"
 
+# A name that reads as another label is told as name:NAME by -N too, as
+# serve and --all-netns tell it: "host" would pass for the host's.
+ip netns add "name:$NS" || fail "ip netns add name:$NS"
+"$TCPLIMBO" -N "name:$NS" doctor --json >"$T/nn.json" 2>/dev/null
+ip netns del "name:$NS"
+jq -e --arg l "name:name:$NS" '.netns[0].netns == $l' "$T/nn.json" >/dev/null ||
+	{ cat "$T/nn.json"; fail "-N name:$NS: not labelled name:name:$NS"; }
+ok "-N of a name that reads as another label: name:NAME, as serve gives it"
+
 # A namespace no process is in, kept by a bind mount outside
 # /var/run/netns (a runtime's own directory), whose listener a process
 # outside it holds (made after setns()): looked into all the same, named
