@@ -292,9 +292,12 @@ static size_t holder_text(const struct tl_snapshot *snap,
 		k++;
 	off = (size_t)snprintf(fds, sizeof(fds), "fd%s %d", k > 1 ? "s" : "",
 			       r[0].fd);
-	for (size_t i = 1; i < k && off < sizeof(fds); i++)
+	/* At most 8, then how many more: each fd is at most 11 bytes. */
+	for (size_t i = 1; i < k && i < 8; i++)
 		off += (size_t)snprintf(fds + off, sizeof(fds) - off, "%s%d",
 					i + 1 == k ? " and " : ", ", r[i].fd);
+	if (k > 8)
+		snprintf(fds + off, sizeof(fds) - off, " and %zu more", k - 8);
 	printf("             pid %d (%s) %s it as %s until it closes %s; "
 	       "%s\n",
 	       (int)p->pid, esc_text(comm, sizeof(comm), p->comm),
@@ -314,8 +317,9 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	for (; i < n && shown < KILL_HOLDERS_MAX; shown++)
 		i += holder_text(snap, sk, r + i, n - i, done);
 	if (i < n)
-		printf("             and %zu more fd%s of other processes\n",
-		       n - i, n - i == 1 ? "" : "s");
+		printf("             and %zu more fd%s of %s\n", n - i,
+		       n - i == 1 ? "" : "s",
+		       n - i == 1 ? "another process" : "other processes");
 	if (sk->limbo == TL_LIMBO_ACCEPT_QUEUE)
 		printf("             the listener's queue slot stays until the "
 		       "program accepts (it will accept a dead socket)\n");
