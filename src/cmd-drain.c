@@ -21,6 +21,7 @@
 #include "escape.h"
 #include "output.h"
 #include "tcplimbo/drain.h"
+#include "tcplimbo/netns.h"
 #include "tl.h"
 
 /* The longest an accept() of the drain may wait, and the default. */
@@ -544,8 +545,12 @@ static int drain_run(const struct tl_global *gin, void *opts)
 		       p.n_live == 1 ? "its client has" : "their clients have");
 		refused = "live-connections-queued";
 		ret = TL_EXIT_WARNING;
-	} else if (p.pid == 0 && snap->owners && out_owners_complete(snap, l)) {
-		/* Every fd table was read: it is in none. */
+	} else if (p.pid == 0 && snap->owners && out_owners_complete(snap, l) &&
+		   tl_pidns_initial(g->proc_root)) {
+		/*
+		 * Every fd table was read, and every process is one we see
+		 * (no pid namespace of ours hides some): it is in none.
+		 */
 		refused = "owner-unknown";
 		tl_err("drain: no process holds the listener: it is in no fd "
 		       "table (in flight in a unix socket's message that no "

@@ -20,6 +20,7 @@
 #include "output.h"
 #include "tcplimbo/drain.h"
 #include "tcplimbo/kill.h"
+#include "tcplimbo/netns.h"
 #include "tl.h"
 
 /* Sockets a refusal lists by address before it only counts them. */
@@ -330,7 +331,8 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 	else if (n == 0 && sk->inode == 0)
 		printf("             no process holds it: nothing else to "
 		       "free\n");
-	else if (n == 0 && snap->owners && out_owners_complete(snap, sk))
+	else if (n == 0 && snap->owners && out_owners_complete(snap, sk) &&
+		 tl_pidns_initial(NULL))
 		/* An fd in flight (SCM_RIGHTS) or io_uring's: in no table. */
 		printf("             no process's fd table holds it: it may be "
 		       "in a unix socket's message not yet received, or "

@@ -3,6 +3,7 @@
 #ifndef TCPLIMBO_NETNS_H
 #define TCPLIMBO_NETNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -106,6 +107,13 @@ uint64_t tl_netns_inode(int netns_fd);
  * else 0, none known.
  */
 uint64_t tl_netns_host_inode(const char *proc_root, uint64_t self_ino);
+
+/*
+ * Whether this process is in the initial pid namespace (under proc_root,
+ * NULL: /proc), where every process of the machine has a pid; false in a
+ * container's, or where it cannot tell.
+ */
+bool tl_pidns_initial(const char *proc_root);
 
 /*
  * The name under /var/run/netns of the namespace of inode ino, into buf

@@ -295,3 +295,18 @@ rc=$?
 [ $rc = 3 ] && grep -q "in flight in a unix socket's message" "$T/fly.err" ||
 	{ cat "$T/fly.out" "$T/fly.err"; fail "drain of a listener in flight: exit $rc, or in flight not said"; }
 ok "a listener in flight over a unix socket: drain says so, exit 3"
+# From a pid namespace of its own, a holder outside it is unseen, not
+# absent: drain does not say that no process holds the listener.
+python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 3021)); s.listen(8)
+c = socket.create_connection(("127.0.0.1", 3021)); c.close()
+print("ready", flush=True)
+time.sleep(60)' >"$T/out21" &
+tl_wait_for 5 grep -q ready "$T/out21" || fail "the server on 3021 did not start"
+unshare -p -f --mount-proc "$TCPLIMBO" drain 127.0.0.1:3021 >"$T/pn.out" 2>"$T/pn.err"
+rc=$?
+[ $rc = 3 ] && ! grep -q "no process holds the listener" "$T/pn.err" &&
+	grep -q "cannot tell which process holds the listener" "$T/pn.err" ||
+	{ cat "$T/pn.out" "$T/pn.err"; fail "drain in a pid namespace: exit $rc, or its holder outside told absent"; }
+ok "drain in a pid namespace of its own: a holder outside is unseen, not absent"
