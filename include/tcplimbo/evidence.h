@@ -230,14 +230,7 @@ struct tl_evidence {
 
 	/* TL_EV_LISTENER */
 	bool has_listener;
-	int32_t listener_fd; /* one of its fds for the listener, or -1 */
-	/*
-	 * It holds the listener as fd 0, its standard input, and so does its
-	 * parent: it was handed the listener to accept on, as inetd starts
-	 * the server of a wait service (and systemd one with
-	 * StandardInput=socket).
-	 */
-	bool listener_stdin;
+	int32_t listener_fd;	/* one of its fds for the listener, or -1 */
 	uint16_t port;		/* the listener's port */
 	uint32_t backlog;	/* the listener's Send-Q */
 	uint32_t queued;	/* the listener's Recv-Q */
@@ -328,6 +321,13 @@ struct tl_evidence {
 	pid_t stopped_child;
 	/* the first TL_EV_STOPPED_MAX of them, stopped_child first */
 	pid_t stopped_kids[TL_EV_STOPPED_MAX];
+	/*
+	 * TL_EV_LISTENER: it holds the listener as fd 0, its standard
+	 * input, and so does its parent: it was handed the listener to
+	 * accept on, as inetd starts the server of a wait service (and
+	 * systemd one with StandardInput=socket). Last, as it came last.
+	 */
+	bool listener_stdin;
 };
 
 /*
