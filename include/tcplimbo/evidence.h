@@ -325,7 +325,8 @@ struct tl_evidence {
 	 * TL_EV_LISTENER: it holds the listener as fd 0, its standard
 	 * input, and so does its parent: it was handed the listener to
 	 * accept on, as inetd starts the server of a wait service (and
-	 * systemd one with StandardInput=socket). Last, as it came last.
+	 * systemd one with StandardInput=socket). At the end, where fields
+	 * added later go.
 	 */
 	bool listener_stdin;
 };
