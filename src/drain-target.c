@@ -88,6 +88,17 @@ static const char *holders(char *buf, size_t size,
 	return buf;
 }
 
+/* Whether item is one of list's ", "-separated items. */
+static bool listed(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	for (const char *p = list; (p = strstr(p, item)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
 /* The listeners' first holders looked at for one that holds two. */
 #define PIDS_TOLD 16
 
@@ -155,19 +166,19 @@ const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
 			 off < sizeof(which))
 			off += (size_t)snprintf(
 				which + off, sizeof(which) - off,
-				"%spid %d fd %d, %u queued", n ? "; " : "",
+				"%spid %d fd %d, %u queued", off ? "; " : "",
 				(int)snap->owners->procs[refs[0].proc].pid,
 				refs[0].fd, sk->rqueue);
 		if (!o->pid && n < PIDS_TOLD &&
 		    tl_snapshot_owners(snap, sk, &refs) > 0)
 			pids[n] = snap->owners->procs[refs[0].proc].pid;
-		if (woff < sizeof(where))
-			woff += (size_t)snprintf(
-				where + woff, sizeof(where) - woff, "%s%s",
-				n ? ", " : "",
-				tl_addr_format_port(shared, sizeof(shared),
-						    sk->family, sk->src,
-						    sk->sport));
+		/* Each address once: SO_REUSEPORT listeners share one. */
+		tl_addr_format_port(shared, sizeof(shared), sk->family, sk->src,
+				    sk->sport);
+		if (woff < sizeof(where) && !listed(where, shared))
+			woff += (size_t)snprintf(where + woff,
+						 sizeof(where) - woff, "%s%s",
+						 woff ? ", " : "", shared);
 		found = sk;
 		*ret_fd = fd;
 		n++;
