@@ -43,13 +43,7 @@ tl_wait_for 5 test -s "$T/pids" || fail "the chain did not start"
 ACC=$(cat "$T/pids")
 kill -STOP "$ACC"
 tl_wait_for 5 sh -c "grep -q '^State:.*T' /proc/$ACC/status" || fail "pid $ACC did not stop"
-python3 -c '
-import socket
-for _ in range(3):
-    c = socket.create_connection(("127.0.0.1", 8121)); c.send(b"x"); c.close()'
-tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :8121" | wc -l)" = 3 ]' ||
-	fail "ss: no 3 queued CLOSE-WAIT on :8121"
-sleep 1.5
+tl_queue_closed 8121 3
 "$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
 grep -q "^== pid $ACC (tl-acceptor): .*python3" "$T/d.txt" ||
 	{ cat "$T/d.txt"; fail "the heading does not name the stopped acceptor, pid $ACC"; }
@@ -90,13 +84,7 @@ time.sleep(60)' &
 tl_wait_for 5 sh -c '[ "$(ss -Htn state established "sport = :8122" | wc -l)" = 2 ]' ||
 	fail "the workers did not take a client each"
 sleep 0.5
-python3 -c '
-import socket
-for _ in range(3):
-    c = socket.create_connection(("127.0.0.1", 8122)); c.send(b"x"); c.close()'
-tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :8122" | wc -l)" = 3 ]' ||
-	fail "ss: no 3 queued CLOSE-WAIT on 8122"
-sleep 1.5
+tl_queue_closed 8122 3
 "$TCPLIMBO" doctor --queue-age 1s --json >"$T/pre.json"
 jq -e '[.findings[] | select(.local_port == 8122)][0] | .kind == "not-accepting" and
 	(.pids | length) == 3 and .cause == "connection-limit"' "$T/pre.json" >/dev/null ||

@@ -37,13 +37,7 @@ INETD=$!
 tl_wait_for 5 test -s "$T/kid" || fail "the inetd did not start its server"
 KID=$(cat "$T/kid")
 tl_wait_for 5 tl_listening 8131 || fail "no listener on 8131"
-python3 -c '
-import socket
-for _ in range(3):
-    c = socket.create_connection(("127.0.0.1", 8131)); c.send(b"x"); c.close()'
-tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :8131" | wc -l)" = 3 ]' ||
-	fail "ss: no 3 queued CLOSE-WAIT on 8131"
-sleep 1.5
+tl_queue_closed 8131 3
 check() { # what
 	"$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
 	"$TCPLIMBO" doctor --queue-age 1s --json >"$T/d.json"

@@ -76,6 +76,20 @@ for _ in range(n):
     c.close()' "$1" "$2" "${3:-/}"
 }
 
+# N clients of 127.0.0.1:PORT that send a byte and close, left in the
+# queue of a listener that does not accept: waits until ss shows the N
+# CLOSE-WAIT sockets, then 1.5 s, past a --queue-age of 1 s.
+tl_queue_closed() { # port n
+	python3 -c '
+import socket, sys
+for _ in range(int(sys.argv[2])):
+    c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    c.send(b"x"); c.close()' "$1" "$2" || fail "clients of $1"
+	tl_wait_for 5 sh -c "[ \"\$(ss -Htn state close-wait 'sport = :$1' | wc -l)\" = $2 ]" ||
+		fail "ss: not $2 queued CLOSE-WAIT on :$1"
+	sleep 1.5
+}
+
 # COUNT connect()s to 127.0.0.1:PORT, none waited for, held a second: a
 # listener with a small backlog drops SYNs.
 tl_syn_flood() { # port [count]
