@@ -65,26 +65,37 @@ static const struct tl_sock *covering(const struct tl_snapshot *snap,
 
 /*
  * Who holds listener l, for a message (tl_err escapes it whole): "pid
- * 17645 (lab-server) as fd 5", the first two holders, or "" where no
- * owner is known.
+ * 17645 (lab-server) as fd 5", each of the first two processes by its
+ * first fd, or "" where no owner is known.
  */
 static const char *holders(char *buf, size_t size,
 			   const struct tl_snapshot *snap,
 			   const struct tl_sock *l)
 {
 	const struct tl_fdref *refs;
-	size_t n = tl_snapshot_owners(snap, l, &refs), off = 0;
+	size_t n = tl_snapshot_owners(snap, l, &refs), off = 0, told = 0;
+	size_t more = 0;
 
 	buf[0] = '\0';
-	for (size_t k = 0; k < n && k < 2 && off < size; k++) {
+	for (size_t k = 0; k < n; k++) {
 		const struct tl_proc *p = &snap->owners->procs[refs[k].proc];
 
+		/* A process's fds of one socket are next to each other. */
+		if (k && refs[k].proc == refs[k - 1].proc)
+			continue;
+		if (told == 2 || off >= size) {
+			more++;
+			continue;
+		}
 		off += (size_t)snprintf(buf + off, size - off,
-					"%spid %d (%s) as fd %d", k ? ", " : "",
-					(int)p->pid, p->comm, refs[k].fd);
+					"%spid %d (%s) as fd %d",
+					told ? ", " : "", (int)p->pid, p->comm,
+					refs[k].fd);
+		told++;
 	}
-	if (n > 2 && off < size)
-		snprintf(buf + off, size - off, " and %zu more", n - 2);
+	if (more && off < size)
+		snprintf(buf + off, size - off, " and %zu more process%s", more,
+			 more == 1 ? "" : "es");
 	return buf;
 }
 
