@@ -338,6 +338,9 @@ static void facts_text(const struct tl_snapshot *snap, const struct tl_sock *sk,
 		       "in a unix socket's message not yet received, or "
 		       "registered with io_uring; whoever takes it %s\n",
 		       done ? "gets a dead socket" : "would get a dead socket");
+	else if (n == 0 && snap->owners && out_owners_complete(snap, sk))
+		printf("             none of the processes this pid "
+		       "namespace shows holds it; one outside it may\n");
 	else if (n == 0 && snap->owners)
 		printf("             none of the processes read holds it; "
 		       "some could not be read, and one of them may\n");

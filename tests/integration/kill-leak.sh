@@ -116,7 +116,11 @@ tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3009" | wc -l)" = 1
 	{ cat "$T/e"; fail "--no-owners kill --dry-run"; }
 grep -q "its holders were not looked for (--no-owners): a process may hold its fd" "$T/o" ||
 	{ cat "$T/o"; fail "--no-owners kill: not told its holders were not looked for"; }
-ok "kill: a socket held by 3 fds of one process is told once, with each fd; under --no-owners, that none was looked for"
+# From a pid namespace of its own, its holder outside is unseen: said so.
+unshare -p -f --mount-proc "$TCPLIMBO" kill --state close-wait --sport 3009 --dry-run >"$T/o" 2>"$T/e"
+grep -q "none of the processes this pid namespace shows holds it; one outside it may" "$T/o" ||
+	{ cat "$T/o" "$T/e"; fail "kill in a pid namespace: its holder outside not told as unseen"; }
+ok "kill: a socket held by 3 fds of one process is told once, with each fd; under --no-owners, that none was looked for; in a pid namespace, that one outside may hold it"
 
 "$TCPLIMBO" kill --state close-wait --sport 3001 --dry-run >"$T/o" 2>"$T/e" ||
 	fail "--dry-run failed"
