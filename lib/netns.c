@@ -425,6 +425,12 @@ int tl_netns_open_listed(const char *proc_root, const char *name, pid_t pid,
  */
 #define INIT_PID_INO 0xEFFFFFFCULL
 
+bool tl_pidns_initial(const char *proc_root)
+{
+	return link_inode(proc_root ? proc_root : "/proc", "self/ns/pid") ==
+	       INIT_PID_INO;
+}
+
 /*
  * Pid 1's namespace is the host's where pid 1 is the machine's init: where
  * we are in the initial pid namespace, or where its inode is the initial
@@ -436,12 +442,6 @@ int tl_netns_open_listed(const char *proc_root, const char *name, pid_t pid,
  * namespace alone, and looked up in the reader's). Else 0: no namespace is
  * called the host's, where that would be a guess.
  */
-bool tl_pidns_initial(const char *proc_root)
-{
-	return link_inode(proc_root ? proc_root : "/proc", "self/ns/pid") ==
-	       INIT_PID_INO;
-}
-
 uint64_t tl_netns_host_inode(const char *proc_root, uint64_t self_ino)
 {
 	const char *root = proc_root ? proc_root : "/proc";
