@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -335,14 +336,33 @@ static bool take_queued(struct MHD_Daemon *d, MHD_socket lfd)
 	return took;
 }
 
+/*
+ * Makes lfd drop every SYN (and every handshake's last ACK) from now on.
+ * The kernel would otherwise go on completing handshakes into the queue
+ * until close(lfd), which resets each of them: a scrape cut after its
+ * request was sent. A dropped SYN is retried by the client and meets a
+ * closed port: refused, which Prometheus reports as the target down.
+ */
+static void refuse_new(MHD_socket lfd)
+{
+	struct sock_filter drop[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = drop };
+
+	/* Without it, only the window until close stays open. */
+	(void)setsockopt(lfd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			 sizeof(prog));
+}
+
 void serve_conns_stop_daemon(struct serve_conns *sc, struct MHD_Daemon *d,
 			     unsigned wait_ms)
 {
 	MHD_socket lfd = MHD_quiesce_daemon(d);
 	uint64_t end = now_ns() + (uint64_t)wait_ms * 1000000u;
 
-	if (lfd != MHD_INVALID_SOCKET)
+	if (lfd != MHD_INVALID_SOCKET) {
+		refuse_new(lfd);
 		fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+	}
 	for (;;) {
 		bool took = lfd != MHD_INVALID_SOCKET && take_queued(d, lfd);
 

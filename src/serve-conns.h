@@ -71,7 +71,8 @@ void serve_conns_destroy(struct serve_conns *sc);
  * no new connection, but the ones the kernel has queued on its listener
  * are taken and served (closing a listener resets its queue), and
  * requests in are answered, until none is left or wait_ms have passed;
- * then the reaper and d stop. What comes in after that is refused.
+ * then the reaper and d stop. A handshake that starts after the stop
+ * begins never completes; its client's retry is refused.
  */
 void serve_conns_stop_daemon(struct serve_conns *sc, struct MHD_Daemon *d,
 			     unsigned wait_ms);
