@@ -363,6 +363,32 @@ static size_t pid_list(char *buf, size_t size, size_t off,
 	return off;
 }
 
+/*
+ * Whether comm is a server known to pre-fork workers that share its
+ * listener, and to call them so: only of these are a parent and its
+ * children of the same name told as master and workers (of another, the
+ * roles would be our guess).
+ */
+static bool prefork_server(const char *comm)
+{
+	static const char *const names[] = {
+		"nginx",    "apache2", "httpd",	   "php-fpm",	"uwsgi",
+		"gunicorn", "unicorn", "puma",	   "haproxy",	"lighttpd",
+		"postgres", "dovecot", "varnishd", "openresty",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+
+		/* php-fpm8.2, puma 6.4.0 (app): a version or title after. */
+		if (strncmp(comm, names[i], n) == 0 &&
+		    (comm[n] == '\0' || comm[n] == ' ' || comm[n] == ':' ||
+		     (comm[n] >= '0' && comm[n] <= '9')))
+			return true;
+	}
+	return false;
+}
+
 const char *tli_diag_who_text(char *buf, size_t size,
 			      const struct tl_snapshot *snap,
 			      const struct tl_finding *f)
@@ -391,10 +417,11 @@ const char *tli_diag_who_text(char *buf, size_t size,
 	}
 	if (master) {
 		/*
-		 * Named by the master, whatever pid came first. Children of
+		 * Named by the parent, whatever pid came first. Children of
 		 * another program (the server inetd started, a program a
 		 * shell script runs) are no workers of a pre-forked server:
-		 * named apart, as a parent's children.
+		 * named apart, as a parent's children; and so are those of a
+		 * program not known to pre-fork.
 		 */
 		const struct tl_proc *m = tl_owners_proc(snap->owners, master);
 		const struct tl_proc *w = tl_owners_proc(
@@ -407,11 +434,16 @@ const char *tli_diag_who_text(char *buf, size_t size,
 					       "(child%s ",
 					       name, (int)master, w->comm,
 					       f->n_pids > 2 ? "ren" : "");
-		else
+		else if (prefork_server(name))
 			off = (size_t)snprintf(buf, size,
 					       "%s (master %d, worker%s ", name,
 					       (int)master,
 					       f->n_pids > 2 ? "s" : "");
+		else
+			off = (size_t)snprintf(buf, size,
+					       "%s (parent %d, child%s ", name,
+					       (int)master,
+					       f->n_pids > 2 ? "ren" : "");
 		off = pid_list(buf, size, off, f, master);
 		if (off < size)
 			snprintf(buf + off, size - off, ")");

@@ -455,11 +455,40 @@ static void test_master_workers(void **state)
 		W->f[0].summary,
 		"nginx (master 15915, workers 15918, 15919) is not accepting"));
 
+	/*
+	 * A program not known to pre-fork: a parent and its children, not
+	 * roles we would guess.
+	 */
+	for (uint32_t i = m; i <= w2; i++)
+		snprintf(W->procs[i].comm, sizeof(W->procs[i].comm), "python3");
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "python3 (parent 15915, children 15918, "
+			       "15919) is not accepting"));
+	assert_null(strstr(W->f[0].summary, "master"));
+	/* php-fpm8.2 is php-fpm, with its version after. */
+	for (uint32_t i = m; i <= w2; i++)
+		snprintf(W->procs[i].comm, sizeof(W->procs[i].comm),
+			 "php-fpm8.2");
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(
+		strstr(W->f[0].summary, "php-fpm8.2 (master 15915, workers"));
+
 	/* One worker: "worker", singular. */
+	for (uint32_t i = m; i <= w2; i++)
+		snprintf(W->procs[i].comm, sizeof(W->procs[i].comm), "nginx");
 	W->refs[--W->n_refs].inode = 0;
 	assert_int_equal(diagnose(), 1);
 	assert_non_null(strstr(W->f[0].summary,
 			       "nginx (master 15915, worker 15918) is not"));
+	/* And one child, singular. */
+	snprintf(W->procs[m].comm, sizeof(W->procs[m].comm), "ruby");
+	snprintf(W->procs[w1].comm, sizeof(W->procs[w1].comm), "ruby");
+	assert_int_equal(diagnose(), 1);
+	assert_non_null(strstr(W->f[0].summary,
+			       "ruby (parent 15915, child 15918) is not"));
+	snprintf(W->procs[m].comm, sizeof(W->procs[m].comm), "nginx");
+	snprintf(W->procs[w1].comm, sizeof(W->procs[w1].comm), "nginx");
 
 	/* Unrelated processes sharing it: several, a plural verb. */
 	W->procs[w1].ppid = 1;
