@@ -408,11 +408,10 @@ const char *tli_diag_who_text(char *buf, size_t size,
 				 "io_uring's registered files)");
 		else if (f->sock && f->sock <= snap->n_socks)
 			/* Its uid, from the kernel: whose fds to look in. */
-			snprintf(buf, size,
-				 "an unknown process (socket uid %u)",
+			snprintf(buf, size, "a holder not seen (socket uid %u)",
 				 snap->socks[f->sock - 1].uid);
 		else
-			snprintf(buf, size, "an unknown process");
+			snprintf(buf, size, "a holder not seen");
 		return buf;
 	}
 	if (master) {

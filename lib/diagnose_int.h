@@ -91,7 +91,7 @@ void tli_diag_set_local(struct tl_finding *f, const struct tl_sock *sk);
 /*
  * Names f's processes: "pid 12 (nginx)", "pids 12, 13 (nginx)",
  * "nginx (master 12, workers 13, 14)" when one is the parent of the
- * others, or "an unknown process".
+ * others, or "a holder not seen".
  */
 const char *tli_diag_who_text(char *buf, size_t size,
 			      const struct tl_snapshot *snap,

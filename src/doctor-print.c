@@ -492,8 +492,9 @@ void doctor_print_text(const struct doctor *d, const struct tl_global *g)
 					       "the network namespace (no one process)" :
 				       pid == -1 && all_read(t->snap) ?
 					       "no process's fds (every process was read)" :
-				       pid == -1 ? "a process not seen" :
-						   "owners not looked for");
+				       pid == -1 ?
+					       "a holder not seen (see 'not seen' below)" :
+					       "owners not looked for");
 			}
 		}
 		printf("\n  %-8s %s",

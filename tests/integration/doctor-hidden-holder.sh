@@ -3,7 +3,7 @@
 # (sent with SCM_RIGHTS, never received; its sender closed its own fd) is
 # in no process's fd table. Where every process's fds could be read (a pid
 # namespace of our own, with its own /proc), doctor must not call its
-# holder "a process not seen" or "an unknown process": it says the
+# holder "a process not seen" or "a holder not seen": it says the
 # listener is held where no fd table shows it.
 . "$(dirname "$0")/lib.sh"
 tl_private_netns "$@"
@@ -41,6 +41,6 @@ grep -qx "== no process's fds (every process was read)" "$T/d.txt" ||
 	{ cat "$T/d.txt"; fail "doctor: the heading"; }
 tr -s ' \n' ' ' <"$T/d.txt" | grep -q "a holder in no process's fds (a socket in flight in a unix socket's message, or in an io_uring's registered files) is not accepting" ||
 	{ cat "$T/d.txt"; fail "doctor: the holder is not told as outside every fd table"; }
-grep -q "a process not seen\|an unknown process" "$T/d.txt" &&
+grep -q "a process not seen\|a holder not seen" "$T/d.txt" &&
 	{ cat "$T/d.txt"; fail "doctor: a process not seen, where every one was read"; }
 ok "a listener in flight in a unix socket's message: held in no process's fds"

@@ -92,7 +92,7 @@ ok "unprivileged: not-accepting on 3005 found, owner unknown, denied counted"
 
 $NOBODY "$TCPLIMBO" doctor --queue-age 1s >"$T/d.txt"
 grep -q "^not seen: the fds of .* could not be read (.*; run as root to see them)" "$T/d.txt" || { cat "$T/d.txt"; fail "text says what it could not see"; }
-grep -qx "== a process not seen" "$T/d.txt" || { cat "$T/d.txt"; fail "text: the unseen owner's heading"; }
+grep -qx "== a holder not seen (see 'not seen' below)" "$T/d.txt" || { cat "$T/d.txt"; fail "text: the unseen owner's heading"; }
 "$TCPLIMBO" --no-owners doctor --queue-age 1s >"$T/noown.txt"
 grep -qx "== owners not looked for" "$T/noown.txt" || { cat "$T/noown.txt"; fail "--no-owners: heading"; }
 ok "text says what it could not see, and heads the findings of an owner not seen so"
@@ -119,7 +119,7 @@ $NOBODY "$TCPLIMBO" doctor --queue-age 1s --close-wait-age 1s >"$T/d2.txt"
 awk '/not-accepting on 127.0.0.1:3005 / {on = 1}
 	on && /^$/ {exit} on' "$T/d2.txt" >"$T/root.txt"
 # Its holder unseen, the kernel's uid of the socket says whose it is.
-tr -s ' \n' ' ' <"$T/root.txt" | grep -q "an unknown process (socket uid 0) is not accepting connections on 127.0.0.1:3005" ||
+tr -s ' \n' ' ' <"$T/root.txt" | grep -q "a holder not seen (socket uid 0) is not accepting connections on 127.0.0.1:3005" ||
 	{ cat "$T/d2.txt"; fail "the unknown owner is not told by its socket's uid"; }
 grep -q "fix: Find out why the process does not call accept()" "$T/root.txt" &&
 	! grep -q "why and fix" "$T/root.txt" &&
