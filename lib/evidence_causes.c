@@ -94,6 +94,9 @@ static const char *const remedies[TL_CAUSE_MAX] = {
 const char tli_ev_remedy_children[] =
 	"If it hands its connections to those workers, resume them with kill -CONT CHILD and find who stopped them (an operator's kill -STOP, a supervisor, a checkpoint tool): each then takes what waits for it. Restarting the workers, or the whole service, also frees them.";
 
+const char tli_ev_remedy_unix_wait[] =
+	"If it waits on that unix socket for connections (or work) another process hands it, its loop must also watch the connections it holds (poll them together with that socket) and close each when read() returns 0; a timeout on that wait would not help. Restarting it frees them.";
+
 /* A connection-limit cause where the limit is one thread, serving one. */
 const char tli_ev_remedy_serial[] =
 	"If it serves one connection at a time, with its one thread, a client that sends slowly or not at all holds up everyone queued behind it: put a timeout on each connection's reads and writes (for Python's socketserver and http.server, a timeout attribute on the handler class), or serve each connection in its own thread or process (ThreadingHTTPServer, ThreadingMixIn or ForkingMixIn in Python). Closing that one client's connection lets the queue move.";

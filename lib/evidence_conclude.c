@@ -308,36 +308,6 @@ static void set_locked(const struct tl_evidence *ev, const char *what,
 		(unsigned long long)(ev->idle_ms / 1000), what);
 }
 
-/*
- * The blocked cause, for an fd that is none of what (the connections it
- * holds): one in I/O, or an epoll set (epoll) that holds no
- * connection. whose is what such a program neglects: its clients, or (a
- * leak, where the program may be a client itself) the connections it
- * should close.
- */
-static void set_blocked(const struct tl_evidence *ev, int64_t fd, bool epoll,
-			const char *what, const char *whose,
-			const char *threads, struct tl_ev_verdict *v,
-			size_t *len)
-{
-	char is[TL_EV_FD_WHAT_MAX + 4] = "";
-
-	/* What the fd is, where the gather could tell. */
-	for (size_t i = 0; !epoll && i < ev->n_read; i++)
-		if (ev->threads[i].fd == fd && ev->threads[i].fd_what[0]) {
-			snprintf(is, sizeof(is), " (%s)",
-				 ev->threads[i].fd_what);
-			break;
-		}
-	tli_ev_set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
-	v->fd = fd;
-	tli_appendf(
-		v->text, sizeof(v->text), len,
-		epoll ? "its threads wait in epoll fd %lld%s, a set that holds no connection and so none of %s, or wait for one that does: a program stuck on something else (a lock, a child, a timer) does not get back to %s; %s" :
-			"its threads are blocked in I/O on fd %lld%s, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to %s; %s",
-		(long long)fd, is, what, whose, threads);
-}
-
 /* Whether the thread blocked on fd is in an epoll wait. */
 static bool epoll_wait_on(const struct tl_evidence *ev, int64_t fd)
 {
@@ -492,9 +462,9 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 	 */
 	if ((!reg || cause == TL_CAUSE_NOT_WAITED) &&
 	    blocked_on(ev, ev->on_other, false, !reg, &fd, &idle)) {
-		set_blocked(ev, fd, epoll_wait_on(ev, fd),
-			    "its clients' connections", "its clients", threads,
-			    v, len);
+		tli_ev_set_blocked(ev, fd, epoll_wait_on(ev, fd),
+				   "its clients' connections", "its clients",
+				   threads, v, len);
 		return;
 	}
 	/*
@@ -754,8 +724,9 @@ static void conclude_leak(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		tli_appendf(threads, sizeof(threads), &tlen,
 			    "; the blocked ones have not run for %llu s",
 			    (unsigned long long)(idle / 1000));
-	set_blocked(ev, fd, epoll_wait_on(ev, fd), "the connections it holds",
-		    "the connections it should close", threads, v, len);
+	tli_ev_set_blocked(ev, fd, epoll_wait_on(ev, fd),
+			   "the connections it holds",
+			   "the connections it should close", threads, v, len);
 }
 
 void tl_evidence_conclude(const struct tl_evidence *ev, int kind,

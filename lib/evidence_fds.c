@@ -249,7 +249,7 @@ static const char *socket_kind(int pdir, const char *path, char *buf,
 		if (!isalnum((unsigned char)name[i]) && name[i] != '-')
 			return "a socket that is no TCP connection here";
 	if (strncmp(name, "UNIX", 4) == 0)
-		return "a unix socket";
+		return TLI_EV_UNIX_SOCKET;
 	if (strncmp(name, "TCP", 3) == 0)
 		return "a TCP socket that is no connection here (another network namespace's, or not connected)";
 	snprintf(buf, size, "a %s socket", name);
@@ -294,4 +294,47 @@ void tli_ev_describe_fd(int pdir, struct tl_ev_thread *t,
 		return;
 	}
 	snprintf(t->fd_what, sizeof(t->fd_what), "%s", kind);
+}
+
+void tli_ev_set_blocked(const struct tl_evidence *ev, int64_t fd, bool epoll,
+			const char *what, const char *whose,
+			const char *threads, struct tl_ev_verdict *v,
+			size_t *len)
+{
+	char is[TL_EV_FD_WHAT_MAX + 4] = "";
+	bool unix_read = false;
+
+	/* What the fd is, where the gather could tell. */
+	for (size_t i = 0; !epoll && i < ev->n_read; i++)
+		if (ev->threads[i].fd == fd && ev->threads[i].fd_what[0]) {
+			const struct tl_ev_thread *t = &ev->threads[i];
+
+			snprintf(is, sizeof(is), " (%s)", t->fd_what);
+			unix_read = strcmp(t->fd_what, TLI_EV_UNIX_SOCKET) ==
+					    0 &&
+				    t->sys &&
+				    (strncmp(t->sys, "recv", 4) == 0 ||
+				     strncmp(t->sys, "read", 4) == 0);
+			break;
+		}
+	tli_ev_set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
+	v->fd = fd;
+	/*
+	 * Reading a unix socket is how a worker waits for the connections
+	 * (or the jobs) another process hands it: its idle state, not a
+	 * peer that does not answer.
+	 */
+	if (unix_read) {
+		v->remedy = tli_ev_remedy_unix_wait;
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"its threads wait to read fd %lld (a unix socket), which is none of %s: a program that waits there (for the next connection or job another process hands it, or a command) does not get back to %s; %s",
+			(long long)fd, what, whose, threads);
+		return;
+	}
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		epoll ? "its threads wait in epoll fd %lld%s, a set that holds no connection and so none of %s, or wait for one that does: a program stuck on something else (a lock, a child, a timer) does not get back to %s; %s" :
+			"its threads are blocked in I/O on fd %lld%s, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to %s; %s",
+		(long long)fd, is, what, whose, threads);
 }

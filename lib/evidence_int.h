@@ -132,6 +132,27 @@ extern const char tli_ev_remedy_serial[];
 extern const char tli_ev_remedy_children[];
 
 /*
+ * The blocked remedy where the wait is a read on a unix socket: a program
+ * waiting for work (or connections) handed to it, not stuck on a peer.
+ */
+extern const char tli_ev_remedy_unix_wait[];
+
+/*
+ * The blocked cause, for an fd that is none of what (the connections it
+ * holds): one in I/O, or an epoll set (epoll) that holds no
+ * connection. whose is what such a program neglects: its clients, or (a
+ * leak, where the program may be a client itself) the connections it
+ * should close.
+ */
+void tli_ev_set_blocked(const struct tl_evidence *ev, int64_t fd, bool epoll,
+			const char *what, const char *whose,
+			const char *threads, struct tl_ev_verdict *v,
+			size_t *len);
+
+/* What tli_ev_describe_fd says of a unix socket. */
+#define TLI_EV_UNIX_SOCKET "a unix socket"
+
+/*
  * Whether thread t may be a thread-per-connection server's acceptor,
  * waiting for new clients: in accept(), or in poll() (an accept loop with
  * a timeout, as Python's socketserver runs). A thread in an epoll wait is

@@ -176,7 +176,8 @@ ok "a forking server's parent that keeps each connection: abandoned, likely"
 
 # A worker handed each connection over a unix socket (SCM_RIGHTS), which
 # keeps them and waits for the next: the fd it waits on is told as the
-# unix socket it is, and the connections as those it holds, not accepted.
+# unix socket it is, and the connections as those it holds, not accepted;
+# its fix is to watch them too, not a timeout on an upstream it has not.
 python3 -c '
 import os, socket, time
 a, b = socket.socketpair()
@@ -206,7 +207,9 @@ sleep 1.5
 "$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/hand.json"
 jq -e '[.findings[] | select(.kind == "close-wait-leak" and .local_port == 3010)] |
 	length == 1 and (.[0].evidence[0].text |
-		test("blocked in I/O on fd [0-9]+ \\(a unix socket\\), which is none of the connections it holds"))' \
+		test("wait to read fd [0-9]+ \\(a unix socket\\), which is none of the connections it holds")) and
+	(.[0].remedy | contains("poll them together with that socket")) and
+	(.[0].remedy | contains("upstream") | not)' \
 	"$T/hand.json" >/dev/null ||
 	{ jq '.findings' "$T/hand.json"; fail "a worker handed its connections: its wait not told as on a unix socket"; }
-ok "a worker handed its connections over a unix socket: the fd it waits on is told as a unix socket"
+ok "a worker handed its connections over a unix socket: the fd it waits on is told as a unix socket, and the fix watches them"
