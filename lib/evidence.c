@@ -437,13 +437,19 @@ static int on_target(int32_t tfd, uint32_t events, uint64_t ino, void *arg)
  * The threads of a leaking process in epoll_wait on a set that holds no
  * TCP socket (a lock's latch, a pipe, a timer: a PostgreSQL backend
  * waiting for a lock): they wait on something else, as a thread in I/O
- * on such an fd does. Sets their bits in *io.
+ * on such an fd does. Sets their bits in *io. Not where a thread waits
+ * for new clients: the program runs its loop, and a set of a wake-up pipe
+ * beside it is an idle helper's (puma's reactor), no wait that keeps it
+ * from its connections.
  */
 static void epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
 			    const struct tl_evidence *ev, uint64_t *io)
 {
 	char path[32], *info = NULL;
 
+	for (size_t t = 0; t < ev->n_read; t++)
+		if (tli_ev_acceptor(&ev->threads[t]))
+			return;
 	for (size_t t = 0; t < ev->n_read && t < 64; t++) {
 		struct targets tg = { .n = 0 };
 		bool tcp = false;

@@ -339,6 +339,21 @@ static void test_leak_blocked(void **state)
 	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
 	assert_non_null(strstr(v.text, "wait in epoll fd 4, a set that holds "
 				       "no connection"));
+	/*
+	 * Beside a thread that waits for new clients, the same set is an
+	 * idle helper's (puma's reactor on its wake-up pipe, the main
+	 * thread in poll on the listener): the program runs, it leaks.
+	 */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", POLL1, "poll_schedule_timeout",
+		     "1000.0");
+	world_thread(&w, PID + 1, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "1000.0");
+	world_epoll(&w, NULL);
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.on_other == 0);
+	assert_int_not_equal(v.cause, TL_CAUSE_BLOCKED);
 	/* A set that holds its listener is its event loop: a leak. */
 	world_one(&w, 2, TL_CLOSE_WAIT, EPOLL_FD4, "do_epoll_wait", "1000.0");
 	world_epoll(&w, "19");
