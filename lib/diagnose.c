@@ -105,6 +105,46 @@ const char *tl_severity_name(int sev)
 	}
 }
 
+/*
+ * The CLOSE-WAIT past its age held by processes with fewer than
+ * close_wait_min of them: close-wait-leak's grouping (by the first
+ * process that holds each), so that what --close-wait-min hides is said.
+ */
+static void young_few(const struct tl_snapshot *snap,
+		      const struct tl_diag_opts *opts,
+		      struct tl_diag_young *ret)
+{
+	size_t np = snap->owners ? snap->owners->n_procs : 0;
+	uint64_t *n, unseen = 0;
+
+	if (opts->close_wait_min <= 1)
+		return;
+	n = calloc(np + 1, sizeof(*n));
+	if (!n)
+		return;
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *sk = &snap->socks[i];
+		const struct tl_fdref *refs;
+		uint64_t age;
+
+		if (sk->state != TL_CLOSE_WAIT || !diag_held(sk) ||
+		    !diag_held_age(sk, &age) || age < opts->close_wait_age_ms)
+			continue;
+		if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
+		    refs[0].proc < np)
+			n[refs[0].proc]++;
+		else
+			unseen++;
+	}
+	n[np] = unseen;
+	for (size_t i = 0; i <= np; i++)
+		if (n[i] && n[i] < opts->close_wait_min) {
+			ret->close_wait_few += n[i];
+			ret->close_wait_few_holders++;
+		}
+	free(n);
+}
+
 void tl_diag_young(const struct tl_snapshot *snap,
 		   const struct tl_counters *ctr,
 		   const struct tl_diag_opts *opts, struct tl_diag_young *ret)
@@ -178,6 +218,7 @@ void tl_diag_young(const struct tl_snapshot *snap,
 		}
 	}
 	free(told);
+	young_few(snap, opts, ret);
 }
 
 void tl_diag_opts_init(struct tl_diag_opts *o)

@@ -126,6 +126,8 @@ static bool young_sum(const struct doctor *d, struct tl_diag_young *sum)
 		sum->drops += y.drops;
 		sum->close_wait += y.close_wait;
 		sum->fin_wait2 += y.fin_wait2;
+		sum->close_wait_few += y.close_wait_few;
+		sum->close_wait_few_holders += y.close_wait_few_holders;
 		if (y.queued_oldest_ms > sum->queued_oldest_ms)
 			sum->queued_oldest_ms = y.queued_oldest_ms;
 		if (y.close_wait_oldest_ms > sum->close_wait_oldest_ms)
@@ -134,7 +136,7 @@ static bool young_sum(const struct doctor *d, struct tl_diag_young *sum)
 			sum->fin_wait2_oldest_ms = y.fin_wait2_oldest_ms;
 	}
 	return sum->queued || sum->close_wait || sum->fin_wait2 ||
-	       sum->drops_listeners;
+	       sum->drops_listeners || sum->close_wait_few;
 }
 
 /*
@@ -165,7 +167,7 @@ static void young_part(char *buf, size_t size, uint64_t n, uint64_t oldest_ms,
 static void young_note(const struct doctor *d)
 {
 	struct tl_diag_young y;
-	char text[1024], part[3][256];
+	char text[1280], part[4][256];
 	size_t n = 0, off = 0;
 
 	if (!young_sum(d, &y))
@@ -201,6 +203,21 @@ static void young_note(const struct doctor *d)
 			   y.close_wait_oldest_ms, "CLOSE-WAIT ", "is held",
 			   "are held", "--close-wait-age",
 			   d->opts.close_wait_age_ms);
+	if (y.close_wait_few) {
+		char by[64] = "one holder, fewer than";
+
+		if (y.close_wait_few_holders > 1)
+			snprintf(by, sizeof(by), "%llu holders, fewer than",
+				 (unsigned long long)y.close_wait_few_holders);
+		snprintf(
+			part[n++], sizeof(part[0]),
+			"%llu CLOSE-WAIT connection%s held past --close-wait-age by %s %u%s (a finding from --close-wait-min %u)",
+			(unsigned long long)y.close_wait_few,
+			y.close_wait_few == 1 ? "" : "s", by,
+			d->opts.close_wait_min,
+			y.close_wait_few_holders > 1 ? " each" : "",
+			d->opts.close_wait_min);
+	}
 	if (y.fin_wait2)
 		young_part(part[n++], sizeof(part[0]), y.fin_wait2,
 			   y.fin_wait2_oldest_ms, "FIN-WAIT-2 ", "is held",
@@ -741,6 +758,8 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 			json_kv_uint(j, "past_drops_listeners",
 				     y.drops_listeners);
 			json_kv_uint(j, "past_drops", y.drops);
+			json_kv_uint(j, "close_wait_below_min",
+				     y.close_wait_few);
 			json_obj_end(j);
 		} else {
 			json_kv_null(j, "below_age_thresholds");

@@ -212,6 +212,14 @@ struct tl_diag_young {
 	 */
 	uint64_t drops_listeners;
 	uint64_t drops;
+	/*
+	 * CLOSE-WAIT held past close_wait_age_ms by processes that hold
+	 * fewer than close_wait_min of them each (the holders not seen
+	 * counted as one): a count threshold, not an age, held them back.
+	 * How many, and their holders.
+	 */
+	uint64_t close_wait_few;
+	uint64_t close_wait_few_holders;
 };
 
 /*
@@ -221,7 +229,8 @@ struct tl_diag_young {
  * thresholds; and the listeners whose drops are in the past (ctr, as
  * tl_diagnose's, may be NULL). A young connection in the queue of a
  * listener that has one past the age is not counted: not-accepting
- * counts the whole queue.
+ * counts the whole queue. Then the CLOSE-WAIT past its age that
+ * close_wait_min held back.
  */
 void tl_diag_young(const struct tl_snapshot *snap,
 		   const struct tl_counters *ctr,

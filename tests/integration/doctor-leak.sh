@@ -57,6 +57,18 @@ jq -e --argjson p "$SERVER" '
 	{ cat "$T/d.json"; fail "close-wait-leak"; }
 ok "close-wait-leak: pid $SERVER, 3 sockets"
 
+# --close-wait-min above what it holds: no finding, but what it held back
+# is said, not hidden (exit 0: a count threshold is the user's to set).
+"$TCPLIMBO" doctor --close-wait-age 1s --close-wait-min 4 >"$T/min.txt"
+rc=$?
+[ $rc = 0 ] || { cat "$T/min.txt"; fail "--close-wait-min 4: exit $rc, want 0"; }
+tr -s ' \n' ' ' <"$T/min.txt" | grep -q "not yet a finding: 3 CLOSE-WAIT connections held past --close-wait-age by one holder, fewer than 4 (a finding from --close-wait-min 4)" ||
+	{ cat "$T/min.txt"; fail "--close-wait-min 4: what it held back is not said"; }
+"$TCPLIMBO" doctor --json --close-wait-age 1s --close-wait-min 4 >"$T/min.json"
+jq -e '.findings == [] and .netns[0].below_age_thresholds.close_wait_below_min == 3' \
+	"$T/min.json" >/dev/null || { cat "$T/min.json"; fail "--close-wait-min 4: JSON"; }
+ok "--close-wait-min 4 over 3 held: no finding, the 3 said as held back"
+
 kill -STOP "$SERVER"
 tl_wait_for 5 sh -c "grep -q '^State:.*T' /proc/$SERVER/status" || fail "server did not stop"
 "$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/stopped.json"

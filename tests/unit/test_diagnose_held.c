@@ -303,6 +303,37 @@ static void test_close_wait_min_is_close_wait(void **state)
 	assert_int_equal(W->f[0].count, 2);
 }
 
+/*
+ * What --close-wait-min held back is counted, by holder: one with 1 and
+ * one with 2 past the age (and 1 young, not counted) under a minimum of
+ * 3; one with 3 is a finding, not counted.
+ */
+static void test_close_wait_min_told(void **state)
+{
+	uint32_t a = proc(320, "a", 10, 1024), b = proc(321, "b", 10, 1024);
+	uint32_t c = proc(322, "c", 10, 1024);
+	struct tl_diag_young y;
+
+	(void)state;
+	held(TL_CLOSE_WAIT, 9000, 40030, 100000, a);
+	held(TL_CLOSE_WAIT, 9000, 40031, 100000, b);
+	held(TL_CLOSE_WAIT, 9000, 40032, 100000, b);
+	held(TL_CLOSE_WAIT, 9000, 40033, 1000, b);
+	for (uint16_t i = 0; i < 3; i++)
+		held(TL_CLOSE_WAIT, 9000, (uint16_t)(40040 + i), 100000, c);
+	W->opts.close_wait_min = 3;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].pids[0], 322);
+	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
+	assert_int_equal(y.close_wait_few, 3);
+	assert_int_equal(y.close_wait_few_holders, 2);
+	/* At the default of 1, nothing is held back by count. */
+	W->opts.close_wait_min = 1;
+	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
+	assert_int_equal(y.close_wait_few, 0);
+	assert_int_equal(y.close_wait_few_holders, 0);
+}
+
 static void test_time_wait_pressure(void **state)
 {
 	uint32_t cli = proc(400, "hammer", 10, 1024);
@@ -490,6 +521,7 @@ int main(void)
 		T(test_close_wait_unknown_grouped),
 		T(test_fin_wait2),
 		T(test_close_wait_min_is_close_wait),
+		T(test_close_wait_min_told),
 		T(test_time_wait_pressure),
 		T(test_time_wait_spread_is_fine),
 		T(test_orphans),
