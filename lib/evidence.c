@@ -125,7 +125,7 @@ static bool handed_stdin(const struct tl_snapshot *snap,
 /* The most SO_REUSEPORT siblings of a listener looked for in epoll sets. */
 #define SIBLINGS_MAX 8
 /* The most CLOSE-WAIT sockets of a leak looked for in epoll sets. */
-#define LEAK_INODES_MAX 16
+#define LEAK_INODES_MAX 64
 
 struct epoll_ctx {
 	struct tl_evidence *ev;
@@ -137,6 +137,8 @@ struct epoll_ctx {
 	/* its CLOSE-WAIT sockets, some of them (TL_EV_LEAK), unread first */
 	uint32_t closed[LEAK_INODES_MAX];
 	size_t n_closed, n_unread;
+	bool closed_more;     /* it holds more than closed has room for */
+	uint32_t closed_regs; /* registrations of those, of any events */
 };
 
 static bool waited_on(const struct tl_evidence *ev, int32_t epfd)
@@ -174,22 +176,23 @@ static void on_sibling(struct epoll_ctx *c, int32_t tfd, uint32_t events,
 static void on_closed(struct epoll_ctx *c, int32_t tfd, uint32_t events,
 		      uint64_t ino)
 {
+	size_t k = 0;
+
+	while (k < c->n_closed && ino != c->closed[k])
+		k++;
+	if (k == c->n_closed)
+		return;
+	c->closed_regs++;
 	if (c->ev->leak_unread || !(events & (0x001u | 0x040u)) ||
 	    (events & (TL_EPOLLET | TL_EPOLLONESHOT)))
 		return;
-	for (size_t k = 0; k < c->n_closed; k++) {
-		if (ino != c->closed[k])
-			continue;
-		/* One with data never read tells more: keep looking. */
-		if (c->ev->has_leak_reg && k >= c->n_unread)
-			return;
-		c->ev->has_leak_reg = true;
-		c->ev->leak_unread = k < c->n_unread;
-		c->ev->leak_reg =
-			(struct tl_ev_reg){ c->epfd, tfd, events,
-					    waited_on(c->ev, c->epfd) };
+	/* One with data never read tells more: keep looking. */
+	if (c->ev->has_leak_reg && k >= c->n_unread)
 		return;
-	}
+	c->ev->has_leak_reg = true;
+	c->ev->leak_unread = k < c->n_unread;
+	c->ev->leak_reg = (struct tl_ev_reg){ c->epfd, tfd, events,
+					      waited_on(c->ev, c->epfd) };
 }
 
 static int on_tfd(int32_t tfd, uint32_t events, uint64_t ino, void *arg)
@@ -245,12 +248,15 @@ static void find_closed(const struct tl_snapshot *snap, pid_t pid,
 		for (size_t i = 0; snap && i < snap->n_socks; i++) {
 			const struct tl_sock *s = &snap->socks[i];
 
-			if (c->n_closed >= LEAK_INODES_MAX)
+			if (s->state != TL_CLOSE_WAIT || !s->inode ||
+			    (s->rqueue > 1) != unread ||
+			    !holds(snap, s, pid, NULL))
+				continue;
+			if (c->n_closed >= LEAK_INODES_MAX) {
+				c->closed_more = true;
 				return;
-			if (s->state == TL_CLOSE_WAIT && s->inode &&
-			    (s->rqueue > 1) == unread &&
-			    holds(snap, s, pid, NULL))
-				c->closed[c->n_closed++] = s->inode;
+			}
+			c->closed[c->n_closed++] = s->inode;
 		}
 		if (unread)
 			c->n_unread = c->n_closed;
@@ -314,6 +320,14 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 			tl_ev_parse_epoll(info, (size_t)n, on_tfd, &c);
 		}
 	}
+	/*
+	 * Every fd read, every set read, each of its CLOSE-WAIT sockets
+	 * looked for: in none of them, nothing will report their end of
+	 * file to the program.
+	 */
+	ev->leak_unwatched = !de && info && c.n_closed && !c.closed_more &&
+			     c.closed_regs == 0 && ev->n_epolls &&
+			     ev->n_epolls_read == ev->n_epolls;
 	free(info);
 	closedir(d);
 	return 0;

@@ -36,6 +36,7 @@ static const char *const cause_names[TL_CAUSE_MAX] = {
 	[TL_CAUSE_CHILD_STOPPED] = "child-stopped",
 	[TL_CAUSE_ASLEEP] = "asleep-in-request",
 	[TL_CAUSE_ABANDONED] = "abandoned",
+	[TL_CAUSE_UNWATCHED] = "unwatched",
 };
 
 static const char *const cert_names[] = {

@@ -237,6 +237,71 @@ static void asleep_in_request(const struct tl_evidence *ev,
 		(unsigned long long)(idle / 1000));
 }
 
+/* The remedy of a leak its event loop no longer watches. */
+static const char unwatched_remedy[] =
+	"The program took these connections out of its event loop and never closed them, so it will not see them end: close each when its peer has closed (read() returned 0, a half-close), after sending what it still owes (Twisted: loseConnection() in readConnectionLost(); asyncio: transport.close() in eof_received(), or return False from it; Node.js: socket.end() on 'end'; libuv: uv_close() after uv_read_stop()). Restarting the process releases the sockets.";
+
+/*
+ * An event loop that waits, in epoll, while none of its CLOSE-WAIT
+ * sockets is in any of its epoll sets (ev->leak_unwatched): the program
+ * stopped reading them, at their end of file or before, and nothing will
+ * tell it to close them. The frameworks that leave closing to the
+ * application after a half-close, or pause a connection's reads, make
+ * exactly this. Likely where that loop is all the program runs; where
+ * other threads wait too, they may be the ones holding the connections
+ * (a handler that sleeps or waits on a lock), and it is possible.
+ */
+static void unwatched(const struct tl_evidence *ev, struct tl_ev_verdict *v,
+		      size_t *len)
+{
+	char threads[256], which[64], sets[48];
+	const struct tl_ev_thread *loop = NULL;
+	uint32_t cw = ev->tcp[TL_CLOSE_WAIT];
+	const char *them = cw == 1 ? "it" : "them";
+	size_t others = 0;
+
+	if (!ev->leak_unwatched || ev->n_read == 0 ||
+	    ev->n_threads > ev->n_read)
+		return;
+	for (size_t i = 0; i < ev->n_read; i++) {
+		const struct tl_ev_thread *t = &ev->threads[i];
+
+		if (t->kind == TL_SYS_EPOLL && t->fd >= 0) {
+			if (!loop)
+				loop = t;
+		} else if (!tli_ev_acceptor(t)) {
+			others++;
+		}
+	}
+	if (!loop)
+		return;
+	tli_ev_set(v, TL_CAUSE_UNWATCHED,
+		   others ? TL_CERT_POSSIBLE : TL_CERT_LIKELY);
+	if (!others)
+		v->remedy = unwatched_remedy;
+	if (cw == 1)
+		snprintf(which, sizeof(which), "its CLOSE-WAIT connection is");
+	else
+		snprintf(which, sizeof(which),
+			 "none of its %u CLOSE-WAIT connections is", cw);
+	if (ev->n_epolls == 1)
+		snprintf(sets, sizeof(sets), "%s its epoll set",
+			 cw == 1 ? "not in" : "in");
+	else
+		snprintf(sets, sizeof(sets), "in %s of its %u epoll sets",
+			 cw == 1 ? "none" : "any", ev->n_epolls);
+	tli_appendf(
+		v->text, sizeof(v->text), len,
+		"its event loop waits in epoll fd %lld, but %s %s: it stopped reading %s%s, so no end of file reaches it and nothing will close %s (as when a protocol that handles half-close never closes, asyncio's eof_received() returns True, or reads are paused for good: libuv's uv_read_stop(), Netty's autoRead off); %s",
+		(long long)loop->fd, which, sets, them,
+		!others ?
+			"" :
+		cw == 1 ?
+			", or a thread of its own that waits elsewhere holds it (a handler that sleeps or waits on a lock)" :
+			", or threads of its own that wait elsewhere hold them (a handler that sleeps or waits on a lock)",
+		them, tl_evidence_threads_text(ev, threads, sizeof(threads)));
+}
+
 /*
  * Every thread in accept(), and no event loop (no epoll fd): the process
  * only waits for new clients, and nothing in it will read or close the
@@ -276,4 +341,6 @@ void tli_ev_conclude_unblocked(const struct tl_evidence *ev,
 		asleep_in_request(ev, v, len);
 	if (v->cause == TL_CAUSE_UNKNOWN)
 		abandoned(ev, v, len);
+	if (v->cause == TL_CAUSE_UNKNOWN)
+		unwatched(ev, v, len);
 }

@@ -329,6 +329,12 @@ struct tl_evidence {
 	 * added later go.
 	 */
 	bool listener_stdin;
+	/*
+	 * TL_EV_LEAK: it has epoll sets, each was read, and none holds any of
+	 * its CLOSE-WAIT sockets (with any events): its event loops do not
+	 * watch them at all.
+	 */
+	bool leak_unwatched;
 };
 
 /*
@@ -374,6 +380,7 @@ enum tl_ev_cause {
 	TL_CAUSE_ASLEEP,	/* leak: asleep inside a request */
 	TL_CAUSE_FROZEN,	/* the cgroup freezer holds it */
 	TL_CAUSE_ABANDONED,	/* leak: every thread waits in accept() */
+	TL_CAUSE_UNWATCHED,	/* leak: in none of its event loop's sets */
 	TL_CAUSE_MAX,
 };
 

@@ -354,12 +354,24 @@ static void test_leak_blocked(void **state)
 	conclude_leak(&w, &ev, &v);
 	assert_true(ev.on_other == 0);
 	assert_int_not_equal(v.cause, TL_CAUSE_BLOCKED);
-	/* A set that holds its listener is its event loop: a leak. */
+	/*
+	 * A set that holds its listener is its event loop: a leak, and one
+	 * it no longer watches (Twisted's half-close left to a protocol
+	 * that never closes, asyncio's eof_received() returning True).
+	 */
 	world_one(&w, 2, TL_CLOSE_WAIT, EPOLL_FD4, "do_epoll_wait", "1000.0");
 	world_epoll(&w, "19");
 	conclude_leak(&w, &ev, &v);
 	assert_true(ev.on_other == 0);
-	assert_int_equal(v.cause, TL_CAUSE_UNKNOWN);
+	assert_true(ev.leak_unwatched);
+	assert_int_equal(v.cause, TL_CAUSE_UNWATCHED);
+	assert_int_equal(v.certainty, TL_CERT_LIKELY);
+	assert_string_equal(tl_ev_cause_name(v.cause), "unwatched");
+	assert_non_null(strstr(v.text, "its event loop waits in epoll fd 4, "
+				       "but none of its 2 CLOSE-WAIT "
+				       "connections is in its epoll set: it "
+				       "stopped reading them"));
+	assert_non_null(v.remedy);
 	/* The same set holding one of its connections: it is told. */
 	world_one(&w, 2, TL_CLOSE_WAIT, EPOLL_FD4, "do_epoll_wait", "1000.0");
 	world_epoll_one(&w, 4, 10, "19", LINO + 1);
