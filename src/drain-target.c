@@ -31,6 +31,21 @@ static int held_as(const struct tl_snapshot *snap, const struct tl_sock *l,
 }
 
 /*
+ * Whether listener sk is bound to o's address: the same, or for an IPv4
+ * one, an IPv6 listener bound to it as ::ffff:a.b.c.d (a JVM binds every
+ * IPv4 address so), which takes the same connections.
+ */
+static bool at_addr(const struct tl_sock *sk, const struct drain_opts *o)
+{
+	if (sk->family == o->family)
+		return memcmp(sk->src, o->addr,
+			      o->family == AF_INET ? 4 : 16) == 0;
+	return o->family == AF_INET && sk->family == AF_INET6 &&
+	       tl_addr_is_v4mapped(sk->src) &&
+	       memcmp(sk->src + 12, o->addr, 4) == 0;
+}
+
+/*
  * For an address with no listener of its own: the listener on the
  * wildcard address of its family and port, whose queue holds the
  * connections to it, or for an IPv4 one (or '*' under -4) an IPv6
@@ -146,9 +161,7 @@ const struct tl_sock *drain_find_target(const struct tl_snapshot *snap,
 
 		if (sk->state != TL_LISTEN || sk->sport != o->port)
 			continue;
-		if (o->family != AF_UNSPEC &&
-		    (sk->family != o->family ||
-		     memcmp(sk->src, o->addr, o->family == AF_INET ? 4 : 16)))
+		if (o->family != AF_UNSPEC && !at_addr(sk, o))
 			continue;
 		if (o->family == AF_UNSPEC && o->only && sk->family != o->only)
 			continue;

@@ -192,6 +192,27 @@ tl_wait_for 5 grep -q ready "$T/any4" || fail "0.0.0.0 server did not start"
 [ $? = 3 ] && grep -q "drain: no listener on 127.0.0.1:3012 in this network namespace, but 0.0.0.0:3012 takes the connections to every address of the port: connections to 127.0.0.1:3012 queue there; drain '0.0.0.0:3012' frees the slots of those whose client is gone" "$T/e" ||
 	{ cat "$T/e"; fail "drain of an address 0.0.0.0 takes: not told where to look"; }
 ok "drain 127.0.0.1:3012 names 0.0.0.0:3012"
+# A listener bound to 127.0.0.1 as an IPv6 socket (::ffff:127.0.0.1, as a
+# JVM binds every IPv4 address): it is 127.0.0.1's listener, found by it.
+python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::ffff:127.0.0.1", 3013))
+s.listen(8)
+socket.create_connection(("127.0.0.1", 3013)).close()
+print("ready", flush=True)
+time.sleep(60)' >"$T/mapped" &
+M=$!
+tl_wait_for 5 grep -q ready "$T/mapped" || fail "::ffff:127.0.0.1 server did not start"
+tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3013" | wc -l)" = 1 ]' ||
+	fail "no queued CLOSE-WAIT on 3013"
+"$TCPLIMBO" drain 127.0.0.1:3013 --dry-run >"$T/m.txt" 2>"$T/e"
+rc=$?
+[ $rc = 0 ] && grep -q "^drain 127.0.0.1:3013: pid $M (python3) holds the listener as fd [0-9]*" "$T/m.txt" &&
+	grep -q "would free 1 slot" "$T/m.txt" ||
+	{ cat "$T/e" "$T/m.txt"; fail "drain 127.0.0.1:3013: the listener bound to ::ffff:127.0.0.1 not found (exit $rc)"; }
+ok "drain 127.0.0.1:3013 finds the listener bound to ::ffff:127.0.0.1"
 
 # Only live connections queued, none dead: nothing to free, so nothing to
 # refuse either (a busy server's queue is like this): exit 0, and no word
