@@ -512,9 +512,22 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		}
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so the workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers; %s" :
-			       "no thread waits for the listener (%s): its threads are in poll/select, sleep or I/O, which /proc does not tie to a client, while it holds %llu of the listener's connections, so the workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers; %s",
-			where, (unsigned long long)ev->held, threads);
+			sure ? "no thread waits for the listener (%s): each thread is in I/O on one of the listener's connections it holds (%llu), or waits for one that is, so the workers are all busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children) or clients that hold the workers" :
+			       "no thread waits for the listener (%s): its threads are in poll/select, sleep or I/O, which /proc does not tie to a client, while it holds %llu of the listener's connections, so the workers may all be busy serving: a worker limit (such as Apache's MaxRequestWorkers, gunicorn's workers or php-fpm's pm.max_children), requests that take long or clients that hold the workers",
+			where, (unsigned long long)ev->held);
+		/*
+		 * One thread asleep with the listener in a set nobody
+		 * waits on: a full pool of one-request workers (uWSGI's)
+		 * looks the same as pre-forked event loops a handler put
+		 * to sleep (Tornado's fork_processes), which no limit
+		 * bounds.
+		 */
+		if (reg && ev->n_threads == 1 && ev->n_read == 1 &&
+		    ev->threads[0].kind == TL_SYS_SLEEP)
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"; or, if each process runs an event loop that serves many connections at once (Tornado's fork_processes, asyncio), a handler asleep in it blocks the loop, and more processes only move the problem");
+		tli_appendf(v->text, sizeof(v->text), len, "; %s", threads);
 		return;
 	}
 	/*

@@ -256,6 +256,10 @@ static void test_limit_and_unwatched(void **state)
 	assert_int_equal(ev.held, 1);
 	assert_int_equal(v.cause, TL_CAUSE_LIMIT);
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	/* Or pre-forked event loops (Tornado's), which no limit bounds. */
+	assert_non_null(strstr(v.text, "; or, if each process runs an event "
+				       "loop that serves many connections at "
+				       "once (Tornado's fork_processes"));
 
 	/*
 	 * One process of one thread in recv on the client it holds (fd 10),
