@@ -316,20 +316,42 @@ static const struct {
 			    "worker silent for longer" } },
 };
 
+/*
+ * Whether name (len bytes, not NUL-ended) is entry i's comm, or begins so
+ * where n is set (an n past the comm's end asks for all of it).
+ */
+static bool comm_is(size_t i, const char *name, size_t len)
+{
+	for (size_t k = 0; k < 2 && programs[i].comm[k]; k++) {
+		const char *c = programs[i].comm[k];
+		size_t clen = strlen(c), n = programs[i].n;
+
+		if (n && n <= clen ? len >= n && strncmp(name, c, n) == 0 :
+				     len == clen && strncmp(name, c, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether entry i is the program: by its comm, else by the name of the
+ * command line's first word: a script run by its interpreter names
+ * itself (twistd3, celery), while /usr/bin/python3 comes first.
+ */
 static bool program_is(size_t i, const char *comm, const char *cmd)
 {
 	if (programs[i].comm[0]) {
-		if (!comm)
-			return false;
-		for (size_t k = 0; k < 2 && programs[i].comm[k]; k++) {
-			const char *name = programs[i].comm[k];
+		const char *end, *base;
 
-			if (programs[i].n ?
-				    strncmp(comm, name, programs[i].n) == 0 :
-				    strcmp(comm, name) == 0)
-				return true;
-		}
-		return false;
+		if (comm && comm_is(i, comm, strlen(comm)))
+			return true;
+		if (!cmd)
+			return false;
+		end = strchr(cmd, ' ');
+		end = end ? end : cmd + strlen(cmd);
+		base = memrchr(cmd, '/', (size_t)(end - cmd));
+		base = base ? base + 1 : cmd;
+		return comm_is(i, base, (size_t)(end - base));
 	}
 	for (size_t k = 0; k < 2; k++)
 		if (programs[i].words[k] &&

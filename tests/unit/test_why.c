@@ -162,6 +162,25 @@ static void test_program_text(void **state)
 		"maxConnections"));
 	assert_null(why_program_text("python3", "/usr/bin/python3 app.py",
 				     WHY_LIMIT));
+	/*
+	 * A script run by its interpreter, named after itself (twistd3, from
+	 * the s30 servers hunt): the interpreter, first on its command line.
+	 */
+	assert_non_null(strstr(why_program_text("twistd3",
+						"/usr/bin/python3 "
+						"/usr/bin/twistd3 -n web",
+						WHY_INSPECT),
+			       "py-bt"));
+	assert_non_null(
+		strstr(why_program_text("jsvc", "/usr/lib/jvm/bin/java -cp x",
+					WHY_INSPECT),
+		       "jstack"));
+	/* A first word that only begins like an exact comm is not it. */
+	assert_null(
+		why_program_text("x", "nginx: worker process", WHY_TIMEOUT));
+	assert_null(why_program_text("x", "/opt/nginxx -c f", WHY_TIMEOUT));
+	assert_non_null(
+		why_program_text("x", "/usr/sbin/nginx -c f", WHY_TIMEOUT));
 	/* PowerDNS, from the s29 daemons hunt. */
 	assert_non_null(strstr(why_program_text("pdns_server", NULL, WHY_LIMIT),
 			       "max-tcp-connections"));
