@@ -264,6 +264,24 @@ static void find_closed(const struct tl_snapshot *snap, pid_t pid,
 }
 
 /*
+ * Whether path is a file of the program's code: a Java archive (the JVM
+ * keeps its class path's open) or a shared object.
+ */
+static bool code_file(const char *path)
+{
+	static const char *const ends[] = { ".jar", ".war", ".ear", ".so" };
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t e = strlen(ends[i]);
+
+		if (n > e && strcmp(path + n - e, ends[i]) == 0)
+			return true;
+	}
+	return strstr(path, ".so.") != NULL;
+}
+
+/*
  * Walks the fd table: the census, and in each epoll set the listener or,
  * for a leak, one of its CLOSE-WAIT sockets.
  */
@@ -307,6 +325,7 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 		ev->n_fds++;
 		ev->kinds[kind]++;
 		ev->stdio_devices += kind == TL_FDK_DEVICE && fd <= 2;
+		ev->code_files += kind == TL_FDK_FILE && code_file(link);
 		if (kind != TL_FDK_EPOLL)
 			continue;
 		ev->n_epolls++;

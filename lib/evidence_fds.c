@@ -139,7 +139,14 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 				(unsigned long long)ev->nofile, DEFAULT_NOFILE);
 			sep = "; ";
 		}
-		if (most)
+		if (most && top == TL_FDK_FILE &&
+		    (uint64_t)ev->code_files * 2 > ev->kinds[TL_FDK_FILE])
+			/* A JVM's class path: what it opened at start. */
+			tli_appendf(
+				v->text, sizeof(v->text), len,
+				"%smost are files, and %u of its %u files are its own code (.jar archives or shared objects), opened at start: no leak, but what its limit must make room for",
+				sep, ev->code_files, ev->kinds[TL_FDK_FILE]);
+		else if (most)
 			tli_appendf(
 				v->text, sizeof(v->text), len,
 				low ? "%sif the limit is right, look for a leak among the %s, which are most of them" :

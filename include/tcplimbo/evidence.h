@@ -335,6 +335,11 @@ struct tl_evidence {
 	 * watch them at all.
 	 */
 	bool leak_unwatched;
+	/*
+	 * TL_EV_FDS: of kinds[TL_FDK_FILE], those of the program's own code
+	 * (a .jar, .war or shared object), opened once at start, no leak.
+	 */
+	uint32_t code_files;
 };
 
 /*

@@ -116,6 +116,32 @@ static void test_device_majority(void **state)
 		v.text, "most are device files, so look there for a leak"));
 }
 
+/*
+ * A JVM at a limit of 48 (Jetty, from the s30 servers hunt): most of its
+ * fds are its class path's .jar files, opened at start: no leak to look
+ * for. Ordinary files, most of them, still are.
+ */
+static void test_code_files(void **state)
+{
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	ev_init(&ev);
+	add(&ev, TL_FDK_FILE, 0, 38);
+	ev.code_files = 35;
+	add(&ev, TL_FDK_TCP, TL_LISTEN, 1);
+	add(&ev, TL_FDK_TCP, TL_ESTABLISHED, 3);
+	conclude(&ev, &v);
+	assert_null(strstr(v.text, "look there for a leak"));
+	assert_non_null(strstr(v.text, "35 of its 38 files are its own code "
+				       "(.jar archives or shared objects)"));
+	ev.code_files = 2;
+	conclude(&ev, &v);
+	assert_non_null(
+		strstr(v.text, "most are files, so look there for a leak"));
+}
+
 /* A real majority keeps "most". */
 static void test_majority(void **state)
 {
@@ -410,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_no_majority),
 		cmocka_unit_test(test_stdio_devices),
 		cmocka_unit_test(test_device_majority),
+		cmocka_unit_test(test_code_files),
 		cmocka_unit_test(test_majority),
 		cmocka_unit_test(test_half_close_wait),
 		cmocka_unit_test(test_low_limit),
