@@ -212,6 +212,41 @@ static const struct {
 	  { "org.apache.catalina" },
 	  { [WHY_LIMIT] = "Tomcat: maxConnections and maxThreads of the "
 			  "Connector (acceptCount is the queue's length)" } },
+	{ { NULL },
+	  0,
+	  { "jetty" },
+	  { [WHY_LIMIT] = "Jetty: jetty.connectionlimit.maxConnections (the "
+			  "connectionlimit module) and "
+			  "jetty.threadPool.maxThreads; idleTimeout ends "
+			  "idle connections" } },
+	{ { "cyrmaster", "imapd" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "Cyrus: maxchild of each service in cyrus.conf "
+			  "(an imapd or pop3d serves one client at a "
+			  "time)" } },
+	{ { "inspircd" },
+	  0,
+	  { NULL },
+	  { [WHY_LIMIT] = "InspIRCd: localmax and globalmax of its <connect> "
+			  "blocks, and <performance softlimit>",
+	    [WHY_FDS] = "InspIRCd: <performance softlimit> bounds its "
+			"clients, and by default follows the fd limit it "
+			"started with" } },
+	{ { "slapd" },
+	  0,
+	  { NULL },
+	  { [WHY_FDS] = "OpenLDAP: slapd sizes its connection table from "
+			"its fd limit; idletimeout (olcIdleTimeout) closes "
+			"idle clients",
+	    [WHY_TIMEOUT] = "OpenLDAP: idletimeout (olcIdleTimeout) closes "
+			    "idle clients" } },
+	{ { "turnserver" },
+	  0,
+	  { NULL },
+	  { [WHY_FDS] = "coturn: total-quota and user-quota bound its "
+			"sessions; keep them below what its fd limit "
+			"holds" } },
 	{ { "ruby" },
 	  4,
 	  { NULL },

@@ -175,6 +175,17 @@ static void test_program_text(void **state)
 		strstr(why_program_text("jsvc", "/usr/lib/jvm/bin/java -cp x",
 					WHY_INSPECT),
 		       "jstack"));
+	/* From the s30 servers hunt: Jetty by its command line, Cyrus. */
+	assert_non_null(strstr(
+		why_program_text("java",
+				 "java -Djetty.home=/usr/share/jetty9 -jar "
+				 "/usr/share/jetty9/start.jar",
+				 WHY_LIMIT),
+		"connectionlimit"));
+	assert_non_null(
+		strstr(why_program_text("imapd", NULL, WHY_LIMIT), "maxchild"));
+	assert_non_null(strstr(why_program_text("slapd", NULL, WHY_FDS),
+			       "idletimeout"));
 	/* A first word that only begins like an exact comm is not it. */
 	assert_null(
 		why_program_text("x", "nginx: worker process", WHY_TIMEOUT));
