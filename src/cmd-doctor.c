@@ -527,6 +527,7 @@ static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct doctor_opts *o = opts;
+	bool crit_set = false;
 	int c;
 
 	tl_diag_opts_init(&o->diag);
@@ -565,7 +566,23 @@ static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)
 				       opt_wants(c));
 				return TL_PARSE_BAD;
 			}
+			crit_set |= c == OPT_CW_CRIT;
 		}
+	}
+	/*
+	 * Fewer than the minimum is no finding at all, and so never a
+	 * critical one (0 asks for every finding to be critical).
+	 */
+	if (crit_set && o->diag.close_wait_critical &&
+	    o->diag.close_wait_critical < o->diag.close_wait_min) {
+		tl_err("doctor: --close-wait-critical %u is below "
+		       "--close-wait-min %u: a process that holds fewer than "
+		       "%u is no finding, so it could never be critical; give "
+		       "a count at or above --close-wait-min (0 makes every "
+		       "close-wait-leak critical)",
+		       o->diag.close_wait_critical, o->diag.close_wait_min,
+		       o->diag.close_wait_min);
+		return TL_PARSE_BAD;
 	}
 	if (optind < argc) {
 		tl_err("doctor: unexpected argument '%s'", argv[optind]);

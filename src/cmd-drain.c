@@ -557,13 +557,17 @@ static int drain_run(const struct tl_global *gin, void *opts)
 		       "one has received, or registered with io_uring), so "
 		       "there is no fd to borrow");
 	} else if (p.pid == 0) {
+		/* The hint is a clause of its own ("; root could"). */
+		const char *hint = tl_fds_denied_hint();
+
 		refused = "owner-unknown";
 		tl_err("drain: cannot tell which process holds the listener: "
-		       "none of those whose fds were read does; it may be one "
-		       "whose fds could not be read%s, or be in flight in a "
-		       "unix socket's message not yet received (SCM_RIGHTS), "
-		       "so there is no fd to borrow",
-		       tl_fds_denied_hint());
+		       "none of those whose fds were read does; it may be in "
+		       "flight in a unix socket's message not yet received "
+		       "(SCM_RIGHTS), or be one whose fds could not be "
+		       "read%s%s%s, so there is no fd to borrow",
+		       *hint ? " (" : "", *hint ? hint + 2 : "",
+		       *hint ? ")" : "");
 	} else if (o.dry_run) {
 		if (!o.json)
 			printf("  would free %zu slot%s (--dry-run: nothing "

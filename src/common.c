@@ -42,11 +42,27 @@ void tl_bad_option(int c, char *const *argv)
 	}
 }
 
+/*
+ * Sets *slot to arg, noting in g an earlier, different value: a second -N
+ * that replaced the first would look at a namespace the user may not have
+ * meant, and say nothing of the one they did.
+ */
+static void set_once(struct tl_global *g, const char *opt, const char **slot,
+		     const char *arg)
+{
+	if (*slot && arg && strcmp(*slot, arg) != 0 && !g->twice_opt) {
+		g->twice_opt = opt;
+		g->twice_first = *slot;
+		g->twice_second = arg;
+	}
+	*slot = arg;
+}
+
 int tl_global_option(struct tl_global *g, int c, const char *arg)
 {
 	switch (c) {
 	case 'N':
-		g->netns_spec = arg;
+		set_once(g, "-N", &g->netns_spec, arg);
 		return 1;
 	case '4':
 	case '6':
@@ -63,17 +79,20 @@ int tl_global_option(struct tl_global *g, int c, const char *arg)
 		g->no_owners = true;
 		return 1;
 	case TL_GOPT_RECORD:
-		g->record_path = arg;
+		set_once(g, "--record", &g->record_path, arg);
 		return 1;
 	case TL_GOPT_REPLAY:
-		g->replay_path = arg;
+		set_once(g, "--replay", &g->replay_path, arg);
 		return 1;
 	case TL_GOPT_PROC_ROOT:
-		g->proc_root = arg;
+		/* Before the first, it holds the default, /proc. */
+		if (!g->proc_root_set)
+			g->proc_root = NULL;
+		set_once(g, "--proc-root", &g->proc_root, arg);
 		g->proc_root_set = true;
 		return 1;
 	case TL_GOPT_ROOT:
-		g->root = arg;
+		set_once(g, "--root", &g->root, arg);
 		return 1;
 	case TL_GOPT_OWNERS_BACKEND:
 		g->owners_backend_arg = arg;

@@ -434,6 +434,11 @@ static int run_main(int argc, char **argv)
 		ret = 0;
 		goto out;
 	}
+	if (ret >= 0 && g.twice_opt) {
+		tl_err("%s given twice ('%s', then '%s'): give it once",
+		       g.twice_opt, g.twice_first, g.twice_second);
+		ret = -1;
+	}
 	if (ret < 0) {
 		fprintf(stderr, "Try 'tcplimbo %s --help'.\n", verb->name);
 		ret = TL_EXIT_USAGE;

@@ -75,6 +75,12 @@ struct tl_global {
 	 * table), so its dump asks for neither. --record keeps them.
 	 */
 	bool no_details;
+	/*
+	 * An option that names what is looked at (-N, --record, --replay,
+	 * --proc-root, --root) given twice with different values: its name
+	 * and both values, for main to refuse.
+	 */
+	const char *twice_opt, *twice_first, *twice_second;
 };
 
 #define TL_FAM_INET 1u

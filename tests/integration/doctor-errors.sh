@@ -23,11 +23,14 @@ bad 3 "'101'" doctor --fd-pct 101
 bad 3 "'0' for --fd-pct (want a percentage 1..100)" doctor --fd-pct 0
 bad 3 "'0' for --port-pct" doctor --port-pct 0
 bad 3 "'-1'" doctor --syn-min -1
+bad 3 "--close-wait-critical 1 is below --close-wait-min 5" doctor --close-wait-min 5 --close-wait-critical 1
 bad 3 "unrecognized" doctor --bogus
 bad 3 "'extra'" doctor extra
 bad 3 "'no-such-ns-$$'" doctor -N no-such-ns-$$
 bad 3 "'no-such-ns-$$'" -N no-such-ns-$$ doctor
 bad 3 "exclude" doctor --all-netns -N 1
+bad 3 "-N given twice ('no-such-a', then 'no-such-b'): give it once" -N no-such-a doctor -N no-such-b
+bad 3 "--replay given twice ('x.dump', then 'y.dump')" --replay x.dump ls --replay y.dump
 bad 3 "'bogus'" explain bogus
 bad 3 "explain" explain
 bad 3 "extra" explain close-wait extra
