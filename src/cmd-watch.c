@@ -706,7 +706,7 @@ static int watch_run(const struct tl_global *g, void *opts)
 				       "in network namespace %s, no name or "
 				       "mount holds it, and it has no TCP "
 				       "socket left: watch ends",
-				       g->netns_spec);
+				       label);
 				break;
 			}
 			if (missed != missed_told) {

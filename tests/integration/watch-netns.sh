@@ -99,3 +99,15 @@ for b in "${backends[@]}"; do
 		fail "$b: its end is not said: $(cat "$T/gone")"
 	ok "watch -N with $b: the namespace deleted meanwhile is said, and watch ends with its last process"
 done
+# Given by a pid that exits, its end names the namespace as its lines do,
+# net:[INODE] (pid N), not by the bare pid.
+ip netns add "$NS-pid" || fail "ip netns add $NS-pid"
+ip netns exec "$NS-pid" sleep 4 &
+P=$!
+tl_wait_for 5 sh -c "[ \"\$(readlink /proc/$P/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]" ||
+	fail "sleep did not enter $NS-pid"
+ip netns del "$NS-pid"
+"$TCPLIMBO" -N "$P" watch --backend poll --seconds 30 >/dev/null 2>"$T/pid"
+grep -q "no process this /proc shows is in network namespace net:\[[0-9]*\] (pid $P), no name or mount holds it" "$T/pid" ||
+	fail "watch -N PID: its end does not name the namespace as net:[INODE] (pid $P): $(cat "$T/pid")"
+ok "watch -N PID: the end names the namespace net:[INODE] (pid $P)"
