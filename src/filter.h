@@ -87,7 +87,8 @@ enum {
 	"                   repeatable\n"                                     \
 	"  --pid PID        held by PID (or its listener is); repeatable\n"   \
 	"  --comm NAME      held by a process named NAME; repeatable\n"       \
-	"  --limbo CLASS    accept-queue, orphan, timewait or none\n"         \
+	"  --limbo CLASS    accept-queue, orphan, timewait or none;\n"        \
+	"                   repeatable\n"                                     \
 	"  --unit NAME      in systemd unit NAME (nginx = nginx.service);\n"  \
 	"                   repeatable\n"                                     \
 	"  --container NAME|ID  in a container or pod of that name, or\n"     \
