@@ -461,6 +461,25 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 /* Clear of the global (0x4000) and filter (0x1000) codes. */
 enum { OPT_WEB_CONFIG = 0x5000, OPT_INTERVAL, OPT_MAX_SERIES };
 
+/* What is wrong with a --listen tl_parse_listen refused, where it can tell. */
+static const char *listen_wants(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+
+	if (colon && strcmp(colon + 1, "0") == 0)
+		return "port 0 lets the kernel pick one, which no scrape "
+		       "config could name: give a port 1-65535";
+	if (colon && tl_parse_uint(colon + 1, UINT64_MAX, &port) == 0 &&
+	    (port == 0 || port > 65535))
+		return "the port must be 1-65535";
+	if (strchr(s, '%'))
+		return "an IPv6 zone (%IFACE) is not supported: listen on a "
+		       "global or loopback address";
+	return "want ADDR:PORT with a numeric address, [ADDR]:PORT for "
+	       "IPv6, or :PORT";
+}
+
 static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -533,8 +552,8 @@ static int serve_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		return TL_PARSE_BAD;
 	}
 	if (tl_parse_listen(o->listen, &o->sa, &o->v6) < 0) {
-		tl_err("serve: bad --listen '%s' (want ADDR:PORT with a numeric address, [ADDR]:PORT for IPv6, or :PORT)",
-		       o->listen);
+		tl_err("serve: bad --listen '%s' (%s)", o->listen,
+		       listen_wants(o->listen));
 		return TL_PARSE_BAD;
 	}
 	return 0;

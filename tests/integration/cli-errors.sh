@@ -171,7 +171,9 @@ error 3 "ls: bad --addr '10.0.0.0/33': the prefix is longer than the address" --
 error 3 "ls: bad --addr '::1/129': the prefix is longer than the address" -- ls --addr ::1/129
 # serve's --listen: a numeric address and a port from 1.
 error 3 "serve: bad --listen 'localhost:9100' (want ADDR:PORT with a numeric address" -- serve --listen localhost:9100
-error 3 "serve: bad --listen '[::1]:0'" -- serve --listen '[::1]:0'
+error 3 "serve: bad --listen '[::1]:0' (port 0 lets the kernel pick one, which no scrape config could name" -- serve --listen '[::1]:0'
+error 3 "serve: bad --listen '127.0.0.1:70000' (the port must be 1-65535)" -- serve --listen 127.0.0.1:70000
+error 3 "serve: bad --listen '[fe80::1%lo]:9100' (an IPv6 zone (%IFACE) is not supported" -- serve --listen '[fe80::1%lo]:9100'
 error 3 "serve: bad --listen '::1:9100'" -- serve --listen ::1:9100
 error 3 "watch: bad --addr '::1/' (an IPv4 or IPv6 address or ADDR/BITS" -- watch --addr ::1/
 # -4 with an IPv6 address can match no socket: said, not an empty table.
