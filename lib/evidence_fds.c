@@ -6,10 +6,12 @@
  * thread waits on is.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -263,6 +265,26 @@ static const char *socket_kind(int pdir, const char *path, char *buf,
 	return buf;
 }
 
+/*
+ * What the file at fd (path, "fd/N" under pdir) is, by its inode where it
+ * can be read (a named pipe has a path like a file's; a file under /dev
+ * may be a plain one, /dev/shm's), else by its link's path.
+ */
+static const char *file_kind(int pdir, const char *path, const char *link)
+{
+	struct stat st;
+
+	if (fstatat(pdir, path, &st, 0) == 0) {
+		if (S_ISFIFO(st.st_mode))
+			return "a named pipe";
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+			return "a device file";
+		if (S_ISREG(st.st_mode))
+			return "a file";
+	}
+	return strncmp(link, "/dev/", 5) == 0 ? "a device file" : "a file";
+}
+
 void tli_ev_describe_fd(int pdir, struct tl_ev_thread *t,
 			const struct tl_sock *sk)
 {
@@ -289,10 +311,8 @@ void tli_ev_describe_fd(int pdir, struct tl_ev_thread *t,
 		kind = socket_kind(pdir, path, proto, sizeof(proto));
 		break;
 	case TL_FDK_FILE:
-		kind = "a file";
-		break;
 	case TL_FDK_DEVICE:
-		kind = "a device file";
+		kind = file_kind(pdir, path, link);
 		break;
 	case TL_FDK_PIPE:
 		kind = "a pipe";

@@ -512,6 +512,21 @@ static void test_blocked_fd_what(void **state)
 	assert_non_null(strstr(v.text, "on fd 20 (a TCP connection to "
 				       "10.0.0.5:5432, established), which"));
 
+	/*
+	 * A named pipe's link is its path, as a file's is: its inode tells
+	 * (a file would send the reader after a slow disk).
+	 */
+	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0x8"), "wait_woken", "1000.0");
+	{
+		char fifo[96];
+
+		snprintf(fifo, sizeof(fifo), "%s/a.fifo", w.dir);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		lnk(w.dir, "4711/fd/8", fifo);
+	}
+	conclude_leak(&w, &ev, &v);
+	assert_string_equal(ev.threads[0].fd_what, "a named pipe");
+
 	/* fd 8 closed since, or unreadable: nothing is guessed. */
 	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0x8"), "wait_woken", "1000.0");
 	conclude_leak(&w, &ev, &v);
