@@ -264,24 +264,6 @@ static void find_closed(const struct tl_snapshot *snap, pid_t pid,
 }
 
 /*
- * Whether path is a file of the program's code: a Java archive (the JVM
- * keeps its class path's open) or a shared object.
- */
-static bool code_file(const char *path)
-{
-	static const char *const ends[] = { ".jar", ".war", ".ear", ".so" };
-	size_t n = strlen(path);
-
-	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
-		size_t e = strlen(ends[i]);
-
-		if (n > e && strcmp(path + n - e, ends[i]) == 0)
-			return true;
-	}
-	return strstr(path, ".so.") != NULL;
-}
-
-/*
  * Walks the fd table: the census, and in each epoll set the listener or,
  * for a leak, one of its CLOSE-WAIT sockets.
  */
@@ -325,7 +307,7 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 		ev->n_fds++;
 		ev->kinds[kind]++;
 		ev->stdio_devices += kind == TL_FDK_DEVICE && fd <= 2;
-		ev->code_files += kind == TL_FDK_FILE && code_file(link);
+		ev->code_files += kind == TL_FDK_FILE && tli_ev_code_file(link);
 		if (kind != TL_FDK_EPOLL)
 			continue;
 		ev->n_epolls++;
@@ -369,11 +351,13 @@ static bool waits_upstream(const struct tl_sock *sk)
 		sk->last_data_recv_ms > sk->last_data_sent_ms);
 }
 
-static void add_upstream(struct tl_evidence *ev, const struct tl_sock *sk)
+static void add_upstream(struct tl_evidence *ev, const struct tl_sock *sk,
+			 const struct tl_sock **longest)
 {
 	ev->up_waiting++;
 	if (sk->last_data_sent_ms <= ev->up_wait_ms)
 		return;
+	*longest = sk;
 	ev->up_wait_ms = sk->last_data_sent_ms;
 	ev->up_family = sk->family;
 	memcpy(ev->up_addr, sk->dst, sizeof(ev->up_addr));
@@ -384,9 +368,34 @@ static void add_upstream(struct tl_evidence *ev, const struct tl_sock *sk)
  * The TCP sockets of the snapshot pid holds, by state; for a leak, also
  * its connections that wait on an upstream.
  */
+/*
+ * Whether connection out sk waits, unaccepted, in the queue of a listener
+ * pid holds: its peer, the other end in this namespace, is in that
+ * listener's accept queue. A program that calls itself while it does not
+ * accept waits on itself.
+ */
+static bool to_own_queue(const struct tl_snapshot *snap, pid_t pid,
+			 const struct tl_sock *sk)
+{
+	for (size_t i = 0; i < snap->n_socks; i++) {
+		const struct tl_sock *p = &snap->socks[i];
+		const struct tl_sock *l;
+
+		if (p->limbo != TL_LIMBO_ACCEPT_QUEUE ||
+		    p->family != sk->family || p->sport != sk->dport ||
+		    p->dport != sk->sport || memcmp(p->src, sk->dst, 16) ||
+		    memcmp(p->dst, sk->src, 16))
+			continue;
+		l = tl_snapshot_listener(snap, p);
+		return l && holds(snap, l, pid, NULL);
+	}
+	return false;
+}
+
 static void count_tcp(const struct tl_snapshot *snap, pid_t pid, bool leak,
 		      struct tl_evidence *ev)
 {
+	const struct tl_sock *longest = NULL;
 	uint32_t total = 0;
 
 	for (size_t i = 0; i < snap->n_socks; i++) {
@@ -401,7 +410,7 @@ static void count_tcp(const struct tl_snapshot *snap, pid_t pid, bool leak,
 			ev->tcp[sk->state]++;
 			total++;
 			if (leak && waits_upstream(sk))
-				add_upstream(ev, sk);
+				add_upstream(ev, sk, &longest);
 			if (leak && sk->state == TL_CLOSE_WAIT &&
 			    (sk->has & TL_HAS_INFO)) {
 				ev->cw_timed++;
@@ -410,6 +419,7 @@ static void count_tcp(const struct tl_snapshot *snap, pid_t pid, bool leak,
 			}
 		}
 	}
+	ev->up_self = longest && to_own_queue(snap, pid, longest);
 	/* The snapshot is a moment older than the fd walk. */
 	if (total > ev->kinds[TL_FDK_SOCKET])
 		total = ev->kinds[TL_FDK_SOCKET];
@@ -520,6 +530,7 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 	const struct tl_sock *on[64] = { 0 };
 	uint32_t ino[64] = { 0 };
 	struct tl_fdref *mine;
+	char addr[TL_ADDR_STR_MAX + 8];
 	size_t n = 0;
 	uint64_t io = 0;
 
@@ -557,8 +568,23 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 	}
 	free(mine);
 	for (size_t t = 0; io && t < ev->n_read && t < 64; t++)
-		if (io >> t & 1)
+		if (io >> t & 1) {
 			tli_ev_describe_fd(pdir, &ev->threads[t], on[t]);
+			/* A call to itself, queued where it does not accept. */
+			if (on[t] && !ev->has_self_fd &&
+			    to_own_queue(snap, ev->pid, on[t])) {
+				ev->has_self_fd = true;
+				ev->self_fd = ev->threads[t].fd;
+				snprintf(
+					ev->threads[t].fd_what,
+					sizeof(ev->threads[t].fd_what),
+					"a TCP connection to %s, queued at its own listener",
+					tl_addr_format_port(addr, sizeof(addr),
+							    on[t]->family,
+							    on[t]->dst,
+							    on[t]->dport));
+			}
+		}
 	if (L) {
 		const struct tl_fdref *first;
 		size_t nl = tl_owners_find(ow, L->inode, &first);

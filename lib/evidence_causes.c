@@ -98,6 +98,9 @@ const char tli_ev_remedy_children[] =
 const char tli_ev_remedy_unix_wait[] =
 	"If it waits on that unix socket for connections (or work) another process hands it, its loop must also watch the connections it holds (poll them together with that socket) and close each when read() returns 0; a timeout on that wait would not help. Restarting it frees them.";
 
+const char tli_ev_remedy_self[] =
+	"If it waits on its own listener, nothing outside will answer: the request waits in its own accept queue, which only its accept loop empties. Find why it does not accept (the not-accepting finding on that listener, if any, says), and do not make a request to its own service from a thread its accept loop waits on, or bound that request with a timeout. Restarting it frees them until it calls itself again.";
+
 /* A connection-limit cause where the limit is one thread, serving one. */
 const char tli_ev_remedy_serial[] =
 	"If it serves one connection at a time, with its one thread, a client that sends slowly or not at all holds up everyone queued behind it: put a timeout on each connection's reads and writes (for Python's socketserver and http.server, a timeout attribute on the handler class), or serve each connection in its own thread or process (ThreadingHTTPServer, ThreadingMixIn or ForkingMixIn in Python). Closing that one client's connection lets the queue move.";

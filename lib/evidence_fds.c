@@ -346,6 +346,9 @@ void tli_ev_set_blocked(const struct tl_evidence *ev, int64_t fd, bool epoll,
 		}
 	tli_ev_set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
 	v->fd = fd;
+	/* What it waits on is its own accept queue: no peer to look at. */
+	if (!epoll && ev->has_self_fd && ev->self_fd == fd)
+		v->remedy = tli_ev_remedy_self;
 	/*
 	 * Reading a unix socket is how a worker waits for the connections
 	 * (or the jobs) another process hands it: its idle state, not a

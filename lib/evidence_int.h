@@ -149,6 +149,15 @@ void tli_ev_set_blocked(const struct tl_evidence *ev, int64_t fd, bool epoll,
 			const char *threads, struct tl_ev_verdict *v,
 			size_t *len);
 
+/*
+ * Whether path is a file of the program's code: a Java archive (the JVM
+ * keeps its class path's open) or a shared object.
+ */
+bool tli_ev_code_file(const char *path);
+
+/* The remedy of a program that waits on a request to its own listener. */
+extern const char tli_ev_remedy_self[];
+
 /* What tli_ev_describe_fd says of a unix socket. */
 #define TLI_EV_UNIX_SOCKET "a unix socket"
 

@@ -131,6 +131,20 @@ bool tli_ev_conclude_upstream(const struct tl_evidence *ev,
 	if ((uint64_t)ev->up_waiting * 2 < cw && !folded)
 		return false;
 	tli_ev_set(v, TL_CAUSE_UPSTREAM, TL_CERT_POSSIBLE);
+	/* Its own listener: no host to look on, a deadlock of its own. */
+	if (ev->up_self) {
+		v->remedy = tli_ev_remedy_self;
+		tli_appendf(
+			v->text, sizeof(v->text), len,
+			"%u of its connections out sent a request that has had no answer%s for %llu s, to %s, its own listener, in whose accept queue it waits, not accepted; beside its %u in CLOSE-WAIT: it calls itself while it does not accept, and waits on itself",
+			ev->up_waiting,
+			ev->up_waiting == 1 ? "" : ", the longest",
+			(unsigned long long)(ev->up_wait_ms / 1000),
+			tl_addr_format_port(peer, sizeof(peer), ev->up_family,
+					    ev->up_addr, ev->up_port),
+			cw);
+		return true;
+	}
 	tli_appendf(
 		v->text, sizeof(v->text), len,
 		"%u of its connections out sent a request that has had no answer%s for %llu s (to %s), beside its %u in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait",

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "evidence_int.h"
 #include "tcplimbo/evidence.h"
 #include "tcplimbo/owners.h"
 #include "util.h"
@@ -670,4 +671,18 @@ int tl_ev_parse_elf_runtime(const void *buf, size_t len)
 			return TL_RT_GO;
 	}
 	return TL_RT_UNKNOWN;
+}
+
+bool tli_ev_code_file(const char *path)
+{
+	static const char *const ends[] = { ".jar", ".war", ".ear", ".so" };
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t e = strlen(ends[i]);
+
+		if (n > e && strcmp(path + n - e, ends[i]) == 0)
+			return true;
+	}
+	return strstr(path, ".so.") != NULL;
 }

@@ -340,6 +340,19 @@ struct tl_evidence {
 	 * (a .jar, .war or shared object), opened once at start, no leak.
 	 */
 	uint32_t code_files;
+	/*
+	 * TL_EV_LEAK: the longest-waiting of its connections out waits in
+	 * the accept queue of a listener it holds itself, not accepted: the
+	 * upstream it waits on is its own.
+	 */
+	bool up_self;
+	/*
+	 * TL_EV_LEAK: a thread is blocked in I/O on this fd (has_self_fd), a
+	 * connection out of its own waiting in the accept queue of a
+	 * listener it holds itself.
+	 */
+	bool has_self_fd;
+	int64_t self_fd;
 };
 
 /*

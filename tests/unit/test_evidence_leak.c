@@ -222,6 +222,19 @@ static void test_leak_upstream(void **state)
 		"3 of its connections out sent a request that has had no answer, the longest for 4 s (to 127.0.0.1:9292), beside its 3 in CLOSE-WAIT: a proxy, or a program that calls another service for its clients, keeps each client's connection until that answer comes or a timeout of its own ends the wait");
 	assert_non_null(strstr(v.remedy, "If it waits for its upstream"));
 	/*
+	 * The same wait on its own listener's queue (the s30 adversarial
+	 * audit's self-call): no other host to look on, its own accept.
+	 */
+	ev.up_self = true;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UPSTREAM);
+	assert_non_null(strstr(v.text, "to 127.0.0.1:9292, its own listener, "
+				       "in whose accept queue it waits"));
+	assert_non_null(
+		strstr(v.remedy, "If it waits on its own listener, nothing"));
+	assert_null(strstr(v.remedy, "upstream's host"));
+	ev.up_self = false;
+	/*
 	 * Varnish's workers: blocked in an epoll set of no connection of
 	 * theirs (on_other), their requests out unanswered, one for each
 	 * held client. The upstream is the cause; a thread blocked in I/O
