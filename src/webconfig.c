@@ -393,6 +393,46 @@ static int read_tls(const char *path, struct webconfig *wc)
 	return 0;
 }
 
+/*
+ * The deepest a web config nests: tls_server_config, client_allowed_sans
+ * and its list are 3 levels; deeper is no web config.
+ */
+#define WC_DEPTH_MAX 16
+
+/*
+ * The line of the first collection nested deeper than WC_DEPTH_MAX, or 0
+ * (none, or text libyaml cannot parse, which the load then tells). Read
+ * as events, stopping there: composing a document of deep nesting costs
+ * libyaml time that grows faster than the file, minutes for a 1 MiB one.
+ */
+static size_t too_deep(const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	size_t depth = 0, line = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return 0;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!line && yaml_parser_parse(&parser, &ev)) {
+		yaml_event_type_t type = ev.type;
+
+		if (type == YAML_SEQUENCE_START_EVENT ||
+		    type == YAML_MAPPING_START_EVENT) {
+			if (++depth > WC_DEPTH_MAX)
+				line = (size_t)ev.start_mark.line + 1;
+		} else if (type == YAML_SEQUENCE_END_EVENT ||
+			   type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return line;
+}
+
 int webconfig_parse(const char *text, size_t len, const char *path,
 		    bool read_files, struct webconfig **ret)
 {
@@ -401,8 +441,18 @@ int webconfig_parse(const char *text, size_t len, const char *path,
 	yaml_document_t doc;
 	int r;
 
+	size_t deep;
+
 	if (!wc)
 		return -ENOMEM;
+	deep = too_deep(text, len);
+	if (deep) {
+		tl_err("serve: %s, line %zu: nested deeper than %d levels, "
+		       "which no web config is",
+		       path, deep, WC_DEPTH_MAX);
+		free(wc);
+		return -EINVAL;
+	}
 	if (!yaml_parser_initialize(&parser)) {
 		free(wc);
 		return -ENOMEM;
