@@ -178,7 +178,11 @@ void tl_diag_young(const struct tl_snapshot *snap,
 			    (!diag_queue_pressed(sk) ||
 			     (!diag_queue_full(sk) &&
 			      !tli_diag_drops_go_on(opts, ctr, snap, sk)))) {
-				ret->drops_listeners++;
+				if (!ret->drops_listeners++) {
+					ret->drops_family = sk->family;
+					memcpy(ret->drops_addr, sk->src, 16);
+					ret->drops_port = sk->sport;
+				}
 				ret->drops += drops;
 			}
 			/* ListenDrops bounds them all together too. */

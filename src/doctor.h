@@ -96,6 +96,17 @@ int doctor_drops_again(struct doctor *d, const struct tl_global *g,
 int doctor_drops_again_ns(struct doctor *d, const struct tl_global *g,
 			  struct target *t, struct tl_survey_ns *ns);
 
+/* What the age thresholds held back in t, by what was looked at in it. */
+void doctor_target_young(const struct doctor *d, const struct target *t,
+			 struct tl_diag_young *y);
+
+/*
+ * Connections the age thresholds held back: without this, a server that
+ * stopped accepting a second ago gets "No TCP limbo found" while ss shows
+ * its queue. Said, not counted: the exit status stays the findings'.
+ */
+void doctor_young_note(const struct doctor *d);
+
 /* Writes the report as text: findings grouped by process, then notes. */
 void doctor_print_text(const struct doctor *d, const struct tl_global *g);
 

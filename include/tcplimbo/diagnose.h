@@ -220,6 +220,10 @@ struct tl_diag_young {
 	 */
 	uint64_t close_wait_few;
 	uint64_t close_wait_few_holders;
+	/* The first of the drops_listeners, to name where there is one. */
+	uint8_t drops_family;
+	uint8_t drops_addr[16];
+	uint16_t drops_port;
 };
 
 /*
