@@ -39,34 +39,34 @@ print("done", flush=True)
 time.sleep(120)' "$@"
 }
 
-server 3020 alone >"$T/s1" &
-S1=$!
-tl_wait_for 5 grep -q ready "$T/s1" || fail "server on 3020 did not start"
-halfclose 3020 3 >"$T/c1" &
-tl_wait_for 5 grep -q done "$T/c1" || fail "clients of 3020"
-tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3020" | wc -l)" = 3 ]' ||
-	{ ss -tan; fail "ss: not 3 CLOSE_WAIT on 3020"; }
-sleep 1.5
-"$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/d1.json"
+# A server on PORT (MODE alone or thread) with N clients half-closed, held
+# past a second; the doctor's JSON in $T/d.PORT.json, the server's pid in S.
+leak_of() { # PORT MODE N
+	server "$1" "$2" >"$T/s.$1" &
+	S=$!
+	tl_wait_for 5 grep -q ready "$T/s.$1" || fail "server on $1 did not start"
+	halfclose "$1" "$3" >"$T/c.$1" &
+	tl_wait_for 5 grep -q done "$T/c.$1" || fail "clients of $1"
+	tl_wait_for 5 sh -c "[ \"\$(ss -Htn state close-wait 'sport = :$1' | wc -l)\" = $3 ]" ||
+		{ ss -tan; fail "ss: not $3 CLOSE_WAIT on $1"; }
+	sleep 1.5
+	"$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/d.$1.json"
+}
+
+leak_of 3020 alone 3
+S1=$S
 jq -e --argjson p "$S1" '[.findings[] | select(.kind == "close-wait-leak" and .local_port == 3020)] |
 	length == 1 and .[0].pids == [$p] and
 	.[0].cause == "unwatched" and .[0].certainty == "likely" and
 	(.[0].evidence[0].text | test("^its event loop waits in epoll fd [0-9]+, but none of its 3 CLOSE-WAIT connections is in its epoll set: it stopped reading them")) and
-	(.[0].remedy | contains("eof_received()"))' "$T/d1.json" >/dev/null ||
-	{ jq '.findings' "$T/d1.json"; fail "asyncio, eof_received() True: not told as unwatched"; }
+	(.[0].remedy | contains("eof_received()"))' "$T/d.3020.json" >/dev/null ||
+	{ jq '.findings' "$T/d.3020.json"; fail "asyncio, eof_received() True: not told as unwatched"; }
 ok "asyncio keeping half-closed connections out of its loop: unwatched, likely, the half-close fix"
 
-server 3021 thread >"$T/s2" &
-tl_wait_for 5 grep -q ready "$T/s2" || fail "server on 3021 did not start"
-halfclose 3021 1 >"$T/c2" &
-tl_wait_for 5 grep -q done "$T/c2" || fail "client of 3021"
-tl_wait_for 5 sh -c '[ "$(ss -Htn state close-wait "sport = :3021" | wc -l)" = 1 ]' ||
-	{ ss -tan; fail "ss: not 1 CLOSE_WAIT on 3021"; }
-sleep 1.5
-"$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/d2.json"
+leak_of 3021 thread 1
 jq -e '[.findings[] | select(.kind == "close-wait-leak" and .local_port == 3021)] |
 	length == 1 and .[0].cause == "unwatched" and .[0].certainty == "possible" and
 	(.[0].evidence[0].text | contains("its CLOSE-WAIT connection is not in its epoll set: it stopped reading it, or a thread of its own that waits elsewhere holds it")) and
-	(.[0].remedy | contains("eof_received()") | not)' "$T/d2.json" >/dev/null ||
-	{ jq '.findings' "$T/d2.json"; fail "asyncio with a sleeping thread: not possible"; }
+	(.[0].remedy | contains("eof_received()") | not)' "$T/d.3021.json" >/dev/null ||
+	{ jq '.findings' "$T/d.3021.json"; fail "asyncio with a sleeping thread: not possible"; }
 ok "the same with a thread asleep beside the loop: unwatched, possible, no fix asserted"
