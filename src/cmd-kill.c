@@ -102,12 +102,14 @@ static void list_some(const struct tl_snapshot *snap,
  * What drain would do for listener l's queue, as its plan sees it: free
  * the dead, refuse while a live one waits with them, or nothing (every
  * client still there). Without one listener, what drain is for. snap is
- * the match's dump, of the states the filter asked for (states).
+ * the match's dump, of the states the filter asked for (states). n_live:
+ * the refused are that many connections whose clients have not closed,
+ * which drain, freeing only the gone, does not reach.
  */
 static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
 			      const struct tl_snapshot *snap, uint32_t states,
 			      const struct tl_sock *l, const char *where,
-			      bool others)
+			      bool others, size_t n_live)
 {
 	struct tl_snapshot *own = NULL;
 	const struct tl_snapshot *all = snap;
@@ -145,6 +147,14 @@ static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
 			 "no client of the queue at %s has gone: only the "
 			 "program can free those slots, by accepting",
 			 where);
+	else if (n_live)
+		/* Asked for those: drain frees only the others. */
+		snprintf(buf, size,
+			 "%s not closed: only the program can take %s, by "
+			 "accepting (drain frees only the slots of clients "
+			 "that are gone)",
+			 n_live == 1 ? "its client has" : "their clients have",
+			 n_live == 1 ? "it" : "them");
 	else if (p.n_live)
 		snprintf(buf, size,
 			 "'%s' frees the slots of connections whose client is "
@@ -203,8 +213,16 @@ static bool refuse(const struct tl_global *g, const struct tl_snapshot *snap,
 		/* drain takes a listener as ls shows it. */
 		if (l)
 			out_local_text(where, sizeof(where), snap, l);
+		bool live = true;
+
 		for (size_t i = 1; i < nq && l; i++)
 			others |= tl_snapshot_listener(snap, bad[i]) != l;
+		/*
+		 * Clients that have not closed: drain, which frees the slots
+		 * of those gone, is no way to them.
+		 */
+		for (size_t i = 0; i < nq; i++)
+			live &= bad[i]->state == TL_ESTABLISHED;
 		tl_err("kill: refusing to destroy %zu connection%s waiting in "
 		       "an accept queue: SOCK_DESTROY resets the client and "
 		       "hides %s, but the listener's queue slot stays taken "
@@ -212,7 +230,8 @@ static bool refuse(const struct tl_global *g, const struct tl_snapshot *snap,
 		       "dead socket; %s; add --queued to reset %s anyway",
 		       nq, nq == 1 ? "" : "s", nq == 1 ? "it" : "them",
 		       drain_hint(hint, sizeof(hint), g, snap,
-				  tl_filter_states(&o->f), l, where, others),
+				  tl_filter_states(&o->f), l, where, others,
+				  live ? nq : 0),
 		       nq == 1 ? "it" : "them");
 		list_some(snap, bad, nq);
 		stop = true;

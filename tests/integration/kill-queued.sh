@@ -138,3 +138,21 @@ NSP=/proc/$$/ns/net
 tr -s ' \n' ' ' <"$T/e" | grep -q "refusing to destroy 1 connection waiting in an accept queue: SOCK_DESTROY resets the client and hides it, .* 'tcplimbo -N $NSP drain 127.0.0.1:3013' frees the slots of connections whose client is gone; add --queued to reset it anyway" ||
 	{ cat "$T/e"; fail "the refusal's drain is not the command to run, or 'them' of one"; }
 ok "one queued CLOSE-WAIT: drain offered with -N $NSP, 'reset it'"
+
+# Asked for a queued connection whose client has not closed (beside one
+# gone): drain, which frees only the gone, is not offered for it.
+python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 3014))
+s.listen(4)
+socket.create_connection(("127.0.0.1", 3014)).close()
+live = socket.create_connection(("127.0.0.1", 3014))
+print("ready", flush=True)
+time.sleep(60)' >"$T/s14" &
+tl_wait_for 5 grep -q ready "$T/s14" || fail "server 3014 did not start"
+"$TCPLIMBO" kill --sport 3014 --state established >"$T/o" 2>"$T/e"
+[ $? = 3 ] || { cat "$T/e"; fail "kill of one queued live connection: want exit 3"; }
+tr -s ' \n' ' ' <"$T/e" | grep -q "refusing to destroy 1 connection waiting in an accept queue: .* dead socket; its client has not closed: only the program can take it, by accepting (drain frees only the slots of clients that are gone); add --queued to reset it anyway" ||
+	{ cat "$T/e"; fail "a live queued connection: drain offered for it"; }
+ok "one queued live connection: no drain offered, only the program's accept"
