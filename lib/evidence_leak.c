@@ -261,9 +261,10 @@ static const char unwatched_remedy[] =
  * stopped reading them, at their end of file or before, and nothing will
  * tell it to close them. The frameworks that leave closing to the
  * application after a half-close, or pause a connection's reads, make
- * exactly this. Likely where that loop is all the program runs; where
- * other threads wait too, they may be the ones holding the connections
- * (a handler that sleeps or waits on a lock), and it is possible.
+ * exactly this. Likely where that loop (and threads in accept()) is all
+ * the program runs; where other threads wait too, they may be the ones
+ * holding the connections (a handler that sleeps or waits on a lock, a
+ * poll() loop of its own), and it is possible.
  */
 static void unwatched(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 		      size_t *len)
@@ -280,10 +281,14 @@ static void unwatched(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 	for (size_t i = 0; i < ev->n_read; i++) {
 		const struct tl_ev_thread *t = &ev->threads[i];
 
+		/*
+		 * A thread in poll() or select() may watch them there, in
+		 * a set /proc does not show: it counts with the others.
+		 */
 		if (t->kind == TL_SYS_EPOLL && t->fd >= 0) {
 			if (!loop)
 				loop = t;
-		} else if (!tli_ev_acceptor(t)) {
+		} else if (t->kind != TL_SYS_ACCEPT) {
 			others++;
 		}
 	}

@@ -372,6 +372,21 @@ static void test_leak_blocked(void **state)
 				       "connections is in its epoll set: it "
 				       "stopped reading them"));
 	assert_non_null(v.remedy);
+	/*
+	 * Beside a thread in poll(), whose set /proc does not show (it may
+	 * watch them there): possible, and no fix asserted.
+	 */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "1000.0");
+	world_thread(&w, PID + 1, "S (sleeping)", POLL1,
+		     "poll_schedule_timeout", "1000.0");
+	world_epoll(&w, "19");
+	conclude_leak(&w, &ev, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UNWATCHED);
+	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
+	assert_null(v.remedy);
 	/* The same set holding one of its connections: it is told. */
 	world_one(&w, 2, TL_CLOSE_WAIT, EPOLL_FD4, "do_epoll_wait", "1000.0");
 	world_epoll_one(&w, 4, 10, "19", LINO + 1);
