@@ -478,6 +478,37 @@ static void inherited_text(struct diag *d, struct tl_finding *f,
 }
 
 /*
+ * A server an inetd started for a connection, which holds it as its
+ * standard input or output (fd 0 to 2) while its parent, of another
+ * name, holds the listener it came from (xinetd's wait = no services):
+ * the super-server is named, whose limits bound how many such run.
+ */
+static void inetd_text(struct diag *d, struct tl_finding *f,
+		       const struct hold *g, const struct tl_sock *sk)
+{
+	const struct tl_snapshot *snap = d->snap;
+	const struct tl_proc *p = tli_diag_proc_at(snap, g->proc), *q;
+	size_t len = strnlen(f->summary, sizeof(f->summary));
+	int32_t fd = -1;
+
+	if (!p || !sk || p->ppid <= 1 ||
+	    !(q = tl_owners_proc(snap->owners, p->ppid)) ||
+	    strcmp(q->comm, p->comm) == 0 ||
+	    !holds_sock(snap, sk, g->proc, &fd) || fd > 2 ||
+	    !holds_listener_of(snap, sk, (uint32_t)(q - snap->owners->procs)))
+		return;
+	snprintf(f->summary + len, sizeof(f->summary) - len,
+		 "; pid %d (%s), its parent, holds the listener and started "
+		 "it with %s as its fd %d, as an inetd starts a service's "
+		 "server: %s bound how many such servers run",
+		 (int)q->pid, q->comm,
+		 g->old == 1 ? "the connection" : "a connection", (int)fd,
+		 strcmp(q->comm, "xinetd") == 0 ?
+			 "xinetd's instances and per_source" :
+			 "the super-server's own limits");
+}
+
+/*
  * Why a close-wait-leak below --close-wait-critical is critical: its
  * program is near or at its fd limit, where each such socket is an fd
  * the next accept() needs. Appended to the summary, which otherwise
@@ -551,6 +582,8 @@ static int hold_report(struct diag *d, const struct hold *g, int kind,
 		close_wait_summary(d, f, g, age_ms, a != NULL);
 		if (a)
 			inherited_text(d, f, g, a, listener_fd);
+		else
+			inetd_text(d, f, g, g->first_in);
 		critical_why(f, g, p, o);
 		return 0;
 	}

@@ -75,3 +75,41 @@ jq -e '[.findings[] | select(.local_port == 8133)][0] | .cause == "listener-not-
 	(.evidence[0].text | contains("standard input") | not)' "$T/fd0.json" >/dev/null ||
 	{ jq '.findings' "$T/fd0.json"; fail "a daemon whose listener is fd 0 by chance: told it was handed it"; }
 ok "a listener on fd 0 that no parent handed over: no inetd story"
+
+# A nowait service: the inetd accepts, and starts a server for each
+# connection with it as fds 0 and 1. A server that never closes holds its
+# client's CLOSE-WAIT; the finding names the inetd that started it.
+python3 - "$T/kid2" <<'PY' >/dev/null &
+import os, signal, socket, sys, time
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+s = socket.socket()
+s.bind(("127.0.0.1", 8134))
+s.listen(8)
+with open("/proc/self/comm", "w") as f:
+    f.write("tl-inetd2")
+print("listening", flush=True)
+c = s.accept()[0]
+kid = os.fork()
+if kid == 0:
+    os.dup2(c.fileno(), 0)
+    os.dup2(c.fileno(), 1)
+    os.execvp("sleep", ["sleep", "60"])
+c.close()
+with open(sys.argv[1], "w") as f:
+    f.write("%d\n" % kid)
+time.sleep(60)
+PY
+INETD2=$!
+tl_wait_for 5 tl_listening 8134 || fail "no listener on 8134"
+python3 -c '
+import socket
+c = socket.create_connection(("127.0.0.1", 8134)); c.close()'
+tl_wait_for 5 test -s "$T/kid2" || fail "the inetd did not start a server for 8134"
+KID2=$(cat "$T/kid2")
+sleep 1.5
+"$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/nowait.json"
+jq -e --argjson k "$KID2" --argjson i "$INETD2" '[.findings[] | select(.kind == "close-wait-leak" and .local_port == 8134)] |
+	length == 1 and .[0].pids == [$k] and
+	(.[0].summary | contains("; pid \($i) (tl-inetd2), its parent, holds the listener and started it with the connection as its fd 0, as an inetd starts a service'"'"'s server: the super-server'"'"'s own limits bound how many such servers run"))' \
+	"$T/nowait.json" >/dev/null || { jq '.findings' "$T/nowait.json"; fail "a nowait service's server: the inetd that started it not named"; }
+ok "inetd's nowait service: its server holds the CLOSE-WAIT, and the inetd that started it is named"
