@@ -13,6 +13,7 @@
 
 #include "tcplimbo/addr.h"
 #include "tcplimbo/diagnose.h"
+#include "internal.h"
 
 /*
  * What the rules learn about one listener's queues. A connection that may
@@ -135,17 +136,10 @@ static inline bool diag_held(const struct tl_sock *sk)
 	return sk->inode != 0 && sk->limbo == TL_LIMBO_NONE;
 }
 
-/*
- * A held CLOSE_WAIT or FIN_WAIT2's time in its state, when known: the FIN
- * (CLOSE_WAIT) or the ACK of ours (FIN_WAIT2) was the last segment with
- * an ACK and nothing normally follows, so last_ack_recv is that time.
- */
+/* A held CLOSE_WAIT or FIN_WAIT2's time in its state (tli_held_age). */
 static inline bool diag_held_age(const struct tl_sock *sk, uint64_t *ret_ms)
 {
-	if (!(sk->has & TL_HAS_INFO))
-		return false;
-	*ret_ms = sk->last_ack_recv_ms;
-	return true;
+	return tli_held_age(sk, ret_ms);
 }
 
 /*

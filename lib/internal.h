@@ -154,6 +154,31 @@ size_t tli_lost_children(const struct tl_snapshot *snap,
  * address and device l takes. Inline: the doctor asks it of every socket,
  * and most fail the first test.
  */
+/*
+ * A CLOSE_WAIT or FIN_WAIT2's time in its state, when known: the FIN
+ * (CLOSE_WAIT) or the ACK of ours (FIN_WAIT2) was the last segment with
+ * an ACK and nothing normally follows, so last_ack_recv is that time.
+ * Under keepalive the replies to its probes follow: a CLOSE_WAIT whose
+ * keepalive timer runs, that has sent no data since its last ACK came
+ * (a probe's reply, not an answer to data) 200 ms or more ago, has
+ * waited since at least the keepalive's idle time before that probe, and
+ * its FIN came after its last data: last_data_recv is the nearer bound
+ * then (a healthy server's CLOSE_WAIT, caught just as its FIN came, has
+ * an ACK a moment old).
+ */
+static inline bool tli_held_age(const struct tl_sock *sk, uint64_t *ret_ms)
+{
+	if (!(sk->has & TL_HAS_INFO))
+		return false;
+	*ret_ms = sk->last_ack_recv_ms;
+	if (sk->state == TL_CLOSE_WAIT && sk->timer == TL_TIMER_KEEPALIVE &&
+	    sk->last_ack_recv_ms >= 200 &&
+	    sk->last_data_sent_ms >= sk->last_ack_recv_ms &&
+	    sk->last_data_recv_ms > sk->last_ack_recv_ms)
+		*ret_ms = sk->last_data_recv_ms;
+	return true;
+}
+
 static inline bool tli_accepted_of(const struct tl_sock *l,
 				   const struct tl_sock *sk)
 {

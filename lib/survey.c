@@ -349,12 +349,12 @@ int tl_survey_procs(const struct tl_snapshot *snap, struct tl_proc_stat **ret)
 				p->queued += sk->rqueue;
 			if (sk->state == TL_CLOSE_WAIT) {
 				p->close_wait++;
-				if (sk->has & TL_HAS_INFO) {
+				uint64_t age;
+
+				if (tli_held_age(sk, &age)) {
 					if (!p->has_age ||
-					    sk->last_ack_recv_ms >
-						    p->close_wait_oldest_ms)
-						p->close_wait_oldest_ms =
-							sk->last_ack_recv_ms;
+					    age > p->close_wait_oldest_ms)
+						p->close_wait_oldest_ms = age;
 					p->has_age = true;
 				}
 			}

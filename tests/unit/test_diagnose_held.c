@@ -304,6 +304,39 @@ static void test_close_wait_min_is_close_wait(void **state)
 }
 
 /*
+ * Under keepalive (Go's accepted connections, redis's tcp-keepalive) the
+ * replies to the CLOSE_WAIT's probes reset its last ACK every interval:
+ * from the s30 watch/serve hunt, 2.7 s after 65 s. With no data sent
+ * since that ACK, which came a second or more ago, the last data (the FIN
+ * came after it) dates it. An ACK a moment old is a FIN that just came.
+ */
+static void test_close_wait_keepalive(void **state)
+{
+	uint32_t p = proc(330, "kaleak", 10, 1024);
+	struct tl_sock *sk;
+
+	(void)state;
+	sk = held(TL_CLOSE_WAIT, 9011, 40050, 2660, p);
+	sk->timer = TL_TIMER_KEEPALIVE;
+	sk->last_data_sent_ms = 65068;
+	sk->last_data_recv_ms = 65068;
+	assert_int_equal(diagnose(), 1);
+	assert_int_equal(W->f[0].kind, TL_FIND_CLOSE_WAIT_LEAK);
+	assert_int_equal(W->f[0].oldest_ms, 65068);
+	/* Without the keepalive timer, the last ACK stands. */
+	sk->timer = TL_TIMER_NONE;
+	assert_int_equal(diagnose(), 0);
+	/* A FIN that just came, a keep-alive client idle for 65 s before. */
+	sk->timer = TL_TIMER_KEEPALIVE;
+	sk->last_ack_recv_ms = 3;
+	assert_int_equal(diagnose(), 0);
+	/* Data sent since that ACK: it answered data, no probe. */
+	sk->last_ack_recv_ms = 2660;
+	sk->last_data_sent_ms = 1000;
+	assert_int_equal(diagnose(), 0);
+}
+
+/*
  * What --close-wait-min held back is counted, by holder: one with 1 and
  * one with 2 past the age (and 1 young, not counted) under a minimum of
  * 3; one with 3 is a finding, not counted.
@@ -522,6 +555,7 @@ int main(void)
 		T(test_fin_wait2),
 		T(test_close_wait_min_is_close_wait),
 		T(test_close_wait_min_told),
+		T(test_close_wait_keepalive),
 		T(test_time_wait_pressure),
 		T(test_time_wait_spread_is_fine),
 		T(test_orphans),
