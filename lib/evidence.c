@@ -26,7 +26,6 @@
 #include "internal.h"
 #include "util.h"
 
-#define FDINFO_BUF 16384
 #define LINK_BUF 256
 /* The most epoll fds whose fdinfo one gather reads. */
 #define EPOLLS_READ_MAX 64
@@ -138,6 +137,7 @@ struct epoll_ctx {
 	uint32_t closed[LEAK_INODES_MAX];
 	size_t n_closed, n_unread;
 	bool closed_more;     /* it holds more than closed has room for */
+	bool cut;	      /* a set's fdinfo was longer than FDINFO_BUF */
 	uint32_t closed_regs; /* registrations of those, of any events */
 };
 
@@ -318,6 +318,8 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 		if (n >= 0) {
 			c.epfd = (int32_t)fd;
 			ev->n_epolls_read++;
+			/* The rest of a longer set is not known (not in it). */
+			c.cut |= n >= FDINFO_BUF - 1;
 			tl_ev_parse_epoll(info, (size_t)n, on_tfd, &c);
 		}
 	}
@@ -326,9 +328,9 @@ static int gather_fds(int pdir, struct tl_evidence *ev,
 	 * looked for: in none of them, nothing will report their end of
 	 * file to the program.
 	 */
-	ev->leak_unwatched = !de && info && c.n_closed && !c.closed_more &&
-			     c.closed_regs == 0 && ev->n_epolls &&
-			     ev->n_epolls_read == ev->n_epolls;
+	ev->leak_unwatched = !de && info && !c.cut && c.n_closed &&
+			     !c.closed_more && c.closed_regs == 0 &&
+			     ev->n_epolls && ev->n_epolls_read == ev->n_epolls;
 	free(info);
 	closedir(d);
 	return 0;
@@ -454,74 +456,6 @@ static bool has_inode(const struct tl_fdref *mine, size_t n, uint32_t inode)
  * come from one walk of the owners' array (sorted by inode), so the pass
  * over the sockets asks no index per socket.
  */
-/* The targets of one epoll set, as far as room goes. */
-#define TARGETS_MAX 64
-
-struct targets {
-	uint64_t ino[TARGETS_MAX];
-	size_t n;
-	bool more; /* there were more than room for */
-};
-
-static int on_target(int32_t tfd, uint32_t events, uint64_t ino, void *arg)
-{
-	struct targets *tg = arg;
-
-	(void)tfd;
-	(void)events;
-	if (tg->n < TARGETS_MAX)
-		tg->ino[tg->n++] = ino;
-	else
-		tg->more = true;
-	return 0;
-}
-
-/*
- * The threads of a leaking process in epoll_wait on a set that holds no
- * TCP socket (a lock's latch, a pipe, a timer: a PostgreSQL backend
- * waiting for a lock): they wait on something else, as a thread in I/O
- * on such an fd does. Sets their bits in *io. Not where a thread waits
- * for new clients: the program runs its loop, and a set of a wake-up pipe
- * beside it is an idle helper's (puma's reactor), no wait that keeps it
- * from its connections.
- */
-static void epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
-			    const struct tl_evidence *ev, uint64_t *io)
-{
-	char path[32], *info = NULL;
-
-	for (size_t t = 0; t < ev->n_read; t++)
-		if (tli_ev_acceptor(&ev->threads[t]))
-			return;
-	for (size_t t = 0; t < ev->n_read && t < 64; t++) {
-		struct targets tg = { .n = 0 };
-		bool tcp = false;
-		ssize_t n;
-
-		if (ev->threads[t].kind != TL_SYS_EPOLL ||
-		    ev->threads[t].fd < 0)
-			continue;
-		if (!info && !(info = malloc(FDINFO_BUF)))
-			return;
-		snprintf(path, sizeof(path), "fdinfo/%lld",
-			 (long long)ev->threads[t].fd);
-		n = tli_ev_read_at(pdir, path, info, FDINFO_BUF);
-		if (n < 0 ||
-		    tl_ev_parse_epoll(info, (size_t)n, on_target, &tg) < 0 ||
-		    tg.more)
-			continue;
-		/* A listener in it is an event loop's: it is the program's
-		 * own wait, and its leak is a leak. */
-		for (size_t i = 0; i < snap->n_socks && !tcp; i++)
-			for (size_t k = 0; k < tg.n && !tcp; k++)
-				tcp = snap->socks[i].inode &&
-				      snap->socks[i].inode == tg.ino[k];
-		if (!tcp)
-			*io |= UINT64_C(1) << t;
-	}
-	free(info);
-}
-
 static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 		      struct tl_evidence *ev, int pdir)
 {
@@ -611,7 +545,7 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 	}
 	/* A leak's process may wait in epoll on no connection at all. */
 	if (!L)
-		epoll_elsewhere(pdir, snap, ev, &io);
+		tli_ev_epoll_elsewhere(pdir, snap, ev, &io);
 	ev->on_other = io;
 }
 

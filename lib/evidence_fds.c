@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -367,4 +368,64 @@ void tli_ev_set_blocked(const struct tl_evidence *ev, int64_t fd, bool epoll,
 		epoll ? "its threads wait in epoll fd %lld%s, a set that holds no connection and so none of %s, or wait for one that does: a program stuck on something else (a lock, a child, a timer) does not get back to %s; %s" :
 			"its threads are blocked in I/O on fd %lld%s, which is none of %s, or wait for one that is: a program stuck on something else (an upstream that does not answer, a slow disk) does not get back to %s; %s",
 		(long long)fd, is, what, whose, threads);
+}
+
+/* The targets of one epoll set, as far as room goes. */
+#define TARGETS_MAX 64
+
+struct targets {
+	uint64_t ino[TARGETS_MAX];
+	size_t n;
+	bool more; /* there were more than room for */
+};
+
+static int on_target(int32_t tfd, uint32_t events, uint64_t ino, void *arg)
+{
+	struct targets *tg = arg;
+
+	(void)tfd;
+	(void)events;
+	if (tg->n < TARGETS_MAX)
+		tg->ino[tg->n++] = ino;
+	else
+		tg->more = true;
+	return 0;
+}
+
+void tli_ev_epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
+			    const struct tl_evidence *ev, uint64_t *io)
+{
+	char path[32], *info = NULL;
+
+	for (size_t t = 0; t < ev->n_read; t++)
+		if (tli_ev_acceptor(&ev->threads[t]))
+			return;
+	for (size_t t = 0; t < ev->n_read && t < 64; t++) {
+		struct targets tg = { .n = 0 };
+		bool tcp = false;
+		ssize_t n;
+
+		if (ev->threads[t].kind != TL_SYS_EPOLL ||
+		    ev->threads[t].fd < 0)
+			continue;
+		if (!info && !(info = malloc(FDINFO_BUF)))
+			return;
+		snprintf(path, sizeof(path), "fdinfo/%lld",
+			 (long long)ev->threads[t].fd);
+		n = tli_ev_read_at(pdir, path, info, FDINFO_BUF);
+		/* A set cut at FDINFO_BUF may hold a TCP socket further on. */
+		if (n < 0 || n >= FDINFO_BUF - 1 ||
+		    tl_ev_parse_epoll(info, (size_t)n, on_target, &tg) < 0 ||
+		    tg.more)
+			continue;
+		/* A listener in it is an event loop's: it is the program's
+		 * own wait, and its leak is a leak. */
+		for (size_t i = 0; i < snap->n_socks && !tcp; i++)
+			for (size_t k = 0; k < tg.n && !tcp; k++)
+				tcp = snap->socks[i].inode &&
+				      snap->socks[i].inode == tg.ino[k];
+		if (!tcp)
+			*io |= UINT64_C(1) << t;
+	}
+	free(info);
 }

@@ -158,6 +158,21 @@ bool tli_ev_code_file(const char *path);
 /* The remedy of a program that waits on a request to its own listener. */
 extern const char tli_ev_remedy_self[];
 
+/*
+ * The threads of a leaking process in epoll_wait on a set that holds no
+ * TCP socket (a lock's latch, a pipe, a timer: a PostgreSQL backend
+ * waiting for a lock): they wait on something else, as a thread in I/O
+ * on such an fd does. Sets their bits in *io. Not where a thread waits
+ * for new clients: the program runs its loop, and a set of a wake-up pipe
+ * beside it is an idle helper's (puma's reactor), no wait that keeps it
+ * from its connections.
+ */
+void tli_ev_epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
+			    const struct tl_evidence *ev, uint64_t *io);
+
+/* Room for an epoll set's fdinfo; a longer one is read cut. */
+#define FDINFO_BUF 16384
+
 /* What tli_ev_describe_fd says of a unix socket. */
 #define TLI_EV_UNIX_SOCKET "a unix socket"
 

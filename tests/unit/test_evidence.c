@@ -227,17 +227,6 @@ static void test_tokio_accept(void **state)
 	assert_int_equal(ev.runtime, TL_RT_UNKNOWN);
 }
 
-/* A leak's evidence: the threads and their I/O, no listener. */
-static void conclude_leak(struct world *w, struct tl_evidence *ev,
-			  struct tl_ev_verdict *v)
-{
-	assert_int_equal(tl_evidence_gather(w->dir, PID, &w->snap, NULL,
-					    TL_EV_THREADS | TL_EV_LEAK, ev),
-			 0);
-	tl_evidence_conclude(ev, TL_FIND_CLOSE_WAIT_LEAK, v);
-	rmtree(w->dir);
-}
-
 /*
  * CLOSE-WAIT sockets held (fds 10, 11) by a process whose workers are
  * stuck on something else: blocked, not (only) leaking.
@@ -490,67 +479,6 @@ static void test_leak_loop_not_waited(void **state)
 }
 
 /*
- * The fd a blocked process waits on is told for what it is: a pipe by its
- * link, an upstream by the snapshot's socket (its peer and state), and
- * nothing where neither tells.
- */
-static void test_blocked_fd_what(void **state)
-{
-	struct world w;
-	struct tl_evidence ev;
-	struct tl_ev_verdict v;
-	struct tl_sock *up;
-
-	(void)state;
-	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0x8"), "wait_woken", "1000.0");
-	lnk(w.dir, "4711/fd/8", "pipe:[4242]");
-	conclude_leak(&w, &ev, &v);
-	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
-	assert_string_equal(ev.threads[0].fd_what, "a pipe");
-	assert_non_null(strstr(v.text, "on fd 8 (a pipe), which is none"));
-
-	/* fd 20: its own connection to a database that does not answer. */
-	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0x14"), "wait_woken",
-		  "1000.0");
-	up = &w.socks[w.snap.n_socks++];
-	memset(up, 0, sizeof(*up));
-	up->family = AF_INET;
-	up->state = TL_ESTABLISHED;
-	up->sport = 51234;
-	inet_pton(AF_INET, "10.0.0.5", up->dst);
-	up->dport = 5432;
-	up->inode = LINO + 50;
-	w.refs[w.owners.n_refs++] = (struct tl_fdref){ up->inode, 0, 20 };
-	lnk(w.dir, "4711/fd/20", "socket:[47185]"); /* LINO + 50 */
-	conclude_leak(&w, &ev, &v);
-	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
-	assert_non_null(strstr(v.text, "on fd 20 (a TCP connection to "
-				       "10.0.0.5:5432, established), which"));
-
-	/*
-	 * A named pipe's link is its path, as a file's is: its inode tells
-	 * (a file would send the reader after a slow disk).
-	 */
-	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0x8"), "wait_woken", "1000.0");
-	{
-		char fifo[96];
-
-		snprintf(fifo, sizeof(fifo), "%s/a.fifo", w.dir);
-		assert_int_equal(mkfifo(fifo, 0600), 0);
-		lnk(w.dir, "4711/fd/8", fifo);
-	}
-	conclude_leak(&w, &ev, &v);
-	assert_string_equal(ev.threads[0].fd_what, "a named pipe");
-
-	/* fd 8 closed since, or unreadable: nothing is guessed. */
-	world_one(&w, 2, TL_CLOSE_WAIT, RECV_FD("0x8"), "wait_woken", "1000.0");
-	conclude_leak(&w, &ev, &v);
-	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
-	assert_string_equal(ev.threads[0].fd_what, "");
-	assert_non_null(strstr(v.text, "on fd 8, which is none"));
-}
-
-/*
  * Every thread in futex, none run for 4 s: what a deadlock looks like
  * (two threads each holding a lock the other wants, the accept loop
  * waiting for one of them). Said only when every thread was read and
@@ -775,7 +703,6 @@ int main(void)
 		cmocka_unit_test(test_tokio_accept),
 		cmocka_unit_test(test_leak_blocked),
 		cmocka_unit_test(test_leak_loop_not_waited),
-		cmocka_unit_test(test_blocked_fd_what),
 		cmocka_unit_test(test_all_locked),
 		cmocka_unit_test(test_thread_exited),
 		cmocka_unit_test(test_real),

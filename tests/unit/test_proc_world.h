@@ -237,6 +237,17 @@ static inline void conclude(struct world *w, int kind, struct tl_evidence *ev,
 	rmtree(w->dir);
 }
 
+/* A leak's evidence: the threads and their I/O, no listener. */
+static inline void conclude_leak(struct world *w, struct tl_evidence *ev,
+				 struct tl_ev_verdict *v)
+{
+	assert_int_equal(tl_evidence_gather(w->dir, PID, &w->snap, NULL,
+					    TL_EV_THREADS | TL_EV_LEAK, ev),
+			 0);
+	tl_evidence_conclude(ev, TL_FIND_CLOSE_WAIT_LEAK, v);
+	rmtree(w->dir);
+}
+
 static const char EPOLL_FD4[] __attribute__((unused)) =
 	"232 0x4 0x55984d67a420 0x3ff 0x186a0 0x0 0x0 0x7ffc 0x7f7c";
 static const char FUTEX[]
