@@ -96,7 +96,7 @@ const char tli_ev_remedy_children[] =
 	"If it hands its connections to those workers, resume them with kill -CONT CHILD and find who stopped them (an operator's kill -STOP, a supervisor, a checkpoint tool): each then takes what waits for it. Restarting the workers, or the whole service, also frees them.";
 
 const char tli_ev_remedy_unix_wait[] =
-	"If it waits on that unix socket for connections (or work) another process hands it, its loop must also watch the connections it holds (poll them together with that socket) and close each when read() returns 0; a timeout on that wait would not help. Restarting it frees them.";
+	"If it waits on that unix socket for connections (or work) another process hands it, its loop must also watch the connections it holds (poll them together with that socket) and close each when read() returns 0; if it waits there for a local service's answer instead, a timeout on that call lets it get back to them. Restarting it frees them.";
 
 const char tli_ev_remedy_self[] =
 	"If it waits on its own listener, nothing outside will answer: the request waits in its own accept queue, which only its accept loop empties. Find why it does not accept (the not-accepting finding on that listener, if any, says), and do not make a request to its own service from a thread its accept loop waits on, or bound that request with a timeout. Restarting it frees them until it calls itself again.";

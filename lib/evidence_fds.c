@@ -267,20 +267,24 @@ static const char *socket_kind(int pdir, const char *path, char *buf,
 }
 
 /*
- * What the file at fd (path, "fd/N" under pdir) is, by its inode where it
- * can be read (a named pipe has a path like a file's; a file under /dev
- * may be a plain one, /dev/shm's), else by its link's path.
+ * What the file at fd (path, "fd/N" under pdir) is, by its inode's type
+ * where it can be read (a named pipe has a path like a file's; a file
+ * under /dev may be a plain one, /dev/shm's), else by its link's path.
+ * Only the type, from the cached inode: the file may be on an NFS server
+ * that is gone, the very wait being diagnosed, and a full stat would
+ * hang with it.
  */
 static const char *file_kind(int pdir, const char *path, const char *link)
 {
-	struct stat st;
+	struct statx stx;
 
-	if (fstatat(pdir, path, &st, 0) == 0) {
-		if (S_ISFIFO(st.st_mode))
+	if (statx(pdir, path, AT_STATX_DONT_SYNC, STATX_TYPE, &stx) == 0 &&
+	    (stx.stx_mask & STATX_TYPE)) {
+		if (S_ISFIFO(stx.stx_mode))
 			return "a named pipe";
-		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		if (S_ISCHR(stx.stx_mode) || S_ISBLK(stx.stx_mode))
 			return "a device file";
-		if (S_ISREG(st.st_mode))
+		if (S_ISREG(stx.stx_mode))
 			return "a file";
 	}
 	return strncmp(link, "/dev/", 5) == 0 ? "a device file" : "a file";
@@ -338,11 +342,14 @@ void tli_ev_set_blocked(const struct tl_evidence *ev, int64_t fd, bool epoll,
 			const struct tl_ev_thread *t = &ev->threads[i];
 
 			snprintf(is, sizeof(is), " (%s)", t->fd_what);
+			/*
+			 * Fds handed over come with recvmsg (SCM_RIGHTS); a
+			 * client of a local service reads its answer with
+			 * read or recv, and is told as any blocked call.
+			 */
 			unix_read = strcmp(t->fd_what, TLI_EV_UNIX_SOCKET) ==
 					    0 &&
-				    t->sys &&
-				    (strncmp(t->sys, "recv", 4) == 0 ||
-				     strncmp(t->sys, "read", 4) == 0);
+				    t->sys && strcmp(t->sys, "recvmsg") == 0;
 			break;
 		}
 	tli_ev_set(v, TL_CAUSE_BLOCKED, TL_CERT_POSSIBLE);
@@ -359,7 +366,7 @@ void tli_ev_set_blocked(const struct tl_evidence *ev, int64_t fd, bool epoll,
 		v->remedy = tli_ev_remedy_unix_wait;
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			"its threads wait to read fd %lld (a unix socket), which is none of %s: a program that waits there (for the next connection or job another process hands it, or a command) does not get back to %s; %s",
+			"its threads wait in recvmsg on fd %lld (a unix socket), which is none of %s: a program that waits there (for the next connection or job another process hands it, or an answer from a local service) does not get back to %s; %s",
 			(long long)fd, what, whose, threads);
 		return;
 	}

@@ -261,7 +261,7 @@ sleep 1.5
 "$TCPLIMBO" doctor --close-wait-age 1s --json >"$T/hand.json"
 jq -e '[.findings[] | select(.kind == "close-wait-leak" and .local_port == 3010)] |
 	length == 1 and (.[0].evidence[0].text |
-		test("wait to read fd [0-9]+ \\(a unix socket\\), which is none of the connections it holds")) and
+		test("wait in recvmsg on fd [0-9]+ \\(a unix socket\\), which is none of the connections it holds")) and
 	(.[0].remedy | contains("poll them together with that socket")) and
 	(.[0].remedy | contains("upstream") | not)' \
 	"$T/hand.json" >/dev/null ||
@@ -299,3 +299,28 @@ jq -e --argjson p "$KA" '[.findings[] | select(.kind == "close-wait-leak" and .l
 	{ jq '.findings' "$T/ka.json"; fail "a CLOSE_WAIT under keepalive: not found (lastack $ka ms)"; }
 kill "$KA"
 ok "a CLOSE_WAIT under keepalive, its last ACK $ka ms old: dated by its data, found"
+
+# A client of a local service over a unix socket that does not answer
+# (a database's socket), holding a client's CLOSE-WAIT meanwhile: read or
+# recv, not recvmsg; an upstream's wait, where a timeout does help.
+python3 -c '
+import os, socket, time
+db = socket.socket(socket.AF_UNIX); db.bind("\0tl-db-" + str(os.getpid())); db.listen(1)
+s = socket.socket(); s.bind(("127.0.0.1", 3015)); s.listen(8)
+socket.create_connection(("127.0.0.1", 3015)).close()
+held = s.accept()[0]
+q = socket.socket(socket.AF_UNIX); q.connect("\0tl-db-" + str(os.getpid()))
+q.sendall(b"SELECT 1")
+print("ready", flush=True)
+q.recv(10)' >"$T/db" &
+DB=$!
+tl_wait_for 5 grep -q ready "$T/db" || fail "the unix-socket client did not start"
+sleep 1.5
+"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/db.json"
+jq -e --argjson p "$DB" '[.findings[] | select(.kind == "close-wait-leak" and .local_port == 3015)] |
+	length == 1 and .[0].pids == [$p] and .[0].cause == "blocked-elsewhere" and
+	(.[0].evidence[0].text | test("blocked in I/O on fd [0-9]+ \\(a unix socket\\)")) and
+	(.[0].remedy | contains("A timeout on that call"))' "$T/db.json" >/dev/null ||
+	{ jq '.findings' "$T/db.json"; fail "a client waiting on a local service's unix socket: told as a hand-off"; }
+kill "$DB"
+ok "a client waiting on a local service's unix socket: blocked there, a timeout's fix"
