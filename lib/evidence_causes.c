@@ -122,10 +122,11 @@ bool tl_ev_remedy_conditional(int cause)
 {
 	/* Each begins with "If ...": the limit's, a blocked program's, a
 	 * locked one's, one waiting on its upstream or on a stopped child,
-	 * one asleep in a request. */
+	 * one asleep in a request, one whose loop does not watch them. */
 	return cause == TL_CAUSE_LIMIT || cause == TL_CAUSE_BLOCKED ||
 	       cause == TL_CAUSE_LOCKED || cause == TL_CAUSE_UPSTREAM ||
-	       cause == TL_CAUSE_CHILD_STOPPED || cause == TL_CAUSE_ASLEEP;
+	       cause == TL_CAUSE_CHILD_STOPPED || cause == TL_CAUSE_ASLEEP ||
+	       cause == TL_CAUSE_UNWATCHED;
 }
 
 const char *tl_ev_runtime_name(int runtime)

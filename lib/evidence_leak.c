@@ -253,7 +253,7 @@ static void asleep_in_request(const struct tl_evidence *ev,
 
 /* The remedy of a leak its event loop no longer watches. */
 static const char unwatched_remedy[] =
-	"The program took these connections out of its event loop and never closed them, so it will not see them end: close each when its peer has closed (read() returned 0, a half-close), after sending what it still owes (Twisted: loseConnection() in readConnectionLost(); asyncio: transport.close() in eof_received(), or return False from it; Node.js: socket.end() on 'end'; libuv: uv_close() after uv_read_stop()). Restarting the process releases the sockets.";
+	"If the program took these connections out of its event loop and forgot them, close each when its peer has closed (read() returned 0, a half-close), after sending what it still owes (Twisted: loseConnection() in readConnectionLost(); asyncio: transport.close() in eof_received(), or return False from it; Node.js: socket.end() on 'end'; libuv: uv_close() after uv_read_stop()). If a handler still holds them while it waits for something else (a long-poll, an await that does not read), have it watch for their end too (asyncio streams: a read() that returns b'', or reader.at_eof()) or bound the wait with a timeout. Restarting the process releases the sockets.";
 
 /*
  * An event loop that waits, in epoll, while none of its CLOSE-WAIT
@@ -311,14 +311,15 @@ static void unwatched(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			 cw == 1 ? "none" : "any", ev->n_epolls);
 	tli_appendf(
 		v->text, sizeof(v->text), len,
-		"its event loop waits in epoll fd %lld, but %s %s: it stopped reading %s%s, so no end of file reaches it and nothing will close %s (as when a protocol that handles half-close never closes, asyncio's eof_received() returns True, or reads are paused for good: libuv's uv_read_stop(), Netty's autoRead off); %s",
+		"its event loop waits in epoll fd %lld, but %s %s: it stopped reading %s%s, so no end of file reaches the loop, and only what holds %s can close %s (a protocol that handles half-close and never closes, asyncio's eof_received() returning True, reads paused for good with libuv's uv_read_stop() or Netty's NIO autoRead off; or a handler that holds %s while it awaits something else, as a long-poll does); %s",
 		(long long)loop->fd, which, sets, them,
 		!others ?
 			"" :
 		cw == 1 ?
 			", or a thread of its own that waits elsewhere holds it (a handler that sleeps or waits on a lock)" :
 			", or threads of its own that wait elsewhere hold them (a handler that sleeps or waits on a lock)",
-		them, tl_evidence_threads_text(ev, threads, sizeof(threads)));
+		them, them, them,
+		tl_evidence_threads_text(ev, threads, sizeof(threads)));
 }
 
 /*
