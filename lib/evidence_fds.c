@@ -404,8 +404,13 @@ void tli_ev_epoll_elsewhere(int pdir, const struct tl_snapshot *snap,
 {
 	char path[32], *info = NULL;
 
+	/*
+	 * In poll() only where it holds a listener to wait on: a logging
+	 * or timer thread polls too, beside a backend's lock wait.
+	 */
 	for (size_t t = 0; t < ev->n_read; t++)
-		if (tli_ev_acceptor(&ev->threads[t]))
+		if (ev->threads[t].kind == TL_SYS_ACCEPT ||
+		    (ev->threads[t].kind == TL_SYS_POLL && ev->tcp[TL_LISTEN]))
 			return;
 	for (size_t t = 0; t < ev->n_read && t < 64; t++) {
 		struct targets tg = { .n = 0 };

@@ -163,7 +163,8 @@ extern const char tli_ev_remedy_self[];
  * TCP socket (a lock's latch, a pipe, a timer: a PostgreSQL backend
  * waiting for a lock): they wait on something else, as a thread in I/O
  * on such an fd does. Sets their bits in *io. Not where a thread waits
- * for new clients: the program runs its loop, and a set of a wake-up pipe
+ * for new clients (in accept(), or in poll() in a process that holds a
+ * listener): the program runs its loop, and a set of a wake-up pipe
  * beside it is an idle helper's (puma's reactor), no wait that keeps it
  * from its connections.
  */

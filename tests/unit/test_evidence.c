@@ -344,6 +344,22 @@ static void test_leak_blocked(void **state)
 	assert_true(ev.on_other == 0);
 	assert_int_not_equal(v.cause, TL_CAUSE_BLOCKED);
 	/*
+	 * The same threads in a process that holds no listener: its thread
+	 * in poll() waits for no client (a logging thread beside a backend's
+	 * lock wait), and the set's wait is told.
+	 */
+	world_init(&w, 2, TL_CLOSE_WAIT);
+	w.socks[0].state = TL_ESTABLISHED;
+	world_proc(&w, "S (sleeping)", 0, 2);
+	world_thread(&w, PID, "S (sleeping)", POLL1, "poll_schedule_timeout",
+		     "1000.0");
+	world_thread(&w, PID + 1, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "1000.0");
+	world_epoll(&w, NULL);
+	conclude_leak(&w, &ev, &v);
+	assert_true(ev.on_other == 2);
+	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
+	/*
 	 * A set that holds its listener is its event loop: a leak, and one
 	 * it no longer watches (Twisted's half-close left to a protocol
 	 * that never closes, asyncio's eof_received() returning True).
