@@ -101,6 +101,9 @@ const char tli_ev_remedy_unix_wait[] =
 const char tli_ev_remedy_self[] =
 	"If it waits on its own listener, nothing outside will answer: the request waits in its own accept queue, which only its accept loop empties. Find why it does not accept (the not-accepting finding on that listener, if any, says), and do not make a request to its own service from a thread its accept loop waits on, or bound that request with a timeout. Restarting it frees them until it calls itself again.";
 
+const char tli_ev_remedy_pool_or_loop[] =
+	"If the workers serve one request each and all are busy, raise their number if the load is real (uWSGI's --processes, gunicorn's --workers) or find why requests take so long; if each runs an event loop that serves many connections (Tornado's fork_processes, asyncio), a handler must not sleep or block in it: await asyncio.sleep() rather than time.sleep(), or move blocking work to run_in_executor(); a stack dump (py-spy dump --pid PID) shows which handler. Restarting the workers frees the queue until it fills again.";
+
 /* A connection-limit cause where the limit is one thread, serving one. */
 const char tli_ev_remedy_serial[] =
 	"If it serves one connection at a time, with its one thread, a client that sends slowly or not at all holds up everyone queued behind it: put a timeout on each connection's reads and writes (for Python's socketserver and http.server, a timeout attribute on the handler class), or serve each connection in its own thread or process (ThreadingHTTPServer, ThreadingMixIn or ForkingMixIn in Python). Closing that one client's connection lets the queue move.";

@@ -523,10 +523,12 @@ static void conclude_listener(const struct tl_evidence *ev, int kind,
 		 * bounds.
 		 */
 		if (reg && ev->n_threads == 1 && ev->n_read == 1 &&
-		    ev->threads[0].kind == TL_SYS_SLEEP)
+		    ev->threads[0].kind == TL_SYS_SLEEP) {
+			v->remedy = tli_ev_remedy_pool_or_loop;
 			tli_appendf(
 				v->text, sizeof(v->text), len,
 				"; or, if each process runs an event loop that serves many connections at once (Tornado's fork_processes, asyncio), a handler asleep in it blocks the loop, and more processes only move the problem");
+		}
 		tli_appendf(v->text, sizeof(v->text), len, "; %s", threads);
 		return;
 	}

@@ -128,6 +128,12 @@ void tli_ev_frozen_how(const struct tl_evidence *ev, char *buf, size_t size);
  */
 extern const char tli_ev_remedy_serial[];
 
+/*
+ * The remedy of pre-forked workers, each asleep with the listener in a
+ * set no thread waits on: a full pool, or event loops a handler blocks.
+ */
+extern const char tli_ev_remedy_pool_or_loop[];
+
 /* The child-stopped remedy where more than one child is stopped. */
 extern const char tli_ev_remedy_children[];
 

@@ -260,6 +260,8 @@ static void test_limit_and_unwatched(void **state)
 	assert_non_null(strstr(v.text, "; or, if each process runs an event "
 				       "loop that serves many connections at "
 				       "once (Tornado's fork_processes"));
+	assert_non_null(strstr(v.remedy, "a handler must not sleep or block"));
+	assert_true(tl_ev_remedy_conditional(v.cause));
 
 	/*
 	 * One process of one thread in recv on the client it holds (fd 10),
