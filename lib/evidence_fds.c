@@ -147,7 +147,7 @@ static void conclude_fds(const struct tl_evidence *ev, struct tl_ev_verdict *v,
 			/* A JVM's class path: what it opened at start. */
 			tli_appendf(
 				v->text, sizeof(v->text), len,
-				"%smost are files, and %u of its %u files are its own code (.jar archives or shared objects), opened at start: no leak, but what its limit must make room for",
+				"%smost are files, and %u of its %u files are its own code (.jar archives or shared objects), which a program opens at start and its fd limit must leave room for; the same one open many times would be a leak (a class loader or JarFile not closed)",
 				sep, ev->code_files, ev->kinds[TL_FDK_FILE]);
 		else if (most)
 			tli_appendf(

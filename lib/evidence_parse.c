@@ -676,13 +676,17 @@ int tl_ev_parse_elf_runtime(const void *buf, size_t len)
 bool tli_ev_code_file(const char *path)
 {
 	static const char *const ends[] = { ".jar", ".war", ".ear", ".so" };
-	size_t n = strlen(path);
+	const char *base = strrchr(path, '/');
+	size_t n;
 
+	/* The name's, not a directory's: /srv/x.so.d/data is no library. */
+	base = base ? base + 1 : path;
+	n = strlen(base);
 	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
 		size_t e = strlen(ends[i]);
 
-		if (n > e && strcmp(path + n - e, ends[i]) == 0)
+		if (n > e && strcmp(base + n - e, ends[i]) == 0)
 			return true;
 	}
-	return strstr(path, ".so.") != NULL;
+	return strstr(base, ".so.") != NULL;
 }

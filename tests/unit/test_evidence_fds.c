@@ -134,11 +134,34 @@ static void test_cut_set(void **state)
 	free(info);
 }
 
+/*
+ * A JVM's class path is counted as its code by the file's name: a .jar,
+ * a shared object; not a directory that only looks like one.
+ */
+static void test_code_files(void **state)
+{
+	struct world w;
+	struct tl_evidence ev;
+	struct tl_ev_verdict v;
+
+	(void)state;
+	world_one(&w, 1, TL_ESTABLISHED, EPOLL_FD4, "do_epoll_wait", "1000.0");
+	lnk(w.dir, "4711/fd/20", "/usr/share/java/a.jar");
+	lnk(w.dir, "4711/fd/21", "/usr/lib/x86_64-linux-gnu/libz.so.1.2.13");
+	lnk(w.dir, "4711/fd/22", "/usr/lib/jni/libx.so");
+	lnk(w.dir, "4711/fd/23", "/srv/x.so.d/data");
+	lnk(w.dir, "4711/fd/24", "/var/log/app.jar.log");
+	conclude(&w, TL_FIND_FD_EXHAUSTION, &ev, &v);
+	assert_int_equal(ev.kinds[TL_FDK_FILE], 5);
+	assert_int_equal(ev.code_files, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blocked_fd_what),
 		cmocka_unit_test(test_cut_set),
+		cmocka_unit_test(test_code_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
