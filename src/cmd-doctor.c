@@ -570,18 +570,17 @@ static int doctor_parse(struct tl_global *g, void *opts, int argc, char **argv)
 		}
 	}
 	/*
-	 * Fewer than the minimum is no finding at all, and so never a
-	 * critical one (0 asks for every finding to be critical).
+	 * A critical count below the minimum names counts that are no
+	 * finding: given so, it is a slip (0 asks for every finding to be
+	 * critical, and says so).
 	 */
 	if (crit_set && o->diag.close_wait_critical &&
 	    o->diag.close_wait_critical < o->diag.close_wait_min) {
 		tl_err("doctor: --close-wait-critical %u is below "
-		       "--close-wait-min %u: a process that holds fewer than "
-		       "%u is no finding, so it could never be critical; give "
-		       "a count at or above --close-wait-min (0 makes every "
-		       "close-wait-leak critical)",
-		       o->diag.close_wait_critical, o->diag.close_wait_min,
-		       o->diag.close_wait_min);
+		       "--close-wait-min %u, which no finding is: give a "
+		       "count at or above --close-wait-min, or 0 to make "
+		       "every close-wait-leak critical",
+		       o->diag.close_wait_critical, o->diag.close_wait_min);
 		return TL_PARSE_BAD;
 	}
 	if (optind < argc) {

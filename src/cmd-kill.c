@@ -98,6 +98,17 @@ static void list_some(const struct tl_snapshot *snap,
 		fprintf(stderr, "  and %zu more\n", n - KILL_LIST_MAX);
 }
 
+/* For n queued connections whose clients have not closed: no drain. */
+static const char *live_hint(char *buf, size_t size, size_t n)
+{
+	snprintf(buf, size,
+		 "%s not closed: only the program can take %s, by accepting "
+		 "(drain frees only the slots of clients that are gone)",
+		 n == 1 ? "its client has" : "their clients have",
+		 n == 1 ? "it" : "them");
+	return buf;
+}
+
 /*
  * What drain would do for listener l's queue, as its plan sees it: free
  * the dead, refuse while a live one waits with them, or nothing (every
@@ -135,6 +146,9 @@ static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
 				al = &all->socks[i];
 	if (!al || tl_drain_plan(all, al, &p) < 0) {
 		tl_snapshot_free(own);
+		/* Where the plan is not known, those asked for still are. */
+		if (n_live)
+			return live_hint(buf, size, n_live);
 		snprintf(buf, size,
 			 "'%s'%s frees the slots of connections whose client "
 			 "is gone",
@@ -149,12 +163,7 @@ static const char *drain_hint(char *buf, size_t size, const struct tl_global *g,
 			 where);
 	else if (n_live)
 		/* Asked for those: drain frees only the others. */
-		snprintf(buf, size,
-			 "%s not closed: only the program can take %s, by "
-			 "accepting (drain frees only the slots of clients "
-			 "that are gone)",
-			 n_live == 1 ? "its client has" : "their clients have",
-			 n_live == 1 ? "it" : "them");
+		live_hint(buf, size, n_live);
 	else if (p.n_live)
 		snprintf(buf, size,
 			 "'%s' frees the slots of connections whose client is "

@@ -214,17 +214,17 @@ static const struct {
 			  "Connector (acceptCount is the queue's length)" } },
 	{ { NULL },
 	  0,
-	  { "jetty" },
+	  { "jetty.home" },
 	  { [WHY_LIMIT] = "Jetty: jetty.connectionlimit.maxConnections (the "
 			  "connectionlimit module) and "
 			  "jetty.threadPool.maxThreads; idleTimeout ends "
 			  "idle connections" } },
-	{ { "cyrmaster", "imapd" },
+	{ { "cyrmaster" },
 	  0,
 	  { NULL },
 	  { [WHY_LIMIT] = "Cyrus: maxchild of each service in cyrus.conf "
-			  "(an imapd or pop3d serves one client at a "
-			  "time)" } },
+			  "(each imapd or pop3d it starts serves one client "
+			  "at a time)" } },
 	{ { "inspircd" },
 	  0,
 	  { NULL },

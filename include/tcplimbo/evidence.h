@@ -347,9 +347,9 @@ struct tl_evidence {
 	 */
 	bool up_self;
 	/*
-	 * TL_EV_LEAK: a thread is blocked in I/O on this fd (has_self_fd), a
-	 * connection out of its own waiting in the accept queue of a
-	 * listener it holds itself.
+	 * TL_EV_LEAK or TL_EV_LISTENER: a thread is blocked in I/O on this
+	 * fd (has_self_fd), a connection out of its own that waits in the
+	 * accept queue of a listener it holds itself.
 	 */
 	bool has_self_fd;
 	int64_t self_fd;

@@ -182,8 +182,12 @@ static void test_program_text(void **state)
 				 "/usr/share/jetty9/start.jar",
 				 WHY_LIMIT),
 		"connectionlimit"));
-	assert_non_null(
-		strstr(why_program_text("imapd", NULL, WHY_LIMIT), "maxchild"));
+	assert_non_null(strstr(why_program_text("cyrmaster", NULL, WHY_LIMIT),
+			       "maxchild"));
+	/* Courier's and UW's imapd are no Cyrus; a script's name no Jetty. */
+	assert_null(why_program_text("imapd", NULL, WHY_LIMIT));
+	assert_null(why_program_text("python3", "python3 jetty_check.py",
+				     WHY_LIMIT));
 	assert_non_null(strstr(why_program_text("slapd", NULL, WHY_FDS),
 			       "idletimeout"));
 	/* A first word that only begins like an exact comm is not it. */
