@@ -619,6 +619,8 @@ int doctor_print_json(const struct doctor *d, const struct tl_global *g)
 			json_kv_uint(j, "past_drops", y.drops);
 			json_kv_uint(j, "close_wait_below_min",
 				     y.close_wait_few);
+			json_kv_uint(j, "close_wait_below_min_holders",
+				     y.close_wait_few_holders);
 			json_obj_end(j);
 		} else {
 			json_kv_null(j, "below_age_thresholds");

@@ -78,7 +78,7 @@ static void young_part(char *buf, size_t size, uint64_t n, uint64_t oldest_ms,
 void doctor_young_note(const struct doctor *d)
 {
 	struct tl_diag_young y;
-	char text[1280], part[4][256];
+	char text[1024], part[3][256];
 	size_t n = 0, off = 0;
 
 	if (!young_sum(d, &y))
@@ -123,21 +123,6 @@ void doctor_young_note(const struct doctor *d)
 			   y.close_wait_oldest_ms, "CLOSE-WAIT ", "is held",
 			   "are held", "--close-wait-age",
 			   d->opts.close_wait_age_ms);
-	if (y.close_wait_few) {
-		char by[64] = "one holder, fewer than";
-
-		if (y.close_wait_few_holders > 1)
-			snprintf(by, sizeof(by), "%llu holders, fewer than",
-				 (unsigned long long)y.close_wait_few_holders);
-		snprintf(
-			part[n++], sizeof(part[0]),
-			"%llu CLOSE-WAIT connection%s held past --close-wait-age by %s %u%s (a finding from --close-wait-min %u)",
-			(unsigned long long)y.close_wait_few,
-			y.close_wait_few == 1 ? "" : "s", by,
-			d->opts.close_wait_min,
-			y.close_wait_few_holders > 1 ? " each" : "",
-			d->opts.close_wait_min);
-	}
 	if (y.fin_wait2)
 		young_part(part[n++], sizeof(part[0]), y.fin_wait2,
 			   y.fin_wait2_oldest_ms, "FIN-WAIT-2 ", "is held",
@@ -151,12 +136,30 @@ void doctor_young_note(const struct doctor *d)
 		if (w > 0)
 			off += (size_t)w;
 	}
-	if (n == 0)
-		return;
-	if (off < sizeof(text))
-		snprintf(text + off, sizeof(text) - off,
-			 ". Look again later, or lower the threshold%s.",
-			 n > 1 ? "s" : "");
-	fputc('\n', stdout);
-	out_wrap(stdout, fprintf(stdout, "not yet a finding:"), 2, text);
+	if (n) {
+		if (off < sizeof(text))
+			snprintf(text + off, sizeof(text) - off,
+				 ". Look again later, or lower the "
+				 "threshold%s.",
+				 n > 1 ? "s" : "");
+		fputc('\n', stdout);
+		out_wrap(stdout, fprintf(stdout, "not yet a finding:"), 2,
+			 text);
+	}
+	/* A count, not an age: more sockets make it a finding, not time. */
+	if (y.close_wait_few) {
+		snprintf(text, sizeof(text),
+			 "%llu CLOSE-WAIT connection%s held past "
+			 "--close-wait-age by %s, fewer than --close-wait-min "
+			 "%u%s; a lower --close-wait-min shows %s.",
+			 (unsigned long long)y.close_wait_few,
+			 y.close_wait_few == 1 ? "" : "s",
+			 y.close_wait_few_holders == 1 ? "one holder" :
+							 "holders",
+			 d->opts.close_wait_min,
+			 y.close_wait_few_holders == 1 ? "" : " each",
+			 y.close_wait_few == 1 ? "it" : "them");
+		fputc('\n', stdout);
+		out_wrap(stdout, fprintf(stdout, "held back:"), 2, text);
+	}
 }
