@@ -422,7 +422,7 @@ static bool prefork_server(const char *comm)
 		"postgres", "dovecot", "varnishd", "openresty",
 	};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		size_t n = strlen(names[i]);
 
 		/* php-fpm8.2, puma 6.4.0 (app): a version or title after. */

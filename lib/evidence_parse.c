@@ -682,7 +682,7 @@ bool tli_ev_code_file(const char *path)
 	/* The name's, not a directory's: /srv/x.so.d/data is no library. */
 	base = base ? base + 1 : path;
 	n = strlen(base);
-	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
 		size_t e = strlen(ends[i]);
 
 		if (n > e && strcmp(base + n - e, ends[i]) == 0)

@@ -101,13 +101,19 @@ for b in "${backends[@]}"; do
 done
 # Given by a pid that exits, its end names the namespace as its lines do,
 # net:[INODE] (pid N), not by the bare pid.
+# It lives until watch has started, released through a fifo.
 ip netns add "$NS-pid" || fail "ip netns add $NS-pid"
-ip netns exec "$NS-pid" sleep 4 &
+mkfifo "$T/go"
+ip netns exec "$NS-pid" sh -c 'read x <"$1"' sh "$T/go" &
 P=$!
 tl_wait_for 5 sh -c "[ \"\$(readlink /proc/$P/ns/net)\" != \"\$(readlink /proc/self/ns/net)\" ]" ||
-	fail "sleep did not enter $NS-pid"
+	fail "the process did not enter $NS-pid"
 ip netns del "$NS-pid"
-"$TCPLIMBO" -N "$P" watch --backend poll --seconds 30 >/dev/null 2>"$T/pid"
+"$TCPLIMBO" -N "$P" watch --backend poll --seconds 30 >/dev/null 2>"$T/pid" &
+W=$!
+tl_wait_for 10 grep -q "backend poll" "$T/pid" || fail "watch -N $P did not start: $(cat "$T/pid")"
+echo go >"$T/go"
+wait "$W" || fail "watch -N PID of a process that exited: exit $?"
 grep -q "no process this /proc shows is in network namespace net:\[[0-9]*\] (pid $P), no name or mount holds it" "$T/pid" ||
 	fail "watch -N PID: its end does not name the namespace as net:[INODE] (pid $P): $(cat "$T/pid")"
 ok "watch -N PID: the end names the namespace net:[INODE] (pid $P)"

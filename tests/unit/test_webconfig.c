@@ -132,6 +132,10 @@ static void test_deep(void **state)
 	wc = parse(text, -EINVAL);
 	assert_null(wc);
 	assert_non_null(strstr(last_err, "'a' is not supported"));
+	/* One more, 17: the first refused. */
+	snprintf(text, 2 * n + 8, "%s",
+		 "a: [[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]\n");
+	refused(text, "line 1: nested deeper than 16 levels");
 	free(text);
 }
 
