@@ -376,6 +376,16 @@ static void add_upstream(struct tl_evidence *ev, const struct tl_sock *sk,
  * listener's accept queue. A program that calls itself while it does not
  * accept waits on itself.
  */
+static bool same_addr(int fa, const uint8_t *a, int fb, const uint8_t *b)
+{
+	if (fa == fb)
+		return memcmp(a, b, fa == AF_INET ? 4 : 16) == 0;
+	/* An IPv4 client queued on a dual-stack listener: ::ffff:a.b.c.d. */
+	if (fa == AF_INET)
+		return tl_addr_is_v4mapped(b) && memcmp(a, b + 12, 4) == 0;
+	return tl_addr_is_v4mapped(a) && memcmp(a + 12, b, 4) == 0;
+}
+
 static bool to_own_queue(const struct tl_snapshot *snap, pid_t pid,
 			 const struct tl_sock *sk)
 {
@@ -384,9 +394,9 @@ static bool to_own_queue(const struct tl_snapshot *snap, pid_t pid,
 		const struct tl_sock *l;
 
 		if (p->limbo != TL_LIMBO_ACCEPT_QUEUE ||
-		    p->family != sk->family || p->sport != sk->dport ||
-		    p->dport != sk->sport || memcmp(p->src, sk->dst, 16) ||
-		    memcmp(p->dst, sk->src, 16))
+		    p->sport != sk->dport || p->dport != sk->sport ||
+		    !same_addr(p->family, p->src, sk->family, sk->dst) ||
+		    !same_addr(p->family, p->dst, sk->family, sk->src))
 			continue;
 		l = tl_snapshot_listener(snap, p);
 		return l && holds(snap, l, pid, NULL);

@@ -133,12 +133,14 @@ bool tli_ev_conclude_upstream(const struct tl_evidence *ev,
 	tli_ev_set(v, TL_CAUSE_UPSTREAM, TL_CERT_POSSIBLE);
 	/* Its own listener: no host to look on, a deadlock of its own. */
 	if (ev->up_self) {
-		v->remedy = tli_ev_remedy_self;
+		/* Only the longest is known to be its own: the rest may not. */
+		if (ev->up_waiting == 1)
+			v->remedy = tli_ev_remedy_self;
 		tli_appendf(
 			v->text, sizeof(v->text), len,
-			"%u of its connections out sent a request that has had no answer%s for %llu s, to %s, its own listener, in whose accept queue it waits, not accepted; beside its %u in CLOSE-WAIT: it calls itself while it does not accept, and waits on itself",
+			"%u of its connections out sent a request that has had no answer%s for %llu s, to %s, its own listener: the request waits there in the accept queue, not accepted; beside its %u in CLOSE-WAIT: it calls itself while it does not accept, and waits on itself",
 			ev->up_waiting,
-			ev->up_waiting == 1 ? "" : ", the longest",
+			ev->up_waiting == 1 ? "" : ", the longest-waiting",
 			(unsigned long long)(ev->up_wait_ms / 1000),
 			tl_addr_format_port(peer, sizeof(peer), ev->up_family,
 					    ev->up_addr, ev->up_port),

@@ -131,25 +131,38 @@ ok "thread per connection stuck on an upstream, acceptor in poll(): blocked-else
 # A server that, holding a client's connection, calls its own service and
 # waits: the request sits in its own accept queue, never accepted. The
 # upstream it waits on is itself, not another host to look on.
-python3 -c '
-import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 3009)); s.listen(8)
-c = socket.create_connection(("127.0.0.1", 3009)); held = s.accept()[0]
+# On PORT, its listener IPv4 (4) or dual-stack (6, where the call to
+# 127.0.0.1 queues as ::ffff:127.0.0.1).
+self_call() { # PORT FAMILY
+	python3 -c '
+import socket, sys, time
+port, fam = int(sys.argv[1]), sys.argv[2]
+if fam == "6":
+    s = socket.socket(socket.AF_INET6)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+else:
+    s = socket.socket(); s.bind(("127.0.0.1", port))
+s.listen(8)
+c = socket.create_connection(("127.0.0.1", port)); held = s.accept()[0]
 c.close()
-me = socket.create_connection(("127.0.0.1", 3009)); me.sendall(b"GET /self\r\n\r\n")
+me = socket.create_connection(("127.0.0.1", port)); me.sendall(b"GET /self\r\n\r\n")
 print("ready", flush=True)
-me.recv(10)' >"$T/self" &
-SELF=$!
-tl_wait_for 5 grep -q ready "$T/self" || fail "the self-calling server did not start"
-sleep 1.5
-"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/self.json"
-jq -e --argjson p "$SELF" '[.findings[] | select(.kind == "close-wait-leak" and .local_port == 3009)] |
-	length == 1 and .[0].pids == [$p] and .[0].cause == "blocked-elsewhere" and
-	(.[0].evidence[0].text | test("blocked in I/O on fd [0-9]+ \\(a TCP connection to 127.0.0.1:3009, queued at its own listener\\)")) and
-	(.[0].remedy | startswith("If it waits on its own listener, nothing outside will answer"))' "$T/self.json" >/dev/null ||
-	{ jq '.findings' "$T/self.json"; fail "a server waiting on its own listener: told as another upstream"; }
-kill "$SELF"
-ok "a server waiting on a request to its own listener: its own, not another host's"
+me.recv(10)' "$1" "$2" >"$T/self.$1" &
+	SELF=$!
+	tl_wait_for 5 grep -q ready "$T/self.$1" || fail "the self-calling server on $1 did not start"
+	sleep 1.5
+	"$TCPLIMBO" doctor --json --close-wait-age 1s >"$T/self.json"
+	jq -e --argjson p "$SELF" --argjson port "$1" '[.findings[] | select(.kind == "close-wait-leak" and .local_port == $port)] |
+		length == 1 and .[0].pids == [$p] and .[0].cause == "blocked-elsewhere" and
+		(.[0].evidence[0].text | test("blocked in I/O on fd [0-9]+ \\(a TCP connection to 127.0.0.1:\($port), queued at its own listener\\)")) and
+		(.[0].remedy | startswith("If it waits on its own listener, nothing outside will answer"))' "$T/self.json" >/dev/null ||
+		{ jq '.findings' "$T/self.json"; fail "a server waiting on its own listener ($2): told as another upstream"; }
+	kill "$SELF"
+}
+self_call 3009 4
+self_call 3016 6
+ok "a server waiting on a request to its own listener, IPv4 or dual-stack: its own, not another host's"
 
 # Three leaks, each with its fix: 3005 and 3007 never read, 3006 reads and
 # does not close. The last one's fix is not the one just above it: it is

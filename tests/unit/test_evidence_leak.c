@@ -228,11 +228,20 @@ static void test_leak_upstream(void **state)
 	ev.up_self = true;
 	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UPSTREAM);
-	assert_non_null(strstr(v.text, "to 127.0.0.1:9292, its own listener, "
-				       "in whose accept queue it waits"));
+	assert_non_null(strstr(v.text, "to 127.0.0.1:9292, its own listener: "
+				       "the request waits there in the accept "
+				       "queue"));
+	/* Of 3, only the longest is known to be its own: the upstream's fix. */
+	assert_non_null(strstr(v.remedy, "If it waits for its upstream"));
+	ev.up_waiting = 1;
+	ev.tcp[TL_CLOSE_WAIT] = 1;
+	tl_evidence_conclude(&ev, TL_FIND_CLOSE_WAIT_LEAK, &v);
+	assert_int_equal(v.cause, TL_CAUSE_UPSTREAM);
 	assert_non_null(
 		strstr(v.remedy, "If it waits on its own listener, nothing"));
 	assert_null(strstr(v.remedy, "upstream's host"));
+	ev.up_waiting = 3;
+	ev.tcp[TL_CLOSE_WAIT] = 3;
 	ev.up_self = false;
 	/*
 	 * Varnish's workers: blocked in an epoll set of no connection of
