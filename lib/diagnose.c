@@ -108,20 +108,45 @@ const char *tl_severity_name(int sev)
 /*
  * The CLOSE-WAIT past its age held by processes with fewer than
  * close_wait_min of them: close-wait-leak's grouping (by the first
- * process that holds each), so that what --close-wait-min hides is said.
+ * process that holds each; those no process seen holds, a server's by
+ * its port and a client's by its peer), so that what --close-wait-min
+ * hides is said.
  */
+struct few_key {
+	uint8_t server;
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+static int cmp_few(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct few_key));
+}
+
+static void few_add(struct tl_diag_young *ret, uint64_t n, uint32_t min)
+{
+	if (n && n < min) {
+		ret->close_wait_few += n;
+		ret->close_wait_few_holders++;
+	}
+}
+
 static void young_few(const struct tl_snapshot *snap,
 		      const struct tl_diag_opts *opts,
 		      struct tl_diag_young *ret)
 {
-	size_t np = snap->owners ? snap->owners->n_procs : 0;
-	uint64_t *n, unseen = 0;
+	size_t np = snap->owners ? snap->owners->n_procs : 0, nu = 0;
+	uint64_t *n = NULL;
+	struct few_key *u = NULL;
+	uint8_t *listening = NULL;
 
 	if (opts->close_wait_min <= 1)
 		return;
 	n = calloc(np + 1, sizeof(*n));
-	if (!n)
-		return;
+	u = calloc(snap->n_socks + 1, sizeof(*u));
+	listening = tli_diag_listening_ports(snap);
+	if (!n || !u || !listening)
+		goto out;
 	for (size_t i = 0; i < snap->n_socks; i++) {
 		const struct tl_sock *sk = &snap->socks[i];
 		const struct tl_fdref *refs;
@@ -131,17 +156,30 @@ static void young_few(const struct tl_snapshot *snap,
 		    !diag_held_age(sk, &age) || age < opts->close_wait_age_ms)
 			continue;
 		if (tl_snapshot_owners(snap, sk, &refs) > 0 &&
-		    refs[0].proc < np)
+		    refs[0].proc < np) {
 			n[refs[0].proc]++;
-		else
-			unseen++;
-	}
-	n[np] = unseen;
-	for (size_t i = 0; i <= np; i++)
-		if (n[i] && n[i] < opts->close_wait_min) {
-			ret->close_wait_few += n[i];
-			ret->close_wait_few_holders++;
+			continue;
 		}
+		u[nu].server = tli_diag_port_in(listening, sk->sport);
+		if (u[nu].server) {
+			u[nu].port = sk->sport;
+		} else {
+			memcpy(u[nu].addr, sk->dst, 16);
+			u[nu].port = sk->dport;
+		}
+		nu++;
+	}
+	for (size_t i = 0; i < np; i++)
+		few_add(ret, n[i], opts->close_wait_min);
+	qsort(u, nu, sizeof(*u), cmp_few);
+	for (size_t i = 0, j; i < nu; i = j) {
+		for (j = i; j < nu && cmp_few(&u[i], &u[j]) == 0; j++)
+			;
+		few_add(ret, j - i, opts->close_wait_min);
+	}
+out:
+	free(listening);
+	free(u);
 	free(n);
 }
 

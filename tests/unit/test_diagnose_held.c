@@ -360,6 +360,24 @@ static void test_close_wait_min_told(void **state)
 	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
 	assert_int_equal(y.close_wait_few, 3);
 	assert_int_equal(y.close_wait_few_holders, 2);
+	/*
+	 * Held by no process seen, grouped as the rule groups them: a
+	 * server's by its port (2 on :9200, 1 on :9201), none at 3.
+	 */
+	sock(TL_LISTEN, 9200, 0);
+	sock(TL_LISTEN, 9201, 0);
+	for (uint16_t i = 0; i < 3; i++) {
+		struct tl_sock *sk = sock(TL_CLOSE_WAIT, i < 2 ? 9200 : 9201,
+					  (uint16_t)(40060 + i));
+
+		sk->has = TL_HAS_INFO;
+		sk->last_ack_recv_ms = 100000;
+		sk->inode = W->next_inode++;
+	}
+	assert_int_equal(diagnose(), 1);
+	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
+	assert_int_equal(y.close_wait_few, 6);
+	assert_int_equal(y.close_wait_few_holders, 4);
 	/* At the default of 1, nothing is held back by count. */
 	W->opts.close_wait_min = 1;
 	tl_diag_young(&W->snap, &W->ctr, &W->opts, &y);
