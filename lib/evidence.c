@@ -366,16 +366,7 @@ static void add_upstream(struct tl_evidence *ev, const struct tl_sock *sk,
 	ev->up_port = sk->dport;
 }
 
-/*
- * The TCP sockets of the snapshot pid holds, by state; for a leak, also
- * its connections that wait on an upstream.
- */
-/*
- * Whether connection out sk waits, unaccepted, in the queue of a listener
- * pid holds: its peer, the other end in this namespace, is in that
- * listener's accept queue. A program that calls itself while it does not
- * accept waits on itself.
- */
+/* Whether a of family fa and b of family fb are one address. */
 static bool same_addr(int fa, const uint8_t *a, int fb, const uint8_t *b)
 {
 	if (fa == fb)
@@ -386,6 +377,12 @@ static bool same_addr(int fa, const uint8_t *a, int fb, const uint8_t *b)
 	return tl_addr_is_v4mapped(a) && memcmp(a + 12, b, 4) == 0;
 }
 
+/*
+ * Whether connection out sk waits, unaccepted, in the queue of a listener
+ * pid holds: its peer, the other end in this namespace, is in that
+ * listener's accept queue. A program that calls itself while it does not
+ * accept waits on itself.
+ */
 static bool to_own_queue(const struct tl_snapshot *snap, pid_t pid,
 			 const struct tl_sock *sk)
 {
@@ -404,6 +401,10 @@ static bool to_own_queue(const struct tl_snapshot *snap, pid_t pid,
 	return false;
 }
 
+/*
+ * The TCP sockets of the snapshot pid holds, by state; for a leak, also
+ * its connections that wait on an upstream.
+ */
 static void count_tcp(const struct tl_snapshot *snap, pid_t pid, bool leak,
 		      struct tl_evidence *ev)
 {

@@ -217,13 +217,11 @@ static bool refuse(const struct tl_global *g, const struct tl_snapshot *snap,
 		const struct tl_sock *l = tl_snapshot_listener(snap, bad[0]);
 		char where[OUT_LOCAL_TEXT_MAX] = "ADDR:PORT";
 		char hint[OUT_LOCAL_TEXT_MAX + 640];
-		bool others = false;
+		bool others = false, live = true;
 
 		/* drain takes a listener as ls shows it. */
 		if (l)
 			out_local_text(where, sizeof(where), snap, l);
-		bool live = true;
-
 		for (size_t i = 1; i < nq && l; i++)
 			others |= tl_snapshot_listener(snap, bad[i]) != l;
 		/*

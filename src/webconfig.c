@@ -439,9 +439,8 @@ int webconfig_parse(const char *text, size_t len, const char *path,
 	struct webconfig *wc = calloc(1, sizeof(*wc));
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	int r;
-
 	size_t deep;
+	int r;
 
 	if (!wc)
 		return -ENOMEM;
