@@ -207,6 +207,15 @@ static const struct {
 	STEP(FIN_WAIT2, CLOSE, "now a timewait entry, or FIN timeout"),
 	STEP(CLOSING, CLOSE, "now a timewait entry, or RST or abort"),
 	STEP(CLOSE_WAIT, CLOSE, "RST or abort"),
+	/*
+	 * close() of a socket already shut down for writing: tcp_close()
+	 * sets the state it has again (its FIN went out already), and the
+	 * tracepoint reports the step; the program has let go of it.
+	 */
+	STEP(FIN_WAIT1, FIN_WAIT1, "close() after shutdown(): now an orphan"),
+	STEP(FIN_WAIT2, FIN_WAIT2, "close() after shutdown(): now an orphan"),
+	STEP(CLOSING, CLOSING, "close() after shutdown(): now an orphan"),
+	STEP(LAST_ACK, LAST_ACK, "close() after shutdown(): now an orphan"),
 };
 
 const char *tl_events_step_cause(int old_state, int new_state)

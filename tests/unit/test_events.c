@@ -302,6 +302,14 @@ static void test_steps(void **state)
 	/* Linux's own. */
 	assert_true(tl_events_step_known(TL_ESTABLISHED, TL_CLOSE));
 	assert_true(tl_events_step_known(TL_FIN_WAIT2, TL_CLOSE));
+	/*
+	 * close() after shutdown(SHUT_WR), which haproxy does on every
+	 * connection: the kernel sets the state it has again.
+	 */
+	assert_string_equal(tl_events_step_cause(TL_FIN_WAIT1, TL_FIN_WAIT1),
+			    "close() after shutdown(): now an orphan");
+	assert_true(tl_events_step_known(TL_LAST_ACK, TL_LAST_ACK));
+	assert_false(tl_events_step_known(TL_ESTABLISHED, TL_ESTABLISHED));
 	/* Not one step. */
 	assert_false(tl_events_step_known(TL_ESTABLISHED, TL_FIN_WAIT2));
 	assert_false(tl_events_step_known(TL_CLOSE, TL_FIN_WAIT2));
