@@ -645,8 +645,13 @@ static int watch_run(const struct tl_global *g, void *opts)
 			"skipped states are marked\n",
 			tl_events_detail(ev));
 	else
-		fprintf(stderr, "tcplimbo: watch: backend bpf (%s)\n",
-			tl_events_detail(ev));
+		fprintf(stderr, "tcplimbo: watch: backend bpf (%s)%s\n",
+			tl_events_detail(ev),
+			/* Chosen by auto: the interval asked for is unused. */
+			o->interval_set && !w.top ?
+				"; --interval is the poll backend's, and "
+				"bpf reports each transition as it happens" :
+				"");
 	fflush(stderr);
 	if (!g->json && !w.top)
 		printf("%-12s  %-24s %-24s %11s    %-11s %9s  %s\n", "TIME",

@@ -61,6 +61,18 @@ timeout 60 "$TCPLIMBO" --no-owners watch --backend poll --interval 100 --seconds
 grep -q "backend poll; owners not looked up$" "$T/err" || fail "--no-owners summary: $(cat "$T/err")"
 ok "--seconds 1 stops by itself, with its summary: the backend's own counts"
 
+# --interval with the default backend: where auto picks bpf, the interval
+# is not used, and the start line says so; where it picks poll, it is.
+timeout 60 "$TCPLIMBO" watch --interval 200ms --seconds 1 >/dev/null 2>"$T/err" ||
+	fail "watch --interval 200ms: exit $?"
+if grep -q "backend bpf" "$T/err"; then
+	grep -q "; --interval is the poll backend's, and bpf reports each transition as it happens$" "$T/err" ||
+		fail "auto chose bpf: the unused --interval not said: $(cat "$T/err")"
+else
+	grep -q -- "--interval is the poll backend's" "$T/err" && fail "auto chose poll: --interval said unused: $(cat "$T/err")"
+fi
+ok "--interval with auto: said unused where bpf was chosen"
+
 # The bpf backend refused: the message says what this process lacks. Root
 # without the caps is not told to be root; a user with CAP_BPF and
 # CAP_PERFMON is not sent for them when what refused was its perf buffers
