@@ -255,7 +255,7 @@ static void asleep_in_request(const struct tl_evidence *ev,
 
 /* The remedy of a leak its event loop no longer watches. */
 static const char unwatched_remedy[] =
-	"If the program took these connections out of its event loop and forgot them, close each when its peer has closed (read() returned 0, a half-close), after sending what it still owes (Twisted: loseConnection() in readConnectionLost(); asyncio: transport.close() in eof_received(), or return False from it; Node.js: socket.end() on 'end'; libuv: uv_close() after uv_read_stop()). If a handler still holds them while it waits for something else (a long-poll, an await that does not read), have it watch for their end too (asyncio streams: a read() that returns b'', or reader.at_eof()) or bound the wait with a timeout. Restarting the process releases the sockets.";
+	"If the program took these connections out of its event loop and forgot them, close each when its peer has closed (read() returned 0, a half-close), after sending what it still owes (Twisted: loseConnection() in readConnectionLost(); asyncio: transport.close() in eof_received(), or return False from it; Node.js: socket.end() on 'end'; libuv: uv_close() after uv_read_stop()). If a handler still holds them while it waits for something else (a long-poll, an await that does not read), have it watch for their end too (asyncio streams: a read() that returns b'', or reader.at_eof()) or bound the wait with a timeout. If it forks a child to serve each one, it must close its own copy right after fork(). Restarting the process releases the sockets.";
 
 /*
  * An event loop that waits, in epoll, while none of its CLOSE-WAIT
