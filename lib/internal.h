@@ -149,22 +149,16 @@ size_t tli_lost_children(const struct tl_snapshot *snap,
 			 size_t max, uint64_t *ret_conns);
 
 /*
- * Whether sk is a connection listener l could have made that a process has
- * taken: ESTABLISHED or CLOSE-WAIT, in no queue, on l's port, with an
- * address and device l takes. Inline: the doctor asks it of every socket,
- * and most fail the first test.
- */
-/*
  * A CLOSE_WAIT or FIN_WAIT2's time in its state, when known: the FIN
  * (CLOSE_WAIT) or the ACK of ours (FIN_WAIT2) was the last segment with
  * an ACK and nothing normally follows, so last_ack_recv is that time.
- * Under keepalive the replies to its probes follow: a CLOSE_WAIT whose
- * keepalive timer runs, that has sent no data since its last ACK came
- * (a probe's reply, not an answer to data) 200 ms or more ago, has
- * waited since at least the keepalive's idle time before that probe, and
- * its FIN came after its last data: last_data_recv is the nearer bound
- * then (a healthy server's CLOSE_WAIT, caught just as its FIN came, has
- * an ACK a moment old).
+ * Under keepalive, the replies to its probes come after the FIN and reset
+ * last_ack_recv. Where the keepalive timer runs, no data went out since
+ * the last ACK came (so it answered a probe, not data) and that ACK is
+ * 200 ms old or more, the FIN came between the last data received and
+ * the first probe: last_data_recv dates it, as an upper bound. A healthy
+ * server's CLOSE_WAIT, caught just as its FIN came, has an ACK a moment
+ * old and keeps its own date.
  */
 static inline bool tli_held_age(const struct tl_sock *sk, uint64_t *ret_ms)
 {
@@ -179,6 +173,12 @@ static inline bool tli_held_age(const struct tl_sock *sk, uint64_t *ret_ms)
 	return true;
 }
 
+/*
+ * Whether sk is a connection listener l could have made that a process has
+ * taken: ESTABLISHED or CLOSE-WAIT, in no queue, on l's port, with an
+ * address and device l takes. Inline: the doctor asks it of every socket,
+ * and most fail the first test.
+ */
 static inline bool tli_accepted_of(const struct tl_sock *l,
 				   const struct tl_sock *sk)
 {
