@@ -228,6 +228,25 @@ static void test_tokio_accept(void **state)
 }
 
 /*
+ * Two threads holding 2 CLOSE-WAIT: one in poll(), one in epoll_wait on
+ * fd 4, whose set holds the listener or not (events, as world_epoll);
+ * the process holds a listener or, without listener, only connections.
+ */
+static void world_poll_and_loop(struct world *w, bool listener,
+				const char *events)
+{
+	world_init(w, 2, TL_CLOSE_WAIT);
+	if (!listener)
+		w->socks[0].state = TL_ESTABLISHED;
+	world_proc(w, "S (sleeping)", 0, 2);
+	world_thread(w, PID, "S (sleeping)", POLL1, "poll_schedule_timeout",
+		     "1000.0");
+	world_thread(w, PID + 1, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
+		     "1000.0");
+	world_epoll(w, events);
+}
+
+/*
  * CLOSE-WAIT sockets held (fds 10, 11) by a process whose workers are
  * stuck on something else: blocked, not (only) leaking.
  */
@@ -333,13 +352,7 @@ static void test_leak_blocked(void **state)
 	 * idle helper's (puma's reactor on its wake-up pipe, the main
 	 * thread in poll on the listener): the program runs, it leaks.
 	 */
-	world_init(&w, 2, TL_CLOSE_WAIT);
-	world_proc(&w, "S (sleeping)", 0, 2);
-	world_thread(&w, PID, "S (sleeping)", POLL1, "poll_schedule_timeout",
-		     "1000.0");
-	world_thread(&w, PID + 1, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "1000.0");
-	world_epoll(&w, NULL);
+	world_poll_and_loop(&w, true, NULL);
 	conclude_leak(&w, &ev, &v);
 	assert_true(ev.on_other == 0);
 	assert_int_not_equal(v.cause, TL_CAUSE_BLOCKED);
@@ -348,14 +361,7 @@ static void test_leak_blocked(void **state)
 	 * in poll() waits for no client (a logging thread beside a backend's
 	 * lock wait), and the set's wait is told.
 	 */
-	world_init(&w, 2, TL_CLOSE_WAIT);
-	w.socks[0].state = TL_ESTABLISHED;
-	world_proc(&w, "S (sleeping)", 0, 2);
-	world_thread(&w, PID, "S (sleeping)", POLL1, "poll_schedule_timeout",
-		     "1000.0");
-	world_thread(&w, PID + 1, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "1000.0");
-	world_epoll(&w, NULL);
+	world_poll_and_loop(&w, false, NULL);
 	conclude_leak(&w, &ev, &v);
 	assert_true(ev.on_other == 2);
 	assert_int_equal(v.cause, TL_CAUSE_BLOCKED);
@@ -381,13 +387,7 @@ static void test_leak_blocked(void **state)
 	 * Beside a thread in poll(), whose set /proc does not show (it may
 	 * watch them there): possible, and no fix asserted.
 	 */
-	world_init(&w, 2, TL_CLOSE_WAIT);
-	world_proc(&w, "S (sleeping)", 0, 2);
-	world_thread(&w, PID, "S (sleeping)", EPOLL_FD4, "do_epoll_wait",
-		     "1000.0");
-	world_thread(&w, PID + 1, "S (sleeping)", POLL1,
-		     "poll_schedule_timeout", "1000.0");
-	world_epoll(&w, "19");
+	world_poll_and_loop(&w, true, "19");
 	conclude_leak(&w, &ev, &v);
 	assert_int_equal(v.cause, TL_CAUSE_UNWATCHED);
 	assert_int_equal(v.certainty, TL_CERT_POSSIBLE);
