@@ -107,6 +107,17 @@ bool tl_addr_is_v4mapped(const uint8_t *addr)
 	return memcmp(addr, prefix, sizeof(prefix)) == 0;
 }
 
+bool tl_addr_equal(int fa, const uint8_t *a, int fb, const uint8_t *b)
+{
+	if (fa == fb)
+		return memcmp(a, b, fa == AF_INET ? 4 : 16) == 0;
+	if (fa == AF_INET && fb == AF_INET6)
+		return tl_addr_is_v4mapped(b) && memcmp(a, b + 12, 4) == 0;
+	if (fa == AF_INET6 && fb == AF_INET)
+		return tl_addr_is_v4mapped(a) && memcmp(a + 12, b, 4) == 0;
+	return false;
+}
+
 bool tl_addr_is_any(int family, const uint8_t *addr)
 {
 	size_t n = family == AF_INET ? 4 : 16;

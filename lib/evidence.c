@@ -366,17 +366,6 @@ static void add_upstream(struct tl_evidence *ev, const struct tl_sock *sk,
 	ev->up_port = sk->dport;
 }
 
-/* Whether a of family fa and b of family fb are one address. */
-static bool same_addr(int fa, const uint8_t *a, int fb, const uint8_t *b)
-{
-	if (fa == fb)
-		return memcmp(a, b, fa == AF_INET ? 4 : 16) == 0;
-	/* An IPv4 client queued on a dual-stack listener: ::ffff:a.b.c.d. */
-	if (fa == AF_INET)
-		return tl_addr_is_v4mapped(b) && memcmp(a, b + 12, 4) == 0;
-	return tl_addr_is_v4mapped(a) && memcmp(a + 12, b, 4) == 0;
-}
-
 /*
  * Whether connection out sk waits, unaccepted, in the queue of a listener
  * pid holds: its peer, the other end in this namespace, is in that
@@ -392,8 +381,8 @@ static bool to_own_queue(const struct tl_snapshot *snap, pid_t pid,
 
 		if (p->limbo != TL_LIMBO_ACCEPT_QUEUE ||
 		    p->sport != sk->dport || p->dport != sk->sport ||
-		    !same_addr(p->family, p->src, sk->family, sk->dst) ||
-		    !same_addr(p->family, p->dst, sk->family, sk->src))
+		    !tl_addr_equal(p->family, p->src, sk->family, sk->dst) ||
+		    !tl_addr_equal(p->family, p->dst, sk->family, sk->src))
 			continue;
 		l = tl_snapshot_listener(snap, p);
 		return l && holds(snap, l, pid, NULL);
@@ -432,7 +421,9 @@ static void count_tcp(const struct tl_snapshot *snap, pid_t pid, bool leak,
 			}
 		}
 	}
-	ev->up_self = longest && to_own_queue(snap, pid, longest);
+	/* One that holds no listener calls no listener of its own. */
+	ev->up_self = longest && ev->tcp[TL_LISTEN] &&
+		      to_own_queue(snap, pid, longest);
 	/* The snapshot is a moment older than the fd walk. */
 	if (total > ev->kinds[TL_FDK_SOCKET])
 		total = ev->kinds[TL_FDK_SOCKET];
@@ -516,7 +507,7 @@ static void scan_held(const struct tl_snapshot *snap, const struct tl_sock *L,
 		if (io >> t & 1) {
 			tli_ev_describe_fd(pdir, &ev->threads[t], on[t]);
 			/* A call to itself, queued where it does not accept. */
-			if (on[t] && !ev->has_self_fd &&
+			if (on[t] && !ev->has_self_fd && ev->tcp[TL_LISTEN] &&
 			    to_own_queue(snap, ev->pid, on[t])) {
 				ev->has_self_fd = true;
 				ev->self_fd = ev->threads[t].fd;

@@ -37,12 +37,8 @@ static int held_as(const struct tl_snapshot *snap, const struct tl_sock *l,
  */
 static bool at_addr(const struct tl_sock *sk, const struct drain_opts *o)
 {
-	if (sk->family == o->family)
-		return memcmp(sk->src, o->addr,
-			      o->family == AF_INET ? 4 : 16) == 0;
-	return o->family == AF_INET && sk->family == AF_INET6 &&
-	       tl_addr_is_v4mapped(sk->src) &&
-	       memcmp(sk->src + 12, o->addr, 4) == 0;
+	return (sk->family == o->family || o->family == AF_INET) &&
+	       tl_addr_equal(sk->family, sk->src, o->family, o->addr);
 }
 
 /*

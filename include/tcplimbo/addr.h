@@ -50,6 +50,13 @@ bool tl_addr_is_v4mapped(const uint8_t *addr);
 /* Whether an address is the wildcard (0.0.0.0 or ::). */
 bool tl_addr_is_any(int family, const uint8_t *addr);
 
+/*
+ * Whether a (of family fa) and b (of fb) are one address: the same, or an
+ * IPv4 one and its v4-mapped IPv6 form (::ffff:a.b.c.d), as a dual-stack
+ * socket holds an IPv4 peer or a JVM binds an IPv4 address.
+ */
+bool tl_addr_equal(int fa, const uint8_t *a, int fb, const uint8_t *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -87,6 +87,26 @@ static void test_tests(void **state)
 	assert_true(tl_addr_is_any(AF_INET, z));
 }
 
+/* One address, in either family's spelling of it. */
+static void test_equal(void **state)
+{
+	uint8_t v4[16] = { 0 }, v4b[16] = { 0 }, m[16], v6[16];
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", v4), 1);
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.2", v4b), 1);
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:127.0.0.1", m), 1);
+	assert_int_equal(inet_pton(AF_INET6, "::1", v6), 1);
+	assert_true(tl_addr_equal(AF_INET, v4, AF_INET, v4));
+	assert_false(tl_addr_equal(AF_INET, v4, AF_INET, v4b));
+	assert_true(tl_addr_equal(AF_INET, v4, AF_INET6, m));
+	assert_true(tl_addr_equal(AF_INET6, m, AF_INET, v4));
+	assert_false(tl_addr_equal(AF_INET6, m, AF_INET, v4b));
+	assert_false(tl_addr_equal(AF_INET, v4, AF_INET6, v6));
+	assert_true(tl_addr_equal(AF_INET6, v6, AF_INET6, v6));
+	assert_false(tl_addr_equal(AF_INET6, m, AF_INET6, v6));
+}
+
 static void listener(struct tl_sock *l, int family, const char *addr,
 		     uint16_t port, int v6only)
 {
@@ -141,6 +161,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_tests),
+		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_find_listener),
 	};
 
